@@ -1,0 +1,45 @@
+package dev.outpost.common.http;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+
+/**
+ * Turns exceptions from {@code next} into status codes with a JSON body, in exactly one place: an
+ * {@link ApiException} becomes its own status and code, anything else a 500 that is logged here and never shows a
+ * stack trace to the client. When the response has already started, the connection is closed instead, so the
+ * client sees an aborted response rather than a complete-looking short one.
+ */
+public final class ErrorMappingHandler implements HttpHandler {
+    private static final Logger LOG = System.getLogger(ErrorMappingHandler.class.getName());
+
+    private final HttpHandler next;
+
+    public ErrorMappingHandler(HttpHandler next) {
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        try {
+            next.handleRequest(exchange);
+        } catch (ApiException e) {
+            answer(exchange, e.status(), e.code(), e.getMessage());
+        } catch (Exception | LinkageError | AssertionError e) {
+            LOG.log(Level.ERROR, "request " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
+                    + " failed", e);
+            answer(exchange, 500, "internal_error", "the server failed to handle this request; see its log");
+        }
+    }
+
+    private static void answer(HttpServerExchange exchange, int status, String code, String message) {
+        if (exchange.isResponseStarted()) {
+            exchange.setPersistent(false);
+            org.xnio.IoUtils.safeClose(exchange.getConnection());
+            return;
+        }
+        exchange.getResponseHeaders().clear();
+        HttpJson.sendError(exchange, status, code, message);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.outpost.common.http;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import org.xnio.Options;
+
+/**
+ * A started Undertow listener with Outpost's limits applied, reporting the address it really bound (port 0 picks a
+ * free one, which tests read back). Closing it stops the listener and its threads.
+ */
+public final class NodeServer implements AutoCloseable {
+    private final Undertow undertow;
+    private final InetSocketAddress address;
+
+    private NodeServer(Undertow undertow, InetSocketAddress address) {
+        this.undertow = undertow;
+        this.address = address;
+    }
+
+    public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
+        Undertow.Builder builder = Undertow.builder()
+                .addHttpListener(listen.port(), listen.host())
+                .setHandler(handler)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
+                        (int) limits.requestParseTimeout().toMillis())
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) limits.idleTimeout().toMillis())
+                // The raw request target is checked by the handlers; never let the parser decode %2F into '/'.
+                .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                .setSocketOption(Options.TCP_NODELAY, true)
+                .setSocketOption(Options.REUSE_ADDRESSES, true);
+        if (limits.ioThreads() > 0) {
+            builder.setIoThreads(limits.ioThreads());
+        }
+        if (limits.workerThreads() > 0) {
+            builder.setWorkerThreads(limits.workerThreads());
+        }
+        Undertow undertow = builder.build();
+        undertow.start();
+        InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+        return new NodeServer(undertow, bound);
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    /** {@code http://host:port}, for clients and tests. */
+    public URI baseUri() {
+        String host = address.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("http://" + host + ":" + address.getPort());
+    }
+
+    @Override
+    public void close() {
+        undertow.stop();
+    }
+}

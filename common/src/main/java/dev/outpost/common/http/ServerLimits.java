@@ -1,0 +1,35 @@
+package dev.outpost.common.http;
+
+import java.time.Duration;
+
+/**
+ * Limits every listener enforces before a handler sees the request: header size, slow-client timeouts, thread
+ * counts. Defaults are safe for a public port.
+ *
+ * @param maxHeaderBytes      largest request head (request line + headers) accepted; larger → connection closed
+ * @param requestParseTimeout how long a client may take to send its request head (slowloris guard)
+ * @param idleTimeout         how long an idle keep-alive connection is kept
+ * @param ioThreads           IO (event loop) threads; 0 → one per core
+ * @param workerThreads       worker threads for blocking work (file and origin I/O); 0 → Undertow's default
+ */
+public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
+        int workerThreads) {
+    public static final ServerLimits DEFAULTS =
+            new ServerLimits(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 0, 0);
+
+    public ServerLimits {
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("maxHeaderBytes must be >= 1024, was " + maxHeaderBytes);
+        }
+        if (requestParseTimeout == null || requestParseTimeout.isNegative() || requestParseTimeout.isZero()) {
+            throw new IllegalArgumentException("requestParseTimeout must be > 0, was " + requestParseTimeout);
+        }
+        if (idleTimeout == null || idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be > 0, was " + idleTimeout);
+        }
+        if (ioThreads < 0 || workerThreads < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 0 (0 = default), were ioThreads="
+                    + ioThreads + ", workerThreads=" + workerThreads);
+        }
+    }
+}

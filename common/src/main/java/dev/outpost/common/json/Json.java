@@ -1,0 +1,42 @@
+package dev.outpost.common.json;
+
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * The one configured Jackson setup: every node reads and writes JSON (wire records, API bodies) and YAML (config
+ * files) through these mappers, so unknown keys are rejected and dates are written the same way everywhere.
+ * Mappers are immutable and thread-safe once built, so sharing them is safe.
+ */
+public final class Json {
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(SerializationFeature.INDENT_OUTPUT)
+            .build();
+
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private Json() {
+    }
+
+    /** The JSON mapper for wire records and API bodies. */
+    public static JsonMapper mapper() {
+        return JSON;
+    }
+
+    /** The YAML mapper for config files; same rules as {@link #mapper()}. */
+    public static YAMLMapper yaml() {
+        return YAML;
+    }
+
+    /** Serializes a value to compact JSON bytes (UTF-8). */
+    public static byte[] bytes(Object value) {
+        return JSON.writeValueAsBytes(value);
+    }
+}
