@@ -1,0 +1,37 @@
+package dev.outpost.origin;
+
+import dev.outpost.common.http.ServerLimits;
+import dev.outpost.origin.http.OriginHandlers;
+import java.net.URI;
+import java.time.Clock;
+
+/** A running origin node: the content port, the asset API and health, over one data directory. */
+public final class OriginNode implements AutoCloseable {
+    private final OriginHandlers.Running running;
+
+    private OriginNode(OriginHandlers.Running running) {
+        this.running = running;
+    }
+
+    public static OriginNode start(OriginConfig config) {
+        return start(config, Clock.systemUTC(), ServerLimits.DEFAULTS);
+    }
+
+    public static OriginNode start(OriginConfig config, Clock clock, ServerLimits limits) {
+        return new OriginNode(OriginHandlers.start(config, clock, limits));
+    }
+
+    /** {@code http://host:port} of the bound listener. */
+    public URI baseUri() {
+        return running.server().baseUri();
+    }
+
+    public int port() {
+        return running.server().port();
+    }
+
+    @Override
+    public void close() {
+        running.close();
+    }
+}
