@@ -1,0 +1,32 @@
+package dev.outpost.cli;
+
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+/** One-line log records on stderr (time, level, logger, message), for every node; Undertow's chatter at WARNING. */
+final class Logging {
+    private Logging() {
+    }
+
+    static void configure() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return; // the operator brought their own
+        }
+        System.setProperty("java.util.logging.SimpleFormatter.format",
+                "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        LogManager.getLogManager().reset();
+        Logger root = Logger.getLogger("");
+        Handler console = new ConsoleHandler();
+        console.setFormatter(new SimpleFormatter());
+        console.setLevel(Level.ALL);
+        root.addHandler(console);
+        root.setLevel(Level.INFO);
+        Logger.getLogger("io.undertow").setLevel(Level.WARNING);
+        Logger.getLogger("org.xnio").setLevel(Level.WARNING);
+        Logger.getLogger("okhttp3").setLevel(Level.WARNING);
+    }
+}

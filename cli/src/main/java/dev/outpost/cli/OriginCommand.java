@@ -1,0 +1,76 @@
+package dev.outpost.cli;
+
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code outpost origin}: serves the master copies of a data directory, with the asset API. */
+@Command(name = "origin", mixinStandardHelpOptions = true,
+        description = "Run an origin node: serve the files of a data directory, with the asset API.")
+final class OriginCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "origin.yml (or .json); flags below override its values. A relative 'data' in it is "
+                    + "taken from the file's own folder.")
+    Optional<Path> config = Optional.empty();
+
+    @Option(names = "--data", paramLabel = "DIR", description = "data directory holding the master copies")
+    Optional<Path> data = Optional.empty();
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "default: " + OriginConfig.DEFAULT_LISTEN)
+    Optional<String> listen = Optional.empty();
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "bearer token of the asset API (also env OUTPOST_ORIGIN_TOKEN); without one the asset "
+                    + "API is disabled")
+    Optional<String> token = Optional.empty();
+
+    @Option(names = "--notify-url", paramLabel = "URL", description = "where asset changes are POSTed")
+    Optional<URI> notifyUrl = Optional.empty();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        OriginConfig settings = settings();
+        OriginNode node = OriginNode.start(settings);
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "origin-shutdown"));
+        System.err.println("outpost origin: serving " + Path.of(settings.data()).toAbsolutePath().normalize()
+                + " on " + node.baseUri() + " (asset API " + (settings.apiToken().isPresent() ? "on" : "off: no token")
+                + "); Ctrl-C stops");
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    OriginConfig settings() {
+        OriginConfig settings;
+        if (config.isPresent()) {
+            settings = ConfigFiles.load(config.get(), OriginConfig.class);
+            Path base = config.get().toAbsolutePath().getParent();
+            settings = settings.withData(base.resolve(settings.data()).normalize().toString());
+        } else if (data.isPresent()) {
+            settings = OriginConfig.of(data.get().toString());
+        } else {
+            throw new IllegalArgumentException("give --data DIR or --config FILE");
+        }
+        if (data.isPresent()) {
+            settings = settings.withData(data.get().toString());
+        }
+        if (listen.isPresent()) {
+            settings = settings.withListen(listen.get());
+        }
+        Optional<String> apiToken = token.or(() -> Optional.ofNullable(System.getenv("OUTPOST_ORIGIN_TOKEN")));
+        if (apiToken.isPresent()) {
+            settings = settings.withApiToken(apiToken.get());
+        }
+        if (notifyUrl.isPresent()) {
+            settings = settings.withNotify(new OriginConfig.Notify(notifyUrl, settings.notifications().token(),
+                    settings.notifications().initialBackoffMillis(), settings.notifications().maxBackoffMillis(),
+                    settings.notifications().maxPending(), settings.notifications().timeoutMillis()));
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,51 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MainTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("origin").contains("Usage: outpost");
+    }
+
+    @Test
+    void unknownKeyInOriginConfigFailsNamingFileAndKey(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("origin.yml");
+        Files.writeString(config, "data: site\nrulez: []\n");
+        assertThat(run("origin", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("origin.yml").contains("unknown key 'rulez'").doesNotContain("\tat ");
+    }
+
+    @Test
+    void badValueInOriginConfigFailsNamingIt(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("origin.yml");
+        Files.writeString(config, "data: site\nlisten: nowhere\n");
+        assertThat(run("origin", "--config", config.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("origin.yml").contains("listen address must be host:port");
+    }
+
+    @Test
+    void originWithoutDataOrConfigExplainsWhatIsMissing() {
+        assertThat(run("origin")).isEqualTo(2);
+        assertThat(err.toString()).contains("--data DIR or --config FILE");
+    }
+}
