@@ -3,7 +3,6 @@ package dev.outpost.origin;
 import static dev.outpost.origin.TestOrigin.assertJsonError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.HttpDates;
 import dev.outpost.origin.OriginConfig.Defaults;
 import dev.outpost.origin.content.PathRule;
 import java.io.IOException;
@@ -12,7 +11,6 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -245,5 +243,4 @@ class ContentServingIT {
     private static PathRule rule(String match, String cacheControl, String tags) {
         return new PathRule(match, Optional.of(cacheControl), List.of(tags.split(" ")));
     }
-
 }

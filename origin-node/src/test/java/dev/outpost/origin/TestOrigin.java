@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.origin.OriginConfig.Defaults;
 import dev.outpost.origin.content.PathRule;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
@@ -99,13 +97,16 @@ final class TestOrigin implements AutoCloseable {
         return client.newCall(request.build()).execute();
     }
 
-    /** Sends {@code METHOD target HTTP/1.1} exactly as given, over a plain socket, and reads until the server closes. */
-    RawResponse raw(String method, String target) throws IOException {
+    /** Sends {@code METHOD target HTTP/1.1} exactly as given over a plain socket; reads until the server closes. */
+    RawResponse raw(String method, String target, String... headerLines) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", node.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write((method + " " + target + " HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
+            StringBuilder request = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: origin.test\r\n");
+            for (String line : headerLines) {
+                request.append(line).append("\r\n");
+            }
+            out.write(request.append("Connection: close\r\n\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             return RawResponse.parse(socket.getInputStream().readAllBytes());
         }
@@ -171,13 +172,6 @@ final class TestOrigin implements AutoCloseable {
         String wireText() {
             return new String(wire, StandardCharsets.ISO_8859_1);
         }
-    }
-
-    /** Reads a stream fully, for bodies that must not be trusted to end. */
-    static byte[] readAll(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        in.transferTo(out);
-        return out.toByteArray();
     }
 
     static void assertJsonError(String body, String code) {

@@ -79,6 +79,9 @@ final class ContentHandler implements HttpHandler {
                     "If-Match or If-Unmodified-Since does not hold for " + path + " (current ETag " + etag + ")");
             case NOT_MODIFIED -> {
                 putValidators(exchange, file, rules.policyFor(path.urlPath()));
+                // RFC 9110 §8.6 allows a 304 only the Content-Length a 200 would have; sending it explicitly also
+                // keeps the server from adding "Content-Length: 0" to a HEAD, which a cache could take as the size.
+                exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, file.size());
                 exchange.setStatusCode(304);
                 return;
             }
