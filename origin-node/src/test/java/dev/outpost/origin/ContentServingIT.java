@@ -230,6 +230,28 @@ class ContentServingIT {
         }
     }
 
+    @Test
+    void aFileThatGrowsWhileServedSendsExactlyTheCheckedLength() throws IOException {
+        long size = 64L * 1024 * 1024;
+        Path big = origin.file("growing.bin", new byte[0]);
+        try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+            file.setLength(size);
+        }
+        try (Socket socket = new Socket("127.0.0.1", origin.port())) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("GET /growing.bin HTTP/1.1\r\nHost: origin.test\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            assertThat(readHead(in)).startsWith("HTTP/1.1 200").contains("Content-Length: " + size);
+            try (RandomAccessFile file = new RandomAccessFile(big.toFile(), "rw")) {
+                file.setLength(2 * size);
+            }
+            assertThat(in.transferTo(OutputStream.nullOutputStream())).isEqualTo(size);
+        }
+    }
+
     private static String readHead(InputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {

@@ -18,7 +18,6 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.System.Logger;
@@ -30,6 +29,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
@@ -113,7 +113,7 @@ final class ContentHandler implements HttpHandler {
         policy.surrogateKey().ifPresent(value -> response.put(SURROGATE_KEY, value));
     }
 
-    private static void serveWhole(HttpServerExchange exchange, MasterFile file, boolean head) throws IOException {
+    private void serveWhole(HttpServerExchange exchange, MasterFile file, boolean head) throws IOException {
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(REPR_DIGEST, file.reprDigest());
@@ -124,7 +124,7 @@ final class ContentHandler implements HttpHandler {
         }
     }
 
-    private static void serveRange(HttpServerExchange exchange, MasterFile file, ByteRanges.Range range)
+    private void serveRange(HttpServerExchange exchange, MasterFile file, ByteRanges.Range range)
             throws IOException {
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
@@ -133,7 +133,7 @@ final class ContentHandler implements HttpHandler {
         copy(exchange, file, List.of(new MultipartByteranges.Piece.FileRange(range)), range.length());
     }
 
-    private static void serveParts(HttpServerExchange exchange, MasterFile file, List<ByteRanges.Range> ranges)
+    private void serveParts(HttpServerExchange exchange, MasterFile file, List<ByteRanges.Range> ranges)
             throws IOException {
         MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(), newBoundary());
         if (body.length() > file.size()) {
@@ -151,13 +151,18 @@ final class ContentHandler implements HttpHandler {
     /**
      * Writes the pieces, reading file ranges at their offsets. The file may change while it is served: when it
      * has become shorter than a range needs, the connection is aborted, so the client sees a broken response
-     * rather than a short one that looks complete; bytes past the checked size are never read.
+     * rather than a short one that looks complete; bytes past the checked size are never read. A file replaced
+     * (PUT renames a new version over it) between the lookup and the open would pair new bytes with the old ETag,
+     * which an edge would cache; so the version is looked up again once the file is open, and a mismatch aborts too.
      */
-    private static void copy(HttpServerExchange exchange, MasterFile file, List<MultipartByteranges.Piece> pieces,
+    private void copy(HttpServerExchange exchange, MasterFile file, List<MultipartByteranges.Piece> pieces,
             long contentLength) throws IOException {
         OutputStream out = exchange.getOutputStream();
         try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ,
                 LinkOption.NOFOLLOW_LINKS)) {
+            if (!store.find(file.path()).map(MasterFile::etag).equals(Optional.of(file.etag()))) {
+                throw new ChangedWhileServing("replaced between lookup and open");
+            }
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, contentLength));
             for (MultipartByteranges.Piece piece : pieces) {
                 switch (piece) {
@@ -166,8 +171,8 @@ final class ContentHandler implements HttpHandler {
                 }
             }
             out.flush();
-        } catch (EOFException e) {
-            LOG.log(Level.WARNING, file.path() + " shrank while being served; aborting the response: "
+        } catch (ChangedWhileServing e) {
+            LOG.log(Level.WARNING, file.path() + " changed while being served; aborting the response: "
                     + e.getMessage());
             exchange.setPersistent(false);
             org.xnio.IoUtils.safeClose(exchange.getConnection());
@@ -182,7 +187,7 @@ final class ContentHandler implements HttpHandler {
             buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
             int read = channel.read(buffer, position);
             if (read < 0) {
-                throw new EOFException("needed bytes up to " + end + ", file ends at " + position);
+                throw new ChangedWhileServing("needed bytes up to " + end + ", file ends at " + position);
             }
             out.write(buffer.array(), 0, read);
             position += read;
@@ -199,5 +204,12 @@ final class ContentHandler implements HttpHandler {
         byte[] random = new byte[12];
         RANDOM.nextBytes(random);
         return "outpost-" + HexFormat.of().formatHex(random);
+    }
+
+    /** The file on disk no longer matches what the response's headers promised. */
+    private static final class ChangedWhileServing extends IOException {
+        ChangedWhileServing(String message) {
+            super(message);
+        }
     }
 }
