@@ -74,11 +74,11 @@ final class ContentHandler implements HttpHandler {
                 lines(request, Headers.IF_NONE_MATCH), lines(request, Headers.IF_MODIFIED_SINCE),
                 lines(request, Headers.IF_UNMODIFIED_SINCE), lines(request, Headers.IF_RANGE));
         String etag = file.etag();
+        putValidators(exchange, file, rules.policyFor(path.urlPath()));
         switch (conditions.evaluate(etag, file.lastModifiedSeconds())) {
             case PRECONDITION_FAILED -> throw new ApiException(412, "precondition_failed",
                     "If-Match or If-Unmodified-Since does not hold for " + path + " (current ETag " + etag + ")");
             case NOT_MODIFIED -> {
-                putValidators(exchange, file, rules.policyFor(path.urlPath()));
                 // RFC 9110 §8.6 allows a 304 only the Content-Length a 200 would have; sending it explicitly also
                 // keeps the server from adding "Content-Length: 0" to a HEAD, which a cache could take as the size.
                 exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, file.size());
@@ -88,7 +88,6 @@ final class ContentHandler implements HttpHandler {
             case SERVE -> {
             }
         }
-        putValidators(exchange, file, rules.policyFor(path.urlPath()));
         exchange.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
         // RFC 9110 §14.2: GET is the only method with range handling; HEAD describes the whole representation.
         ByteRanges.Selection selection = head || !conditions.rangeAllowed(etag, file.lastModifiedSeconds())
@@ -105,6 +104,7 @@ final class ContentHandler implements HttpHandler {
         }
     }
 
+    /** Headers every 200, 206 and 304 carries; an error answer replaces them. */
     private static void putValidators(HttpServerExchange exchange, MasterFile file, ResponsePolicy policy) {
         HeaderMap response = exchange.getResponseHeaders();
         response.put(Headers.ETAG, file.etag());
