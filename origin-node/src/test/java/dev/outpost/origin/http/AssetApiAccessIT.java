@@ -148,5 +148,10 @@ class AssetApiAccessIT {
         assertThat(answer.header("Connection")).as("successful API calls keep the connection")
                 .isNotEqualToIgnoringCase("close");
         assertThat(origin.get("/missing.js").code()).isEqualTo(404);
+
+        Answer head = origin.call(origin.request("/app.js").head().build());
+        assertThat(head.code()).isEqualTo(200);
+        assertThat(head.header("ETag")).isEqualTo(written.etag());
+        assertThat(head.body()).isEmpty();
     }
 }
