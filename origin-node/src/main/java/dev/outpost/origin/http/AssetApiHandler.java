@@ -19,6 +19,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -136,7 +137,7 @@ final class AssetApiHandler implements HttpHandler {
         }
         String rest = raw.substring(OriginRouter.ASSETS.length());
         if (rest.isEmpty()) {
-            return new AssetPath(java.util.List.of());
+            return new AssetPath(List.of());
         }
         return RequestPaths.confine(rest);
     }
