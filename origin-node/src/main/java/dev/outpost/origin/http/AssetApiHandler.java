@@ -49,9 +49,8 @@ final class AssetApiHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         try {
-            if (authorized(exchange)) {
-                route(exchange, exchange.getRequestMethod());
-            }
+            requireToken(exchange);
+            route(exchange, exchange.getRequestMethod());
         } catch (RuntimeException e) {
             keepAliveOnlyIfBodyRead(exchange);
             throw e;
@@ -65,7 +64,7 @@ final class AssetApiHandler implements HttpHandler {
             if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
                 HttpJson.send(exchange, 200, listing.list(listingQuery(exchange)));
             } else {
-                refuseMethod(exchange, "GET, HEAD");
+                throw refuseMethod(exchange, "GET, HEAD");
             }
         } else if (Methods.PUT.equals(method)) {
             put(exchange, path);
@@ -79,7 +78,7 @@ final class AssetApiHandler implements HttpHandler {
             exchange.getResponseHeaders().put(Headers.ETAG, asset.etag());
             HttpJson.send(exchange, 200, asset);
         } else {
-            refuseMethod(exchange, "GET, HEAD, PUT, DELETE");
+            throw refuseMethod(exchange, "GET, HEAD, PUT, DELETE");
         }
     }
 
@@ -92,21 +91,15 @@ final class AssetApiHandler implements HttpHandler {
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
     }
 
-    /**
-     * Answers 401 (with its challenge) or 403 itself when the token is not right. The 401 is sent here rather than
-     * thrown because ErrorMappingHandler clears headers, and a 401 without {@code WWW-Authenticate} is incomplete.
-     */
-    private boolean authorized(HttpServerExchange exchange) {
+    /** 401 (with its challenge) or 403 unless the request carries the configured token. */
+    private void requireToken(HttpServerExchange exchange) {
         switch (auth.check(header(exchange, Headers.AUTHORIZATION))) {
             case ALLOWED -> {
-                return true;
+                return;
             }
-            case MISSING -> {
-                exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"outpost-origin\"");
-                HttpJson.sendError(exchange, 401, "unauthorized",
-                        "send the asset API token as 'Authorization: Bearer <token>'");
-                return false;
-            }
+            case MISSING -> throw new ApiException(401, "unauthorized",
+                    "send the asset API token as 'Authorization: Bearer <token>'")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"outpost-origin\"");
             case WRONG -> throw new ApiException(403, "forbidden", "the bearer token is not valid for this origin");
             case DISABLED -> throw new ApiException(403, "api_disabled", "the asset API is disabled because no "
                     + "token is configured: set apiToken in origin.yml, --token or OUTPOST_ORIGIN_TOKEN");
@@ -169,11 +162,9 @@ final class AssetApiHandler implements HttpHandler {
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
     }
 
-    /** 405 with {@code Allow}; sent here for the same reason as the 401 (the error mapper clears headers). */
-    private static void refuseMethod(HttpServerExchange exchange, String allow) {
-        exchange.getResponseHeaders().put(Headers.ALLOW, allow);
-        HttpJson.sendError(exchange, 405, "method_not_allowed", exchange.getRequestMethod()
-                + " is not allowed here; use " + allow);
+    private static ApiException refuseMethod(HttpServerExchange exchange, String allow) {
+        return new ApiException(405, "method_not_allowed", exchange.getRequestMethod()
+                + " is not allowed here; use " + allow).withHeader("Allow", allow);
     }
 
     /** The DELETE answer. */
