@@ -66,11 +66,12 @@ public final class CachedObjects {
             Instant responseTime, CachePolicy policy) {
         Fields update = storedHeaders(notModifiedHeaders.without(List.of("content-encoding", "content-range")));
         Fields merged = old.headers().updatedWith(update);
-        // Age and Date of the 304 describe this response; take them for the age calculation.
-        Fields timing = merged.without(List.of("age")).updatedWith(
-                notModifiedHeaders.has("age") ? Fields.of("age", notModifiedHeaders.first("age").orElseThrow())
-                        : Fields.empty());
-        return build(old.key(), old.variant(), old.status(), timing, merged, old.body(), requestTime,
+        // Age and Date of the 304 describe this response, not the stored one: the age calculation uses only them.
+        Fields.Builder timing = Fields.builder();
+        merged.without(List.of("age", "date")).forEach(timing::add);
+        notModifiedHeaders.first("age").ifPresent(v -> timing.add("age", v));
+        notModifiedHeaders.first("date").ifPresent(v -> timing.add("date", v));
+        return build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(), requestTime,
                 responseTime, old.vary(), policy);
     }
 

@@ -105,6 +105,13 @@ public final class Collapser<T> {
         return new Follow<>(existing.result.copy().orTimeout(maxWait.toMillis(), TimeUnit.MILLISECONDS));
     }
 
+    /** Leads the key only if nobody is fetching it now (a background refresh: exactly one at a time). */
+    public java.util.Optional<Lead<T>> tryLead(String key) {
+        Flight<T> mine = new Flight<>();
+        return flights.putIfAbsent(key, mine) == null ? java.util.Optional.of(new Lead<>(this, key, mine))
+                : java.util.Optional.empty();
+    }
+
     /** Marks the key uncacheable for hitForPass: requests for it skip collapsing. */
     public void markPass(String key) {
         if (!hitForPass.isZero()) {
