@@ -32,6 +32,7 @@ final class ResponseWriter {
     private static final HttpString CACHE_STATUS = new HttpString("Cache-Status");
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
+    private static final HttpString VIA = new HttpString("Via");
 
     private final String edgeId;
     private final Clock clock;
@@ -213,6 +214,7 @@ final class ResponseWriter {
         out.put(CACHE_STATUS, "Outpost; " + cacheStatus);
         out.put(X_CACHE, status == CacheStatus.ERROR ? "MISS" : status.name());
         out.put(X_SERVED_BY, edgeId);
+        out.add(VIA, "1.1 " + edgeId);
     }
 
     private static void record(HttpServerExchange ex, CacheStatus status) {

@@ -3,6 +3,7 @@ package dev.outpost.edge.origin;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,8 +22,9 @@ import okhttp3.Response;
 /**
  * Sends requests to a delivery service's origins with OkHttp: explicit connect/read/total timeouts, redirects
  * never followed (3xx is passed on), and failover to the next origin on connection errors and, for idempotent
- * requests, on 5xx. The last origin's 5xx is returned as is; when no origin answered at all,
- * {@link OriginUnreachable} says whether it was a timeout.
+ * requests, on 5xx and timeouts (a non-idempotent request moves on only when it was never delivered). The last
+ * origin's 5xx is returned as is; when no origin answered at all, {@link OriginUnreachable} says whether it was a
+ * timeout.
  */
 public final class OriginClient implements AutoCloseable {
     /** Told about every origin attempt, for metrics. */
@@ -68,6 +70,9 @@ public final class OriginClient implements AutoCloseable {
             } catch (IOException e) {
                 listener.originFailed(Duration.ofNanos(System.nanoTime() - start));
                 last = e;
+                if (!request.idempotent() && !(e instanceof ConnectException)) {
+                    break; // the origin may have acted on it: never send a POST twice
+                }
             }
         }
         boolean timeout = last instanceof InterruptedIOException;

@@ -66,6 +66,15 @@ class EdgeConfigTest {
     }
 
     @Test
+    void theExampleConfigInDeployLoads() {
+        EdgeConfig config = dev.outpost.common.config.ConfigFiles.load(
+                java.nio.file.Path.of("../deploy/edge.example.yml"), EdgeConfig.class);
+        assertThat(config.id()).isEqualTo("eu-1");
+        assertThat(config.admin()).isPresent();
+        assertThat(config.services().get(0).origins()).hasSize(2);
+    }
+
+    @Test
     void unknownKeyIsRejectedNamingIt() {
         assertThatThrownBy(() -> parse("""
                 services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
