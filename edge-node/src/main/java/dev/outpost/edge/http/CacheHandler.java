@@ -46,15 +46,16 @@ public final class CacheHandler implements HttpHandler {
         Route route = ex.getAttachment(RouteHandler.ROUTE);
         String method = ex.getRequestMethod().toString();
         String host = ex.getHostName();
-        String target = route.keys().target(ex.getRequestURI(), ex.getQueryString());
-        String key = route.keys().key(host, ex.getRequestURI(), ex.getQueryString());
+        String path = Requests.rawPath(ex);
+        String target = route.keys().target(path, ex.getQueryString());
+        String key = route.keys().key(host, path, ex.getQueryString());
         Fields request = Requests.fields(ex);
         boolean authorized = request.has("authorization");
         Optional<CachedObject> stored = authorized ? Optional.empty() : store.lookup(key, request);
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
         OriginFetch.Target fetchTarget = new OriginFetch.Target(route, key, target, request, Requests.client(ex),
-                authorized, stored);
+                authorized, stored, false);
         switch (action) {
             case SERVE -> writer.serveStored(ex, stored.get(), request, CacheStatus.HIT,
                     "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds());

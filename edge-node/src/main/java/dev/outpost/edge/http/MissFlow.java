@@ -7,12 +7,14 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Decisions;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginFetch;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -46,7 +48,8 @@ final class MissFlow {
     /** Starts the miss; must be called from within the exchange's handler call. */
     void start(HttpServerExchange ex, OriginFetch.Target t) {
         if (t.authorized() || collapser.isPass(t.key())) {
-            ex.dispatch(blocking, () -> guarded(ex, () -> alone(ex, t)));
+            OriginFetch.Target alone = t.authorized() ? t : t.asPass();
+            ex.dispatch(blocking, () -> guarded(ex, () -> alone(ex, alone)));
             return;
         }
         switch (collapser.enter(t.key())) {
@@ -80,9 +83,12 @@ final class MissFlow {
         respond(ex, t, outcome, Role.LEADER);
     }
 
+    /** A fetch outside the collapser; only a cache fetch's outcome may (re)mark the URL hit-for-pass. */
     private void alone(HttpServerExchange ex, OriginFetch.Target t) {
         FetchOutcome outcome = timedFetch(ex, t);
-        notePass(t.key(), outcome);
+        if (!t.pass() && !t.authorized()) { // an authorized answer says nothing about anonymous requests
+            notePass(t.key(), outcome);
+        }
         respond(ex, t, outcome, Role.ALONE);
     }
 
@@ -146,7 +152,9 @@ final class MissFlow {
                 } else {
                     CacheStatus status = role == Role.FOLLOWER ? CacheStatus.COLLAPSED
                             : role == Role.ALONE ? CacheStatus.BYPASS : CacheStatus.MISS;
-                    writer.serveBuffered(ex, u.status(), u.headers(), u.body(), status,
+                    // A cookie the origin set for the leader is never handed to the other waiters.
+                    Fields headers = role == Role.FOLLOWER ? u.headers().without(List.of("set-cookie")) : u.headers();
+                    writer.serveBuffered(ex, u.status(), headers, u.body(), status,
                             (role == Role.ALONE ? "fwd=bypass" : "fwd=miss") + "; fwd-status=" + u.status()
                                     + "; detail=" + u.reason());
                 }

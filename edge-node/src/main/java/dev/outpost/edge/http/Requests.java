@@ -26,9 +26,20 @@ final class Requests {
                 ex.getRequestScheme());
     }
 
+    /** The raw (undecoded) path, also when the client sent an absolute-form target ({@code GET http://h/p}). */
+    static String rawPath(HttpServerExchange ex) {
+        String uri = ex.getRequestURI();
+        if (ex.isHostIncludedInRequestURI()) {
+            int scheme = uri.indexOf("://");
+            int slash = scheme < 0 ? -1 : uri.indexOf('/', scheme + 3);
+            return slash < 0 ? "/" : uri.substring(slash);
+        }
+        return uri;
+    }
+
     /** The raw request target as the client sent it (path and query), for pass-through requests. */
     static String rawTarget(HttpServerExchange ex) {
         String query = ex.getQueryString();
-        return ex.getRequestURI() + (query == null || query.isEmpty() ? "" : "?" + query);
+        return rawPath(ex) + (query == null || query.isEmpty() ? "" : "?" + query);
     }
 }

@@ -33,13 +33,23 @@ public final class OriginFetch {
         this.edgeId = edgeId;
     }
 
-    /** What the fetch is for. */
+    /**
+     * What the fetch is for.
+     *
+     * @param authorized the client sent Authorization: its headers go upstream, storing only if the rules allow
+     * @param pass       hit-for-pass: a plain proxy request with all the client's headers, never stored
+     */
     public record Target(Route route, String key, String target, Fields requestHeaders, ProxyHeaders.Client client,
-            boolean authorized, Optional<CachedObject> stale) {
+            boolean authorized, Optional<CachedObject> stale, boolean pass) {
+
+        public Target asPass() {
+            return new Target(route, key, target, requestHeaders, client, authorized, stale, true);
+        }
     }
 
     public FetchOutcome fetch(Target t) {
-        Fields headers = ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId, t.authorized());
+        Fields headers = t.pass() ? ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId)
+                : ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId, t.authorized());
         OriginResponse response;
         try {
             response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0]));
@@ -49,7 +59,7 @@ public final class OriginFetch {
         boolean keepOpen = false;
         try {
             int status = response.status();
-            if (status == 304 && t.stale().isPresent()) {
+            if (status == 304 && t.stale().isPresent() && !t.pass()) {
                 CachedObject refreshed = CachedObjects.refresh(t.stale().get(), response.headers(),
                         response.requestTime(), response.responseTime(), policy);
                 store.put(refreshed);
@@ -57,13 +67,21 @@ public final class OriginFetch {
             }
             if (status >= 500) {
                 long len = response.contentLength();
-                ByteBuffer body = len >= 0 && len <= MAX_ERROR_BODY ? read(response, (int) len) : ByteBuffer.allocate(0);
+                ByteBuffer body = ByteBuffer.allocate(0);
+                if (len >= 0 && len <= MAX_ERROR_BODY) {
+                    try {
+                        body = read(response, (int) len);
+                    } catch (IOException e) {
+                        // An incomplete error body is still an error answer; relay it without the body.
+                    }
+                }
                 return new FetchOutcome.OriginFailed(status, CachedObjects.clientHeaders(response.headers()), body);
             }
-            Optional<String> why = Cacheability.whyNotStorable("GET", t.authorized(), status, response.headers(),
-                    t.route().cacheSetCookie());
+            Optional<String> why = t.pass() ? Optional.of("hit-for-pass")
+                    : Cacheability.whyNotStorable("GET", t.authorized(), status, response.headers(),
+                            t.route().cacheSetCookie());
             long len = response.contentLength();
-            if (why.isPresent() || len < 0 || len > policy.maxObjectBytes()) {
+            if (!t.pass() && (why.isPresent() || len < 0 || len > policy.maxObjectBytes())) {
                 // The URL's stored copies no longer describe what the origin serves.
                 t.stale().ifPresent(old -> store.purge(t.key(), false));
             }
@@ -89,15 +107,22 @@ public final class OriginFetch {
         }
     }
 
-    /** Reads exactly the announced length; an early end is an IOException, so a short body is never stored. */
+    /**
+     * Reads exactly the announced length; an early end is an IOException, so a short body is never stored. The
+     * body lands in a direct buffer: hits then go to the socket without the JDK copying heap bytes each time.
+     */
     private static ByteBuffer read(OriginResponse response, int length) throws IOException {
-        byte[] bytes = new byte[length];
+        ByteBuffer body = ByteBuffer.allocateDirect(length);
+        byte[] chunk = new byte[(int) Math.min(length, 64 * 1024)];
         try (InputStream in = response.body()) {
-            int n = in.readNBytes(bytes, 0, length);
-            if (n < length) {
-                throw new IOException("expected " + length + " bytes, got " + n);
+            while (body.hasRemaining()) {
+                int n = in.read(chunk, 0, Math.min(chunk.length, body.remaining()));
+                if (n < 0) {
+                    throw new IOException("expected " + length + " bytes, got " + body.position());
+                }
+                body.put(chunk, 0, n);
             }
         }
-        return ByteBuffer.wrap(bytes);
+        return body.flip();
     }
 }

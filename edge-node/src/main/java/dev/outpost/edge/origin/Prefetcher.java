@@ -56,7 +56,7 @@ public final class Prefetcher {
             String key = route.get().keys().key(uri.getHost(), uri.getRawPath(), uri.getRawQuery());
             String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
             OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client, false,
-                    store.lookup(key, Fields.empty()));
+                    store.lookup(key, Fields.empty()), false);
             FetchOutcome outcome;
             try {
                 outcome = run(t);

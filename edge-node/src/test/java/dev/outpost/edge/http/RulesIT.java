@@ -168,4 +168,36 @@ class RulesIT {
             logger.removeHandler(capture);
         }
     }
+
+    @Test
+    void hitForPassRequestsAreProxiedWithTheClientsHeadersAndNeverStored() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            f.enqueue(f.ok("first", "private").setHeader("Set-Cookie", "s=1"));
+            f.fetch("/me", "Cookie", "user=a");
+            assertThat(f.takeOriginRequest().getHeaders().get("Cookie")).isNull(); // a cache fetch has no cookies
+            f.enqueue(f.ok("for a", "max-age=60"));
+            Answer pass = f.fetch("/me", "Cookie", "user=a");
+            assertThat(pass.xCache()).isEqualTo("BYPASS");
+            assertThat(pass.header("Cache-Status")).contains("fwd=bypass").contains("detail=hit-for-pass");
+            assertThat(f.takeOriginRequest().getHeaders().get("Cookie")).isEqualTo("user=a");
+            f.enqueue(f.ok("for b", "max-age=60"));
+            assertThat(f.fetch("/me", "Cookie", "user=b").body()).isEqualTo("for b"); // nothing was stored
+        }
+    }
+
+    @Test
+    void absoluteFormRequestTargetIsKeyedAndFetchedByItsPath() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            f.enqueue(f.ok("abs", "max-age=60"));
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", f.edge.port())) {
+                socket.getOutputStream().write(("GET http://assets.test/abs?b=2&a=1 HTTP/1.1\r\nHost: assets.test\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertThat(response).startsWith("HTTP/1.1 200").endsWith("abs");
+            }
+            assertThat(f.takeOriginRequest().getTarget()).isEqualTo("/abs?a=1&b=2");
+            assertThat(f.fetch("/abs?a=1&b=2").xCache()).isEqualTo("HIT");
+        }
+    }
 }
