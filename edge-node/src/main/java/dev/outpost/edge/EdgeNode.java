@@ -31,17 +31,22 @@ public final class EdgeNode implements AutoCloseable {
     private final EdgeConfig config;
     private final CacheStore store;
     private final Purger purger;
+    private final Prefetcher prefetcher;
+    private final Pusher pusher;
     private final EdgeMetrics metrics;
     private final OriginClient client;
     private final ExecutorService blocking;
     private final NodeServer server;
     private final Optional<NodeServer> adminServer;
 
-    private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, EdgeMetrics metrics, OriginClient client,
-            ExecutorService blocking, NodeServer server, Optional<NodeServer> adminServer) {
+    private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
+            EdgeMetrics metrics, OriginClient client, ExecutorService blocking, NodeServer server,
+            Optional<NodeServer> adminServer) {
         this.config = config;
         this.store = store;
         this.purger = purger;
+        this.prefetcher = prefetcher;
+        this.pusher = pusher;
         this.metrics = metrics;
         this.client = client;
         this.blocking = blocking;
@@ -89,7 +94,7 @@ public final class EdgeNode implements AutoCloseable {
             blocking.shutdownNow();
             throw e;
         }
-        return new EdgeNode(config, store, purger, metrics, client, blocking, server, admin);
+        return new EdgeNode(config, store, purger, prefetcher, pusher, metrics, client, blocking, server, admin);
     }
 
     public static EdgeNode start(EdgeConfig config) {
@@ -120,6 +125,16 @@ public final class EdgeNode implements AutoCloseable {
 
     public Purger purger() {
         return purger;
+    }
+
+    /** Prefetch (push by URL), for the admin API and the control-plane client. */
+    public Prefetcher prefetcher() {
+        return prefetcher;
+    }
+
+    /** Push of content, for the admin API and the control-plane client. */
+    public Pusher pusher() {
+        return pusher;
     }
 
     public EdgeMetrics metrics() {

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class CacheStore {
             for (CachedObject o : copy.values()) {
                 w += o.weight();
             }
-            return new Variants(vary, java.util.Collections.unmodifiableMap(copy), w);
+            return new Variants(vary, Collections.unmodifiableMap(copy), w);
         }
 
         boolean hasTag(String tag) {
@@ -118,7 +119,7 @@ public final class CacheStore {
     private static Variants markedStale(Variants v) {
         LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
         v.byVariant().forEach((k, o) -> copy.put(k, o.markedStale()));
-        return new Variants(v.vary(), java.util.Collections.unmodifiableMap(copy), v.weight());
+        return new Variants(v.vary(), Collections.unmodifiableMap(copy), v.weight());
     }
 
     private void onRemoval(String key, Variants removed, RemovalCause cause) {

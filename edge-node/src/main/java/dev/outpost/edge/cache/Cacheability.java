@@ -1,6 +1,7 @@
 package dev.outpost.edge.cache;
 
 import dev.outpost.common.http.CacheControl;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -46,7 +47,7 @@ public final class Cacheability {
                 return Optional.of("authorization");
             }
         }
-        boolean explicit = Freshness.explicitLifetime(headers).isPresent();
+        boolean explicit = Freshness.explicitLifetime(headers, Instant.EPOCH).isPresent(); // presence only
         if (!explicit && !Freshness.HEURISTIC_STATUSES.contains(status)) {
             return Optional.of("status");
         }

@@ -25,24 +25,20 @@ public final class CachedObjects {
 
     /** Origin response headers as a client may see them: no hop-by-hop, no CDN-only fields, no framing. */
     public static Fields clientHeaders(Fields origin) {
-        List<String> drop = new ArrayList<>(HOP_BY_HOP);
-        drop.addAll(CDN_ONLY);
-        drop.add("content-length");
-        drop.add("age");
-        for (String line : origin.all("connection")) {
-            for (String name : line.split(",")) {
-                drop.add(name.trim().toLowerCase(Locale.ROOT));
-            }
-        }
-        return origin.without(drop);
+        return withoutFraming(origin, CDN_ONLY);
     }
 
     /** Headers kept with a stored object: the origin's, minus framing, Age and Set-Cookie (CDN-only kept). */
     static Fields storedHeaders(Fields origin) {
+        return withoutFraming(origin, List.of("set-cookie"));
+    }
+
+    /** Without hop-by-hop fields (also those the Connection field names), Content-Length, Age and {@code more}. */
+    private static Fields withoutFraming(Fields origin, List<String> more) {
         List<String> drop = new ArrayList<>(HOP_BY_HOP);
+        drop.addAll(more);
         drop.add("content-length");
         drop.add("age");
-        drop.add("set-cookie");
         for (String line : origin.all("connection")) {
             for (String name : line.split(",")) {
                 drop.add(name.trim().toLowerCase(Locale.ROOT));

@@ -35,8 +35,11 @@ public final class Freshness {
         return CacheControl.parse(headers.all("cache-control"));
     }
 
-    /** Explicit freshness from directives or Expires; empty when the response gives none. */
-    public static Optional<Duration> explicitLifetime(Fields headers) {
+    /**
+     * Explicit freshness from directives or Expires; empty when the response gives none. Expires counts from the
+     * response's Date, or from when it was received when it has none (RFC 9110 §6.6.1).
+     */
+    public static Optional<Duration> explicitLifetime(Fields headers, Instant responseTime) {
         CacheControl cc = directives(headers);
         OptionalLong seconds = cc.sMaxAge().isPresent() ? cc.sMaxAge() : cc.maxAge();
         if (seconds.isPresent()) {
@@ -49,10 +52,7 @@ public final class Freshness {
             if (at.isEmpty()) {
                 return Optional.of(Duration.ZERO);
             }
-            Instant date = headers.first("date").flatMap(HttpDates::parse).orElse(null);
-            if (date == null) {
-                return Optional.of(Duration.ZERO);
-            }
+            Instant date = headers.first("date").flatMap(HttpDates::parse).orElse(responseTime);
             Duration d = Duration.between(date, at.get());
             return Optional.of(d.isNegative() ? Duration.ZERO : d);
         }
@@ -61,7 +61,7 @@ public final class Freshness {
 
     /** The freshness lifetime this cache gives the response. */
     public static Duration lifetime(int status, Fields headers, Instant responseTime, CachePolicy policy) {
-        Optional<Duration> explicit = explicitLifetime(headers);
+        Optional<Duration> explicit = explicitLifetime(headers, responseTime);
         if (explicit.isPresent()) {
             return explicit.get();
         }

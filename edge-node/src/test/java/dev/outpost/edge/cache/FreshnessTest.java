@@ -49,6 +49,11 @@ class FreshnessTest {
     }
 
     @Test
+    void expiresWithoutDateCountsFromTheResponseTime() {
+        assertThat(lifetime(200, "Expires", HttpDates.format(now.plusSeconds(30)))).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
     void invalidExpiresMeansAlreadyExpired() {
         assertThat(lifetime(200, "Date", HttpDates.format(now), "Expires", "0")).isZero();
     }
