@@ -32,11 +32,11 @@ public final class AccessLogHandler implements HttpHandler {
             try {
                 long totalMillis = (System.nanoTime() - record.startNanos) / 1_000_000;
                 long bytes = ex.getResponseBytesSent();
-                metrics.recordRequest(record.status(), bytes);
+                record.status().ifPresent(status -> metrics.recordRequest(status, bytes));
                 if (ACCESS.isLoggable(Level.INFO)) {
                     ACCESS.log(Level.INFO, clock.instant() + " " + ex.getSourceAddress().getAddress().getHostAddress()
                             + " " + ex.getRequestMethod() + " " + ex.getHostName() + " " + ex.getRequestURI()
-                            + " " + ex.getStatusCode() + " " + bytes + " " + record.status()
+                            + " " + ex.getStatusCode() + " " + bytes + " " + record.status().map(Enum::name).orElse("-")
                             + " origin=" + record.originMillis() + "ms total=" + totalMillis + "ms");
                 }
             } finally {

@@ -43,6 +43,10 @@ public final class CacheHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) {
+        RequestRecord record = ex.getAttachment(RequestRecord.KEY);
+        if (record != null) {
+            record.status(CacheStatus.ERROR); // until an answer says otherwise (e.g. a malformed URL stays ERROR)
+        }
         Route route = ex.getAttachment(RouteHandler.ROUTE);
         String method = ex.getRequestMethod().toString();
         String host = ex.getHostName();

@@ -2,6 +2,7 @@ package dev.outpost.edge.http;
 
 import dev.outpost.edge.cache.CacheStatus;
 import io.undertow.util.AttachmentKey;
+import java.util.Optional;
 
 /**
  * The per-request facts the access log and metrics need, attached to the exchange by {@link AccessLogHandler}
@@ -11,19 +12,20 @@ final class RequestRecord {
     static final AttachmentKey<RequestRecord> KEY = AttachmentKey.create(RequestRecord.class);
 
     final long startNanos;
-    private volatile CacheStatus status = CacheStatus.BYPASS;
+    /** Empty for requests that are not cache requests (health, metrics, admin): they are logged, not counted. */
+    private volatile Optional<CacheStatus> status = Optional.empty();
     private volatile long originNanos;
 
     RequestRecord(long startNanos) {
         this.startNanos = startNanos;
     }
 
-    CacheStatus status() {
+    Optional<CacheStatus> status() {
         return status;
     }
 
     void status(CacheStatus value) {
-        status = value;
+        status = Optional.of(value);
     }
 
     long originMillis() {

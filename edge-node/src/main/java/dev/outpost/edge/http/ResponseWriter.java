@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.xnio.IoUtils;
 
@@ -33,6 +35,9 @@ final class ResponseWriter {
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
     private static final HttpString VIA = new HttpString("Via");
+
+    /** Header names as written: canonical case, made once per name (origins are configured, so names are few). */
+    private static final Map<String, HttpString> NAMES = new ConcurrentHashMap<>();
 
     private final String edgeId;
     private final Clock clock;
@@ -48,7 +53,7 @@ final class ResponseWriter {
         HeaderMap out = ex.getResponseHeaders();
         o.headers().forEach((name, value) -> {
             if (!CachedObjects.CDN_ONLY.contains(name)) {
-                out.add(new HttpString(name), value);
+                out.add(headerName(name), value);
             }
         });
         out.put(Headers.AGE, Math.max(0, o.age(clock.instant()).getSeconds()));
@@ -122,7 +127,7 @@ final class ResponseWriter {
             String cacheStatus) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
-        headers.forEach((name, value) -> out.add(new HttpString(name), value));
+        headers.forEach((name, value) -> out.add(headerName(name), value));
         mark(out, status, cacheStatus);
         ex.setStatusCode(statusCode);
         ex.setResponseContentLength(body.remaining());
@@ -141,7 +146,7 @@ final class ResponseWriter {
         record(ex, status);
         try (response) {
             HeaderMap out = ex.getResponseHeaders();
-            CachedObjects.clientHeaders(response.headers()).forEach((name, value) -> out.add(new HttpString(name),
+            CachedObjects.clientHeaders(response.headers()).forEach((name, value) -> out.add(headerName(name),
                     value));
             mark(out, status, cacheStatus);
             ex.setStatusCode(response.status());
@@ -215,6 +220,33 @@ final class ResponseWriter {
         out.put(X_CACHE, status == CacheStatus.ERROR ? "MISS" : status.name());
         out.put(X_SERVED_BY, edgeId);
         out.add(VIA, "1.1 " + edgeId);
+    }
+
+    /** {@code content-type} → {@code Content-Type}, {@code etag} → {@code ETag}. */
+    static HttpString headerName(String lower) {
+        HttpString cached = NAMES.get(lower);
+        if (cached != null) {
+            return cached;
+        }
+        HttpString name = new HttpString(canonical(lower));
+        if (NAMES.size() < 1024) {
+            NAMES.put(lower, name);
+        }
+        return name;
+    }
+
+    private static String canonical(String lower) {
+        if (lower.equals("etag")) {
+            return "ETag";
+        }
+        StringBuilder sb = new StringBuilder(lower.length());
+        boolean start = true;
+        for (int i = 0; i < lower.length(); i++) {
+            char c = lower.charAt(i);
+            sb.append(start ? Character.toUpperCase(c) : c);
+            start = c == '-';
+        }
+        return sb.toString();
     }
 
     private static void record(HttpServerExchange ex, CacheStatus status) {

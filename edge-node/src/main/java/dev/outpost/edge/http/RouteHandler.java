@@ -1,6 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
+import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
 import io.undertow.server.HttpHandler;
@@ -22,8 +23,14 @@ public final class RouteHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String host = exchange.getHostName();
-        Route route = routes.find(host).orElseThrow(() -> new ApiException(404, "unknown_host",
-                "this edge serves no delivery service for host '" + host + "'"));
+        Route route = routes.find(host).orElseThrow(() -> {
+            RequestRecord record = exchange.getAttachment(RequestRecord.KEY);
+            if (record != null) {
+                record.status(CacheStatus.ERROR);
+            }
+            return new ApiException(404, "unknown_host", "this edge serves no delivery service for host '" + host
+                    + "'");
+        });
         exchange.putAttachment(ROUTE, route);
         next.handleRequest(exchange);
     }

@@ -165,5 +165,9 @@ class AdminIT {
                 .contains("edge_stale_served_total")
                 .contains("edge_bytes_out_bytes_total");
         assertThat(admin("GET", "/_edge/health", null).code()).isEqualTo(200);
+        f.call("GET", "/x", null, "Host", "unknown.test").close();
+        String after = f.fetch("/_edge/metrics").body();
+        assertThat(after).contains("edge_requests_total{cache=\"BYPASS\"} 0.0") // health, metrics, admin: not counted
+                .contains("edge_requests_total{cache=\"ERROR\"} 1.0"); // the unknown host
     }
 }

@@ -188,13 +188,14 @@ class RulesIT {
     @Test
     void absoluteFormRequestTargetIsKeyedAndFetchedByItsPath() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
-            f.enqueue(f.ok("abs", "max-age=60"));
+            f.enqueue(f.ok("abs", "max-age=60").setHeader("ETag", "\"a\"").setHeader("content-type", "text/plain"));
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", f.edge.port())) {
                 socket.getOutputStream().write(("GET http://assets.test/abs?b=2&a=1 HTTP/1.1\r\nHost: assets.test\r\n"
                         + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 String response = new String(socket.getInputStream().readAllBytes(),
                         java.nio.charset.StandardCharsets.ISO_8859_1);
-                assertThat(response).startsWith("HTTP/1.1 200").endsWith("abs");
+                assertThat(response).startsWith("HTTP/1.1 200").endsWith("abs")
+                        .contains("\r\nETag: \"a\"\r\n").contains("\r\nContent-Type: text/plain\r\n");
             }
             assertThat(f.takeOriginRequest().getTarget()).isEqualTo("/abs?a=1&b=2");
             assertThat(f.fetch("/abs?a=1&b=2").xCache()).isEqualTo("HIT");
