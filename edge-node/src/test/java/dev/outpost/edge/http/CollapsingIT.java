@@ -32,7 +32,7 @@ class CollapsingIT {
     @Test
     void concurrentMissesForSameKeyMakeOneOriginRequest() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
-            f.enqueue(f.ok("shared", "max-age=60").headersDelay(500, TimeUnit.MILLISECONDS));
+            f.enqueue(f.ok("shared", "max-age=60").headersDelay(1000, TimeUnit.MILLISECONDS));
             List<Answer> answers = concurrently(f, 200, "/hot");
             assertThat(answers).allSatisfy(a -> {
                 assertThat(a.code()).isEqualTo(200);
@@ -47,7 +47,7 @@ class CollapsingIT {
     @Test
     void uncacheableResponseAnswersTheWaitersAndMarksTheUrlHitForPass() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
-            f.enqueue(f.ok("personal", "private").headersDelay(500, TimeUnit.MILLISECONDS));
+            f.enqueue(f.ok("personal", "private").headersDelay(1000, TimeUnit.MILLISECONDS));
             List<Answer> answers = concurrently(f, 10, "/private");
             assertThat(answers).allSatisfy(a -> assertThat(a.body()).isEqualTo("personal"));
             assertThat(f.origin.getRequestCount()).isEqualTo(1);
@@ -57,12 +57,8 @@ class CollapsingIT {
             f.enqueue(f.ok("fast", "private"));
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<Answer> slow = clients.submit(() -> f.fetch("/private"));
-                while (f.origin.getRequestCount() < 2) {
-                    Thread.onSpinWait(); // bounded by the slow request's own deadline below
-                    if (slow.isDone()) {
-                        break;
-                    }
-                }
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                        .until(() -> f.origin.getRequestCount() >= 2);
                 Answer fast = f.fetch("/private");
                 assertThat(fast.body()).isEqualTo("fast");
                 assertThat(fast.xCache()).isEqualTo("BYPASS");

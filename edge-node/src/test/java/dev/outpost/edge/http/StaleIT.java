@@ -25,10 +25,21 @@ class StaleIT {
     @Test
     void staleWhileRevalidateServesStaleAtOnceAndRefreshesExactlyOnce() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
-            f.enqueue(f.ok("v1", "max-age=10, stale-while-revalidate=60"));
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            f.origin.setDispatcher(new mockwebserver3.Dispatcher() {
+                private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+                @Override
+                public MockResponse dispatch(mockwebserver3.RecordedRequest request) throws InterruptedException {
+                    if (calls.incrementAndGet() == 1) {
+                        return f.ok("v1", "max-age=10, stale-while-revalidate=60").build();
+                    }
+                    release.await(5, TimeUnit.SECONDS); // the refresh stays in flight while clients keep coming
+                    return f.ok("v2", "max-age=10, stale-while-revalidate=60").build();
+                }
+            });
             f.fetch("/swr");
             f.clock.advance(Duration.ofSeconds(15));
-            f.enqueue(f.ok("v2", "max-age=10, stale-while-revalidate=60").headersDelay(300, TimeUnit.MILLISECONDS));
             for (int i = 0; i < 5; i++) {
                 Answer stale = f.fetch("/swr");
                 assertThat(stale.body()).isEqualTo("v1");
@@ -36,6 +47,8 @@ class StaleIT {
                 assertThat(stale.header("Age")).isEqualTo("15");
                 assertThat(stale.header("Cache-Status")).contains("detail=stale-while-revalidate");
             }
+            assertThat(f.origin.getRequestCount()).isEqualTo(2); // one refresh in flight for five stale answers
+            release.countDown();
             await().atMost(Duration.ofSeconds(5)).until(() -> storedBody(f, "/swr").equals("v2"));
             assertThat(f.fetch("/swr").xCache()).isEqualTo("HIT");
             assertThat(f.origin.getRequestCount()).isEqualTo(2);
