@@ -53,7 +53,8 @@ final class MissFlow {
             return;
         }
         switch (collapser.enter(t.key())) {
-            case Collapser.Lead<FetchOutcome> lead -> ex.dispatch(blocking, () -> guarded(ex, () -> lead(ex, t, lead)));
+            case Collapser.Lead<FetchOutcome> lead ->
+                    ex.dispatch(blocking, () -> guarded(ex, () -> lead(ex, t, lead)));
             case Collapser.Follow<FetchOutcome> follow -> ex.dispatch(SameThreadExecutor.INSTANCE,
                     () -> follow.result().whenComplete((outcome, error) -> guarded(ex,
                             () -> followed(ex, t, outcome, error))));
@@ -98,7 +99,8 @@ final class MissFlow {
                     : error;
             if (cause instanceof TimeoutException) {
                 staleOr(ex, t, "detail=collapse-timeout", () -> writer.error(ex, 504, "collapse_timeout",
-                        "the origin fetch this request waited for took too long", "fwd=miss; detail=collapse-timeout"));
+                        "the origin fetch this request waited for took too long",
+                        "fwd=miss; detail=collapse-timeout"));
             } else {
                 staleOr(ex, t, "detail=leader-failed", () -> writer.error(ex, 502, "origin_error",
                         "the origin fetch failed: " + cause.getMessage(), "fwd=miss; detail=leader-failed"));
@@ -162,6 +164,10 @@ final class MissFlow {
             case FetchOutcome.Streaming s -> {
                 if (role == Role.FOLLOWER) {
                     blocking.execute(() -> guarded(ex, () -> alone(ex, t)));
+                } else if (!t.pass() && t.requestHeaders().has("range")) {
+                    // Too large to store: let the origin answer the range rather than streaming the whole object.
+                    s.response().close();
+                    alone(ex, t.asPass());
                 } else {
                     writer.stream(ex, s.response(), role == Role.ALONE ? CacheStatus.BYPASS : CacheStatus.MISS,
                             (role == Role.ALONE ? "fwd=bypass" : "fwd=miss") + "; fwd-status="
@@ -171,10 +177,15 @@ final class MissFlow {
             case FetchOutcome.OriginFailed f -> staleOr(ex, t, "fwd-status=" + f.status(),
                     () -> writer.serveBuffered(ex, f.status(), f.headers(), f.body(), CacheStatus.ERROR,
                             "fwd=miss; fwd-status=" + f.status()));
-            case FetchOutcome.Unreachable u -> staleOr(ex, t, "detail=origin-unreachable",
-                    () -> writer.error(ex, u.timeout() ? 504 : 502, u.timeout() ? "origin_timeout" : "origin_unreachable",
-                            u.timeout() ? "the origin did not answer in time" : "the origin refused or reset the connection",
-                            "fwd=miss; detail=origin-unreachable"));
+            case FetchOutcome.Unreachable u -> staleOr(ex, t, "detail=origin-unreachable", () -> {
+                if (u.timeout()) {
+                    writer.error(ex, 504, "origin_timeout", "the origin did not answer in time",
+                            "fwd=miss; detail=origin-timeout");
+                } else {
+                    writer.error(ex, 502, "origin_unreachable", "the origin refused or reset the connection",
+                            "fwd=miss; detail=origin-unreachable");
+                }
+            });
             case FetchOutcome.Truncated tr -> writer.abort(ex);
         }
     }

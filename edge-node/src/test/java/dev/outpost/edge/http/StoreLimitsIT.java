@@ -68,6 +68,28 @@ class StoreLimitsIT {
     }
 
     @Test
+    void rangeOnAnObjectTooLargeToStoreIsAnsweredByTheOrigin() throws Exception {
+        try (EdgeFixture f = smallStore()) {
+            String big = "0123456789".repeat(2_000);
+            f.origin.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest request) {
+                    String range = request.getHeaders().get("Range");
+                    if (range == null) {
+                        return new MockResponse.Builder().body(big).setHeader("Cache-Control", "max-age=60").build();
+                    }
+                    return new MockResponse.Builder().code(206).body("234")
+                            .setHeader("Content-Range", "bytes 2-4/" + big.length()).build();
+                }
+            });
+            Answer partial = f.fetch("/huge", "Range", "bytes=2-4");
+            assertThat(partial.code()).isEqualTo(206);
+            assertThat(partial.body()).isEqualTo("234");
+            assertThat(partial.header("Content-Range")).isEqualTo("bytes 2-4/20000");
+        }
+    }
+
+    @Test
     void responseOfUnknownLengthIsStreamedThroughNotStored() throws Exception {
         try (EdgeFixture f = smallStore()) {
             f.enqueue(new MockResponse.Builder().chunkedBody("chunked body", 4).setHeader("Cache-Control", "max-age=60"));
