@@ -40,6 +40,7 @@ public final class ProxyHeaders {
             }
         }
         b.set("accept-encoding", Vary.acceptEncoding(request.joined("accept-encoding").orElse("")));
+        b.set("user-agent", "Outpost-Edge (" + edgeId + ")"); // the client's would be an unkeyed input
         stale.filter(CachedObject::hasValidators).ifPresent(o -> {
             o.etag().ifPresent(etag -> b.set("if-none-match", etag));
             o.lastModified().ifPresent(lm -> b.set("if-modified-since", lm));

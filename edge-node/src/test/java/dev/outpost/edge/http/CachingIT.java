@@ -278,6 +278,7 @@ class CachingIT {
         assertThat(r.getHeaders().get("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(r.getHeaders().get("X-Secret")).isNull();
         assertThat(r.getHeaders().get("X-Unkeyed")).isNull(); // unkeyed inputs never reach a cacheable fetch
+        assertThat(r.getHeaders().get("User-Agent")).isEqualTo("Outpost-Edge (edge-test)");
     }
 
     @Test

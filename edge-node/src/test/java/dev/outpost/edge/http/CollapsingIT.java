@@ -69,6 +69,19 @@ class CollapsingIT {
     }
 
     @Test
+    void aCookieSetForTheLeaderIsNeverHandedToTheWaiters() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            f.enqueue(f.ok("hello", "max-age=60").setHeader("Set-Cookie", "session=leader")
+                    .headersDelay(1000, TimeUnit.MILLISECONDS));
+            List<Answer> answers = concurrently(f, 5, "/cookie");
+            assertThat(answers).allSatisfy(a -> assertThat(a.body()).isEqualTo("hello"));
+            assertThat(answers).filteredOn(a -> a.header("Set-Cookie") != null).hasSize(1)
+                    .allSatisfy(a -> assertThat(a.xCache()).isEqualTo("MISS"));
+            assertThat(f.origin.getRequestCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void followersWaitOnlyUpToTheirLimit() throws Exception {
         try (EdgeFixture f = new EdgeFixture(c -> c.withCollapsing(
                 new CollapsingConfig(100, Duration.ofMillis(200))))) {
