@@ -15,7 +15,7 @@ import java.util.Set;
  * the heuristic (a fraction of the Last-Modified age, capped) for heuristically cacheable statuses; 404/410 without
  * explicit freshness use the negative TTL instead of the heuristic.
  */
-public final class Freshness {
+final class Freshness {
     /** RFC 9110 §15.1 statuses cacheable by default (206 left out: the edge stores only whole objects). */
     static final Set<Integer> HEURISTIC_STATUSES = Set.of(200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501);
 
@@ -23,7 +23,7 @@ public final class Freshness {
     }
 
     /** The directives that govern this cache: CDN-Cache-Control > Surrogate-Control > Cache-Control. */
-    public static CacheControl directives(Fields headers) {
+    static CacheControl directives(Fields headers) {
         CacheControl cdn = CacheControl.parse(headers.all("cdn-cache-control"));
         if (!cdn.isEmpty()) {
             return cdn;
@@ -39,7 +39,7 @@ public final class Freshness {
      * Explicit freshness from directives or Expires; empty when the response gives none. Expires counts from the
      * response's Date, or from when it was received when it has none (RFC 9110 §6.6.1).
      */
-    public static Optional<Duration> explicitLifetime(Fields headers, Instant responseTime) {
+    static Optional<Duration> explicitLifetime(Fields headers, Instant responseTime) {
         CacheControl cc = directives(headers);
         OptionalLong seconds = cc.sMaxAge().isPresent() ? cc.sMaxAge() : cc.maxAge();
         if (seconds.isPresent()) {
@@ -60,7 +60,7 @@ public final class Freshness {
     }
 
     /** The freshness lifetime this cache gives the response. */
-    public static Duration lifetime(int status, Fields headers, Instant responseTime, CachePolicy policy) {
+    static Duration lifetime(int status, Fields headers, Instant responseTime, CachePolicy policy) {
         Optional<Duration> explicit = explicitLifetime(headers, responseTime);
         if (explicit.isPresent()) {
             return explicit.get();
@@ -85,7 +85,7 @@ public final class Freshness {
     }
 
     /** corrected_initial_age, RFC 9111 §4.2.3. */
-    public static Duration initialAge(Fields headers, Instant requestTime, Instant responseTime) {
+    static Duration initialAge(Fields headers, Instant requestTime, Instant responseTime) {
         Duration apparent = headers.first("date").flatMap(HttpDates::parse)
                 .map(date -> Duration.between(date, responseTime))
                 .filter(d -> !d.isNegative())

@@ -58,8 +58,6 @@ public final class CacheHandler implements HttpHandler {
         Optional<CachedObject> stored = authorized ? Optional.empty() : store.lookup(key, request);
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
-        OriginFetch.Target fetchTarget = new OriginFetch.Target(route, key, target, request, Requests.client(ex),
-                authorized, stored, false);
         switch (action) {
             case SERVE -> writer.serveStored(ex, stored.get(), request, CacheStatus.HIT,
                     "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds());
@@ -67,9 +65,11 @@ public final class CacheHandler implements HttpHandler {
                 writer.serveStored(ex, stored.get(), request, CacheStatus.STALE,
                         "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds()
                                 + "; detail=stale-while-revalidate");
-                refresher.refresh(fetchTarget);
+                refresher.refresh(new OriginFetch.Target(route, key, target, request, Requests.client(ex), false,
+                        stored, false));
             }
-            case REVALIDATE, FETCH -> misses.start(ex, fetchTarget);
+            case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key, target, request,
+                    Requests.client(ex), authorized, stored, false));
             case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
         }
     }
