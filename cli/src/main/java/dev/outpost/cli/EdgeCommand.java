@@ -60,7 +60,13 @@ public final class EdgeCommand implements Callable<Integer> {
             System.err.println("outpost edge: " + e.getMessage());
             return 2;
         }
-        EdgeNode node = EdgeNode.start(edgeConfig);
+        EdgeNode node;
+        try {
+            node = EdgeNode.start(edgeConfig);
+        } catch (RuntimeException e) { // e.g. the listen address is taken
+            System.err.println("outpost edge: cannot start: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             node.close();

@@ -43,7 +43,10 @@ public final class EdgeFixture implements AutoCloseable {
         this(adjust, List.of());
     }
 
-    /** @param extraOrigins origins tried after the MockWebServer, or before it when listed as "first:" */
+    /**
+     * @param adjust        changes to the default test config
+     * @param originsBefore origins listed before the MockWebServer (the primary, e.g. a dead one to fail over from)
+     */
     public EdgeFixture(UnaryOperator<EdgeConfig> adjust, List<URI> originsBefore) throws IOException {
         origin.start(InetAddress.getByName("127.0.0.1"), 0);
         List<URI> origins = new java.util.ArrayList<>(originsBefore);

@@ -3,6 +3,7 @@ package dev.outpost.edge.cache;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -75,7 +76,7 @@ public final class Fields {
     /** These fields without the named ones (names in any case). */
     public Fields without(Collection<String> names) {
         Builder b = builder();
-        Set<String> drop = new java.util.HashSet<>();
+        Set<String> drop = new HashSet<>();
         names.forEach(n -> drop.add(n.toLowerCase(Locale.ROOT)));
         map.forEach((name, values) -> {
             if (!drop.contains(name)) {
