@@ -78,9 +78,13 @@ public final class CachedObjects {
         Duration initialAge = Freshness.initialAge(originHeaders, requestTime, responseTime);
         Duration swr = seconds(cc.staleWhileRevalidate(), policy.staleWhileRevalidate());
         Duration sie = seconds(cc.staleIfError(), policy.staleIfError());
-        boolean noStale = cc.mustRevalidate() || cc.proxyRevalidate() || cc.has("no-cache") && !cc.noCache();
+        // s-maxage implies proxy-revalidate (RFC 9111 §5.2.2.10) unless the origin grants stale use explicitly.
+        boolean explicitStale = cc.staleIfError().isPresent() || cc.staleWhileRevalidate().isPresent();
+        boolean noStale = cc.mustRevalidate() || cc.proxyRevalidate() || cc.sMaxAge().isPresent() && !explicitStale;
+        // A qualified no-cache="field" is treated like plain no-cache: revalidate every use (conservative).
+        boolean alwaysRevalidate = cc.has("no-cache");
         return new CachedObject(key, variant, status, served, body, responseTime, initialAge, lifetime, swr, sie,
-                cc.noCache(), noStale, false, vary, surrogateKeys(originHeaders));
+                alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders));
     }
 
     private static Duration seconds(OptionalLong value, Duration fallback) {

@@ -61,6 +61,20 @@ class DecisionsTest {
     }
 
     @Test
+    void sMaxAgeImpliesProxyRevalidateUnlessStaleUseIsGrantedExplicitly() {
+        CachedObject strict = TestObjects.stored(t0, "Cache-Control", "s-maxage=60");
+        assertThat(strict.usableOnError(t0.plusSeconds(61))).isFalse();
+        CachedObject granted = TestObjects.stored(t0, "Cache-Control", "s-maxage=60, stale-if-error=30");
+        assertThat(granted.usableOnError(t0.plusSeconds(61))).isTrue();
+    }
+
+    @Test
+    void qualifiedNoCacheIsRevalidatedOnEveryUse() {
+        assertThat(decide(TestObjects.stored(t0, "Cache-Control", "no-cache=\"Set-Cookie\", max-age=60"), t0))
+                .isEqualTo(Action.REVALIDATE);
+    }
+
+    @Test
     void softPurgedEntryIsRevalidatedButStillUsableOnError() {
         CachedObject o = TestObjects.stored(t0, "Cache-Control", "max-age=600").markedStale();
         assertThat(decide(o, t0.plusSeconds(1))).isEqualTo(Action.REVALIDATE);
