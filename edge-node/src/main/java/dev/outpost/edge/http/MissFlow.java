@@ -58,8 +58,9 @@ final class MissFlow {
             case Collapser.Follow<FetchOutcome> follow -> ex.dispatch(SameThreadExecutor.INSTANCE,
                     () -> follow.result().whenComplete((outcome, error) -> guarded(ex,
                             () -> followed(ex, t, outcome, error))));
-            case Collapser.Full<FetchOutcome> full -> writer.error(ex, 503, "collapse_overflow", full.waiters()
-                    + " requests already wait for this URL; try again", "fwd=miss; detail=collapse-overflow");
+            case Collapser.Full<FetchOutcome> full -> staleOr(ex, t, "detail=collapse-overflow",
+                    () -> writer.error(ex, 503, "collapse_overflow", full.waiters()
+                            + " requests already wait for this URL; try again", "fwd=miss; detail=collapse-overflow"));
         }
     }
 
