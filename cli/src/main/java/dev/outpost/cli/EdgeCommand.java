@@ -1,0 +1,118 @@
+package dev.outpost.cli;
+
+import dev.outpost.common.config.ConfigException;
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.config.AdminConfig;
+import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.EdgeConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code outpost edge}: starts an edge node from a config file and/or flags and runs until Ctrl-C. Flags override
+ * the file; {@code --origin} with {@code --host} replaces the file's delivery services with one.
+ */
+@Command(name = "edge", mixinStandardHelpOptions = true,
+        description = "Run an edge node (caching reverse proxy) in front of one or more origins.")
+public final class EdgeCommand implements Callable<Integer> {
+    @Option(names = "--config", paramLabel = "FILE", description = "edge config (YAML or JSON)")
+    Path config;
+
+    @Option(names = "--id", description = "edge id, sent in X-Served-By and Via")
+    String id;
+
+    @Option(names = "--region", description = "region this edge serves")
+    String region;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "public listener (default 127.0.0.1:8081)")
+    String listen;
+
+    @Option(names = "--origin", paramLabel = "URL",
+            description = "origin base URL; repeat for backups, tried in order (needs --host)")
+    List<URI> origins;
+
+    @Option(names = "--host", description = "Host header value served by the --origin service; repeatable")
+    List<String> hosts;
+
+    @Option(names = "--max-bytes", description = "store size in bytes (default 256 MiB)")
+    Long maxBytes;
+
+    @Option(names = "--admin-listen", paramLabel = "HOST:PORT", description = "admin listener (needs --admin-token)")
+    String adminListen;
+
+    @Option(names = "--admin-token", description = "bearer token for the admin API (at least 16 characters)")
+    String adminToken;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        EdgeConfig edgeConfig;
+        try {
+            edgeConfig = buildConfig();
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println("outpost edge: " + e.getMessage());
+            return 2;
+        }
+        EdgeNode node;
+        try {
+            node = EdgeNode.start(edgeConfig);
+        } catch (RuntimeException e) { // e.g. the listen address is taken
+            System.err.println("outpost edge: cannot start: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "edge-shutdown"));
+        System.out.println("edge " + edgeConfig.id() + " (" + edgeConfig.region() + ") serving "
+                + edgeConfig.services().stream().flatMap(s -> s.hosts().stream()).toList() + " on " + node.baseUri()
+                + node.adminUri().map(u -> ", admin on " + u).orElse(""));
+        stopped.await();
+        return 0;
+    }
+
+    EdgeConfig buildConfig() {
+        EdgeConfig base = config != null ? ConfigFiles.load(config, EdgeConfig.class) : null;
+        List<DeliveryService> services;
+        if (origins != null && !origins.isEmpty()) {
+            if (hosts == null || hosts.isEmpty()) {
+                throw new IllegalArgumentException("--origin needs at least one --host to serve");
+            }
+            services = List.of(new DeliveryService("default", hosts, origins, null, null));
+        } else if (base != null) {
+            services = base.services();
+        } else {
+            throw new IllegalArgumentException("give --config FILE, or --origin URL with --host NAME");
+        }
+        CacheConfig cache = base != null ? base.cache() : CacheConfig.DEFAULTS;
+        if (maxBytes != null) {
+            cache = new CacheConfig(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes), cache.maxVariantsPerUrl(),
+                    cache.negativeTtl(), cache.staleIfError(), cache.staleWhileRevalidate(),
+                    cache.heuristicFraction(), cache.heuristicCap(), cache.hitForPass());
+        }
+        Optional<AdminConfig> admin = base != null ? base.admin() : Optional.empty();
+        if (adminListen != null || adminToken != null) {
+            String adminTokenValue = adminToken != null ? adminToken
+                    : admin.map(AdminConfig::token).orElse(null);
+            String adminListenValue = adminListen != null ? adminListen
+                    : admin.map(AdminConfig::listen).orElse(null);
+            admin = Optional.of(new AdminConfig(adminListenValue, adminTokenValue));
+        }
+        return new EdgeConfig(
+                id != null ? id : base != null ? base.id() : null,
+                region != null ? region : base != null ? base.region() : null,
+                listen != null ? listen : base != null ? base.listen() : null,
+                admin, services, cache,
+                base != null ? base.origin() : null,
+                base != null ? base.collapsing() : null,
+                base != null ? base.controlPlane() : null);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.edge.config.EdgeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class EdgeCommandTest {
+    private static EdgeConfig parse(String... args) {
+        EdgeCommand command = new EdgeCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.buildConfig();
+    }
+
+    @Test
+    void flagsAloneDescribeAnEdgeInFrontOfOneOrigin() {
+        EdgeConfig config = parse("--id", "eu-1", "--listen", "127.0.0.1:0", "--origin", "http://127.0.0.1:8080",
+                "--origin", "http://127.0.0.1:8090", "--host", "assets.test", "--max-bytes", "1000000",
+                "--admin-listen", "127.0.0.1:0", "--admin-token", "0123456789abcdef");
+        assertThat(config.id()).isEqualTo("eu-1");
+        assertThat(config.services()).hasSize(1);
+        assertThat(config.services().get(0).origins()).hasSize(2);
+        assertThat(config.cache().maxBytes()).isEqualTo(1_000_000);
+        assertThat(config.cache().maxObjectBytes()).isLessThanOrEqualTo(1_000_000);
+        assertThat(config.admin()).isPresent();
+    }
+
+    @Test
+    void flagsOverrideTheConfigFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("edge.yml");
+        Files.writeString(file, """
+                id: from-file
+                region: eu
+                services:
+                  - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}
+                """);
+        EdgeConfig config = parse("--config", file.toString(), "--id", "from-flag");
+        assertThat(config.id()).isEqualTo("from-flag");
+        assertThat(config.region()).isEqualTo("eu");
+        assertThat(config.services().get(0).hosts()).containsExactly("a.test");
+    }
+
+    @Test
+    void originWithoutHostIsRefusedNamingTheFlag() {
+        assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080")).hasMessageContaining("--host");
+    }
+
+    @Test
+    void nothingToServeIsRefused() {
+        assertThatThrownBy(() -> parse()).hasMessageContaining("--config");
+    }
+}

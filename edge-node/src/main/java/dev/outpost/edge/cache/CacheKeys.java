@@ -1,0 +1,147 @@
+package dev.outpost.edge.cache;
+
+import dev.outpost.common.http.ApiException;
+import dev.outpost.edge.config.CacheKeyRules;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns a request's host, path and query into the cache key {@code http://host/normalized/path?sorted=query}. The
+ * same normalizer builds the origin request target and purge keys, so what is cached, what is fetched and what is
+ * purged always agree. Path: percent-escapes of unreserved characters decoded, other escapes upper-cased, dot
+ * segments removed. Query: dropped parameters removed, the rest optionally sorted.
+ */
+public final class CacheKeys {
+    private final List<String> dropExact = new ArrayList<>();
+    private final List<String> dropPrefixes = new ArrayList<>();
+    private final boolean sort;
+
+    public CacheKeys(CacheKeyRules rules) {
+        for (String glob : rules.dropParams()) {
+            if (glob.endsWith("*")) {
+                dropPrefixes.add(glob.substring(0, glob.length() - 1));
+            } else {
+                dropExact.add(glob);
+            }
+        }
+        this.sort = rules.sortParams();
+    }
+
+    /** The cache key for a request on {@code host} (no port) with the raw path and query (query may be empty). */
+    public String key(String host, String rawPath, String rawQuery) {
+        return "http://" + host.toLowerCase(Locale.ROOT) + target(rawPath, rawQuery);
+    }
+
+    /** Normalized path plus the kept query: what the edge sends to the origin and the tail of the key. */
+    public String target(String rawPath, String rawQuery) {
+        String path = normalizePath(rawPath);
+        String query = normalizeQuery(rawQuery);
+        return query.isEmpty() ? path : path + "?" + query;
+    }
+
+    static String normalizePath(String rawPath) {
+        if (rawPath == null || rawPath.isEmpty()) {
+            return "/";
+        }
+        String path = rawPath.startsWith("/") ? rawPath : "/" + rawPath;
+        return removeDotSegments(normalizeEscapes(path, false));
+    }
+
+    String normalizeQuery(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return "";
+        }
+        List<String> kept = new ArrayList<>();
+        for (String param : rawQuery.split("&")) {
+            if (param.isEmpty()) {
+                continue;
+            }
+            String normalized = normalizeEscapes(param, true);
+            int eq = normalized.indexOf('=');
+            String name = eq < 0 ? normalized : normalized.substring(0, eq);
+            if (!dropped(name)) {
+                kept.add(normalized);
+            }
+        }
+        if (sort) {
+            kept.sort(null);
+        }
+        return String.join("&", kept);
+    }
+
+    private boolean dropped(String name) {
+        if (dropExact.contains(name)) {
+            return true;
+        }
+        for (String prefix : dropPrefixes) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Decodes escapes of unreserved characters, upper-cases the rest; rejects malformed escapes. */
+    private static String normalizeEscapes(String s, boolean query) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != '%') {
+                out.append(c);
+                continue;
+            }
+            if (i + 2 >= s.length() || hex(s.charAt(i + 1)) < 0 || hex(s.charAt(i + 2)) < 0) {
+                throw ApiException.badRequest("bad_url", "malformed percent-escape in '" + s + "'");
+            }
+            char decoded = (char) (hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
+            if (isUnreserved(decoded)) {
+                out.append(decoded);
+            } else {
+                out.append('%').append(Character.toUpperCase(s.charAt(i + 1)))
+                        .append(Character.toUpperCase(s.charAt(i + 2)));
+            }
+            i += 2;
+        }
+        return out.toString();
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+
+    private static boolean isUnreserved(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "-._~".indexOf(c) >= 0;
+    }
+
+    /** RFC 3986 §5.2.4, on segments; never climbs above the root. */
+    private static String removeDotSegments(String path) {
+        if (!path.contains(".")) {
+            return path;
+        }
+        Deque<String> out = new ArrayDeque<>();
+        String[] segments = path.substring(1).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            String seg = segments[i];
+            boolean last = i == segments.length - 1;
+            if (seg.equals(".")) {
+                if (last) {
+                    out.addLast("");
+                }
+            } else if (seg.equals("..")) {
+                out.pollLast();
+                if (last) {
+                    out.addLast("");
+                }
+            } else {
+                out.addLast(seg);
+            }
+        }
+        return "/" + String.join("/", out);
+    }
+}

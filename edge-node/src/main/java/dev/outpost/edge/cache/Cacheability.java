@@ -1,0 +1,61 @@
+package dev.outpost.edge.cache;
+
+import dev.outpost.common.http.CacheControl;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Whether a response may be stored (RFC 9111 §3 for a shared cache). Returns the reason it may not, so the
+ * answer can be logged and put in Cache-Status.
+ */
+public final class Cacheability {
+    private Cacheability() {
+    }
+
+    /**
+     * @param method         the request method (HEAD misses are fetched as GET)
+     * @param authorized     the request carried Authorization
+     * @param status         response status
+     * @param headers        response headers as received from the origin
+     * @param cacheSetCookie the delivery service allows storing responses with Set-Cookie
+     * @return empty when storable, else why not
+     */
+    public static Optional<String> whyNotStorable(String method, boolean authorized, int status, Fields headers,
+            boolean cacheSetCookie) {
+        if (!method.equals("GET")) {
+            return Optional.of("method");
+        }
+        if (status >= 500 || status == 206 || status < 200) {
+            return Optional.of("status");
+        }
+        CacheControl cc = Freshness.directives(headers);
+        if (cc.noStore()) {
+            return Optional.of("no-store");
+        }
+        if (cc.isPrivate()) {
+            return Optional.of("private");
+        }
+        if (headers.has("set-cookie") && !cacheSetCookie) {
+            return Optional.of("set-cookie");
+        }
+        if (Vary.names(headers).contains("*")) {
+            return Optional.of("vary-star");
+        }
+        if (authorized) {
+            CacheControl own = CacheControl.parse(headers.all("cache-control"));
+            if (!own.isPublic() && own.sMaxAge().isEmpty() && !own.mustRevalidate()) {
+                return Optional.of("authorization");
+            }
+        }
+        boolean explicit = Freshness.explicitLifetime(headers, Instant.EPOCH).isPresent(); // presence only
+        if (!explicit && !Freshness.HEURISTIC_STATUSES.contains(status)) {
+            return Optional.of("status");
+        }
+        boolean validators = headers.has("etag") || headers.has("last-modified");
+        boolean negative = status == 404 || status == 410;
+        if (!explicit && !validators && !negative) {
+            return Optional.of("no-freshness");
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.outpost.edge.cache;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One stored response: status, the headers clients get (hop-by-hop and CDN-only fields already removed), an
+ * immutable body, and the freshness facts fixed when it was received (RFC 9111 §4.2). Immutable; a refresh or a
+ * soft purge makes a new one.
+ *
+ * @param key             the URL cache key (variants of one URL share it)
+ * @param variant         the normalized values of the request headers named by {@code vary}
+ * @param status          response status
+ * @param headers         origin response headers minus framing, Age and Set-Cookie; CDN-only fields are kept here
+ *                        for refreshes and left out when serving
+ * @param body            read-only body; serve {@link #body()} which returns an independent view
+ * @param responseTime    when the response was received
+ * @param initialAge      corrected_initial_age of RFC 9111 §4.2.3
+ * @param lifetime        freshness lifetime
+ * @param staleWhileRevalidate window after expiry in which stale is served while one refresh runs
+ * @param staleIfError    window after expiry in which stale is served when the origin fails
+ * @param alwaysRevalidate no-cache: every use needs a successful revalidation
+ * @param noStale         must-revalidate / proxy-revalidate: never served stale
+ * @param invalidated     soft-purged: treated as stale whatever its age
+ * @param vary            request header names (lower case) the response varies on
+ * @param surrogateKeys   tags from Surrogate-Key, for purge by tag
+ */
+public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
+        Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
+        Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
+        Set<String> surrogateKeys) {
+
+    public CachedObject {
+        body = body.asReadOnlyBuffer();
+        vary = List.copyOf(vary);
+        surrogateKeys = Set.copyOf(surrogateKeys);
+    }
+
+    /** A view of the body sharing its bytes: no copy, and the stored position is never moved. */
+    @Override
+    public ByteBuffer body() {
+        return body.duplicate();
+    }
+
+    public int length() {
+        return body.remaining();
+    }
+
+    /** Bytes this entry costs in the store: body, headers and bookkeeping. */
+    public int weight() {
+        return body.remaining() + headers.byteSize() + key.length() + variant.length() + 256;
+    }
+
+    /** current_age of RFC 9111 §4.2.3: initial age plus time resident here. */
+    public Duration age(Instant now) {
+        Duration resident = Duration.between(responseTime, now);
+        return initialAge.plus(resident.isNegative() ? Duration.ZERO : resident);
+    }
+
+    public boolean isFresh(Instant now) {
+        return !invalidated && age(now).compareTo(lifetime) < 0;
+    }
+
+    /** How long past its freshness lifetime it is (zero while fresh; soft-purged counts from the purge). */
+    public Duration staleness(Instant now) {
+        Duration over = age(now).minus(lifetime);
+        return over.isNegative() ? Duration.ZERO : over;
+    }
+
+    /** Whether it may be served when the origin fails (stale-if-error or the configured default). */
+    public boolean usableOnError(Instant now) {
+        return !noStale && staleness(now).compareTo(staleIfError) <= 0;
+    }
+
+    public Optional<String> etag() {
+        return headers.first("etag");
+    }
+
+    public Optional<String> lastModified() {
+        return headers.first("last-modified");
+    }
+
+    public boolean hasValidators() {
+        return etag().isPresent() || lastModified().isPresent();
+    }
+
+    /** A soft-purged copy: stays servable on error, revalidated on next use. */
+    public CachedObject markedStale() {
+        return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
+                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys);
+    }
+}

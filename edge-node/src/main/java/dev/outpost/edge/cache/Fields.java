@@ -1,0 +1,160 @@
+package dev.outpost.edge.cache;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * An immutable set of HTTP header fields: lower-case names in first-seen order, each with its field lines. The
+ * edge's pure code reads requests and responses through this, never through a server's or client's header types.
+ */
+public final class Fields {
+    private static final Fields EMPTY = new Fields(Map.of());
+
+    private final Map<String, List<String>> map;
+
+    private Fields(Map<String, List<String>> map) {
+        this.map = map;
+    }
+
+    public static Fields empty() {
+        return EMPTY;
+    }
+
+    /** Fields from name/value pairs: {@code Fields.of("Cache-Control", "max-age=60", "ETag", "\"x\"")}. */
+    public static Fields of(String... namesAndValues) {
+        Builder b = builder();
+        for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+            b.add(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return b.build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Optional<String> first(String name) {
+        List<String> values = map.get(name.toLowerCase(Locale.ROOT));
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+
+    public List<String> all(String name) {
+        return map.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+    }
+
+    /** All field lines of a field joined as one comma-separated value; empty when absent. */
+    public Optional<String> joined(String name) {
+        List<String> values = all(name);
+        return values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
+    }
+
+    public boolean has(String name) {
+        return map.containsKey(name.toLowerCase(Locale.ROOT));
+    }
+
+    public Set<String> names() {
+        return map.keySet();
+    }
+
+    public boolean isEmpty() {
+        return map.isEmpty();
+    }
+
+    public void forEach(BiConsumer<String, String> action) {
+        map.forEach((name, values) -> values.forEach(v -> action.accept(name, v)));
+    }
+
+    /** These fields without the named ones (names in any case). */
+    public Fields without(Collection<String> names) {
+        Builder b = builder();
+        Set<String> drop = new HashSet<>();
+        names.forEach(n -> drop.add(n.toLowerCase(Locale.ROOT)));
+        map.forEach((name, values) -> {
+            if (!drop.contains(name)) {
+                values.forEach(v -> b.add(name, v));
+            }
+        });
+        return b.build();
+    }
+
+    /** These fields with every field present in {@code updates} replaced by its new lines (a 304's refresh). */
+    public Fields updatedWith(Fields updates) {
+        Builder b = builder();
+        map.forEach((name, values) -> {
+            if (!updates.has(name)) {
+                values.forEach(v -> b.add(name, v));
+            }
+        });
+        updates.forEach(b::add);
+        return b.build();
+    }
+
+    /** Approximate bytes on the wire ({@code name: value\r\n} per line), for the store's weigher. */
+    public int byteSize() {
+        int size = 0;
+        for (Map.Entry<String, List<String>> e : map.entrySet()) {
+            for (String v : e.getValue()) {
+                size += e.getKey().length() + v.length() + 4;
+            }
+        }
+        return size;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Fields f && map.equals(f.map);
+    }
+
+    @Override
+    public int hashCode() {
+        return map.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return map.toString();
+    }
+
+    /** Collects fields; not thread-safe, used once. */
+    public static final class Builder {
+        private final Map<String, List<String>> map = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        public Builder add(String name, String value) {
+            map.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(value);
+            return this;
+        }
+
+        public Builder set(String name, String value) {
+            List<String> values = new ArrayList<>(1);
+            values.add(value);
+            map.put(name.toLowerCase(Locale.ROOT), values);
+            return this;
+        }
+
+        public Builder remove(String name) {
+            map.remove(name.toLowerCase(Locale.ROOT));
+            return this;
+        }
+
+        public Fields build() {
+            if (map.isEmpty()) {
+                return EMPTY;
+            }
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            map.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+            return new Fields(Collections.unmodifiableMap(copy));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.outpost.edge.config;
+
+import java.time.Duration;
+
+/**
+ * The store's size and the caching defaults.
+ *
+ * @param maxBytes             bytes the store may hold (bodies + headers); default 256 MiB
+ * @param maxObjectBytes       larger responses are streamed through, not stored; default 16 MiB
+ * @param maxVariantsPerUrl    Vary variants kept per URL (oldest dropped); default 8
+ * @param negativeTtl          how long 404/410 without explicit freshness are stored; default 10 s
+ * @param staleIfError         default stale-if-error window when the origin gives none; default 5 min
+ * @param staleWhileRevalidate default stale-while-revalidate window when the origin gives none; default 0
+ * @param heuristicFraction    heuristic freshness as a fraction of the Last-Modified age; default 0.1
+ * @param heuristicCap         cap on heuristic freshness; default 1 day
+ * @param hitForPass           how long a URL that answered uncacheable skips collapsing; default 30 s
+ */
+public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
+        Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
+        Duration hitForPass) {
+    public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null);
+
+    public CacheConfig {
+        maxBytes = Defaults.positive("cache.maxBytes", maxBytes, 256L * 1024 * 1024);
+        maxObjectBytes = Defaults.positive("cache.maxObjectBytes", maxObjectBytes,
+                Math.min(16L * 1024 * 1024, maxBytes));
+        if (maxObjectBytes > maxBytes) {
+            throw new IllegalArgumentException("cache.maxObjectBytes (" + maxObjectBytes
+                    + ") must not exceed cache.maxBytes (" + maxBytes + ")");
+        }
+        if (maxObjectBytes > Integer.MAX_VALUE - 1024 * 1024) {
+            throw new IllegalArgumentException("cache.maxObjectBytes must be < 2 GiB, was " + maxObjectBytes);
+        }
+        maxVariantsPerUrl = (int) Defaults.positive("cache.maxVariantsPerUrl",
+                maxVariantsPerUrl == null ? null : maxVariantsPerUrl.longValue(), 8);
+        negativeTtl = Defaults.notNegative("cache.negativeTtl", negativeTtl, Duration.ofSeconds(10));
+        staleIfError = Defaults.notNegative("cache.staleIfError", staleIfError, Duration.ofMinutes(5));
+        staleWhileRevalidate = Defaults.notNegative("cache.staleWhileRevalidate", staleWhileRevalidate,
+                Duration.ZERO);
+        heuristicFraction = Defaults.or(heuristicFraction, 0.1);
+        if (!(heuristicFraction >= 0 && heuristicFraction <= 1)) {
+            throw new IllegalArgumentException("cache.heuristicFraction must be in 0..1, was " + heuristicFraction);
+        }
+        heuristicCap = Defaults.notNegative("cache.heuristicCap", heuristicCap, Duration.ofDays(1));
+        hitForPass = Defaults.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
+    }
+
+    public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
+        return new CacheConfig(maxBytes, maxObjectBytes, null, null, null, null, null, null, null);
+    }
+}

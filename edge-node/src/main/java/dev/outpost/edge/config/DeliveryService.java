@@ -1,0 +1,54 @@
+package dev.outpost.edge.config;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One delivery service: the Hosts it answers for, its origins (the first is the primary, the rest are tried in
+ * order on connection errors and 5xx) and its cache-key rules.
+ *
+ * @param name           a label for logs and metrics
+ * @param hosts          Host header values (without port) routed to this service; lower-cased
+ * @param origins        origin base URLs, {@code http(s)://host[:port]}, no path
+ * @param cacheKey       query-parameter rules for the cache key
+ * @param cacheSetCookie store responses carrying Set-Cookie (default false: never)
+ */
+public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
+        Boolean cacheSetCookie) {
+    public DeliveryService {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("services[].name must not be empty");
+        }
+        if (hosts == null || hosts.isEmpty()) {
+            throw new IllegalArgumentException("services[" + name + "].hosts must name at least one host");
+        }
+        hosts = hosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        for (String host : hosts) {
+            if (host.isBlank() || host.contains("/") || host.contains(":") && !host.startsWith("[")) {
+                throw new IllegalArgumentException("services[" + name + "].hosts: '" + host
+                        + "' must be a bare host name, without port or path");
+            }
+        }
+        if (origins == null || origins.isEmpty()) {
+            throw new IllegalArgumentException("services[" + name + "].origins must name at least one origin URL");
+        }
+        origins = List.copyOf(origins);
+        for (URI origin : origins) {
+            if (!("http".equals(origin.getScheme()) || "https".equals(origin.getScheme()))
+                    || origin.getHost() == null
+                    || origin.getRawPath() != null && !origin.getRawPath().isEmpty()
+                    && !origin.getRawPath().equals("/")
+                    || origin.getRawQuery() != null) {
+                throw new IllegalArgumentException("services[" + name + "].origins: '" + origin
+                        + "' must be http(s)://host[:port] without path or query");
+            }
+        }
+        cacheKey = Defaults.or(cacheKey, CacheKeyRules.DEFAULTS);
+        cacheSetCookie = Defaults.or(cacheSetCookie, false);
+    }
+
+    public static DeliveryService of(String host, URI... origins) {
+        return new DeliveryService(host, List.of(host), List.of(origins), null, null);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.outpost.edge.config;
+
+import dev.outpost.common.http.ListenAddress;
+import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The whole configuration of one edge node, read from YAML by {@code ConfigFiles}. Absent keys take safe defaults;
+ * every bad value fails here with a message naming its key.
+ *
+ * @param id           the edge's name, sent in {@code X-Served-By} and {@code Via}
+ * @param region       the region it serves (reported in health)
+ * @param listen       public listener, {@code host:port}
+ * @param admin        admin listener and its bearer token; absent → no admin listener
+ * @param services     delivery services: which Hosts this edge serves and where their origins are
+ * @param cache        store size and caching defaults
+ * @param origin       origin timeouts
+ * @param collapsing   request-collapsing limits
+ * @param controlPlane control-plane base URL; absent → the edge works alone
+ */
+public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
+        List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
+        Optional<URI> controlPlane) {
+
+    public EdgeConfig {
+        id = Defaults.or(id, "edge-1");
+        if (id.isBlank() || !id.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("id must be letters, digits, '.', '_' or '-', was '" + id + "'");
+        }
+        region = Defaults.or(region, "default");
+        listen = Defaults.or(listen, "127.0.0.1:8081");
+        ListenAddress.parse(listen); // fails naming the value
+        admin = Defaults.or(admin, Optional.empty());
+        services = List.copyOf(Defaults.or(services, List.of()));
+        if (services.isEmpty()) {
+            throw new IllegalArgumentException("services must name at least one delivery service");
+        }
+        Set<String> hosts = new HashSet<>();
+        for (DeliveryService service : services) {
+            for (String host : service.hosts()) {
+                if (!hosts.add(host.toLowerCase(Locale.ROOT))) {
+                    throw new IllegalArgumentException("services: host '" + host + "' is served by two services");
+                }
+            }
+        }
+        cache = Defaults.or(cache, CacheConfig.DEFAULTS);
+        origin = Defaults.or(origin, OriginTimeouts.DEFAULTS);
+        collapsing = Defaults.or(collapsing, CollapsingConfig.DEFAULTS);
+        controlPlane = Defaults.or(controlPlane, Optional.empty());
+        controlPlane.ifPresent(uri -> {
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("controlPlane must be an http(s) URL, was " + uri);
+            }
+        });
+    }
+
+    /** A config with one delivery service and defaults everywhere else. */
+    public static EdgeConfig of(String id, String listen, DeliveryService service) {
+        return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null);
+    }
+
+    public ListenAddress listenAddress() {
+        return ListenAddress.parse(listen);
+    }
+
+    public EdgeConfig withCache(CacheConfig newCache) {
+        return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane);
+    }
+
+    public EdgeConfig withAdmin(AdminConfig newAdmin) {
+        return new EdgeConfig(id, region, listen, Optional.of(newAdmin), services, cache, origin, collapsing,
+                controlPlane);
+    }
+
+    public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane);
+    }
+
+    public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane);
+    }
+}

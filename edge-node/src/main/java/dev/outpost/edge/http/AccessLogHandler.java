@@ -1,0 +1,48 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.edge.metrics.EdgeMetrics;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+
+/**
+ * Outermost handler: attaches the request's {@link RequestRecord} and, when the exchange completes, writes one
+ * access-log line and records the metrics from the same outcome value.
+ */
+public final class AccessLogHandler implements HttpHandler {
+    private static final Logger ACCESS = System.getLogger("dev.outpost.edge.access");
+
+    private final Clock clock;
+    private final EdgeMetrics metrics;
+    private final HttpHandler next;
+
+    public AccessLogHandler(Clock clock, EdgeMetrics metrics, HttpHandler next) {
+        this.clock = clock;
+        this.metrics = metrics;
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        RequestRecord record = new RequestRecord(System.nanoTime());
+        exchange.putAttachment(RequestRecord.KEY, record);
+        exchange.addExchangeCompleteListener((ex, nextListener) -> {
+            try {
+                long totalMillis = (System.nanoTime() - record.startNanos) / 1_000_000;
+                long bytes = ex.getResponseBytesSent();
+                record.status().ifPresent(status -> metrics.recordRequest(status, bytes));
+                if (ACCESS.isLoggable(Level.INFO)) {
+                    ACCESS.log(Level.INFO, clock.instant() + " " + ex.getSourceAddress().getAddress().getHostAddress()
+                            + " " + ex.getRequestMethod() + " " + ex.getHostName() + " " + ex.getRequestURI()
+                            + " " + ex.getStatusCode() + " " + bytes + " " + record.status().map(Enum::name).orElse("-")
+                            + " origin=" + record.originMillis() + "ms total=" + totalMillis + "ms");
+                }
+            } finally {
+                nextListener.proceed();
+            }
+        });
+        next.handleRequest(exchange);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.edge.cache.Action;
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.Decisions;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.Refresher;
+import dev.outpost.edge.origin.Route;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * The cache: key → lookup → {@link Decisions#decide} → carry the decision out. Hits (and stale-while-revalidate
+ * hits) are answered here on the IO thread straight from memory; misses and revalidations go to {@link MissFlow},
+ * unsafe methods to {@link PassThrough}.
+ */
+public final class CacheHandler implements HttpHandler {
+    private final CacheStore store;
+    private final MissFlow misses;
+    private final PassThrough pass;
+    private final Refresher refresher;
+    private final ResponseWriter writer;
+    private final Executor blocking;
+    private final Clock clock;
+
+    CacheHandler(CacheStore store, MissFlow misses, PassThrough pass, Refresher refresher, ResponseWriter writer,
+            Executor blocking, Clock clock) {
+        this.store = store;
+        this.misses = misses;
+        this.pass = pass;
+        this.refresher = refresher;
+        this.writer = writer;
+        this.blocking = blocking;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) {
+        RequestRecord record = ex.getAttachment(RequestRecord.KEY);
+        if (record != null) {
+            record.status(CacheStatus.ERROR); // until an answer says otherwise (e.g. a malformed URL stays ERROR)
+        }
+        Route route = ex.getAttachment(RouteHandler.ROUTE);
+        String method = ex.getRequestMethod().toString();
+        String host = ex.getHostName();
+        String path = Requests.rawPath(ex);
+        String target = route.keys().target(path, ex.getQueryString());
+        String key = route.keys().key(host, path, ex.getQueryString());
+        Fields request = Requests.fields(ex);
+        boolean authorized = request.has("authorization");
+        Optional<CachedObject> stored = authorized ? Optional.empty() : store.lookup(key, request);
+        Instant now = clock.instant();
+        Action action = Decisions.decide(method, stored, now);
+        switch (action) {
+            case SERVE -> writer.serveStored(ex, stored.get(), request, CacheStatus.HIT,
+                    "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds());
+            case SERVE_STALE_AND_REVALIDATE -> {
+                writer.serveStored(ex, stored.get(), request, CacheStatus.STALE,
+                        "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds()
+                                + "; detail=stale-while-revalidate");
+                refresher.refresh(new OriginFetch.Target(route, key, target, request, Requests.client(ex), false,
+                        stored, false));
+            }
+            case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key, target, request,
+                    Requests.client(ex), authorized, stored, false));
+            case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
+        }
+    }
+}

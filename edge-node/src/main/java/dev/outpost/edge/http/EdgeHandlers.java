@@ -1,0 +1,57 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Purger;
+import dev.outpost.edge.cache.Pusher;
+import dev.outpost.edge.metrics.EdgeMetrics;
+import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.OriginClient;
+import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.Prefetcher;
+import dev.outpost.edge.origin.Refresher;
+import dev.outpost.edge.origin.Routes;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.BlockingHandler;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+
+/** The edge's two Undertow pipelines, each assembled in one method, in request order. */
+public final class EdgeHandlers {
+    private EdgeHandlers() {
+    }
+
+    /** What the pipelines are built from; the edge node builds these by hand. */
+    public record Parts(String edgeId, Clock clock, Routes routes, CacheStore store,
+            Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
+            Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes) {
+    }
+
+    /**
+     * AccessLog → ErrorMapping → health/metrics → Route (Host → delivery service) → Cache. Hits never leave the IO
+     * thread; misses dispatch inside the cache handler.
+     */
+    public static HttpHandler publicPipeline(Parts p) {
+        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock());
+        MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock());
+        PassThrough pass = new PassThrough(p.client(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
+        HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock());
+        return new AccessLogHandler(p.clock(), p.metrics(),
+                new ErrorMappingHandler(
+                        new EdgeInfoHandler(p.health(), p.metrics(),
+                                new RouteHandler(p.routes(), cache))));
+    }
+
+    /** AccessLog → blocking dispatch → ErrorMapping → health/metrics → admin commands (bearer token). */
+    public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
+            Pusher pusher) {
+        return new AccessLogHandler(p.clock(), p.metrics(),
+                new BlockingHandler(
+                        new ErrorMappingHandler(
+                                new EdgeInfoHandler(p.health(), p.metrics(),
+                                        new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
+                                                p.maxObjectBytes())))));
+    }
+}

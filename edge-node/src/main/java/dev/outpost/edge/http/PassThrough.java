@@ -1,0 +1,71 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.origin.OriginClient;
+import dev.outpost.edge.origin.OriginRequest;
+import dev.outpost.edge.origin.OriginResponse;
+import dev.outpost.edge.origin.OriginUnreachable;
+import dev.outpost.edge.origin.ProxyHeaders;
+import dev.outpost.edge.origin.Route;
+import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * Forwards unsafe methods (POST, PUT, DELETE, PATCH, ...) to the origin untouched by the cache, and on success
+ * invalidates every stored variant of the URL (RFC 9111 §4.4). Runs on a blocking thread.
+ */
+final class PassThrough {
+    private final OriginClient client;
+    private final CacheStore store;
+    private final ResponseWriter writer;
+    private final String edgeId;
+    private final long maxBodyBytes;
+
+    PassThrough(OriginClient client, CacheStore store, ResponseWriter writer, String edgeId, long maxBodyBytes) {
+        this.client = client;
+        this.store = store;
+        this.writer = writer;
+        this.edgeId = edgeId;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    void forward(HttpServerExchange ex, Route route, String key, Fields request) {
+        try {
+            new ErrorMappingHandler(e -> forwardNow(e, route, key, request)).handleRequest(ex);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void forwardNow(HttpServerExchange ex, Route route, String key, Fields request) throws IOException {
+        ex.startBlocking();
+        byte[] body = ex.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
+        if (body.length > maxBodyBytes) {
+            writer.error(ex, 413, "body_too_large", "request bodies are limited to " + maxBodyBytes + " bytes",
+                    "fwd=method; detail=body-too-large");
+            return;
+        }
+        String method = ex.getRequestMethod().toString();
+        OriginRequest originRequest = new OriginRequest(method, Requests.rawTarget(ex),
+                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId), body);
+        long start = System.nanoTime();
+        OriginResponse response;
+        try {
+            response = client.send(route.origins(), originRequest);
+        } catch (OriginUnreachable e) {
+            writer.error(ex, e.timeout() ? 504 : 502, e.timeout() ? "origin_timeout" : "origin_unreachable",
+                    "the origin did not answer: " + e.getMessage(), "fwd=method; detail=origin-unreachable");
+            return;
+        } finally {
+            writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+        }
+        if (response.status() < 400) {
+            store.purge(key, false);
+        }
+        writer.stream(ex, response, CacheStatus.BYPASS, "fwd=method; fwd-status=" + response.status());
+    }
+}

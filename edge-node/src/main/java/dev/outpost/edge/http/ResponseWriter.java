@@ -1,0 +1,258 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.common.http.HttpJson;
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.CachedObjects;
+import dev.outpost.edge.cache.Conditionals;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.Ranges;
+import dev.outpost.edge.origin.OriginResponse;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.xnio.IoUtils;
+
+/**
+ * Writes the edge's answers: stored objects (conditional 304, HEAD, Range/206/416, straight from memory with no
+ * copy), buffered and streamed origin responses, the edge's own JSON errors, and aborts. Every answer carries
+ * Cache-Status, X-Cache and X-Served-By and records its outcome once.
+ */
+final class ResponseWriter {
+    private static final HttpString CACHE_STATUS = new HttpString("Cache-Status");
+    private static final HttpString X_CACHE = new HttpString("X-Cache");
+    private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
+    private static final HttpString VIA = new HttpString("Via");
+
+    /** Header names as written: canonical case, made once per name (origins are configured, so names are few). */
+    private static final Map<String, HttpString> NAMES = new ConcurrentHashMap<>();
+
+    private final String edgeId;
+    private final Clock clock;
+
+    ResponseWriter(String edgeId, Clock clock) {
+        this.edgeId = edgeId;
+        this.clock = clock;
+    }
+
+    /** Serves a stored object; runs on any thread, never blocks. */
+    void serveStored(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status, String cacheStatus) {
+        record(ex, status);
+        HeaderMap out = ex.getResponseHeaders();
+        o.headers().forEach((name, value) -> {
+            if (!CachedObjects.CDN_ONLY.contains(name)) {
+                out.add(headerName(name), value);
+            }
+        });
+        out.put(Headers.AGE, Math.max(0, o.age(clock.instant()).getSeconds()));
+        mark(out, status, cacheStatus);
+        boolean head = ex.getRequestMethod().equalToString("HEAD");
+        if (Conditionals.notModified(request, o)) {
+            ex.setStatusCode(304);
+            out.remove(Headers.CONTENT_TYPE);
+            out.remove(Headers.CONTENT_ENCODING);
+            ex.endExchange();
+            return;
+        }
+        ByteBuffer body = o.body();
+        int length = body.remaining();
+        ex.setStatusCode(o.status());
+        if (o.status() == 200) {
+            out.put(Headers.ACCEPT_RANGES, "bytes");
+            Optional<String> range = request.first("range");
+            if (range.isPresent() && Conditionals.ifRangeAllows(request, o)) {
+                Ranges.Plan plan = Ranges.plan(range.get(), length);
+                if (plan instanceof Ranges.Unsatisfiable) {
+                    ex.setStatusCode(416);
+                    out.put(Headers.CONTENT_RANGE, "bytes */" + length);
+                    ex.setResponseContentLength(0);
+                    ex.endExchange();
+                    return;
+                }
+                if (plan instanceof Ranges.Partial partial) {
+                    servePartial(ex, out, body, partial.spans(), head);
+                    return;
+                }
+            }
+        }
+        ex.setResponseContentLength(length);
+        if (head) {
+            ex.endExchange();
+        } else {
+            ex.getResponseSender().send(body);
+        }
+    }
+
+    private static void servePartial(HttpServerExchange ex, HeaderMap out, ByteBuffer body, List<Ranges.Span> spans,
+            boolean head) {
+        ex.setStatusCode(206);
+        long total = body.remaining();
+        if (spans.size() == 1) {
+            Ranges.Span span = spans.get(0);
+            out.put(Headers.CONTENT_RANGE, span.contentRange(total));
+            ex.setResponseContentLength(span.length());
+            if (head) {
+                ex.endExchange();
+            } else {
+                ex.getResponseSender().send(Ranges.slice(body, span));
+            }
+            return;
+        }
+        String boundary = "outpost" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+        String type = Optional.ofNullable(out.getFirst(Headers.CONTENT_TYPE)).orElse("application/octet-stream");
+        List<ByteBuffer> parts = Ranges.multipart(body, spans, type, boundary);
+        out.put(Headers.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        ex.setResponseContentLength(Ranges.length(parts));
+        if (head) {
+            ex.endExchange();
+        } else {
+            ex.getResponseSender().send(parts.toArray(ByteBuffer[]::new));
+        }
+    }
+
+    /** Serves a complete response held in memory (uncacheable, or an origin error); never blocks. */
+    void serveBuffered(HttpServerExchange ex, int statusCode, Fields headers, ByteBuffer body, CacheStatus status,
+            String cacheStatus) {
+        record(ex, status);
+        HeaderMap out = ex.getResponseHeaders();
+        headers.forEach((name, value) -> out.add(headerName(name), value));
+        mark(out, status, cacheStatus);
+        ex.setStatusCode(statusCode);
+        ex.setResponseContentLength(body.remaining());
+        if (ex.getRequestMethod().equalToString("HEAD")) {
+            ex.endExchange();
+        } else {
+            ex.getResponseSender().send(body.duplicate());
+        }
+    }
+
+    /**
+     * Streams an origin response through (blocking; call off the IO thread). If the origin body ends early the
+     * client connection is closed, so the client sees an aborted response, never a complete-looking short one.
+     */
+    void stream(HttpServerExchange ex, OriginResponse response, CacheStatus status, String cacheStatus) {
+        record(ex, status);
+        try (response) {
+            HeaderMap out = ex.getResponseHeaders();
+            CachedObjects.clientHeaders(response.headers()).forEach((name, value) -> out.add(headerName(name),
+                    value));
+            mark(out, status, cacheStatus);
+            ex.setStatusCode(response.status());
+            long length = response.contentLength();
+            if (length >= 0) {
+                ex.setResponseContentLength(length);
+            }
+            if (ex.getRequestMethod().equalToString("HEAD") || response.status() == 204
+                    || response.status() == 304) {
+                ex.endExchange();
+                return;
+            }
+            ex.startBlocking();
+            OutputStream client = ex.getOutputStream();
+            byte[] buffer = new byte[16 * 1024];
+            try (InputStream origin = response.body()) {
+                long sent = 0;
+                while (true) {
+                    int n;
+                    try {
+                        n = origin.read(buffer);
+                    } catch (IOException e) {
+                        abort(ex);
+                        return;
+                    }
+                    if (n < 0) {
+                        break;
+                    }
+                    client.write(buffer, 0, n);
+                    sent += n;
+                }
+                if (length >= 0 && sent != length) {
+                    abort(ex);
+                    return;
+                }
+                client.close();
+            }
+        } catch (IOException clientGone) {
+            abort(ex);
+        }
+    }
+
+    /** The edge's own error, as JSON. */
+    void error(HttpServerExchange ex, int statusCode, String code, String message, String cacheStatus) {
+        record(ex, CacheStatus.ERROR);
+        if (ex.isResponseStarted()) {
+            abort(ex);
+            return;
+        }
+        ex.getResponseHeaders().clear();
+        mark(ex.getResponseHeaders(), CacheStatus.MISS, cacheStatus);
+        HttpJson.sendError(ex, statusCode, code, message);
+    }
+
+    /** Closes the connection without a complete response. */
+    void abort(HttpServerExchange ex) {
+        record(ex, CacheStatus.ERROR);
+        ex.setPersistent(false);
+        IoUtils.safeClose(ex.getConnection());
+    }
+
+    void originTime(HttpServerExchange ex, Duration spent) {
+        RequestRecord r = ex.getAttachment(RequestRecord.KEY);
+        if (r != null) {
+            r.addOriginNanos(spent.toNanos());
+        }
+    }
+
+    private void mark(HeaderMap out, CacheStatus status, String cacheStatus) {
+        out.put(CACHE_STATUS, "Outpost; " + cacheStatus);
+        out.put(X_CACHE, status == CacheStatus.ERROR ? "MISS" : status.name());
+        out.put(X_SERVED_BY, edgeId);
+        out.add(VIA, "1.1 " + edgeId);
+    }
+
+    /** {@code content-type} → {@code Content-Type}, {@code etag} → {@code ETag}. */
+    static HttpString headerName(String lower) {
+        HttpString cached = NAMES.get(lower);
+        if (cached != null) {
+            return cached;
+        }
+        HttpString name = new HttpString(canonical(lower));
+        if (NAMES.size() < 1024) {
+            NAMES.put(lower, name);
+        }
+        return name;
+    }
+
+    private static String canonical(String lower) {
+        if (lower.equals("etag")) {
+            return "ETag";
+        }
+        StringBuilder sb = new StringBuilder(lower.length());
+        boolean start = true;
+        for (int i = 0; i < lower.length(); i++) {
+            char c = lower.charAt(i);
+            sb.append(start ? Character.toUpperCase(c) : c);
+            start = c == '-';
+        }
+        return sb.toString();
+    }
+
+    private static void record(HttpServerExchange ex, CacheStatus status) {
+        RequestRecord r = ex.getAttachment(RequestRecord.KEY);
+        if (r != null) {
+            r.status(status);
+        }
+    }
+}

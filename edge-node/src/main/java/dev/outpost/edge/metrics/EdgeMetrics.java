@@ -1,0 +1,83 @@
+package dev.outpost.edge.metrics;
+
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.origin.OriginClient;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The edge's meters in a Prometheus registry: requests by cache status, bytes out, origin requests and latency,
+ * store bytes/entries/evictions, collapsed waiters and stale answers. Request outcomes are recorded once, from
+ * the same value the access log writes.
+ */
+public final class EdgeMetrics implements OriginClient.Listener {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<CacheStatus, Counter> requests = new EnumMap<>(CacheStatus.class);
+    private final Counter bytesOut;
+    private final Counter staleServed;
+    private final Timer originLatency;
+    private final Counter originFailures;
+
+    public EdgeMetrics(CacheStore store, Collapser<?> collapser) {
+        for (CacheStatus status : CacheStatus.values()) {
+            requests.put(status, Counter.builder("edge.requests").description("requests answered, by cache status")
+                    .tag("cache", status.name()).register(registry));
+        }
+        bytesOut = Counter.builder("edge.bytes.out").baseUnit("bytes").description("response bytes sent")
+                .register(registry);
+        staleServed = Counter.builder("edge.stale.served").description("stale answers (swr and stale-if-error)")
+                .register(registry);
+        originLatency = Timer.builder("edge.origin.latency").description("time to origin response headers")
+                .publishPercentileHistogram().register(registry);
+        originFailures = Counter.builder("edge.origin.requests").tag("result", "unreachable")
+                .description("origin requests, by result").register(registry);
+        Gauge.builder("edge.store.bytes", store, CacheStore::bytes).baseUnit("bytes")
+                .description("bytes held by the store").register(registry);
+        Gauge.builder("edge.store.entries", store, CacheStore::entries).description("URLs held by the store")
+                .register(registry);
+        FunctionCounter.builder("edge.store.evictions", store, CacheStore::evictions)
+                .description("entries evicted for size").register(registry);
+        FunctionCounter.builder("edge.collapsed.waiters", collapser, Collapser::followersTotal)
+                .description("requests that waited for another request's origin fetch").register(registry);
+    }
+
+    public void recordRequest(CacheStatus status, long bytes) {
+        requests.get(status).increment();
+        if (bytes > 0) {
+            bytesOut.increment(bytes);
+        }
+        if (status == CacheStatus.STALE) {
+            staleServed.increment();
+        }
+    }
+
+    @Override
+    public void originResponded(int status, Duration latency) {
+        Counter.builder("edge.origin.requests").tag("result", (status / 100) + "xx").register(registry).increment();
+        originLatency.record(latency);
+    }
+
+    @Override
+    public void originFailed(Duration latency) {
+        originFailures.increment();
+        originLatency.record(latency);
+    }
+
+    /** Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    public double requestCount(CacheStatus status) {
+        return requests.get(status).count();
+    }
+}

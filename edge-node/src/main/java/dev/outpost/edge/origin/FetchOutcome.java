@@ -1,0 +1,41 @@
+package dev.outpost.edge.origin;
+
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.Fields;
+import java.nio.ByteBuffer;
+
+/** What a fetch for the cache ended in; the collapser hands the same outcome to every follower. */
+public sealed interface FetchOutcome {
+    /** Stored (a new object, or a stale one refreshed by a 304 when {@code revalidated}). */
+    record Stored(CachedObject object, boolean revalidated) implements FetchOutcome {
+    }
+
+    /** A complete response that may not be stored, buffered so followers can be answered from it. */
+    record Uncacheable(int status, Fields headers, ByteBuffer body, String reason) implements FetchOutcome {
+        public Uncacheable {
+            body = body.asReadOnlyBuffer();
+        }
+    }
+
+    /**
+     * Too large or of unknown length: only the leader streams {@code response} through; followers must fetch for
+     * themselves.
+     */
+    record Streaming(OriginResponse response, String reason) implements FetchOutcome {
+    }
+
+    /** The origin (every origin) answered 5xx; never stored. */
+    record OriginFailed(int status, Fields headers, ByteBuffer body) implements FetchOutcome {
+        public OriginFailed {
+            body = body.asReadOnlyBuffer();
+        }
+    }
+
+    /** No origin answered. */
+    record Unreachable(boolean timeout, String message) implements FetchOutcome {
+    }
+
+    /** The origin closed early or sent fewer bytes than it announced; nothing stored. */
+    record Truncated(String message) implements FetchOutcome {
+    }
+}

@@ -1,0 +1,128 @@
+package dev.outpost.edge.origin;
+
+import dev.outpost.edge.cache.CachePolicy;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.Cacheability;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.CachedObjects;
+import dev.outpost.edge.cache.Fields;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+
+/**
+ * One fetch for the cache, as the collapser's leader (or a background refresh, or a prefetch) runs it: ask the
+ * origin (conditionally when a stale copy has validators), then apply the rules — a 304 refreshes the stored copy,
+ * a 5xx or an unreachable origin never touches it, a storable complete body is stored, a truncated one never is,
+ * large or unknown-length bodies are left for streaming.
+ */
+public final class OriginFetch {
+    /** Error bodies from the origin are relayed only up to this size. */
+    private static final int MAX_ERROR_BODY = 64 * 1024;
+
+    private final OriginClient client;
+    private final CacheStore store;
+    private final CachePolicy policy;
+    private final String edgeId;
+
+    public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId) {
+        this.client = client;
+        this.store = store;
+        this.policy = policy;
+        this.edgeId = edgeId;
+    }
+
+    /**
+     * What the fetch is for.
+     *
+     * @param authorized the client sent Authorization: its headers go upstream, storing only if the rules allow
+     * @param pass       hit-for-pass: a plain proxy request with all the client's headers, never stored
+     */
+    public record Target(Route route, String key, String target, Fields requestHeaders, ProxyHeaders.Client client,
+            boolean authorized, Optional<CachedObject> stale, boolean pass) {
+
+        public Target asPass() {
+            return new Target(route, key, target, requestHeaders, client, authorized, stale, true);
+        }
+    }
+
+    public FetchOutcome fetch(Target t) {
+        Fields headers = t.pass() ? ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId)
+                : ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId, t.authorized());
+        OriginResponse response;
+        try {
+            response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0]));
+        } catch (OriginUnreachable e) {
+            return new FetchOutcome.Unreachable(e.timeout(), e.getMessage());
+        }
+        boolean keepOpen = false;
+        try {
+            int status = response.status();
+            if (status == 304 && t.stale().isPresent() && !t.pass()) {
+                CachedObject refreshed = CachedObjects.refresh(t.stale().get(), response.headers(),
+                        response.requestTime(), response.responseTime(), policy);
+                store.put(refreshed);
+                return new FetchOutcome.Stored(refreshed, true);
+            }
+            if (status >= 500) {
+                long len = response.contentLength();
+                ByteBuffer body = ByteBuffer.allocate(0);
+                if (len >= 0 && len <= MAX_ERROR_BODY) {
+                    try {
+                        body = read(response, (int) len);
+                    } catch (IOException e) {
+                        // An incomplete error body is still an error answer; relay it without the body.
+                    }
+                }
+                return new FetchOutcome.OriginFailed(status, CachedObjects.clientHeaders(response.headers()), body);
+            }
+            Optional<String> why = t.pass() ? Optional.of("hit-for-pass")
+                    : Cacheability.whyNotStorable("GET", t.authorized(), status, response.headers(),
+                            t.route().cacheSetCookie());
+            long len = response.contentLength();
+            if (!t.pass() && (why.isPresent() || len < 0 || len > policy.maxObjectBytes())) {
+                // The URL's stored copies no longer describe what the origin serves.
+                t.stale().ifPresent(old -> store.purge(t.key(), false));
+            }
+            if (len < 0 || len > policy.maxObjectBytes()) {
+                keepOpen = true;
+                return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"));
+            }
+            ByteBuffer body = read(response, (int) len);
+            if (why.isPresent()) {
+                return new FetchOutcome.Uncacheable(status, CachedObjects.clientHeaders(response.headers()), body,
+                        why.get());
+            }
+            CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
+                    response.requestTime(), response.responseTime(), policy);
+            store.put(object);
+            return new FetchOutcome.Stored(object, false);
+        } catch (IOException e) {
+            return new FetchOutcome.Truncated("origin body incomplete: " + e.getMessage());
+        } finally {
+            if (!keepOpen) {
+                response.close();
+            }
+        }
+    }
+
+    /**
+     * Reads exactly the announced length; an early end is an IOException, so a short body is never stored. The
+     * body lands in a direct buffer: hits then go to the socket without the JDK copying heap bytes each time.
+     */
+    private static ByteBuffer read(OriginResponse response, int length) throws IOException {
+        ByteBuffer body = ByteBuffer.allocateDirect(length);
+        byte[] chunk = new byte[(int) Math.min(length, 64 * 1024)];
+        try (InputStream in = response.body()) {
+            while (body.hasRemaining()) {
+                int n = in.read(chunk, 0, Math.min(chunk.length, body.remaining()));
+                if (n < 0) {
+                    throw new IOException("expected " + length + " bytes, got " + body.position());
+                }
+                body.put(chunk, 0, n);
+            }
+        }
+        return body.flip();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.outpost.edge.origin;
+
+import dev.outpost.edge.cache.Fields;
+
+/**
+ * A request to send to a delivery service's origins.
+ *
+ * @param method  request method
+ * @param target  normalized path and query, e.g. {@code /a.css?v=1}
+ * @param headers end-to-end headers to send (Host is always the origin's)
+ * @param body    request body, empty for none
+ */
+public record OriginRequest(String method, String target, Fields headers, byte[] body) {
+    public boolean idempotent() {
+        return switch (method) {
+            case "GET", "HEAD", "PUT", "DELETE", "OPTIONS" -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,102 @@
+package dev.outpost.edge.origin;
+
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Fields;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Fetches a list of URLs into the store (push by URL), one at a time and through the collapser, so a prefetch
+ * and client misses for the same URL still make one origin request. Hosts not served here are failures, never
+ * fetched.
+ */
+public final class Prefetcher {
+    private final Routes routes;
+    private final CacheStore store;
+    private final Collapser<FetchOutcome> collapser;
+    private final OriginFetch fetch;
+
+    public Prefetcher(Routes routes, CacheStore store, Collapser<FetchOutcome> collapser, OriginFetch fetch) {
+        this.routes = routes;
+        this.store = store;
+        this.collapser = collapser;
+        this.fetch = fetch;
+    }
+
+    /** One URL that could not be prefetched, and why. */
+    public record Failure(String url, String error) {
+    }
+
+    /** What a prefetch did. */
+    public record Result(int stored, int notStored, long bytes, List<Failure> failures) {
+    }
+
+    public Result prefetch(List<String> urls, ProxyHeaders.Client client) {
+        int stored = 0;
+        int notStored = 0;
+        long bytes = 0;
+        List<Failure> failures = new ArrayList<>();
+        for (String url : urls) {
+            URI uri;
+            try {
+                uri = URI.create(url);
+            } catch (IllegalArgumentException e) {
+                failures.add(new Failure(url, "not a URL"));
+                continue;
+            }
+            Optional<Route> route = uri.getHost() == null ? Optional.empty() : routes.find(uri.getHost());
+            if (route.isEmpty()) {
+                failures.add(new Failure(url, "no delivery service for this host"));
+                continue;
+            }
+            String key = route.get().keys().key(uri.getHost(), uri.getRawPath(), uri.getRawQuery());
+            String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
+            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client, false,
+                    store.lookup(key, Fields.empty()), false);
+            FetchOutcome outcome;
+            try {
+                outcome = run(t);
+            } catch (Exception e) {
+                failures.add(new Failure(url, e.getMessage()));
+                continue;
+            }
+            switch (outcome) {
+                case FetchOutcome.Stored s -> {
+                    stored++;
+                    bytes += s.object().length();
+                }
+                case FetchOutcome.Uncacheable u -> notStored++;
+                case FetchOutcome.Streaming s -> {
+                    s.response().close();
+                    notStored++;
+                }
+                case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
+                case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));
+                case FetchOutcome.Truncated tr -> failures.add(new Failure(url, tr.message()));
+            }
+        }
+        return new Result(stored, notStored, bytes, failures);
+    }
+
+    private FetchOutcome run(OriginFetch.Target t) throws ExecutionException, InterruptedException {
+        return switch (collapser.enter(t.key())) {
+            case Collapser.Lead<FetchOutcome> lead -> {
+                FetchOutcome outcome;
+                try {
+                    outcome = fetch.fetch(t);
+                } catch (RuntimeException | Error e) {
+                    lead.fail(e);
+                    throw e;
+                }
+                lead.complete(outcome);
+                yield outcome;
+            }
+            case Collapser.Follow<FetchOutcome> follow -> follow.result().get();
+            case Collapser.Full<FetchOutcome> full -> throw new IllegalStateException("too many waiters");
+        };
+    }
+}

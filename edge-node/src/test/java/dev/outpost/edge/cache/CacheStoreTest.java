@@ -1,0 +1,109 @@
+package dev.outpost.edge.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class CacheStoreTest {
+    private final Instant t0 = Instant.parse("2026-01-10T12:00:00Z");
+
+    private CachedObject object(String key, int size, String... headers) {
+        return CachedObjects.create(key, Fields.empty(), 200, Fields.of(headers), ByteBuffer.allocate(size), t0,
+                t0, TestObjects.POLICY);
+    }
+
+    @Test
+    void storedBytesStayWithinTheLimitPlusOneObjectUnderTenTimesTheLoad() {
+        long maxBytes = 100_000;
+        int objectSize = 3_000;
+        CacheStore store = new CacheStore(maxBytes, 8);
+        long maxObjectWeight = 0;
+        for (int i = 0; i < 10 * maxBytes / objectSize; i++) {
+            CachedObject o = object("http://h/" + i, objectSize, "Cache-Control", "max-age=60");
+            maxObjectWeight = Math.max(maxObjectWeight, o.weight());
+            store.put(o);
+            assertThat(store.bytes()).isLessThanOrEqualTo(maxBytes + maxObjectWeight);
+        }
+        assertThat(store.evictions()).isPositive();
+    }
+
+    @Test
+    void hitsShareTheStoredBodyWithoutCopying() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        store.put(object("http://h/a", 10, "Cache-Control", "max-age=60"));
+        ByteBuffer first = store.lookup("http://h/a", Fields.empty()).orElseThrow().body();
+        first.position(5);
+        ByteBuffer second = store.lookup("http://h/a", Fields.empty()).orElseThrow().body();
+        assertThat(second.position()).isZero();
+        assertThat(second.isReadOnly()).isTrue();
+    }
+
+    @Test
+    void variantsAreSelectedByVaryAndCappedPerUrl() {
+        CacheStore store = new CacheStore(1_000_000, 2);
+        for (String lang : new String[] {"de", "fr", "it"}) {
+            store.put(CachedObjects.create("http://h/a", Fields.of("Accept-Language", lang), 200,
+                    Fields.of("Cache-Control", "max-age=60", "Vary", "Accept-Language"),
+                    ByteBuffer.wrap(lang.getBytes()), t0, t0, TestObjects.POLICY));
+        }
+        assertThat(store.lookup("http://h/a", Fields.of("Accept-Language", "it"))).isPresent();
+        assertThat(store.lookup("http://h/a", Fields.of("Accept-Language", "fr"))).isPresent();
+        assertThat(store.lookup("http://h/a", Fields.of("Accept-Language", "de"))).isEmpty(); // oldest dropped
+    }
+
+    @Test
+    void purgeOfAUrlRemovesEveryVariant() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        for (String lang : new String[] {"de", "fr"}) {
+            store.put(CachedObjects.create("http://h/a", Fields.of("Accept-Language", lang), 200,
+                    Fields.of("Cache-Control", "max-age=60", "Vary", "Accept-Language"),
+                    ByteBuffer.wrap(lang.getBytes()), t0, t0, TestObjects.POLICY));
+        }
+        assertThat(store.purge("http://h/a", false)).isEqualTo(2);
+        assertThat(store.lookup("http://h/a", Fields.of("Accept-Language", "de"))).isEmpty();
+    }
+
+    @Test
+    void softPurgeKeepsTheObjectButMarksItStale() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        store.put(object("http://h/a", 10, "Cache-Control", "max-age=600"));
+        assertThat(store.purge("http://h/a", true)).isEqualTo(1);
+        CachedObject o = store.lookup("http://h/a", Fields.empty()).orElseThrow();
+        assertThat(o.invalidated()).isTrue();
+        assertThat(o.isFresh(t0)).isFalse();
+    }
+
+    @Test
+    void surrogateKeyIndexFollowsPurgesAndEvictions() {
+        CacheStore store = new CacheStore(20_000, 8);
+        store.put(object("http://h/a", 100, "Cache-Control", "max-age=60", "Surrogate-Key", "css home"));
+        store.put(object("http://h/b", 100, "Cache-Control", "max-age=60", "Surrogate-Key", "css"));
+        assertThat(store.keysTagged("css")).containsExactlyInAnyOrder("http://h/a", "http://h/b");
+        assertThat(store.purgeTag("css", false)).isEqualTo(2);
+        assertThat(store.keysTagged("css")).isEmpty();
+        assertThat(store.keysTagged("home")).isEmpty();
+
+        store.put(object("http://h/t", 100, "Cache-Control", "max-age=60", "Surrogate-Key", "tagged"));
+        for (int i = 0; i < 100; i++) { // push the tagged object out by weight
+            store.put(object("http://h/filler" + i, 1_000, "Cache-Control", "max-age=60"));
+            store.lookup("http://h/filler" + i, Fields.empty());
+        }
+        if (store.lookup("http://h/t", Fields.empty()).isEmpty()) {
+            assertThat(store.keysTagged("tagged")).isEmpty();
+        }
+        assertThat(store.bytes()).isLessThanOrEqualTo(20_000 + 2_000);
+    }
+
+    @Test
+    void replacingAnObjectKeepsItsTagsIndexed() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        store.put(object("http://h/a", 10, "Cache-Control", "max-age=60", "Surrogate-Key", "x"));
+        store.put(object("http://h/a", 20, "Cache-Control", "max-age=60", "Surrogate-Key", "x"));
+        assertThat(store.keysTagged("x")).containsExactly("http://h/a");
+        store.put(object("http://h/a", 20, "Cache-Control", "max-age=60", "Surrogate-Key", "y"));
+        assertThat(store.keysTagged("x")).isEmpty();
+        assertThat(store.keysTagged("y")).containsExactly("http://h/a");
+    }
+}

@@ -1,0 +1,89 @@
+package dev.outpost.edge.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CacheabilityTest {
+    private static Optional<String> verdict(int status, String... headers) {
+        return Cacheability.whyNotStorable("GET", false, status, Fields.of(headers), false);
+    }
+
+    @Test
+    void responseWithMaxAgeIsStorable() {
+        assertThat(verdict(200, "Cache-Control", "max-age=60")).isEmpty();
+    }
+
+    @Test
+    void noStoreIsNotStored() {
+        assertThat(verdict(200, "Cache-Control", "max-age=60, no-store")).contains("no-store");
+    }
+
+    @Test
+    void privateIsNotStored() {
+        assertThat(verdict(200, "Cache-Control", "private, max-age=60")).contains("private");
+    }
+
+    @Test
+    void setCookieIsNotStoredUnlessTheServiceAllowsIt() {
+        Fields headers = Fields.of("Cache-Control", "max-age=60", "Set-Cookie", "s=1");
+        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, false)).contains("set-cookie");
+        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, true)).isEmpty();
+    }
+
+    @Test
+    void varyStarIsNotStored() {
+        assertThat(verdict(200, "Cache-Control", "max-age=60", "Vary", "Accept, *")).contains("vary-star");
+    }
+
+    @Test
+    void authorizedRequestIsNotStoredUnlessPublicSMaxAgeOrMustRevalidate() {
+        Fields plain = Fields.of("Cache-Control", "max-age=60");
+        assertThat(Cacheability.whyNotStorable("GET", true, 200, plain, false)).contains("authorization");
+        for (String cc : new String[] {"public, max-age=60", "s-maxage=60", "max-age=60, must-revalidate"}) {
+            assertThat(Cacheability.whyNotStorable("GET", true, 200, Fields.of("Cache-Control", cc), false))
+                    .as(cc).isEmpty();
+        }
+    }
+
+    @Test
+    void onlyGetIsStored() {
+        assertThat(Cacheability.whyNotStorable("POST", false, 200, Fields.of("Cache-Control", "max-age=60"), false))
+                .contains("method");
+    }
+
+    @Test
+    void serverErrorsAndPartialContentAreNeverStored() {
+        assertThat(verdict(503, "Cache-Control", "max-age=60")).contains("status");
+        assertThat(verdict(206, "Cache-Control", "max-age=60")).contains("status");
+    }
+
+    @Test
+    void nonHeuristicStatusNeedsExplicitFreshness() {
+        assertThat(verdict(302, "Location", "/x")).contains("status");
+        assertThat(verdict(302, "Location", "/x", "Cache-Control", "max-age=60")).isEmpty();
+    }
+
+    @Test
+    void heuristicallyCacheableWithLastModifiedIsStored() {
+        assertThat(verdict(200, "Last-Modified", "Mon, 05 Jan 2026 10:00:00 GMT")).isEmpty();
+        assertThat(verdict(301, "Location", "/y", "Last-Modified", "Mon, 05 Jan 2026 10:00:00 GMT")).isEmpty();
+    }
+
+    @Test
+    void responseWithoutFreshnessOrValidatorsIsNotStored() {
+        assertThat(verdict(200)).contains("no-freshness");
+    }
+
+    @Test
+    void notFoundIsStoredForNegativeCaching() {
+        assertThat(verdict(404)).isEmpty();
+        assertThat(verdict(410)).isEmpty();
+    }
+
+    @Test
+    void cdnCacheControlNoStoreIsHonoured() {
+        assertThat(verdict(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=60")).contains("no-store");
+    }
+}

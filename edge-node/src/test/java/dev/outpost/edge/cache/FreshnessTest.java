@@ -1,0 +1,104 @@
+package dev.outpost.edge.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.http.HttpDates;
+import dev.outpost.edge.config.CacheConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class FreshnessTest {
+    private final Clock clock = Clock.fixed(Instant.parse("2026-01-10T12:00:00Z"), ZoneOffset.UTC);
+    private final Instant now = clock.instant();
+    private final CachePolicy policy = CachePolicy.from(CacheConfig.DEFAULTS);
+
+    private Duration lifetime(int status, String... headers) {
+        return Freshness.lifetime(status, Fields.of(headers), now, policy);
+    }
+
+    @Test
+    void cdnCacheControlWinsOverEverything() {
+        assertThat(lifetime(200, "CDN-Cache-Control", "max-age=500", "Surrogate-Control", "max-age=400",
+                "Cache-Control", "s-maxage=300, max-age=200")).isEqualTo(Duration.ofSeconds(500));
+    }
+
+    @Test
+    void surrogateControlWinsOverCacheControl() {
+        assertThat(lifetime(200, "Surrogate-Control", "max-age=400", "Cache-Control", "s-maxage=300"))
+                .isEqualTo(Duration.ofSeconds(400));
+    }
+
+    @Test
+    void sMaxAgeWinsOverMaxAge() {
+        assertThat(lifetime(200, "Cache-Control", "max-age=200, s-maxage=300")).isEqualTo(Duration.ofSeconds(300));
+    }
+
+    @Test
+    void maxAgeWinsOverExpires() {
+        assertThat(lifetime(200, "Cache-Control", "max-age=200", "Date", HttpDates.format(now),
+                "Expires", HttpDates.format(now.plusSeconds(900)))).isEqualTo(Duration.ofSeconds(200));
+    }
+
+    @Test
+    void expiresCountsFromDate() {
+        assertThat(lifetime(200, "Date", HttpDates.format(now), "Expires", HttpDates.format(now.plusSeconds(90))))
+                .isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void expiresWithoutDateCountsFromTheResponseTime() {
+        assertThat(lifetime(200, "Expires", HttpDates.format(now.plusSeconds(30)))).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void invalidExpiresMeansAlreadyExpired() {
+        assertThat(lifetime(200, "Date", HttpDates.format(now), "Expires", "0")).isZero();
+    }
+
+    @Test
+    void heuristicIsTenPercentOfLastModifiedAge() {
+        assertThat(lifetime(200, "Date", HttpDates.format(now), "Last-Modified",
+                HttpDates.format(now.minus(Duration.ofHours(10))))).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void heuristicIsCapped() {
+        assertThat(lifetime(200, "Last-Modified", HttpDates.format(now.minus(Duration.ofDays(365)))))
+                .isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void heuristicOnlyForHeuristicallyCacheableStatuses() {
+        assertThat(lifetime(302, "Last-Modified", HttpDates.format(now.minus(Duration.ofHours(10))))).isZero();
+    }
+
+    @Test
+    void notFoundWithoutExplicitFreshnessGetsNegativeTtl() {
+        assertThat(lifetime(404)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(lifetime(410, "Cache-Control", "max-age=3")).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void upstreamAgeIsHonouredInInitialAge() {
+        Duration age = Freshness.initialAge(Fields.of("Age", "100", "Date", HttpDates.format(now)),
+                now.minusSeconds(2), now);
+        assertThat(age).isEqualTo(Duration.ofSeconds(102)); // age_value + response_delay
+    }
+
+    @Test
+    void apparentAgeFromDateWinsWhenLarger() {
+        Duration age = Freshness.initialAge(Fields.of("Date", HttpDates.format(now.minusSeconds(50))), now, now);
+        assertThat(age).isEqualTo(Duration.ofSeconds(50));
+    }
+
+    @Test
+    void currentAgeAddsResidentTime() {
+        CachedObject o = TestObjects.stored(now, "Cache-Control", "max-age=60", "Age", "10");
+        assertThat(o.age(now.plusSeconds(5))).isEqualTo(Duration.ofSeconds(15));
+        assertThat(o.isFresh(now.plusSeconds(49))).isTrue();
+        assertThat(o.isFresh(now.plusSeconds(50))).isFalse();
+    }
+}

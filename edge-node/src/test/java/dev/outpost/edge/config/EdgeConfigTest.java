@@ -1,0 +1,121 @@
+package dev.outpost.edge.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.common.config.ConfigException;
+import dev.outpost.common.config.ConfigFiles;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class EdgeConfigTest {
+    private static EdgeConfig parse(String yaml) {
+        return ConfigFiles.parse("edge.yml", yaml.getBytes(StandardCharsets.UTF_8), EdgeConfig.class);
+    }
+
+    @Test
+    void minimalConfigGetsSafeDefaults() {
+        EdgeConfig config = parse("""
+                services:
+                  - name: assets
+                    hosts: [Assets.Example.com]
+                    origins: [http://127.0.0.1:8080]
+                """);
+        assertThat(config.id()).isEqualTo("edge-1");
+        assertThat(config.services().get(0).hosts()).containsExactly("assets.example.com");
+        assertThat(config.services().get(0).cacheKey().dropParams()).contains("utm_*");
+        assertThat(config.services().get(0).cacheSetCookie()).isFalse();
+        assertThat(config.cache().maxBytes()).isEqualTo(256L * 1024 * 1024);
+        assertThat(config.cache().maxObjectBytes()).isEqualTo(16L * 1024 * 1024);
+        assertThat(config.cache().negativeTtl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.origin().connect()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.collapsing().maxWaiters()).isEqualTo(1000);
+        assertThat(config.admin()).isEmpty();
+        assertThat(config.controlPlane()).isEmpty();
+    }
+
+    @Test
+    void fullConfigIsRead() {
+        EdgeConfig config = parse("""
+                id: eu-1
+                region: eu
+                listen: 127.0.0.1:0
+                admin: {listen: "127.0.0.1:0", token: "0123456789abcdef"}
+                services:
+                  - name: assets
+                    hosts: [a.example]
+                    origins: [http://127.0.0.1:8080, http://127.0.0.1:8090]
+                    cacheKey: {dropParams: [utm_*, sig], sortParams: false}
+                    cacheSetCookie: true
+                cache: {maxBytes: 1000000, maxObjectBytes: 1000, maxVariantsPerUrl: 4, negativeTtl: PT5S,
+                        staleIfError: PT1M, staleWhileRevalidate: PT10S, heuristicFraction: 0.2, heuristicCap: PT1H,
+                        hitForPass: PT5S}
+                origin: {connect: PT1S, read: PT3S, total: PT9S}
+                collapsing: {maxWaiters: 50, maxWait: PT2S}
+                controlPlane: http://127.0.0.1:8000
+                """);
+        assertThat(config.admin().orElseThrow().token()).isEqualTo("0123456789abcdef");
+        assertThat(config.services().get(0).origins()).hasSize(2);
+        assertThat(config.services().get(0).cacheKey().sortParams()).isFalse();
+        assertThat(config.cache().maxVariantsPerUrl()).isEqualTo(4);
+        assertThat(config.cache().staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.origin().total()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(config.collapsing().maxWait()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.controlPlane()).isPresent();
+    }
+
+    @Test
+    void theExampleConfigInDeployLoads() {
+        EdgeConfig config = dev.outpost.common.config.ConfigFiles.load(
+                java.nio.file.Path.of("../deploy/edge.example.yml"), EdgeConfig.class);
+        assertThat(config.id()).isEqualTo("eu-1");
+        assertThat(config.admin()).isPresent();
+        assertThat(config.services().get(0).origins()).hasSize(2);
+    }
+
+    @Test
+    void unknownKeyIsRejectedNamingIt() {
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {maxBytez: 5}
+                """)).isInstanceOf(ConfigException.class).hasMessageContaining("maxBytez")
+                .hasMessageContaining("edge.yml");
+    }
+
+    @Test
+    void objectLimitAboveStoreLimitIsRejectedNamingBothKeys() {
+        assertThatThrownBy(() -> CacheConfig.ofSize(100, 200))
+                .hasMessageContaining("cache.maxObjectBytes").hasMessageContaining("cache.maxBytes");
+    }
+
+    @Test
+    void nonPositiveSizesAndTimeoutsAreRejected() {
+        assertThatThrownBy(() -> CacheConfig.ofSize(0, 0)).hasMessageContaining("cache.maxBytes must be > 0");
+        assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null))
+                .hasMessageContaining("origin.connect");
+        assertThatThrownBy(() -> new CollapsingConfig(0, null)).hasMessageContaining("collapsing.maxWaiters");
+    }
+
+    @Test
+    void originWithPathOrWrongSchemeIsRejected() {
+        assertThatThrownBy(() -> parse("services: [{name: a, hosts: [a], origins: [\"ftp://x\"]}]"))
+                .hasMessageContaining("origins");
+        assertThatThrownBy(() -> parse("services: [{name: a, hosts: [a], origins: [\"http://x/base\"]}]"))
+                .hasMessageContaining("without path");
+    }
+
+    @Test
+    void hostServedTwiceIsRejected() {
+        assertThatThrownBy(() -> parse("""
+                services:
+                  - {name: a, hosts: [x.example], origins: ["http://127.0.0.1:1"]}
+                  - {name: b, hosts: [X.example], origins: ["http://127.0.0.1:2"]}
+                """)).hasMessageContaining("x.example");
+    }
+
+    @Test
+    void shortAdminTokenIsRejected() {
+        assertThatThrownBy(() -> new AdminConfig("127.0.0.1:0", "short")).hasMessageContaining("admin.token");
+    }
+}
