@@ -1,8 +1,10 @@
 package dev.outpost.common.json;
 
+import java.time.Duration;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
@@ -11,13 +13,19 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * Mappers are immutable and thread-safe once built, so sharing them is safe.
  */
 public final class Json {
+    /** Config durations read as {@code 10s} or {@code PT10S} (see {@link Durations}). */
+    private static final SimpleModule DURATIONS = new SimpleModule("outpost-durations")
+            .addDeserializer(Duration.class, new Durations.Deserializer());
+
     private static final JsonMapper JSON = JsonMapper.builder()
+            .addModule(DURATIONS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(SerializationFeature.INDENT_OUTPUT)
             .build();
 
     private static final YAMLMapper YAML = YAMLMapper.builder()
+            .addModule(DURATIONS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
