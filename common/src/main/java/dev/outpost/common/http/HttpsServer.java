@@ -1,0 +1,76 @@
+package dev.outpost.common.http;
+
+import dev.outpost.common.tls.TlsContexts;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpHandler;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import org.xnio.Options;
+import org.xnio.SslClientAuthMode;
+
+/**
+ * A started Undertow HTTPS listener: HTTP/1.1 and HTTP/2 (negotiated by ALPN), the certificate chosen per handshake
+ * by the context's key manager (SNI, renewals), optionally requiring a client certificate from our CA (mutual TLS).
+ * Same limits as {@link NodeServer}; the option list is kept in step with it by hand until the two merge.
+ */
+public final class HttpsServer implements AutoCloseable {
+    private final Undertow undertow;
+    private final InetSocketAddress address;
+
+    private HttpsServer(Undertow undertow, InetSocketAddress address) {
+        this.undertow = undertow;
+        this.address = address;
+    }
+
+    public static HttpsServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits,
+            TlsContexts.Server tls) {
+        Undertow.Builder builder = Undertow.builder()
+                .addHttpsListener(listen.port(), listen.host(), tls.context())
+                .setHandler(handler)
+                .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
+                        (int) limits.requestParseTimeout().toMillis())
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
+                .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) limits.idleTimeout().toMillis())
+                .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                .setSocketOption(Options.TCP_NODELAY, true)
+                .setSocketOption(Options.REUSE_ADDRESSES, true)
+                .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, tls.clientCertificateRequired()
+                        ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED);
+        if (limits.ioThreads() > 0) {
+            builder.setIoThreads(limits.ioThreads());
+        }
+        if (limits.workerThreads() > 0) {
+            builder.setWorkerThreads(limits.workerThreads());
+        }
+        Undertow undertow = builder.build();
+        undertow.start();
+        InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+        return new HttpsServer(undertow, bound);
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public int port() {
+        return address.getPort();
+    }
+
+    /** {@code https://host:port}, for clients and tests. */
+    public URI baseUri() {
+        String host = address.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return URI.create("https://" + host + ":" + address.getPort());
+    }
+
+    @Override
+    public void close() {
+        undertow.stop();
+    }
+}
