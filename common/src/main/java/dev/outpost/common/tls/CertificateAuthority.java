@@ -126,7 +126,8 @@ public final class CertificateAuthority {
     /**
      * Issues a certificate for the CSR's key with the CSR's DNS names and IP addresses as SANs, valid from now for
      * {@code validity} (at most {@link #MAX_VALIDITY}, never past the CA's own expiry). The CSR's signature must
-     * prove possession of the key.
+     * prove possession of the key. Whether the requester may have those names is the caller's decision (a join
+     * token, an admin): the CA signs what it is handed.
      */
     public X509Certificate issue(Csr csr, Duration validity) {
         if (validity.isNegative() || validity.isZero() || validity.compareTo(MAX_VALIDITY) > 0) {
@@ -165,7 +166,8 @@ public final class CertificateAuthority {
                             : KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                             new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
-                    .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)))
+                    .addExtension(Extension.subjectAlternativeName, false,
+                            new GeneralNames(sans.toArray(GeneralName[]::new)))
                     .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKey))
                     .addExtension(Extension.authorityKeyIdentifier, false,
                             utils.createAuthorityKeyIdentifier(certificate));

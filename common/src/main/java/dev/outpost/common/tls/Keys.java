@@ -9,7 +9,10 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 
-/** Makes the key pairs Outpost uses (EC P-256 by default, RSA 3072 where EC is not accepted) and names their signature algorithms. */
+/**
+ * Makes the key pairs Outpost uses (EC P-256 by default, RSA 3072 where EC is not accepted) and names their
+ * signature algorithms.
+ */
 public final class Keys {
     private Keys() {
     }

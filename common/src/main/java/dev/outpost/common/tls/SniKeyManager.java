@@ -44,7 +44,7 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         install(NODE, renewed);
     }
 
-    /** Serves {@code identity} to clients asking for {@code host} ({@code assets.example.com} or {@code *.example.com}). */
+    /** Serves {@code identity} to clients asking for {@code host} ({@code a.example.com} or {@code *.example.com}). */
     public void put(String host, TlsIdentity identity) {
         install(host.toLowerCase(Locale.ROOT), identity);
     }

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,5 +22,12 @@ public record CacheKeyRules(List<String> dropParams, Boolean sortParams) {
             }
         }
         sortParams = Defaults.or(sortParams, true);
+    }
+
+    /** These rules, also dropping {@code names} (e.g. the signed-URL parameters). */
+    public CacheKeyRules dropping(List<String> names) {
+        List<String> all = new ArrayList<>(dropParams);
+        names.stream().filter(n -> !all.contains(n)).forEach(all::add);
+        return new CacheKeyRules(all, sortParams);
     }
 }

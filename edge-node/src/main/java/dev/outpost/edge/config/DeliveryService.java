@@ -3,6 +3,7 @@ package dev.outpost.edge.config;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * One delivery service: the Hosts it answers for, its origins (the first is the primary, the rest are tried in
@@ -13,9 +14,10 @@ import java.util.Locale;
  * @param origins        origin base URLs, {@code http(s)://host[:port]}, no path
  * @param cacheKey       query-parameter rules for the cache key
  * @param cacheSetCookie store responses carrying Set-Cookie (default false: never)
+ * @param signing        signed-URL secrets and whether a token is required; absent → no signing
  */
 public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
-        Boolean cacheSetCookie) {
+        Boolean cacheSetCookie, Optional<SigningConfig> signing) {
     public DeliveryService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("services[].name must not be empty");
@@ -46,6 +48,17 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
         }
         cacheKey = Defaults.or(cacheKey, CacheKeyRules.DEFAULTS);
         cacheSetCookie = Defaults.or(cacheSetCookie, false);
+        signing = Defaults.or(signing, Optional.empty());
+    }
+
+    /** A service without signed URLs. */
+    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
+            Boolean cacheSetCookie) {
+        this(name, hosts, origins, cacheKey, cacheSetCookie, Optional.empty());
+    }
+
+    public DeliveryService withSigning(SigningConfig newSigning) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning));
     }
 
     public static DeliveryService of(String host, URI... origins) {

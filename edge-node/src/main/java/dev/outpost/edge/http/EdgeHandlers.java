@@ -30,8 +30,8 @@ public final class EdgeHandlers {
     }
 
     /**
-     * AccessLog → ErrorMapping → health/metrics → Route (Host → delivery service) → Cache. Hits never leave the IO
-     * thread; misses dispatch inside the cache handler.
+     * AccessLog → ErrorMapping → health/metrics → Route (Host → delivery service) → signed-URL check →
+     * Cache. Hits never leave the IO thread; misses dispatch inside the cache handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
         ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock());
@@ -41,7 +41,8 @@ public final class EdgeHandlers {
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new ErrorMappingHandler(
                         new EdgeInfoHandler(p.health(), p.metrics(),
-                                new RouteHandler(p.routes(), cache))));
+                                new RouteHandler(p.routes(),
+                                        new SignedUrlHandler(p.clock(), cache)))));
     }
 
     /** AccessLog → blocking dispatch → ErrorMapping → health/metrics → admin commands (bearer token). */

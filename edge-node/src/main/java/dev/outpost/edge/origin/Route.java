@@ -2,8 +2,10 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CacheKeys;
 import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.signing.UrlSignatures;
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A delivery service as requests see it: its origins (primary first) and its cache-key normalizer.
@@ -13,7 +15,14 @@ import java.util.List;
  */
 public record Route(DeliveryService service, CacheKeys keys) {
     public static Route of(DeliveryService service) {
-        return new Route(service, new CacheKeys(service.cacheKey()));
+        // A signed service keeps its token out of the cache key and away from the origin.
+        return new Route(service, new CacheKeys(service.signing().isPresent()
+                ? service.cacheKey().dropping(UrlSignatures.PARAMS) : service.cacheKey()));
+    }
+
+    /** The service's URL signatures, when it uses signed URLs. */
+    public Optional<UrlSignatures> signatures() {
+        return service.signing().map(s -> new UrlSignatures(s.keys()));
     }
 
     public List<URI> origins() {
