@@ -85,7 +85,7 @@ public final class CertificateAuthority {
             if (Files.exists(certFile) || Files.exists(keyFile)) {
                 return load(certFile, keyFile, clock);
             }
-            Files.createDirectories(directory);
+            createOwnerOnlyDirectory(directory);
             KeyPair keyPair = Keys.ecP256();
             X509Certificate cert = selfSigned(keyPair, name, clock.instant());
             // Key first: a crash between the two writes leaves no certificate without its key.
@@ -215,6 +215,20 @@ public final class CertificateAuthority {
 
     private static X500Name cn(String name) {
         return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, name).build();
+    }
+
+    private static void createOwnerOnlyDirectory(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        if (Files.getFileStore(parent).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            Files.createDirectory(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectory(directory);
+        }
     }
 
     private static void writeOwnerOnly(Path file, String text) throws IOException {

@@ -49,7 +49,7 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         install(host.toLowerCase(Locale.ROOT), identity);
     }
 
-    public void remove(String host) {
+    public synchronized void remove(String host) {
         String name = host.toLowerCase(Locale.ROOT);
         current.remove(name);
         byAlias.keySet().removeIf(a -> a.startsWith(name + "#"));
@@ -60,7 +60,8 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         return byAlias.get(aliasFor(host)).chain();
     }
 
-    private void install(String name, TlsIdentity identity) {
+    // Synchronized so two replacements of one name cannot drop each other's alias.
+    private synchronized void install(String name, TlsIdentity identity) {
         String alias = name + "#" + generation.incrementAndGet();
         byAlias.put(alias, identity);
         String old = current.put(name, alias);

@@ -29,17 +29,19 @@ class CertificateAuthorityTest {
 
     @Test
     void firstStartCreatesCaCertificateAndOwnerOnlyKey() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.openOrCreate(dir, "Outpost test CA", CLOCK);
+        Path caDir = dir.resolve("ca");
+        CertificateAuthority ca = CertificateAuthority.openOrCreate(caDir, "Outpost test CA", CLOCK);
 
         X509Certificate cert = ca.certificate();
         assertThat(cert.getBasicConstraints()).isGreaterThanOrEqualTo(0); // a CA
         assertThat(cert.getKeyUsage()[5]).as("keyCertSign").isTrue();
         assertThat(cert.getSubjectX500Principal()).isEqualTo(cert.getIssuerX500Principal());
         cert.verify(cert.getPublicKey());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ca.key"))))
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(caDir.resolve("ca.key"))))
                 .isEqualTo("rw-------");
-        assertThat(Files.readString(dir.resolve("ca.key"))).startsWith("-----BEGIN PRIVATE KEY-----");
-        assertThat(Files.readString(dir.resolve("ca.crt"))).startsWith("-----BEGIN CERTIFICATE-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(caDir))).isEqualTo("rwx------");
+        assertThat(Files.readString(caDir.resolve("ca.key"))).startsWith("-----BEGIN PRIVATE KEY-----");
+        assertThat(Files.readString(caDir.resolve("ca.crt"))).startsWith("-----BEGIN CERTIFICATE-----");
     }
 
     @Test
