@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * Byte ranges (RFC 9110 §14) served from a whole stored body; pure. An unparsable or non-bytes Range is ignored
  * (whole body); ranges beyond the end give 416; abusive sets (too many, overlapping) get the whole body, as
- * nginx and Varnish do, so a client cannot make the edge write the same bytes many times.
+ * nginx and Varnish do, so a client cannot make the edge write the same bytes many times. (A multipart answer
+ * larger than the object itself is also replaced by the whole object, by the response writer.)
  */
 public final class Ranges {
     /** More ranges than this in one request is treated as abuse, unless configured ({@code limits.maxRangeParts}). */

@@ -119,6 +119,17 @@ final class ResponseWriter {
         String boundary = "outpost" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         String type = Optional.ofNullable(out.getFirst(Headers.CONTENT_TYPE)).orElse("application/octet-stream");
         List<ByteBuffer> parts = Ranges.multipart(body, spans, type, boundary);
+        if (Ranges.length(parts) > total) {
+            // Many tiny ranges: their part headers would outweigh the object. Send it once, whole (RFC 9110 §14.2).
+            ex.setStatusCode(200);
+            ex.setResponseContentLength(total);
+            if (head) {
+                ex.endExchange();
+            } else {
+                ex.getResponseSender().send(body);
+            }
+            return;
+        }
         out.put(Headers.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
         ex.setResponseContentLength(Ranges.length(parts));
         if (head) {
