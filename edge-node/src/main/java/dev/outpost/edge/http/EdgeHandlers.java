@@ -32,7 +32,7 @@ public final class EdgeHandlers {
     }
 
     /**
-     * AccessLog → framing (close after chunked bodies) → ErrorMapping → allowed methods → health/metrics → Route (Host → delivery service) → Cache. Hits
+     * AccessLog → slow readers cut off → framing (close after chunked bodies) → ErrorMapping → allowed methods → health/metrics → Route (Host → delivery service) → Cache. Hits
      * never leave the IO thread; misses dispatch inside the cache handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
@@ -41,11 +41,12 @@ public final class EdgeHandlers {
         PassThrough pass = new PassThrough(p.client(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock());
         return new AccessLogHandler(p.clock(), p.metrics(),
-                new FramingHandler(
-                        new ErrorMappingHandler(
-                                new AllowedMethodsHandler(p.limits().allowedMethods(),
-                                        new EdgeInfoHandler(p.health(), p.metrics(),
-                                                new RouteHandler(p.routes(), cache))))));
+                new SlowReaderHandler(p.limits().idleTimeout(),
+                        new FramingHandler(
+                                new ErrorMappingHandler(
+                                        new AllowedMethodsHandler(p.limits().allowedMethods(),
+                                                new EdgeInfoHandler(p.health(), p.metrics(),
+                                                        new RouteHandler(p.routes(), cache)))))));
     }
 
     /**
