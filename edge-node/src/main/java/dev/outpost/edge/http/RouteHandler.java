@@ -27,6 +27,8 @@ public final class RouteHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String host = exchange.getHostName();
+        // Undertow 2.4.4 answers 400 for most mismatches itself, but compares by prefix: a target naming
+        // http://assets.example.com.evil.test/ with Host assets.example.com got through to a fetch.
         if (exchange.isHostIncludedInRequestURI()) {
             String named = targetHost(exchange.getRequestURI());
             if (!named.equalsIgnoreCase(host)) {

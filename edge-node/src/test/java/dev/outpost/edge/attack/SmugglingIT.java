@@ -145,7 +145,7 @@ class SmugglingIT {
         assertThat(CORPUS).hasSizeGreaterThanOrEqualTo(30);
         List<String> failures = new ArrayList<>();
         for (Case c : CORPUS) {
-            RawHttp.Reply reply = RawHttp.exchange(f.edge.port(), c.bytes(), Duration.ofMillis(1500));
+            RawHttp.Reply reply = RawHttp.exchange(f.edge.port(), c.bytes(), Duration.ofMillis(800));
             if (originTargets.stream().anyMatch(t -> t.contains("smuggled"))) {
                 failures.add(c.name() + ": the canary reached the origin");
                 originTargets.clear();
