@@ -1,7 +1,6 @@
 package dev.outpost.edge;
 
 import dev.outpost.common.http.NodeServer;
-import dev.outpost.common.http.ServerLimits;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
@@ -66,7 +65,7 @@ public final class EdgeNode implements AutoCloseable {
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),
                 config.collapsing().maxWait(), config.cache().hitForPass(), clock);
         EdgeMetrics metrics = new EdgeMetrics(store, collapser);
-        OriginClient client = new OriginClient(config.origin(), clock, metrics);
+        OriginClient client = new OriginClient(config.origin(), clock, metrics, config.limits().maxOriginHeaderBytes());
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id());
         // Origin I/O blocks; virtual threads keep thousands of slow misses from exhausting a pool.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
@@ -76,17 +75,18 @@ public final class EdgeNode implements AutoCloseable {
         Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
-                        store.bytes(), store.entries(), collapser.inFlight()), config.cache().maxObjectBytes());
+                        store.bytes(), store.entries(), collapser.inFlight()), config.cache().maxObjectBytes(),
+                config.limits());
 
         NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),
-                ServerLimits.DEFAULTS);
+                config.limits().serverLimits());
         Optional<NodeServer> admin = Optional.empty();
         try {
             if (config.admin().isPresent()) {
                 AdminConfig a = config.admin().get();
                 admin = Optional.of(NodeServer.start(a.listenAddress(),
                         EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher),
-                        ServerLimits.DEFAULTS));
+                        config.limits().serverLimits()));
             }
         } catch (RuntimeException e) {
             server.close();

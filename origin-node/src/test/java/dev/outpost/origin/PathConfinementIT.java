@@ -69,7 +69,15 @@ class PathConfinementIT {
             "http://origin.test/../outside/canary.txt",
             "/..;/outside/canary.txt",
             "/.../outside/canary.txt",
-            "/public/..%00/outside/canary.txt"
+            "/public/..%00/outside/canary.txt",
+            // gaps found for the attack suite: IIS %u escapes, double-encoded slash and backslash, matrix and
+            // control characters inside dot segments
+            "/%u002e%u002e/outside/canary.txt",
+            "/public/..%252f..%252foutside%252fcanary.txt",
+            "/public/..%255c..%255coutside%255ccanary.txt",
+            "/public/%2e%2e;/%2e%2e;/outside/canary.txt",
+            "/public/..%09/..%09/outside/canary.txt",
+            "/public/%2e%2e%2f%2e%2e%2foutside%2fcanary.txt"
     })
     void traversalAttemptsAreRefusedAndNeverRevealTheCanary(String target) throws IOException {
         TestOrigin.RawResponse response = origin.raw(target);

@@ -32,6 +32,10 @@ public final class NodeServer implements AutoCloseable {
                 // The raw request target is checked by the handlers; never let the parser decode %2F into '/'.
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
                 .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                // Undertow's own parser refuses CL+TE, duplicate Content-Length, bad chunk sizes and control
+                // characters (the edge's SmugglingIT proves it); this bounds how many connections one listener holds.
+                .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
+                .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections())
                 .setSocketOption(Options.TCP_NODELAY, true)
                 .setSocketOption(Options.REUSE_ADDRESSES, true);
         if (limits.ioThreads() > 0) {

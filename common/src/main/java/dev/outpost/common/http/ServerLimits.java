@@ -11,11 +11,19 @@ import java.time.Duration;
  * @param idleTimeout         how long an idle keep-alive connection is kept
  * @param ioThreads           IO (event loop) threads; 0 → one per core
  * @param workerThreads       worker threads for blocking work (file and origin I/O); 0 → Undertow's default
+ * @param maxConnections      open connections the listener accepts at once; further ones wait in the backlog
  */
 public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
-        int workerThreads) {
+        int workerThreads, int maxConnections) {
+    /** Open connections per listener unless configured otherwise. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     public static final ServerLimits DEFAULTS =
             new ServerLimits(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 0, 0);
+
+    public ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
+            int workerThreads) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, DEFAULT_MAX_CONNECTIONS);
+    }
 
     public ServerLimits {
         if (maxHeaderBytes < 1024) {
@@ -30,6 +38,9 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
         if (ioThreads < 0 || workerThreads < 0) {
             throw new IllegalArgumentException("thread counts must be >= 0 (0 = default), were ioThreads="
                     + ioThreads + ", workerThreads=" + workerThreads);
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be >= 1, was " + maxConnections);
         }
     }
 }

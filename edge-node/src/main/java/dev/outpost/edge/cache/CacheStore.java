@@ -158,6 +158,13 @@ public final class CacheStore {
         return Set.copyOf(keysByTag.getOrDefault(tag, Set.of()));
     }
 
+    /** Every stored variant of every URL, for audits and the attack tests. */
+    public List<CachedObject> objects() {
+        List<CachedObject> all = new ArrayList<>();
+        cache.asMap().values().forEach(v -> all.addAll(v.byVariant().values()));
+        return all;
+    }
+
     /** Every URL key held, for purge by prefix or host. */
     public List<String> keys() {
         return new ArrayList<>(cache.asMap().keySet());

@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * Byte ranges (RFC 9110 §14) served from a whole stored body; pure. An unparsable or non-bytes Range is ignored
  * (whole body); ranges beyond the end give 416; abusive sets (too many, overlapping) get the whole body, as
- * nginx and Varnish do, so a client cannot make the edge write the same bytes many times.
+ * nginx and Varnish do, so a client cannot make the edge write the same bytes many times. (A multipart answer
+ * larger than the object itself is also replaced by the whole object, by the response writer.)
  */
 public final class Ranges {
-    /** More ranges than this in one request is treated as abuse. */
+    /** More ranges than this in one request is treated as abuse, unless configured ({@code limits.maxRangeParts}). */
     public static final int MAX_RANGES = 16;
 
     private Ranges() {
@@ -46,12 +47,17 @@ public final class Ranges {
     }
 
     public static Plan plan(String rangeHeader, long length) {
+        return plan(rangeHeader, length, MAX_RANGES);
+    }
+
+    /** The plan for a Range header on a body of {@code length} bytes, at most {@code maxParts} ranges. */
+    public static Plan plan(String rangeHeader, long length, int maxParts) {
         String value = rangeHeader.trim();
         if (!value.regionMatches(true, 0, "bytes=", 0, 6)) {
             return new Whole();
         }
         String[] parts = value.substring(6).split(",");
-        if (parts.length > MAX_RANGES) {
+        if (parts.length > maxParts) {
             return new Whole();
         }
         List<Span> spans = new ArrayList<>();

@@ -21,10 +21,11 @@ import java.util.Set;
  * @param origin       origin timeouts
  * @param collapsing   request-collapsing limits
  * @param controlPlane control-plane base URL; absent → the edge works alone
+ * @param limits       safe defaults against hostile clients and origins (SECURITY.md)
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-        Optional<URI> controlPlane) {
+        Optional<URI> controlPlane, EdgeLimits limits) {
 
     public EdgeConfig {
         id = Defaults.or(id, "edge-1");
@@ -56,6 +57,19 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
                 throw new IllegalArgumentException("controlPlane must be an http(s) URL, was " + uri);
             }
         });
+        limits = Defaults.or(limits, EdgeLimits.DEFAULTS);
+    }
+
+    /** A config with the default {@link EdgeLimits}. */
+    public EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
+            List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
+            Optional<URI> controlPlane) {
+        this(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, null);
+    }
+
+    public EdgeConfig withLimits(EdgeLimits newLimits) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane,
+                newLimits);
     }
 
     /** A config with one delivery service and defaults everywhere else. */
@@ -68,19 +82,22 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
     }
 
     public EdgeConfig withCache(CacheConfig newCache) {
-        return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane);
+        return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane,
+                limits);
     }
 
     public EdgeConfig withAdmin(AdminConfig newAdmin) {
         return new EdgeConfig(id, region, listen, Optional.of(newAdmin), services, cache, origin, collapsing,
-                controlPlane);
+                controlPlane, limits);
     }
 
     public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
-        return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane);
+        return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane,
+                limits);
     }
 
     public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
-        return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane);
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane,
+                limits);
     }
 }

@@ -5,6 +5,7 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
+import dev.outpost.edge.config.EdgeLimits;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
@@ -26,33 +27,42 @@ public final class EdgeHandlers {
     /** What the pipelines are built from; the edge node builds these by hand. */
     public record Parts(String edgeId, Clock clock, Routes routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
-            Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes) {
+            Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
+            EdgeLimits limits) {
     }
 
     /**
-     * AccessLog → ErrorMapping → health/metrics → Route (Host → delivery service) → signed-URL check →
-     * Cache. Hits never leave the IO thread; misses dispatch inside the cache handler.
+     * AccessLog → slow readers cut off → framing (close after chunked bodies) → ErrorMapping → allowed methods →
+     * health/metrics → Route (Host → delivery service) → signed-URL check → Cache. Hits never leave the IO thread;
+     * misses dispatch inside the cache handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
-        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock());
+        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts());
         MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock());
         PassThrough pass = new PassThrough(p.client(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock());
         return new AccessLogHandler(p.clock(), p.metrics(),
-                new ErrorMappingHandler(
-                        new EdgeInfoHandler(p.health(), p.metrics(),
-                                new RouteHandler(p.routes(),
-                                        new SignedUrlHandler(p.clock(), cache)))));
+                new SlowReaderHandler(p.limits().idleTimeout(),
+                        new FramingHandler(
+                                new ErrorMappingHandler(
+                                        new AllowedMethodsHandler(p.limits().allowedMethods(),
+                                                new EdgeInfoHandler(p.health(), p.metrics(),
+                                                        new RouteHandler(p.routes(),
+                                                                new SignedUrlHandler(p.clock(), cache))))))));
     }
 
-    /** AccessLog → blocking dispatch → ErrorMapping → health/metrics → admin commands (bearer token). */
+    /**
+     * AccessLog → blocking dispatch → ErrorMapping → body limit → health/metrics → admin commands (bearer token).
+     * Object uploads are bounded by maxObjectBytes, every other call by limits.maxApiBodyBytes.
+     */
     public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
             Pusher pusher) {
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new BlockingHandler(
                         new ErrorMappingHandler(
-                                new EdgeInfoHandler(p.health(), p.metrics(),
-                                        new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
-                                                p.maxObjectBytes())))));
+                                new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
+                                        new EdgeInfoHandler(p.health(), p.metrics(),
+                                                new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
+                                                        p.maxObjectBytes()))))));
     }
 }

@@ -41,10 +41,16 @@ final class ResponseWriter {
 
     private final String edgeId;
     private final Clock clock;
+    private final int maxRangeParts;
 
     ResponseWriter(String edgeId, Clock clock) {
+        this(edgeId, clock, Ranges.MAX_RANGES);
+    }
+
+    ResponseWriter(String edgeId, Clock clock, int maxRangeParts) {
         this.edgeId = edgeId;
         this.clock = clock;
+        this.maxRangeParts = maxRangeParts;
     }
 
     /** Serves a stored object; runs on any thread, never blocks. */
@@ -73,7 +79,7 @@ final class ResponseWriter {
             out.put(Headers.ACCEPT_RANGES, "bytes");
             Optional<String> range = request.first("range");
             if (range.isPresent() && Conditionals.ifRangeAllows(request, o)) {
-                Ranges.Plan plan = Ranges.plan(range.get(), length);
+                Ranges.Plan plan = Ranges.plan(range.get(), length, maxRangeParts);
                 if (plan instanceof Ranges.Unsatisfiable) {
                     ex.setStatusCode(416);
                     out.put(Headers.CONTENT_RANGE, "bytes */" + length);
@@ -113,6 +119,17 @@ final class ResponseWriter {
         String boundary = "outpost" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         String type = Optional.ofNullable(out.getFirst(Headers.CONTENT_TYPE)).orElse("application/octet-stream");
         List<ByteBuffer> parts = Ranges.multipart(body, spans, type, boundary);
+        if (Ranges.length(parts) > total) {
+            // Many tiny ranges: their part headers would outweigh the object. Send it once, whole (RFC 9110 §14.2).
+            ex.setStatusCode(200);
+            ex.setResponseContentLength(total);
+            if (head) {
+                ex.endExchange();
+            } else {
+                ex.getResponseSender().send(body);
+            }
+            return;
+        }
         out.put(Headers.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
         ex.setResponseContentLength(Ranges.length(parts));
         if (head) {

@@ -8,7 +8,11 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 
-/** Maps the request's Host to a delivery service and attaches it; 404 when none matches, never a fetch. */
+/**
+ * Maps the request's Host to a delivery service and attaches it; 404 when none matches, never a fetch. An
+ * absolute-form target ({@code GET http://h/p}) must name the same host as the Host header, else 400: the edge
+ * never lets the two disagree about which service a request is for.
+ */
 public final class RouteHandler implements HttpHandler {
     static final AttachmentKey<Route> ROUTE = AttachmentKey.create(Route.class);
 
@@ -23,15 +27,42 @@ public final class RouteHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String host = exchange.getHostName();
-        Route route = routes.find(host).orElseThrow(() -> {
-            RequestRecord record = exchange.getAttachment(RequestRecord.KEY);
-            if (record != null) {
-                record.status(CacheStatus.ERROR);
+        // Undertow 2.4.4 answers 400 for most mismatches itself, but compares by prefix: a target naming
+        // http://assets.example.com.evil.test/ with Host assets.example.com got through to a fetch.
+        if (exchange.isHostIncludedInRequestURI()) {
+            String named = targetHost(exchange.getRequestURI());
+            if (!named.equalsIgnoreCase(host)) {
+                markError(exchange);
+                throw ApiException.badRequest("bad_target", "the request target names host '" + named
+                        + "' but Host is '" + host + "'");
             }
+        }
+        Route route = routes.find(host).orElseThrow(() -> {
+            markError(exchange);
             return new ApiException(404, "unknown_host", "this edge serves no delivery service for host '" + host
                     + "'");
         });
         exchange.putAttachment(ROUTE, route);
         next.handleRequest(exchange);
+    }
+
+    private static void markError(HttpServerExchange exchange) {
+        RequestRecord record = exchange.getAttachment(RequestRecord.KEY);
+        if (record != null) {
+            record.status(CacheStatus.ERROR);
+        }
+    }
+
+    /** The host of an absolute-form target, without port; userinfo makes it unusable (empty). */
+    static String targetHost(String absoluteUri) {
+        int scheme = absoluteUri.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int end = absoluteUri.indexOf('/', start);
+        String authority = absoluteUri.substring(start, end < 0 ? absoluteUri.length() : end);
+        if (authority.contains("@")) {
+            return "";
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
     }
 }

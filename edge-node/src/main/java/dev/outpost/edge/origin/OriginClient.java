@@ -24,7 +24,9 @@ import okhttp3.Response;
  * never followed (3xx is passed on), and failover to the next origin on connection errors and, for idempotent
  * requests, on 5xx and timeouts (a non-idempotent request moves on only when it was never delivered). The last
  * origin's 5xx is returned as is; when no origin answered at all, {@link OriginUnreachable} says whether it was a
- * timeout.
+ * timeout. A response whose head is larger than {@code limits.maxOriginHeaderBytes} or malformed (a name that is
+ * not a token, a control character in a value, an obs-folded line) counts as a failed attempt: it is never relayed
+ * nor stored, and with no other origin to ask the client gets 502.
  */
 public final class OriginClient implements AutoCloseable {
     /** Told about every origin attempt, for metrics. */
@@ -37,10 +39,16 @@ public final class OriginClient implements AutoCloseable {
     private final OkHttpClient http;
     private final Clock clock;
     private final Listener listener;
+    private final int maxHeaderBytes;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
+        this(timeouts, clock, listener, 64 * 1024);
+    }
+
+    public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes) {
         this.clock = clock;
         this.listener = listener;
+        this.maxHeaderBytes = maxHeaderBytes;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeouts.connect())
                 .readTimeout(timeouts.read())
@@ -62,6 +70,15 @@ public final class OriginClient implements AutoCloseable {
                 Response response = http.newCall(build(origins.get(i), request)).execute();
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 listener.originResponded(response.code(), latency);
+                String bad = badHead(response.headers(), maxHeaderBytes);
+                if (bad != null) {
+                    response.close();
+                    last = new IOException("origin " + origins.get(i) + " sent a bad response head: " + bad);
+                    if (!request.idempotent()) {
+                        break; // it was delivered: never send a POST twice
+                    }
+                    continue;
+                }
                 if (response.code() >= 500 && !lastOrigin && request.idempotent()) {
                     response.close();
                     continue;
@@ -77,6 +94,27 @@ public final class OriginClient implements AutoCloseable {
         }
         boolean timeout = last instanceof InterruptedIOException;
         throw new OriginUnreachable("no origin answered: " + last, timeout, last);
+    }
+
+    /** Why a response head must not be used, or null when it is fine. */
+    static String badHead(Headers headers, int maxBytes) {
+        long size = 0;
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            String value = headers.value(i);
+            size += name.length() + value.length() + 4;
+            if (name.isEmpty() || !name.chars().allMatch(OriginClient::isTokenChar)) {
+                return "malformed header name '" + name.replaceAll("[^\\x21-\\x7e]", "?") + "'";
+            }
+            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+                return "control character in header " + name;
+            }
+        }
+        return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
+    }
+
+    private static boolean isTokenChar(int c) {
+        return c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
     }
 
     private static Request build(URI origin, OriginRequest request) {

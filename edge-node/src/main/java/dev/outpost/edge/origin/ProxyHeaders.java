@@ -12,12 +12,25 @@ import java.util.Optional;
 /**
  * The headers the edge sends upstream. A fetch for the cache sends only headers that are part of the key or
  * harmless (Accept, Accept-Language, a normalized Accept-Encoding, and whatever the stored Vary names), so no
- * unkeyed request header can change a body that is then served to everyone. A pass-through request forwards
- * every end-to-end header. Both add Via and X-Forwarded-For/-Proto; Host is always the origin's (OkHttp sets it
- * from the URL).
+ * unkeyed request header can change a body that is then served to everyone; an authorized fetch (whose answer is
+ * stored when it says {@code public}) adds only the Authorization itself. Its Via and X-Forwarded-For name only
+ * this edge and its direct client: the client's own values of those are unkeyed inputs too. A pass-through request
+ * (never stored) forwards every end-to-end header and extends the client's Via/X-Forwarded-For chains, except the
+ * headers that make an origin or framework answer for another host, path, scheme or method ({@link #OVERRIDES}),
+ * which never go upstream. Host is always the origin's (OkHttp sets it from the URL).
  */
 public final class ProxyHeaders {
     private static final List<String> CACHE_FETCH_HEADERS = List.of("accept", "accept-language");
+
+    /**
+     * Request headers that frameworks and proxies read as "the real host/path/scheme/method" (X-Forwarded-Host,
+     * X-Original-URL, X-HTTP-Method-Override, ...): none is in the cache key, so none may reach the origin.
+     */
+    public static final List<String> OVERRIDES = List.of("x-forwarded-host", "x-forwarded-server",
+            "x-forwarded-port", "x-forwarded-scheme", "x-forwarded-prefix", "x-forwarded-path", "x-forwarded-uri",
+            "x-forwarded-ssl", "forwarded", "x-original-url", "x-original-host", "x-original-uri", "x-rewrite-url",
+            "x-http-method-override", "x-http-method", "x-method-override", "x-host", "x-http-host-override",
+            "front-end-https", "x-url-scheme", "x-forwarded-protocol", "x-original-method");
 
     private ProxyHeaders() {
     }
@@ -28,14 +41,15 @@ public final class ProxyHeaders {
 
     public static Fields forCacheFetch(Fields request, Optional<CachedObject> stale, Client client, String edgeId,
             boolean authorized) {
-        if (authorized) {
-            return forPassThrough(request, client, edgeId);
-        }
         Fields.Builder b = Fields.builder();
         List<String> names = new ArrayList<>(CACHE_FETCH_HEADERS);
         stale.ifPresent(o -> names.addAll(o.vary()));
+        if (authorized) {
+            names.add("authorization");
+        }
         for (String name : names) {
-            if (!name.equals("accept-encoding") && !CachedObjects.HOP_BY_HOP.contains(name) && !name.equals("host")) {
+            if (!name.equals("accept-encoding") && !CachedObjects.HOP_BY_HOP.contains(name) && !name.equals("host")
+                    && !OVERRIDES.contains(name) && !name.equals("via") && !name.equals("x-forwarded-for")) {
                 request.all(name).forEach(v -> b.add(name, v));
             }
         }
@@ -45,13 +59,14 @@ public final class ProxyHeaders {
             o.etag().ifPresent(etag -> b.set("if-none-match", etag));
             o.lastModified().ifPresent(lm -> b.set("if-modified-since", lm));
         });
-        addForwarding(b, request, client, edgeId);
+        addForwarding(b, Fields.empty(), client, edgeId); // the client's Via/X-Forwarded-For would be unkeyed
         return b.build();
     }
 
     public static Fields forPassThrough(Fields request, Client client, String edgeId) {
         List<String> drop = new ArrayList<>(CachedObjects.HOP_BY_HOP);
         drop.addAll(List.of("host", "content-length", "expect", "via", "x-forwarded-for", "x-forwarded-proto"));
+        drop.addAll(OVERRIDES);
         for (String line : request.all("connection")) {
             for (String name : line.split(",")) {
                 drop.add(name.trim().toLowerCase(Locale.ROOT));

@@ -72,6 +72,27 @@ class EdgeConfigTest {
         assertThat(config.id()).isEqualTo("eu-1");
         assertThat(config.admin()).isPresent();
         assertThat(config.services().get(0).origins()).hasSize(2);
+        assertThat(config.limits()).isEqualTo(EdgeLimits.DEFAULTS); // the example spells out the defaults
+    }
+
+    @Test
+    void limitsAreReadAndCheckedNamingTheKey() {
+        EdgeConfig config = parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {maxHeaderBytes: 8192, requestParseTimeout: 2s, allowedMethods: [GET, HEAD]}
+                """);
+        assertThat(config.limits().maxHeaderBytes()).isEqualTo(8192);
+        assertThat(config.limits().requestParseTimeout()).hasSeconds(2);
+        assertThat(config.limits().allowedMethods()).containsExactly("GET", "HEAD");
+        assertThat(config.limits().maxRangeParts()).isEqualTo(16);
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {allowedMethods: [GET, HEAD, CONNECT]}
+                """)).hasMessageContaining("limits.allowedMethods");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {maxHeaderSize: 1}
+                """)).hasMessageContaining("maxHeaderSize");
     }
 
     @Test

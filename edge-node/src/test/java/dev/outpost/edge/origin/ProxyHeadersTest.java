@@ -23,8 +23,9 @@ class ProxyHeadersTest {
         assertThat(sent.names()).containsExactlyInAnyOrder("accept", "accept-encoding", "user-agent", "via",
                 "x-forwarded-for", "x-forwarded-proto");
         assertThat(sent.first("accept-encoding")).contains("br");
-        assertThat(sent.first("via")).contains("1.1 upstream, 1.1 e1");
-        assertThat(sent.first("x-forwarded-for")).contains("10.0.0.1, 192.0.2.7");
+        // The client's own Via / X-Forwarded-For chains are unkeyed inputs: only the edge and its client are named.
+        assertThat(sent.first("via")).contains("1.1 e1");
+        assertThat(sent.first("x-forwarded-for")).contains("192.0.2.7");
     }
 
     @Test
@@ -52,8 +53,20 @@ class ProxyHeadersTest {
     }
 
     @Test
-    void authorizedCacheFetchIsAPassThroughOfHeaders() {
-        assertThat(ProxyHeaders.forCacheFetch(request, Optional.empty(), client, "e1", true).first("authorization"))
-                .contains("Bearer t");
+    void authorizedCacheFetchAddsOnlyTheAuthorization() {
+        Fields sent = ProxyHeaders.forCacheFetch(request, Optional.empty(), client, "e1", true);
+        assertThat(sent.first("authorization")).contains("Bearer t");
+        assertThat(sent.has("cookie")).isFalse(); // its answer may be stored when public: no unkeyed inputs
+        assertThat(sent.has("range")).isFalse();
+    }
+
+    @Test
+    void overridingHeadersNeverGoUpstreamEvenOnPassThrough() {
+        Fields hostile = Fields.of("X-Forwarded-Host", "evil", "X-Original-URL", "/admin", "Forwarded", "host=evil",
+                "X-HTTP-Method-Override", "DELETE", "Cookie", "s=1");
+        Fields sent = ProxyHeaders.forPassThrough(hostile, client, "e1");
+        assertThat(sent.names()).doesNotContain("x-forwarded-host", "x-original-url", "forwarded",
+                "x-http-method-override");
+        assertThat(sent.first("cookie")).contains("s=1");
     }
 }

@@ -1,0 +1,69 @@
+package dev.outpost.edge.config;
+
+import dev.outpost.common.http.ServerLimits;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The edge's safe defaults against hostile clients and origins (config key {@code limits}); every one can be
+ * changed, none can be switched off.
+ *
+ * @param maxHeaderBytes       largest request head (request line + headers); larger → 431/connection closed;
+ *                             default 16 KiB
+ * @param requestParseTimeout  longest a client may take to send its request head (slowloris); default 10 s
+ * @param idleTimeout          longest a connection may make no progress reading or writing (idle keep-alive,
+ *                             slow reads); default 60 s
+ * @param maxConnections       open connections per listener; more wait in the kernel backlog; default 10000
+ * @param maxApiBodyBytes      largest JSON body of an admin API call (413 above); default 1 MiB
+ * @param maxRangeParts        ranges in one Range header; more → the whole body (200); default 16
+ * @param allowedMethods       request methods the public listener accepts; others → 405 without a fetch; default
+ *                             GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (never TRACE or CONNECT)
+ * @param maxOriginHeaderBytes largest origin response head the edge accepts; larger or malformed → 502, not stored;
+ *                             default 64 KiB
+ */
+public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+        Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
+        Integer maxOriginHeaderBytes) {
+    public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null, null, null);
+
+    public EdgeLimits {
+        maxHeaderBytes = atLeast("limits.maxHeaderBytes", maxHeaderBytes, 16 * 1024, 1024);
+        requestParseTimeout = Defaults.positive("limits.requestParseTimeout", requestParseTimeout,
+                Duration.ofSeconds(10));
+        idleTimeout = Defaults.positive("limits.idleTimeout", idleTimeout, Duration.ofSeconds(60));
+        maxConnections = atLeast("limits.maxConnections", maxConnections, 10_000, 1);
+        maxApiBodyBytes = atLeast("limits.maxApiBodyBytes", maxApiBodyBytes, 1024 * 1024, 1024);
+        maxRangeParts = atLeast("limits.maxRangeParts", maxRangeParts, 16, 1);
+        allowedMethods = List.copyOf(Defaults.or(allowedMethods,
+                List.of("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")));
+        if (!allowedMethods.contains("GET") || !allowedMethods.contains("HEAD")) {
+            throw new IllegalArgumentException("limits.allowedMethods must include GET and HEAD, was "
+                    + allowedMethods);
+        }
+        for (String m : allowedMethods) {
+            if (!m.matches("[A-Z]+")) {
+                throw new IllegalArgumentException("limits.allowedMethods: '" + m
+                        + "' is not an upper-case method name");
+            }
+            if (m.equals("CONNECT") || m.equals("TRACE")) {
+                throw new IllegalArgumentException("limits.allowedMethods: " + m.toLowerCase(Locale.ROOT)
+                        + " is never allowed on an edge (open proxy / cross-site tracing)");
+            }
+        }
+        maxOriginHeaderBytes = atLeast("limits.maxOriginHeaderBytes", maxOriginHeaderBytes, 64 * 1024, 1024);
+    }
+
+    /** The listener options NodeServer applies. */
+    public ServerLimits serverLimits() {
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections);
+    }
+
+    private static int atLeast(String key, Integer value, int fallback, int min) {
+        int v = value == null ? fallback : value;
+        if (v < min) {
+            throw new IllegalArgumentException(key + " must be >= " + min + ", was " + v);
+        }
+        return v;
+    }
+}
