@@ -85,7 +85,7 @@ class CollapsingIT {
     void followersWaitOnlyUpToTheirLimit() throws Exception {
         try (EdgeFixture f = new EdgeFixture(c -> c.withCollapsing(
                 new CollapsingConfig(100, Duration.ofMillis(200))))) {
-            f.enqueue(f.ok("late", "max-age=60").headersDelay(1500, TimeUnit.MILLISECONDS));
+            f.enqueue(f.ok("late", "max-age=60").headersDelay(3000, TimeUnit.MILLISECONDS));
             List<Answer> answers = concurrently(f, 3, "/late");
             assertThat(answers).filteredOn(a -> a.code() == 504).hasSize(2)
                     .allSatisfy(a -> assertThat(a.body()).contains("collapse_timeout"));
