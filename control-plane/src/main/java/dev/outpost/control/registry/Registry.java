@@ -1,0 +1,106 @@
+package dev.outpost.control.registry;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
+import dev.outpost.control.invalidation.InvalidationLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The nodes that registered, their health and whether they caught up with the invalidation log. Held in memory:
+ * after a control-plane restart a node's heartbeat is answered "unknown" and it registers again, while what it
+ * still has to apply lives in the durable log. Health is computed from the injected clock on every question, so
+ * nothing runs in the background: a node is healthy when heard from within {@code timeoutMillis}, caught up when
+ * its applied sequence reaches the highest purge due in its region.
+ *
+ * <p>Heartbeats are also the catch-up channel: the reported applied sequence marks every delivery up to it as
+ * applied, and the reply carries the next page of entries the node has not applied, oldest first.
+ */
+public final class Registry {
+    /** Entries per heartbeat reply; a node further behind is told {@code more} and heartbeats again at once. */
+    public static final int CATCH_UP_PAGE = 200;
+
+    private final Clock clock;
+    private final HeartbeatSettings settings;
+    private final InvalidationLog log;
+    private final ConcurrentMap<String, Node> nodes = new ConcurrentHashMap<>();
+
+    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log) {
+        this.clock = clock;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** Registers (or re-registers) a node; already validated by the API. */
+    public RegistrationReply register(NodeRegistration registration) {
+        Instant now = clock.instant();
+        // A node starting with an empty cache holds nothing any earlier entry could concern.
+        long applied = registration.cacheEmpty() ? log.lastSequence() : registration.appliedSequence();
+        log.markAppliedUpTo(registration.id(), applied);
+        nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied));
+        return new RegistrationReply(registration.id(), log.dueSequence(registration.region()),
+                settings.intervalMillis());
+    }
+
+    /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
+    public Optional<HeartbeatReply> heartbeat(String id, Heartbeat heartbeat) {
+        Instant now = clock.instant();
+        Node node = nodes.computeIfPresent(id, (key, old) -> old.heard(now, heartbeat));
+        if (node == null) {
+            return Optional.empty();
+        }
+        log.markAppliedUpTo(id, heartbeat.appliedSequence());
+        long due = log.dueSequence(node.region());
+        List<InvalidationEntry> missed = node.isEdge()
+                ? log.entriesAfter(heartbeat.appliedSequence(), node.region(), CATCH_UP_PAGE + 1)
+                : List.of();
+        boolean more = missed.size() > CATCH_UP_PAGE;
+        return Optional.of(new HeartbeatReply(due, more ? missed.subList(0, CATCH_UP_PAGE) : missed, more,
+                heartbeat.appliedSequence() >= due));
+    }
+
+    public Optional<Node> node(String id) {
+        return Optional.ofNullable(nodes.get(id));
+    }
+
+    /** Every registered edge, healthy or not, ordered by id. */
+    public List<Node> edges() {
+        return nodes.values().stream().filter(Node::isEdge).sorted(Comparator.comparing(Node::id)).toList();
+    }
+
+    public boolean healthy(Node node) {
+        return Duration.between(node.lastSeen(), clock.instant()).toMillis() <= settings.timeoutMillis();
+    }
+
+    public boolean caughtUp(Node node) {
+        return node.appliedSequence() >= log.dueSequence(node.region());
+    }
+
+    /** Healthy and caught up: the only edges steering may choose. */
+    public boolean steerable(Node node) {
+        return node.isEdge() && healthy(node) && caughtUp(node);
+    }
+
+    public List<NodeStatus> statuses() {
+        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(this::status).toList();
+    }
+
+    private NodeStatus status(Node node) {
+        NodeRegistration r = node.registration();
+        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
+                r.adminUrl(), healthy(node), caughtUp(node), node.appliedSequence(),
+                log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
+                node.stats().hitRatio(), node.stats().bytesCached());
+    }
+}
