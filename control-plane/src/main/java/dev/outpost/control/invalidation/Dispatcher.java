@@ -1,0 +1,131 @@
+package dev.outpost.control.invalidation;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.InvalidationEntry.Kind;
+import dev.outpost.control.registry.Node;
+import dev.outpost.control.registry.Registry;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, and
+ * records each ack. One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes
+ * of different edges run side by side.
+ *
+ * <p>Ordering rule: an entry is pushed live to an edge only when the edge has applied every earlier entry it was
+ * sent; otherwise (it was down, a push failed, entries were pending across a restart) the entry is marked
+ * {@code behind} and reaches the edge through the heartbeat catch-up, which hands over everything missed in order.
+ * So an edge never sees a newer entry before an older one and can keep a single "highest applied" number. An edge
+ * that is unhealthy when the entry is accepted is not tried at all. A failed push is not retried here: the edge's
+ * next heartbeat (every few seconds) carries it.
+ */
+public final class Dispatcher implements AutoCloseable {
+    /** Edges answer here: {@code POST {adminUrl}/admin/invalidations} with an {@link InvalidationEntry}. */
+    public static final String EDGE_PATH = "admin/invalidations";
+
+    private static final Logger LOG = System.getLogger(Dispatcher.class.getName());
+    private static final MediaType JSON = MediaType.get("application/json");
+
+    private final InvalidationLog log;
+    private final Registry registry;
+    private final OkHttpClient client;
+    private final Optional<String> edgeToken;
+    private final ConcurrentMap<String, ExecutorService> lanes = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken) {
+        this.log = log;
+        this.registry = registry;
+        this.client = client;
+        this.edgeToken = edgeToken;
+    }
+
+    /**
+     * Logs the entry (durably: it is on disk when this returns) and starts pushing it to the edges in scope.
+     * Synchronized so that lanes receive entries in the order the log numbered them.
+     */
+    public synchronized LoggedEntry submit(NewEntry entry, String requestedBy) {
+        List<Node> inScope = registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
+        LoggedEntry logged = log.append(entry, inScope.stream().map(Node::id).toList(), requestedBy);
+        for (Node node : inScope) {
+            if (!registry.healthy(node)) {
+                log.markBehind(logged.sequence(), node.id(), "edge unhealthy when accepted; sent on its heartbeat");
+            } else if (node.registration().adminUrl().isEmpty()) {
+                log.markBehind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
+            } else {
+                lane(node.id()).execute(() -> deliver(logged.entry(), node));
+            }
+        }
+        return logged;
+    }
+
+    private ExecutorService lane(String nodeId) {
+        return lanes.computeIfAbsent(nodeId,
+                id -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("dispatch-" + id).factory()));
+    }
+
+    private void deliver(InvalidationEntry entry, Node node) {
+        if (closed) {
+            return;
+        }
+        if (log.hasUnappliedBefore(node.id(), entry.sequence())) {
+            log.markBehind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
+            return;
+        }
+        Request.Builder request = new Request.Builder().url(edgeUrl(node.registration().adminUrl().orElseThrow()))
+                .post(RequestBody.create(Json.bytes(entry), JSON));
+        edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        // A push makes the edge fetch every URL before it answers; a purge is quick.
+        Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
+        try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
+                .execute()) {
+            if (response.isSuccessful()) {
+                log.markApplied(entry.sequence(), node.id());
+            } else {
+                log.markBehind(entry.sequence(), node.id(), "edge answered " + response.code());
+            }
+        } catch (IOException e) {
+            log.markBehind(entry.sequence(), node.id(), "push failed: " + e.getMessage());
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
+            }
+        }
+    }
+
+    /** The admin URL may carry a path prefix; URI.resolve mishandles an empty base path, so join by hand. */
+    static String edgeUrl(URI adminUrl) {
+        String base = adminUrl.toString();
+        return (base.endsWith("/") ? base : base + "/") + EDGE_PATH;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        lanes.values().forEach(ExecutorService::shutdownNow);
+        for (ExecutorService lane : lanes.values()) {
+            try {
+                lane.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
