@@ -93,6 +93,11 @@ public final class FakeEdge implements AutoCloseable {
         }
     }
 
+    /** Adopts the applied sequence a registration reply hands back. */
+    public void registered(long appliedSequence) {
+        applied.set(appliedSequence);
+    }
+
     public long applied() {
         return applied.get();
     }

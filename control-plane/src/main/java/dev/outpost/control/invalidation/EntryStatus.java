@@ -14,7 +14,7 @@ public enum EntryStatus {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    static EntryStatus of(List<Delivery> deliveries) {
+    public static EntryStatus of(List<Delivery> deliveries) {
         boolean behind = false;
         boolean pending = false;
         for (Delivery d : deliveries) {

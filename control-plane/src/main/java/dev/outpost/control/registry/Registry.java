@@ -49,7 +49,7 @@ public final class Registry {
         long applied = registration.cacheEmpty() ? log.lastSequence() : registration.appliedSequence();
         log.markAppliedUpTo(registration.id(), applied);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied));
-        return new RegistrationReply(registration.id(), log.dueSequence(registration.region()),
+        return new RegistrationReply(registration.id(), applied, log.dueSequence(registration.region()),
                 settings.intervalMillis());
     }
 

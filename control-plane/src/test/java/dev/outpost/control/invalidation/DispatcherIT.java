@@ -48,7 +48,7 @@ class DispatcherIT {
     private FakeEdge edge(String id, String region) throws IOException {
         FakeEdge edge = new FakeEdge(id, region);
         edges.add(edge);
-        registry.register(edge.registration());
+        edge.registered(registry.register(edge.registration()).appliedSequence());
         return edge;
     }
 
