@@ -123,10 +123,16 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public Reply steer(String clientAddress, String pathAndQuery) {
         try {
             InetAddress local = InetAddress.getByName(clientAddress);
-            OkHttpClient bound = http.newBuilder().socketFactory(new BoundSocketFactory(local)).build();
+            // its own connection pool: a pooled connection from another client address must not be reused
+            OkHttpClient bound = http.newBuilder().socketFactory(new BoundSocketFactory(local))
+                    .connectionPool(new okhttp3.ConnectionPool()).build();
             URI base = plane.steeringUri().orElseThrow();
-            return call(new Request.Builder().url(base + pathAndQuery).header("Host", "www.example.com"), null,
-                    bound);
+            try {
+                return call(new Request.Builder().url(base + pathAndQuery).header("Host", "www.example.com"), null,
+                        bound);
+            } finally {
+                bound.connectionPool().evictAll();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,10 +28,12 @@ import okhttp3.Response;
  * records each ack. One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes
  * of different edges run side by side.
  *
- * <p>Ordering rule: an entry is pushed live to an edge only when the edge has applied every earlier entry it was
- * sent; otherwise (it was down, a push failed, entries were pending across a restart) the entry is marked
- * {@code behind} and reaches the edge through the heartbeat catch-up, which hands over everything missed in order.
- * So an edge never sees a newer entry before an older one and can keep a single "highest applied" number. An edge
+ * <p>Ordering rule: an entry is pushed live to an edge only when it is the very next entry of the edge's region
+ * after the edge's known applied sequence (from its heartbeats and earlier live acks); otherwise (it was down, a
+ * push failed, it registered with an old sequence) the entry is marked {@code behind} and reaches the edge through
+ * the heartbeat catch-up, which hands over everything missed in order. So an edge never applies a newer entry
+ * before an older one and can keep a single "highest applied" number; a duplicate (live push racing a catch-up
+ * page) is at or below that number and ignored. An edge
  * that is unhealthy when the entry is accepted is not tried at all. A failed push is not retried here: the edge's
  * next heartbeat (every few seconds) carries it.
  */
@@ -65,9 +67,9 @@ public final class Dispatcher implements AutoCloseable {
         LoggedEntry logged = log.append(entry, inScope.stream().map(Node::id).toList(), requestedBy);
         for (Node node : inScope) {
             if (!registry.healthy(node)) {
-                log.markBehind(logged.sequence(), node.id(), "edge unhealthy when accepted; sent on its heartbeat");
+                behind(logged.sequence(), node.id(), "edge unhealthy when accepted; sent on its heartbeat");
             } else if (node.registration().adminUrl().isEmpty()) {
-                log.markBehind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
+                behind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
             } else {
                 lane(node.id()).execute(() -> deliver(logged.entry(), node));
             }
@@ -84,8 +86,13 @@ public final class Dispatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (log.hasUnappliedBefore(node.id(), entry.sequence())) {
-            log.markBehind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
+        Node current = registry.node(node.id()).orElse(node);
+        List<InvalidationEntry> next = log.entriesAfter(current.appliedSequence(), current.region(), 1);
+        if (next.isEmpty()) {
+            return; // already applied through the heartbeat catch-up
+        }
+        if (next.get(0).sequence() != entry.sequence()) {
+            behind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
             return;
         }
         Request.Builder request = new Request.Builder().url(edgeUrl(node.registration().adminUrl().orElseThrow()))
@@ -96,17 +103,24 @@ public final class Dispatcher implements AutoCloseable {
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
             if (response.isSuccessful()) {
+                registry.acked(node.id(), entry.sequence());
                 log.markApplied(entry.sequence(), node.id());
             } else {
-                log.markBehind(entry.sequence(), node.id(), "edge answered " + response.code());
+                behind(entry.sequence(), node.id(), "edge answered " + response.code());
             }
         } catch (IOException e) {
-            log.markBehind(entry.sequence(), node.id(), "push failed: " + e.getMessage());
+            behind(entry.sequence(), node.id(), "push failed: " + e.getMessage());
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
         }
+    }
+
+    /** The entry did not reach the node live: it is lagging (not steered to) until the catch-up brings it. */
+    private void behind(long sequence, String nodeId, String reason) {
+        registry.fellBehind(nodeId);
+        log.markBehind(sequence, nodeId, reason);
     }
 
     /** The admin URL may carry a path prefix; URI.resolve mishandles an empty base path, so join by hand. */

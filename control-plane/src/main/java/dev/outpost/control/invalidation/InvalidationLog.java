@@ -235,23 +235,6 @@ public final class InvalidationLog implements AutoCloseable {
                 + "AND state = 'pending'", reason, sequence, node);
     }
 
-    /**
-     * Whether {@code node} has an entry before {@code sequence} it has not applied: then a live push of this one
-     * would overtake it, so it is left to the ordered catch-up instead.
-     */
-    public synchronized boolean hasUnappliedBefore(String node, long sequence) {
-        try (PreparedStatement s = db.prepareStatement("SELECT 1 FROM deliveries WHERE node = ? AND sequence < ? "
-                + "AND state != 'applied' LIMIT 1")) {
-            s.setString(1, node);
-            s.setLong(2, sequence);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next();
-            }
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
     /** Blocks until entry {@code sequence} is complete or {@code timeout} passes; returns its status then. */
     public synchronized EntryStatus awaitComplete(long sequence, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

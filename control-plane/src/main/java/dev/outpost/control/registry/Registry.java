@@ -21,8 +21,9 @@ import java.util.concurrent.ConcurrentMap;
  * The nodes that registered, their health and whether they caught up with the invalidation log. Held in memory:
  * after a control-plane restart a node's heartbeat is answered "unknown" and it registers again, while what it
  * still has to apply lives in the durable log. Health is computed from the injected clock on every question, so
- * nothing runs in the background: a node is healthy when heard from within {@code timeoutMillis}, caught up when
- * its applied sequence reaches the highest purge due in its region.
+ * nothing runs in the background: a node is healthy when heard from within {@code timeoutMillis}; it is caught up
+ * unless it is lagging (it missed an entry: it was down, a push to it failed, or it registered with an old
+ * sequence) and its applied sequence has not yet reached the highest purge due in its region.
  *
  * <p>Heartbeats are also the catch-up channel: the reported applied sequence marks every delivery up to it as
  * applied, and the reply carries the next page of entries the node has not applied, oldest first.
@@ -48,7 +49,9 @@ public final class Registry {
         // A node starting with an empty cache holds nothing any earlier entry could concern.
         long applied = registration.cacheEmpty() ? log.lastSequence() : registration.appliedSequence();
         log.markAppliedUpTo(registration.id(), applied);
-        nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied));
+        long due = log.dueSequence(registration.region());
+        nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
+                applied < due));
         return new RegistrationReply(registration.id(), applied, log.dueSequence(registration.region()),
                 settings.intervalMillis());
     }
@@ -56,18 +59,32 @@ public final class Registry {
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
     public Optional<HeartbeatReply> heartbeat(String id, Heartbeat heartbeat) {
         Instant now = clock.instant();
-        Node node = nodes.computeIfPresent(id, (key, old) -> old.heard(now, heartbeat));
+        Node node = nodes.computeIfPresent(id,
+                (key, old) -> old.heard(now, heartbeat, log.dueSequence(old.region())));
         if (node == null) {
             return Optional.empty();
         }
-        log.markAppliedUpTo(id, heartbeat.appliedSequence());
+        log.markAppliedUpTo(id, node.appliedSequence());
         long due = log.dueSequence(node.region());
         List<InvalidationEntry> missed = node.isEdge()
-                ? log.entriesAfter(heartbeat.appliedSequence(), node.region(), CATCH_UP_PAGE + 1)
+                ? log.entriesAfter(node.appliedSequence(), node.region(), CATCH_UP_PAGE + 1)
                 : List.of();
         boolean more = missed.size() > CATCH_UP_PAGE;
         return Optional.of(new HeartbeatReply(due, more ? missed.subList(0, CATCH_UP_PAGE) : missed, more,
-                heartbeat.appliedSequence() >= due));
+                node.appliedSequence() >= due));
+    }
+
+    /**
+     * Records a live push's ack: the dispatcher only pushes the next entry after the node's applied sequence, so
+     * the node has now applied everything up to {@code sequence}.
+     */
+    public void acked(String id, long sequence) {
+        nodes.computeIfPresent(id, (key, node) -> node.applied(sequence, log.dueSequence(node.region())));
+    }
+
+    /** Records that an entry did not reach the node live: it is lagging until it applied everything due. */
+    public void fellBehind(String id) {
+        nodes.computeIfPresent(id, (key, node) -> node.fellBehind());
     }
 
     public Optional<Node> node(String id) {
@@ -83,8 +100,12 @@ public final class Registry {
         return Duration.between(node.lastSeen(), clock.instant()).toMillis() <= settings.timeoutMillis();
     }
 
+    /**
+     * Applied everything due, or at least missed nothing: entries still in flight on live pushes (acked within
+     * milliseconds) do not take an edge out of steering, or every purge would briefly empty every region.
+     */
     public boolean caughtUp(Node node) {
-        return node.appliedSequence() >= log.dueSequence(node.region());
+        return !node.lagging() || node.appliedSequence() >= log.dueSequence(node.region());
     }
 
     /** Healthy and caught up: the only edges steering may choose. */

@@ -144,6 +144,36 @@ class DispatcherIT {
     }
 
     @Test
+    void edgeRegisteredWithAnOldSequenceGetsNewEntriesOnlyAfterItCaughtUpOnTheOlderOnes() throws Exception {
+        long old = dispatcher.submit(purge("/old"), "ops").sequence();
+        FakeEdge edge = new FakeEdge("eu-1", "eu");
+        edges.add(edge);
+        registry.register(new dev.outpost.common.wire.NodeRegistration("eu-1",
+                dev.outpost.common.wire.NodeRegistration.Kind.EDGE, "eu", edge.adminUrl(),
+                Optional.of(edge.adminUrl()), 0, false));
+        long fresh = dispatcher.submit(purge("/fresh"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> log.status(fresh) == EntryStatus.PARTIAL);
+        assertThat(edge.receivedSequences()).as("not pushed ahead of the missed entry").isEmpty();
+
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(old, fresh);
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, fresh));
+        long next = dispatcher.submit(purge("/next"), "ops").sequence();
+        assertThat(log.awaitComplete(next, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(next);
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void liveAckKeepsTheEdgeCaughtUpWithoutWaitingForItsHeartbeat() throws Exception {
+        edge("eu-1", "eu");
+        long seq = dispatcher.submit(purge("/a"), "ops").sequence();
+        assertThat(log.awaitComplete(seq, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
     void edgeRefusingConnectionsIsMarkedBehind() throws Exception {
         FakeEdge edge = edge("eu-1", "eu");
         edge.close();

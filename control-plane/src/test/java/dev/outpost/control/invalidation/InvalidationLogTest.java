@@ -127,18 +127,6 @@ class InvalidationLogTest {
     }
 
     @Test
-    void hasUnappliedBeforeSeesOnlyThatNodesEarlierEntries() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
-            log.append(purge("http://a.example/1"), List.of("eu-1"), "ops");
-            log.append(purge("http://a.example/2"), List.of("eu-1", "eu-2"), "ops");
-            assertThat(log.hasUnappliedBefore("eu-1", 2)).isTrue();
-            assertThat(log.hasUnappliedBefore("eu-2", 2)).isFalse();
-            log.markApplied(1, "eu-1");
-            assertThat(log.hasUnappliedBefore("eu-1", 2)).isFalse();
-        }
-    }
-
-    @Test
     void awaitCompleteReturnsWhenTheLastEdgeAppliesAndTimesOutOtherwise() throws Exception {
         try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
             long seq = log.append(purge("http://a.example/1"), List.of("eu-1"), "ops").sequence();

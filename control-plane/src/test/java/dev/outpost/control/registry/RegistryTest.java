@@ -78,6 +78,7 @@ class RegistryTest {
         long first = purge("eu");
         purge("us");
         long third = purge("eu");
+        registry.fellBehind("eu-1"); // as the dispatcher does when the edge does not get them live
         Node behind = registry.node("eu-1").orElseThrow();
         assertThat(registry.caughtUp(behind)).isFalse();
         assertThat(registry.steerable(behind)).isFalse();
@@ -94,6 +95,19 @@ class RegistryTest {
         assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
         assertThat(log.deliveries(first)).extracting(Delivery::state).containsExactly(Delivery.State.APPLIED);
         assertThat(log.deliveries(third)).extracting(Delivery::state).containsExactly(Delivery.State.APPLIED);
+    }
+
+    @Test
+    void edgeWithEntriesInFlightOnLivePushesStaysSteerableAndAnAckAdvancesIt() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        long seq = purge("eu");
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+        registry.acked("eu-1", seq);
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
+        // a heartbeat sent before the ack reports less; the ack stands
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).isEmpty();
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
     }
 
     @Test
