@@ -159,6 +159,8 @@ class PurgeApiIT {
         assertThat(progress.get("status").asString()).isEqualTo("complete");
         assertThat(progress.get("edges")).extracting(e -> e.get("id").asString())
                 .containsExactly("ap-1", "ap-2", "us-1", "us-2");
+        assertThat(progress.get("edges").get(0).get("detail").asString()).as("what the edge answered")
+                .contains("\"applied\":true");
         assertThat(edges.stream().filter(e -> !e.received().isEmpty()).map(FakeEdge::id))
                 .containsExactlyInAnyOrder("us-1", "us-2", "ap-1", "ap-2");
         assertThat(edges.get(0).received().get(0).kind()).isEqualTo(InvalidationEntry.Kind.PUSH);

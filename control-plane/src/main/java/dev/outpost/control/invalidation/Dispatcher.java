@@ -104,7 +104,9 @@ public final class Dispatcher implements AutoCloseable {
                 .execute()) {
             if (response.isSuccessful()) {
                 registry.acked(node.id(), entry.sequence());
-                log.markApplied(entry.sequence(), node.id());
+                // a push's answer says what the edge fetched; shown as that edge's progress detail
+                Optional<String> detail = entry.kind() == Kind.PUSH ? summary(response) : Optional.empty();
+                log.markApplied(entry.sequence(), node.id(), detail);
             } else {
                 behind(entry.sequence(), node.id(), "edge answered " + response.code());
             }
@@ -115,6 +117,11 @@ public final class Dispatcher implements AutoCloseable {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
         }
+    }
+
+    private static Optional<String> summary(Response response) throws IOException {
+        String body = response.peekBody(512).string().strip();
+        return body.isEmpty() ? Optional.empty() : Optional.of(body);
     }
 
     /** The entry did not reach the node live: it is lagging (not steered to) until the catch-up brings it. */

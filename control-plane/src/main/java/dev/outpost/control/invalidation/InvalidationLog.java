@@ -217,9 +217,14 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** Records that {@code node} applied entry {@code sequence} (a live push was acked). */
     public synchronized void markApplied(long sequence, String node) {
-        update("UPDATE deliveries SET state = 'applied', applied_at = ?, detail = NULL "
-                + "WHERE sequence = ? AND node = ? AND state != 'applied'", clock.instant().toEpochMilli(), sequence,
-                node);
+        markApplied(sequence, node, Optional.empty());
+    }
+
+    /** Records that {@code node} applied entry {@code sequence}, with what it reported (a push's results). */
+    public synchronized void markApplied(long sequence, String node, Optional<String> detail) {
+        update("UPDATE deliveries SET state = 'applied', applied_at = ?, detail = ? "
+                + "WHERE sequence = ? AND node = ? AND state != 'applied'", clock.instant().toEpochMilli(),
+                detail.orElse(null), sequence, node);
     }
 
     /** Records that {@code node} applied every entry up to {@code sequence} (reported in a heartbeat). */
