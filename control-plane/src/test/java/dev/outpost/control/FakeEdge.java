@@ -17,9 +17,9 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 /**
- * An edge's admin API as a MockWebServer on 127.0.0.1: records every invalidation entry it is sent (in arrival
- * order) and the Authorization header, applies them like an edge would (ignoring sequences not above its high
- * mark), and answers with a status the test can change.
+ * An edge's admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}, as in edge-node/EDGE.md) as a
+ * MockWebServer on 127.0.0.1: records every call it gets (in arrival order, with the sequence header and the
+ * Authorization header) and answers with a status the test can change.
  */
 public final class FakeEdge implements AutoCloseable {
     private final String id;
@@ -36,22 +36,43 @@ public final class FakeEdge implements AutoCloseable {
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                if (!request.getTarget().equals("/admin/invalidations")) {
+                InvalidationEntry entry;
+                long sequence = Long.parseLong(request.getHeaders().get("X-Outpost-Sequence"));
+                byte[] body = request.getBody().toByteArray();
+                // parsed as strictly as the edge does: an unknown key would be its 400 bad_json
+                if (request.getTarget().equals("/_edge/purge") && request.getMethod().equals("POST")) {
+                    EdgePurge purge = Json.mapper().readValue(body, EdgePurge.class);
+                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PURGE, purge.urls(),
+                            purge.prefixes(), purge.tags(), purge.hosts(), purge.all(), purge.soft(), null);
+                } else if (request.getTarget().equals("/_edge/prefetch") && request.getMethod().equals("POST")) {
+                    EdgePrefetch prefetch = Json.mapper().readValue(body, EdgePrefetch.class);
+                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PUSH, prefetch.urls(), null, null,
+                            null, false, false, null);
+                } else {
                     return new MockResponse.Builder().code(404).build();
                 }
-                InvalidationEntry entry = Json.mapper().readValue(request.getBody().toByteArray(),
-                        InvalidationEntry.class);
                 received.add(entry);
                 authorizations.add(String.valueOf(request.getHeaders().get("Authorization")));
                 int code = status.get();
                 if (code / 100 == 2) {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
                 }
-                return new MockResponse.Builder().code(code)
-                        .body("{\"sequence\":" + entry.sequence() + ",\"applied\":true}").build();
+                String answer = entry.kind() == InvalidationEntry.Kind.PUSH
+                        ? "{\"stored\":" + entry.urls().size() + ",\"notStored\":0,\"bytes\":10,\"failures\":[]}"
+                        : "{\"removed\":1,\"markedStale\":0}";
+                return new MockResponse.Builder().code(code).body(answer).build();
             }
         });
         server.start(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** The edge's {@code POST /_edge/purge} body, exactly. */
+    record EdgePurge(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, Boolean all,
+            Boolean soft) {
+    }
+
+    /** The edge's {@code POST /_edge/prefetch} body, exactly. */
+    record EdgePrefetch(List<String> urls) {
     }
 
     public String id() {

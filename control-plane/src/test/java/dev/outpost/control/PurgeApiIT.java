@@ -92,7 +92,7 @@ class PurgeApiIT {
                 assertThat(edge.received()).singleElement().satisfies(e -> {
                     assertThat(e.hosts()).containsExactly("static.example.com");
                     assertThat(e.all()).isTrue();
-                    assertThat(e.regions()).containsExactly("eu");
+                    assertThat(e.prefixes()).containsExactly("http://www.example.com/img/");
                 });
             } else {
                 assertThat(edge.received()).as(edge.id()).isEmpty();
@@ -160,7 +160,7 @@ class PurgeApiIT {
         assertThat(progress.get("edges")).extracting(e -> e.get("id").asString())
                 .containsExactly("ap-1", "ap-2", "us-1", "us-2");
         assertThat(progress.get("edges").get(0).get("detail").asString()).as("what the edge answered")
-                .contains("\"applied\":true");
+                .contains("\"stored\":1");
         assertThat(edges.stream().filter(e -> !e.received().isEmpty()).map(FakeEdge::id))
                 .containsExactlyInAnyOrder("us-1", "us-2", "ap-1", "ap-2");
         assertThat(edges.get(0).received().get(0).kind()).isEqualTo(InvalidationEntry.Kind.PUSH);

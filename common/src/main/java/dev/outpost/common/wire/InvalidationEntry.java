@@ -5,17 +5,18 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One entry of the control plane's invalidation log, as the control plane sends it to an edge: either a purge (by
- * URL, prefix, surrogate key/tag, host or everything; hard or soft) or a push (prefetch these URLs). The same JSON
- * travels in a live push ({@code POST {adminUrl}/admin/invalidations}) and in a heartbeat reply's catch-up list.
+ * One entry of the control plane's invalidation log: either a purge (by URL, prefix, surrogate key/tag, host or
+ * everything; hard or soft) or a push (prefetch these URLs). Edges receive it in a heartbeat reply's catch-up list
+ * ({@link HeartbeatReply}); live pushes use the edge's own admin API instead ({@code POST /_edge/purge} with the
+ * purge fields, {@code POST /_edge/prefetch} with the urls, the sequence in {@code X-Outpost-Sequence}).
  *
  * <pre>{"sequence":42,"kind":"purge","urls":["http://www.example.com/a.css"],"prefixes":[],"tags":[],"hosts":[],
  *  "all":false,"soft":false,"regions":["eu"]}</pre>
  *
- * <p>Edges apply entries in the order received and remember the highest sequence applied; an entry whose sequence is
- * not above it is a duplicate and is answered 2xx without doing anything (applying is idempotent). {@code regions}
- * is informational for edges (empty = every region); the control plane only sends an edge the entries in its
- * region. Absent lists read as empty.
+ * <p>Edges apply catch-up entries in the order given and keep the highest sequence applied, which they report in
+ * heartbeats. Applying is idempotent: an entry applied twice (a live push racing a catch-up page) does no harm.
+ * {@code regions} is informational for edges (empty = every region); the control plane only hands an edge the
+ * entries of its region. Absent lists read as empty.
  */
 public record InvalidationEntry(long sequence, Kind kind, List<String> urls, List<String> prefixes,
         List<String> tags, List<String> hosts, boolean all, boolean soft, List<String> regions) {

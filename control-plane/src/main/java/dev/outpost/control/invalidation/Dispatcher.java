@@ -24,8 +24,9 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, and
- * records each ack. One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes
+ * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, through
+ * the edge's own admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}), and records each 2xx as the
+ * edge's ack. One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes
  * of different edges run side by side.
  *
  * <p>Ordering rule: an entry is pushed live to an edge only when it is the very next entry of the edge's region
@@ -38,8 +39,12 @@ import okhttp3.Response;
  * next heartbeat (every few seconds) carries it.
  */
 public final class Dispatcher implements AutoCloseable {
-    /** Edges answer here: {@code POST {adminUrl}/admin/invalidations} with an {@link InvalidationEntry}. */
-    public static final String EDGE_PATH = "admin/invalidations";
+    /** The edge admin API's purge endpoint (edge-node/EDGE.md). */
+    public static final String PURGE_PATH = "/_edge/purge";
+    /** The edge admin API's prefetch endpoint, used for pushes. */
+    public static final String PREFETCH_PATH = "/_edge/prefetch";
+    /** Carries the entry's sequence on live pushes. */
+    public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
 
     private static final Logger LOG = System.getLogger(Dispatcher.class.getName());
     private static final MediaType JSON = MediaType.get("application/json");
@@ -95,8 +100,7 @@ public final class Dispatcher implements AutoCloseable {
             behind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
             return;
         }
-        Request.Builder request = new Request.Builder().url(edgeUrl(node.registration().adminUrl().orElseThrow()))
-                .post(RequestBody.create(Json.bytes(entry), JSON));
+        Request.Builder request = edgeRequest(node.registration().adminUrl().orElseThrow(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         // A push makes the edge fetch every URL before it answers; a purge is quick.
         Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
@@ -104,9 +108,8 @@ public final class Dispatcher implements AutoCloseable {
                 .execute()) {
             if (response.isSuccessful()) {
                 registry.acked(node.id(), entry.sequence());
-                // a push's answer says what the edge fetched; shown as that edge's progress detail
-                Optional<String> detail = entry.kind() == Kind.PUSH ? summary(response) : Optional.empty();
-                log.markApplied(entry.sequence(), node.id(), detail);
+                // the edge's answer (what it removed or fetched) is shown as that edge's detail
+                log.markApplied(entry.sequence(), node.id(), summary(response));
             } else {
                 behind(entry.sequence(), node.id(), "edge answered " + response.code());
             }
@@ -130,10 +133,33 @@ public final class Dispatcher implements AutoCloseable {
         log.markBehind(sequence, nodeId, reason);
     }
 
+    /** Body of the edge's {@code POST /_edge/purge}. */
+    record EdgePurge(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
+            boolean soft) {
+    }
+
+    /** Body of the edge's {@code POST /_edge/prefetch}. */
+    record EdgePrefetch(List<String> urls) {
+    }
+
+    /**
+     * The edge's own admin call for an entry: a purge → {@code POST /_edge/purge}, a push → {@code POST
+     * /_edge/prefetch}; the sequence rides along in {@value #SEQUENCE_HEADER} for the edge's logs.
+     */
+    static Request.Builder edgeRequest(URI adminUrl, InvalidationEntry entry) {
+        Object body = entry.kind() == Kind.PUSH ? new EdgePrefetch(entry.urls())
+                : new EdgePurge(entry.urls(), entry.prefixes(), entry.tags(), entry.hosts(), entry.all(),
+                        entry.soft());
+        String path = entry.kind() == Kind.PUSH ? PREFETCH_PATH : PURGE_PATH;
+        return new Request.Builder().url(edgeUrl(adminUrl, path))
+                .header(SEQUENCE_HEADER, Long.toString(entry.sequence()))
+                .post(RequestBody.create(Json.bytes(body), JSON));
+    }
+
     /** The admin URL may carry a path prefix; URI.resolve mishandles an empty base path, so join by hand. */
-    static String edgeUrl(URI adminUrl) {
+    static String edgeUrl(URI adminUrl, String path) {
         String base = adminUrl.toString();
-        return (base.endsWith("/") ? base : base + "/") + EDGE_PATH;
+        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     }
 
     @Override
