@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
         description = "Run the control plane: node registry, durable purge log, purge/push API and steering.")
 final class ControlPlaneCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", required = true,
-            description = "cp.yml (or .json); flags below override its values. A relative 'data' in it is taken "
-                    + "from the file's own folder.")
+            description = "cp.yml (or .json); flags below override its values. A relative 'data' or 'geoipCsv' in "
+                    + "it is taken from the file's own folder.")
     Path config;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT",
@@ -42,6 +42,9 @@ final class ControlPlaneCommand implements Callable<Integer> {
         ControlPlaneConfig settings = ConfigFiles.load(config, ControlPlaneConfig.class);
         Path base = config.toAbsolutePath().getParent();
         settings = settings.withData(base.resolve(settings.data()).normalize().toString());
+        if (settings.geoipCsv().isPresent()) {
+            settings = settings.withGeoipCsv(base.resolve(settings.geoipCsv().get()).normalize().toString());
+        }
         if (data.isPresent()) {
             settings = settings.withData(data.get().toString());
         }

@@ -38,6 +38,15 @@ class ControlPlaneCommandTest {
     }
 
     @Test
+    void relativeGeoipCsvIsTakenFromTheConfigFilesFolder(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("conf/cp.yml");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, "data: cp\nregions: [{name: us}]\ngeoipCsv: geo/networks.csv\n");
+        assertThat(settings("--config", config.toString()).geoipCsv())
+                .contains(dir.resolve("conf/geo/networks.csv").toAbsolutePath().toString());
+    }
+
+    @Test
     void aBadConfigFailsNamingTheKey(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("cp.yml");
         Files.writeString(config, "data: cp\nregions: [{name: us}]\ndefaultRegion: eu\n");

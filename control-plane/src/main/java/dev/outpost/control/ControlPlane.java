@@ -60,7 +60,10 @@ public final class ControlPlane implements AutoCloseable {
             });
             Dispatcher dispatcher = new Dispatcher(log, registry, edgeClient, config.edgeToken());
             parts.add(dispatcher);
-            Steering steering = new Steering(new RegionTable(config.regions(), config.defaultRegion()),
+            RegionTable regions = config.geoipCsv()
+                    .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
+                    .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
+            Steering steering = new Steering(regions,
                     new LatencyMatrix(config.latencyMillis()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             NodeServer api = NodeServer.start(config.listenAddress(),

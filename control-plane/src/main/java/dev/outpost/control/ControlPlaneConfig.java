@@ -24,6 +24,7 @@ import java.util.Set;
  * @param edgeToken      bearer token the control plane sends to edges' admin API; absent → none sent
  * @param heartbeat      how often nodes heartbeat and when a silent one turns unhealthy
  * @param regions        client networks per region
+ * @param geoipCsv       optional CSV of {@code network,region} lines adding to the regions' networks
  * @param defaultRegion  region of a client no CIDR matches
  * @param latencyMillis  one-way latency between regions, {@code {us: {eu: 40}}}; symmetric, missing pairs = far
  * @param trustedProxies networks whose {@code X-Forwarded-For} is believed
@@ -32,7 +33,8 @@ import java.util.Set;
  * @param origins        which hosts each origin serves, for change notices
  */
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
-        Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, String defaultRegion,
+        Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
+        String defaultRegion,
         Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies, RateLimits rateLimits,
         int maxUrlsPerCall, List<Origin> origins) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
@@ -60,6 +62,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         edgeToken = edgeToken == null ? Optional.empty() : edgeToken.filter(t -> !t.isBlank());
         heartbeat = heartbeat == null ? HeartbeatSettings.DEFAULTS : heartbeat;
         regions = regions == null ? List.of() : List.copyOf(regions);
+        geoipCsv = geoipCsv == null ? Optional.empty() : geoipCsv.filter(g -> !g.isBlank());
         Set<String> regionNames = new HashSet<>();
         for (Region region : regions) {
             if (!regionNames.add(region.name())) {
@@ -124,17 +127,22 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
 
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
-                defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+    }
+
+    public ControlPlaneConfig withGeoipCsv(String path) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins);
     }
 
     private static void checkListen(String key, String value) {

@@ -10,11 +10,11 @@ import java.util.function.Function;
  * highest wins. Removing a candidate moves only the keys it won (~1/N of them); adding one takes ~1/(N+1) from
  * the others; nobody else's keys move. Scores are FNV-1a over {@code id \n key}, spread by the SplitMix64 finalizer.
  */
-public final class Rendezvous {
+final class Rendezvous {
     private Rendezvous() {
     }
 
-    public static <T> Optional<T> pick(String key, Collection<T> candidates, Function<T, String> id) {
+    static <T> Optional<T> pick(String key, Collection<T> candidates, Function<T, String> id) {
         T best = null;
         long bestScore = 0;
         String bestId = null;

@@ -1,9 +1,12 @@
 package dev.outpost.control.steering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.control.ControlPlaneConfig.Region;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SteeringTest {
     private static final List<Region> REGIONS = List.of(
@@ -170,6 +174,27 @@ class SteeringTest {
         assertThat(Steering.cacheKey("h", "")).isEqualTo("h/");
         assertThat(Steering.cacheKey("h", "/dir/")).isEqualTo("h/dir/");
         assertThat(Steering.cacheKey("[::1]:80", "/x")).isEqualTo("[::1]/x");
+    }
+
+    @Test
+    void geoIpCsvAddsNetworksAndBadLinesAreNamed(@TempDir Path dir)
+            throws Exception {
+        Path csv = dir.resolve("geo.csv");
+        Files.writeString(csv, "network,region\n# test nets\n203.0.113.0/24,ap\n\n2001:db8:9::/48,eu\n"
+                + "127.0.2.128/25,ap\n");
+        RegionTable table = RegionTable.withGeoIp(REGIONS, "us", csv);
+        assertThat(table.regionOf(Cidr.literal("203.0.113.9").orElseThrow()).region()).isEqualTo("ap");
+        assertThat(table.regionOf(Cidr.literal("2001:db8:9::1").orElseThrow()).region()).isEqualTo("eu");
+        assertThat(table.regionOf(Cidr.literal("127.0.2.200").orElseThrow()).region()).as("longer prefix wins")
+                .isEqualTo("ap");
+        assertThat(table.regionOf(Cidr.literal("127.0.2.1").orElseThrow()).region()).isEqualTo("eu");
+
+        Files.writeString(csv, "203.0.113.0/24,mars\n");
+        assertThatThrownBy(() -> RegionTable.withGeoIp(REGIONS, "us", csv))
+                .hasMessageContaining("line 1").hasMessageContaining("'mars'");
+        Files.writeString(csv, "# x\n203.0.113.0/99,eu\n");
+        assertThatThrownBy(() -> RegionTable.withGeoIp(REGIONS, "us", csv))
+                .hasMessageContaining("line 2").hasMessageContaining("prefix length");
     }
 
     @Test
