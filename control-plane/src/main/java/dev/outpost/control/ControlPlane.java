@@ -3,6 +3,7 @@ package dev.outpost.control;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.control.api.Handlers;
+import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
@@ -51,14 +52,14 @@ public final class ControlPlane implements AutoCloseable {
             InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock);
             parts.add(log);
             Registry registry = new Registry(clock, config.heartbeat(), log);
-            OkHttpClient edgeClient = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+            OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
                     .readTimeout(Duration.ofSeconds(60)).followRedirects(false).retryOnConnectionFailure(false)
                     .build();
             parts.add(() -> {
-                edgeClient.dispatcher().executorService().shutdown();
-                edgeClient.connectionPool().evictAll();
+                http.dispatcher().executorService().shutdown();
+                http.connectionPool().evictAll();
             });
-            Dispatcher dispatcher = new Dispatcher(log, registry, edgeClient, config.edgeToken());
+            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken());
             parts.add(dispatcher);
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
@@ -67,7 +68,7 @@ public final class ControlPlane implements AutoCloseable {
                     new LatencyMatrix(config.latencyMillis()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             NodeServer api = NodeServer.start(config.listenAddress(),
-                    Handlers.api(config, clock, log, dispatcher, registry, steering), limits);
+                    Handlers.api(config, clock, log, dispatcher, registry, steering, new OriginWriter(http)), limits);
             parts.add(api);
             Optional<NodeServer> steeringServer = config.steeringAddress()
                     .map(address -> NodeServer.start(address, Handlers.steering(registry, steering), limits));

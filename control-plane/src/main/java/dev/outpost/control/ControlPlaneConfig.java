@@ -247,8 +247,15 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         }
     }
 
-    /** The hosts an origin serves: a change notice from it purges the path on each of them. */
-    public record Origin(String id, List<String> hosts) {
+    /**
+     * An origin: the hosts it serves (a change notice from it purges the path on each of them) and, for write-through
+     * uploads ({@code PUT /api/v1/assets/...}), its base URL and asset-API token. {@code maxUploadBytes} caps what the
+     * control plane buffers per upload.
+     */
+    public record Origin(String id, List<String> hosts, Optional<java.net.URI> url, Optional<String> token,
+            long maxUploadBytes) {
+        public static final long DEFAULT_MAX_UPLOAD_BYTES = 64L * 1024 * 1024;
+
         public Origin {
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException("origins: id must be set");
@@ -256,6 +263,20 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             hosts = hosts == null ? List.of() : List.copyOf(hosts);
             if (hosts.isEmpty()) {
                 throw new IllegalArgumentException("origins." + id + ".hosts must name at least one host");
+            }
+            url = url == null ? Optional.empty() : url;
+            url.ifPresent(u -> {
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                        || u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                    throw new IllegalArgumentException("origins." + id + ".url must be http(s)://host[:port] without "
+                            + "a path, was " + u);
+                }
+            });
+            token = token == null ? Optional.empty() : token.filter(t -> !t.isBlank());
+            maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
+            if (maxUploadBytes < 0 || maxUploadBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("origins." + id + ".maxUploadBytes must be 1.." + (Integer.MAX_VALUE
+                        - 8) + ", was " + maxUploadBytes);
             }
         }
     }

@@ -42,7 +42,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
         this(data, "");
     }
 
-    /** {@code extraYaml} adds or overrides top-level keys of the config. */
+    /** {@code extraYaml} adds top-level keys to the config (an {@code origins:} there replaces the default one). */
     public ControlPlaneFixture(Path data, String extraYaml) {
         String yaml = """
                 listen: 127.0.0.1:0
@@ -63,7 +63,11 @@ public final class ControlPlaneFixture implements AutoCloseable {
                 trustedProxies: [127.0.0.1/32]
                 maxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
-                """.formatted(data, OPS, READER, NODE, EDGE_SECRET) + extraYaml;
+                """.formatted(data, OPS, READER, NODE, EDGE_SECRET);
+        if (extraYaml.contains("origins:")) {
+            yaml = yaml.replaceAll("(?m)^origins:.*\n", "");
+        }
+        yaml += extraYaml;
         config = ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);
         plane = ControlPlane.start(config, clock);
     }

@@ -8,6 +8,8 @@ import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.Scope;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.Ids;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -52,9 +54,11 @@ final class ApiRouter implements HttpHandler {
     private final Dispatcher dispatcher;
     private final Registry registry;
     private final SteeringHandler steering;
+    private final AssetsEndpoint assets;
+    private final RecentWrites recentWrites;
 
     ApiRouter(ControlPlaneConfig config, RateLimiter rateLimiter, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, SteeringHandler steering) {
+            Registry registry, SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites) {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
@@ -63,6 +67,8 @@ final class ApiRouter implements HttpHandler {
         this.dispatcher = dispatcher;
         this.registry = registry;
         this.steering = steering;
+        this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
+        this.recentWrites = recentWrites;
     }
 
     @Override
@@ -117,7 +123,16 @@ final class ApiRouter implements HttpHandler {
             allow(method, Methods.POST);
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);
             ChangeNotice notice = body(exchange, ChangeNotice.class);
-            accepted(exchange, dispatcher.submit(originPurge(exchange, notice), who.name()));
+            ControlPlaneConfig.Origin origin = origin(exchange);
+            Optional<LoggedEntry> done = recentWrites.alreadyPurged(origin.id(), notice);
+            accepted(exchange, done.isPresent() ? done.get()
+                    : dispatcher.submit(originPurge(origin, notice), who.name()));
+        } else if (path.startsWith(AssetsEndpoint.PREFIX + "/")) {
+            allow(method, Methods.PUT);
+            Principal who = require(exchange, Scope.PUSH);
+            ControlPlaneConfig.Origin origin = origin(exchange);
+            limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
+            assets.put(exchange, origin, who);
         } else if (path.equals("/api/v1/route")) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
@@ -157,15 +172,26 @@ final class ApiRouter implements HttpHandler {
         }
     }
 
-    private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
+    /** The whole request body, at most {@code max} bytes (413 {@code body_too_large} beyond). */
+    static byte[] bytes(HttpServerExchange exchange, int max) throws IOException {
         if (!exchange.isBlocking()) {
             exchange.startBlocking();
         }
-        byte[] bytes = exchange.getInputStream().readNBytes(MAX_BODY_BYTES + 1);
-        if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "body_too_large", "request body is larger than " + MAX_BODY_BYTES
-                    + " bytes");
+        long declared = exchange.getRequestContentLength();
+        if (declared > max) {
+            exchange.setPersistent(false); // the unread body must not be taken for the next request
+            throw new ApiException(413, "body_too_large", "request body is larger than " + max + " bytes");
         }
+        byte[] bytes = exchange.getInputStream().readNBytes(max + 1);
+        if (bytes.length > max) {
+            exchange.setPersistent(false);
+            throw new ApiException(413, "body_too_large", "request body is larger than " + max + " bytes");
+        }
+        return bytes;
+    }
+
+    private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
+        byte[] bytes = bytes(exchange, MAX_BODY_BYTES);
         if (bytes.length == 0) {
             throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");
         }
@@ -241,28 +267,31 @@ final class ApiRouter implements HttpHandler {
         }
     }
 
-    /** A change notice purges its path on every host of the origin that sent it. */
-    private NewEntry originPurge(HttpServerExchange exchange, ChangeNotice notice) {
+    /** The origin named by {@code ?origin=}, or the only one configured. */
+    private ControlPlaneConfig.Origin origin(HttpServerExchange exchange) {
         Optional<String> originId = query(exchange, "origin");
         List<ControlPlaneConfig.Origin> origins = config.origins();
-        ControlPlaneConfig.Origin origin;
         if (originId.isPresent()) {
-            origin = origins.stream().filter(o -> o.id().equals(originId.get())).findFirst()
+            return origins.stream().filter(o -> o.id().equals(originId.get())).findFirst()
                     .orElseThrow(() -> ApiException.badRequest("unknown_origin", "origin: '" + originId.get()
                             + "' is not configured; known: " + origins.stream().map(o -> o.id()).toList()));
-        } else if (origins.size() == 1) {
-            origin = origins.get(0);
-        } else {
-            throw ApiException.badRequest("unknown_origin", "origin: name the origin with ?origin=<id>; known: "
-                    + origins.stream().map(o -> o.id()).toList());
         }
+        if (origins.size() == 1) {
+            return origins.get(0);
+        }
+        throw ApiException.badRequest("unknown_origin", "origin: name the origin with ?origin=<id>; known: "
+                + origins.stream().map(o -> o.id()).toList());
+    }
+
+    /** A change notice purges its path on every host of the origin that sent it. */
+    private static NewEntry originPurge(ControlPlaneConfig.Origin origin, ChangeNotice notice) {
         if (!notice.path().startsWith("/") || notice.path().chars().anyMatch(c -> c <= ' ')) {
             throw ApiException.badRequest("bad_path", "path must start with '/' and hold no spaces, was '"
                     + notice.path() + "'");
         }
         List<String> urls = origin.hosts().stream().map(h -> "http://" + h + notice.path()).toList();
-        List<String> checked = urls.stream().peek(u -> EntryRequests.checkUrl("path", u)).toList();
-        return NewEntry.purgeUrls(checked);
+        urls.forEach(u -> EntryRequests.checkUrl("path", u));
+        return NewEntry.purgeUrls(urls);
     }
 
     private void route(HttpServerExchange exchange) {

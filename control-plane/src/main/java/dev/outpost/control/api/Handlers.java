@@ -2,6 +2,8 @@ package dev.outpost.control.api;
 
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
@@ -9,6 +11,7 @@ import dev.outpost.control.steering.Steering;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import java.time.Clock;
+import java.time.Duration;
 
 /** Assembles the control plane's two handler pipelines, in request order; the only Undertow wiring there is. */
 public final class Handlers {
@@ -20,10 +23,11 @@ public final class Handlers {
      * steers (on the IO thread) like the steering listener.
      */
     public static HttpHandler api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, Steering steering) {
+            Registry registry, Steering steering, OriginWriter originWriter) {
         SteeringHandler steer = new SteeringHandler(steering, registry);
-        HttpHandler api = new BlockingHandler(new ErrorMappingHandler(
-                new ApiRouter(config, new RateLimiter(clock), log, dispatcher, registry, steer)));
+        RecentWrites recentWrites = new RecentWrites(clock, Duration.ofMinutes(10), 10_000);
+        HttpHandler api = new BlockingHandler(new ErrorMappingHandler(new ApiRouter(config, new RateLimiter(clock),
+                log, dispatcher, registry, steer, originWriter, recentWrites)));
         HttpHandler redirect = new ErrorMappingHandler(steer);
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : redirect)
                 .handleRequest(exchange);
