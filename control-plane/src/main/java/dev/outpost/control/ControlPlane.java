@@ -6,6 +6,7 @@ import dev.outpost.control.api.Handlers;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
@@ -51,7 +52,9 @@ public final class ControlPlane implements AutoCloseable {
         try {
             InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock);
             parts.add(log);
-            Registry registry = new Registry(clock, config.heartbeat(), log);
+            NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
+            parts.add(nodeStore);
+            Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
             OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
                     .readTimeout(Duration.ofSeconds(60)).followRedirects(false).retryOnConnectionFailure(false)
                     .build();
@@ -61,6 +64,7 @@ public final class ControlPlane implements AutoCloseable {
             });
             Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken());
             parts.add(dispatcher);
+            dispatcher.recoverAfterRestart();
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));

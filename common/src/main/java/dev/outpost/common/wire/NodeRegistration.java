@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * What a node sends to {@code POST /api/v1/nodes/register} when it starts (and again whenever a heartbeat is
- * answered 404 {@code unknown_node}, e.g. after a control-plane restart):
+ * answered 404 {@code unknown_node}: the control plane lost track of it):
  *
  * <pre>{"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
  *  "adminUrl":"http://127.0.2.1:9081","appliedSequence":0,"cacheEmpty":true}</pre>
@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param adminUrl        where the control plane sends invalidations (edges); absent for origins
  * @param appliedSequence the highest invalidation sequence this node has applied (0 if none)
  * @param cacheEmpty      the node starts with nothing cached, so nothing logged so far can concern it: the control
- *                        plane then counts every entry up to now as applied by it
+ *                        plane then counts every entry up to now as applied by it. Only a freshly started node may
+ *                        say so; one re-registering with objects cached sends false and its applied sequence
  */
 public record NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
         long appliedSequence, boolean cacheEmpty) {

@@ -82,6 +82,14 @@ public final class Dispatcher implements AutoCloseable {
         return logged;
     }
 
+    /**
+     * After a restart no push is in flight any more: deliveries still pending are behind, and reach their edges
+     * through the catch-up once those register again.
+     */
+    public void recoverAfterRestart() {
+        log.markPendingBehind("control plane restarted before the edge acked; sent on its heartbeat");
+    }
+
     private ExecutorService lane(String nodeId) {
         return lanes.computeIfAbsent(nodeId,
                 id -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("dispatch-" + id).factory()));
@@ -100,7 +108,12 @@ public final class Dispatcher implements AutoCloseable {
             behind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
             return;
         }
-        Request.Builder request = edgeRequest(node.registration().adminUrl().orElseThrow(), entry);
+        Optional<URI> adminUrl = current.registration().adminUrl();
+        if (adminUrl.isEmpty()) {
+            behind(entry.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
+            return;
+        }
+        Request.Builder request = edgeRequest(adminUrl.get(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         // A push makes the edge fetch every URL before it answers; a purge is quick.
         Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);

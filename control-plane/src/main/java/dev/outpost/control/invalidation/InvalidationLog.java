@@ -234,6 +234,11 @@ public final class InvalidationLog implements AutoCloseable {
                 sequence);
     }
 
+    /** Marks every delivery still pending as behind, with the reason; returns how many. */
+    public synchronized int markPendingBehind(String reason) {
+        return update("UPDATE deliveries SET state = 'behind', detail = ? WHERE state = 'pending'", reason);
+    }
+
     /** Records that {@code node} did not get entry {@code sequence} live; it catches up on its heartbeat. */
     public synchronized void markBehind(long sequence, String node, String reason) {
         update("UPDATE deliveries SET state = 'behind', detail = ? WHERE sequence = ? AND node = ? "

@@ -18,9 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * The nodes that registered, their health and whether they caught up with the invalidation log. Held in memory:
- * after a control-plane restart a node's heartbeat is answered "unknown" and it registers again, while what it
- * still has to apply lives in the durable log. Health is computed from the injected clock on every question, so
+ * The nodes that registered, their health and whether they caught up with the invalidation log. Held in memory,
+ * with registrations and applied sequences also kept in a {@link NodeStore} so a restarted control plane still
+ * knows its edges; a node it does not know (its store was lost) is answered "unknown" and registers again, while
+ * what it still has to apply lives in the durable log. Health is computed from the injected clock on every question, so
  * nothing runs in the background: a node is healthy when heard from within {@code timeoutMillis}; it is caught up
  * unless it is lagging (it missed an entry: it was down, a push to it failed, or it registered with an old
  * sequence) and its applied sequence has not yet reached the highest purge due in its region.
@@ -35,12 +36,25 @@ public final class Registry {
     private final Clock clock;
     private final HeartbeatSettings settings;
     private final InvalidationLog log;
+    private final NodeStore store;
     private final ConcurrentMap<String, Node> nodes = new ConcurrentHashMap<>();
 
-    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log) {
+    /**
+     * Starts with the nodes the store remembers, counted as just heard from: they keep being steered to (if caught
+     * up) while their heartbeats resume, and turn unhealthy after the timeout if they do not.
+     */
+    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log, NodeStore store) {
         this.clock = clock;
         this.settings = settings;
         this.log = log;
+        this.store = store;
+        Instant now = clock.instant();
+        for (NodeStore.Stored stored : store.all()) {
+            NodeRegistration r = stored.registration();
+            long applied = stored.appliedSequence();
+            nodes.put(r.id(), new Node(r, stored.registeredAt(), now, new Heartbeat(0, 0, 0, applied), applied,
+                    applied < log.dueSequence(r.region())));
+        }
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
@@ -50,6 +64,7 @@ public final class Registry {
         long applied = registration.cacheEmpty() ? log.lastSequence() : registration.appliedSequence();
         log.markAppliedUpTo(registration.id(), applied);
         long due = log.dueSequence(registration.region());
+        store.registered(registration, now, applied);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
                 applied < due));
         return new RegistrationReply(registration.id(), applied, log.dueSequence(registration.region()),
@@ -59,10 +74,16 @@ public final class Registry {
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
     public Optional<HeartbeatReply> heartbeat(String id, Heartbeat heartbeat) {
         Instant now = clock.instant();
-        Node node = nodes.computeIfPresent(id,
-                (key, old) -> old.heard(now, heartbeat, log.dueSequence(old.region())));
+        long[] before = {0};
+        Node node = nodes.computeIfPresent(id, (key, old) -> {
+            before[0] = old.appliedSequence();
+            return old.heard(now, heartbeat, log.dueSequence(old.region()));
+        });
         if (node == null) {
             return Optional.empty();
+        }
+        if (node.appliedSequence() > before[0]) {
+            store.applied(id, node.appliedSequence());
         }
         log.markAppliedUpTo(id, node.appliedSequence());
         long due = log.dueSequence(node.region());
@@ -79,7 +100,10 @@ public final class Registry {
      * the node has now applied everything up to {@code sequence}.
      */
     public void acked(String id, long sequence) {
-        nodes.computeIfPresent(id, (key, node) -> node.applied(sequence, log.dueSequence(node.region())));
+        Node node = nodes.computeIfPresent(id, (key, old) -> old.applied(sequence, log.dueSequence(old.region())));
+        if (node != null) {
+            store.applied(id, node.appliedSequence());
+        }
     }
 
     /** Records that an entry did not reach the node live: it is lagging until it applied everything due. */

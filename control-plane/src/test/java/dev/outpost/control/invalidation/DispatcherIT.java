@@ -10,6 +10,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.FakeEdge;
 import dev.outpost.control.MutableClock;
+import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,13 +28,15 @@ class DispatcherIT {
     private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
     private final List<FakeEdge> edges = new ArrayList<>();
     private InvalidationLog log;
+    private NodeStore nodeStore;
     private Registry registry;
     private Dispatcher dispatcher;
 
     @BeforeEach
     void start(@TempDir Path dir) {
         log = InvalidationLog.open(dir, clock);
-        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log);
+        nodeStore = NodeStore.open(dir);
+        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, nodeStore);
         OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
         dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"));
     }
@@ -41,6 +44,7 @@ class DispatcherIT {
     @AfterEach
     void stop() {
         dispatcher.close();
+        nodeStore.close();
         log.close();
         edges.forEach(FakeEdge::close);
     }

@@ -119,6 +119,18 @@ class InvalidationLogTest {
     }
 
     @Test
+    void pendingDeliveriesCanBeMarkedBehindAfterARestart() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            long seq = log.append(purge("http://a.example/1"), List.of("eu-1", "eu-2"), "ops").sequence();
+            log.markApplied(seq, "eu-1");
+            assertThat(log.markPendingBehind("restarted")).isEqualTo(1);
+            assertThat(log.deliveries(seq)).extracting(Delivery::state)
+                    .containsExactly(Delivery.State.APPLIED, Delivery.State.BEHIND);
+            assertThat(log.status(seq)).isEqualTo(EntryStatus.PARTIAL);
+        }
+    }
+
+    @Test
     void entryWithNoEdgeInScopeIsCompleteAtOnce() {
         try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
             long seq = log.append(purge("http://a.example/1"), List.of(), "ops").sequence();

@@ -23,17 +23,22 @@ import org.junit.jupiter.api.io.TempDir;
 
 class RegistryTest {
     private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private Path dir;
     private InvalidationLog log;
+    private NodeStore store;
     private Registry registry;
 
     @BeforeEach
     void open(@TempDir Path dir) {
+        this.dir = dir;
         log = InvalidationLog.open(dir, clock);
-        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log);
+        store = NodeStore.open(dir);
+        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
     }
 
     @AfterEach
     void close() {
+        store.close();
         log.close();
     }
 
@@ -138,6 +143,29 @@ class RegistryTest {
         assertThat(registry.caughtUp(registry.node("eu-1").orElseThrow())).isFalse();
         HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first)).orElseThrow();
         assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(second);
+    }
+
+    @Test
+    void restartedRegistryRemembersNodesTheirAppliedSequenceAndWhoIsBehind() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        registry.register(edge("eu-2", "eu", 0, true));
+        long seq = purge("eu");
+        registry.acked("eu-1", seq);
+        store.close();
+
+        clock.advance(Duration.ofMinutes(5));
+        store = NodeStore.open(dir);
+        Registry restarted = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        Node known = restarted.node("eu-1").orElseThrow();
+        assertThat(known.appliedSequence()).isEqualTo(seq);
+        assertThat(restarted.healthy(known)).as("given a heartbeat timeout to come back").isTrue();
+        assertThat(restarted.steerable(known)).isTrue();
+        assertThat(restarted.steerable(restarted.node("eu-2").orElseThrow())).as("missed the purge").isFalse();
+        assertThat(restarted.heartbeat("eu-2", new Heartbeat(0, 0, 0, 0)).orElseThrow().entries())
+                .extracting(InvalidationEntry::sequence).containsExactly(seq);
+
+        clock.advance(Duration.ofMillis(3_001));
+        assertThat(restarted.healthy(restarted.node("eu-1").orElseThrow())).isFalse();
     }
 
     @Test
