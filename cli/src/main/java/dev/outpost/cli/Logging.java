@@ -9,6 +9,9 @@ import java.util.logging.SimpleFormatter;
 
 /** One-line log records on stderr (time, level, logger, message), for every node; Undertow's chatter at WARNING. */
 final class Logging {
+    /** JUL holds loggers weakly: a level set on a logger nobody references is lost at the next GC. */
+    private static final java.util.List<Logger> QUIETED = new java.util.ArrayList<>();
+
     private Logging() {
     }
 
@@ -25,8 +28,10 @@ final class Logging {
         console.setLevel(Level.ALL);
         root.addHandler(console);
         root.setLevel(Level.INFO);
-        Logger.getLogger("io.undertow").setLevel(Level.WARNING);
-        Logger.getLogger("org.xnio").setLevel(Level.WARNING);
-        Logger.getLogger("okhttp3").setLevel(Level.WARNING);
+        for (String noisy : new String[] {"io.undertow", "org.xnio", "okhttp3"}) {
+            Logger logger = Logger.getLogger(noisy);
+            logger.setLevel(Level.WARNING);
+            QUIETED.add(logger);
+        }
     }
 }

@@ -116,11 +116,12 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
             maxPending = maxPending == 0 ? 10_000 : maxPending;
             timeoutMillis = timeoutMillis == 0 ? 5_000 : timeoutMillis;
             if (initialBackoffMillis < 0 || maxBackoffMillis < initialBackoffMillis) {
-                throw new IllegalArgumentException("notifications backoff must satisfy 0 < initialBackoffMillis <= "
-                        + "maxBackoffMillis, were " + initialBackoffMillis + " and " + maxBackoffMillis);
+                throw new IllegalArgumentException("notifications backoff must satisfy initialBackoffMillis > 0 and "
+                        + "maxBackoffMillis >= initialBackoffMillis, were " + initialBackoffMillis + " and "
+                        + maxBackoffMillis);
             }
             if (maxPending < 0 || timeoutMillis < 0) {
-                throw new IllegalArgumentException("notifications.maxPending and notify.timeoutMillis must be > 0");
+                throw new IllegalArgumentException("notifications.maxPending and notifications.timeoutMillis must be > 0");
             }
         }
 

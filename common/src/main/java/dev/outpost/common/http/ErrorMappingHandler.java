@@ -2,13 +2,15 @@ package dev.outpost.common.http;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HttpString;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.util.Map;
 
 /**
  * Turns exceptions from {@code next} into status codes with a JSON body, in exactly one place: an
- * {@link ApiException} becomes its own status and code, anything else a 500 that is logged here and never shows a
- * stack trace to the client. When the response has already started, the connection is closed instead, so the
+ * {@link ApiException} becomes its own status, code and headers, anything else a 500 that is logged here and never
+ * shows a stack trace to the client. When the response has already started, the connection is closed instead, so the
  * client sees an aborted response rather than a complete-looking short one.
  */
 public final class ErrorMappingHandler implements HttpHandler {
@@ -25,21 +27,24 @@ public final class ErrorMappingHandler implements HttpHandler {
         try {
             next.handleRequest(exchange);
         } catch (ApiException e) {
-            answer(exchange, e.status(), e.code(), e.getMessage());
+            answer(exchange, e.status(), e.code(), e.getMessage(), e.headers());
         } catch (Exception | LinkageError | AssertionError e) {
             LOG.log(Level.ERROR, "request " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
                     + " failed", e);
-            answer(exchange, 500, "internal_error", "the server failed to handle this request; see its log");
+            answer(exchange, 500, "internal_error", "the server failed to handle this request; see its log",
+                    Map.of());
         }
     }
 
-    private static void answer(HttpServerExchange exchange, int status, String code, String message) {
+    private static void answer(HttpServerExchange exchange, int status, String code, String message,
+            Map<String, String> headers) {
         if (exchange.isResponseStarted()) {
             exchange.setPersistent(false);
             org.xnio.IoUtils.safeClose(exchange.getConnection());
             return;
         }
         exchange.getResponseHeaders().clear();
+        headers.forEach((name, value) -> exchange.getResponseHeaders().put(new HttpString(name), value));
         HttpJson.sendError(exchange, status, code, message);
     }
 }

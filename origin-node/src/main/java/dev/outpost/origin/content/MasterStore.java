@@ -106,7 +106,8 @@ public final class MasterStore {
             digests.put(real, new Digested(attributes.size(), attributes.lastModifiedTime().toMillis(),
                     attributes.fileKey(), sha256.clone()));
         } catch (IOException e) {
-            digests.remove(file);
+            // Not readable right after the write: nothing to remember; the next read hashes the file.
+            digests.remove(file.toAbsolutePath().normalize());
         }
     }
 
@@ -143,7 +144,8 @@ public final class MasterStore {
 
     private record Digested(long size, long mtimeMillis, Object fileKey, byte[] sha256) {
         boolean matches(long size, long mtimeMillis, Object fileKey) {
-            return this.size == size && this.mtimeMillis == mtimeMillis && java.util.Objects.equals(this.fileKey, fileKey);
+            return this.size == size && this.mtimeMillis == mtimeMillis
+                    && java.util.Objects.equals(this.fileKey, fileKey);
         }
     }
 }

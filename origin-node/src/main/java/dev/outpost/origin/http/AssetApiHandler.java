@@ -1,26 +1,173 @@
 package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.HttpJson;
 import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.assets.AssetInfo;
+import dev.outpost.origin.assets.AssetListing;
+import dev.outpost.origin.assets.AssetWriter;
+import dev.outpost.origin.assets.BearerAuth;
 import dev.outpost.origin.assets.ChangeNotifier;
+import dev.outpost.origin.assets.DigestCheck;
+import dev.outpost.origin.content.AssetPath;
 import dev.outpost.origin.content.MasterStore;
+import dev.outpost.origin.content.RequestPaths;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
-/** The bearer-token asset API under /_origin/assets. (Being written: PUT, DELETE, listing.) */
+/**
+ * The bearer-token asset API under {@code /_origin/assets}: PUT, DELETE and GET of one asset, GET of the listing.
+ * Thin: it checks the token, confines the path, reads parameters and headers, and hands the work to
+ * {@link AssetWriter} and {@link AssetListing}. Runs on a worker thread (the pipeline is blocking).
+ */
 final class AssetApiHandler implements HttpHandler {
+    private static final HttpString REPR_DIGEST = new HttpString("Repr-Digest");
+    private static final Set<String> LISTING_PARAMETERS = Set.of("prefix", "limit", "after");
+
     private final MasterStore store;
-    private final OriginConfig config;
-    private final ChangeNotifier notifier;
+    private final BearerAuth auth;
+    private final AssetWriter writer;
+    private final AssetListing listing;
 
     AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier) {
         this.store = store;
-        this.config = config;
-        this.notifier = notifier;
+        this.auth = new BearerAuth(config.apiToken());
+        this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier);
+        this.listing = new AssetListing(store);
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        throw new ApiException(501, "not_implemented", "the asset API is being written");
+        try {
+            requireToken(exchange);
+            route(exchange, exchange.getRequestMethod());
+        } catch (RuntimeException e) {
+            keepAliveOnlyIfBodyRead(exchange);
+            throw e;
+        }
+        keepAliveOnlyIfBodyRead(exchange);
+    }
+
+    private void route(HttpServerExchange exchange, HttpString method) {
+        AssetPath path = assetPath(exchange);
+        if (path.isRoot()) {
+            if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
+                HttpJson.send(exchange, 200, listing.list(listingQuery(exchange)));
+            } else {
+                throw refuseMethod(exchange, "GET, HEAD");
+            }
+        } else if (Methods.PUT.equals(method)) {
+            put(exchange, path);
+        } else if (Methods.DELETE.equals(method)) {
+            writer.delete(path);
+            HttpJson.send(exchange, 200, new Deleted(path.urlPath(), true));
+        } else if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
+            AssetWriter.refuseHidden(path);
+            AssetInfo asset = store.find(path).map(AssetInfo::of)
+                    .orElseThrow(() -> ApiException.notFound("no asset at " + path));
+            exchange.getResponseHeaders().put(Headers.ETAG, asset.etag());
+            HttpJson.send(exchange, 200, asset);
+        } else {
+            throw refuseMethod(exchange, "GET, HEAD, PUT, DELETE");
+        }
+    }
+
+    private void put(HttpServerExchange exchange, AssetPath path) {
+        DigestCheck check = DigestCheck.of(header(exchange, REPR_DIGEST), header(exchange, Headers.CONTENT_MD5));
+        long length = exchange.getRequestContentLength();
+        AssetWriter.Written written = writer.write(path,
+                length < 0 ? OptionalLong.empty() : OptionalLong.of(length), exchange.getInputStream(), check);
+        exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
+        HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
+    }
+
+    /** 401 (with its challenge) or 403 unless the request carries the configured token. */
+    private void requireToken(HttpServerExchange exchange) {
+        switch (auth.check(header(exchange, Headers.AUTHORIZATION))) {
+            case ALLOWED -> {
+                return;
+            }
+            case MISSING -> throw new ApiException(401, "unauthorized",
+                    "send the asset API token as 'Authorization: Bearer <token>'")
+                    .withHeader("WWW-Authenticate", "Bearer realm=\"outpost-origin\"");
+            case WRONG -> throw new ApiException(403, "forbidden", "the bearer token is not valid for this origin");
+            case DISABLED -> throw new ApiException(403, "api_disabled", "the asset API is disabled because no "
+                    + "token is configured: set apiToken in origin.yml, --token or OUTPOST_ORIGIN_TOKEN");
+            default -> throw new IllegalStateException("unreachable");
+        }
+    }
+
+    /**
+     * A refused upload leaves its body partly unread (401, 413, a client gone): close the connection rather than
+     * read up to {@code maxUploadBytes} of it just to reuse the connection.
+     */
+    private static void keepAliveOnlyIfBodyRead(HttpServerExchange exchange) {
+        if (!exchange.isRequestComplete()) {
+            exchange.setPersistent(false);
+        }
+    }
+
+    /** The part after {@code /_origin/assets}, confined on the raw (undecoded) request target. */
+    private static AssetPath assetPath(HttpServerExchange exchange) {
+        String raw = exchange.getRequestURI();
+        int scheme = raw.indexOf("://");
+        if (scheme > 0 && raw.indexOf('/') > scheme) {
+            int slash = raw.indexOf('/', scheme + 3);
+            raw = slash < 0 ? "/" : raw.substring(slash);
+        }
+        if (!raw.startsWith(OriginRouter.ASSETS)) {
+            throw ApiException.badRequest("bad_path", "spell " + OriginRouter.ASSETS + " without percent-encoding");
+        }
+        String rest = raw.substring(OriginRouter.ASSETS.length());
+        if (rest.isEmpty()) {
+            return new AssetPath(List.of());
+        }
+        return RequestPaths.confine(rest);
+    }
+
+    private static AssetListing.Query listingQuery(HttpServerExchange exchange) {
+        Map<String, Deque<String>> parameters = exchange.getQueryParameters();
+        for (Map.Entry<String, Deque<String>> parameter : parameters.entrySet()) {
+            if (!LISTING_PARAMETERS.contains(parameter.getKey())) {
+                throw ApiException.badRequest("bad_parameter", "unknown parameter '" + parameter.getKey()
+                        + "'; the listing takes prefix, limit and after");
+            }
+            if (parameter.getValue().size() > 1) {
+                throw ApiException.badRequest("bad_parameter", "parameter '" + parameter.getKey()
+                        + "' is given more than once");
+            }
+        }
+        return AssetListing.Query.parse(parameter(parameters, "prefix"), parameter(parameters, "limit"),
+                parameter(parameters, "after"));
+    }
+
+    private static Optional<String> parameter(Map<String, Deque<String>> parameters, String name) {
+        Deque<String> values = parameters.get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
+    }
+
+    /** All values of a header, joined with commas as RFC 9110 allows for list-valued fields. */
+    private static Optional<String> header(HttpServerExchange exchange, HttpString name) {
+        HeaderValues values = exchange.getRequestHeaders().get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
+    }
+
+    private static ApiException refuseMethod(HttpServerExchange exchange, String allow) {
+        return new ApiException(405, "method_not_allowed", exchange.getRequestMethod()
+                + " is not allowed here; use " + allow).withHeader("Allow", allow);
+    }
+
+    /** The DELETE answer. */
+    record Deleted(String path, boolean deleted) {
     }
 }

@@ -1,23 +1,215 @@
 package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.HttpDates;
+import dev.outpost.origin.content.AssetPath;
+import dev.outpost.origin.content.ByteRanges;
+import dev.outpost.origin.content.MasterFile;
 import dev.outpost.origin.content.MasterStore;
+import dev.outpost.origin.content.MultipartByteranges;
 import dev.outpost.origin.content.PathRules;
+import dev.outpost.origin.content.Preconditions;
+import dev.outpost.origin.content.RequestPaths;
+import dev.outpost.origin.content.ResponsePolicy;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
-/** Serves master copies with GET and HEAD. (Being written: validators, conditional requests, Range.) */
+/**
+ * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
+ * (206, multipart/byteranges, 416). The decisions are made by {@link Preconditions} and {@link ByteRanges}; this
+ * handler only carries them out and streams the bytes from disk, never more or fewer than its Content-Length says.
+ */
 final class ContentHandler implements HttpHandler {
+    private static final Logger LOG = System.getLogger(ContentHandler.class.getName());
+    private static final HttpString REPR_DIGEST = new HttpString("Repr-Digest");
+    private static final HttpString SURROGATE_KEY = new HttpString("Surrogate-Key");
+    private static final int COPY_BUFFER_BYTES = 64 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private final MasterStore store;
     private final PathRules rules;
+    private final int maxRangeParts;
 
     ContentHandler(MasterStore store, PathRules rules) {
+        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS);
+    }
+
+    ContentHandler(MasterStore store, PathRules rules, int maxRangeParts) {
+        if (maxRangeParts < 1) {
+            throw new IllegalArgumentException("maxRangeParts must be >= 1, was " + maxRangeParts);
+        }
         this.store = store;
         this.rules = rules;
+        this.maxRangeParts = maxRangeParts;
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) {
-        throw new ApiException(501, "not_implemented", "content serving is being written");
+    public void handleRequest(HttpServerExchange exchange) throws IOException {
+        boolean head = exchange.getRequestMethod().equals(Methods.HEAD);
+        if (!head && !exchange.getRequestMethod().equals(Methods.GET)) {
+            throw new ApiException(405, "method_not_allowed", "only GET and HEAD are served here, not "
+                    + exchange.getRequestMethod()).withHeader("Allow", "GET, HEAD");
+        }
+        AssetPath path = RequestPaths.confine(exchange.getRequestURI());
+        MasterFile file = store.find(path).orElseThrow(() -> ApiException.notFound("no asset at " + path));
+        HeaderMap request = exchange.getRequestHeaders();
+        Preconditions conditions = new Preconditions(lines(request, Headers.IF_MATCH),
+                lines(request, Headers.IF_NONE_MATCH), lines(request, Headers.IF_MODIFIED_SINCE),
+                lines(request, Headers.IF_UNMODIFIED_SINCE), lines(request, Headers.IF_RANGE));
+        String etag = file.etag();
+        putValidators(exchange, file, rules.policyFor(path.urlPath()));
+        switch (conditions.evaluate(etag, file.lastModifiedSeconds())) {
+            case PRECONDITION_FAILED -> throw new ApiException(412, "precondition_failed",
+                    "If-Match or If-Unmodified-Since does not hold for " + path + " (current ETag " + etag + ")");
+            case NOT_MODIFIED -> {
+                // RFC 9110 §8.6 allows a 304 only the Content-Length a 200 would have; sending it explicitly also
+                // keeps the server from adding "Content-Length: 0" to a HEAD, which a cache could take as the size.
+                exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, file.size());
+                exchange.setStatusCode(304);
+                return;
+            }
+            case SERVE -> {
+            }
+        }
+        exchange.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
+        // RFC 9110 §14.2: GET is the only method with range handling; HEAD describes the whole representation.
+        ByteRanges.Selection selection = head || !conditions.rangeAllowed(etag, file.lastModifiedSeconds())
+                ? new ByteRanges.Selection.Whole()
+                : ByteRanges.select(lines(request, Headers.RANGE), file.size(), maxRangeParts);
+        switch (selection) {
+            case ByteRanges.Selection.Whole whole -> serveWhole(exchange, file, head);
+            case ByteRanges.Selection.Unsatisfiable unsatisfiable -> throw new ApiException(416,
+                    "range_not_satisfiable", "no requested range overlaps the " + file.size() + " bytes of " + path)
+                    .withHeader("Content-Range", "bytes */" + file.size());
+            case ByteRanges.Selection.Parts parts when parts.ranges().size() == 1 ->
+                    serveRange(exchange, file, parts.ranges().get(0));
+            case ByteRanges.Selection.Parts parts -> serveParts(exchange, file, parts.ranges());
+        }
+    }
+
+    /** Headers every 200, 206 and 304 carries; an error answer replaces them. */
+    private static void putValidators(HttpServerExchange exchange, MasterFile file, ResponsePolicy policy) {
+        HeaderMap response = exchange.getResponseHeaders();
+        response.put(Headers.ETAG, file.etag());
+        response.put(Headers.LAST_MODIFIED, HttpDates.format(file.lastModifiedSeconds()));
+        policy.cacheControl().ifPresent(value -> response.put(Headers.CACHE_CONTROL, value));
+        policy.surrogateKey().ifPresent(value -> response.put(SURROGATE_KEY, value));
+    }
+
+    private void serveWhole(HttpServerExchange exchange, MasterFile file, boolean head) throws IOException {
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
+        exchange.getResponseHeaders().put(REPR_DIGEST, file.reprDigest());
+        exchange.setResponseContentLength(file.size());
+        if (!head && file.size() > 0) {
+            copy(exchange, file, List.of(new MultipartByteranges.Piece.FileRange(
+                    new ByteRanges.Range(0, file.size() - 1))), file.size());
+        }
+    }
+
+    private void serveRange(HttpServerExchange exchange, MasterFile file, ByteRanges.Range range)
+            throws IOException {
+        exchange.setStatusCode(206);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
+        exchange.getResponseHeaders().put(Headers.CONTENT_RANGE, range.contentRange(file.size()));
+        exchange.setResponseContentLength(range.length());
+        copy(exchange, file, List.of(new MultipartByteranges.Piece.FileRange(range)), range.length());
+    }
+
+    private void serveParts(HttpServerExchange exchange, MasterFile file, List<ByteRanges.Range> ranges)
+            throws IOException {
+        MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(), newBoundary());
+        if (body.length() > file.size()) {
+            // Many small ranges cost more in part headers than the file itself: the whole file is the cheaper
+            // answer, and it bounds what any Range header can make us send (RFC 9110 §14.2 allows ignoring it).
+            serveWhole(exchange, file, false);
+            return;
+        }
+        exchange.setStatusCode(206);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
+        exchange.setResponseContentLength(body.length());
+        copy(exchange, file, body.pieces(), body.length());
+    }
+
+    /**
+     * Writes the pieces, reading file ranges at their offsets. The file may change while it is served: when it
+     * has become shorter than a range needs, the connection is aborted, so the client sees a broken response
+     * rather than a short one that looks complete; bytes past the checked size are never read. A file replaced
+     * (PUT renames a new version over it) between the lookup and the open would pair new bytes with the old ETag,
+     * which an edge would cache; so the version is looked up again once the file is open, and a mismatch aborts too.
+     */
+    private void copy(HttpServerExchange exchange, MasterFile file, List<MultipartByteranges.Piece> pieces,
+            long contentLength) throws IOException {
+        OutputStream out = exchange.getOutputStream();
+        try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)) {
+            if (!store.find(file.path()).map(MasterFile::etag).equals(Optional.of(file.etag()))) {
+                throw new ChangedWhileServing("replaced between lookup and open");
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, contentLength));
+            for (MultipartByteranges.Piece piece : pieces) {
+                switch (piece) {
+                    case MultipartByteranges.Piece.Text text -> out.write(text.bytes());
+                    case MultipartByteranges.Piece.FileRange part -> copyRange(channel, part.range(), buffer, out);
+                }
+            }
+            out.flush();
+        } catch (ChangedWhileServing e) {
+            LOG.log(Level.WARNING, file.path() + " changed while being served; aborting the response: "
+                    + e.getMessage());
+            exchange.setPersistent(false);
+            org.xnio.IoUtils.safeClose(exchange.getConnection());
+        }
+    }
+
+    private static void copyRange(FileChannel channel, ByteRanges.Range range, ByteBuffer buffer, OutputStream out)
+            throws IOException {
+        long position = range.first();
+        long end = range.last() + 1;
+        while (position < end) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
+            int read = channel.read(buffer, position);
+            if (read < 0) {
+                throw new ChangedWhileServing("needed bytes up to " + end + ", file ends at " + position);
+            }
+            out.write(buffer.array(), 0, read);
+            position += read;
+        }
+    }
+
+    /** Every field line of a request header, in order; empty when absent. */
+    private static List<String> lines(HeaderMap headers, HttpString name) {
+        HeaderValues values = headers.get(name);
+        return values == null ? List.of() : List.copyOf(values);
+    }
+
+    private static String newBoundary() {
+        byte[] random = new byte[12];
+        RANDOM.nextBytes(random);
+        return "outpost-" + HexFormat.of().formatHex(random);
+    }
+
+    /** The file on disk no longer matches what the response's headers promised. */
+    private static final class ChangedWhileServing extends IOException {
+        ChangedWhileServing(String message) {
+            super(message);
+        }
     }
 }

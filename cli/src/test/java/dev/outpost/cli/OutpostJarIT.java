@@ -1,0 +1,82 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged {@code outpost.jar} (what {@code ./outpost} runs) starts as its own process and serves: catches a
+ * shaded jar that misses a dependency, which no in-process test can see.
+ */
+class OutpostJarIT {
+    private static final Path JAR = Path.of("target", "outpost.jar");
+
+    @Test
+    void originCommandFromThePackagedJarServesFilesAndTheAssetApi(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("hello.txt"), "hello from the jar");
+        int port = freePort();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process process = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "origin",
+                "--data", dir.toString(), "--listen", "127.0.0.1:" + port, "--token", "jar-test-token",
+                "--notify-url", "http://127.0.0.1:9/events")
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("origin.log").toFile())
+                .start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            HttpResponse<String> served = getWhenUp(client, URI.create("http://127.0.0.1:" + port + "/hello.txt"),
+                    process, dir.resolve("origin.log"));
+            assertThat(served.statusCode()).isEqualTo(200);
+            assertThat(served.body()).isEqualTo("hello from the jar");
+            assertThat(served.headers().firstValue("ETag")).isPresent();
+
+            HttpResponse<String> put = client.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/_origin/assets/new.txt"))
+                    .header("Authorization", "Bearer jar-test-token")
+                    .PUT(HttpRequest.BodyPublishers.ofString("uploaded")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(put.statusCode()).as(put.body()).isEqualTo(201);
+            assertThat(Files.readString(dir.resolve("new.txt"))).isEqualTo("uploaded");
+        } finally {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static HttpResponse<String> getWhenUp(HttpClient client, URI uri, Process process, Path log)
+            throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            try {
+                return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (IOException notYet) {
+                if (!process.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("origin did not come up; its output:\n" + Files.readString(log),
+                            notYet);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,240 @@
+package dev.outpost.origin.assets;
+
+import dev.outpost.common.http.ApiException;
+import dev.outpost.common.wire.ChangeNotice;
+import dev.outpost.origin.content.AssetPath;
+import dev.outpost.origin.content.MasterFile;
+import dev.outpost.origin.content.MasterStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Writes and deletes master copies for the asset API, then announces each change.
+ *
+ * <p>Design: a PUT streams the body into a temp file in the target's own directory (same file system, so the final
+ * rename is atomic; a dotfile name, so it is never served or listed), hashing while it writes and counting against
+ * the size limit. Only a complete, fsynced body whose digests match is renamed over the old copy: a reader opens
+ * either the old file or the new one, never a mix, and every failure (limit, mismatch, client gone, disk full)
+ * deletes the temp and leaves the old copy as it was. The commit (rename or delete, digest cache, notice) runs under
+ * a per-path lock, so the notices for one path leave in the order its changes reached the disk.
+ */
+public final class AssetWriter {
+    /** Temp files start with this; being dotfiles, the content port never serves them and listings skip them. */
+    public static final String TEMP_PREFIX = ".outpost-upload-";
+
+    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final int STRIPES = 64;
+
+    private final MasterStore store;
+    private final long maxBytes;
+    private final ChangeNotifier notifier;
+    private final SecureRandom random = new SecureRandom();
+    private final Object[] stripes = new Object[STRIPES];
+
+    public AssetWriter(MasterStore store, long maxBytes, ChangeNotifier notifier) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxUploadBytes must be > 0, was " + maxBytes);
+        }
+        this.store = store;
+        this.maxBytes = maxBytes;
+        this.notifier = notifier;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /** The outcome of a PUT: the new copy, and whether there was none before (201) or one was replaced (200). */
+    public record Written(AssetInfo asset, boolean created) {
+    }
+
+    /**
+     * Writes {@code body} as the master copy of {@code path}, atomically.
+     *
+     * @param declaredLength the request's Content-Length, if it sent one: above the limit → 413 before reading
+     * @throws ApiException 400 (hidden or escaping path, digest mismatch, body cut short), 409 (a directory is in
+     *                      the way), 413 (too large)
+     */
+    public Written write(AssetPath path, OptionalLong declaredLength, InputStream body, DigestCheck check) {
+        Path target = locate(path);
+        if (Files.isDirectory(target)) {
+            throw conflict(path + " is a directory; only files can be written");
+        }
+        if (declaredLength.isPresent() && declaredLength.getAsLong() > maxBytes) {
+            throw tooLarge("Content-Length " + declaredLength.getAsLong());
+        }
+        Path directory = createParents(path, target.getParent());
+        Path temp = directory.resolve(TEMP_PREFIX + HexFormat.of().formatHex(nextBytes()));
+        try {
+            Map<DigestCheck.Algorithm, byte[]> digests = receive(body, declaredLength, temp, check);
+            check.verify(digests);
+            byte[] sha256 = digests.get(DigestCheck.Algorithm.SHA_256);
+            synchronized (stripeOf(path)) {
+                boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                syncDirectory(directory);
+                store.remember(target, sha256);
+                BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class,
+                        LinkOption.NOFOLLOW_LINKS);
+                AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
+                        attributes.lastModifiedTime().toInstant(), sha256));
+                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()));
+                return new Written(asset, !existed);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + path + " failed: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /**
+     * Deletes the master copy of {@code path} (a symlink inside the data directory is removed itself, never its
+     * target).
+     *
+     * @throws ApiException 404 when there is no such asset, 409 when it is a directory
+     */
+    public void delete(AssetPath path) {
+        refuseHidden(path);
+        Path target = store.writableLocation(path)
+                .orElseThrow(() -> ApiException.notFound("no asset at " + path));
+        if (store.find(path).isEmpty()) {
+            if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw conflict(path + " is a directory; delete the files in it one by one");
+            }
+            throw ApiException.notFound("no asset at " + path);
+        }
+        synchronized (stripeOf(path)) {
+            try {
+                Files.delete(target);
+            } catch (NoSuchFileException e) {
+                throw ApiException.notFound("no asset at " + path);
+            } catch (IOException e) {
+                throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
+            }
+            store.forget(target);
+            notifier.announce(ChangeNotice.deleted(path.urlPath()));
+        }
+    }
+
+    /** Where a PUT writes: confined, not hidden, no symlinked directory leading outside. */
+    private Path locate(AssetPath path) {
+        if (path.isRoot()) {
+            throw ApiException.badRequest("bad_path", "a file path is needed after /_origin/assets/");
+        }
+        refuseHidden(path);
+        return store.writableLocation(path).orElseThrow(() -> ApiException.badRequest("bad_path",
+                path + " leads outside the data directory (through a symlink)"));
+    }
+
+    /** Dotfiles are never served, so the API neither writes nor deletes them (nor lets one name its temp files). */
+    public static void refuseHidden(AssetPath path) {
+        if (path.isHidden()) {
+            throw ApiException.badRequest("hidden_path", "dotfiles and dot-directories (" + path
+                    + ") are not assets: they are never served, written or deleted through the API");
+        }
+    }
+
+    private Path createParents(AssetPath path, Path directory) {
+        try {
+            Files.createDirectories(directory);
+            // writableLocation checked the parents that existed; check again now that all of them do.
+            if (!directory.toRealPath().startsWith(store.root())) {
+                throw ApiException.badRequest("bad_path", path + " leads outside the data directory");
+            }
+            return directory;
+        } catch (FileAlreadyExistsException e) {
+            throw conflict("a parent of " + path + " is a file, not a directory");
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating the directories of " + path + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Streams the body into {@code temp}, fsyncs it and returns its digests; 413 as soon as it passes the limit. */
+    private Map<DigestCheck.Algorithm, byte[]> receive(InputStream body, OptionalLong declaredLength, Path temp,
+            DigestCheck check) throws IOException {
+        DigestCheck.Digesting digesting = check.start();
+        byte[] buffer = new byte[BUFFER_BYTES];
+        long total = 0;
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (int n; (n = read(body, buffer)) >= 0; ) {
+                total += n;
+                if (total > maxBytes) {
+                    throw tooLarge("the body");
+                }
+                digesting.update(buffer, 0, n);
+                ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
+                while (chunk.hasRemaining()) {
+                    out.write(chunk);
+                }
+            }
+            if (declaredLength.isPresent() && total != declaredLength.getAsLong()) {
+                // The server enforces Content-Length framing; this guards a truncated body ever being committed.
+                throw ApiException.badRequest("incomplete_body", "the body has " + total + " bytes, Content-Length "
+                        + "said " + declaredLength.getAsLong() + "; nothing was written");
+            }
+            out.force(true);
+        }
+        return digesting.finish();
+    }
+
+    /** A failed read is the client's doing (it went away, or sent less than it declared), not a server error. */
+    private static int read(InputStream body, byte[] buffer) {
+        try {
+            return body.read(buffer);
+        } catch (IOException e) {
+            throw ApiException.badRequest("incomplete_body", "the request body ended early ("
+                    + e.getMessage() + "); nothing was written");
+        }
+    }
+
+    private byte[] nextBytes() {
+        byte[] bytes = new byte[12];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private Object stripeOf(AssetPath path) {
+        return stripes[Math.floorMod(path.relative().hashCode(), STRIPES)];
+    }
+
+    /** Makes the rename durable. Not every platform can open a directory; the rename is atomic regardless. */
+    private static void syncDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort (see above).
+        }
+    }
+
+    private static void deleteQuietly(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            System.getLogger(AssetWriter.class.getName()).log(System.Logger.Level.WARNING,
+                    "could not delete upload temp file " + temp + ": " + e.getMessage());
+        }
+    }
+
+    private ApiException tooLarge(String what) {
+        return new ApiException(413, "too_large", what + " exceeds maxUploadBytes (" + maxBytes + " bytes)");
+    }
+
+    private static ApiException conflict(String message) {
+        return new ApiException(409, "conflict", message);
+    }
+}

@@ -1,0 +1,231 @@
+package dev.outpost.origin.assets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.ChangeNotice;
+import dev.outpost.origin.OriginConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The notifier against a real receiver that can be switched between down (503) and up (204). */
+class ChangeNotifierIT {
+    private final Receiver receiver = new Receiver();
+    private final MockWebServer server = new MockWebServer();
+    private ChangeNotifier notifier;
+
+    @BeforeEach
+    void startReceiver() throws Exception {
+        server.setDispatcher(receiver);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (notifier != null) {
+            notifier.close();
+        }
+        receiver.release.release(1000);
+        server.close();
+    }
+
+    @Test
+    void retriesWithDoublingBackoffUntilTheReceiverAccepts() throws Exception {
+        List<Duration> waits = Collections.synchronizedList(new ArrayList<>());
+        receiver.refuseNext(5);
+        notifier = ChangeNotifier.start(notify(10, 80, 100), waits::add, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/a.css", "\"e1\""));
+
+        assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.changed("/a.css", "\"e1\""));
+        assertThat(receiver.attempts()).isEqualTo(6);
+        assertThat(waits).containsExactly(ms(10), ms(20), ms(40), ms(80), ms(80));
+    }
+
+    @Test
+    void noticesArriveInOrderAfterAnOutage() throws Exception {
+        receiver.refuseNext(3);
+        notifier = ChangeNotifier.start(notify(10, 80, 100), d -> { }, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        notifier.announce(ChangeNotice.changed("/b.css", "\"2\""));
+        notifier.announce(ChangeNotice.deleted("/a.css"));
+
+        assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.changed("/a.css", "\"1\""));
+        assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.changed("/b.css", "\"2\""));
+        assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.deleted("/a.css"));
+    }
+
+    @Test
+    void beyondMaxPendingTheOldestNoticesAreDropped() throws Exception {
+        Semaphore waiting = new Semaphore(0);
+        Semaphore proceed = new Semaphore(0);
+        receiver.down.set(true);
+        notifier = ChangeNotifier.start(notify(10, 80, 2), d -> {
+            waiting.release();
+            proceed.acquire();
+        }, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/1.css", "\"1\""));
+        // The worker has tried /1.css, failed, and now waits before retrying: fill the queue meanwhile.
+        assertThat(waiting.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+        for (int i = 2; i <= 5; i++) {
+            notifier.announce(ChangeNotice.changed("/" + i + ".css", "\"" + i + "\""));
+        }
+        assertThat(notifier.pending()).isEqualTo(2);
+        assertThat(notifier.dropped()).isEqualTo(3);
+        receiver.down.set(false);
+        proceed.release(1000);
+
+        assertThat(receiver.nextDelivered().path()).isEqualTo("/4.css");
+        assertThat(receiver.nextDelivered().path()).isEqualTo("/5.css");
+        assertThat(receiver.delivered.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    @Test
+    void announceNeverBlocksWhileTheReceiverHangs() throws Exception {
+        receiver.hang.set(true);
+        notifier = ChangeNotifier.start(notify(10, 80, 100), d -> { }, topOfRange());
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        assertThat(receiver.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+        long start = System.nanoTime();
+        for (int i = 0; i < 50; i++) {
+            notifier.announce(ChangeNotice.changed("/" + i + ".css", "\"x\""));
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+        assertThat(notifier.pending()).isEqualTo(51);
+    }
+
+    @Test
+    void closeIsPromptEvenWithACallInFlight() throws Exception {
+        receiver.hang.set(true);
+        notifier = ChangeNotifier.start(notify(10, 80, 100), d -> { }, topOfRange());
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        assertThat(receiver.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+        long start = System.nanoTime();
+        notifier.close();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+        assertThat(notifierThreadsAlive()).isZero();
+        notifier.announce(ChangeNotice.changed("/after-close.css", "\"2\""));
+        assertThat(notifier.pending()).as("closed: nothing more is queued").isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void sendsJsonWithTheBearerTokenWhenConfigured() throws Exception {
+        OriginConfig.Notify withToken = new OriginConfig.Notify(Optional.of(URI.create(server.url("/events")
+                .toString())), Optional.of("notify-secret"), 10, 80, 100, 10_000);
+        notifier = ChangeNotifier.start(withToken, d -> { }, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+
+        RecordedRequest request = server.takeRequest(10, TimeUnit.SECONDS);
+        assertThat(request).isNotNull();
+        assertThat(request.getMethod()).isEqualTo("POST");
+        assertThat(request.getTarget()).isEqualTo("/events");
+        assertThat(request.getHeaders().get("Authorization")).isEqualTo("Bearer notify-secret");
+        assertThat(request.getHeaders().get("Content-Type")).startsWith("application/json");
+        assertThat(request.getBody().utf8()).isEqualTo("{\"event\":\"changed\",\"path\":\"/a.css\",\"etag\":\"\\\"1\\\"\"}");
+    }
+
+    @Test
+    void withoutAUrlNothingIsSentOrQueued() {
+        notifier = ChangeNotifier.start(OriginConfig.Notify.DISABLED);
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        assertThat(notifier.pending()).isZero();
+        assertThat(server.getRequestCount()).isZero();
+    }
+
+    /** Worker threads of notifiers still running in this JVM (tests run one at a time). */
+    static long notifierThreadsAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("outpost-change-notifier") && t.isAlive())
+                .count();
+    }
+
+    private OriginConfig.Notify notify(long initialMillis, long maxMillis, int maxPending) {
+        return new OriginConfig.Notify(Optional.of(URI.create(server.url("/events").toString())), Optional.empty(),
+                initialMillis, maxMillis, maxPending, 10_000);
+    }
+
+    private static Duration ms(long millis) {
+        return Duration.ofMillis(millis);
+    }
+
+    /** Jitter pinned to the top of its range, so waits are exact. */
+    private static RandomGenerator topOfRange() {
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                return bound - 1;
+            }
+        };
+    }
+
+    /** A control-plane stand-in: 503 while down (or for the next N calls), hangs on demand, records what it took. */
+    private static final class Receiver extends Dispatcher {
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicBoolean hang = new AtomicBoolean();
+        final CountDownLatch arrived = new CountDownLatch(1);
+        final Semaphore release = new Semaphore(0);
+        final LinkedBlockingQueue<ChangeNotice> delivered = new LinkedBlockingQueue<>();
+        private int refusals;
+        private int attempts;
+
+        synchronized void refuseNext(int count) {
+            refusals = count;
+        }
+
+        synchronized int attempts() {
+            return attempts;
+        }
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+            arrived.countDown();
+            if (hang.get()) {
+                release.tryAcquire(30, TimeUnit.SECONDS);
+                return new MockResponse.Builder().code(503).build();
+            }
+            synchronized (this) {
+                attempts++;
+                if (down.get() || refusals > 0) {
+                    refusals--;
+                    return new MockResponse.Builder().code(503).build();
+                }
+            }
+            delivered.add(Json.mapper().readValue(request.getBody().toByteArray(), ChangeNotice.class));
+            return new MockResponse.Builder().code(204).build();
+        }
+
+        ChangeNotice nextDelivered() throws InterruptedException {
+            ChangeNotice notice = delivered.poll(10, TimeUnit.SECONDS);
+            assertThat(notice).as("a notice delivered within 10 s").isNotNull();
+            return notice;
+        }
+    }
+}

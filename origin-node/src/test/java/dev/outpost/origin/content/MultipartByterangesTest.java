@@ -1,0 +1,42 @@
+package dev.outpost.origin.content;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.origin.content.ByteRanges.Range;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MultipartByterangesTest {
+    @Test
+    void layoutDelimitsEachPartAndClosesTheBody() {
+        MultipartByteranges body = MultipartByteranges.of(List.of(new Range(0, 2), new Range(10, 11)),
+                "text/plain", 20, "B");
+        String rendered = render(body, "abcdefghijklmnopqrst");
+        assertThat(rendered).isEqualTo("--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 0-2/20\r\n\r\nabc"
+                + "\r\n--B\r\nContent-Type: text/plain\r\nContent-Range: bytes 10-11/20\r\n\r\nkl"
+                + "\r\n--B--\r\n");
+        assertThat(body.contentType()).isEqualTo("multipart/byteranges; boundary=B");
+    }
+
+    @Test
+    void lengthIsExactlyWhatIsWritten() {
+        MultipartByteranges body = MultipartByteranges.of(List.of(new Range(0, 2), new Range(10, 11)),
+                "text/plain", 20, "B");
+        assertThat(body.length()).isEqualTo(render(body, "abcdefghijklmnopqrst").getBytes(StandardCharsets.US_ASCII)
+                .length);
+    }
+
+    private static String render(MultipartByteranges body, String content) {
+        StringBuilder out = new StringBuilder();
+        for (MultipartByteranges.Piece piece : body.pieces()) {
+            switch (piece) {
+                case MultipartByteranges.Piece.Text text ->
+                        out.append(new String(text.bytes(), StandardCharsets.US_ASCII));
+                case MultipartByteranges.Piece.FileRange range ->
+                        out.append(content, (int) range.range().first(), (int) range.range().last() + 1);
+            }
+        }
+        return out.toString();
+    }
+}
