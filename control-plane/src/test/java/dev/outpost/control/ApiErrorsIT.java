@@ -104,6 +104,7 @@ class ApiErrorsIT {
         assertError(cp.get("/api/v1/nothing", READER), 404, "not_found", "no such endpoint");
         assertError(cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes")
                 .delete(), READER, cp.http()), 405, "method_not_allowed", "GET");
+        assertThat(cp.post("/api/v1/nodes", READER, "{}").header("Allow")).isEqualTo("GET");
     }
 
     @Test

@@ -143,32 +143,24 @@ final class ApiRouter implements HttpHandler {
     }
 
     private Principal require(HttpServerExchange exchange, Scope... scopes) {
-        try {
-            return auth.require(Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION)),
-                    scopes);
-        } catch (ApiException e) {
-            if (e.status() == 401) {
-                // The error-mapping handler rewrites the headers, so add ours once the answer is committed.
-                exchange.addResponseCommitListener(ex -> ex.getResponseHeaders().put(Headers.WWW_AUTHENTICATE,
-                        "Bearer realm=\"outpost\""));
-            }
-            throw e;
-        }
+        return auth.require(Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION)),
+                scopes);
     }
 
     private void limit(HttpServerExchange exchange, Principal who, String action, int perMinute) {
         OptionalLong retryAfter = rateLimiter.tryAcquire(who.name() + "/" + action, perMinute);
         if (retryAfter.isPresent()) {
             long seconds = retryAfter.getAsLong();
-            exchange.addResponseCommitListener(ex -> ex.getResponseHeaders().put(Headers.RETRY_AFTER, seconds));
             throw new ApiException(429, "rate_limited", "token '" + who.name() + "' may " + action + " "
-                    + perMinute + " times per minute; retry in " + seconds + " s");
+                    + perMinute + " times per minute; retry in " + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
         }
     }
 
     private static void allow(HttpString method, HttpString allowed) {
         if (!method.equals(allowed)) {
-            throw new ApiException(405, "method_not_allowed", "use " + allowed + " here, not " + method);
+            throw new ApiException(405, "method_not_allowed", "use " + allowed + " here, not " + method)
+                    .withHeader("Allow", allowed.toString());
         }
     }
 

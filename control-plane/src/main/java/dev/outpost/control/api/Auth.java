@@ -39,6 +39,7 @@ final class Auth {
     }
 
     private static ApiException unauthorized(String message) {
-        return new ApiException(401, "unauthorized", message);
+        return new ApiException(401, "unauthorized", message)
+                .withHeader("WWW-Authenticate", "Bearer realm=\"outpost\"");
     }
 }
