@@ -29,6 +29,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public static final String OPS = "ops-token-0123456789";
     public static final String READER = "read-token-0123456789";
     public static final String NODE = "node-token-0123456789";
+    public static final String ADMIN = "admin-token-0123456789";
     public static final String EDGE_SECRET = "edge-admin-secret-0123";
 
     public final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
@@ -52,6 +53,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: ops, token: %s, scopes: [read, purge, push]}
                   - {name: reader, token: %s, scopes: [read]}
                   - {name: edges, token: %s, scopes: [node]}
+                  - {name: root, token: %s, scopes: [admin]}
                 edgeToken: %s
                 heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
                 regions:
@@ -63,7 +65,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
                 trustedProxies: [127.0.0.1/32]
                 maxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
-                """.formatted(data, OPS, READER, NODE, EDGE_SECRET);
+                """.formatted(data, OPS, READER, NODE, ADMIN, EDGE_SECRET);
         if (extraYaml.contains("origins:")) {
             yaml = yaml.replaceAll("(?m)^origins:.*\n", "");
         }
@@ -116,6 +118,10 @@ public final class ControlPlaneFixture implements AutoCloseable {
 
     public Reply get(String path, String token) {
         return call(new Request.Builder().url(plane.apiUri() + path), token, http);
+    }
+
+    public Reply delete(String path, String token) {
+        return call(new Request.Builder().url(plane.apiUri() + path).delete(), token, http);
     }
 
     public Reply post(String path, String token, String json) {

@@ -153,6 +153,26 @@ class PurgeApiIT {
     }
 
     @Test
+    void removingADecommissionedEdgeStopsItHoldingPurgesAtPartial() throws Exception {
+        FakeEdge up = cp.edge("eu-1", "eu");
+        FakeEdge gone = cp.edge("eu-2", "eu");
+        gone.close();
+        purge("{\"urls\":[\"http://www.example.com/a\"]}");
+        await().atMost(10, SECONDS).until(() -> edgeStates("p-1").equals(List.of("eu-1=applied", "eu-2=behind")));
+
+        assertThat(cp.delete("/api/v1/nodes/eu-2", OPS).error()).isEqualTo("forbidden");
+        Reply removed = cp.delete("/api/v1/nodes/eu-2", ControlPlaneFixture.ADMIN);
+        assertThat(removed.status()).isEqualTo(200);
+        assertThat(edgeStates("p-1")).containsExactly("eu-1=applied", "eu-2=removed");
+        assertThat(cp.get("/api/v1/purges/p-1", READER).json().get("status").asString()).isEqualTo("complete");
+        assertThat(cp.get("/api/v1/nodes", READER).json().get("nodes")).extracting(n -> n.get("id").asString())
+                .containsExactly("eu-1");
+        assertThat(cp.heartbeat(gone).error()).isEqualTo("unknown_node");
+        assertThat(cp.delete("/api/v1/nodes/eu-2", ControlPlaneFixture.ADMIN).status()).isEqualTo(404);
+        assertThat(up.receivedSequences()).containsExactly(1L);
+    }
+
+    @Test
     void pushReachesEdgesInScopeWithPerEdgeProgress() throws Exception {
         List<FakeEdge> edges = sixEdges();
         Reply accepted = cp.post("/api/v1/pushes", OPS,

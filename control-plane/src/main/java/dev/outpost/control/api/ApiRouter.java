@@ -43,6 +43,7 @@ final class ApiRouter implements HttpHandler {
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private static final Pattern ENTRY = Pattern.compile("/api/v1/(purges|pushes)/([^/]+)");
     private static final Pattern HEARTBEAT = Pattern.compile("/api/v1/nodes/([^/]+)/heartbeat");
+    private static final Pattern NODE = Pattern.compile("/api/v1/nodes/([^/]+)");
     private static final Pattern WAIT = Pattern.compile("(\\d{1,6})(ms|s)");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -77,6 +78,7 @@ final class ApiRouter implements HttpHandler {
         HttpString method = exchange.getRequestMethod();
         Matcher entry = ENTRY.matcher(path);
         Matcher heartbeat = HEARTBEAT.matcher(path);
+        Matcher node = NODE.matcher(path);
         if (path.equals("/api/v1/purges")) {
             if (method.equals(Methods.POST)) {
                 Principal who = require(exchange, Scope.PURGE);
@@ -119,6 +121,14 @@ final class ApiRouter implements HttpHandler {
             HttpJson.send(exchange, 200, registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
                     "unknown_node", "node '" + id + "' is not registered (the control plane may have restarted); "
                     + "register again")));
+        } else if (node.matches()) {
+            allow(method, Methods.DELETE);
+            require(exchange, Scope.ADMIN);
+            String id = node.group(1);
+            if (!registry.remove(id)) {
+                throw ApiException.notFound("no node '" + id + "'");
+            }
+            HttpJson.send(exchange, 200, new Views.Removed(id, true));
         } else if (path.equals("/api/v1/origin-events")) {
             allow(method, Methods.POST);
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);

@@ -57,6 +57,9 @@ final class Views {
     record Nodes(List<NodeStatus> nodes) {
     }
 
+    record Removed(String id, boolean removed) {
+    }
+
     /** {@code GET /api/v1/route}: the decision, with the chosen edge's id and the URL a client is sent to. */
     record Route(String client, String clientRegion, Optional<String> matchedCidr, String servingRegion,
             boolean fallback, String cacheKey, List<String> candidates, List<String> skipped, Optional<String> chosen,

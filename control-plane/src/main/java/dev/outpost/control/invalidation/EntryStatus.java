@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Where an entry stands across the edges that were in scope when it was accepted: {@code complete} once every one
- * applied it (or none was in scope), {@code partial} while some edge is behind (down, or its push failed; it will
+ * applied it (or none was in scope; edges removed since do not count), {@code partial} while some edge is behind (down, or its push failed; it will
  * catch up on its heartbeat), {@code pending} while pushes are still in flight.
  */
 public enum EntryStatus {

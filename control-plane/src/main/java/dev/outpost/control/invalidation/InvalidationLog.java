@@ -234,6 +234,12 @@ public final class InvalidationLog implements AutoCloseable {
                 sequence);
     }
 
+    /** A node left the registry: its deliveries not yet applied are no longer waited for. */
+    public synchronized int markRemoved(String node) {
+        return update("UPDATE deliveries SET state = 'removed', detail = 'node removed from the registry' "
+                + "WHERE node = ? AND state != 'applied'", node);
+    }
+
     /** Marks every delivery still pending as behind, with the reason; returns how many. */
     public synchronized int markPendingBehind(String reason) {
         return update("UPDATE deliveries SET state = 'behind', detail = ? WHERE state = 'pending'", reason);

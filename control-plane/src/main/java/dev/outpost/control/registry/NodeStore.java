@@ -67,6 +67,10 @@ public final class NodeStore implements AutoCloseable {
         execute("UPDATE nodes SET applied = ? WHERE id = ? AND applied < ?", applied, id, applied);
     }
 
+    public synchronized void removed(String id) {
+        execute("DELETE FROM nodes WHERE id = ?", id);
+    }
+
     public synchronized List<Stored> all() {
         List<Stored> out = new ArrayList<>();
         try (Statement s = db.createStatement();

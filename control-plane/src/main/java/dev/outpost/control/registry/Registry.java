@@ -111,6 +111,17 @@ public final class Registry {
         nodes.computeIfPresent(id, (key, node) -> node.fellBehind());
     }
 
+    /**
+     * Forgets a node (decommissioned): it is no longer steered to, and entries it had not applied stop holding their
+     * status at partial. If it heartbeats again it is told it is unknown and registers anew.
+     */
+    public boolean remove(String id) {
+        Node removed = nodes.remove(id);
+        store.removed(id);
+        log.markRemoved(id);
+        return removed != null;
+    }
+
     public Optional<Node> node(String id) {
         return Optional.ofNullable(nodes.get(id));
     }
