@@ -119,8 +119,8 @@ final class ApiRouter implements HttpHandler {
             String id = heartbeat.group(1);
             Heartbeat beat = body(exchange, Heartbeat.class);
             HttpJson.send(exchange, 200, registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
-                    "unknown_node", "node '" + id + "' is not registered (the control plane may have restarted); "
-                    + "register again")));
+                    "unknown_node", "node '" + id + "' is not registered (it was removed, or the control plane lost its "
+                    + "node store); register again")));
         } else if (node.matches()) {
             allow(method, Methods.DELETE);
             require(exchange, Scope.ADMIN);
