@@ -70,6 +70,8 @@ public final class Dispatcher implements AutoCloseable {
     public synchronized LoggedEntry submit(NewEntry entry, String requestedBy) {
         List<Node> inScope = registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
         LoggedEntry logged = log.append(entry, inScope.stream().map(Node::id).toList(), requestedBy);
+        LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(entry) + " → "
+                + inScope.size() + " edges");
         for (Node node : inScope) {
             if (!registry.healthy(node)) {
                 behind(logged.sequence(), node.id(), "edge unhealthy when accepted; sent on its heartbeat");
@@ -138,6 +140,24 @@ public final class Dispatcher implements AutoCloseable {
     private static Optional<String> summary(Response response) throws IOException {
         String body = response.peekBody(512).string().strip();
         return body.isEmpty() ? Optional.empty() : Optional.of(body);
+    }
+
+    private static String describe(NewEntry e) {
+        StringBuilder out = new StringBuilder(e.kind() == Kind.PUSH ? "push" : e.soft() ? "soft purge" : "purge");
+        if (e.all()) {
+            out.append(" of everything");
+        }
+        appendCount(out, e.urls().size(), "urls");
+        appendCount(out, e.prefixes().size(), "prefixes");
+        appendCount(out, e.tags().size(), "tags");
+        appendCount(out, e.hosts().size(), "hosts");
+        return out.append(e.regions().isEmpty() ? " in every region" : " in " + e.regions()).toString();
+    }
+
+    private static void appendCount(StringBuilder out, int count, String what) {
+        if (count > 0) {
+            out.append(' ').append(count).append(' ').append(what);
+        }
     }
 
     /** The entry did not reach the node live: it is lagging (not steered to) until the catch-up brings it. */
