@@ -5,6 +5,7 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
+import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
@@ -46,12 +47,12 @@ public final class EdgeHandlers {
 
     /** AccessLog → blocking dispatch → ErrorMapping → health/metrics → admin commands (bearer token). */
     public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
-            Pusher pusher) {
+            Pusher pusher, AppliedSequence applied) {
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new BlockingHandler(
                         new ErrorMappingHandler(
                                 new EdgeInfoHandler(p.health(), p.metrics(),
                                         new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
-                                                p.maxObjectBytes())))));
+                                                p.maxObjectBytes(), applied)))));
     }
 }

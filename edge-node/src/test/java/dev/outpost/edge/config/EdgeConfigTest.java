@@ -53,7 +53,7 @@ class EdgeConfigTest {
                         hitForPass: PT5S}
                 origin: {connect: PT1S, read: PT3S, total: PT9S}
                 collapsing: {maxWaiters: 50, maxWait: PT2S}
-                controlPlane: http://127.0.0.1:8000
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, heartbeat: 200ms}
                 """);
         assertThat(config.admin().orElseThrow().token()).isEqualTo("0123456789abcdef");
         assertThat(config.services().get(0).origins()).hasSize(2);
@@ -62,7 +62,8 @@ class EdgeConfigTest {
         assertThat(config.cache().staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.origin().total()).isEqualTo(Duration.ofSeconds(9));
         assertThat(config.collapsing().maxWait()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(config.controlPlane()).isPresent();
+        assertThat(config.controlPlane().orElseThrow().heartbeat()).isEqualTo(Duration.ofMillis(200));
+        assertThat(config.controlPlane().orElseThrow().maxBackoff()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
