@@ -157,6 +157,7 @@ final class Cdn implements AutoCloseable {
         Edge edge = edges.get(id);
         edge.node.ifPresent(EdgeNode::close);
         edge.node = Optional.empty();
+        http.connectionPool().evictAll(); // a pooled connection to the stopped edge must not meet its successor
     }
 
     /** Partitions the edge from the control plane, both ways; the edge keeps serving clients. */
@@ -172,6 +173,7 @@ final class Cdn implements AutoCloseable {
 
     void stopControlPlane() {
         plane.close();
+        http.connectionPool().evictAll();
     }
 
     /** Starts a new control plane on the same port and data directory. */
@@ -248,6 +250,20 @@ final class Cdn implements AutoCloseable {
         return reply.json();
     }
 
+    /** The purge's (or push's) status now. */
+    JsonNode status(String id) {
+        String kind = id.startsWith("push-") ? "pushes" : "purges";
+        Reply reply = api("GET", "/api/v1/" + kind + "/" + id, null);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply.json();
+    }
+
+    /** The status once no edge is {@code pending} any more: each applied it or is behind. */
+    JsonNode awaitSettled(String id) {
+        return await().atMost(PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> status(id),
+                status -> !status.get("edges").toString().contains("\"pending\""));
+    }
+
     JsonNode node(String id) {
         for (JsonNode node : api("GET", "/api/v1/nodes", null).json().get("nodes")) {
             if (node.get("id").asString().equals(id)) {
@@ -283,6 +299,20 @@ final class Cdn implements AutoCloseable {
         } finally {
             bound.connectionPool().evictAll();
         }
+    }
+
+    /** A plain GET on the steering port through the trusted proxy (127.0.0.1) for a forwarded client. */
+    Reply steerForwarded(String clientAddress, String path) {
+        return call(http, new Request.Builder().url(plane.apiUri() + path).header("Host", HOST)
+                .header("X-Forwarded-For", clientAddress).build());
+    }
+
+    /** A live push as the control plane sends it: {@code POST /_edge/purge} with a sequence, on the edge's admin. */
+    Reply adminPurge(String edgeId, long sequence, String json) {
+        return call(http, new Request.Builder().url(edge(edgeId).adminUri().orElseThrow() + "/_edge/purge")
+                .header("Authorization", "Bearer " + EDGE_ADMIN)
+                .header("X-Outpost-Sequence", Long.toString(sequence))
+                .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))).build());
     }
 
     /** {@code PUT /_origin/assets/{path}} on the origin's asset API. */

@@ -105,6 +105,18 @@ class PurgeEverywhereIT {
     }
 
     @Test
+    void aLivePushOfAnEntryAlreadyAppliedIsAcknowledgedButNotAppliedAgain() {
+        assertCompleteOnAllSix(cdn.purge("{\"tags\":[\"css\"]}"));
+        cdn.warm("/css/site.css");
+        long applied = cdn.edge("eu-1").appliedSequence();
+        assertThat(applied).isPositive();
+        Cdn.Reply again = cdn.adminPurge("eu-1", applied, "{\"tags\":[\"css\"]}");
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().get("alreadyApplied").asBoolean()).isTrue();
+        assertThat(cdn.get("eu-1", "/css/site.css").xCache()).isEqualTo("HIT");
+    }
+
+    @Test
     void heartbeatsReportEachEdgesStatsAndAppliedSequence() {
         cdn.warm("/app.js");
         String id = cdn.purge("{\"all\":true}");

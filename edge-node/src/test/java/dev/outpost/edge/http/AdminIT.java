@@ -50,6 +50,22 @@ class AdminIT {
     }
 
     @Test
+    void aSequencedPurgeIsRefusedUntilTheEdgeHasRegisteredWhileAnOperatorsPurgeIsApplied() throws IOException {
+        cache("/seq", "s");
+        Answer sequenced = admin("POST", "/_edge/purge", "{\"all\":true}", "X-Outpost-Sequence", "7");
+        assertThat(sequenced.code()).isEqualTo(409);
+        assertThat(sequenced.body()).contains("\"error\":\"not_registered\"");
+        assertThat(f.fetch("/seq").xCache()).isEqualTo("HIT");
+
+        Answer bad = admin("POST", "/_edge/purge", "{\"all\":true}", "X-Outpost-Sequence", "seven");
+        assertThat(bad.code()).isEqualTo(400);
+        assertThat(bad.body()).contains("bad_sequence").contains("X-Outpost-Sequence");
+
+        assertThat(admin("POST", "/_edge/purge", "{\"all\":true}").code()).isEqualTo(200);
+        assertThat(f.edge.appliedSequence()).isZero();
+    }
+
+    @Test
     void adminRequestsWithoutTheTokenAreRefused() throws IOException {
         Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
                 .post(RequestBody.create("{\"all\":true}", JSON)).build();
