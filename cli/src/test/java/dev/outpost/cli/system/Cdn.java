@@ -98,7 +98,7 @@ final class Cdn implements AutoCloseable {
                   - {name: ops, token: %s, scopes: [read, purge, push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 1000}
+                heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
                 regions:
                   - {name: us, cidrs: [127.0.1.0/24]}
                   - {name: eu, cidrs: [127.0.2.0/24]}
@@ -181,8 +181,8 @@ final class Cdn implements AutoCloseable {
         plane = ControlPlane.start(planeConfig, Clock.systemUTC());
     }
 
-    URI originUri() {
-        return origin.baseUri();
+    URI apiUri() {
+        return plane.apiUri();
     }
 
     // ---- clients

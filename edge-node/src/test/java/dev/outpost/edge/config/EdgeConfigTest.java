@@ -119,4 +119,25 @@ class EdgeConfigTest {
     void shortAdminTokenIsRejected() {
         assertThatThrownBy(() -> new AdminConfig("127.0.0.1:0", "short")).hasMessageContaining("admin.token");
     }
+
+    @Test
+    void aControlPlaneLinkNeedsAUrlAndANodeToken() {
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "http://127.0.0.1:8000"}
+                """)).hasMessageContaining("controlPlane.token");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "ftp://cp", token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.url").hasMessageContaining("ftp://cp");
+    }
+
+    @Test
+    void aControlPlaneBackoffShorterThanTheHeartbeatIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, heartbeat: 10s,
+                               maxBackoff: 1s}
+                """)).hasMessageContaining("controlPlane.maxBackoff").hasMessageContaining("controlPlane.heartbeat");
+    }
 }
