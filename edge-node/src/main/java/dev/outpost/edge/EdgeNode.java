@@ -63,9 +63,9 @@ public final class EdgeNode implements AutoCloseable {
         this.applied = applied;
     }
 
-    /** The health answer of {@code /_edge/health}. */
+    /** The health answer of {@code /_edge/health}; {@code appliedSequence} is the highest invalidation applied. */
     public record Health(String status, String id, String region, long storeBytes, long storeEntries,
-            int inFlight) {
+            int inFlight, long appliedSequence) {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
@@ -86,7 +86,8 @@ public final class EdgeNode implements AutoCloseable {
         AppliedSequence applied = new AppliedSequence();
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
-                        store.bytes(), store.entries(), collapser.inFlight()), config.cache().maxObjectBytes());
+                        store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
+                config.cache().maxObjectBytes());
 
         NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),
                 ServerLimits.DEFAULTS);

@@ -131,5 +131,6 @@ class PurgeEverywhereIT {
             }
         });
         assertThat(Cdn.EDGES).allMatch(e -> cdn.edge(e).appliedSequence() == sequence);
+        assertThat(cdn.get("ap-2", "/_edge/health").body()).contains("\"appliedSequence\":" + sequence);
     }
 }

@@ -170,9 +170,11 @@ public final class ControlPlaneLink implements AutoCloseable {
             return;
         }
         recovered();
+        long before = applied.highest();
         boolean allApplied = applyInOrder(reply.entries());
-        // After applying, heartbeat again at once so the control plane learns it (and hands the next page).
-        boolean again = allApplied && !reply.entries().isEmpty();
+        // After progress, heartbeat again at once so the control plane learns it (and hands the next page); a reply
+        // that moved nothing (entries already applied live) waits for the interval, so the loop never spins.
+        boolean again = allApplied && applied.highest() > before;
         scheduler.schedule(this::heartbeat, again ? Duration.ZERO : interval);
     }
 

@@ -146,6 +146,18 @@ class ControlPlaneLinkTest {
     }
 
     @Test
+    void aReplyWhoseEntriesWereAllAppliedLiveWaitsForTheIntervalInsteadOfSpinning() {
+        controlPlane.answers.add(registered(3));
+        controlPlane.answers.add(reply(false, purge(4, "http://a.test/a")));
+        link.begin();
+        runNext();
+        applied.apply(4, () -> "live");
+        runNext();
+        assertThat(appliedEntries).isEmpty();
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
     void anEntryThatFailsStopsTheCatchUpSoNothingAfterItIsReportedApplied() {
         controlPlane.answers.add(registered(3));
         controlPlane.answers.add(reply(false, purge(4, "http://a.test/a"), purge(5, "http://a.test/broken"),

@@ -167,7 +167,8 @@ class AdminIT {
         f.fetch("/m");
         Answer health = f.fetch("/_edge/health");
         assertThat(health.code()).isEqualTo(200);
-        assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"id\":\"edge-test\"");
+        assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"id\":\"edge-test\"")
+                .contains("\"appliedSequence\":0");
         Answer metrics = f.fetch("/_edge/metrics");
         assertThat(metrics.body())
                 .contains("edge_requests_total{cache=\"HIT\"} 1.0")
