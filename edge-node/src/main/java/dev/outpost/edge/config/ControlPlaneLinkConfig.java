@@ -24,7 +24,8 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
         }
         httpUrl("controlPlane.url", url);
         if (token == null || token.isBlank()) {
-            throw new IllegalArgumentException("controlPlane.token must be set (a control-plane token with scope node)");
+            throw new IllegalArgumentException(
+                    "controlPlane.token must be set (a control-plane token with scope node)");
         }
         heartbeat = Defaults.positive("controlPlane.heartbeat", heartbeat, Duration.ofSeconds(5));
         maxBackoff = Defaults.positive("controlPlane.maxBackoff", maxBackoff, Duration.ofSeconds(30));
