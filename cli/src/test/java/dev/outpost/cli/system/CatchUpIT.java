@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.cli.Cli;
+import dev.outpost.edge.EdgeNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -120,5 +121,22 @@ class CatchUpIT {
         assertThat(later.get("status").asString()).isEqualTo("complete");
         assertThat(later.get("edgesApplied").asInt()).isEqualTo(6);
         assertThat(cdn.get("ap-1", "/app.js").xCache()).isEqualTo("MISS");
+    }
+
+    @Test
+    void anEdgeWithoutAnAdminListenerGetsEveryPurgeFromItsHeartbeats() {
+        EdgeNode quiet = cdn.startEdgeWithoutAdmin("eu-3");
+        await().atMost(Cdn.PATIENCE).pollInterval(Duration.ofMillis(20)).until(() -> cdn.steerable("eu-3"));
+        assertThat(cdn.node("eu-3").get("adminUrl").isNull()).isTrue();
+        cdn.warm("/app.js");
+        assertThat(cdn.get(quiet, "/app.js").xCache()).isEqualTo("MISS");
+        assertThat(cdn.get(quiet, "/app.js").xCache()).isEqualTo("HIT");
+
+        String purge = cdn.purge("{\"urls\":[\"" + APP + "\"]}");
+        JsonNode status = cdn.awaitStatus(purge);
+        assertThat(status.get("status").asString()).as(status.toString()).isEqualTo("complete");
+        assertThat(stateOf(status, "eu-3")).isEqualTo("applied");
+        assertThat(quiet.appliedSequence()).isEqualTo(status.get("sequence").asLong());
+        assertThat(cdn.get(quiet, "/app.js").xCache()).isEqualTo("MISS");
     }
 }

@@ -61,6 +61,7 @@ final class Cdn implements AutoCloseable {
     private ControlPlane plane;
     private final OriginNode origin;
     private final Map<String, Edge> edges = new LinkedHashMap<>();
+    private final List<EdgeNode> extras = new java.util.ArrayList<>();
 
     /** One edge's slot: its config (fixed ports after the first start), the node when running, its links. */
     private static final class Edge {
@@ -153,6 +154,20 @@ final class Cdn implements AutoCloseable {
                 edge);
     }
 
+    /**
+     * Starts one more edge, without an admin listener, linked straight to the control plane: it can only get
+     * entries from heartbeat replies. Closed with the CDN.
+     */
+    EdgeNode startEdgeWithoutAdmin(String id) {
+        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
+        ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane.apiUri(), NODE)
+                .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1));
+        EdgeNode node = EdgeNode.start(new EdgeConfig(id, id.substring(0, 2), "127.0.0.1:0", Optional.empty(),
+                List.of(service), null, null, null, Optional.of(link)));
+        extras.add(node);
+        return node;
+    }
+
     void stopEdge(String id) {
         Edge edge = edges.get(id);
         edge.node.ifPresent(EdgeNode::close);
@@ -193,7 +208,12 @@ final class Cdn implements AutoCloseable {
 
     /** {@code GET path} on one edge, with the site's Host. */
     Answer get(String edgeId, String path) {
-        URI base = edge(edgeId).baseUri();
+        return get(edge(edgeId), path);
+    }
+
+    /** {@code GET path} on an edge this CDN does not name (see {@link #startEdgeWithoutAdmin}). */
+    Answer get(EdgeNode edge, String path) {
+        URI base = edge.baseUri();
         Request request = new Request.Builder().url(base + path).header("Host", HOST).build();
         try (Response response = http.newCall(request).execute()) {
             return new Answer(response.code(), response.header("X-Cache"), response.header("X-Served-By"),
@@ -337,6 +357,7 @@ final class Cdn implements AutoCloseable {
             edges.get(id).toControlPlane.close();
             edges.get(id).toAdmin.close();
         }
+        extras.forEach(EdgeNode::close);
         origin.close();
         plane.close();
         http.dispatcher().executorService().shutdown();
