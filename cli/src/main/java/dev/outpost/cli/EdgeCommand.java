@@ -5,6 +5,7 @@ import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import java.net.URI;
@@ -51,6 +52,14 @@ public final class EdgeCommand implements Callable<Integer> {
     @Option(names = "--admin-token", description = "bearer token for the admin API (at least 16 characters)")
     String adminToken;
 
+    @Option(names = "--control-plane", paramLabel = "URL",
+            description = "control-plane API to register and heartbeat with (needs --control-plane-token)")
+    URI controlPlane;
+
+    @Option(names = "--control-plane-token", paramLabel = "TOKEN",
+            description = "control-plane token with scope node")
+    String controlPlaneToken;
+
     @Override
     public Integer call() throws InterruptedException {
         EdgeConfig edgeConfig;
@@ -74,7 +83,8 @@ public final class EdgeCommand implements Callable<Integer> {
         }, "edge-shutdown"));
         System.out.println("edge " + edgeConfig.id() + " (" + edgeConfig.region() + ") serving "
                 + edgeConfig.services().stream().flatMap(s -> s.hosts().stream()).toList() + " on " + node.baseUri()
-                + node.adminUri().map(u -> ", admin on " + u).orElse(""));
+                + node.adminUri().map(u -> ", admin on " + u).orElse("")
+                + edgeConfig.controlPlane().map(l -> ", control plane " + l.url()).orElse(""));
         stopped.await();
         return 0;
     }
@@ -106,6 +116,15 @@ public final class EdgeCommand implements Callable<Integer> {
                     : admin.map(AdminConfig::listen).orElse(null);
             admin = Optional.of(new AdminConfig(adminListenValue, adminTokenValue));
         }
+        Optional<ControlPlaneLinkConfig> link = base != null ? base.controlPlane() : Optional.empty();
+        if (controlPlane != null || controlPlaneToken != null) {
+            URI url = controlPlane != null ? controlPlane : link.map(ControlPlaneLinkConfig::url)
+                    .orElseThrow(() -> new IllegalArgumentException("--control-plane-token needs --control-plane URL"));
+            String token = controlPlaneToken != null ? controlPlaneToken : link.map(ControlPlaneLinkConfig::token)
+                    .orElseThrow(() -> new IllegalArgumentException("--control-plane needs --control-plane-token"));
+            link = Optional.of(link.map(l -> new ControlPlaneLinkConfig(url, token, l.heartbeat(), l.maxBackoff(),
+                    l.publicUrl(), l.adminUrl())).orElseGet(() -> ControlPlaneLinkConfig.of(url, token)));
+        }
         return new EdgeConfig(
                 id != null ? id : base != null ? base.id() : null,
                 region != null ? region : base != null ? base.region() : null,
@@ -113,6 +132,6 @@ public final class EdgeCommand implements Callable<Integer> {
                 admin, services, cache,
                 base != null ? base.origin() : null,
                 base != null ? base.collapsing() : null,
-                base != null ? base.controlPlane() : null);
+                link);
     }
 }

@@ -8,9 +8,10 @@ import picocli.CommandLine.Command;
 
 /** {@code outpost}: one runnable jar for every node role and the client commands. {@code main} only parses. */
 @Command(name = "outpost", mixinStandardHelpOptions = true, version = "outpost 0.1.0",
-        description = "Outpost, a small CDN: origin nodes hold master copies, edges cache and serve.",
-        subcommands = {OriginCommand.class, EdgeCommand.class, SignUrlCommand.class,
-                CommandLine.HelpCommand.class})
+        description = "Outpost, a small CDN: origin nodes hold master copies, edges cache and serve, a control plane "
+                + "purges, pushes and steers.",
+        subcommands = {OriginCommand.class, EdgeCommand.class, ControlPlaneCommand.class, PurgeCommand.class,
+                PushCommand.class, StatusCommand.class, SignUrlCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         Logging.configure();

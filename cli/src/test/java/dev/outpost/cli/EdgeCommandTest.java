@@ -46,6 +46,27 @@ class EdgeCommandTest {
     }
 
     @Test
+    void controlPlaneFlagsLinkTheEdgeKeepingTheFilesTimings(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("edge.yml");
+        Files.writeString(file, """
+                services:
+                  - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}
+                controlPlane: {url: "http://127.0.0.1:8000", token: file-token-0123456789, heartbeat: 1s}
+                """);
+        EdgeConfig config = parse("--config", file.toString(), "--control-plane", "http://127.0.0.1:9000",
+                "--control-plane-token", "flag-token-0123456789");
+        assertThat(config.controlPlane().orElseThrow().url()).hasToString("http://127.0.0.1:9000");
+        assertThat(config.controlPlane().orElseThrow().token()).isEqualTo("flag-token-0123456789");
+        assertThat(config.controlPlane().orElseThrow().heartbeat()).hasSeconds(1);
+    }
+
+    @Test
+    void controlPlaneWithoutTokenIsRefusedNamingTheFlag() {
+        assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080", "--host", "a.test", "--control-plane",
+                "http://127.0.0.1:8000")).hasMessageContaining("--control-plane-token");
+    }
+
+    @Test
     void originWithoutHostIsRefusedNamingTheFlag() {
         assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080")).hasMessageContaining("--host");
     }

@@ -24,7 +24,8 @@ class MainTest {
     @Test
     void helpListsTheCommands() {
         assertThat(run("--help")).isZero();
-        assertThat(out.toString()).contains("origin").contains("Usage: outpost");
+        assertThat(out.toString()).contains("origin").contains("edge").contains("control-plane").contains("purge")
+                .contains("push").contains("status").contains("Usage: outpost");
     }
 
     @Test

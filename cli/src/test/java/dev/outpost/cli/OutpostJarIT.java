@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -53,6 +54,56 @@ class OutpostJarIT {
             process.destroy();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void edgeFromThePackagedJarRegistersWithTheControlPlaneAndAppliesItsPurges(@TempDir Path dir) throws Exception {
+        int planePort = freePort();
+        Files.writeString(dir.resolve("cp.yml"), """
+                listen: 127.0.0.1:%d
+                data: cp-data
+                tokens:
+                  - {name: ops, token: jar-ops-token-0123456789, scopes: [read, purge]}
+                  - {name: nodes, token: jar-node-token-0123456789, scopes: [node]}
+                edgeToken: jar-edge-admin-token-0123
+                heartbeat: {intervalMillis: 200, timeoutMillis: 2000}
+                regions: [{name: eu, cidrs: [127.0.2.0/24]}]
+                """.formatted(planePort));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process plane = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "control-plane", "--config",
+                dir.resolve("cp.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("cp.log").toFile()).start();
+        Process edge = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "edge", "--id", "eu-1",
+                "--region", "eu", "--listen", "127.0.0.1:" + freePort(), "--origin", "http://127.0.0.1:9",
+                "--host", "a.test", "--admin-listen", "127.0.0.1:" + freePort(), "--admin-token",
+                "jar-edge-admin-token-0123", "--control-plane", "http://127.0.0.1:" + planePort,
+                "--control-plane-token", "jar-node-token-0123456789")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("edge.log").toFile()).start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            URI nodes = URI.create("http://127.0.0.1:" + planePort + "/api/v1/nodes");
+            HttpRequest list = HttpRequest.newBuilder(nodes)
+                    .header("Authorization", "Bearer jar-ops-token-0123456789").build();
+            // two JVMs are starting and the edge registers on its own schedule: waiting is unavoidable
+            String body = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptionsInstanceOf(IOException.class)
+                    .until(() -> client.send(list, HttpResponse.BodyHandlers.ofString()).body(),
+                            b -> b.contains("\"healthy\":true") || !plane.isAlive() || !edge.isAlive());
+            assertThat(body).as("edge log:\n" + Files.readString(dir.resolve("edge.log")))
+                    .contains("\"id\":\"eu-1\"").contains("\"healthy\":true");
+
+            Cli.Run purge = Cli.run("purge", "--api", "http://127.0.0.1:" + planePort, "--token",
+                    "jar-ops-token-0123456789", "--all", "--wait=10s");
+            assertThat(purge.exit()).as(purge.out() + purge.err()).isZero();
+            assertThat(purge.out()).contains("complete  1/1 edges").contains("eu-1").contains("applied");
+        } finally {
+            for (Process process : new Process[] {edge, plane}) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.outpost.edge.config;
 
 import dev.outpost.common.http.ListenAddress;
-import java.net.URI;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -20,12 +19,12 @@ import java.util.Set;
  * @param cache        store size and caching defaults
  * @param origin       origin timeouts
  * @param collapsing   request-collapsing limits
- * @param controlPlane control-plane base URL; absent → the edge works alone
+ * @param controlPlane where and how to reach the control plane; absent → the edge works alone
  * @param limits       safe defaults against hostile clients and origins (SECURITY.md)
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-        Optional<URI> controlPlane, EdgeLimits limits) {
+        Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits) {
 
     public EdgeConfig {
         id = Defaults.or(id, "edge-1");
@@ -52,18 +51,13 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         origin = Defaults.or(origin, OriginTimeouts.DEFAULTS);
         collapsing = Defaults.or(collapsing, CollapsingConfig.DEFAULTS);
         controlPlane = Defaults.or(controlPlane, Optional.empty());
-        controlPlane.ifPresent(uri -> {
-            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-                throw new IllegalArgumentException("controlPlane must be an http(s) URL, was " + uri);
-            }
-        });
         limits = Defaults.or(limits, EdgeLimits.DEFAULTS);
     }
 
     /** A config with the default {@link EdgeLimits}. */
     public EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
             List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-            Optional<URI> controlPlane) {
+            Optional<ControlPlaneLinkConfig> controlPlane) {
         this(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, null);
     }
 
@@ -93,6 +87,11 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
         return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane,
+                limits);
+    }
+
+    public EdgeConfig withControlPlane(ControlPlaneLinkConfig link) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, Optional.of(link),
                 limits);
     }
 

@@ -4,6 +4,7 @@ import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
+import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.Routes;
 import io.undertow.server.HttpHandler;
@@ -15,12 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The admin API (bearer token): purge, prefetch and push, each a thin adapter over {@link Purger},
- * {@link Prefetcher} and {@link Pusher}. Runs behind a blocking dispatch (see {@link EdgeHandlers}).
+ * {@link Prefetcher} and {@link Pusher}. A purge or prefetch carrying {@value #SEQUENCE_HEADER} (a live push from
+ * the control plane) passes the {@link AppliedSequence} gate, so it is applied once and in order with the
+ * heartbeat catch-up. Runs behind a blocking dispatch (see {@link EdgeHandlers}).
  */
 public final class AdminHandler implements HttpHandler {
+    /** Sent by the control plane on live pushes: the entry's sequence in its invalidation log. */
+    public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
     private static final int MAX_JSON_BYTES = 1024 * 1024;
 
     /** Body of {@code POST /_edge/prefetch}. */
@@ -33,6 +39,10 @@ public final class AdminHandler implements HttpHandler {
         }
     }
 
+    /** Answer to a sequenced purge or prefetch that was applied before: acknowledged, not applied again. */
+    public record AlreadyApplied(long sequence, long appliedSequence, boolean alreadyApplied) {
+    }
+
     /** Answer of {@code PUT /_edge/objects}. */
     public record PushAnswer(String key, int bytes, boolean stored) {
     }
@@ -43,15 +53,17 @@ public final class AdminHandler implements HttpHandler {
     private final Prefetcher prefetcher;
     private final Pusher pusher;
     private final long maxObjectBytes;
+    private final AppliedSequence applied;
 
     public AdminHandler(String token, Routes routes, Purger purger, Prefetcher prefetcher, Pusher pusher,
-            long maxObjectBytes) {
+            long maxObjectBytes, AppliedSequence applied) {
         this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.routes = routes;
         this.purger = purger;
         this.prefetcher = prefetcher;
         this.pusher = pusher;
         this.maxObjectBytes = maxObjectBytes;
+        this.applied = applied;
     }
 
     @Override
@@ -66,7 +78,7 @@ public final class AdminHandler implements HttpHandler {
                 requireMethod(method, "POST");
                 Purger.Request request = HttpJson.read(body(ex, MAX_JSON_BYTES), Purger.Request.class);
                 try {
-                    HttpJson.send(ex, 200, purger.purge(request));
+                    HttpJson.send(ex, 200, sequenced(ex, () -> purger.purge(request)));
                 } catch (IllegalArgumentException e) {
                     throw ApiException.badRequest("bad_purge", e.getMessage());
                 }
@@ -74,7 +86,7 @@ public final class AdminHandler implements HttpHandler {
             case "/_edge/prefetch" -> {
                 requireMethod(method, "POST");
                 PrefetchRequest request = HttpJson.read(body(ex, MAX_JSON_BYTES), PrefetchRequest.class);
-                HttpJson.send(ex, 200, prefetcher.prefetch(request.urls(), Requests.client(ex)));
+                HttpJson.send(ex, 200, sequenced(ex, () -> prefetcher.prefetch(request.urls(), Requests.client(ex))));
             }
             case "/_edge/objects" -> {
                 requireMethod(method, "PUT");
@@ -88,6 +100,32 @@ public final class AdminHandler implements HttpHandler {
             }
             default -> throw ApiException.notFound("no admin endpoint " + ex.getRequestPath());
         }
+    }
+
+    /** Applies at once without a sequence header (an operator's call); through the gate with one. */
+    private Object sequenced(HttpServerExchange ex, Supplier<?> apply) {
+        String header = ex.getRequestHeaders().getFirst(SEQUENCE_HEADER);
+        if (header == null) {
+            return apply.get();
+        }
+        long sequence;
+        try {
+            sequence = Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            sequence = -1;
+        }
+        if (sequence <= 0) {
+            throw ApiException.badRequest("bad_sequence", SEQUENCE_HEADER + " must be a positive number, was '"
+                    + header + "'");
+        }
+        long s = sequence;
+        return switch (applied.apply(sequence, apply)) {
+            case AppliedSequence.Applied<?> a -> a.result();
+            case AppliedSequence.AlreadyApplied<?> a -> new AlreadyApplied(s, a.highest(), true);
+            case AppliedSequence.NotRegistered<?> n -> throw new ApiException(409, "not_registered",
+                    "entry " + s + " not applied: this edge has not registered with a control plane yet, so it "
+                            + "takes sequenced entries from its heartbeat catch-up");
+        };
     }
 
     private URI pushUrl(HttpServerExchange ex) {

@@ -6,6 +6,7 @@ import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.EdgeLimits;
+import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
@@ -56,13 +57,13 @@ public final class EdgeHandlers {
      * Object uploads are bounded by maxObjectBytes, every other call by limits.maxApiBodyBytes.
      */
     public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
-            Pusher pusher) {
+            Pusher pusher, AppliedSequence applied) {
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new BlockingHandler(
                         new ErrorMappingHandler(
                                 new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
                                         new EdgeInfoHandler(p.health(), p.metrics(),
                                                 new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
-                                                        p.maxObjectBytes()))))));
+                                                        p.maxObjectBytes(), applied))))));
     }
 }

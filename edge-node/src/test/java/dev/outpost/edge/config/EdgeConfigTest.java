@@ -53,7 +53,7 @@ class EdgeConfigTest {
                         hitForPass: PT5S}
                 origin: {connect: PT1S, read: PT3S, total: PT9S}
                 collapsing: {maxWaiters: 50, maxWait: PT2S}
-                controlPlane: http://127.0.0.1:8000
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, heartbeat: 200ms}
                 """);
         assertThat(config.admin().orElseThrow().token()).isEqualTo("0123456789abcdef");
         assertThat(config.services().get(0).origins()).hasSize(2);
@@ -62,7 +62,8 @@ class EdgeConfigTest {
         assertThat(config.cache().staleWhileRevalidate()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.origin().total()).isEqualTo(Duration.ofSeconds(9));
         assertThat(config.collapsing().maxWait()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(config.controlPlane()).isPresent();
+        assertThat(config.controlPlane().orElseThrow().heartbeat()).isEqualTo(Duration.ofMillis(200));
+        assertThat(config.controlPlane().orElseThrow().maxBackoff()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -138,5 +139,26 @@ class EdgeConfigTest {
     @Test
     void shortAdminTokenIsRejected() {
         assertThatThrownBy(() -> new AdminConfig("127.0.0.1:0", "short")).hasMessageContaining("admin.token");
+    }
+
+    @Test
+    void aControlPlaneLinkNeedsAUrlAndANodeToken() {
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "http://127.0.0.1:8000"}
+                """)).hasMessageContaining("controlPlane.token");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "ftp://cp", token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.url").hasMessageContaining("ftp://cp");
+    }
+
+    @Test
+    void aControlPlaneBackoffShorterThanTheHeartbeatIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}]
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, heartbeat: 10s,
+                               maxBackoff: 1s}
+                """)).hasMessageContaining("controlPlane.maxBackoff").hasMessageContaining("controlPlane.heartbeat");
     }
 }

@@ -50,6 +50,22 @@ class AdminIT {
     }
 
     @Test
+    void aSequencedPurgeIsRefusedUntilTheEdgeHasRegisteredWhileAnOperatorsPurgeIsApplied() throws IOException {
+        cache("/seq", "s");
+        Answer sequenced = admin("POST", "/_edge/purge", "{\"all\":true}", "X-Outpost-Sequence", "7");
+        assertThat(sequenced.code()).isEqualTo(409);
+        assertThat(sequenced.body()).contains("\"error\":\"not_registered\"");
+        assertThat(f.fetch("/seq").xCache()).isEqualTo("HIT");
+
+        Answer bad = admin("POST", "/_edge/purge", "{\"all\":true}", "X-Outpost-Sequence", "seven");
+        assertThat(bad.code()).isEqualTo(400);
+        assertThat(bad.body()).contains("bad_sequence").contains("X-Outpost-Sequence");
+
+        assertThat(admin("POST", "/_edge/purge", "{\"all\":true}").code()).isEqualTo(200);
+        assertThat(f.edge.appliedSequence()).isZero();
+    }
+
+    @Test
     void adminRequestsWithoutTheTokenAreRefused() throws IOException {
         Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
                 .post(RequestBody.create("{\"all\":true}", JSON)).build();
@@ -151,7 +167,8 @@ class AdminIT {
         f.fetch("/m");
         Answer health = f.fetch("/_edge/health");
         assertThat(health.code()).isEqualTo(200);
-        assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"id\":\"edge-test\"");
+        assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"id\":\"edge-test\"")
+                .contains("\"appliedSequence\":0");
         Answer metrics = f.fetch("/_edge/metrics");
         assertThat(metrics.body())
                 .contains("edge_requests_total{cache=\"HIT\"} 1.0")

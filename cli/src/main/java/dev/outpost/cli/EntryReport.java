@@ -1,0 +1,23 @@
+package dev.outpost.cli;
+
+import java.io.PrintWriter;
+import tools.jackson.databind.JsonNode;
+
+/** Prints a purge or push with its per-edge state, as {@code purge --wait} and {@code push --wait} show it. */
+final class EntryReport {
+    private EntryReport() {
+    }
+
+    static void print(JsonNode entry, PrintWriter out) {
+        out.printf("%s  %s  %d/%d edges%s%n", ApiClient.text(entry, "id"), ApiClient.text(entry, "status"),
+                entry.get("edgesApplied").asInt(), entry.get("edgesTotal").asInt(),
+                entry.get("timeToLastAckMillis") == null || entry.get("timeToLastAckMillis").isNull() ? ""
+                        : "  last ack after " + entry.get("timeToLastAckMillis").asLong() + " ms");
+        for (JsonNode edge : entry.get("edges")) {
+            out.printf("  %-12s %-8s %s %s%n", ApiClient.text(edge, "id"), ApiClient.text(edge, "state"),
+                    ApiClient.text(edge, "appliedAt"),
+                    edge.get("detail") == null || edge.get("detail").isNull() ? "" : ApiClient.text(edge, "detail"));
+        }
+        out.flush();
+    }
+}

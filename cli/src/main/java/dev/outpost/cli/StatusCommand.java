@@ -1,0 +1,58 @@
+package dev.outpost.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
+
+/** {@code outpost status}: nodes with health, catch-up and hit ratio, then the latest purges. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show the nodes (health, caught up, hit ratio) and the latest purges.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    ApiClient api;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--purges", paramLabel = "N", description = "how many recent purges to list (default 10)")
+    int purges = 10;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            JsonNode nodes = api.get("/api/v1/nodes", Duration.ofSeconds(10)).get("nodes");
+            out.printf("%-12s %-6s %-6s %-9s %-10s %8s %6s %12s%n", "NODE", "KIND", "REGION", "HEALTH", "CAUGHT-UP",
+                    "REQUESTS", "HIT%", "CACHED");
+            for (JsonNode n : nodes) {
+                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", ApiClient.text(n, "id"),
+                        ApiClient.text(n, "kind"), ApiClient.text(n, "region"),
+                        n.get("healthy").asBoolean() ? "healthy" : "DOWN",
+                        n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
+                                + n.get("dueSequence").asLong() + ")",
+                        n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
+            }
+            JsonNode recent = api.get("/api/v1/purges?limit=" + Math.max(1, Math.min(500, purges)),
+                    Duration.ofSeconds(10)).get("purges");
+            out.println();
+            out.printf("%-10s %-9s %-10s %s%n", "PURGE", "STATUS", "EDGES", "ACCEPTED");
+            for (JsonNode p : recent) {
+                out.printf("%-10s %-9s %-10s %s%n", ApiClient.text(p, "id"), ApiClient.text(p, "status"),
+                        p.get("edgesApplied").asInt() + "/" + p.get("edgesTotal").asInt(),
+                        ApiClient.text(p, "acceptedAt"));
+            }
+            out.flush();
+            return 0;
+        } catch (ApiClient.Failure e) {
+            spec.commandLine().getErr().println("outpost status: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return 2;
+        }
+    }
+}

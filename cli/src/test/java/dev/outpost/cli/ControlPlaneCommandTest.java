@@ -1,0 +1,56 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.common.config.ConfigException;
+import dev.outpost.control.ControlPlaneConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ControlPlaneCommandTest {
+    private static ControlPlaneConfig settings(String... args) {
+        ControlPlaneCommand command = new ControlPlaneCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.settings();
+    }
+
+    @Test
+    void theShippedExampleConfigLoadsWithDataNextToIt() {
+        Path shipped = Path.of("..", "deploy", "cp.example.yml");
+        ControlPlaneConfig settings = settings("--config", shipped.toString());
+        assertThat(settings.regionNames()).containsExactly("us", "eu", "ap");
+        assertThat(settings.tokens()).hasSize(3);
+        assertThat(Path.of(settings.data())).isEqualTo(Path.of("..", "cp-data").toAbsolutePath().normalize());
+    }
+
+    @Test
+    void flagsOverrideTheConfigFile(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("cp.yml");
+        Files.writeString(config, "data: cp\nregions: [{name: us}]\n");
+        ControlPlaneConfig settings = settings("--config", config.toString(), "--listen", "127.0.0.1:0",
+                "--data", "/srv/cp");
+        assertThat(settings.listen()).isEqualTo("127.0.0.1:0");
+        assertThat(settings.data()).isEqualTo("/srv/cp");
+    }
+
+    @Test
+    void relativeGeoipCsvIsTakenFromTheConfigFilesFolder(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("conf/cp.yml");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, "data: cp\nregions: [{name: us}]\ngeoipCsv: geo/networks.csv\n");
+        assertThat(settings("--config", config.toString()).geoipCsv())
+                .contains(dir.resolve("conf/geo/networks.csv").toAbsolutePath().toString());
+    }
+
+    @Test
+    void aBadConfigFailsNamingTheKey(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("cp.yml");
+        Files.writeString(config, "data: cp\nregions: [{name: us}]\ndefaultRegion: eu\n");
+        assertThatThrownBy(() -> settings("--config", config.toString()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("defaultRegion 'eu'");
+    }
+}

@@ -1,0 +1,21 @@
+package dev.outpost.common.wire;
+
+import java.util.List;
+
+/**
+ * The answer to a heartbeat. {@code entries} are the invalidation entries in the node's region after the
+ * applied sequence (as reported, or higher if live pushes were acked since), oldest first, at most a page of them: the node applies them in order and
+ * reports its new applied sequence in the next heartbeat (which is how the control plane learns it caught up).
+ * {@code more} says another page is waiting, so the node should heartbeat again at once.
+ *
+ * <pre>{"dueSequence":45,"entries":[{"sequence":43,...},{"sequence":45,...}],"more":false,"caughtUp":false}</pre>
+ *
+ * @param dueSequence the highest purge sequence the node must have applied before it is steered traffic
+ * @param caughtUp    whether the node's applied sequence (the higher of the reported one and the live pushes it
+ *                    acked) already reaches {@code dueSequence}
+ */
+public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp) {
+    public HeartbeatReply {
+        entries = entries == null ? List.of() : List.copyOf(entries);
+    }
+}

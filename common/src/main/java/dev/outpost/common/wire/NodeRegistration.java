@@ -1,0 +1,34 @@
+package dev.outpost.common.wire;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.net.URI;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What a node sends to {@code POST /api/v1/nodes/register} when it starts (and again whenever a heartbeat is
+ * answered 404 {@code unknown_node}: the control plane lost track of it):
+ *
+ * <pre>{"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
+ *  "adminUrl":"http://127.0.2.1:9081","appliedSequence":0,"cacheEmpty":true}</pre>
+ *
+ * @param publicUrl       where clients are steered to (edges) or where edges fetch from (origins)
+ * @param adminUrl        where the control plane sends invalidations (edges); absent for origins
+ * @param appliedSequence the highest invalidation sequence this node has applied (0 if none)
+ * @param cacheEmpty      the node starts with nothing cached, so nothing logged so far can concern it: the control
+ *                        plane then counts every entry up to now as applied by it. Only a freshly started node may
+ *                        say so; one re-registering with objects cached sends false and its applied sequence
+ */
+public record NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
+        long appliedSequence, boolean cacheEmpty) {
+    public NodeRegistration {
+        Objects.requireNonNull(kind, "kind");
+        adminUrl = adminUrl == null ? Optional.empty() : adminUrl;
+    }
+
+    /** Serialized in lower case. */
+    public enum Kind {
+        @JsonProperty("edge") EDGE,
+        @JsonProperty("origin") ORIGIN
+    }
+}

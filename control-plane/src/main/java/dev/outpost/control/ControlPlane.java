@@ -1,0 +1,128 @@
+package dev.outpost.control;
+
+import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.ServerLimits;
+import dev.outpost.control.api.Handlers;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.registry.NodeStore;
+import dev.outpost.control.registry.Registry;
+import dev.outpost.control.steering.Cidr;
+import dev.outpost.control.steering.ClientAddress;
+import dev.outpost.control.steering.LatencyMatrix;
+import dev.outpost.control.steering.RegionTable;
+import dev.outpost.control.steering.Steering;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import okhttp3.OkHttpClient;
+
+/**
+ * A running control plane: the invalidation log in the data directory, the registry, the dispatcher pushing
+ * entries to edges, steering, the API listener and the optional steering listener. Built by hand here, in order;
+ * closing stops listeners first, then pushes, then the log.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private final List<AutoCloseable> parts;
+    private final NodeServer api;
+    private final Optional<NodeServer> steeringServer;
+    private final Registry registry;
+    private final InvalidationLog log;
+
+    private ControlPlane(List<AutoCloseable> parts, NodeServer api, Optional<NodeServer> steeringServer,
+            Registry registry, InvalidationLog log) {
+        this.parts = parts;
+        this.api = api;
+        this.steeringServer = steeringServer;
+        this.registry = registry;
+        this.log = log;
+    }
+
+    public static ControlPlane start(ControlPlaneConfig config, Clock clock) {
+        return start(config, clock, ServerLimits.DEFAULTS);
+    }
+
+    public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
+        List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
+        try {
+            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock);
+            parts.add(log);
+            NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
+            parts.add(nodeStore);
+            Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
+            OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+                    .readTimeout(Duration.ofSeconds(60)).followRedirects(false).retryOnConnectionFailure(false)
+                    .build();
+            parts.add(() -> {
+                http.dispatcher().executorService().shutdown();
+                http.connectionPool().evictAll();
+            });
+            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken());
+            parts.add(dispatcher);
+            dispatcher.recoverAfterRestart();
+            RegionTable regions = config.geoipCsv()
+                    .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
+                    .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
+            Steering steering = new Steering(regions,
+                    new LatencyMatrix(config.latencyMillis()), config.regionNames(),
+                    new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
+            NodeServer api = NodeServer.start(config.listenAddress(),
+                    Handlers.api(config, clock, log, dispatcher, registry, steering, new OriginWriter(http)), limits);
+            parts.add(api);
+            Optional<NodeServer> steeringServer = config.steeringAddress()
+                    .map(address -> NodeServer.start(address, Handlers.steering(registry, steering), limits));
+            steeringServer.ifPresent(parts::add);
+            return new ControlPlane(parts, api, steeringServer, registry, log);
+        } catch (RuntimeException e) {
+            closeAll(parts);
+            throw e;
+        }
+    }
+
+    /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */
+    public URI apiUri() {
+        return api.baseUri();
+    }
+
+    /** {@code http://host:port} of the steering-only listener, when configured. */
+    public Optional<URI> steeringUri() {
+        return steeringServer.map(NodeServer::baseUri);
+    }
+
+    Registry registry() {
+        return registry;
+    }
+
+    InvalidationLog log() {
+        return log;
+    }
+
+    @Override
+    public void close() {
+        closeAll(parts);
+    }
+
+    private static void closeAll(List<AutoCloseable> parts) {
+        RuntimeException failure = null;
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            try {
+                parts.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("closing the control plane failed", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        parts.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package dev.outpost.control;
+
+import dev.outpost.common.http.ListenAddress;
+import dev.outpost.control.steering.Cidr;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The control plane's settings, read from {@code cp.yml} by {@code ConfigFiles} (unknown keys rejected). Absent
+ * keys take the defaults below; a bad value fails at load naming its key. See CONTROL.md for an example.
+ *
+ * @param listen         the API listener (which also steers every path outside {@code /api/})
+ * @param steeringListen an optional second listener that only steers (302 to an edge)
+ * @param data           directory of the invalidation log ({@code invalidations.db})
+ * @param tokens         API tokens with their scopes; stored as SHA-256 hashes
+ * @param edgeToken      bearer token the control plane sends to edges' admin API; absent → none sent
+ * @param heartbeat      how often nodes heartbeat and when a silent one turns unhealthy
+ * @param regions        client networks per region
+ * @param geoipCsv       optional CSV of {@code network,region} lines adding to the regions' networks
+ * @param defaultRegion  region of a client no CIDR matches
+ * @param latencyMillis  one-way latency between regions, {@code {us: {eu: 40}}}; symmetric, missing pairs = far
+ * @param trustedProxies networks whose {@code X-Forwarded-For} is believed
+ * @param rateLimits     purges and pushes per token per minute
+ * @param maxUrlsPerCall most URLs (urls + prefixes + tags + hosts) one purge or push may name
+ * @param origins        which hosts each origin serves, for change notices
+ */
+public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
+        Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
+        String defaultRegion,
+        Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies, RateLimits rateLimits,
+        int maxUrlsPerCall, List<Origin> origins) {
+    public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
+    public static final int DEFAULT_MAX_URLS = 1000;
+
+    public ControlPlaneConfig {
+        listen = listen == null ? DEFAULT_LISTEN : listen;
+        checkListen("listen", listen);
+        steeringListen = steeringListen == null ? Optional.empty() : steeringListen;
+        steeringListen.ifPresent(s -> checkListen("steeringListen", s));
+        if (data == null || data.isBlank()) {
+            throw new IllegalArgumentException("data (the data directory) must be set");
+        }
+        tokens = tokens == null ? List.of() : List.copyOf(tokens);
+        Set<String> names = new HashSet<>();
+        Set<String> hashes = new HashSet<>();
+        for (Token token : tokens) {
+            if (!names.add(token.name())) {
+                throw new IllegalArgumentException("tokens: name '" + token.name() + "' is used twice");
+            }
+            if (!hashes.add(token.sha256())) {
+                throw new IllegalArgumentException("tokens: '" + token.name() + "' has the same secret as another");
+            }
+        }
+        edgeToken = edgeToken == null ? Optional.empty() : edgeToken.filter(t -> !t.isBlank());
+        heartbeat = heartbeat == null ? HeartbeatSettings.DEFAULTS : heartbeat;
+        regions = regions == null ? List.of() : List.copyOf(regions);
+        geoipCsv = geoipCsv == null ? Optional.empty() : geoipCsv.filter(g -> !g.isBlank());
+        Set<String> regionNames = new HashSet<>();
+        for (Region region : regions) {
+            if (!regionNames.add(region.name())) {
+                throw new IllegalArgumentException("regions: '" + region.name() + "' is listed twice");
+            }
+        }
+        if (defaultRegion == null || defaultRegion.isBlank()) {
+            if (regions.isEmpty()) {
+                throw new IllegalArgumentException("regions must name at least one region");
+            }
+            defaultRegion = regions.get(0).name();
+        }
+        if (!regionNames.contains(defaultRegion)) {
+            throw new IllegalArgumentException("defaultRegion '" + defaultRegion + "' is not one of regions "
+                    + regionNames);
+        }
+        latencyMillis = latencyMillis == null ? Map.of() : Map.copyOf(latencyMillis);
+        for (var from : latencyMillis.entrySet()) {
+            if (!regionNames.contains(from.getKey())) {
+                throw new IllegalArgumentException("latencyMillis: unknown region '" + from.getKey() + "'");
+            }
+            for (var to : from.getValue().entrySet()) {
+                if (!regionNames.contains(to.getKey())) {
+                    throw new IllegalArgumentException("latencyMillis." + from.getKey() + ": unknown region '"
+                            + to.getKey() + "'");
+                }
+                if (to.getValue() == null || to.getValue() < 0) {
+                    throw new IllegalArgumentException("latencyMillis." + from.getKey() + "." + to.getKey()
+                            + " must be >= 0, was " + to.getValue());
+                }
+            }
+        }
+        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        for (String proxy : trustedProxies) {
+            try {
+                Cidr.parse(proxy);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
+            }
+        }
+        rateLimits = rateLimits == null ? RateLimits.DEFAULTS : rateLimits;
+        maxUrlsPerCall = maxUrlsPerCall == 0 ? DEFAULT_MAX_URLS : maxUrlsPerCall;
+        if (maxUrlsPerCall < 1) {
+            throw new IllegalArgumentException("maxUrlsPerCall must be >= 1, was " + maxUrlsPerCall);
+        }
+        origins = origins == null ? List.of() : List.copyOf(origins);
+    }
+
+    public ListenAddress listenAddress() {
+        return ListenAddress.parse(listen);
+    }
+
+    public Optional<ListenAddress> steeringAddress() {
+        return steeringListen.map(ListenAddress::parse);
+    }
+
+    public Set<String> regionNames() {
+        Set<String> names = new java.util.LinkedHashSet<>();
+        regions.forEach(r -> names.add(r.name()));
+        return names;
+    }
+
+    public ControlPlaneConfig withListen(String newListen) {
+        return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+    }
+
+    public ControlPlaneConfig withData(String newData) {
+        return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+    }
+
+    public ControlPlaneConfig withGeoipCsv(String path) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+    }
+
+    public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins);
+    }
+
+    private static void checkListen(String key, String value) {
+        try {
+            ListenAddress.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage());
+        }
+    }
+
+    /** Lower-case hex SHA-256 of a token's UTF-8 bytes: how tokens are stored and compared. */
+    public static String sha256(String secret) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * An API token: {@code {name: ops, sha256: <64 hex>, scopes: [read, purge]}}; for local use {@code token:} may
+     * give the secret itself, which is hashed here and not kept.
+     */
+    public record Token(String name, String sha256, Optional<String> token, Set<Scope> scopes) {
+        public Token {
+            if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("tokens: name must be letters, digits, '.', '_' or '-', was '"
+                        + name + "'");
+            }
+            token = token == null ? Optional.empty() : token;
+            if (token.isPresent() == (sha256 != null)) {
+                throw new IllegalArgumentException("tokens." + name + ": give exactly one of sha256 and token");
+            }
+            if (token.isPresent()) {
+                if (token.get().length() < 16) {
+                    throw new IllegalArgumentException("tokens." + name + ".token must be at least 16 characters");
+                }
+                sha256 = ControlPlaneConfig.sha256(token.get());
+                token = Optional.empty();
+            }
+            sha256 = sha256.toLowerCase(java.util.Locale.ROOT);
+            if (!sha256.matches("[0-9a-f]{64}")) {
+                throw new IllegalArgumentException("tokens." + name + ".sha256 must be 64 hex digits");
+            }
+            if (scopes == null || scopes.isEmpty()) {
+                throw new IllegalArgumentException("tokens." + name + ".scopes must name at least one of "
+                        + List.of(Scope.values()));
+            }
+            scopes = Set.copyOf(EnumSet.copyOf(scopes));
+        }
+
+        /** A token given in plain text (tests, local mode). */
+        public static Token plain(String name, String secret, Scope... scopes) {
+            return new Token(name, null, Optional.of(secret), Set.of(scopes));
+        }
+    }
+
+    /** Nodes heartbeat every {@code intervalMillis}; one silent for {@code timeoutMillis} is unhealthy. */
+    public record HeartbeatSettings(long intervalMillis, long timeoutMillis) {
+        public static final HeartbeatSettings DEFAULTS = new HeartbeatSettings(5_000, 15_000);
+
+        public HeartbeatSettings {
+            intervalMillis = intervalMillis == 0 ? DEFAULTS.intervalMillis : intervalMillis;
+            timeoutMillis = timeoutMillis == 0 ? 3 * intervalMillis : timeoutMillis;
+            if (intervalMillis < 0 || timeoutMillis <= intervalMillis) {
+                throw new IllegalArgumentException("heartbeat: need 0 < intervalMillis < timeoutMillis, were "
+                        + intervalMillis + " and " + timeoutMillis);
+            }
+        }
+    }
+
+    /** A region and the client networks in it. */
+    public record Region(String name, List<String> cidrs) {
+        public Region {
+            if (name == null || !name.matches("[a-z0-9-]+")) {
+                throw new IllegalArgumentException("regions: name must be lower-case letters, digits or '-', was '"
+                        + name + "'");
+            }
+            cidrs = cidrs == null ? List.of() : List.copyOf(cidrs);
+            for (String cidr : cidrs) {
+                try {
+                    Cidr.parse(cidr);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("regions." + name + ".cidrs: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Per-token budgets; a token over budget gets 429 with Retry-After. */
+    public record RateLimits(int purgesPerMinute, int pushesPerMinute) {
+        public static final RateLimits DEFAULTS = new RateLimits(120, 30);
+
+        public RateLimits {
+            purgesPerMinute = purgesPerMinute == 0 ? DEFAULTS.purgesPerMinute : purgesPerMinute;
+            pushesPerMinute = pushesPerMinute == 0 ? DEFAULTS.pushesPerMinute : pushesPerMinute;
+            if (purgesPerMinute < 0 || pushesPerMinute < 0) {
+                throw new IllegalArgumentException("rateLimits must be > 0, were purgesPerMinute=" + purgesPerMinute
+                        + ", pushesPerMinute=" + pushesPerMinute);
+            }
+        }
+    }
+
+    /**
+     * An origin: the hosts it serves (a change notice from it purges the path on each of them) and, for write-through
+     * uploads ({@code PUT /api/v1/assets/...}), its base URL and asset-API token. {@code maxUploadBytes} caps what the
+     * control plane buffers per upload.
+     */
+    public record Origin(String id, List<String> hosts, Optional<java.net.URI> url, Optional<String> token,
+            long maxUploadBytes) {
+        public static final long DEFAULT_MAX_UPLOAD_BYTES = 64L * 1024 * 1024;
+
+        public Origin {
+            if (id == null || id.isBlank()) {
+                throw new IllegalArgumentException("origins: id must be set");
+            }
+            hosts = hosts == null ? List.of() : List.copyOf(hosts);
+            if (hosts.isEmpty()) {
+                throw new IllegalArgumentException("origins." + id + ".hosts must name at least one host");
+            }
+            url = url == null ? Optional.empty() : url;
+            url.ifPresent(u -> {
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                        || u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                    throw new IllegalArgumentException("origins." + id + ".url must be http(s)://host[:port] without "
+                            + "a path, was " + u);
+                }
+            });
+            token = token == null ? Optional.empty() : token.filter(t -> !t.isBlank());
+            maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
+            if (maxUploadBytes < 0 || maxUploadBytes > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("origins." + id + ".maxUploadBytes must be 1.." + (Integer.MAX_VALUE
+                        - 8) + ", was " + maxUploadBytes);
+            }
+        }
+    }
+}

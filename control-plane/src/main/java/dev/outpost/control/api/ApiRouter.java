@@ -1,0 +1,323 @@
+package dev.outpost.control.api;
+
+import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.wire.ChangeNotice;
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.InvalidationEntry.Kind;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.Scope;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
+import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.Ids;
+import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.invalidation.LoggedEntry;
+import dev.outpost.control.invalidation.NewEntry;
+import dev.outpost.control.registry.Registry;
+import dev.outpost.control.steering.Cidr;
+import dev.outpost.control.steering.Decision;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The REST API under {@code /api/v1}: picks the endpoint by method and path, authenticates with the scope it
+ * needs, reads and validates the body, and answers JSON. Runs on a worker thread (bodies are read blocking and
+ * {@code ?wait=} blocks); every error is an {@link ApiException} turned into JSON by the error-mapping handler.
+ */
+final class ApiRouter implements HttpHandler {
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+    private static final Duration MAX_WAIT = Duration.ofSeconds(60);
+    private static final Pattern ENTRY = Pattern.compile("/api/v1/(purges|pushes)/([^/]+)");
+    private static final Pattern HEARTBEAT = Pattern.compile("/api/v1/nodes/([^/]+)/heartbeat");
+    private static final Pattern NODE = Pattern.compile("/api/v1/nodes/([^/]+)");
+    private static final Pattern WAIT = Pattern.compile("(\\d{1,6})(ms|s)");
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    private final ControlPlaneConfig config;
+    private final Auth auth;
+    private final RateLimiter rateLimiter;
+    private final EntryRequests requests;
+    private final InvalidationLog log;
+    private final Dispatcher dispatcher;
+    private final Registry registry;
+    private final SteeringHandler steering;
+    private final AssetsEndpoint assets;
+    private final RecentWrites recentWrites;
+
+    ApiRouter(ControlPlaneConfig config, RateLimiter rateLimiter, InvalidationLog log, Dispatcher dispatcher,
+            Registry registry, SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites) {
+        this.config = config;
+        this.auth = new Auth(config.tokens());
+        this.rateLimiter = rateLimiter;
+        this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall());
+        this.log = log;
+        this.dispatcher = dispatcher;
+        this.registry = registry;
+        this.steering = steering;
+        this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
+        this.recentWrites = recentWrites;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        String path = exchange.getRequestPath();
+        HttpString method = exchange.getRequestMethod();
+        Matcher entry = ENTRY.matcher(path);
+        Matcher heartbeat = HEARTBEAT.matcher(path);
+        Matcher node = NODE.matcher(path);
+        if (path.equals("/api/v1/purges")) {
+            if (method.equals(Methods.POST)) {
+                Principal who = require(exchange, Scope.PURGE);
+                NewEntry purge = requests.purge(body(exchange, PurgeRequest.class));
+                limit(exchange, who, "purge", config.rateLimits().purgesPerMinute());
+                accepted(exchange, dispatcher.submit(purge, who.name()));
+            } else {
+                allow(method, Methods.GET);
+                require(exchange, Scope.READ);
+                HttpJson.send(exchange, 200, new Views.Purges(recent(exchange, Kind.PURGE)));
+            }
+        } else if (path.equals("/api/v1/pushes")) {
+            if (method.equals(Methods.POST)) {
+                Principal who = require(exchange, Scope.PUSH);
+                NewEntry push = requests.push(body(exchange, PushRequest.class));
+                limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
+                accepted(exchange, dispatcher.submit(push, who.name()));
+            } else {
+                allow(method, Methods.GET);
+                require(exchange, Scope.READ);
+                HttpJson.send(exchange, 200, new Views.Pushes(recent(exchange, Kind.PUSH)));
+            }
+        } else if (entry.matches()) {
+            allow(method, Methods.GET);
+            require(exchange, Scope.READ);
+            showEntry(exchange, entry.group(1).equals("purges") ? Kind.PURGE : Kind.PUSH, entry.group(2));
+        } else if (path.equals("/api/v1/nodes")) {
+            allow(method, Methods.GET);
+            require(exchange, Scope.READ);
+            HttpJson.send(exchange, 200, new Views.Nodes(registry.statuses()));
+        } else if (path.equals("/api/v1/nodes/register")) {
+            allow(method, Methods.POST);
+            require(exchange, Scope.NODE);
+            HttpJson.send(exchange, 200, registry.register(checked(body(exchange, NodeRegistration.class))));
+        } else if (heartbeat.matches()) {
+            allow(method, Methods.POST);
+            require(exchange, Scope.NODE);
+            String id = heartbeat.group(1);
+            Heartbeat beat = body(exchange, Heartbeat.class);
+            HttpJson.send(exchange, 200, registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
+                    "unknown_node", "node '" + id + "' is not registered (it was removed, or the control plane lost its "
+                    + "node store); register again")));
+        } else if (node.matches()) {
+            allow(method, Methods.DELETE);
+            require(exchange, Scope.ADMIN);
+            String id = node.group(1);
+            if (!registry.remove(id)) {
+                throw ApiException.notFound("no node '" + id + "'");
+            }
+            HttpJson.send(exchange, 200, new Views.Removed(id, true));
+        } else if (path.equals("/api/v1/origin-events")) {
+            allow(method, Methods.POST);
+            Principal who = require(exchange, Scope.NODE, Scope.PURGE);
+            ChangeNotice notice = body(exchange, ChangeNotice.class);
+            ControlPlaneConfig.Origin origin = origin(exchange);
+            Optional<LoggedEntry> done = recentWrites.alreadyPurged(origin.id(), notice);
+            accepted(exchange, done.isPresent() ? done.get()
+                    : dispatcher.submit(originPurge(origin, notice), who.name()));
+        } else if (path.startsWith(AssetsEndpoint.PREFIX + "/")) {
+            allow(method, Methods.PUT);
+            Principal who = require(exchange, Scope.PUSH);
+            ControlPlaneConfig.Origin origin = origin(exchange);
+            limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
+            assets.put(exchange, origin, who);
+        } else if (path.equals("/api/v1/route")) {
+            allow(method, Methods.GET);
+            require(exchange, Scope.READ);
+            route(exchange);
+        } else {
+            throw ApiException.notFound("no such endpoint: " + method + " " + path);
+        }
+    }
+
+    private Principal require(HttpServerExchange exchange, Scope... scopes) {
+        return auth.require(Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION)),
+                scopes);
+    }
+
+    private void limit(HttpServerExchange exchange, Principal who, String action, int perMinute) {
+        OptionalLong retryAfter = rateLimiter.tryAcquire(who.name() + "/" + action, perMinute);
+        if (retryAfter.isPresent()) {
+            long seconds = retryAfter.getAsLong();
+            throw new ApiException(429, "rate_limited", "token '" + who.name() + "' may " + action + " "
+                    + perMinute + " times per minute; retry in " + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
+        }
+    }
+
+    private static void allow(HttpString method, HttpString allowed) {
+        if (!method.equals(allowed)) {
+            throw new ApiException(405, "method_not_allowed", "use " + allowed + " here, not " + method)
+                    .withHeader("Allow", allowed.toString());
+        }
+    }
+
+    /** The whole request body, at most {@code max} bytes (413 {@code body_too_large} beyond). */
+    static byte[] bytes(HttpServerExchange exchange, int max) throws IOException {
+        if (!exchange.isBlocking()) {
+            exchange.startBlocking();
+        }
+        long declared = exchange.getRequestContentLength();
+        if (declared > max) {
+            exchange.setPersistent(false); // the unread body must not be taken for the next request
+            throw new ApiException(413, "body_too_large", "request body is larger than " + max + " bytes");
+        }
+        byte[] bytes = exchange.getInputStream().readNBytes(max + 1);
+        if (bytes.length > max) {
+            exchange.setPersistent(false);
+            throw new ApiException(413, "body_too_large", "request body is larger than " + max + " bytes");
+        }
+        return bytes;
+    }
+
+    private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
+        byte[] bytes = bytes(exchange, MAX_BODY_BYTES);
+        if (bytes.length == 0) {
+            throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");
+        }
+        T value = HttpJson.read(bytes, type);
+        if (value == null) {
+            throw ApiException.badRequest("bad_json", "request body is null; expected a JSON object");
+        }
+        return value;
+    }
+
+    private static void accepted(HttpServerExchange exchange, LoggedEntry logged) {
+        HttpJson.send(exchange, 202, new Views.Accepted(logged.id(), logged.sequence(), "pending"));
+    }
+
+    private List<Views.Entry> recent(HttpServerExchange exchange, Kind kind) {
+        int limit = query(exchange, "limit").map(v -> {
+            if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 500) {
+                throw ApiException.badRequest("bad_limit", "limit must be 1..500, was '" + v + "'");
+            }
+            return Integer.parseInt(v);
+        }).orElse(50);
+        return log.recent(kind, limit).stream().map(e -> Views.Entry.of(e, log.deliveries(e.sequence()))).toList();
+    }
+
+    private void showEntry(HttpServerExchange exchange, Kind kind, String id) throws InterruptedException {
+        OptionalLong sequence = Ids.parse(kind, id);
+        LoggedEntry logged = (sequence.isPresent() ? log.entry(sequence.getAsLong()) : Optional.<LoggedEntry>empty())
+                .filter(e -> e.entry().kind() == kind)
+                .orElseThrow(() -> ApiException.notFound("no " + (kind == Kind.PURGE ? "purge" : "push") + " '" + id
+                        + "'"));
+        Optional<Duration> wait = query(exchange, "wait").map(ApiRouter::parseWait);
+        if (wait.isPresent()) {
+            log.awaitComplete(logged.sequence(), wait.get());
+        }
+        HttpJson.send(exchange, 200, Views.Entry.of(logged, log.deliveries(logged.sequence())));
+    }
+
+    static Duration parseWait(String value) {
+        Matcher m = WAIT.matcher(value);
+        if (!m.matches()) {
+            throw ApiException.badRequest("bad_wait", "wait must look like 5s or 500ms, was '" + value + "'");
+        }
+        Duration wait = m.group(2).equals("s") ? Duration.ofSeconds(Long.parseLong(m.group(1)))
+                : Duration.ofMillis(Long.parseLong(m.group(1)));
+        if (wait.compareTo(MAX_WAIT) > 0) {
+            throw ApiException.badRequest("bad_wait", "wait must be at most " + MAX_WAIT.toSeconds() + "s, was '"
+                    + value + "'");
+        }
+        return wait;
+    }
+
+    private NodeRegistration checked(NodeRegistration r) {
+        if (r.id() == null || !NODE_ID.matcher(r.id()).matches()) {
+            throw ApiException.badRequest("bad_node", "id must be 1..64 letters, digits, '.', '_' or '-', was '"
+                    + r.id() + "'");
+        }
+        if (r.region() == null || !config.regionNames().contains(r.region())) {
+            throw ApiException.badRequest("unknown_region", "region: '" + r.region()
+                    + "' is not a configured region " + config.regionNames());
+        }
+        checkHttpUrl("publicUrl", r.publicUrl());
+        r.adminUrl().ifPresent(u -> checkHttpUrl("adminUrl", u));
+        if (r.appliedSequence() < 0) {
+            throw ApiException.badRequest("bad_node", "appliedSequence must be >= 0, was " + r.appliedSequence());
+        }
+        return r;
+    }
+
+    private static void checkHttpUrl(String field, URI url) {
+        if (url == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
+                || url.getHost() == null) {
+            throw ApiException.badRequest("bad_url", field + ": '" + url + "' is not an absolute http(s) URL");
+        }
+    }
+
+    /** The origin named by {@code ?origin=}, or the only one configured. */
+    private ControlPlaneConfig.Origin origin(HttpServerExchange exchange) {
+        Optional<String> originId = query(exchange, "origin");
+        List<ControlPlaneConfig.Origin> origins = config.origins();
+        if (originId.isPresent()) {
+            return origins.stream().filter(o -> o.id().equals(originId.get())).findFirst()
+                    .orElseThrow(() -> ApiException.badRequest("unknown_origin", "origin: '" + originId.get()
+                            + "' is not configured; known: " + origins.stream().map(o -> o.id()).toList()));
+        }
+        if (origins.size() == 1) {
+            return origins.get(0);
+        }
+        throw ApiException.badRequest("unknown_origin", "origin: name the origin with ?origin=<id>; known: "
+                + origins.stream().map(o -> o.id()).toList());
+    }
+
+    /** A change notice purges its path on every host of the origin that sent it. */
+    private static NewEntry originPurge(ControlPlaneConfig.Origin origin, ChangeNotice notice) {
+        if (!notice.path().startsWith("/") || notice.path().chars().anyMatch(c -> c <= ' ')) {
+            throw ApiException.badRequest("bad_path", "path must start with '/' and hold no spaces, was '"
+                    + notice.path() + "'");
+        }
+        List<String> urls = origin.hosts().stream().map(h -> "http://" + h + notice.path()).toList();
+        urls.forEach(u -> EntryRequests.checkUrl("path", u));
+        return NewEntry.purgeUrls(urls);
+    }
+
+    private void route(HttpServerExchange exchange) {
+        String url = query(exchange, "url").orElseThrow(() -> ApiException.badRequest("missing_url",
+                "url: give the URL to route, e.g. ?url=http://www.example.com/app.js"));
+        EntryRequests.checkUrl("url", url);
+        URI uri = URI.create(url);
+        String peer = query(exchange, "client").map(c -> {
+            if (Cidr.literal(c).isEmpty()) {
+                throw ApiException.badRequest("bad_client", "client must be an IPv4 or IPv6 address, was '" + c
+                        + "'");
+            }
+            return c;
+        }).orElseGet(() -> SteeringHandler.peer(exchange));
+        String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        Decision decision = query(exchange, "client").isPresent()
+                ? steering.decideFor(peer, uri.getHost(), rawPath)
+                : steering.decide(exchange, peer, uri.getHost(), rawPath);
+        HttpJson.send(exchange, 200, Views.Route.of(decision,
+                SteeringHandler.location(decision, rawPath, uri.getRawQuery())));
+    }
+
+    private static Optional<String> query(HttpServerExchange exchange, String name) {
+        Deque<String> values = exchange.getQueryParameters().get(name);
+        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
+    }
+}

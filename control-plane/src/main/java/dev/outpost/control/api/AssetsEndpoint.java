@@ -1,0 +1,64 @@
+package dev.outpost.control.api;
+
+import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.HttpJson;
+import dev.outpost.control.ControlPlaneConfig.Origin;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
+import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.LoggedEntry;
+import dev.outpost.control.invalidation.NewEntry;
+import io.undertow.server.HttpServerExchange;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code PUT /api/v1/assets/{path}[?origin=id]}: write-through upload. The body becomes the master copy on the
+ * origin first; only once the origin stored it does the control plane purge the path on every host of that origin
+ * and then push (preload) it, so edges fetch the new bytes and the first client request is a hit.
+ */
+final class AssetsEndpoint {
+    static final String PREFIX = "/api/v1/assets";
+
+    /** The answer: what the origin stored, and the purge and push that followed. */
+    record Written(String path, String etag, String origin, Views.Accepted purge, Views.Accepted push) {
+    }
+
+    private final OriginWriter writer;
+    private final RecentWrites recentWrites;
+    private final Dispatcher dispatcher;
+
+    AssetsEndpoint(OriginWriter writer, RecentWrites recentWrites, Dispatcher dispatcher) {
+        this.writer = writer;
+        this.recentWrites = recentWrites;
+        this.dispatcher = dispatcher;
+    }
+
+    void put(HttpServerExchange exchange, Origin origin, Principal who) throws IOException {
+        String rawPath = exchange.getRequestURI().substring(exchange.getRequestURI().indexOf(PREFIX)
+                + PREFIX.length());
+        if (!rawPath.startsWith("/") || rawPath.length() < 2 || rawPath.chars().anyMatch(c -> c <= ' ')) {
+            throw ApiException.badRequest("bad_path", "give the asset path after " + PREFIX + "/, e.g. PUT "
+                    + PREFIX + "/css/site.css");
+        }
+        byte[] body = ApiRouter.bytes(exchange, (int) origin.maxUploadBytes());
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String name : List.of("Content-Type", "Repr-Digest", "Content-MD5")) {
+            String value = exchange.getRequestHeaders().getFirst(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        }
+        OriginWriter.Written stored = writer.put(origin, rawPath, body, headers);
+
+        List<String> urls = origin.hosts().stream().map(host -> "http://" + host + rawPath).toList();
+        LoggedEntry purge = dispatcher.submit(NewEntry.purgeUrls(urls), who.name());
+        LoggedEntry push = dispatcher.submit(NewEntry.push(urls, List.of()), who.name());
+        recentWrites.wrote(origin.id(), stored.path(), stored.etag(), purge);
+        HttpJson.send(exchange, stored.status(), new Written(stored.path(), stored.etag(), origin.id(),
+                new Views.Accepted(purge.id(), purge.sequence(), "pending"),
+                new Views.Accepted(push.id(), push.sequence(), "pending")));
+    }
+}

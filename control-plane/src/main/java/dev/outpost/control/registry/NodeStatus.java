@@ -1,0 +1,17 @@
+package dev.outpost.control.registry;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One row of {@code GET /api/v1/nodes}: identity, health, catch-up state and the stats of the last heartbeat.
+ *
+ * @param healthy   heard from within the heartbeat timeout
+ * @param caughtUp  missed no entry, or has since applied every purge due in its region; edges are steered traffic
+ *                  only when healthy and caught up
+ */
+public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
+        boolean healthy, boolean caughtUp, long appliedSequence, long dueSequence, Instant registeredAt,
+        Instant lastHeartbeat, long requests, double hitRatio, long bytesCached) {
+}

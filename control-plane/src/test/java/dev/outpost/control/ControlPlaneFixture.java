@@ -1,0 +1,229 @@
+package dev.outpost.control;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.SocketFactory;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real control plane on 127.0.0.1:0 over a sqlite file in a temp directory, three regions (us 127.0.1.0/24, eu
+ * 127.0.2.0/24, ap 127.0.3.0/24), a moved-by-hand clock, fake edges, and an HTTP client that speaks its API.
+ * {@link #restart()} closes it and starts a new one on the same data directory.
+ */
+public final class ControlPlaneFixture implements AutoCloseable {
+    public static final String OPS = "ops-token-0123456789";
+    public static final String READER = "read-token-0123456789";
+    public static final String NODE = "node-token-0123456789";
+    public static final String ADMIN = "admin-token-0123456789";
+    public static final String EDGE_SECRET = "edge-admin-secret-0123";
+
+    public final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ControlPlaneConfig config;
+    private final List<FakeEdge> edges = new ArrayList<>();
+    private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
+            .callTimeout(Duration.ofSeconds(20)).build();
+    private ControlPlane plane;
+
+    public ControlPlaneFixture(Path data) {
+        this(data, "");
+    }
+
+    /** {@code extraYaml} adds top-level keys to the config (an {@code origins:} there replaces the default one). */
+    public ControlPlaneFixture(Path data, String extraYaml) {
+        String yaml = """
+                listen: 127.0.0.1:0
+                steeringListen: 127.0.0.1:0
+                data: %s
+                tokens:
+                  - {name: ops, token: %s, scopes: [read, purge, push]}
+                  - {name: reader, token: %s, scopes: [read]}
+                  - {name: edges, token: %s, scopes: [node]}
+                  - {name: root, token: %s, scopes: [admin]}
+                edgeToken: %s
+                heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
+                regions:
+                  - {name: us, cidrs: [127.0.1.0/24]}
+                  - {name: eu, cidrs: [127.0.2.0/24]}
+                  - {name: ap, cidrs: [127.0.3.0/24]}
+                defaultRegion: us
+                latencyMillis: {us: {eu: 40, ap: 90}, eu: {ap: 120}}
+                trustedProxies: [127.0.0.1/32]
+                maxUrlsPerCall: 5
+                origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
+                """.formatted(data, OPS, READER, NODE, ADMIN, EDGE_SECRET);
+        if (extraYaml.contains("origins:")) {
+            yaml = yaml.replaceAll("(?m)^origins:.*\n", "");
+        }
+        yaml += extraYaml;
+        config = ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);
+        plane = ControlPlane.start(config, clock);
+    }
+
+    public ControlPlane plane() {
+        return plane;
+    }
+
+    public void restart() {
+        plane.close();
+        plane = ControlPlane.start(config, clock);
+    }
+
+    /** Starts a fake edge and registers it through the API (with an empty cache). */
+    public FakeEdge edge(String id, String region) throws IOException {
+        FakeEdge edge = new FakeEdge(id, region);
+        edges.add(edge);
+        register(edge);
+        return edge;
+    }
+
+    public void register(FakeEdge edge) {
+        Reply reply = post("/api/v1/nodes/register", NODE, new String(Json.bytes(edge.registration()), UTF_8));
+        if (reply.status() != 200) {
+            throw new IllegalStateException("registration failed: " + reply);
+        }
+        edge.registered(reply.json().get("appliedSequence").asLong());
+    }
+
+    /** Sends a heartbeat reporting the edge's applied sequence and returns the reply. */
+    public Reply heartbeat(FakeEdge edge) {
+        return post("/api/v1/nodes/" + edge.id() + "/heartbeat", NODE,
+                "{\"requests\":10,\"hitRatio\":0.5,\"bytesCached\":100,\"appliedSequence\":" + edge.applied() + "}");
+    }
+
+    /** A heartbeat whose catch-up entries the edge applies, then reports. */
+    public void heartbeatAndCatchUp(FakeEdge edge) {
+        Reply reply = heartbeat(edge);
+        List<dev.outpost.common.wire.InvalidationEntry> entries = new ArrayList<>();
+        for (JsonNode entry : reply.json().get("entries")) {
+            entries.add(Json.mapper().treeToValue(entry, dev.outpost.common.wire.InvalidationEntry.class));
+        }
+        edge.applyCatchUp(entries);
+        heartbeat(edge);
+    }
+
+    public Reply get(String path, String token) {
+        return call(new Request.Builder().url(plane.apiUri() + path), token, http);
+    }
+
+    public Reply delete(String path, String token) {
+        return call(new Request.Builder().url(plane.apiUri() + path).delete(), token, http);
+    }
+
+    public Reply post(String path, String token, String json) {
+        return call(new Request.Builder().url(plane.apiUri() + path)
+                .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))), token, http);
+    }
+
+    /** A GET on the steering listener from a client bound to {@code clientAddress} (any 127.x address works). */
+    public Reply steer(String clientAddress, String pathAndQuery) {
+        try {
+            InetAddress local = InetAddress.getByName(clientAddress);
+            // its own connection pool: a pooled connection from another client address must not be reused
+            OkHttpClient bound = http.newBuilder().socketFactory(new BoundSocketFactory(local))
+                    .connectionPool(new okhttp3.ConnectionPool()).build();
+            URI base = plane.steeringUri().orElseThrow();
+            try {
+                return call(new Request.Builder().url(base + pathAndQuery).header("Host", "www.example.com"), null,
+                        bound);
+            } finally {
+                bound.connectionPool().evictAll();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Reply call(Request.Builder request, String token, OkHttpClient client) {
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        try (Response response = client.newCall(request.build()).execute()) {
+            return new Reply(response.code(), response.body().string(), response.headers());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public OkHttpClient http() {
+        return http;
+    }
+
+    @Override
+    public void close() {
+        plane.close();
+        edges.forEach(FakeEdge::close);
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+
+    /** An answer: status, body, headers, and the body as JSON. */
+    public record Reply(int status, String body, okhttp3.Headers headers) {
+        public JsonNode json() {
+            return Json.mapper().readTree(body);
+        }
+
+        public String header(String name) {
+            return headers.get(name);
+        }
+
+        public String error() {
+            return json().get("error").asString();
+        }
+
+        public String message() {
+            return json().get("message").asString();
+        }
+    }
+
+    /** Opens client sockets from a chosen loopback address, so the control plane sees that peer address. */
+    private static final class BoundSocketFactory extends SocketFactory {
+        private final InetAddress local;
+
+        BoundSocketFactory(InetAddress local) {
+            this.local = local;
+        }
+
+        @Override
+        public java.net.Socket createSocket() throws IOException {
+            java.net.Socket socket = new java.net.Socket();
+            socket.bind(new java.net.InetSocketAddress(local, 0));
+            return socket;
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port) throws IOException {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(InetAddress host, int port) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(InetAddress address, int port, InetAddress localAddress,
+                int localPort) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.outpost.control;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.NodeRegistration;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * An edge's admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}, as in edge-node/EDGE.md) as a
+ * MockWebServer on 127.0.0.1: records every call it gets (in arrival order, with the sequence header and the
+ * Authorization header) and answers with a status the test can change.
+ */
+public final class FakeEdge implements AutoCloseable {
+    private final String id;
+    private final String region;
+    private final MockWebServer server = new MockWebServer();
+    private final List<InvalidationEntry> received = new CopyOnWriteArrayList<>();
+    private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final AtomicInteger status = new AtomicInteger(200);
+    private final AtomicLong applied = new AtomicLong();
+
+    public FakeEdge(String id, String region) throws IOException {
+        this.id = id;
+        this.region = region;
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                InvalidationEntry entry;
+                long sequence = Long.parseLong(request.getHeaders().get("X-Outpost-Sequence"));
+                byte[] body = request.getBody().toByteArray();
+                // parsed as strictly as the edge does: an unknown key would be its 400 bad_json
+                if (request.getTarget().equals("/_edge/purge") && request.getMethod().equals("POST")) {
+                    EdgePurge purge = Json.mapper().readValue(body, EdgePurge.class);
+                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PURGE, purge.urls(),
+                            purge.prefixes(), purge.tags(), purge.hosts(), purge.all(), purge.soft(), null);
+                } else if (request.getTarget().equals("/_edge/prefetch") && request.getMethod().equals("POST")) {
+                    EdgePrefetch prefetch = Json.mapper().readValue(body, EdgePrefetch.class);
+                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PUSH, prefetch.urls(), null, null,
+                            null, false, false, null);
+                } else {
+                    return new MockResponse.Builder().code(404).build();
+                }
+                received.add(entry);
+                authorizations.add(String.valueOf(request.getHeaders().get("Authorization")));
+                int code = status.get();
+                if (code / 100 == 2) {
+                    applied.accumulateAndGet(entry.sequence(), Math::max);
+                }
+                String answer = entry.kind() == InvalidationEntry.Kind.PUSH
+                        ? "{\"stored\":" + entry.urls().size() + ",\"notStored\":0,\"bytes\":10,\"failures\":[]}"
+                        : "{\"removed\":1,\"markedStale\":0}";
+                return new MockResponse.Builder().code(code).body(answer).build();
+            }
+        });
+        server.start(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** The edge's {@code POST /_edge/purge} body, exactly. */
+    record EdgePurge(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, Boolean all,
+            Boolean soft) {
+    }
+
+    /** The edge's {@code POST /_edge/prefetch} body, exactly. */
+    record EdgePrefetch(List<String> urls) {
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public URI adminUrl() {
+        return URI.create("http://127.0.0.1:" + server.getPort());
+    }
+
+    /** Its registration; the public URL is a made-up loopback address (steering only redirects there). */
+    public NodeRegistration registration() {
+        return new NodeRegistration(id, NodeRegistration.Kind.EDGE, region,
+                URI.create("http://127.0.0." + (10 + Math.abs(id.hashCode() % 200)) + ":8080"),
+                Optional.of(adminUrl()), 0, true);
+    }
+
+    public void answer(int code) {
+        status.set(code);
+    }
+
+    public List<Long> receivedSequences() {
+        return received.stream().map(InvalidationEntry::sequence).toList();
+    }
+
+    public List<InvalidationEntry> received() {
+        return List.copyOf(received);
+    }
+
+    public List<String> authorizations() {
+        return List.copyOf(authorizations);
+    }
+
+    /** Applies entries handed over in a heartbeat reply, in order, as an edge must. */
+    public void applyCatchUp(List<InvalidationEntry> entries) {
+        for (InvalidationEntry entry : entries) {
+            received.add(entry);
+            applied.accumulateAndGet(entry.sequence(), Math::max);
+        }
+    }
+
+    /** Adopts the applied sequence a registration reply hands back. */
+    public void registered(long appliedSequence) {
+        applied.set(appliedSequence);
+    }
+
+    public long applied() {
+        return applied.get();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.outpost.control.invalidation;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
+import dev.outpost.control.FakeEdge;
+import dev.outpost.control.MutableClock;
+import dev.outpost.control.registry.NodeStore;
+import dev.outpost.control.registry.Registry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DispatcherIT {
+    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final List<FakeEdge> edges = new ArrayList<>();
+    private InvalidationLog log;
+    private NodeStore nodeStore;
+    private Registry registry;
+    private Dispatcher dispatcher;
+
+    @BeforeEach
+    void start(@TempDir Path dir) {
+        log = InvalidationLog.open(dir, clock);
+        nodeStore = NodeStore.open(dir);
+        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, nodeStore);
+        OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
+        dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"));
+    }
+
+    @AfterEach
+    void stop() {
+        dispatcher.close();
+        nodeStore.close();
+        log.close();
+        edges.forEach(FakeEdge::close);
+    }
+
+    private FakeEdge edge(String id, String region) throws IOException {
+        FakeEdge edge = new FakeEdge(id, region);
+        edges.add(edge);
+        edge.registered(registry.register(edge.registration()).appliedSequence());
+        return edge;
+    }
+
+    private static NewEntry purge(String path, String... regions) {
+        return NewEntry.purgeUrls(List.of("http://www.example.com" + path)).inRegions(List.of(regions));
+    }
+
+    @Test
+    void purgeReachesEveryEdgeInScopeWithTheTokenAndTurnsComplete() throws Exception {
+        List<FakeEdge> all = List.of(edge("us-1", "us"), edge("us-2", "us"), edge("eu-1", "eu"),
+                edge("eu-2", "eu"), edge("ap-1", "ap"), edge("ap-2", "ap"));
+        LoggedEntry logged = dispatcher.submit(purge("/app.js"), "ops");
+
+        assertThat(log.awaitComplete(logged.sequence(), Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        for (FakeEdge edge : all) {
+            assertThat(edge.receivedSequences()).as(edge.id()).containsExactly(logged.sequence());
+            assertThat(edge.authorizations()).containsExactly("Bearer edge-secret-0123456");
+        }
+        assertThat(edge("late", "us").receivedSequences()).isEmpty();
+        assertThat(log.deliveries(logged.sequence())).hasSize(6)
+                .allSatisfy(d -> assertThat(d.appliedAt()).isPresent());
+    }
+
+    @Test
+    void purgeLimitedToARegionReachesOnlyThatRegionsEdges() throws Exception {
+        FakeEdge us = edge("us-1", "us");
+        FakeEdge eu = edge("eu-1", "eu");
+        LoggedEntry logged = dispatcher.submit(purge("/a", "eu"), "ops");
+
+        assertThat(log.awaitComplete(logged.sequence(), Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(eu.receivedSequences()).containsExactly(logged.sequence());
+        assertThat(us.receivedSequences()).isEmpty();
+        assertThat(log.deliveries(logged.sequence())).extracting(Delivery::node).containsExactly("eu-1");
+    }
+
+    @Test
+    void manyPurgesReachEachEdgeInSequenceOrder() throws Exception {
+        FakeEdge eu = edge("eu-1", "eu");
+        FakeEdge eu2 = edge("eu-2", "eu");
+        long last = 0;
+        for (int i = 0; i < 20; i++) {
+            last = dispatcher.submit(purge("/" + i), "ops").sequence();
+        }
+        assertThat(log.awaitComplete(last, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(eu.receivedSequences()).isSorted().hasSize(20);
+        assertThat(eu2.receivedSequences()).isSorted().hasSize(20);
+    }
+
+    @Test
+    void edgeThatWasDownCatchesUpInOrderOnItsHeartbeatAndStatusTurnsComplete() throws Exception {
+        FakeEdge up = edge("eu-1", "eu");
+        FakeEdge down = edge("eu-2", "eu");
+        // eu-2 stops heartbeating: after the timeout it is unhealthy and not tried at all
+        clock.advance(Duration.ofSeconds(4));
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, up.applied()));
+        List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            sequences.add(dispatcher.submit(purge("/" + i), "ops").sequence());
+        }
+        long last = sequences.get(2);
+        await().atMost(10, SECONDS).until(() -> sequences.stream().allMatch(seq -> log.deliveries(seq).stream()
+                .anyMatch(d -> d.node().equals("eu-1") && d.state() == Delivery.State.APPLIED)));
+        assertThat(log.status(last)).isEqualTo(EntryStatus.PARTIAL);
+        assertThat(down.receivedSequences()).isEmpty();
+        assertThat(registry.steerable(registry.node("eu-2").orElseThrow())).isFalse();
+
+        HeartbeatReply reply = registry.heartbeat("eu-2", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactlyElementsOf(sequences);
+        assertThat(reply.caughtUp()).isFalse();
+        assertThat(registry.steerable(registry.node("eu-2").orElseThrow())).as("healthy but behind").isFalse();
+
+        down.applyCatchUp(reply.entries());
+        registry.heartbeat("eu-2", new Heartbeat(0, 0, 0, down.applied()));
+        assertThat(registry.steerable(registry.node("eu-2").orElseThrow())).isTrue();
+        for (long seq : sequences) {
+            assertThat(log.status(seq)).isEqualTo(EntryStatus.COMPLETE);
+        }
+    }
+
+    @Test
+    void failedPushLeavesLaterEntriesToTheOrderedCatchUpInsteadOfOvertaking() throws Exception {
+        FakeEdge edge = edge("eu-1", "eu");
+        edge.answer(503);
+        long first = dispatcher.submit(purge("/1"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> log.status(first) == EntryStatus.PARTIAL);
+        edge.answer(200);
+        long second = dispatcher.submit(purge("/2"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> log.status(second) == EntryStatus.PARTIAL);
+
+        assertThat(edge.receivedSequences()).containsExactly(first);
+        assertThat(log.deliveries(first).get(0).detail()).contains("edge answered 503");
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(first, second);
+    }
+
+    @Test
+    void edgeRegisteredWithAnOldSequenceGetsNewEntriesOnlyAfterItCaughtUpOnTheOlderOnes() throws Exception {
+        long old = dispatcher.submit(purge("/old"), "ops").sequence();
+        FakeEdge edge = new FakeEdge("eu-1", "eu");
+        edges.add(edge);
+        registry.register(new dev.outpost.common.wire.NodeRegistration("eu-1",
+                dev.outpost.common.wire.NodeRegistration.Kind.EDGE, "eu", edge.adminUrl(),
+                Optional.of(edge.adminUrl()), 0, false));
+        long fresh = dispatcher.submit(purge("/fresh"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> log.status(fresh) == EntryStatus.PARTIAL);
+        assertThat(edge.receivedSequences()).as("not pushed ahead of the missed entry").isEmpty();
+
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(old, fresh);
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, fresh));
+        long next = dispatcher.submit(purge("/next"), "ops").sequence();
+        assertThat(log.awaitComplete(next, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(next);
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void liveAckKeepsTheEdgeCaughtUpWithoutWaitingForItsHeartbeat() throws Exception {
+        edge("eu-1", "eu");
+        long seq = dispatcher.submit(purge("/a"), "ops").sequence();
+        assertThat(log.awaitComplete(seq, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void edgeRefusingConnectionsIsMarkedBehind() throws Exception {
+        FakeEdge edge = edge("eu-1", "eu");
+        edge.close();
+        long seq = dispatcher.submit(purge("/1"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> log.status(seq) == EntryStatus.PARTIAL);
+        assertThat(log.deliveries(seq).get(0).detail()).hasValueSatisfying(d -> assertThat(d).contains("push failed"));
+    }
+}

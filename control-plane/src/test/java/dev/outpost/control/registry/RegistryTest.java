@@ -1,0 +1,182 @@
+package dev.outpost.control.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
+import dev.outpost.control.MutableClock;
+import dev.outpost.control.invalidation.Delivery;
+import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.invalidation.NewEntry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryTest {
+    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private Path dir;
+    private InvalidationLog log;
+    private NodeStore store;
+    private Registry registry;
+
+    @BeforeEach
+    void open(@TempDir Path dir) {
+        this.dir = dir;
+        log = InvalidationLog.open(dir, clock);
+        store = NodeStore.open(dir);
+        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+        log.close();
+    }
+
+    static NodeRegistration edge(String id, String region, long applied, boolean cacheEmpty) {
+        return new NodeRegistration(id, NodeRegistration.Kind.EDGE, region, URI.create("http://127.0.0.1:1/"),
+                Optional.of(URI.create("http://127.0.0.1:2/")), applied, cacheEmpty);
+    }
+
+    private long purge(String region) {
+        return log.append(NewEntry.purgeUrls(List.of("http://a.example/x")).inRegions(List.of(region)),
+                registry.edges().stream().filter(n -> n.region().equals(region)).map(Node::id).toList(), "ops")
+                .sequence();
+    }
+
+    @Test
+    void registeredEdgeIsHealthyUntilItMissesHeartbeatsForTheTimeout() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        Node node = registry.node("eu-1").orElseThrow();
+        assertThat(registry.healthy(node)).isTrue();
+
+        clock.advance(Duration.ofMillis(3_000));
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).isTrue();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).isFalse();
+        assertThat(registry.statuses().get(0).healthy()).isFalse();
+
+        registry.heartbeat("eu-1", new Heartbeat(10, 0.5, 100, 0));
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void edgeStartingWithAnEmptyCacheCountsAsCaughtUpWithEverythingLoggedBefore() {
+        purge("eu");
+        purge("eu");
+        registry.register(edge("eu-1", "eu", 0, true));
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void heartbeatOfABehindEdgeCarriesMissedEntriesOfItsRegionInOrderAndItIsNotSteerableUntilItReportsThem() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        long first = purge("eu");
+        purge("us");
+        long third = purge("eu");
+        registry.fellBehind("eu-1"); // as the dispatcher does when the edge does not get them live
+        Node behind = registry.node("eu-1").orElseThrow();
+        assertThat(registry.caughtUp(behind)).isFalse();
+        assertThat(registry.steerable(behind)).isFalse();
+
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(first, third);
+        assertThat(reply.dueSequence()).isEqualTo(third);
+        assertThat(reply.caughtUp()).isFalse();
+        assertThat(reply.more()).isFalse();
+
+        HeartbeatReply after = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, third)).orElseThrow();
+        assertThat(after.entries()).isEmpty();
+        assertThat(after.caughtUp()).isTrue();
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+        assertThat(log.deliveries(first)).extracting(Delivery::state).containsExactly(Delivery.State.APPLIED);
+        assertThat(log.deliveries(third)).extracting(Delivery::state).containsExactly(Delivery.State.APPLIED);
+    }
+
+    @Test
+    void edgeWithEntriesInFlightOnLivePushesStaysSteerableAndAnAckAdvancesIt() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        long seq = purge("eu");
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+        registry.acked("eu-1", seq);
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
+        // a heartbeat sent before the ack reports less; the ack stands
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(reply.entries()).isEmpty();
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(seq);
+    }
+
+    @Test
+    void catchUpIsPagedWhenAnEdgeIsFarBehind() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        for (int i = 0; i < Registry.CATCH_UP_PAGE + 5; i++) {
+            purge("eu");
+        }
+        HeartbeatReply first = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertThat(first.entries()).hasSize(Registry.CATCH_UP_PAGE);
+        assertThat(first.more()).isTrue();
+        long last = first.entries().get(Registry.CATCH_UP_PAGE - 1).sequence();
+        HeartbeatReply second = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, last)).orElseThrow();
+        assertThat(second.entries()).hasSize(5);
+        assertThat(second.more()).isFalse();
+    }
+
+    @Test
+    void heartbeatOfAnUnknownNodeIsEmptySoItRegistersAgain() {
+        assertThat(registry.heartbeat("ghost", new Heartbeat(0, 0, 0, 0))).isEmpty();
+    }
+
+    @Test
+    void edgeRegisteringWithItsOwnAppliedSequenceMustCatchUpFromThere() {
+        long first = purge("eu");
+        long second = purge("eu");
+        registry.register(edge("eu-1", "eu", first, false));
+        assertThat(registry.caughtUp(registry.node("eu-1").orElseThrow())).isFalse();
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first)).orElseThrow();
+        assertThat(reply.entries()).extracting(InvalidationEntry::sequence).containsExactly(second);
+    }
+
+    @Test
+    void restartedRegistryRemembersNodesTheirAppliedSequenceAndWhoIsBehind() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        registry.register(edge("eu-2", "eu", 0, true));
+        long seq = purge("eu");
+        registry.acked("eu-1", seq);
+        store.close();
+
+        clock.advance(Duration.ofMinutes(5));
+        store = NodeStore.open(dir);
+        Registry restarted = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        Node known = restarted.node("eu-1").orElseThrow();
+        assertThat(known.appliedSequence()).isEqualTo(seq);
+        assertThat(restarted.healthy(known)).as("given a heartbeat timeout to come back").isTrue();
+        assertThat(restarted.steerable(known)).isTrue();
+        assertThat(restarted.steerable(restarted.node("eu-2").orElseThrow())).as("missed the purge").isFalse();
+        assertThat(restarted.heartbeat("eu-2", new Heartbeat(0, 0, 0, 0)).orElseThrow().entries())
+                .extracting(InvalidationEntry::sequence).containsExactly(seq);
+
+        clock.advance(Duration.ofMillis(3_001));
+        assertThat(restarted.healthy(restarted.node("eu-1").orElseThrow())).isFalse();
+    }
+
+    @Test
+    void statusesShowStatsOfTheLastHeartbeat() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        registry.heartbeat("eu-1", new Heartbeat(1200, 0.93, 4096, 0));
+        NodeStatus status = registry.statuses().get(0);
+        assertThat(status.kind()).isEqualTo("edge");
+        assertThat(status.requests()).isEqualTo(1200);
+        assertThat(status.hitRatio()).isEqualTo(0.93);
+        assertThat(status.bytesCached()).isEqualTo(4096);
+        assertThat(status.caughtUp()).isTrue();
+    }
+}

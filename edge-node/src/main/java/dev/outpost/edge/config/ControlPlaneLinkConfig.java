@@ -1,0 +1,60 @@
+package dev.outpost.edge.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How the edge reaches its control plane ({@code controlPlane} in the edge config): where, with which {@code node}
+ * token, how often to heartbeat until the control plane names its own interval, how far retries back off while
+ * it is down, and the URLs the edge advertises (absent → the edge's own listeners).
+ *
+ * @param url        control-plane API base URL, {@code http(s)://host:port}
+ * @param token      bearer token with the {@code node} scope
+ * @param heartbeat  heartbeat interval before registration answers with one; also the first retry delay
+ * @param maxBackoff longest wait between retries while the control plane is unreachable
+ * @param publicUrl  where clients are steered to; default the public listener
+ * @param adminUrl   where the control plane pushes purges; default the admin listener (none without one)
+ */
+public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
+        Optional<URI> publicUrl, Optional<URI> adminUrl) {
+    public ControlPlaneLinkConfig {
+        if (url == null) {
+            throw new IllegalArgumentException("controlPlane.url must be set");
+        }
+        httpUrl("controlPlane.url", url);
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException(
+                    "controlPlane.token must be set (a control-plane token with scope node)");
+        }
+        heartbeat = Defaults.positive("controlPlane.heartbeat", heartbeat, Duration.ofSeconds(5));
+        maxBackoff = Defaults.positive("controlPlane.maxBackoff", maxBackoff, Duration.ofSeconds(30));
+        if (maxBackoff.compareTo(heartbeat) < 0) {
+            throw new IllegalArgumentException("controlPlane.maxBackoff (" + maxBackoff
+                    + ") must not be shorter than controlPlane.heartbeat (" + heartbeat + ")");
+        }
+        publicUrl = Defaults.or(publicUrl, Optional.empty());
+        publicUrl.ifPresent(u -> httpUrl("controlPlane.publicUrl", u));
+        adminUrl = Defaults.or(adminUrl, Optional.empty());
+        adminUrl.ifPresent(u -> httpUrl("controlPlane.adminUrl", u));
+    }
+
+    /** A link with default timings that advertises the edge's own listeners. */
+    public static ControlPlaneLinkConfig of(URI url, String token) {
+        return new ControlPlaneLinkConfig(url, token, null, null, null, null);
+    }
+
+    public ControlPlaneLinkConfig withTimings(Duration newHeartbeat, Duration newMaxBackoff) {
+        return new ControlPlaneLinkConfig(url, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl);
+    }
+
+    public ControlPlaneLinkConfig withAdvertised(Optional<URI> newPublicUrl, Optional<URI> newAdminUrl) {
+        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl);
+    }
+
+    private static void httpUrl(String key, URI uri) {
+        if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            throw new IllegalArgumentException(key + " must be an absolute http(s) URL, was " + uri);
+        }
+    }
+}

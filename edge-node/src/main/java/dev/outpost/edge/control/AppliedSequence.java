@@ -1,0 +1,87 @@
+package dev.outpost.edge.control;
+
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * The highest invalidation sequence this edge applied, and the one gate every sequenced entry passes, whether it
+ * came live through the admin API or in a heartbeat's catch-up page. Entries are applied one at a time under a
+ * lock, so a live push racing a catch-up page applies once; an entry at or below the mark is acknowledged without
+ * being applied again. A failed entry leaves the mark where it was, so nothing after it is reported applied: a gap
+ * is never skipped.
+ *
+ * <p>Only the control plane knows which sequences belong to this edge's region (catch-up pages and live pushes
+ * skip other regions' entries), so a higher sequence is accepted as the next one: the control plane pushes live
+ * only the very next entry after the edge's applied sequence (control-plane/CONTROL.md §4). Until the edge has
+ * registered it has no mark, and sequenced entries are refused, so the control plane hands them over in order
+ * once it knows where the edge stands.
+ */
+public final class AppliedSequence {
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile long highest;
+    private volatile boolean known;
+
+    /** What became of one sequenced entry. */
+    public sealed interface Outcome<T> {
+    }
+
+    /** Applied now; {@code result} is what the purge or prefetch did. */
+    public record Applied<T>(T result) implements Outcome<T> {
+    }
+
+    /** At or below the mark: applied before, acknowledged, not applied again. */
+    public record AlreadyApplied<T>(long highest) implements Outcome<T> {
+    }
+
+    /** The edge has not registered yet, so it cannot tell where the entry stands; the catch-up brings it. */
+    public record NotRegistered<T>() implements Outcome<T> {
+    }
+
+    /** Adopts the mark the control plane answered at registration. */
+    public void adopt(long sequence) {
+        if (sequence < 0) {
+            throw new IllegalArgumentException("applied sequence must be >= 0, was " + sequence);
+        }
+        lock.lock();
+        try {
+            highest = sequence;
+            known = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The highest sequence applied (0 before any). */
+    public long highest() {
+        return highest;
+    }
+
+    /** Whether a mark was adopted (the edge registered at least once). */
+    public boolean known() {
+        return known;
+    }
+
+    /**
+     * Applies entry {@code sequence} unless it was applied already. If {@code apply} throws, the mark stays and the
+     * exception propagates.
+     */
+    public <T> Outcome<T> apply(long sequence, Supplier<T> apply) {
+        if (sequence <= 0) {
+            throw new IllegalArgumentException("sequence must be > 0, was " + sequence);
+        }
+        lock.lock();
+        try {
+            if (!known) {
+                return new NotRegistered<>();
+            }
+            if (sequence <= highest) {
+                return new AlreadyApplied<>(highest);
+            }
+            T result = apply.get();
+            highest = sequence;
+            return new Applied<>(result);
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.outpost.edge.control;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.common.wire.RegistrationReply;
+import java.io.IOException;
+
+/** The two control-plane calls an edge makes; {@link ControlPlaneClient} over HTTP, a fake in unit tests. */
+interface ControlPlaneApi {
+    RegistrationReply register(NodeRegistration registration) throws IOException;
+
+    /** @throws UnknownNode when the control plane does not know the node (it must register again) */
+    HeartbeatReply heartbeat(String nodeId, Heartbeat heartbeat) throws IOException;
+
+    /** 404 {@code unknown_node}: the node was removed or the control plane lost its node store. */
+    final class UnknownNode extends IOException {
+        UnknownNode(String message) {
+            super(message);
+        }
+    }
+}

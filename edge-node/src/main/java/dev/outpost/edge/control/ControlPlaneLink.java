@@ -1,0 +1,225 @@
+package dev.outpost.edge.control;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The edge's side of the control-plane contract (control-plane/CONTROL.md §4): registers, heartbeats with its
+ * stats and applied sequence, and applies the missed entries a heartbeat reply hands back, in order, through the
+ * same {@link AppliedSequence} gate as live pushes. While the control plane is unreachable it retries with
+ * doubling delays (from {@code heartbeat} up to {@code maxBackoff}); the edge keeps serving meanwhile. A heartbeat
+ * answered {@code unknown_node} registers again.
+ *
+ * <p>Every step runs on one scheduler thread, one after another, so the link's own state needs no locking; the
+ * scheduler is injected so unit tests run the steps by hand, without sleeping.
+ */
+public final class ControlPlaneLink implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(ControlPlaneLink.class.getName());
+
+    /** Runs a step after a delay; the node uses a single-thread scheduled executor. */
+    @FunctionalInterface
+    public interface Scheduler {
+        void schedule(Runnable step, Duration delay);
+    }
+
+    /** What the edge reports about its traffic in each heartbeat. */
+    public record Stats(long requests, double hitRatio, long bytesCached) {
+    }
+
+    /** Who the edge is, as registered. */
+    public record Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl) {
+    }
+
+    private final Identity identity;
+    private final ControlPlaneLinkConfig config;
+    private final ControlPlaneApi api;
+    private final AppliedSequence applied;
+    private final Function<InvalidationEntry, ?> applier;
+    private final Supplier<Stats> stats;
+    private final BooleanSupplier cacheEmpty;
+    private final Scheduler scheduler;
+    private final Runnable onClose;
+
+    private volatile boolean closed;
+    private volatile boolean registered;
+    private boolean everRegistered;
+    private Duration interval;
+    private Duration backoff;
+    private boolean failing;
+
+    ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
+            Scheduler scheduler, Runnable onClose) {
+        this.identity = identity;
+        this.config = config;
+        this.api = api;
+        this.applied = applied;
+        this.applier = applier;
+        this.stats = stats;
+        this.cacheEmpty = cacheEmpty;
+        this.scheduler = scheduler;
+        this.onClose = onClose;
+        this.interval = config.heartbeat();
+        this.backoff = config.heartbeat();
+    }
+
+    /**
+     * Starts a link over HTTP on its own scheduler thread; the first registration is attempted at once.
+     *
+     * @param applier    carries out one entry (purge or prefetch) and says what it did
+     * @param cacheEmpty whether the store holds nothing, asked at the first registration only
+     */
+    public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty) {
+        ControlPlaneClient client = new ControlPlaneClient(config.url(), config.token());
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("control-plane-link-" + identity.id()).factory());
+        Scheduler scheduler = (step, delay) -> {
+            try {
+                executor.schedule(step, delay.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // closed meanwhile: nothing more to do
+            }
+        };
+        ControlPlaneLink link = new ControlPlaneLink(identity, config, client, applied, applier, stats, cacheEmpty,
+                scheduler, () -> {
+                    executor.shutdownNow();
+                    client.close();
+                });
+        link.begin();
+        return link;
+    }
+
+    /** Schedules the first registration. */
+    void begin() {
+        scheduler.schedule(this::register, Duration.ZERO);
+    }
+
+    /** Whether the control plane currently knows this edge (registered, and no heartbeat said otherwise). */
+    public boolean registered() {
+        return registered;
+    }
+
+    /** The highest sequence applied, as reported in heartbeats. */
+    public long appliedSequence() {
+        return applied.highest();
+    }
+
+    private void register() {
+        if (closed) {
+            return;
+        }
+        // Only a freshly started edge may say its cache is empty; afterwards it reports what it applied.
+        boolean empty = !everRegistered && cacheEmpty.getAsBoolean();
+        NodeRegistration registration = new NodeRegistration(identity.id(), NodeRegistration.Kind.EDGE,
+                identity.region(), identity.publicUrl(), identity.adminUrl(), applied.highest(), empty);
+        RegistrationReply reply;
+        try {
+            reply = api.register(registration);
+        } catch (IOException | RuntimeException e) {
+            retry("registration", this::register, e);
+            return;
+        }
+        applied.adopt(reply.appliedSequence());
+        everRegistered = true;
+        registered = true;
+        interval = reply.heartbeatIntervalMillis() > 0 ? Duration.ofMillis(reply.heartbeatIntervalMillis())
+                : config.heartbeat();
+        recovered();
+        LOG.log(Level.INFO, () -> identity.id() + " registered with " + config.url() + " at sequence "
+                + reply.appliedSequence() + " (due " + reply.dueSequence() + "), heartbeat every " + interval);
+        // Heartbeat at once: the first reply carries whatever this edge still has to apply.
+        scheduler.schedule(this::heartbeat, Duration.ZERO);
+    }
+
+    private void heartbeat() {
+        if (closed) {
+            return;
+        }
+        Stats now = stats.get();
+        Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
+                applied.highest());
+        HeartbeatReply reply;
+        try {
+            reply = api.heartbeat(identity.id(), beat);
+        } catch (ControlPlaneApi.UnknownNode e) {
+            registered = false;
+            LOG.log(Level.WARNING, identity.id() + " is unknown to the control plane; registering again");
+            scheduler.schedule(this::register, Duration.ZERO);
+            return;
+        } catch (IOException | RuntimeException e) {
+            retry("heartbeat", this::heartbeat, e);
+            return;
+        }
+        recovered();
+        long before = applied.highest();
+        boolean allApplied = applyInOrder(reply.entries());
+        // After progress, heartbeat again at once so the control plane learns it (and hands the next page); a reply
+        // that moved nothing (entries already applied live) waits for the interval, so the loop never spins.
+        boolean again = allApplied && applied.highest() > before;
+        scheduler.schedule(this::heartbeat, again ? Duration.ZERO : interval);
+    }
+
+    /** Applies catch-up entries in the order given; stops at the first failure so no gap is reported applied. */
+    private boolean applyInOrder(List<InvalidationEntry> entries) {
+        for (InvalidationEntry entry : entries) {
+            try {
+                AppliedSequence.Outcome<?> outcome = applied.apply(entry.sequence(), () -> applier.apply(entry));
+                LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, identity.id() + " could not apply entry " + entry.sequence()
+                        + "; it and later entries are retried on the next heartbeat", e);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void retry(String what, Runnable step, Exception e) {
+        if (closed) {
+            return;
+        }
+        Duration delay = backoff;
+        if (!failing) {
+            LOG.log(Level.WARNING, identity.id() + ": " + what + " to " + config.url() + " failed (" + e
+                    + "); serving on and retrying with backoff up to " + config.maxBackoff());
+        }
+        failing = true;
+        Duration doubled = backoff.multipliedBy(2);
+        backoff = doubled.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : doubled;
+        scheduler.schedule(step, delay);
+    }
+
+    private void recovered() {
+        if (failing) {
+            LOG.log(Level.INFO, identity.id() + ": control plane " + config.url() + " reachable again");
+        }
+        failing = false;
+        backoff = config.heartbeat();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        registered = false;
+        onClose.run();
+    }
+}

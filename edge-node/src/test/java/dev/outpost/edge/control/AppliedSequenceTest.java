@@ -1,0 +1,65 @@
+package dev.outpost.edge.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AppliedSequenceTest {
+    private final AppliedSequence applied = new AppliedSequence();
+    private final List<Long> ran = new ArrayList<>();
+
+    private AppliedSequence.Outcome<String> apply(long sequence) {
+        return applied.apply(sequence, () -> {
+            ran.add(sequence);
+            return "did " + sequence;
+        });
+    }
+
+    @Test
+    void sequencedEntriesAreRefusedUntilTheEdgeRegistered() {
+        assertThat(apply(1)).isInstanceOf(AppliedSequence.NotRegistered.class);
+        assertThat(ran).isEmpty();
+        assertThat(applied.known()).isFalse();
+    }
+
+    @Test
+    void entriesAboveTheMarkAreAppliedAndRaiseIt() {
+        applied.adopt(41);
+        assertThat(apply(42)).isEqualTo(new AppliedSequence.Applied<>("did 42"));
+        // another region's entries (43, 44) never reach this edge: 45 is its next one
+        assertThat(apply(45)).isEqualTo(new AppliedSequence.Applied<>("did 45"));
+        assertThat(applied.highest()).isEqualTo(45);
+        assertThat(ran).containsExactly(42L, 45L);
+    }
+
+    @Test
+    void anEntryAtOrBelowTheMarkIsAcknowledgedWithoutBeingAppliedAgain() {
+        applied.adopt(10);
+        apply(11);
+        assertThat(apply(11)).isEqualTo(new AppliedSequence.AlreadyApplied<>(11));
+        assertThat(apply(7)).isEqualTo(new AppliedSequence.AlreadyApplied<>(11));
+        assertThat(ran).containsExactly(11L);
+    }
+
+    @Test
+    void aFailedEntryLeavesTheMarkSoItIsNeverSkipped() {
+        applied.adopt(3);
+        assertThatThrownBy(() -> applied.apply(4, () -> {
+            throw new IllegalStateException("store broke");
+        })).hasMessage("store broke");
+        assertThat(applied.highest()).isEqualTo(3);
+        assertThat(apply(4)).isEqualTo(new AppliedSequence.Applied<>("did 4"));
+    }
+
+    @Test
+    void registrationAdoptsTheControlPlanesMark() {
+        applied.adopt(5);
+        apply(6);
+        applied.adopt(2); // the control plane's answer wins, even lower (it re-registered with what we reported)
+        assertThat(applied.highest()).isEqualTo(2);
+        assertThat(apply(3)).isInstanceOf(AppliedSequence.Applied.class);
+    }
+}

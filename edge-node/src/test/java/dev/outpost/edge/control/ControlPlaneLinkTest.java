@@ -1,0 +1,260 @@
+package dev.outpost.edge.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The link's conversation with a scripted control plane; steps run by hand from a recorded schedule, no sleeps. */
+class ControlPlaneLinkTest {
+    private static final ControlPlaneLinkConfig CONFIG = ControlPlaneLinkConfig
+            .of(URI.create("http://127.0.0.1:8000"), "node-token-0123456789")
+            .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1));
+    private static final ControlPlaneLink.Identity EU_1 = new ControlPlaneLink.Identity("eu-1", "eu",
+            URI.create("http://127.0.2.1:8080"), Optional.of(URI.create("http://127.0.2.1:9081")));
+
+    /** A control plane that answers from a script: each call takes the next answer (an exception is thrown). */
+    private static final class ScriptedControlPlane implements ControlPlaneApi {
+        final Deque<Object> answers = new ArrayDeque<>();
+        final List<NodeRegistration> registrations = new ArrayList<>();
+        final List<Heartbeat> heartbeats = new ArrayList<>();
+
+        @Override
+        public RegistrationReply register(NodeRegistration registration) throws IOException {
+            registrations.add(registration);
+            return answer(RegistrationReply.class);
+        }
+
+        @Override
+        public HeartbeatReply heartbeat(String nodeId, Heartbeat heartbeat) throws IOException {
+            heartbeats.add(heartbeat);
+            return answer(HeartbeatReply.class);
+        }
+
+        private <T> T answer(Class<T> type) throws IOException {
+            Object next = answers.isEmpty() ? new ConnectException("Connection refused") : answers.poll();
+            if (next instanceof IOException e) {
+                throw e;
+            }
+            return type.cast(next);
+        }
+    }
+
+    private record Step(Runnable step, Duration delay) {
+    }
+
+    private final ScriptedControlPlane controlPlane = new ScriptedControlPlane();
+    private final Deque<Step> schedule = new ArrayDeque<>();
+    private final AppliedSequence applied = new AppliedSequence();
+    private final List<String> appliedEntries = new ArrayList<>();
+    private boolean cacheEmpty = true;
+    private final ControlPlaneLink link = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, entry -> {
+        if (entry.urls().contains("http://a.test/broken")) {
+            throw new IllegalStateException("cannot apply");
+        }
+        appliedEntries.add(entry.sequence() + " " + entry.kind() + " " + entry.urls());
+        return "ok";
+    }, () -> new ControlPlaneLink.Stats(100, 0.75, 4096), () -> cacheEmpty, (step, delay) ->
+            schedule.add(new Step(step, delay)), () -> { });
+
+    /** Runs the next scheduled step and answers the delay it was scheduled with. */
+    private Duration runNext() {
+        Step next = schedule.poll();
+        assertThat(next).as("a scheduled step").isNotNull();
+        next.step().run();
+        return next.delay();
+    }
+
+    private static RegistrationReply registered(long applied) {
+        return new RegistrationReply("eu-1", applied, applied, 200);
+    }
+
+    private static HeartbeatReply reply(boolean more, InvalidationEntry... entries) {
+        return new HeartbeatReply(0, List.of(entries), more, false);
+    }
+
+    private static InvalidationEntry purge(long sequence, String url) {
+        return new InvalidationEntry(sequence, InvalidationEntry.Kind.PURGE, List.of(url), null, null, null, false,
+                false, null);
+    }
+
+    private static InvalidationEntry push(long sequence, String url) {
+        return new InvalidationEntry(sequence, InvalidationEntry.Kind.PUSH, List.of(url), null, null, null, false,
+                false, null);
+    }
+
+    @Test
+    void registersWithItsUrlsThenHeartbeatsWithStatsAndTheAppliedSequence() {
+        controlPlane.answers.add(registered(41));
+        controlPlane.answers.add(reply(false));
+        link.begin();
+        assertThat(runNext()).isZero();
+        NodeRegistration registration = controlPlane.registrations.get(0);
+        assertThat(registration.kind()).isEqualTo(NodeRegistration.Kind.EDGE);
+        assertThat(registration.region()).isEqualTo("eu");
+        assertThat(registration.publicUrl()).hasToString("http://127.0.2.1:8080");
+        assertThat(registration.adminUrl()).contains(URI.create("http://127.0.2.1:9081"));
+        assertThat(registration.cacheEmpty()).isTrue();
+        assertThat(link.registered()).isTrue();
+        assertThat(applied.highest()).isEqualTo(41);
+
+        assertThat(runNext()).as("first heartbeat right after registering").isZero();
+        assertThat(controlPlane.heartbeats).containsExactly(new Heartbeat(100, 0.75, 4096, 41));
+        assertThat(schedule.peek().delay()).as("then every interval").isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void catchUpEntriesAreAppliedInOrderAndReportedInTheNextHeartbeat() {
+        controlPlane.answers.add(registered(3));
+        controlPlane.answers.add(reply(false, push(4, "http://a.test/x"), purge(5, "http://a.test/x"),
+                purge(7, "http://a.test/y")));
+        controlPlane.answers.add(reply(false));
+        link.begin();
+        runNext();
+        runNext();
+        assertThat(appliedEntries).containsExactly("4 PUSH [http://a.test/x]", "5 PURGE [http://a.test/x]",
+                "7 PURGE [http://a.test/y]");
+        assertThat(runNext()).as("reports at once what it applied").isZero();
+        assertThat(controlPlane.heartbeats.get(1).appliedSequence()).isEqualTo(7);
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void anEntryAlreadyAppliedLiveIsNotAppliedAgainFromTheCatchUp() {
+        controlPlane.answers.add(registered(3));
+        controlPlane.answers.add(reply(false, purge(4, "http://a.test/a"), purge(5, "http://a.test/b")));
+        link.begin();
+        runNext();
+        applied.apply(4, () -> "live push of 4 won the race");
+        runNext();
+        assertThat(appliedEntries).containsExactly("5 PURGE [http://a.test/b]");
+        assertThat(applied.highest()).isEqualTo(5);
+    }
+
+    @Test
+    void aReplyWhoseEntriesWereAllAppliedLiveWaitsForTheIntervalInsteadOfSpinning() {
+        controlPlane.answers.add(registered(3));
+        controlPlane.answers.add(reply(false, purge(4, "http://a.test/a")));
+        link.begin();
+        runNext();
+        applied.apply(4, () -> "live");
+        runNext();
+        assertThat(appliedEntries).isEmpty();
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void anEntryThatFailsStopsTheCatchUpSoNothingAfterItIsReportedApplied() {
+        controlPlane.answers.add(registered(3));
+        controlPlane.answers.add(reply(false, purge(4, "http://a.test/a"), purge(5, "http://a.test/broken"),
+                purge(6, "http://a.test/c")));
+        link.begin();
+        runNext();
+        runNext();
+        assertThat(appliedEntries).containsExactly("4 PURGE [http://a.test/a]");
+        assertThat(applied.highest()).isEqualTo(4);
+        assertThat(schedule.peek().delay()).as("tries again on the next heartbeat").isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void morePagesAreFetchedAtOnce() {
+        controlPlane.answers.add(registered(0));
+        controlPlane.answers.add(reply(true, purge(1, "http://a.test/a")));
+        controlPlane.answers.add(reply(false, purge(2, "http://a.test/b")));
+        link.begin();
+        runNext();
+        runNext();
+        assertThat(runNext()).isZero();
+        assertThat(controlPlane.heartbeats.get(1).appliedSequence()).isEqualTo(1);
+        assertThat(appliedEntries).hasSize(2);
+    }
+
+    @Test
+    void whileTheControlPlaneIsDownRegistrationIsRetriedWithDoublingBackoff() {
+        link.begin();
+        runNext(); // refused
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            delays.add(runNext());
+        }
+        assertThat(delays).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofMillis(800),
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertThat(link.registered()).isFalse();
+
+        controlPlane.answers.add(registered(9));
+        assertThat(runNext()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(link.registered()).isTrue();
+    }
+
+    @Test
+    void failedHeartbeatsBackOffAndRecoverWithoutRegisteringAgain() {
+        controlPlane.answers.add(registered(2));
+        controlPlane.answers.add(reply(false));
+        link.begin();
+        runNext();
+        runNext();
+        runNext(); // refused: the control plane went away
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(200));
+        runNext();
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(400));
+        controlPlane.answers.add(reply(false, purge(3, "http://a.test/a")));
+        runNext();
+        assertThat(controlPlane.registrations).hasSize(1);
+        assertThat(applied.highest()).isEqualTo(3);
+        assertThat(controlPlane.heartbeats).allMatch(h -> h.requests() == 100);
+    }
+
+    @Test
+    void unknownNodeRegistersAgainReportingWhatItApplied() {
+        controlPlane.answers.add(registered(2));
+        controlPlane.answers.add(reply(false, purge(3, "http://a.test/a")));
+        controlPlane.answers.add(new ControlPlaneApi.UnknownNode("unknown_node"));
+        controlPlane.answers.add(registered(3));
+        link.begin();
+        runNext();
+        runNext();
+        cacheEmpty = true; // even with nothing cached: only a fresh edge may claim an empty cache
+        runNext();
+        assertThat(link.registered()).isFalse();
+        runNext();
+        NodeRegistration again = controlPlane.registrations.get(1);
+        assertThat(again.cacheEmpty()).isFalse();
+        assertThat(again.appliedSequence()).isEqualTo(3);
+        assertThat(link.registered()).isTrue();
+    }
+
+    @Test
+    void anEdgeThatAlreadyCachedSomethingDoesNotClaimAnEmptyCache() {
+        cacheEmpty = false;
+        controlPlane.answers.add(registered(0));
+        link.begin();
+        runNext();
+        assertThat(controlPlane.registrations.get(0).cacheEmpty()).isFalse();
+        assertThat(controlPlane.registrations.get(0).appliedSequence()).isZero();
+    }
+
+    @Test
+    void closingStopsEveryFurtherStep() {
+        controlPlane.answers.add(registered(2));
+        link.begin();
+        runNext();
+        link.close();
+        runNext();
+        assertThat(controlPlane.heartbeats).isEmpty();
+        assertThat(schedule).isEmpty();
+    }
+}
