@@ -20,7 +20,7 @@ import java.util.Set;
  * @param origin       origin timeouts
  * @param collapsing   request-collapsing limits
  * @param controlPlane where and how to reach the control plane; absent → the edge works alone
- * @param limits       safe defaults against hostile clients and origins (SECURITY.md)
+ * @param limits       safe defaults against hostile clients and origins (README, "Security")
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
