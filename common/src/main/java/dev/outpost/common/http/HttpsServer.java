@@ -25,31 +25,14 @@ public final class HttpsServer implements AutoCloseable {
 
     public static HttpsServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits,
             TlsContexts.Server tls) {
-        Undertow.Builder builder = Undertow.builder()
-                .addHttpsListener(listen.port(), listen.host(), tls.context())
-                .setHandler(handler)
+        Undertow.Builder builder = NodeServer.withLimits(
+                Undertow.builder().addHttpsListener(listen.port(), listen.host(), tls.context()), handler, limits)
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
-                        (int) limits.requestParseTimeout().toMillis())
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) limits.idleTimeout().toMillis())
-                .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
-                .setSocketOption(Options.TCP_NODELAY, true)
-                .setSocketOption(Options.REUSE_ADDRESSES, true)
                 .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, tls.clientCertificateRequired()
                         ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED);
-        if (limits.ioThreads() > 0) {
-            builder.setIoThreads(limits.ioThreads());
-        }
-        if (limits.workerThreads() > 0) {
-            builder.setWorkerThreads(limits.workerThreads());
-        }
         Undertow undertow = builder.build();
         undertow.start();
-        InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-        return new HttpsServer(undertow, bound);
+        return new HttpsServer(undertow, NodeServer.boundAddress(undertow));
     }
 
     public InetSocketAddress address() {

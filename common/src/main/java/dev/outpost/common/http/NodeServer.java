@@ -21,9 +21,15 @@ public final class NodeServer implements AutoCloseable {
     }
 
     public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
-        Undertow.Builder builder = Undertow.builder()
-                .addHttpListener(listen.port(), listen.host())
-                .setHandler(handler)
+        Undertow undertow = withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler,
+                limits).build();
+        undertow.start();
+        return new NodeServer(undertow, boundAddress(undertow));
+    }
+
+    /** The options every Outpost listener shares, plain or TLS; the caller adds the listener itself. */
+    static Undertow.Builder withLimits(Undertow.Builder builder, HttpHandler handler, ServerLimits limits) {
+        builder.setHandler(handler)
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
@@ -44,10 +50,12 @@ public final class NodeServer implements AutoCloseable {
         if (limits.workerThreads() > 0) {
             builder.setWorkerThreads(limits.workerThreads());
         }
-        Undertow undertow = builder.build();
-        undertow.start();
-        InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-        return new NodeServer(undertow, bound);
+        return builder;
+    }
+
+    /** The address a started server really bound (port 0 → the one the kernel chose). */
+    static InetSocketAddress boundAddress(Undertow undertow) {
+        return (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
     }
 
     public InetSocketAddress address() {
