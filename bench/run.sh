@@ -355,5 +355,6 @@ stop_pid origin
 
 elapsed=$(($(date +%s) - started))
 log "measured in ${elapsed}s; writing the report"
-python3 "$here/tools/report.py" "$OUT" "$elapsed" ${SMOKE:+--smoke}
+echo "$elapsed" >"$OUT/elapsed"
+python3 "$here/tools/report.py" "$OUT" ${SMOKE:+--smoke}
 log "done: $( [ -n "$SMOKE" ] && echo "$OUT" || echo "$here/RESULTS.md" )"
