@@ -248,12 +248,19 @@ purge_cell() { # purge_cell TARGET REP
 }
 
 memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and cache bytes held on tmpfs
-    local t=$1 phase=$2 hwm tmpfs=0
+    local t=$1 phase=$2 hwm tmpfs=0 objects=null
     hwm=$(python3 "$here/tools/benchtool.py" hwm "${PID[$t]}")
     case $t in nginx | ats) tmpfs=$(du -sk "$RUN/$t/cache" | cut -f1) ;; esac
+    # Objects held now, where the target tells (Outpost's health, nginx's cache files, Varnish's counter).
+    case $t in
+    outpost) objects=$(curl -s --max-time 5 "http://127.0.0.1:$OUTPOST_PORT/_edge/health" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["storeEntries"])' || echo null) ;;
+    nginx) objects=$(find "$RUN/nginx/cache" -type f | wc -l) ;;
+    varnish) objects=$(varnishstat -n "$RUN/varnish/n" -1 -f MAIN.n_object 2>/dev/null | awk '{print $2}') ;;
+    esac
     emit "{\"workload\":\"memory\",\"phase\":\"$phase\",\"target\":\"$t\",\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}}" \
-        "{\"peak_rss_kib\":$hwm,\"tmpfs_kib\":$tmpfs}"
-    log "memory $phase $t: peak RSS ${hwm} KiB, tmpfs ${tmpfs} KiB"
+        "{\"peak_rss_kib\":$hwm,\"tmpfs_kib\":$tmpfs,\"objects\":${objects:-null}}"
+    log "memory $phase $t: peak RSS ${hwm} KiB, tmpfs ${tmpfs} KiB, objects ${objects:-?}"
 }
 
 versions() {

@@ -218,8 +218,8 @@ def main():
     # ---------------------------------------------------------------- memory
     w("### 5. Memory: peak RSS against the configured cache size")
     w("")
-    w("| target | phase | configured cache | peak RSS MiB | + cache on tmpfs MiB | budget 1.5 × cache + 150 MiB |")
-    w("|---|---|---|---|---|---|")
+    w("| target | phase | configured cache | peak RSS MiB | + cache on tmpfs MiB | objects held at the end | budget 1.5 × cache + 150 MiB |")
+    w("|---|---|---|---|---|---|---|")
     rss_big = {}
     for phase in ("big", "small"):
         for t in targets:
@@ -231,9 +231,10 @@ def main():
             cache = cs[0]["cache_bytes"] / MIB
             if phase == "big":
                 rss_big[t] = rss + tmp
-            w("| %s | %s | %.1f MiB | %.0f | %s | %.0f MiB |" % (
+            objs = [c.get("objects") for c in cs if c.get("objects") is not None]
+            w("| %s | %s | %.1f MiB | %.0f | %s | %s | %.0f MiB |" % (
                 NAMES[t], "after fill" if phase == "big" else "(b) Zipf, max of repeats", cache, rss,
-                "%.0f" % tmp if tmp else "—", 1.5 * cache + 150))
+                "%.0f" % tmp if tmp else "—", "/".join(str(o) for o in objs) if objs else "—", 1.5 * cache + 150))
     w("")
 
     # ---------------------------------------------------------------- targets
