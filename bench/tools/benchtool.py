@@ -156,12 +156,17 @@ def fill(port, prefix, count):
     for i in range(count):
         if time.monotonic() > deadline:
             break
-        c.request("GET", "%sf-%d.bin" % (prefix, i))
-        r = c.getresponse()
-        r.read()
-        if r.status != 200:
-            bad += 1
-        if r.getheader("Connection", "").lower() == "close":
+        try:
+            c.request("GET", "%sf-%d.bin" % (prefix, i))
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                bad += 1
+            reconnect = r.getheader("Connection", "").lower() == "close"
+        except (http.client.HTTPException, OSError):
+            bad += 1  # e.g. a body cut short: counted, and the fill goes on on a new connection
+            reconnect = True
+        if reconnect:
             c.close()
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         done += 1
