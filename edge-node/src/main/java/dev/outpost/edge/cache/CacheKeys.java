@@ -121,7 +121,8 @@ public final class CacheKeys {
 
     /** RFC 3986 §5.2.4, on segments; never climbs above the root. */
     private static String removeDotSegments(String path) {
-        if (!path.contains(".")) {
+        // A dot segment always starts right after a '/': "/app.v2.js" has none and is returned as is.
+        if (!path.contains("/.")) {
             return path;
         }
         Deque<String> out = new ArrayDeque<>();

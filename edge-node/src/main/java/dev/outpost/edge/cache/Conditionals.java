@@ -19,8 +19,11 @@ public final class Conditionals {
             return entry.etag().map(etag -> matchesWeakly(inm.get(), etag)).orElse(false);
         }
         Optional<Instant> ims = request.first("if-modified-since").flatMap(HttpDates::parse);
+        if (ims.isEmpty()) {
+            return false; // the common hit: nothing conditional, so the stored date is never parsed
+        }
         Optional<Instant> lastModified = entry.lastModified().flatMap(HttpDates::parse);
-        return ims.isPresent() && lastModified.isPresent() && !lastModified.get().isAfter(ims.get());
+        return lastModified.isPresent() && !lastModified.get().isAfter(ims.get());
     }
 
     /** If-Range: the range applies only when the validator names this exact (strong) representation. */

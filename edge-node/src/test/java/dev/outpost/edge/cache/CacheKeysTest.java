@@ -41,6 +41,14 @@ class CacheKeysTest {
     }
 
     @Test
+    void dotsInsideSegmentsAreNotDotSegments() {
+        assertThat(keys.key("h", "/app.v2.min.js", "")).isEqualTo("http://h/app.v2.min.js");
+        assertThat(keys.key("h", "/.well-known/x..y/...", "")).isEqualTo("http://h/.well-known/x..y/...");
+        assertThat(keys.key("h", "/a/%2E%2E/b", "")).isEqualTo("http://h/b");
+        assertThat(keys.key("h", "/a/b/.", "")).isEqualTo("http://h/a/b/");
+    }
+
+    @Test
     void escapesOfUnreservedCharactersAreDecodedAndOthersUpperCased() {
         assertThat(keys.key("h", "/%61%2fb%7e", "")).isEqualTo("http://h/a%2Fb~");
         assertThat(keys.key("h", "/p", "q=%c3%a9")).isEqualTo("http://h/p?q=%C3%A9");

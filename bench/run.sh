@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# Outpost's edge side by side with nginx, Varnish and Apache Traffic Server as caching reverse proxies in front of
+# one origin, on this machine, in one run (issue 6). Run as root from anywhere:
+#
+#   bench/run.sh            full run (3 repeats, ~12 min): writes bench/RESULTS.md, bench/results/*
+#   bench/run.sh --smoke    a few seconds per cell, 1 repeat: writes only under $BENCH_RUN_DIR/smoke
+#
+# Servers (every target) are pinned to core SERVER_CPU, the origin and the load generators to CLIENT_CPU. Targets
+# are measured interleaved (the order rotates every repeat); each cell is checked for real hits (hit header before
+# and after, and zero origin fetches during a hit-path cell) and the run stops loudly when a target did not serve
+# them. Everything started here is stopped by PID on exit. Every load loop is bounded in count and time.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+RUN=${BENCH_RUN_DIR:-/dev/shm/outpost-bench}
+SMOKE=
+[ "${1:-}" = --smoke ] && SMOKE=1
+
+if [ -n "$SMOKE" ]; then
+    : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
+    : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}"
+    OUT=$RUN/smoke
+else
+    : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=3}" "${ZIPF_REQUESTS:=30000}"
+    : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}"
+    OUT=$here/results
+fi
+TARGETS=${TARGETS:-"outpost nginx varnish ats"}
+PHASES=${PHASES:-"hit zipfa herd purge memory zipfb"} # a subset, for debugging the script
+SERVER_CPU=${SERVER_CPU:-1}
+CLIENT_CPU=${CLIENT_CPU:-0}
+CONNECTIONS=${CONNECTIONS:-64}
+OBJECTS=10000
+ZIPF_S=1.0
+HERD_CLIENTS=200
+CACHE_BIG=$((256 * 1024 * 1024))
+OUTPOST_JAVA_OPTS=${OUTPOST_JAVA_OPTS:-"-Xms128m -Xmx128m -XX:+UseSerialGC"}
+
+ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
+OUTPOST_TOKEN=bench-admin-token-0123456789
+declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT)
+# Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
+# counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
+# read-while-writer readers do.
+HIT_HEADER=X-Cache
+declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$')
+declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT')
+declare -A PID=() STORAGE=()
+ATS_MIN_STORAGE=$((16 * 1024 * 1024))
+
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '\n*** bench/run.sh FAILED: %s ***\n\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------- install
+install_missing() {
+    local need=()
+    command -v nginx >/dev/null || need+=(nginx)
+    [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || need+=(libnginx-mod-http-echo)
+    [ -f /usr/lib/nginx/modules/ngx_http_cache_purge_module.so ] || need+=(libnginx-mod-http-cache-purge)
+    command -v varnishd >/dev/null || need+=(varnish)
+    command -v traffic_server >/dev/null || need+=(trafficserver)
+    command -v wrk >/dev/null || need+=(wrk)
+    command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+    command -v taskset >/dev/null || need+=(util-linux)
+    command -v curl >/dev/null || need+=(curl)
+    if [ ${#need[@]} -gt 0 ]; then
+        log "installing from Debian: ${need[*]}"
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+    fi
+    # Debian's packages may start their own services; this benchmark runs its own instances on its own ports.
+}
+
+# ---------------------------------------------------------------------------------------------------- processes
+stop_pid() { # stop_pid NAME: TERM, wait up to 10 s, then KILL; only PIDs this script started
+    local name=$1 pid=${PID[$1]:-}
+    [ -n "$pid" ] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && { log "$name ($pid) ignored TERM; KILL"; kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    wait "$pid" 2>/dev/null || true
+    unset "PID[$name]"
+}
+cleanup() {
+    local rc=$?
+    for name in "${!PID[@]}"; do stop_pid "$name"; done
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_ready() { # wait_ready NAME PORT: until an HTTP answer, at most 60 s
+    local name=$1 port=$2
+    for _ in $(seq 600); do
+        kill -0 "${PID[$name]}" 2>/dev/null || die "$name exited at start (see $RUN/$name/*.log)"
+        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/" && return 0
+        sleep 0.1
+    done
+    die "$name did not answer on port $port within 60 s"
+}
+render() { # render TEMPLATE > file: @VAR@ → value of $VAR
+    local text
+    text=$(<"$1")
+    for v in RUN ORIGIN_PORT OUTPOST_PORT OUTPOST_ADMIN_PORT NGINX_PORT VARNISH_PORT ATS_PORT CACHE_BYTES ATS_RAM; do
+        text=${text//@$v@/${!v:-}}
+    done
+    printf '%s\n' "$text"
+}
+
+start_origin() {
+    mkdir -p "$RUN/origin/tmp"
+    render "$here/conf/origin-nginx.conf" >"$RUN/origin/nginx.conf"
+    taskset -c "$CLIENT_CPU" nginx -c "$RUN/origin/nginx.conf" -g 'daemon off;' 2>>"$RUN/origin/stderr.log" &
+    PID[origin]=$!
+    wait_ready origin "$ORIGIN_PORT"
+}
+
+start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an empty cache
+    local t=$1 dir=$RUN/$1
+    CACHE_BYTES=$2
+    port_free "${PORT[$t]}" || die "port ${PORT[$t]} for $t is taken"
+    rm -rf "$dir"
+    mkdir -p "$dir/tmp" "$dir/cache"
+    case $t in
+    outpost)
+        render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
+        # Stored bodies are direct buffers: room for the whole cache plus headroom.
+        taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
+            -XX:MaxDirectMemorySize=$((CACHE_BYTES + 128 * 1024 * 1024)) \
+            -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
+            -jar "$root/cli/target/outpost.jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        ;;
+    nginx)
+        render "$here/conf/nginx.conf" >"$dir/nginx.conf"
+        taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        ;;
+    varnish)
+        render "$here/conf/varnish.vcl" >"$dir/default.vcl"
+        taskset -c "$SERVER_CPU" varnishd -F -a "127.0.0.1:$VARNISH_PORT" -f "$dir/default.vcl" \
+            -s "malloc,$CACHE_BYTES" -n "$dir/n" -P "$dir/varnishd.pid" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        ;;
+    ats)
+        mkdir -p "$dir/etc" "$dir/var" "$dir/run" "$dir/log"
+        cp -r /etc/trafficserver/. "$dir/etc/"
+        # The RAM cache as large as the configured size: hot hits come from memory, as on the other targets.
+        # ATS crashes at start with a storage span below 16 MiB (8 MiB tried), so the span is at least that.
+        ATS_RAM=$CACHE_BYTES
+        CACHE_BYTES=$((CACHE_BYTES < ATS_MIN_STORAGE ? ATS_MIN_STORAGE : CACHE_BYTES))
+        for f in records.config remap.config plugin.config hdr.config storage.config ip_allow.yaml; do
+            render "$here/conf/ats/$f" >"$dir/etc/$f"
+        done
+        render "$here/conf/ats/runroot.yaml" >"$dir/runroot.yaml"
+        taskset -c "$SERVER_CPU" traffic_server --run-root="$dir/runroot.yaml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        ;;
+    esac
+    PID[$t]=$!
+    STORAGE[$t]=$CACHE_BYTES
+    CACHE_BYTES=$2
+    wait_ready "$t" "${PORT[$t]}"
+}
+
+# ---------------------------------------------------------------------------------------------------- measuring
+emit() { # emit JSON_META JSON_DATA: one cell → cells.jsonl
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(json.loads(sys.argv[2])); print(json.dumps(d))' \
+        "$1" "$2" >>"$OUT/cells.jsonl"
+}
+origin_count() { grep -cF "GET $1" "$RUN/origin/access.log" || true; }
+hit_label() { # hit_label TARGET PATH: the hit header's value of one GET
+    curl -s -o /dev/null -D - --max-time 30 "http://127.0.0.1:${PORT[$1]}$2" | tr -d '\r' |
+        awk -v h="$(tr 'A-Z' 'a-z' <<<"$HIT_HEADER")" 'BEGIN{FS=": "} tolower($1)==h {print $2}'
+}
+is_hit() { [[ $(hit_label "$1" "$2") =~ ${HIT_PATTERN[$1]} ]]; }
+rotated() { # rotated N: the targets, rotated by N (interleaving without a fixed position)
+    local -a ts=($TARGETS)
+    local n=${#ts[@]} i
+    for ((i = 0; i < n; i++)); do printf '%s ' "${ts[$(((i + $1) % n))]}"; done
+}
+wrk_run() { # wrk_run SECONDS URL OUTFILE [SCRIPT [script args...]]
+    local secs=$1 url=$2 out=$3 script=()
+    shift 3
+    if [ $# -gt 0 ]; then script=(-s "$1"); shift; fi
+    timeout $((secs + 30)) taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${secs}s" --timeout 10s --latency \
+        "${script[@]}" "$url" "$@" >"$out" 2>&1 || die "wrk failed: $(tail -3 "$out")"
+}
+
+hit_cell() { # hit_cell TARGET SIZE REP
+    local t=$1 size=$2 rep=$3 path="/hit/$1/r/$2.bin"
+    local url="http://127.0.0.1:${PORT[$t]}$path" raw="$RUN/wrk-hit-$t-$size-$rep.txt"
+    curl -s -o /dev/null --max-time 30 "$url"
+    is_hit "$t" "$path" || die "$t: $path is not a hit after priming (hit header: '$(hit_label "$t" "$path")')"
+    wrk_run "$WARM_SECONDS" "$url" /dev/null
+    local before
+    before=$(origin_count "$path")
+    wrk_run "$HIT_SECONDS" "$url" "$raw"
+    local after
+    after=$(origin_count "$path")
+    is_hit "$t" "$path" || die "$t: $path is no longer a hit after the run"
+    [ "$after" = "$before" ] || die "$t: the origin saw $((after - before)) fetches of $path during a hit-path run"
+    local data
+    data=$(python3 "$here/tools/benchtool.py" parse-wrk "$raw")
+    emit "{\"workload\":\"hit\",\"size\":\"$size\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":0}" "$data"
+    log "hit $size $t #$rep: $data"
+}
+
+zipf_cell() { # zipf_cell TARGET CASE REP: ZIPF_REQUESTS Zipf GETs from a cold cache; CASE a (cache holds all), b (10 %)
+    local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt"
+    # Count-bounded: the Lua script prints its ZIPF line after ZIPF_REQUESTS answers; wrk (which would sleep out
+    # its -d) is then stopped here. -d is the time cap.
+    PID[wrk]=
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${ZIPF_CAP}s" --timeout 10s -s "$here/lua/zipf.lua" \
+        "http://127.0.0.1:${PORT[$t]}/" "$prefix" "$OBJECTS" "$ZIPF_S" "$ZIPF_REQUESTS" "$HIT_HEADER" \
+        "${HIT_VALUES[$t]}" >"$raw" 2>&1 &
+    PID[wrk]=$!
+    for _ in $(seq $((ZIPF_CAP * 10 + 100))); do
+        grep -q '^ZIPF ' "$raw" && break
+        kill -0 "${PID[wrk]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    stop_pid wrk
+    grep -q '^ZIPF ' "$raw" || die "$t: the Zipf run printed no result: $(tail -3 "$raw")"
+    local data fetches
+    data=$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")
+    fetches=$(origin_count "$prefix")
+    emit "{\"workload\":\"zipf\",\"case\":\"$case\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":$fetches,\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}}" "$data"
+    log "zipf $case $t #$rep: fetches=$fetches $data"
+    python3 -c 'import json,sys; z=json.loads(sys.argv[1]); sys.exit(0 if z["hits"] > 0 else 1)' "$data" ||
+        die "$t served no hits in the Zipf run (hit header $HIT_HEADER in ${HIT_VALUES[$t]})"
+}
+
+herd_cell() { # herd_cell TARGET REP: HERD_CLIENTS concurrent GETs of one cold URL; the origin answers after 1 s
+    local t=$1 rep=$2 path="/slow/$1/h$2.bin" data fetches
+    data=$(timeout 90 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" herd "${PORT[$t]}" "$path" \
+        "$HERD_CLIENTS" "$HIT_HEADER")
+    fetches=$(origin_count "$path")
+    emit "{\"workload\":\"herd\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":$fetches}" "$data"
+    log "herd $t #$rep: fetches=$fetches $data"
+}
+
+purge_cell() { # purge_cell TARGET REP
+    local t=$1 rep=$2 data
+    data=$(timeout 90 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" purge "$t" "${PORT[$t]}" \
+        "$OUTPOST_ADMIN_PORT" "$OUTPOST_TOKEN" "/purge/$t/r$rep/" "$PURGE_ROUNDS" "$HIT_HEADER" "${HIT_PATTERN[$t]}")
+    emit "{\"workload\":\"purge\",\"target\":\"$t\",\"rep\":$rep}" "$data"
+    log "purge $t #$rep: $data"
+}
+
+memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and cache bytes held on tmpfs
+    local t=$1 phase=$2 hwm tmpfs=0 objects=null
+    hwm=$(python3 "$here/tools/benchtool.py" hwm "${PID[$t]}")
+    case $t in nginx | ats) tmpfs=$(du -sk "$RUN/$t/cache" | cut -f1) ;; esac
+    # Objects held now, where the target tells (Outpost's health, nginx's cache files, Varnish's counter).
+    case $t in
+    outpost) objects=$(curl -s --max-time 5 "http://127.0.0.1:$OUTPOST_PORT/_edge/health" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["storeEntries"])' || echo null) ;;
+    nginx) objects=$(find "$RUN/nginx/cache" -type f | wc -l) ;;
+    varnish) objects=$(varnishstat -n "$RUN/varnish/n" -1 -f MAIN.n_object 2>/dev/null | awk '{print $2}') ;;
+    esac
+    emit "{\"workload\":\"memory\",\"phase\":\"$phase\",\"target\":\"$t\",\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}}" \
+        "{\"peak_rss_kib\":$hwm,\"tmpfs_kib\":$tmpfs,\"objects\":${objects:-null}}"
+    log "memory $phase $t: peak RSS ${hwm} KiB, tmpfs ${tmpfs} KiB, objects ${objects:-?}"
+}
+
+versions() {
+    python3 - "$OUT/meta.json" <<EOF
+import json, subprocess, sys
+def sh(c):
+    try:
+        return subprocess.run(c, shell=True, capture_output=True, text=True, timeout=20).stdout.strip() or subprocess.run(c, shell=True, capture_output=True, text=True, timeout=20).stderr.strip()
+    except Exception as e:
+        return repr(e)
+meta = {
+  "date": sh("date -u +%Y-%m-%dT%H:%M:%SZ"),
+  "cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
+  "cores": sh("nproc"), "mem": sh("free -g | awk '/Mem:/{print \$2\" GiB\"}'"), "kernel": sh("uname -r"),
+  "os": sh(". /etc/os-release; echo \$PRETTY_NAME"),
+  "java": sh("$JAVA_HOME/bin/java -version 2>&1 | head -1"),
+  "outpost": sh("cd $root && git rev-parse --short HEAD"),
+  "nginx": sh("nginx -v 2>&1"), "varnish": sh("varnishd -V 2>&1 | head -1"),
+  "ats": sh("traffic_server -V 2>&1 | head -1"), "wrk": sh("wrk -v 2>&1 | head -1"),
+  "repeats": $REPEATS, "hit_seconds": $HIT_SECONDS, "warm_seconds": $WARM_SECONDS, "zipf_requests": $ZIPF_REQUESTS,
+  "zipf_cap": $ZIPF_CAP, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
+  "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
+  "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
+  "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
+  "targets": "$TARGETS", "smoke": bool("$SMOKE"),
+}
+json.dump(meta, open(sys.argv[1], "w"), indent=1)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------------- the run
+[ "$(id -u)" = 0 ] || die "run as root (installs packages, starts servers on taskset cores)"
+[ "$(nproc --all)" -ge 2 ] || die "needs 2 cores (servers on one, load on the other)"
+install_missing
+. "$root/scripts/find-jdk.sh"
+outpost_find_jdk
+"$root/outpost" --version >/dev/null # builds cli/target/outpost.jar when missing or stale
+for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT; do
+    port_free "$p" || die "port $p is taken"
+done
+
+started=$(date +%s)
+rm -rf "$RUN"
+mkdir -p "$RUN/origin/data" "$OUT"
+rm -f "$OUT/cells.jsonl" "$OUT/meta.json"
+log "generating the origin's files ($OBJECTS Zipf objects of 1-4 KiB)"
+CATALOGUE=$(python3 "$here/tools/benchtool.py" mkdata "$RUN/origin/data" "$OBJECTS")
+CACHE_SMALL=$((CATALOGUE / 10))
+versions
+start_origin
+log "origin up; catalogue $CATALOGUE bytes; caches: big $CACHE_BIG, small (10%) $CACHE_SMALL"
+
+# Phase A: every target up at once with the big cache; hit path, Zipf (a), herd, purge, memory after a fill.
+for t in $TARGETS; do start_target "$t" "$CACHE_BIG"; done
+CACHE_BYTES=$CACHE_BIG
+log "phase A: warm-up (${FIRST_WARM_SECONDS}s per target and size, not recorded)"
+for t in $TARGETS; do
+    for size in 1k 100k 1m; do
+        curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/$size.bin"
+        wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/$size.bin" /dev/null
+    done
+done
+want() { [[ " $PHASES " == *" $1 "* ]]; }
+want hit && for rep in $(seq "$REPEATS"); do
+    for size in 1k 100k 1m; do
+        for t in $(rotated "$rep"); do hit_cell "$t" "$size" "$rep"; done
+    done
+done
+want zipfa && for rep in $(seq "$REPEATS"); do
+    for t in $(rotated "$rep"); do zipf_cell "$t" a "$rep"; done
+done
+want herd && for rep in $(seq "$REPEATS"); do
+    for t in $(rotated "$rep"); do herd_cell "$t" "$rep"; done
+done
+want purge && for rep in $(seq "$REPEATS"); do
+    for t in $(rotated "$rep"); do purge_cell "$t" "$rep"; done
+done
+want memory && for t in $TARGETS; do
+    fill=$(timeout 150 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" fill "${PORT[$t]}" "/fill/$t/f/" "$FILL_OBJECTS")
+    log "fill $t: $fill"
+    memory_cell "$t" big
+done
+for t in $TARGETS; do stop_pid "$t"; done
+
+# Phase B: Zipf with a cache of 10 % of the catalogue's bytes; a fresh instance per target and repeat (cold,
+# and no eviction-policy history carried over), warmed on one 1 KiB URL first so the JVM is not measured cold.
+CACHE_BYTES=$CACHE_SMALL
+want zipfb && for rep in $(seq "$REPEATS"); do
+    for t in $(rotated "$rep"); do
+        start_target "$t" "$CACHE_SMALL"
+        curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
+        wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
+        zipf_cell "$t" b "$rep"
+        memory_cell "$t" small
+        stop_pid "$t"
+    done
+done
+stop_pid origin
+
+elapsed=$(($(date +%s) - started))
+log "measured in ${elapsed}s; writing the report"
+echo "$elapsed" >"$OUT/elapsed"
+python3 "$here/tools/report.py" "$OUT" ${SMOKE:+--smoke}
+log "done: $( [ -n "$SMOKE" ] && echo "$OUT" || echo "$here/RESULTS.md" )"

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Helpers for bench/run.sh: origin data, the herd and purge clients, cache filling, wrk parsing, the report.
+
+Standard library only. Every client loop is bounded in count and time and talks to 127.0.0.1 only.
+"""
+import http.client
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+KIB = 1024
+
+
+def mkdata(data_dir, objects, seed=42):
+    """hit/1k.bin, hit/100k.bin, hit/1m.bin and zipf/obj-1..N.bin of 1-4 KiB; prints the catalogue's bytes."""
+    os.makedirs(os.path.join(data_dir, "hit"), exist_ok=True)
+    os.makedirs(os.path.join(data_dir, "zipf"), exist_ok=True)
+    rnd = random.Random(seed)
+    for name, size in (("1k", KIB), ("100k", 100 * KIB), ("1m", 1024 * KIB)):
+        with open(os.path.join(data_dir, "hit", name + ".bin"), "wb") as f:
+            f.write(rnd.randbytes(size))
+    total = 0
+    for k in range(1, objects + 1):
+        size = rnd.randint(KIB, 4 * KIB)
+        total += size
+        with open(os.path.join(data_dir, "zipf", "obj-%d.bin" % k), "wb") as f:
+            f.write(rnd.randbytes(size))
+    print(total)
+
+
+def _get(port, path, method="GET", headers=None, timeout=30.0):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        c.close()
+
+
+def herd(port, path, clients, hit_header):
+    """`clients` concurrent GETs of one URL, released together; prints statuses and client latency (ms)."""
+    barrier = threading.Barrier(clients)
+    lat, statuses, labels, errors = [], [], [], []
+    lock = threading.Lock()
+
+    def one():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            c.connect()
+            barrier.wait(timeout=30)
+            t0 = time.monotonic()
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            t = (time.monotonic() - t0) * 1000
+            with lock:
+                lat.append(t)
+                statuses.append(r.status)
+                labels.append(r.getheader(hit_header, "-"))
+        except Exception as e:  # reported, never hidden
+            with lock:
+                errors.append(repr(e))
+        finally:
+            c.close()
+
+    threads = [threading.Thread(target=one) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    lat.sort()
+    out = {
+        "ok": sum(1 for s in statuses if s == 200),
+        "errors": len(errors) + sum(1 for s in statuses if s != 200),
+        "p50_ms": statistics.median(lat) if lat else None,
+        "max_ms": lat[-1] if lat else None,
+        "labels": {l: labels.count(l) for l in sorted(set(labels))},
+    }
+    print(json.dumps(out))
+
+
+def purge(target, port, admin_port, token, prefix, rounds, hit_header, hit_pattern):
+    """Warm a URL until it is a hit, purge it through the target's API, then check the next request is a miss.
+
+    Prints the time from the API call to its acknowledgement and to the end of that next (miss) response, in ms.
+    """
+    pat = re.compile(hit_pattern)
+    ack, to_miss, failures = [], [], []
+    deadline = time.monotonic() + 60
+    for i in range(rounds):
+        if time.monotonic() > deadline:
+            failures.append("time bound reached after %d rounds" % i)
+            break
+        path = "%sp-%d.bin" % (prefix, i)
+        _get(port, path)
+        _, h, _ = _get(port, path)
+        if not pat.search(h.get(hit_header.lower(), "")):
+            failures.append("%s: second GET not a hit (%s)" % (path, h.get(hit_header.lower())))
+            continue
+        t0 = time.monotonic()
+        if target == "outpost":
+            body = json.dumps({"urls": ["http://127.0.0.1" + path]})
+            st, _, b = _post(admin_port, "/_edge/purge", body,
+                             {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        elif target == "nginx":
+            st, _, b = _get(port, "/_purge" + path)
+        else:
+            st, _, b = _get(port, path, "PURGE")
+        t1 = time.monotonic()
+        if st >= 300:
+            failures.append("%s: purge answered %d %r" % (path, st, b[:200]))
+            continue
+        _, h, _ = _get(port, path)
+        t2 = time.monotonic()
+        if pat.search(h.get(hit_header.lower(), "")):
+            failures.append("%s: still a hit after the purge" % path)
+            continue
+        ack.append((t1 - t0) * 1000)
+        to_miss.append((t2 - t0) * 1000)
+    ack.sort()
+    to_miss.sort()
+    print(json.dumps({
+        "rounds": len(ack),
+        "ack_p50_ms": statistics.median(ack) if ack else None,
+        "ack_max_ms": ack[-1] if ack else None,
+        "miss_p50_ms": statistics.median(to_miss) if to_miss else None,
+        "miss_max_ms": to_miss[-1] if to_miss else None,
+        "failures": failures[:5],
+    }))
+
+
+def _post(port, path, body, headers):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("POST", path, body=body.encode(), headers=headers)
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def fill(port, prefix, count):
+    """GETs `count` distinct 1 MiB URLs over one keep-alive connection (bounded: 120 s)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    deadline = time.monotonic() + 120
+    done = 0
+    bad = 0
+    for i in range(count):
+        if time.monotonic() > deadline:
+            break
+        try:
+            c.request("GET", "%sf-%d.bin" % (prefix, i))
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                bad += 1
+            reconnect = r.getheader("Connection", "").lower() == "close"
+        except (http.client.HTTPException, OSError):
+            bad += 1  # e.g. a body cut short: counted, and the fill goes on on a new connection
+            reconnect = True
+        if reconnect:
+            c.close()
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        done += 1
+    c.close()
+    print(json.dumps({"fetched": done, "non200": bad}))
+
+
+def parse_wrk(path):
+    """wrk --latency output → req/s, p50/p99 (ms), errors."""
+    text = open(path).read()
+
+    def ms(v):
+        m = re.match(r"([\d.]+)(us|ms|s|m)", v)
+        n, u = float(m.group(1)), m.group(2)
+        return n / 1000 if u == "us" else n if u == "ms" else n * 1000 if u == "s" else n * 60000
+
+    out = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))}
+    m = re.search(r"(\d+) requests in", text)
+    out["requests"] = int(m.group(1))
+    for q in ("50", "99"):
+        m = re.search(r"^\s+%s(?:\.000)?%%\s+(\S+)" % q, text, re.M)
+        out["p%s_ms" % q] = ms(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    out["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    out["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
+    print(json.dumps(out))
+
+
+def parse_zipf(path):
+    """The ZIPF line of bench/lua/zipf.lua → answers, hits, hit ratio, req/s over the counted requests."""
+    text = open(path).read()
+    m = re.search(r"^ZIPF (\{.*\})$", text, re.M)
+    z = json.loads(m.group(1))
+    z["hit_ratio"] = z["hits"] / z["responses"] if z["responses"] else 0.0
+    z["rps"] = z["responses"] / z["seconds"] if z["seconds"] > 0 else 0.0
+    print(json.dumps(z))
+
+
+def hwm(pids):
+    """Sum of VmHWM (peak RSS) over the given PIDs and their children, in KiB."""
+    seen = set()
+    todo = [p for p in pids if p]
+    total = 0
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            for line in open("/proc/%s/status" % p):
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+        try:
+            kids = subprocess.run(["pgrep", "-P", str(p)], capture_output=True, text=True).stdout.split()
+            todo.extend(kids)
+        except OSError:
+            pass
+    print(total)
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "mkdata":
+        mkdata(args[0], int(args[1]))
+    elif cmd == "herd":
+        herd(int(args[0]), args[1], int(args[2]), args[3])
+    elif cmd == "purge":
+        purge(args[0], int(args[1]), int(args[2]), args[3], args[4], int(args[5]), args[6], args[7])
+    elif cmd == "fill":
+        fill(int(args[0]), args[1], int(args[2]))
+    elif cmd == "parse-wrk":
+        parse_wrk(args[0])
+    elif cmd == "parse-zipf":
+        parse_zipf(args[0])
+    elif cmd == "hwm":
+        hwm(args)
+    else:
+        sys.exit("unknown command " + cmd)
