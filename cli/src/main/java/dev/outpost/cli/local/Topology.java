@@ -271,7 +271,8 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
         try {
             return parse.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+            // no cause: config errors report the innermost message, and this one carries the field
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
         }
     }
 }
