@@ -56,7 +56,13 @@ public final class LocalCommand implements Callable<Integer> {
                 : Files.createTempDirectory("outpost-local-");
         PrintWriter out = spec.commandLine().getOut();
         try (LocalCdn cdn = LocalCdn.start(topology, work, site)) {
-            List<LocalCdn.NodeState> nodes = cdn.awaitEdgesReady(READY_PATIENCE);
+            List<LocalCdn.NodeState> nodes;
+            try {
+                nodes = cdn.awaitEdgesReady(READY_PATIENCE);
+            } catch (IllegalStateException notReady) { // one line, like every other startup problem
+                spec.commandLine().getErr().println("outpost local: " + notReady.getMessage());
+                return 1;
+            }
             out.print(LocalBanner.render(topology, nodes, cdn.originInternalUri(),
                     work + (dataDir.isPresent() ? " (kept)" : " (deleted on exit)"), cdn.siteSource()));
             out.flush();

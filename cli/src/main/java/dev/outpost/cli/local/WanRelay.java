@@ -82,11 +82,6 @@ final class WanRelay implements AutoCloseable {
         return name;
     }
 
-    /** Connections open right now (each counts its two sockets once). */
-    int openConnections() {
-        return open.size() / 2;
-    }
-
     private void accept() {
         while (!server.isClosed()) {
             Socket client;

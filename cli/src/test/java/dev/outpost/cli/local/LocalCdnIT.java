@@ -81,7 +81,7 @@ class LocalCdnIT {
             assertThat(miss.took()).isGreaterThanOrEqualTo(US_EU.multipliedBy(2));
 
             Fetch hit = fetchSteered("127.0.2.50", "/index.html");
-            assertThat(hit.xCache()).isEqualTo("HIT");
+            assertThat(hit.xCache()).as(hit.headers()).isEqualTo("HIT");
             assertThat(hit.servedBy()).isEqualTo(miss.servedBy());
             assertThat(hit.took()).isLessThan(miss.took());
         }
@@ -164,7 +164,8 @@ class LocalCdnIT {
     }
 
     /** One answer as a client saw it, with the wall time of the whole exchange (redirects included). */
-    record Fetch(String url, int code, String xCache, String servedBy, String body, Duration took) {
+    record Fetch(String url, int code, String xCache, String servedBy, String body, Duration took,
+            String headers) {
     }
 
     /** {@code curl -L --interface client http://<control plane>/path}. */
@@ -179,7 +180,8 @@ class LocalCdnIT {
         try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
             String body = response.body().string();
             return new Fetch(response.request().url().toString(), response.code(), response.header("X-Cache"),
-                    response.header("X-Served-By"), body, Duration.ofNanos(System.nanoTime() - start));
+                    response.header("X-Served-By"), body, Duration.ofNanos(System.nanoTime() - start),
+                    response.headers().toString());
         } finally {
             http.connectionPool().evictAll();
         }
