@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.cli.local.LocalCommand;
 import dev.outpost.common.config.ConfigException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "outpost", mixinStandardHelpOptions = true, version = "outpost 0.1.0",
         description = "Outpost, a small CDN: origin nodes hold master copies, edges cache and serve, a control plane "
                 + "purges, pushes and steers.",
-        subcommands = {OriginCommand.class, EdgeCommand.class, ControlPlaneCommand.class, PurgeCommand.class,
+        subcommands = {LocalCommand.class, OriginCommand.class, EdgeCommand.class, ControlPlaneCommand.class,
+                PurgeCommand.class,
                 PushCommand.class, StatusCommand.class, SignUrlCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {

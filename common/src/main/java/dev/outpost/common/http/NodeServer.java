@@ -29,7 +29,7 @@ public final class NodeServer implements AutoCloseable {
 
     /** The options every Outpost listener shares, plain or TLS; the caller adds the listener itself. */
     static Undertow.Builder withLimits(Undertow.Builder builder, HttpHandler handler, ServerLimits limits) {
-        builder.setHandler(handler)
+        builder.setHandler(new DateHeaderHandler(handler))
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
@@ -37,7 +37,8 @@ public final class NodeServer implements AutoCloseable {
                 .setServerOption(UndertowOptions.IDLE_TIMEOUT, (int) limits.idleTimeout().toMillis())
                 // The raw request target is checked by the handlers; never let the parser decode %2F into '/'.
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
-                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                // Date comes from DateHeaderHandler: Undertow's own goes stale once another server in the JVM stops
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
                 // Undertow's own parser refuses CL+TE, duplicate Content-Length, bad chunk sizes and control
                 // characters (the edge's SmugglingIT proves it); this bounds how many connections one listener holds.
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())

@@ -1,0 +1,317 @@
+package dev.outpost.cli.local;
+
+import dev.outpost.cli.local.Topology.EdgeSpec;
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.json.Json;
+import dev.outpost.control.ControlPlane;
+import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.config.AdminConfig;
+import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The whole CDN of a {@link Topology} in this process, on loopback: the control plane (sqlite under the work
+ * directory), the origin (a copy of the demo site) behind its WAN relays, and every edge on its own address,
+ * registered with the control plane. Started in dependency order; {@link #close()} stops edges, origin, control
+ * plane, then relays.
+ *
+ * <p>Which connections cross a simulated WAN link ({@link WanRelay}): an edge's fetches from the origin (an edge
+ * outside the origin's region is given its region's relay as origin URL), and clients' direct fetches from the
+ * origin's public address (one relay that picks the delay by the client's region). Control traffic between the
+ * control plane and the edges (registration, heartbeats, purge and push calls) and clients' requests to edges and to
+ * steering are not delayed: clients are meant to be next to their edge, and the control plane's timings stay those
+ * of the nodes themselves.
+ */
+public final class LocalCdn implements AutoCloseable {
+    /** Tokens of the local run; every listener is on loopback, and the README prints them. */
+    public static final String OPS_TOKEN = "local-ops-token-change-me";
+    public static final String NODE_TOKEN = "local-node-token-change-me";
+    public static final String EDGE_ADMIN_TOKEN = "local-edge-admin-token-change-me";
+    public static final String ORIGIN_TOKEN = "local-origin-token-change-me";
+    public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+
+    private final Topology topology;
+    private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, EdgeNode> edges = new LinkedHashMap<>();
+    private ControlPlane plane;
+    private OriginNode origin;
+    private String siteSource = "";
+    private final List<WanRelay> relays = new ArrayList<>();
+
+    private LocalCdn(Topology topology) {
+        this.topology = topology;
+    }
+
+    /**
+     * Starts everything; on any failure stops what already runs and rethrows. {@code site} overrides the demo
+     * site's source folder ({@link SampleSite}).
+     */
+    public static LocalCdn start(Topology topology, Path workDir, Optional<Path> site) {
+        checkAddressesFree(topology);
+        LocalCdn cdn = new LocalCdn(topology);
+        try {
+            cdn.startAll(workDir, site);
+        } catch (RuntimeException e) {
+            cdn.close();
+            throw e;
+        }
+        return cdn;
+    }
+
+    private void startAll(Path workDir, Optional<Path> site) {
+        Path siteDir = workDir.resolve("origin-site");
+        if (Files.isDirectory(siteDir)) {
+            siteSource = siteDir + " (kept from an earlier run)";
+        } else {
+            siteSource = SampleSite.copyInto(site, siteDir);
+        }
+        ListenAddress originPublic = topology.originAddress();
+        ListenAddress planeAddress = topology.controlPlaneAddress();
+        URI planeUri = URI.create("http://" + planeAddress);
+
+        // The origin's own listener is internal (any free port); its public address is a relay.
+        origin = OriginNode.start(originConfig(siteDir, originPublic.host(), planeUri));
+        InetSocketAddress originInternal = new InetSocketAddress(originPublic.host(), origin.port());
+
+        plane = ControlPlane.start(planeConfig(workDir.resolve("control-plane"), origin.baseUri()),
+                Clock.systemUTC());
+
+        String originRegion = topology.origin().region();
+        relays.add(WanRelay.start("origin", new InetSocketAddress(originPublic.host(), originPublic.port()),
+                originInternal, client -> topology.delay(topology.regionOf(client).orElse(originRegion),
+                        originRegion)));
+        Map<String, URI> originUriByRegion = new LinkedHashMap<>();
+        for (Topology.Region region : topology.regions()) {
+            if (region.name().equals(originRegion)) {
+                originUriByRegion.put(region.name(), origin.baseUri()); // no WAN inside the origin's region
+                continue;
+            }
+            String host = region.originRelay().orElseThrow();
+            relays.add(WanRelay.start("origin link " + region.name() + "-" + originRegion,
+                    new InetSocketAddress(host, originPublic.port()), originInternal,
+                    topology.delay(region.name(), originRegion)));
+            originUriByRegion.put(region.name(), URI.create("http://" + host + ":" + originPublic.port()));
+        }
+
+        for (EdgeSpec spec : topology.edges()) {
+            EdgeNode edge = EdgeNode.start(edgeConfig(spec, originUriByRegion.get(spec.region()), planeUri));
+            edges.put(spec.id(), edge);
+        }
+    }
+
+    /** Every host name a client may use: each edge's address (what steering redirects to), and the loopback names. */
+    List<String> servedHosts() {
+        List<String> hosts = new ArrayList<>(topology.edges().stream().map(EdgeSpec::host).toList());
+        hosts.add(topology.controlPlaneAddress().host());
+        hosts.add("localhost");
+        return hosts.stream().distinct().toList();
+    }
+
+    private OriginConfig originConfig(Path siteDir, String host, URI planeUri) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("listen", host + ":0");
+        config.put("data", siteDir.toString());
+        config.put("apiToken", ORIGIN_TOKEN);
+        // the rules of deploy/origin.yml
+        config.put("rules", List.of(
+                Map.of("match", "/assets/**", "cacheControl", "public, max-age=31536000, immutable",
+                        "tags", List.of("static")),
+                Map.of("match", "**/*.html", "cacheControl",
+                        "public, max-age=60, stale-while-revalidate=30, stale-if-error=86400", "tags", List.of("html")),
+                Map.of("match", "/data/**", "cacheControl", "public, max-age=10", "tags", List.of("data"))));
+        config.put("defaults", Map.of("cacheControl", "public, max-age=300"));
+        config.put("notifications", Map.of("url", planeUri + "/api/v1/origin-events?origin=primary",
+                "token", NODE_TOKEN));
+        return parse("local origin.json", config, OriginConfig.class);
+    }
+
+    private ControlPlaneConfig planeConfig(Path data, URI originInternal) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("listen", topology.controlPlane());
+        config.put("data", data.toString());
+        config.put("tokens", List.of(
+                Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
+                Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node"))));
+        config.put("edgeToken", EDGE_ADMIN_TOKEN);
+        config.put("heartbeat", Map.of("intervalMillis", HEARTBEAT.toMillis(),
+                "timeoutMillis", HEARTBEAT.toMillis() * 5));
+        config.put("regions", topology.regions().stream()
+                .map(r -> Map.of("name", r.name(), "cidrs", List.of(r.clients()))).toList());
+        config.put("defaultRegion", topology.origin().region());
+        Map<String, Map<String, Long>> latency = new LinkedHashMap<>();
+        for (var delay : topology.delays().entrySet()) {
+            String[] pair = delay.getKey().split("-");
+            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1], delay.getValue().toMillis());
+        }
+        config.put("latencyMillis", latency);
+        config.put("trustedProxies", List.of("127.0.0.1/32"));
+        config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
+                "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
+        return parse("local control plane.json", config, ControlPlaneConfig.class);
+    }
+
+    private EdgeConfig edgeConfig(EdgeSpec spec, URI originUri, URI planeUri) {
+        DeliveryService site = new DeliveryService("site", servedHosts(), List.of(originUri), null, null);
+        URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
+        ControlPlaneLinkConfig link = new ControlPlaneLinkConfig(planeUri, NODE_TOKEN, HEARTBEAT,
+                Duration.ofSeconds(5), Optional.of(URI.create(spec.url())), Optional.of(admin));
+        return new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(),
+                Optional.of(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN)),
+                List.of(site), null, null, null, Optional.of(link));
+    }
+
+    private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {
+        byte[] json = Json.mapper().writeValueAsString(config).getBytes(StandardCharsets.UTF_8);
+        return ConfigFiles.parse(source, json, type);
+    }
+
+    /**
+     * Binds each listen address once before anything starts, so a taken port is reported as one line naming the
+     * node, before half the CDN runs.
+     */
+    static void checkAddressesFree(Topology topology) {
+        Map<String, String> listeners = new LinkedHashMap<>();
+        listeners.put(topology.controlPlane(), "control plane");
+        listeners.put(topology.origin().listen(), "origin");
+        for (EdgeSpec edge : topology.edges()) {
+            listeners.put(edge.host() + ":" + edge.port(), "edge " + edge.id());
+            listeners.put(edge.host() + ":" + edge.adminPort(), "edge " + edge.id() + " admin");
+        }
+        for (Topology.Region region : topology.regions()) {
+            if (!region.name().equals(topology.origin().region())) {
+                listeners.put(region.originRelay().orElseThrow() + ":" + topology.originAddress().port(),
+                        "WAN link " + region.name() + "-" + topology.origin().region());
+            }
+        }
+        for (var listener : listeners.entrySet()) {
+            ListenAddress address = ListenAddress.parse(listener.getKey());
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(address.host(), address.port()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot listen on " + address + " (" + listener.getValue() + "): "
+                        + e.getMessage() + (e.getMessage() != null && e.getMessage().contains("assign")
+                                ? " (the local topology needs all of 127.0.0.0/8 on loopback, as on Linux)"
+                                : "; stop what uses it, or pick other addresses with --config"), e);
+            }
+        }
+    }
+
+    /** A node as the control plane sees it. */
+    public record NodeState(String id, String kind, String region, String publicUrl, boolean healthy,
+            boolean caughtUp) {
+    }
+
+    /** The control plane's registry, read through its API. */
+    public List<NodeState> nodes() {
+        Request request = new Request.Builder().url(apiUri() + "/api/v1/nodes")
+                .header("Authorization", "Bearer " + OPS_TOKEN).build();
+        try (Response response = http.newCall(request).execute()) {
+            if (response.code() != 200) {
+                throw new IOException("GET /api/v1/nodes answered " + response.code());
+            }
+            List<NodeState> nodes = new ArrayList<>();
+            for (JsonNode node : Json.mapper().readTree(response.body().string()).get("nodes")) {
+                nodes.add(new NodeState(node.get("id").asString(), node.get("kind").asString(),
+                        node.get("region").asString(), node.path("publicUrl").asString(""),
+                        node.get("healthy").asBoolean(), node.path("caughtUp").asBoolean(false)));
+            }
+            return nodes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the nodes from the control plane: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until every edge of the topology is registered, healthy and caught up per the control plane; answers
+     * their states, or throws naming the edges still missing after {@code patience}.
+     */
+    public List<NodeState> awaitEdgesReady(Duration patience) throws InterruptedException {
+        Instant deadline = Instant.now().plus(patience);
+        while (true) {
+            List<NodeState> nodes = nodes();
+            List<String> notReady = new ArrayList<>(edges.keySet());
+            for (NodeState node : nodes) {
+                if (node.healthy() && node.caughtUp()) {
+                    notReady.remove(node.id());
+                }
+            }
+            if (notReady.isEmpty()) {
+                return nodes;
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("edges not registered and healthy after "
+                        + patience.toSeconds() + " s: " + notReady);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    public URI apiUri() {
+        return plane.apiUri();
+    }
+
+    /** The internal origin listener, behind the relays. */
+    public URI originInternalUri() {
+        return origin.baseUri();
+    }
+
+    public Map<String, EdgeNode> edges() {
+        return Map.copyOf(edges);
+    }
+
+    /** Where the origin's files came from. */
+    public String siteSource() {
+        return siteSource;
+    }
+
+    /** Stops edges, the origin, the control plane, then the WAN relays; safe to call twice. */
+    @Override
+    public void close() {
+        for (EdgeNode edge : edges.values()) {
+            edge.close();
+        }
+        edges.clear();
+        if (origin != null) {
+            origin.close();
+            origin = null;
+        }
+        if (plane != null) {
+            plane.close();
+            plane = null;
+        }
+        relays.forEach(WanRelay::close);
+        relays.clear();
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

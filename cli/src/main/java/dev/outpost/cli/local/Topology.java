@@ -1,0 +1,278 @@
+package dev.outpost.cli.local;
+
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.json.Durations;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What {@code outpost local} runs, read from a topology file ({@code deploy/local-topology.yml} holds the defaults):
+ * where the control plane and the origin listen, the regions with their client networks and edges, and the one-way
+ * WAN delay between every pair of regions. Validated whole when read, each problem naming its field.
+ *
+ * @param controlPlane  the control plane's API + steering listener
+ * @param origin        the origin's public address (a WAN relay in front of its internal listener) and region
+ * @param edgePort      port of every edge's public listener, on the edge's own address
+ * @param edgeAdminPort port of every edge's admin listener, on the edge's own address
+ * @param regions       in order; the first region's name is also the fallback for clients no network matches
+ * @param delays        one-way delay per pair of distinct regions, keyed {@code us-eu} (either order)
+ */
+public record Topology(String controlPlane, Origin origin, int edgePort, int edgeAdminPort, List<Region> regions,
+        Map<String, Duration> delays) {
+    private static final Pattern REGION_NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
+
+    /** The origin's public address and the region it lives in. */
+    public record Origin(String listen, String region) {
+        public Origin {
+            listen = listen == null ? "127.0.0.1:8080" : listen;
+            checkListen("origin.listen", listen);
+            region = region == null ? "us" : region;
+        }
+    }
+
+    /**
+     * One region.
+     *
+     * @param name        short lower-case name ({@code eu}), used in edge ids ({@code eu-1}) and delay keys
+     * @param clients     the network of this region's clients ({@code 127.0.2.0/24}); steering uses it
+     * @param edges       the edges' addresses; or give {@code edgeCount} for the first N addresses of {@code clients}
+     * @param edgeCount   how many edges, numbered from the network's first address
+     * @param originRelay where this region's end of the WAN link to the origin listens (default: address .254 of
+     *                    {@code clients}); unused in the origin's own region
+     */
+    public record Region(String name, String clients, List<String> edges, Integer edgeCount,
+            Optional<String> originRelay) {
+        public Region {
+            if (name == null || !REGION_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("regions[].name: '" + name
+                        + "' must be a short lower-case name such as eu (letters and digits, no '-')");
+            }
+            String field = "regions[" + name + "]";
+            Cidr network = parseField(field + ".clients", () -> Cidr.parse(clients));
+            if ((edges == null || edges.isEmpty()) == (edgeCount == null)) {
+                throw new IllegalArgumentException(field + ": give either edges (addresses) or edgeCount");
+            }
+            if (edgeCount != null) {
+                if (edgeCount < 1 || edgeCount > 250 || edgeCount >= network.size() - 2) {
+                    throw new IllegalArgumentException(field + ".edgeCount must be 1.." + Math.min(250,
+                            network.size() - 3) + " for " + network + ", was " + edgeCount);
+                }
+                List<String> numbered = new ArrayList<>();
+                for (int n = 1; n <= edgeCount; n++) {
+                    numbered.add(network.host(n));
+                }
+                edges = List.copyOf(numbered);
+            } else {
+                edges = List.copyOf(edges);
+                for (String edge : edges) {
+                    parseField(field + ".edges", () -> Cidr.ipv4(edge));
+                }
+            }
+            originRelay = originRelay == null ? Optional.empty() : originRelay;
+            if (originRelay.isPresent()) {
+                String relay = originRelay.get();
+                parseField(field + ".originRelay", () -> Cidr.ipv4(relay));
+            } else if (network.size() >= 256) {
+                originRelay = Optional.of(network.host(254));
+            } else {
+                throw new IllegalArgumentException(field + ".originRelay must be set: " + network
+                        + " has no address .254 for it");
+            }
+        }
+
+        Cidr network() {
+            return Cidr.parse(clients);
+        }
+    }
+
+    /** An edge as the launcher starts it. */
+    public record EdgeSpec(String id, String region, String host, int port, int adminPort) {
+        public String url() {
+            return "http://" + host + ":" + port;
+        }
+    }
+
+    public Topology {
+        controlPlane = controlPlane == null ? "127.0.0.1:8000" : controlPlane;
+        checkListen("controlPlane", controlPlane);
+        origin = origin == null ? new Origin(null, null) : origin;
+        edgePort = edgePort == 0 ? 8080 : edgePort;
+        edgeAdminPort = edgeAdminPort == 0 ? 9080 : edgeAdminPort;
+        for (var port : Map.of("edgePort", edgePort, "edgeAdminPort", edgeAdminPort).entrySet()) {
+            if (port.getValue() < 1 || port.getValue() > 65535) {
+                throw new IllegalArgumentException(port.getKey() + " must be 1..65535, was " + port.getValue());
+            }
+        }
+        if (regions == null || regions.isEmpty()) {
+            throw new IllegalArgumentException("regions must name at least one region");
+        }
+        regions = List.copyOf(regions);
+        Map<String, Region> byName = new LinkedHashMap<>();
+        for (Region region : regions) {
+            if (byName.put(region.name(), region) != null) {
+                throw new IllegalArgumentException("regions: '" + region.name() + "' is named twice");
+            }
+        }
+        if (!byName.containsKey(origin.region())) {
+            throw new IllegalArgumentException("origin.region: '" + origin.region() + "' is not one of the regions "
+                    + byName.keySet());
+        }
+        delays = checkDelays(delays == null ? Map.of() : delays, byName.keySet());
+        checkNoSharedAddress(controlPlane, origin, edgePort, edgeAdminPort, regions);
+    }
+
+    /** Reads and validates a topology file; a {@code ConfigException} names the file and the field otherwise. */
+    public static Topology load(Path file) {
+        return ConfigFiles.load(file, Topology.class);
+    }
+
+    /** The built-in topology of DESIGN.md §2 (the same as {@code deploy/local-topology.yml}). */
+    public static Topology defaults() {
+        String yaml = """
+                controlPlane: 127.0.0.1:8000
+                origin: {listen: 127.0.0.1:8080, region: us}
+                edgePort: 8080
+                edgeAdminPort: 9080
+                regions:
+                  - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
+                  - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
+                  - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
+                delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
+                """;
+        return ConfigFiles.parse("built-in topology.yml", yaml.getBytes(StandardCharsets.UTF_8), Topology.class);
+    }
+
+    /** Every edge, region by region, with ids {@code <region>-<n>}. */
+    public List<EdgeSpec> edges() {
+        List<EdgeSpec> all = new ArrayList<>();
+        for (Region region : regions) {
+            for (int i = 0; i < region.edges().size(); i++) {
+                all.add(new EdgeSpec(region.name() + "-" + (i + 1), region.name(), region.edges().get(i), edgePort,
+                        edgeAdminPort));
+            }
+        }
+        return all;
+    }
+
+    /** The one-way delay between two regions; zero within one. */
+    public Duration delay(String from, String to) {
+        if (from.equals(to)) {
+            return Duration.ZERO;
+        }
+        Duration delay = delays.get(from + "-" + to);
+        return delay != null ? delay : delays.get(to + "-" + from);
+    }
+
+    /** The region whose client network holds {@code client}, if any. */
+    public Optional<String> regionOf(InetAddress client) {
+        return regions.stream().filter(r -> r.network().contains(client)).map(Region::name).findFirst();
+    }
+
+    public Region region(String name) {
+        return regions.stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no region " + name));
+    }
+
+    ListenAddress controlPlaneAddress() {
+        return ListenAddress.parse(controlPlane);
+    }
+
+    ListenAddress originAddress() {
+        return ListenAddress.parse(origin.listen());
+    }
+
+    /** Keys normalised to the regions' order ({@code us-eu} for {@code eu-us}); each pair exactly once. */
+    private static Map<String, Duration> checkDelays(Map<String, Duration> given, java.util.Set<String> names) {
+        List<String> order = List.copyOf(names);
+        Map<String, Duration> normalised = new LinkedHashMap<>();
+        Map<String, String> seenAs = new HashMap<>();
+        for (var entry : given.entrySet()) {
+            String key = entry.getKey();
+            String[] pair = key.split("-", -1);
+            if (pair.length != 2 || !names.contains(pair[0]) || !names.contains(pair[1]) || pair[0].equals(pair[1])) {
+                throw new IllegalArgumentException("delays." + key + ": a key must name two different regions of "
+                        + names + ", as in " + order.get(0) + "-" + (order.size() > 1 ? order.get(1) : "other"));
+            }
+            Duration delay = entry.getValue();
+            if (delay == null || delay.isNegative()) {
+                throw new IllegalArgumentException("delays." + key + " must be a duration >= 0 such as 40ms");
+            }
+            if (delay.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("delays." + key + " must be at most 10s, was "
+                        + Durations.format(delay));
+            }
+            boolean inOrder = order.indexOf(pair[0]) < order.indexOf(pair[1]);
+            String canonical = inOrder ? key : pair[1] + "-" + pair[0];
+            String earlier = seenAs.put(canonical, key);
+            if (earlier != null) {
+                throw new IllegalArgumentException("delays: " + earlier + " and " + key + " name the same pair");
+            }
+            normalised.put(canonical, delay);
+        }
+        for (int i = 0; i < order.size(); i++) {
+            for (int j = i + 1; j < order.size(); j++) {
+                String pair = order.get(i) + "-" + order.get(j);
+                if (!normalised.containsKey(pair)) {
+                    throw new IllegalArgumentException("delays: missing " + pair + " (one-way delay between "
+                            + order.get(i) + " and " + order.get(j) + ", e.g. " + pair + ": 40ms)");
+                }
+            }
+        }
+        return java.util.Collections.unmodifiableMap(normalised); // in the regions' order, for printing
+    }
+
+    /** Two listeners on one address:port would only fail at startup, with a less helpful message. */
+    private static void checkNoSharedAddress(String controlPlane, Origin origin, int edgePort, int edgeAdminPort,
+            List<Region> regions) {
+        Map<String, String> owners = new HashMap<>();
+        ListenAddress originAddress = ListenAddress.parse(origin.listen());
+        claim(owners, ListenAddress.parse(controlPlane).toString(), "controlPlane");
+        claim(owners, originAddress.toString(), "origin.listen");
+        for (Region region : regions) {
+            for (String edge : region.edges()) {
+                claim(owners, edge + ":" + edgePort, "regions[" + region.name() + "].edges " + edge);
+                claim(owners, edge + ":" + edgeAdminPort, "regions[" + region.name() + "].edges " + edge
+                        + " (admin)");
+            }
+            if (!region.name().equals(origin.region())) {
+                claim(owners, region.originRelay().orElseThrow() + ":" + originAddress.port(),
+                        "regions[" + region.name() + "].originRelay");
+            }
+        }
+    }
+
+    private static void claim(Map<String, String> owners, String address, String field) {
+        String owner = owners.putIfAbsent(address, field);
+        if (owner != null) {
+            throw new IllegalArgumentException(field + ": address " + address + " is already used by " + owner);
+        }
+    }
+
+    private static void checkListen(String field, String value) {
+        ListenAddress address = parseField(field, () -> ListenAddress.parse(value));
+        parseField(field, () -> Cidr.ipv4(address.host()));
+        if (address.port() == 0) {
+            throw new IllegalArgumentException(field + ": needs a fixed port (clients must know it), was "
+                    + value);
+        }
+    }
+
+    private static <T> T parseField(String field, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            // no cause: config errors report the innermost message, and this one carries the field
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package dev.outpost.cli.local;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.SocketFactory;
+import okhttp3.ConnectionPool;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code outpost local}'s CDN in this JVM, on the default addresses but high ports (so a user's own
+ * {@code outpost local} on 8000/8080 does not collide): six edges in three regions behind real WAN relays.
+ */
+class LocalCdnIT {
+    /** The default topology (same addresses, same delays), on ports nobody else uses by default. */
+    static final String TEST_TOPOLOGY = """
+            controlPlane: 127.0.0.1:28000
+            origin: {listen: 127.0.0.1:28080, region: us}
+            edgePort: 28080
+            edgeAdminPort: 29080
+            regions:
+              - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
+              - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
+              - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
+            delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
+            """;
+    private static final Duration US_EU = Duration.ofMillis(40);
+    private static final Duration US_AP = Duration.ofMillis(90);
+
+    private static Topology topology() {
+        return ConfigFiles.parse("test-topology.yml", TEST_TOPOLOGY.getBytes(UTF_8), Topology.class);
+    }
+
+    private static LocalCdn startReady(Path dir) throws InterruptedException {
+        LocalCdn cdn = LocalCdn.start(topology(), dir, Optional.empty());
+        try {
+            cdn.awaitEdgesReady(Duration.ofSeconds(30));
+        } catch (RuntimeException | InterruptedException e) {
+            cdn.close();
+            throw e;
+        }
+        return cdn;
+    }
+
+    @Test
+    void everyEdgeIsHealthyAndAnEuClientIsSteeredToAnEuEdgeThatMissesOverTheLinkThenHits(@TempDir Path dir)
+            throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            assertThat(cdn.nodes()).filteredOn(n -> n.kind().equals("edge"))
+                    .extracting(LocalCdn.NodeState::id, LocalCdn.NodeState::healthy)
+                    .containsExactlyInAnyOrder(edge("us-1"), edge("us-2"), edge("eu-1"), edge("eu-2"),
+                            edge("ap-1"), edge("ap-2"));
+
+            Fetch miss = fetchSteered("127.0.2.50", "/index.html");
+            assertThat(miss.url()).matches("http://127\\.0\\.2\\.[12]:28080/index\\.html");
+            assertThat(miss.code()).isEqualTo(200);
+            assertThat(miss.xCache()).isEqualTo("MISS");
+            assertThat(miss.servedBy()).startsWith("eu-");
+            assertThat(miss.body()).contains("Served by Outpost");
+            // the edge's fetch crossed the us-eu link: a round trip at least, on top of steering
+            assertThat(miss.took()).isGreaterThanOrEqualTo(US_EU.multipliedBy(2));
+
+            Fetch hit = fetchSteered("127.0.2.50", "/index.html");
+            assertThat(hit.xCache()).as(hit.headers()).isEqualTo("HIT");
+            assertThat(hit.servedBy()).isEqualTo(miss.servedBy());
+            assertThat(hit.took()).isLessThan(miss.took());
+        }
+    }
+
+    @Test
+    void aDirectOriginFetchCrossesTheClientsLinkIncludingTheHandshake(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            Fetch fromAp = fetch("127.0.3.50", "http://127.0.0.1:28080" + LocalBanner.LARGE_FILE);
+            assertThat(fromAp.code()).isEqualTo(200);
+            assertThat(fromAp.body()).hasSizeGreaterThan(4_000_000);
+            assertThat(fromAp.took()).isGreaterThanOrEqualTo(US_AP.multipliedBy(4));
+            assertThat(fetch("127.0.1.50", "http://127.0.0.1:28080/robots.txt").code()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aPurgeIsReportedCompleteOnAllSixEdges(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            assertThat(fetchSteered("127.0.3.50", "/assets/app.css").xCache()).isEqualTo("MISS");
+            assertThat(fetchSteered("127.0.3.50", "/assets/app.css").xCache()).isEqualTo("HIT");
+
+            JsonNode accepted = api(cdn, "POST", "/api/v1/purges", "{\"tags\":[\"static\"]}");
+            JsonNode status = api(cdn, "GET", "/api/v1/purges/" + accepted.get("id").asString() + "?wait=10s", null);
+            assertThat(status.get("status").asString()).isEqualTo("complete");
+            assertThat(status.get("edges")).hasSize(6);
+            assertThat(fetchSteered("127.0.3.50", "/assets/app.css").xCache()).isEqualTo("MISS");
+        }
+    }
+
+    @Test
+    void aPushMakesTheFirstRequestInApAHit(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            JsonNode accepted = api(cdn, "POST", "/api/v1/pushes", """
+                    {"urls":["http://127.0.3.1/assets/globe.png","http://127.0.3.2/assets/globe.png"],
+                     "regions":["ap"]}""");
+            JsonNode status = api(cdn, "GET", "/api/v1/pushes/" + accepted.get("id").asString() + "?wait=20s", null);
+            assertThat(status.get("status").asString()).as(status.toString()).isEqualTo("complete");
+
+            Fetch first = fetchSteered("127.0.3.50", "/assets/globe.png");
+            assertThat(first.servedBy()).startsWith("ap-");
+            assertThat(first.xCache()).isEqualTo("HIT");
+        }
+    }
+
+    @Test
+    void theOriginServesACopySoUploadsLeaveTheBundledSiteAlone(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            Request put = new Request.Builder().url(cdn.originInternalUri() + "/_origin/assets/index.html")
+                    .header("Authorization", "Bearer " + LocalCdn.ORIGIN_TOKEN)
+                    .put(RequestBody.create("changed".getBytes(UTF_8), MediaType.get("text/html"))).build();
+            try (Response response = new OkHttpClient().newCall(put).execute()) {
+                assertThat(response.code()).isBetween(200, 201);
+            }
+            assertThat(Files.readString(dir.resolve("origin-site/index.html"))).isEqualTo("changed");
+            assertThat(Files.readString(Path.of("..", "deploy", "sample-site", "index.html")))
+                    .contains("Served by Outpost");
+        }
+    }
+
+    @Test
+    void aTakenPortFailsBeforeAnythingStartsNamingTheNode(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.2.1", 29080));
+            assertThatThrownBy(() -> LocalCdn.start(topology(), dir, Optional.empty()))
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageStartingWith("cannot listen on 127.0.2.1:29080 (edge eu-1 admin)");
+        }
+        // nothing was left listening
+        try (ServerSocket free = new ServerSocket()) {
+            free.setReuseAddress(true);
+            free.bind(new InetSocketAddress("127.0.0.1", 28000));
+        }
+    }
+
+    // ---- clients
+
+    private static org.assertj.core.groups.Tuple edge(String id) {
+        return org.assertj.core.groups.Tuple.tuple(id, true);
+    }
+
+    /** One answer as a client saw it, with the wall time of the whole exchange (redirects included). */
+    record Fetch(String url, int code, String xCache, String servedBy, String body, Duration took,
+            String headers) {
+    }
+
+    /** {@code curl -L --interface client http://<control plane>/path}. */
+    private static Fetch fetchSteered(String client, String path) throws IOException {
+        return fetch(client, "http://127.0.0.1:28000" + path);
+    }
+
+    private static Fetch fetch(String client, String url) throws IOException {
+        OkHttpClient http = new OkHttpClient.Builder().socketFactory(new BoundSocketFactory(client))
+                .connectionPool(new ConnectionPool()).callTimeout(Duration.ofSeconds(20)).build();
+        long start = System.nanoTime();
+        try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
+            String body = response.body().string();
+            return new Fetch(response.request().url().toString(), response.code(), response.header("X-Cache"),
+                    response.header("X-Served-By"), body, Duration.ofNanos(System.nanoTime() - start),
+                    response.headers().toString());
+        } finally {
+            http.connectionPool().evictAll();
+        }
+    }
+
+    private static JsonNode api(LocalCdn cdn, String method, String path, String json) throws IOException {
+        Request request = new Request.Builder().url(cdn.apiUri() + path)
+                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN)
+                .method(method, json == null ? null : RequestBody.create(json.getBytes(UTF_8),
+                        MediaType.get("application/json"))).build();
+        try (Response response = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build()
+                .newCall(request).execute()) {
+            String body = response.body().string();
+            assertThat(response.code()).as(body).isBetween(200, 202);
+            return Json.mapper().readTree(body);
+        }
+    }
+
+    /** Opens client sockets from a chosen loopback address, so steering and the relays see that client. */
+    private static final class BoundSocketFactory extends SocketFactory {
+        private final String local;
+
+        BoundSocketFactory(String local) {
+            this.local = local;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            Socket socket = new Socket();
+            socket.bind(new InetSocketAddress(InetAddress.getByName(local), 0));
+            return socket;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+    }
+}
