@@ -50,7 +50,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock) {
-        return start(config, clock, ServerLimits.DEFAULTS);
+        return start(config, clock, config.limits().serverLimits());
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
@@ -90,18 +90,19 @@ public final class ControlPlane implements AutoCloseable {
                     new LatencyMatrix(config.latencyMillis()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             OriginWriter originWriter = new OriginWriter(http);
-            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.api(config, clock, log, dispatcher,
-                    registry, steering, originWriter, issuer, false), limits);
+            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(Handlers.api(config, clock, log,
+                    dispatcher, registry, steering, originWriter, issuer, false), limits), limits);
             parts.add(api);
             Optional<HttpsServer> nodeServer = Optional.empty();
             if (identity.isPresent()) {
                 nodeServer = Optional.of(HttpsServer.start(config.tls().get().nodeListenAddress(),
-                        Handlers.api(config, clock, log, dispatcher, registry, steering, originWriter, issuer, true),
-                        limits, identity.get().nodeListener()));
+                        Handlers.guarded(Handlers.api(config, clock, log, dispatcher, registry, steering, originWriter, issuer,
+                                true), limits), limits, identity.get().nodeListener()));
                 parts.add(nodeServer.get());
             }
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.start(address, Handlers.steering(registry, steering), limits));
+                    .map(address -> NodeServer.start(address, Handlers.guarded(Handlers.steering(registry, steering), limits),
+                            limits));
             steeringServer.ifPresent(parts::add);
             return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log);
         } catch (RuntimeException e) {

@@ -14,7 +14,7 @@ public final class OriginNode implements AutoCloseable {
     }
 
     public static OriginNode start(OriginConfig config) {
-        return start(config, Clock.systemUTC(), ServerLimits.DEFAULTS);
+        return start(config, Clock.systemUTC(), config.limits().serverLimits());
     }
 
     public static OriginNode start(OriginConfig config, Clock clock, ServerLimits limits) {

@@ -1,6 +1,9 @@
 package dev.outpost.control.api;
 
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FramingHandler;
+import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -43,6 +46,14 @@ public final class Handlers {
         HttpHandler redirect = new ErrorMappingHandler(steer);
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : redirect)
                 .handleRequest(exchange);
+    }
+
+    /**
+     * What every control-plane listener puts first: readers that stop reading are cut off after
+     * {@code limits.idleTimeout}, and no request is read after a chunked body on the same connection.
+     */
+    public static HttpHandler guarded(HttpHandler handler, ServerLimits limits) {
+        return new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(handler));
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */

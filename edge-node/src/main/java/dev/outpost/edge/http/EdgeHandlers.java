@@ -1,6 +1,8 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FramingHandler;
+import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;

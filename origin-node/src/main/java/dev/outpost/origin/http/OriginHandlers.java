@@ -1,6 +1,8 @@
 package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FramingHandler;
+import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.origin.OriginConfig;
@@ -23,10 +25,13 @@ public final class OriginHandlers {
         ChangeNotifier notifier = ChangeNotifier.start(config.notifications());
         // Every origin request touches the disk, so all of it runs on worker threads (BlockingHandler), and
         // errors become JSON in one place below that.
-        HttpHandler pipeline = new BlockingHandler(new ErrorMappingHandler(new OriginRouter(
-                new HealthHandler(store, clock),
-                new AssetApiHandler(store, config, notifier),
-                new ContentHandler(store, rules))));
+        // A reader that stops reading is cut off (it would hold a worker thread blocked in a write), and no
+        // request is read after a chunked body on the same connection.
+        HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(
+                new BlockingHandler(new ErrorMappingHandler(new OriginRouter(
+                        new HealthHandler(store, clock),
+                        new AssetApiHandler(store, config, notifier),
+                        new ContentHandler(store, rules))))));
         NodeServer server;
         try {
             server = NodeServer.start(config.listenAddress(), pipeline, limits);
