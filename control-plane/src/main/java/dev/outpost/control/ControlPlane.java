@@ -90,14 +90,15 @@ public final class ControlPlane implements AutoCloseable {
                     new LatencyMatrix(config.latencyMillis()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             OriginWriter originWriter = new OriginWriter(http);
-            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(Handlers.api(config, clock, log,
-                    dispatcher, registry, steering, originWriter, issuer, false), limits), limits);
+            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
+                    originWriter, issuer);
+            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(pipelines.api(), limits),
+                    limits);
             parts.add(api);
             Optional<HttpsServer> nodeServer = Optional.empty();
             if (identity.isPresent()) {
                 nodeServer = Optional.of(HttpsServer.start(config.tls().get().nodeListenAddress(),
-                        Handlers.guarded(Handlers.api(config, clock, log, dispatcher, registry, steering, originWriter, issuer,
-                                true), limits), limits, identity.get().nodeListener()));
+                        Handlers.guarded(pipelines.nodes(), limits), limits, identity.get().nodeListener()));
                 parts.add(nodeServer.get());
             }
             Optional<NodeServer> steeringServer = config.steeringAddress()

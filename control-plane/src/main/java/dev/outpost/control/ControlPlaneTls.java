@@ -78,7 +78,7 @@ public record ControlPlaneTls(String nodeListen, List<String> names, List<String
 
     /** An IP literal, never a lookup. */
     public static InetAddress address(String key, String literal) {
-        if (!literal.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+        if (!literal.matches("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
             throw new IllegalArgumentException(key + ": '" + literal + "' is not an IP address");
         }
         try {

@@ -23,29 +23,38 @@ public final class Handlers {
     private Handlers() {
     }
 
+    /** The API listener's pipeline and, with TLS, the node listener's; one rate limiter and write memory for both. */
+    public record ApiPipelines(HttpHandler api, HttpHandler nodes) {
+    }
+
     /**
      * The API listener: {@code /api/...} → worker thread → error mapping → {@link ApiRouter}; every other path
      * steers (on the IO thread) like the steering listener.
      */
     public static HttpHandler api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
             Registry registry, Steering steering, OriginWriter originWriter) {
-        return api(config, clock, log, dispatcher, registry, steering, originWriter, Optional.empty(), false);
+        return api(config, clock, log, dispatcher, registry, steering, originWriter, Optional.empty()).api();
     }
 
     /**
-     * The API listener or, with {@code nodeListener}, the mutual-TLS node listener (same API; registrations,
-     * heartbeats and renewals are taken only there once TLS is configured).
+     * Both API pipelines: the API listener's, and the mutual-TLS node listener's (same API; once TLS is configured,
+     * registrations, heartbeats and renewals are taken only there). They share rate-limit budgets and the memory of
+     * recent write-through uploads, so neither is doubled by using both listeners.
      */
-    public static HttpHandler api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer,
-            boolean nodeListener) {
+    public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
+            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer) {
         SteeringHandler steer = new SteeringHandler(steering, registry);
         RecentWrites recentWrites = new RecentWrites(clock, Duration.ofMinutes(10), 10_000);
-        HttpHandler api = new BlockingHandler(new ErrorMappingHandler(new ApiRouter(config, new RateLimiter(clock),
-                log, dispatcher, registry, steer, originWriter, recentWrites, issuer, nodeListener)));
+        RateLimiter rateLimiter = new RateLimiter(clock);
         HttpHandler redirect = new ErrorMappingHandler(steer);
-        return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : redirect)
-                .handleRequest(exchange);
+        HttpHandler[] pipelines = new HttpHandler[2];
+        for (int i = 0; i < 2; i++) {
+            HttpHandler api = new BlockingHandler(new ErrorMappingHandler(new ApiRouter(config, rateLimiter, log,
+                    dispatcher, registry, steer, originWriter, recentWrites, issuer, i == 1)));
+            pipelines[i] = exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : redirect)
+                    .handleRequest(exchange);
+        }
+        return new ApiPipelines(pipelines[0], pipelines[1]);
     }
 
     /**

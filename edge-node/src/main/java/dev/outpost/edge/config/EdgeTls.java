@@ -26,6 +26,10 @@ import java.util.Optional;
  */
 public record EdgeTls(String dir, Optional<String> listen, Optional<String> joinToken, List<String> names,
         List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
+    /** An IPv4 or IPv6 literal (checked before {@code InetAddress} ever sees it, so never a lookup). */
+    public static final String IP_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
+    private static final String DNS_NAME = "(\\*\\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?";
+
     public EdgeTls {
         if (dir == null || dir.isBlank()) {
             throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
@@ -43,6 +47,16 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
         addresses = List.copyOf(Defaults.or(addresses, List.of()));
         if (names.isEmpty() && addresses.isEmpty()) {
             addresses = List.of("127.0.0.1");
+        }
+        for (String name : names) {
+            if (name == null || !name.matches(DNS_NAME)) {
+                throw new IllegalArgumentException("tls.names: '" + name + "' is not a lower-case DNS name");
+            }
+        }
+        for (String address : addresses) {
+            if (address == null || !address.matches(IP_LITERAL)) {
+                throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
+            }
         }
         controlPlaneUrl = Defaults.or(controlPlaneUrl, Optional.empty());
         controlPlaneUrl.ifPresent(u -> {

@@ -219,7 +219,7 @@ public final class NodeCertificate implements AutoCloseable {
 
     private static List<InetAddress> addresses(List<String> literals) {
         return literals.stream().map(a -> {
-            if (!a.matches("[0-9.]+|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*")) {
+            if (!a.matches(EdgeTls.IP_LITERAL)) {
                 throw new IllegalArgumentException("tls.addresses: '" + a + "' is not an IP address");
             }
             try {
