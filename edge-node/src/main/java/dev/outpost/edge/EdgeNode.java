@@ -2,6 +2,7 @@ package dev.outpost.edge;
 
 import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.edge.cache.CachePolicy;
@@ -25,7 +26,7 @@ import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Routes;
-import dev.outpost.edge.tls.NodeCertificate;
+
 import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
 import java.nio.file.Path;
@@ -110,7 +111,7 @@ public final class EdgeNode implements AutoCloseable {
         started.add(blocking::shutdownNow);
         try {
             // Joining (when there is no certificate yet) happens before any listener opens.
-            Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls,
+            Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
                     config.controlPlane().map(ControlPlaneLinkConfig::url), clock));
             certificate.ifPresent(started::add);
             Optional<UploadedCertificates> uploads = certificate.map(c -> new UploadedCertificates(c.keys(),

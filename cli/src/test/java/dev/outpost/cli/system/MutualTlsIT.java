@@ -17,6 +17,9 @@ import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
+import dev.outpost.origin.OriginTls;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,6 +33,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -44,13 +48,15 @@ import tools.jackson.databind.JsonNode;
 /**
  * A control plane with TLS and an edge that joins it with a one-time token: the edge gets its certificate, keeps it
  * owner-only, registers and heartbeats over mutual TLS, receives a live purge over its mutual-TLS admin listener,
- * renews its certificate without a restart, and starts again from the stored certificate without a token.
+ * renews its certificate without a restart, and starts again from the stored certificate without a token; an
+ * origin joins too and sends its change notices over mutual TLS.
  */
 class MutualTlsIT {
     private static final String ADMIN = "admin-token-0123456789";
     private static final String OPS = "ops-token-0123456789";
     private static final String NODE = "node-token-0123456789";
     private static final String EDGE_ADMIN = "edge-admin-token-0123456789";
+    private static final String ORIGIN_API = "origin-api-token-0123";
 
     @TempDir
     Path dir;
@@ -72,6 +78,7 @@ class MutualTlsIT {
                 heartbeat: {intervalMillis: 30000, timeoutMillis: 90000}
                 regions: [{name: default, cidrs: [127.0.2.0/24]}]
                 tls: {nodeListen: 127.0.0.1:0, addresses: [127.0.0.1], certificateValidity: 1h}
+                origins: [{id: primary, hosts: [www.example.test]}]
                 """.formatted(dir.resolve("cp"), OPS, NODE, ADMIN, EDGE_ADMIN);
         plane = ControlPlane.start(ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class),
                 Clock.systemUTC());
@@ -135,6 +142,34 @@ class MutualTlsIT {
         try (EdgeNode first = EdgeNode.start(edgeConfig(dir.resolve("first"), token), Clock.systemUTC())) {
             assertThatThrownBy(() -> EdgeNode.start(edgeConfig(dir.resolve("second"), token), Clock.systemUTC()))
                     .hasMessageContaining("join_token_used");
+        }
+    }
+
+    @Test
+    void anOriginJoinsAndAnnouncesChangesOverMutualTls() throws Exception {
+        String token = joinToken();
+        URI nodeListener = plane.nodeUri().orElseThrow();
+        Path tlsDir = dir.resolve("origin-tls");
+        OriginConfig config = OriginConfig.of(dir.resolve("origin-data").toString()).withListen("127.0.0.1:0")
+                .withApiToken(ORIGIN_API)
+                .withNotify(new OriginConfig.Notify(Optional.of(URI.create(nodeListener + "/api/v1/origin-events")),
+                        Optional.of(NODE), 0, 0, 0, 0))
+                .withTls(OriginTls.joining(tlsDir.toString(), plane.apiUri(), token, List.of("127.0.0.1"))
+                        .withControlPlaneUrl(nodeListener, Duration.ofDays(10), Duration.ofHours(1)));
+        try (OriginNode origin = OriginNode.start(config)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir.resolve("node.key"))))
+                    .isEqualTo("rw-------");
+            assertThat(origin.certificate().orElseThrow().keys().node().leaf().getIssuerX500Principal().getName())
+                    .isEqualTo("CN=Outpost CA");
+            Request put = new Request.Builder().url(origin.baseUri() + "/_origin/assets/css/site.css")
+                    .header("Authorization", "Bearer " + ORIGIN_API)
+                    .put(RequestBody.create("body { }", MediaType.get("text/css"))).build();
+            try (Response response = http.newCall(put).execute()) {
+                assertThat(response.code()).isBetween(200, 201);
+            }
+            // The change notice reached the node listener (mutual TLS) and became a purge of the URL.
+            await().atMost(Duration.ofSeconds(20)).until(() -> api("GET", "/api/v1/purges", OPS, null).toString()
+                    .contains("http://www.example.test/css/site.css"));
         }
     }
 

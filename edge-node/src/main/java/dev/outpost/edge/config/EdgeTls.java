@@ -1,6 +1,7 @@
 package dev.outpost.edge.config;
 
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.tls.NodeCertificate;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -26,8 +27,6 @@ import java.util.Optional;
  */
 public record EdgeTls(String dir, Optional<String> listen, Optional<String> joinToken, List<String> names,
         List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
-    /** An IPv4 or IPv6 literal (checked before {@code InetAddress} ever sees it, so never a lookup). */
-    public static final String IP_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
     private static final String DNS_NAME = "(\\*\\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?";
 
     public EdgeTls {
@@ -54,7 +53,7 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
             }
         }
         for (String address : addresses) {
-            if (address == null || !address.matches(IP_LITERAL)) {
+            if (address == null || !address.matches(NodeCertificate.IP_LITERAL)) {
                 throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
             }
         }
@@ -90,6 +89,11 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
 
     public EdgeTls withRenewal(Duration before, Duration checkInterval) {
         return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, before, checkInterval);
+    }
+
+    /** What the node certificate needs: directory, join token, names and addresses. */
+    public NodeCertificate.Settings certificate() {
+        return new NodeCertificate.Settings(java.nio.file.Path.of(dir), joinToken, names, addresses);
     }
 
     public Optional<ListenAddress> listenAddress() {

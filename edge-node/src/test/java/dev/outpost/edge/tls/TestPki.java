@@ -3,6 +3,7 @@ package dev.outpost.edge.tls;
 import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Csr;
 import dev.outpost.common.tls.Keys;
+import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.SecretFiles;
 import dev.outpost.common.tls.TlsContexts;

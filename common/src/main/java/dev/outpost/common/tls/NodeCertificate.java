@@ -1,18 +1,8 @@
-package dev.outpost.edge.tls;
+package dev.outpost.common.tls;
 
 import dev.outpost.common.json.Json;
-import dev.outpost.common.tls.CertificateRenewal;
-import dev.outpost.common.tls.Certificates;
-import dev.outpost.common.tls.Csr;
-import dev.outpost.common.tls.Keys;
-import dev.outpost.common.tls.Pem;
-import dev.outpost.common.tls.SecretFiles;
-import dev.outpost.common.tls.SniKeyManager;
-import dev.outpost.common.tls.TlsContexts;
-import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.common.wire.CertificateReply;
 import dev.outpost.common.wire.JoinRequest;
-import dev.outpost.edge.config.EdgeTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
@@ -39,7 +29,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * The edge's own certificate: loaded from {@code tls.dir} ({@code node.key} owner-only, {@code node.crt} leaf +
+ * A node's own certificate (edge or origin): loaded from {@code tls.dir} ({@code node.key} owner-only, {@code node.crt} leaf +
  * CA, {@code ca.crt}), or, when there is none still valid, obtained by joining: a new EC key, a CSR for
  * {@code tls.names}/{@code tls.addresses}, {@code POST <controlPlane.url>/api/v1/join} with the one-time token, and
  * the answer written to {@code tls.dir}. Renewal (when the control plane's node listener is configured) asks
@@ -49,9 +39,15 @@ import okhttp3.Response;
 public final class NodeCertificate implements AutoCloseable {
     private static final Logger LOG = System.getLogger(NodeCertificate.class.getName());
     private static final MediaType JSON = MediaType.get("application/json");
-    static final String KEY_FILE = "node.key";
-    static final String CERT_FILE = "node.crt";
-    static final String CA_FILE = "ca.crt";
+    public static final String KEY_FILE = "node.key";
+    public static final String CERT_FILE = "node.crt";
+    public static final String CA_FILE = "ca.crt";
+    /** An IPv4 or IPv6 literal, checked before {@code InetAddress} sees it (so never a name lookup). */
+    public static final String IP_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
+
+    /** Where the certificate lives and how a node without one joins. */
+    public record Settings(Path dir, Optional<String> joinToken, List<String> names, List<String> addresses) {
+    }
 
     private final Path dir;
     private final SniKeyManager keys;
@@ -73,10 +69,10 @@ public final class NodeCertificate implements AutoCloseable {
      * The node certificate from {@code settings.dir()}, joining first when there is none valid at {@code clock}'s
      * now and a join token is configured.
      *
-     * @param joinUrl the control plane's API ({@code controlPlane.url}), where joins are sent
+     * @param joinUrl the control plane's API (e.g. the edge's {@code controlPlane.url}), where joins are sent
      */
-    public static NodeCertificate open(EdgeTls settings, Optional<URI> joinUrl, Clock clock) {
-        Path dir = Path.of(settings.dir());
+    public static NodeCertificate open(Settings settings, Optional<URI> joinUrl, Clock clock) {
+        Path dir = settings.dir();
         SecretFiles.ownerOnlyDirectory(dir);
         Optional<TlsIdentity> stored = load(dir, clock.instant());
         if (stored.isEmpty()) {
@@ -84,7 +80,7 @@ public final class NodeCertificate implements AutoCloseable {
                     + " holds no valid node certificate (" + KEY_FILE + ", " + CERT_FILE + ", " + CA_FILE
                     + ") and tls.joinToken is not set"));
             URI url = joinUrl.orElseThrow(() -> new IllegalStateException(
-                    "tls.joinToken needs controlPlane.url (where joins are sent)"));
+                    "tls.joinToken needs the control plane's API URL (where joins are sent)"));
             stored = Optional.of(join(dir, url, token, settings.names(), addresses(settings.addresses())));
         }
         X509Certificate ca = Pem.certificate(read(dir.resolve(CA_FILE)));
@@ -219,7 +215,7 @@ public final class NodeCertificate implements AutoCloseable {
 
     private static List<InetAddress> addresses(List<String> literals) {
         return literals.stream().map(a -> {
-            if (!a.matches(EdgeTls.IP_LITERAL)) {
+            if (!a.matches(IP_LITERAL)) {
                 throw new IllegalArgumentException("tls.addresses: '" + a + "' is not an IP address");
             }
             try {
