@@ -94,7 +94,9 @@ class EdgeHttpsIT {
                 assertThat(Certificates.dnsNames(served(r))).containsExactly("edge.internal");
                 assertThat(r.body().string()).isEqualTo("hello");
             }
+            // One cache entry for both schemes, and the origin was told the key's scheme, not the client's.
             assertThat(f.fetch("/x").xCache()).isEqualTo("HIT");
+            assertThat(f.takeOriginRequest().getHeaders().get("X-Forwarded-Proto")).isEqualTo("http");
         }
     }
 
