@@ -1,5 +1,6 @@
 package dev.outpost.control;
 
+import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.control.api.Handlers;
@@ -13,6 +14,9 @@ import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
 import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.Steering;
+import dev.outpost.control.tls.ControlPlaneIdentity;
+import dev.outpost.control.tls.JoinTokens;
+import dev.outpost.control.tls.NodeIssuer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -31,12 +35,14 @@ public final class ControlPlane implements AutoCloseable {
     private final List<AutoCloseable> parts;
     private final NodeServer api;
     private final Optional<NodeServer> steeringServer;
+    private final Optional<HttpsServer> nodeServer;
     private final Registry registry;
     private final InvalidationLog log;
 
     private ControlPlane(List<AutoCloseable> parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Registry registry, InvalidationLog log) {
+            Optional<HttpsServer> nodeServer, Registry registry, InvalidationLog log) {
         this.parts = parts;
+        this.nodeServer = nodeServer;
         this.api = api;
         this.steeringServer = steeringServer;
         this.registry = registry;
@@ -44,7 +50,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock) {
-        return start(config, clock, ServerLimits.DEFAULTS);
+        return start(config, clock, config.limits().serverLimits());
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
@@ -55,9 +61,21 @@ public final class ControlPlane implements AutoCloseable {
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
             parts.add(nodeStore);
             Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
-            OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
-                    .readTimeout(Duration.ofSeconds(60)).followRedirects(false).retryOnConnectionFailure(false)
-                    .build();
+            Optional<ControlPlaneIdentity> identity = config.tls()
+                    .map(tls -> ControlPlaneIdentity.start(Path.of(config.data()), tls, clock));
+            identity.ifPresent(parts::add);
+            Optional<NodeIssuer> issuer = Optional.empty();
+            if (identity.isPresent()) {
+                JoinTokens joinTokens = JoinTokens.open(Path.of(config.data()));
+                parts.add(joinTokens);
+                issuer = Optional.of(new NodeIssuer(identity.get().ca(), joinTokens, config.tls().get(), clock));
+            }
+            OkHttpClient.Builder httpBuilder = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+                    .readTimeout(Duration.ofSeconds(60)).followRedirects(false).retryOnConnectionFailure(false);
+            // https:// admin URLs of edges get mutual TLS; http:// ones stay plain.
+            identity.map(ControlPlaneIdentity::client).ifPresent(tls -> httpBuilder
+                    .sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager()));
+            OkHttpClient http = httpBuilder.build();
             parts.add(() -> {
                 http.dispatcher().executorService().shutdown();
                 http.connectionPool().evictAll();
@@ -71,13 +89,23 @@ public final class ControlPlane implements AutoCloseable {
             Steering steering = new Steering(regions,
                     new LatencyMatrix(config.latencyMillis()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
-            NodeServer api = NodeServer.start(config.listenAddress(),
-                    Handlers.api(config, clock, log, dispatcher, registry, steering, new OriginWriter(http)), limits);
+            OriginWriter originWriter = new OriginWriter(http);
+            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
+                    originWriter, issuer);
+            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(pipelines.api(), limits),
+                    limits);
             parts.add(api);
+            Optional<HttpsServer> nodeServer = Optional.empty();
+            if (identity.isPresent()) {
+                nodeServer = Optional.of(HttpsServer.start(config.tls().get().nodeListenAddress(),
+                        Handlers.guarded(pipelines.nodes(), limits), limits, identity.get().nodeListener()));
+                parts.add(nodeServer.get());
+            }
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.start(address, Handlers.steering(registry, steering), limits));
+                    .map(address -> NodeServer.start(address, Handlers.guarded(Handlers.steering(registry, steering), limits),
+                            limits));
             steeringServer.ifPresent(parts::add);
-            return new ControlPlane(parts, api, steeringServer, registry, log);
+            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log);
         } catch (RuntimeException e) {
             closeAll(parts);
             throw e;
@@ -92,6 +120,11 @@ public final class ControlPlane implements AutoCloseable {
     /** {@code http://host:port} of the steering-only listener, when configured. */
     public Optional<URI> steeringUri() {
         return steeringServer.map(NodeServer::baseUri);
+    }
+
+    /** {@code https://host:port} of the mutual-TLS node listener, when TLS is configured. */
+    public Optional<URI> nodeUri() {
+        return nodeServer.map(HttpsServer::baseUri);
     }
 
     Registry registry() {

@@ -1,6 +1,7 @@
 package dev.outpost.control;
 
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.control.steering.Cidr;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,12 +32,14 @@ import java.util.Set;
  * @param rateLimits     purges and pushes per token per minute
  * @param maxUrlsPerCall most URLs (urls + prefixes + tags + hosts) one purge or push may name
  * @param origins        which hosts each origin serves, for change notices
+ * @param tls            the CA, node joining and the mutual-TLS node listener; absent → plain HTTP only, no CA
+ * @param limits         limits of every listener (head size, slow-client timeouts, connections); absent → defaults
  */
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
         Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
         String defaultRegion,
         Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies, RateLimits rateLimits,
-        int maxUrlsPerCall, List<Origin> origins) {
+        int maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls, ListenerLimits limits) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -109,6 +112,17 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             throw new IllegalArgumentException("maxUrlsPerCall must be >= 1, was " + maxUrlsPerCall);
         }
         origins = origins == null ? List.of() : List.copyOf(origins);
+        tls = tls == null ? Optional.empty() : tls;
+        limits = limits == null ? ListenerLimits.DEFAULTS : limits;
+    }
+
+    /** A config without TLS (the shape before the {@code tls} key existed). */
+    public ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
+            Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
+            String defaultRegion, Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies,
+            RateLimits rateLimits, int maxUrlsPerCall, List<Origin> origins) {
+        this(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions, geoipCsv, defaultRegion,
+                latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, Optional.empty(), null);
     }
 
     public ListenAddress listenAddress() {
@@ -127,22 +141,38 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
 
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins);
+                Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
+                tls, limits);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins);
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
+                limits);
+    }
+
+    public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
+                Optional.of(newTls), limits);
+    }
+
+    public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                newLimits);
     }
 
     private static void checkListen(String key, String value) {

@@ -32,7 +32,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public static final String ADMIN = "admin-token-0123456789";
     public static final String EDGE_SECRET = "edge-admin-secret-0123";
 
-    public final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    public final MutableClock clock;
     private final ControlPlaneConfig config;
     private final List<FakeEdge> edges = new ArrayList<>();
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
@@ -45,6 +45,12 @@ public final class ControlPlaneFixture implements AutoCloseable {
 
     /** {@code extraYaml} adds top-level keys to the config (an {@code origins:} there replaces the default one). */
     public ControlPlaneFixture(Path data, String extraYaml) {
+        this(data, extraYaml, java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    /** Starting the clock at the real now lets certificates the control plane issues pass real TLS handshakes. */
+    public ControlPlaneFixture(Path data, String extraYaml, java.time.Instant clockStart) {
+        clock = new MutableClock(clockStart);
         String yaml = """
                 listen: 127.0.0.1:0
                 steeringListen: 127.0.0.1:0

@@ -1,6 +1,9 @@
 package dev.outpost.edge;
 
+import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.tls.NodeCertificate;
+import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStatus;
@@ -11,6 +14,7 @@ import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.ControlPlaneLink;
 import dev.outpost.edge.http.EdgeHandlers;
@@ -22,8 +26,13 @@ import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Routes;
+
+import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,13 +51,22 @@ public final class EdgeNode implements AutoCloseable {
     private final OriginClient client;
     private final ExecutorService blocking;
     private final NodeServer server;
-    private final Optional<NodeServer> adminServer;
+    private final Optional<HttpsServer> httpsServer;
+    private final Optional<AutoCloseable> adminServer;
+    private final Optional<URI> adminUri;
+    private final Optional<NodeCertificate> certificate;
     private final AppliedSequence applied;
+    private final Clock clock;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, OriginClient client, ExecutorService blocking, NodeServer server,
-            Optional<NodeServer> adminServer, AppliedSequence applied) {
+            Optional<HttpsServer> httpsServer, Optional<AutoCloseable> adminServer, Optional<URI> adminUri,
+            Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock) {
+        this.httpsServer = httpsServer;
+        this.adminUri = adminUri;
+        this.certificate = certificate;
+        this.clock = clock;
         this.config = config;
         this.store = store;
         this.purger = purger;
@@ -88,26 +106,66 @@ public final class EdgeNode implements AutoCloseable {
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
                 config.cache().maxObjectBytes(), config.limits());
 
-        NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),
-                config.limits().serverLimits());
-        Optional<NodeServer> admin = Optional.empty();
+        List<AutoCloseable> started = new ArrayList<>(); // closed in reverse order if a later step fails
+        started.add(client);
+        started.add(blocking::shutdownNow);
         try {
+            // Joining (when there is no certificate yet) happens before any listener opens.
+            Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
+                    config.controlPlane().map(ControlPlaneLinkConfig::url), clock));
+            certificate.ifPresent(started::add);
+            Optional<UploadedCertificates> uploads = certificate.map(c -> new UploadedCertificates(c.keys(),
+                    Path.of(config.tls().get().dir())));
+            NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),
+                    config.limits().serverLimits());
+            started.add(server);
+            Optional<HttpsServer> https = Optional.empty();
+            Optional<EdgeTls> tls = config.tls();
+            if (tls.isPresent() && tls.get().listenAddress().isPresent()) {
+                https = Optional.of(HttpsServer.start(tls.get().listenAddress().get(),
+                        EdgeHandlers.publicPipeline(parts), config.limits().serverLimits(),
+                        TlsContexts.server(certificate.get().keys())));
+                started.add(https.get());
+            }
+            Optional<AutoCloseable> admin = Optional.empty();
+            Optional<URI> adminUri = Optional.empty();
             if (config.admin().isPresent()) {
                 AdminConfig a = config.admin().get();
-                admin = Optional.of(NodeServer.start(a.listenAddress(),
-                        EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher, applied),
-                        config.limits().serverLimits()));
+                // With mutual TLS to the control plane, the admin listener takes only the control plane's
+                // certificate; otherwise it stays plain HTTP with the bearer token.
+                boolean mutual = tls.flatMap(EdgeTls::controlPlaneUrl).isPresent();
+                if (mutual) {
+                    NodeCertificate c = certificate.get();
+                    HttpsServer adminServer = HttpsServer.start(a.listenAddress(),
+                            EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher, applied, uploads,
+                                    true),
+                            config.limits().serverLimits(), TlsContexts.mutualServer(c.keys(), c.ca()));
+                    admin = Optional.of(adminServer);
+                    adminUri = Optional.of(adminServer.baseUri());
+                } else {
+                    NodeServer adminServer = NodeServer.start(a.listenAddress(),
+                            EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher, applied, uploads,
+                                    false),
+                            config.limits().serverLimits());
+                    admin = Optional.of(adminServer);
+                    adminUri = Optional.of(adminServer.baseUri());
+                }
+                started.add(admin.get());
             }
+            EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, client, blocking,
+                    server, https, admin, adminUri, certificate, applied, clock);
+            config.controlPlane().ifPresent(node::connect);
+            return node;
         } catch (RuntimeException e) {
-            server.close();
-            client.close();
-            blocking.shutdownNow();
+            for (int i = started.size() - 1; i >= 0; i--) {
+                try {
+                    started.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
-        EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, client, blocking, server,
-                admin, applied);
-        config.controlPlane().ifPresent(node::connect);
-        return node;
     }
 
     /** Starts the control-plane link, advertising the configured URLs or else the listeners' own. */
@@ -117,8 +175,18 @@ public final class EdgeNode implements AutoCloseable {
         // Catch-up prefetches come from the control plane, as live ones do.
         ProxyHeaders.Client controlPlane = new ProxyHeaders.Client(linkConfig.url().getHost(),
                 linkConfig.url().getScheme());
-        link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0));
+        Optional<URI> nodeUrl = config.tls().flatMap(EdgeTls::controlPlaneUrl);
+        if (nodeUrl.isPresent()) {
+            NodeCertificate c = certificate.orElseThrow();
+            EdgeTls tls = config.tls().get();
+            c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
+            link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
+                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0, nodeUrl.get(),
+                    Optional.of(c.client())));
+        } else {
+            link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
+                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0));
+        }
     }
 
     /** One catch-up entry, carried out exactly like the admin call the control plane would have made. */
@@ -153,9 +221,19 @@ public final class EdgeNode implements AutoCloseable {
         return server.port();
     }
 
-    /** {@code http://host:port} of the admin listener, if configured. */
+    /** {@code http://host:port} (or {@code https://} with mutual TLS) of the admin listener, if configured. */
     public Optional<URI> adminUri() {
-        return adminServer.map(NodeServer::baseUri);
+        return adminUri;
+    }
+
+    /** {@code https://host:port} of the public HTTPS listener, if configured. */
+    public Optional<URI> httpsUri() {
+        return httpsServer.map(HttpsServer::baseUri);
+    }
+
+    /** The node certificate and its key manager, when TLS is configured. */
+    public Optional<NodeCertificate> certificate() {
+        return certificate;
     }
 
     public EdgeConfig config() {
@@ -197,8 +275,16 @@ public final class EdgeNode implements AutoCloseable {
     @Override
     public void close() {
         link.ifPresent(ControlPlaneLink::close);
-        adminServer.ifPresent(NodeServer::close);
+        adminServer.ifPresent(a -> {
+            try {
+                a.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the admin listener failed", e);
+            }
+        });
+        httpsServer.ifPresent(HttpsServer::close);
         server.close();
+        certificate.ifPresent(NodeCertificate::close);
         blocking.shutdownNow();
         client.close();
     }

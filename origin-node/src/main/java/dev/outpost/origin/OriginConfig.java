@@ -1,6 +1,7 @@
 package dev.outpost.origin;
 
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.origin.content.PathRule;
 import dev.outpost.origin.content.ResponsePolicy;
 import java.net.URI;
@@ -18,9 +19,12 @@ import java.util.Optional;
  * @param rules          ordered path rules; the first match decides Cache-Control and Surrogate-Key
  * @param defaults       caching headers for paths no rule matches
  * @param notifications  where asset changes are announced (the control plane); absent url → not announced
+ * @param limits         listener limits (head size, slow-client timeouts, connections); absent → safe defaults
+ * @param tls            node certificate for mutual TLS with the control plane; absent → plain HTTP
  */
 public record OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
-        List<PathRule> rules, Defaults defaults, Notify notifications) {
+        List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
+        Optional<OriginTls> tls) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 512L * 1024 * 1024;
 
@@ -43,11 +47,29 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         rules = rules == null ? List.of() : List.copyOf(rules);
         defaults = defaults == null ? Defaults.NONE : defaults;
         notifications = notifications == null ? Notify.DISABLED : notifications;
+        limits = limits == null ? ListenerLimits.DEFAULTS : limits;
+        tls = tls == null ? Optional.empty() : tls;
+    }
+
+    /** A config with the default listener limits (the shape before {@code limits} existed). */
+    public OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
+            List<PathRule> rules, Defaults defaults, Notify notifications) {
+        this(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, null, null);
+    }
+
+    public OriginConfig withTls(OriginTls newTls) {
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
+                Optional.of(newTls));
+    }
+
+    public OriginConfig withLimits(ListenerLimits newLimits) {
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, newLimits,
+                tls);
     }
 
     /** A config with defaults for everything but the data directory. */
     public static OriginConfig of(String data) {
-        return new OriginConfig(null, data, Optional.empty(), 0, null, null, null);
+        return new OriginConfig(null, data, Optional.empty(), 0, null, null, null, null, null);
     }
 
     public ListenAddress listenAddress() {
@@ -55,27 +77,32 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
     }
 
     public OriginConfig withListen(String newListen) {
-        return new OriginConfig(newListen, data, apiToken, maxUploadBytes, rules, defaults, notifications);
+        return new OriginConfig(newListen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
+                tls);
     }
 
     public OriginConfig withData(String newData) {
-        return new OriginConfig(listen, newData, apiToken, maxUploadBytes, rules, defaults, notifications);
+        return new OriginConfig(listen, newData, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
+                tls);
     }
 
     public OriginConfig withApiToken(String token) {
-        return new OriginConfig(listen, data, Optional.of(token), maxUploadBytes, rules, defaults, notifications);
+        return new OriginConfig(listen, data, Optional.of(token), maxUploadBytes, rules, defaults, notifications,
+                limits, tls);
     }
 
     public OriginConfig withRules(List<PathRule> newRules, Defaults newDefaults) {
-        return new OriginConfig(listen, data, apiToken, maxUploadBytes, newRules, newDefaults, notifications);
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, newRules, newDefaults, notifications, limits,
+                tls);
     }
 
     public OriginConfig withMaxUploadBytes(long bytes) {
-        return new OriginConfig(listen, data, apiToken, bytes, rules, defaults, notifications);
+        return new OriginConfig(listen, data, apiToken, bytes, rules, defaults, notifications, limits,
+                tls);
     }
 
     public OriginConfig withNotify(Notify newNotify) {
-        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, newNotify);
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, newNotify, limits, tls);
     }
 
     /** Caching headers for paths that no rule matches. */

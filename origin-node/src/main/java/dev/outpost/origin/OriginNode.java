@@ -1,9 +1,11 @@
 package dev.outpost.origin;
 
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.http.OriginHandlers;
 import java.net.URI;
 import java.time.Clock;
+import java.util.Optional;
 
 /** A running origin node: the content port, the asset API and health, over one data directory. */
 public final class OriginNode implements AutoCloseable {
@@ -14,7 +16,7 @@ public final class OriginNode implements AutoCloseable {
     }
 
     public static OriginNode start(OriginConfig config) {
-        return start(config, Clock.systemUTC(), ServerLimits.DEFAULTS);
+        return start(config, Clock.systemUTC(), config.limits().serverLimits());
     }
 
     public static OriginNode start(OriginConfig config, Clock clock, ServerLimits limits) {
@@ -28,6 +30,11 @@ public final class OriginNode implements AutoCloseable {
 
     public int port() {
         return running.server().port();
+    }
+
+    /** The node certificate, when {@code tls} is configured. */
+    public Optional<NodeCertificate> certificate() {
+        return running.certificate();
     }
 
     @Override

@@ -293,7 +293,15 @@ final class Cdn implements AutoCloseable {
         throw new AssertionError("no node " + id);
     }
 
+    /** Registered, healthy and caught up; false while the node has not registered yet. */
     boolean steerable(String id) {
+        boolean registered = false;
+        for (JsonNode known : api("GET", "/api/v1/nodes", null).json().get("nodes")) {
+            registered |= known.get("id").asString().equals(id);
+        }
+        if (!registered) {
+            return false;
+        }
         JsonNode node = node(id);
         return node.get("healthy").asBoolean() && node.get("caughtUp").asBoolean();
     }

@@ -22,6 +22,8 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
@@ -87,6 +89,21 @@ public final class Csr {
             throw new IllegalArgumentException("the CSR names no DNS name or IP address");
         }
         return new Csr(request, names, addresses);
+    }
+
+    /**
+     * Fails unless the CSR's signature verifies with the public key inside it (proof that the sender holds the
+     * private key); checked before anything is spent on the request, e.g. a one-time join token.
+     */
+    public void checkSignature() {
+        try {
+            if (!request.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .build(request.getSubjectPublicKeyInfo()))) {
+                throw new IllegalArgumentException("the CSR's signature does not verify with its own public key");
+            }
+        } catch (OperatorCreationException | PKCSException e) {
+            throw new IllegalArgumentException("the CSR's signature cannot be checked: " + e.getMessage(), e);
+        }
     }
 
     public String pem() {

@@ -20,7 +20,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The server key manager: picks the certificate for the host name the client asked for (SNI), exact name first,
- * then a one-label wildcard ({@code *.example.com}), else the node's own certificate. Every identity can be replaced
+ * then a one-label wildcard ({@code *.example.com}), else the node's own certificate; as a TLS client (mutual TLS
+ * between nodes) it presents the node's own certificate. Every identity can be replaced
  * while the server runs (renewal, a re-uploaded PEM); the next handshake uses the new one.
  *
  * <p>Why aliases carry a generation number: JSSE asks for the alias first and for its chain and key later. If an
@@ -53,6 +54,16 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         String name = host.toLowerCase(Locale.ROOT);
         current.remove(name);
         byAlias.keySet().removeIf(a -> a.startsWith(name + "#"));
+    }
+
+    /** The node's own identity now (renewals replace it). */
+    public TlsIdentity node() {
+        return byAlias.get(current.get(NODE));
+    }
+
+    /** The hosts with an uploaded certificate ({@code a.example.com}, {@code *.example.com}), sorted. */
+    public List<String> hosts() {
+        return current.keySet().stream().filter(h -> !h.equals(NODE)).sorted().toList();
     }
 
     /** The certificate chain served for {@code host} now (the node's when no uploaded one matches). */
@@ -132,14 +143,36 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
         return identity == null ? null : identity.key();
     }
 
-    // A server key manager is never asked to act as a client.
+    // As a client (mutual TLS towards the control plane or an edge's admin listener) a node presents its own
+    // certificate, the renewed one from the next handshake on.
     @Override
     public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return null;
+        String alias = current.get(NODE);
+        return alias != null && byAlias.get(alias).key().getAlgorithm().equals(keyType) ? new String[] {alias}
+                : null;
     }
 
     @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+    public String chooseClientAlias(String[] keyTypes, Principal[] issuers, Socket socket) {
+        return nodeAliasFor(keyTypes);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyTypes, Principal[] issuers, SSLEngine engine) {
+        return nodeAliasFor(keyTypes);
+    }
+
+    private String nodeAliasFor(String[] keyTypes) {
+        String alias = current.get(NODE);
+        if (alias == null) {
+            return null;
+        }
+        String algorithm = byAlias.get(alias).key().getAlgorithm();
+        for (String keyType : keyTypes) {
+            if (algorithm.equals(keyType)) {
+                return alias;
+            }
+        }
         return null;
     }
 }

@@ -49,6 +49,15 @@ public final class TlsContexts {
         return new Client(context(keys, new TrustManager[] {trust}), trust);
     }
 
+    /**
+     * A client that trusts only {@code ca} and presents the node certificate {@code keys} holds now, so a renewal
+     * ({@link SniKeyManager#replaceNode}) is used from the next handshake on without rebuilding the client.
+     */
+    public static Client mutualClient(X509Certificate ca, SniKeyManager keys) {
+        X509TrustManager trust = trustOnly(ca);
+        return new Client(context(new KeyManager[] {keys}, new TrustManager[] {trust}), trust);
+    }
+
     /** A trust manager that accepts exactly the chains ending at {@code ca}. */
     public static X509TrustManager trustOnly(X509Certificate ca) {
         try {

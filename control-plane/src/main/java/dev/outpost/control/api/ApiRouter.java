@@ -3,10 +3,14 @@ package dev.outpost.control.api;
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.wire.ChangeNotice;
+import dev.outpost.common.http.PeerCertificates;
+import dev.outpost.common.tls.Pem;
 import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.JoinRequest;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.ControlPlaneTls;
 import dev.outpost.control.Scope;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -18,6 +22,7 @@ import dev.outpost.control.invalidation.NewEntry;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.Decision;
+import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -25,6 +30,7 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.io.IOException;
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Deque;
 import java.util.List;
@@ -57,9 +63,19 @@ final class ApiRouter implements HttpHandler {
     private final SteeringHandler steering;
     private final AssetsEndpoint assets;
     private final RecentWrites recentWrites;
+    private final Optional<NodeIssuer> issuer;
+    private final boolean nodeListener;
 
+    /**
+     * @param issuer       the CA and join rules, when TLS is configured
+     * @param nodeListener true on the mutual-TLS node listener (every client showed a certificate from our CA);
+     *                     with TLS configured, registrations and heartbeats are taken only there
+     */
     ApiRouter(ControlPlaneConfig config, RateLimiter rateLimiter, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites) {
+            Registry registry, SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites,
+            Optional<NodeIssuer> issuer, boolean nodeListener) {
+        this.issuer = issuer;
+        this.nodeListener = nodeListener;
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
@@ -111,10 +127,12 @@ final class ApiRouter implements HttpHandler {
             HttpJson.send(exchange, 200, new Views.Nodes(registry.statuses()));
         } else if (path.equals("/api/v1/nodes/register")) {
             allow(method, Methods.POST);
+            requireNodeListener(exchange);
             require(exchange, Scope.NODE);
             HttpJson.send(exchange, 200, registry.register(checked(body(exchange, NodeRegistration.class))));
         } else if (heartbeat.matches()) {
             allow(method, Methods.POST);
+            requireNodeListener(exchange);
             require(exchange, Scope.NODE);
             String id = heartbeat.group(1);
             Heartbeat beat = body(exchange, Heartbeat.class);
@@ -143,12 +161,46 @@ final class ApiRouter implements HttpHandler {
             ControlPlaneConfig.Origin origin = origin(exchange);
             limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
             assets.put(exchange, origin, who);
+        } else if (path.equals("/api/v1/join-tokens")) {
+            allow(method, Methods.POST);
+            require(exchange, Scope.ADMIN);
+            HttpJson.send(exchange, 201, issuer(path).createToken(body(exchange, NodeIssuer.TokenRequest.class)));
+        } else if (path.equals("/api/v1/join")) {
+            allow(method, Methods.POST);
+            NodeIssuer nodes = issuer(path);
+            JoinRequest join = body(exchange, JoinRequest.class);
+            HttpJson.send(exchange, 200, nodes.join(join.token(), join.csr()));
+        } else if (path.equals("/api/v1/certificates/renew")) {
+            allow(method, Methods.POST);
+            NodeIssuer nodes = issuer(path);
+            X509Certificate current = PeerCertificates.leaf(exchange).orElseThrow(() -> new ApiException(403,
+                    "client_certificate_required", "renewals are taken only on the mutual-TLS node listener ("
+                            + config.tls().map(ControlPlaneTls::nodeListen).orElse("") + "), authenticated by the "
+                            + "certificate being renewed"));
+            HttpJson.send(exchange, 200, nodes.renew(current, body(exchange, JoinRequest.class).csr()));
+        } else if (path.equals("/api/v1/ca")) {
+            allow(method, Methods.GET);
+            HttpJson.send(exchange, 200, new Views.Ca(Pem.encode(issuer(path).caCertificate())));
         } else if (path.equals("/api/v1/route")) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
             route(exchange);
         } else {
             throw ApiException.notFound("no such endpoint: " + method + " " + path);
+        }
+    }
+
+    private NodeIssuer issuer(String path) {
+        return issuer.orElseThrow(() -> new ApiException(404, "tls_not_configured", path
+                + " needs the control plane's CA; add a tls block to its config"));
+    }
+
+    /** With TLS configured, node traffic must come over mutual TLS, never over the plain API listener. */
+    private void requireNodeListener(HttpServerExchange exchange) {
+        if (issuer.isPresent() && !nodeListener) {
+            throw new ApiException(403, "client_certificate_required", "node traffic goes to the mutual-TLS node "
+                    + "listener (" + config.tls().map(ControlPlaneTls::nodeListen).orElse("") + ") with a "
+                    + "certificate from this control plane's CA; join first (POST /api/v1/join)");
         }
     }
 

@@ -57,6 +57,10 @@ final class Views {
     record Nodes(List<NodeStatus> nodes) {
     }
 
+    /** {@code GET /api/v1/ca}: the CA certificate nodes and clients trust. */
+    record Ca(String certificate) {
+    }
+
     record Removed(String id, boolean removed) {
     }
 

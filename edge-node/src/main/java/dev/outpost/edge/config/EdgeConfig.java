@@ -21,10 +21,11 @@ import java.util.Set;
  * @param collapsing   request-collapsing limits
  * @param controlPlane where and how to reach the control plane; absent → the edge works alone
  * @param limits       safe defaults against hostile clients and origins (README, "Security")
+ * @param tls          node certificate, HTTPS listener, mutual TLS with the control plane; absent → plain HTTP
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-        Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits) {
+        Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits, Optional<EdgeTls> tls) {
 
     public EdgeConfig {
         id = Defaults.or(id, "edge-1");
@@ -52,6 +53,17 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         collapsing = Defaults.or(collapsing, CollapsingConfig.DEFAULTS);
         controlPlane = Defaults.or(controlPlane, Optional.empty());
         limits = Defaults.or(limits, EdgeLimits.DEFAULTS);
+        tls = Defaults.or(tls, Optional.empty());
+        if (tls.flatMap(EdgeTls::controlPlaneUrl).isPresent() && controlPlane.isEmpty()) {
+            throw new IllegalArgumentException("tls.controlPlaneUrl needs controlPlane (url and node token) too");
+        }
+    }
+
+    /** A config without TLS. */
+    public EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
+            List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
+            Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits) {
+        this(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits, null);
     }
 
     /** A config with the default {@link EdgeLimits}. */
@@ -63,7 +75,7 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withLimits(EdgeLimits newLimits) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane,
-                newLimits);
+                newLimits, tls);
     }
 
     /** A config with one delivery service and defaults everywhere else. */
@@ -77,26 +89,31 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withCache(CacheConfig newCache) {
         return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane,
-                limits);
+                limits, tls);
     }
 
     public EdgeConfig withAdmin(AdminConfig newAdmin) {
         return new EdgeConfig(id, region, listen, Optional.of(newAdmin), services, cache, origin, collapsing,
-                controlPlane, limits);
+                controlPlane, limits, tls);
     }
 
     public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
         return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane,
-                limits);
+                limits, tls);
     }
 
     public EdgeConfig withControlPlane(ControlPlaneLinkConfig link) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, Optional.of(link),
-                limits);
+                limits, tls);
+    }
+
+    public EdgeConfig withTls(EdgeTls newTls) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
+                Optional.of(newTls));
     }
 
     public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane,
-                limits);
+                limits, tls);
     }
 }

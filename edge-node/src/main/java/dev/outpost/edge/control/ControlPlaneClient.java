@@ -1,6 +1,7 @@
 package dev.outpost.edge.control;
 
 import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.NodeRegistration;
@@ -8,6 +9,7 @@ import dev.outpost.common.wire.RegistrationReply;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -21,14 +23,21 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
 
     private final String base;
     private final String authorization;
-    private final OkHttpClient http = new OkHttpClient.Builder()
-            .connectTimeout(Duration.ofSeconds(2))
-            .callTimeout(Duration.ofSeconds(10))
-            .followRedirects(false)
-            .retryOnConnectionFailure(false)
-            .build();
+    private final OkHttpClient http;
 
     ControlPlaneClient(URI url, String token) {
+        this(url, token, Optional.empty());
+    }
+
+    /** @param tls for an {@code https://} node listener: trust only our CA, present the node certificate */
+    ControlPlaneClient(URI url, String token, Optional<TlsContexts.Client> tls) {
+        OkHttpClient.Builder builder = new OkHttpClient.Builder()
+                .connectTimeout(Duration.ofSeconds(2))
+                .callTimeout(Duration.ofSeconds(10))
+                .followRedirects(false)
+                .retryOnConnectionFailure(false);
+        tls.ifPresent(t -> builder.sslSocketFactory(t.context().getSocketFactory(), t.trustManager()));
+        this.http = builder.build();
         String s = url.toString();
         this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
         this.authorization = "Bearer " + token;

@@ -1,5 +1,6 @@
 package dev.outpost.edge.control;
 
+import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
@@ -89,7 +90,17 @@ public final class ControlPlaneLink implements AutoCloseable {
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
             Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty) {
-        ControlPlaneClient client = new ControlPlaneClient(config.url(), config.token());
+        return start(identity, config, applied, applier, stats, cacheEmpty, config.url(), Optional.empty());
+    }
+
+    /**
+     * A link whose registrations and heartbeats go to {@code nodeUrl}, over mutual TLS with {@code tls} (the
+     * control plane's node listener) when given.
+     */
+    public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty, URI nodeUrl,
+            Optional<TlsContexts.Client> tls) {
+        ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("control-plane-link-" + identity.id()).factory());
         Scheduler scheduler = (step, delay) -> {

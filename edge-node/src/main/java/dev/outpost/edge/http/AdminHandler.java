@@ -7,6 +7,7 @@ import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.tls.UploadedCertificates;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -28,6 +30,7 @@ public final class AdminHandler implements HttpHandler {
     /** Sent by the control plane on live pushes: the entry's sequence in its invalidation log. */
     public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
     private static final int MAX_JSON_BYTES = 1024 * 1024;
+    private static final String CERTIFICATES = "/_edge/certificates/";
 
     /** Body of {@code POST /_edge/prefetch}. */
     public record PrefetchRequest(List<String> urls) {
@@ -54,9 +57,29 @@ public final class AdminHandler implements HttpHandler {
     private final Pusher pusher;
     private final long maxObjectBytes;
     private final AppliedSequence applied;
+    private final Optional<UploadedCertificates> certificates;
+
+    /** Body of {@code PUT /_edge/certificates/{host}}: a leaf-first PEM chain and its unencrypted PEM key. */
+    public record CertificateUpload(String certificate, String key) {
+    }
+
+    /** Answer of {@code GET /_edge/certificates}. */
+    public record CertificateList(List<UploadedCertificates.Served> certificates) {
+    }
+
+    /** Answer of {@code DELETE /_edge/certificates/{host}}. */
+    public record CertificateRemoved(String host, boolean removed) {
+    }
 
     public AdminHandler(String token, Routes routes, Purger purger, Prefetcher prefetcher, Pusher pusher,
             long maxObjectBytes, AppliedSequence applied) {
+        this(token, routes, purger, prefetcher, pusher, maxObjectBytes, applied, Optional.empty());
+    }
+
+    /** @param certificates per-host certificate uploads, when the edge has TLS configured */
+    public AdminHandler(String token, Routes routes, Purger purger, Prefetcher prefetcher, Pusher pusher,
+            long maxObjectBytes, AppliedSequence applied, Optional<UploadedCertificates> certificates) {
+        this.certificates = certificates;
         this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.routes = routes;
         this.purger = purger;
@@ -98,8 +121,42 @@ public final class AdminHandler implements HttpHandler {
                 }
                 HttpJson.send(ex, 201, new PushAnswer(result.key(), result.bytes(), true));
             }
-            default -> throw ApiException.notFound("no admin endpoint " + ex.getRequestPath());
+            case "/_edge/certificates" -> {
+                requireMethod(method, "GET");
+                HttpJson.send(ex, 200, new CertificateList(certificates().list()));
+            }
+            default -> {
+                if (ex.getRequestPath().startsWith(CERTIFICATES)) {
+                    certificate(ex, method, ex.getRequestPath().substring(CERTIFICATES.length()));
+                } else {
+                    throw ApiException.notFound("no admin endpoint " + ex.getRequestPath());
+                }
+            }
         }
+    }
+
+    private void certificate(HttpServerExchange ex, String method, String host) throws IOException {
+        UploadedCertificates uploads = certificates();
+        try {
+            if (method.equals("PUT")) {
+                CertificateUpload upload = HttpJson.read(body(ex, MAX_JSON_BYTES), CertificateUpload.class);
+                HttpJson.send(ex, 200, uploads.put(host, upload.certificate(), upload.key()));
+            } else if (method.equals("DELETE")) {
+                if (!uploads.remove(host)) {
+                    throw ApiException.notFound("no certificate uploaded for '" + host + "'");
+                }
+                HttpJson.send(ex, 200, new CertificateRemoved(host, true));
+            } else {
+                throw new ApiException(405, "method_not_allowed", "use PUT or DELETE");
+            }
+        } catch (UploadedCertificates.Refused e) {
+            throw ApiException.badRequest(e.code(), e.getMessage());
+        }
+    }
+
+    private UploadedCertificates certificates() {
+        return certificates.orElseThrow(() -> new ApiException(404, "tls_not_configured",
+                "certificate uploads need a tls block (tls.dir) in the edge config"));
     }
 
     /** Applies at once without a sequence header (an operator's call); through the gate with one. */

@@ -1,6 +1,8 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FramingHandler;
+import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
@@ -14,10 +16,12 @@ import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.tls.UploadedCertificates;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import java.time.Clock;
 import java.util.concurrent.Executor;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The edge's two Undertow pipelines, each assembled in one method, in request order. */
@@ -58,12 +62,23 @@ public final class EdgeHandlers {
      */
     public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
             Pusher pusher, AppliedSequence applied) {
+        return adminPipeline(p, token, purger, prefetcher, pusher, applied, Optional.empty(), false);
+    }
+
+    /**
+     * The admin pipeline with certificate uploads (when TLS is configured) and, with {@code controlPlaneOnly} (the
+     * listener is mutual TLS), a check after the error mapping that the client's certificate is the control
+     * plane's.
+     */
+    public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
+            Pusher pusher, AppliedSequence applied, Optional<UploadedCertificates> certificates,
+            boolean controlPlaneOnly) {
+        HttpHandler admin = new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
+                new EdgeInfoHandler(p.health(), p.metrics(),
+                        new AdminHandler(token, p.routes(), purger, prefetcher, pusher, p.maxObjectBytes(), applied,
+                                certificates)));
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new BlockingHandler(
-                        new ErrorMappingHandler(
-                                new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
-                                        new EdgeInfoHandler(p.health(), p.metrics(),
-                                                new AdminHandler(token, p.routes(), purger, prefetcher, pusher,
-                                                        p.maxObjectBytes(), applied))))));
+                        new ErrorMappingHandler(controlPlaneOnly ? new ControlPlaneOnlyHandler(admin) : admin)));
     }
 }

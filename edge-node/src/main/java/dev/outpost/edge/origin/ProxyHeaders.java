@@ -59,7 +59,10 @@ public final class ProxyHeaders {
             o.etag().ifPresent(etag -> b.set("if-none-match", etag));
             o.lastModified().ifPresent(lm -> b.set("if-modified-since", lm));
         });
-        addForwarding(b, Fields.empty(), client, edgeId); // the client's Via/X-Forwarded-For would be unkeyed
+        // The client's Via/X-Forwarded-For would be unkeyed. HTTP and HTTPS clients share one cache entry (the key
+        // is scheme-less), so the scheme the origin is told is the key's, never the client's: otherwise an answer
+        // made for one scheme (a redirect to https, absolute links) would be served to the other.
+        addForwarding(b, Fields.empty(), new Client(client.address(), "http"), edgeId);
         return b.build();
     }
 

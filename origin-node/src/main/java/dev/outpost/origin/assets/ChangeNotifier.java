@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.MediaType;
+import dev.outpost.common.tls.TlsContexts;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -53,9 +54,19 @@ public final class ChangeNotifier implements AutoCloseable {
         return start(notify, duration -> Thread.sleep(duration), RandomGenerator.getDefault());
     }
 
+    /**
+     * Delivering over mutual TLS when {@code notify.url()} is {@code https://} (the control plane's node listener):
+     * trusting only our CA and presenting the origin's node certificate.
+     */
+    public static ChangeNotifier start(OriginConfig.Notify notify, Optional<TlsContexts.Client> tls) {
+        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, duration -> Thread.sleep(duration),
+                RandomGenerator.getDefault(), tls)));
+    }
+
     /** As {@link #start(OriginConfig.Notify)}, with the waits between attempts and their jitter supplied. */
     public static ChangeNotifier start(OriginConfig.Notify notify, Sleeper sleeper, RandomGenerator jitter) {
-        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, sleeper, jitter)));
+        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, sleeper, jitter,
+                Optional.empty())));
     }
 
     /** Queues a notice; never blocks (beyond a short lock) and never fails the caller. */
@@ -95,7 +106,8 @@ public final class ChangeNotifier implements AutoCloseable {
         private volatile boolean closed;
         private volatile Call inFlight;
 
-        Worker(URI url, OriginConfig.Notify notify, Sleeper sleeper, RandomGenerator jitter) {
+        Worker(URI url, OriginConfig.Notify notify, Sleeper sleeper, RandomGenerator jitter,
+                Optional<TlsContexts.Client> tls) {
             this.url = url;
             this.token = notify.token();
             this.maxPending = notify.maxPending();
@@ -103,14 +115,15 @@ public final class ChangeNotifier implements AutoCloseable {
                     Duration.ofMillis(notify.maxBackoffMillis()));
             this.sleeper = sleeper;
             this.jitter = jitter;
-            this.client = new OkHttpClient.Builder()
+            OkHttpClient.Builder builder = new OkHttpClient.Builder()
                     .connectTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
                     .readTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
                     .writeTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
                     .callTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
                     .retryOnConnectionFailure(false) // retries are ours, with backoff
-                    .followRedirects(false)
-                    .build();
+                    .followRedirects(false);
+            tls.ifPresent(t -> builder.sslSocketFactory(t.context().getSocketFactory(), t.trustManager()));
+            this.client = builder.build();
             this.thread = Thread.ofPlatform().name("outpost-change-notifier").daemon(true).start(this::run);
         }
 

@@ -1,4 +1,4 @@
-package dev.outpost.edge.http;
+package dev.outpost.common.http;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -7,13 +7,13 @@ import io.undertow.util.Headers;
 /**
  * Closes the connection after every request with a chunked (Transfer-Encoding) body. Undertow 2.4.4 refuses
  * Content-Length together with Transfer-Encoding, duplicate Content-Lengths and bad chunk sizes on its own, but
- * tolerates junk between a chunk's data and its CRLF and bare-LF chunk lines; a proxy in front of the edge may
+ * tolerates junk between a chunk's data and its CRLF and bare-LF chunk lines; a proxy in front of the node may
  * read those bodies differently. Never reading another request from such a connection leaves nothing to smuggle.
  */
-final class FramingHandler implements HttpHandler {
+public final class FramingHandler implements HttpHandler {
     private final HttpHandler next;
 
-    FramingHandler(HttpHandler next) {
+    public FramingHandler(HttpHandler next) {
         this.next = next;
     }
 

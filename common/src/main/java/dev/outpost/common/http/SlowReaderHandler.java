@@ -1,4 +1,4 @@
-package dev.outpost.edge.http;
+package dev.outpost.common.http;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -13,11 +13,11 @@ import org.xnio.XnioExecutor;
  * progress is abandoned. Undertow's own idle timeout does not fire while a write waits for a full socket buffer,
  * so without this a slow reader holds its connection (and the response buffers) for as long as it likes.
  */
-final class SlowReaderHandler implements HttpHandler {
+public final class SlowReaderHandler implements HttpHandler {
     private final long idleMillis;
     private final HttpHandler next;
 
-    SlowReaderHandler(Duration idleTimeout, HttpHandler next) {
+    public SlowReaderHandler(Duration idleTimeout, HttpHandler next) {
         this.idleMillis = idleTimeout.toMillis();
         this.next = next;
     }

@@ -1,0 +1,241 @@
+package dev.outpost.cli.system;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.Certificates;
+import dev.outpost.common.tls.Pem;
+import dev.outpost.control.ControlPlane;
+import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.config.AdminConfig;
+import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.edge.config.EdgeTls;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
+import dev.outpost.origin.OriginTls;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A control plane with TLS and an edge that joins it with a one-time token: the edge gets its certificate, keeps it
+ * owner-only, registers and heartbeats over mutual TLS, receives a live purge over its mutual-TLS admin listener,
+ * renews its certificate without a restart, and starts again from the stored certificate without a token; an
+ * origin joins too and sends its change notices over mutual TLS.
+ */
+class MutualTlsIT {
+    private static final String ADMIN = "admin-token-0123456789";
+    private static final String OPS = "ops-token-0123456789";
+    private static final String NODE = "node-token-0123456789";
+    private static final String EDGE_ADMIN = "edge-admin-token-0123456789";
+    private static final String ORIGIN_API = "origin-api-token-0123";
+
+    @TempDir
+    Path dir;
+
+    private ControlPlane plane;
+    private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
+
+    @BeforeEach
+    void startControlPlane() {
+        // Heartbeats every 30 s: a purge that completes within seconds was delivered live, not by catch-up.
+        String yaml = """
+                listen: 127.0.0.1:0
+                data: %s
+                tokens:
+                  - {name: ops, token: %s, scopes: [read, purge]}
+                  - {name: edges, token: %s, scopes: [node]}
+                  - {name: root, token: %s, scopes: [admin]}
+                edgeToken: %s
+                heartbeat: {intervalMillis: 30000, timeoutMillis: 90000}
+                regions: [{name: default, cidrs: [127.0.2.0/24]}]
+                tls: {nodeListen: 127.0.0.1:0, addresses: [127.0.0.1], certificateValidity: 1h}
+                origins: [{id: primary, hosts: [www.example.test]}]
+                """.formatted(dir.resolve("cp"), OPS, NODE, ADMIN, EDGE_ADMIN);
+        plane = ControlPlane.start(ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class),
+                Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        plane.close();
+        http.connectionPool().evictAll();
+    }
+
+    @Test
+    void anEdgeJoinsTalksMutualTlsAndRenewsWithoutARestart() throws Exception {
+        String token = joinToken();
+        AdjustableClock edgeClock = new AdjustableClock(Instant.now());
+        Path tlsDir = dir.resolve("edge-tls");
+        EdgeConfig config = edgeConfig(tlsDir, token);
+
+        try (EdgeNode edge = EdgeNode.start(config, edgeClock)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir.resolve("node.key"))))
+                    .isEqualTo("rw-------");
+            X509Certificate joined = edge.certificate().orElseThrow().keys().node().leaf();
+            assertThat(Certificates.ipAddresses(joined)).containsExactly("127.0.0.1");
+            assertThat(edge.adminUri().orElseThrow().getScheme()).isEqualTo("https");
+            await().atMost(Duration.ofSeconds(20)).until(() -> edge.controlPlaneLink().orElseThrow().registered());
+
+            String purge = submitPurge();
+            JsonNode status = api("GET", "/api/v1/purges/" + purge + "?wait=10s", OPS, null);
+            assertThat(status.get("status").asString()).as(status.toString()).isEqualTo("complete");
+            assertThat(status.get("edges").get(0).get("state").asString()).isEqualTo("applied");
+
+            // 45 of 60 minutes later the certificate is due (a third of its lifetime before expiry).
+            String storedBefore = Files.readString(tlsDir.resolve("node.crt"));
+            edgeClock.advance(Duration.ofMinutes(45));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !edge.certificate().orElseThrow().keys().node().leaf()
+                    .getSerialNumber().equals(joined.getSerialNumber()));
+            // Back in step with the control plane's clock, the renewed certificate is no longer due.
+            edgeClock.set(Instant.now());
+            X509Certificate renewed = edge.certificate().orElseThrow().keys().node().leaf();
+            assertThat(renewed.getNotAfter()).isAfterOrEqualTo(joined.getNotAfter()); // second precision
+            assertThat(Certificates.ipAddresses(renewed)).containsExactly("127.0.0.1");
+            await().atMost(Duration.ofSeconds(10)).until(() -> Pem.certificate(Files.readString(
+                    tlsDir.resolve("node.crt"))).equals(edge.certificate().orElseThrow().keys().node().leaf()));
+            assertThat(Files.readString(tlsDir.resolve("node.crt"))).isNotEqualTo(storedBefore);
+
+            // The renewed certificate is used for node traffic from the next handshake on.
+            String second = submitPurge();
+            assertThat(api("GET", "/api/v1/purges/" + second + "?wait=10s", OPS, null).get("status").asString())
+                    .isEqualTo("complete");
+        }
+
+        // Restarted with the same (now used) token: the stored certificate is loaded, no join is attempted.
+        try (EdgeNode again = EdgeNode.start(config, Clock.systemUTC())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> again.controlPlaneLink().orElseThrow().registered());
+        }
+    }
+
+    @Test
+    void aUsedJoinTokenStopsASecondEdgeFromStarting() throws Exception {
+        String token = joinToken();
+        try (EdgeNode first = EdgeNode.start(edgeConfig(dir.resolve("first"), token), Clock.systemUTC())) {
+            assertThatThrownBy(() -> EdgeNode.start(edgeConfig(dir.resolve("second"), token), Clock.systemUTC()))
+                    .hasMessageContaining("join_token_used");
+        }
+    }
+
+    @Test
+    void anOriginJoinsAndAnnouncesChangesOverMutualTls() throws Exception {
+        String token = joinToken();
+        URI nodeListener = plane.nodeUri().orElseThrow();
+        Path tlsDir = dir.resolve("origin-tls");
+        OriginConfig config = OriginConfig.of(dir.resolve("origin-data").toString()).withListen("127.0.0.1:0")
+                .withApiToken(ORIGIN_API)
+                .withNotify(new OriginConfig.Notify(Optional.of(URI.create(nodeListener + "/api/v1/origin-events")),
+                        Optional.of(NODE), 0, 0, 0, 0))
+                .withTls(OriginTls.joining(tlsDir.toString(), plane.apiUri(), token, List.of("127.0.0.1"))
+                        .withControlPlaneUrl(nodeListener, Duration.ofDays(10), Duration.ofHours(1)));
+        try (OriginNode origin = OriginNode.start(config)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir.resolve("node.key"))))
+                    .isEqualTo("rw-------");
+            assertThat(origin.certificate().orElseThrow().keys().node().leaf().getIssuerX500Principal().getName())
+                    .isEqualTo("CN=Outpost CA");
+            Request put = new Request.Builder().url(origin.baseUri() + "/_origin/assets/css/site.css")
+                    .header("Authorization", "Bearer " + ORIGIN_API)
+                    .put(RequestBody.create("body { }", MediaType.get("text/css"))).build();
+            try (Response response = http.newCall(put).execute()) {
+                assertThat(response.code()).isBetween(200, 201);
+            }
+            // The change notice reached the node listener (mutual TLS) and became a purge of the URL.
+            await().atMost(Duration.ofSeconds(20)).until(() -> api("GET", "/api/v1/purges", OPS, null).toString()
+                    .contains("http://www.example.test/css/site.css"));
+        }
+    }
+
+    private EdgeConfig edgeConfig(Path tlsDir, String token) {
+        DeliveryService service = new DeliveryService("www", List.of("www.example.test"),
+                List.of(URI.create("http://127.0.0.1:1")), null, null);
+        URI api = URI.create(plane.apiUri().toString());
+        return EdgeConfig.of("eu-1", "127.0.0.1:0", service)
+                .withAdmin(new AdminConfig("127.0.0.1:0", EDGE_ADMIN))
+                .withControlPlane(ControlPlaneLinkConfig.of(api, NODE))
+                .withTls(EdgeTls.in(tlsDir.toString())
+                        .withJoin(token, List.of(), List.of("127.0.0.1"))
+                        .withControlPlaneUrl(plane.nodeUri().orElseThrow())
+                        .withRenewal(Duration.ofDays(10), Duration.ofMillis(200)));
+    }
+
+    private String joinToken() throws IOException {
+        JsonNode created = api("POST", "/api/v1/join-tokens", ADMIN, Json.mapper().writeValueAsString(
+                Map.of("node", "eu-1", "addresses", List.of("127.0.0.1"), "ttl", "10m")));
+        return created.get("token").asString();
+    }
+
+    private String submitPurge() throws IOException {
+        return api("POST", "/api/v1/purges", OPS, "{\"all\":true}").get("id").asString();
+    }
+
+    private JsonNode api(String method, String path, String token, String json) throws IOException {
+        Request.Builder request = new Request.Builder().url(plane.apiUri() + path)
+                .header("Authorization", "Bearer " + token)
+                .method(method, json == null ? null : RequestBody.create(json, MediaType.get("application/json")));
+        try (Response response = http.newCall(request.build()).execute()) {
+            String body = response.body().string();
+            assertThat(response.code()).as(body).isBetween(200, 299);
+            return Json.mapper().readTree(body);
+        }
+    }
+
+    /** The edge's clock, moved forward by hand to make its certificate due; real time otherwise. */
+    private static final class AdjustableClock extends Clock {
+        private volatile Instant now;
+
+        AdjustableClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+}

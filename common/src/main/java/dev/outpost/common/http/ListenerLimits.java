@@ -1,0 +1,46 @@
+package dev.outpost.common.http;
+
+import java.time.Duration;
+
+/**
+ * The listener limits of the origin and the control plane ({@code limits} in their config files; the edge has
+ * more in its own {@code limits}). Absent keys take the {@link ServerLimits#DEFAULTS}; a bad value fails naming
+ * its key.
+ *
+ * @param maxHeaderBytes      largest request head; default 16 KiB, at least 1024
+ * @param requestParseTimeout longest a client may take to send its request head (slowloris); default 10 s
+ * @param idleTimeout         longest a connection may make no progress (idle keep-alive; a client that stops
+ *                            reading an answer is cut off after 1–2 × this); default 60 s
+ * @param maxConnections      open connections per listener; default 10000
+ */
+public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+        Integer maxConnections) {
+    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null);
+
+    public ListenerLimits {
+        ServerLimits d = ServerLimits.DEFAULTS;
+        maxHeaderBytes = maxHeaderBytes == null ? d.maxHeaderBytes() : maxHeaderBytes;
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("limits.maxHeaderBytes must be >= 1024, was " + maxHeaderBytes);
+        }
+        requestParseTimeout = positive("limits.requestParseTimeout", requestParseTimeout, d.requestParseTimeout());
+        idleTimeout = positive("limits.idleTimeout", idleTimeout, d.idleTimeout());
+        maxConnections = maxConnections == null ? d.maxConnections() : maxConnections;
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("limits.maxConnections must be >= 1, was " + maxConnections);
+        }
+    }
+
+    /** The options {@link NodeServer} and {@link HttpsServer} apply. */
+    public ServerLimits serverLimits() {
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections);
+    }
+
+    private static Duration positive(String key, Duration value, Duration fallback) {
+        Duration v = value == null ? fallback : value;
+        if (v.isNegative() || v.isZero()) {
+            throw new IllegalArgumentException(key + " must be > 0, was " + v);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,235 @@
+package dev.outpost.common.tls;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.CertificateReply;
+import dev.outpost.common.wire.JoinRequest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * A node's own certificate (edge or origin): loaded from {@code tls.dir} ({@code node.key} owner-only, {@code node.crt} leaf +
+ * CA, {@code ca.crt}), or, when there is none still valid, obtained by joining: a new EC key, a CSR for
+ * {@code tls.names}/{@code tls.addresses}, {@code POST <controlPlane.url>/api/v1/join} with the one-time token, and
+ * the answer written to {@code tls.dir}. Renewal (when the control plane's node listener is configured) asks
+ * {@code POST <tls.controlPlaneUrl>/api/v1/certificates/renew} over mutual TLS for the names the certificate already
+ * has, swaps the result into the key manager without a restart and writes it to disk.
+ */
+public final class NodeCertificate implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(NodeCertificate.class.getName());
+    private static final MediaType JSON = MediaType.get("application/json");
+    public static final String KEY_FILE = "node.key";
+    public static final String CERT_FILE = "node.crt";
+    public static final String CA_FILE = "ca.crt";
+    /** An IPv4 or IPv6 literal, checked before {@code InetAddress} sees it (so never a name lookup). */
+    public static final String IP_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
+
+    /** Where the certificate lives and how a node without one joins. */
+    public record Settings(Path dir, Optional<String> joinToken, List<String> names, List<String> addresses) {
+    }
+
+    private final Path dir;
+    private final SniKeyManager keys;
+    private final X509Certificate ca;
+    private final OkHttpClient http;
+    private volatile Optional<ScheduledExecutorService> renewer = Optional.empty();
+
+    private NodeCertificate(Path dir, SniKeyManager keys, X509Certificate ca) {
+        this.dir = dir;
+        this.keys = keys;
+        this.ca = ca;
+        TlsContexts.Client tls = TlsContexts.mutualClient(ca, keys);
+        this.http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).callTimeout(Duration.ofSeconds(10))
+                .followRedirects(false).retryOnConnectionFailure(false)
+                .sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager()).build();
+    }
+
+    /**
+     * The node certificate from {@code settings.dir()}, joining first when there is none valid at {@code clock}'s
+     * now and a join token is configured.
+     *
+     * @param joinUrl the control plane's API (e.g. the edge's {@code controlPlane.url}), where joins are sent
+     */
+    public static NodeCertificate open(Settings settings, Optional<URI> joinUrl, Clock clock) {
+        Path dir = settings.dir();
+        SecretFiles.ownerOnlyDirectory(dir);
+        Optional<TlsIdentity> stored = load(dir, clock.instant());
+        if (stored.isEmpty()) {
+            String token = settings.joinToken().orElseThrow(() -> new IllegalStateException("tls.dir " + dir
+                    + " holds no valid node certificate (" + KEY_FILE + ", " + CERT_FILE + ", " + CA_FILE
+                    + ") and tls.joinToken is not set"));
+            URI url = joinUrl.orElseThrow(() -> new IllegalStateException(
+                    "tls.joinToken needs the control plane's API URL (where joins are sent)"));
+            stored = Optional.of(join(dir, url, token, settings.names(), addresses(settings.addresses())));
+        }
+        X509Certificate ca = Pem.certificate(read(dir.resolve(CA_FILE)));
+        return new NodeCertificate(dir, new SniKeyManager(stored.get()), ca);
+    }
+
+    private static Optional<TlsIdentity> load(Path dir, Instant now) {
+        if (!Files.exists(dir.resolve(KEY_FILE)) || !Files.exists(dir.resolve(CERT_FILE))
+                || !Files.exists(dir.resolve(CA_FILE))) {
+            return Optional.empty();
+        }
+        TlsIdentity identity;
+        try {
+            identity = TlsIdentity.fromPem(read(dir.resolve(CERT_FILE)), SecretFiles.read(dir.resolve(KEY_FILE)));
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.WARNING, "the node key and certificate in " + dir + " are unusable (" + e.getMessage()
+                    + "); joining again");
+            return Optional.empty();
+        }
+        if (!now.isBefore(identity.leaf().getNotAfter().toInstant())) {
+            LOG.log(Level.WARNING, "the node certificate in " + dir + " expired at "
+                    + identity.leaf().getNotAfter().toInstant() + "; joining again");
+            return Optional.empty();
+        }
+        return Optional.of(identity);
+    }
+
+    private static TlsIdentity join(Path dir, URI url, String token, List<String> names,
+            List<InetAddress> addresses) {
+        KeyPair keyPair = Keys.ecP256();
+        Csr csr = Csr.create(keyPair, names, addresses);
+        OkHttpClient plain = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+                .callTimeout(Duration.ofSeconds(10)).followRedirects(false).build();
+        try {
+            CertificateReply reply = post(plain, base(url) + "/api/v1/join", new JoinRequest(token, csr.pem()));
+            TlsIdentity identity = new TlsIdentity(keyPair.getPrivate(), Pem.certificates(reply.certificate()));
+            store(dir, identity, reply.ca());
+            LOG.log(Level.INFO, "joined " + url + ": node certificate for " + names + " " + addresses
+                    + " valid until " + reply.notAfter());
+            return identity;
+        } catch (IOException e) {
+            throw new IllegalStateException("joining the control plane at " + url + " failed: " + e.getMessage(), e);
+        } finally {
+            plain.dispatcher().executorService().shutdown();
+            plain.connectionPool().evictAll();
+        }
+    }
+
+    /** Checks every {@code interval} and renews {@code before} expiry through {@code nodeUrl} (mutual TLS). */
+    public void startRenewal(URI nodeUrl, Duration before, Duration interval, Clock clock) {
+        X509Certificate current = keys.node().leaf();
+        List<InetAddress> addresses = addresses(Certificates.ipAddresses(current));
+        // Never renew earlier than a third of the lifetime before expiry would: a short-lived certificate would
+        // otherwise be due at once and renewed on every check.
+        Duration lifetime = Duration.between(current.getNotBefore().toInstant(), current.getNotAfter().toInstant());
+        Duration margin = before.compareTo(lifetime.dividedBy(3)) > 0 ? lifetime.dividedBy(3) : before;
+        CertificateRenewal renewal = new CertificateRenewal(keys, Certificates.dnsNames(current), addresses,
+                csr -> renew(nodeUrl, csr), margin, clock);
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("node-certificate-renewal").factory());
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                if (renewal.renewIfDue()) {
+                    store(dir, keys.node(), Pem.encode(ca));
+                    LOG.log(Level.INFO, "node certificate renewed, valid until "
+                            + keys.node().leaf().getNotAfter().toInstant());
+                }
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "node certificate renewal failed; the current one is kept and renewal retried",
+                        e);
+            }
+        }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        renewer = Optional.of(executor);
+    }
+
+    private List<X509Certificate> renew(URI nodeUrl, Csr csr) {
+        try {
+            CertificateReply reply = post(http, base(nodeUrl) + "/api/v1/certificates/renew",
+                    new JoinRequest(null, csr.pem()));
+            return Pem.certificates(reply.certificate());
+        } catch (IOException e) {
+            throw new UncheckedIOException("renewal at " + nodeUrl + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static CertificateReply post(OkHttpClient client, String url, JoinRequest body) throws IOException {
+        Request request = new Request.Builder().url(url).post(RequestBody.create(Json.bytes(body), JSON)).build();
+        try (Response response = client.newCall(request).execute()) {
+            String text = response.body().string();
+            if (!response.isSuccessful()) {
+                throw new IOException("answered " + response.code() + ": " + text);
+            }
+            return Json.mapper().readValue(text, CertificateReply.class);
+        }
+    }
+
+    private static void store(Path dir, TlsIdentity identity, String caPem) {
+        // Key first: a crash in between leaves the old certificate with a key that does not match it, which the
+        // next start refuses (and joins again) rather than serving a mismatched pair.
+        SecretFiles.write(dir.resolve(KEY_FILE), Pem.encode(identity.key()));
+        SecretFiles.write(dir.resolve(CERT_FILE), Pem.encode(identity.chain()));
+        SecretFiles.write(dir.resolve(CA_FILE), caPem);
+    }
+
+    /** Serves the node certificate and uploaded ones (SNI); renewals swap in here. */
+    public SniKeyManager keys() {
+        return keys;
+    }
+
+    /** The control plane's CA: the only issuer trusted for node traffic. */
+    public X509Certificate ca() {
+        return ca;
+    }
+
+    /** A client trusting only our CA and presenting the node certificate (mutual TLS to the control plane). */
+    public TlsContexts.Client client() {
+        return TlsContexts.mutualClient(ca, keys);
+    }
+
+    private static String base(URI url) {
+        String s = url.toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<InetAddress> addresses(List<String> literals) {
+        return literals.stream().map(a -> {
+            if (!a.matches(IP_LITERAL)) {
+                throw new IllegalArgumentException("tls.addresses: '" + a + "' is not an IP address");
+            }
+            try {
+                return InetAddress.getByName(a);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("tls.addresses: '" + a + "' is not an IP address");
+            }
+        }).toList();
+    }
+
+    @Override
+    public void close() {
+        renewer.ifPresent(ScheduledExecutorService::shutdownNow);
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,184 @@
+package dev.outpost.control.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.CertificateAuthority;
+import dev.outpost.common.tls.Certificates;
+import dev.outpost.common.tls.Csr;
+import dev.outpost.common.tls.Keys;
+import dev.outpost.common.tls.Pem;
+import dev.outpost.common.tls.TlsContexts;
+import dev.outpost.common.tls.TlsIdentity;
+import dev.outpost.control.ControlPlaneFixture;
+import dev.outpost.control.ControlPlaneFixture.Reply;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Attacks on the control plane's mutual-TLS node listener: only a certificate issued by this control plane's CA
+ * gets a registration or heartbeat through; no certificate, a self-signed one, and a forged one (same names, same
+ * CA name, another key) fail the handshake; the plain API listener refuses node traffic once TLS is on; renewals
+ * keep to the names the presented certificate has. Every client trusts exactly our CA, hostname checks on.
+ */
+class NodeListenerIT {
+    private static final String REGISTRATION = """
+            {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080","appliedSequence":0,
+             "cacheEmpty":true}""";
+
+    @TempDir
+    Path data;
+    @TempDir
+    Path elsewhere;
+
+    private ControlPlaneFixture cp;
+    private X509Certificate ca;
+
+    @BeforeEach
+    void start() {
+        cp = new ControlPlaneFixture(data, "tls: {nodeListen: 127.0.0.1:0}\n", Instant.now());
+        ca = Pem.certificate(cp.get("/api/v1/ca", null).json().get("certificate").asString());
+    }
+
+    @AfterEach
+    void stop() {
+        cp.close();
+    }
+
+    @Test
+    void aJoinedNodeRegistersAndHeartbeatsOverMutualTls() throws Exception {
+        TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
+
+        assertThat(register(Optional.of(node)).status()).isEqualTo(200);
+        Reply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", Optional.of(node),
+                "{\"requests\":1,\"hitRatio\":0,\"bytesCached\":0,\"appliedSequence\":0}");
+        assertThat(beat.status()).isEqualTo(200);
+        assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body()).contains("\"eu-1\"");
+    }
+
+    @Test
+    void thePlainApiListenerRefusesNodeTrafficOnceTlsIsOn() {
+        Reply plain = cp.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
+        assertThat(plain.status()).isEqualTo(403);
+        assertThat(plain.error()).isEqualTo("client_certificate_required");
+        assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body()).doesNotContain("\"eu-1\"");
+    }
+
+    @Test
+    void aNodeWithoutACertificateIsRefused() {
+        assertRefusedInHandshake(Optional.empty());
+    }
+
+    @Test
+    void aSelfSignedCertificateIsRefused() throws Exception {
+        CertificateAuthority.openOrCreate(elsewhere.resolve("self"), "eu-1.edges.internal", Clock.systemUTC());
+        Path dir = elsewhere.resolve("self");
+        TlsIdentity selfSigned = new TlsIdentity(Pem.privateKey(Files.readString(dir.resolve("ca.key"))),
+                List.of(Pem.certificate(Files.readString(dir.resolve("ca.crt")))));
+        assertRefusedInHandshake(Optional.of(selfSigned));
+    }
+
+    @Test
+    void aForgedNodeCertificateFromAnotherCaWithTheSameNameIsRefused() {
+        CertificateAuthority forger = CertificateAuthority.openOrCreate(elsewhere.resolve("forged"), "Outpost CA",
+                Clock.systemUTC());
+        KeyPair keys = Keys.ecP256();
+        X509Certificate forged = forger.issue(Csr.create(keys, List.of("eu-1.edges.internal"),
+                List.of(InetAddress.getLoopbackAddress())), Duration.ofDays(1));
+        assertThat(forger.certificate().getSubjectX500Principal()).isEqualTo(ca.getSubjectX500Principal());
+        assertRefusedInHandshake(Optional.of(new TlsIdentity(keys.getPrivate(), forger.chain(forged))));
+    }
+
+    @Test
+    void renewalKeepsToTheNamesOfThePresentedCertificate() throws Exception {
+        TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
+
+        Reply renewed = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
+                Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
+        assertThat(renewed.status()).as(renewed.body()).isEqualTo(200);
+        X509Certificate leaf = Pem.certificate(renewed.json().get("certificate").asString());
+        leaf.verify(ca.getPublicKey());
+        assertThat(leaf.getSerialNumber()).isNotEqualTo(node.leaf().getSerialNumber());
+
+        Reply wider = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
+                Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal", "www.bank.example"), List.of()))));
+        assertThat(wider.status()).isEqualTo(403);
+        assertThat(wider.error()).isEqualTo("name_not_allowed");
+        Reply controlPlane = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper()
+                .writeValueAsString(Map.of("csr", JoinIT.csr(List.of(Certificates.CONTROL_PLANE_NAME), List.of()))));
+        assertThat(controlPlane.error()).isEqualTo("name_not_allowed");
+
+        Reply plain = cp.post("/api/v1/certificates/renew", null, Json.mapper().writeValueAsString(
+                Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
+        assertThat(plain.status()).isEqualTo(403);
+        assertThat(plain.error()).isEqualTo("client_certificate_required");
+    }
+
+    @Test
+    void theNodeListenerPresentsTheControlPlanesCertificateForItsAddress() throws Exception {
+        TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
+        // The hostname verifier (OkHttp's own, on) accepted 127.0.0.1; the marker name is in the certificate too.
+        OkHttpClient client = client(Optional.of(node));
+        try (var response = client.newCall(new Request.Builder().url(cp.plane().nodeUri().orElseThrow()
+                + "/api/v1/ca").build()).execute()) {
+            X509Certificate served = (X509Certificate) response.handshake().peerCertificates().get(0);
+            assertThat(Certificates.dnsNames(served)).contains(Certificates.CONTROL_PLANE_NAME);
+            assertThat(Certificates.ipAddresses(served)).contains("127.0.0.1");
+        }
+    }
+
+    private void assertRefusedInHandshake(Optional<TlsIdentity> identity) {
+        assertThatThrownBy(() -> register(identity)).isInstanceOf(UncheckedIOException.class)
+                .hasCauseInstanceOf(IOException.class);
+        assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body()).doesNotContain("\"eu-1\"");
+    }
+
+    private TlsIdentity joined(String node, List<String> names) throws Exception {
+        String token = JoinIT.token(cp, node, names, List.of("127.0.0.1"), "1h");
+        KeyPair keys = Keys.ecP256();
+        Reply reply = JoinIT.join(cp, token, Csr.create(keys, names, List.of()).pem());
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return new TlsIdentity(keys.getPrivate(), Pem.certificates(reply.json().get("certificate").asString()));
+    }
+
+    private Reply register(Optional<TlsIdentity> identity) {
+        return nodeCall("/api/v1/nodes/register", identity, REGISTRATION);
+    }
+
+    private Reply nodeCall(String path, Optional<TlsIdentity> identity, String json) {
+        OkHttpClient client = client(identity);
+        try {
+            return cp.call(new Request.Builder().url(cp.plane().nodeUri().orElseThrow() + path)
+                    .post(RequestBody.create(json, MediaType.get("application/json"))), ControlPlaneFixture.NODE,
+                    client);
+        } finally {
+            client.connectionPool().evictAll();
+        }
+    }
+
+    private OkHttpClient client(Optional<TlsIdentity> identity) {
+        TlsContexts.Client tls = TlsContexts.client(ca, identity);
+        return new OkHttpClient.Builder().sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager())
+                .retryOnConnectionFailure(false).callTimeout(Duration.ofSeconds(10)).build();
+    }
+}

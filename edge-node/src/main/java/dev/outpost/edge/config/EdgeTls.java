@@ -1,0 +1,102 @@
+package dev.outpost.edge.config;
+
+import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.tls.NodeCertificate;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The edge's TLS settings ({@code tls} in the edge config): where its key and certificates live, the optional
+ * public HTTPS listener, how it gets its node certificate (a one-time join token sent with a CSR to the control
+ * plane's {@code controlPlane.url}), and the control plane's mutual-TLS node listener.
+ *
+ * @param dir                owner-only directory holding {@code node.key}, {@code node.crt}, {@code ca.crt} and
+ *                           uploaded certificates ({@code certificates/}); required
+ * @param listen             public HTTPS listener ({@code host:port}; HTTP/1.1 and HTTP/2); absent → none
+ * @param joinToken          one-time join token, used only when {@code dir} holds no valid node certificate
+ * @param names              DNS names the node certificate asks for (the join token must allow them)
+ * @param addresses          IP addresses it asks for; default {@code [127.0.0.1]} when no name is given either
+ * @param controlPlaneUrl    the control plane's mutual-TLS node listener ({@code https://host:port}); when set,
+ *                           registration and heartbeats go there and the admin listener becomes mutual TLS
+ *                           accepting only the control plane's certificate
+ * @param renewBefore        renew this long before the node certificate expires; default 10 days (a third of
+ *                           the certificate's lifetime when that is shorter)
+ * @param renewCheckInterval how often to check; default 1 hour
+ */
+public record EdgeTls(String dir, Optional<String> listen, Optional<String> joinToken, List<String> names,
+        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
+    private static final String DNS_NAME = "(\\*\\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?";
+
+    public EdgeTls {
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
+        }
+        listen = Defaults.or(listen, Optional.empty());
+        listen.ifPresent(l -> {
+            try {
+                ListenAddress.parse(l);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tls.listen: " + e.getMessage());
+            }
+        });
+        joinToken = Defaults.or(joinToken, Optional.<String>empty()).filter(t -> !t.isBlank());
+        names = List.copyOf(Defaults.or(names, List.of()));
+        addresses = List.copyOf(Defaults.or(addresses, List.of()));
+        if (names.isEmpty() && addresses.isEmpty()) {
+            addresses = List.of("127.0.0.1");
+        }
+        for (String name : names) {
+            if (name == null || !name.matches(DNS_NAME)) {
+                throw new IllegalArgumentException("tls.names: '" + name + "' is not a lower-case DNS name");
+            }
+        }
+        for (String address : addresses) {
+            if (address == null || !address.matches(NodeCertificate.IP_LITERAL)) {
+                throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
+            }
+        }
+        controlPlaneUrl = Defaults.or(controlPlaneUrl, Optional.empty());
+        controlPlaneUrl.ifPresent(u -> {
+            if (!"https".equals(u.getScheme()) || u.getHost() == null) {
+                throw new IllegalArgumentException("tls.controlPlaneUrl must be an https://host:port URL, was " + u);
+            }
+        });
+        renewBefore = Defaults.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
+        renewCheckInterval = Defaults.positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
+    }
+
+    /** TLS state in {@code dir}, no HTTPS listener, no join token, no mutual TLS to the control plane. */
+    public static EdgeTls in(String dir) {
+        return new EdgeTls(dir, null, null, null, null, null, null, null);
+    }
+
+    public EdgeTls withListen(String newListen) {
+        return new EdgeTls(dir, Optional.of(newListen), joinToken, names, addresses, controlPlaneUrl, renewBefore,
+                renewCheckInterval);
+    }
+
+    public EdgeTls withJoin(String token, List<String> newNames, List<String> newAddresses) {
+        return new EdgeTls(dir, listen, Optional.of(token), newNames, newAddresses, controlPlaneUrl, renewBefore,
+                renewCheckInterval);
+    }
+
+    public EdgeTls withControlPlaneUrl(URI url) {
+        return new EdgeTls(dir, listen, joinToken, names, addresses, Optional.of(url), renewBefore,
+                renewCheckInterval);
+    }
+
+    public EdgeTls withRenewal(Duration before, Duration checkInterval) {
+        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, before, checkInterval);
+    }
+
+    /** What the node certificate needs: directory, join token, names and addresses. */
+    public NodeCertificate.Settings certificate() {
+        return new NodeCertificate.Settings(java.nio.file.Path.of(dir), joinToken, names, addresses);
+    }
+
+    public Optional<ListenAddress> listenAddress() {
+        return listen.map(ListenAddress::parse);
+    }
+}

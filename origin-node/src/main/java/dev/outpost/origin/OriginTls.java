@@ -1,0 +1,80 @@
+package dev.outpost.origin;
+
+import dev.outpost.common.tls.NodeCertificate;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The origin's TLS settings ({@code tls} in {@code origin.yml}): its node certificate, obtained by joining the
+ * control plane with a one-time token, used for mutual TLS when {@code notifications.url} is the control plane's
+ * node listener ({@code https://…/api/v1/origin-events}), and renewed there without a restart.
+ *
+ * @param dir                owner-only directory of {@code node.key}, {@code node.crt}, {@code ca.crt}; required
+ * @param joinToken          one-time join token, used only when {@code dir} holds no valid certificate
+ * @param joinUrl            the control plane's API ({@code http://host:8000}), where the join is sent
+ * @param names              DNS names the certificate asks for (the join token must allow them)
+ * @param addresses          IP addresses it asks for; default {@code [127.0.0.1]} when no name is given either
+ * @param controlPlaneUrl    the control plane's node listener ({@code https://host:port}), where renewals go;
+ *                           absent → no renewal (join again when the certificate expires)
+ * @param renewBefore        renew this long before expiry (at most a third of the lifetime); default 10 days
+ * @param renewCheckInterval how often to check; default 1 hour
+ */
+public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> joinUrl, List<String> names,
+        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
+    public OriginTls {
+        if (dir == null || dir.isBlank()) {
+            throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
+        }
+        joinToken = joinToken == null ? Optional.empty() : joinToken.filter(t -> !t.isBlank());
+        joinUrl = joinUrl == null ? Optional.empty() : joinUrl;
+        joinUrl.ifPresent(u -> url("tls.joinUrl", u, false));
+        names = names == null ? List.of() : List.copyOf(names);
+        addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        if (names.isEmpty() && addresses.isEmpty()) {
+            addresses = List.of("127.0.0.1");
+        }
+        for (String address : addresses) {
+            if (address == null || !address.matches(NodeCertificate.IP_LITERAL)) {
+                throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
+            }
+        }
+        controlPlaneUrl = controlPlaneUrl == null ? Optional.empty() : controlPlaneUrl;
+        controlPlaneUrl.ifPresent(u -> url("tls.controlPlaneUrl", u, true));
+        renewBefore = positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
+        renewCheckInterval = positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
+    }
+
+    /** TLS state in {@code dir}, joining through {@code joinUrl} with {@code token} for these addresses. */
+    public static OriginTls joining(String dir, URI joinUrl, String token, List<String> addresses) {
+        return new OriginTls(dir, Optional.of(token), Optional.of(joinUrl), null, addresses, null, null, null);
+    }
+
+    public OriginTls withControlPlaneUrl(URI url, Duration newRenewBefore, Duration newCheckInterval) {
+        return new OriginTls(dir, joinToken, joinUrl, names, addresses, Optional.of(url), newRenewBefore,
+                newCheckInterval);
+    }
+
+    public NodeCertificate.Settings certificate() {
+        return new NodeCertificate.Settings(Path.of(dir), joinToken, names, addresses);
+    }
+
+    private static void url(String key, URI u, boolean https) {
+        boolean schemeOk = https ? "https".equals(u.getScheme())
+                : "http".equals(u.getScheme()) || "https".equals(u.getScheme());
+        if (!schemeOk || u.getHost() == null) {
+            throw new IllegalArgumentException(key + " must be an absolute " + (https ? "https" : "http(s)")
+                    + " URL, was " + u);
+        }
+    }
+
+    private static Duration positive(String key, Duration value, Duration fallback) {
+        Duration v = value == null ? fallback : value;
+        if (v.isNegative() || v.isZero()) {
+            throw new IllegalArgumentException(key + " must be > 0, was " + v);
+        }
+        return v;
+    }
+}

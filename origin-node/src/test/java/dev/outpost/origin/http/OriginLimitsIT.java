@@ -1,0 +1,107 @@
+package dev.outpost.origin.http;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.common.config.ConfigException;
+import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.http.ServerLimits;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The origin's listener limits come from {@code limits} in its config and are enforced on a real socket: a head
+ * above {@code limits.maxHeaderBytes} is refused, a reader that stops reading a large file is cut off after
+ * {@code limits.idleTimeout}; bad values fail naming the key.
+ */
+class OriginLimitsIT {
+    @TempDir
+    Path data;
+
+    @Test
+    void configuredLimitsAreReadAndEnforced() throws Exception {
+        Files.writeString(data.resolve("small.txt"), "hello");
+        Files.write(data.resolve("big.bin"), new byte[32 * 1024 * 1024]);
+        OriginConfig config = parse("""
+                listen: 127.0.0.1:0
+                data: %s
+                limits: {maxHeaderBytes: 2048, idleTimeout: 1s, requestParseTimeout: 2s, maxConnections: 50}
+                """.formatted(data));
+        assertThat(config.limits().serverLimits()).isEqualTo(
+                new ServerLimits(2048, Duration.ofSeconds(2), Duration.ofSeconds(1), 0, 0, 50));
+
+        try (OriginNode origin = OriginNode.start(config)) {
+            assertThat(statusLine(origin, "GET /small.txt HTTP/1.1\r\nHost: o\r\n\r\n")).contains(" 200 ");
+            String bigHead = "GET /small.txt HTTP/1.1\r\nHost: o\r\nX-Padding: " + "a".repeat(3000) + "\r\n\r\n";
+            assertThat(statusLine(origin, bigHead)).doesNotContain(" 200 ");
+
+            try (Socket reader = new Socket()) {
+                reader.setReceiveBufferSize(4096);
+                reader.connect(new InetSocketAddress("127.0.0.1", origin.port()), 2000);
+                reader.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: o\r\n\r\n".getBytes(US_ASCII));
+                Thread.sleep(3_000); // the reader reads nothing for 3 × idleTimeout
+                long got = drain(reader, Duration.ofSeconds(5));
+                assertThat(got).as("bytes a stalled reader got before the origin gave up").isLessThan(32L << 20);
+            }
+            assertThat(statusLine(origin, "GET /small.txt HTTP/1.1\r\nHost: o\r\n\r\n")).contains(" 200 ");
+        }
+    }
+
+    @Test
+    void badLimitsFailNamingTheKey() {
+        assertThatThrownBy(() -> parse("data: %s\nlimits: {maxHeaderBytes: 100}\n".formatted(data)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("limits.maxHeaderBytes");
+        assertThatThrownBy(() -> parse("data: %s\nlimits: {idleTimeout: 0s}\n".formatted(data)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("limits.idleTimeout");
+        assertThatThrownBy(() -> parse("data: %s\nlimits: {maxConnection: 5}\n".formatted(data)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("maxConnection");
+    }
+
+    private static OriginConfig parse(String yaml) {
+        return ConfigFiles.parse("origin.yml", yaml.getBytes(UTF_8), OriginConfig.class);
+    }
+
+    private static String statusLine(OriginNode origin, String request) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", origin.port()), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(request.getBytes(US_ASCII));
+            byte[] buf = new byte[256];
+            int n = s.getInputStream().read(buf);
+            return n <= 0 ? "(closed)" : new String(buf, 0, n, US_ASCII).lines().findFirst().orElse("");
+        } catch (IOException reset) {
+            return "(reset)";
+        }
+    }
+
+    /** Reads until EOF/reset; fails if the origin keeps the connection open past {@code limit}. */
+    private static long drain(Socket s, Duration limit) throws IOException {
+        s.setSoTimeout((int) limit.toMillis());
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[64 * 1024];
+        long total = 0;
+        try {
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                total += n;
+            }
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the origin kept a stalled reader's connection open; got " + total + " bytes", e);
+        } catch (IOException reset) {
+            // closed by the origin
+        }
+        return total;
+    }
+}
