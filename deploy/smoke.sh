@@ -101,8 +101,10 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
     say "base image $base missing and never pulled here: building it with deploy/build-base-image.sh"
     timed "base image" deploy/build-base-image.sh || fatal "base image" "deploy/build-base-image.sh failed"
 fi
-timed "image build" docker build -q -f deploy/Dockerfile -t "$image" . >/dev/null ||
-    fatal "image build" "docker build -f deploy/Dockerfile failed"
+build_log=$(mktemp)
+timed "image build" docker build -q -f deploy/Dockerfile -t "$image" . >"$build_log" 2>&1 ||
+    { cat "$build_log"; fatal "image build" "docker build -f deploy/Dockerfile failed"; }
+rm -f "$build_log"
 
 # --- up -----------------------------------------------------------------------------------------------------------
 compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1   # leftovers of an interrupted run of this project
