@@ -54,7 +54,7 @@ setup_latency() {
         local ifaces
         ifaces=$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "lo") print $2 }')
         for dev in $ifaces; do
-            tc qdisc add dev "$dev" root handle 1: prio bands 8 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+            tc qdisc add dev "$dev" root handle 1: prio bands 8 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || return 1
         done
     fi
     for other in $(region_names); do
@@ -64,15 +64,15 @@ setup_latency() {
         for cidr in $(region_cidrs "$other" | tr , ' '); do
             if [ "$mode" = netem ]; then
                 for dev in $ifaces; do
-                    tc filter add dev "$dev" parent 1: protocol ip prio 1 u32 match ip dst "$cidr" flowid "1:$band"
+                    tc filter add dev "$dev" parent 1: protocol ip prio 1 u32 match ip dst "$cidr" flowid "1:$band" || return 1
                 done
             else
-                iptables -t mangle -A PREROUTING -s "$cidr" -j NFQUEUE --queue-num "$queue" --queue-bypass
+                iptables -t mangle -A PREROUTING -s "$cidr" -j NFQUEUE --queue-num "$queue" --queue-bypass || return 1
             fi
         done
         if [ "$mode" = netem ]; then
             for dev in $ifaces; do
-                tc qdisc add dev "$dev" parent "1:$band" handle "$((band * 10)):" netem delay "${delay}ms" limit 100000
+                tc qdisc add dev "$dev" parent "1:$band" handle "$((band * 10)):" netem delay "${delay}ms" limit 100000 || return 1
             done
         else
             specs+=("$queue:$delay")
@@ -82,7 +82,16 @@ setup_latency() {
     done
     if [ "$mode" = nfqueue ] && [ ${#specs[@]} -gt 0 ]; then
         python3 /opt/outpost/delayer.py "${specs[@]}" &
+        sleep 0.3
+        kill -0 $! 2>/dev/null || return 1   # it exits at once when the kernel refuses the queue binding
     fi
+    return 0
+}
+
+latency_failed() {
+    log "could not set up the simulated WAN latency (tc/iptables need cap_add: [NET_ADMIN]);" \
+        "set OUTPOST_LATENCY_MODE=off to run without it"
+    exit 1
 }
 
 yaml_list() { echo "[$(echo "$1" | sed 's/,/, /g')]"; }
@@ -202,14 +211,14 @@ case "$role" in
             "write_${role//-/_}"
             config=$conf_dir/$role.yml
         fi
-        setup_latency
+        setup_latency || latency_failed
         log "starting $role ${OUTPOST_ID:-} (region ${OUTPOST_REGION:-none}) with $config"
         # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
         exec java ${JAVA_OPTS:-} -jar /opt/outpost/outpost.jar "$role" --config "$config"
         ;;
     client)
         echo client > "$conf_dir/role"
-        setup_latency
+        setup_latency || latency_failed
         log "client in region ${OUTPOST_REGION:-none} ready (docker exec ... curl)"
         trap 'exit 0' TERM INT
         sleep infinity &
