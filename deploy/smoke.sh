@@ -8,14 +8,23 @@
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
 # Settings: OUTPOST_SMOKE_PROJECT (compose project, default outpostsmoke), OUTPOST_SMOKE_KEEP=1 (leave it running),
-# OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT (host ports, default 18000 / 18001 / 18080).
+# OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT (host ports; default: free ones).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0
 project=${OUTPOST_SMOKE_PROJECT:-outpostsmoke}
-export OUTPOST_API_PORT=${OUTPOST_API_PORT:-18000} OUTPOST_STEERING_PORT=${OUTPOST_STEERING_PORT:-18001} \
-    OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-18080}
+# Host ports: free ones unless given (fixed defaults collide with whatever else runs on a shared machine).
+free_port() {
+    local port
+    for _ in $(seq 50); do
+        port=$(( 20000 + RANDOM % 20000 ))
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+    done
+    echo "smoke: no free port found on 127.0.0.1" >&2; return 1
+}
+export OUTPOST_API_PORT=${OUTPOST_API_PORT:-$(free_port)} OUTPOST_STEERING_PORT=${OUTPOST_STEERING_PORT:-$(free_port)} \
+    OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-$(free_port)}
 export OUTPOST_API_TOKEN=${OUTPOST_API_TOKEN:-ops-token-change-me}
 image=outpost:local
 host=www.example.com
@@ -109,7 +118,13 @@ rm -f "$build_log"
 # --- up -----------------------------------------------------------------------------------------------------------
 compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1   # leftovers of an interrupted run of this project
 brought_up=1
-timed "compose up" compose up -d --no-build >/dev/null 2>&1 || fatal "compose up" "$("${compose_cmd[@]}" -p "$project" -f deploy/docker-compose.yml ps 2>&1 | tail -12)"
+say "host ports on 127.0.0.1: API $OUTPOST_API_PORT, steering $OUTPOST_STEERING_PORT, origin $OUTPOST_ORIGIN_PORT"
+up_log=$(mktemp)
+if ! timed "compose up" compose up -d --no-build >"$up_log" 2>&1; then
+    tail -20 "$up_log"; compose ps
+    fatal "compose up" "failed: $(grep -m1 -iE 'error|failed' "$up_log" | cut -c1-160)"
+fi
+rm -f "$up_log"
 
 nodes_json() { curl -fsS --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" "$api/nodes"; }
 ready_edges() {  # edges healthy and caught up, per the control plane
@@ -122,7 +137,7 @@ wait_ready() {
         sleep 2
     done
 }
-timed "healthy (6 edges)" wait_ready || fatal "all nodes up" "not all 6 edges healthy and caught up within 240 s: $(compose ps 2>&1 | tail -12)"
+timed "healthy (6 edges)" wait_ready || { compose ps; fatal "all nodes up" "not all 6 edges healthy and caught up within 240 s"; }
 record "all nodes up" ok "6 edges registered, healthy and caught up; origin and control plane healthy"
 tests_started=$(date +%s)
 
