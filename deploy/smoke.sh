@@ -36,7 +36,9 @@ started=$(date +%s)
 
 if command -v docker-compose >/dev/null; then compose_cmd=(docker-compose); else compose_cmd=(docker compose); fi
 compose() { "${compose_cmd[@]}" -p "$project" -f deploy/docker-compose.yml "$@"; }
-container() { echo "${project}_$1_1"; }           # compose v1 naming: project_service_1
+container() {                                     # v1 names containers project_service_1, v2 project-service-1
+    if [ "${compose_cmd[0]}" = docker-compose ]; then echo "${project}_$1_1"; else echo "${project}-$1-1"; fi
+}
 in_client() { local region=$1; shift; docker exec "$(container "client-$region")" "$@"; }
 say() { echo "smoke [$(( $(date +%s) - started ))s]: $*"; }
 json() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
