@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `client` (a shell box with curl that sleeps) or
+# `health` (the healthcheck of whatever role this container runs). Anything else is run as a command.
+#
+# The role's YAML is written from environment variables (below) unless OUTPOST_CONFIG names a file (mounted), which
+# is then used as it is. Before the role starts, the WAN latency to the other regions is set up (setup_latency).
+#
+# Topology, the same in every container (docker-compose.yml sets it once):
+#   OUTPOST_REGIONS   "us=10.230.1.0/24,10.231.1.0/24 eu=... ap=..."  region -> its networks (first region = default)
+#   OUTPOST_LATENCY   "us-eu=40 us-ap=90 eu-ap=120"                   one-way delay in ms per region pair
+#   OUTPOST_LATENCY_MODE  auto (netem if the kernel has it, else the NFQUEUE delayer) | netem | nfqueue | off
+# This container:
+#   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others)
+# Wiring and secrets (the compose file has local-only defaults):
+#   OUTPOST_CP_URL, OUTPOST_ORIGIN_URL, OUTPOST_SITE_HOSTS, OUTPOST_API_TOKEN (purge/push/read), OUTPOST_ADMIN_TOKEN,
+#   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES
+set -euo pipefail
+role=${1:-help}
+conf_dir=/tmp/outpost
+mkdir -p "$conf_dir"
+
+log() { echo "entrypoint[$role]: $*" >&2; }
+
+# "us=a,b eu=c" -> prints the CIDRs of region $1, comma-separated
+region_cidrs() {
+    local entry
+    for entry in ${OUTPOST_REGIONS:-}; do
+        [ "${entry%%=*}" = "$1" ] && { echo "${entry#*=}"; return; }
+    done
+}
+region_names() { local entry; for entry in ${OUTPOST_REGIONS:-}; do echo "${entry%%=*}"; done; }
+# one-way delay between regions $1 and $2 (either order), empty when not configured
+pair_delay() {
+    local entry
+    for entry in ${OUTPOST_LATENCY:-}; do
+        case "${entry%%=*}" in "$1-$2" | "$2-$1") echo "${entry#*=}"; return ;; esac
+    done
+}
+
+netem_available() {
+    tc qdisc add dev lo root netem delay 0ms 2>/dev/null && tc qdisc del dev lo root 2>/dev/null
+}
+
+# Delays what crosses region boundaries. netem: on egress, per destination CIDR (prio band + u32 filter per remote
+# region) on every interface. Fallback: iptables queues incoming packets from each remote region to its own NFQUEUE,
+# and delayer.py releases them after the delay (see its docstring for why ingress).
+setup_latency() {
+    local mode=${OUTPOST_LATENCY_MODE:-auto} here=${OUTPOST_REGION:-} other delay cidr queue=100 band=2 specs=()
+    [ "$mode" = off ] || [ -z "$here" ] || [ -z "${OUTPOST_LATENCY:-}" ] && return 0
+    if [ "$mode" = auto ]; then
+        if netem_available; then mode=netem; else mode=nfqueue; fi
+    fi
+    if [ "$mode" = netem ]; then
+        local ifaces
+        ifaces=$(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); if ($2 != "lo") print $2 }')
+        for dev in $ifaces; do
+            tc qdisc add dev "$dev" root handle 1: prio bands 8 priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 || return 1
+        done
+    fi
+    for other in $(region_names); do
+        [ "$other" = "$here" ] && continue
+        delay=$(pair_delay "$here" "$other")
+        [ -n "$delay" ] && [ "$delay" != 0 ] || continue
+        for cidr in $(region_cidrs "$other" | tr , ' '); do
+            if [ "$mode" = netem ]; then
+                for dev in $ifaces; do
+                    tc filter add dev "$dev" parent 1: protocol ip prio 1 u32 match ip dst "$cidr" flowid "1:$band" || return 1
+                done
+            else
+                iptables -t mangle -A PREROUTING -s "$cidr" -j NFQUEUE --queue-num "$queue" --queue-bypass || return 1
+            fi
+        done
+        if [ "$mode" = netem ]; then
+            for dev in $ifaces; do
+                tc qdisc add dev "$dev" parent "1:$band" handle "$((band * 10)):" netem delay "${delay}ms" limit 100000 || return 1
+            done
+        else
+            specs+=("$queue:$delay")
+        fi
+        log "latency to $other: ${delay} ms one way ($mode)"
+        queue=$((queue + 1)); band=$((band + 1))
+    done
+    if [ "$mode" = nfqueue ] && [ ${#specs[@]} -gt 0 ]; then
+        python3 /opt/outpost/delayer.py "${specs[@]}" &
+        sleep 0.3
+        kill -0 $! 2>/dev/null || return 1   # it exits at once when the kernel refuses the queue binding
+    fi
+    return 0
+}
+
+latency_failed() {
+    log "could not set up the simulated WAN latency (tc/iptables need cap_add: [NET_ADMIN]);" \
+        "set OUTPOST_LATENCY_MODE=off to run without it"
+    exit 1
+}
+
+yaml_list() { echo "[$(echo "$1" | sed 's/,/, /g')]"; }
+
+write_origin() {
+    cat > "$conf_dir/origin.yml" <<EOF
+listen: 0.0.0.0:8080
+data: ${OUTPOST_SITE_DIR:-/srv/outpost/site}
+apiToken: ${OUTPOST_ORIGIN_TOKEN:?}
+rules:
+  - match: /assets/**
+    cacheControl: public, max-age=31536000, immutable
+    tags: [static]
+  - match: "**/*.html"
+    cacheControl: public, max-age=60, stale-while-revalidate=30, stale-if-error=86400
+    tags: [html]
+  - match: /data/**
+    cacheControl: public, max-age=10
+    tags: [data]
+defaults:
+  cacheControl: public, max-age=300
+notifications:
+  url: ${OUTPOST_CP_URL:?}/api/v1/origin-events
+  token: ${OUTPOST_NODE_TOKEN:?}
+  initialBackoffMillis: 200
+  maxBackoffMillis: 5000
+EOF
+}
+
+write_edge() {
+    local heartbeat=${OUTPOST_HEARTBEAT_MILLIS:-1000}
+    cat > "$conf_dir/edge.yml" <<EOF
+id: ${OUTPOST_ID:?}
+region: ${OUTPOST_REGION:?}
+listen: 0.0.0.0:8080
+admin:
+  listen: 0.0.0.0:9081
+  token: ${OUTPOST_EDGE_TOKEN:?}
+services:
+  - name: site
+    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com}")
+    origins: [${OUTPOST_ORIGIN_URL:?}]
+cache:
+  maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
+controlPlane:
+  url: ${OUTPOST_CP_URL:?}
+  token: ${OUTPOST_NODE_TOKEN:?}
+  heartbeat: ${heartbeat}ms
+  maxBackoff: 2s
+  publicUrl: http://${OUTPOST_ADDR:?}:8080
+  adminUrl: http://${OUTPOST_ADDR:?}:9081
+EOF
+}
+
+write_control_plane() {
+    local heartbeat=${OUTPOST_HEARTBEAT_MILLIS:-1000} name first="" a b entry
+    {
+        cat <<EOF
+listen: 0.0.0.0:8000
+steeringListen: 0.0.0.0:8001
+data: ${OUTPOST_CP_DATA:-/var/lib/outpost/cp}
+tokens:
+  - name: ops
+    token: ${OUTPOST_API_TOKEN:?}
+    scopes: [read, purge, push]
+  - name: admin
+    token: ${OUTPOST_ADMIN_TOKEN:?}
+    scopes: [admin]
+  - name: nodes
+    token: ${OUTPOST_NODE_TOKEN:?}
+    scopes: [node]
+edgeToken: ${OUTPOST_EDGE_TOKEN:?}
+heartbeat:
+  intervalMillis: $heartbeat
+  timeoutMillis: ${OUTPOST_HEARTBEAT_TIMEOUT_MILLIS:-$((heartbeat * 3))}
+regions:
+EOF
+        for name in $(region_names); do
+            [ -n "$first" ] || first=$name
+            echo "  - name: $name"
+            echo "    cidrs: $(yaml_list "$(region_cidrs "$name")")"
+        done
+        echo "defaultRegion: $first"
+        echo "latencyMillis:"
+        local -A pairs=()
+        for entry in ${OUTPOST_LATENCY:-}; do
+            a=${entry%%-*}; b=${entry#*-}; b=${b%%=*}
+            pairs[$a]="${pairs[$a]:+${pairs[$a]}, }$b: ${entry#*=}"
+        done
+        for a in "${!pairs[@]}"; do echo "  $a: {${pairs[$a]}}"; done
+        cat <<EOF
+origins:
+  - id: primary
+    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com}")
+    url: ${OUTPOST_ORIGIN_URL:?}
+    token: ${OUTPOST_ORIGIN_TOKEN:?}
+EOF
+    } > "$conf_dir/control-plane.yml"
+}
+
+health() {
+    case "$(cat "$conf_dir/role" 2>/dev/null)" in
+        origin) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_origin/health ;;
+        edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9081/_edge/health ;;
+        control-plane) curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
+            http://127.0.0.1:8000/api/v1/nodes ;;
+        client) true ;;
+        *) false ;;
+    esac
+}
+
+case "$role" in
+    origin | edge | control-plane)
+        echo "$role" > "$conf_dir/role"
+        config=${OUTPOST_CONFIG:-}
+        if [ -z "$config" ]; then
+            "write_${role//-/_}"
+            config=$conf_dir/$role.yml
+        fi
+        setup_latency || latency_failed
+        log "starting $role ${OUTPOST_ID:-} (region ${OUTPOST_REGION:-none}) with $config"
+        # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+        exec java ${JAVA_OPTS:-} -jar /opt/outpost/outpost.jar "$role" --config "$config"
+        ;;
+    client)
+        echo client > "$conf_dir/role"
+        setup_latency || latency_failed
+        log "client in region ${OUTPOST_REGION:-none} ready (docker exec ... curl)"
+        trap 'exit 0' TERM INT
+        sleep infinity &
+        wait
+        ;;
+    health) health ;;
+    help | --help)
+        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        ;;
+    *) exec "$@" ;;
+esac
