@@ -32,12 +32,16 @@ import tools.jackson.databind.JsonNode;
  * {@code outpost local} on 8000/8080 does not collide): six edges in three regions behind real WAN relays.
  */
 class LocalCdnIT {
-    /** The default topology (same addresses, same delays), on ports nobody else uses by default. */
+    /**
+     * The default topology (same addresses, same delays), on ports nobody else uses by default, and below Linux's
+     * ephemeral range (32768 and up): an outgoing connection of another test could otherwise hold one as its local
+     * port and make the bind fail (seen with 38080).
+     */
     static final String TEST_TOPOLOGY = """
-            controlPlane: 127.0.0.1:28000
-            origin: {listen: 127.0.0.1:28080, region: us}
-            edgePort: 28080
-            edgeAdminPort: 29080
+            controlPlane: 127.0.0.1:24000
+            origin: {listen: 127.0.0.1:24080, region: us}
+            edgePort: 24080
+            edgeAdminPort: 25080
             regions:
               - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
               - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
@@ -72,7 +76,7 @@ class LocalCdnIT {
                             edge("ap-1"), edge("ap-2"));
 
             Fetch miss = fetchSteered("127.0.2.50", "/index.html");
-            assertThat(miss.url()).matches("http://127\\.0\\.2\\.[12]:28080/index\\.html");
+            assertThat(miss.url()).matches("http://127\\.0\\.2\\.[12]:24080/index\\.html");
             assertThat(miss.code()).isEqualTo(200);
             assertThat(miss.xCache()).isEqualTo("MISS");
             assertThat(miss.servedBy()).startsWith("eu-");
@@ -90,11 +94,11 @@ class LocalCdnIT {
     @Test
     void aDirectOriginFetchCrossesTheClientsLinkIncludingTheHandshake(@TempDir Path dir) throws Exception {
         try (LocalCdn cdn = startReady(dir)) {
-            Fetch fromAp = fetch("127.0.3.50", "http://127.0.0.1:28080" + LocalBanner.LARGE_FILE);
+            Fetch fromAp = fetch("127.0.3.50", "http://127.0.0.1:24080" + LocalBanner.LARGE_FILE);
             assertThat(fromAp.code()).isEqualTo(200);
             assertThat(fromAp.body()).hasSizeGreaterThan(4_000_000);
             assertThat(fromAp.took()).isGreaterThanOrEqualTo(US_AP.multipliedBy(4));
-            assertThat(fetch("127.0.1.50", "http://127.0.0.1:28080/robots.txt").code()).isEqualTo(200);
+            assertThat(fetch("127.0.1.50", "http://127.0.0.1:24080/robots.txt").code()).isEqualTo(200);
         }
     }
 
@@ -145,15 +149,15 @@ class LocalCdnIT {
     @Test
     void aTakenPortFailsBeforeAnythingStartsNamingTheNode(@TempDir Path dir) throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.2.1", 29080));
+            taken.bind(new InetSocketAddress("127.0.2.1", 25080));
             assertThatThrownBy(() -> LocalCdn.start(topology(), dir, Optional.empty()))
                     .isInstanceOf(UncheckedIOException.class)
-                    .hasMessageStartingWith("cannot listen on 127.0.2.1:29080 (edge eu-1 admin)");
+                    .hasMessageStartingWith("cannot listen on 127.0.2.1:25080 (edge eu-1 admin)");
         }
         // nothing was left listening
         try (ServerSocket free = new ServerSocket()) {
             free.setReuseAddress(true);
-            free.bind(new InetSocketAddress("127.0.0.1", 28000));
+            free.bind(new InetSocketAddress("127.0.0.1", 24000));
         }
     }
 
@@ -170,7 +174,7 @@ class LocalCdnIT {
 
     /** {@code curl -L --interface client http://<control plane>/path}. */
     private static Fetch fetchSteered(String client, String path) throws IOException {
-        return fetch(client, "http://127.0.0.1:28000" + path);
+        return fetch(client, "http://127.0.0.1:24000" + path);
     }
 
     private static Fetch fetch(String client, String url) throws IOException {

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalCommandJarIT {
     private static final Path JAR = Path.of("target", "outpost.jar");
-    private static final String TOPOLOGY = LocalCdnIT.TEST_TOPOLOGY.replace("28000", "38000")
-            .replace("28080", "38080").replace("29080", "39080");
+    private static final String TOPOLOGY = LocalCdnIT.TEST_TOPOLOGY.replace("24000", "26000")
+            .replace("24080", "26080").replace("25080", "27080");
     private static final String BANNER_END = "Ctrl-C stops everything.";
 
     @Test
@@ -33,10 +33,10 @@ class LocalCommandJarIT {
         Process process = start(log, "local", "--config", topology.toString());
         try {
             String printed = awaitOutput(process, log, BANNER_END);
-            assertThat(printed).containsPattern("eu-1 +eu +http://127\\.0\\.2\\.1:38080 +healthy")
-                    .containsPattern("ap-2 +ap +http://127\\.0\\.3\\.2:38080 +healthy")
-                    .contains("curl -iL --interface 127.0.2.50 http://127.0.0.1:38000/index.html")
-                    .contains("./outpost purge --api http://127.0.0.1:38000 --token " + LocalCdn.OPS_TOKEN);
+            assertThat(printed).containsPattern("eu-1 +eu +http://127\\.0\\.2\\.1:26080 +healthy")
+                    .containsPattern("ap-2 +ap +http://127\\.0\\.3\\.2:26080 +healthy")
+                    .contains("curl -iL --interface 127.0.2.50 http://127.0.0.1:26000/index.html")
+                    .contains("./outpost purge --api http://127.0.0.1:26000 --token " + LocalCdn.OPS_TOKEN);
             Matcher work = Pattern.compile("work dir (\\S+) \\(deleted on exit\\)").matcher(printed);
             assertThat(work.find()).isTrue();
             Path workDir = Path.of(work.group(1));
@@ -47,8 +47,8 @@ class LocalCommandJarIT {
             assertThat(process.exitValue()).as(Files.readString(log)).isZero();
             assertThat(Files.readString(log)).contains("outpost local: stopped");
             assertThat(workDir).doesNotExist();
-            for (String address : List.of("127.0.0.1:38000", "127.0.0.1:38080", "127.0.2.1:38080",
-                    "127.0.2.1:39080", "127.0.2.254:38080", "127.0.3.2:38080")) {
+            for (String address : List.of("127.0.0.1:26000", "127.0.0.1:26080", "127.0.2.1:26080",
+                    "127.0.2.1:27080", "127.0.2.254:26080", "127.0.3.2:26080")) {
                 assertFree(address);
             }
         } finally {
@@ -61,14 +61,14 @@ class LocalCommandJarIT {
         Path topology = Files.writeString(dir.resolve("topology.yml"), TOPOLOGY);
         Path log = dir.resolve("local.log");
         try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", 38000));
+            taken.bind(new InetSocketAddress("127.0.0.1", 26000));
             Process process = start(log, "local", "--config", topology.toString());
             try {
                 assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
                 assertThat(process.exitValue()).isEqualTo(2);
                 List<String> lines = Files.readAllLines(log).stream()
                         .filter(l -> !l.startsWith("WARNING:")).toList();
-                assertThat(lines).containsExactly("outpost local: cannot listen on 127.0.0.1:38000 (control plane): "
+                assertThat(lines).containsExactly("outpost local: cannot listen on 127.0.0.1:26000 (control plane): "
                         + "Address already in use; stop what uses it, or pick other addresses with --config");
             } finally {
                 stop(process);
