@@ -37,6 +37,9 @@ ZIPF_S=1.0
 HERD_CLIENTS=200
 CACHE_BIG=$((256 * 1024 * 1024))
 OUTPOST_JAVA_OPTS=${OUTPOST_JAVA_OPTS:-"-Xms128m -Xmx128m -XX:+UseSerialGC"}
+# Direct memory above the cache size: bodies evicted from the cache are freed when the GC collects them, and
+# reaching this limit makes the JVM collect them (System.gc in Bits.reserveMemory) instead of growing.
+OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-64}
 
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 OUTPOST_TOKEN=bench-admin-token-0123456789
@@ -128,9 +131,11 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     case $t in
     outpost)
         render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
+        # limits.ioThreads defaults to the cores the JVM may use (1 here); OUTPOST_IO_THREADS overrides it (A/B).
+        [ -z "${OUTPOST_IO_THREADS:-}" ] || printf 'limits:\n  ioThreads: %s\n' "$OUTPOST_IO_THREADS" >>"$dir/edge.yml"
         # Stored bodies are direct buffers: room for the whole cache plus headroom.
         taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
-            -XX:MaxDirectMemorySize=$((CACHE_BYTES + 128 * 1024 * 1024)) \
+            -XX:MaxDirectMemorySize=$((CACHE_BYTES + OUTPOST_DIRECT_HEADROOM_MIB * 1024 * 1024)) \
             -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
             -jar "$root/cli/target/outpost.jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
@@ -298,7 +303,7 @@ meta = {
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
   "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS,
   "phases": "$PHASES",
-  "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
+  "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "outpost_direct_headroom_mib": $OUTPOST_DIRECT_HEADROOM_MIB, "outpost_io_threads": "${OUTPOST_IO_THREADS:-default}", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
   "targets": "$TARGETS", "smoke": bool("$SMOKE"),
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
