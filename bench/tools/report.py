@@ -266,7 +266,7 @@ def main():
     def verdict(ok):
         return "**met**" if ok else "**missed**"
 
-    best = lambda size: max((hit_rps.get((size, t)) or 0) for t in targets if t != "outpost")
+    best = lambda size: max(((hit_rps.get((size, t)) or 0) for t in targets if t != "outpost"), default=0)
     rows = []
     if ("1k", "outpost") in hit_rps and ("1k", "nginx") in hit_rps:
         ok = hit_rps[("1k", "outpost")] >= hit_rps[("1k", "nginx")] and hit_p99[("1k", "outpost")] <= hit_p99[("1k", "nginx")]
@@ -290,8 +290,10 @@ def main():
                      verdict(cp_p99[0] <= 50)))
     if "outpost" in rss_big:
         budget = 1.5 * meta["cache_big"] / MIB + 150
-        rows.append(("Peak RSS ≤ 1.5 × cache + 150 MiB", "%.0f MiB vs %.0f MiB" % (rss_big["outpost"], budget),
-                     verdict(rss_big["outpost"] <= budget)))
+        full_a = all(ph in meta.get("phases", full_phases).split() for ph in ("hit", "zipfa", "herd", "purge"))
+        rows.append(("Peak RSS ≤ 1.5 × cache + 150 MiB", "%.0f MiB vs %.0f MiB%s" % (
+            rss_big["outpost"], budget, "" if full_a else " (after only the phases run here, not the full phase A)"),
+            verdict(rss_big["outpost"] <= budget) if full_a else "not comparable: see the analysis"))
     rows.append(("Hit path allocates nothing beyond Undertow's", "see the analysis (bench HitAllocations: bytes per "
                  "hit on Undertow's threads) and JMH below (cache side)", "**missed** (analysis)"))
     w("| target | measured | |")
