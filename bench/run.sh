@@ -19,15 +19,16 @@ SMOKE=
 
 if [ -n "$SMOKE" ]; then
     : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
-    : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}"
+    : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}" "${CPURGE_PURGES:=20}" "${CPURGE_WARMUP:=20}"
     OUT=$RUN/smoke
 else
     : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=3}" "${ZIPF_REQUESTS:=30000}"
-    : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}"
+    : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}" "${CPURGE_PURGES:=200}" "${CPURGE_WARMUP:=300}"
     OUT=$here/results
 fi
 TARGETS=${TARGETS:-"outpost nginx varnish ats"}
-PHASES=${PHASES:-"hit zipfa herd purge memory zipfb"} # a subset, for debugging the script
+PHASES=${PHASES:-"hit zipfa herd purge memory zipfb cpurge"} # a subset, for debugging or re-measuring
+CPURGE_HEARTBEAT_MS=5000 # the control plane's default: the six-edge purge is measured on the live push
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 CONNECTIONS=${CONNECTIONS:-64}
@@ -36,6 +37,9 @@ ZIPF_S=1.0
 HERD_CLIENTS=200
 CACHE_BIG=$((256 * 1024 * 1024))
 OUTPOST_JAVA_OPTS=${OUTPOST_JAVA_OPTS:-"-Xms128m -Xmx128m -XX:+UseSerialGC"}
+# Direct memory above the cache size: bodies evicted from the cache are freed when the GC collects them, and
+# reaching this limit makes the JVM collect them (System.gc in Bits.reserveMemory) instead of growing.
+OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-64}
 
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 OUTPOST_TOKEN=bench-admin-token-0123456789
@@ -127,9 +131,11 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     case $t in
     outpost)
         render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
+        # limits.ioThreads defaults to the cores the JVM may use (1 here); OUTPOST_IO_THREADS overrides it (A/B).
+        [ -z "${OUTPOST_IO_THREADS:-}" ] || printf 'limits:\n  ioThreads: %s\n' "$OUTPOST_IO_THREADS" >>"$dir/edge.yml"
         # Stored bodies are direct buffers: room for the whole cache plus headroom.
         taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
-            -XX:MaxDirectMemorySize=$((CACHE_BYTES + 128 * 1024 * 1024)) \
+            -XX:MaxDirectMemorySize=$((CACHE_BYTES + OUTPOST_DIRECT_HEADROOM_MIB * 1024 * 1024)) \
             -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
             -jar "$root/cli/target/outpost.jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
@@ -247,6 +253,17 @@ purge_cell() { # purge_cell TARGET REP
     log "purge $t #$rep: $data"
 }
 
+cpurge_cell() { # cpurge_cell REP: Outpost only: a control plane + six edges (one JVM, server core), API → complete
+    local rep=$1 data
+    data=$(timeout 300 taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" -Xms128m -Xmx512m \
+        -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
+        -cp "$here/target/benchmarks.jar" dev.outpost.bench.SixEdgePurge --purges "$CPURGE_PURGES" \
+        --warmup "$CPURGE_WARMUP" --heartbeat-millis "$CPURGE_HEARTBEAT_MS" 2>"$RUN/cpurge-$rep.log" | tail -1) ||
+        die "SixEdgePurge failed: $(tail -5 "$RUN/cpurge-$rep.log")"
+    emit "{\"workload\":\"cpurge\",\"target\":\"outpost\",\"rep\":$rep}" "$data"
+    log "purge on six edges #$rep: $data"
+}
+
 memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and cache bytes held on tmpfs
     local t=$1 phase=$2 hwm tmpfs=0 objects=null
     hwm=$(python3 "$here/tools/benchtool.py" hwm "${PID[$t]}")
@@ -284,7 +301,9 @@ meta = {
   "zipf_cap": $ZIPF_CAP, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
   "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
-  "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
+  "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS,
+  "phases": "$PHASES",
+  "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "outpost_direct_headroom_mib": $OUTPOST_DIRECT_HEADROOM_MIB, "outpost_io_threads": "${OUTPOST_IO_THREADS:-default}", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
   "targets": "$TARGETS", "smoke": bool("$SMOKE"),
 }
 json.dump(meta, open(sys.argv[1], "w"), indent=1)
@@ -298,6 +317,9 @@ install_missing
 . "$root/scripts/find-jdk.sh"
 outpost_find_jdk
 "$root/outpost" --version >/dev/null # builds cli/target/outpost.jar when missing or stale
+if [[ " $PHASES " == *" cpurge "* ]]; then # the six-edge purge bench lives in bench/ (profile -Pbench)
+    (cd "$root" && mvn -B -q -Pbench -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
+fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT; do
     port_free "$p" || die "port $p is taken"
 done
@@ -359,6 +381,10 @@ want zipfb && for rep in $(seq "$REPEATS"); do
     done
 done
 stop_pid origin
+
+# The control plane's purge (Outpost only; its own processes, nothing else running on the server core by now).
+# Its data directory (sqlite, fsynced per purge) is a temp directory under java.io.tmpdir (/tmp: a real disk here).
+want cpurge && for rep in $(seq "$REPEATS"); do cpurge_cell "$rep"; done
 
 elapsed=$(($(date +%s) - started))
 log "measured in ${elapsed}s; writing the report"

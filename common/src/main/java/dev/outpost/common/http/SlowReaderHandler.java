@@ -1,5 +1,6 @@
 package dev.outpost.common.http;
 
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.time.Duration;
@@ -22,19 +23,26 @@ public final class SlowReaderHandler implements HttpHandler {
         this.next = next;
     }
 
+    /**
+     * The check is armed only if the exchange is still running when the handlers return: a hit written whole at
+     * once (the common case) never costs a timer on the IO thread. The listener is added first, so an exchange
+     * that completes later on another thread (a dispatched miss) always cancels it.
+     */
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         Watch watch = new Watch(exchange);
-        watch.schedule();
-        exchange.addExchangeCompleteListener((ex, nextListener) -> {
-            watch.cancel();
-            nextListener.proceed();
-        });
-        next.handleRequest(exchange);
+        exchange.addExchangeCompleteListener(watch);
+        try {
+            next.handleRequest(exchange);
+        } finally {
+            if (!exchange.isComplete()) {
+                watch.schedule();
+            }
+        }
     }
 
-    /** The periodic check for one exchange; runs on the exchange's IO thread. */
-    private final class Watch implements Runnable {
+    /** The periodic check for one exchange; runs on the exchange's IO thread; cancelled at completion. */
+    private final class Watch implements Runnable, ExchangeCompletionListener {
         private final HttpServerExchange exchange;
         private volatile XnioExecutor.Key key;
         private volatile boolean done;
@@ -50,12 +58,14 @@ public final class SlowReaderHandler implements HttpHandler {
             }
         }
 
-        void cancel() {
+        @Override
+        public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
             done = true;
             XnioExecutor.Key k = key;
             if (k != null) {
                 k.remove();
             }
+            nextListener.proceed();
         }
 
         @Override

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -18,6 +19,9 @@ import java.util.function.BiConsumer;
  */
 public final class Fields {
     private static final Fields EMPTY = new Fields(Map.of());
+    /** Field names as sent ({@code Host}) → lower case, so the hit path does not lower-case them per request. */
+    private static final Map<String, String> LOWER_CASE_NAMES = new ConcurrentHashMap<>();
+    private static final int MAX_CACHED_NAMES = 1024;
 
     private final Map<String, List<String>> map;
 
@@ -43,12 +47,12 @@ public final class Fields {
     }
 
     public Optional<String> first(String name) {
-        List<String> values = map.get(name.toLowerCase(Locale.ROOT));
+        List<String> values = map.get(lowerCase(name));
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
     }
 
     public List<String> all(String name) {
-        return map.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
+        return map.getOrDefault(lowerCase(name), List.of());
     }
 
     /** All field lines of a field joined as one comma-separated value; empty when absent. */
@@ -58,7 +62,7 @@ public final class Fields {
     }
 
     public boolean has(String name) {
-        return map.containsKey(name.toLowerCase(Locale.ROOT));
+        return map.containsKey(lowerCase(name));
     }
 
     public Set<String> names() {
@@ -70,7 +74,24 @@ public final class Fields {
     }
 
     public void forEach(BiConsumer<String, String> action) {
-        map.forEach((name, values) -> values.forEach(v -> action.accept(name, v)));
+        for (Map.Entry<String, List<String>> e : map.entrySet()) {
+            for (String value : e.getValue()) {
+                action.accept(e.getKey(), value);
+            }
+        }
+    }
+
+    /** {@code name} in lower case; names seen before come from a bounded cache instead of a new string. */
+    static String lowerCase(String name) {
+        String cached = LOWER_CASE_NAMES.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (LOWER_CASE_NAMES.size() < MAX_CACHED_NAMES) {
+            LOWER_CASE_NAMES.put(name, lower);
+        }
+        return lower;
     }
 
     /** These fields without the named ones (names in any case). */
@@ -124,37 +145,55 @@ public final class Fields {
         return map.toString();
     }
 
-    /** Collects fields; not thread-safe, used once. */
+    /**
+     * Collects fields; not thread-safe, used once: {@link #build} hands its map to the {@code Fields} (no copy, as
+     * it runs for every request's headers), after which the builder refuses changes. A name's first value is held
+     * as an immutable one-element list; a second one turns it into an {@code ArrayList}, made immutable at build.
+     */
     public static final class Builder {
         private final Map<String, List<String>> map = new LinkedHashMap<>();
+        private boolean built;
 
         private Builder() {
         }
 
         public Builder add(String name, String value) {
-            map.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>(1)).add(value);
+            open().merge(lowerCase(name), List.of(value), Builder::appended);
             return this;
         }
 
         public Builder set(String name, String value) {
-            List<String> values = new ArrayList<>(1);
-            values.add(value);
-            map.put(name.toLowerCase(Locale.ROOT), values);
+            open().put(lowerCase(name), List.of(value));
             return this;
         }
 
         public Builder remove(String name) {
-            map.remove(name.toLowerCase(Locale.ROOT));
+            open().remove(lowerCase(name));
             return this;
         }
 
         public Fields build() {
+            open();
+            built = true;
             if (map.isEmpty()) {
                 return EMPTY;
             }
-            Map<String, List<String>> copy = new LinkedHashMap<>();
-            map.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-            return new Fields(Collections.unmodifiableMap(copy));
+            map.replaceAll((name, values) -> values instanceof ArrayList ? List.copyOf(values) : values);
+            return new Fields(Collections.unmodifiableMap(map));
+        }
+
+        private Map<String, List<String>> open() {
+            if (built) {
+                throw new IllegalStateException("this Fields.Builder was already built");
+            }
+            return map;
+        }
+
+        /** Another value of a name: an ArrayList of our own grows in place (no copy per line of a repeated field). */
+        private static List<String> appended(List<String> values, List<String> one) {
+            List<String> growing = values instanceof ArrayList ? values : new ArrayList<>(values);
+            growing.add(one.get(0));
+            return growing;
         }
     }
 }

@@ -21,11 +21,15 @@ import java.util.Locale;
  *                             GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (never TRACE or CONNECT)
  * @param maxOriginHeaderBytes largest origin response head the edge accepts; larger or malformed → 502, not stored;
  *                             default 64 KiB
+ * @param ioThreads            Undertow IO (event-loop) threads per listener, which serve hits; default one per
+ *                             core the JVM may use (so 1 under {@code taskset -c N}: Undertow's own default of at
+ *                             least 2 made two event loops take turns on one core, bench/analysis.md); 1..1024
  */
 public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
         Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
-        Integer maxOriginHeaderBytes) {
-    public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null, null, null);
+        Integer maxOriginHeaderBytes, Integer ioThreads) {
+    public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null, null, null, null);
+    private static final int MAX_IO_THREADS = 1024;
 
     public EdgeLimits {
         maxHeaderBytes = atLeast("limits.maxHeaderBytes", maxHeaderBytes, 16 * 1024, 1024);
@@ -52,11 +56,23 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
             }
         }
         maxOriginHeaderBytes = atLeast("limits.maxOriginHeaderBytes", maxOriginHeaderBytes, 64 * 1024, 1024);
+        ioThreads = atLeast("limits.ioThreads", ioThreads, Runtime.getRuntime().availableProcessors(), 1);
+        if (ioThreads > MAX_IO_THREADS) {
+            throw new IllegalArgumentException("limits.ioThreads must be <= " + MAX_IO_THREADS + ", was " + ioThreads);
+        }
+    }
+
+    /** The limits without {@code ioThreads} (default), as before that setting existed. */
+    public EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+            Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
+            Integer maxOriginHeaderBytes) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, maxApiBodyBytes, maxRangeParts,
+                allowedMethods, maxOriginHeaderBytes, null);
     }
 
     /** The listener options NodeServer applies. */
     public ServerLimits serverLimits() {
-        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections);
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections);
     }
 
     private static int atLeast(String key, Integer value, int fallback, int min) {

@@ -1,6 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.edge.metrics.EdgeMetrics;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.lang.System.Logger;
@@ -26,23 +27,33 @@ public final class AccessLogHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        RequestRecord record = new RequestRecord(System.nanoTime());
+        Logged record = new Logged(System.nanoTime());
         exchange.putAttachment(RequestRecord.KEY, record);
-        exchange.addExchangeCompleteListener((ex, nextListener) -> {
+        exchange.addExchangeCompleteListener(record);
+        next.handleRequest(exchange);
+    }
+
+    /** The request's record, and its completion listener: one object per request. */
+    private final class Logged extends RequestRecord implements ExchangeCompletionListener {
+        Logged(long startNanos) {
+            super(startNanos);
+        }
+
+        @Override
+        public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
             try {
-                long totalMillis = (System.nanoTime() - record.startNanos) / 1_000_000;
+                long totalMillis = (System.nanoTime() - startNanos) / 1_000_000;
                 long bytes = ex.getResponseBytesSent();
-                record.status().ifPresent(status -> metrics.recordRequest(status, bytes));
+                status().ifPresent(status -> metrics.recordRequest(status, bytes));
                 if (ACCESS.isLoggable(Level.INFO)) {
                     ACCESS.log(Level.INFO, clock.instant() + " " + ex.getSourceAddress().getAddress().getHostAddress()
                             + " " + ex.getRequestMethod() + " " + ex.getHostName() + " " + ex.getRequestURI()
-                            + " " + ex.getStatusCode() + " " + bytes + " " + record.status().map(Enum::name).orElse("-")
-                            + " origin=" + record.originMillis() + "ms total=" + totalMillis + "ms");
+                            + " " + ex.getStatusCode() + " " + bytes + " " + status().map(Enum::name).orElse("-")
+                            + " origin=" + originMillis() + "ms total=" + totalMillis + "ms");
                 }
             } finally {
                 nextListener.proceed();
             }
-        });
-        next.handleRequest(exchange);
+        }
     }
 }

@@ -51,7 +51,6 @@ public final class CacheHandler implements HttpHandler {
         String method = ex.getRequestMethod().toString();
         String host = ex.getHostName();
         String path = Requests.rawPath(ex);
-        String target = route.keys().target(path, ex.getQueryString());
         String key = route.keys().key(host, path, ex.getQueryString());
         Fields request = Requests.fields(ex);
         boolean authorized = request.has("authorization");
@@ -59,18 +58,26 @@ public final class CacheHandler implements HttpHandler {
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
         switch (action) {
-            case SERVE -> writer.serveStored(ex, stored.get(), request, CacheStatus.HIT,
-                    "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds());
+            case SERVE -> writer.serveFresh(ex, stored.get(), request, CacheStatus.HIT, ttlSeconds(stored.get(), now),
+                    "");
             case SERVE_STALE_AND_REVALIDATE -> {
-                writer.serveStored(ex, stored.get(), request, CacheStatus.STALE,
-                        "hit; ttl=" + stored.get().lifetime().minus(stored.get().age(now)).getSeconds()
-                                + "; detail=stale-while-revalidate");
-                refresher.refresh(new OriginFetch.Target(route, key, target, request, Requests.client(ex), false,
-                        stored, false));
+                writer.serveFresh(ex, stored.get(), request, CacheStatus.STALE, ttlSeconds(stored.get(), now),
+                        "; detail=stale-while-revalidate");
+                refresher.refresh(new OriginFetch.Target(route, key, originTarget(ex, route, path), request,
+                        Requests.client(ex), false, stored, false));
             }
-            case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key, target, request,
-                    Requests.client(ex), authorized, stored, false));
+            case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key,
+                    originTarget(ex, route, path), request, Requests.client(ex), authorized, stored, false));
             case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
         }
+    }
+
+    /** The origin's request target: built only when the origin is asked (never on a hit). */
+    private static String originTarget(HttpServerExchange ex, Route route, String path) {
+        return route.keys().target(path, ex.getQueryString());
+    }
+
+    private static long ttlSeconds(CachedObject stored, Instant now) {
+        return stored.lifetime().minus(stored.age(now)).getSeconds();
     }
 }

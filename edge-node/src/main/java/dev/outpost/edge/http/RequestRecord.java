@@ -8,12 +8,12 @@ import java.util.Optional;
  * The per-request facts the access log and metrics need, attached to the exchange by {@link AccessLogHandler}
  * and filled in by whoever decides the outcome. Written by one thread at a time, read at completion.
  */
-final class RequestRecord {
+class RequestRecord { // not final: AccessLogHandler's completion listener is its own record (one object per request)
     static final AttachmentKey<RequestRecord> KEY = AttachmentKey.create(RequestRecord.class);
 
     final long startNanos;
-    /** Empty for requests that are not cache requests (health, metrics, admin): they are logged, not counted. */
-    private volatile Optional<CacheStatus> status = Optional.empty();
+    /** Null for requests that are not cache requests (health, metrics, admin): they are logged, not counted. */
+    private volatile CacheStatus status;
     private volatile long originNanos;
 
     RequestRecord(long startNanos) {
@@ -21,11 +21,11 @@ final class RequestRecord {
     }
 
     Optional<CacheStatus> status() {
-        return status;
+        return Optional.ofNullable(status);
     }
 
     void status(CacheStatus value) {
-        status = Optional.of(value);
+        status = value; // set once or twice per request (ERROR until an answer says otherwise): no Optional each time
     }
 
     long originMillis() {

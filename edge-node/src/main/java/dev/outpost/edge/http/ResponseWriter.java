@@ -35,11 +35,14 @@ final class ResponseWriter {
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
     private static final HttpString VIA = new HttpString("Via");
+    private static final String CACHE_STATUS_PREFIX = "Outpost; ";
 
     /** Header names as written: canonical case, made once per name (origins are configured, so names are few). */
     private static final Map<String, HttpString> NAMES = new ConcurrentHashMap<>();
 
     private final String edgeId;
+    /** {@code Via} value, made once: every answer carries it. */
+    private final String via;
     private final Clock clock;
     private final int maxRangeParts;
 
@@ -49,12 +52,27 @@ final class ResponseWriter {
 
     ResponseWriter(String edgeId, Clock clock, int maxRangeParts) {
         this.edgeId = edgeId;
+        this.via = "1.1 " + edgeId;
         this.clock = clock;
         this.maxRangeParts = maxRangeParts;
     }
 
     /** Serves a stored object; runs on any thread, never blocks. */
     void serveStored(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status, String cacheStatus) {
+        serve(ex, o, request, status, CACHE_STATUS_PREFIX + cacheStatus);
+    }
+
+    /**
+     * Serves a stored object from the hit path: the same as {@link #serveStored} with {@code Cache-Status} detail
+     * {@code hit; ttl=<ttlSeconds><suffix>}, built as one string.
+     */
+    void serveFresh(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status, long ttlSeconds,
+            String suffix) {
+        serve(ex, o, request, status, CACHE_STATUS_PREFIX + "hit; ttl=" + ttlSeconds + suffix);
+    }
+
+    private void serve(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status,
+            String cacheStatusValue) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
         o.headers().forEach((name, value) -> {
@@ -63,7 +81,7 @@ final class ResponseWriter {
             }
         });
         out.put(Headers.AGE, Math.max(0, o.age(clock.instant()).getSeconds()));
-        mark(out, status, cacheStatus);
+        markWith(out, status, cacheStatusValue);
         boolean head = ex.getRequestMethod().equalToString("HEAD");
         if (Conditionals.notModified(request, o)) {
             ex.setStatusCode(304);
@@ -233,10 +251,14 @@ final class ResponseWriter {
     }
 
     private void mark(HeaderMap out, CacheStatus status, String cacheStatus) {
-        out.put(CACHE_STATUS, "Outpost; " + cacheStatus);
+        markWith(out, status, CACHE_STATUS_PREFIX + cacheStatus);
+    }
+
+    private void markWith(HeaderMap out, CacheStatus status, String cacheStatusValue) {
+        out.put(CACHE_STATUS, cacheStatusValue);
         out.put(X_CACHE, status == CacheStatus.ERROR ? "MISS" : status.name());
         out.put(X_SERVED_BY, edgeId);
-        out.add(VIA, "1.1 " + edgeId);
+        out.add(VIA, via);
     }
 
     /** {@code content-type} → {@code Content-Type}, {@code etag} → {@code ETag}. */

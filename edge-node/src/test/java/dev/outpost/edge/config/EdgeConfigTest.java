@@ -97,6 +97,25 @@ class EdgeConfigTest {
     }
 
     @Test
+    void ioThreadsDefaultToTheCoresTheJvmMayUseAndAreBounded() {
+        assertThat(EdgeLimits.DEFAULTS.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(EdgeLimits.DEFAULTS.serverLimits().ioThreads()).isEqualTo(EdgeLimits.DEFAULTS.ioThreads());
+        EdgeConfig config = parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {ioThreads: 3}
+                """);
+        assertThat(config.limits().serverLimits().ioThreads()).isEqualTo(3);
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {ioThreads: 0}
+                """)).hasMessageContaining("limits.ioThreads");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {ioThreads: 5000}
+                """)).hasMessageContaining("limits.ioThreads");
+    }
+
+    @Test
     void unknownKeyIsRejectedNamingIt() {
         assertThatThrownBy(() -> parse("""
                 services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]

@@ -1,0 +1,146 @@
+package dev.outpost.bench;
+
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.EdgeConfig;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Bytes the edge allocates per 1 KiB hit, whole request included (Undertow's parsing and writing, our handlers):
+ * a real edge in this JVM in front of a tiny JDK-httpserver origin, one keep-alive client connection, and the
+ * JVM's per-thread allocation counters ({@code com.sun.management.ThreadMXBean}) summed over Undertow's threads
+ * ({@code XNIO-*}), where hits are served. The client's own allocations are on other threads and not counted.
+ * Run with {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.HitAllocations [requests]}; complements
+ * the JMH benchmarks (cache side only) with the number the issue's target is about.
+ */
+public final class HitAllocations {
+    private static final Logger ACCESS_LOG = Logger.getLogger("dev.outpost.edge.access");
+    private static final int MAX_REQUESTS = 1_000_000;
+
+    private HitAllocations() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        if (requests < 1 || requests > MAX_REQUESTS) {
+            throw new IllegalArgumentException("requests 1.." + MAX_REQUESTS);
+        }
+        ACCESS_LOG.setLevel(Level.WARNING); // as in bench/run.sh: no access log line per request
+        HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] body = new byte[1024];
+        origin.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Cache-Control", "public, max-age=86400");
+            exchange.getResponseHeaders().add("ETag", "\"1k-bench\"");
+            exchange.getResponseHeaders().add("Last-Modified", "Fri, 27 Nov 2026 10:00:00 GMT");
+            exchange.getResponseHeaders().add("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        origin.start();
+        URI originUri = URI.create("http://127.0.0.1:" + origin.getAddress().getPort());
+        DeliveryService service = new DeliveryService("bench", List.of("127.0.0.1"), List.of(originUri), null, null);
+        try (EdgeNode edge = EdgeNode.start(new EdgeConfig("alloc-1", "us", "127.0.0.1:0", Optional.empty(),
+                List.of(service), null, null, null, Optional.empty()));
+                Socket socket = new Socket("127.0.0.1", edge.port())) {
+            socket.setTcpNoDelay(true);
+            Client client = new Client(socket);
+            client.get(); // the miss that stores it
+            for (int i = 0; i < Math.min(requests, 50_000); i++) {
+                client.get(); // JIT warm-up
+            }
+            com.sun.management.ThreadMXBean threads =
+                    (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+            long before = undertowAllocated(threads);
+            String xCache = "";
+            for (int i = 0; i < requests; i++) {
+                xCache = client.get();
+            }
+            long after = undertowAllocated(threads);
+            if (!xCache.equals("HIT")) {
+                throw new IllegalStateException("the last answer was not a hit: X-Cache " + xCache);
+            }
+            System.out.printf(Locale.ROOT, "{\"requests\":%d,\"bytes_per_hit\":%.1f}%n", requests,
+                    (after - before) / (double) requests);
+        } finally {
+            origin.stop(0);
+        }
+    }
+
+    private static long undertowAllocated(com.sun.management.ThreadMXBean threads) {
+        long total = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("XNIO-")) {
+                total += threads.getThreadAllocatedBytes(t.threadId());
+            }
+        }
+        return total;
+    }
+
+    /** One keep-alive HTTP/1.1 connection: GET, read the head and Content-Length bytes of body. */
+    private static final class Client {
+        private static final byte[] REQUEST = "GET /obj.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(US_ASCII);
+        private final OutputStream out;
+        private final InputStream in;
+        private final byte[] head = new byte[8192];
+        private final byte[] sink = new byte[8192];
+
+        Client(Socket socket) throws IOException {
+            out = socket.getOutputStream();
+            in = new BufferedInputStream(socket.getInputStream(), 65536);
+        }
+
+        /** Sends one GET and answers its X-Cache value. */
+        String get() throws IOException {
+            out.write(REQUEST);
+            out.flush();
+            int n = 0;
+            while (n < 4 || !(head[n - 4] == '\r' && head[n - 3] == '\n' && head[n - 2] == '\r' && head[n - 1] == '\n')) {
+                int b = in.read();
+                if (b < 0 || n == head.length) {
+                    throw new IOException("connection closed or head too large");
+                }
+                head[n++] = (byte) b;
+            }
+            String text = new String(head, 0, n, US_ASCII);
+            if (!text.startsWith("HTTP/1.1 200")) {
+                throw new IOException("unexpected answer: " + text);
+            }
+            long length = Long.parseLong(header(text, "content-length"));
+            while (length > 0) {
+                int r = in.read(sink, 0, (int) Math.min(sink.length, length));
+                if (r < 0) {
+                    throw new IOException("body cut short");
+                }
+                length -= r;
+            }
+            return header(text, "x-cache");
+        }
+
+        private static String header(String head, String name) {
+            for (String line : head.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            throw new IllegalStateException("no " + name + " in " + head);
+        }
+    }
+}
