@@ -4,19 +4,17 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import javax.net.SocketFactory;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -201,42 +199,6 @@ class LocalCdnIT {
             String body = response.body().string();
             assertThat(response.code()).as(body).isBetween(200, 202);
             return Json.mapper().readTree(body);
-        }
-    }
-
-    /** Opens client sockets from a chosen loopback address, so steering and the relays see that client. */
-    private static final class BoundSocketFactory extends SocketFactory {
-        private final String local;
-
-        BoundSocketFactory(String local) {
-            this.local = local;
-        }
-
-        @Override
-        public Socket createSocket() throws IOException {
-            Socket socket = new Socket();
-            socket.bind(new InetSocketAddress(InetAddress.getByName(local), 0));
-            return socket;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
         }
     }
 }

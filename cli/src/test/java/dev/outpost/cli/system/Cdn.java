@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlane;
@@ -18,9 +19,6 @@ import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.content.PathRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.net.SocketFactory;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -370,41 +367,5 @@ final class Cdn implements AutoCloseable {
         plane.close();
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
-    }
-
-    /** Opens client sockets from a chosen loopback address, so steering sees that client address. */
-    private static final class BoundSocketFactory extends SocketFactory {
-        private final String local;
-
-        BoundSocketFactory(String local) {
-            this.local = local;
-        }
-
-        @Override
-        public Socket createSocket() throws IOException {
-            Socket socket = new Socket();
-            socket.bind(new InetSocketAddress(InetAddress.getByName(local), 0));
-            return socket;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress host, int port) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
     }
 }
