@@ -40,6 +40,7 @@ final class WanRelay implements AutoCloseable {
     private final InetSocketAddress target;
     private final Function<InetAddress, Duration> delayFor;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private volatile Thread acceptor;
 
     private WanRelay(String name, ServerSocket server, InetSocketAddress target,
             Function<InetAddress, Duration> delayFor) {
@@ -65,7 +66,7 @@ final class WanRelay implements AutoCloseable {
                     + " (" + name + "): " + e.getMessage(), e);
         }
         WanRelay relay = new WanRelay(name, server, target, delayFor);
-        Thread.ofVirtual().name("wan-" + name).start(relay::accept);
+        relay.acceptor = Thread.ofVirtual().name("wan-" + name).start(relay::accept);
         return relay;
     }
 
@@ -168,6 +169,14 @@ final class WanRelay implements AutoCloseable {
             server.close();
         } catch (IOException e) {
             // already closed
+        }
+        // Closing a server socket that a virtual thread is parked in accept() on defers the real close until that
+        // thread leaves accept(): until then the kernel still completes connections. Waiting for it makes "closed"
+        // mean "refuses new connections" (seen: 190 of 300 connects succeeded right after close() without this).
+        try {
+            acceptor.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         for (Socket socket : open) {
             closeQuietly(socket);

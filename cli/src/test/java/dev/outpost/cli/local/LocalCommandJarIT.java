@@ -43,7 +43,10 @@ class LocalCommandJarIT {
             assertThat(workDir.resolve("origin-site/assets/dataset.csv")).exists();
 
             new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor(10, TimeUnit.SECONDS);
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("outpost local did not stop within 30 s of SIGINT; its output:\n"
+                        + Files.readString(log) + "\nits threads:\n" + threadDump(process));
+            }
             assertThat(process.exitValue()).as(Files.readString(log)).isZero();
             assertThat(Files.readString(log)).contains("outpost local: stopped");
             assertThat(workDir).doesNotExist();
@@ -110,6 +113,15 @@ class LocalCommandJarIT {
             }
             Thread.sleep(200);
         }
+    }
+
+    private static String threadDump(Process process) throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        Process dump = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                .redirectErrorStream(true).start();
+        String threads = new String(dump.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        dump.waitFor(30, TimeUnit.SECONDS);
+        return threads;
     }
 
     private static void assertFree(String address) throws IOException {

@@ -5,6 +5,7 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import org.xnio.Options;
 
 /**
@@ -12,6 +13,9 @@ import org.xnio.Options;
  * free one, which tests read back). Closing it stops the listener and its threads.
  */
 public final class NodeServer implements AutoCloseable {
+    /** How long closing waits for running handlers before interrupting them. */
+    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+
     private final Undertow undertow;
     private final InetSocketAddress address;
 
@@ -39,6 +43,9 @@ public final class NodeServer implements AutoCloseable {
                 .setServerOption(UndertowOptions.ALLOW_ENCODED_SLASH, false)
                 // Date comes from DateHeaderHandler: Undertow's own goes stale once another server in the JVM stops
                 .setServerOption(UndertowOptions.ALWAYS_SET_DATE, false)
+                // Without it, stop() waits for every worker task however long it blocks (a long poll, a stuck
+                // write): a node would never finish shutting down. After this, running tasks are interrupted.
+                .setServerOption(UndertowOptions.SHUTDOWN_TIMEOUT, (int) SHUTDOWN_TIMEOUT.toMillis())
                 // Undertow's own parser refuses CL+TE, duplicate Content-Length, bad chunk sizes and control
                 // characters (the edge's SmugglingIT proves it); this bounds how many connections one listener holds.
                 .setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
