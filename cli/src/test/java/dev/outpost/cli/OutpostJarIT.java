@@ -108,6 +108,88 @@ class OutpostJarIT {
         }
     }
 
+    /**
+     * Stored bodies are direct buffers, bounded by the JVM's {@code -XX:MaxDirectMemorySize}. When live bodies fill
+     * it, a miss is relayed whole and not stored (never a failed request), the URL is not passed for later, and what
+     * is stored keeps being served. Needs its own JVM: the limit is a JVM flag.
+     */
+    @Test
+    void edgeWhoseDirectMemoryIsFullRelaysAMissWithoutStoringIt(@TempDir Path dir) throws Exception {
+        Path site = Files.createDirectories(dir.resolve("site"));
+        byte[] first = new byte[9 * 1024 * 1024];
+        byte[] second = new byte[9 * 1024 * 1024];
+        java.util.Arrays.fill(first, (byte) 'a');
+        java.util.Arrays.fill(second, (byte) 'b');
+        Files.write(site.resolve("first.bin"), first);
+        Files.write(site.resolve("second.bin"), second);
+        int originPort = freePort();
+        int edgePort = freePort();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process origin = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "origin",
+                "--data", site.toString(), "--listen", "127.0.0.1:" + originPort, "--token", "jar-test-token",
+                "--notify-url", "http://127.0.0.1:9/events")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("origin.log").toFile()).start();
+        // 16 MiB of direct memory: one 9 MiB body (plus Undertow's buffers) fits, a second one does not.
+        Process edge = new ProcessBuilder(java.toString(), "-XX:MaxDirectMemorySize=16m", "-jar", JAR.toString(),
+                "edge", "--id", "tight-1", "--listen", "127.0.0.1:" + edgePort,
+                "--origin", "http://127.0.0.1:" + originPort, "--host", "127.0.0.1")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("edge.log").toFile()).start();
+        try {
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            getWhenUp(client, URI.create("http://127.0.0.1:" + originPort + "/first.bin"), origin,
+                    dir.resolve("origin.log"));
+            URI firstUri = URI.create("http://127.0.0.1:" + edgePort + "/first.bin");
+            URI secondUri = URI.create("http://127.0.0.1:" + edgePort + "/second.bin");
+            HttpResponse<byte[]> firstMiss = getBytesWhenUp(client, firstUri, edge, dir.resolve("edge.log"));
+            assertThat(firstMiss.statusCode()).isEqualTo(200);
+            assertThat(firstMiss.headers().firstValue("X-Cache")).hasValue("MISS");
+            assertThat(firstMiss.body()).isEqualTo(first);
+            // the origin's default for .bin is revalidate-on-use: either way the answer comes from the stored copy
+            assertThat(getBytes(client, firstUri).headers().firstValue("X-Cache")).get()
+                    .isIn("HIT", "REVALIDATED");
+
+            for (int attempt = 0; attempt < 2; attempt++) {
+                HttpResponse<byte[]> relayed = getBytes(client, secondUri);
+                assertThat(relayed.statusCode()).as(Files.readString(dir.resolve("edge.log"))).isEqualTo(200);
+                assertThat(relayed.body()).isEqualTo(second);
+                assertThat(relayed.headers().firstValue("X-Cache")).as("attempt %d", attempt).hasValue("MISS");
+                assertThat(relayed.headers().firstValue("Cache-Status")).get().asString()
+                        .contains("detail=direct-memory-full").doesNotContain("stored");
+            }
+            HttpResponse<byte[]> stillStored = getBytes(client, firstUri);
+            assertThat(stillStored.headers().firstValue("X-Cache")).get().isIn("HIT", "REVALIDATED");
+            assertThat(stillStored.body()).isEqualTo(first);
+            assertThat(edge.isAlive()).isTrue();
+        } finally {
+            for (Process process : new Process[] {edge, origin}) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    private static HttpResponse<byte[]> getBytes(HttpClient client, URI uri) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static HttpResponse<byte[]> getBytesWhenUp(HttpClient client, URI uri, Process process, Path log)
+            throws Exception {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (true) {
+            try {
+                return getBytes(client, uri);
+            } catch (IOException notYet) {
+                if (!process.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw new AssertionError("edge did not come up; its output:\n" + Files.readString(log), notYet);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
     private static HttpResponse<String> getWhenUp(HttpClient client, URI uri, Process process, Path log)
             throws Exception {
         Instant deadline = Instant.now().plusSeconds(30);

@@ -123,7 +123,11 @@ final class MissFlow {
     private void notePass(String key, FetchOutcome outcome) {
         switch (outcome) {
             case FetchOutcome.Uncacheable u -> collapser.markPass(key);
-            case FetchOutcome.Streaming s -> collapser.markPass(key);
+            case FetchOutcome.Streaming s -> {
+                if (s.lasting()) {
+                    collapser.markPass(key);
+                }
+            }
             case FetchOutcome.Stored s -> collapser.clearPass(key);
             default -> { }
         }

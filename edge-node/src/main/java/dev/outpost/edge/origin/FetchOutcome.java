@@ -18,10 +18,11 @@ public sealed interface FetchOutcome {
     }
 
     /**
-     * Too large or of unknown length: only the leader streams {@code response} through; followers must fetch for
-     * themselves.
+     * Too large, of unknown length, or no direct memory left to hold it: only the leader streams {@code response}
+     * through; followers must fetch for themselves. {@code lasting} says whether the reason holds for the URL's next
+     * answers too (its size, its framing), so the URL is passed for a while; direct memory running short is not.
      */
-    record Streaming(OriginResponse response, String reason) implements FetchOutcome {
+    record Streaming(OriginResponse response, String reason, boolean lasting) implements FetchOutcome {
     }
 
     /** The origin (every origin) answered 5xx; never stored. */

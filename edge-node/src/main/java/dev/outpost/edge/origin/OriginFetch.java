@@ -70,7 +70,7 @@ public final class OriginFetch {
                 ByteBuffer body = ByteBuffer.allocate(0);
                 if (len >= 0 && len <= MAX_ERROR_BODY) {
                     try {
-                        body = read(response, (int) len);
+                        body = read(response, ByteBuffer.allocate((int) len)); // small and never stored: heap
                     } catch (IOException e) {
                         // An incomplete error body is still an error answer; relay it without the body.
                     }
@@ -87,9 +87,19 @@ public final class OriginFetch {
             }
             if (len < 0 || len > policy.maxObjectBytes()) {
                 keepOpen = true;
-                return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"));
+                return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"),
+                        true);
             }
-            ByteBuffer body = read(response, (int) len);
+            ByteBuffer body;
+            try {
+                body = ByteBuffer.allocateDirect((int) len);
+            } catch (OutOfMemoryError e) {
+                // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live
+                // bodies fill it: relay this one as it arrives instead of failing the request. Not stored.
+                keepOpen = true;
+                return new FetchOutcome.Streaming(response, "direct-memory-full", false);
+            }
+            body = read(response, body);
             if (why.isPresent()) {
                 return new FetchOutcome.Uncacheable(status, CachedObjects.clientHeaders(response.headers()), body,
                         why.get());
@@ -108,12 +118,13 @@ public final class OriginFetch {
     }
 
     /**
-     * Reads exactly the announced length; an early end is an IOException, so a short body is never stored. The
-     * body lands in a direct buffer: hits then go to the socket without the JDK copying heap bytes each time.
+     * Fills {@code body} with exactly the announced length; an early end is an IOException, so a short body is
+     * never stored. Bodies for the cache land in direct buffers: hits then go to the socket without the JDK copying
+     * heap bytes each time.
      */
-    private static ByteBuffer read(OriginResponse response, int length) throws IOException {
-        ByteBuffer body = ByteBuffer.allocateDirect(length);
-        byte[] chunk = new byte[(int) Math.min(length, 64 * 1024)];
+    private static ByteBuffer read(OriginResponse response, ByteBuffer body) throws IOException {
+        int length = body.remaining();
+        byte[] chunk = new byte[Math.min(length, 64 * 1024)];
         try (InputStream in = response.body()) {
             while (body.hasRemaining()) {
                 int n = in.read(chunk, 0, Math.min(chunk.length, body.remaining()));
