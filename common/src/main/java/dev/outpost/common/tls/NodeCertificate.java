@@ -265,6 +265,26 @@ public final class NodeCertificate implements AutoCloseable {
         SecretFiles.write(dir.resolve(CA_FILE), caPem);
     }
 
+    /**
+     * Fails fast when the certificate was issued to another node than {@code id} (the control plane would refuse
+     * every registration and heartbeat with 403 {@code node_id_mismatch}); a certificate from before node ids were
+     * bound is only warned about (the control plane answers it 403 {@code node_id_missing}: join again).
+     */
+    public void requireIssuedTo(String id) {
+        X509Certificate leaf = keys.node().leaf();
+        Optional<String> certified = Certificates.nodeId(leaf);
+        if (certified.isEmpty()) {
+            LOG.log(Level.WARNING, "the node certificate in " + dir + " names no node (issued before node ids were "
+                    + "bound); the control plane refuses it (node_id_missing): remove " + KEY_FILE + " and "
+                    + CERT_FILE + " and set a new tls.joinToken to join again");
+        } else if (!certified.get().equals(id)) {
+            throw new IllegalStateException("the node certificate in " + dir + " was issued to node '"
+                    + certified.get() + "' (its join token's node), but this node's id is '" + id + "'; the "
+                    + "control plane would refuse it (node_id_mismatch). Make a join token for node '" + id
+                    + "', remove " + KEY_FILE + " and " + CERT_FILE + " and set tls.joinToken to it");
+        }
+    }
+
     /** Serves the node certificate and uploaded ones (SNI); renewals swap in here. */
     public SniKeyManager keys() {
         return keys;
