@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.origin.OriginConfig;
 import java.nio.file.Files;
@@ -44,6 +45,21 @@ class OriginCommandTest {
         assertThat(settings.listen()).isEqualTo(OriginConfig.DEFAULT_LISTEN);
         assertThat(settings.maxUploadBytes()).isEqualTo(OriginConfig.DEFAULT_MAX_UPLOAD_BYTES);
         assertThat(settings.rules()).isEmpty();
+    }
+
+    @Test
+    void aTlsSectionPinsTheControlPlanesCa(@TempDir Path dir) throws Exception {
+        String pin = "0123456789ABCDEF".repeat(4);
+        Path config = dir.resolve("origin.yml");
+        Files.writeString(config, "data: site\ntls: {dir: tls, joinToken: oj_abc, joinUrl: \"http://127.0.0.1:8000\", "
+                + "caSha256: " + pin + "}\n");
+        assertThat(settings("--config", config.toString()).tls().orElseThrow().caSha256())
+                .contains(pin.toLowerCase());
+        assertThat(settings("--config", config.toString()).tls().orElseThrow().certificate().caSha256())
+                .contains(pin.toLowerCase());
+
+        Files.writeString(config, "data: site\ntls: {dir: tls, caSha256: \"sha256/abc\"}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString())).hasMessageContaining("tls.caSha256");
     }
 
     @Test

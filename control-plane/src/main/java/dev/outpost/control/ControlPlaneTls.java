@@ -20,9 +20,12 @@ import java.util.Locale;
  * @param addresses           IP addresses in it; default {@code [127.0.0.1]} when no name is given either
  * @param certificateValidity validity of every certificate issued (nodes and the control plane); default 30 days
  * @param maxJoinTokenTtl     longest a join token may stay usable; default 7 days
+ * @param allowPlainOriginEvents whether origin change notices are still taken on the plain API listener (with a
+ *                           bearer token alone); default false: only over the node listener, from the origin's
+ *                           own certificate
  */
 public record ControlPlaneTls(String nodeListen, List<String> names, List<String> addresses,
-        Duration certificateValidity, Duration maxJoinTokenTtl) {
+        Duration certificateValidity, Duration maxJoinTokenTtl, Boolean allowPlainOriginEvents) {
     public static final Duration DEFAULT_VALIDITY = Duration.ofDays(30);
     public static final Duration DEFAULT_MAX_JOIN_TTL = Duration.ofDays(7);
 
@@ -55,11 +58,12 @@ public record ControlPlaneTls(String nodeListen, List<String> names, List<String
         if (maxJoinTokenTtl.isNegative() || maxJoinTokenTtl.isZero()) {
             throw new IllegalArgumentException("tls.maxJoinTokenTtl must be > 0, was " + maxJoinTokenTtl);
         }
+        allowPlainOriginEvents = Boolean.TRUE.equals(allowPlainOriginEvents);
     }
 
     /** Node listener on {@code nodeListen}, certificate for 127.0.0.1, defaults elsewhere. */
     public static ControlPlaneTls on(String nodeListen) {
-        return new ControlPlaneTls(nodeListen, null, null, null, null);
+        return new ControlPlaneTls(nodeListen, null, null, null, null, null);
     }
 
     public ListenAddress nodeListenAddress() {

@@ -31,6 +31,9 @@ class ControlPlaneTlsConfigTest {
         assertThat(tls.addresses()).isEmpty();
         assertThat(tls.certificateValidity()).isEqualTo(Duration.ofDays(30));
         assertThat(tls.maxJoinTokenTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(tls.allowPlainOriginEvents()).isFalse();
+        assertThat(parse("tls: {nodeListen: 127.0.0.1:0, allowPlainOriginEvents: true}\n").tls().orElseThrow()
+                .allowPlainOriginEvents()).isTrue();
         assertThat(parse("tls: {nodeListen: 127.0.0.1:0}\n").tls().orElseThrow().addresses())
                 .containsExactly("127.0.0.1");
         assertThat(config.limits().serverLimits().idleTimeout()).isEqualTo(Duration.ofSeconds(30));

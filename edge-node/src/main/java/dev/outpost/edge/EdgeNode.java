@@ -114,6 +114,10 @@ public final class EdgeNode implements AutoCloseable {
             Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
                     config.controlPlane().map(ControlPlaneLinkConfig::url), clock));
             certificate.ifPresent(started::add);
+            if (config.tls().flatMap(EdgeTls::controlPlaneUrl).isPresent()) {
+                // The node listener holds registrations to the certificate's node id: a mismatch fails here.
+                certificate.get().requireIssuedTo(config.id());
+            }
             Optional<UploadedCertificates> uploads = certificate.map(c -> new UploadedCertificates(c.keys(),
                     Path.of(config.tls().get().dir())));
             NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),

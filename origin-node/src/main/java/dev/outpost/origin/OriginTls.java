@@ -21,9 +21,12 @@ import java.util.Optional;
  *                           absent → no renewal (join again when the certificate expires)
  * @param renewBefore        renew this long before expiry (at most a third of the lifetime); default 10 days
  * @param renewCheckInterval how often to check; default 1 hour
+ * @param caSha256           the control plane CA's SHA-256 fingerprint ({@code caSha256} of the join-token answer):
+ *                           a join goes ahead only when the control plane's CA has it; absent → trusted on first use
  */
 public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> joinUrl, List<String> names,
-        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
+        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval,
+        Optional<String> caSha256) {
     public OriginTls {
         if (dir == null || dir.isBlank()) {
             throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
@@ -45,20 +48,28 @@ public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> jo
         controlPlaneUrl.ifPresent(u -> url("tls.controlPlaneUrl", u, true));
         renewBefore = positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
         renewCheckInterval = positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
+        caSha256 = caSha256 == null ? Optional.empty() : caSha256.map(p -> NodeCertificate.caPin("tls.caSha256", p));
     }
 
     /** TLS state in {@code dir}, joining through {@code joinUrl} with {@code token} for these addresses. */
     public static OriginTls joining(String dir, URI joinUrl, String token, List<String> addresses) {
-        return new OriginTls(dir, Optional.of(token), Optional.of(joinUrl), null, addresses, null, null, null);
+        return new OriginTls(dir, Optional.of(token), Optional.of(joinUrl), null, addresses, null, null, null,
+                null);
     }
 
     public OriginTls withControlPlaneUrl(URI url, Duration newRenewBefore, Duration newCheckInterval) {
         return new OriginTls(dir, joinToken, joinUrl, names, addresses, Optional.of(url), newRenewBefore,
-                newCheckInterval);
+                newCheckInterval, caSha256);
+    }
+
+    /** Joins only a control plane whose CA has this SHA-256 fingerprint. */
+    public OriginTls withCaSha256(String pin) {
+        return new OriginTls(dir, joinToken, joinUrl, names, addresses, controlPlaneUrl, renewBefore,
+                renewCheckInterval, Optional.of(pin));
     }
 
     public NodeCertificate.Settings certificate() {
-        return new NodeCertificate.Settings(Path.of(dir), joinToken, names, addresses);
+        return new NodeCertificate.Settings(Path.of(dir), joinToken, names, addresses, caSha256);
     }
 
     private static void url(String key, URI u, boolean https) {

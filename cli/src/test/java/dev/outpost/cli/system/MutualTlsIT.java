@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.control.ControlPlane;
@@ -49,7 +50,8 @@ import tools.jackson.databind.JsonNode;
  * A control plane with TLS and an edge that joins it with a one-time token: the edge gets its certificate, keeps it
  * owner-only, registers and heartbeats over mutual TLS, receives a live purge over its mutual-TLS admin listener,
  * renews its certificate without a restart, and starts again from the stored certificate without a token; an
- * origin joins too and sends its change notices over mutual TLS.
+ * origin joins too and sends its change notices over mutual TLS. Joins pinned to another CA, and certificates
+ * naming another node, stop the edge at start.
  */
 class MutualTlsIT {
     private static final String ADMIN = "admin-token-0123456789";
@@ -92,16 +94,18 @@ class MutualTlsIT {
 
     @Test
     void anEdgeJoinsTalksMutualTlsAndRenewsWithoutARestart() throws Exception {
-        String token = joinToken();
+        JoinToken token = joinToken("eu-1");
         AdjustableClock edgeClock = new AdjustableClock(Instant.now());
         Path tlsDir = dir.resolve("edge-tls");
-        EdgeConfig config = edgeConfig(tlsDir, token);
+        // Pinned to the CA fingerprint the join-token answer showed: no trust on first use.
+        EdgeConfig config = edgeConfig(tlsDir, token.secret(), Optional.of(token.caSha256()));
 
         try (EdgeNode edge = EdgeNode.start(config, edgeClock)) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tlsDir.resolve("node.key"))))
                     .isEqualTo("rw-------");
             X509Certificate joined = edge.certificate().orElseThrow().keys().node().leaf();
             assertThat(Certificates.ipAddresses(joined)).containsExactly("127.0.0.1");
+            assertThat(Certificates.nodeId(joined)).contains("eu-1");
             assertThat(edge.adminUri().orElseThrow().getScheme()).isEqualTo("https");
             await().atMost(Duration.ofSeconds(20)).until(() -> edge.controlPlaneLink().orElseThrow().registered());
 
@@ -120,6 +124,7 @@ class MutualTlsIT {
             X509Certificate renewed = edge.certificate().orElseThrow().keys().node().leaf();
             assertThat(renewed.getNotAfter()).isAfterOrEqualTo(joined.getNotAfter()); // second precision
             assertThat(Certificates.ipAddresses(renewed)).containsExactly("127.0.0.1");
+            assertThat(Certificates.nodeId(renewed)).contains("eu-1");
             await().atMost(Duration.ofSeconds(10)).until(() -> Pem.certificate(Files.readString(
                     tlsDir.resolve("node.crt"))).equals(edge.certificate().orElseThrow().keys().node().leaf()));
             assertThat(Files.readString(tlsDir.resolve("node.crt"))).isNotEqualTo(storedBefore);
@@ -138,16 +143,46 @@ class MutualTlsIT {
 
     @Test
     void aUsedJoinTokenStopsASecondEdgeFromStarting() throws Exception {
-        String token = joinToken();
-        try (EdgeNode first = EdgeNode.start(edgeConfig(dir.resolve("first"), token), Clock.systemUTC())) {
-            assertThatThrownBy(() -> EdgeNode.start(edgeConfig(dir.resolve("second"), token), Clock.systemUTC()))
-                    .hasMessageContaining("join_token_used");
+        String token = joinToken("eu-1").secret();
+        try (EdgeNode first = EdgeNode.start(edgeConfig(dir.resolve("first"), token, Optional.empty()),
+                Clock.systemUTC())) {
+            assertThatThrownBy(() -> EdgeNode.start(edgeConfig(dir.resolve("second"), token, Optional.empty()),
+                    Clock.systemUTC())).hasMessageContaining("join_token_used");
         }
     }
 
     @Test
+    void anEdgePinnedToAnotherCaDoesNotStartAndStoresNothing() throws Exception {
+        JoinToken token = joinToken("eu-1");
+        String otherCa = Certificates.sha256(CertificateAuthority.openOrCreate(dir.resolve("other-ca"), "Outpost CA",
+                Clock.systemUTC()).certificate());
+        Path tlsDir = dir.resolve("pinned-elsewhere");
+
+        assertThatThrownBy(() -> EdgeNode.start(edgeConfig(tlsDir, token.secret(), Optional.of(otherCa)),
+                Clock.systemUTC())).hasMessageContaining("tls.caSha256").hasMessageContaining(otherCa)
+                .hasMessageContaining(token.caSha256());
+        assertThat(tlsDir.resolve("node.key")).doesNotExist();
+        assertThat(tlsDir.resolve("node.crt")).doesNotExist();
+        // The token was never sent, so the edge with the right pin still joins with it.
+        try (EdgeNode edge = EdgeNode.start(edgeConfig(tlsDir, token.secret(), Optional.of(token.caSha256())),
+                Clock.systemUTC())) {
+            assertThat(tlsDir.resolve("node.key")).exists();
+        }
+    }
+
+    @Test
+    void anEdgeWhoseJoinTokenNamedAnotherNodeDoesNotStart() throws Exception {
+        String token = joinToken("eu-2").secret();
+        // The edge's id is eu-1: the node listener would refuse its registrations, so it stops at once.
+        assertThatThrownBy(() -> EdgeNode.start(edgeConfig(dir.resolve("wrong-id"), token, Optional.empty()),
+                Clock.systemUTC())).hasMessageContaining("issued to node 'eu-2'").hasMessageContaining("'eu-1'");
+        assertThat(api("GET", "/api/v1/nodes", OPS, null).get("nodes")).isEmpty();
+    }
+
+    @Test
     void anOriginJoinsAndAnnouncesChangesOverMutualTls() throws Exception {
-        String token = joinToken();
+        // The origin's certificate must name the origin the notices are for (origins[].id), not an edge.
+        String token = joinToken("primary").secret();
         URI nodeListener = plane.nodeUri().orElseThrow();
         Path tlsDir = dir.resolve("origin-tls");
         OriginConfig config = OriginConfig.of(dir.resolve("origin-data").toString()).withListen("127.0.0.1:0")
@@ -173,23 +208,28 @@ class MutualTlsIT {
         }
     }
 
-    private EdgeConfig edgeConfig(Path tlsDir, String token) {
+    private EdgeConfig edgeConfig(Path tlsDir, String token, Optional<String> caSha256) {
         DeliveryService service = new DeliveryService("www", List.of("www.example.test"),
                 List.of(URI.create("http://127.0.0.1:1")), null, null);
         URI api = URI.create(plane.apiUri().toString());
+        EdgeTls tls = EdgeTls.in(tlsDir.toString())
+                .withJoin(token, List.of(), List.of("127.0.0.1"))
+                .withControlPlaneUrl(plane.nodeUri().orElseThrow())
+                .withRenewal(Duration.ofDays(10), Duration.ofMillis(200));
         return EdgeConfig.of("eu-1", "127.0.0.1:0", service)
                 .withAdmin(new AdminConfig("127.0.0.1:0", EDGE_ADMIN))
                 .withControlPlane(ControlPlaneLinkConfig.of(api, NODE))
-                .withTls(EdgeTls.in(tlsDir.toString())
-                        .withJoin(token, List.of(), List.of("127.0.0.1"))
-                        .withControlPlaneUrl(plane.nodeUri().orElseThrow())
-                        .withRenewal(Duration.ofDays(10), Duration.ofMillis(200)));
+                .withTls(caSha256.map(tls::withCaSha256).orElse(tls));
     }
 
-    private String joinToken() throws IOException {
+    /** A join token's secret and the CA fingerprint its answer shows. */
+    private record JoinToken(String secret, String caSha256) {
+    }
+
+    private JoinToken joinToken(String node) throws IOException {
         JsonNode created = api("POST", "/api/v1/join-tokens", ADMIN, Json.mapper().writeValueAsString(
-                Map.of("node", "eu-1", "addresses", List.of("127.0.0.1"), "ttl", "10m")));
-        return created.get("token").asString();
+                Map.of("node", node, "addresses", List.of("127.0.0.1"), "ttl", "10m")));
+        return new JoinToken(created.get("token").asString(), created.get("caSha256").asString());
     }
 
     private String submitPurge() throws IOException {

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -54,6 +55,7 @@ import org.bouncycastle.pkcs.PKCSException;
  *
  * <p>The key file is created owner-only ({@code rw-------}) before any key byte is written, and a key file that
  * others may read is refused at load time. Issued certificates carry exactly the CSR's DNS names and IP addresses,
+ * plus, for a node, the URI {@code outpost:node:<id>} the caller decided on (never taken from the CSR),
  * serverAuth + clientAuth, and a bounded validity that never outlives the CA.
  */
 public final class CertificateAuthority {
@@ -130,6 +132,21 @@ public final class CertificateAuthority {
      * token, an admin): the CA signs what it is handed.
      */
     public X509Certificate issue(Csr csr, Duration validity) {
+        return issue(csr, validity, Optional.empty());
+    }
+
+    /**
+     * As {@link #issue(Csr, Duration)}, and with {@code nodeId} present the certificate also carries the URI SAN
+     * {@code outpost:node:<nodeId>} ({@link Certificates#nodeId}): which node it was issued to. The id comes from
+     * the caller (a join token, the certificate being renewed), never from the CSR, which cannot ask for a URI.
+     */
+    public X509Certificate issue(Csr csr, Duration validity, Optional<String> nodeId) {
+        nodeId.ifPresent(id -> {
+            if (!Certificates.NODE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("node id must be 1..64 letters, digits, '.', '_' or '-', was '"
+                        + id + "'");
+            }
+        });
         if (validity.isNegative() || validity.isZero() || validity.compareTo(MAX_VALIDITY) > 0) {
             throw new IllegalArgumentException("validity must be > 0 and <= " + MAX_VALIDITY.toDays()
                     + " days, was " + validity);
@@ -151,6 +168,8 @@ public final class CertificateAuthority {
         List<GeneralName> sans = new ArrayList<>();
         csr.names().forEach(n -> sans.add(new GeneralName(GeneralName.dNSName, n)));
         csr.addresses().forEach(a -> sans.add(new GeneralName(GeneralName.iPAddress, a.getHostAddress())));
+        nodeId.ifPresent(id -> sans.add(new GeneralName(GeneralName.uniformResourceIdentifier,
+                Certificates.NODE_ID_PREFIX + id)));
         String commonName = csr.names().isEmpty() ? csr.addresses().get(0).getHostAddress() : csr.names().get(0);
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();

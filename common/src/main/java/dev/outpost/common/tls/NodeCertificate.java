@@ -32,7 +32,8 @@ import okhttp3.Response;
  * A node's own certificate (edge or origin): loaded from {@code tls.dir} ({@code node.key} owner-only, {@code node.crt} leaf +
  * CA, {@code ca.crt}), or, when there is none still valid, obtained by joining: a new EC key, a CSR for
  * {@code tls.names}/{@code tls.addresses}, {@code POST <controlPlane.url>/api/v1/join} with the one-time token, and
- * the answer written to {@code tls.dir}. Renewal (when the control plane's node listener is configured) asks
+ * the answer written to {@code tls.dir} (with {@code tls.caSha256} only when the control plane's CA has that
+ * fingerprint). Renewal (when the control plane's node listener is configured) asks
  * {@code POST <tls.controlPlaneUrl>/api/v1/certificates/renew} over mutual TLS for the names the certificate already
  * has, swaps the result into the key manager without a restart and writes it to disk.
  */
@@ -45,8 +46,35 @@ public final class NodeCertificate implements AutoCloseable {
     /** An IPv4 or IPv6 literal, checked before {@code InetAddress} sees it (so never a name lookup). */
     public static final String IP_LITERAL = "\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*";
 
-    /** Where the certificate lives and how a node without one joins. */
-    public record Settings(Path dir, Optional<String> joinToken, List<String> names, List<String> addresses) {
+    private static final String PIN = "([0-9a-fA-F]{2}:){31}[0-9a-fA-F]{2}|[0-9a-fA-F]{64}";
+
+    /**
+     * Where the certificate lives and how a node without one joins.
+     *
+     * @param caSha256 the control plane CA's SHA-256 fingerprint (hex, colons allowed), checked before a join
+     *                 sends its token and again on the join's answer; empty → the CA is trusted on first use
+     */
+    public record Settings(Path dir, Optional<String> joinToken, List<String> names, List<String> addresses,
+            Optional<String> caSha256) {
+        public Settings {
+            caSha256 = caSha256 == null ? Optional.empty() : caSha256.map(p -> caPin("tls.caSha256", p));
+        }
+
+        public Settings(Path dir, Optional<String> joinToken, List<String> names, List<String> addresses) {
+            this(dir, joinToken, names, addresses, Optional.empty());
+        }
+    }
+
+    /**
+     * A CA fingerprint as configured ({@code openssl x509 -noout -fingerprint -sha256} prints it with colons,
+     * {@code POST /api/v1/join-tokens} without) normalized to lower-case hex without colons; fails naming {@code key}.
+     */
+    public static String caPin(String key, String value) {
+        if (value == null || !value.strip().matches(PIN)) {
+            throw new IllegalArgumentException(key + " must be the CA certificate's SHA-256 fingerprint: 64 hex "
+                    + "digits (colons between pairs allowed), was '" + value + "'");
+        }
+        return value.strip().replace(":", "").toLowerCase(java.util.Locale.ROOT);
     }
 
     private final Path dir;
@@ -81,7 +109,8 @@ public final class NodeCertificate implements AutoCloseable {
                     + ") and tls.joinToken is not set"));
             URI url = joinUrl.orElseThrow(() -> new IllegalStateException(
                     "tls.joinToken needs the control plane's API URL (where joins are sent)"));
-            stored = Optional.of(join(dir, url, token, settings.names(), addresses(settings.addresses())));
+            stored = Optional.of(join(dir, url, token, settings.names(), addresses(settings.addresses()),
+                    settings.caSha256()));
         }
         X509Certificate ca = Pem.certificate(read(dir.resolve(CA_FILE)));
         return new NodeCertificate(dir, new SniKeyManager(stored.get()), ca);
@@ -108,24 +137,75 @@ public final class NodeCertificate implements AutoCloseable {
         return Optional.of(identity);
     }
 
+    /**
+     * With a pin, the control plane's CA ({@code GET /api/v1/ca}) is checked before the token is sent, so a
+     * control plane that is not ours never sees it, and the join's answer is checked again before anything is
+     * written. Without one, the CA in the answer is trusted on first use (logged as a warning).
+     */
     private static TlsIdentity join(Path dir, URI url, String token, List<String> names,
-            List<InetAddress> addresses) {
+            List<InetAddress> addresses, Optional<String> caSha256) {
         KeyPair keyPair = Keys.ecP256();
         Csr csr = Csr.create(keyPair, names, addresses);
         OkHttpClient plain = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
                 .callTimeout(Duration.ofSeconds(10)).followRedirects(false).build();
         try {
+            if (caSha256.isPresent()) {
+                checkPin(url, "GET /api/v1/ca", Pem.certificate(fetchCa(plain, base(url) + "/api/v1/ca")),
+                        caSha256.get());
+            }
             CertificateReply reply = post(plain, base(url) + "/api/v1/join", new JoinRequest(token, csr.pem()));
-            TlsIdentity identity = new TlsIdentity(keyPair.getPrivate(), Pem.certificates(reply.certificate()));
+            X509Certificate ca = Pem.certificate(reply.ca());
+            if (caSha256.isPresent()) {
+                checkPin(url, "the join answer", ca, caSha256.get());
+            } else {
+                LOG.log(Level.WARNING, "tls.caSha256 is not set: the control plane's CA (SHA-256 "
+                        + Certificates.sha256(ca) + ") was trusted on first use; set tls.caSha256 to the caSha256 "
+                        + "that POST /api/v1/join-tokens shows, so a join can only go to our control plane");
+            }
+            List<X509Certificate> chain = Pem.certificates(reply.certificate());
+            verifyIssuedBy(chain.get(0), ca);
+            TlsIdentity identity = new TlsIdentity(keyPair.getPrivate(), chain);
             store(dir, identity, reply.ca());
-            LOG.log(Level.INFO, "joined " + url + ": node certificate for " + names + " " + addresses
-                    + " valid until " + reply.notAfter());
+            LOG.log(Level.INFO, "joined " + url + " as node '" + Certificates.nodeId(chain.get(0)).orElse("?")
+                    + "': node certificate for " + names + " " + addresses + " valid until " + reply.notAfter());
             return identity;
         } catch (IOException e) {
             throw new IllegalStateException("joining the control plane at " + url + " failed: " + e.getMessage(), e);
         } finally {
             plain.dispatcher().executorService().shutdown();
             plain.connectionPool().evictAll();
+        }
+    }
+
+    private static void checkPin(URI url, String where, X509Certificate ca, String pin) {
+        String actual = Certificates.sha256(ca);
+        if (!actual.equals(pin)) {
+            throw new IllegalStateException("tls.caSha256 does not match the control plane at " + url + ": " + where
+                    + " shows a CA with SHA-256 " + actual + ", pinned is " + pin + "; nothing was stored (check "
+                    + "controlPlane.url and the pin)");
+        }
+    }
+
+    private static void verifyIssuedBy(X509Certificate leaf, X509Certificate ca) {
+        try {
+            leaf.verify(ca.getPublicKey());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException("the join answer's certificate is not signed by its CA: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static String fetchCa(OkHttpClient client, String url) throws IOException {
+        try (Response response = client.newCall(new Request.Builder().url(url).build()).execute()) {
+            String text = response.body().string();
+            if (!response.isSuccessful()) {
+                throw new IOException("GET /api/v1/ca answered " + response.code() + ": " + text);
+            }
+            var certificate = Json.mapper().readTree(text).get("certificate");
+            if (certificate == null || !certificate.isString()) {
+                throw new IOException("GET /api/v1/ca answered without a certificate: " + text);
+            }
+            return certificate.asString();
         }
     }
 
@@ -183,6 +263,26 @@ public final class NodeCertificate implements AutoCloseable {
         SecretFiles.write(dir.resolve(KEY_FILE), Pem.encode(identity.key()));
         SecretFiles.write(dir.resolve(CERT_FILE), Pem.encode(identity.chain()));
         SecretFiles.write(dir.resolve(CA_FILE), caPem);
+    }
+
+    /**
+     * Fails fast when the certificate was issued to another node than {@code id} (the control plane would refuse
+     * every registration and heartbeat with 403 {@code node_id_mismatch}); a certificate from before node ids were
+     * bound is only warned about (the control plane answers it 403 {@code node_id_missing}: join again).
+     */
+    public void requireIssuedTo(String id) {
+        X509Certificate leaf = keys.node().leaf();
+        Optional<String> certified = Certificates.nodeId(leaf);
+        if (certified.isEmpty()) {
+            LOG.log(Level.WARNING, "the node certificate in " + dir + " names no node (issued before node ids were "
+                    + "bound); the control plane refuses it (node_id_missing): remove " + KEY_FILE + " and "
+                    + CERT_FILE + " and set a new tls.joinToken to join again");
+        } else if (!certified.get().equals(id)) {
+            throw new IllegalStateException("the node certificate in " + dir + " was issued to node '"
+                    + certified.get() + "' (its join token's node), but this node's id is '" + id + "'; the "
+                    + "control plane would refuse it (node_id_mismatch). Make a join token for node '" + id
+                    + "', remove " + KEY_FILE + " and " + CERT_FILE + " and set tls.joinToken to it");
+        }
     }
 
     /** Serves the node certificate and uploaded ones (SNI); renewals swap in here. */

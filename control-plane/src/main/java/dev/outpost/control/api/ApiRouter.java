@@ -4,6 +4,7 @@ import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.common.http.PeerCertificates;
+import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.JoinRequest;
@@ -129,12 +130,15 @@ final class ApiRouter implements HttpHandler {
             allow(method, Methods.POST);
             requireNodeListener(exchange);
             require(exchange, Scope.NODE);
-            HttpJson.send(exchange, 200, registry.register(checked(body(exchange, NodeRegistration.class))));
+            NodeRegistration registration = checked(body(exchange, NodeRegistration.class));
+            requireCertificateFor(exchange, registration.id(), "register as node");
+            HttpJson.send(exchange, 200, registry.register(registration));
         } else if (heartbeat.matches()) {
             allow(method, Methods.POST);
             requireNodeListener(exchange);
             require(exchange, Scope.NODE);
             String id = heartbeat.group(1);
+            requireCertificateFor(exchange, id, "heartbeat as node");
             Heartbeat beat = body(exchange, Heartbeat.class);
             HttpJson.send(exchange, 200, registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
                     "unknown_node", "node '" + id + "' is not registered (it was removed, or the control plane lost its "
@@ -149,9 +153,16 @@ final class ApiRouter implements HttpHandler {
             HttpJson.send(exchange, 200, new Views.Removed(id, true));
         } else if (path.equals("/api/v1/origin-events")) {
             allow(method, Methods.POST);
+            if (!config.tls().map(ControlPlaneTls::allowPlainOriginEvents).orElse(true) && issuer.isPresent()
+                    && !nodeListener) {
+                throw new ApiException(403, "client_certificate_required", "with tls configured, origin change "
+                        + "notices go to the mutual-TLS node listener (" + config.tls().get().nodeListen()
+                        + ") with the origin's certificate (or set tls.allowPlainOriginEvents: true)");
+            }
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);
             ChangeNotice notice = body(exchange, ChangeNotice.class);
             ControlPlaneConfig.Origin origin = origin(exchange);
+            requireCertificateFor(exchange, origin.id(), "send change notices for origin");
             Optional<LoggedEntry> done = recentWrites.alreadyPurged(origin.id(), notice);
             accepted(exchange, done.isPresent() ? done.get()
                     : dispatcher.submit(originPurge(origin, notice), who.name()));
@@ -180,7 +191,8 @@ final class ApiRouter implements HttpHandler {
             HttpJson.send(exchange, 200, nodes.renew(current, body(exchange, JoinRequest.class).csr()));
         } else if (path.equals("/api/v1/ca")) {
             allow(method, Methods.GET);
-            HttpJson.send(exchange, 200, new Views.Ca(Pem.encode(issuer(path).caCertificate())));
+            X509Certificate ca = issuer(path).caCertificate();
+            HttpJson.send(exchange, 200, new Views.Ca(Pem.encode(ca), Certificates.sha256(ca)));
         } else if (path.equals("/api/v1/route")) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
@@ -201,6 +213,13 @@ final class ApiRouter implements HttpHandler {
             throw new ApiException(403, "client_certificate_required", "node traffic goes to the mutual-TLS node "
                     + "listener (" + config.tls().map(ControlPlaneTls::nodeListen).orElse("") + ") with a "
                     + "certificate from this control plane's CA; join first (POST /api/v1/join)");
+        }
+    }
+
+    /** On the node listener, the client certificate must name {@code id}; see {@link CertifiedNode}. */
+    private void requireCertificateFor(HttpServerExchange exchange, String id, String action) {
+        if (nodeListener) {
+            CertifiedNode.require(exchange, id, action);
         }
     }
 

@@ -57,8 +57,8 @@ final class Views {
     record Nodes(List<NodeStatus> nodes) {
     }
 
-    /** {@code GET /api/v1/ca}: the CA certificate nodes and clients trust. */
-    record Ca(String certificate) {
+    /** {@code GET /api/v1/ca}: the CA certificate nodes and clients trust, and its SHA-256 (what nodes pin). */
+    record Ca(String certificate, String sha256) {
     }
 
     record Removed(String id, boolean removed) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -24,12 +25,13 @@ import java.util.regex.Pattern;
  *
  * <p>The rule: an admin creates a join token for one node and lists the DNS names and IP addresses that node may
  * have. A join's CSR may ask for any non-empty subset of them and nothing else; a renewal's CSR (over mutual TLS)
- * may ask only for names and addresses the presented certificate already has. Nobody is ever issued
+ * may ask only for names and addresses the presented certificate already has. Every node certificate names its
+ * node ({@code outpost:node:<id>}: the token's {@code node} at a join, the presented certificate's id at a
+ * renewal; never from the CSR), which the node listener holds registrations and heartbeats to. Nobody is ever issued
  * {@link Certificates#CONTROL_PLANE_NAME}. Every check runs before the token is used, so a refused join leaves the
  * token usable; a token is used at most once, and an expired token is never used.
  */
 public final class NodeIssuer {
-    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern DNS_NAME =
             Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final Duration DEFAULT_TTL = Duration.ofHours(1);
@@ -38,9 +40,12 @@ public final class NodeIssuer {
     public record TokenRequest(String node, List<String> names, List<String> addresses, Duration ttl) {
     }
 
-    /** Answer of {@code POST /api/v1/join-tokens}: the secret, shown this once. */
+    /**
+     * Answer of {@code POST /api/v1/join-tokens}: the secret, shown this once, and the CA's fingerprint, which the
+     * node pins ({@code tls.caSha256}) so its join can only go to this control plane.
+     */
     public record TokenCreated(String token, String node, List<String> names, List<String> addresses,
-            Instant expiresAt) {
+            Instant expiresAt, String caSha256) {
     }
 
     private final CertificateAuthority ca;
@@ -60,7 +65,7 @@ public final class NodeIssuer {
     }
 
     public TokenCreated createToken(TokenRequest request) {
-        if (request.node() == null || !NODE_ID.matcher(request.node()).matches()) {
+        if (request.node() == null || !Certificates.NODE_ID.matcher(request.node()).matches()) {
             throw ApiException.badRequest("bad_node", "node must be 1..64 letters, digits, '.', '_' or '-', was '"
                     + request.node() + "'");
         }
@@ -94,7 +99,8 @@ public final class NodeIssuer {
         }
         Instant expiresAt = clock.instant().plus(ttl);
         String secret = tokens.create(request.node(), names, addresses, expiresAt);
-        return new TokenCreated(secret, request.node(), names, addresses, expiresAt);
+        return new TokenCreated(secret, request.node(), names, addresses, expiresAt,
+                Certificates.sha256(ca.certificate()));
     }
 
     /** A join: token checks, CSR checks, then the token is used and the certificate issued. */
@@ -124,17 +130,30 @@ public final class NodeIssuer {
         return issue(found.node(), csr);
     }
 
-    /** A renewal by the holder of {@code current} (verified by the mutual-TLS handshake). */
+    /**
+     * A renewal by the holder of {@code current} (verified by the mutual-TLS handshake): same node id, taken from
+     * {@code current}; a certificate from before node ids were bound is not renewed (the node joins again).
+     */
     public CertificateReply renew(X509Certificate current, String csrPem) {
+        String node = nodeId(current);
         Csr csr = csr(csrPem);
         allowed(csr, Set.copyOf(Certificates.dnsNames(current)), normalized(Certificates.ipAddresses(current)),
                 "the presented certificate");
-        String node = current.getSubjectX500Principal().getName();
-        return issue(node.startsWith("CN=") ? node.substring(3) : node, csr);
+        return issue(node, csr);
+    }
+
+    /**
+     * The node id the presented certificate was issued to; 403 {@code node_id_missing} for a certificate from
+     * before node ids were bound into certificates.
+     */
+    public static String nodeId(X509Certificate presented) {
+        return Certificates.nodeId(presented).orElseThrow(() -> new ApiException(403, "node_id_missing",
+                "the client certificate names no node (no " + Certificates.NODE_ID_PREFIX + "<id> URI; it was issued "
+                        + "before node ids were bound to certificates); join again with a new join token"));
     }
 
     private CertificateReply issue(String node, Csr csr) {
-        X509Certificate leaf = ca.issue(csr, settings.certificateValidity());
+        X509Certificate leaf = ca.issue(csr, settings.certificateValidity(), Optional.of(node));
         return new CertificateReply(node, Pem.encode(ca.chain(leaf)), Pem.encode(ca.certificate()),
                 leaf.getNotAfter().toInstant());
     }

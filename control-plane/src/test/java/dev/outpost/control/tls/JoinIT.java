@@ -59,10 +59,28 @@ class JoinIT {
             assertThat(Certificates.dnsNames(chain.get(0))).containsExactly("eu-1.edges.internal");
             assertThat(Certificates.ipAddresses(chain.get(0))).containsExactly("127.0.2.1");
             assertThat(joined.json().get("node").asString()).isEqualTo("eu-1");
+            assertThat(Certificates.nodeId(chain.get(0))).as("the token's node, bound into the certificate")
+                    .contains("eu-1");
 
             Reply again = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of()));
             assertThat(again.status()).isEqualTo(409);
             assertThat(again.error()).isEqualTo("join_token_used");
+        }
+    }
+
+    @Test
+    void joinTokensShowTheFingerprintOfTheCaTheNodeWillBeAnsweredWith() throws Exception {
+        try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
+            Reply created = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN,
+                    "{\"node\":\"eu-1\",\"names\":[\"a.internal\"]}");
+            String pin = created.json().get("caSha256").asString();
+            Reply ca = cp.get("/api/v1/ca", null);
+
+            assertThat(pin).matches("[0-9a-f]{64}");
+            assertThat(pin).isEqualTo(Certificates.sha256(Pem.certificate(ca.json().get("certificate").asString())));
+            assertThat(ca.json().get("sha256").asString()).isEqualTo(pin);
+            Reply joined = join(cp, created.json().get("token").asString(), csr(List.of("a.internal"), List.of()));
+            assertThat(Certificates.sha256(Pem.certificate(joined.json().get("ca").asString()))).isEqualTo(pin);
         }
     }
 

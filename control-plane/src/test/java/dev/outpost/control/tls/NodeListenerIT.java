@@ -34,17 +34,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Attacks on the control plane's mutual-TLS node listener: only a certificate issued by this control plane's CA
  * gets a registration or heartbeat through; no certificate, a self-signed one, and a forged one (same names, same
- * CA name, another key) fail the handshake; the plain API listener refuses node traffic once TLS is on; renewals
- * keep to the names the presented certificate has. Every client trusts exactly our CA, hostname checks on.
+ * CA name, another key) fail the handshake; the plain API listener refuses node traffic and origin change notices
+ * once TLS is on; one node's genuine certificate cannot speak for another node (or origin), and one from before node
+ * ids were bound speaks for none; renewals keep to the names and node id the presented certificate has. Every client trusts exactly our CA, hostname checks on.
  */
 class NodeListenerIT {
-    private static final String REGISTRATION = """
-            {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080","appliedSequence":0,
-             "cacheEmpty":true}""";
+    private static final String REGISTRATION = registration("eu-1");
+    private static final String NOTICE =
+            "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}";
 
     @TempDir
     Path data;
@@ -119,6 +121,8 @@ class NodeListenerIT {
         X509Certificate leaf = Pem.certificate(renewed.json().get("certificate").asString());
         leaf.verify(ca.getPublicKey());
         assertThat(leaf.getSerialNumber()).isNotEqualTo(node.leaf().getSerialNumber());
+        assertThat(Certificates.nodeId(leaf)).as("the renewed certificate names the same node").contains("eu-1");
+        assertThat(renewed.json().get("node").asString()).isEqualTo("eu-1");
 
         Reply wider = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
                 Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal", "www.bank.example"), List.of()))));
@@ -147,6 +151,98 @@ class NodeListenerIT {
         }
     }
 
+    @Test
+    void aNodesGenuineCertificateCannotRegisterOrHeartbeatAsAnotherNode() throws Exception {
+        TlsIdentity eu1 = joined("eu-1", List.of("eu-1.edges.internal"));
+
+        Reply registerAsEu2 = nodeCall("/api/v1/nodes/register", Optional.of(eu1), registration("eu-2"));
+        assertThat(registerAsEu2.status()).isEqualTo(403);
+        assertThat(registerAsEu2.error()).isEqualTo("node_id_mismatch");
+        assertThat(registerAsEu2.message()).contains("'eu-1'").contains("'eu-2'");
+        assertThat(nodes()).doesNotContain("\"eu-2\"");
+        // Checked before the registry is asked: not 404 unknown_node, which would tell the attacker who exists.
+        Reply beatAsUnknownEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
+        assertThat(beatAsUnknownEu2.status()).isEqualTo(403);
+        assertThat(beatAsUnknownEu2.error()).isEqualTo("node_id_mismatch");
+
+        TlsIdentity eu2 = joined("eu-2", List.of("eu-2.edges.internal"));
+        assertThat(nodeCall("/api/v1/nodes/register", Optional.of(eu2), registration("eu-2")).status())
+                .isEqualTo(200);
+        Reply beatAsEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
+        assertThat(beatAsEu2.status()).isEqualTo(403);
+        assertThat(beatAsEu2.error()).isEqualTo("node_id_mismatch");
+        JsonNode listed = cp.get("/api/v1/nodes", ControlPlaneFixture.READER).json().get("nodes");
+        assertThat(listed).singleElement().satisfies(n -> {
+            assertThat(n.get("id").asString()).isEqualTo("eu-2");
+            assertThat(n.get("requests").asLong()).as("eu-1's forged heartbeat left no stats").isZero();
+        });
+    }
+
+    @Test
+    void aCertificateIssuedBeforeNodeIdsNamesNoNodeAndMustJoinAgain() throws Exception {
+        // Issued by this control plane's own CA (same files), as every node certificate was before ids were bound.
+        CertificateAuthority same = CertificateAuthority.openOrCreate(data.resolve("ca"), "Outpost CA",
+                Clock.systemUTC());
+        assertThat(same.certificate()).isEqualTo(ca);
+        KeyPair keys = Keys.ecP256();
+        X509Certificate legacy = same.issue(Csr.create(keys, List.of("eu-1.edges.internal"), List.of()),
+                Duration.ofDays(1));
+        Optional<TlsIdentity> old = Optional.of(new TlsIdentity(keys.getPrivate(), same.chain(legacy)));
+
+        Reply register = register(old);
+        assertThat(register.status()).isEqualTo(403);
+        assertThat(register.error()).isEqualTo("node_id_missing");
+        Reply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", old, heartbeat(1));
+        assertThat(beat.status()).isEqualTo(403);
+        assertThat(beat.error()).isEqualTo("node_id_missing");
+        Reply renew = nodeCall("/api/v1/certificates/renew", old, Json.mapper().writeValueAsString(
+                Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
+        assertThat(renew.status()).isEqualTo(403);
+        assertThat(renew.error()).isEqualTo("node_id_missing");
+        assertThat(renew.message()).contains("join again");
+        assertThat(renew.body()).doesNotContain("BEGIN CERTIFICATE");
+        assertThat(nodes()).doesNotContain("\"eu-1\"");
+    }
+
+    @Test
+    void originEventsOnThePlainListenerAreRefusedOnceTlsIsOn() {
+        for (String token : List.of(ControlPlaneFixture.NODE, ControlPlaneFixture.OPS)) {
+            Reply plain = cp.post("/api/v1/origin-events", token, NOTICE);
+            assertThat(plain.status()).isEqualTo(403);
+            assertThat(plain.error()).isEqualTo("client_certificate_required");
+            assertThat(plain.message()).contains("tls.allowPlainOriginEvents");
+        }
+        assertThat(purges()).doesNotContain("app.css");
+    }
+
+    @Test
+    void originEventsOverTheNodeListenerComeOnlyFromTheOriginsOwnCertificate() throws Exception {
+        TlsIdentity edge = joined("eu-1", List.of("eu-1.edges.internal"));
+        Reply fromEdge = nodeCall("/api/v1/origin-events", Optional.of(edge), NOTICE);
+        assertThat(fromEdge.status()).isEqualTo(403);
+        assertThat(fromEdge.error()).isEqualTo("node_id_mismatch");
+        assertThat(fromEdge.message()).contains("'primary'");
+        assertThat(purges()).doesNotContain("app.css");
+
+        TlsIdentity origin = joined("primary", List.of("primary.origins.internal"));
+        Reply fromOrigin = nodeCall("/api/v1/origin-events", Optional.of(origin), NOTICE);
+        assertThat(fromOrigin.status()).as(fromOrigin.body()).isEqualTo(202);
+        assertThat(purges()).contains("http://www.example.com/assets/app.css");
+    }
+
+    @Test
+    void allowPlainOriginEventsKeepsThePlainListenerOpenForThemAlone() {
+        try (ControlPlaneFixture open = new ControlPlaneFixture(elsewhere.resolve("open"),
+                "tls: {nodeListen: 127.0.0.1:0, allowPlainOriginEvents: true}\n", Instant.now())) {
+            Reply notice = open.post("/api/v1/origin-events", ControlPlaneFixture.NODE, NOTICE);
+            assertThat(notice.status()).as(notice.body()).isEqualTo(202);
+            assertThat(open.get("/api/v1/purges", ControlPlaneFixture.READER).body())
+                    .contains("http://www.example.com/assets/app.css");
+            Reply registration = open.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
+            assertThat(registration.error()).isEqualTo("client_certificate_required");
+        }
+    }
+
     private void assertRefusedInHandshake(Optional<TlsIdentity> identity) {
         assertThatThrownBy(() -> register(identity)).isInstanceOf(UncheckedIOException.class)
                 .hasCauseInstanceOf(IOException.class);
@@ -159,6 +255,24 @@ class NodeListenerIT {
         Reply reply = JoinIT.join(cp, token, Csr.create(keys, names, List.of()).pem());
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return new TlsIdentity(keys.getPrivate(), Pem.certificates(reply.json().get("certificate").asString()));
+    }
+
+    private String nodes() {
+        return cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body();
+    }
+
+    private String purges() {
+        return cp.get("/api/v1/purges", ControlPlaneFixture.READER).body();
+    }
+
+    private static String registration(String id) {
+        return """
+                {"id":"%s","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080","appliedSequence":0,
+                 "cacheEmpty":true}""".formatted(id);
+    }
+
+    private static String heartbeat(long requests) {
+        return "{\"requests\":" + requests + ",\"hitRatio\":0,\"bytesCached\":0,\"appliedSequence\":0}";
     }
 
     private Reply register(Optional<TlsIdentity> identity) {

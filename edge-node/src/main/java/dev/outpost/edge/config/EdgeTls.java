@@ -24,9 +24,12 @@ import java.util.Optional;
  * @param renewBefore        renew this long before the node certificate expires; default 10 days (a third of
  *                           the certificate's lifetime when that is shorter)
  * @param renewCheckInterval how often to check; default 1 hour
+ * @param caSha256           the control plane CA's SHA-256 fingerprint ({@code caSha256} of the join-token answer):
+ *                           a join goes ahead only when the control plane's CA has it; absent → trusted on first use
  */
 public record EdgeTls(String dir, Optional<String> listen, Optional<String> joinToken, List<String> names,
-        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval) {
+        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval,
+        Optional<String> caSha256) {
     private static final String DNS_NAME = "(\\*\\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?";
 
     public EdgeTls {
@@ -65,35 +68,43 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
         });
         renewBefore = Defaults.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
         renewCheckInterval = Defaults.positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
+        caSha256 = Defaults.or(caSha256, Optional.<String>empty()).map(p -> NodeCertificate.caPin("tls.caSha256", p));
     }
 
     /** TLS state in {@code dir}, no HTTPS listener, no join token, no mutual TLS to the control plane. */
     public static EdgeTls in(String dir) {
-        return new EdgeTls(dir, null, null, null, null, null, null, null);
+        return new EdgeTls(dir, null, null, null, null, null, null, null, null);
     }
 
     public EdgeTls withListen(String newListen) {
         return new EdgeTls(dir, Optional.of(newListen), joinToken, names, addresses, controlPlaneUrl, renewBefore,
-                renewCheckInterval);
+                renewCheckInterval, caSha256);
     }
 
     public EdgeTls withJoin(String token, List<String> newNames, List<String> newAddresses) {
         return new EdgeTls(dir, listen, Optional.of(token), newNames, newAddresses, controlPlaneUrl, renewBefore,
-                renewCheckInterval);
+                renewCheckInterval, caSha256);
     }
 
     public EdgeTls withControlPlaneUrl(URI url) {
         return new EdgeTls(dir, listen, joinToken, names, addresses, Optional.of(url), renewBefore,
-                renewCheckInterval);
+                renewCheckInterval, caSha256);
     }
 
     public EdgeTls withRenewal(Duration before, Duration checkInterval) {
-        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, before, checkInterval);
+        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, before, checkInterval,
+                caSha256);
     }
 
-    /** What the node certificate needs: directory, join token, names and addresses. */
+    /** Joins only a control plane whose CA has this SHA-256 fingerprint. */
+    public EdgeTls withCaSha256(String pin) {
+        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, renewBefore,
+                renewCheckInterval, Optional.of(pin));
+    }
+
+    /** What the node certificate needs: directory, join token, names and addresses, CA pin. */
     public NodeCertificate.Settings certificate() {
-        return new NodeCertificate.Settings(java.nio.file.Path.of(dir), joinToken, names, addresses);
+        return new NodeCertificate.Settings(java.nio.file.Path.of(dir), joinToken, names, addresses, caSha256);
     }
 
     public Optional<ListenAddress> listenAddress() {

@@ -34,6 +34,8 @@ class EdgeTlsConfigTest {
                   joinToken: oj_abc
                   names: [eu-1.edges.internal]
                   controlPlaneUrl: https://127.0.0.1:8443
+                  caSha256: "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:\
+                AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"
                 """).tls().orElseThrow();
         assertThat(tls.listenAddress().orElseThrow().port()).isEqualTo(8443);
         assertThat(tls.joinToken()).contains("oj_abc");
@@ -42,6 +44,9 @@ class EdgeTlsConfigTest {
         assertThat(tls.controlPlaneUrl()).contains(URI.create("https://127.0.0.1:8443"));
         assertThat(tls.renewBefore()).isEqualTo(Duration.ofDays(10));
         assertThat(tls.renewCheckInterval()).isEqualTo(Duration.ofHours(1));
+        assertThat(tls.caSha256()).contains("abcdef0123456789".repeat(4));
+        assertThat(tls.certificate().caSha256()).isEqualTo(tls.caSha256());
+        assertThat(parse("tls: {dir: /tmp/x}\n").tls().orElseThrow().caSha256()).isEmpty();
         assertThat(parse("tls: {dir: /tmp/x}\n").tls().orElseThrow().addresses()).containsExactly("127.0.0.1");
     }
 
@@ -53,6 +58,7 @@ class EdgeTlsConfigTest {
         assertFails("tls: {dir: /tmp/x, addresses: [\"1.2.3\"]}\n", "tls.addresses");
         assertFails("tls: {dir: /tmp/x, names: [\"bad name\"]}\n", "tls.names");
         assertFails("tls: {dir: /tmp/x, renewBefore: 0s}\n", "tls.renewBefore");
+        assertFails("tls: {dir: /tmp/x, caSha256: abc123}\n", "tls.caSha256");
         assertFails("""
                 controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789}
                 tls: {dir: /tmp/x, controlPlaneUrl: "http://127.0.0.1:8443"}
