@@ -6,6 +6,11 @@ import com.sun.net.httpserver.HttpServer;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +19,7 @@ import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -31,14 +37,23 @@ import java.util.logging.Logger;
 public final class HitAllocations {
     private static final Logger ACCESS_LOG = Logger.getLogger("dev.outpost.edge.access");
     private static final int MAX_REQUESTS = 1_000_000;
+    private static final HttpString X_CACHE = new HttpString("X-Cache");
+    private static final HttpString CACHE_STATUS = new HttpString("Cache-Status");
+    private static final HttpString SERVED_BY = new HttpString("X-Served-By");
 
     private HitAllocations() {
     }
 
     public static void main(String[] args) throws Exception {
-        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        boolean baseline = List.of(args).contains("--undertow-only");
+        List<String> numbers = List.of(args).stream().filter(a -> !a.startsWith("--")).toList();
+        int requests = numbers.isEmpty() ? 100_000 : Integer.parseInt(numbers.get(0));
         if (requests < 1 || requests > MAX_REQUESTS) {
             throw new IllegalArgumentException("requests 1.." + MAX_REQUESTS);
+        }
+        if (baseline) {
+            undertowOnly(requests);
+            return;
         }
         ACCESS_LOG.setLevel(Level.WARNING); // as in bench/run.sh: no access log line per request
         HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -67,20 +82,65 @@ public final class HitAllocations {
             }
             com.sun.management.ThreadMXBean threads =
                     (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-            long before = undertowAllocated(threads);
-            String xCache = "";
-            for (int i = 0; i < requests; i++) {
-                xCache = client.get();
-            }
-            long after = undertowAllocated(threads);
-            if (!xCache.equals("HIT")) {
-                throw new IllegalStateException("the last answer was not a hit: X-Cache " + xCache);
-            }
-            System.out.printf(Locale.ROOT, "{\"requests\":%d,\"bytes_per_hit\":%.1f}%n", requests,
-                    (after - before) / (double) requests);
+            measure(client, requests, "edge");
         } finally {
             origin.stop(0);
         }
+    }
+
+    /**
+     * The floor: a bare Undertow listener (its defaults, one IO thread as the bench's edge has under taskset) that
+     * answers every request with the same status, headers and 1 KiB direct-buffer body as the edge's hit, made of
+     * constant strings. What it allocates per request is Undertow's own; the edge's number minus this is ours.
+     */
+    private static void undertowOnly(int requests) throws Exception {
+        ByteBuffer body = ByteBuffer.allocateDirect(1024);
+        Undertow server = Undertow.builder().addHttpListener(0, "127.0.0.1").setIoThreads(1)
+                .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
+                .setHandler(ex -> {
+                    HeaderMap out = ex.getResponseHeaders();
+                    out.put(Headers.CACHE_CONTROL, "public, max-age=86400");
+                    out.put(Headers.ETAG, "\"1k-bench\"");
+                    out.put(Headers.LAST_MODIFIED, "Fri, 27 Nov 2026 10:00:00 GMT");
+                    out.put(Headers.CONTENT_TYPE, "application/octet-stream");
+                    out.put(Headers.AGE, "0");
+                    out.put(X_CACHE, "HIT");
+                    out.put(CACHE_STATUS, "Outpost; hit; ttl=86400");
+                    out.put(Headers.VIA, "1.1 alloc-1");
+                    out.put(SERVED_BY, "alloc-1");
+                    out.put(Headers.ACCEPT_RANGES, "bytes");
+                    ex.setResponseContentLength(1024);
+                    ex.getResponseSender().send(body.duplicate());
+                }).build();
+        server.start();
+        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setTcpNoDelay(true);
+            Client client = new Client(socket);
+            for (int i = 0; i < Math.min(requests, 50_000) + 1; i++) {
+                client.get(); // JIT warm-up
+            }
+            measure(client, requests, "undertow-only");
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static void measure(Client client, int requests, String what) throws IOException {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = undertowAllocated(threads);
+        String xCache = "";
+        for (int i = 0; i < requests; i++) {
+            xCache = client.get();
+        }
+        long after = undertowAllocated(threads);
+        if (!xCache.equals("HIT")) {
+            throw new IllegalStateException("the last answer was not a hit: X-Cache " + xCache);
+        }
+        System.out.printf(Locale.ROOT, "{\"server\":\"%s\",\"requests\":%d,\"bytes_per_hit\":%.1f}%n", what,
+                requests, (after - before) / (double) requests);
+        System.err.println("last answer's head (" + what + "):\n" + client.lastHead);
     }
 
     private static long undertowAllocated(com.sun.management.ThreadMXBean threads) {
@@ -100,6 +160,7 @@ public final class HitAllocations {
         private final InputStream in;
         private final byte[] head = new byte[8192];
         private final byte[] sink = new byte[8192];
+        private String lastHead = "";
 
         Client(Socket socket) throws IOException {
             out = socket.getOutputStream();
@@ -119,6 +180,7 @@ public final class HitAllocations {
                 head[n++] = (byte) b;
             }
             String text = new String(head, 0, n, US_ASCII);
+            lastHead = text;
             if (!text.startsWith("HTTP/1.1 200")) {
                 throw new IOException("unexpected answer: " + text);
             }

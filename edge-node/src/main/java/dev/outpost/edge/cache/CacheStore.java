@@ -67,11 +67,13 @@ public final class CacheStore {
 
     /** The stored variant matching the request's headers, if any. */
     public Optional<CachedObject> lookup(String key, Fields requestHeaders) {
+        return Optional.ofNullable(find(key, requestHeaders));
+    }
+
+    /** {@link #lookup} without the Optional, for the hit path; {@code null} when nothing matches. */
+    public CachedObject find(String key, Fields requestHeaders) {
         Variants variants = cache.getIfPresent(key);
-        if (variants == null) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders)));
+        return variants == null ? null : variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
     }
 
     public void put(CachedObject object) {

@@ -57,23 +57,70 @@ public record CachedObject(String key, String variant, int status, Fields header
 
     /** current_age of RFC 9111 §4.2.3: initial age plus time resident here. */
     public Duration age(Instant now) {
-        Duration resident = Duration.between(responseTime, now);
-        return initialAge.plus(resident.isNegative() ? Duration.ZERO : resident);
+        return Duration.ofNanos(ageNanos(now));
+    }
+
+    /**
+     * {@link #age} in nanoseconds, computed without allocating: the hit path asks for it on every request.
+     * Saturates instead of overflowing (ages and lifetimes beyond ~146 years compare as equal, never wrap).
+     */
+    public long ageNanos(Instant now) {
+        long resident = Math.max(0, nanosBetween(responseTime, now));
+        return saturatedAdd(nanos(initialAge), resident);
+    }
+
+    /** Whole seconds of {@link #age} (what the Age header carries). */
+    public long ageSeconds(Instant now) {
+        return ageNanos(now) / 1_000_000_000L;
+    }
+
+    /** Freshness lifetime minus current age, in nanoseconds; negative once stale. */
+    public long freshnessLeftNanos(Instant now) {
+        return nanos(lifetime) - ageNanos(now);
     }
 
     public boolean isFresh(Instant now) {
-        return !invalidated && age(now).compareTo(lifetime) < 0;
+        return !invalidated && ageNanos(now) < nanos(lifetime);
     }
 
     /** How long past its freshness lifetime it is (zero while fresh; soft-purged counts from the purge). */
     public Duration staleness(Instant now) {
-        Duration over = age(now).minus(lifetime);
-        return over.isNegative() ? Duration.ZERO : over;
+        return Duration.ofNanos(stalenessNanos(now));
+    }
+
+    /** {@link #staleness} in nanoseconds, without allocating. */
+    public long stalenessNanos(Instant now) {
+        return Math.max(0, -freshnessLeftNanos(now));
     }
 
     /** Whether it may be served when the origin fails (stale-if-error or the configured default). */
     public boolean usableOnError(Instant now) {
-        return !noStale && staleness(now).compareTo(staleIfError) <= 0;
+        return !noStale && stalenessNanos(now) <= nanos(staleIfError);
+    }
+
+    /** Largest magnitude used: far beyond any real age or lifetime, and two of them still add without overflow. */
+    private static final long MAX_NANOS = Long.MAX_VALUE / 4;
+
+    static long nanos(Duration d) {
+        if (d.getSeconds() >= MAX_NANOS / 1_000_000_000L) {
+            return MAX_NANOS;
+        }
+        if (d.getSeconds() <= -(MAX_NANOS / 1_000_000_000L)) {
+            return -MAX_NANOS;
+        }
+        return d.toNanos();
+    }
+
+    private static long nanosBetween(Instant from, Instant to) {
+        long seconds = to.getEpochSecond() - from.getEpochSecond();
+        if (Math.abs(seconds) >= MAX_NANOS / 1_000_000_000L) {
+            return seconds > 0 ? MAX_NANOS : -MAX_NANOS;
+        }
+        return seconds * 1_000_000_000L + (to.getNano() - from.getNano());
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        return Math.min(MAX_NANOS, a + b); // both within ±MAX_NANOS: the sum cannot overflow
     }
 
     public Optional<String> etag() {

@@ -9,19 +9,23 @@ public final class Decisions {
     }
 
     public static Action decide(String method, Optional<CachedObject> stored, Instant now) {
+        return decide(method, stored.orElse(null), now);
+    }
+
+    /** The same, with {@code null} for "nothing stored" (the hit path avoids the Optional). */
+    public static Action decide(String method, CachedObject entry, Instant now) {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             return Action.BYPASS;
         }
-        if (stored.isEmpty()) {
+        if (entry == null) {
             return Action.FETCH;
         }
-        CachedObject entry = stored.get();
         if (entry.isFresh(now) && !entry.alwaysRevalidate()) {
             return Action.SERVE;
         }
         if (!entry.invalidated() && !entry.alwaysRevalidate() && !entry.noStale()
-                && entry.staleness(now).compareTo(entry.staleWhileRevalidate()) <= 0
-                && !entry.staleWhileRevalidate().isZero()) {
+                && !entry.staleWhileRevalidate().isZero()
+                && entry.stalenessNanos(now) <= CachedObject.nanos(entry.staleWhileRevalidate())) {
             return Action.SERVE_STALE_AND_REVALIDATE;
         }
         return Action.REVALIDATE;

@@ -54,20 +54,21 @@ public final class CacheHandler implements HttpHandler {
         String key = route.keys().key(host, path, ex.getQueryString());
         Fields request = Requests.fields(ex);
         boolean authorized = request.has("authorization");
-        Optional<CachedObject> stored = authorized ? Optional.empty() : store.lookup(key, request);
+        // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).
+        CachedObject stored = authorized ? null : store.find(key, request);
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
         switch (action) {
-            case SERVE -> writer.serveFresh(ex, stored.get(), request, CacheStatus.HIT, ttlSeconds(stored.get(), now),
-                    "");
+            case SERVE -> writer.serveFresh(ex, stored, request, CacheStatus.HIT, ttlSeconds(stored, now), "");
             case SERVE_STALE_AND_REVALIDATE -> {
-                writer.serveFresh(ex, stored.get(), request, CacheStatus.STALE, ttlSeconds(stored.get(), now),
+                writer.serveFresh(ex, stored, request, CacheStatus.STALE, ttlSeconds(stored, now),
                         "; detail=stale-while-revalidate");
                 refresher.refresh(new OriginFetch.Target(route, key, originTarget(ex, route, path), request,
-                        Requests.client(ex), false, stored, false));
+                        Requests.client(ex), false, Optional.of(stored), false));
             }
             case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key,
-                    originTarget(ex, route, path), request, Requests.client(ex), authorized, stored, false));
+                    originTarget(ex, route, path), request, Requests.client(ex), authorized,
+                    Optional.ofNullable(stored), false));
             case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
         }
     }
@@ -78,6 +79,6 @@ public final class CacheHandler implements HttpHandler {
     }
 
     private static long ttlSeconds(CachedObject stored, Instant now) {
-        return stored.lifetime().minus(stored.age(now)).getSeconds();
+        return Math.floorDiv(stored.freshnessLeftNanos(now), 1_000_000_000L);
     }
 }

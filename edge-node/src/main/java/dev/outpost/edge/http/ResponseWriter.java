@@ -80,7 +80,7 @@ final class ResponseWriter {
                 out.add(headerName(name), value);
             }
         });
-        out.put(Headers.AGE, Math.max(0, o.age(clock.instant()).getSeconds()));
+        out.put(Headers.AGE, o.ageSeconds(clock.instant()));
         markWith(out, status, cacheStatusValue);
         boolean head = ex.getRequestMethod().equalToString("HEAD");
         if (Conditionals.notModified(request, o)) {
