@@ -1,10 +1,13 @@
 package dev.outpost.edge.cache;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,17 +19,29 @@ import java.util.function.BiConsumer;
 /**
  * An immutable set of HTTP header fields: lower-case names in first-seen order, each with its field lines. The
  * edge's pure code reads requests and responses through this, never through a server's or client's header types.
+ *
+ * <p>Every request's headers are copied into one, so it is two parallel arrays (names, value lists) searched
+ * linearly, not a map: a request with a handful of headers costs a few small objects. Past {@link #INDEXED_FROM}
+ * names a hash index is added, so a head stuffed with many distinct names never makes lookups quadratic.
  */
 public final class Fields {
-    private static final Fields EMPTY = new Fields(Map.of());
+    /** Above this many distinct names, lookups go through a hash index instead of a scan. */
+    static final int INDEXED_FROM = 16;
+    private static final Fields EMPTY = new Fields(new String[0], emptyValues(), 0, null);
     /** Field names as sent ({@code Host}) → lower case, so the hit path does not lower-case them per request. */
     private static final Map<String, String> LOWER_CASE_NAMES = new ConcurrentHashMap<>();
     private static final int MAX_CACHED_NAMES = 1024;
 
-    private final Map<String, List<String>> map;
+    private final String[] names;
+    private final List<String>[] values;
+    private final int size;
+    private final Map<String, Integer> index;
 
-    private Fields(Map<String, List<String>> map) {
-        this.map = map;
+    private Fields(String[] names, List<String>[] values, int size, Map<String, Integer> index) {
+        this.names = names;
+        this.values = values;
+        this.size = size;
+        this.index = index;
     }
 
     public static Fields empty() {
@@ -43,40 +58,61 @@ public final class Fields {
     }
 
     public static Builder builder() {
-        return new Builder();
+        return new Builder(8);
+    }
+
+    /** A builder sized for about {@code expectedNames} names (e.g. a request's header count). */
+    public static Builder builder(int expectedNames) {
+        return new Builder(Math.max(1, expectedNames));
     }
 
     public Optional<String> first(String name) {
-        List<String> values = map.get(lowerCase(name));
-        return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+        int i = indexOf(lowerCase(name));
+        return i < 0 ? Optional.empty() : Optional.of(values[i].get(0));
     }
 
     public List<String> all(String name) {
-        return map.getOrDefault(lowerCase(name), List.of());
+        int i = indexOf(lowerCase(name));
+        return i < 0 ? List.of() : values[i];
     }
 
     /** All field lines of a field joined as one comma-separated value; empty when absent. */
     public Optional<String> joined(String name) {
-        List<String> values = all(name);
-        return values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
+        List<String> lines = all(name);
+        return lines.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", lines));
     }
 
     public boolean has(String name) {
-        return map.containsKey(lowerCase(name));
+        return indexOf(lowerCase(name)) >= 0;
     }
 
+    /** The distinct names, lower case, in first-seen order (a copy). */
     public Set<String> names() {
-        return map.keySet();
+        return Collections.unmodifiableSet(new LinkedHashSet<>(Arrays.asList(names).subList(0, size)));
     }
 
     public boolean isEmpty() {
-        return map.isEmpty();
+        return size == 0;
+    }
+
+    /** How many distinct names; with {@link #nameAt} and {@link #linesAt}, iteration without allocating. */
+    public int nameCount() {
+        return size;
+    }
+
+    public String nameAt(int i) {
+        return names[checked(i)];
+    }
+
+    public List<String> linesAt(int i) {
+        return values[checked(i)];
     }
 
     public void forEach(BiConsumer<String, String> action) {
-        for (Map.Entry<String, List<String>> e : map.entrySet()) {
-            for (String value : e.getValue()) {
-                action.accept(e.getKey(), value);
+        for (int i = 0; i < size; i++) {
+            List<String> lines = values[i];
+            for (int j = 0; j < lines.size(); j++) {
+                action.accept(names[i], lines.get(j));
             }
         }
     }
@@ -95,105 +131,203 @@ public final class Fields {
     }
 
     /** These fields without the named ones (names in any case). */
-    public Fields without(Collection<String> names) {
-        Builder b = builder();
+    public Fields without(Collection<String> dropped) {
         Set<String> drop = new HashSet<>();
-        names.forEach(n -> drop.add(n.toLowerCase(Locale.ROOT)));
-        map.forEach((name, values) -> {
-            if (!drop.contains(name)) {
-                values.forEach(v -> b.add(name, v));
+        dropped.forEach(n -> drop.add(n.toLowerCase(Locale.ROOT)));
+        Builder b = builder(size);
+        for (int i = 0; i < size; i++) {
+            if (!drop.contains(names[i])) {
+                b.addAll(names[i], values[i]);
             }
-        });
+        }
         return b.build();
     }
 
     /** These fields with every field present in {@code updates} replaced by its new lines (a 304's refresh). */
     public Fields updatedWith(Fields updates) {
-        Builder b = builder();
-        map.forEach((name, values) -> {
-            if (!updates.has(name)) {
-                values.forEach(v -> b.add(name, v));
+        Builder b = builder(size + updates.size);
+        for (int i = 0; i < size; i++) {
+            if (!updates.has(names[i])) {
+                b.addAll(names[i], values[i]);
             }
-        });
-        updates.forEach(b::add);
+        }
+        for (int i = 0; i < updates.size; i++) {
+            b.addAll(updates.names[i], updates.values[i]);
+        }
         return b.build();
     }
 
     /** Approximate bytes on the wire ({@code name: value\r\n} per line), for the store's weigher. */
     public int byteSize() {
-        int size = 0;
-        for (Map.Entry<String, List<String>> e : map.entrySet()) {
-            for (String v : e.getValue()) {
-                size += e.getKey().length() + v.length() + 4;
+        int bytes = 0;
+        for (int i = 0; i < size; i++) {
+            for (String v : values[i]) {
+                bytes += names[i].length() + v.length() + 4;
             }
         }
-        return size;
+        return bytes;
     }
 
+    /** Equal when the same names have the same lines; the order of different names does not matter. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Fields f && map.equals(f.map);
+        return o instanceof Fields f && asMap().equals(f.asMap());
     }
 
     @Override
     public int hashCode() {
-        return map.hashCode();
+        return asMap().hashCode();
     }
 
     @Override
     public String toString() {
-        return map.toString();
+        return asMap().toString();
+    }
+
+    private Map<String, List<String>> asMap() {
+        Map<String, List<String>> map = new LinkedHashMap<>();
+        for (int i = 0; i < size; i++) {
+            map.put(names[i], values[i]);
+        }
+        return map;
+    }
+
+    private int indexOf(String lowerName) {
+        return find(names, size, index, lowerName);
+    }
+
+    private static int find(String[] names, int size, Map<String, Integer> index, String lowerName) {
+        if (index != null) {
+            Integer i = index.get(lowerName);
+            return i == null ? -1 : i;
+        }
+        for (int i = 0; i < size; i++) {
+            if (names[i].equals(lowerName)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int checked(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(i + " of " + size + " names");
+        }
+        return i;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String>[] emptyValues() {
+        return (List<String>[]) new List<?>[0];
     }
 
     /**
-     * Collects fields; not thread-safe, used once: {@link #build} hands its map to the {@code Fields} (no copy, as
-     * it runs for every request's headers), after which the builder refuses changes. A name's first value is held
-     * as an immutable one-element list; a second one turns it into an {@code ArrayList}, made immutable at build.
+     * Collects fields; not thread-safe, used once: {@link #build} hands its arrays to the {@code Fields} (no copy,
+     * as it runs for every request's headers), after which the builder refuses changes. A name's first value is
+     * held as an immutable one-element list; a second one turns it into an {@code ArrayList}, made immutable at
+     * build.
      */
     public static final class Builder {
-        private final Map<String, List<String>> map = new LinkedHashMap<>();
+        private String[] names;
+        private List<String>[] values;
+        private int size;
+        private Map<String, Integer> index;
         private boolean built;
 
-        private Builder() {
+        @SuppressWarnings("unchecked")
+        private Builder(int capacity) {
+            names = new String[capacity];
+            values = (List<String>[]) new List<?>[capacity];
         }
 
         public Builder add(String name, String value) {
-            open().merge(lowerCase(name), List.of(value), Builder::appended);
+            open();
+            String lower = lowerCase(name);
+            int i = find(names, size, index, lower);
+            if (i < 0) {
+                append(lower, List.of(value));
+            } else {
+                List<String> lines = values[i];
+                List<String> growing = lines instanceof ArrayList ? lines : new ArrayList<>(lines);
+                growing.add(value);
+                values[i] = growing;
+            }
             return this;
         }
 
+        private void addAll(String lowerName, List<String> lines) {
+            for (String line : lines) {
+                add(lowerName, line);
+            }
+        }
+
         public Builder set(String name, String value) {
-            open().put(lowerCase(name), List.of(value));
+            open();
+            String lower = lowerCase(name);
+            int i = find(names, size, index, lower);
+            if (i < 0) {
+                append(lower, List.of(value));
+            } else {
+                values[i] = List.of(value);
+            }
             return this;
         }
 
         public Builder remove(String name) {
-            open().remove(lowerCase(name));
+            open();
+            int i = find(names, size, index, lowerCase(name));
+            if (i >= 0) {
+                System.arraycopy(names, i + 1, names, i, size - i - 1);
+                System.arraycopy(values, i + 1, values, i, size - i - 1);
+                size--;
+                names[size] = null;
+                values[size] = null;
+                index = size > INDEXED_FROM ? indexOf(names, size) : null;
+            }
             return this;
         }
 
         public Fields build() {
             open();
             built = true;
-            if (map.isEmpty()) {
+            if (size == 0) {
                 return EMPTY;
             }
-            map.replaceAll((name, values) -> values instanceof ArrayList ? List.copyOf(values) : values);
-            return new Fields(Collections.unmodifiableMap(map));
+            for (int i = 0; i < size; i++) {
+                if (values[i] instanceof ArrayList) {
+                    values[i] = List.copyOf(values[i]);
+                }
+            }
+            return new Fields(names, values, size, index);
         }
 
-        private Map<String, List<String>> open() {
+        private void append(String lower, List<String> lines) {
+            if (size == names.length) {
+                names = Arrays.copyOf(names, size * 2);
+                values = Arrays.copyOf(values, size * 2);
+            }
+            names[size] = lower;
+            values[size] = lines;
+            size++;
+            if (index != null) {
+                index.put(lower, size - 1);
+            } else if (size > INDEXED_FROM) {
+                index = indexOf(names, size);
+            }
+        }
+
+        private static Map<String, Integer> indexOf(String[] names, int size) {
+            Map<String, Integer> index = new HashMap<>(size * 2);
+            for (int i = 0; i < size; i++) {
+                index.put(names[i], i);
+            }
+            return index;
+        }
+
+        private void open() {
             if (built) {
                 throw new IllegalStateException("this Fields.Builder was already built");
             }
-            return map;
-        }
-
-        /** Another value of a name: an ArrayList of our own grows in place (no copy per line of a repeated field). */
-        private static List<String> appended(List<String> values, List<String> one) {
-            List<String> growing = values instanceof ArrayList ? values : new ArrayList<>(values);
-            growing.add(one.get(0));
-            return growing;
         }
     }
 }

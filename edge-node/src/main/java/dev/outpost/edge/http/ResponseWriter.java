@@ -75,11 +75,17 @@ final class ResponseWriter {
             String cacheStatusValue) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
-        o.headers().forEach((name, value) -> {
+        Fields stored = o.headers();
+        for (int i = 0; i < stored.nameCount(); i++) { // indexed, not forEach: no capturing lambda per hit
+            String name = stored.nameAt(i);
             if (!CachedObjects.CDN_ONLY.contains(name)) {
-                out.add(headerName(name), value);
+                HttpString wire = headerName(name);
+                List<String> lines = stored.linesAt(i);
+                for (int j = 0; j < lines.size(); j++) {
+                    out.add(wire, lines.get(j));
+                }
             }
-        });
+        }
         out.put(Headers.AGE, o.ageSeconds(clock.instant()));
         markWith(out, status, cacheStatusValue);
         boolean head = ex.getRequestMethod().equalToString("HEAD");
