@@ -20,14 +20,16 @@ SMOKE=
 if [ -n "$SMOKE" ]; then
     : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
     : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}" "${CPURGE_PURGES:=20}" "${CPURGE_WARMUP:=20}"
+    : "${ALLOC_HITS:=10000}"
     OUT=$RUN/smoke
 else
     : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=3}" "${ZIPF_REQUESTS:=30000}"
     : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}" "${CPURGE_PURGES:=200}" "${CPURGE_WARMUP:=300}"
+    : "${ALLOC_HITS:=100000}"
     OUT=$here/results
 fi
 TARGETS=${TARGETS:-"outpost nginx varnish ats"}
-PHASES=${PHASES:-"hit zipfa herd purge memory zipfb cpurge"} # a subset, for debugging or re-measuring
+PHASES=${PHASES:-"hit zipfa herd purge memory zipfb cpurge alloc"} # a subset, for debugging or re-measuring
 CPURGE_HEARTBEAT_MS=5000 # the control plane's default: the six-edge purge is measured on the live push
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
@@ -265,6 +267,17 @@ cpurge_cell() { # cpurge_cell REP: Outpost only: a control plane + six edges (on
     log "purge on six edges #$rep: $data"
 }
 
+alloc_cell() { # alloc_cell REP: bytes allocated per 1 KiB hit on the server's threads: the edge, then bare Undertow
+    local rep=$1 mode data
+    for mode in edge undertow-only; do
+        data=$(timeout 300 taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
+            -cp "$here/target/benchmarks.jar" dev.outpost.bench.HitAllocations "$ALLOC_HITS" "--$mode" \
+            2>"$RUN/alloc-$mode-$rep.log" | tail -1) || die "HitAllocations --$mode failed: $(tail -5 "$RUN/alloc-$mode-$rep.log")"
+        emit "{\"workload\":\"alloc\",\"target\":\"outpost\",\"mode\":\"$mode\",\"rep\":$rep}" "$data"
+        log "allocations per hit, $mode #$rep: $data"
+    done
+}
+
 memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and cache bytes held on tmpfs
     local t=$1 phase=$2 hwm tmpfs=0 objects=null
     hwm=$(python3 "$here/tools/benchtool.py" hwm "${PID[$t]}")
@@ -302,7 +315,7 @@ meta = {
   "zipf_cap": $ZIPF_CAP, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
   "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
-  "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS,
+  "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS, "alloc_hits": $ALLOC_HITS,
   "phases": "$PHASES",
   "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "outpost_direct_headroom_mib": $OUTPOST_DIRECT_HEADROOM_MIB, "outpost_io_threads": "${OUTPOST_IO_THREADS:-default}", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
   "targets": "$TARGETS", "smoke": bool("$SMOKE"),
@@ -318,7 +331,7 @@ install_missing
 . "$root/scripts/find-jdk.sh"
 outpost_find_jdk
 "$root/outpost" --version >/dev/null # builds cli/target/outpost.jar when missing or stale
-if [[ " $PHASES " == *" cpurge "* ]]; then # the six-edge purge bench lives in bench/ (profile -Pbench)
+if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these live in bench/ (profile -Pbench)
     (cd "$root" && mvn -B -q -Pbench -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT; do
@@ -386,6 +399,8 @@ stop_pid origin
 # The control plane's purge (Outpost only; its own processes, nothing else running on the server core by now).
 # Its data directory (sqlite, fsynced per purge) is a temp directory under java.io.tmpdir (/tmp: a real disk here).
 want cpurge && for rep in $(seq "$REPEATS"); do cpurge_cell "$rep"; done
+# Allocations per hit (deterministic: one repeat is enough, the others confirm it).
+want alloc && for rep in $(seq "$REPEATS"); do alloc_cell "$rep"; done
 
 elapsed=$(($(date +%s) - started))
 log "measured in ${elapsed}s; writing the report"

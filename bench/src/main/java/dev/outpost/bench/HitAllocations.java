@@ -31,7 +31,8 @@ import java.util.logging.Logger;
  * a real edge in this JVM in front of a tiny JDK-httpserver origin, one keep-alive client connection, and the
  * JVM's per-thread allocation counters ({@code com.sun.management.ThreadMXBean}) summed over Undertow's threads
  * ({@code XNIO-*}), where hits are served. The client's own allocations are on other threads and not counted.
- * Run with {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.HitAllocations [requests]}; complements
+ * Run with {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.HitAllocations [requests]
+ * [--edge|--undertow-only]} (bench/run.sh phase {@code alloc} runs both); complements
  * the JMH benchmarks (cache side only) with the number the issue's target is about.
  */
 public final class HitAllocations {
@@ -45,6 +46,11 @@ public final class HitAllocations {
     }
 
     public static void main(String[] args) throws Exception {
+        for (String arg : args) {
+            if (arg.startsWith("--") && !arg.equals("--edge") && !arg.equals("--undertow-only")) {
+                throw new IllegalArgumentException("unknown option " + arg + " (--edge, the default, or --undertow-only)");
+            }
+        }
         boolean baseline = List.of(args).contains("--undertow-only");
         List<String> numbers = List.of(args).stream().filter(a -> !a.startsWith("--")).toList();
         int requests = numbers.isEmpty() ? 100_000 : Integer.parseInt(numbers.get(0));
