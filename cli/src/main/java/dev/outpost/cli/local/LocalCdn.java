@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +55,10 @@ public final class LocalCdn implements AutoCloseable {
     public static final String EDGE_ADMIN_TOKEN = "local-edge-admin-token-change-me";
     public static final String ORIGIN_TOKEN = "local-origin-token-change-me";
     public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** How long one part of {@link #close()} may take before it is reported as slow. */
+    static final Duration SLOW_STEP = Duration.ofSeconds(2);
+    /** How long {@link #close()} waits for all edges together; each bounds itself, this is the backstop. */
+    static final Duration EDGES_CLOSE_PATIENCE = Duration.ofSeconds(20);
 
     private final Topology topology;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
@@ -294,24 +299,88 @@ public final class LocalCdn implements AutoCloseable {
         return siteSource;
     }
 
-    /** Stops edges, the origin, the control plane, then the WAN relays; safe to call twice. */
+    /**
+     * Stops edges, the origin, the control plane, then the WAN relays; safe to call twice. Bounded: the edges stop
+     * side by side (each listener waits up to {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for its
+     * running handlers, so one after another six edges could take a minute), every part is stopped even when an
+     * earlier one failed, and a part that takes longer than {@link #SLOW_STEP} is reported on stderr by name, so a
+     * slow shutdown says where it spent its time.
+     */
     @Override
     public void close() {
-        for (EdgeNode edge : edges.values()) {
-            edge.close();
-        }
-        edges.clear();
-        if (origin != null) {
-            origin.close();
-            origin = null;
-        }
-        if (plane != null) {
-            plane.close();
-            plane = null;
-        }
-        relays.forEach(WanRelay::close);
-        relays.clear();
+        List<RuntimeException> failures = new ArrayList<>();
+        step("edges", failures, this::closeEdges);
+        step("origin", failures, () -> {
+            if (origin != null) {
+                origin.close();
+                origin = null;
+            }
+        });
+        step("control plane", failures, () -> {
+            if (plane != null) {
+                plane.close();
+                plane = null;
+            }
+        });
+        step("WAN relays", failures, () -> {
+            relays.forEach(WanRelay::close);
+            relays.clear();
+        });
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.getFirst();
+            failures.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
+    }
+
+    private static void step(String part, List<RuntimeException> failures, Runnable stop) {
+        long started = System.nanoTime();
+        try {
+            stop.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        if (took.compareTo(SLOW_STEP) > 0) {
+            System.err.println("outpost local: stopping the " + part + " took " + took.toMillis() + " ms");
+        }
+    }
+
+    private void closeEdges() {
+        List<Thread> closing = new ArrayList<>();
+        List<RuntimeException> failures = Collections.synchronizedList(new ArrayList<>());
+        for (Map.Entry<String, EdgeNode> edge : edges.entrySet()) {
+            closing.add(Thread.ofVirtual().name("close-edge-" + edge.getKey()).start(() -> {
+                try {
+                    edge.getValue().close();
+                } catch (RuntimeException e) {
+                    failures.add(new IllegalStateException("stopping edge " + edge.getKey() + " failed", e));
+                }
+            }));
+        }
+        long deadline = System.nanoTime() + EDGES_CLOSE_PATIENCE.toNanos();
+        List<String> stuck = new ArrayList<>();
+        for (Thread thread : closing) {
+            try {
+                if (!thread.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    stuck.add(thread.getName().substring("close-edge-".length()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stuck.add(thread.getName().substring("close-edge-".length()));
+            }
+        }
+        edges.clear();
+        if (!stuck.isEmpty()) {
+            failures.add(new IllegalStateException("edges " + stuck + " did not stop within "
+                    + EDGES_CLOSE_PATIENCE.toSeconds() + " s"));
+        }
+        if (!failures.isEmpty()) {
+            RuntimeException first = failures.getFirst();
+            failures.stream().skip(1).forEach(first::addSuppressed);
+            throw first;
+        }
     }
 }

@@ -11,12 +11,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code outpost local}: the whole multi-region CDN in this process ({@link LocalCdn}), until Ctrl-C. Prints the
@@ -28,6 +30,8 @@ import sun.misc.Signal;
                 + "two edges in each of us, eu, ap, with simulated WAN delays between regions. Ctrl-C stops it.")
 public final class LocalCommand implements Callable<Integer> {
     static final Duration READY_PATIENCE = Duration.ofSeconds(30);
+    /** Longer than any part's own bounded stop (LocalCdn#close), shorter than a user's or a test's patience. */
+    static final Duration STOP_PATIENCE = Duration.ofSeconds(25);
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "topology file (regions, client networks, edges, delays, addresses); default: the "
@@ -51,10 +55,15 @@ public final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Topology topology = config.map(Topology::load).orElseGet(Topology::defaults);
         CountDownLatch stop = new CountDownLatch(1);
-        onStopSignal(stop);
+        if (!onStopSignal(stop)) {
+            spec.commandLine().getErr().println("outpost local: SIGINT is ignored in this process (started in the "
+                    + "background by a shell without job control?), so Ctrl-C / kill -INT will not stop it; "
+                    + "use kill -TERM " + ProcessHandle.current().pid());
+        }
         Path work = dataDir.isPresent() ? Files.createDirectories(dataDir.get())
                 : Files.createTempDirectory("outpost-local-");
         PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stopped = new CountDownLatch(1);
         try (LocalCdn cdn = LocalCdn.start(topology, work, site)) {
             List<LocalCdn.NodeState> nodes;
             try {
@@ -69,10 +78,12 @@ public final class LocalCommand implements Callable<Integer> {
             stop.await();
             out.println("outpost local: stopping (edges, origin, control plane, WAN links) ...");
             out.flush();
+            exitIfStuck(Thread.currentThread(), stopped, spec.commandLine().getErr());
         } finally {
             if (dataDir.isEmpty()) {
                 deleteTree(work);
             }
+            stopped.countDown();
         }
         out.println("outpost local: stopped");
         out.flush();
@@ -81,12 +92,42 @@ public final class LocalCommand implements Callable<Integer> {
 
     /**
      * Ctrl-C (SIGINT) and SIGTERM end the wait instead of the JVM, so shutdown runs in order on this thread and the
-     * exit code is 0 rather than 130/143.
+     * exit code is 0 rather than 130/143. Answers false when SIGINT was ignored when the JVM started (a background
+     * job of a non-interactive shell): the JVM then keeps ignoring it and installs no handler.
      */
-    private static void onStopSignal(CountDownLatch stop) {
+    private static boolean onStopSignal(CountDownLatch stop) {
+        boolean interruptible = true;
         for (String name : List.of("INT", "TERM")) {
-            Signal.handle(new Signal(name), signal -> stop.countDown());
+            SignalHandler previous = Signal.handle(new Signal(name), signal -> stop.countDown());
+            if (previous == SignalHandler.SIG_IGN) {
+                interruptible = false;
+            }
         }
+        return interruptible;
+    }
+
+    /**
+     * The backstop behind every part's own bounded stop: if stopping still runs after {@link #STOP_PATIENCE}, says
+     * where the stopping thread is (its stack, on stderr) and halts with exit code 1, so Ctrl-C always ends the
+     * process.
+     */
+    private static void exitIfStuck(Thread stopping, CountDownLatch stopped, PrintWriter err) {
+        Thread.ofPlatform().daemon().name("outpost-local-stop-watchdog").start(() -> {
+            try {
+                if (stopped.await(STOP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            err.println("outpost local: still stopping after " + STOP_PATIENCE.toSeconds()
+                    + " s; exiting anyway. Stuck at:");
+            for (StackTraceElement frame : stopping.getStackTrace()) {
+                err.println("\tat " + frame);
+            }
+            err.flush();
+            Runtime.getRuntime().halt(1);
+        });
     }
 
     private static void deleteTree(Path root) {

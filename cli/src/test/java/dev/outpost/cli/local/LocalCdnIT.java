@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
@@ -141,6 +145,83 @@ class LocalCdnIT {
             assertThat(Files.readString(dir.resolve("origin-site/index.html"))).isEqualTo("changed");
             assertThat(Files.readString(Path.of("..", "deploy", "sample-site", "index.html")))
                     .contains("Served by Outpost");
+        }
+    }
+
+    @Test
+    void closeReturnsWithinSecondsWhileDownloadsAndRequestBodiesAreStalled(@TempDir Path dir) throws Exception {
+        LocalCdn cdn = startReady(dir);
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            // Clients that stop reading mid-download: through the ap-us WAN link to the origin, from an ap edge
+            // (a miss, streamed by a blocking writer; then a hit), straight from the origin's internal listener.
+            String internal = cdn.originInternalUri().getHost() + ":" + cdn.originInternalUri().getPort();
+            for (String target : List.of("127.0.0.1:24080", "127.0.3.1:24080", "127.0.3.1:24080", internal)) {
+                stalled.add(stalledDownload("127.0.3.50", target, "/assets/dataset.csv"));
+            }
+            // Clients that send half a request body: the control plane's API and every edge's admin API.
+            stalled.add(halfABody("127.0.0.1:24000", "/api/v1/purges", LocalCdn.OPS_TOKEN));
+            for (Topology.EdgeSpec edge : topology().edges()) {
+                stalled.add(halfABody(edge.host() + ":" + edge.adminPort(), "/_edge/purge",
+                        LocalCdn.EDGE_ADMIN_TOKEN));
+            }
+
+            long started = System.nanoTime();
+            cdn.close();
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            // Each listener with a handler blocked on a stalled client sits out its shutdown timeout (5 s): seven such
+            // listeners one after another took over 30 s; the edges stop side by side, so edges + control plane ~10 s.
+            assertThat(took).isLessThan(NodeServer.SHUTDOWN_TIMEOUT.multipliedBy(3));
+            for (String address : List.of("127.0.0.1:24000", "127.0.0.1:24080", "127.0.3.1:24080",
+                    "127.0.3.1:25080", "127.0.2.254:24080")) {
+                assertFree(address);
+            }
+        } finally {
+            cdn.close();
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+    }
+
+    /** A GET whose response has started (its status line arrived) and that is then never read further. */
+    private static Socket stalledDownload(String client, String target, String path) throws IOException {
+        Socket socket = connect(client, target);
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.3.1\r\n\r\n")
+                .getBytes(UTF_8));
+        byte[] head = socket.getInputStream().readNBytes(12);
+        assertThat(new String(head, UTF_8)).as(target).isEqualTo("HTTP/1.1 200");
+        return socket;
+    }
+
+    /** A POST that announces 100 body bytes and sends 8. */
+    private static Socket halfABody(String target, String path, String token) throws IOException {
+        Socket socket = connect("127.0.0.1", target);
+        socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: " + target + "\r\nAuthorization: "
+                + "Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                + "{\"urls\":").getBytes(UTF_8));
+        socket.getOutputStream().flush();
+        return socket;
+    }
+
+    private static Socket connect(String client, String target) throws IOException {
+        int colon = target.lastIndexOf(':');
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.bind(new InetSocketAddress(client, 0));
+        socket.connect(new InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))),
+                5000);
+        socket.setSoTimeout(20_000);
+        return socket;
+    }
+
+    private static void assertFree(String address) throws IOException {
+        int colon = address.lastIndexOf(':');
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(address.substring(0, colon),
+                    Integer.parseInt(address.substring(colon + 1))));
         }
     }
 

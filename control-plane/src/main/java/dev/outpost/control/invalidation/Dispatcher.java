@@ -199,9 +199,11 @@ public final class Dispatcher implements AutoCloseable {
     public void close() {
         closed = true;
         lanes.values().forEach(ExecutorService::shutdownNow);
+        // One deadline for all lanes, not 5 s each: with many edges stuck, per-lane waits would add up.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         for (ExecutorService lane : lanes.values()) {
             try {
-                lane.awaitTermination(5, TimeUnit.SECONDS);
+                lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
