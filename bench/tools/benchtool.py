@@ -3,6 +3,8 @@
 
 Standard library only. Every client loop is bounded in count and time and talks to 127.0.0.1 only.
 """
+import bisect
+import collections
 import http.client
 import json
 import os
@@ -17,21 +19,63 @@ import time
 KIB = 1024
 
 
-def mkdata(data_dir, objects, seed=42):
+def _catalogue(objects, seed=42):
+    """(relative path, bytes) of every origin file, in order, from one seeded generator: the same files every run."""
+    rnd = random.Random(seed)
+    for name, size in (("1k", KIB), ("100k", 100 * KIB), ("1m", 1024 * KIB)):
+        yield os.path.join("hit", name + ".bin"), rnd.randbytes(size)
+    for k in range(1, objects + 1):
+        size = rnd.randint(KIB, 4 * KIB)
+        yield os.path.join("zipf", "obj-%d.bin" % k), rnd.randbytes(size)
+
+
+def mkdata(data_dir, objects):
     """hit/1k.bin, hit/100k.bin, hit/1m.bin and zipf/obj-1..N.bin of 1-4 KiB; prints the catalogue's bytes."""
     os.makedirs(os.path.join(data_dir, "hit"), exist_ok=True)
     os.makedirs(os.path.join(data_dir, "zipf"), exist_ok=True)
-    rnd = random.Random(seed)
-    for name, size in (("1k", KIB), ("100k", 100 * KIB), ("1m", 1024 * KIB)):
-        with open(os.path.join(data_dir, "hit", name + ".bin"), "wb") as f:
-            f.write(rnd.randbytes(size))
     total = 0
-    for k in range(1, objects + 1):
-        size = rnd.randint(KIB, 4 * KIB)
-        total += size
-        with open(os.path.join(data_dir, "zipf", "obj-%d.bin" % k), "wb") as f:
-            f.write(rnd.randbytes(size))
+    for path, data in _catalogue(objects):
+        if path.startswith("zipf"):
+            total += len(data)
+        with open(os.path.join(data_dir, path), "wb") as f:
+            f.write(data)
     print(total)
+
+
+def simulate_lru(objects, s, requests, capacity, overhead=0, seeds=5):
+    """Hit ratios of an exact LRU bounded by `capacity` body bytes, and of an unbounded cache, on Zipf traces like
+    bench/lua/zipf.lua's (same catalogue, law and count; Python's generator, so not its exact sequence), from cold.
+
+    The baseline the Zipf (b) target means ("W-TinyLFU against LRU") when a peer does not hold its bound during a
+    run. With `overhead` 0 it charges body bytes only, the most generous accounting for LRU; Outpost's weigher
+    charges each entry's headers, key and 256 B on top (`overhead` ≈ their sum compares like with like)."""
+    sizes = [len(data) for path, data in _catalogue(objects) if path.startswith("zipf")]
+    cdf, total = [], 0.0
+    for k in range(1, objects + 1):
+        total += 1 / k ** s
+        cdf.append(total)
+    out = {"capacity": capacity, "requests": requests, "seeds": seeds, "lru": [], "lru_objects": [], "unbounded": []}
+    for seed in range(1, seeds + 1):
+        rnd = random.Random(seed)
+        lru, used, hits, seen, seen_hits = collections.OrderedDict(), 0, 0, set(), 0
+        for _ in range(requests):
+            k = bisect.bisect_left(cdf, rnd.random() * total)
+            seen_hits += k in seen
+            seen.add(k)
+            if k in lru:
+                hits += 1
+                lru.move_to_end(k)
+                continue
+            if sizes[k] + overhead > capacity:
+                continue
+            lru[k] = True
+            used += sizes[k] + overhead
+            while used > capacity:
+                used -= sizes[lru.popitem(last=False)[0]] + overhead
+        out["lru"].append(hits / requests)
+        out["lru_objects"].append(len(lru))
+        out["unbounded"].append(seen_hits / requests)
+    return out
 
 
 def _get(port, path, method="GET", headers=None, timeout=30.0):
@@ -244,6 +288,9 @@ if __name__ == "__main__":
         parse_wrk(args[0])
     elif cmd == "parse-zipf":
         parse_zipf(args[0])
+    elif cmd == "simulate-lru":
+        print(json.dumps(simulate_lru(int(args[0]), float(args[1]), int(args[2]), int(args[3]),
+                                      int(args[4]) if len(args) > 4 else 0)))
     elif cmd == "hwm":
         hwm(args)
     else:
