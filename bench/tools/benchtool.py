@@ -42,6 +42,11 @@ def mkdata(data_dir, objects):
     print(total)
 
 
+def zipf_sizes(objects):
+    """Body sizes of zipf/obj-1..N.bin, in order (index k-1 is obj-k), as mkdata writes them."""
+    return [len(data) for path, data in _catalogue(objects) if path.startswith("zipf")]
+
+
 def simulate_lru(objects, s, requests, capacity, overhead=0, seeds=5):
     """Hit ratios of an exact LRU bounded by `capacity` body bytes, and of an unbounded cache, on Zipf traces like
     bench/lua/zipf.lua's (same catalogue, law and count; Python's generator, so not its exact sequence), from cold.
@@ -49,7 +54,7 @@ def simulate_lru(objects, s, requests, capacity, overhead=0, seeds=5):
     The baseline the Zipf (b) target means ("W-TinyLFU against LRU") when a peer does not hold its bound during a
     run. With `overhead` 0 it charges body bytes only, the most generous accounting for LRU; Outpost's weigher
     charges each entry's headers, key and 256 B on top (`overhead` ≈ their sum compares like with like)."""
-    sizes = [len(data) for path, data in _catalogue(objects) if path.startswith("zipf")]
+    sizes = zipf_sizes(objects)
     cdf, total = [], 0.0
     for k in range(1, objects + 1):
         total += 1 / k ** s

@@ -213,14 +213,12 @@ def main():
             # Per-entry charge beyond the body, as Outpost's weigher counts it (headers, key, 256 B): the cache is
             # full at the end of a (b) run, and object sizes are drawn independently of popularity, so the held
             # objects' bodies average the catalogue's.
-            sizes = [len(d) for p, d in benchtool._catalogue(meta["objects"]) if p.startswith("zipf")]
-            overhead = max(0, int(meta["cache_small"] / held - statistics.mean(sizes)))
+            overhead = max(0, int(meta["cache_small"] / held - statistics.mean(benchtool.zipf_sizes(meta["objects"]))))
             lru_charged = benchtool.simulate_lru(meta["objects"], meta["zipf_s"], meta["zipf_requests"],
                                                  meta["cache_small"], overhead)
             w("Charged as Outpost's weigher charges (%d B per entry beyond the body, from the %d objects Outpost held "
               "at the end of its last (b) run): %s %% holding %s objects." % (
                   overhead, held, fmt(med(lru_charged["lru"]), 1, 100), fmt(med(lru_charged["lru_objects"]))))
-        w("")
         w("")
 
     # ---------------------------------------------------------------- herd

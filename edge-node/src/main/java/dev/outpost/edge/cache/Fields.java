@@ -241,12 +241,8 @@ public final class Fields {
         }
 
         public Builder add(String name, String value) {
-            open();
-            String lower = lowerCase(name);
-            int i = find(names, size, index, lower);
-            if (i < 0) {
-                append(lower, List.of(value));
-            } else {
+            int i = appendIfAbsent(name, value);
+            if (i >= 0) {
                 List<String> lines = values[i];
                 List<String> growing = lines instanceof ArrayList ? lines : new ArrayList<>(lines);
                 growing.add(value);
@@ -262,15 +258,22 @@ public final class Fields {
         }
 
         public Builder set(String name, String value) {
+            int i = appendIfAbsent(name, value);
+            if (i >= 0) {
+                values[i] = List.of(value);
+            }
+            return this;
+        }
+
+        /** Appends {@code name: value} when the name is new (answers -1), else answers the name's slot. */
+        private int appendIfAbsent(String name, String value) {
             open();
             String lower = lowerCase(name);
             int i = find(names, size, index, lower);
             if (i < 0) {
                 append(lower, List.of(value));
-            } else {
-                values[i] = List.of(value);
             }
-            return this;
+            return i;
         }
 
         public Builder remove(String name) {
