@@ -24,7 +24,7 @@ class ControlPlaneCommandTest {
         ControlPlaneConfig settings = settings("--config", shipped.toString());
         assertThat(settings.regionNames()).containsExactly("us", "eu", "ap");
         assertThat(settings.tokens()).hasSize(3);
-        assertThat(Path.of(settings.data())).isEqualTo(Path.of("..", "cp-data").toAbsolutePath().normalize());
+        assertThat(Path.of(settings.data())).isEqualTo(Path.of("..", "local-data", "control-plane").toAbsolutePath().normalize());
     }
 
     @Test

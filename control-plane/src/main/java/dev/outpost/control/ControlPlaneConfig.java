@@ -16,7 +16,7 @@ import java.util.Set;
 
 /**
  * The control plane's settings, read from {@code cp.yml} by {@code ConfigFiles} (unknown keys rejected). Absent
- * keys take the defaults below; a bad value fails at load naming its key. See the README, "Control plane", for an example.
+ * keys take the defaults below; a bad value fails at load naming its key. docs/control-plane.md, "Configuration", lists every key.
  *
  * @param listen         the API listener (which also steers every path outside {@code /api/})
  * @param steeringListen an optional second listener that only steers (302 to an edge)

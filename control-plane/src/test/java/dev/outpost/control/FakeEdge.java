@@ -17,7 +17,7 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 /**
- * An edge's admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}, as in README, "Edge node") as a
+ * An edge's admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}, as in docs/edge.md, "Admin API") as a
  * MockWebServer on 127.0.0.1: records every call it gets (in arrival order, with the sequence header and the
  * Authorization header) and answers with a status the test can change.
  */

@@ -49,7 +49,7 @@ import tools.jackson.databind.JsonNode;
  * of the nodes themselves.
  */
 public final class LocalCdn implements AutoCloseable {
-    /** Tokens of the local run; every listener is on loopback, and the README prints them. */
+    /** Tokens of the local run; every listener is on loopback, and docs/deployment.md lists them. */
     public static final String OPS_TOKEN = "local-ops-token-change-me";
     public static final String NODE_TOKEN = "local-node-token-change-me";
     public static final String EDGE_ADMIN_TOKEN = "local-edge-admin-token-change-me";

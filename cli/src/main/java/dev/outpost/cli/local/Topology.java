@@ -136,7 +136,7 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
         return ConfigFiles.load(file, Topology.class);
     }
 
-    /** The built-in topology of DESIGN.md §2 (the same as {@code deploy/local-topology.yml}). */
+    /** The built-in topology of docs/architecture.md, "The local topology" (the same as {@code deploy/local-topology.yml}). */
     public static Topology defaults() {
         String yaml = """
                 controlPlane: 127.0.0.1:8000

@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** The JSON answers of the API, as records; the README ("Control plane") shows each one. */
+/** The JSON answers of the API, as records; docs/api.md shows each one. */
 final class Views {
     private Views() {
     }

@@ -15,7 +15,7 @@ import okhttp3.Response;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Writes a master copy through an origin's asset API ({@code PUT {url}/_origin/assets{path}}, README, "Asset API").
+ * Writes a master copy through an origin's asset API ({@code PUT {url}/_origin/assets{path}}, docs/origin.md, "Asset API").
  * The origin's own refusals (bad path, digest mismatch, too large...) come back with its status and error code,
  * prefixed {@code origin:}; an unreachable or failing origin is 502 {@code origin_failed}.
  */

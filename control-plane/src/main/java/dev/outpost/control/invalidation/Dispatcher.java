@@ -39,7 +39,7 @@ import okhttp3.Response;
  * next heartbeat (every few seconds) carries it.
  */
 public final class Dispatcher implements AutoCloseable {
-    /** The edge admin API's purge endpoint (README, "Edge node"). */
+    /** The edge admin API's purge endpoint (docs/edge.md, "Admin API"). */
     public static final String PURGE_PATH = "/_edge/purge";
     /** The edge admin API's prefetch endpoint, used for pushes. */
     public static final String PREFETCH_PATH = "/_edge/prefetch";

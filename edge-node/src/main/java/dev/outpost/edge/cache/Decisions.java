@@ -3,7 +3,7 @@ package dev.outpost.edge.cache;
 import java.time.Instant;
 import java.util.Optional;
 
-/** The cache's pure decision for a request, given what is stored and the time (DESIGN §3). */
+/** The cache's pure decision for a request, given what is stored and the time (docs/architecture.md, "Edge request flow"). */
 public final class Decisions {
     private Decisions() {
     }

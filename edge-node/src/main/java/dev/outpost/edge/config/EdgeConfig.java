@@ -20,7 +20,7 @@ import java.util.Set;
  * @param origin       origin timeouts
  * @param collapsing   request-collapsing limits
  * @param controlPlane where and how to reach the control plane; absent → the edge works alone
- * @param limits       safe defaults against hostile clients and origins (README, "Security")
+ * @param limits       safe defaults against hostile clients and origins (docs/security.md, "Safe defaults")
  * @param tls          node certificate, HTTPS listener, mutual TLS with the control plane; absent → plain HTTP
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,

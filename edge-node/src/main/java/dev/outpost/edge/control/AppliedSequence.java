@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  *
  * <p>Only the control plane knows which sequences belong to this edge's region (catch-up pages and live pushes
  * skip other regions' entries), so a higher sequence is accepted as the next one: the control plane pushes live
- * only the very next entry after the edge's applied sequence (README, "Control plane" → "4. Edge contract"). Until the edge has
+ * only the very next entry after the edge's applied sequence (docs/control-plane.md, "Edge contract"). Until the edge has
  * registered it has no mark, and sequenced entries are refused, so the control plane hands them over in order
  * once it knows where the edge stands.
  */

@@ -23,7 +23,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The edge's side of the control-plane contract (README, "Control plane" → "4. Edge contract"): registers, heartbeats with its
+ * The edge's side of the control-plane contract (docs/control-plane.md, "Edge contract"): registers, heartbeats with its
  * stats and applied sequence, and applies the missed entries a heartbeat reply hands back, in order, through the
  * same {@link AppliedSequence} gate as live pushes. While the control plane is unreachable it retries with
  * doubling delays (from {@code heartbeat} up to {@code maxBackoff}); the edge keeps serving meanwhile. A heartbeat
