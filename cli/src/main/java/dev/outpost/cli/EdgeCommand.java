@@ -89,49 +89,58 @@ public final class EdgeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The file's config (every section of it) with the flags applied on top; without a file, the flags' one
+     * service and defaults. Overrides go through {@code EdgeConfig.with*}, so no section of the file can be lost.
+     */
     EdgeConfig buildConfig() {
-        EdgeConfig base = config != null ? ConfigFiles.load(config, EdgeConfig.class) : null;
-        List<DeliveryService> services;
+        Optional<EdgeConfig> file = Optional.ofNullable(config).map(c -> ConfigFiles.load(c, EdgeConfig.class));
+        EdgeConfig result;
         if (origins != null && !origins.isEmpty()) {
             if (hosts == null || hosts.isEmpty()) {
                 throw new IllegalArgumentException("--origin needs at least one --host to serve");
             }
-            services = List.of(new DeliveryService("default", hosts, origins, null, null));
-        } else if (base != null) {
-            services = base.services();
+            List<DeliveryService> services = List.of(new DeliveryService("default", hosts, origins, null, null));
+            result = file.map(f -> f.withServices(services))
+                    .orElseGet(() -> new EdgeConfig(null, null, null, null, services, null, null, null, null));
+        } else if (hosts != null && !hosts.isEmpty()) {
+            throw new IllegalArgumentException("--host needs --origin URL (the service's origins)");
         } else {
-            throw new IllegalArgumentException("give --config FILE, or --origin URL with --host NAME");
+            result = file.orElseThrow(() -> new IllegalArgumentException(
+                    "give --config FILE, or --origin URL with --host NAME"));
         }
-        CacheConfig cache = base != null ? base.cache() : CacheConfig.DEFAULTS;
+        if (id != null) {
+            result = result.withId(id);
+        }
+        if (region != null) {
+            result = result.withRegion(region);
+        }
+        if (listen != null) {
+            result = result.withListen(listen);
+        }
         if (maxBytes != null) {
-            cache = new CacheConfig(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes), cache.maxVariantsPerUrl(),
-                    cache.negativeTtl(), cache.staleIfError(), cache.staleWhileRevalidate(),
-                    cache.heuristicFraction(), cache.heuristicCap(), cache.hitForPass());
+            CacheConfig cache = result.cache();
+            result = result.withCache(new CacheConfig(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes),
+                    cache.maxVariantsPerUrl(), cache.negativeTtl(), cache.staleIfError(),
+                    cache.staleWhileRevalidate(), cache.heuristicFraction(), cache.heuristicCap(),
+                    cache.hitForPass()));
         }
-        Optional<AdminConfig> admin = base != null ? base.admin() : Optional.empty();
         if (adminListen != null || adminToken != null) {
-            String adminTokenValue = adminToken != null ? adminToken
-                    : admin.map(AdminConfig::token).orElse(null);
-            String adminListenValue = adminListen != null ? adminListen
-                    : admin.map(AdminConfig::listen).orElse(null);
-            admin = Optional.of(new AdminConfig(adminListenValue, adminTokenValue));
+            Optional<AdminConfig> admin = result.admin();
+            result = result.withAdmin(new AdminConfig(
+                    adminListen != null ? adminListen : admin.map(AdminConfig::listen).orElse(null),
+                    adminToken != null ? adminToken : admin.map(AdminConfig::token).orElse(null)));
         }
-        Optional<ControlPlaneLinkConfig> link = base != null ? base.controlPlane() : Optional.empty();
         if (controlPlane != null || controlPlaneToken != null) {
+            Optional<ControlPlaneLinkConfig> link = result.controlPlane();
             URI url = controlPlane != null ? controlPlane : link.map(ControlPlaneLinkConfig::url)
                     .orElseThrow(() -> new IllegalArgumentException("--control-plane-token needs --control-plane URL"));
             String token = controlPlaneToken != null ? controlPlaneToken : link.map(ControlPlaneLinkConfig::token)
                     .orElseThrow(() -> new IllegalArgumentException("--control-plane needs --control-plane-token"));
-            link = Optional.of(link.map(l -> new ControlPlaneLinkConfig(url, token, l.heartbeat(), l.maxBackoff(),
-                    l.publicUrl(), l.adminUrl())).orElseGet(() -> ControlPlaneLinkConfig.of(url, token)));
+            result = result.withControlPlane(link.map(l -> new ControlPlaneLinkConfig(url, token, l.heartbeat(),
+                    l.maxBackoff(), l.publicUrl(), l.adminUrl())).orElseGet(() -> ControlPlaneLinkConfig.of(url,
+                            token)));
         }
-        return new EdgeConfig(
-                id != null ? id : base != null ? base.id() : null,
-                region != null ? region : base != null ? base.region() : null,
-                listen != null ? listen : base != null ? base.listen() : null,
-                admin, services, cache,
-                base != null ? base.origin() : null,
-                base != null ? base.collapsing() : null,
-                link);
+        return result;
     }
 }

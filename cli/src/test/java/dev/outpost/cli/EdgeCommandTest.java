@@ -61,6 +61,35 @@ class EdgeCommandTest {
     }
 
     @Test
+    void everySectionOfTheFileSurvivesTheFlags(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("edge.yml");
+        Files.writeString(file, """
+                services:
+                  - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}
+                origin: {connect: 3s, read: 4s, total: 5s}
+                collapsing: {maxWaiters: 7, maxWait: 2s}
+                limits: {maxHeaderBytes: 2048, allowedMethods: [GET, HEAD], maxConnections: 5}
+                tls: {dir: tls-dir, listen: "127.0.0.1:0"}
+                """);
+        EdgeConfig config = parse("--config", file.toString(), "--id", "flagged", "--listen", "127.0.0.1:0",
+                "--max-bytes", "2000000");
+        assertThat(config.id()).isEqualTo("flagged");
+        assertThat(config.limits().maxHeaderBytes()).isEqualTo(2048);
+        assertThat(config.limits().allowedMethods()).containsExactly("GET", "HEAD");
+        assertThat(config.limits().maxConnections()).isEqualTo(5);
+        assertThat(config.tls()).isPresent();
+        assertThat(config.tls().orElseThrow().listenAddress()).isPresent();
+        assertThat(config.origin().connect()).hasSeconds(3);
+        assertThat(config.collapsing().maxWaiters()).isEqualTo(7);
+        assertThat(config.cache().maxBytes()).isEqualTo(2_000_000);
+    }
+
+    @Test
+    void hostWithoutOriginIsRefusedNamingTheFlag() {
+        assertThatThrownBy(() -> parse("--host", "a.test")).hasMessageContaining("--origin");
+    }
+
+    @Test
     void controlPlaneWithoutTokenIsRefusedNamingTheFlag() {
         assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080", "--host", "a.test", "--control-plane",
                 "http://127.0.0.1:8000")).hasMessageContaining("--control-plane-token");

@@ -112,6 +112,26 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
                 Optional.of(newTls));
     }
 
+    public EdgeConfig withId(String newId) {
+        return new EdgeConfig(newId, region, listen, admin, services, cache, origin, collapsing, controlPlane,
+                limits, tls);
+    }
+
+    public EdgeConfig withRegion(String newRegion) {
+        return new EdgeConfig(id, newRegion, listen, admin, services, cache, origin, collapsing, controlPlane,
+                limits, tls);
+    }
+
+    public EdgeConfig withListen(String newListen) {
+        return new EdgeConfig(id, region, newListen, admin, services, cache, origin, collapsing, controlPlane,
+                limits, tls);
+    }
+
+    public EdgeConfig withServices(List<DeliveryService> newServices) {
+        return new EdgeConfig(id, region, listen, admin, newServices, cache, origin, collapsing, controlPlane,
+                limits, tls);
+    }
+
     public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane,
                 limits, tls);
