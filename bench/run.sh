@@ -335,8 +335,8 @@ install_missing
 . "$root/scripts/find-jdk.sh"
 outpost_find_jdk
 "$root/outpost" --version >/dev/null # builds cli/target/outpost.jar when missing or stale
-if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these live in bench/ (profile -Pbench)
-    (cd "$root" && mvn -B -q -Pbench -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
+if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these live in bench/
+    (cd "$root" && ./mvnw -B -q -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT; do
     port_free "$p" || die "port $p is taken"

@@ -1,5 +1,6 @@
-package dev.outpost.edge.cache;
+package dev.outpost.bench;
 
+import dev.outpost.edge.cache.CacheKeys;
 import dev.outpost.edge.config.CacheKeyRules;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

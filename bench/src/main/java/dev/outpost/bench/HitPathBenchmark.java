@@ -1,5 +1,12 @@
-package dev.outpost.edge.cache;
+package dev.outpost.bench;
 
+import dev.outpost.edge.cache.CachePolicy;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.CachedObjects;
+import dev.outpost.edge.cache.Conditionals;
+import dev.outpost.edge.cache.Decisions;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
 import java.nio.ByteBuffer;
 import java.time.Instant;
