@@ -38,9 +38,11 @@ final class AssetApiHandler implements HttpHandler {
     private final BearerAuth auth;
     private final AssetWriter writer;
     private final AssetListing listing;
+    private final long maxUploadBytes;
 
     AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier) {
         this.store = store;
+        this.maxUploadBytes = config.maxUploadBytes();
         this.auth = new BearerAuth(config.apiToken());
         this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier);
         this.listing = new AssetListing(store);
@@ -85,8 +87,11 @@ final class AssetApiHandler implements HttpHandler {
     private void put(HttpServerExchange exchange, AssetPath path) {
         DigestCheck check = DigestCheck.of(header(exchange, REPR_DIGEST), header(exchange, Headers.CONTENT_MD5));
         long length = exchange.getRequestContentLength();
+        // The listener takes bodies up to maxUploadBytes (OriginHandlers); AssetWriter counts too, so a body is
+        // cut off with 413 at the same byte whichever of the two notices it first.
         AssetWriter.Written written = writer.write(path,
-                length < 0 ? OptionalLong.empty() : OptionalLong.of(length), exchange.getInputStream(), check);
+                length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
+                new UploadLimitStream(exchange.getInputStream(), maxUploadBytes), check);
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
     }

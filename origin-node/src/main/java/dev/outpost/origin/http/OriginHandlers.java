@@ -42,7 +42,7 @@ public final class OriginHandlers {
                         new ContentHandler(store, rules))))));
         NodeServer server;
         try {
-            server = NodeServer.start(config.listenAddress(), pipeline, limits);
+            server = NodeServer.start(config.listenAddress(), pipeline, limits, config.maxUploadBytes());
         } catch (RuntimeException e) {
             notifier.close();
             certificate.ifPresent(NodeCertificate::close);
