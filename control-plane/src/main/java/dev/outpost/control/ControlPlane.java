@@ -102,7 +102,7 @@ public final class ControlPlane implements AutoCloseable {
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
                     originWriter, issuer);
             NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(pipelines.api(), limits),
-                    limits);
+                    limits, config.maxRequestBodyBytes());
             parts.add(api);
             Optional<HttpsServer> nodeServer = Optional.empty();
             if (identity.isPresent()) {

@@ -231,6 +231,11 @@ public final class AssetWriter {
     }
 
     private ApiException tooLarge(String what) {
+        return tooLarge(maxBytes, what);
+    }
+
+    /** The 413 of an upload past the limit. */
+    public static ApiException tooLarge(long maxBytes, String what) {
         return new ApiException(413, "too_large", what + " exceeds maxUploadBytes (" + maxBytes + " bytes)");
     }
 

@@ -2,6 +2,7 @@ package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.UploadLimitStream;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.assets.AssetListing;
@@ -91,7 +92,7 @@ final class AssetApiHandler implements HttpHandler {
         // cut off with 413 at the same byte whichever of the two notices it first.
         AssetWriter.Written written = writer.write(path,
                 length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
-                new UploadLimitStream(exchange.getInputStream(), maxUploadBytes), check);
+                new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")), check);
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
     }

@@ -1,6 +1,5 @@
-package dev.outpost.origin.http;
+package dev.outpost.common.http;
 
-import dev.outpost.common.http.ApiException;
 import io.undertow.server.RequestTooBigException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -8,15 +7,16 @@ import java.io.InputStream;
 
 /**
  * An upload body whose "too large" failure is Undertow's own (its chunked decoder checks the exchange's max entity
- * size at each chunk header, possibly before the body's byte count passes the limit): rethrown as the 413 the asset
- * API answers, rather than the "incomplete body" any other read failure means.
+ * size at each chunk header, possibly before the body's byte count passes the limit): rethrown as the 413 the upload
+ * APIs answer, rather than the "incomplete body" any other read failure means.
  */
-final class UploadLimitStream extends FilterInputStream {
-    private final long limit;
+public final class UploadLimitStream extends FilterInputStream {
+    private final ApiException tooLarge;
 
-    UploadLimitStream(InputStream in, long limit) {
+    /** @param tooLarge what a read throws when Undertow finds the body too large (the caller's own 413) */
+    public UploadLimitStream(InputStream in, ApiException tooLarge) {
         super(in);
-        this.limit = limit;
+        this.tooLarge = tooLarge;
     }
 
     @Override
@@ -24,7 +24,7 @@ final class UploadLimitStream extends FilterInputStream {
         try {
             return super.read();
         } catch (RequestTooBigException e) {
-            throw tooLarge();
+            throw tooLarge;
         }
     }
 
@@ -33,11 +33,7 @@ final class UploadLimitStream extends FilterInputStream {
         try {
             return super.read(buffer, offset, length);
         } catch (RequestTooBigException e) {
-            throw tooLarge();
+            throw tooLarge;
         }
-    }
-
-    private ApiException tooLarge() {
-        return new ApiException(413, "too_large", "the body exceeds maxUploadBytes (" + limit + " bytes)");
     }
 }
