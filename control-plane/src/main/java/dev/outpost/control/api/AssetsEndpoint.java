@@ -2,6 +2,7 @@ package dev.outpost.control.api;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.UploadLimitStream;
 import dev.outpost.control.ControlPlaneConfig.Origin;
 import dev.outpost.control.assets.OriginWriter;
@@ -68,10 +69,9 @@ final class AssetsEndpoint {
             stored = writer.put(origin, rawPath, new OriginWriter.Upload(
                     new UploadLimitStream(exchange.getInputStream(), tooLarge),
                     declared < 0 ? OptionalLong.empty() : OptionalLong.of(declared), tooLarge), headers);
-        } finally {
-            if (!exchange.isRequestComplete()) {
-                exchange.setPersistent(false); // the unread rest must not be taken for the next request
-            }
+        } catch (RuntimeException e) {
+            RefusedBodies.linger(exchange, origin.maxUploadBytes());
+            throw e;
         }
 
         List<String> urls = origin.hosts().stream().map(host -> "http://" + host + rawPath).toList();

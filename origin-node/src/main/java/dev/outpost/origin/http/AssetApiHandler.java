@@ -2,6 +2,7 @@ package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.UploadLimitStream;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetInfo;
@@ -55,10 +56,10 @@ final class AssetApiHandler implements HttpHandler {
             requireToken(exchange);
             route(exchange, exchange.getRequestMethod());
         } catch (RuntimeException e) {
-            keepAliveOnlyIfBodyRead(exchange);
+            RefusedBodies.linger(exchange, maxUploadBytes);
             throw e;
         }
-        keepAliveOnlyIfBodyRead(exchange);
+        RefusedBodies.linger(exchange, maxUploadBytes);
     }
 
     private void route(HttpServerExchange exchange, HttpString method) {
@@ -110,16 +111,6 @@ final class AssetApiHandler implements HttpHandler {
             case DISABLED -> throw new ApiException(403, "api_disabled", "the asset API is disabled because no "
                     + "token is configured: set apiToken in origin.yml, --token or OUTPOST_ORIGIN_TOKEN");
             default -> throw new IllegalStateException("unreachable");
-        }
-    }
-
-    /**
-     * A refused upload leaves its body partly unread (401, 413, a client gone): close the connection rather than
-     * read up to {@code maxUploadBytes} of it just to reuse the connection.
-     */
-    private static void keepAliveOnlyIfBodyRead(HttpServerExchange exchange) {
-        if (!exchange.isRequestComplete()) {
-            exchange.setPersistent(false);
         }
     }
 

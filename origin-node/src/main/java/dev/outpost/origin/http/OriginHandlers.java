@@ -3,6 +3,7 @@ package dev.outpost.origin.http;
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.common.http.FramingHandler;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.common.tls.NodeCertificate;
@@ -42,7 +43,8 @@ public final class OriginHandlers {
                         new ContentHandler(store, rules))))));
         NodeServer server;
         try {
-            server = NodeServer.start(config.listenAddress(), pipeline, limits, config.maxUploadBytes());
+            server = NodeServer.start(config.listenAddress(), pipeline, limits,
+                    RefusedBodies.listenerLimit(config.maxUploadBytes()));
         } catch (RuntimeException e) {
             notifier.close();
             certificate.ifPresent(NodeCertificate::close);
