@@ -83,13 +83,15 @@ public final class AssetWriter {
             Map<DigestCheck.Algorithm, byte[]> digests = receive(body, declaredLength, temp, check);
             check.verify(digests);
             byte[] sha256 = digests.get(DigestCheck.Algorithm.SHA_256);
+            // Taken before the rename, which keeps them: they describe this version even if another writer
+            // (outside the API) replaces the path right after.
+            BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
             synchronized (stripeOf(path)) {
                 boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 syncDirectory(directory);
-                store.remember(target, sha256);
-                BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
+                store.remember(target, attributes, sha256);
                 AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
                         attributes.lastModifiedTime().toInstant(), sha256));
                 notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()));
