@@ -31,7 +31,8 @@ import java.util.OptionalLong;
  * the size limit. Only a complete, fsynced body whose digests match is renamed over the old copy: a reader opens
  * either the old file or the new one, never a mix, and every failure (limit, mismatch, client gone, disk full)
  * deletes the temp and leaves the old copy as it was. The commit (rename or delete, digest cache, notice) runs under
- * a per-path lock, so the notices for one path leave in the order its changes reached the disk.
+ * a per-path lock, so the notices for one path leave in the order its changes reached the disk; the notice is
+ * written to disk before the change and sent after it (ChangeNotifier), so no answered change goes unannounced.
  */
 public final class AssetWriter {
     /** Temp files start with this; being dotfiles, the content port never serves them and listings skip them. */
@@ -56,6 +57,43 @@ public final class AssetWriter {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
+    }
+
+    /**
+     * Deletes the upload temp files a killed origin left behind (an upload cut off by kill -9 or a power loss never
+     * reaches its {@code finally}); call at start, before the listener opens. They are dotfiles, so they were never
+     * served or listed; this only gives their disk space back. Symlinked directories are not followed.
+     *
+     * @return how many were deleted
+     */
+    public static int removeLeftoverUploads(Path dataDirectory) {
+        int[] removed = {0};
+        try {
+            Files.walkFileTree(dataDirectory, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                        throws IOException {
+                    if (attributes.isRegularFile() && file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                        Files.deleteIfExists(file);
+                        removed[0]++;
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return java.nio.file.FileVisitResult.CONTINUE; // unreadable: not ours to judge
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cleaning upload temp files under " + dataDirectory + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (removed[0] > 0) {
+            System.getLogger(AssetWriter.class.getName()).log(System.Logger.Level.INFO, "removed " + removed[0]
+                    + " upload temp files (" + TEMP_PREFIX + "*) left by uploads the last run did not finish");
+        }
+        return removed[0];
     }
 
     /** The outcome of a PUT: the new copy, and whether there was none before (201) or one was replaced (200). */
@@ -87,14 +125,16 @@ public final class AssetWriter {
             // (outside the API) replaces the path right after.
             BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS);
+            AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
+                    attributes.lastModifiedTime().toInstant(), sha256));
             synchronized (stripeOf(path)) {
                 boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(directory);
-                store.remember(target, attributes, sha256);
-                AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
-                        attributes.lastModifiedTime().toInstant(), sha256));
-                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()));
+                // The notice is on disk before the new copy is visible; it is sent once the rename is done.
+                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()), () -> {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    syncDirectory(directory);
+                    store.remember(target, attributes, sha256);
+                });
                 return new Written(asset, !existed);
             }
         } catch (IOException e) {
@@ -122,14 +162,15 @@ public final class AssetWriter {
         }
         synchronized (stripeOf(path)) {
             try {
-                Files.delete(target);
+                notifier.announce(ChangeNotice.deleted(path.urlPath()), () -> {
+                    Files.delete(target);
+                    store.forget(target);
+                });
             } catch (NoSuchFileException e) {
                 throw ApiException.notFound("no asset at " + path);
             } catch (IOException e) {
                 throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
             }
-            store.forget(target);
-            notifier.announce(ChangeNotice.deleted(path.urlPath()));
         }
     }
 
