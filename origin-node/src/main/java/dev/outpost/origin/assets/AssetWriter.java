@@ -11,10 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -69,20 +71,20 @@ public final class AssetWriter {
     public static int removeLeftoverUploads(Path dataDirectory) {
         int[] removed = {0};
         try {
-            Files.walkFileTree(dataDirectory, new java.nio.file.SimpleFileVisitor<>() {
+            Files.walkFileTree(dataDirectory, new SimpleFileVisitor<>() {
                 @Override
-                public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
                         throws IOException {
                     if (attributes.isRegularFile() && file.getFileName().toString().startsWith(TEMP_PREFIX)) {
                         Files.deleteIfExists(file);
                         removed[0]++;
                     }
-                    return java.nio.file.FileVisitResult.CONTINUE;
+                    return FileVisitResult.CONTINUE;
                 }
 
                 @Override
-                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return java.nio.file.FileVisitResult.CONTINUE; // unreadable: not ours to judge
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // unreadable: not ours to judge
                 }
             });
         } catch (IOException e) {

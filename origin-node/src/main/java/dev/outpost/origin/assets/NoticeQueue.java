@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -126,19 +127,19 @@ final class NoticeQueue {
         }
     }
 
-    private static java.util.Optional<Queued> read(Path file) {
+    private static Optional<Queued> read(Path file) {
         String name = file.getFileName().toString();
         try {
             long sequence = Long.parseLong(name.substring(0, name.indexOf('-')));
             Stored stored = Json.mapper().readValue(Files.readAllBytes(file), Stored.class);
-            return java.util.Optional.of(new Queued(sequence, stored.id(), stored.notice()));
+            return Optional.of(new Queued(sequence, stored.id(), stored.notice()));
         } catch (NoSuchFileException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (IOException | RuntimeException e) {
             // Only a file someone else put here or damaged: keep it out of the way, say so, go on.
             LOG.log(Level.ERROR, "change notice file " + file + " cannot be read (" + e.getMessage()
                     + "); it is skipped and left in place for inspection");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

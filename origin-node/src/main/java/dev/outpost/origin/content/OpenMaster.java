@@ -22,7 +22,7 @@ public final class OpenMaster implements AutoCloseable {
         return file;
     }
 
-    /** The open version's bytes; read with positional reads (the channel may be shared by nobody else). */
+    /** The open version's bytes; read them with positional reads ({@code read(buffer, position)}). */
     public FileChannel channel() {
         return channel;
     }
