@@ -69,7 +69,8 @@ final class OriginCommand implements Callable<Integer> {
         if (notifyUrl.isPresent()) {
             settings = settings.withNotify(new OriginConfig.Notify(notifyUrl, settings.notifications().token(),
                     settings.notifications().initialBackoffMillis(), settings.notifications().maxBackoffMillis(),
-                    settings.notifications().maxPending(), settings.notifications().timeoutMillis()));
+                    settings.notifications().maxPending(), settings.notifications().timeoutMillis(),
+                    settings.notifications().queueDirectory()));
         }
         return settings;
     }

@@ -45,6 +45,20 @@ class OriginCommandTest {
         assertThat(settings.listen()).isEqualTo(OriginConfig.DEFAULT_LISTEN);
         assertThat(settings.maxUploadBytes()).isEqualTo(OriginConfig.DEFAULT_MAX_UPLOAD_BYTES);
         assertThat(settings.rules()).isEmpty();
+        assertThat(settings.noticeQueueDirectory()).isEqualTo(Path.of("deploy/sample-site/.outpost/notices"));
+    }
+
+    @Test
+    void theNoticeQueueDirectoryIsReadAndKeptWhenTheNotifyUrlIsAFlag(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("origin.yml");
+        Files.writeString(config, "data: site\nmaxUploadBytes: 1048576\n"
+                + "notifications: {queueDirectory: /var/lib/outpost/notices}\n");
+        OriginConfig settings = settings("--config", config.toString(), "--notify-url", "http://127.0.0.1:1/e");
+        assertThat(settings.noticeQueueDirectory()).isEqualTo(Path.of("/var/lib/outpost/notices"));
+        assertThat(settings.maxUploadBytes()).isEqualTo(1048576);
+
+        Files.writeString(config, "data: site\nnotifications: {queueDir: x}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString())).hasMessageContaining("queueDir");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.outpost.control;
 
 import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.control.api.Handlers;
 import dev.outpost.control.assets.OriginWriter;
@@ -102,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
                     originWriter, issuer);
             NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(pipelines.api(), limits),
-                    limits);
+                    limits, RefusedBodies.listenerLimit(config.maxRequestBodyBytes()));
             parts.add(api);
             Optional<HttpsServer> nodeServer = Optional.empty();
             if (identity.isPresent()) {

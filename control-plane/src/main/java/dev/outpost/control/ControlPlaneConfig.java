@@ -277,10 +277,16 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         }
     }
 
+    /** The largest request body the API listener must take: the largest write-through upload of any origin. */
+    public long maxRequestBodyBytes() {
+        return origins.stream().mapToLong(Origin::maxUploadBytes).max().orElse(Origin.DEFAULT_MAX_UPLOAD_BYTES);
+    }
+
     /**
      * An origin: the hosts it serves (a change notice from it purges the path on each of them) and, for write-through
-     * uploads ({@code PUT /api/v1/assets/...}), its base URL and asset-API token. {@code maxUploadBytes} caps what the
-     * control plane buffers per upload.
+     * uploads ({@code PUT /api/v1/assets/...}), its base URL and asset-API token. {@code maxUploadBytes} (default
+     * 64 MiB) caps an upload relayed to it; the body streams through, so the cap is about what the control plane lets
+     * through, not about its memory (413 {@code body_too_large} above it, also for chunked bodies).
      */
     public record Origin(String id, List<String> hosts, Optional<java.net.URI> url, Optional<String> token,
             long maxUploadBytes) {
@@ -304,9 +310,9 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             });
             token = token == null ? Optional.empty() : token.filter(t -> !t.isBlank());
             maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
-            if (maxUploadBytes < 0 || maxUploadBytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("origins." + id + ".maxUploadBytes must be 1.." + (Integer.MAX_VALUE
-                        - 8) + ", was " + maxUploadBytes);
+            if (maxUploadBytes < 0) {
+                throw new IllegalArgumentException("origins." + id + ".maxUploadBytes must be > 0, was "
+                        + maxUploadBytes);
             }
         }
     }

@@ -72,6 +72,16 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         return new OriginConfig(null, data, Optional.empty(), 0, null, null, null, null, null);
     }
 
+    /**
+     * The directory of the durable change-notice queue: {@code notifications.queueDirectory}, relative to the
+     * data directory, or {@code <data>/.outpost/notices} (a dot-directory: never served, listed or written by the
+     * asset API).
+     */
+    public java.nio.file.Path noticeQueueDirectory() {
+        return java.nio.file.Path.of(data).resolve(notifications.queueDirectory()
+                .orElse(Notify.DEFAULT_QUEUE_DIRECTORY));
+    }
+
     public ListenAddress listenAddress() {
         return ListenAddress.parse(listen);
     }
@@ -125,12 +135,22 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      * Change notifications: after each PUT/DELETE, {@code {"event":..,"path":..,"etag":..}} is POSTed to {@code url}
      * in the background, retried with exponential backoff from {@code initialBackoffMillis} up to
      * {@code maxBackoffMillis}; at most {@code maxPending} notices wait (the oldest is dropped, and logged, beyond).
+     * Undelivered notices wait on disk in {@code queueDirectory} (relative to the data directory; default
+     * {@code .outpost/notices}) and are sent again after a restart.
      */
     public record Notify(Optional<URI> url, Optional<String> token, long initialBackoffMillis,
-            long maxBackoffMillis, int maxPending, long timeoutMillis) {
+            long maxBackoffMillis, int maxPending, long timeoutMillis, Optional<String> queueDirectory) {
         public static final Notify DISABLED = new Notify(Optional.empty(), Optional.empty(), 0, 0, 0, 0);
+        /** Where undelivered notices wait, relative to the data directory unless configured. */
+        public static final String DEFAULT_QUEUE_DIRECTORY = ".outpost/notices";
+
+        public Notify(Optional<URI> url, Optional<String> token, long initialBackoffMillis, long maxBackoffMillis,
+                int maxPending, long timeoutMillis) {
+            this(url, token, initialBackoffMillis, maxBackoffMillis, maxPending, timeoutMillis, Optional.empty());
+        }
 
         public Notify {
+            queueDirectory = queueDirectory == null ? Optional.empty() : queueDirectory.filter(d -> !d.isBlank());
             url = url == null ? Optional.empty() : url;
             url.ifPresent(u -> {
                 if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
@@ -154,6 +174,11 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
         public static Notify to(URI url) {
             return new Notify(Optional.of(url), Optional.empty(), 0, 0, 0, 0);
+        }
+
+        public Notify withQueueDirectory(String directory) {
+            return new Notify(url, token, initialBackoffMillis, maxBackoffMillis, maxPending, timeoutMillis,
+                    Optional.of(directory));
         }
     }
 }

@@ -25,8 +25,26 @@ public final class NodeServer implements AutoCloseable {
     }
 
     public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
-        Undertow undertow = withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler,
-                limits).build();
+        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits));
+    }
+
+    /**
+     * A listener that takes request bodies up to {@code maxRequestBodyBytes}, for nodes with an upload API.
+     * Undertow refuses any body above 2 MiB by default ({@code UndertowOptions.MAX_ENTITY_SIZE}); its chunked
+     * decoder reads the limit when a request arrives, so it must be raised for the whole listener; the handlers
+     * that do not take uploads keep their own, smaller, limits.
+     */
+    public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits,
+            long maxRequestBodyBytes) {
+        if (maxRequestBodyBytes < 1) {
+            throw new IllegalArgumentException("maxRequestBodyBytes must be >= 1, was " + maxRequestBodyBytes);
+        }
+        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes));
+    }
+
+    private static NodeServer start(Undertow.Builder builder) {
+        Undertow undertow = builder.build();
         undertow.start();
         return new NodeServer(undertow, boundAddress(undertow));
     }

@@ -2,6 +2,8 @@ package dev.outpost.control.api;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.RefusedBodies;
+import dev.outpost.common.http.UploadLimitStream;
 import dev.outpost.control.ControlPlaneConfig.Origin;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -13,11 +15,13 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * {@code PUT /api/v1/assets/{path}[?origin=id]}: write-through upload. The body becomes the master copy on the
- * origin first; only once the origin stored it does the control plane purge the path on every host of that origin
- * and then push (preload) it, so edges fetch the new bytes and the first client request is a hit.
+ * origin first, streamed through as it arrives (never held whole here); only once the origin stored it does the
+ * control plane purge the path on every host of that origin and then push (preload) it, so edges fetch the new
+ * bytes and the first client request is a hit.
  */
 final class AssetsEndpoint {
     static final String PREFIX = "/api/v1/assets";
@@ -43,7 +47,10 @@ final class AssetsEndpoint {
             throw ApiException.badRequest("bad_path", "give the asset path after " + PREFIX + "/, e.g. PUT "
                     + PREFIX + "/css/site.css");
         }
-        byte[] body = ApiRouter.bytes(exchange, (int) origin.maxUploadBytes());
+        long declared = exchange.getRequestContentLength();
+        ApiException tooLarge = new ApiException(413, "body_too_large", "the upload is larger than origin '"
+                + origin.id() + "' takes through the control plane (maxUploadBytes " + origin.maxUploadBytes()
+                + " bytes)");
         Map<String, String> headers = new LinkedHashMap<>();
         for (String name : List.of("Content-Type", "Repr-Digest", "Content-MD5")) {
             String value = exchange.getRequestHeaders().getFirst(name);
@@ -51,7 +58,21 @@ final class AssetsEndpoint {
                 headers.put(name, value);
             }
         }
-        OriginWriter.Written stored = writer.put(origin, rawPath, body, headers);
+        if (!exchange.isBlocking()) {
+            exchange.startBlocking();
+        }
+        OriginWriter.Written stored;
+        try {
+            if (declared > origin.maxUploadBytes()) {
+                throw tooLarge; // before the origin is asked
+            }
+            stored = writer.put(origin, rawPath, new OriginWriter.Upload(
+                    new UploadLimitStream(exchange.getInputStream(), tooLarge),
+                    declared < 0 ? OptionalLong.empty() : OptionalLong.of(declared), tooLarge), headers);
+        } catch (RuntimeException e) {
+            RefusedBodies.linger(exchange, origin.maxUploadBytes());
+            throw e;
+        }
 
         List<String> urls = origin.hosts().stream().map(host -> "http://" + host + rawPath).toList();
         LoggedEntry purge = dispatcher.submit(NewEntry.purgeUrls(urls), who.name());

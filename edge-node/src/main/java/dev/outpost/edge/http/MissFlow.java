@@ -192,6 +192,10 @@ final class MissFlow {
                 }
             });
             case FetchOutcome.Truncated tr -> writer.abort(ex);
+            // Nothing was sent yet, so the client can get an honest 502 (or a stale copy) instead of a reset.
+            case FetchOutcome.Rejected r -> staleOr(ex, t, "detail=body-mismatch", () -> writer.error(ex, 502,
+                    "origin_body_mismatch", r.message(), "fwd=miss; fwd-status=" + r.status()
+                            + "; detail=body-mismatch"));
         }
     }
 

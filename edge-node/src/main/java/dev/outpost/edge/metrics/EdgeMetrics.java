@@ -72,6 +72,13 @@ public final class EdgeMetrics implements OriginClient.Listener {
         originLatency.record(latency);
     }
 
+    @Override
+    public void bodyRejected(String kind) {
+        Counter.builder("edge.origin.bodies.rejected").tag("reason", kind)
+                .description("origin bodies refused because they disagree with their headers").register(registry)
+                .increment();
+    }
+
     /** Prometheus text exposition. */
     public String scrape() {
         return registry.scrape();

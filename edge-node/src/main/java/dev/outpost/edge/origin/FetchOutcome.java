@@ -36,6 +36,13 @@ public sealed interface FetchOutcome {
     record Unreachable(boolean timeout, String message) implements FetchOutcome {
     }
 
+    /**
+     * A complete body that disagrees with its own headers (length, Content-Digest or Repr-Digest; see
+     * {@code BodyIntegrity}): neither stored nor relayed.
+     */
+    record Rejected(int status, String message) implements FetchOutcome {
+    }
+
     /** The origin closed early or sent fewer bytes than it announced; nothing stored. */
     record Truncated(String message) implements FetchOutcome {
     }

@@ -34,6 +34,10 @@ public final class OriginClient implements AutoCloseable {
         void originResponded(int status, Duration latency);
 
         void originFailed(Duration latency);
+
+        /** A body was refused because it disagrees with its headers ({@code kind}: length or digest). */
+        default void bodyRejected(String kind) {
+        }
     }
 
     private final OkHttpClient http;
@@ -94,6 +98,11 @@ public final class OriginClient implements AutoCloseable {
         }
         boolean timeout = last instanceof InterruptedIOException;
         throw new OriginUnreachable("no origin answered: " + last, timeout, last);
+    }
+
+    /** Reports a body refused by the fetch that read it (OriginFetch), to the same listener as every attempt. */
+    public void bodyRejected(String kind) {
+        listener.bodyRejected(kind);
     }
 
     /** Why a response head must not be used, or null when it is fine. */

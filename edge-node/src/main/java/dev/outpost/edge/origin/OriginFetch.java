@@ -1,5 +1,6 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.edge.cache.BodyIntegrity;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Cacheability;
@@ -100,6 +101,11 @@ public final class OriginFetch {
                 return new FetchOutcome.Streaming(response, "direct-memory-full", false);
             }
             body = read(response, body);
+            Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(status, response.headers(), body);
+            if (broken.isPresent()) { // never stored, never relayed
+                client.bodyRejected(broken.get().kind());
+                return new FetchOutcome.Rejected(status, broken.get().message());
+            }
             if (why.isPresent()) {
                 return new FetchOutcome.Uncacheable(status, CachedObjects.clientHeaders(response.headers()), body,
                         why.get());

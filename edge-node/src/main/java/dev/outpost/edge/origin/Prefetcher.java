@@ -77,6 +77,7 @@ public final class Prefetcher {
                 case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
                 case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));
                 case FetchOutcome.Truncated tr -> failures.add(new Failure(url, tr.message()));
+                case FetchOutcome.Rejected r -> failures.add(new Failure(url, r.message()));
             }
         }
         return new Result(stored, notStored, bytes, failures);

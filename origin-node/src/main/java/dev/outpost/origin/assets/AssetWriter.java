@@ -11,10 +11,12 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -31,7 +33,8 @@ import java.util.OptionalLong;
  * the size limit. Only a complete, fsynced body whose digests match is renamed over the old copy: a reader opens
  * either the old file or the new one, never a mix, and every failure (limit, mismatch, client gone, disk full)
  * deletes the temp and leaves the old copy as it was. The commit (rename or delete, digest cache, notice) runs under
- * a per-path lock, so the notices for one path leave in the order its changes reached the disk.
+ * a per-path lock, so the notices for one path leave in the order its changes reached the disk; the notice is
+ * written to disk before the change and sent after it (ChangeNotifier), so no answered change goes unannounced.
  */
 public final class AssetWriter {
     /** Temp files start with this; being dotfiles, the content port never serves them and listings skip them. */
@@ -56,6 +59,43 @@ public final class AssetWriter {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
+    }
+
+    /**
+     * Deletes the upload temp files a killed origin left behind (an upload cut off by kill -9 or a power loss never
+     * reaches its {@code finally}); call at start, before the listener opens. They are dotfiles, so they were never
+     * served or listed; this only gives their disk space back. Symlinked directories are not followed.
+     *
+     * @return how many were deleted
+     */
+    public static int removeLeftoverUploads(Path dataDirectory) {
+        int[] removed = {0};
+        try {
+            Files.walkFileTree(dataDirectory, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                        throws IOException {
+                    if (attributes.isRegularFile() && file.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                        Files.deleteIfExists(file);
+                        removed[0]++;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE; // unreadable: not ours to judge
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cleaning upload temp files under " + dataDirectory + " failed: "
+                    + e.getMessage(), e);
+        }
+        if (removed[0] > 0) {
+            System.getLogger(AssetWriter.class.getName()).log(System.Logger.Level.INFO, "removed " + removed[0]
+                    + " upload temp files (" + TEMP_PREFIX + "*) left by uploads the last run did not finish");
+        }
+        return removed[0];
     }
 
     /** The outcome of a PUT: the new copy, and whether there was none before (201) or one was replaced (200). */
@@ -83,16 +123,20 @@ public final class AssetWriter {
             Map<DigestCheck.Algorithm, byte[]> digests = receive(body, declaredLength, temp, check);
             check.verify(digests);
             byte[] sha256 = digests.get(DigestCheck.Algorithm.SHA_256);
+            // Taken before the rename, which keeps them: they describe this version even if another writer
+            // (outside the API) replaces the path right after.
+            BasicFileAttributes attributes = Files.readAttributes(temp, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
+                    attributes.lastModifiedTime().toInstant(), sha256));
             synchronized (stripeOf(path)) {
                 boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                syncDirectory(directory);
-                store.remember(target, sha256);
-                BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class,
-                        LinkOption.NOFOLLOW_LINKS);
-                AssetInfo asset = AssetInfo.of(new MasterFile(path, target, attributes.size(),
-                        attributes.lastModifiedTime().toInstant(), sha256));
-                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()));
+                // The notice is on disk before the new copy is visible; it is sent once the rename is done.
+                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()), () -> {
+                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    syncDirectory(directory);
+                    store.remember(target, attributes, sha256);
+                });
                 return new Written(asset, !existed);
             }
         } catch (IOException e) {
@@ -120,14 +164,15 @@ public final class AssetWriter {
         }
         synchronized (stripeOf(path)) {
             try {
-                Files.delete(target);
+                notifier.announce(ChangeNotice.deleted(path.urlPath()), () -> {
+                    Files.delete(target);
+                    store.forget(target);
+                });
             } catch (NoSuchFileException e) {
                 throw ApiException.notFound("no asset at " + path);
             } catch (IOException e) {
                 throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
             }
-            store.forget(target);
-            notifier.announce(ChangeNotice.deleted(path.urlPath()));
         }
     }
 
@@ -231,6 +276,11 @@ public final class AssetWriter {
     }
 
     private ApiException tooLarge(String what) {
+        return tooLarge(maxBytes, what);
+    }
+
+    /** The 413 of an upload past the limit. */
+    public static ApiException tooLarge(long maxBytes, String what) {
         return new ApiException(413, "too_large", what + " exceeds maxUploadBytes (" + maxBytes + " bytes)");
     }
 

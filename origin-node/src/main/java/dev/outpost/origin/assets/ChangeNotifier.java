@@ -4,11 +4,14 @@ import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.origin.OriginConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -23,19 +26,34 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Announces asset changes to the configured URL (the control plane) from one background thread.
+ * Announces asset changes to the configured URL (the control plane) from one background thread, durably.
  *
- * <p>Design: {@link #announce} appends to a bounded queue and returns at once, so an upload never waits on the
- * receiver. The worker POSTs the oldest notice, retrying it with {@link Backoff} until a 2xx, and only then takes
- * the next: notices arrive in the order the changes were made. When {@code maxPending} notices wait, the oldest is
- * dropped and logged (even while it is being retried); the newer notices still name every path changed since.
- * {@link #close} cancels the call in flight and waits a bounded time for the thread; undelivered notices are
- * logged, not persisted.
+ * <p>Design: {@link #announce(ChangeNotice, Change)} first writes the notice to the on-disk {@link NoticeQueue}
+ * (fsynced), then makes the change (the rename or delete), then hands the notice to the worker; the upload is
+ * answered only after all three. So a notice is on disk before its change is visible or answered, and a crash at any
+ * point loses none: at the next start the queue is replayed. A crash between the notice and the change only sends
+ * a notice for a change that did not happen, which purges a URL that did not need it. The notice is handed to the
+ * worker only after the change, so the control plane never purges before the new bytes are there to fetch.
+ *
+ * <p>The worker POSTs the oldest notice, retrying it with {@link Backoff} until a 2xx, and only then takes the next
+ * (deleting its file). A newer notice for a path replaces an older one still waiting (the receiver purges the path
+ * either way), so the queue holds at most one notice per changed path, plus the one in flight. Beyond
+ * {@code maxPending} the oldest waiting one is dropped and logged. Each notice keeps the id the queue gave it,
+ * across restarts. {@link #close} cancels the call in flight, waits a bounded time for the thread, and logs what
+ * was not delivered (it stays on disk for the next start).
  */
 public final class ChangeNotifier implements AutoCloseable {
     private static final Logger LOG = System.getLogger(ChangeNotifier.class.getName());
     private static final MediaType JSON = MediaType.get("application/json");
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+    /** The shutdown log line names this many undelivered notices, then counts the rest. */
+    private static final int LOGGED_UNDELIVERED = 20;
+
+    /** A change on disk, made between the notice's write and its release. */
+    @FunctionalInterface
+    public interface Change {
+        void apply() throws IOException;
+    }
 
     /** How the worker waits between attempts; tests pass one that records or gates the waits. */
     @FunctionalInterface
@@ -49,29 +67,58 @@ public final class ChangeNotifier implements AutoCloseable {
         this.worker = worker;
     }
 
-    /** Starts delivering to {@code notify.url()}; without a URL, notices are discarded. */
-    public static ChangeNotifier start(OriginConfig.Notify notify) {
-        return start(notify, duration -> Thread.sleep(duration), RandomGenerator.getDefault());
+    /**
+     * Starts delivering to {@code notify.url()}, first what {@code queueDirectory} holds from before; without a
+     * URL, notices are discarded (and no queue is kept).
+     */
+    public static ChangeNotifier start(OriginConfig.Notify notify, Path queueDirectory) {
+        return start(notify, queueDirectory, duration -> Thread.sleep(duration), RandomGenerator.getDefault());
     }
 
     /**
      * Delivering over mutual TLS when {@code notify.url()} is {@code https://} (the control plane's node listener):
      * trusting only our CA and presenting the origin's node certificate.
      */
-    public static ChangeNotifier start(OriginConfig.Notify notify, Optional<TlsContexts.Client> tls) {
-        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, duration -> Thread.sleep(duration),
-                RandomGenerator.getDefault(), tls)));
+    public static ChangeNotifier start(OriginConfig.Notify notify, Path queueDirectory,
+            Optional<TlsContexts.Client> tls) {
+        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, NoticeQueue.open(queueDirectory),
+                duration -> Thread.sleep(duration), RandomGenerator.getDefault(), tls)));
     }
 
-    /** As {@link #start(OriginConfig.Notify)}, with the waits between attempts and their jitter supplied. */
-    public static ChangeNotifier start(OriginConfig.Notify notify, Sleeper sleeper, RandomGenerator jitter) {
-        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, sleeper, jitter,
-                Optional.empty())));
+    /** As {@link #start(OriginConfig.Notify, Path)}, with the waits between attempts and their jitter supplied. */
+    public static ChangeNotifier start(OriginConfig.Notify notify, Path queueDirectory, Sleeper sleeper,
+            RandomGenerator jitter) {
+        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, NoticeQueue.open(queueDirectory),
+                sleeper, jitter, Optional.empty())));
     }
 
-    /** Queues a notice; never blocks (beyond a short lock) and never fails the caller. */
+    /**
+     * Writes the notice durably, makes the change, then queues the notice for delivery (also when the change
+     * failed: a notice too many is harmless, one too few serves stale content).
+     *
+     * @throws IOException when the notice cannot be written (the change is then not made) or the change fails
+     */
+    public void announce(ChangeNotice notice, Change change) throws IOException {
+        if (worker.isEmpty()) {
+            change.apply();
+            return;
+        }
+        NoticeQueue.Queued queued = worker.get().record(notice);
+        try {
+            change.apply();
+        } finally {
+            worker.get().release(queued);
+        }
+    }
+
+    /** Announces a change already made; never blocks beyond the notice's write (and a short lock). */
     public void announce(ChangeNotice notice) {
-        worker.ifPresent(w -> w.offer(notice));
+        try {
+            announce(notice, () -> { });
+        } catch (IOException e) {
+            throw new UncheckedIOException("the change notice for " + notice.path() + " could not be written: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Notices waiting, including the one being delivered. */
@@ -99,15 +146,23 @@ public final class ChangeNotifier implements AutoCloseable {
         private final OkHttpClient client;
         private final Thread thread;
 
+        private final NoticeQueue disk;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition notEmpty = lock.newCondition();
-        private final ArrayDeque<ChangeNotice> queue = new ArrayDeque<>(); // guarded by lock
+        private final ArrayDeque<NoticeQueue.Queued> queue = new ArrayDeque<>(); // guarded by lock
+        private NoticeQueue.Queued delivering; // guarded by lock: the head while it is being sent
         private long dropped; // guarded by lock
         private volatile boolean closed;
         private volatile Call inFlight;
 
-        Worker(URI url, OriginConfig.Notify notify, Sleeper sleeper, RandomGenerator jitter,
-                Optional<TlsContexts.Client> tls) {
+        Worker(URI url, OriginConfig.Notify notify, NoticeQueue.Opened opened, Sleeper sleeper,
+                RandomGenerator jitter, Optional<TlsContexts.Client> tls) {
+            this.disk = opened.queue();
+            this.queue.addAll(opened.left());
+            if (!opened.left().isEmpty()) {
+                LOG.log(Level.INFO, opened.left().size() + " change notices left undelivered by the last run are "
+                        + "sent again to " + url + " (from " + disk.directory() + ")");
+            }
             this.url = url;
             this.token = notify.token();
             this.maxPending = notify.maxPending();
@@ -127,20 +182,35 @@ public final class ChangeNotifier implements AutoCloseable {
             this.thread = Thread.ofPlatform().name("outpost-change-notifier").daemon(true).start(this::run);
         }
 
-        void offer(ChangeNotice notice) {
+        /** Writes the notice to disk; the worker does not see it until {@link #release}. */
+        NoticeQueue.Queued record(ChangeNotice notice) throws IOException {
+            return disk.add(notice);
+        }
+
+        /** Hands a recorded notice to the worker, replacing an older one for the same path still waiting. */
+        void release(NoticeQueue.Queued notice) {
             lock.lock();
             try {
                 if (closed) {
-                    LOG.log(Level.WARNING, "change notifier closed: not announcing " + describe(notice));
+                    LOG.log(Level.WARNING, "change notifier closed: " + describe(notice.notice()) + " stays in "
+                            + disk.directory() + " and is sent at the next start");
                     return;
                 }
+                for (var it = queue.iterator(); it.hasNext(); ) {
+                    NoticeQueue.Queued waiting = it.next();
+                    if (waiting != delivering && waiting.notice().path().equals(notice.notice().path())) {
+                        it.remove(); // superseded: the receiver purges the path for the newer one anyway
+                        disk.remove(waiting);
+                    }
+                }
                 if (queue.size() >= maxPending) {
-                    ChangeNotice oldest = queue.pollFirst();
+                    NoticeQueue.Queued oldest = queue.pollFirst(); // even while it is being retried
+                    disk.remove(oldest);
                     dropped++;
                     // Every upload drops one while the receiver is down: log the first and then every 1000th.
                     if (dropped == 1 || dropped % 1000 == 0) {
                         LOG.log(Level.WARNING, maxPending + " change notices wait for " + url + ": dropped the "
-                                + "oldest, " + describe(oldest) + " (" + dropped + " dropped so far)");
+                                + "oldest, " + describe(oldest.notice()) + " (" + dropped + " dropped so far)");
                     }
                 }
                 queue.addLast(notice);
@@ -172,7 +242,7 @@ public final class ChangeNotifier implements AutoCloseable {
             int failures = 0;
             try {
                 while (!closed) {
-                    ChangeNotice head = next();
+                    NoticeQueue.Queued head = next();
                     if (deliver(head, failures)) {
                         if (failures > 0) {
                             LOG.log(Level.INFO, "change notices reach " + url + " again after " + failures
@@ -191,7 +261,7 @@ public final class ChangeNotifier implements AutoCloseable {
         }
 
         /** The oldest notice, left in the queue until delivered (so the bound and drop-oldest still apply). */
-        private ChangeNotice next() throws InterruptedException {
+        private NoticeQueue.Queued next() throws InterruptedException {
             lock.lock();
             try {
                 while (queue.isEmpty()) {
@@ -200,25 +270,29 @@ public final class ChangeNotifier implements AutoCloseable {
                     }
                     notEmpty.await();
                 }
-                return queue.peekFirst();
+                delivering = queue.peekFirst();
+                return delivering;
             } finally {
                 lock.unlock();
             }
         }
 
-        private void removeIfHead(ChangeNotice delivered) {
+        private void removeIfHead(NoticeQueue.Queued delivered) {
             lock.lock();
             try {
-                // Identity: the head may have been dropped meanwhile, and an equal notice may follow it.
                 if (queue.peekFirst() == delivered) {
                     queue.pollFirst();
                 }
+                delivering = null;
             } finally {
                 lock.unlock();
             }
+            disk.remove(delivered);
         }
 
-        private boolean deliver(ChangeNotice notice, int failuresSoFar) {
+        /** POSTs one notice; {@code queued.id()} is the same on every attempt and across restarts. */
+        private boolean deliver(NoticeQueue.Queued queued, int failuresSoFar) {
+            ChangeNotice notice = queued.notice();
             Request.Builder request = new Request.Builder()
                     .url(url.toString())
                     .post(RequestBody.create(Json.bytes(notice), JSON));
@@ -266,12 +340,25 @@ public final class ChangeNotifier implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            int left = pending();
-            if (left > 0) {
-                LOG.log(Level.WARNING, left + " change notices were not delivered to " + url + " before shutdown");
+            List<String> left = undelivered();
+            if (!left.isEmpty()) {
+                LOG.log(Level.WARNING, left.size() + " change notices were not delivered to " + url + " before "
+                        + "shutdown; they stay in " + disk.directory() + " and are sent at the next start: "
+                        + String.join(", ", left.subList(0, Math.min(left.size(), LOGGED_UNDELIVERED)))
+                        + (left.size() > LOGGED_UNDELIVERED ? " and " + (left.size() - LOGGED_UNDELIVERED) + " more"
+                                : ""));
             }
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
+        }
+
+        private List<String> undelivered() {
+            lock.lock();
+            try {
+                return queue.stream().map(q -> describe(q.notice())).toList();
+            } finally {
+                lock.unlock();
+            }
         }
 
         private static String describe(ChangeNotice notice) {

@@ -1,6 +1,7 @@
 package dev.outpost.origin.assets;
 
 import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.DigestFields;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -68,12 +69,17 @@ public final class DigestCheck {
     public static DigestCheck of(Optional<String> reprDigest, Optional<String> contentMd5) {
         Map<Algorithm, byte[]> expected = new EnumMap<>(Algorithm.class);
         reprDigest.ifPresent(value -> {
-            Map<Algorithm, byte[]> supported = ReprDigestParser.supportedDigests(value);
+            Map<DigestFields.Algorithm, byte[]> supported;
+            try {
+                supported = DigestFields.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("bad_digest", "Repr-Digest " + e.getMessage());
+            }
             if (supported.isEmpty()) {
                 throw ApiException.badRequest("unsupported_digest", "Repr-Digest names no supported algorithm "
                         + "(use sha-256 or sha-512), was '" + value + "'");
             }
-            expected.putAll(supported);
+            supported.forEach((algorithm, digest) -> expected.put(Algorithm.valueOf(algorithm.name()), digest));
         });
         contentMd5.ifPresent(value -> expected.put(Algorithm.MD5, decode(Algorithm.MD5, value.strip())));
         return expected.isEmpty() ? NONE : new DigestCheck(Collections.unmodifiableMap(expected));
@@ -109,7 +115,7 @@ public final class DigestCheck {
         return expected.isEmpty();
     }
 
-    static byte[] decode(Algorithm algorithm, String base64) {
+    private static byte[] decode(Algorithm algorithm, String base64) {
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(base64);

@@ -2,6 +2,8 @@ package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.RefusedBodies;
+import dev.outpost.common.http.UploadLimitStream;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.assets.AssetListing;
@@ -38,9 +40,11 @@ final class AssetApiHandler implements HttpHandler {
     private final BearerAuth auth;
     private final AssetWriter writer;
     private final AssetListing listing;
+    private final long maxUploadBytes;
 
     AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier) {
         this.store = store;
+        this.maxUploadBytes = config.maxUploadBytes();
         this.auth = new BearerAuth(config.apiToken());
         this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier);
         this.listing = new AssetListing(store);
@@ -52,10 +56,10 @@ final class AssetApiHandler implements HttpHandler {
             requireToken(exchange);
             route(exchange, exchange.getRequestMethod());
         } catch (RuntimeException e) {
-            keepAliveOnlyIfBodyRead(exchange);
+            RefusedBodies.linger(exchange, maxUploadBytes);
             throw e;
         }
-        keepAliveOnlyIfBodyRead(exchange);
+        RefusedBodies.linger(exchange, maxUploadBytes);
     }
 
     private void route(HttpServerExchange exchange, HttpString method) {
@@ -85,8 +89,11 @@ final class AssetApiHandler implements HttpHandler {
     private void put(HttpServerExchange exchange, AssetPath path) {
         DigestCheck check = DigestCheck.of(header(exchange, REPR_DIGEST), header(exchange, Headers.CONTENT_MD5));
         long length = exchange.getRequestContentLength();
+        // The listener takes bodies up to maxUploadBytes (OriginHandlers); AssetWriter counts too, so a body is
+        // cut off with 413 at the same byte whichever of the two notices it first.
         AssetWriter.Written written = writer.write(path,
-                length < 0 ? OptionalLong.empty() : OptionalLong.of(length), exchange.getInputStream(), check);
+                length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
+                new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")), check);
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
     }
@@ -104,16 +111,6 @@ final class AssetApiHandler implements HttpHandler {
             case DISABLED -> throw new ApiException(403, "api_disabled", "the asset API is disabled because no "
                     + "token is configured: set apiToken in origin.yml, --token or OUTPOST_ORIGIN_TOKEN");
             default -> throw new IllegalStateException("unreachable");
-        }
-    }
-
-    /**
-     * A refused upload leaves its body partly unread (401, 413, a client gone): close the connection rather than
-     * read up to {@code maxUploadBytes} of it just to reuse the connection.
-     */
-    private static void keepAliveOnlyIfBodyRead(HttpServerExchange exchange) {
-        if (!exchange.isRequestComplete()) {
-            exchange.setPersistent(false);
         }
     }
 

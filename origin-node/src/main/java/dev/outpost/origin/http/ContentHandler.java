@@ -7,6 +7,7 @@ import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterFile;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.MultipartByteranges;
+import dev.outpost.origin.content.OpenMaster;
 import dev.outpost.origin.content.PathRules;
 import dev.outpost.origin.content.Preconditions;
 import dev.outpost.origin.content.RequestPaths;
@@ -24,12 +25,9 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
@@ -68,7 +66,15 @@ final class ContentHandler implements HttpHandler {
                     + exchange.getRequestMethod()).withHeader("Allow", "GET, HEAD");
         }
         AssetPath path = RequestPaths.confine(exchange.getRequestURI());
-        MasterFile file = store.find(path).orElseThrow(() -> ApiException.notFound("no asset at " + path));
+        try (OpenMaster open = store.open(path).orElseThrow(() -> ApiException.notFound("no asset at " + path))) {
+            serve(exchange, open, head);
+        }
+    }
+
+    /** Size, validators and bytes all come from the one open version. */
+    private void serve(HttpServerExchange exchange, OpenMaster open, boolean head) throws IOException {
+        MasterFile file = open.file();
+        AssetPath path = file.path();
         HeaderMap request = exchange.getRequestHeaders();
         Preconditions conditions = new Preconditions(lines(request, Headers.IF_MATCH),
                 lines(request, Headers.IF_NONE_MATCH), lines(request, Headers.IF_MODIFIED_SINCE),
@@ -94,13 +100,13 @@ final class ContentHandler implements HttpHandler {
                 ? new ByteRanges.Selection.Whole()
                 : ByteRanges.select(lines(request, Headers.RANGE), file.size(), maxRangeParts);
         switch (selection) {
-            case ByteRanges.Selection.Whole whole -> serveWhole(exchange, file, head);
+            case ByteRanges.Selection.Whole whole -> serveWhole(exchange, open, head);
             case ByteRanges.Selection.Unsatisfiable unsatisfiable -> throw new ApiException(416,
                     "range_not_satisfiable", "no requested range overlaps the " + file.size() + " bytes of " + path)
                     .withHeader("Content-Range", "bytes */" + file.size());
             case ByteRanges.Selection.Parts parts when parts.ranges().size() == 1 ->
-                    serveRange(exchange, file, parts.ranges().get(0));
-            case ByteRanges.Selection.Parts parts -> serveParts(exchange, file, parts.ranges());
+                    serveRange(exchange, open, parts.ranges().get(0));
+            case ByteRanges.Selection.Parts parts -> serveParts(exchange, open, parts.ranges());
         }
     }
 
@@ -113,66 +119,65 @@ final class ContentHandler implements HttpHandler {
         policy.surrogateKey().ifPresent(value -> response.put(SURROGATE_KEY, value));
     }
 
-    private void serveWhole(HttpServerExchange exchange, MasterFile file, boolean head) throws IOException {
+    private void serveWhole(HttpServerExchange exchange, OpenMaster open, boolean head) throws IOException {
+        MasterFile file = open.file();
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(REPR_DIGEST, file.reprDigest());
         exchange.setResponseContentLength(file.size());
         if (!head && file.size() > 0) {
-            copy(exchange, file, List.of(new MultipartByteranges.Piece.FileRange(
+            copy(exchange, open, List.of(new MultipartByteranges.Piece.FileRange(
                     new ByteRanges.Range(0, file.size() - 1))), file.size());
         }
     }
 
-    private void serveRange(HttpServerExchange exchange, MasterFile file, ByteRanges.Range range)
+    private void serveRange(HttpServerExchange exchange, OpenMaster open, ByteRanges.Range range)
             throws IOException {
+        MasterFile file = open.file();
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(Headers.CONTENT_RANGE, range.contentRange(file.size()));
         exchange.setResponseContentLength(range.length());
-        copy(exchange, file, List.of(new MultipartByteranges.Piece.FileRange(range)), range.length());
+        copy(exchange, open, List.of(new MultipartByteranges.Piece.FileRange(range)), range.length());
     }
 
-    private void serveParts(HttpServerExchange exchange, MasterFile file, List<ByteRanges.Range> ranges)
+    private void serveParts(HttpServerExchange exchange, OpenMaster open, List<ByteRanges.Range> ranges)
             throws IOException {
+        MasterFile file = open.file();
         MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(), newBoundary());
         if (body.length() > file.size()) {
             // Many small ranges cost more in part headers than the file itself: the whole file is the cheaper
             // answer, and it bounds what any Range header can make us send (RFC 9110 §14.2 allows ignoring it).
-            serveWhole(exchange, file, false);
+            serveWhole(exchange, open, false);
             return;
         }
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
         exchange.setResponseContentLength(body.length());
-        copy(exchange, file, body.pieces(), body.length());
+        copy(exchange, open, body.pieces(), body.length());
     }
 
     /**
-     * Writes the pieces, reading file ranges at their offsets. The file may change while it is served: when it
-     * has become shorter than a range needs, the connection is aborted, so the client sees a broken response
-     * rather than a short one that looks complete; bytes past the checked size are never read. A file replaced
-     * (PUT renames a new version over it) between the lookup and the open would pair new bytes with the old ETag,
-     * which an edge would cache; so the version is looked up again once the file is open, and a mismatch aborts too.
+     * Writes the pieces, reading file ranges at their offsets from the open version (a PUT renaming a new version
+     * over the path does not touch it). A file changed in place (not through the asset API) may still shrink while
+     * it is served: when it has become shorter than a range needs, the connection is aborted, so the client sees a
+     * broken response rather than a short one that looks complete; bytes past the checked size are never read.
      */
-    private void copy(HttpServerExchange exchange, MasterFile file, List<MultipartByteranges.Piece> pieces,
+    private void copy(HttpServerExchange exchange, OpenMaster open, List<MultipartByteranges.Piece> pieces,
             long contentLength) throws IOException {
         OutputStream out = exchange.getOutputStream();
-        try (FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ,
-                LinkOption.NOFOLLOW_LINKS)) {
-            if (!store.find(file.path()).map(MasterFile::etag).equals(Optional.of(file.etag()))) {
-                throw new ChangedWhileServing("replaced between lookup and open");
-            }
+        try {
             ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, contentLength));
             for (MultipartByteranges.Piece piece : pieces) {
                 switch (piece) {
                     case MultipartByteranges.Piece.Text text -> out.write(text.bytes());
-                    case MultipartByteranges.Piece.FileRange part -> copyRange(channel, part.range(), buffer, out);
+                    case MultipartByteranges.Piece.FileRange part ->
+                            copyRange(open.channel(), part.range(), buffer, out);
                 }
             }
             out.flush();
         } catch (ChangedWhileServing e) {
-            LOG.log(Level.WARNING, file.path() + " changed while being served; aborting the response: "
+            LOG.log(Level.WARNING, open.file().path() + " changed while being served; aborting the response: "
                     + e.getMessage());
             exchange.setPersistent(false);
             org.xnio.IoUtils.safeClose(exchange.getConnection());

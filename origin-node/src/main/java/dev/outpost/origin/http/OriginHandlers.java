@@ -3,10 +3,12 @@ package dev.outpost.origin.http;
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.common.http.FramingHandler;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeNotifier;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.PathRules;
@@ -23,13 +25,14 @@ public final class OriginHandlers {
 
     public static Running start(OriginConfig config, Clock clock, ServerLimits limits) {
         MasterStore store = new MasterStore(Path.of(config.data()));
+        AssetWriter.removeLeftoverUploads(store.root());
         PathRules rules = new PathRules(config.rules(), config.defaults().policy());
         // Joining (when there is no certificate yet) happens before the listener opens.
         Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
                 tls.joinUrl(), clock));
         certificate.ifPresent(c -> config.tls().get().controlPlaneUrl().ifPresent(url -> c.startRenewal(url,
                 config.tls().get().renewBefore(), config.tls().get().renewCheckInterval(), clock)));
-        ChangeNotifier notifier = ChangeNotifier.start(config.notifications(),
+        ChangeNotifier notifier = ChangeNotifier.start(config.notifications(), config.noticeQueueDirectory(),
                 certificate.map(NodeCertificate::client));
         // Every origin request touches the disk, so all of it runs on worker threads (BlockingHandler), and
         // errors become JSON in one place below that.
@@ -42,7 +45,8 @@ public final class OriginHandlers {
                         new ContentHandler(store, rules))))));
         NodeServer server;
         try {
-            server = NodeServer.start(config.listenAddress(), pipeline, limits);
+            server = NodeServer.start(config.listenAddress(), pipeline, limits,
+                    RefusedBodies.listenerLimit(config.maxUploadBytes()));
         } catch (RuntimeException e) {
             notifier.close();
             certificate.ifPresent(NodeCertificate::close);

@@ -296,6 +296,23 @@ class AssetUploadIT {
     }
 
     @Test
+    void uploadTempFilesLeftByAKilledOriginAreRemovedAtStartAndNeverServedOrListed() throws Exception {
+        Path data = Files.createDirectories(tempDir.resolve("data"));
+        Files.createDirectories(data.resolve("video"));
+        Files.writeString(data.resolve(".outpost-upload-0a1b2c"), "half an upload");
+        Files.writeString(data.resolve("video/.outpost-upload-3d4e5f"), "another half");
+        Files.writeString(data.resolve("video/clip.mp4"), "a real asset");
+
+        origin = AssetApiFixture.start(tempDir);
+
+        assertThat(origin.tempFiles()).isEmpty();
+        assertThat(origin.onDisk("video/clip.mp4")).isEqualTo("a real asset");
+        Files.writeString(data.resolve("video/.outpost-upload-777"), "an upload in progress, as it were");
+        assertThat(origin.raw("GET", "/video/.outpost-upload-777", new byte[0]).code()).isEqualTo(404);
+        assertThat(origin.get("?prefix=/video/").text()).contains("/video/clip.mp4").doesNotContain("outpost-upload");
+    }
+
+    @Test
     void dotfilesCannotBeWritten() {
         origin = AssetApiFixture.start(tempDir);
         for (String path : new String[] {"/.env", "/a/.git/config", "/.outpost-upload-123"}) {

@@ -1,28 +1,70 @@
-package dev.outpost.origin.assets;
+package dev.outpost.common.http;
 
-import dev.outpost.common.http.ApiException;
-import dev.outpost.origin.assets.DigestCheck.Algorithm;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Reads an RFC 9530 {@code Repr-Digest} value, an RFC 8941 dictionary such as
- * {@code sha-256=:X48E9q...=:, sha-512=:WZDP...==:}. Members whose key is a supported algorithm must hold a byte
- * sequence; any other member is skipped whatever its value (unknown algorithms are ignored, as RFC 9530 asks).
- * Parameters are skipped. A repeated key keeps its last value (RFC 8941 §3.2). Anything that is not a dictionary
- * is refused with 400 rather than guessed at.
+ * Reads RFC 9530 integrity fields ({@code Repr-Digest}, {@code Content-Digest}, {@code Want-...} aside), RFC 8941
+ * dictionaries such as {@code sha-256=:X48E9q...=:, sha-512=:WZDP...==:}. Members whose key is a supported
+ * algorithm must hold a byte sequence of that algorithm's length; any other member is skipped whatever its value
+ * (unknown algorithms are ignored, as RFC 9530 asks). Parameters are skipped. A repeated key keeps its last value
+ * (RFC 8941 §3.2). Anything that is not a dictionary is refused rather than guessed at. Used by the origin to check
+ * uploads and by the edge to check what it is about to store.
  */
-final class ReprDigestParser {
+public final class DigestFields {
+    /** The algorithms RFC 9530 registers as active that Outpost computes. */
+    public enum Algorithm {
+        SHA_256("sha-256", "SHA-256", 32),
+        SHA_512("sha-512", "SHA-512", 64);
+
+        private final String key;
+        private final String jcaName;
+        private final int length;
+
+        Algorithm(String key, String jcaName, int length) {
+            this.key = key;
+            this.jcaName = jcaName;
+            this.length = length;
+        }
+
+        /** The dictionary key: {@code sha-256}. */
+        public String key() {
+            return key;
+        }
+
+        /** Digest length in bytes. */
+        public int length() {
+            return length;
+        }
+
+        public MessageDigest newDigest() {
+            try {
+                return MessageDigest.getInstance(jcaName);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JDK has " + jcaName, e);
+            }
+        }
+    }
+
     private final String input;
     private int pos;
 
-    private ReprDigestParser(String input) {
+    private DigestFields(String input) {
         this.input = input;
     }
 
-    /** The supported algorithms the value names, with their expected bytes; empty when it names none. */
-    static Map<Algorithm, byte[]> supportedDigests(String value) {
-        return new ReprDigestParser(value).dictionary();
+
+    /**
+     * The supported algorithms a field value names, with their digests; empty when it names none.
+     *
+     * @throws IllegalArgumentException naming what is wrong, for a value that is not a dictionary or a supported
+     *                                  member that is not a byte sequence of the right length
+     */
+    public static Map<Algorithm, byte[]> parse(String value) {
+        return new DigestFields(value).dictionary();
     }
 
     private Map<Algorithm, byte[]> dictionary() {
@@ -46,7 +88,7 @@ final class ReprDigestParser {
                 if (end < 0) {
                     throw malformed("the byte sequence of " + key + " is not closed with ':'");
                 }
-                found.put(algorithm, DigestCheck.decode(algorithm, input.substring(pos, end)));
+                found.put(algorithm, decode(algorithm, input.substring(pos, end)));
                 pos = end + 1;
             } else if (consume('=')) {
                 skipValue();
@@ -173,8 +215,21 @@ final class ReprDigestParser {
         return c >= 'a' && c <= 'z';
     }
 
-    private ApiException malformed(String why) {
-        return ApiException.badRequest("bad_digest", "Repr-Digest is not a valid dictionary: " + why
-                + " (expected e.g. sha-256=:BASE64:)");
+    private static IllegalArgumentException malformed(String why) {
+        return new IllegalArgumentException("is not a valid dictionary: " + why + " (expected e.g. sha-256=:BASE64:)");
+    }
+
+    private static byte[] decode(Algorithm algorithm, String base64) {
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(algorithm.key() + " is not valid base64: '" + base64 + "'");
+        }
+        if (bytes.length != algorithm.length()) {
+            throw new IllegalArgumentException(algorithm.key() + " must be " + algorithm.length() + " bytes, was "
+                    + bytes.length);
+        }
+        return bytes;
     }
 }
