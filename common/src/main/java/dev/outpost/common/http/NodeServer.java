@@ -51,7 +51,7 @@ public final class NodeServer implements AutoCloseable {
 
     /** The options every Outpost listener shares, plain or TLS; the caller adds the listener itself. */
     static Undertow.Builder withLimits(Undertow.Builder builder, HttpHandler handler, ServerLimits limits) {
-        builder.setHandler(new DateHeaderHandler(handler))
+        builder.setHandler(new DateHeaderHandler(guarded(handler)))
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
@@ -77,6 +77,14 @@ public final class NodeServer implements AutoCloseable {
             builder.setWorkerThreads(limits.workerThreads());
         }
         return builder;
+    }
+
+    /**
+     * The request guards every listener puts before the node's own pipeline, whatever the protocol: malformed header
+     * fields are refused here once (HTTP/2 hands them over unchecked), so no node relies on its own handlers for it.
+     */
+    static HttpHandler guarded(HttpHandler handler) {
+        return new RequestFieldsHandler(handler);
     }
 
     /** The address a started server really bound (port 0 → the one the kernel chose). */
