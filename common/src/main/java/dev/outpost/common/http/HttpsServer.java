@@ -36,6 +36,7 @@ public final class HttpsServer implements AutoCloseable {
                         ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED);
         Undertow undertow = builder.build();
         undertow.start();
+        NodeServer.capConnectionsPerClient(undertow, limits);
         return new HttpsServer(undertow, NodeServer.boundAddress(undertow));
     }
 

@@ -25,7 +25,8 @@ public final class NodeServer implements AutoCloseable {
     }
 
     public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
-        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits));
+        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits),
+                limits);
     }
 
     /**
@@ -40,12 +41,13 @@ public final class NodeServer implements AutoCloseable {
             throw new IllegalArgumentException("maxRequestBodyBytes must be >= 1, was " + maxRequestBodyBytes);
         }
         return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes));
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes), limits);
     }
 
-    private static NodeServer start(Undertow.Builder builder) {
+    private static NodeServer start(Undertow.Builder builder, ServerLimits limits) {
         Undertow undertow = builder.build();
         undertow.start();
+        capConnectionsPerClient(undertow, limits);
         return new NodeServer(undertow, boundAddress(undertow));
     }
 
@@ -85,6 +87,16 @@ public final class NodeServer implements AutoCloseable {
      */
     static HttpHandler guarded(HttpHandler handler) {
         return new RequestFieldsHandler(handler);
+    }
+
+    /** After start: one client address holds at most {@code limits.maxConnectionsPerClient} connections. */
+    static void capConnectionsPerClient(Undertow undertow, ServerLimits limits) {
+        try {
+            ConnectionsPerClient.install(undertow, limits.maxConnectionsPerClient(), limits.maxConnections());
+        } catch (RuntimeException e) {
+            undertow.stop();
+            throw e;
+        }
     }
 
     /** The address a started server really bound (port 0 → the one the kernel chose). */
