@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code outpost sign-url}: prints a URL signed with a delivery service's secret, as the edge checks it (the path
- * normalized the edge's way, the token appended to the query).
+ * {@code outpost sign-url}: prints a URL signed with a delivery service's secret, as the edge checks it (the
+ * URL's host signed, the path normalized the edge's way, the token appended to the query, the lifetime within the
+ * service's maximum).
  */
 @Command(name = "sign-url", mixinStandardHelpOptions = true,
         description = "Sign a URL for a delivery service that requires signed URLs.")
@@ -51,6 +52,11 @@ public final class SignUrlCommand implements Callable<Integer> {
     @Option(names = "--ip", description = "only this client address may use the URL")
     String ip;
 
+    @Option(names = "--max-lifetime", defaultValue = "7d",
+            description = "the service's signing.maxLifetime: a longer --ttl is refused here, as the edge would"
+                    + " refuse the URL (default 7d, the edge's default)")
+    String maxLifetime;
+
     @Spec
     CommandSpec spec;
 
@@ -59,6 +65,10 @@ public final class SignUrlCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         URI uri = URI.create(url);
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("--url must be absolute (https://host/path): the host is signed,"
+                    + " was '" + url + "'");
+        }
         // The edge checks the path as it normalizes it; sign that same spelling.
         String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         String path = new CacheKeys(CacheKeyRules.DEFAULTS).target(rawPath, "");
@@ -67,8 +77,9 @@ public final class SignUrlCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ttl must be > 0, was " + ttl);
         }
         Instant now = clock.instant();
-        String token = new UrlSignatures(List.of(SigningKey.of(secret()))).sign(path, now.plus(lifetime),
-                Optional.ofNullable(prefix), Optional.ofNullable(ip), now);
+        String token = new UrlSignatures(List.of(SigningKey.of(secret())), Durations.parse(maxLifetime))
+                .sign(uri.getHost(), path, now.plus(lifetime), Optional.ofNullable(prefix), Optional.ofNullable(ip),
+                        now);
         String base = uri.getScheme() == null ? "" : uri.getScheme() + "://" + uri.getRawAuthority();
         String query = uri.getRawQuery() == null || uri.getRawQuery().isEmpty() ? "" : uri.getRawQuery() + "&";
         spec.commandLine().getOut().println(base + path + "?" + query + token);

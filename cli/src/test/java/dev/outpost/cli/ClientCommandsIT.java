@@ -96,7 +96,7 @@ class ClientCommandsIT {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> registered = http.send(HttpRequest.newBuilder(
                 URI.create(plane.apiUri() + "/api/v1/nodes/register"))
-                .header("Authorization", "Bearer " + NODE)
+                .header("Authorization", "Bearer " + NODE).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"eu-1\",\"kind\":\"edge\",\"region\":\"eu\","
                         + "\"publicUrl\":\"http://127.0.2.1:8080\",\"cacheEmpty\":true}")).build(),
                 HttpResponse.BodyHandlers.ofString());

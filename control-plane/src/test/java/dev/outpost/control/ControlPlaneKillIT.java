@@ -82,6 +82,7 @@ class ControlPlaneKillIT {
     private static HttpResponse<String> post(HttpClient http, String url, String token, String json)
             throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(json)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

@@ -25,6 +25,24 @@ public final class HttpJson {
         send(exchange, status, new ErrorBody(code, message));
     }
 
+    /**
+     * Refuses a request body that does not say it is JSON: {@code 415 unsupported_media_type} unless Content-Type
+     * is {@code application/json} or a {@code +json} type (RFC 6839), parameters such as charset allowed. A form
+     * or text/plain body (what a browser sends cross-site without a preflight) is never parsed as an API call.
+     */
+    public static void requireJsonContentType(HttpServerExchange exchange) {
+        String type = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        String media = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        boolean json = media.equals("application/json") || (media.startsWith("application/")
+                && media.endsWith("+json"));
+        if (!json) {
+            exchange.setPersistent(false); // the body stays unread
+            throw new ApiException(415, "unsupported_media_type", "request body must be JSON with Content-Type:"
+                    + " application/json, was " + (type == null ? "no Content-Type" : "'" + type + "'"))
+                    .withHeader("Accept", "application/json");
+        }
+    }
+
     /** Reads a JSON request body (already fully read into memory) into a record; 400 naming the problem if not. */
     public static <T> T read(byte[] body, Class<T> type) {
         try {

@@ -7,12 +7,14 @@ import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import org.xnio.Options;
+import org.xnio.Sequence;
 import org.xnio.SslClientAuthMode;
 
 /**
  * A started Undertow HTTPS listener: HTTP/1.1 and HTTP/2 (negotiated by ALPN), the certificate chosen per handshake
  * by the context's key manager (SNI, renewals), optionally requiring a client certificate from our CA (mutual TLS).
- * Same limits as {@link NodeServer}; the option list is kept in step with it by hand until the two merge.
+ * Same limits as {@link NodeServer}; the option list is kept in step with it by hand until the two merge. Only
+ * AEAD cipher suites with forward secrecy are offered ({@link TlsContexts#aeadCipherSuites}).
  */
 public final class HttpsServer implements AutoCloseable {
     private final Undertow undertow;
@@ -28,10 +30,13 @@ public final class HttpsServer implements AutoCloseable {
         Undertow.Builder builder = NodeServer.withLimits(
                 Undertow.builder().addHttpsListener(listen.port(), listen.host(), tls.context()), handler, limits)
                 .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
+                .setSocketOption(Options.SSL_ENABLED_CIPHER_SUITES,
+                        Sequence.of(TlsContexts.aeadCipherSuites(tls.context())))
                 .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, tls.clientCertificateRequired()
                         ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED);
         Undertow undertow = builder.build();
         undertow.start();
+        NodeServer.capConnectionsPerClient(undertow, limits);
         return new HttpsServer(undertow, NodeServer.boundAddress(undertow));
     }
 

@@ -1,5 +1,6 @@
 package dev.outpost.common.http;
 
+import dev.outpost.common.auth.FailedAuthLimits;
 import java.time.Duration;
 
 /**
@@ -12,10 +13,20 @@ import java.time.Duration;
  * @param idleTimeout         longest a connection may make no progress (idle keep-alive; a client that stops
  *                            reading an answer is cut off after 1–2 × this); default 60 s
  * @param maxConnections      open connections per listener; default 10000
+ * @param maxConnectionsPerClient open connections one client address may hold per listener (more are closed at
+ *                            once); default 256
+ * @param failedAuth          failed-authentication budget per client address of the authenticated APIs;
+ *                            default 10 failures, refilled over 1 minute, 65536 addresses remembered
  */
 public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-        Integer maxConnections) {
+        Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth) {
     public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null);
+
+    /** The limits with the default per-client connection cap and failed-auth budget. */
+    public ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+            Integer maxConnections) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, null, null);
+    }
 
     public ListenerLimits {
         ServerLimits d = ServerLimits.DEFAULTS;
@@ -29,11 +40,19 @@ public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeou
         if (maxConnections < 1) {
             throw new IllegalArgumentException("limits.maxConnections must be >= 1, was " + maxConnections);
         }
+        maxConnectionsPerClient = maxConnectionsPerClient == null ? ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT
+                : maxConnectionsPerClient;
+        if (maxConnectionsPerClient < 1) {
+            throw new IllegalArgumentException("limits.maxConnectionsPerClient must be >= 1, was "
+                    + maxConnectionsPerClient);
+        }
+        failedAuth = failedAuth == null ? FailedAuthLimits.DEFAULTS : failedAuth;
     }
 
     /** The options {@link NodeServer} and {@link HttpsServer} apply. */
     public ServerLimits serverLimits() {
-        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections);
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections,
+                maxConnectionsPerClient);
     }
 
     private static Duration positive(String key, Duration value, Duration fallback) {

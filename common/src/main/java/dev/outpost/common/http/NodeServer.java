@@ -25,7 +25,8 @@ public final class NodeServer implements AutoCloseable {
     }
 
     public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
-        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits));
+        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits),
+                limits);
     }
 
     /**
@@ -40,18 +41,19 @@ public final class NodeServer implements AutoCloseable {
             throw new IllegalArgumentException("maxRequestBodyBytes must be >= 1, was " + maxRequestBodyBytes);
         }
         return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes));
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes), limits);
     }
 
-    private static NodeServer start(Undertow.Builder builder) {
+    private static NodeServer start(Undertow.Builder builder, ServerLimits limits) {
         Undertow undertow = builder.build();
         undertow.start();
+        capConnectionsPerClient(undertow, limits);
         return new NodeServer(undertow, boundAddress(undertow));
     }
 
     /** The options every Outpost listener shares, plain or TLS; the caller adds the listener itself. */
     static Undertow.Builder withLimits(Undertow.Builder builder, HttpHandler handler, ServerLimits limits) {
-        builder.setHandler(new DateHeaderHandler(handler))
+        builder.setHandler(new DateHeaderHandler(guarded(handler)))
                 .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
@@ -77,6 +79,24 @@ public final class NodeServer implements AutoCloseable {
             builder.setWorkerThreads(limits.workerThreads());
         }
         return builder;
+    }
+
+    /**
+     * The request guards every listener puts before the node's own pipeline, whatever the protocol: malformed header
+     * fields are refused here once (HTTP/2 hands them over unchecked), so no node relies on its own handlers for it.
+     */
+    static HttpHandler guarded(HttpHandler handler) {
+        return new RequestFieldsHandler(handler);
+    }
+
+    /** After start: one client address holds at most {@code limits.maxConnectionsPerClient} connections. */
+    static void capConnectionsPerClient(Undertow undertow, ServerLimits limits) {
+        try {
+            ConnectionsPerClient.install(undertow, limits.maxConnectionsPerClient(), limits.maxConnections());
+        } catch (RuntimeException e) {
+            undertow.stop();
+            throw e;
+        }
     }
 
     /** The address a started server really bound (port 0 → the one the kernel chose). */

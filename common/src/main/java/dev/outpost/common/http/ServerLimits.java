@@ -12,17 +12,31 @@ import java.time.Duration;
  * @param ioThreads           IO (event loop) threads; 0 → one per core
  * @param workerThreads       worker threads for blocking work (file and origin I/O); 0 → Undertow's default
  * @param maxConnections      open connections the listener accepts at once; further ones wait in the backlog
+ * @param maxConnectionsPerClient open connections one client address may hold on the listener; more are closed at
+ *                            once (see {@link ConnectionsPerClient})
  */
 public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
-        int workerThreads, int maxConnections) {
+        int workerThreads, int maxConnections, int maxConnectionsPerClient) {
     /** Open connections per listener unless configured otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /**
+     * Open connections per client address unless configured otherwise: far above what a browser (6 per host on
+     * HTTP/1.1, 1 on HTTP/2) or a busy NAT needs, far below the listener's {@link #DEFAULT_MAX_CONNECTIONS}.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
     public static final ServerLimits DEFAULTS =
             new ServerLimits(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 0, 0);
 
     public ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
             int workerThreads) {
         this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, DEFAULT_MAX_CONNECTIONS);
+    }
+
+    /** The limits with the default per-client connection cap. */
+    public ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
+            int workerThreads, int maxConnections) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, maxConnections,
+                DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
     }
 
     public ServerLimits {
@@ -41,6 +55,9 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
         }
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be >= 1, was " + maxConnections);
+        }
+        if (maxConnectionsPerClient < 1) {
+            throw new IllegalArgumentException("maxConnectionsPerClient must be >= 1, was " + maxConnectionsPerClient);
         }
     }
 }

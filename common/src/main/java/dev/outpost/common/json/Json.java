@@ -1,6 +1,7 @@
 package dev.outpost.common.json;
 
 import java.time.Duration;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -9,7 +10,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The one configured Jackson setup: every node reads and writes JSON (wire records, API bodies) and YAML (config
- * files) through these mappers, so unknown keys are rejected and dates are written the same way everywhere.
+ * files) through these mappers, so unknown and duplicate keys are rejected and dates are written the same way
+ * everywhere.
  * Mappers are immutable and thread-safe once built, so sharing them is safe.
  */
 public final class Json {
@@ -17,7 +19,10 @@ public final class Json {
     private static final SimpleModule DURATIONS = new SimpleModule("outpost-durations")
             .addDeserializer(Duration.class, new Durations.Deserializer());
 
+    // Duplicate keys are refused everywhere: two readers taking the first or the last of {"all":false,"all":true}
+    // would act on different requests (and a config key given twice is a mistake, never an override).
     private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .addModule(DURATIONS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -25,6 +30,7 @@ public final class Json {
             .build();
 
     private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .addModule(DURATIONS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

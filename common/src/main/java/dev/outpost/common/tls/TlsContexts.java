@@ -5,6 +5,8 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -56,6 +58,24 @@ public final class TlsContexts {
     public static Client mutualClient(X509Certificate ca, SniKeyManager keys) {
         X509TrustManager trust = trustOnly(ca);
         return new Client(context(new KeyManager[] {keys}, new TrustManager[] {trust}), trust);
+    }
+
+    /**
+     * The cipher suites Outpost's TLS listeners offer: the JDK's enabled ones that are AEAD with forward secrecy,
+     * in the JDK's order of preference: TLS 1.3's (all AEAD) and TLS 1.2's ECDHE with AES-GCM or ChaCha20-Poly1305.
+     * CBC suites (Lucky13-style padding oracles) and static-RSA key exchange are never offered; a TLS 1.2 client
+     * with nothing better cannot connect (every browser and HTTP library of the last decade has these).
+     */
+    public static List<String> aeadCipherSuites(SSLContext context) {
+        return Arrays.stream(context.getDefaultSSLParameters().getCipherSuites())
+                .filter(TlsContexts::isAeadWithForwardSecrecy).toList();
+    }
+
+    static boolean isAeadWithForwardSecrecy(String suite) {
+        boolean tls13 = suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+        boolean ecdheAead = suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_")
+                || suite.endsWith("_CHACHA20_POLY1305_SHA256"));
+        return tls13 || ecdheAead;
     }
 
     /** A trust manager that accepts exactly the chains ending at {@code ca}. */

@@ -264,6 +264,7 @@ final class ApiRouter implements HttpHandler {
     }
 
     private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
+        HttpJson.requireJsonContentType(exchange);
         byte[] bytes = bytes(exchange, MAX_BODY_BYTES);
         if (bytes.length == 0) {
             throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");

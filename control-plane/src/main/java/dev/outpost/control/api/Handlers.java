@@ -1,6 +1,8 @@
 package dev.outpost.control.api;
 
+import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.FramingHandler;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.http.SlowReaderHandler;
@@ -17,6 +19,7 @@ import io.undertow.server.handlers.BlockingHandler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 
 /** Assembles the control plane's two handler pipelines, in request order; the only Undertow wiring there is. */
 public final class Handlers {
@@ -28,7 +31,8 @@ public final class Handlers {
     }
 
     /**
-     * The API listener: {@code /api/...} → worker thread → error mapping → {@link ApiRouter}; every other path
+     * The API listener: {@code /api/...} → worker thread → failed-auth budget (429 once a client address spent it;
+     * shared by both listeners) → error mapping → {@link ApiRouter}; every other path
      * steers (on the IO thread) like the steering listener.
      */
     public static HttpHandler api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
@@ -46,11 +50,13 @@ public final class Handlers {
         SteeringHandler steer = new SteeringHandler(steering, registry);
         RecentWrites recentWrites = new RecentWrites(clock, Duration.ofMinutes(10), 10_000);
         RateLimiter rateLimiter = new RateLimiter(clock);
+        FailedAuthLimiter failedAuth = new FailedAuthLimiter(config.limits().failedAuth(), clock);
         HttpHandler redirect = new ErrorMappingHandler(steer);
         HttpHandler[] pipelines = new HttpHandler[2];
         for (int i = 0; i < 2; i++) {
-            HttpHandler api = new BlockingHandler(new ErrorMappingHandler(new ApiRouter(config, rateLimiter, log,
-                    dispatcher, registry, steer, originWriter, recentWrites, issuer, i == 1)));
+            HttpHandler api = new BlockingHandler(new FailedAuthGuard(failedAuth, Set.of(401),
+                    new ErrorMappingHandler(new ApiRouter(config, rateLimiter, log, dispatcher, registry, steer,
+                            originWriter, recentWrites, issuer, i == 1))));
             pipelines[i] = exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : redirect)
                     .handleRequest(exchange);
         }

@@ -3,6 +3,7 @@ package dev.outpost.control.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.http.RawHttp2;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Certificates;
@@ -241,6 +242,26 @@ class NodeListenerIT {
             Reply registration = open.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
             assertThat(registration.error()).isEqualTo("client_certificate_required");
         }
+    }
+
+    @Test
+    void headerInjectionOverHttp2IsRefusedBeforeTheApiSeesIt() throws Exception {
+        TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
+        javax.net.ssl.SSLSocketFactory tls = TlsContexts.client(ca, Optional.of(node)).context().getSocketFactory();
+        byte[] body = REGISTRATION.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (RawHttp2 h2 = RawHttp2.connect(tls, "control-plane.test", cp.plane().nodeUri().orElseThrow().getPort())) {
+            RawHttp2.Reply injected = h2.send("POST", "control-plane.test", "/api/v1/nodes/register", body,
+                    "authorization", "Bearer " + ControlPlaneFixture.NODE, "content-type", "application/json",
+                    "x-a", "1\r\nContent-Length: 0\r\n\r\nGET /api/v1/nodes HTTP/1.1\r\nX-Ignore: ");
+            assertThat(injected.status()).contains(400);
+            assertThat(Json.mapper().readTree(injected.body()).get("error").asString()).isEqualTo("bad_header");
+            assertThat(nodes()).doesNotContain("\"eu-1\"");
+
+            RawHttp2.Reply clean = h2.send("POST", "control-plane.test", "/api/v1/nodes/register", body,
+                    "authorization", "Bearer " + ControlPlaneFixture.NODE, "content-type", "application/json");
+            assertThat(clean.status()).as(clean.body()).contains(200);
+        }
+        assertThat(nodes()).contains("\"eu-1\"");
     }
 
     private void assertRefusedInHandshake(Optional<TlsIdentity> identity) {

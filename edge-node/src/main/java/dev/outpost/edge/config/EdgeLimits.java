@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.auth.FailedAuthLimits;
 import dev.outpost.common.http.ServerLimits;
 import java.time.Duration;
 import java.util.List;
@@ -24,10 +25,15 @@ import java.util.Locale;
  * @param ioThreads            Undertow IO (event-loop) threads per listener, which serve hits; default one per
  *                             core the JVM may use (so 1 under {@code taskset -c N}: Undertow's own default of at
  *                             least 2 made two event loops take turns on one core, bench/analysis.md); 1..1024
+ * @param maxConnectionsPerClient open connections one client address may hold per listener (more are closed at
+ *                             once, so one client cannot fill {@code maxConnections}); default 256
+ * @param failedAuth           failed-authentication budget per client address of the admin API; default 10
+ *                             failures, refilled over 1 minute, 65536 addresses remembered
  */
 public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
         Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
-        Integer maxOriginHeaderBytes, Integer ioThreads) {
+        Integer maxOriginHeaderBytes, Integer ioThreads, Integer maxConnectionsPerClient,
+        FailedAuthLimits failedAuth) {
     public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null, null, null, null);
     private static final int MAX_IO_THREADS = 1024;
 
@@ -60,6 +66,17 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
         if (ioThreads > MAX_IO_THREADS) {
             throw new IllegalArgumentException("limits.ioThreads must be <= " + MAX_IO_THREADS + ", was " + ioThreads);
         }
+        maxConnectionsPerClient = atLeast("limits.maxConnectionsPerClient", maxConnectionsPerClient,
+                ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1);
+        failedAuth = failedAuth == null ? FailedAuthLimits.DEFAULTS : failedAuth;
+    }
+
+    /** The limits with the default per-client connection cap and failed-auth budget. */
+    public EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+            Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
+            Integer maxOriginHeaderBytes, Integer ioThreads) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, maxApiBodyBytes, maxRangeParts,
+                allowedMethods, maxOriginHeaderBytes, ioThreads, null, null);
     }
 
     /** The limits without {@code ioThreads} (default), as before that setting existed. */
@@ -72,7 +89,8 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
 
     /** The listener options NodeServer applies. */
     public ServerLimits serverLimits() {
-        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections);
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
+                maxConnectionsPerClient);
     }
 
     private static int atLeast(String key, Integer value, int fallback, int min) {

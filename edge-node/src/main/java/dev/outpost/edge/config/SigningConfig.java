@@ -1,6 +1,8 @@
 package dev.outpost.edge.config;
 
 import dev.outpost.edge.signing.SigningKey;
+import dev.outpost.edge.signing.UrlSignatures;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -9,13 +11,21 @@ import java.util.List;
  * @param required refuse requests without a valid token (default true); false → only requests that carry a
  *                 {@code sig} are checked (for rolling signing out)
  * @param keys     shared secrets, newest first: the first signs, every one not past its {@code expires} verifies
+ * @param maxLifetime longest a token may stay valid: one whose {@code exp} lies further ahead is refused
+ *                 ({@code lifetime_too_long}); default 7 days
  */
-public record SigningConfig(Boolean required, List<SigningKey> keys) {
+public record SigningConfig(Boolean required, List<SigningKey> keys, Duration maxLifetime) {
     public SigningConfig {
+        maxLifetime = Defaults.positive("signing.maxLifetime", maxLifetime, UrlSignatures.DEFAULT_MAX_LIFETIME);
         required = Defaults.or(required, true);
         keys = List.copyOf(Defaults.or(keys, List.of()));
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("signing.keys must list at least one key");
         }
+    }
+
+    /** Signing with the default {@code maxLifetime}. */
+    public SigningConfig(Boolean required, List<SigningKey> keys) {
+        this(required, keys, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.edge.http;
 
+import dev.outpost.common.auth.BearerCredentials;
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.edge.cache.Purger;
@@ -80,7 +81,7 @@ public final class AdminHandler implements HttpHandler {
     public AdminHandler(String token, Routes routes, Purger purger, Prefetcher prefetcher, Pusher pusher,
             long maxObjectBytes, AppliedSequence applied, Optional<UploadedCertificates> certificates) {
         this.certificates = certificates;
-        this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.token = sha256(token);
         this.routes = routes;
         this.purger = purger;
         this.prefetcher = prefetcher;
@@ -91,8 +92,10 @@ public final class AdminHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange ex) throws Exception {
-        String given = ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        if (given == null || !MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
+        // Both sides hashed: the comparison takes the same time whatever the length or prefix of the guess.
+        Optional<byte[]> given = BearerCredentials.token(ex.getRequestHeaders().getFirst(Headers.AUTHORIZATION))
+                .map(AdminHandler::sha256);
+        if (given.isEmpty() || !MessageDigest.isEqual(token, given.get())) {
             throw new ApiException(401, "unauthorized", "admin requests need 'Authorization: Bearer <admin token>'");
         }
         String method = ex.getRequestMethod().toString();
@@ -132,6 +135,14 @@ public final class AdminHandler implements HttpHandler {
                     throw ApiException.notFound("no admin endpoint " + ex.getRequestPath());
                 }
             }
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
         }
     }
 

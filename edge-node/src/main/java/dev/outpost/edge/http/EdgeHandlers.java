@@ -1,6 +1,8 @@
 package dev.outpost.edge.http;
 
+import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.FramingHandler;
 import dev.outpost.common.http.SlowReaderHandler;
 import dev.outpost.edge.cache.CacheStore;
@@ -22,6 +24,7 @@ import io.undertow.server.handlers.BlockingHandler;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** The edge's two Undertow pipelines, each assembled in one method, in request order. */
@@ -57,7 +60,8 @@ public final class EdgeHandlers {
     }
 
     /**
-     * AccessLog → blocking dispatch → ErrorMapping → body limit → health/metrics → admin commands (bearer token).
+     * AccessLog → blocking dispatch → ErrorMapping → body limit → health/metrics → failed-auth budget (429 once a
+     * client address spent it) → admin commands (bearer token).
      * Object uploads are bounded by maxObjectBytes, every other call by limits.maxApiBodyBytes.
      */
     public static HttpHandler adminPipeline(Parts p, String token, Purger purger, Prefetcher prefetcher,
@@ -75,8 +79,9 @@ public final class EdgeHandlers {
             boolean controlPlaneOnly) {
         HttpHandler admin = new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
                 new EdgeInfoHandler(p.health(), p.metrics(),
-                        new AdminHandler(token, p.routes(), purger, prefetcher, pusher, p.maxObjectBytes(), applied,
-                                certificates)));
+                        new FailedAuthGuard(new FailedAuthLimiter(p.limits().failedAuth(), p.clock()), Set.of(401),
+                                new AdminHandler(token, p.routes(), purger, prefetcher, pusher, p.maxObjectBytes(),
+                                        applied, certificates))));
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new BlockingHandler(
                         new ErrorMappingHandler(controlPlaneOnly ? new ControlPlaneOnlyHandler(admin) : admin)));

@@ -12,8 +12,10 @@ import java.util.Optional;
 
 /**
  * Checks the signed-URL token of services that use signing, before the cache lookup; 403 with the reason
- * ({@code missing}, {@code expired}, {@code bad_signature}, {@code wrong_path}, {@code wrong_address}) otherwise.
- * The path checked is the normalized one the cache and the origin see; the address is the connection's peer.
+ * ({@code missing}, {@code expired}, {@code lifetime_too_long}, {@code bad_signature}, {@code wrong_path},
+ * {@code wrong_address}) otherwise. The path checked is the normalized one the cache and the origin see (and,
+ * under a prefix token, the raw one for dot segments); the host is the request's Host; the address is the
+ * connection's peer.
  */
 public final class SignedUrlHandler implements HttpHandler {
     private final Clock clock;
@@ -31,8 +33,9 @@ public final class SignedUrlHandler implements HttpHandler {
         if (signatures.isPresent()
                 && (route.service().signing().orElseThrow().required()
                         || UrlSignatures.present(ex.getQueryParameters()))) {
-            String path = route.keys().target(Requests.rawPath(ex), "");
-            Verdict verdict = signatures.get().verify(path, ex.getQueryParameters(),
+            String rawPath = Requests.rawPath(ex);
+            String path = route.keys().target(rawPath, "");
+            Verdict verdict = signatures.get().verify(ex.getHostName(), path, rawPath, ex.getQueryParameters(),
                     ex.getSourceAddress().getAddress().getHostAddress(), clock.instant());
             if (!verdict.valid()) {
                 RequestRecord record = ex.getAttachment(RequestRecord.KEY);

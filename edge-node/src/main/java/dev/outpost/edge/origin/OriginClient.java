@@ -1,10 +1,15 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.http.FieldSyntax;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -131,13 +136,44 @@ public final class OriginClient implements AutoCloseable {
         HttpUrl url = HttpUrl.get((base.endsWith("/") ? base.substring(0, base.length() - 1) : base)
                 + request.target());
         Headers.Builder headers = new Headers.Builder();
-        request.headers().forEach(headers::addUnsafeNonAscii);
+        request.headers().forEach((name, value) -> addChecked(headers, name, value));
         RequestBody body = null;
         if (request.body().length > 0 || requiresBody(request.method())) {
             MediaType type = request.headers().first("content-type").map(MediaType::parse).orElse(null);
             body = RequestBody.create(request.body(), type);
         }
         return new Request.Builder().url(url).headers(headers.build()).method(request.method(), body).build();
+    }
+
+    /**
+     * Adds one field the client (or the edge) supplied, after the RFC 9110 syntax check every listener already
+     * made: this is the last line before OkHttp, which writes values unchecked once they are not plain ASCII, so a
+     * CR, LF or NUL that got here by some other path would become header lines or requests of our own upstream.
+     * ASCII values take OkHttp's own checked {@code add}. Values with obs-text bytes (0x80-0xFF, which RFC 9110
+     * allows) reach us one char per byte, while OkHttp writes UTF-8: bytes that are valid UTF-8 are handed over
+     * decoded, so the origin gets the client's bytes exactly; other high bytes go as their UTF-8 encoding (still
+     * only obs-text, never a control character).
+     */
+    static void addChecked(Headers.Builder headers, String name, String value) {
+        FieldSyntax.problem(name, value, false).ifPresent(problem -> {
+            throw new IllegalArgumentException("refusing to send a malformed field upstream: " + problem);
+        });
+        if (value.chars().allMatch(c -> c < 0x80)) {
+            headers.add(name, value);
+        } else {
+            headers.addUnsafeNonAscii(name, asSentBytes(value));
+        }
+    }
+
+    /** The text whose UTF-8 encoding is the bytes {@code latin1} stands for, when those bytes are UTF-8. */
+    private static String asSentBytes(String latin1) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException notUtf8) {
+            return latin1;
+        }
     }
 
     private static boolean requiresBody(String method) {

@@ -22,7 +22,7 @@ public record Route(DeliveryService service, CacheKeys keys) {
 
     /** The service's URL signatures, when it uses signed URLs. */
     public Optional<UrlSignatures> signatures() {
-        return service.signing().map(s -> new UrlSignatures(s.keys()));
+        return service.signing().map(s -> new UrlSignatures(s.keys(), s.maxLifetime()));
     }
 
     public List<URI> origins() {

@@ -11,7 +11,12 @@ public enum Verdict {
     EXPIRED,
     /** No listed, unexpired key made this signature (tampered, forged, wrong secret, malformed token). */
     BAD_SIGNATURE,
-    /** Signature good, but the request path lies outside the signed {@code prefix}. */
+    /** Signature good, but {@code exp} lies further ahead than the service's {@code signing.maxLifetime}. */
+    LIFETIME_TOO_LONG,
+    /**
+     * Signature good, but the request path lies outside the signed {@code prefix}, or holds a dot segment in some
+     * encoding ({@code ..%2F}, {@code ..;}, ...) that an origin could read as climbing out of it.
+     */
     WRONG_PATH,
     /** Signature good, but the request comes from an address other than the signed {@code ip}. */
     WRONG_ADDRESS;

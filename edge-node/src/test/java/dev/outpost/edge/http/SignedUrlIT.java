@@ -21,18 +21,23 @@ import org.junit.jupiter.api.Test;
 /** Signed URLs over real sockets: checked before the cache, token kept out of the cache key and the origin request. */
 class SignedUrlIT {
     private static final String SECRET = "it-secret-it-secret-it-secret-01";
-    private static final UrlSignatures SIGNER = new UrlSignatures(List.of(SigningKey.of(SECRET)));
+    private static final UrlSignatures SIGNER = new UrlSignatures(List.of(SigningKey.of(SECRET)),
+            UrlSignatures.DEFAULT_MAX_LIFETIME);
 
     private static EdgeFixture signedEdge(boolean required) throws Exception {
+        return signedEdge(required, null);
+    }
+
+    private static EdgeFixture signedEdge(boolean required, Duration maxLifetime) throws Exception {
         return new EdgeFixture(c -> new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(),
                 List.of(c.services().get(0).withSigning(new SigningConfig(required,
-                        List.of(SigningKey.of(SECRET))))),
+                        List.of(SigningKey.of(SECRET)), maxLifetime))),
                 c.cache(), c.origin(), c.collapsing(), c.controlPlane()));
     }
 
     private static String signed(EdgeFixture f, String path, Duration ttl) {
-        return path + "?" + SIGNER.sign(path, f.clock.instant().plus(ttl), Optional.empty(), Optional.empty(),
-                f.clock.instant());
+        return path + "?" + SIGNER.sign(EdgeFixture.HOST, path, f.clock.instant().plus(ttl), Optional.empty(),
+                Optional.empty(), f.clock.instant());
     }
 
     @Test
@@ -76,11 +81,11 @@ class SignedUrlIT {
             assertRefused(f, good.replace("/video/a.mp4", "/video/b.mp4"), "bad_signature");
             assertRefused(f, good.replaceFirst("exp=(\\d+)", "exp=9$1"), "bad_signature");
 
-            String prefixToken = "/public/x?" + SIGNER.sign("/public/x", f.clock.instant().plusSeconds(300),
+            String prefixToken = "/public/x?" + SIGNER.sign(EdgeFixture.HOST, "/public/x", f.clock.instant().plusSeconds(300),
                     Optional.of("/public/"), Optional.empty(), f.clock.instant());
             assertRefused(f, prefixToken.replace("/public/x", "/private/x"), "wrong_path");
 
-            String otherClient = "/video/a.mp4?" + SIGNER.sign("/video/a.mp4", f.clock.instant().plusSeconds(300),
+            String otherClient = "/video/a.mp4?" + SIGNER.sign(EdgeFixture.HOST, "/video/a.mp4", f.clock.instant().plusSeconds(300),
                     Optional.empty(), Optional.of("127.0.0.2"), f.clock.instant());
             assertRefused(f, otherClient, "wrong_address");
 
@@ -93,14 +98,44 @@ class SignedUrlIT {
     @Test
     void dotSegmentsCannotLeaveTheSignedPrefix() throws Exception {
         try (EdgeFixture f = signedEdge(true)) {
-            String token = SIGNER.sign("/public/", f.clock.instant().plusSeconds(300), Optional.of("/public/"),
-                    Optional.empty(), f.clock.instant());
+            String token = SIGNER.sign(EdgeFixture.HOST, "/public/", f.clock.instant().plusSeconds(300),
+                    Optional.of("/public/"), Optional.empty(), f.clock.instant());
 
-            // Raw socket: HTTP clients would resolve the dot segments before sending.
-            String head = rawGet(f, "/public/%2e%2e/private/x?" + token);
-
-            assertThat(head).startsWith("HTTP/1.1 403").contains("wrong_path");
+            // Raw socket: HTTP clients would resolve the dot segments before sending. The edge leaves %2F, ';' and
+            // '\\' alone, but origins that decode them or read path parameters would climb out of /public/.
+            for (String escape : new String[] {"/public/%2e%2e/private/x", "/public/..%2Fprivate/x",
+                    "/public/..;/private/x", "/public/..%3B/private/x", "/public/..%5Cprivate/x",
+                    "/public/%2E%2E%2fprivate/x", "/public/%252e%252e/private/x"}) {
+                String head = rawGet(f, escape + "?" + token);
+                assertThat(head).as(escape).startsWith("HTTP/1.1 403").contains("wrong_path");
+            }
             assertThat(f.origin.takeRequest(200, TimeUnit.MILLISECONDS)).isNull();
+        }
+    }
+
+    @Test
+    void aTokenMadeForAnotherHostIsRefused() throws Exception {
+        try (EdgeFixture f = signedEdge(true)) {
+            String forOther = "/video/a.mp4?" + SIGNER.sign("other-service.test", "/video/a.mp4",
+                    f.clock.instant().plusSeconds(300), Optional.empty(), Optional.empty(), f.clock.instant());
+            assertRefused(f, forOther, "bad_signature");
+            assertThat(f.origin.getRequestCount()).isZero();
+        }
+    }
+
+    @Test
+    void aTokenLivingLongerThanTheServicesMaximumIsRefused() throws Exception {
+        try (EdgeFixture f = signedEdge(true, Duration.ofHours(1))) {
+            UrlSignatures lenient = new UrlSignatures(List.of(SigningKey.of(SECRET)), Duration.ofDays(20_000_000));
+            String twoHours = "/video/a.mp4?" + lenient.sign(EdgeFixture.HOST, "/video/a.mp4",
+                    f.clock.instant().plus(Duration.ofHours(2)), Optional.empty(), Optional.empty(),
+                    f.clock.instant());
+            assertRefused(f, twoHours, "lifetime_too_long");
+            String forever = "/video/a.mp4?" + lenient.sign(EdgeFixture.HOST, "/video/a.mp4",
+                    java.time.Instant.ofEpochSecond(999_999_999_999L), Optional.empty(), Optional.empty(),
+                    f.clock.instant());
+            assertRefused(f, forever, "lifetime_too_long");
+            assertThat(f.origin.getRequestCount()).isZero();
         }
     }
 

@@ -19,9 +19,11 @@ class UrlSignaturesTest {
     private static final String SECRET = "s3cret-s3cret-s3cret-s3cret-0001";
     private static final String NEXT_SECRET = "n3xt-n3xt-n3xt-n3xt-n3xt-n3xt-02";
     private static final String CLIENT = "192.0.2.10";
+    private static final String HOST = "video.test";
+    private static final Duration MAX = Duration.ofDays(7);
 
     private final ManualClock clock = new ManualClock();
-    private final UrlSignatures signatures = new UrlSignatures(List.of(SigningKey.of(SECRET)));
+    private final UrlSignatures signatures = new UrlSignatures(List.of(SigningKey.of(SECRET)), MAX);
 
     @Test
     void freshlySignedUrlIsValid() {
@@ -109,7 +111,7 @@ class UrlSignaturesTest {
         String oldToken = sign(signatures, "/a", Duration.ofDays(2), Optional.empty(), Optional.empty());
         Instant oldKeyRetires = clock.instant().plus(Duration.ofDays(1));
         UrlSignatures rotated = new UrlSignatures(List.of(SigningKey.of(NEXT_SECRET),
-                new SigningKey(SECRET, Optional.of(oldKeyRetires))));
+                new SigningKey(SECRET, Optional.of(oldKeyRetires))), MAX);
         String newToken = sign(rotated, "/a", Duration.ofDays(2), Optional.empty(), Optional.empty());
 
         assertThat(check(rotated, "/a", oldToken, CLIENT)).as("old key, in overlap").isEqualTo(Verdict.VALID);
@@ -126,29 +128,75 @@ class UrlSignaturesTest {
     @Test
     void signingRefusesBadInput() {
         Instant now = clock.instant();
-        assertThatThrownBy(() -> signatures.sign("/a", now, Optional.empty(), Optional.empty(), now))
+        assertThatThrownBy(() -> signatures.sign(HOST, "/a", now, Optional.empty(), Optional.empty(), now))
                 .hasMessageContaining("not after now");
-        assertThatThrownBy(() -> signatures.sign("/a", now.plusSeconds(60), Optional.of("/b/"), Optional.empty(),
+        assertThatThrownBy(() -> signatures.sign(HOST, "/a", now.plusSeconds(60), Optional.of("/b/"), Optional.empty(),
                 now)).hasMessageContaining("prefix");
-        assertThatThrownBy(() -> signatures.sign("/a", now.plusSeconds(60), Optional.empty(),
+        assertThatThrownBy(() -> signatures.sign(HOST, "/a", now.plusSeconds(60), Optional.empty(),
                 Optional.of("example.com"), now)).hasMessageContaining("ip must be");
         assertThatThrownBy(() -> SigningKey.of("short")).hasMessageContaining("at least 32");
         assertThat(SigningKey.of(SECRET).toString()).doesNotContain(SECRET);
-        UrlSignatures retired = new UrlSignatures(List.of(new SigningKey(SECRET, Optional.of(now))));
-        assertThatThrownBy(() -> retired.sign("/a", now.plusSeconds(60), Optional.empty(), Optional.empty(), now))
+        UrlSignatures retired = new UrlSignatures(List.of(new SigningKey(SECRET, Optional.of(now))), MAX);
+        assertThatThrownBy(() -> retired.sign(HOST, "/a", now.plusSeconds(60), Optional.empty(), Optional.empty(), now))
                 .hasMessageContaining("put the new key first");
     }
 
+    @Test
+    void aTokenForOneHostIsRefusedOnAnotherHostSharingTheSecret() {
+        String token = sign(signatures, "/video/a.mp4", Duration.ofHours(1), Optional.empty(), Optional.empty());
+
+        assertThat(signatures.verify("other-service.test", "/video/a.mp4", "/video/a.mp4", params(token), CLIENT,
+                clock.instant())).isEqualTo(Verdict.BAD_SIGNATURE);
+        for (String sameHost : new String[] {"VIDEO.test", "video.test:8443", "video.test."}) {
+            assertThat(signatures.verify(sameHost, "/video/a.mp4", "/video/a.mp4", params(token), CLIENT,
+                    clock.instant())).as(sameHost).isEqualTo(Verdict.VALID);
+        }
+        assertThatThrownBy(() -> signatures.sign("", "/a", clock.instant().plusSeconds(60), Optional.empty(),
+                Optional.empty(), clock.instant())).hasMessageContaining("host");
+    }
+
+    @Test
+    void aTokenLivingLongerThanTheMaximumIsRefused() {
+        UrlSignatures lenient = new UrlSignatures(List.of(SigningKey.of(SECRET)), Duration.ofDays(20_000_000));
+        String farFuture = sign(lenient, "/video/a.mp4", Duration.ofDays(30), Optional.empty(), Optional.empty());
+        assertThat(check(signatures, "/video/a.mp4", farFuture, CLIENT)).isEqualTo(Verdict.LIFETIME_TOO_LONG);
+        String ages = lenient.sign(HOST, "/video/a.mp4", Instant.ofEpochSecond(999_999_999_999L), Optional.empty(),
+                Optional.empty(), clock.instant());
+        assertThat(check(signatures, "/video/a.mp4", ages, CLIENT)).isEqualTo(Verdict.LIFETIME_TOO_LONG);
+        assertThat(check(signatures, "/video/a.mp4",
+                sign(signatures, "/video/a.mp4", MAX, Optional.empty(), Optional.empty()), CLIENT))
+                .as("exactly the maximum").isEqualTo(Verdict.VALID);
+        assertThatThrownBy(() -> sign(signatures, "/a", MAX.plusSeconds(1), Optional.empty(), Optional.empty()))
+                .hasMessageContaining("maxLifetime");
+    }
+
+    @Test
+    void aPrefixTokenRefusesDotSegmentsInAnyEncoding() {
+        String token = sign(signatures, "/video/", Duration.ofHours(1), Optional.of("/video/"), Optional.empty());
+        for (String raw : new String[] {"/video/..%2Fprivate/a", "/video/..%2fprivate/a", "/video/..;/private/a",
+                "/video/..%3B/private/a", "/video/..%3b/private/a", "/video/..%5Cprivate/a", "/video/..\\private/a",
+                "/video/%2e%2e/private/a", "/video/%2E%2E%2Fprivate/a", "/video/.%2e/private/a",
+                "/video/%252e%252e%252fprivate/a", "/video/x/..;jsessionid=1/a", "/video/./a"}) {
+            assertThat(signatures.verify(HOST, raw, raw, params(token), CLIENT, clock.instant())).as(raw)
+                    .isEqualTo(Verdict.WRONG_PATH);
+        }
+        for (String fine : new String[] {"/video/a..b.mp4", "/video/...", "/video/.hidden", "/video/100%25.mp4",
+                "/video/a;v=2.mp4"}) {
+            assertThat(signatures.verify(HOST, fine, fine, params(token), CLIENT, clock.instant())).as(fine)
+                    .isEqualTo(Verdict.VALID);
+        }
+    }
+
     private String sign(UrlSignatures s, String path, Duration ttl, Optional<String> prefix, Optional<String> ip) {
-        return s.sign(path, clock.instant().plus(ttl), prefix, ip, clock.instant());
+        return s.sign(HOST, path, clock.instant().plus(ttl), prefix, ip, clock.instant());
     }
 
     private Verdict check(UrlSignatures s, String path, String query, String client) {
-        return s.verify(path, params(query), client, clock.instant());
+        return s.verify(HOST, path, path, params(query), client, clock.instant());
     }
 
     private Verdict check(UrlSignatures s, String path, Map<String, List<String>> query, String client) {
-        return s.verify(path, query, client, clock.instant());
+        return s.verify(HOST, path, path, query, client, clock.instant());
     }
 
     /** Decoded query parameters, as Undertow hands them over. */

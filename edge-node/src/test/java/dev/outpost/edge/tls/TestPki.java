@@ -22,21 +22,21 @@ import okhttp3.Protocol;
  * A real CA of our own for edge tests (the control plane's role): issues identities, provisions an edge's
  * {@code tls.dir} as a join would, and builds clients that trust exactly one CA with hostname checks on.
  */
-final class TestPki {
-    final CertificateAuthority ca;
+public final class TestPki {
+    public final CertificateAuthority ca;
 
-    TestPki(Path dir, String name) {
+    public TestPki(Path dir, String name) {
         ca = CertificateAuthority.openOrCreate(dir, name, Clock.systemUTC());
     }
 
-    TlsIdentity identity(List<String> names, List<InetAddress> addresses) {
+    public TlsIdentity identity(List<String> names, List<InetAddress> addresses) {
         KeyPair keys = Keys.ecP256();
         return new TlsIdentity(keys.getPrivate(),
                 ca.chain(ca.issue(Csr.create(keys, names, addresses), Duration.ofDays(30))));
     }
 
     /** Writes node.key, node.crt and ca.crt as a join leaves them. */
-    Path provision(Path tlsDir, TlsIdentity node) {
+    public Path provision(Path tlsDir, TlsIdentity node) {
         SecretFiles.ownerOnlyDirectory(tlsDir);
         SecretFiles.write(tlsDir.resolve(NodeCertificate.KEY_FILE), Pem.encode(node.key()));
         SecretFiles.write(tlsDir.resolve(NodeCertificate.CERT_FILE), Pem.encode(node.chain()));
@@ -45,7 +45,7 @@ final class TestPki {
     }
 
     /** A client trusting only this CA, presenting {@code identity} when asked, every name resolving to loopback. */
-    OkHttpClient client(Optional<TlsIdentity> identity, List<Protocol> protocols) {
+    public OkHttpClient client(Optional<TlsIdentity> identity, List<Protocol> protocols) {
         TlsContexts.Client tls = TlsContexts.client(ca.certificate(), identity);
         return new OkHttpClient.Builder().sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager())
                 .dns(host -> List.of(InetAddress.getByName("127.0.0.1")))
@@ -53,7 +53,7 @@ final class TestPki {
                 .callTimeout(Duration.ofSeconds(10)).build();
     }
 
-    static InetAddress loopback() {
+    public static InetAddress loopback() {
         try {
             return InetAddress.getByName("127.0.0.1");
         } catch (java.net.UnknownHostException e) {

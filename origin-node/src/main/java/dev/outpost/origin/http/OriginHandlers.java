@@ -1,6 +1,8 @@
 package dev.outpost.origin.http;
 
+import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.FramingHandler;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
@@ -17,6 +19,7 @@ import io.undertow.server.handlers.BlockingHandler;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.Set;
 
 /** Wires the origin's object graph and handler pipeline by hand, on one screen. */
 public final class OriginHandlers {
@@ -41,7 +44,9 @@ public final class OriginHandlers {
         HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(
                 new BlockingHandler(new ErrorMappingHandler(new OriginRouter(
                         new HealthHandler(store, clock),
-                        new AssetApiHandler(store, config, notifier),
+                        // a wrong token is 403 here, a missing one 401: both spend the client's failed-auth budget
+                        new FailedAuthGuard(new FailedAuthLimiter(config.limits().failedAuth(), clock),
+                                Set.of(401, 403), new AssetApiHandler(store, config, notifier)),
                         new ContentHandler(store, rules))))));
         NodeServer server;
         try {

@@ -1,0 +1,33 @@
+package dev.outpost.common.auth;
+
+import java.time.Duration;
+
+/**
+ * How many failed authentications a client address may make ({@code failedAuth} under each node's {@code limits}).
+ * A client may fail {@code maxFailures} times in a row; its budget then refills evenly over {@code window}
+ * ({@code maxFailures} per window), and while it is empty every authenticated call from that address is answered
+ * {@code 429} with {@code Retry-After}. Absent keys take the defaults; a bad value fails naming its key.
+ *
+ * @param maxFailures failed attempts allowed at once and per window; default 10
+ * @param window      how long the budget takes to refill completely; default 1 minute
+ * @param maxClients  client addresses remembered at once (least recently failed ones are forgotten first, so a flood
+ *                    of addresses bounds memory at about 200 bytes each); default 65536
+ */
+public record FailedAuthLimits(Integer maxFailures, Duration window, Integer maxClients) {
+    public static final FailedAuthLimits DEFAULTS = new FailedAuthLimits(null, null, null);
+
+    public FailedAuthLimits {
+        maxFailures = maxFailures == null ? 10 : maxFailures;
+        if (maxFailures < 1) {
+            throw new IllegalArgumentException("limits.failedAuth.maxFailures must be >= 1, was " + maxFailures);
+        }
+        window = window == null ? Duration.ofMinutes(1) : window;
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("limits.failedAuth.window must be > 0, was " + window);
+        }
+        maxClients = maxClients == null ? 65_536 : maxClients;
+        if (maxClients < 1) {
+            throw new IllegalArgumentException("limits.failedAuth.maxClients must be >= 1, was " + maxClients);
+        }
+    }
+}
