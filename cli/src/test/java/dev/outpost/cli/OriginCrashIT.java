@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import dev.outpost.cli.testing.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,8 +56,8 @@ class OriginCrashIT {
     void aChangeAnsweredBeforeTheOriginIsKilledReachesEveryEdgeAfterTheRestart() throws Exception {
         Path site = Files.createDirectories(dir.resolve("site"));
         Files.writeString(site.resolve("app.js"), "version 1");
-        int planePort = freePort();
-        int originPort = freePort();
+        int planePort = LoopbackPorts.free();
+        int originPort = LoopbackPorts.free();
         Path planeConfig = planeConfig(planePort);
         Path originConfig = originConfig(site, originPort, planePort);
         Process plane = start("cp", "control-plane", "--config", planeConfig.toString());
@@ -65,9 +65,9 @@ class OriginCrashIT {
         URI originUri = URI.create("http://127.0.0.1:" + originPort);
         List<URI> edges = new ArrayList<>();
         for (String id : List.of("eu-1", "us-1")) {
-            int port = freePort();
+            int port = LoopbackPorts.free();
             start(id, "edge", "--id", id, "--region", id.substring(0, 2), "--listen", "127.0.0.1:" + port,
-                    "--origin", originUri.toString(), "--host", HOST, "--admin-listen", "127.0.0.1:" + freePort(),
+                    "--origin", originUri.toString(), "--host", HOST, "--admin-listen", "127.0.0.1:" + LoopbackPorts.free(),
                     "--admin-token", EDGE_ADMIN, "--control-plane", "http://127.0.0.1:" + planePort,
                     "--control-plane-token", NODE);
             edges.add(URI.create("http://127.0.0.1:" + port + "/app.js"));
@@ -114,9 +114,9 @@ class OriginCrashIT {
     @Test
     void sigtermLogsTheChangeNoticesTheOriginCouldNotDeliver() throws Exception {
         Path site = Files.createDirectories(dir.resolve("site"));
-        int originPort = freePort();
+        int originPort = LoopbackPorts.free();
         Process origin = start("origin", "origin", "--data", site.toString(), "--listen", "127.0.0.1:" + originPort,
-                "--token", ORIGIN_API, "--notify-url", "http://127.0.0.1:" + freePort() + "/api/v1/origin-events");
+                "--token", ORIGIN_API, "--notify-url", "http://127.0.0.1:" + LoopbackPorts.free() + "/api/v1/origin-events");
         URI put = URI.create("http://127.0.0.1:" + originPort + "/_origin/assets/css/site.css");
         HttpResponse<String> written = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
                 .until(() -> http.send(HttpRequest.newBuilder(put).header("Authorization", "Bearer " + ORIGIN_API)
@@ -209,9 +209,4 @@ class OriginCrashIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import dev.outpost.cli.testing.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +27,7 @@ class OutpostJarIT {
     @Test
     void originCommandFromThePackagedJarServesFilesAndTheAssetApi(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("hello.txt"), "hello from the jar");
-        int port = freePort();
+        int port = LoopbackPorts.free();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process process = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "origin",
                 "--data", dir.toString(), "--listen", "127.0.0.1:" + port, "--token", "jar-test-token",
@@ -60,7 +60,7 @@ class OutpostJarIT {
 
     @Test
     void edgeFromThePackagedJarRegistersWithTheControlPlaneAndAppliesItsPurges(@TempDir Path dir) throws Exception {
-        int planePort = freePort();
+        int planePort = LoopbackPorts.free();
         Files.writeString(dir.resolve("cp.yml"), """
                 listen: 127.0.0.1:%d
                 data: cp-data
@@ -76,8 +76,8 @@ class OutpostJarIT {
                 dir.resolve("cp.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("cp.log").toFile()).start();
         Process edge = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "edge", "--id", "eu-1",
-                "--region", "eu", "--listen", "127.0.0.1:" + freePort(), "--origin", "http://127.0.0.1:9",
-                "--host", "a.test", "--admin-listen", "127.0.0.1:" + freePort(), "--admin-token",
+                "--region", "eu", "--listen", "127.0.0.1:" + LoopbackPorts.free(), "--origin", "http://127.0.0.1:9",
+                "--host", "a.test", "--admin-listen", "127.0.0.1:" + LoopbackPorts.free(), "--admin-token",
                 "jar-edge-admin-token-0123", "--control-plane", "http://127.0.0.1:" + planePort,
                 "--control-plane-token", "jar-node-token-0123456789")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("edge.log").toFile()).start();
@@ -87,11 +87,16 @@ class OutpostJarIT {
             HttpRequest list = HttpRequest.newBuilder(nodes)
                     .header("Authorization", "Bearer jar-ops-token-0123456789").build();
             // two JVMs are starting and the edge registers on its own schedule: waiting is unavoidable
-            String body = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            String body = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .ignoreExceptionsInstanceOf(IOException.class)
-                    .until(() -> client.send(list, HttpResponse.BodyHandlers.ofString()).body(),
-                            b -> b.contains("\"healthy\":true") || !plane.isAlive() || !edge.isAlive());
-            assertThat(body).as("edge log:\n" + Files.readString(dir.resolve("edge.log")))
+                    .until(() -> {
+                        if (!plane.isAlive() || !edge.isAlive()) {
+                            return "a process ended early";
+                        }
+                        return client.send(list, HttpResponse.BodyHandlers.ofString()).body();
+                    }, b -> b.contains("\"healthy\":true") || !plane.isAlive() || !edge.isAlive());
+            assertThat(body).as("control-plane log:\n" + Files.readString(dir.resolve("cp.log")) + "\nedge log:\n"
+                    + Files.readString(dir.resolve("edge.log")))
                     .contains("\"id\":\"eu-1\"").contains("\"healthy\":true");
 
             Cli.Run purge = Cli.run("purge", "--api", "http://127.0.0.1:" + planePort, "--token",
@@ -122,8 +127,8 @@ class OutpostJarIT {
         java.util.Arrays.fill(second, (byte) 'b');
         Files.write(site.resolve("first.bin"), first);
         Files.write(site.resolve("second.bin"), second);
-        int originPort = freePort();
-        int edgePort = freePort();
+        int originPort = LoopbackPorts.free();
+        int edgePort = LoopbackPorts.free();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process origin = new ProcessBuilder(java.toString(), "-jar", JAR.toString(), "origin",
                 "--data", site.toString(), "--listen", "127.0.0.1:" + originPort, "--token", "jar-test-token",
@@ -207,9 +212,4 @@ class OutpostJarIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
