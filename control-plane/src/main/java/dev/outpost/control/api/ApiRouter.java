@@ -16,6 +16,7 @@ import dev.outpost.control.Scope;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.IdempotencyKey;
 import dev.outpost.control.invalidation.Ids;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.LoggedEntry;
@@ -80,7 +81,8 @@ final class ApiRouter implements HttpHandler {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
-        this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall());
+        this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall(),
+                config.log().maxEntryBytes());
         this.log = log;
         this.dispatcher = dispatcher;
         this.registry = registry;
@@ -99,24 +101,36 @@ final class ApiRouter implements HttpHandler {
         if (path.equals("/api/v1/purges")) {
             if (method.equals(Methods.POST)) {
                 Principal who = require(exchange, Scope.PURGE);
-                NewEntry purge = requests.purge(body(exchange, PurgeRequest.class));
+                byte[] raw = bytes(exchange, MAX_BODY_BYTES);
+                Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
+                if (replayed(exchange, key)) {
+                    return;
+                }
+                PurgeRequest request = parse(raw, PurgeRequest.class);
+                NewEntry purge = requests.purge(request);
+                requireConfirmedPurgeAll(purge, request, who);
                 limit(exchange, who, "purge", config.rateLimits().purgesPerMinute());
-                accepted(exchange, dispatcher.submit(purge, who.name()));
+                submit(exchange, purge, who, key);
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                HttpJson.send(exchange, 200, new Views.Purges(recent(exchange, Kind.PURGE)));
+                listing(exchange, Kind.PURGE);
             }
         } else if (path.equals("/api/v1/pushes")) {
             if (method.equals(Methods.POST)) {
                 Principal who = require(exchange, Scope.PUSH);
-                NewEntry push = requests.push(body(exchange, PushRequest.class));
+                byte[] raw = bytes(exchange, MAX_BODY_BYTES);
+                Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
+                if (replayed(exchange, key)) {
+                    return;
+                }
+                NewEntry push = requests.push(parse(raw, PushRequest.class));
                 limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
-                accepted(exchange, dispatcher.submit(push, who.name()));
+                submit(exchange, push, who, key);
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                HttpJson.send(exchange, 200, new Views.Pushes(recent(exchange, Kind.PUSH)));
+                listing(exchange, Kind.PUSH);
             }
         } else if (entry.matches()) {
             allow(method, Methods.GET);
@@ -160,12 +174,33 @@ final class ApiRouter implements HttpHandler {
                         + ") with the origin's certificate (or set tls.allowPlainOriginEvents: true)");
             }
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);
-            ChangeNotice notice = body(exchange, ChangeNotice.class);
+            byte[] raw = bytes(exchange, MAX_BODY_BYTES);
+            Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
+            ChangeNotice notice = parse(raw, ChangeNotice.class);
             ControlPlaneConfig.Origin origin = origin(exchange);
             requireCertificateFor(exchange, origin.id(), "send change notices for origin");
-            Optional<LoggedEntry> done = recentWrites.alreadyPurged(origin.id(), notice);
-            accepted(exchange, done.isPresent() ? done.get()
-                    : dispatcher.submit(originPurge(origin, notice), who.name()));
+            if (replayed(exchange, key)) {
+                return;
+            }
+            NewEntry purge = originPurge(origin, notice);
+            limit(exchange, who, "send change notices", config.rateLimits().originEventsPerMinute());
+            boolean[] replay = {false};
+            LoggedEntry answer;
+            try {
+                answer = recentWrites.notice(origin.id(), notice, () -> {
+                    InvalidationLog.Appended appended = dispatcher.submit(purge, who.name(), key);
+                    replay[0] = appended.replayed();
+                    return appended.logged();
+                });
+            } catch (IdempotencyKey.Reused e) {
+                throw IdempotencyKeys.reused(e);
+            }
+            // answered with a write-through's purge: a retry with this key must get the same answer
+            key.ifPresent(k -> log.remember(k, answer.sequence()));
+            if (replay[0]) {
+                exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
+            }
+            accepted(exchange, answer);
         } else if (path.startsWith(AssetsEndpoint.PREFIX + "/")) {
             allow(method, Methods.PUT);
             Principal who = require(exchange, Scope.PUSH);
@@ -265,7 +300,10 @@ final class ApiRouter implements HttpHandler {
 
     private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
         HttpJson.requireJsonContentType(exchange);
-        byte[] bytes = bytes(exchange, MAX_BODY_BYTES);
+        return parse(bytes(exchange, MAX_BODY_BYTES), type);
+    }
+
+    private static <T> T parse(byte[] bytes, Class<T> type) {
         if (bytes.length == 0) {
             throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");
         }
@@ -280,14 +318,94 @@ final class ApiRouter implements HttpHandler {
         HttpJson.send(exchange, 202, new Views.Accepted(logged.id(), logged.sequence(), "pending"));
     }
 
-    private List<Views.Entry> recent(HttpServerExchange exchange, Kind kind) {
+    /** Logs the entry (or, for a repeated Idempotency-Key, answers the first one) and answers 202. */
+    private void submit(HttpServerExchange exchange, NewEntry entry, Principal who, Optional<IdempotencyKey> key) {
+        InvalidationLog.Appended appended;
+        try {
+            appended = dispatcher.submit(entry, who.name(), key);
+        } catch (IdempotencyKey.Reused e) {
+            throw IdempotencyKeys.reused(e);
+        }
+        if (appended.replayed()) {
+            exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
+        }
+        accepted(exchange, appended.logged());
+    }
+
+    /** Answers a retried request (its Idempotency-Key was used for the same request) with the first answer. */
+    private boolean replayed(HttpServerExchange exchange, Optional<IdempotencyKey> key) {
+        if (key.isEmpty()) {
+            return false;
+        }
+        Optional<LoggedEntry> first;
+        try {
+            first = log.replay(key.get());
+        } catch (IdempotencyKey.Reused e) {
+            throw IdempotencyKeys.reused(e);
+        }
+        first.ifPresent(e -> {
+            exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
+            accepted(exchange, e);
+        });
+        return first.isPresent();
+    }
+
+    /**
+     * A purge that empties a whole host or everything must say so ({@code confirmPurgeAll: true}) and come from a
+     * token with scope {@code purge:all}: a typo in a prefix must not empty a site.
+     */
+    private void requireConfirmedPurgeAll(NewEntry purge, PurgeRequest request, Principal who) {
+        Optional<String> empties = EntryRequests.wholeHost(purge);
+        if (empties.isEmpty()) {
+            return;
+        }
+        if (!request.confirmPurgeAll()) {
+            throw ApiException.badRequest("confirmation_required", "this purge empties " + empties.get()
+                    + "; set confirmPurgeAll: true to confirm (it also needs a token with scope purge:all)");
+        }
+        if (!who.may(Scope.PURGE_ALL)) {
+            throw new ApiException(403, "forbidden", "token '" + who.name() + "' lacks scope purge:all, which "
+                    + "emptying " + empties.get() + " needs");
+        }
+    }
+
+    /**
+     * {@code GET /api/v1/purges} (or pushes): newest first, {@code ?limit=} 1..500 (default 50), {@code ?before=}
+     * a sequence to page on; cut at {@code log.maxListingBytes} of answer, with {@code more} and the
+     * {@code next} query to go on with.
+     */
+    private void listing(HttpServerExchange exchange, Kind kind) {
         int limit = query(exchange, "limit").map(v -> {
             if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 500) {
                 throw ApiException.badRequest("bad_limit", "limit must be 1..500, was '" + v + "'");
             }
             return Integer.parseInt(v);
         }).orElse(50);
-        return log.recent(kind, limit).stream().map(e -> Views.Entry.of(e, log.deliveries(e.sequence()))).toList();
+        OptionalLong before = query(exchange, "before").map(v -> {
+            if (!v.matches("[1-9][0-9]{0,17}")) {
+                throw ApiException.badRequest("bad_before", "before must be a sequence number, was '" + v + "'");
+            }
+            return OptionalLong.of(Long.parseLong(v));
+        }).orElse(OptionalLong.empty());
+        InvalidationLog.Listing listing = log.recent(kind, limit, before);
+        List<Views.Entry> entries = new java.util.ArrayList<>();
+        long bytes = 0;
+        boolean more = listing.more();
+        for (LoggedEntry e : listing.entries()) {
+            Views.Entry view = Views.Entry.of(e, log.deliveries(e.sequence()));
+            long size = dev.outpost.common.json.Json.bytes(view).length;
+            if (!entries.isEmpty() && bytes + size > log.settings().maxListingBytes()) {
+                more = true;
+                break;
+            }
+            bytes += size;
+            entries.add(view);
+        }
+        Optional<String> next = more && !entries.isEmpty()
+                ? Optional.of("?limit=" + limit + "&before=" + entries.get(entries.size() - 1).sequence())
+                : Optional.empty();
+        HttpJson.send(exchange, 200, kind == Kind.PURGE ? new Views.Purges(entries, more, next)
+                : new Views.Pushes(entries, more, next));
     }
 
     private void showEntry(HttpServerExchange exchange, Kind kind, String id) throws InterruptedException {
