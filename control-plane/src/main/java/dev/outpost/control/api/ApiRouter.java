@@ -2,7 +2,6 @@ package dev.outpost.control.api;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
-import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.common.http.PeerCertificates;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Pem;
@@ -16,11 +15,7 @@ import dev.outpost.control.Scope;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
-import dev.outpost.control.invalidation.IdempotencyKey;
-import dev.outpost.control.invalidation.Ids;
 import dev.outpost.control.invalidation.InvalidationLog;
-import dev.outpost.control.invalidation.LoggedEntry;
-import dev.outpost.control.invalidation.NewEntry;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.Decision;
@@ -33,7 +28,6 @@ import io.undertow.util.Methods;
 import java.io.IOException;
 import java.net.URI;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -48,23 +42,20 @@ import java.util.regex.Pattern;
  */
 final class ApiRouter implements HttpHandler {
     static final int MAX_BODY_BYTES = 1024 * 1024;
-    private static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private static final Pattern ENTRY = Pattern.compile("/api/v1/(purges|pushes)/([^/]+)");
     private static final Pattern HEARTBEAT = Pattern.compile("/api/v1/nodes/([^/]+)/heartbeat");
     private static final Pattern NODE = Pattern.compile("/api/v1/nodes/([^/]+)");
-    private static final Pattern WAIT = Pattern.compile("(\\d{1,6})(ms|s)");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ControlPlaneConfig config;
     private final Auth auth;
     private final RateLimiter rateLimiter;
-    private final EntryRequests requests;
+    private final EntryEndpoints entries;
     private final InvalidationLog log;
     private final Dispatcher dispatcher;
     private final Registry registry;
     private final SteeringHandler steering;
     private final AssetsEndpoint assets;
-    private final RecentWrites recentWrites;
     private final Optional<NodeIssuer> issuer;
     private final boolean nodeListener;
 
@@ -81,14 +72,12 @@ final class ApiRouter implements HttpHandler {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
-        this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall(),
-                config.log().maxEntryBytes());
+        this.entries = new EntryEndpoints(config, rateLimiter, log, dispatcher, recentWrites);
         this.log = log;
         this.dispatcher = dispatcher;
         this.registry = registry;
         this.steering = steering;
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
-        this.recentWrites = recentWrites;
     }
 
     @Override
@@ -100,42 +89,24 @@ final class ApiRouter implements HttpHandler {
         Matcher node = NODE.matcher(path);
         if (path.equals("/api/v1/purges")) {
             if (method.equals(Methods.POST)) {
-                Principal who = require(exchange, Scope.PURGE);
-                byte[] raw = bytes(exchange, MAX_BODY_BYTES);
-                Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-                if (replayed(exchange, key)) {
-                    return;
-                }
-                PurgeRequest request = parse(raw, PurgeRequest.class);
-                NewEntry purge = requests.purge(request);
-                requireConfirmedPurgeAll(purge, request, who);
-                limit(exchange, who, "purge", config.rateLimits().purgesPerMinute());
-                submit(exchange, purge, who, key);
+                entries.purge(exchange, require(exchange, Scope.PURGE));
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                listing(exchange, Kind.PURGE);
+                entries.listing(exchange, Kind.PURGE);
             }
         } else if (path.equals("/api/v1/pushes")) {
             if (method.equals(Methods.POST)) {
-                Principal who = require(exchange, Scope.PUSH);
-                byte[] raw = bytes(exchange, MAX_BODY_BYTES);
-                Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-                if (replayed(exchange, key)) {
-                    return;
-                }
-                NewEntry push = requests.push(parse(raw, PushRequest.class));
-                limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
-                submit(exchange, push, who, key);
+                entries.push(exchange, require(exchange, Scope.PUSH));
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                listing(exchange, Kind.PUSH);
+                entries.listing(exchange, Kind.PUSH);
             }
         } else if (entry.matches()) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
-            showEntry(exchange, entry.group(1).equals("purges") ? Kind.PURGE : Kind.PUSH, entry.group(2));
+            entries.show(exchange, entry.group(1).equals("purges") ? Kind.PURGE : Kind.PUSH, entry.group(2));
         } else if (path.equals("/api/v1/nodes")) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
@@ -174,33 +145,9 @@ final class ApiRouter implements HttpHandler {
                         + ") with the origin's certificate (or set tls.allowPlainOriginEvents: true)");
             }
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);
-            byte[] raw = bytes(exchange, MAX_BODY_BYTES);
-            Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-            ChangeNotice notice = parse(raw, ChangeNotice.class);
             ControlPlaneConfig.Origin origin = origin(exchange);
             requireCertificateFor(exchange, origin.id(), "send change notices for origin");
-            if (replayed(exchange, key)) {
-                return;
-            }
-            NewEntry purge = originPurge(origin, notice);
-            limit(exchange, who, "send change notices", config.rateLimits().originEventsPerMinute());
-            boolean[] replay = {false};
-            LoggedEntry answer;
-            try {
-                answer = recentWrites.notice(origin.id(), notice, () -> {
-                    InvalidationLog.Appended appended = dispatcher.submit(purge, who.name(), key);
-                    replay[0] = appended.replayed();
-                    return appended.logged();
-                });
-            } catch (IdempotencyKey.Reused e) {
-                throw IdempotencyKeys.reused(e);
-            }
-            // answered with a write-through's purge: a retry with this key must get the same answer
-            key.ifPresent(k -> log.remember(k, answer.sequence()));
-            if (replay[0]) {
-                exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
-            }
-            accepted(exchange, answer);
+            entries.originEvent(exchange, who, origin);
         } else if (path.startsWith(AssetsEndpoint.PREFIX + "/")) {
             allow(method, Methods.PUT);
             Principal who = require(exchange, Scope.PUSH);
@@ -264,6 +211,11 @@ final class ApiRouter implements HttpHandler {
     }
 
     private void limit(HttpServerExchange exchange, Principal who, String action, int perMinute) {
+        limit(rateLimiter, who, action, perMinute);
+    }
+
+    /** Takes one call from the token's budget for {@code action}; 429 with Retry-After when it is used up. */
+    static void limit(RateLimiter rateLimiter, Principal who, String action, int perMinute) {
         OptionalLong retryAfter = rateLimiter.tryAcquire(who.name() + "/" + action, perMinute);
         if (retryAfter.isPresent()) {
             long seconds = retryAfter.getAsLong();
@@ -303,7 +255,7 @@ final class ApiRouter implements HttpHandler {
         return parse(bytes(exchange, MAX_BODY_BYTES), type);
     }
 
-    private static <T> T parse(byte[] bytes, Class<T> type) {
+    static <T> T parse(byte[] bytes, Class<T> type) {
         if (bytes.length == 0) {
             throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");
         }
@@ -312,127 +264,6 @@ final class ApiRouter implements HttpHandler {
             throw ApiException.badRequest("bad_json", "request body is null; expected a JSON object");
         }
         return value;
-    }
-
-    private static void accepted(HttpServerExchange exchange, LoggedEntry logged) {
-        HttpJson.send(exchange, 202, new Views.Accepted(logged.id(), logged.sequence(), "pending"));
-    }
-
-    /** Logs the entry (or, for a repeated Idempotency-Key, answers the first one) and answers 202. */
-    private void submit(HttpServerExchange exchange, NewEntry entry, Principal who, Optional<IdempotencyKey> key) {
-        InvalidationLog.Appended appended;
-        try {
-            appended = dispatcher.submit(entry, who.name(), key);
-        } catch (IdempotencyKey.Reused e) {
-            throw IdempotencyKeys.reused(e);
-        }
-        if (appended.replayed()) {
-            exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
-        }
-        accepted(exchange, appended.logged());
-    }
-
-    /** Answers a retried request (its Idempotency-Key was used for the same request) with the first answer. */
-    private boolean replayed(HttpServerExchange exchange, Optional<IdempotencyKey> key) {
-        if (key.isEmpty()) {
-            return false;
-        }
-        Optional<LoggedEntry> first;
-        try {
-            first = log.replay(key.get());
-        } catch (IdempotencyKey.Reused e) {
-            throw IdempotencyKeys.reused(e);
-        }
-        first.ifPresent(e -> {
-            exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
-            accepted(exchange, e);
-        });
-        return first.isPresent();
-    }
-
-    /**
-     * A purge that empties a whole host or everything must say so ({@code confirmPurgeAll: true}) and come from a
-     * token with scope {@code purge:all}: a typo in a prefix must not empty a site.
-     */
-    private void requireConfirmedPurgeAll(NewEntry purge, PurgeRequest request, Principal who) {
-        Optional<String> empties = EntryRequests.wholeHost(purge);
-        if (empties.isEmpty()) {
-            return;
-        }
-        if (!request.confirmPurgeAll()) {
-            throw ApiException.badRequest("confirmation_required", "this purge empties " + empties.get()
-                    + "; set confirmPurgeAll: true to confirm (it also needs a token with scope purge:all)");
-        }
-        if (!who.may(Scope.PURGE_ALL)) {
-            throw new ApiException(403, "forbidden", "token '" + who.name() + "' lacks scope purge:all, which "
-                    + "emptying " + empties.get() + " needs");
-        }
-    }
-
-    /**
-     * {@code GET /api/v1/purges} (or pushes): newest first, {@code ?limit=} 1..500 (default 50), {@code ?before=}
-     * a sequence to page on; cut at {@code log.maxListingBytes} of answer, with {@code more} and the
-     * {@code next} query to go on with.
-     */
-    private void listing(HttpServerExchange exchange, Kind kind) {
-        int limit = query(exchange, "limit").map(v -> {
-            if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 500) {
-                throw ApiException.badRequest("bad_limit", "limit must be 1..500, was '" + v + "'");
-            }
-            return Integer.parseInt(v);
-        }).orElse(50);
-        OptionalLong before = query(exchange, "before").map(v -> {
-            if (!v.matches("[1-9][0-9]{0,17}")) {
-                throw ApiException.badRequest("bad_before", "before must be a sequence number, was '" + v + "'");
-            }
-            return OptionalLong.of(Long.parseLong(v));
-        }).orElse(OptionalLong.empty());
-        InvalidationLog.Listing listing = log.recent(kind, limit, before);
-        List<Views.Entry> entries = new java.util.ArrayList<>();
-        long bytes = 0;
-        boolean more = listing.more();
-        for (LoggedEntry e : listing.entries()) {
-            Views.Entry view = Views.Entry.of(e, log.deliveries(e.sequence()));
-            long size = dev.outpost.common.json.Json.bytes(view).length;
-            if (!entries.isEmpty() && bytes + size > log.settings().maxListingBytes()) {
-                more = true;
-                break;
-            }
-            bytes += size;
-            entries.add(view);
-        }
-        Optional<String> next = more && !entries.isEmpty()
-                ? Optional.of("?limit=" + limit + "&before=" + entries.get(entries.size() - 1).sequence())
-                : Optional.empty();
-        HttpJson.send(exchange, 200, kind == Kind.PURGE ? new Views.Purges(entries, more, next)
-                : new Views.Pushes(entries, more, next));
-    }
-
-    private void showEntry(HttpServerExchange exchange, Kind kind, String id) throws InterruptedException {
-        OptionalLong sequence = Ids.parse(kind, id);
-        LoggedEntry logged = (sequence.isPresent() ? log.entry(sequence.getAsLong()) : Optional.<LoggedEntry>empty())
-                .filter(e -> e.entry().kind() == kind)
-                .orElseThrow(() -> ApiException.notFound("no " + (kind == Kind.PURGE ? "purge" : "push") + " '" + id
-                        + "'"));
-        Optional<Duration> wait = query(exchange, "wait").map(ApiRouter::parseWait);
-        if (wait.isPresent()) {
-            log.awaitComplete(logged.sequence(), wait.get());
-        }
-        HttpJson.send(exchange, 200, Views.Entry.of(logged, log.deliveries(logged.sequence())));
-    }
-
-    static Duration parseWait(String value) {
-        Matcher m = WAIT.matcher(value);
-        if (!m.matches()) {
-            throw ApiException.badRequest("bad_wait", "wait must look like 5s or 500ms, was '" + value + "'");
-        }
-        Duration wait = m.group(2).equals("s") ? Duration.ofSeconds(Long.parseLong(m.group(1)))
-                : Duration.ofMillis(Long.parseLong(m.group(1)));
-        if (wait.compareTo(MAX_WAIT) > 0) {
-            throw ApiException.badRequest("bad_wait", "wait must be at most " + MAX_WAIT.toSeconds() + "s, was '"
-                    + value + "'");
-        }
-        return wait;
     }
 
     private NodeRegistration checked(NodeRegistration r) {
@@ -475,17 +306,6 @@ final class ApiRouter implements HttpHandler {
                 + origins.stream().map(o -> o.id()).toList());
     }
 
-    /** A change notice purges its path on every host of the origin that sent it. */
-    private static NewEntry originPurge(ControlPlaneConfig.Origin origin, ChangeNotice notice) {
-        if (!notice.path().startsWith("/") || notice.path().chars().anyMatch(c -> c <= ' ')) {
-            throw ApiException.badRequest("bad_path", "path must start with '/' and hold no spaces, was '"
-                    + notice.path() + "'");
-        }
-        List<String> urls = origin.hosts().stream().map(h -> "http://" + h + notice.path()).toList();
-        urls.forEach(u -> EntryRequests.checkUrl("path", u));
-        return NewEntry.purgeUrls(urls);
-    }
-
     private void route(HttpServerExchange exchange) {
         String url = query(exchange, "url").orElseThrow(() -> ApiException.badRequest("missing_url",
                 "url: give the URL to route, e.g. ?url=http://www.example.com/app.js"));
@@ -506,7 +326,7 @@ final class ApiRouter implements HttpHandler {
                 SteeringHandler.location(decision, rawPath, uri.getRawQuery())));
     }
 
-    private static Optional<String> query(HttpServerExchange exchange, String name) {
+    static Optional<String> query(HttpServerExchange exchange, String name) {
         Deque<String> values = exchange.getQueryParameters().get(name);
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
     }
