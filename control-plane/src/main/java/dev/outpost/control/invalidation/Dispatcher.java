@@ -260,6 +260,14 @@ public final class Dispatcher implements AutoCloseable {
             registry.acked(node.id(), entry.sequence());
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
             Optional<String> answer = summary(response);
+            if (answer.isPresent() && PushResults.alreadyApplied(answer.get())) {
+                // It applied the entry from a catch-up page first. A purge is done; a push's result rides the
+                // heartbeat that reports its sequence, which settles the delivery (applied or failed).
+                if (entry.kind() == Kind.PURGE) {
+                    log.markApplied(entry.sequence(), node.id(), Optional.empty());
+                }
+                return Optional.empty();
+            }
             Optional<String> pushFailure = entry.kind() == Kind.PUSH
                     ? PushResults.failure(answer.orElse("")) : Optional.empty();
             if (pushFailure.isPresent()) {

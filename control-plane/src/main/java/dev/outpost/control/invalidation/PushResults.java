@@ -39,6 +39,20 @@ public final class PushResults {
         return Optional.empty();
     }
 
+    /**
+     * Whether the edge answered that it had applied the entry before ({@code "alreadyApplied":true}: a catch-up page
+     * got there first); such an answer says nothing about what the entry did.
+     */
+    public static boolean alreadyApplied(String answer) {
+        try {
+            JsonNode json = Json.mapper().readTree(answer);
+            return json != null && json.isObject() && json.has("alreadyApplied")
+                    && json.get("alreadyApplied").asBoolean();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Delivery details are shown in listings: keep each one short. */
     static String abbreviate(String text) {
         String stripped = text.strip();

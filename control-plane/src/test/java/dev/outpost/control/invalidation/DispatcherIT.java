@@ -254,4 +254,26 @@ class DispatcherIT {
         assertThat(registry.node("eu-2").orElseThrow().appliedSequence()).as("carried out, so not behind")
                 .isEqualTo(push.sequence());
     }
+
+    @Test
+    void aLiveAnswerThatTheEdgeHadAppliedThePushAlreadyLeavesItPendingForTheHeartbeatThatReportsItsResult() throws Exception {
+        FakeEdge edge = edge("eu-1", "eu");
+        LoggedEntry push = dispatcher.submit(NewEntry.push(List.of("http://www.example.com/missing"), List.of()),
+                "ops");
+        // the catch-up page won the race: the live push is answered "already applied"
+        edge.answerPushesWith("{\"sequence\":" + push.sequence() + ",\"appliedSequence\":" + push.sequence()
+                + ",\"alreadyApplied\":true}");
+        LoggedEntry second = dispatcher.submit(NewEntry.push(List.of("http://www.example.com/missing"), List.of()),
+                "ops");
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().contains(second.sequence()));
+        assertThat(log.awaitComplete(second.sequence(), Duration.ofMillis(200))).as("its result is still to come")
+                .isEqualTo(EntryStatus.PENDING);
+
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, second.sequence(), List.of(
+                new dev.outpost.common.wire.EntryResult(second.sequence(), "{\"stored\":0,\"failures\":[{\"url\":"
+                        + "\"http://www.example.com/missing\",\"error\":\"origin answered 404\"}]}"))));
+        assertThat(log.status(second.sequence())).isEqualTo(EntryStatus.FAILED);
+        assertThat(log.deliveries(second.sequence()).get(0).detail()).hasValueSatisfying(d -> assertThat(d)
+                .contains("origin answered 404"));
+    }
 }
