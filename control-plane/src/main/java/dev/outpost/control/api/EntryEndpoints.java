@@ -53,6 +53,7 @@ final class EntryEndpoints {
 
     /** {@code POST /api/v1/purges}. */
     void purge(HttpServerExchange exchange, Principal who) throws IOException {
+        HttpJson.requireJsonContentType(exchange);
         byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
         Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
         if (replayed(exchange, key)) {
@@ -67,6 +68,7 @@ final class EntryEndpoints {
 
     /** {@code POST /api/v1/pushes}. */
     void push(HttpServerExchange exchange, Principal who) throws IOException {
+        HttpJson.requireJsonContentType(exchange);
         byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
         Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
         if (replayed(exchange, key)) {
@@ -83,6 +85,7 @@ final class EntryEndpoints {
      */
     void originEvent(HttpServerExchange exchange, Principal who, ControlPlaneConfig.Origin origin)
             throws IOException {
+        HttpJson.requireJsonContentType(exchange);
         byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
         Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
         ChangeNotice notice = ApiRouter.parse(raw, ChangeNotice.class);
