@@ -76,11 +76,11 @@ public final class ControlPlaneFixture implements AutoCloseable {
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
                 delivery: {retryInitialMillis: 3600000, retryMaxMillis: 3600000, fenceAfterMillis: 3600000}
                 """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET);
+        // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
-        for (String section : java.util.List.of("origins", "delivery")) {
-            if (extraYaml.contains(section + ":")) {
-                yaml = yaml.replaceAll("(?m)^" + section + ":.*\n", "");
-            }
+        java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);
+        while (keys.find()) {
+            yaml = yaml.replaceAll("(?m)^" + keys.group(1) + ":.*\n", "");
         }
         yaml += extraYaml;
         config = ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);
