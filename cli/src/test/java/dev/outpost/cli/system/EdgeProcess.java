@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.cli.testing.LoopbackPorts;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlane;
@@ -13,7 +14,6 @@ import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.content.PathRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,10 +101,9 @@ final class EdgeProcess implements AutoCloseable {
         assertThat(edge.isAlive()).as("edge log:\n" + log()).isTrue();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** Below the ephemeral range, so no outgoing connection takes it before the edge process binds it. */
+    private static int freePort() {
+        return LoopbackPorts.free();
     }
 
     String log() {
