@@ -29,9 +29,16 @@ final class ApiClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A failed call: the HTTP status and the API's error code and message. */
-    static final class Failure extends RuntimeException {
+    static class Failure extends RuntimeException {
         Failure(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** The request may have arrived but its answer did not (not a refused connection): safe to repeat with a key. */
+    static final class Lost extends Failure {
+        Lost(String message) {
+            super(message);
         }
     }
 
@@ -39,9 +46,25 @@ final class ApiClient {
         return send(HttpRequest.newBuilder(uri(path)).GET(), timeout);
     }
 
+    /**
+     * Posts with a fresh {@code Idempotency-Key}, and sends the very same request again (same key) when the answer
+     * was lost on the way (timeout, reset connection): the control plane then answers with the entry the first try
+     * made instead of logging a second one.
+     */
     JsonNode post(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.bytes(body))), Duration.ofSeconds(30));
+        String key = java.util.UUID.randomUUID().toString();
+        byte[] json = Json.bytes(body);
+        Failure lost = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                        .header("Idempotency-Key", key)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(json)), Duration.ofSeconds(30));
+            } catch (Lost e) {
+                lost = e;
+            }
+        }
+        throw lost;
     }
 
     private URI uri(String path) {
@@ -57,8 +80,10 @@ final class ApiClient {
         HttpResponse<byte[]> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
+        } catch (java.net.ConnectException e) {
             throw new Failure("cannot reach the control plane at " + uri("") + ": " + e);
+        } catch (IOException e) {
+            throw new Lost("no answer from the control plane at " + uri("") + ": " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Failure("interrupted");

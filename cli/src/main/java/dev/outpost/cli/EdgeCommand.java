@@ -137,9 +137,8 @@ public final class EdgeCommand implements Callable<Integer> {
                     .orElseThrow(() -> new IllegalArgumentException("--control-plane-token needs --control-plane URL"));
             String token = controlPlaneToken != null ? controlPlaneToken : link.map(ControlPlaneLinkConfig::token)
                     .orElseThrow(() -> new IllegalArgumentException("--control-plane needs --control-plane-token"));
-            result = result.withControlPlane(link.map(l -> new ControlPlaneLinkConfig(url, token, l.heartbeat(),
-                    l.maxBackoff(), l.publicUrl(), l.adminUrl())).orElseGet(() -> ControlPlaneLinkConfig.of(url,
-                            token)));
+            result = result.withControlPlane(link.map(l -> l.withUrlAndToken(url, token))
+                    .orElseGet(() -> ControlPlaneLinkConfig.of(url, token)));
         }
         return result;
     }

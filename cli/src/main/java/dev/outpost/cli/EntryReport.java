@@ -13,6 +13,13 @@ final class EntryReport {
                 entry.get("edgesApplied").asInt(), entry.get("edgesTotal").asInt(),
                 entry.get("timeToLastAckMillis") == null || entry.get("timeToLastAckMillis").isNull() ? ""
                         : "  last ack after " + entry.get("timeToLastAckMillis").asLong() + " ms");
+        for (String list : new String[] {"fencedEdges", "failedEdges"}) {
+            JsonNode named = entry.get(list);
+            if (named != null && named.isArray() && !named.isEmpty()) {
+                out.printf("  %s: %s%n", list.equals("fencedEdges") ? "fenced (unreachable, not waited for)"
+                        : "failed on", named.toString());
+            }
+        }
         for (JsonNode edge : entry.get("edges")) {
             out.printf("  %-12s %-8s %s %s%n", ApiClient.text(edge, "id"), ApiClient.text(edge, "state"),
                     ApiClient.text(edge, "appliedAt"),

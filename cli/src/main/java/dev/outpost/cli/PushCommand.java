@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code outpost push}: makes the edges fetch and store URLs ahead of requests; {@code --wait} shows progress. */
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = "Preload URLs on the edges through the control plane. Exit code 0 when accepted (and, with "
-                + "--wait, complete), 1 when still not complete after the wait, 2 on errors.")
+                + "--wait, every edge stored every URL), 1 when not complete after the wait or some edge could not "
+                + "store a URL (404 at the origin, not cacheable...: the failures are named), 2 on errors.")
 final class PushCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;
@@ -30,7 +31,7 @@ final class PushCommand implements Callable<Integer> {
     List<String> regions = new ArrayList<>();
 
     @Option(names = "--wait", paramLabel = "DURATION", arity = "0..1", fallbackValue = "30s",
-            description = "wait until every edge fetched them (default 30s)")
+            description = "wait until every edge fetched them (default 30s, e.g. 2m)")
     Optional<String> wait = Optional.empty();
 
     @Override

@@ -33,7 +33,8 @@ final class StatusCommand implements Callable<Integer> {
             for (JsonNode n : nodes) {
                 out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", ApiClient.text(n, "id"),
                         ApiClient.text(n, "kind"), ApiClient.text(n, "region"),
-                        n.get("healthy").asBoolean() ? "healthy" : "DOWN",
+                        n.get("fenced") != null && n.get("fenced").asBoolean() ? "FENCED"
+                                : n.get("healthy").asBoolean() ? "healthy" : "DOWN",
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
                                 + n.get("dueSequence").asLong() + ")",
                         n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());

@@ -6,8 +6,15 @@ import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
 
-/** Posts a purge or push, prints its id, and with a wait shows the per-edge outcome; the exit code says how it went. */
+/**
+ * Posts a purge or push, prints its id, and with a wait shows the per-edge outcome; the exit code says how it went:
+ * 0 accepted (and, with a wait, complete), 1 not complete after the wait or failed on some edge, 2 on errors.
+ * Every flag is checked before anything is sent, so a bad flag never leaves a purge behind.
+ */
 final class Submit {
+    /** The longest the API waits in one call; longer waits are several calls. */
+    private static final Duration API_MAX_WAIT = Duration.ofSeconds(60);
+
     private Submit() {
     }
 
@@ -15,15 +22,15 @@ final class Submit {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
+            Optional<Duration> timeout = wait.map(Submit::parse);
             JsonNode accepted = api.post(path, body);
             String id = ApiClient.text(accepted, "id");
             out.println("accepted " + id + " (sequence " + accepted.get("sequence").asLong() + ")");
             out.flush();
-            if (wait.isEmpty()) {
+            if (timeout.isEmpty()) {
                 return 0;
             }
-            Duration timeout = parse(wait.get());
-            JsonNode entry = api.get(path + "/" + id + "?wait=" + wait.get(), timeout.plusSeconds(10));
+            JsonNode entry = await(api, path + "/" + id, timeout.get());
             EntryReport.print(entry, out);
             return "complete".equals(ApiClient.text(entry, "status")) ? 0 : 1;
         } catch (ApiClient.Failure | IllegalArgumentException e) {
@@ -33,13 +40,36 @@ final class Submit {
         }
     }
 
-    private static Duration parse(String wait) {
-        if (wait.matches("\\d+ms")) {
-            return Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2)));
+    /** Waits up to {@code timeout} for the entry to settle, in calls of at most a minute each. */
+    private static JsonNode await(ApiClient api, String entryPath, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            Duration step = left.compareTo(API_MAX_WAIT) > 0 ? API_MAX_WAIT : left;
+            JsonNode entry = api.get(entryPath + "?wait=" + step.toMillis() + "ms", step.plusSeconds(10));
+            String status = ApiClient.text(entry, "status");
+            if (status.equals("complete") || status.equals("failed") || step.equals(left)) {
+                return entry;
+            }
         }
-        if (wait.matches("\\d+s")) {
-            return Duration.ofSeconds(Long.parseLong(wait.substring(0, wait.length() - 1)));
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 2m}; at most an hour. */
+    static Duration parse(String wait) {
+        Duration duration;
+        if (wait.matches("\\d{1,7}ms")) {
+            duration = Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2)));
+        } else if (wait.matches("\\d{1,5}s")) {
+            duration = Duration.ofSeconds(Long.parseLong(wait.substring(0, wait.length() - 1)));
+        } else if (wait.matches("\\d{1,3}m")) {
+            duration = Duration.ofMinutes(Long.parseLong(wait.substring(0, wait.length() - 1)));
+        } else {
+            throw new IllegalArgumentException("--wait must look like 500ms, 10s or 2m, was '" + wait
+                    + "'; nothing was submitted");
         }
-        throw new IllegalArgumentException("--wait must look like 10s or 500ms, was '" + wait + "'");
+        if (duration.compareTo(Duration.ofHours(1)) > 0) {
+            throw new IllegalArgumentException("--wait must be at most 1h, was '" + wait + "'; nothing was submitted");
+        }
+        return duration;
     }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine;
 class ClientCommandsIT {
     private static final String OPS = "ops-token-0123456789";
     private static final String NODE = "node-token-0123456789";
+    private static final String EMPTIER = "purge-all-token-0123456789";
 
     @TempDir
     Path data;
@@ -37,8 +38,9 @@ class ClientCommandsIT {
                 tokens:
                   - {name: ops, token: %s, scopes: [read, purge, push]}
                   - {name: edges, token: %s, scopes: [node]}
+                  - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                 regions: [{name: eu, cidrs: [127.0.2.0/24]}]
-                """.formatted(data, OPS, NODE);
+                """.formatted(data, OPS, NODE, EMPTIER);
         plane = ControlPlane.start(ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class),
                 Clock.systemUTC());
     }
@@ -75,7 +77,7 @@ class ClientCommandsIT {
 
     @Test
     void purgeErrorsAreOneLineWithTheApiErrorAndExitCode2() {
-        Run badToken = run(new PurgeCommand(), "--token", "wrong-token-0123456789", "--all");
+        Run badToken = run(new PurgeCommand(), "--token", "wrong-token-0123456789", "--all", "--confirm");
         assertThat(badToken.exit()).isEqualTo(2);
         assertThat(badToken.err()).contains("HTTP 401 unauthorized: unknown token");
 
@@ -101,10 +103,51 @@ class ClientCommandsIT {
                         + "\"publicUrl\":\"http://127.0.2.1:8080\",\"cacheEmpty\":true}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(registered.statusCode()).isEqualTo(200);
-        run(new PurgeCommand(), "--token", OPS, "--all");
+        run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
 
         Run status = run(new StatusCommand(), "--token", OPS);
         assertThat(status.exit()).as(status.err()).isZero();
         assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1");
+    }
+
+    /** How many purges the control plane logged, read from its API. */
+    private int purgesLogged() {
+        try {
+            HttpResponse<String> listing = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(plane.apiUri() + "/api/v1/purges")).header("Authorization", "Bearer " + OPS).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(listing.statusCode()).isEqualTo(200);
+            return dev.outpost.common.json.Json.mapper().readTree(listing.body()).get("purges").size();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void everyFlagIsCheckedBeforeAPurgeIsSubmitted() {
+        Run badWait = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=5x");
+        assertThat(badWait.exit()).isEqualTo(2);
+        assertThat(badWait.err()).contains("--wait must look like 500ms, 10s or 2m").contains("nothing was submitted");
+        assertThat(badWait.out()).doesNotContain("accepted");
+
+        Run unconfirmed = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--wait=1m");
+        assertThat(unconfirmed.exit()).isEqualTo(2);
+        assertThat(unconfirmed.err()).contains("--confirm").contains("nothing was submitted");
+        Run hostRoot = run(new PurgeCommand(), "--token", EMPTIER, "--prefix", "http://www.example.com/");
+        assertThat(hostRoot.exit()).isEqualTo(2);
+        assertThat(hostRoot.err()).contains("--confirm");
+        assertThat(purgesLogged()).isZero();
+    }
+
+    @Test
+    void purgeAllConfirmedWithAWaitOfAMinuteIsAcceptedAndWaits() {
+        Run run = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=1m");
+        assertThat(run.err()).isEmpty();
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("accepted p-1").contains("p-1  complete");
+
+        Run withoutScope = run(new PurgeCommand(), "--token", OPS, "--host", "www.example.com", "--confirm");
+        assertThat(withoutScope.exit()).isEqualTo(2);
+        assertThat(withoutScope.err()).contains("HTTP 403 forbidden").contains("purge:all");
     }
 }

@@ -65,7 +65,7 @@ class OutpostJarIT {
                 listen: 127.0.0.1:%d
                 data: cp-data
                 tokens:
-                  - {name: ops, token: jar-ops-token-0123456789, scopes: [read, purge]}
+                  - {name: ops, token: jar-ops-token-0123456789, scopes: [read, "purge:all"]}
                   - {name: nodes, token: jar-node-token-0123456789, scopes: [node]}
                 edgeToken: jar-edge-admin-token-0123
                 heartbeat: {intervalMillis: 200, timeoutMillis: 2000}
@@ -100,7 +100,7 @@ class OutpostJarIT {
                     .contains("\"id\":\"eu-1\"").contains("\"healthy\":true");
 
             Cli.Run purge = Cli.run("purge", "--api", "http://127.0.0.1:" + planePort, "--token",
-                    "jar-ops-token-0123456789", "--all", "--wait=10s");
+                    "jar-ops-token-0123456789", "--all", "--confirm", "--wait=10s");
             assertThat(purge.exit()).as(purge.out() + purge.err()).isZero();
             assertThat(purge.out()).contains("complete  1/1 edges").contains("eu-1").contains("applied");
         } finally {

@@ -8,6 +8,7 @@ import dev.outpost.control.api.Handlers;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.invalidation.Maintenance;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
@@ -61,7 +62,9 @@ public final class ControlPlane implements AutoCloseable {
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
         List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
         try {
-            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock);
+            // Before anything touches the store: a second control plane on this directory stops here.
+            parts.add(DataDirectoryLock.acquire(Path.of(config.data())));
+            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log());
             parts.add(log);
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
             parts.add(nodeStore);
@@ -90,9 +93,10 @@ public final class ControlPlane implements AutoCloseable {
                 http.dispatcher().executorService().shutdown();
                 http.connectionPool().evictAll();
             });
-            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken());
+            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken(), config.delivery());
             parts.add(dispatcher);
             dispatcher.recoverAfterRestart();
+            parts.add(new Maintenance(log, registry, config.delivery()).start());
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));

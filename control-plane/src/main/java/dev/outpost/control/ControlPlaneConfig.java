@@ -34,12 +34,15 @@ import java.util.Set;
  * @param origins        which hosts each origin serves, for change notices
  * @param tls            the CA, node joining and the mutual-TLS node listener; absent → plain HTTP only, no CA
  * @param limits         limits of every listener (head size, slow-client timeouts, connections); absent → defaults
+ * @param log            bounds of the invalidation log: entry, page and listing sizes, retention, push expiry
+ * @param delivery       retries of failed live pushes and fencing of unreachable edges
  */
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
         Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
         String defaultRegion,
         Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies, RateLimits rateLimits,
-        int maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls, ListenerLimits limits) {
+        int maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls, ListenerLimits limits,
+        LogSettings log, DeliverySettings delivery) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -114,6 +117,12 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         origins = origins == null ? List.of() : List.copyOf(origins);
         tls = tls == null ? Optional.empty() : tls;
         limits = limits == null ? ListenerLimits.DEFAULTS : limits;
+        log = log == null ? LogSettings.DEFAULTS : log;
+        delivery = delivery == null ? DeliverySettings.DEFAULTS : delivery;
+        if (delivery.fenceAfterMillis() <= heartbeat.timeoutMillis()) {
+            throw new IllegalArgumentException("delivery.fenceAfterMillis (" + delivery.fenceAfterMillis()
+                    + ") must be longer than heartbeat.timeoutMillis (" + heartbeat.timeoutMillis() + ")");
+        }
     }
 
     /** A config without TLS (the shape before the {@code tls} key existed). */
@@ -122,7 +131,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             String defaultRegion, Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies,
             RateLimits rateLimits, int maxUrlsPerCall, List<Origin> origins) {
         this(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions, geoipCsv, defaultRegion,
-                latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, Optional.empty(), null);
+                latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, Optional.empty(), null, null, null);
     }
 
     public ListenAddress listenAddress() {
@@ -142,37 +151,43 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits);
+                limits, log,
+                delivery);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits);
+                limits, log,
+                delivery);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits);
+                tls, limits, log,
+                delivery);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits);
+                limits, log,
+                delivery);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits);
+                Optional.of(newTls), limits, log,
+                delivery);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits);
+                newLimits, log,
+                delivery);
     }
 
     private static void checkListen(String key, String value) {
@@ -263,17 +278,27 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         }
     }
 
-    /** Per-token budgets; a token over budget gets 429 with Retry-After. */
-    public record RateLimits(int purgesPerMinute, int pushesPerMinute) {
-        public static final RateLimits DEFAULTS = new RateLimits(120, 30);
+    /**
+     * Per-token budgets; a token over budget gets 429 with Retry-After. {@code originEventsPerMinute} bounds the
+     * change notices one token may send ({@code POST /api/v1/origin-events}; each one is a purge); its burst is a
+     * minute's worth, so a deploy of a few hundred files still goes through at once.
+     */
+    public record RateLimits(int purgesPerMinute, int pushesPerMinute, int originEventsPerMinute) {
+        public static final RateLimits DEFAULTS = new RateLimits(120, 30, 600);
 
         public RateLimits {
-            purgesPerMinute = purgesPerMinute == 0 ? DEFAULTS.purgesPerMinute : purgesPerMinute;
-            pushesPerMinute = pushesPerMinute == 0 ? DEFAULTS.pushesPerMinute : pushesPerMinute;
-            if (purgesPerMinute < 0 || pushesPerMinute < 0) {
+            purgesPerMinute = purgesPerMinute == 0 ? 120 : purgesPerMinute;
+            pushesPerMinute = pushesPerMinute == 0 ? 30 : pushesPerMinute;
+            originEventsPerMinute = originEventsPerMinute == 0 ? 600 : originEventsPerMinute;
+            if (purgesPerMinute < 0 || pushesPerMinute < 0 || originEventsPerMinute < 0) {
                 throw new IllegalArgumentException("rateLimits must be > 0, were purgesPerMinute=" + purgesPerMinute
-                        + ", pushesPerMinute=" + pushesPerMinute);
+                        + ", pushesPerMinute=" + pushesPerMinute + ", originEventsPerMinute="
+                        + originEventsPerMinute);
             }
+        }
+
+        public RateLimits(int purgesPerMinute, int pushesPerMinute) {
+            this(purgesPerMinute, pushesPerMinute, 0);
         }
     }
 

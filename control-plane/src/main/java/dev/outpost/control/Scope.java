@@ -4,16 +4,18 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * What an API token may do. {@code admin} implies every other scope; {@code node} is what edges and origins use to
- * register, heartbeat and send change notices.
+ * register, heartbeat and send change notices. {@code purge:all} is what emptying a whole host or everything takes
+ * (on top of an explicit confirmation in the request); it implies {@code purge}.
  */
 public enum Scope {
     @JsonProperty("read") READ,
     @JsonProperty("purge") PURGE,
+    @JsonProperty("purge:all") PURGE_ALL,
     @JsonProperty("push") PUSH,
     @JsonProperty("node") NODE,
     @JsonProperty("admin") ADMIN;
 
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return this == PURGE_ALL ? "purge:all" : name().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -110,6 +110,35 @@ class AssetsApiIT {
     }
 
     @Test
+    void theOriginsNoticeSentBeforeItAnswersTheUploadIsStillTheUploadsOwnPurgeAndThePushComesLast()
+            throws Exception {
+        FakeEdge eu = cp.edge("eu-1", "eu");
+        // As the real origin does: the file is in place, the notice goes out, and only then the PUT is answered.
+        origin.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                Reply notice = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":"
+                        + "\"/css/site.css\",\"etag\":\"\\\"fJgEClQWV1hGkK4qHMO0KotTsVnMYMXTq7_suurGyUo\\\"\"}");
+                assertThat(notice.status()).as(notice.body()).isEqualTo(202);
+                return stored("/css/site.css");
+            }
+        });
+
+        Reply reply = upload("/css/site.css", "body{}");
+
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+        assertThat(reply.json().get("purge").get("id").asString()).as("the notice's purge, taken as the upload's")
+                .isEqualTo("p-1");
+        assertThat(reply.json().get("push").get("id").asString()).isEqualTo("push-2");
+        assertThat(cp.get("/api/v1/pushes/push-2?wait=10s", READER).json().get("status").asString())
+                .isEqualTo("complete");
+        assertThat(cp.plane().log().lastSequence()).as("one purge and one push, nothing after the push")
+                .isEqualTo(2);
+        assertThat(eu.received()).extracting(InvalidationEntry::kind)
+                .containsExactly(InvalidationEntry.Kind.PURGE, InvalidationEntry.Kind.PUSH);
+    }
+
+    @Test
     void originRefusalsKeepTheirCodeAndNothingIsPurged() {
         origin.enqueue(new MockResponse.Builder().code(400)
                 .body("{\"error\":\"hidden_path\",\"message\":\"dotfiles are never assets\"}").build());

@@ -30,6 +30,8 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public static final String READER = "read-token-0123456789";
     public static final String NODE = "node-token-0123456789";
     public static final String ADMIN = "admin-token-0123456789";
+    /** May empty whole hosts and everything (scope purge:all). */
+    public static final String PURGE_ALL = "purge-all-token-0123456789";
     public static final String EDGE_SECRET = "edge-admin-secret-0123";
 
     public final MutableClock clock;
@@ -60,6 +62,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: reader, token: %s, scopes: [read]}
                   - {name: edges, token: %s, scopes: [node]}
                   - {name: root, token: %s, scopes: [admin]}
+                  - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                 edgeToken: %s
                 heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
                 regions:
@@ -71,9 +74,13 @@ public final class ControlPlaneFixture implements AutoCloseable {
                 trustedProxies: [127.0.0.1/32]
                 maxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
-                """.formatted(data, OPS, READER, NODE, ADMIN, EDGE_SECRET);
-        if (extraYaml.contains("origins:")) {
-            yaml = yaml.replaceAll("(?m)^origins:.*\n", "");
+                delivery: {retryInitialMillis: 3600000, retryMaxMillis: 3600000, fenceAfterMillis: 3600000}
+                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET);
+        // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
+        // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
+        java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);
+        while (keys.find()) {
+            yaml = yaml.replaceAll("(?m)^" + keys.group(1) + ":.*\n", "");
         }
         yaml += extraYaml;
         config = ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);

@@ -29,6 +29,8 @@ public final class FakeEdge implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
     private final AtomicLong applied = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicReference<String> pushAnswer =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public FakeEdge(String id, String region) throws IOException {
         this.id = id;
@@ -58,7 +60,8 @@ public final class FakeEdge implements AutoCloseable {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
                 }
                 String answer = entry.kind() == InvalidationEntry.Kind.PUSH
-                        ? "{\"stored\":" + entry.urls().size() + ",\"notStored\":0,\"bytes\":10,\"failures\":[]}"
+                        ? java.util.Optional.ofNullable(pushAnswer.get()).orElse("{\"stored\":" + entry.urls().size()
+                                + ",\"notStored\":0,\"bytes\":10,\"failures\":[]}")
                         : "{\"removed\":1,\"markedStale\":0}";
                 return new MockResponse.Builder().code(code).body(answer).build();
             }
@@ -92,6 +95,11 @@ public final class FakeEdge implements AutoCloseable {
 
     public void answer(int code) {
         status.set(code);
+    }
+
+    /** What it answers to pushes from now on (a prefetch result as the edge gives it). */
+    public void answerPushesWith(String json) {
+        pushAnswer.set(json);
     }
 
     public List<Long> receivedSequences() {

@@ -2,6 +2,7 @@ package dev.outpost.control;
 
 import static dev.outpost.control.ControlPlaneFixture.NODE;
 import static dev.outpost.control.ControlPlaneFixture.OPS;
+import static dev.outpost.control.ControlPlaneFixture.PURGE_ALL;
 import static dev.outpost.control.ControlPlaneFixture.READER;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,8 +90,8 @@ class PurgeApiIT {
     @Test
     void purgeByPrefixHostAndAllLimitedToARegionReachesOnlyThatRegion() throws Exception {
         List<FakeEdge> edges = sixEdges();
-        Reply accepted = purge("{\"prefixes\":[\"http://www.example.com/img/\"],\"hosts\":[\"Static.Example.com\"],"
-                + "\"all\":true,\"regions\":[\"eu\"]}");
+        Reply accepted = cp.post("/api/v1/purges", PURGE_ALL, "{\"prefixes\":[\"http://www.example.com/img/\"],"
+                + "\"hosts\":[\"Static.Example.com\"],\"all\":true,\"regions\":[\"eu\"],\"confirmPurgeAll\":true}");
         assertThat(accepted.status()).isEqualTo(202);
         String id = accepted.json().get("id").asString();
         JsonNode status = cp.get("/api/v1/purges/" + id + "?wait=10s", READER).json();

@@ -17,6 +17,7 @@ import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.ControlPlaneLink;
+import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.http.EdgeHandlers;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
@@ -101,10 +102,13 @@ public final class EdgeNode implements AutoCloseable {
         Pusher pusher = new Pusher(store, policy, clock, routes::keysFor);
         Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
         AppliedSequence applied = new AppliedSequence();
+        // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.
+        Lease lease = config.controlPlane().map(cp -> Lease.of(clock, cp.lease(), cp.onLeaseExpiry()))
+                .orElseGet(Lease::none);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
-                config.cache().maxObjectBytes(), config.limits());
+                config.cache().maxObjectBytes(), config.limits(), lease);
 
         List<AutoCloseable> started = new ArrayList<>(); // closed in reverse order if a later step fails
         started.add(client);
@@ -158,7 +162,7 @@ public final class EdgeNode implements AutoCloseable {
             }
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, client, blocking,
                     server, https, admin, adminUri, certificate, applied, clock);
-            config.controlPlane().ifPresent(node::connect);
+            config.controlPlane().ifPresent(link -> node.connect(link, lease));
             return node;
         } catch (RuntimeException e) {
             for (int i = started.size() - 1; i >= 0; i--) {
@@ -173,7 +177,7 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     /** Starts the control-plane link, advertising the configured URLs or else the listeners' own. */
-    private void connect(ControlPlaneLinkConfig linkConfig) {
+    private void connect(ControlPlaneLinkConfig linkConfig, Lease lease) {
         ControlPlaneLink.Identity identity = new ControlPlaneLink.Identity(config.id(), config.region(),
                 linkConfig.publicUrl().orElse(baseUri()), linkConfig.adminUrl().or(this::adminUri));
         // Catch-up prefetches come from the control plane, as live ones do.
@@ -186,10 +190,10 @@ public final class EdgeNode implements AutoCloseable {
             c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0, nodeUrl.get(),
-                    Optional.of(c.client())));
+                    Optional.of(c.client()), lease));
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0));
+                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0, lease));
         }
     }
 

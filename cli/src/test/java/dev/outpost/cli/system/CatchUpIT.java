@@ -95,7 +95,7 @@ class CatchUpIT {
         awaitUnhealthy("ap-1");
         String first = cdn.purge("{\"urls\":[\"" + APP + "\"]}");
         String second = cdn.purge("{\"tags\":[\"css\"]}");
-        String third = cdn.purge("{\"all\":true}");
+        String third = cdn.purge("{\"all\":true,\"confirmPurgeAll\":true}");
         JsonNode last = cdn.awaitSettled(third);
         assertThat(last.get("status").asString()).isEqualTo("partial");
         assertThat(stateOf(last, "ap-1")).isEqualTo("behind");

@@ -52,9 +52,11 @@ final class Cdn implements AutoCloseable {
     static final Duration PATIENCE = Duration.ofSeconds(20);
 
     private final Path dir;
+    private final String extraPlaneYaml;
+    private final java.util.function.UnaryOperator<ControlPlaneLinkConfig> adjustLink;
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
             .retryOnConnectionFailure(false).callTimeout(Duration.ofSeconds(20)).build();
-    private final ControlPlaneConfig planeConfig;
+    private ControlPlaneConfig planeConfig;
     private ControlPlane plane;
     private final OriginNode origin;
     private final Map<String, Edge> edges = new LinkedHashMap<>();
@@ -73,12 +75,27 @@ final class Cdn implements AutoCloseable {
     }
 
     Cdn(Path dir) throws IOException {
+        this(dir, "", java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * @param extraPlaneYaml more control-plane config (e.g. a {@code delivery:} section)
+     * @param adjustLink     changes to every edge's control-plane link (lease, backoff)
+     */
+    Cdn(Path dir, String extraPlaneYaml, java.util.function.UnaryOperator<ControlPlaneLinkConfig> adjustLink)
+            throws IOException {
         this.dir = dir;
-        ControlPlaneConfig first = planeConfig("127.0.0.1:0");
+        this.extraPlaneYaml = extraPlaneYaml;
+        this.adjustLink = adjustLink;
+        ControlPlaneConfig first = planeConfig("127.0.0.1:0", Optional.empty());
         plane = ControlPlane.start(first, Clock.systemUTC());
-        // Restarts must come back where the edges and the origin look for it.
-        planeConfig = first.withListen("127.0.0.1:" + plane.apiUri().getPort());
         origin = OriginNode.start(originConfig());
+        // Once the origin's address is known, the control plane comes back on its port with it (write-through
+        // uploads need it); restarts must come back where the edges and the origin look for it.
+        int port = plane.apiUri().getPort();
+        plane.close();
+        planeConfig = planeConfig("127.0.0.1:" + port, Optional.of(origin.baseUri()));
+        plane = ControlPlane.start(planeConfig, Clock.systemUTC());
         for (String id : EDGES) {
             Edge edge = new Edge(plane.apiUri().getPort());
             edges.put(id, edge);
@@ -88,12 +105,12 @@ final class Cdn implements AutoCloseable {
         awaitEveryEdgeSteerable();
     }
 
-    private ControlPlaneConfig planeConfig(String listen) {
+    private ControlPlaneConfig planeConfig(String listen, Optional<URI> originUrl) {
         String yaml = """
                 listen: %s
                 data: %s
                 tokens:
-                  - {name: ops, token: %s, scopes: [read, purge, push]}
+                  - {name: ops, token: %s, scopes: [read, "purge:all", push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
                 heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
@@ -105,8 +122,9 @@ final class Cdn implements AutoCloseable {
                 latencyMillis: {us: {eu: 40, ap: 90}, eu: {ap: 120}}
                 trustedProxies: [127.0.0.1/32]
                 rateLimits: {purgesPerMinute: 6000, pushesPerMinute: 6000}
-                origins: [{id: primary, hosts: [%s]}]
-                """.formatted(listen, dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN, HOST);
+                origins: [{id: primary, hosts: [%s]%s}]
+                """.formatted(listen, dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN, HOST,
+                originUrl.map(u -> ", url: \"" + u + "\", token: " + ORIGIN_API).orElse("")) + extraPlaneYaml;
         return ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);
     }
 
@@ -129,8 +147,8 @@ final class Cdn implements AutoCloseable {
 
     private EdgeConfig edgeConfig(String id, String listen, String adminListen, Edge edge) {
         DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
-        ControlPlaneLinkConfig link = new ControlPlaneLinkConfig(edge.toControlPlane.uri(), NODE,
-                Duration.ofMillis(200), Duration.ofSeconds(1), Optional.empty(), Optional.of(edge.toAdmin.uri()));
+        ControlPlaneLinkConfig link = adjustLink.apply(new ControlPlaneLinkConfig(edge.toControlPlane.uri(), NODE,
+                Duration.ofMillis(200), Duration.ofSeconds(1), Optional.empty(), Optional.of(edge.toAdmin.uri())));
         return new EdgeConfig(id, id.substring(0, 2), listen, Optional.of(new AdminConfig(adminListen, EDGE_ADMIN)),
                 List.of(service), null, null, null, Optional.of(link));
     }
@@ -180,6 +198,11 @@ final class Cdn implements AutoCloseable {
 
     void heal(String id) {
         edges.get(id).toControlPlane.heal();
+        edges.get(id).toAdmin.heal();
+    }
+
+    /** Heals only the control plane's way to the edge's admin API: the edge still cannot reach the control plane. */
+    void healAdminOnly(String id) {
         edges.get(id).toAdmin.heal();
     }
 

@@ -73,7 +73,7 @@ class MutualTlsIT {
                 listen: 127.0.0.1:0
                 data: %s
                 tokens:
-                  - {name: ops, token: %s, scopes: [read, purge]}
+                  - {name: ops, token: %s, scopes: [read, "purge:all"]}
                   - {name: edges, token: %s, scopes: [node]}
                   - {name: root, token: %s, scopes: [admin]}
                 edgeToken: %s
@@ -233,7 +233,7 @@ class MutualTlsIT {
     }
 
     private String submitPurge() throws IOException {
-        return api("POST", "/api/v1/purges", OPS, "{\"all\":true}").get("id").asString();
+        return api("POST", "/api/v1/purges", OPS, "{\"all\":true,\"confirmPurgeAll\":true}").get("id").asString();
     }
 
     private JsonNode api(String method, String path, String token, String json) throws IOException {

@@ -78,7 +78,7 @@ class PurgeEverywhereIT {
     void purgeOfEverythingReachesAllSixEdges() {
         cdn.warm("/app.js");
         cdn.warm("/css/site.css");
-        assertCompleteOnAllSix(cdn.purge("{\"all\":true}"));
+        assertCompleteOnAllSix(cdn.purge("{\"all\":true,\"confirmPurgeAll\":true}"));
         assertNextRequestOnEveryEdgeIs("/app.js", "MISS");
         assertNextRequestOnEveryEdgeIs("/css/site.css", "MISS");
     }
@@ -119,7 +119,7 @@ class PurgeEverywhereIT {
     @Test
     void heartbeatsReportEachEdgesStatsAndAppliedSequence() {
         cdn.warm("/app.js");
-        String id = cdn.purge("{\"all\":true}");
+        String id = cdn.purge("{\"all\":true,\"confirmPurgeAll\":true}");
         assertCompleteOnAllSix(id);
         long sequence = cdn.awaitStatus(id).get("sequence").asLong();
         org.awaitility.Awaitility.await().atMost(Cdn.PATIENCE).untilAsserted(() -> {

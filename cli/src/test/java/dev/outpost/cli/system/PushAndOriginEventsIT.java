@@ -68,4 +68,46 @@ class PushAndOriginEventsIT {
             assertThat(cdn.get(edge, "/doc.html").xCache()).isEqualTo("HIT");
         }
     }
+
+    @Test
+    void aWriteThroughUploadLeavesEveryRegionsFirstRequestAHitAndTheOriginsNoticeDoesNotPurgeIt() {
+        cdn.warm("/app.js");
+        Cdn.Reply upload = cdn.api("PUT", "/api/v1/assets/app.js", "written through");
+        assertThat(upload.status()).as(upload.body()).isIn(200, 201);
+        String push = upload.json().get("push").get("id").asString();
+        long pushSequence = upload.json().get("push").get("sequence").asLong();
+        assertThat(cdn.awaitStatus(push).get("status").asString()).isEqualTo("complete");
+        for (String edge : Cdn.EDGES) {
+            Cdn.Answer first = cdn.get(edge, "/app.js");
+            assertThat(first.xCache()).as(edge + "'s first request").isEqualTo("HIT");
+            assertThat(first.body()).isEqualTo("written through");
+        }
+
+        // Notices are delivered in order: once a later change's purge is logged, the upload's notice was answered.
+        cdn.putAsset("/doc.html", "later change");
+        await().atMost(Cdn.PATIENCE).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> assertThat(
+                cdn.api("GET", "/api/v1/purges?limit=1", null).json().get("purges").get(0).get("urls").toString())
+                .contains("/doc.html"));
+        JsonNode purges = cdn.api("GET", "/api/v1/purges?limit=2", null).json().get("purges");
+        assertThat(purges.get(1).get("sequence").asLong()).as("no purge between the push and the later change")
+                .isLessThan(pushSequence);
+        for (String edge : Cdn.EDGES) {
+            assertThat(cdn.get(edge, "/app.js").xCache()).as(edge).isEqualTo("HIT");
+        }
+    }
+
+    @Test
+    void pushOfAUrlMissingAtTheOriginFailsOnEveryEdgeNamingItAndPushWaitExitsNonZero() {
+        dev.outpost.cli.Cli.Run run = dev.outpost.cli.Cli.run("push", "--api", cdn.apiUri().toString(), "--token",
+                Cdn.OPS, "--url", "http://" + Cdn.HOST + "/missing.js", "--wait=10s");
+        assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(1);
+        assertThat(run.out()).contains("failed").contains("failed on: [\"ap-1\",\"ap-2\",\"eu-1\",\"eu-2\","
+                + "\"us-1\",\"us-2\"]").contains("origin answered 404");
+        JsonNode pushes = cdn.api("GET", "/api/v1/pushes?limit=1", null).json().get("pushes").get(0);
+        assertThat(pushes.get("status").asString()).isEqualTo("failed");
+        assertThat(pushes.get("edges")).allSatisfy(e -> {
+            assertThat(e.get("state").asString()).isEqualTo("failed");
+            assertThat(e.get("detail").asString()).contains("/missing.js").contains("origin answered 404");
+        });
+    }
 }

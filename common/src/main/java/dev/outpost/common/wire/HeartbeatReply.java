@@ -13,9 +13,18 @@ import java.util.List;
  * @param dueSequence the highest purge sequence the node must have applied before it is steered traffic
  * @param caughtUp    whether the node's applied sequence (the higher of the reported one and the live pushes it
  *                    acked) already reaches {@code dueSequence}
+ * @param reset       the node cannot catch up entry by entry (it is behind the kept log, was fenced, or started
+ *                    empty and cached before it could register): {@code entries} then holds one soft purge of
+ *                    everything, at the newest sequence, which it applies like any entry: it revalidates all it
+ *                    holds and counts every entry up to that sequence as applied
  */
-public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp) {
+public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
+        boolean reset) {
     public HeartbeatReply {
         entries = entries == null ? List.of() : List.copyOf(entries);
+    }
+
+    public HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp) {
+        this(dueSequence, entries, more, caughtUp, false);
     }
 }

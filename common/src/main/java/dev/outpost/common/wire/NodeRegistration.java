@@ -18,12 +18,21 @@ import java.util.Optional;
  * @param cacheEmpty      the node starts with nothing cached, so nothing logged so far can concern it: the control
  *                        plane then counts every entry up to now as applied by it. Only a freshly started node may
  *                        say so; one re-registering with objects cached sends false and its applied sequence
+ * @param startedEmpty    the node held nothing when its process started and has not registered since, but cached
+ *                        objects meanwhile (the control plane was unreachable): no logged entry needs replaying,
+ *                        but what it holds may have been purged meanwhile, so the control plane has it revalidate
+ *                        everything (one soft purge) instead of replaying the log
  */
 public record NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
-        long appliedSequence, boolean cacheEmpty) {
+        long appliedSequence, boolean cacheEmpty, boolean startedEmpty) {
     public NodeRegistration {
         Objects.requireNonNull(kind, "kind");
         adminUrl = adminUrl == null ? Optional.empty() : adminUrl;
+    }
+
+    public NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
+            long appliedSequence, boolean cacheEmpty) {
+        this(id, kind, region, publicUrl, adminUrl, appliedSequence, cacheEmpty, false);
     }
 
     /** Serialized in lower case. */

@@ -2,7 +2,6 @@ package dev.outpost.control.api;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
-import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.common.http.PeerCertificates;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Pem;
@@ -16,10 +15,7 @@ import dev.outpost.control.Scope;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
-import dev.outpost.control.invalidation.Ids;
 import dev.outpost.control.invalidation.InvalidationLog;
-import dev.outpost.control.invalidation.LoggedEntry;
-import dev.outpost.control.invalidation.NewEntry;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.Decision;
@@ -32,7 +28,6 @@ import io.undertow.util.Methods;
 import java.io.IOException;
 import java.net.URI;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -47,23 +42,20 @@ import java.util.regex.Pattern;
  */
 final class ApiRouter implements HttpHandler {
     static final int MAX_BODY_BYTES = 1024 * 1024;
-    private static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private static final Pattern ENTRY = Pattern.compile("/api/v1/(purges|pushes)/([^/]+)");
     private static final Pattern HEARTBEAT = Pattern.compile("/api/v1/nodes/([^/]+)/heartbeat");
     private static final Pattern NODE = Pattern.compile("/api/v1/nodes/([^/]+)");
-    private static final Pattern WAIT = Pattern.compile("(\\d{1,6})(ms|s)");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private final ControlPlaneConfig config;
     private final Auth auth;
     private final RateLimiter rateLimiter;
-    private final EntryRequests requests;
+    private final EntryEndpoints entries;
     private final InvalidationLog log;
     private final Dispatcher dispatcher;
     private final Registry registry;
     private final SteeringHandler steering;
     private final AssetsEndpoint assets;
-    private final RecentWrites recentWrites;
     private final Optional<NodeIssuer> issuer;
     private final boolean nodeListener;
 
@@ -80,13 +72,12 @@ final class ApiRouter implements HttpHandler {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
-        this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall());
+        this.entries = new EntryEndpoints(config, rateLimiter, log, dispatcher, recentWrites);
         this.log = log;
         this.dispatcher = dispatcher;
         this.registry = registry;
         this.steering = steering;
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
-        this.recentWrites = recentWrites;
     }
 
     @Override
@@ -98,30 +89,24 @@ final class ApiRouter implements HttpHandler {
         Matcher node = NODE.matcher(path);
         if (path.equals("/api/v1/purges")) {
             if (method.equals(Methods.POST)) {
-                Principal who = require(exchange, Scope.PURGE);
-                NewEntry purge = requests.purge(body(exchange, PurgeRequest.class));
-                limit(exchange, who, "purge", config.rateLimits().purgesPerMinute());
-                accepted(exchange, dispatcher.submit(purge, who.name()));
+                entries.purge(exchange, require(exchange, Scope.PURGE));
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                HttpJson.send(exchange, 200, new Views.Purges(recent(exchange, Kind.PURGE)));
+                entries.listing(exchange, Kind.PURGE);
             }
         } else if (path.equals("/api/v1/pushes")) {
             if (method.equals(Methods.POST)) {
-                Principal who = require(exchange, Scope.PUSH);
-                NewEntry push = requests.push(body(exchange, PushRequest.class));
-                limit(exchange, who, "push", config.rateLimits().pushesPerMinute());
-                accepted(exchange, dispatcher.submit(push, who.name()));
+                entries.push(exchange, require(exchange, Scope.PUSH));
             } else {
                 allow(method, Methods.GET);
                 require(exchange, Scope.READ);
-                HttpJson.send(exchange, 200, new Views.Pushes(recent(exchange, Kind.PUSH)));
+                entries.listing(exchange, Kind.PUSH);
             }
         } else if (entry.matches()) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
-            showEntry(exchange, entry.group(1).equals("purges") ? Kind.PURGE : Kind.PUSH, entry.group(2));
+            entries.show(exchange, entry.group(1).equals("purges") ? Kind.PURGE : Kind.PUSH, entry.group(2));
         } else if (path.equals("/api/v1/nodes")) {
             allow(method, Methods.GET);
             require(exchange, Scope.READ);
@@ -160,12 +145,9 @@ final class ApiRouter implements HttpHandler {
                         + ") with the origin's certificate (or set tls.allowPlainOriginEvents: true)");
             }
             Principal who = require(exchange, Scope.NODE, Scope.PURGE);
-            ChangeNotice notice = body(exchange, ChangeNotice.class);
             ControlPlaneConfig.Origin origin = origin(exchange);
             requireCertificateFor(exchange, origin.id(), "send change notices for origin");
-            Optional<LoggedEntry> done = recentWrites.alreadyPurged(origin.id(), notice);
-            accepted(exchange, done.isPresent() ? done.get()
-                    : dispatcher.submit(originPurge(origin, notice), who.name()));
+            entries.originEvent(exchange, who, origin);
         } else if (path.startsWith(AssetsEndpoint.PREFIX + "/")) {
             allow(method, Methods.PUT);
             Principal who = require(exchange, Scope.PUSH);
@@ -229,6 +211,11 @@ final class ApiRouter implements HttpHandler {
     }
 
     private void limit(HttpServerExchange exchange, Principal who, String action, int perMinute) {
+        limit(rateLimiter, who, action, perMinute);
+    }
+
+    /** Takes one call from the token's budget for {@code action}; 429 with Retry-After when it is used up. */
+    static void limit(RateLimiter rateLimiter, Principal who, String action, int perMinute) {
         OptionalLong retryAfter = rateLimiter.tryAcquire(who.name() + "/" + action, perMinute);
         if (retryAfter.isPresent()) {
             long seconds = retryAfter.getAsLong();
@@ -265,7 +252,10 @@ final class ApiRouter implements HttpHandler {
 
     private static <T> T body(HttpServerExchange exchange, Class<T> type) throws IOException {
         HttpJson.requireJsonContentType(exchange);
-        byte[] bytes = bytes(exchange, MAX_BODY_BYTES);
+        return parse(bytes(exchange, MAX_BODY_BYTES), type);
+    }
+
+    static <T> T parse(byte[] bytes, Class<T> type) {
         if (bytes.length == 0) {
             throw ApiException.badRequest("bad_json", "request body is empty; expected a JSON object");
         }
@@ -274,47 +264,6 @@ final class ApiRouter implements HttpHandler {
             throw ApiException.badRequest("bad_json", "request body is null; expected a JSON object");
         }
         return value;
-    }
-
-    private static void accepted(HttpServerExchange exchange, LoggedEntry logged) {
-        HttpJson.send(exchange, 202, new Views.Accepted(logged.id(), logged.sequence(), "pending"));
-    }
-
-    private List<Views.Entry> recent(HttpServerExchange exchange, Kind kind) {
-        int limit = query(exchange, "limit").map(v -> {
-            if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 500) {
-                throw ApiException.badRequest("bad_limit", "limit must be 1..500, was '" + v + "'");
-            }
-            return Integer.parseInt(v);
-        }).orElse(50);
-        return log.recent(kind, limit).stream().map(e -> Views.Entry.of(e, log.deliveries(e.sequence()))).toList();
-    }
-
-    private void showEntry(HttpServerExchange exchange, Kind kind, String id) throws InterruptedException {
-        OptionalLong sequence = Ids.parse(kind, id);
-        LoggedEntry logged = (sequence.isPresent() ? log.entry(sequence.getAsLong()) : Optional.<LoggedEntry>empty())
-                .filter(e -> e.entry().kind() == kind)
-                .orElseThrow(() -> ApiException.notFound("no " + (kind == Kind.PURGE ? "purge" : "push") + " '" + id
-                        + "'"));
-        Optional<Duration> wait = query(exchange, "wait").map(ApiRouter::parseWait);
-        if (wait.isPresent()) {
-            log.awaitComplete(logged.sequence(), wait.get());
-        }
-        HttpJson.send(exchange, 200, Views.Entry.of(logged, log.deliveries(logged.sequence())));
-    }
-
-    static Duration parseWait(String value) {
-        Matcher m = WAIT.matcher(value);
-        if (!m.matches()) {
-            throw ApiException.badRequest("bad_wait", "wait must look like 5s or 500ms, was '" + value + "'");
-        }
-        Duration wait = m.group(2).equals("s") ? Duration.ofSeconds(Long.parseLong(m.group(1)))
-                : Duration.ofMillis(Long.parseLong(m.group(1)));
-        if (wait.compareTo(MAX_WAIT) > 0) {
-            throw ApiException.badRequest("bad_wait", "wait must be at most " + MAX_WAIT.toSeconds() + "s, was '"
-                    + value + "'");
-        }
-        return wait;
     }
 
     private NodeRegistration checked(NodeRegistration r) {
@@ -357,17 +306,6 @@ final class ApiRouter implements HttpHandler {
                 + origins.stream().map(o -> o.id()).toList());
     }
 
-    /** A change notice purges its path on every host of the origin that sent it. */
-    private static NewEntry originPurge(ControlPlaneConfig.Origin origin, ChangeNotice notice) {
-        if (!notice.path().startsWith("/") || notice.path().chars().anyMatch(c -> c <= ' ')) {
-            throw ApiException.badRequest("bad_path", "path must start with '/' and hold no spaces, was '"
-                    + notice.path() + "'");
-        }
-        List<String> urls = origin.hosts().stream().map(h -> "http://" + h + notice.path()).toList();
-        urls.forEach(u -> EntryRequests.checkUrl("path", u));
-        return NewEntry.purgeUrls(urls);
-    }
-
     private void route(HttpServerExchange exchange) {
         String url = query(exchange, "url").orElseThrow(() -> ApiException.badRequest("missing_url",
                 "url: give the URL to route, e.g. ?url=http://www.example.com/app.js"));
@@ -388,7 +326,7 @@ final class ApiRouter implements HttpHandler {
                 SteeringHandler.location(decision, rawPath, uri.getRawQuery())));
     }
 
-    private static Optional<String> query(HttpServerExchange exchange, String name) {
+    static Optional<String> query(HttpServerExchange exchange, String name) {
         Deque<String> values = exchange.getQueryParameters().get(name);
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.getFirst());
     }

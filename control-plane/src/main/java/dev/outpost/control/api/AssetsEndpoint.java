@@ -21,7 +21,9 @@ import java.util.OptionalLong;
  * {@code PUT /api/v1/assets/{path}[?origin=id]}: write-through upload. The body becomes the master copy on the
  * origin first, streamed through as it arrives (never held whole here); only once the origin stored it does the
  * control plane purge the path on every host of that origin and then push (preload) it, so edges fetch the new
- * bytes and the first client request is a hit.
+ * bytes and the first client request is a hit. The origin's own change notice for this write purges nothing more
+ * ({@link RecentWrites}): the upload is registered there before the origin is written, so the notice is recognised
+ * whenever it arrives.
  */
 final class AssetsEndpoint {
     static final String PREFIX = "/api/v1/assets";
@@ -61,25 +63,37 @@ final class AssetsEndpoint {
         if (!exchange.isBlocking()) {
             exchange.startBlocking();
         }
-        OriginWriter.Written stored;
-        try {
-            if (declared > origin.maxUploadBytes()) {
-                throw tooLarge; // before the origin is asked
-            }
-            stored = writer.put(origin, rawPath, new OriginWriter.Upload(
-                    new UploadLimitStream(exchange.getInputStream(), tooLarge),
-                    declared < 0 ? OptionalLong.empty() : OptionalLong.of(declared), tooLarge), headers);
-        } catch (RuntimeException e) {
-            RefusedBodies.linger(exchange, origin.maxUploadBytes());
-            throw e;
-        }
-
         List<String> urls = origin.hosts().stream().map(host -> "http://" + host + rawPath).toList();
-        LoggedEntry purge = dispatcher.submit(NewEntry.purgeUrls(urls), who.name());
-        LoggedEntry push = dispatcher.submit(NewEntry.push(urls, List.of()), who.name());
-        recentWrites.wrote(origin.id(), stored.path(), stored.etag(), purge);
+        OriginWriter.Written stored;
+        LoggedEntry purge;
+        LoggedEntry push;
+        // Registered before the origin is written: its change notice may arrive before it answers us.
+        try (RecentWrites.Write write = recentWrites.begin(origin.id(), decoded(rawPath))) {
+            try {
+                if (declared > origin.maxUploadBytes()) {
+                    throw tooLarge; // before the origin is asked
+                }
+                stored = writer.put(origin, rawPath, new OriginWriter.Upload(
+                        new UploadLimitStream(exchange.getInputStream(), tooLarge),
+                        declared < 0 ? OptionalLong.empty() : OptionalLong.of(declared), tooLarge), headers);
+            } catch (RuntimeException e) {
+                RefusedBodies.linger(exchange, origin.maxUploadBytes());
+                throw e;
+            }
+            purge = write.purge(stored.etag(), () -> dispatcher.submit(NewEntry.purgeUrls(urls), who.name()));
+            push = dispatcher.submit(NewEntry.push(urls, List.of()), who.name());
+        }
         HttpJson.send(exchange, stored.status(), new Written(stored.path(), stored.etag(), origin.id(),
                 new Views.Accepted(purge.id(), purge.sequence(), "pending"),
                 new Views.Accepted(push.id(), push.sequence(), "pending")));
+    }
+
+    /** The path as the origin's notices name it (percent-decoded); a malformed escape stays as sent. */
+    private static String decoded(String rawPath) {
+        try {
+            return java.net.URI.create("http://h" + rawPath).getPath();
+        } catch (IllegalArgumentException e) {
+            return rawPath;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.outpost.control.api;
 
 import dev.outpost.common.http.ApiException;
+import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.invalidation.NewEntry;
 import java.net.URI;
@@ -8,20 +9,58 @@ import java.net.URISyntaxException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Validates purge and push bodies into log entries; every 400 names the field (and index) at fault:
  * {@code empty_purge}, {@code bad_url}, {@code bad_host}, {@code bad_tag}, {@code unknown_region},
- * {@code too_many_urls}, {@code duplicate}.
+ * {@code too_many_urls}, {@code confirmation_required}; an entry bigger than {@code log.maxEntryBytes} is 413
+ * {@code entry_too_large}.
  */
 final class EntryRequests {
     private final Set<String> regions;
     private final int maxUrlsPerCall;
+    private final long maxEntryBytes;
 
-    EntryRequests(Set<String> regions, int maxUrlsPerCall) {
+    EntryRequests(Set<String> regions, int maxUrlsPerCall, long maxEntryBytes) {
         this.regions = Set.copyOf(regions);
         this.maxUrlsPerCall = maxUrlsPerCall;
+        this.maxEntryBytes = maxEntryBytes;
+    }
+
+    /**
+     * What a purge empties when it takes a whole host or everything ({@code all}, a host, or a prefix that is a
+     * host's root): such a purge needs {@code confirmPurgeAll: true} and a token with scope {@code purge:all}.
+     */
+    static Optional<String> wholeHost(NewEntry purge) {
+        if (purge.all()) {
+            return Optional.of("everything (all: true)");
+        }
+        if (!purge.hosts().isEmpty()) {
+            return Optional.of("every object of host '" + purge.hosts().get(0) + "' (hosts[0])");
+        }
+        for (int i = 0; i < purge.prefixes().size(); i++) {
+            URI prefix = URI.create(purge.prefixes().get(i));
+            String path = prefix.getRawPath() == null ? "" : prefix.getRawPath();
+            if ((path.isEmpty() || path.equals("/")) && prefix.getRawQuery() == null) {
+                return Optional.of("every object of host '" + prefix.getHost() + "' (prefixes[" + i + "] is the "
+                        + "host's root)");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Refuses an entry whose lists take more than {@code log.maxEntryBytes} as stored. */
+    NewEntry sized(NewEntry entry) {
+        long bytes = Json.bytes(entry.urls()).length + Json.bytes(entry.prefixes()).length
+                + Json.bytes(entry.tags()).length + Json.bytes(entry.hosts()).length;
+        if (bytes > maxEntryBytes) {
+            throw new ApiException(413, "entry_too_large", "urls + prefixes + tags + hosts take " + bytes
+                    + " bytes as JSON; one purge or push may take at most " + maxEntryBytes + " (log.maxEntryBytes):"
+                    + " split it, or purge by prefix or tag");
+        }
+        return entry;
     }
 
     NewEntry purge(PurgeRequest request) {
@@ -38,8 +77,8 @@ final class EntryRequests {
         List<String> hosts = request.hosts().stream().map(h -> h == null ? null : h.toLowerCase(Locale.ROOT))
                 .toList();
         hosts.forEach(indexed("hosts", EntryRequests::checkHost));
-        return new NewEntry(Kind.PURGE, request.urls(), request.prefixes(), request.tags(), hosts, request.all(),
-                request.soft(), checkRegions(request.regions()));
+        return sized(new NewEntry(Kind.PURGE, request.urls(), request.prefixes(), request.tags(), hosts,
+                request.all(), request.soft(), checkRegions(request.regions())));
     }
 
     NewEntry push(PushRequest request) {
@@ -48,7 +87,7 @@ final class EntryRequests {
         }
         tooMany(request.urls().size(), "urls");
         request.urls().forEach(indexed("urls", EntryRequests::checkUrl));
-        return NewEntry.push(request.urls(), checkRegions(request.regions()));
+        return sized(NewEntry.push(request.urls(), checkRegions(request.regions())));
     }
 
     private void tooMany(int items, String what) {

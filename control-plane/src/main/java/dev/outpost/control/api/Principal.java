@@ -6,6 +6,7 @@ import java.util.Set;
 /** The configured token a request authenticated with: its name (for rate limits and the log) and scopes. */
 record Principal(String name, Set<Scope> scopes) {
     boolean may(Scope scope) {
-        return scopes.contains(scope) || scopes.contains(Scope.ADMIN);
+        return scopes.contains(scope) || scopes.contains(Scope.ADMIN)
+                || scope == Scope.PURGE && scopes.contains(Scope.PURGE_ALL);
     }
 }

@@ -29,12 +29,14 @@ final class Views {
 
     /**
      * A purge or push with its per-edge progress. {@code timeToLastAckMillis}: from acceptance to the latest ack
-     * so far (final once {@code status} is complete); absent until some edge acked.
+     * so far (final once {@code status} is complete); absent until some edge acked. {@code fencedEdges}: edges in
+     * scope that were fenced (unreachable past the grace period), which the status no longer waits for; {@code
+     * failedEdges}: edges where a push stored not every URL (or expired before they got it).
      */
     record Entry(String id, long sequence, String kind, String status, Instant acceptedAt, String requestedBy,
             List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
             boolean soft, List<String> regions, int edgesApplied, int edgesTotal, Optional<Long> timeToLastAckMillis,
-            List<EdgeState> edges) {
+            List<String> fencedEdges, List<String> failedEdges, List<EdgeState> edges) {
         static Entry of(LoggedEntry logged, List<Delivery> deliveries) {
             InvalidationEntry e = logged.entry();
             Optional<Long> lastAck = deliveries.stream().flatMap(d -> d.appliedAt().stream())
@@ -44,14 +46,21 @@ final class Views {
             return new Entry(logged.id(), e.sequence(), e.kind() == InvalidationEntry.Kind.PUSH ? "push" : "purge",
                     EntryStatus.of(deliveries).wireName(), logged.acceptedAt(), logged.requestedBy(), e.urls(),
                     e.prefixes(), e.tags(), e.hosts(), e.all(), e.soft(), e.regions(), applied, deliveries.size(),
-                    lastAck, deliveries.stream().map(EdgeState::of).toList());
+                    lastAck, named(deliveries, Delivery.State.FENCED), deliveries.stream().filter(d -> d.state()
+                            == Delivery.State.FAILED || d.state() == Delivery.State.EXPIRED).map(Delivery::node)
+                            .toList(), deliveries.stream().map(EdgeState::of).toList());
+        }
+
+        private static List<String> named(List<Delivery> deliveries, Delivery.State state) {
+            return deliveries.stream().filter(d -> d.state() == state).map(Delivery::node).toList();
         }
     }
 
-    record Purges(List<Entry> purges) {
+    /** A listing; {@code more}: older entries were left out (by limit or size), {@code next} the query for them. */
+    record Purges(List<Entry> purges, boolean more, Optional<String> next) {
     }
 
-    record Pushes(List<Entry> pushes) {
+    record Pushes(List<Entry> pushes, boolean more, Optional<String> next) {
     }
 
     record Nodes(List<NodeStatus> nodes) {

@@ -3,6 +3,7 @@ package dev.outpost.control.invalidation;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
+import dev.outpost.control.DeliverySettings;
 import dev.outpost.control.registry.Node;
 import dev.outpost.control.registry.Registry;
 import java.io.IOException;
@@ -10,12 +11,15 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -26,17 +30,21 @@ import okhttp3.Response;
 /**
  * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, through
  * the edge's own admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}), and records each 2xx as the
- * edge's ack. One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes
- * of different edges run side by side.
+ * edge's ack (a push that did not store every URL is recorded as {@code failed} for that edge, with its answer).
+ * One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes of different edges
+ * run side by side.
  *
  * <p>Ordering rule: an entry is pushed live to an edge only when it is the very next entry of the edge's region
  * after the edge's known applied sequence (from its heartbeats and earlier live acks); otherwise (it was down, a
- * push failed, it registered with an old sequence) the entry is marked {@code behind} and reaches the edge through
- * the heartbeat catch-up, which hands over everything missed in order. So an edge never applies a newer entry
- * before an older one and can keep a single "highest applied" number; a duplicate (live push racing a catch-up
- * page) is at or below that number and ignored. An edge
- * that is unhealthy when the entry is accepted is not tried at all. A failed push is not retried here: the edge's
- * next heartbeat (every few seconds) carries it.
+ * push failed, it registered with an old sequence) the entry is marked {@code behind}. So an edge never applies a
+ * newer entry before an older one and can keep a single "highest applied" number; a duplicate (live push racing a
+ * catch-up page) is at or below that number and ignored.
+ *
+ * <p>Retries: an edge that is behind gets its missed entries pushed again by the control plane itself, in order,
+ * on its lane, after {@code delivery.retryInitialMillis}, doubling up to {@code delivery.retryMaxMillis} while the
+ * pushes fail; so a healed partition is caught up within that bound, not at the pace of the edge's own heartbeat
+ * backoff. The edge's heartbeat catch-up carries the same entries too; whichever comes first applies them. Retries
+ * stop once the edge applied everything, was fenced or removed. Expired pushes are never retried.
  */
 public final class Dispatcher implements AutoCloseable {
     /** The edge admin API's purge endpoint (docs/edge.md, "Admin API"). */
@@ -45,6 +53,8 @@ public final class Dispatcher implements AutoCloseable {
     public static final String PREFETCH_PATH = "/_edge/prefetch";
     /** Carries the entry's sequence on live pushes. */
     public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
+    /** Entries one retry round pushes before it yields the lane and schedules the next round. */
+    private static final int RETRY_ROUND = 100;
 
     private static final Logger LOG = System.getLogger(Dispatcher.class.getName());
     private static final MediaType JSON = MediaType.get("application/json");
@@ -53,43 +63,96 @@ public final class Dispatcher implements AutoCloseable {
     private final Registry registry;
     private final OkHttpClient client;
     private final Optional<String> edgeToken;
+    private final DeliverySettings settings;
     private final ConcurrentMap<String, ExecutorService> lanes = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Backoff> retries = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("dispatch-retry-timer").factory());
     private volatile boolean closed;
 
+    /** The wait before an edge's next retry round: doubles per failed round, reset by success. */
+    private static final class Backoff {
+        long nextMillis;
+        boolean scheduled;
+
+        Backoff(long initialMillis) {
+            this.nextMillis = initialMillis;
+        }
+    }
+
     public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken) {
+        this(log, registry, client, edgeToken, DeliverySettings.DEFAULTS);
+    }
+
+    public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
+            DeliverySettings settings) {
         this.log = log;
         this.registry = registry;
         this.client = client;
         this.edgeToken = edgeToken;
+        this.settings = settings;
+    }
+
+    /** Logs the entry and starts pushing it; see {@link #submit(NewEntry, String, Optional)}. */
+    public LoggedEntry submit(NewEntry entry, String requestedBy) {
+        return submit(entry, requestedBy, Optional.empty()).logged();
     }
 
     /**
-     * Logs the entry (durably: it is on disk when this returns) and starts pushing it to the edges in scope.
-     * Synchronized so that lanes receive entries in the order the log numbered them.
+     * Logs the entry (durably: it is on disk when this returns) and starts pushing it to the edges in scope; with
+     * an Idempotency-Key used before for the same request, only answers the first entry. Edges fenced (and still
+     * unreachable) are not waited for. Synchronized so that lanes receive entries in the order the log numbered
+     * them.
+     *
+     * @throws IdempotencyKey.Reused when the key was used for a different request
      */
-    public synchronized LoggedEntry submit(NewEntry entry, String requestedBy) {
+    public synchronized InvalidationLog.Appended submit(NewEntry entry, String requestedBy,
+            Optional<IdempotencyKey> key) {
         List<Node> inScope = registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
-        LoggedEntry logged = log.append(entry, inScope.stream().map(Node::id).toList(), requestedBy);
+        Map<String, Delivery.State> initial = new LinkedHashMap<>();
+        for (Node node : inScope) {
+            initial.put(node.id(), fencedAway(node) ? Delivery.State.FENCED : Delivery.State.PENDING);
+        }
+        InvalidationLog.Appended appended = log.append(entry, initial, requestedBy, key);
+        if (appended.replayed()) {
+            return appended;
+        }
+        LoggedEntry logged = appended.logged();
         LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(entry) + " → "
                 + inScope.size() + " edges");
         for (Node node : inScope) {
+            if (fencedAway(node)) {
+                continue;
+            }
             if (!registry.healthy(node)) {
-                behind(logged.sequence(), node.id(), "edge unhealthy when accepted; sent on its heartbeat");
+                behind(logged.sequence(), node.id(), "edge unhealthy when accepted; retried, and sent on its "
+                        + "heartbeat");
+                scheduleRetry(node.id());
             } else if (node.registration().adminUrl().isEmpty()) {
                 behind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
             } else {
                 lane(node.id()).execute(() -> deliver(logged.entry(), node));
             }
         }
-        return logged;
+        return appended;
+    }
+
+    /** Fenced and not heard from since: nothing is waited for from it (it revalidates everything on return). */
+    private boolean fencedAway(Node node) {
+        return node.fenced() && !registry.healthy(node);
     }
 
     /**
-     * After a restart no push is in flight any more: deliveries still pending are behind, and reach their edges
-     * through the catch-up once those register again.
+     * After a restart no push is in flight any more: deliveries still pending are behind, and the control plane
+     * retries every edge that is behind; they also reach their edges through the catch-up once those heartbeat.
      */
     public void recoverAfterRestart() {
-        log.markPendingBehind("control plane restarted before the edge acked; sent on its heartbeat");
+        log.markPendingBehind("control plane restarted before the edge acked; retried, and sent on its heartbeat");
+        for (Node node : registry.edges()) {
+            if (!node.fenced() && node.appliedSequence() < log.lastSequence()) {
+                scheduleRetry(node.id());
+            }
+        }
     }
 
     private ExecutorService lane(String nodeId) {
@@ -103,17 +166,87 @@ public final class Dispatcher implements AutoCloseable {
         }
         Node current = registry.node(node.id()).orElse(node);
         List<InvalidationEntry> next = log.entriesAfter(current.appliedSequence(), current.region(), 1);
-        if (next.isEmpty()) {
-            return; // already applied through the heartbeat catch-up
+        if (next.isEmpty() || next.get(0).sequence() > entry.sequence()) {
+            return; // already applied through the heartbeat catch-up (or a retry)
         }
         if (next.get(0).sequence() != entry.sequence()) {
-            behind(entry.sequence(), node.id(), "earlier entries not yet applied; sent on its heartbeat");
+            behind(entry.sequence(), node.id(), "earlier entries not yet applied; retried in order, and sent on "
+                    + "its heartbeat");
+            scheduleRetry(node.id());
             return;
         }
-        Optional<URI> adminUrl = current.registration().adminUrl();
-        if (adminUrl.isEmpty()) {
-            behind(entry.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
+        Optional<String> failure = push(entry, current);
+        if (failure.isPresent()) {
+            behind(entry.sequence(), node.id(), failure.get());
+            scheduleRetry(node.id());
+        }
+    }
+
+    /**
+     * One retry round for an edge: pushes what it missed, oldest first, until it has everything (retries end), a
+     * push fails (the next round waits twice as long), or a round's worth went through (the next round follows at
+     * once, so other work on the lane is not starved).
+     */
+    private void retry(String nodeId) {
+        Backoff backoff = retries.get(nodeId);
+        if (backoff == null || closed) {
             return;
+        }
+        synchronized (backoff) {
+            backoff.scheduled = false;
+        }
+        for (int i = 0; i < RETRY_ROUND; i++) {
+            Optional<Node> node = registry.node(nodeId);
+            if (node.isEmpty() || node.get().fenced() || node.get().registration().adminUrl().isEmpty()) {
+                retries.remove(nodeId);
+                return;
+            }
+            List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(), node.get().region(), 1);
+            if (next.isEmpty()) {
+                retries.remove(nodeId);
+                return;
+            }
+            Optional<String> failure = push(next.get(0), node.get());
+            if (failure.isPresent()) {
+                LOG.log(Level.DEBUG, () -> "retrying entry " + next.get(0).sequence() + " to " + nodeId
+                        + " failed: " + failure.get());
+                scheduleRetry(nodeId);
+                return;
+            }
+            synchronized (backoff) {
+                backoff.nextMillis = settings.retryInitialMillis();
+            }
+        }
+        scheduleRetry(nodeId);
+    }
+
+    /** Schedules the edge's next retry round (once: a round already scheduled stands), doubling the wait. */
+    private void scheduleRetry(String nodeId) {
+        if (closed) {
+            return;
+        }
+        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitialMillis()));
+        long delay;
+        synchronized (backoff) {
+            if (backoff.scheduled) {
+                return;
+            }
+            backoff.scheduled = true;
+            delay = backoff.nextMillis;
+            backoff.nextMillis = Math.min(settings.retryMaxMillis(), backoff.nextMillis * 2);
+        }
+        try {
+            timer.schedule(() -> lane(nodeId).execute(() -> retry(nodeId)), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    /** Pushes one entry to the edge; records the ack (or the push's failure); empty on success, else why not. */
+    private Optional<String> push(InvalidationEntry entry, Node node) {
+        Optional<URI> adminUrl = node.registration().adminUrl();
+        if (adminUrl.isEmpty()) {
+            return Optional.of("edge has no admin URL");
         }
         Request.Builder request = edgeRequest(adminUrl.get(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
@@ -121,24 +254,40 @@ public final class Dispatcher implements AutoCloseable {
         Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
-            if (response.isSuccessful()) {
-                registry.acked(node.id(), entry.sequence());
-                // the edge's answer (what it removed or fetched) is shown as that edge's detail
-                log.markApplied(entry.sequence(), node.id(), summary(response));
-            } else {
-                behind(entry.sequence(), node.id(), "edge answered " + response.code());
+            if (!response.isSuccessful()) {
+                return Optional.of("edge answered " + response.code());
             }
+            registry.acked(node.id(), entry.sequence());
+            // the edge's answer (what it removed or fetched) is shown as that edge's detail
+            Optional<String> answer = summary(response);
+            if (answer.isPresent() && PushResults.alreadyApplied(answer.get())) {
+                // It applied the entry from a catch-up page first. A purge is done; a push's result rides the
+                // heartbeat that reports its sequence, which settles the delivery (applied or failed).
+                if (entry.kind() == Kind.PURGE) {
+                    log.markApplied(entry.sequence(), node.id(), Optional.empty());
+                }
+                return Optional.empty();
+            }
+            Optional<String> pushFailure = entry.kind() == Kind.PUSH
+                    ? PushResults.failure(answer.orElse("")) : Optional.empty();
+            if (pushFailure.isPresent()) {
+                log.markFailed(entry.sequence(), node.id(), pushFailure.get());
+            } else {
+                log.markApplied(entry.sequence(), node.id(), answer);
+            }
+            return Optional.empty();
         } catch (IOException e) {
-            behind(entry.sequence(), node.id(), "push failed: " + e.getMessage());
+            return Optional.of("push failed: " + e.getMessage());
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
+            return Optional.of("push failed: " + e);
         }
     }
 
     private static Optional<String> summary(Response response) throws IOException {
-        String body = response.peekBody(512).string().strip();
+        String body = PushResults.abbreviate(response.peekBody(4096).string());
         return body.isEmpty() ? Optional.empty() : Optional.of(body);
     }
 
@@ -198,6 +347,7 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        timer.shutdownNow();
         lanes.values().forEach(ExecutorService::shutdownNow);
         // One deadline for all lanes, not 5 s each: with many edges stuck, per-lane waits would add up.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

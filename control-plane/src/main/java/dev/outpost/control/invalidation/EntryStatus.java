@@ -3,12 +3,14 @@ package dev.outpost.control.invalidation;
 import java.util.List;
 
 /**
- * Where an entry stands across the edges that were in scope when it was accepted: {@code complete} once every one
- * applied it (or none was in scope; edges removed since do not count), {@code partial} while some edge is behind (down, or its push failed; it will
- * catch up on its heartbeat), {@code pending} while pushes are still in flight.
+ * Where an entry stands across the edges that were in scope when it was accepted: {@code pending} while pushes are
+ * still in flight; {@code partial} while some edge is behind (down, or its push failed: the control plane retries
+ * and the edge catches up on its heartbeat); otherwise {@code failed} when some edge could not carry out a push (it
+ * stored not every URL, or the push expired before it got it), else {@code complete}: every edge applied it, or
+ * was fenced (unreachable past the grace period, named in the answer) or removed since.
  */
 public enum EntryStatus {
-    PENDING, COMPLETE, PARTIAL;
+    PENDING, COMPLETE, PARTIAL, FAILED;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);
@@ -17,10 +19,17 @@ public enum EntryStatus {
     public static EntryStatus of(List<Delivery> deliveries) {
         boolean behind = false;
         boolean pending = false;
+        boolean failed = false;
         for (Delivery d : deliveries) {
             behind |= d.state() == Delivery.State.BEHIND;
             pending |= d.state() == Delivery.State.PENDING;
+            failed |= d.state() == Delivery.State.FAILED || d.state() == Delivery.State.EXPIRED;
         }
-        return behind ? PARTIAL : pending ? PENDING : COMPLETE;
+        return behind ? PARTIAL : pending ? PENDING : failed ? FAILED : COMPLETE;
+    }
+
+    /** Nothing will change any more (no edge pending or behind). */
+    public boolean settled() {
+        return this == COMPLETE || this == FAILED;
     }
 }

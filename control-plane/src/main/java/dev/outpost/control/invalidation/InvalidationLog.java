@@ -1,42 +1,39 @@
 package dev.outpost.control.invalidation;
 
-import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.outpost.control.LogSettings;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import tools.jackson.core.type.TypeReference;
 
 /**
  * The durable, ordered log of purges and pushes, and every edge's delivery state for each entry.
  *
- * <p><b>Design note.</b> One sqlite file ({@code invalidations.db}) in the data directory, WAL journal. An
- * {@link #append} commits with {@code synchronous=FULL}: it is on disk (the WAL fsynced) before it returns, and the
- * API answers 202 only after that, so an acknowledged purge survives a crash of the control plane. Delivery updates
- * (acks, behind) commit with {@code synchronous=NORMAL}, without an fsync of their own (six fsyncs per purge on six
- * edges were a third of its time to complete, bench SixEdgePurge): one lost in a crash is recovered like any
- * pending delivery (marked behind at restart, set applied from the edge's next heartbeat), and the next append's
- * fsync makes every earlier WAL frame durable too. An entry and its
- * {@code pending} deliveries (one per edge in scope at that moment) are written in the same transaction, so after a
- * restart the history, the sequence and the pending acks are exactly as acknowledged. Sequences come from an
- * {@code AUTOINCREMENT} key: strictly increasing, never reused, even across restarts. Regions are stored as
- * {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
+ * <p><b>Design note.</b> One sqlite file ({@code invalidations.db}) in the data directory, WAL journal (schema and
+ * row mapping in {@link LogStore}). An {@link #append} commits with {@code synchronous=FULL}: it is on disk (the WAL
+ * fsynced) before it returns, and the API answers 202 only after that, so an acknowledged purge survives a crash of
+ * the control plane. Delivery updates (acks, behind) commit with {@code synchronous=NORMAL}, without an fsync of
+ * their own (six fsyncs per purge on six edges were a third of its time to complete, bench SixEdgePurge): one lost
+ * in a crash is recovered like any pending delivery (marked behind at restart, set applied from the edge's next
+ * heartbeat), and the next append's fsync makes every earlier WAL frame durable too. An entry, its initial
+ * deliveries (one per edge in scope at that moment) and its {@code Idempotency-Key} are written in the same
+ * transaction, so after a restart the history, the sequence, the pending acks and the keys are exactly as
+ * acknowledged. Sequences come from an {@code AUTOINCREMENT} key: strictly increasing, never reused, even across
+ * restarts. Regions are stored as {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
+ *
+ * <p>History is bounded: {@link #compact} deletes entries past the retention (age or count) with their delivery
+ * states, and remembers per regions text the highest sequence it deleted; an edge whose applied sequence is below
+ * that for its region is behind the kept log and is told to revalidate everything instead ({@link #behindKeptLog}).
+ * Pushes are hints with an expiry: catch-up never hands out a push older than {@code log.pushExpiryMillis}.
  *
  * <p>One connection, every method synchronized on the log: sqlite serializes writers anyway, and purges are rare
  * next to requests. The highest purge sequence per region (what an edge must reach before it is steered traffic)
@@ -45,151 +42,162 @@ import tools.jackson.core.type.TypeReference;
  * {@link #awaitComplete} waits on the same monitor, woken by every delivery change.
  */
 public final class InvalidationLog implements AutoCloseable {
-    private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
-    };
+    /** An entry as a catch-up page hands it over; {@code more} says the page was cut (by count or bytes). */
+    public record Page(List<InvalidationEntry> entries, boolean more) {
+    }
 
-    private final Connection db;
+    /** What {@link #append} did: the entry, and whether it was only looked up for a repeated Idempotency-Key. */
+    public record Appended(LoggedEntry logged, boolean replayed) {
+    }
+
+    private final LogStore store;
     private final Clock clock;
+    private final LogSettings settings;
     /** Highest purge sequence per stored regions text ("" = all regions). */
     private final Map<String, Long> duePerRegions = new ConcurrentHashMap<>();
+    /** Highest compacted (deleted) sequence per stored regions text. */
+    private final Map<String, Long> compactedPerRegions = new ConcurrentHashMap<>();
     private volatile long lastSequence;
     private boolean closed;
 
-    private InvalidationLog(Connection db, Clock clock) {
-        this.db = db;
+    private InvalidationLog(LogStore store, Clock clock, LogSettings settings) {
+        this.store = store;
         this.clock = clock;
+        this.settings = settings;
     }
 
-    /** Opens (creating if needed) the log in {@code dataDir}. */
+    /** Opens (creating if needed) the log in {@code dataDir}, with the default bounds. */
     public static InvalidationLog open(Path dataDir, Clock clock) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
-        }
-        Path file = dataDir.resolve("invalidations.db");
-        try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL");
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS entries (
-                          sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                          kind TEXT NOT NULL, urls TEXT NOT NULL, prefixes TEXT NOT NULL, tags TEXT NOT NULL,
-                          hosts TEXT NOT NULL, all_content INTEGER NOT NULL, soft INTEGER NOT NULL,
-                          regions TEXT NOT NULL, accepted_at INTEGER NOT NULL, requested_by TEXT NOT NULL)""");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS deliveries (
-                          sequence INTEGER NOT NULL REFERENCES entries(sequence), node TEXT NOT NULL,
-                          state TEXT NOT NULL, applied_at INTEGER, detail TEXT,
-                          PRIMARY KEY (sequence, node))""");
-                s.execute("CREATE INDEX IF NOT EXISTS deliveries_by_node ON deliveries(node, state, sequence)");
-            }
-            InvalidationLog log = new InvalidationLog(db, clock);
-            log.loadTotals();
-            return log;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the invalidation log " + file + ": " + e.getMessage(), e);
-        }
+        return open(dataDir, clock, LogSettings.DEFAULTS);
     }
 
-    private void loadTotals() throws SQLException {
-        try (Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT regions, max(sequence) FROM entries WHERE kind = 'purge' "
-                    + "GROUP BY regions")) {
-                while (rs.next()) {
-                    duePerRegions.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-            try (ResultSet rs = s.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'entries'")) {
-                lastSequence = rs.next() ? rs.getLong(1) : 0;
-            }
-        }
+    public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings) {
+        LogStore store = LogStore.open(dataDir);
+        InvalidationLog log = new InvalidationLog(store, clock, settings);
+        store.loadMarks(log.duePerRegions, log.compactedPerRegions);
+        log.lastSequence = store.lastSequence();
+        return log;
+    }
+
+    public LogSettings settings() {
+        return settings;
+    }
+
+    /** Appends with a {@code pending} delivery for each of {@code nodes} and no Idempotency-Key. */
+    public LoggedEntry append(NewEntry entry, List<String> nodes, String requestedBy) {
+        Map<String, Delivery.State> deliveries = new LinkedHashMap<>();
+        nodes.forEach(node -> deliveries.put(node, Delivery.State.PENDING));
+        return append(entry, deliveries, requestedBy, Optional.empty()).logged();
     }
 
     /**
-     * Appends an entry with the next sequence and a {@code pending} delivery for each of {@code nodes}, in one
-     * durable transaction; returns once it is on disk.
+     * Appends an entry with the next sequence and a delivery in the given initial state per node, in one durable
+     * transaction; returns once it is on disk. With a key already used by the same token for the same request, it
+     * appends nothing and answers the first entry ({@code replayed}).
+     *
+     * @throws IdempotencyKey.Reused when the key was used for a different request
      */
-    public synchronized LoggedEntry append(NewEntry entry, List<String> nodes, String requestedBy) {
-        Instant now = clock.instant();
-        try {
-            durableCommits(true);
-            db.setAutoCommit(false);
-            long sequence;
-            try (PreparedStatement insert = db.prepareStatement("INSERT INTO entries (kind, urls, prefixes, tags, "
-                    + "hosts, all_content, soft, regions, accepted_at, requested_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                insert.setString(1, kindName(entry.kind()));
-                insert.setString(2, json(entry.urls()));
-                insert.setString(3, json(entry.prefixes()));
-                insert.setString(4, json(entry.tags()));
-                insert.setString(5, json(entry.hosts()));
-                insert.setInt(6, entry.all() ? 1 : 0);
-                insert.setInt(7, entry.soft() ? 1 : 0);
-                insert.setString(8, regionsText(entry.regions()));
-                insert.setLong(9, now.toEpochMilli());
-                insert.setString(10, requestedBy);
-                insert.executeUpdate();
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    sequence = keys.getLong(1);
-                }
-            }
-            try (PreparedStatement delivery = db.prepareStatement(
-                    "INSERT INTO deliveries (sequence, node, state) VALUES (?, ?, 'pending')")) {
-                for (String node : nodes) {
-                    delivery.setLong(1, sequence);
-                    delivery.setString(2, node);
-                    delivery.addBatch();
-                }
-                delivery.executeBatch();
-            }
-            db.commit();
-            lastSequence = sequence;
-            if (entry.kind() == Kind.PURGE) {
-                duePerRegions.merge(regionsText(entry.regions()), sequence, Math::max);
-            }
-            notifyAll();
-            return new LoggedEntry(entry.withSequence(sequence), now, requestedBy);
-        } catch (SQLException e) {
-            rollback();
-            throw new IllegalStateException("cannot append to the invalidation log: " + e.getMessage(), e);
-        } finally {
-            autoCommit();
-            durableCommits(false);
+    public synchronized Appended append(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy,
+            Optional<IdempotencyKey> key) {
+        Optional<LoggedEntry> earlier = key.flatMap(this::replay);
+        if (earlier.isPresent()) {
+            return new Appended(earlier.get(), true);
         }
+        Instant now = clock.instant();
+        long sequence = store.append(entry, deliveries, requestedBy, now, key);
+        lastSequence = sequence;
+        if (entry.kind() == Kind.PURGE) {
+            duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
+        }
+        notifyAll();
+        return new Appended(new LoggedEntry(entry.withSequence(sequence), now, requestedBy), false);
+    }
+
+    /**
+     * The entry a key was first used for, if the same token used it for the same request within the key's
+     * lifetime; empty for a new key.
+     *
+     * @throws IdempotencyKey.Reused when the key was used for a different request
+     */
+    public synchronized Optional<LoggedEntry> replay(IdempotencyKey key) {
+        Optional<LogStore.KeyUse> use = store.keyUse(key);
+        if (use.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!use.get().fingerprint().equals(key.fingerprint())) {
+            throw new IdempotencyKey.Reused(key.key(), use.get().sequence());
+        }
+        LoggedEntry first = store.entry(use.get().sequence()).orElseGet(() -> new LoggedEntry(
+                compactedStub(use.get().sequence(), use.get().kind()), use.get().createdAt(), key.principal()));
+        return Optional.of(first);
+    }
+
+    /** Records that {@code key} was answered with entry {@code sequence} (which was made by another request). */
+    public synchronized void remember(IdempotencyKey key, long sequence) {
+        store.rememberKey(key, sequence, clock.instant());
     }
 
     public synchronized Optional<LoggedEntry> entry(long sequence) {
-        List<LoggedEntry> found = query("SELECT * FROM entries WHERE sequence = ?", sequence);
-        return found.stream().findFirst();
+        return store.entry(sequence);
+    }
+
+    /** A listing: entries newest first, and whether older ones were left out (by count or bytes). */
+    public record Listing(List<LoggedEntry> entries, boolean more) {
+    }
+
+    /**
+     * The newest entries of a kind below {@code before} (exclusive; empty = from the newest), newest first, cut at
+     * {@code limit} entries or {@code log.maxListingBytes} of entry lists (one entry at least).
+     */
+    public synchronized Listing recent(Kind kind, int limit, OptionalLong before) {
+        LogStore.Slice slice = store.recent(kind, limit, before.orElse(Long.MAX_VALUE), settings.maxListingBytes());
+        return new Listing(slice.entries(), slice.more());
     }
 
     /** The newest entries of a kind, newest first. */
-    public synchronized List<LoggedEntry> recent(Kind kind, int limit) {
-        return query("SELECT * FROM entries WHERE kind = ? ORDER BY sequence DESC LIMIT ?", kindName(kind), limit);
+    public List<LoggedEntry> recent(Kind kind, int limit) {
+        return recent(kind, limit, OptionalLong.empty()).entries();
     }
 
-    /** Entries after {@code sequence} that reach {@code region}, oldest first, at most {@code limit}. */
+    /**
+     * Entries after {@code sequence} that reach {@code region}, oldest first, at most {@code limit}, skipping pushes
+     * past their expiry (never replayed).
+     */
     public synchronized List<InvalidationEntry> entriesAfter(long sequence, String region, int limit) {
-        return query("SELECT * FROM entries WHERE sequence > ? AND (regions = '' OR instr(regions, ?) > 0) "
-                + "ORDER BY sequence LIMIT ?", sequence, "," + region + ",", limit)
-                .stream().map(LoggedEntry::entry).toList();
+        return store.entriesAfter(sequence, region, pushCutoff(), limit, Long.MAX_VALUE).entries();
+    }
+
+    /** A catch-up page: like {@link #entriesAfter}, also cut at {@code log.catchUpPageBytes} (one entry at least). */
+    public synchronized Page page(long sequence, String region, int maxEntries) {
+        return store.entriesAfter(sequence, region, pushCutoff(), maxEntries, settings.catchUpPageBytes());
+    }
+
+    private long pushCutoff() {
+        return clock.instant().toEpochMilli() - settings.pushExpiryMillis();
     }
 
     /** The highest purge sequence reaching {@code region}: what an edge there must have applied to be caught up. */
     public long dueSequence(String region) {
-        long due = 0;
+        return Math.max(highest(duePerRegions, region), highest(compactedPerRegions, region));
+    }
+
+    /**
+     * Whether an edge of {@code region} that applied up to {@code applied} missed entries that were compacted away:
+     * it can no longer catch up entry by entry and must revalidate everything it holds.
+     */
+    public boolean behindKeptLog(String region, long applied) {
+        return applied < highest(compactedPerRegions, region);
+    }
+
+    private static long highest(Map<String, Long> perRegions, String region) {
+        long highest = 0;
         String needle = "," + region + ",";
-        for (Map.Entry<String, Long> e : duePerRegions.entrySet()) {
+        for (Map.Entry<String, Long> e : perRegions.entrySet()) {
             if (e.getKey().isEmpty() || e.getKey().contains(needle)) {
-                due = Math.max(due, e.getValue());
+                highest = Math.max(highest, e.getValue());
             }
         }
-        return due;
+        return highest;
     }
 
     public long lastSequence() {
@@ -197,24 +205,7 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     public synchronized List<Delivery> deliveries(long sequence) {
-        List<Delivery> out = new ArrayList<>();
-        try (PreparedStatement s = db.prepareStatement(
-                "SELECT node, state, applied_at, detail FROM deliveries WHERE sequence = ? ORDER BY node")) {
-            s.setLong(1, sequence);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    long applied = rs.getLong(3);
-                    Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
-                            : Optional.of(Instant.ofEpochMilli(applied));
-                    out.add(new Delivery(rs.getString(1),
-                            Delivery.State.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT)), appliedAt,
-                            Optional.ofNullable(rs.getString(4))));
-                }
-            }
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-        return out;
+        return store.deliveries(sequence);
     }
 
     public synchronized EntryStatus status(long sequence) {
@@ -226,42 +217,112 @@ public final class InvalidationLog implements AutoCloseable {
         markApplied(sequence, node, Optional.empty());
     }
 
-    /** Records that {@code node} applied entry {@code sequence}, with what it reported (a push's results). */
+    /**
+     * Records that {@code node} applied entry {@code sequence}, with what it reported (a push's results). A
+     * heartbeat may have reported the entry applied first (it raced the live answer): the result is still recorded,
+     * the first applied time kept.
+     */
     public synchronized void markApplied(long sequence, String node, Optional<String> detail) {
-        update("UPDATE deliveries SET state = 'applied', applied_at = ?, detail = ? "
-                + "WHERE sequence = ? AND node = ? AND state != 'applied'", clock.instant().toEpochMilli(),
-                detail.orElse(null), sequence, node);
+        report(sequence, node, Delivery.State.APPLIED, detail);
     }
 
-    /** Records that {@code node} applied every entry up to {@code sequence} (reported in a heartbeat). */
+    /** Records that {@code node} carried out push {@code sequence} but did not store every URL ({@code detail}). */
+    public synchronized void markFailed(long sequence, String node, String detail) {
+        report(sequence, node, Delivery.State.FAILED, Optional.of(detail));
+    }
+
+    private void report(long sequence, String node, Delivery.State state, Optional<String> detail) {
+        changed(store.update("UPDATE deliveries SET state = ?, applied_at = coalesce(applied_at, ?), detail = ? "
+                + "WHERE sequence = ? AND node = ? AND (state IN ('pending', 'behind', 'fenced') "
+                + "OR state = 'applied' AND detail IS NULL)", state.wireName(), clock.instant().toEpochMilli(),
+                detail.orElse(null), sequence, node));
+    }
+
+    /**
+     * Records that {@code node} applied every entry up to {@code sequence} (reported in a heartbeat, or counted at
+     * registration for an empty cache). Results already recorded stay; deliveries the edge was fenced from count as
+     * covered, since a fenced edge revalidates everything (or starts empty) before it reports past them.
+     */
     public synchronized int markAppliedUpTo(String node, long sequence) {
-        return update("UPDATE deliveries SET state = 'applied', applied_at = ?, detail = NULL "
-                + "WHERE node = ? AND sequence <= ? AND state != 'applied'", clock.instant().toEpochMilli(), node,
-                sequence);
+        return changed(store.update("UPDATE deliveries SET applied_at = ?, detail = CASE WHEN state = 'fenced' "
+                + "THEN 'covered: the edge revalidated everything (or started empty) after it was fenced' "
+                + "ELSE NULL END, state = 'applied' WHERE node = ? AND sequence <= ? "
+                + "AND state IN ('pending', 'behind', 'fenced')", clock.instant().toEpochMilli(), node, sequence));
     }
 
     /** A node left the registry: its deliveries not yet applied are no longer waited for. */
     public synchronized int markRemoved(String node) {
-        return update("UPDATE deliveries SET state = 'removed', detail = 'node removed from the registry' "
-                + "WHERE node = ? AND state != 'applied'", node);
+        return changed(store.update("UPDATE deliveries SET state = 'removed', detail = 'node removed from the "
+                + "registry' WHERE node = ? AND state IN ('pending', 'behind', 'fenced')", node));
+    }
+
+    /** A node was fenced: its deliveries not yet applied are no longer waited for; returns how many. */
+    public synchronized int markFenced(String node, String reason) {
+        return changed(store.update("UPDATE deliveries SET state = 'fenced', detail = ? WHERE node = ? "
+                + "AND state IN ('pending', 'behind')", reason, node));
     }
 
     /** Marks every delivery still pending as behind, with the reason; returns how many. */
     public synchronized int markPendingBehind(String reason) {
-        return update("UPDATE deliveries SET state = 'behind', detail = ? WHERE state = 'pending'", reason);
+        return changed(store.update("UPDATE deliveries SET state = 'behind', detail = ? WHERE state = 'pending'",
+                reason));
     }
 
     /** Records that {@code node} did not get entry {@code sequence} live; it catches up on its heartbeat. */
     public synchronized void markBehind(long sequence, String node, String reason) {
-        update("UPDATE deliveries SET state = 'behind', detail = ? WHERE sequence = ? AND node = ? "
-                + "AND state = 'pending'", reason, sequence, node);
+        changed(store.update("UPDATE deliveries SET state = 'behind', detail = ? WHERE sequence = ? AND node = ? "
+                + "AND state = 'pending'", reason, sequence, node));
     }
 
-    /** Blocks until entry {@code sequence} is complete or {@code timeout} passes; returns its status then. */
+    /** Pushes past their expiry that some edge never got: those deliveries are expired; returns how many. */
+    public synchronized int expirePushes() {
+        return changed(store.update("UPDATE deliveries SET state = 'expired', detail = 'the push expired before this "
+                + "edge got it; pushes are not replayed' WHERE state IN ('pending', 'behind') AND sequence IN "
+                + "(SELECT sequence FROM entries WHERE kind = 'push' AND accepted_at < ?)", pushCutoff()));
+    }
+
+    /**
+     * Deletes entries past the retention (older than {@code log.retentionMillis}, or beyond the newest
+     * {@code log.retentionEntries}) with their delivery states, and Idempotency-Keys older than
+     * {@code keyLifetime}; returns how many entries went.
+     */
+    public int compact(Duration keyLifetime) {
+        long through;
+        synchronized (this) {
+            Instant now = clock.instant();
+            store.forgetKeys(now.minus(keyLifetime));
+            through = store.compactionPoint(now.minusMillis(settings.retentionMillis()),
+                    settings.retentionEntries());
+        }
+        int total = 0;
+        while (through > 0) {
+            int deleted;
+            // batch by batch, so appends and acks get the lock in between
+            synchronized (this) {
+                if (closed) {
+                    break;
+                }
+                deleted = store.compactBatch(through, compactedPerRegions);
+                changed(deleted);
+            }
+            if (deleted == 0) {
+                break;
+            }
+            total += deleted;
+        }
+        return total;
+    }
+
+    /** The highest sequence compaction deleted for any region (0 when nothing was). */
+    public long compactedThrough() {
+        return compactedPerRegions.values().stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+
+    /** Blocks until entry {@code sequence} is settled or {@code timeout} passes; returns its status then. */
     public synchronized EntryStatus awaitComplete(long sequence, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         EntryStatus status = status(sequence);
-        while (status != EntryStatus.COMPLETE && !closed) {
+        while (!status.settled() && !closed) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 break;
@@ -279,97 +340,23 @@ public final class InvalidationLog implements AutoCloseable {
         }
         closed = true;
         notifyAll();
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw failed(e);
+        store.close();
+    }
+
+    private int changed(int count) {
+        if (count > 0) {
+            notifyAll();
         }
+        return count;
     }
 
-    private int update(String sql, Object... args) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            bind(s, args);
-            int changed = s.executeUpdate();
-            if (changed > 0) {
-                notifyAll();
-            }
-            return changed;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+    /** An entry that was answered under a key but has since been compacted: its id still answers the retry. */
+    private static InvalidationEntry compactedStub(long sequence, Kind kind) {
+        return new InvalidationEntry(sequence, kind, List.of(), List.of(), List.of(), List.of(), false, false,
+                List.of());
     }
 
-    private List<LoggedEntry> query(String sql, Object... args) {
-        List<LoggedEntry> out = new ArrayList<>();
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            bind(s, args);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    String regions = rs.getString("regions");
-                    InvalidationEntry entry = new InvalidationEntry(rs.getLong("sequence"),
-                            "push".equals(rs.getString("kind")) ? Kind.PUSH : Kind.PURGE,
-                            strings(rs.getString("urls")), strings(rs.getString("prefixes")),
-                            strings(rs.getString("tags")), strings(rs.getString("hosts")),
-                            rs.getInt("all_content") != 0, rs.getInt("soft") != 0,
-                            regions.isEmpty() ? List.of() : List.of(regions.substring(1).split(",")));
-                    out.add(new LoggedEntry(entry, Instant.ofEpochMilli(rs.getLong("accepted_at")),
-                            rs.getString("requested_by")));
-                }
-            }
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-        return out;
-    }
-
-    private static void bind(PreparedStatement s, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            s.setObject(i + 1, args[i]);
-        }
-    }
-
-    private static String kindName(Kind kind) {
-        return kind == Kind.PUSH ? "push" : "purge";
-    }
-
-    private static String regionsText(List<String> regions) {
-        return regions.isEmpty() ? "" : "," + String.join(",", regions) + ",";
-    }
-
-    private static String json(List<String> values) {
-        return Json.mapper().writeValueAsString(values);
-    }
-
-    private static List<String> strings(String json) {
-        return Json.mapper().readValue(json, STRINGS);
-    }
-
-    private void rollback() {
-        try {
-            db.rollback();
-        } catch (SQLException ignored) {
-            // the append already failed; the caller hears about that
-        }
-    }
-
-    /** {@code synchronous=FULL} (fsync at commit) for appends, {@code NORMAL} for delivery updates. */
-    private void durableCommits(boolean full) {
-        try (Statement s = db.createStatement()) {
-            s.execute(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    private void autoCommit() {
-        try {
-            db.setAutoCommit(true);
-        } catch (SQLException ignored) {
-            // the next statement fails loudly if the connection is unusable
-        }
-    }
-
-    private static IllegalStateException failed(SQLException e) {
+    static IllegalStateException failed(SQLException e) {
         return new IllegalStateException("invalidation log: " + e.getMessage(), e);
     }
 }

@@ -6,12 +6,15 @@ import java.time.Instant;
 
 /**
  * What the registry knows of one node: how it registered, when it was last heard from, its latest stats, the
- * highest invalidation sequence it applied (reported in heartbeats or acked on live pushes), and whether it is
- * lagging: it missed an entry (down, partitioned, a push failed, registered with an old sequence) and has not yet
- * applied everything due. Immutable; the registry swaps in a new one on every change.
+ * highest invalidation sequence it applied (reported in heartbeats or acked on live pushes), whether it is
+ * lagging (it missed an entry: down, partitioned, a push failed, registered with an old sequence, and has not yet
+ * applied everything due), whether it is fenced (unreachable past the grace period: purges stopped waiting for it),
+ * and whether it must revalidate everything before it is steered again ({@code resetDue}: fenced, behind the kept
+ * log, or started empty and cached before it could register) with the sequence of the reset it was handed
+ * ({@code resetSequence}, 0 until one was). Immutable; the registry swaps in a new one on every change.
  */
 public record Node(NodeRegistration registration, Instant registeredAt, Instant lastSeen, Heartbeat stats,
-        long appliedSequence, boolean lagging) {
+        long appliedSequence, boolean lagging, boolean fenced, boolean resetDue, long resetSequence) {
     public String id() {
         return registration.id();
     }
@@ -26,7 +29,8 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
 
     Node applied(long sequence, long due) {
         long applied = Math.max(sequence, appliedSequence);
-        return new Node(registration, registeredAt, lastSeen, stats, applied, lagging && applied < due);
+        return new Node(registration, registeredAt, lastSeen, stats, applied, lagging && applied < due, fenced,
+                resetDue, resetSequence).resetDoneIfReached();
     }
 
     /**
@@ -35,10 +39,31 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
      */
     Node heard(Instant at, Heartbeat heartbeat, long due) {
         long applied = Math.max(heartbeat.appliedSequence(), appliedSequence);
-        return new Node(registration, registeredAt, at, heartbeat, applied, lagging && applied < due);
+        return new Node(registration, registeredAt, at, heartbeat, applied, lagging && applied < due, fenced,
+                resetDue, resetSequence).resetDoneIfReached();
     }
 
     Node fellBehind() {
-        return lagging ? this : new Node(registration, registeredAt, lastSeen, stats, appliedSequence, true);
+        return lagging ? this : new Node(registration, registeredAt, lastSeen, stats, appliedSequence, true, fenced,
+                resetDue, resetSequence);
+    }
+
+    Node fence() {
+        return new Node(registration, registeredAt, lastSeen, stats, appliedSequence, lagging, true, true, 0);
+    }
+
+    /** Handed a reset at {@code sequence}: done once the node reports it applied. */
+    Node resetAt(long sequence) {
+        return new Node(registration, registeredAt, lastSeen, stats, appliedSequence, lagging, fenced, true,
+                sequence);
+    }
+
+    /** Nothing to revalidate after all (nothing was logged past what it applied): back to normal. */
+    Node resetDone() {
+        return new Node(registration, registeredAt, lastSeen, stats, appliedSequence, false, false, false, 0);
+    }
+
+    private Node resetDoneIfReached() {
+        return resetDue && resetSequence > 0 && appliedSequence >= resetSequence ? resetDone() : this;
     }
 }

@@ -10,8 +10,10 @@ import java.util.Optional;
  * @param healthy   heard from within the heartbeat timeout
  * @param caughtUp  missed no entry, or has since applied every purge due in its region; edges are steered traffic
  *                  only when healthy and caught up
+ * @param fenced    unreachable past the grace period: purges no longer wait for it, and it revalidates everything
+ *                  before it is steered to again
  */
 public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
-        boolean healthy, boolean caughtUp, long appliedSequence, long dueSequence, Instant registeredAt,
+        boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
         Instant lastHeartbeat, long requests, double hitRatio, long bytesCached) {
 }

@@ -24,8 +24,11 @@ import java.util.List;
  * sequence moves, never per heartbeat.
  */
 public final class NodeStore implements AutoCloseable {
-    /** A node as stored: its registration, when it registered and the highest sequence it is known to have applied. */
-    public record Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence) {
+    /**
+     * A node as stored: its registration, when it registered, the highest sequence it is known to have applied, and
+     * whether it is fenced (a restart must not forget that a fenced edge has to revalidate everything on return).
+     */
+    public record Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence, boolean fenced) {
     }
 
     private final Connection db;
@@ -49,6 +52,15 @@ public final class NodeStore implements AutoCloseable {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, registration TEXT NOT NULL, "
                         + "registered_at INTEGER NOT NULL, applied INTEGER NOT NULL)");
+                boolean hasFenced = false;
+                try (ResultSet columns = s.executeQuery("PRAGMA table_info(nodes)")) {
+                    while (columns.next()) {
+                        hasFenced |= columns.getString("name").equals("fenced");
+                    }
+                }
+                if (!hasFenced) { // a store written before fencing existed
+                    s.execute("ALTER TABLE nodes ADD COLUMN fenced INTEGER NOT NULL DEFAULT 0");
+                }
             }
             return new NodeStore(db);
         } catch (SQLException e) {
@@ -56,11 +68,16 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
-    public synchronized void registered(NodeRegistration registration, Instant at, long applied) {
-        execute("INSERT INTO nodes (id, registration, registered_at, applied) VALUES (?, ?, ?, ?) "
+    public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced) {
+        execute("INSERT INTO nodes (id, registration, registered_at, applied, fenced) VALUES (?, ?, ?, ?, ?) "
                 + "ON CONFLICT(id) DO UPDATE SET registration = excluded.registration, "
-                + "registered_at = excluded.registered_at, applied = excluded.applied",
-                registration.id(), Json.mapper().writeValueAsString(registration), at.toEpochMilli(), applied);
+                + "registered_at = excluded.registered_at, applied = excluded.applied, fenced = excluded.fenced",
+                registration.id(), Json.mapper().writeValueAsString(registration), at.toEpochMilli(), applied,
+                fenced ? 1 : 0);
+    }
+
+    public synchronized void fenced(String id, boolean fenced) {
+        execute("UPDATE nodes SET fenced = ? WHERE id = ?", fenced ? 1 : 0, id);
     }
 
     public synchronized void applied(String id, long applied) {
@@ -74,10 +91,11 @@ public final class NodeStore implements AutoCloseable {
     public synchronized List<Stored> all() {
         List<Stored> out = new ArrayList<>();
         try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT registration, registered_at, applied FROM nodes ORDER BY id")) {
+                ResultSet rs = s.executeQuery("SELECT registration, registered_at, applied, fenced FROM nodes "
+                        + "ORDER BY id")) {
             while (rs.next()) {
                 out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
-                        Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3)));
+                        Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3), rs.getInt(4) != 0));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("node store: " + e.getMessage(), e);

@@ -7,6 +7,11 @@ import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.invalidation.PushResults;
+import dev.outpost.common.wire.EntryResult;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,11 +32,19 @@ import java.util.concurrent.ConcurrentMap;
  * sequence) and its applied sequence has not yet reached the highest purge due in its region.
  *
  * <p>Heartbeats are also the catch-up channel: the reported applied sequence marks every delivery up to it as
- * applied, and the reply carries the next page of entries the node has not applied, oldest first.
+ * applied, and the reply carries the next page of entries the node has not applied, oldest first (at most
+ * {@link #CATCH_UP_PAGE} entries and {@code log.catchUpPageBytes}). A node that cannot catch up entry by entry (it
+ * is behind the kept log, was fenced, or started empty and cached before it could register) is handed a reset
+ * instead: one soft purge of everything at the newest sequence, and it is not steered to until it applied it.
+ *
+ * <p>Fencing: {@link #fenceUnreachable} (run periodically by the control plane) fences every edge not heard from
+ * for the grace period; purges stop waiting for it (its deliveries turn {@code fenced}), and when it returns it
+ * gets the reset before it is steered again.
  */
 public final class Registry {
     /** Entries per heartbeat reply; a node further behind is told {@code more} and heartbeats again at once. */
     public static final int CATCH_UP_PAGE = 200;
+    private static final Logger LOG = System.getLogger(Registry.class.getName());
 
     private final Clock clock;
     private final HeartbeatSettings settings;
@@ -41,7 +54,8 @@ public final class Registry {
 
     /**
      * Starts with the nodes the store remembers, counted as just heard from: they keep being steered to (if caught
-     * up) while their heartbeats resume, and turn unhealthy after the timeout if they do not.
+     * up) while their heartbeats resume, and turn unhealthy after the timeout if they do not. A fenced one stays
+     * fenced until it revalidated everything.
      */
     public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log, NodeStore store) {
         this.clock = clock;
@@ -53,46 +67,103 @@ public final class Registry {
             NodeRegistration r = stored.registration();
             long applied = stored.appliedSequence();
             nodes.put(r.id(), new Node(r, stored.registeredAt(), now, new Heartbeat(0, 0, 0, applied), applied,
-                    applied < log.dueSequence(r.region())));
+                    applied < log.dueSequence(r.region()), stored.fenced(), stored.fenced(), 0));
         }
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
     public RegistrationReply register(NodeRegistration registration) {
         Instant now = clock.instant();
-        // A node starting with an empty cache holds nothing any earlier entry could concern.
-        long applied = registration.cacheEmpty() ? log.lastSequence() : registration.appliedSequence();
+        boolean wasFenced = node(registration.id()).map(Node::fenced).orElse(false);
+        long applied;
+        boolean resetDue;
+        if (registration.cacheEmpty()) {
+            // A node starting with an empty cache holds nothing any earlier entry could concern.
+            applied = log.lastSequence();
+            resetDue = false;
+        } else {
+            applied = registration.appliedSequence();
+            // Started empty but cached while it could not register: nothing to replay, but what it holds may
+            // have been purged meanwhile. Fenced, or behind the kept log: it cannot catch up entry by entry.
+            resetDue = registration.startedEmpty() || wasFenced
+                    || log.behindKeptLog(registration.region(), applied);
+            resetDue &= applied < log.lastSequence();
+        }
+        boolean fenced = wasFenced && resetDue;
         log.markAppliedUpTo(registration.id(), applied);
         long due = log.dueSequence(registration.region());
-        store.registered(registration, now, applied);
+        store.registered(registration, now, applied, fenced);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
-                applied < due));
-        return new RegistrationReply(registration.id(), applied, log.dueSequence(registration.region()),
-                settings.intervalMillis());
+                applied < due, fenced, resetDue, 0));
+        if (resetDue) {
+            LOG.log(Level.INFO, () -> registration.id() + " registered at sequence " + applied + (wasFenced
+                    ? " after being fenced" : registration.startedEmpty() ? " having cached while unregistered"
+                    : " behind the kept log") + ": it revalidates everything before it is steered to");
+        }
+        return new RegistrationReply(registration.id(), applied, due, settings.intervalMillis());
     }
 
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
     public Optional<HeartbeatReply> heartbeat(String id, Heartbeat heartbeat) {
         Instant now = clock.instant();
-        long[] before = {0};
+        Node[] before = {null};
         Node node = nodes.computeIfPresent(id, (key, old) -> {
-            before[0] = old.appliedSequence();
+            before[0] = old;
             return old.heard(now, heartbeat, log.dueSequence(old.region()));
         });
         if (node == null) {
             return Optional.empty();
         }
-        if (node.appliedSequence() > before[0]) {
+        record(id, heartbeat.results());
+        if (node.appliedSequence() > before[0].appliedSequence()) {
             store.applied(id, node.appliedSequence());
+        }
+        if (before[0].resetDue() && !node.resetDue()) {
+            finishedReset(node, before[0].fenced());
         }
         log.markAppliedUpTo(id, node.appliedSequence());
         long due = log.dueSequence(node.region());
-        List<InvalidationEntry> missed = node.isEdge()
-                ? log.entriesAfter(node.appliedSequence(), node.region(), CATCH_UP_PAGE + 1)
-                : List.of();
-        boolean more = missed.size() > CATCH_UP_PAGE;
-        return Optional.of(new HeartbeatReply(due, more ? missed.subList(0, CATCH_UP_PAGE) : missed, more,
-                node.appliedSequence() >= due));
+        if (!node.isEdge()) {
+            return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due));
+        }
+        if (node.resetDue() || log.behindKeptLog(node.region(), node.appliedSequence())) {
+            long target = log.lastSequence();
+            if (target > node.appliedSequence()) {
+                nodes.computeIfPresent(id, (key, old) -> old.resetAt(target));
+                return Optional.of(new HeartbeatReply(due, List.of(reset(target)), false, false, true));
+            }
+            Node done = nodes.computeIfPresent(id, (key, old) -> old.resetDone());
+            finishedReset(done, node.fenced());
+            node = done;
+        }
+        InvalidationLog.Page page = log.page(node.appliedSequence(), node.region(), CATCH_UP_PAGE);
+        return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node)));
+    }
+
+    /** The one entry a reset hands over: revalidate everything held, and count everything up to now as applied. */
+    private static InvalidationEntry reset(long sequence) {
+        return new InvalidationEntry(sequence, InvalidationEntry.Kind.PURGE, List.of(), List.of(), List.of(),
+                List.of(), true, true, List.of());
+    }
+
+    private void finishedReset(Node node, boolean wasFenced) {
+        if (wasFenced) {
+            store.fenced(node.id(), false);
+        }
+        LOG.log(Level.INFO, () -> node.id() + " revalidated everything (at sequence " + node.appliedSequence()
+                + ")" + (wasFenced ? "; no longer fenced" : ""));
+    }
+
+    /** Push results the node reports for entries it applied from catch-up pages. */
+    private void record(String id, List<EntryResult> results) {
+        for (EntryResult result : results) {
+            Optional<String> failure = PushResults.failure(result.result());
+            if (failure.isPresent()) {
+                log.markFailed(result.sequence(), id, failure.get());
+            } else {
+                log.markApplied(result.sequence(), id, Optional.of(result.result()));
+            }
+        }
     }
 
     /**
@@ -109,6 +180,36 @@ public final class Registry {
     /** Records that an entry did not reach the node live: it is lagging until it applied everything due. */
     public void fellBehind(String id) {
         nodes.computeIfPresent(id, (key, node) -> node.fellBehind());
+    }
+
+    /**
+     * Fences every edge not heard from for longer than {@code grace}: out of steering, no longer waited for by
+     * purges, and handed a reset (revalidate everything) when it returns. Returns the ids fenced now.
+     */
+    public List<String> fenceUnreachable(Duration grace) {
+        Instant now = clock.instant();
+        List<String> fenced = new ArrayList<>();
+        for (Node candidate : edges()) {
+            boolean[] fencedNow = {false};
+            nodes.computeIfPresent(candidate.id(), (key, old) -> {
+                if (old.fenced() || !Duration.between(old.lastSeen(), now).minus(grace).isPositive()) {
+                    return old;
+                }
+                fencedNow[0] = true;
+                return old.fence();
+            });
+            if (fencedNow[0]) {
+                store.fenced(candidate.id(), true);
+                String reason = "edge fenced: not heard from for more than " + grace.toMillis() + " ms; it "
+                        + "revalidates everything when it returns";
+                int released = log.markFenced(candidate.id(), reason);
+                LOG.log(Level.WARNING, candidate.id() + " not heard from since " + candidate.lastSeen() + ": fenced "
+                        + "(out of steering; " + released + " entries no longer wait for it; it revalidates "
+                        + "everything when it returns)");
+                fenced.add(candidate.id());
+            }
+        }
+        return fenced;
     }
 
     /**
@@ -137,10 +238,12 @@ public final class Registry {
 
     /**
      * Applied everything due, or at least missed nothing: entries still in flight on live pushes (acked within
-     * milliseconds) do not take an edge out of steering, or every purge would briefly empty every region.
+     * milliseconds) do not take an edge out of steering, or every purge would briefly empty every region. A fenced
+     * edge, or one that must revalidate everything, is not caught up until it has.
      */
     public boolean caughtUp(Node node) {
-        return !node.lagging() || node.appliedSequence() >= log.dueSequence(node.region());
+        return !node.fenced() && !node.resetDue()
+                && (!node.lagging() || node.appliedSequence() >= log.dueSequence(node.region()));
     }
 
     /** Healthy and caught up: the only edges steering may choose. */
@@ -155,7 +258,7 @@ public final class Registry {
     private NodeStatus status(Node node) {
         NodeRegistration r = node.registration();
         return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
-                r.adminUrl(), healthy(node), caughtUp(node), node.appliedSequence(),
+                r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached());
     }

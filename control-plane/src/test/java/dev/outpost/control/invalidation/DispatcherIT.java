@@ -8,6 +8,7 @@ import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
+import dev.outpost.control.DeliverySettings;
 import dev.outpost.control.FakeEdge;
 import dev.outpost.control.MutableClock;
 import dev.outpost.control.registry.NodeStore;
@@ -38,7 +39,9 @@ class DispatcherIT {
         nodeStore = NodeStore.open(dir);
         registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, nodeStore);
         OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
-        dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"));
+        // no retries within a test unless it asks for them (see retrying())
+        dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"),
+                new DeliverySettings(3_600_000, 3_600_000, 3_600_000));
     }
 
     @AfterEach
@@ -185,5 +188,92 @@ class DispatcherIT {
         long seq = dispatcher.submit(purge("/1"), "ops").sequence();
         await().atMost(10, SECONDS).until(() -> log.status(seq) == EntryStatus.PARTIAL);
         assertThat(log.deliveries(seq).get(0).detail()).hasValueSatisfying(d -> assertThat(d).contains("push failed"));
+    }
+
+    /** A dispatcher that retries quickly, replacing the one of {@link #start}. */
+    private Dispatcher retrying() {
+        dispatcher.close();
+        OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
+        dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"),
+                new DeliverySettings(20, 100, 3_600_000));
+        return dispatcher;
+    }
+
+    @Test
+    void controlPlaneRetriesAFailedPushItselfInOrderUntilTheEdgeTakesItWithoutWaitingForAHeartbeat()
+            throws Exception {
+        retrying();
+        FakeEdge edge = edge("eu-1", "eu");
+        edge.answer(503);
+        long first = dispatcher.submit(purge("/1"), "ops").sequence();
+        long second = dispatcher.submit(purge("/2"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().size() >= 3);
+        assertThat(log.status(second)).isEqualTo(EntryStatus.PARTIAL);
+
+        edge.answer(200); // the partition heals; the edge sends no heartbeat in this test
+        assertThat(log.awaitComplete(second, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(log.status(first)).isEqualTo(EntryStatus.COMPLETE);
+        List<Long> acked = edge.receivedSequences().subList(edge.receivedSequences().size() - 2,
+                edge.receivedSequences().size());
+        assertThat(acked).as("the retried entries arrive in order").containsExactly(first, second);
+        assertThat(registry.node("eu-1").orElseThrow().appliedSequence()).isEqualTo(second);
+    }
+
+    @Test
+    void retriesStopOnceTheEdgeIsFenced() throws Exception {
+        retrying();
+        FakeEdge edge = edge("eu-1", "eu");
+        edge.answer(503);
+        long seq = dispatcher.submit(purge("/1"), "ops").sequence();
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().size() >= 2);
+        clock.advance(Duration.ofHours(2));
+        assertThat(registry.fenceUnreachable(Duration.ofHours(1))).containsExactly("eu-1");
+        assertThat(log.status(seq)).as("no longer waits for the fenced edge").isEqualTo(EntryStatus.COMPLETE);
+        int tries = edge.receivedSequences().size();
+        Thread.sleep(300); // three retry periods: a stopped retry stays stopped
+        assertThat(edge.receivedSequences().size()).isLessThanOrEqualTo(tries + 1);
+    }
+
+    @Test
+    void pushThatStoredNotEveryUrlOnAnEdgeIsAFailureForThatEdgeWithItsAnswer() throws Exception {
+        FakeEdge good = edge("eu-1", "eu");
+        FakeEdge bad = edge("eu-2", "eu");
+        bad.answerPushesWith("{\"stored\":0,\"notStored\":0,\"bytes\":0,\"failures\":[{\"url\":"
+                + "\"http://www.example.com/missing\",\"error\":\"origin answered 404\"}]}");
+        LoggedEntry push = dispatcher.submit(NewEntry.push(List.of("http://www.example.com/missing"), List.of()),
+                "ops");
+
+        assertThat(log.awaitComplete(push.sequence(), Duration.ofSeconds(10))).isEqualTo(EntryStatus.FAILED);
+        List<Delivery> deliveries = log.deliveries(push.sequence());
+        assertThat(deliveries).extracting(Delivery::node, Delivery::state).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("eu-1", Delivery.State.APPLIED),
+                org.assertj.core.groups.Tuple.tuple("eu-2", Delivery.State.FAILED));
+        assertThat(deliveries.get(1).detail()).hasValueSatisfying(d -> assertThat(d)
+                .contains("http://www.example.com/missing").contains("origin answered 404"));
+        assertThat(good.applied()).isEqualTo(push.sequence());
+        assertThat(registry.node("eu-2").orElseThrow().appliedSequence()).as("carried out, so not behind")
+                .isEqualTo(push.sequence());
+    }
+
+    @Test
+    void aLiveAnswerThatTheEdgeHadAppliedThePushAlreadyLeavesItPendingForTheHeartbeatThatReportsItsResult() throws Exception {
+        FakeEdge edge = edge("eu-1", "eu");
+        LoggedEntry push = dispatcher.submit(NewEntry.push(List.of("http://www.example.com/missing"), List.of()),
+                "ops");
+        // the catch-up page won the race: the live push is answered "already applied"
+        edge.answerPushesWith("{\"sequence\":" + push.sequence() + ",\"appliedSequence\":" + push.sequence()
+                + ",\"alreadyApplied\":true}");
+        LoggedEntry second = dispatcher.submit(NewEntry.push(List.of("http://www.example.com/missing"), List.of()),
+                "ops");
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().contains(second.sequence()));
+        assertThat(log.awaitComplete(second.sequence(), Duration.ofMillis(200))).as("its result is still to come")
+                .isEqualTo(EntryStatus.PENDING);
+
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, second.sequence(), List.of(
+                new dev.outpost.common.wire.EntryResult(second.sequence(), "{\"stored\":0,\"failures\":[{\"url\":"
+                        + "\"http://www.example.com/missing\",\"error\":\"origin answered 404\"}]}"))));
+        assertThat(log.status(second.sequence())).isEqualTo(EntryStatus.FAILED);
+        assertThat(log.deliveries(second.sequence()).get(0).detail()).hasValueSatisfying(d -> assertThat(d)
+                .contains("origin answered 404"));
     }
 }

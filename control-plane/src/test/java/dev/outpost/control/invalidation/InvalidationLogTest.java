@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import dev.outpost.control.LogSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -147,6 +149,138 @@ class InvalidationLogTest {
             Thread applier = Thread.ofVirtual().start(() -> log.markApplied(seq, "eu-1"));
             assertThat(log.awaitComplete(seq, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
             applier.join(10_000);
+        }
+    }
+
+    private static LogSettings settings(long entryBytes, long pageBytes, long retentionMillis, long retentionEntries,
+            long pushExpiryMillis) {
+        return new LogSettings(entryBytes, pageBytes, pageBytes, retentionMillis, retentionEntries, pushExpiryMillis);
+    }
+
+    @Test
+    void pushResultArrivingAfterAHeartbeatReportedTheEntryAppliedIsKept() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
+                    .sequence();
+            clock.advance(Duration.ofMillis(5));
+            // the edge's heartbeat, sent after it applied the push, beats the live answer
+            log.markAppliedUpTo("eu-1", push);
+            clock.advance(Duration.ofMillis(5));
+            log.markApplied(push, "eu-1", Optional.of("{\"stored\":1,\"failures\":[]}"));
+
+            Delivery delivery = log.deliveries(push).get(0);
+            assertThat(delivery.state()).isEqualTo(Delivery.State.APPLIED);
+            assertThat(delivery.detail()).contains("{\"stored\":1,\"failures\":[]}");
+            assertThat(delivery.appliedAt()).as("the first applied time stays")
+                    .contains(Instant.parse("2026-01-01T00:00:00.005Z"));
+            // and a later heartbeat does not erase it
+            log.markAppliedUpTo("eu-1", push);
+            assertThat(log.deliveries(push).get(0).detail()).isPresent();
+        }
+    }
+
+    @Test
+    void aFailedPushStaysFailedWhenLaterHeartbeatsReportItsSequenceApplied() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
+                    .sequence();
+            log.markFailed(push, "eu-1", "origin answered 404");
+            log.markAppliedUpTo("eu-1", push);
+            assertThat(log.deliveries(push).get(0).state()).isEqualTo(Delivery.State.FAILED);
+            assertThat(log.status(push)).isEqualTo(EntryStatus.FAILED);
+        }
+    }
+
+    @Test
+    void catchUpPagesAreCutAtTheirByteCapButAlwaysCarryOneEntry() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(30_000, 30_000, 3_600_000, 1000,
+                600_000))) {
+            String big = "http://a.example/" + "x".repeat(12_000);
+            for (int i = 0; i < 5; i++) {
+                log.append(NewEntry.purgeUrls(List.of(big + i)), List.of(), "ops");
+            }
+            InvalidationLog.Page page = log.page(0, "eu", 200);
+            assertThat(page.entries()).extracting(InvalidationEntry::sequence).containsExactly(1L, 2L);
+            assertThat(page.more()).isTrue();
+            assertThat(log.page(4, "eu", 200).entries()).extracting(InvalidationEntry::sequence).containsExactly(5L);
+            assertThat(log.page(4, "eu", 200).more()).isFalse();
+            assertThat(log.recent(Kind.PURGE, 500, java.util.OptionalLong.empty()).entries()).hasSize(2);
+        }
+    }
+
+    @Test
+    void compactionKeepsTheNewestEntriesAndTellsWhichEdgesAreBehindTheKeptLog() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 3, 0))) {
+            for (int i = 1; i <= 6; i++) {
+                log.append(purge("http://a.example/" + i, i % 2 == 0 ? "eu" : "us"), List.of("edge"), "ops");
+            }
+            log.append(purge("http://a.example/7", "us"), List.of(), "ops");
+            assertThat(log.compact(Duration.ofHours(24))).isEqualTo(4);
+            assertThat(log.entry(4)).isEmpty();
+            assertThat(log.deliveries(4)).isEmpty();
+            assertThat(log.entriesAfter(0, "eu", 100)).extracting(InvalidationEntry::sequence).containsExactly(6L);
+            assertThat(log.behindKeptLog("eu", 3)).as("missed compacted entry 4").isTrue();
+            assertThat(log.behindKeptLog("eu", 4)).isFalse();
+            assertThat(log.behindKeptLog("us", 3)).isFalse();
+            assertThat(log.dueSequence("eu")).isEqualTo(6);
+        }
+        try (InvalidationLog reopened = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 3, 0))) {
+            assertThat(reopened.behindKeptLog("eu", 3)).as("remembered across a restart").isTrue();
+            assertThat(reopened.lastSequence()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void compactionDeletesEntriesOlderThanTheRetentionAge() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 60_000, 1000, 0))) {
+            log.append(purge("http://a.example/old"), List.of(), "ops");
+            clock.advance(Duration.ofMinutes(2));
+            log.append(purge("http://a.example/new"), List.of(), "ops");
+            assertThat(log.compact(Duration.ofHours(24))).isEqualTo(1);
+            assertThat(log.recent(Kind.PURGE, 10)).extracting(LoggedEntry::sequence).containsExactly(2L);
+            assertThat(log.compactedThrough()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void pushesPastTheirExpiryAreNotHandedOutAndExpireForEdgesThatNeverGotThem() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 1000, 60_000))) {
+            long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
+                    .sequence();
+            long purge = log.append(purge("http://a.example/y"), List.of("eu-1"), "ops").sequence();
+            assertThat(log.entriesAfter(0, "eu", 10)).extracting(InvalidationEntry::sequence)
+                    .containsExactly(push, purge);
+            clock.advance(Duration.ofSeconds(61));
+            assertThat(log.entriesAfter(0, "eu", 10)).extracting(InvalidationEntry::sequence).containsExactly(purge);
+            assertThat(log.expirePushes()).isEqualTo(1);
+            assertThat(log.deliveries(push).get(0).state()).isEqualTo(Delivery.State.EXPIRED);
+            assertThat(log.status(push)).isEqualTo(EntryStatus.FAILED);
+            assertThat(log.status(purge)).as("purges never expire").isEqualTo(EntryStatus.PENDING);
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyUsedAgainForTheSameRequestAnswersTheFirstEntryAndForAnotherIsRefused() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            IdempotencyKey key = new IdempotencyKey("ops", "k-1", "fingerprint-a");
+            InvalidationLog.Appended first = log.append(purge("http://a.example/1"), java.util.Map.of(), "ops",
+                    Optional.of(key));
+            InvalidationLog.Appended again = log.append(purge("http://a.example/1"), java.util.Map.of(), "ops",
+                    Optional.of(key));
+            assertThat(first.replayed()).isFalse();
+            assertThat(again.replayed()).isTrue();
+            assertThat(again.logged().sequence()).isEqualTo(first.logged().sequence());
+            assertThat(log.lastSequence()).isEqualTo(1);
+            assertThat(log.append(purge("http://a.example/1"), java.util.Map.of(), "other-token",
+                    Optional.of(new IdempotencyKey("other-token", "k-1", "fingerprint-a"))).replayed())
+                    .as("keys are per token").isFalse();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.append(purge("http://a.example/2"),
+                    java.util.Map.of(), "ops", Optional.of(new IdempotencyKey("ops", "k-1", "fingerprint-b"))))
+                    .isInstanceOf(IdempotencyKey.Reused.class).hasMessageContaining("k-1");
+
+            clock.advance(Duration.ofHours(25));
+            log.compact(Duration.ofHours(24));
+            assertThat(log.replay(key)).as("forgotten after its lifetime").isEmpty();
         }
     }
 }

@@ -179,4 +179,125 @@ class RegistryTest {
         assertThat(status.bytesCached()).isEqualTo(4096);
         assertThat(status.caughtUp()).isTrue();
     }
+
+    private static NodeRegistration startedEmptyButCached(String id, String region) {
+        return new NodeRegistration(id, NodeRegistration.Kind.EDGE, region, URI.create("http://127.0.0.1:1/"),
+                Optional.of(URI.create("http://127.0.0.1:2/")), 0, false, true);
+    }
+
+    /** Asserts the reply is a reset: one soft purge of everything at the newest sequence. */
+    private void assertReset(HeartbeatReply reply) {
+        assertThat(reply.reset()).isTrue();
+        assertThat(reply.entries()).singleElement().satisfies(e -> {
+            assertThat(e.sequence()).isEqualTo(log.lastSequence());
+            assertThat(e.all()).isTrue();
+            assertThat(e.soft()).isTrue();
+        });
+    }
+
+    @Test
+    void edgeThatStartedEmptyAndCachedBeforeItCouldRegisterRevalidatesOnceInsteadOfReplayingTheLog() {
+        for (int i = 0; i < 50; i++) {
+            purge("eu");
+        }
+        log.append(NewEntry.push(List.of("http://a.example/old-push"), List.of()), List.of(), "ops");
+        registry.register(startedEmptyButCached("eu-1", "eu"));
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isFalse();
+
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertReset(reply);
+        HeartbeatReply after = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, log.lastSequence())).orElseThrow();
+        assertThat(after.reset()).isFalse();
+        assertThat(after.entries()).as("no purge and no old push replayed").isEmpty();
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
+    void edgeBehindTheCompactedLogIsToldToRevalidateEverythingInsteadOfCatchingUp() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        long first = purge("eu");
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first));
+        try (InvalidationLog small = InvalidationLog.open(dir.resolve("small"), clock,
+                new dev.outpost.control.LogSettings(0, 0, 0, 0, 2, 0))) {
+            NodeStore smallStore = NodeStore.open(dir.resolve("small"));
+            Registry compacting = new Registry(clock, new HeartbeatSettings(1_000, 3_000), small, smallStore);
+            compacting.register(edge("eu-1", "eu", 0, true));
+            for (int i = 0; i < 5; i++) {
+                small.append(NewEntry.purgeUrls(List.of("http://a.example/" + i)), List.of("eu-1"), "ops");
+            }
+            compacting.fellBehind("eu-1");
+            small.compact(Duration.ofHours(24));
+
+            HeartbeatReply reply = compacting.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+            assertThat(reply.reset()).isTrue();
+            assertThat(reply.entries()).singleElement().satisfies(e -> assertThat(e.sequence()).isEqualTo(5));
+            assertThat(compacting.steerable(compacting.node("eu-1").orElseThrow())).isFalse();
+            compacting.heartbeat("eu-1", new Heartbeat(0, 0, 0, 5));
+            assertThat(compacting.steerable(compacting.node("eu-1").orElseThrow())).isTrue();
+            assertThat(small.deliveries(5)).extracting(Delivery::state).containsExactly(Delivery.State.APPLIED);
+            smallStore.close();
+        }
+    }
+
+    @Test
+    void edgeUnreachablePastTheGraceIsFencedPurgesCompleteWithoutItAndOnReturnItRevalidatesBeforeItIsSteered() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        registry.register(edge("eu-2", "eu", 0, true));
+        long waiting = purge("eu");
+        log.markApplied(waiting, "eu-1");
+        log.markBehind(waiting, "eu-2", "connection refused");
+        assertThat(log.status(waiting)).isEqualTo(dev.outpost.control.invalidation.EntryStatus.PARTIAL);
+
+        clock.advance(Duration.ofSeconds(30));
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, waiting));
+        assertThat(registry.fenceUnreachable(Duration.ofSeconds(30))).as("not past the grace yet").isEmpty();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(registry.fenceUnreachable(Duration.ofSeconds(30))).containsExactly("eu-2");
+
+        assertThat(log.status(waiting)).isEqualTo(dev.outpost.control.invalidation.EntryStatus.COMPLETE);
+        assertThat(log.deliveries(waiting)).extracting(Delivery::node, Delivery::state).containsExactly(
+                org.assertj.core.groups.Tuple.tuple("eu-1", Delivery.State.APPLIED),
+                org.assertj.core.groups.Tuple.tuple("eu-2", Delivery.State.FENCED));
+        assertThat(registry.statuses()).filteredOn(n -> n.id().equals("eu-2")).singleElement()
+                .satisfies(n -> assertThat(n.fenced()).isTrue());
+
+        // it comes back: healthy again, but not steered to until it revalidated everything
+        HeartbeatReply back = registry.heartbeat("eu-2", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+        assertReset(back);
+        Node returning = registry.node("eu-2").orElseThrow();
+        assertThat(registry.healthy(returning)).isTrue();
+        assertThat(registry.steerable(returning)).isFalse();
+        registry.heartbeat("eu-2", new Heartbeat(0, 0, 0, back.entries().get(0).sequence()));
+        assertThat(registry.steerable(registry.node("eu-2").orElseThrow())).isTrue();
+        assertThat(registry.node("eu-2").orElseThrow().fenced()).isFalse();
+        assertThat(log.deliveries(waiting).get(1).detail()).hasValueSatisfying(d -> assertThat(d)
+                .contains("revalidated everything"));
+    }
+
+    @Test
+    void aFencedEdgeStaysFencedAcrossAControlPlaneRestart() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        purge("eu");
+        clock.advance(Duration.ofMinutes(10));
+        registry.fenceUnreachable(Duration.ofMinutes(5));
+        store.close();
+        store = NodeStore.open(dir);
+        Registry restarted = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        assertThat(restarted.node("eu-1").orElseThrow().fenced()).isTrue();
+        assertReset(restarted.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow());
+    }
+
+    @Test
+    void pushResultsAHeartbeatCarriesAreRecordedPerEdgeAndAFailureNamesTheUrl() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        registry.fellBehind("eu-1");
+        long push = log.append(NewEntry.push(List.of("http://a.example/missing"), List.of()), List.of("eu-1"),
+                "ops").sequence();
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, push, List.of(new dev.outpost.common.wire.EntryResult(push,
+                "{\"stored\":0,\"notStored\":0,\"bytes\":0,\"failures\":[{\"url\":\"http://a.example/missing\","
+                        + "\"error\":\"origin answered 404\"}]}"))));
+        Delivery delivery = log.deliveries(push).get(0);
+        assertThat(delivery.state()).isEqualTo(Delivery.State.FAILED);
+        assertThat(delivery.detail()).hasValueSatisfying(d -> assertThat(d).contains("origin answered 404"));
+    }
 }

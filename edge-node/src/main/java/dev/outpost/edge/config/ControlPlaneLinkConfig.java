@@ -15,9 +15,22 @@ import java.util.Optional;
  * @param maxBackoff longest wait between retries while the control plane is unreachable
  * @param publicUrl  where clients are steered to; default the public listener
  * @param adminUrl   where the control plane pushes purges; default the admin listener (none without one)
+ * @param lease      how long the edge trusts what it holds without hearing from the control plane: past it (no
+ *                   heartbeat answered and applied for this long) a purge may have been missed, so
+ *                   {@code onLeaseExpiry} applies; default 15 s, must be longer than {@code heartbeat} (the edge
+ *                   heartbeats at least three times per lease) and shorter than the control plane's
+ *                   {@code delivery.fenceAfterMillis}
+ * @param onLeaseExpiry {@code revalidate} (default): every cached answer is revalidated with the origin before it
+ *                   is served; {@code annotate}: served as usual, with {@code Cache-Status: ...; detail=lease-expired}
  */
 public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
-        Optional<URI> publicUrl, Optional<URI> adminUrl) {
+        Optional<URI> publicUrl, Optional<URI> adminUrl, Duration lease, LeaseExpiry onLeaseExpiry) {
+    /** What an edge does with cached objects while its lease has run out. */
+    public enum LeaseExpiry {
+        @com.fasterxml.jackson.annotation.JsonProperty("revalidate") REVALIDATE,
+        @com.fasterxml.jackson.annotation.JsonProperty("annotate") ANNOTATE
+    }
+
     public ControlPlaneLinkConfig {
         if (url == null) {
             throw new IllegalArgumentException("controlPlane.url must be set");
@@ -37,6 +50,17 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
         publicUrl.ifPresent(u -> httpUrl("controlPlane.publicUrl", u));
         adminUrl = Defaults.or(adminUrl, Optional.empty());
         adminUrl.ifPresent(u -> httpUrl("controlPlane.adminUrl", u));
+        lease = Defaults.positive("controlPlane.lease", lease, Duration.ofSeconds(15));
+        if (lease.compareTo(heartbeat) <= 0) {
+            throw new IllegalArgumentException("controlPlane.lease (" + lease + ") must be longer than "
+                    + "controlPlane.heartbeat (" + heartbeat + ")");
+        }
+        onLeaseExpiry = Defaults.or(onLeaseExpiry, LeaseExpiry.REVALIDATE);
+    }
+
+    public ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
+            Optional<URI> publicUrl, Optional<URI> adminUrl) {
+        this(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, null, null);
     }
 
     /** A link with default timings that advertises the edge's own listeners. */
@@ -45,11 +69,24 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
     }
 
     public ControlPlaneLinkConfig withTimings(Duration newHeartbeat, Duration newMaxBackoff) {
-        return new ControlPlaneLinkConfig(url, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl);
+        return new ControlPlaneLinkConfig(url, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl, lease,
+                onLeaseExpiry);
+    }
+
+    public ControlPlaneLinkConfig withLease(Duration newLease, LeaseExpiry newOnLeaseExpiry) {
+        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, newLease,
+                newOnLeaseExpiry);
+    }
+
+    /** The same settings for another control plane URL and token (command-line overrides). */
+    public ControlPlaneLinkConfig withUrlAndToken(URI newUrl, String newToken) {
+        return new ControlPlaneLinkConfig(newUrl, newToken, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
+                onLeaseExpiry);
     }
 
     public ControlPlaneLinkConfig withAdvertised(Optional<URI> newPublicUrl, Optional<URI> newAdminUrl) {
-        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl);
+        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl, lease,
+                onLeaseExpiry);
     }
 
     private static void httpUrl(String key, URI uri) {

@@ -1,6 +1,8 @@
 package dev.outpost.edge.control;
 
+import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.TlsContexts;
+import dev.outpost.common.wire.EntryResult;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
@@ -12,6 +14,7 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -27,7 +30,12 @@ import java.util.function.Supplier;
  * stats and applied sequence, and applies the missed entries a heartbeat reply hands back, in order, through the
  * same {@link AppliedSequence} gate as live pushes. While the control plane is unreachable it retries with
  * doubling delays (from {@code heartbeat} up to {@code maxBackoff}); the edge keeps serving meanwhile. A heartbeat
- * answered {@code unknown_node} registers again.
+ * answered {@code unknown_node} registers again. A heartbeat whose reply left nothing to apply renews the
+ * {@link Lease}; the edge heartbeats at least three times per lease.
+ *
+ * <p>No failure stops the link: anything a step throws, {@link Error}s included (an {@code OutOfMemoryError} while
+ * a page is parsed or applied), is logged, counted ({@link #stepFailures}) and the step retried with backoff; the
+ * page that failed is dropped and fetched again.
  *
  * <p>Every step runs on one scheduler thread, one after another, so the link's own state needs no locking; the
  * scheduler is injected so unit tests run the steps by hand, without sleeping.
@@ -58,6 +66,12 @@ public final class ControlPlaneLink implements AutoCloseable {
     private final BooleanSupplier cacheEmpty;
     private final Scheduler scheduler;
     private final Runnable onClose;
+    private final Lease lease;
+    /** Held nothing when the link was made: everything it caches before registering was fetched since. */
+    private final boolean startedEmpty;
+    /** Results of pushes applied from catch-up pages, for the next heartbeat (oldest dropped past the cap). */
+    private final java.util.ArrayDeque<EntryResult> results = new java.util.ArrayDeque<>();
+    private final java.util.concurrent.atomic.AtomicLong stepFailures = new java.util.concurrent.atomic.AtomicLong();
 
     private volatile boolean closed;
     private volatile boolean registered;
@@ -69,6 +83,14 @@ public final class ControlPlaneLink implements AutoCloseable {
     ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
             Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
             Scheduler scheduler, Runnable onClose) {
+        this(identity, config, api, applied, applier, stats, cacheEmpty, scheduler, onClose, Lease.none());
+    }
+
+    ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
+            Scheduler scheduler, Runnable onClose, Lease lease) {
+        this.lease = lease;
+        this.startedEmpty = cacheEmpty.getAsBoolean();
         this.identity = identity;
         this.config = config;
         this.api = api;
@@ -89,8 +111,8 @@ public final class ControlPlaneLink implements AutoCloseable {
      * @param cacheEmpty whether the store holds nothing, asked at the first registration only
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty) {
-        return start(identity, config, applied, applier, stats, cacheEmpty, config.url(), Optional.empty());
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty, Lease lease) {
+        return start(identity, config, applied, applier, stats, cacheEmpty, config.url(), Optional.empty(), lease);
     }
 
     /**
@@ -99,7 +121,7 @@ public final class ControlPlaneLink implements AutoCloseable {
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
             Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty, URI nodeUrl,
-            Optional<TlsContexts.Client> tls) {
+            Optional<TlsContexts.Client> tls, Lease lease) {
         ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("control-plane-link-" + identity.id()).factory());
@@ -114,14 +136,36 @@ public final class ControlPlaneLink implements AutoCloseable {
                 scheduler, () -> {
                     executor.shutdownNow();
                     client.close();
-                });
+                }, lease);
         link.begin();
         return link;
     }
 
     /** Schedules the first registration. */
     void begin() {
-        scheduler.schedule(this::register, Duration.ZERO);
+        schedule("registration", this::register, Duration.ZERO);
+    }
+
+    /**
+     * Schedules a step so that whatever it throws, {@link Error}s included, is logged, counted and retried with
+     * backoff: the link never stops.
+     */
+    private void schedule(String what, Runnable step, Duration delay) {
+        scheduler.schedule(() -> {
+            try {
+                step.run();
+            } catch (Throwable t) {
+                stepFailures.incrementAndGet();
+                LOG.log(Level.ERROR, identity.id() + ": " + what + " step failed (" + stepFailures.get()
+                        + " so far); retrying with backoff", t);
+                retry(what, step, t);
+            }
+        }, delay);
+    }
+
+    /** Steps that threw (anything, Errors included) since start; each was retried. */
+    public long stepFailures() {
+        return stepFailures.get();
     }
 
     /** Whether the control plane currently knows this edge (registered, and no heartbeat said otherwise). */
@@ -138,10 +182,13 @@ public final class ControlPlaneLink implements AutoCloseable {
         if (closed) {
             return;
         }
-        // Only a freshly started edge may say its cache is empty; afterwards it reports what it applied.
+        // Only a freshly started edge may say its cache is empty; afterwards it reports what it applied. One that
+        // started empty but cached before it could register says so: it revalidates instead of replaying the log.
         boolean empty = !everRegistered && cacheEmpty.getAsBoolean();
+        boolean cachedSinceStart = !everRegistered && startedEmpty && !empty;
         NodeRegistration registration = new NodeRegistration(identity.id(), NodeRegistration.Kind.EDGE,
-                identity.region(), identity.publicUrl(), identity.adminUrl(), applied.highest(), empty);
+                identity.region(), identity.publicUrl(), identity.adminUrl(), applied.highest(), empty,
+                cachedSinceStart);
         RegistrationReply reply;
         try {
             reply = api.register(registration);
@@ -154,11 +201,15 @@ public final class ControlPlaneLink implements AutoCloseable {
         registered = true;
         interval = reply.heartbeatIntervalMillis() > 0 ? Duration.ofMillis(reply.heartbeatIntervalMillis())
                 : config.heartbeat();
+        Duration thirdOfLease = lease.length().dividedBy(3);
+        if (interval.compareTo(thirdOfLease) > 0) {
+            interval = thirdOfLease; // the lease must not run out between two heartbeats
+        }
         recovered();
         LOG.log(Level.INFO, () -> identity.id() + " registered with " + config.url() + " at sequence "
                 + reply.appliedSequence() + " (due " + reply.dueSequence() + "), heartbeat every " + interval);
         // Heartbeat at once: the first reply carries whatever this edge still has to apply.
-        scheduler.schedule(this::heartbeat, Duration.ZERO);
+        schedule("heartbeat", this::heartbeat, Duration.ZERO);
     }
 
     private void heartbeat() {
@@ -166,27 +217,38 @@ public final class ControlPlaneLink implements AutoCloseable {
             return;
         }
         Stats now = stats.get();
+        List<EntryResult> reported = List.copyOf(results);
         Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
-                applied.highest());
+                applied.highest(), reported);
+        Instant sentAt = lease.now();
         HeartbeatReply reply;
         try {
             reply = api.heartbeat(identity.id(), beat);
         } catch (ControlPlaneApi.UnknownNode e) {
             registered = false;
             LOG.log(Level.WARNING, identity.id() + " is unknown to the control plane; registering again");
-            scheduler.schedule(this::register, Duration.ZERO);
+            schedule("registration", this::register, Duration.ZERO);
             return;
         } catch (IOException | RuntimeException e) {
             retry("heartbeat", this::heartbeat, e);
             return;
         }
+        reported.forEach(r -> results.remove(r));
         recovered();
+        if (reply.reset()) {
+            LOG.log(Level.WARNING, identity.id() + ": the control plane cannot hand over what this edge missed entry "
+                    + "by entry (it was fenced, is behind the kept log, or cached before it could register): "
+                    + "revalidating everything it holds");
+        }
         long before = applied.highest();
         boolean allApplied = applyInOrder(reply.entries());
+        if (allApplied && !reply.more()) {
+            lease.renewFrom(sentAt); // everything accepted before the heartbeat left is applied
+        }
         // After progress, heartbeat again at once so the control plane learns it (and hands the next page); a reply
         // that moved nothing (entries already applied live) waits for the interval, so the loop never spins.
         boolean again = allApplied && applied.highest() > before;
-        scheduler.schedule(this::heartbeat, again ? Duration.ZERO : interval);
+        schedule("heartbeat", this::heartbeat, again ? Duration.ZERO : interval);
     }
 
     /** Applies catch-up entries in the order given; stops at the first failure so no gap is reported applied. */
@@ -195,6 +257,12 @@ public final class ControlPlaneLink implements AutoCloseable {
             try {
                 AppliedSequence.Outcome<?> outcome = applied.apply(entry.sequence(), () -> applier.apply(entry));
                 LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
+                if (entry.kind() == InvalidationEntry.Kind.PUSH && outcome instanceof AppliedSequence.Applied<?> a) {
+                    if (results.size() >= Heartbeat.MAX_RESULTS) {
+                        results.poll();
+                    }
+                    results.add(new EntryResult(entry.sequence(), Json.mapper().writeValueAsString(a.result())));
+                }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, identity.id() + " could not apply entry " + entry.sequence()
                         + "; it and later entries are retried on the next heartbeat", e);
@@ -204,7 +272,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         return true;
     }
 
-    private void retry(String what, Runnable step, Exception e) {
+    private void retry(String what, Runnable step, Throwable e) {
         if (closed) {
             return;
         }
@@ -216,7 +284,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         failing = true;
         Duration doubled = backoff.multipliedBy(2);
         backoff = doubled.compareTo(config.maxBackoff()) > 0 ? config.maxBackoff() : doubled;
-        scheduler.schedule(step, delay);
+        schedule(what, step, delay);
     }
 
     private void recovered() {

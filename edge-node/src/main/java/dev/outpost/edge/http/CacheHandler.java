@@ -6,6 +6,7 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Route;
@@ -29,9 +30,11 @@ public final class CacheHandler implements HttpHandler {
     private final ResponseWriter writer;
     private final Executor blocking;
     private final Clock clock;
+    private final Lease lease;
 
     CacheHandler(CacheStore store, MissFlow misses, PassThrough pass, Refresher refresher, ResponseWriter writer,
-            Executor blocking, Clock clock) {
+            Executor blocking, Clock clock, Lease lease) {
+        this.lease = lease;
         this.store = store;
         this.misses = misses;
         this.pass = pass;
@@ -58,8 +61,17 @@ public final class CacheHandler implements HttpHandler {
         CachedObject stored = authorized ? null : store.find(key, request);
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
+        String detail = "";
+        if (stored != null && action != Action.BYPASS && lease.expired(now)) {
+            // Not heard from the control plane within the lease: a purge of this object may have been missed.
+            if (lease.revalidates()) {
+                action = Action.REVALIDATE;
+            } else {
+                detail = "; detail=lease-expired";
+            }
+        }
         switch (action) {
-            case SERVE -> writer.serveFresh(ex, stored, request, CacheStatus.HIT, ttlSeconds(stored, now), "");
+            case SERVE -> writer.serveFresh(ex, stored, request, CacheStatus.HIT, ttlSeconds(stored, now), detail);
             case SERVE_STALE_AND_REVALIDATE -> {
                 writer.serveFresh(ex, stored, request, CacheStatus.STALE, ttlSeconds(stored, now),
                         "; detail=stale-while-revalidate");

@@ -11,6 +11,7 @@ import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.EdgeLimits;
 import dev.outpost.edge.control.AppliedSequence;
+import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
@@ -32,11 +33,14 @@ public final class EdgeHandlers {
     private EdgeHandlers() {
     }
 
-    /** What the pipelines are built from; the edge node builds these by hand. */
+    /**
+     * What the pipelines are built from; the edge node builds these by hand. {@code lease}: whether the edge still
+     * trusts what it holds (it heard from its control plane recently), consulted on every answer from the store.
+     */
     public record Parts(String edgeId, Clock clock, Routes routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
             Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
-            EdgeLimits limits) {
+            EdgeLimits limits, Lease lease) {
     }
 
     /**
@@ -48,7 +52,8 @@ public final class EdgeHandlers {
         ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts());
         MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock());
         PassThrough pass = new PassThrough(p.client(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
-        HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock());
+        HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock(),
+                p.lease());
         return new AccessLogHandler(p.clock(), p.metrics(),
                 new SlowReaderHandler(p.limits().idleTimeout(),
                         new FramingHandler(

@@ -67,9 +67,10 @@ final class MissFlow {
     private void lead(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
         FetchOutcome outcome;
         try {
-            // Someone may have stored a fresh copy between our lookup and winning the flight.
+            // Someone may have stored a fresh copy between our lookup and winning the flight. The very object we
+            // chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
             Optional<CachedObject> now = store.lookup(t.key(), t.requestHeaders());
-            if (now.isPresent()
+            if (now.isPresent() && now.get() != t.stale().orElse(null)
                     && Decisions.decide("GET", now, clock.instant()) == Action.SERVE) {
                 lead.complete(new FetchOutcome.Stored(now.get(), false));
                 writer.serveStored(ex, now.get(), t.requestHeaders(), CacheStatus.HIT, "hit");

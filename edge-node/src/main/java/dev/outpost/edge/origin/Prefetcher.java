@@ -12,7 +12,9 @@ import java.util.concurrent.ExecutionException;
 /**
  * Fetches a list of URLs into the store (push by URL), one at a time and through the collapser, so a prefetch
  * and client misses for the same URL still make one origin request. Hosts not served here are failures, never
- * fetched.
+ * fetched. A URL that ends with no usable object in the store is a failure too, named with why: the origin
+ * answered an error status (a 404 stored as a negative answer included), the answer may not be stored, or it
+ * streams through (too large): a push exists to have the object ready, and did not.
  */
 public final class Prefetcher {
     private final Routes routes;
@@ -65,14 +67,21 @@ public final class Prefetcher {
                 continue;
             }
             switch (outcome) {
+                case FetchOutcome.Stored s when s.object().status() >= 400 -> failures.add(new Failure(url,
+                        "origin answered " + s.object().status()));
                 case FetchOutcome.Stored s -> {
                     stored++;
                     bytes += s.object().length();
                 }
-                case FetchOutcome.Uncacheable u -> notStored++;
+                case FetchOutcome.Uncacheable u -> {
+                    notStored++;
+                    failures.add(new Failure(url, "not stored: " + u.reason() + " (origin answered " + u.status()
+                            + ")"));
+                }
                 case FetchOutcome.Streaming s -> {
                     s.response().close();
                     notStored++;
+                    failures.add(new Failure(url, "not stored: " + s.reason()));
                 }
                 case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
                 case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));

@@ -62,6 +62,18 @@ class ControlPlaneLinkTest {
     private final AppliedSequence applied = new AppliedSequence();
     private final List<String> appliedEntries = new ArrayList<>();
     private boolean cacheEmpty = true;
+    private int errorsToThrow;
+    private final java.util.function.Function<InvalidationEntry, Object> applier = entry -> {
+        if (entry.urls().contains("http://a.test/broken")) {
+            throw new IllegalStateException("cannot apply");
+        }
+        if (entry.urls().contains("http://a.test/huge") && errorsToThrow-- > 0) {
+            throw new OutOfMemoryError("Java heap space (simulated)");
+        }
+        appliedEntries.add(entry.sequence() + " " + entry.kind() + " " + entry.urls());
+        return entry.kind() == InvalidationEntry.Kind.PUSH ? java.util.Map.of("stored", 0, "failures",
+                List.of(java.util.Map.of("url", entry.urls().get(0), "error", "origin answered 404"))) : "ok";
+    };
     private final ControlPlaneLink link = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, entry -> {
         if (entry.urls().contains("http://a.test/broken")) {
             throw new IllegalStateException("cannot apply");
@@ -256,5 +268,113 @@ class ControlPlaneLinkTest {
         runNext();
         assertThat(controlPlane.heartbeats).isEmpty();
         assertThat(schedule).isEmpty();
+    }
+
+    @Test
+    void anErrorThrownWhileApplyingAPageIsLoggedCountedAndRetriedAndTheLinkGoesOn() {
+        errorsToThrow = 1;
+        ControlPlaneLink survivor = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
+                () -> new ControlPlaneLink.Stats(0, 0, 0), () -> true, (step, delay) ->
+                        schedule.add(new Step(step, delay)), () -> { });
+        controlPlane.answers.add(registered(0));
+        controlPlane.answers.add(reply(false, purge(1, "http://a.test/huge")));
+        controlPlane.answers.add(reply(false, purge(1, "http://a.test/huge")));
+        controlPlane.answers.add(reply(false));
+        survivor.begin();
+        runNext();
+        runNext(); // the page throws OutOfMemoryError
+        assertThat(survivor.stepFailures()).isEqualTo(1);
+        assertThat(applied.highest()).isZero();
+        assertThat(schedule.peek()).as("the heartbeat is retried, with backoff").isNotNull();
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(200));
+        runNext(); // the same page again: applied this time
+        assertThat(applied.highest()).isEqualTo(1);
+        runNext();
+        assertThat(controlPlane.heartbeats.get(controlPlane.heartbeats.size() - 1).appliedSequence()).isEqualTo(1);
+        assertThat(survivor.registered()).isTrue();
+    }
+
+    @Test
+    void anEdgeThatStartedEmptyButCachedBeforeItCouldRegisterSaysSoOnlyOnItsFirstRegistration() {
+        link.begin();
+        runNext(); // the control plane is down; meanwhile the edge serves and caches
+        cacheEmpty = false;
+        controlPlane.answers.add(registered(0));
+        runNext();
+        NodeRegistration first = controlPlane.registrations.get(1);
+        assertThat(first.cacheEmpty()).isFalse();
+        assertThat(first.startedEmpty()).isTrue();
+
+        controlPlane.answers.add(new ControlPlaneApi.UnknownNode("unknown_node"));
+        controlPlane.answers.add(registered(0));
+        runNext();
+        runNext();
+        assertThat(controlPlane.registrations.get(2).startedEmpty()).as("only before its first registration")
+                .isFalse();
+    }
+
+    @Test
+    void resultsOfPushesAppliedFromACatchUpPageRideTheNextHeartbeatOnce() {
+        ControlPlaneLink reporting = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
+                () -> new ControlPlaneLink.Stats(0, 0, 0), () -> true, (step, delay) ->
+                        schedule.add(new Step(step, delay)), () -> { });
+        controlPlane.answers.add(registered(0));
+        controlPlane.answers.add(reply(false, push(1, "http://a.test/missing"), purge(2, "http://a.test/x")));
+        controlPlane.answers.add(reply(false));
+        controlPlane.answers.add(reply(false));
+        reporting.begin();
+        runNext();
+        runNext();
+        runNext();
+        Heartbeat report = controlPlane.heartbeats.get(1);
+        assertThat(report.results()).singleElement().satisfies(r -> {
+            assertThat(r.sequence()).isEqualTo(1);
+            assertThat(r.result()).contains("origin answered 404");
+        });
+        runNext();
+        assertThat(controlPlane.heartbeats.get(2).results()).as("sent once").isEmpty();
+    }
+
+    @Test
+    void aHeartbeatWhoseReplyLeftNothingToApplyRenewsTheLeaseFromWhenItWasSent() {
+        dev.outpost.edge.ManualClock clock = new dev.outpost.edge.ManualClock();
+        Lease lease = Lease.of(clock, Duration.ofSeconds(10),
+                dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);
+        ControlPlaneLink leased = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
+                () -> new ControlPlaneLink.Stats(0, 0, 0), () -> true, (step, delay) ->
+                        schedule.add(new Step(step, delay)), () -> { }, lease);
+        controlPlane.answers.add(registered(0));
+        controlPlane.answers.add(reply(true, purge(1, "http://a.test/a")));
+        controlPlane.answers.add(reply(false, purge(2, "http://a.test/b")));
+        leased.begin();
+        runNext();
+        clock.advance(Duration.ofSeconds(8));
+        runNext(); // a page with more to come: not renewed
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(lease.expired(clock.instant())).isTrue();
+        runNext(); // the last page: renewed from when this heartbeat was sent
+        assertThat(lease.expired(clock.instant())).isFalse();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(lease.expired(clock.instant())).isFalse();
+        clock.advance(Duration.ofMillis(1));
+        assertThat(lease.expired(clock.instant())).isTrue();
+
+        runNext(); // the control plane is unreachable now: the lease is not renewed
+        assertThat(lease.expired(clock.instant())).isTrue();
+    }
+
+    @Test
+    void theHeartbeatIntervalIsAtMostAThirdOfTheLease() {
+        Lease lease = Lease.of(java.time.Clock.systemUTC(), Duration.ofMillis(300),
+                dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);
+        ControlPlaneLink leased = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
+                () -> new ControlPlaneLink.Stats(0, 0, 0), () -> true, (step, delay) ->
+                        schedule.add(new Step(step, delay)), () -> { }, lease);
+        controlPlane.answers.add(new RegistrationReply("eu-1", 0, 0, 5_000));
+        controlPlane.answers.add(reply(false));
+        leased.begin();
+        runNext();
+        runNext();
+        assertThat(schedule.peek().delay()).isEqualTo(Duration.ofMillis(100));
     }
 }

@@ -137,6 +137,18 @@ class AdminIT {
     }
 
     @Test
+    void prefetchOfAUrlTheOriginAnswers404OrMayNotStoreIsAFailureNamingWhy() throws IOException {
+        f.enqueue(new MockResponse.Builder().code(404).setHeader("Cache-Control", "max-age=60").body("gone"));
+        f.enqueue(f.ok("secret", "private"));
+        Answer a = admin("POST", "/_edge/prefetch",
+                "{\"urls\":[\"http://assets.test/missing\",\"http://assets.test/private\"]}");
+        assertThat(a.code()).isEqualTo(200);
+        assertThat(a.body()).contains("\"stored\":0")
+                .contains("{\"url\":\"http://assets.test/missing\",\"error\":\"origin answered 404\"}")
+                .contains("{\"url\":\"http://assets.test/private\",\"error\":\"not stored: ");
+    }
+
+    @Test
     void pushStoresContentWithItsHeadersWithoutAskingTheOrigin() throws IOException {
         Request put = new Request.Builder().url(f.admin() + "/_edge/objects?url=http://assets.test/pushed.txt")
                 .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)

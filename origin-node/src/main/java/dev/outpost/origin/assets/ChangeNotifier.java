@@ -295,6 +295,9 @@ public final class ChangeNotifier implements AutoCloseable {
             ChangeNotice notice = queued.notice();
             Request.Builder request = new Request.Builder()
                     .url(url.toString())
+                    // the notice's durable id: the same on every attempt and after a restart, so a retry whose
+                    // first attempt did arrive is answered with the first purge instead of logging another
+                    .header("Idempotency-Key", queued.id())
                     .post(RequestBody.create(Json.bytes(notice), JSON));
             token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
             Call call = client.newCall(request.build());

@@ -64,6 +64,21 @@ class ChangeNotifierIT {
     }
 
     @Test
+    void everyRetryOfANoticeCarriesTheSameIdempotencyKeyAndTheNextNoticeANewOne() throws Exception {
+        receiver.refuseNext(3);
+        notifier = ChangeNotifier.start(notify(10, 80, 100), queue, d -> { }, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\"")); // an equal notice is still another notice
+        receiver.nextDelivered();
+        receiver.nextDelivered();
+
+        assertThat(receiver.keys).hasSize(5).doesNotContain("null");
+        assertThat(receiver.keys.subList(0, 4)).as("one notice, four attempts").containsOnly(receiver.keys.get(0));
+        assertThat(receiver.keys.get(4)).isNotEqualTo(receiver.keys.get(0));
+    }
+
+    @Test
     void noticesArriveInOrderAfterAnOutage() throws Exception {
         receiver.refuseNext(3);
         notifier = ChangeNotifier.start(notify(10, 80, 100), queue, d -> { }, topOfRange());
@@ -264,6 +279,8 @@ class ChangeNotifierIT {
         final CountDownLatch arrived = new CountDownLatch(1);
         final Semaphore release = new Semaphore(0);
         final LinkedBlockingQueue<ChangeNotice> delivered = new LinkedBlockingQueue<>();
+        /** The Idempotency-Key of every attempt, in arrival order. */
+        final List<String> keys = Collections.synchronizedList(new ArrayList<>());
         private int refusals;
         private int attempts;
 
@@ -282,6 +299,7 @@ class ChangeNotifierIT {
                 release.tryAcquire(30, TimeUnit.SECONDS);
                 return new MockResponse.Builder().code(503).build();
             }
+            keys.add(String.valueOf(request.getHeaders().get("Idempotency-Key")));
             synchronized (this) {
                 attempts++;
                 if (down.get() || refusals > 0) {

@@ -1,0 +1,67 @@
+package dev.outpost.edge.control;
+
+import dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * How long this edge may trust what it holds without hearing from its control plane. Renewed by every heartbeat
+ * whose reply left nothing to apply (counted from when that heartbeat was sent, so everything accepted before then
+ * has been applied); it starts when the edge starts. Past it, a purge may have been missed (partition, frozen
+ * process, control plane down), so the cache consults {@link #expired} on every answer from the store and, by
+ * setting, revalidates before serving or says so in {@code Cache-Status}. This is what bounds how long a purge can
+ * go unhonoured: an edge either applied it within one lease, or revalidates.
+ *
+ * <p>An edge without a control plane has no lease ({@link #none}): nothing can purge it but its own admin API.
+ */
+public final class Lease {
+    private final Clock clock;
+    private final long lengthMillis;
+    private final LeaseExpiry onExpiry;
+    private volatile long renewedAtMillis;
+
+    private Lease(Clock clock, long lengthMillis, LeaseExpiry onExpiry) {
+        this.clock = clock;
+        this.lengthMillis = lengthMillis;
+        this.onExpiry = onExpiry;
+        this.renewedAtMillis = clock.millis();
+    }
+
+    /** A lease of {@code length}, running from now. */
+    public static Lease of(Clock clock, Duration length, LeaseExpiry onExpiry) {
+        return new Lease(clock, length.toMillis(), onExpiry);
+    }
+
+    /** No control plane: never expires. */
+    public static Lease none() {
+        return new Lease(Clock.systemUTC(), Long.MAX_VALUE, LeaseExpiry.ANNOTATE);
+    }
+
+    /** The time to record before a heartbeat is sent, and to renew from once its reply is applied. */
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** Everything the control plane had accepted by {@code sentAt} is applied: trusted until sentAt + length. */
+    void renewFrom(Instant sentAt) {
+        long at = sentAt.toEpochMilli();
+        if (at > renewedAtMillis) {
+            renewedAtMillis = at;
+        }
+    }
+
+    /** Whether the lease ran out by {@code now}: the control plane may have purged what is stored unseen. */
+    public boolean expired(Instant now) {
+        return lengthMillis != Long.MAX_VALUE && now.toEpochMilli() - renewedAtMillis > lengthMillis;
+    }
+
+    /** With the lease expired: revalidate before serving (true), or serve and say so (false). */
+    public boolean revalidates() {
+        return onExpiry == LeaseExpiry.REVALIDATE;
+    }
+
+    public Duration length() {
+        return Duration.ofMillis(lengthMillis);
+    }
+}
