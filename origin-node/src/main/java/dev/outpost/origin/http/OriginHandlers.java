@@ -37,17 +37,24 @@ public final class OriginHandlers {
                 config.tls().get().renewBefore(), config.tls().get().renewCheckInterval(), clock)));
         ChangeNotifier notifier = ChangeNotifier.start(config.notifications(), config.noticeQueueDirectory(),
                 certificate.map(NodeCertificate::client));
-        // Every origin request touches the disk, so all of it runs on worker threads (BlockingHandler), and
-        // errors become JSON in one place below that.
-        // A reader that stops reading is cut off (it would hold a worker thread blocked in a write), and no
-        // request is read after a chunked body on the same connection.
-        HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(
-                new BlockingHandler(new ErrorMappingHandler(new OriginRouter(
-                        new HealthHandler(store, clock),
-                        // a wrong token is 403 here, a missing one 401: both spend the client's failed-auth budget
-                        new FailedAuthGuard(new FailedAuthLimiter(config.limits().failedAuth(), clock),
-                                Set.of(401, 403), new AssetApiHandler(store, config, notifier)),
-                        new ContentHandler(store, rules))))));
+        // Every origin request touches the disk, so all of it runs on worker threads, and errors become JSON in
+        // one place below that. Only the asset API reads bodies as streams (BlockingHandler); content bodies are
+        // sent without blocking (FileBodyTransfer), so a slow reader never holds a worker thread.
+        // A reader that stops reading is cut off, and no request is read after a chunked body on the same
+        // connection.
+        HttpHandler routed = new ErrorMappingHandler(new OriginRouter(
+                new HealthHandler(store, clock),
+                // a wrong token is 403 here, a missing one 401: both spend the client's failed-auth budget
+                new FailedAuthGuard(new FailedAuthLimiter(config.limits().failedAuth(), clock),
+                        Set.of(401, 403), new BlockingHandler(new AssetApiHandler(store, config, notifier))),
+                new ContentHandler(store, rules)));
+        HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(routed);
+            } else {
+                routed.handleRequest(exchange);
+            }
+        }));
         NodeServer server;
         try {
             server = NodeServer.start(config.listenAddress(), pipeline, limits,
