@@ -22,6 +22,7 @@ import io.undertow.util.Methods;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
@@ -37,18 +38,24 @@ final class ContentHandler implements HttpHandler {
     private final MasterStore store;
     private final PathRules rules;
     private final int maxRangeParts;
+    private final BooleanSupplier serving;
 
     ContentHandler(MasterStore store, PathRules rules) {
-        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS);
+        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS, () -> true);
     }
 
-    ContentHandler(MasterStore store, PathRules rules, int maxRangeParts) {
+    /**
+     * @param serving false while this origin is a replica that never finished copying its primary: then every
+     *                request is answered 503, so edges go to their next origin instead of caching a 404
+     */
+    ContentHandler(MasterStore store, PathRules rules, int maxRangeParts, BooleanSupplier serving) {
         if (maxRangeParts < 1) {
             throw new IllegalArgumentException("maxRangeParts must be >= 1, was " + maxRangeParts);
         }
         this.store = store;
         this.rules = rules;
         this.maxRangeParts = maxRangeParts;
+        this.serving = serving;
     }
 
     @Override
@@ -57,6 +64,10 @@ final class ContentHandler implements HttpHandler {
         if (!head && !exchange.getRequestMethod().equals(Methods.GET)) {
             throw new ApiException(405, "method_not_allowed", "only GET and HEAD are served here, not "
                     + exchange.getRequestMethod()).withHeader("Allow", "GET, HEAD");
+        }
+        if (!serving.getAsBoolean()) {
+            throw new ApiException(503, "replica_not_ready", "this origin is a replica that has not finished its "
+                    + "first copy of its primary; ask the primary").withHeader("Retry-After", "5");
         }
         AssetPath path = RequestPaths.confine(exchange.getRequestURI());
         OpenMaster open = store.open(path).orElseThrow(() -> ApiException.notFound("no asset at " + path));
