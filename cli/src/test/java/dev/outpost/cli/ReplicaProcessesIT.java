@@ -3,6 +3,7 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.cli.testing.LoopbackPorts;
 import dev.outpost.common.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -195,10 +196,9 @@ class ReplicaProcessesIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** Below the ephemeral range: a node restarted on its port must find it free (LoopbackPorts). */
+    private static int freePort() {
+        return LoopbackPorts.free();
     }
 
     /**
