@@ -103,8 +103,13 @@ class OriginCommandTest {
         assertThat(primary.replication().historyEntries()).isEqualTo(5000);
         assertThat(primary.replication().pollWait()).hasSeconds(10);
         assertThat(primary.replication().isReplica()).isFalse();
+        assertThat(primary.replicationDirectory()).isEqualTo(dir.resolve("site/.outpost/replication"));
         assertThatThrownBy(() -> settings("--config", config.toString(), "--replica-of", "http://10.0.1.5:8080"))
                 .as("a replica takes no writes, so it cannot be synchronous").hasMessageContaining("syncReplicas");
+
+        Files.writeString(config, "data: site\nreplication: {directory: /var/lib/outpost/replication}\n");
+        assertThat(settings("--config", config.toString()).replicationDirectory())
+                .isEqualTo(Path.of("/var/lib/outpost/replication"));
 
         Files.writeString(config, "data: site\nreplication: {syncReplica: 1}\n");
         assertThatThrownBy(() -> settings("--config", config.toString())).hasMessageContaining("syncReplica");

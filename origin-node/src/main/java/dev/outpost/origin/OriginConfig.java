@@ -96,9 +96,12 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         return replication.name().orElse(listen);
     }
 
-    /** Where the replication log lives: {@code <data>/.outpost/replication} (a dot-directory, never served). */
+    /**
+     * Where the change log lives: {@code replication.directory}, relative to the data directory, or
+     * {@code <data>/.outpost/replication} (a dot-directory: never served, listed or written by the asset API).
+     */
     public java.nio.file.Path replicationDirectory() {
-        return java.nio.file.Path.of(data).resolve(".outpost/replication");
+        return java.nio.file.Path.of(data).resolve(replication.directory().orElse(Replication.DEFAULT_DIRECTORY));
     }
 
     /**
@@ -158,13 +161,17 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      *                       further behind copies everything again from the primary's listing
      * @param pollWait       how long a replica's request for changes waits on the primary when there are none;
      *                       default 20 s
+     * @param directory      where the change log lives, relative to the data directory (default
+     *                       {@code .outpost/replication}); set it elsewhere when the data directory is read-only
      */
     public record Replication(Optional<String> name, Optional<URI> replicaOf, int syncReplicas,
-            Duration syncTimeout, long historyEntries, Duration pollWait) {
-        public static final Replication PRIMARY = new Replication(null, null, 0, null, 0, null);
+            Duration syncTimeout, long historyEntries, Duration pollWait, Optional<String> directory) {
+        public static final Replication PRIMARY = new Replication(null, null, 0, null, 0, null, null);
+        public static final String DEFAULT_DIRECTORY = ".outpost/replication";
         private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
         public Replication {
+            directory = directory == null ? Optional.empty() : directory.filter(d -> !d.isBlank());
             name = name == null ? Optional.empty() : name.filter(n -> !n.isBlank());
             name.ifPresent(n -> {
                 if (!NAME.matcher(n).matches()) {
@@ -207,24 +214,25 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
         /** A replica of the primary at {@code primary}. */
         public static Replication replicaOf(URI primary, Optional<String> name) {
-            return new Replication(name, Optional.of(primary), 0, null, 0, null);
+            return new Replication(name, Optional.of(primary), 0, null, 0, null, null);
         }
 
         public Replication withName(String newName) {
             return new Replication(Optional.of(newName), replicaOf, syncReplicas, syncTimeout, historyEntries,
-                    pollWait);
+                    pollWait, directory);
         }
 
         public Replication withReplicaOf(URI primary) {
-            return new Replication(name, Optional.of(primary), syncReplicas, syncTimeout, historyEntries, pollWait);
+            return new Replication(name, Optional.of(primary), syncReplicas, syncTimeout, historyEntries, pollWait,
+                    directory);
         }
 
         public Replication withSync(int replicas, Duration timeout) {
-            return new Replication(name, replicaOf, replicas, timeout, historyEntries, pollWait);
+            return new Replication(name, replicaOf, replicas, timeout, historyEntries, pollWait, directory);
         }
 
         public Replication withHistoryEntries(long entries) {
-            return new Replication(name, replicaOf, syncReplicas, syncTimeout, entries, pollWait);
+            return new Replication(name, replicaOf, syncReplicas, syncTimeout, entries, pollWait, directory);
         }
 
         public boolean isReplica() {

@@ -108,8 +108,8 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new UncheckedIOException("the replication log directory " + directory + " cannot be created: "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException("the replication log directory " + directory + " cannot be created ("
+                    + e + "); set replication.directory to a writable place", e);
         }
         Path file = directory.resolve("changes.db");
         try {
@@ -130,7 +130,8 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
             log.load();
             return log;
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the replication log " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot open the replication log " + file + " (" + e.getMessage()
+                    + "); set replication.directory to a writable place", new IOException(e));
         }
     }
 
