@@ -113,6 +113,9 @@ class OriginCommandTest {
 
         Files.writeString(config, "data: site\nreplication: {syncReplica: 1}\n");
         assertThatThrownBy(() -> settings("--config", config.toString())).hasMessageContaining("syncReplica");
+        Files.writeString(config, "data: site\nreplication: {syncReplicas: 1, syncTimeout: 2m}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString()))
+                .hasMessageContaining("replication.syncTimeout");
         Files.writeString(config, "data: site\nreplication: {historyEntries: 3}\n");
         assertThatThrownBy(() -> settings("--config", config.toString()))
                 .hasMessageContaining("replication.historyEntries");

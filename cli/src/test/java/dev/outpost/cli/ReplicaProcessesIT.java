@@ -111,9 +111,9 @@ class ReplicaProcessesIT {
         List<String> primaryArgs = List.of("origin", "--data", dir.resolve("us").toString(), "--listen",
                 "127.0.0.1:" + primaryPort, "--token", TOKEN, "--name", "us");
         Process primaryProcess = start("primary", primaryArgs.toArray(String[]::new));
+        awaitUp(primary);
         start("replica", "origin", "--data", dir.resolve("eu").toString(), "--listen", "127.0.0.1:" + replicaPort,
                 "--token", TOKEN, "--name", "eu", "--replica-of", primary.toString());
-        awaitUp(primary);
         put(primary, "/index.html", "<h1>v1</h1>".getBytes());
         await().atMost(PATIENCE).ignoreExceptions().until(() -> get(replica, "/index.html").statusCode() == 200);
         primaryProcess.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

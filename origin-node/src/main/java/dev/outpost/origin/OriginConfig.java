@@ -192,8 +192,9 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
                 throw new IllegalArgumentException("replication.syncReplicas must be 0..16, was " + syncReplicas);
             }
             syncTimeout = syncTimeout == null ? Duration.ofSeconds(5) : syncTimeout;
-            if (syncTimeout.isNegative() || syncTimeout.isZero() || syncTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
-                throw new IllegalArgumentException("replication.syncTimeout must be > 0 and at most 5m, was "
+            // Bounded well below what writers wait for an answer (the control plane's write-through: 60 s).
+            if (syncTimeout.isNegative() || syncTimeout.isZero() || syncTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw new IllegalArgumentException("replication.syncTimeout must be > 0 and at most 30s, was "
                         + syncTimeout);
             }
             historyEntries = historyEntries == 0 ? 100_000 : historyEntries;
