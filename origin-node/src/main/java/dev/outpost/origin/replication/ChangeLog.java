@@ -217,6 +217,12 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
                 throw new IllegalStateException("change " + entry.sequence() + " does not follow " + head
                         + " in the replication log");
             }
+            Map.Entry<Long, Long> current = epochs.lastEntry();
+            if (entry.epoch() < current.getKey() && entry.sequence() >= current.getValue()) {
+                // A copy from an old primary landing after this log moved on (a promotion): never part of it.
+                throw new IllegalStateException("change " + entry.sequence() + " of epoch " + entry.epoch()
+                        + " comes after epoch " + current.getKey() + " began at " + current.getValue());
+            }
             try {
                 durableCommits(false);
                 insert(entry);

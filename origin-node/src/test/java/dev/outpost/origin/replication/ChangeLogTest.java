@@ -117,6 +117,8 @@ class ChangeLogTest {
             assertThat(log.check(id, 2, 11)).isInstanceOf(ChangeLog.Verdict.Continue.class);
             assertThat(log.check(id, 3, 11)).as("a follower that has seen a newer promotion")
                     .isInstanceOf(ChangeLog.Verdict.StalePrimary.class);
+            assertThatThrownBy(() -> log.append(entry(12, 1, "/late-copy-from-the-old-primary")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("epoch 2 began at 11");
         }
         try (ChangeLog reopened = ChangeLog.open(dir, 1000, CLOCK)) {
             assertThat(reopened.position().epoch()).as("a promotion is durable").isEqualTo(2);
