@@ -5,18 +5,10 @@ import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.assets.ChangeJournal;
 import dev.outpost.origin.content.AssetPath;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -31,7 +23,7 @@ import java.util.TreeSet;
  * The origin's durable, sequenced log of changes to its master copies: what a primary's replicas copy, and where a
  * replica keeps what it applied (so a promoted replica continues the same sequence).
  *
- * <p><b>Design note.</b> One sqlite file ({@code changes.db} in {@code <data>/.outpost/replication}), WAL journal,
+ * <p><b>Design note.</b> One sqlite file ({@link ChangeLogFile}: {@code changes.db} in {@code replication.directory}),
  * {@code synchronous=FULL}: an entry is on disk before {@link #record} returns, and the asset writer records it
  * before it renames or deletes anything (see AssetWriter). Sequences are dense ({@code head + 1}), increasing, never
  * reused. An entry becomes visible to readers only once {@link #release released} (its change made, or failed), and
@@ -57,7 +49,7 @@ import java.util.TreeSet;
  * when its epoch is newer than ours (we are the stale primary: it must not copy from us).
  */
 public final class ChangeLog implements ChangeJournal, AutoCloseable {
-    private final Connection db;
+    private final ChangeLogFile file;
     private final Clock clock;
     private final long historyEntries;
     // All guarded by this.
@@ -71,12 +63,10 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
     private final List<Waiter> waiters = new ArrayList<>();
     /** A replica's content was brought in line with a primary's log at least once (see {@link #markSynced}). */
     private boolean synced;
-    /** Whether commits fsync now ({@code synchronous=FULL}); switched per kind of write. */
-    private boolean durableCommits = true;
     private boolean closed;
 
-    private ChangeLog(Connection db, Clock clock, long historyEntries) {
-        this.db = db;
+    private ChangeLog(ChangeLogFile file, Clock clock, long historyEntries) {
+        this.file = file;
         this.clock = clock;
         this.historyEntries = historyEntries;
     }
@@ -103,66 +93,43 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
         }
     }
 
-    /** Opens (creating) the log in {@code directory}. */
+    /**
+     * Opens (creating) the log in {@code directory}.
+     *
+     * @throws java.io.UncheckedIOException naming the directory, when it cannot be used
+     */
     public static ChangeLog open(Path directory, long historyEntries, Clock clock) {
+        ChangeLogFile file = ChangeLogFile.open(directory);
+        ChangeLog log = new ChangeLog(file, clock, historyEntries);
         try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException("the replication log directory " + directory + " cannot be created ("
-                    + e + "); set replication.directory to a writable place", e);
-        }
-        Path file = directory.resolve("changes.db");
-        try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS changes (
-                          sequence INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, event TEXT NOT NULL,
-                          path TEXT NOT NULL, digest TEXT, size INTEGER NOT NULL, at INTEGER NOT NULL)""");
-                s.execute("CREATE TABLE IF NOT EXISTS epochs (epoch INTEGER PRIMARY KEY, "
-                        + "first_sequence INTEGER NOT NULL)");
-            }
-            ChangeLog log = new ChangeLog(db, clock, historyEntries);
             log.load();
-            return log;
         } catch (SQLException e) {
-            throw new UncheckedIOException("cannot open the replication log " + file + " (" + e.getMessage()
-                    + "); set replication.directory to a writable place", new IOException(e));
+            file.close();
+            throw new IllegalStateException("cannot read the replication log in " + directory + ": "
+                    + e.getMessage(), e);
         }
+        return log;
     }
 
     private synchronized void load() throws SQLException {
-        Optional<String> id = meta("log");
+        Optional<String> id = file.meta("log");
         if (id.isEmpty()) {
             byte[] random = new byte[9];
             new SecureRandom().nextBytes(random);
             logId = HexFormat.of().formatHex(random);
-            putMeta("log", logId);
-            putMeta("base", "0");
-            putEpoch(1, 1);
+            file.putMeta("log", logId);
+            file.putMeta("base", "0");
+            file.putEpoch(1, 1);
         } else {
             logId = id.get();
         }
-        base = Long.parseLong(meta("base").orElse("0"));
-        synced = meta("synced").isPresent();
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT max(sequence) FROM changes")) {
-            long max = rs.next() ? rs.getLong(1) : 0;
-            head = Math.max(base, max);
-        }
+        base = Long.parseLong(file.meta("base").orElse("0"));
+        synced = file.meta("synced").isPresent();
+        head = Math.max(base, file.maxSequence());
         visible = head;
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT epoch, first_sequence FROM epochs")) {
-            while (rs.next()) {
-                epochs.put(rs.getLong(1), rs.getLong(2));
-            }
-        }
+        epochs.putAll(file.epochs());
         if (epochs.isEmpty()) {
-            putEpoch(1, base + 1);
+            file.putEpoch(1, base + 1);
             epochs.put(1L, base + 1);
         }
     }
@@ -175,8 +142,8 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
         ChangeEntry entry = new ChangeEntry(head + 1, epochs.lastKey(), event, path.urlPath(),
                 written.map(AssetInfo::digest), written.map(AssetInfo::size).orElse(0L), clock.instant());
         try {
-            durableCommits(true);
-            insert(entry);
+            file.durableCommits(true);
+            file.insert(entry);
         } catch (SQLException e) {
             throw new IOException("cannot record the change of " + path + " in the replication log: "
                     + e.getMessage(), e);
@@ -224,11 +191,11 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
                         + " comes after epoch " + current.getKey() + " began at " + current.getValue());
             }
             try {
-                durableCommits(false);
-                insert(entry);
-                durableCommits(true);
+                file.durableCommits(false);
+                file.insert(entry);
+                file.durableCommits(true);
                 if (!epochs.containsKey(entry.epoch()) && entry.epoch() > epochs.lastKey()) {
-                    putEpoch(entry.epoch(), entry.sequence());
+                    file.putEpoch(entry.epoch(), entry.sequence());
                     epochs.put(entry.epoch(), entry.sequence());
                 }
             } catch (SQLException e) {
@@ -246,23 +213,11 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
     /** Visible entries after {@code after}, oldest first, at most {@code limit}. */
     public synchronized List<ChangeEntry> after(long after, int limit) {
         ensureOpen();
-        List<ChangeEntry> entries = new ArrayList<>();
-        try (PreparedStatement select = db.prepareStatement("SELECT sequence, epoch, event, path, digest, size, at "
-                + "FROM changes WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?")) {
-            select.setLong(1, after);
-            select.setLong(2, visible);
-            select.setInt(3, limit);
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    entries.add(new ChangeEntry(rs.getLong(1), rs.getLong(2),
-                            ChangeNotice.Event.valueOf(rs.getString(3)), rs.getString(4),
-                            Optional.ofNullable(rs.getString(5)), rs.getLong(6), Instant.ofEpochMilli(rs.getLong(7))));
-                }
-            }
+        try {
+            return file.between(after, visible, limit);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read the replication log: " + e.getMessage(), e);
         }
-        return entries;
     }
 
     /** Where this log stands; {@code head} is the newest visible entry. */
@@ -303,7 +258,7 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
         ensureOpen();
         long epoch = epochs.lastKey() + 1;
         try {
-            putEpoch(epoch, head + 1);
+            file.putEpoch(epoch, head + 1);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot start epoch " + epoch + ": " + e.getMessage(), e);
         }
@@ -316,7 +271,7 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
         for (Map.Entry<Long, Long> epoch : primaryEpochs.entrySet()) {
             if (!epoch.getValue().equals(epochs.get(epoch.getKey()))) {
                 try {
-                    putEpoch(epoch.getKey(), epoch.getValue());
+                    file.putEpoch(epoch.getKey(), epoch.getValue());
                 } catch (SQLException e) {
                     throw new IllegalStateException("cannot store epoch " + epoch.getKey() + ": " + e.getMessage(),
                             e);
@@ -333,23 +288,10 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
     public synchronized void restartAt(Position primary, long at) {
         ensureOpen();
         try {
-            db.setAutoCommit(false);
-            try (Statement s = db.createStatement()) {
-                s.execute("DELETE FROM changes");
-                s.execute("DELETE FROM epochs");
-            }
-            for (Map.Entry<Long, Long> epoch : primary.epochs().entrySet()) {
-                putEpoch(epoch.getKey(), epoch.getValue());
-            }
-            putMeta("log", primary.log());
-            putMeta("base", Long.toString(at));
-            db.commit();
+            file.restart(primary.log(), primary.epochs(), at);
         } catch (SQLException e) {
-            rollback();
             throw new IllegalStateException("cannot restart the replication log at " + at + ": " + e.getMessage(),
                     e);
-        } finally {
-            autoCommit();
         }
         logId = primary.log();
         base = at;
@@ -374,7 +316,7 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
             return;
         }
         try {
-            putMeta("synced", clock.instant().toString());
+            file.putMeta("synced", clock.instant().toString());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot store the replication state: " + e.getMessage(), e);
         }
@@ -411,11 +353,7 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
             closed = true;
             left = waiters.stream().map(Waiter::callback).toList();
             waiters.clear();
-            try {
-                db.close();
-            } catch (SQLException e) {
-                // closing anyway
-            }
+            file.close();
         }
         left.forEach(Runnable::run); // long polls answer (empty) rather than hang until their timeout
     }
@@ -439,90 +377,16 @@ public final class ChangeLog implements ChangeJournal, AutoCloseable {
             return;
         }
         try {
-            db.setAutoCommit(false);
-            try (PreparedStatement delete = db.prepareStatement("DELETE FROM changes WHERE sequence <= ?")) {
-                delete.setLong(1, keepFrom);
-                delete.executeUpdate();
-            }
-            putMeta("base", Long.toString(keepFrom));
-            db.commit();
+            file.forgetUpTo(keepFrom);
             base = keepFrom;
         } catch (SQLException e) {
-            rollback(); // kept a little longer; the next append tries again
-        } finally {
-            autoCommit();
-        }
-    }
-
-    private void durableCommits(boolean durable) throws SQLException {
-        if (durable != durableCommits) {
-            try (Statement s = db.createStatement()) {
-                s.execute(durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-            }
-            durableCommits = durable;
-        }
-    }
-
-    private void insert(ChangeEntry entry) throws SQLException {
-        try (PreparedStatement insert = db.prepareStatement("INSERT INTO changes (sequence, epoch, event, path, "
-                + "digest, size, at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            insert.setLong(1, entry.sequence());
-            insert.setLong(2, entry.epoch());
-            insert.setString(3, entry.event().name());
-            insert.setString(4, entry.path());
-            insert.setString(5, entry.digest().orElse(null));
-            insert.setLong(6, entry.size());
-            insert.setLong(7, entry.at().toEpochMilli());
-            insert.executeUpdate();
-        }
-    }
-
-    private Optional<String> meta(String key) throws SQLException {
-        try (PreparedStatement select = db.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
-            select.setString(1, key);
-            try (ResultSet rs = select.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-            }
-        }
-    }
-
-    private void putMeta(String key, String value) throws SQLException {
-        try (PreparedStatement upsert = db.prepareStatement("INSERT INTO meta (key, value) VALUES (?, ?) "
-                + "ON CONFLICT(key) DO UPDATE SET value = excluded.value")) {
-            upsert.setString(1, key);
-            upsert.setString(2, value);
-            upsert.executeUpdate();
-        }
-    }
-
-    private void putEpoch(long epoch, long firstSequence) throws SQLException {
-        try (PreparedStatement upsert = db.prepareStatement("INSERT INTO epochs (epoch, first_sequence) VALUES "
-                + "(?, ?) ON CONFLICT(epoch) DO UPDATE SET first_sequence = excluded.first_sequence")) {
-            upsert.setLong(1, epoch);
-            upsert.setLong(2, firstSequence);
-            upsert.executeUpdate();
+            // kept a little longer; the next append tries again
         }
     }
 
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("the replication log is closed");
-        }
-    }
-
-    private void rollback() {
-        try {
-            db.rollback();
-        } catch (SQLException e) {
-            // the transaction is abandoned either way
-        }
-    }
-
-    private void autoCommit() {
-        try {
-            db.setAutoCommit(true);
-        } catch (SQLException e) {
-            // the next statement reports a broken connection
         }
     }
 
