@@ -39,6 +39,9 @@ class LocalReplicaIT {
         assertThat(topology.origin().replicaIn("eu")).isPresent();
         try (LocalCdn cdn = LocalCdn.start(topology, dir, Optional.empty())) {
             cdn.awaitEdgesReady(Duration.ofSeconds(30));
+            assertThat(LocalBanner.render(topology, cdn.nodes(), cdn.originInternalUri(), "work", "site"))
+                    .containsPattern("origin-eu +eu +http://127\\.0\\.2\\.253:21080 +replica, copies the origin "
+                            + "over the eu-us link; eu edges fetch from it first");
             OriginNode replica = cdn.replicas().get("eu");
             assertThat(get(null, replica.baseUri() + "/index.html").code()).as("copied the demo site")
                     .isEqualTo(200);
