@@ -14,6 +14,8 @@
 # Wiring and secrets (the compose file has local-only defaults):
 #   OUTPOST_CP_URL, OUTPOST_ORIGIN_URL, OUTPOST_SITE_HOSTS, OUTPOST_API_TOKEN (purge/push/read), OUTPOST_ADMIN_TOKEN,
 #   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES
+# An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
+# An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL.
 set -euo pipefail
 role=${1:-help}
 conf_dir=/tmp/outpost
@@ -119,6 +121,13 @@ notifications:
   initialBackoffMillis: 200
   maxBackoffMillis: 5000
 EOF
+    if [ -n "${OUTPOST_REPLICA_OF:-}" ]; then
+        cat >> "$conf_dir/origin.yml" <<EOF
+replication:
+  name: ${OUTPOST_ID:?}
+  replicaOf: ${OUTPOST_REPLICA_OF}
+EOF
+    fi
 }
 
 write_edge() {
@@ -133,7 +142,7 @@ admin:
 services:
   - name: site
     hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com}")
-    origins: [${OUTPOST_ORIGIN_URL:?}]
+    origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
 controlPlane:

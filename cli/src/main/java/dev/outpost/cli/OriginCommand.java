@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 
 /** {@code outpost origin}: serves the master copies of a data directory, with the asset API. */
 @Command(name = "origin", mixinStandardHelpOptions = true,
-        description = "Run an origin node: serve the files of a data directory, with the asset API.")
+        description = "Run an origin node: serve the files of a data directory, with the asset API; as the primary "
+                + "of its group, or as a replica of one (--replica-of).",
+        subcommands = {OriginPromoteCommand.class, OriginReplicationCommand.class})
 final class OriginCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "origin.yml (or .json); flags below override its values. A relative 'data' in it is "
@@ -33,6 +35,16 @@ final class OriginCommand implements Callable<Integer> {
     @Option(names = "--notify-url", paramLabel = "URL", description = "where asset changes are POSTed")
     Optional<URI> notifyUrl = Optional.empty();
 
+    @Option(names = "--replica-of", paramLabel = "URL",
+            description = "run as a replica of the primary origin at URL (replication.replicaOf): copy its changes, "
+                    + "serve reads, take no writes; needs the group's token")
+    Optional<URI> replicaOf = Optional.empty();
+
+    @Option(names = "--name", paramLabel = "NAME",
+            description = "this origin's name in its group, as its primary lists it (replication.name; default: "
+                    + "the listen address)")
+    Optional<String> name = Optional.empty();
+
     @Override
     public Integer call() throws InterruptedException {
         OriginConfig settings = settings();
@@ -40,6 +52,8 @@ final class OriginCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "origin-shutdown"));
         System.err.println("outpost origin: serving " + Path.of(settings.data()).toAbsolutePath().normalize()
                 + " on " + node.baseUri() + " (asset API " + (settings.apiToken().isPresent() ? "on" : "off: no token")
+                + settings.replication().replicaOf().map(p -> "; replica of " + p + " as " + settings.replicaName())
+                        .orElse("")
                 + "); Ctrl-C stops");
         Thread.currentThread().join();
         return 0;
@@ -72,6 +86,13 @@ final class OriginCommand implements Callable<Integer> {
                     settings.notifications().maxPending(), settings.notifications().timeoutMillis(),
                     settings.notifications().queueDirectory()));
         }
-        return settings;
+        OriginConfig.Replication replication = settings.replication();
+        if (name.isPresent()) {
+            replication = replication.withName(name.get());
+        }
+        if (replicaOf.isPresent()) {
+            replication = replication.withReplicaOf(replicaOf.get());
+        }
+        return settings.withReplication(replication);
     }
 }

@@ -77,6 +77,51 @@ class OriginCommandTest {
     }
 
     @Test
+    void replicaOfAndNameMakeAReplicaWhichNeedsTheGroupsToken(@TempDir Path dir) throws Exception {
+        OriginConfig replica = settings("--data", "site", "--token", "group-token-1", "--replica-of",
+                "http://10.0.1.5:8080", "--name", "eu");
+        assertThat(replica.replication().replicaOf()).hasValueSatisfying(u -> assertThat(u.getPort()).isEqualTo(8080));
+        assertThat(replica.replicaName()).isEqualTo("eu");
+        assertThat(replica.replication().syncReplicas()).isZero();
+
+        assertThatThrownBy(() -> settings("--data", "site", "--replica-of", "http://10.0.1.5:8080"))
+                .hasMessageContaining("apiToken");
+        assertThatThrownBy(() -> settings("--data", "site", "--token", "group-token-1", "--replica-of",
+                "http://10.0.1.5:8080/some/path")).hasMessageContaining("replication.replicaOf");
+        assertThatThrownBy(() -> settings("--data", "site", "--name", "eu west")).hasMessageContaining(
+                "replication.name");
+    }
+
+    @Test
+    void theReplicationSectionIsReadAndValidated(@TempDir Path dir) throws Exception {
+        Path config = dir.resolve("origin.yml");
+        Files.writeString(config, "data: site\napiToken: group-token-1\n"
+                + "replication: {name: us, syncReplicas: 1, syncTimeout: 2s, historyEntries: 5000, pollWait: 10s}\n");
+        OriginConfig primary = settings("--config", config.toString());
+        assertThat(primary.replication().syncReplicas()).isEqualTo(1);
+        assertThat(primary.replication().syncTimeout()).hasSeconds(2);
+        assertThat(primary.replication().historyEntries()).isEqualTo(5000);
+        assertThat(primary.replication().pollWait()).hasSeconds(10);
+        assertThat(primary.replication().isReplica()).isFalse();
+        assertThat(primary.replicationDirectory()).isEqualTo(dir.resolve("site/.outpost/replication"));
+        assertThatThrownBy(() -> settings("--config", config.toString(), "--replica-of", "http://10.0.1.5:8080"))
+                .as("a replica takes no writes, so it cannot be synchronous").hasMessageContaining("syncReplicas");
+
+        Files.writeString(config, "data: site\nreplication: {directory: /var/lib/outpost/replication}\n");
+        assertThat(settings("--config", config.toString()).replicationDirectory())
+                .isEqualTo(Path.of("/var/lib/outpost/replication"));
+
+        Files.writeString(config, "data: site\nreplication: {syncReplica: 1}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString())).hasMessageContaining("syncReplica");
+        Files.writeString(config, "data: site\nreplication: {syncReplicas: 1, syncTimeout: 2m}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString()))
+                .hasMessageContaining("replication.syncTimeout");
+        Files.writeString(config, "data: site\nreplication: {historyEntries: 3}\n");
+        assertThatThrownBy(() -> settings("--config", config.toString()))
+                .hasMessageContaining("replication.historyEntries");
+    }
+
+    @Test
     void theShippedExampleConfigLoads() {
         Path shipped = Path.of("..", "deploy", "origin.yml");
         OriginConfig settings = settings("--config", shipped.toString());

@@ -5,6 +5,7 @@ import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.origin.content.PathRule;
 import dev.outpost.origin.content.ResponsePolicy;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,10 +22,11 @@ import java.util.Optional;
  * @param notifications  where asset changes are announced (the control plane); absent url → not announced
  * @param limits         listener limits (head size, slow-client timeouts, connections); absent → safe defaults
  * @param tls            node certificate for mutual TLS with the control plane; absent → plain HTTP
+ * @param replication    this origin's place in a primary/replica group; absent → a primary without sync replicas
  */
 public record OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
         List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
-        Optional<OriginTls> tls) {
+        Optional<OriginTls> tls, Replication replication) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 512L * 1024 * 1024;
 
@@ -49,6 +51,18 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         notifications = notifications == null ? Notify.DISABLED : notifications;
         limits = limits == null ? ListenerLimits.DEFAULTS : limits;
         tls = tls == null ? Optional.empty() : tls;
+        replication = replication == null ? Replication.PRIMARY : replication;
+        if (replication.replicaOf().isPresent() && apiToken.isEmpty()) {
+            throw new IllegalArgumentException("replication.replicaOf needs apiToken: a replica presents it to its "
+                    + "primary (every origin of a group has the same apiToken)");
+        }
+    }
+
+    /** A config from before {@code replication} existed: a primary. */
+    public OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
+            List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
+            Optional<OriginTls> tls) {
+        this(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls, null);
     }
 
     /** A config with the default listener limits (the shape before {@code limits} existed). */
@@ -59,17 +73,35 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     public OriginConfig withTls(OriginTls newTls) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                Optional.of(newTls));
+                Optional.of(newTls), replication);
     }
 
     public OriginConfig withLimits(ListenerLimits newLimits) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, newLimits,
-                tls);
+                tls, replication);
     }
 
     /** A config with defaults for everything but the data directory. */
     public static OriginConfig of(String data) {
-        return new OriginConfig(null, data, Optional.empty(), 0, null, null, null, null, null);
+        return new OriginConfig(null, data, Optional.empty(), 0, null, null, null, null, null, null);
+    }
+
+    public OriginConfig withReplication(Replication newReplication) {
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls,
+                newReplication);
+    }
+
+    /** This origin's name in its group: {@code replication.name}, or its listen address. */
+    public String replicaName() {
+        return replication.name().orElse(listen);
+    }
+
+    /**
+     * Where the change log lives: {@code replication.directory}, relative to the data directory, or
+     * {@code <data>/.outpost/replication} (a dot-directory: never served, listed or written by the asset API).
+     */
+    public java.nio.file.Path replicationDirectory() {
+        return java.nio.file.Path.of(data).resolve(replication.directory().orElse(Replication.DEFAULT_DIRECTORY));
     }
 
     /**
@@ -88,31 +120,125 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     public OriginConfig withListen(String newListen) {
         return new OriginConfig(newListen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                tls);
+                tls, replication);
     }
 
     public OriginConfig withData(String newData) {
         return new OriginConfig(listen, newData, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                tls);
+                tls, replication);
     }
 
     public OriginConfig withApiToken(String token) {
         return new OriginConfig(listen, data, Optional.of(token), maxUploadBytes, rules, defaults, notifications,
-                limits, tls);
+                limits, tls, replication);
     }
 
     public OriginConfig withRules(List<PathRule> newRules, Defaults newDefaults) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, newRules, newDefaults, notifications, limits,
-                tls);
+                tls, replication);
     }
 
     public OriginConfig withMaxUploadBytes(long bytes) {
         return new OriginConfig(listen, data, apiToken, bytes, rules, defaults, notifications, limits,
-                tls);
+                tls, replication);
     }
 
     public OriginConfig withNotify(Notify newNotify) {
-        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, newNotify, limits, tls);
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, newNotify, limits, tls,
+                replication);
+    }
+
+    /**
+     * This origin's place in a primary/replica group (docs/origin.md, "Replication").
+     *
+     * @param name           this origin's name in the group, as its primary lists it; default: its listen address
+     * @param replicaOf      the primary's base URL ({@code http://host:port}); absent → this origin is a primary
+     * @param syncReplicas   on a primary: how many replicas must have a change before the write is answered;
+     *                       0 (default) → answered at once, replicas copy it after (asynchronous)
+     * @param syncTimeout    how long a write waits for them; past it the answer is 504 {@code replication_timeout}
+     *                       (the write stays on the primary and still reaches the replicas); default 5 s
+     * @param historyEntries changes the primary keeps for replicas to catch up from (default 100000); a replica
+     *                       further behind copies everything again from the primary's listing
+     * @param pollWait       how long a replica's request for changes waits on the primary when there are none;
+     *                       default 20 s
+     * @param directory      where the change log lives, relative to the data directory (default
+     *                       {@code .outpost/replication}); set it elsewhere when the data directory is read-only
+     */
+    public record Replication(Optional<String> name, Optional<URI> replicaOf, int syncReplicas,
+            Duration syncTimeout, long historyEntries, Duration pollWait, Optional<String> directory) {
+        public static final Replication PRIMARY = new Replication(null, null, 0, null, 0, null, null);
+        public static final String DEFAULT_DIRECTORY = ".outpost/replication";
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+
+        public Replication {
+            directory = directory == null ? Optional.empty() : directory.filter(d -> !d.isBlank());
+            name = name == null ? Optional.empty() : name.filter(n -> !n.isBlank());
+            name.ifPresent(n -> {
+                if (!NAME.matcher(n).matches()) {
+                    throw new IllegalArgumentException("replication.name must be 1-64 letters, digits or . _ : -, "
+                            + "was '" + n + "'");
+                }
+            });
+            replicaOf = replicaOf == null ? Optional.empty() : replicaOf;
+            replicaOf.ifPresent(u -> {
+                if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                        || u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")
+                        || u.getRawQuery() != null) {
+                    throw new IllegalArgumentException("replication.replicaOf must be the primary's "
+                            + "http(s)://host:port, without path or query, was " + u);
+                }
+            });
+            if (syncReplicas < 0 || syncReplicas > 16) {
+                throw new IllegalArgumentException("replication.syncReplicas must be 0..16, was " + syncReplicas);
+            }
+            syncTimeout = syncTimeout == null ? Duration.ofSeconds(5) : syncTimeout;
+            // Bounded well below what writers wait for an answer (the control plane's write-through: 60 s).
+            if (syncTimeout.isNegative() || syncTimeout.isZero() || syncTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
+                throw new IllegalArgumentException("replication.syncTimeout must be > 0 and at most 30s, was "
+                        + syncTimeout);
+            }
+            historyEntries = historyEntries == 0 ? 100_000 : historyEntries;
+            if (historyEntries < 10 || historyEntries > 100_000_000) {
+                throw new IllegalArgumentException("replication.historyEntries must be 10..100000000, was "
+                        + historyEntries);
+            }
+            pollWait = pollWait == null ? Duration.ofSeconds(20) : pollWait;
+            if (pollWait.isNegative() || pollWait.isZero() || pollWait.compareTo(Duration.ofSeconds(60)) > 0) {
+                throw new IllegalArgumentException("replication.pollWait must be > 0 and at most 60s, was "
+                        + pollWait);
+            }
+            if (replicaOf.isPresent() && syncReplicas > 0) {
+                throw new IllegalArgumentException("replication.syncReplicas is a primary's setting; a replica "
+                        + "(replication.replicaOf) copies from its primary and takes no writes");
+            }
+        }
+
+        /** A replica of the primary at {@code primary}. */
+        public static Replication replicaOf(URI primary, Optional<String> name) {
+            return new Replication(name, Optional.of(primary), 0, null, 0, null, null);
+        }
+
+        public Replication withName(String newName) {
+            return new Replication(Optional.of(newName), replicaOf, syncReplicas, syncTimeout, historyEntries,
+                    pollWait, directory);
+        }
+
+        public Replication withReplicaOf(URI primary) {
+            return new Replication(name, Optional.of(primary), syncReplicas, syncTimeout, historyEntries, pollWait,
+                    directory);
+        }
+
+        public Replication withSync(int replicas, Duration timeout) {
+            return new Replication(name, replicaOf, replicas, timeout, historyEntries, pollWait, directory);
+        }
+
+        public Replication withHistoryEntries(long entries) {
+            return new Replication(name, replicaOf, syncReplicas, syncTimeout, entries, pollWait, directory);
+        }
+
+        public boolean isReplica() {
+            return replicaOf.isPresent();
+        }
     }
 
     /** Caching headers for paths that no rule matches. */

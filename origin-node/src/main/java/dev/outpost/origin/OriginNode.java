@@ -3,6 +3,7 @@ package dev.outpost.origin;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.http.OriginHandlers;
+import dev.outpost.origin.replication.ReplicationStatus;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Optional;
@@ -30,6 +31,11 @@ public final class OriginNode implements AutoCloseable {
 
     public int port() {
         return running.server().port();
+    }
+
+    /** Its role and replication state (a replica's lag and readiness, a primary's replicas). */
+    public ReplicationStatus replication() {
+        return running.replication().status();
     }
 
     /** The node certificate, when {@code tls} is configured. */

@@ -31,6 +31,11 @@ final class LocalBanner {
         out.append(String.format(row, "control-plane", "-", plane, "API /api/v1, steering (302) on every other path"));
         out.append(String.format(row, "origin", topology.origin().region(), origin,
                 "serving; internal listener " + originInternal + ", WAN relays in front"));
+        for (Topology.Replica replica : topology.origin().replicas()) {
+            out.append(String.format(row, "origin-" + replica.region(), replica.region(), replica.url(),
+                    "replica, copies the origin over the " + replica.region() + "-" + topology.origin().region()
+                            + " link; " + replica.region() + " edges fetch from it first"));
+        }
         for (EdgeSpec edge : topology.edges()) {
             String health = nodes.stream().filter(n -> n.id().equals(edge.id())).findFirst()
                     .map(n -> n.healthy() ? (n.caughtUp() ? "healthy" : "healthy, catching up") : "unhealthy")

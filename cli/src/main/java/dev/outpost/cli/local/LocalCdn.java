@@ -37,13 +37,15 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The whole CDN of a {@link Topology} in this process, on loopback: the control plane (sqlite under the work
- * directory), the origin (a copy of the demo site) behind its WAN relays, and every edge on its own address,
- * registered with the control plane. Started in dependency order; {@link #close()} stops edges, origin, control
- * plane, then relays.
+ * directory), the origin (a copy of the demo site) behind its WAN relays, its replicas, and every edge on its own
+ * address, registered with the control plane. Started in dependency order; {@link #close()} stops edges, replicas,
+ * origin, control plane, then relays.
  *
  * <p>Which connections cross a simulated WAN link ({@link WanRelay}): an edge's fetches from the origin (an edge
  * outside the origin's region is given its region's relay as origin URL), and clients' direct fetches from the
- * origin's public address (one relay that picks the delay by the client's region). Control traffic between the
+ * origin's public address (one relay that picks the delay by the client's region), and each origin replica's copy
+ * from the origin (it is given its region's relay as its primary's URL; its region's edges reach the replica itself
+ * without a WAN link, and the origin through the relay as their backup). Control traffic between the
  * control plane and the edges (registration, heartbeats, purge and push calls) and clients' requests to edges and to
  * steering are not delayed: clients are meant to be next to their edge, and the control plane's timings stay those
  * of the nodes themselves.
@@ -59,10 +61,13 @@ public final class LocalCdn implements AutoCloseable {
     static final Duration SLOW_STEP = Duration.ofSeconds(2);
     /** How long {@link #close()} waits for all edges together; each bounds itself, this is the backstop. */
     static final Duration EDGES_CLOSE_PATIENCE = Duration.ofSeconds(20);
+    /** How long start waits for each replica's first copy of the primary (the demo site copies in a second). */
+    static final Duration REPLICA_PATIENCE = Duration.ofSeconds(30);
 
     private final Topology topology;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, EdgeNode> edges = new LinkedHashMap<>();
+    private final Map<String, OriginNode> replicas = new LinkedHashMap<>();
     private ControlPlane plane;
     private OriginNode origin;
     private String siteSource = "";
@@ -123,9 +128,50 @@ public final class LocalCdn implements AutoCloseable {
             originUriByRegion.put(region.name(), URI.create("http://" + host + ":" + originPublic.port()));
         }
 
+        // Each replica copies from the primary over its region's WAN link, as that region's edges would fetch.
+        for (Topology.Replica replica : topology.origin().replicas()) {
+            Path replicaDir = workDir.resolve("origin-replica-" + replica.region());
+            replicas.put(replica.region(), OriginNode.start(replicaConfig(replica, replicaDir,
+                    originUriByRegion.get(replica.region()), planeUri)));
+        }
+        awaitReplicasReady(REPLICA_PATIENCE);
+
         for (EdgeSpec spec : topology.edges()) {
-            EdgeNode edge = EdgeNode.start(edgeConfig(spec, originUriByRegion.get(spec.region()), planeUri));
+            List<URI> origins = new ArrayList<>();
+            topology.origin().replicaIn(spec.region()).ifPresent(r -> origins.add(URI.create(r.url())));
+            origins.add(originUriByRegion.get(spec.region()));
+            EdgeNode edge = EdgeNode.start(edgeConfig(spec, origins, planeUri));
             edges.put(spec.id(), edge);
+        }
+    }
+
+    /**
+     * A replica of the primary: same token, rules and change notices (its own notice after it applied a change
+     * purges again what an edge may have fetched from it just before), copying from {@code primary}.
+     */
+    private OriginConfig replicaConfig(Topology.Replica replica, Path data, URI primary, URI planeUri) {
+        ListenAddress listen = ListenAddress.parse(replica.listen());
+        return originConfig(data, listen.host(), planeUri).withListen(replica.listen())
+                .withReplication(OriginConfig.Replication.replicaOf(primary, Optional.of(replica.region())));
+    }
+
+    /** Waits until every replica has copied the primary once (before that it answers 503 to its edges). */
+    private void awaitReplicasReady(Duration patience) {
+        Instant deadline = Instant.now().plus(patience);
+        for (Map.Entry<String, OriginNode> replica : replicas.entrySet()) {
+            while (!replica.getValue().replication().following().map(f -> f.ready()).orElse(false)) {
+                if (Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException("the origin replica in " + replica.getKey() + " did not copy the "
+                            + "primary within " + patience.toSeconds() + " s: " + replica.getValue().replication()
+                            .following().flatMap(f -> f.problem()).orElse("no answer"));
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while the replicas copy the primary", e);
+                }
+            }
         }
     }
 
@@ -180,8 +226,9 @@ public final class LocalCdn implements AutoCloseable {
         return parse("local control plane.json", config, ControlPlaneConfig.class);
     }
 
-    private EdgeConfig edgeConfig(EdgeSpec spec, URI originUri, URI planeUri) {
-        DeliveryService site = new DeliveryService("site", servedHosts(), List.of(originUri), null, null);
+    /** An edge of the site; {@code origins} in order: its region's replica first if there is one, then the primary. */
+    private EdgeConfig edgeConfig(EdgeSpec spec, List<URI> origins, URI planeUri) {
+        DeliveryService site = new DeliveryService("site", servedHosts(), origins, null, null);
         URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
         ControlPlaneLinkConfig link = new ControlPlaneLinkConfig(planeUri, NODE_TOKEN, HEARTBEAT,
                 Duration.ofSeconds(5), Optional.of(URI.create(spec.url())), Optional.of(admin));
@@ -203,6 +250,9 @@ public final class LocalCdn implements AutoCloseable {
         Map<String, String> listeners = new LinkedHashMap<>();
         listeners.put(topology.controlPlane(), "control plane");
         listeners.put(topology.origin().listen(), "origin");
+        for (Topology.Replica replica : topology.origin().replicas()) {
+            listeners.put(replica.listen(), "origin replica " + replica.region());
+        }
         for (EdgeSpec edge : topology.edges()) {
             listeners.put(edge.host() + ":" + edge.port(), "edge " + edge.id());
             listeners.put(edge.host() + ":" + edge.adminPort(), "edge " + edge.id() + " admin");
@@ -290,6 +340,19 @@ public final class LocalCdn implements AutoCloseable {
         return origin.baseUri();
     }
 
+    /** The origin replicas, by region. */
+    public Map<String, OriginNode> replicas() {
+        return Map.copyOf(replicas);
+    }
+
+    /** Stops the replica in {@code region} (its edges then fetch from the primary, their next origin). */
+    void stopReplica(String region) {
+        OriginNode replica = replicas.remove(region);
+        if (replica != null) {
+            replica.close();
+        }
+    }
+
     public Map<String, EdgeNode> edges() {
         return Map.copyOf(edges);
     }
@@ -300,7 +363,7 @@ public final class LocalCdn implements AutoCloseable {
     }
 
     /**
-     * Stops edges, the origin, the control plane, then the WAN relays; safe to call twice. Bounded: the edges stop
+     * Stops edges, origin replicas, the origin, the control plane, then the WAN relays; safe to call twice. Bounded: the edges stop
      * side by side (each listener waits up to {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for its
      * running handlers, so one after another six edges could take a minute), every part is stopped even when an
      * earlier one failed, and a part that takes longer than {@link #SLOW_STEP} is reported on stderr by name, so a
@@ -310,6 +373,10 @@ public final class LocalCdn implements AutoCloseable {
     public void close() {
         List<RuntimeException> failures = new ArrayList<>();
         step("edges", failures, this::closeEdges);
+        step("origin replicas", failures, () -> {
+            replicas.values().forEach(OriginNode::close);
+            replicas.clear();
+        });
         step("origin", failures, () -> {
             if (origin != null) {
                 origin.close();

@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * WAN delay between every pair of regions. Validated whole when read, each problem naming its field.
  *
  * @param controlPlane  the control plane's API + steering listener
- * @param origin        the origin's public address (a WAN relay in front of its internal listener) and region
+ * @param origin        the origin's public address (a WAN relay in front of its internal listener), its region and
+ *                      its replicas
  * @param edgePort      port of every edge's public listener, on the edge's own address
  * @param edgeAdminPort port of every edge's admin listener, on the edge's own address
  * @param regions       in order; the first region's name is also the fallback for clients no network matches
@@ -31,12 +32,49 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
         Map<String, Duration> delays) {
     private static final Pattern REGION_NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
-    /** The origin's public address and the region it lives in. */
-    public record Origin(String listen, String region) {
+    /**
+     * The origin's public address, the region it lives in, and its replicas.
+     *
+     * @param replicas read-only copies of the origin in other regions, each fed from the origin over its region's
+     *                 WAN link; that region's edges fetch from it first, with the origin as their backup
+     */
+    public record Origin(String listen, String region, List<Replica> replicas) {
         public Origin {
             listen = listen == null ? "127.0.0.1:8080" : listen;
             checkListen("origin.listen", listen);
             region = region == null ? "us" : region;
+            replicas = replicas == null ? List.of() : List.copyOf(replicas);
+        }
+
+        public Origin(String listen, String region) {
+            this(listen, region, null);
+        }
+
+        /** The replica in {@code region}, if there is one. */
+        public Optional<Replica> replicaIn(String region) {
+            return replicas.stream().filter(r -> r.region().equals(region)).findFirst();
+        }
+    }
+
+    /**
+     * A replica of the origin.
+     *
+     * @param region where it lives (not the origin's own region, one replica per region)
+     * @param listen its address, reached by that region's edges without crossing a WAN link
+     */
+    public record Replica(String region, String listen) {
+        public Replica {
+            if (region == null) {
+                throw new IllegalArgumentException("origin.replicas[].region must be set");
+            }
+            if (listen == null) {
+                throw new IllegalArgumentException("origin.replicas[" + region + "].listen must be set");
+            }
+            checkListen("origin.replicas[" + region + "].listen", listen);
+        }
+
+        public String url() {
+            return "http://" + listen;
         }
     }
 
@@ -127,6 +165,21 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
             throw new IllegalArgumentException("origin.region: '" + origin.region() + "' is not one of the regions "
                     + byName.keySet());
         }
+        java.util.Set<String> replicated = new java.util.HashSet<>();
+        for (Replica replica : origin.replicas()) {
+            String field = "origin.replicas[" + replica.region() + "]";
+            if (!byName.containsKey(replica.region())) {
+                throw new IllegalArgumentException(field + ".region: '" + replica.region()
+                        + "' is not one of the regions " + byName.keySet());
+            }
+            if (replica.region().equals(origin.region())) {
+                throw new IllegalArgumentException(field + ".region: the origin itself is in " + origin.region()
+                        + "; a replica goes in another region");
+            }
+            if (!replicated.add(replica.region())) {
+                throw new IllegalArgumentException(field + ": one replica per region");
+            }
+        }
         delays = checkDelays(delays == null ? Map.of() : delays, byName.keySet());
         checkNoSharedAddress(controlPlane, origin, edgePort, edgeAdminPort, regions);
     }
@@ -140,7 +193,7 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
     public static Topology defaults() {
         String yaml = """
                 controlPlane: 127.0.0.1:8000
-                origin: {listen: 127.0.0.1:8080, region: us}
+                origin: {listen: 127.0.0.1:8080, region: us, replicas: [{region: eu, listen: 127.0.2.253:8080}]}
                 edgePort: 8080
                 edgeAdminPort: 9080
                 regions:
@@ -238,6 +291,10 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
         ListenAddress originAddress = ListenAddress.parse(origin.listen());
         claim(owners, ListenAddress.parse(controlPlane).toString(), "controlPlane");
         claim(owners, originAddress.toString(), "origin.listen");
+        for (Replica replica : origin.replicas()) {
+            claim(owners, ListenAddress.parse(replica.listen()).toString(),
+                    "origin.replicas[" + replica.region() + "].listen");
+        }
         for (Region region : regions) {
             for (String edge : region.edges()) {
                 claim(owners, edge + ":" + edgePort, "regions[" + region.name() + "].edges " + edge);

@@ -47,6 +47,26 @@ class TopologyTest {
         assertThat(topology.delay("eu", "ap")).isEqualTo(Duration.ofMillis(120));
         assertThat(topology.delay("ap", "ap")).isZero();
         assertThat(topology.region("eu").originRelay()).contains("127.0.2.254");
+        assertThat(topology.origin().replicas()).containsExactly(new Topology.Replica("eu", "127.0.2.253:8080"));
+        assertThat(topology.origin().replicaIn("ap")).isEmpty();
+    }
+
+    @Test
+    void replicasGoOnePerRegionOutsideTheOriginsOwnOnAddressesOfTheirOwn() {
+        String withReplica = VALID.replace("origin: {listen: 127.0.0.1:8080, region: us}",
+                "origin: {listen: 127.0.0.1:8080, region: us, replicas: [{region: eu, listen: 127.0.2.253:8080}]}");
+        assertThat(parse(withReplica).origin().replicaIn("eu")).map(Topology.Replica::url)
+                .contains("http://127.0.2.253:8080");
+        assertRejected(withReplica.replace("region: eu, listen", "region: mars, listen"),
+                "origin.replicas[mars].region", "mars");
+        assertRejected(withReplica.replace("region: eu, listen", "region: us, listen"),
+                "origin.replicas[us].region", "another region");
+        assertRejected(withReplica.replace("[{region: eu, listen: 127.0.2.253:8080}]",
+                "[{region: eu, listen: 127.0.2.253:8080}, {region: eu, listen: 127.0.2.252:8080}]"),
+                "one replica per region");
+        assertRejected(withReplica.replace("127.0.2.253:8080", "127.0.2.1:8080"),
+                "regions[eu].edges 127.0.2.1", "already used by origin.replicas[eu].listen");
+        assertRejected(withReplica.replace("127.0.2.253:8080", "127.0.2.253:0"), "origin.replicas[eu].listen");
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -46,16 +47,23 @@ public final class AssetWriter {
     private final MasterStore store;
     private final long maxBytes;
     private final ChangeNotifier notifier;
+    private final ChangeJournal journal;
     private final SecureRandom random = new SecureRandom();
     private final Object[] stripes = new Object[STRIPES];
 
     public AssetWriter(MasterStore store, long maxBytes, ChangeNotifier notifier) {
+        this(store, maxBytes, notifier, ChangeJournal.NONE);
+    }
+
+    /** A writer that also records every change in {@code journal} (the replication log) before making it. */
+    public AssetWriter(MasterStore store, long maxBytes, ChangeNotifier notifier, ChangeJournal journal) {
         if (maxBytes <= 0) {
             throw new IllegalArgumentException("maxUploadBytes must be > 0, was " + maxBytes);
         }
         this.store = store;
         this.maxBytes = maxBytes;
         this.notifier = notifier;
+        this.journal = journal;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
@@ -98,8 +106,11 @@ public final class AssetWriter {
         return removed[0];
     }
 
-    /** The outcome of a PUT: the new copy, and whether there was none before (201) or one was replaced (200). */
-    public record Written(AssetInfo asset, boolean created) {
+    /**
+     * The outcome of a PUT: the new copy, whether there was none before (201) or one was replaced (200), and the
+     * change's place in the journal (0 when none records it).
+     */
+    public record Written(AssetInfo asset, boolean created, long sequence) {
     }
 
     /**
@@ -131,13 +142,21 @@ public final class AssetWriter {
                     attributes.lastModifiedTime().toInstant(), sha256));
             synchronized (stripeOf(path)) {
                 boolean existed = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-                // The notice is on disk before the new copy is visible; it is sent once the rename is done.
-                notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()), () -> {
-                    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    syncDirectory(directory);
-                    store.remember(target, attributes, sha256);
-                });
-                return new Written(asset, !existed);
+                // The journal entry and the notice are on disk before the new copy is visible; the notice is sent
+                // and the entry shown to replicas once the rename is done.
+                ChangeJournal.Recorded recorded = journal.record(ChangeNotice.Event.CHANGED, path,
+                        Optional.of(asset));
+                try {
+                    notifier.announce(ChangeNotice.changed(asset.path(), asset.etag()), () -> {
+                        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
+                                StandardCopyOption.REPLACE_EXISTING);
+                        syncDirectory(directory);
+                        store.remember(target, attributes, sha256);
+                    });
+                } finally {
+                    journal.release(recorded);
+                }
+                return new Written(asset, !existed, recorded.sequence());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + path + " failed: " + e.getMessage(), e);
@@ -150,9 +169,10 @@ public final class AssetWriter {
      * Deletes the master copy of {@code path} (a symlink inside the data directory is removed itself, never its
      * target).
      *
+     * @return the change's place in the journal (0 when none records it)
      * @throws ApiException 404 when there is no such asset, 409 when it is a directory
      */
-    public void delete(AssetPath path) {
+    public long delete(AssetPath path) {
         refuseHidden(path);
         Path target = store.writableLocation(path)
                 .orElseThrow(() -> ApiException.notFound("no asset at " + path));
@@ -164,10 +184,17 @@ public final class AssetWriter {
         }
         synchronized (stripeOf(path)) {
             try {
-                notifier.announce(ChangeNotice.deleted(path.urlPath()), () -> {
-                    Files.delete(target);
-                    store.forget(target);
-                });
+                ChangeJournal.Recorded recorded = journal.record(ChangeNotice.Event.DELETED, path,
+                        Optional.empty());
+                try {
+                    notifier.announce(ChangeNotice.deleted(path.urlPath()), () -> {
+                        Files.delete(target);
+                        store.forget(target);
+                    });
+                } finally {
+                    journal.release(recorded);
+                }
+                return recorded.sequence();
             } catch (NoSuchFileException e) {
                 throw ApiException.notFound("no asset at " + path);
             } catch (IOException e) {

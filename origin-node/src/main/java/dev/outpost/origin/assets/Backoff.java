@@ -8,15 +8,15 @@ import java.util.random.RandomGenerator;
  * {@code min(max, initial * 2^(n-1))}. The jitter keeps origins that lost the same receiver from retrying in step;
  * the lower half bound keeps the growth. Pure: the random source is passed in.
  */
-record Backoff(Duration initial, Duration max) {
-    Backoff {
+public record Backoff(Duration initial, Duration max) {
+    public Backoff {
         if (initial.isNegative() || initial.isZero() || max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("backoff must satisfy 0 < initial <= max, were " + initial
                     + " and " + max);
         }
     }
 
-    Duration delayBefore(int retry, RandomGenerator random) {
+    public Duration delayBefore(int retry, RandomGenerator random) {
         if (retry < 1) {
             throw new IllegalArgumentException("retry counts from 1, was " + retry);
         }

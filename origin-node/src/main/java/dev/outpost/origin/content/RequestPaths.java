@@ -39,7 +39,24 @@ public final class RequestPaths {
         if (lowerRaw.contains("%2f") || lowerRaw.contains("%5c") || lowerRaw.contains("%00")) {
             throw bad("encoded '/', '\\' or NUL is not allowed in a path");
         }
-        String decoded = decodeStrictly(raw);
+        return segments(decodeStrictly(raw));
+    }
+
+    /**
+     * Confines a path that is already decoded, as the asset API and the replication log name assets
+     * ({@code /css/a b.css}): the same checks as {@link #confine}, without percent-decoding.
+     */
+    public static AssetPath confineDecoded(String path) {
+        if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+            throw bad("path must start with '/'");
+        }
+        if (path.length() > MAX_RAW_LENGTH) {
+            throw bad("path is longer than " + MAX_RAW_LENGTH + " characters");
+        }
+        return segments(path);
+    }
+
+    private static AssetPath segments(String decoded) {
         List<String> segments = new ArrayList<>();
         for (String segment : decoded.substring(1).split("/", -1)) {
             if (segment.isEmpty()) {

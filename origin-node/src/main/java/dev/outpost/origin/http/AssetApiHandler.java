@@ -8,12 +8,12 @@ import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.assets.AssetListing;
 import dev.outpost.origin.assets.AssetWriter;
-import dev.outpost.origin.assets.BearerAuth;
 import dev.outpost.origin.assets.ChangeNotifier;
 import dev.outpost.origin.assets.DigestCheck;
 import dev.outpost.origin.content.AssetPath;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.RequestPaths;
+import dev.outpost.origin.replication.Replication;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
@@ -37,23 +37,25 @@ final class AssetApiHandler implements HttpHandler {
     private static final Set<String> LISTING_PARAMETERS = Set.of("prefix", "limit", "after");
 
     private final MasterStore store;
-    private final BearerAuth auth;
+    private final ApiToken token;
     private final AssetWriter writer;
     private final AssetListing listing;
+    private final Replication replication;
     private final long maxUploadBytes;
 
-    AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier) {
+    AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier, Replication replication) {
         this.store = store;
         this.maxUploadBytes = config.maxUploadBytes();
-        this.auth = new BearerAuth(config.apiToken());
-        this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier);
+        this.token = new ApiToken(config.apiToken());
+        this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier, replication.journal());
         this.listing = new AssetListing(store);
+        this.replication = replication;
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         try {
-            requireToken(exchange);
+            token.require(exchange);
             route(exchange, exchange.getRequestMethod());
         } catch (RuntimeException e) {
             RefusedBodies.linger(exchange, maxUploadBytes);
@@ -71,9 +73,12 @@ final class AssetApiHandler implements HttpHandler {
                 throw refuseMethod(exchange, "GET, HEAD");
             }
         } else if (Methods.PUT.equals(method)) {
+            refuseOnReplica();
             put(exchange, path);
         } else if (Methods.DELETE.equals(method)) {
-            writer.delete(path);
+            refuseOnReplica();
+            long sequence = writer.delete(path);
+            awaitReplicas(sequence, path + " is deleted on the primary");
             HttpJson.send(exchange, 200, new Deleted(path.urlPath(), true));
         } else if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
             AssetWriter.refuseHidden(path);
@@ -94,23 +99,26 @@ final class AssetApiHandler implements HttpHandler {
         AssetWriter.Written written = writer.write(path,
                 length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
                 new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")), check);
+        awaitReplicas(written.sequence(), path + " is written on the primary (ETag " + written.asset().etag() + ")");
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
     }
 
-    /** 401 (with its challenge) or 403 unless the request carries the configured token. */
-    private void requireToken(HttpServerExchange exchange) {
-        switch (auth.check(header(exchange, Headers.AUTHORIZATION))) {
-            case ALLOWED -> {
-                return;
-            }
-            case MISSING -> throw new ApiException(401, "unauthorized",
-                    "send the asset API token as 'Authorization: Bearer <token>'")
-                    .withHeader("WWW-Authenticate", "Bearer realm=\"outpost-origin\"");
-            case WRONG -> throw new ApiException(403, "forbidden", "the bearer token is not valid for this origin");
-            case DISABLED -> throw new ApiException(403, "api_disabled", "the asset API is disabled because no "
-                    + "token is configured: set apiToken in origin.yml, --token or OUTPOST_ORIGIN_TOKEN");
-            default -> throw new IllegalStateException("unreachable");
+    /** A replica copies its primary's changes and takes none of its own. */
+    private void refuseOnReplica() {
+        if (!replication.isPrimary()) {
+            throw new ApiException(409, "read_only_replica", "this origin is a replica: it copies its primary's "
+                    + "changes and takes no writes; send them to the primary (see GET /_origin/replication)");
+        }
+    }
+
+    /** Synchronous replication: the answer waits until enough replicas have the change, or says they did not. */
+    private void awaitReplicas(long sequence, String done) {
+        Replication.SyncOutcome outcome = replication.awaitReplicas(sequence);
+        if (!outcome.met()) {
+            throw new ApiException(504, "replication_timeout", done + ", but only " + outcome.confirmed() + " of "
+                    + outcome.wanted() + " replicas confirmed it within " + replication.syncTimeout().toMillis()
+                    + " ms (replication.syncReplicas); the others copy it when they can");
         }
     }
 

@@ -19,60 +19,77 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
  * (206, multipart/byteranges, 416). The decisions are made by {@link Preconditions} and {@link ByteRanges}; this
- * handler only carries them out and streams the bytes from disk, never more or fewer than its Content-Length says.
+ * handler only carries them out; {@link FileBodyTransfer} sends the bytes from the open file, never more or fewer
+ * than its Content-Length says, without holding a worker thread while the client reads.
  */
 final class ContentHandler implements HttpHandler {
-    private static final Logger LOG = System.getLogger(ContentHandler.class.getName());
     private static final HttpString REPR_DIGEST = new HttpString("Repr-Digest");
     private static final HttpString SURROGATE_KEY = new HttpString("Surrogate-Key");
-    private static final int COPY_BUFFER_BYTES = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final MasterStore store;
     private final PathRules rules;
     private final int maxRangeParts;
+    private final BooleanSupplier serving;
 
     ContentHandler(MasterStore store, PathRules rules) {
-        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS);
+        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS, () -> true);
     }
 
-    ContentHandler(MasterStore store, PathRules rules, int maxRangeParts) {
+    /**
+     * @param serving false while this origin is a replica that never finished copying its primary: then every
+     *                request is answered 503, so edges go to their next origin instead of caching a 404
+     */
+    ContentHandler(MasterStore store, PathRules rules, int maxRangeParts, BooleanSupplier serving) {
         if (maxRangeParts < 1) {
             throw new IllegalArgumentException("maxRangeParts must be >= 1, was " + maxRangeParts);
         }
         this.store = store;
         this.rules = rules;
         this.maxRangeParts = maxRangeParts;
+        this.serving = serving;
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) throws IOException {
+    public void handleRequest(HttpServerExchange exchange) {
         boolean head = exchange.getRequestMethod().equals(Methods.HEAD);
         if (!head && !exchange.getRequestMethod().equals(Methods.GET)) {
             throw new ApiException(405, "method_not_allowed", "only GET and HEAD are served here, not "
                     + exchange.getRequestMethod()).withHeader("Allow", "GET, HEAD");
         }
+        if (!serving.getAsBoolean()) {
+            throw new ApiException(503, "replica_not_ready", "this origin is a replica that has not finished its "
+                    + "first copy of its primary; ask the primary").withHeader("Retry-After", "5");
+        }
         AssetPath path = RequestPaths.confine(exchange.getRequestURI());
-        try (OpenMaster open = store.open(path).orElseThrow(() -> ApiException.notFound("no asset at " + path))) {
-            serve(exchange, open, head);
+        OpenMaster open = store.open(path).orElseThrow(() -> ApiException.notFound("no asset at " + path));
+        List<MultipartByteranges.Piece> body;
+        try {
+            body = respond(exchange, open, head);
+        } catch (RuntimeException e) {
+            open.close();
+            throw e;
+        }
+        if (body.isEmpty()) {
+            open.close();
+        } else {
+            FileBodyTransfer.start(exchange, open, body); // closes the file when the exchange ends
         }
     }
 
-    /** Size, validators and bytes all come from the one open version. */
-    private void serve(HttpServerExchange exchange, OpenMaster open, boolean head) throws IOException {
+    /**
+     * Sets status and headers; answers the body to send (empty for none). Size, validators and bytes all come
+     * from the one open version.
+     */
+    private List<MultipartByteranges.Piece> respond(HttpServerExchange exchange, OpenMaster open, boolean head) {
         MasterFile file = open.file();
         AssetPath path = file.path();
         HeaderMap request = exchange.getRequestHeaders();
@@ -89,7 +106,7 @@ final class ContentHandler implements HttpHandler {
                 // keeps the server from adding "Content-Length: 0" to a HEAD, which a cache could take as the size.
                 exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, file.size());
                 exchange.setStatusCode(304);
-                return;
+                return List.of();
             }
             case SERVE -> {
             }
@@ -99,15 +116,15 @@ final class ContentHandler implements HttpHandler {
         ByteRanges.Selection selection = head || !conditions.rangeAllowed(etag, file.lastModifiedSeconds())
                 ? new ByteRanges.Selection.Whole()
                 : ByteRanges.select(lines(request, Headers.RANGE), file.size(), maxRangeParts);
-        switch (selection) {
-            case ByteRanges.Selection.Whole whole -> serveWhole(exchange, open, head);
+        return switch (selection) {
+            case ByteRanges.Selection.Whole whole -> whole(exchange, file, head);
             case ByteRanges.Selection.Unsatisfiable unsatisfiable -> throw new ApiException(416,
                     "range_not_satisfiable", "no requested range overlaps the " + file.size() + " bytes of " + path)
                     .withHeader("Content-Range", "bytes */" + file.size());
             case ByteRanges.Selection.Parts parts when parts.ranges().size() == 1 ->
-                    serveRange(exchange, open, parts.ranges().get(0));
-            case ByteRanges.Selection.Parts parts -> serveParts(exchange, open, parts.ranges());
-        }
+                    range(exchange, file, parts.ranges().get(0));
+            case ByteRanges.Selection.Parts parts -> parts(exchange, file, parts.ranges());
+        };
     }
 
     /** Headers every 200, 206 and 304 carries; an error answer replaces them. */
@@ -119,84 +136,37 @@ final class ContentHandler implements HttpHandler {
         policy.surrogateKey().ifPresent(value -> response.put(SURROGATE_KEY, value));
     }
 
-    private void serveWhole(HttpServerExchange exchange, OpenMaster open, boolean head) throws IOException {
-        MasterFile file = open.file();
+    private static List<MultipartByteranges.Piece> whole(HttpServerExchange exchange, MasterFile file,
+            boolean head) {
         exchange.setStatusCode(200);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(REPR_DIGEST, file.reprDigest());
         exchange.setResponseContentLength(file.size());
-        if (!head && file.size() > 0) {
-            copy(exchange, open, List.of(new MultipartByteranges.Piece.FileRange(
-                    new ByteRanges.Range(0, file.size() - 1))), file.size());
-        }
+        return head || file.size() == 0 ? List.of()
+                : List.of(new MultipartByteranges.Piece.FileRange(new ByteRanges.Range(0, file.size() - 1)));
     }
 
-    private void serveRange(HttpServerExchange exchange, OpenMaster open, ByteRanges.Range range)
-            throws IOException {
-        MasterFile file = open.file();
+    private static List<MultipartByteranges.Piece> range(HttpServerExchange exchange, MasterFile file,
+            ByteRanges.Range range) {
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(Headers.CONTENT_RANGE, range.contentRange(file.size()));
         exchange.setResponseContentLength(range.length());
-        copy(exchange, open, List.of(new MultipartByteranges.Piece.FileRange(range)), range.length());
+        return List.of(new MultipartByteranges.Piece.FileRange(range));
     }
 
-    private void serveParts(HttpServerExchange exchange, OpenMaster open, List<ByteRanges.Range> ranges)
-            throws IOException {
-        MasterFile file = open.file();
+    private static List<MultipartByteranges.Piece> parts(HttpServerExchange exchange, MasterFile file,
+            List<ByteRanges.Range> ranges) {
         MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(), newBoundary());
         if (body.length() > file.size()) {
             // Many small ranges cost more in part headers than the file itself: the whole file is the cheaper
             // answer, and it bounds what any Range header can make us send (RFC 9110 §14.2 allows ignoring it).
-            serveWhole(exchange, open, false);
-            return;
+            return whole(exchange, file, false);
         }
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
         exchange.setResponseContentLength(body.length());
-        copy(exchange, open, body.pieces(), body.length());
-    }
-
-    /**
-     * Writes the pieces, reading file ranges at their offsets from the open version (a PUT renaming a new version
-     * over the path does not touch it). A file changed in place (not through the asset API) may still shrink while
-     * it is served: when it has become shorter than a range needs, the connection is aborted, so the client sees a
-     * broken response rather than a short one that looks complete; bytes past the checked size are never read.
-     */
-    private void copy(HttpServerExchange exchange, OpenMaster open, List<MultipartByteranges.Piece> pieces,
-            long contentLength) throws IOException {
-        OutputStream out = exchange.getOutputStream();
-        try {
-            ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, contentLength));
-            for (MultipartByteranges.Piece piece : pieces) {
-                switch (piece) {
-                    case MultipartByteranges.Piece.Text text -> out.write(text.bytes());
-                    case MultipartByteranges.Piece.FileRange part ->
-                            copyRange(open.channel(), part.range(), buffer, out);
-                }
-            }
-            out.flush();
-        } catch (ChangedWhileServing e) {
-            LOG.log(Level.WARNING, open.file().path() + " changed while being served; aborting the response: "
-                    + e.getMessage());
-            exchange.setPersistent(false);
-            org.xnio.IoUtils.safeClose(exchange.getConnection());
-        }
-    }
-
-    private static void copyRange(FileChannel channel, ByteRanges.Range range, ByteBuffer buffer, OutputStream out)
-            throws IOException {
-        long position = range.first();
-        long end = range.last() + 1;
-        while (position < end) {
-            buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
-            int read = channel.read(buffer, position);
-            if (read < 0) {
-                throw new ChangedWhileServing("needed bytes up to " + end + ", file ends at " + position);
-            }
-            out.write(buffer.array(), 0, read);
-            position += read;
-        }
+        return body.pieces();
     }
 
     /** Every field line of a request header, in order; empty when absent. */
@@ -209,12 +179,5 @@ final class ContentHandler implements HttpHandler {
         byte[] random = new byte[12];
         RANDOM.nextBytes(random);
         return "outpost-" + HexFormat.of().formatHex(random);
-    }
-
-    /** The file on disk no longer matches what the response's headers promised. */
-    private static final class ChangedWhileServing extends IOException {
-        ChangedWhileServing(String message) {
-            super(message);
-        }
     }
 }

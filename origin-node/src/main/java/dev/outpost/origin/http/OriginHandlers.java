@@ -12,8 +12,11 @@ import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeNotifier;
+import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.PathRules;
+import dev.outpost.origin.replication.Replication;
+import dev.outpost.origin.replication.ReplicationMetrics;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import java.nio.file.Path;
@@ -37,34 +40,57 @@ public final class OriginHandlers {
                 config.tls().get().renewBefore(), config.tls().get().renewCheckInterval(), clock)));
         ChangeNotifier notifier = ChangeNotifier.start(config.notifications(), config.noticeQueueDirectory(),
                 certificate.map(NodeCertificate::client));
-        // Every origin request touches the disk, so all of it runs on worker threads (BlockingHandler), and
-        // errors become JSON in one place below that.
-        // A reader that stops reading is cut off (it would hold a worker thread blocked in a write), and no
-        // request is read after a chunked body on the same connection.
-        HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(
-                new BlockingHandler(new ErrorMappingHandler(new OriginRouter(
-                        new HealthHandler(store, clock),
-                        // a wrong token is 403 here, a missing one 401: both spend the client's failed-auth budget
-                        new FailedAuthGuard(new FailedAuthLimiter(config.limits().failedAuth(), clock),
-                                Set.of(401, 403), new AssetApiHandler(store, config, notifier)),
-                        new ContentHandler(store, rules))))));
-        NodeServer server;
+        Replication replication;
         try {
-            server = NodeServer.start(config.listenAddress(), pipeline, limits,
-                    RefusedBodies.listenerLimit(config.maxUploadBytes()));
+            replication = Replication.start(config, store, notifier, clock);
         } catch (RuntimeException e) {
             notifier.close();
             certificate.ifPresent(NodeCertificate::close);
             throw e;
         }
-        return new Running(server, notifier, certificate);
+        // Every origin request touches the disk, so all of it runs on worker threads, and errors become JSON in
+        // one place below that. Only the asset API reads bodies as streams (BlockingHandler); content bodies are
+        // sent without blocking (FileBodyTransfer), so a slow reader never holds a worker thread.
+        // A reader that stops reading is cut off, and no request is read after a chunked body on the same
+        // connection.
+        FailedAuthLimiter authFailures = new FailedAuthLimiter(config.limits().failedAuth(), clock);
+        HttpHandler routed = new ErrorMappingHandler(new OriginRouter(
+                new HealthHandler(store, replication, clock),
+                new MetricsHandler(new ReplicationMetrics(replication)),
+                // a wrong token is 403 here, a missing one 401: both spend the client's failed-auth budget, one
+                // budget for both APIs that take the origin's token
+                new FailedAuthGuard(authFailures, Set.of(401, 403),
+                        new BlockingHandler(new AssetApiHandler(store, config, notifier, replication))),
+                new FailedAuthGuard(authFailures, Set.of(401, 403),
+                        new ReplicationHandler(new ApiToken(config.apiToken()), replication, limits.idleTimeout())),
+                new ContentHandler(store, rules, ByteRanges.DEFAULT_MAX_PARTS, replication::servesContent)));
+        HttpHandler pipeline = new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(routed);
+            } else {
+                routed.handleRequest(exchange);
+            }
+        }));
+        NodeServer server;
+        try {
+            server = NodeServer.start(config.listenAddress(), pipeline, limits,
+                    RefusedBodies.listenerLimit(config.maxUploadBytes()));
+        } catch (RuntimeException e) {
+            replication.close();
+            notifier.close();
+            certificate.ifPresent(NodeCertificate::close);
+            throw e;
+        }
+        return new Running(server, notifier, certificate, replication);
     }
 
     /** What a started origin holds open. */
-    public record Running(NodeServer server, ChangeNotifier notifier, Optional<NodeCertificate> certificate)
-            implements AutoCloseable {
+    public record Running(NodeServer server, ChangeNotifier notifier, Optional<NodeCertificate> certificate,
+            Replication replication) implements AutoCloseable {
+        /** Stops the follower first (no change lands while the listener stops), the listener, then the rest. */
         @Override
         public void close() {
+            replication.close();
             server.close();
             notifier.close();
             certificate.ifPresent(NodeCertificate::close);
