@@ -14,13 +14,14 @@ public final class Cacheability {
 
     /**
      * @param method         the request method (HEAD misses are fetched as GET)
-     * @param authorized     the request carried Authorization
+     * @param credentials    what the request's Cookie / Authorization mean for sharing ({@link Credentials})
      * @param status         response status
      * @param headers        response headers as received from the origin
      * @param cacheSetCookie the delivery service allows storing responses with Set-Cookie
      * @return empty when storable, else why not
      */
-    public static Optional<String> whyNotStorable(String method, boolean authorized, int status, Fields headers,
+    public static Optional<String> whyNotStorable(String method, Credentials.Use credentials, int status,
+            Fields headers,
             boolean cacheSetCookie) {
         if (!method.equals("GET")) {
             return Optional.of("method");
@@ -41,11 +42,8 @@ public final class Cacheability {
         if (Vary.names(headers).contains("*")) {
             return Optional.of("vary-star");
         }
-        if (authorized) {
-            CacheControl own = CacheControl.parse(headers.all("cache-control"));
-            if (!own.isPublic() && own.sMaxAge().isEmpty() && !own.mustRevalidate()) {
-                return Optional.of("authorization");
-            }
+        if (credentials == Credentials.Use.PRIVATE && !Credentials.shareable(headers)) {
+            return Optional.of("credentials");
         }
         boolean explicit = Freshness.explicitLifetime(headers, Instant.EPOCH).isPresent(); // presence only
         if (!explicit && !Freshness.HEURISTIC_STATUSES.contains(status)) {

@@ -28,11 +28,13 @@ import java.util.Set;
  * @param invalidated     soft-purged: treated as stale whatever its age
  * @param vary            request header names (lower case) the response varies on
  * @param surrogateKeys   tags from Surrogate-Key, for purge by tag
+ * @param shared          the origin marked it fit for any client ({@code public} / {@code s-maxage}), or it was
+ *                        stored for a request with credentials: it may answer requests with credentials
  */
 public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
         Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
         Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
-        Set<String> surrogateKeys) {
+        Set<String> surrogateKeys, boolean shared) {
 
     public CachedObject {
         body = body.asReadOnlyBuffer();
@@ -138,6 +140,6 @@ public record CachedObject(String key, String variant, int status, Fields header
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
         return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
-                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys);
+                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared);
     }
 }

@@ -49,9 +49,22 @@ public final class CachedObjects {
 
     public static CachedObject create(String key, Fields requestHeaders, int status, Fields originHeaders,
             ByteBuffer body, Instant requestTime, Instant responseTime, CachePolicy policy) {
+        return create(key, requestHeaders, status, originHeaders, body, requestTime, responseTime, policy,
+                Credentials.Use.NONE);
+    }
+
+    /**
+     * The stored object for a response to a request whose credentials were used as {@code credentials}: one
+     * stored for a request with credentials was allowed to be (marked shareable, or the service shares), so it may
+     * answer such requests too.
+     */
+    public static CachedObject create(String key, Fields requestHeaders, int status, Fields originHeaders,
+            ByteBuffer body, Instant requestTime, Instant responseTime, CachePolicy policy,
+            Credentials.Use credentials) {
         List<String> vary = Vary.names(originHeaders);
+        boolean shared = credentials != Credentials.Use.NONE || Credentials.shareable(originHeaders);
         return build(key, Vary.variant(vary, requestHeaders), status, originHeaders, storedHeaders(originHeaders),
-                body, requestTime, responseTime, vary, policy);
+                body, requestTime, responseTime, vary, policy, shared);
     }
 
     /**
@@ -68,11 +81,12 @@ public final class CachedObjects {
         notModifiedHeaders.first("age").ifPresent(v -> timing.add("age", v));
         notModifiedHeaders.first("date").ifPresent(v -> timing.add("date", v));
         return build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(), requestTime,
-                responseTime, old.vary(), policy);
+                responseTime, old.vary(), policy, old.shared() || Credentials.shareable(merged));
     }
 
     private static CachedObject build(String key, String variant, int status, Fields originHeaders, Fields served,
-            ByteBuffer body, Instant requestTime, Instant responseTime, List<String> vary, CachePolicy policy) {
+            ByteBuffer body, Instant requestTime, Instant responseTime, List<String> vary, CachePolicy policy,
+            boolean shared) {
         CacheControl cc = Freshness.directives(originHeaders);
         Duration lifetime = Freshness.lifetime(status, originHeaders, responseTime, policy);
         Duration initialAge = Freshness.initialAge(originHeaders, requestTime, responseTime);
@@ -84,7 +98,7 @@ public final class CachedObjects {
         // A qualified no-cache="field" is treated like plain no-cache: revalidate every use (conservative).
         boolean alwaysRevalidate = cc.has("no-cache");
         return new CachedObject(key, variant, status, served, body, responseTime, initialAge, lifetime, swr, sie,
-                alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders));
+                alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders), shared);
     }
 
     private static Duration seconds(OptionalLong value, Duration fallback) {

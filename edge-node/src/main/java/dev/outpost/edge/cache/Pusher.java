@@ -51,7 +51,7 @@ public final class Pusher {
         if (body.length > policy.maxObjectBytes()) {
             return new Result(key, body.length, false, Optional.of("too-large"));
         }
-        Optional<String> why = Cacheability.whyNotStorable("GET", false, 200, response, false);
+        Optional<String> why = Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, response, false);
         if (why.isPresent()) {
             return new Result(key, body.length, false, why);
         }

@@ -15,9 +15,14 @@ import java.util.Optional;
  * @param cacheKey       query-parameter rules for the cache key
  * @param cacheSetCookie store responses carrying Set-Cookie (default false: never)
  * @param signing        signed-URL secrets and whether a token is required; absent → no signing
+ * @param requestHeaders which client request headers go upstream (default: every end-to-end header)
+ * @param shareCredentialed the service's answers never depend on Cookie or Authorization: answers to requests
+ *                       carrying them are stored by the ordinary rules and such requests are answered from the
+ *                       store (default false: only answers marked {@code public} or {@code s-maxage} are shared)
  */
 public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
-        Boolean cacheSetCookie, Optional<SigningConfig> signing) {
+        Boolean cacheSetCookie, Optional<SigningConfig> signing, RequestHeaderRules requestHeaders,
+        Boolean shareCredentialed) {
     public DeliveryService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("services[].name must not be empty");
@@ -49,6 +54,14 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
         cacheKey = Defaults.or(cacheKey, CacheKeyRules.DEFAULTS);
         cacheSetCookie = Defaults.or(cacheSetCookie, false);
         signing = Defaults.or(signing, Optional.empty());
+        requestHeaders = Defaults.or(requestHeaders, RequestHeaderRules.DEFAULTS);
+        shareCredentialed = Defaults.or(shareCredentialed, false);
+    }
+
+    /** A service with the default request-header and credential rules. */
+    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
+            Boolean cacheSetCookie, Optional<SigningConfig> signing) {
+        this(name, hosts, origins, cacheKey, cacheSetCookie, signing, null, null);
     }
 
     /** A service without signed URLs. */
@@ -58,7 +71,17 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
     }
 
     public DeliveryService withSigning(SigningConfig newSigning) {
-        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning));
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning),
+                requestHeaders, shareCredentialed);
+    }
+
+    public DeliveryService withRequestHeaders(RequestHeaderRules newRules) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, newRules,
+                shareCredentialed);
+    }
+
+    public DeliveryService withShareCredentialed(boolean share) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, share);
     }
 
     public static DeliveryService of(String host, URI... origins) {

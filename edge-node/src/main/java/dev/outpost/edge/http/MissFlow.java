@@ -22,7 +22,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Carries out a miss or a revalidation: through the collapser (leader fetches on a blocking thread, followers
- * wait without holding a thread), or alone for hit-for-pass URLs and authorized requests; then answers from the
+ * wait without holding a thread), or alone for hit-for-pass URLs and requests with credentials; then answers from the
  * outcome — stale copies answer when the origin fails and they are still usable.
  */
 final class MissFlow {
@@ -47,8 +47,8 @@ final class MissFlow {
 
     /** Starts the miss; must be called from within the exchange's handler call. */
     void start(HttpServerExchange ex, OriginFetch.Target t) {
-        if (t.authorized() || collapser.isPass(t.key())) {
-            OriginFetch.Target alone = t.authorized() ? t : t.asPass();
+        if (t.alone() || collapser.isPass(t.key())) {
+            OriginFetch.Target alone = t.alone() ? t : t.asPass();
             ex.dispatch(blocking, () -> guarded(ex, () -> alone(ex, alone)));
             return;
         }
@@ -89,7 +89,7 @@ final class MissFlow {
     /** A fetch outside the collapser; only a cache fetch's outcome may (re)mark the URL hit-for-pass. */
     private void alone(HttpServerExchange ex, OriginFetch.Target t) {
         FetchOutcome outcome = timedFetch(ex, t);
-        if (!t.pass() && !t.authorized()) { // an authorized answer says nothing about anonymous requests
+        if (!t.pass() && !t.alone()) { // an answer made with credentials says nothing about anonymous requests
             notePass(t.key(), outcome);
         }
         respond(ex, t, outcome, Role.ALONE);

@@ -51,7 +51,7 @@ final class PassThrough {
         }
         String method = ex.getRequestMethod().toString();
         OriginRequest originRequest = new OriginRequest(method, Requests.rawTarget(ex),
-                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId), body);
+                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId, route.requestHeaders()), body);
         long start = System.nanoTime();
         OriginResponse response;
         try {

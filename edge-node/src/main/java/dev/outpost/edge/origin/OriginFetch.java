@@ -6,6 +6,7 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Cacheability;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
+import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Fields;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,20 +38,27 @@ public final class OriginFetch {
     /**
      * What the fetch is for.
      *
-     * @param authorized the client sent Authorization: its headers go upstream, storing only if the rules allow
-     * @param pass       hit-for-pass: a plain proxy request with all the client's headers, never stored
+     * @param credentials what the request's Cookie / Authorization mean for storing its answer
+     * @param pass        hit-for-pass: a plain proxy request with all the client's headers, never stored
      */
     public record Target(Route route, String key, String target, Fields requestHeaders, ProxyHeaders.Client client,
-            boolean authorized, Optional<CachedObject> stale, boolean pass) {
+            Credentials.Use credentials, Optional<CachedObject> stale, boolean pass) {
 
         public Target asPass() {
-            return new Target(route, key, target, requestHeaders, client, authorized, stale, true);
+            return new Target(route, key, target, requestHeaders, client, credentials, stale, true);
+        }
+
+        /** Its answer may depend on the client's credentials: it neither leads nor follows other requests. */
+        public boolean alone() {
+            return credentials == Credentials.Use.PRIVATE;
         }
     }
 
     public FetchOutcome fetch(Target t) {
-        Fields headers = t.pass() ? ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId)
-                : ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId, t.authorized());
+        Fields headers = t.pass()
+                ? ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders())
+                : ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId,
+                        t.route().requestHeaders());
         OriginResponse response;
         try {
             response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0]));
@@ -79,11 +87,12 @@ public final class OriginFetch {
                 return new FetchOutcome.OriginFailed(status, CachedObjects.clientHeaders(response.headers()), body);
             }
             Optional<String> why = t.pass() ? Optional.of("hit-for-pass")
-                    : Cacheability.whyNotStorable("GET", t.authorized(), status, response.headers(),
+                    : Cacheability.whyNotStorable("GET", t.credentials(), status, response.headers(),
                             t.route().cacheSetCookie());
             long len = response.contentLength();
-            if (!t.pass() && (why.isPresent() || len < 0 || len > policy.maxObjectBytes())) {
-                // The URL's stored copies no longer describe what the origin serves.
+            if (!t.pass() && !t.alone() && (why.isPresent() || len < 0 || len > policy.maxObjectBytes())) {
+                // The URL's stored copies no longer describe what the origin serves (an answer made for one
+                // client's credentials says nothing about them).
                 t.stale().ifPresent(old -> store.purge(t.key(), false));
             }
             if (len < 0 || len > policy.maxObjectBytes()) {
@@ -111,7 +120,7 @@ public final class OriginFetch {
                         why.get());
             }
             CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
-                    response.requestTime(), response.responseTime(), policy);
+                    response.requestTime(), response.responseTime(), policy, t.credentials());
             store.put(object);
             return new FetchOutcome.Stored(object, false);
         } catch (IOException e) {

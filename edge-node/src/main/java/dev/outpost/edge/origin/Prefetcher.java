@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Fields;
 import java.net.URI;
 import java.util.ArrayList;
@@ -57,7 +58,8 @@ public final class Prefetcher {
             }
             String key = route.get().keys().key(uri.getHost(), uri.getRawPath(), uri.getRawQuery());
             String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
-            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client, false,
+            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client,
+                    Credentials.Use.NONE,
                     store.lookup(key, Fields.empty()), false);
             FetchOutcome outcome;
             try {

@@ -1,7 +1,10 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CacheKeys;
+import dev.outpost.edge.cache.Credentials;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.RequestHeaderRules;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.net.URI;
 import java.util.List;
@@ -31,5 +34,14 @@ public record Route(DeliveryService service, CacheKeys keys) {
 
     public boolean cacheSetCookie() {
         return service.cacheSetCookie();
+    }
+
+    public RequestHeaderRules requestHeaders() {
+        return service.requestHeaders();
+    }
+
+    /** What a request's Cookie / Authorization mean for the cache on this service. */
+    public Credentials.Use credentials(Fields request) {
+        return Credentials.of(request, service.requestHeaders(), service.shareCredentialed());
     }
 }

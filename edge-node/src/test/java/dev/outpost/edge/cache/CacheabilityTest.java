@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class CacheabilityTest {
     private static Optional<String> verdict(int status, String... headers) {
-        return Cacheability.whyNotStorable("GET", false, status, Fields.of(headers), false);
+        return Cacheability.whyNotStorable("GET", Credentials.Use.NONE, status, Fields.of(headers), false);
     }
 
     @Test
@@ -28,8 +28,8 @@ class CacheabilityTest {
     @Test
     void setCookieIsNotStoredUnlessTheServiceAllowsIt() {
         Fields headers = Fields.of("Cache-Control", "max-age=60", "Set-Cookie", "s=1");
-        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, false)).contains("set-cookie");
-        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, true)).isEmpty();
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, headers, false)).contains("set-cookie");
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, headers, true)).isEmpty();
     }
 
     @Test
@@ -38,18 +38,31 @@ class CacheabilityTest {
     }
 
     @Test
-    void authorizedRequestIsNotStoredUnlessPublicSMaxAgeOrMustRevalidate() {
-        Fields plain = Fields.of("Cache-Control", "max-age=60");
-        assertThat(Cacheability.whyNotStorable("GET", true, 200, plain, false)).contains("authorization");
-        for (String cc : new String[] {"public, max-age=60", "s-maxage=60", "max-age=60, must-revalidate"}) {
-            assertThat(Cacheability.whyNotStorable("GET", true, 200, Fields.of("Cache-Control", cc), false))
-                    .as(cc).isEmpty();
+    void anAnswerToARequestWithCredentialsIsStoredOnlyWhenMarkedShareable() {
+        for (String cc : new String[] {"max-age=60", "max-age=60, must-revalidate"}) {
+            assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                    Fields.of("Cache-Control", cc), false)).as(cc).contains("credentials");
         }
+        for (String cc : new String[] {"public, max-age=60", "s-maxage=60"}) {
+            assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                    Fields.of("Cache-Control", cc), false)).as(cc).isEmpty();
+        }
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                Fields.of("Cache-Control", "max-age=60", "CDN-Cache-Control", "public, max-age=60"), false))
+                .isEmpty();
+    }
+
+    @Test
+    void aServiceThatSharesCredentialedAnswersStoresThemByTheOrdinaryRules() {
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.SHARED, 200,
+                Fields.of("Cache-Control", "max-age=60"), false)).isEmpty();
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.SHARED, 200,
+                Fields.of("Cache-Control", "private, max-age=60"), false)).contains("private");
     }
 
     @Test
     void onlyGetIsStored() {
-        assertThat(Cacheability.whyNotStorable("POST", false, 200, Fields.of("Cache-Control", "max-age=60"), false))
+        assertThat(Cacheability.whyNotStorable("POST", Credentials.Use.NONE, 200, Fields.of("Cache-Control", "max-age=60"), false))
                 .contains("method");
     }
 
