@@ -56,9 +56,8 @@ public final class CacheHandler implements HttpHandler {
         }
         Route route = ex.getAttachment(RouteHandler.ROUTE);
         String method = ex.getRequestMethod().toString();
-        String host = ex.getHostName();
         String path = Requests.rawPath(ex);
-        String key = route.keys().key(host, path, ex.getQueryString());
+        String key = route.keys().key(path, ex.getQueryString());
         Fields request = Requests.fields(ex);
         Credentials.Use credentials = route.credentials(request);
         // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).

@@ -19,7 +19,7 @@ import java.util.Optional;
 public record Route(DeliveryService service, CacheKeys keys) {
     public static Route of(DeliveryService service) {
         // A signed service keeps its token out of the cache key and away from the origin.
-        return new Route(service, new CacheKeys(service.signing().isPresent()
+        return new Route(service, new CacheKeys(service.name(), service.signing().isPresent()
                 ? service.cacheKey().dropping(UrlSignatures.PARAMS) : service.cacheKey()));
     }
 

@@ -43,7 +43,7 @@ class SafeDefaultsIT {
             assertThat(big.closed()).isTrue();
             assertThat(big.statuses()).allMatch(s -> s == 400 || s == 431);
             assertThat(f.origin.getRequestCount()).isEqualTo(1);
-            assertThat(f.edge.store().keys()).containsExactly("http://assets.test/h");
+            assertThat(f.edge.store().keys()).containsExactly("assets/h");
         }
     }
 

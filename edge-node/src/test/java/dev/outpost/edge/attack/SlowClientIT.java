@@ -81,7 +81,7 @@ class SlowClientIT {
                 closeAll(slow);
             }
             assertThat(f.origin.getRequestCount()).isEqualTo(1); // only /normal, once; no slow head was fetched
-            assertThat(f.edge.store().keys()).containsExactly("http://assets.test/normal");
+            assertThat(f.edge.store().keys()).containsExactly("assets/normal");
         }
     }
 
