@@ -26,7 +26,7 @@ public final class Cacheability {
         if (!method.equals("GET")) {
             return Optional.of("method");
         }
-        if (status >= 500 || status == 206 || status < 200) {
+        if (status == 206 || status < 200) {
             return Optional.of("status");
         }
         CacheControl cc = Freshness.directives(headers);
@@ -45,8 +45,10 @@ public final class Cacheability {
         if (credentials == Credentials.Use.PRIVATE && !Credentials.shareable(headers)) {
             return Optional.of("credentials");
         }
+        // Explicit freshness makes any status reusable (5xx included); without it, only heuristically cacheable
+        // statuses and responses marked public may be stored (RFC 9111 §3).
         boolean explicit = Freshness.explicitLifetime(headers, Instant.EPOCH).isPresent(); // presence only
-        if (!explicit && !Freshness.HEURISTIC_STATUSES.contains(status)) {
+        if (!explicit && !Freshness.heuristicallyCacheable(status, headers)) {
             return Optional.of("status");
         }
         boolean validators = headers.has("etag") || headers.has("last-modified");

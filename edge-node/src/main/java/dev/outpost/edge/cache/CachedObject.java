@@ -95,9 +95,12 @@ public record CachedObject(String key, String variant, int status, Fields header
         return Math.max(0, -freshnessLeftNanos(now));
     }
 
-    /** Whether it may be served when the origin fails (stale-if-error or the configured default). */
+    /**
+     * Whether it may be served when the origin fails (stale-if-error or the configured default); a stored error
+     * (a 5xx with explicit freshness) never stands in for another.
+     */
     public boolean usableOnError(Instant now) {
-        return !noStale && stalenessNanos(now) <= nanos(staleIfError);
+        return !noStale && status < 500 && stalenessNanos(now) <= nanos(staleIfError);
     }
 
     /** Largest magnitude used: far beyond any real age or lifetime, and two of them still add without overflow. */

@@ -17,8 +17,13 @@ public final class CachedObjects {
     public static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
-    /** Fields meant for this cache only, consumed here and never passed on to clients. */
-    public static final List<String> CDN_ONLY = List.of("cdn-cache-control", "surrogate-control", "surrogate-key");
+    /**
+     * Fields meant for this cache only, consumed here and never passed on to clients. CDN-Cache-Control is not one
+     * of them: it targets every CDN on the path (RFC 9213), so a CDN or shield in front of this edge needs it too,
+     * and browsers ignore it; Surrogate-Control and Surrogate-Key are for the first surrogate only, as Fastly and
+     * Akamai treat them.
+     */
+    public static final List<String> CDN_ONLY = List.of("surrogate-control", "surrogate-key");
 
     private CachedObjects() {
     }

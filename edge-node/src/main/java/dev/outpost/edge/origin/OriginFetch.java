@@ -16,8 +16,9 @@ import java.util.Optional;
 /**
  * One fetch for the cache, as the collapser's leader (or a background refresh, or a prefetch) runs it: ask the
  * origin (conditionally when a stale copy has validators), then apply the rules — a 304 refreshes the stored copy,
- * a 5xx or an unreachable origin never touches it, a storable complete body is stored, a truncated one never is,
- * large or unknown-length bodies are left for streaming.
+ * a 5xx or an unreachable origin never touches one that may still answer errors (a 5xx with explicit freshness is
+ * otherwise stored like any response), a storable complete body is stored, a truncated one never is, large or
+ * unknown-length bodies are left for streaming.
  */
 public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
@@ -74,7 +75,7 @@ public final class OriginFetch {
                 store.put(refreshed);
                 return new FetchOutcome.Stored(refreshed, true);
             }
-            if (status >= 500) {
+            if (status >= 500 && errorStandsAsFailure(t, response)) {
                 long len = response.contentLength();
                 ByteBuffer body = ByteBuffer.allocate(0);
                 if (len >= 0 && len <= MAX_ERROR_BODY) {
@@ -90,26 +91,41 @@ public final class OriginFetch {
                     : Cacheability.whyNotStorable("GET", t.credentials(), status, response.headers(),
                             t.route().cacheSetCookie());
             long len = response.contentLength();
-            if (!t.pass() && !t.alone() && (why.isPresent() || len < 0 || len > policy.maxObjectBytes())) {
-                // The URL's stored copies no longer describe what the origin serves (an answer made for one
-                // client's credentials says nothing about them).
-                t.stale().ifPresent(old -> store.purge(t.key(), false));
-            }
-            if (len < 0 || len > policy.maxObjectBytes()) {
-                keepOpen = true;
-                return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"),
-                        true);
-            }
             ByteBuffer body;
-            try {
-                body = ByteBuffer.allocateDirect((int) len);
-            } catch (OutOfMemoryError e) {
-                // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live
-                // bodies fill it: relay this one as it arrives instead of failing the request. Not stored.
-                keepOpen = true;
-                return new FetchOutcome.Streaming(response, "direct-memory-full", false);
+            if (len < 0 && why.isEmpty() && response.framed()) {
+                // Chunked (or HTTP/2) without a length: stored like any other when it ends within the limit.
+                switch (FramedBody.read(response.body(), policy.maxObjectBytes())) {
+                    case FramedBody.Complete c -> body = c.read();
+                    case FramedBody.TooLarge tooLarge -> {
+                        forgetStale(t);
+                        keepOpen = true;
+                        return new FetchOutcome.Streaming(response.afterReading(tooLarge.read()), "too-large", true);
+                    }
+                    case FramedBody.NoMemory noMemory -> {
+                        keepOpen = true;
+                        return new FetchOutcome.Streaming(response.afterReading(noMemory.read()),
+                                "direct-memory-full", false);
+                    }
+                }
+            } else {
+                if (why.isPresent() || len < 0 || len > policy.maxObjectBytes()) {
+                    forgetStale(t);
+                }
+                if (len < 0 || len > policy.maxObjectBytes()) {
+                    keepOpen = true;
+                    return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"),
+                            true);
+                }
+                try {
+                    body = ByteBuffer.allocateDirect((int) len);
+                } catch (OutOfMemoryError e) {
+                    // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e.
+                    // live bodies fill it: relay this one as it arrives instead of failing the request. Not stored.
+                    keepOpen = true;
+                    return new FetchOutcome.Streaming(response, "direct-memory-full", false);
+                }
+                body = read(response, body);
             }
-            body = read(response, body);
             Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(status, response.headers(), body);
             if (broken.isPresent()) { // never stored, never relayed
                 client.bodyRejected(broken.get().kind());
@@ -130,6 +146,27 @@ public final class OriginFetch {
                 response.close();
             }
         }
+    }
+
+    /**
+     * The URL's stored copies no longer describe what the origin serves, once its answer is uncacheable or too
+     * large; an answer made for one client's credentials says nothing about them.
+     */
+    private void forgetStale(Target t) {
+        if (!t.pass() && !t.alone()) {
+            t.stale().ifPresent(old -> store.purge(t.key(), false));
+        }
+    }
+
+    /**
+     * Whether a 5xx answer is a failure to carry out (a usable stale copy answers instead, or the error is relayed
+     * and never stored) rather than a response to store: one with explicit freshness is as reusable as any other
+     * (RFC 9111 §3), but never replaces a copy that stale-if-error lets answer.
+     */
+    private boolean errorStandsAsFailure(Target t, OriginResponse response) {
+        boolean staleMayAnswer = t.stale().filter(o -> o.usableOnError(response.responseTime())).isPresent();
+        return t.pass() || staleMayAnswer || Cacheability.whyNotStorable("GET", t.credentials(), response.status(),
+                response.headers(), t.route().cacheSetCookie()).isPresent();
     }
 
     /**

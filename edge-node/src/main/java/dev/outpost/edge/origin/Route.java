@@ -36,6 +36,18 @@ public record Route(DeliveryService service, CacheKeys keys) {
         return service.cacheSetCookie();
     }
 
+    /** The cache key of an absolute URI when one of this service's hosts serves it. */
+    public Optional<String> keyOf(URI uri) {
+        if (uri.getHost() == null || !service.hosts().contains(DeliveryService.canonicalHost(uri.getHost()))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(keys.key(uri.getRawPath(), uri.getRawQuery()));
+        } catch (RuntimeException malformed) {
+            return Optional.empty();
+        }
+    }
+
     public RequestHeaderRules requestHeaders() {
         return service.requestHeaders();
     }

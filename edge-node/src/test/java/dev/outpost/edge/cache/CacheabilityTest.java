@@ -67,9 +67,23 @@ class CacheabilityTest {
     }
 
     @Test
-    void serverErrorsAndPartialContentAreNeverStored() {
-        assertThat(verdict(503, "Cache-Control", "max-age=60")).contains("status");
+    void explicitFreshnessMakesAnyStatusStorableServerErrorsIncluded() {
+        for (int status : new int[] {200, 203, 299, 302, 303, 307, 400, 499, 500, 502, 503, 504, 599}) {
+            assertThat(verdict(status, "Cache-Control", "max-age=60")).as("%d", status).isEmpty();
+        }
+        for (int status : new int[] {201, 202, 403, 500, 502, 503, 504, 599}) {
+            assertThat(verdict(status, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT")).as("%d", status)
+                    .contains("status");
+        }
+        assertThat(verdict(501, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT")).isEmpty();
+        assertThat(verdict(599, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT", "Cache-Control", "public"))
+                .isEmpty();
+    }
+
+    @Test
+    void partialContentAndInterimResponsesAreNeverStoredAsWholeObjects() {
         assertThat(verdict(206, "Cache-Control", "max-age=60")).contains("status");
+        assertThat(verdict(103, "Cache-Control", "max-age=60")).contains("status");
     }
 
     @Test
