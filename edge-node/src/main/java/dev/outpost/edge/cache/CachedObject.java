@@ -30,11 +30,13 @@ import java.util.Set;
  * @param surrogateKeys   tags from Surrogate-Key, for purge by tag
  * @param shared          the origin marked it fit for any client ({@code public} / {@code s-maxage}), or it was
  *                        stored for a request with credentials: it may answer requests with credentials
+ * @param partial         the pieces held of a representation received in parts (status 206, empty body);
+ *                        {@link Partial#NONE} for a whole object
  */
 public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
         Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
         Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
-        Set<String> surrogateKeys, boolean shared) {
+        Set<String> surrogateKeys, boolean shared, Partial partial) {
 
     public CachedObject {
         body = body.asReadOnlyBuffer();
@@ -52,9 +54,14 @@ public record CachedObject(String key, String variant, int status, Fields header
         return body.remaining();
     }
 
-    /** Bytes this entry costs in the store: body, headers and bookkeeping. */
+    /** Bytes this entry costs in the store: body (or pieces), headers and bookkeeping. */
     public int weight() {
-        return body.remaining() + headers.byteSize() + key.length() + variant.length() + 256;
+        return body.remaining() + (int) partial.held() + headers.byteSize() + key.length() + variant.length() + 256;
+    }
+
+    /** Only some bytes of the representation are held ({@link #partial}). */
+    public boolean isPartial() {
+        return partial.isPartial();
     }
 
     /** current_age of RFC 9111 §4.2.3: initial age plus time resident here. */
@@ -143,6 +150,6 @@ public record CachedObject(String key, String variant, int status, Fields header
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
         return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
-                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared);
+                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial);
     }
 }

@@ -7,6 +7,7 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.PartialContent;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Refresher;
@@ -67,6 +68,10 @@ public final class CacheHandler implements HttpHandler {
         }
         Instant now = clock.instant();
         Action action = Decisions.decide(method, stored, now);
+        if ((action == Action.SERVE || action == Action.SERVE_STALE_AND_REVALIDATE)
+                && !PartialContent.answers(stored, request)) {
+            action = Action.FETCH; // pieces held, not the ones asked for: fetch what is missing
+        }
         String detail = "";
         if (stored != null && action != Action.BYPASS && lease.expired(now)) {
             // Not heard from the control plane within the lease: a purge of this object may have been missed.

@@ -8,6 +8,7 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.PartialContent;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginFetch;
 import io.undertow.server.HttpServerExchange;
@@ -71,7 +72,8 @@ final class MissFlow {
             // chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
             Optional<CachedObject> now = store.lookup(t.key(), t.requestHeaders());
             if (now.isPresent() && now.get() != t.stale().orElse(null)
-                    && Decisions.decide("GET", now, clock.instant()) == Action.SERVE) {
+                    && Decisions.decide("GET", now, clock.instant()) == Action.SERVE
+                    && PartialContent.answers(now.get(), t.requestHeaders())) {
                 lead.complete(new FetchOutcome.Stored(now.get(), false));
                 writer.serveStored(ex, now.get(), t.requestHeaders(), CacheStatus.HIT, "hit");
                 return;
@@ -139,7 +141,8 @@ final class MissFlow {
             case FetchOutcome.Stored s -> {
                 if (role == Role.FOLLOWER) {
                     // The leader stored its own variant; ours may differ (Vary).
-                    Optional<CachedObject> mine = store.lookup(t.key(), t.requestHeaders());
+                    Optional<CachedObject> mine = store.lookup(t.key(), t.requestHeaders())
+                            .filter(o -> PartialContent.answers(o, t.requestHeaders()));
                     if (mine.isPresent()) {
                         writer.serveStored(ex, mine.get(), t.requestHeaders(), CacheStatus.COLLAPSED,
                                 "hit; detail=collapsed");
@@ -202,7 +205,8 @@ final class MissFlow {
 
     /** Serves the stale copy if it may answer errors (stale-if-error), else runs the fallback. */
     private void staleOr(HttpServerExchange ex, OriginFetch.Target t, String why, Runnable fallback) {
-        Optional<CachedObject> stale = t.stale().filter(o -> o.usableOnError(clock.instant()));
+        Optional<CachedObject> stale = t.stale().filter(o -> o.usableOnError(clock.instant()))
+                .filter(o -> PartialContent.answers(o, t.requestHeaders()));
         if (stale.isPresent()) {
             writer.serveStored(ex, stale.get(), t.requestHeaders(), CacheStatus.STALE, "fwd=stale; " + why);
         } else {

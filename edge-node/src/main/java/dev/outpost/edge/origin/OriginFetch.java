@@ -8,6 +8,8 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.Partial;
+import dev.outpost.edge.cache.PartialContent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -56,10 +58,31 @@ public final class OriginFetch {
     }
 
     public FetchOutcome fetch(Target t) {
-        Fields headers = t.pass()
-                ? ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders())
-                : ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale(), t.client(), edgeId,
-                        t.route().requestHeaders());
+        Optional<String> range = t.pass() ? Optional.empty()
+                : PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), policy.maxObjectBytes());
+        FetchOutcome outcome = fetch(t, range);
+        if (range.isPresent() && outcome instanceof FetchOutcome.Stored s
+                && !PartialContent.answers(s.object(), t.requestHeaders())) {
+            // The part asked for did not complete what the client wants (the representation changed under an
+            // origin that ignores If-Range, or answered another range): ask for the whole.
+            return fetch(new Target(t.route(), t.key(), t.target(), t.requestHeaders(), t.client(), t.credentials(),
+                    Optional.empty(), false), Optional.empty());
+        }
+        return outcome;
+    }
+
+    private FetchOutcome fetch(Target t, Optional<String> range) {
+        Fields headers;
+        if (t.pass()) {
+            headers = ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders());
+        } else if (range.isPresent()) {
+            headers = ProxyHeaders.withRange(ProxyHeaders.forCacheFetch(t.requestHeaders(), Optional.empty(),
+                    t.client(), edgeId, t.route().requestHeaders()), range.get(), PartialContent.ifRange(t.stale()));
+        } else {
+            // A stored partial has no whole body to revalidate: the whole object is asked for afresh.
+            headers = ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale().filter(o -> !o.isPartial()),
+                    t.client(), edgeId, t.route().requestHeaders());
+        }
         OriginResponse response;
         try {
             response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0]));
@@ -69,7 +92,12 @@ public final class OriginFetch {
         boolean keepOpen = false;
         try {
             int status = response.status();
-            if (status == 304 && t.stale().isPresent() && !t.pass()) {
+            if (status == 206 && range.isPresent()) {
+                FetchOutcome partial = partial(t, response);
+                keepOpen = partial instanceof FetchOutcome.Streaming;
+                return partial;
+            }
+            if (status == 304 && t.stale().isPresent() && !t.stale().get().isPartial() && !t.pass()) {
                 CachedObject refreshed = CachedObjects.refresh(t.stale().get(), response.headers(),
                         response.requestTime(), response.responseTime(), policy);
                 store.put(refreshed);
@@ -146,6 +174,32 @@ public final class OriginFetch {
                 response.close();
             }
         }
+    }
+
+    /**
+     * A 206 to a range the edge asked for: stored as a piece of the representation (combined with the pieces held
+     * when they share a strong validator) when the rules would store the whole 200 and it fits; relayed otherwise.
+     */
+    private FetchOutcome partial(Target t, OriginResponse response) throws IOException {
+        Optional<Partial.ContentRange> range = response.headers().first("content-range")
+                .flatMap(Partial.ContentRange::parse);
+        long len = response.contentLength();
+        Optional<String> why = range.isEmpty() ? Optional.of("partial")
+                : Cacheability.whyNotStorable("GET", t.credentials(), 200, response.headers(),
+                        t.route().cacheSetCookie());
+        if (len < 0 || len > policy.maxObjectBytes() || range.isPresent() && range.get().length() != len) {
+            return new FetchOutcome.Streaming(response, why.orElse("partial-too-large"), false);
+        }
+        ByteBuffer piece = read(response, ByteBuffer.allocateDirect((int) len));
+        if (why.isPresent()) {
+            return new FetchOutcome.Uncacheable(206, CachedObjects.clientHeaders(response.headers()), piece,
+                    why.get());
+        }
+        CachedObject object = CachedObjects.combine(t.stale(), CachedObjects.createPartial(t.key(),
+                t.requestHeaders(), response.headers(), range.get(), piece, response.requestTime(),
+                response.responseTime(), policy, t.credentials()));
+        store.put(object);
+        return new FetchOutcome.Stored(object, false);
     }
 
     /**

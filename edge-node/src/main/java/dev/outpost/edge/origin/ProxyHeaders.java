@@ -66,6 +66,15 @@ public final class ProxyHeaders {
         return b.build();
     }
 
+    /** Cache-fetch headers asking for one byte range, conditional on {@code ifRange} when there is one. */
+    public static Fields withRange(Fields cacheFetch, String range, Optional<String> ifRange) {
+        Fields.Builder b = Fields.builder(cacheFetch.nameCount() + 2);
+        cacheFetch.forEach(b::add);
+        b.set("range", range);
+        ifRange.ifPresent(v -> b.set("if-range", v));
+        return b.build();
+    }
+
     public static Fields forPassThrough(Fields request, Client client, String edgeId, RequestHeaderRules rules) {
         Set<String> connectionNamed = connectionNamed(request);
         Fields.Builder b = Fields.builder(request.nameCount() + 3);
