@@ -191,6 +191,11 @@ public final class OriginFetch {
             return new FetchOutcome.Streaming(response, why.orElse("partial-too-large"), false);
         }
         ByteBuffer piece = read(response, ByteBuffer.allocateDirect((int) len));
+        Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(206, response.headers(), piece);
+        if (broken.isPresent()) { // never stored, never relayed
+            client.bodyRejected(broken.get().kind());
+            return new FetchOutcome.Rejected(206, broken.get().message());
+        }
         if (why.isPresent()) {
             return new FetchOutcome.Uncacheable(206, CachedObjects.clientHeaders(response.headers()), piece,
                     why.get());
