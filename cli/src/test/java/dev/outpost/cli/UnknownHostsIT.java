@@ -91,8 +91,8 @@ class UnknownHostsIT {
 
     @Test
     void aPurgeNamingAHostNoServiceServesSaysSoAndExits3() {
-        Run run = run(new PurgeCommand(), "--url", "http://127.0.9.9:8080/a.js", "--host", "nowhere.test",
-                "--wait", "10s");
+        Run run = run(new PurgeCommand(), "--url", "http://127.0.9.9:8080/a.js", "--prefix",
+                "http://nowhere.test/img/", "--wait", "10s");
         assertThat(run.exit()).as(run.out() + run.err()).isEqualTo(3);
         assertThat(run.out()).contains("complete  1/1 edges");
         assertThat(run.err()).contains("no delivery service serves host '127.0.9.9' on eu-1: nothing was purged")
