@@ -21,23 +21,23 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CacheKeyBenchmark {
-    private final CacheKeys keys = new CacheKeys(CacheKeyRules.DEFAULTS);
+    private final CacheKeys keys = new CacheKeys("assets", CacheKeyRules.DEFAULTS);
 
     /** A plain path, no query: the benchmark's own URLs. */
     @Benchmark
     public String plainPath() {
-        return keys.key("127.0.0.1", "/z/outpost/a1/obj-4711.bin", null);
+        return keys.key("/z/outpost/a1/obj-4711.bin", null);
     }
 
     /** A query to sort, with a utm_ parameter to drop. */
     @Benchmark
     public String queryToSort() {
-        return keys.key("Assets.Example.com", "/img/logo.png", "w=200&utm_source=mail&h=100&fmt=webp");
+        return keys.key("/img/logo.png", "w=200&utm_source=mail&h=100&fmt=webp");
     }
 
     /** Escapes to decode and dot segments to remove. */
     @Benchmark
     public String escapesAndDots() {
-        return keys.key("assets.example.com", "/a/./b/../%7Euser/caf%c3%a9.css", "v=1");
+        return keys.key("/a/./b/../%7Euser/caf%c3%a9.css", "v=1");
     }
 }

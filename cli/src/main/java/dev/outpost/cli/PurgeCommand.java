@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "purge", mixinStandardHelpOptions = true,
         description = "Purge cached content on the edges through the control plane. Exit code 0 when accepted "
                 + "(and, with --wait, complete), 1 when still not complete after the wait, 2 on errors (then "
-                + "nothing was submitted unless the message says so).")
+                + "nothing was submitted unless the message says so), 3 when an edge serves no delivery service "
+                + "for a host it names.")
 final class PurgeCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;

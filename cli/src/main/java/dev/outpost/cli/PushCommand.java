@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "push", mixinStandardHelpOptions = true,
         description = "Preload URLs on the edges through the control plane. Exit code 0 when accepted (and, with "
                 + "--wait, every edge stored every URL), 1 when not complete after the wait or some edge could not "
-                + "store a URL (404 at the origin, not cacheable...: the failures are named), 2 on errors.")
+                + "store a URL (404 at the origin, not cacheable...: the failures are named), 2 on errors, 3 when "
+                + "an edge serves no delivery service for a host it names.")
 final class PushCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;

@@ -2,7 +2,6 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Durations;
 import dev.outpost.edge.cache.CacheKeys;
-import dev.outpost.edge.config.CacheKeyRules;
 import dev.outpost.edge.signing.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.io.IOException;
@@ -71,7 +70,7 @@ public final class SignUrlCommand implements Callable<Integer> {
         }
         // The edge checks the path as it normalizes it; sign that same spelling.
         String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        String path = new CacheKeys(CacheKeyRules.DEFAULTS).target(rawPath, "");
+        String path = CacheKeys.normalizedPath(rawPath);
         Duration lifetime = Durations.parse(ttl);
         if (lifetime.isNegative() || lifetime.isZero()) {
             throw new IllegalArgumentException("--ttl must be > 0, was " + ttl);

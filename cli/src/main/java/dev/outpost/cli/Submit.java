@@ -8,8 +8,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Posts a purge or push, prints its id, and with a wait shows the per-edge outcome; the exit code says how it went:
- * 0 accepted (and, with a wait, complete), 1 not complete after the wait or failed on some edge, 2 on errors.
- * Every flag is checked before anything is sent, so a bad flag never leaves a purge behind.
+ * 0 accepted (and, with a wait, complete), 1 not complete after the wait or failed on some edge, 2 on errors, 3 some
+ * edge serves no delivery service for a host the purge or push named (nothing was done for it there). Every flag is
+ * checked before anything is sent, so a bad flag never leaves a purge behind.
  */
 final class Submit {
     /** The longest the API waits in one call; longer waits are several calls. */
@@ -32,6 +33,9 @@ final class Submit {
             }
             JsonNode entry = await(api, path + "/" + id, timeout.get());
             EntryReport.print(entry, out);
+            if (UnknownHosts.report(spec.name(), entry, err)) {
+                return 3;
+            }
             return "complete".equals(ApiClient.text(entry, "status")) ? 0 : 1;
         } catch (ApiClient.Failure | IllegalArgumentException e) {
             err.println("outpost " + spec.name() + ": " + e.getMessage());

@@ -26,6 +26,7 @@ import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Refresher;
+import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
 
 import dev.outpost.edge.tls.UploadedCertificates;
@@ -98,8 +99,8 @@ public final class EdgeNode implements AutoCloseable {
         // Origin I/O blocks; virtual threads keep thousands of slow misses from exhausting a pool.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
         Refresher refresher = new Refresher(collapser, fetch, blocking);
-        Purger purger = new Purger(store, routes::keysFor);
-        Pusher pusher = new Pusher(store, policy, clock, routes::keysFor);
+        Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
+        Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
         Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
         AppliedSequence applied = new AppliedSequence();
         // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.

@@ -25,6 +25,8 @@ import okhttp3.Response;
 public final class EdgeFixture implements AutoCloseable {
     public static final String HOST = "assets.test";
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789";
+    /** The delivery service's name: the first part of its cache keys. */
+    public static final String SERVICE = "assets";
 
     public final MockWebServer origin = new MockWebServer();
     public final ManualClock clock = new ManualClock();
@@ -51,7 +53,7 @@ public final class EdgeFixture implements AutoCloseable {
         origin.start(InetAddress.getByName("127.0.0.1"), 0);
         List<URI> origins = new java.util.ArrayList<>(originsBefore);
         origins.add(URI.create("http://127.0.0.1:" + origin.getPort()));
-        DeliveryService service = new DeliveryService("assets", List.of(HOST), origins, null, null);
+        DeliveryService service = new DeliveryService(SERVICE, List.of(HOST), origins, null, null);
         EdgeConfig config = EdgeConfig.of("edge-test", "127.0.0.1:0", service)
                 .withAdmin(new AdminConfig("127.0.0.1:0", ADMIN_TOKEN));
         edge = EdgeNode.start(adjust.apply(config), clock);
@@ -86,6 +88,11 @@ public final class EdgeFixture implements AutoCloseable {
         try (Response r = get(path, headers)) {
             return new Answer(r.code(), r.body().string(), r.headers());
         }
+    }
+
+    /** The cache key of a plain path (no query to normalise) on the test service. */
+    public static String key(String path) {
+        return SERVICE + path;
     }
 
     public RecordedRequest takeOriginRequest() throws InterruptedException {

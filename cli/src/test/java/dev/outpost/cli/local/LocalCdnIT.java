@@ -119,6 +119,25 @@ class LocalCdnIT {
     }
 
     @Test
+    void aPurgeOfTheUrlASteeredClientFetchedRemovesTheEntry(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            Fetch miss = fetchSteered("127.0.2.50", "/index.html");
+            assertThat(miss.xCache()).isEqualTo("MISS");
+            assertThat(fetchSteered("127.0.2.50", "/index.html").xCache()).isEqualTo("HIT");
+
+            // the edge address the client was sent to, e.g. http://127.0.2.1:24080/index.html
+            JsonNode accepted = api(cdn, "POST", "/api/v1/purges", "{\"urls\":[\"" + miss.url() + "\"]}");
+            JsonNode status = api(cdn, "GET", "/api/v1/purges/" + accepted.get("id").asString() + "?wait=10s", null);
+            assertThat(status.get("status").asString()).isEqualTo("complete");
+            List<String> details = new ArrayList<>();
+            status.get("edges").forEach(edge -> details.add(edge.get("detail").asString()));
+            assertThat(details).hasSize(6).allMatch(d -> d.startsWith("{\"unknownHosts\":[]"), "names no host")
+                    .anyMatch(d -> d.contains("\"removed\":1"));
+            assertThat(fetchSteered("127.0.2.50", "/index.html").xCache()).isEqualTo("MISS");
+        }
+    }
+
+    @Test
     void aPushMakesTheFirstRequestInApAHit(@TempDir Path dir) throws Exception {
         try (LocalCdn cdn = startReady(dir)) {
             JsonNode accepted = api(cdn, "POST", "/api/v1/pushes", """

@@ -14,21 +14,25 @@ import java.util.regex.Pattern;
 
 /**
  * HTTP-date (RFC 9110 §5.6.7): formats IMF-fixdate and parses all three forms a recipient must accept
- * (IMF-fixdate, obsolete RFC 850 and asctime). Anything else is "no date", which callers treat as invalid
- * (an invalid Expires means already expired, an invalid If-Modified-Since is ignored).
+ * (IMF-fixdate, obsolete RFC 850 and asctime). Day and month names and {@code GMT} are matched in any case, as
+ * recipients are allowed to be lenient and real origins do send {@code THU} or {@code gmt}; the layout itself
+ * (commas, single spaces, two-digit fields) stays strict. Anything else is "no date", which callers treat as
+ * invalid (an invalid Expires means already expired, an invalid If-Modified-Since is ignored).
  */
 public final class HttpDates {
     private static final DateTimeFormatter IMF_FIXDATE =
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     private static final Pattern IMF = Pattern.compile(
-            "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ([A-Za-z]{3}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+            "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ([A-Za-z]{3}) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT",
+            Pattern.CASE_INSENSITIVE);
     private static final Pattern RFC_850 = Pattern.compile(
             "(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-([A-Za-z]{3})-(\\d{2})"
-                    + " (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+                    + " (\\d{2}):(\\d{2}):(\\d{2}) GMT", Pattern.CASE_INSENSITIVE);
     private static final Pattern ASCTIME = Pattern.compile(
-            "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Za-z]{3}) ([ \\d]\\d) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})");
-    private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+            "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Za-z]{3}) ([ \\d]\\d) (\\d{2}):(\\d{2}):(\\d{2}) (\\d{4})",
+            Pattern.CASE_INSENSITIVE);
+    private static final String MONTHS = "janfebmaraprmayjunjulaugsepoctnovdec";
 
     private HttpDates() {
     }
@@ -67,7 +71,7 @@ public final class HttpDates {
 
     private static Optional<Instant> of(int year, String month, String day, String hour, String minute,
             String second) {
-        int monthIndex = MONTHS.indexOf(month);
+        int monthIndex = MONTHS.indexOf(month.toLowerCase(Locale.ROOT));
         if (monthIndex < 0 || monthIndex % 3 != 0) {
             return Optional.empty();
         }

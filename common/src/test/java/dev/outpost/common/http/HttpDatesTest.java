@@ -22,6 +22,23 @@ class HttpDatesTest {
     }
 
     @Test
+    void dayAndMonthNamesAndGmtAreReadInAnyCase() {
+        Instant expected = Instant.parse("2050-08-18T02:01:18Z");
+        for (String date : new String[] {"THU, 18 Aug 2050 02:01:18 GMT", "Thu, 18 AUG 2050 02:01:18 GMT",
+                "Thu, 18 Aug 2050 02:01:18 gMT", "thursday, 18-aug-50 02:01:18 gmt", "thu AUG 18 02:01:18 2050"}) {
+            assertThat(HttpDates.parse(date)).as(date).contains(expected);
+        }
+    }
+
+    @Test
+    void theLayoutStaysStrict() {
+        for (String date : new String[] {"Thu, 18 Aug 2050 02:01:18 UTC", "Thu 18 Aug 2050 02:01:18 GMT",
+                "Thu, 18  Aug  2050 02:01:18 GMT", "Thu, 18 Aug 2050 2:01:18 GMT", "Thu, 18 Aug 50 02:01:18 GMT"}) {
+            assertThat(HttpDates.parse(date)).as(date).isEmpty();
+        }
+    }
+
+    @Test
     void roundTripsFormattedDates() {
         Instant t = Instant.parse("2031-07-15T23:59:59Z");
         assertThat(HttpDates.parse(HttpDates.format(t))).contains(t);

@@ -6,20 +6,28 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * Turns a request's host, path and query into the cache key {@code http://host/normalized/path?sorted=query}. The
- * same normalizer builds the origin request target and purge keys, so what is cached, what is fetched and what is
- * purged always agree. Path: percent-escapes of unreserved characters decoded, other escapes upper-cased, dot
- * segments removed. Query: dropped parameters removed, the rest optionally sorted.
+ * Turns a request on a delivery service into its cache key {@code <service>/normalized/path?sorted=query}: one
+ * entry per object of the service whatever Host the client used (the Host only selects the service; the origin
+ * never sees it, so it cannot change the body — as ATS keys by the remapped URL). The same normalizer builds the
+ * origin request target and purge keys, so what is cached, what is fetched and what is purged always agree. Path:
+ * percent-escapes of unreserved characters decoded, other escapes upper-cased, dot segments removed. Query: dropped
+ * parameters removed, the rest optionally sorted.
  */
 public final class CacheKeys {
+    private final String service;
     private final List<String> dropExact = new ArrayList<>();
     private final List<String> dropPrefixes = new ArrayList<>();
     private final boolean sort;
 
-    public CacheKeys(CacheKeyRules rules) {
+    /** @param service the delivery service's name ({@code [A-Za-z0-9._-]+}, unique): the first part of its keys */
+    public CacheKeys(String service, CacheKeyRules rules) {
+        if (!service.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("a service name in a cache key must be [A-Za-z0-9._-]+, was '"
+                    + service + "'");
+        }
+        this.service = service;
         for (String glob : rules.dropParams()) {
             if (glob.endsWith("*")) {
                 dropPrefixes.add(glob.substring(0, glob.length() - 1));
@@ -30,9 +38,26 @@ public final class CacheKeys {
         this.sort = rules.sortParams();
     }
 
-    /** The cache key for a request on {@code host} (no port) with the raw path and query (query may be empty). */
-    public String key(String host, String rawPath, String rawQuery) {
-        return "http://" + host.toLowerCase(Locale.ROOT) + target(rawPath, rawQuery);
+    /** The cache key for a request with the raw path and query (query may be null or empty). */
+    public String key(String rawPath, String rawQuery) {
+        return service + target(rawPath, rawQuery);
+    }
+
+    /**
+     * The key prefix of a purge by URL prefix: the path normalized (a trailing {@code /} kept), the query, if any,
+     * kept as written.
+     */
+    public String keyPrefix(String rawPath, String rawQuery) {
+        String path = normalizePath(rawPath);
+        if (rawPath != null && rawPath.endsWith("/") && !path.endsWith("/")) {
+            path = path + "/";
+        }
+        return service + path + (rawQuery == null ? "" : "?" + rawQuery);
+    }
+
+    /** The prefix every key of this service starts with. */
+    public String serviceKeyPrefix() {
+        return service + "/";
     }
 
     /** Normalized path plus the kept query: what the edge sends to the origin and the tail of the key. */
@@ -40,6 +65,11 @@ public final class CacheKeys {
         String path = normalizePath(rawPath);
         String query = normalizeQuery(rawQuery);
         return query.isEmpty() ? path : path + "?" + query;
+    }
+
+    /** A raw path as keys and origin requests spell it (escapes and dot segments normalized). */
+    public static String normalizedPath(String rawPath) {
+        return normalizePath(rawPath);
     }
 
     static String normalizePath(String rawPath) {

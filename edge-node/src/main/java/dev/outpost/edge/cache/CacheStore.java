@@ -73,7 +73,30 @@ public final class CacheStore {
     /** {@link #lookup} without the Optional, for the hit path; {@code null} when nothing matches. */
     public CachedObject find(String key, Fields requestHeaders) {
         Variants variants = cache.getIfPresent(key);
-        return variants == null ? null : variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
+        if (variants == null) {
+            return null;
+        }
+        CachedObject exact = variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
+        return exact != null || !variants.vary().contains("accept-language") ? exact
+                : byLanguage(variants, requestHeaders);
+    }
+
+    /**
+     * A variant that differs only in Accept-Language, in the language the request ranks first: made for another
+     * spelling of the same preference ({@code de-DE,de;q=0.9} and {@code de}), it is what the origin would send.
+     */
+    private static CachedObject byLanguage(Variants variants, Fields requestHeaders) {
+        List<String> others = new ArrayList<>(variants.vary());
+        others.remove("accept-language");
+        String rest = Vary.variant(others, requestHeaders);
+        for (CachedObject o : variants.byVariant().values()) {
+            Optional<String> language = o.headers().joined("content-language");
+            if (language.isPresent() && Vary.without(o.variant(), "accept-language").equals(rest)
+                    && Vary.prefersLanguage(requestHeaders, language.get())) {
+                return o;
+            }
+        }
+        return null;
     }
 
     public void put(CachedObject object) {

@@ -14,18 +14,19 @@ public final class Cacheability {
 
     /**
      * @param method         the request method (HEAD misses are fetched as GET)
-     * @param authorized     the request carried Authorization
+     * @param credentials    what the request's Cookie / Authorization mean for sharing ({@link Credentials})
      * @param status         response status
      * @param headers        response headers as received from the origin
      * @param cacheSetCookie the delivery service allows storing responses with Set-Cookie
      * @return empty when storable, else why not
      */
-    public static Optional<String> whyNotStorable(String method, boolean authorized, int status, Fields headers,
+    public static Optional<String> whyNotStorable(String method, Credentials.Use credentials, int status,
+            Fields headers,
             boolean cacheSetCookie) {
         if (!method.equals("GET")) {
             return Optional.of("method");
         }
-        if (status >= 500 || status == 206 || status < 200) {
+        if (status == 206 || status < 200) {
             return Optional.of("status");
         }
         CacheControl cc = Freshness.directives(headers);
@@ -41,14 +42,13 @@ public final class Cacheability {
         if (Vary.names(headers).contains("*")) {
             return Optional.of("vary-star");
         }
-        if (authorized) {
-            CacheControl own = CacheControl.parse(headers.all("cache-control"));
-            if (!own.isPublic() && own.sMaxAge().isEmpty() && !own.mustRevalidate()) {
-                return Optional.of("authorization");
-            }
+        if (credentials == Credentials.Use.PRIVATE && !Credentials.shareable(headers)) {
+            return Optional.of("credentials");
         }
+        // Explicit freshness makes any status reusable (5xx included); without it, only heuristically cacheable
+        // statuses and responses marked public may be stored (RFC 9111 §3).
         boolean explicit = Freshness.explicitLifetime(headers, Instant.EPOCH).isPresent(); // presence only
-        if (!explicit && !Freshness.HEURISTIC_STATUSES.contains(status)) {
+        if (!explicit && !Freshness.heuristicallyCacheable(status, headers)) {
             return Optional.of("status");
         }
         boolean validators = headers.has("etag") || headers.has("last-modified");

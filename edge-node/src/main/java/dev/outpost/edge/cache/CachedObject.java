@@ -28,11 +28,15 @@ import java.util.Set;
  * @param invalidated     soft-purged: treated as stale whatever its age
  * @param vary            request header names (lower case) the response varies on
  * @param surrogateKeys   tags from Surrogate-Key, for purge by tag
+ * @param shared          the origin marked it fit for any client ({@code public} / {@code s-maxage}), or it was
+ *                        stored for a request with credentials: it may answer requests with credentials
+ * @param partial         the pieces held of a representation received in parts (status 206, empty body);
+ *                        {@link Partial#NONE} for a whole object
  */
 public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
         Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
         Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
-        Set<String> surrogateKeys) {
+        Set<String> surrogateKeys, boolean shared, Partial partial) {
 
     public CachedObject {
         body = body.asReadOnlyBuffer();
@@ -50,9 +54,14 @@ public record CachedObject(String key, String variant, int status, Fields header
         return body.remaining();
     }
 
-    /** Bytes this entry costs in the store: body, headers and bookkeeping. */
+    /** Bytes this entry costs in the store: body (or pieces), headers and bookkeeping. */
     public int weight() {
-        return body.remaining() + headers.byteSize() + key.length() + variant.length() + 256;
+        return body.remaining() + (int) partial.held() + headers.byteSize() + key.length() + variant.length() + 256;
+    }
+
+    /** Only some bytes of the representation are held ({@link #partial}). */
+    public boolean isPartial() {
+        return partial.isPartial();
     }
 
     /** current_age of RFC 9111 §4.2.3: initial age plus time resident here. */
@@ -93,9 +102,12 @@ public record CachedObject(String key, String variant, int status, Fields header
         return Math.max(0, -freshnessLeftNanos(now));
     }
 
-    /** Whether it may be served when the origin fails (stale-if-error or the configured default). */
+    /**
+     * Whether it may be served when the origin fails (stale-if-error or the configured default); a stored error
+     * (a 5xx with explicit freshness) never stands in for another.
+     */
     public boolean usableOnError(Instant now) {
-        return !noStale && stalenessNanos(now) <= nanos(staleIfError);
+        return !noStale && status < 500 && stalenessNanos(now) <= nanos(staleIfError);
     }
 
     /** Largest magnitude used: far beyond any real age or lifetime, and two of them still add without overflow. */
@@ -138,6 +150,6 @@ public record CachedObject(String key, String variant, int status, Fields header
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
         return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
-                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys);
+                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial);
     }
 }

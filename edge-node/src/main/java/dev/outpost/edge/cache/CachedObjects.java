@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -17,8 +18,13 @@ public final class CachedObjects {
     public static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
-    /** Fields meant for this cache only, consumed here and never passed on to clients. */
-    public static final List<String> CDN_ONLY = List.of("cdn-cache-control", "surrogate-control", "surrogate-key");
+    /**
+     * Fields meant for this cache only, consumed here and never passed on to clients. CDN-Cache-Control is not one
+     * of them: it targets every CDN on the path (RFC 9213), so a CDN or shield in front of this edge needs it too,
+     * and browsers ignore it; Surrogate-Control and Surrogate-Key are for the first surrogate only, as Fastly and
+     * Akamai treat them.
+     */
+    public static final List<String> CDN_ONLY = List.of("surrogate-control", "surrogate-key");
 
     private CachedObjects() {
     }
@@ -49,9 +55,82 @@ public final class CachedObjects {
 
     public static CachedObject create(String key, Fields requestHeaders, int status, Fields originHeaders,
             ByteBuffer body, Instant requestTime, Instant responseTime, CachePolicy policy) {
+        return create(key, requestHeaders, status, originHeaders, body, requestTime, responseTime, policy,
+                Credentials.Use.NONE);
+    }
+
+    /**
+     * The stored object for a response to a request whose credentials were used as {@code credentials}: one
+     * stored for a request with credentials was allowed to be (marked shareable, or the service shares), so it may
+     * answer such requests too.
+     */
+    public static CachedObject create(String key, Fields requestHeaders, int status, Fields originHeaders,
+            ByteBuffer body, Instant requestTime, Instant responseTime, CachePolicy policy,
+            Credentials.Use credentials) {
         List<String> vary = Vary.names(originHeaders);
+        boolean shared = credentials != Credentials.Use.NONE || Credentials.shareable(originHeaders);
         return build(key, Vary.variant(vary, requestHeaders), status, originHeaders, storedHeaders(originHeaders),
-                body, requestTime, responseTime, vary, policy);
+                body, requestTime, responseTime, vary, policy, shared, Partial.NONE);
+    }
+
+    /**
+     * The stored object for a 206 answer: status 206, no body, the piece held in {@link CachedObject#partial};
+     * its headers are the 206's without Content-Range (they describe the representation, RFC 9110 §15.3.7).
+     */
+    public static CachedObject createPartial(String key, Fields requestHeaders, Fields originHeaders,
+            Partial.ContentRange range, ByteBuffer piece, Instant requestTime, Instant responseTime,
+            CachePolicy policy, Credentials.Use credentials) {
+        List<String> vary = Vary.names(originHeaders);
+        boolean shared = credentials != Credentials.Use.NONE || Credentials.shareable(originHeaders);
+        Fields headers = originHeaders.without(List.of("content-range"));
+        return build(key, Vary.variant(vary, requestHeaders), 206, headers, storedHeaders(headers),
+                ByteBuffer.allocate(0), requestTime, responseTime, vary, policy, shared, Partial.of(range, piece));
+    }
+
+    /**
+     * A newly received piece combined with the stored partial object of the same variant when both carry the same
+     * strong validator (RFC 9110 §15.3.7.3; the newest headers win); stored whole once every byte is held.
+     * Without a common strong validator the new piece replaces what was held: pieces of two versions never mix.
+     */
+    public static CachedObject combine(Optional<CachedObject> stored, CachedObject piece) {
+        CachedObject result = piece;
+        if (stored.isPresent() && stored.get().isPartial() && stored.get().variant().equals(piece.variant())
+                && stored.get().partial().total() == piece.partial().total()
+                && strongValidator(stored.get()).isPresent()
+                && strongValidator(stored.get()).equals(strongValidator(piece))) {
+            result = withPartial(piece, stored.get().partial().with(piece.partial()));
+        }
+        if (result.partial().complete()) {
+            return new CachedObject(result.key(), result.variant(), 200, result.headers(),
+                    result.partial().pieces().get(0).bytes(), result.responseTime(), result.initialAge(),
+                    result.lifetime(), result.staleWhileRevalidate(), result.staleIfError(), result.alwaysRevalidate(),
+                    result.noStale(), false, result.vary(), result.surrogateKeys(), result.shared(), Partial.NONE);
+        }
+        return result;
+    }
+
+    private static CachedObject withPartial(CachedObject o, Partial partial) {
+        return new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.body(), o.responseTime(),
+                o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(), o.alwaysRevalidate(),
+                o.noStale(), o.invalidated(), o.vary(), o.surrogateKeys(), o.shared(), partial);
+    }
+
+    /**
+     * The validator that proves two parts belong to one representation: a strong ETag, else a Last-Modified at
+     * least 60 s before the response's Date (RFC 9110 §8.8.2.2); empty when there is none.
+     */
+    public static Optional<String> strongValidator(CachedObject o) {
+        Optional<String> etag = o.etag().map(String::strip);
+        if (etag.isPresent()) {
+            return etag.filter(e -> !e.startsWith("W/"));
+        }
+        Optional<Instant> lastModified = o.lastModified().flatMap(dev.outpost.common.http.HttpDates::parse);
+        Optional<Instant> date = o.headers().first("date").flatMap(dev.outpost.common.http.HttpDates::parse);
+        if (lastModified.isPresent() && date.isPresent()
+                && !date.get().isBefore(lastModified.get().plusSeconds(60))) {
+            return o.lastModified();
+        }
+        return Optional.empty();
     }
 
     /**
@@ -68,11 +147,12 @@ public final class CachedObjects {
         notModifiedHeaders.first("age").ifPresent(v -> timing.add("age", v));
         notModifiedHeaders.first("date").ifPresent(v -> timing.add("date", v));
         return build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(), requestTime,
-                responseTime, old.vary(), policy);
+                responseTime, old.vary(), policy, old.shared() || Credentials.shareable(merged), old.partial());
     }
 
     private static CachedObject build(String key, String variant, int status, Fields originHeaders, Fields served,
-            ByteBuffer body, Instant requestTime, Instant responseTime, List<String> vary, CachePolicy policy) {
+            ByteBuffer body, Instant requestTime, Instant responseTime, List<String> vary, CachePolicy policy,
+            boolean shared, Partial partial) {
         CacheControl cc = Freshness.directives(originHeaders);
         Duration lifetime = Freshness.lifetime(status, originHeaders, responseTime, policy);
         Duration initialAge = Freshness.initialAge(originHeaders, requestTime, responseTime);
@@ -84,7 +164,7 @@ public final class CachedObjects {
         // A qualified no-cache="field" is treated like plain no-cache: revalidate every use (conservative).
         boolean alwaysRevalidate = cc.has("no-cache");
         return new CachedObject(key, variant, status, served, body, responseTime, initialAge, lifetime, swr, sie,
-                alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders));
+                alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders), shared, partial);
     }
 
     private static Duration seconds(OptionalLong value, Duration fallback) {

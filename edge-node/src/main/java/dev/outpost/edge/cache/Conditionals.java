@@ -22,8 +22,11 @@ public final class Conditionals {
         if (ims.isEmpty()) {
             return false; // the common hit: nothing conditional, so the stored date is never parsed
         }
-        Optional<Instant> lastModified = entry.lastModified().flatMap(HttpDates::parse);
-        return lastModified.isPresent() && !lastModified.get().isAfter(ims.get());
+        // RFC 9111 §4.3.2: without Last-Modified, the stored response's Date, else when it was received.
+        Instant lastModified = entry.lastModified().flatMap(HttpDates::parse)
+                .or(() -> entry.headers().first("date").flatMap(HttpDates::parse))
+                .orElse(entry.responseTime());
+        return !lastModified.isAfter(ims.get());
     }
 
     /** If-Range: the range applies only when the validator names this exact (strong) representation. */

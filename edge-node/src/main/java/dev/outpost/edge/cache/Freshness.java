@@ -4,19 +4,22 @@ import dev.outpost.common.http.CacheControl;
 import dev.outpost.common.http.HttpDates;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Freshness facts of a response, RFC 9111 §4.2: which directives apply to this cache, the freshness lifetime and
- * the corrected initial age. Precedence: CDN-Cache-Control, then Surrogate-Control (both meant for us, and when
- * present they replace Cache-Control entirely, RFC 9213), then Cache-Control s-maxage, max-age, then Expires, then
- * the heuristic (a fraction of the Last-Modified age, capped) for heuristically cacheable statuses; 404/410 without
- * explicit freshness use the negative TTL instead of the heuristic.
+ * the corrected initial age. Precedence: a valid CDN-Cache-Control ({@link TargetedCacheControl}; it replaces
+ * Cache-Control and Expires entirely, RFC 9213), then Surrogate-Control (replaces Cache-Control), then
+ * Cache-Control s-maxage, max-age, then Expires, then the heuristic (a fraction of the Last-Modified age, capped)
+ * for heuristically cacheable statuses and responses marked {@code public} (RFC 9111 §4.2.2); 404/410 without
+ * explicit freshness use the negative TTL instead of the heuristic. An {@code Age} that is not one non-negative
+ * integer (two values, a list, a word, a sign) makes the response stale: its age cannot be trusted.
  */
 final class Freshness {
-    /** RFC 9110 §15.1 statuses cacheable by default (206 left out: the edge stores only whole objects). */
+    /** RFC 9110 §15.1 statuses cacheable by default (206 is stored as a partial object, never whole). */
     static final Set<Integer> HEURISTIC_STATUSES = Set.of(200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501);
 
     private Freshness() {
@@ -24,9 +27,9 @@ final class Freshness {
 
     /** The directives that govern this cache: CDN-Cache-Control > Surrogate-Control > Cache-Control. */
     static CacheControl directives(Fields headers) {
-        CacheControl cdn = CacheControl.parse(headers.all("cdn-cache-control"));
-        if (!cdn.isEmpty()) {
-            return cdn;
+        Optional<CacheControl> cdn = TargetedCacheControl.parse(headers.all("cdn-cache-control"));
+        if (cdn.isPresent()) {
+            return cdn.get();
         }
         CacheControl surrogate = CacheControl.parse(headers.all("surrogate-control"));
         if (!surrogate.isEmpty()) {
@@ -44,6 +47,9 @@ final class Freshness {
         OptionalLong seconds = cc.sMaxAge().isPresent() ? cc.sMaxAge() : cc.maxAge();
         if (seconds.isPresent()) {
             return Optional.of(Duration.ofSeconds(seconds.getAsLong()));
+        }
+        if (TargetedCacheControl.parse(headers.all("cdn-cache-control")).isPresent()) {
+            return Optional.empty(); // a targeted field governs alone: Expires is for other caches
         }
         Optional<String> expires = headers.first("expires");
         if (expires.isPresent()) {
@@ -68,7 +74,7 @@ final class Freshness {
         if (status == 404 || status == 410) {
             return policy.negativeTtl();
         }
-        if (!HEURISTIC_STATUSES.contains(status)) {
+        if (!heuristicallyCacheable(status, headers)) {
             return Duration.ZERO;
         }
         Optional<Instant> lastModified = headers.first("last-modified").flatMap(HttpDates::parse);
@@ -84,23 +90,39 @@ final class Freshness {
         return heuristic.compareTo(policy.heuristicCap()) > 0 ? policy.heuristicCap() : heuristic;
     }
 
-    /** corrected_initial_age, RFC 9111 §4.2.3. */
+    /** RFC 9110 §15.1 statuses, or any status marked {@code public} (RFC 9111 §3, §4.2.2). */
+    static boolean heuristicallyCacheable(int status, Fields headers) {
+        return HEURISTIC_STATUSES.contains(status) || directives(headers).isPublic();
+    }
+
+    /** corrected_initial_age, RFC 9111 §4.2.3; the largest age there is when Age is unusable (stale at once). */
     static Duration initialAge(Fields headers, Instant requestTime, Instant responseTime) {
         Duration apparent = headers.first("date").flatMap(HttpDates::parse)
                 .map(date -> Duration.between(date, responseTime))
                 .filter(d -> !d.isNegative())
                 .orElse(Duration.ZERO);
-        long ageValue = headers.first("age").map(String::trim).map(Freshness::deltaSeconds).orElse(0L);
+        OptionalLong ageValue = ageValue(headers.all("age"));
+        if (ageValue.isEmpty()) {
+            return Duration.ofSeconds(CacheControl.MAX_DELTA_SECONDS);
+        }
         Duration delay = Duration.between(requestTime, responseTime);
-        Duration corrected = Duration.ofSeconds(ageValue).plus(delay.isNegative() ? Duration.ZERO : delay);
+        Duration corrected = Duration.ofSeconds(ageValue.getAsLong()).plus(delay.isNegative() ? Duration.ZERO : delay);
         return apparent.compareTo(corrected) > 0 ? apparent : corrected;
     }
 
-    private static long deltaSeconds(String text) {
-        try {
-            return Math.max(0, Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            return 0;
+    /**
+     * The Age in seconds: 0 when absent, capped at 2^31 (RFC 9111 §1.2.2); empty when it is not one field line
+     * holding one non-negative integer ({@code Age: 7200, 0}, two Age lines, {@code -1}, {@code 1.5}, {@code old}).
+     */
+    static OptionalLong ageValue(List<String> lines) {
+        if (lines.isEmpty()) {
+            return OptionalLong.of(0);
         }
+        String value = lines.size() == 1 ? lines.get(0).trim() : "";
+        if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(value.length() > 10 ? CacheControl.MAX_DELTA_SECONDS
+                : Math.min(Long.parseLong(value), CacheControl.MAX_DELTA_SECONDS));
     }
 }

@@ -1,22 +1,27 @@
 package dev.outpost.edge.cache;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Carries out purges on the store: by URL (every Vary variant), URL prefix, surrogate key, host, or everything;
  * hard (remove) or soft (mark stale, so the next request revalidates and the old copy stays usable on errors).
- * URLs are normalized with the delivery service's own key rules, so a purge hits exactly what requests cached.
- * The admin API and, later, the control-plane client drive it.
+ * URLs are normalized with their delivery service's own key rules, and a service keys its objects whatever host
+ * name the client used, so a purge naming any of the service's hosts hits the one entry (and a host purge empties
+ * the whole service). Hosts no service here serves purge nothing and are named in the result. The admin API and
+ * the control-plane client drive it.
  */
 public final class Purger {
     private final CacheStore store;
-    private final Function<String, CacheKeys> keysForHost;
+    private final Function<String, Optional<CacheKeys>> keysForHost;
 
-    /** @param keysForHost the key normalizer of the delivery service serving a host (defaults for unknown hosts) */
-    public Purger(CacheStore store, Function<String, CacheKeys> keysForHost) {
+    /** @param keysForHost the key normalizer of the delivery service serving a host; empty for hosts not served */
+    public Purger(CacheStore store, Function<String, Optional<CacheKeys>> keysForHost) {
         this.store = store;
         this.keysForHost = keysForHost;
     }
@@ -37,49 +42,60 @@ public final class Purger {
         }
     }
 
-    /** What a purge did: stored variants removed, or marked stale when soft. */
-    public record Result(int removed, int markedStale) {
+    /**
+     * What a purge did: stored variants removed, or marked stale when soft; and the hosts (of urls, prefixes and
+     * hosts) that no delivery service here serves, which purged nothing. First in the JSON answer, so a reader of
+     * a shortened answer still sees it.
+     */
+    public record Result(List<String> unknownHosts, int removed, int markedStale) {
+        public Result {
+            unknownHosts = List.copyOf(unknownHosts);
+        }
     }
 
     public Result purge(Request request) {
         boolean soft = request.soft();
+        Set<String> unknown = new LinkedHashSet<>();
         int count = 0;
         for (String url : request.urls()) {
-            count += store.purge(key(url), soft);
+            URI uri = parse(url);
+            Optional<CacheKeys> keys = keysForHost.apply(uri.getHost());
+            if (keys.isEmpty()) {
+                unknown.add(uri.getHost());
+                continue;
+            }
+            count += store.purge(keys.get().key(uri.getRawPath(), uri.getRawQuery()), soft);
         }
         for (String prefix : request.prefixes()) {
-            String keyPrefix = prefixKey(prefix);
+            URI uri = parse(prefix);
+            Optional<CacheKeys> keys = keysForHost.apply(uri.getHost());
+            if (keys.isEmpty()) {
+                unknown.add(uri.getHost());
+                continue;
+            }
+            String keyPrefix = keys.get().keyPrefix(uri.getRawPath(), uri.getRawQuery());
             count += store.purgeIf(k -> k.startsWith(keyPrefix), soft);
         }
         for (String tag : request.tags()) {
             count += store.purgeTag(tag, soft);
         }
+        List<String> servicePrefixes = new ArrayList<>();
         for (String host : request.hosts()) {
-            String keyPrefix = "http://" + host.toLowerCase(Locale.ROOT) + "/";
+            Optional<CacheKeys> keys = keysForHost.apply(host);
+            if (keys.isEmpty()) {
+                unknown.add(host);
+            } else if (!servicePrefixes.contains(keys.get().serviceKeyPrefix())) {
+                servicePrefixes.add(keys.get().serviceKeyPrefix());
+            }
+        }
+        for (String keyPrefix : servicePrefixes) {
             count += store.purgeIf(k -> k.startsWith(keyPrefix), soft);
         }
         if (request.all()) {
             count += store.purgeIf(k -> true, soft);
         }
-        return soft ? new Result(0, count) : new Result(count, 0);
-    }
-
-    /** The cache key of an absolute URL, normalized by its host's rules. */
-    public String key(String url) {
-        URI uri = parse(url);
-        return keysForHost.apply(uri.getHost().toLowerCase(Locale.ROOT))
-                .key(uri.getHost(), uri.getRawPath(), uri.getRawQuery());
-    }
-
-    /** A prefix is normalized as a path only: its query (if any) is kept as written. */
-    private String prefixKey(String prefix) {
-        URI uri = parse(prefix);
-        String path = CacheKeys.normalizePath(uri.getRawPath());
-        if (uri.getRawPath() != null && uri.getRawPath().endsWith("/") && !path.endsWith("/")) {
-            path = path + "/";
-        }
-        return "http://" + uri.getHost().toLowerCase(Locale.ROOT) + path
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        List<String> unknownHosts = List.copyOf(unknown);
+        return soft ? new Result(unknownHosts, 0, count) : new Result(unknownHosts, count, 0);
     }
 
     private static URI parse(String url) {

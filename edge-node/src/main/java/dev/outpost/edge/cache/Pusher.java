@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -23,9 +22,11 @@ public final class Pusher {
     private final CacheStore store;
     private final CachePolicy policy;
     private final Clock clock;
-    private final Function<String, CacheKeys> keysForHost;
+    private final Function<String, Optional<CacheKeys>> keysForHost;
 
-    public Pusher(CacheStore store, CachePolicy policy, Clock clock, Function<String, CacheKeys> keysForHost) {
+    /** @param keysForHost the key normalizer of the delivery service serving a host; empty for hosts not served */
+    public Pusher(CacheStore store, CachePolicy policy, Clock clock,
+            Function<String, Optional<CacheKeys>> keysForHost) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -37,8 +38,11 @@ public final class Pusher {
     }
 
     public Result push(URI url, Fields headers, byte[] body) {
-        String host = url.getHost().toLowerCase(Locale.ROOT);
-        String key = keysForHost.apply(host).key(host, url.getRawPath(), url.getRawQuery());
+        Optional<CacheKeys> keys = keysForHost.apply(url.getHost());
+        if (keys.isEmpty()) {
+            return new Result(url.toString(), body.length, false, Optional.of("unknown-host"));
+        }
+        String key = keys.get().key(url.getRawPath(), url.getRawQuery());
         Instant now = clock.instant();
         Fields.Builder b = Fields.builder();
         headers.forEach((name, value) -> {
@@ -51,7 +55,7 @@ public final class Pusher {
         if (body.length > policy.maxObjectBytes()) {
             return new Result(key, body.length, false, Optional.of("too-large"));
         }
-        Optional<String> why = Cacheability.whyNotStorable("GET", false, 200, response, false);
+        Optional<String> why = Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, response, false);
         if (why.isPresent()) {
             return new Result(key, body.length, false, why);
         }

@@ -9,23 +9,33 @@ import java.util.Optional;
  * One delivery service: the Hosts it answers for, its origins (the first is the primary, the rest are tried in
  * order on connection errors and 5xx) and its cache-key rules.
  *
- * @param name           a label for logs and metrics
+ * @param name           the service's name, {@code [A-Za-z0-9._-]+} and unique: logs, metrics, and the first part
+ *                       of its cache keys
  * @param hosts          Host header values (without port) routed to this service; lower-cased
  * @param origins        origin base URLs, {@code http(s)://host[:port]}, no path
  * @param cacheKey       query-parameter rules for the cache key
  * @param cacheSetCookie store responses carrying Set-Cookie (default false: never)
  * @param signing        signed-URL secrets and whether a token is required; absent → no signing
+ * @param requestHeaders which client request headers go upstream (default: every end-to-end header)
+ * @param shareCredentialed the service's answers never depend on Cookie or Authorization: answers to requests
+ *                       carrying them are stored by the ordinary rules and such requests are answered from the
+ *                       store (default false: only answers marked {@code public} or {@code s-maxage} are shared)
  */
 public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
-        Boolean cacheSetCookie, Optional<SigningConfig> signing) {
+        Boolean cacheSetCookie, Optional<SigningConfig> signing, RequestHeaderRules requestHeaders,
+        Boolean shareCredentialed) {
     public DeliveryService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("services[].name must not be empty");
         }
+        if (!name.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("services[].name must be letters, digits, '.', '_' or '-' (it is the "
+                    + "first part of the service's cache keys), was '" + name + "'");
+        }
         if (hosts == null || hosts.isEmpty()) {
             throw new IllegalArgumentException("services[" + name + "].hosts must name at least one host");
         }
-        hosts = hosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        hosts = hosts.stream().map(DeliveryService::canonicalHost).toList();
         for (String host : hosts) {
             if (host.isBlank() || host.contains("/") || host.contains(":") && !host.startsWith("[")) {
                 throw new IllegalArgumentException("services[" + name + "].hosts: '" + host
@@ -49,6 +59,14 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
         cacheKey = Defaults.or(cacheKey, CacheKeyRules.DEFAULTS);
         cacheSetCookie = Defaults.or(cacheSetCookie, false);
         signing = Defaults.or(signing, Optional.empty());
+        requestHeaders = Defaults.or(requestHeaders, RequestHeaderRules.DEFAULTS);
+        shareCredentialed = Defaults.or(shareCredentialed, false);
+    }
+
+    /** A service with the default request-header and credential rules. */
+    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
+            Boolean cacheSetCookie, Optional<SigningConfig> signing) {
+        this(name, hosts, origins, cacheKey, cacheSetCookie, signing, null, null);
     }
 
     /** A service without signed URLs. */
@@ -58,7 +76,26 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
     }
 
     public DeliveryService withSigning(SigningConfig newSigning) {
-        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning));
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning),
+                requestHeaders, shareCredentialed);
+    }
+
+    public DeliveryService withRequestHeaders(RequestHeaderRules newRules) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, newRules,
+                shareCredentialed);
+    }
+
+    public DeliveryService withShareCredentialed(boolean share) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, share);
+    }
+
+    /**
+     * A host name as routes compare it: lower case, without the one trailing dot of a fully qualified name
+     * ({@code Example.TEST.} is {@code example.test}).
+     */
+    public static String canonicalHost(String host) {
+        String lower = host.toLowerCase(Locale.ROOT);
+        return lower.endsWith(".") && lower.length() > 1 ? lower.substring(0, lower.length() - 1) : lower;
     }
 
     public static DeliveryService of(String host, URI... origins) {

@@ -41,7 +41,12 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
             throw new IllegalArgumentException("services must name at least one delivery service");
         }
         Set<String> hosts = new HashSet<>();
+        Set<String> names = new HashSet<>();
         for (DeliveryService service : services) {
+            if (!names.add(service.name())) {
+                throw new IllegalArgumentException("services: two services are named '" + service.name()
+                        + "' (the name keys the service's cache entries)");
+            }
             for (String host : service.hosts()) {
                 if (!hosts.add(host.toLowerCase(Locale.ROOT))) {
                     throw new IllegalArgumentException("services: host '" + host + "' is served by two services");

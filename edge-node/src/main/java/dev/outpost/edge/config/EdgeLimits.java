@@ -18,8 +18,10 @@ import java.util.Locale;
  * @param maxConnections       open connections per listener; more wait in the kernel backlog; default 10000
  * @param maxApiBodyBytes      largest JSON body of an admin API call (413 above); default 1 MiB
  * @param maxRangeParts        ranges in one Range header; more → the whole body (200); default 16
- * @param allowedMethods       request methods the public listener accepts; others → 405 without a fetch; default
- *                             GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE (never TRACE or CONNECT)
+ * @param allowedMethods       an opt-in allowlist of request methods the public listener accepts (others → 405
+ *                             without a fetch; must include GET and HEAD); default empty: every method is passed
+ *                             on, extension methods included (RFC 9110 §9.1), except TRACE and CONNECT, which are
+ *                             never
  * @param maxOriginHeaderBytes largest origin response head the edge accepts; larger or malformed → 502, not stored;
  *                             default 64 KiB
  * @param ioThreads            Undertow IO (event-loop) threads per listener, which serve hits; default one per
@@ -45,14 +47,13 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
         maxConnections = atLeast("limits.maxConnections", maxConnections, 10_000, 1);
         maxApiBodyBytes = atLeast("limits.maxApiBodyBytes", maxApiBodyBytes, 1024 * 1024, 1024);
         maxRangeParts = atLeast("limits.maxRangeParts", maxRangeParts, 16, 1);
-        allowedMethods = List.copyOf(Defaults.or(allowedMethods,
-                List.of("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")));
-        if (!allowedMethods.contains("GET") || !allowedMethods.contains("HEAD")) {
+        allowedMethods = List.copyOf(Defaults.or(allowedMethods, List.of()));
+        if (!allowedMethods.isEmpty() && (!allowedMethods.contains("GET") || !allowedMethods.contains("HEAD"))) {
             throw new IllegalArgumentException("limits.allowedMethods must include GET and HEAD, was "
                     + allowedMethods);
         }
         for (String m : allowedMethods) {
-            if (!m.matches("[A-Z]+")) {
+            if (!m.matches("[A-Z][A-Z0-9_-]*")) {
                 throw new IllegalArgumentException("limits.allowedMethods: '" + m
                         + "' is not an upper-case method name");
             }

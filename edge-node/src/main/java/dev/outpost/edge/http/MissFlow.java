@@ -8,6 +8,7 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.PartialContent;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginFetch;
 import io.undertow.server.HttpServerExchange;
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Carries out a miss or a revalidation: through the collapser (leader fetches on a blocking thread, followers
- * wait without holding a thread), or alone for hit-for-pass URLs and authorized requests; then answers from the
+ * wait without holding a thread), or alone for hit-for-pass URLs and requests with credentials; then answers from the
  * outcome — stale copies answer when the origin fails and they are still usable.
  */
 final class MissFlow {
@@ -47,8 +48,8 @@ final class MissFlow {
 
     /** Starts the miss; must be called from within the exchange's handler call. */
     void start(HttpServerExchange ex, OriginFetch.Target t) {
-        if (t.authorized() || collapser.isPass(t.key())) {
-            OriginFetch.Target alone = t.authorized() ? t : t.asPass();
+        if (t.alone() || collapser.isPass(t.key())) {
+            OriginFetch.Target alone = t.alone() ? t : t.asPass();
             ex.dispatch(blocking, () -> guarded(ex, () -> alone(ex, alone)));
             return;
         }
@@ -71,7 +72,8 @@ final class MissFlow {
             // chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
             Optional<CachedObject> now = store.lookup(t.key(), t.requestHeaders());
             if (now.isPresent() && now.get() != t.stale().orElse(null)
-                    && Decisions.decide("GET", now, clock.instant()) == Action.SERVE) {
+                    && Decisions.decide("GET", now, clock.instant()) == Action.SERVE
+                    && PartialContent.answers(now.get(), t.requestHeaders())) {
                 lead.complete(new FetchOutcome.Stored(now.get(), false));
                 writer.serveStored(ex, now.get(), t.requestHeaders(), CacheStatus.HIT, "hit");
                 return;
@@ -89,7 +91,7 @@ final class MissFlow {
     /** A fetch outside the collapser; only a cache fetch's outcome may (re)mark the URL hit-for-pass. */
     private void alone(HttpServerExchange ex, OriginFetch.Target t) {
         FetchOutcome outcome = timedFetch(ex, t);
-        if (!t.pass() && !t.authorized()) { // an authorized answer says nothing about anonymous requests
+        if (!t.pass() && !t.alone()) { // an answer made with credentials says nothing about anonymous requests
             notePass(t.key(), outcome);
         }
         respond(ex, t, outcome, Role.ALONE);
@@ -139,7 +141,8 @@ final class MissFlow {
             case FetchOutcome.Stored s -> {
                 if (role == Role.FOLLOWER) {
                     // The leader stored its own variant; ours may differ (Vary).
-                    Optional<CachedObject> mine = store.lookup(t.key(), t.requestHeaders());
+                    Optional<CachedObject> mine = store.lookup(t.key(), t.requestHeaders())
+                            .filter(o -> PartialContent.answers(o, t.requestHeaders()));
                     if (mine.isPresent()) {
                         writer.serveStored(ex, mine.get(), t.requestHeaders(), CacheStatus.COLLAPSED,
                                 "hit; detail=collapsed");
@@ -202,7 +205,8 @@ final class MissFlow {
 
     /** Serves the stale copy if it may answer errors (stale-if-error), else runs the fallback. */
     private void staleOr(HttpServerExchange ex, OriginFetch.Target t, String why, Runnable fallback) {
-        Optional<CachedObject> stale = t.stale().filter(o -> o.usableOnError(clock.instant()));
+        Optional<CachedObject> stale = t.stale().filter(o -> o.usableOnError(clock.instant()))
+                .filter(o -> PartialContent.answers(o, t.requestHeaders()));
         if (stale.isPresent()) {
             writer.serveStored(ex, stale.get(), t.requestHeaders(), CacheStatus.STALE, "fwd=stale; " + why);
         } else {

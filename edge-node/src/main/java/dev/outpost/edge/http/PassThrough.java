@@ -4,6 +4,7 @@ import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.Invalidation;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginRequest;
 import dev.outpost.edge.origin.OriginResponse;
@@ -12,11 +13,14 @@ import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Route;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 
 /**
- * Forwards unsafe methods (POST, PUT, DELETE, PATCH, ...) to the origin untouched by the cache, and on success
- * invalidates every stored variant of the URL (RFC 9111 §4.4). Runs on a blocking thread.
+ * Forwards every method but GET and HEAD (POST, PUT, DELETE, PATCH, OPTIONS, extension methods) to the origin
+ * untouched by the cache, and when {@link Invalidation} says so (a non-error answer to an unsafe method) invalidates
+ * every stored variant of the URL and of the URLs Location and Content-Location name on the same service
+ * (RFC 9111 §4.4). Runs on a blocking thread.
  */
 final class PassThrough {
     private final OriginClient client;
@@ -51,7 +55,7 @@ final class PassThrough {
         }
         String method = ex.getRequestMethod().toString();
         OriginRequest originRequest = new OriginRequest(method, Requests.rawTarget(ex),
-                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId), body);
+                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId, route.requestHeaders()), body);
         long start = System.nanoTime();
         OriginResponse response;
         try {
@@ -63,8 +67,10 @@ final class PassThrough {
         } finally {
             writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
         }
-        if (response.status() < 400) {
-            store.purge(key, false);
+        URI requestUri = URI.create("http://" + ex.getHostName() + Requests.rawTarget(ex));
+        for (String invalid : Invalidation.keys(method, response.status(), key, requestUri, response.headers(),
+                uri -> route.keyOf(uri))) {
+            store.purge(invalid, false);
         }
         writer.stream(ex, response, CacheStatus.BYPASS, "fwd=method; fwd-status=" + response.status());
     }

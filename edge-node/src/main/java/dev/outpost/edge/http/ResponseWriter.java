@@ -6,6 +6,7 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Conditionals;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.Ranges;
 import dev.outpost.edge.origin.OriginResponse;
 import io.undertow.server.HttpServerExchange;
@@ -89,6 +90,10 @@ final class ResponseWriter {
         out.put(Headers.AGE, o.ageSeconds(clock.instant()));
         markWith(out, status, cacheStatusValue);
         boolean head = ex.getRequestMethod().equalToString("HEAD");
+        if (o.isPartial()) {
+            servePiece(ex, out, o, request, head);
+            return;
+        }
         if (Conditionals.notModified(request, o)) {
             ex.setStatusCode(304);
             out.remove(Headers.CONTENT_TYPE);
@@ -123,6 +128,40 @@ final class ResponseWriter {
         } else {
             ex.getResponseSender().send(body);
         }
+    }
+
+    /**
+     * Serves one range from the pieces of a partial object; callers make sure it holds the range
+     * ({@link dev.outpost.edge.cache.PartialContent#answers}).
+     */
+    private void servePiece(HttpServerExchange ex, HeaderMap out, CachedObject o, Fields request, boolean head) {
+        long total = o.partial().total();
+        out.put(Headers.ACCEPT_RANGES, "bytes");
+        Ranges.Plan plan = Ranges.plan(request.first("range").orElse(""), total, 1);
+        if (plan instanceof Ranges.Unsatisfiable) {
+            ex.setStatusCode(416);
+            out.put(Headers.CONTENT_RANGE, "bytes */" + total);
+            ex.setResponseContentLength(0);
+            ex.endExchange();
+            return;
+        }
+        if (plan instanceof Ranges.Partial partial) {
+            Ranges.Span span = partial.spans().get(0);
+            Optional<Partial.Piece> piece = o.partial().covering(span.first(), span.last());
+            if (piece.isPresent()) {
+                ex.setStatusCode(206);
+                out.put(Headers.CONTENT_RANGE, span.contentRange(total));
+                ex.setResponseContentLength(span.length());
+                if (head) {
+                    ex.endExchange();
+                } else {
+                    ex.getResponseSender().send(piece.get().slice(span.first(), span.last()));
+                }
+                return;
+            }
+        }
+        error(ex, 502, "partial_content", "the edge holds only part of this object, not the part asked for",
+                "detail=partial");
     }
 
     private static void servePartial(HttpServerExchange ex, HeaderMap out, ByteBuffer body, List<Ranges.Span> spans,

@@ -2,6 +2,7 @@ package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
 import io.undertow.server.HttpHandler;
@@ -9,8 +10,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 
 /**
- * Maps the request's Host to a delivery service and attaches it; 404 when none matches, never a fetch. An
- * absolute-form target ({@code GET http://h/p}) must name the same host as the Host header, else 400: the edge
+ * Maps the request's Host to a delivery service and attaches it; 404 when none matches, never a fetch. A host
+ * matches in any case and with or without the trailing dot of a fully qualified name. An absolute-form target
+ * ({@code GET http://h/p}) must be http or https and name the same host as the Host header, else 400: the edge
  * never lets the two disagree about which service a request is for.
  */
 public final class RouteHandler implements HttpHandler {
@@ -30,8 +32,14 @@ public final class RouteHandler implements HttpHandler {
         // Undertow 2.4.4 answers 400 for most mismatches itself, but compares by prefix: a target naming
         // http://assets.example.com.evil.test/ with Host assets.example.com got through to a fetch.
         if (exchange.isHostIncludedInRequestURI()) {
-            String named = targetHost(exchange.getRequestURI());
-            if (!named.equalsIgnoreCase(host)) {
+            String uri = exchange.getRequestURI();
+            if (!uri.regionMatches(true, 0, "http://", 0, 7) && !uri.regionMatches(true, 0, "https://", 0, 8)) {
+                markError(exchange);
+                throw ApiException.badRequest("bad_target", "an absolute request target must be http or https, "
+                        + "was '" + uri.substring(0, Math.max(0, uri.indexOf(':'))) + "'");
+            }
+            String named = targetHost(uri);
+            if (!DeliveryService.canonicalHost(named).equals(DeliveryService.canonicalHost(host))) {
                 markError(exchange);
                 throw ApiException.badRequest("bad_target", "the request target names host '" + named
                         + "' but Host is '" + host + "'");

@@ -176,8 +176,12 @@ public final class OriginClient implements AutoCloseable {
         }
     }
 
+    /** OkHttp refuses these without a body (okhttp3.internal.http.HttpMethod.requiresRequestBody). */
+    private static final java.util.Set<String> BODY_REQUIRED = java.util.Set.of("POST", "PUT", "PATCH", "PROPPATCH",
+            "QUERY", "REPORT");
+
     private static boolean requiresBody(String method) {
-        return method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        return BODY_REQUIRED.contains(method);
     }
 
     @Override

@@ -2,11 +2,14 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Fields;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -33,8 +36,15 @@ public final class Prefetcher {
     public record Failure(String url, String error) {
     }
 
-    /** What a prefetch did. */
-    public record Result(int stored, int notStored, long bytes, List<Failure> failures) {
+    /**
+     * What a prefetch did; {@code unknownHosts} (first in the JSON answer, so a shortened answer still shows it)
+     * names the hosts no delivery service here serves, whose URLs were failures and never fetched.
+     */
+    public record Result(List<String> unknownHosts, int stored, int notStored, long bytes, List<Failure> failures) {
+        public Result {
+            unknownHosts = List.copyOf(unknownHosts);
+            failures = List.copyOf(failures);
+        }
     }
 
     public Result prefetch(List<String> urls, ProxyHeaders.Client client) {
@@ -42,6 +52,7 @@ public final class Prefetcher {
         int notStored = 0;
         long bytes = 0;
         List<Failure> failures = new ArrayList<>();
+        Set<String> unknownHosts = new LinkedHashSet<>();
         for (String url : urls) {
             URI uri;
             try {
@@ -53,11 +64,15 @@ public final class Prefetcher {
             Optional<Route> route = uri.getHost() == null ? Optional.empty() : routes.find(uri.getHost());
             if (route.isEmpty()) {
                 failures.add(new Failure(url, "no delivery service for this host"));
+                if (uri.getHost() != null) {
+                    unknownHosts.add(uri.getHost());
+                }
                 continue;
             }
-            String key = route.get().keys().key(uri.getHost(), uri.getRawPath(), uri.getRawQuery());
+            String key = route.get().keys().key(uri.getRawPath(), uri.getRawQuery());
             String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
-            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client, false,
+            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client,
+                    Credentials.Use.NONE,
                     store.lookup(key, Fields.empty()), false);
             FetchOutcome outcome;
             try {
@@ -89,7 +104,7 @@ public final class Prefetcher {
                 case FetchOutcome.Rejected r -> failures.add(new Failure(url, r.message()));
             }
         }
-        return new Result(stored, notStored, bytes, failures);
+        return new Result(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
     }
 
     private FetchOutcome run(OriginFetch.Target t) throws ExecutionException, InterruptedException {

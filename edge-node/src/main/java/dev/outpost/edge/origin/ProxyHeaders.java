@@ -1,36 +1,34 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CachedObject;
-import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Vary;
-import java.util.ArrayList;
+import dev.outpost.edge.config.RequestHeaderRules;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The headers the edge sends upstream. A fetch for the cache sends only headers that are part of the key or
- * harmless (Accept, Accept-Language, a normalized Accept-Encoding, and whatever the stored Vary names), so no
- * unkeyed request header can change a body that is then served to everyone; an authorized fetch (whose answer is
- * stored when it says {@code public}) adds only the Authorization itself. Its Via and X-Forwarded-For name only
- * this edge and its direct client: the client's own values of those are unkeyed inputs too. A pass-through request
- * (never stored) forwards every end-to-end header and extends the client's Via/X-Forwarded-For chains, except the
- * headers that make an origin or framework answer for another host, path, scheme or method ({@link #OVERRIDES}),
- * which never go upstream. Host is always the origin's (OkHttp sets it from the URL).
+ * The headers the edge sends upstream; pure. The edge is a transparent cache, as nginx, Varnish, ATS and commercial
+ * CDNs are: every end-to-end request header goes to the origin, and a response that depends on one says so in
+ * {@code Vary}, which puts that header's value in the cache key. What it never forwards
+ * ({@link RequestHeaderRules#withheld}): hop-by-hop and framing fields and those the client's {@code Connection}
+ * names; the override headers that make an origin answer for another host, path, scheme or method (unkeyed inputs
+ * a framework obeys without saying {@code Vary}: the classic poisoning route); client claims of its address; the
+ * client's own {@code Via}/{@code X-Forwarded-*} (the edge writes its own); names with {@code _}; and what the
+ * service's {@code requestHeaders.drop} lists. On a fetch for the cache it also withholds the client's validators
+ * and {@code Range} (the edge sends its own validators and fetches whole objects), sends the normalised
+ * {@code Accept-Encoding} the variant is keyed by, and names only this edge and its client in {@code Via} and
+ * {@code X-Forwarded-For}. With {@code requestHeaders.forward: listed} a fetch for the cache sends only
+ * {@code Accept}, {@code Accept-Language}, {@code Authorization}, the stored response's Vary headers and the listed
+ * ones. A pass-through request (never stored) extends the client's {@code Via}/{@code X-Forwarded-For} chains.
+ * Host is always the origin's (OkHttp sets it from the URL).
  */
 public final class ProxyHeaders {
-    private static final List<String> CACHE_FETCH_HEADERS = List.of("accept", "accept-language");
-
-    /**
-     * Request headers that frameworks and proxies read as "the real host/path/scheme/method" (X-Forwarded-Host,
-     * X-Original-URL, X-HTTP-Method-Override, ...): none is in the cache key, so none may reach the origin.
-     */
-    public static final List<String> OVERRIDES = List.of("x-forwarded-host", "x-forwarded-server",
-            "x-forwarded-port", "x-forwarded-scheme", "x-forwarded-prefix", "x-forwarded-path", "x-forwarded-uri",
-            "x-forwarded-ssl", "forwarded", "x-original-url", "x-original-host", "x-original-uri", "x-rewrite-url",
-            "x-http-method-override", "x-http-method", "x-method-override", "x-host", "x-http-host-override",
-            "front-end-https", "x-url-scheme", "x-forwarded-protocol", "x-original-method");
+    /** Sent on a listed-mode fetch for the cache whatever the list says. */
+    private static final List<String> ALWAYS_LISTED = List.of("accept", "accept-language", "authorization");
 
     private ProxyHeaders() {
     }
@@ -40,48 +38,83 @@ public final class ProxyHeaders {
     }
 
     public static Fields forCacheFetch(Fields request, Optional<CachedObject> stale, Client client, String edgeId,
-            boolean authorized) {
-        Fields.Builder b = Fields.builder();
-        List<String> names = new ArrayList<>(CACHE_FETCH_HEADERS);
-        stale.ifPresent(o -> names.addAll(o.vary()));
-        if (authorized) {
-            names.add("authorization");
-        }
-        for (String name : names) {
-            if (!name.equals("accept-encoding") && !CachedObjects.HOP_BY_HOP.contains(name) && !name.equals("host")
-                    && !OVERRIDES.contains(name) && !name.equals("via") && !name.equals("x-forwarded-for")) {
-                request.all(name).forEach(v -> b.add(name, v));
+            RequestHeaderRules rules) {
+        Set<String> connectionNamed = connectionNamed(request);
+        List<String> varyNames = stale.map(CachedObject::vary).orElse(List.of());
+        Fields.Builder b = Fields.builder(request.nameCount() + 6);
+        boolean userAgent = false;
+        for (int i = 0; i < request.nameCount(); i++) {
+            String name = request.nameAt(i);
+            if (!name.equals("accept-encoding") && sentOnCacheFetch(name, connectionNamed, varyNames, rules)) {
+                request.linesAt(i).forEach(v -> b.add(name, v));
+                userAgent |= name.equals("user-agent");
             }
         }
-        b.set("accept-encoding", Vary.acceptEncoding(request.joined("accept-encoding").orElse("")));
-        b.set("user-agent", "Outpost-Edge (" + edgeId + ")"); // the client's would be an unkeyed input
+        b.set("accept-encoding", sentOnCacheFetch("accept-encoding", connectionNamed, varyNames, rules)
+                ? Vary.acceptEncoding(request.joined("accept-encoding").orElse("")) : "identity");
+        if (!userAgent) {
+            b.set("user-agent", "Outpost-Edge (" + edgeId + ")"); // else OkHttp would name itself
+        }
         stale.filter(CachedObject::hasValidators).ifPresent(o -> {
             o.etag().ifPresent(etag -> b.set("if-none-match", etag));
             o.lastModified().ifPresent(lm -> b.set("if-modified-since", lm));
         });
-        // The client's Via/X-Forwarded-For would be unkeyed. HTTP and HTTPS clients share one cache entry (the key
-        // is scheme-less), so the scheme the origin is told is the key's, never the client's: otherwise an answer
+        // The client's Via/X-Forwarded-For chains would be unkeyed. HTTP and HTTPS clients share one cache entry (the
+        // key is scheme-less), so the scheme the origin is told is the key's, never the client's: otherwise an answer
         // made for one scheme (a redirect to https, absolute links) would be served to the other.
         addForwarding(b, Fields.empty(), new Client(client.address(), "http"), edgeId);
         return b.build();
     }
 
-    public static Fields forPassThrough(Fields request, Client client, String edgeId) {
-        List<String> drop = new ArrayList<>(CachedObjects.HOP_BY_HOP);
-        drop.addAll(List.of("host", "content-length", "expect", "via", "x-forwarded-for", "x-forwarded-proto"));
-        drop.addAll(OVERRIDES);
-        for (String line : request.all("connection")) {
-            for (String name : line.split(",")) {
-                drop.add(name.trim().toLowerCase(Locale.ROOT));
+    /** Cache-fetch headers asking for one byte range, conditional on {@code ifRange} when there is one. */
+    public static Fields withRange(Fields cacheFetch, String range, Optional<String> ifRange) {
+        Fields.Builder b = Fields.builder(cacheFetch.nameCount() + 2);
+        cacheFetch.forEach(b::add);
+        b.set("range", range);
+        ifRange.ifPresent(v -> b.set("if-range", v));
+        return b.build();
+    }
+
+    public static Fields forPassThrough(Fields request, Client client, String edgeId, RequestHeaderRules rules) {
+        Set<String> connectionNamed = connectionNamed(request);
+        Fields.Builder b = Fields.builder(request.nameCount() + 3);
+        for (int i = 0; i < request.nameCount(); i++) {
+            String name = request.nameAt(i);
+            if (forwarded(name, connectionNamed, rules)) {
+                request.linesAt(i).forEach(v -> b.add(name, v));
             }
         }
-        Fields.Builder b = Fields.builder();
-        request.without(drop).forEach(b::add);
-        if (!request.has("accept-encoding")) {
+        if (!request.has("accept-encoding") || !forwarded("accept-encoding", connectionNamed, rules)) {
             b.set("accept-encoding", "identity"); // else OkHttp would ask for gzip and unzip behind our back
         }
         addForwarding(b, request, client, edgeId);
         return b.build();
+    }
+
+    private static boolean sentOnCacheFetch(String name, Set<String> connectionNamed, List<String> varyNames,
+            RequestHeaderRules rules) {
+        if (RequestHeaderRules.CONDITIONALS.contains(name) || !forwarded(name, connectionNamed, rules)) {
+            return false;
+        }
+        return !rules.listed() || ALWAYS_LISTED.contains(name) || name.equals("accept-encoding")
+                || varyNames.contains(name) || rules.allow().contains(name);
+    }
+
+    /** Whether a (lower-case) header may go upstream at all: not withheld, not Connection-named, not dropped. */
+    private static boolean forwarded(String name, Set<String> connectionNamed, RequestHeaderRules rules) {
+        return RequestHeaderRules.withheld(name).isEmpty() && !connectionNamed.contains(name)
+                && !rules.drop().contains(name);
+    }
+
+    /** The names the client's {@code Connection} field lists: hop-by-hop for this connection only. */
+    private static Set<String> connectionNamed(Fields request) {
+        Set<String> names = new HashSet<>();
+        for (String line : request.all("connection")) {
+            for (String name : line.split(",")) {
+                names.add(name.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        return names;
     }
 
     private static void addForwarding(Fields.Builder b, Fields request, Client client, String edgeId) {

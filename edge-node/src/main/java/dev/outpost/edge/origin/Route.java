@@ -1,7 +1,10 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.CacheKeys;
+import dev.outpost.edge.cache.Credentials;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.edge.config.RequestHeaderRules;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.net.URI;
 import java.util.List;
@@ -16,7 +19,7 @@ import java.util.Optional;
 public record Route(DeliveryService service, CacheKeys keys) {
     public static Route of(DeliveryService service) {
         // A signed service keeps its token out of the cache key and away from the origin.
-        return new Route(service, new CacheKeys(service.signing().isPresent()
+        return new Route(service, new CacheKeys(service.name(), service.signing().isPresent()
                 ? service.cacheKey().dropping(UrlSignatures.PARAMS) : service.cacheKey()));
     }
 
@@ -31,5 +34,26 @@ public record Route(DeliveryService service, CacheKeys keys) {
 
     public boolean cacheSetCookie() {
         return service.cacheSetCookie();
+    }
+
+    /** The cache key of an absolute URI when one of this service's hosts serves it. */
+    public Optional<String> keyOf(URI uri) {
+        if (uri.getHost() == null || !service.hosts().contains(DeliveryService.canonicalHost(uri.getHost()))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(keys.key(uri.getRawPath(), uri.getRawQuery()));
+        } catch (RuntimeException malformed) {
+            return Optional.empty();
+        }
+    }
+
+    public RequestHeaderRules requestHeaders() {
+        return service.requestHeaders();
+    }
+
+    /** What a request's Cookie / Authorization mean for the cache on this service. */
+    public Credentials.Use credentials(Fields request) {
+        return Credentials.of(request, service.requestHeaders(), service.shareCredentialed());
     }
 }

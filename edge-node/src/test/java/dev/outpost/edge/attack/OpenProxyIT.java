@@ -48,4 +48,37 @@ class OpenProxyIT {
             assertThat(f.takeOriginRequest().getTarget()).isEqualTo("/abs");
         }
     }
+
+    @Test
+    void absoluteFormTargetsWithASchemeOtherThanHttpOrHttpsAreRefusedWith400() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            for (String target : List.of("ftp://assets.test/x", "gopher://assets.test/x", "file://assets.test/x",
+                    "ws://assets.test/x", "HTTPX://assets.test/x")) {
+                RawHttp.Reply r = RawHttp.exchange(f.edge.port(), "GET " + target + " HTTP/1.1\r\nHost: "
+                        + EdgeFixture.HOST + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(3));
+                assertThat(r.statuses()).as(target).containsExactly(400);
+                assertThat(r.text()).as(target).contains("bad_target");
+            }
+            f.enqueue(f.ok("upper", "max-age=60"));
+            RawHttp.Reply upper = RawHttp.exchange(f.edge.port(), "GET HTTP://assets.test/x HTTP/1.1\r\nHost: "
+                    + EdgeFixture.HOST + "\r\nConnection: close\r\n\r\n", Duration.ofSeconds(3));
+            assertThat(upper.statuses()).containsExactly(200); // schemes are case-insensitive
+            assertThat(f.origin.getRequestCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aHostWithTheTrailingDotOfAFullyQualifiedNameIsTheSameHost() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            f.enqueue(f.ok("dot", "max-age=60"));
+            RawHttp.Reply dotted = RawHttp.exchange(f.edge.port(), "GET /d HTTP/1.1\r\nHost: assets.test.\r\n"
+                    + "Connection: close\r\n\r\n", Duration.ofSeconds(3));
+            assertThat(dotted.statuses()).containsExactly(200);
+            RawHttp.Reply absolute = RawHttp.exchange(f.edge.port(), "GET http://assets.test./d HTTP/1.1\r\n"
+                    + "Host: assets.test\r\nConnection: close\r\n\r\n", Duration.ofSeconds(3));
+            assertThat(absolute.statuses()).containsExactly(200);
+            assertThat(absolute.text()).contains("X-Cache: HIT");
+            assertThat(f.origin.getRequestCount()).isEqualTo(1);
+        }
+    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.http.BoundClients;
 import dev.outpost.edge.EdgeFixture;
+import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.EdgeLimits;
 import java.io.IOException;
@@ -26,61 +27,73 @@ import org.junit.jupiter.api.Test;
 /**
  * Slow clients: hundreds of slowloris connections (a request head trickled a byte at a time) and slow readers (a
  * large answer never read) are cut off by {@code limits.requestParseTimeout} / {@code limits.idleTimeout}, and
- * {@code limits.maxConnections} bounds how many a listener holds, while normal requests keep succeeding quickly.
+ * {@code limits.maxConnections} bounds how many a listener holds, while normal requests keep being answered.
+ *
+ * <p>Normal requests are probes, each on a connection of its own and never timed. A pooled keep-alive connection
+ * would race the edge's keep-alive timer: it starts when the edge has written an answer, not when the client has
+ * read it, so a client still draining a 32 MiB answer from the kernel's buffers on a loaded machine came back after
+ * {@code idleTimeout} by the edge's clock, and the edge closed the "idle" connection with the new request unread
+ * (a reset, as RFC 9112 §9.3.1 allows a server to). That was the {@code Connection reset} this test used to fail
+ * with under load. Waits that bound a broken edge are generous; no assertion depends on how fast a machine is.
  */
 class SlowClientIT {
     private static final Duration PARSE = Duration.ofSeconds(1);
-    private static final Duration IDLE = Duration.ofSeconds(2);
-    private static final Duration NORMAL_BOUND = Duration.ofSeconds(1);
+    private static final Duration IDLE = Duration.ofSeconds(3);
+    /** The slowloris attacker's own address: the normal client (127.0.0.1) is another. */
     private static final String ATTACKER = "127.0.0.2";
+    /** Only a broken edge holds a cut-off client this long. */
+    private static final Duration NEVER = Duration.ofSeconds(30);
 
-    private static UnaryOperator<EdgeConfig> limits(int maxConnections) {
-        return c -> c.withLimits(new EdgeLimits(null, PARSE, IDLE, maxConnections, null, null, null, null))
+    private static UnaryOperator<EdgeConfig> limits(int maxConnections, Duration parse) {
+        return c -> c.withLimits(new EdgeLimits(null, parse, IDLE, maxConnections, null, null, null, null))
                 .withCache(CacheConfig.ofSize(256L * 1024 * 1024, 64L * 1024 * 1024));
     }
 
     @Test
     void slowlorisConnectionsAreCutOffWhileNormalRequestsSucceed() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(limits(10_000))) {
+        try (EdgeFixture f = new EdgeFixture(limits(10_000, PARSE))) {
             f.enqueue(f.ok("normal", "max-age=600"));
+            assertThat(probe(f, "/normal")).isEqualTo("200 MISS");
             List<Socket> slow = new ArrayList<>();
             try {
                 for (int i = 0; i < 300; i++) {
                     // One attacker address, as in the wild: past limits.maxConnectionsPerClient (256) the edge
-                    // closes its sockets at once; the rest fall to requestParseTimeout. The normal client is another.
+                    // closes its sockets at once; the rest fall to requestParseTimeout.
                     Socket s = BoundClients.connect(ATTACKER, f.edge.port());
                     write(s, "GET /slow/" + i + " HTTP/1.1\r\nHost: " + EdgeFixture.HOST + "\r\nX-A: ");
                     slow.add(s);
                 }
-                long start = System.nanoTime();
-                int round = 0;
-                // Trickle one byte per connection every 200 ms, and keep normal requests going meanwhile.
-                // At least six rounds whatever the machine's load, and on past the parse timeout.
-                while (round < 6 || Duration.ofNanos(System.nanoTime() - start).compareTo(PARSE.plusMillis(1500)) < 0) {
+                // Trickle one byte per open connection every 200 ms, with a normal request each round, until the
+                // edge has cut every one of them (it must, however steadily they trickle).
+                long deadline = System.nanoTime() + NEVER.toNanos();
+                int rounds = 0;
+                while (openCount(slow) > 0 && System.nanoTime() < deadline) {
                     for (Socket s : slow) {
                         tryWrite(s, "a");
                     }
-                    assertNormalRequestSucceedsQuickly(f, "/normal");
+                    assertThat(probe(f, "/normal")).isEqualTo("200 HIT");
                     Thread.sleep(200);
-                    round++;
+                    rounds++;
                 }
-                assertThat(round).isGreaterThan(5);
-                assertThat(closedWithin(slow, Duration.ofSeconds(3))).isEqualTo(slow.size());
+                assertThat(openCount(slow)).as("slowloris connections still open after " + NEVER).isZero();
+                assertThat(rounds).as("rounds of trickling before the last was cut").isPositive();
             } finally {
                 closeAll(slow);
             }
             assertThat(f.origin.getRequestCount()).isEqualTo(1); // only /normal, once; no slow head was fetched
-            assertThat(f.edge.store().keys()).containsExactly("http://assets.test/normal");
+            assertThat(f.edge.store().keys()).containsExactly("assets/normal");
         }
     }
 
     @Test
     void slowReadersAreCutOffAfterTheIdleTimeout() throws Exception {
         int size = 32 * 1024 * 1024;
-        try (EdgeFixture f = new EdgeFixture(limits(10_000))) {
+        try (EdgeFixture f = new EdgeFixture(limits(10_000, PARSE))) {
             f.enqueue(f.ok("z".repeat(size), "max-age=600"));
-            assertThat(f.fetch("/huge").code()).isEqualTo(200);
+            assertThat(probe(f, "/huge")).isEqualTo("200 MISS");
             f.enqueue(f.ok("normal", "max-age=600"));
+            assertThat(probe(f, "/normal")).isEqualTo("200 MISS");
+            double hitsBefore = f.edge.metrics().requestCount(CacheStatus.HIT);
             List<Socket> readers = new ArrayList<>();
             try {
                 for (int i = 0; i < 50; i++) {
@@ -90,13 +103,23 @@ class SlowClientIT {
                     write(s, "GET /huge HTTP/1.1\r\nHost: " + EdgeFixture.HOST + "\r\n\r\n");
                     readers.add(s);
                 }
-                long start = System.nanoTime();
-                while (Duration.ofNanos(System.nanoTime() - start).compareTo(IDLE.multipliedBy(2).plusMillis(500)) < 0) {
-                    assertNormalRequestSucceedsQuickly(f, "/normal");
-                    Thread.sleep(200);
-                }
                 for (Socket s : readers) {
-                    long got = drain(s, Duration.ofSeconds(3));
+                    assertThat(statusLine(s)).isEqualTo("HTTP/1.1 200 OK"); // its answer started, then it stalls
+                }
+                for (int i = 0; i < 5; i++) {
+                    assertThat(probe(f, "/normal")).isEqualTo("200 HIT");
+                }
+                // Every reader's answer was still unfinished when the probes were answered: served alongside them.
+                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).isEqualTo(5);
+                // Reading now would be progress: wait, without reading, for the edge to end all 50 answers.
+                long deadline = System.nanoTime() + NEVER.toNanos();
+                while (f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore < 55
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).as("answers ended").isEqualTo(55);
+                for (Socket s : readers) {
+                    long got = drain(s, NEVER);
                     assertThat(got).as("bytes a slow reader got before the edge gave up").isLessThan(size);
                 }
             } finally {
@@ -109,7 +132,9 @@ class SlowClientIT {
 
     @Test
     void aListenerHoldsAtMostMaxConnections() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(limits(20))) {
+        // A long parse timeout: the held connections must outlast the connecting and the impatient request.
+        Duration parse = Duration.ofSeconds(5);
+        try (EdgeFixture f = new EdgeFixture(limits(20, parse))) {
             f.enqueue(f.ok("normal", "max-age=600"));
             List<Socket> slow = new ArrayList<>();
             try {
@@ -128,21 +153,22 @@ class SlowClientIT {
                 } catch (IOException expected) {
                     servedWhileFull = false;
                 }
+                assertThat(openCount(slow)).as("held connections when the 21st was tried").isEqualTo(20);
                 assertThat(servedWhileFull).as("a 21st connection was served while 20 were held").isFalse();
-                assertThat(closedWithin(slow, PARSE.plusSeconds(3))).isEqualTo(slow.size());
-                assertNormalRequestSucceedsQuickly(f, "/normal");
+                assertThat(closedWithin(slow, NEVER)).isEqualTo(slow.size());
+                assertThat(probe(f, "/normal")).startsWith("200 "); // the impatient one may have fetched it meanwhile
             } finally {
                 closeAll(slow);
             }
         }
     }
 
-    private static void assertNormalRequestSucceedsQuickly(EdgeFixture f, String path) throws IOException {
-        long start = System.nanoTime();
-        EdgeFixture.Answer a = f.fetch(path);
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(a.code()).isEqualTo(200);
-        assertThat(took).isLessThan(NORMAL_BOUND);
+    /** A normal client's GET on a connection of its own, read whole: {@code "<status> <X-Cache>"}. */
+    private static String probe(EdgeFixture f, String path) throws IOException {
+        try (Response r = f.get(path, "Connection", "close")) {
+            r.body().bytes();
+            return r.code() + " " + r.header("X-Cache");
+        }
     }
 
     private static Socket connect(EdgeFixture f) throws IOException {
@@ -188,6 +214,39 @@ class SlowClientIT {
             }
         }
         return closed;
+    }
+
+    /** The sockets the server has not closed (no EOF or reset readable right now). */
+    private static int openCount(List<Socket> sockets) throws IOException {
+        int open = 0;
+        for (Socket s : sockets) {
+            if (!s.isClosed() && !closedByPeer(s)) {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    private static boolean closedByPeer(Socket s) throws IOException {
+        s.setSoTimeout(1);
+        try {
+            return s.getInputStream().read(new byte[1024]) < 0;
+        } catch (SocketTimeoutException stillOpen) {
+            return false;
+        } catch (IOException reset) {
+            return true;
+        }
+    }
+
+    /** Reads the first line of the answer (the status line), byte by byte. */
+    private static String statusLine(Socket s) throws IOException {
+        s.setSoTimeout((int) NEVER.toMillis());
+        InputStream in = s.getInputStream();
+        StringBuilder line = new StringBuilder();
+        for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+            line.append((char) c);
+        }
+        return line.toString().strip();
     }
 
     /** Reads until EOF/reset; fails if the server keeps the connection open past {@code limit}. */

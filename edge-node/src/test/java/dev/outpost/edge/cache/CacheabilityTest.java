@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class CacheabilityTest {
     private static Optional<String> verdict(int status, String... headers) {
-        return Cacheability.whyNotStorable("GET", false, status, Fields.of(headers), false);
+        return Cacheability.whyNotStorable("GET", Credentials.Use.NONE, status, Fields.of(headers), false);
     }
 
     @Test
@@ -28,8 +28,8 @@ class CacheabilityTest {
     @Test
     void setCookieIsNotStoredUnlessTheServiceAllowsIt() {
         Fields headers = Fields.of("Cache-Control", "max-age=60", "Set-Cookie", "s=1");
-        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, false)).contains("set-cookie");
-        assertThat(Cacheability.whyNotStorable("GET", false, 200, headers, true)).isEmpty();
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, headers, false)).contains("set-cookie");
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.NONE, 200, headers, true)).isEmpty();
     }
 
     @Test
@@ -38,25 +38,52 @@ class CacheabilityTest {
     }
 
     @Test
-    void authorizedRequestIsNotStoredUnlessPublicSMaxAgeOrMustRevalidate() {
-        Fields plain = Fields.of("Cache-Control", "max-age=60");
-        assertThat(Cacheability.whyNotStorable("GET", true, 200, plain, false)).contains("authorization");
-        for (String cc : new String[] {"public, max-age=60", "s-maxage=60", "max-age=60, must-revalidate"}) {
-            assertThat(Cacheability.whyNotStorable("GET", true, 200, Fields.of("Cache-Control", cc), false))
-                    .as(cc).isEmpty();
+    void anAnswerToARequestWithCredentialsIsStoredOnlyWhenMarkedShareable() {
+        for (String cc : new String[] {"max-age=60", "max-age=60, must-revalidate"}) {
+            assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                    Fields.of("Cache-Control", cc), false)).as(cc).contains("credentials");
         }
+        for (String cc : new String[] {"public, max-age=60", "s-maxage=60"}) {
+            assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                    Fields.of("Cache-Control", cc), false)).as(cc).isEmpty();
+        }
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.PRIVATE, 200,
+                Fields.of("Cache-Control", "max-age=60", "CDN-Cache-Control", "public, max-age=60"), false))
+                .isEmpty();
+    }
+
+    @Test
+    void aServiceThatSharesCredentialedAnswersStoresThemByTheOrdinaryRules() {
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.SHARED, 200,
+                Fields.of("Cache-Control", "max-age=60"), false)).isEmpty();
+        assertThat(Cacheability.whyNotStorable("GET", Credentials.Use.SHARED, 200,
+                Fields.of("Cache-Control", "private, max-age=60"), false)).contains("private");
     }
 
     @Test
     void onlyGetIsStored() {
-        assertThat(Cacheability.whyNotStorable("POST", false, 200, Fields.of("Cache-Control", "max-age=60"), false))
+        assertThat(Cacheability.whyNotStorable("POST", Credentials.Use.NONE, 200, Fields.of("Cache-Control", "max-age=60"), false))
                 .contains("method");
     }
 
     @Test
-    void serverErrorsAndPartialContentAreNeverStored() {
-        assertThat(verdict(503, "Cache-Control", "max-age=60")).contains("status");
+    void explicitFreshnessMakesAnyStatusStorableServerErrorsIncluded() {
+        for (int status : new int[] {200, 203, 299, 302, 303, 307, 400, 499, 500, 502, 503, 504, 599}) {
+            assertThat(verdict(status, "Cache-Control", "max-age=60")).as("%d", status).isEmpty();
+        }
+        for (int status : new int[] {201, 202, 403, 500, 502, 503, 504, 599}) {
+            assertThat(verdict(status, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT")).as("%d", status)
+                    .contains("status");
+        }
+        assertThat(verdict(501, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT")).isEmpty();
+        assertThat(verdict(599, "Last-Modified", "Sat, 10 Jan 2026 10:00:00 GMT", "Cache-Control", "public"))
+                .isEmpty();
+    }
+
+    @Test
+    void partialContentAndInterimResponsesAreNeverStoredAsWholeObjects() {
         assertThat(verdict(206, "Cache-Control", "max-age=60")).contains("status");
+        assertThat(verdict(103, "Cache-Control", "max-age=60")).contains("status");
     }
 
     @Test

@@ -25,6 +25,19 @@ class ConditionalsTest {
     }
 
     @Test
+    void ifModifiedSinceComparesWithTheStoredDateWhenThereIsNoLastModified() {
+        CachedObject dated = TestObjects.stored(t0, "Cache-Control", "max-age=60", "Date",
+                "Sat, 10 Jan 2026 11:00:00 GMT");
+        assertThat(Conditionals.notModified(Fields.of("If-Modified-Since", "Sat, 10 Jan 2026 11:00:00 GMT"), dated))
+                .isTrue();
+        assertThat(Conditionals.notModified(Fields.of("If-Modified-Since", "Sat, 10 Jan 2026 10:59:59 GMT"), dated))
+                .isFalse();
+        CachedObject undated = TestObjects.stored(t0, "Cache-Control", "max-age=60");
+        assertThat(Conditionals.notModified(Fields.of("If-Modified-Since", "Sat, 10 Jan 2026 12:00:00 GMT"),
+                undated)).isTrue(); // when it was received
+    }
+
+    @Test
     void ifModifiedSinceComparesWithLastModified() {
         assertThat(Conditionals.notModified(Fields.of("If-Modified-Since", "Sat, 10 Jan 2026 10:00:00 GMT"), entry))
                 .isTrue();

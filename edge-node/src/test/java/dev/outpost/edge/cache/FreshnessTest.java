@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FreshnessTest {
@@ -100,5 +101,63 @@ class FreshnessTest {
         assertThat(o.age(now.plusSeconds(5))).isEqualTo(Duration.ofSeconds(15));
         assertThat(o.isFresh(now.plusSeconds(49))).isTrue();
         assertThat(o.isFresh(now.plusSeconds(50))).isFalse();
+    }
+
+    @Test
+    void anAgeThatIsNotOneNonNegativeIntegerMakesTheResponseStale() {
+        for (List<String> age : List.of(List.of("7200, 0"), List.of("0,7200"), List.of("7200", "0"),
+                List.of("0", "0"), List.of("-7200"), List.of("7200.0"), List.of("abc"), List.of(""))) {
+            assertThat(Freshness.ageValue(age)).as(age.toString()).isEmpty();
+            Fields headers = Fields.builder().add("Cache-Control", "max-age=3600").build();
+            Fields.Builder b = Fields.builder();
+            headers.forEach(b::add);
+            age.forEach(v -> b.add("Age", v));
+            CachedObject o = CachedObjects.create("k/a", Fields.empty(), 200, b.build(),
+                    java.nio.ByteBuffer.allocate(1), now, now, policy);
+            assertThat(o.isFresh(now)).as(age.toString()).isFalse();
+        }
+        assertThat(Freshness.ageValue(List.of(" 30 "))).hasValue(30);
+        assertThat(Freshness.ageValue(List.of())).hasValue(0);
+        assertThat(Freshness.ageValue(List.of("99999999999"))).hasValue(2_147_483_648L);
+    }
+
+    @Test
+    void anExpiresWithDayMonthOrZoneInAnyCaseStillGivesFreshness() {
+        String date = HttpDates.format(now);
+        for (String expires : List.of("SAT, 10 Jan 2026 13:00:00 GMT", "Sat, 10 JAN 2026 13:00:00 GMT",
+                "Sat, 10 Jan 2026 13:00:00 gmt")) {
+            assertThat(lifetime(200, "Date", date, "Expires", expires)).as(expires).isEqualTo(Duration.ofHours(1));
+        }
+    }
+
+    @Test
+    void aValidCdnCacheControlReplacesCacheControlAndExpires() {
+        String date = HttpDates.format(now);
+        assertThat(lifetime(200, "CDN-Cache-Control", "max-age=3600", "Cache-Control", "no-store", "Expires",
+                "Thu, 01 Jan 1970 00:00:00 GMT", "Date", date)).isEqualTo(Duration.ofHours(1));
+        // a targeted field without max-age leaves no freshness: Expires is for other caches
+        assertThat(Freshness.explicitLifetime(Fields.of("CDN-Cache-Control", "public", "Expires",
+                "Sat, 10 Jan 2026 13:00:00 GMT", "Date", date), now)).isEmpty();
+        assertThat(Freshness.directives(Fields.of("CDN-Cache-Control", "private", "Cache-Control", "max-age=600"))
+                .isPrivate()).isTrue();
+    }
+
+    @Test
+    void anInvalidCdnCacheControlIsIgnoredAsAWholeSoCacheControlGoverns() {
+        assertThat(Freshness.directives(Fields.of("CDN-Cache-Control", "max-age=\"10000\"", "Cache-Control",
+                "no-store")).noStore()).isTrue();
+        assertThat(lifetime(200, "CDN-Cache-Control", "max-age =100", "Cache-Control", "max-age=1"))
+                .isEqualTo(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void heuristicFreshnessAppliesToHeuristicStatusesAndToResponsesMarkedPublic() {
+        String date = HttpDates.format(now);
+        String lastModified = HttpDates.format(now.minus(Duration.ofDays(1)));
+        assertThat(lifetime(501, "Date", date, "Last-Modified", lastModified)).isEqualTo(Duration.ofMinutes(144));
+        assertThat(lifetime(599, "Date", date, "Last-Modified", lastModified, "Cache-Control", "public"))
+                .isEqualTo(Duration.ofMinutes(144));
+        assertThat(lifetime(502, "Date", date, "Last-Modified", lastModified)).isZero();
+        assertThat(lifetime(403, "Date", date, "Last-Modified", lastModified)).isZero();
     }
 }

@@ -31,12 +31,34 @@ class VaryTest {
     }
 
     @Test
-    void otherHeadersMatchOnTrimmedValueAndAbsenceIsAValue() {
+    void whitespaceAndFieldLinesInASelectingHeaderDoNotMatterAndAbsenceIsAValue() {
+        List<String> names = List.of("foo");
+        String variant = Vary.variant(names, Fields.of("Foo", "1,2"));
+        assertThat(Vary.variant(names, Fields.of("Foo", " 1, 2 "))).isEqualTo(variant);
+        assertThat(Vary.variant(names, Fields.of("Foo", "1", "Foo", "2"))).isEqualTo(variant);
+        assertThat(Vary.variant(names, Fields.of("Foo", "2,1"))).isNotEqualTo(variant); // order is meaning here
+        assertThat(Vary.variant(names, Fields.empty())).isNotEqualTo(Vary.variant(names, Fields.of("Foo", "")));
+    }
+
+    @Test
+    void acceptLanguageIsComparedIgnoringOrderCaseAndWhitespace() {
         List<String> names = List.of("accept-language");
-        assertThat(Vary.variant(names, Fields.of("Accept-Language", " de  ")))
-                .isEqualTo(Vary.variant(names, Fields.of("Accept-Language", "de")));
-        assertThat(Vary.variant(names, Fields.empty()))
-                .isNotEqualTo(Vary.variant(names, Fields.of("Accept-Language", "de")));
+        String variant = Vary.variant(names, Fields.of("Accept-Language", "en, de"));
+        assertThat(Vary.variant(names, Fields.of("Accept-Language", "de, en"))).isEqualTo(variant);
+        assertThat(Vary.variant(names, Fields.of("Accept-Language", " DE ,EN"))).isEqualTo(variant);
+        assertThat(Vary.variant(names, Fields.of("Accept-Language", "de;q=1.0, en;q=1"))).isEqualTo(variant);
+        assertThat(Vary.variant(names, Fields.of("Accept-Language", "de, en;q=0.5"))).isNotEqualTo(variant);
+        assertThat(Vary.acceptLanguage("EN;q=0.5 , De, fr;q=0")).isEqualTo("de,en;q=0.5");
+    }
+
+    @Test
+    void aContentLanguageIsPreferredWhenTheRequestRanksItFirst() {
+        assertThat(Vary.prefersLanguage(Fields.of("Accept-Language", "de-DE, de;q=0.9, en;q=0.5"), "de-DE")).isTrue();
+        assertThat(Vary.prefersLanguage(Fields.of("Accept-Language", "de, en;q=0.5"), "de-AT")).isTrue();
+        assertThat(Vary.prefersLanguage(Fields.of("Accept-Language", "en, de"), "de")).isTrue(); // tied first
+        assertThat(Vary.prefersLanguage(Fields.of("Accept-Language", "fr, de;q=0.5"), "de")).isFalse();
+        assertThat(Vary.prefersLanguage(Fields.of("Accept-Language", "de-AT"), "de")).isFalse();
+        assertThat(Vary.prefersLanguage(Fields.empty(), "de")).isFalse();
     }
 
     @Test

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class StaleIT {
     private static String storedBody(EdgeFixture f, String path) {
-        return f.edge.store().lookup("http://" + EdgeFixture.HOST + path, Fields.empty())
+        return f.edge.store().lookup(EdgeFixture.key(path), Fields.empty())
                 .map(o -> java.nio.charset.StandardCharsets.UTF_8.decode(o.body()).toString()).orElse("<none>");
     }
 

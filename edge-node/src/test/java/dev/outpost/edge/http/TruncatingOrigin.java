@@ -12,12 +12,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A raw-socket origin on 127.0.0.1 that announces {@code announced} bytes, sends only {@code sent}, then closes:
- * the truncated response MockWebServer cannot produce reliably.
+ * the truncated response MockWebServer cannot produce reliably. {@link #CLOSE_DELIMITED} announces no length at
+ * all (the body ends when the connection does); {@link #CHUNKED} sends {@code sent} bytes as one chunk and closes
+ * without the last chunk.
  */
 final class TruncatingOrigin implements AutoCloseable {
     private final ServerSocket socket;
     private final Thread thread;
     final AtomicInteger requests = new AtomicInteger();
+
+    static final int CLOSE_DELIMITED = -1;
+    static final int CHUNKED = -2;
 
     TruncatingOrigin(int announced, int sent) throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
@@ -27,8 +32,14 @@ final class TruncatingOrigin implements AutoCloseable {
                     requests.incrementAndGet();
                     readHead(s.getInputStream());
                     OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + announced
-                            + "\r\nCache-Control: max-age=60\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    String framing = announced == CLOSE_DELIMITED ? "Connection: close\r\n"
+                            : announced == CHUNKED ? "Transfer-Encoding: chunked\r\n"
+                            : "Content-Length: " + announced + "\r\n";
+                    out.write(("HTTP/1.1 200 OK\r\n" + framing + "Cache-Control: max-age=60\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    if (announced == CHUNKED) {
+                        out.write((Integer.toHexString(sent) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    }
                     out.write(new byte[sent]);
                     out.flush();
                 } catch (IOException e) {
