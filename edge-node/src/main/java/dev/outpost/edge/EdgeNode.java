@@ -33,6 +33,7 @@ import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -90,9 +91,13 @@ public final class EdgeNode implements AutoCloseable {
     public static EdgeNode start(EdgeConfig config, Clock clock) {
         CachePolicy policy = CachePolicy.from(config.cache());
         Routes routes = new Routes(config.services());
-        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl());
+        // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).
+        Duration purgeMemory = config.origin().total().multipliedBy(2).plusSeconds(10);
+        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
+                purgeMemory);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),
                 config.collapsing().maxWait(), config.cache().hitForPass(), clock);
+        store.onPurge(collapser::detach);
         EdgeMetrics metrics = new EdgeMetrics(store, collapser);
         OriginClient client = new OriginClient(config.origin(), clock, metrics, config.limits().maxOriginHeaderBytes());
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id());

@@ -135,6 +135,15 @@ public final class Collapser<T> {
         return false;
     }
 
+    /**
+     * Detaches the flights for the keys a purge matched: requests arriving from now on start a fetch of their own
+     * instead of joining one that began before the purge (its answer may be what the purge removes); those already
+     * waiting still get that flight's outcome.
+     */
+    public void detach(java.util.function.Predicate<String> purgedKeys) {
+        flights.keySet().removeIf(purgedKeys);
+    }
+
     /** Followers that have joined a flight since start (for metrics). */
     public long followersTotal() {
         return followers.sum();

@@ -74,7 +74,7 @@ final class MissFlow {
             if (now.isPresent() && now.get() != t.stale().orElse(null)
                     && Decisions.decide("GET", now, clock.instant()) == Action.SERVE
                     && PartialContent.answers(now.get(), t.requestHeaders())) {
-                lead.complete(new FetchOutcome.Stored(now.get(), false));
+                lead.complete(new FetchOutcome.Stored(now.get(), false, CacheStore.Admission.STORED));
                 writer.serveStored(ex, now.get(), t.requestHeaders(), CacheStatus.HIT, "hit");
                 return;
             }
@@ -151,10 +151,10 @@ final class MissFlow {
                     }
                 } else if (s.revalidated()) {
                     writer.serveStored(ex, s.object(), t.requestHeaders(), CacheStatus.REVALIDATED,
-                            "fwd=stale; fwd-status=304; stored");
+                            "fwd=stale; fwd-status=304; " + storedOrWhyNot(s));
                 } else {
                     writer.serveStored(ex, s.object(), t.requestHeaders(), CacheStatus.MISS,
-                            "fwd=miss; fwd-status=" + s.object().status() + "; stored");
+                            "fwd=miss; fwd-status=" + s.object().status() + "; " + storedOrWhyNot(s));
                 }
             }
             case FetchOutcome.Uncacheable u -> {
@@ -201,6 +201,11 @@ final class MissFlow {
                     "origin_body_mismatch", r.message(), "fwd=miss; fwd-status=" + r.status()
                             + "; detail=body-mismatch"));
         }
+    }
+
+    /** The Cache-Status parameter saying whether the answer was stored (RFC 9211 §2.6 {@code stored}). */
+    private static String storedOrWhyNot(FetchOutcome.Stored s) {
+        return s.kept() ? "stored" : "detail=purged-while-fetching";
     }
 
     /** Serves the stale copy if it may answer errors (stale-if-error), else runs the fallback. */

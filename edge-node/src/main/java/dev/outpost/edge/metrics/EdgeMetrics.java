@@ -46,6 +46,9 @@ public final class EdgeMetrics implements OriginClient.Listener {
                 .register(registry);
         FunctionCounter.builder("edge.store.evictions", store, CacheStore::evictions)
                 .description("entries evicted for size").register(registry);
+        FunctionCounter.builder("edge.store.purged.while.fetching", store, CacheStore::refusedAfterPurge)
+                .description("origin answers not stored (or stored stale) because a matching purge ran while they "
+                        + "were fetched").register(registry);
         FunctionCounter.builder("edge.collapsed.waiters", collapser, Collapser::followersTotal)
                 .description("requests that waited for another request's origin fetch").register(registry);
     }

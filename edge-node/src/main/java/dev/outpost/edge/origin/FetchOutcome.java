@@ -1,13 +1,21 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Fields;
 import java.nio.ByteBuffer;
 
 /** What a fetch for the cache ended in; the collapser hands the same outcome to every follower. */
 public sealed interface FetchOutcome {
-    /** Stored (a new object, or a stale one refreshed by a 304 when {@code revalidated}). */
-    record Stored(CachedObject object, boolean revalidated) implements FetchOutcome {
+    /**
+     * A storable answer (a new object, or a stale one refreshed by a 304 when {@code revalidated}), and what the
+     * store did with it: a purge that ran while it was fetched keeps it out ({@link CacheStore.Admission#REFUSED}).
+     */
+    record Stored(CachedObject object, boolean revalidated, CacheStore.Admission admission) implements FetchOutcome {
+        /** Whether the store holds it now (fresh or, after a soft purge, stale). */
+        public boolean kept() {
+            return admission != CacheStore.Admission.REFUSED;
+        }
     }
 
     /** A complete response that may not be stored, buffered so followers can be answered from it. */

@@ -58,20 +58,22 @@ public final class OriginFetch {
     }
 
     public FetchOutcome fetch(Target t) {
+        // Taken before the origin is asked: a purge that runs from here on keeps this answer out of the store.
+        long ticket = store.fetchTicket();
         Optional<String> range = t.pass() ? Optional.empty()
                 : PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), policy.maxObjectBytes());
-        FetchOutcome outcome = fetch(t, range);
+        FetchOutcome outcome = fetch(t, range, ticket);
         if (range.isPresent() && outcome instanceof FetchOutcome.Stored s
                 && !PartialContent.answers(s.object(), t.requestHeaders())) {
             // The part asked for did not complete what the client wants (the representation changed under an
             // origin that ignores If-Range, or answered another range): ask for the whole.
             return fetch(new Target(t.route(), t.key(), t.target(), t.requestHeaders(), t.client(), t.credentials(),
-                    Optional.empty(), false), Optional.empty());
+                    Optional.empty(), false), Optional.empty(), ticket);
         }
         return outcome;
     }
 
-    private FetchOutcome fetch(Target t, Optional<String> range) {
+    private FetchOutcome fetch(Target t, Optional<String> range, long ticket) {
         Fields headers;
         if (t.pass()) {
             headers = ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders());
@@ -93,15 +95,14 @@ public final class OriginFetch {
         try {
             int status = response.status();
             if (status == 206 && range.isPresent()) {
-                FetchOutcome partial = partial(t, response);
+                FetchOutcome partial = partial(t, response, ticket);
                 keepOpen = partial instanceof FetchOutcome.Streaming;
                 return partial;
             }
             if (status == 304 && t.stale().isPresent() && !t.stale().get().isPartial() && !t.pass()) {
                 CachedObject refreshed = CachedObjects.refresh(t.stale().get(), response.headers(),
                         response.requestTime(), response.responseTime(), policy);
-                store.put(refreshed);
-                return new FetchOutcome.Stored(refreshed, true);
+                return new FetchOutcome.Stored(refreshed, true, store.putFetched(refreshed, ticket));
             }
             if (status >= 500 && errorStandsAsFailure(t, response)) {
                 long len = response.contentLength();
@@ -165,8 +166,7 @@ public final class OriginFetch {
             }
             CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
                     response.requestTime(), response.responseTime(), policy, t.credentials());
-            store.put(object);
-            return new FetchOutcome.Stored(object, false);
+            return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
         } catch (IOException e) {
             return new FetchOutcome.Truncated("origin body incomplete: " + e.getMessage());
         } finally {
@@ -180,7 +180,7 @@ public final class OriginFetch {
      * A 206 to a range the edge asked for: stored as a piece of the representation (combined with the pieces held
      * when they share a strong validator) when the rules would store the whole 200 and it fits; relayed otherwise.
      */
-    private FetchOutcome partial(Target t, OriginResponse response) throws IOException {
+    private FetchOutcome partial(Target t, OriginResponse response, long ticket) throws IOException {
         Optional<Partial.ContentRange> range = response.headers().first("content-range")
                 .flatMap(Partial.ContentRange::parse);
         long len = response.contentLength();
@@ -203,8 +203,7 @@ public final class OriginFetch {
         CachedObject object = CachedObjects.combine(t.stale(), CachedObjects.createPartial(t.key(),
                 t.requestHeaders(), response.headers(), range.get(), piece, response.requestTime(),
                 response.responseTime(), policy, t.credentials()));
-        store.put(object);
-        return new FetchOutcome.Stored(object, false);
+        return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
     }
 
     /**
