@@ -261,11 +261,9 @@ public final class Dispatcher implements AutoCloseable {
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
             Optional<String> answer = summary(response);
             if (answer.isPresent() && PushResults.alreadyApplied(answer.get())) {
-                // It applied the entry from a catch-up page first. A purge is done; a push's result rides the
-                // heartbeat that reports its sequence, which settles the delivery (applied or failed).
-                if (entry.kind() == Kind.PURGE) {
-                    log.markApplied(entry.sequence(), node.id(), Optional.empty());
-                }
+                // It applied the entry from a catch-up page first: what it did (a push's results, a purge's unknown
+                // hosts) rides the heartbeat that reports its sequence, which settles the delivery. Marking it
+                // applied here, without that, would let a waiting client see the entry complete but not what it did.
                 return Optional.empty();
             }
             Optional<String> pushFailure = entry.kind() == Kind.PUSH
