@@ -123,7 +123,7 @@ public final class EdgeCommand implements Callable<Integer> {
             result = result.withCache(new CacheConfig(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes),
                     cache.maxVariantsPerUrl(), cache.negativeTtl(), cache.staleIfError(),
                     cache.staleWhileRevalidate(), cache.heuristicFraction(), cache.heuristicCap(),
-                    cache.hitForPass()));
+                    cache.hitForPass(), cache.spool()));
         }
         if (adminListen != null || adminToken != null) {
             Optional<AdminConfig> admin = result.admin();

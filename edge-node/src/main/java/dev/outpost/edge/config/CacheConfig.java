@@ -14,11 +14,13 @@ import java.time.Duration;
  * @param heuristicFraction    heuristic freshness as a fraction of the Last-Modified age; default 0.1
  * @param heuristicCap         cap on heuristic freshness; default 1 day
  * @param hitForPass           how long a URL that answered uncacheable skips collapsing; default 30 s
+ * @param spool                where bodies the store does not keep wait for slow clients ({@link SpoolConfig})
  */
 public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
         Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
-        Duration hitForPass) {
-    public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null);
+        Duration hitForPass, SpoolConfig spool) {
+    public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null,
+            null);
 
     public CacheConfig {
         maxBytes = Defaults.positive("cache.maxBytes", maxBytes, 256L * 1024 * 1024);
@@ -43,9 +45,10 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
         }
         heuristicCap = Defaults.notNegative("cache.heuristicCap", heuristicCap, Duration.ofDays(1));
         hitForPass = Defaults.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
+        spool = Defaults.or(spool, SpoolConfig.DEFAULTS);
     }
 
     public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
-        return new CacheConfig(maxBytes, maxObjectBytes, null, null, null, null, null, null, null);
+        return new CacheConfig(maxBytes, maxObjectBytes, null, null, null, null, null, null, null, null);
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.http.BoundClients;
 import dev.outpost.edge.EdgeFixture;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.EdgeLimits;
 import java.io.IOException;
@@ -93,7 +93,7 @@ class SlowClientIT {
             assertThat(probe(f, "/huge")).isEqualTo("200 MISS");
             f.enqueue(f.ok("normal", "max-age=600"));
             assertThat(probe(f, "/normal")).isEqualTo("200 MISS");
-            double hitsBefore = f.edge.metrics().requestCount(CacheStatus.HIT);
+            double hitsBefore = f.edge.metrics().requestCount(Outcome.HIT);
             List<Socket> readers = new ArrayList<>();
             try {
                 for (int i = 0; i < 50; i++) {
@@ -110,14 +110,14 @@ class SlowClientIT {
                     assertThat(probe(f, "/normal")).isEqualTo("200 HIT");
                 }
                 // Every reader's answer was still unfinished when the probes were answered: served alongside them.
-                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).isEqualTo(5);
+                assertThat(f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore).isEqualTo(5);
                 // Reading now would be progress: wait, without reading, for the edge to end all 50 answers.
                 long deadline = System.nanoTime() + NEVER.toNanos();
-                while (f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore < 55
+                while (f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore < 55
                         && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).as("answers ended").isEqualTo(55);
+                assertThat(f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore).as("answers ended").isEqualTo(55);
                 for (Socket s : readers) {
                     long got = drain(s, NEVER);
                     assertThat(got).as("bytes a slow reader got before the edge gave up").isLessThan(size);

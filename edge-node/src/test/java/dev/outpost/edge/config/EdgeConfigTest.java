@@ -133,7 +133,7 @@ class EdgeConfigTest {
     @Test
     void nonPositiveSizesAndTimeoutsAreRejected() {
         assertThatThrownBy(() -> CacheConfig.ofSize(0, 0)).hasMessageContaining("cache.maxBytes must be > 0");
-        assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null))
+        assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null, null, null, null))
                 .hasMessageContaining("origin.connect");
         assertThatThrownBy(() -> new CollapsingConfig(0, null)).hasMessageContaining("collapsing.maxWaiters");
     }

@@ -42,8 +42,7 @@ class PurgeWhileFetchingIT {
             origin.release();
             Answer during = first.get(10, TimeUnit.SECONDS);
             assertThat(version(during)).isEqualTo("v1");
-            assertThat(during.header("Cache-Status")).contains("detail=purged-while-fetching")
-                    .doesNotContain("stored");
+            // Its head went out before the purge ran (the body is relayed as it arrives), so it cannot say so.
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).isEmpty();
             assertThat(f.edge.store().refusedAfterPurge()).isEqualTo(1);
 
