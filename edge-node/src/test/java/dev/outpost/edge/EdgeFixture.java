@@ -4,6 +4,7 @@ import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.cli.Cli;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -70,7 +71,7 @@ class FencingAndRetriesIT {
                 .until(() -> cdn.node("eu-2").get("fenced").asBoolean());
         assertThat(cdn.steerable("eu-2")).isFalse();
 
-        Cdn.Reply put = cdn.putAsset("/app.js", "v2"); // the origin's notice purges /app.js everywhere
+        HttpReply put = cdn.putAsset("/app.js", "v2"); // the origin's notice purges /app.js everywhere
         assertThat(put.status()).isIn(200, 201);
         String[] purge = {null};
         await().atMost(Cdn.PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {

@@ -21,6 +21,7 @@ import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.OriginTls;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,8 +31,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -95,7 +94,8 @@ class MutualTlsIT {
     @Test
     void anEdgeJoinsTalksMutualTlsAndRenewsWithoutARestart() throws Exception {
         JoinToken token = joinToken("eu-1");
-        AdjustableClock edgeClock = new AdjustableClock(Instant.now());
+        // the edge's clock, moved forward by hand to make its certificate due; real time otherwise
+        ManualClock edgeClock = new ManualClock(Instant.now());
         Path tlsDir = dir.resolve("edge-tls");
         // Pinned to the CA fingerprint the join-token answer showed: no trust on first use.
         EdgeConfig config = edgeConfig(tlsDir, token.secret(), Optional.of(token.caSha256()));
@@ -244,38 +244,6 @@ class MutualTlsIT {
             String body = response.body().string();
             assertThat(response.code()).as(body).isBetween(200, 299);
             return Json.mapper().readTree(body);
-        }
-    }
-
-    /** The edge's clock, moved forward by hand to make its certificate due; real time otherwise. */
-    private static final class AdjustableClock extends Clock {
-        private volatile Instant now;
-
-        AdjustableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

@@ -10,9 +10,9 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.DeliverySettings;
 import dev.outpost.control.FakeEdge;
-import dev.outpost.control.MutableClock;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DispatcherIT {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
     private final List<FakeEdge> edges = new ArrayList<>();
     private InvalidationLog log;
     private NodeStore nodeStore;

@@ -2,21 +2,21 @@ package dev.outpost.control.invalidation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
-import dev.outpost.control.MutableClock;
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.control.LogSettings;
+import dev.outpost.testkit.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import dev.outpost.control.LogSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class InvalidationLogTest {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
 
     @TempDir
     Path dir;

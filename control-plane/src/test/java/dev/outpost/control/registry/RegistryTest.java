@@ -7,10 +7,10 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
-import dev.outpost.control.MutableClock;
 import dev.outpost.control.invalidation.Delivery;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.NewEntry;
+import dev.outpost.testkit.ManualClock;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegistryTest {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
     private Path dir;
     private InvalidationLog log;
     private NodeStore store;

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.http.HttpDates;
-import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
+import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.ManualClock;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.util.List;
 import mockwebserver3.Dispatcher;
