@@ -68,15 +68,15 @@ class EdgeCommandTest {
                   - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}
                 origin: {connect: 3s, read: 4s, total: 5s}
                 collapsing: {maxWaiters: 7, maxWait: 2s}
-                limits: {maxHeaderBytes: 2048, allowedMethods: [GET, HEAD], maxConnections: 5}
+                limits: {listener: {maxHeaderBytes: 2048, maxConnections: 5}, allowedMethods: [GET, HEAD]}
                 tls: {dir: tls-dir, listen: "127.0.0.1:0"}
                 """);
         EdgeConfig config = parse("--config", file.toString(), "--id", "flagged", "--listen", "127.0.0.1:0",
                 "--max-bytes", "2000000");
         assertThat(config.id()).isEqualTo("flagged");
-        assertThat(config.limits().maxHeaderBytes()).isEqualTo(2048);
+        assertThat(config.limits().listener().maxHeaderBytes()).isEqualTo(2048);
         assertThat(config.limits().allowedMethods()).containsExactly("GET", "HEAD");
-        assertThat(config.limits().maxConnections()).isEqualTo(5);
+        assertThat(config.limits().listener().maxConnections()).isEqualTo(5);
         assertThat(config.tls()).isPresent();
         assertThat(config.tls().orElseThrow().listenAddress()).isPresent();
         assertThat(config.origin().connect()).hasSeconds(3);

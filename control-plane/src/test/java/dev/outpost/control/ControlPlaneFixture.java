@@ -64,10 +64,10 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: root, token: %s, scopes: [admin]}
                   - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
+                heartbeat: {interval: 1s, timeout: 3s}
                 %smaxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
-                delivery: {retryInitialMillis: 3600000, retryMaxMillis: 3600000, fenceAfterMillis: 3600000}
+                delivery: {retryInitial: 1h, retryMax: 1h, fenceAfter: 1h}
                 """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
         // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)

@@ -16,7 +16,7 @@ public final class ThreeRegions {
               - {name: eu, cidrs: [127.0.2.0/24]}
               - {name: ap, cidrs: [127.0.3.0/24]}
             defaultRegion: us
-            latencyMillis: {us: {eu: 40, ap: 90}, eu: {ap: 120}}
+            latency: {us: {eu: 40ms, ap: 90ms}, eu: {ap: 120ms}}
             trustedProxies: [127.0.0.1/32]
             """;
 }

@@ -46,7 +46,7 @@ class TopologyTest {
         assertThat(topology.delay("ap", "us")).isEqualTo(Duration.ofMillis(90));
         assertThat(topology.delay("eu", "ap")).isEqualTo(Duration.ofMillis(120));
         assertThat(topology.delay("ap", "ap")).isZero();
-        assertThat(topology.region("eu").originRelay()).contains("127.0.2.254");
+        assertThat(topology.region("eu").relayAddress()).isEqualTo("127.0.2.254");
         assertThat(topology.origin().replicas()).containsExactly(new Topology.Replica("eu", "127.0.2.253:8080"));
         assertThat(topology.origin().replicaIn("ap")).isEmpty();
     }

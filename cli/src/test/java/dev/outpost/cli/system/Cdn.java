@@ -113,7 +113,7 @@ final class Cdn implements AutoCloseable {
                   - {name: ops, token: %s, scopes: [read, "purge:all", push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
+                heartbeat: {interval: 200ms, timeout: 1500ms}
                 %srateLimits: {purgesPerMinute: 6000, pushesPerMinute: 6000}
                 origins: [{id: primary, hosts: [%s]%s}]
                 """.formatted(listen, dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN,
@@ -134,17 +134,19 @@ final class Cdn implements AutoCloseable {
                 new PathRule("/css/**", Optional.of("max-age=300"), List.of("css")),
                 new PathRule("/**", Optional.of("max-age=300"), List.of("site")));
         URI events = URI.create(plane.apiUri() + "/api/v1/origin-events?origin=primary");
-        OriginConfig.Notify notify = new OriginConfig.Notify(Optional.of(events), Optional.of(NODE), 100, 1000, 0,
-                2000);
-        return new OriginConfig("127.0.0.1:0", site.toString(), Optional.of(ORIGIN_API), 0, rules, null, notify);
+        OriginConfig.Notify notify = OriginConfig.Notify.to(events).withToken(NODE)
+                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(2));
+        return OriginConfig.of(site.toString()).withListen("127.0.0.1:0").withApiToken(ORIGIN_API)
+                .withRules(rules, OriginConfig.Defaults.NONE).withNotify(notify);
     }
 
     private EdgeConfig edgeConfig(String id, String listen, String adminListen, Edge edge) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
-        ControlPlaneLinkConfig link = adjustLink.apply(new ControlPlaneLinkConfig(edge.toControlPlane.uri(), NODE,
-                Duration.ofMillis(200), Duration.ofSeconds(1), Optional.empty(), Optional.of(edge.toAdmin.uri())));
-        return new EdgeConfig(id, id.substring(0, 2), listen, Optional.of(new AdminConfig(adminListen, EDGE_ADMIN)),
-                List.of(service), null, null, null, Optional.of(link));
+        DeliveryService service = DeliveryService.of("site", List.of(HOST), List.of(origin.baseUri()));
+        ControlPlaneLinkConfig link = adjustLink.apply(ControlPlaneLinkConfig.of(edge.toControlPlane.uri(), NODE)
+                .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1))
+                .withAdvertised(Optional.empty(), Optional.of(edge.toAdmin.uri())));
+        return EdgeConfig.of(id, listen, service).withRegion(id.substring(0, 2))
+                .withAdmin(new AdminConfig(adminListen, EDGE_ADMIN)).withControlPlane(link);
     }
 
     // ---- nodes
@@ -168,11 +170,11 @@ final class Cdn implements AutoCloseable {
      * entries from heartbeat replies. Closed with the CDN.
      */
     EdgeNode startEdgeWithoutAdmin(String id) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
+        DeliveryService service = DeliveryService.of("site", List.of(HOST), List.of(origin.baseUri()));
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane.apiUri(), NODE)
                 .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1));
-        EdgeNode node = EdgeNode.start(new EdgeConfig(id, id.substring(0, 2), "127.0.0.1:0", Optional.empty(),
-                List.of(service), null, null, null, Optional.of(link)));
+        EdgeNode node = EdgeNode.start(EdgeConfig.of(id, "127.0.0.1:0", service).withRegion(id.substring(0, 2))
+                .withControlPlane(link));
         extras.add(node);
         return node;
     }

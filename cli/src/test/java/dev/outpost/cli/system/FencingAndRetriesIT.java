@@ -42,7 +42,7 @@ class FencingAndRetriesIT {
     @Test
     void thePurgeReachesAnEdgeThatCannotReachTheControlPlaneOnlyThroughTheControlPlanesOwnRetries()
             throws Exception {
-        cdn = new Cdn(dir, "delivery: {retryInitialMillis: 100, retryMaxMillis: 500}\n",
+        cdn = new Cdn(dir, "delivery: {retryInitial: 100ms, retryMax: 500ms}\n",
                 link -> link.withTimings(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)));
         cdn.warm("/app.js");
         cdn.cut("eu-2");
@@ -62,7 +62,7 @@ class FencingAndRetriesIT {
     @Test
     void anEdgeUnreachablePastTheGraceIsFencedPurgesCompleteNamingItAndItNeverServesThePurgedBody()
             throws Exception {
-        cdn = new Cdn(dir, "delivery: {fenceAfterMillis: 4000}\n",
+        cdn = new Cdn(dir, "delivery: {fenceAfter: 4s}\n",
                 link -> link.withLease(Duration.ofSeconds(3),
                         dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE));
         cdn.warm("/app.js");

@@ -76,7 +76,7 @@ class MutualTlsIT {
                   - {name: edges, token: %s, scopes: [node]}
                   - {name: root, token: %s, scopes: [admin]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 30000, timeoutMillis: 90000}
+                heartbeat: {interval: 30s, timeout: 90s}
                 regions: [{name: default, cidrs: [127.0.2.0/24]}]
                 tls: {nodeListen: 127.0.0.1:0, addresses: [127.0.0.1], certificateValidity: 1h}
                 origins: [{id: primary, hosts: [www.example.test]}]
@@ -187,8 +187,7 @@ class MutualTlsIT {
         Path tlsDir = dir.resolve("origin-tls");
         OriginConfig config = OriginConfig.of(dir.resolve("origin-data").toString()).withListen("127.0.0.1:0")
                 .withApiToken(ORIGIN_API)
-                .withNotify(new OriginConfig.Notify(Optional.of(URI.create(nodeListener + "/api/v1/origin-events")),
-                        Optional.of(NODE), 0, 0, 0, 0))
+                .withNotify(OriginConfig.Notify.to(URI.create(nodeListener + "/api/v1/origin-events")).withToken(NODE))
                 .withTls(OriginTls.joining(tlsDir.toString(), plane.apiUri(), token, List.of("127.0.0.1"))
                         .withControlPlaneUrl(nodeListener, Duration.ofDays(10), Duration.ofHours(1)));
         try (OriginNode origin = OriginNode.start(config)) {
@@ -209,8 +208,8 @@ class MutualTlsIT {
     }
 
     private EdgeConfig edgeConfig(Path tlsDir, String token, Optional<String> caSha256) {
-        DeliveryService service = new DeliveryService("www", List.of("www.example.test"),
-                List.of(URI.create("http://127.0.0.1:1")), null, null);
+        DeliveryService service = DeliveryService.of("www", List.of("www.example.test"),
+                List.of(URI.create("http://127.0.0.1:1")));
         URI api = URI.create(plane.apiUri().toString());
         EdgeTls tls = EdgeTls.in(tlsDir.toString())
                 .withJoin(token, List.of(), List.of("127.0.0.1"))

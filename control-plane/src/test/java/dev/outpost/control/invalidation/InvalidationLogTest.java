@@ -2,8 +2,8 @@ package dev.outpost.control.invalidation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.LogSettings;
 import dev.outpost.testkit.ManualClock;
 import java.nio.file.Files;
@@ -154,7 +154,11 @@ class InvalidationLogTest {
 
     private static LogSettings settings(long entryBytes, long pageBytes, long retentionMillis, long retentionEntries,
             long pushExpiryMillis) {
-        return new LogSettings(entryBytes, pageBytes, pageBytes, retentionMillis, retentionEntries, pushExpiryMillis);
+        // 0 = the default, as these tests were written
+        return new LogSettings(entryBytes == 0 ? null : entryBytes, pageBytes == 0 ? null : pageBytes,
+                pageBytes == 0 ? null : pageBytes, retentionMillis == 0 ? null : Duration.ofMillis(retentionMillis),
+                retentionEntries == 0 ? null : retentionEntries,
+                pushExpiryMillis == 0 ? null : Duration.ofMillis(pushExpiryMillis));
     }
 
     @Test

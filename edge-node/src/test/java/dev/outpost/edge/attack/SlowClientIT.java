@@ -2,6 +2,7 @@ package dev.outpost.edge.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.config.CacheConfig;
@@ -46,7 +47,7 @@ class SlowClientIT {
     private static final Duration NEVER = Duration.ofSeconds(30);
 
     private static UnaryOperator<EdgeConfig> limits(int maxConnections, Duration parse) {
-        return c -> c.withLimits(new EdgeLimits(null, parse, IDLE, maxConnections, null, null, null, null))
+        return c -> c.withLimits(new EdgeLimits(new ListenerLimits(null, parse, IDLE, maxConnections, null, null), null, null, null, null, null))
                 .withCache(CacheConfig.ofSize(256L * 1024 * 1024, 64L * 1024 * 1024));
     }
 
