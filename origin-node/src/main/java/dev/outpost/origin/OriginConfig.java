@@ -51,6 +51,8 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
         tls = ConfigValues.orEmpty(tls);
         replication = ConfigValues.or(replication, Replication.PRIMARY);
+        notServed("replication.directory", data, replication.directory());
+        notServed("notifications.queueDirectory", data, notifications.queueDirectory());
         if (replication.replicaOf().isPresent() && apiToken.isEmpty()) {
             throw new IllegalArgumentException("replication.replicaOf needs apiToken: a replica presents it to its "
                     + "primary (every origin of a group has the same apiToken)");
@@ -65,6 +67,28 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
     public OriginConfig withLimits(ListenerLimits newLimits) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, newLimits,
                 tls, replication);
+    }
+
+    /**
+     * A directory of the origin's own state (change log, notice queue) inside the data directory must be a
+     * dot-directory: everything else there is served, listed and copied to replicas as content.
+     */
+    private static void notServed(String key, String data, Optional<String> directory) {
+        directory.ifPresent(d -> {
+            java.nio.file.Path base = java.nio.file.Path.of(data).toAbsolutePath().normalize();
+            java.nio.file.Path resolved = base.resolve(d).normalize();
+            if (!resolved.startsWith(base)) {
+                return;
+            }
+            for (java.nio.file.Path part : base.relativize(resolved)) {
+                if (part.toString().startsWith(".")) {
+                    return;
+                }
+            }
+            throw new IllegalArgumentException(key + " '" + d + "' lies in the data directory, where it would be "
+                    + "served and copied to replicas as content: use a dot-directory (such as .outpost/...) or a "
+                    + "path outside the data directory");
+        });
     }
 
     /** A config with defaults for everything but the data directory. */
