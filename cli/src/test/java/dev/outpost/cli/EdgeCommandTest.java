@@ -3,9 +3,12 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.edge.config.EdgeConfig;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -103,5 +106,26 @@ class EdgeCommandTest {
     @Test
     void nothingToServeIsRefused() {
         assertThatThrownBy(() -> parse()).hasMessageContaining("--config");
+    }
+
+    /**
+     * The node module's every-key file ({@code ../<module>/src/test/resources/config/<name>}) with its double-brace
+     * names filled in, written to {@code dir}.
+     */
+    static Path everyKeyFile(Path dir, String module, String name, Map<String, String> values) throws IOException {
+        String text = Files.readString(Path.of("..", module, "src/test/resources/config", name));
+        for (var value : values.entrySet()) {
+            text = text.replace("{{" + value.getKey() + "}}", value.getValue());
+        }
+        assertThat(text).doesNotContain("{{");
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void everyKeyOfTheEveryKeyFileReachesTheConfigTheEdgeIsStartedWith(@TempDir Path dir) throws Exception {
+        Path file = everyKeyFile(dir, "edge-node", "every-key-edge.yml", Map.of("PUBLIC_PORT", "18081",
+                "ADMIN_PORT", "19081", "HTTPS_PORT", "18443", "ORIGIN", "http://127.0.0.1:8080",
+                "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32)));
+        assertThat(parse("--config", file.toString())).isEqualTo(ConfigFiles.load(file, EdgeConfig.class));
     }
 }

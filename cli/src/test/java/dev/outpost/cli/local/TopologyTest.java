@@ -133,4 +133,17 @@ class TopologyTest {
         assertThatThrownBy(() -> Topology.load(Path.of("no-such-topology.yml")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("no-such-topology.yml");
     }
+
+    @Test
+    void anOriginRelayInTheOriginsOwnRegionIsRefusedAsUnused() {
+        assertRejected(VALID.replace("edges: [127.0.1.1, 127.0.1.2]}", "edges: [127.0.1.1], originRelay: 127.0.1.9}"),
+                "regions[us].originRelay: the origin lives in us", "would never be used");
+        assertRejected(VALID.replace("clients: 127.0.2.0/24, edgeCount: 3", "clients: 127.0.2.0/28, edgeCount: 3"),
+                "regions[eu].originRelay must be set");
+    }
+
+    @Test
+    void portsAreValuesAndZeroIsRefused() {
+        assertRejected(VALID + "edgePort: 0\n", "edgePort must be >= 1, was 0");
+    }
 }
