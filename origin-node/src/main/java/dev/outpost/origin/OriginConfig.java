@@ -293,7 +293,8 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      * are sent again after a restart.
      */
     @RenamedKeys({"initialBackoffMillis -> initialBackoff (a duration such as 200ms)",
-            "maxBackoffMillis -> maxBackoff (a duration such as 30s)", "timeoutMillis -> timeout (a duration such as 5s)"})
+            "maxBackoffMillis -> maxBackoff (a duration such as 30s)",
+            "timeoutMillis -> timeout (a duration such as 5s)"})
     public record Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
             Integer maxPending, Duration timeout, Optional<String> queueDirectory) {
         public static final Notify DISABLED = new Notify(null, null, null, null, null, null, null);

@@ -79,7 +79,8 @@ final class EdgeProcess implements AutoCloseable {
                 .withRules(List.of(new PathRule("/**", Optional.of("max-age=3600"), List.of("site"))),
                         OriginConfig.Defaults.NONE)
                 .withNotify(OriginConfig.Notify.to(events).withToken(NODE)
-                        .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(2))));
+                        .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                        .withTimeout(Duration.ofSeconds(2))));
         int port = freePort();
         edgeUri = URI.create("http://127.0.0.1:" + port);
         Path config = dir.resolve("edge.yml");

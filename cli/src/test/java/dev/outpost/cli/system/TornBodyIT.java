@@ -58,7 +58,8 @@ class TornBodyIT {
         Path site = Files.createDirectories(dir.resolve("site"));
         Files.write(site.resolve("app.js"), Version.of(0).bytes());
         OriginConfig originConfig = OriginConfig.of(site.toString()).withListen("127.0.0.1:0").withApiToken(TOKEN)
-                .withRules(List.of(new PathRule("/**", Optional.of("no-cache"), List.of())), OriginConfig.Defaults.NONE);
+                .withRules(List.of(new PathRule("/**", Optional.of("no-cache"), List.of())),
+                        OriginConfig.Defaults.NONE);
         try (OriginNode origin = OriginNode.start(originConfig);
                 EdgeNode eu = EdgeNode.start(edgeConfig("eu-1", origin.baseUri()));
                 EdgeNode us = EdgeNode.start(edgeConfig("us-1", origin.baseUri()))) {

@@ -75,7 +75,8 @@ class SafeDefaultsIT {
 
     @Test
     void allowedMethodsAreConfigurable() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null, List.of("GET", "HEAD"), null, null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null,
+                List.of("GET", "HEAD"), null, null)))) {
             try (Response r = f.call("POST", "/m", RequestBody.create("x", MediaType.get("text/plain")))) {
                 assertThat(r.code()).isEqualTo(405);
             }
@@ -117,7 +118,8 @@ class SafeDefaultsIT {
 
     @Test
     void adminJsonBodiesAboveTheLimitGet413() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, 2048, null, null, null, null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, 2048, null, null, null,
+                null)))) {
             String json = "{\"urls\":[\"http://assets.test/" + "a".repeat(4096) + "\"]}";
             Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
                     .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
@@ -143,7 +145,8 @@ class SafeDefaultsIT {
 
     @Test
     void rangePartsAreConfigurable() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, 2, null, null, null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, 2, null, null,
+                null)))) {
             f.enqueue(f.ok("0123456789".repeat(40), "max-age=600"));
             assertThat(f.fetch("/r", "Range", "bytes=0-0,2-2").code()).isEqualTo(206);
             Answer three = f.fetch("/r", "Range", "bytes=0-0,2-2,4-4");
@@ -155,7 +158,9 @@ class SafeDefaultsIT {
 
     @Test
     void badLimitsFailNamingTheKey() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(null, null, null, List.of("GET", "HEAD", "TRACE"), null, null)).hasMessageContaining("limits.allowedMethods");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(new ListenerLimits(100, null, null, null, null, null), null, null, null, null, null)).hasMessageContaining("maxHeaderBytes must be >= 1024");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(null, null, null,
+                List.of("GET", "HEAD", "TRACE"), null, null)).hasMessageContaining("limits.allowedMethods");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EdgeLimits.of(new ListenerLimits(100, null, null,
+                null, null, null))).hasMessageContaining("maxHeaderBytes must be >= 1024");
     }
 }

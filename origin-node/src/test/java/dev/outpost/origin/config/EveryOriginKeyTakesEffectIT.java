@@ -158,7 +158,8 @@ class EveryOriginKeyTakesEffectIT {
         assertThat(config.tls().orElseThrow().renewBefore()).isEqualTo(Duration.ofDays(5));
         assertThat(primary.certificate()).as("tls: the node certificate is held").isPresent();
         assertThat(Path.of(config.data()).resolve(".every-key/changes")).as("replication.directory").isDirectory();
-        assertThat(Path.of(config.data()).resolve(".every-key/notices")).as("notifications.queueDirectory").isDirectory();
+        assertThat(Path.of(config.data()).resolve(".every-key/notices")).as("notifications.queueDirectory")
+                .isDirectory();
         assertThat(primary.replication().sync().orElseThrow().timeoutMillis()).isEqualTo(20_000);
         assertThat(replica.replication().following().orElseThrow().primary()).startsWith(primary.baseUri().toString());
     }

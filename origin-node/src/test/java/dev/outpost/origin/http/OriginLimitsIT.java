@@ -61,7 +61,8 @@ class OriginLimitsIT {
     @Test
     void badLimitsFailNamingTheKey() {
         assertThatThrownBy(() -> parse("data: %s\nlimits: {maxHeaderBytes: 100}\n".formatted(data)))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("at 'limits': maxHeaderBytes must be >= 1024");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("at 'limits': maxHeaderBytes must be >= 1024");
         assertThatThrownBy(() -> parse("data: %s\nlimits: {idleTimeout: 0s}\n".formatted(data)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("at 'limits': idleTimeout must be > 0");
         assertThatThrownBy(() -> parse("data: %s\nlimits: {maxConnection: 5}\n".formatted(data)))

@@ -45,7 +45,8 @@ class UploadSizesIT {
         assertThat(written.code()).as(written.text()).isEqualTo(201);
         assertThat(written.json(AssetInfo.class).size()).isEqualTo(LIMIT - 1);
         assertThat(written.json(AssetInfo.class).digest()).isEqualTo(body.reprDigest());
-        assertThat(GeneratedBody.sha256(Files.newInputStream(origin.data.resolve("below.bin")))).isEqualTo(body.sha256());
+        assertThat(GeneratedBody.sha256(Files.newInputStream(origin.data.resolve("below.bin"))))
+                .isEqualTo(body.sha256());
     }
 
     @Test
@@ -79,7 +80,8 @@ class UploadSizesIT {
         origin = AssetApiFixture.start(tempDir, config -> config.withMaxUploadBytes(LIMIT));
         assertThat(origin.put("/over.bin", "old").code()).isEqualTo(201);
 
-        Answer refused = origin.call(origin.request("/over.bin").put(new GeneratedBody(LIMIT + 1, 4).chunked()).build());
+        Answer refused = origin.call(origin.request("/over.bin").put(new GeneratedBody(LIMIT + 1, 4).chunked())
+                .build());
 
         assertThat(refused.code()).isEqualTo(413);
         assertThat(refused.json(ErrorBody.class).error()).isEqualTo("too_large");
