@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ConfigTemplates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,12 +114,8 @@ class EdgeCommandTest {
      * names filled in, written to {@code dir}.
      */
     static Path everyKeyFile(Path dir, String module, String name, Map<String, String> values) throws IOException {
-        String text = Files.readString(Path.of("..", module, "src/test/resources/config", name));
-        for (var value : values.entrySet()) {
-            text = text.replace("{{" + value.getKey() + "}}", value.getValue());
-        }
-        assertThat(text).doesNotContain("{{");
-        return Files.writeString(dir.resolve(name), text);
+        String template = Files.readString(Path.of("..", module, "src/test/resources/config", name));
+        return Files.writeString(dir.resolve(name), ConfigTemplates.fill(template, values));
     }
 
     @Test

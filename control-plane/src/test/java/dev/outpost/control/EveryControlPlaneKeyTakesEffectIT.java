@@ -8,11 +8,11 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.testkit.ConfigCoverage;
+import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.HttpReply;
 import dev.outpost.testkit.LoopbackPorts;
 import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Files;
@@ -64,16 +64,8 @@ class EveryControlPlaneKeyTakesEffectIT {
     private FakeEdge apEdge;
 
     /** The file with its placeholders filled in. */
-    static String yaml(Map<String, String> values) throws IOException {
-        String template;
-        try (InputStream in = EveryControlPlaneKeyTakesEffectIT.class.getResourceAsStream("/config/every-key-cp.yml")) {
-            template = new String(in.readAllBytes(), UTF_8);
-        }
-        for (var value : values.entrySet()) {
-            template = template.replace("{{" + value.getKey() + "}}", value.getValue());
-        }
-        assertThat(template).doesNotContain("{{");
-        return template;
+    static String yaml(Map<String, String> values) {
+        return ConfigTemplates.resource(EveryControlPlaneKeyTakesEffectIT.class, "/config/every-key-cp.yml", values);
     }
 
     @BeforeEach

@@ -7,6 +7,7 @@ import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.testkit.ConfigCoverage;
+import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.HttpReply;
 import dev.outpost.testkit.LoopbackPorts;
 import java.net.InetSocketAddress;
@@ -46,10 +47,9 @@ class EveryTopologyKeyTakesEffectIT {
     void theCdnStandsWhereTheFileSays(@TempDir Path dir) throws Exception {
         Map<String, Integer> ports = Map.of("CP", LoopbackPorts.free(), "ORIGIN", LoopbackPorts.free(),
                 "REPLICA", LoopbackPorts.free(), "EDGE", LoopbackPorts.free(), "ADMIN", LoopbackPorts.free());
-        String yaml = TEMPLATE;
-        for (var port : ports.entrySet()) {
-            yaml = yaml.replace("{{" + port.getKey() + "}}", port.getValue().toString());
-        }
+        Map<String, String> values = new java.util.HashMap<>();
+        ports.forEach((name, port) -> values.put(name, port.toString()));
+        String yaml = ConfigTemplates.fill(TEMPLATE, values);
         assertThat(ConfigCoverage.unsetKeys(Topology.class, Json.yaml().readTree(yaml)))
                 .as("keys of the topology that this file does not set (add each, with a check here)").isEmpty();
         Topology topology = ConfigFiles.parse("every-key-topology.yml", yaml.getBytes(UTF_8), Topology.class);

@@ -10,15 +10,13 @@ import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.tls.TestPki;
 import dev.outpost.testkit.ConfigCoverage;
+import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.LoopbackPorts;
 import dev.outpost.testkit.ManualClock;
+import dev.outpost.testkit.RawRequests;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -60,16 +58,8 @@ class EveryEdgeKeyTakesEffectIT {
             .callTimeout(Duration.ofSeconds(10)).build();
 
     /** The file with its placeholders filled in. */
-    static String yaml(Map<String, String> values) throws IOException {
-        String template;
-        try (InputStream in = EveryEdgeKeyTakesEffectIT.class.getResourceAsStream("/config/every-key-edge.yml")) {
-            template = new String(in.readAllBytes(), UTF_8);
-        }
-        for (var value : values.entrySet()) {
-            template = template.replace("{{" + value.getKey() + "}}", value.getValue());
-        }
-        assertThat(template).doesNotContain("{{");
-        return template;
+    static String yaml(Map<String, String> values) {
+        return ConfigTemplates.resource(EveryEdgeKeyTakesEffectIT.class, "/config/every-key-edge.yml", values);
     }
 
     @BeforeEach
@@ -183,9 +173,11 @@ class EveryEdgeKeyTakesEffectIT {
 
     @Test
     void limitsAndTheStoreSizeAreEnforced() throws Exception {
-        assertThat(statusOf("PUT /a HTTP/1.1\r\nHost: listed.test\r\nContent-Length: 0\r\n\r\n"))
+        String put = "PUT /a HTTP/1.1\r\nHost: listed.test\r\nContent-Length: 0\r\n\r\n";
+        assertThat(RawRequests.statusOf(edge.port(), put))
                 .as("PUT outside limits.allowedMethods").isEqualTo(405);
-        assertThat(statusOf("GET /a HTTP/1.1\r\nHost: listed.test\r\nX-Filler: " + "a".repeat(6000) + "\r\n\r\n"))
+        String bigHead = "GET /a HTTP/1.1\r\nHost: listed.test\r\nX-Filler: " + "a".repeat(6000) + "\r\n\r\n";
+        assertThat(RawRequests.statusOf(edge.port(), bigHead))
                 .as("a 6 KiB head over limits.listener.maxHeaderBytes 4096").isIn(400, 431);
         try (Response first = get(http, edge.baseUri() + "/large", "listed.test")) {
             assertThat(first.body().string()).hasSize(2000);
@@ -210,21 +202,5 @@ class EveryEdgeKeyTakesEffectIT {
 
     private static Response get(OkHttpClient client, String url, String host) throws IOException {
         return client.newCall(new Request.Builder().url(url).header("Host", host).build()).execute();
-    }
-
-    private int statusOf(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", edge.port())) {
-            socket.setSoTimeout(5_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-                line.append((char) c);
-            }
-            String[] parts = line.toString().split(" ");
-            return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
-        }
     }
 }

@@ -16,13 +16,11 @@ import dev.outpost.common.tls.SecretFiles;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import dev.outpost.testkit.ConfigCoverage;
+import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.LoopbackPorts;
+import dev.outpost.testkit.RawRequests;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -70,16 +68,8 @@ class EveryOriginKeyTakesEffectIT {
     private OriginNode replica;
 
     /** The file with its placeholders filled in. */
-    static String yaml(Map<String, String> values) throws IOException {
-        String template;
-        try (InputStream in = EveryOriginKeyTakesEffectIT.class.getResourceAsStream("/config/every-key-origin.yml")) {
-            template = new String(in.readAllBytes(), UTF_8);
-        }
-        for (var value : values.entrySet()) {
-            template = template.replace("{{" + value.getKey() + "}}", value.getValue());
-        }
-        assertThat(template).doesNotContain("{{");
-        return template;
+    static String yaml(Map<String, String> values) {
+        return ConfigTemplates.resource(EveryOriginKeyTakesEffectIT.class, "/config/every-key-origin.yml", values);
     }
 
     /** A node certificate in {@code tlsDir}, from a CA of the test's own (what a join leaves behind). */
@@ -200,7 +190,8 @@ class EveryOriginKeyTakesEffectIT {
 
     @Test
     void listenerLimitsAndTheFailedAuthBudgetAreEnforced() throws Exception {
-        assertThat(statusOf("GET /x HTTP/1.1\r\nHost: o\r\nX-Filler: " + "a".repeat(6000) + "\r\n\r\n"))
+        String bigHead = "GET /x HTTP/1.1\r\nHost: o\r\nX-Filler: " + "a".repeat(6000) + "\r\n\r\n";
+        assertThat(RawRequests.statusOf(primary.port(), bigHead))
                 .as("a 6 KiB head over limits.maxHeaderBytes 4096").isIn(400, 431);
         put("/a.txt", "a", "wrong-token-0123").close();
         put("/a.txt", "a", "wrong-token-0123").close();
@@ -211,22 +202,6 @@ class EveryOriginKeyTakesEffectIT {
         return http.newCall(new Request.Builder().url(primary.baseUri() + "/_origin/assets" + path)
                 .header("Authorization", "Bearer " + token)
                 .put(RequestBody.create(body, MediaType.get("text/plain"))).build()).execute();
-    }
-
-    private int statusOf(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", primary.port())) {
-            socket.setSoTimeout(5_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(UTF_8));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
-                line.append((char) c);
-            }
-            String[] parts = line.toString().split(" ");
-            return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
-        }
     }
 
     @Test
