@@ -88,6 +88,7 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
+        config.requireEverySectionUsed();
         CachePolicy policy = CachePolicy.from(config.cache());
         Routes routes = new Routes(config.services());
         CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl());

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
@@ -13,9 +14,9 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total) {
     public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null);
 
     public OriginTimeouts {
-        connect = Defaults.positive("origin.connect", connect, Duration.ofSeconds(2));
-        read = Defaults.positive("origin.read", read, Duration.ofSeconds(10));
-        total = Defaults.positive("origin.total", total, Duration.ofSeconds(30));
+        connect = ConfigValues.positive("origin.connect", connect, Duration.ofSeconds(2));
+        read = ConfigValues.positive("origin.read", read, Duration.ofSeconds(10));
+        total = ConfigValues.positive("origin.total", total, Duration.ofSeconds(30));
         if (total.compareTo(connect) < 0) {
             throw new IllegalArgumentException("origin.total (" + total + ") must be >= origin.connect ("
                     + connect + ")");

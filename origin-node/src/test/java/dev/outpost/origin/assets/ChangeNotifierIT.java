@@ -217,8 +217,8 @@ class ChangeNotifierIT {
 
     @Test
     void sendsJsonWithTheBearerTokenWhenConfigured() throws Exception {
-        OriginConfig.Notify withToken = new OriginConfig.Notify(Optional.of(URI.create(server.url("/events")
-                .toString())), Optional.of("notify-secret"), 10, 80, 100, 10_000);
+        OriginConfig.Notify withToken = OriginConfig.Notify.to(URI.create(server.url("/events").toString()))
+                .withToken("notify-secret").withBackoff(ms(10), ms(80)).withTimeout(Duration.ofSeconds(10));
         notifier = ChangeNotifier.start(withToken, queue, d -> { }, topOfRange());
 
         notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
@@ -249,7 +249,7 @@ class ChangeNotifierIT {
 
     private OriginConfig.Notify notify(long initialMillis, long maxMillis, int maxPending) {
         return new OriginConfig.Notify(Optional.of(URI.create(server.url("/events").toString())), Optional.empty(),
-                initialMillis, maxMillis, maxPending, 10_000);
+                ms(initialMillis), ms(maxMillis), maxPending, Duration.ofSeconds(10), null);
     }
 
     private static Duration ms(long millis) {
