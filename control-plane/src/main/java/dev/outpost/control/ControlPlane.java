@@ -44,10 +44,12 @@ public final class ControlPlane implements AutoCloseable {
     private final Optional<HttpsServer> nodeServer;
     private final Registry registry;
     private final InvalidationLog log;
+    private final ControlPlaneConfig config;
 
     private ControlPlane(List<AutoCloseable> parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Optional<HttpsServer> nodeServer, Registry registry, InvalidationLog log) {
+            Optional<HttpsServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config) {
         this.parts = parts;
+        this.config = config;
         this.nodeServer = nodeServer;
         this.api = api;
         this.steeringServer = steeringServer;
@@ -60,6 +62,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
+        config.requireEverySectionUsed();
         List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
         try {
             // Before anything touches the store: a second control plane on this directory stops here.
@@ -101,7 +104,7 @@ public final class ControlPlane implements AutoCloseable {
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
             Steering steering = new Steering(regions,
-                    new LatencyMatrix(config.latencyMillis()), config.regionNames(),
+                    new LatencyMatrix(config.latency()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
@@ -119,11 +122,16 @@ public final class ControlPlane implements AutoCloseable {
                     .map(address -> NodeServer.start(address, Handlers.guarded(Handlers.steering(registry, steering), limits),
                             limits));
             steeringServer.ifPresent(parts::add);
-            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log);
+            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config);
         } catch (RuntimeException e) {
             closeAll(parts);
             throw e;
         }
+    }
+
+    /** The config this control plane was built from. */
+    public ControlPlaneConfig config() {
+        return config;
     }
 
     /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */

@@ -93,6 +93,7 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
+        config.requireEverySectionUsed();
         CachePolicy policy = CachePolicy.from(config.cache());
         Routes routes = new Routes(config.services());
         // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).

@@ -41,7 +41,7 @@ import okhttp3.Response;
  * catch-up page) is at or below that number and ignored.
  *
  * <p>Retries: an edge that is behind gets its missed entries pushed again by the control plane itself, in order,
- * on its lane, after {@code delivery.retryInitialMillis}, doubling up to {@code delivery.retryMaxMillis} while the
+ * on its lane, after {@code delivery.retryInitial}, doubling up to {@code delivery.retryMax} while the
  * pushes fail; so a healed partition is caught up within that bound, not at the pace of the edge's own heartbeat
  * backoff. The edge's heartbeat catch-up carries the same entries too; whichever comes first applies them. Retries
  * stop once the edge applied everything, was fenced or removed. Expired pushes are never retried.
@@ -214,7 +214,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             synchronized (backoff) {
-                backoff.nextMillis = settings.retryInitialMillis();
+                backoff.nextMillis = settings.retryInitial().toMillis();
             }
         }
         scheduleRetry(nodeId);
@@ -225,7 +225,7 @@ public final class Dispatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitialMillis()));
+        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitial().toMillis()));
         long delay;
         synchronized (backoff) {
             if (backoff.scheduled) {
@@ -233,7 +233,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             backoff.scheduled = true;
             delay = backoff.nextMillis;
-            backoff.nextMillis = Math.min(settings.retryMaxMillis(), backoff.nextMillis * 2);
+            backoff.nextMillis = Math.min(settings.retryMax().toMillis(), backoff.nextMillis * 2);
         }
         try {
             timer.schedule(() -> lane(nodeId).execute(() -> retry(nodeId)), delay, TimeUnit.MILLISECONDS);

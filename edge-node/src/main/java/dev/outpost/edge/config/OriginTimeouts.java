@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
@@ -18,21 +19,19 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total, In
     public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null);
 
     public OriginTimeouts {
-        connect = Defaults.positive("origin.connect", connect, Duration.ofSeconds(2));
-        read = Defaults.positive("origin.read", read, Duration.ofSeconds(10));
-        total = Defaults.positive("origin.total", total, Duration.ofSeconds(30));
+        connect = ConfigValues.positive("origin.connect", connect, Duration.ofSeconds(2));
+        read = ConfigValues.positive("origin.read", read, Duration.ofSeconds(10));
+        total = ConfigValues.positive("origin.total", total, Duration.ofSeconds(30));
         if (total.compareTo(connect) < 0) {
             throw new IllegalArgumentException("origin.total (" + total + ") must be >= origin.connect ("
                     + connect + ")");
         }
-        maxRequests = (int) Defaults.positive("origin.maxRequests", maxRequests == null ? null : (long) maxRequests,
-                256);
-        maxRequestsPerClient = (int) Defaults.positive("origin.maxRequestsPerClient",
-                maxRequestsPerClient == null ? null : (long) maxRequestsPerClient, 64);
+        maxRequests = ConfigValues.atLeast("origin.maxRequests", maxRequests, 256, 1);
+        maxRequestsPerClient = ConfigValues.atLeast("origin.maxRequestsPerClient", maxRequestsPerClient, 64, 1);
         if (maxRequestsPerClient > maxRequests) {
             throw new IllegalArgumentException("origin.maxRequestsPerClient (" + maxRequestsPerClient
                     + ") must be <= origin.maxRequests (" + maxRequests + ")");
         }
-        queueWait = Defaults.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
+        queueWait = ConfigValues.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.nio.file.Path;
 
 /**
@@ -18,13 +19,10 @@ public record SpoolConfig(String dir, Long maxBytes, Long windowBytes) {
 
     public SpoolConfig {
         if (dir != null && dir.isBlank()) {
-            throw new IllegalArgumentException("spool.dir must not be blank");
+            throw new IllegalArgumentException("cache.spool.dir must not be blank");
         }
-        maxBytes = Defaults.or(maxBytes, 1024L * 1024 * 1024);
-        if (maxBytes < 0) {
-            throw new IllegalArgumentException("spool.maxBytes must be >= 0, was " + maxBytes);
-        }
-        windowBytes = Defaults.positive("spool.windowBytes", windowBytes, 256 * 1024);
+        maxBytes = ConfigValues.atLeast("cache.spool.maxBytes", maxBytes, 1024L * 1024 * 1024, 0);
+        windowBytes = ConfigValues.atLeast("cache.spool.windowBytes", windowBytes, 256L * 1024, 1);
     }
 
     /** The spool directory for the edge {@code edgeId}. */

@@ -24,9 +24,9 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.BlockingHandler;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /** The edge's two Undertow pipelines, each assembled in one method, in request order. */
@@ -57,7 +57,7 @@ public final class EdgeHandlers {
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock(),
                 p.lease());
         return new AccessLogHandler(p.clock(), p.metrics(),
-                new SlowReaderHandler(p.limits().idleTimeout(),
+                new SlowReaderHandler(p.limits().listener().idleTimeout(),
                         new FramingHandler(
                                 new ErrorMappingHandler(
                                         new AllowedMethodsHandler(p.limits().allowedMethods(),
@@ -86,7 +86,8 @@ public final class EdgeHandlers {
             boolean controlPlaneOnly) {
         HttpHandler admin = new BodyLimitHandler(p.limits().maxApiBodyBytes(), p.maxObjectBytes(),
                 new EdgeInfoHandler(p.health(), p.metrics(),
-                        new FailedAuthGuard(new FailedAuthLimiter(p.limits().failedAuth(), p.clock()), Set.of(401),
+                        new FailedAuthGuard(new FailedAuthLimiter(p.limits().listener().failedAuth(), p.clock()),
+                                Set.of(401),
                                 new AdminHandler(token, p.routes(), purger, prefetcher, pusher, p.maxObjectBytes(),
                                         applied, certificates))));
         return new AccessLogHandler(p.clock(), p.metrics(),

@@ -8,6 +8,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -337,7 +338,7 @@ class ControlPlaneLinkTest {
 
     @Test
     void aHeartbeatWhoseReplyLeftNothingToApplyRenewsTheLeaseFromWhenItWasSent() {
-        dev.outpost.edge.ManualClock clock = new dev.outpost.edge.ManualClock();
+        ManualClock clock = new ManualClock();
         Lease lease = Lease.of(clock, Duration.ofSeconds(10),
                 dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);
         ControlPlaneLink leased = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,

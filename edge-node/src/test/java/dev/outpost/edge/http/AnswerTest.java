@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 /** {@link Answer#to}: what each client gets, by its role and the fetch's outcome; pure, no sockets. */
 class AnswerTest {
     private static final Instant NOW = Instant.parse("2026-01-10T12:00:00Z");
-    private static final Route ROUTE = Route.of(new DeliveryService("svc", List.of("h.test"),
-            List.of(URI.create("http://127.0.0.1:9")), null, null));
+    private static final Route ROUTE = Route.of(DeliveryService.of("svc", List.of("h.test"),
+            List.of(URI.create("http://127.0.0.1:9"))));
     private static final OriginFetch.Target MISS = OriginFetch.Target.forCache(ROUTE, "svc/a", "/a", Fields.empty(),
             new ProxyHeaders.Client("10.0.0.1", "http"), Credentials.Use.NONE, Optional.empty());
     private static final CachedObject OBJECT = CachedObjects.create("svc/a", Fields.empty(), 200,
