@@ -49,7 +49,7 @@ public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeou
         failedAuth = failedAuth == null ? FailedAuthLimits.DEFAULTS : failedAuth;
     }
 
-    /** The options {@link NodeServer} and {@link HttpsServer} apply. */
+    /** The options every {@link NodeServer} applies. */
     public ServerLimits serverLimits() {
         return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections,
                 maxConnectionsPerClient);

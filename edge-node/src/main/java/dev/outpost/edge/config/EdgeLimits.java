@@ -88,7 +88,7 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
                 allowedMethods, maxOriginHeaderBytes, null);
     }
 
-    /** The listener options NodeServer applies. */
+    /** The listener options every NodeServer applies. */
     public ServerLimits serverLimits() {
         return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
                 maxConnectionsPerClient);

@@ -1,9 +1,10 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.UploadLimitStream;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.control.ControlPlaneConfig.Origin;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -42,7 +43,10 @@ final class AssetsEndpoint {
         this.dispatcher = dispatcher;
     }
 
-    void put(HttpServerExchange exchange, Origin origin, Principal who) throws IOException {
+    /** {@code PUT /api/v1/assets/{path...}}; the route table has checked the token, the origin and the budget. */
+    void put(HttpServerExchange exchange) throws IOException {
+        Origin origin = Origins.of(exchange);
+        Principal who = Auth.principal(exchange);
         String rawPath = exchange.getRequestURI().substring(exchange.getRequestURI().indexOf(PREFIX)
                 + PREFIX.length());
         if (!rawPath.startsWith("/") || rawPath.length() < 2 || rawPath.chars().anyMatch(c -> c <= ' ')) {
@@ -50,7 +54,7 @@ final class AssetsEndpoint {
                     + PREFIX + "/css/site.css");
         }
         long declared = exchange.getRequestContentLength();
-        ApiException tooLarge = new ApiException(413, "body_too_large", "the upload is larger than origin '"
+        Problem tooLarge = new Problem(Problem.Kind.TOO_LARGE, "body_too_large", "the upload is larger than origin '"
                 + origin.id() + "' takes through the control plane (maxUploadBytes " + origin.maxUploadBytes()
                 + " bytes)");
         Map<String, String> headers = new LinkedHashMap<>();

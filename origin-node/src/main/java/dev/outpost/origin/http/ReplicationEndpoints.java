@@ -5,9 +5,7 @@ import dev.outpost.common.http.HttpJson;
 import dev.outpost.origin.replication.ChangeBatch;
 import dev.outpost.origin.replication.ChangeLog;
 import dev.outpost.origin.replication.Replication;
-import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.Methods;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Duration;
 import java.util.Deque;
@@ -20,55 +18,42 @@ import java.util.regex.Pattern;
 import org.xnio.XnioExecutor;
 
 /**
- * The replication API under {@code /_origin/replication}, with the origin's bearer token:
- * {@code GET /_origin/replication} (this origin's role and position, its replicas or its primary),
- * {@code GET /_origin/replication/changes?log=&epoch=&after=&replica=&waitMillis=&limit=} (a primary's change
- * stream: the changes after a replica's position, waiting up to {@code waitMillis} for one when there are none),
- * and {@code POST /_origin/replication/promote} (makes a replica the primary).
+ * The replication API's resources under {@code /_origin/replication}, behind the origin's bearer token (checked by
+ * the route table, {@link OriginRoutes}): {@code GET /_origin/replication} (this origin's role and position, its
+ * replicas or its primary), {@code GET /_origin/replication/changes?log=&epoch=&after=&replica=&waitMillis=&limit=}
+ * (a primary's change stream: the changes after a replica's position, waiting up to {@code waitMillis} for one when
+ * there are none), and {@code POST /_origin/replication/promote} (makes a replica the primary).
  *
  * <p>A waiting request holds no thread: the exchange is parked until the log shows a change after the replica's
  * position, the wait is over, or the connection closes, and then answered from a worker thread.
  */
-final class ReplicationHandler implements HttpHandler {
+final class ReplicationEndpoints {
     static final String BASE = "/_origin/replication";
     private static final Set<String> CHANGES_PARAMETERS = Set.of("log", "epoch", "after", "replica", "waitMillis",
             "limit");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     private static final int MAX_LIMIT = 1000;
 
-    private final ApiToken token;
     private final Replication replication;
     private final Duration idleTimeout;
 
-    ReplicationHandler(ApiToken token, Replication replication, Duration idleTimeout) {
-        this.token = token;
+    ReplicationEndpoints(Replication replication, Duration idleTimeout) {
         this.replication = replication;
         this.idleTimeout = idleTimeout;
     }
 
-    @Override
-    public void handleRequest(HttpServerExchange exchange) {
-        token.require(exchange);
-        String path = exchange.getRequestPath();
-        boolean get = Methods.GET.equals(exchange.getRequestMethod());
-        switch (path.substring(BASE.length())) {
-            case "", "/" -> {
-                requireMethod(exchange, get, "GET");
-                HttpJson.send(exchange, 200, replication.status());
-            }
-            case "/changes" -> {
-                requireMethod(exchange, get, "GET");
-                changes(exchange);
-            }
-            case "/promote" -> {
-                requireMethod(exchange, Methods.POST.equals(exchange.getRequestMethod()), "POST");
-                HttpJson.send(exchange, 200, replication.promote());
-            }
-            default -> throw ApiException.notFound("no such replication endpoint: " + path);
-        }
+    /** {@code GET /_origin/replication}. */
+    void status(HttpServerExchange exchange) {
+        HttpJson.send(exchange, 200, replication.status());
     }
 
-    private void changes(HttpServerExchange exchange) {
+    /** {@code POST /_origin/replication/promote}. */
+    void promote(HttpServerExchange exchange) {
+        HttpJson.send(exchange, 200, replication.promote());
+    }
+
+    /** {@code GET /_origin/replication/changes}. */
+    void changes(HttpServerExchange exchange) {
         if (!replication.isPrimary()) {
             throw new ApiException(409, "not_primary", "this origin is a replica; ask its primary for changes (see "
                     + "GET " + BASE + ")");
@@ -132,13 +117,6 @@ final class ReplicationHandler implements HttpHandler {
             } else {
                 exchange.endExchange();
             }
-        }
-    }
-
-    private static void requireMethod(HttpServerExchange exchange, boolean allowed, String allow) {
-        if (!allowed) {
-            throw new ApiException(405, "method_not_allowed", exchange.getRequestMethod() + " is not allowed here; "
-                    + "use " + allow).withHeader("Allow", allow);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import java.util.List;
 

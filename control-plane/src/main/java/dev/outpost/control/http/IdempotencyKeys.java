@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.control.invalidation.IdempotencyKey;
@@ -14,8 +14,8 @@ import java.util.Optional;
  * idempotency-key-header draft): a retried request carrying the key of an earlier one gets the earlier answer (the
  * same entry, marked {@code Idempotent-Replayed: true}) and logs nothing new. Keys are scoped to the token and live
  * for {@link dev.outpost.control.invalidation.Maintenance#KEY_LIFETIME}; the same key on a different request (method,
- * target or body) is {@code 422 idempotency_key_reused}. The value is 1..255 visible ASCII characters, bare or as a
- * structured-field string ({@code "..."}).
+ * target or body) is {@code 422 idempotency_key_reused} ({@link IdempotencyKey.Reused}, thrown by the log). The
+ * value is 1..255 visible ASCII characters, bare or as a structured-field string ({@code "..."}).
  */
 final class IdempotencyKeys {
     static final String HEADER = "Idempotency-Key";
@@ -41,10 +41,6 @@ final class IdempotencyKeys {
                     + "was '" + value + "'");
         }
         return Optional.of(new IdempotencyKey(who.name(), key, fingerprint(exchange, body)));
-    }
-
-    static ApiException reused(IdempotencyKey.Reused e) {
-        return new ApiException(422, "idempotency_key_reused", e.getMessage() + "; use a new key for a new request");
     }
 
     /** SHA-256 over method, path, query and body: what makes two requests "the same". */

@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.control.registry.Node;
@@ -33,7 +33,8 @@ final class SteeringHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) {
         if (!exchange.getRequestMethod().equals(Methods.GET) && !exchange.getRequestMethod().equals(Methods.HEAD)) {
-            throw new ApiException(405, "method_not_allowed", "steering answers GET and HEAD only");
+            throw new ApiException(405, "method_not_allowed", "steering answers GET and HEAD only")
+                    .withHeader("Allow", "GET, HEAD");
         }
         String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.HOST)).orElse("");
         String rawPath = rawPath(exchange.getRequestURI());

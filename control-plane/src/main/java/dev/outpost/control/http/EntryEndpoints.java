@@ -1,12 +1,12 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
-import dev.outpost.common.wire.ChangeNotice;
+import dev.outpost.common.http.RouteTable;
+import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.Scope;
-import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.IdempotencyKey;
 import dev.outpost.control.invalidation.Ids;
@@ -15,8 +15,8 @@ import dev.outpost.control.invalidation.LoggedEntry;
 import dev.outpost.control.invalidation.NewEntry;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HttpString;
-import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,107 +24,62 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The invalidation log's endpoints: {@code POST /api/v1/purges} and {@code /pushes}, their listings and single
- * entries, and the origins' change notices ({@code POST /api/v1/origin-events}). Each POST reads its body once:
- * Idempotency-Key replay first (a retry costs no budget), then validation, the purge-all check, the rate limit, and
- * the durable append. The caller ({@link ApiRouter}) has checked the method and the token's scope.
+ * The invalidation log's resources: {@code POST /api/v1/purges} and {@code /pushes}, their listings and single
+ * entries. Each POST reads its body once ({@link JsonBody}): Idempotency-Key replay first (a retry costs no budget),
+ * then validation, the purge-all check, the rate limit, and the durable append. The route table
+ * ({@link ApiRoutes}) has checked the method, the token's scope and the body's type and size.
  */
 final class EntryEndpoints {
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private static final Pattern WAIT = Pattern.compile("(\\d{1,6})(ms|s)");
 
-    private final ControlPlaneConfig config;
-    private final RateLimiter rateLimiter;
     private final EntryRequests requests;
     private final InvalidationLog log;
     private final Dispatcher dispatcher;
-    private final RecentWrites recentWrites;
 
-    EntryEndpoints(ControlPlaneConfig config, RateLimiter rateLimiter, InvalidationLog log, Dispatcher dispatcher,
-            RecentWrites recentWrites) {
-        this.config = config;
-        this.rateLimiter = rateLimiter;
+    EntryEndpoints(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher) {
         this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall(),
                 config.log().maxEntryBytes());
         this.log = log;
         this.dispatcher = dispatcher;
-        this.recentWrites = recentWrites;
     }
 
     /** {@code POST /api/v1/purges}. */
-    void purge(HttpServerExchange exchange, Principal who) throws IOException {
-        HttpJson.requireJsonContentType(exchange);
-        byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
-        Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-        if (replayed(exchange, key)) {
+    void purge(HttpServerExchange exchange) {
+        Principal who = Auth.principal(exchange);
+        Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, JsonBody.bytes(exchange));
+        if (replayed(exchange, log, key)) {
             return;
         }
-        PurgeRequest request = ApiRouter.parse(raw, PurgeRequest.class);
+        PurgeRequest request = JsonBody.read(exchange, PurgeRequest.class);
         NewEntry purge = requests.purge(request);
         requireConfirmedPurgeAll(purge, request, who);
-        ApiRouter.limit(rateLimiter, who, "purge", config.rateLimits().purgesPerMinute());
+        RateLimiter.spend(exchange);
         submit(exchange, purge, who, key);
     }
 
     /** {@code POST /api/v1/pushes}. */
-    void push(HttpServerExchange exchange, Principal who) throws IOException {
-        HttpJson.requireJsonContentType(exchange);
-        byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
-        Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-        if (replayed(exchange, key)) {
+    void push(HttpServerExchange exchange) {
+        Principal who = Auth.principal(exchange);
+        Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, JsonBody.bytes(exchange));
+        if (replayed(exchange, log, key)) {
             return;
         }
-        NewEntry push = requests.push(ApiRouter.parse(raw, PushRequest.class));
-        ApiRouter.limit(rateLimiter, who, "push", config.rateLimits().pushesPerMinute());
+        NewEntry push = requests.push(JsonBody.read(exchange, PushRequest.class));
+        RateLimiter.spend(exchange);
         submit(exchange, push, who, key);
-    }
-
-    /**
-     * {@code POST /api/v1/origin-events}: the notice purges its path on every host of the origin, unless it
-     * announces a write-through upload's own change ({@link RecentWrites}), which already purged.
-     */
-    void originEvent(HttpServerExchange exchange, Principal who, ControlPlaneConfig.Origin origin)
-            throws IOException {
-        HttpJson.requireJsonContentType(exchange);
-        byte[] raw = ApiRouter.bytes(exchange, ApiRouter.MAX_BODY_BYTES);
-        Optional<IdempotencyKey> key = IdempotencyKeys.of(exchange, who, raw);
-        ChangeNotice notice = ApiRouter.parse(raw, ChangeNotice.class);
-        if (replayed(exchange, key)) {
-            return;
-        }
-        NewEntry purge = originPurge(origin, notice);
-        ApiRouter.limit(rateLimiter, who, "send change notices", config.rateLimits().originEventsPerMinute());
-        boolean[] replay = {false};
-        LoggedEntry answer;
-        try {
-            answer = recentWrites.notice(origin.id(), notice, () -> {
-                InvalidationLog.Appended appended = dispatcher.submit(purge, who.name(), key);
-                replay[0] = appended.replayed();
-                return appended.logged();
-            });
-        } catch (IdempotencyKey.Reused e) {
-            throw IdempotencyKeys.reused(e);
-        }
-        // answered with a write-through's purge: a retry with this key must get the same answer
-        key.ifPresent(k -> log.remember(k, answer.sequence()));
-        if (replay[0]) {
-            exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
-        }
-        accepted(exchange, answer);
     }
 
     static void accepted(HttpServerExchange exchange, LoggedEntry logged) {
         HttpJson.send(exchange, 202, new Views.Accepted(logged.id(), logged.sequence(), "pending"));
     }
 
-    /** Logs the entry (or, for a repeated Idempotency-Key, answers the first one) and answers 202. */
+    /**
+     * Logs the entry (or, for a repeated Idempotency-Key, answers the first one) and answers 202; a key used for
+     * another request is refused by the log ({@link IdempotencyKey.Reused}).
+     */
     private void submit(HttpServerExchange exchange, NewEntry entry, Principal who, Optional<IdempotencyKey> key) {
-        InvalidationLog.Appended appended;
-        try {
-            appended = dispatcher.submit(entry, who.name(), key);
-        } catch (IdempotencyKey.Reused e) {
-            throw IdempotencyKeys.reused(e);
-        }
+        InvalidationLog.Appended appended = dispatcher.submit(entry, who.name(), key);
         if (appended.replayed()) {
             exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
         }
@@ -132,16 +87,11 @@ final class EntryEndpoints {
     }
 
     /** Answers a retried request (its Idempotency-Key was used for the same request) with the first answer. */
-    private boolean replayed(HttpServerExchange exchange, Optional<IdempotencyKey> key) {
+    static boolean replayed(HttpServerExchange exchange, InvalidationLog log, Optional<IdempotencyKey> key) {
         if (key.isEmpty()) {
             return false;
         }
-        Optional<LoggedEntry> first;
-        try {
-            first = log.replay(key.get());
-        } catch (IdempotencyKey.Reused e) {
-            throw IdempotencyKeys.reused(e);
-        }
+        Optional<LoggedEntry> first = log.replay(key.get());
         first.ifPresent(e -> {
             exchange.getResponseHeaders().put(new HttpString(IdempotencyKeys.REPLAYED), "true");
             accepted(exchange, e);
@@ -174,25 +124,25 @@ final class EntryEndpoints {
      * {@code next} query to go on with.
      */
     void listing(HttpServerExchange exchange, Kind kind) {
-        int limit = ApiRouter.query(exchange, "limit").map(v -> {
+        int limit = Queries.first(exchange, "limit").map(v -> {
             if (!v.matches("\\d{1,4}") || Integer.parseInt(v) < 1 || Integer.parseInt(v) > 500) {
                 throw ApiException.badRequest("bad_limit", "limit must be 1..500, was '" + v + "'");
             }
             return Integer.parseInt(v);
         }).orElse(50);
-        OptionalLong before = ApiRouter.query(exchange, "before").map(v -> {
+        OptionalLong before = Queries.first(exchange, "before").map(v -> {
             if (!v.matches("[1-9][0-9]{0,17}")) {
                 throw ApiException.badRequest("bad_before", "before must be a sequence number, was '" + v + "'");
             }
             return OptionalLong.of(Long.parseLong(v));
         }).orElse(OptionalLong.empty());
         InvalidationLog.Listing listing = log.recent(kind, limit, before);
-        List<Views.Entry> entries = new java.util.ArrayList<>();
+        List<Views.Entry> entries = new ArrayList<>();
         long bytes = 0;
         boolean more = listing.more();
         for (LoggedEntry e : listing.entries()) {
             Views.Entry view = Views.Entry.of(e, log.deliveries(e.sequence()));
-            long size = dev.outpost.common.json.Json.bytes(view).length;
+            long size = Json.bytes(view).length;
             if (!entries.isEmpty() && bytes + size > log.settings().maxListingBytes()) {
                 more = true;
                 break;
@@ -208,13 +158,14 @@ final class EntryEndpoints {
     }
 
     /** {@code GET /api/v1/purges/{id}[?wait=]} (or pushes). */
-    void show(HttpServerExchange exchange, Kind kind, String id) throws InterruptedException {
+    void show(HttpServerExchange exchange, Kind kind) throws InterruptedException {
+        String id = RouteTable.parameter(exchange, "id");
         OptionalLong sequence = Ids.parse(kind, id);
         LoggedEntry logged = (sequence.isPresent() ? log.entry(sequence.getAsLong()) : Optional.<LoggedEntry>empty())
                 .filter(e -> e.entry().kind() == kind)
                 .orElseThrow(() -> ApiException.notFound("no " + (kind == Kind.PURGE ? "purge" : "push") + " '" + id
                         + "'"));
-        Optional<Duration> wait = ApiRouter.query(exchange, "wait").map(EntryEndpoints::parseWait);
+        Optional<Duration> wait = Queries.first(exchange, "wait").map(EntryEndpoints::parseWait);
         if (wait.isPresent()) {
             log.awaitComplete(logged.sequence(), wait.get());
         }
@@ -233,16 +184,5 @@ final class EntryEndpoints {
                     + value + "'");
         }
         return wait;
-    }
-
-    /** A change notice purges its path on every host of the origin that sent it. */
-    private static NewEntry originPurge(ControlPlaneConfig.Origin origin, ChangeNotice notice) {
-        if (!notice.path().startsWith("/") || notice.path().chars().anyMatch(c -> c <= ' ')) {
-            throw ApiException.badRequest("bad_path", "path must start with '/' and hold no spaces, was '"
-                    + notice.path() + "'");
-        }
-        List<String> urls = origin.hosts().stream().map(h -> "http://" + h + notice.path()).toList();
-        urls.forEach(u -> EntryRequests.checkUrl("path", u));
-        return NewEntry.purgeUrls(urls);
     }
 }

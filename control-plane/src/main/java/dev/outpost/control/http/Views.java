@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.control.invalidation.Delivery;

@@ -14,12 +14,12 @@ import dev.outpost.origin.content.AssetPath;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.RequestPaths;
 import dev.outpost.origin.replication.Replication;
-import io.undertow.server.HttpHandler;
+import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
-import io.undertow.util.Methods;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -28,88 +28,103 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The bearer-token asset API under {@code /_origin/assets}: PUT, DELETE and GET of one asset, GET of the listing.
- * Thin: it checks the token, confines the path, reads parameters and headers, and hands the work to
- * {@link AssetWriter} and {@link AssetListing}. Runs on a worker thread (the pipeline is blocking).
+ * The asset API's resources under {@code /_origin/assets}: {@code GET} of the listing, {@code GET}/{@code HEAD},
+ * {@code PUT} and {@code DELETE} of one asset. Thin: the route table ({@link OriginRoutes}) has checked the token and
+ * the method and confined the path ({@link #confined}); these read parameters and headers and hand the work to
+ * {@link AssetWriter} and {@link AssetListing}. Runs on a worker thread with blocking streams; whatever the answer,
+ * the rest of a refused body is read first ({@link #lingering}).
  */
-final class AssetApiHandler implements HttpHandler {
+final class AssetEndpoints {
     private static final HttpString REPR_DIGEST = new HttpString("Repr-Digest");
     private static final Set<String> LISTING_PARAMETERS = Set.of("prefix", "limit", "after");
+    private static final AttachmentKey<AssetPath> PATH = AttachmentKey.create(AssetPath.class);
 
     private final MasterStore store;
-    private final ApiToken token;
     private final AssetWriter writer;
     private final AssetListing listing;
     private final Replication replication;
     private final long maxUploadBytes;
 
-    AssetApiHandler(MasterStore store, OriginConfig config, ChangeNotifier notifier, Replication replication) {
+    AssetEndpoints(MasterStore store, OriginConfig config, ChangeNotifier notifier, Replication replication) {
         this.store = store;
         this.maxUploadBytes = config.maxUploadBytes();
-        this.token = new ApiToken(config.apiToken());
         this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier, replication.journal());
         this.listing = new AssetListing(store);
         this.replication = replication;
     }
 
-    @Override
-    public void handleRequest(HttpServerExchange exchange) {
-        try {
-            token.require(exchange);
-            route(exchange, exchange.getRequestMethod());
-        } catch (RuntimeException e) {
-            RefusedBodies.linger(exchange, maxUploadBytes);
-            throw e;
-        }
-        RefusedBodies.linger(exchange, maxUploadBytes);
-    }
-
-    private void route(HttpServerExchange exchange, HttpString method) {
-        AssetPath path = assetPath(exchange);
-        if (path.isRoot()) {
-            if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
-                HttpJson.send(exchange, 200, listing.list(listingQuery(exchange)));
-            } else {
-                throw refuseMethod(exchange, "GET, HEAD");
+    /**
+     * Reads the unread rest of a refused upload (up to a bound) before any answer of the API goes out, so its sender
+     * reads the answer rather than a reset ({@link RefusedBodies}).
+     */
+    HandlerWrapper lingering() {
+        return next -> exchange -> {
+            try {
+                next.handleRequest(exchange);
+            } catch (Exception | LinkageError e) {
+                RefusedBodies.linger(exchange, maxUploadBytes);
+                throw e;
             }
-        } else if (Methods.PUT.equals(method)) {
-            refuseOnReplica();
-            put(exchange, path);
-        } else if (Methods.DELETE.equals(method)) {
-            refuseOnReplica();
-            long sequence = writer.delete(path);
-            awaitReplicas(sequence, path + " is deleted on the primary");
-            HttpJson.send(exchange, 200, new Deleted(path.urlPath(), true));
-        } else if (Methods.GET.equals(method) || Methods.HEAD.equals(method)) {
-            AssetWriter.refuseHidden(path);
-            AssetInfo asset = store.find(path).map(AssetInfo::of)
-                    .orElseThrow(() -> ApiException.notFound("no asset at " + path));
-            exchange.getResponseHeaders().put(Headers.ETAG, asset.etag());
-            HttpJson.send(exchange, 200, asset);
-        } else {
-            throw refuseMethod(exchange, "GET, HEAD, PUT, DELETE");
-        }
+            RefusedBodies.linger(exchange, maxUploadBytes);
+        };
     }
 
-    private void put(HttpServerExchange exchange, AssetPath path) {
+    /** The asset's path after {@code /_origin/assets}, confined on the raw (undecoded) request target. */
+    static HandlerWrapper confined() {
+        return next -> exchange -> {
+            exchange.putAttachment(PATH, assetPath(exchange));
+            next.handleRequest(exchange);
+        };
+    }
+
+    /** A replica copies its primary's changes and takes none of its own. */
+    HandlerWrapper primaryOnly() {
+        return next -> exchange -> {
+            if (!replication.isPrimary()) {
+                throw new ApiException(409, "read_only_replica", "this origin is a replica: it copies its primary's "
+                        + "changes and takes no writes; send them to the primary (see GET /_origin/replication)");
+            }
+            next.handleRequest(exchange);
+        };
+    }
+
+    /** {@code GET /_origin/assets?prefix=&limit=&after=}. */
+    void list(HttpServerExchange exchange) {
+        HttpJson.send(exchange, 200, listing.list(listingQuery(exchange)));
+    }
+
+    /** {@code GET /_origin/assets/{path}}: the asset's metadata. */
+    void show(HttpServerExchange exchange) {
+        AssetPath path = exchange.getAttachment(PATH);
+        AssetWriter.refuseHidden(path);
+        AssetInfo asset = store.find(path).map(AssetInfo::of)
+                .orElseThrow(() -> ApiException.notFound("no asset at " + path));
+        exchange.getResponseHeaders().put(Headers.ETAG, asset.etag());
+        HttpJson.send(exchange, 200, asset);
+    }
+
+    /** {@code DELETE /_origin/assets/{path}}. */
+    void delete(HttpServerExchange exchange) {
+        AssetPath path = exchange.getAttachment(PATH);
+        long sequence = writer.delete(path);
+        awaitReplicas(sequence, path + " is deleted on the primary");
+        HttpJson.send(exchange, 200, new Deleted(path.urlPath(), true));
+    }
+
+    /** {@code PUT /_origin/assets/{path}}. */
+    void put(HttpServerExchange exchange) {
+        AssetPath path = exchange.getAttachment(PATH);
         DigestCheck check = DigestCheck.of(header(exchange, REPR_DIGEST), header(exchange, Headers.CONTENT_MD5));
         long length = exchange.getRequestContentLength();
         // The listener takes bodies up to maxUploadBytes (OriginHandlers); AssetWriter counts too, so a body is
         // cut off with 413 at the same byte whichever of the two notices it first.
         AssetWriter.Written written = writer.write(path,
                 length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
-                new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")), check);
+                new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")),
+                check);
         awaitReplicas(written.sequence(), path + " is written on the primary (ETag " + written.asset().etag() + ")");
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());
-    }
-
-    /** A replica copies its primary's changes and takes none of its own. */
-    private void refuseOnReplica() {
-        if (!replication.isPrimary()) {
-            throw new ApiException(409, "read_only_replica", "this origin is a replica: it copies its primary's "
-                    + "changes and takes no writes; send them to the primary (see GET /_origin/replication)");
-        }
     }
 
     /** Synchronous replication: the answer waits until enough replicas have the change, or says they did not. */
@@ -130,10 +145,10 @@ final class AssetApiHandler implements HttpHandler {
             int slash = raw.indexOf('/', scheme + 3);
             raw = slash < 0 ? "/" : raw.substring(slash);
         }
-        if (!raw.startsWith(OriginRouter.ASSETS)) {
-            throw ApiException.badRequest("bad_path", "spell " + OriginRouter.ASSETS + " without percent-encoding");
+        if (!raw.startsWith(OriginRoutes.ASSETS)) {
+            throw ApiException.badRequest("bad_path", "spell " + OriginRoutes.ASSETS + " without percent-encoding");
         }
-        String rest = raw.substring(OriginRouter.ASSETS.length());
+        String rest = raw.substring(OriginRoutes.ASSETS.length());
         if (rest.isEmpty()) {
             return new AssetPath(List.of());
         }
@@ -165,11 +180,6 @@ final class AssetApiHandler implements HttpHandler {
     private static Optional<String> header(HttpServerExchange exchange, HttpString name) {
         HeaderValues values = exchange.getRequestHeaders().get(name);
         return values == null || values.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", values));
-    }
-
-    private static ApiException refuseMethod(HttpServerExchange exchange, String allow) {
-        return new ApiException(405, "method_not_allowed", exchange.getRequestMethod()
-                + " is not allowed here; use " + allow).withHeader("Allow", allow);
     }
 
     /** The DELETE answer. */

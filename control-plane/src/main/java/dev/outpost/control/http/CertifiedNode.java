@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.PeerCertificates;

@@ -1,4 +1,4 @@
-package dev.outpost.control.api;
+package dev.outpost.control.http;
 
 import dev.outpost.control.Scope;
 import java.util.Set;
