@@ -43,10 +43,12 @@ public final class ControlPlane implements AutoCloseable {
     private final Optional<NodeServer> nodeServer;
     private final Registry registry;
     private final InvalidationLog log;
+    private final ControlPlaneConfig config;
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log) {
+            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config) {
         this.parts = parts;
+        this.config = config;
         this.nodeServer = nodeServer;
         this.api = api;
         this.steeringServer = steeringServer;
@@ -59,6 +61,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
+        config.requireEverySectionUsed();
         Closer parts = new Closer("control plane " + config.listen());
         try {
             // Before anything touches the store: a second control plane on this directory stops here.
@@ -100,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
             Steering steering = new Steering(regions,
-                    new LatencyMatrix(config.latencyMillis()), config.regionNames(),
+                    new LatencyMatrix(config.latency()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
@@ -115,10 +118,15 @@ public final class ControlPlane implements AutoCloseable {
             Optional<NodeServer> steeringServer = config.steeringAddress()
                     .map(address -> NodeServer.on(address, limits).start(Handlers.steering(registry, steering)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
-            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log);
+            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config);
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         }
+    }
+
+    /** The config this control plane was built from. */
+    public ControlPlaneConfig config() {
+        return config;
     }
 
     /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */

@@ -6,7 +6,7 @@ import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.cache.CachePolicy;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
@@ -15,6 +15,8 @@ import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
+import dev.outpost.edge.config.OriginTimeouts;
+import dev.outpost.edge.config.SpoolConfig;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.ControlPlaneLink;
 import dev.outpost.edge.control.Invalidations;
@@ -24,15 +26,18 @@ import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -82,16 +87,26 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
+        config.requireEverySectionUsed();
         CachePolicy policy = CachePolicy.from(config.cache());
         Routes routes = new Routes(config.services());
-        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl());
+        // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).
+        Duration purgeMemory = config.origin().total().multipliedBy(2).plusSeconds(10);
+        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
+                purgeMemory);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),
                 config.collapsing().maxWait(), config.cache().hitForPass(), clock);
-        EdgeMetrics metrics = new EdgeMetrics(store, collapser);
-        OriginClient client = new OriginClient(config.origin(), clock, metrics, config.limits().maxOriginHeaderBytes());
-        OriginFetch fetch = new OriginFetch(client, store, policy, config.id());
-        // Origin I/O blocks; virtual threads keep thousands of slow misses from exhausting a pool.
+        store.onPurge(collapser::detach);
+        OriginTimeouts origin = config.origin();
+        OriginSlots slots = new OriginSlots(origin.maxRequests(), origin.maxRequestsPerClient(), origin.queueWait());
+        SpoolConfig spoolConfig = config.cache().spool();
+        Spool spool = new Spool(spoolConfig.directory(config.id()), spoolConfig.maxBytes());
+        EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool);
+        OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots);
+        // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+        OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
+                blocking);
         Refresher refresher = new Refresher(collapser, fetch, blocking);
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
         Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
@@ -105,7 +120,8 @@ public final class EdgeNode implements AutoCloseable {
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
-                config.cache().maxObjectBytes(), config.limits(), lease);
+                config.cache().maxObjectBytes(), config.limits(), lease,
+                origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
         Closer started = new Closer("edge " + config.id());
         started.add("origin client", client);
@@ -179,10 +195,10 @@ public final class EdgeNode implements AutoCloseable {
     /** Requests counted since start; hits are answers from the store without an origin fetch (HIT, STALE). */
     private ControlPlaneLink.Stats stats() {
         double requests = 0;
-        for (CacheStatus status : CacheStatus.values()) {
+        for (Outcome status : Outcome.values()) {
             requests += metrics.requestCount(status);
         }
-        double hits = metrics.requestCount(CacheStatus.HIT) + metrics.requestCount(CacheStatus.STALE);
+        double hits = metrics.requestCount(Outcome.HIT) + metrics.requestCount(Outcome.STALE);
         return new ControlPlaneLink.Stats((long) requests, requests == 0 ? 0 : hits / requests, store.bytes());
     }
 

@@ -3,6 +3,7 @@ package dev.outpost.cli.local;
 import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.ControlPlane;
@@ -133,7 +134,7 @@ public final class LocalCdn implements AutoCloseable {
                 originUriByRegion.put(region.name(), origin.baseUri()); // no WAN inside the origin's region
                 continue;
             }
-            String host = region.originRelay().orElseThrow();
+            String host = region.relayAddress();
             relays.add(WanRelay.start("origin link " + region.name() + "-" + originRegion,
                     new InetSocketAddress(host, originPublic.port()), originInternal,
                     topology.delay(region.name(), originRegion)));
@@ -226,17 +227,18 @@ public final class LocalCdn implements AutoCloseable {
                 Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
                 Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node"))));
         config.put("edgeToken", EDGE_ADMIN_TOKEN);
-        config.put("heartbeat", Map.of("intervalMillis", HEARTBEAT.toMillis(),
-                "timeoutMillis", HEARTBEAT.toMillis() * 5));
+        config.put("heartbeat", Map.of("interval", Durations.format(HEARTBEAT),
+                "timeout", Durations.format(HEARTBEAT.multipliedBy(5))));
         config.put("regions", topology.regions().stream()
                 .map(r -> Map.of("name", r.name(), "cidrs", List.of(r.clients()))).toList());
         config.put("defaultRegion", topology.origin().region());
-        Map<String, Map<String, Long>> latency = new LinkedHashMap<>();
+        Map<String, Map<String, String>> latency = new LinkedHashMap<>();
         for (var delay : topology.delays().entrySet()) {
             String[] pair = delay.getKey().split("-");
-            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1], delay.getValue().toMillis());
+            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1],
+                    Durations.format(delay.getValue()));
         }
-        config.put("latencyMillis", latency);
+        config.put("latency", latency);
         config.put("trustedProxies", List.of("127.0.0.1/32"));
         config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
                 "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
@@ -245,13 +247,14 @@ public final class LocalCdn implements AutoCloseable {
 
     /** An edge of the site; {@code origins} in order: its region's replica first if there is one, then the primary. */
     private EdgeConfig edgeConfig(EdgeSpec spec, List<URI> origins, URI planeUri) {
-        DeliveryService site = new DeliveryService("site", servedHosts(), origins, null, null);
+        DeliveryService site = DeliveryService.of("site", servedHosts(), origins);
         URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
-        ControlPlaneLinkConfig link = new ControlPlaneLinkConfig(planeUri, NODE_TOKEN, HEARTBEAT,
-                Duration.ofSeconds(5), Optional.of(URI.create(spec.url())), Optional.of(admin));
-        return new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(),
-                Optional.of(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN)),
-                List.of(site), null, null, null, Optional.of(link));
+        ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, NODE_TOKEN)
+                .withTimings(HEARTBEAT, Duration.ofSeconds(5))
+                .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
+        return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
+                .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN))
+                .withControlPlane(link);
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {
@@ -276,7 +279,7 @@ public final class LocalCdn implements AutoCloseable {
         }
         for (Topology.Region region : topology.regions()) {
             if (!region.name().equals(topology.origin().region())) {
-                listeners.put(region.originRelay().orElseThrow() + ":" + topology.originAddress().port(),
+                listeners.put(region.relayAddress() + ":" + topology.originAddress().port(),
                         "WAN link " + region.name() + "-" + topology.origin().region());
             }
         }

@@ -2,6 +2,7 @@ package dev.outpost.common.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;

@@ -9,6 +9,8 @@ import dev.outpost.common.tls.Keys;
 import dev.outpost.common.tls.SniKeyManager;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.tls.TlsIdentity;
+import dev.outpost.testkit.MalformedFields;
+import dev.outpost.testkit.RawHttp2;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.HeaderValues;
 import java.io.ByteArrayOutputStream;

@@ -45,7 +45,7 @@ import okhttp3.Response;
  * catch-up page) is at or below that number and ignored.
  *
  * <p>Retries: an edge that is behind gets its missed entries pushed again by the control plane itself, in order,
- * on its lane, after {@code delivery.retryInitialMillis}, doubling up to {@code delivery.retryMaxMillis} while the
+ * on its lane, after {@code delivery.retryInitial}, doubling up to {@code delivery.retryMax} while the
  * pushes fail; so a healed partition is caught up within that bound, not at the pace of the edge's own heartbeat
  * backoff. The edge's heartbeat catch-up carries the same entries too; whichever comes first applies them. Retries
  * stop once the edge applied everything, was fenced or removed. Expired pushes are never retried.
@@ -212,7 +212,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             synchronized (backoff) {
-                backoff.nextMillis = settings.retryInitialMillis();
+                backoff.nextMillis = settings.retryInitial().toMillis();
             }
         }
         scheduleRetry(nodeId);
@@ -223,7 +223,7 @@ public final class Dispatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitialMillis()));
+        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitial().toMillis()));
         long delay;
         synchronized (backoff) {
             if (backoff.scheduled) {
@@ -231,7 +231,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             backoff.scheduled = true;
             delay = backoff.nextMillis;
-            backoff.nextMillis = Math.min(settings.retryMaxMillis(), backoff.nextMillis * 2);
+            backoff.nextMillis = Math.min(settings.retryMax().toMillis(), backoff.nextMillis * 2);
         }
         try {
             timer.schedule(() -> lane(nodeId).execute(() -> retry(nodeId)), delay, TimeUnit.MILLISECONDS);
@@ -259,11 +259,9 @@ public final class Dispatcher implements AutoCloseable {
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
             Optional<String> answer = summary(response);
             if (answer.isPresent() && PushResults.alreadyApplied(answer.get())) {
-                // It applied the entry from a catch-up page first. A purge is done; a push's result rides the
-                // heartbeat that reports its sequence, which settles the delivery (applied or failed).
-                if (entry.kind() == Kind.PURGE) {
-                    log.markApplied(entry.sequence(), node.id(), Optional.empty());
-                }
+                // It applied the entry from a catch-up page first: what it did (a push's results, a purge's unknown
+                // hosts) rides the heartbeat that reports its sequence, which settles the delivery. Marking it
+                // applied here, without that, would let a waiting client see the entry complete but not what it did.
                 return Optional.empty();
             }
             Optional<String> pushFailure = entry.kind() == Kind.PUSH

@@ -276,7 +276,9 @@ public final class ControlPlaneLink implements AutoCloseable {
             try {
                 AppliedSequence.Outcome<?> outcome = entries.apply(entry);
                 LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
-                if (entry.kind() == InvalidationEntry.Kind.PUSH && outcome instanceof AppliedSequence.Applied<?> a) {
+                // What a catch-up entry did goes back with the next heartbeat, as a live call's answer would: a
+                // push's per-URL results, a purge's hosts no service here serves.
+                if (outcome instanceof AppliedSequence.Applied<?> a) {
                     if (results.size() >= Heartbeat.MAX_RESULTS) {
                         results.poll();
                     }

@@ -28,7 +28,7 @@ final class AdminRoutes {
         InvalidationEndpoints entries = new InvalidationEndpoints(invalidations);
         ObjectsEndpoint objects = new ObjectsEndpoint(p.routes(), pusher, p.maxObjectBytes());
         CertificateEndpoints certificates = new CertificateEndpoints(uploads);
-        FailedAuthLimiter failedAuth = new FailedAuthLimiter(p.limits().failedAuth(), p.clock());
+        FailedAuthLimiter failedAuth = new FailedAuthLimiter(p.limits().listener().failedAuth(), p.clock());
         RouteTable commands = RouteTable.builder()
                 .notFound(exchange -> "no admin endpoint " + exchange.getRequestPath())
                 .route("POST", "/_edge/purge", entries::purge)

@@ -17,6 +17,7 @@ import dev.outpost.edge.origin.Routes;
 import dev.outpost.edge.tls.UploadedCertificates;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -33,7 +34,7 @@ public final class EdgeHandlers {
     public record Parts(String edgeId, Clock clock, Routes routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
             Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
-            EdgeLimits limits, Lease lease) {
+            EdgeLimits limits, Lease lease, Duration maxBodyWait) {
     }
 
     /**
@@ -43,9 +44,10 @@ public final class EdgeHandlers {
      * handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
-        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts());
+        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts(),
+                p.maxBodyWait());
         MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock());
-        PassThrough pass = new PassThrough(p.client(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
+        PassThrough pass = new PassThrough(p.client(), p.fetch(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock(),
                 p.lease());
         return new AccessLogHandler(p.clock(), p.metrics(),

@@ -58,9 +58,8 @@ public final class Prefetcher {
             }
             String key = route.get().keys().key(uri.getRawPath(), uri.getRawQuery());
             String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
-            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client,
-                    Credentials.Use.NONE,
-                    store.lookup(key, Fields.empty()), false);
+            OriginFetch.Target t = OriginFetch.Target.forCache(route.get(), key, target, Fields.empty(), client,
+                    Credentials.Use.NONE, store.lookup(key, Fields.empty()));
             FetchOutcome outcome;
             try {
                 outcome = run(t);
@@ -80,11 +79,12 @@ public final class Prefetcher {
                     failures.add(new Failure(url, "not stored: " + u.reason() + " (origin answered " + u.status()
                             + ")"));
                 }
-                case FetchOutcome.Streaming s -> {
-                    s.response().close();
+                case FetchOutcome.Relayed r -> {
                     notStored++;
-                    failures.add(new Failure(url, "not stored: " + s.reason()));
+                    failures.add(new Failure(url, "not stored: " + r.reason() + " (origin answered " + r.status()
+                            + ")"));
                 }
+                case FetchOutcome.Filling f -> throw new IllegalStateException("run() waits for the body");
                 case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
                 case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));
                 case FetchOutcome.Truncated tr -> failures.add(new Failure(url, tr.message()));
@@ -94,21 +94,29 @@ public final class Prefetcher {
         return new EdgePrefetchResult(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
     }
 
+    /** The fetch's final outcome: a body that was still arriving is waited for. */
     private FetchOutcome run(OriginFetch.Target t) throws ExecutionException, InterruptedException {
-        return switch (collapser.enter(t.key())) {
+        FetchOutcome outcome = switch (collapser.enter(t.key())) {
             case Collapser.Lead<FetchOutcome> lead -> {
-                FetchOutcome outcome;
+                FetchOutcome fetched;
                 try {
-                    outcome = fetch.fetch(t);
+                    fetched = fetch.fetch(t);
                 } catch (RuntimeException | Error e) {
                     lead.fail(e);
                     throw e;
                 }
-                lead.complete(outcome);
-                yield outcome;
+                if (fetched instanceof FetchOutcome.Filling f) {
+                    f.first().close();
+                    lead.publish(f);
+                    f.end().whenComplete((end, error) -> lead.finish());
+                } else {
+                    lead.complete(fetched);
+                }
+                yield fetched;
             }
             case Collapser.Follow<FetchOutcome> follow -> follow.result().get();
             case Collapser.Full<FetchOutcome> full -> throw new IllegalStateException("too many waiters");
         };
+        return outcome instanceof FetchOutcome.Filling f ? f.end().get() : outcome;
     }
 }

@@ -1,4 +1,4 @@
-package dev.outpost.common.http;
+package dev.outpost.testkit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package dev.outpost.cli.testing;
+package dev.outpost.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.outpost.common.http;
+package dev.outpost.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
