@@ -36,7 +36,7 @@ public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeou
         failedAuth = ConfigValues.or(failedAuth, FailedAuthLimits.DEFAULTS);
     }
 
-    /** The options {@link NodeServer} and {@link HttpsServer} apply, with {@code ioThreads} (0: one per core). */
+    /** The options {@link NodeServer} applies, with {@code ioThreads} (0: one per core). */
     public ServerLimits serverLimits(int ioThreads) {
         return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
                 maxConnectionsPerClient);

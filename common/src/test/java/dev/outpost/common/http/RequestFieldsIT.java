@@ -59,7 +59,7 @@ class RequestFieldsIT {
         reached.add(seen.toString());
         ex.getResponseSender().send("served");
     };
-    private HttpsServer https;
+    private NodeServer https;
     private NodeServer plain;
     private SSLSocketFactory tls;
 
@@ -69,9 +69,9 @@ class RequestFieldsIT {
         KeyPair keys = Keys.ecP256();
         TlsIdentity node = new TlsIdentity(keys.getPrivate(), ca.chain(ca.issue(Csr.create(keys,
                 List.of("node.test"), List.of(InetAddress.getByName("127.0.0.1"))), Duration.ofDays(7))));
-        https = HttpsServer.start(new ListenAddress("127.0.0.1", 0), counting, ServerLimits.DEFAULTS,
-                TlsContexts.server(new SniKeyManager(node)));
-        plain = NodeServer.start(new ListenAddress("127.0.0.1", 0), counting, ServerLimits.DEFAULTS);
+        https = NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS)
+                .tls(TlsContexts.server(new SniKeyManager(node))).start(counting);
+        plain = NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS).start(counting);
         tls = TlsContexts.client(ca.certificate(), Optional.empty()).context().getSocketFactory();
     }
 

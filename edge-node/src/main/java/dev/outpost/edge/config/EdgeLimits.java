@@ -69,7 +69,7 @@ public record EdgeLimits(ListenerLimits listener, Integer maxApiBodyBytes, Integ
                 ioThreads);
     }
 
-    /** The listener options NodeServer applies. */
+    /** The listener options every NodeServer applies. */
     public ServerLimits serverLimits() {
         return listener.serverLimits(ioThreads);
     }

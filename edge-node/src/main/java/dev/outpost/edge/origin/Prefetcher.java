@@ -1,5 +1,7 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.wire.EdgePrefetchResult;
+import dev.outpost.common.wire.EdgePrefetchResult.Failure;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Credentials;
@@ -32,22 +34,7 @@ public final class Prefetcher {
         this.fetch = fetch;
     }
 
-    /** One URL that could not be prefetched, and why. */
-    public record Failure(String url, String error) {
-    }
-
-    /**
-     * What a prefetch did; {@code unknownHosts} (first in the JSON answer, so a shortened answer still shows it)
-     * names the hosts no delivery service here serves, whose URLs were failures and never fetched.
-     */
-    public record Result(List<String> unknownHosts, int stored, int notStored, long bytes, List<Failure> failures) {
-        public Result {
-            unknownHosts = List.copyOf(unknownHosts);
-            failures = List.copyOf(failures);
-        }
-    }
-
-    public Result prefetch(List<String> urls, ProxyHeaders.Client client) {
+    public EdgePrefetchResult prefetch(List<String> urls, ProxyHeaders.Client client) {
         int stored = 0;
         int notStored = 0;
         long bytes = 0;
@@ -104,7 +91,7 @@ public final class Prefetcher {
                 case FetchOutcome.Rejected r -> failures.add(new Failure(url, r.message()));
             }
         }
-        return new Result(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
+        return new EdgePrefetchResult(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
     }
 
     /** The fetch's final outcome: a body that was still arriving is waited for. */

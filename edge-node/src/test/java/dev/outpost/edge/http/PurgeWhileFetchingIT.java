@@ -6,7 +6,7 @@ import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.cache.Fields;
-import dev.outpost.edge.cache.Purger;
+import dev.outpost.common.wire.EdgePurge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +38,7 @@ class PurgeWhileFetchingIT {
         try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
             origin.awaitHalfSent();
-            purge(f, new Purger.Request(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, null));
+            purge(f, new EdgePurge(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, null));
             origin.release();
             Answer during = first.get(10, TimeUnit.SECONDS);
             assertThat(version(during)).isEqualTo("v1");
@@ -59,7 +59,7 @@ class PurgeWhileFetchingIT {
         try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
             origin.awaitHalfSent();
-            purge(f, new Purger.Request(null, List.of("http://" + EdgeFixture.HOST + "/"), null, null, null, null));
+            purge(f, new EdgePurge(null, List.of("http://" + EdgeFixture.HOST + "/"), null, null, null, null));
             // The first answer is still held by the origin: this one must fetch for itself and get the new version.
             Answer second = fetch(f, PATH);
             assertThat(version(second)).isEqualTo("v2");
@@ -76,7 +76,7 @@ class PurgeWhileFetchingIT {
         try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
             origin.awaitHalfSent();
-            purge(f, new Purger.Request(null, null, List.of("scripts"), null, null, null));
+            purge(f, new EdgePurge(null, null, List.of("scripts"), null, null, null));
             origin.release();
             first.get(10, TimeUnit.SECONDS);
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).isEmpty();
@@ -89,7 +89,7 @@ class PurgeWhileFetchingIT {
         try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
             origin.awaitHalfSent();
-            purge(f, new Purger.Request(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, true));
+            purge(f, new EdgePurge(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, true));
             origin.release();
             first.get(10, TimeUnit.SECONDS);
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).get()
@@ -115,7 +115,7 @@ class PurgeWhileFetchingIT {
         return new EdgeFixture(UnaryOperator.identity(), List.of(origin.uri()));
     }
 
-    private static void purge(EdgeFixture f, Purger.Request request) {
+    private static void purge(EdgeFixture f, EdgePurge request) {
         f.edge.purger().purge(request);
     }
 

@@ -62,7 +62,7 @@ class RulesIT {
                 assertThat(f.fetch("/i18n", "Accept-Language", lang).body()).isEqualTo(lang);
             }
             assertThat(f.fetch("/i18n", "Accept-Language", "fr").xCache()).isEqualTo("HIT");
-            assertThat(f.edge.purger().purge(new dev.outpost.edge.cache.Purger.Request(
+            assertThat(f.edge.purger().purge(new dev.outpost.common.wire.EdgePurge(
                     List.of("http://assets.test/i18n"), null, null, null, null, null)).removed()).isEqualTo(2);
             f.enqueue(f.ok("de2", "max-age=600").setHeader("Vary", "Accept-Language"));
             assertThat(f.fetch("/i18n", "Accept-Language", "de").body()).isEqualTo("de2");
