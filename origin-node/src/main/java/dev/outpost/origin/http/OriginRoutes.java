@@ -12,10 +12,10 @@ import java.util.Set;
 
 /**
  * The origin's port as tables: {@code /_origin/health}, {@code /_origin/metrics} and the OpenAPI document
- * {@code /_origin/openapi.json} without a token, the asset API
- * under {@code /_origin/assets} and the replication API under {@code /_origin/replication} behind the failed-auth
- * budget (one for both; a wrong token is 403 here, a missing one 401, both spend it) and the token, each with its
- * own table (405 with {@code Allow}, 404); any other {@code /_origin} path is a 404, everything else content.
+ * {@code /_origin/openapi.json} without a token, the asset API under {@code /_origin/assets} and the replication
+ * API under {@code /_origin/replication} behind the failed-auth budget (one for both; a wrong token is 403 here, a
+ * missing one 401, both spend it) and the token, each with its own table (405 with {@code Allow}, 404); any other
+ * {@code /_origin} path is a 404, everything else content.
  * Content paths are confined separately (RequestPaths) on the raw target; any spelling that reaches an API still
  * needs its token.
  */
