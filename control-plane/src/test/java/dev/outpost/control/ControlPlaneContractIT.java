@@ -115,37 +115,43 @@ class ControlPlaneContractIT {
         check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
 
         // a node joins, registers and heartbeats over mutual TLS, renews its certificate
-        HttpReply token = cp.post("/api/v1/join-tokens", ADMIN, Json.mapper().writeValueAsString(Map.of("node", "eu-1",
-                "names", List.of("eu-1.edges.internal"), "addresses", List.of("127.0.0.1"), "ttl", "1h")));
+        HttpReply token = cp.post("/api/v1/join-tokens", ADMIN, sent("POST", "/api/v1/join-tokens",
+                Json.mapper().writeValueAsString(Map.of("node", "eu-1", "names", List.of("eu-1.edges.internal"),
+                        "addresses", List.of("127.0.0.1"), "ttl", "1h"))));
         check("POST", "/api/v1/join-tokens", token);
         KeyPair keys = Keys.ecP256();
-        HttpReply joined = cp.post("/api/v1/join", null, Json.mapper().writeValueAsString(Map.of(
-                "token", token.json().get("token").asString(),
-                "csr", Csr.create(keys, List.of("eu-1.edges.internal"), List.of()).pem())));
+        HttpReply joined = cp.post("/api/v1/join", null, sent("POST", "/api/v1/join", Json.mapper()
+                .writeValueAsString(Map.of("token", token.json().get("token").asString(),
+                        "csr", Csr.create(keys, List.of("eu-1.edges.internal"), List.of()).pem()))));
         check("POST", "/api/v1/join", joined);
         TlsIdentity node = new TlsIdentity(keys.getPrivate(),
                 Pem.certificates(joined.json().get("certificate").asString()));
-        check("POST", "/api/v1/nodes/register", nodeCall(node, "/api/v1/nodes/register", """
-                {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080","appliedSequence":0,
-                 "cacheEmpty":true}"""));
+        check("POST", "/api/v1/nodes/register", nodeCall(node, "/api/v1/nodes/register",
+                sent("POST", "/api/v1/nodes/register", """
+                        {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
+                         "appliedSequence":0,"cacheEmpty":true}""")));
         check("POST", "/api/v1/nodes/{id}/heartbeat", nodeCall(node, "/api/v1/nodes/eu-1/heartbeat",
-                "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0}"));
+                sent("POST", "/api/v1/nodes/{id}/heartbeat",
+                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0}")));
         check("POST", "/api/v1/certificates/renew", nodeCall(node, "/api/v1/certificates/renew",
-                Json.mapper().writeValueAsString(Map.of("csr", Csr.create(Keys.ecP256(),
-                        List.of("eu-1.edges.internal"), List.of()).pem()))));
+                sent("POST", "/api/v1/certificates/renew", Json.mapper().writeValueAsString(Map.of("csr",
+                        Csr.create(Keys.ecP256(), List.of("eu-1.edges.internal"), List.of()).pem())))));
 
         // purges and pushes, accepted, shown and listed
-        HttpReply purge = cp.post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/app.js\"]}");
+        HttpReply purge = cp.post("/api/v1/purges", OPS, sent("POST", "/api/v1/purges",
+                "{\"urls\":[\"http://www.example.com/app.js\"],\"soft\":true,\"regions\":[\"eu\"]}"));
         check("POST", "/api/v1/purges", purge);
         check("GET", "/api/v1/purges/{id}", cp.get("/api/v1/purges/" + purge.json().get("id").asString()
                 + "?wait=1s", READER));
         check("GET", "/api/v1/purges", cp.get("/api/v1/purges?limit=10", READER));
-        HttpReply push = cp.post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/big.js\"]}");
+        HttpReply push = cp.post("/api/v1/pushes", OPS, sent("POST", "/api/v1/pushes",
+                "{\"urls\":[\"http://www.example.com/big.js\"]}"));
         check("POST", "/api/v1/pushes", push);
         check("GET", "/api/v1/pushes/{id}", cp.get("/api/v1/pushes/" + push.json().get("id").asString(), READER));
         check("GET", "/api/v1/pushes", cp.get("/api/v1/pushes", READER));
-        check("POST", "/api/v1/origin-events", cp.post("/api/v1/origin-events", NODE,
-                "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}"));
+        check("POST", "/api/v1/origin-events", cp.post("/api/v1/origin-events", NODE, sent("POST",
+                "/api/v1/origin-events",
+                "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}")));
 
         // a write-through upload, stored by the (fake) origin
         origin.enqueue(new MockResponse.Builder().code(201).setHeader("ETag", "\"e1\"")
@@ -180,6 +186,12 @@ class ControlPlaneContractIT {
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());
+    }
+
+    /** A working request body, checked against the documented request schema on its way. */
+    private String sent(String method, String template, String json) {
+        breaches.addAll(contract.checkRequest(method, template, json));
+        return json;
     }
 
     private void check(String method, String template, HttpReply reply) {

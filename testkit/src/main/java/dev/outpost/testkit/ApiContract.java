@@ -128,6 +128,12 @@ public final class ApiContract {
             if (op.path("responses").isEmpty()) {
                 breaches.add(operation + ": no responses documented");
             }
+            for (Map.Entry<String, JsonNode> media : op.path("requestBody").path("content").properties()) {
+                if (media.getKey().endsWith("json") && !media.getValue().path("schema").has("$ref")) {
+                    breaches.add(operation + " request " + media.getKey()
+                            + ": the schema must be a $ref to #/components/schemas/...");
+                }
+            }
             for (Map.Entry<String, JsonNode> response : op.path("responses").properties()) {
                 String status = response.getKey();
                 JsonNode resolved = resolve(response.getValue());
@@ -195,6 +201,28 @@ public final class ApiContract {
         }
         if (problems.isEmpty() && reply.status() < 300) {
             calledWithSuccess.add(operation);
+        }
+        return problems;
+    }
+
+    /**
+     * How {@code json}, a request body sent to {@code method} on {@code template}, breaks the operation's documented
+     * {@code application/json} request schema, one line each; empty when it conforms. Tests send their working
+     * bodies through this, so a documented request shape is one the node takes.
+     */
+    public List<String> checkRequest(String method, String template, String json) {
+        String operation = method + " " + openApiPath(template);
+        if (!operations().contains(operation)) {
+            return List.of(operation + " is not documented in " + resource);
+        }
+        String ref = operation(operation).path("requestBody").path("content").path("application/json")
+                .path("schema").path("$ref").asString("");
+        if (ref.isEmpty()) {
+            return List.of(operation + " documents no application/json request body");
+        }
+        List<String> problems = new ArrayList<>();
+        for (Error error : schema(ref).validate(json, InputFormat.JSON)) {
+            problems.add(operation + " request body breaks " + ref + ": " + error + " in " + json);
         }
         return problems;
     }

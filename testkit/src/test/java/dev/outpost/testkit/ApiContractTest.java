@@ -52,6 +52,15 @@ class ApiContractTest {
     }
 
     @Test
+    void aRequestBodyIsCheckedAgainstTheDocumentedRequestSchema() {
+        assertThat(sample.checkRequest("PUT", "/files/{path...}", "{\"id\":\"f\",\"size\":1}")).isEmpty();
+        assertThat(sample.checkRequest("PUT", "/files/{path...}", "{\"id\":\"f\"}")).singleElement().asString()
+                .contains("PUT /files/{path} request body breaks #/components/schemas/Thing");
+        assertThat(sample.checkRequest("GET", "/things/{id}", "{}")).singleElement().asString()
+                .contains("documents no application/json request body");
+    }
+
+    @Test
     void restParametersOfARouteTableAreOpenApiPathParameters() {
         assertThat(ApiContract.openApiPath("/files/{path...}")).isEqualTo("/files/{path}");
         assertThat(sample.check("PUT", "/files/{path...}", json(201, "{\"id\":\"f\",\"size\":0}"))).isEmpty();
@@ -77,6 +86,7 @@ class ApiContractTest {
                 .contains("POST /a: no responses documented")).anySatisfy(b -> assertThat(b)
                 .contains("GET /a 200 application/json: the schema must be a $ref")).anySatisfy(b -> assertThat(b)
                 .contains("GET /a 500: an error answer must be application/json with #/components/schemas/Error"))
-                .anySatisfy(b -> assertThat(b).contains("GET /a default: statuses are explicit"));
+                .anySatisfy(b -> assertThat(b).contains("GET /a default: statuses are explicit"))
+                .anySatisfy(b -> assertThat(b).contains("POST /a request application/json: the schema must be a $ref"));
     }
 }

@@ -87,11 +87,11 @@ class EdgeAdminContractIT {
         check("HEAD", "/_edge/metrics", call("HEAD", "/_edge/metrics", null, null));
         check("GET", "/_edge/openapi.json", call("GET", "/_edge/openapi.json", token, null));
 
-        check("POST", "/_edge/purge", call("POST", "/_edge/purge", token,
-                json("{\"urls\":[\"http://" + EdgeFixture.HOST + "/a.js\"],\"soft\":true}")));
+        check("POST", "/_edge/purge", call("POST", "/_edge/purge", token, json(sent("POST", "/_edge/purge",
+                "{\"urls\":[\"http://" + EdgeFixture.HOST + "/a.js\"],\"soft\":true}"))));
         f.enqueue(f.ok("prefetched", "max-age=60"));
-        check("POST", "/_edge/prefetch", call("POST", "/_edge/prefetch", token,
-                json("{\"urls\":[\"http://" + EdgeFixture.HOST + "/p.js\"]}")));
+        check("POST", "/_edge/prefetch", call("POST", "/_edge/prefetch", token, json(sent("POST", "/_edge/prefetch",
+                "{\"urls\":[\"http://" + EdgeFixture.HOST + "/p.js\"]}"))));
         check("PUT", "/_edge/objects", send(new Request.Builder()
                 .url(f.admin() + "/_edge/objects?url=http://" + EdgeFixture.HOST + "/o.js")
                 .header("Cache-Control", "max-age=60")
@@ -99,8 +99,8 @@ class EdgeAdminContractIT {
 
         TlsIdentity site = customerCa.identity(List.of(EdgeFixture.HOST), List.of());
         check("PUT", "/_edge/certificates/{host...}", call("PUT", "/_edge/certificates/" + EdgeFixture.HOST, token,
-                json(Json.mapper().writeValueAsString(Map.of("certificate", Pem.encode(site.chain()),
-                        "key", Pem.encode(site.key()))))));
+                json(sent("PUT", "/_edge/certificates/{host...}", Json.mapper().writeValueAsString(Map.of(
+                        "certificate", Pem.encode(site.chain()), "key", Pem.encode(site.key())))))));
         check("GET", "/_edge/certificates", call("GET", "/_edge/certificates", token, null));
         check("DELETE", "/_edge/certificates/{host...}", call("DELETE", "/_edge/certificates/" + EdgeFixture.HOST,
                 token, null));
@@ -131,6 +131,12 @@ class EdgeAdminContractIT {
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());
+    }
+
+    /** A working request body, checked against the documented request schema on its way. */
+    private String sent(String method, String template, String json) {
+        breaches.addAll(contract.checkRequest(method, template, json));
+        return json;
     }
 
     private void check(String method, String template, HttpReply reply) {
