@@ -32,7 +32,7 @@ import java.util.Set;
 final class ApiRoutes {
     /**
      * The API's OpenAPI document (a resource of this jar), served at {@code /api/v1/openapi.json} without a token:
-     * it is the published contract and names no secret; every path in it answers 401 without a token anyway.
+     * it is the published contract, the same for every control plane, and names no secret or configured value.
      */
     static final String OPENAPI = "openapi/control-plane.json";
 
