@@ -151,4 +151,14 @@ class PartialContentIT {
         }
         assertThat(origin.ranges).hasSize(1);
     }
+
+    @Test
+    void aHeadWithARangeThatMissesIsAnsweredWithTheWholeLength() throws Exception {
+        try (okhttp3.Response head = f.call("HEAD", "/h.mp4", null, "Range", "bytes=2-4")) {
+            assertThat(head.code()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).isEqualTo("10");
+            assertThat(head.header("Content-Range")).isNull();
+        }
+        assertThat(origin.ranges).containsExactly("bytes=2-4"); // the piece is fetched for the cache all the same
+    }
 }
