@@ -1,10 +1,12 @@
 package dev.outpost.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
+import dev.outpost.edge.cache.Fields;
 import java.time.Duration;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -109,6 +111,10 @@ class CachingIT {
             assertThat(r.header("Content-Length")).isEqualTo("10");
         }
         assertThat(f.takeOriginRequest().getMethod()).isEqualTo("GET");
+        // The HEAD is answered at the origin's head; the body is stored by the fill after it. A GET before that
+        // joins the fetch (COLLAPSED), so wait for the store rather than race it.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> f.edge.store().lookup(EdgeFixture.key("/hm"), Fields.empty()).isPresent());
         assertServedFromCache("/hm", "0123456789");
     }
 

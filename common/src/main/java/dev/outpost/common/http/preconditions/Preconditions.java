@@ -52,12 +52,6 @@ public record Preconditions(List<String> ifMatch, List<String> ifNoneMatch, List
         return new Preconditions(List.of(), ifNoneMatch, ifModifiedSince, List.of(), ifRange);
     }
 
-    /** Whether any of the four 304/412 conditions was sent (If-Range aside). */
-    public boolean any() {
-        return !ifMatch.isEmpty() || !ifNoneMatch.isEmpty() || !ifModifiedSince.isEmpty()
-                || !ifUnmodifiedSince.isEmpty();
-    }
-
     /**
      * Evaluates the conditions of a GET or HEAD against a representation that exists.
      *

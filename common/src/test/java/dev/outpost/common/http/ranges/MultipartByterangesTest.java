@@ -27,6 +27,16 @@ class MultipartByterangesTest {
                 .length);
     }
 
+    @Test
+    void boundariesAreFreshAndOfTheLengthTheSizeDecisionAssumes() {
+        String boundary = MultipartByteranges.newBoundary();
+        assertThat(boundary).hasSize(MultipartByteranges.BOUNDARY_LENGTH).startsWith("outpost-")
+                .isNotEqualTo(MultipartByteranges.newBoundary());
+        List<ByteRange> parts = List.of(new ByteRange(0, 2), new ByteRange(10, 11));
+        assertThat(MultipartByteranges.lengthOf(parts, "text/plain", 20))
+                .isEqualTo(MultipartByteranges.of(parts, "text/plain", 20, boundary).length());
+    }
+
     private static String render(MultipartByteranges body, String content) {
         StringBuilder out = new StringBuilder();
         for (MultipartByteranges.Piece piece : body.pieces()) {
