@@ -15,7 +15,7 @@ class MainTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cli = Main.commandLine();
+        CommandLine cli = Main.commandLine(args);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);
@@ -48,5 +48,33 @@ class MainTest {
     void originWithoutDataOrConfigExplainsWhatIsMissing() {
         assertThat(run("origin")).isEqualTo(2);
         assertThat(err.toString()).contains("--data DIR or --config FILE");
+    }
+
+    @Test
+    void everyCommandsHelpEndsWithExamplesOfThatCommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("Examples:").contains("outpost completion");
+        for (String command : Main.commandLine().getSubcommands().keySet()) {
+            out.getBuffer().setLength(0);
+            assertThat(run(command, "--help")).as(command).isZero();
+            String help = out.toString();
+            assertThat(help).as(command).contains("Usage: outpost " + command);
+            assertThat(help.substring(help.indexOf("Examples:"))).as(command).contains("outpost " + command);
+        }
+    }
+
+    @Test
+    void aCommandRegistersOnlyItselfAndHelpRegistersEveryCommand() {
+        assertThat(Main.commandLine("purge", "--url", "x").getSubcommands()).containsOnlyKeys("purge");
+        assertThat(Main.commandLine("help", "purge").getSubcommands())
+                .containsKeys("local", "origin", "edge", "control-plane", "purge", "push", "status", "sign-url",
+                        "completion", "help");
+        assertThat(Main.commandLine("purg").getSubcommands()).containsKey("purge");
+    }
+
+    @Test
+    void unknownCommandIsNamedWithTheClosestOne() {
+        assertThat(run("purg")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unmatched argument at index 0: 'purg'").contains("purge");
     }
 }
