@@ -10,54 +10,61 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Optional;
 import javax.net.ssl.SSLException;
+import tools.jackson.databind.JsonNode;
 
 /**
- * Turns what went wrong on a call into one line naming the URL tried and the reason, worded for the user: the JDK's
- * HTTP client reports a refused connection as a {@code ConnectException} with no message at all. A failure before
- * the request left (refused, unknown host, no connection, TLS) is a {@link ApiClient.Failure}; one after it may
- * have arrived is {@link ApiClient.Lost}, which a post repeats with the same idempotency key.
+ * Words what went wrong on a call as one line naming the URL tried and the reason: the JDK's HTTP client reports a
+ * refused connection as a {@code ConnectException} with no message at all. A failure before the request left
+ * (refused, unknown host, no connection, TLS) is a {@link JsonApi.Failure}; one after it may have arrived is
+ * {@link JsonApi.Lost}, which a post may repeat with the same idempotency key.
+ *
+ * @param peer   what was called, e.g. "control plane"
+ * @param source where its URL came from, for the hint, e.g. "--api / OUTPOST_API"
  */
-final class CallFailures {
-    private static final String WHERE = "--api / OUTPOST_API";
-
-    private CallFailures() {
-    }
-
-    static ApiClient.Failure of(URI url, IOException e, Duration connectTimeout, Duration timeout) {
-        String unreachable = "cannot reach the control plane at " + url + ": ";
+record CallFailures(String peer, String source) {
+    JsonApi.Failure of(URI url, IOException e, Duration connectTimeout, Duration timeout) {
+        String unreachable = "cannot reach the " + peer + " at " + url + ": ";
         if (e instanceof HttpConnectTimeoutException) {
-            return new ApiClient.Failure(unreachable + "no connection within " + connectTimeout.toSeconds()
-                    + " s (is " + WHERE + " right, and the port open?)");
+            return new JsonApi.Failure(unreachable + "no connection within " + connectTimeout.toSeconds()
+                    + " s (is " + source + " right, and the port open?)");
         }
         if (e instanceof HttpTimeoutException) {
-            return new ApiClient.Lost("no answer from the control plane at " + url + " within "
-                    + timeout.toSeconds() + " s");
+            return new JsonApi.Lost("no answer from the " + peer + " at " + url + " within " + timeout.toSeconds()
+                    + " s");
         }
         if (causedBy(e, UnresolvedAddressException.class) || causedBy(e, UnknownHostException.class)) {
-            return new ApiClient.Failure(unreachable + "unknown host " + url.getHost() + " (" + WHERE + ")");
+            return new JsonApi.Failure(unreachable + "unknown host " + url.getHost() + " (" + source + ")");
         }
-        if (e instanceof ConnectException || causedBy(e, ConnectException.class)) {
+        if (causedBy(e, ConnectException.class)) {
             String reason = deepestMessage(e).orElse("connection refused");
-            return new ApiClient.Failure(unreachable + lowerFirst(reason) + " (is it running? " + WHERE + ")");
+            return new JsonApi.Failure(unreachable + lowerFirst(reason) + " (is it running? " + source + ")");
         }
         if (causedBy(e, SSLException.class)) {
-            return new ApiClient.Failure(unreachable + "TLS failed: " + deepestMessage(e).orElse("no reason given")
+            return new JsonApi.Failure(unreachable + "TLS failed: " + deepestMessage(e).orElse("no reason given")
                     + " (an https:// URL for a plain-HTTP port, or a certificate this JVM does not trust?)");
         }
-        return new ApiClient.Lost("no answer from the control plane at " + url + ": "
+        return new JsonApi.Lost("no answer from the " + peer + " at " + url + ": "
                 + lowerFirst(deepestMessage(e).orElse(e.getClass().getSimpleName())));
     }
 
-    /** An answer that is not JSON comes from something that is not the control plane's API (an edge, a proxy). */
-    static ApiClient.Failure notJson(URI url, HttpResponse<byte[]> response) {
+    /** An answer that is not JSON comes from something that is not the API (an edge, a proxy, a web server). */
+    JsonApi.Failure notJson(URI url, HttpResponse<byte[]> response) {
         String type = response.headers().firstValue("Content-Type").orElse("no Content-Type");
         String body = new String(response.body(), StandardCharsets.UTF_8).replaceAll("\\s+", " ").strip();
         String sample = body.isEmpty() ? "an empty body"
                 : "'" + (body.length() > 80 ? body.substring(0, 80) + "..." : body) + "'";
-        return new ApiClient.Failure("the server at " + url + " answered HTTP " + response.statusCode()
-                + " with a body that is not JSON (" + type + ", " + sample + "): is it the control plane's API? ("
-                + WHERE + ")");
+        return new JsonApi.Failure("the server at " + url + " answered HTTP " + response.statusCode()
+                + " with a body that is not JSON (" + type + ", " + sample + "): is it the " + peer + "'s API? ("
+                + source + ")");
+    }
+
+    /** The API's own error answer: {@code {"error": code, "message": ...}}. */
+    JsonApi.Failure errorAnswer(URI url, HttpResponse<byte[]> response, JsonNode body) {
+        return new JsonApi.Failure("the " + peer + " at " + url + " answered HTTP " + response.statusCode() + " "
+                + JsonApi.text(body, "error") + ": " + JsonApi.text(body, "message")
+                + response.headers().firstValue("Retry-After").map(s -> " (retry after " + s + " s)").orElse(""));
     }
 
     private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
@@ -70,14 +77,14 @@ final class CallFailures {
     }
 
     /** The innermost message in the cause chain: the JDK wraps the socket's "Connection refused" without one. */
-    private static java.util.Optional<String> deepestMessage(Throwable e) {
+    private static Optional<String> deepestMessage(Throwable e) {
         String found = null;
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {
                 found = t.getMessage();
             }
         }
-        return java.util.Optional.ofNullable(found);
+        return Optional.ofNullable(found);
     }
 
     private static String lowerFirst(String text) {

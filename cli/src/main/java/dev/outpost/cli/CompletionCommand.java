@@ -8,8 +8,6 @@ import picocli.CommandLine.Command;
  * from the command tree at run time, so it always matches the jar's commands and flags.
  */
 @Command(name = "completion", mixinStandardHelpOptions = true, helpCommand = true,
-        description = "Print a bash/zsh completion script for outpost. bash: source <(outpost completion); zsh: "
-                + "autoload -U +X compinit && compinit; autoload -U +X bashcompinit && bashcompinit; "
-                + "source <(outpost completion)")
+        description = "Print the bash/zsh completion script: source <(outpost completion)")
 final class CompletionCommand extends AutoComplete.GenerateCompletion {
 }

@@ -47,8 +47,8 @@ final class StatusCommand implements Callable<Integer> {
             out.printf("%-12s %-6s %-6s %-9s %-10s %8s %6s %12s%n", "NODE", "KIND", "REGION", "HEALTH", "CAUGHT-UP",
                     "REQUESTS", "HIT%", "CACHED");
             for (JsonNode n : nodes) {
-                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", ApiClient.text(n, "id"),
-                        ApiClient.text(n, "kind"), ApiClient.text(n, "region"),
+                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", JsonApi.text(n, "id"),
+                        JsonApi.text(n, "kind"), JsonApi.text(n, "region"),
                         n.get("fenced") != null && n.get("fenced").asBoolean() ? "FENCED"
                                 : n.get("healthy").asBoolean() ? "healthy" : "DOWN",
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
@@ -58,13 +58,13 @@ final class StatusCommand implements Callable<Integer> {
             out.println();
             out.printf("%-10s %-9s %-10s %s%n", "PURGE", "STATUS", "EDGES", "ACCEPTED");
             for (JsonNode p : recent) {
-                out.printf("%-10s %-9s %-10s %s%n", ApiClient.text(p, "id"), ApiClient.text(p, "status"),
+                out.printf("%-10s %-9s %-10s %s%n", JsonApi.text(p, "id"), JsonApi.text(p, "status"),
                         p.get("edgesApplied").asInt() + "/" + p.get("edgesTotal").asInt(),
-                        ApiClient.text(p, "acceptedAt"));
+                        JsonApi.text(p, "acceptedAt"));
             }
             out.flush();
             return 0;
-        } catch (ApiClient.Failure | IllegalArgumentException e) {
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             spec.commandLine().getErr().println("outpost status: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;

@@ -29,7 +29,7 @@ final class Submit {
             Optional<Duration> timeout = wait.map(Submit::parse);
             api.check();
             JsonNode accepted = api.post(path, body);
-            String id = ApiClient.text(accepted, "id");
+            String id = JsonApi.text(accepted, "id");
             if (timeout.isEmpty() && api.json()) {
                 out.println(Json.mapper().writeValueAsString(accepted));
             } else if (!api.json()) {
@@ -42,8 +42,8 @@ final class Submit {
             JsonNode entry;
             try {
                 entry = await(api, path + "/" + id, timeout.get());
-            } catch (ApiClient.Failure e) {
-                throw new ApiClient.Failure(id + " was accepted, but waiting for it failed: " + e.getMessage());
+            } catch (JsonApi.Failure e) {
+                throw new JsonApi.Failure(id + " was accepted, but waiting for it failed: " + e.getMessage());
             }
             if (api.json()) {
                 out.println(Json.mapper().writeValueAsString(entry));
@@ -54,8 +54,8 @@ final class Submit {
             if (UnknownHosts.report(spec.name(), entry, err)) {
                 return 3;
             }
-            return "complete".equals(ApiClient.text(entry, "status")) ? 0 : 1;
-        } catch (ApiClient.Failure | IllegalArgumentException e) {
+            return "complete".equals(JsonApi.text(entry, "status")) ? 0 : 1;
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             err.println("outpost " + spec.name() + ": " + e.getMessage());
             err.flush();
             return 2;
@@ -71,7 +71,7 @@ final class Submit {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             Duration step = left.compareTo(API_MAX_WAIT) > 0 ? API_MAX_WAIT : left;
             JsonNode entry = api.get(entryPath + "?wait=" + step.toMillis() + "ms", step.plusSeconds(10));
-            String status = ApiClient.text(entry, "status");
+            String status = JsonApi.text(entry, "status");
             if (status.equals("complete") || status.equals("failed") || step.equals(left)) {
                 return entry;
             }

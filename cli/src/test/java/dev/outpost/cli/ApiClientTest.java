@@ -13,7 +13,7 @@ import java.util.Optional;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 
-/** The --api value as the client commands read it, and how a failed call is worded. */
+/** The --api value as the client commands read it, and how a failed call is worded ({@link CallFailures}). */
 class ApiClientTest {
     private static final URI PURGES = URI.create("http://127.0.0.1:8000/api/v1/purges");
 
@@ -51,7 +51,7 @@ class ApiClientTest {
         // what the JDK client throws: a ConnectException without a message around the socket's own
         ConnectException refused = new ConnectException();
         refused.initCause(new ConnectException("Connection refused"));
-        assertThat(failure(refused)).isNotInstanceOf(ApiClient.Lost.class).hasMessage("cannot reach the control "
+        assertThat(failure(refused)).isNotInstanceOf(JsonApi.Lost.class).hasMessage("cannot reach the control "
                 + "plane at " + PURGES + ": connection refused (is it running? --api / OUTPOST_API)");
     }
 
@@ -66,27 +66,28 @@ class ApiClientTest {
     @Test
     void noConnectionInTimeIsAFailureAndNoAnswerInTimeIsLost() {
         assertThat(failure(new HttpConnectTimeoutException("HTTP connect timed out")))
-                .isNotInstanceOf(ApiClient.Lost.class)
+                .isNotInstanceOf(JsonApi.Lost.class)
                 .hasMessageContaining(": no connection within 5 s (is --api / OUTPOST_API right");
-        assertThat(failure(new HttpTimeoutException("request timed out"))).isInstanceOf(ApiClient.Lost.class)
+        assertThat(failure(new HttpTimeoutException("request timed out"))).isInstanceOf(JsonApi.Lost.class)
                 .hasMessage("no answer from the control plane at " + PURGES + " within 30 s");
     }
 
     @Test
     void tlsFailureIsNotRetriedAndSaysWhatMayBeWrong() {
         assertThat(failure(new SSLHandshakeException("Remote host terminated the handshake")))
-                .isNotInstanceOf(ApiClient.Lost.class)
+                .isNotInstanceOf(JsonApi.Lost.class)
                 .hasMessageContaining("TLS failed: Remote host terminated the handshake (an https:// URL for a "
                         + "plain-HTTP port");
     }
 
     @Test
     void otherErrorsAfterTheRequestWentOutAreLostWithTheirReason() {
-        assertThat(failure(new java.io.IOException("Connection reset"))).isInstanceOf(ApiClient.Lost.class)
+        assertThat(failure(new java.io.IOException("Connection reset"))).isInstanceOf(JsonApi.Lost.class)
                 .hasMessage("no answer from the control plane at " + PURGES + ": connection reset");
     }
 
-    private static ApiClient.Failure failure(java.io.IOException e) {
-        return CallFailures.of(PURGES, e, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    private static JsonApi.Failure failure(java.io.IOException e) {
+        return new CallFailures("control plane", "--api / OUTPOST_API").of(PURGES, e, Duration.ofSeconds(5),
+                Duration.ofSeconds(30));
     }
 }

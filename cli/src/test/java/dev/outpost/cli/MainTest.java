@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -54,11 +56,18 @@ class MainTest {
     void everyCommandsHelpEndsWithExamplesOfThatCommand() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString()).contains("Examples:").contains("outpost completion");
-        for (String command : Main.commandLine().getSubcommands().keySet()) {
+        List<String> commands = new ArrayList<>();
+        Main.commandLine().getSubcommands().forEach((name, command) -> {
+            commands.add(name);
+            command.getSubcommands().keySet().forEach(sub -> commands.add(name + " " + sub));
+        });
+        assertThat(commands).contains("origin promote", "origin replication");
+        for (String command : commands) {
             out.getBuffer().setLength(0);
-            assertThat(run(command, "--help")).as(command).isZero();
+            assertThat(run((command + " --help").split(" "))).as(command).isZero();
             String help = out.toString();
             assertThat(help).as(command).contains("Usage: outpost " + command);
+            assertThat(help).as(command).contains("Examples:");
             assertThat(help.substring(help.indexOf("Examples:"))).as(command).contains("outpost " + command);
         }
     }
