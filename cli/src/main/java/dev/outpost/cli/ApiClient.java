@@ -2,8 +2,8 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Json;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
  * ({@code OUTPOST_API}, {@code OUTPOST_TOKEN}); JSON in, JSON out ({@link JsonApi}). A picocli mixin, so every
  * client command takes the same flags, {@code --json} included.
  */
-final class ApiClient implements AutoCloseable {
+final class ApiClient {
     static final String DEFAULT_API = "http://127.0.0.1:8000";
 
     @Option(names = "--api", paramLabel = "URL",
@@ -36,8 +36,7 @@ final class ApiClient implements AutoCloseable {
     }
 
     JsonNode get(String path, Duration timeout) {
-        URI url = url(path);
-        return calls.send(url, HttpRequest.newBuilder(url).GET(), secret(), timeout);
+        return calls.get(url(path), secret(), timeout);
     }
 
     /**
@@ -52,9 +51,8 @@ final class ApiClient implements AutoCloseable {
         JsonApi.Failure lost = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                return calls.send(url, HttpRequest.newBuilder(url).header("Content-Type", "application/json")
-                        .header("Idempotency-Key", key)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(json)), secret(), Duration.ofSeconds(30));
+                return calls.post(url, Optional.of(json), Map.of("Idempotency-Key", key), secret(),
+                        Duration.ofSeconds(30));
             } catch (JsonApi.Lost e) {
                 lost = e;
             }
@@ -72,11 +70,6 @@ final class ApiClient implements AutoCloseable {
     URI base() {
         Optional<String> env = Optional.ofNullable(System.getenv("OUTPOST_API")).filter(s -> !s.isBlank());
         return JsonApi.baseUrl(api.or(() -> env).orElse(DEFAULT_API), api.isPresent() ? "--api" : "OUTPOST_API");
-    }
-
-    @Override
-    public void close() {
-        calls.close();
     }
 
     private URI url(String path) {

@@ -2,28 +2,29 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
  * One JSON API (the control plane's, an origin's) as a client command calls it: bearer token, JSON answer, and a
- * failed call as one line naming the URL tried and the reason ({@link CallFailures}). Closed when the command ends.
+ * failed call as one line naming the URL tried and the reason ({@link CallFailures}).
+ *
+ * <p>Calls go through {@link HttpURLConnection}, the JDK's plain blocking client: a command makes one or two calls
+ * and exits, and that client is ready in a few tens of milliseconds, where {@code java.net.http.HttpClient} (its
+ * selector thread, its asynchronous pipeline, its TLS setup even for http://) took a third of a command's run.
  */
-final class JsonApi implements AutoCloseable {
+final class JsonApi {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private final CallFailures failures;
-    /** Built on the first call: building one loads TLS classes, which --help and flag errors never need. */
-    private HttpClient http;
 
     /** {@code peer} names the server ("control plane"), {@code source} where its URL came from ("--api"). */
     JsonApi(String peer, String source) {
@@ -70,60 +71,75 @@ final class JsonApi implements AutoCloseable {
         return URI.create(scheme + "://" + uri.getRawAuthority() + path);
     }
 
-    /** Sends the request to {@code url} with the bearer token; the JSON answer, or a {@link Failure}. */
-    JsonNode send(URI url, HttpRequest.Builder request, String token, Duration timeout) {
-        request.header("Authorization", "Bearer " + token).timeout(timeout);
-        if (http == null) {
-            http = client(url);
-        }
-        HttpResponse<byte[]> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw failures.of(url, e, CONNECT_TIMEOUT, timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted while calling " + url);
-        }
-        JsonNode body;
-        try {
-            body = Json.mapper().readTree(response.body());
-        } catch (RuntimeException e) {
-            throw failures.notJson(url, response);
-        }
-        if (response.statusCode() >= 400) {
-            throw failures.errorAnswer(url, response, body);
-        }
-        return body;
+    JsonNode get(URI url, String token, Duration timeout) {
+        return send(url, "GET", Optional.empty(), Map.of(), token, timeout);
+    }
+
+    /** Posts {@code body} as JSON (an empty body when there is none). */
+    JsonNode post(URI url, Optional<byte[]> body, Map<String, String> headers, String token, Duration timeout) {
+        return send(url, "POST", Optional.of(body.orElse(new byte[0])), headers, token, timeout);
     }
 
     /**
-     * Stops the client's selector thread. Needed for a quick exit, not only tidiness: System.exit waits up to 300 ms
-     * for threads blocked in native code to settle (HotSpot's VM_Exit), and the selector waits in epoll.
+     * One call: connecting is a step of its own, so a failure there (refused, unknown host, TLS) is known to have
+     * sent nothing, and anything after it is {@link Lost}. {@code timeout} bounds each wait for the answer.
      */
-    @Override
-    public void close() {
-        if (http != null) {
-            http.close();
-            http = null;
-        }
-    }
-
-    /**
-     * The JDK's client, which wants TLS settings even for plain http://: by default it loads and parses the JDK's
-     * whole trust store (a tenth of a client command's run) before the first request. For an http:// API it gets a
-     * TLS context that is never initialised, since no TLS connection is ever made (redirects are not followed).
-     */
-    private static HttpClient client(URI url) {
-        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT);
-        if (url.getScheme().equals("http")) {
-            try {
-                client.sslContext(SSLContext.getInstance("TLS")).sslParameters(new SSLParameters());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("this JVM has no TLS", e);
+    private JsonNode send(URI url, String method, Optional<byte[]> body, Map<String, String> headers, String token,
+            Duration timeout) {
+        HttpURLConnection call;
+        try {
+            call = (HttpURLConnection) url.toURL().openConnection();
+            call.setRequestMethod(method);
+            call.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            call.setReadTimeout((int) timeout.toMillis());
+            call.setInstanceFollowRedirects(false);
+            call.setUseCaches(false);
+            call.setRequestProperty("Accept", "application/json");
+            call.setRequestProperty("Authorization", "Bearer " + token);
+            headers.forEach(call::setRequestProperty);
+            if (body.isPresent()) {
+                call.setRequestProperty("Content-Type", "application/json");
+                // buffered, not streamed: in streaming mode the JDK drops the body of a 401 answer
+                call.setDoOutput(true);
             }
+            call.connect();
+        } catch (IOException e) {
+            throw failures.unreachable(url, e, CONNECT_TIMEOUT);
         }
-        return client.build();
+        try {
+            if (body.isPresent()) {
+                try (OutputStream out = call.getOutputStream()) {
+                    out.write(body.get());
+                }
+            }
+            int status = call.getResponseCode();
+            byte[] answer;
+            try (InputStream in = status >= 400 ? call.getErrorStream() : call.getInputStream()) {
+                answer = in == null ? new byte[0] : in.readAllBytes();
+            }
+            return read(url, status, call, answer);
+        } catch (IOException e) {
+            throw failures.lost(url, e, timeout);
+        } finally {
+            call.disconnect();
+        }
+    }
+
+    private JsonNode read(URI url, int status, HttpURLConnection call, byte[] answer) {
+        String contentType = Optional.ofNullable(call.getContentType()).orElse("no Content-Type");
+        JsonNode json;
+        try {
+            json = Json.mapper().readTree(answer);
+        } catch (RuntimeException e) {
+            throw failures.notJson(url, status, contentType, answer);
+        }
+        if (json == null || json.isMissingNode()) {
+            throw failures.notJson(url, status, contentType, answer);
+        }
+        if (status >= 400) {
+            throw failures.errorAnswer(url, status, json, Optional.ofNullable(call.getHeaderField("Retry-After")));
+        }
+        return json;
     }
 
     static String text(JsonNode node, String field) {

@@ -1,8 +1,8 @@
 package dev.outpost.cli;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
@@ -12,7 +12,7 @@ import tools.jackson.databind.JsonNode;
  * bearer token ({@code --token} or {@code OUTPOST_ORIGIN_TOKEN}); JSON out ({@link JsonApi}), {@code --json} to
  * print it as it came.
  */
-final class OriginAdmin implements AutoCloseable {
+final class OriginAdmin {
     @Option(names = "--url", paramLabel = "URL", required = true,
             description = "the origin's base URL, e.g. http://10.0.2.5:8080 (HOST:PORT alone is taken as http://)")
     String url;
@@ -32,19 +32,11 @@ final class OriginAdmin implements AutoCloseable {
     }
 
     JsonNode get(String path) {
-        URI target = URI.create(base() + path);
-        return calls.send(target, HttpRequest.newBuilder(target).GET(), secret(), Duration.ofSeconds(30));
+        return calls.get(URI.create(base() + path), secret(), Duration.ofSeconds(30));
     }
 
     JsonNode post(String path) {
-        URI target = URI.create(base() + path);
-        return calls.send(target, HttpRequest.newBuilder(target).POST(HttpRequest.BodyPublishers.noBody()), secret(),
-                Duration.ofSeconds(30));
-    }
-
-    @Override
-    public void close() {
-        calls.close();
+        return calls.post(URI.create(base() + path), Optional.empty(), Map.of(), secret(), Duration.ofSeconds(30));
     }
 
     private String secret() {

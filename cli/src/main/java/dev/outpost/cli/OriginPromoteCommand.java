@@ -39,8 +39,6 @@ final class OriginPromoteCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("outpost origin promote: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;
-        } finally {
-            origin.close();
         }
     }
 }

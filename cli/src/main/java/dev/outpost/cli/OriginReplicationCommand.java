@@ -59,8 +59,6 @@ final class OriginReplicationCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("outpost origin replication: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;
-        } finally {
-            origin.close();
         }
     }
 }

@@ -68,8 +68,6 @@ final class StatusCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("outpost status: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;
-        } finally {
-            api.close();
         }
     }
 }

@@ -59,8 +59,6 @@ final class Submit {
             err.println("outpost " + spec.name() + ": " + e.getMessage());
             err.flush();
             return 2;
-        } finally {
-            api.close();
         }
     }
 

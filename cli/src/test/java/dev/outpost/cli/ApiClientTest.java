@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import javax.net.ssl.SSLHandshakeException;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.Test;
 /** The --api value as the client commands read it, and how a failed call is worded ({@link CallFailures}). */
 class ApiClientTest {
     private static final URI PURGES = URI.create("http://127.0.0.1:8000/api/v1/purges");
+    private static final CallFailures WORDING = new CallFailures("control plane", "--api / OUTPOST_API");
+    private static final Duration CONNECT = Duration.ofSeconds(5);
 
     private static URI base(String flag) {
         ApiClient client = new ApiClient();
@@ -48,46 +51,50 @@ class ApiClientTest {
 
     @Test
     void refusedConnectionIsWordedWithTheUrlAndAHint() {
-        // what the JDK client throws: a ConnectException without a message around the socket's own
-        ConnectException refused = new ConnectException();
-        refused.initCause(new ConnectException("Connection refused"));
-        assertThat(failure(refused)).isNotInstanceOf(JsonApi.Lost.class).hasMessage("cannot reach the control "
-                + "plane at " + PURGES + ": connection refused (is it running? --api / OUTPOST_API)");
+        assertThat(WORDING.unreachable(PURGES, new ConnectException("Connection refused"), CONNECT))
+                .isNotInstanceOf(JsonApi.Lost.class).hasMessage("cannot reach the control plane at " + PURGES
+                        + ": connection refused (is it running? --api / OUTPOST_API)");
     }
 
     @Test
     void unknownHostNamesTheHost() {
-        ConnectException unresolved = new ConnectException();
-        unresolved.initCause(new UnresolvedAddressException());
-        assertThat(failure(unresolved)).hasMessage("cannot reach the control plane at " + PURGES
-                + ": unknown host 127.0.0.1 (--api / OUTPOST_API)");
+        URI url = URI.create("http://cp.example:8000/api/v1/nodes");
+        assertThat(WORDING.unreachable(url, new UnknownHostException("cp.example"), CONNECT)).hasMessage(
+                "cannot reach the control plane at " + url + ": unknown host cp.example (--api / OUTPOST_API)");
     }
 
     @Test
     void noConnectionInTimeIsAFailureAndNoAnswerInTimeIsLost() {
-        assertThat(failure(new HttpConnectTimeoutException("HTTP connect timed out")))
+        assertThat(WORDING.unreachable(PURGES, new SocketTimeoutException("Connect timed out"), CONNECT))
                 .isNotInstanceOf(JsonApi.Lost.class)
                 .hasMessageContaining(": no connection within 5 s (is --api / OUTPOST_API right");
-        assertThat(failure(new HttpTimeoutException("request timed out"))).isInstanceOf(JsonApi.Lost.class)
+        assertThat(WORDING.lost(PURGES, new SocketTimeoutException("Read timed out"), Duration.ofSeconds(30)))
                 .hasMessage("no answer from the control plane at " + PURGES + " within 30 s");
     }
 
     @Test
-    void tlsFailureIsNotRetriedAndSaysWhatMayBeWrong() {
-        assertThat(failure(new SSLHandshakeException("Remote host terminated the handshake")))
-                .isNotInstanceOf(JsonApi.Lost.class)
+    void tlsFailureSaysWhatMayBeWrong() {
+        assertThat(WORDING.unreachable(PURGES, new SSLHandshakeException("Remote host terminated the handshake"),
+                CONNECT)).isNotInstanceOf(JsonApi.Lost.class)
                 .hasMessageContaining("TLS failed: Remote host terminated the handshake (an https:// URL for a "
                         + "plain-HTTP port");
     }
 
     @Test
     void otherErrorsAfterTheRequestWentOutAreLostWithTheirReason() {
-        assertThat(failure(new java.io.IOException("Connection reset"))).isInstanceOf(JsonApi.Lost.class)
+        assertThat(WORDING.lost(PURGES, new SocketException("Connection reset"), Duration.ofSeconds(30)))
                 .hasMessage("no answer from the control plane at " + PURGES + ": connection reset");
     }
 
-    private static JsonApi.Failure failure(java.io.IOException e) {
-        return new CallFailures("control plane", "--api / OUTPOST_API").of(PURGES, e, Duration.ofSeconds(5),
-                Duration.ofSeconds(30));
+    @Test
+    void anAnswerThatIsNotJsonIsQuotedShortAndOnOneLine() {
+        byte[] page = ("<html>\n<body>" + "x".repeat(200) + "</body></html>").getBytes(StandardCharsets.UTF_8);
+        assertThat(WORDING.notJson(PURGES, 404, "text/html", page).getMessage())
+                .startsWith("the server at " + PURGES + " answered HTTP 404 with a body that is not JSON (text/html, "
+                        + "'<html> <body>xxx")
+                .contains("...'): is it the control plane's API? (--api / OUTPOST_API)")
+                .doesNotContain("\n");
+        assertThat(WORDING.notJson(PURGES, 502, "no Content-Type", new byte[0]).getMessage())
+                .contains("HTTP 502 with a body that is not JSON (no Content-Type, an empty body)");
     }
 }

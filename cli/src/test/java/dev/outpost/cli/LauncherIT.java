@@ -94,7 +94,7 @@ class LauncherIT {
     }
 
     @Test
-    void firstCallWritesTheArchiveAndStdoutHoldsOnlyTheJson() throws Exception {
+    void firstCallWritesTheArchiveTheNextMapsItAndStdoutHoldsOnlyTheJson() throws Exception {
         assertThat(archives()).isEmpty();
         Run first = launch("purge", "--url", "http://www.example.com/a.js", "--json");
         assertThat(first.exit()).as(first.err()).isZero();
@@ -103,12 +103,18 @@ class LauncherIT {
         assertThat(archives()).hasSize(1);
         assertThat(loadedFromTheJar(first, "dev.outpost.cli.Main")).isTrue();
 
-        Run second = launch("status", "--json");
+        Run second = launch("purge", "--url", "http://www.example.com/b.js", "--json");
         assertThat(second.exit()).as(second.err()).isZero();
         assertThat(second.err()).isEmpty();
-        assertThat(onlyJson(second.out()).get("purges").get(0).get("id").asString()).isEqualTo("p-1");
+        assertThat(onlyJson(second.out()).get("id").asString()).isEqualTo("p-2");
         assertThat(loadedFromTheJar(second, "dev.outpost.cli.Main")).as("Main is mapped from the archive").isFalse();
         assertThat(second.classesLoaded()).anyMatch(l -> l.contains(" dev.outpost.cli.Main source: shared"));
+        assertThat(loadedFromTheJar(second, "tools.jackson.databind.json.JsonMapper")).isFalse();
+
+        Run status = launch("status", "--json");
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(onlyJson(status.out()).get("purges").get(0).get("id").asString()).isEqualTo("p-2");
+        assertThat(archives()).as("one archive per command").hasSize(2);
     }
 
     @Test
