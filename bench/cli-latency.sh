@@ -4,6 +4,8 @@
 #
 #   bench/cli-latency.sh                 hyperfine, 3 warm-up runs and 20 measured runs per command
 #   RUNS=5 bench/cli-latency.sh          fewer runs
+#   COMPARE_WITH=/tmp/old bench/cli-latency.sh   the same commands through another checkout's ./outpost too
+#                                        (e.g. git archive <commit> | tar -x -C /tmp/old, built once by its ./outpost)
 #
 # Needs hyperfine (Debian: apt-get install hyperfine). Starts one control plane from cli/target/outpost.jar on
 # 127.0.0.1:$CLI_BENCH_PORT (default 18431) with its data in a temporary folder, and stops it (by its PID) on exit.
@@ -47,9 +49,13 @@ done
 
 export OUTPOST_API=http://127.0.0.1:$PORT OUTPOST_TOKEN=$TOKEN
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$work/table.md" \
-    "$root/outpost status" \
-    "$root/outpost purge --url http://www.example.com/app.js" \
-    "$root/outpost push --url http://www.example.com/big.js" \
-    "$root/outpost --version"
+commands=()
+for checkout in "$root" ${COMPARE_WITH:-}; do
+    [ "$checkout" = "$root" ] || "$checkout/outpost" --version >/dev/null # builds that checkout's jar if needed
+    commands+=("$checkout/outpost status"
+        "$checkout/outpost purge --url http://www.example.com/app.js"
+        "$checkout/outpost push --url http://www.example.com/big.js"
+        "$checkout/outpost --version")
+done
+hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-markdown "$work/table.md" "${commands[@]}"
 cat "$work/table.md"
