@@ -118,8 +118,8 @@ defaults:
 notifications:
   url: ${OUTPOST_CP_URL:?}/api/v1/origin-events
   token: ${OUTPOST_NODE_TOKEN:?}
-  initialBackoffMillis: 200
-  maxBackoffMillis: 5000
+  initialBackoff: 200ms
+  maxBackoff: 5s
 EOF
     if [ -n "${OUTPOST_REPLICA_OF:-}" ]; then
         cat >> "$conf_dir/origin.yml" <<EOF
@@ -174,8 +174,8 @@ tokens:
     scopes: [node]
 edgeToken: ${OUTPOST_EDGE_TOKEN:?}
 heartbeat:
-  intervalMillis: $heartbeat
-  timeoutMillis: ${OUTPOST_HEARTBEAT_TIMEOUT_MILLIS:-$((heartbeat * 3))}
+  interval: ${heartbeat}ms
+  timeout: ${OUTPOST_HEARTBEAT_TIMEOUT_MILLIS:-$((heartbeat * 3))}ms
 regions:
 EOF
         for name in $(region_names); do
@@ -184,11 +184,11 @@ EOF
             echo "    cidrs: $(yaml_list "$(region_cidrs "$name")")"
         done
         echo "defaultRegion: $first"
-        echo "latencyMillis:"
+        echo "latency:"
         local -A pairs=()
         for entry in ${OUTPOST_LATENCY:-}; do
             a=${entry%%-*}; b=${entry#*-}; b=${b%%=*}
-            pairs[$a]="${pairs[$a]:+${pairs[$a]}, }$b: ${entry#*=}"
+            pairs[$a]="${pairs[$a]:+${pairs[$a]}, }$b: ${entry#*=}ms"
         done
         for a in "${!pairs[@]}"; do echo "  $a: {${pairs[$a]}}"; done
         cat <<EOF

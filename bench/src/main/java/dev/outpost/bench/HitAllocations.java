@@ -22,7 +22,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -76,9 +75,8 @@ public final class HitAllocations {
         });
         origin.start();
         URI originUri = URI.create("http://127.0.0.1:" + origin.getAddress().getPort());
-        DeliveryService service = new DeliveryService("bench", List.of("127.0.0.1"), List.of(originUri), null, null);
-        try (EdgeNode edge = EdgeNode.start(new EdgeConfig("alloc-1", "us", "127.0.0.1:0", Optional.empty(),
-                List.of(service), null, null, null, Optional.empty()));
+        DeliveryService service = DeliveryService.of("bench", List.of("127.0.0.1"), List.of(originUri));
+        try (EdgeNode edge = EdgeNode.start(EdgeConfig.of("alloc-1", "127.0.0.1:0", service).withRegion("us"));
                 Socket socket = new Socket("127.0.0.1", edge.port())) {
             socket.setTcpNoDelay(true);
             Client client = new Client(socket);

@@ -170,7 +170,7 @@ public final class SixEdgePurge {
                   - {name: ops, token: %s, scopes: [read, purge]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: %d}
+                heartbeat: {interval: %dms}
                 regions:
                   - {name: us, cidrs: [127.0.1.0/24]}
                   - {name: eu, cidrs: [127.0.2.0/24]}
@@ -182,13 +182,12 @@ public final class SixEdgePurge {
 
     /** An edge whose origin is never asked (the purged URLs are not cached; applying a purge is the work). */
     private static EdgeConfig edgeConfig(String id, URI plane, int heartbeatMillis) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(URI.create("http://127.0.0.1:9")),
-                null, null);
+        DeliveryService service = DeliveryService.of("site", List.of(HOST),
+                List.of(URI.create("http://127.0.0.1:9")));
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane, NODE)
                 .withTimings(Duration.ofMillis(heartbeatMillis), Duration.ofMillis(Math.max(heartbeatMillis, 1000)));
-        return new EdgeConfig(id, id.substring(0, 2), "127.0.0.1:0",
-                java.util.Optional.of(new AdminConfig("127.0.0.1:0", EDGE_ADMIN)), List.of(service), null, null, null,
-                java.util.Optional.of(link));
+        return EdgeConfig.of(id, "127.0.0.1:0", service).withRegion(id.substring(0, 2))
+                .withAdmin(new AdminConfig("127.0.0.1:0", EDGE_ADMIN)).withControlPlane(link);
     }
 
     private static Map<String, Integer> options(String[] args) {

@@ -100,9 +100,10 @@ public final class EdgeCommand implements Callable<Integer> {
             if (hosts == null || hosts.isEmpty()) {
                 throw new IllegalArgumentException("--origin needs at least one --host to serve");
             }
-            List<DeliveryService> services = List.of(new DeliveryService("default", hosts, origins, null, null));
+            List<DeliveryService> services = List.of(DeliveryService.of("default", hosts, origins));
             result = file.map(f -> f.withServices(services))
-                    .orElseGet(() -> new EdgeConfig(null, null, null, null, services, null, null, null, null));
+                    .orElseGet(() -> new EdgeConfig(null, null, null, null, services, null, null, null, null, null,
+                            null));
         } else if (hosts != null && !hosts.isEmpty()) {
             throw new IllegalArgumentException("--host needs --origin URL (the service's origins)");
         } else {
@@ -120,10 +121,7 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         if (maxBytes != null) {
             CacheConfig cache = result.cache();
-            result = result.withCache(new CacheConfig(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes),
-                    cache.maxVariantsPerUrl(), cache.negativeTtl(), cache.staleIfError(),
-                    cache.staleWhileRevalidate(), cache.heuristicFraction(), cache.heuristicCap(),
-                    cache.hitForPass()));
+            result = result.withCache(cache.withSize(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes)));
         }
         if (adminListen != null || adminToken != null) {
             Optional<AdminConfig> admin = result.admin();

@@ -81,10 +81,7 @@ final class OriginCommand implements Callable<Integer> {
             settings = settings.withApiToken(apiToken.get());
         }
         if (notifyUrl.isPresent()) {
-            settings = settings.withNotify(new OriginConfig.Notify(notifyUrl, settings.notifications().token(),
-                    settings.notifications().initialBackoffMillis(), settings.notifications().maxBackoffMillis(),
-                    settings.notifications().maxPending(), settings.notifications().timeoutMillis(),
-                    settings.notifications().queueDirectory()));
+            settings = settings.withNotify(settings.notifications().withUrl(notifyUrl.get()));
         }
         OriginConfig.Replication replication = settings.replication();
         if (name.isPresent()) {

@@ -54,10 +54,18 @@ class ArchitectureTest {
 
     @Test
     void onlyHttpPackagesTouchUndertow() {
-        noClasses().that().resideOutsideOfPackages("dev.outpost..http..", "dev.outpost.control.api..")
+        noClasses().that().resideOutsideOfPackage("dev.outpost..http..")
                 .and().resideOutsideOfPackage("dev.outpost.bench..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")
                 .because("Undertow is the HTTP adapter: decisions stay testable without a server")
+                .check(classes);
+    }
+
+    @Test
+    void onlyHttpPackagesChooseStatusCodes() {
+        noClasses().that().resideOutsideOfPackage("dev.outpost..http..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("dev.outpost.common.http.ApiException")
+                .because("domain code throws a Problem; ErrorStatuses maps its kind to a status in one table")
                 .check(classes);
     }
 

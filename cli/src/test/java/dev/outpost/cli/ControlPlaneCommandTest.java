@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.config.ConfigException;
+import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.control.ControlPlaneConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,5 +54,15 @@ class ControlPlaneCommandTest {
         Files.writeString(config, "data: cp\nregions: [{name: us}]\ndefaultRegion: eu\n");
         assertThatThrownBy(() -> settings("--config", config.toString()))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("defaultRegion 'eu'");
+    }
+
+    @Test
+    void everyKeyOfTheEveryKeyFileReachesTheConfigTheControlPlaneIsStartedWith(@TempDir Path dir) throws Exception {
+        Path file = EdgeCommandTest.everyKeyFile(dir, "control-plane", "every-key-cp.yml", Map.of("API_PORT",
+                "18000", "STEERING_PORT", "18001", "DATA", dir.resolve("cp").toString(), "OPS_SHA256",
+                "ab".repeat(32), "GEOIP", Files.writeString(dir.resolve("geo.csv"), "127.0.9.0/24,ap\n").toString(),
+                "TLS", "tls: {nodeListen: \"127.0.0.1:18002\", allowPlainOriginEvents: true}"));
+        assertThat(settings("--config", file.toString()))
+                .isEqualTo(ConfigFiles.load(file, ControlPlaneConfig.class));
     }
 }

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.EdgeConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import dev.outpost.testkit.RawRequests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,34 +23,18 @@ class EdgeCommandIT {
                 listen: "127.0.0.1:0"
                 services:
                   - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:9"]}
-                limits: {maxHeaderBytes: 2048, allowedMethods: [GET, HEAD]}
+                limits: {listener: {maxHeaderBytes: 2048}, allowedMethods: [GET, HEAD]}
                 """);
         EdgeCommand command = new EdgeCommand();
         new CommandLine(command).parseArgs("--config", file.toString(), "--id", "limited");
         EdgeConfig config = command.buildConfig();
         try (EdgeNode edge = EdgeNode.start(config)) {
             String bigHeader = "X-Filler: " + "a".repeat(4096) + "\r\n";
-            assertThat(statusOf(edge, "GET /x HTTP/1.1\r\nHost: a.test\r\n" + bigHeader + "\r\n"))
+            assertThat(RawRequests.statusOf(edge.port(), "GET /x HTTP/1.1\r\nHost: a.test\r\n" + bigHeader + "\r\n"))
                     .as("a 4 KiB header over maxHeaderBytes 2048").isIn(400, 431);
-            assertThat(statusOf(edge, "POST /x HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n"))
+            String post = "POST /x HTTP/1.1\r\nHost: a.test\r\nContent-Length: 0\r\n\r\n";
+            assertThat(RawRequests.statusOf(edge.port(), post))
                     .as("POST outside allowedMethods [GET, HEAD]").isEqualTo(405);
-        }
-    }
-
-    private static int statusOf(EdgeNode edge, String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", edge.port())) {
-            socket.setSoTimeout(5_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            StringBuilder line = new StringBuilder();
-            int c;
-            while ((c = in.read()) >= 0 && c != '\n') {
-                line.append((char) c);
-            }
-            String[] parts = line.toString().split(" ");
-            return parts.length > 1 ? Integer.parseInt(parts[1]) : -1;
         }
     }
 }

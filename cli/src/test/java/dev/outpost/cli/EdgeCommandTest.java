@@ -3,9 +3,13 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ConfigTemplates;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -68,15 +72,15 @@ class EdgeCommandTest {
                   - {name: a, hosts: [a.test], origins: ["http://127.0.0.1:8080"]}
                 origin: {connect: 3s, read: 4s, total: 5s}
                 collapsing: {maxWaiters: 7, maxWait: 2s}
-                limits: {maxHeaderBytes: 2048, allowedMethods: [GET, HEAD], maxConnections: 5}
+                limits: {listener: {maxHeaderBytes: 2048, maxConnections: 5}, allowedMethods: [GET, HEAD]}
                 tls: {dir: tls-dir, listen: "127.0.0.1:0"}
                 """);
         EdgeConfig config = parse("--config", file.toString(), "--id", "flagged", "--listen", "127.0.0.1:0",
                 "--max-bytes", "2000000");
         assertThat(config.id()).isEqualTo("flagged");
-        assertThat(config.limits().maxHeaderBytes()).isEqualTo(2048);
+        assertThat(config.limits().listener().maxHeaderBytes()).isEqualTo(2048);
         assertThat(config.limits().allowedMethods()).containsExactly("GET", "HEAD");
-        assertThat(config.limits().maxConnections()).isEqualTo(5);
+        assertThat(config.limits().listener().maxConnections()).isEqualTo(5);
         assertThat(config.tls()).isPresent();
         assertThat(config.tls().orElseThrow().listenAddress()).isPresent();
         assertThat(config.origin().connect()).hasSeconds(3);
@@ -103,5 +107,23 @@ class EdgeCommandTest {
     @Test
     void nothingToServeIsRefused() {
         assertThatThrownBy(() -> parse()).hasMessageContaining("--config");
+    }
+
+    /**
+     * The node module's every-key file ({@code ../<module>/src/test/resources/config/<name>}) with its double-brace
+     * names filled in, written to {@code dir}.
+     */
+    static Path everyKeyFile(Path dir, String module, String name, Map<String, String> values) throws IOException {
+        String template = Files.readString(Path.of("..", module, "src/test/resources/config", name));
+        return Files.writeString(dir.resolve(name), ConfigTemplates.fill(template, values));
+    }
+
+    @Test
+    void everyKeyOfTheEveryKeyFileReachesTheConfigTheEdgeIsStartedWith(@TempDir Path dir) throws Exception {
+        Path file = everyKeyFile(dir, "edge-node", "every-key-edge.yml", Map.of("PUBLIC_PORT", "18081",
+                "ADMIN_PORT", "19081", "HTTPS_PORT", "18443", "ORIGIN", "http://127.0.0.1:8080",
+                "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
+                "SPOOL_DIR", dir.resolve("spool").toString()));
+        assertThat(parse("--config", file.toString())).isEqualTo(ConfigFiles.load(file, EdgeConfig.class));
     }
 }

@@ -3,9 +3,11 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.origin.OriginConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -127,5 +129,14 @@ class OriginCommandTest {
         OriginConfig settings = settings("--config", shipped.toString());
         assertThat(settings.rules()).hasSizeGreaterThanOrEqualTo(3);
         assertThat(Path.of(settings.data()).resolve("index.html")).exists();
+    }
+
+    @Test
+    void everyKeyOfTheEveryKeyFileReachesTheConfigTheOriginIsStartedWith(@TempDir Path dir) throws Exception {
+        Path file = EdgeCommandTest.everyKeyFile(dir, "origin-node", "every-key-origin.yml", Map.of("PORT", "18080",
+                "DATA", dir.resolve("site").toString(), "NOTIFY", "http://127.0.0.1:8000/api/v1/origin-events",
+                "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
+                "REPLICATION", "replication: {name: p, syncReplicas: 1, syncTimeout: 2s, historyEntries: 500}"));
+        assertThat(settings("--config", file.toString())).isEqualTo(ConfigFiles.load(file, OriginConfig.class));
     }
 }

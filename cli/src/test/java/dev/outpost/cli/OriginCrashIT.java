@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import dev.outpost.cli.testing.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,7 +153,7 @@ class OriginCrashIT {
                   - {name: ops, token: %s, scopes: [read, purge, push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 2000}
+                heartbeat: {interval: 200ms, timeout: 2s}
                 regions: [{name: eu, cidrs: [127.0.2.0/24]}, {name: us, cidrs: [127.0.1.0/24]}]
                 defaultRegion: us
                 origins: [{id: primary, hosts: [%s]}]
@@ -169,8 +169,8 @@ class OriginCrashIT {
                 notifications:
                   url: http://127.0.0.1:%d/api/v1/origin-events?origin=primary
                   token: %s
-                  initialBackoffMillis: 100
-                  maxBackoffMillis: 500
+                  initialBackoff: 100ms
+                  maxBackoff: 500ms
                 """.formatted(port, site, ORIGIN_API, planePort, NODE));
     }
 

@@ -3,6 +3,7 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import dev.outpost.cli.testing.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +68,7 @@ class OutpostJarIT {
                   - {name: ops, token: jar-ops-token-0123456789, scopes: [read, "purge:all"]}
                   - {name: nodes, token: jar-node-token-0123456789, scopes: [node]}
                 edgeToken: jar-edge-admin-token-0123
-                heartbeat: {intervalMillis: 200, timeoutMillis: 2000}
+                heartbeat: {interval: 200ms, timeout: 2s}
                 regions: [{name: eu, cidrs: [127.0.2.0/24]}]
                 """.formatted(planePort));
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");

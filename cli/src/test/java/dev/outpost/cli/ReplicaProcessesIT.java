@@ -3,8 +3,8 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.cli.testing.LoopbackPorts;
 import dev.outpost.common.json.Json;
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

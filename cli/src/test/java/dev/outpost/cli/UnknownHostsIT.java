@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,19 +48,18 @@ class UnknownHostsIT {
                   - {name: ops, token: %s, scopes: [read, purge, push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
+                heartbeat: {interval: 200ms, timeout: 1500ms}
                 regions: [{name: eu, cidrs: [127.0.2.0/24]}]
                 defaultRegion: eu
                 """.formatted(data, OPS, NODE, EDGE_ADMIN);
         plane = ControlPlane.start(ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class),
                 Clock.systemUTC());
-        DeliveryService site = new DeliveryService("site", List.of("www.example.test", "127.0.2.1"),
-                List.of(URI.create("http://127.0.0.1:9")), null, null);
+        DeliveryService site = DeliveryService.of("site", List.of("www.example.test", "127.0.2.1"),
+                List.of(URI.create("http://127.0.0.1:9")));
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane.apiUri(), NODE)
                 .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1));
-        edge = EdgeNode.start(new EdgeConfig("eu-1", "eu", "127.0.0.1:0",
-                Optional.of(new AdminConfig("127.0.0.1:0", EDGE_ADMIN)), List.of(site), null, null, null,
-                Optional.of(link)));
+        edge = EdgeNode.start(EdgeConfig.of("eu-1", "127.0.0.1:0", site).withRegion("eu")
+                .withAdmin(new AdminConfig("127.0.0.1:0", EDGE_ADMIN)).withControlPlane(link));
         await().atMost(Duration.ofSeconds(20)).until(() -> run(new StatusCommand()).out().contains("healthy"));
     }
 

@@ -1,11 +1,11 @@
 package dev.outpost.control;
 
-import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.ServerLimits;
-import dev.outpost.control.api.Handlers;
+import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.http.Handlers;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.Maintenance;
@@ -23,8 +23,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -38,16 +36,19 @@ import okhttp3.OkHttpClient;
 public final class ControlPlane implements AutoCloseable {
     /** Idle keep-alive connections kept to edges and origins (one per dispatcher lane at most is ever idle). */
     private static final int IDLE_CONNECTIONS_TO_NODES = 1024;
-    private final List<AutoCloseable> parts;
+    /** Everything started, closed in reverse order: listeners, dispatcher, client, CA, stores, the lock. */
+    private final Closer parts;
     private final NodeServer api;
     private final Optional<NodeServer> steeringServer;
-    private final Optional<HttpsServer> nodeServer;
+    private final Optional<NodeServer> nodeServer;
     private final Registry registry;
     private final InvalidationLog log;
+    private final ControlPlaneConfig config;
 
-    private ControlPlane(List<AutoCloseable> parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Optional<HttpsServer> nodeServer, Registry registry, InvalidationLog log) {
+    private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
+            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config) {
         this.parts = parts;
+        this.config = config;
         this.nodeServer = nodeServer;
         this.api = api;
         this.steeringServer = steeringServer;
@@ -60,10 +61,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public static ControlPlane start(ControlPlaneConfig config, Clock clock, ServerLimits limits) {
-        List<AutoCloseable> parts = new ArrayList<>(); // closed in reverse order
+        config.requireEverySectionUsed();
+        Closer parts = new Closer("control plane " + config.listen());
         try {
             // Before anything touches the store: a second control plane on this directory stops here.
-            parts.add(DataDirectoryLock.acquire(Path.of(config.data())));
+            parts.add("data directory lock", DataDirectoryLock.acquire(Path.of(config.data())));
             InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log());
             parts.add(log);
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
@@ -71,7 +73,7 @@ public final class ControlPlane implements AutoCloseable {
             Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
             Optional<ControlPlaneIdentity> identity = config.tls()
                     .map(tls -> ControlPlaneIdentity.start(Path.of(config.data()), tls, clock));
-            identity.ifPresent(parts::add);
+            identity.ifPresent(i -> parts.add("CA", i));
             Optional<NodeIssuer> issuer = Optional.empty();
             if (identity.isPresent()) {
                 JoinTokens joinTokens = JoinTokens.open(Path.of(config.data()));
@@ -89,41 +91,42 @@ public final class ControlPlane implements AutoCloseable {
             identity.map(ControlPlaneIdentity::client).ifPresent(tls -> httpBuilder
                     .sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager()));
             OkHttpClient http = httpBuilder.build();
-            parts.add(() -> {
+            parts.add("HTTP client", () -> {
                 http.dispatcher().executorService().shutdown();
                 http.connectionPool().evictAll();
             });
             Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken(), config.delivery());
             parts.add(dispatcher);
             dispatcher.recoverAfterRestart();
-            parts.add(new Maintenance(log, registry, config.delivery()).start());
+            parts.add("log maintenance", new Maintenance(log, registry, config.delivery()).start());
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
             Steering steering = new Steering(regions,
-                    new LatencyMatrix(config.latencyMillis()), config.regionNames(),
+                    new LatencyMatrix(config.latency()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
                     originWriter, issuer);
-            NodeServer api = NodeServer.start(config.listenAddress(), Handlers.guarded(pipelines.api(), limits),
-                    limits, RefusedBodies.listenerLimit(config.maxRequestBodyBytes()));
-            parts.add(api);
-            Optional<HttpsServer> nodeServer = Optional.empty();
-            if (identity.isPresent()) {
-                nodeServer = Optional.of(HttpsServer.start(config.tls().get().nodeListenAddress(),
-                        Handlers.guarded(pipelines.nodes(), limits), limits, identity.get().nodeListener()));
-                parts.add(nodeServer.get());
-            }
+            NodeServer api = NodeServer.on(config.listenAddress(), limits)
+                    .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
+                    .start(pipelines.api());
+            parts.add("API listener", api);
+            Optional<NodeServer> nodeServer = identity.map(i -> NodeServer.on(config.tls().get().nodeListenAddress(),
+                    limits).tls(i.nodeListener()).start(pipelines.nodes()));
+            nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.start(address, Handlers.guarded(Handlers.steering(registry, steering), limits),
-                            limits));
-            steeringServer.ifPresent(parts::add);
-            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log);
+                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(registry, steering)));
+            steeringServer.ifPresent(n -> parts.add("steering listener", n));
+            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config);
         } catch (RuntimeException e) {
-            closeAll(parts);
-            throw e;
+            throw parts.closeAfter(e);
         }
+    }
+
+    /** The config this control plane was built from. */
+    public ControlPlaneConfig config() {
+        return config;
     }
 
     /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */
@@ -138,7 +141,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** {@code https://host:port} of the mutual-TLS node listener, when TLS is configured. */
     public Optional<URI> nodeUri() {
-        return nodeServer.map(HttpsServer::baseUri);
+        return nodeServer.map(NodeServer::baseUri);
     }
 
     Registry registry() {
@@ -151,25 +154,6 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(parts);
-    }
-
-    private static void closeAll(List<AutoCloseable> parts) {
-        RuntimeException failure = null;
-        for (int i = parts.size() - 1; i >= 0; i--) {
-            try {
-                parts.get(i).close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing the control plane failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        parts.clear();
-        if (failure != null) {
-            throw failure;
-        }
+        parts.close();
     }
 }

@@ -1,11 +1,14 @@
 package dev.outpost.control;
 
+import dev.outpost.common.config.ConfigValues;
+import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.control.steering.Cidr;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -27,7 +30,7 @@ import java.util.Set;
  * @param regions        client networks per region
  * @param geoipCsv       optional CSV of {@code network,region} lines adding to the regions' networks
  * @param defaultRegion  region of a client no CIDR matches
- * @param latencyMillis  one-way latency between regions, {@code {us: {eu: 40}}}; symmetric, missing pairs = far
+ * @param latency        one-way latency between regions, {@code {us: {eu: 40ms}}}; symmetric, missing pairs = far
  * @param trustedProxies networks whose {@code X-Forwarded-For} is believed
  * @param rateLimits     purges and pushes per token per minute
  * @param maxUrlsPerCall most URLs (urls + prefixes + tags + hosts) one purge or push may name
@@ -37,24 +40,24 @@ import java.util.Set;
  * @param log            bounds of the invalidation log: entry, page and listing sizes, retention, push expiry
  * @param delivery       retries of failed live pushes and fencing of unreachable edges
  */
+@RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
         Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
-        String defaultRegion,
-        Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies, RateLimits rateLimits,
-        int maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls, ListenerLimits limits,
-        LogSettings log, DeliverySettings delivery) {
+        String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
+        RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
+        ListenerLimits limits, LogSettings log, DeliverySettings delivery) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
     public ControlPlaneConfig {
-        listen = listen == null ? DEFAULT_LISTEN : listen;
+        listen = ConfigValues.or(listen, DEFAULT_LISTEN);
         checkListen("listen", listen);
-        steeringListen = steeringListen == null ? Optional.empty() : steeringListen;
+        steeringListen = ConfigValues.orEmpty(steeringListen);
         steeringListen.ifPresent(s -> checkListen("steeringListen", s));
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("data (the data directory) must be set");
         }
-        tokens = tokens == null ? List.of() : List.copyOf(tokens);
+        tokens = ConfigValues.orEmpty(tokens);
         Set<String> names = new HashSet<>();
         Set<String> hashes = new HashSet<>();
         for (Token token : tokens) {
@@ -65,10 +68,10 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                 throw new IllegalArgumentException("tokens: '" + token.name() + "' has the same secret as another");
             }
         }
-        edgeToken = edgeToken == null ? Optional.empty() : edgeToken.filter(t -> !t.isBlank());
-        heartbeat = heartbeat == null ? HeartbeatSettings.DEFAULTS : heartbeat;
-        regions = regions == null ? List.of() : List.copyOf(regions);
-        geoipCsv = geoipCsv == null ? Optional.empty() : geoipCsv.filter(g -> !g.isBlank());
+        edgeToken = ConfigValues.orEmptyText(edgeToken);
+        heartbeat = ConfigValues.or(heartbeat, HeartbeatSettings.DEFAULTS);
+        regions = ConfigValues.orEmpty(regions);
+        geoipCsv = ConfigValues.orEmptyText(geoipCsv);
         Set<String> regionNames = new HashSet<>();
         for (Region region : regions) {
             if (!regionNames.add(region.name())) {
@@ -85,23 +88,22 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             throw new IllegalArgumentException("defaultRegion '" + defaultRegion + "' is not one of regions "
                     + regionNames);
         }
-        latencyMillis = latencyMillis == null ? Map.of() : Map.copyOf(latencyMillis);
-        for (var from : latencyMillis.entrySet()) {
+        latency = ConfigValues.orEmpty(latency);
+        for (var from : latency.entrySet()) {
             if (!regionNames.contains(from.getKey())) {
-                throw new IllegalArgumentException("latencyMillis: unknown region '" + from.getKey() + "'");
+                throw new IllegalArgumentException("latency: unknown region '" + from.getKey() + "'");
             }
             for (var to : from.getValue().entrySet()) {
                 if (!regionNames.contains(to.getKey())) {
-                    throw new IllegalArgumentException("latencyMillis." + from.getKey() + ": unknown region '"
+                    throw new IllegalArgumentException("latency." + from.getKey() + ": unknown region '"
                             + to.getKey() + "'");
                 }
-                if (to.getValue() == null || to.getValue() < 0) {
-                    throw new IllegalArgumentException("latencyMillis." + from.getKey() + "." + to.getKey()
-                            + " must be >= 0, was " + to.getValue());
-                }
+                ConfigValues.notNegative("latency." + from.getKey() + "." + to.getKey(),
+                        java.util.Objects.requireNonNull(to.getValue(), "latency." + from.getKey() + "." + to.getKey()
+                                + " must be a duration such as 40ms"), Duration.ZERO);
             }
         }
-        trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+        trustedProxies = ConfigValues.orEmpty(trustedProxies);
         for (String proxy : trustedProxies) {
             try {
                 Cidr.parse(proxy);
@@ -109,29 +111,35 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                 throw new IllegalArgumentException("trustedProxies: " + e.getMessage());
             }
         }
-        rateLimits = rateLimits == null ? RateLimits.DEFAULTS : rateLimits;
-        maxUrlsPerCall = maxUrlsPerCall == 0 ? DEFAULT_MAX_URLS : maxUrlsPerCall;
-        if (maxUrlsPerCall < 1) {
-            throw new IllegalArgumentException("maxUrlsPerCall must be >= 1, was " + maxUrlsPerCall);
-        }
-        origins = origins == null ? List.of() : List.copyOf(origins);
-        tls = tls == null ? Optional.empty() : tls;
-        limits = limits == null ? ListenerLimits.DEFAULTS : limits;
-        log = log == null ? LogSettings.DEFAULTS : log;
-        delivery = delivery == null ? DeliverySettings.DEFAULTS : delivery;
-        if (delivery.fenceAfterMillis() <= heartbeat.timeoutMillis()) {
-            throw new IllegalArgumentException("delivery.fenceAfterMillis (" + delivery.fenceAfterMillis()
-                    + ") must be longer than heartbeat.timeoutMillis (" + heartbeat.timeoutMillis() + ")");
+        rateLimits = ConfigValues.or(rateLimits, RateLimits.DEFAULTS);
+        maxUrlsPerCall = ConfigValues.atLeast("maxUrlsPerCall", maxUrlsPerCall, DEFAULT_MAX_URLS, 1);
+        origins = ConfigValues.orEmpty(origins);
+        tls = ConfigValues.orEmpty(tls);
+        limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
+        log = ConfigValues.or(log, LogSettings.DEFAULTS);
+        delivery = ConfigValues.or(delivery, DeliverySettings.DEFAULTS);
+        if (delivery.fenceAfter().compareTo(heartbeat.timeout()) <= 0) {
+            throw new IllegalArgumentException("delivery.fenceAfter (" + delivery.fenceAfter()
+                    + ") must be longer than heartbeat.timeout (" + heartbeat.timeout() + ")");
         }
     }
 
-    /** A config without TLS (the shape before the {@code tls} key existed). */
-    public ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
-            Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
-            String defaultRegion, Map<String, Map<String, Integer>> latencyMillis, List<String> trustedProxies,
-            RateLimits rateLimits, int maxUrlsPerCall, List<Origin> origins) {
-        this(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions, geoipCsv, defaultRegion,
-                latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, Optional.empty(), null, null, null);
+    /**
+     * Fails naming a section (or key) that is present but can take no effect on this control plane, so a config
+     * never says more than the running node does (docs/deployment.md, "Config files"). {@code ControlPlane.start}
+     * calls it on the final config, after command-line flags.
+     */
+    public void requireEverySectionUsed() {
+        for (Origin origin : origins) {
+            if (origin.url().isEmpty() && origin.token().isPresent()) {
+                throw new IllegalArgumentException("origins." + origin.id() + ".token is sent with write-through "
+                        + "uploads, but origins." + origin.id() + ".url (where they go) is not set");
+            }
+            if (origin.url().isEmpty() && origin.maxUploadBytes() != Origin.DEFAULT_MAX_UPLOAD_BYTES) {
+                throw new IllegalArgumentException("origins." + origin.id() + ".maxUploadBytes bounds write-through "
+                        + "uploads, but origins." + origin.id() + ".url (where they go) is not set");
+            }
+        }
     }
 
     public ListenAddress listenAddress() {
@@ -150,44 +158,38 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
 
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log,
-                delivery);
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log,
-                delivery);
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                Optional.of(path), defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log,
-                delivery);
+                Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
+                tls, limits, log, delivery);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log,
-                delivery);
+                geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log,
-                delivery);
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
+                Optional.of(newTls), limits, log, delivery);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
-                geoipCsv, defaultRegion, latencyMillis, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log,
-                delivery);
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                newLimits, log, delivery);
     }
 
     private static void checkListen(String key, String value) {
@@ -218,7 +220,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                 throw new IllegalArgumentException("tokens: name must be letters, digits, '.', '_' or '-', was '"
                         + name + "'");
             }
-            token = token == null ? Optional.empty() : token;
+            token = ConfigValues.orEmpty(token);
             if (token.isPresent() == (sha256 != null)) {
                 throw new IllegalArgumentException("tokens." + name + ": give exactly one of sha256 and token");
             }
@@ -246,16 +248,21 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         }
     }
 
-    /** Nodes heartbeat every {@code intervalMillis}; one silent for {@code timeoutMillis} is unhealthy. */
-    public record HeartbeatSettings(long intervalMillis, long timeoutMillis) {
-        public static final HeartbeatSettings DEFAULTS = new HeartbeatSettings(5_000, 15_000);
+    /**
+     * Nodes heartbeat every {@code interval} (default 5 s); one silent for {@code timeout} (default three intervals)
+     * is unhealthy and steered no traffic.
+     */
+    @RenamedKeys({"intervalMillis -> interval (a duration such as 5s)",
+            "timeoutMillis -> timeout (a duration such as 15s)"})
+    public record HeartbeatSettings(Duration interval, Duration timeout) {
+        public static final HeartbeatSettings DEFAULTS = new HeartbeatSettings(null, null);
 
         public HeartbeatSettings {
-            intervalMillis = intervalMillis == 0 ? DEFAULTS.intervalMillis : intervalMillis;
-            timeoutMillis = timeoutMillis == 0 ? 3 * intervalMillis : timeoutMillis;
-            if (intervalMillis < 0 || timeoutMillis <= intervalMillis) {
-                throw new IllegalArgumentException("heartbeat: need 0 < intervalMillis < timeoutMillis, were "
-                        + intervalMillis + " and " + timeoutMillis);
+            interval = ConfigValues.positive("heartbeat.interval", interval, Duration.ofSeconds(5));
+            timeout = ConfigValues.positive("heartbeat.timeout", timeout, interval.multipliedBy(3));
+            if (timeout.compareTo(interval) <= 0) {
+                throw new IllegalArgumentException("heartbeat.timeout (" + timeout + ") must be longer than "
+                        + "heartbeat.interval (" + interval + ")");
             }
         }
     }
@@ -267,7 +274,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                 throw new IllegalArgumentException("regions: name must be lower-case letters, digits or '-', was '"
                         + name + "'");
             }
-            cidrs = cidrs == null ? List.of() : List.copyOf(cidrs);
+            cidrs = ConfigValues.orEmpty(cidrs);
             for (String cidr : cidrs) {
                 try {
                     Cidr.parse(cidr);
@@ -283,22 +290,14 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
      * change notices one token may send ({@code POST /api/v1/origin-events}; each one is a purge); its burst is a
      * minute's worth, so a deploy of a few hundred files still goes through at once.
      */
-    public record RateLimits(int purgesPerMinute, int pushesPerMinute, int originEventsPerMinute) {
-        public static final RateLimits DEFAULTS = new RateLimits(120, 30, 600);
+    public record RateLimits(Integer purgesPerMinute, Integer pushesPerMinute, Integer originEventsPerMinute) {
+        public static final RateLimits DEFAULTS = new RateLimits(null, null, null);
 
         public RateLimits {
-            purgesPerMinute = purgesPerMinute == 0 ? 120 : purgesPerMinute;
-            pushesPerMinute = pushesPerMinute == 0 ? 30 : pushesPerMinute;
-            originEventsPerMinute = originEventsPerMinute == 0 ? 600 : originEventsPerMinute;
-            if (purgesPerMinute < 0 || pushesPerMinute < 0 || originEventsPerMinute < 0) {
-                throw new IllegalArgumentException("rateLimits must be > 0, were purgesPerMinute=" + purgesPerMinute
-                        + ", pushesPerMinute=" + pushesPerMinute + ", originEventsPerMinute="
-                        + originEventsPerMinute);
-            }
-        }
-
-        public RateLimits(int purgesPerMinute, int pushesPerMinute) {
-            this(purgesPerMinute, pushesPerMinute, 0);
+            purgesPerMinute = ConfigValues.atLeast("rateLimits.purgesPerMinute", purgesPerMinute, 120, 1);
+            pushesPerMinute = ConfigValues.atLeast("rateLimits.pushesPerMinute", pushesPerMinute, 30, 1);
+            originEventsPerMinute = ConfigValues.atLeast("rateLimits.originEventsPerMinute", originEventsPerMinute,
+                    600, 1);
         }
     }
 
@@ -314,18 +313,18 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
      * through, not about its memory (413 {@code body_too_large} above it, also for chunked bodies).
      */
     public record Origin(String id, List<String> hosts, Optional<java.net.URI> url, Optional<String> token,
-            long maxUploadBytes) {
+            Long maxUploadBytes) {
         public static final long DEFAULT_MAX_UPLOAD_BYTES = 64L * 1024 * 1024;
 
         public Origin {
             if (id == null || id.isBlank()) {
                 throw new IllegalArgumentException("origins: id must be set");
             }
-            hosts = hosts == null ? List.of() : List.copyOf(hosts);
+            hosts = ConfigValues.orEmpty(hosts);
             if (hosts.isEmpty()) {
                 throw new IllegalArgumentException("origins." + id + ".hosts must name at least one host");
             }
-            url = url == null ? Optional.empty() : url;
+            url = ConfigValues.orEmpty(url);
             url.ifPresent(u -> {
                 if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
                         || u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
@@ -333,12 +332,9 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                             + "a path, was " + u);
                 }
             });
-            token = token == null ? Optional.empty() : token.filter(t -> !t.isBlank());
-            maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
-            if (maxUploadBytes < 0) {
-                throw new IllegalArgumentException("origins." + id + ".maxUploadBytes must be > 0, was "
-                        + maxUploadBytes);
-            }
+            token = ConfigValues.orEmptyText(token);
+            maxUploadBytes = ConfigValues.atLeast("origins." + id + ".maxUploadBytes", maxUploadBytes,
+                    DEFAULT_MAX_UPLOAD_BYTES, 1);
         }
     }
 }

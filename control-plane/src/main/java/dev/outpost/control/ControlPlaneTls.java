@@ -1,5 +1,6 @@
 package dev.outpost.control;
 
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Certificates;
@@ -38,8 +39,8 @@ public record ControlPlaneTls(String nodeListen, List<String> names, List<String
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("tls.nodeListen: " + e.getMessage());
         }
-        names = names == null ? List.of() : names.stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
-        addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        names = ConfigValues.orEmpty(names).stream().map(n -> n.toLowerCase(Locale.ROOT)).toList();
+        addresses = ConfigValues.orEmpty(addresses);
         if (names.isEmpty() && addresses.isEmpty()) {
             addresses = List.of("127.0.0.1");
         }
@@ -49,16 +50,13 @@ public record ControlPlaneTls(String nodeListen, List<String> names, List<String
             }
         }
         addresses.forEach(a -> address("tls.addresses", a));
-        certificateValidity = certificateValidity == null ? DEFAULT_VALIDITY : certificateValidity;
+        certificateValidity = ConfigValues.or(certificateValidity, DEFAULT_VALIDITY);
         if (certificateValidity.compareTo(Duration.ofMinutes(10)) < 0
                 || certificateValidity.compareTo(CertificateAuthority.MAX_VALIDITY) > 0) {
             throw new IllegalArgumentException("tls.certificateValidity must be 10m..397d, was " + certificateValidity);
         }
-        maxJoinTokenTtl = maxJoinTokenTtl == null ? DEFAULT_MAX_JOIN_TTL : maxJoinTokenTtl;
-        if (maxJoinTokenTtl.isNegative() || maxJoinTokenTtl.isZero()) {
-            throw new IllegalArgumentException("tls.maxJoinTokenTtl must be > 0, was " + maxJoinTokenTtl);
-        }
-        allowPlainOriginEvents = Boolean.TRUE.equals(allowPlainOriginEvents);
+        maxJoinTokenTtl = ConfigValues.positive("tls.maxJoinTokenTtl", maxJoinTokenTtl, DEFAULT_MAX_JOIN_TTL);
+        allowPlainOriginEvents = ConfigValues.or(allowPlainOriginEvents, false);
     }
 
     /** Node listener on {@code nodeListen}, certificate for 127.0.0.1, defaults elsewhere. */

@@ -5,7 +5,7 @@ import static dev.outpost.control.ControlPlaneFixture.OPS;
 import static dev.outpost.control.ControlPlaneFixture.READER;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import okhttp3.Request;
@@ -32,7 +32,7 @@ class ApiErrorsIT {
         cp.close();
     }
 
-    private static void assertError(Reply reply, int status, String code, String messagePart) {
+    private static void assertError(HttpReply reply, int status, String code, String messagePart) {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
         assertThat(reply.header("Content-Type")).isEqualTo("application/json");
         assertThat(reply.error()).isEqualTo(code);
@@ -41,11 +41,11 @@ class ApiErrorsIT {
 
     @Test
     void missingMalformedOrUnknownTokenIs401WithAChallenge() {
-        Reply missing = cp.post("/api/v1/purges", null, ONE_URL);
+        HttpReply missing = cp.post("/api/v1/purges", null, ONE_URL);
         assertError(missing, 401, "unauthorized", "missing Authorization");
         assertThat(missing.header("WWW-Authenticate")).startsWith("Bearer");
 
-        Reply basic = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes")
+        HttpReply basic = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes")
                 .header("Authorization", "Basic dXNlcjpwdw=="), null, cp.http());
         assertError(basic, 401, "unauthorized", "Bearer <token>");
         assertError(cp.get("/api/v1/nodes", "not-a-configured-token"), 401, "unauthorized", "unknown token");
@@ -111,7 +111,7 @@ class ApiErrorsIT {
     void purgesOverTheTokensBudgetAre429WithRetryAfterUntilTheBucketRefills() {
         assertThat(cp.post("/api/v1/purges", OPS, ONE_URL).status()).isEqualTo(202);
         assertThat(cp.post("/api/v1/purges", OPS, ONE_URL).status()).isEqualTo(202);
-        Reply limited = cp.post("/api/v1/purges", OPS, ONE_URL);
+        HttpReply limited = cp.post("/api/v1/purges", OPS, ONE_URL);
         assertError(limited, 429, "rate_limited", "2 times per minute");
         assertThat(limited.header("Retry-After")).isEqualTo("30");
         assertThat(cp.plane().log().lastSequence()).as("the limited purge was not logged").isEqualTo(2);

@@ -7,7 +7,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.wire.InvalidationEntry;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +51,7 @@ class AssetsApiIT {
         origin.close();
     }
 
-    private Reply upload(String path, String content) {
+    private HttpReply upload(String path, String content) {
         return cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/assets" + path)
                 .put(RequestBody.create(content.getBytes(UTF_8), MediaType.get("text/css")))
                 .header("Repr-Digest", "sha-256=:abc=:"), OPS, cp.http());
@@ -68,7 +68,7 @@ class AssetsApiIT {
         FakeEdge us = cp.edge("us-1", "us");
         origin.enqueue(stored("/css/site.css"));
 
-        Reply reply = upload("/css/site.css", "body{}");
+        HttpReply reply = upload("/css/site.css", "body{}");
 
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
         JsonNode json = reply.json();
@@ -98,13 +98,13 @@ class AssetsApiIT {
         origin.enqueue(stored("/css/site.css"));
         assertThat(upload("/css/site.css", "body{}").status()).isEqualTo(201);
 
-        Reply same = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":\"/css/site.css\","
+        HttpReply same = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":\"/css/site.css\","
                 + "\"etag\":\"\\\"fJgEClQWV1hGkK4qHMO0KotTsVnMYMXTq7_suurGyUo\\\"\"}");
         assertThat(same.status()).isEqualTo(202);
         assertThat(same.json().get("id").asString()).as("the write-through's own purge").isEqualTo("p-1");
         assertThat(cp.plane().log().lastSequence()).isEqualTo(2);
 
-        Reply changed = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":\"/css/site.css\","
+        HttpReply changed = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":\"/css/site.css\","
                 + "\"etag\":\"\\\"other\\\"\"}");
         assertThat(changed.json().get("id").asString()).isEqualTo("p-3");
     }
@@ -117,14 +117,14 @@ class AssetsApiIT {
         origin.setDispatcher(new mockwebserver3.Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                Reply notice = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":"
+                HttpReply notice = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"changed\",\"path\":"
                         + "\"/css/site.css\",\"etag\":\"\\\"fJgEClQWV1hGkK4qHMO0KotTsVnMYMXTq7_suurGyUo\\\"\"}");
                 assertThat(notice.status()).as(notice.body()).isEqualTo(202);
                 return stored("/css/site.css");
             }
         });
 
-        Reply reply = upload("/css/site.css", "body{}");
+        HttpReply reply = upload("/css/site.css", "body{}");
 
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
         assertThat(reply.json().get("purge").get("id").asString()).as("the notice's purge, taken as the upload's")
@@ -142,13 +142,13 @@ class AssetsApiIT {
     void originRefusalsKeepTheirCodeAndNothingIsPurged() {
         origin.enqueue(new MockResponse.Builder().code(400)
                 .body("{\"error\":\"hidden_path\",\"message\":\"dotfiles are never assets\"}").build());
-        Reply refused = upload("/.env", "x");
+        HttpReply refused = upload("/.env", "x");
         assertThat(refused.status()).isEqualTo(400);
         assertThat(refused.error()).isEqualTo("hidden_path");
         assertThat(refused.message()).startsWith("origin: ");
 
         origin.enqueue(new MockResponse.Builder().code(503).body("{}").build());
-        Reply failed = upload("/a.css", "x");
+        HttpReply failed = upload("/a.css", "x");
         assertThat(failed.status()).isEqualTo(502);
         assertThat(failed.error()).isEqualTo("origin_failed");
         assertThat(cp.plane().log().lastSequence()).isZero();
@@ -156,7 +156,7 @@ class AssetsApiIT {
 
     @Test
     void uploadsOverTheLimitAreRefusedBeforeTheOriginIsAsked() {
-        Reply tooLarge = upload("/big.css", "x".repeat(2000));
+        HttpReply tooLarge = upload("/big.css", "x".repeat(2000));
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.error()).isEqualTo("body_too_large");
         assertThat(origin.getRequestCount()).isZero();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.config.ConfigException;
 import dev.outpost.common.config.ConfigFiles;
+import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -22,12 +23,12 @@ class ControlPlaneConfigTest {
                 token: local-dev-token-0123
                 scopes: [admin]
             edgeToken: edge-admin-token-0123
-            heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
+            heartbeat: {interval: 1s, timeout: 3s}
             regions:
               - {name: us, cidrs: [127.0.1.0/24, "2001:db8:1::/48"]}
               - {name: eu, cidrs: [127.0.2.0/24]}
             defaultRegion: us
-            latencyMillis: {us: {eu: 40}}
+            latency: {us: {eu: 40ms}}
             trustedProxies: [127.0.0.1/32]
             rateLimits: {purgesPerMinute: 10, pushesPerMinute: 2}
             maxUrlsPerCall: 50
@@ -47,9 +48,9 @@ class ControlPlaneConfigTest {
         assertThat(config.tokens().get(0).sha256())
                 .isEqualTo("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
         assertThat(config.tokens().get(0).scopes()).isEqualTo(Set.of(Scope.READ, Scope.PURGE));
-        assertThat(config.heartbeat().timeoutMillis()).isEqualTo(3000);
+        assertThat(config.heartbeat().timeout()).isEqualTo(Duration.ofSeconds(3));
         assertThat(config.regionNames()).containsExactly("us", "eu");
-        assertThat(config.latencyMillis().get("us").get("eu")).isEqualTo(40);
+        assertThat(config.latency().get("us").get("eu")).isEqualTo(Duration.ofMillis(40));
         assertThat(config.rateLimits().pushesPerMinute()).isEqualTo(2);
         assertThat(config.maxUrlsPerCall()).isEqualTo(50);
         assertThat(config.origins().get(0).hosts()).containsExactly("www.example.com");
@@ -78,7 +79,7 @@ class ControlPlaneConfigTest {
         assertRejected("regions: [{name: us, cidrs: [10.0.0.0/33]}]\n", "regions.us.cidrs");
         assertRejected("regions: [{name: us, cidrs: [example.com/8]}]\n", "not an IPv4 or IPv6 address");
         assertRejected("regions: [{name: us}]\ndefaultRegion: eu\n", "defaultRegion 'eu'");
-        assertRejected("regions: [{name: us}]\nlatencyMillis: {us: {mars: 5}}\n", "latencyMillis.us: unknown region 'mars'");
+        assertRejected("regions: [{name: us}]\nlatency: {us: {mars: 5ms}}\n", "latency.us: unknown region 'mars'");
         assertRejected("regions: [{name: us}]\ntokens: [{name: a, scopes: [read]}]\n", "exactly one of sha256 and token");
         assertRejected("regions: [{name: us}]\ntokens: [{name: a, sha256: abc, scopes: [read]}]\n", "64 hex digits");
         assertRejected("regions: [{name: us}]\ntokens: [{name: a, token: short, scopes: [read]}]\n", "16 characters");
@@ -86,13 +87,34 @@ class ControlPlaneConfigTest {
                 "tokens.a.scopes");
         assertRejected("regions: [{name: us}]\ntokens: [{name: a, token: local-dev-token-0123, scopes: [root]}]\n",
                 "scopes");
-        assertRejected("regions: [{name: us}]\nheartbeat: {intervalMillis: 5000, timeoutMillis: 1000}\n",
-                "heartbeat");
+        assertRejected("regions: [{name: us}]\nheartbeat: {interval: 5s, timeout: 1s}\n",
+                "heartbeat.timeout (PT1S) must be longer than heartbeat.interval (PT5S)");
+        assertRejected("regions: [{name: us}]\nmaxUrlsPerCall: 0\n", "maxUrlsPerCall must be >= 1, was 0");
         assertRejected("regions: [{name: us}]\ntrustedProxies: [nope]\n", "trustedProxies");
         assertRejected("regions: [{name: us}]\nmaxUrlsPerCall: -1\n", "maxUrlsPerCall");
         assertRejected("regions: [{name: us}]\nlisten: nowhere\n", "listen");
         assertRejected("regions: [{name: us}]\nregion: us\n", "unknown key 'region'");
         assertRejected("regions: []\n", "regions must name at least one region");
+    }
+
+    @Test
+    void renamedMillisecondKeysFailNamingTheirDurationKeys() {
+        assertRejected("regions: [{name: us}]\nheartbeat: {intervalMillis: 1000}\n",
+                "'heartbeat.intervalMillis' was renamed: use 'heartbeat.interval' (a duration such as 5s)");
+        assertRejected("regions: [{name: us}]\nheartbeat: {timeoutMillis: 1000}\n",
+                "'heartbeat.timeoutMillis' was renamed: use 'heartbeat.timeout'");
+        assertRejected("regions: [{name: us}]\nlatencyMillis: {us: {}}\n",
+                "'latencyMillis' was renamed: use 'latency' (durations: {us: {eu: 40ms}})");
+        assertRejected("regions: [{name: us}]\ndelivery: {fenceAfterMillis: 1000}\n",
+                "'delivery.fenceAfterMillis' was renamed: use 'delivery.fenceAfter'");
+        assertRejected("regions: [{name: us}]\ndelivery: {retryInitialMillis: 1}\n",
+                "'delivery.retryInitialMillis' was renamed: use 'delivery.retryInitial'");
+        assertRejected("regions: [{name: us}]\ndelivery: {retryMaxMillis: 1}\n",
+                "'delivery.retryMaxMillis' was renamed: use 'delivery.retryMax'");
+        assertRejected("regions: [{name: us}]\nlog: {retentionMillis: 1}\n",
+                "'log.retentionMillis' was renamed: use 'log.retention'");
+        assertRejected("regions: [{name: us}]\nlog: {pushExpiryMillis: 1}\n",
+                "'log.pushExpiryMillis' was renamed: use 'log.pushExpiry'");
     }
 
     private static void assertRejected(String yaml, String expected) {

@@ -4,20 +4,20 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
+import dev.outpost.testkit.BoundClients;
+import dev.outpost.testkit.HttpReply;
+import dev.outpost.testkit.ManualClock;
+import dev.outpost.testkit.ThreeRegions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.SocketFactory;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
-import okhttp3.Response;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -34,7 +34,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public static final String PURGE_ALL = "purge-all-token-0123456789";
     public static final String EDGE_SECRET = "edge-admin-secret-0123";
 
-    public final MutableClock clock;
+    public final ManualClock clock;
     private final ControlPlaneConfig config;
     private final List<FakeEdge> edges = new ArrayList<>();
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
@@ -52,7 +52,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
 
     /** Starting the clock at the real now lets certificates the control plane issues pass real TLS handshakes. */
     public ControlPlaneFixture(Path data, String extraYaml, java.time.Instant clockStart) {
-        clock = new MutableClock(clockStart);
+        clock = new ManualClock(clockStart);
         String yaml = """
                 listen: 127.0.0.1:0
                 steeringListen: 127.0.0.1:0
@@ -64,18 +64,11 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: root, token: %s, scopes: [admin]}
                   - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 1000, timeoutMillis: 3000}
-                regions:
-                  - {name: us, cidrs: [127.0.1.0/24]}
-                  - {name: eu, cidrs: [127.0.2.0/24]}
-                  - {name: ap, cidrs: [127.0.3.0/24]}
-                defaultRegion: us
-                latencyMillis: {us: {eu: 40, ap: 90}, eu: {ap: 120}}
-                trustedProxies: [127.0.0.1/32]
-                maxUrlsPerCall: 5
+                heartbeat: {interval: 1s, timeout: 3s}
+                %smaxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
-                delivery: {retryInitialMillis: 3600000, retryMaxMillis: 3600000, fenceAfterMillis: 3600000}
-                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET);
+                delivery: {retryInitial: 1h, retryMax: 1h, fenceAfter: 1h}
+                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
         // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
         java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);
@@ -105,7 +98,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
     }
 
     public void register(FakeEdge edge) {
-        Reply reply = post("/api/v1/nodes/register", NODE, new String(Json.bytes(edge.registration()), UTF_8));
+        HttpReply reply = post("/api/v1/nodes/register", NODE, new String(Json.bytes(edge.registration()), UTF_8));
         if (reply.status() != 200) {
             throw new IllegalStateException("registration failed: " + reply);
         }
@@ -113,14 +106,14 @@ public final class ControlPlaneFixture implements AutoCloseable {
     }
 
     /** Sends a heartbeat reporting the edge's applied sequence and returns the reply. */
-    public Reply heartbeat(FakeEdge edge) {
+    public HttpReply heartbeat(FakeEdge edge) {
         return post("/api/v1/nodes/" + edge.id() + "/heartbeat", NODE,
                 "{\"requests\":10,\"hitRatio\":0.5,\"bytesCached\":100,\"appliedSequence\":" + edge.applied() + "}");
     }
 
     /** A heartbeat whose catch-up entries the edge applies, then reports. */
     public void heartbeatAndCatchUp(FakeEdge edge) {
-        Reply reply = heartbeat(edge);
+        HttpReply reply = heartbeat(edge);
         List<dev.outpost.common.wire.InvalidationEntry> entries = new ArrayList<>();
         for (JsonNode entry : reply.json().get("entries")) {
             entries.add(Json.mapper().treeToValue(entry, dev.outpost.common.wire.InvalidationEntry.class));
@@ -129,47 +122,36 @@ public final class ControlPlaneFixture implements AutoCloseable {
         heartbeat(edge);
     }
 
-    public Reply get(String path, String token) {
+    public HttpReply get(String path, String token) {
         return call(new Request.Builder().url(plane.apiUri() + path), token, http);
     }
 
-    public Reply delete(String path, String token) {
+    public HttpReply delete(String path, String token) {
         return call(new Request.Builder().url(plane.apiUri() + path).delete(), token, http);
     }
 
-    public Reply post(String path, String token, String json) {
+    public HttpReply post(String path, String token, String json) {
         return call(new Request.Builder().url(plane.apiUri() + path)
                 .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))), token, http);
     }
 
     /** A GET on the steering listener from a client bound to {@code clientAddress} (any 127.x address works). */
-    public Reply steer(String clientAddress, String pathAndQuery) {
+    public HttpReply steer(String clientAddress, String pathAndQuery) {
+        // its own connection pool: a pooled connection from another client address must not be reused
+        OkHttpClient bound = BoundClients.from(clientAddress, http);
+        URI base = plane.steeringUri().orElseThrow();
         try {
-            InetAddress local = InetAddress.getByName(clientAddress);
-            // its own connection pool: a pooled connection from another client address must not be reused
-            OkHttpClient bound = http.newBuilder().socketFactory(new BoundSocketFactory(local))
-                    .connectionPool(new okhttp3.ConnectionPool()).build();
-            URI base = plane.steeringUri().orElseThrow();
-            try {
-                return call(new Request.Builder().url(base + pathAndQuery).header("Host", "www.example.com"), null,
-                        bound);
-            } finally {
-                bound.connectionPool().evictAll();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return call(new Request.Builder().url(base + pathAndQuery).header("Host", "www.example.com"), null, bound);
+        } finally {
+            bound.connectionPool().evictAll();
         }
     }
 
-    public Reply call(Request.Builder request, String token, OkHttpClient client) {
+    public HttpReply call(Request.Builder request, String token, OkHttpClient client) {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        try (Response response = client.newCall(request.build()).execute()) {
-            return new Reply(response.code(), response.body().string(), response.headers());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HttpReply.call(client, request.build());
     }
 
     public OkHttpClient http() {
@@ -182,61 +164,5 @@ public final class ControlPlaneFixture implements AutoCloseable {
         edges.forEach(FakeEdge::close);
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
-    }
-
-    /** An answer: status, body, headers, and the body as JSON. */
-    public record Reply(int status, String body, okhttp3.Headers headers) {
-        public JsonNode json() {
-            return Json.mapper().readTree(body);
-        }
-
-        public String header(String name) {
-            return headers.get(name);
-        }
-
-        public String error() {
-            return json().get("error").asString();
-        }
-
-        public String message() {
-            return json().get("message").asString();
-        }
-    }
-
-    /** Opens client sockets from a chosen loopback address, so the control plane sees that peer address. */
-    private static final class BoundSocketFactory extends SocketFactory {
-        private final InetAddress local;
-
-        BoundSocketFactory(InetAddress local) {
-            this.local = local;
-        }
-
-        @Override
-        public java.net.Socket createSocket() throws IOException {
-            java.net.Socket socket = new java.net.Socket();
-            socket.bind(new java.net.InetSocketAddress(local, 0));
-            return socket;
-        }
-
-        @Override
-        public java.net.Socket createSocket(String host, int port) throws IOException {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public java.net.Socket createSocket(String host, int port, InetAddress localHost, int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public java.net.Socket createSocket(InetAddress host, int port) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
-
-        @Override
-        public java.net.Socket createSocket(InetAddress address, int port, InetAddress localAddress,
-                int localPort) {
-            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
-        }
     }
 }

@@ -48,8 +48,8 @@ class ControlPlaneTlsConfigTest {
         assertFails("tls: {nodeListen: 127.0.0.1:0, names: [\"bad name\"]}\n", "tls.names");
         assertFails("tls: {nodeListen: 127.0.0.1:0, certificateValidity: 500d}\n", "tls.certificateValidity");
         assertFails("tls: {nodeListen: 127.0.0.1:0, maxJoinTokenTtl: 0s}\n", "tls.maxJoinTokenTtl");
-        assertFails("limits: {maxHeaderBytes: 10}\n", "limits.maxHeaderBytes");
-        assertFails("limits: {requestParseTimeout: 0s}\n", "limits.requestParseTimeout");
+        assertFails("limits: {maxHeaderBytes: 10}\n", "at 'limits': maxHeaderBytes must be >= 1024");
+        assertFails("limits: {requestParseTimeout: 0s}\n", "at 'limits': requestParseTimeout must be > 0");
     }
 
     private static void assertFails(String yaml, String named) {

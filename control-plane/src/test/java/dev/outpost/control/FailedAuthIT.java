@@ -2,8 +2,8 @@ package dev.outpost.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.BoundClients;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.BoundClients;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import okhttp3.OkHttpClient;
@@ -39,14 +39,14 @@ class FailedAuthIT {
         for (int i = 0; i < 10; i++) {
             assertThat(cp.get("/api/v1/nodes", "wrong-guess-" + i).status()).as("guess %d", i + 1).isEqualTo(401);
         }
-        Reply throttled = cp.get("/api/v1/nodes", "wrong-guess-11");
+        HttpReply throttled = cp.get("/api/v1/nodes", "wrong-guess-11");
         assertThat(throttled.status()).isEqualTo(429);
         assertThat(throttled.header("Retry-After")).isEqualTo("6");
         assertThat(throttled.error()).isEqualTo("too_many_failed_auth");
         assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).status()).isEqualTo(429);
 
         OkHttpClient other = BoundClients.from("127.0.0.2", cp.http());
-        Reply fromElsewhere = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes"),
+        HttpReply fromElsewhere = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes"),
                 ControlPlaneFixture.READER, other);
         assertThat(fromElsewhere.status()).isEqualTo(200);
         other.connectionPool().evictAll();
@@ -58,7 +58,7 @@ class FailedAuthIT {
     @Test
     void theBearerSchemeIsAcceptedInAnyCase() {
         for (String scheme : new String[] {"bearer", "BEARER", "Bearer"}) {
-            Reply reply = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes")
+            HttpReply reply = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/nodes")
                     .header("Authorization", scheme + " " + ControlPlaneFixture.READER), null, cp.http());
             assertThat(reply.status()).as(scheme).isEqualTo(200);
         }

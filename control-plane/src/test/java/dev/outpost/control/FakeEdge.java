@@ -1,6 +1,11 @@
 package dev.outpost.control;
 
 import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.EdgeAdmin;
+import dev.outpost.common.wire.EdgePrefetch;
+import dev.outpost.common.wire.EdgePrefetchResult;
+import dev.outpost.common.wire.EdgePurge;
+import dev.outpost.common.wire.EdgePurgeResult;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import java.io.IOException;
@@ -17,9 +22,10 @@ import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
 
 /**
- * An edge's admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}, as in docs/edge.md, "Admin API") as a
- * MockWebServer on 127.0.0.1: records every call it gets (in arrival order, with the sequence header and the
- * Authorization header) and answers with a status the test can change.
+ * An edge's admin API (the contract of {@link EdgeAdmin}: {@code POST /_edge/purge}, {@code POST /_edge/prefetch},
+ * the same records the edge reads and answers) as a MockWebServer on 127.0.0.1: records every call it gets (in
+ * arrival order, with the sequence header and the Authorization header) and answers with a status the test can
+ * change.
  */
 public final class FakeEdge implements AutoCloseable {
     private final String id;
@@ -39,17 +45,13 @@ public final class FakeEdge implements AutoCloseable {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 InvalidationEntry entry;
-                long sequence = Long.parseLong(request.getHeaders().get("X-Outpost-Sequence"));
+                long sequence = Long.parseLong(request.getHeaders().get(EdgeAdmin.SEQUENCE_HEADER));
                 byte[] body = request.getBody().toByteArray();
-                // parsed as strictly as the edge does: an unknown key would be its 400 bad_json
-                if (request.getTarget().equals("/_edge/purge") && request.getMethod().equals("POST")) {
-                    EdgePurge purge = Json.mapper().readValue(body, EdgePurge.class);
-                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PURGE, purge.urls(),
-                            purge.prefixes(), purge.tags(), purge.hosts(), purge.all(), purge.soft(), null);
-                } else if (request.getTarget().equals("/_edge/prefetch") && request.getMethod().equals("POST")) {
-                    EdgePrefetch prefetch = Json.mapper().readValue(body, EdgePrefetch.class);
-                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.PUSH, prefetch.urls(), null, null,
-                            null, false, false, null);
+                // parsed as strictly as the edge does, with the edge's own records: an unknown key is its 400
+                if (request.getTarget().equals(EdgeAdmin.PURGE_PATH) && request.getMethod().equals("POST")) {
+                    entry = Json.mapper().readValue(body, EdgePurge.class).entry(sequence);
+                } else if (request.getTarget().equals(EdgeAdmin.PREFETCH_PATH) && request.getMethod().equals("POST")) {
+                    entry = Json.mapper().readValue(body, EdgePrefetch.class).entry(sequence);
                 } else {
                     return new MockResponse.Builder().code(404).build();
                 }
@@ -60,22 +62,13 @@ public final class FakeEdge implements AutoCloseable {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
                 }
                 String answer = entry.kind() == InvalidationEntry.Kind.PUSH
-                        ? java.util.Optional.ofNullable(pushAnswer.get()).orElse("{\"stored\":" + entry.urls().size()
-                                + ",\"notStored\":0,\"bytes\":10,\"failures\":[]}")
-                        : "{\"removed\":1,\"markedStale\":0}";
+                        ? Optional.ofNullable(pushAnswer.get()).orElse(Json.mapper().writeValueAsString(
+                                new EdgePrefetchResult(List.of(), entry.urls().size(), 0, 10, List.of())))
+                        : Json.mapper().writeValueAsString(new EdgePurgeResult(List.of(), 1, 0));
                 return new MockResponse.Builder().code(code).body(answer).build();
             }
         });
         server.start(InetAddress.getLoopbackAddress(), 0);
-    }
-
-    /** The edge's {@code POST /_edge/purge} body, exactly. */
-    record EdgePurge(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, Boolean all,
-            Boolean soft) {
-    }
-
-    /** The edge's {@code POST /_edge/prefetch} body, exactly. */
-    record EdgePrefetch(List<String> urls) {
     }
 
     public String id() {

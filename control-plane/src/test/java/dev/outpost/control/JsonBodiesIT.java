@@ -2,7 +2,7 @@ package dev.outpost.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import okhttp3.MediaType;
@@ -39,13 +39,13 @@ class JsonBodiesIT {
     void aBodyThatIsNotDeclaredJsonIs415AndNothingIsLogged() {
         for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
                 "application/jsonp", "text/json"}) {
-            Reply reply = purge(ONE_URL, MediaType.get(type));
+            HttpReply reply = purge(ONE_URL, MediaType.get(type));
             assertThat(reply.status()).as(type).isEqualTo(415);
             assertThat(reply.error()).isEqualTo("unsupported_media_type");
             assertThat(reply.message()).contains(type);
             assertThat(reply.header("Accept")).isEqualTo("application/json");
         }
-        Reply untyped = purge(ONE_URL, null);
+        HttpReply untyped = purge(ONE_URL, null);
         assertThat(untyped.status()).isEqualTo(415);
         assertThat(untyped.message()).contains("no Content-Type");
         assertThat(cp.get("/api/v1/purges", ControlPlaneFixture.READER).body()).doesNotContain("a.css");
@@ -60,7 +60,7 @@ class JsonBodiesIT {
 
     @Test
     void duplicateKeysAre400NamingTheKey() {
-        Reply reply = cp.post("/api/v1/purges", ControlPlaneFixture.OPS,
+        HttpReply reply = cp.post("/api/v1/purges", ControlPlaneFixture.OPS,
                 "{\"urls\":[\"http://www.example.com/a.css\"],\"all\":false,\"all\":true}");
         assertThat(reply.status()).isEqualTo(400);
         assertThat(reply.error()).isEqualTo("bad_json");
@@ -68,7 +68,7 @@ class JsonBodiesIT {
         assertThat(cp.get("/api/v1/purges", ControlPlaneFixture.READER).body()).doesNotContain("a.css");
     }
 
-    private Reply purge(String json, MediaType type) {
+    private HttpReply purge(String json, MediaType type) {
         return cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/purges")
                 .post(RequestBody.create(json.getBytes(StandardCharsets.UTF_8), type)), ControlPlaneFixture.OPS,
                 cp.http());

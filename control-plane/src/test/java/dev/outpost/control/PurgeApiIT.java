@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.wire.InvalidationEntry;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,14 +52,14 @@ class PurgeApiIT {
         return states;
     }
 
-    private Reply purge(String json) {
+    private HttpReply purge(String json) {
         return cp.post("/api/v1/purges", OPS, json);
     }
 
     @Test
     void purgeIsAcceptedAs202AndReachesAllSixEdgesAndWaitReturnsComplete() throws Exception {
         List<FakeEdge> edges = sixEdges();
-        Reply accepted = purge("{\"urls\":[\"http://www.example.com/app.js\"],\"tags\":[\"css\"],\"soft\":true}");
+        HttpReply accepted = purge("{\"urls\":[\"http://www.example.com/app.js\"],\"tags\":[\"css\"],\"soft\":true}");
 
         assertThat(accepted.status()).isEqualTo(202);
         assertThat(accepted.json().get("id").asString()).isEqualTo("p-1");
@@ -90,7 +90,7 @@ class PurgeApiIT {
     @Test
     void purgeByPrefixHostAndAllLimitedToARegionReachesOnlyThatRegion() throws Exception {
         List<FakeEdge> edges = sixEdges();
-        Reply accepted = cp.post("/api/v1/purges", PURGE_ALL, "{\"prefixes\":[\"http://www.example.com/img/\"],"
+        HttpReply accepted = cp.post("/api/v1/purges", PURGE_ALL, "{\"prefixes\":[\"http://www.example.com/img/\"],"
                 + "\"hosts\":[\"Static.Example.com\"],\"all\":true,\"regions\":[\"eu\"],\"confirmPurgeAll\":true}");
         assertThat(accepted.status()).isEqualTo(202);
         String id = accepted.json().get("id").asString();
@@ -114,7 +114,7 @@ class PurgeApiIT {
     void recentPurgesListsNewestFirst() {
         purge("{\"urls\":[\"http://www.example.com/1\"]}");
         purge("{\"urls\":[\"http://www.example.com/2\"]}");
-        Reply list = cp.get("/api/v1/purges?limit=10", READER);
+        HttpReply list = cp.get("/api/v1/purges?limit=10", READER);
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.json().get("purges")).extracting(p -> p.get("id").asString()).containsExactly("p-2", "p-1");
         assertThat(cp.get("/api/v1/purges?limit=0", READER).error()).isEqualTo("bad_limit");
@@ -162,7 +162,7 @@ class PurgeApiIT {
         await().atMost(10, SECONDS).until(() -> edgeStates("p-1").equals(List.of("eu-1=applied", "eu-2=behind")));
 
         assertThat(cp.delete("/api/v1/nodes/eu-2", OPS).error()).isEqualTo("forbidden");
-        Reply removed = cp.delete("/api/v1/nodes/eu-2", ControlPlaneFixture.ADMIN);
+        HttpReply removed = cp.delete("/api/v1/nodes/eu-2", ControlPlaneFixture.ADMIN);
         assertThat(removed.status()).isEqualTo(200);
         assertThat(edgeStates("p-1")).containsExactly("eu-1=applied", "eu-2=removed");
         assertThat(cp.get("/api/v1/purges/p-1", READER).json().get("status").asString()).isEqualTo("complete");
@@ -176,7 +176,7 @@ class PurgeApiIT {
     @Test
     void pushReachesEdgesInScopeWithPerEdgeProgress() throws Exception {
         List<FakeEdge> edges = sixEdges();
-        Reply accepted = cp.post("/api/v1/pushes", OPS,
+        HttpReply accepted = cp.post("/api/v1/pushes", OPS,
                 "{\"urls\":[\"http://www.example.com/big.js\"],\"regions\":[\"us\",\"ap\"]}");
         assertThat(accepted.status()).isEqualTo(202);
         String id = accepted.json().get("id").asString();
@@ -199,7 +199,7 @@ class PurgeApiIT {
     @Test
     void originChangeNoticeBecomesAPurgeOfThatPathOnEveryHostOfTheOrigin() throws Exception {
         FakeEdge edge = cp.edge("us-1", "us");
-        Reply accepted = cp.post("/api/v1/origin-events", NODE,
+        HttpReply accepted = cp.post("/api/v1/origin-events", NODE,
                 "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}");
         assertThat(accepted.status()).isEqualTo(202);
         JsonNode purge = cp.get("/api/v1/purges/" + accepted.json().get("id").asString() + "?wait=10s", READER)

@@ -8,7 +8,7 @@ import static dev.outpost.control.ControlPlaneFixture.READER;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -40,7 +40,7 @@ class PurgeSafetyIT {
         }
     }
 
-    private Reply post(String path, String token, String json, String idempotencyKey) {
+    private HttpReply post(String path, String token, String json, String idempotencyKey) {
         Request.Builder request = new Request.Builder().url(cp.plane().apiUri() + path)
                 .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json")));
         if (idempotencyKey != null) {
@@ -54,13 +54,13 @@ class PurgeSafetyIT {
         start("");
         for (String body : new String[] {"{\"all\":true}", "{\"hosts\":[\"www.example.com\"]}",
                 "{\"prefixes\":[\"http://www.example.com/\"]}", "{\"prefixes\":[\"http://www.example.com\"]}"}) {
-            Reply unconfirmed = cp.post("/api/v1/purges", PURGE_ALL, body);
+            HttpReply unconfirmed = cp.post("/api/v1/purges", PURGE_ALL, body);
             assertThat(unconfirmed.status()).as(body).isEqualTo(400);
             assertThat(unconfirmed.error()).isEqualTo("confirmation_required");
             assertThat(unconfirmed.message()).contains("confirmPurgeAll");
 
             String confirmed = body.replace("}", ",\"confirmPurgeAll\":true}");
-            Reply withoutScope = cp.post("/api/v1/purges", OPS, confirmed);
+            HttpReply withoutScope = cp.post("/api/v1/purges", OPS, confirmed);
             assertThat(withoutScope.status()).as(confirmed).isEqualTo(403);
             assertThat(withoutScope.message()).contains("purge:all");
 
@@ -78,8 +78,8 @@ class PurgeSafetyIT {
     void aRetriedPurgeWithTheSameIdempotencyKeyGetsTheFirstAnswerAndLogsNothingNew() {
         start("");
         String body = "{\"urls\":[\"http://www.example.com/a.js\"]}";
-        Reply first = post("/api/v1/purges", OPS, body, "retry-me-1");
-        Reply retried = post("/api/v1/purges", OPS, body, "retry-me-1");
+        HttpReply first = post("/api/v1/purges", OPS, body, "retry-me-1");
+        HttpReply retried = post("/api/v1/purges", OPS, body, "retry-me-1");
         assertThat(first.status()).isEqualTo(202);
         assertThat(retried.status()).isEqualTo(202);
         assertThat(retried.json().get("id").asString()).isEqualTo(first.json().get("id").asString());
@@ -87,7 +87,7 @@ class PurgeSafetyIT {
         assertThat(first.header("Idempotent-Replayed")).isNull();
         assertThat(cp.plane().log().lastSequence()).isEqualTo(1);
 
-        Reply other = post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/b.js\"]}", "retry-me-1");
+        HttpReply other = post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/b.js\"]}", "retry-me-1");
         assertThat(other.status()).isEqualTo(422);
         assertThat(other.error()).isEqualTo("idempotency_key_reused");
         assertThat(post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/a.js\"]}", "retry-me-1")
@@ -95,8 +95,8 @@ class PurgeSafetyIT {
         assertThat(post("/api/v1/purges", OPS, body, "  ").status()).isEqualTo(400);
         assertThat(post("/api/v1/purges", OPS, body, "x".repeat(256)).error()).isEqualTo("bad_idempotency_key");
 
-        Reply push = post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/a.js\"]}", "push-1");
-        Reply pushAgain = post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/a.js\"]}", "push-1");
+        HttpReply push = post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/a.js\"]}", "push-1");
+        HttpReply pushAgain = post("/api/v1/pushes", OPS, "{\"urls\":[\"http://www.example.com/a.js\"]}", "push-1");
         assertThat(pushAgain.json().get("id").asString()).isEqualTo(push.json().get("id").asString());
         assertThat(cp.plane().log().lastSequence()).isEqualTo(2);
     }
@@ -119,7 +119,7 @@ class PurgeSafetyIT {
             assertThat(cp.post("/api/v1/origin-events", NODE, "{\"event\":\"deleted\",\"path\":\"/" + i + "\"}")
                     .status()).isEqualTo(202);
         }
-        Reply limited = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"deleted\",\"path\":\"/x\"}");
+        HttpReply limited = cp.post("/api/v1/origin-events", NODE, "{\"event\":\"deleted\",\"path\":\"/x\"}");
         assertThat(limited.status()).isEqualTo(429);
         assertThat(limited.error()).isEqualTo("rate_limited");
         assertThat(limited.header("Retry-After")).isNotNull();
@@ -134,7 +134,7 @@ class PurgeSafetyIT {
             urls.append(i == 0 ? "" : ",").append("\"http://www.example.com/").append("p".repeat(80)).append(i)
                     .append('"');
         }
-        Reply refused = cp.post("/api/v1/purges", OPS, "{\"urls\":[" + urls + "]}");
+        HttpReply refused = cp.post("/api/v1/purges", OPS, "{\"urls\":[" + urls + "]}");
         assertThat(refused.status()).isEqualTo(413);
         assertThat(refused.error()).isEqualTo("entry_too_large");
         assertThat(refused.message()).contains("2000").contains("log.maxEntryBytes");
@@ -148,7 +148,7 @@ class PurgeSafetyIT {
             assertThat(cp.post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/" + "q".repeat(900) + i
                     + "\"]}").status()).isEqualTo(202);
         }
-        Reply first = cp.get("/api/v1/purges?limit=500", READER);
+        HttpReply first = cp.get("/api/v1/purges?limit=500", READER);
         assertThat(first.body().length()).isLessThanOrEqualTo(4000 + 200); // the cap plus the listing's own keys
         JsonNode listing = first.json();
         assertThat(listing.get("more").asBoolean()).isTrue();

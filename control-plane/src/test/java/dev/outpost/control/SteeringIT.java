@@ -4,7 +4,7 @@ import static dev.outpost.control.ControlPlaneFixture.OPS;
 import static dev.outpost.control.ControlPlaneFixture.READER;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -41,13 +41,13 @@ class SteeringIT {
     }
 
     private String steeredTo(String client, String path) {
-        Reply reply = cp.steer(client, path);
+        HttpReply reply = cp.steer(client, path);
         assertThat(reply.status()).as(reply.body()).isEqualTo(302);
         return reply.header("X-Outpost-Steering");
     }
 
     private JsonNode route(String client, String url) {
-        Reply reply = cp.get("/api/v1/route?client=" + client + "&url=" + url, READER);
+        HttpReply reply = cp.get("/api/v1/route?client=" + client + "&url=" + url, READER);
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json();
     }
@@ -61,7 +61,7 @@ class SteeringIT {
 
     @Test
     void clientsFromEachRegionsNetworkAreRedirectedToAnEdgeThereKeepingPathAndQuery() {
-        Reply eu = cp.steer("127.0.2.50", "/assets/app.js?v=3&x=%20y");
+        HttpReply eu = cp.steer("127.0.2.50", "/assets/app.js?v=3&x=%20y");
         assertThat(eu.status()).isEqualTo(302);
         String chosen = eu.header("X-Outpost-Steering");
         assertThat(chosen).startsWith("eu-");
@@ -76,7 +76,7 @@ class SteeringIT {
 
     @Test
     void theApiListenerSteersPathsOutsideTheApiToo() {
-        Reply reply = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/index.html")
+        HttpReply reply = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/index.html")
                 .header("X-Forwarded-For", "127.0.3.9"), null, cp.http());
         assertThat(reply.status()).isEqualTo(302);
         assertThat(reply.header("X-Outpost-Steering")).as("trusted proxy 127.0.0.1").startsWith("ap-");
@@ -117,7 +117,7 @@ class SteeringIT {
                     .status()).isEqualTo(202);
         }
         // eu-2 is back: its heartbeat makes it healthy, but it has not applied the three purges yet
-        Reply reply = cp.heartbeat(edge("eu-2"));
+        HttpReply reply = cp.heartbeat(edge("eu-2"));
         assertThat(reply.json().get("caughtUp").asBoolean()).isFalse();
         assertThat(reply.json().get("entries")).extracting(e -> e.get("sequence").asLong())
                 .containsExactly(1L, 2L, 3L);
@@ -153,7 +153,7 @@ class SteeringIT {
         assertThat(decision.get("location").asString()).endsWith("/a.css?x=1");
         assertThat(decision.get("reason").asString()).contains("region ap matched 127.0.3.0/24");
 
-        Reply own = cp.get("/api/v1/route?url=http://www.example.com/a.css", READER);
+        HttpReply own = cp.get("/api/v1/route?url=http://www.example.com/a.css", READER);
         assertThat(own.json().get("client").asString()).isEqualTo("127.0.0.1");
         assertThat(cp.get("/api/v1/route", READER).error()).isEqualTo("missing_url");
         assertThat(cp.get("/api/v1/route?url=nope", READER).error()).isEqualTo("bad_url");
@@ -164,7 +164,7 @@ class SteeringIT {
     @Test
     void noEligibleEdgeAnywhereIs503WithTheReason() {
         silence("us-1", "us-2", "eu-1", "eu-2", "ap-1", "ap-2");
-        Reply reply = cp.steer("127.0.2.10", "/a");
+        HttpReply reply = cp.steer("127.0.2.10", "/a");
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.error()).isEqualTo("no_edge");
         assertThat(reply.message()).contains("no healthy, caught-up edge");

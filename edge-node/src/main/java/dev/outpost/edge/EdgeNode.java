@@ -1,12 +1,12 @@
 package dev.outpost.edge;
 
-import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
-import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.edge.cache.CachePolicy;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Purger;
@@ -15,26 +15,29 @@ import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
+import dev.outpost.edge.config.OriginTimeouts;
+import dev.outpost.edge.config.SpoolConfig;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.ControlPlaneLink;
+import dev.outpost.edge.control.Invalidations;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.http.EdgeHandlers;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
-
+import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,36 +53,32 @@ public final class EdgeNode implements AutoCloseable {
     private final Prefetcher prefetcher;
     private final Pusher pusher;
     private final EdgeMetrics metrics;
-    private final OriginClient client;
-    private final ExecutorService blocking;
     private final NodeServer server;
-    private final Optional<HttpsServer> httpsServer;
-    private final Optional<AutoCloseable> adminServer;
-    private final Optional<URI> adminUri;
+    private final Optional<NodeServer> httpsServer;
+    private final Optional<NodeServer> adminServer;
     private final Optional<NodeCertificate> certificate;
     private final AppliedSequence applied;
     private final Clock clock;
+    /** Everything started, closed in reverse order: the link, the listeners, the certificate, the origin client. */
+    private final Closer started;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
-            EdgeMetrics metrics, OriginClient client, ExecutorService blocking, NodeServer server,
-            Optional<HttpsServer> httpsServer, Optional<AutoCloseable> adminServer, Optional<URI> adminUri,
-            Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock) {
-        this.httpsServer = httpsServer;
-        this.adminUri = adminUri;
-        this.certificate = certificate;
-        this.clock = clock;
+            EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
+            Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started) {
         this.config = config;
         this.store = store;
         this.purger = purger;
         this.prefetcher = prefetcher;
         this.pusher = pusher;
         this.metrics = metrics;
-        this.client = client;
-        this.blocking = blocking;
         this.server = server;
+        this.httpsServer = httpsServer;
         this.adminServer = adminServer;
+        this.certificate = certificate;
         this.applied = applied;
+        this.clock = clock;
+        this.started = started;
     }
 
     /** The health answer of {@code /_edge/health}; {@code appliedSequence} is the highest invalidation applied. */
@@ -88,97 +87,90 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
+        config.requireEverySectionUsed();
         CachePolicy policy = CachePolicy.from(config.cache());
         Routes routes = new Routes(config.services());
-        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl());
+        // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).
+        Duration purgeMemory = config.origin().total().multipliedBy(2).plusSeconds(10);
+        CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
+                purgeMemory);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),
                 config.collapsing().maxWait(), config.cache().hitForPass(), clock);
-        EdgeMetrics metrics = new EdgeMetrics(store, collapser);
-        OriginClient client = new OriginClient(config.origin(), clock, metrics, config.limits().maxOriginHeaderBytes());
-        OriginFetch fetch = new OriginFetch(client, store, policy, config.id());
-        // Origin I/O blocks; virtual threads keep thousands of slow misses from exhausting a pool.
+        store.onPurge(collapser::detach);
+        OriginTimeouts origin = config.origin();
+        OriginSlots slots = new OriginSlots(origin.maxRequests(), origin.maxRequestsPerClient(), origin.queueWait());
+        SpoolConfig spoolConfig = config.cache().spool();
+        Spool spool = new Spool(spoolConfig.directory(config.id()), spoolConfig.maxBytes());
+        EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool);
+        OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots);
+        // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+        OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
+                blocking);
         Refresher refresher = new Refresher(collapser, fetch, blocking);
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
         Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
         Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
         AppliedSequence applied = new AppliedSequence();
+        // Live pushes (admin calls) and the heartbeat catch-up carry out entries the same way, through one gate.
+        Invalidations invalidations = new Invalidations(applied, purger, prefetcher);
         // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.
         Lease lease = config.controlPlane().map(cp -> Lease.of(clock, cp.lease(), cp.onLeaseExpiry()))
                 .orElseGet(Lease::none);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
-                config.cache().maxObjectBytes(), config.limits(), lease);
+                config.cache().maxObjectBytes(), config.limits(), lease,
+                origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
-        List<AutoCloseable> started = new ArrayList<>(); // closed in reverse order if a later step fails
-        started.add(client);
-        started.add(blocking::shutdownNow);
+        Closer started = new Closer("edge " + config.id());
+        started.add("origin client", client);
+        started.add("origin fetch threads", blocking::shutdownNow);
         try {
             // Joining (when there is no certificate yet) happens before any listener opens.
             Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
                     config.controlPlane().map(ControlPlaneLinkConfig::url), clock));
-            certificate.ifPresent(started::add);
+            certificate.ifPresent(c -> started.add("node certificate", c));
             if (config.tls().flatMap(EdgeTls::controlPlaneUrl).isPresent()) {
                 // The node listener holds registrations to the certificate's node id: a mismatch fails here.
                 certificate.get().requireIssuedTo(config.id());
             }
             Optional<UploadedCertificates> uploads = certificate.map(c -> new UploadedCertificates(c.keys(),
                     Path.of(config.tls().get().dir())));
-            NodeServer server = NodeServer.start(config.listenAddress(), EdgeHandlers.publicPipeline(parts),
-                    config.limits().serverLimits());
-            started.add(server);
-            Optional<HttpsServer> https = Optional.empty();
+            ServerLimits limits = config.limits().serverLimits();
+            NodeServer server = NodeServer.on(config.listenAddress(), limits).start(EdgeHandlers.publicPipeline(parts));
+            started.add("public listener", server);
             Optional<EdgeTls> tls = config.tls();
-            if (tls.isPresent() && tls.get().listenAddress().isPresent()) {
-                https = Optional.of(HttpsServer.start(tls.get().listenAddress().get(),
-                        EdgeHandlers.publicPipeline(parts), config.limits().serverLimits(),
-                        TlsContexts.server(certificate.get().keys())));
-                started.add(https.get());
-            }
-            Optional<AutoCloseable> admin = Optional.empty();
-            Optional<URI> adminUri = Optional.empty();
+            Optional<NodeServer> https = tls.flatMap(EdgeTls::listenAddress).map(address -> NodeServer
+                    .on(address, limits).tls(TlsContexts.server(certificate.get().keys()))
+                    .start(EdgeHandlers.publicPipeline(parts)));
+            https.ifPresent(h -> started.add("public HTTPS listener", h));
+            Optional<NodeServer> admin = Optional.empty();
             if (config.admin().isPresent()) {
                 AdminConfig a = config.admin().get();
                 // With mutual TLS to the control plane, the admin listener takes only the control plane's
                 // certificate; otherwise it stays plain HTTP with the bearer token.
                 boolean mutual = tls.flatMap(EdgeTls::controlPlaneUrl).isPresent();
+                NodeServer.Builder listener = NodeServer.on(a.listenAddress(), limits);
                 if (mutual) {
                     NodeCertificate c = certificate.get();
-                    HttpsServer adminServer = HttpsServer.start(a.listenAddress(),
-                            EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher, applied, uploads,
-                                    true),
-                            config.limits().serverLimits(), TlsContexts.mutualServer(c.keys(), c.ca()));
-                    admin = Optional.of(adminServer);
-                    adminUri = Optional.of(adminServer.baseUri());
-                } else {
-                    NodeServer adminServer = NodeServer.start(a.listenAddress(),
-                            EdgeHandlers.adminPipeline(parts, a.token(), purger, prefetcher, pusher, applied, uploads,
-                                    false),
-                            config.limits().serverLimits());
-                    admin = Optional.of(adminServer);
-                    adminUri = Optional.of(adminServer.baseUri());
+                    listener.tls(TlsContexts.mutualServer(c.keys(), c.ca()));
                 }
-                started.add(admin.get());
+                admin = Optional.of(listener.start(EdgeHandlers.adminPipeline(parts, a.token(), invalidations,
+                        pusher, uploads, mutual)));
+                started.add("admin listener", admin.get());
             }
-            EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, client, blocking,
-                    server, https, admin, adminUri, certificate, applied, clock);
-            config.controlPlane().ifPresent(link -> node.connect(link, lease));
+            EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
+                    certificate, applied, clock, started);
+            config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
-            for (int i = started.size() - 1; i >= 0; i--) {
-                try {
-                    started.get(i).close();
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+            throw started.closeAfter(e);
         }
     }
 
     /** Starts the control-plane link, advertising the configured URLs or else the listeners' own. */
-    private void connect(ControlPlaneLinkConfig linkConfig, Lease lease) {
+    private void connect(ControlPlaneLinkConfig linkConfig, Lease lease, Invalidations invalidations) {
         ControlPlaneLink.Identity identity = new ControlPlaneLink.Identity(config.id(), config.region(),
                 linkConfig.publicUrl().orElse(baseUri()), linkConfig.adminUrl().or(this::adminUri));
         // Catch-up prefetches come from the control plane, as live ones do.
@@ -190,30 +182,23 @@ public final class EdgeNode implements AutoCloseable {
             EdgeTls tls = config.tls().get();
             c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0, nodeUrl.get(),
-                    Optional.of(c.client()), lease));
+                    entry -> invalidations.apply(entry, controlPlane), this::stats, () -> store.entries() == 0,
+                    nodeUrl.get(), Optional.of(c.client()), lease));
+            started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> apply(entry, controlPlane), this::stats, () -> store.entries() == 0, lease));
+                    entry -> invalidations.apply(entry, controlPlane), this::stats, () -> store.entries() == 0, lease));
+            started.add("control-plane link", link.get());
         }
-    }
-
-    /** One catch-up entry, carried out exactly like the admin call the control plane would have made. */
-    private Object apply(InvalidationEntry entry, ProxyHeaders.Client from) {
-        return switch (entry.kind()) {
-            case PURGE -> purger.purge(new Purger.Request(entry.urls(), entry.prefixes(), entry.tags(),
-                    entry.hosts(), entry.all(), entry.soft()));
-            case PUSH -> prefetcher.prefetch(entry.urls(), from);
-        };
     }
 
     /** Requests counted since start; hits are answers from the store without an origin fetch (HIT, STALE). */
     private ControlPlaneLink.Stats stats() {
         double requests = 0;
-        for (CacheStatus status : CacheStatus.values()) {
+        for (Outcome status : Outcome.values()) {
             requests += metrics.requestCount(status);
         }
-        double hits = metrics.requestCount(CacheStatus.HIT) + metrics.requestCount(CacheStatus.STALE);
+        double hits = metrics.requestCount(Outcome.HIT) + metrics.requestCount(Outcome.STALE);
         return new ControlPlaneLink.Stats((long) requests, requests == 0 ? 0 : hits / requests, store.bytes());
     }
 
@@ -232,12 +217,12 @@ public final class EdgeNode implements AutoCloseable {
 
     /** {@code http://host:port} (or {@code https://} with mutual TLS) of the admin listener, if configured. */
     public Optional<URI> adminUri() {
-        return adminUri;
+        return adminServer.map(NodeServer::baseUri);
     }
 
     /** {@code https://host:port} of the public HTTPS listener, if configured. */
     public Optional<URI> httpsUri() {
-        return httpsServer.map(HttpsServer::baseUri);
+        return httpsServer.map(NodeServer::baseUri);
     }
 
     /** The node certificate and its key manager, when TLS is configured. */
@@ -283,18 +268,6 @@ public final class EdgeNode implements AutoCloseable {
 
     @Override
     public void close() {
-        link.ifPresent(ControlPlaneLink::close);
-        adminServer.ifPresent(a -> {
-            try {
-                a.close();
-            } catch (Exception e) {
-                throw new IllegalStateException("closing the admin listener failed", e);
-            }
-        });
-        httpsServer.ifPresent(HttpsServer::close);
-        server.close();
-        certificate.ifPresent(NodeCertificate::close);
-        blocking.shutdownNow();
-        client.close();
+        started.close();
     }
 }

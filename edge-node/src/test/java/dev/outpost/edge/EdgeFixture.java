@@ -4,6 +4,7 @@ import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -53,7 +54,7 @@ public final class EdgeFixture implements AutoCloseable {
         origin.start(InetAddress.getByName("127.0.0.1"), 0);
         List<URI> origins = new java.util.ArrayList<>(originsBefore);
         origins.add(URI.create("http://127.0.0.1:" + origin.getPort()));
-        DeliveryService service = new DeliveryService(SERVICE, List.of(HOST), origins, null, null);
+        DeliveryService service = DeliveryService.of(SERVICE, List.of(HOST), origins);
         EdgeConfig config = EdgeConfig.of("edge-test", "127.0.0.1:0", service)
                 .withAdmin(new AdminConfig("127.0.0.1:0", ADMIN_TOKEN));
         edge = EdgeNode.start(adjust.apply(config), clock);

@@ -1,5 +1,7 @@
 package dev.outpost.origin;
 
+import dev.outpost.common.config.ConfigValues;
+import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.origin.content.PathRule;
@@ -24,51 +26,37 @@ import java.util.Optional;
  * @param tls            node certificate for mutual TLS with the control plane; absent → plain HTTP
  * @param replication    this origin's place in a primary/replica group; absent → a primary without sync replicas
  */
-public record OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
+public record OriginConfig(String listen, String data, Optional<String> apiToken, Long maxUploadBytes,
         List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
         Optional<OriginTls> tls, Replication replication) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 512L * 1024 * 1024;
 
     public OriginConfig {
-        listen = listen == null ? DEFAULT_LISTEN : listen;
+        listen = ConfigValues.or(listen, DEFAULT_LISTEN);
         ListenAddress.parse(listen);
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("data (the data directory) must be set");
         }
-        apiToken = apiToken == null ? Optional.empty() : apiToken.filter(t -> !t.isBlank());
+        apiToken = ConfigValues.orEmptyText(apiToken);
         apiToken.ifPresent(t -> {
             if (t.length() < 8) {
                 throw new IllegalArgumentException("apiToken must be at least 8 characters");
             }
         });
-        maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
-        if (maxUploadBytes < 0) {
-            throw new IllegalArgumentException("maxUploadBytes must be > 0, was " + maxUploadBytes);
-        }
-        rules = rules == null ? List.of() : List.copyOf(rules);
-        defaults = defaults == null ? Defaults.NONE : defaults;
-        notifications = notifications == null ? Notify.DISABLED : notifications;
-        limits = limits == null ? ListenerLimits.DEFAULTS : limits;
-        tls = tls == null ? Optional.empty() : tls;
-        replication = replication == null ? Replication.PRIMARY : replication;
+        maxUploadBytes = ConfigValues.atLeast("maxUploadBytes", maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES, 1);
+        rules = ConfigValues.orEmpty(rules);
+        defaults = ConfigValues.or(defaults, Defaults.NONE);
+        notifications = ConfigValues.or(notifications, Notify.DISABLED);
+        limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
+        tls = ConfigValues.orEmpty(tls);
+        replication = ConfigValues.or(replication, Replication.PRIMARY);
+        notServed("replication.directory", data, replication.directory());
+        notServed("notifications.queueDirectory", data, notifications.queueDirectory());
         if (replication.replicaOf().isPresent() && apiToken.isEmpty()) {
             throw new IllegalArgumentException("replication.replicaOf needs apiToken: a replica presents it to its "
                     + "primary (every origin of a group has the same apiToken)");
         }
-    }
-
-    /** A config from before {@code replication} existed: a primary. */
-    public OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
-            List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
-            Optional<OriginTls> tls) {
-        this(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls, null);
-    }
-
-    /** A config with the default listener limits (the shape before {@code limits} existed). */
-    public OriginConfig(String listen, String data, Optional<String> apiToken, long maxUploadBytes,
-            List<PathRule> rules, Defaults defaults, Notify notifications) {
-        this(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, null, null);
     }
 
     public OriginConfig withTls(OriginTls newTls) {
@@ -81,14 +69,64 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
                 tls, replication);
     }
 
+    /**
+     * A directory of the origin's own state (change log, notice queue) inside the data directory must be a
+     * dot-directory: everything else there is served, listed and copied to replicas as content.
+     */
+    private static void notServed(String key, String data, Optional<String> directory) {
+        directory.ifPresent(d -> {
+            java.nio.file.Path base = java.nio.file.Path.of(data).toAbsolutePath().normalize();
+            java.nio.file.Path resolved = base.resolve(d).normalize();
+            if (!resolved.startsWith(base)) {
+                return;
+            }
+            for (java.nio.file.Path part : base.relativize(resolved)) {
+                if (part.toString().startsWith(".")) {
+                    return;
+                }
+            }
+            throw new IllegalArgumentException(key + " '" + d + "' lies in the data directory, where it would be "
+                    + "served and copied to replicas as content: use a dot-directory (such as .outpost/...) or a "
+                    + "path outside the data directory");
+        });
+    }
+
     /** A config with defaults for everything but the data directory. */
     public static OriginConfig of(String data) {
-        return new OriginConfig(null, data, Optional.empty(), 0, null, null, null, null, null, null);
+        return new OriginConfig(null, data, null, null, null, null, null, null, null, null);
     }
 
     public OriginConfig withReplication(Replication newReplication) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls,
                 newReplication);
+    }
+
+    /**
+     * Fails naming a section (or key) that is present but can take no effect on this origin, so a config never says
+     * more than the running node does (docs/deployment.md, "Config files"). {@code OriginNode.start} calls it on
+     * the final config, after command-line flags ({@code --notify-url}, {@code --replica-of}).
+     */
+    public void requireEverySectionUsed() {
+        if (notifications.url().isEmpty() && !notifications.equals(Notify.DISABLED)) {
+            throw new IllegalArgumentException("notifications: no notifications.url, so no change would be "
+                    + "announced; set the control plane's origin-events URL or remove the section");
+        }
+        tls.ifPresent(t -> {
+            boolean mutualNotices = notifications.url().map(u -> "https".equals(u.getScheme())).orElse(false);
+            if (!mutualNotices && t.controlPlaneUrl().isEmpty()) {
+                throw new IllegalArgumentException("tls: the node certificate serves change notices to the control "
+                        + "plane's node listener (an https notifications.url) and renewals (tls.controlPlaneUrl); "
+                        + "neither is set, so it would serve nothing: set one of them or remove the tls section");
+            }
+            if (t.joinToken().isPresent() && t.joinUrl().isEmpty()) {
+                throw new IllegalArgumentException("tls.joinToken needs tls.joinUrl (the control plane's API, where "
+                        + "the join is sent)");
+            }
+        });
+        if (!replication.isReplica() && !replication.pollWait().equals(Replication.PRIMARY.pollWait())) {
+            throw new IllegalArgumentException("replication.pollWait is a replica's setting, and this origin is a "
+                    + "primary (no replication.replicaOf)");
+        }
     }
 
     /** This origin's name in its group: {@code replication.name}, or its listen address. */
@@ -164,22 +202,22 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      * @param directory      where the change log lives, relative to the data directory (default
      *                       {@code .outpost/replication}); set it elsewhere when the data directory is read-only
      */
-    public record Replication(Optional<String> name, Optional<URI> replicaOf, int syncReplicas,
-            Duration syncTimeout, long historyEntries, Duration pollWait, Optional<String> directory) {
-        public static final Replication PRIMARY = new Replication(null, null, 0, null, 0, null, null);
+    public record Replication(Optional<String> name, Optional<URI> replicaOf, Integer syncReplicas,
+            Duration syncTimeout, Long historyEntries, Duration pollWait, Optional<String> directory) {
+        public static final Replication PRIMARY = new Replication(null, null, null, null, null, null, null);
         public static final String DEFAULT_DIRECTORY = ".outpost/replication";
         private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
         public Replication {
-            directory = directory == null ? Optional.empty() : directory.filter(d -> !d.isBlank());
-            name = name == null ? Optional.empty() : name.filter(n -> !n.isBlank());
+            directory = ConfigValues.orEmptyText(directory);
+            name = ConfigValues.orEmptyText(name);
             name.ifPresent(n -> {
                 if (!NAME.matcher(n).matches()) {
                     throw new IllegalArgumentException("replication.name must be 1-64 letters, digits or . _ : -, "
                             + "was '" + n + "'");
                 }
             });
-            replicaOf = replicaOf == null ? Optional.empty() : replicaOf;
+            replicaOf = ConfigValues.orEmpty(replicaOf);
             replicaOf.ifPresent(u -> {
                 if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
                         || u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")
@@ -188,25 +226,14 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
                             + "http(s)://host:port, without path or query, was " + u);
                 }
             });
-            if (syncReplicas < 0 || syncReplicas > 16) {
-                throw new IllegalArgumentException("replication.syncReplicas must be 0..16, was " + syncReplicas);
-            }
-            syncTimeout = syncTimeout == null ? Duration.ofSeconds(5) : syncTimeout;
+            syncReplicas = ConfigValues.between("replication.syncReplicas", syncReplicas, 0, 0, 16);
             // Bounded well below what writers wait for an answer (the control plane's write-through: 60 s).
-            if (syncTimeout.isNegative() || syncTimeout.isZero() || syncTimeout.compareTo(Duration.ofSeconds(30)) > 0) {
-                throw new IllegalArgumentException("replication.syncTimeout must be > 0 and at most 30s, was "
-                        + syncTimeout);
-            }
-            historyEntries = historyEntries == 0 ? 100_000 : historyEntries;
-            if (historyEntries < 10 || historyEntries > 100_000_000) {
-                throw new IllegalArgumentException("replication.historyEntries must be 10..100000000, was "
-                        + historyEntries);
-            }
-            pollWait = pollWait == null ? Duration.ofSeconds(20) : pollWait;
-            if (pollWait.isNegative() || pollWait.isZero() || pollWait.compareTo(Duration.ofSeconds(60)) > 0) {
-                throw new IllegalArgumentException("replication.pollWait must be > 0 and at most 60s, was "
-                        + pollWait);
-            }
+            syncTimeout = ConfigValues.atMost("replication.syncTimeout", syncTimeout, Duration.ofSeconds(5),
+                    Duration.ofSeconds(30));
+            historyEntries = ConfigValues.between("replication.historyEntries", historyEntries, 100_000L, 10L,
+                    100_000_000L);
+            pollWait = ConfigValues.atMost("replication.pollWait", pollWait, Duration.ofSeconds(20),
+                    Duration.ofSeconds(60));
             if (replicaOf.isPresent() && syncReplicas > 0) {
                 throw new IllegalArgumentException("replication.syncReplicas is a primary's setting; a replica "
                         + "(replication.replicaOf) copies from its primary and takes no writes");
@@ -215,7 +242,7 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
         /** A replica of the primary at {@code primary}. */
         public static Replication replicaOf(URI primary, Optional<String> name) {
-            return new Replication(name, Optional.of(primary), 0, null, 0, null, null);
+            return new Replication(name, Optional.of(primary), null, null, null, null, null);
         }
 
         public Replication withName(String newName) {
@@ -259,52 +286,66 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     /**
      * Change notifications: after each PUT/DELETE, {@code {"event":..,"path":..,"etag":..}} is POSTed to {@code url}
-     * in the background, retried with exponential backoff from {@code initialBackoffMillis} up to
-     * {@code maxBackoffMillis}; at most {@code maxPending} notices wait (the oldest is dropped, and logged, beyond).
-     * Undelivered notices wait on disk in {@code queueDirectory} (relative to the data directory; default
-     * {@code .outpost/notices}) and are sent again after a restart.
+     * in the background, retried with exponential backoff from {@code initialBackoff} (default 200 ms) up to
+     * {@code maxBackoff} (default 30 s), each attempt bounded by {@code timeout} (default 5 s); at most
+     * {@code maxPending} notices wait (default 10000; the oldest is dropped, and logged, beyond). Undelivered notices
+     * wait on disk in {@code queueDirectory} (relative to the data directory; default {@code .outpost/notices}) and
+     * are sent again after a restart.
      */
-    public record Notify(Optional<URI> url, Optional<String> token, long initialBackoffMillis,
-            long maxBackoffMillis, int maxPending, long timeoutMillis, Optional<String> queueDirectory) {
-        public static final Notify DISABLED = new Notify(Optional.empty(), Optional.empty(), 0, 0, 0, 0);
+    @RenamedKeys({"initialBackoffMillis -> initialBackoff (a duration such as 200ms)",
+            "maxBackoffMillis -> maxBackoff (a duration such as 30s)",
+            "timeoutMillis -> timeout (a duration such as 5s)"})
+    public record Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
+            Integer maxPending, Duration timeout, Optional<String> queueDirectory) {
+        public static final Notify DISABLED = new Notify(null, null, null, null, null, null, null);
         /** Where undelivered notices wait, relative to the data directory unless configured. */
         public static final String DEFAULT_QUEUE_DIRECTORY = ".outpost/notices";
 
-        public Notify(Optional<URI> url, Optional<String> token, long initialBackoffMillis, long maxBackoffMillis,
-                int maxPending, long timeoutMillis) {
-            this(url, token, initialBackoffMillis, maxBackoffMillis, maxPending, timeoutMillis, Optional.empty());
-        }
-
         public Notify {
-            queueDirectory = queueDirectory == null ? Optional.empty() : queueDirectory.filter(d -> !d.isBlank());
-            url = url == null ? Optional.empty() : url;
+            queueDirectory = ConfigValues.orEmptyText(queueDirectory);
+            url = ConfigValues.orEmpty(url);
             url.ifPresent(u -> {
                 if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
                     throw new IllegalArgumentException("notifications.url must be an absolute http(s) URL, was " + u);
                 }
             });
-            token = token == null ? Optional.empty() : token.filter(t -> !t.isBlank());
-            initialBackoffMillis = initialBackoffMillis == 0 ? 200 : initialBackoffMillis;
-            maxBackoffMillis = maxBackoffMillis == 0 ? 30_000 : maxBackoffMillis;
-            maxPending = maxPending == 0 ? 10_000 : maxPending;
-            timeoutMillis = timeoutMillis == 0 ? 5_000 : timeoutMillis;
-            if (initialBackoffMillis < 0 || maxBackoffMillis < initialBackoffMillis) {
-                throw new IllegalArgumentException("notifications backoff must satisfy initialBackoffMillis > 0 and "
-                        + "maxBackoffMillis >= initialBackoffMillis, were " + initialBackoffMillis + " and "
-                        + maxBackoffMillis);
+            token = ConfigValues.orEmptyText(token);
+            initialBackoff = ConfigValues.positive("notifications.initialBackoff", initialBackoff,
+                    Duration.ofMillis(200));
+            maxBackoff = ConfigValues.positive("notifications.maxBackoff", maxBackoff, Duration.ofSeconds(30));
+            if (maxBackoff.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("notifications.maxBackoff (" + maxBackoff + ") must not be "
+                        + "shorter than notifications.initialBackoff (" + initialBackoff + ")");
             }
-            if (maxPending < 0 || timeoutMillis < 0) {
-                throw new IllegalArgumentException("notifications.maxPending and notifications.timeoutMillis must be > 0");
-            }
+            maxPending = ConfigValues.atLeast("notifications.maxPending", maxPending, 10_000, 1);
+            timeout = ConfigValues.positive("notifications.timeout", timeout, Duration.ofSeconds(5));
         }
 
+        /** Notices to {@code url}, with default timings. */
         public static Notify to(URI url) {
-            return new Notify(Optional.of(url), Optional.empty(), 0, 0, 0, 0);
+            return DISABLED.withUrl(url);
+        }
+
+        public Notify withUrl(URI newUrl) {
+            return new Notify(Optional.of(newUrl), token, initialBackoff, maxBackoff, maxPending, timeout,
+                    queueDirectory);
+        }
+
+        public Notify withToken(String newToken) {
+            return new Notify(url, Optional.of(newToken), initialBackoff, maxBackoff, maxPending, timeout,
+                    queueDirectory);
+        }
+
+        public Notify withBackoff(Duration newInitial, Duration newMax) {
+            return new Notify(url, token, newInitial, newMax, maxPending, timeout, queueDirectory);
+        }
+
+        public Notify withTimeout(Duration newTimeout) {
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, newTimeout, queueDirectory);
         }
 
         public Notify withQueueDirectory(String directory) {
-            return new Notify(url, token, initialBackoffMillis, maxBackoffMillis, maxPending, timeoutMillis,
-                    Optional.of(directory));
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory));
         }
     }
 }

@@ -11,9 +11,11 @@ import java.util.Optional;
 /** A running origin node: the content port, the asset API and health, over one data directory. */
 public final class OriginNode implements AutoCloseable {
     private final OriginHandlers.Running running;
+    private final OriginConfig config;
 
-    private OriginNode(OriginHandlers.Running running) {
+    private OriginNode(OriginHandlers.Running running, OriginConfig config) {
         this.running = running;
+        this.config = config;
     }
 
     public static OriginNode start(OriginConfig config) {
@@ -21,7 +23,13 @@ public final class OriginNode implements AutoCloseable {
     }
 
     public static OriginNode start(OriginConfig config, Clock clock, ServerLimits limits) {
-        return new OriginNode(OriginHandlers.start(config, clock, limits));
+        config.requireEverySectionUsed();
+        return new OriginNode(OriginHandlers.start(config, clock, limits), config);
+    }
+
+    /** The config this node was built from. */
+    public OriginConfig config() {
+        return config;
     }
 
     /** {@code http://host:port} of the bound listener. */

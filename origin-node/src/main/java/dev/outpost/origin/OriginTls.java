@@ -1,5 +1,6 @@
 package dev.outpost.origin;
 
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.tls.NodeCertificate;
 import java.net.URI;
 import java.nio.file.Path;
@@ -31,11 +32,11 @@ public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> jo
         if (dir == null || dir.isBlank()) {
             throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
         }
-        joinToken = joinToken == null ? Optional.empty() : joinToken.filter(t -> !t.isBlank());
-        joinUrl = joinUrl == null ? Optional.empty() : joinUrl;
+        joinToken = ConfigValues.orEmptyText(joinToken);
+        joinUrl = ConfigValues.orEmpty(joinUrl);
         joinUrl.ifPresent(u -> url("tls.joinUrl", u, false));
-        names = names == null ? List.of() : List.copyOf(names);
-        addresses = addresses == null ? List.of() : List.copyOf(addresses);
+        names = ConfigValues.orEmpty(names);
+        addresses = ConfigValues.orEmpty(addresses);
         if (names.isEmpty() && addresses.isEmpty()) {
             addresses = List.of("127.0.0.1");
         }
@@ -44,11 +45,11 @@ public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> jo
                 throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
             }
         }
-        controlPlaneUrl = controlPlaneUrl == null ? Optional.empty() : controlPlaneUrl;
+        controlPlaneUrl = ConfigValues.orEmpty(controlPlaneUrl);
         controlPlaneUrl.ifPresent(u -> url("tls.controlPlaneUrl", u, true));
-        renewBefore = positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
-        renewCheckInterval = positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
-        caSha256 = caSha256 == null ? Optional.empty() : caSha256.map(p -> NodeCertificate.caPin("tls.caSha256", p));
+        renewBefore = ConfigValues.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
+        renewCheckInterval = ConfigValues.positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
+        caSha256 = ConfigValues.orEmpty(caSha256).map(p -> NodeCertificate.caPin("tls.caSha256", p));
     }
 
     /** TLS state in {@code dir}, joining through {@code joinUrl} with {@code token} for these addresses. */
@@ -79,13 +80,5 @@ public record OriginTls(String dir, Optional<String> joinToken, Optional<URI> jo
             throw new IllegalArgumentException(key + " must be an absolute " + (https ? "https" : "http(s)")
                     + " URL, was " + u);
         }
-    }
-
-    private static Duration positive(String key, Duration value, Duration fallback) {
-        Duration v = value == null ? fallback : value;
-        if (v.isNegative() || v.isZero()) {
-            throw new IllegalArgumentException(key + " must be > 0, was " + v);
-        }
-        return v;
     }
 }

@@ -3,7 +3,9 @@ package dev.outpost.cli.local;
 import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
+import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.edge.EdgeNode;
@@ -38,8 +40,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The whole CDN of a {@link Topology} in this process, on loopback: the control plane (sqlite under the work
  * directory), the origin (a copy of the demo site) behind its WAN relays, its replicas, and every edge on its own
- * address, registered with the control plane. Started in dependency order; {@link #close()} stops edges, replicas,
- * origin, control plane, then relays.
+ * address, registered with the control plane. Started in dependency order; {@link #close()} stops them in reverse:
+ * edges, replicas, relays, control plane, origin.
  *
  * <p>Which connections cross a simulated WAN link ({@link WanRelay}): an edge's fetches from the origin (an edge
  * outside the origin's region is given its region's relay as origin URL), and clients' direct fetches from the
@@ -72,6 +74,8 @@ public final class LocalCdn implements AutoCloseable {
     private OriginNode origin;
     private String siteSource = "";
     private final List<WanRelay> relays = new ArrayList<>();
+    /** What runs, stopped in reverse order of start by {@link #close()}. */
+    private final Closer started = new Closer("outpost local");
 
     private LocalCdn(Topology topology) {
         this.topology = topology;
@@ -87,13 +91,16 @@ public final class LocalCdn implements AutoCloseable {
         try {
             cdn.startAll(workDir, site);
         } catch (RuntimeException e) {
-            cdn.close();
-            throw e;
+            throw cdn.started.closeAfter(e);
         }
         return cdn;
     }
 
     private void startAll(Path workDir, Optional<Path> site) {
+        started.add("API client", () -> {
+            http.dispatcher().executorService().shutdown();
+            http.connectionPool().evictAll();
+        });
         Path siteDir = workDir.resolve("origin-site");
         if (Files.isDirectory(siteDir)) {
             siteSource = siteDir + " (kept from an earlier run)";
@@ -106,12 +113,18 @@ public final class LocalCdn implements AutoCloseable {
 
         // The origin's own listener is internal (any free port); its public address is a relay.
         origin = OriginNode.start(originConfig(siteDir, originPublic.host(), planeUri));
+        started.add("origin", timed("origin", origin));
         InetSocketAddress originInternal = new InetSocketAddress(originPublic.host(), origin.port());
 
         plane = ControlPlane.start(planeConfig(workDir.resolve("control-plane"), origin.baseUri()),
                 Clock.systemUTC());
+        started.add("control plane", timed("control plane", plane));
 
         String originRegion = topology.origin().region();
+        started.add("WAN relays", timed("WAN relays", () -> {
+            relays.forEach(WanRelay::close);
+            relays.clear();
+        }));
         relays.add(WanRelay.start("origin", new InetSocketAddress(originPublic.host(), originPublic.port()),
                 originInternal, client -> topology.delay(topology.regionOf(client).orElse(originRegion),
                         originRegion)));
@@ -121,7 +134,7 @@ public final class LocalCdn implements AutoCloseable {
                 originUriByRegion.put(region.name(), origin.baseUri()); // no WAN inside the origin's region
                 continue;
             }
-            String host = region.originRelay().orElseThrow();
+            String host = region.relayAddress();
             relays.add(WanRelay.start("origin link " + region.name() + "-" + originRegion,
                     new InetSocketAddress(host, originPublic.port()), originInternal,
                     topology.delay(region.name(), originRegion)));
@@ -129,6 +142,10 @@ public final class LocalCdn implements AutoCloseable {
         }
 
         // Each replica copies from the primary over its region's WAN link, as that region's edges would fetch.
+        started.add("origin replicas", timed("origin replicas", () -> {
+            replicas.values().forEach(OriginNode::close);
+            replicas.clear();
+        }));
         for (Topology.Replica replica : topology.origin().replicas()) {
             Path replicaDir = workDir.resolve("origin-replica-" + replica.region());
             replicas.put(replica.region(), OriginNode.start(replicaConfig(replica, replicaDir,
@@ -136,6 +153,7 @@ public final class LocalCdn implements AutoCloseable {
         }
         awaitReplicasReady(REPLICA_PATIENCE);
 
+        started.add("edges", timed("edges", this::closeEdges));
         for (EdgeSpec spec : topology.edges()) {
             List<URI> origins = new ArrayList<>();
             topology.origin().replicaIn(spec.region()).ifPresent(r -> origins.add(URI.create(r.url())));
@@ -209,17 +227,18 @@ public final class LocalCdn implements AutoCloseable {
                 Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
                 Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node"))));
         config.put("edgeToken", EDGE_ADMIN_TOKEN);
-        config.put("heartbeat", Map.of("intervalMillis", HEARTBEAT.toMillis(),
-                "timeoutMillis", HEARTBEAT.toMillis() * 5));
+        config.put("heartbeat", Map.of("interval", Durations.format(HEARTBEAT),
+                "timeout", Durations.format(HEARTBEAT.multipliedBy(5))));
         config.put("regions", topology.regions().stream()
                 .map(r -> Map.of("name", r.name(), "cidrs", List.of(r.clients()))).toList());
         config.put("defaultRegion", topology.origin().region());
-        Map<String, Map<String, Long>> latency = new LinkedHashMap<>();
+        Map<String, Map<String, String>> latency = new LinkedHashMap<>();
         for (var delay : topology.delays().entrySet()) {
             String[] pair = delay.getKey().split("-");
-            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1], delay.getValue().toMillis());
+            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1],
+                    Durations.format(delay.getValue()));
         }
-        config.put("latencyMillis", latency);
+        config.put("latency", latency);
         config.put("trustedProxies", List.of("127.0.0.1/32"));
         config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
                 "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
@@ -228,13 +247,14 @@ public final class LocalCdn implements AutoCloseable {
 
     /** An edge of the site; {@code origins} in order: its region's replica first if there is one, then the primary. */
     private EdgeConfig edgeConfig(EdgeSpec spec, List<URI> origins, URI planeUri) {
-        DeliveryService site = new DeliveryService("site", servedHosts(), origins, null, null);
+        DeliveryService site = DeliveryService.of("site", servedHosts(), origins);
         URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
-        ControlPlaneLinkConfig link = new ControlPlaneLinkConfig(planeUri, NODE_TOKEN, HEARTBEAT,
-                Duration.ofSeconds(5), Optional.of(URI.create(spec.url())), Optional.of(admin));
-        return new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(),
-                Optional.of(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN)),
-                List.of(site), null, null, null, Optional.of(link));
+        ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, NODE_TOKEN)
+                .withTimings(HEARTBEAT, Duration.ofSeconds(5))
+                .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
+        return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
+                .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN))
+                .withControlPlane(link);
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {
@@ -259,7 +279,7 @@ public final class LocalCdn implements AutoCloseable {
         }
         for (Topology.Region region : topology.regions()) {
             if (!region.name().equals(topology.origin().region())) {
-                listeners.put(region.originRelay().orElseThrow() + ":" + topology.originAddress().port(),
+                listeners.put(region.relayAddress() + ":" + topology.originAddress().port(),
                         "WAN link " + region.name() + "-" + topology.origin().region());
             }
         }
@@ -363,56 +383,30 @@ public final class LocalCdn implements AutoCloseable {
     }
 
     /**
-     * Stops edges, origin replicas, the origin, the control plane, then the WAN relays; safe to call twice. Bounded: the edges stop
-     * side by side (each listener waits up to {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for its
-     * running handlers, so one after another six edges could take a minute), every part is stopped even when an
-     * earlier one failed, and a part that takes longer than {@link #SLOW_STEP} is reported on stderr by name, so a
-     * slow shutdown says where it spent its time.
+     * Stops edges, origin replicas, the WAN relays, the control plane, then the origin (the reverse of their start);
+     * safe to call twice. Bounded: the edges stop side by side (each listener waits up to
+     * {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for its running handlers, so one after another six
+     * edges could take a minute), every part is stopped even when an earlier one failed, and a part that takes longer
+     * than {@link #SLOW_STEP} is reported on stderr by name, so a slow shutdown says where it spent its time.
      */
     @Override
     public void close() {
-        List<RuntimeException> failures = new ArrayList<>();
-        step("edges", failures, this::closeEdges);
-        step("origin replicas", failures, () -> {
-            replicas.values().forEach(OriginNode::close);
-            replicas.clear();
-        });
-        step("origin", failures, () -> {
-            if (origin != null) {
-                origin.close();
-                origin = null;
-            }
-        });
-        step("control plane", failures, () -> {
-            if (plane != null) {
-                plane.close();
-                plane = null;
-            }
-        });
-        step("WAN relays", failures, () -> {
-            relays.forEach(WanRelay::close);
-            relays.clear();
-        });
-        http.dispatcher().executorService().shutdown();
-        http.connectionPool().evictAll();
-        if (!failures.isEmpty()) {
-            RuntimeException first = failures.getFirst();
-            failures.stream().skip(1).forEach(first::addSuppressed);
-            throw first;
-        }
+        started.close();
     }
 
-    private static void step(String part, List<RuntimeException> failures, Runnable stop) {
-        long started = System.nanoTime();
-        try {
-            stop.run();
-        } catch (RuntimeException e) {
-            failures.add(e);
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - started);
-        if (took.compareTo(SLOW_STEP) > 0) {
-            System.err.println("outpost local: stopping the " + part + " took " + took.toMillis() + " ms");
-        }
+    /** {@code part}, reported on stderr when stopping it takes longer than {@link #SLOW_STEP}. */
+    private static AutoCloseable timed(String part, AutoCloseable stop) {
+        return () -> {
+            long began = System.nanoTime();
+            try {
+                stop.close();
+            } finally {
+                Duration took = Duration.ofNanos(System.nanoTime() - began);
+                if (took.compareTo(SLOW_STEP) > 0) {
+                    System.err.println("outpost local: stopping the " + part + " took " + took.toMillis() + " ms");
+                }
+            }
+        };
     }
 
     private void closeEdges() {

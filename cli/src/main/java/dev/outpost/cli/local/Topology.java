@@ -1,6 +1,7 @@
 package dev.outpost.cli.local;
 
 import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.json.Durations;
 import java.net.InetAddress;
@@ -28,8 +29,8 @@ import java.util.regex.Pattern;
  * @param regions       in order; the first region's name is also the fallback for clients no network matches
  * @param delays        one-way delay per pair of distinct regions, keyed {@code us-eu} (either order)
  */
-public record Topology(String controlPlane, Origin origin, int edgePort, int edgeAdminPort, List<Region> regions,
-        Map<String, Duration> delays) {
+public record Topology(String controlPlane, Origin origin, Integer edgePort, Integer edgeAdminPort,
+        List<Region> regions, Map<String, Duration> delays) {
     private static final Pattern REGION_NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
     /**
@@ -40,14 +41,10 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
      */
     public record Origin(String listen, String region, List<Replica> replicas) {
         public Origin {
-            listen = listen == null ? "127.0.0.1:8080" : listen;
+            listen = ConfigValues.or(listen, "127.0.0.1:8080");
             checkListen("origin.listen", listen);
-            region = region == null ? "us" : region;
-            replicas = replicas == null ? List.of() : List.copyOf(replicas);
-        }
-
-        public Origin(String listen, String region) {
-            this(listen, region, null);
+            region = ConfigValues.or(region, "us");
+            replicas = ConfigValues.orEmpty(replicas);
         }
 
         /** The replica in {@code region}, if there is one. */
@@ -116,20 +113,17 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
                     parseField(field + ".edges", () -> Cidr.ipv4(edge));
                 }
             }
-            originRelay = originRelay == null ? Optional.empty() : originRelay;
-            if (originRelay.isPresent()) {
-                String relay = originRelay.get();
-                parseField(field + ".originRelay", () -> Cidr.ipv4(relay));
-            } else if (network.size() >= 256) {
-                originRelay = Optional.of(network.host(254));
-            } else {
-                throw new IllegalArgumentException(field + ".originRelay must be set: " + network
-                        + " has no address .254 for it");
-            }
+            originRelay = ConfigValues.orEmpty(originRelay);
+            originRelay.ifPresent(relay -> parseField(field + ".originRelay", () -> Cidr.ipv4(relay)));
         }
 
         Cidr network() {
             return Cidr.parse(clients);
+        }
+
+        /** This region's end of its WAN link to the origin: {@code originRelay}, or address .254 of its network. */
+        public String relayAddress() {
+            return originRelay.orElseGet(() -> network().host(254));
         }
     }
 
@@ -141,16 +135,11 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
     }
 
     public Topology {
-        controlPlane = controlPlane == null ? "127.0.0.1:8000" : controlPlane;
+        controlPlane = ConfigValues.or(controlPlane, "127.0.0.1:8000");
         checkListen("controlPlane", controlPlane);
-        origin = origin == null ? new Origin(null, null) : origin;
-        edgePort = edgePort == 0 ? 8080 : edgePort;
-        edgeAdminPort = edgeAdminPort == 0 ? 9080 : edgeAdminPort;
-        for (var port : Map.of("edgePort", edgePort, "edgeAdminPort", edgeAdminPort).entrySet()) {
-            if (port.getValue() < 1 || port.getValue() > 65535) {
-                throw new IllegalArgumentException(port.getKey() + " must be 1..65535, was " + port.getValue());
-            }
-        }
+        origin = ConfigValues.or(origin, new Origin(null, null, null));
+        edgePort = ConfigValues.between("edgePort", edgePort, 8080, 1, 65535);
+        edgeAdminPort = ConfigValues.between("edgeAdminPort", edgeAdminPort, 9080, 1, 65535);
         if (regions == null || regions.isEmpty()) {
             throw new IllegalArgumentException("regions must name at least one region");
         }
@@ -164,6 +153,18 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
         if (!byName.containsKey(origin.region())) {
             throw new IllegalArgumentException("origin.region: '" + origin.region() + "' is not one of the regions "
                     + byName.keySet());
+        }
+        for (Region region : regions) {
+            String field = "regions[" + region.name() + "].originRelay";
+            if (region.name().equals(origin.region()) && region.originRelay().isPresent()) {
+                throw new IllegalArgumentException(field + ": the origin lives in " + origin.region()
+                        + ", so this region has no WAN link to it and the relay would never be used; remove the key");
+            }
+            if (!region.name().equals(origin.region()) && region.originRelay().isEmpty()
+                    && region.network().size() < 256) {
+                throw new IllegalArgumentException(field + " must be set: " + region.network()
+                        + " has no address .254 for it");
+            }
         }
         java.util.Set<String> replicated = new java.util.HashSet<>();
         for (Replica replica : origin.replicas()) {
@@ -180,7 +181,7 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
                 throw new IllegalArgumentException(field + ": one replica per region");
             }
         }
-        delays = checkDelays(delays == null ? Map.of() : delays, byName.keySet());
+        delays = checkDelays(ConfigValues.orEmpty(delays), byName.keySet());
         checkNoSharedAddress(controlPlane, origin, edgePort, edgeAdminPort, regions);
     }
 
@@ -302,7 +303,7 @@ public record Topology(String controlPlane, Origin origin, int edgePort, int edg
                         + " (admin)");
             }
             if (!region.name().equals(origin.region())) {
-                claim(owners, region.originRelay().orElseThrow() + ":" + originAddress.port(),
+                claim(owners, region.relayAddress() + ":" + originAddress.port(),
                         "regions[" + region.name() + "].originRelay");
             }
         }

@@ -4,10 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.json.Json;
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -276,8 +275,8 @@ class LocalCdnIT {
     }
 
     private static Fetch fetch(String client, String url) throws IOException {
-        OkHttpClient http = new OkHttpClient.Builder().socketFactory(new BoundSocketFactory(client))
-                .connectionPool(new ConnectionPool()).callTimeout(Duration.ofSeconds(20)).build();
+        OkHttpClient http = BoundClients.from(client,
+                new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build());
         long start = System.nanoTime();
         try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
             String body = response.body().string();

@@ -4,9 +4,9 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.origin.OriginNode;
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,12 +76,9 @@ class LocalReplicaIT {
 
     /** {@code curl -L [--interface client] url}. */
     private static Fetched get(String client, String url) throws IOException {
-        OkHttpClient.Builder builder = new OkHttpClient.Builder().connectionPool(new ConnectionPool())
-                .callTimeout(Duration.ofSeconds(20));
-        if (client != null) {
-            builder.socketFactory(new BoundSocketFactory(client));
-        }
-        OkHttpClient http = builder.build();
+        OkHttpClient direct = new OkHttpClient.Builder().connectionPool(new ConnectionPool())
+                .callTimeout(Duration.ofSeconds(20)).build();
+        OkHttpClient http = client == null ? direct : BoundClients.from(client, direct);
         try (Response response = http.newCall(new Request.Builder().url(url).build()).execute()) {
             return new Fetched(response.code(), response.body().string(), response.header("X-Served-By"));
         } finally {

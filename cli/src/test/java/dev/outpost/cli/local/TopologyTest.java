@@ -46,7 +46,7 @@ class TopologyTest {
         assertThat(topology.delay("ap", "us")).isEqualTo(Duration.ofMillis(90));
         assertThat(topology.delay("eu", "ap")).isEqualTo(Duration.ofMillis(120));
         assertThat(topology.delay("ap", "ap")).isZero();
-        assertThat(topology.region("eu").originRelay()).contains("127.0.2.254");
+        assertThat(topology.region("eu").relayAddress()).isEqualTo("127.0.2.254");
         assertThat(topology.origin().replicas()).containsExactly(new Topology.Replica("eu", "127.0.2.253:8080"));
         assertThat(topology.origin().replicaIn("ap")).isEmpty();
     }
@@ -132,5 +132,18 @@ class TopologyTest {
     void missingFileIsNamed() {
         assertThatThrownBy(() -> Topology.load(Path.of("no-such-topology.yml")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("no-such-topology.yml");
+    }
+
+    @Test
+    void anOriginRelayInTheOriginsOwnRegionIsRefusedAsUnused() {
+        assertRejected(VALID.replace("edges: [127.0.1.1, 127.0.1.2]}", "edges: [127.0.1.1], originRelay: 127.0.1.9}"),
+                "regions[us].originRelay: the origin lives in us", "would never be used");
+        assertRejected(VALID.replace("clients: 127.0.2.0/24, edgeCount: 3", "clients: 127.0.2.0/28, edgeCount: 3"),
+                "regions[eu].originRelay must be set");
+    }
+
+    @Test
+    void portsAreValuesAndZeroIsRefused() {
+        assertRejected(VALID + "edgePort: 0\n", "edgePort must be >= 1, was 0");
     }
 }

@@ -94,7 +94,7 @@ class WanRelayIT {
     }
 
     @Test
-    void eightMebibytesCrossAFortyMillisecondLinkAtNearLoopbackSpeed() throws Exception {
+    void eightMebibytesCrossAFortyMillisecondLinkWithoutStopAndWait() throws Exception {
         int size = 8 * 1024 * 1024;
         InetSocketAddress server = server(socket -> sendOnRequest(socket, size));
         WanRelay direct = relay(server, Duration.ZERO);
@@ -107,10 +107,12 @@ class WanRelayIT {
             baseline = Math.min(baseline, download(direct, size));
         }
         long delayed = download(far, size);
-        // a stop-and-wait relay would need size / chunk round trips (128 x 80 ms); a delay line needs about two
-        Duration budget = Duration.ofNanos(20 * baseline).plus(FORTY.multipliedBy(4));
+        // A stop-and-wait relay would need size / chunk round trips (128 x 80 ms, over 10 s); a delay line needs
+        // about two plus the loopback time. The bound is a quarter of stop-and-wait, not a speed target: far from
+        // what a shared, loaded machine takes for the transfer itself, and still failing a relay that waits.
+        Duration stopAndWait = FORTY.multipliedBy(2).multipliedBy(size / (64 * 1024));
         assertThat(Duration.ofNanos(delayed)).as("8 MiB through 40 ms; no delay: %d ms", baseline / 1_000_000)
-                .isGreaterThanOrEqualTo(FORTY.multipliedBy(4)).isLessThan(budget);
+                .isGreaterThanOrEqualTo(FORTY.multipliedBy(4)).isLessThan(stopAndWait.dividedBy(4));
     }
 
     @Test

@@ -4,9 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.cli.testing.BoundSocketFactory;
 import dev.outpost.common.config.ConfigFiles;
-import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.edge.EdgeNode;
@@ -17,6 +15,9 @@ import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.content.PathRule;
+import dev.outpost.testkit.BoundClients;
+import dev.outpost.testkit.HttpReply;
+import dev.outpost.testkit.ThreeRegions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import okhttp3.ConnectionPool;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -113,17 +113,11 @@ final class Cdn implements AutoCloseable {
                   - {name: ops, token: %s, scopes: [read, "purge:all", push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
-                regions:
-                  - {name: us, cidrs: [127.0.1.0/24]}
-                  - {name: eu, cidrs: [127.0.2.0/24]}
-                  - {name: ap, cidrs: [127.0.3.0/24]}
-                defaultRegion: us
-                latencyMillis: {us: {eu: 40, ap: 90}, eu: {ap: 120}}
-                trustedProxies: [127.0.0.1/32]
-                rateLimits: {purgesPerMinute: 6000, pushesPerMinute: 6000}
+                heartbeat: {interval: 200ms, timeout: 1500ms}
+                %srateLimits: {purgesPerMinute: 6000, pushesPerMinute: 6000}
                 origins: [{id: primary, hosts: [%s]%s}]
-                """.formatted(listen, dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN, HOST,
+                """.formatted(listen, dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN,
+                ThreeRegions.CONTROL_PLANE_YAML, HOST,
                 originUrl.map(u -> ", url: \"" + u + "\", token: " + ORIGIN_API).orElse("")) + extraPlaneYaml;
         return ConfigFiles.parse("cp.yml", yaml.getBytes(UTF_8), ControlPlaneConfig.class);
     }
@@ -140,17 +134,19 @@ final class Cdn implements AutoCloseable {
                 new PathRule("/css/**", Optional.of("max-age=300"), List.of("css")),
                 new PathRule("/**", Optional.of("max-age=300"), List.of("site")));
         URI events = URI.create(plane.apiUri() + "/api/v1/origin-events?origin=primary");
-        OriginConfig.Notify notify = new OriginConfig.Notify(Optional.of(events), Optional.of(NODE), 100, 1000, 0,
-                2000);
-        return new OriginConfig("127.0.0.1:0", site.toString(), Optional.of(ORIGIN_API), 0, rules, null, notify);
+        OriginConfig.Notify notify = OriginConfig.Notify.to(events).withToken(NODE)
+                .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).withTimeout(Duration.ofSeconds(2));
+        return OriginConfig.of(site.toString()).withListen("127.0.0.1:0").withApiToken(ORIGIN_API)
+                .withRules(rules, OriginConfig.Defaults.NONE).withNotify(notify);
     }
 
     private EdgeConfig edgeConfig(String id, String listen, String adminListen, Edge edge) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
-        ControlPlaneLinkConfig link = adjustLink.apply(new ControlPlaneLinkConfig(edge.toControlPlane.uri(), NODE,
-                Duration.ofMillis(200), Duration.ofSeconds(1), Optional.empty(), Optional.of(edge.toAdmin.uri())));
-        return new EdgeConfig(id, id.substring(0, 2), listen, Optional.of(new AdminConfig(adminListen, EDGE_ADMIN)),
-                List.of(service), null, null, null, Optional.of(link));
+        DeliveryService service = DeliveryService.of("site", List.of(HOST), List.of(origin.baseUri()));
+        ControlPlaneLinkConfig link = adjustLink.apply(ControlPlaneLinkConfig.of(edge.toControlPlane.uri(), NODE)
+                .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1))
+                .withAdvertised(Optional.empty(), Optional.of(edge.toAdmin.uri())));
+        return EdgeConfig.of(id, listen, service).withRegion(id.substring(0, 2))
+                .withAdmin(new AdminConfig(adminListen, EDGE_ADMIN)).withControlPlane(link);
     }
 
     // ---- nodes
@@ -174,11 +170,11 @@ final class Cdn implements AutoCloseable {
      * entries from heartbeat replies. Closed with the CDN.
      */
     EdgeNode startEdgeWithoutAdmin(String id) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin.baseUri()), null, null);
+        DeliveryService service = DeliveryService.of("site", List.of(HOST), List.of(origin.baseUri()));
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane.apiUri(), NODE)
                 .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1));
-        EdgeNode node = EdgeNode.start(new EdgeConfig(id, id.substring(0, 2), "127.0.0.1:0", Optional.empty(),
-                List.of(service), null, null, null, Optional.of(link)));
+        EdgeNode node = EdgeNode.start(EdgeConfig.of(id, "127.0.0.1:0", service).withRegion(id.substring(0, 2))
+                .withControlPlane(link));
         extras.add(node);
         return node;
     }
@@ -256,24 +252,17 @@ final class Cdn implements AutoCloseable {
                 .toList();
     }
 
-    /** An API answer. */
-    record Reply(int status, String body, okhttp3.Headers headers) {
-        JsonNode json() {
-            return Json.mapper().readTree(body);
-        }
-    }
-
-    Reply api(String method, String path, String json) {
+    HttpReply api(String method, String path, String json) {
         Request.Builder request = new Request.Builder().url(plane.apiUri() + path)
                 .header("Authorization", "Bearer " + OPS)
                 .method(method, json == null ? null : RequestBody.create(json.getBytes(UTF_8),
                         MediaType.get("application/json")));
-        return call(http, request.build());
+        return HttpReply.call(http, request.build());
     }
 
     /** Submits a purge (or push, by path) and answers its id, after checking the 202. */
     String submit(String path, String json) {
-        Reply reply = api("POST", path, json);
+        HttpReply reply = api("POST", path, json);
         assertThat(reply.status()).as(reply.body()).isEqualTo(202);
         return reply.json().get("id").asString();
     }
@@ -285,7 +274,7 @@ final class Cdn implements AutoCloseable {
     /** The purge's (or push's) status after waiting up to 10 s for it to complete. */
     JsonNode awaitStatus(String id) {
         String kind = id.startsWith("push-") ? "pushes" : "purges";
-        Reply reply = api("GET", "/api/v1/" + kind + "/" + id + "?wait=10s", null);
+        HttpReply reply = api("GET", "/api/v1/" + kind + "/" + id + "?wait=10s", null);
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json();
     }
@@ -293,7 +282,7 @@ final class Cdn implements AutoCloseable {
     /** The purge's (or push's) status now. */
     JsonNode status(String id) {
         String kind = id.startsWith("push-") ? "pushes" : "purges";
-        Reply reply = api("GET", "/api/v1/" + kind + "/" + id, null);
+        HttpReply reply = api("GET", "/api/v1/" + kind + "/" + id, null);
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json();
     }
@@ -333,49 +322,40 @@ final class Cdn implements AutoCloseable {
 
     /** The steering decision for a client address, from {@code /api/v1/route}. */
     JsonNode route(String client, String path) {
-        Reply reply = api("GET", "/api/v1/route?url=http://" + HOST + path + "&client=" + client, null);
+        HttpReply reply = api("GET", "/api/v1/route?url=http://" + HOST + path + "&client=" + client, null);
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return reply.json();
     }
 
     /** A plain GET on the steering port from a client bound to {@code clientAddress}: the 302 answer. */
-    Reply steer(String clientAddress, String path) {
-        OkHttpClient bound = http.newBuilder().socketFactory(new BoundSocketFactory(clientAddress))
-                .connectionPool(new ConnectionPool()).build();
+    HttpReply steer(String clientAddress, String path) {
+        OkHttpClient bound = BoundClients.from(clientAddress, http);
         try {
-            return call(bound, new Request.Builder().url(plane.apiUri() + path).header("Host", HOST).build());
+            return HttpReply.call(bound, new Request.Builder().url(plane.apiUri() + path).header("Host", HOST).build());
         } finally {
             bound.connectionPool().evictAll();
         }
     }
 
     /** A plain GET on the steering port through the trusted proxy (127.0.0.1) for a forwarded client. */
-    Reply steerForwarded(String clientAddress, String path) {
-        return call(http, new Request.Builder().url(plane.apiUri() + path).header("Host", HOST)
+    HttpReply steerForwarded(String clientAddress, String path) {
+        return HttpReply.call(http, new Request.Builder().url(plane.apiUri() + path).header("Host", HOST)
                 .header("X-Forwarded-For", clientAddress).build());
     }
 
     /** A live push as the control plane sends it: {@code POST /_edge/purge} with a sequence, on the edge's admin. */
-    Reply adminPurge(String edgeId, long sequence, String json) {
-        return call(http, new Request.Builder().url(edge(edgeId).adminUri().orElseThrow() + "/_edge/purge")
+    HttpReply adminPurge(String edgeId, long sequence, String json) {
+        return HttpReply.call(http, new Request.Builder().url(edge(edgeId).adminUri().orElseThrow() + "/_edge/purge")
                 .header("Authorization", "Bearer " + EDGE_ADMIN)
                 .header("X-Outpost-Sequence", Long.toString(sequence))
                 .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))).build());
     }
 
     /** {@code PUT /_origin/assets/{path}} on the origin's asset API. */
-    Reply putAsset(String path, String content) {
-        return call(http, new Request.Builder().url(origin.baseUri() + "/_origin/assets" + path)
+    HttpReply putAsset(String path, String content) {
+        return HttpReply.call(http, new Request.Builder().url(origin.baseUri() + "/_origin/assets" + path)
                 .header("Authorization", "Bearer " + ORIGIN_API)
                 .put(RequestBody.create(content.getBytes(UTF_8), MediaType.get("text/plain"))).build());
-    }
-
-    private static Reply call(OkHttpClient client, Request request) {
-        try (Response response = client.newCall(request).execute()) {
-            return new Reply(response.code(), response.body().string(), response.headers());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

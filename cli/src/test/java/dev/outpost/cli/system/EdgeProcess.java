@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.outpost.cli.testing.LoopbackPorts;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlane;
@@ -12,6 +11,7 @@ import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.content.PathRule;
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -65,19 +65,22 @@ final class EdgeProcess implements AutoCloseable {
                   - {name: ops, token: %s, scopes: [read, "purge:all", push]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 200, timeoutMillis: 1500}
+                heartbeat: {interval: 200ms, timeout: 1500ms}
                 regions: [{name: eu, cidrs: [127.0.2.0/24]}]
                 rateLimits: {purgesPerMinute: 100000, pushesPerMinute: 100000, originEventsPerMinute: 100000}
                 origins: [{id: primary, hosts: [%s]}]
-                delivery: {retryInitialMillis: 100, retryMaxMillis: 500}
+                delivery: {retryInitial: 100ms, retryMax: 500ms}
                 """.formatted(dir.resolve("control-plane"), OPS, NODE, EDGE_ADMIN, HOST).getBytes(UTF_8),
                 ControlPlaneConfig.class), Clock.systemUTC());
         Path site = Files.createDirectories(dir.resolve("site"));
         Files.writeString(site.resolve("app.js"), "v1");
         URI events = URI.create(plane.apiUri() + "/api/v1/origin-events?origin=primary");
-        origin = OriginNode.start(new OriginConfig("127.0.0.1:0", site.toString(), Optional.of(ORIGIN_API), 0,
-                List.of(new PathRule("/**", Optional.of("max-age=3600"), List.of("site"))), null,
-                new OriginConfig.Notify(Optional.of(events), Optional.of(NODE), 100, 1000, 0, 2000)));
+        origin = OriginNode.start(OriginConfig.of(site.toString()).withListen("127.0.0.1:0").withApiToken(ORIGIN_API)
+                .withRules(List.of(new PathRule("/**", Optional.of("max-age=3600"), List.of("site"))),
+                        OriginConfig.Defaults.NONE)
+                .withNotify(OriginConfig.Notify.to(events).withToken(NODE)
+                        .withBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                        .withTimeout(Duration.ofSeconds(2))));
         int port = freePort();
         edgeUri = URI.create("http://127.0.0.1:" + port);
         Path config = dir.resolve("edge.yml");

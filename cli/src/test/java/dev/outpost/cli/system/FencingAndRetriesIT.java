@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.cli.Cli;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +42,7 @@ class FencingAndRetriesIT {
     @Test
     void thePurgeReachesAnEdgeThatCannotReachTheControlPlaneOnlyThroughTheControlPlanesOwnRetries()
             throws Exception {
-        cdn = new Cdn(dir, "delivery: {retryInitialMillis: 100, retryMaxMillis: 500}\n",
+        cdn = new Cdn(dir, "delivery: {retryInitial: 100ms, retryMax: 500ms}\n",
                 link -> link.withTimings(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(30)));
         cdn.warm("/app.js");
         cdn.cut("eu-2");
@@ -61,7 +62,7 @@ class FencingAndRetriesIT {
     @Test
     void anEdgeUnreachablePastTheGraceIsFencedPurgesCompleteNamingItAndItNeverServesThePurgedBody()
             throws Exception {
-        cdn = new Cdn(dir, "delivery: {fenceAfterMillis: 4000}\n",
+        cdn = new Cdn(dir, "delivery: {fenceAfter: 4s}\n",
                 link -> link.withLease(Duration.ofSeconds(3),
                         dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE));
         cdn.warm("/app.js");
@@ -70,7 +71,7 @@ class FencingAndRetriesIT {
                 .until(() -> cdn.node("eu-2").get("fenced").asBoolean());
         assertThat(cdn.steerable("eu-2")).isFalse();
 
-        Cdn.Reply put = cdn.putAsset("/app.js", "v2"); // the origin's notice purges /app.js everywhere
+        HttpReply put = cdn.putAsset("/app.js", "v2"); // the origin's notice purges /app.js everywhere
         assertThat(put.status()).isIn(200, 201);
         String[] purge = {null};
         await().atMost(Cdn.PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {

@@ -3,6 +3,7 @@ package dev.outpost.cli.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,7 +39,7 @@ class GeoSteeringIT {
     }
 
     /** The edge a 302 from the steering port sends the client to, checked against that edge's public URL. */
-    private String steeredEdge(Cdn.Reply reply, String path) {
+    private String steeredEdge(HttpReply reply, String path) {
         assertThat(reply.status()).as(reply.body()).isEqualTo(302);
         String edge = reply.headers().get("X-Outpost-Steering");
         assertThat(reply.headers().get("Location")).isEqualTo(cdn.edge(edge).baseUri() + path);
@@ -63,7 +64,7 @@ class GeoSteeringIT {
 
     @Test
     void aClientBehindATrustedProxyIsSteeredByItsForwardedAddress() {
-        Cdn.Reply reply = cdn.steerForwarded("127.0.3.77", "/doc.html");
+        HttpReply reply = cdn.steerForwarded("127.0.3.77", "/doc.html");
         assertThat(steeredEdge(reply, "/doc.html")).startsWith("ap-");
     }
 

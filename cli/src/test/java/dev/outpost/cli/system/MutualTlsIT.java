@@ -21,6 +21,7 @@ import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import dev.outpost.origin.OriginTls;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -30,8 +31,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +76,7 @@ class MutualTlsIT {
                   - {name: edges, token: %s, scopes: [node]}
                   - {name: root, token: %s, scopes: [admin]}
                 edgeToken: %s
-                heartbeat: {intervalMillis: 30000, timeoutMillis: 90000}
+                heartbeat: {interval: 30s, timeout: 90s}
                 regions: [{name: default, cidrs: [127.0.2.0/24]}]
                 tls: {nodeListen: 127.0.0.1:0, addresses: [127.0.0.1], certificateValidity: 1h}
                 origins: [{id: primary, hosts: [www.example.test]}]
@@ -95,7 +94,8 @@ class MutualTlsIT {
     @Test
     void anEdgeJoinsTalksMutualTlsAndRenewsWithoutARestart() throws Exception {
         JoinToken token = joinToken("eu-1");
-        AdjustableClock edgeClock = new AdjustableClock(Instant.now());
+        // the edge's clock, moved forward by hand to make its certificate due; real time otherwise
+        ManualClock edgeClock = new ManualClock(Instant.now());
         Path tlsDir = dir.resolve("edge-tls");
         // Pinned to the CA fingerprint the join-token answer showed: no trust on first use.
         EdgeConfig config = edgeConfig(tlsDir, token.secret(), Optional.of(token.caSha256()));
@@ -187,8 +187,7 @@ class MutualTlsIT {
         Path tlsDir = dir.resolve("origin-tls");
         OriginConfig config = OriginConfig.of(dir.resolve("origin-data").toString()).withListen("127.0.0.1:0")
                 .withApiToken(ORIGIN_API)
-                .withNotify(new OriginConfig.Notify(Optional.of(URI.create(nodeListener + "/api/v1/origin-events")),
-                        Optional.of(NODE), 0, 0, 0, 0))
+                .withNotify(OriginConfig.Notify.to(URI.create(nodeListener + "/api/v1/origin-events")).withToken(NODE))
                 .withTls(OriginTls.joining(tlsDir.toString(), plane.apiUri(), token, List.of("127.0.0.1"))
                         .withControlPlaneUrl(nodeListener, Duration.ofDays(10), Duration.ofHours(1)));
         try (OriginNode origin = OriginNode.start(config)) {
@@ -209,8 +208,8 @@ class MutualTlsIT {
     }
 
     private EdgeConfig edgeConfig(Path tlsDir, String token, Optional<String> caSha256) {
-        DeliveryService service = new DeliveryService("www", List.of("www.example.test"),
-                List.of(URI.create("http://127.0.0.1:1")), null, null);
+        DeliveryService service = DeliveryService.of("www", List.of("www.example.test"),
+                List.of(URI.create("http://127.0.0.1:1")));
         URI api = URI.create(plane.apiUri().toString());
         EdgeTls tls = EdgeTls.in(tlsDir.toString())
                 .withJoin(token, List.of(), List.of("127.0.0.1"))
@@ -244,38 +243,6 @@ class MutualTlsIT {
             String body = response.body().string();
             assertThat(response.code()).as(body).isBetween(200, 299);
             return Json.mapper().readTree(body);
-        }
-    }
-
-    /** The edge's clock, moved forward by hand to make its certificate due; real time otherwise. */
-    private static final class AdjustableClock extends Clock {
-        private volatile Instant now;
-
-        AdjustableClock(Instant start) {
-            now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        void set(Instant instant) {
-            now = instant;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
         }
     }
 }

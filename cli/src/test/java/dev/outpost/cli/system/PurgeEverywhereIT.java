@@ -2,6 +2,7 @@ package dev.outpost.cli.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,7 +111,7 @@ class PurgeEverywhereIT {
         cdn.warm("/css/site.css");
         long applied = cdn.edge("eu-1").appliedSequence();
         assertThat(applied).isPositive();
-        Cdn.Reply again = cdn.adminPurge("eu-1", applied, "{\"tags\":[\"css\"]}");
+        HttpReply again = cdn.adminPurge("eu-1", applied, "{\"tags\":[\"css\"]}");
         assertThat(again.status()).isEqualTo(200);
         assertThat(again.json().get("alreadyApplied").asBoolean()).isTrue();
         assertThat(cdn.get("eu-1", "/css/site.css").xCache()).isEqualTo("HIT");

@@ -3,6 +3,7 @@ package dev.outpost.cli.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +49,7 @@ class PushAndOriginEventsIT {
     void anOriginUploadPurgesThatUrlOnEveryEdge() {
         cdn.warm("/app.js");
         cdn.warm("/doc.html");
-        Cdn.Reply put = cdn.putAsset("/app.js", "new app.js");
+        HttpReply put = cdn.putAsset("/app.js", "new app.js");
         assertThat(put.status()).as(put.body()).isIn(200, 201);
 
         AtomicReference<String> purge = new AtomicReference<>();
@@ -72,7 +73,7 @@ class PushAndOriginEventsIT {
     @Test
     void aWriteThroughUploadLeavesEveryRegionsFirstRequestAHitAndTheOriginsNoticeDoesNotPurgeIt() {
         cdn.warm("/app.js");
-        Cdn.Reply upload = cdn.api("PUT", "/api/v1/assets/app.js", "written through");
+        HttpReply upload = cdn.api("PUT", "/api/v1/assets/app.js", "written through");
         assertThat(upload.status()).as(upload.body()).isIn(200, 201);
         String push = upload.json().get("push").get("id").asString();
         long pushSequence = upload.json().get("push").get("sequence").asLong();

@@ -57,8 +57,9 @@ class TornBodyIT {
     void concurrentReplacesNeverYieldATornBodyFromTheOriginOrEitherEdge() throws Exception {
         Path site = Files.createDirectories(dir.resolve("site"));
         Files.write(site.resolve("app.js"), Version.of(0).bytes());
-        OriginConfig originConfig = new OriginConfig("127.0.0.1:0", site.toString(), Optional.of(TOKEN), 0,
-                List.of(new PathRule("/**", Optional.of("no-cache"), List.of())), null, null);
+        OriginConfig originConfig = OriginConfig.of(site.toString()).withListen("127.0.0.1:0").withApiToken(TOKEN)
+                .withRules(List.of(new PathRule("/**", Optional.of("no-cache"), List.of())),
+                        OriginConfig.Defaults.NONE);
         try (OriginNode origin = OriginNode.start(originConfig);
                 EdgeNode eu = EdgeNode.start(edgeConfig("eu-1", origin.baseUri()));
                 EdgeNode us = EdgeNode.start(edgeConfig("us-1", origin.baseUri()))) {
@@ -102,9 +103,8 @@ class TornBodyIT {
     }
 
     private static EdgeConfig edgeConfig(String id, URI origin) {
-        DeliveryService service = new DeliveryService("site", List.of(HOST), List.of(origin), null, null);
-        return new EdgeConfig(id, id.substring(0, 2), "127.0.0.1:0", Optional.empty(), List.of(service), null, null,
-                null, Optional.empty());
+        DeliveryService service = DeliveryService.of("site", List.of(HOST), List.of(origin));
+        return EdgeConfig.of(id, "127.0.0.1:0", service).withRegion(id.substring(0, 2));
     }
 
     private static void write(OkHttpClient http, URI origin, int writer, Tally tally) {

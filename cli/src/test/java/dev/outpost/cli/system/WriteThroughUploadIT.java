@@ -10,14 +10,12 @@ import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
+import dev.outpost.testkit.GeneratedBody;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -89,25 +87,25 @@ class WriteThroughUploadIT {
 
     @Test
     void anUploadOneByteBelowTheLimitIsWrittenThroughToTheOrigin() throws Exception {
-        Body body = new Body(LIMIT - 1, 11);
+        GeneratedBody body = new GeneratedBody(LIMIT - 1, 11);
 
         Answer sized = upload("/below.bin", "primary", body.sized());
-        Answer chunked = upload("/below-chunked.bin", "primary", new Body(LIMIT - 1, 12).chunked());
+        Answer chunked = upload("/below-chunked.bin", "primary", new GeneratedBody(LIMIT - 1, 12).chunked());
 
         assertThat(sized.code()).as(sized.text()).isEqualTo(201);
         assertThat(sized.json().get("etag").asString()).isNotBlank();
-        assertThat(sha256(Files.newInputStream(site.resolve("below.bin")))).isEqualTo(body.sha256());
+        assertThat(GeneratedBody.sha256(Files.newInputStream(site.resolve("below.bin")))).isEqualTo(body.sha256());
         assertThat(chunked.code()).as(chunked.text()).isEqualTo(201);
-        assertThat(sha256(Files.newInputStream(site.resolve("below-chunked.bin"))))
-                .isEqualTo(new Body(LIMIT - 1, 12).sha256());
+        assertThat(GeneratedBody.sha256(Files.newInputStream(site.resolve("below-chunked.bin"))))
+                .isEqualTo(new GeneratedBody(LIMIT - 1, 12).sha256());
     }
 
     @Test
     void anUploadOneBytePastTheLimitIs413WithAJsonBodyAndWritesNothing() throws Exception {
         Files.writeString(site.resolve("over.bin"), "old");
 
-        Answer sized = upload("/over.bin", "primary", new Body(LIMIT + 1, 13).sized());
-        Answer chunked = upload("/over.bin", "primary", new Body(LIMIT + 1, 14).chunked());
+        Answer sized = upload("/over.bin", "primary", new GeneratedBody(LIMIT + 1, 13).sized());
+        Answer chunked = upload("/over.bin", "primary", new GeneratedBody(LIMIT + 1, 14).chunked());
 
         for (Answer refused : List.of(sized, chunked)) {
             assertThat(refused.code()).as(refused.text()).isEqualTo(413);
@@ -124,7 +122,7 @@ class WriteThroughUploadIT {
 
     @Test
     void a100MibUploadArrivesAtTheOriginByteForByte() throws Exception {
-        Body body = new Body(100L * 1024 * 1024, 15);
+        GeneratedBody body = new GeneratedBody(100L * 1024 * 1024, 15);
 
         Answer written = upload("/video/big.mp4", "bulk", body.sized(), "Repr-Digest", body.reprDigest());
 
@@ -132,7 +130,7 @@ class WriteThroughUploadIT {
         try (Response served = http.newCall(new Request.Builder().url(origin.baseUri() + "/video/big.mp4").build())
                 .execute()) {
             assertThat(served.header("Repr-Digest")).isEqualTo(body.reprDigest());
-            assertThat(sha256(served.body().byteStream())).isEqualTo(body.sha256());
+            assertThat(GeneratedBody.sha256(served.body().byteStream())).isEqualTo(body.sha256());
         }
     }
 
@@ -211,88 +209,6 @@ class WriteThroughUploadIT {
 
         JsonNode json() {
             return Json.mapper().readTree(body);
-        }
-    }
-
-    /** A deterministic pseudo-random body of any size, generated while it is sent (never held in memory). */
-    private record Body(long size, long seed) {
-        RequestBody sized() {
-            return stream(size);
-        }
-
-        RequestBody chunked() {
-            return stream(-1);
-        }
-
-        private RequestBody stream(long declared) {
-            return new RequestBody() {
-                @Override
-                public MediaType contentType() {
-                    return OCTETS;
-                }
-
-                @Override
-                public long contentLength() {
-                    return declared;
-                }
-
-                @Override
-                public void writeTo(BufferedSink sink) throws IOException {
-                    try (InputStream in = open()) {
-                        byte[] buffer = new byte[64 * 1024];
-                        for (int n; (n = in.read(buffer)) > 0; ) {
-                            sink.write(buffer, 0, n);
-                        }
-                    }
-                }
-            };
-        }
-
-        InputStream open() {
-            SplittableRandom random = new SplittableRandom(seed);
-            return new InputStream() {
-                private long left = size;
-
-                @Override
-                public int read() {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] buffer, int offset, int length) {
-                    if (left == 0) {
-                        return -1;
-                    }
-                    int n = (int) Math.min(length, left);
-                    for (int i = 0; i < n; i++) {
-                        buffer[offset + i] = (byte) random.nextInt(256);
-                    }
-                    left -= n;
-                    return n;
-                }
-            };
-        }
-
-        byte[] sha256() throws IOException {
-            return WriteThroughUploadIT.sha256(open());
-        }
-
-        String reprDigest() throws IOException {
-            return "sha-256=:" + Base64.getEncoder().encodeToString(sha256()) + ":";
-        }
-    }
-
-    private static byte[] sha256(InputStream in) throws IOException {
-        try (in) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return digest.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
         }
     }
 }

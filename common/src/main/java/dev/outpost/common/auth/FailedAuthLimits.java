@@ -1,5 +1,6 @@
 package dev.outpost.common.auth;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
@@ -17,17 +18,8 @@ public record FailedAuthLimits(Integer maxFailures, Duration window, Integer max
     public static final FailedAuthLimits DEFAULTS = new FailedAuthLimits(null, null, null);
 
     public FailedAuthLimits {
-        maxFailures = maxFailures == null ? 10 : maxFailures;
-        if (maxFailures < 1) {
-            throw new IllegalArgumentException("limits.failedAuth.maxFailures must be >= 1, was " + maxFailures);
-        }
-        window = window == null ? Duration.ofMinutes(1) : window;
-        if (window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("limits.failedAuth.window must be > 0, was " + window);
-        }
-        maxClients = maxClients == null ? 65_536 : maxClients;
-        if (maxClients < 1) {
-            throw new IllegalArgumentException("limits.failedAuth.maxClients must be >= 1, was " + maxClients);
-        }
+        maxFailures = ConfigValues.atLeast("maxFailures", maxFailures, 10, 1);
+        window = ConfigValues.positive("window", window, Duration.ofMinutes(1));
+        maxClients = ConfigValues.atLeast("maxClients", maxClients, 65_536, 1);
     }
 }

@@ -33,8 +33,16 @@ final class ConfigKeys {
                 int index = known.indexOf(field.getKey());
                 String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
                 if (index < 0) {
-                    return Optional.of("unknown key '" + field.getKey() + "'"
-                            + (path.isEmpty() ? "" : " in '" + path + "'") + "; known keys here: " + known);
+                    String where = path.isEmpty() ? "" : " in '" + path + "'";
+                    Optional<String> renamed = renamedTo(raw, field.getKey());
+                    if (renamed.isPresent()) {
+                        String[] keyAndHint = renamed.get().split(" ", 2);
+                        return Optional.of("'" + childPath + "' was renamed: use '"
+                                + (path.isEmpty() ? "" : path + ".") + keyAndHint[0] + "'"
+                                + (keyAndHint.length > 1 ? " " + keyAndHint[1] : "") + "; known keys" + where + ": "
+                                + known);
+                    }
+                    return Optional.of("unknown key '" + field.getKey() + "'" + where + "; known keys here: " + known);
                 }
                 Optional<String> problem = checkKnown(field.getValue(),
                         raw.getRecordComponents()[index].getGenericType(), childPath);
@@ -60,6 +68,21 @@ final class ConfigKeys {
             }
         } else if (raw == Optional.class) {
             return checkKnown(node, typeArgument(type, 0), path);
+        }
+        return Optional.empty();
+    }
+
+    /** What an old key of {@code type} was renamed to (with its hint), per its {@link RenamedKeys}. */
+    private static Optional<String> renamedTo(Class<?> type, String key) {
+        RenamedKeys renamed = type.getAnnotation(RenamedKeys.class);
+        if (renamed == null) {
+            return Optional.empty();
+        }
+        for (String entry : renamed.value()) {
+            int arrow = entry.indexOf("->");
+            if (arrow > 0 && entry.substring(0, arrow).strip().equals(key)) {
+                return Optional.of(entry.substring(arrow + 2).strip());
+            }
         }
         return Optional.empty();
     }

@@ -1,12 +1,14 @@
 package dev.outpost.common.http;
 
 import dev.outpost.common.auth.FailedAuthLimits;
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
- * The listener limits of the origin and the control plane ({@code limits} in their config files; the edge has
- * more in its own {@code limits}). Absent keys take the {@link ServerLimits#DEFAULTS}; a bad value fails naming
- * its key.
+ * The limits every listener of a node enforces: {@code limits} in the origin's and the control plane's config files,
+ * {@code limits.listener} in the edge's (whose {@code limits} adds its own). Absent keys take the
+ * {@link ServerLimits#DEFAULTS}; a bad value fails naming its key relative to this section (the config loader adds
+ * where the section is: {@code bad value at 'limits.listener': maxHeaderBytes must be >= 1024}).
  *
  * @param maxHeaderBytes      largest request head; default 16 KiB, at least 1024
  * @param requestParseTimeout longest a client may take to send its request head (slowloris); default 10 s
@@ -20,46 +22,28 @@ import java.time.Duration;
  */
 public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
         Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth) {
-    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null);
-
-    /** The limits with the default per-client connection cap and failed-auth budget. */
-    public ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-            Integer maxConnections) {
-        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, null, null);
-    }
+    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null, null, null);
 
     public ListenerLimits {
         ServerLimits d = ServerLimits.DEFAULTS;
-        maxHeaderBytes = maxHeaderBytes == null ? d.maxHeaderBytes() : maxHeaderBytes;
-        if (maxHeaderBytes < 1024) {
-            throw new IllegalArgumentException("limits.maxHeaderBytes must be >= 1024, was " + maxHeaderBytes);
-        }
-        requestParseTimeout = positive("limits.requestParseTimeout", requestParseTimeout, d.requestParseTimeout());
-        idleTimeout = positive("limits.idleTimeout", idleTimeout, d.idleTimeout());
-        maxConnections = maxConnections == null ? d.maxConnections() : maxConnections;
-        if (maxConnections < 1) {
-            throw new IllegalArgumentException("limits.maxConnections must be >= 1, was " + maxConnections);
-        }
-        maxConnectionsPerClient = maxConnectionsPerClient == null ? ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT
-                : maxConnectionsPerClient;
-        if (maxConnectionsPerClient < 1) {
-            throw new IllegalArgumentException("limits.maxConnectionsPerClient must be >= 1, was "
-                    + maxConnectionsPerClient);
-        }
-        failedAuth = failedAuth == null ? FailedAuthLimits.DEFAULTS : failedAuth;
+        maxHeaderBytes = ConfigValues.atLeast("maxHeaderBytes", maxHeaderBytes, d.maxHeaderBytes(), 1024);
+        requestParseTimeout = ConfigValues.positive("requestParseTimeout", requestParseTimeout,
+                d.requestParseTimeout());
+        idleTimeout = ConfigValues.positive("idleTimeout", idleTimeout, d.idleTimeout());
+        maxConnections = ConfigValues.atLeast("maxConnections", maxConnections, d.maxConnections(), 1);
+        maxConnectionsPerClient = ConfigValues.atLeast("maxConnectionsPerClient", maxConnectionsPerClient,
+                ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1);
+        failedAuth = ConfigValues.or(failedAuth, FailedAuthLimits.DEFAULTS);
     }
 
-    /** The options {@link NodeServer} and {@link HttpsServer} apply. */
-    public ServerLimits serverLimits() {
-        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, 0, 0, maxConnections,
+    /** The options {@link NodeServer} applies, with {@code ioThreads} (0: one per core). */
+    public ServerLimits serverLimits(int ioThreads) {
+        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
                 maxConnectionsPerClient);
     }
 
-    private static Duration positive(String key, Duration value, Duration fallback) {
-        Duration v = value == null ? fallback : value;
-        if (v.isNegative() || v.isZero()) {
-            throw new IllegalArgumentException(key + " must be > 0, was " + v);
-        }
-        return v;
+    /** The options {@link NodeServer} and {@link HttpsServer} apply, with one IO thread per core. */
+    public ServerLimits serverLimits() {
+        return serverLimits(0);
     }
 }

@@ -1,16 +1,33 @@
 package dev.outpost.common.http;
 
+import dev.outpost.common.tls.TlsContexts;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.xnio.Options;
+import org.xnio.Sequence;
+import org.xnio.SslClientAuthMode;
 
 /**
- * A started Undertow listener with Outpost's limits applied, reporting the address it really bound (port 0 picks a
- * free one, which tests read back). Closing it stops the listener and its threads.
+ * A started Undertow listener, plain or TLS, the one way every Outpost node opens a port. Whatever the node's own
+ * pipeline, the listener puts the same guards in front of it, in this order:
+ * <pre>
+ * Date header → {@link RequestFieldsHandler} (malformed fields, every protocol) → {@link SlowReaderHandler} (a
+ * client that stops reading its answer is cut off) → {@link FramingHandler} (no request read after a chunked body)
+ * → {@link ErrorMappingHandler} (exceptions become JSON errors) → the node's handler
+ * </pre>
+ * and it caps the connections one client address holds ({@link ConnectionsPerClient}). With TLS it speaks HTTP/1.1
+ * and HTTP/2 (ALPN), offers only AEAD suites with forward secrecy ({@link TlsContexts#aeadCipherSuites}), picks the
+ * certificate per handshake (SNI, renewals) and, for mutual TLS, requires a client certificate from our CA. It
+ * reports the address it really bound (port 0 picks a free one, which tests read back); closing it stops the
+ * listener and its threads.
+ *
+ * <pre>NodeServer.on(address, limits).tls(contexts).maxRequestBodyBytes(n).start(handler)</pre>
  */
 public final class NodeServer implements AutoCloseable {
     /** How long closing waits for running handlers before interrupting them. */
@@ -18,43 +35,88 @@ public final class NodeServer implements AutoCloseable {
 
     private final Undertow undertow;
     private final InetSocketAddress address;
+    private final String scheme;
 
-    private NodeServer(Undertow undertow, InetSocketAddress address) {
+    private NodeServer(Undertow undertow, InetSocketAddress address, String scheme) {
         this.undertow = undertow;
         this.address = address;
+        this.scheme = scheme;
     }
 
-    public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits) {
-        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits),
-                limits);
+    /** A listener on {@code listen} with {@code limits}; plain HTTP unless {@link Builder#tls} is given. */
+    public static Builder on(ListenAddress listen, ServerLimits limits) {
+        return new Builder(listen, limits);
     }
 
-    /**
-     * A listener that takes request bodies up to {@code maxRequestBodyBytes}, for nodes with an upload API.
-     * Undertow refuses any body above 2 MiB by default ({@code UndertowOptions.MAX_ENTITY_SIZE}); its chunked
-     * decoder reads the limit when a request arrives, so it must be raised for the whole listener; the handlers
-     * that do not take uploads keep their own, smaller, limits.
-     */
-    public static NodeServer start(ListenAddress listen, HttpHandler handler, ServerLimits limits,
-            long maxRequestBodyBytes) {
-        if (maxRequestBodyBytes < 1) {
-            throw new IllegalArgumentException("maxRequestBodyBytes must be >= 1, was " + maxRequestBodyBytes);
+    /** What to start; {@link #start} applies it. */
+    public static final class Builder {
+        private final ListenAddress listen;
+        private final ServerLimits limits;
+        private Optional<TlsContexts.Server> tls = Optional.empty();
+        private OptionalLong maxRequestBodyBytes = OptionalLong.empty();
+
+        private Builder(ListenAddress listen, ServerLimits limits) {
+            this.listen = listen;
+            this.limits = limits;
         }
-        return start(withLimits(Undertow.builder().addHttpListener(listen.port(), listen.host()), handler, limits)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, maxRequestBodyBytes), limits);
+
+        /** HTTPS with this context (and its client-certificate requirement) instead of plain HTTP. */
+        public Builder tls(TlsContexts.Server contexts) {
+            this.tls = Optional.of(contexts);
+            return this;
+        }
+
+        /**
+         * Takes request bodies up to {@code maxBytes}, for nodes with an upload API. Undertow refuses any body above
+         * 2 MiB by default ({@code UndertowOptions.MAX_ENTITY_SIZE}); its chunked decoder reads the limit when a
+         * request arrives, so it must be raised for the whole listener; the handlers that do not take uploads keep
+         * their own, smaller, limits.
+         */
+        public Builder maxRequestBodyBytes(long maxBytes) {
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("maxRequestBodyBytes must be >= 1, was " + maxBytes);
+            }
+            this.maxRequestBodyBytes = OptionalLong.of(maxBytes);
+            return this;
+        }
+
+        /** Binds and starts the listener with {@code handler} behind the guards. */
+        public NodeServer start(HttpHandler handler) {
+            Undertow.Builder builder = Undertow.builder();
+            if (tls.isPresent()) {
+                builder.addHttpsListener(listen.port(), listen.host(), tls.get().context())
+                        .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
+                        .setSocketOption(Options.SSL_ENABLED_CIPHER_SUITES,
+                                Sequence.of(TlsContexts.aeadCipherSuites(tls.get().context())))
+                        .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, tls.get().clientCertificateRequired()
+                                ? SslClientAuthMode.REQUIRED : SslClientAuthMode.NOT_REQUESTED);
+            } else {
+                builder.addHttpListener(listen.port(), listen.host());
+            }
+            maxRequestBodyBytes.ifPresent(max -> builder.setServerOption(UndertowOptions.MAX_ENTITY_SIZE, max));
+            withLimits(builder, limits).setHandler(guarded(handler, limits));
+            Undertow undertow = builder.build();
+            undertow.start();
+            try {
+                ConnectionsPerClient.install(undertow, limits.maxConnectionsPerClient(), limits.maxConnections());
+            } catch (RuntimeException e) {
+                undertow.stop();
+                throw e;
+            }
+            InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
+            return new NodeServer(undertow, bound, tls.isPresent() ? "https" : "http");
+        }
     }
 
-    private static NodeServer start(Undertow.Builder builder, ServerLimits limits) {
-        Undertow undertow = builder.build();
-        undertow.start();
-        capConnectionsPerClient(undertow, limits);
-        return new NodeServer(undertow, boundAddress(undertow));
+    /** The guards every listener puts before the node's own handler, whatever the protocol; see the class doc. */
+    static HttpHandler guarded(HttpHandler handler, ServerLimits limits) {
+        return new DateHeaderHandler(new RequestFieldsHandler(new SlowReaderHandler(limits.idleTimeout(),
+                new FramingHandler(new ErrorMappingHandler(handler)))));
     }
 
-    /** The options every Outpost listener shares, plain or TLS; the caller adds the listener itself. */
-    static Undertow.Builder withLimits(Undertow.Builder builder, HttpHandler handler, ServerLimits limits) {
-        builder.setHandler(new DateHeaderHandler(guarded(handler)))
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
+    /** The options every Outpost listener shares, plain or TLS. */
+    private static Undertow.Builder withLimits(Undertow.Builder builder, ServerLimits limits) {
+        builder.setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
@@ -81,29 +143,6 @@ public final class NodeServer implements AutoCloseable {
         return builder;
     }
 
-    /**
-     * The request guards every listener puts before the node's own pipeline, whatever the protocol: malformed header
-     * fields are refused here once (HTTP/2 hands them over unchecked), so no node relies on its own handlers for it.
-     */
-    static HttpHandler guarded(HttpHandler handler) {
-        return new RequestFieldsHandler(handler);
-    }
-
-    /** After start: one client address holds at most {@code limits.maxConnectionsPerClient} connections. */
-    static void capConnectionsPerClient(Undertow undertow, ServerLimits limits) {
-        try {
-            ConnectionsPerClient.install(undertow, limits.maxConnectionsPerClient(), limits.maxConnections());
-        } catch (RuntimeException e) {
-            undertow.stop();
-            throw e;
-        }
-    }
-
-    /** The address a started server really bound (port 0 → the one the kernel chose). */
-    static InetSocketAddress boundAddress(Undertow undertow) {
-        return (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-    }
-
     public InetSocketAddress address() {
         return address;
     }
@@ -112,13 +151,13 @@ public final class NodeServer implements AutoCloseable {
         return address.getPort();
     }
 
-    /** {@code http://host:port}, for clients and tests. */
+    /** {@code http://host:port} (or {@code https://}), for clients and tests. */
     public URI baseUri() {
         String host = address.getAddress().getHostAddress();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return URI.create("http://" + host + ":" + address.getPort());
+        return URI.create(scheme + "://" + host + ":" + address.getPort());
     }
 
     @Override

@@ -11,10 +11,10 @@ import java.io.InputStream;
  * APIs answer, rather than the "incomplete body" any other read failure means.
  */
 public final class UploadLimitStream extends FilterInputStream {
-    private final ApiException tooLarge;
+    private final RuntimeException tooLarge;
 
     /** @param tooLarge what a read throws when Undertow finds the body too large (the caller's own 413) */
-    public UploadLimitStream(InputStream in, ApiException tooLarge) {
+    public UploadLimitStream(InputStream in, RuntimeException tooLarge) {
         super(in);
         this.tooLarge = tooLarge;
     }

@@ -8,7 +8,7 @@ package dev.outpost.common.wire;
  * @param hitRatio        hits / requests since start, 0..1
  * @param bytesCached     bytes held in the cache now
  * @param appliedSequence the highest invalidation sequence applied (entries are applied in order)
- * @param results         what the node reported for pushes it applied from catch-up pages since its last
+ * @param results         what the node reported for entries it applied from catch-up pages since its last
  *                        heartbeat (absent = none)
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,

@@ -2,36 +2,14 @@ package dev.outpost.common.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.testkit.ManualClock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 
 class FailedAuthLimiterTest {
-    /** A clock the test moves by hand. */
-    private static final class HandClock extends Clock {
-        Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
-
-    private final HandClock clock = new HandClock();
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
 
     @Test
     void aClientMayFailMaxFailuresTimesThenWaitsForTheNextRefill() throws Exception {
@@ -43,13 +21,13 @@ class FailedAuthLimiterTest {
             limiter.failed(client);
         }
         assertThat(limiter.retryAfter(client)).hasValue(6);
-        clock.now = clock.now.plusSeconds(5);
+        clock.advance(Duration.ofSeconds(5));
         assertThat(limiter.retryAfter(client)).hasValue(1);
-        clock.now = clock.now.plusSeconds(1);
+        clock.advance(Duration.ofSeconds(1));
         assertThat(limiter.retryAfter(client)).isEmpty();
         limiter.failed(client);
         assertThat(limiter.retryAfter(client)).hasValue(6);
-        clock.now = clock.now.plus(Duration.ofMinutes(1));
+        clock.advance(Duration.ofMinutes(1));
         for (int i = 0; i < 10; i++) {
             assertThat(limiter.retryAfter(client)).as("after a quiet minute, attempt %d", i + 1).isEmpty();
             limiter.failed(client);

@@ -22,6 +22,13 @@ class ConfigFilesTest {
     record Sample(String name, Limits limits, List<String> tags) {
     }
 
+    @RenamedKeys({"timeoutMillis -> timeout (a duration such as 5s)", "maxHeaderBytes -> listener.maxHeaderBytes"})
+    record Renamed(java.time.Duration timeout, Limits listener) {
+    }
+
+    record Outer(Renamed section) {
+    }
+
     @Test
     void readsYamlIntoRecords(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("sample.yml");
@@ -73,5 +80,26 @@ class ConfigFilesTest {
         assertThatThrownBy(() -> ConfigFiles.load(dir.resolve("nope.yml"), Sample.class))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("nope.yml: no such file");
+    }
+
+    @Test
+    void aRenamedKeyFailsNamingItsNewKey() {
+        assertThatThrownBy(() -> ConfigFiles.parse("r.yml", "timeoutMillis: 5000\n".getBytes(UTF_8), Renamed.class))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("r.yml: 'timeoutMillis' was renamed: use 'timeout' (a duration such as 5s)");
+        assertThatThrownBy(() -> ConfigFiles.parse("r.yml", "section: {maxHeaderBytes: 2048}\n".getBytes(UTF_8),
+                Outer.class))
+                .hasMessageContaining("'section.maxHeaderBytes' was renamed: use 'section.listener.maxHeaderBytes'")
+                .hasMessageContaining("known keys in 'section': [timeout, listener]");
+    }
+
+    @Test
+    void zeroIsAValueNotAnAbsentKey() {
+        assertThat(ConfigValues.atLeast("k", (Integer) null, 7, 0)).isEqualTo(7);
+        assertThat(ConfigValues.atLeast("k", 0, 7, 0)).isZero();
+        assertThatThrownBy(() -> ConfigValues.atLeast("limits.maxThings", 0, 7, 1))
+                .hasMessage("limits.maxThings must be >= 1, was 0");
+        assertThatThrownBy(() -> ConfigValues.positive("heartbeat.interval", java.time.Duration.ZERO,
+                java.time.Duration.ofSeconds(5))).hasMessage("heartbeat.interval must be > 0, was PT0S");
     }
 }

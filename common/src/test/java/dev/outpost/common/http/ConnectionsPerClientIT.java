@@ -2,6 +2,7 @@ package dev.outpost.common.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -37,9 +38,9 @@ class ConnectionsPerClientIT {
 
     @Test
     void anotherClientIsServedWhileOneClientHoldsMoreSocketsThanTheListenerTakes() throws IOException {
-        server = NodeServer.start(new ListenAddress("127.0.0.1", 0), ex -> ex.getResponseSender().send("served"),
-                new ServerLimits(16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60), 1, 0, LISTENER_MAX,
-                        PER_CLIENT));
+        server = NodeServer.on(new ListenAddress("127.0.0.1", 0), new ServerLimits(16 * 1024, Duration.ofSeconds(30),
+                Duration.ofSeconds(60), 1, 0, LISTENER_MAX, PER_CLIENT)).start(ex -> ex.getResponseSender()
+                        .send("served"));
         for (int i = 0; i < 2 * LISTENER_MAX; i++) {
             held.add(BoundClients.connect("127.0.0.2", server.port()));
         }
@@ -63,9 +64,9 @@ class ConnectionsPerClientIT {
 
     @Test
     void theCapIsPerAddressAndASocketClosedByTheClientFreesItsPlace() throws IOException {
-        server = NodeServer.start(new ListenAddress("127.0.0.1", 0), ex -> ex.getResponseSender().send("served"),
-                new ServerLimits(16 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60), 1, 0, LISTENER_MAX,
-                        PER_CLIENT));
+        server = NodeServer.on(new ListenAddress("127.0.0.1", 0), new ServerLimits(16 * 1024, Duration.ofSeconds(30),
+                Duration.ofSeconds(60), 1, 0, LISTENER_MAX, PER_CLIENT)).start(ex -> ex.getResponseSender()
+                        .send("served"));
         for (int i = 0; i < PER_CLIENT; i++) {
             held.add(BoundClients.connect("127.0.0.2", server.port()));
         }

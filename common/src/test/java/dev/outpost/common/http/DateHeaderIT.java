@@ -15,8 +15,8 @@ class DateHeaderIT {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     private static NodeServer ok() {
-        return NodeServer.start(ListenAddress.parse("127.0.0.1:0"), exchange -> exchange.getResponseSender()
-                .send("ok"), ServerLimits.DEFAULTS);
+        return NodeServer.on(ListenAddress.parse("127.0.0.1:0"), ServerLimits.DEFAULTS)
+                .start(exchange -> exchange.getResponseSender().send("ok"));
     }
 
     private static HttpResponse<String> get(NodeServer server) throws Exception {
@@ -39,10 +39,11 @@ class DateHeaderIT {
 
     @Test
     void aDateSetByTheHandlerIsKept() throws Exception {
-        try (NodeServer server = NodeServer.start(ListenAddress.parse("127.0.0.1:0"), exchange -> {
-            exchange.getResponseHeaders().put(Headers.DATE, "Sun, 06 Nov 1994 08:49:37 GMT");
-            exchange.getResponseSender().send("old");
-        }, ServerLimits.DEFAULTS)) {
+        try (NodeServer server = NodeServer.on(ListenAddress.parse("127.0.0.1:0"), ServerLimits.DEFAULTS).start(
+                exchange -> {
+                    exchange.getResponseHeaders().put(Headers.DATE, "Sun, 06 Nov 1994 08:49:37 GMT");
+                    exchange.getResponseSender().send("old");
+                })) {
             assertThat(get(server).headers().allValues("Date")).containsExactly("Sun, 06 Nov 1994 08:49:37 GMT");
         }
     }

@@ -9,6 +9,8 @@ import dev.outpost.common.tls.Keys;
 import dev.outpost.common.tls.SniKeyManager;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.tls.TlsIdentity;
+import dev.outpost.testkit.MalformedFields;
+import dev.outpost.testkit.RawHttp2;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.HeaderValues;
 import java.io.ByteArrayOutputStream;
@@ -57,7 +59,7 @@ class RequestFieldsIT {
         reached.add(seen.toString());
         ex.getResponseSender().send("served");
     };
-    private HttpsServer https;
+    private NodeServer https;
     private NodeServer plain;
     private SSLSocketFactory tls;
 
@@ -67,9 +69,9 @@ class RequestFieldsIT {
         KeyPair keys = Keys.ecP256();
         TlsIdentity node = new TlsIdentity(keys.getPrivate(), ca.chain(ca.issue(Csr.create(keys,
                 List.of("node.test"), List.of(InetAddress.getByName("127.0.0.1"))), Duration.ofDays(7))));
-        https = HttpsServer.start(new ListenAddress("127.0.0.1", 0), counting, ServerLimits.DEFAULTS,
-                TlsContexts.server(new SniKeyManager(node)));
-        plain = NodeServer.start(new ListenAddress("127.0.0.1", 0), counting, ServerLimits.DEFAULTS);
+        https = NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS)
+                .tls(TlsContexts.server(new SniKeyManager(node))).start(counting);
+        plain = NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS).start(counting);
         tls = TlsContexts.client(ca.certificate(), Optional.empty()).context().getSocketFactory();
     }
 

@@ -3,22 +3,19 @@ package dev.outpost.common.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.testkit.ManualClock;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CertificateRenewalTest {
-    private final MovableClock clock = new MovableClock(Instant.parse("2026-01-10T12:00:00Z"));
+    private final ManualClock clock = new ManualClock();
 
     @TempDir
     Path dir;
@@ -33,14 +30,14 @@ class CertificateRenewalTest {
                 List.of(InetAddress.getByName("127.0.0.1")), csr -> ca.chain(ca.issue(csr, Duration.ofDays(30))),
                 Duration.ofDays(10), clock);
 
-        clock.now = clock.now.plus(Duration.ofDays(19));
+        clock.advance(Duration.ofDays(19));
         assertThat(renewal.renewIfDue()).isFalse();
 
-        clock.now = clock.now.plus(Duration.ofDays(2));
+        clock.advance(Duration.ofDays(2));
         assertThat(renewal.renewIfDue()).isTrue();
         X509Certificate renewed = keys.chainFor(Optional.empty()).get(0);
         assertThat(renewed.getPublicKey()).isNotEqualTo(first.getPublic());
-        assertThat(renewed.getNotAfter().toInstant()).isEqualTo(clock.now.plus(Duration.ofDays(30)));
+        assertThat(renewed.getNotAfter().toInstant()).isEqualTo(clock.instant().plus(Duration.ofDays(30)));
         assertThat(renewed.getSubjectAlternativeNames()).hasSize(2);
         assertThat(renewal.renewIfDue()).as("fresh again").isFalse();
     }
@@ -57,28 +54,5 @@ class CertificateRenewalTest {
 
         assertThatThrownBy(renewal::renewIfDue).hasMessageContaining("unreachable");
         assertThat(keys.chainFor(Optional.empty()).get(0)).isEqualTo(old);
-    }
-
-    private static final class MovableClock extends Clock {
-        volatile Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -3,8 +3,8 @@ package dev.outpost.common.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.ServerLimits;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,7 +32,7 @@ class CipherSuitesIT {
     @TempDir
     Path dir;
 
-    private HttpsServer server;
+    private NodeServer server;
     private SSLContext client;
 
     @BeforeEach
@@ -41,8 +41,8 @@ class CipherSuitesIT {
         KeyPair keys = Keys.ecP256();
         TlsIdentity node = new TlsIdentity(keys.getPrivate(), ca.chain(ca.issue(Csr.create(keys,
                 List.of("node.test"), List.of(InetAddress.getByName("127.0.0.1"))), Duration.ofDays(7))));
-        server = HttpsServer.start(new ListenAddress("127.0.0.1", 0), ex -> ex.getResponseSender().send("ok"),
-                ServerLimits.DEFAULTS, TlsContexts.server(new SniKeyManager(node)));
+        server = NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS)
+                .tls(TlsContexts.server(new SniKeyManager(node))).start(ex -> ex.getResponseSender().send("ok"));
         client = TlsContexts.client(ca.certificate(), Optional.empty()).context();
     }
 

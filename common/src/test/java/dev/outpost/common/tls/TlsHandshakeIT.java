@@ -3,8 +3,8 @@ package dev.outpost.common.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.HttpsServer;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.ServerLimits;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
@@ -39,7 +39,7 @@ class TlsHandshakeIT {
         served.incrementAndGet();
         ex.getResponseSender().send("hello over " + ex.getProtocol());
     };
-    private HttpsServer server;
+    private NodeServer server;
 
     @AfterEach
     void stop() {
@@ -184,8 +184,8 @@ class TlsHandshakeIT {
         return new TlsIdentity(keys.getPrivate(), ca.chain(leaf));
     }
 
-    private HttpsServer start(TlsContexts.Server tls) {
-        return HttpsServer.start(new ListenAddress("127.0.0.1", 0), hello, ServerLimits.DEFAULTS, tls);
+    private NodeServer start(TlsContexts.Server tls) {
+        return NodeServer.on(new ListenAddress("127.0.0.1", 0), ServerLimits.DEFAULTS).tls(tls).start(hello);
     }
 
     /** Our client: trusts only {@code ca}, OkHttp's own hostname verifier, every name resolves to 127.0.0.1. */

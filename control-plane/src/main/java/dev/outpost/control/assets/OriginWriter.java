@@ -1,7 +1,8 @@
 package dev.outpost.control.assets;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.ErrorStatuses;
 import dev.outpost.common.json.Json;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.control.ControlPlaneConfig.Origin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,17 +50,18 @@ public final class OriginWriter {
      * @param declaredLength the client's Content-Length, when it sent one
      * @param tooLarge       what the client is answered when the body passes the limit
      */
-    public record Upload(InputStream in, OptionalLong declaredLength, ApiException tooLarge) {
+    public record Upload(InputStream in, OptionalLong declaredLength, Problem tooLarge) {
     }
 
     /**
      * @param rawPath the asset's URL path as the client sent it (still percent-encoded), starting with '/'
      * @param headers request headers passed on: {@code Content-Type}, {@code Repr-Digest}, {@code Content-MD5}
-     * @throws ApiException 413 past {@code origin.maxUploadBytes}, 400 {@code incomplete_body} when the client's
-     *                      body ends early, the origin's 4xx, or 502 {@code origin_failed}
+     * @throws Problem too large past {@code origin.maxUploadBytes}, invalid {@code incomplete_body} when the
+     *                  client's body ends early, the origin's own refusal (its 4xx, as the same kind), or upstream
+     *                  failed {@code origin_failed}
      */
     public Written put(Origin origin, String rawPath, Upload upload, Map<String, String> headers) {
-        String base = origin.url().orElseThrow(() -> ApiException.badRequest("no_origin_url", "origin '"
+        String base = origin.url().orElseThrow(() -> Problem.invalid("no_origin_url", "origin '"
                 + origin.id() + "' has no url configured; write-through needs origins[].url and token")).toString();
         base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         String type = Optional.ofNullable(headers.get("Content-Type")).orElse("application/octet-stream");
@@ -83,9 +85,11 @@ public final class OriginWriter {
                         .orElseThrow(() -> failed("answer without 'etag'"));
                 return new Written(response.code(), path, etag);
             }
-            if (response.code() >= 400 && response.code() < 500 && response.code() != 401
-                    && response.code() != 403) {
-                throw new ApiException(response.code(), text(json, "error").orElse("origin_refused"),
+            Optional<Problem.Kind> refusal = ErrorStatuses.kindOf(response.code())
+                    .filter(kind -> response.code() >= 400 && response.code() < 500)
+                    .filter(kind -> kind != Problem.Kind.UNAUTHENTICATED && kind != Problem.Kind.FORBIDDEN);
+            if (refusal.isPresent()) {
+                throw new Problem(refusal.get(), text(json, "error").orElse("origin_refused"),
                         "origin: " + text(json, "message").orElse("HTTP " + response.code()));
             }
             throw failed("answered " + response.code() + " " + text(json, "error").orElse(""));
@@ -106,7 +110,7 @@ public final class OriginWriter {
         private final Upload upload;
         private final long maxBytes;
         private final MediaType type;
-        volatile ApiException failure;
+        volatile Problem failure;
 
         Relay(Upload upload, long maxBytes, MediaType type) {
             this.upload = upload;
@@ -137,10 +141,10 @@ public final class OriginWriter {
                 int n;
                 try {
                     n = upload.in().read(buffer);
-                } catch (ApiException e) {
+                } catch (Problem e) {
                     throw stop(e);
                 } catch (IOException e) {
-                    throw stop(ApiException.badRequest("incomplete_body", "the request body ended early ("
+                    throw stop(Problem.invalid("incomplete_body", "the request body ended early ("
                             + e.getMessage() + "); nothing was written"));
                 }
                 if (n < 0) {
@@ -154,7 +158,7 @@ public final class OriginWriter {
             }
         }
 
-        private IOException stop(ApiException why) {
+        private IOException stop(Problem why) {
             failure = why;
             return new IOException("upload stopped: " + why.getMessage());
         }
@@ -173,8 +177,8 @@ public final class OriginWriter {
                 : Optional.of(json.get(field).asString());
     }
 
-    private static ApiException failed(String why) {
+    private static Problem failed(String why) {
         // A token the origin refuses is our configuration's fault, not the client's: also a 502.
-        return new ApiException(502, "origin_failed", "writing to the origin failed: " + why);
+        return new Problem(Problem.Kind.UPSTREAM_FAILED, "origin_failed", "writing to the origin failed: " + why);
     }
 }

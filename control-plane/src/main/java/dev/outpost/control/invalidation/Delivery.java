@@ -11,9 +11,9 @@ import java.util.Optional;
  * <li>{@code failed}: a push the edge carried out but that did not store every URL; {@code detail} names them;
  * <li>{@code behind}: the live push failed or the edge was down: the control plane retries, and the edge gets it on
  * its next heartbeat too;
- * <li>{@code fenced}: the edge was unreachable past {@code delivery.fenceAfterMillis}: no longer waited for; it
+ * <li>{@code fenced}: the edge was unreachable past {@code delivery.fenceAfter}: no longer waited for; it
  * revalidates everything it holds when it returns;
- * <li>{@code expired}: a push the edge did not get within {@code log.pushExpiryMillis}: never replayed;
+ * <li>{@code expired}: a push the edge did not get within {@code log.pushExpiry}: never replayed;
  * <li>{@code removed}: the edge was removed from the registry before applying it: no longer waited for.
  * </ul>
  */

@@ -1,6 +1,9 @@
 package dev.outpost.control.invalidation;
 
 import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.EdgeAdmin;
+import dev.outpost.common.wire.EdgePrefetch;
+import dev.outpost.common.wire.EdgePurge;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.DeliverySettings;
@@ -29,7 +32,8 @@ import okhttp3.Response;
 
 /**
  * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, through
- * the edge's own admin API ({@code POST /_edge/purge}, {@code POST /_edge/prefetch}), and records each 2xx as the
+ * the edge's own admin API (the contract of {@link EdgeAdmin}: {@code POST /_edge/purge}, {@code POST
+ * /_edge/prefetch}, the sequence in {@code X-Outpost-Sequence}), and records each 2xx as the
  * edge's ack (a push that did not store every URL is recorded as {@code failed} for that edge, with its answer).
  * One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes of different edges
  * run side by side.
@@ -41,18 +45,12 @@ import okhttp3.Response;
  * catch-up page) is at or below that number and ignored.
  *
  * <p>Retries: an edge that is behind gets its missed entries pushed again by the control plane itself, in order,
- * on its lane, after {@code delivery.retryInitialMillis}, doubling up to {@code delivery.retryMaxMillis} while the
+ * on its lane, after {@code delivery.retryInitial}, doubling up to {@code delivery.retryMax} while the
  * pushes fail; so a healed partition is caught up within that bound, not at the pace of the edge's own heartbeat
  * backoff. The edge's heartbeat catch-up carries the same entries too; whichever comes first applies them. Retries
  * stop once the edge applied everything, was fenced or removed. Expired pushes are never retried.
  */
 public final class Dispatcher implements AutoCloseable {
-    /** The edge admin API's purge endpoint (docs/edge.md, "Admin API"). */
-    public static final String PURGE_PATH = "/_edge/purge";
-    /** The edge admin API's prefetch endpoint, used for pushes. */
-    public static final String PREFETCH_PATH = "/_edge/prefetch";
-    /** Carries the entry's sequence on live pushes. */
-    public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
     /** Entries one retry round pushes before it yields the lane and schedules the next round. */
     private static final int RETRY_ROUND = 100;
 
@@ -214,7 +212,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             synchronized (backoff) {
-                backoff.nextMillis = settings.retryInitialMillis();
+                backoff.nextMillis = settings.retryInitial().toMillis();
             }
         }
         scheduleRetry(nodeId);
@@ -225,7 +223,7 @@ public final class Dispatcher implements AutoCloseable {
         if (closed) {
             return;
         }
-        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitialMillis()));
+        Backoff backoff = retries.computeIfAbsent(nodeId, id -> new Backoff(settings.retryInitial().toMillis()));
         long delay;
         synchronized (backoff) {
             if (backoff.scheduled) {
@@ -233,7 +231,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             backoff.scheduled = true;
             delay = backoff.nextMillis;
-            backoff.nextMillis = Math.min(settings.retryMaxMillis(), backoff.nextMillis * 2);
+            backoff.nextMillis = Math.min(settings.retryMax().toMillis(), backoff.nextMillis * 2);
         }
         try {
             timer.schedule(() -> lane(nodeId).execute(() -> retry(nodeId)), delay, TimeUnit.MILLISECONDS);
@@ -261,11 +259,9 @@ public final class Dispatcher implements AutoCloseable {
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
             Optional<String> answer = summary(response);
             if (answer.isPresent() && PushResults.alreadyApplied(answer.get())) {
-                // It applied the entry from a catch-up page first. A purge is done; a push's result rides the
-                // heartbeat that reports its sequence, which settles the delivery (applied or failed).
-                if (entry.kind() == Kind.PURGE) {
-                    log.markApplied(entry.sequence(), node.id(), Optional.empty());
-                }
+                // It applied the entry from a catch-up page first: what it did (a push's results, a purge's unknown
+                // hosts) rides the heartbeat that reports its sequence, which settles the delivery. Marking it
+                // applied here, without that, would let a waiting client see the entry complete but not what it did.
                 return Optional.empty();
             }
             Optional<String> pushFailure = entry.kind() == Kind.PUSH
@@ -315,33 +311,16 @@ public final class Dispatcher implements AutoCloseable {
         log.markBehind(sequence, nodeId, reason);
     }
 
-    /** Body of the edge's {@code POST /_edge/purge}. */
-    record EdgePurge(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
-            boolean soft) {
-    }
-
-    /** Body of the edge's {@code POST /_edge/prefetch}. */
-    record EdgePrefetch(List<String> urls) {
-    }
-
     /**
-     * The edge's own admin call for an entry: a purge → {@code POST /_edge/purge}, a push → {@code POST
-     * /_edge/prefetch}; the sequence rides along in {@value #SEQUENCE_HEADER} for the edge's logs.
+     * The edge's own admin call for an entry ({@link EdgeAdmin}): a purge → {@code POST /_edge/purge}, a push →
+     * {@code POST /_edge/prefetch}; the sequence rides along, so the edge applies it once and in order.
      */
     static Request.Builder edgeRequest(URI adminUrl, InvalidationEntry entry) {
-        Object body = entry.kind() == Kind.PUSH ? new EdgePrefetch(entry.urls())
-                : new EdgePurge(entry.urls(), entry.prefixes(), entry.tags(), entry.hosts(), entry.all(),
-                        entry.soft());
-        String path = entry.kind() == Kind.PUSH ? PREFETCH_PATH : PURGE_PATH;
-        return new Request.Builder().url(edgeUrl(adminUrl, path))
-                .header(SEQUENCE_HEADER, Long.toString(entry.sequence()))
+        Object body = entry.kind() == Kind.PUSH ? EdgePrefetch.of(entry) : EdgePurge.of(entry);
+        String path = entry.kind() == Kind.PUSH ? EdgeAdmin.PREFETCH_PATH : EdgeAdmin.PURGE_PATH;
+        return new Request.Builder().url(EdgeAdmin.url(adminUrl, path))
+                .header(EdgeAdmin.SEQUENCE_HEADER, Long.toString(entry.sequence()))
                 .post(RequestBody.create(Json.bytes(body), JSON));
-    }
-
-    /** The admin URL may carry a path prefix; URI.resolve mishandles an empty base path, so join by hand. */
-    static String edgeUrl(URI adminUrl, String path) {
-        String base = adminUrl.toString();
-        return (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     }
 
     @Override

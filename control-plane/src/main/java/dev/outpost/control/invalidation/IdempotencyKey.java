@@ -1,5 +1,6 @@
 package dev.outpost.control.invalidation;
 
+import dev.outpost.common.problem.Problem;
 import java.util.Objects;
 
 /**
@@ -14,13 +15,13 @@ public record IdempotencyKey(String principal, String key, String fingerprint) {
         Objects.requireNonNull(fingerprint, "fingerprint");
     }
 
-    /** The key was used before, by the same token, for a different request. */
-    public static final class Reused extends RuntimeException {
+    /** The key was used before, by the same token, for a different request: unprocessable as it stands. */
+    public static final class Reused extends Problem {
         private final long sequence;
 
         Reused(String key, long sequence) {
-            super("Idempotency-Key '" + key + "' was already used for a different request (entry " + sequence + ")",
-                    null, false, false);
+            super(Kind.UNPROCESSABLE, "idempotency_key_reused", "Idempotency-Key '" + key + "' was already used for "
+                    + "a different request (entry " + sequence + "); use a new key for a new request");
             this.sequence = sequence;
         }
 

@@ -33,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>History is bounded: {@link #compact} deletes entries past the retention (age or count) with their delivery
  * states, and remembers per regions text the highest sequence it deleted; an edge whose applied sequence is below
  * that for its region is behind the kept log and is told to revalidate everything instead ({@link #behindKeptLog}).
- * Pushes are hints with an expiry: catch-up never hands out a push older than {@code log.pushExpiryMillis}.
+ * Pushes are hints with an expiry: catch-up never hands out a push older than {@code log.pushExpiry}.
  *
  * <p>One connection, every method synchronized on the log: sqlite serializes writers anyway, and purges are rare
  * next to requests. The highest purge sequence per region (what an edge must reach before it is steered traffic)
@@ -173,7 +173,7 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     private long pushCutoff() {
-        return clock.instant().toEpochMilli() - settings.pushExpiryMillis();
+        return clock.instant().toEpochMilli() - settings.pushExpiry().toMillis();
     }
 
     /** The highest purge sequence reaching {@code region}: what an edge there must have applied to be caught up. */
@@ -282,7 +282,7 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     /**
-     * Deletes entries past the retention (older than {@code log.retentionMillis}, or beyond the newest
+     * Deletes entries past the retention (older than {@code log.retention}, or beyond the newest
      * {@code log.retentionEntries}) with their delivery states, and Idempotency-Keys older than
      * {@code keyLifetime}; returns how many entries went.
      */
@@ -291,7 +291,7 @@ public final class InvalidationLog implements AutoCloseable {
         synchronized (this) {
             Instant now = clock.instant();
             store.forgetKeys(now.minus(keyLifetime));
-            through = store.compactionPoint(now.minusMillis(settings.retentionMillis()),
+            through = store.compactionPoint(now.minus(settings.retention()),
                     settings.retentionEntries());
         }
         int total = 0;

@@ -53,7 +53,7 @@ public final class Maintenance implements AutoCloseable {
 
     /** One pass: fence, expire pushes, and compact when {@code compact}. */
     public void runOnce(boolean compact) {
-        registry.fenceUnreachable(Duration.ofMillis(delivery.fenceAfterMillis()));
+        registry.fenceUnreachable(delivery.fenceAfter());
         log.expirePushes();
         if (compact) {
             int compacted = log.compact(KEY_LIFETIME);

@@ -1,5 +1,6 @@
 package dev.outpost.control.registry;
 
+import dev.outpost.common.wire.EntryResult;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
@@ -8,13 +9,12 @@ import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.PushResults;
-import dev.outpost.common.wire.EntryResult;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentMap;
  * with registrations and applied sequences also kept in a {@link NodeStore} so a restarted control plane still
  * knows its edges; a node it does not know (its store was lost) is answered "unknown" and registers again, while
  * what it still has to apply lives in the durable log. Health is computed from the injected clock on every question, so
- * nothing runs in the background: a node is healthy when heard from within {@code timeoutMillis}; it is caught up
+ * nothing runs in the background: a node is healthy when heard from within {@code heartbeat.timeout}; it is caught up
  * unless it is lagging (it missed an entry: it was down, a push to it failed, or it registered with an old
  * sequence) and its applied sequence has not yet reached the highest purge due in its region.
  *
@@ -100,7 +100,7 @@ public final class Registry {
                     ? " after being fenced" : registration.startedEmpty() ? " having cached while unregistered"
                     : " behind the kept log") + ": it revalidates everything before it is steered to");
         }
-        return new RegistrationReply(registration.id(), applied, due, settings.intervalMillis());
+        return new RegistrationReply(registration.id(), applied, due, settings.interval().toMillis());
     }
 
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
@@ -233,7 +233,7 @@ public final class Registry {
     }
 
     public boolean healthy(Node node) {
-        return Duration.between(node.lastSeen(), clock.instant()).toMillis() <= settings.timeoutMillis();
+        return Duration.between(node.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
     }
 
     /**

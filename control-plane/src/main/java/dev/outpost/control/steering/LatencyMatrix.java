@@ -1,5 +1,6 @@
 package dev.outpost.control.steering;
 
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -10,22 +11,23 @@ import java.util.Set;
  * nobody configured is "far" (after every configured one). Orders fallback regions from nearest to farthest.
  */
 public final class LatencyMatrix {
-    private final Map<String, Map<String, Integer>> millis;
+    private final Map<String, Map<String, Duration>> latency;
 
-    public LatencyMatrix(Map<String, Map<String, Integer>> millis) {
-        this.millis = Map.copyOf(millis);
+    /** One-way latencies as configured ({@code latency: {us: {eu: 40ms}}}): either direction, missing = farthest. */
+    public LatencyMatrix(Map<String, Map<String, Duration>> latency) {
+        this.latency = Map.copyOf(latency);
     }
 
     public long distance(String from, String to) {
         if (from.equals(to)) {
             return 0;
         }
-        Integer there = millis.getOrDefault(from, Map.of()).get(to);
-        Integer back = millis.getOrDefault(to, Map.of()).get(from);
+        Duration there = latency.getOrDefault(from, Map.of()).get(to);
+        Duration back = latency.getOrDefault(to, Map.of()).get(from);
         if (there == null && back == null) {
             return Long.MAX_VALUE;
         }
-        return there != null ? there : back;
+        return (there != null ? there : back).toNanos();
     }
 
     /** Every region, nearest to {@code from} first; ties by name so the order is stable. */

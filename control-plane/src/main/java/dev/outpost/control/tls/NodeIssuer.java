@@ -1,6 +1,6 @@
 package dev.outpost.control.tls;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Csr;
@@ -66,17 +66,17 @@ public final class NodeIssuer {
 
     public TokenCreated createToken(TokenRequest request) {
         if (request.node() == null || !Certificates.NODE_ID.matcher(request.node()).matches()) {
-            throw ApiException.badRequest("bad_node", "node must be 1..64 letters, digits, '.', '_' or '-', was '"
+            throw Problem.invalid("bad_node", "node must be 1..64 letters, digits, '.', '_' or '-', was '"
                     + request.node() + "'");
         }
         List<String> names = request.names() == null ? List.of()
                 : request.names().stream().map(n -> n == null ? "" : n.toLowerCase(Locale.ROOT)).toList();
         for (String name : names) {
             if (name.length() > 253 || !DNS_NAME.matcher(name).matches()) {
-                throw ApiException.badRequest("bad_name", "names: '" + name + "' is not a DNS name");
+                throw Problem.invalid("bad_name", "names: '" + name + "' is not a DNS name");
             }
             if (name.equals(Certificates.CONTROL_PLANE_NAME)) {
-                throw ApiException.badRequest("reserved_name", "names: '" + name
+                throw Problem.invalid("reserved_name", "names: '" + name
                         + "' is reserved for the control plane's own certificate");
             }
         }
@@ -85,16 +85,16 @@ public final class NodeIssuer {
             try {
                 addresses.add(ControlPlaneTls.address("addresses", address == null ? "" : address).getHostAddress());
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("bad_address", e.getMessage());
+                throw Problem.invalid("bad_address", e.getMessage());
             }
         }
         if (names.isEmpty() && addresses.isEmpty()) {
-            throw ApiException.badRequest("no_names", "list at least one DNS name (names) or IP address (addresses) "
+            throw Problem.invalid("no_names", "list at least one DNS name (names) or IP address (addresses) "
                     + "the node's certificate may carry");
         }
         Duration ttl = request.ttl() == null ? DEFAULT_TTL : request.ttl();
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(settings.maxJoinTokenTtl()) > 0) {
-            throw ApiException.badRequest("bad_ttl", "ttl must be > 0 and at most tls.maxJoinTokenTtl ("
+            throw Problem.invalid("bad_ttl", "ttl must be > 0 and at most tls.maxJoinTokenTtl ("
                     + settings.maxJoinTokenTtl() + "), was " + ttl);
         }
         Instant expiresAt = clock.instant().plus(ttl);
@@ -106,25 +106,25 @@ public final class NodeIssuer {
     /** A join: token checks, CSR checks, then the token is used and the certificate issued. */
     public CertificateReply join(String token, String csrPem) {
         if (token == null || token.isBlank()) {
-            throw ApiException.badRequest("missing_token", "token: give the one-time join token");
+            throw Problem.invalid("missing_token", "token: give the one-time join token");
         }
-        JoinTokens.JoinToken found = tokens.find(token.strip()).orElseThrow(() -> new ApiException(401,
-                "unknown_join_token", "token: no such join token (check for a typo, or create one with "
+        JoinTokens.JoinToken found = tokens.find(token.strip()).orElseThrow(() -> new Problem(
+                Problem.Kind.UNAUTHENTICATED, "unknown_join_token", "token: no such join token (check for a typo, or create one with "
                         + "POST /api/v1/join-tokens)"));
         Instant now = clock.instant();
         if (found.usedAt().isPresent()) {
-            throw new ApiException(409, "join_token_used", "token: this join token was used at "
+            throw Problem.conflict("join_token_used", "token: this join token was used at "
                     + found.usedAt().get() + "; join tokens work once, create a new one");
         }
         if (!now.isBefore(found.expiresAt())) {
-            throw new ApiException(401, "join_token_expired", "token: this join token expired at "
+            throw new Problem(Problem.Kind.UNAUTHENTICATED, "join_token_expired", "token: this join token expired at "
                     + found.expiresAt() + "; create a new one");
         }
         Csr csr = csr(csrPem);
         allowed(csr, Set.copyOf(found.names()), Set.copyOf(found.addresses()), "the join token for node '"
                 + found.node() + "'");
         if (!tokens.use(found, now)) {
-            throw new ApiException(409, "join_token_used", "token: this join token was used meanwhile; join "
+            throw Problem.conflict("join_token_used", "token: this join token was used meanwhile; join "
                     + "tokens work once, create a new one");
         }
         return issue(found.node(), csr);
@@ -147,7 +147,7 @@ public final class NodeIssuer {
      * before node ids were bound into certificates.
      */
     public static String nodeId(X509Certificate presented) {
-        return Certificates.nodeId(presented).orElseThrow(() -> new ApiException(403, "node_id_missing",
+        return Certificates.nodeId(presented).orElseThrow(() -> Problem.forbidden("node_id_missing",
                 "the client certificate names no node (no " + Certificates.NODE_ID_PREFIX + "<id> URI; it was issued "
                         + "before node ids were bound to certificates); join again with a new join token"));
     }
@@ -160,27 +160,27 @@ public final class NodeIssuer {
 
     private static Csr csr(String pem) {
         if (pem == null || pem.isBlank()) {
-            throw ApiException.badRequest("bad_csr", "csr: give a PEM CERTIFICATE REQUEST");
+            throw Problem.invalid("bad_csr", "csr: give a PEM CERTIFICATE REQUEST");
         }
         try {
             Csr csr = Csr.fromPem(pem);
             csr.checkSignature();
             return csr;
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("bad_csr", "csr: " + e.getMessage());
+            throw Problem.invalid("bad_csr", "csr: " + e.getMessage());
         }
     }
 
     private static void allowed(Csr csr, Set<String> names, Set<String> addresses, String by) {
         for (String name : csr.names()) {
             if (name.equals(Certificates.CONTROL_PLANE_NAME) || !names.contains(name)) {
-                throw new ApiException(403, "name_not_allowed", "csr: DNS name '" + name + "' is not allowed by "
+                throw Problem.forbidden("name_not_allowed", "csr: DNS name '" + name + "' is not allowed by "
                         + by + " (allowed: " + names.stream().sorted().toList() + ")");
             }
         }
         for (InetAddress address : csr.addresses()) {
             if (!addresses.contains(address.getHostAddress())) {
-                throw new ApiException(403, "name_not_allowed", "csr: IP address " + address.getHostAddress()
+                throw Problem.forbidden("name_not_allowed", "csr: IP address " + address.getHostAddress()
                         + " is not allowed by " + by + " (allowed: " + addresses.stream().sorted().toList() + ")");
             }
         }

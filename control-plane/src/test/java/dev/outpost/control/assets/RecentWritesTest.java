@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.common.wire.InvalidationEntry;
-import dev.outpost.control.MutableClock;
 import dev.outpost.control.invalidation.LoggedEntry;
+import dev.outpost.testkit.ManualClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** One purge per write-through upload, whenever the origin's notice for it arrives. */
 class RecentWritesTest {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
     private final RecentWrites writes = new RecentWrites(clock, Duration.ofMinutes(10), 2);
     private final List<String> purges = new ArrayList<>();
 

@@ -10,9 +10,9 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.DeliverySettings;
 import dev.outpost.control.FakeEdge;
-import dev.outpost.control.MutableClock;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DispatcherIT {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
     private final List<FakeEdge> edges = new ArrayList<>();
     private InvalidationLog log;
     private NodeStore nodeStore;
@@ -37,11 +37,12 @@ class DispatcherIT {
     void start(@TempDir Path dir) {
         log = InvalidationLog.open(dir, clock);
         nodeStore = NodeStore.open(dir);
-        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, nodeStore);
+        registry = new Registry(clock, new HeartbeatSettings(Duration.ofSeconds(1), Duration.ofSeconds(3)), log,
+                nodeStore);
         OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
         // no retries within a test unless it asks for them (see retrying())
         dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"),
-                new DeliverySettings(3_600_000, 3_600_000, 3_600_000));
+                new DeliverySettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1)));
     }
 
     @AfterEach
@@ -195,7 +196,7 @@ class DispatcherIT {
         dispatcher.close();
         OkHttpClient client = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2)).build();
         dispatcher = new Dispatcher(log, registry, client, Optional.of("edge-secret-0123456"),
-                new DeliverySettings(20, 100, 3_600_000));
+                new DeliverySettings(Duration.ofMillis(20), Duration.ofMillis(100), Duration.ofHours(1)));
         return dispatcher;
     }
 

@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
-import dev.outpost.control.MutableClock;
+import dev.outpost.control.LogSettings;
+import dev.outpost.testkit.ManualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import dev.outpost.control.LogSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class InvalidationLogTest {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
 
     @TempDir
     Path dir;
@@ -154,7 +154,11 @@ class InvalidationLogTest {
 
     private static LogSettings settings(long entryBytes, long pageBytes, long retentionMillis, long retentionEntries,
             long pushExpiryMillis) {
-        return new LogSettings(entryBytes, pageBytes, pageBytes, retentionMillis, retentionEntries, pushExpiryMillis);
+        // 0 = the default, as these tests were written
+        return new LogSettings(entryBytes == 0 ? null : entryBytes, pageBytes == 0 ? null : pageBytes,
+                pageBytes == 0 ? null : pageBytes, retentionMillis == 0 ? null : Duration.ofMillis(retentionMillis),
+                retentionEntries == 0 ? null : retentionEntries,
+                pushExpiryMillis == 0 ? null : Duration.ofMillis(pushExpiryMillis));
     }
 
     @Test

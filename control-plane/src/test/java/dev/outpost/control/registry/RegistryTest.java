@@ -7,10 +7,10 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
-import dev.outpost.control.MutableClock;
 import dev.outpost.control.invalidation.Delivery;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.NewEntry;
+import dev.outpost.testkit.ManualClock;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegistryTest {
-    private final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
+    private static final HeartbeatSettings HEARTBEAT = new HeartbeatSettings(Duration.ofSeconds(1),
+            Duration.ofSeconds(3));
+    private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
     private Path dir;
     private InvalidationLog log;
     private NodeStore store;
@@ -33,7 +35,7 @@ class RegistryTest {
         this.dir = dir;
         log = InvalidationLog.open(dir, clock);
         store = NodeStore.open(dir);
-        registry = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        registry = new Registry(clock, HEARTBEAT, log, store);
     }
 
     @AfterEach
@@ -155,7 +157,7 @@ class RegistryTest {
 
         clock.advance(Duration.ofMinutes(5));
         store = NodeStore.open(dir);
-        Registry restarted = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
         Node known = restarted.node("eu-1").orElseThrow();
         assertThat(known.appliedSequence()).isEqualTo(seq);
         assertThat(restarted.healthy(known)).as("given a heartbeat timeout to come back").isTrue();
@@ -218,9 +220,9 @@ class RegistryTest {
         long first = purge("eu");
         registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first));
         try (InvalidationLog small = InvalidationLog.open(dir.resolve("small"), clock,
-                new dev.outpost.control.LogSettings(0, 0, 0, 0, 2, 0))) {
+                new dev.outpost.control.LogSettings(null, null, null, null, 2L, null))) {
             NodeStore smallStore = NodeStore.open(dir.resolve("small"));
-            Registry compacting = new Registry(clock, new HeartbeatSettings(1_000, 3_000), small, smallStore);
+            Registry compacting = new Registry(clock, HEARTBEAT, small, smallStore);
             compacting.register(edge("eu-1", "eu", 0, true));
             for (int i = 0; i < 5; i++) {
                 small.append(NewEntry.purgeUrls(List.of("http://a.example/" + i)), List.of("eu-1"), "ops");
@@ -282,7 +284,7 @@ class RegistryTest {
         registry.fenceUnreachable(Duration.ofMinutes(5));
         store.close();
         store = NodeStore.open(dir);
-        Registry restarted = new Registry(clock, new HeartbeatSettings(1_000, 3_000), log, store);
+        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
         assertThat(restarted.node("eu-1").orElseThrow().fenced()).isTrue();
         assertReset(restarted.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow());
     }

@@ -7,6 +7,7 @@ import dev.outpost.control.ControlPlaneConfig.Region;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,9 +23,9 @@ class SteeringTest {
             new Region("us", List.of("127.0.1.0/24", "2001:db8:1::/48")),
             new Region("eu", List.of("127.0.2.0/24", "10.0.0.0/8")),
             new Region("ap", List.of("127.0.3.0/24", "10.9.0.0/16")));
-    private static final Map<String, Map<String, Integer>> LATENCY = Map.of(
-            "us", Map.of("eu", 40, "ap", 90),
-            "eu", Map.of("ap", 120));
+    private static final Map<String, Map<String, Duration>> LATENCY = Map.of(
+            "us", Map.of("eu", Duration.ofMillis(40), "ap", Duration.ofMillis(90)),
+            "eu", Map.of("ap", Duration.ofMillis(120)));
 
     private final Steering steering = new Steering(new RegionTable(REGIONS, "us"), new LatencyMatrix(LATENCY),
             Set.of("us", "eu", "ap"), new ClientAddress(List.of(Cidr.parse("127.0.0.1/32"), Cidr.parse("::1"))));

@@ -7,7 +7,7 @@ import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.control.ControlPlaneFixture;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -88,7 +88,7 @@ class CaPinningIT {
                 assertThat(stored.toList()).as("nothing written to tls.dir").isEmpty();
             }
             // The token never reached the impostor's join endpoint: it is still unused there.
-            Reply unused = JoinIT.join(impostor, token, JoinIT.csr(List.of(), List.of("127.0.0.1")));
+            HttpReply unused = JoinIT.join(impostor, token, JoinIT.csr(List.of(), List.of("127.0.0.1")));
             assertThat(unused.status()).as(unused.body()).isEqualTo(200);
         }
     }

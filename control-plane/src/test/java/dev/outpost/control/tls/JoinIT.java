@@ -8,7 +8,7 @@ import dev.outpost.common.tls.Csr;
 import dev.outpost.common.tls.Keys;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.control.ControlPlaneFixture;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ class JoinIT {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
             String token = token(cp, "eu-1", List.of("eu-1.edges.internal", "eu-1.example.net"), List.of("127.0.2.1"),
                     "1h");
-            Reply joined = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of("127.0.2.1")));
+            HttpReply joined = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of("127.0.2.1")));
 
             assertThat(joined.status()).isEqualTo(200);
             List<X509Certificate> chain = Pem.certificates(joined.json().get("certificate").asString());
@@ -62,7 +62,7 @@ class JoinIT {
             assertThat(Certificates.nodeId(chain.get(0))).as("the token's node, bound into the certificate")
                     .contains("eu-1");
 
-            Reply again = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of()));
+            HttpReply again = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of()));
             assertThat(again.status()).isEqualTo(409);
             assertThat(again.error()).isEqualTo("join_token_used");
         }
@@ -71,15 +71,15 @@ class JoinIT {
     @Test
     void joinTokensShowTheFingerprintOfTheCaTheNodeWillBeAnsweredWith() throws Exception {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
-            Reply created = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN,
+            HttpReply created = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN,
                     "{\"node\":\"eu-1\",\"names\":[\"a.internal\"]}");
             String pin = created.json().get("caSha256").asString();
-            Reply ca = cp.get("/api/v1/ca", null);
+            HttpReply ca = cp.get("/api/v1/ca", null);
 
             assertThat(pin).matches("[0-9a-f]{64}");
             assertThat(pin).isEqualTo(Certificates.sha256(Pem.certificate(ca.json().get("certificate").asString())));
             assertThat(ca.json().get("sha256").asString()).isEqualTo(pin);
-            Reply joined = join(cp, created.json().get("token").asString(), csr(List.of("a.internal"), List.of()));
+            HttpReply joined = join(cp, created.json().get("token").asString(), csr(List.of("a.internal"), List.of()));
             assertThat(Certificates.sha256(Pem.certificate(joined.json().get("ca").asString()))).isEqualTo(pin);
         }
     }
@@ -87,13 +87,13 @@ class JoinIT {
     @Test
     void unknownAndExpiredTokensAreRefused() throws Exception {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
-            Reply unknown = join(cp, "oj_not-a-token-anyone-made", csr(List.of("a.internal"), List.of()));
+            HttpReply unknown = join(cp, "oj_not-a-token-anyone-made", csr(List.of("a.internal"), List.of()));
             assertThat(unknown.status()).isEqualTo(401);
             assertThat(unknown.error()).isEqualTo("unknown_join_token");
 
             String token = token(cp, "eu-1", List.of("a.internal"), List.of(), "10m");
             cp.clock.advance(Duration.ofMinutes(11));
-            Reply expired = join(cp, token, csr(List.of("a.internal"), List.of()));
+            HttpReply expired = join(cp, token, csr(List.of("a.internal"), List.of()));
             assertThat(expired.status()).isEqualTo(401);
             assertThat(expired.error()).isEqualTo("join_token_expired");
         }
@@ -104,22 +104,22 @@ class JoinIT {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
             String token = token(cp, "eu-1", List.of("eu-1.edges.internal"), List.of("127.0.2.1"), "1h");
 
-            Reply garbage = join(cp, token, "-----BEGIN CERTIFICATE REQUEST-----\nnot base64!\n"
+            HttpReply garbage = join(cp, token, "-----BEGIN CERTIFICATE REQUEST-----\nnot base64!\n"
                     + "-----END CERTIFICATE REQUEST-----\n");
             assertThat(garbage.status()).isEqualTo(400);
             assertThat(garbage.error()).isEqualTo("bad_csr");
             assertThat(join(cp, token, "").error()).isEqualTo("bad_csr");
 
-            Reply otherName = join(cp, token, csr(List.of("www.bank.example"), List.of()));
+            HttpReply otherName = join(cp, token, csr(List.of("www.bank.example"), List.of()));
             assertThat(otherName.status()).isEqualTo(403);
             assertThat(otherName.error()).isEqualTo("name_not_allowed");
             assertThat(otherName.message()).contains("www.bank.example");
 
-            Reply otherAddress = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of("10.0.0.1")));
+            HttpReply otherAddress = join(cp, token, csr(List.of("eu-1.edges.internal"), List.of("10.0.0.1")));
             assertThat(otherAddress.error()).isEqualTo("name_not_allowed");
             assertThat(otherAddress.message()).contains("10.0.0.1");
 
-            Reply controlPlaneName = join(cp, token, csr(List.of(Certificates.CONTROL_PLANE_NAME), List.of()));
+            HttpReply controlPlaneName = join(cp, token, csr(List.of(Certificates.CONTROL_PLANE_NAME), List.of()));
             assertThat(controlPlaneName.error()).isEqualTo("name_not_allowed");
 
             assertThat(join(cp, token, csr(List.of("eu-1.edges.internal"), List.of())).status()).isEqualTo(200);
@@ -131,7 +131,7 @@ class JoinIT {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data, TLS)) {
             String body = "{\"node\":\"eu-1\",\"names\":[\"eu-1.internal\"]}";
             assertThat(cp.post("/api/v1/join-tokens", null, body).status()).isEqualTo(401);
-            Reply ops = cp.post("/api/v1/join-tokens", ControlPlaneFixture.OPS, body);
+            HttpReply ops = cp.post("/api/v1/join-tokens", ControlPlaneFixture.OPS, body);
             assertThat(ops.status()).isEqualTo(403);
             assertThat(ops.message()).contains("admin");
 
@@ -142,7 +142,7 @@ class JoinIT {
             assertThat(create(cp, "{\"node\":\"eu-1\",\"names\":[\"bad name\"]}").error()).isEqualTo("bad_name");
             assertThat(create(cp, "{\"node\":\"eu-1\",\"addresses\":[\"eu-1.internal\"]}").error())
                     .isEqualTo("bad_address");
-            Reply tooLong = create(cp, "{\"node\":\"eu-1\",\"names\":[\"a.internal\"],\"ttl\":\"30d\"}");
+            HttpReply tooLong = create(cp, "{\"node\":\"eu-1\",\"names\":[\"a.internal\"],\"ttl\":\"30d\"}");
             assertThat(tooLong.error()).isEqualTo("bad_ttl");
             assertThat(tooLong.message()).contains("tls.maxJoinTokenTtl");
         }
@@ -162,7 +162,7 @@ class JoinIT {
     @Test
     void withoutTlsThereIsNoCaAndNoJoin() throws Exception {
         try (ControlPlaneFixture cp = new ControlPlaneFixture(data)) {
-            Reply join = join(cp, "oj_whatever", csr(List.of("a.internal"), List.of()));
+            HttpReply join = join(cp, "oj_whatever", csr(List.of("a.internal"), List.of()));
             assertThat(join.status()).isEqualTo(404);
             assertThat(join.error()).isEqualTo("tls_not_configured");
             assertThat(Files.exists(data.resolve("ca"))).isFalse();
@@ -171,19 +171,19 @@ class JoinIT {
 
     static String token(ControlPlaneFixture cp, String node, List<String> names, List<String> addresses,
             String ttl) {
-        Reply reply = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN, Json.mapper().writeValueAsString(
+        HttpReply reply = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN, Json.mapper().writeValueAsString(
                 Map.of("node", node, "names", names, "addresses", addresses, "ttl", ttl)));
         assertThat(reply.status()).as(reply.body()).isEqualTo(201);
         assertThat(reply.json().get("expiresAt").asString()).isNotBlank();
         return reply.json().get("token").asString();
     }
 
-    static Reply join(ControlPlaneFixture cp, String token, String csrPem) {
+    static HttpReply join(ControlPlaneFixture cp, String token, String csrPem) {
         return cp.post("/api/v1/join", null, Json.mapper().writeValueAsString(Map.of("token", token, "csr", csrPem)));
     }
 
-    private static Reply create(ControlPlaneFixture cp, String body) {
-        Reply reply = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN, body);
+    private static HttpReply create(ControlPlaneFixture cp, String body) {
+        HttpReply reply = cp.post("/api/v1/join-tokens", ControlPlaneFixture.ADMIN, body);
         assertThat(reply.status()).as(reply.body()).isEqualTo(400);
         return reply;
     }

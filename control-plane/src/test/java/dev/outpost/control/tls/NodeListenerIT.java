@@ -3,7 +3,6 @@ package dev.outpost.control.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.RawHttp2;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.CertificateAuthority;
 import dev.outpost.common.tls.Certificates;
@@ -13,7 +12,8 @@ import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.control.ControlPlaneFixture;
-import dev.outpost.control.ControlPlaneFixture.Reply;
+import dev.outpost.testkit.HttpReply;
+import dev.outpost.testkit.RawHttp2;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -73,7 +73,7 @@ class NodeListenerIT {
         TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
 
         assertThat(register(Optional.of(node)).status()).isEqualTo(200);
-        Reply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", Optional.of(node),
+        HttpReply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", Optional.of(node),
                 "{\"requests\":1,\"hitRatio\":0,\"bytesCached\":0,\"appliedSequence\":0}");
         assertThat(beat.status()).isEqualTo(200);
         assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body()).contains("\"eu-1\"");
@@ -81,7 +81,7 @@ class NodeListenerIT {
 
     @Test
     void thePlainApiListenerRefusesNodeTrafficOnceTlsIsOn() {
-        Reply plain = cp.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
+        HttpReply plain = cp.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
         assertThat(plain.status()).isEqualTo(403);
         assertThat(plain.error()).isEqualTo("client_certificate_required");
         assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.READER).body()).doesNotContain("\"eu-1\"");
@@ -116,7 +116,7 @@ class NodeListenerIT {
     void renewalKeepsToTheNamesOfThePresentedCertificate() throws Exception {
         TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
 
-        Reply renewed = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
+        HttpReply renewed = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
                 Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
         assertThat(renewed.status()).as(renewed.body()).isEqualTo(200);
         X509Certificate leaf = Pem.certificate(renewed.json().get("certificate").asString());
@@ -125,15 +125,15 @@ class NodeListenerIT {
         assertThat(Certificates.nodeId(leaf)).as("the renewed certificate names the same node").contains("eu-1");
         assertThat(renewed.json().get("node").asString()).isEqualTo("eu-1");
 
-        Reply wider = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
+        HttpReply wider = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper().writeValueAsString(
                 Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal", "www.bank.example"), List.of()))));
         assertThat(wider.status()).isEqualTo(403);
         assertThat(wider.error()).isEqualTo("name_not_allowed");
-        Reply controlPlane = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper()
+        HttpReply controlPlane = nodeCall("/api/v1/certificates/renew", Optional.of(node), Json.mapper()
                 .writeValueAsString(Map.of("csr", JoinIT.csr(List.of(Certificates.CONTROL_PLANE_NAME), List.of()))));
         assertThat(controlPlane.error()).isEqualTo("name_not_allowed");
 
-        Reply plain = cp.post("/api/v1/certificates/renew", null, Json.mapper().writeValueAsString(
+        HttpReply plain = cp.post("/api/v1/certificates/renew", null, Json.mapper().writeValueAsString(
                 Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
         assertThat(plain.status()).isEqualTo(403);
         assertThat(plain.error()).isEqualTo("client_certificate_required");
@@ -156,20 +156,20 @@ class NodeListenerIT {
     void aNodesGenuineCertificateCannotRegisterOrHeartbeatAsAnotherNode() throws Exception {
         TlsIdentity eu1 = joined("eu-1", List.of("eu-1.edges.internal"));
 
-        Reply registerAsEu2 = nodeCall("/api/v1/nodes/register", Optional.of(eu1), registration("eu-2"));
+        HttpReply registerAsEu2 = nodeCall("/api/v1/nodes/register", Optional.of(eu1), registration("eu-2"));
         assertThat(registerAsEu2.status()).isEqualTo(403);
         assertThat(registerAsEu2.error()).isEqualTo("node_id_mismatch");
         assertThat(registerAsEu2.message()).contains("'eu-1'").contains("'eu-2'");
         assertThat(nodes()).doesNotContain("\"eu-2\"");
         // Checked before the registry is asked: not 404 unknown_node, which would tell the attacker who exists.
-        Reply beatAsUnknownEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
+        HttpReply beatAsUnknownEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
         assertThat(beatAsUnknownEu2.status()).isEqualTo(403);
         assertThat(beatAsUnknownEu2.error()).isEqualTo("node_id_mismatch");
 
         TlsIdentity eu2 = joined("eu-2", List.of("eu-2.edges.internal"));
         assertThat(nodeCall("/api/v1/nodes/register", Optional.of(eu2), registration("eu-2")).status())
                 .isEqualTo(200);
-        Reply beatAsEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
+        HttpReply beatAsEu2 = nodeCall("/api/v1/nodes/eu-2/heartbeat", Optional.of(eu1), heartbeat(999));
         assertThat(beatAsEu2.status()).isEqualTo(403);
         assertThat(beatAsEu2.error()).isEqualTo("node_id_mismatch");
         JsonNode listed = cp.get("/api/v1/nodes", ControlPlaneFixture.READER).json().get("nodes");
@@ -190,13 +190,13 @@ class NodeListenerIT {
                 Duration.ofDays(1));
         Optional<TlsIdentity> old = Optional.of(new TlsIdentity(keys.getPrivate(), same.chain(legacy)));
 
-        Reply register = register(old);
+        HttpReply register = register(old);
         assertThat(register.status()).isEqualTo(403);
         assertThat(register.error()).isEqualTo("node_id_missing");
-        Reply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", old, heartbeat(1));
+        HttpReply beat = nodeCall("/api/v1/nodes/eu-1/heartbeat", old, heartbeat(1));
         assertThat(beat.status()).isEqualTo(403);
         assertThat(beat.error()).isEqualTo("node_id_missing");
-        Reply renew = nodeCall("/api/v1/certificates/renew", old, Json.mapper().writeValueAsString(
+        HttpReply renew = nodeCall("/api/v1/certificates/renew", old, Json.mapper().writeValueAsString(
                 Map.of("csr", JoinIT.csr(List.of("eu-1.edges.internal"), List.of()))));
         assertThat(renew.status()).isEqualTo(403);
         assertThat(renew.error()).isEqualTo("node_id_missing");
@@ -208,7 +208,7 @@ class NodeListenerIT {
     @Test
     void originEventsOnThePlainListenerAreRefusedOnceTlsIsOn() {
         for (String token : List.of(ControlPlaneFixture.NODE, ControlPlaneFixture.OPS)) {
-            Reply plain = cp.post("/api/v1/origin-events", token, NOTICE);
+            HttpReply plain = cp.post("/api/v1/origin-events", token, NOTICE);
             assertThat(plain.status()).isEqualTo(403);
             assertThat(plain.error()).isEqualTo("client_certificate_required");
             assertThat(plain.message()).contains("tls.allowPlainOriginEvents");
@@ -219,14 +219,14 @@ class NodeListenerIT {
     @Test
     void originEventsOverTheNodeListenerComeOnlyFromTheOriginsOwnCertificate() throws Exception {
         TlsIdentity edge = joined("eu-1", List.of("eu-1.edges.internal"));
-        Reply fromEdge = nodeCall("/api/v1/origin-events", Optional.of(edge), NOTICE);
+        HttpReply fromEdge = nodeCall("/api/v1/origin-events", Optional.of(edge), NOTICE);
         assertThat(fromEdge.status()).isEqualTo(403);
         assertThat(fromEdge.error()).isEqualTo("node_id_mismatch");
         assertThat(fromEdge.message()).contains("'primary'");
         assertThat(purges()).doesNotContain("app.css");
 
         TlsIdentity origin = joined("primary", List.of("primary.origins.internal"));
-        Reply fromOrigin = nodeCall("/api/v1/origin-events", Optional.of(origin), NOTICE);
+        HttpReply fromOrigin = nodeCall("/api/v1/origin-events", Optional.of(origin), NOTICE);
         assertThat(fromOrigin.status()).as(fromOrigin.body()).isEqualTo(202);
         assertThat(purges()).contains("http://www.example.com/assets/app.css");
     }
@@ -235,11 +235,11 @@ class NodeListenerIT {
     void allowPlainOriginEventsKeepsThePlainListenerOpenForThemAlone() {
         try (ControlPlaneFixture open = new ControlPlaneFixture(elsewhere.resolve("open"),
                 "tls: {nodeListen: 127.0.0.1:0, allowPlainOriginEvents: true}\n", Instant.now())) {
-            Reply notice = open.post("/api/v1/origin-events", ControlPlaneFixture.NODE, NOTICE);
+            HttpReply notice = open.post("/api/v1/origin-events", ControlPlaneFixture.NODE, NOTICE);
             assertThat(notice.status()).as(notice.body()).isEqualTo(202);
             assertThat(open.get("/api/v1/purges", ControlPlaneFixture.READER).body())
                     .contains("http://www.example.com/assets/app.css");
-            Reply registration = open.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
+            HttpReply registration = open.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
             assertThat(registration.error()).isEqualTo("client_certificate_required");
         }
     }
@@ -273,7 +273,7 @@ class NodeListenerIT {
     private TlsIdentity joined(String node, List<String> names) throws Exception {
         String token = JoinIT.token(cp, node, names, List.of("127.0.0.1"), "1h");
         KeyPair keys = Keys.ecP256();
-        Reply reply = JoinIT.join(cp, token, Csr.create(keys, names, List.of()).pem());
+        HttpReply reply = JoinIT.join(cp, token, Csr.create(keys, names, List.of()).pem());
         assertThat(reply.status()).as(reply.body()).isEqualTo(200);
         return new TlsIdentity(keys.getPrivate(), Pem.certificates(reply.json().get("certificate").asString()));
     }
@@ -296,11 +296,11 @@ class NodeListenerIT {
         return "{\"requests\":" + requests + ",\"hitRatio\":0,\"bytesCached\":0,\"appliedSequence\":0}";
     }
 
-    private Reply register(Optional<TlsIdentity> identity) {
+    private HttpReply register(Optional<TlsIdentity> identity) {
         return nodeCall("/api/v1/nodes/register", identity, REGISTRATION);
     }
 
-    private Reply nodeCall(String path, Optional<TlsIdentity> identity, String json) {
+    private HttpReply nodeCall(String path, Optional<TlsIdentity> identity, String json) {
         OkHttpClient client = client(identity);
         try {
             return cp.call(new Request.Builder().url(cp.plane().nodeUri().orElseThrow() + path)

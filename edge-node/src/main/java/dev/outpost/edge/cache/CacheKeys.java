@@ -1,6 +1,6 @@
 package dev.outpost.edge.cache;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.edge.config.CacheKeyRules;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -127,7 +127,7 @@ public final class CacheKeys {
                 continue;
             }
             if (i + 2 >= s.length() || hex(s.charAt(i + 1)) < 0 || hex(s.charAt(i + 2)) < 0) {
-                throw ApiException.badRequest("bad_url", "malformed percent-escape in '" + s + "'");
+                throw Problem.invalid("bad_url", "malformed percent-escape in '" + s + "'");
             }
             char decoded = (char) (hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
             if (isUnreserved(decoded)) {

@@ -1,9 +1,112 @@
 package dev.outpost.edge.cache;
 
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
 /**
- * The one outcome of a request, recorded once and written to {@code X-Cache}, the access log and the metrics from
- * the same value. {@code ERROR} means the edge answered an error of its own (502/504/503).
+ * The edge's entry of the {@code Cache-Status} response field (RFC 9211): {@code Outpost; hit; ttl=42},
+ * {@code Outpost; fwd=miss; fwd-status=200; stored}, {@code Outpost; fwd=miss; fwd-status=200; stored; collapsed},
+ * {@code Outpost; fwd=stale; fwd-status=503}, {@code Outpost; fwd=bypass; fwd-status=200; detail=private}.
+ * Immutable: start from {@link #hit()} or {@link #forwarded}, add parameters with the {@code with}/flag methods;
+ * {@link #value()} writes them in the RFC's order.
  */
-public enum CacheStatus {
-    HIT, MISS, STALE, REVALIDATED, COLLAPSED, BYPASS, ERROR
+public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalInt fwdStatus, OptionalLong ttl,
+        boolean stored, boolean collapsed, Optional<String> detail) {
+    /** The cache name every entry starts with. */
+    public static final String NAME = "Outpost";
+
+    /** Why the request went forward (RFC 9211 §2.2). */
+    public enum Fwd {
+        /** The cache was configured not to handle it (hit-for-pass, a request with credentials). */
+        BYPASS("bypass"),
+        /** Its method is not cacheable. */
+        METHOD("method"),
+        /** Nothing was stored under its key. */
+        MISS("miss"),
+        /** A stored response was stale (revalidated, or stale-if-error answered). */
+        STALE("stale"),
+        /** A stored response held only part of what was asked. */
+        PARTIAL("partial");
+
+        private final String token;
+
+        Fwd(String token) {
+            this.token = token;
+        }
+
+        public String token() {
+            return token;
+        }
+    }
+
+    public CacheStatus {
+        if (servedFromStore == fwd.isPresent()) {
+            throw new IllegalArgumentException("a Cache-Status entry is either a hit or forwarded");
+        }
+    }
+
+    /** Answered from the store without asking the origin. */
+    public static CacheStatus hit() {
+        return new CacheStatus(true, Optional.empty(), OptionalInt.empty(), OptionalLong.empty(), false, false,
+                Optional.empty());
+    }
+
+    /** Went forward to the origin, for {@code why}. */
+    public static CacheStatus forwarded(Fwd why) {
+        return new CacheStatus(false, Optional.of(why), OptionalInt.empty(), OptionalLong.empty(), false, false,
+                Optional.empty());
+    }
+
+    /** The status the origin answered. */
+    public CacheStatus withFwdStatus(int status) {
+        return new CacheStatus(servedFromStore, fwd, OptionalInt.of(status), ttl, stored, collapsed, detail);
+    }
+
+    /** The remaining freshness lifetime, in seconds (negative once stale). */
+    public CacheStatus withTtl(long seconds) {
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, OptionalLong.of(seconds), stored, collapsed, detail);
+    }
+
+    /** The answer was stored. */
+    public CacheStatus asStored() {
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, true, collapsed, detail);
+    }
+
+    /** The request was collapsed with another one's origin request, whose answer it got. */
+    public CacheStatus asCollapsed() {
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, true, detail);
+    }
+
+    /** Implementation detail: why it was not stored, which error, ... ({@code a-z 0-9 - _ .} only). */
+    public CacheStatus withDetail(String why) {
+        if (!why.matches("[a-z0-9._-]+")) {
+            throw new IllegalArgumentException("a Cache-Status detail must be a token, was '" + why + "'");
+        }
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, collapsed, Optional.of(why));
+    }
+
+    /** The field value of this entry: {@code Outpost; fwd=miss; fwd-status=200; stored}. */
+    public String value() {
+        StringBuilder sb = new StringBuilder(64).append(NAME);
+        if (servedFromStore) {
+            sb.append("; hit");
+        }
+        fwd.ifPresent(f -> sb.append("; fwd=").append(f.token()));
+        fwdStatus.ifPresent(s -> sb.append("; fwd-status=").append(s));
+        ttl.ifPresent(t -> sb.append("; ttl=").append(t));
+        if (stored) {
+            sb.append("; stored");
+        }
+        if (collapsed) {
+            sb.append("; collapsed");
+        }
+        detail.ifPresent(d -> sb.append("; detail=").append(d));
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return value();
+    }
 }

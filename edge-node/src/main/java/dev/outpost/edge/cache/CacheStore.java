@@ -3,6 +3,7 @@ package dev.outpost.edge.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,6 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -50,12 +56,30 @@ public final class CacheStore {
         }
     }
 
+    /** How long purges are remembered for fetches in flight, when the caller does not say (see {@link PurgeFence}). */
+    public static final Duration DEFAULT_PURGE_MEMORY = Duration.ofMinutes(2);
+    private static final int MAX_PURGE_MARKS = 100_000;
+
     private final Cache<String, Variants> cache;
     private final int maxVariants;
     private final Map<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
+    private final PurgeFence fence;
+    private final ReadWriteLock fenceLock = new ReentrantReadWriteLock();
+    private final LongAdder refusedAfterPurge = new LongAdder();
+    /** Told the keys of every purge (all keys for a tag purge) as it runs, e.g. to detach fetches in flight. */
+    private final List<Consumer<Predicate<String>>> purgeListeners = new CopyOnWriteArrayList<>();
 
     public CacheStore(long maxBytes, int maxVariantsPerUrl) {
+        this(maxBytes, maxVariantsPerUrl, DEFAULT_PURGE_MEMORY);
+    }
+
+    /**
+     * @param purgeMemory how long a purge is remembered to fence off fetches that started before it: longer than
+     *                    any fetch may take (the origin's total timeout)
+     */
+    public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory) {
         this.maxVariants = maxVariantsPerUrl;
+        this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Variants v) -> v.weight())
@@ -99,6 +123,79 @@ public final class CacheStore {
         return null;
     }
 
+    /** Calls {@code listener} with what each purge matches, before the purge removes anything. */
+    public void onPurge(Consumer<Predicate<String>> listener) {
+        purgeListeners.add(listener);
+    }
+
+    private void purging(Predicate<String> keys) {
+        for (Consumer<Predicate<String>> listener : purgeListeners) {
+            listener.accept(keys);
+        }
+    }
+
+    /** Taken by a fetch before it asks the origin; hand it to {@link #putFetched} with the answer. */
+    public long fetchTicket() {
+        return fence.ticket();
+    }
+
+    /** What {@link #putFetched} did with an answer. */
+    public enum Admission {
+        /** Stored as it is. */
+        STORED,
+        /** A soft purge ran while it was being fetched: stored, but already stale (revalidated on next use). */
+        STORED_STALE,
+        /** A purge ran while it was being fetched: not stored (it may be what the purge meant to remove). */
+        REFUSED
+    }
+
+    /**
+     * Stores an answer the origin gave to a fetch that took {@code ticket} when it started, unless a matching purge
+     * ran since (a purge undone by a fetch already in flight). The check and the write hold the fence's read lock
+     * and a purge records itself under the write lock, before it removes anything: either this write is done (and
+     * visible to the purge's removal) before the purge is recorded, or the check sees the purge.
+     */
+    public Admission putFetched(CachedObject object, long ticket) {
+        fenceLock.readLock().lock();
+        try {
+            Optional<PurgeFence.Mark> purged = fence.since(ticket, object.key(), object.surrogateKeys());
+            if (purged.isEmpty()) {
+                put(object);
+                return Admission.STORED;
+            }
+            refusedAfterPurge.increment();
+            if (!purged.get().soft()) {
+                return Admission.REFUSED;
+            }
+            // Kept as a stale copy to revalidate, unless a newer answer took its place meanwhile.
+            if (find(object.key(), object.variant()) == null) {
+                put(object.markedStale());
+            }
+            return Admission.STORED_STALE;
+        } finally {
+            fenceLock.readLock().unlock();
+        }
+    }
+
+    private CachedObject find(String key, String variant) {
+        Variants variants = cache.getIfPresent(key);
+        return variants == null ? null : variants.byVariant().get(variant);
+    }
+
+    private void fencePurge(Runnable record) {
+        fenceLock.writeLock().lock();
+        try {
+            record.run();
+        } finally {
+            fenceLock.writeLock().unlock();
+        }
+    }
+
+    /** Answers not stored (or stored stale) because a purge ran while they were fetched, since start. */
+    public long refusedAfterPurge() {
+        return refusedAfterPurge.sum();
+    }
+
     public void put(CachedObject object) {
         cache.asMap().compute(object.key(), (k, old) -> old == null || !old.vary().equals(object.vary())
                 ? Variants.of(object) : old.with(object, maxVariants));
@@ -109,6 +206,12 @@ public final class CacheStore {
 
     /** Removes (hard) or marks stale (soft) every variant of the URL key; returns the variants affected. */
     public int purge(String key, boolean soft) {
+        fencePurge(() -> fence.purgedKeys(key::equals, soft));
+        purging(key::equals);
+        return remove(key, soft);
+    }
+
+    private int remove(String key, boolean soft) {
         int[] count = {0};
         cache.asMap().computeIfPresent(key, (k, v) -> {
             count[0] = v.byVariant().size();
@@ -119,10 +222,12 @@ public final class CacheStore {
 
     /** Purges every URL key the predicate accepts; returns the variants affected. */
     public int purgeIf(Predicate<String> keyMatches, boolean soft) {
+        fencePurge(() -> fence.purgedKeys(keyMatches, soft));
+        purging(keyMatches);
         int count = 0;
         for (String key : new ArrayList<>(cache.asMap().keySet())) {
             if (keyMatches.test(key)) {
-                count += purge(key, soft);
+                count += remove(key, soft);
             }
         }
         return count;
@@ -130,12 +235,14 @@ public final class CacheStore {
 
     /** Purges every URL whose stored variants carry the surrogate key; returns the variants affected. */
     public int purgeTag(String tag, boolean soft) {
+        fencePurge(() -> fence.purgedTag(tag, soft));
+        purging(k -> true); // which keys carry the tag is known only once their answers are in
         Set<String> keys = keysByTag.getOrDefault(tag, Set.of());
         int count = 0;
         for (String key : new ArrayList<>(keys)) {
             Variants v = cache.getIfPresent(key);
             if (v != null && v.hasTag(tag)) {
-                count += purge(key, soft);
+                count += remove(key, soft);
             }
         }
         return count;

@@ -53,6 +53,11 @@ public final class CachedObjects {
         return origin.without(drop);
     }
 
+    /** corrected_initial_age (RFC 9111 §4.2.3) of a response received between the two instants, in seconds. */
+    public static long initialAgeSeconds(Fields originHeaders, Instant requestTime, Instant responseTime) {
+        return Freshness.initialAge(originHeaders, requestTime, responseTime).toSeconds();
+    }
+
     public static CachedObject create(String key, Fields requestHeaders, int status, Fields originHeaders,
             ByteBuffer body, Instant requestTime, Instant responseTime, CachePolicy policy) {
         return create(key, requestHeaders, status, originHeaders, body, requestTime, responseTime, policy,

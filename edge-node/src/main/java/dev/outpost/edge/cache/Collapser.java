@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Request collapsing: at most one origin fetch in flight per key.
  *
  * <p>Design note. {@link #enter} makes the first caller for a key the {@link Lead leader}; it must later call
- * {@link Lead#complete} or {@link Lead#fail} exactly once (in a finally). Later callers become {@link Follow
+ * {@link Lead#complete} or {@link Lead#fail} exactly once (in a finally), or {@link Lead#publish} as soon as the
+ * origin's head is in and {@link Lead#finish} once the body is (a streamed body: requests arriving meanwhile
+ * follow the same fetch and read the body from its start). Later callers become {@link Follow
  * followers} holding a future of the leader's outcome that times out after {@code maxWait}, so no follower waits
  * forever on a stuck leader; beyond {@code maxWaiters} followers the caller gets {@link Full} and must answer 503
  * rather than pile up. Followers do not hold threads: they attach a callback to the future. The flight is removed
@@ -66,9 +68,23 @@ public final class Collapser<T> {
             this.flight = flight;
         }
 
+        /** Gives the outcome to the followers and ends the flight: later requests start their own. */
         public void complete(T outcome) {
             owner.flights.remove(key, flight);
             flight.result.complete(outcome);
+        }
+
+        /**
+         * Gives the outcome to the followers and keeps the flight open: requests arriving until {@link #finish}
+         * follow it and get the outcome at once (a body still arriving, which they read from the start).
+         */
+        public void publish(T outcome) {
+            flight.result.complete(outcome);
+        }
+
+        /** Ends the flight after {@link #publish}: later requests start their own. */
+        public void finish() {
+            owner.flights.remove(key, flight);
         }
 
         public void fail(Throwable error) {
@@ -133,6 +149,15 @@ public final class Collapser<T> {
         }
         passUntil.remove(key, until);
         return false;
+    }
+
+    /**
+     * Detaches the flights for the keys a purge matched: requests arriving from now on start a fetch of their own
+     * instead of joining one that began before the purge (its answer may be what the purge removes); those already
+     * waiting still get that flight's outcome.
+     */
+    public void detach(java.util.function.Predicate<String> purgedKeys) {
+        flights.keySet().removeIf(purgedKeys);
     }
 
     /** Followers that have joined a flight since start (for metrics). */

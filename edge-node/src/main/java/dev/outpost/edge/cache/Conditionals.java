@@ -11,21 +11,29 @@ public final class Conditionals {
 
     /** True when the client's copy is current and a 304 answers the request. */
     public static boolean notModified(Fields request, CachedObject entry) {
-        if (entry.status() != 200) {
+        return notModified(request, entry.status(), entry.headers(), entry.responseTime());
+    }
+
+    /**
+     * The same for a response that is not (yet) stored: its status and headers, and when it was received (the
+     * date compared with If-Modified-Since when it has neither Last-Modified nor Date).
+     */
+    public static boolean notModified(Fields request, int status, Fields response, Instant received) {
+        if (status != 200) {
             return false;
         }
         Optional<String> inm = request.joined("if-none-match");
         if (inm.isPresent()) {
-            return entry.etag().map(etag -> matchesWeakly(inm.get(), etag)).orElse(false);
+            return response.first("etag").map(etag -> matchesWeakly(inm.get(), etag)).orElse(false);
         }
         Optional<Instant> ims = request.first("if-modified-since").flatMap(HttpDates::parse);
         if (ims.isEmpty()) {
             return false; // the common hit: nothing conditional, so the stored date is never parsed
         }
         // RFC 9111 §4.3.2: without Last-Modified, the stored response's Date, else when it was received.
-        Instant lastModified = entry.lastModified().flatMap(HttpDates::parse)
-                .or(() -> entry.headers().first("date").flatMap(HttpDates::parse))
-                .orElse(entry.responseTime());
+        Instant lastModified = response.first("last-modified").flatMap(HttpDates::parse)
+                .or(() -> response.first("date").flatMap(HttpDates::parse))
+                .orElse(received);
         return !lastModified.isAfter(ims.get());
     }
 

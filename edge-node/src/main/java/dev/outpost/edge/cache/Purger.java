@@ -1,5 +1,7 @@
 package dev.outpost.edge.cache;
 
+import dev.outpost.common.wire.EdgePurge;
+import dev.outpost.common.wire.EdgePurgeResult;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -13,8 +15,9 @@ import java.util.function.Function;
  * hard (remove) or soft (mark stale, so the next request revalidates and the old copy stays usable on errors).
  * URLs are normalized with their delivery service's own key rules, and a service keys its objects whatever host
  * name the client used, so a purge naming any of the service's hosts hits the one entry (and a host purge empties
- * the whole service). Hosts no service here serves purge nothing and are named in the result. The admin API and
- * the control-plane client drive it.
+ * the whole service). Hosts no service here serves purge nothing and are named in the result. The request and the
+ * answer are the admin API's wire records ({@link EdgePurge}, {@link EdgePurgeResult}); live pushes, the heartbeat
+ * catch-up and operators' calls all come through it.
  */
 public final class Purger {
     private final CacheStore store;
@@ -26,34 +29,7 @@ public final class Purger {
         this.keysForHost = keysForHost;
     }
 
-    /** What to purge; absent lists are empty. */
-    public record Request(List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts,
-            Boolean all, Boolean soft) {
-        public Request {
-            urls = urls == null ? List.of() : List.copyOf(urls);
-            prefixes = prefixes == null ? List.of() : List.copyOf(prefixes);
-            tags = tags == null ? List.of() : List.copyOf(tags);
-            hosts = hosts == null ? List.of() : List.copyOf(hosts);
-            all = all != null && all;
-            soft = soft != null && soft;
-            if (urls.isEmpty() && prefixes.isEmpty() && tags.isEmpty() && hosts.isEmpty() && !all) {
-                throw new IllegalArgumentException("a purge must name urls, prefixes, tags, hosts or all=true");
-            }
-        }
-    }
-
-    /**
-     * What a purge did: stored variants removed, or marked stale when soft; and the hosts (of urls, prefixes and
-     * hosts) that no delivery service here serves, which purged nothing. First in the JSON answer, so a reader of
-     * a shortened answer still sees it.
-     */
-    public record Result(List<String> unknownHosts, int removed, int markedStale) {
-        public Result {
-            unknownHosts = List.copyOf(unknownHosts);
-        }
-    }
-
-    public Result purge(Request request) {
+    public EdgePurgeResult purge(EdgePurge request) {
         boolean soft = request.soft();
         Set<String> unknown = new LinkedHashSet<>();
         int count = 0;
@@ -95,7 +71,7 @@ public final class Purger {
             count += store.purgeIf(k -> true, soft);
         }
         List<String> unknownHosts = List.copyOf(unknown);
-        return soft ? new Result(unknownHosts, 0, count) : new Result(unknownHosts, count, 0);
+        return soft ? new EdgePurgeResult(unknownHosts, 0, count) : new EdgePurgeResult(unknownHosts, count, 0);
     }
 
     private static URI parse(String url) {

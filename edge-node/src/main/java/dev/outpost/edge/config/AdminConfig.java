@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 
 /**
@@ -10,7 +11,7 @@ import dev.outpost.common.http.ListenAddress;
  */
 public record AdminConfig(String listen, String token) {
     public AdminConfig {
-        listen = Defaults.or(listen, "127.0.0.1:9081");
+        listen = ConfigValues.or(listen, "127.0.0.1:9081");
         ListenAddress.parse(listen);
         if (token == null || token.length() < 16) {
             throw new IllegalArgumentException("admin.token must be at least 16 characters");

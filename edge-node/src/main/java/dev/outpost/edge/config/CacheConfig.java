@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
@@ -14,16 +15,18 @@ import java.time.Duration;
  * @param heuristicFraction    heuristic freshness as a fraction of the Last-Modified age; default 0.1
  * @param heuristicCap         cap on heuristic freshness; default 1 day
  * @param hitForPass           how long a URL that answered uncacheable skips collapsing; default 30 s
+ * @param spool                where bodies the store does not keep wait for slow clients ({@link SpoolConfig})
  */
 public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
         Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
-        Duration hitForPass) {
-    public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null);
+        Duration hitForPass, SpoolConfig spool) {
+    public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null,
+            null);
 
     public CacheConfig {
-        maxBytes = Defaults.positive("cache.maxBytes", maxBytes, 256L * 1024 * 1024);
-        maxObjectBytes = Defaults.positive("cache.maxObjectBytes", maxObjectBytes,
-                Math.min(16L * 1024 * 1024, maxBytes));
+        maxBytes = ConfigValues.atLeast("cache.maxBytes", maxBytes, 256L * 1024 * 1024, 1);
+        maxObjectBytes = ConfigValues.atLeast("cache.maxObjectBytes", maxObjectBytes,
+                Math.min(16L * 1024 * 1024, maxBytes), 1);
         if (maxObjectBytes > maxBytes) {
             throw new IllegalArgumentException("cache.maxObjectBytes (" + maxObjectBytes
                     + ") must not exceed cache.maxBytes (" + maxBytes + ")");
@@ -31,21 +34,27 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
         if (maxObjectBytes > Integer.MAX_VALUE - 1024 * 1024) {
             throw new IllegalArgumentException("cache.maxObjectBytes must be < 2 GiB, was " + maxObjectBytes);
         }
-        maxVariantsPerUrl = (int) Defaults.positive("cache.maxVariantsPerUrl",
-                maxVariantsPerUrl == null ? null : maxVariantsPerUrl.longValue(), 8);
-        negativeTtl = Defaults.notNegative("cache.negativeTtl", negativeTtl, Duration.ofSeconds(10));
-        staleIfError = Defaults.notNegative("cache.staleIfError", staleIfError, Duration.ofMinutes(5));
-        staleWhileRevalidate = Defaults.notNegative("cache.staleWhileRevalidate", staleWhileRevalidate,
+        maxVariantsPerUrl = ConfigValues.atLeast("cache.maxVariantsPerUrl", maxVariantsPerUrl, 8, 1);
+        negativeTtl = ConfigValues.notNegative("cache.negativeTtl", negativeTtl, Duration.ofSeconds(10));
+        staleIfError = ConfigValues.notNegative("cache.staleIfError", staleIfError, Duration.ofMinutes(5));
+        staleWhileRevalidate = ConfigValues.notNegative("cache.staleWhileRevalidate", staleWhileRevalidate,
                 Duration.ZERO);
-        heuristicFraction = Defaults.or(heuristicFraction, 0.1);
+        heuristicFraction = ConfigValues.or(heuristicFraction, 0.1);
         if (!(heuristicFraction >= 0 && heuristicFraction <= 1)) {
             throw new IllegalArgumentException("cache.heuristicFraction must be in 0..1, was " + heuristicFraction);
         }
-        heuristicCap = Defaults.notNegative("cache.heuristicCap", heuristicCap, Duration.ofDays(1));
-        hitForPass = Defaults.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
+        heuristicCap = ConfigValues.notNegative("cache.heuristicCap", heuristicCap, Duration.ofDays(1));
+        hitForPass = ConfigValues.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
+        spool = ConfigValues.or(spool, SpoolConfig.DEFAULTS);
     }
 
     public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
-        return new CacheConfig(maxBytes, maxObjectBytes, null, null, null, null, null, null, null);
+        return DEFAULTS.withSize(maxBytes, maxObjectBytes);
+    }
+
+    /** These settings with another store size (and largest stored object). */
+    public CacheConfig withSize(long newMaxBytes, long newMaxObjectBytes) {
+        return new CacheConfig(newMaxBytes, newMaxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool);
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,14 +15,14 @@ public record CacheKeyRules(List<String> dropParams, Boolean sortParams) {
     public static final CacheKeyRules DEFAULTS = new CacheKeyRules(null, null);
 
     public CacheKeyRules {
-        dropParams = List.copyOf(Defaults.or(dropParams, List.of("utm_*", "fbclid", "gclid")));
+        dropParams = List.copyOf(ConfigValues.or(dropParams, List.of("utm_*", "fbclid", "gclid")));
         for (String glob : dropParams) {
             if (glob.isEmpty() || glob.indexOf('*') >= 0 && glob.indexOf('*') != glob.length() - 1) {
                 throw new IllegalArgumentException("cacheKey.dropParams: '" + glob
                         + "' must be a name or a prefix ending in '*'");
             }
         }
-        sortParams = Defaults.or(sortParams, true);
+        sortParams = ConfigValues.or(sortParams, true);
     }
 
     /** These rules, also dropping {@code names} (e.g. the signed-URL parameters). */

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
@@ -12,8 +13,7 @@ public record CollapsingConfig(Integer maxWaiters, Duration maxWait) {
     public static final CollapsingConfig DEFAULTS = new CollapsingConfig(null, null);
 
     public CollapsingConfig {
-        maxWaiters = (int) Defaults.positive("collapsing.maxWaiters",
-                maxWaiters == null ? null : maxWaiters.longValue(), 1000);
-        maxWait = Defaults.positive("collapsing.maxWait", maxWait, Duration.ofSeconds(10));
+        maxWaiters = ConfigValues.atLeast("collapsing.maxWaiters", maxWaiters, 1000, 1);
+        maxWait = ConfigValues.positive("collapsing.maxWait", maxWait, Duration.ofSeconds(10));
     }
 }

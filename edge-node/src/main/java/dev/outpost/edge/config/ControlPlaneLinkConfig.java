@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -19,7 +20,7 @@ import java.util.Optional;
  *                   heartbeat answered and applied for this long) a purge may have been missed, so
  *                   {@code onLeaseExpiry} applies; default 15 s, must be longer than {@code heartbeat} (the edge
  *                   heartbeats at least three times per lease) and shorter than the control plane's
- *                   {@code delivery.fenceAfterMillis}
+ *                   {@code delivery.fenceAfter}
  * @param onLeaseExpiry {@code revalidate} (default): every cached answer is revalidated with the origin before it
  *                   is served; {@code annotate}: served as usual, with {@code Cache-Status: ...; detail=lease-expired}
  */
@@ -40,32 +41,27 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
             throw new IllegalArgumentException(
                     "controlPlane.token must be set (a control-plane token with scope node)");
         }
-        heartbeat = Defaults.positive("controlPlane.heartbeat", heartbeat, Duration.ofSeconds(5));
-        maxBackoff = Defaults.positive("controlPlane.maxBackoff", maxBackoff, Duration.ofSeconds(30));
+        heartbeat = ConfigValues.positive("controlPlane.heartbeat", heartbeat, Duration.ofSeconds(5));
+        maxBackoff = ConfigValues.positive("controlPlane.maxBackoff", maxBackoff, Duration.ofSeconds(30));
         if (maxBackoff.compareTo(heartbeat) < 0) {
             throw new IllegalArgumentException("controlPlane.maxBackoff (" + maxBackoff
                     + ") must not be shorter than controlPlane.heartbeat (" + heartbeat + ")");
         }
-        publicUrl = Defaults.or(publicUrl, Optional.empty());
+        publicUrl = ConfigValues.orEmpty(publicUrl);
         publicUrl.ifPresent(u -> httpUrl("controlPlane.publicUrl", u));
-        adminUrl = Defaults.or(adminUrl, Optional.empty());
+        adminUrl = ConfigValues.orEmpty(adminUrl);
         adminUrl.ifPresent(u -> httpUrl("controlPlane.adminUrl", u));
-        lease = Defaults.positive("controlPlane.lease", lease, Duration.ofSeconds(15));
+        lease = ConfigValues.positive("controlPlane.lease", lease, Duration.ofSeconds(15));
         if (lease.compareTo(heartbeat) <= 0) {
             throw new IllegalArgumentException("controlPlane.lease (" + lease + ") must be longer than "
                     + "controlPlane.heartbeat (" + heartbeat + ")");
         }
-        onLeaseExpiry = Defaults.or(onLeaseExpiry, LeaseExpiry.REVALIDATE);
-    }
-
-    public ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
-            Optional<URI> publicUrl, Optional<URI> adminUrl) {
-        this(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, null, null);
+        onLeaseExpiry = ConfigValues.or(onLeaseExpiry, LeaseExpiry.REVALIDATE);
     }
 
     /** A link with default timings that advertises the edge's own listeners. */
     public static ControlPlaneLinkConfig of(URI url, String token) {
-        return new ControlPlaneLinkConfig(url, token, null, null, null, null);
+        return new ControlPlaneLinkConfig(url, token, null, null, null, null, null, null);
     }
 
     public ControlPlaneLinkConfig withTimings(Duration newHeartbeat, Duration newMaxBackoff) {

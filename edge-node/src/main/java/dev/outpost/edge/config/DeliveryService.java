@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
@@ -56,23 +57,25 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
                         + "' must be http(s)://host[:port] without path or query");
             }
         }
-        cacheKey = Defaults.or(cacheKey, CacheKeyRules.DEFAULTS);
-        cacheSetCookie = Defaults.or(cacheSetCookie, false);
-        signing = Defaults.or(signing, Optional.empty());
-        requestHeaders = Defaults.or(requestHeaders, RequestHeaderRules.DEFAULTS);
-        shareCredentialed = Defaults.or(shareCredentialed, false);
+        cacheKey = ConfigValues.or(cacheKey, CacheKeyRules.DEFAULTS);
+        cacheSetCookie = ConfigValues.or(cacheSetCookie, false);
+        signing = ConfigValues.orEmpty(signing);
+        requestHeaders = ConfigValues.or(requestHeaders, RequestHeaderRules.DEFAULTS);
+        shareCredentialed = ConfigValues.or(shareCredentialed, false);
     }
 
-    /** A service with the default request-header and credential rules. */
-    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
-            Boolean cacheSetCookie, Optional<SigningConfig> signing) {
-        this(name, hosts, origins, cacheKey, cacheSetCookie, signing, null, null);
+    /** A service with default rules everywhere: no signing, every end-to-end header forwarded. */
+    public static DeliveryService of(String name, List<String> hosts, List<URI> origins) {
+        return new DeliveryService(name, hosts, origins, null, null, null, null, null);
     }
 
-    /** A service without signed URLs. */
-    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
-            Boolean cacheSetCookie) {
-        this(name, hosts, origins, cacheKey, cacheSetCookie, Optional.empty());
+    public DeliveryService withCacheKey(CacheKeyRules newCacheKey) {
+        return new DeliveryService(name, hosts, origins, newCacheKey, cacheSetCookie, signing, requestHeaders,
+                shareCredentialed);
+    }
+
+    public DeliveryService withCacheSetCookie(boolean store) {
+        return new DeliveryService(name, hosts, origins, cacheKey, store, signing, requestHeaders, shareCredentialed);
     }
 
     public DeliveryService withSigning(SigningConfig newSigning) {
@@ -99,6 +102,6 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
     }
 
     public static DeliveryService of(String host, URI... origins) {
-        return new DeliveryService(host, List.of(host), List.of(origins), null, null);
+        return of(host, List.of(host), List.of(origins));
     }
 }

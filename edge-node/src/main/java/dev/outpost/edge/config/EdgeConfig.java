@@ -1,5 +1,7 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.auth.FailedAuthLimits;
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import java.util.HashSet;
 import java.util.List;
@@ -28,15 +30,15 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits, Optional<EdgeTls> tls) {
 
     public EdgeConfig {
-        id = Defaults.or(id, "edge-1");
+        id = ConfigValues.or(id, "edge-1");
         if (id.isBlank() || !id.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("id must be letters, digits, '.', '_' or '-', was '" + id + "'");
         }
-        region = Defaults.or(region, "default");
-        listen = Defaults.or(listen, "127.0.0.1:8081");
+        region = ConfigValues.or(region, "default");
+        listen = ConfigValues.or(listen, "127.0.0.1:8081");
         ListenAddress.parse(listen); // fails naming the value
-        admin = Defaults.or(admin, Optional.empty());
-        services = List.copyOf(Defaults.or(services, List.of()));
+        admin = ConfigValues.orEmpty(admin);
+        services = ConfigValues.orEmpty(services);
         if (services.isEmpty()) {
             throw new IllegalArgumentException("services must name at least one delivery service");
         }
@@ -53,29 +55,15 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
                 }
             }
         }
-        cache = Defaults.or(cache, CacheConfig.DEFAULTS);
-        origin = Defaults.or(origin, OriginTimeouts.DEFAULTS);
-        collapsing = Defaults.or(collapsing, CollapsingConfig.DEFAULTS);
-        controlPlane = Defaults.or(controlPlane, Optional.empty());
-        limits = Defaults.or(limits, EdgeLimits.DEFAULTS);
-        tls = Defaults.or(tls, Optional.empty());
+        cache = ConfigValues.or(cache, CacheConfig.DEFAULTS);
+        origin = ConfigValues.or(origin, OriginTimeouts.DEFAULTS);
+        collapsing = ConfigValues.or(collapsing, CollapsingConfig.DEFAULTS);
+        controlPlane = ConfigValues.orEmpty(controlPlane);
+        limits = ConfigValues.or(limits, EdgeLimits.DEFAULTS);
+        tls = ConfigValues.orEmpty(tls);
         if (tls.flatMap(EdgeTls::controlPlaneUrl).isPresent() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException("tls.controlPlaneUrl needs controlPlane (url and node token) too");
         }
-    }
-
-    /** A config without TLS. */
-    public EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
-            List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-            Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits) {
-        this(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits, null);
-    }
-
-    /** A config with the default {@link EdgeLimits}. */
-    public EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
-            List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-            Optional<ControlPlaneLinkConfig> controlPlane) {
-        this(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, null);
     }
 
     public EdgeConfig withLimits(EdgeLimits newLimits) {
@@ -85,7 +73,40 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     /** A config with one delivery service and defaults everywhere else. */
     public static EdgeConfig of(String id, String listen, DeliveryService service) {
-        return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null);
+        return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null, null, null);
+    }
+
+    /**
+     * Fails naming a section (or key) that is present but can take no effect on this edge, so a config never says
+     * more than the running node does (docs/deployment.md, "Config files"). {@code EdgeNode.start} calls it on the
+     * final config, after command-line flags, since a flag may supply what a section needs.
+     */
+    public void requireEverySectionUsed() {
+        tls.ifPresent(t -> {
+            if (t.listen().isEmpty() && t.controlPlaneUrl().isEmpty()) {
+                throw new IllegalArgumentException("tls: neither tls.listen (an HTTPS listener) nor "
+                        + "tls.controlPlaneUrl (mutual TLS with the control plane) is set, so the node certificate "
+                        + "would serve nothing; set one of them or remove the tls section");
+            }
+            if (t.joinToken().isPresent() && controlPlane.isEmpty()) {
+                throw new IllegalArgumentException("tls.joinToken needs controlPlane (url and node token): the "
+                        + "join is sent to controlPlane.url");
+            }
+        });
+        if (admin.isEmpty()) {
+            if (controlPlane.flatMap(ControlPlaneLinkConfig::adminUrl).isPresent()) {
+                throw new IllegalArgumentException("controlPlane.adminUrl advertises an admin listener, but there "
+                        + "is no admin section (admin.listen and admin.token)");
+            }
+            if (!limits.maxApiBodyBytes().equals(EdgeLimits.DEFAULTS.maxApiBodyBytes())) {
+                throw new IllegalArgumentException("limits.maxApiBodyBytes bounds admin API bodies, but there is no "
+                        + "admin section (admin.listen and admin.token)");
+            }
+            if (!limits.listener().failedAuth().equals(FailedAuthLimits.DEFAULTS)) {
+                throw new IllegalArgumentException("limits.listener.failedAuth throttles the admin API, but there "
+                        + "is no admin section (admin.listen and admin.token)");
+            }
+        }
     }
 
     public ListenAddress listenAddress() {

@@ -1,8 +1,9 @@
 package dev.outpost.edge.config;
 
-import dev.outpost.common.auth.FailedAuthLimits;
+import dev.outpost.common.config.ConfigValues;
+import dev.outpost.common.config.RenamedKeys;
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.common.http.ServerLimits;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
@@ -10,12 +11,9 @@ import java.util.Locale;
  * The edge's safe defaults against hostile clients and origins (config key {@code limits}); every one can be
  * changed, none can be switched off.
  *
- * @param maxHeaderBytes       largest request head (request line + headers); larger → 431/connection closed;
- *                             default 16 KiB
- * @param requestParseTimeout  longest a client may take to send its request head (slowloris); default 10 s
- * @param idleTimeout          longest a connection may make no progress reading or writing (idle keep-alive,
- *                             slow reads); default 60 s
- * @param maxConnections       open connections per listener; more wait in the kernel backlog; default 10000
+ * @param listener             what every listener enforces, the same keys as the origin's and the control plane's
+ *                             {@code limits}: head size, slow-client timeouts, connections, per-client connections,
+ *                             the failed-authentication budget of the admin API
  * @param maxApiBodyBytes      largest JSON body of an admin API call (413 above); default 1 MiB
  * @param maxRangeParts        ranges in one Range header; more → the whole body (200); default 16
  * @param allowedMethods       an opt-in allowlist of request methods the public listener accepts (others → 405
@@ -27,27 +25,20 @@ import java.util.Locale;
  * @param ioThreads            Undertow IO (event-loop) threads per listener, which serve hits; default one per
  *                             core the JVM may use (so 1 under {@code taskset -c N}: Undertow's own default of at
  *                             least 2 made two event loops take turns on one core, bench/analysis.md); 1..1024
- * @param maxConnectionsPerClient open connections one client address may hold per listener (more are closed at
- *                             once, so one client cannot fill {@code maxConnections}); default 256
- * @param failedAuth           failed-authentication budget per client address of the admin API; default 10
- *                             failures, refilled over 1 minute, 65536 addresses remembered
  */
-public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-        Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
-        Integer maxOriginHeaderBytes, Integer ioThreads, Integer maxConnectionsPerClient,
-        FailedAuthLimits failedAuth) {
-    public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null, null, null, null);
+@RenamedKeys({"maxHeaderBytes -> listener.maxHeaderBytes", "requestParseTimeout -> listener.requestParseTimeout",
+        "idleTimeout -> listener.idleTimeout", "maxConnections -> listener.maxConnections",
+        "maxConnectionsPerClient -> listener.maxConnectionsPerClient", "failedAuth -> listener.failedAuth"})
+public record EdgeLimits(ListenerLimits listener, Integer maxApiBodyBytes, Integer maxRangeParts,
+        List<String> allowedMethods, Integer maxOriginHeaderBytes, Integer ioThreads) {
+    public static final EdgeLimits DEFAULTS = new EdgeLimits(null, null, null, null, null, null);
     private static final int MAX_IO_THREADS = 1024;
 
     public EdgeLimits {
-        maxHeaderBytes = atLeast("limits.maxHeaderBytes", maxHeaderBytes, 16 * 1024, 1024);
-        requestParseTimeout = Defaults.positive("limits.requestParseTimeout", requestParseTimeout,
-                Duration.ofSeconds(10));
-        idleTimeout = Defaults.positive("limits.idleTimeout", idleTimeout, Duration.ofSeconds(60));
-        maxConnections = atLeast("limits.maxConnections", maxConnections, 10_000, 1);
-        maxApiBodyBytes = atLeast("limits.maxApiBodyBytes", maxApiBodyBytes, 1024 * 1024, 1024);
-        maxRangeParts = atLeast("limits.maxRangeParts", maxRangeParts, 16, 1);
-        allowedMethods = List.copyOf(Defaults.or(allowedMethods, List.of()));
+        listener = ConfigValues.or(listener, ListenerLimits.DEFAULTS);
+        maxApiBodyBytes = ConfigValues.atLeast("limits.maxApiBodyBytes", maxApiBodyBytes, 1024 * 1024, 1024);
+        maxRangeParts = ConfigValues.atLeast("limits.maxRangeParts", maxRangeParts, 16, 1);
+        allowedMethods = ConfigValues.orEmpty(allowedMethods);
         if (!allowedMethods.isEmpty() && (!allowedMethods.contains("GET") || !allowedMethods.contains("HEAD"))) {
             throw new IllegalArgumentException("limits.allowedMethods must include GET and HEAD, was "
                     + allowedMethods);
@@ -62,43 +53,24 @@ public record EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, D
                         + " is never allowed on an edge (open proxy / cross-site tracing)");
             }
         }
-        maxOriginHeaderBytes = atLeast("limits.maxOriginHeaderBytes", maxOriginHeaderBytes, 64 * 1024, 1024);
-        ioThreads = atLeast("limits.ioThreads", ioThreads, Runtime.getRuntime().availableProcessors(), 1);
-        if (ioThreads > MAX_IO_THREADS) {
-            throw new IllegalArgumentException("limits.ioThreads must be <= " + MAX_IO_THREADS + ", was " + ioThreads);
-        }
-        maxConnectionsPerClient = atLeast("limits.maxConnectionsPerClient", maxConnectionsPerClient,
-                ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1);
-        failedAuth = failedAuth == null ? FailedAuthLimits.DEFAULTS : failedAuth;
+        maxOriginHeaderBytes = ConfigValues.atLeast("limits.maxOriginHeaderBytes", maxOriginHeaderBytes, 64 * 1024,
+                1024);
+        ioThreads = ConfigValues.between("limits.ioThreads", ioThreads, Runtime.getRuntime().availableProcessors(), 1,
+                MAX_IO_THREADS);
     }
 
-    /** The limits with the default per-client connection cap and failed-auth budget. */
-    public EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-            Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
-            Integer maxOriginHeaderBytes, Integer ioThreads) {
-        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, maxApiBodyBytes, maxRangeParts,
-                allowedMethods, maxOriginHeaderBytes, ioThreads, null, null);
+    /** The default limits with these listener limits. */
+    public static EdgeLimits of(ListenerLimits listener) {
+        return new EdgeLimits(listener, null, null, null, null, null);
     }
 
-    /** The limits without {@code ioThreads} (default), as before that setting existed. */
-    public EdgeLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-            Integer maxConnections, Integer maxApiBodyBytes, Integer maxRangeParts, List<String> allowedMethods,
-            Integer maxOriginHeaderBytes) {
-        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, maxApiBodyBytes, maxRangeParts,
-                allowedMethods, maxOriginHeaderBytes, null);
+    public EdgeLimits withListener(ListenerLimits newListener) {
+        return new EdgeLimits(newListener, maxApiBodyBytes, maxRangeParts, allowedMethods, maxOriginHeaderBytes,
+                ioThreads);
     }
 
-    /** The listener options NodeServer applies. */
+    /** The listener options every NodeServer applies. */
     public ServerLimits serverLimits() {
-        return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
-                maxConnectionsPerClient);
-    }
-
-    private static int atLeast(String key, Integer value, int fallback, int min) {
-        int v = value == null ? fallback : value;
-        if (v < min) {
-            throw new IllegalArgumentException(key + " must be >= " + min + ", was " + v);
-        }
-        return v;
+        return listener.serverLimits(ioThreads);
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.tls.NodeCertificate;
 import java.net.URI;
@@ -36,7 +37,7 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
         if (dir == null || dir.isBlank()) {
             throw new IllegalArgumentException("tls.dir must be set (where the node key and certificates are kept)");
         }
-        listen = Defaults.or(listen, Optional.empty());
+        listen = ConfigValues.orEmpty(listen);
         listen.ifPresent(l -> {
             try {
                 ListenAddress.parse(l);
@@ -44,9 +45,9 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
                 throw new IllegalArgumentException("tls.listen: " + e.getMessage());
             }
         });
-        joinToken = Defaults.or(joinToken, Optional.<String>empty()).filter(t -> !t.isBlank());
-        names = List.copyOf(Defaults.or(names, List.of()));
-        addresses = List.copyOf(Defaults.or(addresses, List.of()));
+        joinToken = ConfigValues.orEmptyText(joinToken);
+        names = ConfigValues.orEmpty(names);
+        addresses = ConfigValues.orEmpty(addresses);
         if (names.isEmpty() && addresses.isEmpty()) {
             addresses = List.of("127.0.0.1");
         }
@@ -60,15 +61,16 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
                 throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
             }
         }
-        controlPlaneUrl = Defaults.or(controlPlaneUrl, Optional.empty());
+        controlPlaneUrl = ConfigValues.orEmpty(controlPlaneUrl);
         controlPlaneUrl.ifPresent(u -> {
             if (!"https".equals(u.getScheme()) || u.getHost() == null) {
                 throw new IllegalArgumentException("tls.controlPlaneUrl must be an https://host:port URL, was " + u);
             }
         });
-        renewBefore = Defaults.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
-        renewCheckInterval = Defaults.positive("tls.renewCheckInterval", renewCheckInterval, Duration.ofHours(1));
-        caSha256 = Defaults.or(caSha256, Optional.<String>empty()).map(p -> NodeCertificate.caPin("tls.caSha256", p));
+        renewBefore = ConfigValues.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
+        renewCheckInterval = ConfigValues.positive("tls.renewCheckInterval", renewCheckInterval,
+                Duration.ofHours(1));
+        caSha256 = ConfigValues.orEmpty(caSha256).map(p -> NodeCertificate.caPin("tls.caSha256", p));
     }
 
     /** TLS state in {@code dir}, no HTTPS listener, no join token, no mutual TLS to the control plane. */

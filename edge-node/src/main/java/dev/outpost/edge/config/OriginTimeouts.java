@@ -1,24 +1,37 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
- * Timeouts for requests to origins; each origin attempt gets its own.
+ * Requests to origins (the {@code origin} section): timeouts, each origin attempt getting its own, and the caps on
+ * requests open at once ({@code OriginSlots}).
  *
- * @param connect time to open a connection; default 2 s
- * @param read    longest silence while reading a response; default 10 s
- * @param total   whole call including the body; default 30 s
+ * @param connect              time to open a connection; default 2 s
+ * @param read                 longest silence while reading a response; default 10 s
+ * @param total                whole call including the body; default 30 s
+ * @param maxRequests          origin requests this edge has open at once, per origin; default 256
+ * @param maxRequestsPerClient of those, requests one client address may cause at once; default 64
+ * @param queueWait            longest a request waits for a place under those caps (then 503); default 5 s
  */
-public record OriginTimeouts(Duration connect, Duration read, Duration total) {
-    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null);
+public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
+        Integer maxRequestsPerClient, Duration queueWait) {
+    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null);
 
     public OriginTimeouts {
-        connect = Defaults.positive("origin.connect", connect, Duration.ofSeconds(2));
-        read = Defaults.positive("origin.read", read, Duration.ofSeconds(10));
-        total = Defaults.positive("origin.total", total, Duration.ofSeconds(30));
+        connect = ConfigValues.positive("origin.connect", connect, Duration.ofSeconds(2));
+        read = ConfigValues.positive("origin.read", read, Duration.ofSeconds(10));
+        total = ConfigValues.positive("origin.total", total, Duration.ofSeconds(30));
         if (total.compareTo(connect) < 0) {
             throw new IllegalArgumentException("origin.total (" + total + ") must be >= origin.connect ("
                     + connect + ")");
         }
+        maxRequests = ConfigValues.atLeast("origin.maxRequests", maxRequests, 256, 1);
+        maxRequestsPerClient = ConfigValues.atLeast("origin.maxRequestsPerClient", maxRequestsPerClient, 64, 1);
+        if (maxRequestsPerClient > maxRequests) {
+            throw new IllegalArgumentException("origin.maxRequestsPerClient (" + maxRequestsPerClient
+                    + ") must be <= origin.maxRequests (" + maxRequests + ")");
+        }
+        queueWait = ConfigValues.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
     }
 }

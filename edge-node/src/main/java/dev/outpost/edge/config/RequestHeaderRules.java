@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,13 +23,13 @@ import java.util.Optional;
 public record RequestHeaderRules(String forward, List<String> drop, List<String> allow) {
 
     public RequestHeaderRules {
-        forward = Defaults.or(forward, "all").toLowerCase(Locale.ROOT);
+        forward = ConfigValues.or(forward, "all").toLowerCase(Locale.ROOT);
         if (!forward.equals("all") && !forward.equals("listed")) {
             throw new IllegalArgumentException("requestHeaders.forward must be 'all' or 'listed', was '" + forward
                     + "'");
         }
-        drop = names("requestHeaders.drop", Defaults.or(drop, List.of()));
-        allow = names("requestHeaders.allow", Defaults.or(allow, List.of()));
+        drop = names("requestHeaders.drop", ConfigValues.orEmpty(drop));
+        allow = names("requestHeaders.allow", ConfigValues.orEmpty(allow));
         if (forward.equals("all") && !allow.isEmpty()) {
             throw new IllegalArgumentException("requestHeaders.allow " + allow + " needs forward: listed; with "
                     + "forward: all every end-to-end header is forwarded (list in drop what must not be)");

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.config.ConfigValues;
 import dev.outpost.edge.signing.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.time.Duration;
@@ -16,16 +17,17 @@ import java.util.List;
  */
 public record SigningConfig(Boolean required, List<SigningKey> keys, Duration maxLifetime) {
     public SigningConfig {
-        maxLifetime = Defaults.positive("signing.maxLifetime", maxLifetime, UrlSignatures.DEFAULT_MAX_LIFETIME);
-        required = Defaults.or(required, true);
-        keys = List.copyOf(Defaults.or(keys, List.of()));
+        maxLifetime = ConfigValues.positive("signing.maxLifetime", maxLifetime,
+                UrlSignatures.DEFAULT_MAX_LIFETIME);
+        required = ConfigValues.or(required, true);
+        keys = ConfigValues.orEmpty(keys);
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("signing.keys must list at least one key");
         }
     }
 
-    /** Signing with the default {@code maxLifetime}. */
-    public SigningConfig(Boolean required, List<SigningKey> keys) {
-        this(required, keys, null);
+    /** Required signing with these keys and the default {@code maxLifetime}. */
+    public static SigningConfig required(List<SigningKey> keys) {
+        return new SigningConfig(true, keys, null);
     }
 }

@@ -57,11 +57,20 @@ public final class ControlPlaneLink implements AutoCloseable {
     public record Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl) {
     }
 
+    /**
+     * Applies one catch-up entry through the gate every sequenced entry passes, live pushes included; the node gives
+     * {@link Invalidations#apply}.
+     */
+    @FunctionalInterface
+    public interface Entries {
+        AppliedSequence.Outcome<?> apply(InvalidationEntry entry);
+    }
+
     private final Identity identity;
     private final ControlPlaneLinkConfig config;
     private final ControlPlaneApi api;
     private final AppliedSequence applied;
-    private final Function<InvalidationEntry, ?> applier;
+    private final Entries entries;
     private final Supplier<Stats> stats;
     private final BooleanSupplier cacheEmpty;
     private final Scheduler scheduler;
@@ -86,16 +95,25 @@ public final class ControlPlaneLink implements AutoCloseable {
         this(identity, config, api, applied, applier, stats, cacheEmpty, scheduler, onClose, Lease.none());
     }
 
+    /** A link whose entries pass {@code applied} and are carried out by {@code applier}, for tests. */
     ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
             Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
             Scheduler scheduler, Runnable onClose, Lease lease) {
+        this(identity, config, api, lease, applied,
+                entry -> applied.apply(entry.sequence(), () -> applier.apply(entry)), stats, cacheEmpty, scheduler,
+                onClose);
+    }
+
+    private ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, Lease lease,
+            AppliedSequence applied, Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
+            Scheduler scheduler, Runnable onClose) {
         this.lease = lease;
         this.startedEmpty = cacheEmpty.getAsBoolean();
         this.identity = identity;
         this.config = config;
         this.api = api;
         this.applied = applied;
-        this.applier = applier;
+        this.entries = entries;
         this.stats = stats;
         this.cacheEmpty = cacheEmpty;
         this.scheduler = scheduler;
@@ -107,12 +125,13 @@ public final class ControlPlaneLink implements AutoCloseable {
     /**
      * Starts a link over HTTP on its own scheduler thread; the first registration is attempted at once.
      *
-     * @param applier    carries out one entry (purge or prefetch) and says what it did
+     * @param applied    the mark the link adopts at registration and reports in heartbeats
+     * @param entries    applies one entry (purge or prefetch) through {@code applied}'s gate and says what it did
      * @param cacheEmpty whether the store holds nothing, asked at the first registration only
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty, Lease lease) {
-        return start(identity, config, applied, applier, stats, cacheEmpty, config.url(), Optional.empty(), lease);
+            Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty, Lease lease) {
+        return start(identity, config, applied, entries, stats, cacheEmpty, config.url(), Optional.empty(), lease);
     }
 
     /**
@@ -120,7 +139,7 @@ public final class ControlPlaneLink implements AutoCloseable {
      * control plane's node listener) when given.
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty, URI nodeUrl,
+            Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty, URI nodeUrl,
             Optional<TlsContexts.Client> tls, Lease lease) {
         ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
@@ -132,11 +151,11 @@ public final class ControlPlaneLink implements AutoCloseable {
                 // closed meanwhile: nothing more to do
             }
         };
-        ControlPlaneLink link = new ControlPlaneLink(identity, config, client, applied, applier, stats, cacheEmpty,
-                scheduler, () -> {
+        ControlPlaneLink link = new ControlPlaneLink(identity, config, client, lease, applied, entries, stats,
+                cacheEmpty, scheduler, () -> {
                     executor.shutdownNow();
                     client.close();
-                }, lease);
+                });
         link.begin();
         return link;
     }
@@ -252,12 +271,14 @@ public final class ControlPlaneLink implements AutoCloseable {
     }
 
     /** Applies catch-up entries in the order given; stops at the first failure so no gap is reported applied. */
-    private boolean applyInOrder(List<InvalidationEntry> entries) {
-        for (InvalidationEntry entry : entries) {
+    private boolean applyInOrder(List<InvalidationEntry> page) {
+        for (InvalidationEntry entry : page) {
             try {
-                AppliedSequence.Outcome<?> outcome = applied.apply(entry.sequence(), () -> applier.apply(entry));
+                AppliedSequence.Outcome<?> outcome = entries.apply(entry);
                 LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
-                if (entry.kind() == InvalidationEntry.Kind.PUSH && outcome instanceof AppliedSequence.Applied<?> a) {
+                // What a catch-up entry did goes back with the next heartbeat, as a live call's answer would: a
+                // push's per-URL results, a purge's hosts no service here serves.
+                if (outcome instanceof AppliedSequence.Applied<?> a) {
                     if (results.size() >= Heartbeat.MAX_RESULTS) {
                         results.poll();
                     }

@@ -1,7 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import java.util.List;
@@ -34,7 +34,7 @@ final class AllowedMethodsHandler implements HttpHandler {
         if (NEVER.contains(method) || !allowed.isEmpty() && !allowed.contains(method)) {
             RequestRecord record = exchange.getAttachment(RequestRecord.KEY);
             if (record != null) {
-                record.status(CacheStatus.ERROR);
+                record.status(Outcome.ERROR);
             }
             throw new ApiException(405, "method_not_allowed", "this edge does not accept " + method
                     + "; allowed: " + (allowed.isEmpty() ? "any method but TRACE and CONNECT" : allowHeader))

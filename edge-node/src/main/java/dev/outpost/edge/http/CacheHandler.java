@@ -1,7 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.edge.cache.Action;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Credentials;
@@ -53,7 +53,7 @@ public final class CacheHandler implements HttpHandler {
     public void handleRequest(HttpServerExchange ex) {
         RequestRecord record = ex.getAttachment(RequestRecord.KEY);
         if (record != null) {
-            record.status(CacheStatus.ERROR); // until an answer says otherwise (e.g. a malformed URL stays ERROR)
+            record.status(Outcome.ERROR); // until an answer says otherwise (e.g. a malformed URL stays ERROR)
         }
         Route route = ex.getAttachment(RouteHandler.ROUTE);
         String method = ex.getRequestMethod().toString();
@@ -82,18 +82,18 @@ public final class CacheHandler implements HttpHandler {
             }
         }
         switch (action) {
-            case SERVE -> writer.serveFresh(ex, stored, request, CacheStatus.HIT, ttlSeconds(stored, now), detail);
+            case SERVE -> writer.serveFresh(ex, stored, request, Outcome.HIT, ttlSeconds(stored, now), detail);
             case SERVE_STALE_AND_REVALIDATE -> {
-                writer.serveFresh(ex, stored, request, CacheStatus.STALE, ttlSeconds(stored, now),
+                writer.serveFresh(ex, stored, request, Outcome.STALE, ttlSeconds(stored, now),
                         "; detail=stale-while-revalidate");
                 // The refresh is the cache's, shared with whoever asks meanwhile: never with this client's credentials.
                 Fields anonymous = credentials == Credentials.Use.PRIVATE ? request.without(CREDENTIALS) : request;
-                refresher.refresh(new OriginFetch.Target(route, key, originTarget(ex, route, path), anonymous,
-                        Requests.client(ex), route.credentials(anonymous), Optional.of(stored), false));
+                refresher.refresh(OriginFetch.Target.forCache(route, key, originTarget(ex, route, path), anonymous,
+                        Requests.client(ex), route.credentials(anonymous), Optional.of(stored)));
             }
-            case REVALIDATE, FETCH -> misses.start(ex, new OriginFetch.Target(route, key,
+            case REVALIDATE, FETCH -> misses.start(ex, OriginFetch.Target.forCache(route, key,
                     originTarget(ex, route, path), request, Requests.client(ex), credentials,
-                    Optional.ofNullable(stored), false));
+                    Optional.ofNullable(stored)));
             case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
         }
     }

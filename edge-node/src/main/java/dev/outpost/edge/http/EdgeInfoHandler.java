@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
-/** Answers {@code /_edge/health} (JSON) and {@code /_edge/metrics} (Prometheus text); everything else goes on. */
+/**
+ * Answers {@code /_edge/health} (JSON) and {@code /_edge/metrics} (Prometheus text) on the public listener, whatever
+ * the Host; everything else goes on. The admin listener routes the same two answers from its table.
+ */
 public final class EdgeInfoHandler implements HttpHandler {
     private final Supplier<Object> health;
     private final EdgeMetrics metrics;
@@ -24,15 +27,23 @@ public final class EdgeInfoHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         switch (exchange.getRequestPath()) {
-            case "/_edge/health" -> HttpJson.send(exchange, 200, health.get());
-            case "/_edge/metrics" -> {
-                byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-                exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-                exchange.setResponseContentLength(text.length);
-                exchange.getResponseSender().send(ByteBuffer.wrap(text));
-            }
+            case "/_edge/health" -> health(health, exchange);
+            case "/_edge/metrics" -> metrics(metrics, exchange);
             default -> next.handleRequest(exchange);
         }
+    }
+
+    /** {@code /_edge/health}: the node's health as JSON. */
+    static void health(Supplier<Object> health, HttpServerExchange exchange) {
+        HttpJson.send(exchange, 200, health.get());
+    }
+
+    /** {@code /_edge/metrics}: the Prometheus text exposition. */
+    static void metrics(EdgeMetrics metrics, HttpServerExchange exchange) {
+        byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        exchange.setResponseContentLength(text.length);
+        exchange.getResponseSender().send(ByteBuffer.wrap(text));
     }
 }

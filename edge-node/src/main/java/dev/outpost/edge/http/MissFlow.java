@@ -7,28 +7,28 @@ import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Decisions;
-import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.PartialContent;
 import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.OriginFetch;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.SameThreadExecutor;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Carries out a miss or a revalidation: through the collapser (leader fetches on a blocking thread, followers
- * wait without holding a thread), or alone for hit-for-pass URLs and requests with credentials; then answers from the
- * outcome — stale copies answer when the origin fails and they are still usable.
+ * Carries out a miss or a revalidation, top-down: {@link #start} picks the request's role (leads the fetch for
+ * its key, follows the one in flight, or fetches alone for hit-for-pass URLs and requests with credentials); the
+ * leader fetches on a blocking thread and publishes the outcome as soon as the origin's head is in, so followers
+ * read a body still arriving from its start; each request then gets the {@link Answer} its outcome calls for,
+ * carried out by {@link ResponseWriter}. Decisions are in {@link Answer#to}; this class only runs them.
  */
 final class MissFlow {
-    private enum Role { LEADER, FOLLOWER, ALONE }
-
     private final Collapser<FetchOutcome> collapser;
     private final OriginFetch fetch;
     private final CacheStore store;
@@ -59,33 +59,42 @@ final class MissFlow {
             case Collapser.Follow<FetchOutcome> follow -> ex.dispatch(SameThreadExecutor.INSTANCE,
                     () -> follow.result().whenComplete((outcome, error) -> guarded(ex,
                             () -> followed(ex, t, outcome, error))));
-            case Collapser.Full<FetchOutcome> full -> staleOr(ex, t, "detail=collapse-overflow",
-                    () -> writer.error(ex, 503, "collapse_overflow", full.waiters()
-                            + " requests already wait for this URL; try again", "fwd=miss; detail=collapse-overflow"));
+            case Collapser.Full<FetchOutcome> full -> answerStaleOr(ex, t, "collapse-overflow",
+                    new Answer.Error(503, "collapse_overflow", full.waiters()
+                            + " requests already wait for this URL; try again",
+                            CacheStatus.forwarded(CacheStatus.Fwd.MISS).withDetail("collapse-overflow")));
         }
     }
 
+    /** Leads the key's fetch: publishes the outcome at the origin's head, ends the flight when the body is in. */
     private void lead(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
+        Optional<CachedObject> storedMeanwhile = storedMeanwhile(t);
+        if (storedMeanwhile.isPresent()) {
+            lead.complete(new FetchOutcome.Stored(storedMeanwhile.get(), false, CacheStore.Admission.STORED));
+            writer.serveStored(ex, storedMeanwhile.get(), t.requestHeaders(), Outcome.HIT, CacheStatus.hit());
+            return;
+        }
         FetchOutcome outcome;
         try {
-            // Someone may have stored a fresh copy between our lookup and winning the flight. The very object we
-            // chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
-            Optional<CachedObject> now = store.lookup(t.key(), t.requestHeaders());
-            if (now.isPresent() && now.get() != t.stale().orElse(null)
-                    && Decisions.decide("GET", now, clock.instant()) == Action.SERVE
-                    && PartialContent.answers(now.get(), t.requestHeaders())) {
-                lead.complete(new FetchOutcome.Stored(now.get(), false));
-                writer.serveStored(ex, now.get(), t.requestHeaders(), CacheStatus.HIT, "hit");
-                return;
-            }
             outcome = timedFetch(ex, t);
         } catch (RuntimeException | Error e) {
             lead.fail(e);
             throw e;
         }
-        notePass(t.key(), outcome);
-        lead.complete(outcome);
-        respond(ex, t, outcome, Role.LEADER);
+        if (outcome instanceof FetchOutcome.Filling filling) {
+            notePass(t.key(), filling);
+            lead.publish(filling);
+            filling.end().whenComplete((end, error) -> {
+                if (end != null) {
+                    notePass(t.key(), end);
+                }
+                lead.finish();
+            });
+        } else {
+            notePass(t.key(), outcome);
+            lead.complete(outcome);
+        }
+        answer(ex, t, Answer.Role.LEADER, outcome);
     }
 
     /** A fetch outside the collapser; only a cache fetch's outcome may (re)mark the URL hit-for-pass. */
@@ -94,24 +103,84 @@ final class MissFlow {
         if (!t.pass() && !t.alone()) { // an answer made with credentials says nothing about anonymous requests
             notePass(t.key(), outcome);
         }
-        respond(ex, t, outcome, Role.ALONE);
+        answer(ex, t, Answer.Role.ALONE, outcome);
     }
 
     private void followed(HttpServerExchange ex, OriginFetch.Target t, FetchOutcome outcome, Throwable error) {
-        if (error != null) {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
-                    : error;
-            if (cause instanceof TimeoutException) {
-                staleOr(ex, t, "detail=collapse-timeout", () -> writer.error(ex, 504, "collapse_timeout",
-                        "the origin fetch this request waited for took too long",
-                        "fwd=miss; detail=collapse-timeout"));
-            } else {
-                staleOr(ex, t, "detail=leader-failed", () -> writer.error(ex, 502, "origin_error",
-                        "the origin fetch failed: " + cause.getMessage(), "fwd=miss; detail=leader-failed"));
+        if (error == null) {
+            // Joined a flight whose body is in and stored already: answered from the store like the leader's.
+            if (outcome instanceof FetchOutcome.Filling f && f.end().getNow(null) instanceof FetchOutcome.Stored s) {
+                outcome = s;
             }
+            answer(ex, t, Answer.Role.FOLLOWER, outcome);
             return;
         }
-        respond(ex, t, outcome, Role.FOLLOWER);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            answerStaleOr(ex, t, "collapse-timeout", new Answer.Error(504, "collapse_timeout",
+                    "the origin fetch this request waited for took too long",
+                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withDetail("collapse-timeout")));
+        } else {
+            answerStaleOr(ex, t, "leader-failed", new Answer.Error(502, "origin_error",
+                    "the origin fetch failed: " + cause.getMessage(),
+                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withDetail("leader-failed")));
+        }
+    }
+
+    /** Decides the answer for this request and carries it out. */
+    private void answer(HttpServerExchange ex, OriginFetch.Target t, Answer.Role role, FetchOutcome outcome) {
+        Optional<CachedObject> mine = role == Answer.Role.FOLLOWER && outcome instanceof FetchOutcome.Stored
+                ? store.lookup(t.key(), t.requestHeaders()).filter(o -> PartialContent.answers(o, t.requestHeaders()))
+                : Optional.empty();
+        Answer answer = Answer.to(role, t, outcome, mine, Answer.usableStale(t, clock.instant()));
+        if (role != Answer.Role.FOLLOWER && outcome instanceof FetchOutcome.Filling f
+                && !(answer instanceof Answer.FromBody)) {
+            f.first().close(); // this request does not read the body it fetched
+        }
+        carryOut(ex, t, answer);
+    }
+
+    private void carryOut(HttpServerExchange ex, OriginFetch.Target t, Answer answer) {
+        switch (answer) {
+            case Answer.FromStore s -> writer.serveStored(ex, s.object(), t.requestHeaders(), s.outcome(), s.status());
+            case Answer.FromBody b -> {
+                Optional<Fill.Reader> reader = readerFor(b);
+                if (reader.isEmpty()) { // the body's start is gone (a windowed relay): fetch for this request
+                    carryOut(ex, t, new Answer.FetchAlone(false));
+                } else {
+                    blocking.execute(() -> guarded(ex, () -> writer.relay(ex, t.requestHeaders(), b, reader.get())));
+                }
+            }
+            case Answer.Buffered b -> writer.serveBuffered(ex, b.statusCode(), b.headers(), b.body(), b.outcome(),
+                    b.status());
+            case Answer.Error e -> writer.error(ex, e.statusCode(), e.code(), e.message(), e.status());
+            case Answer.Abort a -> writer.abort(ex);
+            case Answer.FetchAlone a -> blocking.execute(() -> guarded(ex, () -> alone(ex,
+                    a.asPass() ? t.asPass() : t)));
+        }
+    }
+
+    /** The leader reads with the reader its fetch opened; a follower opens one from the body's start. */
+    private static Optional<Fill.Reader> readerFor(Answer.FromBody b) {
+        return b.outcome() == Outcome.COLLAPSED ? b.filling().fill().reader() : Optional.of(b.filling().first());
+    }
+
+    /** The stale copy when it may answer errors, else {@code fallback}. */
+    private void answerStaleOr(HttpServerExchange ex, OriginFetch.Target t, String why, Answer fallback) {
+        Optional<CachedObject> stale = Answer.usableStale(t, clock.instant());
+        carryOut(ex, t, stale.<Answer>map(o -> new Answer.FromStore(o, Outcome.STALE,
+                CacheStatus.forwarded(CacheStatus.Fwd.STALE).withDetail(why))).orElse(fallback));
+    }
+
+    /**
+     * A fresh copy someone stored between this request's lookup and its winning the flight; the very object it
+     * chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
+     */
+    private Optional<CachedObject> storedMeanwhile(OriginFetch.Target t) {
+        return store.lookup(t.key(), t.requestHeaders())
+                .filter(o -> o != t.stale().orElse(null))
+                .filter(o -> Decisions.decide("GET", Optional.of(o), clock.instant()) == Action.SERVE)
+                .filter(o -> PartialContent.answers(o, t.requestHeaders()));
     }
 
     private FetchOutcome timedFetch(HttpServerExchange ex, OriginFetch.Target t) {
@@ -123,94 +192,22 @@ final class MissFlow {
         }
     }
 
+    /** Hit-for-pass: an answer that may not be stored for a lasting reason sends the URL around the collapser. */
     private void notePass(String key, FetchOutcome outcome) {
         switch (outcome) {
             case FetchOutcome.Uncacheable u -> collapser.markPass(key);
-            case FetchOutcome.Streaming s -> {
-                if (s.lasting()) {
+            case FetchOutcome.Filling f -> {
+                if (!f.plan().storable() && f.plan().lasting()) {
+                    collapser.markPass(key);
+                }
+            }
+            case FetchOutcome.Relayed r -> {
+                if (r.lasting()) {
                     collapser.markPass(key);
                 }
             }
             case FetchOutcome.Stored s -> collapser.clearPass(key);
             default -> { }
-        }
-    }
-
-    private void respond(HttpServerExchange ex, OriginFetch.Target t, FetchOutcome outcome, Role role) {
-        switch (outcome) {
-            case FetchOutcome.Stored s -> {
-                if (role == Role.FOLLOWER) {
-                    // The leader stored its own variant; ours may differ (Vary).
-                    Optional<CachedObject> mine = store.lookup(t.key(), t.requestHeaders())
-                            .filter(o -> PartialContent.answers(o, t.requestHeaders()));
-                    if (mine.isPresent()) {
-                        writer.serveStored(ex, mine.get(), t.requestHeaders(), CacheStatus.COLLAPSED,
-                                "hit; detail=collapsed");
-                    } else {
-                        blocking.execute(() -> guarded(ex, () -> alone(ex, t)));
-                    }
-                } else if (s.revalidated()) {
-                    writer.serveStored(ex, s.object(), t.requestHeaders(), CacheStatus.REVALIDATED,
-                            "fwd=stale; fwd-status=304; stored");
-                } else {
-                    writer.serveStored(ex, s.object(), t.requestHeaders(), CacheStatus.MISS,
-                            "fwd=miss; fwd-status=" + s.object().status() + "; stored");
-                }
-            }
-            case FetchOutcome.Uncacheable u -> {
-                if (role == Role.FOLLOWER && u.headers().has("vary")) {
-                    blocking.execute(() -> guarded(ex, () -> alone(ex, t)));
-                } else {
-                    CacheStatus status = role == Role.FOLLOWER ? CacheStatus.COLLAPSED
-                            : role == Role.ALONE ? CacheStatus.BYPASS : CacheStatus.MISS;
-                    // A cookie the origin set for the leader is never handed to the other waiters.
-                    Fields headers = role == Role.FOLLOWER ? u.headers().without(List.of("set-cookie")) : u.headers();
-                    writer.serveBuffered(ex, u.status(), headers, u.body(), status,
-                            (role == Role.ALONE ? "fwd=bypass" : "fwd=miss") + "; fwd-status=" + u.status()
-                                    + "; detail=" + u.reason());
-                }
-            }
-            case FetchOutcome.Streaming s -> {
-                if (role == Role.FOLLOWER) {
-                    blocking.execute(() -> guarded(ex, () -> alone(ex, t)));
-                } else if (!t.pass() && t.requestHeaders().has("range")) {
-                    // Too large to store: let the origin answer the range rather than streaming the whole object.
-                    s.response().close();
-                    alone(ex, t.asPass());
-                } else {
-                    writer.stream(ex, s.response(), role == Role.ALONE ? CacheStatus.BYPASS : CacheStatus.MISS,
-                            (role == Role.ALONE ? "fwd=bypass" : "fwd=miss") + "; fwd-status="
-                                    + s.response().status() + "; detail=" + s.reason());
-                }
-            }
-            case FetchOutcome.OriginFailed f -> staleOr(ex, t, "fwd-status=" + f.status(),
-                    () -> writer.serveBuffered(ex, f.status(), f.headers(), f.body(), CacheStatus.ERROR,
-                            "fwd=miss; fwd-status=" + f.status()));
-            case FetchOutcome.Unreachable u -> staleOr(ex, t, "detail=origin-unreachable", () -> {
-                if (u.timeout()) {
-                    writer.error(ex, 504, "origin_timeout", "the origin did not answer in time",
-                            "fwd=miss; detail=origin-timeout");
-                } else {
-                    writer.error(ex, 502, "origin_unreachable", "the origin refused or reset the connection",
-                            "fwd=miss; detail=origin-unreachable");
-                }
-            });
-            case FetchOutcome.Truncated tr -> writer.abort(ex);
-            // Nothing was sent yet, so the client can get an honest 502 (or a stale copy) instead of a reset.
-            case FetchOutcome.Rejected r -> staleOr(ex, t, "detail=body-mismatch", () -> writer.error(ex, 502,
-                    "origin_body_mismatch", r.message(), "fwd=miss; fwd-status=" + r.status()
-                            + "; detail=body-mismatch"));
-        }
-    }
-
-    /** Serves the stale copy if it may answer errors (stale-if-error), else runs the fallback. */
-    private void staleOr(HttpServerExchange ex, OriginFetch.Target t, String why, Runnable fallback) {
-        Optional<CachedObject> stale = t.stale().filter(o -> o.usableOnError(clock.instant()))
-                .filter(o -> PartialContent.answers(o, t.requestHeaders()));
-        if (stale.isPresent()) {
-            writer.serveStored(ex, stale.get(), t.requestHeaders(), CacheStatus.STALE, "fwd=stale; " + why);
-        } else {
-            fallback.run();
         }
     }
 

@@ -2,10 +2,13 @@ package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Invalidation;
+import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
+import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.OriginRequest;
 import dev.outpost.edge.origin.OriginResponse;
 import dev.outpost.edge.origin.OriginUnreachable;
@@ -23,14 +26,19 @@ import java.time.Duration;
  * (RFC 9111 §4.4). Runs on a blocking thread.
  */
 final class PassThrough {
+    private static final CacheStatus METHOD = CacheStatus.forwarded(CacheStatus.Fwd.METHOD);
+
     private final OriginClient client;
+    private final OriginFetch fetch;
     private final CacheStore store;
     private final ResponseWriter writer;
     private final String edgeId;
     private final long maxBodyBytes;
 
-    PassThrough(OriginClient client, CacheStore store, ResponseWriter writer, String edgeId, long maxBodyBytes) {
+    PassThrough(OriginClient client, OriginFetch fetch, CacheStore store, ResponseWriter writer, String edgeId,
+            long maxBodyBytes) {
         this.client = client;
+        this.fetch = fetch;
         this.store = store;
         this.writer = writer;
         this.edgeId = edgeId;
@@ -50,19 +58,25 @@ final class PassThrough {
         byte[] body = ex.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBodyBytes + 1));
         if (body.length > maxBodyBytes) {
             writer.error(ex, 413, "body_too_large", "request bodies are limited to " + maxBodyBytes + " bytes",
-                    "fwd=method; detail=body-too-large");
+                    METHOD.withDetail("body-too-large"));
             return;
         }
         String method = ex.getRequestMethod().toString();
+        ProxyHeaders.Client from = Requests.client(ex);
         OriginRequest originRequest = new OriginRequest(method, Requests.rawTarget(ex),
-                ProxyHeaders.forPassThrough(request, Requests.client(ex), edgeId, route.requestHeaders()), body);
+                ProxyHeaders.forPassThrough(request, from, edgeId, route.requestHeaders()), body, from.address());
         long start = System.nanoTime();
         OriginResponse response;
         try {
             response = client.send(route.origins(), originRequest);
         } catch (OriginUnreachable e) {
-            writer.error(ex, e.timeout() ? 504 : 502, e.timeout() ? "origin_timeout" : "origin_unreachable",
-                    "the origin did not answer: " + e.getMessage(), "fwd=method; detail=origin-unreachable");
+            if (e.busy()) {
+                writer.error(ex, 503, "origin_busy", "the edge has as many origin requests open as it allows: "
+                        + e.getMessage() + "; try again", METHOD.withDetail("origin-busy"));
+            } else {
+                writer.error(ex, e.timeout() ? 504 : 502, e.timeout() ? "origin_timeout" : "origin_unreachable",
+                        "the origin did not answer: " + e.getMessage(), METHOD.withDetail("origin-unreachable"));
+            }
             return;
         } finally {
             writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
@@ -72,6 +86,9 @@ final class PassThrough {
                 uri -> route.keyOf(uri))) {
             store.purge(invalid, false);
         }
-        writer.stream(ex, response, CacheStatus.BYPASS, "fwd=method; fwd-status=" + response.status());
+        // Relayed through a spooled fill: the origin is read at its own speed, the client reads at its own.
+        FetchOutcome.Filling relayed = fetch.relay(response, "method");
+        writer.relay(ex, request, new Answer.FromBody(relayed, Outcome.BYPASS,
+                METHOD.withFwdStatus(response.status()), false), relayed.first());
     }
 }

@@ -1,6 +1,6 @@
 package dev.outpost.edge.http;
 
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import io.undertow.util.AttachmentKey;
 import java.util.Optional;
 
@@ -13,18 +13,18 @@ class RequestRecord { // not final: AccessLogHandler's completion listener is it
 
     final long startNanos;
     /** Null for requests that are not cache requests (health, metrics, admin): they are logged, not counted. */
-    private volatile CacheStatus status;
+    private volatile Outcome status;
     private volatile long originNanos;
 
     RequestRecord(long startNanos) {
         this.startNanos = startNanos;
     }
 
-    Optional<CacheStatus> status() {
+    Optional<Outcome> status() {
         return Optional.ofNullable(status);
     }
 
-    void status(CacheStatus value) {
+    void status(Outcome value) {
         status = value; // set once or twice per request (ERROR until an answer says otherwise): no Optional each time
     }
 

@@ -2,13 +2,14 @@ package dev.outpost.edge.http;
 
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Conditionals;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.Ranges;
-import dev.outpost.edge.origin.OriginResponse;
+import dev.outpost.edge.origin.Fill;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -36,7 +37,7 @@ final class ResponseWriter {
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
     private static final HttpString VIA = new HttpString("Via");
-    private static final String CACHE_STATUS_PREFIX = "Outpost; ";
+    private static final String CACHE_STATUS_PREFIX = CacheStatus.NAME + "; ";
 
     /** Header names as written: canonical case, made once per name (origins are configured, so names are few). */
     private static final Map<String, HttpString> NAMES = new ConcurrentHashMap<>();
@@ -46,33 +47,32 @@ final class ResponseWriter {
     private final String via;
     private final Clock clock;
     private final int maxRangeParts;
+    private final BodyRelay relay;
 
-    ResponseWriter(String edgeId, Clock clock) {
-        this(edgeId, clock, Ranges.MAX_RANGES);
-    }
-
-    ResponseWriter(String edgeId, Clock clock, int maxRangeParts) {
+    /** @param maxBodyWait longest a relay waits for the origin's next bytes (the origin's read timeout and more) */
+    ResponseWriter(String edgeId, Clock clock, int maxRangeParts, Duration maxBodyWait) {
         this.edgeId = edgeId;
         this.via = "1.1 " + edgeId;
         this.clock = clock;
         this.maxRangeParts = maxRangeParts;
+        this.relay = new BodyRelay(this, clock, maxBodyWait);
     }
 
     /** Serves a stored object; runs on any thread, never blocks. */
-    void serveStored(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status, String cacheStatus) {
-        serve(ex, o, request, status, CACHE_STATUS_PREFIX + cacheStatus);
+    void serveStored(HttpServerExchange ex, CachedObject o, Fields request, Outcome status, CacheStatus cacheStatus) {
+        serve(ex, o, request, status, cacheStatus.value());
     }
 
     /**
      * Serves a stored object from the hit path: the same as {@link #serveStored} with {@code Cache-Status} detail
      * {@code hit; ttl=<ttlSeconds><suffix>}, built as one string.
      */
-    void serveFresh(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status, long ttlSeconds,
+    void serveFresh(HttpServerExchange ex, CachedObject o, Fields request, Outcome status, long ttlSeconds,
             String suffix) {
         serve(ex, o, request, status, CACHE_STATUS_PREFIX + "hit; ttl=" + ttlSeconds + suffix);
     }
 
-    private void serve(HttpServerExchange ex, CachedObject o, Fields request, CacheStatus status,
+    private void serve(HttpServerExchange ex, CachedObject o, Fields request, Outcome status,
             String cacheStatusValue) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
@@ -161,7 +161,7 @@ final class ResponseWriter {
             }
         }
         error(ex, 502, "partial_content", "the edge holds only part of this object, not the part asked for",
-                "detail=partial");
+                CacheStatus.forwarded(CacheStatus.Fwd.PARTIAL).withDetail("partial"));
     }
 
     private static void servePartial(HttpServerExchange ex, HeaderMap out, ByteBuffer body, List<Ranges.Span> spans,
@@ -203,12 +203,12 @@ final class ResponseWriter {
     }
 
     /** Serves a complete response held in memory (uncacheable, or an origin error); never blocks. */
-    void serveBuffered(HttpServerExchange ex, int statusCode, Fields headers, ByteBuffer body, CacheStatus status,
-            String cacheStatus) {
+    void serveBuffered(HttpServerExchange ex, int statusCode, Fields headers, ByteBuffer body, Outcome status,
+            CacheStatus cacheStatus) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
         headers.forEach((name, value) -> out.add(headerName(name), value));
-        mark(out, status, cacheStatus);
+        markWith(out, status, cacheStatus.value());
         ex.setStatusCode(statusCode);
         ex.setResponseContentLength(body.remaining());
         if (ex.getRequestMethod().equalToString("HEAD")) {
@@ -219,71 +219,28 @@ final class ResponseWriter {
     }
 
     /**
-     * Streams an origin response through (blocking; call off the IO thread). If the origin body ends early the
-     * client connection is closed, so the client sees an aborted response, never a complete-looking short one.
+     * Relays a body as it arrives from the origin (blocking: call on a virtual thread); see {@link BodyRelay}.
+     * Takes over {@code reader} and closes it.
      */
-    void stream(HttpServerExchange ex, OriginResponse response, CacheStatus status, String cacheStatus) {
-        record(ex, status);
-        try (response) {
-            HeaderMap out = ex.getResponseHeaders();
-            CachedObjects.clientHeaders(response.headers()).forEach((name, value) -> out.add(headerName(name),
-                    value));
-            mark(out, status, cacheStatus);
-            ex.setStatusCode(response.status());
-            long length = response.contentLength();
-            if (length >= 0) {
-                ex.setResponseContentLength(length);
-            }
-            if (ex.getRequestMethod().equalToString("HEAD") || response.status() == 204
-                    || response.status() == 304) {
-                ex.endExchange();
-                return;
-            }
-            ex.startBlocking();
-            OutputStream client = ex.getOutputStream();
-            byte[] buffer = new byte[16 * 1024];
-            try (InputStream origin = response.body()) {
-                long sent = 0;
-                while (true) {
-                    int n;
-                    try {
-                        n = origin.read(buffer);
-                    } catch (IOException e) {
-                        abort(ex);
-                        return;
-                    }
-                    if (n < 0) {
-                        break;
-                    }
-                    client.write(buffer, 0, n);
-                    sent += n;
-                }
-                if (length >= 0 && sent != length) {
-                    abort(ex);
-                    return;
-                }
-                client.close();
-            }
-        } catch (IOException clientGone) {
-            abort(ex);
-        }
+    void relay(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
+        relay.relay(ex, request, answer, reader);
     }
 
     /** The edge's own error, as JSON. */
-    void error(HttpServerExchange ex, int statusCode, String code, String message, String cacheStatus) {
-        record(ex, CacheStatus.ERROR);
+    void error(HttpServerExchange ex, int statusCode, String code, String message, CacheStatus cacheStatus) {
+        record(ex, Outcome.ERROR);
         if (ex.isResponseStarted()) {
             abort(ex);
             return;
         }
         ex.getResponseHeaders().clear();
-        mark(ex.getResponseHeaders(), CacheStatus.MISS, cacheStatus);
+        markWith(ex.getResponseHeaders(), Outcome.MISS, cacheStatus.value());
         HttpJson.sendError(ex, statusCode, code, message);
     }
 
     /** Closes the connection without a complete response. */
     void abort(HttpServerExchange ex) {
-        record(ex, CacheStatus.ERROR);
+        record(ex, Outcome.ERROR);
         ex.setPersistent(false);
         IoUtils.safeClose(ex.getConnection());
     }
@@ -295,13 +252,10 @@ final class ResponseWriter {
         }
     }
 
-    private void mark(HeaderMap out, CacheStatus status, String cacheStatus) {
-        markWith(out, status, CACHE_STATUS_PREFIX + cacheStatus);
-    }
-
-    private void markWith(HeaderMap out, CacheStatus status, String cacheStatusValue) {
+    /** Cache-Status, X-Cache, X-Served-By and Via: on every answer. */
+    void markWith(HeaderMap out, Outcome status, String cacheStatusValue) {
         out.put(CACHE_STATUS, cacheStatusValue);
-        out.put(X_CACHE, status == CacheStatus.ERROR ? "MISS" : status.name());
+        out.put(X_CACHE, status == Outcome.ERROR ? "MISS" : status.name());
         out.put(X_SERVED_BY, edgeId);
         out.add(VIA, via);
     }
@@ -333,7 +287,7 @@ final class ResponseWriter {
         return sb.toString();
     }
 
-    private static void record(HttpServerExchange ex, CacheStatus status) {
+    static void record(HttpServerExchange ex, Outcome status) {
         RequestRecord r = ex.getAttachment(RequestRecord.KEY);
         if (r != null) {
             r.status(status);

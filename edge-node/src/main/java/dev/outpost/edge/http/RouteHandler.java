@@ -1,7 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
@@ -57,7 +57,7 @@ public final class RouteHandler implements HttpHandler {
     private static void markError(HttpServerExchange exchange) {
         RequestRecord record = exchange.getAttachment(RequestRecord.KEY);
         if (record != null) {
-            record.status(CacheStatus.ERROR);
+            record.status(Outcome.ERROR);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.signing.UrlSignatures;
 import dev.outpost.edge.signing.Verdict;
@@ -40,7 +40,7 @@ public final class SignedUrlHandler implements HttpHandler {
             if (!verdict.valid()) {
                 RequestRecord record = ex.getAttachment(RequestRecord.KEY);
                 if (record != null) {
-                    record.status(CacheStatus.ERROR);
+                    record.status(Outcome.ERROR);
                 }
                 throw new ApiException(403, verdict.code(), "signed URL refused: " + verdict.code().replace('_', ' '));
             }

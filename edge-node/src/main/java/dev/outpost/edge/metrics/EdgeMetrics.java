@@ -1,7 +1,9 @@
 package dev.outpost.edge.metrics;
 
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.origin.OriginSlots;
+import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.origin.OriginClient;
 import io.micrometer.core.instrument.Counter;
@@ -21,14 +23,14 @@ import java.util.Map;
  */
 public final class EdgeMetrics implements OriginClient.Listener {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Map<CacheStatus, Counter> requests = new EnumMap<>(CacheStatus.class);
+    private final Map<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
     private final Counter bytesOut;
     private final Counter staleServed;
     private final Timer originLatency;
     private final Counter originFailures;
 
-    public EdgeMetrics(CacheStore store, Collapser<?> collapser) {
-        for (CacheStatus status : CacheStatus.values()) {
+    public EdgeMetrics(CacheStore store, Collapser<?> collapser, OriginSlots slots, Spool spool) {
+        for (Outcome status : Outcome.values()) {
             requests.put(status, Counter.builder("edge.requests").description("requests answered, by cache status")
                     .tag("cache", status.name()).register(registry));
         }
@@ -46,16 +48,29 @@ public final class EdgeMetrics implements OriginClient.Listener {
                 .register(registry);
         FunctionCounter.builder("edge.store.evictions", store, CacheStore::evictions)
                 .description("entries evicted for size").register(registry);
+        Gauge.builder("edge.origin.open", slots, OriginSlots::open)
+                .description("origin requests open now (their bodies still being read)").register(registry);
+        FunctionCounter.builder("edge.origin.busy", slots, OriginSlots::refused)
+                .description("requests refused because the edge's caps on open origin requests were reached")
+                .register(registry);
+        Gauge.builder("edge.spool.bytes", spool, Spool::usedBytes).baseUnit("bytes")
+                .description("bytes of origin bodies spooled to disk for slow clients now").register(registry);
+        FunctionCounter.builder("edge.spool.full", spool, Spool::fullCount)
+                .description("times a body found the spool full and was read at its slowest client's pace")
+                .register(registry);
+        FunctionCounter.builder("edge.store.purged.while.fetching", store, CacheStore::refusedAfterPurge)
+                .description("origin answers not stored (or stored stale) because a matching purge ran while they "
+                        + "were fetched").register(registry);
         FunctionCounter.builder("edge.collapsed.waiters", collapser, Collapser::followersTotal)
                 .description("requests that waited for another request's origin fetch").register(registry);
     }
 
-    public void recordRequest(CacheStatus status, long bytes) {
+    public void recordRequest(Outcome status, long bytes) {
         requests.get(status).increment();
         if (bytes > 0) {
             bytesOut.increment(bytes);
         }
-        if (status == CacheStatus.STALE) {
+        if (status == Outcome.STALE) {
             staleServed.increment();
         }
     }
@@ -84,7 +99,7 @@ public final class EdgeMetrics implements OriginClient.Listener {
         return registry.scrape();
     }
 
-    public double requestCount(CacheStatus status) {
+    public double requestCount(Outcome status) {
         return requests.get(status).count();
     }
 }

@@ -1,16 +1,31 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
-/** What a fetch for the cache ended in; the collapser hands the same outcome to every follower. */
+/**
+ * What a fetch for the cache came to; the collapser hands the same outcome to every follower. Most outcomes are
+ * final when the fetch returns; {@link Filling} is returned as soon as the origin's head arrived, with the body
+ * still coming in, and its {@link Filling#end} says what became of it.
+ */
 public sealed interface FetchOutcome {
-    /** Stored (a new object, or a stale one refreshed by a 304 when {@code revalidated}). */
-    record Stored(CachedObject object, boolean revalidated) implements FetchOutcome {
+    /**
+     * A storable answer (a new object, or a stale one refreshed by a 304 when {@code revalidated}), and what the
+     * store did with it: a purge that ran while it was fetched keeps it out ({@link CacheStore.Admission#REFUSED}).
+     */
+    record Stored(CachedObject object, boolean revalidated, CacheStore.Admission admission) implements FetchOutcome {
+        /** Whether the store holds it now (fresh or, after a soft purge, stale). */
+        public boolean kept() {
+            return admission != CacheStore.Admission.REFUSED;
+        }
     }
 
-    /** A complete response that may not be stored, buffered so followers can be answered from it. */
+    /** A complete, read answer that may not be stored (a piece or a buffered answer). */
     record Uncacheable(int status, Fields headers, ByteBuffer body, String reason) implements FetchOutcome {
         public Uncacheable {
             body = body.asReadOnlyBuffer();
@@ -18,11 +33,27 @@ public sealed interface FetchOutcome {
     }
 
     /**
-     * Too large, of unknown length, or no direct memory left to hold it: only the leader streams {@code response}
-     * through; followers must fetch for themselves. {@code lasting} says whether the reason holds for the URL's next
-     * answers too (its size, its framing), so the URL is passed for a while; direct memory running short is not.
+     * The origin answered and its body is arriving into {@code fill}, to be relayed to clients as it comes
+     * ({@code plan} says whether it is stored at the end). {@code first} is the reader opened for the request that
+     * made the fetch (it must read or close it); any other request opens its own with {@code fill().reader()}.
+     * {@code end} completes once the body is in: {@link Stored}, {@link Relayed}, {@link Truncated} or
+     * {@link Rejected}.
+     *
+     * @param headers       what clients get: the origin's headers without hop-by-hop, framing and CDN-only fields
+     * @param originHeaders the origin's headers as they came
+     * @param variant       the variant the answer is for (the fetching request's values of the headers it varies on)
      */
-    record Streaming(OriginResponse response, String reason, boolean lasting) implements FetchOutcome {
+    record Filling(int status, Fields headers, Fields originHeaders, String variant, Fill fill, Fill.Reader first,
+            FetchPlan.Stream plan, Instant requestTime, Instant responseTime, CompletableFuture<FetchOutcome> end)
+            implements FetchOutcome {
+        /** The variant of the request that made the fetch. */
+        public String leaderVariant() {
+            return variant;
+        }
+    }
+
+    /** A streamed body that was relayed whole and not stored, for {@code reason} ({@code lasting}: see the plan). */
+    record Relayed(int status, String reason, boolean lasting) implements FetchOutcome {
     }
 
     /** The origin (every origin) answered 5xx; never stored. */
@@ -32,13 +63,16 @@ public sealed interface FetchOutcome {
         }
     }
 
-    /** No origin answered. */
-    record Unreachable(boolean timeout, String message) implements FetchOutcome {
+    /**
+     * No origin answered: {@code timeout} (504), refused or reset (502), or not asked at all because the edge's
+     * caps on open origin requests were reached ({@code busy}, 503).
+     */
+    record Unreachable(boolean timeout, boolean busy, String message) implements FetchOutcome {
     }
 
     /**
-     * A complete body that disagrees with its own headers (length, Content-Digest or Repr-Digest; see
-     * {@code BodyIntegrity}): neither stored nor relayed.
+     * The body disagrees with its headers ({@code Content-Length}, {@code Content-Digest}, {@code Repr-Digest}):
+     * never stored, never delivered whole.
      */
     record Rejected(int status, String message) implements FetchOutcome {
     }

@@ -49,15 +49,18 @@ public final class OriginClient implements AutoCloseable {
     private final Clock clock;
     private final Listener listener;
     private final int maxHeaderBytes;
+    private final OriginSlots slots;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
-        this(timeouts, clock, listener, 64 * 1024);
+        this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)));
     }
 
-    public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes) {
+    public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes,
+            OriginSlots slots) {
         this.clock = clock;
         this.listener = listener;
         this.maxHeaderBytes = maxHeaderBytes;
+        this.slots = slots;
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeouts.connect())
                 .readTimeout(timeouts.read())
@@ -73,8 +76,18 @@ public final class OriginClient implements AutoCloseable {
         IOException last = null;
         for (int i = 0; i < origins.size(); i++) {
             boolean lastOrigin = i == origins.size() - 1;
+            OriginSlots.Slot slot;
+            try {
+                slot = slots.acquire(origins.get(i), request.client());
+            } catch (OriginSlots.Busy busy) {
+                throw OriginUnreachable.busy(busy.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OriginUnreachable("interrupted while waiting for an origin request slot", false, e);
+            }
             Instant sent = clock.instant();
             long start = System.nanoTime();
+            boolean handedOver = false;
             try {
                 Response response = http.newCall(build(origins.get(i), request)).execute();
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
@@ -92,12 +105,17 @@ public final class OriginClient implements AutoCloseable {
                     response.close();
                     continue;
                 }
-                return new OriginResponse(response, sent, clock.instant());
+                handedOver = true;
+                return new OriginResponse(response, sent, clock.instant(), slot);
             } catch (IOException e) {
                 listener.originFailed(Duration.ofNanos(System.nanoTime() - start));
                 last = e;
                 if (!request.idempotent() && !(e instanceof ConnectException)) {
                     break; // the origin may have acted on it: never send a POST twice
+                }
+            } finally {
+                if (!handedOver) {
+                    slot.close();
                 }
             }
         }
@@ -108,6 +126,11 @@ public final class OriginClient implements AutoCloseable {
     /** Reports a body refused by the fetch that read it (OriginFetch), to the same listener as every attempt. */
     public void bodyRejected(String kind) {
         listener.bodyRejected(kind);
+    }
+
+    /** Origin requests open now and refused for want of a place (for metrics). */
+    public OriginSlots slots() {
+        return slots;
     }
 
     /** Why a response head must not be used, or null when it is fine. */

@@ -3,52 +3,84 @@ package dev.outpost.edge.origin;
 import dev.outpost.edge.cache.BodyIntegrity;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStore;
-import dev.outpost.edge.cache.Cacheability;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Credentials;
+import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.PartialContent;
+import dev.outpost.edge.cache.Vary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * One fetch for the cache, as the collapser's leader (or a background refresh, or a prefetch) runs it: ask the
- * origin (conditionally when a stale copy has validators), then apply the rules — a 304 refreshes the stored copy,
- * a 5xx or an unreachable origin never touches one that may still answer errors (a 5xx with explicit freshness is
- * otherwise stored like any response), a storable complete body is stored, a truncated one never is, large or
- * unknown-length bodies are left for streaming.
+ * origin (conditionally when a stale copy has validators, for a range when the request or a stored piece calls for
+ * one), let {@link FetchPlan} decide from the answer's head what to do, and carry that out. A streamed body is read
+ * by a filler thread of its own at the origin's speed (into memory, or the spool), whoever reads it and however
+ * slowly: the fetch returns with the head, and clients read the {@link Fill} as it fills.
+ *
+ * <p>Every fetch takes a ticket from the store's purge fence before it asks, so an answer a purge overtook is
+ * never stored as if nothing happened.
  */
 public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final int READ_CHUNK = 64 * 1024;
 
     private final OriginClient client;
     private final CacheStore store;
     private final CachePolicy policy;
     private final String edgeId;
+    private final Spool spool;
+    private final long windowBytes;
+    private final Executor fillers;
 
-    public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId) {
+    /**
+     * @param spool       where bodies that are not kept in memory go while clients read them
+     * @param windowBytes memory a body may hold ahead of its slowest reader once the spool is full
+     * @param fillers     runs the filler threads (blocking reads: virtual threads)
+     */
+    public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
+            long windowBytes, Executor fillers) {
         this.client = client;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
+        this.spool = spool;
+        this.windowBytes = windowBytes;
+        this.fillers = fillers;
     }
 
     /**
      * What the fetch is for.
      *
      * @param credentials what the request's Cookie / Authorization mean for storing its answer
+     * @param stale       the stored copy it revalidates or completes, if any
      * @param pass        hit-for-pass: a plain proxy request with all the client's headers, never stored
      */
     public record Target(Route route, String key, String target, Fields requestHeaders, ProxyHeaders.Client client,
             Credentials.Use credentials, Optional<CachedObject> stale, boolean pass) {
 
+        /** A fetch for the cache: a miss, or the revalidation or completion of {@code stored}. */
+        public static Target forCache(Route route, String key, String target, Fields request,
+                ProxyHeaders.Client client, Credentials.Use credentials, Optional<CachedObject> stored) {
+            return new Target(route, key, target, request, client, credentials, stored, false);
+        }
+
+        /** The same request sent as a plain proxy request (hit-for-pass): all its headers, never stored. */
         public Target asPass() {
             return new Target(route, key, target, requestHeaders, client, credentials, stale, true);
+        }
+
+        /** The same fetch asking for the whole object, with no stored copy to revalidate or complete. */
+        Target afresh() {
+            return new Target(route, key, target, requestHeaders, client, credentials, Optional.empty(), pass);
         }
 
         /** Its answer may depend on the client's credentials: it neither leads nor follows other requests. */
@@ -58,137 +90,215 @@ public final class OriginFetch {
     }
 
     public FetchOutcome fetch(Target t) {
+        // Taken before the origin is asked: a purge that runs from here on keeps this answer out of the store.
+        long ticket = store.fetchTicket();
         Optional<String> range = t.pass() ? Optional.empty()
                 : PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), policy.maxObjectBytes());
-        FetchOutcome outcome = fetch(t, range);
+        FetchOutcome outcome = fetch(t, range, ticket);
         if (range.isPresent() && outcome instanceof FetchOutcome.Stored s
                 && !PartialContent.answers(s.object(), t.requestHeaders())) {
             // The part asked for did not complete what the client wants (the representation changed under an
             // origin that ignores If-Range, or answered another range): ask for the whole.
-            return fetch(new Target(t.route(), t.key(), t.target(), t.requestHeaders(), t.client(), t.credentials(),
-                    Optional.empty(), false), Optional.empty());
+            return fetch(t.afresh(), Optional.empty(), ticket);
         }
         return outcome;
     }
 
-    private FetchOutcome fetch(Target t, Optional<String> range) {
-        Fields headers;
-        if (t.pass()) {
-            headers = ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders());
-        } else if (range.isPresent()) {
-            headers = ProxyHeaders.withRange(ProxyHeaders.forCacheFetch(t.requestHeaders(), Optional.empty(),
-                    t.client(), edgeId, t.route().requestHeaders()), range.get(), PartialContent.ifRange(t.stale()));
-        } else {
-            // A stored partial has no whole body to revalidate: the whole object is asked for afresh.
-            headers = ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale().filter(o -> !o.isPartial()),
-                    t.client(), edgeId, t.route().requestHeaders());
-        }
+    private FetchOutcome fetch(Target t, Optional<String> range, long ticket) {
         OriginResponse response;
         try {
-            response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0]));
+            response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), requestHeaders(t, range),
+                    new byte[0], t.client().address()));
         } catch (OriginUnreachable e) {
-            return new FetchOutcome.Unreachable(e.timeout(), e.getMessage());
+            return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.getMessage());
         }
-        boolean keepOpen = false;
+        FetchPlan plan = FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
+                response.headers(), response.contentLength(), response.framed(), t.credentials(),
+                t.route().cacheSetCookie(), response.responseTime(), policy.maxObjectBytes()));
+        if (plan instanceof FetchPlan.Stream s && !s.storable() && s.lasting()) {
+            forgetStale(t); // the stored copies no longer describe what the origin serves
+        }
+        FetchOutcome outcome = null;
         try {
-            int status = response.status();
-            if (status == 206 && range.isPresent()) {
-                FetchOutcome partial = partial(t, response);
-                keepOpen = partial instanceof FetchOutcome.Streaming;
-                return partial;
-            }
-            if (status == 304 && t.stale().isPresent() && !t.stale().get().isPartial() && !t.pass()) {
-                CachedObject refreshed = CachedObjects.refresh(t.stale().get(), response.headers(),
-                        response.requestTime(), response.responseTime(), policy);
-                store.put(refreshed);
-                return new FetchOutcome.Stored(refreshed, true);
-            }
-            if (status >= 500 && errorStandsAsFailure(t, response)) {
-                long len = response.contentLength();
-                ByteBuffer body = ByteBuffer.allocate(0);
-                if (len >= 0 && len <= MAX_ERROR_BODY) {
-                    try {
-                        body = read(response, ByteBuffer.allocate((int) len)); // small and never stored: heap
-                    } catch (IOException e) {
-                        // An incomplete error body is still an error answer; relay it without the body.
-                    }
+            outcome = switch (plan) {
+                case FetchPlan.Piece p -> piece(t, response, p, ticket);
+                case FetchPlan.Refresh r -> {
+                    CachedObject refreshed = CachedObjects.refresh(t.stale().orElseThrow(), response.headers(),
+                            response.requestTime(), response.responseTime(), policy);
+                    yield new FetchOutcome.Stored(refreshed, true, store.putFetched(refreshed, ticket));
                 }
-                return new FetchOutcome.OriginFailed(status, CachedObjects.clientHeaders(response.headers()), body);
-            }
-            Optional<String> why = t.pass() ? Optional.of("hit-for-pass")
-                    : Cacheability.whyNotStorable("GET", t.credentials(), status, response.headers(),
-                            t.route().cacheSetCookie());
-            long len = response.contentLength();
-            ByteBuffer body;
-            if (len < 0 && why.isEmpty() && response.framed()) {
-                // Chunked (or HTTP/2) without a length: stored like any other when it ends within the limit.
-                switch (FramedBody.read(response.body(), policy.maxObjectBytes())) {
-                    case FramedBody.Complete c -> body = c.read();
-                    case FramedBody.TooLarge tooLarge -> {
-                        forgetStale(t);
-                        keepOpen = true;
-                        return new FetchOutcome.Streaming(response.afterReading(tooLarge.read()), "too-large", true);
-                    }
-                    case FramedBody.NoMemory noMemory -> {
-                        keepOpen = true;
-                        return new FetchOutcome.Streaming(response.afterReading(noMemory.read()),
-                                "direct-memory-full", false);
-                    }
-                }
-            } else {
-                if (why.isPresent() || len < 0 || len > policy.maxObjectBytes()) {
-                    forgetStale(t);
-                }
-                if (len < 0 || len > policy.maxObjectBytes()) {
-                    keepOpen = true;
-                    return new FetchOutcome.Streaming(response, why.orElse(len < 0 ? "unknown-length" : "too-large"),
-                            true);
-                }
-                try {
-                    body = ByteBuffer.allocateDirect((int) len);
-                } catch (OutOfMemoryError e) {
-                    // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e.
-                    // live bodies fill it: relay this one as it arrives instead of failing the request. Not stored.
-                    keepOpen = true;
-                    return new FetchOutcome.Streaming(response, "direct-memory-full", false);
-                }
-                body = read(response, body);
-            }
-            Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(status, response.headers(), body);
-            if (broken.isPresent()) { // never stored, never relayed
-                client.bodyRejected(broken.get().kind());
-                return new FetchOutcome.Rejected(status, broken.get().message());
-            }
-            if (why.isPresent()) {
-                return new FetchOutcome.Uncacheable(status, CachedObjects.clientHeaders(response.headers()), body,
-                        why.get());
-            }
-            CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
-                    response.requestTime(), response.responseTime(), policy, t.credentials());
-            store.put(object);
-            return new FetchOutcome.Stored(object, false);
+                case FetchPlan.ServerError e -> serverError(response);
+                case FetchPlan.Buffer b -> buffered(t, response, ticket);
+                case FetchPlan.Stream s -> stream(t, response, s, ticket);
+            };
+            return outcome;
         } catch (IOException e) {
             return new FetchOutcome.Truncated("origin body incomplete: " + e.getMessage());
         } finally {
-            if (!keepOpen) {
-                response.close();
+            if (!(outcome instanceof FetchOutcome.Filling)) {
+                response.close(); // a filling body's response belongs to its filler
             }
         }
+    }
+
+    private Fields requestHeaders(Target t, Optional<String> range) {
+        if (t.pass()) {
+            return ProxyHeaders.forPassThrough(t.requestHeaders(), t.client(), edgeId, t.route().requestHeaders());
+        }
+        if (range.isPresent()) {
+            return ProxyHeaders.withRange(ProxyHeaders.forCacheFetch(t.requestHeaders(), Optional.empty(),
+                    t.client(), edgeId, t.route().requestHeaders()), range.get(), PartialContent.ifRange(t.stale()));
+        }
+        // A stored partial has no whole body to revalidate: the whole object is asked for afresh.
+        return ProxyHeaders.forCacheFetch(t.requestHeaders(), t.stale().filter(o -> !o.isPartial()), t.client(),
+                edgeId, t.route().requestHeaders());
+    }
+
+    /**
+     * Relays any origin response (a pass-through request's) through a spooled {@link Fill}: the origin is read at
+     * its own speed, the client reads at its own, and nothing is stored.
+     */
+    public FetchOutcome.Filling relay(OriginResponse response, String reason) {
+        return stream(null, response, new FetchPlan.Stream(false, Optional.of(reason), false), 0);
+    }
+
+    /**
+     * Starts the filler and returns at once with the head: clients read the body as it arrives. {@code t} is the
+     * fetch for the cache, or null for a relay.
+     */
+    private FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket) {
+        Fill keeping = planned.storable()
+                ? Fill.keeping(response.contentLength(), policy.maxObjectBytes(), spool, windowBytes) : null;
+        // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live bodies
+        // fill it: this one is relayed instead of failing the request; not stored, and the URL not passed.
+        boolean noMemory = keeping != null && response.contentLength() >= 0 && !keeping.memoryReserved();
+        FetchPlan.Stream plan = noMemory ? new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false)
+                : planned;
+        Fill fill = keeping != null && !noMemory ? keeping : Fill.passing(spool, windowBytes);
+        Fill.Reader first = fill.reader().orElseThrow(); // before the filler runs: the start is still there
+        CompletableFuture<FetchOutcome> end = new CompletableFuture<>();
+        fillers.execute(() -> {
+            try {
+                fill(t, response, fill, plan, ticket, end);
+            } catch (RuntimeException | Error e) {
+                fill.fail(e);
+                end.completeExceptionally(e);
+                throw e;
+            }
+        });
+        String variant = t == null ? "" : Vary.variant(Vary.names(response.headers()), t.requestHeaders());
+        return new FetchOutcome.Filling(response.status(), CachedObjects.clientHeaders(response.headers()),
+                response.headers(), variant, fill, first, plan, response.requestTime(), response.responseTime(), end);
+    }
+
+    /**
+     * The filler: reads the origin body to its end into {@code fill}, checks it against its headers, and stores it
+     * when the plan says so and it is whole in memory. A body nobody keeps is given up once every client left.
+     * The fetch's {@code end} (which also ends its flight in the collapser) completes before readers see the last
+     * byte or the failure: a client that got its answer and asks again never joins this finished fetch.
+     */
+    private void fill(Target t, OriginResponse response, Fill fill, FetchPlan.Stream plan, long ticket,
+            CompletableFuture<FetchOutcome> end) {
+        int status = response.status();
+        BodyIntegrity integrity = BodyIntegrity.of(status, response.headers());
+        try (response; InputStream in = response.body()) {
+            byte[] chunk = new byte[READ_CHUNK];
+            for (int n; (n = in.read(chunk)) >= 0; ) {
+                ByteBuffer bytes = ByteBuffer.wrap(chunk, 0, n);
+                integrity.update(bytes);
+                fill.append(bytes);
+                if (!plan.storable() && fill.abandoned()) {
+                    end.complete(new FetchOutcome.Relayed(status, "client-gone", false));
+                    fill.fail(new IOException("every client of this relayed body left"));
+                    return;
+                }
+            }
+            Optional<BodyIntegrity.Mismatch> broken = integrity.result();
+            if (broken.isPresent()) { // never stored; readers abort instead of getting the last byte
+                client.bodyRejected(broken.get().kind());
+                end.complete(new FetchOutcome.Rejected(status, broken.get().message()));
+                fill.finish(Optional.of(broken.get().message()));
+                return;
+            }
+            end.complete(endOf(t, response, fill, plan, ticket));
+            fill.finish(Optional.empty());
+        } catch (IOException e) {
+            end.complete(new FetchOutcome.Truncated("origin body incomplete: " + e.getMessage()));
+            fill.fail(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            end.complete(new FetchOutcome.Truncated("interrupted while reading the origin body"));
+            fill.fail(e);
+        }
+    }
+
+    /** What became of a whole, checked body: stored, or relayed only (and why). */
+    private FetchOutcome endOf(Target t, OriginResponse response, Fill fill, FetchPlan.Stream plan, long ticket) {
+        int status = response.status();
+        if (!plan.storable()) {
+            return new FetchOutcome.Relayed(status, plan.notStoredBecause().orElse("not-storable"), plan.lasting());
+        }
+        if (!fill.kept()) {
+            // Longer than the object limit (a body of unknown length), or no direct memory was left for it.
+            boolean tooLarge = fill.received() > policy.maxObjectBytes();
+            if (tooLarge && t != null) {
+                forgetStale(t);
+            }
+            return new FetchOutcome.Relayed(status, tooLarge ? "too-large" : "direct-memory-full", tooLarge);
+        }
+        CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(),
+                fill.wholeBody(), response.requestTime(), response.responseTime(), policy, t.credentials());
+        return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
+    }
+
+    /** A 5xx counted as failing: its (small) body is kept to relay when no stale copy answers instead. */
+    private static FetchOutcome serverError(OriginResponse response) {
+        long len = response.contentLength();
+        ByteBuffer body = ByteBuffer.allocate(0);
+        if (len >= 0 && len <= MAX_ERROR_BODY) {
+            try {
+                body = read(response, ByteBuffer.allocate((int) len)); // small and never stored: heap
+            } catch (IOException e) {
+                // An incomplete error body is still an error answer; relay it without the body.
+            }
+        }
+        return new FetchOutcome.OriginFailed(response.status(), CachedObjects.clientHeaders(response.headers()),
+                body);
+    }
+
+    /** Read whole and checked before anyone sees it, so a stale copy can still answer a broken body. */
+    private FetchOutcome buffered(Target t, OriginResponse response, long ticket) throws IOException {
+        int status = response.status();
+        ByteBuffer body;
+        try {
+            body = read(response, ByteBuffer.allocateDirect((int) response.contentLength()));
+        } catch (OutOfMemoryError e) {
+            return stream(t, response, new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false),
+                    ticket);
+        }
+        Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(status, response.headers(), body);
+        if (broken.isPresent()) { // never stored, never relayed
+            client.bodyRejected(broken.get().kind());
+            return new FetchOutcome.Rejected(status, broken.get().message());
+        }
+        CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
+                response.requestTime(), response.responseTime(), policy, t.credentials());
+        return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
     }
 
     /**
      * A 206 to a range the edge asked for: stored as a piece of the representation (combined with the pieces held
      * when they share a strong validator) when the rules would store the whole 200 and it fits; relayed otherwise.
      */
-    private FetchOutcome partial(Target t, OriginResponse response) throws IOException {
+    private FetchOutcome piece(Target t, OriginResponse response, FetchPlan.Piece plan, long ticket)
+            throws IOException {
         Optional<Partial.ContentRange> range = response.headers().first("content-range")
                 .flatMap(Partial.ContentRange::parse);
         long len = response.contentLength();
-        Optional<String> why = range.isEmpty() ? Optional.of("partial")
-                : Cacheability.whyNotStorable("GET", t.credentials(), 200, response.headers(),
-                        t.route().cacheSetCookie());
+        Optional<String> why = range.isEmpty() ? Optional.of("partial") : plan.notStoredBecause();
         if (len < 0 || len > policy.maxObjectBytes() || range.isPresent() && range.get().length() != len) {
-            return new FetchOutcome.Streaming(response, why.orElse("partial-too-large"), false);
+            return stream(t, response, new FetchPlan.Stream(false, Optional.of(why.orElse("partial-too-large")),
+                    false), ticket);
         }
         ByteBuffer piece = read(response, ByteBuffer.allocateDirect((int) len));
         Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(206, response.headers(), piece);
@@ -203,8 +313,7 @@ public final class OriginFetch {
         CachedObject object = CachedObjects.combine(t.stale(), CachedObjects.createPartial(t.key(),
                 t.requestHeaders(), response.headers(), range.get(), piece, response.requestTime(),
                 response.responseTime(), policy, t.credentials()));
-        store.put(object);
-        return new FetchOutcome.Stored(object, false);
+        return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
     }
 
     /**
@@ -215,17 +324,6 @@ public final class OriginFetch {
         if (!t.pass() && !t.alone()) {
             t.stale().ifPresent(old -> store.purge(t.key(), false));
         }
-    }
-
-    /**
-     * Whether a 5xx answer is a failure to carry out (a usable stale copy answers instead, or the error is relayed
-     * and never stored) rather than a response to store: one with explicit freshness is as reusable as any other
-     * (RFC 9111 §3), but never replaces a copy that stale-if-error lets answer.
-     */
-    private boolean errorStandsAsFailure(Target t, OriginResponse response) {
-        boolean staleMayAnswer = t.stale().filter(o -> o.usableOnError(response.responseTime())).isPresent();
-        return t.pass() || staleMayAnswer || Cacheability.whyNotStorable("GET", t.credentials(), response.status(),
-                response.headers(), t.route().cacheSetCookie()).isPresent();
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.outpost.edge.origin;
 import dev.outpost.edge.cache.Fields;
 import java.io.Closeable;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import okhttp3.Response;
 
@@ -13,30 +12,17 @@ public final class OriginResponse implements Closeable {
     private final Fields headers;
     private final Instant requestTime;
     private final Instant responseTime;
-    /** Body bytes already read (looking for the end of a framed body), given back before the rest. */
-    private final ByteBuffer alreadyRead;
+    /** This request's place under the edge's origin caps, given back on close. */
+    private final OriginSlots.Slot slot;
 
-    OriginResponse(Response response, Instant requestTime, Instant responseTime) {
+    OriginResponse(Response response, Instant requestTime, Instant responseTime, OriginSlots.Slot slot) {
         this.response = response;
+        this.slot = slot;
         Fields.Builder b = Fields.builder();
         response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
         this.headers = b.build();
         this.requestTime = requestTime;
         this.responseTime = responseTime;
-        this.alreadyRead = ByteBuffer.allocate(0);
-    }
-
-    private OriginResponse(OriginResponse of, ByteBuffer alreadyRead) {
-        this.response = of.response;
-        this.headers = of.headers;
-        this.requestTime = of.requestTime;
-        this.responseTime = of.responseTime;
-        this.alreadyRead = alreadyRead;
-    }
-
-    /** The same response whose {@link #body()} starts with {@code read}, the bytes taken from it already. */
-    OriginResponse afterReading(ByteBuffer read) {
-        return new OriginResponse(this, read.asReadOnlyBuffer());
     }
 
     /**
@@ -70,27 +56,7 @@ public final class OriginResponse implements Closeable {
     }
 
     public InputStream body() {
-        InputStream rest = response.body().byteStream();
-        if (!alreadyRead.hasRemaining()) {
-            return rest;
-        }
-        ByteBuffer read = alreadyRead.duplicate();
-        return new java.io.SequenceInputStream(new InputStream() {
-            @Override
-            public int read() {
-                return read.hasRemaining() ? read.get() & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) {
-                if (!read.hasRemaining()) {
-                    return -1;
-                }
-                int n = Math.min(len, read.remaining());
-                read.get(b, off, n);
-                return n;
-            }
-        }, rest);
+        return response.body().byteStream();
     }
 
     public Instant requestTime() {
@@ -103,6 +69,10 @@ public final class OriginResponse implements Closeable {
 
     @Override
     public void close() {
-        response.close();
+        try {
+            response.close();
+        } finally {
+            slot.close();
+        }
     }
 }

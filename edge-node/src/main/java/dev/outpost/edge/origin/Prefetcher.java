@@ -1,5 +1,7 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.wire.EdgePrefetchResult;
+import dev.outpost.common.wire.EdgePrefetchResult.Failure;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Credentials;
@@ -32,22 +34,7 @@ public final class Prefetcher {
         this.fetch = fetch;
     }
 
-    /** One URL that could not be prefetched, and why. */
-    public record Failure(String url, String error) {
-    }
-
-    /**
-     * What a prefetch did; {@code unknownHosts} (first in the JSON answer, so a shortened answer still shows it)
-     * names the hosts no delivery service here serves, whose URLs were failures and never fetched.
-     */
-    public record Result(List<String> unknownHosts, int stored, int notStored, long bytes, List<Failure> failures) {
-        public Result {
-            unknownHosts = List.copyOf(unknownHosts);
-            failures = List.copyOf(failures);
-        }
-    }
-
-    public Result prefetch(List<String> urls, ProxyHeaders.Client client) {
+    public EdgePrefetchResult prefetch(List<String> urls, ProxyHeaders.Client client) {
         int stored = 0;
         int notStored = 0;
         long bytes = 0;
@@ -71,9 +58,8 @@ public final class Prefetcher {
             }
             String key = route.get().keys().key(uri.getRawPath(), uri.getRawQuery());
             String target = route.get().keys().target(uri.getRawPath(), uri.getRawQuery());
-            OriginFetch.Target t = new OriginFetch.Target(route.get(), key, target, Fields.empty(), client,
-                    Credentials.Use.NONE,
-                    store.lookup(key, Fields.empty()), false);
+            OriginFetch.Target t = OriginFetch.Target.forCache(route.get(), key, target, Fields.empty(), client,
+                    Credentials.Use.NONE, store.lookup(key, Fields.empty()));
             FetchOutcome outcome;
             try {
                 outcome = run(t);
@@ -93,35 +79,44 @@ public final class Prefetcher {
                     failures.add(new Failure(url, "not stored: " + u.reason() + " (origin answered " + u.status()
                             + ")"));
                 }
-                case FetchOutcome.Streaming s -> {
-                    s.response().close();
+                case FetchOutcome.Relayed r -> {
                     notStored++;
-                    failures.add(new Failure(url, "not stored: " + s.reason()));
+                    failures.add(new Failure(url, "not stored: " + r.reason() + " (origin answered " + r.status()
+                            + ")"));
                 }
+                case FetchOutcome.Filling f -> throw new IllegalStateException("run() waits for the body");
                 case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
                 case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));
                 case FetchOutcome.Truncated tr -> failures.add(new Failure(url, tr.message()));
                 case FetchOutcome.Rejected r -> failures.add(new Failure(url, r.message()));
             }
         }
-        return new Result(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
+        return new EdgePrefetchResult(List.copyOf(unknownHosts), stored, notStored, bytes, failures);
     }
 
+    /** The fetch's final outcome: a body that was still arriving is waited for. */
     private FetchOutcome run(OriginFetch.Target t) throws ExecutionException, InterruptedException {
-        return switch (collapser.enter(t.key())) {
+        FetchOutcome outcome = switch (collapser.enter(t.key())) {
             case Collapser.Lead<FetchOutcome> lead -> {
-                FetchOutcome outcome;
+                FetchOutcome fetched;
                 try {
-                    outcome = fetch.fetch(t);
+                    fetched = fetch.fetch(t);
                 } catch (RuntimeException | Error e) {
                     lead.fail(e);
                     throw e;
                 }
-                lead.complete(outcome);
-                yield outcome;
+                if (fetched instanceof FetchOutcome.Filling f) {
+                    f.first().close();
+                    lead.publish(f);
+                    f.end().whenComplete((end, error) -> lead.finish());
+                } else {
+                    lead.complete(fetched);
+                }
+                yield fetched;
             }
             case Collapser.Follow<FetchOutcome> follow -> follow.result().get();
             case Collapser.Full<FetchOutcome> full -> throw new IllegalStateException("too many waiters");
         };
+        return outcome instanceof FetchOutcome.Filling f ? f.end().get() : outcome;
     }
 }

@@ -33,10 +33,14 @@ public final class Refresher {
         blocking.execute(() -> {
             try {
                 FetchOutcome outcome = fetch.fetch(target);
-                if (outcome instanceof FetchOutcome.Streaming s) {
-                    s.response().close();
+                if (outcome instanceof FetchOutcome.Filling f) {
+                    // Nobody reads it here: a body to store is filled anyway, one that is not is given up.
+                    f.first().close();
+                    lead.get().publish(f);
+                    f.end().whenComplete((end, error) -> lead.get().finish());
+                } else {
+                    lead.get().complete(outcome);
                 }
-                lead.get().complete(outcome);
             } catch (RuntimeException | Error e) {
                 LOG.log(Level.WARNING, "background refresh of " + target.key() + " failed", e);
                 lead.get().fail(e);

@@ -1,5 +1,6 @@
 package dev.outpost.edge.tls;
 
+import dev.outpost.common.problem.Problem;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.SecretFiles;
@@ -28,20 +29,6 @@ public final class UploadedCertificates {
     private static final Logger LOG = System.getLogger(UploadedCertificates.class.getName());
     private static final Pattern HOST =
             Pattern.compile("(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
-
-    /** Why an upload was refused: a stable code and a message naming the part. */
-    public static final class Refused extends RuntimeException {
-        private final String code;
-
-        Refused(String code, String message) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-
-        public String code() {
-            return code;
-        }
-    }
 
     /** One served certificate, as the admin API lists it. */
     public record Served(String host, String subject, List<String> names, Instant notAfter) {
@@ -78,29 +65,29 @@ public final class UploadedCertificates {
         }
     }
 
-    /** Checks and installs a certificate for {@code host}; {@link Refused} naming what is wrong otherwise. */
+    /** Checks and installs a certificate for {@code host}; an invalid {@link Problem} naming what is wrong if not. */
     public Served put(String host, String chainPem, String keyPem) {
         String name = checkedHost(host);
         List<X509Certificate> chain;
         try {
             chain = Pem.certificates(chainPem);
         } catch (IllegalArgumentException e) {
-            throw new Refused("bad_certificate", "certificate: " + e.getMessage());
+            throw Problem.invalid("bad_certificate", "certificate: " + e.getMessage());
         }
         PrivateKey key;
         try {
             key = Pem.privateKey(keyPem);
         } catch (IllegalArgumentException e) {
-            throw new Refused("bad_key", "key: " + e.getMessage());
+            throw Problem.invalid("bad_key", "key: " + e.getMessage());
         }
         TlsIdentity identity;
         try {
             identity = new TlsIdentity(key, chain);
         } catch (IllegalArgumentException e) {
-            throw new Refused("key_mismatch", "key: " + e.getMessage());
+            throw Problem.invalid("key_mismatch", "key: " + e.getMessage());
         }
         if (!Certificates.covers(identity.leaf(), name)) {
-            throw new Refused("certificate_name_mismatch", "certificate: its DNS names "
+            throw Problem.invalid("certificate_name_mismatch", "certificate: its DNS names "
                     + Certificates.dnsNames(identity.leaf()) + " do not cover '" + name + "'");
         }
         SecretFiles.write(file(name), Pem.encode(key) + Pem.encode(chain));
@@ -133,7 +120,8 @@ public final class UploadedCertificates {
     private static String checkedHost(String host) {
         String name = host == null ? "" : host.toLowerCase(Locale.ROOT);
         if (name.length() > 253 || !HOST.matcher(name).matches()) {
-            throw new Refused("bad_host", "host: '" + host + "' is not a host name (a.example.com or *.example.com)");
+            throw Problem.invalid("bad_host", "host: '" + host
+                    + "' is not a host name (a.example.com or *.example.com)");
         }
         return name;
     }

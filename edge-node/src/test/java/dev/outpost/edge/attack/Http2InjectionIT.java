@@ -2,12 +2,12 @@ package dev.outpost.edge.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.MalformedFields;
-import dev.outpost.common.http.RawHttp2;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.edge.tls.TestPki;
+import dev.outpost.testkit.MalformedFields;
+import dev.outpost.testkit.RawHttp2;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -7,9 +7,9 @@ import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.RequestHeaderRules;
-import mockwebserver3.MockResponse;
 import java.util.ArrayList;
 import java.util.List;
+import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import okhttp3.MediaType;
 import okhttp3.RequestBody;
@@ -178,8 +178,7 @@ class PoisoningIT {
     }
 
     private static EdgeConfig withService(EdgeConfig c, DeliveryService service) {
-        return new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(), List.of(service), c.cache(), c.origin(),
-                c.collapsing(), c.controlPlane(), c.limits(), c.tls());
+        return c.withServices(List.of(service));
     }
 
     private static String[] withCanaries(String... extra) {

@@ -2,6 +2,7 @@ package dev.outpost.edge.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.config.EdgeLimits;
@@ -22,10 +23,11 @@ class SafeDefaultsIT {
     @Test
     void defaultsAreTheDocumentedOnes() {
         EdgeLimits d = EdgeLimits.DEFAULTS;
-        assertThat(d.maxHeaderBytes()).isEqualTo(16 * 1024);
-        assertThat(d.requestParseTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(d.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(d.maxConnections()).isEqualTo(10_000);
+        assertThat(d.listener().maxHeaderBytes()).isEqualTo(16 * 1024);
+        assertThat(d.listener().requestParseTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(d.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(d.listener().maxConnections()).isEqualTo(10_000);
+        assertThat(d.listener().maxConnectionsPerClient()).isEqualTo(256);
         assertThat(d.maxApiBodyBytes()).isEqualTo(1024 * 1024);
         assertThat(d.maxRangeParts()).isEqualTo(16);
         assertThat(d.allowedMethods()).isEmpty(); // no allowlist: every method but TRACE and CONNECT goes on
@@ -73,8 +75,8 @@ class SafeDefaultsIT {
 
     @Test
     void allowedMethodsAreConfigurable() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null, null, null, null,
-                List.of("GET", "HEAD"), null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null,
+                List.of("GET", "HEAD"), null, null)))) {
             try (Response r = f.call("POST", "/m", RequestBody.create("x", MediaType.get("text/plain")))) {
                 assertThat(r.code()).isEqualTo(405);
             }
@@ -116,8 +118,8 @@ class SafeDefaultsIT {
 
     @Test
     void adminJsonBodiesAboveTheLimitGet413() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null, null, 2048, null,
-                null, null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, 2048, null, null, null,
+                null)))) {
             String json = "{\"urls\":[\"http://assets.test/" + "a".repeat(4096) + "\"]}";
             Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
                     .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
@@ -143,8 +145,8 @@ class SafeDefaultsIT {
 
     @Test
     void rangePartsAreConfigurable() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null, null, null, 2,
-                null, null)))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, 2, null, null,
+                null)))) {
             f.enqueue(f.ok("0123456789".repeat(40), "max-age=600"));
             assertThat(f.fetch("/r", "Range", "bytes=0-0,2-2").code()).isEqualTo(206);
             Answer three = f.fetch("/r", "Range", "bytes=0-0,2-2,4-4");
@@ -156,9 +158,9 @@ class SafeDefaultsIT {
 
     @Test
     void badLimitsFailNamingTheKey() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(null, null, null, null, null, null,
-                List.of("GET", "HEAD", "TRACE"), null)).hasMessageContaining("limits.allowedMethods");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(100, null, null, null, null, null,
-                null, null)).hasMessageContaining("limits.maxHeaderBytes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(null, null, null,
+                List.of("GET", "HEAD", "TRACE"), null, null)).hasMessageContaining("limits.allowedMethods");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EdgeLimits.of(new ListenerLimits(100, null, null,
+                null, null, null))).hasMessageContaining("maxHeaderBytes must be >= 1024");
     }
 }

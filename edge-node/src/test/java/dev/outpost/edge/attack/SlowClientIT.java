@@ -2,11 +2,14 @@ package dev.outpost.edge.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.BoundClients;
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.edge.EdgeFixture;
-import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeLimits;
+import dev.outpost.testkit.BoundClients;
+import dev.outpost.testkit.SlowReaders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import dev.outpost.edge.config.EdgeConfig;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -45,7 +47,7 @@ class SlowClientIT {
     private static final Duration NEVER = Duration.ofSeconds(30);
 
     private static UnaryOperator<EdgeConfig> limits(int maxConnections, Duration parse) {
-        return c -> c.withLimits(new EdgeLimits(null, parse, IDLE, maxConnections, null, null, null, null))
+        return c -> c.withLimits(EdgeLimits.of(new ListenerLimits(null, parse, IDLE, maxConnections, null, null)))
                 .withCache(CacheConfig.ofSize(256L * 1024 * 1024, 64L * 1024 * 1024));
     }
 
@@ -93,7 +95,7 @@ class SlowClientIT {
             assertThat(probe(f, "/huge")).isEqualTo("200 MISS");
             f.enqueue(f.ok("normal", "max-age=600"));
             assertThat(probe(f, "/normal")).isEqualTo("200 MISS");
-            double hitsBefore = f.edge.metrics().requestCount(CacheStatus.HIT);
+            double hitsBefore = f.edge.metrics().requestCount(Outcome.HIT);
             List<Socket> readers = new ArrayList<>();
             try {
                 for (int i = 0; i < 50; i++) {
@@ -110,16 +112,23 @@ class SlowClientIT {
                     assertThat(probe(f, "/normal")).isEqualTo("200 HIT");
                 }
                 // Every reader's answer was still unfinished when the probes were answered: served alongside them.
-                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).isEqualTo(5);
+                // A probe is counted when its exchange completes on the edge, which may be just after its answer
+                // reached us: wait for the five, then no more may have ended.
+                long probesDeadline = System.nanoTime() + NEVER.toNanos();
+                while (f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore < 5
+                        && System.nanoTime() < probesDeadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore).isEqualTo(5);
                 // Reading now would be progress: wait, without reading, for the edge to end all 50 answers.
                 long deadline = System.nanoTime() + NEVER.toNanos();
-                while (f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore < 55
+                while (f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore < 55
                         && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }
-                assertThat(f.edge.metrics().requestCount(CacheStatus.HIT) - hitsBefore).as("answers ended").isEqualTo(55);
+                assertThat(f.edge.metrics().requestCount(Outcome.HIT) - hitsBefore).as("answers ended").isEqualTo(55);
                 for (Socket s : readers) {
-                    long got = drain(s, NEVER);
+                    long got = SlowReaders.drainUntilClosed(s, NEVER, "edge");
                     assertThat(got).as("bytes a slow reader got before the edge gave up").isLessThan(size);
                 }
             } finally {
@@ -247,25 +256,6 @@ class SlowClientIT {
             line.append((char) c);
         }
         return line.toString().strip();
-    }
-
-    /** Reads until EOF/reset; fails if the server keeps the connection open past {@code limit}. */
-    private static long drain(Socket s, Duration limit) throws IOException {
-        s.setSoTimeout((int) limit.toMillis());
-        InputStream in = s.getInputStream();
-        byte[] buf = new byte[64 * 1024];
-        long total = 0;
-        try {
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                total += n;
-            }
-        } catch (SocketTimeoutException e) {
-            throw new AssertionError("the edge kept a slow reader's connection open; got " + total + " bytes", e);
-        } catch (IOException reset) {
-            // closed by the edge
-        }
-        return total;
     }
 
     private static void closeAll(List<Socket> sockets) {

@@ -3,7 +3,7 @@ package dev.outpost.edge.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.edge.config.CacheKeyRules;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -69,6 +69,6 @@ class CacheKeysTest {
 
     @Test
     void malformedEscapeIsABadRequest() {
-        assertThatThrownBy(() -> keys.key("/%zz", "")).isInstanceOf(ApiException.class);
+        assertThatThrownBy(() -> keys.key("/%zz", "")).isInstanceOf(Problem.class);
     }
 }

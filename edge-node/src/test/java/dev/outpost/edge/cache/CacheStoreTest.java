@@ -106,4 +106,60 @@ class CacheStoreTest {
         assertThat(store.keysTagged("x")).isEmpty();
         assertThat(store.keysTagged("y")).containsExactly("http://h/a");
     }
+
+    @Test
+    void anAnswerFetchedAcrossAPurgeOfItsUrlIsNotStored() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        long ticket = store.fetchTicket();
+        store.purge("svc/a", false); // ran while the answer was on its way
+        CachedObject answer = object("svc/a", 10, "Cache-Control", "max-age=60");
+        assertThat(store.putFetched(answer, ticket)).isEqualTo(CacheStore.Admission.REFUSED);
+        assertThat(store.lookup("svc/a", Fields.empty())).isEmpty();
+        assertThat(store.bytes()).isZero();
+        assertThat(store.refusedAfterPurge()).isEqualTo(1);
+        long later = store.fetchTicket();
+        assertThat(store.putFetched(answer, later)).isEqualTo(CacheStore.Admission.STORED);
+        assertThat(store.lookup("svc/a", Fields.empty())).contains(answer);
+    }
+
+    @Test
+    void anAnswerFetchedAcrossASoftPurgeIsStoredStale() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        long ticket = store.fetchTicket();
+        store.purgeIf(k -> k.startsWith("svc/"), true);
+        CachedObject answer = object("svc/a", 10, "Cache-Control", "max-age=60");
+        assertThat(store.putFetched(answer, ticket)).isEqualTo(CacheStore.Admission.STORED_STALE);
+        assertThat(store.lookup("svc/a", Fields.empty())).get().extracting(CachedObject::invalidated)
+                .isEqualTo(true);
+    }
+
+    @Test
+    void aTagPurgeFencesAnswersCarryingTheTagOnly() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        long ticket = store.fetchTicket();
+        store.purgeTag("css", false);
+        CachedObject tagged = object("svc/a.css", 10, "Cache-Control", "max-age=60", "Surrogate-Key", "static css");
+        CachedObject other = object("svc/a.js", 10, "Cache-Control", "max-age=60", "Surrogate-Key", "static");
+        assertThat(store.putFetched(tagged, ticket)).isEqualTo(CacheStore.Admission.REFUSED);
+        assertThat(store.putFetched(other, ticket)).isEqualTo(CacheStore.Admission.STORED);
+        assertThat(store.keysTagged("static")).containsExactly("svc/a.js");
+    }
+
+    @Test
+    void aRefusedAnswerLeavesOtherVariantsOfItsUrlAlone() {
+        CacheStore store = new CacheStore(1_000_000, 8);
+        long ticket = store.fetchTicket();
+        store.purge("svc/a", false);
+        CachedObject en = CachedObjects.create("svc/a", Fields.of("Accept-Language", "en"), 200,
+                Fields.of("Cache-Control", "max-age=60", "Vary", "Accept-Language"), ByteBuffer.allocate(5), t0, t0,
+                TestObjects.POLICY);
+        store.put(en); // fetched after the purge
+        CachedObject de = CachedObjects.create("svc/a", Fields.of("Accept-Language", "de"), 200,
+                Fields.of("Cache-Control", "max-age=60", "Vary", "Accept-Language"), ByteBuffer.allocate(7), t0, t0,
+                TestObjects.POLICY);
+        assertThat(store.putFetched(de, ticket)).isEqualTo(CacheStore.Admission.REFUSED);
+        assertThat(store.lookup("svc/a", Fields.of("Accept-Language", "en"))).contains(en);
+        assertThat(store.lookup("svc/a", Fields.of("Accept-Language", "de"))).isEmpty();
+        assertThat(store.bytes()).isEqualTo(en.weight());
+    }
 }

@@ -3,7 +3,7 @@ package dev.outpost.edge.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.edge.ManualClock;
+import dev.outpost.testkit.ManualClock;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;

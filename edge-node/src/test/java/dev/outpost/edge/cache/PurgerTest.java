@@ -3,6 +3,8 @@ package dev.outpost.edge.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.wire.EdgePurge;
+import dev.outpost.common.wire.EdgePurgeResult;
 import dev.outpost.edge.config.CacheKeyRules;
 import java.time.Instant;
 import java.util.List;
@@ -22,8 +24,8 @@ class PurgerTest {
         store.put(TestObjects.stored(key, 200, "b", t0, headers));
     }
 
-    private static Purger.Request urls(String... urls) {
-        return new Purger.Request(List.of(urls), null, null, null, null, null);
+    private static EdgePurge urls(String... urls) {
+        return new EdgePurge(List.of(urls), null, null, null, null, null);
     }
 
     @Test
@@ -43,7 +45,7 @@ class PurgerTest {
     void prefixMatchesOnlyBelowItsPath() {
         put("site/img/a.png", "Cache-Control", "max-age=60");
         put("site/images.html", "Cache-Control", "max-age=60");
-        Purger.Request byPrefix = new Purger.Request(null, List.of("http://www.h/img/"), null, null, null, null);
+        EdgePurge byPrefix = new EdgePurge(null, List.of("http://www.h/img/"), null, null, null, null);
         assertThat(purger.purge(byPrefix).removed()).isEqualTo(1);
         assertThat(store.keys()).containsExactly("site/images.html");
     }
@@ -52,7 +54,7 @@ class PurgerTest {
     void hostPurgeEmptiesItsServiceAndLeavesOtherServicesAlone() {
         put("site/x", "Cache-Control", "max-age=60");
         put("other/x", "Cache-Control", "max-age=60");
-        assertThat(purger.purge(new Purger.Request(null, null, null, List.of("WWW.H"), null, null)).removed())
+        assertThat(purger.purge(new EdgePurge(null, null, null, List.of("WWW.H"), null, null)).removed())
                 .isEqualTo(1);
         assertThat(store.keys()).containsExactly("other/x");
     }
@@ -60,7 +62,7 @@ class PurgerTest {
     @Test
     void hostsNoServiceServesPurgeNothingAndAreNamed() {
         put("site/x", "Cache-Control", "max-age=60");
-        Purger.Result r = purger.purge(new Purger.Request(List.of("http://127.0.2.1:8080/x"),
+        EdgePurgeResult r = purger.purge(new EdgePurge(List.of("http://127.0.2.1:8080/x"),
                 List.of("http://nowhere.test/"), null, List.of("nowhere.test", "h"), null, null));
         assertThat(r.unknownHosts()).containsExactly("127.0.2.1", "nowhere.test");
         assertThat(r.removed()).isEqualTo(1); // the host purge of h
@@ -69,14 +71,14 @@ class PurgerTest {
     @Test
     void softPurgeCountsMarkedEntries() {
         put("site/s", "Cache-Control", "max-age=60");
-        Purger.Result r = purger.purge(new Purger.Request(List.of("http://h/s"), null, null, null, false, true));
+        EdgePurgeResult r = purger.purge(new EdgePurge(List.of("http://h/s"), null, null, null, false, true));
         assertThat(r.markedStale()).isEqualTo(1);
         assertThat(r.removed()).isZero();
     }
 
     @Test
     void emptyOrRelativePurgeIsRefused() {
-        assertThatThrownBy(() -> new Purger.Request(null, null, null, null, null, null))
+        assertThatThrownBy(() -> new EdgePurge(null, null, null, null, null, null))
                 .hasMessageContaining("all=true");
         assertThatThrownBy(() -> purger.purge(urls("/relative"))).hasMessageContaining("absolute");
     }

@@ -80,10 +80,11 @@ class EdgeConfigTest {
     void limitsAreReadAndCheckedNamingTheKey() {
         EdgeConfig config = parse("""
                 services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
-                limits: {maxHeaderBytes: 8192, requestParseTimeout: 2s, allowedMethods: [GET, HEAD]}
+                limits: {listener: {maxHeaderBytes: 8192, requestParseTimeout: 2s}, allowedMethods: [GET, HEAD]}
                 """);
-        assertThat(config.limits().maxHeaderBytes()).isEqualTo(8192);
-        assertThat(config.limits().requestParseTimeout()).hasSeconds(2);
+        assertThat(config.limits().listener().maxHeaderBytes()).isEqualTo(8192);
+        assertThat(config.limits().listener().requestParseTimeout()).hasSeconds(2);
+        assertThat(config.limits().serverLimits().maxHeaderBytes()).isEqualTo(8192);
         assertThat(config.limits().allowedMethods()).containsExactly("GET", "HEAD");
         assertThat(config.limits().maxRangeParts()).isEqualTo(16);
         assertThatThrownBy(() -> parse("""
@@ -94,6 +95,14 @@ class EdgeConfigTest {
                 services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
                 limits: {maxHeaderSize: 1}
                 """)).hasMessageContaining("maxHeaderSize");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {maxHeaderBytes: 8192}
+                """)).hasMessageContaining("'limits.maxHeaderBytes' was renamed: use 'limits.listener.maxHeaderBytes'");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                limits: {listener: {maxHeaderBytes: 100}}
+                """)).hasMessageContaining("at 'limits.listener': maxHeaderBytes must be >= 1024");
     }
 
     @Test
@@ -132,8 +141,8 @@ class EdgeConfigTest {
 
     @Test
     void nonPositiveSizesAndTimeoutsAreRejected() {
-        assertThatThrownBy(() -> CacheConfig.ofSize(0, 0)).hasMessageContaining("cache.maxBytes must be > 0");
-        assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null))
+        assertThatThrownBy(() -> CacheConfig.ofSize(0, 0)).hasMessageContaining("cache.maxBytes must be >= 1, was 0");
+        assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null, null, null, null))
                 .hasMessageContaining("origin.connect");
         assertThatThrownBy(() -> new CollapsingConfig(0, null)).hasMessageContaining("collapsing.maxWaiters");
     }
@@ -179,5 +188,24 @@ class EdgeConfigTest {
                 controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, heartbeat: 10s,
                                maxBackoff: 1s}
                 """)).hasMessageContaining("controlPlane.maxBackoff").hasMessageContaining("controlPlane.heartbeat");
+    }
+
+    @Test
+    void aSectionThatCanTakeNoEffectFailsStartUpNamingIt() {
+        String service = "services: [{name: a, hosts: [a], origins: [\"http://127.0.0.1:1\"]}]\n";
+        assertThatThrownBy(() -> parse(service + "tls: {dir: /tmp/x}\n").requireEverySectionUsed())
+                .hasMessageContaining("tls: neither tls.listen").hasMessageContaining("tls.controlPlaneUrl");
+        assertThatThrownBy(() -> parse(service + "tls: {dir: /tmp/x, listen: \"127.0.0.1:0\", joinToken: t}\n")
+                .requireEverySectionUsed()).hasMessageContaining("tls.joinToken needs controlPlane");
+        assertThatThrownBy(() -> parse(service + "controlPlane: {url: \"http://127.0.0.1:1\", token: t, "
+                + "adminUrl: \"http://127.0.0.1:2\"}\n").requireEverySectionUsed())
+                .hasMessageContaining("controlPlane.adminUrl").hasMessageContaining("no admin section");
+        assertThatThrownBy(() -> parse(service + "limits: {maxApiBodyBytes: 4096}\n").requireEverySectionUsed())
+                .hasMessageContaining("limits.maxApiBodyBytes").hasMessageContaining("no admin section");
+        assertThatThrownBy(() -> parse(service + "limits: {listener: {failedAuth: {maxFailures: 3}}}\n")
+                .requireEverySectionUsed()).hasMessageContaining("limits.listener.failedAuth");
+        assertThatThrownBy(() -> parse("services: [{name: a, hosts: [a], origins: [\"http://127.0.0.1:1\"]}]\n"
+                + "admin: {listen: \"127.0.0.1:0\"}\n")).hasMessageContaining("admin.token");
+        parse(service + "tls: {dir: /tmp/x, listen: \"127.0.0.1:0\"}\n").requireEverySectionUsed();
     }
 }

@@ -8,6 +8,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -314,7 +315,7 @@ class ControlPlaneLinkTest {
     }
 
     @Test
-    void resultsOfPushesAppliedFromACatchUpPageRideTheNextHeartbeatOnce() {
+    void resultsOfEntriesAppliedFromACatchUpPageRideTheNextHeartbeatOnce() {
         ControlPlaneLink reporting = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
                 () -> new ControlPlaneLink.Stats(0, 0, 0), () -> true, (step, delay) ->
                         schedule.add(new Step(step, delay)), () -> { });
@@ -327,17 +328,18 @@ class ControlPlaneLinkTest {
         runNext();
         runNext();
         Heartbeat report = controlPlane.heartbeats.get(1);
-        assertThat(report.results()).singleElement().satisfies(r -> {
-            assertThat(r.sequence()).isEqualTo(1);
-            assertThat(r.result()).contains("origin answered 404");
-        });
+        assertThat(report.results()).as("a push's results and a purge's answer, as a live call would get them")
+                .hasSize(2);
+        assertThat(report.results().get(0).sequence()).isEqualTo(1);
+        assertThat(report.results().get(0).result()).contains("origin answered 404");
+        assertThat(report.results().get(1).sequence()).isEqualTo(2);
         runNext();
         assertThat(controlPlane.heartbeats.get(2).results()).as("sent once").isEmpty();
     }
 
     @Test
     void aHeartbeatWhoseReplyLeftNothingToApplyRenewsTheLeaseFromWhenItWasSent() {
-        dev.outpost.edge.ManualClock clock = new dev.outpost.edge.ManualClock();
+        ManualClock clock = new ManualClock();
         Lease lease = Lease.of(clock, Duration.ofSeconds(10),
                 dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);
         ControlPlaneLink leased = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,

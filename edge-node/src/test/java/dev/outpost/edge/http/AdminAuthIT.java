@@ -2,9 +2,9 @@ package dev.outpost.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.BoundClients;
 import dev.outpost.common.json.Json;
 import dev.outpost.edge.EdgeFixture;
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.time.Duration;
 import okhttp3.MediaType;

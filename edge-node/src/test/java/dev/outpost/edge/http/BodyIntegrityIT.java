@@ -1,9 +1,11 @@
 package dev.outpost.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -31,17 +33,16 @@ class BodyIntegrityIT {
     }
 
     @Test
-    void aBodyThatDisagreesWithItsReprDigestIsAnswered502AndNeverStored() throws Exception {
+    void aBodyThatDisagreesWithItsReprDigestIsNeverDeliveredWholeNorStored() throws Exception {
         f.enqueue(f.ok("old v", "max-age=3600").setHeader("Repr-Digest", "sha-256=:" + sha256("new version") + ":"));
         f.enqueue(f.ok("new version", "max-age=3600").setHeader("Repr-Digest",
                 "sha-256=:" + sha256("new version") + ":"));
 
-        Answer torn = f.fetch("/app.js");
+        // A miss is relayed as it arrives, so its head went out before the body could be checked: the client gets
+        // everything but the held-back last byte, then the connection closes, never a complete-looking answer.
+        assertThatThrownBy(() -> f.fetch("/app.js")).isInstanceOf(IOException.class);
         Answer next = f.fetch("/app.js");
 
-        assertThat(torn.code()).isEqualTo(502);
-        assertThat(torn.body()).contains("\"error\":\"origin_body_mismatch\"").contains("sha-256");
-        assertThat(torn.header("Cache-Status")).contains("detail=body-mismatch");
         assertThat(next.code()).isEqualTo(200);
         assertThat(next.body()).isEqualTo("new version");
         assertThat(next.xCache()).as("the torn answer was not stored").isEqualTo("MISS");

@@ -162,7 +162,6 @@ class RequestHeadersIT {
     }
 
     static EdgeConfig withService(EdgeConfig c, DeliveryService service) {
-        return new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(), List.of(service), c.cache(), c.origin(),
-                c.collapsing(), c.controlPlane(), c.limits(), c.tls());
+        return c.withServices(List.of(service));
     }
 }

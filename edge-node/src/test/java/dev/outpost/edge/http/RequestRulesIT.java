@@ -144,8 +144,8 @@ class RequestRulesIT {
 
     @Test
     void theKnownMethodAllowlistIsOptIn() throws Exception {
-        try (EdgeFixture strict = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null, null, null,
-                null, List.of("GET", "HEAD", "POST"), null)))) {
+        try (EdgeFixture strict = new EdgeFixture(c -> c.withLimits(new EdgeLimits(null, null, null,
+                List.of("GET", "HEAD", "POST"), null, null)))) {
             try (Response r = strict.call("M-SEARCH", "/m", null)) {
                 assertThat(r.code()).isEqualTo(405);
                 assertThat(r.header("Allow")).isEqualTo("GET, HEAD, POST");

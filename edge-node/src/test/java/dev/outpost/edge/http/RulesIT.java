@@ -6,7 +6,6 @@ import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.config.DeliveryService;
-import dev.outpost.edge.config.EdgeConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +19,7 @@ import org.junit.jupiter.api.Test;
 class RulesIT {
     @Test
     void setCookieResponsesAreStoredWithoutTheCookieWhenTheServiceAllowsIt() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(),
-                List.of(withSetCookie(c.services().get(0))), c.cache(), c.origin(), c.collapsing(),
-                c.controlPlane()))) {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withServices(List.of(withSetCookie(c.services().get(0)))))) {
             f.enqueue(f.ok("c", "max-age=60").setHeader("Set-Cookie", "session=1"));
             Answer miss = f.fetch("/sc");
             assertThat(miss.header("Cache-Status")).endsWith("stored");
@@ -33,7 +30,7 @@ class RulesIT {
     }
 
     private static DeliveryService withSetCookie(DeliveryService s) {
-        return new DeliveryService(s.name(), s.hosts(), s.origins(), s.cacheKey(), true);
+        return s.withCacheSetCookie(true);
     }
 
     @Test
@@ -65,7 +62,7 @@ class RulesIT {
                 assertThat(f.fetch("/i18n", "Accept-Language", lang).body()).isEqualTo(lang);
             }
             assertThat(f.fetch("/i18n", "Accept-Language", "fr").xCache()).isEqualTo("HIT");
-            assertThat(f.edge.purger().purge(new dev.outpost.edge.cache.Purger.Request(
+            assertThat(f.edge.purger().purge(new dev.outpost.common.wire.EdgePurge(
                     List.of("http://assets.test/i18n"), null, null, null, null, null)).removed()).isEqualTo(2);
             f.enqueue(f.ok("de2", "max-age=600").setHeader("Vary", "Accept-Language"));
             assertThat(f.fetch("/i18n", "Accept-Language", "de").body()).isEqualTo("de2");

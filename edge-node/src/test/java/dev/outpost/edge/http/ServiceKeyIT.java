@@ -27,8 +27,8 @@ class ServiceKeyIT {
 
     @BeforeEach
     void start() throws Exception {
-        f = new EdgeFixture(c -> RequestHeadersIT.withService(c, new DeliveryService(EdgeFixture.SERVICE, HOSTS,
-                c.services().get(0).origins(), null, null)));
+        f = new EdgeFixture(c -> RequestHeadersIT.withService(c,
+                DeliveryService.of(EdgeFixture.SERVICE, HOSTS, c.services().get(0).origins())));
     }
 
     @AfterEach

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
-import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.SigningConfig;
 import dev.outpost.edge.signing.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
@@ -29,10 +28,8 @@ class SignedUrlIT {
     }
 
     private static EdgeFixture signedEdge(boolean required, Duration maxLifetime) throws Exception {
-        return new EdgeFixture(c -> new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(),
-                List.of(c.services().get(0).withSigning(new SigningConfig(required,
-                        List.of(SigningKey.of(SECRET)), maxLifetime))),
-                c.cache(), c.origin(), c.collapsing(), c.controlPlane()));
+        return new EdgeFixture(c -> c.withServices(List.of(c.services().get(0).withSigning(
+                new SigningConfig(required, List.of(SigningKey.of(SECRET)), maxLifetime)))));
     }
 
     private static String signed(EdgeFixture f, String path, Duration ttl) {

@@ -103,7 +103,8 @@ class StaleIT {
     @Test
     void staleIsServedWhenTheOriginTimesOutAndMissesGet504() throws Exception {
         try (EdgeFixture f = new EdgeFixture(c -> c.withOrigin(
-                new OriginTimeouts(Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofSeconds(2))))) {
+                new OriginTimeouts(Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofSeconds(2), null, null,
+                        null)))) {
             f.enqueue(f.ok("cached", "max-age=10"));
             f.fetch("/slow");
             f.clock.advance(Duration.ofSeconds(30));

@@ -7,11 +7,11 @@ import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.ManualClock;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.util.List;
 import mockwebserver3.Dispatcher;
@@ -93,7 +93,7 @@ class StoreLimitsIT {
     void aCloseDelimitedResponseIsStreamedThroughNotStored() throws Exception {
         // Its end is only the connection's: a cut-short body would look complete, so it is never stored.
         try (TruncatingOrigin origin = new TruncatingOrigin(TruncatingOrigin.CLOSE_DELIMITED, 12)) {
-            DeliveryService service = new DeliveryService("t", List.of("t.test"), List.of(origin.uri()), null, null);
+            DeliveryService service = DeliveryService.of("t", List.of("t.test"), List.of(origin.uri()));
             try (EdgeNode edge = EdgeNode.start(EdgeConfig.of("edge-t", "127.0.0.1:0", service), new ManualClock())) {
                 OkHttpClient client = new OkHttpClient();
                 Request request = new Request.Builder().url(edge.baseUri() + "/t").header("Host", "t.test").build();
@@ -124,7 +124,7 @@ class StoreLimitsIT {
 
     private static void assertTruncationAborts(int announced, int sent) throws Exception {
         try (TruncatingOrigin origin = new TruncatingOrigin(announced, sent)) {
-            DeliveryService service = new DeliveryService("t", List.of("t.test"), List.of(origin.uri()), null, null);
+            DeliveryService service = DeliveryService.of("t", List.of("t.test"), List.of(origin.uri()));
             EdgeConfig config = EdgeConfig.of("edge-t", "127.0.0.1:0", service)
                     .withCache(CacheConfig.ofSize(MAX_BYTES, MAX_OBJECT));
             OkHttpClient client = new OkHttpClient.Builder().retryOnConnectionFailure(false).build();

@@ -3,7 +3,7 @@ package dev.outpost.edge.signing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.edge.ManualClock;
+import dev.outpost.testkit.ManualClock;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

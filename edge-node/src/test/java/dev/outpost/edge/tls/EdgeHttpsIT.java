@@ -154,11 +154,9 @@ class EdgeHttpsIT {
     }
 
     private EdgeConfig withTlsAndVideoService(EdgeConfig c) {
-        DeliveryService video = new DeliveryService("video", List.of(VIDEO_HOST), c.services().get(0).origins(),
-                null, null);
-        return new EdgeConfig(c.id(), c.region(), c.listen(), c.admin(), List.of(c.services().get(0), video),
-                c.cache(), c.origin(), c.collapsing(), c.controlPlane(), c.limits(),
-                Optional.of(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0")));
+        DeliveryService video = DeliveryService.of("video", List.of(VIDEO_HOST), c.services().get(0).origins());
+        return c.withServices(List.of(c.services().get(0), video))
+                .withTls(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0"));
     }
 
     private static Request get(EdgeFixture f, String host, String path) {

@@ -1,6 +1,6 @@
 package dev.outpost.origin.assets;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.origin.content.AssetPath;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.RequestPaths;
@@ -45,7 +45,7 @@ public final class AssetListing {
     public record Query(String prefix, int limit, Optional<String> after) {
         public Query {
             if (limit < 1 || limit > MAX_LIMIT) {
-                throw ApiException.badRequest("bad_parameter", "limit must be between 1 and " + MAX_LIMIT
+                throw Problem.invalid("bad_parameter", "limit must be between 1 and " + MAX_LIMIT
                         + ", was " + limit);
             }
             prefix = rooted("prefix", prefix);
@@ -55,7 +55,7 @@ public final class AssetListing {
         /**
          * Reads raw query values.
          *
-         * @throws ApiException 400 {@code bad_parameter} naming the parameter
+         * @throws Problem invalid, {@code bad_parameter}, naming the parameter
          */
         public static Query parse(Optional<String> prefix, Optional<String> limit, Optional<String> after) {
             int parsedLimit = DEFAULT_LIMIT;
@@ -63,7 +63,7 @@ public final class AssetListing {
                 try {
                     parsedLimit = Integer.parseInt(limit.get().strip());
                 } catch (NumberFormatException e) {
-                    throw ApiException.badRequest("bad_parameter", "limit must be an integer between 1 and "
+                    throw Problem.invalid("bad_parameter", "limit must be an integer between 1 and "
                             + MAX_LIMIT + ", was '" + limit.get() + "'");
                 }
             }
@@ -72,11 +72,11 @@ public final class AssetListing {
 
         private static String rooted(String name, String value) {
             if (value.length() > RequestPaths.MAX_RAW_LENGTH) {
-                throw ApiException.badRequest("bad_parameter", name + " is longer than "
+                throw Problem.invalid("bad_parameter", name + " is longer than "
                         + RequestPaths.MAX_RAW_LENGTH + " characters");
             }
             if (value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-                throw ApiException.badRequest("bad_parameter", name + " holds a control character");
+                throw Problem.invalid("bad_parameter", name + " holds a control character");
             }
             return value.startsWith("/") ? value : "/" + value;
         }

@@ -1,6 +1,6 @@
 package dev.outpost.origin.assets;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.origin.content.AssetPath;
 import dev.outpost.origin.content.MasterFile;
@@ -117,8 +117,8 @@ public final class AssetWriter {
      * Writes {@code body} as the master copy of {@code path}, atomically.
      *
      * @param declaredLength the request's Content-Length, if it sent one: above the limit → 413 before reading
-     * @throws ApiException 400 (hidden or escaping path, digest mismatch, body cut short), 409 (a directory is in
-     *                      the way), 413 (too large)
+     * @throws Problem invalid (hidden or escaping path, digest mismatch, body cut short), conflict (a directory
+     *                  is in the way), too large
      */
     public Written write(AssetPath path, OptionalLong declaredLength, InputStream body, DigestCheck check) {
         Path target = locate(path);
@@ -170,17 +170,17 @@ public final class AssetWriter {
      * target).
      *
      * @return the change's place in the journal (0 when none records it)
-     * @throws ApiException 404 when there is no such asset, 409 when it is a directory
+     * @throws Problem not found when there is no such asset, conflict when it is a directory
      */
     public long delete(AssetPath path) {
         refuseHidden(path);
         Path target = store.writableLocation(path)
-                .orElseThrow(() -> ApiException.notFound("no asset at " + path));
+                .orElseThrow(() -> Problem.notFound("no asset at " + path));
         if (store.find(path).isEmpty()) {
             if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
                 throw conflict(path + " is a directory; delete the files in it one by one");
             }
-            throw ApiException.notFound("no asset at " + path);
+            throw Problem.notFound("no asset at " + path);
         }
         synchronized (stripeOf(path)) {
             try {
@@ -196,7 +196,7 @@ public final class AssetWriter {
                 }
                 return recorded.sequence();
             } catch (NoSuchFileException e) {
-                throw ApiException.notFound("no asset at " + path);
+                throw Problem.notFound("no asset at " + path);
             } catch (IOException e) {
                 throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
             }
@@ -206,17 +206,17 @@ public final class AssetWriter {
     /** Where a PUT writes: confined, not hidden, no symlinked directory leading outside. */
     private Path locate(AssetPath path) {
         if (path.isRoot()) {
-            throw ApiException.badRequest("bad_path", "a file path is needed after /_origin/assets/");
+            throw Problem.invalid("bad_path", "a file path is needed after /_origin/assets/");
         }
         refuseHidden(path);
-        return store.writableLocation(path).orElseThrow(() -> ApiException.badRequest("bad_path",
+        return store.writableLocation(path).orElseThrow(() -> Problem.invalid("bad_path",
                 path + " leads outside the data directory (through a symlink)"));
     }
 
     /** Dotfiles are never served, so the API neither writes nor deletes them (nor lets one name its temp files). */
     public static void refuseHidden(AssetPath path) {
         if (path.isHidden()) {
-            throw ApiException.badRequest("hidden_path", "dotfiles and dot-directories (" + path
+            throw Problem.invalid("hidden_path", "dotfiles and dot-directories (" + path
                     + ") are not assets: they are never served, written or deleted through the API");
         }
     }
@@ -226,7 +226,7 @@ public final class AssetWriter {
             Files.createDirectories(directory);
             // writableLocation checked the parents that existed; check again now that all of them do.
             if (!directory.toRealPath().startsWith(store.root())) {
-                throw ApiException.badRequest("bad_path", path + " leads outside the data directory");
+                throw Problem.invalid("bad_path", path + " leads outside the data directory");
             }
             return directory;
         } catch (FileAlreadyExistsException e) {
@@ -256,7 +256,7 @@ public final class AssetWriter {
             }
             if (declaredLength.isPresent() && total != declaredLength.getAsLong()) {
                 // The server enforces Content-Length framing; this guards a truncated body ever being committed.
-                throw ApiException.badRequest("incomplete_body", "the body has " + total + " bytes, Content-Length "
+                throw Problem.invalid("incomplete_body", "the body has " + total + " bytes, Content-Length "
                         + "said " + declaredLength.getAsLong() + "; nothing was written");
             }
             out.force(true);
@@ -269,7 +269,7 @@ public final class AssetWriter {
         try {
             return body.read(buffer);
         } catch (IOException e) {
-            throw ApiException.badRequest("incomplete_body", "the request body ended early ("
+            throw Problem.invalid("incomplete_body", "the request body ended early ("
                     + e.getMessage() + "); nothing was written");
         }
     }
@@ -302,16 +302,17 @@ public final class AssetWriter {
         }
     }
 
-    private ApiException tooLarge(String what) {
+    private Problem tooLarge(String what) {
         return tooLarge(maxBytes, what);
     }
 
-    /** The 413 of an upload past the limit. */
-    public static ApiException tooLarge(long maxBytes, String what) {
-        return new ApiException(413, "too_large", what + " exceeds maxUploadBytes (" + maxBytes + " bytes)");
+    /** The refusal of an upload past the limit. */
+    public static Problem tooLarge(long maxBytes, String what) {
+        return new Problem(Problem.Kind.TOO_LARGE, "too_large", what + " exceeds maxUploadBytes (" + maxBytes
+                + " bytes)");
     }
 
-    private static ApiException conflict(String message) {
-        return new ApiException(409, "conflict", message);
+    private static Problem conflict(String message) {
+        return Problem.conflict("conflict", message);
     }
 }

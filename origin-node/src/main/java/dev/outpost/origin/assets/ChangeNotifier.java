@@ -1,6 +1,7 @@
 package dev.outpost.origin.assets;
 
 import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.origin.OriginConfig;
 import java.io.IOException;
@@ -13,13 +14,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import okhttp3.Call;
 import okhttp3.MediaType;
-import dev.outpost.common.tls.TlsContexts;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -166,15 +165,14 @@ public final class ChangeNotifier implements AutoCloseable {
             this.url = url;
             this.token = notify.token();
             this.maxPending = notify.maxPending();
-            this.backoff = new Backoff(Duration.ofMillis(notify.initialBackoffMillis()),
-                    Duration.ofMillis(notify.maxBackoffMillis()));
+            this.backoff = new Backoff(notify.initialBackoff(), notify.maxBackoff());
             this.sleeper = sleeper;
             this.jitter = jitter;
             OkHttpClient.Builder builder = new OkHttpClient.Builder()
-                    .connectTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
-                    .readTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
-                    .writeTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
-                    .callTimeout(notify.timeoutMillis(), TimeUnit.MILLISECONDS)
+                    .connectTimeout(notify.timeout())
+                    .readTimeout(notify.timeout())
+                    .writeTimeout(notify.timeout())
+                    .callTimeout(notify.timeout())
                     .retryOnConnectionFailure(false) // retries are ours, with backoff
                     .followRedirects(false);
             tls.ifPresent(t -> builder.sslSocketFactory(t.context().getSocketFactory(), t.trustManager()));

@@ -1,7 +1,7 @@
 package dev.outpost.origin.assets;
 
-import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.DigestFields;
+import dev.outpost.common.problem.Problem;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
@@ -63,8 +63,8 @@ public final class DigestCheck {
     /**
      * The check asked for by a request's headers.
      *
-     * @throws ApiException 400 {@code bad_digest} for a malformed header, 400 {@code unsupported_digest} for a
-     *                      Repr-Digest naming no algorithm this origin computes
+     * @throws Problem invalid: {@code bad_digest} for a malformed header, {@code unsupported_digest} for a
+     *                  Repr-Digest naming no algorithm this origin computes
      */
     public static DigestCheck of(Optional<String> reprDigest, Optional<String> contentMd5) {
         Map<Algorithm, byte[]> expected = new EnumMap<>(Algorithm.class);
@@ -73,10 +73,10 @@ public final class DigestCheck {
             try {
                 supported = DigestFields.parse(value);
             } catch (IllegalArgumentException e) {
-                throw ApiException.badRequest("bad_digest", "Repr-Digest " + e.getMessage());
+                throw Problem.invalid("bad_digest", "Repr-Digest " + e.getMessage());
             }
             if (supported.isEmpty()) {
-                throw ApiException.badRequest("unsupported_digest", "Repr-Digest names no supported algorithm "
+                throw Problem.invalid("unsupported_digest", "Repr-Digest names no supported algorithm "
                         + "(use sha-256 or sha-512), was '" + value + "'");
             }
             supported.forEach((algorithm, digest) -> expected.put(Algorithm.valueOf(algorithm.name()), digest));
@@ -93,7 +93,7 @@ public final class DigestCheck {
     /**
      * Compares the body's digests with the expected ones in constant time.
      *
-     * @throws ApiException 400 {@code digest_mismatch} naming the first algorithm that differs
+     * @throws Problem invalid, {@code digest_mismatch}, naming the first algorithm that differs
      */
     public void verify(Map<Algorithm, byte[]> actual) {
         for (Map.Entry<Algorithm, byte[]> want : expected.entrySet()) {
@@ -104,7 +104,7 @@ public final class DigestCheck {
             if (!MessageDigest.isEqual(want.getValue(), got)) {
                 String sent = Base64.getEncoder().encodeToString(want.getValue());
                 String computed = Base64.getEncoder().encodeToString(got);
-                throw ApiException.badRequest("digest_mismatch", "the body's " + want.getKey().label()
+                throw Problem.invalid("digest_mismatch", "the body's " + want.getKey().label()
                         + " is " + computed + " but the request said " + sent + "; nothing was written");
             }
         }
@@ -120,10 +120,10 @@ public final class DigestCheck {
         try {
             bytes = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("bad_digest", algorithm.label() + " is not valid base64: '" + base64 + "'");
+            throw Problem.invalid("bad_digest", algorithm.label() + " is not valid base64: '" + base64 + "'");
         }
         if (bytes.length != algorithm.length) {
-            throw ApiException.badRequest("bad_digest", algorithm.label() + " must be " + algorithm.length
+            throw Problem.invalid("bad_digest", algorithm.label() + " must be " + algorithm.length
                     + " bytes, was " + bytes.length);
         }
         return bytes;

@@ -1,6 +1,6 @@
 package dev.outpost.origin.content;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,7 +66,7 @@ public final class MasterStore {
      * a replace and is tried again. The digest is read from the open channel (or taken from the cache for this
      * exact version), never by opening the path a second time, which once paired an old size with a new digest.
      *
-     * @throws ApiException 503 {@code asset_changing} when the file kept changing under every attempt
+     * @throws Problem unavailable, {@code asset_changing}, when the file kept changing under every attempt
      */
     public Optional<OpenMaster> open(AssetPath path) {
         if (path.isRoot() || path.isHidden()) {
@@ -104,8 +105,8 @@ public final class MasterStore {
                     }
                 }
             }
-            throw new ApiException(503, "asset_changing", path + " changed on disk during every one of "
-                    + OPEN_ATTEMPTS + " attempts to read it; try again").withHeader("Retry-After", "1");
+            throw new Problem(Problem.Kind.UNAVAILABLE, "asset_changing", path + " changed on disk during every one "
+                    + "of " + OPEN_ATTEMPTS + " attempts to read it; try again", Optional.of(Duration.ofSeconds(1)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package dev.outpost.origin.content;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -126,7 +126,7 @@ public final class RequestPaths {
         }
     }
 
-    private static ApiException bad(String message) {
-        return ApiException.badRequest("bad_path", message);
+    private static Problem bad(String message) {
+        return Problem.invalid("bad_path", message);
     }
 }

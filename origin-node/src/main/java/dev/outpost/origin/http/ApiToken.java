@@ -2,17 +2,30 @@ package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.origin.assets.BearerAuth;
+import io.undertow.server.HandlerWrapper;
+import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import java.util.Optional;
 
-/** The origin's bearer token ({@code apiToken}) as the asset API and the replication API require it. */
-final class ApiToken {
+/**
+ * The origin's bearer token ({@code apiToken}) as the asset API and the replication API require it, before their
+ * routes (or their 404 and 405 answers) are looked up.
+ */
+final class ApiToken implements HandlerWrapper {
     private final BearerAuth auth;
 
     ApiToken(Optional<String> token) {
         this.auth = new BearerAuth(token);
+    }
+
+    @Override
+    public HttpHandler wrap(HttpHandler next) {
+        return exchange -> {
+            require(exchange);
+            next.handleRequest(exchange);
+        };
     }
 
     /** 401 (with its challenge) or 403 unless the request carries the configured token. */

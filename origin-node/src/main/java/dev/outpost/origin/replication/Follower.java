@@ -1,7 +1,7 @@
 package dev.outpost.origin.replication;
 
-import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.DigestFields;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.assets.AssetListing;
 import dev.outpost.origin.assets.AssetWriter;
@@ -199,7 +199,7 @@ public final class Follower implements AutoCloseable {
         AssetPath path;
         try {
             path = RequestPaths.confineDecoded(entry.path());
-        } catch (ApiException e) {
+        } catch (Problem e) {
             LOG.log(Level.ERROR, "replica " + name + ": change " + entry.sequence() + " names a path no origin "
                     + "serves (" + e.getMessage() + "); skipped");
             return;
@@ -223,7 +223,7 @@ public final class Follower implements AutoCloseable {
         boolean fetched = primary.fetch(path, MasterFile.etagOf(sha256), (body, length) -> {
             try {
                 writer.write(path, length, body, DigestCheck.of(Optional.of(digest), Optional.empty()));
-            } catch (ApiException e) {
+            } catch (Problem e) {
                 if (e.code().equals("digest_mismatch")) {
                     throw new DigestMismatch("the copy of " + path + " from " + primary.uri() + " does not match "
                             + "its digest " + digest + " (" + e.getMessage() + ")");
@@ -244,8 +244,8 @@ public final class Follower implements AutoCloseable {
         }
         try {
             writer.delete(path);
-        } catch (ApiException e) {
-            if (e.status() != 404) {
+        } catch (Problem e) {
+            if (e.kind() != Problem.Kind.NOT_FOUND) {
                 throw new IOException("deleting " + path + " failed here: " + e.getMessage());
             }
         }
@@ -273,8 +273,8 @@ public final class Follower implements AutoCloseable {
             try {
                 writer.delete(RequestPaths.confineDecoded(extra));
                 deleted++;
-            } catch (ApiException e) {
-                if (e.status() != 404) {
+            } catch (Problem e) {
+                if (e.kind() != Problem.Kind.NOT_FOUND) {
                     throw new IOException("deleting " + extra + " failed here: " + e.getMessage());
                 }
             }

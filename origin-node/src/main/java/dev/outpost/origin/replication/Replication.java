@@ -1,6 +1,6 @@
 package dev.outpost.origin.replication;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeJournal;
@@ -40,6 +40,7 @@ public final class Replication implements AutoCloseable {
     private final AtomicLong syncTimeouts = new AtomicLong();
     private volatile Role role;
     private volatile Optional<Follower> follower;
+    private boolean closed;
 
     private Replication(String name, OriginConfig.Replication settings, ChangeLog log, Clock clock, Role role,
             Optional<Follower> follower) {
@@ -153,15 +154,15 @@ public final class Replication implements AutoCloseable {
     /**
      * Makes this replica the primary: stops copying, starts a new epoch, takes writes from now on.
      *
-     * @throws ApiException 409 {@code already_primary}, or 409 {@code replica_not_ready} when it never finished
-     *                      a copy of its primary (its files would be a partial copy)
+     * @throws Problem conflict: {@code already_primary}, or {@code replica_not_ready} when it never finished
+     *                  a copy of its primary (its files would be a partial copy)
      */
     public synchronized Promotion promote() {
         if (role == Role.PRIMARY) {
-            throw new ApiException(409, "already_primary", "this origin is already the primary of its group");
+            throw Problem.conflict("already_primary", "this origin is already the primary of its group");
         }
         if (!log.synced()) {
-            throw new ApiException(409, "replica_not_ready", "this replica never finished copying its primary; "
+            throw Problem.conflict("replica_not_ready", "this replica never finished copying its primary; "
                     + "promoting it would make a partial copy the primary");
         }
         String previous = settings.replicaOf().map(Object::toString).orElse("");
@@ -194,8 +195,13 @@ public final class Replication implements AutoCloseable {
                 sync, replicas, follower.map(Follower::status));
     }
 
+    /** Stops following and closes the log (which answers parked long polls); closing again does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         follower.ifPresent(Follower::close);
         log.close();
     }

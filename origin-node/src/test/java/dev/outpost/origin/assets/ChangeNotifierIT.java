@@ -143,7 +143,6 @@ class ChangeNotifierIT {
         assertThat(noticeFiles()).hasSize(2);
 
         receiver.down.set(false);
-        receiver.delivered.clear();
         notifier = ChangeNotifier.start(notify(10, 80, 100), queue, d -> { }, topOfRange());
 
         assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.changed("/a.css", "\"1\""));
@@ -218,8 +217,8 @@ class ChangeNotifierIT {
 
     @Test
     void sendsJsonWithTheBearerTokenWhenConfigured() throws Exception {
-        OriginConfig.Notify withToken = new OriginConfig.Notify(Optional.of(URI.create(server.url("/events")
-                .toString())), Optional.of("notify-secret"), 10, 80, 100, 10_000);
+        OriginConfig.Notify withToken = OriginConfig.Notify.to(URI.create(server.url("/events").toString()))
+                .withToken("notify-secret").withBackoff(ms(10), ms(80)).withTimeout(Duration.ofSeconds(10));
         notifier = ChangeNotifier.start(withToken, queue, d -> { }, topOfRange());
 
         notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
@@ -250,7 +249,7 @@ class ChangeNotifierIT {
 
     private OriginConfig.Notify notify(long initialMillis, long maxMillis, int maxPending) {
         return new OriginConfig.Notify(Optional.of(URI.create(server.url("/events").toString())), Optional.empty(),
-                initialMillis, maxMillis, maxPending, 10_000);
+                ms(initialMillis), ms(maxMillis), maxPending, Duration.ofSeconds(10), null);
     }
 
     private static Duration ms(long millis) {
@@ -281,6 +280,7 @@ class ChangeNotifierIT {
         final LinkedBlockingQueue<ChangeNotice> delivered = new LinkedBlockingQueue<>();
         /** The Idempotency-Key of every attempt, in arrival order. */
         final List<String> keys = Collections.synchronizedList(new ArrayList<>());
+        private final java.util.Set<String> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private int refusals;
         private int attempts;
 
@@ -307,7 +307,11 @@ class ChangeNotifierIT {
                     return new MockResponse.Builder().code(503).build();
                 }
             }
-            delivered.add(Json.mapper().readValue(request.getBody().toByteArray(), ChangeNotice.class));
+            // Like the control plane, a notice is taken once per Idempotency-Key: an attempt of a closed notifier
+            // that the server handles only after the receiver came back up is answered, not counted again.
+            if (accepted.add(String.valueOf(request.getHeaders().get("Idempotency-Key")))) {
+                delivered.add(Json.mapper().readValue(request.getBody().toByteArray(), ChangeNotice.class));
+            }
             return new MockResponse.Builder().code(204).build();
         }
 

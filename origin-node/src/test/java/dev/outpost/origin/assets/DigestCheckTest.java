@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.ErrorStatuses;
+import dev.outpost.common.problem.Problem;
 import dev.outpost.origin.assets.DigestCheck.Algorithm;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,8 +37,8 @@ class DigestCheckTest {
     @Test
     void mismatchIsRefusedNamingTheAlgorithm() {
         assertThatThrownBy(() -> verify(repr("sha-256=:" + OTHER_SHA256 + ":")))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(Problem.class, e -> {
+                    assertThat(ErrorStatuses.status(e.kind())).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("digest_mismatch");
                     assertThat(e.getMessage()).contains("sha-256").contains(SHA256);
                 });
@@ -47,7 +48,7 @@ class DigestCheckTest {
     void oneWrongAlgorithmAmongRightOnesIsAMismatch() {
         String wrong512 = b64("SHA-512", "x".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> verify(repr("sha-256=:" + SHA256 + ":, sha-512=:" + wrong512 + ":")))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getMessage()).contains("sha-512"));
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.getMessage()).contains("sha-512"));
     }
 
     @Test
@@ -61,8 +62,8 @@ class DigestCheckTest {
     @Test
     void onlyUnknownAlgorithmsIsRefusedAsUnsupported() {
         assertThatThrownBy(() -> DigestCheck.of(Optional.of("md5=:" + MD5 + ":, unixsum=30637"), Optional.empty()))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(Problem.class, e -> {
+                    assertThat(ErrorStatuses.status(e.kind())).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("unsupported_digest");
                     assertThat(e.getMessage()).contains("sha-256");
                 });
@@ -88,8 +89,8 @@ class DigestCheckTest {
     })
     void malformedReprDigestIsRefused(String value) {
         assertThatThrownBy(() -> DigestCheck.of(Optional.of(value), Optional.empty()))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(Problem.class, e -> {
+                    assertThat(ErrorStatuses.status(e.kind())).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("bad_digest");
                 });
     }
@@ -107,7 +108,7 @@ class DigestCheckTest {
 
         DigestCheck wrong = DigestCheck.of(Optional.empty(), Optional.of(b64("MD5", new byte[] {1})));
         assertThatThrownBy(() -> wrong.verify(digestsOf(wrong)))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
+                .isInstanceOfSatisfying(Problem.class, e -> {
                     assertThat(e.code()).isEqualTo("digest_mismatch");
                     assertThat(e.getMessage()).contains("Content-MD5");
                 });
@@ -116,7 +117,7 @@ class DigestCheckTest {
     @Test
     void malformedContentMd5IsRefused() {
         assertThatThrownBy(() -> DigestCheck.of(Optional.empty(), Optional.of("zz")))
-                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo("bad_digest"));
+                .isInstanceOfSatisfying(Problem.class, e -> assertThat(e.code()).isEqualTo("bad_digest"));
         assertThatThrownBy(() -> DigestCheck.of(Optional.empty(), Optional.of(SHA256)))
                 .hasMessageContaining("Content-MD5 must be 16 bytes");
     }

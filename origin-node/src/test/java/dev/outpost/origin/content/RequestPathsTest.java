@@ -3,10 +3,11 @@ package dev.outpost.origin.content;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.http.ApiException;
+import dev.outpost.common.http.ErrorStatuses;
+import dev.outpost.common.problem.Problem;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 class RequestPathsTest {
     @Test
@@ -48,8 +49,8 @@ class RequestPathsTest {
     })
     void traversalAndMalformedPathsAreRefusedWith400(String raw) {
         assertThatThrownBy(() -> RequestPaths.confine(raw))
-                .isInstanceOfSatisfying(ApiException.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .isInstanceOfSatisfying(Problem.class, e -> {
+                    assertThat(ErrorStatuses.status(e.kind())).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("bad_path");
                 });
     }
@@ -57,6 +58,6 @@ class RequestPathsTest {
     @Test
     void overlongPathsAreRefused() {
         assertThatThrownBy(() -> RequestPaths.confine("/" + "a".repeat(RequestPaths.MAX_RAW_LENGTH)))
-                .isInstanceOf(ApiException.class).hasMessageContaining("longer than");
+                .isInstanceOf(Problem.class).hasMessageContaining("longer than");
     }
 }

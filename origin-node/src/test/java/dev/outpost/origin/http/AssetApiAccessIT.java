@@ -70,8 +70,8 @@ class AssetApiAccessIT {
     @Test
     void withoutAConfiguredTokenTheApiIsDisabled() {
         origin = AssetApiFixture.start(tempDir, config -> new OriginConfig(config.listen(), config.data(),
-                Optional.empty(), config.maxUploadBytes(), config.rules(), config.defaults(),
-                config.notifications()));
+                Optional.empty(), config.maxUploadBytes(), config.rules(), config.defaults(), config.notifications(),
+                config.limits(), config.tls(), config.replication()));
         Answer answer = origin.put("/a.txt", "x");
         assertThat(answer.code()).isEqualTo(403);
         ErrorBody error = answer.json(ErrorBody.class);

@@ -2,9 +2,9 @@ package dev.outpost.origin.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.http.BoundClients;
 import dev.outpost.common.wire.ErrorBody;
 import dev.outpost.origin.http.AssetApiFixture.Answer;
+import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.nio.file.Path;
 import okhttp3.OkHttpClient;

@@ -102,7 +102,7 @@ class ChangeNotificationIT {
     private static java.util.function.UnaryOperator<OriginConfig> notifyingTo(int port, long timeoutMillis) {
         return config -> config.withNotify(new OriginConfig.Notify(
                 Optional.of(URI.create("http://127.0.0.1:" + port + "/events")), Optional.of("notify-token"),
-                20, 200, 100, timeoutMillis));
+                Duration.ofMillis(20), Duration.ofMillis(200), 100, Duration.ofMillis(timeoutMillis), null));
     }
 
     /** The first request of a JVM loads classes for a second or two; time the ones after it. */

@@ -1,25 +1,17 @@
 package dev.outpost.origin.http;
 
-import static dev.outpost.origin.http.AssetApiFixture.OCTETS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.wire.ErrorBody;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetInfo;
 import dev.outpost.origin.http.AssetApiFixture.Answer;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.outpost.testkit.GeneratedBody;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Base64;
-import java.util.SplittableRandom;
-import okhttp3.MediaType;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
-import okio.BufferedSink;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,20 +38,21 @@ class UploadSizesIT {
     @Test
     void aBodyOneByteBelowTheLimitIsWrittenWholeFarAboveUndertowsDefault() throws Exception {
         origin = AssetApiFixture.start(tempDir, config -> config.withMaxUploadBytes(LIMIT));
-        Body body = new Body(LIMIT - 1, 1);
+        GeneratedBody body = new GeneratedBody(LIMIT - 1, 1);
 
         Answer written = origin.call(origin.request("/below.bin").put(body.sized()).build());
 
         assertThat(written.code()).as(written.text()).isEqualTo(201);
         assertThat(written.json(AssetInfo.class).size()).isEqualTo(LIMIT - 1);
         assertThat(written.json(AssetInfo.class).digest()).isEqualTo(body.reprDigest());
-        assertThat(sha256(Files.newInputStream(origin.data.resolve("below.bin")))).isEqualTo(body.sha256());
+        assertThat(GeneratedBody.sha256(Files.newInputStream(origin.data.resolve("below.bin"))))
+                .isEqualTo(body.sha256());
     }
 
     @Test
     void aChunkedBodyOneByteBelowTheLimitIsWrittenToo() {
         origin = AssetApiFixture.start(tempDir, config -> config.withMaxUploadBytes(LIMIT));
-        Body body = new Body(LIMIT - 1, 2);
+        GeneratedBody body = new GeneratedBody(LIMIT - 1, 2);
 
         Answer written = origin.call(origin.request("/below.bin").put(body.chunked()).build());
 
@@ -72,7 +65,7 @@ class UploadSizesIT {
         origin = AssetApiFixture.start(tempDir, config -> config.withMaxUploadBytes(LIMIT));
         assertThat(origin.put("/over.bin", "old").code()).isEqualTo(201);
 
-        Answer refused = origin.call(origin.request("/over.bin").put(new Body(LIMIT + 1, 3).sized()).build());
+        Answer refused = origin.call(origin.request("/over.bin").put(new GeneratedBody(LIMIT + 1, 3).sized()).build());
 
         assertThat(refused.code()).isEqualTo(413);
         assertThat(refused.header("Content-Type")).startsWith("application/json");
@@ -87,7 +80,8 @@ class UploadSizesIT {
         origin = AssetApiFixture.start(tempDir, config -> config.withMaxUploadBytes(LIMIT));
         assertThat(origin.put("/over.bin", "old").code()).isEqualTo(201);
 
-        Answer refused = origin.call(origin.request("/over.bin").put(new Body(LIMIT + 1, 4).chunked()).build());
+        Answer refused = origin.call(origin.request("/over.bin").put(new GeneratedBody(LIMIT + 1, 4).chunked())
+                .build());
 
         assertThat(refused.code()).isEqualTo(413);
         assertThat(refused.json(ErrorBody.class).error()).isEqualTo("too_large");
@@ -99,7 +93,7 @@ class UploadSizesIT {
     void a100MibUploadUnderTheDefaultLimitArrivesByteForByte() throws Exception {
         origin = AssetApiFixture.start(tempDir);
         assertThat(OriginConfig.of("x").maxUploadBytes()).isEqualTo(512L * 1024 * 1024);
-        Body body = new Body(100L * 1024 * 1024, 5);
+        GeneratedBody body = new GeneratedBody(100L * 1024 * 1024, 5);
 
         // The origin checks the body against the Repr-Digest sent ahead of it, and answers with its own.
         Answer written = origin.call(origin.request("/video/big.mp4").header("Repr-Digest", body.reprDigest())
@@ -112,94 +106,7 @@ class UploadSizesIT {
                 .url(URI.create(origin.node.baseUri() + "/video/big.mp4").toString()).build()).execute()) {
             assertThat(served.code()).isEqualTo(200);
             assertThat(served.header("Repr-Digest")).isEqualTo(body.reprDigest());
-            assertThat(sha256(served.body().byteStream())).isEqualTo(body.sha256());
-        }
-    }
-
-    /** A deterministic pseudo-random body of any size, generated while it is sent (never held in memory). */
-    record Body(long size, long seed) {
-        RequestBody sized() {
-            return stream(size);
-        }
-
-        /** Sent without Content-Length, so only counting while streaming can catch it. */
-        RequestBody chunked() {
-            return stream(-1);
-        }
-
-        private RequestBody stream(long declared) {
-            return new RequestBody() {
-                @Override
-                public MediaType contentType() {
-                    return OCTETS;
-                }
-
-                @Override
-                public long contentLength() {
-                    return declared;
-                }
-
-                @Override
-                public void writeTo(BufferedSink sink) throws IOException {
-                    try (InputStream in = open()) {
-                        byte[] buffer = new byte[64 * 1024];
-                        for (int n; (n = in.read(buffer)) > 0; ) {
-                            sink.write(buffer, 0, n);
-                        }
-                    }
-                }
-            };
-        }
-
-        InputStream open() {
-            SplittableRandom random = new SplittableRandom(seed);
-            return new InputStream() {
-                private long left = size;
-
-                @Override
-                public int read() {
-                    byte[] one = new byte[1];
-                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-                }
-
-                @Override
-                public int read(byte[] buffer, int offset, int length) {
-                    if (left == 0) {
-                        return -1;
-                    }
-                    int n = (int) Math.min(length, left);
-                    for (int i = 0; i < n; i++) {
-                        buffer[offset + i] = (byte) random.nextInt(256);
-                    }
-                    left -= n;
-                    return n;
-                }
-            };
-        }
-
-        byte[] sha256() throws IOException {
-            return UploadSizesIT.sha256(open());
-        }
-
-        String reprDigest() {
-            try {
-                return "sha-256=:" + Base64.getEncoder().encodeToString(sha256()) + ":";
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    static byte[] sha256(InputStream in) throws IOException {
-        try (in) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[64 * 1024];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return digest.digest();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
+            assertThat(GeneratedBody.sha256(served.body().byteStream())).isEqualTo(body.sha256());
         }
     }
 }

@@ -1,0 +1,99 @@
+package dev.outpost.control.http;
+
+import static dev.outpost.control.Scope.ADMIN;
+import static dev.outpost.control.Scope.NODE;
+import static dev.outpost.control.Scope.PURGE;
+import static dev.outpost.control.Scope.PUSH;
+import static dev.outpost.control.Scope.READ;
+
+import dev.outpost.common.auth.FailedAuthLimiter;
+import dev.outpost.common.http.FailedAuthGuard;
+import dev.outpost.common.http.RouteTable;
+import dev.outpost.common.wire.InvalidationEntry.Kind;
+import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
+import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.registry.Registry;
+import dev.outpost.control.tls.NodeIssuer;
+import io.undertow.server.HandlerWrapper;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The REST API under {@code /api/v1} as one table per listener: each row is the method, the path, the endpoint (one
+ * class per resource), then the wrapping handlers the call passes first, in order: which listener may take it, the
+ * token's scope, the origin it names, its rate budget, its JSON body. Every call first passes the client's
+ * failed-authentication budget (429 once spent, shared by both listeners). Runs on a worker thread (bodies are read
+ * blocking and {@code ?wait=} blocks); errors become JSON in the error mapping around it.
+ */
+final class ApiRoutes {
+    private final ControlPlaneConfig config;
+    private final Auth auth;
+    private final RateLimiter rateLimiter;
+    private final FailedAuthLimiter failedAuth;
+    private final Origins origins;
+    private final EntryEndpoints entries;
+    private final OriginEventsEndpoint originEvents;
+    private final AssetsEndpoint assets;
+    private final CaEndpoints ca;
+    private final RouteEndpoint route;
+    private final Registry registry;
+    private final boolean tls;
+
+    /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
+    ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
+            SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites, RateLimiter rateLimiter,
+            FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer) {
+        this.config = config;
+        this.auth = new Auth(config.tokens());
+        this.rateLimiter = rateLimiter;
+        this.failedAuth = failedAuth;
+        this.origins = new Origins(config.origins());
+        this.entries = new EntryEndpoints(config, log, dispatcher);
+        this.originEvents = new OriginEventsEndpoint(log, dispatcher, recentWrites);
+        this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
+        this.ca = new CaEndpoints(config, issuer);
+        this.route = new RouteEndpoint(steering);
+        this.registry = registry;
+        this.tls = issuer.isPresent();
+    }
+
+    /** The table of the API listener ({@code nodeListener} false) or of the mutual-TLS node listener. */
+    RouteTable table(boolean nodeListener) {
+        ListenerRules listener = new ListenerRules(config, tls, nodeListener);
+        NodeEndpoints nodes = new NodeEndpoints(config, registry, listener);
+        HandlerWrapper json = JsonBody.limit(JsonBody.MAX_BYTES);
+        ControlPlaneConfig.RateLimits budget = config.rateLimits();
+        return RouteTable.builder()
+                .around(next -> new FailedAuthGuard(failedAuth, Set.of(401), next))
+                .route("POST", "/api/v1/purges", entries::purge,
+                        auth.scope(PURGE), rateLimiter.onAccept("purge", budget.purgesPerMinute()), json)
+                .route("GET", "/api/v1/purges", ex -> entries.listing(ex, Kind.PURGE), auth.scope(READ))
+                .route("GET", "/api/v1/purges/{id}", ex -> entries.show(ex, Kind.PURGE), auth.scope(READ))
+                .route("POST", "/api/v1/pushes", entries::push,
+                        auth.scope(PUSH), rateLimiter.onAccept("push", budget.pushesPerMinute()), json)
+                .route("GET", "/api/v1/pushes", ex -> entries.listing(ex, Kind.PUSH), auth.scope(READ))
+                .route("GET", "/api/v1/pushes/{id}", ex -> entries.show(ex, Kind.PUSH), auth.scope(READ))
+                .route("GET", "/api/v1/nodes", nodes::list, auth.scope(READ))
+                .route("POST", "/api/v1/nodes/register", nodes::register,
+                        listener.nodeListenerOnly(), auth.scope(NODE), json)
+                .route("POST", "/api/v1/nodes/{id}/heartbeat", nodes::heartbeat,
+                        listener.nodeListenerOnly(), auth.scope(NODE), listener.certifiedAs("id", "heartbeat as node"),
+                        json)
+                .route("DELETE", "/api/v1/nodes/{id}", nodes::remove, auth.scope(ADMIN))
+                .route("POST", "/api/v1/origin-events", originEvents::notice,
+                        listener.originEvents(), auth.scope(NODE, PURGE), origins.named(),
+                        listener.certifiedOrigin("send change notices for origin"),
+                        rateLimiter.onAccept("send change notices", budget.originEventsPerMinute()), json)
+                .route("PUT", AssetsEndpoint.PREFIX + "/{path...}", assets::put,
+                        auth.scope(PUSH), origins.named(), rateLimiter.upFront("push", budget.pushesPerMinute()))
+                .route("POST", "/api/v1/join-tokens", ca::createToken, auth.scope(ADMIN), ca.configured(), json)
+                .route("POST", "/api/v1/join", ca::join, ca.configured(), json)
+                .route("POST", "/api/v1/certificates/renew", ca::renew, ca.configured(), ca.clientCertificate(), json)
+                .route("GET", "/api/v1/ca", ca::show, ca.configured())
+                .route("GET", "/api/v1/route", route::route, auth.scope(READ))
+                .build();
+    }
+}

@@ -1,0 +1,55 @@
+package dev.outpost.control.http;
+
+import dev.outpost.common.auth.FailedAuthLimiter;
+import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.assets.RecentWrites;
+import dev.outpost.control.invalidation.Dispatcher;
+import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.registry.Registry;
+import dev.outpost.control.steering.Steering;
+import dev.outpost.control.tls.NodeIssuer;
+import io.undertow.server.HttpHandler;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Assembles the control plane's handlers, in request order, behind the guards every listener applies
+ * ({@link dev.outpost.common.http.NodeServer}); the only Undertow wiring there is.
+ */
+public final class Handlers {
+    private Handlers() {
+    }
+
+    /** The API listener's pipeline and, with TLS, the node listener's; one rate limiter and write memory for both. */
+    public record ApiPipelines(HttpHandler api, HttpHandler nodes) {
+    }
+
+    /**
+     * Both API pipelines: {@code /api/...} → worker thread → the listener's route table ({@link ApiRoutes});
+     * every other path steers (on the IO thread) like the steering listener. The node listener has the same API
+     * (once TLS is configured, registrations, heartbeats and renewals are taken only there); both share rate-limit
+     * and failed-authentication budgets and the memory of recent write-through uploads, so neither is doubled by
+     * using both listeners.
+     */
+    public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
+            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer) {
+        SteeringHandler steer = new SteeringHandler(steering, registry);
+        ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer, originWriter,
+                new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock),
+                new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer);
+        return new ApiPipelines(apiOrSteering(routes, false, steer), apiOrSteering(routes, true, steer));
+    }
+
+    private static HttpHandler apiOrSteering(ApiRoutes routes, boolean nodeListener, HttpHandler steer) {
+        HttpHandler api = ErrorMappingHandler.onWorkerThread(routes.table(nodeListener));
+        return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
+    }
+
+    /** The steering-only listener: every path is a 302 to an edge. */
+    public static HttpHandler steering(Registry registry, Steering steering) {
+        return new SteeringHandler(steering, registry);
+    }
+}

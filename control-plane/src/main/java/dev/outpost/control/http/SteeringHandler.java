@@ -1,0 +1,94 @@
+package dev.outpost.control.http;
+
+import dev.outpost.common.http.ApiException;
+import dev.outpost.control.registry.Node;
+import dev.outpost.control.registry.Registry;
+import dev.outpost.control.steering.Candidate;
+import dev.outpost.control.steering.Decision;
+import dev.outpost.control.steering.Steering;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code GET /{path}} on the steering listener: 302 to the edge chosen for this client and URL, keeping path and
+ * query; 503 {@code no_edge} when no region has a healthy, caught-up edge. Runs on the IO thread: the registry
+ * and the log's due sequences answer without locks or I/O.
+ */
+final class SteeringHandler implements HttpHandler {
+    private static final HttpString STEERED_BY = HttpString.tryFromString("X-Outpost-Steering");
+
+    private final Steering steering;
+    private final Registry registry;
+
+    SteeringHandler(Steering steering, Registry registry) {
+        this.steering = steering;
+        this.registry = registry;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) {
+        if (!exchange.getRequestMethod().equals(Methods.GET) && !exchange.getRequestMethod().equals(Methods.HEAD)) {
+            throw new ApiException(405, "method_not_allowed", "steering answers GET and HEAD only")
+                    .withHeader("Allow", "GET, HEAD");
+        }
+        String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.HOST)).orElse("");
+        String rawPath = rawPath(exchange.getRequestURI());
+        Decision decision = decide(exchange, peer(exchange), host, rawPath);
+        String location = location(decision, rawPath, exchange.getQueryString())
+                .orElseThrow(() -> new ApiException(503, "no_edge", decision.reason()));
+        exchange.setStatusCode(302);
+        exchange.getResponseHeaders().put(Headers.LOCATION, location);
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        exchange.getResponseHeaders().put(STEERED_BY, decision.chosen().orElseThrow().id());
+        exchange.setResponseContentLength(0);
+        exchange.endExchange();
+    }
+
+    Decision decide(HttpServerExchange exchange, String peer, String host, String rawPath) {
+        Optional<String> forwardedFor = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Forwarded-For"));
+        return steering.decide(peer, forwardedFor, host, rawPath, candidates());
+    }
+
+    /** The decision for an explicitly named client address (no proxy headers involved). */
+    Decision decideFor(String client, String host, String rawPath) {
+        return steering.decide(client, Optional.empty(), host, rawPath, candidates());
+    }
+
+    List<Candidate> candidates() {
+        return registry.edges().stream().map(this::candidate).toList();
+    }
+
+    private Candidate candidate(Node node) {
+        return new Candidate(node.id(), node.region(), node.registration().publicUrl(), registry.healthy(node),
+                registry.caughtUp(node));
+    }
+
+    static String peer(HttpServerExchange exchange) {
+        return exchange.getSourceAddress().getAddress().getHostAddress();
+    }
+
+    /** The request target's path, undecoded; an absolute-form target ({@code http://h/p}) keeps only {@code /p}. */
+    static String rawPath(String requestUri) {
+        int scheme = requestUri.indexOf("://");
+        if (requestUri.startsWith("/") || scheme < 0) {
+            return requestUri.isEmpty() ? "/" : requestUri;
+        }
+        int slash = requestUri.indexOf('/', scheme + 3);
+        return slash < 0 ? "/" : requestUri.substring(slash);
+    }
+
+    /** The chosen edge's public URL + the raw path and query as the client sent them. */
+    static Optional<String> location(Decision decision, String rawPath, String query) {
+        return decision.chosen().map(edge -> {
+            String base = edge.publicUrl().toString();
+            base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+            return base + (rawPath.startsWith("/") ? rawPath : "/" + rawPath)
+                    + (query == null || query.isEmpty() ? "" : "?" + query);
+        });
+    }
+}

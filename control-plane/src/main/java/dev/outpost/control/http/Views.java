@@ -1,0 +1,85 @@
+package dev.outpost.control.http;
+
+import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.control.invalidation.Delivery;
+import dev.outpost.control.invalidation.EntryStatus;
+import dev.outpost.control.invalidation.LoggedEntry;
+import dev.outpost.control.registry.NodeStatus;
+import dev.outpost.control.steering.Decision;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The JSON answers of the API, as records; docs/api.md shows each one. */
+final class Views {
+    private Views() {
+    }
+
+    /** 202 answer to a purge, push or origin event. */
+    record Accepted(String id, long sequence, String status) {
+    }
+
+    /** One edge's state for an entry. */
+    record EdgeState(String id, String state, Optional<Instant> appliedAt, Optional<String> detail) {
+        static EdgeState of(Delivery d) {
+            return new EdgeState(d.node(), d.state().wireName(), d.appliedAt(), d.detail());
+        }
+    }
+
+    /**
+     * A purge or push with its per-edge progress. {@code timeToLastAckMillis}: from acceptance to the latest ack
+     * so far (final once {@code status} is complete); absent until some edge acked. {@code fencedEdges}: edges in
+     * scope that were fenced (unreachable past the grace period), which the status no longer waits for; {@code
+     * failedEdges}: edges where a push stored not every URL (or expired before they got it).
+     */
+    record Entry(String id, long sequence, String kind, String status, Instant acceptedAt, String requestedBy,
+            List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
+            boolean soft, List<String> regions, int edgesApplied, int edgesTotal, Optional<Long> timeToLastAckMillis,
+            List<String> fencedEdges, List<String> failedEdges, List<EdgeState> edges) {
+        static Entry of(LoggedEntry logged, List<Delivery> deliveries) {
+            InvalidationEntry e = logged.entry();
+            Optional<Long> lastAck = deliveries.stream().flatMap(d -> d.appliedAt().stream())
+                    .max(Instant::compareTo)
+                    .map(at -> Math.max(0, Duration.between(logged.acceptedAt(), at).toMillis()));
+            int applied = (int) deliveries.stream().filter(d -> d.state() == Delivery.State.APPLIED).count();
+            return new Entry(logged.id(), e.sequence(), e.kind() == InvalidationEntry.Kind.PUSH ? "push" : "purge",
+                    EntryStatus.of(deliveries).wireName(), logged.acceptedAt(), logged.requestedBy(), e.urls(),
+                    e.prefixes(), e.tags(), e.hosts(), e.all(), e.soft(), e.regions(), applied, deliveries.size(),
+                    lastAck, named(deliveries, Delivery.State.FENCED), deliveries.stream().filter(d -> d.state()
+                            == Delivery.State.FAILED || d.state() == Delivery.State.EXPIRED).map(Delivery::node)
+                            .toList(), deliveries.stream().map(EdgeState::of).toList());
+        }
+
+        private static List<String> named(List<Delivery> deliveries, Delivery.State state) {
+            return deliveries.stream().filter(d -> d.state() == state).map(Delivery::node).toList();
+        }
+    }
+
+    /** A listing; {@code more}: older entries were left out (by limit or size), {@code next} the query for them. */
+    record Purges(List<Entry> purges, boolean more, Optional<String> next) {
+    }
+
+    record Pushes(List<Entry> pushes, boolean more, Optional<String> next) {
+    }
+
+    record Nodes(List<NodeStatus> nodes) {
+    }
+
+    /** {@code GET /api/v1/ca}: the CA certificate nodes and clients trust, and its SHA-256 (what nodes pin). */
+    record Ca(String certificate, String sha256) {
+    }
+
+    record Removed(String id, boolean removed) {
+    }
+
+    /** {@code GET /api/v1/route}: the decision, with the chosen edge's id and the URL a client is sent to. */
+    record Route(String client, String clientRegion, Optional<String> matchedCidr, String servingRegion,
+            boolean fallback, String cacheKey, List<String> candidates, List<String> skipped, Optional<String> chosen,
+            Optional<String> location, String reason) {
+        static Route of(Decision d, Optional<String> location) {
+            return new Route(d.client(), d.clientRegion(), d.matchedCidr(), d.servingRegion(), d.fallback(),
+                    d.cacheKey(), d.candidates(), d.skipped(), d.chosen().map(c -> c.id()), location, d.reason());
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.edge.cache.CachedObjects;
+import dev.outpost.edge.cache.Conditionals;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.Fill;
+import io.undertow.io.BufferWritableOutputStream;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Relays a body to one client while it arrives from the origin (see {@link Fill}): the head goes out as soon as
+ * the origin's did, then every byte as soon as the client can take it, at the client's pace, on the client's own
+ * (virtual) thread — the origin is read by the fetch's filler, never by this. A body that breaks, or turns out
+ * to disagree with its headers, ends in an aborted response: the client never gets its last byte.
+ */
+final class BodyRelay {
+    private final ResponseWriter writer;
+    private final Clock clock;
+    private final Duration maxBodyWait;
+
+    BodyRelay(ResponseWriter writer, Clock clock, Duration maxBodyWait) {
+        this.writer = writer;
+        this.clock = clock;
+        this.maxBodyWait = maxBodyWait;
+    }
+
+    /** Relays the answer's body through {@code reader}, which it closes. Blocking: call on a virtual thread. */
+    void relay(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
+        FetchOutcome.Filling f = answer.filling();
+        boolean head = ex.getRequestMethod().equalToString("HEAD");
+        try (reader) {
+            if (!head && request.has("range") && f.plan().storable()) {
+                // A range of a body being stored: answered from the stored object once it is in.
+                Optional<FetchOutcome.Stored> stored = storedWhole(f);
+                if (stored.isPresent()) {
+                    writer.serveStored(ex, stored.get().object(), request, answer.outcome(), answer.status());
+                    return;
+                } // else the whole body goes out as a 200 (a server may ignore Range, RFC 9110 §14.2)
+            }
+            ResponseWriter.record(ex, answer.outcome());
+            HeaderMap out = ex.getResponseHeaders();
+            Fields headers = answer.withoutSetCookie() ? f.headers().without(List.of("set-cookie")) : f.headers();
+            headers.forEach((name, value) -> out.add(ResponseWriter.headerName(name), value));
+            long age = CachedObjects.initialAgeSeconds(f.originHeaders(), f.requestTime(), f.responseTime())
+                    + Math.max(0, Duration.between(f.responseTime(), clock.instant()).toSeconds());
+            out.put(Headers.AGE, age);
+            writer.markWith(out, answer.outcome(), answer.status().value());
+            if (Conditionals.notModified(request, f.status(), f.originHeaders(), f.responseTime())) {
+                ex.setStatusCode(304);
+                out.remove(Headers.CONTENT_TYPE);
+                out.remove(Headers.CONTENT_ENCODING);
+                ex.endExchange();
+                return;
+            }
+            ex.setStatusCode(f.status());
+            f.originHeaders().first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
+                    .ifPresent(length -> ex.setResponseContentLength(Long.parseLong(length)));
+            if (head || f.status() == 204 || f.status() == 304) {
+                ex.endExchange();
+                return;
+            }
+            ex.startBlocking();
+            OutputStream client = ex.getOutputStream();
+            for (ByteBuffer bytes; (bytes = reader.next(maxBodyWait)) != null; ) {
+                write(client, bytes);
+            }
+            client.close();
+        } catch (IOException brokenOrGone) { // the body broke (Fill.Failed), or the client went away
+            writer.abort(ex);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            writer.abort(ex);
+        }
+    }
+
+    /** The stored object, once the body is in and was stored; empty when it was not. */
+    private Optional<FetchOutcome.Stored> storedWhole(FetchOutcome.Filling f) throws InterruptedException {
+        try {
+            return f.end().get(maxBodyWait.toMillis(), TimeUnit.MILLISECONDS) instanceof FetchOutcome.Stored s
+                    && s.kept() ? Optional.of(s) : Optional.empty();
+        } catch (ExecutionException | TimeoutException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static void write(OutputStream client, ByteBuffer bytes) throws IOException {
+        if (client instanceof BufferWritableOutputStream buffers) {
+            buffers.write(bytes); // direct buffers go to the socket without a copy onto the heap
+            return;
+        }
+        byte[] copy = new byte[bytes.remaining()];
+        bytes.get(copy);
+        client.write(copy);
+    }
+}

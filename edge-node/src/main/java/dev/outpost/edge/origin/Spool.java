@@ -1,0 +1,85 @@
+package dev.outpost.edge.origin;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Disk space for origin bodies the edge receives faster than its clients read them and does not keep in memory
+ * (too large to store, not storable, passed through): the origin is read at its own speed into a spool file, so a
+ * slow client never holds an origin connection (nginx's proxy temp files). Bounded by {@code maxBytes} for all
+ * bodies together; a body that finds no room goes on through a small memory window at its slowest reader's pace.
+ * Files are opened delete-on-close (on Linux the name is gone at once, so a killed process leaves nothing) and
+ * their space returns when their body is done and read; names left on other systems are removed at start.
+ */
+public final class Spool {
+    private static final String PREFIX = "fill-";
+
+    private final Path dir;
+    private final long maxBytes;
+    private final AtomicLong used = new AtomicLong();
+    private final LongAdder full = new LongAdder();
+
+    public Spool(Path dir, long maxBytes) {
+        if (maxBytes < 0) {
+            throw new IllegalArgumentException("spool.maxBytes must be >= 0, was " + maxBytes);
+        }
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        try {
+            Files.createDirectories(dir);
+            try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(dir, PREFIX + "*")) {
+                for (Path leftover : leftovers) {
+                    Files.deleteIfExists(leftover);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("spool.dir " + dir + " is not a usable directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** A new, empty spool file, deleted on close. */
+    FileChannel newFile() throws IOException {
+        Path file = Files.createTempFile(dir, PREFIX, ".body");
+        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.DELETE_ON_CLOSE);
+    }
+
+    /** Takes {@code bytes} of the budget, or nothing when they do not fit. */
+    boolean reserve(long bytes) {
+        while (true) {
+            long now = used.get();
+            if (now + bytes > maxBytes) {
+                full.increment();
+                return false;
+            }
+            if (used.compareAndSet(now, now + bytes)) {
+                return true;
+            }
+        }
+    }
+
+    void release(long bytes) {
+        used.addAndGet(-bytes);
+    }
+
+    /** Bytes spooled now, over all bodies. */
+    public long usedBytes() {
+        return used.get();
+    }
+
+    /** Times a body found the spool full and went on through its memory window. */
+    public long fullCount() {
+        return full.sum();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+}

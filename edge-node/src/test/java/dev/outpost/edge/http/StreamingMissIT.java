@@ -1,0 +1,169 @@
+package dev.outpost.edge.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.outpost.edge.EdgeFixture;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.SpoolConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Misses are relayed while they fill (Varnish's streaming, ATS's read-while-writer): the leader and every
+ * collapsed follower get the first bytes while the origin is still sending, the fill goes on when a client leaves,
+ * a body cut short reaches no one complete and is never stored, and a body too large to store is spooled, so the
+ * origin is read at its own speed whatever the client does. Structural checks, no timings: the origin holds the
+ * rest of its body until the test has seen the first bytes arrive.
+ */
+class StreamingMissIT {
+    private static final int SIZE = 256 * 1024;
+    private static final int HELD_AFTER = 128 * 1024;
+
+    @TempDir
+    Path spoolDir;
+
+    private static byte[] body(int size) {
+        byte[] b = new byte[size];
+        for (int i = 0; i < size; i++) {
+            b[i] = (byte) (i * 7 + i / 251);
+        }
+        return b;
+    }
+
+    private static EdgeFixture edgeIn(HoldingOrigin origin, UnaryOperator<dev.outpost.edge.config.EdgeConfig> adjust)
+            throws IOException {
+        return new EdgeFixture(adjust, List.of(origin.uri()));
+    }
+
+    private static byte[] read(InputStream in, int n) throws IOException {
+        byte[] got = in.readNBytes(n);
+        assertThat(got).hasSize(n);
+        return got;
+    }
+
+    @Test
+    void theFirstBytesOfAMissReachTheLeaderAndEveryFollowerWhileTheOriginStillSendsTheRest() throws Exception {
+        byte[] body = body(SIZE);
+        try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, false, "max-age=600");
+                EdgeFixture f = edgeIn(origin, UnaryOperator.identity())) {
+            List<Response> clients = new ArrayList<>();
+            try {
+                clients.add(f.get("/big")); // returns with the head: the body is still at the origin
+                origin.awaitHeld();
+                for (int i = 0; i < 4; i++) {
+                    clients.add(f.get("/big"));
+                }
+                for (Response r : clients) {
+                    assertThat(read(r.body().byteStream(), 64 * 1024)).isEqualTo(Arrays.copyOf(body, 64 * 1024));
+                }
+                assertThat(origin.answeredWhole.get()).as("the origin still holds the rest").isZero();
+                assertThat(clients.get(0).header("X-Cache")).isEqualTo("MISS");
+                assertThat(clients.get(0).header("Cache-Status")).isEqualTo("Outpost; fwd=miss; fwd-status=200; stored");
+                assertThat(clients.subList(1, 5)).allSatisfy(r -> {
+                    assertThat(r.header("X-Cache")).isEqualTo("COLLAPSED");
+                    assertThat(r.header("Cache-Status")).contains("collapsed");
+                });
+                origin.release();
+                for (Response r : clients) {
+                    byte[] rest = r.body().byteStream().readAllBytes();
+                    assertThat(rest).isEqualTo(Arrays.copyOfRange(body, 64 * 1024, SIZE));
+                }
+            } finally {
+                clients.forEach(Response::close);
+            }
+            assertThat(origin.requests.get()).as("one origin fetch for five clients").isEqualTo(1);
+            try (Response hit = f.get("/big")) {
+                assertThat(hit.header("X-Cache")).isEqualTo("HIT");
+                assertThat(hit.body().bytes()).isEqualTo(body);
+            }
+        }
+    }
+
+    @Test
+    void aClientThatLeavesMidBodyDoesNotAbortTheFill() throws Exception {
+        byte[] body = body(SIZE);
+        try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, false, "max-age=600");
+                EdgeFixture f = edgeIn(origin, UnaryOperator.identity())) {
+            try (Response leaving = f.get("/big")) {
+                read(leaving.body().byteStream(), 1024);
+            } // closed with most of the body unread
+            origin.release();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> f.edge.store().lookup(EdgeFixture.key("/big"), Fields.empty()).isPresent());
+            try (Response hit = f.get("/big")) {
+                assertThat(hit.header("X-Cache")).isEqualTo("HIT");
+                assertThat(hit.body().bytes()).isEqualTo(body);
+            }
+            assertThat(origin.requests.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBodyCutShortReachesNoClientCompleteAndIsNeverStored() throws Exception {
+        byte[] body = body(SIZE);
+        try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, true, "max-age=600");
+                EdgeFixture f = edgeIn(origin, UnaryOperator.identity())) {
+            Response leader = f.get("/cut");
+            origin.awaitHeld();
+            Response follower = f.get("/cut");
+            try (leader; follower) {
+                for (Response r : List.of(leader, follower)) {
+                    read(r.body().byteStream(), 64 * 1024);
+                }
+                origin.release(); // the origin closes the connection instead of sending the rest
+                for (Response r : List.of(leader, follower)) {
+                    assertThatThrownBy(() -> r.body().byteStream().readAllBytes()).isInstanceOf(IOException.class);
+                }
+            }
+            assertThat(f.edge.store().lookup(EdgeFixture.key("/cut"), Fields.empty())).isEmpty();
+        }
+    }
+
+    @Test
+    void aBodyTooLargeToStoreIsSpooledSoTheOriginIsReadWholeWhileTheClientHasReadAlmostNothing() throws Exception {
+        byte[] body = body(4 * 1024 * 1024);
+        try (HoldingOrigin origin = HoldingOrigin.immediate(body, "max-age=600");
+                EdgeFixture f = edgeIn(origin, c -> c.withCache(new CacheConfig(8L * 1024 * 1024, 64L * 1024,
+                        null, null, null, null, null, null, null,
+                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null))))) {
+            try (Response slow = f.get("/huge")) {
+                InputStream in = slow.body().byteStream();
+                byte[] first = read(in, 1);
+                // The edge read the origin to its end into the spool; the client has one byte.
+                await().atMost(Duration.ofSeconds(10)).until(() -> origin.answeredWhole.get() == 1);
+                assertThat(metric(f, "edge_spool_bytes")).isGreaterThan(0);
+                assertThat(metric(f, "edge_origin_open")).as("the origin connection is free again").isZero();
+                assertThat(slow.header("Cache-Status")).contains("detail=too-large");
+                byte[] rest = in.readAllBytes();
+                MessageDigest digest = MessageDigest.getInstance("SHA-256");
+                digest.update(first);
+                digest.update(rest);
+                assertThat(digest.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(body));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> metric(f, "edge_spool_bytes") == 0);
+            assertThat(f.edge.store().keys()).isEmpty();
+        }
+    }
+
+    private static double metric(EdgeFixture f, String name) throws IOException {
+        for (String line : f.fetch("/_edge/metrics").body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no metric " + name);
+    }
+}

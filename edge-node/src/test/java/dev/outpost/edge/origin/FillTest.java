@@ -1,0 +1,196 @@
+package dev.outpost.edge.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FillTest {
+    private static final Duration WAIT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path dir;
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (i * 31 + seed);
+        }
+        return b;
+    }
+
+    private static byte[] drain(Fill.Reader reader) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (ByteBuffer b; (b = reader.next(WAIT)) != null; ) {
+            byte[] chunk = new byte[b.remaining()];
+            b.get(chunk);
+            out.write(chunk);
+        }
+        return out.toByteArray();
+    }
+
+    private long spoolFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.count();
+        }
+    }
+
+    @Test
+    void aReaderGetsBytesWhileTheBodyIsStillArrivingButNeverTheLastOneBeforeItIsChecked() throws Exception {
+        Fill fill = Fill.keeping(10, 100, null, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(bytes(6, 0)));
+        ByteBuffer first = reader.next(WAIT);
+        assertThat(first.remaining()).as("everything but the held-back last byte").isEqualTo(5);
+        fill.append(ByteBuffer.wrap(bytes(4, 6)));
+        assertThat(reader.next(WAIT).remaining()).isEqualTo(4); // bytes 5..8; byte 9 held back
+        CompletableFuture<ByteBuffer> last = CompletableFuture.supplyAsync(() -> {
+            try {
+                return reader.next(WAIT);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(50);
+        assertThat(last).as("the last byte waits for finish()").isNotDone();
+        fill.finish(Optional.empty());
+        assertThat(last.get(5, TimeUnit.SECONDS).remaining()).isEqualTo(1);
+        assertThat(reader.next(WAIT)).isNull();
+        assertThat(fill.kept()).isTrue();
+        assertThat(fill.wholeBody().remaining()).isEqualTo(10);
+    }
+
+    @Test
+    void aBodyThatFailsIsNeverDeliveredComplete() throws Exception {
+        Fill fill = Fill.keeping(4, 100, null, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(bytes(4, 0)));
+        assertThat(reader.next(WAIT).remaining()).isEqualTo(3);
+        fill.finish(Optional.of("Repr-Digest does not match"));
+        assertThatThrownBy(() -> reader.next(WAIT)).isInstanceOf(Fill.Failed.class)
+                .hasMessageContaining("Repr-Digest");
+    }
+
+    @Test
+    void aShortBodyFailsAtFinish() throws Exception {
+        Fill fill = Fill.keeping(10, 100, null, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(bytes(3, 0)));
+        fill.finish(Optional.empty());
+        assertThatThrownBy(() -> reader.next(WAIT)).isInstanceOf(Fill.Failed.class).hasMessageContaining("10");
+    }
+
+    @Test
+    void aLateReaderStartsFromTheFirstByte() throws Exception {
+        byte[] body = bytes(200_000, 7);
+        Fill fill = Fill.keeping(-1, 1_000_000, null, 16);
+        Fill.Reader early = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(body, 0, 150_000));
+        Fill.Reader late = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(body, 150_000, 50_000));
+        fill.finish(Optional.empty());
+        assertThat(drain(early)).isEqualTo(body);
+        assertThat(drain(late)).isEqualTo(body);
+        assertThat(fill.kept()).isTrue();
+        assertThat(fill.wholeBody()).isEqualTo(ByteBuffer.wrap(body));
+    }
+
+    @Test
+    void beyondTheMemoryLimitTheBodyGoesToTheSpoolAndTheFileGoesWhenDoneAndRead() throws Exception {
+        Spool spool = new Spool(dir, 10_000_000);
+        byte[] body = bytes(300_000, 3);
+        Fill fill = Fill.keeping(-1, 100_000, spool, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        for (int at = 0; at < body.length; at += 10_000) {
+            fill.append(ByteBuffer.wrap(body, at, 10_000));
+        }
+        fill.finish(Optional.empty());
+        assertThat(fill.spooled()).isTrue();
+        assertThat(fill.kept()).isFalse();
+        assertThat(spool.usedBytes()).isEqualTo(200_000);
+        assertThat(spoolFiles()).as("delete-on-close: no name left for a killed process to leave behind").isZero();
+        assertThat(drain(reader)).isEqualTo(body);
+        assertThat(spool.usedBytes()).as("kept while a reader may need it").isEqualTo(200_000);
+        reader.close();
+        assertThat(spool.usedBytes()).as("given back once done and read").isZero();
+    }
+
+    @Test
+    void aPassingBodyIsSpooledFromTheFirstByteSoTheOriginIsReadAtItsOwnSpeed() throws Exception {
+        Spool spool = new Spool(dir, 10_000_000);
+        byte[] body = bytes(1_000_000, 9);
+        Fill fill = Fill.passing(spool, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        // the writer runs to the end although the reader has not read a byte
+        fill.append(ByteBuffer.wrap(body));
+        fill.finish(Optional.empty());
+        assertThat(fill.received()).isEqualTo(body.length);
+        assertThat(drain(reader)).isEqualTo(body);
+    }
+
+    @Test
+    void whenTheSpoolIsFullTheWriterWaitsForTheSlowestReaderWithinItsWindow() throws Exception {
+        Spool spool = new Spool(dir, 0);
+        byte[] body = bytes(100_000, 5);
+        Fill fill = Fill.passing(spool, 1_000);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                for (int at = 0; at < body.length; at += 500) {
+                    fill.append(ByteBuffer.wrap(body, at, 500));
+                }
+                fill.finish(Optional.empty());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertThat(writer).as("the writer waits for the reader").isNotDone();
+        assertThat(fill.received()).isLessThanOrEqualTo(1_000 + 500);
+        assertThat(fill.reader()).as("nobody joins a windowed body").isEmpty();
+        assertThat(drain(reader)).isEqualTo(body);
+        writer.get(5, TimeUnit.SECONDS);
+        assertThat(spool.fullCount()).isPositive();
+    }
+
+    @Test
+    void aWriterWaitingOnTheWindowGivesUpWhenEveryReaderLeft() throws Exception {
+        Fill fill = Fill.passing(new Spool(dir, 0), 100);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(bytes(100, 1)));
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                fill.append(ByteBuffer.wrap(bytes(100, 2)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        reader.close();
+        assertThatThrownBy(() -> writer.get(5, TimeUnit.SECONDS)).hasMessageContaining("every reader");
+        assertThat(fill.abandoned()).isTrue();
+    }
+
+    @Test
+    void moreBytesThanAnnouncedIsAnError() {
+        Fill fill = Fill.keeping(3, 100, null, 16);
+        assertThatThrownBy(() -> fill.append(ByteBuffer.wrap(bytes(4, 0)))).hasMessageContaining("3 bytes");
+    }
+
+    @Test
+    void aReaderThatWaitsTooLongForBytesFails() throws Exception {
+        Fill fill = Fill.keeping(10, 100, null, 16);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        assertThatThrownBy(() -> reader.next(Duration.ofMillis(50))).hasMessageContaining("no body bytes");
+    }
+}
