@@ -6,7 +6,11 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
 import tools.jackson.databind.JsonNode;
@@ -20,23 +24,38 @@ import tools.jackson.databind.JsonNode;
  * @param source where its URL came from, for the hint, e.g. "--api / OUTPOST_API"
  */
 record CallFailures(String peer, String source) {
-    /** Connecting failed: nothing was sent. */
-    JsonApi.Failure unreachable(URI url, IOException e, Duration connectTimeout) {
+    /**
+     * Connecting failed: nothing was sent. For https:// the TLS handshake is part of connecting and waits for the
+     * server as long as an answer would ({@code answerTimeout}); a TCP connect waits {@code connectTimeout}.
+     */
+    JsonApi.Failure unreachable(URI url, IOException e, Duration connectTimeout, Duration answerTimeout) {
         String unreachable = "cannot reach the " + peer + " at " + url + ": ";
+        boolean https = "https".equals(url.getScheme());
         if (e instanceof UnknownHostException) {
             return new JsonApi.Failure(unreachable + "unknown host " + url.getHost() + " (" + source + ")");
         }
+        if (e instanceof SocketTimeoutException && https && !connectTimedOut(e)) {
+            // TCP connected, but no TLS answer came: a plain-HTTP server waits for a request line that never ends
+            return new JsonApi.Failure(unreachable + "TLS failed: no answer to the TLS handshake within "
+                    + seconds(answerTimeout) + " (an https:// URL for a plain-HTTP port? " + source + ")");
+        }
         if (e instanceof SocketTimeoutException) {
-            return new JsonApi.Failure(unreachable + "no connection within " + connectTimeout.toSeconds()
-                    + " s (is " + source + " right, and the port open?)");
+            return new JsonApi.Failure(unreachable + "no connection within " + seconds(connectTimeout)
+                    + " (is " + source + " right, and the port open?)");
         }
         if (e instanceof ConnectException) {
             return new JsonApi.Failure(unreachable + lowerFirst(reason(e, "connection refused")) + " (is it running? "
                     + source + ")");
         }
+        Optional<Throwable> untrusted = certificateProblem(e);
+        if (e instanceof SSLException && untrusted.isPresent()) {
+            return new JsonApi.Failure(unreachable + "TLS failed: the server's certificate is not trusted by this JVM ("
+                    + lowerFirst(reason(untrusted.get(), "no reason given")) + "; give the JVM its CA with "
+                    + "OUTPOST_JAVA_OPTS=-Djavax.net.ssl.trustStore=FILE)");
+        }
         if (e instanceof SSLException) {
-            return new JsonApi.Failure(unreachable + "TLS failed: " + reason(e, "no reason given")
-                    + " (an https:// URL for a plain-HTTP port, or a certificate this JVM does not trust?)");
+            return new JsonApi.Failure(unreachable + "TLS failed: " + lowerFirst(reason(e, "no reason given"))
+                    + " (an https:// URL for a plain-HTTP port? " + source + ")");
         }
         return new JsonApi.Failure(unreachable + lowerFirst(reason(e, e.getClass().getSimpleName())));
     }
@@ -44,11 +63,50 @@ record CallFailures(String peer, String source) {
     /** The request went out (or may have), its answer did not come back. */
     JsonApi.Lost lost(URI url, IOException e, Duration timeout) {
         if (e instanceof SocketTimeoutException) {
-            return new JsonApi.Lost("no answer from the " + peer + " at " + url + " within " + timeout.toSeconds()
-                    + " s");
+            return new JsonApi.Lost("no answer from the " + peer + " at " + url + " within " + seconds(timeout));
+        }
+        String hint = "";
+        if ("http".equals(url.getScheme()) && endedWithoutHttp(e)) {
+            // what a TLS listener does with a plain-text request: closes (JDK) or sends an alert record (Undertow)
+            hint = " (an http:// URL for a TLS port? " + source + ")";
         }
         return new JsonApi.Lost("no answer from the " + peer + " at " + url + ": "
-                + lowerFirst(reason(e, e.getClass().getSimpleName())));
+                + lowerFirst(reason(e, e.getClass().getSimpleName())) + hint);
+    }
+
+    /** 300 ms, 5 s, 1.5 s: as a user would write it. */
+    static String seconds(Duration timeout) {
+        long millis = timeout.toMillis();
+        if (millis < 1000) {
+            return millis + " ms";
+        }
+        return (millis % 1000 == 0 ? String.valueOf(millis / 1000) : String.valueOf(millis / 1000.0)) + " s";
+    }
+
+    /**
+     * The JDK words a TCP connect timeout "Connect timed out" and any read timeout (a TLS handshake's too) "Read
+     * timed out"; the type is the same, so the message is all there is to tell them apart.
+     */
+    private static boolean connectTimedOut(IOException e) {
+        return e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("connect");
+    }
+
+    /** HttpURLConnection's words for a connection that closed, or spoke something else, before an HTTP answer. */
+    private static boolean endedWithoutHttp(IOException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        return message.contains("unexpected end of file") || message.contains("invalid http response");
+    }
+
+    /** The certificate check that failed inside a handshake, if that is why it failed. */
+    private static Optional<Throwable> certificateProblem(Throwable e) {
+        Throwable found = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException || t instanceof CertPathBuilderException
+                    || t instanceof CertPathValidatorException) {
+                found = t;
+            }
+        }
+        return Optional.ofNullable(found);
     }
 
     /** An answer that is not JSON comes from something that is not the API (an edge, a proxy, a web server). */

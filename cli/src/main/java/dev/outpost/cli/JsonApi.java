@@ -104,7 +104,7 @@ final class JsonApi {
             }
             call.connect();
         } catch (IOException e) {
-            throw failures.unreachable(url, e, CONNECT_TIMEOUT);
+            throw failures.unreachable(url, e, CONNECT_TIMEOUT, timeout);
         }
         try {
             if (body.isPresent()) {

@@ -19,6 +19,7 @@ class ApiClientTest {
     private static final URI PURGES = URI.create("http://127.0.0.1:8000/api/v1/purges");
     private static final CallFailures WORDING = new CallFailures("control plane", "--api / OUTPOST_API");
     private static final Duration CONNECT = Duration.ofSeconds(5);
+    private static final Duration ANSWER = Duration.ofSeconds(10);
 
     private static URI base(String flag) {
         ApiClient client = new ApiClient();
@@ -51,7 +52,7 @@ class ApiClientTest {
 
     @Test
     void refusedConnectionIsWordedWithTheUrlAndAHint() {
-        assertThat(WORDING.unreachable(PURGES, new ConnectException("Connection refused"), CONNECT))
+        assertThat(WORDING.unreachable(PURGES, new ConnectException("Connection refused"), CONNECT, ANSWER))
                 .isNotInstanceOf(JsonApi.Lost.class).hasMessage("cannot reach the control plane at " + PURGES
                         + ": connection refused (is it running? --api / OUTPOST_API)");
     }
@@ -59,13 +60,13 @@ class ApiClientTest {
     @Test
     void unknownHostNamesTheHost() {
         URI url = URI.create("http://cp.example:8000/api/v1/nodes");
-        assertThat(WORDING.unreachable(url, new UnknownHostException("cp.example"), CONNECT)).hasMessage(
+        assertThat(WORDING.unreachable(url, new UnknownHostException("cp.example"), CONNECT, ANSWER)).hasMessage(
                 "cannot reach the control plane at " + url + ": unknown host cp.example (--api / OUTPOST_API)");
     }
 
     @Test
     void noConnectionInTimeIsAFailureAndNoAnswerInTimeIsLost() {
-        assertThat(WORDING.unreachable(PURGES, new SocketTimeoutException("Connect timed out"), CONNECT))
+        assertThat(WORDING.unreachable(PURGES, new SocketTimeoutException("Connect timed out"), CONNECT, ANSWER))
                 .isNotInstanceOf(JsonApi.Lost.class)
                 .hasMessageContaining(": no connection within 5 s (is --api / OUTPOST_API right");
         assertThat(WORDING.lost(PURGES, new SocketTimeoutException("Read timed out"), Duration.ofSeconds(30)))
@@ -75,9 +76,9 @@ class ApiClientTest {
     @Test
     void tlsFailureSaysWhatMayBeWrong() {
         assertThat(WORDING.unreachable(PURGES, new SSLHandshakeException("Remote host terminated the handshake"),
-                CONNECT)).isNotInstanceOf(JsonApi.Lost.class)
-                .hasMessageContaining("TLS failed: Remote host terminated the handshake (an https:// URL for a "
-                        + "plain-HTTP port");
+                CONNECT, ANSWER)).isNotInstanceOf(JsonApi.Lost.class)
+                .hasMessageContaining("TLS failed: remote host terminated the handshake (an https:// URL for a "
+                        + "plain-HTTP port? --api / OUTPOST_API)");
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.outpost.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.cli.testing.LoopbackPorts;
+import com.sun.net.httpserver.HttpServer;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
-import com.sun.net.httpserver.HttpServer;
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -250,6 +250,17 @@ class ClientCommandsIT {
                 "http://www.example.com/a.js");
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("--api must be an http:// or https:// URL, was 'ftp://");
+        assertThat(purgesLogged()).isZero();
+    }
+
+    @Test
+    void httpsUrlForTheControlPlanesPlainHttpPortIsATlsFailureAndNothingIsSubmitted() {
+        String base = "https://" + plane.apiUri().getAuthority();
+        Cli.Run run = runAt(base, new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("outpost purge: cannot reach the control plane at " + base
+                + "/api/v1/purges: TLS failed: ").contains("(an https:// URL for a plain-HTTP port? --api / OUTPOST_API)");
         assertThat(purgesLogged()).isZero();
     }
 
