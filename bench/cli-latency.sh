@@ -27,8 +27,11 @@ command -v hyperfine >/dev/null || { echo "cli-latency: needs hyperfine (apt-get
 outpost_find_jdk
 work=$(mktemp -d)
 plane=
-stop() {
-    [ -n "$plane" ] && kill "$plane" 2>/dev/null && wait "$plane" 2>/dev/null
+stop() { # never fails: under set -e, a failing wait here ended the script before the folder was removed
+    if [ -n "$plane" ]; then
+        kill "$plane" 2>/dev/null || true
+        wait "$plane" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap stop EXIT
