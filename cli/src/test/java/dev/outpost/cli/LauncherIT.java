@@ -132,12 +132,11 @@ class LauncherIT {
     void anArchiveThatNoLongerMatchesTheJarIsWrittenAnewWithoutComplaint() throws Exception {
         assertThat(launch("status").exit()).isZero();
         Path archive = archives().get(0);
-        FileTime written = Files.getLastModifiedTime(archive);
         // a jar rebuilt after the archive was written (the archive records the jar's modification time)
         long rebuiltAt = Files.getLastModifiedTime(jar).toMillis() - 20_000;
         Files.setLastModifiedTime(jar, FileTime.fromMillis(rebuiltAt));
         Files.setLastModifiedTime(archive, FileTime.fromMillis(rebuiltAt - 10_000));
-        written = Files.getLastModifiedTime(archive);
+        FileTime written = Files.getLastModifiedTime(archive);
 
         Run rebuilt = launch("status", "--json");
         assertThat(rebuilt.exit()).as(rebuilt.err()).isZero();
