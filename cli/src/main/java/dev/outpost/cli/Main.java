@@ -36,15 +36,17 @@ public final class Main {
 
     /**
      * The configured command line for these arguments: with only the command named first when there is one (a
-     * client command then never loads node code, Undertow, sqlite or Bouncy Castle), else (no arguments,
-     * {@code --help}, {@code help}, {@code completion}, a typo) with every command.
+     * client command then never loads node code, Undertow, sqlite or Bouncy Castle), with none for {@code --version}
+     * alone, else (no arguments, {@code --help}, {@code help}, {@code completion}, a typo) with every command.
      */
     static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
         String first = args.length == 0 ? "" : args[0];
         boolean one = COMMANDS.containsKey(first) && !WHOLE_TREE.contains(first);
+        // --version prints one line and needs no command at all
+        boolean none = args.length == 1 && (first.equals("--version") || first.equals("-V"));
         COMMANDS.forEach((name, command) -> {
-            if (!one || name.equals(first)) {
+            if (!none && (!one || name.equals(first))) {
                 cli.addSubcommand(name, command);
             }
         });

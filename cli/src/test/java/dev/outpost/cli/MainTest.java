@@ -79,6 +79,13 @@ class MainTest {
                 .containsKeys("local", "origin", "edge", "control-plane", "purge", "push", "status", "sign-url",
                         "completion", "help");
         assertThat(Main.commandLine("purg").getSubcommands()).containsKey("purge");
+        assertThat(Main.commandLine("--version").getSubcommands()).isEmpty();
+    }
+
+    @Test
+    void versionAloneNeedsNoCommand() {
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString().strip()).isEqualTo("outpost 0.1.0");
     }
 
     @Test
