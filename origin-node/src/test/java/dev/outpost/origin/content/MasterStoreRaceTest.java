@@ -55,8 +55,9 @@ class MasterStoreRaceTest {
                             .as("digest of open version").isEqualTo(open.file().sha256());
                     assertThat(Arrays.stream(versions).anyMatch(v -> Arrays.equals(v, content))).isTrue();
                     opened++;
-                } catch (dev.outpost.common.http.ApiException e) {
-                    assertThat(e.status()).as("only 'kept changing' may refuse").isEqualTo(503);
+                } catch (dev.outpost.common.problem.Problem e) {
+                    assertThat(e.code()).as("only 'kept changing' may refuse").isEqualTo("asset_changing");
+                    assertThat(e.kind()).isEqualTo(dev.outpost.common.problem.Problem.Kind.UNAVAILABLE);
                 }
             }
         } finally {
