@@ -1,49 +1,42 @@
 package dev.outpost.cli;
 
 import dev.outpost.common.json.Json;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /**
  * The control-plane API as the client commands use it: base URL and bearer token from flags or the environment
- * ({@code OUTPOST_API}, {@code OUTPOST_TOKEN}); JSON in, JSON out; an error answer becomes one readable line.
- * A picocli mixin, so every client command takes the same two flags.
+ * ({@code OUTPOST_API}, {@code OUTPOST_TOKEN}); JSON in, JSON out ({@link JsonApi}). A picocli mixin, so every
+ * client command takes the same flags, {@code --json} included.
  */
 final class ApiClient {
     static final String DEFAULT_API = "http://127.0.0.1:8000";
 
     @Option(names = "--api", paramLabel = "URL",
-            description = "control-plane API base URL (env OUTPOST_API; default " + DEFAULT_API + ")")
-    Optional<URI> api = Optional.empty();
+            description = "control-plane API base URL, http:// or https:// (env OUTPOST_API; default " + DEFAULT_API
+                    + "); HOST:PORT alone is taken as http://HOST:PORT")
+    Optional<String> api = Optional.empty();
 
     @Option(names = "--token", paramLabel = "TOKEN", description = "API token (env OUTPOST_TOKEN)")
     Optional<String> token = Optional.empty();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Option(names = "--json", description = "print the API's answer as one line of JSON and nothing else on "
+            + "stdout (errors still go to stderr, with the same exit codes)")
+    boolean json;
 
-    /** A failed call: the HTTP status and the API's error code and message. */
-    static class Failure extends RuntimeException {
-        Failure(String message) {
-            super(message, null, false, false);
-        }
-    }
+    private final JsonApi calls = new JsonApi("control plane", "--api / OUTPOST_API");
 
-    /** The request may have arrived but its answer did not (not a refused connection): safe to repeat with a key. */
-    static final class Lost extends Failure {
-        Lost(String message) {
-            super(message);
-        }
+    /** Whether the command prints the API's JSON instead of its table. */
+    boolean json() {
+        return json;
     }
 
     JsonNode get(String path, Duration timeout) {
-        return send(HttpRequest.newBuilder(uri(path)).GET(), timeout);
+        return calls.get(url(path), secret(), timeout);
     }
 
     /**
@@ -52,58 +45,39 @@ final class ApiClient {
      * made instead of logging a second one.
      */
     JsonNode post(String path, Object body) {
+        URI url = url(path);
         String key = java.util.UUID.randomUUID().toString();
         byte[] json = Json.bytes(body);
-        Failure lost = null;
+        JsonApi.Failure lost = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                        .header("Idempotency-Key", key)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(json)), Duration.ofSeconds(30));
-            } catch (Lost e) {
+                return calls.post(url, Optional.of(json), Map.of("Idempotency-Key", key), secret(),
+                        Duration.ofSeconds(30));
+            } catch (JsonApi.Lost e) {
                 lost = e;
             }
         }
         throw lost;
     }
 
-    private URI uri(String path) {
-        String base = api.or(() -> Optional.ofNullable(System.getenv("OUTPOST_API")).map(URI::create))
-                .map(URI::toString).orElse(DEFAULT_API);
-        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
+    /** Checks the base URL and the token without sending anything, so bad flags are refused before any call. */
+    void check() {
+        base();
+        secret();
     }
 
-    private JsonNode send(HttpRequest.Builder request, Duration timeout) {
-        String secret = token.or(() -> Optional.ofNullable(System.getenv("OUTPOST_TOKEN")))
-                .orElseThrow(() -> new Failure("give --token TOKEN or set OUTPOST_TOKEN"));
-        request.header("Authorization", "Bearer " + secret).timeout(timeout);
-        HttpResponse<byte[]> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (java.net.ConnectException e) {
-            throw new Failure("cannot reach the control plane at " + uri("") + ": " + e);
-        } catch (IOException e) {
-            throw new Lost("no answer from the control plane at " + uri("") + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted");
-        }
-        JsonNode body;
-        try {
-            body = Json.mapper().readTree(response.body());
-        } catch (RuntimeException e) {
-            throw new Failure("HTTP " + response.statusCode() + " with a body that is not JSON");
-        }
-        if (response.statusCode() >= 400) {
-            throw new Failure("HTTP " + response.statusCode() + " " + text(body, "error") + ": "
-                    + text(body, "message")
-                    + response.headers().firstValue("Retry-After").map(s -> " (retry after " + s + " s)").orElse(""));
-        }
-        return body;
+    /** The API base: {@code --api}, else {@code OUTPOST_API}, else the default (see {@link JsonApi#baseUrl}). */
+    URI base() {
+        Optional<String> env = Optional.ofNullable(System.getenv("OUTPOST_API")).filter(s -> !s.isBlank());
+        return JsonApi.baseUrl(api.or(() -> env).orElse(DEFAULT_API), api.isPresent() ? "--api" : "OUTPOST_API");
     }
 
-    static String text(JsonNode node, String field) {
-        JsonNode value = node == null ? null : node.get(field);
-        return value == null || value.isNull() ? "-" : value.asString();
+    private URI url(String path) {
+        return URI.create(base() + path);
+    }
+
+    private String secret() {
+        return token.or(() -> Optional.ofNullable(System.getenv("OUTPOST_TOKEN")).filter(s -> !s.isBlank()))
+                .orElseThrow(() -> new IllegalArgumentException("give --token TOKEN or set OUTPOST_TOKEN"));
     }
 }

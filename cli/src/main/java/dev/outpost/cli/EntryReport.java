@@ -9,7 +9,7 @@ final class EntryReport {
     }
 
     static void print(JsonNode entry, PrintWriter out) {
-        out.printf("%s  %s  %d/%d edges%s%n", ApiClient.text(entry, "id"), ApiClient.text(entry, "status"),
+        out.printf("%s  %s  %d/%d edges%s%n", JsonApi.text(entry, "id"), JsonApi.text(entry, "status"),
                 entry.get("edgesApplied").asInt(), entry.get("edgesTotal").asInt(),
                 entry.get("timeToLastAckMillis") == null || entry.get("timeToLastAckMillis").isNull() ? ""
                         : "  last ack after " + entry.get("timeToLastAckMillis").asLong() + " ms");
@@ -21,9 +21,9 @@ final class EntryReport {
             }
         }
         for (JsonNode edge : entry.get("edges")) {
-            out.printf("  %-12s %-8s %s %s%n", ApiClient.text(edge, "id"), ApiClient.text(edge, "state"),
-                    ApiClient.text(edge, "appliedAt"),
-                    edge.get("detail") == null || edge.get("detail").isNull() ? "" : ApiClient.text(edge, "detail"));
+            out.printf("  %-12s %-8s %s %s%n", JsonApi.text(edge, "id"), JsonApi.text(edge, "state"),
+                    JsonApi.text(edge, "appliedAt"),
+                    edge.get("detail") == null || edge.get("detail").isNull() ? "" : JsonApi.text(edge, "detail"));
         }
         out.flush();
     }

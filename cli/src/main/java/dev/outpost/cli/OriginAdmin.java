@@ -1,66 +1,46 @@
 package dev.outpost.cli;
 
-import dev.outpost.common.json.Json;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /**
  * An origin's own API as the {@code outpost origin} client commands use it: its base URL ({@code --url}) and its
- * bearer token ({@code --token} or {@code OUTPOST_ORIGIN_TOKEN}); JSON out; an error answer becomes one line.
+ * bearer token ({@code --token} or {@code OUTPOST_ORIGIN_TOKEN}); JSON out ({@link JsonApi}), {@code --json} to
+ * print it as it came.
  */
 final class OriginAdmin {
     @Option(names = "--url", paramLabel = "URL", required = true,
-            description = "the origin's base URL, e.g. http://10.0.2.5:8080")
-    URI url;
+            description = "the origin's base URL, e.g. http://10.0.2.5:8080 (HOST:PORT alone is taken as http://)")
+    String url;
 
     @Option(names = "--token", paramLabel = "TOKEN", description = "the origin's apiToken (env OUTPOST_ORIGIN_TOKEN)")
     Optional<String> token = Optional.empty();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Option(names = "--json", description = "print the origin's answer as one line of JSON and nothing else on "
+            + "stdout (errors still go to stderr, with the same exit codes)")
+    boolean json;
+
+    private final JsonApi calls = new JsonApi("origin", "--url");
+
+    /** The origin's base URL, checked (see {@link JsonApi#baseUrl}). */
+    URI base() {
+        return JsonApi.baseUrl(url, "--url");
+    }
 
     JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET());
+        return calls.get(URI.create(base() + path), secret(), Duration.ofSeconds(30));
     }
 
     JsonNode post(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.noBody()));
+        return calls.post(URI.create(base() + path), Optional.empty(), Map.of(), secret(), Duration.ofSeconds(30));
     }
 
-    private URI uri(String path) {
-        String base = url.toString();
-        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
-    }
-
-    private JsonNode send(HttpRequest.Builder request) {
-        String secret = token.or(() -> Optional.ofNullable(System.getenv("OUTPOST_ORIGIN_TOKEN")))
-                .orElseThrow(() -> new ApiClient.Failure("give --token TOKEN or set OUTPOST_ORIGIN_TOKEN"));
-        request.header("Authorization", "Bearer " + secret).timeout(Duration.ofSeconds(30));
-        HttpResponse<byte[]> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new ApiClient.Failure("cannot reach the origin at " + url + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiClient.Failure("interrupted");
-        }
-        JsonNode body;
-        try {
-            body = Json.mapper().readTree(response.body());
-        } catch (RuntimeException e) {
-            throw new ApiClient.Failure("HTTP " + response.statusCode() + " with a body that is not JSON");
-        }
-        if (response.statusCode() >= 400) {
-            throw new ApiClient.Failure("HTTP " + response.statusCode() + " " + ApiClient.text(body, "error") + ": "
-                    + ApiClient.text(body, "message"));
-        }
-        return body;
+    private String secret() {
+        return token.or(() -> Optional.ofNullable(System.getenv("OUTPOST_ORIGIN_TOKEN")).filter(s -> !s.isBlank()))
+                .orElseThrow(() -> new IllegalArgumentException("give --token TOKEN or set OUTPOST_ORIGIN_TOKEN"));
     }
 }

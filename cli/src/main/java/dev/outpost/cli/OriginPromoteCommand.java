@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,12 +25,17 @@ final class OriginPromoteCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             JsonNode promoted = origin.post("/_origin/replication/promote");
-            out.println(origin.url + " is now the primary: epoch " + promoted.get("epoch").asLong()
+            if (origin.json) {
+                out.println(Json.mapper().writeValueAsString(promoted));
+                out.flush();
+                return 0;
+            }
+            out.println(origin.base() + " is now the primary: epoch " + promoted.get("epoch").asLong()
                     + ", its changes start at " + promoted.get("firstSequence").asLong());
-            out.println("next: " + ApiClient.text(promoted, "next"));
+            out.println("next: " + JsonApi.text(promoted, "next"));
             out.flush();
             return 0;
-        } catch (ApiClient.Failure e) {
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             spec.commandLine().getErr().println("outpost origin promote: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;

@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,13 +25,18 @@ final class OriginReplicationCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             JsonNode status = origin.get("/_origin/replication");
-            out.printf("%s %s: log %s, epoch %d, changes %d..%d%n", ApiClient.text(status, "role"),
-                    ApiClient.text(status, "name"), ApiClient.text(status, "log"), status.get("epoch").asLong(),
+            if (origin.json) {
+                out.println(Json.mapper().writeValueAsString(status));
+                out.flush();
+                return 0;
+            }
+            out.printf("%s %s: log %s, epoch %d, changes %d..%d%n", JsonApi.text(status, "role"),
+                    JsonApi.text(status, "name"), JsonApi.text(status, "log"), status.get("epoch").asLong(),
                     status.get("oldest").asLong(), status.get("head").asLong());
             JsonNode following = status.get("following");
             if (following != null && !following.isNull()) {
-                out.printf("primary %s: %s%s, %s; %d changes behind (%.1f s)%n", ApiClient.text(following, "primary"),
-                        ApiClient.text(following, "state"),
+                out.printf("primary %s: %s%s, %s; %d changes behind (%.1f s)%n", JsonApi.text(following, "primary"),
+                        JsonApi.text(following, "state"),
                         following.get("problem").isNull() ? "" : " (" + following.get("problem").asString() + ")",
                         following.get("ready").asBoolean() ? "serving" : "NOT READY",
                         following.get("lagEntries").asLong(), following.get("lagSeconds").asDouble());
@@ -42,14 +48,14 @@ final class OriginReplicationCommand implements Callable<Integer> {
                                 + " ms"));
                 out.printf("%-20s %10s %8s %10s%n", "REPLICA", "APPLIED", "BEHIND", "LAST SEEN");
                 for (JsonNode replica : status.get("replicas")) {
-                    out.printf("%-20s %10d %8d %8.1f s%n", ApiClient.text(replica, "name"),
+                    out.printf("%-20s %10d %8d %8.1f s%n", JsonApi.text(replica, "name"),
                             replica.get("applied").asLong(), replica.get("lagEntries").asLong(),
                             replica.get("secondsSinceSeen").asDouble());
                 }
             }
             out.flush();
             return 0;
-        } catch (ApiClient.Failure e) {
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             spec.commandLine().getErr().println("outpost origin replication: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;

@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -9,8 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
-/** {@code outpost status}: nodes with health, catch-up and hit ratio, then the latest purges. */
+/**
+ * {@code outpost status}: nodes with health, catch-up and hit ratio, then the latest purges. With {@code --json},
+ * one document {@code {"nodes": [...], "purges": [...]}} holding the two arrays as the API answered them.
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = "Show the nodes (health, caught up, hit ratio) and the latest purges.")
 final class StatusCommand implements Callable<Integer> {
@@ -27,30 +32,39 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
+            api.check();
             JsonNode nodes = api.get("/api/v1/nodes", Duration.ofSeconds(10)).get("nodes");
+            JsonNode recent = api.get("/api/v1/purges?limit=" + Math.max(1, Math.min(500, purges)),
+                    Duration.ofSeconds(10)).get("purges");
+            if (api.json()) {
+                ObjectNode both = Json.mapper().createObjectNode();
+                both.set("nodes", nodes);
+                both.set("purges", recent);
+                out.println(Json.mapper().writeValueAsString(both));
+                out.flush();
+                return 0;
+            }
             out.printf("%-12s %-6s %-6s %-9s %-10s %8s %6s %12s%n", "NODE", "KIND", "REGION", "HEALTH", "CAUGHT-UP",
                     "REQUESTS", "HIT%", "CACHED");
             for (JsonNode n : nodes) {
-                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", ApiClient.text(n, "id"),
-                        ApiClient.text(n, "kind"), ApiClient.text(n, "region"),
+                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", JsonApi.text(n, "id"),
+                        JsonApi.text(n, "kind"), JsonApi.text(n, "region"),
                         n.get("fenced") != null && n.get("fenced").asBoolean() ? "FENCED"
                                 : n.get("healthy").asBoolean() ? "healthy" : "DOWN",
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
                                 + n.get("dueSequence").asLong() + ")",
                         n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
             }
-            JsonNode recent = api.get("/api/v1/purges?limit=" + Math.max(1, Math.min(500, purges)),
-                    Duration.ofSeconds(10)).get("purges");
             out.println();
             out.printf("%-10s %-9s %-10s %s%n", "PURGE", "STATUS", "EDGES", "ACCEPTED");
             for (JsonNode p : recent) {
-                out.printf("%-10s %-9s %-10s %s%n", ApiClient.text(p, "id"), ApiClient.text(p, "status"),
+                out.printf("%-10s %-9s %-10s %s%n", JsonApi.text(p, "id"), JsonApi.text(p, "status"),
                         p.get("edgesApplied").asInt() + "/" + p.get("edgesTotal").asInt(),
-                        ApiClient.text(p, "acceptedAt"));
+                        JsonApi.text(p, "acceptedAt"));
             }
             out.flush();
             return 0;
-        } catch (ApiClient.Failure e) {
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             spec.commandLine().getErr().println("outpost status: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;

@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Optional;
@@ -10,7 +11,9 @@ import tools.jackson.databind.JsonNode;
  * Posts a purge or push, prints its id, and with a wait shows the per-edge outcome; the exit code says how it went:
  * 0 accepted (and, with a wait, complete), 1 not complete after the wait or failed on some edge, 2 on errors, 3 some
  * edge serves no delivery service for a host the purge or push named (nothing was done for it there). Every flag is
- * checked before anything is sent, so a bad flag never leaves a purge behind.
+ * checked before anything is sent, so a bad flag never leaves a purge behind. With {@code --json}, stdout holds one
+ * JSON document: the accepted entry as the API answered it, or with a wait the entry as the last wait call answered
+ * it.
  */
 final class Submit {
     /** The longest the API waits in one call; longer waits are several calls. */
@@ -24,20 +27,35 @@ final class Submit {
         PrintWriter err = spec.commandLine().getErr();
         try {
             Optional<Duration> timeout = wait.map(Submit::parse);
+            api.check();
             JsonNode accepted = api.post(path, body);
-            String id = ApiClient.text(accepted, "id");
-            out.println("accepted " + id + " (sequence " + accepted.get("sequence").asLong() + ")");
+            String id = JsonApi.text(accepted, "id");
+            if (timeout.isEmpty() && api.json()) {
+                out.println(Json.mapper().writeValueAsString(accepted));
+            } else if (!api.json()) {
+                out.println("accepted " + id + " (sequence " + accepted.get("sequence").asLong() + ")");
+            }
             out.flush();
             if (timeout.isEmpty()) {
                 return 0;
             }
-            JsonNode entry = await(api, path + "/" + id, timeout.get());
-            EntryReport.print(entry, out);
+            JsonNode entry;
+            try {
+                entry = await(api, path + "/" + id, timeout.get());
+            } catch (JsonApi.Failure e) {
+                throw new JsonApi.Failure(id + " was accepted, but waiting for it failed: " + e.getMessage());
+            }
+            if (api.json()) {
+                out.println(Json.mapper().writeValueAsString(entry));
+                out.flush();
+            } else {
+                EntryReport.print(entry, out);
+            }
             if (UnknownHosts.report(spec.name(), entry, err)) {
                 return 3;
             }
-            return "complete".equals(ApiClient.text(entry, "status")) ? 0 : 1;
-        } catch (ApiClient.Failure | IllegalArgumentException e) {
+            return "complete".equals(JsonApi.text(entry, "status")) ? 0 : 1;
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
             err.println("outpost " + spec.name() + ": " + e.getMessage());
             err.flush();
             return 2;
@@ -51,7 +69,7 @@ final class Submit {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             Duration step = left.compareTo(API_MAX_WAIT) > 0 ? API_MAX_WAIT : left;
             JsonNode entry = api.get(entryPath + "?wait=" + step.toMillis() + "ms", step.plusSeconds(10));
-            String status = ApiClient.text(entry, "status");
+            String status = JsonApi.text(entry, "status");
             if (status.equals("complete") || status.equals("failed") || step.equals(left)) {
                 return entry;
             }

@@ -33,7 +33,7 @@ final class UnknownHosts {
                 continue;
             }
             for (String host : named(detail.asString())) {
-                byHost.computeIfAbsent(host, h -> new ArrayList<>()).add(ApiClient.text(edge, "id"));
+                byHost.computeIfAbsent(host, h -> new ArrayList<>()).add(JsonApi.text(edge, "id"));
             }
         }
         return byHost;

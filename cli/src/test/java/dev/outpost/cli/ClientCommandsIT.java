@@ -3,11 +3,15 @@ package dev.outpost.cli;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.testkit.LoopbackPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 
 /** purge, push and status against a real control plane on 127.0.0.1:0. */
 class ClientCommandsIT {
@@ -50,10 +55,11 @@ class ClientCommandsIT {
         plane.close();
     }
 
-    private record Run(int exit, String out, String err) {
+    private Cli.Run run(Object command, String... args) {
+        return runAt(plane.apiUri().toString(), command, args);
     }
 
-    private Run run(Object command, String... args) {
+    private Cli.Run runAt(String api, Object command, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = new CommandLine(command);
@@ -61,14 +67,14 @@ class ClientCommandsIT {
         cli.setErr(new PrintWriter(err));
         String[] all = new String[args.length + 2];
         all[0] = "--api";
-        all[1] = plane.apiUri().toString();
+        all[1] = api;
         System.arraycopy(args, 0, all, 2, args.length);
-        return new Run(cli.execute(all), out.toString(), err.toString());
+        return new Cli.Run(cli.execute(all), out.toString(), err.toString());
     }
 
     @Test
     void purgeWithWaitPrintsTheIdAndTheCompleteStatus() {
-        Run run = run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js", "--tag", "css",
+        Cli.Run run = run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js", "--tag", "css",
                 "--soft", "--wait", "5s");
         assertThat(run.err()).isEmpty();
         assertThat(run.exit()).isZero();
@@ -77,18 +83,19 @@ class ClientCommandsIT {
 
     @Test
     void purgeErrorsAreOneLineWithTheApiErrorAndExitCode2() {
-        Run badToken = run(new PurgeCommand(), "--token", "wrong-token-0123456789", "--all", "--confirm");
+        Cli.Run badToken = run(new PurgeCommand(), "--token", "wrong-token-0123456789", "--all", "--confirm");
         assertThat(badToken.exit()).isEqualTo(2);
-        assertThat(badToken.err()).contains("HTTP 401 unauthorized: unknown token");
+        assertThat(badToken.err()).contains("the control plane at " + plane.apiUri() + "/api/v1/purges answered "
+                + "HTTP 401 unauthorized: unknown token");
 
-        Run empty = run(new PurgeCommand(), "--token", OPS);
+        Cli.Run empty = run(new PurgeCommand(), "--token", OPS);
         assertThat(empty.exit()).isEqualTo(2);
         assertThat(empty.err()).contains("HTTP 400 empty_purge");
     }
 
     @Test
     void pushPrintsItsId() {
-        Run run = run(new PushCommand(), "--token", OPS, "--url", "http://www.example.com/big.js");
+        Cli.Run run = run(new PushCommand(), "--token", OPS, "--url", "http://www.example.com/big.js");
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("accepted push-1");
     }
@@ -105,7 +112,7 @@ class ClientCommandsIT {
         assertThat(registered.statusCode()).isEqualTo(200);
         run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
 
-        Run status = run(new StatusCommand(), "--token", OPS);
+        Cli.Run status = run(new StatusCommand(), "--token", OPS);
         assertThat(status.exit()).as(status.err()).isZero();
         assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1");
     }
@@ -125,15 +132,15 @@ class ClientCommandsIT {
 
     @Test
     void everyFlagIsCheckedBeforeAPurgeIsSubmitted() {
-        Run badWait = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=5x");
+        Cli.Run badWait = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=5x");
         assertThat(badWait.exit()).isEqualTo(2);
         assertThat(badWait.err()).contains("--wait must look like 500ms, 10s or 2m").contains("nothing was submitted");
         assertThat(badWait.out()).doesNotContain("accepted");
 
-        Run unconfirmed = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--wait=1m");
+        Cli.Run unconfirmed = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--wait=1m");
         assertThat(unconfirmed.exit()).isEqualTo(2);
         assertThat(unconfirmed.err()).contains("--confirm").contains("nothing was submitted");
-        Run hostRoot = run(new PurgeCommand(), "--token", EMPTIER, "--prefix", "http://www.example.com/");
+        Cli.Run hostRoot = run(new PurgeCommand(), "--token", EMPTIER, "--prefix", "http://www.example.com/");
         assertThat(hostRoot.exit()).isEqualTo(2);
         assertThat(hostRoot.err()).contains("--confirm");
         assertThat(purgesLogged()).isZero();
@@ -141,13 +148,126 @@ class ClientCommandsIT {
 
     @Test
     void purgeAllConfirmedWithAWaitOfAMinuteIsAcceptedAndWaits() {
-        Run run = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=1m");
+        Cli.Run run = run(new PurgeCommand(), "--token", EMPTIER, "--all", "--confirm", "--wait=1m");
         assertThat(run.err()).isEmpty();
         assertThat(run.exit()).isZero();
         assertThat(run.out()).contains("accepted p-1").contains("p-1  complete");
 
-        Run withoutScope = run(new PurgeCommand(), "--token", OPS, "--host", "www.example.com", "--confirm");
+        Cli.Run withoutScope = run(new PurgeCommand(), "--token", OPS, "--host", "www.example.com", "--confirm");
         assertThat(withoutScope.exit()).isEqualTo(2);
         assertThat(withoutScope.err()).contains("HTTP 403 forbidden").contains("purge:all");
+    }
+
+    @Test
+    void purgeWithJsonPrintsTheApiAnswerAndNothingElse() {
+        Cli.Run run = run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js", "--json");
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode answer = onlyJsonDocument(run.out());
+        assertThat(answer.propertyNames()).containsExactly("id", "sequence", "status");
+        assertThat(answer.get("id").asString()).isEqualTo("p-1");
+        assertThat(answer.get("sequence").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void purgeWithJsonAndWaitPrintsOnlyTheSettledEntry() {
+        Cli.Run run = run(new PurgeCommand(), "--token", OPS, "--tag", "css", "--json", "--wait", "5s");
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode entry = onlyJsonDocument(run.out());
+        assertThat(entry.get("id").asString()).isEqualTo("p-1");
+        assertThat(entry.get("status").asString()).isEqualTo("complete");
+        assertThat(entry.get("edges").isArray()).isTrue();
+    }
+
+    @Test
+    void pushWithJsonPrintsTheAcceptedPush() {
+        Cli.Run run = run(new PushCommand(), "--token", OPS, "--url", "http://www.example.com/big.js", "--json");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(onlyJsonDocument(run.out()).get("id").asString()).isEqualTo("push-1");
+    }
+
+    @Test
+    void statusWithJsonPrintsTheNodesAndPurgesArraysOfTheApi() {
+        run(new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
+        Cli.Run run = Cli.run("status", "--api", plane.apiUri().toString(), "--token", OPS, "--json");
+        assertThat(run.exit()).as(run.err()).isZero();
+        JsonNode status = onlyJsonDocument(run.out());
+        assertThat(status.propertyNames()).containsExactly("nodes", "purges");
+        assertThat(status.get("nodes").isArray()).isTrue();
+        assertThat(status.get("purges").get(0).get("id").asString()).isEqualTo("p-1");
+    }
+
+    @Test
+    void failedCallWithJsonLeavesStdoutEmptyAndExplainsOnStderr() {
+        Cli.Run run = run(new PurgeCommand(), "--token", "wrong-token-0123456789", "--url", "http://a.test/x", "--json");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("HTTP 401 unauthorized");
+    }
+
+    @Test
+    void refusedConnectionNamesTheUrlTriedAndWhereTheAddressComesFrom() throws Exception {
+        int closed = LoopbackPorts.free();
+        Cli.Run run = runAt("http://127.0.0.1:" + closed, new PurgeCommand(), "--token", OPS, "--url", "http://a.test/");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err().strip()).isEqualTo("outpost purge: cannot reach the control plane at http://127.0.0.1:"
+                + closed + "/api/v1/purges: connection refused (is it running? --api / OUTPOST_API)");
+    }
+
+    @Test
+    void answerThatIsNotJsonNamesTheUrlTheStatusAndWhatCameBack() throws Exception {
+        HttpServer notTheApi = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        notTheApi.createContext("/", exchange -> {
+            byte[] page = "<html><body><h1>Not Found</h1></body></html>".getBytes(UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/html");
+            exchange.sendResponseHeaders(404, page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        notTheApi.start();
+        try {
+            String base = "http://127.0.0.1:" + notTheApi.getAddress().getPort();
+            Cli.Run run = runAt(base, new StatusCommand(), "--token", OPS);
+            assertThat(run.exit()).isEqualTo(2);
+            assertThat(run.err()).contains("the server at " + base + "/api/v1/nodes answered HTTP 404 with a body "
+                    + "that is not JSON (text/html, '<html><body><h1>Not Found</h1></body></html>')")
+                    .contains("is it the control plane's API?");
+        } finally {
+            notTheApi.stop(0);
+        }
+    }
+
+    @Test
+    void apiGivenAsHostAndPortIsTakenAsHttp() {
+        String hostAndPort = plane.apiUri().getAuthority();
+        Cli.Run run = runAt(hostAndPort, new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("accepted p-1");
+    }
+
+    @Test
+    void apiWithAnotherSchemeIsRefusedBeforeAnythingIsSent() {
+        Cli.Run run = runAt("ftp://" + plane.apiUri().getAuthority(), new PurgeCommand(), "--token", OPS, "--url",
+                "http://www.example.com/a.js");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--api must be an http:// or https:// URL, was 'ftp://");
+        assertThat(purgesLogged()).isZero();
+    }
+
+    @Test
+    void httpsUrlForTheControlPlanesPlainHttpPortIsATlsFailureAndNothingIsSubmitted() {
+        String base = "https://" + plane.apiUri().getAuthority();
+        Cli.Run run = runAt(base, new PurgeCommand(), "--token", OPS, "--url", "http://www.example.com/a.js");
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("outpost purge: cannot reach the control plane at " + base
+                + "/api/v1/purges: TLS failed: ").contains("(an https:// URL for a plain-HTTP port? --api / OUTPOST_API)");
+        assertThat(purgesLogged()).isZero();
+    }
+
+    /** The whole of stdout is one JSON document on one line. */
+    private static JsonNode onlyJsonDocument(String out) {
+        assertThat(out).endsWith("\n");
+        assertThat(out.strip()).doesNotContain("\n");
+        return dev.outpost.common.json.Json.mapper().readTree(out);
     }
 }

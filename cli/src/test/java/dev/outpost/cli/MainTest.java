@@ -6,6 +6,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -15,7 +17,7 @@ class MainTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cli = Main.commandLine();
+        CommandLine cli = Main.commandLine(args);
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         return cli.execute(args);
@@ -48,5 +50,47 @@ class MainTest {
     void originWithoutDataOrConfigExplainsWhatIsMissing() {
         assertThat(run("origin")).isEqualTo(2);
         assertThat(err.toString()).contains("--data DIR or --config FILE");
+    }
+
+    @Test
+    void everyCommandsHelpEndsWithExamplesOfThatCommand() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("Examples:").contains("outpost completion");
+        List<String> commands = new ArrayList<>();
+        Main.commandLine().getSubcommands().forEach((name, command) -> {
+            commands.add(name);
+            command.getSubcommands().keySet().forEach(sub -> commands.add(name + " " + sub));
+        });
+        assertThat(commands).contains("origin promote", "origin replication");
+        for (String command : commands) {
+            out.getBuffer().setLength(0);
+            assertThat(run((command + " --help").split(" "))).as(command).isZero();
+            String help = out.toString();
+            assertThat(help).as(command).contains("Usage: outpost " + command);
+            assertThat(help).as(command).contains("Examples:");
+            assertThat(help.substring(help.indexOf("Examples:"))).as(command).contains("outpost " + command);
+        }
+    }
+
+    @Test
+    void aCommandRegistersOnlyItselfAndHelpRegistersEveryCommand() {
+        assertThat(Main.commandLine("purge", "--url", "x").getSubcommands()).containsOnlyKeys("purge");
+        assertThat(Main.commandLine("help", "purge").getSubcommands())
+                .containsKeys("local", "origin", "edge", "control-plane", "purge", "push", "status", "sign-url",
+                        "completion", "help");
+        assertThat(Main.commandLine("purg").getSubcommands()).containsKey("purge");
+        assertThat(Main.commandLine("--version").getSubcommands()).isEmpty();
+    }
+
+    @Test
+    void versionAloneNeedsNoCommand() {
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString().strip()).isEqualTo("outpost 0.1.0");
+    }
+
+    @Test
+    void unknownCommandIsNamedWithTheClosestOne() {
+        assertThat(run("purg")).isEqualTo(2);
+        assertThat(err.toString()).contains("Unmatched argument at index 0: 'purg'").contains("purge");
     }
 }

@@ -2,6 +2,7 @@ package dev.outpost.control;
 
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
@@ -26,6 +27,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -48,12 +50,14 @@ public final class ControlPlane implements AutoCloseable {
     private final Registry registry;
     private final InvalidationLog log;
     private final ControlPlaneConfig config;
+    private final List<RouteTable.Endpoint> apiEndpoints;
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
             Optional<NodeServer> nodeServer, Optional<DnsServer> dnsServer, Registry registry, InvalidationLog log,
-            ControlPlaneConfig config) {
+            ControlPlaneConfig config, List<RouteTable.Endpoint> apiEndpoints) {
         this.parts = parts;
         this.dnsServer = dnsServer;
+        this.apiEndpoints = apiEndpoints;
         this.config = config;
         this.nodeServer = nodeServer;
         this.api = api;
@@ -128,7 +132,8 @@ public final class ControlPlane implements AutoCloseable {
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
             Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));
-            return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config);
+            return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config,
+                    pipelines.endpoints());
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         }
@@ -137,6 +142,11 @@ public final class ControlPlane implements AutoCloseable {
     /** The config this control plane was built from. */
     public ControlPlaneConfig config() {
         return config;
+    }
+
+    /** Every method + path its API serves (both listeners); what {@code /api/v1/openapi.json} documents. */
+    public List<RouteTable.Endpoint> apiEndpoints() {
+        return apiEndpoints;
     }
 
     /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */

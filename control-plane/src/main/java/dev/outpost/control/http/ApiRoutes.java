@@ -7,6 +7,7 @@ import static dev.outpost.control.Scope.PUSH;
 import static dev.outpost.control.Scope.READ;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
+import dev.outpost.common.http.ApiDescription;
 import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
@@ -30,6 +31,12 @@ import java.util.Set;
  * blocking and {@code ?wait=} blocks); errors become JSON in the error mapping around it.
  */
 final class ApiRoutes {
+    /**
+     * The API's OpenAPI document (a resource of this jar), served at {@code /api/v1/openapi.json} without a token:
+     * it is the published contract, the same for every control plane, and names no secret or configured value.
+     */
+    static final String OPENAPI = "openapi/control-plane.json";
+
     private final ControlPlaneConfig config;
     private final Auth auth;
     private final RateLimiter rateLimiter;
@@ -42,6 +49,7 @@ final class ApiRoutes {
     private final RouteEndpoint route;
     private final Registry registry;
     private final boolean tls;
+    private final ApiDescription document = ApiDescription.of(OPENAPI);
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
@@ -95,6 +103,7 @@ final class ApiRoutes {
                 .route("POST", "/api/v1/certificates/renew", ca::renew, ca.configured(), ca.clientCertificate(), json)
                 .route("GET", "/api/v1/ca", ca::show, ca.configured())
                 .route("GET", "/api/v1/route", route::route, auth.scope(READ))
+                .route("GET", "/api/v1/openapi.json", document)
                 .build();
     }
 }

@@ -2,6 +2,7 @@ package dev.outpost.control.http;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -17,6 +18,7 @@ import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,7 +30,7 @@ public final class Handlers {
     }
 
     /** The API listener's pipeline and, with TLS, the node listener's; one rate limiter and write memory for both. */
-    public record ApiPipelines(HttpHandler api, HttpHandler nodes) {
+    public record ApiPipelines(HttpHandler api, HttpHandler nodes, List<RouteTable.Endpoint> endpoints) {
     }
 
     /**
@@ -46,11 +48,13 @@ public final class Handlers {
                 new DnsSteering(steering, edges), originWriter,
                 new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock),
                 new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer);
-        return new ApiPipelines(apiOrSteering(routes, false, steer), apiOrSteering(routes, true, steer));
+        RouteTable apiTable = routes.table(false);
+        return new ApiPipelines(apiOrSteering(apiTable, steer), apiOrSteering(routes.table(true), steer),
+                apiTable.endpoints());
     }
 
-    private static HttpHandler apiOrSteering(ApiRoutes routes, boolean nodeListener, HttpHandler steer) {
-        HttpHandler api = ErrorMappingHandler.onWorkerThread(routes.table(nodeListener));
+    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer) {
+        HttpHandler api = ErrorMappingHandler.onWorkerThread(table);
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
     }
 

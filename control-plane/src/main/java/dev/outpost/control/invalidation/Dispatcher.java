@@ -250,6 +250,7 @@ public final class Dispatcher implements AutoCloseable {
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         // A push makes the edge fetch every URL before it answers; a purge is quick.
         Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
+        log.sendingLive(entry.sequence(), node.id());
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
             if (!response.isSuccessful()) {
@@ -279,6 +280,8 @@ public final class Dispatcher implements AutoCloseable {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
             return Optional.of("push failed: " + e);
+        } finally {
+            log.answeredLive(node.id());
         }
     }
 

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,8 @@ public final class InvalidationLog implements AutoCloseable {
     private final Map<String, Long> duePerRegions = new ConcurrentHashMap<>();
     /** Highest compacted (deleted) sequence per stored regions text. */
     private final Map<String, Long> compactedPerRegions = new ConcurrentHashMap<>();
+    /** Per node, the entry a live call is delivering right now (a lane sends one at a time); guarded by this. */
+    private final Map<String, Long> liveInFlight = new HashMap<>();
     private volatile long lastSequence;
     private boolean closed;
 
@@ -241,13 +244,31 @@ public final class InvalidationLog implements AutoCloseable {
     /**
      * Records that {@code node} applied every entry up to {@code sequence} (reported in a heartbeat, or counted at
      * registration for an empty cache). Results already recorded stay; deliveries the edge was fenced from count as
-     * covered, since a fenced edge revalidates everything (or starts empty) before it reports past them.
+     * covered, since a fenced edge revalidates everything (or starts empty) before it reports past them. The entry
+     * a live call is delivering to the node is left to that call's answer ({@link #sendingLive}): the edge advances
+     * its mark before it answers, so a heartbeat can report the entry applied first, and settling it then would let
+     * a waiting client see it complete without what the edge did (a push's results, hosts no service serves).
      */
     public synchronized int markAppliedUpTo(String node, long sequence) {
+        long live = liveInFlight.getOrDefault(node, 0L);
         return changed(store.update("UPDATE deliveries SET applied_at = ?, detail = CASE WHEN state = 'fenced' "
                 + "THEN 'covered: the edge revalidated everything (or started empty) after it was fenced' "
-                + "ELSE NULL END, state = 'applied' WHERE node = ? AND sequence <= ? "
-                + "AND state IN ('pending', 'behind', 'fenced')", clock.instant().toEpochMilli(), node, sequence));
+                + "ELSE NULL END, state = 'applied' WHERE node = ? AND sequence <= ? AND sequence <> ? "
+                + "AND state IN ('pending', 'behind', 'fenced')", clock.instant().toEpochMilli(), node, sequence,
+                live));
+    }
+
+    /**
+     * A live call is delivering entry {@code sequence} to {@code node}: until {@link #answeredLive}, heartbeats do
+     * not settle that delivery (its answer, or a heartbeat's result for it, does).
+     */
+    public synchronized void sendingLive(long sequence, String node) {
+        liveInFlight.put(node, sequence);
+    }
+
+    /** The live call to {@code node} ended (answered, failed or timed out); heartbeats settle its entry again. */
+    public synchronized void answeredLive(String node) {
+        liveInFlight.remove(node);
     }
 
     /** A node left the registry: its deliveries not yet applied are no longer waited for. */

@@ -184,6 +184,39 @@ class InvalidationLogTest {
     }
 
     @Test
+    void aHeartbeatLeavesTheEntryALiveCallIsDeliveringToThatCallsAnswer() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            long first = log.append(purge("http://a.example/1"), List.of("eu-1"), "ops").sequence();
+            long push = log.append(NewEntry.push(List.of("http://nowhere.test/x"), List.of()), List.of("eu-1"), "ops")
+                    .sequence();
+            log.sendingLive(push, "eu-1");
+            // the edge applied the push and its heartbeat says so before the live call's answer is back
+            log.markAppliedUpTo("eu-1", push);
+            assertThat(log.deliveries(first).get(0).state()).isEqualTo(Delivery.State.APPLIED);
+            assertThat(log.deliveries(push).get(0).state()).isEqualTo(Delivery.State.PENDING);
+            assertThat(log.status(push)).isNotEqualTo(EntryStatus.COMPLETE);
+
+            log.markApplied(push, "eu-1", Optional.of("{\"unknownHosts\":[\"nowhere.test\"]}"));
+            log.answeredLive("eu-1");
+            assertThat(log.status(push)).isEqualTo(EntryStatus.COMPLETE);
+            assertThat(log.deliveries(push).get(0).detail()).contains("{\"unknownHosts\":[\"nowhere.test\"]}");
+        }
+    }
+
+    @Test
+    void aLiveCallThatFailedLeavesItsEntryToTheNextHeartbeat() {
+        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+            long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
+                    .sequence();
+            log.sendingLive(push, "eu-1");
+            log.markBehind(push, "eu-1", "push failed: timeout");
+            log.answeredLive("eu-1");
+            assertThat(log.markAppliedUpTo("eu-1", push)).isEqualTo(1);
+            assertThat(log.deliveries(push).get(0).state()).isEqualTo(Delivery.State.APPLIED);
+        }
+    }
+
+    @Test
     void aFailedPushStaysFailedWhenLaterHeartbeatsReportItsSequenceApplied() {
         try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
             long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")

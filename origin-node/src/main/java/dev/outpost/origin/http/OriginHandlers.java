@@ -11,13 +11,13 @@ import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeNotifier;
-import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.PathRules;
 import dev.outpost.origin.replication.Replication;
 import dev.outpost.origin.replication.ReplicationMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /** Wires the origin's object graph and handler pipeline by hand, on one screen. */
@@ -48,7 +48,7 @@ public final class OriginHandlers {
                     new AssetEndpoints(store, config, notifier, replication),
                     new ReplicationEndpoints(replication, limits.idleTimeout()), new ApiToken(config.apiToken()),
                     new FailedAuthLimiter(config.limits().failedAuth(), clock),
-                    new ContentHandler(store, rules, ByteRanges.DEFAULT_MAX_PARTS, replication::servesContent));
+                    new ContentHandler(store, rules, ContentHandler.MAX_RANGE_PARTS, replication::servesContent));
             NodeServer server = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes()))
                     .start(ErrorMappingHandler.dispatched(routes));
@@ -56,7 +56,7 @@ public final class OriginHandlers {
             // Registered again after the listener, so it is stopped first: closing the change log answers the
             // replicas' parked long polls at once, and the follower stops applying changes while the listener stops.
             started.add("replication (first)", replication);
-            return new Running(server, certificate, replication, started);
+            return new Running(server, certificate, replication, routes.endpoints(), started);
         } catch (RuntimeException e) {
             throw started.closeAfter(e);
         }
@@ -64,7 +64,7 @@ public final class OriginHandlers {
 
     /** What a started origin holds open. */
     public record Running(NodeServer server, Optional<NodeCertificate> certificate, Replication replication,
-            Closer started) implements AutoCloseable {
+            List<RouteTable.Endpoint> endpoints, Closer started) implements AutoCloseable {
         /** Stops the follower first (no change lands while the listener stops), the listener, then the rest. */
         @Override
         public void close() {
