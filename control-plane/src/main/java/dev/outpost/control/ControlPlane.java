@@ -16,7 +16,10 @@ import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
 import dev.outpost.control.steering.RegionTable;
+import dev.outpost.control.steering.Policies;
+import dev.outpost.control.steering.RegisteredEdges;
 import dev.outpost.control.steering.Steering;
+import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.tls.ControlPlaneIdentity;
 import dev.outpost.control.tls.JoinTokens;
 import dev.outpost.control.tls.NodeIssuer;
@@ -32,7 +35,7 @@ import okhttp3.OkHttpClient;
 
 /**
  * A running control plane: the invalidation log in the data directory, the registry, the dispatcher pushing
- * entries to edges, steering, the API listener and the optional steering listener. Built by hand here, in order;
+ * entries to edges, steering, the API listener, the optional steering listener and the optional DNS server. Built by hand here, in order;
  * closing stops listeners first, then pushes, then the log.
  */
 public final class ControlPlane implements AutoCloseable {
@@ -43,15 +46,17 @@ public final class ControlPlane implements AutoCloseable {
     private final NodeServer api;
     private final Optional<NodeServer> steeringServer;
     private final Optional<NodeServer> nodeServer;
+    private final Optional<DnsServer> dnsServer;
     private final Registry registry;
     private final InvalidationLog log;
     private final ControlPlaneConfig config;
     private final List<RouteTable.Endpoint> apiEndpoints;
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config,
-            List<RouteTable.Endpoint> apiEndpoints) {
+            Optional<NodeServer> nodeServer, Optional<DnsServer> dnsServer, Registry registry, InvalidationLog log,
+            ControlPlaneConfig config, List<RouteTable.Endpoint> apiEndpoints) {
         this.parts = parts;
+        this.dnsServer = dnsServer;
         this.apiEndpoints = apiEndpoints;
         this.config = config;
         this.nodeServer = nodeServer;
@@ -109,10 +114,12 @@ public final class ControlPlane implements AutoCloseable {
                     .orElseGet(() -> new RegionTable(config.regions(), config.defaultRegion()));
             Steering steering = new Steering(regions,
                     new LatencyMatrix(config.latency()), config.regionNames(),
-                    new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()));
+                    new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()),
+                    new Policies(config.balancing()));
+            RegisteredEdges edges = new RegisteredEdges(registry);
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
-                    originWriter, issuer);
+                    edges, originWriter, issuer);
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
                     .start(pipelines.api());
@@ -121,9 +128,11 @@ public final class ControlPlane implements AutoCloseable {
                     limits).tls(i.nodeListener()).start(pipelines.nodes()));
             nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(registry, steering)));
+                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
-            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config,
+            Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock));
+            dnsServer.ifPresent(d -> parts.add("DNS server", d));
+            return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config,
                     pipelines.endpoints());
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
@@ -153,6 +162,11 @@ public final class ControlPlane implements AutoCloseable {
     /** {@code https://host:port} of the mutual-TLS node listener, when TLS is configured. */
     public Optional<URI> nodeUri() {
         return nodeServer.map(NodeServer::baseUri);
+    }
+
+    /** The UDP and TCP address of the DNS server, when {@code dns} is configured. */
+    public Optional<java.net.InetSocketAddress> dnsAddress() {
+        return dnsServer.map(DnsServer::address);
     }
 
     Registry registry() {

@@ -39,13 +39,16 @@ import java.util.Set;
  * @param limits         limits of every listener (head size, slow-client timeouts, connections); absent → defaults
  * @param log            bounds of the invalidation log: entry, page and listing sizes, retention, push expiry
  * @param delivery       retries of failed live pushes and fencing of unreachable edges
+ * @param dns            the authoritative DNS server steering the CDN host names; absent → no DNS
+ * @param balancing      the load-balancing policy choosing the edge within a region, per region or service
  */
 @RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
         Optional<String> edgeToken, HeartbeatSettings heartbeat, List<Region> regions, Optional<String> geoipCsv,
         String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
         RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
-        ListenerLimits limits, LogSettings log, DeliverySettings delivery) {
+        ListenerLimits limits, LogSettings log, DeliverySettings delivery, Optional<DnsSettings> dns,
+        BalancingSettings balancing) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -118,6 +121,14 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
         log = ConfigValues.or(log, LogSettings.DEFAULTS);
         delivery = ConfigValues.or(delivery, DeliverySettings.DEFAULTS);
+        dns = ConfigValues.orEmpty(dns);
+        balancing = ConfigValues.or(balancing, BalancingSettings.DEFAULTS);
+        for (String region : balancing.regions().keySet()) {
+            if (!regionNames.contains(region)) {
+                throw new IllegalArgumentException("balancing.regions: unknown region '" + region + "', regions are "
+                        + regionNames);
+            }
+        }
         if (delivery.fenceAfter().compareTo(heartbeat.timeout()) <= 0) {
             throw new IllegalArgumentException("delivery.fenceAfter (" + delivery.fenceAfter()
                     + ") must be longer than heartbeat.timeout (" + heartbeat.timeout() + ")");
@@ -159,37 +170,49 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery);
+                limits, log, delivery, dns, balancing);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery);
+                limits, log, delivery, dns, balancing);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log, delivery);
+                tls, limits, log, delivery, dns, balancing);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery);
+                limits, log, delivery, dns, balancing);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log, delivery);
+                Optional.of(newTls), limits, log, delivery, dns, balancing);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log, delivery);
+                newLimits, log, delivery, dns, balancing);
+    }
+
+    public ControlPlaneConfig withDns(DnsSettings newDns) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery, Optional.of(newDns), balancing);
+    }
+
+    public ControlPlaneConfig withBalancing(BalancingSettings newBalancing) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery, dns, newBalancing);
     }
 
     private static void checkListen(String key, String value) {

@@ -105,6 +105,26 @@ public final class ControlPlaneFixture implements AutoCloseable {
         edge.registered(reply.json().get("appliedSequence").asLong());
     }
 
+    /**
+     * Registers an edge clients reach at {@code publicUrl} with an empty cache, through the API; nothing listens on
+     * its admin URL, so it suits tests that only steer (no purge is pushed to it).
+     */
+    public void registerEdge(String id, String region, String publicUrl) {
+        HttpReply reply = post("/api/v1/nodes/register", NODE, """
+                {"id":"%s","kind":"edge","region":"%s","publicUrl":"%s","adminUrl":"http://127.0.0.1:9",
+                 "appliedSequence":0,"cacheEmpty":true}""".formatted(id, region, publicUrl));
+        if (reply.status() != 200) {
+            throw new IllegalStateException("registration failed: " + reply);
+        }
+    }
+
+    /** A heartbeat of a {@link #registerEdge} edge reporting its load: requests in flight and response time. */
+    public HttpReply heartbeat(String id, long activeRequests, double responseMillis) {
+        return post("/api/v1/nodes/" + id + "/heartbeat", NODE, ("{\"requests\":10,\"hitRatio\":0.5,"
+                + "\"bytesCached\":100,\"appliedSequence\":0,\"activeRequests\":%d,\"responseMillis\":%s}")
+                .formatted(activeRequests, responseMillis));
+    }
+
     /** Sends a heartbeat reporting the edge's applied sequence and returns the reply. */
     public HttpReply heartbeat(FakeEdge edge) {
         return post("/api/v1/nodes/" + edge.id() + "/heartbeat", NODE,

@@ -29,6 +29,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -74,6 +83,7 @@ class EveryControlPlaneKeyTakesEffectIT {
         values = new LinkedHashMap<>();
         values.put("API_PORT", Integer.toString(LoopbackPorts.free()));
         values.put("STEERING_PORT", Integer.toString(LoopbackPorts.free()));
+        values.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
         values.put("DATA", dir.resolve("cp-data").toString());
         values.put("OPS_SHA256", ControlPlaneConfig.sha256(OPS));
         values.put("GEOIP", geoip.toString());
@@ -109,6 +119,7 @@ class EveryControlPlaneKeyTakesEffectIT {
         Map<String, String> tls = new LinkedHashMap<>(values);
         tls.put("API_PORT", Integer.toString(LoopbackPorts.free()));
         tls.put("STEERING_PORT", Integer.toString(LoopbackPorts.free()));
+        tls.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
         tls.put("DATA", dir.resolve("cp-tls-data").toString());
         tls.put("TLS", TLS_SECTION.replace("{{NODE_PORT}}", Integer.toString(LoopbackPorts.free())));
         return yaml(tls);
@@ -236,6 +247,91 @@ class EveryControlPlaneKeyTakesEffectIT {
         assertThat(catchThrowable(() -> parse(base + "origins: [{id: o, hosts: [h], maxUploadBytes: 5}]\n")
                 .requireEverySectionUsed())).hasMessageContaining("origins.o.maxUploadBytes");
         parse(base + "origins: [{id: o, hosts: [h]}]\n").requireEverySectionUsed();
+    }
+
+    @Test
+    void theDnsSectionSetsTheServersAddressZoneAnswersAndBudgets() throws Exception {
+        registerEdge("ap-2", "ap", "http://127.0.3.2:8080");
+        java.net.InetSocketAddress dns = plane.dnsAddress().orElseThrow();
+        assertThat(dns.getPort()).as("dns.listen").isEqualTo(Integer.parseInt(values.get("DNS_PORT")));
+        Message answer = dnsQuery("127.0.3.50", "cdn.every-key.test.", Type.A, false);
+        assertThat(answer.getSection(Section.ANSWER)).as("dns.zone, dns.names, dns.answers 2").hasSize(2);
+        assertThat(answer.getSection(Section.ANSWER).get(0).getTTL()).as("dns.ttl").isEqualTo(7);
+        SOARecord soa = (SOARecord) dnsQuery("127.0.3.50", "every-key.test.", Type.SOA, false)
+                .getSection(Section.ANSWER).get(0);
+        assertThat(soa.getHost().toString()).as("dns.nameServer").isEqualTo("ns9.every-key.test.");
+        assertThat(dnsQuery("127.0.3.50", "ns9.every-key.test.", Type.A, false).getSection(Section.ANSWER)
+                .get(0).rdataToString()).as("dns.nameServerAddresses").isEqualTo("127.0.0.9");
+        for (int i = 0; i < 3; i++) {
+            assertThat(dnsQuery("127.0.8.1", "cdn.every-key.test.", Type.A, false).getSection(Section.ANSWER))
+                    .isNotEmpty();
+        }
+        assertThat(dnsQuery("127.0.8.1", "cdn.every-key.test.", Type.A, false).getHeader().getFlag(Flags.TC))
+                .as("dns.responsesPerSecond 3").isTrue();
+
+        try (Socket first = new Socket(dns.getAddress(), dns.getPort());
+                Socket second = new Socket(dns.getAddress(), dns.getPort())) {
+            first.setSoTimeout(20_000);
+            second.setSoTimeout(20_000);
+            assertThat(tcpExchange(first)).as("the first connection is served").isGreaterThan(0);
+            assertThat(tcpExchange(second)).as("dns.maxTcpConnections 1: the second is closed").isEqualTo(-1);
+            assertThat(first.getInputStream().read()).as("dns.tcpIdleTimeout 5s closes the idle first one")
+                    .isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void theBalancingSectionChoosesThePolicyPerServiceRegionAndDefault() {
+        registerEdge("ap-2", "ap", "http://127.0.3.2:8080");
+        registerEdge("us-1", "us", "http://127.0.1.1:8080");
+        JsonNode us = route("127.0.1.7");
+        assertThat(us.get("policy").asString()).as("balancing.policy").isEqualTo("least-response-time");
+        JsonNode ap = route("127.0.3.7");
+        assertThat(ap.get("policy").asString()).as("balancing.regions").isEqualTo("rendezvous-bounded-load");
+        assertThat(ap.get("inputs").get("loadFactor").asString()).as("balancing.loadFactor").isEqualTo("1.50");
+        HttpReply img = call("GET", "/api/v1/route?url=http://img.every-key.test/a.png&client=127.0.3.7", READER,
+                null);
+        assertThat(img.json().get("policy").asString()).as("balancing.services").isEqualTo("weighted-round-robin");
+        assertThat(img.json().get("inputs").get("weights").asString()).as("balancing.weights")
+                .isEqualTo("ap-1=4,ap-2=1");
+    }
+
+    private void registerEdge(String id, String region, String publicUrl) {
+        HttpReply reply = call("POST", "/api/v1/nodes/register", NODE, """
+                {"id":"%s","kind":"edge","region":"%s","publicUrl":"%s","adminUrl":"http://127.0.0.1:9",
+                 "appliedSequence":0,"cacheEmpty":true}""".formatted(id, region, publicUrl));
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    }
+
+    private Message dnsQuery(String client, String name, int type, boolean tcp) throws IOException {
+        SimpleResolver resolver = new SimpleResolver(plane.dnsAddress().orElseThrow());
+        resolver.setLocalAddress(java.net.InetAddress.getByName(client));
+        resolver.setTimeout(Duration.ofSeconds(10));
+        resolver.setIgnoreTruncation(true);
+        resolver.setTCP(tcp);
+        return resolver.send(Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)));
+    }
+
+    /** Sends one query over the connection; the length of the answer, or -1 when the server closed it. */
+    private static int tcpExchange(Socket socket) throws IOException {
+        byte[] query = Message.newQuery(Record.newRecord(Name.fromString("cdn.every-key.test."), Type.A,
+                DClass.IN)).toWire();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(socket.getOutputStream());
+        try {
+            out.writeShort(query.length);
+            out.write(query);
+            out.flush();
+        } catch (java.net.SocketException closed) {
+            return -1;
+        }
+        java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+        try {
+            int length = in.readUnsignedShort();
+            in.readNBytes(length);
+            return length;
+        } catch (java.io.EOFException | java.net.SocketException closed) {
+            return -1;
+        }
     }
 
     private JsonNode route(String client) {

@@ -206,7 +206,8 @@ public final class EdgeNode implements AutoCloseable {
             requests += metrics.requestCount(status);
         }
         double hits = metrics.requestCount(Outcome.HIT) + metrics.requestCount(Outcome.STALE);
-        return new ControlPlaneLink.Stats((long) requests, requests == 0 ? 0 : hits / requests, store.bytes());
+        return new ControlPlaneLink.Stats((long) requests, requests == 0 ? 0 : hits / requests, store.bytes(),
+                metrics.activeRequests(), metrics.responseMillis());
     }
 
     public static EdgeNode start(EdgeConfig config) {

@@ -2,6 +2,7 @@ package dev.outpost.cli.local;
 
 import dev.outpost.cli.local.LocalCdn.NodeState;
 import dev.outpost.cli.local.Topology.EdgeSpec;
+import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.json.Durations;
 import java.net.URI;
 import java.util.Comparator;
@@ -29,6 +30,8 @@ final class LocalBanner {
         String row = "  %-15s %-7s %-26s %s%n";
         out.append(String.format(row, "NODE", "REGION", "URL", "HEALTH (per control plane)"));
         out.append(String.format(row, "control-plane", "-", plane, "API /api/v1, steering (302) on every other path"));
+        out.append(String.format(row, "dns", "-", "udp+tcp " + topology.dns().listen(),
+                "authoritative for " + topology.dns().zone() + ": " + topology.dns().name() + " -> nearest edge"));
         out.append(String.format(row, "origin", topology.origin().region(), origin,
                 "serving; internal listener " + originInternal + ", WAN relays in front"));
         for (Topology.Replica replica : topology.origin().replicas()) {
@@ -86,6 +89,21 @@ final class LocalBanner {
                 .append(LARGE_FILE).append('\n');
         out.append("curl -s ").append(timing).append(" --interface ").append(farClient).append(' ').append(origin)
                 .append(LARGE_FILE).append('\n');
+        comment(out, "DNS steering: each region's client gets an edge of its region for " + topology.dns().name()
+                + ", no redirect");
+        ListenAddress dns = ListenAddress.parse(topology.dns().listen());
+        for (Topology.Region region : topology.regions()) {
+            out.append("dig @").append(dns.host()).append(" -p ").append(dns.port()).append(" -b ")
+                    .append(clientAddress(region)).append(' ').append(topology.dns().name()).append("   # ")
+                    .append(region.name()).append('\n');
+        }
+        String dnsName = topology.dns().name();
+        comment(out, "then fetch through the answered edge (a DNS answer has no port: the edges' is "
+                + topology.edgePort() + ")");
+        out.append("curl -i --interface ").append(farClient).append(" --resolve ").append(dnsName).append(':')
+                .append(topology.edgePort()).append(":$(dig +short @").append(dns.host()).append(" -p ")
+                .append(dns.port()).append(" -b ").append(farClient).append(' ').append(dnsName)
+                .append(") http://").append(dnsName).append(':').append(topology.edgePort()).append("/index.html\n");
         comment(out, "purge everything tagged static (/assets/**) on every edge, waiting for every ack");
         out.append("./outpost purge").append(api).append(token).append(" --tag static --wait\n");
         out.append("curl -s ").append(auth).append(" -H 'Content-Type: application/json' -d '{\"tags\":[\"static\"]}' ")

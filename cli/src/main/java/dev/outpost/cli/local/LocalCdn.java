@@ -59,6 +59,8 @@ public final class LocalCdn implements AutoCloseable {
     public static final String EDGE_ADMIN_TOKEN = "local-edge-admin-token-change-me";
     public static final String ORIGIN_TOKEN = "local-origin-token-change-me";
     public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /** TTL of the DNS answers: a few heartbeat timeouts, so a stopped edge leaves the answers within seconds. */
+    static final Duration DNS_TTL = Duration.ofSeconds(10);
     /** How long one part of {@link #close()} may take before it is reported as slow. */
     static final Duration SLOW_STEP = Duration.ofSeconds(2);
     /** How long {@link #close()} waits for all edges together; each bounds itself, this is the backstop. */
@@ -198,6 +200,7 @@ public final class LocalCdn implements AutoCloseable {
         List<String> hosts = new ArrayList<>(topology.edges().stream().map(EdgeSpec::host).toList());
         hosts.add(topology.controlPlaneAddress().host());
         hosts.add("localhost");
+        hosts.add(topology.dns().name());
         return hosts.stream().distinct().toList();
     }
 
@@ -240,6 +243,10 @@ public final class LocalCdn implements AutoCloseable {
         }
         config.put("latency", latency);
         config.put("trustedProxies", List.of("127.0.0.1/32"));
+        // DNS steering: the CDN name answered with the nearest healthy edge of the asking client's network; a
+        // short TTL so a stopped edge leaves the answers within seconds
+        config.put("dns", Map.of("listen", topology.dns().listen(), "zone", topology.dns().zone(),
+                "names", List.of(topology.dns().name()), "ttl", Durations.format(DNS_TTL)));
         config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
                 "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
         return parse("local control plane.json", config, ControlPlaneConfig.class);
@@ -277,6 +284,7 @@ public final class LocalCdn implements AutoCloseable {
             listeners.put(edge.host() + ":" + edge.port(), "edge " + edge.id());
             listeners.put(edge.host() + ":" + edge.adminPort(), "edge " + edge.id() + " admin");
         }
+        listeners.put(topology.dns().listen(), "DNS, TCP side");
         for (Topology.Region region : topology.regions()) {
             if (!region.name().equals(topology.origin().region())) {
                 listeners.put(region.relayAddress() + ":" + topology.originAddress().port(),

@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  * @param edgeAdminPort port of every edge's admin listener, on the edge's own address
  * @param regions       in order; the first region's name is also the fallback for clients no network matches
  * @param delays        one-way delay per pair of distinct regions, keyed {@code us-eu} (either order)
+ * @param dns           the control plane's authoritative DNS server and the CDN name it steers
  */
 public record Topology(String controlPlane, Origin origin, Integer edgePort, Integer edgeAdminPort,
-        List<Region> regions, Map<String, Duration> delays) {
+        List<Region> regions, Map<String, Duration> delays, Dns dns) {
     private static final Pattern REGION_NAME = Pattern.compile("[a-z][a-z0-9]{0,15}");
 
     /**
@@ -127,6 +128,30 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
         }
     }
 
+    /**
+     * The control plane's DNS server: where it listens (UDP and TCP) and the CDN host name it answers with the
+     * nearest edge for the asking client's network; the zone served is the name's parent ({@code outpost.test}).
+     *
+     * @param listen default {@code 127.0.0.1:8053}
+     * @param name   default {@code cdn.outpost.test}
+     */
+    public record Dns(String listen, String name) {
+        public Dns {
+            listen = ConfigValues.or(listen, "127.0.0.1:8053");
+            checkListen("dns.listen", listen);
+            name = ConfigValues.or(name, "cdn.outpost.test").toLowerCase(java.util.Locale.ROOT);
+            if (!name.matches("[a-z0-9-]+(\\.[a-z0-9-]+)+")) {
+                throw new IllegalArgumentException("dns.name: '" + name + "' must be a host name with a parent "
+                        + "domain, such as cdn.outpost.test");
+            }
+        }
+
+        /** The zone served: the name's parent. */
+        public String zone() {
+            return name.substring(name.indexOf('.') + 1);
+        }
+    }
+
     /** An edge as the launcher starts it. */
     public record EdgeSpec(String id, String region, String host, int port, int adminPort) {
         public String url() {
@@ -182,7 +207,8 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
             }
         }
         delays = checkDelays(ConfigValues.orEmpty(delays), byName.keySet());
-        checkNoSharedAddress(controlPlane, origin, edgePort, edgeAdminPort, regions);
+        dns = ConfigValues.or(dns, new Dns(null, null));
+        checkNoSharedAddress(controlPlane, origin, edgePort, edgeAdminPort, regions, dns);
     }
 
     /** Reads and validates a topology file; a {@code ConfigException} names the file and the field otherwise. */
@@ -202,6 +228,7 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
                   - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
                   - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
                 delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
+                dns: {listen: 127.0.0.1:8053, name: cdn.outpost.test}
                 """;
         return ConfigFiles.parse("built-in topology.yml", yaml.getBytes(StandardCharsets.UTF_8), Topology.class);
     }
@@ -287,8 +314,9 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
 
     /** Two listeners on one address:port would only fail at startup, with a less helpful message. */
     private static void checkNoSharedAddress(String controlPlane, Origin origin, int edgePort, int edgeAdminPort,
-            List<Region> regions) {
+            List<Region> regions, Dns dns) {
         Map<String, String> owners = new HashMap<>();
+        claim(owners, ListenAddress.parse(dns.listen()).toString(), "dns.listen");
         ListenAddress originAddress = ListenAddress.parse(origin.listen());
         claim(owners, ListenAddress.parse(controlPlane).toString(), "controlPlane");
         claim(owners, originAddress.toString(), "origin.listen");

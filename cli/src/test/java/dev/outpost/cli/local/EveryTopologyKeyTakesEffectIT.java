@@ -20,6 +20,13 @@ import java.util.Optional;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,12 +48,14 @@ class EveryTopologyKeyTakesEffectIT {
               - {name: north, clients: 127.0.5.0/24, edges: [127.0.5.7]}
               - {name: south, clients: 127.0.6.0/24, edgeCount: 1, originRelay: 127.0.6.200}
             delays: {south-north: 30ms}
+            dns: {listen: "127.0.0.5:{{DNS}}", name: www.north.test}
             """;
 
     @Test
     void theCdnStandsWhereTheFileSays(@TempDir Path dir) throws Exception {
         Map<String, Integer> ports = Map.of("CP", LoopbackPorts.free(), "ORIGIN", LoopbackPorts.free(),
-                "REPLICA", LoopbackPorts.free(), "EDGE", LoopbackPorts.free(), "ADMIN", LoopbackPorts.free());
+                "REPLICA", LoopbackPorts.free(), "EDGE", LoopbackPorts.free(), "ADMIN", LoopbackPorts.free(),
+                "DNS", LoopbackPorts.free());
         Map<String, String> values = new java.util.HashMap<>();
         ports.forEach((name, port) -> values.put(name, port.toString()));
         String yaml = ConfigTemplates.fill(TEMPLATE, values);
@@ -85,6 +94,15 @@ class EveryTopologyKeyTakesEffectIT {
                 relay.connect(new InetSocketAddress("127.0.6.200", ports.get("ORIGIN")), 5_000);
                 assertThat(relay.isConnected()).as("regions[south].originRelay listens").isTrue();
             }
+            SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.5", ports.get("DNS")));
+            resolver.setLocalAddress(java.net.InetAddress.getByName("127.0.6.50"));
+            resolver.setTimeout(Duration.ofSeconds(10));
+            Message answer = resolver.send(Message.newQuery(Record.newRecord(Name.fromString("www.north.test."),
+                    Type.A, DClass.IN)));
+            assertThat(answer.getSection(Section.ANSWER)).as("dns.listen and dns.name: a south client gets south-1")
+                    .singleElement().satisfies(r -> assertThat(r.rdataToString()).isEqualTo("127.0.6.1"));
+            assertThat(edges.get("south-1").config().services().get(0).hosts()).as("the edges serve the DNS name")
+                    .contains("www.north.test");
             assertThat(edges.get("south-1").config().services().get(0).origins()).as("south's origins: its replica, "
                     + "then the origin through its relay").containsExactly(
                     URI.create("http://127.0.6.253:" + ports.get("REPLICA")),

@@ -26,6 +26,13 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -48,6 +55,7 @@ class LocalCdnIT {
               - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
               - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
             delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
+            dns: {listen: 127.0.0.1:24053}
             """;
     private static final Duration US_EU = Duration.ofMillis(40);
     private static final Duration US_AP = Duration.ofMillis(90);
@@ -89,6 +97,37 @@ class LocalCdnIT {
             assertThat(hit.xCache()).as(hit.headers()).isEqualTo("HIT");
             assertThat(hit.servedBy()).isEqualTo(miss.servedBy());
             assertThat(hit.took()).isLessThan(miss.took());
+        }
+    }
+
+    @Test
+    void eachRegionsClientResolvesTheCdnNameToAnEdgeOfItsRegionAndFetchesWithoutARedirect(@TempDir Path dir)
+            throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            for (String region : List.of("us", "eu", "ap")) {
+                String client = "127.0.%d.50".formatted(List.of("us", "eu", "ap").indexOf(region) + 1);
+                SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.1", 24053));
+                resolver.setLocalAddress(java.net.InetAddress.getByName(client));
+                resolver.setTimeout(Duration.ofSeconds(10));
+                Message answer = resolver.send(Message.newQuery(Record.newRecord(
+                        Name.fromString("cdn.outpost.test."), Type.A, DClass.IN)));
+                String edge = answer.getSection(Section.ANSWER).get(0).rdataToString();
+                assertThat(edge).as(region + " client").matches("127\\.0\\." + client.split("\\.")[2] + "\\.[12]");
+                OkHttpClient http = BoundClients.from(client, new OkHttpClient.Builder()
+                        .callTimeout(Duration.ofSeconds(20)).followRedirects(false).build());
+                try (Response response = http.newCall(new Request.Builder()
+                        .url("http://" + edge + ":24080/index.html").header("Host", "cdn.outpost.test").build())
+                        .execute()) {
+                    assertThat(response.code()).as("the edge serves the DNS name itself").isEqualTo(200);
+                    assertThat(response.header("X-Served-By")).startsWith(region + "-");
+                } finally {
+                    http.connectionPool().evictAll();
+                }
+            }
+            String banner = LocalBanner.render(cdn.topology(), cdn.nodes(), cdn.originInternalUri(), "work", "site");
+            assertThat(banner).contains("dig @127.0.0.1 -p 24053 -b 127.0.1.50 cdn.outpost.test",
+                    "dig @127.0.0.1 -p 24053 -b 127.0.2.50 cdn.outpost.test",
+                    "dig @127.0.0.1 -p 24053 -b 127.0.3.50 cdn.outpost.test");
         }
     }
 

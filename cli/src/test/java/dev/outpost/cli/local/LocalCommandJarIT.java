@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalCommandJarIT {
     private static final Path JAR = Path.of("target", "outpost.jar");
     private static final String TOPOLOGY = LocalCdnIT.TEST_TOPOLOGY.replace("24000", "26000")
-            .replace("24080", "26080").replace("25080", "27080");
+            .replace("24080", "26080").replace("25080", "27080").replace("24053", "26053");
     private static final String BANNER_END = "Ctrl-C stops everything.";
 
     @Test

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalReplicaIT {
     private static final String TOPOLOGY = LocalCdnIT.TEST_TOPOLOGY.replace("24000", "21000")
-            .replace("25080", "22080").replace("24080", "21080")
+            .replace("25080", "22080").replace("24080", "21080").replace("24053", "21053")
             .replace("origin: {listen: 127.0.0.1:21080, region: us}",
                     "origin: {listen: 127.0.0.1:21080, region: us, "
                             + "replicas: [{region: eu, listen: 127.0.2.253:21080}]}");

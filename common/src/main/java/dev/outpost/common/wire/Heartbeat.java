@@ -10,14 +10,23 @@ package dev.outpost.common.wire;
  * @param appliedSequence the highest invalidation sequence applied (entries are applied in order)
  * @param results         what the node reported for entries it applied from catch-up pages since its last
  *                        heartbeat (absent = none)
+ * @param activeRequests  requests in flight when the heartbeat was sent (absent = 0: a node that does not say);
+ *                        steering's {@code least-connections} and {@code rendezvous-bounded-load} read it
+ * @param responseMillis  moving average of the time to a complete response, in milliseconds (absent = 0);
+ *                        steering's {@code least-response-time} reads it
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
-        java.util.List<EntryResult> results) {
+        java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
     /** At most this many results ride in one heartbeat; older ones are dropped first. */
     public static final int MAX_RESULTS = 100;
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence) {
         this(requests, hitRatio, bytesCached, appliedSequence, java.util.List.of());
+    }
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, 0L, 0.0);
     }
 
     public Heartbeat {
@@ -28,6 +37,12 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
         }
         if (requests < 0 || bytesCached < 0 || appliedSequence < 0) {
             throw new IllegalArgumentException("requests, bytesCached and appliedSequence must be >= 0");
+        }
+        activeRequests = activeRequests == null ? 0L : activeRequests;
+        responseMillis = responseMillis == null ? 0.0 : responseMillis;
+        if (activeRequests < 0 || !(responseMillis >= 0 && responseMillis < 1e9)) {
+            throw new IllegalArgumentException("activeRequests must be >= 0 and responseMillis within 0..1e9, were "
+                    + activeRequests + " and " + responseMillis);
         }
         if (!(hitRatio >= 0 && hitRatio <= 1)) {
             throw new IllegalArgumentException("hitRatio must be within 0..1, was " + hitRatio);

@@ -13,6 +13,7 @@ import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.dns.DnsSteering;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -52,7 +53,7 @@ final class ApiRoutes {
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
-            SteeringHandler steering, OriginWriter originWriter, RecentWrites recentWrites, RateLimiter rateLimiter,
+            SteeringHandler steering, DnsSteering dnsSteering, OriginWriter originWriter, RecentWrites recentWrites, RateLimiter rateLimiter,
             FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer) {
         this.config = config;
         this.auth = new Auth(config.tokens());
@@ -63,7 +64,7 @@ final class ApiRoutes {
         this.originEvents = new OriginEventsEndpoint(log, dispatcher, recentWrites);
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
         this.ca = new CaEndpoints(config, issuer);
-        this.route = new RouteEndpoint(steering);
+        this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.registry = registry;
         this.tls = issuer.isPresent();
     }

@@ -9,7 +9,11 @@ import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.dns.DnsSteering;
+import dev.outpost.control.steering.Candidate;
 import dev.outpost.control.steering.Steering;
+import java.util.List;
+import java.util.function.Supplier;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
@@ -37,9 +41,11 @@ public final class Handlers {
      * using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer) {
-        SteeringHandler steer = new SteeringHandler(steering, registry);
-        ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer, originWriter,
+            Registry registry, Steering steering, Supplier<List<Candidate>> edges, OriginWriter originWriter,
+            Optional<NodeIssuer> issuer) {
+        SteeringHandler steer = new SteeringHandler(steering, edges);
+        ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer,
+                new DnsSteering(steering, edges), originWriter,
                 new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock),
                 new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer);
         RouteTable apiTable = routes.table(false);
@@ -53,7 +59,7 @@ public final class Handlers {
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
-    public static HttpHandler steering(Registry registry, Steering steering) {
-        return new SteeringHandler(steering, registry);
+    public static HttpHandler steering(Steering steering, Supplier<List<Candidate>> edges) {
+        return new SteeringHandler(steering, edges);
     }
 }

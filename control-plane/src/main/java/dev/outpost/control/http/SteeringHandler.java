@@ -1,8 +1,6 @@
 package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
-import dev.outpost.control.registry.Node;
-import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Candidate;
 import dev.outpost.control.steering.Decision;
 import dev.outpost.control.steering.Steering;
@@ -13,6 +11,7 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code GET /{path}} on the steering listener: 302 to the edge chosen for this client and URL, keeping path and
@@ -23,11 +22,11 @@ final class SteeringHandler implements HttpHandler {
     private static final HttpString STEERED_BY = HttpString.tryFromString("X-Outpost-Steering");
 
     private final Steering steering;
-    private final Registry registry;
+    private final Supplier<List<Candidate>> edges;
 
-    SteeringHandler(Steering steering, Registry registry) {
+    SteeringHandler(Steering steering, Supplier<List<Candidate>> edges) {
         this.steering = steering;
-        this.registry = registry;
+        this.edges = edges;
     }
 
     @Override
@@ -60,12 +59,7 @@ final class SteeringHandler implements HttpHandler {
     }
 
     List<Candidate> candidates() {
-        return registry.edges().stream().map(this::candidate).toList();
-    }
-
-    private Candidate candidate(Node node) {
-        return new Candidate(node.id(), node.region(), node.registration().publicUrl(), registry.healthy(node),
-                registry.caughtUp(node));
+        return edges.get();
     }
 
     static String peer(HttpServerExchange exchange) {

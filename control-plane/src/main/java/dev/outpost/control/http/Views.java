@@ -9,7 +9,9 @@ import dev.outpost.control.steering.Decision;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /** The JSON answers of the API, as records; docs/api.md shows each one. */
 final class Views {
@@ -73,13 +75,24 @@ final class Views {
     record Removed(String id, boolean removed) {
     }
 
-    /** {@code GET /api/v1/route}: the decision, with the chosen edge's id and the URL a client is sent to. */
-    record Route(String client, String clientRegion, Optional<String> matchedCidr, String servingRegion,
-            boolean fallback, String cacheKey, List<String> candidates, List<String> skipped, Optional<String> chosen,
-            Optional<String> location, String reason) {
-        static Route of(Decision d, Optional<String> location) {
-            return new Route(d.client(), d.clientRegion(), d.matchedCidr(), d.servingRegion(), d.fallback(),
-                    d.cacheKey(), d.candidates(), d.skipped(), d.chosen().map(c -> c.id()), location, d.reason());
+    /**
+     * {@code GET /api/v1/route}: the decision, the front door it explains ({@code via}), the policy that chose
+     * and the inputs it used; {@code ranked} is every eligible edge in the policy's order. {@code dns} only for
+     * {@code via=dns}: the records the DNS server answers and the ECS scope it gives them.
+     */
+    record Route(String via, String client, String clientRegion, Optional<String> matchedCidr,
+            String servingRegion, boolean fallback, String cacheKey, List<String> candidates, List<String> skipped,
+            String policy, Map<String, String> inputs, List<String> ranked, Optional<String> chosen,
+            Optional<String> location, Optional<DnsAnswer> dns, String reason) {
+        static Route of(Decision d, Optional<String> location, Optional<DnsAnswer> dns) {
+            return new Route(d.via(), d.client(), d.clientRegion(), d.matchedCidr(), d.servingRegion(),
+                    d.fallback(), d.cacheKey(), d.candidates(), d.skipped(), d.policy(), new TreeMap<>(d.inputs()),
+                    d.ranked().stream().map(c -> c.id()).toList(), d.chosen().map(c -> c.id()), location, dns,
+                    d.reason());
         }
+    }
+
+    /** The records a DNS query is answered with: their type, addresses and the ECS scope prefix (when ECS). */
+    record DnsAnswer(String type, List<String> addresses, Optional<Integer> scopePrefix) {
     }
 }

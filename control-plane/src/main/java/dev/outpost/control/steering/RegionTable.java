@@ -89,4 +89,24 @@ public final class RegionTable {
         }
         return new Match(defaultRegion, Optional.empty());
     }
+
+    /**
+     * How many leading bits of {@code address} decide its region: the matched network's prefix, lengthened by any
+     * more specific network carved out of it, so every address sharing that many bits gets the same region (the
+     * scope of an EDNS Client Subnet answer, RFC 7871 section 7.2.1). A prefix-length-equal network either holds the
+     * address or is disjoint from every address sharing those bits, so the longest one inside the match is enough.
+     */
+    public int scopeOf(byte[] address) {
+        Optional<Row> matched = rows.stream().filter(r -> r.cidr().contains(address)).findFirst();
+        int scope = matched.map(r -> r.cidr().prefixLength()).orElse(0);
+        for (Row row : rows) {
+            byte[] network = row.cidr().network();
+            boolean inside = network.length == address.length && row.cidr().prefixLength() > scope
+                    && matched.map(m -> m.cidr().contains(network)).orElse(true);
+            if (inside) {
+                scope = row.cidr().prefixLength();
+            }
+        }
+        return scope;
+    }
 }

@@ -49,8 +49,15 @@ public final class ControlPlaneLink implements AutoCloseable {
         void schedule(Runnable step, Duration delay);
     }
 
-    /** What the edge reports about its traffic in each heartbeat. */
-    public record Stats(long requests, double hitRatio, long bytesCached) {
+    /**
+     * What the edge reports about its traffic in each heartbeat; {@code activeRequests} and {@code responseMillis}
+     * (requests in flight, moving average of response times) feed the control plane's load-aware steering.
+     */
+    public record Stats(long requests, double hitRatio, long bytesCached, long activeRequests,
+            double responseMillis) {
+        public Stats(long requests, double hitRatio, long bytesCached) {
+            this(requests, hitRatio, bytesCached, 0, 0);
+        }
     }
 
     /** Who the edge is, as registered. */
@@ -238,7 +245,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         Stats now = stats.get();
         List<EntryResult> reported = List.copyOf(results);
         Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
-                applied.highest(), reported);
+                applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()));
         Instant sentAt = lease.now();
         HeartbeatReply reply;
         try {

@@ -28,6 +28,7 @@ public final class AccessLogHandler implements HttpHandler {
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         Logged record = new Logged(System.nanoTime());
+        metrics.requestStarted();
         exchange.putAttachment(RequestRecord.KEY, record);
         exchange.addExchangeCompleteListener(record);
         next.handleRequest(exchange);
@@ -42,7 +43,9 @@ public final class AccessLogHandler implements HttpHandler {
         @Override
         public void exchangeEvent(HttpServerExchange ex, NextListener nextListener) {
             try {
-                long totalMillis = (System.nanoTime() - startNanos) / 1_000_000;
+                long totalNanos = System.nanoTime() - startNanos;
+                metrics.requestEnded(totalNanos);
+                long totalMillis = totalNanos / 1_000_000;
                 long bytes = ex.getResponseBytesSent();
                 status().ifPresent(status -> metrics.recordRequest(status, bytes));
                 if (ACCESS.isLoggable(Level.INFO)) {

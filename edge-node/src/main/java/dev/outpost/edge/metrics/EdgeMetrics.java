@@ -28,6 +28,9 @@ public final class EdgeMetrics implements OriginClient.Listener {
     private final Counter staleServed;
     private final Timer originLatency;
     private final Counter originFailures;
+    private final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
+    /** Exponentially weighted moving average of response times, in ms; guarded by {@code this}. */
+    private double responseMillis;
 
     public EdgeMetrics(CacheStore store, Collapser<?> collapser, OriginSlots slots, Spool spool) {
         for (Outcome status : Outcome.values()) {
@@ -63,6 +66,33 @@ public final class EdgeMetrics implements OriginClient.Listener {
                         + "were fetched").register(registry);
         FunctionCounter.builder("edge.collapsed.waiters", collapser, Collapser::followersTotal)
                 .description("requests that waited for another request's origin fetch").register(registry);
+    }
+
+    /** A request arrived; {@link #requestEnded} follows once it is answered (or dropped). */
+    public void requestStarted() {
+        active.incrementAndGet();
+    }
+
+    /**
+     * A request ended after {@code nanos}. The moving average weighs the latest response 1/16, so it follows a
+     * change of pace within some tens of requests while one slow download does not swing it.
+     */
+    public void requestEnded(long nanos) {
+        active.decrementAndGet();
+        double millis = nanos / 1e6;
+        synchronized (this) {
+            responseMillis = responseMillis == 0 ? millis : responseMillis + (millis - responseMillis) / 16;
+        }
+    }
+
+    /** Requests in flight now. */
+    public long activeRequests() {
+        return Math.max(0, active.get());
+    }
+
+    /** The moving average of response times, 0 before the first response. */
+    public synchronized double responseMillis() {
+        return responseMillis;
     }
 
     public void recordRequest(Outcome status, long bytes) {
