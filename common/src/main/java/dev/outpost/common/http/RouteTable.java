@@ -34,6 +34,7 @@ import java.util.function.Function;
 public final class RouteTable implements HttpHandler {
     private static final AttachmentKey<Map<String, String>> PARAMETERS = AttachmentKey.create(Map.class);
     private static final AttachmentKey<String> ALLOWED = AttachmentKey.create(String.class);
+    private static final AttachmentKey<String> TEMPLATE = AttachmentKey.create(String.class);
     private static final String ANY_METHOD = "*";
 
     private final List<Route> routes;
@@ -91,6 +92,14 @@ public final class RouteTable implements HttpHandler {
         return value;
     }
 
+    /**
+     * The template of the route that took the request ({@code /api/v1/purges/{id}}), the innermost table's when
+     * tables nest; empty when no route took it (404, 405). Metrics label requests with it, never with the raw path.
+     */
+    public static Optional<String> template(HttpServerExchange exchange) {
+        return Optional.ofNullable(exchange.getAttachment(TEMPLATE));
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         switch (resolve(exchange.getRequestMethod().toString(), exchange.getRequestPath())) {
@@ -101,6 +110,7 @@ public final class RouteTable implements HttpHandler {
                 } else {
                     parameters.putAll(found.parameters()); // a table nested in another keeps the outer's too
                 }
+                exchange.putAttachment(TEMPLATE, found.route().template()); // a nested table's, more specific, wins
                 found.route().handler().handleRequest(exchange);
             }
             case WrongMethod wrong -> {

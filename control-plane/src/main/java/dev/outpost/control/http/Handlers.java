@@ -2,14 +2,18 @@ package dev.outpost.control.http;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.MetricsEndpoint;
+import dev.outpost.common.http.RequestMeters;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Steering;
 import dev.outpost.control.tls.NodeIssuer;
+import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,21 +39,28 @@ public final class Handlers {
      * using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer) {
-        SteeringHandler steer = new SteeringHandler(steering, registry);
+            Registry registry, Steering steering, OriginWriter originWriter, Optional<NodeIssuer> issuer,
+            ControlPlaneMetrics metrics) {
+        SteeringHandler steer = new SteeringHandler(steering, registry, metrics::steered);
+        HttpHandler metricsEndpoint = new MetricsEndpoint(metrics.registry(), () -> metrics.refresh(log, registry));
         ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer, originWriter,
-                new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock),
-                new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer);
-        return new ApiPipelines(apiOrSteering(routes, false, steer), apiOrSteering(routes, true, steer));
+                new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock, metrics::rateLimited),
+                new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer, metricsEndpoint);
+        HandlerWrapper requests = new RequestMeters(metrics.registry(), "controlplane.api.requests",
+                "controlplane.api.response.bytes", "unmatched");
+        return new ApiPipelines(apiOrSteering(routes, false, steer, requests),
+                apiOrSteering(routes, true, steer, requests));
     }
 
-    private static HttpHandler apiOrSteering(ApiRoutes routes, boolean nodeListener, HttpHandler steer) {
-        HttpHandler api = ErrorMappingHandler.onWorkerThread(routes.table(nodeListener));
+    private static HttpHandler apiOrSteering(ApiRoutes routes, boolean nodeListener, HttpHandler steer,
+            HandlerWrapper requests) {
+        // counted once the answer is complete, so the status is the mapped error's too
+        HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(routes.table(nodeListener)));
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
-    public static HttpHandler steering(Registry registry, Steering steering) {
-        return new SteeringHandler(steering, registry);
+    public static HttpHandler steering(Registry registry, Steering steering, ControlPlaneMetrics metrics) {
+        return new SteeringHandler(steering, registry, metrics::steered);
     }
 }

@@ -13,6 +13,7 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /{path}} on the steering listener: 302 to the edge chosen for this client and URL, keeping path and
@@ -24,10 +25,13 @@ final class SteeringHandler implements HttpHandler {
 
     private final Steering steering;
     private final Registry registry;
+    private final Consumer<Decision> steered;
 
-    SteeringHandler(Steering steering, Registry registry) {
+    /** {@code steered} hears every decision this handler answers with (the metrics), not the explained ones. */
+    SteeringHandler(Steering steering, Registry registry, Consumer<Decision> steered) {
         this.steering = steering;
         this.registry = registry;
+        this.steered = steered;
     }
 
     @Override
@@ -39,6 +43,7 @@ final class SteeringHandler implements HttpHandler {
         String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.HOST)).orElse("");
         String rawPath = rawPath(exchange.getRequestURI());
         Decision decision = decide(exchange, peer(exchange), host, rawPath);
+        steered.accept(decision);
         String location = location(decision, rawPath, exchange.getQueryString())
                 .orElseThrow(() -> new ApiException(503, "no_edge", decision.reason()));
         exchange.setStatusCode(302);

@@ -15,9 +15,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import tools.jackson.core.type.TypeReference;
 
 /**
@@ -225,6 +227,22 @@ final class LogStore {
                     out.add(new Delivery(rs.getString(1), Delivery.State.of(rs.getString(2)), appliedAt,
                             Optional.ofNullable(rs.getString(4))));
                 }
+            }
+        } catch (SQLException e) {
+            throw InvalidationLog.failed(e);
+        }
+        return out;
+    }
+
+    /** Per node, how many deliveries are pending, behind, failed or expired ({@link InvalidationLog}). */
+    Map<String, Map<Delivery.State, Long>> unappliedDeliveries() {
+        Map<String, Map<Delivery.State, Long>> out = new TreeMap<>();
+        try (PreparedStatement s = db.prepareStatement("SELECT node, state, count(*) FROM deliveries "
+                + "WHERE state IN ('pending', 'behind', 'failed', 'expired') GROUP BY node, state");
+                ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                out.computeIfAbsent(rs.getString(1), node -> new EnumMap<>(Delivery.State.class))
+                        .put(Delivery.State.of(rs.getString(2)), rs.getLong(3));
             }
         } catch (SQLException e) {
             throw InvalidationLog.failed(e);

@@ -19,6 +19,9 @@ import java.util.Set;
  * </ol>
  */
 public final class Steering {
+    /** The name of the rules above, as the metrics label steering decisions with it. */
+    public static final String POLICY = "nearest-region-rendezvous";
+
     private final RegionTable regions;
     private final LatencyMatrix latency;
     private final Set<String> regionNames;

@@ -22,7 +22,7 @@ final class OriginRoutes {
     private OriginRoutes() {
     }
 
-    static RouteTable table(HealthHandler health, MetricsHandler metrics, AssetEndpoints assets,
+    static RouteTable table(HealthHandler health, HttpHandler metrics, AssetEndpoints assets,
             ReplicationEndpoints replication, ApiToken token, FailedAuthLimiter failedAuth, HttpHandler content) {
         // Only the asset API reads bodies as streams (blocking); the replication API parks long polls instead.
         HttpHandler assetApi = new FailedAuthGuard(failedAuth, Set.of(401, 403), new BlockingHandler(
