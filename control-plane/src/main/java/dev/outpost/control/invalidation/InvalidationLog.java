@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +118,8 @@ public final class InvalidationLog implements AutoCloseable {
         if (entry.kind() == Kind.PURGE) {
             duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
         }
-        settlements.accepted(sequence, entry.kind(), now, store.deliveries(sequence));
+        settlements.accepted(sequence, entry.kind(), now, deliveries.entrySet().stream()
+                .map(d -> new Delivery(d.getKey(), d.getValue(), Optional.empty(), Optional.empty())).toList());
         notifyAll();
         return new Appended(new LoggedEntry(entry.withSequence(sequence), now, requestedBy), false);
     }
@@ -377,11 +379,11 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     /**
-     * Deliveries not applied (yet, or ever), per node and state ({@code pending}, {@code behind}, {@code failed},
-     * {@code expired}), over the kept log: the per-edge rows of the metrics.
+     * Deliveries not applied (yet, or ever) to each of {@code nodes}, by state ({@code pending}, {@code behind},
+     * {@code failed}, {@code expired}), over the kept log: the per-edge rows of the metrics.
      */
-    public synchronized Map<String, Map<Delivery.State, Long>> unappliedDeliveries() {
-        return store.unappliedDeliveries();
+    public synchronized Map<String, Map<Delivery.State, Long>> unappliedDeliveries(Collection<String> nodes) {
+        return store.unappliedDeliveries(nodes);
     }
 
     /** An entry that was answered under a key but has since been compacted: its id still answers the retry. */

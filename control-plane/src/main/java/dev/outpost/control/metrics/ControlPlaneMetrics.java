@@ -6,6 +6,7 @@ import dev.outpost.control.invalidation.Delivery;
 import dev.outpost.control.invalidation.DeliveryObserver;
 import dev.outpost.control.invalidation.EntryStatus;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.registry.Node;
 import dev.outpost.control.registry.NodeStatus;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Decision;
@@ -55,7 +56,7 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
             ackTimer(kind);
         }
         deliveries = MultiGauge.builder("controlplane.deliveries")
-                .description("deliveries of kept log entries not applied by an edge, by edge and state (pending: "
+                .description("deliveries of kept log entries not applied by each registered edge, by state (pending: "
                         + "push in flight; behind: retried and sent on its heartbeat; failed, expired: never will)")
                 .register(registry);
         deadLetters = MultiGauge.builder("controlplane.dead.letters")
@@ -123,11 +124,10 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
 
     /** Reads the per-edge and per-node rows from the log and the registry; runs before each scrape. */
     public void refresh(InvalidationLog log, Registry registry) {
-        Map<String, Map<Delivery.State, Long>> unapplied = log.unappliedDeliveries();
+        Map<String, Map<Delivery.State, Long>> perEdge = log.unappliedDeliveries(
+                registry.edges().stream().map(Node::id).toList());
         List<MultiGauge.Row<?>> deliveryRows = new ArrayList<>();
         List<MultiGauge.Row<?>> deadRows = new ArrayList<>();
-        Map<String, Map<Delivery.State, Long>> perEdge = new TreeMap<>(unapplied);
-        registry.edges().forEach(edge -> perEdge.putIfAbsent(edge.id(), Map.of()));
         perEdge.forEach((edge, counts) -> {
             for (Delivery.State state : UNAPPLIED) {
                 deliveryRows.add(MultiGauge.Row.of(Tags.of("edge", edge, "state", state.wireName()),
