@@ -127,6 +127,22 @@ class PurgeSafetyIT {
     }
 
     @Test
+    void changeNoticesSentWithAPurgeScopedTokenAreRateLimitedToo() {
+        // the reported repro: an operator's purge token posting origin events, 500 accepted in 3 s
+        start("rateLimits: {originEventsPerMinute: 3}\n");
+        for (int i = 0; i < 3; i++) {
+            assertThat(cp.post("/api/v1/origin-events", OPS, "{\"event\":\"deleted\",\"path\":\"/" + i + "\"}")
+                    .status()).isEqualTo(202);
+        }
+        for (int i = 0; i < 20; i++) {
+            HttpReply limited = cp.post("/api/v1/origin-events", OPS, "{\"event\":\"deleted\",\"path\":\"/x\"}");
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.header("Retry-After")).isNotNull();
+        }
+        assertThat(cp.plane().log().lastSequence()).isEqualTo(3);
+    }
+
+    @Test
     void anEntryBiggerThanTheEntryCapIsRefusedWith413NamingTheCap() {
         start("log: {maxEntryBytes: 2000}\nmaxUrlsPerCall: 100\n");
         StringBuilder urls = new StringBuilder();

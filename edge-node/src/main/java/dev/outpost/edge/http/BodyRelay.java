@@ -74,8 +74,14 @@ final class BodyRelay {
             }
             ex.startBlocking();
             OutputStream client = ex.getOutputStream();
+            if (!reader.ready()) {
+                client.flush(); // the head goes out now, not with the first body bytes the origin has yet to send
+            }
             for (ByteBuffer bytes; (bytes = reader.next(maxBodyWait)) != null; ) {
                 write(client, bytes);
+                if (!reader.ready()) {
+                    client.flush(); // what arrived so far reaches the client while the origin sends the rest
+                }
             }
             client.close();
         } catch (IOException brokenOrGone) { // the body broke (Fill.Failed), or the client went away

@@ -33,6 +33,8 @@ import org.xnio.IoUtils;
  * Cache-Status, X-Cache and X-Served-By and records its outcome once.
  */
 final class ResponseWriter {
+    /** Retry-After on the edge's own 503s. */
+    private static final int RETRY_BUSY_AFTER_SECONDS = 1;
     private static final HttpString CACHE_STATUS = new HttpString("Cache-Status");
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
@@ -235,6 +237,10 @@ final class ResponseWriter {
         }
         ex.getResponseHeaders().clear();
         markWith(ex.getResponseHeaders(), Outcome.MISS, cacheStatus.value());
+        if (statusCode == 503) {
+            // The edge's own 503s (origin requests at their cap) pass within moments: say so (RFC 9110 §10.2.3).
+            ex.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, RETRY_BUSY_AFTER_SECONDS);
+        }
         HttpJson.sendError(ex, statusCode, code, message);
     }
 

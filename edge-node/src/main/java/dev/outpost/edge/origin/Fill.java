@@ -367,6 +367,19 @@ public final class Fill {
         }
 
         /**
+         * Whether {@link #next} would answer at once (bytes to read, the end, or a failure): a relay flushes what it
+         * wrote to its client before it waits, so a trickling origin's bytes are not held in the client's buffer.
+         */
+        public boolean ready() {
+            lock.lock();
+            try {
+                return state != State.FILLING || position < Math.max(0, received - 1);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
          * The next bytes at this reader's position, waiting up to {@code maxWait} for them; {@code null} at the end
          * of a complete body. The buffer is valid until the next call. Throws {@link Failed} when the body broke.
          */

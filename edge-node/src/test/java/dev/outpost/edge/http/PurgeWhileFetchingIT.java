@@ -45,6 +45,8 @@ class PurgeWhileFetchingIT {
             // Its head went out before the purge ran (the body is relayed as it arrives), so it cannot say so.
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).isEmpty();
             assertThat(f.edge.store().refusedAfterPurge()).isEqualTo(1);
+            assertThat(f.fetch("/_edge/metrics").body()).as("exported to operators")
+                    .contains("edge_store_purged_while_fetching_total 1.0");
 
             Answer after = fetch(f, PATH);
             assertThat(after.xCache()).isEqualTo("MISS");
