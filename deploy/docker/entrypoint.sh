@@ -17,6 +17,7 @@
 #   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL.
+# Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
 conf_dir=/tmp/outpost
@@ -244,7 +245,7 @@ case "$role" in
         ;;
     health) health ;;
     help | --help)
-        sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *) exec "$@" ;;
 esac
