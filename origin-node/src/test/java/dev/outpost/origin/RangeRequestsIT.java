@@ -97,6 +97,19 @@ class RangeRequestsIT {
     }
 
     @Test
+    void partsComeInTheOrderTheClientAskedFor() throws IOException {
+        try (Response response = origin.get("/clip.mp4", "Range", "bytes=5000-5099,0-99")) {
+            assertThat(response.code()).isEqualTo(206);
+            String contentType = response.header("Content-Type");
+            List<Part> parts = Part.parseAll(response.body().bytes(),
+                    contentType.substring(contentType.indexOf("boundary=") + 9));
+            assertThat(parts).hasSize(2);
+            assertPart(parts.get(0), 5000, 5099);
+            assertPart(parts.get(1), 0, 99);
+        }
+    }
+
+    @Test
     void overlappingRangesAreCoalescedSoNoByteIsSentTwice() throws IOException {
         String header = "bytes=" + IntStream.range(0, 50).mapToObj(i -> "0-" + (1000 + i))
                 .collect(Collectors.joining(","));

@@ -1,5 +1,6 @@
 package dev.outpost.edge.cache;
 
+import dev.outpost.common.http.ranges.ByteRange;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,17 +93,17 @@ public record Partial(long total, List<Piece> pieces) {
     }
 
     /** The one missing span, when exactly one is missing; empty when several are, or none. */
-    public Optional<Ranges.Span> onlyGap() {
-        List<Ranges.Span> gaps = new ArrayList<>();
+    public Optional<ByteRange> onlyGap() {
+        List<ByteRange> gaps = new ArrayList<>();
         long next = 0;
         for (Piece p : pieces) {
             if (p.first() > next) {
-                gaps.add(new Ranges.Span(next, p.first() - 1));
+                gaps.add(new ByteRange(next, p.first() - 1));
             }
             next = p.last() + 1;
         }
         if (next < total) {
-            gaps.add(new Ranges.Span(next, total - 1));
+            gaps.add(new ByteRange(next, total - 1));
         }
         return gaps.size() == 1 ? Optional.of(gaps.get(0)) : Optional.empty();
     }

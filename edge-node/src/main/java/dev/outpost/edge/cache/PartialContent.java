@@ -1,5 +1,8 @@
 package dev.outpost.edge.cache;
 
+import dev.outpost.common.http.ranges.RangeDecision;
+import dev.outpost.common.http.ranges.RangeHeader;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,15 +22,14 @@ public final class PartialContent {
         if (!stored.isPartial()) {
             return true;
         }
-        Optional<String> range = request.first("range");
-        if (range.isEmpty() || !Conditionals.ifRangeAllows(request, stored)) {
-            return false;
-        }
-        return switch (Ranges.plan(range.get(), stored.partial().total(), 1)) {
-            case Ranges.Partial p -> stored.partial().covering(p.spans().get(0).first(), p.spans().get(0).last())
-                    .isPresent();
-            case Ranges.Unsatisfiable u -> true;
-            case Ranges.Whole w -> false;
+        // Asked as for a GET: a HEAD with a Range that the pieces hold is answered from them with the whole
+        // representation's head (see ResponseWriter).
+        return switch (Conditionals.ranges("GET", request, stored, stored.partial().total(), 1)) {
+            case RangeDecision.Partial p -> stored.partial().covering(p.parts().get(0).first(),
+                    p.parts().get(0).last()).isPresent();
+            case RangeDecision.Unsatisfiable u -> true;
+            case RangeDecision.Full f -> false;
+            case RangeDecision.Ignored i -> false;
         };
     }
 
@@ -59,7 +61,6 @@ public final class PartialContent {
 
     /** {@code bytes=} followed by one well-formed range spec, nothing else. */
     static boolean singleByteRange(String range) {
-        return range.regionMatches(true, 0, "bytes=", 0, 6) && range.substring(6).strip()
-                .matches("\\d{1,18}-\\d{0,18}|-\\d{1,18}");
+        return RangeHeader.parse(List.of(range)) instanceof RangeHeader.Specs specs && specs.specs().size() == 1;
     }
 }

@@ -1,6 +1,10 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.ranges.ByteRange;
+import dev.outpost.common.http.ranges.MultipartByteranges;
+import dev.outpost.common.http.ranges.RangeDecision;
+import dev.outpost.edge.cache.BodySlices;
 import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CachedObject;
@@ -8,7 +12,6 @@ import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Conditionals;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
-import dev.outpost.edge.cache.Ranges;
 import dev.outpost.edge.origin.Fill;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
@@ -24,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.xnio.IoUtils;
 
 /**
@@ -92,10 +94,7 @@ final class ResponseWriter {
         out.put(Headers.AGE, o.ageSeconds(clock.instant()));
         markWith(out, status, cacheStatusValue);
         boolean head = ex.getRequestMethod().equalToString("HEAD");
-        if (o.isPartial()) {
-            servePiece(ex, out, o, request, head);
-            return;
-        }
+        // Preconditions before Range (RFC 9110 §13.2.2), for a whole object and for pieces alike.
         if (Conditionals.notModified(request, o)) {
             ex.setStatusCode(304);
             out.remove(Headers.CONTENT_TYPE);
@@ -103,24 +102,29 @@ final class ResponseWriter {
             ex.endExchange();
             return;
         }
+        if (o.isPartial()) {
+            servePiece(ex, out, o, request, head);
+            return;
+        }
         ByteBuffer body = o.body();
         int length = body.remaining();
         ex.setStatusCode(o.status());
         if (o.status() == 200) {
             out.put(Headers.ACCEPT_RANGES, "bytes");
-            Optional<String> range = request.first("range");
-            if (range.isPresent() && Conditionals.ifRangeAllows(request, o)) {
-                Ranges.Plan plan = Ranges.plan(range.get(), length, maxRangeParts);
-                if (plan instanceof Ranges.Unsatisfiable) {
-                    ex.setStatusCode(416);
-                    out.put(Headers.CONTENT_RANGE, "bytes */" + length);
-                    ex.setResponseContentLength(0);
-                    ex.endExchange();
-                    return;
-                }
-                if (plan instanceof Ranges.Partial partial) {
-                    servePartial(ex, out, body, partial.spans(), head);
-                    return;
+            if (request.has("range")) {
+                switch (Conditionals.ranges(ex.getRequestMethod().toString(), request, o, length, maxRangeParts)) {
+                    case RangeDecision.Unsatisfiable unsatisfiable -> {
+                        unsatisfiable(ex, out, unsatisfiable);
+                        return;
+                    }
+                    case RangeDecision.Partial partial -> {
+                        servePartial(ex, out, body, partial.parts());
+                        return;
+                    }
+                    case RangeDecision.Full full -> {
+                    }
+                    case RangeDecision.Ignored ignored -> {
+                    }
                 }
             }
         }
@@ -134,74 +138,66 @@ final class ResponseWriter {
 
     /**
      * Serves one range from the pieces of a partial object; callers make sure it holds the range
-     * ({@link dev.outpost.edge.cache.PartialContent#answers}).
+     * ({@link dev.outpost.edge.cache.PartialContent#answers}). A HEAD, for which Range means nothing, gets the
+     * whole representation's head: the pieces know its length.
      */
     private void servePiece(HttpServerExchange ex, HeaderMap out, CachedObject o, Fields request, boolean head) {
         long total = o.partial().total();
         out.put(Headers.ACCEPT_RANGES, "bytes");
-        Ranges.Plan plan = Ranges.plan(request.first("range").orElse(""), total, 1);
-        if (plan instanceof Ranges.Unsatisfiable) {
-            ex.setStatusCode(416);
-            out.put(Headers.CONTENT_RANGE, "bytes */" + total);
-            ex.setResponseContentLength(0);
-            ex.endExchange();
-            return;
-        }
-        if (plan instanceof Ranges.Partial partial) {
-            Ranges.Span span = partial.spans().get(0);
-            Optional<Partial.Piece> piece = o.partial().covering(span.first(), span.last());
-            if (piece.isPresent()) {
-                ex.setStatusCode(206);
-                out.put(Headers.CONTENT_RANGE, span.contentRange(total));
-                ex.setResponseContentLength(span.length());
-                if (head) {
-                    ex.endExchange();
-                } else {
-                    ex.getResponseSender().send(piece.get().slice(span.first(), span.last()));
-                }
+        switch (Conditionals.ranges(ex.getRequestMethod().toString(), request, o, total, 1)) {
+            case RangeDecision.Unsatisfiable unsatisfiable -> {
+                unsatisfiable(ex, out, unsatisfiable);
                 return;
+            }
+            case RangeDecision.Partial partial -> {
+                ByteRange range = partial.parts().get(0);
+                Optional<Partial.Piece> piece = o.partial().covering(range.first(), range.last());
+                if (piece.isPresent()) {
+                    ex.setStatusCode(206);
+                    out.put(Headers.CONTENT_RANGE, range.contentRange(total));
+                    ex.setResponseContentLength(range.length());
+                    ex.getResponseSender().send(piece.get().slice(range.first(), range.last()));
+                    return;
+                }
+            }
+            case RangeDecision.Ignored ignored when head -> {
+                ex.setStatusCode(200);
+                ex.setResponseContentLength(total);
+                ex.endExchange();
+                return;
+            }
+            case RangeDecision.Ignored ignored -> {
+            }
+            case RangeDecision.Full full -> {
             }
         }
         error(ex, 502, "partial_content", "the edge holds only part of this object, not the part asked for",
                 CacheStatus.forwarded(CacheStatus.Fwd.PARTIAL).withDetail("partial"));
     }
 
-    private static void servePartial(HttpServerExchange ex, HeaderMap out, ByteBuffer body, List<Ranges.Span> spans,
-            boolean head) {
+    private static void unsatisfiable(HttpServerExchange ex, HeaderMap out, RangeDecision.Unsatisfiable decision) {
+        ex.setStatusCode(416);
+        out.put(Headers.CONTENT_RANGE, decision.contentRange());
+        ex.setResponseContentLength(0);
+        ex.endExchange();
+    }
+
+    /** A 206 of a whole stored body (GET only): one part as it is, several as multipart/byteranges. */
+    private static void servePartial(HttpServerExchange ex, HeaderMap out, ByteBuffer body, List<ByteRange> parts) {
         ex.setStatusCode(206);
         long total = body.remaining();
-        if (spans.size() == 1) {
-            Ranges.Span span = spans.get(0);
-            out.put(Headers.CONTENT_RANGE, span.contentRange(total));
-            ex.setResponseContentLength(span.length());
-            if (head) {
-                ex.endExchange();
-            } else {
-                ex.getResponseSender().send(Ranges.slice(body, span));
-            }
+        if (parts.size() == 1) {
+            ByteRange range = parts.get(0);
+            out.put(Headers.CONTENT_RANGE, range.contentRange(total));
+            ex.setResponseContentLength(range.length());
+            ex.getResponseSender().send(BodySlices.slice(body, range));
             return;
         }
-        String boundary = "outpost" + Long.toHexString(ThreadLocalRandom.current().nextLong());
         String type = Optional.ofNullable(out.getFirst(Headers.CONTENT_TYPE)).orElse("application/octet-stream");
-        List<ByteBuffer> parts = Ranges.multipart(body, spans, type, boundary);
-        if (Ranges.length(parts) > total) {
-            // Many tiny ranges: their part headers would outweigh the object. Send it once, whole (RFC 9110 §14.2).
-            ex.setStatusCode(200);
-            ex.setResponseContentLength(total);
-            if (head) {
-                ex.endExchange();
-            } else {
-                ex.getResponseSender().send(body);
-            }
-            return;
-        }
-        out.put(Headers.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
-        ex.setResponseContentLength(Ranges.length(parts));
-        if (head) {
-            ex.endExchange();
-        } else {
-            ex.getResponseSender().send(parts.toArray(ByteBuffer[]::new));
-        }
+        MultipartByteranges layout = MultipartByteranges.of(parts, type, total, MultipartByteranges.newBoundary());
+        out.put(Headers.CONTENT_TYPE, layout.contentType());
+        ex.setResponseContentLength(layout.length());
+        ex.getResponseSender().send(BodySlices.multipart(layout, body));
     }
 
     /** Serves a complete response held in memory (uncacheable, or an origin error); never blocks. */

@@ -2,6 +2,7 @@ package dev.outpost.edge.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.common.http.ranges.ByteRange;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -66,7 +67,7 @@ class PartialContentTest {
         CachedObject middle = piece("bytes 3-6/10", "3456", "ETag", "\"v1\"");
         CachedObject joined = CachedObjects.combine(Optional.of(head), middle);
         assertThat(joined.partial().pieces()).hasSize(1);
-        assertThat(joined.partial().onlyGap()).contains(new Ranges.Span(7, 9));
+        assertThat(joined.partial().onlyGap()).contains(new ByteRange(7, 9));
         CachedObject whole = CachedObjects.combine(Optional.of(joined), piece("bytes 7-9/10", "789", "ETag", "\"v1\""));
         assertThat(whole.isPartial()).isFalse();
         assertThat(whole.status()).isEqualTo(200);

@@ -136,4 +136,29 @@ class PartialContentIT {
         assertThat(f.fetch("/v.mp4").body()).isEqualTo("0123456789");
         assertThat(origin.ranges).containsExactly("bytes=0-4", "whole");
     }
+
+    @Test
+    void aPartialObjectAnswersConditionsBeforeRangeAndAHeadWithTheWholeLength() throws Exception {
+        f.fetch("/v.mp4", "Range", "bytes=-5");
+        Answer notModified = f.fetch("/v.mp4", "Range", "bytes=6-8", "If-None-Match", "\"v1\"");
+        assertThat(notModified.code()).isEqualTo(304); // RFC 9110 §13.2.2: preconditions come before Range
+        assertThat(notModified.xCache()).isEqualTo("HIT");
+        try (okhttp3.Response head = f.call("HEAD", "/v.mp4", null, "Range", "bytes=6-8")) {
+            assertThat(head.code()).isEqualTo(200); // a HEAD ignores Range and describes the whole representation
+            assertThat(head.header("Content-Length")).isEqualTo("10");
+            assertThat(head.header("Content-Range")).isNull();
+            assertThat(head.header("X-Cache")).isEqualTo("HIT");
+        }
+        assertThat(origin.ranges).hasSize(1);
+    }
+
+    @Test
+    void aHeadWithARangeThatMissesIsAnsweredWithTheWholeLength() throws Exception {
+        try (okhttp3.Response head = f.call("HEAD", "/h.mp4", null, "Range", "bytes=2-4")) {
+            assertThat(head.code()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).isEqualTo("10");
+            assertThat(head.header("Content-Range")).isNull();
+        }
+        assertThat(origin.ranges).containsExactly("bytes=2-4"); // the piece is fetched for the cache all the same
+    }
 }

@@ -2,14 +2,18 @@ package dev.outpost.origin.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpDates;
+import dev.outpost.common.http.preconditions.Preconditions;
+import dev.outpost.common.http.preconditions.Validators;
+import dev.outpost.common.http.ranges.ByteRange;
+import dev.outpost.common.http.ranges.MultipartByteranges;
+import dev.outpost.common.http.ranges.RangeDecision;
+import dev.outpost.common.http.ranges.Ranges;
+import dev.outpost.common.http.ranges.Representation;
 import dev.outpost.origin.content.AssetPath;
-import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterFile;
 import dev.outpost.origin.content.MasterStore;
-import dev.outpost.origin.content.MultipartByteranges;
 import dev.outpost.origin.content.OpenMaster;
 import dev.outpost.origin.content.PathRules;
-import dev.outpost.origin.content.Preconditions;
 import dev.outpost.origin.content.RequestPaths;
 import dev.outpost.origin.content.ResponsePolicy;
 import io.undertow.server.HttpHandler;
@@ -19,21 +23,21 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
  * Serves master copies with GET and HEAD: validators and caching headers, conditional requests (304/412), Range
- * (206, multipart/byteranges, 416). The decisions are made by {@link Preconditions} and {@link ByteRanges}; this
- * handler only carries them out; {@link FileBodyTransfer} sends the bytes from the open file, never more or fewer
- * than its Content-Length says, without holding a worker thread while the client reads.
+ * (206, multipart/byteranges, 416). The decisions are made by common's {@link Preconditions} and {@link Ranges}, the
+ * one policy the edge applies too (docs/architecture.md); this handler only carries them out, and
+ * {@link FileBodyTransfer} sends the bytes from the open file, never more or fewer than its Content-Length says,
+ * without holding a worker thread while the client reads.
  */
 final class ContentHandler implements HttpHandler {
     private static final HttpString REPR_DIGEST = new HttpString("Repr-Digest");
     private static final HttpString SURROGATE_KEY = new HttpString("Surrogate-Key");
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Range-specs accepted in one Range; more → the whole file (edges ask for one range at a time). */
+    static final int MAX_RANGE_PARTS = 100;
 
     private final MasterStore store;
     private final PathRules rules;
@@ -41,7 +45,7 @@ final class ContentHandler implements HttpHandler {
     private final BooleanSupplier serving;
 
     ContentHandler(MasterStore store, PathRules rules) {
-        this(store, rules, ByteRanges.DEFAULT_MAX_PARTS, () -> true);
+        this(store, rules, MAX_RANGE_PARTS, () -> true);
     }
 
     /**
@@ -97,8 +101,9 @@ final class ContentHandler implements HttpHandler {
                 lines(request, Headers.IF_NONE_MATCH), lines(request, Headers.IF_MODIFIED_SINCE),
                 lines(request, Headers.IF_UNMODIFIED_SINCE), lines(request, Headers.IF_RANGE));
         String etag = file.etag();
+        Validators validators = Validators.current(etag, file.lastModifiedSeconds());
         putValidators(exchange, file, rules.policyFor(path.urlPath()));
-        switch (conditions.evaluate(etag, file.lastModifiedSeconds())) {
+        switch (conditions.evaluate(200, validators)) {
             case PRECONDITION_FAILED -> throw new ApiException(412, "precondition_failed",
                     "If-Match or If-Unmodified-Since does not hold for " + path + " (current ETag " + etag + ")");
             case NOT_MODIFIED -> {
@@ -108,22 +113,21 @@ final class ContentHandler implements HttpHandler {
                 exchange.setStatusCode(304);
                 return List.of();
             }
-            case SERVE -> {
+            case PROCEED -> {
             }
         }
         exchange.getResponseHeaders().put(Headers.ACCEPT_RANGES, "bytes");
-        // RFC 9110 §14.2: GET is the only method with range handling; HEAD describes the whole representation.
-        ByteRanges.Selection selection = head || !conditions.rangeAllowed(etag, file.lastModifiedSeconds())
-                ? new ByteRanges.Selection.Whole()
-                : ByteRanges.select(lines(request, Headers.RANGE), file.size(), maxRangeParts);
-        return switch (selection) {
-            case ByteRanges.Selection.Whole whole -> whole(exchange, file, head);
-            case ByteRanges.Selection.Unsatisfiable unsatisfiable -> throw new ApiException(416,
+        RangeDecision decision = Ranges.decide(exchange.getRequestMethod().toString(), lines(request, Headers.RANGE),
+                conditions, new Representation(file.size(), file.contentType(), validators), maxRangeParts);
+        return switch (decision) {
+            case RangeDecision.Full full -> whole(exchange, file, head);
+            case RangeDecision.Ignored ignored -> whole(exchange, file, head);
+            case RangeDecision.Unsatisfiable unsatisfiable -> throw new ApiException(416,
                     "range_not_satisfiable", "no requested range overlaps the " + file.size() + " bytes of " + path)
-                    .withHeader("Content-Range", "bytes */" + file.size());
-            case ByteRanges.Selection.Parts parts when parts.ranges().size() == 1 ->
-                    range(exchange, file, parts.ranges().get(0));
-            case ByteRanges.Selection.Parts parts -> parts(exchange, file, parts.ranges());
+                    .withHeader("Content-Range", unsatisfiable.contentRange());
+            case RangeDecision.Partial partial when partial.parts().size() == 1 ->
+                    range(exchange, file, partial.parts().get(0));
+            case RangeDecision.Partial partial -> parts(exchange, file, partial.parts());
         };
     }
 
@@ -143,26 +147,22 @@ final class ContentHandler implements HttpHandler {
         exchange.getResponseHeaders().put(REPR_DIGEST, file.reprDigest());
         exchange.setResponseContentLength(file.size());
         return head || file.size() == 0 ? List.of()
-                : List.of(new MultipartByteranges.Piece.FileRange(new ByteRanges.Range(0, file.size() - 1)));
+                : List.of(new MultipartByteranges.Piece.Part(new ByteRange(0, file.size() - 1)));
     }
 
     private static List<MultipartByteranges.Piece> range(HttpServerExchange exchange, MasterFile file,
-            ByteRanges.Range range) {
+            ByteRange range) {
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, file.contentType());
         exchange.getResponseHeaders().put(Headers.CONTENT_RANGE, range.contentRange(file.size()));
         exchange.setResponseContentLength(range.length());
-        return List.of(new MultipartByteranges.Piece.FileRange(range));
+        return List.of(new MultipartByteranges.Piece.Part(range));
     }
 
     private static List<MultipartByteranges.Piece> parts(HttpServerExchange exchange, MasterFile file,
-            List<ByteRanges.Range> ranges) {
-        MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(), newBoundary());
-        if (body.length() > file.size()) {
-            // Many small ranges cost more in part headers than the file itself: the whole file is the cheaper
-            // answer, and it bounds what any Range header can make us send (RFC 9110 §14.2 allows ignoring it).
-            return whole(exchange, file, false);
-        }
+            List<ByteRange> ranges) {
+        MultipartByteranges body = MultipartByteranges.of(ranges, file.contentType(), file.size(),
+                MultipartByteranges.newBoundary());
         exchange.setStatusCode(206);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, body.contentType());
         exchange.setResponseContentLength(body.length());
@@ -173,11 +173,5 @@ final class ContentHandler implements HttpHandler {
     private static List<String> lines(HeaderMap headers, HttpString name) {
         HeaderValues values = headers.get(name);
         return values == null ? List.of() : List.copyOf(values);
-    }
-
-    private static String newBoundary() {
-        byte[] random = new byte[12];
-        RANDOM.nextBytes(random);
-        return "outpost-" + HexFormat.of().formatHex(random);
     }
 }

@@ -1,7 +1,7 @@
 package dev.outpost.origin.http;
 
-import dev.outpost.origin.content.ByteRanges;
-import dev.outpost.origin.content.MultipartByteranges.Piece;
+import dev.outpost.common.http.ranges.ByteRange;
+import dev.outpost.common.http.ranges.MultipartByteranges.Piece;
 import dev.outpost.origin.content.OpenMaster;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
@@ -117,7 +117,7 @@ final class FileBodyTransfer implements Runnable, ChannelListener<StreamSinkChan
                     }
                     yield channel.write(text);
                 }
-                case Piece.FileRange part -> transfer(part.range());
+                case Piece.Part part -> transfer(part.range());
             };
             sentOfPiece += written;
             if (sentOfPiece == piece.length()) {
@@ -135,7 +135,7 @@ final class FileBodyTransfer implements Runnable, ChannelListener<StreamSinkChan
      * Transfers what the socket takes of the rest of {@code range}. {@code transferTo} sends nothing at the end of
      * the file, the same as for a full socket; only then is the size checked, so the common case costs no stat.
      */
-    private long transfer(ByteRanges.Range range) throws IOException {
+    private long transfer(ByteRange range) throws IOException {
         long position = range.first() + sentOfPiece;
         long written = channel.transferFrom(open.channel(), position, range.length() - sentOfPiece);
         if (written == 0 && open.channel().size() <= position) {

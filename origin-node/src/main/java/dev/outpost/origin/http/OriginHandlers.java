@@ -11,7 +11,6 @@ import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeNotifier;
-import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.PathRules;
 import dev.outpost.origin.replication.Replication;
@@ -47,7 +46,7 @@ public final class OriginHandlers {
                     metrics.endpoint(), new AssetEndpoints(store, config, notifier, replication, metrics),
                     new ReplicationEndpoints(replication, limits.idleTimeout()), new ApiToken(config.apiToken()),
                     new FailedAuthLimiter(config.limits().failedAuth(), clock),
-                    new ContentHandler(store, rules, ByteRanges.DEFAULT_MAX_PARTS, replication::servesContent));
+                    new ContentHandler(store, rules, ContentHandler.MAX_RANGE_PARTS, replication::servesContent));
             NodeServer server = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes()))
                     .start(metrics.requests().wrap(ErrorMappingHandler.dispatched(routes)));

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.ranges.ByteRange;
+import dev.outpost.common.http.ranges.MultipartByteranges;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
-import dev.outpost.origin.content.ByteRanges;
 import dev.outpost.origin.content.MasterStore;
-import dev.outpost.origin.content.MultipartByteranges;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -166,20 +166,20 @@ class SlowReadersIT {
         MessageDigest sha256 = MasterStore.sha256();
         List<MultipartByteranges.Piece> pieces;
         if (reader.range == null) {
-            pieces = List.of(new MultipartByteranges.Piece.FileRange(new ByteRanges.Range(0, BIG_BYTES - 1)));
+            pieces = List.of(new MultipartByteranges.Piece.Part(new ByteRange(0, BIG_BYTES - 1)));
         } else if (reader.range.contains(",")) {
             String boundary = reader.contentType.substring(reader.contentType.indexOf("boundary=") + 9);
-            pieces = MultipartByteranges.of(List.of(new ByteRanges.Range(0, 99),
-                    new ByteRanges.Range(2000000, BIG_BYTES - 1)), "application/octet-stream", BIG_BYTES,
+            pieces = MultipartByteranges.of(List.of(new ByteRange(0, 99),
+                    new ByteRange(2000000, BIG_BYTES - 1)), "application/octet-stream", BIG_BYTES,
                     boundary).pieces();
         } else {
-            pieces = List.of(new MultipartByteranges.Piece.FileRange(new ByteRanges.Range(1000000, BIG_BYTES - 1)));
+            pieces = List.of(new MultipartByteranges.Piece.Part(new ByteRange(1000000, BIG_BYTES - 1)));
         }
         try (FileChannel file = FileChannel.open(big)) {
             for (MultipartByteranges.Piece piece : pieces) {
                 switch (piece) {
                     case MultipartByteranges.Piece.Text text -> sha256.update(text.bytes());
-                    case MultipartByteranges.Piece.FileRange part -> {
+                    case MultipartByteranges.Piece.Part part -> {
                         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
                         for (long at = part.range().first(); at <= part.range().last(); ) {
                             buffer.clear().limit((int) Math.min(buffer.capacity(), part.range().last() + 1 - at));
