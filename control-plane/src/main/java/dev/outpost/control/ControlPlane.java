@@ -2,6 +2,7 @@ package dev.outpost.control;
 
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
@@ -24,6 +25,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -45,10 +47,13 @@ public final class ControlPlane implements AutoCloseable {
     private final Registry registry;
     private final InvalidationLog log;
     private final ControlPlaneConfig config;
+    private final List<RouteTable.Endpoint> apiEndpoints;
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
-            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config) {
+            Optional<NodeServer> nodeServer, Registry registry, InvalidationLog log, ControlPlaneConfig config,
+            List<RouteTable.Endpoint> apiEndpoints) {
         this.parts = parts;
+        this.apiEndpoints = apiEndpoints;
         this.config = config;
         this.nodeServer = nodeServer;
         this.api = api;
@@ -121,7 +126,8 @@ public final class ControlPlane implements AutoCloseable {
             Optional<NodeServer> steeringServer = config.steeringAddress()
                     .map(address -> NodeServer.on(address, limits).start(Handlers.steering(registry, steering, metrics)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
-            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config);
+            return new ControlPlane(parts, api, steeringServer, nodeServer, registry, log, config,
+                    pipelines.endpoints());
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         }
@@ -130,6 +136,11 @@ public final class ControlPlane implements AutoCloseable {
     /** The config this control plane was built from. */
     public ControlPlaneConfig config() {
         return config;
+    }
+
+    /** Every method + path its API serves (both listeners); what {@code /api/v1/openapi.json} documents. */
+    public List<RouteTable.Endpoint> apiEndpoints() {
+        return apiEndpoints;
     }
 
     /** {@code http://host:port} of the API listener (which also steers paths outside /api/). */

@@ -1,6 +1,7 @@
 package dev.outpost.edge;
 
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
@@ -38,6 +39,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,6 +58,7 @@ public final class EdgeNode implements AutoCloseable {
     private final NodeServer server;
     private final Optional<NodeServer> httpsServer;
     private final Optional<NodeServer> adminServer;
+    private final List<RouteTable.Endpoint> adminEndpoints;
     private final Optional<NodeCertificate> certificate;
     private final AppliedSequence applied;
     private final Clock clock;
@@ -65,7 +68,7 @@ public final class EdgeNode implements AutoCloseable {
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
-            Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started) {
+            List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started) {
         this.config = config;
         this.store = store;
         this.purger = purger;
@@ -75,6 +78,7 @@ public final class EdgeNode implements AutoCloseable {
         this.server = server;
         this.httpsServer = httpsServer;
         this.adminServer = adminServer;
+        this.adminEndpoints = adminEndpoints;
         this.certificate = certificate;
         this.applied = applied;
         this.clock = clock;
@@ -147,6 +151,7 @@ public final class EdgeNode implements AutoCloseable {
                     .start(EdgeHandlers.publicPipeline(parts)));
             https.ifPresent(h -> started.add("public HTTPS listener", h));
             Optional<NodeServer> admin = Optional.empty();
+            List<RouteTable.Endpoint> adminEndpoints = List.of();
             if (config.admin().isPresent()) {
                 AdminConfig a = config.admin().get();
                 // With mutual TLS to the control plane, the admin listener takes only the control plane's
@@ -157,12 +162,14 @@ public final class EdgeNode implements AutoCloseable {
                     NodeCertificate c = certificate.get();
                     listener.tls(TlsContexts.mutualServer(c.keys(), c.ca()));
                 }
-                admin = Optional.of(listener.start(EdgeHandlers.adminPipeline(parts, a.token(), invalidations,
-                        pusher, uploads, mutual)));
+                EdgeHandlers.AdminPipeline pipeline = EdgeHandlers.adminPipeline(parts, a.token(), invalidations,
+                        pusher, uploads, mutual);
+                adminEndpoints = pipeline.endpoints();
+                admin = Optional.of(listener.start(pipeline.handler()));
                 started.add("admin listener", admin.get());
             }
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
-                    certificate, applied, clock, started);
+                    adminEndpoints, certificate, applied, clock, started);
             config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
@@ -214,6 +221,11 @@ public final class EdgeNode implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    /** Every method + path its admin listener serves (none without one); what {@code /_edge/openapi.json} names. */
+    public List<RouteTable.Endpoint> adminEndpoints() {
+        return adminEndpoints;
     }
 
     /** {@code http://host:port} (or {@code https://} with mutual TLS) of the admin listener, if configured. */

@@ -1,11 +1,13 @@
 package dev.outpost.origin;
 
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.http.OriginHandlers;
 import dev.outpost.origin.replication.ReplicationStatus;
 import java.net.URI;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /** A running origin node: the content port, the asset API and health, over one data directory. */
@@ -44,6 +46,11 @@ public final class OriginNode implements AutoCloseable {
     /** Its role and replication state (a replica's lag and readiness, a primary's replicas). */
     public ReplicationStatus replication() {
         return running.replication().status();
+    }
+
+    /** Every method + path its port serves as an API (content aside); what {@code /_origin/openapi.json} documents. */
+    public List<RouteTable.Endpoint> endpoints() {
+        return running.endpoints();
     }
 
     /** The node certificate, when {@code tls} is configured. */

@@ -38,6 +38,7 @@ public final class RouteTable implements HttpHandler {
     private static final String ANY_METHOD = "*";
 
     private final List<Route> routes;
+    private final List<Endpoint> endpoints;
     private final boolean ignoreEmptySegments;
     private final HttpHandler wrongMethod;
     private final HttpHandler otherwise;
@@ -57,6 +58,14 @@ public final class RouteTable implements HttpHandler {
     public sealed interface Resolution {
     }
 
+    /** One method + template the table serves, as an API description names it ({@code GET /api/v1/purges/{id}}). */
+    public record Endpoint(String method, String template) {
+        @Override
+        public String toString() {
+            return method + " " + template;
+        }
+    }
+
     /** A route takes it; {@code parameters} are the template's, by name. */
     public record Found(Route route, Map<String, String> parameters) implements Resolution {
     }
@@ -69,9 +78,10 @@ public final class RouteTable implements HttpHandler {
     public record NoRoute() implements Resolution {
     }
 
-    private RouteTable(List<Route> routes, boolean ignoreEmptySegments, HttpHandler wrongMethod,
-            HttpHandler otherwise) {
+    private RouteTable(List<Route> routes, List<Endpoint> endpoints, boolean ignoreEmptySegments,
+            HttpHandler wrongMethod, HttpHandler otherwise) {
         this.routes = List.copyOf(routes);
+        this.endpoints = List.copyOf(endpoints);
         this.ignoreEmptySegments = ignoreEmptySegments;
         this.wrongMethod = wrongMethod;
         this.otherwise = otherwise;
@@ -98,6 +108,15 @@ public final class RouteTable implements HttpHandler {
      */
     public static Optional<String> template(HttpServerExchange exchange) {
         return Optional.ofNullable(exchange.getAttachment(TEMPLATE));
+    }
+
+    /**
+     * Every method + template this table serves, in the order declared: a route whose endpoint is another table (a
+     * {@link Builder#any} row, or the {@link Builder#otherwise} handler) stands for that table's endpoints, so a
+     * nested API is listed as the paths its callers use. What an API description (OpenAPI) must document, no more.
+     */
+    public List<Endpoint> endpoints() {
+        return endpoints;
     }
 
     @Override
@@ -263,7 +282,7 @@ public final class RouteTable implements HttpHandler {
             return this;
         }
 
-        /** What answers a path no route knows, instead of the 404. */
+        /** What answers a path no route knows, instead of the 404 (another table's endpoints count as this one's). */
         public Builder otherwise(HttpHandler handler) {
             this.otherwise = Optional.of(handler);
             return this;
@@ -271,7 +290,13 @@ public final class RouteTable implements HttpHandler {
 
         public RouteTable build() {
             List<Route> built = new ArrayList<>();
+            Set<Endpoint> endpoints = new LinkedHashSet<>();
             for (PendingRoute r : routes) {
+                if (r.endpoint() instanceof RouteTable nested) {
+                    endpoints.addAll(nested.endpoints());
+                } else {
+                    r.methods().forEach(method -> endpoints.add(new Endpoint(method, r.template())));
+                }
                 HttpHandler handler = r.endpoint();
                 for (int i = r.wrappers().size() - 1; i >= 0; i--) {
                     handler = r.wrappers().get(i).wrap(handler);
@@ -287,7 +312,10 @@ public final class RouteTable implements HttpHandler {
             HttpHandler noRoute = around(otherwise.orElse(exchange -> {
                 throw ApiException.notFound(message.apply(exchange));
             }));
-            return new RouteTable(built, ignoreEmptySegments, wrongMethod, noRoute);
+            if (otherwise.orElse(null) instanceof RouteTable nested) {
+                endpoints.addAll(nested.endpoints());
+            }
+            return new RouteTable(built, List.copyOf(endpoints), ignoreEmptySegments, wrongMethod, noRoute);
         }
 
         private HttpHandler around(HttpHandler handler) {

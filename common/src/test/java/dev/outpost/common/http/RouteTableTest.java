@@ -96,4 +96,29 @@ class RouteTableTest {
         assertThatThrownBy(() -> RouteTable.builder().route(" ", "/a", NOTHING))
                 .hasMessageContaining("names no method");
     }
+
+    @Test
+    void endpointsListEveryMethodAndTemplateNestedTablesIncluded() {
+        RouteTable assets = RouteTable.builder()
+                .route("GET, HEAD", "/_origin/assets", NOTHING)
+                .route("PUT", "/_origin/assets/{path...}", NOTHING)
+                .build();
+        RouteTable commands = RouteTable.builder().route("POST", "/_edge/purge", NOTHING).build();
+        RouteTable table = RouteTable.builder()
+                .route("GET", "/_origin/health", NOTHING)
+                .any("/_origin/assets", assets)
+                .any("/_origin/assets/{path...}", assets)
+                .otherwise(commands)
+                .build();
+
+        assertThat(table.endpoints()).map(RouteTable.Endpoint::toString).containsExactly(
+                "GET /_origin/health", "GET /_origin/assets", "HEAD /_origin/assets", "PUT /_origin/assets/{path...}",
+                "POST /_edge/purge");
+    }
+
+    @Test
+    void anAnyMethodRouteToAPlainHandlerIsListedAsEveryMethod() {
+        assertThat(RouteTable.builder().any("/raw", NOTHING).build().endpoints())
+                .containsExactly(new RouteTable.Endpoint("*", "/raw"));
+    }
 }

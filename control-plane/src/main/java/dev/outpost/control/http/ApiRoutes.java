@@ -7,6 +7,7 @@ import static dev.outpost.control.Scope.PUSH;
 import static dev.outpost.control.Scope.READ;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
+import dev.outpost.common.http.ApiDescription;
 import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
@@ -30,6 +31,12 @@ import java.util.Set;
  * blocking and {@code ?wait=} blocks); errors become JSON in the error mapping around it.
  */
 final class ApiRoutes {
+    /**
+     * The API's OpenAPI document (a resource of this jar), served at {@code /api/v1/openapi.json} without a token:
+     * it is the published contract, the same for every control plane, and names no secret or configured value.
+     */
+    static final String OPENAPI = "openapi/control-plane.json";
+
     private final ControlPlaneConfig config;
     private final Auth auth;
     private final RateLimiter rateLimiter;
@@ -43,6 +50,7 @@ final class ApiRoutes {
     private final Registry registry;
     private final HttpHandler metrics;
     private final boolean tls;
+    private final ApiDescription document = ApiDescription.of(OPENAPI);
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
@@ -99,6 +107,7 @@ final class ApiRoutes {
                 .route("GET", "/api/v1/route", route::route, auth.scope(READ))
                 // without a token, as the edge's and the origin's metrics: see docs/security.md
                 .route("GET, HEAD", "/api/v1/metrics", metrics)
+                .route("GET", "/api/v1/openapi.json", document)
                 .build();
     }
 }

@@ -4,6 +4,7 @@ import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.common.http.MetricsEndpoint;
 import dev.outpost.common.http.RequestMeters;
+import dev.outpost.common.http.RouteTable;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
@@ -17,6 +18,7 @@ import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,7 +30,7 @@ public final class Handlers {
     }
 
     /** The API listener's pipeline and, with TLS, the node listener's; one rate limiter and write memory for both. */
-    public record ApiPipelines(HttpHandler api, HttpHandler nodes) {
+    public record ApiPipelines(HttpHandler api, HttpHandler nodes, List<RouteTable.Endpoint> endpoints) {
     }
 
     /**
@@ -48,14 +50,14 @@ public final class Handlers {
                 new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer, metricsEndpoint);
         HandlerWrapper requests = new RequestMeters(metrics.registry(), "controlplane.api.requests",
                 "controlplane.api.response.bytes", "unmatched");
-        return new ApiPipelines(apiOrSteering(routes, false, steer, requests),
-                apiOrSteering(routes, true, steer, requests));
+        RouteTable apiTable = routes.table(false);
+        return new ApiPipelines(apiOrSteering(apiTable, steer, requests),
+                apiOrSteering(routes.table(true), steer, requests), apiTable.endpoints());
     }
 
-    private static HttpHandler apiOrSteering(ApiRoutes routes, boolean nodeListener, HttpHandler steer,
-            HandlerWrapper requests) {
+    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer, HandlerWrapper requests) {
         // counted once the answer is complete, so the status is the mapped error's too
-        HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(routes.table(nodeListener)));
+        HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(table));
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
     }
 

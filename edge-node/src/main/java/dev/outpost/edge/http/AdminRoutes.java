@@ -1,6 +1,7 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
+import dev.outpost.common.http.ApiDescription;
 import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.edge.cache.Pusher;
@@ -17,9 +18,13 @@ import java.util.Set;
  * client is the control plane ({@link ControlPlaneOnlyHandler}), then the body limit ({@link BodyLimitHandler}:
  * object uploads up to {@code cache.maxObjectBytes}, everything else up to {@code limits.maxApiBodyBytes}). Health
  * and metrics answer without a token; every other path passes the failed-auth budget (429 once a client address
- * spent it) and the admin token ({@link AdminToken}) before its route, or its 404, is even looked up.
+ * spent it) and the admin token ({@link AdminToken}) before its route, or its 404, is even looked up; the OpenAPI
+ * document ({@code /_edge/openapi.json}) too, since without the token nobody learns which admin paths exist.
  */
 final class AdminRoutes {
+    /** The admin API's OpenAPI document (a resource of this jar), served at {@code /_edge/openapi.json}. */
+    static final String OPENAPI = "openapi/edge-admin.json";
+
     private AdminRoutes() {
     }
 
@@ -30,7 +35,9 @@ final class AdminRoutes {
         CertificateEndpoints certificates = new CertificateEndpoints(uploads);
         FailedAuthLimiter failedAuth = new FailedAuthLimiter(p.limits().listener().failedAuth(), p.clock());
         RouteTable commands = RouteTable.builder()
+                .around(next -> new FailedAuthGuard(failedAuth, Set.of(401), next), new AdminToken(token))
                 .notFound(exchange -> "no admin endpoint " + exchange.getRequestPath())
+                .route("GET", "/_edge/openapi.json", ApiDescription.of(OPENAPI))
                 .route("POST", "/_edge/purge", entries::purge)
                 .route("POST", "/_edge/prefetch", entries::prefetch)
                 .route("PUT", "/_edge/objects", objects::put)
@@ -47,7 +54,7 @@ final class AdminRoutes {
                 .around(everyRequest.toArray(HandlerWrapper[]::new))
                 .route("GET, HEAD", "/_edge/health", exchange -> EdgeInfoHandler.health(p.health(), exchange))
                 .route("GET, HEAD", "/_edge/metrics", exchange -> EdgeInfoHandler.metrics(p.metrics(), exchange))
-                .otherwise(new FailedAuthGuard(failedAuth, Set.of(401), new AdminToken(token).wrap(commands)))
+                .otherwise(commands)
                 .build();
     }
 }

@@ -18,6 +18,7 @@ import dev.outpost.edge.tls.UploadedCertificates;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -62,9 +63,14 @@ public final class EdgeHandlers {
      * with {@code controlPlaneOnly} (the listener is mutual TLS) only the control plane's certificate passes, then
      * the body limit, health and metrics, and everything else behind the failed-auth budget and the admin token.
      */
-    public static HttpHandler adminPipeline(Parts p, String token, Invalidations invalidations, Pusher pusher,
+    public static AdminPipeline adminPipeline(Parts p, String token, Invalidations invalidations, Pusher pusher,
             Optional<UploadedCertificates> certificates, boolean controlPlaneOnly) {
         RouteTable admin = AdminRoutes.table(p, token, invalidations, pusher, certificates, controlPlaneOnly);
-        return new AccessLogHandler(p.clock(), p.metrics(), ErrorMappingHandler.onWorkerThread(admin));
+        return new AdminPipeline(new AccessLogHandler(p.clock(), p.metrics(),
+                ErrorMappingHandler.onWorkerThread(admin)), admin.endpoints());
+    }
+
+    /** The admin listener's handler and the method + paths its table serves (what its OpenAPI document names). */
+    public record AdminPipeline(HttpHandler handler, List<RouteTable.Endpoint> endpoints) {
     }
 }

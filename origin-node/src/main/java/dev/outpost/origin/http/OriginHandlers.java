@@ -16,6 +16,7 @@ import dev.outpost.origin.content.PathRules;
 import dev.outpost.origin.replication.Replication;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 
 /** Wires the origin's object graph and handler pipeline by hand, on one screen. */
@@ -54,7 +55,7 @@ public final class OriginHandlers {
             // Registered again after the listener, so it is stopped first: closing the change log answers the
             // replicas' parked long polls at once, and the follower stops applying changes while the listener stops.
             started.add("replication (first)", replication);
-            return new Running(server, certificate, replication, started);
+            return new Running(server, certificate, replication, routes.endpoints(), started);
         } catch (RuntimeException e) {
             throw started.closeAfter(e);
         }
@@ -62,7 +63,7 @@ public final class OriginHandlers {
 
     /** What a started origin holds open. */
     public record Running(NodeServer server, Optional<NodeCertificate> certificate, Replication replication,
-            Closer started) implements AutoCloseable {
+            List<RouteTable.Endpoint> endpoints, Closer started) implements AutoCloseable {
         /** Stops the follower first (no change lands while the listener stops), the listener, then the rest. */
         @Override
         public void close() {

@@ -1,0 +1,213 @@
+package dev.outpost.control;
+
+import static dev.outpost.control.ControlPlaneFixture.ADMIN;
+import static dev.outpost.control.ControlPlaneFixture.NODE;
+import static dev.outpost.control.ControlPlaneFixture.OPS;
+import static dev.outpost.control.ControlPlaneFixture.READER;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.json.Json;
+import dev.outpost.common.tls.Csr;
+import dev.outpost.common.tls.Keys;
+import dev.outpost.common.tls.Pem;
+import dev.outpost.common.tls.TlsContexts;
+import dev.outpost.common.tls.TlsIdentity;
+import dev.outpost.testkit.ApiContract;
+import dev.outpost.testkit.HttpReply;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control plane's OpenAPI document ({@code openapi/control-plane.json}, served at {@code /api/v1/openapi.json})
+ * is true: every route the API's table serves is documented and every documented one served (no drift either way),
+ * every documented operation answers a real call with a documented status and a body that validates against its
+ * schema, and refusals carry the documented error body. A control plane with {@code tls}, so the CA, join and
+ * node-listener calls are real too; a fake origin takes the write-through upload.
+ */
+class ControlPlaneContractIT {
+    private static final String DOCUMENT = "openapi/control-plane.json";
+
+    @TempDir
+    Path data;
+    private final ApiContract contract = ApiContract.of(DOCUMENT);
+    private final List<String> breaches = new ArrayList<>();
+    private final MockWebServer origin = new MockWebServer();
+    private ControlPlaneFixture cp;
+    private X509Certificate ca;
+
+    @BeforeEach
+    void start() throws Exception {
+        origin.start(InetAddress.getLoopbackAddress(), 0);
+        // The real clock: certificates the CA issues must pass real TLS handshakes.
+        cp = new ControlPlaneFixture(data, """
+                tls: {nodeListen: 127.0.0.1:0, allowPlainOriginEvents: true}
+                origins:
+                  - id: primary
+                    hosts: [www.example.com, static.example.com]
+                    url: http://127.0.0.1:%d
+                    token: origin-api-token
+                """.formatted(origin.getPort()), Instant.now());
+        ca = Pem.certificate(cp.get("/api/v1/ca", null).json().get("certificate").asString());
+    }
+
+    @AfterEach
+    void stop() {
+        cp.close();
+        origin.close();
+    }
+
+    @Test
+    void theDocumentKeepsTheHouseRules() {
+        assertThat(contract.ruleBreaches()).isEmpty();
+    }
+
+    @Test
+    void everyRouteTheApiServesIsDocumentedAndEveryDocumentedRouteIsServed() {
+        List<String> served = cp.plane().apiEndpoints().stream().map(Object::toString).toList();
+        assertThat(contract.drift(served)).as("drift between the API's route table and " + DOCUMENT).isEmpty();
+    }
+
+    @Test
+    void aRouteThatAppearsWithoutDocumentationIsNamedWithWhereToAddIt() {
+        List<String> served = new ArrayList<>(cp.plane().apiEndpoints().stream().map(Object::toString).toList());
+        served.add("GET /api/v1/not-yet-documented");
+
+        assertThat(contract.drift(served)).singleElement().asString()
+                .startsWith("GET /api/v1/not-yet-documented is served but not documented: add it to paths in "
+                        + DOCUMENT);
+    }
+
+    @Test
+    void theDocumentIsServedWithoutATokenAsTheJarHoldsIt() throws Exception {
+        HttpReply served = cp.get("/api/v1/openapi.json", null);
+        byte[] resource;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(DOCUMENT)) {
+            resource = in.readAllBytes();
+        }
+        assertThat(served.status()).isEqualTo(200);
+        assertThat(served.header("Content-Type")).isEqualTo("application/json");
+        assertThat(served.body()).isEqualTo(new String(resource, UTF_8));
+    }
+
+    @Test
+    void everyDocumentedOperationAnswersAsDocumented() throws Exception {
+        check("GET", "/api/v1/openapi.json", cp.get("/api/v1/openapi.json", null));
+        check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
+
+        // a node joins, registers and heartbeats over mutual TLS, renews its certificate
+        HttpReply token = cp.post("/api/v1/join-tokens", ADMIN, sent("POST", "/api/v1/join-tokens",
+                Json.mapper().writeValueAsString(Map.of("node", "eu-1", "names", List.of("eu-1.edges.internal"),
+                        "addresses", List.of("127.0.0.1"), "ttl", "1h"))));
+        check("POST", "/api/v1/join-tokens", token);
+        KeyPair keys = Keys.ecP256();
+        HttpReply joined = cp.post("/api/v1/join", null, sent("POST", "/api/v1/join", Json.mapper()
+                .writeValueAsString(Map.of("token", token.json().get("token").asString(),
+                        "csr", Csr.create(keys, List.of("eu-1.edges.internal"), List.of()).pem()))));
+        check("POST", "/api/v1/join", joined);
+        TlsIdentity node = new TlsIdentity(keys.getPrivate(),
+                Pem.certificates(joined.json().get("certificate").asString()));
+        check("POST", "/api/v1/nodes/register", nodeCall(node, "/api/v1/nodes/register",
+                sent("POST", "/api/v1/nodes/register", """
+                        {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
+                         "appliedSequence":0,"cacheEmpty":true}""")));
+        check("POST", "/api/v1/nodes/{id}/heartbeat", nodeCall(node, "/api/v1/nodes/eu-1/heartbeat",
+                sent("POST", "/api/v1/nodes/{id}/heartbeat",
+                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0}")));
+        check("POST", "/api/v1/certificates/renew", nodeCall(node, "/api/v1/certificates/renew",
+                sent("POST", "/api/v1/certificates/renew", Json.mapper().writeValueAsString(Map.of("csr",
+                        Csr.create(Keys.ecP256(), List.of("eu-1.edges.internal"), List.of()).pem())))));
+
+        // purges and pushes, accepted, shown and listed
+        HttpReply purge = cp.post("/api/v1/purges", OPS, sent("POST", "/api/v1/purges",
+                "{\"urls\":[\"http://www.example.com/app.js\"],\"soft\":true,\"regions\":[\"eu\"]}"));
+        check("POST", "/api/v1/purges", purge);
+        check("GET", "/api/v1/purges/{id}", cp.get("/api/v1/purges/" + purge.json().get("id").asString()
+                + "?wait=1s", READER));
+        check("GET", "/api/v1/purges", cp.get("/api/v1/purges?limit=10", READER));
+        HttpReply push = cp.post("/api/v1/pushes", OPS, sent("POST", "/api/v1/pushes",
+                "{\"urls\":[\"http://www.example.com/big.js\"]}"));
+        check("POST", "/api/v1/pushes", push);
+        check("GET", "/api/v1/pushes/{id}", cp.get("/api/v1/pushes/" + push.json().get("id").asString(), READER));
+        check("GET", "/api/v1/pushes", cp.get("/api/v1/pushes", READER));
+        check("POST", "/api/v1/origin-events", cp.post("/api/v1/origin-events", NODE, sent("POST",
+                "/api/v1/origin-events",
+                "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}")));
+
+        // a write-through upload, stored by the (fake) origin
+        origin.enqueue(new MockResponse.Builder().code(201).setHeader("ETag", "\"e1\"")
+                .body("{\"path\":\"/css/site.css\",\"etag\":\"\\\"e1\\\"\",\"size\":6}").build());
+        check("PUT", "/api/v1/assets/{path...}", cp.call(new Request.Builder()
+                .url(cp.plane().apiUri() + "/api/v1/assets/css/site.css")
+                .put(RequestBody.create("body{}".getBytes(UTF_8), MediaType.get("text/css"))), OPS, cp.http()));
+
+        check("GET", "/api/v1/nodes", cp.get("/api/v1/nodes", READER));
+        check("GET", "/api/v1/route", cp.get("/api/v1/route?url=http://www.example.com/app.js&client=127.0.1.9",
+                READER));
+        check("DELETE", "/api/v1/nodes/{id}", cp.delete("/api/v1/nodes/eu-1", ADMIN));
+
+        assertThat(breaches).isEmpty();
+        assertThat(contract.uncalled()).as("documented operations no test call answered with a success").isEmpty();
+    }
+
+    @Test
+    void refusalsAnswerWithADocumentedStatusAndTheErrorBody() {
+        check("GET", "/api/v1/purges", cp.get("/api/v1/purges", null));
+        check("POST", "/api/v1/purges", cp.post("/api/v1/purges", READER, "{\"urls\":[\"http://www.example.com/\"]}"));
+        check("POST", "/api/v1/purges", cp.post("/api/v1/purges", OPS, "{\"urls\":\"not a list\"}"));
+        check("POST", "/api/v1/pushes", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/pushes")
+                .post(RequestBody.create("urls=x", MediaType.get("text/plain"))), OPS, cp.http()));
+        check("GET", "/api/v1/purges/{id}", cp.get("/api/v1/purges/p-999", READER));
+        check("GET", "/api/v1/purges/{id}", cp.get("/api/v1/purges/p-1?wait=forever", READER));
+        check("DELETE", "/api/v1/nodes/{id}", cp.delete("/api/v1/nodes/nobody", ADMIN));
+        check("POST", "/api/v1/nodes/register", cp.post("/api/v1/nodes/register", NODE, "{}"));
+        check("POST", "/api/v1/join", cp.post("/api/v1/join", null,
+                "{\"token\":\"oj_not-a-token-anyone-made\",\"csr\":\"\"}"));
+        check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
+
+        assertThat(breaches).isEmpty();
+        assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());
+    }
+
+    /** A working request body, checked against the documented request schema on its way. */
+    private String sent(String method, String template, String json) {
+        breaches.addAll(contract.checkRequest(method, template, json));
+        return json;
+    }
+
+    private void check(String method, String template, HttpReply reply) {
+        breaches.addAll(contract.check(method, template, reply));
+    }
+
+    private HttpReply nodeCall(TlsIdentity identity, String path, String json) {
+        TlsContexts.Client tls = TlsContexts.client(ca, Optional.of(identity));
+        OkHttpClient client = new OkHttpClient.Builder()
+                .sslSocketFactory(tls.context().getSocketFactory(), tls.trustManager())
+                .retryOnConnectionFailure(false).callTimeout(Duration.ofSeconds(10)).build();
+        try {
+            return cp.call(new Request.Builder().url(cp.plane().nodeUri().orElseThrow() + path)
+                    .post(RequestBody.create(json, MediaType.get("application/json"))), NODE, client);
+        } finally {
+            client.connectionPool().evictAll();
+        }
+    }
+}
