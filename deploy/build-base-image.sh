@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Java 21 runtime image that deploy/Dockerfile starts FROM, for machines that cannot pull from a registry.
 # It is a Debian trixie minbase root file system (debootstrap) with Debian's openjdk-21-jre-headless and the tools the
-# containers use (iproute2, iptables, curl, python3-minimal for the latency delayer), imported and tagged with exactly
+# containers use (iproute2, iptables, curl, python3-minimal for the latency delayer, prometheus for the `prometheus`
+# role), imported and tagged with exactly
 # the name the Dockerfile's FROM uses, so the Dockerfile stays the standard one that also builds against the real
 # registry image. Does nothing when that image exists already (--force rebuilds it).
 #
@@ -11,7 +12,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 image=$(awk 'toupper($1) == "FROM" { print $2; exit }' "$here/Dockerfile")
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=${DEBIAN_SUITE:-trixie}
-packages=openjdk-21-jre-headless,iproute2,iptables,curl,ca-certificates,python3-minimal,procps
+packages=openjdk-21-jre-headless,iproute2,iptables,curl,ca-certificates,python3-minimal,procps,prometheus
 
 if [ "${1:-}" != --force ] && docker image inspect "$image" >/dev/null 2>&1; then
     echo "base image $image exists; nothing to do (--force rebuilds it)"

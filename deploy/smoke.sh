@@ -2,13 +2,15 @@
 # End-to-end smoke test of the Docker Compose deployment (deploy/docker-compose.yml): builds what is missing (the
 # jar, the base image when it cannot be pulled, the Outpost image), brings the three regions up, and checks from
 # each region's client container what a CDN is for: steering to the own region's edge, miss then hit, far regions
-# served fast by their edge, a purge and a push confirmed on all six edges, failover inside a region and to the
-# nearest region, and an edge that missed a purge catching up. Prints a summary table and exits non-zero on any
+# served fast by their edge, a purge and a push confirmed on all six edges, Prometheus scraping every node and
+# recording the purge's time to its last acknowledgement, failover inside a region and to the nearest region, and an
+# edge that missed a purge catching up. Prints a summary table and exits non-zero on any
 # failure. Always tears down what it started (compose down -v); a Docker engine must be running already.
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
 # Settings: OUTPOST_SMOKE_PROJECT (compose project, default outpostsmoke), OUTPOST_SMOKE_KEEP=1 (leave it running),
-# OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT (host ports; default: free ones).
+# OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT / OUTPOST_PROMETHEUS_PORT (host ports; default: free
+# ones).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -24,7 +26,7 @@ free_port() {
     echo "smoke: no free port found on 127.0.0.1" >&2; return 1
 }
 export OUTPOST_API_PORT=${OUTPOST_API_PORT:-$(free_port)} OUTPOST_STEERING_PORT=${OUTPOST_STEERING_PORT:-$(free_port)} \
-    OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-$(free_port)}
+    OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-$(free_port)} OUTPOST_PROMETHEUS_PORT=${OUTPOST_PROMETHEUS_PORT:-$(free_port)}
 export OUTPOST_API_TOKEN=${OUTPOST_API_TOKEN:-ops-token-change-me}
 image=outpost:local
 host=www.example.com
@@ -120,7 +122,8 @@ rm -f "$build_log"
 # --- up -----------------------------------------------------------------------------------------------------------
 compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1   # leftovers of an interrupted run of this project
 brought_up=1
-say "host ports on 127.0.0.1: API $OUTPOST_API_PORT, steering $OUTPOST_STEERING_PORT, origin $OUTPOST_ORIGIN_PORT"
+say "host ports on 127.0.0.1: API $OUTPOST_API_PORT, steering $OUTPOST_STEERING_PORT, origin $OUTPOST_ORIGIN_PORT," \
+    "Prometheus $OUTPOST_PROMETHEUS_PORT"
 up_log=$(mktemp)
 if ! timed "compose up" compose up -d --no-build >"$up_log" 2>&1; then
     tail -20 "$up_log"; compose ps
@@ -226,6 +229,31 @@ check "purge complete on all 6 edges" "$pid $status $counts edges, last ack afte
     [ "$status" = complete -a "$counts" = 6/6 ]
 after=$(fetch eu "${own_edge[eu]}")
 check "purged object is a miss again (eu)" "${after% *}" [ "${after%% *}" = MISS ]
+
+# --- 3b. Prometheus: every node scraped, the purge's latency recorded -------------------------------------------------
+# promql QUERY -> the instant vector as "LABEL=VALUE" lines (LABEL: node, else job), through Prometheus's HTTP API
+promql() {
+    curl -fsS --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$OUTPOST_PROMETHEUS_PORT/api/v1/query" |
+        json "'\\n'.join(r['metric'].get('node', r['metric'].get('job', '-')) + '=' + r['value'][1] for r in d['data']['result'])"
+}
+wait_promql() {  # wait_promql QUERY AWK_PROGRAM SECONDS: until awk -F= over the vector's lines exits 0
+    local deadline=$(( $(date +%s) + $3 )) out
+    while :; do
+        out=$(promql "$1" 2>/dev/null)
+        if [ -n "$out" ] && echo "$out" | awk -F= "$2"; then echo "$out" | tr '\n' ' '; return 0; fi
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "$out" | tr '\n' ' '; return 1; }
+        sleep 1
+    done
+}
+up=$(wait_promql 'up' '$2 != "1" { bad = 1 } END { exit bad || NR != 9 }' 60); rc=$?
+check "prometheus: all 9 nodes up" "up: ${up:-no answer from Prometheus}" [ "$rc" = 0 ]
+acks=$(wait_promql 'sum(controlplane_entry_ack_seconds_count{kind="purge"})' 'END { exit !(NR == 1 && $2 >= 1) }' 30)
+rc=$?
+p99=$(promql 'histogram_quantile(0.99, sum by (le) (controlplane_entry_ack_seconds_bucket{kind="purge"}))' 2>/dev/null |
+    cut -d= -f2)
+acks=${acks#*=}
+check "prometheus: purge time to last ack recorded" "purges timed: ${acks:-none}, p99 ${p99:-?} s (bucket estimate)" \
+    [ "$rc" = 0 ]
 
 # --- 4. push: the first request in every region is a hit ----------------------------------------------------------
 pushed=/assets/app.css

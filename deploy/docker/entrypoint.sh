@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `client` (a shell box with curl that sleeps) or
+# Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `client` (a shell box with curl that sleeps),
+# `prometheus` (Debian's Prometheus server scraping every node, with /opt/outpost/prometheus.yml or OUTPOST_CONFIG) or
 # `health` (the healthcheck of whatever role this container runs). Anything else is run as a command.
 #
 # The role's YAML is written from environment variables (below) unless OUTPOST_CONFIG names a file (mounted), which
@@ -16,6 +17,7 @@
 #   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL.
+# Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
 conf_dir=/tmp/outpost
@@ -208,6 +210,7 @@ health() {
         control-plane) curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
             http://127.0.0.1:8000/api/v1/nodes ;;
         client) true ;;
+        prometheus) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9090/-/ready ;;
         *) false ;;
     esac
 }
@@ -233,9 +236,16 @@ case "$role" in
         sleep infinity &
         wait
         ;;
+    prometheus)
+        echo prometheus > "$conf_dir/role"
+        log "starting Prometheus with ${OUTPOST_CONFIG:-/opt/outpost/prometheus.yml}"
+        exec prometheus --config.file="${OUTPOST_CONFIG:-/opt/outpost/prometheus.yml}" \
+            --storage.tsdb.path="${OUTPOST_PROMETHEUS_DATA:-/var/lib/outpost/prometheus}" \
+            --storage.tsdb.retention.time="${OUTPOST_PROMETHEUS_RETENTION:-7d}" --web.listen-address=0.0.0.0:9090
+        ;;
     health) health ;;
     help | --help)
-        sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *) exec "$@" ;;
 esac

@@ -10,6 +10,7 @@ import dev.outpost.control.http.Handlers;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.Maintenance;
+import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
@@ -74,9 +75,10 @@ public final class ControlPlane implements AutoCloseable {
         config.requireEverySectionUsed();
         Closer parts = new Closer("control plane " + config.listen());
         try {
+            ControlPlaneMetrics metrics = parts.add(new ControlPlaneMetrics());
             // Before anything touches the store: a second control plane on this directory stops here.
             parts.add("data directory lock", DataDirectoryLock.acquire(Path.of(config.data())));
-            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log());
+            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log(), metrics);
             parts.add(log);
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
             parts.add(nodeStore);
@@ -105,7 +107,8 @@ public final class ControlPlane implements AutoCloseable {
                 http.dispatcher().executorService().shutdown();
                 http.connectionPool().evictAll();
             });
-            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken(), config.delivery());
+            Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken(), config.delivery(),
+                    metrics);
             parts.add(dispatcher);
             dispatcher.recoverAfterRestart();
             parts.add("log maintenance", new Maintenance(log, registry, config.delivery()).start());
@@ -119,7 +122,7 @@ public final class ControlPlane implements AutoCloseable {
             RegisteredEdges edges = new RegisteredEdges(registry);
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
-                    edges, originWriter, issuer);
+                    edges, originWriter, issuer, metrics);
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
                     .start(pipelines.api());
@@ -128,7 +131,7 @@ public final class ControlPlane implements AutoCloseable {
                     limits).tls(i.nodeListener()).start(pipelines.nodes()));
             nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges)));
+                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges, metrics)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
             Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));

@@ -113,6 +113,9 @@ class ControlPlaneContractIT {
     void everyDocumentedOperationAnswersAsDocumented() throws Exception {
         check("GET", "/api/v1/openapi.json", cp.get("/api/v1/openapi.json", null));
         check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
+        check("GET", "/api/v1/metrics", cp.get("/api/v1/metrics", null));
+        check("HEAD", "/api/v1/metrics", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")
+                .head(), null, new OkHttpClient()));
 
         // a node joins, registers and heartbeats over mutual TLS, renews its certificate
         HttpReply token = cp.post("/api/v1/join-tokens", ADMIN, sent("POST", "/api/v1/join-tokens",

@@ -128,6 +128,7 @@ public final class EdgeNode implements AutoCloseable {
                 origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
         Closer started = new Closer("edge " + config.id());
+        started.add("metrics", metrics);
         started.add("origin client", client);
         started.add("origin fetch threads", blocking::shutdownNow);
         try {

@@ -34,6 +34,7 @@ import java.util.function.Function;
 public final class RouteTable implements HttpHandler {
     private static final AttachmentKey<Map<String, String>> PARAMETERS = AttachmentKey.create(Map.class);
     private static final AttachmentKey<String> ALLOWED = AttachmentKey.create(String.class);
+    private static final AttachmentKey<String> TEMPLATE = AttachmentKey.create(String.class);
     private static final String ANY_METHOD = "*";
 
     private final List<Route> routes;
@@ -102,6 +103,14 @@ public final class RouteTable implements HttpHandler {
     }
 
     /**
+     * The template of the route that took the request ({@code /api/v1/purges/{id}}), the innermost table's when
+     * tables nest; empty when no route took it (404, 405). Metrics label requests with it, never with the raw path.
+     */
+    public static Optional<String> template(HttpServerExchange exchange) {
+        return Optional.ofNullable(exchange.getAttachment(TEMPLATE));
+    }
+
+    /**
      * Every method + template this table serves, in the order declared: a route whose endpoint is another table (a
      * {@link Builder#any} row, or the {@link Builder#otherwise} handler) stands for that table's endpoints, so a
      * nested API is listed as the paths its callers use. What an API description (OpenAPI) must document, no more.
@@ -120,6 +129,7 @@ public final class RouteTable implements HttpHandler {
                 } else {
                     parameters.putAll(found.parameters()); // a table nested in another keeps the outer's too
                 }
+                exchange.putAttachment(TEMPLATE, found.route().template()); // a nested table's, more specific, wins
                 found.route().handler().handleRequest(exchange);
             }
             case WrongMethod wrong -> {

@@ -20,6 +20,7 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
+import io.undertow.server.HttpHandler;
 import java.util.Optional;
 import java.util.Set;
 
@@ -48,13 +49,14 @@ final class ApiRoutes {
     private final CaEndpoints ca;
     private final RouteEndpoint route;
     private final Registry registry;
+    private final HttpHandler metrics;
     private final boolean tls;
     private final ApiDescription document = ApiDescription.of(OPENAPI);
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
-            SteeringHandler steering, DnsSteering dnsSteering, OriginWriter originWriter, RecentWrites recentWrites, RateLimiter rateLimiter,
-            FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer) {
+            SteeringHandler steering, DnsSteering dnsSteering, OriginWriter originWriter, RecentWrites recentWrites,
+            RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics) {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
@@ -66,6 +68,7 @@ final class ApiRoutes {
         this.ca = new CaEndpoints(config, issuer);
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.registry = registry;
+        this.metrics = metrics;
         this.tls = issuer.isPresent();
     }
 
@@ -103,6 +106,8 @@ final class ApiRoutes {
                 .route("POST", "/api/v1/certificates/renew", ca::renew, ca.configured(), ca.clientCertificate(), json)
                 .route("GET", "/api/v1/ca", ca::show, ca.configured())
                 .route("GET", "/api/v1/route", route::route, auth.scope(READ))
+                // without a token, as the edge's and the origin's metrics: see docs/security.md
+                .route("GET, HEAD", "/api/v1/metrics", metrics)
                 .route("GET", "/api/v1/openapi.json", document)
                 .build();
     }

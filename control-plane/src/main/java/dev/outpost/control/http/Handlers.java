@@ -2,12 +2,15 @@ package dev.outpost.control.http;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
+import dev.outpost.common.http.MetricsEndpoint;
+import dev.outpost.common.http.RequestMeters;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.assets.OriginWriter;
 import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.dns.DnsSteering;
 import dev.outpost.control.steering.Candidate;
@@ -15,6 +18,7 @@ import dev.outpost.control.steering.Steering;
 import java.util.List;
 import java.util.function.Supplier;
 import dev.outpost.control.tls.NodeIssuer;
+import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,24 +46,29 @@ public final class Handlers {
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
             Registry registry, Steering steering, Supplier<List<Candidate>> edges, OriginWriter originWriter,
-            Optional<NodeIssuer> issuer) {
-        SteeringHandler steer = new SteeringHandler(steering, edges);
+            Optional<NodeIssuer> issuer, ControlPlaneMetrics metrics) {
+        SteeringHandler steer = new SteeringHandler(steering, edges, metrics::steered);
+        HttpHandler metricsEndpoint = new MetricsEndpoint(metrics.registry(), () -> metrics.refresh(log, registry));
         ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer,
                 new DnsSteering(steering, edges), originWriter,
-                new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock),
-                new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer);
+                new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock, metrics::rateLimited),
+                new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer, metricsEndpoint);
+        HandlerWrapper requests = new RequestMeters(metrics.registry(), "controlplane.api.requests",
+                "controlplane.api.response.bytes", "unmatched");
         RouteTable apiTable = routes.table(false);
-        return new ApiPipelines(apiOrSteering(apiTable, steer), apiOrSteering(routes.table(true), steer),
-                apiTable.endpoints());
+        return new ApiPipelines(apiOrSteering(apiTable, steer, requests),
+                apiOrSteering(routes.table(true), steer, requests), apiTable.endpoints());
     }
 
-    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer) {
-        HttpHandler api = ErrorMappingHandler.onWorkerThread(table);
+    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer, HandlerWrapper requests) {
+        // counted once the answer is complete, so the status is the mapped error's too
+        HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(table));
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
-    public static HttpHandler steering(Steering steering, Supplier<List<Candidate>> edges) {
-        return new SteeringHandler(steering, edges);
+    public static HttpHandler steering(Steering steering, Supplier<List<Candidate>> edges,
+            ControlPlaneMetrics metrics) {
+        return new SteeringHandler(steering, edges, metrics::steered);
     }
 }

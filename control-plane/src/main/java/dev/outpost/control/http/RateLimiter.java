@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 
 /**
  * A token bucket per (token, action): {@code perMinute} calls at once, refilled evenly over a minute. Time comes
@@ -22,6 +23,7 @@ final class RateLimiter {
     private static final AttachmentKey<Budget> BUDGET = AttachmentKey.create(Budget.class);
 
     private final Clock clock;
+    private final Consumer<String> refused;
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     private static final class Bucket {
@@ -34,8 +36,10 @@ final class RateLimiter {
         }
     }
 
-    RateLimiter(Clock clock) {
+    /** {@code refused} hears the action of every call refused with 429 (the metrics). */
+    RateLimiter(Clock clock, Consumer<String> refused) {
         this.clock = clock;
+        this.refused = refused;
     }
 
     /** The budget of one route for the authenticated token; {@link #spend} takes one call of it. */
@@ -44,6 +48,7 @@ final class RateLimiter {
         void spend() {
             OptionalLong retryAfter = limiter.tryAcquire(who.name() + "/" + action, perMinute);
             if (retryAfter.isPresent()) {
+                limiter.refused.accept(action);
                 long seconds = retryAfter.getAsLong();
                 throw new ApiException(429, "rate_limited", "token '" + who.name() + "' may " + action + " "
                         + perMinute + " times per minute; retry in " + seconds + " s")

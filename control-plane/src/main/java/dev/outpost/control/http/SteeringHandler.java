@@ -11,6 +11,7 @@ import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -23,10 +24,13 @@ final class SteeringHandler implements HttpHandler {
 
     private final Steering steering;
     private final Supplier<List<Candidate>> edges;
+    private final Consumer<Decision> steered;
 
-    SteeringHandler(Steering steering, Supplier<List<Candidate>> edges) {
+    /** {@code steered} hears every decision this handler answers with (the metrics), not the explained ones. */
+    SteeringHandler(Steering steering, Supplier<List<Candidate>> edges, Consumer<Decision> steered) {
         this.steering = steering;
         this.edges = edges;
+        this.steered = steered;
     }
 
     @Override
@@ -38,6 +42,7 @@ final class SteeringHandler implements HttpHandler {
         String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.HOST)).orElse("");
         String rawPath = rawPath(exchange.getRequestURI());
         Decision decision = decide(exchange, peer(exchange), host, rawPath);
+        steered.accept(decision);
         String location = location(decision, rawPath, exchange.getQueryString())
                 .orElseThrow(() -> new ApiException(503, "no_edge", decision.reason()));
         exchange.setStatusCode(302);

@@ -62,6 +62,7 @@ public final class Dispatcher implements AutoCloseable {
     private final OkHttpClient client;
     private final Optional<String> edgeToken;
     private final DeliverySettings settings;
+    private final DeliveryObserver observer;
     private final ConcurrentMap<String, ExecutorService> lanes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Backoff> retries = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -84,6 +85,13 @@ public final class Dispatcher implements AutoCloseable {
 
     public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
             DeliverySettings settings) {
+        this(log, registry, client, edgeToken, settings, DeliveryObserver.NONE);
+    }
+
+    /** A dispatcher that tells {@code observer} of every retried push (the metrics). */
+    public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
+            DeliverySettings settings, DeliveryObserver observer) {
+        this.observer = observer;
         this.log = log;
         this.registry = registry;
         this.client = client;
@@ -204,6 +212,7 @@ public final class Dispatcher implements AutoCloseable {
                 retries.remove(nodeId);
                 return;
             }
+            observer.retried(nodeId);
             Optional<String> failure = push(next.get(0), node.get());
             if (failure.isPresent()) {
                 LOG.log(Level.DEBUG, () -> "retrying entry " + next.get(0).sequence() + " to " + nodeId

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,8 @@ public final class InvalidationLog implements AutoCloseable {
     private final LogStore store;
     private final Clock clock;
     private final LogSettings settings;
+    /** Entries accepted here and not settled yet, timed for the metrics; guarded by this log's monitor. */
+    private final Settlements settlements;
     /** Highest purge sequence per stored regions text ("" = all regions). */
     private final Map<String, Long> duePerRegions = new ConcurrentHashMap<>();
     /** Highest compacted (deleted) sequence per stored regions text. */
@@ -63,10 +66,11 @@ public final class InvalidationLog implements AutoCloseable {
     private volatile long lastSequence;
     private boolean closed;
 
-    private InvalidationLog(LogStore store, Clock clock, LogSettings settings) {
+    private InvalidationLog(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
         this.store = store;
         this.clock = clock;
         this.settings = settings;
+        this.settlements = new Settlements(observer);
     }
 
     /** Opens (creating if needed) the log in {@code dataDir}, with the default bounds. */
@@ -75,8 +79,13 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings) {
+        return open(dataDir, clock, settings, DeliveryObserver.NONE);
+    }
+
+    /** Opens the log; {@code observer} hears of entries accepted and settled (the metrics). */
+    public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings, DeliveryObserver observer) {
         LogStore store = LogStore.open(dataDir);
-        InvalidationLog log = new InvalidationLog(store, clock, settings);
+        InvalidationLog log = new InvalidationLog(store, clock, settings, observer);
         store.loadMarks(log.duePerRegions, log.compactedPerRegions);
         log.lastSequence = store.lastSequence();
         return log;
@@ -112,6 +121,8 @@ public final class InvalidationLog implements AutoCloseable {
         if (entry.kind() == Kind.PURGE) {
             duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
         }
+        settlements.accepted(sequence, entry.kind(), now, deliveries.entrySet().stream()
+                .map(d -> new Delivery(d.getKey(), d.getValue(), Optional.empty(), Optional.empty())).toList());
         notifyAll();
         return new Appended(new LoggedEntry(entry.withSequence(sequence), now, requestedBy), false);
     }
@@ -235,7 +246,7 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     private void report(long sequence, String node, Delivery.State state, Optional<String> detail) {
-        changed(store.update("UPDATE deliveries SET state = ?, applied_at = coalesce(applied_at, ?), detail = ? "
+        changed(sequence, store.update("UPDATE deliveries SET state = ?, applied_at = coalesce(applied_at, ?), detail = ? "
                 + "WHERE sequence = ? AND node = ? AND (state IN ('pending', 'behind', 'fenced') "
                 + "OR state = 'applied' AND detail IS NULL)", state.wireName(), clock.instant().toEpochMilli(),
                 detail.orElse(null), sequence, node));
@@ -251,7 +262,7 @@ public final class InvalidationLog implements AutoCloseable {
      */
     public synchronized int markAppliedUpTo(String node, long sequence) {
         long live = liveInFlight.getOrDefault(node, 0L);
-        return changed(store.update("UPDATE deliveries SET applied_at = ?, detail = CASE WHEN state = 'fenced' "
+        return changedThrough(sequence, store.update("UPDATE deliveries SET applied_at = ?, detail = CASE WHEN state = 'fenced' "
                 + "THEN 'covered: the edge revalidated everything (or started empty) after it was fenced' "
                 + "ELSE NULL END, state = 'applied' WHERE node = ? AND sequence <= ? AND sequence <> ? "
                 + "AND state IN ('pending', 'behind', 'fenced')", clock.instant().toEpochMilli(), node, sequence,
@@ -273,13 +284,13 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** A node left the registry: its deliveries not yet applied are no longer waited for. */
     public synchronized int markRemoved(String node) {
-        return changed(store.update("UPDATE deliveries SET state = 'removed', detail = 'node removed from the "
+        return changedThrough(Long.MAX_VALUE, store.update("UPDATE deliveries SET state = 'removed', detail = 'node removed from the "
                 + "registry' WHERE node = ? AND state IN ('pending', 'behind', 'fenced')", node));
     }
 
     /** A node was fenced: its deliveries not yet applied are no longer waited for; returns how many. */
     public synchronized int markFenced(String node, String reason) {
-        return changed(store.update("UPDATE deliveries SET state = 'fenced', detail = ? WHERE node = ? "
+        return changedThrough(Long.MAX_VALUE, store.update("UPDATE deliveries SET state = 'fenced', detail = ? WHERE node = ? "
                 + "AND state IN ('pending', 'behind')", reason, node));
     }
 
@@ -297,7 +308,7 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** Pushes past their expiry that some edge never got: those deliveries are expired; returns how many. */
     public synchronized int expirePushes() {
-        return changed(store.update("UPDATE deliveries SET state = 'expired', detail = 'the push expired before this "
+        return changedThrough(Long.MAX_VALUE, store.update("UPDATE deliveries SET state = 'expired', detail = 'the push expired before this "
                 + "edge got it; pushes are not replayed' WHERE state IN ('pending', 'behind') AND sequence IN "
                 + "(SELECT sequence FROM entries WHERE kind = 'push' AND accepted_at < ?)", pushCutoff()));
     }
@@ -324,6 +335,7 @@ public final class InvalidationLog implements AutoCloseable {
                     break;
                 }
                 deleted = store.compactBatch(through, compactedPerRegions);
+                settlements.forgetThrough(through);
                 changed(deleted);
             }
             if (deleted == 0) {
@@ -369,6 +381,30 @@ public final class InvalidationLog implements AutoCloseable {
             notifyAll();
         }
         return count;
+    }
+
+    /** Deliveries of entry {@code sequence} changed: it may have settled. */
+    private int changed(long sequence, int count) {
+        if (count > 0) {
+            settlements.check(sequence, store::deliveries);
+        }
+        return changed(count);
+    }
+
+    /** Deliveries of entries up to {@code through} changed: some may have settled. */
+    private int changedThrough(long through, int count) {
+        if (count > 0) {
+            settlements.checkThrough(through, store::deliveries);
+        }
+        return changed(count);
+    }
+
+    /**
+     * Deliveries not applied (yet, or ever) to each of {@code nodes}, by state ({@code pending}, {@code behind},
+     * {@code failed}, {@code expired}), over the kept log: the per-edge rows of the metrics.
+     */
+    public synchronized Map<String, Map<Delivery.State, Long>> unappliedDeliveries(Collection<String> nodes) {
+        return store.unappliedDeliveries(nodes);
     }
 
     /** An entry that was answered under a key but has since been compacted: its id still answers the retry. */

@@ -15,9 +15,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import tools.jackson.core.type.TypeReference;
 
 /**
@@ -225,6 +228,30 @@ final class LogStore {
                     out.add(new Delivery(rs.getString(1), Delivery.State.of(rs.getString(2)), appliedAt,
                             Optional.ofNullable(rs.getString(4))));
                 }
+            }
+        } catch (SQLException e) {
+            throw InvalidationLog.failed(e);
+        }
+        return out;
+    }
+
+    /**
+     * Per node, how many deliveries are pending, behind, failed or expired ({@link InvalidationLog}); one lookup per
+     * node in the {@code (node, state)} index, so the applied majority is never read.
+     */
+    Map<String, Map<Delivery.State, Long>> unappliedDeliveries(Collection<String> nodes) {
+        Map<String, Map<Delivery.State, Long>> out = new TreeMap<>();
+        try (PreparedStatement s = db.prepareStatement("SELECT state, count(*) FROM deliveries WHERE node = ? "
+                + "AND state IN ('pending', 'behind', 'failed', 'expired') GROUP BY state")) {
+            for (String node : nodes) {
+                Map<Delivery.State, Long> counts = new EnumMap<>(Delivery.State.class);
+                s.setString(1, node);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        counts.put(Delivery.State.of(rs.getString(1)), rs.getLong(2));
+                    }
+                }
+                out.put(node, counts);
             }
         } catch (SQLException e) {
             throw InvalidationLog.failed(e);

@@ -1,12 +1,10 @@
 package dev.outpost.edge.http;
 
 import dev.outpost.common.http.HttpJson;
+import dev.outpost.common.http.MetricsEndpoint;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.Headers;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Supplier;
 
 /**
@@ -38,12 +36,8 @@ public final class EdgeInfoHandler implements HttpHandler {
         HttpJson.send(exchange, 200, health.get());
     }
 
-    /** {@code /_edge/metrics}: the Prometheus text exposition. */
-    static void metrics(EdgeMetrics metrics, HttpServerExchange exchange) {
-        byte[] text = metrics.scrape().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-        exchange.setResponseContentLength(text.length);
-        exchange.getResponseSender().send(ByteBuffer.wrap(text));
+    /** {@code /_edge/metrics}: the Prometheus exposition, in the format the scraper accepts. */
+    static void metrics(EdgeMetrics metrics, HttpServerExchange exchange) throws Exception {
+        new MetricsEndpoint(metrics.registry()).handleRequest(exchange);
     }
 }

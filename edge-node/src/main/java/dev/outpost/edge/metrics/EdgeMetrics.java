@@ -10,7 +10,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
+import dev.outpost.common.metrics.NodeMeters;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -18,11 +18,12 @@ import java.util.Map;
 
 /**
  * The edge's meters in a Prometheus registry: requests by cache status, bytes out, origin requests and latency,
- * store bytes/entries/evictions, collapsed waiters and stale answers. Request outcomes are recorded once, from
- * the same value the access log writes.
+ * store bytes/entries/evictions, collapsed waiters and stale answers, next to the JVM and process meters of
+ * {@link NodeMeters}. Request outcomes are recorded once, from the same value the access log writes.
  */
-public final class EdgeMetrics implements OriginClient.Listener {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
+    private final NodeMeters meters = new NodeMeters();
+    private final PrometheusMeterRegistry registry = meters.registry();
     private final Map<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
     private final Counter bytesOut;
     private final Counter staleServed;
@@ -127,6 +128,16 @@ public final class EdgeMetrics implements OriginClient.Listener {
     /** Prometheus text exposition. */
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** The registry {@code /_edge/metrics} serves. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        meters.close();
     }
 
     public double requestCount(Outcome status) {

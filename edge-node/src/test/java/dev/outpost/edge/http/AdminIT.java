@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
+import dev.outpost.testkit.Scrape;
 import java.io.IOException;
+import java.net.URI;
 import mockwebserver3.MockResponse;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -198,5 +200,23 @@ class AdminIT {
         String after = f.fetch("/_edge/metrics").body();
         assertThat(after).contains("edge_requests_total{cache=\"BYPASS\"} 0.0") // health, metrics, admin: not counted
                 .contains("edge_requests_total{cache=\"ERROR\"} 1.0"); // the unknown host
+    }
+
+    @Test
+    void theAdminListenersMetricsParseAsTheTextFormatWithoutATokenAndCarryJvmMeters() throws IOException {
+        cache("/m", "metered");
+        f.fetch("/m");
+        Scrape scrape = Scrape.of(f.client, URI.create(f.admin() + "/_edge/metrics"));
+        assertThat(scrape.value("edge_requests_total", "cache", "HIT")).isEqualTo(1);
+        assertThat(scrape.value("edge_requests_total", "cache", "MISS")).isEqualTo(1);
+        assertThat(scrape.value("edge_origin_requests_total", "result", "2xx")).isEqualTo(1);
+        assertThat(scrape.value("edge_origin_latency_seconds_count")).isEqualTo(1);
+        assertThat(scrape.type("edge_origin_latency_seconds")).contains("histogram");
+        assertThat(scrape.value("edge_store_entries")).isEqualTo(1);
+        assertThat(scrape.sum("jvm_memory_used_bytes", "area", "heap")).isPositive();
+        assertThat(scrape.value("jvm_threads_live_threads")).isPositive();
+        assertThat(scrape.value("process_uptime_seconds")).isPositive();
+        assertThat(scrape.names()).contains("jvm_classes_loaded_classes", "process_cpu_usage", "jvm_info",
+                "jvm_gc_memory_allocated_bytes_total");
     }
 }

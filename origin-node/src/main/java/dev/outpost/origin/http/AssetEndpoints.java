@@ -44,9 +44,12 @@ final class AssetEndpoints {
     private final AssetListing listing;
     private final Replication replication;
     private final long maxUploadBytes;
+    private final OriginMetrics metrics;
 
-    AssetEndpoints(MasterStore store, OriginConfig config, ChangeNotifier notifier, Replication replication) {
+    AssetEndpoints(MasterStore store, OriginConfig config, ChangeNotifier notifier, Replication replication,
+            OriginMetrics metrics) {
         this.store = store;
+        this.metrics = metrics;
         this.maxUploadBytes = config.maxUploadBytes();
         this.writer = new AssetWriter(store, config.maxUploadBytes(), notifier, replication.journal());
         this.listing = new AssetListing(store);
@@ -107,6 +110,7 @@ final class AssetEndpoints {
     void delete(HttpServerExchange exchange) {
         AssetPath path = exchange.getAttachment(PATH);
         long sequence = writer.delete(path);
+        metrics.deleted();
         awaitReplicas(sequence, path + " is deleted on the primary");
         HttpJson.send(exchange, 200, new Deleted(path.urlPath(), true));
     }
@@ -122,6 +126,7 @@ final class AssetEndpoints {
                 length < 0 ? OptionalLong.empty() : OptionalLong.of(length),
                 new UploadLimitStream(exchange.getInputStream(), AssetWriter.tooLarge(maxUploadBytes, "the body")),
                 check);
+        metrics.stored(written.created(), written.asset().size());
         awaitReplicas(written.sequence(), path + " is written on the primary (ETag " + written.asset().etag() + ")");
         exchange.getResponseHeaders().put(Headers.ETAG, written.asset().etag());
         HttpJson.send(exchange, written.created() ? 201 : 200, written.asset());

@@ -14,7 +14,6 @@ import dev.outpost.origin.assets.ChangeNotifier;
 import dev.outpost.origin.content.MasterStore;
 import dev.outpost.origin.content.PathRules;
 import dev.outpost.origin.replication.Replication;
-import dev.outpost.origin.replication.ReplicationMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -40,18 +39,18 @@ public final class OriginHandlers {
             ChangeNotifier notifier = started.add(ChangeNotifier.start(config.notifications(),
                     config.noticeQueueDirectory(), certificate.map(NodeCertificate::client)));
             Replication replication = started.add(Replication.start(config, store, notifier, clock));
+            OriginMetrics metrics = started.add(new OriginMetrics(replication, notifier));
             // Every origin request touches the disk, so all of it runs on worker threads, its errors mapped to JSON
             // there; content bodies are sent without blocking (FileBodyTransfer), so a slow reader never holds a
             // worker thread.
             RouteTable routes = OriginRoutes.table(new HealthHandler(store, replication, clock),
-                    new MetricsHandler(new ReplicationMetrics(replication)),
-                    new AssetEndpoints(store, config, notifier, replication),
+                    metrics.endpoint(), new AssetEndpoints(store, config, notifier, replication, metrics),
                     new ReplicationEndpoints(replication, limits.idleTimeout()), new ApiToken(config.apiToken()),
                     new FailedAuthLimiter(config.limits().failedAuth(), clock),
                     new ContentHandler(store, rules, ContentHandler.MAX_RANGE_PARTS, replication::servesContent));
             NodeServer server = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes()))
-                    .start(ErrorMappingHandler.dispatched(routes));
+                    .start(metrics.requests().wrap(ErrorMappingHandler.dispatched(routes)));
             started.add("listener", server);
             // Registered again after the listener, so it is stopped first: closing the change log answers the
             // replicas' parked long polls at once, and the follower stops applying changes while the listener stops.

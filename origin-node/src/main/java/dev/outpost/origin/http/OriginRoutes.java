@@ -27,7 +27,7 @@ final class OriginRoutes {
     private OriginRoutes() {
     }
 
-    static RouteTable table(HealthHandler health, MetricsHandler metrics, AssetEndpoints assets,
+    static RouteTable table(HealthHandler health, HttpHandler metrics, AssetEndpoints assets,
             ReplicationEndpoints replication, ApiToken token, FailedAuthLimiter failedAuth, HttpHandler content) {
         // Only the asset API reads bodies as streams (blocking); the replication API parks long polls instead.
         HandlerWrapper guarded = next -> new FailedAuthGuard(failedAuth, Set.of(401, 403), next);

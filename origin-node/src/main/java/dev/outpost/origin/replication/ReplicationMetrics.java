@@ -2,28 +2,28 @@ package dev.outpost.origin.replication;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The origin's meters in a Prometheus registry, for {@code GET /_origin/metrics}: its role and log head, on a
- * primary each replica's applied position and lag, on a replica its own lag (entries and seconds), changes
- * applied, full copies and digest mismatches. Values are read from the replication state at scrape time.
+ * The origin's replication meters, for {@code GET /_origin/metrics}: its role and log head, on a primary each
+ * replica's applied position and lag, on a replica its own lag (entries and seconds), changes applied, full copies
+ * and digest mismatches. Values are read from the replication state at scrape time ({@link #refresh} first).
  */
 public final class ReplicationMetrics {
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry;
     private final Replication replication;
     private final MultiGauge replicaApplied;
     private final MultiGauge replicaLag;
     private final MultiGauge replicaSeen;
 
-    public ReplicationMetrics(Replication replication) {
+    public ReplicationMetrics(Replication replication, MeterRegistry registry) {
         this.replication = replication;
+        this.registry = registry;
         Gauge.builder("origin.replication.primary", replication, r -> r.isPrimary() ? 1 : 0)
                 .description("1 on the primary of its group, 0 on a replica").register(registry);
         Gauge.builder("origin.replication.head", replication, r -> r.log().position().head())
@@ -69,8 +69,8 @@ public final class ReplicationMetrics {
         return replication.status().following();
     }
 
-    /** Prometheus text exposition. */
-    public String scrape() {
+    /** Brings the per-replica rows up to date; runs before each scrape. */
+    public void refresh() {
         List<ReplicationStatus.ReplicaView> replicas = replication.status().replicas();
         replicaApplied.register(replicas.stream().map(r -> MultiGauge.Row.of(Tags.of("replica", r.name()),
                 r.applied())).toList(), true);
@@ -78,6 +78,5 @@ public final class ReplicationMetrics {
                 r.lagEntries())).toList(), true);
         replicaSeen.register(replicas.stream().map(r -> MultiGauge.Row.of(Tags.of("replica", r.name()),
                 r.secondsSinceSeen())).toList(), true);
-        return registry.scrape();
     }
 }
