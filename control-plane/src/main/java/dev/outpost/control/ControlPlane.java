@@ -133,7 +133,8 @@ public final class ControlPlane implements AutoCloseable {
             Optional<NodeServer> steeringServer = config.steeringAddress()
                     .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges, metrics)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
-            Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock));
+            Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock,
+                    metrics::steered));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));
             return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config,
                     pipelines.endpoints());

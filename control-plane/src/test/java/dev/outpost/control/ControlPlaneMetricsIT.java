@@ -166,6 +166,9 @@ class ControlPlaneMetricsIT {
         String purge = "{\"urls\":[\"http://www.example.com/a.css\"]}";
         assertThat(cp.post("/api/v1/purges", OPS, purge).status()).isEqualTo(202);
         assertThat(cp.post("/api/v1/purges", OPS, purge).status()).isEqualTo(429);
+        // A request is counted when its exchange completes, which can be just after its answer reached us.
+        await().atMost(10, SECONDS).until(() -> scrape().sum("controlplane_api_requests_seconds_count", "method",
+                "POST", "route", "/api/v1/purges", "status", "429") > 0);
         Scrape scrape = scrape();
         assertThat(scrape.value("controlplane_rate_limited_total", "action", "purge")).isEqualTo(1);
         assertThat(scrape.value("controlplane_api_requests_seconds_count", "method", "POST",
@@ -176,6 +179,8 @@ class ControlPlaneMetricsIT {
     void metricsAnswerWithoutATokenWithJvmMetersAndLabelUnknownPathsByNoPath() throws Exception {
         cp = new ControlPlaneFixture(data);
         assertThat(cp.get("/api/v1/no/such/thing", READER).status()).isEqualTo(404);
+        await().atMost(10, SECONDS).until(() -> scrape().sum("controlplane_api_requests_seconds_count", "method",
+                "GET", "route", "unmatched", "status", "404") > 0); // counted when the exchange completes
         Scrape scrape = scrape();
         assertThat(scrape.value("controlplane_api_requests_seconds_count", "method", "GET", "route", "unmatched",
                 "status", "404")).isEqualTo(1);

@@ -1,9 +1,11 @@
 package dev.outpost.control.dns;
 
+import dev.outpost.control.steering.Decision;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.xbill.DNS.ClientSubnetOption;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
@@ -44,11 +46,14 @@ final class DnsResponder {
     private final Zone zone;
     private final DnsSteering steering;
     private final SourceRateLimit rateLimit;
+    private final Consumer<Decision> answered;
 
-    DnsResponder(Zone zone, DnsSteering steering, SourceRateLimit rateLimit) {
+    /** {@code answered} hears every steering decision a query is answered with (the metrics). */
+    DnsResponder(Zone zone, DnsSteering steering, SourceRateLimit rateLimit, Consumer<Decision> answered) {
         this.zone = zone;
         this.steering = steering;
         this.rateLimit = rateLimit;
+        this.answered = answered;
     }
 
     /** The reply's bytes, or empty to send nothing. */
@@ -126,6 +131,7 @@ final class DnsResponder {
                 if (type == Type.A || type == Type.AAAA || type == Type.ANY) {
                     DnsSteering.Client client = client(subnet, source);
                     DnsSteering.Answer answer = steering.decide(name, type == Type.AAAA, client, zone.answers());
+                    answered.accept(answer.decision());
                     answer.addresses().forEach(a -> reply.addRecord(Zone.address(question.getName(), zone.ttl(), a),
                             Section.ANSWER));
                     scope = answer.scopePrefix();

@@ -21,8 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import dev.outpost.control.steering.Candidate;
+import dev.outpost.control.steering.Decision;
 import dev.outpost.control.steering.Steering;
 
 /**
@@ -61,10 +63,10 @@ public final class DnsServer implements AutoCloseable {
      * Binds UDP and TCP on {@code settings.listen()} (port 0: a free port, the same for both) and starts answering.
      */
     public static DnsServer start(DnsSettings settings, Steering steering, Supplier<List<Candidate>> edges,
-            Clock clock) {
+            Clock clock, Consumer<Decision> answered) {
         Zone zone = new Zone(settings, clock.instant().getEpochSecond());
         DnsResponder responder = new DnsResponder(zone, new DnsSteering(steering, edges),
-                new SourceRateLimit(clock, settings.responsesPerSecond()));
+                new SourceRateLimit(clock, settings.responsesPerSecond()), answered);
         ListenAddress listen = settings.listenAddress();
         ServerSocket tcp = null;
         DatagramSocket udp = null;

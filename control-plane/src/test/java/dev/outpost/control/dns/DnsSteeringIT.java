@@ -97,6 +97,10 @@ class DnsSteeringIT {
         assertThat(ap.getSection(Section.ANSWER).get(0).getTTL()).as("dns.ttl 5s").isEqualTo(5);
         assertThat(addresses(query(resolver("127.0.2.50"), "img.cdn2.outpost.test.", Type.A)))
                 .as("every configured name is steered").containsExactly("127.0.2.1");
+        dev.outpost.testkit.Scrape metrics = dev.outpost.testkit.Scrape.parse(
+                cp.get("/api/v1/metrics", null).body());
+        assertThat(metrics.sum("controlplane_steering_decisions_total", "via", "dns", "client_region", "eu",
+                "region", "eu", "result", "local")).as("DNS answers are counted as steering decisions").isEqualTo(2);
     }
 
     @Test
