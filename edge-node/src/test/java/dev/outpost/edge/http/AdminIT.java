@@ -1,12 +1,14 @@
 package dev.outpost.edge.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.testkit.Scrape;
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import mockwebserver3.MockResponse;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -183,6 +185,9 @@ class AdminIT {
         assertThat(health.code()).isEqualTo(200);
         assertThat(health.body()).contains("\"status\":\"ok\"").contains("\"id\":\"edge-test\"")
                 .contains("\"appliedSequence\":0");
+        // An exchange is counted when it completes, which can be just after its answer reached the client.
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.fetch("/_edge/metrics").body()
+                .contains("edge_requests_total{cache=\"HIT\"} 1.0"));
         Answer metrics = f.fetch("/_edge/metrics");
         assertThat(metrics.body())
                 .contains("edge_requests_total{cache=\"HIT\"} 1.0")
@@ -197,6 +202,8 @@ class AdminIT {
                 .contains("edge_bytes_out_bytes_total");
         assertThat(admin("GET", "/_edge/health", null).code()).isEqualTo(200);
         f.call("GET", "/x", null, "Host", "unknown.test").close();
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.fetch("/_edge/metrics").body()
+                .contains("edge_requests_total{cache=\"ERROR\"} 1.0"));
         String after = f.fetch("/_edge/metrics").body();
         assertThat(after).contains("edge_requests_total{cache=\"BYPASS\"} 0.0") // health, metrics, admin: not counted
                 .contains("edge_requests_total{cache=\"ERROR\"} 1.0"); // the unknown host
@@ -206,6 +213,8 @@ class AdminIT {
     void theAdminListenersMetricsParseAsTheTextFormatWithoutATokenAndCarryJvmMeters() throws IOException {
         cache("/m", "metered");
         f.fetch("/m");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Scrape.of(f.client, URI.create(f.admin()
+                + "/_edge/metrics")).sum("edge_requests_total", "cache", "HIT") > 0); // counted on completion
         Scrape scrape = Scrape.of(f.client, URI.create(f.admin() + "/_edge/metrics"));
         assertThat(scrape.value("edge_requests_total", "cache", "HIT")).isEqualTo(1);
         assertThat(scrape.value("edge_requests_total", "cache", "MISS")).isEqualTo(1);
