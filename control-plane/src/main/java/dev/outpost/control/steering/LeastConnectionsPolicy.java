@@ -20,10 +20,8 @@ final class LeastConnectionsPolicy implements Policy {
 
     @Override
     public Pick pick(Request request, List<Candidate> eligible) {
-        List<Candidate> byHash = RendezvousPolicy.byScore(request.key(), eligible);
-        List<Candidate> ranked = byHash.stream()
-                .sorted(Comparator.comparingLong(Candidate::activeRequests).thenComparing(byHash::indexOf))
-                .toList();
+        List<Candidate> ranked = RendezvousPolicy.leastLoadedFirst(request.key(), eligible,
+                Comparator.comparingLong(Candidate::activeRequests));
         String used = eligible.stream().map(c -> c.id() + "=" + c.activeRequests())
                 .collect(Collectors.joining(","));
         return new Pick(ranked, Map.of("activeRequests", used, "key", request.key()));

@@ -21,10 +21,8 @@ final class LeastResponseTimePolicy implements Policy {
 
     @Override
     public Pick pick(Request request, List<Candidate> eligible) {
-        List<Candidate> byHash = RendezvousPolicy.byScore(request.key(), eligible);
-        List<Candidate> ranked = byHash.stream()
-                .sorted(Comparator.comparingDouble(Candidate::responseMillis).thenComparing(byHash::indexOf))
-                .toList();
+        List<Candidate> ranked = RendezvousPolicy.leastLoadedFirst(request.key(), eligible,
+                Comparator.comparingDouble(Candidate::responseMillis));
         String used = eligible.stream()
                 .map(c -> c.id() + "=" + String.format(Locale.ROOT, "%.1fms", c.responseMillis()))
                 .collect(Collectors.joining(","));

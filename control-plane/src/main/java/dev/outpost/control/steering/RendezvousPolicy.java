@@ -28,4 +28,12 @@ final class RendezvousPolicy implements Policy {
                         (a, b) -> Long.compareUnsigned(b, a)).thenComparing(Candidate::id))
                 .toList();
     }
+
+    /**
+     * Every candidate, least by {@code load} first; candidates with equal load keep their rendezvous order for
+     * {@code key} (a stable sort), so an idle region keeps its cache locality.
+     */
+    static List<Candidate> leastLoadedFirst(String key, List<Candidate> candidates, Comparator<Candidate> load) {
+        return byScore(key, candidates).stream().sorted(load).toList();
+    }
 }
