@@ -16,6 +16,8 @@ import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
+import dev.outpost.control.steering.LiveSteering;
+import dev.outpost.control.steering.SteeringState;
 import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.Policies;
 import dev.outpost.control.steering.RegisteredEdges;
@@ -119,10 +121,12 @@ public final class ControlPlane implements AutoCloseable {
                     new LatencyMatrix(config.latency()), config.regionNames(),
                     new ClientAddress(config.trustedProxies().stream().map(Cidr::parse).toList()),
                     new Policies(config.balancing()));
-            RegisteredEdges edges = new RegisteredEdges(registry);
+            LiveSteering live = new LiveSteering(steering, new SteeringState.Rules(
+                    regions.resolved(config.regionNames()), regions.defaultRegion(), config.latency(),
+                    config.balancing()), new RegisteredEdges(registry), clock);
             OriginWriter originWriter = new OriginWriter(http);
-            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
-                    edges, originWriter, issuer, metrics);
+            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, live,
+                    originWriter, issuer, metrics);
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
                     .start(pipelines.api());
@@ -131,10 +135,9 @@ public final class ControlPlane implements AutoCloseable {
                     limits).tls(i.nodeListener()).start(pipelines.nodes()));
             nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges, metrics)));
+                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(live, metrics::steered)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
-            Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock,
-                    metrics::steered));
+            Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, live, clock, metrics::steered));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));
             return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config,
                     pipelines.endpoints());

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * What an API token may do. {@code admin} implies every other scope; {@code node} is what edges and origins use to
  * register, heartbeat and send change notices. {@code purge:all} is what emptying a whole host or everything takes
- * (on top of an explicit confirmation in the request); it implies {@code purge}.
+ * (on top of an explicit confirmation in the request); it implies {@code purge}. {@code steering} reads only the
+ * steering state ({@code GET /api/v1/steering/state}): what a steering replica in another region is given, so its
+ * token can neither purge nor list purges.
  */
 public enum Scope {
     @JsonProperty("read") READ,
@@ -13,6 +15,7 @@ public enum Scope {
     @JsonProperty("purge:all") PURGE_ALL,
     @JsonProperty("push") PUSH,
     @JsonProperty("node") NODE,
+    @JsonProperty("steering") STEERING,
     @JsonProperty("admin") ADMIN;
 
     public String wireName() {

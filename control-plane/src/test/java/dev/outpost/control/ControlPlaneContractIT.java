@@ -4,6 +4,7 @@ import static dev.outpost.control.ControlPlaneFixture.ADMIN;
 import static dev.outpost.control.ControlPlaneFixture.NODE;
 import static dev.outpost.control.ControlPlaneFixture.OPS;
 import static dev.outpost.control.ControlPlaneFixture.READER;
+import static dev.outpost.control.ControlPlaneFixture.STEERING;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -166,6 +167,11 @@ class ControlPlaneContractIT {
         check("GET", "/api/v1/nodes", cp.get("/api/v1/nodes", READER));
         check("GET", "/api/v1/route", cp.get("/api/v1/route?url=http://www.example.com/app.js&client=127.0.1.9",
                 READER));
+        HttpReply state = cp.get("/api/v1/steering/state", STEERING);
+        check("GET", "/api/v1/steering/state", state);
+        check("GET", "/api/v1/steering/state", cp.call(new Request.Builder()
+                .url(cp.plane().apiUri() + "/api/v1/steering/state?wait=100ms")
+                .header("If-None-Match", state.header("ETag")), STEERING, cp.http()));
         check("DELETE", "/api/v1/nodes/{id}", cp.delete("/api/v1/nodes/eu-1", ADMIN));
 
         assertThat(breaches).isEmpty();
@@ -186,6 +192,8 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/join", cp.post("/api/v1/join", null,
                 "{\"token\":\"oj_not-a-token-anyone-made\",\"csr\":\"\"}"));
         check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
+        check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state", READER));
+        check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state?wait=forever", STEERING));
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());

@@ -33,6 +33,8 @@ public final class ControlPlaneFixture implements AutoCloseable {
     /** May empty whole hosts and everything (scope purge:all). */
     public static final String PURGE_ALL = "purge-all-token-0123456789";
     public static final String EDGE_SECRET = "edge-admin-secret-0123";
+    /** May only read the steering state (scope steering): a steering replica's token. */
+    public static final String STEERING = "steering-token-0123456789";
 
     public final ManualClock clock;
     private final ControlPlaneConfig config;
@@ -63,12 +65,13 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: edges, token: %s, scopes: [node]}
                   - {name: root, token: %s, scopes: [admin]}
                   - {name: emptier, token: %s, scopes: [read, "purge:all"]}
+                  - {name: replicas, token: %s, scopes: [steering]}
                 edgeToken: %s
                 heartbeat: {interval: 1s, timeout: 3s}
                 %smaxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
                 delivery: {retryInitial: 1h, retryMax: 1h, fenceAfter: 1h}
-                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
+                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, STEERING, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
         // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
         java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);

@@ -16,16 +16,13 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
-import dev.outpost.control.steering.Candidate;
 import dev.outpost.control.steering.Decision;
-import dev.outpost.control.steering.Steering;
+import dev.outpost.control.steering.SteeringSource;
 
 /**
  * The authoritative DNS listener: one UDP socket and one TCP socket on the same address and port, both carried
@@ -62,10 +59,10 @@ public final class DnsServer implements AutoCloseable {
     /**
      * Binds UDP and TCP on {@code settings.listen()} (port 0: a free port, the same for both) and starts answering.
      */
-    public static DnsServer start(DnsSettings settings, Steering steering, Supplier<List<Candidate>> edges,
-            Clock clock, Consumer<Decision> answered) {
+    public static DnsServer start(DnsSettings settings, SteeringSource steering, Clock clock,
+            Consumer<Decision> answered) {
         Zone zone = new Zone(settings, clock.instant().getEpochSecond());
-        DnsResponder responder = new DnsResponder(zone, new DnsSteering(steering, edges),
+        DnsResponder responder = new DnsResponder(zone, new DnsSteering(steering),
                 new SourceRateLimit(clock, settings.responsesPerSecond()), answered);
         ListenAddress listen = settings.listenAddress();
         ServerSocket tcp = null;

@@ -3,12 +3,11 @@ package dev.outpost.control.dns;
 import dev.outpost.control.steering.Candidate;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.Decision;
-import dev.outpost.control.steering.Steering;
+import dev.outpost.control.steering.SteeringSource;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The DNS front door of steering: which edges a query for a CDN name gets, by the same {@link Steering} as the 302
@@ -17,12 +16,10 @@ import java.util.function.Supplier;
  * to explain a DNS answer ({@code via=dns}).
  */
 public final class DnsSteering {
-    private final Steering steering;
-    private final Supplier<List<Candidate>> edges;
+    private final SteeringSource source;
 
-    public DnsSteering(Steering steering, Supplier<List<Candidate>> edges) {
-        this.steering = steering;
-        this.edges = edges;
+    public DnsSteering(SteeringSource source) {
+        this.source = source;
     }
 
     /** Who asks: the EDNS Client Subnet ({@code sourcePrefix} > 0) or else the resolver's own address. */
@@ -52,7 +49,13 @@ public final class DnsSteering {
 
     /** {@code ipv6}: an AAAA query, else A. */
     public Answer decide(String name, boolean ipv6, Client client, int answers) {
-        List<Candidate> answerable = edges.get().stream().filter(e -> address(e, ipv6).isPresent()).toList();
+        return decide(source.view(), name, ipv6, client, answers);
+    }
+
+    /** As {@link #decide(String, boolean, Client, int)}, with the view the caller also reports on. */
+    public Answer decide(SteeringSource.View view, String name, boolean ipv6, Client client, int answers) {
+        var steering = view.steering();
+        List<Candidate> answerable = view.edges().stream().filter(e -> address(e, ipv6).isPresent()).toList();
         Decision decision = steering.decideForResolver(client.address(), client.text(), name, answerable);
         List<InetAddress> addresses = decision.ranked().stream().limit(answers)
                 .map(e -> address(e, ipv6).orElseThrow()).toList();
@@ -63,7 +66,7 @@ public final class DnsSteering {
 
     /** Whether any edge at all may take traffic now (else a query is answered SERVFAIL, not "no such record"). */
     boolean anyEligible() {
-        return edges.get().stream().anyMatch(Candidate::eligible);
+        return source.view().edges().stream().anyMatch(Candidate::eligible);
     }
 
     private static Optional<InetAddress> address(Candidate edge, boolean ipv6) {

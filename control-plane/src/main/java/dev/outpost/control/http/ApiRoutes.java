@@ -5,6 +5,7 @@ import static dev.outpost.control.Scope.NODE;
 import static dev.outpost.control.Scope.PURGE;
 import static dev.outpost.control.Scope.PUSH;
 import static dev.outpost.control.Scope.READ;
+import static dev.outpost.control.Scope.STEERING;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ApiDescription;
@@ -48,6 +49,7 @@ final class ApiRoutes {
     private final AssetsEndpoint assets;
     private final CaEndpoints ca;
     private final RouteEndpoint route;
+    private final SteeringStateEndpoint steeringState;
     private final Registry registry;
     private final HttpHandler metrics;
     private final boolean tls;
@@ -55,7 +57,8 @@ final class ApiRoutes {
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
-            SteeringHandler steering, DnsSteering dnsSteering, OriginWriter originWriter, RecentWrites recentWrites,
+            SteeringHandler steering, DnsSteering dnsSteering, SteeringStateEndpoint steeringState,
+            OriginWriter originWriter, RecentWrites recentWrites,
             RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics) {
         this.config = config;
         this.auth = new Auth(config.tokens());
@@ -67,6 +70,7 @@ final class ApiRoutes {
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
         this.ca = new CaEndpoints(config, issuer);
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
+        this.steeringState = steeringState;
         this.registry = registry;
         this.metrics = metrics;
         this.tls = issuer.isPresent();
@@ -106,6 +110,7 @@ final class ApiRoutes {
                 .route("POST", "/api/v1/certificates/renew", ca::renew, ca.configured(), ca.clientCertificate(), json)
                 .route("GET", "/api/v1/ca", ca::show, ca.configured())
                 .route("GET", "/api/v1/route", route::route, auth.scope(READ))
+                .route("GET", "/api/v1/steering/state", steeringState::state, auth.scope(STEERING))
                 // without a token, as the edge's and the origin's metrics: see docs/security.md
                 .route("GET, HEAD", "/api/v1/metrics", metrics)
                 .route("GET", "/api/v1/openapi.json", document)

@@ -13,10 +13,10 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.dns.DnsSteering;
-import dev.outpost.control.steering.Candidate;
-import dev.outpost.control.steering.Steering;
-import java.util.List;
-import java.util.function.Supplier;
+import dev.outpost.control.steering.Decision;
+import dev.outpost.control.steering.LiveSteering;
+import dev.outpost.control.steering.SteeringSource;
+import java.util.function.Consumer;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
@@ -45,12 +45,12 @@ public final class Handlers {
      * using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, Steering steering, Supplier<List<Candidate>> edges, OriginWriter originWriter,
+            Registry registry, LiveSteering steering, OriginWriter originWriter,
             Optional<NodeIssuer> issuer, ControlPlaneMetrics metrics) {
-        SteeringHandler steer = new SteeringHandler(steering, edges, metrics::steered);
+        SteeringHandler steer = new SteeringHandler(steering, metrics::steered);
         HttpHandler metricsEndpoint = new MetricsEndpoint(metrics.registry(), () -> metrics.refresh(log, registry));
         ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer,
-                new DnsSteering(steering, edges), originWriter,
+                new DnsSteering(steering), new SteeringStateEndpoint(steering::state), originWriter,
                 new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock, metrics::rateLimited),
                 new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer, metricsEndpoint);
         HandlerWrapper requests = new RequestMeters(metrics.registry(), "controlplane.api.requests",
@@ -67,8 +67,7 @@ public final class Handlers {
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
-    public static HttpHandler steering(Steering steering, Supplier<List<Candidate>> edges,
-            ControlPlaneMetrics metrics) {
-        return new SteeringHandler(steering, edges, metrics::steered);
+    public static HttpHandler steering(SteeringSource steering, Consumer<Decision> steered) {
+        return new SteeringHandler(steering, steered);
     }
 }

@@ -5,6 +5,7 @@ import dev.outpost.common.http.HttpJson;
 import dev.outpost.control.dns.DnsSteering;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.Decision;
+import dev.outpost.control.steering.SteeringSource;
 import io.undertow.server.HttpServerExchange;
 import java.net.InetAddress;
 import java.net.URI;
@@ -16,7 +17,8 @@ import java.util.Optional;
  * {@code GET /api/v1/route?url=...[&client=...]}: the steering decision for a URL as JSON (which edge, by which
  * policy and inputs, why), for the calling client or a named address, without redirecting. With {@code via=dns}
  * it explains the DNS answer instead: {@code ?via=dns&name=cdn.example.test[&client=203.0.113.0/24][&type=AAAA]},
- * the client being an address (a resolver without EDNS Client Subnet) or a subnet (what the resolver sent).
+ * the client being an address (a resolver without EDNS Client Subnet) or a subnet (what the resolver sent). Both
+ * say what state they decided by ({@code "state": {"source": "replica", "ageSeconds": 12, ...}}).
  */
 final class RouteEndpoint {
     private final SteeringHandler steering;
@@ -51,11 +53,12 @@ final class RouteEndpoint {
             return c;
         }).orElseGet(() -> SteeringHandler.peer(exchange));
         String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        SteeringSource.View view = steering.view();
         Decision decision = Queries.first(exchange, "client").isPresent()
-                ? steering.decideFor(peer, uri.getHost(), rawPath)
-                : steering.decide(exchange, peer, uri.getHost(), rawPath);
+                ? SteeringHandler.decideFor(view, peer, uri.getHost(), rawPath)
+                : steering.decide(view, exchange, peer, uri.getHost(), rawPath);
         HttpJson.send(exchange, 200, Views.Route.of(decision,
-                SteeringHandler.location(decision, rawPath, uri.getRawQuery()), Optional.empty()));
+                SteeringHandler.location(decision, rawPath, uri.getRawQuery()), view.freshness()));
     }
 
     private void routeDns(HttpServerExchange exchange) {
@@ -68,8 +71,9 @@ final class RouteEndpoint {
         }
         DnsSteering.Client client = Queries.first(exchange, "client").map(RouteEndpoint::dnsClient)
                 .orElseGet(() -> DnsSteering.Client.resolver(exchange.getSourceAddress().getAddress()));
-        DnsSteering.Answer answer = dns.decide(name, type.equals("AAAA"), client, dnsAnswers);
-        HttpJson.send(exchange, 200, Views.Route.of(answer.decision(), Optional.empty(),
+        SteeringSource.View view = steering.view();
+        DnsSteering.Answer answer = dns.decide(view, name, type.equals("AAAA"), client, dnsAnswers);
+        HttpJson.send(exchange, 200, Views.Route.of(answer.decision(), Optional.empty(), view.freshness(),
                 Optional.of(new Views.DnsAnswer(type, answer.addresses().stream().map(InetAddress::getHostAddress)
                         .toList(), client.fromSubnetOption() ? Optional.of(answer.scopePrefix())
                                 : Optional.empty()))));

@@ -1,35 +1,33 @@
 package dev.outpost.control.http;
 
 import dev.outpost.common.http.ApiException;
-import dev.outpost.control.steering.Candidate;
 import dev.outpost.control.steering.Decision;
-import dev.outpost.control.steering.Steering;
+import dev.outpost.control.steering.SteeringSource;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * {@code GET /{path}} on the steering listener: 302 to the edge chosen for this client and URL, keeping path and
- * query; 503 {@code no_edge} when no region has a healthy, caught-up edge. Runs on the IO thread: the registry
- * and the log's due sequences answer without locks or I/O.
+ * query; 503 {@code no_edge} when no region has a healthy, caught-up edge, 503 {@code no_state} on a steering
+ * replica that has not yet fetched any state. A replica's answer names its state's age in {@code
+ * X-Outpost-Steering-State} ({@code replica; age=12} or {@code replica; age=400; stale}). Runs on the IO thread:
+ * the registry, the log's due sequences and a replica's fetched state answer without locks or I/O.
  */
 final class SteeringHandler implements HttpHandler {
     private static final HttpString STEERED_BY = HttpString.tryFromString("X-Outpost-Steering");
+    private static final HttpString STATE = HttpString.tryFromString("X-Outpost-Steering-State");
 
-    private final Steering steering;
-    private final Supplier<List<Candidate>> edges;
+    private final SteeringSource source;
     private final Consumer<Decision> steered;
 
     /** {@code steered} hears every decision this handler answers with (the metrics), not the explained ones. */
-    SteeringHandler(Steering steering, Supplier<List<Candidate>> edges, Consumer<Decision> steered) {
-        this.steering = steering;
-        this.edges = edges;
+    SteeringHandler(SteeringSource source, Consumer<Decision> steered) {
+        this.source = source;
         this.steered = steered;
     }
 
@@ -41,8 +39,14 @@ final class SteeringHandler implements HttpHandler {
         }
         String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst(Headers.HOST)).orElse("");
         String rawPath = rawPath(exchange.getRequestURI());
-        Decision decision = decide(exchange, peer(exchange), host, rawPath);
+        SteeringSource.View view = view();
+        Decision decision = decide(view, exchange, peer(exchange), host, rawPath);
         steered.accept(decision);
+        SteeringSource.Freshness freshness = view.freshness();
+        if (!freshness.source().equals(SteeringSource.Freshness.CONTROL_PLANE)) {
+            exchange.getResponseHeaders().put(STATE, freshness.source() + "; age=" + freshness.ageSeconds()
+                    + (freshness.stale() ? "; stale" : ""));
+        }
         String location = location(decision, rawPath, exchange.getQueryString())
                 .orElseThrow(() -> new ApiException(503, "no_edge", decision.reason()));
         exchange.setStatusCode(302);
@@ -53,18 +57,26 @@ final class SteeringHandler implements HttpHandler {
         exchange.endExchange();
     }
 
-    Decision decide(HttpServerExchange exchange, String peer, String host, String rawPath) {
+    /** The view to decide with; 503 {@code no_state} when there is none yet (a replica that never fetched one). */
+    SteeringSource.View view() {
+        SteeringSource.View view = source.view();
+        if (!view.freshness().known()) {
+            throw new ApiException(503, "no_state", "this steering replica has not fetched the control plane's "
+                    + "state yet" + view.freshness().lastError().map(e -> " (" + e + ")").orElse(""))
+                    .withHeader("Retry-After", "1");
+        }
+        return view;
+    }
+
+    Decision decide(SteeringSource.View view, HttpServerExchange exchange, String peer, String host,
+            String rawPath) {
         Optional<String> forwardedFor = Optional.ofNullable(exchange.getRequestHeaders().getFirst("X-Forwarded-For"));
-        return steering.decide(peer, forwardedFor, host, rawPath, candidates());
+        return view.steering().decide(peer, forwardedFor, host, rawPath, view.edges());
     }
 
     /** The decision for an explicitly named client address (no proxy headers involved). */
-    Decision decideFor(String client, String host, String rawPath) {
-        return steering.decide(client, Optional.empty(), host, rawPath, candidates());
-    }
-
-    List<Candidate> candidates() {
-        return edges.get();
+    static Decision decideFor(SteeringSource.View view, String client, String host, String rawPath) {
+        return view.steering().decide(client, Optional.empty(), host, rawPath, view.edges());
     }
 
     static String peer(HttpServerExchange exchange) {

@@ -6,6 +6,7 @@ import dev.outpost.control.invalidation.EntryStatus;
 import dev.outpost.control.invalidation.LoggedEntry;
 import dev.outpost.control.registry.NodeStatus;
 import dev.outpost.control.steering.Decision;
+import dev.outpost.control.steering.SteeringSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -83,12 +84,28 @@ final class Views {
     record Route(String via, String client, String clientRegion, Optional<String> matchedCidr,
             String servingRegion, boolean fallback, String cacheKey, List<String> candidates, List<String> skipped,
             String policy, Map<String, String> inputs, List<String> ranked, Optional<String> chosen,
-            Optional<String> location, Optional<DnsAnswer> dns, String reason) {
-        static Route of(Decision d, Optional<String> location, Optional<DnsAnswer> dns) {
+            Optional<String> location, Optional<DnsAnswer> dns, String reason, State state) {
+        static Route of(Decision d, Optional<String> location, SteeringSource.Freshness freshness) {
+            return of(d, location, freshness, Optional.empty());
+        }
+
+        static Route of(Decision d, Optional<String> location, SteeringSource.Freshness freshness,
+                Optional<DnsAnswer> dns) {
             return new Route(d.via(), d.client(), d.clientRegion(), d.matchedCidr(), d.servingRegion(),
                     d.fallback(), d.cacheKey(), d.candidates(), d.skipped(), d.policy(), new TreeMap<>(d.inputs()),
                     d.ranked().stream().map(c -> c.id()).toList(), d.chosen().map(c -> c.id()), location, dns,
-                    d.reason());
+                    d.reason(), State.of(freshness));
+        }
+    }
+
+    /**
+     * What a route decision was made by: the control plane's own registry ({@code control-plane}, age 0) or a
+     * steering replica's last fetched state, its age, whether it is past the replica's {@code staleAfter}, its version
+     * and, while no control plane answers, why.
+     */
+    record State(String source, long ageSeconds, boolean stale, Optional<String> version, Optional<String> lastError) {
+        static State of(SteeringSource.Freshness f) {
+            return new State(f.source(), f.ageSeconds(), f.stale(), f.version(), f.lastError());
         }
     }
 

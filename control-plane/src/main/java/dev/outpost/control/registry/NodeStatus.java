@@ -12,8 +12,13 @@ import java.util.Optional;
  *                  only when healthy and caught up
  * @param fenced    unreachable past the grace period: purges no longer wait for it, and it revalidates everything
  *                  before it is steered to again
+ * @param activeRequests requests in flight at its last heartbeat (what {@code least-connections} and
+ *                  {@code rendezvous-bounded-load} compare); 0 until it reports one
+ * @param responseMillis moving average of its response times at its last heartbeat (what
+ *                  {@code least-response-time} compares); 0 until it reports one
  */
 public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
         boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
-        Instant lastHeartbeat, long requests, double hitRatio, long bytesCached) {
+        Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
+        long activeRequests, double responseMillis) {
 }

@@ -81,6 +81,19 @@ public final class RegionTable {
         return new RegionTable(regions, defaultRegion, extra);
     }
 
+    /**
+     * The whole table (the config's networks and the GeoIP file's) as regions with their networks, in the order of
+     * {@code names}: what a steering replica builds the same table from.
+     */
+    public List<ControlPlaneConfig.Region> resolved(java.util.Collection<String> names) {
+        return names.stream().map(name -> new ControlPlaneConfig.Region(name, rows.stream()
+                .filter(r -> r.region().equals(name)).map(r -> r.cidr().text()).toList())).toList();
+    }
+
+    public String defaultRegion() {
+        return defaultRegion;
+    }
+
     public Match regionOf(byte[] address) {
         for (Row row : rows) {
             if (row.cidr().contains(address)) {
