@@ -17,6 +17,10 @@ import dev.outpost.control.steering.Decision;
 import dev.outpost.control.steering.LiveSteering;
 import dev.outpost.control.steering.SteeringSource;
 import java.util.function.Consumer;
+import dev.outpost.common.http.FailedAuthGuard;
+import dev.outpost.control.Scope;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Set;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
@@ -64,6 +68,24 @@ public final class Handlers {
         // counted once the answer is complete, so the status is the mapped error's too
         HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(table));
         return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
+    }
+
+    /**
+     * A steering replica's listener: {@code GET /api/v1/route} (scope {@code read}, by the replica's own tokens) and
+     * {@code /api/v1/metrics} on a worker thread, every other path a 302 (on the IO thread) as on the control plane.
+     */
+    public static HttpHandler replica(List<ControlPlaneConfig.Token> tokens, FailedAuthLimiter failedAuth,
+            SteeringSource steering, int dnsAnswers, PrometheusMeterRegistry meters, Consumer<Decision> steered) {
+        SteeringHandler steer = new SteeringHandler(steering, steered);
+        RouteEndpoint route = new RouteEndpoint(steer, new DnsSteering(steering), dnsAnswers);
+        RouteTable table = RouteTable.builder()
+                .around(next -> new FailedAuthGuard(failedAuth, Set.of(401), next))
+                .route("GET", "/api/v1/route", route::route, new Auth(tokens).scope(Scope.READ))
+                .route("GET, HEAD", "/api/v1/metrics", new MetricsEndpoint(meters))
+                .build();
+        HandlerWrapper requests = new RequestMeters(meters, "steering.api.requests", "steering.api.response.bytes",
+                "unmatched");
+        return apiOrSteering(table, steer, requests);
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * holding the call up to {@code wait} for a change (a long poll: a replica learns of a health change as soon as the
  * control plane sees it, without asking more often). Health is a matter of time (a heartbeat not heard within the
  * timeout), not an event, so the held call looks again every {@link #RECHECK}; the state is a few hundred bytes per
- * edge, built from memory.
+ * edge, built from memory. A held call ends early when its caller leaves.
  */
 final class SteeringStateEndpoint {
     /** How often a held call compares the state with the caller's version. */
@@ -32,7 +32,8 @@ final class SteeringStateEndpoint {
         long deadline = System.nanoTime() + wait.toNanos();
         SteeringState current = state.get();
         // a wait for I/O, in real time: the control plane's clock may be a test's manual one
-        while (known.isPresent() && matches(known.get(), current) && System.nanoTime() < deadline) {
+        while (known.isPresent() && matches(known.get(), current) && System.nanoTime() < deadline
+                && exchange.getConnection().isOpen()) {
             try {
                 Thread.sleep(Math.max(1, Math.min(RECHECK.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
@@ -40,6 +41,9 @@ final class SteeringStateEndpoint {
                 break;
             }
             current = state.get();
+        }
+        if (exchange.isResponseStarted() || !exchange.getConnection().isOpen()) {
+            return; // the caller left, or the listener is closing: nobody to answer
         }
         exchange.getResponseHeaders().put(Headers.ETAG, current.etag());
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
