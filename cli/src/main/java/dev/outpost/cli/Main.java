@@ -23,7 +23,7 @@ public final class Main {
     /** Commands that show or walk the whole tree, so they need every command registered. */
     private static final Set<String> WHOLE_TREE = Set.of("help", "completion");
     /** Commands that run a node, the only ones that log. */
-    private static final Set<String> NODES = Set.of("local", "origin", "edge", "control-plane");
+    private static final Set<String> NODES = Set.of("local", "origin", "edge", "control-plane", "steering");
 
     public static void main(String[] args) {
         // Setting up logging costs a client command a tenth of its run (SimpleFormatter checks its format by
@@ -61,6 +61,7 @@ public final class Main {
         commands.put("origin", OriginCommand.class);
         commands.put("edge", EdgeCommand.class);
         commands.put("control-plane", ControlPlaneCommand.class);
+        commands.put("steering", SteeringCommand.class);
         commands.put("purge", PurgeCommand.class);
         commands.put("push", PushCommand.class);
         commands.put("status", StatusCommand.class);

@@ -32,6 +32,9 @@ final class UsageExamples {
             Map.entry("outpost control-plane", new String[] {
                 "outpost control-plane --config cp.yml",
                 "outpost control-plane --config cp.yml --listen 0.0.0.0:8000"}),
+            Map.entry("outpost steering", new String[] {
+                "outpost steering --config steering.yml",
+                "outpost steering --config steering.yml --control-plane http://10.0.1.5:8000,http://10.0.1.6:8000"}),
             Map.entry("outpost purge", new String[] {
                 "outpost purge --url http://www.example.com/app.js --wait",
                 "outpost purge --tag product-42 --soft --region eu",

@@ -34,6 +34,12 @@ final class LocalBanner {
                 "authoritative for " + topology.dns().zone() + ": " + topology.dns().name() + " -> nearest edge"));
         out.append(String.format(row, "origin", topology.origin().region(), origin,
                 "serving; internal listener " + originInternal + ", WAN relays in front"));
+        int dnsPort = ListenAddress.parse(topology.dns().listen()).port();
+        for (Topology.Region region : topology.regions()) {
+            out.append(String.format(row, "steering-" + region.name(), region.name(), steering(topology, region),
+                    "302 + /api/v1/route, DNS on udp+tcp " + region.steeringAddress() + ":" + dnsPort
+                            + "; follows the control plane's state"));
+        }
         for (Topology.Replica replica : topology.origin().replicas()) {
             out.append(String.format(row, "origin-" + replica.region(), replica.region(), replica.url(),
                     "replica, copies the origin over the " + replica.region() + "-" + topology.origin().region()
@@ -76,24 +82,28 @@ final class LocalBanner {
         String timing = "-o /dev/null -w '%{http_code} %{time_total}s\\n'";
 
         out.append("Try it (a client in a region = curl --interface <an address of its network>):\n");
-        comment(out, "a client in " + near.name() + ", steered (302) to an " + near.name()
-                + " edge; run it twice: X-Cache MISS, then HIT");
-        out.append("curl -iL --interface ").append(nearClient).append(' ').append(plane).append("/index.html\n");
+        String nearSteering = steering(topology, near);
+        String farSteering = steering(topology, far);
+        comment(out, "a client in " + near.name() + ", steered (302) by its region's steering instance to an "
+                + near.name() + " edge; run it twice: X-Cache MISS, then HIT");
+        out.append("curl -iL --interface ").append(nearClient).append(' ').append(nearSteering)
+                .append("/index.html\n");
         comment(out, "the same from " + far.name());
-        out.append("curl -iL --interface ").append(farClient).append(' ').append(plane).append("/index.html\n");
+        out.append("curl -iL --interface ").append(farClient).append(' ').append(farSteering)
+                .append("/index.html\n");
         comment(out, "timing: the large file through the " + far.name() + " edge (twice: miss, then hit), and "
                 + "straight from the origin in " + originRegion + " for comparison");
-        out.append("curl -sL ").append(timing).append(" --interface ").append(farClient).append(' ').append(plane)
-                .append(LARGE_FILE).append('\n');
-        out.append("curl -sL ").append(timing).append(" --interface ").append(farClient).append(' ').append(plane)
-                .append(LARGE_FILE).append('\n');
+        out.append("curl -sL ").append(timing).append(" --interface ").append(farClient).append(' ')
+                .append(farSteering).append(LARGE_FILE).append('\n');
+        out.append("curl -sL ").append(timing).append(" --interface ").append(farClient).append(' ')
+                .append(farSteering).append(LARGE_FILE).append('\n');
         out.append("curl -s ").append(timing).append(" --interface ").append(farClient).append(' ').append(origin)
                 .append(LARGE_FILE).append('\n');
-        comment(out, "DNS steering: each region's client gets an edge of its region for " + topology.dns().name()
-                + ", no redirect");
+        comment(out, "DNS steering: each region's client asks its region's steering instance and gets an edge of its "
+                + "region for " + topology.dns().name() + ", no redirect");
         ListenAddress dns = ListenAddress.parse(topology.dns().listen());
         for (Topology.Region region : topology.regions()) {
-            out.append("dig @").append(dns.host()).append(" -p ").append(dns.port()).append(" -b ")
+            out.append("dig @").append(region.steeringAddress()).append(" -p ").append(dns.port()).append(" -b ")
                     .append(clientAddress(region)).append(' ').append(topology.dns().name()).append("   # ")
                     .append(region.name()).append('\n');
         }
@@ -101,9 +111,14 @@ final class LocalBanner {
         comment(out, "then fetch through the answered edge (a DNS answer has no port: the edges' is "
                 + topology.edgePort() + ")");
         out.append("curl -i --interface ").append(farClient).append(" --resolve ").append(dnsName).append(':')
-                .append(topology.edgePort()).append(":$(dig +short @").append(dns.host()).append(" -p ")
+                .append(topology.edgePort()).append(":$(dig +short @").append(far.steeringAddress()).append(" -p ")
                 .append(dns.port()).append(" -b ").append(farClient).append(' ').append(dnsName)
                 .append(") http://").append(dnsName).append(':').append(topology.edgePort()).append("/index.html\n");
+        comment(out, "the control plane answers too (302 on " + plane + ", DNS on " + dns + "), and the route API "
+                + "says which state a steering instance decided by");
+        out.append("curl -s ").append(auth).append(" '").append(farSteering)
+                .append("/api/v1/route?url=http://www.example.com/index.html&client=").append(farClient)
+                .append("'\n");
         comment(out, "purge everything tagged static (/assets/**) on every edge, waiting for every ack");
         out.append("./outpost purge").append(api).append(token).append(" --tag static --wait\n");
         out.append("curl -s ").append(auth).append(" -H 'Content-Type: application/json' -d '{\"tags\":[\"static\"]}' ")
@@ -118,6 +133,11 @@ final class LocalBanner {
         comment(out, "nodes and recent purges");
         out.append("./outpost status").append(api).append(token).append('\n');
         out.append("curl -s ").append(auth).append(' ').append(plane).append("/api/v1/nodes\n");
+    }
+
+    /** {@code http://127.0.2.53:8000}: the region's steering instance, on the control plane's port. */
+    static String steering(Topology topology, Topology.Region region) {
+        return "http://" + region.steeringAddress() + ":" + topology.controlPlaneAddress().port();
     }
 
     private static void comment(StringBuilder out, String text) {

@@ -8,6 +8,8 @@ import dev.outpost.common.json.Json;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.replica.SteeringReplica;
+import dev.outpost.control.replica.SteeringReplicaConfig;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
@@ -40,8 +42,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The whole CDN of a {@link Topology} in this process, on loopback: the control plane (sqlite under the work
  * directory), the origin (a copy of the demo site) behind its WAN relays, its replicas, and every edge on its own
- * address, registered with the control plane. Started in dependency order; {@link #close()} stops them in reverse:
- * edges, replicas, relays, control plane, origin.
+ * address, registered with the control plane, and a steering instance per region on its address .53 (302 on the
+ * control plane's port, DNS on the DNS port) following the control plane's state. Started in dependency order;
+ * {@link #close()} stops them in reverse: steering instances, edges, replicas, relays, control plane, origin.
  *
  * <p>Which connections cross a simulated WAN link ({@link WanRelay}): an edge's fetches from the origin (an edge
  * outside the origin's region is given its region's relay as origin URL), and clients' direct fetches from the
@@ -58,6 +61,10 @@ public final class LocalCdn implements AutoCloseable {
     public static final String NODE_TOKEN = "local-node-token-change-me";
     public static final String EDGE_ADMIN_TOKEN = "local-edge-admin-token-change-me";
     public static final String ORIGIN_TOKEN = "local-origin-token-change-me";
+    /** What the regions' steering instances read the control plane's state with (scope steering only). */
+    static final String STEERING_TOKEN = "local-steering-token-change-me";
+    /** How long a steering instance's long poll of the control plane's state waits: a health change arrives at once. */
+    static final Duration STEERING_POLL = Duration.ofSeconds(1);
     public static final Duration HEARTBEAT = Duration.ofSeconds(1);
     /** TTL of the DNS answers: a few heartbeat timeouts, so a stopped edge leaves the answers within seconds. */
     static final Duration DNS_TTL = Duration.ofSeconds(10);
@@ -72,6 +79,7 @@ public final class LocalCdn implements AutoCloseable {
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, EdgeNode> edges = new LinkedHashMap<>();
     private final Map<String, OriginNode> replicas = new LinkedHashMap<>();
+    private final Map<String, SteeringReplica> steering = new LinkedHashMap<>();
     private ControlPlane plane;
     private OriginNode origin;
     private String siteSource = "";
@@ -163,6 +171,34 @@ public final class LocalCdn implements AutoCloseable {
             EdgeNode edge = EdgeNode.start(edgeConfig(spec, origins, planeUri));
             edges.put(spec.id(), edge);
         }
+
+        // A steering instance per region, next to its clients, following the control plane's state.
+        started.add("steering instances", timed("steering instances", () -> {
+            steering.values().forEach(SteeringReplica::close);
+            steering.clear();
+        }));
+        for (Topology.Region region : topology.regions()) {
+            steering.put(region.name(), SteeringReplica.start(steeringConfig(region, planeUri), Clock.systemUTC()));
+        }
+    }
+
+    /** The steering instance of {@code region}: on its address .53, the control plane's HTTP port and DNS port. */
+    private SteeringReplicaConfig steeringConfig(Topology.Region region, URI planeUri) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("listen", region.steeringAddress() + ":" + topology.controlPlaneAddress().port());
+        config.put("controlPlanes", List.of(planeUri.toString()));
+        config.put("token", STEERING_TOKEN);
+        config.put("pollInterval", Durations.format(STEERING_POLL));
+        config.put("tokens", List.of(Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read"))));
+        config.put("trustedProxies", List.of("127.0.0.1/32"));
+        config.put("dns", dnsSettings(region.steeringAddress() + ":" + ListenAddress.parse(topology.dns().listen())
+                .port()));
+        return parse("local steering " + region.name() + ".json", config, SteeringReplicaConfig.class);
+    }
+
+    private Map<String, Object> dnsSettings(String listen) {
+        return Map.of("listen", listen, "zone", topology.dns().zone(), "names", List.of(topology.dns().name()),
+                "ttl", Durations.format(DNS_TTL));
     }
 
     /**
@@ -228,7 +264,8 @@ public final class LocalCdn implements AutoCloseable {
         config.put("data", data.toString());
         config.put("tokens", List.of(
                 Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
-                Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node"))));
+                Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node")),
+                Map.of("name", "steering", "token", STEERING_TOKEN, "scopes", List.of("steering"))));
         config.put("edgeToken", EDGE_ADMIN_TOKEN);
         config.put("heartbeat", Map.of("interval", Durations.format(HEARTBEAT),
                 "timeout", Durations.format(HEARTBEAT.multipliedBy(5))));
@@ -245,8 +282,7 @@ public final class LocalCdn implements AutoCloseable {
         config.put("trustedProxies", List.of("127.0.0.1/32"));
         // DNS steering: the CDN name answered with the nearest healthy edge of the asking client's network; a
         // short TTL so a stopped edge leaves the answers within seconds
-        config.put("dns", Map.of("listen", topology.dns().listen(), "zone", topology.dns().zone(),
-                "names", List.of(topology.dns().name()), "ttl", Durations.format(DNS_TTL)));
+        config.put("dns", dnsSettings(topology.dns().listen()));
         config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
                 "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
         return parse("local control plane.json", config, ControlPlaneConfig.class);
@@ -285,6 +321,12 @@ public final class LocalCdn implements AutoCloseable {
             listeners.put(edge.host() + ":" + edge.adminPort(), "edge " + edge.id() + " admin");
         }
         listeners.put(topology.dns().listen(), "DNS, TCP side");
+        for (Topology.Region region : topology.regions()) {
+            listeners.put(region.steeringAddress() + ":" + topology.controlPlaneAddress().port(),
+                    "steering " + region.name());
+            listeners.put(region.steeringAddress() + ":" + ListenAddress.parse(topology.dns().listen()).port(),
+                    "steering " + region.name() + " DNS, TCP side");
+        }
         for (Topology.Region region : topology.regions()) {
             if (!region.name().equals(topology.origin().region())) {
                 listeners.put(region.relayAddress() + ":" + topology.originAddress().port(),
@@ -345,6 +387,7 @@ public final class LocalCdn implements AutoCloseable {
                 }
             }
             if (notReady.isEmpty()) {
+                awaitSteeringCurrent(Duration.between(Instant.now(), deadline));
                 return nodes;
             }
             if (Instant.now().isAfter(deadline)) {
@@ -353,6 +396,21 @@ public final class LocalCdn implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** Waits until every region's steering instance has fetched the control plane's state as it is now. */
+    private void awaitSteeringCurrent(Duration patience) throws InterruptedException {
+        for (Map.Entry<String, SteeringReplica> instance : steering.entrySet()) {
+            if (!instance.getValue().awaitNextFetch(patience.isNegative() ? Duration.ZERO : patience)) {
+                throw new IllegalStateException("the steering instance of " + instance.getKey() + " has no state from "
+                        + "the control plane: " + instance.getValue().freshness().lastError().orElse("no answer"));
+            }
+        }
+    }
+
+    /** The steering instances, by region. */
+    public Map<String, SteeringReplica> steering() {
+        return Map.copyOf(steering);
     }
 
     public Topology topology() {

@@ -88,6 +88,9 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
      */
     public record Region(String name, String clients, List<String> edges, Integer edgeCount,
             Optional<String> originRelay) {
+        /** The host number of a region's steering instance in its network ({@code 127.0.2.53}). */
+        static final int STEERING_HOST = 53;
+
         public Region {
             if (name == null || !REGION_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("regions[].name: '" + name
@@ -116,6 +119,10 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
             }
             originRelay = ConfigValues.orEmpty(originRelay);
             originRelay.ifPresent(relay -> parseField(field + ".originRelay", () -> Cidr.ipv4(relay)));
+            if (network.size() <= STEERING_HOST + 1) {
+                throw new IllegalArgumentException(field + ".clients: " + network + " has no address ."
+                        + STEERING_HOST + " for the region's steering instance; give a larger network");
+            }
         }
 
         Cidr network() {
@@ -125,6 +132,14 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
         /** This region's end of its WAN link to the origin: {@code originRelay}, or address .254 of its network. */
         public String relayAddress() {
             return originRelay.orElseGet(() -> network().host(254));
+        }
+
+        /**
+         * Where this region's steering instance answers (302 on the control plane's port, DNS on the DNS port):
+         * address .53 of its network, where its clients reach it without crossing a WAN link.
+         */
+        public String steeringAddress() {
+            return network().host(STEERING_HOST);
         }
     }
 
@@ -334,6 +349,8 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
                 claim(owners, region.relayAddress() + ":" + originAddress.port(),
                         "regions[" + region.name() + "].originRelay");
             }
+            claim(owners, region.steeringAddress() + ":" + ListenAddress.parse(controlPlane).port(),
+                    "regions[" + region.name() + "] steering (address ." + Region.STEERING_HOST + ")");
         }
     }
 

@@ -105,8 +105,11 @@ class LocalCdnIT {
             throws Exception {
         try (LocalCdn cdn = startReady(dir)) {
             for (String region : List.of("us", "eu", "ap")) {
-                String client = "127.0.%d.50".formatted(List.of("us", "eu", "ap").indexOf(region) + 1);
-                SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.1", 24053));
+                int octet = List.of("us", "eu", "ap").indexOf(region) + 1;
+                String client = "127.0.%d.50".formatted(octet);
+                // the region's own steering instance, on its address .53
+                SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.%d.53".formatted(octet),
+                        24053));
                 resolver.setLocalAddress(java.net.InetAddress.getByName(client));
                 resolver.setTimeout(Duration.ofSeconds(10));
                 Message answer = resolver.send(Message.newQuery(Record.newRecord(
@@ -125,9 +128,26 @@ class LocalCdnIT {
                 }
             }
             String banner = LocalBanner.render(cdn.topology(), cdn.nodes(), cdn.originInternalUri(), "work", "site");
-            assertThat(banner).contains("dig @127.0.0.1 -p 24053 -b 127.0.1.50 cdn.outpost.test",
-                    "dig @127.0.0.1 -p 24053 -b 127.0.2.50 cdn.outpost.test",
-                    "dig @127.0.0.1 -p 24053 -b 127.0.3.50 cdn.outpost.test");
+            assertThat(banner).contains("dig @127.0.1.53 -p 24053 -b 127.0.1.50 cdn.outpost.test",
+                    "dig @127.0.2.53 -p 24053 -b 127.0.2.50 cdn.outpost.test",
+                    "dig @127.0.3.53 -p 24053 -b 127.0.3.50 cdn.outpost.test",
+                    "curl -iL --interface 127.0.2.50 http://127.0.2.53:24000/index.html");
+        }
+    }
+
+    @Test
+    void eachRegionsSteeringInstanceRedirectsItsClientsToAnEdgeOfTheirRegionFromTheControlPlanesState(
+            @TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir)) {
+            assertThat(cdn.steering()).containsOnlyKeys("us", "eu", "ap");
+            Fetch eu = fetch("127.0.2.50", "http://127.0.2.53:24000/index.html");
+            assertThat(eu.code()).isEqualTo(200);
+            assertThat(eu.url()).matches("http://127\\.0\\.2\\.[12]:24080/index\\.html");
+            assertThat(eu.servedBy()).startsWith("eu-");
+            Fetch ap = fetch("127.0.3.50", "http://127.0.3.53:24000/index.html");
+            assertThat(ap.servedBy()).startsWith("ap-");
+            assertThat(cdn.steering().get("ap").freshness().source()).isEqualTo("replica");
+            assertThat(cdn.steering().get("ap").freshness().known()).isTrue();
         }
     }
 

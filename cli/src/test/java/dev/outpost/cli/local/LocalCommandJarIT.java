@@ -35,7 +35,8 @@ class LocalCommandJarIT {
             String printed = awaitOutput(process, log, BANNER_END);
             assertThat(printed).containsPattern("eu-1 +eu +http://127\\.0\\.2\\.1:26080 +healthy")
                     .containsPattern("ap-2 +ap +http://127\\.0\\.3\\.2:26080 +healthy")
-                    .contains("curl -iL --interface 127.0.2.50 http://127.0.0.1:26000/index.html")
+                    .containsPattern("steering-eu +eu +http://127\\.0\\.2\\.53:26000 +302")
+                    .contains("curl -iL --interface 127.0.2.50 http://127.0.2.53:26000/index.html")
                     .contains("./outpost purge --api http://127.0.0.1:26000 --token " + LocalCdn.OPS_TOKEN);
             Matcher work = Pattern.compile("work dir (\\S+) \\(deleted on exit\\)").matcher(printed);
             assertThat(work.find()).isTrue();
@@ -51,7 +52,8 @@ class LocalCommandJarIT {
             assertThat(Files.readString(log)).contains("outpost local: stopped");
             assertThat(workDir).doesNotExist();
             for (String address : List.of("127.0.0.1:26000", "127.0.0.1:26080", "127.0.2.1:26080",
-                    "127.0.2.1:27080", "127.0.2.254:26080", "127.0.3.2:26080")) {
+                    "127.0.2.1:27080", "127.0.2.254:26080", "127.0.3.2:26080", "127.0.2.53:26000",
+                    "127.0.3.53:26053")) {
                 assertFree(address);
             }
         } finally {

@@ -138,8 +138,17 @@ class TopologyTest {
     void anOriginRelayInTheOriginsOwnRegionIsRefusedAsUnused() {
         assertRejected(VALID.replace("edges: [127.0.1.1, 127.0.1.2]}", "edges: [127.0.1.1], originRelay: 127.0.1.9}"),
                 "regions[us].originRelay: the origin lives in us", "would never be used");
-        assertRejected(VALID.replace("clients: 127.0.2.0/24, edgeCount: 3", "clients: 127.0.2.0/28, edgeCount: 3"),
+        assertRejected(VALID.replace("clients: 127.0.2.0/24, edgeCount: 3", "clients: 127.0.2.0/26, edgeCount: 3"),
                 "regions[eu].originRelay must be set");
+    }
+
+    @Test
+    void aRegionNeedsAnAddressForItsSteeringInstance() {
+        assertRejected(VALID.replace("clients: 127.0.2.0/24, edgeCount: 3", "clients: 127.0.2.0/28, edgeCount: 3"),
+                "regions[eu].clients: 127.0.2.0/28 has no address .53 for the region's steering instance");
+        assertRejected(VALID.replace("edges: [127.0.1.1, 127.0.1.2]}", "edges: [127.0.1.1, 127.0.1.2]}")
+                .replace("controlPlane: 127.0.0.1:8000", "controlPlane: 127.0.0.1:8000\nedgePort: 8000")
+                .replace("127.0.1.2]", "127.0.1.53]"), "steering (address .53)");
     }
 
     @Test
