@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end smoke test of the Docker Compose deployment (deploy/docker-compose.yml): builds what is missing (the
 # jar, the base image when it cannot be pulled, the Outpost image), brings the three regions up, and checks from
-# each region's client container what a CDN is for: steering to the own region's edge, miss then hit, far regions
-# served fast by their edge, a purge and a push confirmed on all six edges, Prometheus scraping every node and
-# recording the purge's time to its last acknowledgement, failover inside a region and to the nearest region, and an
-# edge that missed a purge catching up. Prints a summary table and exits non-zero on any
+# each region's client container what a CDN is for: steering by its region's steering instance to the own region's
+# edge (302 and DNS), miss then hit, far regions served fast by their edge, a client's first request through steering
+# against a direct origin fetch, a purge and a push confirmed on all six edges, Prometheus scraping every node and
+# recording the purge's time to its last acknowledgement, failover inside a region and to the nearest region, an
+# edge that missed a purge catching up, and steering (302 and DNS) still answering while the control plane is stopped. Prints a summary table and exits non-zero on any
 # failure. Always tears down what it started (compose down -v); a Docker engine must be running already.
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
@@ -31,6 +32,9 @@ export OUTPOST_API_TOKEN=${OUTPOST_API_TOKEN:-ops-token-change-me}
 image=outpost:local
 host=www.example.com
 cp_addr=10.230.1.5       # as in docker-compose.yml
+steering_addr() { case $1 in us) echo 10.230.1.7 ;; eu) echo 10.230.2.7 ;; ap) echo 10.230.3.7 ;; esac; }
+cdn_name=cdn.outpost.test
+small=/assets/globe.png  # 12 KiB
 origin_addr=10.230.1.10
 regions=(us eu ap)
 api="http://127.0.0.1:$OUTPOST_API_PORT/api/v1"
@@ -72,6 +76,12 @@ summary() {
     echo "================ Outpost Docker smoke summary ================"
     printf '%-44s %-5s %s\n' check result detail
     printf '%s\n' "${results[@]}"
+    if [ ${#first_rows[@]} -gt 0 ]; then
+        echo
+        echo "a client's first request for $small in ms (fresh process: DNS lookup, connect, GET), best / median of 9"
+        printf '%-7s %21s %21s %21s %9s\n' region "DNS steering" "302 steering" "origin (us) direct" "ratio"
+        printf '%s\n' "${first_rows[@]}"
+    fi
     if [ ${#latency_rows[@]} -gt 0 ]; then
         echo
         echo "latency in ms, median / best of 9 GETs on fresh connections (speedup: best vs. best)"
@@ -104,6 +114,7 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 latency_rows=()
+first_rows=()
 fatal() { record "$1" FAIL "$2"; exit 1; }
 
 # --- build --------------------------------------------------------------------------------------------------------
@@ -147,9 +158,9 @@ record "all nodes up" ok "6 edges registered, healthy and caught up; origin and 
 tests_started=$(date +%s)
 
 # --- helpers run inside the client containers ---------------------------------------------------------------------
-# steer REGION PATH -> "EDGE_ID LOCATION" (the 302 of the steering listener, seen from that region's client)
+# steer REGION PATH -> "EDGE_ID LOCATION" (the 302 of the region's steering instance, seen from that region's client)
 steer() {
-    in_client "$1" curl -sS --max-time 5 -o /dev/null -D - -H "Host: $host" "http://$cp_addr:8001$2" 2>/dev/null |
+    in_client "$1" curl -sS --max-time 5 -o /dev/null -D - -H "Host: $host" "http://$(steering_addr "$1"):8001$2" 2>/dev/null |
         tr -d '\r' | awk 'tolower($1) == "x-outpost-steering:" { id = $2 } tolower($1) == "location:" { loc = $2 }
                            END { print id, loc }'
 }
@@ -187,16 +198,68 @@ node_field() {  # node_field ID EXPR (over n = that node)
     nodes_json | json "[$2 for n in d['nodes'] if n['id'] == '$1'][0]" 2>/dev/null
 }
 
-# --- 1. steering to the own region, miss then hit ---------------------------------------------------------------
+# resolve REGION -> the first IPv4 address the region's client resolves the CDN name to (its resolver: its region's
+# steering instance)
+resolve() { in_client "$1" getent ahostsv4 "$cdn_name" 2>/dev/null | awk 'NR == 1 { print $1 }'; }
+# edge_of ADDRESS -> the edge id listening there (10.230.2.11 -> eu-1)
+edge_of() { echo "$1" | awk -F. '{ r = ($3 == 1 ? "us" : $3 == 2 ? "eu" : "ap"); print r "-" ($4 - 10) }'; }
+# edge_in_region ADDRESS REGION: ADDRESS is an edge's (.11-.19) on REGION's part of the backbone
+edge_in_region() {
+    local net; net=$(steering_addr "$2"); net=${net%.*}
+    [ "${1%.*}" = "$net" ] && [ "${1##*.}" -ge 11 ] 2>/dev/null && [ "${1##*.}" -le 19 ]
+}
+
+# --- 1. steering to the own region by the region's steering instance, miss then hit --------------------------------
 object=/assets/app.js
 declare -A own_edge
 for region in "${regions[@]}"; do
+    # the steering instance has the control plane's state within a poll of the edges turning healthy
+    wait_steer "$region" "$object" "$region-[0-9]+" 30 >/dev/null
     read -r id location < <(steer "$region" "$object")
     own_edge[$region]=$location
     check "steering $region -> own region" "X-Outpost-Steering: ${id:-none} ($location)" [ "${id%%-*}" = "$region" ]
     first=$(fetch "$region" "$location"); second=$(fetch "$region" "$location")
     check "miss then hit in $region" "1st ${first% *}, 2nd ${second% *}" \
         [ "${first%% *}" = MISS -a "${second%% *}" = HIT ]
+done
+
+# --- 1b. DNS steering: each region's client resolves the CDN name to an edge of its region, fetches with no redirect --
+for region in "${regions[@]}"; do
+    address=$(resolve "$region")
+    check "DNS $region: $cdn_name -> own region" "$cdn_name A ${address:-none} ($(edge_of "${address:-0.0.0.0}"))" \
+        edge_in_region "${address:-none}" "$region"
+    answer=$(in_client "$region" curl -sS --max-time 10 -o /dev/null -D - "http://$cdn_name/index.html" 2>/dev/null |
+        tr -d '\r' | awk 'NR == 1 { code = $2 } tolower($1) == "x-served-by:" { s = $2 } END { print code, s }')
+    check "curl http://$cdn_name/ from $region" "$answer (no redirect)" [ "${answer%% *}" = 200 -a "$(echo "$answer" | cut -d' ' -f2 | cut -d- -f1)" = "$region" ]
+done
+
+# --- 1c. a client's first request through its region's steering (DNS, 302) vs. straight from the us origin ---------
+# Each a fresh curl process (no DNS cache, new connection), the object already cached at the edge (the issue: the
+# hit takes a few ms, but steering by the control plane in us cost the client a WAN round trip on its first request).
+first_request_ms() {  # first_request_ms REGION N -> "DNS_BEST DNS_MED R302_BEST R302_MED ORIGIN_BEST ORIGIN_MED"
+    local steering; steering=$(steering_addr "$1")
+    in_client "$1" sh -c 'dns="http://'"$cdn_name$small"'"; redirect="http://'"$steering"':8001'"$small"'"
+        origin="http://'"$origin_addr"':8080'"$small"'"
+        curl -s -o /dev/null "$dns"; curl -sL -o /dev/null "$redirect"   # the edges cache it first
+        for i in $(seq '"$2"'); do
+            curl -sS --max-time 10 -o /dev/null -w "dns %{time_total}\n" "$dns"
+            curl -sSL --max-time 10 -o /dev/null -w "302 %{time_total}\n" "$redirect"
+            curl -sS --max-time 10 -o /dev/null -w "origin %{time_total}\n" -H "Host: '"$host"'" "$origin"
+        done' |
+        awk '{ v[$1, ++n[$1]] = $2 * 1000 }
+            function stats(k,   i, j, t, a) { for (i = 1; i <= n[k]; i++) a[i] = v[k, i]
+                for (i = 1; i <= n[k]; i++) for (j = i + 1; j <= n[k]; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                return sprintf("%.1f %.1f", a[1], a[int((n[k] + 1) / 2)]) }
+            END { print stats("dns"), stats("302"), stats("origin") }'
+}
+for region in eu ap; do
+    read -r dns_best dns_med r302_best r302_med origin_best origin_med < <(first_request_ms "$region" 9)
+    ratio=$(awk -v d="$dns_best" -v r="$r302_best" -v o="$origin_best" 'BEGIN { m = (d > r ? d : r); printf "%.2f", (o > 0 ? m / o : 9) }')
+    first_rows+=("$(printf '%-7s %9s / %-9s %9s / %-9s %9s / %-9s %8s' "$region" "$dns_best" "$dns_med" "$r302_best" \
+        "$r302_med" "$origin_best" "$origin_med" "$ratio")")
+    check "first request $region via steering <= 1/5 origin" \
+        "DNS ${dns_best} ms, 302 ${r302_best} ms, origin ${origin_best} ms (best of 9; medians $dns_med / $r302_med / $origin_med)" \
+        awk -v r="$ratio" 'BEGIN { exit !(r <= 0.2) }'
 done
 
 # --- 2. latency: hit via the own edge vs. straight from the us origin -------------------------------------------
@@ -325,4 +388,39 @@ check "$first_eu restarted: caught up, purge complete" \
     [ "$rc" = 0 -a "${final%% *}" = complete ]
 read -r id _ < <(wait_steer eu "$object" 'eu-[0-9]+' 15)
 check "eu-client steered to eu again" "X-Outpost-Steering: $id" [ "${id%%-*}" = eu ]
+
+# --- 7. the control plane stopped: every region's steering answers (302 and DNS) from its last state ----------------
+route_state() {  # route_state REGION -> "SOURCE AGE STALE LAST_ERROR?" from the region's steering instance
+    in_client "$1" curl -sS --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" \
+        "http://$(steering_addr "$1"):8001/api/v1/route?url=http://$host$object" 2>/dev/null |
+        json "' '.join([d['state']['source'], str(d['state']['ageSeconds']), str(d['state']['stale']), 'error' if d['state'].get('lastError') else 'ok'])"
+}
+docker stop -t 5 "$(container control-plane)" >/dev/null
+sleep 4   # a poll (2 s) has failed in every region by now, and the state has aged
+for region in "${regions[@]}"; do
+    read -r id location < <(steer "$region" "$object")
+    address=$(resolve "$region")
+    read -r source age stale error < <(route_state "$region")
+    check "control plane stopped: $region steers" \
+        "302 to ${id:-none}, DNS ${address:-none}, state $source age ${age}s stale=$stale ($error)" \
+        [ "${id%%-*}" = "$region" -a "$(edge_of "${address:-0.0.0.0}" | cut -d- -f1)" = "$region" -a "$source" = replica \
+            -a "${age:-0}" -ge 2 -a "$error" = error ]
+done
+t0=$(date +%s%N)
+docker start "$(container control-plane)" >/dev/null
+state_confirmed() {
+    local deadline=$(( $(date +%s) + 60 )) r source age stale error fresh
+    while :; do
+        fresh=0
+        for r in "${regions[@]}"; do
+            read -r source age stale error < <(route_state "$r")
+            [ "$error" = ok ] && [ "${age:-9}" -le 2 ] && fresh=$((fresh + 1))
+        done
+        [ "$fresh" = 3 ] && return 0
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 1
+    done
+}
+state_confirmed; rc=$?
+check "control plane back: every region's state fresh" "after $(( ($(date +%s%N) - t0) / 1000000 )) ms" [ "$rc" = 0 ]
 timings+=("$(printf '%-22s %4d s' "checks" $(( $(date +%s) - tests_started )))")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `client` (a shell box with curl that sleeps),
+# Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `steering` (a region's steering instance: 302 on
+# 8001, DNS on 53, following the control plane's state), `client` (a shell box with curl that sleeps),
 # `prometheus` (Debian's Prometheus server scraping every node, with /opt/outpost/prometheus.yml or OUTPOST_CONFIG) or
 # `health` (the healthcheck of whatever role this container runs). Anything else is run as a command.
 #
@@ -14,7 +15,10 @@
 #   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others)
 # Wiring and secrets (the compose file has local-only defaults):
 #   OUTPOST_CP_URL, OUTPOST_ORIGIN_URL, OUTPOST_SITE_HOSTS, OUTPOST_API_TOKEN (purge/push/read), OUTPOST_ADMIN_TOKEN,
-#   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES
+#   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES,
+#   OUTPOST_STEERING_TOKEN (scope steering: what steering instances read the control plane's state with),
+#   OUTPOST_CDN_NAME (the name DNS steers, default cdn.outpost.test)
+# A client's resolver: OUTPOST_RESOLVER (its region's steering instance; written to /etc/resolv.conf).
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL.
 # Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
@@ -143,7 +147,7 @@ admin:
   token: ${OUTPOST_EDGE_TOKEN:?}
 services:
   - name: site
-    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com}")
+    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com},${OUTPOST_CDN_NAME:-cdn.outpost.test},${OUTPOST_ADDR:?}")
     origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
@@ -174,6 +178,9 @@ tokens:
   - name: nodes
     token: ${OUTPOST_NODE_TOKEN:?}
     scopes: [node]
+  - name: steering
+    token: ${OUTPOST_STEERING_TOKEN:?}
+    scopes: [steering]
 edgeToken: ${OUTPOST_EDGE_TOKEN:?}
 heartbeat:
   interval: ${heartbeat}ms
@@ -203,12 +210,39 @@ EOF
     } > "$conf_dir/control-plane.yml"
 }
 
+# A steering instance: 302 and /api/v1/route on 8001, DNS for the CDN name on 53, from the control plane's state
+write_steering() {
+    local name=${OUTPOST_CDN_NAME:-cdn.outpost.test}
+    cat > "$conf_dir/steering.yml" <<EOF
+listen: 0.0.0.0:8001
+controlPlanes: [${OUTPOST_CP_URL:?}]
+token: ${OUTPOST_STEERING_TOKEN:?}
+pollInterval: 2s
+staleAfter: 30s
+tokens:
+  - {name: ops, token: ${OUTPOST_API_TOKEN:?}, scopes: [read]}
+dns:
+  listen: 0.0.0.0:53
+  zone: ${name#*.}
+  names: [$name]
+  ttl: 10s
+EOF
+}
+
+# Clients of DNS steering reach the edges on port 80 (a DNS answer carries no port): the edge listens on 8080.
+redirect_http_port() {
+    iptables -t nat -A PREROUTING -p tcp --dport 80 -j REDIRECT --to-ports 8080
+}
+
 health() {
     case "$(cat "$conf_dir/role" 2>/dev/null)" in
         origin) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_origin/health ;;
         edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9081/_edge/health ;;
         control-plane) curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
             http://127.0.0.1:8000/api/v1/nodes ;;
+        steering) local code   # answering steering (302, or 503 no_edge): it has the control plane's state
+            code=$(curl -s -o "$conf_dir/health.body" -w '%{http_code}' --max-time 2 http://127.0.0.1:8001/) &&
+                { [ "$code" = 302 ] || { [ "$code" = 503 ] && ! grep -q no_state "$conf_dir/health.body"; }; } ;;
         client) true ;;
         prometheus) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9090/-/ready ;;
         *) false ;;
@@ -216,7 +250,7 @@ health() {
 }
 
 case "$role" in
-    origin | edge | control-plane)
+    origin | edge | control-plane | steering)
         echo "$role" > "$conf_dir/role"
         config=${OUTPOST_CONFIG:-}
         if [ -z "$config" ]; then
@@ -224,6 +258,7 @@ case "$role" in
             config=$conf_dir/$role.yml
         fi
         setup_latency || latency_failed
+        if [ "$role" = edge ]; then redirect_http_port || { log "cannot redirect port 80 to 8080 (iptables nat)"; exit 1; }; fi
         log "starting $role ${OUTPOST_ID:-} (region ${OUTPOST_REGION:-none}) with $config"
         # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
         exec java ${JAVA_OPTS:-} -jar /opt/outpost/outpost.jar "$role" --config "$config"
@@ -231,6 +266,11 @@ case "$role" in
     client)
         echo client > "$conf_dir/role"
         setup_latency || latency_failed
+        if [ -n "${OUTPOST_RESOLVER:-}" ]; then
+            # its region's steering instance answers the CDN name; the file is Docker's bind mount, rewritten in place
+            echo "nameserver $OUTPOST_RESOLVER" > /etc/resolv.conf
+            log "resolver: $OUTPOST_RESOLVER"
+        fi
         log "client in region ${OUTPOST_REGION:-none} ready (docker exec ... curl)"
         trap 'exit 0' TERM INT
         sleep infinity &
@@ -245,7 +285,7 @@ case "$role" in
         ;;
     health) health ;;
     help | --help)
-        sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
         ;;
     *) exec "$@" ;;
 esac
