@@ -78,7 +78,7 @@ summary() {
     printf '%s\n' "${results[@]}"
     if [ ${#first_rows[@]} -gt 0 ]; then
         echo
-        echo "a client's first request for $small in ms (fresh process: DNS lookup, connect, GET), best / median of 9"
+        echo "a client's first request for $small in ms (fresh process: DNS lookup, connect, GET), best / median of $first_runs"
         printf '%-7s %21s %21s %21s %9s\n' region "DNS steering" "302 steering" "origin (us) direct" "ratio"
         printf '%s\n' "${first_rows[@]}"
     fi
@@ -236,11 +236,15 @@ done
 # --- 1c. a client's first request through its region's steering (DNS, 302) vs. straight from the us origin ---------
 # Each a fresh curl process (no DNS cache, new connection), the object already cached at the edge (the issue: the
 # hit takes a few ms, but steering by the control plane in us cost the client a WAN round trip on its first request).
+first_runs=${OUTPOST_SMOKE_FIRST_RUNS:-15}
 first_request_ms() {  # first_request_ms REGION N -> "DNS_BEST DNS_MED R302_BEST R302_MED ORIGIN_BEST ORIGIN_MED"
     local steering; steering=$(steering_addr "$1")
     in_client "$1" sh -c 'dns="http://'"$cdn_name$small"'"; redirect="http://'"$steering"':8001'"$small"'"
         origin="http://'"$origin_addr"':8080'"$small"'"
-        curl -s -o /dev/null "$dns"; curl -sL -o /dev/null "$redirect"   # the edges cache it first
+        for i in 1 2 3; do   # the edges cache it, and the servers have run these paths before (they are long-lived)
+            curl -s -o /dev/null "$dns"; curl -sL -o /dev/null "$redirect"
+            curl -s -o /dev/null -H "Host: '"$host"'" "$origin"
+        done
         for i in $(seq '"$2"'); do
             curl -sS --max-time 10 -o /dev/null -w "dns %{time_total}\n" "$dns"
             curl -sSL --max-time 10 -o /dev/null -w "302 %{time_total}\n" "$redirect"
@@ -253,12 +257,12 @@ first_request_ms() {  # first_request_ms REGION N -> "DNS_BEST DNS_MED R302_BEST
             END { print stats("dns"), stats("302"), stats("origin") }'
 }
 for region in eu ap; do
-    read -r dns_best dns_med r302_best r302_med origin_best origin_med < <(first_request_ms "$region" 9)
+    read -r dns_best dns_med r302_best r302_med origin_best origin_med < <(first_request_ms "$region" "$first_runs")
     ratio=$(awk -v d="$dns_best" -v r="$r302_best" -v o="$origin_best" 'BEGIN { m = (d > r ? d : r); printf "%.2f", (o > 0 ? m / o : 9) }')
     first_rows+=("$(printf '%-7s %9s / %-9s %9s / %-9s %9s / %-9s %8s' "$region" "$dns_best" "$dns_med" "$r302_best" \
         "$r302_med" "$origin_best" "$origin_med" "$ratio")")
     check "first request $region via steering <= 1/5 origin" \
-        "DNS ${dns_best} ms, 302 ${r302_best} ms, origin ${origin_best} ms (best of 9; medians $dns_med / $r302_med / $origin_med)" \
+        "DNS ${dns_best} ms, 302 ${r302_best} ms, origin ${origin_best} ms (best of $first_runs; medians $dns_med / $r302_med / $origin_med)" \
         awk -v r="$ratio" 'BEGIN { exit !(r <= 0.2) }'
 done
 
@@ -409,12 +413,13 @@ done
 t0=$(date +%s%N)
 docker start "$(container control-plane)" >/dev/null
 state_confirmed() {
-    local deadline=$(( $(date +%s) + 60 )) r source age stale error fresh
+    local deadline=$(( $(date +%s) + 180 )) r source age stale error fresh   # a JVM start on a loaded machine
     while :; do
         fresh=0
         for r in "${regions[@]}"; do
             read -r source age stale error < <(route_state "$r")
-            [ "$error" = ok ] && [ "${age:-9}" -le 2 ] && fresh=$((fresh + 1))
+            # confirmed again (a 304 ends each long poll of 2 s, so the age stays below a few seconds)
+            [ "$error" = ok ] && [ "${age:-99}" -lt 10 ] && fresh=$((fresh + 1))
         done
         [ "$fresh" = 3 ] && return 0
         [ "$(date +%s)" -lt "$deadline" ] || return 1

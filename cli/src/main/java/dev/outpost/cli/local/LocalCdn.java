@@ -1,28 +1,18 @@
 package dev.outpost.cli.local;
 
 import dev.outpost.cli.local.Topology.EdgeSpec;
-import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
-import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.ControlPlane;
-import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.replica.SteeringReplica;
-import dev.outpost.control.replica.SteeringReplicaConfig;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.config.AdminConfig;
-import dev.outpost.edge.config.ControlPlaneLinkConfig;
-import dev.outpost.edge.config.DeliveryService;
-import dev.outpost.edge.config.EdgeConfig;
-import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -87,8 +77,11 @@ public final class LocalCdn implements AutoCloseable {
     /** What runs, stopped in reverse order of start by {@link #close()}. */
     private final Closer started = new Closer("outpost local");
 
+    private final LocalConfigs configs;
+
     private LocalCdn(Topology topology) {
         this.topology = topology;
+        this.configs = new LocalConfigs(topology);
     }
 
     /**
@@ -122,11 +115,11 @@ public final class LocalCdn implements AutoCloseable {
         URI planeUri = URI.create("http://" + planeAddress);
 
         // The origin's own listener is internal (any free port); its public address is a relay.
-        origin = OriginNode.start(originConfig(siteDir, originPublic.host(), planeUri));
+        origin = OriginNode.start(configs.origin(siteDir, originPublic.host(), planeUri));
         started.add("origin", timed("origin", origin));
         InetSocketAddress originInternal = new InetSocketAddress(originPublic.host(), origin.port());
 
-        plane = ControlPlane.start(planeConfig(workDir.resolve("control-plane"), origin.baseUri()),
+        plane = ControlPlane.start(configs.controlPlane(workDir.resolve("control-plane"), origin.baseUri()),
                 Clock.systemUTC());
         started.add("control plane", timed("control plane", plane));
 
@@ -158,7 +151,7 @@ public final class LocalCdn implements AutoCloseable {
         }));
         for (Topology.Replica replica : topology.origin().replicas()) {
             Path replicaDir = workDir.resolve("origin-replica-" + replica.region());
-            replicas.put(replica.region(), OriginNode.start(replicaConfig(replica, replicaDir,
+            replicas.put(replica.region(), OriginNode.start(configs.replica(replica, replicaDir,
                     originUriByRegion.get(replica.region()), planeUri)));
         }
         awaitReplicasReady(REPLICA_PATIENCE);
@@ -168,7 +161,7 @@ public final class LocalCdn implements AutoCloseable {
             List<URI> origins = new ArrayList<>();
             topology.origin().replicaIn(spec.region()).ifPresent(r -> origins.add(URI.create(r.url())));
             origins.add(originUriByRegion.get(spec.region()));
-            EdgeNode edge = EdgeNode.start(edgeConfig(spec, origins, planeUri));
+            EdgeNode edge = EdgeNode.start(configs.edge(spec, origins, planeUri));
             edges.put(spec.id(), edge);
         }
 
@@ -178,37 +171,8 @@ public final class LocalCdn implements AutoCloseable {
             steering.clear();
         }));
         for (Topology.Region region : topology.regions()) {
-            steering.put(region.name(), SteeringReplica.start(steeringConfig(region, planeUri), Clock.systemUTC()));
+            steering.put(region.name(), SteeringReplica.start(configs.steering(region, planeUri), Clock.systemUTC()));
         }
-    }
-
-    /** The steering instance of {@code region}: on its address .53, the control plane's HTTP port and DNS port. */
-    private SteeringReplicaConfig steeringConfig(Topology.Region region, URI planeUri) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("listen", region.steeringAddress() + ":" + topology.controlPlaneAddress().port());
-        config.put("controlPlanes", List.of(planeUri.toString()));
-        config.put("token", STEERING_TOKEN);
-        config.put("pollInterval", Durations.format(STEERING_POLL));
-        config.put("tokens", List.of(Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read"))));
-        config.put("trustedProxies", List.of("127.0.0.1/32"));
-        config.put("dns", dnsSettings(region.steeringAddress() + ":" + ListenAddress.parse(topology.dns().listen())
-                .port()));
-        return parse("local steering " + region.name() + ".json", config, SteeringReplicaConfig.class);
-    }
-
-    private Map<String, Object> dnsSettings(String listen) {
-        return Map.of("listen", listen, "zone", topology.dns().zone(), "names", List.of(topology.dns().name()),
-                "ttl", Durations.format(DNS_TTL));
-    }
-
-    /**
-     * A replica of the primary: same token, rules and change notices (its own notice after it applied a change
-     * purges again what an edge may have fetched from it just before), copying from {@code primary}.
-     */
-    private OriginConfig replicaConfig(Topology.Replica replica, Path data, URI primary, URI planeUri) {
-        ListenAddress listen = ListenAddress.parse(replica.listen());
-        return originConfig(data, listen.host(), planeUri).withListen(replica.listen())
-                .withReplication(OriginConfig.Replication.replicaOf(primary, Optional.of(replica.region())));
     }
 
     /** Waits until every replica has copied the primary once (before that it answers 503 to its edges). */
@@ -229,80 +193,6 @@ public final class LocalCdn implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** Every host name a client may use: each edge's address (what steering redirects to), and the loopback names. */
-    List<String> servedHosts() {
-        List<String> hosts = new ArrayList<>(topology.edges().stream().map(EdgeSpec::host).toList());
-        hosts.add(topology.controlPlaneAddress().host());
-        hosts.add("localhost");
-        hosts.add(topology.dns().name());
-        return hosts.stream().distinct().toList();
-    }
-
-    private OriginConfig originConfig(Path siteDir, String host, URI planeUri) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("listen", host + ":0");
-        config.put("data", siteDir.toString());
-        config.put("apiToken", ORIGIN_TOKEN);
-        // the rules of deploy/origin.yml
-        config.put("rules", List.of(
-                Map.of("match", "/assets/**", "cacheControl", "public, max-age=31536000, immutable",
-                        "tags", List.of("static")),
-                Map.of("match", "**/*.html", "cacheControl",
-                        "public, max-age=60, stale-while-revalidate=30, stale-if-error=86400", "tags", List.of("html")),
-                Map.of("match", "/data/**", "cacheControl", "public, max-age=10", "tags", List.of("data"))));
-        config.put("defaults", Map.of("cacheControl", "public, max-age=300"));
-        config.put("notifications", Map.of("url", planeUri + "/api/v1/origin-events?origin=primary",
-                "token", NODE_TOKEN));
-        return parse("local origin.json", config, OriginConfig.class);
-    }
-
-    private ControlPlaneConfig planeConfig(Path data, URI originInternal) {
-        Map<String, Object> config = new LinkedHashMap<>();
-        config.put("listen", topology.controlPlane());
-        config.put("data", data.toString());
-        config.put("tokens", List.of(
-                Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
-                Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node")),
-                Map.of("name", "steering", "token", STEERING_TOKEN, "scopes", List.of("steering"))));
-        config.put("edgeToken", EDGE_ADMIN_TOKEN);
-        config.put("heartbeat", Map.of("interval", Durations.format(HEARTBEAT),
-                "timeout", Durations.format(HEARTBEAT.multipliedBy(5))));
-        config.put("regions", topology.regions().stream()
-                .map(r -> Map.of("name", r.name(), "cidrs", List.of(r.clients()))).toList());
-        config.put("defaultRegion", topology.origin().region());
-        Map<String, Map<String, String>> latency = new LinkedHashMap<>();
-        for (var delay : topology.delays().entrySet()) {
-            String[] pair = delay.getKey().split("-");
-            latency.computeIfAbsent(pair[0], k -> new LinkedHashMap<>()).put(pair[1],
-                    Durations.format(delay.getValue()));
-        }
-        config.put("latency", latency);
-        config.put("trustedProxies", List.of("127.0.0.1/32"));
-        // DNS steering: the CDN name answered with the nearest healthy edge of the asking client's network; a
-        // short TTL so a stopped edge leaves the answers within seconds
-        config.put("dns", dnsSettings(topology.dns().listen()));
-        config.put("origins", List.of(Map.of("id", "primary", "hosts", servedHosts(),
-                "url", originInternal.toString(), "token", ORIGIN_TOKEN)));
-        return parse("local control plane.json", config, ControlPlaneConfig.class);
-    }
-
-    /** An edge of the site; {@code origins} in order: its region's replica first if there is one, then the primary. */
-    private EdgeConfig edgeConfig(EdgeSpec spec, List<URI> origins, URI planeUri) {
-        DeliveryService site = DeliveryService.of("site", servedHosts(), origins);
-        URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
-        ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, NODE_TOKEN)
-                .withTimings(HEARTBEAT, Duration.ofSeconds(5))
-                .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
-        return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
-                .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN))
-                .withControlPlane(link);
-    }
-
-    private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {
-        byte[] json = Json.mapper().writeValueAsString(config).getBytes(StandardCharsets.UTF_8);
-        return ConfigFiles.parse(source, json, type);
     }
 
     /**

@@ -33,6 +33,9 @@ final class StateFeed implements AutoCloseable {
     private final Object progress = new Object();
     private long started;
     private long completed;
+    /** Calls failed in a row, and the last failure logged: an outage is logged once per distinct error, not per call. */
+    private int failuresInARow;
+    private String lastLogged = "";
     private volatile boolean closed;
 
     StateFeed(List<URI> controlPlanes, String token, Duration pollInterval, OkHttpClient http,
@@ -87,11 +90,13 @@ final class StateFeed implements AutoCloseable {
         try (Response response = http.newCall(request.build()).execute()) {
             if (response.code() == 304) {
                 steering.confirmed(controlPlane);
+                recovered(base);
                 return true;
             }
             ResponseBody body = response.body();
             if (response.code() == 200) {
                 steering.fetched(Json.mapper().readValue(body.bytes(), SteeringState.class), controlPlane);
+                recovered(base);
                 return true;
             }
             String why = base + " answered " + response.code() + (response.code() == 401 || response.code() == 403
@@ -107,7 +112,21 @@ final class StateFeed implements AutoCloseable {
 
     private void fail(String why) {
         steering.failed(why);
-        LOG.log(System.Logger.Level.WARNING, "steering state: " + why + "; answering from the last state held");
+        failuresInARow++;
+        if (!why.equals(lastLogged)) {
+            lastLogged = why;
+            LOG.log(System.Logger.Level.WARNING, "steering state: " + why + "; answering from the last state held ("
+                    + "logged again only when the error changes)");
+        }
+    }
+
+    private void recovered(String base) {
+        if (failuresInARow > 0) {
+            LOG.log(System.Logger.Level.INFO, "steering state: " + base + " answers again, after " + failuresInARow
+                    + " failed calls");
+        }
+        failuresInARow = 0;
+        lastLogged = "";
     }
 
     private void pause() {

@@ -27,9 +27,11 @@ public final class SteeringReplica implements AutoCloseable {
     private final Optional<DnsServer> dns;
     private final StateFeed feed;
     private final ReplicaSteering steering;
+    private final SteeringReplicaConfig config;
 
     private SteeringReplica(Closer parts, NodeServer listener, Optional<DnsServer> dns, StateFeed feed,
-            ReplicaSteering steering) {
+            ReplicaSteering steering, SteeringReplicaConfig config) {
+        this.config = config;
         this.parts = parts;
         this.listener = listener;
         this.dns = dns;
@@ -62,10 +64,15 @@ public final class SteeringReplica implements AutoCloseable {
             parts.add("steering listener", listener);
             Optional<DnsServer> dns = config.dns().map(d -> DnsServer.start(d, steering, clock, metrics::steered));
             dns.ifPresent(d -> parts.add("DNS server", d));
-            return new SteeringReplica(parts, listener, dns, feed, steering);
+            return new SteeringReplica(parts, listener, dns, feed, steering, config);
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         }
+    }
+
+    /** The config this instance was built from. */
+    public SteeringReplicaConfig config() {
+        return config;
     }
 
     /** {@code http://host:port} of the listener (302s, {@code /api/v1/route}, {@code /api/v1/metrics}). */
