@@ -6,6 +6,8 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -14,11 +16,16 @@ import java.util.function.Supplier;
  * holding the call up to {@code wait} for a change (a long poll: a replica learns of a health change as soon as the
  * control plane sees it, without asking more often). Health is a matter of time (a heartbeat not heard within the
  * timeout), not an event, so the held call looks again every {@link #RECHECK}; the state is a few hundred bytes per
- * edge, built from memory. A held call ends early when its caller leaves.
+ * edge, built from memory. A held call waits on a virtual thread of its own (Undertow's {@code dispatch}), not on one
+ * of the listener's few worker threads, so a dozen replicas do not starve the API; it ends early when its caller
+ * leaves.
  */
 final class SteeringStateEndpoint {
     /** How often a held call compares the state with the caller's version. */
     static final Duration RECHECK = Duration.ofMillis(100);
+    /** Where held calls wait: a virtual thread each, nothing to shut down (an idle one holds no platform thread). */
+    private static final Executor HELD_CALLS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("steering-state-long-poll-", 0).factory());
 
     private final Supplier<SteeringState> state;
 
@@ -31,9 +38,18 @@ final class SteeringStateEndpoint {
         Duration wait = Queries.first(exchange, "wait").map(EntryEndpoints::parseWait).orElse(Duration.ZERO);
         long deadline = System.nanoTime() + wait.toNanos();
         SteeringState current = state.get();
+        if (known.isPresent() && matches(known.get(), current) && !wait.isZero()) {
+            exchange.dispatch(HELD_CALLS, held -> hold(held, known.get(), deadline));
+            return;
+        }
+        answer(exchange, known, current);
+    }
+
+    /** On a virtual thread: looks again every {@link #RECHECK} until the state changes or the wait is over. */
+    private void hold(HttpServerExchange exchange, String known, long deadline) {
+        SteeringState current = state.get();
         // a wait for I/O, in real time: the control plane's clock may be a test's manual one
-        while (known.isPresent() && matches(known.get(), current) && System.nanoTime() < deadline
-                && exchange.getConnection().isOpen()) {
+        while (matches(known, current) && System.nanoTime() < deadline && exchange.getConnection().isOpen()) {
             try {
                 Thread.sleep(Math.max(1, Math.min(RECHECK.toMillis(), (deadline - System.nanoTime()) / 1_000_000)));
             } catch (InterruptedException e) {
@@ -45,6 +61,10 @@ final class SteeringStateEndpoint {
         if (exchange.isResponseStarted() || !exchange.getConnection().isOpen()) {
             return; // the caller left, or the listener is closing: nobody to answer
         }
+        answer(exchange, Optional.of(known), current);
+    }
+
+    private static void answer(HttpServerExchange exchange, Optional<String> known, SteeringState current) {
         exchange.getResponseHeaders().put(Headers.ETAG, current.etag());
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
         if (known.isPresent() && matches(known.get(), current)) {
