@@ -18,7 +18,8 @@ class CompletionCommandTest {
     @Test
     void scriptCompletesCommandNames() throws Exception {
         assertThat(complete("outpost pu")).containsExactlyInAnyOrder("purge", "push");
-        assertThat(complete("outpost st")).containsExactly("status");
+        assertThat(complete("outpost st")).containsExactlyInAnyOrder("status", "steering");
+        assertThat(complete("outpost sta")).containsExactly("status");
     }
 
     @Test
