@@ -141,12 +141,13 @@
     const rows = edges.map((n) => {
       const rate = rates.get(n.id);
       const state = health(n);
-      const ratio = rate.hitRatio !== null ? percent(rate.hitRatio) : percent(n.hitRatio) + " (since start)";
+      const ratio = rate.hitRatio !== null ? percent(rate.hitRatio)
+        : n.requests > 0 ? percent(n.hitRatio) + " (since start)" : "—";
       return el("tr", { "data-edge": n.id },
         el("th", { scope: "row" }, n.id),
         el("td", {}, n.region),
         el("td", { class: "health " + state }, state.replace("-", " ")),
-        el("td", { class: "num" }, rate.rps !== null ? perSecond(rate.rps) : "—"),
+        el("td", { class: "num rps" }, rate.rps !== null ? perSecond(rate.rps) : "—"),
         el("td", { class: "num" }, ratio),
         el("td", {}, trend(rate.samples, now)),
         el("td", { class: "num" }, bytes(n.bytesCached)),
