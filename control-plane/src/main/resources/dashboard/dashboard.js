@@ -10,6 +10,8 @@
   const ENTRIES_SHOWN = 6;
   const LISTING_LIMIT = 50;
   const SVG = "http://www.w3.org/2000/svg";
+  // delivery states that will not reach the edge by themselves (dead_lettered: bounded delivery retries, issue 17)
+  const DEAD_STATES = new Set(["failed", "expired", "dead_lettered"]);
 
   const $ = (id) => document.getElementById(id);
   const seenByEdge = new Map(); // edge id -> {last: {at, requests, hits}, samples: [{at, requests, hits, rps}]}
@@ -220,7 +222,7 @@
     const rows = [];
     for (const entry of entries) {
       for (const edge of entry.edges) {
-        if (edge.state === "failed" || edge.state === "expired") {
+        if (DEAD_STATES.has(edge.state)) {
           rows.push(el("tr", { "data-entry": entry.id, "data-edge": edge.id },
             el("td", {}, `${entry.id} (${entry.kind})`), el("td", {}, edge.id), el("td", {}, edge.state),
             el("td", {}, edge.detail || ""), el("td", {}, time(entry.acceptedAt))));
@@ -234,8 +236,10 @@
   }
 
   async function refresh() {
-    const [nodes, purges, pushes] = await Promise.all([api("/api/v1/nodes"),
-      api("/api/v1/purges?limit=" + LISTING_LIMIT), api("/api/v1/pushes?limit=" + LISTING_LIMIT)]);
+    // the nodes first: a refused token costs one failed authentication, not three
+    const nodes = await api("/api/v1/nodes");
+    const [purges, pushes] = await Promise.all([api("/api/v1/purges?limit=" + LISTING_LIMIT),
+      api("/api/v1/pushes?limit=" + LISTING_LIMIT)]);
     const now = Date.now();
     const edges = renderNodes(nodes.nodes, now);
     const entries = [...purges.purges, ...pushes.pushes].sort((a, b) => b.sequence - a.sequence);

@@ -30,7 +30,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -43,8 +42,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real browser: headless Chromium driven through Debian's chromedriver against the CDN
  * {@code outpost local} runs (six edges in three regions, on free ports), as an operator uses it: signs in with the
  * token, sees every edge, issues a purge through the API and watches each edge's acknowledgement appear, asks the
- * route box where a client goes. The browser's console must stay free of errors (a CSP violation is one), and the
- * run leaves a screenshot in {@code target/dashboard/dashboard.png}.
+ * route box where a client goes; a wrong token first is refused on the form. The browser's console must stay free of
+ * errors (a CSP violation is one) but for that refusal, and the run leaves a screenshot in
+ * {@code target/dashboard/dashboard.png}.
  *
  * <p>Without chromedriver on the PATH the test is skipped with a loud message, except under {@code .ci/run}, which
  * installs it and sets {@code OUTPOST_REQUIRE_BROWSER=1}: there a missing browser fails the build.
@@ -111,50 +111,76 @@ class DashboardBrowserIT {
     @Test
     void theDashboardShowsSixEdgesAPurgesAcknowledgementsAndARouteWithoutConsoleErrors() throws Exception {
         browser.get(cdn.apiUri() + "/dashboard");
-        browser.findElement(By.id("token")).sendKeys(LocalCdn.OPS_TOKEN);
-        browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
+        signIn("not-a-token-of-this-control-plane");
+        awaitUntil("the API's refusal on the sign-in form", () -> texts("#sign-in-error").equals(
+                List.of("unknown token")));
+        assertThat(browser.findElement(By.id("board")).isDisplayed()).isFalse();
+        assertThat(consoleErrors()).as("the refused call, and nothing else (reading the log empties it)")
+                .isNotEmpty().allSatisfy(error -> assertThat(error).contains("401"));
+        assertThat(browser.getCurrentUrl()).isEqualTo(cdn.apiUri() + "/dashboard");
+
+        signIn(LocalCdn.OPS_TOKEN);
 
         awaitUntil("six healthy edges in the table and on the map", () -> {
-            List<WebElement> rows = browser.findElements(By.cssSelector("#edges tbody tr[data-edge]"));
-            return rows.size() == EDGES && rows.stream().allMatch(r -> r.getText().contains("healthy"))
-                    && browser.findElements(By.cssSelector("#map .region li[data-edge]")).size() == EDGES;
+            List<String> rows = texts("#edges tbody tr[data-edge] td.health");
+            return rows.size() == EDGES && rows.stream().allMatch("healthy"::equals)
+                    && texts("#map .region li[data-edge]").size() == EDGES;
         });
-        assertThat(browser.findElements(By.cssSelector("#map .region")))
-                .extracting(r -> r.getDomAttribute("data-region")).containsExactly("ap", "eu", "us");
+        assertThat(attributes("#map .region", "data-region")).containsExactly("ap", "eu", "us");
 
         for (int i = 0; i < 20; i++) { // traffic, so the edges have requests/s and a hit ratio to show
             for (String edge : List.of("127.0.1.1", "127.0.2.1", "127.0.3.2")) {
                 assertThat(get("http://" + edge + ":" + edgePort + "/index.html").status()).isEqualTo(200);
             }
         }
-        awaitUntil("a requests/s figure from two heartbeats with traffic between them", () -> browser
-                .findElements(By.cssSelector("#edges tbody tr[data-edge] td.rps")).stream()
-                .anyMatch(cell -> cell.getText().matches("[1-9][0-9.]*|0\\.[0-9]*[1-9][0-9]*")));
+        awaitUntil("a requests/s figure from two heartbeats with traffic between them", () -> texts(
+                "#edges tbody tr[data-edge] td.rps").stream()
+                .anyMatch(rps -> rps.matches("[1-9][0-9.]*|0\\.[0-9]*[1-9][0-9]*")));
 
         String purge = post("/api/v1/purges", "{\"urls\":[\"http://127.0.2.1:" + edgePort + "/index.html\"]}");
-        String bars = "article[data-entry='" + purge + "'] li[data-edge]";
-        awaitUntil("purge " + purge + " with one acknowledgement bar per edge, all applied", () -> {
-            List<WebElement> applied = browser.findElements(By.cssSelector(bars));
-            return applied.size() == EDGES && applied.stream()
-                    .allMatch(li -> "applied".equals(li.getDomAttribute("data-state")));
+        String entry = "article[data-entry='" + purge + "']";
+        awaitUntil("purge " + purge + " complete, with one acknowledgement bar per edge, all applied", () -> {
+            List<String> states = attributes(entry + " li[data-edge]", "data-state");
+            return states.size() == EDGES && states.stream().allMatch("applied"::equals)
+                    && attributes(entry, "data-status").equals(List.of("complete"));
         });
-        assertThat(browser.findElements(By.cssSelector(bars + " .time")))
-                .allSatisfy(time -> assertThat(time.getText()).matches("\\d+ ms|\\d+\\.\\d\\d s"));
-        assertThat(browser.findElement(By.cssSelector("article[data-entry='" + purge + "']"))
-                .getDomAttribute("data-status")).isEqualTo("complete");
+        assertThat(texts(entry + " li[data-edge] .time")).hasSize(EDGES)
+                .allSatisfy(time -> assertThat(time).matches("\\d+ ms|\\d+\\.\\d\\d s"));
 
         browser.findElement(By.id("route-client")).sendKeys("127.0.2.50");
         browser.findElement(By.id("route-url")).sendKeys("http://cdn.outpost.test/index.html");
         browser.findElement(By.cssSelector("#route-form button[type=submit]")).click();
-        awaitUntil("the route box's decision", () -> !browser.findElements(By.cssSelector("#route-result dl"))
-                .isEmpty());
-        WebElement decision = browser.findElement(By.cssSelector("#route-result dl"));
-        assertThat(decision.getDomAttribute("data-chosen")).startsWith("eu-");
-        assertThat(decision.getText()).contains("Client region", "eu (matched 127.0.2.0/24)", "Policy");
+        awaitUntil("the route box's decision", () -> !texts("#route-result dl").isEmpty());
+        assertThat(attributes("#route-result dl", "data-chosen")).singleElement().asString().startsWith("eu-");
+        assertThat(texts("#route-result dl")).singleElement().asString()
+                .contains("Client region", "eu (matched 127.0.2.0/24)", "Policy");
 
         Path screenshot = screenshot();
         assertThat(Files.size(screenshot)).isPositive();
         assertThat(consoleErrors()).as("errors in the browser console").isEmpty();
+    }
+
+    /**
+     * The rendered text of every element {@code css} selects, read in one script: the page redraws every two seconds,
+     * so elements found in one call may be gone by the next.
+     */
+    @SuppressWarnings("unchecked")
+    private List<String> texts(String css) {
+        return (List<String>) browser.executeScript(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim());", css);
+    }
+
+    /** Attribute {@code name} of every element {@code css} selects, read in one script (see {@link #texts}). */
+    @SuppressWarnings("unchecked")
+    private List<String> attributes(String css, String name) {
+        return (List<String>) browser.executeScript(
+                "return [...document.querySelectorAll(arguments[0])].map(e => e.getAttribute(arguments[1]));", css,
+                name);
+    }
+
+    private void signIn(String token) {
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.cssSelector("#token-form button[type=submit]")).click();
     }
 
     /** The whole page as one image, the window grown to its height. */
@@ -179,7 +205,7 @@ class DashboardBrowserIT {
     private void awaitUntil(String what, java.util.function.BooleanSupplier condition) {
         try {
             new WebDriverWait(browser, PATIENCE, Duration.ofMillis(200)).withMessage(() -> what + "; console: "
-                    + consoleErrors() + "; page: " + browser.findElement(By.tagName("body")).getText())
+                    + consoleErrors() + "; page: " + texts("body"))
                     .until(b -> condition.getAsBoolean());
         } catch (org.openqa.selenium.TimeoutException e) {
             Assertions.fail("not within " + PATIENCE.toSeconds() + " s: " + e.getMessage(), e);
