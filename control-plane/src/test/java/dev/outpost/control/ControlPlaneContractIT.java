@@ -115,6 +115,10 @@ class ControlPlaneContractIT {
         check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
         check("GET", "/dashboard", cp.get("/dashboard", null));
         check("GET", "/dashboard/{asset}", cp.get("/dashboard/dashboard.js", null));
+        check("HEAD", "/dashboard", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/dashboard").head(), null,
+                cp.http()));
+        check("HEAD", "/dashboard/{asset}", cp.call(new Request.Builder().url(cp.plane().apiUri()
+                + "/dashboard/dashboard.css").head(), null, cp.http()));
         check("GET", "/api/v1/metrics", cp.get("/api/v1/metrics", null));
         check("HEAD", "/api/v1/metrics", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")
                 .head(), null, new OkHttpClient()));

@@ -1,5 +1,6 @@
 package dev.outpost.control;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.testkit.HttpReply;
@@ -94,6 +95,30 @@ class DashboardIT {
         assertThat(again.header("ETag")).isEqualTo(etag);
         assertThat(stale.status()).isEqualTo(200);
         assertThat(stale.body()).isEqualTo(first.body());
+    }
+
+    @Test
+    void headAnswersTheHeadersOfGetWithoutTheBody() {
+        HttpReply get = cp.get("/dashboard", null);
+        HttpReply head = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/dashboard").head(), null,
+                cp.http());
+
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.header("Content-Length")).isEqualTo(String.valueOf(get.body().getBytes(UTF_8).length));
+        assertThat(head.header("ETag")).isEqualTo(get.header("ETag"));
+        assertThat(head.header("Content-Security-Policy")).isEqualTo(get.header("Content-Security-Policy"));
+    }
+
+    @Test
+    void theSignInFormPostedWithoutThePagesScriptIsRefusedAndNotSteered() {
+        HttpReply posted = cp.call(new Request.Builder().url(cp.plane().apiUri() + "/dashboard")
+                .post(okhttp3.RequestBody.create("token=" + ControlPlaneFixture.READER,
+                        okhttp3.MediaType.get("application/x-www-form-urlencoded"))), null, cp.http());
+
+        assertThat(posted.status()).isEqualTo(405);
+        assertThat(posted.header("Allow")).isEqualTo("GET, HEAD");
+        assertThat(posted.body()).doesNotContain(ControlPlaneFixture.READER);
     }
 
     @Test

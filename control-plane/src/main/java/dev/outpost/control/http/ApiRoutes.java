@@ -111,8 +111,8 @@ final class ApiRoutes {
                 .route("GET, HEAD", "/api/v1/metrics", metrics)
                 .route("GET", "/api/v1/openapi.json", document)
                 // the page and its files hold no data; what they show is read from the API above with scope read
-                .route("GET", Dashboard.PATH, dashboard::page)
-                .route("GET", Dashboard.PATH + "/{asset}", dashboard::asset)
+                .route("GET, HEAD", Dashboard.PATH, dashboard::page)
+                .route("GET, HEAD", Dashboard.PATH + "/{asset}", dashboard::asset)
                 .build();
     }
 }
