@@ -110,6 +110,8 @@ class DashboardBrowserIT {
 
     @Test
     void theDashboardShowsSixEdgesAPurgesAcknowledgementsAndARouteWithoutConsoleErrors() throws Exception {
+        String banner = LocalBanner.render(cdn.topology(), cdn.nodes(), cdn.originInternalUri(), "work", "site");
+        assertThat(banner).as("outpost local names the page").contains(cdn.apiUri() + "/dashboard\n");
         browser.get(cdn.apiUri() + "/dashboard");
         signIn("not-a-token-of-this-control-plane");
         awaitUntil("the API's refusal on the sign-in form", () -> texts("#sign-in-error").equals(
