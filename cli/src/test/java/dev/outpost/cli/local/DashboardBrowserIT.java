@@ -50,7 +50,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * installs it and sets {@code OUTPOST_REQUIRE_BROWSER=1}: there a missing browser fails the build.
  */
 class DashboardBrowserIT {
-    private static final Duration PATIENCE = Duration.ofSeconds(20);
+    /** Generous: conditions are waited for, never timed, and a loaded machine is slow to start six edges. */
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final int EDGES = 6;
 
     @TempDir
@@ -84,7 +85,7 @@ class DashboardBrowserIT {
                 """.formatted(port.get(0), port.get(1), edgePort, port.get(3), port.get(4)).getBytes(UTF_8),
                 Topology.class);
         cdn = LocalCdn.start(topology, work, Optional.empty());
-        cdn.awaitEdgesReady(Duration.ofSeconds(30));
+        cdn.awaitEdgesReady(PATIENCE);
 
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile())
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
