@@ -40,11 +40,11 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real browser: headless Chromium driven through Debian's chromedriver against the CDN
- * {@code outpost local} runs (six edges in three regions, on free ports), as an operator uses it: signs in with the
- * token, sees every edge, issues a purge through the API and watches each edge's acknowledgement appear, asks the
- * route box where a client goes; a wrong token first is refused on the form. The browser's console must stay free of
- * errors (a CSP violation is one) but for that refusal, and the run leaves a screenshot in
- * {@code target/dashboard/dashboard.png}.
+ * {@code outpost local} runs (six edges in three regions, on free ports), as an operator uses it: a wrong token is
+ * refused on the form; with the right one it sees every edge, issues a purge through the API and watches each edge's
+ * acknowledgement appear, asks the route box where a client goes, reloads (still signed in, the token in the tab
+ * only) and forgets the token. The browser's console must stay free of errors (a CSP violation is one) but for the
+ * refused sign-in, and the run leaves a screenshot in {@code target/dashboard/dashboard.png}.
  *
  * <p>Without chromedriver on the PATH the test is skipped with a loud message, except under {@code .ci/run}, which
  * installs it and sets {@code OUTPOST_REQUIRE_BROWSER=1}: there a missing browser fails the build.
@@ -161,6 +161,18 @@ class DashboardBrowserIT {
         Path screenshot = screenshot();
         assertThat(Files.size(screenshot)).isPositive();
         assertThat(consoleErrors()).as("errors in the browser console").isEmpty();
+
+        browser.navigate().refresh();
+        awaitUntil("the board again after a reload, without signing in again", () -> texts(
+                "#edges tbody tr[data-edge]").size() == EDGES);
+        assertThat(browser.executeScript("return [sessionStorage.length, localStorage.length, document.cookie];"))
+                .as("the token is kept in the tab only: no local storage, no cookie")
+                .isEqualTo(List.of(1L, 0L, ""));
+        assertThat(consoleErrors()).as("errors in the browser console after the reload").isEmpty();
+
+        browser.findElement(By.id("sign-out")).click();
+        assertThat(browser.findElement(By.id("token")).isDisplayed()).isTrue();
+        assertThat(browser.executeScript("return sessionStorage.length;")).as("forgotten").isEqualTo(0L);
     }
 
     /**
