@@ -114,6 +114,12 @@ class ControlPlaneContractIT {
     void everyDocumentedOperationAnswersAsDocumented() throws Exception {
         check("GET", "/api/v1/openapi.json", cp.get("/api/v1/openapi.json", null));
         check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
+        check("GET", "/dashboard", cp.get("/dashboard", null));
+        check("GET", "/dashboard/{asset}", cp.get("/dashboard/dashboard.js", null));
+        check("HEAD", "/dashboard", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/dashboard").head(), null,
+                cp.http()));
+        check("HEAD", "/dashboard/{asset}", cp.call(new Request.Builder().url(cp.plane().apiUri()
+                + "/dashboard/dashboard.css").head(), null, cp.http()));
         check("GET", "/api/v1/metrics", cp.get("/api/v1/metrics", null));
         check("HEAD", "/api/v1/metrics", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")
                 .head(), null, new OkHttpClient()));
@@ -194,6 +200,7 @@ class ControlPlaneContractIT {
         check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
         check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state", READER));
         check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state?wait=forever", STEERING));
+        check("GET", "/dashboard/{asset}", cp.get("/dashboard/secrets.yml", null));
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());

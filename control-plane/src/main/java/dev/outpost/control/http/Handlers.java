@@ -42,11 +42,11 @@ public final class Handlers {
     }
 
     /**
-     * Both API pipelines: {@code /api/...} → worker thread → the listener's route table ({@link ApiRoutes});
-     * every other path steers (on the IO thread) like the steering listener. The node listener has the same API
-     * (once TLS is configured, registrations, heartbeats and renewals are taken only there); both share rate-limit
-     * and failed-authentication budgets and the memory of recent write-through uploads, so neither is doubled by
-     * using both listeners.
+     * Both API pipelines: {@code /api/...} and the dashboard ({@code /dashboard...}) → worker thread → the
+     * listener's route table ({@link ApiRoutes}); every other path steers (on the IO thread) like the steering
+     * listener. The node listener has the same API (once TLS is configured, registrations, heartbeats and renewals
+     * are taken only there); both share rate-limit and failed-authentication budgets and the memory of recent
+     * write-through uploads, so neither is doubled by using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
             Registry registry, LiveSteering steering, OriginWriter originWriter,
@@ -60,14 +60,19 @@ public final class Handlers {
         HandlerWrapper requests = new RequestMeters(metrics.registry(), "controlplane.api.requests",
                 "controlplane.api.response.bytes", "unmatched");
         RouteTable apiTable = routes.table(false);
-        return new ApiPipelines(apiOrSteering(apiTable, steer, requests),
-                apiOrSteering(routes.table(true), steer, requests), apiTable.endpoints());
+        return new ApiPipelines(apiOrSteering(apiTable, steer, requests, true),
+                apiOrSteering(routes.table(true), steer, requests, true), apiTable.endpoints());
     }
 
-    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer, HandlerWrapper requests) {
+    /** {@code dashboard}: {@code /dashboard...} goes to the table too (the control plane's; a replica has none). */
+    private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer, HandlerWrapper requests,
+            boolean dashboard) {
         // counted once the answer is complete, so the status is the mapped error's too
         HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(table));
-        return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
+        return exchange -> {
+            String path = exchange.getRequestPath();
+            (path.startsWith("/api/") || dashboard && Dashboard.serves(path) ? api : steer).handleRequest(exchange);
+        };
     }
 
     /**
@@ -85,7 +90,7 @@ public final class Handlers {
                 .build();
         HandlerWrapper requests = new RequestMeters(meters, "steering.api.requests", "steering.api.response.bytes",
                 "unmatched");
-        return apiOrSteering(table, steer, requests);
+        return apiOrSteering(table, steer, requests, false);
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
