@@ -48,6 +48,7 @@ final class ApiRoutes {
     private final AssetsEndpoint assets;
     private final CaEndpoints ca;
     private final RouteEndpoint route;
+    private final DeadLetterEndpoints deadLetters;
     private final Registry registry;
     private final HttpHandler metrics;
     private final boolean tls;
@@ -68,6 +69,7 @@ final class ApiRoutes {
         this.ca = new CaEndpoints(config, issuer);
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.registry = registry;
+        this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry);
         this.metrics = metrics;
         this.tls = issuer.isPresent();
     }
@@ -88,6 +90,11 @@ final class ApiRoutes {
                         auth.scope(PUSH), rateLimiter.onAccept("push", budget.pushesPerMinute()), json)
                 .route("GET", "/api/v1/pushes", ex -> entries.listing(ex, Kind.PUSH), auth.scope(READ))
                 .route("GET", "/api/v1/pushes/{id}", ex -> entries.show(ex, Kind.PUSH), auth.scope(READ))
+                .route("GET", "/api/v1/dead-letters", deadLetters::list, auth.scope(READ))
+                .route("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", deadLetters::retry,
+                        auth.scope(PURGE, PUSH))
+                .route("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", deadLetters::discard,
+                        auth.scope(PURGE, PUSH))
                 .route("GET", "/api/v1/nodes", nodes::list, auth.scope(READ))
                 .route("POST", "/api/v1/nodes/register", nodes::register,
                         listener.nodeListenerOnly(), auth.scope(NODE), json)
