@@ -361,7 +361,8 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     public synchronized Optional<DeadLetter> deadLetter(long sequence, String node) {
-        return store.deadLetters(Optional.of(node), false, sequence - 1, "", 1).stream()
+        // the cursor just before (sequence, any node): no node id sorts after U+FFFF
+        return store.deadLetters(Optional.of(node), false, sequence - 1, "\uffff", 1).stream()
                 .filter(d -> d.sequence() == sequence).findFirst();
     }
 
