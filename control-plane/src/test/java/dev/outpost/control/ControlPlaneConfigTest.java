@@ -117,6 +117,13 @@ class ControlPlaneConfigTest {
                 "'log.pushExpiryMillis' was renamed: use 'log.pushExpiry'");
     }
 
+    @Test
+    void deliveryMaxTriesDefaultsToEightAndMustBeWithinOneToAThousand() {
+        assertThat(parse("data: d\nregions: [{name: us}]\n").delivery().maxTries()).isEqualTo(8);
+        assertRejected("regions: [{name: us}]\ndelivery: {maxTries: 0}\n", "delivery.maxTries");
+        assertRejected("regions: [{name: us}]\ndelivery: {maxTries: 1001}\n", "delivery.maxTries");
+    }
+
     private static void assertRejected(String yaml, String expected) {
         assertThatThrownBy(() -> parse("data: d\n" + yaml))
                 .isInstanceOf(ConfigException.class)
