@@ -18,6 +18,7 @@ import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
@@ -49,6 +50,8 @@ final class ApiRoutes {
     private final CaEndpoints ca;
     private final RouteEndpoint route;
     private final DeadLetterEndpoints deadLetters;
+    private final TrafficStats traffic;
+    private final StatsEndpoint stats;
     private final Registry registry;
     private final HttpHandler metrics;
     private final boolean tls;
@@ -57,7 +60,8 @@ final class ApiRoutes {
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
             SteeringHandler steering, DnsSteering dnsSteering, OriginWriter originWriter, RecentWrites recentWrites,
-            RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics) {
+            RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics,
+            TrafficStats traffic, java.time.Clock clock) {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
@@ -70,6 +74,8 @@ final class ApiRoutes {
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.registry = registry;
         this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry);
+        this.traffic = traffic;
+        this.stats = new StatsEndpoint(traffic, clock);
         this.metrics = metrics;
         this.tls = issuer.isPresent();
     }
@@ -77,7 +83,7 @@ final class ApiRoutes {
     /** The table of the API listener ({@code nodeListener} false) or of the mutual-TLS node listener. */
     RouteTable table(boolean nodeListener) {
         ListenerRules listener = new ListenerRules(config, tls, nodeListener);
-        NodeEndpoints nodes = new NodeEndpoints(config, registry, listener);
+        NodeEndpoints nodes = new NodeEndpoints(config, registry, listener, traffic);
         HandlerWrapper json = JsonBody.limit(JsonBody.MAX_BYTES);
         ControlPlaneConfig.RateLimits budget = config.rateLimits();
         return RouteTable.builder()
@@ -95,6 +101,7 @@ final class ApiRoutes {
                         auth.scope(PURGE, PUSH))
                 .route("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", deadLetters::discard,
                         auth.scope(PURGE, PUSH))
+                .route("GET", "/api/v1/stats", stats::stats, auth.scope(READ))
                 .route("GET", "/api/v1/nodes", nodes::list, auth.scope(READ))
                 .route("POST", "/api/v1/nodes/register", nodes::register,
                         listener.nodeListenerOnly(), auth.scope(NODE), json)

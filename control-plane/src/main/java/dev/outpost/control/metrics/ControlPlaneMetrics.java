@@ -9,6 +9,7 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Node;
 import dev.outpost.control.registry.NodeStatus;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.steering.Decision;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MultiGauge;
@@ -115,6 +116,22 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
                 refused ? "refused" : "exhausted")
                 .description("entries dead-lettered for an edge: refused as invalid, or not applied within "
                         + "delivery.maxTries (exhausted)").register(registry).increment();
+    }
+
+    /** Counts what the traffic statistics take in and write behind. */
+    public void watch(TrafficStats traffic) {
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.batches", traffic,
+                TrafficStats::batchesCounted).tag("result", "counted")
+                .description("traffic batches edges sent with heartbeats, by result (duplicate: sent again after a "
+                        + "lost reply, not counted again)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.batches", traffic,
+                TrafficStats::batchesDuplicate).tag("result", "duplicate").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.rows.dropped", traffic,
+                TrafficStats::rowsDropped).description("traffic rows dropped because their minute was past "
+                        + "stats.retention or too far ahead of this clock").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.write.failures", traffic,
+                TrafficStats::writeFailures).description("write-behind writes of the traffic statistics that "
+                        + "failed (kept in memory and tried again)").register(registry);
     }
 
     /** A steering answer (a 302 or, with no eligible edge anywhere, a 503); explanations are not counted. */
