@@ -151,7 +151,10 @@ class ControlPlaneContractIT {
                         .formatted(edgeAdmin.getPort()))));
         check("POST", "/api/v1/nodes/{id}/heartbeat", nodeCall(node, "/api/v1/nodes/eu-1/heartbeat",
                 sent("POST", "/api/v1/nodes/{id}/heartbeat",
-                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0}")));
+                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0,\"traffic\":"
+                                + "{\"epoch\":\"e-1\",\"batch\":1,\"counts\":[{\"minute\":"
+                                + (Instant.now().toEpochMilli() / 60_000 * 60_000) + ",\"service\":\"www\","
+                                + "\"statusClass\":\"2xx\",\"requests\":1,\"hits\":1,\"bytes\":10}]}}")));
         check("POST", "/api/v1/certificates/renew", nodeCall(node, "/api/v1/certificates/renew",
                 sent("POST", "/api/v1/certificates/renew", Json.mapper().writeValueAsString(Map.of("csr",
                         Csr.create(Keys.ecP256(), List.of("eu-1.edges.internal"), List.of()).pem())))));
@@ -191,6 +194,9 @@ class ControlPlaneContractIT {
                 .put(RequestBody.create("body{}".getBytes(UTF_8), MediaType.get("text/css"))), OPS, cp.http()));
 
         check("GET", "/api/v1/nodes", cp.get("/api/v1/nodes", READER));
+        HttpReply stats = cp.get("/api/v1/stats?service=www", READER);
+        check("GET", "/api/v1/stats", stats);
+        assertThat(stats.json().get("requests").asLong()).as("the heartbeat's traffic").isEqualTo(1);
         check("GET", "/api/v1/route", cp.get("/api/v1/route?url=http://www.example.com/app.js&client=127.0.1.9",
                 READER));
         check("DELETE", "/api/v1/nodes/{id}", cp.delete("/api/v1/nodes/eu-1", ADMIN));
@@ -214,6 +220,7 @@ class ControlPlaneContractIT {
                 "{\"token\":\"oj_not-a-token-anyone-made\",\"csr\":\"\"}"));
         check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
         check("GET", "/api/v1/dead-letters", cp.get("/api/v1/dead-letters?after=nonsense", READER));
+        check("GET", "/api/v1/stats", cp.get("/api/v1/stats?from=never", READER));
         check("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", cp.post("/api/v1/dead-letters/9/eu-1/retry",
                 OPS, ""));
         check("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", cp.post(

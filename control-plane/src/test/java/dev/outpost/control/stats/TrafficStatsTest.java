@@ -123,4 +123,19 @@ class TrafficStatsTest {
         stats.write();
         assertThat(lastTwoMinutes(Optional.empty()).get(1).requests()).as("deleted past the retention").isZero();
     }
+
+    @Test
+    void startedStatsWriteBehindEveryFlushInterval() throws Exception {
+        stats.close();
+        stats = TrafficStats.open(dir, clock, new StatsSettings(Duration.ofSeconds(1), Duration.ofHours(2))).start();
+        stats.accept("eu-1", batch("edge-a", 1, www(M0, 10, 8, 1000)));
+
+        try (TrafficStore reader = TrafficStore.open(dir)) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> !reader.read(Optional.empty(), M0, M0 + 60_000).isEmpty());
+            assertThat(reader.read(Optional.empty(), M0, M0 + 60_000)).singleElement()
+                    .extracting(TrafficStore.Row::requests).isEqualTo(10L);
+            assertThat(reader.batches()).containsEntry("eu-1", new TrafficStats.Counted("edge-a", 1));
+        }
+    }
 }
