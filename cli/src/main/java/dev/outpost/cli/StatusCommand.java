@@ -13,12 +13,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code outpost status}: nodes with health, catch-up and hit ratio, the latest purges, then the open dead letters
- * (entries an edge refused or could not apply). With {@code --json}, one document {@code {"nodes": [...], "purges":
- * [...], "deadLetters": [...]}} holding the arrays as the API answered them.
+ * {@code outpost status}: nodes with health, catch-up and hit ratio since start, the latest purges, the traffic and
+ * hit ratio of the last 15 minutes per minute ({@code /api/v1/stats}), then the open dead letters (entries an edge
+ * refused or could not apply). With {@code --json}, one document {@code {"nodes": [...], "purges": [...],
+ * "deadLetters": [...], "traffic": {...}}} holding the API's answers.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the nodes (health, caught up, hit ratio), the latest purges and the open dead letters.")
+        description = "Show the nodes (health, caught up, hit ratio), the latest purges, the last 15 minutes' traffic "
+                + "and the open dead letters.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;
@@ -42,11 +44,13 @@ final class StatusCommand implements Callable<Integer> {
                     Duration.ofSeconds(10)).get("purges");
             JsonNode deadLetters = api.get("/api/v1/dead-letters?limit=" + DEAD_LETTERS_SHOWN,
                     Duration.ofSeconds(10));
+            JsonNode traffic = api.get("/api/v1/stats", Duration.ofSeconds(10));
             if (api.json()) {
                 ObjectNode both = Json.mapper().createObjectNode();
                 both.set("nodes", nodes);
                 both.set("purges", recent);
                 both.set("deadLetters", deadLetters.get("deadLetters"));
+                both.set("traffic", traffic);
                 out.println(Json.mapper().writeValueAsString(both));
                 out.flush();
                 return 0;
@@ -70,6 +74,8 @@ final class StatusCommand implements Callable<Integer> {
                         JsonApi.text(p, "acceptedAt"));
             }
             out.println();
+            printTraffic(out, traffic);
+            out.println();
             printDeadLetters(out, deadLetters);
             out.flush();
             return 0;
@@ -77,6 +83,26 @@ final class StatusCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("outpost status: " + e.getMessage());
             spec.commandLine().getErr().flush();
             return 2;
+        }
+    }
+
+    /** The last minutes' traffic over every edge: totals, then each minute that had any. */
+    static void printTraffic(PrintWriter out, JsonNode stats) {
+        long requests = stats.path("requests").asLong();
+        if (requests == 0) {
+            out.println("TRAFFIC: none from " + JsonApi.text(stats, "from") + " to " + JsonApi.text(stats, "to"));
+            return;
+        }
+        out.printf("TRAFFIC from %s to %s: %d requests, hit ratio %.1f%%, %d bytes%n", JsonApi.text(stats, "from"),
+                JsonApi.text(stats, "to"), requests, stats.path("hitRatio").asDouble() * 100,
+                stats.path("bytes").asLong());
+        out.printf("%-20s %9s %6s %12s %6s%n", "MINUTE", "REQUESTS", "HIT%", "BYTES", "5XX");
+        for (JsonNode m : stats.path("minutes")) {
+            if (m.path("requests").asLong() > 0) {
+                out.printf("%-20s %9d %5.1f%% %12d %6d%n", JsonApi.text(m, "minute"), m.path("requests").asLong(),
+                        m.path("hitRatio").asDouble() * 100, m.path("bytes").asLong(),
+                        m.path("statusClasses").path("5xx").asLong());
+            }
         }
     }
 
