@@ -346,21 +346,42 @@ node_token=${OUTPOST_NODE_TOKEN:-node-token-change-me}
 admin_token=${OUTPOST_ADMIN_TOKEN:-admin-token-change-me}
 refuser=ap-refuser refuser_addr=10.230.3.50   # client-ap on the backbone
 in_client ap sh -c 'cat > /tmp/refuser.py' <<'PY'
-import http.server, json, os
-class Edge(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+# the image's python3-minimal has no http.server: HTTP/1.1 by hand, one request per connection
+import json, os, socket
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("0.0.0.0", 9099))
+server.listen(16)
+while True:
+    conn, _ = server.accept()
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            body += chunk
         takes = os.path.exists("/tmp/refuser-takes")
-        body = json.dumps({"unknownHosts": [], "removed": 0, "markedStale": 0} if takes else
-                          {"error": "bad_purge", "message": "smoke: this edge refuses every entry"}).encode()
-        self.send_response(200 if takes else 400)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
+        answer = json.dumps({"unknownHosts": [], "removed": 0, "markedStale": 0} if takes else
+                            {"error": "bad_purge", "message": "smoke: this edge refuses every entry"}).encode()
+        status = b"200 OK" if takes else b"400 Bad Request"
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                     + str(len(answer)).encode() + b"\r\nConnection: close\r\n\r\n" + answer)
+    except OSError:
         pass
-http.server.HTTPServer(("0.0.0.0", 9099), Edge).serve_forever()
+    finally:
+        conn.close()
 PY
 docker exec -d "$(container client-ap)" python3 /tmp/refuser.py
 for _ in $(seq 20); do in_client ap curl -s -o /dev/null --max-time 1 http://127.0.0.1:9099/ && break; sleep 0.5; done
