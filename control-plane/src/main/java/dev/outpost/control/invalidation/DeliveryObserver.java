@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * What the log and the dispatcher tell the control plane's metrics: an entry accepted, an entry settled (every edge
  * in scope applied it, failed it, or stopped being waited for) with the time from its acceptance to the last edge's
- * acknowledgement, a push retried to an edge, an entry dead-lettered for an edge. Called on the thread that made the change, under the log's lock: an
- * observer only counts.
+ * acknowledgement, a push retried to an edge, an entry dead-lettered for an edge. Called on the thread that made the
+ * change, under the log's lock: an observer only counts.
  */
 public interface DeliveryObserver {
     DeliveryObserver NONE = new DeliveryObserver() {

@@ -4,7 +4,6 @@ import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.EdgeAdmin;
 import dev.outpost.common.wire.EdgePrefetch;
 import dev.outpost.common.wire.EdgePurge;
-import dev.outpost.common.wire.ErrorBody;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.DeliverySettings;
@@ -188,7 +187,7 @@ public final class Dispatcher implements AutoCloseable {
             scheduleRetry(node.id());
             return;
         }
-        Optional<Failure> failure = push(entry, current);
+        Optional<PushFailure> failure = push(entry, current);
         if (failure.isPresent()) {
             failed(entry.sequence(), current, failure.get());
             scheduleRetry(node.id()); // the next entries (or this one again)
@@ -200,7 +199,7 @@ public final class Dispatcher implements AutoCloseable {
      * invalid or answered {@code delivery.maxTries} pushes of it with a server error, dead-lettered: the node's mark
      * moves past it, so later entries reach the edge and it is steered again. Returns whether it was dead-lettered.
      */
-    private boolean failed(long sequence, Node node, Failure failure) {
+    private boolean failed(long sequence, Node node, PushFailure failure) {
         boolean deadLetter = switch (failure.verdict()) {
             case INVALID -> true;
             case NOT_APPLIED -> log.countTry(sequence, node.id(), failure.reason()) >= settings.maxTries();
@@ -210,43 +209,15 @@ public final class Dispatcher implements AutoCloseable {
             behind(sequence, node.id(), failure.reason());
             return false;
         }
-        String reason = failure.verdict() == Verdict.INVALID ? "refused as invalid: " + failure.reason()
+        String reason = failure.verdict() == PushFailure.Verdict.INVALID ? "refused as invalid: " + failure.reason()
                 : "not applied after " + settings.maxTries() + " tries: " + failure.reason();
-        if (!log.markDeadLettered(sequence, node.id(), reason, failure.verdict() == Verdict.INVALID)) {
+        if (!log.markDeadLettered(sequence, node.id(), reason, failure.verdict() == PushFailure.Verdict.INVALID)) {
             return false; // settled meanwhile (applied by a heartbeat, fenced, removed)
         }
         LOG.log(Level.WARNING, () -> "entry " + sequence + " dead-lettered for " + node.id() + " (" + reason
                 + "); the edge moves on to later entries, an operator retries or discards it");
         registry.acked(node.id(), sequence);
         return true;
-    }
-
-    /** How a push's failure counts towards dead-lettering (pure, from the edge's answer). */
-    enum Verdict {
-        /** The edge refused the entry itself (400, 413, 415, 422): dead-lettered at once. */
-        INVALID,
-        /** The edge answered with a server error: it could not apply it; counted towards {@code maxTries}. */
-        NOT_APPLIED,
-        /**
-         * No answer (down, partitioned, timed out: fencing covers that), or an answer about the edge, not the entry:
-         * not ready (409), busy (429, 503), the token or admin URL is wrong (401, 403, 404). Retried, never counted.
-         */
-        NOT_NOW;
-
-        static Verdict of(int status) {
-            return switch (status) {
-                case 400, 413, 415, 422 -> INVALID;
-                case 503 -> NOT_NOW;
-                default -> status >= 500 ? NOT_APPLIED : NOT_NOW;
-            };
-        }
-    }
-
-    /** Why a push did not go through, and how it counts. */
-    record Failure(String reason, Verdict verdict) {
-        static Failure unanswered(String reason) {
-            return new Failure(reason, Verdict.NOT_NOW);
-        }
     }
 
     /**
@@ -274,7 +245,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             observer.retried(nodeId);
-            Optional<Failure> failure = push(next.get(0), node.get());
+            Optional<PushFailure> failure = push(next.get(0), node.get());
             if (failure.isPresent() && !failed(next.get(0).sequence(), node.get(), failure.get())) {
                 LOG.log(Level.DEBUG, () -> "retrying entry " + next.get(0).sequence() + " to " + nodeId
                         + " failed: " + failure.get().reason());
@@ -311,10 +282,10 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** Pushes one entry to the edge; records the ack (or the push's failure); empty on success, else why not. */
-    private Optional<Failure> push(InvalidationEntry entry, Node node) {
+    private Optional<PushFailure> push(InvalidationEntry entry, Node node) {
         Optional<URI> adminUrl = node.registration().adminUrl();
         if (adminUrl.isEmpty()) {
-            return Optional.of(Failure.unanswered("edge has no admin URL"));
+            return Optional.of(PushFailure.unanswered("edge has no admin URL"));
         }
         Request.Builder request = edgeRequest(adminUrl.get(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
@@ -324,7 +295,7 @@ public final class Dispatcher implements AutoCloseable {
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
             if (!response.isSuccessful()) {
-                return Optional.of(new Failure(refusal(response), Verdict.of(response.code())));
+                return Optional.of(PushFailure.answered(response));
             }
             registry.acked(node.id(), entry.sequence());
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
@@ -344,12 +315,12 @@ public final class Dispatcher implements AutoCloseable {
             }
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of(Failure.unanswered("push failed: " + e.getMessage()));
+            return Optional.of(PushFailure.unanswered("push failed: " + e.getMessage()));
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
-            return Optional.of(Failure.unanswered("push failed: " + e));
+            return Optional.of(PushFailure.unanswered("push failed: " + e));
         } finally {
             log.answeredLive(node.id());
         }
@@ -387,7 +358,7 @@ public final class Dispatcher implements AutoCloseable {
                     }
                     failure = pushFailure.get();
                 } else {
-                    failure = refusal(response);
+                    failure = PushFailure.refusal(response);
                 }
             } catch (IOException | RuntimeException e) {
                 failure = "push failed: " + e.getMessage();
@@ -397,20 +368,6 @@ public final class Dispatcher implements AutoCloseable {
         return new RetryOutcome(false, failure);
     }
 
-    /** "edge answered 400 bad_purge: ..." from an error answer's status and its problem body (when it is one). */
-    private static String refusal(Response response) throws IOException {
-        String body = response.peekBody(4096).string();
-        String problem = "";
-        try {
-            ErrorBody error = Json.mapper().readValue(body, ErrorBody.class);
-            if (error.error() != null) {
-                problem = " " + error.error() + (error.message() == null ? "" : ": " + error.message());
-            }
-        } catch (RuntimeException notAProblem) {
-            // not the edge's problem body (a proxy's page, say): the status says it all
-        }
-        return PushResults.abbreviate("edge answered " + response.code() + problem);
-    }
 
     private static Optional<String> summary(Response response) throws IOException {
         String body = PushResults.abbreviate(response.peekBody(4096).string());

@@ -318,7 +318,7 @@ public final class InvalidationLog implements AutoCloseable {
                 node);
         changed(sequence, store.update("UPDATE deliveries SET tries = tries + 1, detail = ?, state = 'behind' "
                 + "WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason, sequence, node));
-        return store.deliveryState(sequence, node).map(Map.Entry::getValue).orElse(0);
+        return store.deadLetters.deliveryState(sequence, node).map(Map.Entry::getValue).orElse(0);
     }
 
     /**
@@ -347,7 +347,7 @@ public final class InvalidationLog implements AutoCloseable {
         long mark = applied;
         while (true) {
             List<InvalidationEntry> next = entriesAfter(mark, region, 1);
-            if (next.isEmpty() || !store.wasDeadLettered(next.get(0).sequence(), node)) {
+            if (next.isEmpty() || !store.deadLetters.wasDeadLettered(next.get(0).sequence(), node)) {
                 return mark;
             }
             mark = next.get(0).sequence();
@@ -357,18 +357,18 @@ public final class InvalidationLog implements AutoCloseable {
     /** Dead letters after the cursor ({@code afterSequence}, {@code afterNode}), in (sequence, node) order. */
     public synchronized List<DeadLetter> deadLetters(Optional<String> node, boolean openOnly, long afterSequence,
             String afterNode, int limit) {
-        return store.deadLetters(node, openOnly, afterSequence, afterNode, limit);
+        return store.deadLetters.list(node, openOnly, afterSequence, afterNode, limit);
     }
 
     public synchronized Optional<DeadLetter> deadLetter(long sequence, String node) {
         // the cursor just before (sequence, any node): no node id sorts after U+FFFF
-        return store.deadLetters(Optional.of(node), false, sequence - 1, "\uffff", 1).stream()
+        return store.deadLetters.list(Optional.of(node), false, sequence - 1, "\uffff", 1).stream()
                 .filter(d -> d.sequence() == sequence).findFirst();
     }
 
     /** Open dead letters per edge (the metrics and the status). */
     public synchronized Map<String, Long> openDeadLetters() {
-        return store.openDeadLetters();
+        return store.deadLetters.openPerNode();
     }
 
     /** An operator's retry of an open dead letter reached the edge: applied, with what it answered. */

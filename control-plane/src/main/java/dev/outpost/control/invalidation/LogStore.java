@@ -30,7 +30,7 @@ import tools.jackson.core.type.TypeReference;
  * error, {@code dead_lettered_at} is set once the delivery was dead-lettered and stays through an operator's retry
  * or discard), {@code compacted} (per regions text, the highest sequence compaction deleted) and
  * {@code idempotency_keys}. Columns added after the first release are added to an older file when it is opened
- * ({@link #migrateDeliveries}).
+ * ({@link DeadLetterRows#migrate}).
  */
 final class LogStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
@@ -49,9 +49,12 @@ final class LogStore {
     }
 
     private final Connection db;
+    /** The dead letters' rows of {@code deliveries}. */
+    final DeadLetterRows deadLetters;
 
     private LogStore(Connection db) {
         this.db = db;
+        this.deadLetters = new DeadLetterRows(db);
     }
 
     static LogStore open(Path dataDir) {
@@ -79,7 +82,7 @@ final class LogStore {
                           state TEXT NOT NULL, applied_at INTEGER, detail TEXT,
                           PRIMARY KEY (sequence, node))""");
                 s.execute("CREATE INDEX IF NOT EXISTS deliveries_by_node ON deliveries(node, state, sequence)");
-                migrateDeliveries(db);
+                DeadLetterRows.migrate(db);
                 s.execute("CREATE INDEX IF NOT EXISTS dead_letters ON deliveries(sequence, node) "
                         + "WHERE dead_lettered_at IS NOT NULL");
                 s.execute("CREATE INDEX IF NOT EXISTS entries_by_age ON entries(accepted_at)");
@@ -93,24 +96,6 @@ final class LogStore {
             return new LogStore(db);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot open the invalidation log " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Adds the dead-letter columns to a {@code deliveries} table made before they existed. */
-    private static void migrateDeliveries(Connection db) throws SQLException {
-        java.util.Set<String> columns = new java.util.HashSet<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(deliveries)")) {
-            while (rs.next()) {
-                columns.add(rs.getString("name"));
-            }
-        }
-        try (Statement s = db.createStatement()) {
-            if (!columns.contains("tries")) {
-                s.execute("ALTER TABLE deliveries ADD COLUMN tries INTEGER NOT NULL DEFAULT 0");
-            }
-            if (!columns.contains("dead_lettered_at")) {
-                s.execute("ALTER TABLE deliveries ADD COLUMN dead_lettered_at INTEGER");
-            }
         }
     }
 
@@ -283,70 +268,6 @@ final class LogStore {
         return out;
     }
 
-    /** Dead letters (open, retried or discarded) in (sequence, node) order after the cursor, at most {@code limit}. */
-    List<DeadLetter> deadLetters(Optional<String> node, boolean openOnly, long afterSequence, String afterNode,
-            int limit) {
-        String sql = "SELECT d.sequence, d.node, e.kind, d.state, d.detail, d.tries, d.dead_lettered_at, d.applied_at "
-                + "FROM deliveries d JOIN entries e ON e.sequence = d.sequence WHERE d.dead_lettered_at IS NOT NULL "
-                + "AND (d.sequence > ? OR d.sequence = ? AND d.node > ?)"
-                + (openOnly ? " AND d.state = 'dead_lettered'" : "") + (node.isPresent() ? " AND d.node = ?" : "")
-                + " ORDER BY d.sequence, d.node LIMIT ?";
-        List<Object> args = new ArrayList<>(List.of(afterSequence, afterSequence, afterNode));
-        node.ifPresent(args::add);
-        args.add(limit);
-        List<DeadLetter> out = new ArrayList<>();
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            bind(s, args.toArray());
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    long applied = rs.getLong(8);
-                    Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
-                            : Optional.of(Instant.ofEpochMilli(applied));
-                    out.add(new DeadLetter(rs.getLong(1), rs.getString(2), kind(rs.getString(3)),
-                            Delivery.State.of(rs.getString(4)), Optional.ofNullable(rs.getString(5)).orElse(""),
-                            rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), appliedAt));
-                }
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
-    }
-
-    /** How many dead letters are open (neither retried nor discarded), per edge. */
-    Map<String, Long> openDeadLetters() {
-        Map<String, Long> out = new TreeMap<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT node, count(*) FROM deliveries "
-                + "WHERE dead_lettered_at IS NOT NULL AND state = 'dead_lettered' GROUP BY node")) {
-            while (rs.next()) {
-                out.put(rs.getString(1), rs.getLong(2));
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
-    }
-
-    /** Whether the node's delivery of the entry was ever dead-lettered. */
-    boolean wasDeadLettered(long sequence, String node) {
-        return longValue("SELECT count(*) FROM deliveries WHERE sequence = ? AND node = ? "
-                + "AND dead_lettered_at IS NOT NULL", sequence, node) > 0;
-    }
-
-    /** The delivery's state and tries, if the entry is kept and the node was in its scope. */
-    Optional<Map.Entry<Delivery.State, Integer>> deliveryState(long sequence, String node) {
-        try (PreparedStatement s = db.prepareStatement("SELECT state, tries FROM deliveries WHERE sequence = ? "
-                + "AND node = ?")) {
-            bind(s, sequence, node);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(Map.entry(Delivery.State.of(rs.getString(1)), rs.getInt(2)))
-                        : Optional.empty();
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-    }
-
     /** The highest sequence to compact: past the age cut-off, or beyond the newest {@code keep} entries. */
     long compactionPoint(Instant olderThan, long keep) {
         long byAge = longValue("SELECT coalesce(max(sequence), 0) FROM entries WHERE accepted_at < ?",
@@ -456,7 +377,7 @@ final class LogStore {
         return new LoggedEntry(entry, Instant.ofEpochMilli(rs.getLong("accepted_at")), rs.getString("requested_by"));
     }
 
-    private static void bind(PreparedStatement s, Object... args) throws SQLException {
+    static void bind(PreparedStatement s, Object... args) throws SQLException {
         for (int i = 0; i < args.length; i++) {
             s.setObject(i + 1, args[i]);
         }
@@ -466,7 +387,7 @@ final class LogStore {
         return kind == Kind.PUSH ? "push" : "purge";
     }
 
-    private static Kind kind(String name) {
+    static Kind kind(String name) {
         return "push".equals(name) ? Kind.PUSH : Kind.PURGE;
     }
 

@@ -2,7 +2,7 @@ package dev.outpost.control.invalidation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.control.invalidation.Dispatcher.Verdict;
+import dev.outpost.control.invalidation.PushFailure.Verdict;
 import org.junit.jupiter.api.Test;
 
 class DeliveryVerdictTest {
