@@ -345,7 +345,7 @@ check "eu-client steered to eu again" "X-Outpost-Steering: $id" [ "${id%%-*}" = 
 node_token=${OUTPOST_NODE_TOKEN:-node-token-change-me}
 admin_token=${OUTPOST_ADMIN_TOKEN:-admin-token-change-me}
 refuser=ap-refuser refuser_addr=10.230.3.50   # client-ap on the backbone
-in_client ap sh -c 'cat > /tmp/refuser.py' <<'PY'
+docker exec -i "$(container client-ap)" sh -c 'cat > /tmp/refuser.py' <<'PY'
 # the image's python3-minimal has no http.server: HTTP/1.1 by hand, one request per connection
 import json, os, socket
 server = socket.socket()
