@@ -4,8 +4,10 @@
 # each region's client container what a CDN is for: steering by its region's steering instance to the own region's
 # edge (302 and DNS), miss then hit, far regions served fast by their edge, a client's first request through steering
 # against a direct origin fetch, a purge and a push confirmed on all six edges, Prometheus scraping every node and
-# recording the purge's time to its last acknowledgement, failover inside a region and to the nearest region, an
-# edge that missed a purge catching up, and steering (302 and DNS) still answering while the control plane is stopped. Prints a summary table and exits non-zero on any
+# recording the purge's time to its last acknowledgement, the edges' traffic in the control plane's statistics,
+# failover inside a region and to the nearest region, an edge that missed a purge catching up, steering (302 and DNS)
+# still answering while the control plane is stopped, and an entry an edge refuses dead-lettered (the edge moves on;
+# the operator's retry applies it). Prints a summary table and exits non-zero on any
 # failure. Always tears down what it started (compose down -v); a Docker engine must be running already.
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
@@ -335,6 +337,19 @@ for region in "${regions[@]}"; do
     check "pushed object: 1st request hits ($region)" "${first% *} via ${id:-none}" [ "${first%% *}" = HIT ]
 done
 
+# --- 4b. traffic statistics: the edges' requests reach the control plane with their heartbeats --------------------
+traffic_seen() {  # waits until the last 15 minutes show requests and hits; prints "REQUESTS HITS RATIO"
+    local deadline=$(( $(date +%s) + 20 )) out
+    while :; do
+        out=$(get stats | json "'%d %d %.2f' % (d['requests'], d['hits'], d['hitRatio'])" 2>/dev/null)
+        [ -n "$out" ] && [ "$(echo "$out" | awk '{ print ($1 > 0 && $2 > 0) }')" = 1 ] && { echo "$out"; return 0; }
+        [ "$(date +%s)" -lt "$deadline" ] || { echo "${out:-no answer}"; return 1; }
+        sleep 1
+    done
+}
+traffic=$(traffic_seen); rc=$?
+check "traffic statistics (last 15 min)" "requests hits ratio: $traffic" [ "$rc" = 0 ]
+
 # --- 5. failover: one eu edge down, then both ----------------------------------------------------------------------
 read -r first_eu _ < <(steer eu "$object")
 other_eu=eu-1; [ "$first_eu" = eu-1 ] && other_eu=eu-2
@@ -428,4 +443,74 @@ state_confirmed() {
 }
 state_confirmed; rc=$?
 check "control plane back: every region's state fresh" "after $(( ($(date +%s%N) - t0) / 1000000 )) ms" [ "$rc" = 0 ]
+
+# --- 8. dead letter: an edge that refuses an entry does not hold it, or later entries, back ---------------------------
+# A stand-in edge in ap (a few lines of Python in the ap client container, registered with the node token) refuses
+# every entry with 400 bad_purge until told otherwise. Last, because once registered it could be steered to.
+node_token=${OUTPOST_NODE_TOKEN:-node-token-change-me}
+admin_token=${OUTPOST_ADMIN_TOKEN:-admin-token-change-me}
+refuser=ap-refuser refuser_addr=10.230.3.50   # client-ap on the backbone
+docker exec -i "$(container client-ap)" sh -c 'cat > /tmp/refuser.py' <<'PY'
+# the image's python3-minimal has no http.server: HTTP/1.1 by hand, one request per connection
+import json, os, socket
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("0.0.0.0", 9099))
+server.listen(16)
+while True:
+    conn, _ = server.accept()
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(body) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            body += chunk
+        takes = os.path.exists("/tmp/refuser-takes")
+        answer = json.dumps({"unknownHosts": [], "removed": 0, "markedStale": 0} if takes else
+                            {"error": "bad_purge", "message": "smoke: this edge refuses every entry"}).encode()
+        status = b"200 OK" if takes else b"400 Bad Request"
+        conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                     + str(len(answer)).encode() + b"\r\nConnection: close\r\n\r\n" + answer)
+    except OSError:
+        pass
+    finally:
+        conn.close()
+PY
+docker exec -d "$(container client-ap)" python3 /tmp/refuser.py
+for _ in $(seq 20); do in_client ap curl -s -o /dev/null --max-time 1 http://127.0.0.1:9099/ && break; sleep 0.5; done
+registered=$(curl -fsS --max-time 10 -H "Authorization: Bearer $node_token" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"$refuser\",\"kind\":\"edge\",\"region\":\"ap\",\"publicUrl\":\"http://$refuser_addr:9098\",\"adminUrl\":\"http://$refuser_addr:9099\",\"appliedSequence\":0,\"cacheEmpty\":true}" \
+    "$api/nodes/register" | json "d['id']")
+dead_id=$(post purges "{\"urls\":[\"http://$host/assets/refused.js\"],\"regions\":[\"ap\"]}" | json "d['id']")
+read -r dead_status dead_counts dead_edges dead_seq < <(get "purges/$dead_id?wait=20s" |
+    json "' '.join([d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), ','.join(d['deadLetteredEdges']) or '-', str(d['sequence'])])")
+check "dead letter: refused purge names the edge" \
+    "${registered:-not registered}; $dead_id $dead_status, $dead_counts edges applied, dead-lettered on $dead_edges" \
+    [ "$dead_status" = failed -a "$dead_counts" = 2/3 -a "$dead_edges" = "$refuser" ]
+reason=$(get "dead-letters?node=$refuser" | json "[l['reason'] + ' (tries %d)' % l['tries'] for l in d['deadLetters'] if l['sequence'] == $dead_seq][0]")
+check "dead letter listed with the edge's reason" "${reason:-none}" grep -q "bad_purge" <<<"$reason"
+in_client ap touch /tmp/refuser-takes
+read -r later_id later_status later_counts _ < <(purge_and_wait "http://$host/assets/later.js")
+check "refusing edge moved on: next purge complete" "$later_id $later_status $later_counts edges" \
+    [ "$later_status" = complete -a "$later_counts" = 7/7 ]
+retried=$(curl -fsS --max-time 20 -X POST -H "Authorization: Bearer $OUTPOST_API_TOKEN" \
+    "$api/dead-letters/$dead_seq/$refuser/retry" | json "d['state']")
+dead_final=$(get "purges/$dead_id" | json "d['status'] + ' ' + '%d/%d' % (d['edgesApplied'], d['edgesTotal'])")
+check "dead letter retried by the operator" "retry: ${retried:-failed}; $dead_id now $dead_final" \
+    [ "$retried" = applied -a "${dead_final%% *}" = complete ]
+curl -fsS --max-time 10 -X DELETE -H "Authorization: Bearer $admin_token" "$api/nodes/$refuser" >/dev/null ||
+    say "could not remove $refuser"
+
 timings+=("$(printf '%-22s %4d s' "checks" $(( $(date +%s) - tests_started )))")

@@ -65,6 +65,7 @@ public final class Main {
         commands.put("purge", PurgeCommand.class);
         commands.put("push", PushCommand.class);
         commands.put("status", StatusCommand.class);
+        commands.put("dead-letters", DeadLettersCommand.class);
         commands.put("sign-url", SignUrlCommand.class);
         commands.put("completion", CompletionCommand.class);
         commands.put("help", CommandLine.HelpCommand.class);

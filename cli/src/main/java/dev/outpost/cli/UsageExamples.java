@@ -46,6 +46,13 @@ final class UsageExamples {
             Map.entry("outpost status", new String[] {
                 "outpost status --api 10.0.1.2:8000",
                 "outpost status --json | jq -r '.nodes[] | select(.healthy | not) | .id'"}),
+            Map.entry("outpost dead-letters", new String[] {
+                "outpost dead-letters --edge eu-1",
+                "outpost dead-letters --json | jq -r '.deadLetters[] | \"\\(.sequence) \\(.node)\"'"}),
+            Map.entry("outpost dead-letters retry", new String[] {
+                "outpost dead-letters retry 42 eu-1"}),
+            Map.entry("outpost dead-letters discard", new String[] {
+                "outpost dead-letters discard 42 eu-1"}),
             Map.entry("outpost sign-url", new String[] {
                 "outpost sign-url --url https://video.example/a.mp4 --secret-file s.txt"}),
             Map.entry("outpost completion", new String[] {

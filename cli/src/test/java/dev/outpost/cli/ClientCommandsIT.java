@@ -191,7 +191,7 @@ class ClientCommandsIT {
         Cli.Run run = Cli.run("status", "--api", plane.apiUri().toString(), "--token", OPS, "--json");
         assertThat(run.exit()).as(run.err()).isZero();
         JsonNode status = onlyJsonDocument(run.out());
-        assertThat(status.propertyNames()).containsExactly("nodes", "purges");
+        assertThat(status.propertyNames()).containsExactly("nodes", "purges", "deadLetters", "traffic");
         assertThat(status.get("nodes").isArray()).isTrue();
         assertThat(status.get("purges").get(0).get("id").asString()).isEqualTo("p-1");
     }

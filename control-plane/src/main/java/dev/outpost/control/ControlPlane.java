@@ -13,6 +13,7 @@ import dev.outpost.control.invalidation.Maintenance;
 import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
@@ -85,6 +86,9 @@ public final class ControlPlane implements AutoCloseable {
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
             parts.add(nodeStore);
             Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
+            TrafficStats traffic = TrafficStats.open(Path.of(config.data()), clock, config.stats()).start();
+            parts.add("traffic statistics", traffic); // closed after the listeners: its last write loses nothing
+            metrics.watch(traffic);
             Optional<ControlPlaneIdentity> identity = config.tls()
                     .map(tls -> ControlPlaneIdentity.start(Path.of(config.data()), tls, clock));
             identity.ifPresent(i -> parts.add("CA", i));
@@ -126,7 +130,7 @@ public final class ControlPlane implements AutoCloseable {
                     config.balancing()), new RegisteredEdges(registry), clock);
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, live,
-                    originWriter, issuer, metrics);
+                    originWriter, issuer, metrics, traffic);
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
                     .start(pipelines.api());

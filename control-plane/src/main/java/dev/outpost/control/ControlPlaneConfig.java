@@ -41,6 +41,7 @@ import java.util.Set;
  * @param delivery       retries of failed live pushes and fencing of unreachable edges
  * @param dns            the authoritative DNS server steering the CDN host names; absent → no DNS
  * @param balancing      the load-balancing policy choosing the edge within a region, per region or service
+ * @param stats          the per-minute traffic statistics edges send with heartbeats: write-behind and retention
  */
 @RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
@@ -48,7 +49,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
         RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
         ListenerLimits limits, LogSettings log, DeliverySettings delivery, Optional<DnsSettings> dns,
-        BalancingSettings balancing) {
+        BalancingSettings balancing, StatsSettings stats) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -123,6 +124,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         delivery = ConfigValues.or(delivery, DeliverySettings.DEFAULTS);
         dns = ConfigValues.orEmpty(dns);
         balancing = ConfigValues.or(balancing, BalancingSettings.DEFAULTS);
+        stats = ConfigValues.or(stats, StatsSettings.DEFAULTS);
         for (String region : balancing.regions().keySet()) {
             if (!regionNames.contains(region)) {
                 throw new IllegalArgumentException("balancing.regions: unknown region '" + region + "', regions are "
@@ -170,49 +172,49 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log, delivery, dns, balancing);
+                tls, limits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log, delivery, dns, balancing);
+                Optional.of(newTls), limits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log, delivery, dns, balancing);
+                newLimits, log, delivery, dns, balancing, stats);
     }
 
     public ControlPlaneConfig withDns(DnsSettings newDns) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, Optional.of(newDns), balancing);
+                limits, log, delivery, Optional.of(newDns), balancing, stats);
     }
 
     public ControlPlaneConfig withBalancing(BalancingSettings newBalancing) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, newBalancing);
+                limits, log, delivery, dns, newBalancing, stats);
     }
 
     private static void checkListen(String key, String value) {

@@ -117,6 +117,23 @@ class ControlPlaneConfigTest {
                 "'log.pushExpiryMillis' was renamed: use 'log.pushExpiry'");
     }
 
+    @Test
+    void deliveryMaxTriesDefaultsToEightAndMustBeWithinOneToAThousand() {
+        assertThat(parse("data: d\nregions: [{name: us}]\n").delivery().maxTries()).isEqualTo(8);
+        assertRejected("regions: [{name: us}]\ndelivery: {maxTries: 0}\n", "delivery.maxTries");
+        assertRejected("regions: [{name: us}]\ndelivery: {maxTries: 1001}\n", "delivery.maxTries");
+    }
+
+    @Test
+    void statsSettingsHaveSafeDefaultsAndBounds() {
+        ControlPlaneConfig config = parse("data: d\nregions: [{name: us}]\n");
+        assertThat(config.stats().flushEvery()).isEqualTo(java.time.Duration.ofSeconds(10));
+        assertThat(config.stats().retention()).isEqualTo(java.time.Duration.ofDays(7));
+        assertRejected("regions: [{name: us}]\nstats: {flushEvery: 500ms}\n", "stats.flushEvery must be within");
+        assertRejected("regions: [{name: us}]\nstats: {retention: 10m}\n", "stats.retention must be within");
+        assertRejected("regions: [{name: us}]\nstats: {keep: 1d}\n", "keep");
+    }
+
     private static void assertRejected(String yaml, String expected) {
         assertThatThrownBy(() -> parse("data: d\n" + yaml))
                 .isInstanceOf(ConfigException.class)

@@ -53,12 +53,26 @@ class ControlPlaneContractIT {
     private final ApiContract contract = ApiContract.of(DOCUMENT);
     private final List<String> breaches = new ArrayList<>();
     private final MockWebServer origin = new MockWebServer();
+    /** eu-1's admin API: refuses every entry (400) until {@link #edgeTakes} is set, so entries dead-letter. */
+    private final MockWebServer edgeAdmin = new MockWebServer();
+    private final java.util.concurrent.atomic.AtomicBoolean edgeTakes = new java.util.concurrent.atomic.AtomicBoolean();
     private ControlPlaneFixture cp;
     private X509Certificate ca;
 
     @BeforeEach
     void start() throws Exception {
         origin.start(InetAddress.getLoopbackAddress(), 0);
+        edgeAdmin.setDispatcher(new mockwebserver3.Dispatcher() {
+            @Override
+            public MockResponse dispatch(mockwebserver3.RecordedRequest request) {
+                return edgeTakes.get()
+                        ? new MockResponse.Builder().code(200).body("{\"unknownHosts\":[],\"removed\":1,"
+                                + "\"markedStale\":0}").build()
+                        : new MockResponse.Builder().code(400).body("{\"error\":\"bad_purge\",\"message\":"
+                                + "\"refused by the contract test's edge\"}").build();
+            }
+        });
+        edgeAdmin.start(InetAddress.getLoopbackAddress(), 0);
         // The real clock: certificates the CA issues must pass real TLS handshakes.
         cp = new ControlPlaneFixture(data, """
                 tls: {nodeListen: 127.0.0.1:0, allowPlainOriginEvents: true}
@@ -75,6 +89,7 @@ class ControlPlaneContractIT {
     void stop() {
         cp.close();
         origin.close();
+        edgeAdmin.close();
     }
 
     @Test
@@ -139,10 +154,14 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/nodes/register", nodeCall(node, "/api/v1/nodes/register",
                 sent("POST", "/api/v1/nodes/register", """
                         {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
-                         "appliedSequence":0,"cacheEmpty":true}""")));
+                         "adminUrl":"http://127.0.0.1:%d","appliedSequence":0,"cacheEmpty":true}"""
+                        .formatted(edgeAdmin.getPort()))));
         check("POST", "/api/v1/nodes/{id}/heartbeat", nodeCall(node, "/api/v1/nodes/eu-1/heartbeat",
                 sent("POST", "/api/v1/nodes/{id}/heartbeat",
-                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0}")));
+                        "{\"requests\":1,\"hitRatio\":0.5,\"bytesCached\":10,\"appliedSequence\":0,\"traffic\":"
+                                + "{\"epoch\":\"e-1\",\"batch\":1,\"counts\":[{\"minute\":"
+                                + (Instant.now().toEpochMilli() / 60_000 * 60_000) + ",\"service\":\"www\","
+                                + "\"statusClass\":\"2xx\",\"requests\":1,\"hits\":1,\"bytes\":10}]}}")));
         check("POST", "/api/v1/certificates/renew", nodeCall(node, "/api/v1/certificates/renew",
                 sent("POST", "/api/v1/certificates/renew", Json.mapper().writeValueAsString(Map.of("csr",
                         Csr.create(Keys.ecP256(), List.of("eu-1.edges.internal"), List.of()).pem())))));
@@ -159,6 +178,17 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/pushes", push);
         check("GET", "/api/v1/pushes/{id}", cp.get("/api/v1/pushes/" + push.json().get("id").asString(), READER));
         check("GET", "/api/v1/pushes", cp.get("/api/v1/pushes", READER));
+        // eu-1 refused both: dead letters, listed, one retried once the edge takes it, one discarded
+        cp.get("/api/v1/pushes/" + push.json().get("id").asString() + "?wait=5s", READER);
+        HttpReply deadLetters = cp.get("/api/v1/dead-letters?node=eu-1&limit=10", READER);
+        check("GET", "/api/v1/dead-letters", deadLetters);
+        assertThat(deadLetters.json().get("deadLetters")).hasSize(2);
+        edgeTakes.set(true);
+        check("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", cp.post("/api/v1/dead-letters/"
+                + purge.json().get("sequence").asLong() + "/eu-1/retry", OPS, ""));
+        HttpReply discarded = cp.post("/api/v1/dead-letters/" + push.json().get("sequence").asLong()
+                + "/eu-1/discard", OPS, "");
+        check("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", discarded);
         check("POST", "/api/v1/origin-events", cp.post("/api/v1/origin-events", NODE, sent("POST",
                 "/api/v1/origin-events",
                 "{\"event\":\"changed\",\"path\":\"/assets/app.css\",\"etag\":\"\\\"abc\\\"\"}")));
@@ -171,6 +201,9 @@ class ControlPlaneContractIT {
                 .put(RequestBody.create("body{}".getBytes(UTF_8), MediaType.get("text/css"))), OPS, cp.http()));
 
         check("GET", "/api/v1/nodes", cp.get("/api/v1/nodes", READER));
+        HttpReply stats = cp.get("/api/v1/stats?service=www", READER);
+        check("GET", "/api/v1/stats", stats);
+        assertThat(stats.json().get("requests").asLong()).as("the heartbeat's traffic").isEqualTo(1);
         check("GET", "/api/v1/route", cp.get("/api/v1/route?url=http://www.example.com/app.js&client=127.0.1.9",
                 READER));
         HttpReply state = cp.get("/api/v1/steering/state", STEERING);
@@ -200,6 +233,12 @@ class ControlPlaneContractIT {
         check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
         check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state", READER));
         check("GET", "/api/v1/steering/state", cp.get("/api/v1/steering/state?wait=forever", STEERING));
+        check("GET", "/api/v1/dead-letters", cp.get("/api/v1/dead-letters?after=nonsense", READER));
+        check("GET", "/api/v1/stats", cp.get("/api/v1/stats?from=never", READER));
+        check("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", cp.post("/api/v1/dead-letters/9/eu-1/retry",
+                OPS, ""));
+        check("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", cp.post(
+                "/api/v1/dead-letters/9/eu-1/discard", READER, ""));
         check("GET", "/dashboard/{asset}", cp.get("/dashboard/secrets.yml", null));
 
         assertThat(breaches).isEmpty();

@@ -144,6 +144,9 @@ class EveryControlPlaneKeyTakesEffectIT {
         assertThat(config.log().catchUpPageBytes()).isEqualTo(4096);
         assertThat(config.delivery().retryInitial()).isEqualTo(Duration.ofHours(1));
         assertThat(config.delivery().fenceAfter()).isEqualTo(Duration.ofHours(3));
+        assertThat(config.delivery().maxTries()).isEqualTo(5);
+        assertThat(config.stats().flushEvery()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.stats().retention()).isEqualTo(Duration.ofDays(2));
         assertThat(config.limits().requestParseTimeout()).isEqualTo(Duration.ofSeconds(4));
     }
 

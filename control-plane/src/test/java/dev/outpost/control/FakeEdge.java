@@ -35,6 +35,8 @@ public final class FakeEdge implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final AtomicInteger status = new AtomicInteger(200);
     private final AtomicLong applied = new AtomicLong();
+    private final List<List<String>> unsequenced = new CopyOnWriteArrayList<>();
+    private final java.util.Map<String, Answer> byUrl = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicReference<String> pushAnswer =
             new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -45,7 +47,9 @@ public final class FakeEdge implements AutoCloseable {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
                 InvalidationEntry entry;
-                long sequence = Long.parseLong(request.getHeaders().get(EdgeAdmin.SEQUENCE_HEADER));
+                String header = request.getHeaders().get(EdgeAdmin.SEQUENCE_HEADER);
+                // an operator's call (no sequence) is parsed as entry 0's stand-in and recorded apart
+                long sequence = header == null ? Long.MAX_VALUE : Long.parseLong(header);
                 byte[] body = request.getBody().toByteArray();
                 // parsed as strictly as the edge does, with the edge's own records: an unknown key is its 400
                 if (request.getTarget().equals(EdgeAdmin.PURGE_PATH) && request.getMethod().equals("POST")) {
@@ -55,10 +59,18 @@ public final class FakeEdge implements AutoCloseable {
                 } else {
                     return new MockResponse.Builder().code(404).build();
                 }
-                received.add(entry);
                 authorizations.add(String.valueOf(request.getHeaders().get("Authorization")));
+                Optional<Answer> special = entry.urls().stream().map(byUrl::get).filter(a -> a != null).findFirst();
+                if (header == null) {
+                    unsequenced.add(entry.urls());
+                } else {
+                    received.add(entry);
+                }
+                if (special.isPresent()) {
+                    return new MockResponse.Builder().code(special.get().code()).body(special.get().body()).build();
+                }
                 int code = status.get();
-                if (code / 100 == 2) {
+                if (code / 100 == 2 && header != null) {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
                 }
                 String answer = entry.kind() == InvalidationEntry.Kind.PUSH
@@ -84,6 +96,24 @@ public final class FakeEdge implements AutoCloseable {
         return new NodeRegistration(id, NodeRegistration.Kind.EDGE, region,
                 URI.create("http://127.0.0." + (10 + Math.abs(id.hashCode() % 200)) + ":8080"),
                 Optional.of(adminUrl()), 0, true);
+    }
+
+    private record Answer(int code, String body) {
+    }
+
+    /** Answers every call about {@code url} (sequenced or not) with this status and body, until cleared. */
+    public void answerFor(String url, int code, String body) {
+        byUrl.put(url, new Answer(code, body));
+    }
+
+    /** Calls about {@code url} get the common answer again. */
+    public void clearAnswerFor(String url) {
+        byUrl.remove(url);
+    }
+
+    /** The URLs of each operator's call (no sequence header) it got, in order. */
+    public List<List<String>> unsequencedCalls() {
+        return List.copyOf(unsequenced);
     }
 
     public void answer(int code) {

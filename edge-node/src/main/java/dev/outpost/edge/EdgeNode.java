@@ -105,7 +105,7 @@ public final class EdgeNode implements AutoCloseable {
         OriginSlots slots = new OriginSlots(origin.maxRequests(), origin.maxRequestsPerClient(), origin.queueWait());
         SpoolConfig spoolConfig = config.cache().spool();
         Spool spool = new Spool(spoolConfig.directory(config.id()), spoolConfig.maxBytes());
-        EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool);
+        EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool, clock);
         OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots);
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
@@ -190,12 +190,13 @@ public final class EdgeNode implements AutoCloseable {
             EdgeTls tls = config.tls().get();
             c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> invalidations.apply(entry, controlPlane), this::stats, () -> store.entries() == 0,
-                    nodeUrl.get(), Optional.of(c.client()), lease));
+                    entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
+                    () -> store.entries() == 0, nodeUrl.get(), Optional.of(c.client()), lease));
             started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> invalidations.apply(entry, controlPlane), this::stats, () -> store.entries() == 0, lease));
+                    entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
+                    () -> store.entries() == 0, lease));
             started.add("control-plane link", link.get());
         }
     }

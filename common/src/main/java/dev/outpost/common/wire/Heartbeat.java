@@ -14,9 +14,19 @@ package dev.outpost.common.wire;
  *                        steering's {@code least-connections} and {@code rendezvous-bounded-load} read it
  * @param responseMillis  moving average of the time to a complete response, in milliseconds (absent = 0);
  *                        steering's {@code least-response-time} reads it
+ * @param traffic         the edge's traffic counters since its previous batch (absent = none; left out of the JSON
+ *                        then, so a control plane that predates it still reads the heartbeat). An edge sends it only
+ *                        to a control plane that answered a heartbeat with {@value #TRAFFIC_HEADER}
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
-        java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
+        java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        TrafficBatch traffic) {
+    /**
+     * The response header of a heartbeat answer by a control plane that takes {@code traffic} batches (value
+     * {@code 1}, the batch format's version); edges send none to one that does not say so.
+     */
+    public static final String TRAFFIC_HEADER = "X-Outpost-Traffic";
     /** At most this many results ride in one heartbeat; older ones are dropped first. */
     public static final int MAX_RESULTS = 100;
 
@@ -26,7 +36,12 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
             java.util.List<EntryResult> results) {
-        this(requests, hitRatio, bytesCached, appliedSequence, results, 0L, 0.0);
+        this(requests, hitRatio, bytesCached, appliedSequence, results, 0L, 0.0, null);
+    }
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, null);
     }
 
     public Heartbeat {

@@ -19,6 +19,7 @@ import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
 import io.undertow.server.HttpHandler;
@@ -50,6 +51,9 @@ final class ApiRoutes {
     private final CaEndpoints ca;
     private final RouteEndpoint route;
     private final SteeringStateEndpoint steeringState;
+    private final DeadLetterEndpoints deadLetters;
+    private final TrafficStats traffic;
+    private final StatsEndpoint stats;
     private final Registry registry;
     private final HttpHandler metrics;
     private final boolean tls;
@@ -60,7 +64,8 @@ final class ApiRoutes {
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
             SteeringHandler steering, DnsSteering dnsSteering, SteeringStateEndpoint steeringState,
             OriginWriter originWriter, RecentWrites recentWrites,
-            RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics) {
+            RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics,
+            TrafficStats traffic, java.time.Clock clock) {
         this.config = config;
         this.auth = new Auth(config.tokens());
         this.rateLimiter = rateLimiter;
@@ -73,6 +78,9 @@ final class ApiRoutes {
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.steeringState = steeringState;
         this.registry = registry;
+        this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry);
+        this.traffic = traffic;
+        this.stats = new StatsEndpoint(traffic, clock);
         this.metrics = metrics;
         this.tls = issuer.isPresent();
     }
@@ -80,7 +88,7 @@ final class ApiRoutes {
     /** The table of the API listener ({@code nodeListener} false) or of the mutual-TLS node listener. */
     RouteTable table(boolean nodeListener) {
         ListenerRules listener = new ListenerRules(config, tls, nodeListener);
-        NodeEndpoints nodes = new NodeEndpoints(config, registry, listener);
+        NodeEndpoints nodes = new NodeEndpoints(config, registry, listener, traffic);
         HandlerWrapper json = JsonBody.limit(JsonBody.MAX_BYTES);
         ControlPlaneConfig.RateLimits budget = config.rateLimits();
         return RouteTable.builder()
@@ -93,6 +101,12 @@ final class ApiRoutes {
                         auth.scope(PUSH), rateLimiter.onAccept("push", budget.pushesPerMinute()), json)
                 .route("GET", "/api/v1/pushes", ex -> entries.listing(ex, Kind.PUSH), auth.scope(READ))
                 .route("GET", "/api/v1/pushes/{id}", ex -> entries.show(ex, Kind.PUSH), auth.scope(READ))
+                .route("GET", "/api/v1/dead-letters", deadLetters::list, auth.scope(READ))
+                .route("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", deadLetters::retry,
+                        auth.scope(PURGE, PUSH))
+                .route("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", deadLetters::discard,
+                        auth.scope(PURGE, PUSH))
+                .route("GET", "/api/v1/stats", stats::stats, auth.scope(READ))
                 .route("GET", "/api/v1/nodes", nodes::list, auth.scope(READ))
                 .route("POST", "/api/v1/nodes/register", nodes::register,
                         listener.nodeListenerOnly(), auth.scope(NODE), json)

@@ -4,6 +4,10 @@ import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.wire.Heartbeat;
+import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.control.stats.TrafficStats;
+import io.undertow.util.HttpString;
+import java.util.Optional;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.registry.Registry;
@@ -22,11 +26,13 @@ final class NodeEndpoints {
     private final ControlPlaneConfig config;
     private final Registry registry;
     private final ListenerRules listener;
+    private final TrafficStats traffic;
 
-    NodeEndpoints(ControlPlaneConfig config, Registry registry, ListenerRules listener) {
+    NodeEndpoints(ControlPlaneConfig config, Registry registry, ListenerRules listener, TrafficStats traffic) {
         this.config = config;
         this.registry = registry;
         this.listener = listener;
+        this.traffic = traffic;
     }
 
     /** {@code GET /api/v1/nodes}. */
@@ -45,9 +51,13 @@ final class NodeEndpoints {
     void heartbeat(HttpServerExchange exchange) {
         String id = RouteTable.parameter(exchange, "id");
         Heartbeat beat = JsonBody.read(exchange, Heartbeat.class);
-        HttpJson.send(exchange, 200, registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
+        HeartbeatReply reply = registry.heartbeat(id, beat).orElseThrow(() -> new ApiException(404,
                 "unknown_node", "node '" + id + "' is not registered (it was removed, or the control plane lost its "
-                + "node store); register again")));
+                + "node store); register again"));
+        // counted only for a node the registry knows; a batch sent again (lost reply) is counted once
+        Optional.ofNullable(beat.traffic()).ifPresent(batch -> traffic.accept(id, batch));
+        exchange.getResponseHeaders().put(new HttpString(Heartbeat.TRAFFIC_HEADER), "1");
+        HttpJson.send(exchange, 200, reply);
     }
 
     /** {@code DELETE /api/v1/nodes/{id}}. */

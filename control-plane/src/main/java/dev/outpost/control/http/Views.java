@@ -34,12 +34,15 @@ final class Views {
      * A purge or push with its per-edge progress. {@code timeToLastAckMillis}: from acceptance to the latest ack
      * so far (final once {@code status} is complete); absent until some edge acked. {@code fencedEdges}: edges in
      * scope that were fenced (unreachable past the grace period), which the status no longer waits for; {@code
-     * failedEdges}: edges where a push stored not every URL (or expired before they got it).
+     * failedEdges}: edges where a push stored not every URL (or expired before they got it); {@code
+     * deadLetteredEdges}: edges that refused the entry or could not apply it, and moved on without it (open dead
+     * letters, see {@code /api/v1/dead-letters}).
      */
     record Entry(String id, long sequence, String kind, String status, Instant acceptedAt, String requestedBy,
             List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
             boolean soft, List<String> regions, int edgesApplied, int edgesTotal, Optional<Long> timeToLastAckMillis,
-            List<String> fencedEdges, List<String> failedEdges, List<EdgeState> edges) {
+            List<String> fencedEdges, List<String> failedEdges, List<String> deadLetteredEdges,
+            List<EdgeState> edges) {
         static Entry of(LoggedEntry logged, List<Delivery> deliveries) {
             InvalidationEntry e = logged.entry();
             Optional<Long> lastAck = deliveries.stream().flatMap(d -> d.appliedAt().stream())
@@ -51,7 +54,8 @@ final class Views {
                     e.prefixes(), e.tags(), e.hosts(), e.all(), e.soft(), e.regions(), applied, deliveries.size(),
                     lastAck, named(deliveries, Delivery.State.FENCED), deliveries.stream().filter(d -> d.state()
                             == Delivery.State.FAILED || d.state() == Delivery.State.EXPIRED).map(Delivery::node)
-                            .toList(), deliveries.stream().map(EdgeState::of).toList());
+                            .toList(), named(deliveries, Delivery.State.DEAD_LETTERED),
+                    deliveries.stream().map(EdgeState::of).toList());
         }
 
         private static List<String> named(List<Delivery> deliveries, Delivery.State state) {
@@ -67,6 +71,21 @@ final class Views {
     }
 
     record Nodes(List<NodeStatus> nodes) {
+    }
+
+    /** One dead letter ({@code GET /api/v1/dead-letters}, and the answer to a retry or discard). */
+    record DeadLetter(long sequence, String id, String node, String kind, String state, String reason, int tries,
+            Instant deadLetteredAt, Optional<Instant> appliedAt) {
+        static DeadLetter of(dev.outpost.control.invalidation.DeadLetter d) {
+            InvalidationEntry.Kind kind = d.kind();
+            return new DeadLetter(d.sequence(), dev.outpost.control.invalidation.Ids.of(kind, d.sequence()),
+                    d.node(), kind == InvalidationEntry.Kind.PUSH ? "push" : "purge", d.state().wireName(), d.reason(),
+                    d.tries(), d.deadLetteredAt(), d.appliedAt());
+        }
+    }
+
+    /** A page of dead letters, oldest entry first; {@code next} is the query for the following page. */
+    record DeadLetters(List<DeadLetter> deadLetters, boolean more, Optional<String> next) {
     }
 
     /** {@code GET /api/v1/ca}: the CA certificate nodes and clients trust, and its SHA-256 (what nodes pin). */

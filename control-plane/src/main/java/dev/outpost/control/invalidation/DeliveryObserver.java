@@ -7,8 +7,8 @@ import java.util.Optional;
 /**
  * What the log and the dispatcher tell the control plane's metrics: an entry accepted, an entry settled (every edge
  * in scope applied it, failed it, or stopped being waited for) with the time from its acceptance to the last edge's
- * acknowledgement, a push retried to an edge. Called on the thread that made the change, under the log's lock: an
- * observer only counts.
+ * acknowledgement, a push retried to an edge, an entry dead-lettered for an edge. Called on the thread that made the
+ * change, under the log's lock: an observer only counts.
  */
 public interface DeliveryObserver {
     DeliveryObserver NONE = new DeliveryObserver() {
@@ -27,5 +27,12 @@ public interface DeliveryObserver {
 
     /** The dispatcher pushed an entry to {@code node} again, in a retry round after an earlier push failed. */
     default void retried(String node) {
+    }
+
+    /**
+     * An entry was dead-lettered for {@code node}: {@code refused} as invalid, or (false) not applied within
+     * {@code delivery.maxTries}.
+     */
+    default void deadLettered(String node, boolean refused) {
     }
 }

@@ -49,6 +49,12 @@ import okhttp3.Response;
  * pushes fail; so a healed partition is caught up within that bound, not at the pace of the edge's own heartbeat
  * backoff. The edge's heartbeat catch-up carries the same entries too; whichever comes first applies them. Retries
  * stop once the edge applied everything, was fenced or removed. Expired pushes are never retried.
+ *
+ * <p>Dead letters: retries are bounded per entry. An entry the edge refuses as invalid (400, 413, 415, 422) is
+ * dead-lettered for that edge at once, one it answers {@code delivery.maxTries} times with a server error (it
+ * cannot apply it) then; the edge's mark moves past it ({@link Registry#acked}), so the next entries reach the edge
+ * and it is steered again, and an operator retries ({@link #retryDeadLetter}) or discards it. An edge that does not
+ * answer at all is never dead-lettered against: it is fenced after {@code delivery.fenceAfter}.
  */
 public final class Dispatcher implements AutoCloseable {
     /** Entries one retry round pushes before it yields the lane and schedules the next round. */
@@ -181,11 +187,37 @@ public final class Dispatcher implements AutoCloseable {
             scheduleRetry(node.id());
             return;
         }
-        Optional<String> failure = push(entry, current);
+        Optional<PushFailure> failure = push(entry, current);
         if (failure.isPresent()) {
-            behind(entry.sequence(), node.id(), failure.get());
-            scheduleRetry(node.id());
+            failed(entry.sequence(), current, failure.get());
+            scheduleRetry(node.id()); // the next entries (or this one again)
         }
+    }
+
+    /**
+     * A push of the node's next entry failed: the entry is behind (retried), or, when the edge refused it as
+     * invalid or answered {@code delivery.maxTries} pushes of it with a server error, dead-lettered: the node's mark
+     * moves past it, so later entries reach the edge and it is steered again. Returns whether it was dead-lettered.
+     */
+    private boolean failed(long sequence, Node node, PushFailure failure) {
+        boolean deadLetter = switch (failure.verdict()) {
+            case INVALID -> true;
+            case NOT_APPLIED -> log.countTry(sequence, node.id(), failure.reason()) >= settings.maxTries();
+            case NOT_NOW -> false;
+        };
+        if (!deadLetter) {
+            behind(sequence, node.id(), failure.reason());
+            return false;
+        }
+        String reason = failure.verdict() == PushFailure.Verdict.INVALID ? "refused as invalid: " + failure.reason()
+                : "not applied after " + settings.maxTries() + " tries: " + failure.reason();
+        if (!log.markDeadLettered(sequence, node.id(), reason, failure.verdict() == PushFailure.Verdict.INVALID)) {
+            return false; // settled meanwhile (applied by a heartbeat, fenced, removed)
+        }
+        LOG.log(Level.WARNING, () -> "entry " + sequence + " dead-lettered for " + node.id() + " (" + reason
+                + "); the edge moves on to later entries, an operator retries or discards it");
+        registry.acked(node.id(), sequence);
+        return true;
     }
 
     /**
@@ -213,10 +245,10 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             observer.retried(nodeId);
-            Optional<String> failure = push(next.get(0), node.get());
-            if (failure.isPresent()) {
+            Optional<PushFailure> failure = push(next.get(0), node.get());
+            if (failure.isPresent() && !failed(next.get(0).sequence(), node.get(), failure.get())) {
                 LOG.log(Level.DEBUG, () -> "retrying entry " + next.get(0).sequence() + " to " + nodeId
-                        + " failed: " + failure.get());
+                        + " failed: " + failure.get().reason());
                 scheduleRetry(nodeId);
                 return;
             }
@@ -250,10 +282,10 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** Pushes one entry to the edge; records the ack (or the push's failure); empty on success, else why not. */
-    private Optional<String> push(InvalidationEntry entry, Node node) {
+    private Optional<PushFailure> push(InvalidationEntry entry, Node node) {
         Optional<URI> adminUrl = node.registration().adminUrl();
         if (adminUrl.isEmpty()) {
-            return Optional.of("edge has no admin URL");
+            return Optional.of(PushFailure.unanswered("edge has no admin URL"));
         }
         Request.Builder request = edgeRequest(adminUrl.get(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
@@ -263,7 +295,7 @@ public final class Dispatcher implements AutoCloseable {
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
             if (!response.isSuccessful()) {
-                return Optional.of("edge answered " + response.code());
+                return Optional.of(PushFailure.answered(response));
             }
             registry.acked(node.id(), entry.sequence());
             // the edge's answer (what it removed or fetched) is shown as that edge's detail
@@ -283,16 +315,59 @@ public final class Dispatcher implements AutoCloseable {
             }
             return Optional.empty();
         } catch (IOException e) {
-            return Optional.of("push failed: " + e.getMessage());
+            return Optional.of(PushFailure.unanswered("push failed: " + e.getMessage()));
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.log(Level.WARNING, "pushing entry " + entry.sequence() + " to " + node.id() + " failed", e);
             }
-            return Optional.of("push failed: " + e);
+            return Optional.of(PushFailure.unanswered("push failed: " + e));
         } finally {
             log.answeredLive(node.id());
         }
     }
+
+    /** What an operator's retry of a dead letter came to: {@code applied} with the edge's answer, or why not. */
+    public record RetryOutcome(boolean applied, String detail) {
+    }
+
+    /**
+     * An operator's retry of entry {@code entry} dead-lettered for {@code node}: pushes it as an operator's call
+     * (without its sequence: the edge's mark is past it, so its in-order gate would answer "already applied"), and
+     * records the outcome: applied with the edge's answer, or the dead letter stays open with the new reason.
+     * Applying an older purge or push after later ones is safe: a purge only removes more, a push fetches what the
+     * origin holds now.
+     */
+    public RetryOutcome retryDeadLetter(InvalidationEntry entry, Node node) {
+        Optional<URI> adminUrl = node.registration().adminUrl();
+        String failure;
+        if (adminUrl.isEmpty()) {
+            failure = "edge has no admin URL";
+        } else {
+            Request.Builder request = edgeRequest(adminUrl.get(), entry).removeHeader(EdgeAdmin.SEQUENCE_HEADER);
+            edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+            Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
+            try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
+                    .execute()) {
+                if (response.isSuccessful()) {
+                    String answer = summary(response).orElse("");
+                    Optional<String> pushFailure = entry.kind() == Kind.PUSH ? PushResults.failure(answer)
+                            : Optional.empty();
+                    if (pushFailure.isEmpty()) {
+                        log.markRetried(entry.sequence(), node.id(), "applied on an operator's retry: " + answer);
+                        return new RetryOutcome(true, answer);
+                    }
+                    failure = pushFailure.get();
+                } else {
+                    failure = PushFailure.refusal(response);
+                }
+            } catch (IOException | RuntimeException e) {
+                failure = "push failed: " + e.getMessage();
+            }
+        }
+        log.markRetryFailed(entry.sequence(), node.id(), "operator's retry failed: " + failure);
+        return new RetryOutcome(false, failure);
+    }
+
 
     private static Optional<String> summary(Response response) throws IOException {
         String body = PushResults.abbreviate(response.peekBody(4096).string());

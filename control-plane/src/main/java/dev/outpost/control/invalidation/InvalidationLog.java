@@ -57,6 +57,7 @@ public final class InvalidationLog implements AutoCloseable {
     private final LogSettings settings;
     /** Entries accepted here and not settled yet, timed for the metrics; guarded by this log's monitor. */
     private final Settlements settlements;
+    private final DeliveryObserver observer;
     /** Highest purge sequence per stored regions text ("" = all regions). */
     private final Map<String, Long> duePerRegions = new ConcurrentHashMap<>();
     /** Highest compacted (deleted) sequence per stored regions text. */
@@ -71,6 +72,7 @@ public final class InvalidationLog implements AutoCloseable {
         this.clock = clock;
         this.settings = settings;
         this.settlements = new Settlements(observer);
+        this.observer = observer;
     }
 
     /** Opens (creating if needed) the log in {@code dataDir}, with the default bounds. */
@@ -304,6 +306,89 @@ public final class InvalidationLog implements AutoCloseable {
     public synchronized void markBehind(long sequence, String node, String reason) {
         changed(store.update("UPDATE deliveries SET state = 'behind', detail = ? WHERE sequence = ? AND node = ? "
                 + "AND state = 'pending'", reason, sequence, node));
+    }
+
+    /**
+     * Counts a push of entry {@code sequence} that {@code node} answered with an error ({@code reason}) and returns
+     * how many it answered so; the delivery stays behind (a node that registered after the entry was accepted gets
+     * a delivery row for it now, so the count has a home).
+     */
+    public synchronized int countTry(long sequence, String node, String reason) {
+        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+                node);
+        changed(sequence, store.update("UPDATE deliveries SET tries = tries + 1, detail = ?, state = 'behind' "
+                + "WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason, sequence, node));
+        return store.deadLetters.deliveryState(sequence, node).map(Map.Entry::getValue).orElse(0);
+    }
+
+    /**
+     * Dead-letters entry {@code sequence} for {@code node} with the edge's {@code reason}: it stops waiting for the
+     * edge, which moves on to later entries without it. {@code refused}: the edge refused it as invalid (else it
+     * could not apply it within {@code delivery.maxTries}). Returns whether it was dead-lettered now (it was pending
+     * or behind).
+     */
+    public synchronized boolean markDeadLettered(long sequence, String node, String reason, boolean refused) {
+        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+                node);
+        int changed = store.update("UPDATE deliveries SET state = 'dead_lettered', detail = ?, dead_lettered_at = ?, "
+                + "tries = tries + ? WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason,
+                clock.instant().toEpochMilli(), refused ? 1 : 0, sequence, node);
+        if (changed > 0) {
+            observer.deadLettered(node, refused);
+        }
+        return changed(sequence, changed) > 0;
+    }
+
+    /**
+     * The mark an edge that applied up to {@code applied} stands at once the entries right after it that were
+     * dead-lettered for it (and since retried or discarded) are counted as passed: where its catch-up resumes.
+     */
+    public synchronized long pastDeadLetters(String node, String region, long applied) {
+        long mark = applied;
+        while (true) {
+            List<InvalidationEntry> next = entriesAfter(mark, region, 1);
+            if (next.isEmpty() || !store.deadLetters.wasDeadLettered(next.get(0).sequence(), node)) {
+                return mark;
+            }
+            mark = next.get(0).sequence();
+        }
+    }
+
+    /** Dead letters after the cursor ({@code afterSequence}, {@code afterNode}), in (sequence, node) order. */
+    public synchronized List<DeadLetter> deadLetters(Optional<String> node, boolean openOnly, long afterSequence,
+            String afterNode, int limit) {
+        return store.deadLetters.list(node, openOnly, afterSequence, afterNode, limit);
+    }
+
+    public synchronized Optional<DeadLetter> deadLetter(long sequence, String node) {
+        // the cursor just before (sequence, any node): no node id sorts after U+FFFF
+        return store.deadLetters.list(Optional.of(node), false, sequence - 1, "\uffff", 1).stream()
+                .filter(d -> d.sequence() == sequence).findFirst();
+    }
+
+    /** Open dead letters per edge (the metrics and the status). */
+    public synchronized Map<String, Long> openDeadLetters() {
+        return store.deadLetters.openPerNode();
+    }
+
+    /** An operator's retry of an open dead letter reached the edge: applied, with what it answered. */
+    public synchronized boolean markRetried(long sequence, String node, String answer) {
+        return changed(sequence, store.update("UPDATE deliveries SET state = 'applied', applied_at = ?, detail = ?, "
+                + "tries = tries + 1 WHERE sequence = ? AND node = ? AND state = 'dead_lettered'",
+                clock.instant().toEpochMilli(), answer, sequence, node)) > 0;
+    }
+
+    /** An operator's retry of an open dead letter failed: it stays open, with the new reason. */
+    public synchronized void markRetryFailed(long sequence, String node, String reason) {
+        store.update("UPDATE deliveries SET tries = tries + 1, detail = ? WHERE sequence = ? AND node = ? "
+                + "AND state = 'dead_lettered'", reason, sequence, node);
+    }
+
+    /** An operator gave up on an open dead letter; returns whether it was open. */
+    public synchronized boolean markDiscarded(long sequence, String node, String by) {
+        return changed(sequence, store.update("UPDATE deliveries SET state = 'discarded', detail = 'discarded by ' || ? "
+                + "|| ': ' || coalesce(detail, '') WHERE sequence = ? AND node = ? AND state = 'dead_lettered'", by,
+                sequence, node)) > 0;
     }
 
     /** Pushes past their expiry that some edge never got: those deliveries are expired; returns how many. */

@@ -26,8 +26,11 @@ import tools.jackson.core.type.TypeReference;
 /**
  * The SQL of {@link InvalidationLog}: schema, row mapping and statements over its one sqlite connection. Not
  * thread-safe on its own; the log calls it under its monitor. Tables: {@code entries} (one row per purge or push),
- * {@code deliveries} (one row per entry and edge in scope), {@code compacted} (per regions text, the highest
- * sequence compaction deleted) and {@code idempotency_keys}.
+ * {@code deliveries} (one row per entry and edge in scope; {@code tries} counts the pushes the edge answered with an
+ * error, {@code dead_lettered_at} is set once the delivery was dead-lettered and stays through an operator's retry
+ * or discard), {@code compacted} (per regions text, the highest sequence compaction deleted) and
+ * {@code idempotency_keys}. Columns added after the first release are added to an older file when it is opened
+ * ({@link DeadLetterRows#migrate}).
  */
 final class LogStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
@@ -46,9 +49,12 @@ final class LogStore {
     }
 
     private final Connection db;
+    /** The dead letters' rows of {@code deliveries}. */
+    final DeadLetterRows deadLetters;
 
     private LogStore(Connection db) {
         this.db = db;
+        this.deadLetters = new DeadLetterRows(db);
     }
 
     static LogStore open(Path dataDir) {
@@ -76,6 +82,9 @@ final class LogStore {
                           state TEXT NOT NULL, applied_at INTEGER, detail TEXT,
                           PRIMARY KEY (sequence, node))""");
                 s.execute("CREATE INDEX IF NOT EXISTS deliveries_by_node ON deliveries(node, state, sequence)");
+                DeadLetterRows.migrate(db);
+                s.execute("CREATE INDEX IF NOT EXISTS dead_letters ON deliveries(sequence, node) "
+                        + "WHERE dead_lettered_at IS NOT NULL");
                 s.execute("CREATE INDEX IF NOT EXISTS entries_by_age ON entries(accepted_at)");
                 s.execute("CREATE TABLE IF NOT EXISTS compacted (regions TEXT PRIMARY KEY, through INTEGER NOT NULL)");
                 s.execute("""
@@ -236,13 +245,13 @@ final class LogStore {
     }
 
     /**
-     * Per node, how many deliveries are pending, behind, failed or expired ({@link InvalidationLog}); one lookup per
+     * Per node, how many deliveries are pending, behind, failed, expired or dead-lettered ({@link InvalidationLog}); one lookup per
      * node in the {@code (node, state)} index, so the applied majority is never read.
      */
     Map<String, Map<Delivery.State, Long>> unappliedDeliveries(Collection<String> nodes) {
         Map<String, Map<Delivery.State, Long>> out = new TreeMap<>();
         try (PreparedStatement s = db.prepareStatement("SELECT state, count(*) FROM deliveries WHERE node = ? "
-                + "AND state IN ('pending', 'behind', 'failed', 'expired') GROUP BY state")) {
+                + "AND state IN ('pending', 'behind', 'failed', 'expired', 'dead_lettered') GROUP BY state")) {
             for (String node : nodes) {
                 Map<Delivery.State, Long> counts = new EnumMap<>(Delivery.State.class);
                 s.setString(1, node);
@@ -368,7 +377,7 @@ final class LogStore {
         return new LoggedEntry(entry, Instant.ofEpochMilli(rs.getLong("accepted_at")), rs.getString("requested_by"));
     }
 
-    private static void bind(PreparedStatement s, Object... args) throws SQLException {
+    static void bind(PreparedStatement s, Object... args) throws SQLException {
         for (int i = 0; i < args.length; i++) {
             s.setObject(i + 1, args[i]);
         }
@@ -378,7 +387,7 @@ final class LogStore {
         return kind == Kind.PUSH ? "push" : "purge";
     }
 
-    private static Kind kind(String name) {
+    static Kind kind(String name) {
         return "push".equals(name) ? Kind.PUSH : Kind.PURGE;
     }
 

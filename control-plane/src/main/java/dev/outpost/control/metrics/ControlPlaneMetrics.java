@@ -9,6 +9,7 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Node;
 import dev.outpost.control.registry.NodeStatus;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.steering.Decision;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MultiGauge;
@@ -38,9 +39,12 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
             Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
             Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(5),
             Duration.ofMinutes(10)};
-    /** The delivery states counted per edge; {@code failed} and {@code expired} are the dead letters. */
+    /**
+     * The delivery states counted per edge; {@code failed}, {@code expired} and {@code dead_lettered} (open dead
+     * letters, neither retried nor discarded) are the dead letters.
+     */
     private static final List<Delivery.State> UNAPPLIED = List.of(Delivery.State.PENDING, Delivery.State.BEHIND,
-            Delivery.State.FAILED, Delivery.State.EXPIRED);
+            Delivery.State.FAILED, Delivery.State.EXPIRED, Delivery.State.DEAD_LETTERED);
     private static final List<String> HEALTH_STATES = List.of("healthy", "catching_up", "unhealthy", "fenced");
 
     private final NodeMeters meters = new NodeMeters();
@@ -56,11 +60,13 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
         }
         deliveries = MultiGauge.builder("controlplane.deliveries")
                 .description("deliveries of kept log entries not applied by each registered edge, by state (pending: "
-                        + "push in flight; behind: retried and sent on its heartbeat; failed, expired: never will)")
+                        + "push in flight; behind: retried and sent on its heartbeat; failed, expired: never will; "
+                        + "dead_lettered: refused or not applied within delivery.maxTries, waiting for an operator)")
                 .register(registry);
         deadLetters = MultiGauge.builder("controlplane.dead.letters")
                 .description("deliveries of kept log entries an edge will never apply (a push it could not "
-                        + "carry out, or that expired before it got it), by edge").register(registry);
+                        + "carry out, or that expired before it got it, or an open dead letter), by edge")
+                .register(registry);
         nodes = MultiGauge.builder("controlplane.nodes")
                 .description("registered nodes by kind, region and state (healthy and caught up; catching up; "
                         + "unhealthy: no heartbeat within the timeout; fenced: unreachable past the grace period)")
@@ -104,6 +110,30 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
                 .register(registry).increment();
     }
 
+    @Override
+    public void deadLettered(String node, boolean refused) {
+        Counter.builder("controlplane.deliveries.dead.lettered").tags("edge", node, "cause",
+                refused ? "refused" : "exhausted")
+                .description("entries dead-lettered for an edge: refused as invalid, or not applied within "
+                        + "delivery.maxTries (exhausted)").register(registry).increment();
+    }
+
+    /** Counts what the traffic statistics take in and write behind. */
+    public void watch(TrafficStats traffic) {
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.batches", traffic,
+                TrafficStats::batchesCounted).tag("result", "counted")
+                .description("traffic batches edges sent with heartbeats, by result (duplicate: sent again after a "
+                        + "lost reply, not counted again)").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.batches", traffic,
+                TrafficStats::batchesDuplicate).tag("result", "duplicate").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.rows.dropped", traffic,
+                TrafficStats::rowsDropped).description("traffic rows dropped because their minute was past "
+                        + "stats.retention or too far ahead of this clock").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.traffic.write.failures", traffic,
+                TrafficStats::writeFailures).description("write-behind writes of the traffic statistics that "
+                        + "failed (kept in memory and tried again)").register(registry);
+    }
+
     /** A steering answer (a 302 or, with no eligible edge anywhere, a 503); explanations are not counted. */
     public void steered(Decision decision) {
         String result = decision.chosen().isEmpty() ? "no_edge" : decision.fallback() ? "fallback" : "local";
@@ -133,7 +163,8 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
                         counts.getOrDefault(state, 0L)));
             }
             deadRows.add(MultiGauge.Row.of(Tags.of("edge", edge), counts.getOrDefault(Delivery.State.FAILED, 0L)
-                    + counts.getOrDefault(Delivery.State.EXPIRED, 0L)));
+                    + counts.getOrDefault(Delivery.State.EXPIRED, 0L)
+                    + counts.getOrDefault(Delivery.State.DEAD_LETTERED, 0L)));
         });
         deliveries.register(deliveryRows, true);
         deadLetters.register(deadRows, true);

@@ -82,7 +82,9 @@ public final class Registry {
             applied = log.lastSequence();
             resetDue = false;
         } else {
-            applied = registration.appliedSequence();
+            // Entries dead-lettered for it right after its mark were passed over (it moved on without them): it
+            // resumes after them, and a dead letter that is the region's last purge does not keep it out of steering.
+            applied = log.pastDeadLetters(registration.id(), registration.region(), registration.appliedSequence());
             // Started empty but cached while it could not register: nothing to replay, but what it holds may
             // have been purged meanwhile. Fenced, or behind the kept log: it cannot catch up entry by entry.
             resetDue = registration.startedEmpty() || wasFenced

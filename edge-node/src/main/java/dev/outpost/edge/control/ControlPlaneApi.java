@@ -13,6 +13,14 @@ interface ControlPlaneApi {
     /** @throws UnknownNode when the control plane does not know the node (it must register again) */
     HeartbeatReply heartbeat(String nodeId, Heartbeat heartbeat) throws IOException;
 
+    /**
+     * Whether the control plane's latest heartbeat answer said it takes traffic batches
+     * ({@link Heartbeat#TRAFFIC_HEADER}); an edge sends none before, so an older control plane is never sent one.
+     */
+    default boolean acceptsTraffic() {
+        return false;
+    }
+
     /** 404 {@code unknown_node}: the node was removed or the control plane lost its node store. */
     final class UnknownNode extends IOException {
         UnknownNode(String message) {

@@ -24,6 +24,7 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
     private final String base;
     private final String authorization;
     private final OkHttpClient http;
+    private volatile boolean acceptsTraffic;
 
     ControlPlaneClient(URI url, String token) {
         this(url, token, Optional.empty());
@@ -53,6 +54,11 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
         return post("/api/v1/nodes/" + nodeId + "/heartbeat", heartbeat, HeartbeatReply.class);
     }
 
+    @Override
+    public boolean acceptsTraffic() {
+        return acceptsTraffic;
+    }
+
     private <T> T post(String path, Object body, Class<T> answer) throws IOException {
         Request request = new Request.Builder().url(base + path)
                 .header("Authorization", authorization)
@@ -65,6 +71,9 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
             }
             if (!response.isSuccessful()) {
                 throw new IOException("control plane answered " + response.code() + " to " + path + ": " + text);
+            }
+            if (answer == HeartbeatReply.class) {
+                acceptsTraffic = "1".equals(response.header(Heartbeat.TRAFFIC_HEADER));
             }
             try {
                 return Json.mapper().readValue(text, answer);

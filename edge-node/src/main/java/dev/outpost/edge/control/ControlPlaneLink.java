@@ -8,7 +8,9 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.metrics.TrafficCounts;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -27,7 +29,7 @@ import java.util.function.Supplier;
 
 /**
  * The edge's side of the control-plane contract (docs/control-plane.md, "Edge contract"): registers, heartbeats with its
- * stats and applied sequence, and applies the missed entries a heartbeat reply hands back, in order, through the
+ * stats, applied sequence and traffic batch ({@link TrafficCounts}: once the control plane says it takes them), and applies the missed entries a heartbeat reply hands back, in order, through the
  * same {@link AppliedSequence} gate as live pushes. While the control plane is unreachable it retries with
  * doubling delays (from {@code heartbeat} up to {@code maxBackoff}); the edge keeps serving meanwhile. A heartbeat
  * answered {@code unknown_node} registers again. A heartbeat whose reply left nothing to apply renews the
@@ -88,6 +90,8 @@ public final class ControlPlaneLink implements AutoCloseable {
     /** Results of pushes applied from catch-up pages, for the next heartbeat (oldest dropped past the cap). */
     private final java.util.ArrayDeque<EntryResult> results = new java.util.ArrayDeque<>();
     private final java.util.concurrent.atomic.AtomicLong stepFailures = new java.util.concurrent.atomic.AtomicLong();
+    /** Traffic counters sent in batches with heartbeats, once the control plane says it takes them. */
+    private final TrafficCounts traffic;
 
     private volatile boolean closed;
     private volatile boolean registered;
@@ -106,14 +110,23 @@ public final class ControlPlaneLink implements AutoCloseable {
     ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
             Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
             Scheduler scheduler, Runnable onClose, Lease lease) {
+        this(identity, config, api, applied, applier, stats, cacheEmpty, scheduler, onClose, lease,
+                new TrafficCounts(java.time.Clock.systemUTC()));
+    }
+
+    /** A test link that sends {@code traffic}'s batches. */
+    ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
+            Function<InvalidationEntry, ?> applier, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
+            Scheduler scheduler, Runnable onClose, Lease lease, TrafficCounts traffic) {
         this(identity, config, api, lease, applied,
-                entry -> applied.apply(entry.sequence(), () -> applier.apply(entry)), stats, cacheEmpty, scheduler,
-                onClose);
+                entry -> applied.apply(entry.sequence(), () -> applier.apply(entry)), stats, traffic, cacheEmpty,
+                scheduler, onClose);
     }
 
     private ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, Lease lease,
-            AppliedSequence applied, Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty,
-            Scheduler scheduler, Runnable onClose) {
+            AppliedSequence applied, Entries entries, Supplier<Stats> stats, TrafficCounts traffic,
+            BooleanSupplier cacheEmpty, Scheduler scheduler, Runnable onClose) {
+        this.traffic = traffic;
         this.lease = lease;
         this.startedEmpty = cacheEmpty.getAsBoolean();
         this.identity = identity;
@@ -137,8 +150,9 @@ public final class ControlPlaneLink implements AutoCloseable {
      * @param cacheEmpty whether the store holds nothing, asked at the first registration only
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty, Lease lease) {
-        return start(identity, config, applied, entries, stats, cacheEmpty, config.url(), Optional.empty(), lease);
+            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, Lease lease) {
+        return start(identity, config, applied, entries, stats, traffic, cacheEmpty, config.url(), Optional.empty(),
+                lease);
     }
 
     /**
@@ -146,7 +160,7 @@ public final class ControlPlaneLink implements AutoCloseable {
      * control plane's node listener) when given.
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Entries entries, Supplier<Stats> stats, BooleanSupplier cacheEmpty, URI nodeUrl,
+            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, URI nodeUrl,
             Optional<TlsContexts.Client> tls, Lease lease) {
         ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
@@ -159,7 +173,7 @@ public final class ControlPlaneLink implements AutoCloseable {
             }
         };
         ControlPlaneLink link = new ControlPlaneLink(identity, config, client, lease, applied, entries, stats,
-                cacheEmpty, scheduler, () -> {
+                traffic, cacheEmpty, scheduler, () -> {
                     executor.shutdownNow();
                     client.close();
                 });
@@ -244,8 +258,11 @@ public final class ControlPlaneLink implements AutoCloseable {
         }
         Stats now = stats.get();
         List<EntryResult> reported = List.copyOf(results);
+        // A batch is sealed only for a control plane that takes them; sent again unchanged until a reply comes.
+        Optional<TrafficBatch> batch = api.acceptsTraffic() ? traffic.next() : Optional.empty();
         Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
-                applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()));
+                applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()),
+                batch.orElse(null));
         Instant sentAt = lease.now();
         HeartbeatReply reply;
         try {
@@ -260,6 +277,7 @@ public final class ControlPlaneLink implements AutoCloseable {
             return;
         }
         reported.forEach(r -> results.remove(r));
+        batch.ifPresent(b -> traffic.acknowledged(b.batch()));
         recovered();
         if (reply.reset()) {
             LOG.log(Level.WARNING, identity.id() + ": the control plane cannot hand over what this edge missed entry "

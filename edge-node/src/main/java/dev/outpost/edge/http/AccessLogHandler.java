@@ -47,7 +47,14 @@ public final class AccessLogHandler implements HttpHandler {
                 metrics.requestEnded(totalNanos);
                 long totalMillis = totalNanos / 1_000_000;
                 long bytes = ex.getResponseBytesSent();
-                status().ifPresent(status -> metrics.recordRequest(status, bytes));
+                dev.outpost.edge.origin.Route route = ex.getAttachment(RouteHandler.ROUTE);
+                status().ifPresent(status -> {
+                    if (route == null) {
+                        metrics.recordRequest(status, bytes);
+                    } else {
+                        metrics.recordRequest(status, bytes, route.service().name(), ex.getStatusCode());
+                    }
+                });
                 if (ACCESS.isLoggable(Level.INFO)) {
                     ACCESS.log(Level.INFO, clock.instant() + " " + ex.getSourceAddress().getAddress().getHostAddress()
                             + " " + ex.getRequestMethod() + " " + ex.getHostName() + " " + ex.getRequestURI()

@@ -30,10 +30,19 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
     private final Timer originLatency;
     private final Counter originFailures;
     private final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
+    /** The same outcomes per minute, service and status class, for the control plane's statistics. */
+    private final TrafficCounts traffic;
     /** Exponentially weighted moving average of response times, in ms; guarded by {@code this}. */
     private double responseMillis;
 
     public EdgeMetrics(CacheStore store, Collapser<?> collapser, OriginSlots slots, Spool spool) {
+        this(store, collapser, slots, spool, java.time.Clock.systemUTC());
+    }
+
+    /** Meters whose traffic counters bucket requests by minutes of {@code clock}. */
+    public EdgeMetrics(CacheStore store, Collapser<?> collapser, OriginSlots slots, Spool spool,
+            java.time.Clock clock) {
+        this.traffic = new TrafficCounts(clock);
         for (Outcome status : Outcome.values()) {
             requests.put(status, Counter.builder("edge.requests").description("requests answered, by cache status")
                     .tag("cache", status.name()).register(registry));
@@ -104,6 +113,20 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
         if (status == Outcome.STALE) {
             staleServed.increment();
         }
+    }
+
+    /**
+     * A cache request of delivery service {@code service} answered {@code statusCode}: its outcome and bytes, also
+     * counted for the control plane's statistics (a hit is an answer from the cache: HIT or STALE).
+     */
+    public void recordRequest(Outcome status, long bytes, String service, int statusCode) {
+        recordRequest(status, bytes);
+        traffic.record(service, statusCode, status == Outcome.HIT || status == Outcome.STALE, bytes);
+    }
+
+    /** The traffic counters the control-plane link sends in batches with its heartbeats. */
+    public TrafficCounts traffic() {
+        return traffic;
     }
 
     @Override
