@@ -13,7 +13,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code outpost status}: nodes with health, catch-up and hit ratio, then the latest purges. With {@code --json},
+ * {@code outpost status}: nodes with health, catch-up and hit ratio, a line per origin an edge holds down (its
+ * circuit breaker open), then the latest purges. With {@code --json},
  * one document {@code {"nodes": [...], "purges": [...]}} holding the two arrays as the API answered them.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -54,6 +55,13 @@ final class StatusCommand implements Callable<Integer> {
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
                                 + n.get("dueSequence").asLong() + ")",
                         n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
+            }
+            for (JsonNode n : nodes) {
+                JsonNode down = n.get("originsDown");
+                for (int i = 0; down != null && i < down.size(); i++) {
+                    out.printf("%s: origin %s is DOWN (circuit open: stale copies answer, misses go elsewhere or "
+                            + "fail fast)%n", JsonApi.text(n, "id"), down.get(i).asString());
+                }
             }
             out.println();
             out.printf("%-10s %-9s %-10s %s%n", "PURGE", "STATUS", "EDGES", "ACCEPTED");

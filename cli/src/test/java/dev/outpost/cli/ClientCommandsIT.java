@@ -114,7 +114,18 @@ class ClientCommandsIT {
 
         Cli.Run status = run(new StatusCommand(), "--token", OPS);
         assertThat(status.exit()).as(status.err()).isZero();
-        assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1");
+        assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1").doesNotContain("DOWN");
+
+        // the edge's heartbeat says one origin's circuit breaker is open
+        HttpResponse<String> beat = http.send(HttpRequest.newBuilder(
+                URI.create(plane.apiUri() + "/api/v1/nodes/eu-1/heartbeat"))
+                .header("Authorization", "Bearer " + NODE).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"appliedSequence\":1,"
+                        + "\"originsDown\":[\"http://origin-eu.internal:8080\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(beat.statusCode()).as(beat.body()).isEqualTo(200);
+        Cli.Run down = run(new StatusCommand(), "--token", OPS);
+        assertThat(down.out()).contains("eu-1: origin http://origin-eu.internal:8080 is DOWN (circuit open");
     }
 
     /** How many purges the control plane logged, read from its API. */

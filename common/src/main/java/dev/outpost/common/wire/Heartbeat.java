@@ -14,11 +14,21 @@ package dev.outpost.common.wire;
  *                        steering's {@code least-connections} and {@code rendezvous-bounded-load} read it
  * @param responseMillis  moving average of the time to a complete response, in milliseconds (absent = 0);
  *                        steering's {@code least-response-time} reads it
+ * @param originsDown     an edge's origins whose circuit breaker is open: it does not send them requests now
+ *                        (absent = none); shown by {@code outpost status}
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
-        java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
+        java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
+        java.util.List<String> originsDown) {
     /** At most this many results ride in one heartbeat; older ones are dropped first. */
     public static final int MAX_RESULTS = 100;
+    /** At most this many origins are reported down in one heartbeat. */
+    public static final int MAX_ORIGINS_DOWN = 100;
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, null);
+    }
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence) {
         this(requests, hitRatio, bytesCached, appliedSequence, java.util.List.of());
@@ -37,6 +47,11 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
         }
         if (requests < 0 || bytesCached < 0 || appliedSequence < 0) {
             throw new IllegalArgumentException("requests, bytesCached and appliedSequence must be >= 0");
+        }
+        originsDown = originsDown == null ? java.util.List.of() : java.util.List.copyOf(originsDown);
+        if (originsDown.size() > MAX_ORIGINS_DOWN || originsDown.stream().anyMatch(o -> o.length() > 2048)) {
+            throw new IllegalArgumentException("originsDown: at most " + MAX_ORIGINS_DOWN + " URLs of up to 2048 "
+                    + "characters, were " + originsDown.size());
         }
         activeRequests = activeRequests == null ? 0L : activeRequests;
         responseMillis = responseMillis == null ? 0.0 : responseMillis;

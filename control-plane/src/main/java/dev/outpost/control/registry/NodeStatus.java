@@ -12,8 +12,10 @@ import java.util.Optional;
  *                  only when healthy and caught up
  * @param fenced    unreachable past the grace period: purges no longer wait for it, and it revalidates everything
  *                  before it is steered to again
+ * @param originsDown an edge's origins whose circuit breaker was open at its last heartbeat
  */
 public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
         boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
-        Instant lastHeartbeat, long requests, double hitRatio, long bytesCached) {
+        Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
+        java.util.List<String> originsDown) {
 }

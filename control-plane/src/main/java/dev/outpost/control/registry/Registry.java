@@ -260,6 +260,6 @@ public final class Registry {
         return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
-                node.stats().hitRatio(), node.stats().bytesCached());
+                node.stats().hitRatio(), node.stats().bytesCached(), node.stats().originsDown());
     }
 }
