@@ -2,6 +2,9 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,15 +13,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code outpost status}: nodes with health, catch-up and hit ratio, a line per origin an edge holds down (its
- * circuit breaker open), then the latest purges. With {@code --json},
- * one document {@code {"nodes": [...], "purges": [...]}} holding the two arrays as the API answered them.
+ * circuit breaker open), the origins named with {@code --origin} (role, replication state and lag), then the latest
+ * purges. Origins do not register with the control plane, so they are asked directly. With {@code --json},
+ * one document {@code {"nodes": [...], "purges": [...]}} holding the two arrays as the API answered them, plus
+ * {@code "origins": [{"url":..,"health":{..}}]} (or {@code "error"} for an origin that did not answer) with
+ * {@code --origin}.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the nodes (health, caught up, hit ratio) and the latest purges.")
+        description = "Show the nodes (health, caught up, hit ratio, origins an edge holds down), the origins named "
+                + "with --origin (role, replication lag) and the latest purges.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;
@@ -28,6 +36,53 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--purges", paramLabel = "N", description = "how many recent purges to list (default 10)")
     int purges = 10;
+
+    @Option(names = "--origin", paramLabel = "URL", description = "also show this origin's role and replication lag "
+            + "(its /_origin/health, no token); repeat for each origin of a group")
+    List<String> origins = new ArrayList<>();
+
+    private final JsonApi originCalls = new JsonApi("origin", "--origin");
+
+    /**
+     * An origin's {@code /_origin/health} answer with its URL, or {@code {"url":..,"error":..}} when it cannot be
+     * read: one origin down must not hide the others, nor the nodes.
+     */
+    private ObjectNode originHealth(String url) {
+        ObjectNode row = Json.mapper().createObjectNode();
+        try {
+            URI base = JsonApi.baseUrl(url, "--origin");
+            row.put("url", base.toString());
+            row.set("health", originCalls.get(URI.create(base + "/_origin/health"), null, Duration.ofSeconds(10)));
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
+            row.put("url", url);
+            row.put("error", e.getMessage());
+        }
+        return row;
+    }
+
+    /** One line: a primary's replicas and the most any is behind, or a replica's state and lag. */
+    private static void printOrigin(PrintWriter out, String url, ObjectNode row) {
+        JsonNode health = row.get("health");
+        if (health == null) {
+            out.printf("%-32s %-8s %-12s %8s %10s  %s%n", url, "-", "DOWN", "-", "-", JsonApi.text(row, "error"));
+            return;
+        }
+        JsonNode replication = health.get("replication");
+        JsonNode following = replication == null ? null : replication.get("following");
+        if (following != null && !following.isNull()) {
+            out.printf("%-32s %-8s %-12s %8d %8.1f s%n", url, "replica", JsonApi.text(following, "state"),
+                    following.get("lagEntries").asLong(), following.get("lagSeconds").asDouble());
+            return;
+        }
+        long behind = 0;
+        int replicas = 0;
+        for (JsonNode replica : replication == null ? Json.mapper().createArrayNode() : replication.get("replicas")) {
+            behind = Math.max(behind, replica.get("lagEntries").asLong());
+            replicas++;
+        }
+        out.printf("%-32s %-8s %-12s %8d %10s%n", url, "primary", replicas + " replica" + (replicas == 1 ? "" : "s"),
+                behind, "-");
+    }
 
     @Override
     public Integer call() {
@@ -41,6 +96,10 @@ final class StatusCommand implements Callable<Integer> {
                 ObjectNode both = Json.mapper().createObjectNode();
                 both.set("nodes", nodes);
                 both.set("purges", recent);
+                if (!origins.isEmpty()) {
+                    ArrayNode list = both.putArray("origins");
+                    origins.forEach(url -> list.add(originHealth(url)));
+                }
                 out.println(Json.mapper().writeValueAsString(both));
                 out.flush();
                 return 0;
@@ -61,6 +120,13 @@ final class StatusCommand implements Callable<Integer> {
                 for (int i = 0; down != null && i < down.size(); i++) {
                     out.printf("%s: origin %s is DOWN (circuit open: stale copies answer, misses go elsewhere or "
                             + "fail fast)%n", JsonApi.text(n, "id"), down.get(i).asString());
+                }
+            }
+            if (!origins.isEmpty()) {
+                out.println();
+                out.printf("%-32s %-8s %-12s %8s %10s%n", "ORIGIN", "ROLE", "STATE", "BEHIND", "LAG");
+                for (String url : origins) {
+                    printOrigin(out, url, originHealth(url));
                 }
             }
             out.println();
