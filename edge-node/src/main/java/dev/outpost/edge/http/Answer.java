@@ -145,8 +145,9 @@ sealed interface Answer {
                     + u.message() + "; try again", status.withDetail("origin-busy"));
         }
         if (u.down()) {
+            // No origin address in what a client reads: it is what one needs to go around the CDN.
             return new Error(503, "origin_down", "the origin is down (its circuit breaker is open after repeated "
-                    + "failures; the edge probes it in the background): " + u.message() + "; try again later",
+                    + "failures; the edge probes it in the background); try again later",
                     status.withDetail("origin-down"));
         }
         if (u.timeout()) {

@@ -95,17 +95,17 @@ public final class OriginClient implements AutoCloseable {
                 .build();
     }
 
-    public OriginResponse send(List<URI> origins, OriginRequest request) throws OriginUnreachable {
+    public OriginResponse send(List<URI> listed, OriginRequest request) throws OriginUnreachable {
         IOException last = null;
-        List<URI> down = new ArrayList<>();
-        List<URI> up = new ArrayList<>();
-        for (URI origin : origins) {
-            (health.allows(origin) ? up : down).add(origin); // an open circuit's origin is not asked
+        List<URI> origins = new ArrayList<>();
+        for (URI origin : listed) {
+            if (health.allows(origin)) { // an open circuit's origin is not asked
+                origins.add(origin);
+            }
         }
-        if (up.isEmpty()) {
-            throw OriginUnreachable.down("every origin of this service is down (circuit open): " + down);
+        if (origins.isEmpty()) {
+            throw OriginUnreachable.down("every origin of this service is down (circuit open): " + listed);
         }
-        origins = up;
         for (int i = 0; i < origins.size(); i++) {
             boolean lastOrigin = i == origins.size() - 1;
             OriginSlots.Slot slot;
