@@ -19,6 +19,10 @@ import java.util.Optional;
  * concurrent use (every method is synchronized; they are all a few field updates).
  */
 final class Circuit {
+    /** The circuit just opened: its first probe is due after {@code firstProbeIn}, for opening number {@code generation}. */
+    record Opening(Duration firstProbeIn, long generation) {
+    }
+
     /** Where the circuit is; the metric's value is the ordinal. */
     enum State {
         CLOSED, OPEN, HALF_OPEN
@@ -73,7 +77,7 @@ final class Circuit {
      * An attempt got no usable answer. Returns the wait before the first probe when this failure opened the
      * circuit (the caller schedules it), else empty: still closed, or already open with a probe on its way.
      */
-    synchronized Optional<Duration> failed(String why, Instant now) {
+    synchronized Optional<Opening> failed(String why, Instant now) {
         lastFailure = why;
         consecutiveFailures = consecutiveFailures == Integer.MAX_VALUE ? consecutiveFailures
                 : consecutiveFailures + 1;
@@ -84,12 +88,16 @@ final class Circuit {
         opened++;
         openedAt = now;
         wait = firstWait;
-        return Optional.of(wait);
+        return Optional.of(new Opening(wait, opened));
     }
 
-    /** A probe is due: true (and HALF_OPEN) when the circuit is still open and the probe should be sent. */
-    synchronized boolean probing() {
-        if (state != State.OPEN) {
+    /**
+     * A probe of opening {@code generation} is due: true (and HALF_OPEN) when the circuit is still open from that
+     * opening and the probe should be sent. A probe scheduled for an earlier opening (closed by a request's answer
+     * since, then opened again, which scheduled a probe of its own) stands down: one probe at a time.
+     */
+    synchronized boolean probing(long generation) {
+        if (state != State.OPEN || generation != opened) {
             return false; // a request's answer closed it meanwhile
         }
         state = State.HALF_OPEN;

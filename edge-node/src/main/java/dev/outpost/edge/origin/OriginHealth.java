@@ -105,17 +105,18 @@ public final class OriginHealth {
         if (!config.enabled()) {
             return;
         }
-        circuit(origin).failed(why, clock.instant()).ifPresent(wait -> {
+        circuit(origin).failed(why, clock.instant()).ifPresent(opening -> {
             LOG.log(Level.WARNING, "origin " + origin + " failed " + config.failures() + " times in a row (last: "
-                    + why + "): its circuit is open, requests are answered without it; probing in " + wait);
-            scheduler.schedule(() -> probe(origin), wait);
+                    + why + "): its circuit is open, requests are answered without it; probing in "
+                    + opening.firstProbeIn());
+            scheduler.schedule(() -> probe(origin, opening.generation()), opening.firstProbeIn());
         });
     }
 
     /** Carries out one probe of an open circuit and schedules the next when it fails. */
-    private void probe(URI origin) {
+    private void probe(URI origin, long generation) {
         Circuit circuit = circuit(origin);
-        if (!circuit.probing()) {
+        if (!circuit.probing(generation)) {
             return;
         }
         Optional<String> failure;
@@ -129,7 +130,8 @@ public final class OriginHealth {
             circuit.succeeded();
             return;
         }
-        circuit.probeFailed(failure.get()).ifPresent(wait -> scheduler.schedule(() -> probe(origin), wait));
+        circuit.probeFailed(failure.get())
+                .ifPresent(wait -> scheduler.schedule(() -> probe(origin, generation), wait));
     }
 
     /** Every known origin's circuit, by URL. */

@@ -161,6 +161,24 @@ class OriginHealthTest {
     }
 
     @Test
+    void aProbeScheduledForAnEarlierOpeningStandsDownSoOnlyOneProbeIsEverOut() {
+        OriginHealth health = threeFailures();
+        for (int i = 0; i < 3; i++) {
+            health.failed(PRIMARY, "refused");
+        }
+        health.responded(PRIMARY, 200); // closed by a request's answer, the first probe still scheduled
+        for (int i = 0; i < 3; i++) {
+            health.failed(PRIMARY, "refused"); // opened again: a probe of its own
+        }
+        assertThat(scheduled).hasSize(2);
+        runProbe(); // the first opening's
+        assertThat(probed).as("the stale probe stands down").isEmpty();
+        runProbe(); // this opening's
+        assertThat(probed).containsExactly(PRIMARY);
+        assertThat(scheduled).as("it failed: the next of this opening only").hasSize(1);
+    }
+
+    @Test
     void failuresOfAnOpenCircuitDoNotScheduleMoreProbes() {
         OriginHealth health = threeFailures();
         for (int i = 0; i < 6; i++) {
