@@ -95,7 +95,9 @@ final class JsonApi {
             call.setInstanceFollowRedirects(false);
             call.setUseCaches(false);
             call.setRequestProperty("Accept", "application/json");
-            call.setRequestProperty("Authorization", "Bearer " + token);
+            if (token != null) { // null: an endpoint that needs none (an origin's health)
+                call.setRequestProperty("Authorization", "Bearer " + token);
+            }
             headers.forEach(call::setRequestProperty);
             if (body.isPresent()) {
                 call.setRequestProperty("Content-Type", "application/json");

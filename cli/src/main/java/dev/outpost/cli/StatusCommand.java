@@ -2,6 +2,9 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Json;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,17 +13,22 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * {@code outpost status}: nodes with health, catch-up and hit ratio since start, the latest purges, the traffic and
- * hit ratio of the last 15 minutes per minute ({@code /api/v1/stats}), then the open dead letters (entries an edge
- * refused or could not apply). With {@code --json}, one document {@code {"nodes": [...], "purges": [...],
- * "deadLetters": [...], "traffic": {...}}} holding the API's answers.
+ * {@code outpost status}: nodes with health, catch-up and hit ratio since start, a line per origin an edge holds
+ * down (its circuit breaker open), the origins named with {@code --origin} (role, replication state and lag), the
+ * latest purges, the traffic and hit ratio of the last 15 minutes per minute ({@code /api/v1/stats}), then the open
+ * dead letters (entries an edge refused or could not apply). Origins do not register with the control plane, so
+ * they are asked directly. With {@code --json}, one document {@code {"nodes": [...], "purges": [...],
+ * "deadLetters": [...], "traffic": {...}}} holding the API's answers, plus {@code "origins": [{"url":..,"health":
+ * {..}}]} (or {@code "error"} for an origin that did not answer) with {@code --origin}.
  */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show the nodes (health, caught up, hit ratio), the latest purges, the last 15 minutes' traffic "
-                + "and the open dead letters.")
+        description = "Show the nodes (health, caught up, hit ratio, origins an edge holds down), the origins named "
+                + "with --origin (role, replication lag), the latest purges, the last 15 minutes' traffic and the "
+                + "open dead letters.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     ApiClient api;
@@ -33,6 +41,53 @@ final class StatusCommand implements Callable<Integer> {
 
     /** Open dead letters listed; more are counted, and {@code outpost dead-letters} lists them all. */
     static final int DEAD_LETTERS_SHOWN = 20;
+
+    @Option(names = "--origin", paramLabel = "URL", description = "also show this origin's role and replication lag "
+            + "(its /_origin/health, no token); repeat for each origin of a group")
+    List<String> origins = new ArrayList<>();
+
+    private final JsonApi originCalls = new JsonApi("origin", "--origin");
+
+    /**
+     * An origin's {@code /_origin/health} answer with its URL, or {@code {"url":..,"error":..}} when it cannot be
+     * read: one origin down must not hide the others, nor the nodes.
+     */
+    private ObjectNode originHealth(String url) {
+        ObjectNode row = Json.mapper().createObjectNode();
+        try {
+            URI base = JsonApi.baseUrl(url, "--origin");
+            row.put("url", base.toString());
+            row.set("health", originCalls.get(URI.create(base + "/_origin/health"), null, Duration.ofSeconds(10)));
+        } catch (JsonApi.Failure | IllegalArgumentException e) {
+            row.put("url", url);
+            row.put("error", e.getMessage());
+        }
+        return row;
+    }
+
+    /** One line: a primary's replicas and the most any is behind, or a replica's state and lag. */
+    private static void printOrigin(PrintWriter out, String url, ObjectNode row) {
+        JsonNode health = row.get("health");
+        if (health == null) {
+            out.printf("%-32s %-8s %-12s %8s %10s  %s%n", url, "-", "DOWN", "-", "-", JsonApi.text(row, "error"));
+            return;
+        }
+        JsonNode replication = health.get("replication");
+        JsonNode following = replication == null ? null : replication.get("following");
+        if (following != null && !following.isNull()) {
+            out.printf("%-32s %-8s %-12s %8d %8.1f s%n", url, "replica", JsonApi.text(following, "state"),
+                    following.get("lagEntries").asLong(), following.get("lagSeconds").asDouble());
+            return;
+        }
+        long behind = 0;
+        int replicas = 0;
+        for (JsonNode replica : replication == null ? Json.mapper().createArrayNode() : replication.get("replicas")) {
+            behind = Math.max(behind, replica.get("lagEntries").asLong());
+            replicas++;
+        }
+        out.printf("%-32s %-8s %-12s %8d %10s%n", url, "primary", replicas + " replica" + (replicas == 1 ? "" : "s"),
+                behind, "-");
+    }
 
     @Override
     public Integer call() {
@@ -51,6 +106,10 @@ final class StatusCommand implements Callable<Integer> {
                 both.set("purges", recent);
                 both.set("deadLetters", deadLetters.get("deadLetters"));
                 both.set("traffic", traffic);
+                if (!origins.isEmpty()) {
+                    ArrayNode list = both.putArray("origins");
+                    origins.forEach(url -> list.add(originHealth(url)));
+                }
                 out.println(Json.mapper().writeValueAsString(both));
                 out.flush();
                 return 0;
@@ -65,6 +124,20 @@ final class StatusCommand implements Callable<Integer> {
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
                                 + n.get("dueSequence").asLong() + ")",
                         n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
+            }
+            for (JsonNode n : nodes) {
+                JsonNode down = n.get("originsDown");
+                for (int i = 0; down != null && i < down.size(); i++) {
+                    out.printf("%s: origin %s is DOWN (circuit open: stale copies answer, misses go elsewhere or "
+                            + "fail fast)%n", JsonApi.text(n, "id"), down.get(i).asString());
+                }
+            }
+            if (!origins.isEmpty()) {
+                out.println();
+                out.printf("%-32s %-8s %-12s %8s %10s%n", "ORIGIN", "ROLE", "STATE", "BEHIND", "LAG");
+                for (String url : origins) {
+                    printOrigin(out, url, originHealth(url));
+                }
             }
             out.println();
             out.printf("%-10s %-9s %-10s %s%n", "PURGE", "STATUS", "EDGES", "ACCEPTED");

@@ -2,11 +2,14 @@ package dev.outpost.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginNode;
 import dev.outpost.testkit.LoopbackPorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -16,8 +19,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,7 +121,50 @@ class ClientCommandsIT {
 
         Cli.Run status = run(new StatusCommand(), "--token", OPS);
         assertThat(status.exit()).as(status.err()).isZero();
-        assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1");
+        assertThat(status.out()).contains("eu-1").contains("healthy").contains("p-1").doesNotContain("DOWN");
+
+        // the edge's heartbeat says one origin's circuit breaker is open
+        HttpResponse<String> beat = http.send(HttpRequest.newBuilder(
+                URI.create(plane.apiUri() + "/api/v1/nodes/eu-1/heartbeat"))
+                .header("Authorization", "Bearer " + NODE).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"appliedSequence\":1,"
+                        + "\"originsDown\":[\"http://origin-eu.internal:8080\"]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(beat.statusCode()).as(beat.body()).isEqualTo(200);
+        Cli.Run down = run(new StatusCommand(), "--token", OPS);
+        assertThat(down.out()).contains("eu-1: origin http://origin-eu.internal:8080 is DOWN (circuit open");
+    }
+
+    @Test
+    void statusWithOriginsShowsEachOriginsRoleAndReplicationLag(@TempDir Path dirs)
+            throws Exception {
+        String token = "group-token-0123456789";
+        try (OriginNode primary = OriginNode.start(
+                OriginConfig.of(Files.createDirectories(dirs.resolve("us"))
+                        .toString()).withListen("127.0.0.1:0").withApiToken(token));
+                OriginNode replica = OriginNode.start(
+                        OriginConfig.of(Files.createDirectories(dirs.resolve("eu"))
+                                .toString()).withListen("127.0.0.1:0").withApiToken(token)
+                                .withReplication(OriginConfig.Replication.replicaOf(
+                                        primary.baseUri(), Optional.of("eu"))))) {
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    replica.replication().following().orElseThrow().ready());
+            int nobody = LoopbackPorts.free();
+            Cli.Run status = run(new StatusCommand(), "--token", OPS, "--origin", primary.baseUri().toString(),
+                    "--origin", replica.baseUri().toString(), "--origin", "127.0.0.1:" + nobody);
+            assertThat(status.exit()).as(status.err()).isZero();
+            assertThat(status.out()).containsPattern("(?m)^" + Pattern.quote(
+                    primary.baseUri().toString()) + " +primary +1 replica +0 +-$");
+            assertThat(status.out()).containsPattern("(?m)^" + Pattern.quote(
+                    replica.baseUri().toString()) + " +replica +\\S+ +0 +0\\.0 s$");
+            assertThat(status.out()).containsPattern("(?m)^127\\.0\\.0\\.1:" + nobody + " +- +DOWN .*refused");
+
+            Cli.Run json = run(new StatusCommand(), "--token", OPS, "--json", "--origin",
+                    replica.baseUri().toString());
+            JsonNode document = onlyJsonDocument(json.out());
+            assertThat(document.propertyNames()).containsExactly("nodes", "purges", "origins");
+            assertThat(document.get("origins").get(0).get("health").get("role").asString()).isEqualTo("replica");
+        }
     }
 
     /** How many purges the control plane logged, read from its API. */

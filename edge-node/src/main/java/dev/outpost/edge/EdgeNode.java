@@ -26,6 +26,7 @@ import dev.outpost.edge.http.EdgeHandlers;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
+import dev.outpost.edge.origin.OriginHealth;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Prefetcher;
@@ -64,11 +65,14 @@ public final class EdgeNode implements AutoCloseable {
     private final Clock clock;
     /** Everything started, closed in reverse order: the link, the listeners, the certificate, the origin client. */
     private final Closer started;
+    private final OriginHealth originHealth;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
-            List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started) {
+            List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started,
+            OriginHealth originHealth) {
+        this.originHealth = originHealth;
         this.config = config;
         this.store = store;
         this.purger = purger;
@@ -85,9 +89,13 @@ public final class EdgeNode implements AutoCloseable {
         this.started = started;
     }
 
-    /** The health answer of {@code /_edge/health}; {@code appliedSequence} is the highest invalidation applied. */
+    /**
+     * The health answer of {@code /_edge/health}; {@code appliedSequence} is the highest invalidation applied,
+     * {@code originsDown} how many origins have an open circuit (which ones: the admin API's {@code /_edge/origins};
+     * health answers on the public listener too, where origin addresses have no business).
+     */
     public record Health(String status, String id, String region, long storeBytes, long storeEntries,
-            int inFlight, long appliedSequence) {
+            int inFlight, long appliedSequence, int originsDown) {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
@@ -106,7 +114,10 @@ public final class EdgeNode implements AutoCloseable {
         SpoolConfig spoolConfig = config.cache().spool();
         Spool spool = new Spool(spoolConfig.directory(config.id()), spoolConfig.maxBytes());
         EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool, clock);
-        OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots);
+        List<URI> allOrigins = config.services().stream().flatMap(s -> s.origins().stream()).distinct().toList();
+        OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots,
+                allOrigins);
+        metrics.watch(client.health(), config.services());
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
@@ -123,7 +134,8 @@ public final class EdgeNode implements AutoCloseable {
                 .orElseGet(Lease::none);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
-                        store.bytes(), store.entries(), collapser.inFlight(), applied.highest()),
+                        store.bytes(), store.entries(), collapser.inFlight(), applied.highest(),
+                        client.health().down().size()),
                 config.cache().maxObjectBytes(), config.limits(), lease,
                 origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
@@ -169,7 +181,7 @@ public final class EdgeNode implements AutoCloseable {
                 started.add("admin listener", admin.get());
             }
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
-                    adminEndpoints, certificate, applied, clock, started);
+                    adminEndpoints, certificate, applied, clock, started, client.health());
             config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
@@ -209,7 +221,7 @@ public final class EdgeNode implements AutoCloseable {
         }
         double hits = metrics.requestCount(Outcome.HIT) + metrics.requestCount(Outcome.STALE);
         return new ControlPlaneLink.Stats((long) requests, requests == 0 ? 0 : hits / requests, store.bytes(),
-                metrics.activeRequests(), metrics.responseMillis());
+                metrics.activeRequests(), metrics.responseMillis(), originHealth.down());
     }
 
     public static EdgeNode start(EdgeConfig config) {
@@ -269,6 +281,11 @@ public final class EdgeNode implements AutoCloseable {
 
     public EdgeMetrics metrics() {
         return metrics;
+    }
+
+    /** Each origin's circuit breaker. */
+    public OriginHealth originHealth() {
+        return originHealth;
     }
 
     /** The highest invalidation sequence this edge applied (0 before it registered or applied any). */

@@ -290,14 +290,24 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      * {@code maxBackoff} (default 30 s), each attempt bounded by {@code timeout} (default 5 s); at most
      * {@code maxPending} notices wait (default 10000; the oldest is dropped, and logged, beyond). Undelivered notices
      * wait on disk in {@code queueDirectory} (relative to the data directory; default {@code .outpost/notices}) and
-     * are sent again after a restart.
+     * are sent again after a restart. A notice not delivered after {@code maxTries} attempts (default 20), or
+     * refused by the receiver as invalid (400, 404, 405, 410, 411, 413, 414, 415, 422), goes to the dead-letter file
+     * {@code queueDirectory/dead-letters.jsonl} with the reason, which holds up to {@code deadLetterMaxBytes}
+     * (default 16 MiB; beyond, it is rotated to {@code dead-letters.jsonl.1}, replacing the older one).
      */
     @RenamedKeys({"initialBackoffMillis -> initialBackoff (a duration such as 200ms)",
             "maxBackoffMillis -> maxBackoff (a duration such as 30s)",
             "timeoutMillis -> timeout (a duration such as 5s)"})
     public record Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
-            Integer maxPending, Duration timeout, Optional<String> queueDirectory) {
+            Integer maxPending, Duration timeout, Optional<String> queueDirectory, Integer maxTries,
+            Long deadLetterMaxBytes) {
         public static final Notify DISABLED = new Notify(null, null, null, null, null, null, null);
+
+        /** Notices with the default tries and dead-letter file size. */
+        public Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
+                Integer maxPending, Duration timeout, Optional<String> queueDirectory) {
+            this(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, null, null);
+        }
         /** Where undelivered notices wait, relative to the data directory unless configured. */
         public static final String DEFAULT_QUEUE_DIRECTORY = ".outpost/notices";
 
@@ -319,6 +329,19 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
             }
             maxPending = ConfigValues.atLeast("notifications.maxPending", maxPending, 10_000, 1);
             timeout = ConfigValues.positive("notifications.timeout", timeout, Duration.ofSeconds(5));
+            maxTries = ConfigValues.between("notifications.maxTries", maxTries, 20, 1, 1_000_000);
+            deadLetterMaxBytes = ConfigValues.atLeast("notifications.deadLetterMaxBytes", deadLetterMaxBytes,
+                    16L * 1024 * 1024, 4096);
+        }
+
+        public Notify withTries(int newMaxTries) {
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory,
+                    newMaxTries, deadLetterMaxBytes);
+        }
+
+        public Notify withDeadLetterMaxBytes(long bytes) {
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, maxTries,
+                    bytes);
         }
 
         /** Notices to {@code url}, with default timings. */
@@ -328,24 +351,27 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
         public Notify withUrl(URI newUrl) {
             return new Notify(Optional.of(newUrl), token, initialBackoff, maxBackoff, maxPending, timeout,
-                    queueDirectory);
+                    queueDirectory, maxTries, deadLetterMaxBytes);
         }
 
         public Notify withToken(String newToken) {
             return new Notify(url, Optional.of(newToken), initialBackoff, maxBackoff, maxPending, timeout,
-                    queueDirectory);
+                    queueDirectory, maxTries, deadLetterMaxBytes);
         }
 
         public Notify withBackoff(Duration newInitial, Duration newMax) {
-            return new Notify(url, token, newInitial, newMax, maxPending, timeout, queueDirectory);
+            return new Notify(url, token, newInitial, newMax, maxPending, timeout, queueDirectory, maxTries,
+                    deadLetterMaxBytes);
         }
 
         public Notify withTimeout(Duration newTimeout) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, newTimeout, queueDirectory);
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, newTimeout, queueDirectory,
+                    maxTries, deadLetterMaxBytes);
         }
 
         public Notify withQueueDirectory(String directory) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory));
+            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory),
+                    maxTries, deadLetterMaxBytes);
         }
     }
 }

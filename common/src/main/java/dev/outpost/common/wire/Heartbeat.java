@@ -14,12 +14,15 @@ package dev.outpost.common.wire;
  *                        steering's {@code least-connections} and {@code rendezvous-bounded-load} read it
  * @param responseMillis  moving average of the time to a complete response, in milliseconds (absent = 0);
  *                        steering's {@code least-response-time} reads it
+ * @param originsDown     an edge's origins whose circuit breaker is open: it does not send them requests now
+ *                        (absent = none); shown by {@code outpost status}
  * @param traffic         the edge's traffic counters since its previous batch (absent = none; left out of the JSON
  *                        then, so a control plane that predates it still reads the heartbeat). An edge sends it only
  *                        to a control plane that answered a heartbeat with {@value #TRAFFIC_HEADER}
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
         java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
+        java.util.List<String> originsDown,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         TrafficBatch traffic) {
     /**
@@ -29,6 +32,13 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
     public static final String TRAFFIC_HEADER = "X-Outpost-Traffic";
     /** At most this many results ride in one heartbeat; older ones are dropped first. */
     public static final int MAX_RESULTS = 100;
+    /** At most this many origins are reported down in one heartbeat. */
+    public static final int MAX_ORIGINS_DOWN = 100;
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, null, null);
+    }
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence) {
         this(requests, hitRatio, bytesCached, appliedSequence, java.util.List.of());
@@ -36,12 +46,7 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
             java.util.List<EntryResult> results) {
-        this(requests, hitRatio, bytesCached, appliedSequence, results, 0L, 0.0, null);
-    }
-
-    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
-            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {
-        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, null);
+        this(requests, hitRatio, bytesCached, appliedSequence, results, 0L, 0.0);
     }
 
     public Heartbeat {
@@ -52,6 +57,11 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
         }
         if (requests < 0 || bytesCached < 0 || appliedSequence < 0) {
             throw new IllegalArgumentException("requests, bytesCached and appliedSequence must be >= 0");
+        }
+        originsDown = originsDown == null ? java.util.List.of() : java.util.List.copyOf(originsDown);
+        if (originsDown.size() > MAX_ORIGINS_DOWN || originsDown.stream().anyMatch(o -> o.length() > 2048)) {
+            throw new IllegalArgumentException("originsDown: at most " + MAX_ORIGINS_DOWN + " URLs of up to 2048 "
+                    + "characters, were " + originsDown.size());
         }
         activeRequests = activeRequests == null ? 0L : activeRequests;
         responseMillis = responseMillis == null ? 0.0 : responseMillis;

@@ -16,9 +16,10 @@ import java.util.Optional;
  *                  {@code rendezvous-bounded-load} compare); 0 until it reports one
  * @param responseMillis moving average of its response times at its last heartbeat (what
  *                  {@code least-response-time} compares); 0 until it reports one
+ * @param originsDown an edge's origins whose circuit breaker was open at its last heartbeat
  */
 public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
         boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
         Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
-        long activeRequests, double responseMillis) {
+        long activeRequests, double responseMillis, java.util.List<String> originsDown) {
 }

@@ -263,6 +263,6 @@ public final class Registry {
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
-                node.stats().responseMillis());
+                node.stats().responseMillis(), node.stats().originsDown());
     }
 }

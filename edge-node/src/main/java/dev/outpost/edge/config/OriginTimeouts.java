@@ -4,8 +4,8 @@ import dev.outpost.common.config.ConfigValues;
 import java.time.Duration;
 
 /**
- * Requests to origins (the {@code origin} section): timeouts, each origin attempt getting its own, and the caps on
- * requests open at once ({@code OriginSlots}).
+ * Requests to origins (the {@code origin} section): timeouts, each origin attempt getting its own, the caps on
+ * requests open at once ({@code OriginSlots}), and the circuit breaker per origin ({@code OriginHealth}).
  *
  * @param connect              time to open a connection; default 2 s
  * @param read                 longest silence while reading a response; default 10 s
@@ -13,10 +13,17 @@ import java.time.Duration;
  * @param maxRequests          origin requests this edge has open at once, per origin; default 256
  * @param maxRequestsPerClient of those, requests one client address may cause at once; default 64
  * @param queueWait            longest a request waits for a place under those caps (then 503); default 5 s
+ * @param breaker              the circuit breaker per origin ({@link OriginBreaker}); default on
  */
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
-        Integer maxRequestsPerClient, Duration queueWait) {
-    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null);
+        Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker) {
+    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null);
+
+    /** Timeouts and caps with the default breaker. */
+    public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
+            Integer maxRequestsPerClient, Duration queueWait) {
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, null);
+    }
 
     public OriginTimeouts {
         connect = ConfigValues.positive("origin.connect", connect, Duration.ofSeconds(2));
@@ -33,5 +40,10 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total, In
                     + ") must be <= origin.maxRequests (" + maxRequests + ")");
         }
         queueWait = ConfigValues.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
+        breaker = ConfigValues.or(breaker, OriginBreaker.DEFAULTS);
+    }
+
+    public OriginTimeouts withBreaker(OriginBreaker newBreaker) {
+        return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, newBreaker);
     }
 }

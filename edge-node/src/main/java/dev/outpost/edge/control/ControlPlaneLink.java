@@ -53,12 +53,13 @@ public final class ControlPlaneLink implements AutoCloseable {
 
     /**
      * What the edge reports about its traffic in each heartbeat; {@code activeRequests} and {@code responseMillis}
-     * (requests in flight, moving average of response times) feed the control plane's load-aware steering.
+     * (requests in flight, moving average of response times) feed the control plane's load-aware steering;
+     * {@code originsDown} are the origins whose circuit breaker is open.
      */
     public record Stats(long requests, double hitRatio, long bytesCached, long activeRequests,
-            double responseMillis) {
+            double responseMillis, List<String> originsDown) {
         public Stats(long requests, double hitRatio, long bytesCached) {
-            this(requests, hitRatio, bytesCached, 0, 0);
+            this(requests, hitRatio, bytesCached, 0, 0, List.of());
         }
     }
 
@@ -262,6 +263,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         Optional<TrafficBatch> batch = api.acceptsTraffic() ? traffic.next() : Optional.empty();
         Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
                 applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()),
+                now.originsDown().subList(0, Math.min(now.originsDown().size(), Heartbeat.MAX_ORIGINS_DOWN)),
                 batch.orElse(null));
         Instant sentAt = lease.now();
         HeartbeatReply reply;

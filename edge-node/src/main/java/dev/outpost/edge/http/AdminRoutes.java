@@ -3,6 +3,7 @@ package dev.outpost.edge.http;
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ApiDescription;
 import dev.outpost.common.http.FailedAuthGuard;
+import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.control.Invalidations;
@@ -38,6 +39,8 @@ final class AdminRoutes {
                 .around(next -> new FailedAuthGuard(failedAuth, Set.of(401), next), new AdminToken(token))
                 .notFound(exchange -> "no admin endpoint " + exchange.getRequestPath())
                 .route("GET", "/_edge/openapi.json", ApiDescription.of(OPENAPI))
+                .route("GET", "/_edge/origins", exchange -> HttpJson.send(exchange, 200,
+                        OriginsView.of(p.client().health(), p.routes().services())))
                 .route("POST", "/_edge/purge", entries::purge)
                 .route("POST", "/_edge/prefetch", entries::prefetch)
                 .route("PUT", "/_edge/objects", objects::put)

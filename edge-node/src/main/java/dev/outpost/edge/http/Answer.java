@@ -24,7 +24,8 @@ import java.util.Optional;
  *       will be stored; an answer that will not be stored is never handed to a follower (it may be meant for
  *       one client only), who fetches for itself, as Varnish's waiting list does;</li>
  *   <li>origin errors, an unreachable or busy origin, and a body that disagrees with its headers are answered by
- *       the stale copy when stale-if-error allows, else by the origin's error or the edge's own;</li>
+ *       the stale copy when stale-if-error allows, else by the origin's error or the edge's own (every origin's
+ *       circuit breaker open: 503 {@code origin_down} at once, see {@code OriginHealth});</li>
  *   <li>a body cut short is an aborted response, never a complete-looking one.</li>
  * </ul>
  */
@@ -82,7 +83,8 @@ sealed interface Answer {
                     new Buffered(f.status(), f.headers(), f.body(), Outcome.ERROR,
                             forwarded(role, t).withFwdStatus(f.status())));
             case FetchOutcome.Unreachable u -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
-                    .withDetail(u.busy() ? "origin-busy" : "origin-unreachable"), unreachable(role, t, u));
+                    .withDetail(u.busy() ? "origin-busy" : u.down() ? "origin-down" : "origin-unreachable"),
+                    unreachable(role, t, u));
             case FetchOutcome.Rejected r -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
                             .withDetail("body-mismatch"),
                     new Error(502, "origin_body_mismatch", r.message(),
@@ -141,6 +143,12 @@ sealed interface Answer {
         if (u.busy()) {
             return new Error(503, "origin_busy", "the edge has as many origin requests open as it allows: "
                     + u.message() + "; try again", status.withDetail("origin-busy"));
+        }
+        if (u.down()) {
+            // No origin address in what a client reads: it is what one needs to go around the CDN.
+            return new Error(503, "origin_down", "the origin is down (its circuit breaker is open after repeated "
+                    + "failures; the edge probes it in the background); try again later",
+                    status.withDetail("origin-down"));
         }
         if (u.timeout()) {
             return new Error(504, "origin_timeout", "the origin did not answer in time",

@@ -73,6 +73,9 @@ final class PassThrough {
             if (e.busy()) {
                 writer.error(ex, 503, "origin_busy", "the edge has as many origin requests open as it allows: "
                         + e.getMessage() + "; try again", METHOD.withDetail("origin-busy"));
+            } else if (e.down()) {
+                writer.error(ex, 503, "origin_down", "the origin is down (its circuit breaker is open); try again "
+                        + "later", METHOD.withDetail("origin-down"));
             } else {
                 writer.error(ex, e.timeout() ? 504 : 502, e.timeout() ? "origin_timeout" : "origin_unreachable",
                         "the origin did not answer: " + e.getMessage(), METHOD.withDetail("origin-unreachable"));

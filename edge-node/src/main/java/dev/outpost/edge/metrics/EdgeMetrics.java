@@ -6,6 +6,11 @@ import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.origin.OriginClient;
+import dev.outpost.edge.origin.OriginHealth;
+import dev.outpost.edge.config.DeliveryService;
+import io.micrometer.core.instrument.Tags;
+import java.net.URI;
+import java.util.List;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -76,6 +81,32 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
                         + "were fetched").register(registry);
         FunctionCounter.builder("edge.collapsed.waiters", collapser, Collapser::followersTotal)
                 .description("requests that waited for another request's origin fetch").register(registry);
+    }
+
+    /**
+     * Per origin of each service, from its circuit breaker: {@code edge_origin_circuit_state} (0 closed, 1 open,
+     * 2 half-open), {@code edge_origin_circuit_opened_total} and {@code edge_origin_circuit_short_circuited_total}
+     * (requests not sent to it because its circuit was open). Labelled by the service's name and the origin's
+     * place in its list (1 = primary), never by its address: metrics answer on the public listener too, and an
+     * origin's address is what an attacker needs to go around the CDN.
+     */
+    public void watch(OriginHealth health, List<DeliveryService> services) {
+        for (DeliveryService service : services) {
+            for (int i = 0; i < service.origins().size(); i++) {
+                URI origin = service.origins().get(i);
+                Tags tags = Tags.of("service", service.name(), "origin", Integer.toString(i + 1));
+                Gauge.builder("edge.origin.circuit.state", health, h -> h.stateCode(origin)).tags(tags)
+                        .description("the origin's circuit breaker: 0 closed, 1 open, 2 half-open (a probe is out)")
+                        .register(registry);
+                FunctionCounter.builder("edge.origin.circuit.opened", health, h -> h.state(origin).opened())
+                        .tags(tags).description("times the origin's circuit opened after repeated failures")
+                        .register(registry);
+                FunctionCounter.builder("edge.origin.circuit.short.circuited", health,
+                        h -> h.state(origin).shortCircuited()).tags(tags)
+                        .description("requests not sent to the origin because its circuit was open")
+                        .register(registry);
+            }
+        }
     }
 
     /** A request arrived; {@link #requestEnded} follows once it is answered (or dropped). */

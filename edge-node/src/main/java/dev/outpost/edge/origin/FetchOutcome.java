@@ -65,9 +65,13 @@ public sealed interface FetchOutcome {
 
     /**
      * No origin answered: {@code timeout} (504), refused or reset (502), or not asked at all because the edge's
-     * caps on open origin requests were reached ({@code busy}, 503).
+     * caps on open origin requests were reached ({@code busy}, 503) or every origin's circuit is open
+     * ({@code down}, 503).
      */
-    record Unreachable(boolean timeout, boolean busy, String message) implements FetchOutcome {
+    record Unreachable(boolean timeout, boolean busy, boolean down, String message) implements FetchOutcome {
+        public Unreachable(boolean timeout, boolean busy, String message) {
+            this(timeout, busy, false, message);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.common.http.FieldSyntax;
+import dev.outpost.edge.config.OriginBreaker;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -13,7 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.Headers;
@@ -32,6 +38,10 @@ import okhttp3.Response;
  * timeout. A response whose head is larger than {@code limits.maxOriginHeaderBytes} or malformed (a name that is
  * not a token, a control character in a value, an obs-folded line) counts as a failed attempt: it is never relayed
  * nor stored, and with no other origin to ask the client gets 502.
+ *
+ * <p>An origin whose circuit is open ({@link OriginHealth}) is not asked at all: the request goes to the next
+ * origin of the list, and when every origin's circuit is open it fails at once ({@link OriginUnreachable#down()}),
+ * so a stale copy answers without anyone waiting for a timeout.
  */
 public final class OriginClient implements AutoCloseable {
     /** Told about every origin attempt, for metrics. */
@@ -50,17 +60,30 @@ public final class OriginClient implements AutoCloseable {
     private final Listener listener;
     private final int maxHeaderBytes;
     private final OriginSlots slots;
+    private final OriginHealth health;
+    private final ScheduledExecutorService probes;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
-        this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)));
+        this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)), List.of());
     }
 
+    /**
+     * @param origins every origin the edge's services name: their circuits show from the start
+     */
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes,
-            OriginSlots slots) {
+            OriginSlots slots, Collection<URI> origins) {
         this.clock = clock;
         this.listener = listener;
         this.maxHeaderBytes = maxHeaderBytes;
         this.slots = slots;
+        // One timer thread only waits; each probe runs (and blocks on its origin) in a virtual thread of its own,
+        // so a probe hanging on one origin never delays another origin's.
+        this.probes = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true)
+                .name("outpost-origin-probes").factory());
+        OriginBreaker breaker = timeouts.breaker();
+        this.health = new OriginHealth(breaker, origins, origin -> probe(origin, breaker.probePath()),
+                (task, delay) -> probes.schedule(() -> Thread.ofVirtual().name("outpost-origin-probe").start(task),
+                        delay.toNanos(), TimeUnit.NANOSECONDS), clock);
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeouts.connect())
                 .readTimeout(timeouts.read())
@@ -72,8 +95,17 @@ public final class OriginClient implements AutoCloseable {
                 .build();
     }
 
-    public OriginResponse send(List<URI> origins, OriginRequest request) throws OriginUnreachable {
+    public OriginResponse send(List<URI> listed, OriginRequest request) throws OriginUnreachable {
         IOException last = null;
+        List<URI> origins = new ArrayList<>();
+        for (URI origin : listed) {
+            if (health.allows(origin)) { // an open circuit's origin is not asked
+                origins.add(origin);
+            }
+        }
+        if (origins.isEmpty()) {
+            throw OriginUnreachable.down("every origin of this service is down (circuit open): " + listed);
+        }
         for (int i = 0; i < origins.size(); i++) {
             boolean lastOrigin = i == origins.size() - 1;
             OriginSlots.Slot slot;
@@ -92,6 +124,7 @@ public final class OriginClient implements AutoCloseable {
                 Response response = http.newCall(build(origins.get(i), request)).execute();
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 listener.originResponded(response.code(), latency);
+                health.responded(origins.get(i), response.code());
                 String bad = badHead(response.headers(), maxHeaderBytes);
                 if (bad != null) {
                     response.close();
@@ -109,6 +142,7 @@ public final class OriginClient implements AutoCloseable {
                 return new OriginResponse(response, sent, clock.instant(), slot);
             } catch (IOException e) {
                 listener.originFailed(Duration.ofNanos(System.nanoTime() - start));
+                health.failed(origins.get(i), e.toString());
                 last = e;
                 if (!request.idempotent() && !(e instanceof ConnectException)) {
                     break; // the origin may have acted on it: never send a POST twice
@@ -126,6 +160,27 @@ public final class OriginClient implements AutoCloseable {
     /** Reports a body refused by the fetch that read it (OriginFetch), to the same listener as every attempt. */
     public void bodyRejected(String kind) {
         listener.bodyRejected(kind);
+    }
+
+    /**
+     * A probe of an open circuit: {@code HEAD} of {@code path} below the origin's URL, with the request timeouts.
+     * Empty when the origin answered with anything but 502, 503 or 504 (see {@link OriginHealth}).
+     */
+    Optional<String> probe(URI origin, String path) {
+        String base = origin.toString();
+        Request head = new Request.Builder().head()
+                .url((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path).build();
+        try (Response response = http.newCall(head).execute()) {
+            return OriginHealth.isFailure(response.code()) ? Optional.of("probe answered HTTP " + response.code())
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of("probe failed: " + e);
+        }
+    }
+
+    /** Each origin's circuit breaker. */
+    public OriginHealth health() {
+        return health;
     }
 
     /** Origin requests open now and refused for want of a place (for metrics). */
@@ -209,6 +264,7 @@ public final class OriginClient implements AutoCloseable {
 
     @Override
     public void close() {
+        probes.shutdownNow();
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
     }

@@ -110,7 +110,7 @@ public final class OriginFetch {
             response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), requestHeaders(t, range),
                     new byte[0], t.client().address()));
         } catch (OriginUnreachable e) {
-            return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.getMessage());
+            return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
         FetchPlan plan = FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
                 response.headers(), response.contentLength(), response.framed(), t.credentials(),

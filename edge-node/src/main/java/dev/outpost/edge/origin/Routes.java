@@ -9,12 +9,19 @@ import java.util.Optional;
 /** Host → delivery service; the only table that decides whom the edge fetches from (no open proxy). */
 public final class Routes {
     private final Map<String, Route> byHost = new HashMap<>();
+    private final List<DeliveryService> services;
 
     public Routes(List<DeliveryService> services) {
+        this.services = List.copyOf(services);
         for (DeliveryService service : services) {
             Route route = Route.of(service);
             service.hosts().forEach(host -> byHost.put(host, route));
         }
+    }
+
+    /** The services, as configured. */
+    public List<DeliveryService> services() {
+        return services;
     }
 
     /** The route for a Host header value (any case, port already removed, a trailing dot allowed). */

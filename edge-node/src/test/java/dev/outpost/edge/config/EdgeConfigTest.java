@@ -148,6 +148,23 @@ class EdgeConfigTest {
     }
 
     @Test
+    void breakerSettingsAreCheckedAndNamed() {
+        assertThatThrownBy(() -> new OriginBreaker(null, 0, null, null, null))
+                .hasMessageContaining("origin.breaker.failures");
+        assertThatThrownBy(() -> new OriginBreaker(null, null, Duration.ofMinutes(2), Duration.ofMinutes(1), null))
+                .hasMessageContaining("origin.breaker.maxProbeInterval");
+        assertThatThrownBy(() -> new OriginBreaker(null, null, Duration.ZERO, null, null))
+                .hasMessageContaining("origin.breaker.probeAfter");
+        assertThatThrownBy(() -> new OriginBreaker(null, null, null, null, "health"))
+                .hasMessageContaining("origin.breaker.probePath");
+        assertThatThrownBy(() -> new OriginBreaker(null, null, null, null, "/a b"))
+                .hasMessageContaining("origin.breaker.probePath");
+        OriginBreaker defaults = OriginTimeouts.DEFAULTS.breaker();
+        assertThat(defaults).isEqualTo(new OriginBreaker(true, 5, Duration.ofSeconds(2), Duration.ofSeconds(30),
+                "/"));
+    }
+
+    @Test
     void originWithPathOrWrongSchemeIsRejected() {
         assertThatThrownBy(() -> parse("services: [{name: a, hosts: [a], origins: [\"ftp://x\"]}]"))
                 .hasMessageContaining("origins");

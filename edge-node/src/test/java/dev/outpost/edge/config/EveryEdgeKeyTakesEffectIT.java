@@ -120,6 +120,8 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().origin().maxRequests()).isEqualTo(40);
         assertThat(edge.config().origin().maxRequestsPerClient()).isEqualTo(20);
         assertThat(edge.config().origin().queueWait()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(edge.config().origin().breaker()).isEqualTo(new OriginBreaker(true, 7, Duration.ofSeconds(3),
+                Duration.ofSeconds(45), "/healthz"));
         assertThat(edge.config().cache().spool().maxBytes()).isEqualTo(5_000_000);
         assertThat(edge.config().cache().spool().windowBytes()).isEqualTo(65_536);
         assertThat(dir.resolve("spool")).as("cache.spool.dir is made at start").isDirectory();

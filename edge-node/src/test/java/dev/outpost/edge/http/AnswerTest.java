@@ -123,6 +123,20 @@ class AnswerTest {
     }
 
     @Test
+    void anOriginWhoseCircuitIsOpenIsAnsweredByTheStaleCopyElseBy503OriginDownNamingNoAddress() {
+        FetchOutcome down = new FetchOutcome.Unreachable(false, false, true,
+                "every origin of this service is down (circuit open): [http://10.0.0.7:8080]");
+        Answer stale = Answer.to(Answer.Role.LEADER, MISS, down, Optional.empty(), Optional.of(OBJECT));
+        assertThat(((Answer.FromStore) stale).outcome()).isEqualTo(Outcome.STALE);
+        assertThat(((Answer.FromStore) stale).status().value()).isEqualTo("Outpost; fwd=stale; detail=origin-down");
+        Answer.Error error = (Answer.Error) to(Answer.Role.LEADER, MISS, down);
+        assertThat(error.statusCode()).isEqualTo(503);
+        assertThat(error.code()).isEqualTo("origin_down");
+        assertThat(error.message()).doesNotContain("10.0.0.7");
+        assertThat(error.status().value()).isEqualTo("Outpost; fwd=miss; detail=origin-down");
+    }
+
+    @Test
     void aBodyCutShortIsAnAbortedAnswer() {
         assertThat(to(Answer.Role.LEADER, MISS, new FetchOutcome.Truncated("cut"))).isEqualTo(new Answer.Abort());
     }

@@ -86,6 +86,7 @@ class EdgeAdminContractIT {
         check("GET", "/_edge/metrics", call("GET", "/_edge/metrics", null, null));
         check("HEAD", "/_edge/metrics", call("HEAD", "/_edge/metrics", null, null));
         check("GET", "/_edge/openapi.json", call("GET", "/_edge/openapi.json", token, null));
+        check("GET", "/_edge/origins", call("GET", "/_edge/origins", token, null));
 
         check("POST", "/_edge/purge", call("POST", "/_edge/purge", token, json(sent("POST", "/_edge/purge",
                 "{\"urls\":[\"http://" + EdgeFixture.HOST + "/a.js\"],\"soft\":true}"))));

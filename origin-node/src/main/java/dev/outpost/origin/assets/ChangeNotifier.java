@@ -35,7 +35,11 @@ import okhttp3.Response;
  * worker only after the change, so the control plane never purges before the new bytes are there to fetch.
  *
  * <p>The worker POSTs the oldest notice, retrying it with {@link Backoff} until a 2xx, and only then takes the next
- * (deleting its file). A newer notice for a path replaces an older one still waiting (the receiver purges the path
+ * (deleting its file). Retries are bounded: a notice still not delivered after {@code maxTries} attempts, or
+ * refused as invalid at once (400, 404, 405, 410, 411, 413, 414, 415, 422: sending it again cannot help), is
+ * written to the {@link DeadLetters} file with the reason before it leaves the queue, and the worker goes on with
+ * the next; every other answer (5xx, 408, 429, 401/403 while a token is being fixed) and every I/O failure is
+ * retried. Tries are counted per notice since the origin started. A newer notice for a path replaces an older one still waiting (the receiver purges the path
  * either way), so the queue holds at most one notice per changed path, plus the one in flight. Beyond
  * {@code maxPending} the oldest waiting one is dropped and logged. Each notice keeps the id the queue gave it,
  * across restarts. {@link #close} cancels the call in flight, waits a bounded time for the thread, and logs what
@@ -130,13 +134,50 @@ public final class ChangeNotifier implements AutoCloseable {
         return worker.map(Worker::dropped).orElse(0L);
     }
 
+    /** Failed attempts that were followed by another try, since start. */
+    public long retries() {
+        return worker.map(w -> w.retries.sum()).orElse(0L);
+    }
+
+    /** Notices given up on and written to the dead-letter file, since start. */
+    public long deadLettered() {
+        return worker.map(w -> w.deadLettered.sum()).orElse(0L);
+    }
+
+    /** Notices the receiver accepted, since start. */
+    public long delivered() {
+        return worker.map(w -> w.delivered.sum()).orElse(0L);
+    }
+
+    /** The dead-letter file, when notices are sent at all. */
+    public Optional<Path> deadLetterFile() {
+        return worker.map(w -> w.deadLetters.file());
+    }
+
     @Override
     public void close() {
         worker.ifPresent(Worker::close);
     }
 
+    /** What one attempt came to: delivered, failed (retry), or refused as invalid (dead-letter now). */
+    private record Attempt(Kind kind, String reason) {
+        enum Kind {
+            DELIVERED, FAILED, REFUSED
+        }
+    }
+
+    /** Answers saying the notice itself is wrong: sending it again cannot help. */
+    private static final java.util.Set<Integer> REFUSED_AS_INVALID = java.util.Set.of(400, 404, 405, 410, 411, 413,
+            414, 415, 422);
+
     private static final class Worker {
         private final URI url;
+        private final int maxTries;
+        private final DeadLetters deadLetters;
+        private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder deadLettered =
+                new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder delivered = new java.util.concurrent.atomic.LongAdder();
         private final Optional<String> token;
         private final int maxPending;
         private final Backoff backoff;
@@ -165,6 +206,8 @@ public final class ChangeNotifier implements AutoCloseable {
             this.url = url;
             this.token = notify.token();
             this.maxPending = notify.maxPending();
+            this.maxTries = notify.maxTries();
+            this.deadLetters = new DeadLetters(disk.directory(), notify.deadLetterMaxBytes());
             this.backoff = new Backoff(notify.initialBackoff(), notify.maxBackoff());
             this.sleeper = sleeper;
             this.jitter = jitter;
@@ -237,25 +280,68 @@ public final class ChangeNotifier implements AutoCloseable {
         }
 
         private void run() {
-            int failures = 0;
+            int failures = 0; // attempts in a row that failed, whichever notice: the backoff grows with them
+            int tries = 0; // attempts at the current head
+            NoticeQueue.Queued current = null;
             try {
                 while (!closed) {
                     NoticeQueue.Queued head = next();
-                    if (deliver(head, failures)) {
-                        if (failures > 0) {
-                            LOG.log(Level.INFO, "change notices reach " + url + " again after " + failures
-                                    + " failed attempts");
+                    if (head != current) {
+                        current = head;
+                        tries = 0;
+                    }
+                    tries++;
+                    Attempt attempt = deliver(head, failures);
+                    if (closed && attempt.kind() != Attempt.Kind.DELIVERED) {
+                        return; // a cancelled call is no failure of the notice: it stays queued on disk
+                    }
+                    switch (attempt.kind()) {
+                        case DELIVERED -> {
+                            if (failures > 0) {
+                                LOG.log(Level.INFO, "change notices reach " + url + " again after " + failures
+                                        + " failed attempts");
+                            }
+                            failures = 0;
+                            delivered.increment();
+                            removeIfHead(head);
                         }
-                        failures = 0;
-                        removeIfHead(head);
-                    } else if (!closed) {
-                        failures++;
-                        sleeper.sleep(backoff.delayBefore(failures, jitter));
+                        case REFUSED -> {
+                            failures = 0; // the receiver is there: no reason to wait before the next notice
+                            deadLetter(head, attempt.reason(), tries);
+                        }
+                        case FAILED -> {
+                            failures++;
+                            if (tries >= maxTries) {
+                                deadLetter(head, attempt.reason() + " (gave up after " + tries + " tries)", tries);
+                            } else {
+                                retries.increment();
+                            }
+                            sleeper.sleep(backoff.delayBefore(failures, jitter));
+                        }
                     }
                 }
             } catch (InterruptedException e) {
                 // close() interrupts: stop.
             }
+        }
+
+        /**
+         * Writes the notice to the dead-letter file, then takes it out of the queue. When the file cannot be
+         * written the notice stays queued (and is tried again): it is never lost.
+         */
+        private void deadLetter(NoticeQueue.Queued head, String reason, int tries) {
+            try {
+                deadLetters.add(new DeadLetters.DeadLetter(head.id(), head.notice(), reason, tries,
+                        java.time.Instant.now()));
+            } catch (IOException e) {
+                LOG.log(Level.ERROR, "change notice " + describe(head.notice()) + " could not be written to the "
+                        + "dead-letter file " + deadLetters.file() + " (" + e.getMessage() + "); it stays queued");
+                return;
+            }
+            deadLettered.increment();
+            LOG.log(Level.WARNING, "change notice " + describe(head.notice()) + " given up after " + tries
+                    + " tries and written to " + deadLetters.file() + ": " + reason);
+            removeIfHead(head);
         }
 
         /** The oldest notice, left in the queue until delivered (so the bound and drop-oldest still apply). */
@@ -289,7 +375,7 @@ public final class ChangeNotifier implements AutoCloseable {
         }
 
         /** POSTs one notice; {@code queued.id()} is the same on every attempt and across restarts. */
-        private boolean deliver(NoticeQueue.Queued queued, int failuresSoFar) {
+        private Attempt deliver(NoticeQueue.Queued queued, int failuresSoFar) {
             ChangeNotice notice = queued.notice();
             Request.Builder request = new Request.Builder()
                     .url(url.toString())
@@ -307,17 +393,21 @@ public final class ChangeNotifier implements AutoCloseable {
             Level level = failuresSoFar == 0 ? Level.WARNING : Level.DEBUG;
             try (Response response = call.execute()) {
                 if (response.isSuccessful()) {
-                    return true;
+                    return new Attempt(Attempt.Kind.DELIVERED, "");
                 }
-                LOG.log(level, "change notice " + describe(notice) + " refused by " + url + ": HTTP "
-                        + response.code() + "; retrying with backoff");
-                return false;
+                String reason = "HTTP " + response.code() + " from " + url + answerText(response);
+                if (REFUSED_AS_INVALID.contains(response.code())) {
+                    return new Attempt(Attempt.Kind.REFUSED, reason);
+                }
+                LOG.log(level, "change notice " + describe(notice) + " refused: " + reason
+                        + "; retrying with backoff");
+                return new Attempt(Attempt.Kind.FAILED, reason);
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(level, "change notice " + describe(notice) + " not delivered to " + url + ": " + e
                             + "; retrying with backoff");
                 }
-                return false;
+                return new Attempt(Attempt.Kind.FAILED, "not delivered to " + url + ": " + e);
             } finally {
                 inFlight = null;
             }
@@ -359,6 +449,16 @@ public final class ChangeNotifier implements AutoCloseable {
                 return queue.stream().map(q -> describe(q.notice())).toList();
             } finally {
                 lock.unlock();
+            }
+        }
+
+        /** The start of an error answer's body (its JSON error names the problem), for the dead letter's reason. */
+        private static String answerText(Response response) {
+            try {
+                String body = response.peekBody(300).string().strip().replaceAll("[\\r\\n]+", " ");
+                return body.isEmpty() ? "" : ": " + body;
+            } catch (IOException e) {
+                return "";
             }
         }
 

@@ -43,6 +43,14 @@ final class OriginMetrics implements AutoCloseable {
         FunctionCounter.builder("origin.notices.dropped", notifier, ChangeNotifier::dropped)
                 .description("change notices dropped (oldest first, logged) because notify.maxPending were "
                         + "already waiting").register(registry);
+        FunctionCounter.builder("origin.notices.retries", notifier, ChangeNotifier::retries)
+                .description("failed change-notice attempts that were tried again after a backoff")
+                .register(registry);
+        FunctionCounter.builder("origin.notices.dead.letters", notifier, ChangeNotifier::deadLettered)
+                .description("change notices given up on (notifications.maxTries, or refused as invalid) and "
+                        + "written to the dead-letter file").register(registry);
+        FunctionCounter.builder("origin.notices.delivered", notifier, ChangeNotifier::delivered)
+                .description("change notices the control plane accepted").register(registry);
     }
 
     /** Counts and times every request of the origin's port, once its answer is complete. */

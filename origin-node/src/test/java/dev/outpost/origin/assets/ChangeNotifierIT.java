@@ -233,11 +233,81 @@ class ChangeNotifierIT {
     }
 
     @Test
+    void aNoticeStillUndeliveredAfterMaxTriesGoesToTheDeadLetterFileAndTheNextOneIsSent() throws Exception {
+        List<Duration> waits = Collections.synchronizedList(new ArrayList<>());
+        receiver.refuseNext(3);
+        notifier = ChangeNotifier.start(notify(10, 80, 100).withTries(3), queue, waits::add, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        notifier.announce(ChangeNotice.changed("/b.css", "\"2\""));
+
+        assertThat(receiver.nextDelivered()).as("the next notice goes on").isEqualTo(
+                ChangeNotice.changed("/b.css", "\"2\""));
+        assertThat(receiver.attempts()).isEqualTo(4);
+        List<DeadLetters.DeadLetter> dead = deadLetters().read();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).notice()).isEqualTo(ChangeNotice.changed("/a.css", "\"1\""));
+        assertThat(dead.get(0).tries()).isEqualTo(3);
+        assertThat(dead.get(0).reason()).startsWith("HTTP 503 from ").endsWith("(gave up after 3 tries)");
+        assertThat(dead.get(0).id()).isEqualTo(receiver.keys.get(0));
+        assertThat(notifier.deadLettered()).isEqualTo(1);
+        assertThat(notifier.retries()).as("two of the three failed tries were followed by another").isEqualTo(2);
+        assertThat(notifier.delivered()).isEqualTo(1);
+        assertThat(waits).as("the backoff keeps growing across notices while the receiver fails")
+                .containsExactly(ms(10), ms(20), ms(40));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> noticeFiles().isEmpty());
+    }
+
+    @Test
+    void aNoticeTheReceiverRefusesAsInvalidIsDeadLetteredAtOnceWithTheReceiversReason() throws Exception {
+        receiver.invalidNext(1);
+        List<Duration> waits = Collections.synchronizedList(new ArrayList<>());
+        notifier = ChangeNotifier.start(notify(10, 80, 100), queue, waits::add, topOfRange());
+
+        notifier.announce(ChangeNotice.changed("/bad.css", "\"1\""));
+        notifier.announce(ChangeNotice.changed("/good.css", "\"2\""));
+
+        assertThat(receiver.nextDelivered()).isEqualTo(ChangeNotice.changed("/good.css", "\"2\""));
+        List<DeadLetters.DeadLetter> dead = deadLetters().read();
+        assertThat(dead).singleElement().satisfies(d -> {
+            assertThat(d.notice().path()).isEqualTo("/bad.css");
+            assertThat(d.tries()).isEqualTo(1);
+            assertThat(d.reason()).startsWith("HTTP 422 from ").contains("\"error\":\"bad_notice\"");
+        });
+        assertThat(waits).as("no backoff: the receiver is there").isEmpty();
+        assertThat(notifier.retries()).isZero();
+    }
+
+    @Test
+    void theDeadLetterFileIsRotatedInsteadOfGrowingPastItsBound() throws Exception {
+        receiver.invalidNext(40);
+        notifier = ChangeNotifier.start(notify(10, 80, 100).withDeadLetterMaxBytes(4096), queue, d -> { },
+                topOfRange());
+        for (int i = 0; i < 40; i++) {
+            notifier.announce(ChangeNotice.changed("/refused-" + i + ".css", "\"" + i + "\""));
+        }
+        notifier.announce(ChangeNotice.changed("/last.css", "\"x\""));
+        assertThat(receiver.nextDelivered().path()).isEqualTo("/last.css");
+
+        Path file = queue.resolve(DeadLetters.FILE);
+        Path older = queue.resolve(DeadLetters.FILE + ".1");
+        assertThat(java.nio.file.Files.size(file)).isLessThanOrEqualTo(4096);
+        assertThat(java.nio.file.Files.size(older)).isLessThanOrEqualTo(4096);
+        assertThat(notifier.deadLettered()).isEqualTo(40);
+        List<DeadLetters.DeadLetter> current = deadLetters().read();
+        assertThat(current.getLast().notice().path()).as("the newest are kept").isEqualTo("/refused-39.css");
+    }
+
+    @Test
     void withoutAUrlNothingIsSentOrQueued() {
         notifier = ChangeNotifier.start(OriginConfig.Notify.DISABLED, queue);
         notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
         assertThat(notifier.pending()).isZero();
         assertThat(server.getRequestCount()).isZero();
+    }
+
+    private DeadLetters deadLetters() {
+        return new DeadLetters(queue, Long.MAX_VALUE);
     }
 
     /** Worker threads of notifiers still running in this JVM (tests run one at a time). */
@@ -282,10 +352,16 @@ class ChangeNotifierIT {
         final List<String> keys = Collections.synchronizedList(new ArrayList<>());
         private final java.util.Set<String> accepted = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private int refusals;
+        private int invalid;
         private int attempts;
 
         synchronized void refuseNext(int count) {
             refusals = count;
+        }
+
+        /** The next {@code count} notices are refused as invalid (422), as a receiver that cannot use them. */
+        synchronized void invalidNext(int count) {
+            invalid = count;
         }
 
         synchronized int attempts() {
@@ -305,6 +381,11 @@ class ChangeNotifierIT {
                 if (down.get() || refusals > 0) {
                     refusals--;
                     return new MockResponse.Builder().code(503).build();
+                }
+                if (invalid > 0) {
+                    invalid--;
+                    return new MockResponse.Builder().code(422).setHeader("Content-Type", "application/json")
+                            .body("{\"error\":\"bad_notice\",\"message\":\"no service has this path\"}").build();
                 }
             }
             // Like the control plane, a notice is taken once per Idempotency-Key: an attempt of a closed notifier

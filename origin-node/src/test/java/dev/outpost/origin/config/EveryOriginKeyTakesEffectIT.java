@@ -144,6 +144,8 @@ class EveryOriginKeyTakesEffectIT {
         assertThat(config.notifications().maxPending()).isEqualTo(5);
         assertThat(config.notifications().initialBackoff()).isEqualTo(Duration.ofMillis(50));
         assertThat(config.notifications().timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.notifications().maxTries()).isEqualTo(4);
+        assertThat(config.notifications().deadLetterMaxBytes()).isEqualTo(65_536);
         assertThat(config.limits().requestParseTimeout()).isEqualTo(Duration.ofSeconds(4));
         assertThat(config.tls().orElseThrow().renewBefore()).isEqualTo(Duration.ofDays(5));
         assertThat(primary.certificate()).as("tls: the node certificate is held").isPresent();

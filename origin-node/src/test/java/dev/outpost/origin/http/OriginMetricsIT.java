@@ -83,6 +83,23 @@ class OriginMetricsIT {
             Scrape scrape = scrape(origin);
             assertThat(scrape.value("origin_notices_queued")).isEqualTo(2);
             assertThat(scrape.value("origin_notices_dropped_total")).isZero();
+            assertThat(scrape.value("origin_notices_delivered_total")).isZero();
+        }
+    }
+
+    @Test
+    void retriesAndDeadLettersOfChangeNoticesAreCounted() {
+        int refusing = LoopbackPorts.free();
+        try (AssetApiFixture origin = AssetApiFixture.start(tempDir, config -> config.withNotify(
+                new OriginConfig.Notify(Optional.of(URI.create("http://127.0.0.1:" + refusing + "/events")),
+                        Optional.of("notify-token"), Duration.ofMillis(10), Duration.ofMillis(20), 100,
+                        Duration.ofSeconds(5), null).withTries(2)))) {
+            assertThat(origin.put("/a.css", "a").code()).isEqualTo(201);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> scrape(origin).value("origin_notices_dead_letters_total") == 1);
+            Scrape scrape = scrape(origin);
+            assertThat(scrape.value("origin_notices_retries_total")).as("the first of two tries").isEqualTo(1);
+            assertThat(scrape.value("origin_notices_queued")).isZero();
         }
     }
 }
