@@ -20,7 +20,7 @@ class TrafficBatchTest {
     @Test
     void aHeartbeatWithTrafficReadsBackTheSameBatch() {
         TrafficBatch batch = new TrafficBatch("e-1", 4, List.of(new TrafficCount(60_000, "www", "2xx", 3, 2, 30)));
-        Heartbeat beat = new Heartbeat(1, 0.5, 10, 3, List.of(), 0L, 0.0, batch);
+        Heartbeat beat = new Heartbeat(1, 0.5, 10, 3, List.of(), 0L, 0.0, List.of(), batch);
         assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(beat), Heartbeat.class).traffic())
                 .isEqualTo(batch);
     }
