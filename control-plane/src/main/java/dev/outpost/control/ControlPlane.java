@@ -1,5 +1,6 @@
 package dev.outpost.control;
 
+import dev.outpost.common.accesslog.AccessLog;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.RouteTable;
@@ -123,15 +124,18 @@ public final class ControlPlane implements AutoCloseable {
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, steering,
                     edges, originWriter, issuer, metrics);
+            AccessLog accessLog = parts.add(AccessLog.open(config.accessLog(), "control-plane",
+                    "control-plane@" + config.listen(), config.serverTiming(), clock));
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
-                    .start(pipelines.api());
+                    .accessLog(accessLog).start(pipelines.api());
             parts.add("API listener", api);
             Optional<NodeServer> nodeServer = identity.map(i -> NodeServer.on(config.tls().get().nodeListenAddress(),
-                    limits).tls(i.nodeListener()).start(pipelines.nodes()));
+                    limits).tls(i.nodeListener()).accessLog(accessLog).start(pipelines.nodes()));
             nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(steering, edges, metrics)));
+                    .map(address -> NodeServer.on(address, limits).accessLog(accessLog)
+                            .start(Handlers.steering(steering, edges, metrics)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
             Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, steering, edges, clock,
                     metrics::steered));

@@ -1,5 +1,6 @@
 package dev.outpost.control;
 
+import dev.outpost.common.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
@@ -41,6 +42,10 @@ import java.util.Set;
  * @param delivery       retries of failed live pushes and fencing of unreachable edges
  * @param dns            the authoritative DNS server steering the CDN host names; absent → no DNS
  * @param balancing      the load-balancing policy choosing the edge within a region, per region or service
+ * @param accessLog      format, destination and file bounds of the access log of every listener (docs/logging.md);
+ *                       absent → JSON lines on stdout, the node named {@code control-plane@<listen>}
+ * @param serverTiming   send {@code Server-Timing: total;dur=..} on every answer; default false (it tells any
+ *                       client how long the control plane took)
  */
 @RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
@@ -48,7 +53,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
         RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
         ListenerLimits limits, LogSettings log, DeliverySettings delivery, Optional<DnsSettings> dns,
-        BalancingSettings balancing) {
+        BalancingSettings balancing, AccessLogSettings accessLog, Boolean serverTiming) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -129,6 +134,8 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                         + regionNames);
             }
         }
+        accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
+        serverTiming = ConfigValues.or(serverTiming, false);
         if (delivery.fenceAfter().compareTo(heartbeat.timeout()) <= 0) {
             throw new IllegalArgumentException("delivery.fenceAfter (" + delivery.fenceAfter()
                     + ") must be longer than heartbeat.timeout (" + heartbeat.timeout() + ")");
@@ -170,49 +177,49 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log, delivery, dns, balancing);
+                tls, limits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing);
+                limits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log, delivery, dns, balancing);
+                Optional.of(newTls), limits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log, delivery, dns, balancing);
+                newLimits, log, delivery, dns, balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withDns(DnsSettings newDns) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, Optional.of(newDns), balancing);
+                limits, log, delivery, Optional.of(newDns), balancing, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withBalancing(BalancingSettings newBalancing) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, newBalancing);
+                limits, log, delivery, dns, newBalancing, accessLog, serverTiming);
     }
 
     private static void checkListen(String key, String value) {
@@ -359,5 +366,11 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             maxUploadBytes = ConfigValues.atLeast("origins." + id + ".maxUploadBytes", maxUploadBytes,
                     DEFAULT_MAX_UPLOAD_BYTES, 1);
         }
+    }
+
+    public ControlPlaneConfig withAccessLog(AccessLogSettings newAccessLog) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery, dns, balancing, newAccessLog, serverTiming);
     }
 }
