@@ -1,6 +1,7 @@
 package dev.outpost.cli.local;
 
 import dev.outpost.cli.local.Topology.EdgeSpec;
+import dev.outpost.common.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.json.Durations;
@@ -75,6 +76,9 @@ public final class LocalCdn implements AutoCloseable {
     private ControlPlane plane;
     private OriginNode origin;
     private String siteSource = "";
+    /** Each node's access-log file, by node name, in start order. */
+    private final Map<String, Path> accessLogs = new LinkedHashMap<>();
+    private Path logDir = Path.of("logs");
     private final List<WanRelay> relays = new ArrayList<>();
     /** What runs, stopped in reverse order of start by {@link #close()}. */
     private final Closer started = new Closer("outpost local");
@@ -104,6 +108,7 @@ public final class LocalCdn implements AutoCloseable {
             http.connectionPool().evictAll();
         });
         Path siteDir = workDir.resolve("origin-site");
+        logDir = workDir.resolve("logs").toAbsolutePath().normalize();
         if (Files.isDirectory(siteDir)) {
             siteSource = siteDir + " (kept from an earlier run)";
         } else {
@@ -114,7 +119,7 @@ public final class LocalCdn implements AutoCloseable {
         URI planeUri = URI.create("http://" + planeAddress);
 
         // The origin's own listener is internal (any free port); its public address is a relay.
-        origin = OriginNode.start(originConfig(siteDir, originPublic.host(), planeUri));
+        origin = OriginNode.start(originConfig("origin", siteDir, originPublic.host(), planeUri));
         started.add("origin", timed("origin", origin));
         InetSocketAddress originInternal = new InetSocketAddress(originPublic.host(), origin.port());
 
@@ -171,7 +176,7 @@ public final class LocalCdn implements AutoCloseable {
      */
     private OriginConfig replicaConfig(Topology.Replica replica, Path data, URI primary, URI planeUri) {
         ListenAddress listen = ListenAddress.parse(replica.listen());
-        return originConfig(data, listen.host(), planeUri).withListen(replica.listen())
+        return originConfig("origin-" + replica.region(), data, listen.host(), planeUri).withListen(replica.listen())
                 .withReplication(OriginConfig.Replication.replicaOf(primary, Optional.of(replica.region())));
     }
 
@@ -204,8 +209,9 @@ public final class LocalCdn implements AutoCloseable {
         return hosts.stream().distinct().toList();
     }
 
-    private OriginConfig originConfig(Path siteDir, String host, URI planeUri) {
+    private OriginConfig originConfig(String node, Path siteDir, String host, URI planeUri) {
         Map<String, Object> config = new LinkedHashMap<>();
+        config.put("accessLog", Map.of("node", node, "destination", accessLog(node).toString()));
         config.put("listen", host + ":0");
         config.put("data", siteDir.toString());
         config.put("apiToken", ORIGIN_TOKEN);
@@ -226,6 +232,7 @@ public final class LocalCdn implements AutoCloseable {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("listen", topology.controlPlane());
         config.put("data", data.toString());
+        config.put("accessLog", Map.of("node", "control-plane", "destination", accessLog("control-plane").toString()));
         config.put("tokens", List.of(
                 Map.of("name", "ops", "token", OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
                 Map.of("name", "nodes", "token", NODE_TOKEN, "scopes", List.of("node"))));
@@ -261,7 +268,25 @@ public final class LocalCdn implements AutoCloseable {
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
         return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), EDGE_ADMIN_TOKEN))
-                .withControlPlane(link);
+                .withControlPlane(link)
+                .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
+    }
+
+    /** Where node {@code name} writes its access log: one file per node, so six edges are never interleaved. */
+    private Path accessLog(String name) {
+        Path file = logDir.resolve(name + ".access.log");
+        accessLogs.put(name, file);
+        return file;
+    }
+
+    /** Each node's access-log file, by node name. */
+    public Map<String, Path> accessLogs() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(accessLogs));
+    }
+
+    /** The directory of the access logs. */
+    public Path logDir() {
+        return logDir;
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {

@@ -26,13 +26,14 @@ import java.util.Optional;
  */
 public record AccessLogSettings(String format, String destination, Long maxFileBytes, Integer maxFiles,
         Optional<String> node, List<String> redactQueryParameters) {
-    public static final AccessLogSettings DEFAULTS = new AccessLogSettings(null, null, null, null, null, null);
     public static final long MIN_FILE_BYTES = 64 * 1024;
     /** Credentials that clients and signing schemes put in query strings (OAuth, API keys, S3 and GCS signatures). */
     public static final List<String> DEFAULT_REDACTED = List.of("token", "access_token", "id_token", "refresh_token",
             "api_key", "apikey", "key", "password", "secret", "client_secret", "auth", "sig", "signature", "code",
             "session", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature",
             "x-goog-credential");
+    // after DEFAULT_REDACTED, which it reads
+    public static final AccessLogSettings DEFAULTS = new AccessLogSettings(null, null, null, null, null, null);
 
     /** The line formats. */
     public enum Format {
