@@ -192,16 +192,14 @@ public final class AccessLog implements HandlerWrapper, AutoCloseable {
     }
 
     static String redact(String query, Set<String> names) {
-        StringBuilder sb = new StringBuilder(query.length());
-        for (String parameter : query.split("&", -1)) {
-            if (!sb.isEmpty() || query.startsWith("&")) {
-                sb.append('&');
+        String[] parameters = query.split("&", -1);
+        for (int i = 0; i < parameters.length; i++) {
+            int eq = parameters[i].indexOf('=');
+            if (eq >= 0 && names.contains(decoded(parameters[i].substring(0, eq)))) {
+                parameters[i] = parameters[i].substring(0, eq) + "=REDACTED";
             }
-            int eq = parameter.indexOf('=');
-            String name = eq < 0 ? parameter : parameter.substring(0, eq);
-            sb.append(eq >= 0 && names.contains(decoded(name)) ? name + "=REDACTED" : parameter);
         }
-        return sb.toString();
+        return String.join("&", parameters);
     }
 
     private static String decoded(String name) {
