@@ -56,12 +56,40 @@ public final class AccessLogLines {
                 throw new AssertionError("no such line in " + file + " within " + PATIENCE.toSeconds() + " s; it has "
                         + read(file));
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for an access-log line", e);
+            pause();
+        }
+    }
+
+    /** The first whole line of a text-format log containing {@code part}, waiting up to 10 s for it. */
+    public static String awaitText(Path file, String part) {
+        Instant deadline = Instant.now().plus(PATIENCE);
+        while (true) {
+            if (Files.exists(file)) {
+                try {
+                    String[] lines = Files.readString(file, StandardCharsets.UTF_8).split("\n", -1);
+                    for (int i = 0; i < lines.length - 1; i++) {
+                        if (lines[i].contains(part)) {
+                            return lines[i];
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             }
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("no line containing '" + part + "' in " + file + " within "
+                        + PATIENCE.toSeconds() + " s");
+            }
+            pause();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while waiting for an access-log line", e);
         }
     }
 

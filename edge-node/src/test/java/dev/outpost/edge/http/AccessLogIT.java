@@ -89,10 +89,10 @@ class AccessLogIT {
         try (EdgeFixture f = edge("text")) {
             f.enqueue(f.ok("logged", "max-age=60"));
             f.fetch("/logged?x=1", "traceparent", TRACEPARENT);
-            String line = awaitText(" MISS ");
+            String line = AccessLogLines.awaitText(log(), " MISS ");
             assertThat(line).matches("2026-01-10T12:00:00\\.000Z 127\\.0\\.0\\.1 GET assets\\.test /logged\\?x=1 200 6 "
                     + "MISS origin=\\d+ms total=\\d+ms node=edge-test trace=" + TRACE + " span=[0-9a-f]{16} parent="
-                    + PARENT + "\n");
+                    + PARENT);
         }
     }
 
@@ -198,19 +198,5 @@ class AccessLogIT {
             assertThat(text(line, "target")).isEqualTo("/account?token=REDACTED&v=2&X-Amz-Signature=REDACTED");
             assertThat(Files.readString(log(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t");
         }
-    }
-
-    private String awaitText(String containing) throws InterruptedException, IOException {
-        for (int i = 0; i < 500; i++) {
-            if (Files.exists(log())) {
-                for (String line : Files.readString(log()).split("(?<=\n)")) {
-                    if (line.contains(containing) && line.endsWith("\n")) {
-                        return line;
-                    }
-                }
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no line with '" + containing + "' in " + log());
     }
 }
