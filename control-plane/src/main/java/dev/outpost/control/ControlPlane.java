@@ -1,12 +1,13 @@
 package dev.outpost.control;
 
-import dev.outpost.common.accesslog.AccessLog;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.http.Handlers;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -17,11 +18,10 @@ import dev.outpost.control.registry.Registry;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
-import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.Policies;
+import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.RegisteredEdges;
 import dev.outpost.control.steering.Steering;
-import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.tls.ControlPlaneIdentity;
 import dev.outpost.control.tls.JoinTokens;
 import dev.outpost.control.tls.NodeIssuer;

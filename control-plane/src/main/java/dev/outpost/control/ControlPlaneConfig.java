@@ -1,10 +1,10 @@
 package dev.outpost.control;
 
-import dev.outpost.common.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.control.steering.Cidr;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -130,12 +130,17 @@ class EveryControlPlaneKeyTakesEffectIT {
 
     @Test
     void theAccessLogAndServerTimingAreTheFilesOnes() throws Exception {
-        HttpReply answer = call("GET", "/api/v1/nodes?track_secret=s3cr3t", READER, null);
+        Request traced = new Request.Builder().url(plane.apiUri() + "/api/v1/nodes?track_secret=s3cr3t")
+                .header("Authorization", "Bearer " + READER)
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build();
+        HttpReply answer = HttpReply.call(http, traced);
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.header("Server-Timing")).as("serverTiming").startsWith("total;dur=");
         String line = AccessLogLines.awaitText(Path.of(values.get("ACCESS_LOG")), "track_secret=REDACTED");
         assertThat(line).as("accessLog.format text, accessLog.node, accessLog.redactQueryParameters")
-                .contains(" node=every-key-cp-log ").doesNotContain("s3cr3t");
+                .contains(" node=every-key-cp-log ").doesNotContain("s3cr3t")
+                .as("the caller's trace and span").contains(" trace=0af7651916cd43dd8448eb211c80319c ")
+                .endsWith(" parent=b7ad6b7169203331");
         assertThat(plane.config().accessLog().maxFileBytes()).isEqualTo(70_000);
         assertThat(plane.config().accessLog().maxFiles()).isEqualTo(1);
     }

@@ -1,16 +1,16 @@
 package dev.outpost.edge;
 
-import dev.outpost.common.accesslog.AccessLog;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.cache.CachePolicy;
-import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.AdminConfig;

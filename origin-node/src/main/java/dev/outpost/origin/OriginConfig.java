@@ -1,6 +1,6 @@
 package dev.outpost.origin;
 
-import dev.outpost.common.accesslog.AccessLogSettings;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;

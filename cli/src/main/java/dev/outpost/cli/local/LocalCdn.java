@@ -1,9 +1,9 @@
 package dev.outpost.cli.local;
 
 import dev.outpost.cli.local.Topology.EdgeSpec;
-import dev.outpost.common.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.lifecycle.Closer;

@@ -1,6 +1,6 @@
 package dev.outpost.common.http;
 
-import dev.outpost.common.accesslog.AccessLog;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.tls.TlsContexts;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;

@@ -1,9 +1,9 @@
 package dev.outpost.edge.config;
 
-import dev.outpost.common.accesslog.AccessLogSettings;
 import dev.outpost.common.auth.FailedAuthLimits;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.outpost.edge.http;
 
-import dev.outpost.common.accesslog.AccessRecord;
+import dev.outpost.common.http.accesslog.AccessRecord;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
@@ -9,7 +9,7 @@ import io.undertow.server.HttpServerExchange;
 /**
  * First handler of the edge's pipelines: attaches the request's {@link RequestRecord} and, when the exchange
  * completes, records the metrics from its outcome, the value the access log writes too (the listener's
- * {@link dev.outpost.common.accesslog.AccessLog}, to which the record hands its outcome and origin time).
+ * {@link dev.outpost.common.http.accesslog.AccessLog}, to which the record hands its outcome and origin time).
  */
 public final class OutcomeHandler implements HttpHandler {
     private final EdgeMetrics metrics;

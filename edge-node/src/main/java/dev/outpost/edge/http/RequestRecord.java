@@ -1,6 +1,6 @@
 package dev.outpost.edge.http;
 
-import dev.outpost.common.accesslog.AccessRecord;
+import dev.outpost.common.http.accesslog.AccessRecord;
 import dev.outpost.edge.cache.Outcome;
 import io.undertow.util.AttachmentKey;
 import java.util.Optional;

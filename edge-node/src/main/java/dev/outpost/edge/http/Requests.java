@@ -1,6 +1,6 @@
 package dev.outpost.edge.http;
 
-import dev.outpost.common.accesslog.AccessRecord;
+import dev.outpost.common.http.accesslog.AccessRecord;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.origin.ProxyHeaders;
 import io.undertow.server.HttpServerExchange;

@@ -3,7 +3,7 @@ package dev.outpost.edge.http;
 import static dev.outpost.testkit.AccessLogLines.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.accesslog.AccessLogSettings;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.testkit.AccessLogLines;

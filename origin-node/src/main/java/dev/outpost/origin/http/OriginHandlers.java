@@ -1,6 +1,6 @@
 package dev.outpost.origin.http;
 
-import dev.outpost.common.accesslog.AccessLog;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.common.http.NodeServer;

@@ -1,4 +1,4 @@
-package dev.outpost.common.accesslog;
+package dev.outpost.common.http.accesslog;
 
 import dev.outpost.common.json.Json;
 import dev.outpost.common.trace.TraceContext;
@@ -9,8 +9,8 @@ import io.undertow.util.Headers;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.outpost.common.accesslog;
+package dev.outpost.common.http.accesslog;
 
 import dev.outpost.common.trace.TraceContext;
 import io.undertow.server.HttpHandler;

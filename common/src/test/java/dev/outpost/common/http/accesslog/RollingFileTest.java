@@ -1,4 +1,4 @@
-package dev.outpost.common.accesslog;
+package dev.outpost.common.http.accesslog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

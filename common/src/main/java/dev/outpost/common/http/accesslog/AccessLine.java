@@ -1,4 +1,4 @@
-package dev.outpost.common.accesslog;
+package dev.outpost.common.http.accesslog;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 

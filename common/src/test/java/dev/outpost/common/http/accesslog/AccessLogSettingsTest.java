@@ -1,8 +1,10 @@
-package dev.outpost.common.accesslog;
+package dev.outpost.common.http.accesslog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.common.config.ConfigFiles;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -35,6 +37,14 @@ class AccessLogSettingsTest {
                 .hasMessageContaining("accessLog.node");
         assertThatThrownBy(() -> new AccessLogSettings(null, null, null, null, null, List.of("")))
                 .hasMessageContaining("accessLog.redactQueryParameters");
+    }
+
+    @Test
+    void aConfigFileWithAnUnknownFormatOrKeyFailsNamingIt() {
+        assertThatThrownBy(() -> ConfigFiles.parse("edge.yml", "{format: xml}".getBytes(StandardCharsets.UTF_8),
+                AccessLogSettings.class)).hasMessageContaining("accessLog.format must be json or text, was 'xml'");
+        assertThatThrownBy(() -> ConfigFiles.parse("edge.yml", "{format: json, rotate: daily}"
+                .getBytes(StandardCharsets.UTF_8), AccessLogSettings.class)).hasMessageContaining("rotate");
     }
 
     @Test
