@@ -18,9 +18,10 @@ import org.xnio.SslClientAuthMode;
  * A started Undertow listener, plain or TLS, the one way every Outpost node opens a port. Whatever the node's own
  * pipeline, the listener puts the same guards in front of it, in this order:
  * <pre>
- * [{@link AccessLog}: trace context, access-log line, Server-Timing] → Date header → {@link RequestFieldsHandler} (malformed fields, every protocol) → {@link SlowReaderHandler} (a
- * client that stops reading its answer is cut off) → {@link FramingHandler} (no request read after a chunked body)
- * → {@link ErrorMappingHandler} (exceptions become JSON errors) → the node's handler
+ * [{@link AccessLog}: trace context, access-log line, Server-Timing] → Date header → {@link RequestFieldsHandler}
+ * (malformed fields, every protocol) → {@link SlowReaderHandler} (a client that stops reading its answer is cut
+ * off) → {@link FramingHandler} (no request read after a chunked body) → {@link ErrorMappingHandler} (exceptions
+ * become JSON errors) → the node's handler
  * </pre>
  * and it caps the connections one client address holds ({@link ConnectionsPerClient}). With TLS it speaks HTTP/1.1
  * and HTTP/2 (ALPN), offers only AEAD suites with forward secrecy ({@link TlsContexts#aeadCipherSuites}), picks the

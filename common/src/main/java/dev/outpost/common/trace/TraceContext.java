@@ -30,7 +30,8 @@ public record TraceContext(String traceId, String spanId, Optional<String> paren
     static final String NEW_TRACE_FLAGS = "01";
     private static final int MAX_MEMBERS = 32;
     private static final Pattern SIMPLE_KEY = Pattern.compile("[a-z][a-z0-9_\\-*/]{0,255}");
-    private static final Pattern TENANT_KEY = Pattern.compile("[a-z0-9][a-z0-9_\\-*/]{0,240}@[a-z][a-z0-9_\\-*/]{0,13}");
+    private static final Pattern TENANT_KEY =
+            Pattern.compile("[a-z0-9][a-z0-9_\\-*/]{0,240}@[a-z][a-z0-9_\\-*/]{0,13}");
 
     /** The caller's trace, as its {@code traceparent} names it. */
     public record Parent(String traceId, String parentId, String flags) {

@@ -29,7 +29,8 @@ class TraceContextTest {
 
     @Test
     void everyMalformedTraceparentIsRefused() {
-        List<String> invalid = List.of("", "00", VALID.toUpperCase(), "00-" + TRACE.toUpperCase() + "-" + PARENT + "-01",
+        List<String> invalid = List.of("", "00", VALID.toUpperCase(),
+                "00-" + TRACE.toUpperCase() + "-" + PARENT + "-01",
                 "ff-" + TRACE + "-" + PARENT + "-01", "0-" + TRACE + "-" + PARENT + "-01",
                 "00-00000000000000000000000000000000-" + PARENT + "-01", "00-" + TRACE + "-0000000000000000-01",
                 "00-" + TRACE + "-" + PARENT + "-01-", "00-" + TRACE + "-" + PARENT + "-010",

@@ -39,9 +39,9 @@ public final class EdgeHandlers {
     }
 
     /**
-     * Outcome (metrics) → allowed methods → health/metrics → Route (Host → delivery service) → signed-URL check → Cache,
-     * behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: request fields, slow
-     * readers cut off, framing, error mapping). Hits never leave the IO thread; misses dispatch inside the cache
+     * Outcome (metrics) → allowed methods → health/metrics → Route (Host → delivery service) → signed-URL check →
+     * Cache, behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: access log and
+     * trace context, request fields, slow readers cut off, framing, error mapping). Hits never leave the IO thread; misses dispatch inside the cache
      * handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
@@ -59,9 +59,10 @@ public final class EdgeHandlers {
     }
 
     /**
-     * The admin listener: Outcome (metrics) → worker thread (errors mapped there) → the admin table ({@link AdminRoutes}):
-     * with {@code controlPlaneOnly} (the listener is mutual TLS) only the control plane's certificate passes, then
-     * the body limit, health and metrics, and everything else behind the failed-auth budget and the admin token.
+     * The admin listener: Outcome (metrics) → worker thread (errors mapped there) → the admin table
+     * ({@link AdminRoutes}): with {@code controlPlaneOnly} (the listener is mutual TLS) only the control plane's
+     * certificate passes, then the body limit, health and metrics, and everything else behind the failed-auth budget
+     * and the admin token.
      */
     public static AdminPipeline adminPipeline(Parts p, String token, Invalidations invalidations, Pusher pusher,
             Optional<UploadedCertificates> certificates, boolean controlPlaneOnly) {

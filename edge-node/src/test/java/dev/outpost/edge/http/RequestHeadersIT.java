@@ -90,7 +90,8 @@ class RequestHeadersIT {
                         return new MockResponse.Builder().code(403).body("no key").build();
                     }
                     return new MockResponse.Builder().code(200).body("data, "
-                            + request.getHeaders().get("Accept-Language") + ", " + request.getHeaders().get("User-Agent"))
+                            + request.getHeaders().get("Accept-Language") + ", "
+                            + request.getHeaders().get("User-Agent"))
                             .setHeader("Cache-Control", "max-age=60").build();
                 }
             });
