@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * <p>Parsing is strict, as the spec asks: version {@code 00} is exactly {@code 00-<32 hex>-<16 hex>-<2 hex>} in
  * lower case; {@code ff} is invalid; a higher version is read for its first four fields, which must be followed by
  * the end or a {@code -}; an all-zero trace or parent id is invalid; two {@code traceparent} fields are invalid.
+ * Of the caller's flags only the sampled bit is kept (the others are undefined for the version 00 we send).
  * A {@code tracestate} is only read when the {@code traceparent} was valid and is dropped whole when any member
  * breaks the grammar, a key repeats or there are more than 32 members.
  */
@@ -87,8 +88,8 @@ public record TraceContext(String traceId, String spanId, Optional<String> paren
                 || allZero(parentId)) {
             return Optional.empty();
         }
-        // A future version's flags may mean more; only the sampled bit is defined for what we send (version 00).
-        String sent = version.equals("00") ? flags : ((Integer.parseInt(flags, 16) & 1) == 1 ? "01" : "00");
+        // Only the sampled bit is defined for what we send (version 00, whose other flags must be sent as zero).
+        String sent = (Integer.parseInt(flags, 16) & 1) == 1 ? "01" : "00";
         return Optional.of(new Parent(traceId, parentId, sent));
     }
 

@@ -22,8 +22,12 @@ class TraceContextTest {
     }
 
     @Test
-    void theCallersFlagsAreKept() {
+    void theCallersSampledFlagIsKeptAndUndefinedFlagsAreNot() {
         assertThat(TraceContext.receive(List.of("00-" + TRACE + "-" + PARENT + "-00"), List.of()).flags())
+                .isEqualTo("00");
+        assertThat(TraceContext.receive(List.of("00-" + TRACE + "-" + PARENT + "-03"), List.of()).flags())
+                .isEqualTo("01");
+        assertThat(TraceContext.receive(List.of("00-" + TRACE + "-" + PARENT + "-fe"), List.of()).flags())
                 .isEqualTo("00");
     }
 
@@ -48,7 +52,7 @@ class TraceContextTest {
         assertThat(TraceContext.parseTraceparent("cc-" + TRACE + "-" + PARENT + "-01-whatever"))
                 .contains(new TraceContext.Parent(TRACE, PARENT, "01"));
         assertThat(TraceContext.parseTraceparent("01-" + TRACE + "-" + PARENT + "-03"))
-                .contains(new TraceContext.Parent(TRACE, PARENT, "01")); // only the sampled bit is defined for 00
+                .contains(new TraceContext.Parent(TRACE, PARENT, "01")); // only the sampled bit is sent on
     }
 
     @Test

@@ -112,9 +112,9 @@ public final class AccessLog implements HandlerWrapper, AutoCloseable {
 
     /** Writes the exchange's line; a failing destination is reported once, never fails the request. */
     void write(HttpServerExchange ex, AccessRecord record, long endNanos) {
-        byte[] line = (settings.lineFormat() == AccessLogSettings.Format.JSON ? json(ex, record, endNanos)
-                : text(ex, record, endNanos)).getBytes(StandardCharsets.UTF_8);
         try {
+            byte[] line = (settings.lineFormat() == AccessLogSettings.Format.JSON ? json(ex, record, endNanos)
+                    : text(ex, record, endNanos)).getBytes(StandardCharsets.UTF_8);
             if (file.isPresent()) {
                 file.get().write(line);
             } else {
