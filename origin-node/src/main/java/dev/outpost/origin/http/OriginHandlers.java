@@ -49,8 +49,8 @@ public final class OriginHandlers {
                     new ReplicationEndpoints(replication, limits.idleTimeout()), new ApiToken(config.apiToken()),
                     new FailedAuthLimiter(config.limits().failedAuth(), clock),
                     new ContentHandler(store, rules, ContentHandler.MAX_RANGE_PARTS, replication::servesContent));
-            AccessLog accessLog = started.add(AccessLog.open(config.accessLog(), "origin", config.replicaName(),
-                    config.serverTiming(), clock));
+            AccessLog accessLog = started.add(AccessLog.open(config.accessLog(), "origin",
+                    config.replication().name().orElse("origin@" + config.listen()), config.serverTiming(), clock));
             NodeServer server = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes())).accessLog(accessLog)
                     .start(metrics.requests().wrap(ErrorMappingHandler.dispatched(routes)));

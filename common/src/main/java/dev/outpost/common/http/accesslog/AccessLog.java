@@ -89,10 +89,6 @@ public final class AccessLog implements HandlerWrapper, AutoCloseable {
         return file.map(f -> f.path().toString()).orElse(settings.destination());
     }
 
-    public String node() {
-        return node;
-    }
-
     @Override
     public HttpHandler wrap(HttpHandler next) {
         return new AccessLogHandler(this, next);
