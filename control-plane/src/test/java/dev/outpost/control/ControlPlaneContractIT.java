@@ -113,6 +113,12 @@ class ControlPlaneContractIT {
     void everyDocumentedOperationAnswersAsDocumented() throws Exception {
         check("GET", "/api/v1/openapi.json", cp.get("/api/v1/openapi.json", null));
         check("GET", "/api/v1/ca", cp.get("/api/v1/ca", null));
+        check("GET", "/dashboard", cp.get("/dashboard", null));
+        check("GET", "/dashboard/{asset}", cp.get("/dashboard/dashboard.js", null));
+        check("HEAD", "/dashboard", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/dashboard").head(), null,
+                cp.http()));
+        check("HEAD", "/dashboard/{asset}", cp.call(new Request.Builder().url(cp.plane().apiUri()
+                + "/dashboard/dashboard.css").head(), null, cp.http()));
         check("GET", "/api/v1/metrics", cp.get("/api/v1/metrics", null));
         check("HEAD", "/api/v1/metrics", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")
                 .head(), null, new OkHttpClient()));
@@ -186,6 +192,7 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/join", cp.post("/api/v1/join", null,
                 "{\"token\":\"oj_not-a-token-anyone-made\",\"csr\":\"\"}"));
         check("GET", "/api/v1/route", cp.get("/api/v1/route", READER));
+        check("GET", "/dashboard/{asset}", cp.get("/dashboard/secrets.yml", null));
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());

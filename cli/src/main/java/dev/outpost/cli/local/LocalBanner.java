@@ -31,7 +31,8 @@ final class LocalBanner {
         out.append("  work dir ").append(workDir).append("; demo site copied from ").append(siteSource).append("\n\n");
         String row = "  %-15s %-7s %-26s %s%n";
         out.append(String.format(row, "NODE", "REGION", "URL", "HEALTH (per control plane)"));
-        out.append(String.format(row, "control-plane", "-", plane, "API /api/v1, steering (302) on every other path"));
+        out.append(String.format(row, "control-plane", "-", plane,
+                "API /api/v1, dashboard /dashboard, steering (302) on every other path"));
         out.append(String.format(row, "dns", "-", "udp+tcp " + topology.dns().listen(),
                 "authoritative for " + topology.dns().zone() + ": " + topology.dns().name() + " -> nearest edge"));
         out.append(String.format(row, "origin", topology.origin().region(), origin,
@@ -87,7 +88,8 @@ final class LocalBanner {
         String auth = "-H 'Authorization: Bearer " + LocalCdn.OPS_TOKEN + "'";
         String timing = "-o /dev/null -w '%{http_code} %{time_total}s\\n'";
 
-        out.append("Try it (a client in a region = curl --interface <an address of its network>):\n");
+        out.append("Try it (a client in a region = curl --interface <an address of its network>):\n");        comment(out, "the live dashboard: open it in a browser and sign in with the token " + LocalCdn.OPS_TOKEN);
+        out.append(plane).append("/dashboard\n");
         comment(out, "a client in " + near.name() + ", steered (302) to an " + near.name()
                 + " edge; run it twice: X-Cache MISS, then HIT");
         out.append("curl -iL --interface ").append(nearClient).append(' ').append(plane).append("/index.html\n");

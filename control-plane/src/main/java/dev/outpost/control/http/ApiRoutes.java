@@ -52,6 +52,7 @@ final class ApiRoutes {
     private final HttpHandler metrics;
     private final boolean tls;
     private final ApiDescription document = ApiDescription.of(OPENAPI);
+    private final Dashboard dashboard = new Dashboard();
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
     ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
@@ -109,6 +110,9 @@ final class ApiRoutes {
                 // without a token, as the edge's and the origin's metrics: see docs/security.md
                 .route("GET, HEAD", "/api/v1/metrics", metrics)
                 .route("GET", "/api/v1/openapi.json", document)
+                // the page and its files hold no data; what they show is read from the API above with scope read
+                .route("GET, HEAD", Dashboard.PATH, dashboard::page)
+                .route("GET, HEAD", Dashboard.PATH + "/{asset}", dashboard::asset)
                 .build();
     }
 }

@@ -38,11 +38,11 @@ public final class Handlers {
     }
 
     /**
-     * Both API pipelines: {@code /api/...} → worker thread → the listener's route table ({@link ApiRoutes});
-     * every other path steers (on the IO thread) like the steering listener. The node listener has the same API
-     * (once TLS is configured, registrations, heartbeats and renewals are taken only there); both share rate-limit
-     * and failed-authentication budgets and the memory of recent write-through uploads, so neither is doubled by
-     * using both listeners.
+     * Both API pipelines: {@code /api/...} and the dashboard ({@code /dashboard...}) → worker thread → the
+     * listener's route table ({@link ApiRoutes}); every other path steers (on the IO thread) like the steering
+     * listener. The node listener has the same API (once TLS is configured, registrations, heartbeats and renewals
+     * are taken only there); both share rate-limit and failed-authentication budgets and the memory of recent
+     * write-through uploads, so neither is doubled by using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
             Registry registry, Steering steering, Supplier<List<Candidate>> edges, OriginWriter originWriter,
@@ -63,7 +63,10 @@ public final class Handlers {
     private static HttpHandler apiOrSteering(RouteTable table, HttpHandler steer, HandlerWrapper requests) {
         // counted once the answer is complete, so the status is the mapped error's too
         HttpHandler api = requests.wrap(ErrorMappingHandler.onWorkerThread(table));
-        return exchange -> (exchange.getRequestPath().startsWith("/api/") ? api : steer).handleRequest(exchange);
+        return exchange -> {
+            String path = exchange.getRequestPath();
+            (path.startsWith("/api/") || Dashboard.serves(path) ? api : steer).handleRequest(exchange);
+        };
     }
 
     /** The steering-only listener: every path is a 302 to an edge. */
