@@ -3,6 +3,7 @@ package dev.outpost.bench;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
@@ -22,8 +23,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Locale;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Bytes the edge allocates per 1 KiB hit, whole request included (Undertow's parsing and writing, our handlers):
@@ -35,7 +34,6 @@ import java.util.logging.Logger;
  * the JMH benchmarks (cache side only) with the number the issue's target is about.
  */
 public final class HitAllocations {
-    private static final Logger ACCESS_LOG = Logger.getLogger("dev.outpost.edge.access");
     private static final int MAX_REQUESTS = 1_000_000;
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString CACHE_STATUS = new HttpString("Cache-Status");
@@ -60,7 +58,6 @@ public final class HitAllocations {
             undertowOnly(requests);
             return;
         }
-        ACCESS_LOG.setLevel(Level.WARNING); // as in bench/run.sh: no access log line per request
         HttpServer origin = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         byte[] body = new byte[1024];
         origin.createContext("/", exchange -> {
@@ -76,7 +73,9 @@ public final class HitAllocations {
         origin.start();
         URI originUri = URI.create("http://127.0.0.1:" + origin.getAddress().getPort());
         DeliveryService service = DeliveryService.of("bench", List.of("127.0.0.1"), List.of(originUri));
-        try (EdgeNode edge = EdgeNode.start(EdgeConfig.of("alloc-1", "127.0.0.1:0", service).withRegion("us"));
+        try (EdgeNode edge = EdgeNode.start(EdgeConfig.of("alloc-1", "127.0.0.1:0", service).withRegion("us")
+                // as in bench/run.sh: no access log line per request (the trace context is still taken)
+                .withAccessLog(AccessLogSettings.DEFAULTS.withDestination("none")));
                 Socket socket = new Socket("127.0.0.1", edge.port())) {
             socket.setTcpNoDelay(true);
             Client client = new Client(socket);

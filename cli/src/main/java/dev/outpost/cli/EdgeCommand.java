@@ -103,7 +103,7 @@ public final class EdgeCommand implements Callable<Integer> {
             List<DeliveryService> services = List.of(DeliveryService.of("default", hosts, origins));
             result = file.map(f -> f.withServices(services))
                     .orElseGet(() -> new EdgeConfig(null, null, null, null, services, null, null, null, null, null,
-                            null));
+                            null, null, null));
         } else if (hosts != null && !hosts.isEmpty()) {
             throw new IllegalArgumentException("--host needs --origin URL (the service's origins)");
         } else {

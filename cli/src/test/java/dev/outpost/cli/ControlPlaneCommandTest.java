@@ -61,7 +61,8 @@ class ControlPlaneCommandTest {
         Path file = EdgeCommandTest.everyKeyFile(dir, "control-plane", "every-key-cp.yml", Map.of("API_PORT",
                 "18000", "STEERING_PORT", "18001", "DNS_PORT", "18053", "DATA", dir.resolve("cp").toString(), "OPS_SHA256",
                 "ab".repeat(32), "GEOIP", Files.writeString(dir.resolve("geo.csv"), "127.0.9.0/24,ap\n").toString(),
-                "TLS", "tls: {nodeListen: \"127.0.0.1:18002\", allowPlainOriginEvents: true}"));
+                "TLS", "tls: {nodeListen: \"127.0.0.1:18002\", allowPlainOriginEvents: true}",
+                "ACCESS_LOG", dir.resolve("cp.log").toString()));
         assertThat(settings("--config", file.toString()))
                 .isEqualTo(ConfigFiles.load(file, ControlPlaneConfig.class));
     }

@@ -136,6 +136,7 @@ class OriginCommandTest {
         Path file = EdgeCommandTest.everyKeyFile(dir, "origin-node", "every-key-origin.yml", Map.of("PORT", "18080",
                 "DATA", dir.resolve("site").toString(), "NOTIFY", "http://127.0.0.1:8000/api/v1/origin-events",
                 "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
+                "ACCESS_LOG", dir.resolve("origin.log").toString(),
                 "REPLICATION", "replication: {name: p, syncReplicas: 1, syncTimeout: 2s, historyEntries: 500}"));
         assertThat(settings("--config", file.toString())).isEqualTo(ConfigFiles.load(file, OriginConfig.class));
     }

@@ -4,8 +4,10 @@ import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RefusedBodies;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.http.Handlers;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -19,11 +21,10 @@ import dev.outpost.control.steering.ClientAddress;
 import dev.outpost.control.steering.LatencyMatrix;
 import dev.outpost.control.steering.LiveSteering;
 import dev.outpost.control.steering.SteeringState;
-import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.Policies;
+import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.RegisteredEdges;
 import dev.outpost.control.steering.Steering;
-import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.tls.ControlPlaneIdentity;
 import dev.outpost.control.tls.JoinTokens;
 import dev.outpost.control.tls.NodeIssuer;
@@ -131,15 +132,18 @@ public final class ControlPlane implements AutoCloseable {
             OriginWriter originWriter = new OriginWriter(http);
             Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, live,
                     originWriter, issuer, metrics, traffic);
+            AccessLog accessLog = parts.add(AccessLog.open(config.accessLog(), "control-plane",
+                    "control-plane@" + config.listen(), config.serverTiming(), clock));
             NodeServer api = NodeServer.on(config.listenAddress(), limits)
                     .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxRequestBodyBytes()))
-                    .start(pipelines.api());
+                    .accessLog(accessLog).start(pipelines.api());
             parts.add("API listener", api);
             Optional<NodeServer> nodeServer = identity.map(i -> NodeServer.on(config.tls().get().nodeListenAddress(),
-                    limits).tls(i.nodeListener()).start(pipelines.nodes()));
+                    limits).tls(i.nodeListener()).accessLog(accessLog).start(pipelines.nodes()));
             nodeServer.ifPresent(n -> parts.add("node listener", n));
             Optional<NodeServer> steeringServer = config.steeringAddress()
-                    .map(address -> NodeServer.on(address, limits).start(Handlers.steering(live, metrics::steered)));
+                    .map(address -> NodeServer.on(address, limits).accessLog(accessLog)
+                            .start(Handlers.steering(live, metrics::steered)));
             steeringServer.ifPresent(n -> parts.add("steering listener", n));
             Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, live, clock, metrics::steered));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));

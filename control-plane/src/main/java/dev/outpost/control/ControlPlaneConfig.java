@@ -4,6 +4,7 @@ import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.control.steering.Cidr;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -42,6 +43,10 @@ import java.util.Set;
  * @param dns            the authoritative DNS server steering the CDN host names; absent → no DNS
  * @param balancing      the load-balancing policy choosing the edge within a region, per region or service
  * @param stats          the per-minute traffic statistics edges send with heartbeats: write-behind and retention
+ * @param accessLog      format, destination and file bounds of the access log of every listener (docs/logging.md);
+ *                       absent → JSON lines on stdout, the node named {@code control-plane@<listen>}
+ * @param serverTiming   send {@code Server-Timing: total;dur=..} on every answer; default false (it tells any
+ *                       client how long the control plane took)
  */
 @RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
@@ -49,7 +54,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
         RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
         ListenerLimits limits, LogSettings log, DeliverySettings delivery, Optional<DnsSettings> dns,
-        BalancingSettings balancing, StatsSettings stats) {
+        BalancingSettings balancing, StatsSettings stats, AccessLogSettings accessLog, Boolean serverTiming) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -131,6 +136,8 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
                         + regionNames);
             }
         }
+        accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
+        serverTiming = ConfigValues.or(serverTiming, false);
         if (delivery.fenceAfter().compareTo(heartbeat.timeout()) <= 0) {
             throw new IllegalArgumentException("delivery.fenceAfter (" + delivery.fenceAfter()
                     + ") must be longer than heartbeat.timeout (" + heartbeat.timeout() + ")");
@@ -172,49 +179,49 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log, delivery, dns, balancing, stats);
+                tls, limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log, delivery, dns, balancing, stats);
+                Optional.of(newTls), limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log, delivery, dns, balancing, stats);
+                newLimits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withDns(DnsSettings newDns) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, Optional.of(newDns), balancing, stats);
+                limits, log, delivery, Optional.of(newDns), balancing, stats, accessLog, serverTiming);
     }
 
     public ControlPlaneConfig withBalancing(BalancingSettings newBalancing) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, newBalancing, stats);
+                limits, log, delivery, dns, newBalancing, stats, accessLog, serverTiming);
     }
 
     private static void checkListen(String key, String value) {
@@ -361,5 +368,11 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
             maxUploadBytes = ConfigValues.atLeast("origins." + id + ".maxUploadBytes", maxUploadBytes,
                     DEFAULT_MAX_UPLOAD_BYTES, 1);
         }
+    }
+
+    public ControlPlaneConfig withAccessLog(AccessLogSettings newAccessLog) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery, dns, balancing, stats, newAccessLog, serverTiming);
     }
 }

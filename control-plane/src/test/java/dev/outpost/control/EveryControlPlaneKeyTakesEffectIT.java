@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.ConfigCoverage;
 import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.HttpReply;
@@ -88,6 +89,7 @@ class EveryControlPlaneKeyTakesEffectIT {
         values.put("OPS_SHA256", ControlPlaneConfig.sha256(OPS));
         values.put("GEOIP", geoip.toString());
         values.put("TLS", "");
+        values.put("ACCESS_LOG", dir.resolve("logs/cp.access.log").toString());
         yaml = yaml(values);
         plane = ControlPlane.start(parse(yaml), clock);
         apEdge = new FakeEdge("ap-1", "ap");
@@ -121,8 +123,26 @@ class EveryControlPlaneKeyTakesEffectIT {
         tls.put("STEERING_PORT", Integer.toString(LoopbackPorts.free()));
         tls.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
         tls.put("DATA", dir.resolve("cp-tls-data").toString());
+        tls.put("ACCESS_LOG", dir.resolve("logs/cp-tls.access.log").toString());
         tls.put("TLS", TLS_SECTION.replace("{{NODE_PORT}}", Integer.toString(LoopbackPorts.free())));
         return yaml(tls);
+    }
+
+    @Test
+    void theAccessLogAndServerTimingAreTheFilesOnes() throws Exception {
+        Request traced = new Request.Builder().url(plane.apiUri() + "/api/v1/nodes?track_secret=s3cr3t")
+                .header("Authorization", "Bearer " + READER)
+                .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build();
+        HttpReply answer = HttpReply.call(http, traced);
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(answer.header("Server-Timing")).as("serverTiming").startsWith("total;dur=");
+        String line = AccessLogLines.awaitText(Path.of(values.get("ACCESS_LOG")), "track_secret=REDACTED");
+        assertThat(line).as("accessLog.format text, accessLog.node, accessLog.redactQueryParameters")
+                .contains(" node=every-key-cp-log ").doesNotContain("s3cr3t")
+                .as("the caller's trace and span").contains(" trace=0af7651916cd43dd8448eb211c80319c ")
+                .endsWith(" parent=b7ad6b7169203331");
+        assertThat(plane.config().accessLog().maxFileBytes()).isEqualTo(70_000);
+        assertThat(plane.config().accessLog().maxFiles()).isEqualTo(1);
     }
 
     @Test

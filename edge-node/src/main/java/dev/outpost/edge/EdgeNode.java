@@ -3,13 +3,14 @@ package dev.outpost.edge;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.http.RouteTable;
 import dev.outpost.common.http.ServerLimits;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.cache.CachePolicy;
-import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.AdminConfig;
@@ -155,11 +156,15 @@ public final class EdgeNode implements AutoCloseable {
             Optional<UploadedCertificates> uploads = certificate.map(c -> new UploadedCertificates(c.keys(),
                     Path.of(config.tls().get().dir())));
             ServerLimits limits = config.limits().serverLimits();
-            NodeServer server = NodeServer.on(config.listenAddress(), limits).start(EdgeHandlers.publicPipeline(parts));
+            // Opened before the listeners and closed after them: every listener writes its lines to it.
+            AccessLog accessLog = started.add(AccessLog.open(config.accessLog(), "edge", config.id(),
+                    config.serverTiming(), clock));
+            NodeServer server = NodeServer.on(config.listenAddress(), limits).accessLog(accessLog)
+                    .start(EdgeHandlers.publicPipeline(parts));
             started.add("public listener", server);
             Optional<EdgeTls> tls = config.tls();
             Optional<NodeServer> https = tls.flatMap(EdgeTls::listenAddress).map(address -> NodeServer
-                    .on(address, limits).tls(TlsContexts.server(certificate.get().keys()))
+                    .on(address, limits).tls(TlsContexts.server(certificate.get().keys())).accessLog(accessLog)
                     .start(EdgeHandlers.publicPipeline(parts)));
             https.ifPresent(h -> started.add("public HTTPS listener", h));
             Optional<NodeServer> admin = Optional.empty();
@@ -169,7 +174,7 @@ public final class EdgeNode implements AutoCloseable {
                 // With mutual TLS to the control plane, the admin listener takes only the control plane's
                 // certificate; otherwise it stays plain HTTP with the bearer token.
                 boolean mutual = tls.flatMap(EdgeTls::controlPlaneUrl).isPresent();
-                NodeServer.Builder listener = NodeServer.on(a.listenAddress(), limits);
+                NodeServer.Builder listener = NodeServer.on(a.listenAddress(), limits).accessLog(accessLog);
                 if (mutual) {
                     NodeCertificate c = certificate.get();
                     listener.tls(TlsContexts.mutualServer(c.keys(), c.ca()));

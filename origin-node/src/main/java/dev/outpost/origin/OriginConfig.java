@@ -1,5 +1,6 @@
 package dev.outpost.origin;
 
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
 import dev.outpost.common.http.ListenAddress;
@@ -25,10 +26,14 @@ import java.util.Optional;
  * @param limits         listener limits (head size, slow-client timeouts, connections); absent → safe defaults
  * @param tls            node certificate for mutual TLS with the control plane; absent → plain HTTP
  * @param replication    this origin's place in a primary/replica group; absent → a primary without sync replicas
+ * @param accessLog      format, destination and file bounds of the access log (docs/logging.md); absent → JSON
+ *                       lines on stdout, the node named by {@code replication.name} or its listen address
+ * @param serverTiming   send {@code Server-Timing: total;dur=..} on every answer; default false (it tells any
+ *                       client how long the origin took)
  */
 public record OriginConfig(String listen, String data, Optional<String> apiToken, Long maxUploadBytes,
         List<PathRule> rules, Defaults defaults, Notify notifications, ListenerLimits limits,
-        Optional<OriginTls> tls, Replication replication) {
+        Optional<OriginTls> tls, Replication replication, AccessLogSettings accessLog, Boolean serverTiming) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8080";
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 512L * 1024 * 1024;
 
@@ -51,6 +56,8 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
         tls = ConfigValues.orEmpty(tls);
         replication = ConfigValues.or(replication, Replication.PRIMARY);
+        accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
+        serverTiming = ConfigValues.or(serverTiming, false);
         notServed("replication.directory", data, replication.directory());
         notServed("notifications.queueDirectory", data, notifications.queueDirectory());
         if (replication.replicaOf().isPresent() && apiToken.isEmpty()) {
@@ -61,12 +68,12 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     public OriginConfig withTls(OriginTls newTls) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                Optional.of(newTls), replication);
+                Optional.of(newTls), replication, accessLog, serverTiming);
     }
 
     public OriginConfig withLimits(ListenerLimits newLimits) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, newLimits,
-                tls, replication);
+                tls, replication, accessLog, serverTiming);
     }
 
     /**
@@ -93,12 +100,12 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     /** A config with defaults for everything but the data directory. */
     public static OriginConfig of(String data) {
-        return new OriginConfig(null, data, null, null, null, null, null, null, null, null);
+        return new OriginConfig(null, data, null, null, null, null, null, null, null, null, null, null);
     }
 
     public OriginConfig withReplication(Replication newReplication) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls,
-                newReplication);
+                newReplication, accessLog, serverTiming);
     }
 
     /**
@@ -158,32 +165,32 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
     public OriginConfig withListen(String newListen) {
         return new OriginConfig(newListen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                tls, replication);
+                tls, replication, accessLog, serverTiming);
     }
 
     public OriginConfig withData(String newData) {
         return new OriginConfig(listen, newData, apiToken, maxUploadBytes, rules, defaults, notifications, limits,
-                tls, replication);
+                tls, replication, accessLog, serverTiming);
     }
 
     public OriginConfig withApiToken(String token) {
         return new OriginConfig(listen, data, Optional.of(token), maxUploadBytes, rules, defaults, notifications,
-                limits, tls, replication);
+                limits, tls, replication, accessLog, serverTiming);
     }
 
     public OriginConfig withRules(List<PathRule> newRules, Defaults newDefaults) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, newRules, newDefaults, notifications, limits,
-                tls, replication);
+                tls, replication, accessLog, serverTiming);
     }
 
     public OriginConfig withMaxUploadBytes(long bytes) {
         return new OriginConfig(listen, data, apiToken, bytes, rules, defaults, notifications, limits,
-                tls, replication);
+                tls, replication, accessLog, serverTiming);
     }
 
     public OriginConfig withNotify(Notify newNotify) {
         return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, newNotify, limits, tls,
-                replication);
+                replication, accessLog, serverTiming);
     }
 
     /**
@@ -373,5 +380,10 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
             return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory),
                     maxTries, deadLetterMaxBytes);
         }
+    }
+
+    public OriginConfig withAccessLog(AccessLogSettings newAccessLog) {
+        return new OriginConfig(listen, data, apiToken, maxUploadBytes, rules, defaults, notifications, limits, tls,
+                replication, newAccessLog, serverTiming);
     }
 }

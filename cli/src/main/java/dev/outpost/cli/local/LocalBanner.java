@@ -5,8 +5,10 @@ import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.json.Durations;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@code outpost local} prints once every edge is healthy: the node table (health as the control plane reports
@@ -62,6 +64,16 @@ final class LocalBanner {
         commands.toString().lines().forEach(line -> out.append(line.startsWith("Try") ? "" : "  ").append(line)
                 .append('\n'));
         out.append("\nCtrl-C stops everything.\n");
+        return out.toString();
+    }
+
+    /** Where each node writes its access log (JSON lines; docs/logging.md), and how to follow one request. */
+    static String accessLogs(Path dir, Map<String, Path> files) {
+        StringBuilder out = new StringBuilder("Access logs, one JSON line per request, one file per node, in ")
+                .append(dir).append(":\n");
+        files.forEach((node, file) -> out.append(String.format("  %-15s %s%n", node, file)));
+        out.append("  follow one request across nodes by its trace id: grep '\"traceId\":\"<id>\"' ").append(dir)
+                .append("/*.access.log\n");
         return out.toString();
     }
 

@@ -105,6 +105,7 @@ public final class LocalCdn implements AutoCloseable {
             http.connectionPool().evictAll();
         });
         Path siteDir = workDir.resolve("origin-site");
+        configs.logDir(workDir.resolve("logs").toAbsolutePath().normalize());
         if (Files.isDirectory(siteDir)) {
             siteSource = siteDir + " (kept from an earlier run)";
         } else {
@@ -115,7 +116,7 @@ public final class LocalCdn implements AutoCloseable {
         URI planeUri = URI.create("http://" + planeAddress);
 
         // The origin's own listener is internal (any free port); its public address is a relay.
-        origin = OriginNode.start(configs.origin(siteDir, originPublic.host(), planeUri));
+        origin = OriginNode.start(configs.origin("origin", siteDir, originPublic.host(), planeUri));
         started.add("origin", timed("origin", origin));
         InetSocketAddress originInternal = new InetSocketAddress(originPublic.host(), origin.port());
 
@@ -399,5 +400,15 @@ public final class LocalCdn implements AutoCloseable {
             failures.stream().skip(1).forEach(first::addSuppressed);
             throw first;
         }
+    }
+
+    /** Each node's access-log file, by node name. */
+    public Map<String, Path> accessLogs() {
+        return configs.accessLogs();
+    }
+
+    /** The directory of the access logs. */
+    public Path logDir() {
+        return configs.logDir();
     }
 }

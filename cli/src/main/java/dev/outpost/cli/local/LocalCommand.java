@@ -74,6 +74,7 @@ public final class LocalCommand implements Callable<Integer> {
             }
             out.print(LocalBanner.render(topology, nodes, cdn.originInternalUri(),
                     work + (dataDir.isPresent() ? " (kept)" : " (deleted on exit)"), cdn.siteSource()));
+            out.print(LocalBanner.accessLogs(cdn.logDir(), cdn.accessLogs()));
             out.flush();
             stop.await();
             out.println("outpost local: stopping (edges, origin, control plane, WAN links) ...");

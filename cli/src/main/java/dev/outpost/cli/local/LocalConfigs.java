@@ -3,6 +3,7 @@ package dev.outpost.cli.local;
 import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlaneConfig;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +31,33 @@ import java.util.Optional;
  */
 final class LocalConfigs {
     private final Topology topology;
+    /** Each node's access-log file, by node name, in start order. */
+    private final Map<String, Path> accessLogs = new LinkedHashMap<>();
+    private Path logDir = Path.of("logs");
 
     LocalConfigs(Topology topology) {
         this.topology = topology;
+    }
+
+    /** Where the nodes' access logs go: one file per node, so six edges are never interleaved. */
+    void logDir(Path dir) {
+        logDir = dir;
+    }
+
+    Path logDir() {
+        return logDir;
+    }
+
+    /** Each node's access-log file, by node name. */
+    Map<String, Path> accessLogs() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(accessLogs));
+    }
+
+    /** Where node {@code name} writes its access log. */
+    private Path accessLog(String name) {
+        Path file = logDir.resolve(name + ".access.log");
+        accessLogs.put(name, file);
+        return file;
     }
 
     /** The config of the steering instance of {@code region}: on its address .53, the control plane's HTTP port and DNS port. */
@@ -60,7 +86,7 @@ final class LocalConfigs {
      */
     OriginConfig replica(Topology.Replica replica, Path data, URI primary, URI planeUri) {
         ListenAddress listen = ListenAddress.parse(replica.listen());
-        return origin(data, listen.host(), planeUri).withListen(replica.listen())
+        return origin("origin-" + replica.region(), data, listen.host(), planeUri).withListen(replica.listen())
                 .withReplication(OriginConfig.Replication.replicaOf(primary, Optional.of(replica.region())));
     }
 
@@ -74,8 +100,9 @@ final class LocalConfigs {
         return hosts.stream().distinct().toList();
     }
 
-    OriginConfig origin(Path siteDir, String host, URI planeUri) {
+    OriginConfig origin(String node, Path siteDir, String host, URI planeUri) {
         Map<String, Object> config = new LinkedHashMap<>();
+        config.put("accessLog", Map.of("node", node, "destination", accessLog(node).toString()));
         config.put("listen", host + ":0");
         config.put("data", siteDir.toString());
         config.put("apiToken", LocalCdn.ORIGIN_TOKEN);
@@ -96,6 +123,7 @@ final class LocalConfigs {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("listen", topology.controlPlane());
         config.put("data", data.toString());
+        config.put("accessLog", Map.of("node", "control-plane", "destination", accessLog("control-plane").toString()));
         config.put("tokens", List.of(
                 Map.of("name", "ops", "token", LocalCdn.OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
                 Map.of("name", "nodes", "token", LocalCdn.NODE_TOKEN, "scopes", List.of("node")),
@@ -131,7 +159,8 @@ final class LocalConfigs {
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
         return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
-                .withControlPlane(link);
+                .withControlPlane(link)
+                .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {

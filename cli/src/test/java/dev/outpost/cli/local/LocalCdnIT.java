@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.NodeServer;
 import dev.outpost.common.json.Json;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,6 +98,20 @@ class LocalCdnIT {
             assertThat(hit.xCache()).as(hit.headers()).isEqualTo("HIT");
             assertThat(hit.servedBy()).isEqualTo(miss.servedBy());
             assertThat(hit.took()).isLessThan(miss.took());
+
+            // one access-log file per node in <work dir>/logs; the miss is followed to the origin that answered it
+            assertThat(cdn.accessLogs().keySet()).containsExactly("origin", "control-plane", "us-1", "us-2",
+                    "eu-1", "eu-2", "ap-1", "ap-2");
+            assertThat(cdn.accessLogs().values()).allSatisfy(file -> assertThat(file.getParent())
+                    .isEqualTo(dir.resolve("logs").toAbsolutePath().normalize()));
+            JsonNode atEdge = AccessLogLines.await(cdn.accessLogs().get(miss.servedBy()),
+                    l -> "MISS".equals(AccessLogLines.text(l, "cache")));
+            AccessLogLines.await(cdn.accessLogs().get("control-plane"), l -> l.get("status").asInt() == 302);
+            String span = AccessLogLines.text(atEdge, "spanId");
+            assertThat(awaitOriginLineWithParent(cdn, span)).as("the origin logged the edge's span as its parent")
+                    .isEqualTo("origin");
+            assertThat(LocalBanner.accessLogs(cdn.logDir(), cdn.accessLogs()))
+                    .contains(cdn.accessLogs().get("eu-1").toString());
         }
     }
 
@@ -324,6 +339,20 @@ class LocalCdnIT {
     }
 
     /** One answer as a client saw it, with the wall time of the whole exchange (redirects included). */
+    /** Which origin logged a request whose parent is {@code span}, waiting for the line to be written. */
+    private static String awaitOriginLineWithParent(LocalCdn cdn, String span) throws InterruptedException {
+        for (int attempt = 0; attempt < 500; attempt++) { // lines are written as exchanges complete: up to 10 s
+            for (String origin : cdn.accessLogs().keySet().stream().filter(n -> n.startsWith("origin")).toList()) {
+                if (AccessLogLines.read(cdn.accessLogs().get(origin)).stream()
+                        .anyMatch(l -> span.equals(AccessLogLines.text(l, "parentSpanId")))) {
+                    return origin;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no origin logged a request with parent span " + span);
+    }
+
     record Fetch(String url, int code, String xCache, String servedBy, String body, Duration took,
             String headers) {
     }

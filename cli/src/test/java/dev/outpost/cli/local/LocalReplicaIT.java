@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.origin.OriginNode;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,6 +46,9 @@ class LocalReplicaIT {
             OriginNode replica = cdn.replicas().get("eu");
             assertThat(get(null, replica.baseUri() + "/index.html").code()).as("copied the demo site")
                     .isEqualTo(200);
+            assertThat(AccessLogLines.await(cdn.accessLogs().get("origin-eu"),
+                    l -> "/index.html".equals(AccessLogLines.text(l, "target"))).get("node").asString())
+                    .as("the replica writes its own access log").isEqualTo("origin-eu");
 
             // Only the replica holds this file (put there by hand, so never replicated): it shows who answers.
             Files.writeString(dir.resolve("origin-replica-eu/only-on-the-replica.txt"), "from the eu replica");

@@ -1,5 +1,6 @@
 package dev.outpost.common.http;
 
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.tls.TlsContexts;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -17,9 +18,10 @@ import org.xnio.SslClientAuthMode;
  * A started Undertow listener, plain or TLS, the one way every Outpost node opens a port. Whatever the node's own
  * pipeline, the listener puts the same guards in front of it, in this order:
  * <pre>
- * Date header → {@link RequestFieldsHandler} (malformed fields, every protocol) → {@link SlowReaderHandler} (a
- * client that stops reading its answer is cut off) → {@link FramingHandler} (no request read after a chunked body)
- * → {@link ErrorMappingHandler} (exceptions become JSON errors) → the node's handler
+ * [{@link AccessLog}: trace context, access-log line, Server-Timing] → Date header → {@link RequestFieldsHandler}
+ * (malformed fields, every protocol) → {@link SlowReaderHandler} (a client that stops reading its answer is cut
+ * off) → {@link FramingHandler} (no request read after a chunked body) → {@link ErrorMappingHandler} (exceptions
+ * become JSON errors) → the node's handler
  * </pre>
  * and it caps the connections one client address holds ({@link ConnectionsPerClient}). With TLS it speaks HTTP/1.1
  * and HTTP/2 (ALPN), offers only AEAD suites with forward secrecy ({@link TlsContexts#aeadCipherSuites}), picks the
@@ -27,7 +29,7 @@ import org.xnio.SslClientAuthMode;
  * reports the address it really bound (port 0 picks a free one, which tests read back); closing it stops the
  * listener and its threads.
  *
- * <pre>NodeServer.on(address, limits).tls(contexts).maxRequestBodyBytes(n).start(handler)</pre>
+ * <pre>NodeServer.on(address, limits).tls(contexts).maxRequestBodyBytes(n).accessLog(log).start(handler)</pre>
  */
 public final class NodeServer implements AutoCloseable {
     /** How long closing waits for running handlers before interrupting them. */
@@ -54,6 +56,7 @@ public final class NodeServer implements AutoCloseable {
         private final ServerLimits limits;
         private Optional<TlsContexts.Server> tls = Optional.empty();
         private OptionalLong maxRequestBodyBytes = OptionalLong.empty();
+        private Optional<AccessLog> accessLog = Optional.empty();
 
         private Builder(ListenAddress listen, ServerLimits limits) {
             this.listen = listen;
@@ -80,6 +83,15 @@ public final class NodeServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Puts {@code log} in front of everything, the guards included: every request this listener reads gets a
+         * trace context and a line, those the guards refuse too.
+         */
+        public Builder accessLog(AccessLog log) {
+            this.accessLog = Optional.of(log);
+            return this;
+        }
+
         /** Binds and starts the listener with {@code handler} behind the guards. */
         public NodeServer start(HttpHandler handler) {
             Undertow.Builder builder = Undertow.builder();
@@ -94,7 +106,8 @@ public final class NodeServer implements AutoCloseable {
                 builder.addHttpListener(listen.port(), listen.host());
             }
             maxRequestBodyBytes.ifPresent(max -> builder.setServerOption(UndertowOptions.MAX_ENTITY_SIZE, max));
-            withLimits(builder, limits).setHandler(guarded(handler, limits));
+            HttpHandler guarded = guarded(handler, limits);
+            withLimits(builder, limits).setHandler(accessLog.map(log -> log.wrap(guarded)).orElse(guarded));
             Undertow undertow = builder.build();
             undertow.start();
             try {

@@ -3,6 +3,7 @@ package dev.outpost.edge.config;
 import dev.outpost.common.auth.FailedAuthLimits;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -24,10 +25,15 @@ import java.util.Set;
  * @param controlPlane where and how to reach the control plane; absent → the edge works alone
  * @param limits       safe defaults against hostile clients and origins (docs/security.md, "Safe defaults")
  * @param tls          node certificate, HTTPS listener, mutual TLS with the control plane; absent → plain HTTP
+ * @param accessLog    format, destination and file bounds of the access log (docs/logging.md); absent → JSON
+ *                     lines on stdout
+ * @param serverTiming send {@code Server-Timing} (cache outcome, origin and total time) on every answer; default
+ *                     false, since it tells any client how long the edge and its origin took
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
-        Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits, Optional<EdgeTls> tls) {
+        Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits, Optional<EdgeTls> tls,
+        AccessLogSettings accessLog, Boolean serverTiming) {
 
     public EdgeConfig {
         id = ConfigValues.or(id, "edge-1");
@@ -61,6 +67,8 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         controlPlane = ConfigValues.orEmpty(controlPlane);
         limits = ConfigValues.or(limits, EdgeLimits.DEFAULTS);
         tls = ConfigValues.orEmpty(tls);
+        accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
+        serverTiming = ConfigValues.or(serverTiming, false);
         if (tls.flatMap(EdgeTls::controlPlaneUrl).isPresent() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException("tls.controlPlaneUrl needs controlPlane (url and node token) too");
         }
@@ -68,12 +76,13 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withLimits(EdgeLimits newLimits) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane,
-                newLimits, tls);
+                newLimits, tls, accessLog, serverTiming);
     }
 
     /** A config with one delivery service and defaults everywhere else. */
     public static EdgeConfig of(String id, String listen, DeliveryService service) {
-        return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null, null, null);
+        return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null, null, null, null,
+                null);
     }
 
     /**
@@ -115,51 +124,61 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withCache(CacheConfig newCache) {
         return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withAdmin(AdminConfig newAdmin) {
         return new EdgeConfig(id, region, listen, Optional.of(newAdmin), services, cache, origin, collapsing,
-                controlPlane, limits, tls);
+                controlPlane, limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
         return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withControlPlane(ControlPlaneLinkConfig link) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, Optional.of(link),
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withTls(EdgeTls newTls) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
-                Optional.of(newTls));
+                Optional.of(newTls), accessLog, serverTiming);
     }
 
     public EdgeConfig withId(String newId) {
         return new EdgeConfig(newId, region, listen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withRegion(String newRegion) {
         return new EdgeConfig(id, newRegion, listen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withListen(String newListen) {
         return new EdgeConfig(id, region, newListen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withServices(List<DeliveryService> newServices) {
         return new EdgeConfig(id, region, listen, admin, newServices, cache, origin, collapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
     }
 
     public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane,
-                limits, tls);
+                limits, tls, accessLog, serverTiming);
+    }
+
+    public EdgeConfig withAccessLog(AccessLogSettings newAccessLog) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
+                tls, newAccessLog, serverTiming);
+    }
+
+    public EdgeConfig withServerTiming(boolean on) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
+                tls, accessLog, on);
     }
 }

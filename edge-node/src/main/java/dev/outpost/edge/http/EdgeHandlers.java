@@ -39,9 +39,9 @@ public final class EdgeHandlers {
     }
 
     /**
-     * AccessLog → allowed methods → health/metrics → Route (Host → delivery service) → signed-URL check → Cache,
-     * behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: request fields, slow
-     * readers cut off, framing, error mapping). Hits never leave the IO thread; misses dispatch inside the cache
+     * Outcome (metrics) → allowed methods → health/metrics → Route (Host → delivery service) → signed-URL check →
+     * Cache, behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: access log and
+     * trace context, request fields, slow readers cut off, framing, error mapping). Hits never leave the IO thread; misses dispatch inside the cache
      * handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
@@ -51,7 +51,7 @@ public final class EdgeHandlers {
         PassThrough pass = new PassThrough(p.client(), p.fetch(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock(),
                 p.lease());
-        return new AccessLogHandler(p.clock(), p.metrics(),
+        return new OutcomeHandler(p.metrics(),
                 new AllowedMethodsHandler(p.limits().allowedMethods(),
                         new EdgeInfoHandler(p.health(), p.metrics(),
                                 new RouteHandler(p.routes(),
@@ -59,14 +59,15 @@ public final class EdgeHandlers {
     }
 
     /**
-     * The admin listener: AccessLog → worker thread (errors mapped there) → the admin table ({@link AdminRoutes}):
-     * with {@code controlPlaneOnly} (the listener is mutual TLS) only the control plane's certificate passes, then
-     * the body limit, health and metrics, and everything else behind the failed-auth budget and the admin token.
+     * The admin listener: Outcome (metrics) → worker thread (errors mapped there) → the admin table
+     * ({@link AdminRoutes}): with {@code controlPlaneOnly} (the listener is mutual TLS) only the control plane's
+     * certificate passes, then the body limit, health and metrics, and everything else behind the failed-auth budget
+     * and the admin token.
      */
     public static AdminPipeline adminPipeline(Parts p, String token, Invalidations invalidations, Pusher pusher,
             Optional<UploadedCertificates> certificates, boolean controlPlaneOnly) {
         RouteTable admin = AdminRoutes.table(p, token, invalidations, pusher, certificates, controlPlaneOnly);
-        return new AdminPipeline(new AccessLogHandler(p.clock(), p.metrics(),
+        return new AdminPipeline(new OutcomeHandler(p.metrics(),
                 ErrorMappingHandler.onWorkerThread(admin)), admin.endpoints());
     }
 

@@ -1,5 +1,6 @@
 package dev.outpost.edge.http;
 
+import dev.outpost.common.http.accesslog.AccessRecord;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.origin.ProxyHeaders;
 import io.undertow.server.HttpServerExchange;
@@ -27,7 +28,7 @@ final class Requests {
 
     static ProxyHeaders.Client client(HttpServerExchange ex) {
         return new ProxyHeaders.Client(ex.getSourceAddress().getAddress().getHostAddress(),
-                ex.getRequestScheme());
+                ex.getRequestScheme(), AccessRecord.of(ex).map(AccessRecord::trace));
     }
 
     /** The raw (undecoded) path, also when the client sent an absolute-form target ({@code GET http://h/p}). */

@@ -1,5 +1,6 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.trace.TraceContext;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Vary;
@@ -24,7 +25,9 @@ import java.util.Set;
  * {@code X-Forwarded-For}. With {@code requestHeaders.forward: listed} a fetch for the cache sends only
  * {@code Accept}, {@code Accept-Language}, {@code Authorization}, the stored response's Vary headers and the listed
  * ones. A pass-through request (never stored) extends the client's {@code Via}/{@code X-Forwarded-For} chains.
- * Host is always the origin's (OkHttp sets it from the URL).
+ * Host is always the origin's (OkHttp sets it from the URL). Every request upstream carries the edge's
+ * {@code traceparent} (its span of the client's request as the parent, or a new trace for its own requests) and the
+ * client's {@code tracestate} when it was valid, never the client's fields as sent.
  */
 public final class ProxyHeaders {
     /** Sent on a listed-mode fetch for the cache whatever the list says. */
@@ -33,8 +36,17 @@ public final class ProxyHeaders {
     private ProxyHeaders() {
     }
 
-    /** Client facts the proxy headers need. */
-    public record Client(String address, String proto) {
+    /** The W3C Trace Context fields: the client's are replaced by the edge's own span of the request. */
+    private static final Set<String> TRACE_CONTEXT = Set.of("traceparent", "tracestate");
+
+    /**
+     * Client facts the proxy headers need. {@code trace}: the edge's span of the client's request, sent upstream as
+     * the parent; empty for the edge's own requests (prefetches), each of which starts a new trace.
+     */
+    public record Client(String address, String proto, Optional<TraceContext> trace) {
+        public Client(String address, String proto) {
+            this(address, proto, Optional.empty());
+        }
     }
 
     public static Fields forCacheFetch(Fields request, Optional<CachedObject> stale, Client client, String edgeId,
@@ -62,7 +74,7 @@ public final class ProxyHeaders {
         // The client's Via/X-Forwarded-For chains would be unkeyed. HTTP and HTTPS clients share one cache entry (the
         // key is scheme-less), so the scheme the origin is told is the key's, never the client's: otherwise an answer
         // made for one scheme (a redirect to https, absolute links) would be served to the other.
-        addForwarding(b, Fields.empty(), new Client(client.address(), "http"), edgeId);
+        addForwarding(b, Fields.empty(), new Client(client.address(), "http", client.trace()), edgeId);
         return b.build();
     }
 
@@ -103,7 +115,7 @@ public final class ProxyHeaders {
     /** Whether a (lower-case) header may go upstream at all: not withheld, not Connection-named, not dropped. */
     private static boolean forwarded(String name, Set<String> connectionNamed, RequestHeaderRules rules) {
         return RequestHeaderRules.withheld(name).isEmpty() && !connectionNamed.contains(name)
-                && !rules.drop().contains(name);
+                && !rules.drop().contains(name) && !TRACE_CONTEXT.contains(name);
     }
 
     /** The names the client's {@code Connection} field lists: hop-by-hop for this connection only. */
@@ -123,5 +135,9 @@ public final class ProxyHeaders {
         b.set("x-forwarded-for", request.joined("x-forwarded-for").map(v -> v + ", " + client.address())
                 .orElse(client.address()));
         b.set("x-forwarded-proto", client.proto());
+        // W3C Trace Context: the next hop's parent is this edge's span; the caller's tracestate goes on unchanged.
+        TraceContext trace = client.trace().orElseGet(TraceContext::start);
+        b.set("traceparent", trace.traceparent());
+        trace.traceState().ifPresent(state -> b.set("tracestate", state));
     }
 }

@@ -74,6 +74,8 @@ class EdgeConfigTest {
         assertThat(config.admin()).isPresent();
         assertThat(config.services().get(0).origins()).hasSize(2);
         assertThat(config.limits()).isEqualTo(EdgeLimits.DEFAULTS); // the example spells out the defaults
+        assertThat(config.accessLog()).isEqualTo(dev.outpost.common.http.accesslog.AccessLogSettings.DEFAULTS);
+        assertThat(config.serverTiming()).isFalse();
     }
 
     @Test

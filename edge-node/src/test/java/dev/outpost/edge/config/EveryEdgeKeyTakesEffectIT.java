@@ -9,6 +9,7 @@ import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.tls.TestPki;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.ConfigCoverage;
 import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.LoopbackPorts;
@@ -86,7 +87,8 @@ class EveryEdgeKeyTakesEffectIT {
                 "ORIGIN", "http://127.0.0.1:" + origin.getPort(),
                 "TLS_DIR", tlsDir.toString(),
                 "CA_SHA256", Certificates.sha256(pki.ca.certificate()),
-                "SPOOL_DIR", dir.resolve("spool").toString());
+                "SPOOL_DIR", dir.resolve("spool").toString(),
+                "ACCESS_LOG", dir.resolve("logs/edge.access.log").toString());
         EdgeConfig config = ConfigFiles.parse("every-key-edge.yml", yaml(values).getBytes(UTF_8), EdgeConfig.class);
         edge = EdgeNode.start(config, new ManualClock());
     }
@@ -129,6 +131,18 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().limits().listener().failedAuth().window()).isEqualTo(Duration.ofMinutes(2));
         assertThat(edge.config().tls().orElseThrow().renewCheckInterval()).isEqualTo(Duration.ofMinutes(30));
         assertThat(edge.controlPlaneLink()).as("controlPlane: the link runs").isPresent();
+    }
+
+    @Test
+    void theAccessLogAndServerTimingAreTheFilesOnes() throws Exception {
+        try (Response answer = get(http, edge.baseUri() + "/a?track_secret=s3cr3t", "listed.test")) {
+            assertThat(answer.header("Server-Timing")).as("serverTiming").contains("total;dur=");
+        }
+        String line = AccessLogLines.awaitText(Path.of(values.get("ACCESS_LOG")), "track_secret=REDACTED");
+        assertThat(line).as("accessLog.format text, accessLog.node, accessLog.redactQueryParameters")
+                .contains(" node=every-key-edge-log ").doesNotContain("s3cr3t");
+        assertThat(edge.config().accessLog().maxFileBytes()).isEqualTo(70_000);
+        assertThat(edge.config().accessLog().maxFiles()).isEqualTo(1);
     }
 
     @Test

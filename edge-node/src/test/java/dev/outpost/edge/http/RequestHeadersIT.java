@@ -89,15 +89,16 @@ class RequestHeadersIT {
                     if (!"k-123".equals(request.getHeaders().get("X-Api-Key"))) {
                         return new MockResponse.Builder().code(403).body("no key").build();
                     }
-                    return new MockResponse.Builder().code(200).body("data, trace "
-                            + request.getHeaders().get("Traceparent") + ", " + request.getHeaders().get("User-Agent"))
+                    return new MockResponse.Builder().code(200).body("data, "
+                            + request.getHeaders().get("Accept-Language") + ", "
+                            + request.getHeaders().get("User-Agent"))
                             .setHeader("Cache-Control", "max-age=60").build();
                 }
             });
-            Answer a = f.fetch("/api/data", "X-Api-Key", "k-123", "Traceparent", "00-4bf92f-00f067-01",
+            Answer a = f.fetch("/api/data", "X-Api-Key", "k-123", "Accept-Language", "de-CH",
                     "User-Agent", "shop-app/2.1", "X-Requested-With", "XMLHttpRequest");
             assertThat(a.code()).isEqualTo(200);
-            assertThat(a.body()).isEqualTo("data, trace 00-4bf92f-00f067-01, shop-app/2.1");
+            assertThat(a.body()).isEqualTo("data, de-CH, shop-app/2.1");
             RecordedRequest seen = f.takeOriginRequest();
             assertThat(seen.getHeaders().get("X-Requested-With")).isEqualTo("XMLHttpRequest");
         }

@@ -7,15 +7,11 @@ import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.config.DeliveryService;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Test;
 
-/** Rules beyond the basic flow: per-service options, Authorization, Vary, access log, malformed requests. */
+/** Rules beyond the basic flow: per-service options, Authorization, Vary, malformed requests. */
 class RulesIT {
     @Test
     void setCookieResponsesAreStoredWithoutTheCookieWhenTheServiceAllowsIt() throws Exception {
@@ -123,46 +119,6 @@ class RulesIT {
             Answer a = f.fetch("/bad%zzpath");
             assertThat(a.code()).isEqualTo(400);
             assertThat(f.origin.getRequestCount()).isZero();
-        }
-    }
-
-    @Test
-    void everyRequestWritesOneAccessLogLineWithItsOutcome() throws Exception {
-        Logger logger = Logger.getLogger("dev.outpost.edge.access");
-        List<String> lines = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                synchronized (lines) {
-                    lines.add(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        logger.addHandler(capture);
-        try (EdgeFixture f = new EdgeFixture()) {
-            f.enqueue(f.ok("logged", "max-age=60"));
-            f.fetch("/logged?x=1");
-            f.fetch("/logged?x=1");
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
-                synchronized (lines) {
-                    return lines.size() >= 2;
-                }
-            });
-            synchronized (lines) {
-                assertThat(lines.get(0)).matches("2026-01-10T12:00:00Z 127\\.0\\.0\\.1 GET assets\\.test /logged 200 6 MISS "
-                        + "origin=\\d+ms total=\\d+ms");
-                assertThat(lines.get(1)).contains(" 200 6 HIT origin=0ms");
-            }
-        } finally {
-            logger.removeHandler(capture);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.common.trace.TraceContext;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
@@ -22,7 +23,7 @@ class ProxyHeadersTest {
     private static final Fields END_TO_END = Fields.of("Accept", "text/css", "Accept-Language", "de",
             "Origin", "https://app.example", "X-Device", "mobile", "X-Api-Key", "k1", "Cookie", "s=1",
             "Authorization", "Bearer t", "User-Agent", "Mozilla/5.0", "Referer", "https://app.example/",
-            "X-Requested-With", "XMLHttpRequest", "Traceparent", "00-abc-def-01", "Cache-Control", "no-cache",
+            "X-Requested-With", "XMLHttpRequest", "Cache-Control", "no-cache",
             "Max-Forwards", "3");
 
     /** Headers never sent upstream, with a hop-by-hop one the client's Connection names. */
@@ -39,6 +40,35 @@ class ProxyHeadersTest {
             part.forEach(b::add);
         }
         return b.build();
+    }
+
+    @Test
+    void everyRequestUpstreamCarriesTheEdgesSpanAsTheParentInsteadOfTheClientsTraceparent() {
+        TraceContext edgeSpan = TraceContext.receive(List.of("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+                List.of("vendor=abc"));
+        ProxyHeaders.Client traced = new ProxyHeaders.Client("192.0.2.7", "https", Optional.of(edgeSpan));
+        Fields request = Fields.of("Traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                "Tracestate", "vendor=abc", "Accept", "text/css");
+        for (Fields sent : List.of(ProxyHeaders.forCacheFetch(request, Optional.empty(), traced, "e1", ALL),
+                ProxyHeaders.forCacheFetch(request, Optional.of(stale("Accept")), traced, "e1", ALL),
+                ProxyHeaders.forCacheFetch(request, Optional.empty(), traced, "e1",
+                        new RequestHeaderRules("listed", null, List.of())),
+                ProxyHeaders.forPassThrough(request, traced, "e1", ALL))) {
+            assertThat(sent.all("traceparent")).containsExactly(edgeSpan.traceparent());
+            assertThat(edgeSpan.traceparent()).isEqualTo("00-4bf92f3577b34da6a3ce929d0e0e4736-"
+                    + edgeSpan.spanId() + "-01");
+            assertThat(sent.all("tracestate")).containsExactly("vendor=abc");
+        }
+    }
+
+    @Test
+    void theEdgesOwnRequestsStartATraceEach() {
+        Fields first = ProxyHeaders.forCacheFetch(Fields.empty(), Optional.empty(), client, "e1", ALL);
+        Fields second = ProxyHeaders.forCacheFetch(Fields.empty(), Optional.empty(), client, "e1", ALL);
+        assertThat(first.first("traceparent")).hasValueSatisfying(v -> assertThat(v)
+                .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"));
+        assertThat(first.first("traceparent")).isNotEqualTo(second.first("traceparent"));
+        assertThat(first.has("tracestate")).isFalse();
     }
 
     @Test
@@ -115,7 +145,7 @@ class ProxyHeadersTest {
         Fields sent = ProxyHeaders.forCacheFetch(END_TO_END, Optional.of(stale("Origin")), client, "e1", rules);
         assertThat(sent.names()).containsExactlyInAnyOrder("accept", "accept-language", "authorization", "origin",
                 "x-device", "accept-encoding", "user-agent", "if-none-match", "if-modified-since", "via",
-                "x-forwarded-for", "x-forwarded-proto");
+                "x-forwarded-for", "x-forwarded-proto", "traceparent");
         assertThat(sent.all("user-agent")).containsExactly("Outpost-Edge (e1)");
         // Pass-through answers are never stored: they carry every end-to-end header in listed mode too.
         assertThat(ProxyHeaders.forPassThrough(END_TO_END, client, "e1", rules).first("cookie")).contains("s=1");

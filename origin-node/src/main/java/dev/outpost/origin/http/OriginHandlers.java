@@ -1,5 +1,6 @@
 package dev.outpost.origin.http;
 
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.ErrorMappingHandler;
 import dev.outpost.common.http.NodeServer;
@@ -48,8 +49,10 @@ public final class OriginHandlers {
                     new ReplicationEndpoints(replication, limits.idleTimeout()), new ApiToken(config.apiToken()),
                     new FailedAuthLimiter(config.limits().failedAuth(), clock),
                     new ContentHandler(store, rules, ContentHandler.MAX_RANGE_PARTS, replication::servesContent));
+            AccessLog accessLog = started.add(AccessLog.open(config.accessLog(), "origin",
+                    config.replication().name().orElse("origin@" + config.listen()), config.serverTiming(), clock));
             NodeServer server = NodeServer.on(config.listenAddress(), limits)
-                    .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes()))
+                    .maxRequestBodyBytes(RefusedBodies.listenerLimit(config.maxUploadBytes())).accessLog(accessLog)
                     .start(metrics.requests().wrap(ErrorMappingHandler.dispatched(routes)));
             started.add("listener", server);
             // Registered again after the listener, so it is stopped first: closing the change log answers the

@@ -15,6 +15,7 @@ import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.SecretFiles;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.ConfigCoverage;
 import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.LoopbackPorts;
@@ -92,6 +93,7 @@ class EveryOriginKeyTakesEffectIT {
         values.put("CA_SHA256", provisionCertificate(dir.resolve("ca"), dir.resolve(name + "-tls")));
         values.put("TLS_DIR", dir.resolve(name + "-tls").toString());
         values.put("REPLICATION", replication);
+        values.put("ACCESS_LOG", dir.resolve("logs/" + name + ".access.log").toString());
         return values;
     }
 
@@ -121,6 +123,19 @@ class EveryOriginKeyTakesEffectIT {
         receiver.close();
         http.connectionPool().evictAll();
         http.dispatcher().executorService().shutdown();
+    }
+
+    @Test
+    void theAccessLogAndServerTimingAreTheFilesOnes() throws Exception {
+        try (Response answer = http.newCall(new Request.Builder().url(primary.baseUri() + "/_origin/health"
+                + "?track_secret=s3cr3t").build()).execute()) {
+            assertThat(answer.header("Server-Timing")).as("serverTiming").startsWith("total;dur=");
+        }
+        String line = AccessLogLines.awaitText(dir.resolve("logs/primary.access.log"), "track_secret=REDACTED");
+        assertThat(line).as("accessLog.format text, accessLog.node, accessLog.redactQueryParameters")
+                .contains(" node=every-key-origin-log ").doesNotContain("s3cr3t");
+        assertThat(primary.config().accessLog().maxFileBytes()).isEqualTo(70_000);
+        assertThat(primary.config().accessLog().maxFiles()).isEqualTo(1);
     }
 
     @Test

@@ -71,7 +71,7 @@ class AssetApiAccessIT {
     void withoutAConfiguredTokenTheApiIsDisabled() {
         origin = AssetApiFixture.start(tempDir, config -> new OriginConfig(config.listen(), config.data(),
                 Optional.empty(), config.maxUploadBytes(), config.rules(), config.defaults(), config.notifications(),
-                config.limits(), config.tls(), config.replication()));
+                config.limits(), config.tls(), config.replication(), config.accessLog(), config.serverTiming()));
         Answer answer = origin.put("/a.txt", "x");
         assertThat(answer.code()).isEqualTo(403);
         ErrorBody error = answer.json(ErrorBody.class);
