@@ -162,7 +162,7 @@ class ClientCommandsIT {
             Cli.Run json = run(new StatusCommand(), "--token", OPS, "--json", "--origin",
                     replica.baseUri().toString());
             JsonNode document = onlyJsonDocument(json.out());
-            assertThat(document.propertyNames()).containsExactly("nodes", "purges", "origins");
+            assertThat(document.propertyNames()).containsExactly("nodes", "purges", "deadLetters", "traffic", "origins");
             assertThat(document.get("origins").get(0).get("health").get("role").asString()).isEqualTo("replica");
         }
     }
