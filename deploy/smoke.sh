@@ -314,8 +314,8 @@ wait_promql() {  # wait_promql QUERY AWK_PROGRAM SECONDS: until awk -F= over the
         sleep 1
     done
 }
-up=$(wait_promql 'up' '$2 != "1" { bad = 1 } END { exit bad || NR != 9 }' 60); rc=$?
-check "prometheus: all 9 nodes up" "up: ${up:-no answer from Prometheus}" [ "$rc" = 0 ]
+up=$(wait_promql 'up' '$2 != "1" { bad = 1 } END { exit bad || NR != 12 }' 60); rc=$?
+check "prometheus: all 12 nodes up" "up: ${up:-no answer from Prometheus}" [ "$rc" = 0 ]
 acks=$(wait_promql 'sum(controlplane_entry_ack_seconds_count{kind="purge"})' 'END { exit !(NR == 1 && $2 >= 1) }' 30)
 rc=$?
 p99=$(promql 'histogram_quantile(0.99, sum by (le) (controlplane_entry_ack_seconds_bucket{kind="purge"}))' 2>/dev/null |
