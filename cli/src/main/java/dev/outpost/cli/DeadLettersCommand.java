@@ -67,10 +67,8 @@ final class DeadLettersCommand implements Callable<Integer> {
         });
     }
 
-    /** {@code outpost dead-letters retry SEQUENCE EDGE}. */
-    @Command(name = "retry", mixinStandardHelpOptions = true,
-            description = "Push a dead-lettered entry to its edge again (exit 0 once the edge applied it).")
-    static final class Retry implements Callable<Integer> {
+    /** What {@code retry} and {@code discard} share: the dead letter they act on, named by sequence and edge. */
+    abstract static class Action implements Callable<Integer> {
         @Mixin
         ApiClient api;
         @Spec
@@ -79,29 +77,33 @@ final class DeadLettersCommand implements Callable<Integer> {
         long sequence;
         @Parameters(index = "1", paramLabel = "EDGE", description = "the edge's id")
         String edge;
+        private final String action;
+
+        Action(String action) {
+            this.action = action;
+        }
 
         @Override
         public Integer call() {
-            return act(spec, api, sequence, edge, "retry");
+            return act(spec, api, sequence, edge, action);
+        }
+    }
+
+    /** {@code outpost dead-letters retry SEQUENCE EDGE}. */
+    @Command(name = "retry", mixinStandardHelpOptions = true,
+            description = "Push a dead-lettered entry to its edge again (exit 0 once the edge applied it).")
+    static final class Retry extends Action {
+        Retry() {
+            super("retry");
         }
     }
 
     /** {@code outpost dead-letters discard SEQUENCE EDGE}. */
     @Command(name = "discard", mixinStandardHelpOptions = true,
             description = "Give up on a dead-lettered entry: its purge or push stops waiting for that edge.")
-    static final class Discard implements Callable<Integer> {
-        @Mixin
-        ApiClient api;
-        @Spec
-        CommandSpec spec;
-        @Parameters(index = "0", paramLabel = "SEQUENCE", description = "the entry's sequence")
-        long sequence;
-        @Parameters(index = "1", paramLabel = "EDGE", description = "the edge's id")
-        String edge;
-
-        @Override
-        public Integer call() {
-            return act(spec, api, sequence, edge, "discard");
+    static final class Discard extends Action {
+        Discard() {
+            super("discard");
         }
     }
 
