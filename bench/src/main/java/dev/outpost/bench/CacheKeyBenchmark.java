@@ -1,7 +1,7 @@
 package dev.outpost.bench;
 
 import dev.outpost.edge.cache.CacheKeys;
-import dev.outpost.edge.config.CacheKeyRules;
+import dev.outpost.common.service.CacheKeyRules;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

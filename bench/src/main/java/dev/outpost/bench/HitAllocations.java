@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;

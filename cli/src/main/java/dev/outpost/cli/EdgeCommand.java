@@ -6,7 +6,7 @@ import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import java.net.URI;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.common.json.Durations;
 import dev.outpost.edge.cache.CacheKeys;
-import dev.outpost.edge.signing.SigningKey;
+import dev.outpost.common.service.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,7 +3,7 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.edge.signing.SigningKey;
+import dev.outpost.common.service.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
 import dev.outpost.edge.signing.Verdict;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.outpost.edge;
 
 import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.config.AdminConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.testkit.ManualClock;
 import java.io.IOException;

@@ -15,7 +15,7 @@ import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.origin.OriginConfig;

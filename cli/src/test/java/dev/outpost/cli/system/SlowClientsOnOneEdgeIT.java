@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.CacheConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.SpoolConfig;
 import dev.outpost.origin.OriginConfig;

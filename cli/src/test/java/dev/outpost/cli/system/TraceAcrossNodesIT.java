@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;

@@ -1,7 +1,7 @@
 package dev.outpost.edge.cache;
 
 import dev.outpost.common.problem.Problem;
-import dev.outpost.edge.config.CacheKeyRules;
+import dev.outpost.common.service.CacheKeyRules;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

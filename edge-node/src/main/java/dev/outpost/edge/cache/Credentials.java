@@ -1,7 +1,7 @@
 package dev.outpost.edge.cache;
 
 import dev.outpost.common.http.CacheControl;
-import dev.outpost.edge.config.RequestHeaderRules;
+import dev.outpost.common.service.RequestHeaderRules;
 
 /**
  * Requests that carry credentials (Cookie, Authorization) and the shared cache; pure. A credential the origin gets

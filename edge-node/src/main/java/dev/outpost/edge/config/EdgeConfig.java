@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.common.auth.FailedAuthLimits;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;

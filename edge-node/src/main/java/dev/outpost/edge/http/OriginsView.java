@@ -1,6 +1,6 @@
 package dev.outpost.edge.http;
 
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.OriginHealth;
 import java.time.Instant;
 import java.util.List;

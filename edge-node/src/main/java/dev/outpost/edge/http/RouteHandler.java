@@ -2,7 +2,7 @@ package dev.outpost.edge.http;
 
 import dev.outpost.common.http.ApiException;
 import dev.outpost.edge.cache.Outcome;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
 import io.undertow.server.HttpHandler;

@@ -7,7 +7,7 @@ import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import io.micrometer.core.instrument.Tags;
 import java.net.URI;
 import java.util.List;

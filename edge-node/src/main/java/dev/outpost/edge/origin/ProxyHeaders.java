@@ -4,7 +4,7 @@ import dev.outpost.common.trace.TraceContext;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Vary;
-import dev.outpost.edge.config.RequestHeaderRules;
+import dev.outpost.common.service.RequestHeaderRules;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.outpost.edge.origin;
 
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

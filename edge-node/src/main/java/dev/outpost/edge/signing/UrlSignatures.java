@@ -1,5 +1,7 @@
 package dev.outpost.edge.signing;
 
+import dev.outpost.common.service.SigningConfig;
+import dev.outpost.common.service.SigningKey;
 import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.net.UnknownHostException;
@@ -51,7 +53,7 @@ public final class UrlSignatures {
     public static final List<String> PARAMS = List.of(EXPIRES, PREFIX, ADDRESS, SIGNATURE);
 
     /** Longest a token may stay valid unless the service says otherwise ({@code signing.maxLifetime}). */
-    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(7);
+    public static final Duration DEFAULT_MAX_LIFETIME = SigningConfig.DEFAULT_MAX_LIFETIME;
 
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern DIGITS = Pattern.compile("\\d{1,12}");

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
-import dev.outpost.edge.config.RequestHeaderRules;
+import dev.outpost.common.service.RequestHeaderRules;
 import java.util.ArrayList;
 import java.util.List;
 import mockwebserver3.MockResponse;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.problem.Problem;
-import dev.outpost.edge.config.CacheKeyRules;
+import dev.outpost.common.service.CacheKeyRules;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -2,7 +2,7 @@ package dev.outpost.edge.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.edge.config.RequestHeaderRules;
+import dev.outpost.common.service.RequestHeaderRules;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.wire.EdgePurge;
 import dev.outpost.common.wire.EdgePurgeResult;
-import dev.outpost.edge.config.CacheKeyRules;
+import dev.outpost.common.service.CacheKeyRules;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

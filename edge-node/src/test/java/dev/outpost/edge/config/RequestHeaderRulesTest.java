@@ -1,5 +1,7 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.service.RequestHeaderRules;
+import dev.outpost.common.service.DeliveryService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.outpost.edge.config;
 
+import dev.outpost.common.service.SigningConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

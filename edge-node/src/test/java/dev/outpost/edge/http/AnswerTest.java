@@ -11,7 +11,7 @@ import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.config.CacheConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.OriginFetch;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.common.http.HttpDates;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import java.time.Duration;
 import java.util.List;
 import mockwebserver3.MockResponse;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
-import dev.outpost.edge.config.SigningConfig;
-import dev.outpost.edge.signing.SigningKey;
+import dev.outpost.common.service.SigningConfig;
+import dev.outpost.common.service.SigningKey;
 import dev.outpost.edge.signing.UrlSignatures;
 import java.io.InputStream;
 import java.io.OutputStream;

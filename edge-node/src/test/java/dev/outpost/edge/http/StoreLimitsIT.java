@@ -9,7 +9,7 @@ import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.testkit.ManualClock;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
-import dev.outpost.edge.config.RequestHeaderRules;
+import dev.outpost.common.service.RequestHeaderRules;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.outpost.edge.signing;
 
+import dev.outpost.common.service.SigningKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

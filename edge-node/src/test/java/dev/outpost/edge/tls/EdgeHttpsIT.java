@@ -8,7 +8,7 @@ import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeNode;
-import dev.outpost.edge.config.DeliveryService;
+import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
 import java.io.IOException;

@@ -1,8 +1,6 @@
-package dev.outpost.edge.config;
+package dev.outpost.common.service;
 
 import dev.outpost.common.config.ConfigValues;
-import dev.outpost.edge.signing.SigningKey;
-import dev.outpost.edge.signing.UrlSignatures;
 import java.time.Duration;
 import java.util.List;
 
@@ -16,9 +14,12 @@ import java.util.List;
  *                 ({@code lifetime_too_long}); default 7 days
  */
 public record SigningConfig(Boolean required, List<SigningKey> keys, Duration maxLifetime) {
+    /** A token may be valid for at most this long unless {@code maxLifetime} says otherwise. */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(7);
+
     public SigningConfig {
         maxLifetime = ConfigValues.positive("signing.maxLifetime", maxLifetime,
-                UrlSignatures.DEFAULT_MAX_LIFETIME);
+                DEFAULT_MAX_LIFETIME);
         required = ConfigValues.or(required, true);
         keys = ConfigValues.orEmpty(keys);
         if (keys.isEmpty()) {

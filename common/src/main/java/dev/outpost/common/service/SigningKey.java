@@ -1,4 +1,4 @@
-package dev.outpost.edge.signing;
+package dev.outpost.common.service;
 
 import java.time.Instant;
 import java.util.Optional;
@@ -25,7 +25,7 @@ public record SigningKey(String secret, Optional<Instant> expires) {
         return new SigningKey(secret, Optional.empty());
     }
 
-    boolean usableAt(Instant now) {
+    public boolean usableAt(Instant now) {
         return expires.map(now::isBefore).orElse(true);
     }
 

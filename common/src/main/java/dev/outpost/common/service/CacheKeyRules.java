@@ -1,4 +1,4 @@
-package dev.outpost.edge.config;
+package dev.outpost.common.service;
 
 import dev.outpost.common.config.ConfigValues;
 import java.util.ArrayList;
