@@ -15,6 +15,11 @@ public final class EdgeAdmin {
     public static final String PURGE_PATH = "/_edge/purge";
     /** Prefetches, the edge side of a push. */
     public static final String PREFETCH_PATH = "/_edge/prefetch";
+    /**
+     * Configuration changes: a {@code config} entry's {@link ServiceChange} as the body, answered
+     * {@link ConfigResult}.
+     */
+    public static final String CONFIG_PATH = "/_edge/config";
     /** The entry's sequence in the control plane's invalidation log, on live pushes. */
     public static final String SEQUENCE_HEADER = "X-Outpost-Sequence";
 

@@ -19,12 +19,16 @@ package dev.outpost.common.wire;
  * @param traffic         the edge's traffic counters since its previous batch (absent = none; left out of the JSON
  *                        then, so a control plane that predates it still reads the heartbeat). An edge sends it only
  *                        to a control plane that answered a heartbeat with {@value #TRAFFIC_HEADER}
+ * @param configVersion   the delivery-service configuration version the node runs (absent: a node that takes no
+ *                        configuration from the control plane, or predates it)
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
         java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
         java.util.List<String> originsDown,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        TrafficBatch traffic) {
+        TrafficBatch traffic,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Long configVersion) {
     /**
      * The response header of a heartbeat answer by a control plane that takes {@code traffic} batches (value
      * {@code 1}, the batch format's version); edges send none to one that does not say so.
@@ -34,6 +38,13 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
     public static final int MAX_RESULTS = 100;
     /** At most this many origins are reported down in one heartbeat. */
     public static final int MAX_ORIGINS_DOWN = 100;
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
+            java.util.List<String> originsDown, TrafficBatch traffic) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, originsDown,
+                traffic, null);
+    }
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
             java.util.List<EntryResult> results, Long activeRequests, Double responseMillis) {

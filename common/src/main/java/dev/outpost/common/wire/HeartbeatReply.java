@@ -1,5 +1,6 @@
 package dev.outpost.common.wire;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
@@ -17,9 +18,16 @@ import java.util.List;
  *                    empty and cached before it could register): {@code entries} then holds one soft purge of
  *                    everything, at the newest sequence, which it applies like any entry: it revalidates all it
  *                    holds and counts every entry up to that sequence as applied
+ * @param services    with a reset: the delivery-service configuration as of the reset's sequence, which replaces
+ *                    the node's whole configuration (config entries cannot be replayed past the kept log either)
  */
 public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
-        boolean reset) {
+        boolean reset, @JsonInclude(JsonInclude.Include.NON_NULL) ServiceSnapshot services) {
+    public HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
+            boolean reset) {
+        this(dueSequence, entries, more, caughtUp, reset, null);
+    }
+
     public HeartbeatReply {
         entries = entries == null ? List.of() : List.copyOf(entries);
     }

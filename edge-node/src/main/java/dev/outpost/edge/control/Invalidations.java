@@ -1,5 +1,6 @@
 package dev.outpost.edge.control;
 
+import dev.outpost.common.wire.ConfigResult;
 import dev.outpost.common.wire.EdgePrefetch;
 import dev.outpost.common.wire.EdgePrefetchResult;
 import dev.outpost.common.wire.EdgePurge;
@@ -36,6 +37,10 @@ public final class Invalidations {
         return applied.apply(entry.sequence(), () -> switch (entry.kind()) {
             case PURGE -> purge(EdgePurge.of(entry));
             case PUSH -> prefetch(EdgePrefetch.of(entry), from);
+            // configuration changes are applied by the edge's service directory (issue 16, in progress); until
+            // then a config entry is refused, which the log records like any refusal
+            case CONFIG -> ConfigResult.refused(entry.config().version(),
+                    "this edge does not take its configuration from the control plane yet");
         });
     }
 
