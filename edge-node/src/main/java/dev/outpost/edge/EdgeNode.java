@@ -124,15 +124,15 @@ public final class EdgeNode implements AutoCloseable {
         Optional<ConfigCache> configCache = config.controlPlane().flatMap(ControlPlaneLinkConfig::configCache)
                 .map(path -> new ConfigCache(Path.of(path)));
         Routes initial = configCache.flatMap(ConfigCache::read)
-                .map(s -> new Routes(s.services(), Routes.Source.CONTROL_PLANE, s.version()))
-                .orElseGet(() -> new Routes(config.services()));
-        List<URI> allOrigins = initial.services().stream().flatMap(s -> s.origins().stream()).distinct().toList();
+                .map(s -> new Routes(s.services(), Routes.Source.CONTROL_PLANE, s.version(), config.region()))
+                .orElseGet(() -> new Routes(config.services(), Routes.Source.FILE, 0, config.region()));
+        List<URI> allOrigins = initial.origins();
         OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots,
                 allOrigins);
-        metrics.watch(client.health(), initial.services());
+        metrics.watch(client.health(), initial);
         // One immutable configuration, swapped whole by the control plane's changes; requests read it once.
         ServiceDirectory routes = new ServiceDirectory(config.id(), config.services(), initial, next -> {
-            metrics.watch(client.health(), next.services());
+            metrics.watch(client.health(), next);
             configCache.ifPresent(c -> c.keep(next));
         });
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.

@@ -41,7 +41,7 @@ final class AdminRoutes {
                 .notFound(exchange -> "no admin endpoint " + exchange.getRequestPath())
                 .route("GET", "/_edge/openapi.json", ApiDescription.of(OPENAPI))
                 .route("GET", "/_edge/origins", exchange -> HttpJson.send(exchange, 200,
-                        OriginsView.of(p.client().health(), p.routes().current().services())))
+                        OriginsView.of(p.client().health(), p.routes().current())))
                 .route("POST", "/_edge/purge", entries::purge)
                 .route("POST", "/_edge/prefetch", entries::prefetch)
                 .route("POST", EdgeAdmin.CONFIG_PATH, entries::config)

@@ -8,6 +8,8 @@ import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
 import dev.outpost.common.service.DeliveryService;
+import dev.outpost.edge.origin.Route;
+import dev.outpost.edge.origin.Routes;
 import io.micrometer.core.instrument.Tags;
 import java.net.URI;
 import java.util.List;
@@ -93,12 +95,13 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
      * origin's address is what an attacker needs to go around the CDN. Called again with each new configuration:
      * the meters of services (or origins) no longer configured go, so a deleted service leaves no stale series.
      */
-    public synchronized void watch(OriginHealth health, List<DeliveryService> services) {
+    public synchronized void watch(OriginHealth health, Routes routes) {
         watched.forEach(registry::remove);
         watched.clear();
-        for (DeliveryService service : services) {
-            for (int i = 0; i < service.origins().size(); i++) {
-                URI origin = service.origins().get(i);
+        for (DeliveryService service : routes.services()) {
+            List<URI> origins = routes.find(service.hosts().get(0)).map(Route::origins).orElse(service.origins());
+            for (int i = 0; i < origins.size(); i++) {
+                URI origin = origins.get(i);
                 Tags tags = Tags.of("service", service.name(), "origin", Integer.toString(i + 1));
                 watched.add(Gauge.builder("edge.origin.circuit.state", health, h -> h.stateCode(origin)).tags(tags)
                         .description("the origin's circuit breaker: 0 closed, 1 open, 2 half-open (a probe is out)")

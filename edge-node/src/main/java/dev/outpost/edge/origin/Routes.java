@@ -35,18 +35,24 @@ public final class Routes {
     private final List<DeliveryService> services;
     private final Source source;
     private final long version;
+    private final String region;
 
-    /** The services of an edge's own file (version 0: no control-plane configuration). */
+    /** The services of an edge's own file (version 0: no control-plane configuration), for no region. */
     public Routes(List<DeliveryService> services) {
-        this(services, Source.FILE, 0);
+        this(services, Source.FILE, 0, "");
+    }
+
+    public Routes(List<DeliveryService> services, Source source, long version) {
+        this(services, source, version, "");
     }
 
     /**
      * @throws IllegalArgumentException when two services share a name or a host, or a service's rules cannot be
      *                                  built; the message names the service
      */
-    public Routes(List<DeliveryService> services, Source source, long version) {
+    public Routes(List<DeliveryService> services, Source source, long version, String region) {
         this.services = List.copyOf(services);
+        this.region = region;
         this.source = source;
         this.version = version;
         java.util.Set<String> names = new java.util.HashSet<>();
@@ -54,7 +60,7 @@ public final class Routes {
             if (!names.add(service.name())) {
                 throw new IllegalArgumentException("two services are named '" + service.name() + "'");
             }
-            Route route = Route.of(service);
+            Route route = Route.of(service, region);
             for (String host : service.hosts()) {
                 Route other = byHost.put(host, route);
                 if (other != null) {
@@ -77,6 +83,16 @@ public final class Routes {
     /** The control plane's configuration version; 0 for the edge's own file. */
     public long version() {
         return version;
+    }
+
+    /** The region whose origins the routes use ({@code DeliveryService.regionOrigins}). */
+    public String region() {
+        return region;
+    }
+
+    /** Every origin this edge may ask for its services. */
+    public List<java.net.URI> origins() {
+        return byHost.values().stream().flatMap(r -> r.origins().stream()).distinct().toList();
     }
 
     /** The route for a Host header value (any case, port already removed, a trailing dot allowed). */

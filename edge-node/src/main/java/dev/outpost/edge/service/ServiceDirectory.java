@@ -34,6 +34,7 @@ public final class ServiceDirectory {
     private static final Logger LOG = System.getLogger(ServiceDirectory.class.getName());
 
     private final String edgeId;
+    private final String region;
     private final List<DeliveryService> fileServices;
     private volatile OwnAddresses own = OwnAddresses.none();
     private final Consumer<Routes> onChange;
@@ -46,6 +47,7 @@ public final class ServiceDirectory {
     public ServiceDirectory(String edgeId, List<DeliveryService> fileServices, Routes initial,
             Consumer<Routes> onChange) {
         this.edgeId = edgeId;
+        this.region = initial.region();
         this.fileServices = List.copyOf(fileServices);
         this.onChange = onChange;
         this.current = initial;
@@ -93,7 +95,7 @@ public final class ServiceDirectory {
         }
         Routes next;
         try {
-            next = new Routes(List.copyOf(services.values()), Routes.Source.CONTROL_PLANE, change.version());
+            next = new Routes(List.copyOf(services.values()), Routes.Source.CONTROL_PLANE, change.version(), region);
         } catch (IllegalArgumentException e) {
             return refused(change, e.getMessage());
         }
@@ -112,7 +114,8 @@ public final class ServiceDirectory {
         Routes before = current;
         if (snapshot.version() == 0) {
             if (before.source() != Routes.Source.FILE) {
-                swap(before, new Routes(fileServices), "the control plane defines no services");
+                swap(before, new Routes(fileServices, Routes.Source.FILE, 0, region),
+                        "the control plane defines no services");
             }
             return List.of();
         }
@@ -124,7 +127,7 @@ public final class ServiceDirectory {
                 List<DeliveryService> with = new ArrayList<>(kept);
                 with.add(service);
                 try {
-                    new Routes(with, Routes.Source.CONTROL_PLANE, snapshot.version());
+                    new Routes(with, Routes.Source.CONTROL_PLANE, snapshot.version(), region);
                 } catch (IllegalArgumentException e) {
                     refusal = Optional.of(e.getMessage());
                 }
@@ -137,7 +140,7 @@ public final class ServiceDirectory {
         }
         leftOut.forEach(why -> LOG.log(Level.ERROR, edgeId + " cannot run " + why + "; it serves the others of "
                 + "configuration version " + snapshot.version()));
-        swap(before, new Routes(kept, Routes.Source.CONTROL_PLANE, snapshot.version()),
+        swap(before, new Routes(kept, Routes.Source.CONTROL_PLANE, snapshot.version(), region),
                 "snapshot of " + snapshot.services().size() + " services");
         return List.copyOf(leftOut);
     }
@@ -180,7 +183,7 @@ public final class ServiceDirectory {
         }
 
         Optional<String> refusal(DeliveryService service) {
-            for (URI origin : service.origins()) {
+            for (URI origin : service.allOrigins()) {
                 int port = origin.getPort() >= 0 ? origin.getPort() : "https".equals(origin.getScheme()) ? 443 : 80;
                 String host = origin.getHost().toLowerCase(Locale.ROOT);
                 for (InetSocketAddress listener : listeners) {
