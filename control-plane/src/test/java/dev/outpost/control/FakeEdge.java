@@ -138,6 +138,11 @@ public final class FakeEdge implements AutoCloseable {
         refusals.put(version, reason);
     }
 
+    /** Takes configuration version {@code version} from now on. */
+    public void acceptConfig(long version) {
+        refusals.remove(version);
+    }
+
     /** The newest configuration version it applied (0: none). */
     public long configVersion() {
         return configVersion.get();

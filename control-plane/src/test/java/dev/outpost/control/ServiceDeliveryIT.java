@@ -136,6 +136,36 @@ class ServiceDeliveryIT {
     }
 
     @Test
+    void aRefusedChangeIsRetriedWhileItIsTheNewestVersionAndNotOnceSuperseded() throws Exception {
+        FakeEdge edge = cp.edge("eu-1", "eu");
+        edge.refuseConfig(1, "not today");
+        cp.put("/api/v1/services/site", CONFIG, SITE);
+        long first = version(1).get("sequence").asLong();
+        edge.acceptConfig(1);
+
+        HttpReply retried = cp.post("/api/v1/dead-letters/" + first + "/eu-1/retry", CONFIG, "");
+        assertThat(retried.status()).as(retried.body()).isEqualTo(200);
+        assertThat(retried.json().get("state").asString()).isEqualTo("applied");
+        assertThat(edge.configVersion()).isEqualTo(1);
+
+        edge.refuseConfig(2, "not today either");
+        cp.put("/api/v1/services/site", CONFIG, """
+                {"hosts":["www.example.com"],"origins":["http://127.0.0.1:9091"]}""", "If-Match", "\"1\"");
+        long second = version(2).get("sequence").asLong();
+        cp.put("/api/v1/services/blog", CONFIG, """
+                {"hosts":["blog.example.com"],"origins":["http://127.0.0.1:8082"]}""");
+        assertThat(cp.get("/api/v1/services/blog/versions/3?wait=10s", READER).json().get("progress")
+                .get("status").asString()).isEqualTo("complete");
+        edge.acceptConfig(2);
+
+        HttpReply superseded = cp.post("/api/v1/dead-letters/" + second + "/eu-1/retry", CONFIG, "");
+        assertThat(superseded.status()).isEqualTo(409);
+        assertThat(superseded.json().get("error").asString()).isEqualTo("config_superseded");
+        assertThat(cp.post("/api/v1/dead-letters/" + second + "/eu-1/retry", OPS, "").status())
+                .as("a config dead letter takes scope config").isEqualTo(403);
+    }
+
+    @Test
     void aRefusalReportedFromCatchUpIsRecordedLikeALiveOne() throws Exception {
         FakeEdge edge = cp.edge("eu-1", "eu");
         edge.answer(503); // live pushes do not get through: the entry reaches it by catch-up

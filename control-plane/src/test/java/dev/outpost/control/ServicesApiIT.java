@@ -78,6 +78,32 @@ class ServicesApiIT {
     }
 
     @Test
+    void ofConcurrentChangesWithTheSameIfMatchExactlyOneWinsAndTheOthersGet412() throws Exception {
+        cp.put("/api/v1/services/site", CONFIG, SITE);
+        int operators = 6;
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.List<java.util.concurrent.Future<Integer>> answers = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(operators)) {
+            for (int i = 0; i < operators; i++) {
+                String origin = "http://127.0.0.1:" + (9000 + i);
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return cp.put("/api/v1/services/site", CONFIG, "{\"hosts\":[\"www.example.com\"],"
+                            + "\"origins\":[\"" + origin + "\"]}", "If-Match", "\"1\"").status();
+                }));
+            }
+            go.countDown();
+            java.util.List<Integer> statuses = new java.util.ArrayList<>();
+            for (var answer : answers) {
+                statuses.add(answer.get());
+            }
+            assertThat(statuses).containsOnlyOnce(200).filteredOn(s -> s != 200).hasSize(operators - 1)
+                    .allSatisfy(s -> assertThat(s).isEqualTo(412));
+        }
+        assertThat(cp.get("/api/v1/services/site/versions", READER).json().get("versions")).hasSize(2);
+    }
+
+    @Test
     void anUpdateOrDeleteWithoutIfMatchIsRefusedWith428AndACreateOverAnExistingOneWith412() {
         cp.put("/api/v1/services/site", CONFIG, SITE);
         long logged = cp.plane().log().lastSequence();

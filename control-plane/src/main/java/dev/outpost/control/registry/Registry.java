@@ -298,16 +298,18 @@ public final class Registry {
     }
 
     public List<NodeStatus> statuses() {
-        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(this::status).toList();
+        long newestConfig = config.version(); // one read for all rows
+        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(n -> status(n, newestConfig))
+                .toList();
     }
 
-    private NodeStatus status(Node node) {
+    private NodeStatus status(Node node, long newestConfig) {
         NodeRegistration r = node.registration();
         return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
                 node.stats().responseMillis(), node.stats().originsDown(),
-                Optional.ofNullable(node.stats().configVersion()), config.version());
+                Optional.ofNullable(node.stats().configVersion()), newestConfig);
     }
 }
