@@ -15,6 +15,10 @@ public final class ConfigResults {
     /** "refused by the edge: <its reason>" when the answer is a refusal; empty when applied (or not a ConfigResult). */
     public static Optional<String> refusal(String answer) {
         try {
+            // a ConfigResult says "applied" either way; other answers (a push's, an empty one) are not refusals
+            if (!Json.mapper().readTree(answer).has("applied")) {
+                return Optional.empty();
+            }
             ConfigResult result = Json.mapper().readValue(answer, ConfigResult.class);
             return result.applied() ? Optional.empty() : Optional.of(PushResults.abbreviate("refused by the edge: "
                     + (result.reason() == null ? "(no reason given)" : result.reason())));
