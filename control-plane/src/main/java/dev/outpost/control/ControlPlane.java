@@ -14,6 +14,7 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.Maintenance;
 import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.NodeStore;
+import dev.outpost.control.store.Store;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.steering.Cidr;
@@ -82,12 +83,15 @@ public final class ControlPlane implements AutoCloseable {
             ControlPlaneMetrics metrics = parts.add(new ControlPlaneMetrics());
             // Before anything touches the store: a second control plane on this directory stops here.
             parts.add("data directory lock", DataDirectoryLock.acquire(Path.of(config.data())));
-            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log(), metrics);
+            // One database for all state (docs/store.md), migrated when it opens; closed after everything using it.
+            Store store = Store.open(config.store(), Path.of(config.data()));
+            parts.add("store", store);
+            InvalidationLog log = InvalidationLog.open(store, clock, config.log(), metrics);
             parts.add(log);
-            NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
+            NodeStore nodeStore = NodeStore.in(store);
             parts.add(nodeStore);
             Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
-            TrafficStats traffic = TrafficStats.open(Path.of(config.data()), clock, config.stats()).start();
+            TrafficStats traffic = TrafficStats.in(store, clock, config.stats()).start();
             parts.add("traffic statistics", traffic); // closed after the listeners: its last write loses nothing
             metrics.watch(traffic);
             Optional<ControlPlaneIdentity> identity = config.tls()
@@ -95,7 +99,7 @@ public final class ControlPlane implements AutoCloseable {
             identity.ifPresent(i -> parts.add("CA", i));
             Optional<NodeIssuer> issuer = Optional.empty();
             if (identity.isPresent()) {
-                JoinTokens joinTokens = JoinTokens.open(Path.of(config.data()));
+                JoinTokens joinTokens = JoinTokens.in(store);
                 parts.add(joinTokens);
                 issuer = Optional.of(new NodeIssuer(identity.get().ca(), joinTokens, config.tls().get(), clock));
             }

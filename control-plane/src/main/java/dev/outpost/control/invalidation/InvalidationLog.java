@@ -3,8 +3,8 @@ package dev.outpost.control.invalidation;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.LogSettings;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,24 +20,24 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The durable, ordered log of purges and pushes, and every edge's delivery state for each entry.
  *
- * <p><b>Design note.</b> One sqlite file ({@code invalidations.db}) in the data directory, WAL journal (schema and
- * row mapping in {@link LogStore}). An {@link #append} commits with {@code synchronous=FULL}: it is on disk (the WAL
- * fsynced) before it returns, and the API answers 202 only after that, so an acknowledged purge survives a crash of
- * the control plane. Delivery updates (acks, behind) commit with {@code synchronous=NORMAL}, without an fsync of
+ * <p><b>Design note.</b> Tables of the control plane's {@link Store} (SQLite or PostgreSQL, docs/store.md; row
+ * mapping in {@link LogStore}). An {@link #append} commits durably (SQLite {@code synchronous=FULL}, PostgreSQL's
+ * synchronous commit): it is on disk before it returns, and the API answers 202 only after that, so an acknowledged purge survives a crash of
+ * the control plane. Delivery updates (acks, behind) commit on SQLite with {@code synchronous=NORMAL}, without an fsync of
  * their own (six fsyncs per purge on six edges were a third of its time to complete, bench SixEdgePurge): one lost
  * in a crash is recovered like any pending delivery (marked behind at restart, set applied from the edge's next
  * heartbeat), and the next append's fsync makes every earlier WAL frame durable too. An entry, its initial
  * deliveries (one per edge in scope at that moment) and its {@code Idempotency-Key} are written in the same
  * transaction, so after a restart the history, the sequence, the pending acks and the keys are exactly as
- * acknowledged. Sequences come from an {@code AUTOINCREMENT} key: strictly increasing, never reused, even across
- * restarts. Regions are stored as {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
+ * acknowledged. Sequences come from the store's gap-free counter, taken in the appending transaction: strictly
+ * increasing, never reused, without holes, even across restarts and with appends from several connections. Regions are stored as {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
  *
  * <p>History is bounded: {@link #compact} deletes entries past the retention (age or count) with their delivery
  * states, and remembers per regions text the highest sequence it deleted; an edge whose applied sequence is below
  * that for its region is behind the kept log and is told to revalidate everything instead ({@link #behindKeptLog}).
  * Pushes are hints with an expiry: catch-up never hands out a push older than {@code log.pushExpiry}.
  *
- * <p>One connection, every method synchronized on the log: sqlite serializes writers anyway, and purges are rare
+ * <p>Every method synchronized on the log (each statement borrows a pooled connection): the database serializes appends anyway, and purges are rare
  * next to requests. The highest purge sequence per region (what an edge must reach before it is steered traffic)
  * is kept in memory, loaded at open and updated on append, because steering asks for it on every request, on
  * the IO thread: {@link #dueSequence} and {@link #lastSequence} take no lock, so an fsync never stalls a redirect.
@@ -86,7 +86,15 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** Opens the log; {@code observer} hears of entries accepted and settled (the metrics). */
     public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings, DeliveryObserver observer) {
-        LogStore store = LogStore.open(dataDir);
+        return open(new LogStore(Store.sqlite(dataDir), true), clock, settings, observer);
+    }
+
+    /** Opens the log in the control plane's store (which outlives it); {@code observer} hears of entries accepted and settled. */
+    public static InvalidationLog open(Store shared, Clock clock, LogSettings settings, DeliveryObserver observer) {
+        return open(new LogStore(shared, false), clock, settings, observer);
+    }
+
+    private static InvalidationLog open(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
         InvalidationLog log = new InvalidationLog(store, clock, settings, observer);
         store.loadMarks(log.duePerRegions, log.compactedPerRegions);
         log.lastSequence = store.lastSequence();
@@ -314,7 +322,7 @@ public final class InvalidationLog implements AutoCloseable {
      * a delivery row for it now, so the count has a home).
      */
     public synchronized int countTry(long sequence, String node, String reason) {
-        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+        store.update("INSERT INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind') ON CONFLICT DO NOTHING", sequence,
                 node);
         changed(sequence, store.update("UPDATE deliveries SET tries = tries + 1, detail = ?, state = 'behind' "
                 + "WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason, sequence, node));
@@ -328,7 +336,7 @@ public final class InvalidationLog implements AutoCloseable {
      * or behind).
      */
     public synchronized boolean markDeadLettered(long sequence, String node, String reason, boolean refused) {
-        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+        store.update("INSERT INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind') ON CONFLICT DO NOTHING", sequence,
                 node);
         int changed = store.update("UPDATE deliveries SET state = 'dead_lettered', detail = ?, dead_lettered_at = ?, "
                 + "tries = tries + ? WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason,
@@ -496,9 +504,5 @@ public final class InvalidationLog implements AutoCloseable {
     private static InvalidationEntry compactedStub(long sequence, Kind kind) {
         return new InvalidationEntry(sequence, kind, List.of(), List.of(), List.of(), List.of(), false, false,
                 List.of());
-    }
-
-    static IllegalStateException failed(SQLException e) {
-        return new IllegalStateException("invalidation log: " + e.getMessage(), e);
     }
 }

@@ -4,6 +4,7 @@ import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.control.StatsSettings;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,7 +86,12 @@ public final class TrafficStats implements AutoCloseable {
 
     /** Opens (creating if needed) {@code traffic.db} in {@code dataDir}; {@link #start} begins the periodic writes. */
     public static TrafficStats open(Path dataDir, Clock clock, StatsSettings settings) {
-        return new TrafficStats(TrafficStore.open(dataDir), clock, settings);
+        return new TrafficStats(new TrafficStore(Store.sqlite(dataDir), true), clock, settings);
+    }
+
+    /** The statistics in the control plane's store, which outlives them; {@link #start} begins the periodic writes. */
+    public static TrafficStats in(Store store, Clock clock, StatsSettings settings) {
+        return new TrafficStats(new TrafficStore(store, false), clock, settings);
     }
 
     /** Writes the sums every {@code stats.flushEvery}. */

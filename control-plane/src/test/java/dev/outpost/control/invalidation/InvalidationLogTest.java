@@ -51,7 +51,7 @@ class InvalidationLogTest {
             log.append(purge("http://a.example/2", "eu"), List.of("eu-1"), "ops");
             log.markApplied(1, "us-1");
         }
-        assertThat(dir.resolve("invalidations.db")).exists();
+        assertThat(dir.resolve("outpost.db")).exists();
 
         try (InvalidationLog reopened = InvalidationLog.open(dir, clock)) {
             assertThat(reopened.lastSequence()).isEqualTo(2);
@@ -75,7 +75,7 @@ class InvalidationLogTest {
         try (InvalidationLog reopened = InvalidationLog.open(dir, clock)) {
             assertThat(reopened.append(purge("http://a.example/2"), List.of(), "ops").sequence()).isEqualTo(2);
         }
-        assertThat(Files.size(dir.resolve("invalidations.db"))).isPositive();
+        assertThat(Files.size(dir.resolve("outpost.db"))).isPositive();
     }
 
     @Test

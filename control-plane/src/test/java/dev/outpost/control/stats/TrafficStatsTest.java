@@ -7,6 +7,7 @@ import dev.outpost.common.wire.TrafficBatch.TrafficCount;
 import dev.outpost.control.StatsSettings;
 import dev.outpost.testkit.ManualClock;
 import java.nio.file.Path;
+import dev.outpost.control.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -130,7 +131,7 @@ class TrafficStatsTest {
         stats = TrafficStats.open(dir, clock, new StatsSettings(Duration.ofSeconds(1), Duration.ofHours(2))).start();
         stats.accept("eu-1", batch("edge-a", 1, www(M0, 10, 8, 1000)));
 
-        try (TrafficStore reader = TrafficStore.open(dir)) {
+        try (TrafficStore reader = new TrafficStore(Store.sqlite(dir), true)) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
                     .until(() -> !reader.read(Optional.empty(), M0, M0 + 60_000).isEmpty());
             assertThat(reader.read(Optional.empty(), M0, M0 + 60_000)).singleElement()
