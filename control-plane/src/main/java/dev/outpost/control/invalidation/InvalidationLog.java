@@ -3,6 +3,7 @@ package dev.outpost.control.invalidation;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.LogSettings;
+import dev.outpost.control.StoreSettings;
 import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -86,7 +87,21 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** Opens the log; {@code observer} hears of entries accepted and settled (the metrics). */
     public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings, DeliveryObserver observer) {
-        return open(new LogStore(Store.sqlite(dataDir), true), clock, settings, observer);
+        return open(StoreSettings.DEFAULTS, dataDir, clock, settings, observer);
+    }
+
+    /** Opens the log with a store of its own (closed with the log), as {@code store} says (tests and tools). */
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock, LogSettings settings,
+            DeliveryObserver observer) {
+        return open(new LogStore(Store.open(store, dataDir), true), clock, settings, observer);
+    }
+
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock) {
+        return open(store, dataDir, clock, LogSettings.DEFAULTS, DeliveryObserver.NONE);
+    }
+
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock, LogSettings settings) {
+        return open(store, dataDir, clock, settings, DeliveryObserver.NONE);
     }
 
     /** Opens the log in the control plane's store (which outlives it); {@code observer} hears of entries accepted and settled. */

@@ -2,6 +2,7 @@ package dev.outpost.control.registry;
 
 import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.control.StoreSettings;
 import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.sql.ResultSet;
@@ -42,7 +43,12 @@ public final class NodeStore implements AutoCloseable {
 
     /** A node store with its own SQLite store in {@code dataDir} (tests and tools). */
     public static NodeStore open(Path dataDir) {
-        return new NodeStore(Store.sqlite(dataDir), true);
+        return open(StoreSettings.DEFAULTS, dataDir);
+    }
+
+    /** A node store with its own store as {@code settings} say (tests and tools). */
+    public static NodeStore open(StoreSettings settings, Path dataDir) {
+        return new NodeStore(Store.open(settings, dataDir), true);
     }
 
     public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced) {

@@ -4,6 +4,7 @@ import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.control.StatsSettings;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import dev.outpost.control.StoreSettings;
 import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -84,9 +85,14 @@ public final class TrafficStats implements AutoCloseable {
         this.counted = store.batches();
     }
 
-    /** Opens (creating if needed) {@code traffic.db} in {@code dataDir}; {@link #start} begins the periodic writes. */
+    /** Opens (creating if needed) the SQLite store in {@code dataDir}; {@link #start} begins the periodic writes. */
     public static TrafficStats open(Path dataDir, Clock clock, StatsSettings settings) {
-        return new TrafficStats(new TrafficStore(Store.sqlite(dataDir), true), clock, settings);
+        return open(StoreSettings.DEFAULTS, dataDir, clock, settings);
+    }
+
+    /** The statistics with a store of their own as {@code store} says, closed with them (tests and tools). */
+    public static TrafficStats open(StoreSettings store, Path dataDir, Clock clock, StatsSettings settings) {
+        return new TrafficStats(new TrafficStore(Store.open(store, dataDir), true), clock, settings);
     }
 
     /** The statistics in the control plane's store, which outlives them; {@link #start} begins the periodic writes. */

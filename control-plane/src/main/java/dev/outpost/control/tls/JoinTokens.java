@@ -2,9 +2,10 @@ package dev.outpost.control.tls;
 
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlaneConfig;
+import dev.outpost.control.StoreSettings;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import dev.outpost.control.store.Store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -46,7 +47,12 @@ public final class JoinTokens implements AutoCloseable {
 
     /** Join tokens with their own SQLite store in {@code dataDir} (tests and tools). */
     public static JoinTokens open(Path dataDir) {
-        return new JoinTokens(Store.sqlite(dataDir), true);
+        return open(StoreSettings.DEFAULTS, dataDir);
+    }
+
+    /** Join tokens with their own store as {@code settings} say (tests and tools). */
+    public static JoinTokens open(StoreSettings settings, Path dataDir) {
+        return new JoinTokens(Store.open(settings, dataDir), true);
     }
 
     /** Stores a new token and returns its secret (shown once; only its hash is kept). */
