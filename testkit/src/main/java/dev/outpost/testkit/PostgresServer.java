@@ -67,7 +67,7 @@ public final class PostgresServer implements AutoCloseable {
             Path dir = Files.createTempDirectory("outpost-postgres-");
             PostgresServer server = new PostgresServer(bin, dir, LoopbackPorts.free());
             // a JVM that ends without closing it (a killed test run) takes its postmaster along
-            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop postgres " + server.port));
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "stop postgres " + server.port));
             server.initdb();
             server.startPostmaster();
             return server;
@@ -114,6 +114,12 @@ public final class PostgresServer implements AutoCloseable {
         }
         run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", USER, "--auth=trust",
                 "--encoding=UTF8", "--locale=C", "--no-sync"), dir.resolve("initdb.log"), Duration.ofMinutes(2));
+        // USER without a password, any other role (see createRole) only with its password, loopback only
+        Files.writeString(data.resolve("pg_hba.conf"), """
+                local all all trust
+                host all %s 127.0.0.1/32 trust
+                host all all 127.0.0.1/32 scram-sha-256
+                """.formatted(USER));
     }
 
     /** Starts (again, after {@link #stop}) the postmaster on the same port and data; returns once it accepts. */
@@ -166,6 +172,24 @@ public final class PostgresServer implements AutoCloseable {
         return url(name);
     }
 
+    /** Creates a role that logs in with {@code password} (as every role but {@link #USER} must) and owns nothing. */
+    public void createRole(String role, String password) {
+        psql("CREATE ROLE " + role + " LOGIN PASSWORD '" + password.replace("'", "''") + "'");
+    }
+
+    /** Creates a fresh database owned by {@code role} and returns its JDBC URL. */
+    public String createDatabase(String prefix, String role) {
+        String url = createDatabase(prefix);
+        psql("ALTER DATABASE " + url.substring(url.lastIndexOf('/') + 1) + " OWNER TO " + role);
+        psql("GRANT ALL ON SCHEMA public TO " + role, url.substring(url.lastIndexOf('/') + 1));
+        return url;
+    }
+
+    /** The first column of the first row of {@code sql} in the {@code postgres} database, as text. */
+    public String value(String sql) {
+        return psql(sql, "postgres").strip();
+    }
+
     public String url(String database) {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
@@ -176,9 +200,29 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Runs SQL in the {@code postgres} database with {@code psql}, failing with its output if it fails. */
     public void psql(String sql) {
-        run(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", USER,
-                "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql), dir.resolve("psql.log"),
-                Duration.ofMinutes(1));
+        psql(sql, "postgres");
+    }
+
+    /** Runs SQL in {@code database} with {@code psql}; returns what it printed (unaligned, tuples only). */
+    private String psql(String sql, String database) {
+        try {
+            Path out = Files.createTempFile("outpost-psql-", ".txt");
+            try {
+                Process process = new ProcessBuilder(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p",
+                        Integer.toString(port), "-U", USER, "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-t", "-A",
+                        "-c", sql).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                int exit = waitFor(process, Duration.ofMinutes(1));
+                String printed = Files.readString(out, StandardCharsets.UTF_8);
+                if (exit != 0) {
+                    throw new IllegalStateException("psql exited with " + exit + " on " + sql + ": " + printed);
+                }
+                return printed;
+            } finally {
+                Files.deleteIfExists(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run psql: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -169,10 +169,22 @@ public final class Store implements AutoCloseable {
                 rollback(connection);
                 throw e;
             } finally {
-                dialect.endTransaction(connection, durability);
+                restore(connection, durability);
             }
         } catch (SQLException e) {
             throw failed(what, e);
+        }
+    }
+
+    /**
+     * Back to auto-commit (and SQLite's usual durability) before the connection returns to the pool; on a broken
+     * connection this fails too, and must not hide why the work failed: the pool discards such a connection.
+     */
+    private void restore(Connection connection, Durability durability) {
+        try {
+            dialect.endTransaction(connection, durability);
+        } catch (SQLException ignored) {
+            // see above
         }
     }
 
