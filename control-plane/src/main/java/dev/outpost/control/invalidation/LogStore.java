@@ -90,7 +90,7 @@ final class LogStore {
      */
     long append(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy, Instant now,
             Optional<IdempotencyKey> key) {
-        return store.transaction("cannot append to the invalidation log", Store.Durability.DURABLE, db -> {
+        return store.transaction("appending to the invalidation log", Store.Durability.DURABLE, db -> {
             long sequence = Store.nextInSequence(db, SEQUENCE);
             Store.update(db, "INSERT INTO entries (sequence, kind, urls, prefixes, tags, hosts, all_content, soft, "
                     + "regions, accepted_at, requested_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)", sequence,

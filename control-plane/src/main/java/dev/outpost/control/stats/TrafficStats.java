@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with their heartbeats ({@link TrafficBatch}).
  *
  * <p><b>Design note: write-behind, counted once.</b> A batch is added to per-minute sums in memory at once (the
- * heartbeat is not slowed by a disk write) and the sums are written to {@code traffic.db} every {@code
+ * heartbeat is not slowed by a disk write) and the sums are written to the store every {@code
  * stats.flushEvery}, in one transaction, and when the control plane closes. A crash loses what was counted since the
  * last write: that is the price of write-behind, documented in docs/metrics.md. Counting twice is not allowed:
  * an edge sends a batch again, unchanged, when it did not get the reply of the heartbeat that carried it, so the

@@ -11,7 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The SQL of {@link TrafficStats} over the control plane's {@link Store} (advisory transactions: statistics are advisory, a write lost in a power cut is a lost batch like any other).
+ * The SQL of {@link TrafficStats} over the control plane's {@link Store} (advisory transactions: statistics are
+ * advisory, a write lost in a power cut is a lost batch like any other).
  * Tables: {@code traffic} (per minute, service and status class: requests, hits, bytes) and {@code
  * traffic_batches} (per node, the epoch and highest batch counted, written in the same transaction as the counts
  * they brought, so a restart never counts a written batch again). Not thread-safe; the stats call it under their

@@ -247,8 +247,8 @@ public final class Store implements AutoCloseable {
     public RuntimeException failed(String what, SQLException e) {
         if (unreachable(e)) {
             return new Problem(Problem.Kind.UNAVAILABLE, "store_unavailable", "the control plane's database ("
-                    + name + ") cannot be reached, so " + what + " recorded nothing: " + rootMessage(e)
-                    + "; ask again once it is back", Optional.of(Duration.ofSeconds(5)));
+                    + name + ") cannot be reached (" + what + "): " + rootMessage(e) + "; nothing was recorded, "
+                    + "ask again once it is back", Optional.of(Duration.ofSeconds(5)));
         }
         return new IllegalStateException(what + ": " + e.getMessage(), e);
     }

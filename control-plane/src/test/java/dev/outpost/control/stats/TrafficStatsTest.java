@@ -22,7 +22,7 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Traffic batches counted once per minute, written behind to traffic.db, kept for the retention. */
+/** Traffic batches counted once per minute, written behind to the store (on both engines), kept for the retention. */
 @ParameterizedClass
 @EnumSource(StoreEngine.class)
 class TrafficStatsTest {
