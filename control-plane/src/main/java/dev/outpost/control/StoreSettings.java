@@ -76,10 +76,6 @@ public record StoreSettings(String engine, Optional<String> path, Optional<Strin
         return new StoreSettings(POSTGRESQL, null, Optional.of(url), Optional.of(user), null, null, null);
     }
 
-    public StoreSettings withConnectTimeout(Duration timeout) {
-        return new StoreSettings(engine, path, url, user, passwordFile, poolSize, timeout);
-    }
-
     /** The SQLite file: {@code path}, or {@code outpost.db} in {@code dataDir}. */
     public Path sqliteFile(Path dataDir) {
         return path.map(Path::of).orElse(dataDir.resolve(DEFAULT_FILE));

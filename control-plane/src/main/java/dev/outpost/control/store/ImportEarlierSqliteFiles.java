@@ -13,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Logger;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.migration.Context;
 import org.flywaydb.core.api.migration.JavaMigration;
@@ -27,7 +26,7 @@ import org.flywaydb.core.api.migration.JavaMigration;
  * (docs/store.md, "Upgrading": delete them once the upgrade is known good).
  */
 final class ImportEarlierSqliteFiles implements JavaMigration {
-    private static final Logger LOG = Logger.getLogger(ImportEarlierSqliteFiles.class.getName());
+    private static final System.Logger LOG = System.getLogger(ImportEarlierSqliteFiles.class.getName());
     /** Each earlier file and the tables it held (the schema has no foreign keys, so any order will do). */
     static final Map<String, List<String>> FILES = Map.of(
             "invalidations.db", List.of("entries", "deliveries", "compacted", "idempotency_keys"),
@@ -72,7 +71,7 @@ final class ImportEarlierSqliteFiles implements JavaMigration {
             try (Connection source = DriverManager.getConnection("jdbc:sqlite:" + path.toAbsolutePath())) {
                 for (String table : file.getValue()) {
                     long rows = copy(source, target, table);
-                    LOG.info("store: imported " + rows + " rows of " + table + " from " + path);
+                    LOG.log(System.Logger.Level.INFO, "store: imported {0} rows of {1} from {2}", rows, table, path);
                 }
                 if (file.getKey().equals("invalidations.db")) {
                     // The highest sequence ever given, kept by sqlite even when compaction deleted those entries.

@@ -61,11 +61,6 @@ public final class Store implements AutoCloseable {
         this.name = name;
     }
 
-    /** The SQLite store in {@code dataDir} with default settings (tests and tools). */
-    public static Store sqlite(Path dataDir) {
-        return open(StoreSettings.DEFAULTS, dataDir);
-    }
-
     /**
      * Opens the pool and migrates the schema; {@code dataDir} holds the SQLite file by default and the files of
      * earlier versions that the first migration imports (docs/store.md, "Upgrading").
