@@ -58,11 +58,14 @@ class ControlPlaneCommandTest {
 
     @Test
     void everyKeyOfTheEveryKeyFileReachesTheConfigTheControlPlaneIsStartedWith(@TempDir Path dir) throws Exception {
-        Path file = EdgeCommandTest.everyKeyFile(dir, "control-plane", "every-key-cp.yml", Map.of("API_PORT",
-                "18000", "STEERING_PORT", "18001", "DNS_PORT", "18053", "DATA", dir.resolve("cp").toString(), "OPS_SHA256",
-                "ab".repeat(32), "GEOIP", Files.writeString(dir.resolve("geo.csv"), "127.0.9.0/24,ap\n").toString(),
-                "TLS", "tls: {nodeListen: \"127.0.0.1:18002\", allowPlainOriginEvents: true}",
-                "ACCESS_LOG", dir.resolve("cp.log").toString()));
+        Path file = EdgeCommandTest.everyKeyFile(dir, "control-plane", "every-key-cp.yml", Map.ofEntries(
+                Map.entry("API_PORT", "18000"), Map.entry("STEERING_PORT", "18001"), Map.entry("DNS_PORT", "18053"),
+                Map.entry("DATA", dir.resolve("cp").toString()), Map.entry("OPS_SHA256", "ab".repeat(32)),
+                Map.entry("GEOIP", Files.writeString(dir.resolve("geo.csv"), "127.0.9.0/24,ap\n").toString()),
+                Map.entry("TLS", "tls: {nodeListen: \"127.0.0.1:18002\", allowPlainOriginEvents: true}"),
+                Map.entry("ACCESS_LOG", dir.resolve("cp.log").toString()),
+                Map.entry("STORE_URL", "jdbc:postgresql://127.0.0.1:5432/cp"), Map.entry("STORE_USER", "cp"),
+                Map.entry("STORE_PASSWORD_FILE", dir.resolve("db-password").toString())));
         assertThat(settings("--config", file.toString()))
                 .isEqualTo(ConfigFiles.load(file, ControlPlaneConfig.class));
     }

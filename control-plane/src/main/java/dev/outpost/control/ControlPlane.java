@@ -27,6 +27,7 @@ import dev.outpost.control.steering.Policies;
 import dev.outpost.control.steering.RegionTable;
 import dev.outpost.control.steering.RegisteredEdges;
 import dev.outpost.control.steering.Steering;
+import dev.outpost.control.store.Store;
 import dev.outpost.control.tls.ControlPlaneIdentity;
 import dev.outpost.control.tls.JoinTokens;
 import dev.outpost.control.tls.NodeIssuer;
@@ -84,14 +85,17 @@ public final class ControlPlane implements AutoCloseable {
             ControlPlaneMetrics metrics = parts.add(new ControlPlaneMetrics());
             // Before anything touches the store: a second control plane on this directory stops here.
             parts.add("data directory lock", DataDirectoryLock.acquire(Path.of(config.data())));
-            InvalidationLog log = InvalidationLog.open(Path.of(config.data()), clock, config.log(), metrics);
+            // One database for all state (docs/store.md), migrated when it opens; closed after everything using it.
+            Store store = Store.open(config.store(), Path.of(config.data()));
+            parts.add("store", store);
+            InvalidationLog log = InvalidationLog.open(store, clock, config.log(), metrics);
             parts.add(log);
-            NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
+            NodeStore nodeStore = NodeStore.in(store);
             parts.add(nodeStore);
-            // the service tables live in the log's file: a version and its config entry commit together
+            // the service tables share the log's store: a version and its config entry commit together
             ServiceStore services = ServiceStore.open(log);
             Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore, services);
-            TrafficStats traffic = TrafficStats.open(Path.of(config.data()), clock, config.stats()).start();
+            TrafficStats traffic = TrafficStats.in(store, clock, config.stats()).start();
             parts.add("traffic statistics", traffic); // closed after the listeners: its last write loses nothing
             metrics.watch(traffic);
             Optional<ControlPlaneIdentity> identity = config.tls()
@@ -99,7 +103,7 @@ public final class ControlPlane implements AutoCloseable {
             identity.ifPresent(i -> parts.add("CA", i));
             Optional<NodeIssuer> issuer = Optional.empty();
             if (identity.isPresent()) {
-                JoinTokens joinTokens = JoinTokens.open(Path.of(config.data()));
+                JoinTokens joinTokens = JoinTokens.in(store);
                 parts.add(joinTokens);
                 issuer = Optional.of(new NodeIssuer(identity.get().ca(), joinTokens, config.tls().get(), clock));
             }

@@ -24,7 +24,7 @@ import java.util.Set;
  *
  * @param listen         the API listener (which also steers every path outside {@code /api/})
  * @param steeringListen an optional second listener that only steers (302 to an edge)
- * @param data           directory of the invalidation log ({@code invalidations.db})
+ * @param data           the data directory: the CA, the lock, and the SQLite store by default
  * @param tokens         API tokens with their scopes; stored as SHA-256 hashes
  * @param edgeToken      bearer token the control plane sends to edges' admin API; absent → none sent
  * @param heartbeat      how often nodes heartbeat and when a silent one turns unhealthy
@@ -47,6 +47,8 @@ import java.util.Set;
  *                       absent → JSON lines on stdout, the node named {@code control-plane@<listen>}
  * @param serverTiming   send {@code Server-Timing: total;dur=..} on every answer; default false (it tells any
  *                       client how long the control plane took)
+ * @param store          where the control plane's state lives: {@code sqlite} ({@code outpost.db} in {@code data},
+ *                       default) or {@code postgresql} (docs/store.md)
  */
 @RenamedKeys("latencyMillis -> latency (durations: {us: {eu: 40ms}})")
 public record ControlPlaneConfig(String listen, Optional<String> steeringListen, String data, List<Token> tokens,
@@ -54,7 +56,8 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         String defaultRegion, Map<String, Map<String, Duration>> latency, List<String> trustedProxies,
         RateLimits rateLimits, Integer maxUrlsPerCall, List<Origin> origins, Optional<ControlPlaneTls> tls,
         ListenerLimits limits, LogSettings log, DeliverySettings delivery, Optional<DnsSettings> dns,
-        BalancingSettings balancing, StatsSettings stats, AccessLogSettings accessLog, Boolean serverTiming) {
+        BalancingSettings balancing, StatsSettings stats, AccessLogSettings accessLog, Boolean serverTiming,
+        StoreSettings store) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8000";
     public static final int DEFAULT_MAX_URLS = 1000;
 
@@ -138,6 +141,7 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
         }
         accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
         serverTiming = ConfigValues.or(serverTiming, false);
+        store = ConfigValues.or(store, StoreSettings.DEFAULTS);
         if (delivery.fenceAfter().compareTo(heartbeat.timeout()) <= 0) {
             throw new IllegalArgumentException("delivery.fenceAfter (" + delivery.fenceAfter()
                     + ") must be longer than heartbeat.timeout (" + heartbeat.timeout() + ")");
@@ -179,49 +183,55 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withListen(String newListen) {
         return new ControlPlaneConfig(newListen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withData(String newData) {
         return new ControlPlaneConfig(listen, steeringListen, newData, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withGeoipCsv(String path) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 Optional.of(path), defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                tls, limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                tls, limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withRateLimits(RateLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, newLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withTls(ControlPlaneTls newTls) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins,
-                Optional.of(newTls), limits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                Optional.of(newTls), limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withLimits(ListenerLimits newLimits) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                newLimits, log, delivery, dns, balancing, stats, accessLog, serverTiming);
+                newLimits, log, delivery, dns, balancing, stats, accessLog, serverTiming, store);
     }
 
     public ControlPlaneConfig withDns(DnsSettings newDns) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, Optional.of(newDns), balancing, stats, accessLog, serverTiming);
+                limits, log, delivery, Optional.of(newDns), balancing, stats, accessLog, serverTiming, store);
+    }
+
+    public ControlPlaneConfig withStore(StoreSettings newStore) {
+        return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
+                geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
+                limits, log, delivery, dns, balancing, stats, accessLog, serverTiming, newStore);
     }
 
     public ControlPlaneConfig withBalancing(BalancingSettings newBalancing) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, newBalancing, stats, accessLog, serverTiming);
+                limits, log, delivery, dns, newBalancing, stats, accessLog, serverTiming, store);
     }
 
     private static void checkListen(String key, String value) {
@@ -373,6 +383,6 @@ public record ControlPlaneConfig(String listen, Optional<String> steeringListen,
     public ControlPlaneConfig withAccessLog(AccessLogSettings newAccessLog) {
         return new ControlPlaneConfig(listen, steeringListen, data, tokens, edgeToken, heartbeat, regions,
                 geoipCsv, defaultRegion, latency, trustedProxies, rateLimits, maxUrlsPerCall, origins, tls,
-                limits, log, delivery, dns, balancing, stats, newAccessLog, serverTiming);
+                limits, log, delivery, dns, balancing, stats, newAccessLog, serverTiming, store);
     }
 }

@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * The traffic statistics edges send with their heartbeats ({@code stats} in the control-plane config): counted in
- * memory per minute and written behind to {@code traffic.db} in the data directory. Absent keys take the defaults;
+ * memory per minute and written behind to the control plane's store. Absent keys take the defaults;
  * bad values fail start-up naming their key.
  *
  * @param flushEvery how often the minutes counted in memory are written to the store, in one transaction; what was

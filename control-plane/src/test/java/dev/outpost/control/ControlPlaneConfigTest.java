@@ -134,6 +134,30 @@ class ControlPlaneConfigTest {
         assertRejected("regions: [{name: us}]\nstats: {keep: 1d}\n", "keep");
     }
 
+    @Test
+    void theStoreIsSqliteInTheDataDirectoryUnlessConfigured() {
+        StoreSettings store = parse("data: d\nregions: [{name: us}]\n").store();
+        assertThat(store.engine()).isEqualTo("sqlite");
+        assertThat(store.sqliteFile(java.nio.file.Path.of("d"))).isEqualTo(java.nio.file.Path.of("d/outpost.db"));
+        assertThat(store.poolSize()).isEqualTo(4);
+        assertThat(store.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void storeKeysOfTheOtherEngineOrBadValuesFailNamingTheKey() {
+        String regions = "regions: [{name: us}]\n";
+        assertRejected(regions + "store: {engine: mysql}\n", "store.engine must be sqlite or postgresql, was 'mysql'");
+        assertRejected(regions + "store: {engine: postgresql}\n", "store.url must be set");
+        assertRejected(regions + "store: {engine: postgresql, url: \"http://db\"}\n", "store.url must be set");
+        assertRejected(regions + "store: {engine: postgresql, url: \"jdbc:postgresql://db/cp\", path: x.db}\n",
+                "store.path is a sqlite setting");
+        assertRejected(regions + "store: {url: \"jdbc:postgresql://db/cp\"}\n", "store.url is a postgresql setting");
+        assertRejected(regions + "store: {passwordFile: /run/secrets/db}\n", "store.passwordFile is a postgresql");
+        assertRejected(regions + "store: {poolSize: 0}\n", "store.poolSize");
+        assertRejected(regions + "store: {connectTimeout: 100ms}\n", "store.connectTimeout must be within 250ms..60s");
+        assertRejected(regions + "store: {engine: sqlite, file: x.db}\n", "file");
+    }
+
     private static void assertRejected(String yaml, String expected) {
         assertThatThrownBy(() -> parse("data: d\n" + yaml))
                 .isInstanceOf(ConfigException.class)

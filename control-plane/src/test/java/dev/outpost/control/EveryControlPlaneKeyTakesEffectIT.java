@@ -2,6 +2,7 @@ package dev.outpost.control;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
@@ -13,6 +14,7 @@ import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.HttpReply;
 import dev.outpost.testkit.LoopbackPorts;
 import dev.outpost.testkit.ManualClock;
+import dev.outpost.testkit.PostgresServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -21,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -59,6 +62,10 @@ class EveryControlPlaneKeyTakesEffectIT {
               maxJoinTokenTtl: 2d
               allowPlainOriginEvents: true
             """;
+    /** The store section's sqlite variant (its keys exclude the postgresql ones of the file); {{PATH}} filled in. */
+    static final String SQLITE_STORE = "store: {engine: sqlite, path: \"{{PATH}}\", poolSize: 2, connectTimeout: 3s}";
+    private static final String STORE_PASSWORD = "every-key-db-secret";
+    private static final java.util.concurrent.atomic.AtomicInteger ROLES = new java.util.concurrent.atomic.AtomicInteger();
     private static final String READER = "every-key-reader-token";
     private static final String NODE = "every-key-node-token-0";
     private static final String ADMIN = "every-key-admin-token-0";
@@ -90,6 +97,13 @@ class EveryControlPlaneKeyTakesEffectIT {
         values.put("GEOIP", geoip.toString());
         values.put("TLS", "");
         values.put("ACCESS_LOG", dir.resolve("logs/cp.access.log").toString());
+        // a role that must give its password (the file's), owning a fresh database
+        String role = "every_key_" + ROLES.incrementAndGet();
+        PostgresServer.shared().createRole(role, STORE_PASSWORD);
+        values.put("STORE_USER", role);
+        values.put("STORE_URL", PostgresServer.shared().createDatabase("every_key", role));
+        values.put("STORE_PASSWORD_FILE", Files.writeString(dir.resolve("db-password"), STORE_PASSWORD + "\n")
+                .toString());
         yaml = yaml(values);
         plane = ControlPlane.start(parse(yaml), clock);
         apEdge = new FakeEdge("ap-1", "ap");
@@ -124,6 +138,7 @@ class EveryControlPlaneKeyTakesEffectIT {
         tls.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
         tls.put("DATA", dir.resolve("cp-tls-data").toString());
         tls.put("ACCESS_LOG", dir.resolve("logs/cp-tls.access.log").toString());
+        tls.put("STORE_URL", PostgresServer.shared().createDatabase("every_key_tls", values.get("STORE_USER")));
         tls.put("TLS", TLS_SECTION.replace("{{NODE_PORT}}", Integer.toString(LoopbackPorts.free())));
         return yaml(tls);
     }
@@ -147,10 +162,50 @@ class EveryControlPlaneKeyTakesEffectIT {
 
     @Test
     void theFileSetsEveryKeyOfEveryConfigRecord() throws Exception {
-        assertThat(ConfigCoverage.unsetKeys(ControlPlaneConfig.class, Json.yaml().readTree(withTls())))
+        assertThat(ConfigCoverage.unsetKeys(ControlPlaneConfig.class, List.of(Json.yaml().readTree(withTls()),
+                Json.yaml().readTree(SQLITE_STORE.replace("{{PATH}}", "/x")))))
                 .as("keys of the control-plane config that every-key-cp.yml does not set (add each, with a check "
                         + "here)")
                 .isEmpty();
+    }
+
+    @Test
+    void theStateLivesInThePostgresqlDatabaseTheFileNamesReachedAsItsUserWithItsPasswordAndPool() throws Exception {
+        assertThat(call("POST", "/api/v1/purges", OPS, "{\"urls\":[\"http://www.every-key.test/a\"]}").status())
+                .isEqualTo(202);
+        String database = values.get("STORE_URL").substring(values.get("STORE_URL").lastIndexOf('/') + 1);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                PostgresServer.shared().value("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database
+                        + "' AND usename = '" + values.get("STORE_USER") + "'"))
+                .as("store.poolSize connections as store.user").isEqualTo("3"));
+        assertThat(dir.resolve("cp-data").resolve(StoreSettings.DEFAULT_FILE)).as("no sqlite file").doesNotExist();
+        assertThat(plane.config().store().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+
+        Map<String, String> wrong = new LinkedHashMap<>(values);
+        wrong.put("API_PORT", Integer.toString(LoopbackPorts.free()));
+        wrong.put("STEERING_PORT", Integer.toString(LoopbackPorts.free()));
+        wrong.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
+        wrong.put("DATA", dir.resolve("cp-wrong-password").toString());
+        wrong.put("STORE_PASSWORD_FILE", Files.writeString(dir.resolve("wrong-password"), "not-it").toString());
+        assertThatThrownBy(() -> ControlPlane.start(parse(yaml(wrong)), clock)).as("store.passwordFile is sent")
+                .hasMessageContaining("cannot open the store (postgresql " + values.get("STORE_URL"))
+                .hasMessageContaining("password authentication failed");
+    }
+
+    @Test
+    void theSqliteVariantKeepsTheStateInTheFileStorePathNames() throws Exception {
+        plane.close();
+        http.connectionPool().evictAll(); // the next plane listens on the same port
+        Path file = dir.resolve("elsewhere/state.db");
+        String sqlite = yaml.replaceAll("(?ms)^store:\\n(  .*?\\n)+", "") + SQLITE_STORE.replace("{{PATH}}",
+                file.toString()) + "\n";
+        plane = ControlPlane.start(parse(sqlite), clock);
+        assertThat(plane.config().store().poolSize()).isEqualTo(2);
+        assertThat(plane.config().store().connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(call("POST", "/api/v1/purges", OPS, "{\"urls\":[\"http://www.every-key.test/a\"]}").status())
+                .isEqualTo(202);
+        assertThat(file).as("store.path").exists();
+        assertThat(dir.resolve("cp-data").resolve(StoreSettings.DEFAULT_FILE)).doesNotExist();
     }
 
     @Test

@@ -26,7 +26,15 @@ public final class ConfigCoverage {
 
     /** The keys of {@code type} that {@code file} does not set, as paths ({@code limits.listener.failedAuth}). */
     public static List<String> unsetKeys(Class<?> type, JsonNode file) {
-        return List.copyOf(unset(type, List.of(file), ""));
+        return unsetKeys(type, List.of(file));
+    }
+
+    /**
+     * The keys of {@code type} that none of {@code files} sets: for sections whose keys exclude each other (the
+     * store's {@code path} for sqlite, {@code url} for postgresql), each variant of the section is one file.
+     */
+    public static List<String> unsetKeys(Class<?> type, List<JsonNode> files) {
+        return List.copyOf(unset(type, files, ""));
     }
 
     private static Set<String> unset(Type type, List<JsonNode> nodes, String path) {

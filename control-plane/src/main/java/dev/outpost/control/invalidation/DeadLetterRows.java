@@ -1,47 +1,27 @@
 package dev.outpost.control.invalidation;
 
-import java.sql.Connection;
+import dev.outpost.control.store.Store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The SQL of dead letters over {@link LogStore}'s connection: they are rows of {@code deliveries} whose {@code
+ * The SQL of dead letters in the control plane's {@link Store}: they are rows of {@code deliveries} whose {@code
  * dead_lettered_at} is set (state {@code dead_lettered} while open, then {@code applied} or {@code discarded}), with
  * the pushes the edge answered with an error in {@code tries}. Not thread-safe; the log calls it under its monitor.
  */
 final class DeadLetterRows {
-    private final Connection db;
+    private static final String WHAT = "invalidation log";
+    private final Store store;
 
-    DeadLetterRows(Connection db) {
-        this.db = db;
-    }
-
-    /** Adds the dead-letter columns to a {@code deliveries} table made before they existed. */
-    static void migrate(Connection db) throws SQLException {
-        Set<String> columns = new HashSet<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(deliveries)")) {
-            while (rs.next()) {
-                columns.add(rs.getString("name"));
-            }
-        }
-        try (Statement s = db.createStatement()) {
-            if (!columns.contains("tries")) {
-                s.execute("ALTER TABLE deliveries ADD COLUMN tries INTEGER NOT NULL DEFAULT 0");
-            }
-            if (!columns.contains("dead_lettered_at")) {
-                s.execute("ALTER TABLE deliveries ADD COLUMN dead_lettered_at INTEGER");
-            }
-        }
+    DeadLetterRows(Store store) {
+        this.store = store;
     }
 
     /** Dead letters (open, retried or discarded) in (sequence, node) order after the cursor, at most {@code limit}. */
@@ -55,63 +35,56 @@ final class DeadLetterRows {
         List<Object> args = new ArrayList<>(List.of(afterSequence, afterSequence, afterNode));
         node.ifPresent(args::add);
         args.add(limit);
-        List<DeadLetter> out = new ArrayList<>();
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            LogStore.bind(s, args.toArray());
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    long applied = rs.getLong(8);
-                    Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
-                            : Optional.of(Instant.ofEpochMilli(applied));
-                    out.add(new DeadLetter(rs.getLong(1), rs.getString(2), LogStore.kind(rs.getString(3)),
-                            Delivery.State.of(rs.getString(4)), Optional.ofNullable(rs.getString(5)).orElse(""),
-                            rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), appliedAt));
+        return store.read(WHAT, db -> {
+            List<DeadLetter> out = new ArrayList<>();
+            try (PreparedStatement s = db.prepareStatement(sql)) {
+                Store.bind(s, args.toArray());
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        long applied = rs.getLong(8);
+                        Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
+                                : Optional.of(Instant.ofEpochMilli(applied));
+                        out.add(new DeadLetter(rs.getLong(1), rs.getString(2), LogStore.kind(rs.getString(3)),
+                                Delivery.State.of(rs.getString(4)), Optional.ofNullable(rs.getString(5)).orElse(""),
+                                rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), appliedAt));
+                    }
                 }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
+            return out;
+        });
     }
 
     /** How many dead letters are open (neither retried nor discarded), per edge. */
     Map<String, Long> openPerNode() {
-        Map<String, Long> out = new TreeMap<>();
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT node, count(*) FROM deliveries "
-                + "WHERE dead_lettered_at IS NOT NULL AND state = 'dead_lettered' GROUP BY node")) {
-            while (rs.next()) {
-                out.put(rs.getString(1), rs.getLong(2));
+        return store.read(WHAT, db -> {
+            Map<String, Long> out = new TreeMap<>();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT node, count(*) FROM "
+                    + "deliveries WHERE dead_lettered_at IS NOT NULL AND state = 'dead_lettered' GROUP BY node")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
+            return out;
+        });
     }
 
     /** Whether the node's delivery of the entry was ever dead-lettered. */
     boolean wasDeadLettered(long sequence, String node) {
-        try (PreparedStatement s = db.prepareStatement("SELECT count(*) FROM deliveries WHERE sequence = ? "
-                + "AND node = ? AND dead_lettered_at IS NOT NULL")) {
-            LogStore.bind(s, sequence, node);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() && rs.getLong(1) > 0;
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        return store.read(WHAT, db -> Store.longValue(db, "SELECT count(*) FROM deliveries WHERE sequence = ? "
+                + "AND node = ? AND dead_lettered_at IS NOT NULL", sequence, node) > 0);
     }
 
     /** The delivery's state and tries, if the entry is kept and the node was in its scope. */
     Optional<Map.Entry<Delivery.State, Integer>> deliveryState(long sequence, String node) {
-        try (PreparedStatement s = db.prepareStatement("SELECT state, tries FROM deliveries WHERE sequence = ? "
-                + "AND node = ?")) {
-            LogStore.bind(s, sequence, node);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(Map.entry(Delivery.State.of(rs.getString(1)), rs.getInt(2)))
-                        : Optional.empty();
+        return store.read(WHAT, db -> {
+            try (PreparedStatement s = db.prepareStatement("SELECT state, tries FROM deliveries WHERE sequence = ? "
+                    + "AND node = ?")) {
+                Store.bind(s, sequence, node);
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(Map.entry(Delivery.State.of(rs.getString(1)), rs.getInt(2)))
+                            : Optional.<Map.Entry<Delivery.State, Integer>>empty();
+                }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        });
     }
 }

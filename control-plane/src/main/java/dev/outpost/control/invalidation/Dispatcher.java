@@ -171,7 +171,7 @@ public final class Dispatcher implements AutoCloseable {
             } else if (node.registration().adminUrl().isEmpty()) {
                 behind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
             } else {
-                lane(node.id()).execute(() -> deliver(logged.entry(), node));
+                lane(node.id()).execute(() -> guarded(node.id(), () -> deliver(logged.entry(), node)));
             }
         }
     }
@@ -286,6 +286,19 @@ public final class Dispatcher implements AutoCloseable {
         scheduleRetry(nodeId);
     }
 
+    /**
+     * Runs a lane's work; when it fails (the store unreachable: the ack or the next entry could not be read or
+     * written) the edge's retry rounds take over, so nothing waits for a heartbeat once the database is back.
+     */
+    private void guarded(String nodeId, Runnable work) {
+        try {
+            work.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, () -> "delivery to " + nodeId + " interrupted, retried later: " + e.getMessage());
+            scheduleRetry(nodeId);
+        }
+    }
+
     /** Schedules the edge's next retry round (once: a round already scheduled stands), doubling the wait. */
     private void scheduleRetry(String nodeId) {
         if (closed) {
@@ -302,7 +315,8 @@ public final class Dispatcher implements AutoCloseable {
             backoff.nextMillis = Math.min(settings.retryMax().toMillis(), backoff.nextMillis * 2);
         }
         try {
-            timer.schedule(() -> lane(nodeId).execute(() -> retry(nodeId)), delay, TimeUnit.MILLISECONDS);
+            timer.schedule(() -> lane(nodeId).execute(() -> guarded(nodeId, () -> retry(nodeId))), delay,
+                    TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing
         }

@@ -3,6 +3,8 @@ package dev.outpost.control.invalidation;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.LogSettings;
+import dev.outpost.control.StoreSettings;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,24 +24,24 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The durable, ordered log of purges and pushes, and every edge's delivery state for each entry.
  *
- * <p><b>Design note.</b> One sqlite file ({@code invalidations.db}) in the data directory, WAL journal (schema and
- * row mapping in {@link LogStore}). An {@link #append} commits with {@code synchronous=FULL}: it is on disk (the WAL
- * fsynced) before it returns, and the API answers 202 only after that, so an acknowledged purge survives a crash of
- * the control plane. Delivery updates (acks, behind) commit with {@code synchronous=NORMAL}, without an fsync of
+ * <p><b>Design note.</b> Tables of the control plane's {@link Store} (SQLite or PostgreSQL, docs/store.md; row
+ * mapping in {@link LogStore}). An {@link #append} commits durably (SQLite {@code synchronous=FULL}, PostgreSQL's
+ * synchronous commit): it is on disk before it returns, and the API answers 202 only after that, so an acknowledged purge survives a crash of
+ * the control plane. Delivery updates (acks, behind) commit on SQLite with {@code synchronous=NORMAL}, without an fsync of
  * their own (six fsyncs per purge on six edges were a third of its time to complete, bench SixEdgePurge): one lost
  * in a crash is recovered like any pending delivery (marked behind at restart, set applied from the edge's next
  * heartbeat), and the next append's fsync makes every earlier WAL frame durable too. An entry, its initial
  * deliveries (one per edge in scope at that moment) and its {@code Idempotency-Key} are written in the same
  * transaction, so after a restart the history, the sequence, the pending acks and the keys are exactly as
- * acknowledged. Sequences come from an {@code AUTOINCREMENT} key: strictly increasing, never reused, even across
- * restarts. Regions are stored as {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
+ * acknowledged. Sequences come from the store's gap-free counter, taken in the appending transaction: strictly
+ * increasing, never reused, without holes, even across restarts and with appends from several connections. Regions are stored as {@code ",eu,us,"} ({@code ""} = every region) so catch-up queries filter in SQL.
  *
  * <p>History is bounded: {@link #compact} deletes entries past the retention (age or count) with their delivery
  * states, and remembers per regions text the highest sequence it deleted; an edge whose applied sequence is below
  * that for its region is behind the kept log and is told to revalidate everything instead ({@link #behindKeptLog}).
  * Pushes are hints with an expiry: catch-up never hands out a push older than {@code log.pushExpiry}.
  *
- * <p>One connection, every method synchronized on the log: sqlite serializes writers anyway, and purges are rare
+ * <p>Every method synchronized on the log (each statement borrows a pooled connection): the database serializes appends anyway, and purges are rare
  * next to requests. The highest purge sequence per region (what an edge must reach before it is steered traffic)
  * is kept in memory, loaded at open and updated on append, because steering asks for it on every request, on
  * the IO thread: {@link #dueSequence} and {@link #lastSequence} take no lock, so an fsync never stalls a redirect.
@@ -88,7 +90,29 @@ public final class InvalidationLog implements AutoCloseable {
 
     /** Opens the log; {@code observer} hears of entries accepted and settled (the metrics). */
     public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings, DeliveryObserver observer) {
-        LogStore store = LogStore.open(dataDir);
+        return open(StoreSettings.DEFAULTS, dataDir, clock, settings, observer);
+    }
+
+    /** Opens the log with a store of its own (closed with the log), as {@code store} says (tests and tools). */
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock, LogSettings settings,
+            DeliveryObserver observer) {
+        return open(new LogStore(Store.open(store, dataDir), true), clock, settings, observer);
+    }
+
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock) {
+        return open(store, dataDir, clock, LogSettings.DEFAULTS, DeliveryObserver.NONE);
+    }
+
+    public static InvalidationLog open(StoreSettings store, Path dataDir, Clock clock, LogSettings settings) {
+        return open(store, dataDir, clock, settings, DeliveryObserver.NONE);
+    }
+
+    /** Opens the log in the control plane's store (which outlives it); {@code observer} hears of entries accepted and settled. */
+    public static InvalidationLog open(Store shared, Clock clock, LogSettings settings, DeliveryObserver observer) {
+        return open(new LogStore(shared, false), clock, settings, observer);
+    }
+
+    private static InvalidationLog open(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
         InvalidationLog log = new InvalidationLog(store, clock, settings, observer);
         store.loadMarks(log.duePerRegions, log.compactedPerRegions);
         log.lastSequence = store.lastSequence();
@@ -124,13 +148,13 @@ public final class InvalidationLog implements AutoCloseable {
         return new Appended(appended(entry, sequence, deliveries, requestedBy, now), false);
     }
 
-    /** SQL that runs on the log's connection inside an append's transaction, given the new entries' sequences. */
+    /** SQL that runs on the store's connection inside an append's transaction, given the new entries' sequences. */
     @FunctionalInterface
     public interface AlsoWrite {
         void write(Connection db, List<Long> sequences) throws SQLException;
     }
 
-    /** SQL that reads (or creates tables) on the log's connection, under the log's lock. */
+    /** SQL that reads on a connection of the log's store. */
     @FunctionalInterface
     public interface Read<T> {
         T read(Connection db) throws SQLException;
@@ -138,8 +162,8 @@ public final class InvalidationLog implements AutoCloseable {
 
     /**
      * Appends {@code entries} with consecutive sequences, in order, a delivery in the given initial state per node
-     * for each, and runs {@code alsoWrite} (the service tables, which live in this file) in the same durable
-     * transaction: a configuration version and its entries are on disk together or not at all.
+     * for each, and runs {@code alsoWrite} (the service tables, in the same store) in the same durable transaction:
+     * a configuration version and its entries are stored together or not at all.
      */
     public synchronized List<LoggedEntry> appendAll(List<NewEntry> entries, Map<String, Delivery.State> deliveries,
             String requestedBy, AlsoWrite alsoWrite) {
@@ -153,15 +177,11 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     /**
-     * Runs {@code read} on the log's connection under its lock: what it reads is consistent with
+     * Runs {@code read} on a connection of the log's store, under the log's lock: what it reads is consistent with
      * {@link #lastSequence} (every append up to it committed, none after it begun).
      */
     public synchronized <T> T read(Read<T> read) {
-        try {
-            return read.read(store.connection());
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return store.read(read::read);
     }
 
     private LoggedEntry appended(NewEntry entry, long sequence, Map<String, Delivery.State> deliveries,
@@ -365,7 +385,7 @@ public final class InvalidationLog implements AutoCloseable {
      * a delivery row for it now, so the count has a home).
      */
     public synchronized int countTry(long sequence, String node, String reason) {
-        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+        store.update("INSERT INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind') ON CONFLICT DO NOTHING", sequence,
                 node);
         changed(sequence, store.update("UPDATE deliveries SET tries = tries + 1, detail = ?, state = 'behind' "
                 + "WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason, sequence, node));
@@ -379,7 +399,7 @@ public final class InvalidationLog implements AutoCloseable {
      * or behind).
      */
     public synchronized boolean markDeadLettered(long sequence, String node, String reason, boolean refused) {
-        store.update("INSERT OR IGNORE INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind')", sequence,
+        store.update("INSERT INTO deliveries (sequence, node, state) VALUES (?, ?, 'behind') ON CONFLICT DO NOTHING", sequence,
                 node);
         int changed = store.update("UPDATE deliveries SET state = 'dead_lettered', detail = ?, dead_lettered_at = ?, "
                 + "tries = tries + ? WHERE sequence = ? AND node = ? AND state IN ('pending', 'behind')", reason,
@@ -547,9 +567,5 @@ public final class InvalidationLog implements AutoCloseable {
     private static InvalidationEntry compactedStub(long sequence, Kind kind) {
         return new InvalidationEntry(sequence, kind, List.of(), List.of(), List.of(), List.of(), false, false,
                 List.of());
-    }
-
-    static IllegalStateException failed(SQLException e) {
-        return new IllegalStateException("invalidation log: " + e.getMessage(), e);
     }
 }

@@ -4,12 +4,8 @@ import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.common.wire.ServiceChange;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.outpost.control.store.Store;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -25,14 +21,13 @@ import java.util.TreeMap;
 import tools.jackson.core.type.TypeReference;
 
 /**
- * The SQL of {@link InvalidationLog}: schema, row mapping and statements over its one sqlite connection. Not
- * thread-safe on its own; the log calls it under its monitor. Tables: {@code entries} (one row per purge, push or
- * config change, the latter's {@code ServiceChange} as JSON in {@code config}),
+ * The SQL of {@link InvalidationLog}: row mapping and statements over the control plane's {@link Store} (the schema
+ * is the store's migrations). Not thread-safe on its own; the log calls it under its monitor. Tables: {@code entries}
+ * (one row per purge, push or config change, the latter's {@code ServiceChange} as JSON in {@code config}),
  * {@code deliveries} (one row per entry and edge in scope; {@code tries} counts the pushes the edge answered with an
  * error, {@code dead_lettered_at} is set once the delivery was dead-lettered and stays through an operator's retry
  * or discard), {@code compacted} (per regions text, the highest sequence compaction deleted) and
- * {@code idempotency_keys}. Columns added after the first release are added to an older file when it is opened
- * ({@link DeadLetterRows#migrate}).
+ * {@code idempotency_keys}; sequences come from the store's gap-free counter {@code invalidation_log}.
  */
 final class LogStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
@@ -51,108 +46,57 @@ final class LogStore {
     record Slice(List<LoggedEntry> entries, boolean more) {
     }
 
-    private final Connection db;
+    private static final String WHAT = "invalidation log";
+    /** The log's counter in the store's {@code sequences} table. */
+    private static final String SEQUENCE = "invalidation_log";
+    private final Store store;
+    /** Whether {@link #close} closes the store too (the log opened it itself, for tests and tools). */
+    private final boolean ownsStore;
     /** The dead letters' rows of {@code deliveries}. */
     final DeadLetterRows deadLetters;
 
-    private LogStore(Connection db) {
-        this.db = db;
-        this.deadLetters = new DeadLetterRows(db);
+    LogStore(Store store, boolean ownsStore) {
+        this.store = store;
+        this.ownsStore = ownsStore;
+        this.deadLetters = new DeadLetterRows(store);
     }
 
-    /** The connection, for the service tables that share this file ({@link InvalidationLog#read}). */
-    Connection connection() {
-        return db;
-    }
-
-    static LogStore open(Path dataDir) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
-        }
-        Path file = dataDir.resolve("invalidations.db");
-        try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL");
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS entries (
-                          sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-                          kind TEXT NOT NULL, urls TEXT NOT NULL, prefixes TEXT NOT NULL, tags TEXT NOT NULL,
-                          hosts TEXT NOT NULL, all_content INTEGER NOT NULL, soft INTEGER NOT NULL,
-                          regions TEXT NOT NULL, accepted_at INTEGER NOT NULL, requested_by TEXT NOT NULL)""");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS deliveries (
-                          sequence INTEGER NOT NULL REFERENCES entries(sequence), node TEXT NOT NULL,
-                          state TEXT NOT NULL, applied_at INTEGER, detail TEXT,
-                          PRIMARY KEY (sequence, node))""");
-                s.execute("CREATE INDEX IF NOT EXISTS deliveries_by_node ON deliveries(node, state, sequence)");
-                DeadLetterRows.migrate(db);
-                addConfigColumn(db);
-                s.execute("CREATE INDEX IF NOT EXISTS dead_letters ON deliveries(sequence, node) "
-                        + "WHERE dead_lettered_at IS NOT NULL");
-                s.execute("CREATE INDEX IF NOT EXISTS entries_by_age ON entries(accepted_at)");
-                s.execute("CREATE TABLE IF NOT EXISTS compacted (regions TEXT PRIMARY KEY, through INTEGER NOT NULL)");
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS idempotency_keys (
-                          principal TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
-                          sequence INTEGER NOT NULL, kind TEXT NOT NULL, created_at INTEGER NOT NULL,
-                          PRIMARY KEY (principal, key))""");
-            }
-            return new LogStore(db);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the invalidation log " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** A {@code config} entry's {@link ServiceChange} as JSON ({@code NULL} on purges and pushes). */
-    private static void addConfigColumn(Connection db) throws SQLException {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(entries)")) {
-            while (rs.next()) {
-                if (rs.getString("name").equals("config")) {
-                    return;
-                }
-            }
-        }
-        try (Statement s = db.createStatement()) {
-            s.execute("ALTER TABLE entries ADD COLUMN config TEXT");
-        }
-    }
-
-    /** Fills the highest purge or config entry per regions text (what edges must reach) and the compaction marks. */
+    /** Fills the highest purge per regions text and the compaction marks. */
     void loadMarks(Map<String, Long> due, Map<String, Long> compacted) {
-        try (Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT regions, max(sequence) FROM entries WHERE kind IN ('purge', "
-                    + "'config') "
-                    + "GROUP BY regions")) {
-                while (rs.next()) {
-                    due.put(rs.getString(1), rs.getLong(2));
+        store.read(WHAT, db -> {
+            try (Statement s = db.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT regions, max(sequence) FROM entries WHERE kind IN ('purge', "
+                        + "'config') "
+                        + "GROUP BY regions")) {
+                    while (rs.next()) {
+                        due.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                try (ResultSet rs = s.executeQuery("SELECT regions, through FROM compacted")) {
+                    while (rs.next()) {
+                        compacted.put(rs.getString(1), rs.getLong(2));
+                    }
                 }
             }
-            try (ResultSet rs = s.executeQuery("SELECT regions, through FROM compacted")) {
-                while (rs.next()) {
-                    compacted.put(rs.getString(1), rs.getLong(2));
-                }
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+            return null;
+        });
     }
 
-    /** The highest sequence ever given (kept by sqlite even when those entries were compacted). */
+    /** Runs {@code read} on a connection of the store (the service tables that share it). */
+    <T> T read(Store.Work<T> read) {
+        return store.read("service configuration", read);
+    }
+
+    /** The highest sequence ever given (kept in the log's counter even when those entries were compacted). */
     long lastSequence() {
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT seq FROM sqlite_sequence WHERE name = 'entries'")) {
-            return rs.next() ? rs.getLong(1) : 0;
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        return store.read(WHAT, db -> Store.lastInSequence(db, SEQUENCE));
     }
 
-    /** Inserts the entry, its deliveries and its key in one fsynced transaction; returns its sequence. */
+    /**
+     * Inserts the entry, its deliveries and its key in one durable transaction; returns its sequence, the next of
+     * the log's gap-free counter (taken in the same transaction, so concurrent appenders wait for each other and a
+     * rolled-back append leaves no hole).
+     */
     long append(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy, Instant now,
             Optional<IdempotencyKey> key) {
         return appendAll(List.of(entry), deliveries, requestedBy, now, key, (db, sequences) -> {
@@ -160,56 +104,38 @@ final class LogStore {
     }
 
     /**
-     * Inserts the entries in order (consecutive sequences), each with the same deliveries, then runs
-     * {@code alsoWrite} on the same connection, all in one fsynced transaction; returns their sequences.
+     * Inserts the entries in order (consecutive sequences of the log's counter), each with the same deliveries, then
+     * runs {@code alsoWrite} on the same connection (the service tables), all in one durable transaction; returns
+     * their sequences.
      */
     List<Long> appendAll(List<NewEntry> entries, Map<String, Delivery.State> deliveries, String requestedBy,
             Instant now, Optional<IdempotencyKey> key, InvalidationLog.AlsoWrite alsoWrite) {
-        try {
-            durableCommits(true);
-            db.setAutoCommit(false);
+        return store.transaction("appending to the invalidation log", Store.Durability.DURABLE, db -> {
             List<Long> sequences = new ArrayList<>();
             for (NewEntry entry : entries) {
-                sequences.add(insert(entry, deliveries, requestedBy, now));
+                sequences.add(insert(db, entry, deliveries, requestedBy, now));
             }
             if (key.isPresent()) {
-                insertKey(key.get(), sequences.get(0), entries.get(0).kind(), now);
+                insertKey(db, key.get(), sequences.get(0), entries.get(0).kind(), now);
             }
             alsoWrite.write(db, sequences);
-            db.commit();
             return sequences;
-        } catch (SQLException e) {
-            rollback();
-            throw new IllegalStateException("cannot append to the invalidation log: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            rollback();
-            throw e;
-        } finally {
-            autoCommit();
-            durableCommits(false);
-        }
+        });
     }
 
-    private long insert(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy, Instant now)
-            throws SQLException {
-        long sequence;
-        try (PreparedStatement insert = db.prepareStatement("INSERT INTO entries (kind, urls, prefixes, tags, "
-                + "hosts, all_content, soft, regions, accepted_at, requested_by, config) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                Statement.RETURN_GENERATED_KEYS)) {
-            bind(insert, kindName(entry.kind()), json(entry.urls()), json(entry.prefixes()), json(entry.tags()),
-                    json(entry.hosts()), entry.all() ? 1 : 0, entry.soft() ? 1 : 0, regionsText(entry.regions()),
-                    now.toEpochMilli(), requestedBy,
-                    entry.config() == null ? null : Json.mapper().writeValueAsString(entry.config()));
-            insert.executeUpdate();
-            try (ResultSet keys = insert.getGeneratedKeys()) {
-                keys.next();
-                sequence = keys.getLong(1);
-            }
-        }
+    private static long insert(Connection db, NewEntry entry, Map<String, Delivery.State> deliveries,
+            String requestedBy, Instant now) throws SQLException {
+        long sequence = Store.nextInSequence(db, SEQUENCE);
+        Store.update(db, "INSERT INTO entries (sequence, kind, urls, prefixes, tags, hosts, all_content, soft, "
+                + "regions, accepted_at, requested_by, config) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", sequence,
+                kindName(entry.kind()), json(entry.urls()), json(entry.prefixes()), json(entry.tags()),
+                json(entry.hosts()), entry.all() ? 1 : 0, entry.soft() ? 1 : 0, regionsText(entry.regions()),
+                now.toEpochMilli(), requestedBy,
+                entry.config() == null ? null : Json.mapper().writeValueAsString(entry.config()));
         try (PreparedStatement delivery = db.prepareStatement(
                 "INSERT INTO deliveries (sequence, node, state, detail) VALUES (?, ?, ?, ?)")) {
             for (Map.Entry<String, Delivery.State> d : deliveries.entrySet()) {
-                bind(delivery, sequence, d.getKey(), d.getValue().wireName(),
+                Store.bind(delivery, sequence, d.getKey(), d.getValue().wireName(),
                         d.getValue() == Delivery.State.FENCED ? "edge fenced (unreachable) when accepted; it "
                                 + "revalidates everything when it returns" : null);
                 delivery.addBatch();
@@ -220,33 +146,31 @@ final class LogStore {
     }
 
     Optional<KeyUse> keyUse(IdempotencyKey key) {
-        try (PreparedStatement s = db.prepareStatement("SELECT fingerprint, sequence, kind, created_at FROM "
-                + "idempotency_keys WHERE principal = ? AND key = ?")) {
-            bind(s, key.principal(), key.key());
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? Optional.of(new KeyUse(rs.getString(1), rs.getLong(2), kind(rs.getString(3)),
-                        Instant.ofEpochMilli(rs.getLong(4)))) : Optional.empty();
+        return store.read(WHAT, db -> {
+            try (PreparedStatement s = db.prepareStatement("SELECT fingerprint, sequence, kind, created_at FROM "
+                    + "idempotency_keys WHERE principal = ? AND key = ?")) {
+                Store.bind(s, key.principal(), key.key());
+                try (ResultSet rs = s.executeQuery()) {
+                    return rs.next() ? Optional.of(new KeyUse(rs.getString(1), rs.getLong(2), kind(rs.getString(3)),
+                            Instant.ofEpochMilli(rs.getLong(4)))) : Optional.<KeyUse>empty();
+                }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        });
     }
 
     void rememberKey(IdempotencyKey key, long sequence, Instant now) {
         Optional<LoggedEntry> entry = entry(sequence);
-        try {
-            insertKey(key, sequence, entry.map(e -> e.entry().kind()).orElse(Kind.PURGE), now);
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        store.read(WHAT, db -> {
+            insertKey(db, key, sequence, entry.map(e -> e.entry().kind()).orElse(Kind.PURGE), now);
+            return null;
+        });
     }
 
-    private void insertKey(IdempotencyKey key, long sequence, Kind kind, Instant now) throws SQLException {
-        try (PreparedStatement s = db.prepareStatement("INSERT OR IGNORE INTO idempotency_keys (principal, key, "
-                + "fingerprint, sequence, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            bind(s, key.principal(), key.key(), key.fingerprint(), sequence, kindName(kind), now.toEpochMilli());
-            s.executeUpdate();
-        }
+    private static void insertKey(Connection db, IdempotencyKey key, long sequence, Kind kind, Instant now)
+            throws SQLException {
+        Store.update(db, "INSERT INTO idempotency_keys (principal, key, fingerprint, sequence, kind, created_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", key.principal(), key.key(), key.fingerprint(),
+                sequence, kindName(kind), now.toEpochMilli());
     }
 
     void forgetKeys(Instant before) {
@@ -266,30 +190,31 @@ final class LogStore {
 
     /** Oldest first after {@code sequence}, in {@code region}, no push accepted before {@code pushCutoffMillis}. */
     InvalidationLog.Page entriesAfter(long sequence, String region, long pushCutoffMillis, int limit, long maxBytes) {
-        Slice slice = read("SELECT * FROM entries WHERE sequence > ? AND (regions = '' OR instr(regions, ?) > 0) "
-                + "AND NOT (kind = 'push' AND accepted_at < ?) ORDER BY sequence LIMIT ?", limit, maxBytes,
-                sequence, "," + region + ",", pushCutoffMillis, limit + 1);
+        Slice slice = read("SELECT * FROM entries WHERE sequence > ? AND (regions = '' OR "
+                + store.dialect().position("?", "regions") + " > 0) AND NOT (kind = 'push' AND accepted_at < ?) "
+                + "ORDER BY sequence LIMIT ?", limit, maxBytes, sequence, "," + region + ",", pushCutoffMillis,
+                limit + 1);
         return new InvalidationLog.Page(slice.entries().stream().map(LoggedEntry::entry).toList(), slice.more());
     }
 
     List<Delivery> deliveries(long sequence) {
-        List<Delivery> out = new ArrayList<>();
-        try (PreparedStatement s = db.prepareStatement(
-                "SELECT node, state, applied_at, detail FROM deliveries WHERE sequence = ? ORDER BY node")) {
-            s.setLong(1, sequence);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    long applied = rs.getLong(3);
-                    Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
-                            : Optional.of(Instant.ofEpochMilli(applied));
-                    out.add(new Delivery(rs.getString(1), Delivery.State.of(rs.getString(2)), appliedAt,
-                            Optional.ofNullable(rs.getString(4))));
+        return store.read(WHAT, db -> {
+            List<Delivery> out = new ArrayList<>();
+            try (PreparedStatement s = db.prepareStatement(
+                    "SELECT node, state, applied_at, detail FROM deliveries WHERE sequence = ? ORDER BY node")) {
+                s.setLong(1, sequence);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        long applied = rs.getLong(3);
+                        Optional<Instant> appliedAt = rs.wasNull() ? Optional.empty()
+                                : Optional.of(Instant.ofEpochMilli(applied));
+                        out.add(new Delivery(rs.getString(1), Delivery.State.of(rs.getString(2)), appliedAt,
+                                Optional.ofNullable(rs.getString(4))));
+                    }
                 }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
+            return out;
+        });
     }
 
     /**
@@ -297,32 +222,34 @@ final class LogStore {
      * node in the {@code (node, state)} index, so the applied majority is never read.
      */
     Map<String, Map<Delivery.State, Long>> unappliedDeliveries(Collection<String> nodes) {
-        Map<String, Map<Delivery.State, Long>> out = new TreeMap<>();
-        try (PreparedStatement s = db.prepareStatement("SELECT state, count(*) FROM deliveries WHERE node = ? "
-                + "AND state IN ('pending', 'behind', 'failed', 'expired', 'dead_lettered') GROUP BY state")) {
-            for (String node : nodes) {
-                Map<Delivery.State, Long> counts = new EnumMap<>(Delivery.State.class);
-                s.setString(1, node);
-                try (ResultSet rs = s.executeQuery()) {
-                    while (rs.next()) {
-                        counts.put(Delivery.State.of(rs.getString(1)), rs.getLong(2));
+        return store.read(WHAT, db -> {
+            Map<String, Map<Delivery.State, Long>> out = new TreeMap<>();
+            try (PreparedStatement s = db.prepareStatement("SELECT state, count(*) FROM deliveries WHERE node = ? "
+                    + "AND state IN ('pending', 'behind', 'failed', 'expired', 'dead_lettered') GROUP BY state")) {
+                for (String node : nodes) {
+                    Map<Delivery.State, Long> counts = new EnumMap<>(Delivery.State.class);
+                    s.setString(1, node);
+                    try (ResultSet rs = s.executeQuery()) {
+                        while (rs.next()) {
+                            counts.put(Delivery.State.of(rs.getString(1)), rs.getLong(2));
+                        }
                     }
+                    out.put(node, counts);
                 }
-                out.put(node, counts);
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return out;
+            return out;
+        });
     }
 
     /** The highest sequence to compact: past the age cut-off, or beyond the newest {@code keep} entries. */
     long compactionPoint(Instant olderThan, long keep) {
-        long byAge = longValue("SELECT coalesce(max(sequence), 0) FROM entries WHERE accepted_at < ?",
-                olderThan.toEpochMilli());
-        long byCount = longValue("SELECT coalesce((SELECT sequence FROM entries ORDER BY sequence DESC LIMIT 1 "
-                + "OFFSET ?), 0)", keep);
-        return Math.max(byAge, byCount);
+        return store.read(WHAT, db -> {
+            long byAge = Store.longValue(db, "SELECT coalesce(max(sequence), 0) FROM entries WHERE accepted_at < ?",
+                    olderThan.toEpochMilli());
+            long byCount = Store.longValue(db, "SELECT coalesce((SELECT sequence FROM entries ORDER BY sequence "
+                    + "DESC LIMIT 1 OFFSET ?), 0)", keep);
+            return Math.max(byAge, byCount);
+        });
     }
 
     /**
@@ -330,11 +257,11 @@ final class LogStore {
      * compaction marks first, in one transaction; returns how many entries went (0 when none are left).
      */
     int compactBatch(long through, Map<String, Long> compacted) {
-        long batchEnd = Math.min(through, longValue("SELECT coalesce((SELECT sequence FROM entries WHERE "
-                + "sequence <= ? ORDER BY sequence LIMIT 1 OFFSET ?), ?)", through, COMPACTION_BATCH - 1, through));
-        try {
-            db.setAutoCommit(false);
-            List<Map.Entry<String, Long>> marks = new ArrayList<>();
+        List<Map.Entry<String, Long>> marks = new ArrayList<>();
+        int deleted = store.transaction(WHAT, Store.Durability.ADVISORY, db -> {
+            long batchEnd = Math.min(through, Store.longValue(db, "SELECT coalesce((SELECT sequence FROM entries "
+                    + "WHERE sequence <= ? ORDER BY sequence LIMIT 1 OFFSET ?), ?)", through, COMPACTION_BATCH - 1,
+                    through));
             try (PreparedStatement s = db.prepareStatement(
                     "SELECT regions, max(sequence) FROM entries WHERE sequence <= ? GROUP BY regions")) {
                 s.setLong(1, batchEnd);
@@ -345,47 +272,24 @@ final class LogStore {
                 }
             }
             for (Map.Entry<String, Long> mark : marks) {
-                update("INSERT INTO compacted (regions, through) VALUES (?, ?) ON CONFLICT(regions) DO UPDATE SET "
-                        + "through = max(through, excluded.through)", mark.getKey(), mark.getValue());
+                Store.update(db, "INSERT INTO compacted (regions, through) VALUES (?, ?) ON CONFLICT (regions) DO "
+                        + "UPDATE SET through = " + store.dialect().greatest("compacted.through", "excluded.through"),
+                        mark.getKey(), mark.getValue());
             }
-            update("DELETE FROM deliveries WHERE sequence <= ?", batchEnd);
-            int deleted = update("DELETE FROM entries WHERE sequence <= ?", batchEnd);
-            db.commit();
-            marks.forEach(mark -> compacted.merge(mark.getKey(), mark.getValue(), Math::max));
-            return deleted;
-        } catch (SQLException e) {
-            rollback();
-            throw InvalidationLog.failed(e);
-        } finally {
-            autoCommit();
-        }
+            Store.update(db, "DELETE FROM deliveries WHERE sequence <= ?", batchEnd);
+            return Store.update(db, "DELETE FROM entries WHERE sequence <= ?", batchEnd);
+        });
+        marks.forEach(mark -> compacted.merge(mark.getKey(), mark.getValue(), Math::max));
+        return deleted;
     }
 
     int update(String sql, Object... args) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            bind(s, args);
-            return s.executeUpdate();
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
+        return store.update(WHAT, sql, args);
     }
 
     void close() {
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-    }
-
-    private long longValue(String sql, Object... args) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            bind(s, args);
-            try (ResultSet rs = s.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : 0;
-            }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
+        if (ownsStore) {
+            store.close();
         }
     }
 
@@ -394,26 +298,27 @@ final class LogStore {
      * (the first row always is): an entry is materialised only once it fits, so a cap bounds memory too.
      */
     private Slice read(String sql, int limit, long maxBytes, Object... args) {
-        List<LoggedEntry> out = new ArrayList<>();
-        long bytes = 0;
-        boolean more = false;
-        try (PreparedStatement s = db.prepareStatement(sql.replace("SELECT *", "SELECT *, " + SIZE + " AS size"))) {
-            bind(s, args);
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    long size = rs.getLong("size");
-                    if (out.size() >= limit || !out.isEmpty() && bytes + size > maxBytes) {
-                        more = true;
-                        break;
+        return store.read(WHAT, db -> {
+            List<LoggedEntry> out = new ArrayList<>();
+            long bytes = 0;
+            boolean more = false;
+            try (PreparedStatement s = db.prepareStatement(sql.replace("SELECT *", "SELECT *, " + SIZE
+                    + " AS size"))) {
+                Store.bind(s, args);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        long size = rs.getLong("size");
+                        if (out.size() >= limit || !out.isEmpty() && bytes + size > maxBytes) {
+                            more = true;
+                            break;
+                        }
+                        bytes += size;
+                        out.add(row(rs));
                     }
-                    bytes += size;
-                    out.add(row(rs));
                 }
             }
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-        return new Slice(out, more);
+            return new Slice(out, more);
+        });
     }
 
     private static LoggedEntry row(ResultSet rs) throws SQLException {
@@ -425,12 +330,6 @@ final class LogStore {
                 Optional.ofNullable(rs.getString("config"))
                         .map(json -> Json.mapper().readValue(json, ServiceChange.class)).orElse(null));
         return new LoggedEntry(entry, Instant.ofEpochMilli(rs.getLong("accepted_at")), rs.getString("requested_by"));
-    }
-
-    static void bind(PreparedStatement s, Object... args) throws SQLException {
-        for (int i = 0; i < args.length; i++) {
-            s.setObject(i + 1, args[i]);
-        }
     }
 
     private static String kindName(Kind kind) {
@@ -451,30 +350,5 @@ final class LogStore {
 
     private static List<String> strings(String json) {
         return Json.mapper().readValue(json, STRINGS);
-    }
-
-    private void rollback() {
-        try {
-            db.rollback();
-        } catch (SQLException ignored) {
-            // the statement already failed; the caller hears about that
-        }
-    }
-
-    /** {@code synchronous=FULL} (fsync at commit) for appends, {@code NORMAL} for delivery updates. */
-    private void durableCommits(boolean full) {
-        try (Statement s = db.createStatement()) {
-            s.execute(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-        } catch (SQLException e) {
-            throw InvalidationLog.failed(e);
-        }
-    }
-
-    private void autoCommit() {
-        try {
-            db.setAutoCommit(true);
-        } catch (SQLException ignored) {
-            // the next statement fails loudly if the connection is unusable
-        }
     }
 }

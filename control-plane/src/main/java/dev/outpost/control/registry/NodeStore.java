@@ -2,24 +2,20 @@ package dev.outpost.control.registry;
 
 import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.NodeRegistration;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.outpost.control.StoreSettings;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Remembers registered nodes and their applied sequence across restarts ({@code nodes.db} in the data directory),
+ * Remembers registered nodes and their applied sequence across restarts (table {@code nodes} of the control plane's
+ * {@link Store}),
  * so a restarted control plane keeps steering to the edges it knew instead of waiting for them to register again.
- * Advisory state, unlike the invalidation log: {@code synchronous=NORMAL} (no fsync per write), and a lost last
+ * Advisory state, unlike the invalidation log: on SQLite {@code synchronous=NORMAL} (no fsync per write), and a lost last
  * update only means a node's next heartbeat reports it again. Written on registration and when a node's applied
  * sequence moves, never per heartbeat.
  */
@@ -31,41 +27,28 @@ public final class NodeStore implements AutoCloseable {
     public record Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence, boolean fenced) {
     }
 
-    private final Connection db;
+    private static final String WHAT = "node store";
+    private final Store store;
+    private final boolean ownsStore;
 
-    private NodeStore(Connection db) {
-        this.db = db;
+    private NodeStore(Store store, boolean ownsStore) {
+        this.store = store;
+        this.ownsStore = ownsStore;
     }
 
+    /** The node store in the control plane's store, which outlives it. */
+    public static NodeStore in(Store store) {
+        return new NodeStore(store, false);
+    }
+
+    /** A node store with its own SQLite store in {@code dataDir} (tests and tools). */
     public static NodeStore open(Path dataDir) {
-        try {
-            Files.createDirectories(dataDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
-        }
-        Path file = dataDir.resolve("nodes.db");
-        try {
-            Connection db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-            try (Statement s = db.createStatement()) {
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL");
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("CREATE TABLE IF NOT EXISTS nodes (id TEXT PRIMARY KEY, registration TEXT NOT NULL, "
-                        + "registered_at INTEGER NOT NULL, applied INTEGER NOT NULL)");
-                boolean hasFenced = false;
-                try (ResultSet columns = s.executeQuery("PRAGMA table_info(nodes)")) {
-                    while (columns.next()) {
-                        hasFenced |= columns.getString("name").equals("fenced");
-                    }
-                }
-                if (!hasFenced) { // a store written before fencing existed
-                    s.execute("ALTER TABLE nodes ADD COLUMN fenced INTEGER NOT NULL DEFAULT 0");
-                }
-            }
-            return new NodeStore(db);
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot open the node store " + file + ": " + e.getMessage(), e);
-        }
+        return open(StoreSettings.DEFAULTS, dataDir);
+    }
+
+    /** A node store with its own store as {@code settings} say (tests and tools). */
+    public static NodeStore open(StoreSettings settings, Path dataDir) {
+        return new NodeStore(Store.open(settings, dataDir), true);
     }
 
     public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced) {
@@ -89,37 +72,28 @@ public final class NodeStore implements AutoCloseable {
     }
 
     public synchronized List<Stored> all() {
-        List<Stored> out = new ArrayList<>();
-        try (Statement s = db.createStatement();
-                ResultSet rs = s.executeQuery("SELECT registration, registered_at, applied, fenced FROM nodes "
-                        + "ORDER BY id")) {
-            while (rs.next()) {
-                out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
-                        Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3), rs.getInt(4) != 0));
+        return store.read(WHAT, db -> {
+            List<Stored> out = new ArrayList<>();
+            try (Statement s = db.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT registration, registered_at, applied, fenced FROM nodes "
+                            + "ORDER BY id")) {
+                while (rs.next()) {
+                    out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
+                            Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3), rs.getInt(4) != 0));
+                }
             }
-        } catch (SQLException e) {
-            throw new IllegalStateException("node store: " + e.getMessage(), e);
-        }
-        return out;
+            return out;
+        });
     }
 
     @Override
     public synchronized void close() {
-        try {
-            db.close();
-        } catch (SQLException e) {
-            throw new IllegalStateException("node store: " + e.getMessage(), e);
+        if (ownsStore) {
+            store.close();
         }
     }
 
     private void execute(String sql, Object... args) {
-        try (PreparedStatement s = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.length; i++) {
-                s.setObject(i + 1, args[i]);
-            }
-            s.executeUpdate();
-        } catch (SQLException e) {
-            throw new IllegalStateException("node store: " + e.getMessage(), e);
-        }
+        store.update(WHAT, sql, args);
     }
 }

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Every SQL statement of the delivery-service configuration, over the invalidation log's own sqlite file and
- * connection ({@link InvalidationLog#read}, {@link InvalidationLog#appendAll}), so that a version and its log entries
- * commit in one transaction. One table, {@code service_versions}: one row per accepted change, never deleted (the log
+ * Every SQL statement of the delivery-service configuration, over the invalidation log's store (SQLite or
+ * PostgreSQL, docs/store.md) through {@link InvalidationLog#read} and {@link InvalidationLog#appendAll}, so that a
+ * version and its log entries commit in one transaction. One table, {@code service_versions}: one row per accepted change, never deleted (the log
  * is compacted, this history is not, so a snapshot at any sequence can always be built from it). The current
  * configuration is, per service, its newest row unless that row deletes it.
  *
@@ -60,22 +60,8 @@ public final class ServiceStore implements Registry.ConfigSource {
         this.log = log;
     }
 
-    /** Creates the table in the log's file if it is not there yet. */
+    /** Over the log's store, whose migrations created the table ({@code V2__service_versions.sql}). */
     public static ServiceStore open(InvalidationLog log) {
-        log.read(db -> {
-            try (Statement s = db.createStatement()) {
-                s.execute("""
-                        CREATE TABLE IF NOT EXISTS service_versions (
-                          version INTEGER PRIMARY KEY, service TEXT NOT NULL, definition TEXT,
-                          sequence INTEGER NOT NULL, purge TEXT, changed_at INTEGER NOT NULL,
-                          changed_by TEXT NOT NULL, summary TEXT NOT NULL)""");
-                s.execute("CREATE INDEX IF NOT EXISTS service_versions_by_service "
-                        + "ON service_versions(service, version)");
-                s.execute("CREATE INDEX IF NOT EXISTS service_versions_by_sequence "
-                        + "ON service_versions(sequence)");
-            }
-            return null;
-        });
         return new ServiceStore(log);
     }
 

@@ -4,6 +4,8 @@ import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.control.StatsSettings;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import dev.outpost.control.StoreSettings;
+import dev.outpost.control.store.Store;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with their heartbeats ({@link TrafficBatch}).
  *
  * <p><b>Design note: write-behind, counted once.</b> A batch is added to per-minute sums in memory at once (the
- * heartbeat is not slowed by a disk write) and the sums are written to {@code traffic.db} every {@code
+ * heartbeat is not slowed by a disk write) and the sums are written to the store every {@code
  * stats.flushEvery}, in one transaction, and when the control plane closes. A crash loses what was counted since the
  * last write: that is the price of write-behind, documented in docs/metrics.md. Counting twice is not allowed:
  * an edge sends a batch again, unchanged, when it did not get the reply of the heartbeat that carried it, so the
@@ -83,9 +85,19 @@ public final class TrafficStats implements AutoCloseable {
         this.counted = store.batches();
     }
 
-    /** Opens (creating if needed) {@code traffic.db} in {@code dataDir}; {@link #start} begins the periodic writes. */
+    /** Opens (creating if needed) the SQLite store in {@code dataDir}; {@link #start} begins the periodic writes. */
     public static TrafficStats open(Path dataDir, Clock clock, StatsSettings settings) {
-        return new TrafficStats(TrafficStore.open(dataDir), clock, settings);
+        return open(StoreSettings.DEFAULTS, dataDir, clock, settings);
+    }
+
+    /** The statistics with a store of their own as {@code store} says, closed with them (tests and tools). */
+    public static TrafficStats open(StoreSettings store, Path dataDir, Clock clock, StatsSettings settings) {
+        return new TrafficStats(new TrafficStore(Store.open(store, dataDir), true), clock, settings);
+    }
+
+    /** The statistics in the control plane's store, which outlives them; {@link #start} begins the periodic writes. */
+    public static TrafficStats in(Store store, Clock clock, StatsSettings settings) {
+        return new TrafficStats(new TrafficStore(store, false), clock, settings);
     }
 
     /** Writes the sums every {@code stats.flushEvery}. */

@@ -22,13 +22,22 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
+import dev.outpost.control.store.StoreEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bounded retries: entries an edge refuses or cannot apply are dead-lettered, and the edge moves on without them. */
+@ParameterizedClass
+@EnumSource(StoreEngine.class)
 class DeadLettersIT {
+    @Parameter
+    StoreEngine engine;
+
     private static final String BAD = "http://www.example.com/bad";
     private static final String REFUSAL = "{\"error\":\"bad_purge\",\"message\":\"urls[0] is not a URL this edge "
             + "can purge\"}";
@@ -53,13 +62,13 @@ class DeadLettersIT {
     }
 
     private void open() {
-        log = InvalidationLog.open(dir, clock, dev.outpost.control.LogSettings.DEFAULTS, new DeliveryObserver() {
+        log = InvalidationLog.open(engine.settings(dir), dir, clock, dev.outpost.control.LogSettings.DEFAULTS, new DeliveryObserver() {
             @Override
             public void deadLettered(String node, boolean refused) {
                 deadLettered.add(node + (refused ? " refused" : " exhausted"));
             }
         });
-        nodeStore = NodeStore.open(dir);
+        nodeStore = NodeStore.open(engine.settings(dir), dir);
         registry = new Registry(clock, new HeartbeatSettings(Duration.ofSeconds(1), Duration.ofSeconds(3)), log,
                 nodeStore);
     }

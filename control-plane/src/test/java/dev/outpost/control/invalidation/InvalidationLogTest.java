@@ -12,14 +12,32 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import dev.outpost.control.store.StoreEngine;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The log on both engines of the store (SQLite, and a real PostgreSQL server). */
+@ParameterizedClass
+@EnumSource(StoreEngine.class)
 class InvalidationLogTest {
+    @Parameter
+    StoreEngine engine;
+
     private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
 
     @TempDir
     Path dir;
+
+    private InvalidationLog openLog() {
+        return InvalidationLog.open(engine.settings(dir), dir, clock);
+    }
+
+    private InvalidationLog openLog(LogSettings settings) {
+        return InvalidationLog.open(engine.settings(dir), dir, clock, settings);
+    }
 
     private static NewEntry purge(String url, String... regions) {
         return NewEntry.purgeUrls(List.of(url)).inRegions(List.of(regions));
@@ -27,7 +45,7 @@ class InvalidationLogTest {
 
     @Test
     void appendGivesIncreasingSequencesAndKeepsEveryField() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             NewEntry full = new NewEntry(Kind.PURGE, List.of("http://a.example/x"), List.of("http://a.example/img/"),
                     List.of("product-42"), List.of("b.example"), true, true, List.of("eu", "us"));
             LoggedEntry first = log.append(full, List.of("eu-1"), "ops");
@@ -46,14 +64,16 @@ class InvalidationLogTest {
 
     @Test
     void appendedPurgeIsDurableAcrossRestartWithSequenceHistoryAndPendingAcks() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             log.append(purge("http://a.example/1"), List.of("eu-1", "us-1"), "ops");
             log.append(purge("http://a.example/2", "eu"), List.of("eu-1"), "ops");
             log.markApplied(1, "us-1");
         }
-        assertThat(dir.resolve("invalidations.db")).exists();
+        if (engine == StoreEngine.SQLITE) {
+            assertThat(dir.resolve("outpost.db")).exists();
+        }
 
-        try (InvalidationLog reopened = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog reopened = openLog()) {
             assertThat(reopened.lastSequence()).isEqualTo(2);
             assertThat(reopened.recent(Kind.PURGE, 10)).extracting(LoggedEntry::sequence).containsExactly(2L, 1L);
             assertThat(reopened.deliveries(1)).extracting(Delivery::node, Delivery::state).containsExactly(
@@ -69,18 +89,20 @@ class InvalidationLogTest {
 
     @Test
     void sequenceIsNeverReusedEvenWhenTheNewestEntryIsLost() throws Exception {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             log.append(purge("http://a.example/1"), List.of(), "ops");
         }
-        try (InvalidationLog reopened = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog reopened = openLog()) {
             assertThat(reopened.append(purge("http://a.example/2"), List.of(), "ops").sequence()).isEqualTo(2);
         }
-        assertThat(Files.size(dir.resolve("invalidations.db"))).isPositive();
+        if (engine == StoreEngine.SQLITE) {
+            assertThat(Files.size(dir.resolve("outpost.db"))).isPositive();
+        }
     }
 
     @Test
     void entriesAfterReturnsOnlyTheRegionsEntriesInOrder() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             log.append(purge("http://a.example/1"), List.of(), "ops");
             log.append(purge("http://a.example/2", "us"), List.of(), "ops");
             log.append(purge("http://a.example/3", "eu"), List.of(), "ops");
@@ -104,7 +126,7 @@ class InvalidationLogTest {
 
     @Test
     void statusIsPendingThenPartialWhenAnEdgeFallsBehindThenCompleteOnceEveryEdgeApplied() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long seq = log.append(purge("http://a.example/1"), List.of("eu-1", "eu-2"), "ops").sequence();
             assertThat(log.status(seq)).isEqualTo(EntryStatus.PENDING);
 
@@ -122,7 +144,7 @@ class InvalidationLogTest {
 
     @Test
     void pendingDeliveriesCanBeMarkedBehindAfterARestart() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long seq = log.append(purge("http://a.example/1"), List.of("eu-1", "eu-2"), "ops").sequence();
             log.markApplied(seq, "eu-1");
             assertThat(log.markPendingBehind("restarted")).isEqualTo(1);
@@ -134,7 +156,7 @@ class InvalidationLogTest {
 
     @Test
     void entryWithNoEdgeInScopeIsCompleteAtOnce() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long seq = log.append(purge("http://a.example/1"), List.of(), "ops").sequence();
             assertThat(log.status(seq)).isEqualTo(EntryStatus.COMPLETE);
         }
@@ -142,7 +164,7 @@ class InvalidationLogTest {
 
     @Test
     void awaitCompleteReturnsWhenTheLastEdgeAppliesAndTimesOutOtherwise() throws Exception {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long seq = log.append(purge("http://a.example/1"), List.of("eu-1"), "ops").sequence();
             assertThat(log.awaitComplete(seq, Duration.ofMillis(50))).isEqualTo(EntryStatus.PENDING);
 
@@ -163,7 +185,7 @@ class InvalidationLogTest {
 
     @Test
     void pushResultArrivingAfterAHeartbeatReportedTheEntryAppliedIsKept() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
                     .sequence();
             clock.advance(Duration.ofMillis(5));
@@ -185,7 +207,7 @@ class InvalidationLogTest {
 
     @Test
     void aHeartbeatLeavesTheEntryALiveCallIsDeliveringToThatCallsAnswer() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long first = log.append(purge("http://a.example/1"), List.of("eu-1"), "ops").sequence();
             long push = log.append(NewEntry.push(List.of("http://nowhere.test/x"), List.of()), List.of("eu-1"), "ops")
                     .sequence();
@@ -205,7 +227,7 @@ class InvalidationLogTest {
 
     @Test
     void aLiveCallThatFailedLeavesItsEntryToTheNextHeartbeat() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
                     .sequence();
             log.sendingLive(push, "eu-1");
@@ -218,7 +240,7 @@ class InvalidationLogTest {
 
     @Test
     void aFailedPushStaysFailedWhenLaterHeartbeatsReportItsSequenceApplied() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
                     .sequence();
             log.markFailed(push, "eu-1", "origin answered 404");
@@ -230,7 +252,7 @@ class InvalidationLogTest {
 
     @Test
     void catchUpPagesAreCutAtTheirByteCapButAlwaysCarryOneEntry() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(30_000, 30_000, 3_600_000, 1000,
+        try (InvalidationLog log = openLog(settings(30_000, 30_000, 3_600_000, 1000,
                 600_000))) {
             String big = "http://a.example/" + "x".repeat(12_000);
             for (int i = 0; i < 5; i++) {
@@ -247,7 +269,7 @@ class InvalidationLogTest {
 
     @Test
     void compactionKeepsTheNewestEntriesAndTellsWhichEdgesAreBehindTheKeptLog() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 3, 0))) {
+        try (InvalidationLog log = openLog(settings(0, 0, 3_600_000, 3, 0))) {
             for (int i = 1; i <= 6; i++) {
                 log.append(purge("http://a.example/" + i, i % 2 == 0 ? "eu" : "us"), List.of("edge"), "ops");
             }
@@ -261,7 +283,7 @@ class InvalidationLogTest {
             assertThat(log.behindKeptLog("us", 3)).isFalse();
             assertThat(log.dueSequence("eu")).isEqualTo(6);
         }
-        try (InvalidationLog reopened = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 3, 0))) {
+        try (InvalidationLog reopened = openLog(settings(0, 0, 3_600_000, 3, 0))) {
             assertThat(reopened.behindKeptLog("eu", 3)).as("remembered across a restart").isTrue();
             assertThat(reopened.lastSequence()).isEqualTo(7);
         }
@@ -269,7 +291,7 @@ class InvalidationLogTest {
 
     @Test
     void compactionDeletesEntriesOlderThanTheRetentionAge() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 60_000, 1000, 0))) {
+        try (InvalidationLog log = openLog(settings(0, 0, 60_000, 1000, 0))) {
             log.append(purge("http://a.example/old"), List.of(), "ops");
             clock.advance(Duration.ofMinutes(2));
             log.append(purge("http://a.example/new"), List.of(), "ops");
@@ -281,7 +303,7 @@ class InvalidationLogTest {
 
     @Test
     void pushesPastTheirExpiryAreNotHandedOutAndExpireForEdgesThatNeverGotThem() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock, settings(0, 0, 3_600_000, 1000, 60_000))) {
+        try (InvalidationLog log = openLog(settings(0, 0, 3_600_000, 1000, 60_000))) {
             long push = log.append(NewEntry.push(List.of("http://a.example/x"), List.of()), List.of("eu-1"), "ops")
                     .sequence();
             long purge = log.append(purge("http://a.example/y"), List.of("eu-1"), "ops").sequence();
@@ -298,7 +320,7 @@ class InvalidationLogTest {
 
     @Test
     void anIdempotencyKeyUsedAgainForTheSameRequestAnswersTheFirstEntryAndForAnotherIsRefused() {
-        try (InvalidationLog log = InvalidationLog.open(dir, clock)) {
+        try (InvalidationLog log = openLog()) {
             IdempotencyKey key = new IdempotencyKey("ops", "k-1", "fingerprint-a");
             InvalidationLog.Appended first = log.append(purge("http://a.example/1"), java.util.Map.of(), "ops",
                     Optional.of(key));

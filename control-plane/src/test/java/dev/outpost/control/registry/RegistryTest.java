@@ -16,12 +16,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import dev.outpost.control.store.StoreEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
+@ParameterizedClass
+@EnumSource(StoreEngine.class)
 class RegistryTest {
+    @Parameter
+    StoreEngine engine;
+
     private static final HeartbeatSettings HEARTBEAT = new HeartbeatSettings(Duration.ofSeconds(1),
             Duration.ofSeconds(3));
     private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
@@ -33,8 +42,8 @@ class RegistryTest {
     @BeforeEach
     void open(@TempDir Path dir) {
         this.dir = dir;
-        log = InvalidationLog.open(dir, clock);
-        store = NodeStore.open(dir);
+        log = InvalidationLog.open(engine.settings(dir), dir, clock);
+        store = NodeStore.open(engine.settings(dir), dir);
         registry = new Registry(clock, HEARTBEAT, log, store);
     }
 
@@ -156,7 +165,7 @@ class RegistryTest {
         store.close();
 
         clock.advance(Duration.ofMinutes(5));
-        store = NodeStore.open(dir);
+        store = NodeStore.open(engine.settings(dir), dir);
         Registry restarted = new Registry(clock, HEARTBEAT, log, store);
         Node known = restarted.node("eu-1").orElseThrow();
         assertThat(known.appliedSequence()).isEqualTo(seq);
@@ -219,9 +228,9 @@ class RegistryTest {
         registry.register(edge("eu-1", "eu", 0, true));
         long first = purge("eu");
         registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first));
-        try (InvalidationLog small = InvalidationLog.open(dir.resolve("small"), clock,
+        try (InvalidationLog small = InvalidationLog.open(engine.settings(dir.resolve("small")), dir.resolve("small"), clock,
                 new dev.outpost.control.LogSettings(null, null, null, null, 2L, null))) {
-            NodeStore smallStore = NodeStore.open(dir.resolve("small"));
+            NodeStore smallStore = NodeStore.open(engine.settings(dir.resolve("small")), dir.resolve("small"));
             Registry compacting = new Registry(clock, HEARTBEAT, small, smallStore);
             compacting.register(edge("eu-1", "eu", 0, true));
             for (int i = 0; i < 5; i++) {
@@ -283,7 +292,7 @@ class RegistryTest {
         clock.advance(Duration.ofMinutes(10));
         registry.fenceUnreachable(Duration.ofMinutes(5));
         store.close();
-        store = NodeStore.open(dir);
+        store = NodeStore.open(engine.settings(dir), dir);
         Registry restarted = new Registry(clock, HEARTBEAT, log, store);
         assertThat(restarted.node("eu-1").orElseThrow().fenced()).isTrue();
         assertReset(restarted.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow());

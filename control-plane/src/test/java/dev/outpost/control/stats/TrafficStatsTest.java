@@ -7,18 +7,28 @@ import dev.outpost.common.wire.TrafficBatch.TrafficCount;
 import dev.outpost.control.StatsSettings;
 import dev.outpost.testkit.ManualClock;
 import java.nio.file.Path;
+import dev.outpost.control.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.outpost.control.store.StoreEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Traffic batches counted once per minute, written behind to traffic.db, kept for the retention. */
+/** Traffic batches counted once per minute, written behind to the store (on both engines), kept for the retention. */
+@ParameterizedClass
+@EnumSource(StoreEngine.class)
 class TrafficStatsTest {
+    @Parameter
+    StoreEngine engine;
+
     private static final Instant T0 = Instant.parse("2026-01-01T12:00:00Z");
     private static final long M0 = T0.toEpochMilli();
 
@@ -29,7 +39,7 @@ class TrafficStatsTest {
 
     @BeforeEach
     void open() {
-        stats = TrafficStats.open(dir, clock, new StatsSettings(Duration.ofMinutes(10), Duration.ofHours(2)));
+        stats = TrafficStats.open(engine.settings(dir), dir, clock, new StatsSettings(Duration.ofMinutes(10), Duration.ofHours(2)));
     }
 
     @AfterEach
@@ -95,7 +105,7 @@ class TrafficStatsTest {
         stats.accept("eu-1", batch("edge-a", 2, www(M0, 1, 1, 1))); // in memory only, written by close()
         stats.close();
 
-        stats = TrafficStats.open(dir, clock, new StatsSettings(Duration.ofMinutes(10), Duration.ofHours(2)));
+        stats = TrafficStats.open(engine.settings(dir), dir, clock, new StatsSettings(Duration.ofMinutes(10), Duration.ofHours(2)));
         assertThat(stats.accept("eu-1", first)).isEqualTo(TrafficStats.Result.DUPLICATE);
         assertThat(stats.accept("eu-1", batch("edge-a", 2, www(M0, 1, 1, 1))))
                 .isEqualTo(TrafficStats.Result.DUPLICATE);
@@ -127,10 +137,10 @@ class TrafficStatsTest {
     @Test
     void startedStatsWriteBehindEveryFlushInterval() throws Exception {
         stats.close();
-        stats = TrafficStats.open(dir, clock, new StatsSettings(Duration.ofSeconds(1), Duration.ofHours(2))).start();
+        stats = TrafficStats.open(engine.settings(dir), dir, clock, new StatsSettings(Duration.ofSeconds(1), Duration.ofHours(2))).start();
         stats.accept("eu-1", batch("edge-a", 1, www(M0, 10, 8, 1000)));
 
-        try (TrafficStore reader = TrafficStore.open(dir)) {
+        try (TrafficStore reader = new TrafficStore(Store.open(engine.settings(dir), dir), true)) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
                     .until(() -> !reader.read(Optional.empty(), M0, M0 + 60_000).isEmpty());
             assertThat(reader.read(Optional.empty(), M0, M0 + 60_000)).singleElement()
