@@ -60,7 +60,7 @@ public final class ServiceStore implements Registry.ConfigSource {
         this.log = log;
     }
 
-    /** Over the log's store, whose migrations created the table ({@code V2__service_versions.sql}). */
+    /** Over the log's store, whose migrations created the table ({@code V3__service_versions.sql}). */
     public static ServiceStore open(InvalidationLog log) {
         return new ServiceStore(log);
     }
