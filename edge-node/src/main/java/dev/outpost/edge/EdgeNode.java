@@ -139,7 +139,7 @@ public final class EdgeNode implements AutoCloseable {
         Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
         // Kept next to the disk tier: a restarted edge reports how far its disk objects were purged.
         AppliedSequence applied = diskConfig.directory().map(dir -> new AppliedSequence(dir.resolve(
-                "applied-sequence"))).orElseGet(AppliedSequence::new);
+                "applied-sequence"), () -> store.purgeIf(key -> true, true))).orElseGet(AppliedSequence::new);
         // Live pushes (admin calls) and the heartbeat catch-up carry out entries the same way, through one gate.
         Invalidations invalidations = new Invalidations(applied, purger, prefetcher);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,

@@ -11,6 +11,7 @@ import dev.outpost.control.replica.SteeringReplicaConfig;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.common.service.DeliveryService;
+import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
 import java.net.URI;
@@ -34,6 +35,9 @@ final class LocalConfigs {
     /** Each node's access-log file, by node name, in start order. */
     private final Map<String, Path> accessLogs = new LinkedHashMap<>();
     private Path logDir = Path.of("logs");
+    private Optional<Path> diskDir = Optional.empty();
+    /** Each local edge's disk tier: small, the sample site fits many times over. */
+    static final long EDGE_DISK_BYTES = 256L * 1024 * 1024;
 
     LocalConfigs(Topology topology) {
         this.topology = topology;
@@ -46,6 +50,11 @@ final class LocalConfigs {
 
     Path logDir() {
         return logDir;
+    }
+
+    /** Where each edge keeps its disk tier (one directory per edge), kept across runs of the same work dir. */
+    void diskDir(Path dir) {
+        diskDir = Optional.of(dir);
     }
 
     /** Each node's access-log file, by node name. */
@@ -157,10 +166,15 @@ final class LocalConfigs {
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, LocalCdn.NODE_TOKEN)
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
-        return EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
+        EdgeConfig edge = EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withControlPlane(link)
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
+        if (diskDir.isPresent()) {
+            edge = edge.withCache(edge.cache().withDisk(DiskConfig.OFF.at(diskDir.get().resolve(spec.id()),
+                    EDGE_DISK_BYTES)));
+        }
+        return edge;
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {

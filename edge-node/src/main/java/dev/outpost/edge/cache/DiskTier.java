@@ -508,6 +508,11 @@ public final class DiskTier implements AutoCloseable {
         return index.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
+    /** The bound on {@link #bytes}. */
+    public long maxBytes() {
+        return index.policy().eviction().orElseThrow().getMaximum();
+    }
+
     /** URL keys held. */
     public long entries() {
         return index.estimatedSize();

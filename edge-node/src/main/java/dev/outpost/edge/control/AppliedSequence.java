@@ -33,19 +33,24 @@ public final class AppliedSequence {
     private volatile boolean known;
     /** Where the mark is kept across restarts (next to a disk tier), if anywhere. */
     private final Optional<Path> file;
+    private final Runnable onRewound;
 
     /** A mark kept in memory only: an edge with nothing on disk starts over. */
     public AppliedSequence() {
         this.file = Optional.empty();
+        this.onRewound = () -> { };
     }
 
     /**
      * A mark kept in {@code file}, next to the disk tier whose objects it vouches for: it starts at the sequence the
      * file holds (0 if none), which the edge reports when it registers, so the control plane hands over what it
      * missed while down. Written after each applied entry, so it never runs ahead of what the disk reflects.
+     *
+     * @param onRewound what to do when the control plane answers a lower mark than the file's (see {@link #adopt})
      */
-    public AppliedSequence(Path file) {
+    public AppliedSequence(Path file, Runnable onRewound) {
         this.file = Optional.of(file);
+        this.onRewound = onRewound;
         this.highest = read(file);
     }
 
@@ -98,13 +103,20 @@ public final class AppliedSequence {
     public record NotRegistered<T>() implements Outcome<T> {
     }
 
-    /** Adopts the mark the control plane answered at registration. */
+    /**
+     * Adopts the mark the control plane answered at registration. One lower than the mark kept on disk means the
+     * control plane does not know that mark (its log was replaced): {@code onRewound} runs first, so what the disk
+     * holds is revalidated instead of trusted.
+     */
     public void adopt(long sequence) {
         if (sequence < 0) {
             throw new IllegalArgumentException("applied sequence must be >= 0, was " + sequence);
         }
         lock.lock();
         try {
+            if (sequence < highest) {
+                onRewound.run();
+            }
             persist(sequence);
             highest = sequence;
             known = true;
