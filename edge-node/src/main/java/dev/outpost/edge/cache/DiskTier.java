@@ -9,6 +9,8 @@ import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -136,6 +138,9 @@ public final class DiskTier implements AutoCloseable {
     private final LongAdder discarded = new LongAdder();
     private volatile boolean trusted;
     private final int restoredAtStart;
+    /** Held while open: two edges writing one directory would delete each other's files. */
+    private final FileChannel lockFile;
+    private final FileLock lock;
 
     private DiskTier(Path dir, long maxBytes, long maxObjectBytes, int maxVariants, boolean fsync,
             BooleanSupplier caughtUp) throws IOException {
@@ -147,6 +152,18 @@ public final class DiskTier implements AutoCloseable {
         this.caughtUp = caughtUp;
         Files.createDirectories(objects);
         Files.createDirectories(tmp);
+        this.lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try {
+            held = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            held = null;
+        }
+        if (held == null) {
+            lockFile.close();
+            throw new IOException("another edge uses it (cache.disk.dir must be one edge's own)");
+        }
+        this.lock = held;
         this.index = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
@@ -154,7 +171,12 @@ public final class DiskTier implements AutoCloseable {
                 .recordStats()
                 .removalListener(this::onRemoval)
                 .build();
-        this.restoredAtStart = restore();
+        try {
+            this.restoredAtStart = restore();
+        } catch (IOException | RuntimeException e) {
+            lockFile.close(); // releases the lock
+            throw e;
+        }
         this.trusted = restoredAtStart == 0;
         this.writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "disk-writer " + dir.getFileName());
@@ -565,6 +587,12 @@ public final class DiskTier implements AutoCloseable {
         } catch (InterruptedException e) {
             writer.shutdownNow();
             Thread.currentThread().interrupt();
+        }
+        try {
+            lock.release();
+            lockFile.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "disk tier: could not release its lock: " + e.getMessage());
         }
     }
 }

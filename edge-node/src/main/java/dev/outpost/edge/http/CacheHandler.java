@@ -64,7 +64,7 @@ public final class CacheHandler implements HttpHandler {
         // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).
         CachedObject stored = store.find(key, request);
         boolean fromDisk = false;
-        if (stored == null && store.hasDisk()) {
+        if (stored == null && store.hasDisk() && (method.equals("GET") || method.equals("HEAD"))) {
             if (ex.isInIoThread()) {
                 // Disk reads block: never on an IO thread, where they would stall every other connection on it.
                 ex.dispatch(blocking, this);

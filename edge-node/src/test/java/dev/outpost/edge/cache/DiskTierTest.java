@@ -225,6 +225,13 @@ class DiskTierTest {
     }
 
     @Test
+    void aDirectoryInUseByAnotherEdgeIsRefusedNamingIt() {
+        open(1_000_000, new AtomicBoolean(true));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, () -> true))
+                .hasMessageContaining(dir.toString()).hasMessageContaining("another edge uses it");
+    }
+
+    @Test
     void aNewerCopyReplacesTheOlderFile() {
         open(1_000_000, new AtomicBoolean(true));
         write(object("/a", 10), object("/a", 20));
