@@ -138,8 +138,9 @@ public final class CacheStore {
         if (hit.promote()) {
             fenceLock.readLock().lock();
             try {
-                if (fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()) {
-                    putInMemory(inHeap(hit.object()));
+                CachedObject owned = forMemory(hit.object());
+                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()) {
+                    putInMemory(owned);
                 }
             } finally {
                 fenceLock.readLock().unlock();
@@ -148,13 +149,22 @@ public final class CacheStore {
         return hit.object();
     }
 
-    /** The object with its body on the heap: the memory tier holds no mapped files. */
-    private static CachedObject inHeap(CachedObject o) {
-        ByteBuffer body = o.body();
-        if (!body.isDirect()) {
+    /**
+     * The object as the memory tier may hold it: as it is, or, when its body maps a disk file, with the body copied
+     * to direct memory like a fill's (the memory tier's bound counts memory it owns, and a mapping would keep a
+     * replaced file's blocks alive); {@code null} when direct memory is full.
+     */
+    private static CachedObject forMemory(CachedObject o) {
+        if (!o.mapped()) {
             return o;
         }
-        ByteBuffer copy = ByteBuffer.allocate(body.remaining());
+        ByteBuffer body = o.body();
+        ByteBuffer copy;
+        try {
+            copy = ByteBuffer.allocateDirect(body.remaining());
+        } catch (OutOfMemoryError e) {
+            return null; // no room for it in memory: it stays on disk only
+        }
         copy.put(body).flip();
         return new CachedObject(o.key(), o.variant(), o.status(), o.headers(), copy, o.responseTime(),
                 o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(), o.alwaysRevalidate(),
@@ -264,7 +274,10 @@ public final class CacheStore {
 
     /** Stores in memory and, written behind, on disk. */
     public void put(CachedObject object) {
-        putInMemory(inHeap(object));
+        CachedObject owned = forMemory(object);
+        if (owned != null) {
+            putInMemory(owned);
+        }
         if (disk != null) {
             disk.offer(object, fence.ticket(), this::admitToDisk);
         }

@@ -352,7 +352,7 @@ public final class DiskTier implements AutoCloseable {
             return new Hit(new CachedObject(object.key(), object.variant(), object.status(), object.headers(),
                     object.body(), object.responseTime(), object.initialAge(), object.lifetime(),
                     object.staleWhileRevalidate(), object.staleIfError(), object.alwaysRevalidate(), true, true,
-                    object.vary(), object.surrogateKeys(), object.shared(), object.partial()), false);
+                    object.vary(), object.surrogateKeys(), object.shared(), object.partial(), object.mapped()), false);
         }
         return new Hit(object, slot.hits().incrementAndGet() >= 2);
     }
@@ -374,7 +374,8 @@ public final class DiskTier implements AutoCloseable {
             }
             DiskFile.Head h = head.get();
             ByteBuffer body;
-            if (h.bodyLength() <= HEAP_READ_BYTES) {
+            boolean mapped = h.bodyLength() > HEAP_READ_BYTES;
+            if (!mapped) {
                 body = ByteBuffer.allocate((int) h.bodyLength());
                 DiskFile.readFully(in, body, h.bodyOffset());
                 body.flip();
@@ -386,7 +387,7 @@ public final class DiskTier implements AutoCloseable {
             return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
                     meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
                     meta.staleIfError(), meta.alwaysRevalidate(), meta.noStale(), slot.invalidated(), meta.vary(),
-                    meta.surrogateKeys(), meta.shared(), Partial.NONE);
+                    meta.surrogateKeys(), meta.shared(), Partial.NONE, mapped);
         } catch (NoSuchFileException e) {
             return null; // purged or evicted between the index lookup and the open
         } catch (IOException e) {
