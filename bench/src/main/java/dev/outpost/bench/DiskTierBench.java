@@ -35,7 +35,8 @@ import okhttp3.Response;
  * on a cold edge. Reports the hit ratio over the second half of the requests (the steady part), origin fetches and
  * req/s; then closes the warm edge with the disk tier and times a restart until its first disk hit. Prints a
  * Markdown table. Run by hand:
- * {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.DiskTierBench [--objects N] [--requests N]}.
+ * {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.DiskTierBench [--objects N] [--requests N]
+ * [--fsync 1|0]}.
  */
 public final class DiskTierBench {
     private static final String HOST = "www.example.test";
@@ -46,12 +47,13 @@ public final class DiskTierBench {
 
     /** One load's figures. */
     private record Figures(String label, double steadyHitRatio, long originFetches, double requestsPerSecond,
-            long diskHits) {
+            long diskHits, long declined) {
     }
 
     public static void main(String[] args) throws Exception {
         int objects = intArg(args, "--objects", 10_000);
         int requests = intArg(args, "--requests", 100_000);
+        boolean fsync = intArg(args, "--fsync", 1) == 1;
         int[] sizes = new int[objects];
         Random random = new Random(15);
         long catalogue = 0;
@@ -71,17 +73,20 @@ public final class DiskTierBench {
             List<Figures> rows = new ArrayList<>();
             rows.add(run("memory 10 %", config(originUri, memory, null), sequence, originFetches));
             Path diskDir = work.resolve("disk");
-            EdgeConfig withDisk = config(originUri, memory, DiskConfig.OFF.at(diskDir, disk));
+            DiskConfig diskConfig = DiskConfig.OFF.at(diskDir, disk);
+            diskConfig = new DiskConfig(diskConfig.dir(), diskConfig.maxBytes(), diskConfig.maxObjectBytes(), fsync);
+            EdgeConfig withDisk = config(originUri, memory, diskConfig);
             rows.add(run("memory 10 % + disk 100 %", withDisk, sequence, originFetches));
 
-            System.out.printf("Catalogue: %d objects, %.1f MiB; memory tier %.2f MiB; disk tier %.1f MiB; %d requests, "
-                    + "Zipf s=1.0, %d clients%n%n", objects, catalogue / 1048576.0, memory / 1048576.0,
-                    disk / 1048576.0, requests, CLIENTS);
-            System.out.println("| edge | steady hit ratio (2nd half) | origin fetches | req/s | disk hits |");
-            System.out.println("|---|---|---|---|---|");
+            System.out.printf("Catalogue: %d objects, %.1f MiB; memory tier %.2f MiB; disk tier %.1f MiB (fsync %s); "
+                    + "%d requests, Zipf s=1.0, %d clients%n%n", objects, catalogue / 1048576.0, memory / 1048576.0,
+                    disk / 1048576.0, fsync, requests, CLIENTS);
+            System.out.println("| edge | steady hit ratio (2nd half) | origin fetches | req/s | disk hits | disk writes "
+                    + "declined |");
+            System.out.println("|---|---|---|---|---|---|");
             for (Figures f : rows) {
-                System.out.printf("| %s | %.1f %% | %d | %.0f | %d |%n", f.label(), f.steadyHitRatio() * 100,
-                        f.originFetches(), f.requestsPerSecond(), f.diskHits());
+                System.out.printf("| %s | %.1f %% | %d | %.0f | %d | %d |%n", f.label(), f.steadyHitRatio() * 100,
+                        f.originFetches(), f.requestsPerSecond(), f.diskHits(), f.declined());
             }
             restart(withDisk, diskDir, sequence[0]);
         } finally {
@@ -128,12 +133,11 @@ public final class DiskTierBench {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             clients.shutdown();
-            long diskHits = edge.store().disk().map(d -> {
-                d.drain();
-                return d.hits();
-            }).orElse(0L);
+            edge.store().disk().ifPresent(d -> d.drain());
+            long diskHits = edge.store().disk().map(d -> d.hits()).orElse(0L);
+            long declined = edge.store().disk().map(d -> d.rejections()).orElse(0L);
             return new Figures(label, steadyHits.get() / (double) (sequence.length - half), originFetches.get(),
-                    sequence.length / seconds, diskHits);
+                    sequence.length / seconds, diskHits, declined);
         } finally {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();

@@ -50,6 +50,7 @@ final class DiskDirectory implements AutoCloseable {
     private final Path root;
     private final Path objects;
     private final Path tmp;
+    /** Flush object writes; purges (unlinks, soft-purge flags) are flushed whatever it says. */
     private final boolean fsync;
     private final FileChannel lockFile;
 
@@ -168,16 +169,20 @@ final class DiskDirectory implements AutoCloseable {
         }
     }
 
-    /** Sets the soft-purge flag in the file. */
+    /**
+     * Sets the soft-purge flag in the file, flushed: the applied sequence recorded after the purge must not run
+     * ahead of it, or a power loss could bring the object back fresh.
+     */
     void markInvalidated(Path file) throws IOException {
-        DiskFile.markInvalidated(file, fsync);
+        DiskFile.markInvalidated(file, true);
     }
 
     /**
-     * The object in {@code file}, checked to be whole and to be {@code key}'s {@code variant}: a small body read into
-     * the heap, a larger one mapped ({@link CachedObject#mapped}). Its soft-purge flag is the file's.
+     * The object in {@code file}, checked to be whole and to be {@code key}'s {@code variant} (and, when asked, its
+     * body against its checksum): a small body read into the heap, a larger one mapped ({@link CachedObject#mapped}).
+     * Its soft-purge flag is the file's.
      */
-    CachedObject read(Path file, String key, String variant) throws IOException {
+    CachedObject read(Path file, String key, String variant, boolean verify) throws IOException {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             Optional<DiskFile.Head> head = DiskFile.read(in);
             if (head.isEmpty() || !head.get().object().key().equals(key)
@@ -195,6 +200,9 @@ final class DiskDirectory implements AutoCloseable {
                 // Mapped, not copied: the page cache holds it; the mapping outlives the file if a purge unlinks it.
                 body = in.map(FileChannel.MapMode.READ_ONLY, h.bodyOffset(), h.bodyLength());
             }
+            if (verify && DiskFile.crc(body) != h.bodyCrc()) {
+                throw new IOException("body checksum mismatch (its blocks never reached the device?)");
+            }
             CachedObject meta = h.object();
             return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
                     meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
@@ -211,11 +219,11 @@ final class DiskDirectory implements AutoCloseable {
         }
     }
 
-    /** Flushes the entries (unlinks) of these directories to the device, when fsync is on. */
+    /**
+     * Flushes the entries of these directories (a purge's unlinks) to the device, whatever {@code fsync} says: the
+     * applied sequence recorded after the purge must not run ahead of them.
+     */
     void sync(Collection<Path> directories) {
-        if (!fsync) {
-            return;
-        }
         for (Path directory : directories) {
             try {
                 syncDirectory(directory);

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * The layout of one object file of the disk tier: a fixed head (magic, the soft-purge flag, the lengths of what
@@ -26,11 +27,13 @@ import java.util.Set;
  * 8   1 byte   1 when soft-purged (rewritten in place: one byte, so never torn)
  * 9   4 bytes  metadata length m
  * 13  8 bytes  body length b
- * 21  m bytes  metadata (a stamp ordering writes, key, variant, status, headers, freshness facts, vary, tags)
+ * 21  m bytes  metadata (a stamp ordering writes, the body's CRC-32C, key, variant, status, headers, freshness
+ *              facts, vary, tags)
  * 21+m b bytes body
  * </pre>
  * A file is whole only when its size is exactly {@code 21 + m + b}: anything else (a torn write a crash of the
- * machine left under a published name) is never read as an object.
+ * machine left under a published name) is never read as an object. A file of the right size whose blocks never
+ * reached the device fails its body checksum, which is checked on the first read after a restart.
  */
 final class DiskFile {
     static final int HEAD_BYTES = 21;
@@ -40,7 +43,7 @@ final class DiskFile {
     private static final int MAX_META_BYTES = 4 * 1024 * 1024;
 
     /** What the head and metadata of a whole file say; {@code object} has an empty body. */
-    record Head(long stamp, CachedObject object, long bodyOffset, long bodyLength) {
+    record Head(long stamp, int bodyCrc, CachedObject object, long bodyOffset, long bodyLength) {
         long fileBytes() {
             return bodyOffset + bodyLength;
         }
@@ -51,8 +54,8 @@ final class DiskFile {
 
     /** Writes {@code object} to a new file at {@code path}; flushed to the device before returning when asked. */
     static long write(Path path, CachedObject object, long stamp, boolean fsync) throws IOException {
-        byte[] meta = meta(object, stamp);
         ByteBuffer body = object.body();
+        byte[] meta = meta(object, stamp, crc(body));
         ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES);
         head.put(MAGIC).put((byte) (object.invalidated() ? 1 : 0)).putInt(meta.length).putLong(body.remaining());
         head.flip();
@@ -121,10 +124,18 @@ final class DiskFile {
         }
     }
 
-    private static byte[] meta(CachedObject o, long stamp) throws IOException {
+    /** CRC-32C of the buffer's remaining bytes (its position is left alone). */
+    static int crc(ByteBuffer body) {
+        CRC32C crc = new CRC32C();
+        crc.update(body.duplicate());
+        return (int) crc.getValue();
+    }
+
+    private static byte[] meta(CachedObject o, long stamp, int bodyCrc) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeLong(stamp);
+        out.writeInt(bodyCrc);
         text(out, o.key());
         text(out, o.variant());
         out.writeInt(o.status());
@@ -160,6 +171,7 @@ final class DiskFile {
             throws IOException {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta));
         long stamp = in.readLong();
+        int bodyCrc = in.readInt();
         String key = text(in);
         String variant = text(in);
         int status = in.readInt();
@@ -192,7 +204,7 @@ final class DiskFile {
         CachedObject object = new CachedObject(key, variant, status, headers.build(), ByteBuffer.allocate(0),
                 responseTime, initialAge, lifetime, swr, sie, alwaysRevalidate, noStale, invalidated, vary, tags,
                 shared, Partial.NONE);
-        return new Head(stamp, object, bodyOffset, bodyLength);
+        return new Head(stamp, bodyCrc, object, bodyOffset, bodyLength);
     }
 
     private static void text(DataOutputStream out, String s) throws IOException {

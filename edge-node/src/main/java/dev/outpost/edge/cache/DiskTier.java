@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -64,9 +65,9 @@ public final class DiskTier implements AutoCloseable {
 
     /** One stored variant: its file and what purges and lookups must know without opening it. */
     record Slot(String variant, Path file, long bytes, Set<String> tags, boolean invalidated, boolean restored,
-            AtomicInteger hits) {
+            AtomicInteger hits, AtomicBoolean verified) {
         Slot invalidatedCopy() {
-            return new Slot(variant, file, bytes, tags, true, restored, hits);
+            return new Slot(variant, file, bytes, tags, true, restored, hits, verified);
         }
     }
 
@@ -185,8 +186,10 @@ public final class DiskTier implements AutoCloseable {
     }
 
     private void index(CachedObject o, Path file, long bytes, boolean restored) {
+        // A file written by this run is in the page cache as written; one found at start is checked once against its
+        // body checksum, on its first read (a machine crash may have left a name over blocks never written).
         Slot slot = new Slot(o.variant(), file, bytes, Set.copyOf(o.surrogateKeys()), o.invalidated(), restored,
-                new AtomicInteger());
+                new AtomicInteger(), new AtomicBoolean(!restored));
         index.asMap().compute(o.key(), (k, old) -> old == null ? new Slots(o.vary(), Map.of(o.variant(), slot))
                 : old.with(o.vary(), slot, maxVariants));
     }
@@ -261,7 +264,8 @@ public final class DiskTier implements AutoCloseable {
         }
         CachedObject o;
         try {
-            o = files.read(slot.file(), key, slot.variant());
+            o = files.read(slot.file(), key, slot.variant(), !slot.verified().get());
+            slot.verified().set(true);
         } catch (NoSuchFileException e) {
             return null; // purged or evicted between the index lookup and the open
         } catch (IOException e) {
@@ -362,7 +366,7 @@ public final class DiskTier implements AutoCloseable {
     /** Waits until every write queued so far is done (for tests and benchmarks). */
     public void drain() {
         try {
-            writer.submit(() -> { }).get(30, TimeUnit.SECONDS);
+            writer.submit(() -> { }).get(5, TimeUnit.MINUTES); // at most 64 MiB queued
         } catch (Exception e) {
             throw new IllegalStateException("disk writer did not drain: " + e, e);
         }

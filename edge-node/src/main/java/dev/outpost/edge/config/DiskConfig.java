@@ -12,10 +12,12 @@ import java.util.Optional;
  *                       are kept (created if missing); absent: no disk tier
  * @param maxBytes       bytes the object files may take together; default 10 GiB
  * @param maxObjectBytes larger objects are kept in memory only; default 16 MiB (at most {@code maxBytes})
- * @param fsync          flush each object file (and its directory entry) to the device before it becomes visible,
- *                       so a power loss cannot leave a stored name over unwritten blocks; default true. With false a
- *                       killed process still never exposes a partial body (rename is atomic), only a crash of the
- *                       whole machine can, and the size check at start drops such files
+ * @param fsync          flush each object file (and its directory entry) to the device before it becomes visible;
+ *                       default false: a killed process never exposes a partial body either way (the rename is
+ *                       atomic), and after a crash of the machine a file whose blocks never reached the device fails
+ *                       its size or body-checksum check and is dropped. True costs one device flush per object
+ *                       written, which a busy edge's writer may not keep up with. Purges and the applied sequence
+ *                       are always flushed
  */
 public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
     public static final DiskConfig OFF = new DiskConfig(null, null, null, null);
@@ -31,7 +33,7 @@ public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean
             throw new IllegalArgumentException("cache.disk.maxObjectBytes (" + maxObjectBytes
                     + ") must not exceed cache.disk.maxBytes (" + maxBytes + ")");
         }
-        fsync = ConfigValues.or(fsync, true);
+        fsync = ConfigValues.or(fsync, false);
     }
 
     /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */

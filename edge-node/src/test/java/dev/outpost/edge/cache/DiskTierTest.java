@@ -180,6 +180,27 @@ class DiskTierTest {
     }
 
     @Test
+    void aRestoredFileOfTheRightSizeWhoseBodyNeverReachedTheDeviceIsDroppedOnItsFirstRead() throws IOException {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/small", 5_000), object("/large", 200_000));
+        disk.close();
+        disk = null;
+        for (Path file : files("objects")) {
+            // What a machine crash can leave without fsync: the name and the size, but zeros where the body was.
+            long size = Files.size(file);
+            try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.allocate(1_000), size - 1_000);
+            }
+        }
+
+        open(1_000_000, new AtomicBoolean(true));
+        assertThat(disk.restored()).isEqualTo(2);
+        assertThat(find("/small")).isNull();
+        assertThat(find("/large")).isNull();
+        assertThat(files("objects")).isEmpty();
+    }
+
+    @Test
     void aFileTruncatedWhileIndexedIsDroppedNotServed() throws IOException {
         open(1_000_000, new AtomicBoolean(true));
         write(object("/a", 5_000));

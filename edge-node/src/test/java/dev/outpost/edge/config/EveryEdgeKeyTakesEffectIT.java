@@ -208,7 +208,7 @@ class EveryEdgeKeyTakesEffectIT {
                 .isEqualTo(1);
         assertThat(disk.rejections()).isEqualTo(1);
         assertThat(disk.maxBytes()).as("cache.disk.maxBytes bounds the tier").isEqualTo(40_000_000);
-        assertThat(edge.config().cache().disk().fsync()).isFalse();
+        assertThat(edge.config().cache().disk().fsync()).isTrue();
     }
 
     @Test
