@@ -151,7 +151,6 @@ services:
     origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
-  disk: {dir: ${OUTPOST_DISK_DIR:-/var/cache/outpost}, maxBytes: ${OUTPOST_DISK_BYTES:-1073741824}}
 controlPlane:
   url: ${OUTPOST_CP_URL:?}
   token: ${OUTPOST_NODE_TOKEN:?}
