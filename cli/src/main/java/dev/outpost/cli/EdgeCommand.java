@@ -5,6 +5,7 @@ import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
@@ -45,6 +46,13 @@ public final class EdgeCommand implements Callable<Integer> {
 
     @Option(names = "--max-bytes", description = "store size in bytes (default 256 MiB)")
     Long maxBytes;
+
+    @Option(names = "--disk-dir", paramLabel = "DIR",
+            description = "keep a disk tier under the memory store in DIR (survives restarts; off by default)")
+    Path diskDir;
+
+    @Option(names = "--disk-max-bytes", paramLabel = "N", description = "disk tier size in bytes (default 10 GiB)")
+    Long diskMaxBytes;
 
     @Option(names = "--admin-listen", paramLabel = "HOST:PORT", description = "admin listener (needs --admin-token)")
     String adminListen;
@@ -125,6 +133,13 @@ public final class EdgeCommand implements Callable<Integer> {
         if (maxBytes != null) {
             CacheConfig cache = result.cache();
             result = result.withCache(cache.withSize(maxBytes, Math.min(cache.maxObjectBytes(), maxBytes)));
+        }
+        if (diskDir != null || diskMaxBytes != null) {
+            DiskConfig disk = result.cache().disk();
+            Path where = diskDir != null ? diskDir : disk.directory().orElseThrow(
+                    () -> new IllegalArgumentException("--disk-max-bytes needs --disk-dir DIR (or cache.disk.dir)"));
+            result = result.withCache(result.cache().withDisk(disk.at(where,
+                    diskMaxBytes != null ? diskMaxBytes : disk.maxBytes())));
         }
         if (adminListen != null || adminToken != null) {
             Optional<AdminConfig> admin = result.admin();

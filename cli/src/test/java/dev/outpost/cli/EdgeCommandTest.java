@@ -35,6 +35,24 @@ class EdgeCommandTest {
     }
 
     @Test
+    void diskFlagsTurnOnTheDiskTier(@TempDir Path dir) {
+        EdgeConfig off = parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test");
+        assertThat(off.cache().disk().directory()).as("off by default").isEmpty();
+
+        EdgeConfig on = parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test",
+                "--disk-dir", dir.toString(), "--disk-max-bytes", "5000000");
+        assertThat(on.cache().disk().directory()).contains(dir);
+        assertThat(on.cache().disk().maxBytes()).isEqualTo(5_000_000);
+        assertThat(on.cache().disk().maxObjectBytes()).isLessThanOrEqualTo(5_000_000);
+    }
+
+    @Test
+    void diskMaxBytesWithoutADirectoryIsRefused() {
+        assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test",
+                "--disk-max-bytes", "5000000")).hasMessageContaining("--disk-dir");
+    }
+
+    @Test
     void flagsOverrideTheConfigFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("edge.yml");
         Files.writeString(file, """
@@ -124,7 +142,8 @@ class EdgeCommandTest {
                 dir.resolve("services.json").toString(), "PUBLIC_PORT", "18081",
                 "ADMIN_PORT", "19081", "HTTPS_PORT", "18443", "ORIGIN", "http://127.0.0.1:8080",
                 "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
-                "SPOOL_DIR", dir.resolve("spool").toString(), "ACCESS_LOG", dir.resolve("edge.log").toString()));
+                "SPOOL_DIR", dir.resolve("spool").toString(), "ACCESS_LOG", dir.resolve("edge.log").toString(),
+                "DISK_DIR", dir.resolve("disk").toString()));
         assertThat(parse("--config", file.toString())).isEqualTo(ConfigFiles.load(file, EdgeConfig.class));
     }
 }

@@ -11,11 +11,13 @@ import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.DiskTier;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.edge.config.OriginTimeouts;
@@ -111,8 +113,16 @@ public final class EdgeNode implements AutoCloseable {
         CachePolicy policy = CachePolicy.from(config.cache());
         // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).
         Duration purgeMemory = config.origin().total().multipliedBy(2).plusSeconds(10);
+        // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.
+        Lease lease = config.controlPlane().map(cp -> Lease.of(clock, cp.lease(), cp.onLeaseExpiry()))
+                .orElseGet(Lease::none);
+        DiskConfig diskConfig = config.cache().disk();
+        // Objects kept from an earlier run are trusted only once this run caught up on what it missed meanwhile.
+        Optional<DiskTier> disk = diskConfig.directory().map(dir -> DiskTier.open(dir, diskConfig.maxBytes(),
+                Math.min(diskConfig.maxObjectBytes(), config.cache().maxObjectBytes()),
+                config.cache().maxVariantsPerUrl(), diskConfig.fsync(), lease::renewedSinceStart));
         CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
-                purgeMemory);
+                purgeMemory, disk);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),
                 config.collapsing().maxWait(), config.cache().hitForPass(), clock);
         store.onPurge(collapser::detach);
@@ -143,12 +153,11 @@ public final class EdgeNode implements AutoCloseable {
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
         Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
         Prefetcher prefetcher = new Prefetcher(routes::current, store, collapser, fetch);
-        AppliedSequence applied = new AppliedSequence();
+        // Kept next to the disk tier: a restarted edge reports how far its disk objects were purged.
+        AppliedSequence applied = diskConfig.directory().map(dir -> new AppliedSequence(dir.resolve(
+                "applied-sequence"), () -> store.purgeIf(key -> true, true))).orElseGet(AppliedSequence::new);
         // Live pushes (admin calls) and the heartbeat catch-up carry out entries the same way, through one gate.
         Invalidations invalidations = new Invalidations(applied, purger, prefetcher, routes);
-        // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.
-        Lease lease = config.controlPlane().map(cp -> Lease.of(clock, cp.lease(), cp.onLeaseExpiry()))
-                .orElseGet(Lease::none);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest(),
@@ -158,6 +167,7 @@ public final class EdgeNode implements AutoCloseable {
                 origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
         Closer started = new Closer("edge " + config.id());
+        disk.ifPresent(d -> started.add("disk tier", d)); // closed last: queued writes finish after the listeners
         started.add("metrics", metrics);
         started.add("origin client", client);
         started.add("origin fetch threads", blocking::shutdownNow);
@@ -229,12 +239,12 @@ public final class EdgeNode implements AutoCloseable {
             c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
-                    () -> store.entries() == 0, nodeUrl.get(), Optional.of(c.client()), lease, configuration()));
+                    store::isEmpty, nodeUrl.get(), Optional.of(c.client()), lease, configuration()));
             started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
-                    () -> store.entries() == 0, lease, configuration()));
+                    store::isEmpty, lease, configuration()));
             started.add("control-plane link", link.get());
         }
     }

@@ -106,6 +106,7 @@ public final class LocalCdn implements AutoCloseable {
         });
         Path siteDir = workDir.resolve("origin-site");
         configs.logDir(workDir.resolve("logs").toAbsolutePath().normalize());
+        configs.diskDir(workDir.resolve("edge-disk").toAbsolutePath().normalize());
         if (Files.isDirectory(siteDir)) {
             siteSource = siteDir + " (kept from an earlier run)";
         } else {

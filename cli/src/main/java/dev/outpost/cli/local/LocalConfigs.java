@@ -10,6 +10,7 @@ import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.replica.SteeringReplicaConfig;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
 import java.net.URI;
@@ -33,6 +34,9 @@ final class LocalConfigs {
     /** Each node's access-log file, by node name, in start order. */
     private final Map<String, Path> accessLogs = new LinkedHashMap<>();
     private Path logDir = Path.of("logs");
+    private Optional<Path> diskDir = Optional.empty();
+    /** Each local edge's disk tier: small, the sample site fits many times over. */
+    static final long EDGE_DISK_BYTES = 256L * 1024 * 1024;
 
     LocalConfigs(Topology topology) {
         this.topology = topology;
@@ -45,6 +49,11 @@ final class LocalConfigs {
 
     Path logDir() {
         return logDir;
+    }
+
+    /** Where each edge keeps its disk tier (one directory per edge), kept across runs of the same work dir. */
+    void diskDir(Path dir) {
+        diskDir = Optional.of(dir);
     }
 
     /** Each node's access-log file, by node name. */
@@ -160,10 +169,15 @@ final class LocalConfigs {
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, LocalCdn.NODE_TOKEN)
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
-        return new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null, List.of(), null, null,
-                null, Optional.of(link), null, null, null, null)
+        EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null,
+                List.of(), null, null, null, Optional.of(link), null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
+        if (diskDir.isPresent()) {
+            edge = edge.withCache(edge.cache().withDisk(DiskConfig.OFF.at(diskDir.get().resolve(spec.id()),
+                    EDGE_DISK_BYTES)));
+        }
+        return edge;
     }
 
     private static <T> T parse(String source, Map<String, Object> config, Class<T> type) {

@@ -10,6 +10,7 @@ import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
+import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
@@ -52,6 +53,7 @@ final class Cdn implements AutoCloseable {
     static final Duration PATIENCE = Duration.ofSeconds(20);
 
     private final Path dir;
+    private final boolean edgeDisks;
     private final String extraPlaneYaml;
     private final java.util.function.UnaryOperator<ControlPlaneLinkConfig> adjustLink;
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
@@ -84,6 +86,17 @@ final class Cdn implements AutoCloseable {
      */
     Cdn(Path dir, String extraPlaneYaml, java.util.function.UnaryOperator<ControlPlaneLinkConfig> adjustLink)
             throws IOException {
+        this(dir, extraPlaneYaml, adjustLink, false);
+    }
+
+    /** A CDN whose edges each keep a disk tier in {@code dir/disk-<id>}, which survives their restarts. */
+    static Cdn withEdgeDisks(Path dir) throws IOException {
+        return new Cdn(dir, "", java.util.function.UnaryOperator.identity(), true);
+    }
+
+    private Cdn(Path dir, String extraPlaneYaml, java.util.function.UnaryOperator<ControlPlaneLinkConfig> adjustLink,
+            boolean edgeDisks) throws IOException {
+        this.edgeDisks = edgeDisks;
         this.dir = dir;
         this.extraPlaneYaml = extraPlaneYaml;
         this.adjustLink = adjustLink;
@@ -145,8 +158,10 @@ final class Cdn implements AutoCloseable {
         ControlPlaneLinkConfig link = adjustLink.apply(ControlPlaneLinkConfig.of(edge.toControlPlane.uri(), NODE)
                 .withTimings(Duration.ofMillis(200), Duration.ofSeconds(1))
                 .withAdvertised(Optional.empty(), Optional.of(edge.toAdmin.uri())));
-        return EdgeConfig.of(id, listen, service).withRegion(id.substring(0, 2))
+        EdgeConfig config = EdgeConfig.of(id, listen, service).withRegion(id.substring(0, 2))
                 .withAdmin(new AdminConfig(adminListen, EDGE_ADMIN)).withControlPlane(link);
+        return edgeDisks ? config.withCache(config.cache().withDisk(
+                DiskConfig.OFF.at(dir.resolve("disk-" + id), 64L * 1024 * 1024))) : config;
     }
 
     // ---- nodes
@@ -155,7 +170,7 @@ final class Cdn implements AutoCloseable {
         return edges.get(id).node.orElseThrow(() -> new IllegalStateException(id + " is stopped"));
     }
 
-    /** Starts (or restarts, on the ports it had) an edge with an empty cache. */
+    /** Starts (or restarts, on the ports it had) an edge with an empty memory cache (its disk tier, if any, kept). */
     void startEdge(String id) {
         Edge edge = edges.get(id);
         EdgeNode node = EdgeNode.start(edge.config);
@@ -245,6 +260,15 @@ final class Cdn implements AutoCloseable {
         try (Response response = http.newCall(request).execute()) {
             return new Answer(response.code(), response.header("X-Cache"), response.header("X-Served-By"),
                     response.body().string());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The origin's copy of {@code path} (under the site root) gets new content. */
+    void changeAtOrigin(String path, String content) {
+        try {
+            Files.writeString(dir.resolve("site").resolve(path.substring(1)), content);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

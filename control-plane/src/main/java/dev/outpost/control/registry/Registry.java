@@ -117,7 +117,10 @@ public final class Registry {
         } else {
             // Entries dead-lettered for it right after its mark were passed over (it moved on without them): it
             // resumes after them, and a dead letter that is the region's last purge does not keep it out of steering.
-            applied = log.pastDeadLetters(registration.id(), registration.region(), registration.appliedSequence());
+            // A mark past this log's end was made against another log (the control plane's data was replaced, an
+            // edge kept its disk): it is clamped, so the node learns its mark is not this log's and revalidates.
+            long claimed = Math.min(registration.appliedSequence(), log.lastSequence());
+            applied = log.pastDeadLetters(registration.id(), registration.region(), claimed);
             // Started empty but cached while it could not register: nothing to replay, but what it holds may
             // have been purged meanwhile. Fenced, or behind the kept log: it cannot catch up entry by entry.
             resetDue = registration.startedEmpty() || wasFenced

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
+import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
@@ -144,6 +145,17 @@ class RegistryTest {
     @Test
     void heartbeatOfAnUnknownNodeIsEmptySoItRegistersAgain() {
         assertThat(registry.heartbeat("ghost", new Heartbeat(0, 0, 0, 0))).isEmpty();
+    }
+
+    @Test
+    void aMarkPastTheEndOfTheLogIsClampedSoTheEdgeLearnsItIsNotThisLogs() {
+        long last = purge("eu");
+        // An edge whose disk kept sequence 500 of another log (this control plane's data was replaced)
+        RegistrationReply reply = registry.register(edge("eu-1", "eu", 500, false));
+        assertThat(reply.appliedSequence()).isEqualTo(last);
+        long next = purge("eu");
+        HeartbeatReply beat = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, last)).orElseThrow();
+        assertThat(beat.entries()).extracting(InvalidationEntry::sequence).containsExactly(next);
     }
 
     @Test

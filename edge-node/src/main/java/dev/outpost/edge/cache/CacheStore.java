@@ -3,6 +3,7 @@ package dev.outpost.edge.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +25,10 @@ import java.util.function.Predicate;
  * key holding that URL's Vary variants (capped, oldest dropped), and a surrogate-key → URL keys index that the
  * removal listener keeps consistent with evictions. Listeners run on the writing thread, so when a write returns
  * the store is already back under its bound.
+ *
+ * <p>With a {@link DiskTier} below it, every write also goes to disk (written behind, fenced against purges like
+ * a fetch), every purge reaches both tiers, and a memory miss looks on disk: a disk hit asked for again is offered
+ * back to memory, where W-TinyLFU decides whether it stays.
  */
 public final class CacheStore {
     /** A URL's variants, immutable; a write replaces the whole value. */
@@ -61,6 +66,8 @@ public final class CacheStore {
     private static final int MAX_PURGE_MARKS = 100_000;
 
     private final Cache<String, Variants> cache;
+    /** Null without a disk tier (the hit path avoids an Optional per request). */
+    private final DiskTier disk;
     private final int maxVariants;
     private final Map<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
     private final PurgeFence fence;
@@ -78,6 +85,12 @@ public final class CacheStore {
      *                    any fetch may take (the origin's total timeout)
      */
     public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory) {
+        this(maxBytes, maxVariantsPerUrl, purgeMemory, Optional.empty());
+    }
+
+    /** A store over {@code disk} (which the caller closes), if given. */
+    public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk) {
+        this.disk = disk.orElse(null);
         this.maxVariants = maxVariantsPerUrl;
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
         this.cache = Caffeine.newBuilder()
@@ -89,12 +102,16 @@ public final class CacheStore {
                 .build();
     }
 
-    /** The stored variant matching the request's headers, if any. */
+    /** The stored variant matching the request, from memory or else from disk. */
     public Optional<CachedObject> lookup(String key, Fields requestHeaders) {
-        return Optional.ofNullable(find(key, requestHeaders));
+        CachedObject inMemory = find(key, requestHeaders);
+        return Optional.ofNullable(inMemory != null ? inMemory : findOnDisk(key, requestHeaders));
     }
 
-    /** {@link #lookup} without the Optional, for the hit path; {@code null} when nothing matches. */
+    /**
+     * The memory tier's variant matching the request, without the Optional, for the hit path; {@code null} when
+     * nothing matches ({@link #findOnDisk} is next).
+     */
     public CachedObject find(String key, Fields requestHeaders) {
         Variants variants = cache.getIfPresent(key);
         if (variants == null) {
@@ -103,6 +120,65 @@ public final class CacheStore {
         CachedObject exact = variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
         return exact != null || !variants.vary().contains("accept-language") ? exact
                 : byLanguage(variants, requestHeaders);
+    }
+
+    /**
+     * The disk tier's variant matching the request ({@code null} without a disk tier or when none matches). One
+     * asked for again is offered to memory, unless a purge ran since the lookup began.
+     */
+    public CachedObject findOnDisk(String key, Fields requestHeaders) {
+        if (disk == null) {
+            return null;
+        }
+        long ticket = fence.ticket();
+        DiskTier.Hit hit = disk.find(key, requestHeaders);
+        if (hit == null) {
+            return null;
+        }
+        if (hit.promote()) {
+            fenceLock.readLock().lock();
+            try {
+                CachedObject owned = forMemory(hit.object());
+                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()) {
+                    putInMemory(owned);
+                }
+            } finally {
+                fenceLock.readLock().unlock();
+            }
+        }
+        return hit.object();
+    }
+
+    /**
+     * The object as the memory tier may hold it: as it is, or, when its body maps a disk file, with the body copied
+     * to direct memory like a fill's (the memory tier's bound counts memory it owns, and a mapping would keep a
+     * replaced file's blocks alive); {@code null} when direct memory is full.
+     */
+    private static CachedObject forMemory(CachedObject o) {
+        if (!o.mapped()) {
+            return o;
+        }
+        ByteBuffer body = o.body();
+        ByteBuffer copy;
+        try {
+            copy = ByteBuffer.allocateDirect(body.remaining());
+        } catch (OutOfMemoryError e) {
+            return null; // no room for it in memory: it stays on disk only
+        }
+        copy.put(body).flip();
+        return new CachedObject(o.key(), o.variant(), o.status(), o.headers(), copy, o.responseTime(),
+                o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(), o.alwaysRevalidate(),
+                o.noStale(), o.invalidated(), o.vary(), o.surrogateKeys(), o.shared(), o.partial());
+    }
+
+    /** Whether a disk tier is below (without an allocation, for the hit path). */
+    public boolean hasDisk() {
+        return disk != null;
+    }
+
+    /** The disk tier, if there is one. */
+    public Optional<DiskTier> disk() {
+        return Optional.ofNullable(disk);
     }
 
     /**
@@ -196,7 +272,36 @@ public final class CacheStore {
         return refusedAfterPurge.sum();
     }
 
+    /** Stores in memory and, written behind, on disk. */
     public void put(CachedObject object) {
+        CachedObject owned = forMemory(object);
+        if (owned != null) {
+            putInMemory(owned);
+        }
+        if (disk != null) {
+            disk.offer(object, fence.ticket(), this::admitToDisk);
+        }
+    }
+
+    /**
+     * Publishes a disk write unless a purge since {@code ticket} forbids it: checked and published under the
+     * fence's read lock, as {@link #putFetched} does, so a purge either sees the published file or the write sees it.
+     */
+    private boolean admitToDisk(CachedObject object, long ticket, DiskTier.Publish publish) {
+        fenceLock.readLock().lock();
+        try {
+            Optional<PurgeFence.Mark> purged = fence.since(ticket, object.key(), object.surrogateKeys());
+            if (purged.isPresent() && !purged.get().soft()) {
+                return false;
+            }
+            publish.run(purged.isPresent());
+            return true;
+        } finally {
+            fenceLock.readLock().unlock();
+        }
+    }
+
+    private void putInMemory(CachedObject object) {
         cache.asMap().compute(object.key(), (k, old) -> old == null || !old.vary().equals(object.vary())
                 ? Variants.of(object) : old.with(object, maxVariants));
         for (String tag : object.surrogateKeys()) {
@@ -208,7 +313,9 @@ public final class CacheStore {
     public int purge(String key, boolean soft) {
         fencePurge(() -> fence.purgedKeys(key::equals, soft));
         purging(key::equals);
-        return remove(key, soft);
+        int inMemory = remove(key, soft);
+        // One object may be in both tiers: the larger count is the number of objects affected.
+        return disk == null ? inMemory : Math.max(inMemory, disk.purge(key, soft));
     }
 
     private int remove(String key, boolean soft) {
@@ -230,7 +337,7 @@ public final class CacheStore {
                 count += remove(key, soft);
             }
         }
-        return count;
+        return disk == null ? count : Math.max(count, disk.purgeIf(keyMatches, soft));
     }
 
     /** Purges every URL whose stored variants carry the surrogate key; returns the variants affected. */
@@ -245,7 +352,7 @@ public final class CacheStore {
                 count += remove(key, soft);
             }
         }
-        return count;
+        return disk == null ? count : Math.max(count, disk.purgeTag(tag, soft));
     }
 
     private static Variants markedStale(Variants v) {
@@ -276,7 +383,17 @@ public final class CacheStore {
         return cache.policy().eviction().orElseThrow().weightedSize().orElse(0);
     }
 
-    /** URL entries held (each may hold several variants). */
+    /** Whether neither tier holds anything (a fresh edge: nothing logged so far can concern it). */
+    public boolean isEmpty() {
+        return cache.estimatedSize() == 0 && (disk == null || disk.entries() == 0);
+    }
+
+    /** Hits in the memory tier since start. */
+    public long hits() {
+        return cache.stats().hitCount();
+    }
+
+    /** URL entries held in memory (each may hold several variants). */
     public long entries() {
         return cache.estimatedSize();
     }

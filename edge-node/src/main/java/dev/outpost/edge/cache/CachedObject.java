@@ -32,11 +32,22 @@ import java.util.Set;
  *                        stored for a request with credentials: it may answer requests with credentials
  * @param partial         the pieces held of a representation received in parts (status 206, empty body);
  *                        {@link Partial#NONE} for a whole object
+ * @param mapped          the body is a read-only mapping of a disk-tier file ({@link DiskTier}): served as it is,
+ *                        but copied before the memory tier holds it (which counts only memory it owns)
  */
 public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
         Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
         Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
-        Set<String> surrogateKeys, boolean shared, Partial partial) {
+        Set<String> surrogateKeys, boolean shared, Partial partial, boolean mapped) {
+
+    /** An object whose body is in memory (not a mapped file). */
+    public CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
+            Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,
+            Duration staleIfError, boolean alwaysRevalidate, boolean noStale, boolean invalidated, List<String> vary,
+            Set<String> surrogateKeys, boolean shared, Partial partial) {
+        this(key, variant, status, headers, body, responseTime, initialAge, lifetime, staleWhileRevalidate,
+                staleIfError, alwaysRevalidate, noStale, invalidated, vary, surrogateKeys, shared, partial, false);
+    }
 
     public CachedObject {
         body = body.asReadOnlyBuffer();
@@ -150,6 +161,7 @@ public record CachedObject(String key, String variant, int status, Fields header
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
         return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
-                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial);
+                staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial,
+                mapped);
     }
 }

@@ -151,8 +151,14 @@ public final class CachedObjects {
         merged.without(List.of("age", "date")).forEach(timing::add);
         notModifiedHeaders.first("age").ifPresent(v -> timing.add("age", v));
         notModifiedHeaders.first("date").ifPresent(v -> timing.add("date", v));
-        return build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(), requestTime,
-                responseTime, old.vary(), policy, old.shared() || Credentials.shareable(merged), old.partial());
+        CachedObject r = build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(),
+                requestTime, responseTime, old.vary(), policy, old.shared() || Credentials.shareable(merged),
+                old.partial());
+        // The body is the old one's: still a disk-tier mapping if it was one.
+        return !old.mapped() ? r : new CachedObject(r.key(), r.variant(), r.status(), r.headers(), r.body(),
+                r.responseTime(), r.initialAge(), r.lifetime(), r.staleWhileRevalidate(), r.staleIfError(),
+                r.alwaysRevalidate(), r.noStale(), r.invalidated(), r.vary(), r.surrogateKeys(), r.shared(),
+                r.partial(), true);
     }
 
     private static CachedObject build(String key, String variant, int status, Fields originHeaders, Fields served,

@@ -16,12 +16,20 @@ import java.time.Duration;
  * @param heuristicCap         cap on heuristic freshness; default 1 day
  * @param hitForPass           how long a URL that answered uncacheable skips collapsing; default 30 s
  * @param spool                where bodies the store does not keep wait for slow clients ({@link SpoolConfig})
+ * @param disk                 the disk tier under the memory store ({@link DiskConfig}); off by default
  */
 public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
         Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
-        Duration hitForPass, SpoolConfig spool) {
+        Duration hitForPass, SpoolConfig spool, DiskConfig disk) {
     public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null,
-            null);
+            null, null);
+
+    public CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
+            Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
+            Duration hitForPass, SpoolConfig spool) {
+        this(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError, staleWhileRevalidate,
+                heuristicFraction, heuristicCap, hitForPass, spool, null);
+    }
 
     public CacheConfig {
         maxBytes = ConfigValues.atLeast("cache.maxBytes", maxBytes, 256L * 1024 * 1024, 1);
@@ -46,6 +54,7 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
         heuristicCap = ConfigValues.notNegative("cache.heuristicCap", heuristicCap, Duration.ofDays(1));
         hitForPass = ConfigValues.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
         spool = ConfigValues.or(spool, SpoolConfig.DEFAULTS);
+        disk = ConfigValues.or(disk, DiskConfig.OFF);
     }
 
     public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
@@ -55,6 +64,12 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
     /** These settings with another store size (and largest stored object). */
     public CacheConfig withSize(long newMaxBytes, long newMaxObjectBytes) {
         return new CacheConfig(newMaxBytes, newMaxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk);
+    }
+
+    /** These settings with another disk tier. */
+    public CacheConfig withDisk(DiskConfig newDisk) {
+        return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, newDisk);
     }
 }

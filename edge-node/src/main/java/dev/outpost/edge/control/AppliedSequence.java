@@ -1,5 +1,16 @@
 package dev.outpost.edge.control;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -20,6 +31,61 @@ public final class AppliedSequence {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile long highest;
     private volatile boolean known;
+    /** Where the mark is kept across restarts (next to a disk tier), if anywhere. */
+    private final Optional<Path> file;
+    private final Runnable onRewound;
+
+    /** A mark kept in memory only: an edge with nothing on disk starts over. */
+    public AppliedSequence() {
+        this.file = Optional.empty();
+        this.onRewound = () -> { };
+    }
+
+    /**
+     * A mark kept in {@code file}, next to the disk tier whose objects it vouches for: it starts at the sequence the
+     * file holds (0 if none), which the edge reports when it registers, so the control plane hands over what it
+     * missed while down. Written after each applied entry, so it never runs ahead of what the disk reflects.
+     *
+     * @param onRewound what to do when the control plane answers a lower mark than the file's (see {@link #adopt})
+     */
+    public AppliedSequence(Path file, Runnable onRewound) {
+        this.file = Optional.of(file);
+        this.onRewound = onRewound;
+        this.highest = read(file);
+    }
+
+    private static long read(Path file) {
+        try {
+            String text = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            long value = Long.parseLong(text);
+            return value < 0 ? 0 : value;
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException | NumberFormatException e) {
+            // Unreadable: claim nothing applied, so the control plane replays or resets (never trusts blindly).
+            return 0;
+        }
+    }
+
+    private void persist(long sequence) {
+        if (file.isEmpty()) {
+            return;
+        }
+        Path target = file.get();
+        Path staged = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel out = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            out.write(ByteBuffer.wrap((sequence + "\n").getBytes(StandardCharsets.US_ASCII)));
+            out.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record applied sequence in " + staged, e);
+        }
+        try {
+            Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record applied sequence in " + target, e);
+        }
+    }
 
     /** What became of one sequenced entry. */
     public sealed interface Outcome<T> {
@@ -37,13 +103,21 @@ public final class AppliedSequence {
     public record NotRegistered<T>() implements Outcome<T> {
     }
 
-    /** Adopts the mark the control plane answered at registration. */
+    /**
+     * Adopts the mark the control plane answered at registration. One lower than the mark kept on disk means the
+     * control plane does not know that mark (its log was replaced): {@code onRewound} runs first, so what the disk
+     * holds is revalidated instead of trusted.
+     */
     public void adopt(long sequence) {
         if (sequence < 0) {
             throw new IllegalArgumentException("applied sequence must be >= 0, was " + sequence);
         }
         lock.lock();
         try {
+            if (sequence < highest) {
+                onRewound.run();
+            }
+            persist(sequence);
             highest = sequence;
             known = true;
         } finally {
@@ -107,6 +181,7 @@ public final class AppliedSequence {
                 return new AlreadyApplied<>(highest);
             }
             T result = apply.get();
+            persist(sequence);
             highest = sequence;
             return new Applied<>(result);
         } finally {

@@ -20,6 +20,7 @@ public final class Lease {
     private final long lengthMillis;
     private final LeaseExpiry onExpiry;
     private volatile long renewedAtMillis;
+    private volatile boolean renewedSinceStart;
 
     private Lease(Clock clock, long lengthMillis, LeaseExpiry onExpiry) {
         this.clock = clock;
@@ -45,10 +46,20 @@ public final class Lease {
 
     /** Everything the control plane had accepted by {@code sentAt} is applied: trusted until sentAt + length. */
     void renewFrom(Instant sentAt) {
+        renewedSinceStart = true;
         long at = sentAt.toEpochMilli();
         if (at > renewedAtMillis) {
             renewedAtMillis = at;
         }
+    }
+
+    /**
+     * Whether the edge has caught up with its control plane since it started (every entry accepted before some
+     * heartbeat applied): what a restarted edge waits for before it trusts objects kept on disk. Always true
+     * without a control plane.
+     */
+    public boolean renewedSinceStart() {
+        return renewedSinceStart || lengthMillis == Long.MAX_VALUE;
     }
 
     /** Whether the lease ran out by {@code now}: the control plane may have purged what is stored unseen. */

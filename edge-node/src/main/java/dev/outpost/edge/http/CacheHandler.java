@@ -21,8 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
- * The cache: key → lookup → {@link Decisions#decide} → carry the decision out. Hits (and stale-while-revalidate
- * hits) are answered here on the IO thread straight from memory; misses and revalidations go to {@link MissFlow},
+ * The cache: key → lookup (memory, then disk) → {@link Decisions#decide} → carry the decision out. Hits (and
+ * stale-while-revalidate hits) are answered here on the IO thread straight from memory or a disk file; misses and revalidations go to {@link MissFlow},
  * unsafe methods to {@link PassThrough}.
  */
 public final class CacheHandler implements HttpHandler {
@@ -63,6 +63,16 @@ public final class CacheHandler implements HttpHandler {
         Credentials.Use credentials = route.credentials(request);
         // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).
         CachedObject stored = store.find(key, request);
+        boolean fromDisk = false;
+        if (stored == null && store.hasDisk() && (method.equals("GET") || method.equals("HEAD"))) {
+            if (ex.isInIoThread()) {
+                // Disk reads block: never on an IO thread, where they would stall every other connection on it.
+                ex.dispatch(blocking, this);
+                return;
+            }
+            stored = store.findOnDisk(key, request);
+            fromDisk = stored != null;
+        }
         if (stored != null && !Credentials.mayAnswer(stored, credentials)) {
             stored = null; // made for anonymous requests: a request with credentials asks the origin
         }
@@ -72,7 +82,8 @@ public final class CacheHandler implements HttpHandler {
                 && !PartialContent.answers(stored, request)) {
             action = Action.FETCH; // pieces held, not the ones asked for: fetch what is missing
         }
-        String detail = "";
+        // RFC 9211 allows one detail: which tier answered, unless the lease note matters more.
+        String detail = fromDisk ? "; detail=disk" : "";
         if (stored != null && action != Action.BYPASS && lease.expired(now)) {
             // Not heard from the control plane within the lease: a purge of this object may have been missed.
             if (lease.revalidates()) {

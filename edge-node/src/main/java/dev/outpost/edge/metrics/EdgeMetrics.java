@@ -2,6 +2,7 @@ package dev.outpost.edge.metrics;
 
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.DiskTier;
 import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Spool;
 import dev.outpost.edge.cache.Collapser;
@@ -69,7 +70,28 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
         Gauge.builder("edge.store.entries", store, CacheStore::entries).description("URLs held by the store")
                 .register(registry);
         FunctionCounter.builder("edge.store.evictions", store, CacheStore::evictions)
-                .description("entries evicted for size").register(registry);
+                .description("entries evicted for size (W-TinyLFU turning a newcomer away counts here too)")
+                .register(registry);
+        FunctionCounter.builder("edge.store.hits", store, CacheStore::hits)
+                .description("lookups answered by the memory tier").register(registry);
+        store.disk().ifPresent(disk -> {
+            Gauge.builder("edge.disk.bytes", disk, DiskTier::bytes).baseUnit("bytes")
+                    .description("bytes of object files held by the disk tier").register(registry);
+            Gauge.builder("edge.disk.entries", disk, DiskTier::entries).description("URLs held by the disk tier")
+                    .register(registry);
+            FunctionCounter.builder("edge.disk.hits", disk, DiskTier::hits)
+                    .description("lookups answered by the disk tier (memory missed)").register(registry);
+            FunctionCounter.builder("edge.disk.evictions", disk, DiskTier::evictions)
+                    .description("disk objects evicted for size").register(registry);
+            FunctionCounter.builder("edge.disk.rejections", disk, DiskTier::rejections)
+                    .description("writes the disk tier declined: too large, partial, writer behind, or purged "
+                            + "while queued").register(registry);
+            FunctionCounter.builder("edge.disk.writes", disk, DiskTier::writes)
+                    .description("objects written to the disk tier").register(registry);
+            FunctionCounter.builder("edge.disk.write.failures", disk, DiskTier::writeFailures)
+                    .description("disk writes that failed (I/O errors; the object stays in memory only)")
+                    .register(registry);
+        });
         Gauge.builder("edge.origin.open", slots, OriginSlots::open)
                 .description("origin requests open now (their bodies still being read)").register(registry);
         FunctionCounter.builder("edge.origin.busy", slots, OriginSlots::refused)

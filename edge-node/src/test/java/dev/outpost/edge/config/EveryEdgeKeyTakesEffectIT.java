@@ -10,6 +10,7 @@ import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.cache.DiskTier;
 import dev.outpost.edge.tls.TestPki;
 import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.ConfigCoverage;
@@ -75,6 +76,7 @@ class EveryEdgeKeyTakesEffectIT {
                         "max-age=600");
                 return switch (path) {
                     case "/large" -> answer.body("x".repeat(2000)).build();
+                    case "/medium" -> answer.body("m".repeat(800)).build();
                     default -> answer.body("0123456789".repeat(10)).build();
                 };
             }
@@ -91,6 +93,7 @@ class EveryEdgeKeyTakesEffectIT {
                 "TLS_DIR", tlsDir.toString(),
                 "CA_SHA256", Certificates.sha256(pki.ca.certificate()),
                 "SPOOL_DIR", dir.resolve("spool").toString(),
+                "DISK_DIR", dir.resolve("disk").toString(),
                 "ACCESS_LOG", dir.resolve("logs/edge.access.log").toString());
         EdgeConfig config = ConfigFiles.parse("every-key-edge.yml", yaml(values).getBytes(UTF_8), EdgeConfig.class);
         // The control plane's configuration as the edge kept it: the file's services and one more, at version 3.
@@ -212,6 +215,20 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(fetched.getTarget()).as("cacheKey.dropParams track_*").isEqualTo("/a?b=2");
         assertThat(fetched.getHeaders().get("X-Tenant")).as("requestHeaders.allow").isEqualTo("t1");
         assertThat(fetched.getHeaders().get("X-Other")).as("requestHeaders.forward: listed").isNull();
+    }
+
+    @Test
+    void theDiskTierIsTheFilesOne() throws Exception {
+        get(http, edge.baseUri() + "/a", "listed.test").close();
+        get(http, edge.baseUri() + "/medium", "listed.test").close();
+        DiskTier disk = edge.store().disk().orElseThrow();
+        disk.drain();
+        assertThat(dir.resolve("disk/objects")).as("cache.disk.dir holds the objects").isDirectory();
+        assertThat(disk.entries()).as("/a (100 bytes) on disk, /medium (800) over cache.disk.maxObjectBytes 500")
+                .isEqualTo(1);
+        assertThat(disk.rejections()).isEqualTo(1);
+        assertThat(disk.maxBytes()).as("cache.disk.maxBytes bounds the tier").isEqualTo(40_000_000);
+        assertThat(edge.config().cache().disk().fsync()).isTrue();
     }
 
     @Test

@@ -3,9 +3,12 @@ package dev.outpost.edge.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AppliedSequenceTest {
     private final AppliedSequence applied = new AppliedSequence();
@@ -61,5 +64,45 @@ class AppliedSequenceTest {
         applied.adopt(2); // the control plane's answer wins, even lower (it re-registered with what we reported)
         assertThat(applied.highest()).isEqualTo(2);
         assertThat(apply(3)).isInstanceOf(AppliedSequence.Applied.class);
+    }
+
+    @Test
+    void aMarkKeptOnDiskIsWhereARestartedEdgeStartsButNotKnownUntilItRegisters(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("applied-sequence");
+        AppliedSequence first = new AppliedSequence(file, () -> { });
+        assertThat(first.highest()).isZero();
+        first.adopt(10);
+        first.apply(12, () -> "purged");
+        assertThat(Files.readString(file).strip()).isEqualTo("12");
+
+        AppliedSequence restarted = new AppliedSequence(file, () -> { });
+        assertThat(restarted.highest()).as("reported at registration").isEqualTo(12);
+        assertThat(restarted.known()).isFalse();
+        assertThat(restarted.apply(13, () -> "x")).isInstanceOf(AppliedSequence.NotRegistered.class);
+    }
+
+    @Test
+    void aFailedEntryLeavesTheKeptMarkWhereItWas(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("applied-sequence");
+        AppliedSequence kept = new AppliedSequence(file, () -> { });
+        kept.adopt(5);
+        assertThatThrownBy(() -> kept.apply(6, () -> {
+            throw new IllegalStateException("disk full");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(Files.readString(file).strip()).isEqualTo("5");
+    }
+
+    @Test
+    void aLowerMarkFromTheControlPlaneThanTheKeptOneRunsOnRewound(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("applied-sequence");
+        Files.writeString(file, "900\n");
+        List<String> rewound = new ArrayList<>();
+        AppliedSequence kept = new AppliedSequence(file, () -> rewound.add("revalidate everything"));
+        kept.adopt(900);
+        assertThat(rewound).as("the control plane knows the mark").isEmpty();
+        kept.adopt(3);
+        assertThat(rewound).containsExactly("revalidate everything");
+        assertThat(kept.highest()).isEqualTo(3);
+        assertThat(Files.readString(file).strip()).isEqualTo("3");
     }
 }

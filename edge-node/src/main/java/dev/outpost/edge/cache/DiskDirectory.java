@@ -1,0 +1,259 @@
+package dev.outpost.edge.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The files of one {@link DiskTier}: {@code objects/<2 hex>/<name>-<stamp>.obj} (whole object files only),
+ * {@code tmp/} (writes not yet published) and a {@code lock} held while open, so two edges never share it. Writes
+ * are staged in {@code tmp/}, flushed, then renamed into {@code objects/} (atomic), so a name there always holds a
+ * whole file; see {@link DiskFile} for what "whole" is checked against.
+ */
+final class DiskDirectory implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(DiskDirectory.class.getName());
+    /** Bodies up to this are copied to the heap on a read; larger ones are mapped. */
+    static final int HEAP_READ_BYTES = 64 * 1024;
+
+    /** An object file found at start, with what its head says. */
+    record Found(Path file, DiskFile.Head head) {
+    }
+
+    /** What a start found: whole files, oldest write first, and how many leftovers it deleted. */
+    record Scan(List<Found> found, int discarded) {
+    }
+
+    /** A written file in {@code tmp/}, and where it goes once published. */
+    record Staged(Path file, Path target, long bytes) {
+    }
+
+    private final Path root;
+    private final Path objects;
+    private final Path tmp;
+    /** Flush object writes; purges (unlinks, soft-purge flags) are flushed whatever it says. */
+    private final boolean fsync;
+    private final FileChannel lockFile;
+
+    private DiskDirectory(Path root, boolean fsync, FileChannel lockFile) {
+        this.root = root;
+        this.objects = root.resolve("objects");
+        this.tmp = root.resolve("tmp");
+        this.fsync = fsync;
+        this.lockFile = lockFile;
+    }
+
+    /** Creates what is missing and takes the lock; fails when another edge holds it. */
+    static DiskDirectory open(Path root, boolean fsync) throws IOException {
+        Files.createDirectories(root.resolve("objects"));
+        Files.createDirectories(root.resolve("tmp"));
+        FileChannel lockFile = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock held;
+        try {
+            held = lockFile.tryLock();
+        } catch (OverlappingFileLockException e) {
+            held = null; // held by this JVM
+        }
+        if (held == null) {
+            lockFile.close();
+            throw new IOException("another edge uses it (cache.disk.dir must be one edge's own)");
+        }
+        return new DiskDirectory(root, fsync, lockFile);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    /**
+     * Deletes every staged leftover (a write a crash interrupted: never published, never read) and every object
+     * file that is not whole; answers the whole ones, oldest write first. Reads heads and metadata, never bodies.
+     */
+    Scan scan() throws IOException {
+        int discarded = 0;
+        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(tmp)) {
+            for (Path p : leftovers) {
+                Files.deleteIfExists(p);
+                discarded++;
+            }
+        }
+        List<Found> found = new ArrayList<>();
+        try (DirectoryStream<Path> shards = Files.newDirectoryStream(objects)) {
+            for (Path shard : shards) {
+                if (!Files.isDirectory(shard)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(shard)) {
+                    for (Path file : files) {
+                        Optional<DiskFile.Head> head = readHead(file);
+                        if (head.isPresent()) {
+                            found.add(new Found(file, head.get()));
+                        } else {
+                            Files.deleteIfExists(file);
+                            discarded++;
+                        }
+                    }
+                }
+            }
+        }
+        found.sort(Comparator.comparingLong(f -> f.head().stamp()));
+        return new Scan(found, discarded);
+    }
+
+    private static Optional<DiskFile.Head> readHead(Path file) {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            return DiskFile.read(in);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Writes {@code object} to {@code tmp/} (flushed when fsync is on); not visible until {@link #publish}. */
+    Staged stage(CachedObject object, long stamp) throws IOException {
+        Path staged = tmp.resolve(stamp + ".tmp");
+        try {
+            long bytes = DiskFile.write(staged, object, stamp, fsync);
+            Path shard = objects.resolve(HexFormat.of().formatHex(sha256(object.key()), 0, 1));
+            Files.createDirectories(shard);
+            String name = HexFormat.of().formatHex(sha256(object.key() + '\u0000' + object.variant()), 0, 12);
+            return new Staged(staged, shard.resolve(name + "-" + stamp + ".obj"), bytes);
+        } catch (IOException | RuntimeException e) {
+            discard(staged);
+            throw e;
+        }
+    }
+
+    /** Makes a staged file visible under its target name (marked soft-purged first when asked). */
+    void publish(Staged staged, boolean markInvalidated) {
+        try {
+            if (markInvalidated) {
+                DiskFile.markInvalidated(staged.file(), fsync);
+            }
+            Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            if (fsync) {
+                syncDirectory(staged.target().getParent());
+            }
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new UncheckedIOException("the disk tier needs tmp/ and objects/ on one file system", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes a staged file that is not to be published. */
+    static void discard(Path staged) {
+        try {
+            Files.deleteIfExists(staged);
+        } catch (IOException ignored) {
+            // tmp/ is emptied at the next start
+        }
+    }
+
+    /**
+     * Sets the soft-purge flag in the file, flushed: the applied sequence recorded after the purge must not run
+     * ahead of it, or a power loss could bring the object back fresh.
+     */
+    void markInvalidated(Path file) throws IOException {
+        DiskFile.markInvalidated(file, true);
+    }
+
+    /**
+     * The object in {@code file}, checked to be whole and to be {@code key}'s {@code variant} (and, when asked, its
+     * body against its checksum): a small body read into the heap, a larger one mapped ({@link CachedObject#mapped}).
+     * Its soft-purge flag is the file's.
+     */
+    CachedObject read(Path file, String key, String variant, boolean verify) throws IOException {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            Optional<DiskFile.Head> head = DiskFile.read(in);
+            if (head.isEmpty() || !head.get().object().key().equals(key)
+                    || !head.get().object().variant().equals(variant)) {
+                throw new IOException("not a whole object file of " + key);
+            }
+            DiskFile.Head h = head.get();
+            ByteBuffer body;
+            boolean mapped = h.bodyLength() > HEAP_READ_BYTES;
+            if (!mapped) {
+                body = ByteBuffer.allocate((int) h.bodyLength());
+                DiskFile.readFully(in, body, h.bodyOffset());
+                body.flip();
+            } else {
+                // Mapped, not copied: the page cache holds it; the mapping outlives the file if a purge unlinks it.
+                body = in.map(FileChannel.MapMode.READ_ONLY, h.bodyOffset(), h.bodyLength());
+            }
+            if (verify && DiskFile.crc(body) != h.bodyCrc()) {
+                throw new IOException("body checksum mismatch (its blocks never reached the device?)");
+            }
+            CachedObject meta = h.object();
+            return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
+                    meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
+                    meta.staleIfError(), meta.alwaysRevalidate(), meta.noStale(), meta.invalidated(), meta.vary(),
+                    meta.surrogateKeys(), meta.shared(), Partial.NONE, mapped);
+        }
+    }
+
+    static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "disk tier: could not delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Flushes the entries of these directories (a purge's unlinks) to the device, whatever {@code fsync} says: the
+     * applied sequence recorded after the purge must not run ahead of them.
+     */
+    void sync(Collection<Path> directories) {
+        for (Path directory : directories) {
+            try {
+                syncDirectory(directory);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "disk tier: could not flush " + directory + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void syncDirectory(Path directory) throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Releases the lock. */
+    @Override
+    public void close() {
+        try {
+            lockFile.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "disk tier: could not release the lock of " + root + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,435 @@
+package dev.outpost.edge.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiPredicate;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The disk tier (L2) under the memory store: one file per stored variant ({@link DiskDirectory}), an in-memory
+ * index bounded by bytes, a single writer thread. Design notes (docs/caching-tiers.md has the operator's version):
+ * <ul>
+ * <li><b>Eviction.</b> The index is a Caffeine cache weighted by file bytes, so disk space is managed by W-TinyLFU:
+ * a frequency sketch admits a new object only if it is asked for more often than the victim, which keeps a
+ * skewed (Zipf) working set on disk where LRU lets one scan of cold objects flush it. Its removal listener deletes
+ * the file.</li>
+ * <li><b>Visibility.</b> An object is staged in {@code tmp/}, flushed, then renamed into {@code objects/}; the index
+ * learns of it only after the rename.</li>
+ * <li><b>Purges.</b> The store above hands each write the purge-fence ticket it took; just before publishing, the
+ * writer asks the store's {@link Guard} (under the fence's lock) whether a purge ran since, so a queued write
+ * never resurrects what a purge removed. Hard purges unlink files (and flush the directories) before they return,
+ * so the applied sequence recorded after them never runs ahead of the disk.</li>
+ * <li><b>Restart.</b> Opening reads each file's head and metadata (not its body) to rebuild the index; those
+ * objects are <i>restored</i>: until {@code caughtUp} says the edge applied every invalidation it missed while
+ * down, they are handed out as must-revalidate (never served as they are, never served stale).</li>
+ * </ul>
+ */
+public final class DiskTier implements AutoCloseable {
+    private static final Logger LOG = System.getLogger(DiskTier.class.getName());
+    /** Bytes of bodies waiting for the writer; past it new writes are declined (counted as rejections). */
+    static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
+
+    /** Decides, just before a written object becomes visible, whether a purge since {@code ticket} forbids it. */
+    public interface Guard {
+        /** Runs {@code publish} (with whether it must be kept soft-purged) unless a purge forbids; false if it did not. */
+        boolean admit(CachedObject object, long ticket, Publish publish);
+    }
+
+    /** Makes a written object visible, soft-purged or not. */
+    public interface Publish {
+        void run(boolean invalidated);
+    }
+
+    /** One stored variant: its file and what purges and lookups must know without opening it. */
+    record Slot(String variant, Path file, long bytes, Set<String> tags, boolean invalidated, boolean restored,
+            AtomicInteger hits, AtomicBoolean verified) {
+        Slot invalidatedCopy() {
+            return new Slot(variant, file, bytes, tags, true, restored, hits, verified);
+        }
+    }
+
+    /** A URL's variants on disk, immutable. */
+    record Slots(List<String> vary, Map<String, Slot> byVariant) {
+        long bytes() {
+            long b = 0;
+            for (Slot s : byVariant.values()) {
+                b += s.bytes();
+            }
+            return b;
+        }
+
+        Slots with(List<String> newVary, Slot slot, int maxVariants) {
+            if (!vary.equals(newVary)) {
+                return new Slots(newVary, Map.of(slot.variant(), slot));
+            }
+            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>(byVariant);
+            copy.remove(slot.variant());
+            copy.put(slot.variant(), slot);
+            while (copy.size() > maxVariants) {
+                copy.remove(copy.keySet().iterator().next());
+            }
+            return new Slots(vary, Collections.unmodifiableMap(copy));
+        }
+
+        /** Without {@code variant}; {@code null} when nothing is left. */
+        Slots without(String variant) {
+            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>(byVariant);
+            copy.remove(variant);
+            return copy.isEmpty() ? null : new Slots(vary, Collections.unmodifiableMap(copy));
+        }
+
+        boolean hasTag(String tag) {
+            return byVariant.values().stream().anyMatch(s -> s.tags().contains(tag));
+        }
+    }
+
+    /** A disk hit: the object, and whether it is asked for often enough to be offered to the memory tier. */
+    public record Hit(CachedObject object, boolean promote) {
+    }
+
+    private final DiskDirectory files;
+    private final long maxObjectBytes;
+    private final int maxVariants;
+    private final BooleanSupplier caughtUp;
+    private final Cache<String, Slots> index;
+    private final ExecutorService writer;
+    private final AtomicLong pendingBytes = new AtomicLong();
+    private final AtomicLong stamps = new AtomicLong();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder rejections = new LongAdder();
+    private final LongAdder writes = new LongAdder();
+    private final LongAdder writeFailures = new LongAdder();
+    private final LongAdder discarded = new LongAdder();
+    private final int restoredAtStart;
+    private volatile boolean trusted;
+
+    private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants,
+            BooleanSupplier caughtUp) throws IOException {
+        this.files = files;
+        this.maxObjectBytes = maxObjectBytes;
+        this.maxVariants = maxVariants;
+        this.caughtUp = caughtUp;
+        this.index = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((String key, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
+                .executor(Runnable::run)
+                .recordStats()
+                .removalListener(this::onRemoval)
+                .build();
+        this.restoredAtStart = restore();
+        this.trusted = restoredAtStart == 0;
+        this.writer = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "disk-writer " + files.root().getFileName());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens (or creates) the tier in {@code dir}, rebuilding the index from the files there.
+     *
+     * @param caughtUp whether every invalidation issued while the edge was down has been applied since it started:
+     *                 until then restored objects are handed out as must-revalidate
+     */
+    public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
+            BooleanSupplier caughtUp) {
+        DiskDirectory files = null;
+        try {
+            files = DiskDirectory.open(dir, fsync);
+            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, caughtUp);
+        } catch (IOException | RuntimeException e) {
+            if (files != null) {
+                files.close();
+            }
+            throw new UncheckedIOException("cannot open the disk tier in " + dir + ": " + e.getMessage(),
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+    }
+
+    /** Indexes the whole files found, oldest write first (a newer copy of a variant replaces an older one). */
+    private int restore() throws IOException {
+        DiskDirectory.Scan scan = files.scan();
+        discarded.add(scan.discarded());
+        for (DiskDirectory.Found f : scan.found()) {
+            stamps.accumulateAndGet(f.head().stamp() + 1, Math::max);
+            index(f.head().object(), f.file(), f.head().fileBytes(), true);
+        }
+        if (!scan.found().isEmpty() || scan.discarded() > 0) {
+            LOG.log(Level.INFO, "disk tier " + files.root() + ": " + scan.found().size() + " objects restored, "
+                    + scan.discarded() + " incomplete files removed; restored objects are revalidated until the "
+                    + "edge caught up");
+        }
+        return scan.found().size();
+    }
+
+    private void index(CachedObject o, Path file, long bytes, boolean restored) {
+        // A file written by this run is in the page cache as written; one found at start is checked once against its
+        // body checksum, on its first read (a machine crash may have left a name over blocks never written).
+        Slot slot = new Slot(o.variant(), file, bytes, Set.copyOf(o.surrogateKeys()), o.invalidated(), restored,
+                new AtomicInteger(), new AtomicBoolean(!restored));
+        index.asMap().compute(o.key(), (k, old) -> old == null ? new Slots(o.vary(), Map.of(o.variant(), slot))
+                : old.with(o.vary(), slot, maxVariants));
+    }
+
+    /**
+     * Queues {@code object} to be written; declined (and counted) when it is partial, too large, or the writer is
+     * too far behind. {@code ticket} is the store's purge-fence ticket taken when the object was current.
+     */
+    public void offer(CachedObject object, long ticket, Guard guard) {
+        int length = object.length();
+        if (object.isPartial() || length > maxObjectBytes) {
+            rejections.increment();
+            return;
+        }
+        if (pendingBytes.addAndGet(length) > MAX_PENDING_BYTES) {
+            pendingBytes.addAndGet(-length);
+            rejections.increment();
+            return;
+        }
+        try {
+            writer.execute(() -> {
+                try {
+                    write(object, ticket, guard);
+                } finally {
+                    pendingBytes.addAndGet(-length);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            pendingBytes.addAndGet(-length);
+        }
+    }
+
+    private void write(CachedObject object, long ticket, Guard guard) {
+        DiskDirectory.Staged staged;
+        try {
+            staged = files.stage(object, stamps.incrementAndGet());
+        } catch (IOException | RuntimeException e) {
+            writeFailed(object, e);
+            return;
+        }
+        try {
+            boolean published = guard.admit(object, ticket, invalidated -> {
+                files.publish(staged, invalidated && !object.invalidated());
+                index(invalidated ? object.markedStale() : object, staged.target(), staged.bytes(), false);
+            });
+            if (published) {
+                writes.increment();
+            } else {
+                DiskDirectory.discard(staged.file());
+                rejections.increment();
+            }
+        } catch (RuntimeException e) {
+            DiskDirectory.discard(staged.file());
+            writeFailed(object, e);
+        }
+    }
+
+    private void writeFailed(CachedObject object, Exception e) {
+        writeFailures.increment();
+        LOG.log(Level.WARNING, "disk tier: could not write " + object.key() + ": " + e);
+    }
+
+    /** The variant of {@code key} matching the request, read from its file; {@code null} when none is held. */
+    public Hit find(String key, Fields requestHeaders) {
+        Slots slots = index.getIfPresent(key);
+        if (slots == null) {
+            return null;
+        }
+        Slot slot = slots.byVariant().get(Vary.variant(slots.vary(), requestHeaders));
+        if (slot == null) {
+            return null;
+        }
+        CachedObject o;
+        try {
+            o = files.read(slot.file(), key, slot.variant(), !slot.verified().get());
+            slot.verified().set(true);
+        } catch (NoSuchFileException e) {
+            return null; // purged or evicted between the index lookup and the open
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "disk tier: dropping unreadable " + slot.file() + ": " + e.getMessage());
+            discarded.increment();
+            index.asMap().computeIfPresent(key, (k, s) -> s.byVariant().get(slot.variant()) == slot
+                    ? s.without(slot.variant()) : s);
+            return null;
+        }
+        hits.increment();
+        // Restored, and the invalidations missed while down not all applied yet: revalidate, never serve stale.
+        boolean untrusted = slot.restored() && !trusted();
+        CachedObject served = new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.body(),
+                o.responseTime(), o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(),
+                o.alwaysRevalidate(), o.noStale() || untrusted, o.invalidated() || slot.invalidated() || untrusted,
+                o.vary(), o.surrogateKeys(), o.shared(), o.partial(), o.mapped());
+        return new Hit(served, !untrusted && slot.hits().incrementAndGet() >= 2);
+    }
+
+    /** Whether restored objects may be served as they are: none were restored, or the edge has caught up. */
+    public boolean trusted() {
+        if (!trusted && caughtUp.getAsBoolean()) {
+            trusted = true;
+        }
+        return trusted;
+    }
+
+    /** Removes (hard) or marks stale (soft) the variants of {@code key}; returns how many. */
+    public int purge(String key, boolean soft) {
+        return purgeWhere((k, slots) -> k.equals(key), soft);
+    }
+
+    /** Purges every URL key the predicate accepts; returns the variants affected. */
+    public int purgeIf(Predicate<String> keyMatches, boolean soft) {
+        return purgeWhere((key, slots) -> keyMatches.test(key), soft);
+    }
+
+    /** Purges every URL whose variants carry {@code tag}; returns the variants affected. */
+    public int purgeTag(String tag, boolean soft) {
+        return purgeWhere((key, slots) -> slots.hasTag(tag), soft);
+    }
+
+    private int purgeWhere(BiPredicate<String, Slots> matches, boolean soft) {
+        int count = 0;
+        Set<Path> directories = new LinkedHashSet<>();
+        for (Map.Entry<String, Slots> e : new ArrayList<>(index.asMap().entrySet())) {
+            if (!matches.test(e.getKey(), e.getValue())) {
+                continue;
+            }
+            if (soft) {
+                count += softPurge(e.getKey());
+            } else {
+                Slots removed = index.asMap().remove(e.getKey()); // the removal listener deletes the files
+                if (removed != null) {
+                    count += removed.byVariant().size();
+                    removed.byVariant().values().forEach(s -> directories.add(s.file().getParent()));
+                }
+            }
+        }
+        files.sync(directories);
+        return count;
+    }
+
+    private int softPurge(String key) {
+        int[] count = {0};
+        index.asMap().computeIfPresent(key, (k, slots) -> {
+            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>();
+            for (Slot s : slots.byVariant().values()) {
+                count[0]++;
+                if (!s.invalidated()) {
+                    try {
+                        files.markInvalidated(s.file());
+                    } catch (IOException e) {
+                        continue; // cannot record it durably: dropped (its file deleted) rather than served fresh later
+                    }
+                }
+                copy.put(s.variant(), s.invalidated() ? s : s.invalidatedCopy());
+            }
+            return copy.isEmpty() ? null : new Slots(slots.vary(), Collections.unmodifiableMap(copy));
+        });
+        return count[0];
+    }
+
+    /** Deletes the files of removed variants that the current value (after a replacement) does not hold. */
+    private void onRemoval(String key, Slots removed, RemovalCause cause) {
+        if (key == null || removed == null) {
+            return;
+        }
+        Slots current = index.asMap().get(key);
+        for (Slot s : removed.byVariant().values()) {
+            Slot now = current == null ? null : current.byVariant().get(s.variant());
+            if (now == null || !now.file().equals(s.file())) {
+                DiskDirectory.delete(s.file());
+            }
+        }
+    }
+
+    /** Waits until every write queued so far is done (for tests and benchmarks). */
+    public void drain() {
+        try {
+            writer.submit(() -> { }).get(5, TimeUnit.MINUTES); // at most 64 MiB queued
+        } catch (Exception e) {
+            throw new IllegalStateException("disk writer did not drain: " + e, e);
+        }
+    }
+
+    /** Bytes of the object files held. */
+    public long bytes() {
+        return index.policy().eviction().orElseThrow().weightedSize().orElse(0);
+    }
+
+    /** The bound on {@link #bytes}. */
+    public long maxBytes() {
+        return index.policy().eviction().orElseThrow().getMaximum();
+    }
+
+    /** URL keys held. */
+    public long entries() {
+        return index.estimatedSize();
+    }
+
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long evictions() {
+        return index.stats().evictionCount();
+    }
+
+    /** Writes declined (too large, partial, writer behind, purged while queued). */
+    public long rejections() {
+        return rejections.sum();
+    }
+
+    public long writes() {
+        return writes.sum();
+    }
+
+    public long writeFailures() {
+        return writeFailures.sum();
+    }
+
+    /** Objects indexed at start from a previous run. */
+    public int restored() {
+        return restoredAtStart;
+    }
+
+    /** Leftover or incomplete files removed (at start, or found unreadable since). */
+    public long discarded() {
+        return discarded.sum();
+    }
+
+    /** Finishes queued writes (they are fenced as usual), stops the writer and releases the directory. */
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(10, TimeUnit.SECONDS)) {
+                writer.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            writer.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        files.close();
+    }
+}

@@ -1,0 +1,48 @@
+package dev.outpost.edge.config;
+
+import dev.outpost.common.config.ConfigValues;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The disk tier under the memory store (the {@code cache.disk} section; docs/caching-tiers.md). Off unless
+ * {@code dir} is set.
+ *
+ * @param dir            where objects, and the applied invalidation sequence that says how far they can be trusted,
+ *                       are kept (created if missing); absent: no disk tier
+ * @param maxBytes       bytes the object files may take together; default 10 GiB
+ * @param maxObjectBytes larger objects are kept in memory only; default 16 MiB (at most {@code maxBytes})
+ * @param fsync          flush each object file (and its directory entry) to the device before it becomes visible;
+ *                       default false: a killed process never exposes a partial body either way (the rename is
+ *                       atomic), and after a crash of the machine a file whose blocks never reached the device fails
+ *                       its size or body-checksum check and is dropped. True costs one device flush per object
+ *                       written, which a busy edge's writer may not keep up with. Purges and the applied sequence
+ *                       are always flushed
+ */
+public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
+    public static final DiskConfig OFF = new DiskConfig(null, null, null, null);
+
+    public DiskConfig {
+        if (dir != null && dir.isBlank()) {
+            throw new IllegalArgumentException("cache.disk.dir must not be blank");
+        }
+        maxBytes = ConfigValues.atLeast("cache.disk.maxBytes", maxBytes, 10L * 1024 * 1024 * 1024, 1);
+        maxObjectBytes = ConfigValues.atLeast("cache.disk.maxObjectBytes", maxObjectBytes,
+                Math.min(16L * 1024 * 1024, maxBytes), 1);
+        if (maxObjectBytes > maxBytes) {
+            throw new IllegalArgumentException("cache.disk.maxObjectBytes (" + maxObjectBytes
+                    + ") must not exceed cache.disk.maxBytes (" + maxBytes + ")");
+        }
+        fsync = ConfigValues.or(fsync, false);
+    }
+
+    /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */
+    public DiskConfig at(Path newDir, long newMaxBytes) {
+        return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync);
+    }
+
+    /** The directory, when the tier is on. */
+    public Optional<Path> directory() {
+        return Optional.ofNullable(dir).map(Path::of);
+    }
+}

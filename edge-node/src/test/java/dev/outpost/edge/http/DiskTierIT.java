@@ -1,0 +1,203 @@
+package dev.outpost.edge.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.common.http.HttpDates;
+import dev.outpost.edge.EdgeFixture;
+import dev.outpost.edge.EdgeFixture.Answer;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.DiskTier;
+import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.DiskConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.stream.IntStream;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.RecordedRequest;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The disk tier under the memory store, through real sockets: hits after memory eviction, purges, restarts. */
+class DiskTierIT {
+    private static final long MEMORY_BYTES = 40_000;
+    private static final long MAX_OBJECT = 2_000_000;
+
+    @TempDir
+    Path dir;
+
+    private EdgeFixture edgeWithDisk() throws IOException {
+        return new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(4_000_000, MAX_OBJECT)
+                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 50_000_000))));
+    }
+
+    /** Answers every path with its own body of {@code bytes} bytes, cacheable for 10 minutes, tagged "all". */
+    private static void serveBodies(EdgeFixture f, int bytes) {
+        f.origin.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return new MockResponse.Builder().body(bodyOf(request.getUrl().encodedPath(), bytes))
+                        .setHeader("Cache-Control", "max-age=600").setHeader("ETag", "\"v1\"")
+                        .setHeader("Surrogate-Key", "all").setHeader("Date", HttpDates.format(f.clock.instant()))
+                        .build();
+            }
+        });
+    }
+
+    private static String bodyOf(String path, int bytes) {
+        StringBuilder b = new StringBuilder(bytes);
+        while (b.length() < bytes) {
+            b.append(path).append(';');
+        }
+        return b.substring(0, bytes);
+    }
+
+    private static DiskTier disk(EdgeFixture f) {
+        DiskTier disk = f.edge.store().disk().orElseThrow();
+        disk.drain();
+        return disk;
+    }
+
+    private static String evictedFromMemory(EdgeFixture f, int count) {
+        CacheStore store = f.edge.store();
+        return IntStream.range(0, count).mapToObj(i -> "/o" + i)
+                .filter(p -> store.find(EdgeFixture.key(p), Fields.empty()) == null).findFirst()
+                .orElseThrow(() -> new AssertionError("memory evicted nothing"));
+    }
+
+    private static Answer purge(EdgeFixture f, String json) throws IOException {
+        Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
+                .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
+                .post(RequestBody.create(json, MediaType.get("application/json"))).build();
+        try (Response r = f.client.newCall(request).execute()) {
+            return new Answer(r.code(), r.body().string(), r.headers());
+        }
+    }
+
+    @Test
+    void anObjectEvictedFromMemoryIsAnsweredFromDiskWithoutAskingTheOrigin() throws Exception {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+            serveBodies(f, 4_000);
+            for (int i = 0; i < 40; i++) {
+                assertThat(f.fetch("/o" + i).code()).isEqualTo(200);
+            }
+            disk(f);
+            String evicted = evictedFromMemory(f, 40);
+            int originRequests = f.origin.getRequestCount();
+
+            Answer again = f.fetch(evicted);
+            assertThat(again.body()).isEqualTo(bodyOf(evicted, 4_000));
+            assertThat(again.header("Cache-Status")).startsWith("Outpost; hit").contains("detail=disk");
+            assertThat(f.origin.getRequestCount()).isEqualTo(originRequests);
+            assertThat(disk(f).hits()).isEqualTo(1);
+            assertThat(disk(f).bytes()).isLessThanOrEqualTo(10_000_000);
+        }
+    }
+
+    @Test
+    void aMemoryHitSaysNothingAboutDisk() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 100);
+            f.fetch("/a");
+            Answer hit = f.fetch("/a");
+            assertThat(hit.header("Cache-Status")).startsWith("Outpost; hit").doesNotContain("detail=disk");
+        }
+    }
+
+    @Test
+    void aLargeDiskHitIsStreamedByteForByte() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 1_500_000);
+            f.fetch("/o0");
+            f.fetch("/o1");
+            f.fetch("/o2"); // three 1.5 MB objects in a 4 MB memory tier: one of them is only on disk now
+            disk(f);
+            String evicted = evictedFromMemory(f, 3);
+            Answer fromDisk = f.fetch(evicted);
+            assertThat(fromDisk.header("Cache-Status")).contains("detail=disk");
+            assertThat(fromDisk.body()).isEqualTo(bodyOf(evicted, 1_500_000));
+            assertThat(f.origin.getRequestCount()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aPurgeOfAUrlRemovesItFromBothTiers() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 100);
+            f.fetch("/a");
+            DiskTier disk = disk(f);
+            assertThat(disk.entries()).isEqualTo(1);
+
+            assertThat(purge(f, "{\"urls\":[\"http://" + EdgeFixture.HOST + "/a\"]}").code()).isEqualTo(200);
+            assertThat(f.edge.store().find(EdgeFixture.key("/a"), Fields.empty())).isNull();
+            assertThat(f.edge.store().findOnDisk(EdgeFixture.key("/a"), Fields.empty())).isNull();
+            assertThat(disk.entries()).isZero();
+            Answer after = f.fetch("/a");
+            assertThat(after.header("Cache-Status")).contains("fwd=miss");
+            assertThat(f.origin.getRequestCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSoftTagPurgeMarksTheDiskCopyStaleToo() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 100);
+            f.fetch("/a");
+            disk(f);
+
+            assertThat(purge(f, "{\"tags\":[\"all\"],\"soft\":true}").code()).isEqualTo(200);
+            CachedObject onDisk = f.edge.store().findOnDisk(EdgeFixture.key("/a"), Fields.empty());
+            assertThat(onDisk.invalidated()).isTrue();
+            Answer after = f.fetch("/a");
+            assertThat(after.header("Cache-Status")).as("asked the origin, not served as it was")
+                    .doesNotContain("hit");
+            assertThat(f.origin.getRequestCount()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aPurgeOfEverythingEmptiesTheDisk() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 100);
+            for (int i = 0; i < 5; i++) {
+                f.fetch("/o" + i);
+            }
+            DiskTier disk = disk(f);
+            assertThat(disk.entries()).isEqualTo(5);
+
+            assertThat(purge(f, "{\"all\":true}").code()).isEqualTo(200);
+            assertThat(disk.entries()).isZero();
+            assertThat(disk.bytes()).isZero();
+        }
+    }
+
+    @Test
+    void anEdgeRestartedOnTheSameDiskServesItsObjectsFromDisk() throws Exception {
+        try (EdgeFixture f = edgeWithDisk()) {
+            serveBodies(f, 10_000);
+            f.fetch("/a");
+            disk(f);
+            f.edge.close();
+
+            // No control plane: nothing could have been purged while it was down, so the disk is trusted at once.
+            try (EdgeNode restarted = EdgeNode.start(f.edge.config(), f.clock)) {
+                assertThat(restarted.store().disk().orElseThrow().restored()).isEqualTo(1);
+                Request request = new Request.Builder().url(restarted.baseUri() + "/a")
+                        .header("Host", EdgeFixture.HOST).build();
+                try (Response r = f.client.newCall(request).execute()) {
+                    assertThat(r.body().string()).isEqualTo(bodyOf("/a", 10_000));
+                    assertThat(r.header("Cache-Status")).startsWith("Outpost; hit").contains("detail=disk");
+                }
+                assertThat(f.origin.getRequestCount()).isEqualTo(1);
+            }
+        }
+    }
+}
