@@ -71,6 +71,8 @@ final class LocalConfigs {
         config.put("trustedProxies", List.of("127.0.0.1/32"));
         config.put("dns", dnsSettings(region.steeringAddress() + ":" + ListenAddress.parse(topology.dns().listen())
                 .port()));
+        String node = "steering-" + region.name();
+        config.put("accessLog", Map.of("node", node, "destination", accessLog(node).toString()));
         return parse("local steering " + region.name() + ".json", config, SteeringReplicaConfig.class);
     }
 

@@ -101,7 +101,7 @@ class LocalCdnIT {
 
             // one access-log file per node in <work dir>/logs; the miss is followed to the origin that answered it
             assertThat(cdn.accessLogs().keySet()).containsExactly("origin", "control-plane", "us-1", "us-2",
-                    "eu-1", "eu-2", "ap-1", "ap-2");
+                    "eu-1", "eu-2", "ap-1", "ap-2", "steering-us", "steering-eu", "steering-ap");
             assertThat(cdn.accessLogs().values()).allSatisfy(file -> assertThat(file.getParent())
                     .isEqualTo(dir.resolve("logs").toAbsolutePath().normalize()));
             JsonNode atEdge = AccessLogLines.await(cdn.accessLogs().get(miss.servedBy()),

@@ -2,6 +2,7 @@ package dev.outpost.control.replica;
 
 import dev.outpost.common.auth.FailedAuthLimiter;
 import dev.outpost.common.http.NodeServer;
+import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.http.Handlers;
@@ -57,8 +58,10 @@ public final class SteeringReplica implements AutoCloseable {
             });
             StateFeed feed = parts.add(new StateFeed(config.controlPlanes(), config.token(), config.pollInterval(),
                     http, steering, metrics::failedFetch).start());
+            AccessLog accessLog = parts.add(AccessLog.open(config.accessLog(), "steering",
+                    "steering@" + config.listen(), false, clock));
             NodeServer listener = NodeServer.on(config.listenAddress(), config.limits().serverLimits())
-                    .start(Handlers.replica(config.tokens(), new FailedAuthLimiter(config.limits().failedAuth(), clock),
+                    .accessLog(accessLog).start(Handlers.replica(config.tokens(), new FailedAuthLimiter(config.limits().failedAuth(), clock),
                             steering, config.dns().map(d -> d.answers()).orElse(1), metrics.registry(),
                             metrics::steered));
             parts.add("steering listener", listener);

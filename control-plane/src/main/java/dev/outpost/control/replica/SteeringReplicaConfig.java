@@ -3,6 +3,7 @@ package dev.outpost.control.replica;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
+import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.DnsSettings;
 import dev.outpost.control.steering.Cidr;
@@ -32,10 +33,12 @@ import java.util.Optional;
  * @param trustedProxies networks whose {@code X-Forwarded-For} this instance believes (its own load balancers)
  * @param dns            its authoritative DNS server, as the control plane's {@code dns}; absent → no DNS
  * @param limits         limits of the HTTP listener; absent → defaults
+ * @param accessLog      format, destination and file bounds of the HTTP listener's access log (docs/logging.md);
+ *                       every line's node is {@code steering@<listen>} unless {@code accessLog.node} names it
  */
 public record SteeringReplicaConfig(String listen, List<URI> controlPlanes, String token, Duration pollInterval,
         Duration staleAfter, List<ControlPlaneConfig.Token> tokens, List<String> trustedProxies,
-        Optional<DnsSettings> dns, ListenerLimits limits) {
+        Optional<DnsSettings> dns, ListenerLimits limits, AccessLogSettings accessLog) {
     public static final String DEFAULT_LISTEN = "127.0.0.1:8001";
 
     public SteeringReplicaConfig {
@@ -78,6 +81,7 @@ public record SteeringReplicaConfig(String listen, List<URI> controlPlanes, Stri
         }
         dns = ConfigValues.orEmpty(dns);
         limits = ConfigValues.or(limits, ListenerLimits.DEFAULTS);
+        accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
     }
 
     public ListenAddress listenAddress() {
@@ -87,11 +91,16 @@ public record SteeringReplicaConfig(String listen, List<URI> controlPlanes, Stri
     /** These settings following {@code urls} instead ({@code --control-plane}). */
     public SteeringReplicaConfig withControlPlanes(List<URI> urls) {
         return new SteeringReplicaConfig(listen, urls, token, pollInterval, staleAfter, tokens, trustedProxies, dns,
-                limits);
+                limits, accessLog);
     }
 
     public SteeringReplicaConfig withListen(String newListen) {
         return new SteeringReplicaConfig(newListen, controlPlanes, token, pollInterval, staleAfter, tokens,
-                trustedProxies, dns, limits);
+                trustedProxies, dns, limits, accessLog);
+    }
+
+    public SteeringReplicaConfig withAccessLog(AccessLogSettings newAccessLog) {
+        return new SteeringReplicaConfig(listen, controlPlanes, token, pollInterval, staleAfter, tokens,
+                trustedProxies, dns, limits, newAccessLog);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
 import dev.outpost.control.ControlPlaneFixture;
+import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.ConfigCoverage;
 import dev.outpost.testkit.ConfigTemplates;
 import dev.outpost.testkit.HttpReply;
@@ -67,6 +68,7 @@ class EverySteeringKeyTakesEffectIT {
         values.put("DEAD_PORT", Integer.toString(LoopbackPorts.free()));
         values.put("DNS_PORT", Integer.toString(LoopbackPorts.free()));
         values.put("CONTROL_PLANE", cp.plane().apiUri().toString());
+        values.put("ACCESS_LOG", dir.resolve("steering.access.log").toString());
         values.put("HASHED_SHA256", dev.outpost.control.ControlPlaneConfig.sha256(HASHED));
         yaml = ConfigTemplates.resource(EverySteeringKeyTakesEffectIT.class, "/config/every-key-steering.yml", values);
         replica = SteeringReplica.start(parse(yaml), clock);
@@ -134,6 +136,15 @@ class EverySteeringKeyTakesEffectIT {
         assertThat(redirect.status()).isEqualTo(302);
         assertThat(redirect.header("X-Outpost-Steering")).as("trustedProxies 127.0.0.1/32: the forwarded client, ap")
                 .isEqualTo("ap-1");
+    }
+
+    @Test
+    void accessLogWritesTextLinesNamedForTheInstanceToTheFileWithTheChosenParametersRedacted() throws Exception {
+        assertThat(get("/api/v1/route?url=http://www.example.com/a&client=127.0.3.9", READER, null).status())
+                .isEqualTo(200);
+        String line = AccessLogLines.awaitText(dir.resolve("steering.access.log"), "/api/v1/route");
+        assertThat(line).as("format text, node, redactQueryParameters").contains(" node=steering-every-key ")
+                .contains("client=REDACTED").doesNotContain("127.0.3.9").doesNotStartWith("{");
     }
 
     @Test

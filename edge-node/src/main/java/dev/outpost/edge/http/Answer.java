@@ -139,13 +139,19 @@ sealed interface Answer {
     }
 
     private static Answer unreachable(Role role, OriginFetch.Target t, FetchOutcome.Unreachable u) {
-        CacheStatus status = forwarded(role, t);
+        return unreachable(u, forwarded(role, t));
+    }
+
+    /**
+     * The error a client reads when no origin answered: why in a word, never which origin or what the socket said
+     * (an origin's address is what one needs to go around the CDN; the access log's cache status keeps the detail).
+     */
+    static Error unreachable(FetchOutcome.Unreachable u, CacheStatus status) {
         if (u.busy()) {
             return new Error(503, "origin_busy", "the edge has as many origin requests open as it allows: "
                     + u.message() + "; try again", status.withDetail("origin-busy"));
         }
         if (u.down()) {
-            // No origin address in what a client reads: it is what one needs to go around the CDN.
             return new Error(503, "origin_down", "the origin is down (its circuit breaker is open after repeated "
                     + "failures; the edge probes it in the background); try again later",
                     status.withDetail("origin-down"));

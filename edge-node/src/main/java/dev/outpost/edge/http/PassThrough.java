@@ -70,20 +70,14 @@ final class PassThrough {
         try {
             response = client.send(route.origins(), originRequest);
         } catch (OriginUnreachable e) {
-            if (e.busy()) {
-                writer.error(ex, 503, "origin_busy", "the edge has as many origin requests open as it allows: "
-                        + e.getMessage() + "; try again", METHOD.withDetail("origin-busy"));
-            } else if (e.down()) {
-                writer.error(ex, 503, "origin_down", "the origin is down (its circuit breaker is open); try again "
-                        + "later", METHOD.withDetail("origin-down"));
-            } else {
-                writer.error(ex, e.timeout() ? 504 : 502, e.timeout() ? "origin_timeout" : "origin_unreachable",
-                        "the origin did not answer: " + e.getMessage(), METHOD.withDetail("origin-unreachable"));
-            }
-            return;
-        } finally {
+            // timed before the error is written: the access log line is complete when the exchange ends
             writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+            Answer.Error error = Answer.unreachable(new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(),
+                    e.getMessage()), METHOD);
+            writer.error(ex, error.statusCode(), error.code(), error.message(), error.status());
+            return;
         }
+        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
         URI requestUri = URI.create("http://" + ex.getHostName() + Requests.rawTarget(ex));
         for (String invalid : Invalidation.keys(method, response.status(), key, requestUri, response.headers(),
                 uri -> route.keyOf(uri))) {

@@ -199,4 +199,15 @@ class AccessLogIT {
             assertThat(Files.readString(log(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t");
         }
     }
+
+    @Test
+    void aPassedThroughRequestWhoseOriginIsDownLogsItsUpstreamTime() throws Exception {
+        try (EdgeFixture f = edge("json")) {
+            f.origin.close();
+            f.call("POST", "/form", okhttp3.RequestBody.create("a=1", null)).close();
+            JsonNode line = AccessLogLines.await(log(), l -> "/form".equals(text(l, "target")));
+            assertThat(line.get("status").asInt()).isEqualTo(502);
+            assertThat(line.get("upstreamMs").isNumber()).isTrue();
+        }
+    }
 }

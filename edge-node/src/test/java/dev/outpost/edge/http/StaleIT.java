@@ -101,6 +101,22 @@ class StaleIT {
     }
 
     @Test
+    void passedThroughRequestsToAStoppedOriginFailWithJsonThatDoesNotNameTheOrigin() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            String originPort = String.valueOf(f.origin.getPort());
+            f.origin.close();
+            try (okhttp3.Response post = f.call("POST", "/form", okhttp3.RequestBody.create("a=1",
+                    okhttp3.MediaType.get("application/x-www-form-urlencoded")))) {
+                String body = post.body().string();
+                assertThat(post.code()).isEqualTo(502);
+                assertThat(body).contains("\"error\":\"origin_unreachable\"")
+                        .doesNotContain(originPort).doesNotContain("127.0.0.1");
+                assertThat(post.header("Cache-Status")).isEqualTo("Outpost; fwd=method; detail=origin-unreachable");
+            }
+        }
+    }
+
+    @Test
     void staleIsServedWhenTheOriginTimesOutAndMissesGet504() throws Exception {
         try (EdgeFixture f = new EdgeFixture(c -> c.withOrigin(
                 new OriginTimeouts(Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofSeconds(2), null, null,
