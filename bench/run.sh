@@ -147,7 +147,7 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     mkdir -p "$dir/tmp" "$dir/cache"
     case $t in
     outpost | baseline)
-        local jar=$root/cli/target/outpost.jar
+        local jar=${OUTPOST_JAR:-$root/cli/target/outpost.jar} # OUTPOST_JAR: a copy, so a rebuild mid-run changes nothing
         if [ "$t" = baseline ]; then
             [ -f "$OUTPOST_BASELINE_JAR" ] || die "target baseline needs OUTPOST_BASELINE_JAR (a built outpost.jar)"
             jar=$OUTPOST_BASELINE_JAR
@@ -209,9 +209,9 @@ hit_label() { # hit_label TARGET PATH: the hit header's value of one GET
     curl -s -o /dev/null -D - --max-time 30 "http://127.0.0.1:${PORT[$1]}$2" | tr -d '\r' |
         awk -v h="$(tr 'A-Z' 'a-z' <<<"$HIT_HEADER")" 'BEGIN{FS=": "} tolower($1)==h {print $2}'
 }
-caches() { # the targets but direct (a static server: only in the hit phase)
+caches() { # the targets but direct (a static server: only in the hit phase); ZIPF_TARGETS narrows the later phases
     local t
-    for t in $TARGETS; do [ "$t" = direct ] || printf '%s ' "$t"; done
+    for t in ${ZIPF_TARGETS:-$TARGETS}; do [ "$t" = direct ] || printf '%s ' "$t"; done
 }
 is_hit() { [[ $(hit_label "$1" "$2") =~ ${HIT_PATTERN[$1]} ]]; }
 rotated() { # rotated N: the targets, rotated by N (interleaving without a fixed position)
