@@ -47,8 +47,9 @@ class PoolHousekeepingIT {
             origin.enqueue(new MockResponse.Builder().body("once").build());
 
             assertThat(fetch(http, origin)).isEqualTo("once");
-            assertThat(pool.connectionCount()).isEqualTo(1);
 
+            // The origin keeps the connection open, so only the pool's housekeeping can take it from the pool
+            // (no check that it is there first: on a loaded machine the 200 ms may be over by then).
             await().atMost(Duration.ofSeconds(10)).until(() -> pool.connectionCount() == 0);
         }
     }
