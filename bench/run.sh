@@ -19,16 +19,21 @@ SMOKE=
 
 if [ -n "$SMOKE" ]; then
     : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
+    : "${ZIPF_WARM:=10000}"
     : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}" "${CPURGE_PURGES:=20}" "${CPURGE_WARMUP:=20}"
     : "${ALLOC_HITS:=10000}"
     OUT=$RUN/smoke
 else
     : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=10}" "${ZIPF_REQUESTS:=30000}"
+    : "${ZIPF_WARM:=30000}"
     : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}" "${CPURGE_PURGES:=200}" "${CPURGE_WARMUP:=300}"
     : "${ALLOC_HITS:=100000}"
     OUT=$here/results
 fi
-TARGETS=${TARGETS:-"outpost nginx varnish ats"}
+TARGETS=${TARGETS:-"outpost nginx varnish ats direct"}
+# A/B of two Outpost builds in one interleaved run: add the target "baseline" to TARGETS and name its jar here
+# (e.g. a copy of cli/target/outpost.jar built from the commit before the change); "outpost" is the current build.
+OUTPOST_BASELINE_JAR=${OUTPOST_BASELINE_JAR:-}
 PHASES=${PHASES:-"hit zipfa herd purge memory zipfb cpurge alloc"} # a subset, for debugging or re-measuring
 CPURGE_HEARTBEAT_MS=5000 # the control plane's default: the six-edge purge is measured on the live push
 SERVER_CPU=${SERVER_CPU:-1}
@@ -49,14 +54,18 @@ OUTPOST_JAVA_OPTS=${OUTPOST_JAVA_OPTS:-"-Xms128m -Xmx128m -XX:+UseSerialGC -XX:M
 OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-32}
 
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
+BASELINE_PORT=18085 BASELINE_ADMIN_PORT=19085 DIRECT_PORT=18086
 OUTPOST_TOKEN=bench-admin-token-0123456789
-declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT)
+declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT [baseline]=$BASELINE_PORT
+    [direct]=$DIRECT_PORT)
+declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT)
 # Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
 # counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
 # read-while-writer readers do.
 HIT_HEADER=X-Cache
-declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$')
-declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT')
+declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$'
+    [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$')
+declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT')
 declare -A PID=() STORAGE=()
 ATS_MIN_STORAGE=$((16 * 1024 * 1024))
 
@@ -115,7 +124,8 @@ wait_ready() { # wait_ready NAME PORT: until an HTTP answer, at most 60 s
 render() { # render TEMPLATE > file: @VAR@ → value of $VAR
     local text
     text=$(<"$1")
-    for v in RUN ORIGIN_PORT OUTPOST_PORT OUTPOST_ADMIN_PORT NGINX_PORT VARNISH_PORT ATS_PORT CACHE_BYTES ATS_RAM; do
+    for v in RUN ORIGIN_PORT OUTPOST_PORT OUTPOST_ADMIN_PORT NGINX_PORT VARNISH_PORT ATS_PORT DIRECT_PORT CACHE_BYTES \
+        ATS_RAM; do
         text=${text//@$v@/${!v:-}}
     done
     printf '%s\n' "$text"
@@ -136,24 +146,33 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     rm -rf "$dir"
     mkdir -p "$dir/tmp" "$dir/cache"
     case $t in
-    outpost)
-        render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
+    outpost | baseline)
+        local jar=${OUTPOST_JAR:-$root/cli/target/outpost.jar} # OUTPOST_JAR: a copy, so a rebuild mid-run changes nothing
+        if [ "$t" = baseline ]; then
+            [ -f "$OUTPOST_BASELINE_JAR" ] || die "target baseline needs OUTPOST_BASELINE_JAR (a built outpost.jar)"
+            jar=$OUTPOST_BASELINE_JAR
+        fi
+        OUTPOST_PORT=${PORT[$t]} OUTPOST_ADMIN_PORT=${ADMIN_PORT[$t]} render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
         # limits.ioThreads defaults to the cores the JVM may use (1 here); OUTPOST_IO_THREADS overrides it (A/B).
         [ -z "${OUTPOST_IO_THREADS:-}" ] || printf 'limits:\n  ioThreads: %s\n' "$OUTPOST_IO_THREADS" >>"$dir/edge.yml"
         # Stored bodies are direct buffers: room for the whole cache plus headroom.
         taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
             -XX:MaxDirectMemorySize=$((CACHE_BYTES + OUTPOST_DIRECT_HEADROOM_MIB * 1024 * 1024)) \
             -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
-            -jar "$root/cli/target/outpost.jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+            -jar "$jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+        ;;
+    direct) # not a cache: the static-file rate a cache's hits are checked against (the sanity rows)
+        render "$here/conf/direct-nginx.conf" >"$dir/nginx.conf"
+        taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     nginx)
-        render "$here/conf/nginx.conf" >"$dir/nginx.conf"
+        render "${NGINX_CONF:-$here/conf/nginx.conf}" >"$dir/nginx.conf" # NGINX_CONF: another config (A/B)
         taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     varnish)
         render "$here/conf/varnish.vcl" >"$dir/default.vcl"
         taskset -c "$SERVER_CPU" varnishd -F -a "127.0.0.1:$VARNISH_PORT" -f "$dir/default.vcl" \
-            -s "malloc,$CACHE_BYTES" -n "$dir/n" -P "$dir/varnishd.pid" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+            -s "malloc,$CACHE_BYTES" -p thread_pools=1 -p thread_pool_min=100 -n "$dir/n" -P "$dir/varnishd.pid" >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     ats)
         mkdir -p "$dir/etc" "$dir/var" "$dir/run" "$dir/log"
@@ -180,14 +199,24 @@ emit() { # emit JSON_META JSON_DATA: one cell → cells.jsonl
     python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(json.loads(sys.argv[2])); print(json.dumps(d))' \
         "$1" "$2" >>"$OUT/cells.jsonl"
 }
+cpu_now() { python3 "$here/tools/benchtool.py" cpu-ms "${PID[$1]}"; } # cpu_now TARGET: its CPU ms so far
+with_cpu() { # with_cpu JSON CPU_MS_SPENT: adds cpu_ms and cpu_ms_per_1k (per 1000 answers, "requests"/"responses")
+    python3 -c 'import json,sys; d=json.loads(sys.argv[1]); n=d.get("requests") or d.get("responses") or 0
+d["cpu_ms"]=int(sys.argv[2]); d["cpu_ms_per_1k"]=round(int(sys.argv[2])*1000/n, 1) if n else None; print(json.dumps(d))' "$1" "$2"
+}
 origin_count() { grep -cF "GET $1" "$RUN/origin/access.log" || true; }
 hit_label() { # hit_label TARGET PATH: the hit header's value of one GET
     curl -s -o /dev/null -D - --max-time 30 "http://127.0.0.1:${PORT[$1]}$2" | tr -d '\r' |
         awk -v h="$(tr 'A-Z' 'a-z' <<<"$HIT_HEADER")" 'BEGIN{FS=": "} tolower($1)==h {print $2}'
 }
+caches() { # the targets but direct (a static server: only in the hit phase); ZIPF_TARGETS narrows the later phases
+    local t
+    for t in ${ZIPF_TARGETS:-$TARGETS}; do [ "$t" = direct ] || printf '%s ' "$t"; done
+}
 is_hit() { [[ $(hit_label "$1" "$2") =~ ${HIT_PATTERN[$1]} ]]; }
 rotated() { # rotated N: the targets, rotated by N (interleaving without a fixed position)
     local -a ts=($TARGETS)
+    [ "${2:-}" = caches ] && ts=($(caches))
     local n=${#ts[@]} i
     for ((i = 0; i < n; i++)); do printf '%s ' "${ts[$(((i + $1) % n))]}"; done
 }
@@ -205,26 +234,28 @@ hit_cell() { # hit_cell TARGET SIZE REP
     curl -s -o /dev/null --max-time 30 "$url"
     is_hit "$t" "$path" || die "$t: $path is not a hit after priming (hit header: '$(hit_label "$t" "$path")')"
     wrk_run "$WARM_SECONDS" "$url" /dev/null
-    local before
+    local before cpu0 cpu1
     before=$(origin_count "$path")
+    cpu0=$(cpu_now "$t")
     wrk_run "$HIT_SECONDS" "$url" "$raw"
+    cpu1=$(cpu_now "$t")
     local after
     after=$(origin_count "$path")
     is_hit "$t" "$path" || die "$t: $path is no longer a hit after the run"
     [ "$after" = "$before" ] || die "$t: the origin saw $((after - before)) fetches of $path during a hit-path run"
     local data
-    data=$(python3 "$here/tools/benchtool.py" parse-wrk "$raw")
+    data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-wrk "$raw")" $((cpu1 - cpu0)))
     emit "{\"workload\":\"hit\",\"size\":\"$size\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":0}" "$data"
     log "hit $size $t #$rep: $data"
 }
 
-zipf_cell() { # zipf_cell TARGET CASE REP: ZIPF_REQUESTS Zipf GETs from a cold cache; CASE a (cache holds all), b (10 %)
-    local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt"
-    # Count-bounded: the Lua script prints its ZIPF line after ZIPF_REQUESTS answers; wrk (which would sleep out
-    # its -d) is then stopped here. -d is the time cap.
+zipf_run() { # zipf_run TARGET PREFIX COUNT RAW: COUNT Zipf GETs below PREFIX; wrk's output (its ZIPF line) in RAW
+    local t=$1 prefix=$2 count=$3 raw=$4
+    # Count-bounded: the Lua script prints its ZIPF line after COUNT answers; wrk (which would sleep out its -d)
+    # is then stopped here. -d is the time cap.
     PID[wrk]=
     taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"${ZIPF_CAP}s" --timeout 10s -s "$here/lua/zipf.lua" \
-        "http://127.0.0.1:${PORT[$t]}/" "$prefix" "$OBJECTS" "$ZIPF_S" "$ZIPF_REQUESTS" "$HIT_HEADER" \
+        "http://127.0.0.1:${PORT[$t]}/" "$prefix" "$OBJECTS" "$ZIPF_S" "$count" "$HIT_HEADER" \
         "${HIT_VALUES[$t]}" >"$raw" 2>&1 &
     PID[wrk]=$!
     for _ in $(seq $((ZIPF_CAP * 10 + 100))); do
@@ -233,9 +264,28 @@ zipf_cell() { # zipf_cell TARGET CASE REP: ZIPF_REQUESTS Zipf GETs from a cold c
         sleep 0.1
     done
     stop_pid wrk
-    grep -q '^ZIPF ' "$raw" || die "$t: the Zipf run printed no result: $(tail -3 "$raw")"
+    grep -q '^ZIPF ' "$raw" || die "$t: the Zipf run below $prefix printed no result: $(tail -3 "$raw")"
+}
+
+zipf_warm() { # zipf_warm TARGET z|zns: ZIPF_WARM Zipf GETs below a prefix of their own (not recorded)
+    # A JVM compiles its miss path (origin client, fill, store) during the first thousands of misses; a CDN edge
+    # runs for days, so the cells measure it warm, as the hit cells do after their warm-up. Every target gets it.
+    # z: cacheable objects (phase A: the big cache holds them beside the cells' own); zns: the same files sent
+    # with Cache-Control: no-store, which no target stores (phase B: the 10 % cache starts empty all the same).
+    [ "$ZIPF_WARM" -gt 0 ] || return 0
+    local raw="$RUN/wrk-zipf-warm-$1-$2.txt"
+    zipf_run "$1" "/$2/$1/warm$RANDOM/" "$ZIPF_WARM" "$raw"
+    log "zipf warm-up $1 ($2): $(grep '^ZIPF ' "$raw" | cut -c6-)"
+}
+
+zipf_cell() { # zipf_cell TARGET CASE REP: ZIPF_REQUESTS Zipf GETs from a cold cache; CASE a (cache holds all), b (10 %)
+    local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt"
+    local cpu0 cpu1
+    cpu0=$(cpu_now "$t")
+    zipf_run "$t" "$prefix" "$ZIPF_REQUESTS" "$raw"
+    cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
     local data fetches
-    data=$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")
+    data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")" $((cpu1 - cpu0)))
     fetches=$(origin_count "$prefix")
     emit "{\"workload\":\"zipf\",\"case\":\"$case\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":$fetches,\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}}" "$data"
     log "zipf $case $t #$rep: fetches=$fetches $data"
@@ -254,8 +304,10 @@ herd_cell() { # herd_cell TARGET REP: HERD_CLIENTS concurrent GETs of one cold U
 
 purge_cell() { # purge_cell TARGET REP
     local t=$1 rep=$2 data
-    data=$(timeout 90 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" purge "$t" "${PORT[$t]}" \
-        "$OUTPOST_ADMIN_PORT" "$OUTPOST_TOKEN" "/purge/$t/r$rep/" "$PURGE_ROUNDS" "$HIT_HEADER" "${HIT_PATTERN[$t]}")
+    local kind=$t
+    [ "$t" = baseline ] && kind=outpost
+    data=$(timeout 90 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" purge "$kind" "${PORT[$t]}" \
+        "${ADMIN_PORT[$t]:-$OUTPOST_ADMIN_PORT}" "$OUTPOST_TOKEN" "/purge/$t/r$rep/" "$PURGE_ROUNDS" "$HIT_HEADER" "${HIT_PATTERN[$t]}")
     emit "{\"workload\":\"purge\",\"target\":\"$t\",\"rep\":$rep}" "$data"
     log "purge $t #$rep: $data"
 }
@@ -288,7 +340,7 @@ memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and 
     case $t in nginx | ats) tmpfs=$(du -sk "$RUN/$t/cache" | cut -f1) ;; esac
     # Objects held now, where the target tells (Outpost's health, nginx's cache files, Varnish's counter).
     case $t in
-    outpost) objects=$(curl -s --max-time 5 "http://127.0.0.1:$OUTPOST_PORT/_edge/health" |
+    outpost | baseline) objects=$(curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/health" |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["storeEntries"])' || echo null) ;;
     nginx) objects=$(find "$RUN/nginx/cache" -type f | wc -l) ;;
     varnish) objects=$(varnishstat -n "$RUN/varnish/n" -1 -f MAIN.n_object 2>/dev/null | awk '{print $2}') ;;
@@ -316,7 +368,7 @@ meta = {
   "nginx": sh("nginx -v 2>&1"), "varnish": sh("varnishd -V 2>&1 | head -1"),
   "ats": sh("traffic_server -V 2>&1 | head -1"), "wrk": sh("wrk -v 2>&1 | head -1"),
   "repeats": $REPEATS, "hit_seconds": $HIT_SECONDS, "warm_seconds": $WARM_SECONDS, "zipf_requests": $ZIPF_REQUESTS,
-  "zipf_cap": $ZIPF_CAP, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
+  "zipf_cap": $ZIPF_CAP, "zipf_warm": $ZIPF_WARM, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
   "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
   "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS, "alloc_hits": $ALLOC_HITS,
@@ -338,7 +390,8 @@ outpost_find_jdk
 if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these live in bench/
     (cd "$root" && ./mvnw -B -q -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
-for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT; do
+for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT $BASELINE_PORT $BASELINE_ADMIN_PORT \
+    $DIRECT_PORT; do
     port_free "$p" || die "port $p is taken"
 done
 
@@ -369,16 +422,17 @@ want hit && for rep in $(seq "$REPEATS"); do
         for t in $(rotated "$rep"); do hit_cell "$t" "$size" "$rep"; done
     done
 done
+want zipfa && for t in $(caches); do zipf_warm "$t" z; done
 want zipfa && for rep in $(seq "$REPEATS"); do
-    for t in $(rotated "$rep"); do zipf_cell "$t" a "$rep"; done
+    for t in $(rotated "$rep" caches); do zipf_cell "$t" a "$rep"; done
 done
 want herd && for rep in $(seq "$REPEATS"); do
-    for t in $(rotated "$rep"); do herd_cell "$t" "$rep"; done
+    for t in $(rotated "$rep" caches); do herd_cell "$t" "$rep"; done
 done
 want purge && for rep in $(seq "$REPEATS"); do
-    for t in $(rotated "$rep"); do purge_cell "$t" "$rep"; done
+    for t in $(rotated "$rep" caches); do purge_cell "$t" "$rep"; done
 done
-want memory && for t in $TARGETS; do
+want memory && for t in $(caches); do
     fill=$(timeout 150 taskset -c "$CLIENT_CPU" python3 "$here/tools/benchtool.py" fill "${PORT[$t]}" "/fill/$t/f/" "$FILL_OBJECTS")
     log "fill $t: $fill"
     memory_cell "$t" big
@@ -389,10 +443,11 @@ for t in $TARGETS; do stop_pid "$t"; done
 # and no eviction-policy history carried over), warmed on one 1 KiB URL first so the JVM is not measured cold.
 CACHE_BYTES=$CACHE_SMALL
 want zipfb && for rep in $(seq "$REPEATS"); do
-    for t in $(rotated "$rep"); do
+    for t in $(rotated "$rep" caches); do
         start_target "$t" "$CACHE_SMALL"
         curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
         wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
+        zipf_warm "$t" zns
         zipf_cell "$t" b "$rep"
         memory_cell "$t" small
         stop_pid "$t"

@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchtool  # noqa: E402  (the same catalogue and LRU simulation run.sh uses)
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS"}
+NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS", "direct": "direct (no cache)",
+         "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)"}
 MIB = 1024 * 1024
 
 
@@ -58,6 +59,15 @@ def main():
 
     def pick(**kw):
         return [c for c in cells if all(c.get(k) == v for k, v in kw.items())]
+
+    def paired(base, t, key="rps", **kw):
+        """t's KEY over base's in the same repeat (both measured minutes apart in one run), per repeat."""
+        out = []
+        for c in pick(target=t, **kw):
+            b = [x for x in pick(target=base, **kw) if x["rep"] == c["rep"]]
+            if b and b[0].get(key) and c.get(key) is not None:
+                out.append(c[key] / b[0][key])
+        return med(out)
 
     L = []
     w = L.append
@@ -136,8 +146,13 @@ def main():
     w("")
     w("### 1. Hit path (wrk, %d connections)" % meta["connections"])
     w("")
-    w("| object | target | req/s | p50 ms | p99 ms | req/s ÷ nginx |")
-    w("|---|---|---|---|---|---|")
+    w("*÷ nginx (paired)*: the ratio within each repeat (the two cells minutes apart), median (min–max) over "
+      "repeats: on a machine shared with other work this is steadier than the ratio of the medians. "
+      "*CPU ms / 1000*: the target's processes' CPU time (user + system) over the cell per 1000 answers, which the "
+      "machine's other load changes far less than req/s.")
+    w("")
+    w("| object | target | req/s | p50 ms | p99 ms | req/s ÷ nginx | ÷ nginx (paired) | CPU ms / 1000 |")
+    w("|---|---|---|---|---|---|---|---|")
     hit_rps = {}
     hit_p99 = {}
     for size in ("1k", "100k", "1m"):
@@ -150,16 +165,36 @@ def main():
             hit_rps[(size, t)] = rps[0]
             hit_p99[(size, t)] = med([c["p99_ms"] for c in cs])[0]
             ratio = "%.2f" % (rps[0] / n_rps) if n_rps else "—"
-            w("| %s | %s | %s | %s | %s | %s |" % (
+            w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 {"1k": "1 KiB", "100k": "100 KiB", "1m": "1 MiB"}[size], NAMES[t], fmt(rps),
-                fmt(med([c["p50_ms"] for c in cs]), 2), fmt(med([c["p99_ms"] for c in cs]), 2), ratio))
+                fmt(med([c["p50_ms"] for c in cs]), 2), fmt(med([c["p99_ms"] for c in cs]), 2), ratio,
+                fmt(paired("nginx", t, workload="hit", size=size), 2),
+                fmt(med([c.get("cpu_ms_per_1k") for c in cs]), 1)))
     w("")
+    if "direct" in targets:
+        w("#### Sanity: each cache's hits against `direct` (nginx serving the file from tmpfs, no proxy)")
+        w("")
+        w("A peer more than 20 % below `direct` is misconfigured (bench/peers.md). Paired per repeat, "
+          "median (min–max).")
+        w("")
+        w("| object | target | req/s ÷ direct | ≥ 0.8 |")
+        w("|---|---|---|---|")
+        for size in ("1k", "100k", "1m"):
+            for t in targets:
+                if t == "direct":
+                    continue
+                r = paired("direct", t, workload="hit", size=size)
+                if r[0] is None:
+                    continue
+                w("| %s | %s | %s | %s |" % ({"1k": "1 KiB", "100k": "100 KiB", "1m": "1 MiB"}[size], NAMES[t],
+                                            fmt(r, 2), "yes" if r[0] >= 0.8 else "**no**"))
+        w("")
 
     # ---------------------------------------------------------------- zipf
     w("### 2. Zipf, from a cold cache")
     w("")
-    w("| case | target | hit ratio | origin offload | req/s | req/s ÷ nginx | configured cache |")
-    w("|---|---|---|---|---|---|---|")
+    w("| case | target | hit ratio | origin offload | req/s | req/s ÷ nginx | ÷ nginx (paired) | CPU ms / 1000 | configured cache |")
+    w("|---|---|---|---|---|---|---|---|---|")
     zipf_hr = {}
     zipf_rps = {}
     for case, label in (("a", "(a) holds all"), ("b", "(b) 10 %")):
@@ -183,9 +218,10 @@ def main():
             if storage != cs[0]["cache_bytes"]:
                 size += " (span %.0f MiB: ATS's minimum) †" % (storage / MIB)
             size += size_note
-            w("| %s | %s | %s %% | %s %% | %s | %s | %s |" % (
+            w("| %s | %s | %s %% | %s %% | %s | %s | %s | %s | %s |" % (
                 label, NAMES[t], fmt(hr, 1, 100), fmt(off, 1, 100), fmt(rps),
-                "%.2f" % (rps[0] / n_rps) if n_rps else "—", size))
+                "%.2f" % (rps[0] / n_rps) if n_rps else "—", fmt(paired("nginx", t, workload="zipf", case=case), 2),
+                fmt(med([c.get("cpu_ms_per_1k") for c in cs]), 1), size))
     w("")
     if any(c.get("storage_bytes", c["cache_bytes"]) != c["cache_bytes"] for c in pick(workload="zipf", case="b")):
         w("† ATS 9.2 crashes at start with a storage span below 16 MiB (2.4, 4 and 8 MiB tried), so in (b) its "
@@ -319,7 +355,7 @@ def main():
     def verdict(ok):
         return "**met**" if ok else "**missed**"
 
-    best = lambda size: max(((hit_rps.get((size, t)) or 0) for t in targets if t != "outpost"), default=0)
+    best = lambda size: max(((hit_rps.get((size, t)) or 0) for t in targets if t not in ("outpost", "baseline", "direct")), default=0)
     rows = []
     if ("1k", "outpost") in hit_rps and ("1k", "nginx") in hit_rps:
         ok = hit_rps[("1k", "outpost")] >= hit_rps[("1k", "nginx")] and hit_p99[("1k", "outpost")] <= hit_p99[("1k", "nginx")]
@@ -329,7 +365,7 @@ def main():
     for size, label in (("100k", "100 KiB"), ("1m", "1 MiB")):
         if (size, "outpost") in hit_rps and best(size):
             r = hit_rps[(size, "outpost")] / best(size)
-            peers = [NAMES[t] for t in targets if t != "outpost"]
+            peers = [NAMES[t] for t in targets if t not in ("outpost", "baseline", "direct")]
             rows.append(("%s hits ≥ 0.9 × best peer" % label, "%.2f × best peer (of %s measured in this run)" % (
                 r, ", ".join(peers)), verdict(r >= 0.9)))
     if ("b", "outpost") in zipf_hr and ("b", "nginx") in zipf_hr:

@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import okhttp3.ConnectionPool;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -62,6 +61,7 @@ public final class OriginClient implements AutoCloseable {
     private final OriginSlots slots;
     private final OriginHealth health;
     private final ScheduledExecutorService probes;
+    private final PoolHousekeeping housekeeping;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
         this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)), List.of());
@@ -84,6 +84,8 @@ public final class OriginClient implements AutoCloseable {
         this.health = new OriginHealth(breaker, origins, origin -> probe(origin, breaker.probePath()),
                 (task, delay) -> probes.schedule(() -> Thread.ofVirtual().name("outpost-origin-probe").start(task),
                         delay.toNanos(), TimeUnit.NANOSECONDS), clock);
+        // Idle-connection housekeeping on its own one-second clock, not woken by every response (PoolHousekeeping).
+        this.housekeeping = new PoolHousekeeping(Duration.ofSeconds(1));
         this.http = new OkHttpClient.Builder()
                 .connectTimeout(timeouts.connect())
                 .readTimeout(timeouts.read())
@@ -91,7 +93,7 @@ public final class OriginClient implements AutoCloseable {
                 .callTimeout(timeouts.total())
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .connectionPool(new ConnectionPool(64, 1, TimeUnit.MINUTES))
+                .connectionPool(housekeeping.pool(64, Duration.ofMinutes(1)))
                 .build();
     }
 
@@ -267,5 +269,6 @@ public final class OriginClient implements AutoCloseable {
         probes.shutdownNow();
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
+        housekeeping.close();
     }
 }
