@@ -57,7 +57,9 @@ public final class ChangeRules {
         }
         Set<String> removedHosts = new LinkedHashSet<>(old.hosts());
         removedHosts.removeAll(now.hosts());
-        boolean originsChanged = !old.origins().equals(now.origins());
+        // a region's own origin list counts as origins: its edges fetch from it
+        boolean originsChanged = !old.origins().equals(now.origins())
+                || !old.regionOrigins().equals(now.regionOrigins());
         List<String> reasons = new ArrayList<>(hard);
         if (originsChanged) {
             reasons.add("origins");
@@ -93,6 +95,7 @@ public final class ChangeRules {
         List<String> fields = new ArrayList<>();
         addIfChanged(fields, "hosts", a.hosts(), b.hosts());
         addIfChanged(fields, "origins", a.origins(), b.origins());
+        addIfChanged(fields, "regionOrigins", a.regionOrigins(), b.regionOrigins());
         addIfChanged(fields, "cacheKey", a.cacheKey(), b.cacheKey());
         addIfChanged(fields, "cacheSetCookie", a.cacheSetCookie(), b.cacheSetCookie());
         addIfChanged(fields, "signing", a.signing(), b.signing());
