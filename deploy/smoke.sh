@@ -299,6 +299,30 @@ check "purge complete on all 6 edges" "$pid $status $counts edges, last ack afte
 after=$(fetch eu "${own_edge[eu]}")
 check "purged object is a miss again (eu)" "${after% *}" [ "${after%% *}" = MISS ]
 
+# --- 3a. a delivery-service change reaches every edge (issue 16) ----------------------------------------------------
+# The `site` container defined the site through the API at start-up; here one more host is added with If-Match, and
+# the new configuration version must be applied (and reported in /_edge/health) on all six edges, which then serve it.
+site_etag=$(curl -s -D - -o /dev/null --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" "$api/services/site" |
+    awk 'tolower($1) == "etag:" { print $2 }' | tr -d '\r')
+site_def=$(get services/site | json "json.dumps(dict(d['definition'], hosts=d['definition']['hosts'] + ['config.smoke.test']))")
+config_version=$(curl -fsS --max-time 10 -X PUT -H "Authorization: Bearer $OUTPOST_API_TOKEN" \
+    -H 'Content-Type: application/json' -H "If-Match: ${site_etag:-none}" --data "$site_def" "$api/services/site" |
+    json "d['version']") || config_version=none
+read -r config_status config_counts config_millis < <(get "services/site/versions/$config_version?wait=20s" |
+    json "' '.join(str(x) for x in [d['progress']['status'], '%d/%d' % (d['progress']['edgesApplied'], d['progress']['edgesTotal']), d['progress'].get('timeToLastAckMillis')])")
+check "service change applied on all 6 edges" \
+    "site version $config_version: $config_status, $config_counts edges, last ack after ${config_millis} ms" \
+    [ "$config_status" = complete -a "$config_counts" = 6/6 ]
+config_runs=""
+for addr in 10.230.1.11 10.230.1.12 10.230.2.11 10.230.2.12 10.230.3.11 10.230.3.12; do
+    runs=$(in_client us curl -s --max-time 5 "http://$addr:8080/_edge/health" | json "d['configSource'] + ':' + str(d['configVersion'])")
+    served=$(in_client us curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Host: config.smoke.test' \
+        "http://$addr:8080$object")
+    config_runs+="$(edge_of "$addr")=$runs/$served "
+done
+check "every edge runs the new version and serves its host" "$config_runs" \
+    [ "$(grep -o "control-plane:$config_version/200" <<<"$config_runs" | wc -l)" = 6 ]
+
 # --- 3b. Prometheus: every node scraped, the purge's latency recorded -------------------------------------------------
 # promql QUERY -> the instant vector as "LABEL=VALUE" lines (LABEL: node, else job), through Prometheus's HTTP API
 promql() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Entrypoint of the Outpost image: `origin`, `edge`, `control-plane`, `steering` (a region's steering instance: 302 on
-# 8001, DNS on 53, following the control plane's state), `client` (a shell box with curl that sleeps),
+# 8001, DNS on 53, following the control plane's state), `site` (defines the demo site's delivery service through
+# the control plane's API, then exits), `client` (a shell box with curl that sleeps),
 # `prometheus` (Debian's Prometheus server scraping every node, with /opt/outpost/prometheus.yml or OUTPOST_CONFIG) or
 # `health` (the healthcheck of whatever role this container runs). Anything else is run as a command.
 #
@@ -20,7 +21,10 @@
 #   OUTPOST_CDN_NAME (the name DNS steers, default cdn.outpost.test)
 # A client's resolver: OUTPOST_RESOLVER (its region's steering instance; written to /etc/resolv.conf).
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
-# An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL.
+# An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL, only
+#   with OUTPOST_EDGE_SERVICES=file; otherwise an edge has no services of its own and runs the control plane's.
+# The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too) and OUTPOST_REGION_ORIGINS
+#   ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins in place of OUTPOST_ORIGIN_URL.
 # Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
@@ -145,10 +149,6 @@ listen: 0.0.0.0:8080
 admin:
   listen: 0.0.0.0:9081
   token: ${OUTPOST_EDGE_TOKEN:?}
-services:
-  - name: site
-    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com},${OUTPOST_CDN_NAME:-cdn.outpost.test},${OUTPOST_ADDR:?}")
-    origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
 controlPlane:
@@ -158,7 +158,52 @@ controlPlane:
   maxBackoff: 2s
   publicUrl: http://${OUTPOST_ADDR:?}:8080
   adminUrl: http://${OUTPOST_ADDR:?}:9081
+  configCache: /tmp/outpost/services.json
 EOF
+    # Without OUTPOST_EDGE_SERVICES=file the edge runs the site's service the control plane hands it (the `site`
+    # role defines it through the API); with it, its own file's, as before.
+    if [ "${OUTPOST_EDGE_SERVICES:-control-plane}" = file ]; then
+        cat >> "$conf_dir/edge.yml" <<EOF
+services:
+  - name: site
+    hosts: $(yaml_list "${OUTPOST_SITE_HOSTS:-www.example.com},${OUTPOST_CDN_NAME:-cdn.outpost.test},${OUTPOST_ADDR:?}")
+    origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
+EOF
+    fi
+}
+
+# The demo site's delivery service, defined through the control plane's API as an operator would: created with
+# If-None-Match: *, or put again with If-Match (nothing is logged when it did not change). Waits for the API.
+define_site() {
+    local url=${OUTPOST_CP_URL:?}/api/v1/services/site body etag code tries=0
+    body=$(python3 -c '
+import json, os
+hosts = [h.strip() for h in (os.environ.get("OUTPOST_SITE_HOSTS", "www.example.com") + ","
+         + os.environ.get("OUTPOST_CDN_NAME", "cdn.outpost.test") + ","
+         + os.environ.get("OUTPOST_EDGE_ADDRS", "").replace(" ", ",")).split(",") if h.strip()]
+regions = {}
+for entry in os.environ.get("OUTPOST_REGION_ORIGINS", "").split():
+    name, urls = entry.split("=", 1)
+    regions[name] = [u.strip() for u in urls.split(",") if u.strip()]
+print(json.dumps({"name": "site", "hosts": list(dict.fromkeys(hosts)),
+                  "origins": [os.environ["OUTPOST_ORIGIN_URL"]], "regionOrigins": regions}))
+')
+    while :; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
+            "$url") || code=000
+        case "$code" in 200 | 404) break ;; esac
+        tries=$((tries + 1)); [ "$tries" -lt 60 ] || { log "the control plane at $url never answered ($code)"; return 1; }
+        sleep 1
+    done
+    etag=$(curl -s -D - -o /dev/null --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" "$url" |
+        awk 'tolower($1) == "etag:" { print $2 }' | tr -d '\r')
+    code=$(curl -s -o "$conf_dir/site.answer" -w '%{http_code}' --max-time 10 -X PUT \
+        -H "Authorization: Bearer $OUTPOST_API_TOKEN" -H 'Content-Type: application/json' \
+        -H "${etag:+If-Match: $etag}${etag:-If-None-Match: *}" --data "$body" "$url")
+    case "$code" in
+        200 | 201) log "site service defined: $(cat "$conf_dir/site.answer")" ;;
+        *) log "defining the site service failed ($code): $(cat "$conf_dir/site.answer")"; return 1 ;;
+    esac
 }
 
 write_control_plane() {
@@ -171,7 +216,7 @@ data: ${OUTPOST_CP_DATA:-/var/lib/outpost/cp}
 tokens:
   - name: ops
     token: ${OUTPOST_API_TOKEN:?}
-    scopes: [read, purge, push]
+    scopes: [read, purge, push, config]
   - name: admin
     token: ${OUTPOST_ADMIN_TOKEN:?}
     scopes: [admin]
@@ -263,6 +308,7 @@ case "$role" in
         # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
         exec java ${JAVA_OPTS:-} -jar /opt/outpost/outpost.jar "$role" --config "$config"
         ;;
+    site) define_site ;;
     client)
         echo client > "$conf_dir/role"
         setup_latency || latency_failed

@@ -137,6 +137,21 @@
     return chart;
   }
 
+  /**
+   * The delivery-service configuration version the edge runs, and whether it is the newest: an edge behind it is
+   * still applying a change, or refused one (see the dead letters); "file" for an edge that takes none from here.
+   */
+  function configCell(n) {
+    if (n.configVersion === null || n.configVersion === undefined) {
+      return el("td", { class: "config", "data-config": "none", title: "runs the services of its own file" }, "file");
+    }
+    const current = n.configCurrent === true;
+    return el("td", { class: "config " + (current ? "current" : "old"), "data-config": String(n.configVersion),
+      title: current ? "runs the newest configuration" : "not the newest configuration: a change is on its way, "
+        + "or the edge refused one (see dead letters)" },
+      "v" + n.configVersion + (current ? " (current)" : " (old)"));
+  }
+
   function renderNodes(nodes, now) {
     const edges = nodes.filter((n) => n.kind === "edge").sort((a, b) => a.id.localeCompare(b.id));
     const rates = new Map(edges.map((n) => [n.id, observe(n, now)]));
@@ -153,6 +168,7 @@
         el("td", { class: "num" }, ratio),
         el("td", {}, trend(rate.samples, now)),
         el("td", { class: "num" }, bytes(n.bytesCached)),
+        configCell(n),
         el("td", { class: "num", title: "due " + n.dueSequence }, n.appliedSequence),
         el("td", {}, time(n.lastHeartbeat)));
     });

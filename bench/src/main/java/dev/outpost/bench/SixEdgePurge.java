@@ -46,13 +46,13 @@ import tools.jackson.databind.node.ObjectNode;
  * [--heartbeat-millis N]}.
  */
 public final class SixEdgePurge {
-    private static final String HOST = "www.example.test";
-    private static final String OPS = "ops-token-0123456789";
+    static final String HOST = "www.example.test";
+    static final String OPS = "ops-token-0123456789";
     private static final String NODE = "node-token-0123456789";
     private static final String EDGE_ADMIN = "edge-admin-token-0123456789";
-    private static final List<String> EDGES = List.of("us-1", "us-2", "eu-1", "eu-2", "ap-1", "ap-2");
+    static final List<String> EDGES = List.of("us-1", "us-2", "eu-1", "eu-2", "ap-1", "ap-2");
     private static final int MAX_PURGES = 10_000;
-    private static final MediaType JSON = MediaType.get("application/json");
+    static final MediaType JSON = MediaType.get("application/json");
 
     private SixEdgePurge() {
     }
@@ -113,7 +113,7 @@ public final class SixEdgePurge {
         return out;
     }
 
-    private static void summarize(ObjectNode out, String prefix, double[] millis) {
+    static void summarize(ObjectNode out, String prefix, double[] millis) {
         double[] sorted = Arrays.stream(millis).filter(m -> !Double.isNaN(m)).sorted().toArray();
         if (sorted.length == 0) {
             return;
@@ -133,7 +133,7 @@ public final class SixEdgePurge {
         return Math.round(millis * 100) / 100.0;
     }
 
-    private static JsonNode call(OkHttpClient http, Request.Builder request, int expected) throws IOException {
+    static JsonNode call(OkHttpClient http, Request.Builder request, int expected) throws IOException {
         try (Response response = http.newCall(request.header("Authorization", "Bearer " + OPS).build()).execute()) {
             String body = response.body().string();
             if (response.code() != expected) {
@@ -144,7 +144,7 @@ public final class SixEdgePurge {
     }
 
     /** Until every edge is registered, healthy and caught up (a purge then goes out live to all six). */
-    private static void awaitSteerable(OkHttpClient http, URI api, Duration patience) throws Exception {
+    static void awaitSteerable(OkHttpClient http, URI api, Duration patience) throws Exception {
         long deadline = System.nanoTime() + patience.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode nodes = call(http, new Request.Builder().url(api + "/api/v1/nodes"), 200).get("nodes");
@@ -162,12 +162,12 @@ public final class SixEdgePurge {
         throw new IllegalStateException("the six edges were not all healthy within " + patience);
     }
 
-    private static ControlPlaneConfig planeConfig(Path dir, int heartbeatMillis) {
+    static ControlPlaneConfig planeConfig(Path dir, int heartbeatMillis) {
         String yaml = """
                 listen: 127.0.0.1:0
                 data: %s
                 tokens:
-                  - {name: ops, token: %s, scopes: [read, purge]}
+                  - {name: ops, token: %s, scopes: [read, purge, config]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
                 heartbeat: {interval: %dms}
@@ -181,7 +181,7 @@ public final class SixEdgePurge {
     }
 
     /** An edge whose origin is never asked (the purged URLs are not cached; applying a purge is the work). */
-    private static EdgeConfig edgeConfig(String id, URI plane, int heartbeatMillis) {
+    static EdgeConfig edgeConfig(String id, URI plane, int heartbeatMillis) {
         DeliveryService service = DeliveryService.of("site", List.of(HOST),
                 List.of(URI.create("http://127.0.0.1:9")));
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(plane, NODE)
@@ -190,7 +190,7 @@ public final class SixEdgePurge {
                 .withAdmin(new AdminConfig("127.0.0.1:0", EDGE_ADMIN)).withControlPlane(link);
     }
 
-    private static Map<String, Integer> options(String[] args) {
+    static Map<String, Integer> options(String[] args) {
         Map<String, Integer> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -201,7 +201,7 @@ public final class SixEdgePurge {
         return options;
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

@@ -60,6 +60,21 @@ final class ApiClient {
         throw lost;
     }
 
+    /** A PUT of a JSON body with extra headers; not repeated when its answer is lost (a conditional PUT need not be). */
+    JsonNode put(String path, byte[] json, Map<String, String> headers) {
+        return calls.put(url(path), json, headers, secret(), Duration.ofSeconds(30));
+    }
+
+    /** A DELETE with extra headers. */
+    JsonNode delete(String path, Map<String, String> headers) {
+        return calls.delete(url(path), headers, secret(), Duration.ofSeconds(30));
+    }
+
+    /** A POST without a body and without an Idempotency-Key (a rollback names its result exactly). */
+    JsonNode postEmpty(String path) {
+        return calls.post(url(path), Optional.empty(), Map.of(), secret(), Duration.ofSeconds(30));
+    }
+
     /** Checks the base URL and the token without sending anything, so bad flags are refused before any call. */
     void check() {
         base();

@@ -120,7 +120,7 @@ record CallFailures(String peer, String source) {
 
     /** The API's own error answer: {@code {"error": code, "message": ...}}. */
     JsonApi.Failure errorAnswer(URI url, int status, JsonNode body, Optional<String> retryAfter) {
-        return new JsonApi.Failure("the " + peer + " at " + url + " answered HTTP " + status + " "
+        return new JsonApi.Refused(status, "the " + peer + " at " + url + " answered HTTP " + status + " "
                 + JsonApi.text(body, "error") + ": " + JsonApi.text(body, "message")
                 + retryAfter.map(s -> " (retry after " + s + " s)").orElse(""));
     }

@@ -89,8 +89,11 @@ public final class EdgeCommand implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "edge-shutdown"));
+        // With a control plane the services may come from it (registration's snapshot): say what runs now.
         System.out.println("edge " + edgeConfig.id() + " (" + edgeConfig.region() + ") serving "
-                + edgeConfig.services().stream().flatMap(s -> s.hosts().stream()).toList() + " on " + node.baseUri()
+                + node.services().current().services().stream().flatMap(s -> s.hosts().stream()).toList() + " ("
+                + dev.outpost.edge.service.ServiceDirectory.describe(node.services().current()) + ") on "
+                + node.baseUri()
                 + node.adminUri().map(u -> ", admin on " + u).orElse("")
                 + edgeConfig.controlPlane().map(l -> ", control plane " + l.url()).orElse(""));
         stopped.await();

@@ -38,6 +38,20 @@ final class JsonApi {
         }
     }
 
+    /** The peer answered with an error status (4xx, 5xx) and its error body. */
+    static final class Refused extends Failure {
+        private final int status;
+
+        Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        int status() {
+            return status;
+        }
+    }
+
     /** The request may have arrived but its answer did not (not a refused connection): safe to repeat with a key. */
     static final class Lost extends Failure {
         Lost(String message) {
@@ -78,6 +92,16 @@ final class JsonApi {
     /** Posts {@code body} as JSON (an empty body when there is none). */
     JsonNode post(URI url, Optional<byte[]> body, Map<String, String> headers, String token, Duration timeout) {
         return send(url, "POST", Optional.of(body.orElse(new byte[0])), headers, token, timeout);
+    }
+
+    /** Puts {@code body} as JSON, with extra request headers (e.g. {@code If-Match}). */
+    JsonNode put(URI url, byte[] body, Map<String, String> headers, String token, Duration timeout) {
+        return send(url, "PUT", Optional.of(body), headers, token, timeout);
+    }
+
+    /** Deletes, with extra request headers (e.g. {@code If-Match}). */
+    JsonNode delete(URI url, Map<String, String> headers, String token, Duration timeout) {
+        return send(url, "DELETE", Optional.empty(), headers, token, timeout);
     }
 
     /**

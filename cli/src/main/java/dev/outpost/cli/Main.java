@@ -66,6 +66,7 @@ public final class Main {
         commands.put("push", PushCommand.class);
         commands.put("status", StatusCommand.class);
         commands.put("dead-letters", DeadLettersCommand.class);
+        commands.put("service", ServiceCommand.class);
         commands.put("sign-url", SignUrlCommand.class);
         commands.put("completion", CompletionCommand.class);
         commands.put("help", CommandLine.HelpCommand.class);

@@ -114,16 +114,16 @@ final class StatusCommand implements Callable<Integer> {
                 out.flush();
                 return 0;
             }
-            out.printf("%-12s %-6s %-6s %-9s %-10s %8s %6s %12s%n", "NODE", "KIND", "REGION", "HEALTH", "CAUGHT-UP",
-                    "REQUESTS", "HIT%", "CACHED");
+            out.printf("%-12s %-6s %-6s %-9s %-10s %-11s %8s %6s %12s%n", "NODE", "KIND", "REGION", "HEALTH",
+                    "CAUGHT-UP", "CONFIG", "REQUESTS", "HIT%", "CACHED");
             for (JsonNode n : nodes) {
-                out.printf("%-12s %-6s %-6s %-9s %-10s %8d %5.1f%% %12d%n", JsonApi.text(n, "id"),
+                out.printf("%-12s %-6s %-6s %-9s %-10s %-11s %8d %5.1f%% %12d%n", JsonApi.text(n, "id"),
                         JsonApi.text(n, "kind"), JsonApi.text(n, "region"),
                         n.get("fenced") != null && n.get("fenced").asBoolean() ? "FENCED"
                                 : n.get("healthy").asBoolean() ? "healthy" : "DOWN",
                         n.get("caughtUp").asBoolean() ? "yes" : "no (" + n.get("appliedSequence").asLong() + "/"
                                 + n.get("dueSequence").asLong() + ")",
-                        n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
+                        configColumn(n), n.get("requests").asLong(), n.get("hitRatio").asDouble() * 100, n.get("bytesCached").asLong());
             }
             for (JsonNode n : nodes) {
                 JsonNode down = n.get("originsDown");
@@ -177,6 +177,18 @@ final class StatusCommand implements Callable<Integer> {
                         m.path("statusClasses").path("5xx").asLong());
             }
         }
+    }
+
+    /**
+     * The configuration version a node runs: {@code v7}, {@code v6 (old)} while the newest has not reached it (or
+     * it refused it: see the dead letters), {@code -} for one that takes none from the control plane.
+     */
+    static String configColumn(JsonNode node) {
+        JsonNode version = node.path("configVersion");
+        if (!version.isNumber()) {
+            return "-";
+        }
+        return "v" + version.asLong() + (node.path("configCurrent").asBoolean() ? "" : " (old)");
     }
 
     static void printDeadLetters(PrintWriter out, JsonNode page) {

@@ -53,6 +53,29 @@ final class UsageExamples {
                 "outpost dead-letters retry 42 eu-1"}),
             Map.entry("outpost dead-letters discard", new String[] {
                 "outpost dead-letters discard 42 eu-1"}),
+            Map.entry("outpost service", new String[] {
+                "outpost service list",
+                "outpost service get site > site.yml && $EDITOR site.yml && outpost service put site site.yml --wait",
+                "outpost service rollback site --to 3"}),
+            Map.entry("outpost service list", new String[] {
+                "outpost service list --json | jq -r '.services[].name'"}),
+            Map.entry("outpost service get", new String[] {
+                "outpost service get site > site.yml",
+                "outpost service get site --json | jq .definition.origins"}),
+            Map.entry("outpost service put", new String[] {
+                "outpost service put site site.yml --wait      # If-Match from the file's '# version:' line",
+                "cat blog.json | outpost service put blog -     # a new service: If-None-Match: *",
+                "outpost service put site site.yml --if-match 7"}),
+            Map.entry("outpost service delete", new String[] {
+                "outpost service delete blog --if-match 9"}),
+            Map.entry("outpost service versions", new String[] {
+                "outpost service versions site",
+                "outpost service versions site 7               # each edge's progress"}),
+            Map.entry("outpost service diff", new String[] {
+                "outpost service diff site 3 5",
+                "outpost service diff site 3                   # against the newest"}),
+            Map.entry("outpost service rollback", new String[] {
+                "outpost service rollback site --to 3 --wait"}),
             Map.entry("outpost sign-url", new String[] {
                 "outpost sign-url --url https://video.example/a.mp4 --secret-file s.txt"}),
             Map.entry("outpost completion", new String[] {

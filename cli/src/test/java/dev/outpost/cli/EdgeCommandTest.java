@@ -138,7 +138,8 @@ class EdgeCommandTest {
 
     @Test
     void everyKeyOfTheEveryKeyFileReachesTheConfigTheEdgeIsStartedWith(@TempDir Path dir) throws Exception {
-        Path file = everyKeyFile(dir, "edge-node", "every-key-edge.yml", Map.of("PUBLIC_PORT", "18081",
+        Path file = everyKeyFile(dir, "edge-node", "every-key-edge.yml", Map.of("CONFIG_CACHE",
+                dir.resolve("services.json").toString(), "PUBLIC_PORT", "18081",
                 "ADMIN_PORT", "19081", "HTTPS_PORT", "18443", "ORIGIN", "http://127.0.0.1:8080",
                 "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
                 "SPOOL_DIR", dir.resolve("spool").toString(), "ACCESS_LOG", dir.resolve("edge.log").toString(),

@@ -57,7 +57,8 @@ class SteeringCommandTest {
     void everyKeyOfTheEveryKeyFileReachesTheConfigTheInstanceIsStartedWith(@TempDir Path dir) throws Exception {
         Path file = EdgeCommandTest.everyKeyFile(dir, "control-plane", "every-key-steering.yml", Map.of(
                 "HTTP_PORT", "18001", "DEAD_PORT", "18002", "DNS_PORT", "18053",
-                "CONTROL_PLANE", "http://127.0.0.1:8000", "HASHED_SHA256", "ab".repeat(32)));
+                "CONTROL_PLANE", "http://127.0.0.1:8000", "HASHED_SHA256", "ab".repeat(32),
+                "ACCESS_LOG", dir.resolve("steering.log").toString()));
         assertThat(settings("--config", file.toString())).isEqualTo(ConfigFiles.load(file,
                 SteeringReplicaConfig.class));
     }

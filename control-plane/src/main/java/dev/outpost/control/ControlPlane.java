@@ -15,6 +15,8 @@ import dev.outpost.control.invalidation.Maintenance;
 import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.NodeStore;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.services.ServiceChanges;
+import dev.outpost.control.services.ServiceStore;
 import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.steering.Cidr;
 import dev.outpost.control.steering.ClientAddress;
@@ -86,7 +88,9 @@ public final class ControlPlane implements AutoCloseable {
             parts.add(log);
             NodeStore nodeStore = NodeStore.open(Path.of(config.data()));
             parts.add(nodeStore);
-            Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore);
+            // the service tables live in the log's file: a version and its config entry commit together
+            ServiceStore services = ServiceStore.open(log);
+            Registry registry = new Registry(clock, config.heartbeat(), log, nodeStore, services);
             TrafficStats traffic = TrafficStats.open(Path.of(config.data()), clock, config.stats()).start();
             parts.add("traffic statistics", traffic); // closed after the listeners: its last write loses nothing
             metrics.watch(traffic);
@@ -130,7 +134,8 @@ public final class ControlPlane implements AutoCloseable {
                     regions.resolved(config.regionNames()), regions.defaultRegion(), config.latency(),
                     config.balancing()), new RegisteredEdges(registry), clock);
             OriginWriter originWriter = new OriginWriter(http);
-            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, registry, live,
+            ServiceChanges serviceChanges = new ServiceChanges(services, dispatcher, clock);
+            Handlers.ApiPipelines pipelines = Handlers.api(config, clock, log, dispatcher, serviceChanges, registry, live,
                     originWriter, issuer, metrics, traffic);
             AccessLog accessLog = parts.add(AccessLog.open(config.accessLog(), "control-plane",
                     "control-plane@" + config.listen(), config.serverTiming(), clock));

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * register, heartbeat and send change notices. {@code purge:all} is what emptying a whole host or everything takes
  * (on top of an explicit confirmation in the request); it implies {@code purge}. {@code steering} reads only the
  * steering state ({@code GET /api/v1/steering/state}): what a steering replica in another region is given, so its
- * token can neither purge nor list purges.
+ * token can neither purge nor list purges. {@code config} changes delivery services ({@code PUT}, {@code DELETE} and
+ * rollback under {@code /api/v1/services}) and sees their signing secrets; a change that needs a purge purges
+ * without {@code purge} scope (the purge is part of the change).
  */
 public enum Scope {
     @JsonProperty("read") READ,
@@ -16,6 +18,7 @@ public enum Scope {
     @JsonProperty("push") PUSH,
     @JsonProperty("node") NODE,
     @JsonProperty("steering") STEERING,
+    @JsonProperty("config") CONFIG,
     @JsonProperty("admin") ADMIN;
 
     public String wireName() {

@@ -1,6 +1,7 @@
 package dev.outpost.control;
 
 import static dev.outpost.control.ControlPlaneFixture.ADMIN;
+import static dev.outpost.control.ControlPlaneFixture.CONFIG;
 import static dev.outpost.control.ControlPlaneFixture.NODE;
 import static dev.outpost.control.ControlPlaneFixture.OPS;
 import static dev.outpost.control.ControlPlaneFixture.READER;
@@ -200,6 +201,22 @@ class ControlPlaneContractIT {
                 .url(cp.plane().apiUri() + "/api/v1/assets/css/site.css")
                 .put(RequestBody.create("body{}".getBytes(UTF_8), MediaType.get("text/css"))), OPS, cp.http()));
 
+        // delivery services: created, read, changed, listed, their history, a version, a diff, a rollback, deleted
+        String site = "{\"hosts\":[\"www.example.com\"],\"origins\":[\"http://127.0.0.1:8081\"]}";
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG,
+                sent("PUT", "/api/v1/services/{name}", site), "If-None-Match", "*"));
+        check("GET", "/api/v1/services/{name}", cp.get("/api/v1/services/site", READER));
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG, sent("PUT",
+                "/api/v1/services/{name}", site.replace("8081", "9091")), "If-Match", "\"1\""));
+        check("GET", "/api/v1/services", cp.get("/api/v1/services", READER));
+        check("GET", "/api/v1/services/{name}/versions", cp.get("/api/v1/services/site/versions", READER));
+        check("GET", "/api/v1/services/{name}/versions/{version}", cp.get("/api/v1/services/site/versions/2?wait=5s",
+                READER));
+        check("GET", "/api/v1/services/{name}/diff", cp.get("/api/v1/services/site/diff?from=1&to=2", READER));
+        check("POST", "/api/v1/services/{name}/rollback", cp.post("/api/v1/services/site/rollback?to=1", CONFIG,
+                ""));
+        check("DELETE", "/api/v1/services/{name}", cp.delete("/api/v1/services/site", CONFIG, "If-Match", "\"3\""));
+
         check("GET", "/api/v1/nodes", cp.get("/api/v1/nodes", READER));
         HttpReply stats = cp.get("/api/v1/stats?service=www", READER);
         check("GET", "/api/v1/stats", stats);
@@ -240,6 +257,21 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", cp.post(
                 "/api/v1/dead-letters/9/eu-1/discard", READER, ""));
         check("GET", "/dashboard/{asset}", cp.get("/dashboard/secrets.yml", null));
+        String site = "{\"hosts\":[\"www.example.com\"],\"origins\":[\"http://127.0.0.1:8081\"]}";
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", READER, site));
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG, "{\"origins\":[]}"));
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG, "{\"name\":\"blog\"}"));
+        cp.put("/api/v1/services/site", CONFIG, site);
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG, site.replace("8081", "1")));
+        check("PUT", "/api/v1/services/{name}", cp.put("/api/v1/services/site", CONFIG, site.replace("8081", "1"),
+                "If-Match", "\"7\""));
+        check("DELETE", "/api/v1/services/{name}", cp.delete("/api/v1/services/blog", CONFIG));
+        check("GET", "/api/v1/services/{name}", cp.get("/api/v1/services/blog", READER));
+        check("GET", "/api/v1/services/{name}/versions/{version}", cp.get("/api/v1/services/site/versions/x",
+                READER));
+        check("GET", "/api/v1/services/{name}/diff", cp.get("/api/v1/services/site/diff", READER));
+        check("POST", "/api/v1/services/{name}/rollback", cp.post("/api/v1/services/site/rollback?to=9", CONFIG, ""));
+        check("GET", "/api/v1/services", cp.get("/api/v1/services", null));
 
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("refusals mark nothing as called").isEqualTo(contract.operations());

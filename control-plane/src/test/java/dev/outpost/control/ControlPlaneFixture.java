@@ -36,6 +36,9 @@ public final class ControlPlaneFixture implements AutoCloseable {
     /** May only read the steering state (scope steering): a steering replica's token. */
     public static final String STEERING = "steering-token-0123456789";
 
+    /** May change delivery services (scope config) and read. */
+    public static final String CONFIG = "config-token-0123456789";
+
     public final ManualClock clock;
     private final ControlPlaneConfig config;
     private final List<FakeEdge> edges = new ArrayList<>();
@@ -66,12 +69,13 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: root, token: %s, scopes: [admin]}
                   - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                   - {name: replicas, token: %s, scopes: [steering]}
+                  - {name: configurer, token: %s, scopes: [read, config]}
                 edgeToken: %s
                 heartbeat: {interval: 1s, timeout: 3s}
                 %smaxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
                 delivery: {retryInitial: 1h, retryMax: 1h, fenceAfter: 1h}
-                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, STEERING, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
+                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, STEERING, CONFIG, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
         // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
         java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);
@@ -149,13 +153,28 @@ public final class ControlPlaneFixture implements AutoCloseable {
         return call(new Request.Builder().url(plane.apiUri() + path), token, http);
     }
 
-    public HttpReply delete(String path, String token) {
-        return call(new Request.Builder().url(plane.apiUri() + path).delete(), token, http);
-    }
-
     public HttpReply post(String path, String token, String json) {
         return call(new Request.Builder().url(plane.apiUri() + path)
                 .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))), token, http);
+    }
+
+    /** A PUT of a JSON body with extra request headers (name, value pairs), e.g. If-Match. */
+    public HttpReply put(String path, String token, String json, String... headers) {
+        Request.Builder request = new Request.Builder().url(plane.apiUri() + path)
+                .put(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json")));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return call(request, token, http);
+    }
+
+    /** A DELETE with extra request headers (name, value pairs), e.g. If-Match. */
+    public HttpReply delete(String path, String token, String... headers) {
+        Request.Builder request = new Request.Builder().url(plane.apiUri() + path).delete();
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return call(request, token, http);
     }
 
     /** A GET on the steering listener from a client bound to {@code clientAddress} (any 127.x address works). */

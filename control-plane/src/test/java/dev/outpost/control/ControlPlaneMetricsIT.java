@@ -117,6 +117,26 @@ class ControlPlaneMetricsIT {
         assertThat(scrape().value(ACK + "_count", "kind", "purge")).isZero();
     }
 
+    @Test
+    void aConfigurationChangeIsCountedAndTimedAsKindConfigBesideItsPurge() throws Exception {
+        cp = new ControlPlaneFixture(data);
+        FakeEdge late = cp.edge("eu-1", "eu");
+        late.answer(503);
+        cp.put("/api/v1/services/site", ControlPlaneFixture.CONFIG,
+                "{\"hosts\":[\"www.example.com\"],\"origins\":[\"http://127.0.0.1:8081\"]}");
+        assertThat(scrape().value("controlplane_entries_accepted_total", "kind", "config")).isEqualTo(1);
+        assertThat(scrape().value(ACK + "_count", "kind", "config")).isZero();
+
+        cp.clock.advance(Duration.ofMillis(1500));
+        late.answer(200);
+        cp.heartbeatAndCatchUp(late);
+
+        Scrape settled = scrape();
+        assertThat(settled.value(ACK + "_count", "kind", "config")).isEqualTo(1);
+        assertThat(settled.value(ACK + "_sum", "kind", "config")).isEqualTo(1.5);
+        assertThat(settled.value("controlplane_entries_accepted_total", "kind", "purge")).isZero();
+    }
+
     private List<String> edgeStates(String id, String kind) {
         List<String> states = new ArrayList<>();
         cp.get("/api/v1/" + kind + "/" + id, READER).json().get("edges")

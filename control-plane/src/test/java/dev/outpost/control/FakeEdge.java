@@ -1,6 +1,7 @@
 package dev.outpost.control;
 
 import dev.outpost.common.json.Json;
+import dev.outpost.common.wire.ConfigResult;
 import dev.outpost.common.wire.EdgeAdmin;
 import dev.outpost.common.wire.EdgePrefetch;
 import dev.outpost.common.wire.EdgePrefetchResult;
@@ -8,6 +9,7 @@ import dev.outpost.common.wire.EdgePurge;
 import dev.outpost.common.wire.EdgePurgeResult;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.common.wire.ServiceChange;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -40,6 +42,11 @@ public final class FakeEdge implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<String> pushAnswer =
             new java.util.concurrent.atomic.AtomicReference<>();
 
+    /** Configuration versions it refuses, with its reason. */
+    private final java.util.Map<Long, String> refusals = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The newest configuration version it applied (0: none). */
+    private final AtomicLong configVersion = new AtomicLong();
+
     public FakeEdge(String id, String region) throws IOException {
         this.id = id;
         this.region = region;
@@ -56,6 +63,10 @@ public final class FakeEdge implements AutoCloseable {
                     entry = Json.mapper().readValue(body, EdgePurge.class).entry(sequence);
                 } else if (request.getTarget().equals(EdgeAdmin.PREFETCH_PATH) && request.getMethod().equals("POST")) {
                     entry = Json.mapper().readValue(body, EdgePrefetch.class).entry(sequence);
+                } else if (request.getTarget().equals(EdgeAdmin.CONFIG_PATH) && request.getMethod().equals("POST")) {
+                    ServiceChange change = Json.mapper().readValue(body, ServiceChange.class);
+                    entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.CONFIG, null, null, null, null,
+                            false, false, null, change);
                 } else {
                     return new MockResponse.Builder().code(404).build();
                 }
@@ -72,6 +83,17 @@ public final class FakeEdge implements AutoCloseable {
                 int code = status.get();
                 if (code / 100 == 2 && header != null) {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
+                }
+                if (entry.kind() == InvalidationEntry.Kind.CONFIG) {
+                    long version = entry.config().version();
+                    String reason = refusals.get(version);
+                    ConfigResult result = reason != null ? ConfigResult.refused(version, reason)
+                            : ConfigResult.applied(version);
+                    if (code / 100 == 2 && reason == null) {
+                        configVersion.accumulateAndGet(version, Math::max);
+                    }
+                    return new MockResponse.Builder().code(code).body(Json.mapper().writeValueAsString(result))
+                            .build();
                 }
                 String answer = entry.kind() == InvalidationEntry.Kind.PUSH
                         ? Optional.ofNullable(pushAnswer.get()).orElse(Json.mapper().writeValueAsString(
@@ -111,6 +133,27 @@ public final class FakeEdge implements AutoCloseable {
         byUrl.remove(url);
     }
 
+    /** Answers configuration version {@code version} with a refusal giving {@code reason}, as an edge that cannot run it. */
+    public void refuseConfig(long version, String reason) {
+        refusals.put(version, reason);
+    }
+
+    /** Takes configuration version {@code version} from now on. */
+    public void acceptConfig(long version) {
+        refusals.remove(version);
+    }
+
+    /** The newest configuration version it applied (0: none). */
+    public long configVersion() {
+        return configVersion.get();
+    }
+
+    /** The configuration changes it received (live or from catch-up), in order. */
+    public List<ServiceChange> configChanges() {
+        return received.stream().filter(e -> e.kind() == InvalidationEntry.Kind.CONFIG)
+                .map(InvalidationEntry::config).toList();
+    }
+
     /** The URLs of each operator's call (no sequence header) it got, in order. */
     public List<List<String>> unsequencedCalls() {
         return List.copyOf(unsequenced);
@@ -141,6 +184,9 @@ public final class FakeEdge implements AutoCloseable {
     public void applyCatchUp(List<InvalidationEntry> entries) {
         for (InvalidationEntry entry : entries) {
             received.add(entry);
+            if (entry.kind() == InvalidationEntry.Kind.CONFIG && !refusals.containsKey(entry.config().version())) {
+                configVersion.accumulateAndGet(entry.config().version(), Math::max);
+            }
             applied.accumulateAndGet(entry.sequence(), Math::max);
         }
     }

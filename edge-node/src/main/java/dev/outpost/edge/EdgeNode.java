@@ -7,6 +7,7 @@ import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.common.tls.TlsContexts;
+import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.edge.cache.CachePolicy;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.Collapser;
@@ -38,6 +39,8 @@ import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.origin.Route;
 import dev.outpost.edge.origin.Routes;
 import dev.outpost.edge.origin.Spool;
+import dev.outpost.edge.service.ConfigCache;
+import dev.outpost.edge.service.ServiceDirectory;
 import dev.outpost.edge.tls.UploadedCertificates;
 import java.net.URI;
 import java.nio.file.Path;
@@ -69,13 +72,15 @@ public final class EdgeNode implements AutoCloseable {
     /** Everything started, closed in reverse order: the link, the listeners, the certificate, the origin client. */
     private final Closer started;
     private final OriginHealth originHealth;
+    private final ServiceDirectory services;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
             List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started,
-            OriginHealth originHealth) {
+            OriginHealth originHealth, ServiceDirectory services) {
         this.originHealth = originHealth;
+        this.services = services;
         this.config = config;
         this.store = store;
         this.purger = purger;
@@ -95,16 +100,17 @@ public final class EdgeNode implements AutoCloseable {
     /**
      * The health answer of {@code /_edge/health}; {@code appliedSequence} is the highest invalidation applied,
      * {@code originsDown} how many origins have an open circuit (which ones: the admin API's {@code /_edge/origins};
-     * health answers on the public listener too, where origin addresses have no business).
+     * health answers on the public listener too, where origin addresses have no business); {@code configSource}
+     * where the services it runs came from ({@code file} or {@code control-plane}) and {@code configVersion} the
+     * control plane's configuration version it runs (0 with the file's).
      */
     public record Health(String status, String id, String region, long storeBytes, long storeEntries,
-            int inFlight, long appliedSequence, int originsDown) {
+            int inFlight, long appliedSequence, int originsDown, String configSource, long configVersion) {
     }
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
         config.requireEverySectionUsed();
         CachePolicy policy = CachePolicy.from(config.cache());
-        Routes routes = new Routes(config.services());
         // A purge is remembered for fetches in flight longer than any fetch may take (the origin's total timeout).
         Duration purgeMemory = config.origin().total().multipliedBy(2).plusSeconds(10);
         // Starts now: an edge that never hears from its control plane stops trusting its objects after one lease.
@@ -125,10 +131,20 @@ public final class EdgeNode implements AutoCloseable {
         SpoolConfig spoolConfig = config.cache().spool();
         Spool spool = new Spool(spoolConfig.directory(config.id()), spoolConfig.maxBytes());
         EdgeMetrics metrics = new EdgeMetrics(store, collapser, slots, spool, clock);
-        List<URI> allOrigins = config.services().stream().flatMap(s -> s.origins().stream()).distinct().toList();
+        Optional<ConfigCache> configCache = config.controlPlane().flatMap(ControlPlaneLinkConfig::configCache)
+                .map(path -> new ConfigCache(Path.of(path)));
+        Routes initial = configCache.flatMap(ConfigCache::read)
+                .map(s -> new Routes(s.services(), Routes.Source.CONTROL_PLANE, s.version(), config.region()))
+                .orElseGet(() -> new Routes(config.services(), Routes.Source.FILE, 0, config.region()));
+        List<URI> allOrigins = initial.origins();
         OriginClient client = new OriginClient(origin, clock, metrics, config.limits().maxOriginHeaderBytes(), slots,
                 allOrigins);
-        metrics.watch(client.health(), config.services());
+        metrics.watch(client.health(), initial);
+        // One immutable configuration, swapped whole by the control plane's changes; requests read it once.
+        ServiceDirectory routes = new ServiceDirectory(config.id(), config.services(), initial, next -> {
+            metrics.watch(client.health(), next);
+            configCache.ifPresent(c -> c.keep(next));
+        });
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
@@ -136,16 +152,17 @@ public final class EdgeNode implements AutoCloseable {
         Refresher refresher = new Refresher(collapser, fetch, blocking);
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
         Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
-        Prefetcher prefetcher = new Prefetcher(routes, store, collapser, fetch);
+        Prefetcher prefetcher = new Prefetcher(routes::current, store, collapser, fetch);
         // Kept next to the disk tier: a restarted edge reports how far its disk objects were purged.
         AppliedSequence applied = diskConfig.directory().map(dir -> new AppliedSequence(dir.resolve(
                 "applied-sequence"), () -> store.purgeIf(key -> true, true))).orElseGet(AppliedSequence::new);
         // Live pushes (admin calls) and the heartbeat catch-up carry out entries the same way, through one gate.
-        Invalidations invalidations = new Invalidations(applied, purger, prefetcher);
+        Invalidations invalidations = new Invalidations(applied, purger, prefetcher, routes);
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
                 fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest(),
-                        client.health().down().size()),
+                        client.health().down().size(), routes.current().source().toString(),
+                        routes.current().version()),
                 config.cache().maxObjectBytes(), config.limits(), lease,
                 origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
 
@@ -195,8 +212,12 @@ public final class EdgeNode implements AutoCloseable {
                 admin = Optional.of(listener.start(pipeline.handler()));
                 started.add("admin listener", admin.get());
             }
+            List<java.net.InetSocketAddress> listeners = new java.util.ArrayList<>(List.of(server.address()));
+            https.ifPresent(h -> listeners.add(h.address()));
+            admin.ifPresent(a -> listeners.add(a.address()));
+            routes.listeningOn(new ServiceDirectory.OwnAddresses(listeners));
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
-                    adminEndpoints, certificate, applied, clock, started, client.health());
+                    adminEndpoints, certificate, applied, clock, started, client.health(), routes);
             config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
@@ -218,14 +239,29 @@ public final class EdgeNode implements AutoCloseable {
             c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
-                    store::isEmpty, nodeUrl.get(), Optional.of(c.client()), lease));
+                    store::isEmpty, nodeUrl.get(), Optional.of(c.client()), lease, configuration()));
             started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
-                    store::isEmpty, lease));
+                    store::isEmpty, lease, configuration()));
             started.add("control-plane link", link.get());
         }
+    }
+
+    /** The service directory as the control-plane link sees it: snapshots replace it, heartbeats report its version. */
+    private ControlPlaneLink.Configuration configuration() {
+        return new ControlPlaneLink.Configuration() {
+            @Override
+            public void replace(ServiceSnapshot snapshot) {
+                services.replace(snapshot);
+            }
+
+            @Override
+            public Optional<Long> version() {
+                return Optional.of(services.current().version());
+            }
+        };
     }
 
     /** Requests counted since start; hits are answers from the store without an origin fetch (HIT, STALE). */
@@ -306,6 +342,11 @@ public final class EdgeNode implements AutoCloseable {
     /** The highest invalidation sequence this edge applied (0 before it registered or applied any). */
     public long appliedSequence() {
         return applied.highest();
+    }
+
+    /** The delivery services this edge runs now, and where they came from. */
+    public ServiceDirectory services() {
+        return services;
     }
 
     /** The control-plane link, when one is configured. */

@@ -158,12 +158,21 @@ public final class LocalCdn implements AutoCloseable {
         }
         awaitReplicasReady(REPLICA_PATIENCE);
 
+        // The site's service is defined through the control plane's API, as an operator would; each region's edges
+        // fetch from its replica first if it has one, then the primary (over its WAN link outside its region).
+        Map<String, List<URI>> regionOrigins = new LinkedHashMap<>();
+        for (Topology.Region region : topology.regions()) {
+            List<URI> origins = new ArrayList<>();
+            topology.origin().replicaIn(region.name()).ifPresent(r -> origins.add(URI.create(r.url())));
+            origins.add(originUriByRegion.get(region.name()));
+            regionOrigins.put(region.name(), origins);
+        }
+        SiteService.define(http, planeUri, OPS_TOKEN, SiteService.definition(configs.servedHosts(),
+                origin.baseUri(), regionOrigins));
+
         started.add("edges", timed("edges", this::closeEdges));
         for (EdgeSpec spec : topology.edges()) {
-            List<URI> origins = new ArrayList<>();
-            topology.origin().replicaIn(spec.region()).ifPresent(r -> origins.add(URI.create(r.url())));
-            origins.add(originUriByRegion.get(spec.region()));
-            EdgeNode edge = EdgeNode.start(configs.edge(spec, origins, planeUri));
+            EdgeNode edge = EdgeNode.start(configs.edge(spec, planeUri));
             edges.put(spec.id(), edge);
         }
 

@@ -10,7 +10,6 @@ import dev.outpost.control.ControlPlaneConfig;
 import dev.outpost.control.replica.SteeringReplicaConfig;
 import dev.outpost.edge.config.AdminConfig;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
-import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.DiskConfig;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.origin.OriginConfig;
@@ -136,7 +135,7 @@ final class LocalConfigs {
         config.put("data", data.toString());
         config.put("accessLog", Map.of("node", "control-plane", "destination", accessLog("control-plane").toString()));
         config.put("tokens", List.of(
-                Map.of("name", "ops", "token", LocalCdn.OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin")),
+                Map.of("name", "ops", "token", LocalCdn.OPS_TOKEN, "scopes", List.of("read", "purge", "push", "admin", "config")),
                 Map.of("name", "nodes", "token", LocalCdn.NODE_TOKEN, "scopes", List.of("node")),
                 Map.of("name", "steering", "token", LocalCdn.STEERING_TOKEN, "scopes", List.of("steering"))));
         config.put("edgeToken", LocalCdn.EDGE_ADMIN_TOKEN);
@@ -161,16 +160,18 @@ final class LocalConfigs {
         return parse("local control plane.json", config, ControlPlaneConfig.class);
     }
 
-    /** An edge of the site; {@code origins} in order: its region's replica first if there is one, then the primary. */
-    EdgeConfig edge(EdgeSpec spec, List<URI> origins, URI planeUri) {
-        DeliveryService site = DeliveryService.of("site", servedHosts(), origins);
+    /**
+     * An edge of the site, without services of its own: it runs the site's service the control plane hands it at
+     * registration ({@link SiteService}).
+     */
+    EdgeConfig edge(EdgeSpec spec, URI planeUri) {
         URI admin = URI.create("http://" + spec.host() + ":" + spec.adminPort());
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, LocalCdn.NODE_TOKEN)
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
-        EdgeConfig edge = EdgeConfig.of(spec.id(), spec.host() + ":" + spec.port(), site).withRegion(spec.region())
+        EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null, List.of(),
+                null, null, null, Optional.of(link), null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
-                .withControlPlane(link)
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
         if (diskDir.isPresent()) {
             edge = edge.withCache(edge.cache().withDisk(DiskConfig.OFF.at(diskDir.get().resolve(spec.id()),

@@ -130,6 +130,9 @@ class DashboardBrowserIT {
                     && texts("#map .region li[data-edge]").size() == EDGES;
         });
         assertThat(attributes("#map .region", "data-region")).containsExactly("ap", "eu", "us");
+        assertThat(attributes("#edges tbody tr[data-edge] td.config", "data-config")).as("each edge's configuration "
+                + "version (a number), or 'none' for an edge that runs its own file's services").hasSize(EDGES)
+                .allSatisfy(version -> assertThat(version).matches("none|[0-9]+"));
 
         for (int i = 0; i < 20; i++) { // traffic, so the edges have requests/s and a hit ratio to show
             for (String edge : List.of("127.0.1.1", "127.0.2.1", "127.0.3.2")) {

@@ -101,10 +101,11 @@ class EveryTopologyKeyTakesEffectIT {
                     Type.A, DClass.IN)));
             assertThat(answer.getSection(Section.ANSWER)).as("dns.listen and dns.name: a south client gets south-1")
                     .singleElement().satisfies(r -> assertThat(r.rdataToString()).isEqualTo("127.0.6.1"));
-            assertThat(edges.get("south-1").config().services().get(0).hosts()).as("the edges serve the DNS name")
-                    .contains("www.north.test");
-            assertThat(edges.get("south-1").config().services().get(0).origins()).as("south's origins: its replica, "
-                    + "then the origin through its relay").containsExactly(
+            // the site's service comes from the control plane (defined through its API at start-up)
+            assertThat(edges.get("south-1").services().find("www.north.test")).as("the edges serve the DNS name")
+                    .isPresent();
+            assertThat(edges.get("south-1").services().find("www.north.test").orElseThrow().origins())
+                    .as("south's origins: its replica, then the origin through its relay").containsExactly(
                     URI.create("http://127.0.6.253:" + ports.get("REPLICA")),
                     URI.create("http://127.0.6.200:" + ports.get("ORIGIN")));
         }

@@ -123,7 +123,7 @@ final class Cdn implements AutoCloseable {
                 listen: %s
                 data: %s
                 tokens:
-                  - {name: ops, token: %s, scopes: [read, "purge:all", push]}
+                  - {name: ops, token: %s, scopes: [read, "purge:all", push, config]}
                   - {name: nodes, token: %s, scopes: [node]}
                 edgeToken: %s
                 heartbeat: {interval: 200ms, timeout: 1500ms}
@@ -240,6 +240,17 @@ final class Cdn implements AutoCloseable {
     /** {@code GET path} on one edge, with the site's Host. */
     Answer get(String edgeId, String path) {
         return get(edge(edgeId), path);
+    }
+
+    /** {@code GET path} on one edge with another Host. */
+    Answer get(String edgeId, String host, String path) {
+        Request request = new Request.Builder().url(edge(edgeId).baseUri() + path).header("Host", host).build();
+        try (Response response = http.newCall(request).execute()) {
+            return new Answer(response.code(), response.header("X-Cache"), response.header("X-Served-By"),
+                    response.body().string());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code GET path} on an edge this CDN does not name (see {@link #startEdgeWithoutAdmin}). */
@@ -373,6 +384,20 @@ final class Cdn implements AutoCloseable {
                 .header("Authorization", "Bearer " + EDGE_ADMIN)
                 .header("X-Outpost-Sequence", Long.toString(sequence))
                 .post(RequestBody.create(json.getBytes(UTF_8), MediaType.get("application/json"))).build());
+    }
+
+    /** The origin's own URL, as a service definition names it. */
+    URI originUri() {
+        return origin.baseUri();
+    }
+
+    /** {@code PUT /api/v1/services/{name}} with the definition, and {@code If-Match} when given. */
+    HttpReply putService(String name, String definition, Optional<String> ifMatch) {
+        Request.Builder request = new Request.Builder().url(plane.apiUri() + "/api/v1/services/" + name)
+                .header("Authorization", "Bearer " + OPS)
+                .put(RequestBody.create(definition.getBytes(UTF_8), MediaType.get("application/json")));
+        ifMatch.ifPresent(tag -> request.header("If-Match", tag));
+        return HttpReply.call(http, request.build());
     }
 
     /** {@code PUT /_origin/assets/{path}} on the origin's asset API. */

@@ -19,6 +19,8 @@ public final class ErrorStatuses {
             Map.entry(Problem.Kind.NOT_FOUND, 404),
             Map.entry(Problem.Kind.METHOD_NOT_ALLOWED, 405),
             Map.entry(Problem.Kind.CONFLICT, 409),
+            Map.entry(Problem.Kind.PRECONDITION_FAILED, 412),
+            Map.entry(Problem.Kind.PRECONDITION_REQUIRED, 428),
             Map.entry(Problem.Kind.TOO_LARGE, 413),
             Map.entry(Problem.Kind.UNPROCESSABLE, 422),
             Map.entry(Problem.Kind.TOO_MANY_REQUESTS, 429),

@@ -26,6 +26,10 @@ public class Problem extends RuntimeException {
         METHOD_NOT_ALLOWED,
         /** It contradicts the current state (409). */
         CONFLICT,
+        /** A precondition the request set ({@code If-Match}, {@code If-None-Match}) does not hold (412). */
+        PRECONDITION_FAILED,
+        /** The change needs a precondition ({@code If-Match}) the request did not set (428). */
+        PRECONDITION_REQUIRED,
         /** A body or entry is larger than allowed (413). */
         TOO_LARGE,
         /** Understood, but refused as it stands (422). */

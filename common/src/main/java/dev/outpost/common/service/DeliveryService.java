@@ -1,10 +1,15 @@
 package dev.outpost.common.service;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.outpost.common.config.ConfigValues;
 import java.net.URI;
 import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One delivery service: the Hosts it answers for, its origins (the first is the primary, the rest are tried in
@@ -21,10 +26,14 @@ import java.util.Optional;
  * @param shareCredentialed the service's answers never depend on Cookie or Authorization: answers to requests
  *                       carrying them are stored by the ordinary rules and such requests are answered from the
  *                       store (default false: only answers marked {@code public} or {@code s-maxage} are shared)
+ * @param regionOrigins  origins for the edges of one region in place of {@code origins}, by region name (e.g. a
+ *                       region's own origin replica first, then the primary); a region not named uses
+ *                       {@code origins}. Lets one definition serve edges that reach the origin differently by region
  */
 public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
         Boolean cacheSetCookie, Optional<SigningConfig> signing, RequestHeaderRules requestHeaders,
-        Boolean shareCredentialed) {
+        Boolean shareCredentialed,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<URI>> regionOrigins) {
     public DeliveryService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("services[].name must not be empty");
@@ -47,16 +56,22 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
             throw new IllegalArgumentException("services[" + name + "].origins must name at least one origin URL");
         }
         origins = List.copyOf(origins);
-        for (URI origin : origins) {
-            if (!("http".equals(origin.getScheme()) || "https".equals(origin.getScheme()))
-                    || origin.getHost() == null
-                    || origin.getRawPath() != null && !origin.getRawPath().isEmpty()
-                    && !origin.getRawPath().equals("/")
-                    || origin.getRawQuery() != null) {
-                throw new IllegalArgumentException("services[" + name + "].origins: '" + origin
-                        + "' must be http(s)://host[:port] without path or query");
+        checkOrigins(name, "origins", origins);
+        Map<String, List<URI>> byRegion = new TreeMap<>();
+        for (Map.Entry<String, List<URI>> region : (regionOrigins == null ? Map.<String, List<URI>>of()
+                : regionOrigins).entrySet()) {
+            if (region.getKey() == null || !region.getKey().matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("services[" + name + "].regionOrigins: '" + region.getKey()
+                        + "' is not a region name (letters, digits, '.', '_' or '-')");
             }
+            if (region.getValue() == null || region.getValue().isEmpty()) {
+                throw new IllegalArgumentException("services[" + name + "].regionOrigins." + region.getKey()
+                        + " must name at least one origin URL");
+            }
+            checkOrigins(name, "regionOrigins." + region.getKey(), region.getValue());
+            byRegion.put(region.getKey(), List.copyOf(region.getValue()));
         }
+        regionOrigins = Collections.unmodifiableMap(byRegion);
         cacheKey = ConfigValues.or(cacheKey, CacheKeyRules.DEFAULTS);
         cacheSetCookie = ConfigValues.or(cacheSetCookie, false);
         signing = ConfigValues.orEmpty(signing);
@@ -64,32 +79,64 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
         shareCredentialed = ConfigValues.or(shareCredentialed, false);
     }
 
+    private static void checkOrigins(String name, String key, List<URI> origins) {
+        for (URI origin : origins) {
+            if (origin == null || !("http".equals(origin.getScheme()) || "https".equals(origin.getScheme()))
+                    || origin.getHost() == null
+                    || origin.getRawPath() != null && !origin.getRawPath().isEmpty()
+                    && !origin.getRawPath().equals("/")
+                    || origin.getRawQuery() != null) {
+                throw new IllegalArgumentException("services[" + name + "]." + key + ": '" + origin
+                        + "' must be http(s)://host[:port] without path or query");
+            }
+        }
+    }
+
+    /** The origins, in order, of an edge in {@code region}: its region's list if named, else {@code origins}. */
+    public List<URI> originsFor(String region) {
+        return regionOrigins.getOrDefault(region, origins);
+    }
+
+    /** Every origin any edge of this service may ask, {@code origins} first. */
+    public List<URI> allOrigins() {
+        LinkedHashSet<URI> all = new LinkedHashSet<>(origins);
+        regionOrigins.values().forEach(all::addAll);
+        return List.copyOf(all);
+    }
+
+    public DeliveryService withRegionOrigins(Map<String, List<URI>> newRegionOrigins) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders,
+                shareCredentialed, newRegionOrigins);
+    }
+
     /** A service with default rules everywhere: no signing, every end-to-end header forwarded. */
     public static DeliveryService of(String name, List<String> hosts, List<URI> origins) {
-        return new DeliveryService(name, hosts, origins, null, null, null, null, null);
+        return new DeliveryService(name, hosts, origins, null, null, null, null, null, null);
     }
 
     public DeliveryService withCacheKey(CacheKeyRules newCacheKey) {
         return new DeliveryService(name, hosts, origins, newCacheKey, cacheSetCookie, signing, requestHeaders,
-                shareCredentialed);
+                shareCredentialed, regionOrigins);
     }
 
     public DeliveryService withCacheSetCookie(boolean store) {
-        return new DeliveryService(name, hosts, origins, cacheKey, store, signing, requestHeaders, shareCredentialed);
+        return new DeliveryService(name, hosts, origins, cacheKey, store, signing, requestHeaders, shareCredentialed,
+                regionOrigins);
     }
 
     public DeliveryService withSigning(SigningConfig newSigning) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning),
-                requestHeaders, shareCredentialed);
+                requestHeaders, shareCredentialed, regionOrigins);
     }
 
     public DeliveryService withRequestHeaders(RequestHeaderRules newRules) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, newRules,
-                shareCredentialed);
+                shareCredentialed, regionOrigins);
     }
 
     public DeliveryService withShareCredentialed(boolean share) {
-        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, share);
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, share,
+                regionOrigins);
     }
 
     /**

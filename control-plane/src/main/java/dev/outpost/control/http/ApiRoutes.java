@@ -1,6 +1,7 @@
 package dev.outpost.control.http;
 
 import static dev.outpost.control.Scope.ADMIN;
+import static dev.outpost.control.Scope.CONFIG;
 import static dev.outpost.control.Scope.NODE;
 import static dev.outpost.control.Scope.PURGE;
 import static dev.outpost.control.Scope.PUSH;
@@ -19,6 +20,7 @@ import dev.outpost.control.assets.RecentWrites;
 import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.services.ServiceChanges;
 import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.tls.NodeIssuer;
 import io.undertow.server.HandlerWrapper;
@@ -52,6 +54,7 @@ final class ApiRoutes {
     private final RouteEndpoint route;
     private final SteeringStateEndpoint steeringState;
     private final DeadLetterEndpoints deadLetters;
+    private final ServiceEndpoints services;
     private final TrafficStats traffic;
     private final StatsEndpoint stats;
     private final Registry registry;
@@ -61,7 +64,8 @@ final class ApiRoutes {
     private final Dashboard dashboard = new Dashboard();
 
     /** The parts both listeners' tables share: one rate limiter, one failed-auth budget, one memory of uploads. */
-    ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Registry registry,
+    ApiRoutes(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, ServiceChanges services,
+            Registry registry,
             SteeringHandler steering, DnsSteering dnsSteering, SteeringStateEndpoint steeringState,
             OriginWriter originWriter, RecentWrites recentWrites,
             RateLimiter rateLimiter, FailedAuthLimiter failedAuth, Optional<NodeIssuer> issuer, HttpHandler metrics,
@@ -78,7 +82,8 @@ final class ApiRoutes {
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.steeringState = steeringState;
         this.registry = registry;
-        this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry);
+        this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry, services.store());
+        this.services = new ServiceEndpoints(services, log);
         this.traffic = traffic;
         this.stats = new StatsEndpoint(traffic, clock);
         this.metrics = metrics;
@@ -101,11 +106,20 @@ final class ApiRoutes {
                         auth.scope(PUSH), rateLimiter.onAccept("push", budget.pushesPerMinute()), json)
                 .route("GET", "/api/v1/pushes", ex -> entries.listing(ex, Kind.PUSH), auth.scope(READ))
                 .route("GET", "/api/v1/pushes/{id}", ex -> entries.show(ex, Kind.PUSH), auth.scope(READ))
+                .route("GET", "/api/v1/services", services::list, auth.scope(READ, CONFIG))
+                .route("GET", "/api/v1/services/{name}", services::show, auth.scope(READ, CONFIG))
+                .route("PUT", "/api/v1/services/{name}", services::put, auth.scope(CONFIG), json)
+                .route("DELETE", "/api/v1/services/{name}", services::delete, auth.scope(CONFIG))
+                .route("GET", "/api/v1/services/{name}/versions", services::history, auth.scope(READ, CONFIG))
+                .route("GET", "/api/v1/services/{name}/versions/{version}", services::version,
+                        auth.scope(READ, CONFIG))
+                .route("GET", "/api/v1/services/{name}/diff", services::diff, auth.scope(READ, CONFIG))
+                .route("POST", "/api/v1/services/{name}/rollback", services::rollback, auth.scope(CONFIG))
                 .route("GET", "/api/v1/dead-letters", deadLetters::list, auth.scope(READ))
                 .route("POST", "/api/v1/dead-letters/{sequence}/{node}/retry", deadLetters::retry,
-                        auth.scope(PURGE, PUSH))
+                        auth.scope(PURGE, PUSH, CONFIG))
                 .route("POST", "/api/v1/dead-letters/{sequence}/{node}/discard", deadLetters::discard,
-                        auth.scope(PURGE, PUSH))
+                        auth.scope(PURGE, PUSH, CONFIG))
                 .route("GET", "/api/v1/stats", stats::stats, auth.scope(READ))
                 .route("GET", "/api/v1/nodes", nodes::list, auth.scope(READ))
                 .route("POST", "/api/v1/nodes/register", nodes::register,

@@ -12,6 +12,7 @@ import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.LoggedEntry;
 import dev.outpost.control.registry.Node;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.services.ServiceStore;
 import io.undertow.server.HttpServerExchange;
 import java.util.List;
 import java.util.Optional;
@@ -33,8 +34,10 @@ final class DeadLetterEndpoints {
     private final InvalidationLog log;
     private final Dispatcher dispatcher;
     private final Registry registry;
+    private final ServiceStore services;
 
-    DeadLetterEndpoints(InvalidationLog log, Dispatcher dispatcher, Registry registry) {
+    DeadLetterEndpoints(InvalidationLog log, Dispatcher dispatcher, Registry registry, ServiceStore services) {
+        this.services = services;
         this.log = log;
         this.dispatcher = dispatcher;
         this.registry = registry;
@@ -106,6 +109,7 @@ final class DeadLetterEndpoints {
             throw new ApiException(409, "edge_fenced", "edge '" + letter.node() + "' is fenced: it revalidates "
                     + "everything it holds when it returns, which covers this entry; discard the dead letter");
         }
+        requireNewestConfig(entry.entry());
         Dispatcher.RetryOutcome outcome = dispatcher.retryDeadLetter(entry.entry(), node);
         if (!outcome.applied()) {
             throw new ApiException(502, "retry_failed", "edge '" + letter.node() + "' did not apply entry "
@@ -148,14 +152,31 @@ final class DeadLetterEndpoints {
         return ApiException.notFound("entry " + letter.sequence() + " is past the log's retention");
     }
 
-    /** Retrying or discarding a purge's dead letter takes scope purge, a push's scope push. */
+    /**
+     * A configuration change is retried only while it is the newest: unlike a purge, an older change applied after
+     * newer ones would take the edge back to an older configuration. A superseded one is discarded; the newer
+     * versions (or a snapshot on the edge's next reset) carry the configuration.
+     */
+    private void requireNewestConfig(InvalidationEntry entry) {
+        if (entry.kind() == InvalidationEntry.Kind.CONFIG && entry.config().version() < services.version()) {
+            throw new ApiException(409, "config_superseded", "configuration version " + entry.config().version()
+                    + " was superseded by version " + services.version() + "; retrying it would take the edge "
+                    + "back; discard this dead letter (change the service again to reach the edge)");
+        }
+    }
+
+    /** Retrying or discarding a purge's dead letter takes scope purge, a push's push, a configuration change's config. */
     private static void requireScope(HttpServerExchange exchange, InvalidationEntry.Kind kind, String action) {
-        Scope needed = kind == InvalidationEntry.Kind.PUSH ? Scope.PUSH : Scope.PURGE;
+        Scope needed = switch (kind) {
+            case PUSH -> Scope.PUSH;
+            case PURGE -> Scope.PURGE;
+            case CONFIG -> Scope.CONFIG;
+        };
         Principal who = Auth.principal(exchange);
         if (!who.may(needed)) {
             throw new ApiException(403, "forbidden", "token '" + who.name() + "' lacks scope " + needed.wireName()
-                    + ", which it takes to " + action + " a dead letter of a " + (needed == Scope.PUSH ? "push"
-                    : "purge"));
+                    + ", which it takes to " + action + " a dead letter of a " + kind.name().toLowerCase(
+                    java.util.Locale.ROOT));
         }
     }
 }

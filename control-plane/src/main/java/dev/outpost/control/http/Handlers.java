@@ -12,6 +12,7 @@ import dev.outpost.control.invalidation.Dispatcher;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.metrics.ControlPlaneMetrics;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.services.ServiceChanges;
 import dev.outpost.control.stats.TrafficStats;
 import dev.outpost.control.dns.DnsSteering;
 import dev.outpost.control.steering.Decision;
@@ -50,11 +51,11 @@ public final class Handlers {
      * write-through uploads, so neither is doubled by using both listeners.
      */
     public static ApiPipelines api(ControlPlaneConfig config, Clock clock, InvalidationLog log, Dispatcher dispatcher,
-            Registry registry, LiveSteering steering, OriginWriter originWriter,
+            ServiceChanges services, Registry registry, LiveSteering steering, OriginWriter originWriter,
             Optional<NodeIssuer> issuer, ControlPlaneMetrics metrics, TrafficStats traffic) {
         SteeringHandler steer = new SteeringHandler(steering, metrics::steered);
         HttpHandler metricsEndpoint = new MetricsEndpoint(metrics.registry(), () -> metrics.refresh(log, registry));
-        ApiRoutes routes = new ApiRoutes(config, log, dispatcher, registry, steer,
+        ApiRoutes routes = new ApiRoutes(config, log, dispatcher, services, registry, steer,
                 new DnsSteering(steering), new SteeringStateEndpoint(steering::state), originWriter,
                 new RecentWrites(clock, Duration.ofMinutes(10), 10_000), new RateLimiter(clock, metrics::rateLimited),
                 new FailedAuthLimiter(config.limits().failedAuth(), clock), issuer, metricsEndpoint, traffic, clock);

@@ -49,7 +49,7 @@ final class Views {
                     .max(Instant::compareTo)
                     .map(at -> Math.max(0, Duration.between(logged.acceptedAt(), at).toMillis()));
             int applied = (int) deliveries.stream().filter(d -> d.state() == Delivery.State.APPLIED).count();
-            return new Entry(logged.id(), e.sequence(), e.kind() == InvalidationEntry.Kind.PUSH ? "push" : "purge",
+            return new Entry(logged.id(), e.sequence(), e.kind().name().toLowerCase(java.util.Locale.ROOT),
                     EntryStatus.of(deliveries).wireName(), logged.acceptedAt(), logged.requestedBy(), e.urls(),
                     e.prefixes(), e.tags(), e.hosts(), e.all(), e.soft(), e.regions(), applied, deliveries.size(),
                     lastAck, named(deliveries, Delivery.State.FENCED), deliveries.stream().filter(d -> d.state()
@@ -79,7 +79,7 @@ final class Views {
         static DeadLetter of(dev.outpost.control.invalidation.DeadLetter d) {
             InvalidationEntry.Kind kind = d.kind();
             return new DeadLetter(d.sequence(), dev.outpost.control.invalidation.Ids.of(kind, d.sequence()),
-                    d.node(), kind == InvalidationEntry.Kind.PUSH ? "push" : "purge", d.state().wireName(), d.reason(),
+                    d.node(), kind.name().toLowerCase(java.util.Locale.ROOT), d.state().wireName(), d.reason(),
                     d.tries(), d.deadLetteredAt(), d.appliedAt());
         }
     }

@@ -31,10 +31,12 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
- * Accepts purges and pushes: logs each durably, then pushes it to every edge in scope at once, in parallel, through
- * the edge's own admin API (the contract of {@link EdgeAdmin}: {@code POST /_edge/purge}, {@code POST
- * /_edge/prefetch}, the sequence in {@code X-Outpost-Sequence}), and records each 2xx as the
- * edge's ack (a push that did not store every URL is recorded as {@code failed} for that edge, with its answer).
+ * Accepts purges, pushes and configuration changes: logs each durably, then pushes it to every edge in scope at
+ * once, in parallel, through the edge's own admin API (the contract of {@link EdgeAdmin}: {@code POST /_edge/purge},
+ * {@code POST /_edge/prefetch}, {@code POST /_edge/config}, the sequence in {@code X-Outpost-Sequence}), and records
+ * each 2xx as the edge's ack (a push that did not store every URL is recorded as {@code failed} for that edge, with
+ * its answer; a configuration change the edge refused, answered {@code {"applied":false,"reason":...}}, is
+ * dead-lettered for it with that reason at once: the edge keeps its previous configuration and moves on).
  * One lane (a single virtual thread) per edge keeps that edge's entries in sequence order; lanes of different edges
  * run side by side.
  *
@@ -120,18 +122,44 @@ public final class Dispatcher implements AutoCloseable {
      */
     public synchronized InvalidationLog.Appended submit(NewEntry entry, String requestedBy,
             Optional<IdempotencyKey> key) {
-        List<Node> inScope = registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
+        List<Node> inScope = inScope(entry);
+        InvalidationLog.Appended appended = log.append(entry, initialDeliveries(inScope), requestedBy, key);
+        if (!appended.replayed()) {
+            dispatch(appended.logged(), inScope, requestedBy);
+        }
+        return appended;
+    }
+
+    /**
+     * Logs {@code entries} (every region's: a configuration change and the purge it needs) with consecutive
+     * sequences and {@code alsoWrite} in one durable transaction, then starts pushing them, in order.
+     */
+    public synchronized List<LoggedEntry> submitAll(List<NewEntry> entries, String requestedBy,
+            InvalidationLog.AlsoWrite alsoWrite) {
+        if (entries.stream().anyMatch(e -> !e.regions().isEmpty())) {
+            throw new IllegalArgumentException("entries logged together reach every region");
+        }
+        List<Node> inScope = inScope(entries.get(0));
+        List<LoggedEntry> logged = log.appendAll(entries, initialDeliveries(inScope), requestedBy, alsoWrite);
+        logged.forEach(e -> dispatch(e, inScope, requestedBy));
+        return logged;
+    }
+
+    private List<Node> inScope(NewEntry entry) {
+        return registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
+    }
+
+    private Map<String, Delivery.State> initialDeliveries(List<Node> inScope) {
         Map<String, Delivery.State> initial = new LinkedHashMap<>();
         for (Node node : inScope) {
             initial.put(node.id(), fencedAway(node) ? Delivery.State.FENCED : Delivery.State.PENDING);
         }
-        InvalidationLog.Appended appended = log.append(entry, initial, requestedBy, key);
-        if (appended.replayed()) {
-            return appended;
-        }
-        LoggedEntry logged = appended.logged();
-        LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(entry) + " → "
-                + inScope.size() + " edges");
+        return initial;
+    }
+
+    private void dispatch(LoggedEntry logged, List<Node> inScope, String requestedBy) {
+        LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(logged.entry())
+                + " → " + inScope.size() + " edges");
         for (Node node : inScope) {
             if (fencedAway(node)) {
                 continue;
@@ -146,7 +174,6 @@ public final class Dispatcher implements AutoCloseable {
                 lane(node.id()).execute(() -> deliver(logged.entry(), node));
             }
         }
-        return appended;
     }
 
     /** Fenced and not heard from since: nothing is waited for from it (it revalidates everything on return). */
@@ -289,8 +316,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         Request.Builder request = edgeRequest(adminUrl.get(), entry);
         edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
-        // A push makes the edge fetch every URL before it answers; a purge is quick.
-        Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
+        Duration timeout = timeout(entry);
         log.sendingLive(entry.sequence(), node.id());
         try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                 .execute()) {
@@ -304,6 +330,14 @@ public final class Dispatcher implements AutoCloseable {
                 // It applied the entry from a catch-up page first: what it did (a push's results, a purge's unknown
                 // hosts) rides the heartbeat that reports its sequence, which settles the delivery. Marking it
                 // applied here, without that, would let a waiting client see the entry complete but not what it did.
+                return Optional.empty();
+            }
+            Optional<String> refusal = entry.kind() == Kind.CONFIG
+                    ? ConfigResults.refusal(answer.orElse("")) : Optional.empty();
+            if (refusal.isPresent()) {
+                // the edge keeps its previous configuration and counts the entry as passed (acked above): recorded
+                // as a dead letter with its reason, so it shows and an operator decides, and nothing waits for it
+                refused(entry.sequence(), node.id(), refusal.get());
                 return Optional.empty();
             }
             Optional<String> pushFailure = entry.kind() == Kind.PUSH
@@ -326,6 +360,26 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
+    /** The edge answered a config entry with a refusal: dead-lettered for it with the edge's reason. */
+    private void refused(long sequence, String nodeId, String reason) {
+        if (log.markDeadLettered(sequence, nodeId, reason, true)) {
+            LOG.log(Level.WARNING, () -> "configuration entry " + sequence + " " + reason + " (" + nodeId
+                    + "); it keeps its previous configuration");
+        }
+    }
+
+    /**
+     * A push makes the edge fetch every URL before it answers; a configuration change may build new origin clients
+     * and TLS contexts; a purge is quick.
+     */
+    private static Duration timeout(InvalidationEntry entry) {
+        return switch (entry.kind()) {
+            case PUSH -> Duration.ofSeconds(60);
+            case CONFIG -> Duration.ofSeconds(15);
+            case PURGE -> Duration.ofSeconds(5);
+        };
+    }
+
     /** What an operator's retry of a dead letter came to: {@code applied} with the edge's answer, or why not. */
     public record RetryOutcome(boolean applied, String detail) {
     }
@@ -345,13 +399,13 @@ public final class Dispatcher implements AutoCloseable {
         } else {
             Request.Builder request = edgeRequest(adminUrl.get(), entry).removeHeader(EdgeAdmin.SEQUENCE_HEADER);
             edgeToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
-            Duration timeout = entry.kind() == Kind.PUSH ? Duration.ofSeconds(60) : Duration.ofSeconds(5);
+            Duration timeout = timeout(entry);
             try (Response response = client.newBuilder().callTimeout(timeout).build().newCall(request.build())
                     .execute()) {
                 if (response.isSuccessful()) {
                     String answer = summary(response).orElse("");
                     Optional<String> pushFailure = entry.kind() == Kind.PUSH ? PushResults.failure(answer)
-                            : Optional.empty();
+                            : entry.kind() == Kind.CONFIG ? ConfigResults.refusal(answer) : Optional.empty();
                     if (pushFailure.isEmpty()) {
                         log.markRetried(entry.sequence(), node.id(), "applied on an operator's retry: " + answer);
                         return new RetryOutcome(true, answer);
@@ -374,7 +428,11 @@ public final class Dispatcher implements AutoCloseable {
         return body.isEmpty() ? Optional.empty() : Optional.of(body);
     }
 
-    private static String describe(NewEntry e) {
+    private static String describe(InvalidationEntry e) {
+        if (e.kind() == Kind.CONFIG) {
+            return "configuration version " + e.config().version() + (e.config().deletes() ? " deletes" : " sets")
+                    + " service " + e.config().service();
+        }
         StringBuilder out = new StringBuilder(e.kind() == Kind.PUSH ? "push" : e.soft() ? "soft purge" : "purge");
         if (e.all()) {
             out.append(" of everything");
@@ -403,8 +461,16 @@ public final class Dispatcher implements AutoCloseable {
      * {@code POST /_edge/prefetch}; the sequence rides along, so the edge applies it once and in order.
      */
     static Request.Builder edgeRequest(URI adminUrl, InvalidationEntry entry) {
-        Object body = entry.kind() == Kind.PUSH ? EdgePrefetch.of(entry) : EdgePurge.of(entry);
-        String path = entry.kind() == Kind.PUSH ? EdgeAdmin.PREFETCH_PATH : EdgeAdmin.PURGE_PATH;
+        Object body = switch (entry.kind()) {
+            case PUSH -> EdgePrefetch.of(entry);
+            case PURGE -> EdgePurge.of(entry);
+            case CONFIG -> entry.config();
+        };
+        String path = switch (entry.kind()) {
+            case PUSH -> EdgeAdmin.PREFETCH_PATH;
+            case PURGE -> EdgeAdmin.PURGE_PATH;
+            case CONFIG -> EdgeAdmin.CONFIG_PATH;
+        };
         return new Request.Builder().url(EdgeAdmin.url(adminUrl, path))
                 .header(EdgeAdmin.SEQUENCE_HEADER, Long.toString(entry.sequence()))
                 .post(RequestBody.create(Json.bytes(body), JSON));

@@ -4,10 +4,12 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
 import dev.outpost.control.LogSettings;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,7 +60,7 @@ public final class InvalidationLog implements AutoCloseable {
     /** Entries accepted here and not settled yet, timed for the metrics; guarded by this log's monitor. */
     private final Settlements settlements;
     private final DeliveryObserver observer;
-    /** Highest purge sequence per stored regions text ("" = all regions). */
+    /** Highest purge or config sequence per stored regions text ("" = all regions). */
     private final Map<String, Long> duePerRegions = new ConcurrentHashMap<>();
     /** Highest compacted (deleted) sequence per stored regions text. */
     private final Map<String, Long> compactedPerRegions = new ConcurrentHashMap<>();
@@ -119,14 +121,60 @@ public final class InvalidationLog implements AutoCloseable {
         }
         Instant now = clock.instant();
         long sequence = store.append(entry, deliveries, requestedBy, now, key);
+        return new Appended(appended(entry, sequence, deliveries, requestedBy, now), false);
+    }
+
+    /** SQL that runs on the log's connection inside an append's transaction, given the new entries' sequences. */
+    @FunctionalInterface
+    public interface AlsoWrite {
+        void write(Connection db, List<Long> sequences) throws SQLException;
+    }
+
+    /** SQL that reads (or creates tables) on the log's connection, under the log's lock. */
+    @FunctionalInterface
+    public interface Read<T> {
+        T read(Connection db) throws SQLException;
+    }
+
+    /**
+     * Appends {@code entries} with consecutive sequences, in order, a delivery in the given initial state per node
+     * for each, and runs {@code alsoWrite} (the service tables, which live in this file) in the same durable
+     * transaction: a configuration version and its entries are on disk together or not at all.
+     */
+    public synchronized List<LoggedEntry> appendAll(List<NewEntry> entries, Map<String, Delivery.State> deliveries,
+            String requestedBy, AlsoWrite alsoWrite) {
+        Instant now = clock.instant();
+        List<Long> sequences = store.appendAll(entries, deliveries, requestedBy, now, Optional.empty(), alsoWrite);
+        List<LoggedEntry> out = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            out.add(appended(entries.get(i), sequences.get(i), deliveries, requestedBy, now));
+        }
+        return out;
+    }
+
+    /**
+     * Runs {@code read} on the log's connection under its lock: what it reads is consistent with
+     * {@link #lastSequence} (every append up to it committed, none after it begun).
+     */
+    public synchronized <T> T read(Read<T> read) {
+        try {
+            return read.read(store.connection());
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private LoggedEntry appended(NewEntry entry, long sequence, Map<String, Delivery.State> deliveries,
+            String requestedBy, Instant now) {
         lastSequence = sequence;
-        if (entry.kind() == Kind.PURGE) {
+        // a config entry gates steering like a purge: an edge that missed it runs an older configuration
+        if (entry.kind() == Kind.PURGE || entry.kind() == Kind.CONFIG) {
             duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
         }
         settlements.accepted(sequence, entry.kind(), now, deliveries.entrySet().stream()
                 .map(d -> new Delivery(d.getKey(), d.getValue(), Optional.empty(), Optional.empty())).toList());
         notifyAll();
-        return new Appended(new LoggedEntry(entry.withSequence(sequence), now, requestedBy), false);
+        return new LoggedEntry(entry.withSequence(sequence), now, requestedBy);
     }
 
     /**
@@ -192,7 +240,10 @@ public final class InvalidationLog implements AutoCloseable {
         return clock.instant().toEpochMilli() - settings.pushExpiry().toMillis();
     }
 
-    /** The highest purge sequence reaching {@code region}: what an edge there must have applied to be caught up. */
+    /**
+     * The highest purge or config sequence reaching {@code region}: what an edge there must have applied to be
+     * caught up (an edge that missed a config entry runs an older configuration and is not steered to).
+     */
     public long dueSequence(String region) {
         return Math.max(highest(duePerRegions, region), highest(compactedPerRegions, region));
     }

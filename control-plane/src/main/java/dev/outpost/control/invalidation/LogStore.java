@@ -3,6 +3,7 @@ package dev.outpost.control.invalidation;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.InvalidationEntry.Kind;
+import dev.outpost.common.wire.ServiceChange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,7 +26,8 @@ import tools.jackson.core.type.TypeReference;
 
 /**
  * The SQL of {@link InvalidationLog}: schema, row mapping and statements over its one sqlite connection. Not
- * thread-safe on its own; the log calls it under its monitor. Tables: {@code entries} (one row per purge or push),
+ * thread-safe on its own; the log calls it under its monitor. Tables: {@code entries} (one row per purge, push or
+ * config change, the latter's {@code ServiceChange} as JSON in {@code config}),
  * {@code deliveries} (one row per entry and edge in scope; {@code tries} counts the pushes the edge answered with an
  * error, {@code dead_lettered_at} is set once the delivery was dead-lettered and stays through an operator's retry
  * or discard), {@code compacted} (per regions text, the highest sequence compaction deleted) and
@@ -36,7 +38,8 @@ final class LogStore {
     private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {
     };
     /** The bytes an entry weighs against the entry, page and listing caps: its lists as stored JSON. */
-    private static final String SIZE = "length(urls) + length(prefixes) + length(tags) + length(hosts)";
+    private static final String SIZE = "length(urls) + length(prefixes) + length(tags) + length(hosts) "
+            + "+ coalesce(length(config), 0)";
     /** Entries deleted per compaction transaction, so the log's lock is released in between. */
     static final int COMPACTION_BATCH = 2_000;
 
@@ -55,6 +58,11 @@ final class LogStore {
     private LogStore(Connection db) {
         this.db = db;
         this.deadLetters = new DeadLetterRows(db);
+    }
+
+    /** The connection, for the service tables that share this file ({@link InvalidationLog#read}). */
+    Connection connection() {
+        return db;
     }
 
     static LogStore open(Path dataDir) {
@@ -83,6 +91,7 @@ final class LogStore {
                           PRIMARY KEY (sequence, node))""");
                 s.execute("CREATE INDEX IF NOT EXISTS deliveries_by_node ON deliveries(node, state, sequence)");
                 DeadLetterRows.migrate(db);
+                addConfigColumn(db);
                 s.execute("CREATE INDEX IF NOT EXISTS dead_letters ON deliveries(sequence, node) "
                         + "WHERE dead_lettered_at IS NOT NULL");
                 s.execute("CREATE INDEX IF NOT EXISTS entries_by_age ON entries(accepted_at)");
@@ -99,10 +108,25 @@ final class LogStore {
         }
     }
 
-    /** Fills the highest purge per regions text and the compaction marks. */
+    /** A {@code config} entry's {@link ServiceChange} as JSON ({@code NULL} on purges and pushes). */
+    private static void addConfigColumn(Connection db) throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("PRAGMA table_info(entries)")) {
+            while (rs.next()) {
+                if (rs.getString("name").equals("config")) {
+                    return;
+                }
+            }
+        }
+        try (Statement s = db.createStatement()) {
+            s.execute("ALTER TABLE entries ADD COLUMN config TEXT");
+        }
+    }
+
+    /** Fills the highest purge or config entry per regions text (what edges must reach) and the compaction marks. */
     void loadMarks(Map<String, Long> due, Map<String, Long> compacted) {
         try (Statement s = db.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT regions, max(sequence) FROM entries WHERE kind = 'purge' "
+            try (ResultSet rs = s.executeQuery("SELECT regions, max(sequence) FROM entries WHERE kind IN ('purge', "
+                    + "'config') "
                     + "GROUP BY regions")) {
                 while (rs.next()) {
                     due.put(rs.getString(1), rs.getLong(2));
@@ -131,44 +155,68 @@ final class LogStore {
     /** Inserts the entry, its deliveries and its key in one fsynced transaction; returns its sequence. */
     long append(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy, Instant now,
             Optional<IdempotencyKey> key) {
+        return appendAll(List.of(entry), deliveries, requestedBy, now, key, (db, sequences) -> {
+        }).get(0);
+    }
+
+    /**
+     * Inserts the entries in order (consecutive sequences), each with the same deliveries, then runs
+     * {@code alsoWrite} on the same connection, all in one fsynced transaction; returns their sequences.
+     */
+    List<Long> appendAll(List<NewEntry> entries, Map<String, Delivery.State> deliveries, String requestedBy,
+            Instant now, Optional<IdempotencyKey> key, InvalidationLog.AlsoWrite alsoWrite) {
         try {
             durableCommits(true);
             db.setAutoCommit(false);
-            long sequence;
-            try (PreparedStatement insert = db.prepareStatement("INSERT INTO entries (kind, urls, prefixes, tags, "
-                    + "hosts, all_content, soft, regions, accepted_at, requested_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                bind(insert, kindName(entry.kind()), json(entry.urls()), json(entry.prefixes()), json(entry.tags()),
-                        json(entry.hosts()), entry.all() ? 1 : 0, entry.soft() ? 1 : 0, regionsText(entry.regions()),
-                        now.toEpochMilli(), requestedBy);
-                insert.executeUpdate();
-                try (ResultSet keys = insert.getGeneratedKeys()) {
-                    keys.next();
-                    sequence = keys.getLong(1);
-                }
-            }
-            try (PreparedStatement delivery = db.prepareStatement(
-                    "INSERT INTO deliveries (sequence, node, state, detail) VALUES (?, ?, ?, ?)")) {
-                for (Map.Entry<String, Delivery.State> d : deliveries.entrySet()) {
-                    bind(delivery, sequence, d.getKey(), d.getValue().wireName(),
-                            d.getValue() == Delivery.State.FENCED ? "edge fenced (unreachable) when accepted; it "
-                                    + "revalidates everything when it returns" : null);
-                    delivery.addBatch();
-                }
-                delivery.executeBatch();
+            List<Long> sequences = new ArrayList<>();
+            for (NewEntry entry : entries) {
+                sequences.add(insert(entry, deliveries, requestedBy, now));
             }
             if (key.isPresent()) {
-                insertKey(key.get(), sequence, entry.kind(), now);
+                insertKey(key.get(), sequences.get(0), entries.get(0).kind(), now);
             }
+            alsoWrite.write(db, sequences);
             db.commit();
-            return sequence;
+            return sequences;
         } catch (SQLException e) {
             rollback();
             throw new IllegalStateException("cannot append to the invalidation log: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            rollback();
+            throw e;
         } finally {
             autoCommit();
             durableCommits(false);
         }
+    }
+
+    private long insert(NewEntry entry, Map<String, Delivery.State> deliveries, String requestedBy, Instant now)
+            throws SQLException {
+        long sequence;
+        try (PreparedStatement insert = db.prepareStatement("INSERT INTO entries (kind, urls, prefixes, tags, "
+                + "hosts, all_content, soft, regions, accepted_at, requested_by, config) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            bind(insert, kindName(entry.kind()), json(entry.urls()), json(entry.prefixes()), json(entry.tags()),
+                    json(entry.hosts()), entry.all() ? 1 : 0, entry.soft() ? 1 : 0, regionsText(entry.regions()),
+                    now.toEpochMilli(), requestedBy,
+                    entry.config() == null ? null : Json.mapper().writeValueAsString(entry.config()));
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                sequence = keys.getLong(1);
+            }
+        }
+        try (PreparedStatement delivery = db.prepareStatement(
+                "INSERT INTO deliveries (sequence, node, state, detail) VALUES (?, ?, ?, ?)")) {
+            for (Map.Entry<String, Delivery.State> d : deliveries.entrySet()) {
+                bind(delivery, sequence, d.getKey(), d.getValue().wireName(),
+                        d.getValue() == Delivery.State.FENCED ? "edge fenced (unreachable) when accepted; it "
+                                + "revalidates everything when it returns" : null);
+                delivery.addBatch();
+            }
+            delivery.executeBatch();
+        }
+        return sequence;
     }
 
     Optional<KeyUse> keyUse(IdempotencyKey key) {
@@ -373,7 +421,9 @@ final class LogStore {
         InvalidationEntry entry = new InvalidationEntry(rs.getLong("sequence"), kind(rs.getString("kind")),
                 strings(rs.getString("urls")), strings(rs.getString("prefixes")), strings(rs.getString("tags")),
                 strings(rs.getString("hosts")), rs.getInt("all_content") != 0, rs.getInt("soft") != 0,
-                regions.isEmpty() ? List.of() : List.of(regions.substring(1).split(",")));
+                regions.isEmpty() ? List.of() : List.of(regions.substring(1).split(",")),
+                Optional.ofNullable(rs.getString("config"))
+                        .map(json -> Json.mapper().readValue(json, ServiceChange.class)).orElse(null));
         return new LoggedEntry(entry, Instant.ofEpochMilli(rs.getLong("accepted_at")), rs.getString("requested_by"));
     }
 
@@ -384,11 +434,11 @@ final class LogStore {
     }
 
     private static String kindName(Kind kind) {
-        return kind == Kind.PUSH ? "push" : "purge";
+        return kind.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     static Kind kind(String name) {
-        return "push".equals(name) ? Kind.PUSH : Kind.PURGE;
+        return Kind.valueOf(name.toUpperCase(java.util.Locale.ROOT));
     }
 
     static String regionsText(List<String> regions) {

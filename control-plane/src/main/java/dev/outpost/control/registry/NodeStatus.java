@@ -17,9 +17,23 @@ import java.util.Optional;
  * @param responseMillis moving average of its response times at its last heartbeat (what
  *                  {@code least-response-time} compares); 0 until it reports one
  * @param originsDown an edge's origins whose circuit breaker was open at its last heartbeat
+ * @param configVersion the delivery-service configuration version it runs, from its last heartbeat (absent: it
+ *                  takes no configuration from the control plane, or has not said yet)
+ * @param configCurrent it runs the newest configuration version (false while a change is on its way to it, or
+ *                  when it refused one)
  */
 public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
         boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
         Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
-        long activeRequests, double responseMillis, java.util.List<String> originsDown) {
+        long activeRequests, double responseMillis, java.util.List<String> originsDown, Optional<Long> configVersion,
+        boolean configCurrent) {
+    public NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
+            boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence,
+            Instant registeredAt, Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
+            long activeRequests, double responseMillis, java.util.List<String> originsDown,
+            Optional<Long> configVersion, long newestConfigVersion) {
+        this(id, kind, region, publicUrl, adminUrl, healthy, caughtUp, fenced, appliedSequence, dueSequence,
+                registeredAt, lastHeartbeat, requests, hitRatio, bytesCached, activeRequests, responseMillis,
+                originsDown, configVersion, configVersion.map(v -> v >= newestConfigVersion).orElse(false));
+    }
 }

@@ -6,6 +6,8 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.common.wire.ServiceSnapshot;
+import dev.outpost.control.invalidation.ConfigResults;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.PushResults;
@@ -51,13 +53,44 @@ public final class Registry {
     private final InvalidationLog log;
     private final NodeStore store;
     private final ConcurrentMap<String, Node> nodes = new ConcurrentHashMap<>();
+    /**
+     * The delivery-service configuration as of a log sequence (handed out on registration and with a reset), and
+     * the newest configuration version; built from the service tables, so compacting the log never loses it.
+     */
+    private final ConfigSource config;
+
+    /** Where the registry reads the configuration it hands to nodes ({@code ServiceStore}). */
+    public interface ConfigSource {
+        /** Nothing configured here: registrations and resets carry no configuration. */
+        ConfigSource NONE = new ConfigSource() {
+            @Override
+            public Optional<ServiceSnapshot> snapshotAt(long sequence) {
+                return Optional.empty();
+            }
+
+            @Override
+            public long version() {
+                return 0;
+            }
+        };
+
+        Optional<ServiceSnapshot> snapshotAt(long sequence);
+
+        long version();
+    }
+
+    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log, NodeStore store) {
+        this(clock, settings, log, store, ConfigSource.NONE);
+    }
 
     /**
      * Starts with the nodes the store remembers, counted as just heard from: they keep being steered to (if caught
      * up) while their heartbeats resume, and turn unhealthy after the timeout if they do not. A fenced one stays
      * fenced until it revalidated everything.
      */
-    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log, NodeStore store) {
+    public Registry(Clock clock, HeartbeatSettings settings, InvalidationLog log, NodeStore store,
+            ConfigSource config) {
+        this.config = config;
         this.clock = clock;
         this.settings = settings;
         this.log = log;
@@ -105,7 +138,9 @@ public final class Registry {
                     ? " after being fenced" : registration.startedEmpty() ? " having cached while unregistered"
                     : " behind the kept log") + ": it revalidates everything before it is steered to");
         }
-        return new RegistrationReply(registration.id(), applied, due, settings.interval().toMillis());
+        // as of the sequence it starts from: the config entries after it reach it through the log like purges
+        return new RegistrationReply(registration.id(), applied, due, settings.interval().toMillis(),
+                config.snapshotAt(applied).orElse(null));
     }
 
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
@@ -135,7 +170,8 @@ public final class Registry {
             long target = log.lastSequence();
             if (target > node.appliedSequence()) {
                 nodes.computeIfPresent(id, (key, old) -> old.resetAt(target));
-                return Optional.of(new HeartbeatReply(due, List.of(reset(target)), false, false, true));
+                return Optional.of(new HeartbeatReply(due, List.of(reset(target)), false, false, true,
+                        config.snapshotAt(target).orElse(null)));
             }
             Node done = nodes.computeIfPresent(id, (key, old) -> old.resetDone());
             finishedReset(done, node.fenced());
@@ -159,9 +195,17 @@ public final class Registry {
                 + ")" + (wasFenced ? "; no longer fenced" : ""));
     }
 
-    /** Push results the node reports for entries it applied from catch-up pages. */
+    /**
+     * Results the node reports for entries it applied from catch-up pages: a push's, or a configuration change's
+     * (a refusal is dead-lettered for it with its reason, as when answered live).
+     */
     private void record(String id, List<EntryResult> results) {
         for (EntryResult result : results) {
+            Optional<String> refusal = ConfigResults.refusal(result.result());
+            if (refusal.isPresent()) {
+                log.markDeadLettered(result.sequence(), id, refusal.get(), true);
+                continue;
+            }
             Optional<String> failure = PushResults.failure(result.result());
             if (failure.isPresent()) {
                 log.markFailed(result.sequence(), id, failure.get());
@@ -257,15 +301,18 @@ public final class Registry {
     }
 
     public List<NodeStatus> statuses() {
-        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(this::status).toList();
+        long newestConfig = config.version(); // one read for all rows
+        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(n -> status(n, newestConfig))
+                .toList();
     }
 
-    private NodeStatus status(Node node) {
+    private NodeStatus status(Node node, long newestConfig) {
         NodeRegistration r = node.registration();
         return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
-                node.stats().responseMillis(), node.stats().originsDown());
+                node.stats().responseMillis(), node.stats().originsDown(),
+                Optional.ofNullable(node.stats().configVersion()), newestConfig);
     }
 }

@@ -23,9 +23,14 @@ import java.util.Optional;
  *                   {@code delivery.fenceAfter}
  * @param onLeaseExpiry {@code revalidate} (default): every cached answer is revalidated with the origin before it
  *                   is served; {@code annotate}: served as usual, with {@code Cache-Status: ...; detail=lease-expired}
+ * @param configCache where the edge keeps a copy of the control plane's delivery-service configuration (written
+ *                   atomically on every change, owner-only), so that a restart while the control plane is down
+ *                   serves the services it last ran; absent (default) → no copy: such a restart serves the file's
+ *                   {@code services} (or none) until the control plane answers
  */
 public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
-        Optional<URI> publicUrl, Optional<URI> adminUrl, Duration lease, LeaseExpiry onLeaseExpiry) {
+        Optional<URI> publicUrl, Optional<URI> adminUrl, Duration lease, LeaseExpiry onLeaseExpiry,
+        Optional<String> configCache) {
     /** What an edge does with cached objects while its lease has run out. */
     public enum LeaseExpiry {
         @com.fasterxml.jackson.annotation.JsonProperty("revalidate") REVALIDATE,
@@ -57,32 +62,41 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
                     + "controlPlane.heartbeat (" + heartbeat + ")");
         }
         onLeaseExpiry = ConfigValues.or(onLeaseExpiry, LeaseExpiry.REVALIDATE);
+        configCache = ConfigValues.orEmpty(configCache);
+        if (configCache.isPresent() && configCache.get().isBlank()) {
+            throw new IllegalArgumentException("controlPlane.configCache must be a file path, was blank");
+        }
+    }
+
+    public ControlPlaneLinkConfig withConfigCache(String path) {
+        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
+                onLeaseExpiry, Optional.of(path));
     }
 
     /** A link with default timings that advertises the edge's own listeners. */
     public static ControlPlaneLinkConfig of(URI url, String token) {
-        return new ControlPlaneLinkConfig(url, token, null, null, null, null, null, null);
+        return new ControlPlaneLinkConfig(url, token, null, null, null, null, null, null, null);
     }
 
     public ControlPlaneLinkConfig withTimings(Duration newHeartbeat, Duration newMaxBackoff) {
         return new ControlPlaneLinkConfig(url, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl, lease,
-                onLeaseExpiry);
+                onLeaseExpiry, configCache);
     }
 
     public ControlPlaneLinkConfig withLease(Duration newLease, LeaseExpiry newOnLeaseExpiry) {
         return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, newLease,
-                newOnLeaseExpiry);
+                newOnLeaseExpiry, configCache);
     }
 
     /** The same settings for another control plane URL and token (command-line overrides). */
     public ControlPlaneLinkConfig withUrlAndToken(URI newUrl, String newToken) {
         return new ControlPlaneLinkConfig(newUrl, newToken, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
-                onLeaseExpiry);
+                onLeaseExpiry, configCache);
     }
 
     public ControlPlaneLinkConfig withAdvertised(Optional<URI> newPublicUrl, Optional<URI> newAdminUrl) {
         return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl, lease,
-                onLeaseExpiry);
+                onLeaseExpiry, configCache);
     }
 
     private static void httpUrl(String key, URI uri) {

@@ -19,7 +19,8 @@ import java.util.Set;
  * @param region       the region it serves (reported in health)
  * @param listen       public listener, {@code host:port}
  * @param admin        admin listener and its bearer token; absent → no admin listener
- * @param services     delivery services: which Hosts this edge serves and where their origins are
+ * @param services     delivery services: which Hosts this edge serves and where their origins are; may be left
+ *                     out with a {@code controlPlane}, whose configuration replaces them once it has one
  * @param cache        store size and caching defaults
  * @param origin       origin timeouts
  * @param collapsing   request-collapsing limits
@@ -46,8 +47,10 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         ListenAddress.parse(listen); // fails naming the value
         admin = ConfigValues.orEmpty(admin);
         services = ConfigValues.orEmpty(services);
-        if (services.isEmpty()) {
-            throw new IllegalArgumentException("services must name at least one delivery service");
+        controlPlane = ConfigValues.orEmpty(controlPlane);
+        if (services.isEmpty() && controlPlane.isEmpty()) {
+            throw new IllegalArgumentException("services must name at least one delivery service (or set "
+                    + "controlPlane, which hands them out)");
         }
         Set<String> hosts = new HashSet<>();
         Set<String> names = new HashSet<>();
@@ -65,7 +68,6 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         cache = ConfigValues.or(cache, CacheConfig.DEFAULTS);
         origin = ConfigValues.or(origin, OriginTimeouts.DEFAULTS);
         collapsing = ConfigValues.or(collapsing, CollapsingConfig.DEFAULTS);
-        controlPlane = ConfigValues.orEmpty(controlPlane);
         limits = ConfigValues.or(limits, EdgeLimits.DEFAULTS);
         tls = ConfigValues.orEmpty(tls);
         accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);

@@ -125,6 +125,35 @@ public final class AppliedSequence {
         }
     }
 
+    /**
+     * Adopts the mark and, under the same lock, installs what the control plane said holds as of it (the
+     * configuration snapshot of a registration reply): no live entry can slip in between the two.
+     */
+    public void adopt(long sequence, Runnable asOfIt) {
+        lock.lock();
+        try {
+            adopt(sequence);
+            asOfIt.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Runs {@code asOfIt} under the gate when entry {@code sequence} is not applied yet (a reset's configuration
+     * snapshot, which holds as of the reset entry); skipped when a live push already went past it.
+     */
+    public void beforeApplying(long sequence, Runnable asOfIt) {
+        lock.lock();
+        try {
+            if (sequence > highest) {
+                asOfIt.run();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The highest sequence applied (0 before any). */
     public long highest() {
         return highest;

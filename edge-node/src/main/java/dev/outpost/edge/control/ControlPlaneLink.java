@@ -8,6 +8,7 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
+import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.metrics.TrafficCounts;
@@ -63,6 +64,30 @@ public final class ControlPlaneLink implements AutoCloseable {
         }
     }
 
+    /**
+     * The node's delivery-service configuration as the link sees it: the snapshots registration and resets hand
+     * over replace it, and heartbeats report its version.
+     */
+    public interface Configuration {
+        /** Takes nothing from the control plane (tests of the link alone). */
+        Configuration NONE = new Configuration() {
+            @Override
+            public void replace(ServiceSnapshot snapshot) {
+            }
+
+            @Override
+            public Optional<Long> version() {
+                return Optional.empty();
+            }
+        };
+
+        /** Replaces everything the node runs with the control plane's configuration. */
+        void replace(ServiceSnapshot snapshot);
+
+        /** The configuration version the node runs, for {@code Heartbeat.configVersion}. */
+        Optional<Long> version();
+    }
+
     /** Who the edge is, as registered. */
     public record Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl) {
     }
@@ -93,6 +118,7 @@ public final class ControlPlaneLink implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong stepFailures = new java.util.concurrent.atomic.AtomicLong();
     /** Traffic counters sent in batches with heartbeats, once the control plane says it takes them. */
     private final TrafficCounts traffic;
+    private final Configuration configuration;
 
     private volatile boolean closed;
     private volatile boolean registered;
@@ -121,12 +147,21 @@ public final class ControlPlaneLink implements AutoCloseable {
             Scheduler scheduler, Runnable onClose, Lease lease, TrafficCounts traffic) {
         this(identity, config, api, lease, applied,
                 entry -> applied.apply(entry.sequence(), () -> applier.apply(entry)), stats, traffic, cacheEmpty,
-                scheduler, onClose);
+                scheduler, onClose, Configuration.NONE);
+    }
+
+    /** A test link that carries entries out through {@code entries} and installs snapshots in {@code configuration}. */
+    ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, AppliedSequence applied,
+            Entries entries, Supplier<Stats> stats, Scheduler scheduler, Configuration configuration) {
+        this(identity, config, api, Lease.none(), applied, entries, stats,
+                new TrafficCounts(java.time.Clock.systemUTC()), () -> true, scheduler, () -> {
+                }, configuration);
     }
 
     private ControlPlaneLink(Identity identity, ControlPlaneLinkConfig config, ControlPlaneApi api, Lease lease,
             AppliedSequence applied, Entries entries, Supplier<Stats> stats, TrafficCounts traffic,
-            BooleanSupplier cacheEmpty, Scheduler scheduler, Runnable onClose) {
+            BooleanSupplier cacheEmpty, Scheduler scheduler, Runnable onClose, Configuration configuration) {
+        this.configuration = configuration;
         this.traffic = traffic;
         this.lease = lease;
         this.startedEmpty = cacheEmpty.getAsBoolean();
@@ -151,9 +186,10 @@ public final class ControlPlaneLink implements AutoCloseable {
      * @param cacheEmpty whether the store holds nothing, asked at the first registration only
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, Lease lease) {
+            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, Lease lease,
+            Configuration configuration) {
         return start(identity, config, applied, entries, stats, traffic, cacheEmpty, config.url(), Optional.empty(),
-                lease);
+                lease, configuration);
     }
 
     /**
@@ -162,7 +198,7 @@ public final class ControlPlaneLink implements AutoCloseable {
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
             Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, URI nodeUrl,
-            Optional<TlsContexts.Client> tls, Lease lease) {
+            Optional<TlsContexts.Client> tls, Lease lease, Configuration configuration) {
         ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("control-plane-link-" + identity.id()).factory());
@@ -177,7 +213,7 @@ public final class ControlPlaneLink implements AutoCloseable {
                 traffic, cacheEmpty, scheduler, () -> {
                     executor.shutdownNow();
                     client.close();
-                });
+                }, configuration);
         link.begin();
         return link;
     }
@@ -237,7 +273,12 @@ public final class ControlPlaneLink implements AutoCloseable {
             retry("registration", this::register, e);
             return;
         }
-        applied.adopt(reply.appliedSequence());
+        // The snapshot holds as of the adopted sequence: both are installed before any live entry may pass the gate.
+        applied.adopt(reply.appliedSequence(), () -> {
+            if (reply.services() != null) {
+                configuration.replace(reply.services());
+            }
+        });
         everRegistered = true;
         registered = true;
         interval = reply.heartbeatIntervalMillis() > 0 ? Duration.ofMillis(reply.heartbeatIntervalMillis())
@@ -264,7 +305,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
                 applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()),
                 now.originsDown().subList(0, Math.min(now.originsDown().size(), Heartbeat.MAX_ORIGINS_DOWN)),
-                batch.orElse(null));
+                batch.orElse(null), configuration.version().orElse(null));
         Instant sentAt = lease.now();
         HeartbeatReply reply;
         try {
@@ -285,6 +326,12 @@ public final class ControlPlaneLink implements AutoCloseable {
             LOG.log(Level.WARNING, identity.id() + ": the control plane cannot hand over what this edge missed entry "
                     + "by entry (it was fenced, is behind the kept log, or cached before it could register): "
                     + "revalidating everything it holds");
+        }
+        if (reply.reset() && reply.services() != null && !reply.entries().isEmpty()) {
+            // Config entries cannot be replayed past the kept log: the snapshot, as of the reset entry, replaces
+            // the whole configuration, unless a live push already took the edge past that entry.
+            long resetSequence = reply.entries().get(reply.entries().size() - 1).sequence();
+            applied.beforeApplying(resetSequence, () -> configuration.replace(reply.services()));
         }
         long before = applied.highest();
         boolean allApplied = applyInOrder(reply.entries());

@@ -9,22 +9,27 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
+import dev.outpost.edge.service.ServiceDirectory;
 
 /**
  * The one way this edge carries out the control plane's invalidation entries, whichever way they arrive: a live push
  * (the admin call, its sequence in {@code X-Outpost-Sequence}) and the heartbeat catch-up both call {@link #apply},
  * which passes the {@link AppliedSequence} gate (each entry once, in order) and does what the entry says, exactly as
  * the admin call of that entry would ({@link EdgePurge} → {@link Purger}, {@link EdgePrefetch} →
- * {@link Prefetcher}). An operator's own call without a sequence is carried out at once ({@link #purge},
+ * {@link Prefetcher}, a config entry's {@link dev.outpost.common.wire.ServiceChange} → {@link ServiceDirectory}).
+ * A refused configuration change is still an applied entry (its {@link ConfigResult} says why it was refused), so
+ * it never holds later entries back. An operator's own call without a sequence is carried out at once ({@link #purge},
  * {@link #prefetch}).
  */
 public final class Invalidations {
     private final AppliedSequence applied;
     private final Purger purger;
     private final Prefetcher prefetcher;
+    private final ServiceDirectory services;
 
-    public Invalidations(AppliedSequence applied, Purger purger, Prefetcher prefetcher) {
+    public Invalidations(AppliedSequence applied, Purger purger, Prefetcher prefetcher, ServiceDirectory services) {
         this.applied = applied;
+        this.services = services;
         this.purger = purger;
         this.prefetcher = prefetcher;
     }
@@ -37,10 +42,7 @@ public final class Invalidations {
         return applied.apply(entry.sequence(), () -> switch (entry.kind()) {
             case PURGE -> purge(EdgePurge.of(entry));
             case PUSH -> prefetch(EdgePrefetch.of(entry), from);
-            // configuration changes are applied by the edge's service directory (issue 16, in progress); until
-            // then a config entry is refused, which the log records like any refusal
-            case CONFIG -> ConfigResult.refused(entry.config().version(),
-                    "this edge does not take its configuration from the control plane yet");
+            case CONFIG -> services.apply(entry.config());
         });
     }
 

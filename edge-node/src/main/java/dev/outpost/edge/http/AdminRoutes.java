@@ -5,6 +5,7 @@ import dev.outpost.common.http.ApiDescription;
 import dev.outpost.common.http.FailedAuthGuard;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.http.RouteTable;
+import dev.outpost.common.wire.EdgeAdmin;
 import dev.outpost.edge.cache.Pusher;
 import dev.outpost.edge.control.Invalidations;
 import dev.outpost.edge.tls.UploadedCertificates;
@@ -40,9 +41,10 @@ final class AdminRoutes {
                 .notFound(exchange -> "no admin endpoint " + exchange.getRequestPath())
                 .route("GET", "/_edge/openapi.json", ApiDescription.of(OPENAPI))
                 .route("GET", "/_edge/origins", exchange -> HttpJson.send(exchange, 200,
-                        OriginsView.of(p.client().health(), p.routes().services())))
+                        OriginsView.of(p.client().health(), p.routes().current())))
                 .route("POST", "/_edge/purge", entries::purge)
                 .route("POST", "/_edge/prefetch", entries::prefetch)
+                .route("POST", EdgeAdmin.CONFIG_PATH, entries::config)
                 .route("PUT", "/_edge/objects", objects::put)
                 .route("GET", "/_edge/certificates", certificates::list, certificates.configured())
                 .route("PUT", "/_edge/certificates/{host...}", certificates::put, certificates.configured())

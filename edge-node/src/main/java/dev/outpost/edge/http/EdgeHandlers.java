@@ -13,7 +13,7 @@ import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Refresher;
-import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.service.ServiceDirectory;
 import dev.outpost.edge.tls.UploadedCertificates;
 import io.undertow.server.HttpHandler;
 import java.time.Clock;
@@ -32,7 +32,7 @@ public final class EdgeHandlers {
      * What the pipelines are built from; the edge node builds these by hand. {@code lease}: whether the edge still
      * trusts what it holds (it heard from its control plane recently), consulted on every answer from the store.
      */
-    public record Parts(String edgeId, Clock clock, Routes routes, CacheStore store,
+    public record Parts(String edgeId, Clock clock, ServiceDirectory routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
             Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
             EdgeLimits limits, Lease lease, Duration maxBodyWait) {

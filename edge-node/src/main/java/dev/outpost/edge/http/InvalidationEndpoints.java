@@ -7,6 +7,7 @@ import dev.outpost.common.wire.EdgeAdmin;
 import dev.outpost.common.wire.EdgePrefetch;
 import dev.outpost.common.wire.EdgePurge;
 import dev.outpost.common.wire.InvalidationEntry;
+import dev.outpost.common.wire.ServiceChange;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.Invalidations;
 import io.undertow.server.HttpServerExchange;
@@ -14,7 +15,7 @@ import java.io.IOException;
 import java.util.OptionalLong;
 
 /**
- * {@code POST /_edge/purge} and {@code POST /_edge/prefetch}, the admin calls of the control plane's live pushes
+ * {@code POST /_edge/purge}, {@code POST /_edge/prefetch} and {@code POST /_edge/config}, the admin calls of the control plane's live pushes
  * (contract: {@link EdgeAdmin}). With {@value EdgeAdmin#SEQUENCE_HEADER} the call is the log's entry of that
  * sequence and goes through {@link Invalidations#apply}, exactly as the same entry from a heartbeat's catch-up
  * would: applied once and in order, {@link AlreadyApplied} when it was, {@code 409 not_registered} before the edge
@@ -48,6 +49,21 @@ final class InvalidationEndpoints {
         OptionalLong sequence = sequence(exchange);
         HttpJson.send(exchange, 200, sequence.isPresent() ? answer(call.entry(sequence.getAsLong()), exchange)
                 : invalidations.prefetch(call, Requests.client(exchange)));
+    }
+
+    /**
+     * {@code POST /_edge/config}: a config entry of the log (its sequence required: a configuration change only
+     * comes from the control plane, in the log's order), answered {@link dev.outpost.common.wire.ConfigResult}.
+     */
+    void config(HttpServerExchange exchange) throws IOException {
+        ServiceChange change = HttpJson.read(AdminBodies.read(exchange, AdminBodies.MAX_JSON_BYTES),
+                ServiceChange.class);
+        long sequence = sequence(exchange).orElseThrow(() -> ApiException.badRequest("missing_sequence",
+                "POST " + EdgeAdmin.CONFIG_PATH + " needs " + EdgeAdmin.SEQUENCE_HEADER + ": configuration "
+                        + "changes come from the control plane's log, in its order"));
+        InvalidationEntry entry = new InvalidationEntry(sequence, InvalidationEntry.Kind.CONFIG, null, null, null,
+                null, false, false, null, change);
+        HttpJson.send(exchange, 200, answer(entry, exchange));
     }
 
     private Object answer(InvalidationEntry entry, HttpServerExchange exchange) {

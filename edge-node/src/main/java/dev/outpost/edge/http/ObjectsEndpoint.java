@@ -3,7 +3,7 @@ package dev.outpost.edge.http;
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.edge.cache.Pusher;
-import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.service.ServiceDirectory;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import java.net.URI;
@@ -19,11 +19,11 @@ final class ObjectsEndpoint {
     record PushAnswer(String key, int bytes, boolean stored) {
     }
 
-    private final Routes routes;
+    private final ServiceDirectory routes;
     private final Pusher pusher;
     private final long maxObjectBytes;
 
-    ObjectsEndpoint(Routes routes, Pusher pusher, long maxObjectBytes) {
+    ObjectsEndpoint(ServiceDirectory routes, Pusher pusher, long maxObjectBytes) {
         this.routes = routes;
         this.pusher = pusher;
         this.maxObjectBytes = maxObjectBytes;

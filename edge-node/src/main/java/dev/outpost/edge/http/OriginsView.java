@@ -2,6 +2,8 @@ package dev.outpost.edge.http;
 
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.OriginHealth;
+import dev.outpost.edge.origin.Route;
+import dev.outpost.edge.origin.Routes;
 import java.time.Instant;
 import java.util.List;
 
@@ -12,9 +14,11 @@ record OriginsView(List<Origin> origins) {
             long shortCircuited, Instant openedAt, String lastFailure) {
     }
 
-    static OriginsView of(OriginHealth health, List<DeliveryService> services) {
+    /** The services that use each origin are those of the configuration now, with this edge's region's origins. */
+    static OriginsView of(OriginHealth health, Routes routes) {
         return new OriginsView(health.states().stream().map(s -> new Origin(s.origin().toString(),
-                services.stream().filter(d -> d.origins().contains(s.origin())).map(DeliveryService::name).toList(),
+                routes.services().stream().filter(d -> routes.find(d.hosts().get(0)).map(Route::origins)
+                        .orElse(d.origins()).contains(s.origin())).map(DeliveryService::name).toList(),
                 s.state(), s.consecutiveFailures(), s.opened(), s.shortCircuited(), s.openedAt().orElse(null),
                 s.lastFailure().orElse(null))).toList());
     }

@@ -4,7 +4,7 @@ import dev.outpost.common.http.ApiException;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.Route;
-import dev.outpost.edge.origin.Routes;
+import dev.outpost.edge.service.ServiceDirectory;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
@@ -13,15 +13,17 @@ import io.undertow.util.AttachmentKey;
  * Maps the request's Host to a delivery service and attaches it; 404 when none matches, never a fetch. A host
  * matches in any case and with or without the trailing dot of a fully qualified name. An absolute-form target
  * ({@code GET http://h/p}) must be http or https and name the same host as the Host header, else 400: the edge
- * never lets the two disagree about which service a request is for.
+ * never lets the two disagree about which service a request is for. The route is looked up in the configuration
+ * current when the request arrives and attached: everything after it (cache key, signing, origins, header rules)
+ * reads the attached route, so a configuration swapped meanwhile does not change a request half-way.
  */
 public final class RouteHandler implements HttpHandler {
     static final AttachmentKey<Route> ROUTE = AttachmentKey.create(Route.class);
 
-    private final Routes routes;
+    private final ServiceDirectory routes;
     private final HttpHandler next;
 
-    public RouteHandler(Routes routes, HttpHandler next) {
+    public RouteHandler(ServiceDirectory routes, HttpHandler next) {
         this.routes = routes;
         this.next = next;
     }

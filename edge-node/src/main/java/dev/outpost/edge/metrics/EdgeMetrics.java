@@ -9,6 +9,8 @@ import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
 import dev.outpost.common.service.DeliveryService;
+import dev.outpost.edge.origin.Route;
+import dev.outpost.edge.origin.Routes;
 import io.micrometer.core.instrument.Tags;
 import java.net.URI;
 import java.util.List;
@@ -38,6 +40,8 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
     /** The same outcomes per minute, service and status class, for the control plane's statistics. */
     private final TrafficCounts traffic;
+    /** The per-origin meters of the configuration now, replaced with it. */
+    private final List<io.micrometer.core.instrument.Meter> watched = new java.util.ArrayList<>();
     /** Exponentially weighted moving average of response times, in ms; guarded by {@code this}. */
     private double responseMillis;
 
@@ -110,23 +114,28 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
      * 2 half-open), {@code edge_origin_circuit_opened_total} and {@code edge_origin_circuit_short_circuited_total}
      * (requests not sent to it because its circuit was open). Labelled by the service's name and the origin's
      * place in its list (1 = primary), never by its address: metrics answer on the public listener too, and an
-     * origin's address is what an attacker needs to go around the CDN.
+     * origin's address is what an attacker needs to go around the CDN. Called again with each new configuration:
+     * the meters of services (or origins) no longer configured go, so a deleted service leaves no stale series.
      */
-    public void watch(OriginHealth health, List<DeliveryService> services) {
-        for (DeliveryService service : services) {
-            for (int i = 0; i < service.origins().size(); i++) {
-                URI origin = service.origins().get(i);
+    public synchronized void watch(OriginHealth health, Routes routes) {
+        watched.forEach(registry::remove);
+        watched.clear();
+        for (DeliveryService service : routes.services()) {
+            List<URI> origins = routes.find(service.hosts().get(0)).map(Route::origins).orElse(service.origins());
+            for (int i = 0; i < origins.size(); i++) {
+                URI origin = origins.get(i);
                 Tags tags = Tags.of("service", service.name(), "origin", Integer.toString(i + 1));
-                Gauge.builder("edge.origin.circuit.state", health, h -> h.stateCode(origin)).tags(tags)
+                watched.add(Gauge.builder("edge.origin.circuit.state", health, h -> h.stateCode(origin)).tags(tags)
                         .description("the origin's circuit breaker: 0 closed, 1 open, 2 half-open (a probe is out)")
-                        .register(registry);
-                FunctionCounter.builder("edge.origin.circuit.opened", health, h -> h.state(origin).opened())
+                        .register(registry));
+                watched.add(FunctionCounter.builder("edge.origin.circuit.opened", health,
+                        h -> h.state(origin).opened())
                         .tags(tags).description("times the origin's circuit opened after repeated failures")
-                        .register(registry);
-                FunctionCounter.builder("edge.origin.circuit.short.circuited", health,
+                        .register(registry));
+                watched.add(FunctionCounter.builder("edge.origin.circuit.short.circuited", health,
                         h -> h.state(origin).shortCircuited()).tags(tags)
                         .description("requests not sent to the origin because its circuit was open")
-                        .register(registry);
+                        .register(registry));
             }
         }
     }

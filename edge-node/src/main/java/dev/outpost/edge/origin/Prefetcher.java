@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Fetches a list of URLs into the store (push by URL), one at a time and through the collapser, so a prefetch
@@ -22,12 +23,13 @@ import java.util.concurrent.ExecutionException;
  * streams through (too large): a push exists to have the object ready, and did not.
  */
 public final class Prefetcher {
-    private final Routes routes;
+    /** The configuration now, read once per URL. */
+    private final Supplier<Routes> routes;
     private final CacheStore store;
     private final Collapser<FetchOutcome> collapser;
     private final OriginFetch fetch;
 
-    public Prefetcher(Routes routes, CacheStore store, Collapser<FetchOutcome> collapser, OriginFetch fetch) {
+    public Prefetcher(Supplier<Routes> routes, CacheStore store, Collapser<FetchOutcome> collapser, OriginFetch fetch) {
         this.routes = routes;
         this.store = store;
         this.collapser = collapser;
@@ -48,7 +50,7 @@ public final class Prefetcher {
                 failures.add(new Failure(url, "not a URL"));
                 continue;
             }
-            Optional<Route> route = uri.getHost() == null ? Optional.empty() : routes.find(uri.getHost());
+            Optional<Route> route = uri.getHost() == null ? Optional.empty() : routes.get().find(uri.getHost());
             if (route.isEmpty()) {
                 failures.add(new Failure(url, "no delivery service for this host"));
                 if (uri.getHost() != null) {

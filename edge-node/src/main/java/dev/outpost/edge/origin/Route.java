@@ -11,25 +11,29 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A delivery service as requests see it: its origins (primary first) and its cache-key normalizer.
+ * A delivery service as this edge's requests see it: its origins (primary first) and its cache-key normalizer.
  *
  * @param service the configured delivery service
  * @param keys    its cache-key normalizer
+ * @param origins the origins this edge asks, in order: the service's list for the edge's region, if it names one
  */
-public record Route(DeliveryService service, CacheKeys keys) {
+public record Route(DeliveryService service, CacheKeys keys, List<URI> origins) {
+    /** The route of an edge outside every region the service names origins for. */
     public static Route of(DeliveryService service) {
+        return of(service, "");
+    }
+
+    /** The route of an edge in {@code region}. */
+    public static Route of(DeliveryService service, String region) {
         // A signed service keeps its token out of the cache key and away from the origin.
         return new Route(service, new CacheKeys(service.name(), service.signing().isPresent()
-                ? service.cacheKey().dropping(UrlSignatures.PARAMS) : service.cacheKey()));
+                ? service.cacheKey().dropping(UrlSignatures.PARAMS) : service.cacheKey()),
+                service.originsFor(region));
     }
 
     /** The service's URL signatures, when it uses signed URLs. */
     public Optional<UrlSignatures> signatures() {
         return service.signing().map(s -> new UrlSignatures(s.keys(), s.maxLifetime()));
-    }
-
-    public List<URI> origins() {
-        return service.origins();
     }
 
     public boolean cacheSetCookie() {

@@ -184,6 +184,21 @@ class EdgeConfigTest {
     }
 
     @Test
+    void servicesMayBeLeftOutOnlyWithAControlPlaneThatHandsThemOut() {
+        assertThatThrownBy(() -> parse("id: e1")).hasMessageContaining("services")
+                .hasMessageContaining("controlPlane");
+        EdgeConfig config = parse("""
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789,
+                               configCache: /var/lib/outpost/edge-services.json}
+                """);
+        assertThat(config.services()).isEmpty();
+        assertThat(config.controlPlane().orElseThrow().configCache()).contains("/var/lib/outpost/edge-services.json");
+        assertThatThrownBy(() -> parse("""
+                controlPlane: {url: "http://127.0.0.1:8000", token: node-token-0123456789, configCache: " "}
+                """)).hasMessageContaining("controlPlane.configCache");
+    }
+
+    @Test
     void shortAdminTokenIsRejected() {
         assertThatThrownBy(() -> new AdminConfig("127.0.0.1:0", "short")).hasMessageContaining("admin.token");
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.json.Json;
+import dev.outpost.common.service.DeliveryService;
+import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.common.tls.Certificates;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeNode;
@@ -83,7 +85,8 @@ class EveryEdgeKeyTakesEffectIT {
         pki = new TestPki(dir.resolve("ca"), "Outpost CA");
         Path tlsDir = pki.provision(dir.resolve("edge-tls"), pki.identity(List.of("edge.every-key.test"),
                 List.of(TestPki.loopback())));
-        values = Map.of("PUBLIC_PORT", Integer.toString(LoopbackPorts.free()),
+        values = Map.of("CONFIG_CACHE", dir.resolve("config-cache.json").toString(),
+                "PUBLIC_PORT", Integer.toString(LoopbackPorts.free()),
                 "ADMIN_PORT", Integer.toString(LoopbackPorts.free()),
                 "HTTPS_PORT", Integer.toString(LoopbackPorts.free()),
                 "ORIGIN", "http://127.0.0.1:" + origin.getPort(),
@@ -93,6 +96,11 @@ class EveryEdgeKeyTakesEffectIT {
                 "DISK_DIR", dir.resolve("disk").toString(),
                 "ACCESS_LOG", dir.resolve("logs/edge.access.log").toString());
         EdgeConfig config = ConfigFiles.parse("every-key-edge.yml", yaml(values).getBytes(UTF_8), EdgeConfig.class);
+        // The control plane's configuration as the edge kept it: the file's services and one more, at version 3.
+        List<DeliveryService> cached = new java.util.ArrayList<>(config.services());
+        cached.add(DeliveryService.of("cached", List.of("cached.test"), List.of(URI.create(values.get("ORIGIN")))));
+        java.nio.file.Files.write(dir.resolve("config-cache.json"),
+                Json.mapper().writeValueAsBytes(new ServiceSnapshot(3, cached)));
         edge = EdgeNode.start(config, new ManualClock());
     }
 
@@ -134,6 +142,18 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().limits().listener().failedAuth().window()).isEqualTo(Duration.ofMinutes(2));
         assertThat(edge.config().tls().orElseThrow().renewCheckInterval()).isEqualTo(Duration.ofMinutes(30));
         assertThat(edge.controlPlaneLink()).as("controlPlane: the link runs").isPresent();
+    }
+
+    @Test
+    void theControlPlanesKeptConfigurationServesUntilItAnswers() throws Exception {
+        try (Response cached = get(http, edge.baseUri() + "/a", "cached.test")) {
+            assertThat(cached.code()).as("controlPlane.configCache: its services route").isEqualTo(200);
+        }
+        try (Response health = get(http, edge.baseUri() + "/_edge/health", "listed.test")) {
+            JsonNode body = Json.mapper().readTree(health.body().string());
+            assertThat(body.get("configSource").asText()).isEqualTo("control-plane");
+            assertThat(body.get("configVersion").asLong()).isEqualTo(3);
+        }
     }
 
     @Test

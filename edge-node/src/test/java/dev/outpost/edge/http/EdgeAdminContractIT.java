@@ -2,11 +2,13 @@ package dev.outpost.edge.http;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.Pem;
 import dev.outpost.common.tls.TlsIdentity;
 import dev.outpost.edge.EdgeFixture;
+import dev.outpost.edge.FakeControlPlane;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.EdgeTls;
 import dev.outpost.edge.tls.TestPki;
@@ -14,6 +16,7 @@ import dev.outpost.testkit.ApiContract;
 import dev.outpost.testkit.HttpReply;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +44,7 @@ class EdgeAdminContractIT {
     private final List<String> breaches = new ArrayList<>();
     private TestPki customerCa;
     private EdgeFixture f;
+    private FakeControlPlane controlPlane;
 
     @BeforeEach
     void start() throws Exception {
@@ -48,12 +52,17 @@ class EdgeAdminContractIT {
         customerCa = new TestPki(dir.resolve("customer-ca"), "Customer CA");
         Path tlsDir = nodeCa.provision(dir.resolve("edge-tls"), nodeCa.identity(List.of("edge.internal"),
                 List.of(TestPki.loopback())));
-        f = new EdgeFixture((EdgeConfig c) -> c.withTls(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0")));
+        // not answering yet: the edge stays unregistered until a test lets it register
+        controlPlane = new FakeControlPlane();
+        controlPlane.down();
+        f = new EdgeFixture((EdgeConfig c) -> c.withTls(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0"))
+                .withControlPlane(controlPlane.link()));
     }
 
     @AfterEach
     void stop() {
         f.close();
+        controlPlane.close();
     }
 
     @Test
@@ -93,6 +102,7 @@ class EdgeAdminContractIT {
         f.enqueue(f.ok("prefetched", "max-age=60"));
         check("POST", "/_edge/prefetch", call("POST", "/_edge/prefetch", token, json(sent("POST", "/_edge/prefetch",
                 "{\"urls\":[\"http://" + EdgeFixture.HOST + "/p.js\"]}"))));
+
         check("PUT", "/_edge/objects", send(new Request.Builder()
                 .url(f.admin() + "/_edge/objects?url=http://" + EdgeFixture.HOST + "/o.js")
                 .header("Cache-Control", "max-age=60")
@@ -106,6 +116,14 @@ class EdgeAdminContractIT {
         check("DELETE", "/_edge/certificates/{host...}", call("DELETE", "/_edge/certificates/" + EdgeFixture.HOST,
                 token, null));
 
+        // a config entry applies once the edge registered (its catch-up gate knows where it stands)
+        controlPlane.up();
+        await().atMost(Duration.ofSeconds(10)).until(() -> f.edge.controlPlaneLink().orElseThrow().registered());
+        check("POST", "/_edge/config", send(new Request.Builder().url(f.admin() + "/_edge/config")
+                .header("X-Outpost-Sequence", "1").post(json(sent("POST", "/_edge/config",
+                        "{\"service\":\"news\",\"version\":1,\"definition\":{\"name\":\"news\","
+                                + "\"hosts\":[\"news.test\"],\"origins\":[\"http://127.0.0.1:9\"]}}"))), token));
+
         assertThat(breaches).isEmpty();
         assertThat(contract.uncalled()).as("documented operations no test call answered with a success").isEmpty();
     }
@@ -115,6 +133,10 @@ class EdgeAdminContractIT {
         String token = EdgeFixture.ADMIN_TOKEN;
         check("POST", "/_edge/purge", call("POST", "/_edge/purge", null, json("{}")));
         check("POST", "/_edge/purge", call("POST", "/_edge/purge", token, json("{\"urls\":\"not a list\"}")));
+        check("POST", "/_edge/config", call("POST", "/_edge/config", token,
+                json("{\"service\":\"news\",\"version\":1}")));
+        check("POST", "/_edge/config", send(new Request.Builder().url(f.admin() + "/_edge/config")
+                .header("X-Outpost-Sequence", "1").post(json("{\"service\":\"news\",\"version\":1}")), token));
         check("POST", "/_edge/purge", send(new Request.Builder().url(f.admin() + "/_edge/purge")
                 .header("X-Outpost-Sequence", "1").post(json("{\"urls\":[\"http://" + EdgeFixture.HOST
                         + "/a.js\"]}")), token));
