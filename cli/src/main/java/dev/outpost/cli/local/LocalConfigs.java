@@ -169,8 +169,8 @@ final class LocalConfigs {
         ControlPlaneLinkConfig link = ControlPlaneLinkConfig.of(planeUri, LocalCdn.NODE_TOKEN)
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
-        EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null,
-                List.of(), null, null, null, Optional.of(link), null, null, null, null)
+        EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null, List.of(),
+                null, null, null, Optional.of(link), null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
         if (diskDir.isPresent()) {

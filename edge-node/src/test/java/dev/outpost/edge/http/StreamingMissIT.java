@@ -147,7 +147,7 @@ class StreamingMissIT {
                 assertThat(metric(f, "edge_spool_bytes")).isGreaterThan(0);
                 // the slot is given back just after the last byte is spooled: awaited, while the client still
                 // holds its one byte
-                await().atMost(Duration.ofSeconds(10)).as("the origin connection is free again")
+                await("the origin connection is free again").atMost(Duration.ofSeconds(10))
                         .until(() -> metric(f, "edge_origin_open") == 0);
                 assertThat(slow.header("Cache-Status")).contains("detail=too-large");
                 byte[] rest = in.readAllBytes();
