@@ -34,6 +34,17 @@ import org.sqlite.SQLiteDataSource;
  * {@link Dialect}, nowhere else.
  */
 public final class Store implements AutoCloseable {
+    private static final String ALIVE_BYPASS_WINDOW = "com.zaxxer.hikari.aliveBypassWindowMs";
+    static {
+        // HikariCP hands out a connection used in the last 500 ms without checking it. After a database restart
+        // such a connection is dead, and the first purge would fail with 503 although the database is back:
+        // check every borrowed connection (one round trip on PostgreSQL, nothing on SQLite). Read by HikariPool
+        // once, when it loads, which is after this class (the only one that uses it).
+        if (System.getProperty(ALIVE_BYPASS_WINDOW) == null) {
+            System.setProperty(ALIVE_BYPASS_WINDOW, "0");
+        }
+    }
+
     /** Where the migrations live, SQL files and the Java import of earlier files alike. */
     static final String MIGRATIONS = "classpath:dev/outpost/control/store/migration";
 
