@@ -7,6 +7,8 @@ import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.http.accesslog.AccessLog;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.assets.OriginWriter;
+import dev.outpost.control.cluster.ChangeFeed;
+import dev.outpost.control.cluster.Instances;
 import dev.outpost.control.dns.DnsServer;
 import dev.outpost.control.http.Handlers;
 import dev.outpost.control.invalidation.Dispatcher;
@@ -59,11 +61,13 @@ public final class ControlPlane implements AutoCloseable {
     private final InvalidationLog log;
     private final ControlPlaneConfig config;
     private final List<RouteTable.Endpoint> apiEndpoints;
+    private final Optional<Instances> instances;
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
             Optional<NodeServer> nodeServer, Optional<DnsServer> dnsServer, Registry registry, InvalidationLog log,
-            ControlPlaneConfig config, List<RouteTable.Endpoint> apiEndpoints) {
+            ControlPlaneConfig config, List<RouteTable.Endpoint> apiEndpoints, Optional<Instances> instances) {
         this.parts = parts;
+        this.instances = instances;
         this.dnsServer = dnsServer;
         this.apiEndpoints = apiEndpoints;
         this.config = config;
@@ -86,8 +90,17 @@ public final class ControlPlane implements AutoCloseable {
             // Before anything touches the store: a second control plane on this directory stops here.
             parts.add("data directory lock", DataDirectoryLock.acquire(Path.of(config.data())));
             // One database for all state (docs/store.md), migrated when it opens; closed after everything using it.
+            if (config.store().engine().equals(StoreSettings.SQLITE)) {
+                // SQLite serves one control plane, even when two data directories name the same file
+                parts.add("SQLite store lock", DataDirectoryLock.acquireSqlite(
+                        config.store().sqliteFile(Path.of(config.data()))));
+            }
             Store store = Store.open(config.store(), Path.of(config.data()));
             parts.add("store", store);
+            // Several control planes on one PostgreSQL database: each edge is pushed to by one live instance
+            Optional<Instances> instances = store.shared()
+                    ? Optional.of(Instances.join(store, config.listen(), config.store().instanceLease()))
+                    : Optional.empty();
             InvalidationLog log = InvalidationLog.open(store, clock, config.log(), metrics);
             parts.add(log);
             NodeStore nodeStore = NodeStore.in(store);
@@ -123,9 +136,12 @@ public final class ControlPlane implements AutoCloseable {
                 http.connectionPool().evictAll();
             });
             Dispatcher dispatcher = new Dispatcher(log, registry, http, config.edgeToken(), config.delivery(),
-                    metrics);
+                    metrics, instances.<Dispatcher.Ownership>map(i -> i).orElse(Dispatcher.Ownership.ALL));
             parts.add(dispatcher);
             dispatcher.recoverAfterRestart();
+            // closed before the dispatcher: nothing learned is handed to lanes that are shutting down
+            instances.ifPresent(i -> parts.add("change feed",
+                    ChangeFeed.start(store, i, log, registry, dispatcher)));
             parts.add("log maintenance", new Maintenance(log, registry, config.delivery()).start());
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))
@@ -157,7 +173,7 @@ public final class ControlPlane implements AutoCloseable {
             Optional<DnsServer> dnsServer = config.dns().map(dns -> DnsServer.start(dns, live, clock, metrics::steered));
             dnsServer.ifPresent(d -> parts.add("DNS server", d));
             return new ControlPlane(parts, api, steeringServer, nodeServer, dnsServer, registry, log, config,
-                    pipelines.endpoints());
+                    pipelines.endpoints(), instances);
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         }
@@ -199,6 +215,11 @@ public final class ControlPlane implements AutoCloseable {
 
     InvalidationLog log() {
         return log;
+    }
+
+    /** The control planes sharing this one's PostgreSQL database, when it is shared. */
+    Optional<Instances> instances() {
+        return instances;
     }
 
     @Override

@@ -27,13 +27,14 @@ final class DataDirectoryLock implements AutoCloseable {
      */
     private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private final Path dataDir;
+    /** The lock file (its real path: the key of {@link #HELD}). */
+    private final Path held;
 
     private final FileChannel channel;
     private final FileLock lock;
 
-    private DataDirectoryLock(Path dataDir, FileChannel channel, FileLock lock) {
-        this.dataDir = dataDir;
+    private DataDirectoryLock(Path held, FileChannel channel, FileLock lock) {
+        this.held = held;
         this.channel = channel;
         this.lock = lock;
     }
@@ -45,20 +46,43 @@ final class DataDirectoryLock implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create data directory " + dataDir + ": " + e.getMessage(), e);
         }
-        if (!HELD.add(dataDir)) {
-            throw new IllegalStateException("another control plane is already running on the data directory "
-                    + dataDir + " (in this process); two control planes on one store would disagree about the log");
+        String refusal = "another control plane is already running on the data directory " + dataDir;
+        return acquire(dataDir.resolve(FILE), refusal + "; two control planes on one store would disagree about the "
+                + "log. Stop the other one, or give this one its own data directory");
+    }
+
+    /**
+     * A lock next to an SQLite store ({@code <file>.lock}): SQLite serves one control plane (several share a
+     * PostgreSQL database instead, docs/high-availability.md); a second one on the same file, even from another data
+     * directory, would number and deliver entries on its own and the two would corrupt each other's state, so it
+     * refuses to start.
+     */
+    static DataDirectoryLock acquireSqlite(Path sqliteFile) {
+        Path file = sqliteFile.toAbsolutePath().resolveSibling(sqliteFile.getFileName() + ".lock");
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
+        }
+        return acquire(file, "another control plane is already running on the SQLite store " + sqliteFile
+                .toAbsolutePath() + "; an SQLite store serves one control plane only. Stop the other one, or run "
+                + "several on one PostgreSQL database (store.engine: postgresql, docs/high-availability.md)");
+    }
+
+    private static DataDirectoryLock acquire(Path file, String refusal) {
+        Path key = file.toAbsolutePath().normalize();
+        if (!HELD.add(key)) {
+            throw new IllegalStateException(refusal + " (in this process)");
         }
         try {
-            return lock(dataDir);
+            return lock(key, refusal);
         } catch (RuntimeException e) {
-            HELD.remove(dataDir);
+            HELD.remove(key);
             throw e;
         }
     }
 
-    private static DataDirectoryLock lock(Path dataDir) {
-        Path file = dataDir.resolve(FILE);
+    private static DataDirectoryLock lock(Path file, String refusal) {
         FileChannel channel;
         try {
             channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -76,19 +100,17 @@ final class DataDirectoryLock implements AutoCloseable {
             }
             if (lock == null) {
                 String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
-                throw new IllegalStateException("another control plane is already running on the data directory "
-                        + dataDir.toAbsolutePath() + " (" + (holder.isEmpty() ? "lock held" : holder) + " holds "
-                        + FILE + "); two control planes on one store would disagree about the log. Stop the other "
-                        + "one, or give this one its own data directory");
+                throw new IllegalStateException(refusal + " (" + (holder.isEmpty() ? "lock held" : holder)
+                        + " holds " + file + ")");
             }
             channel.truncate(0);
             channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)),
                     0);
             channel.force(false);
-            return new DataDirectoryLock(dataDir, channel, lock);
+            return new DataDirectoryLock(file, channel, lock);
         } catch (IOException e) {
             closeQuietly(channel);
-            throw new UncheckedIOException("cannot lock the data directory " + dataDir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot lock " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -109,7 +131,7 @@ final class DataDirectoryLock implements AutoCloseable {
             lock.release();
         } finally {
             channel.close();
-            HELD.remove(dataDir);
+            HELD.remove(held);
         }
     }
 }

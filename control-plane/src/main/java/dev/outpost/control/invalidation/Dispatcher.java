@@ -71,6 +71,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Optional<String> edgeToken;
     private final DeliverySettings settings;
     private final DeliveryObserver observer;
+    private final Ownership ownership;
     private final ConcurrentMap<String, ExecutorService> lanes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Backoff> retries = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -96,9 +97,30 @@ public final class Dispatcher implements AutoCloseable {
         this(log, registry, client, edgeToken, settings, DeliveryObserver.NONE);
     }
 
+    /**
+     * Which edges this control plane pushes to live and retries (docs/high-availability.md): with several control
+     * planes on one database each edge is one's (rendezvous hashing over the live ones); the others leave its
+     * deliveries to that one, and to the edge's heartbeat catch-up, which any control plane answers. A wrong
+     * answer costs only a duplicate push, which the edge's in-order gate ignores, or a push left to the catch-up.
+     */
+    @FunctionalInterface
+    public interface Ownership {
+        /** One control plane: every edge is its own. */
+        Ownership ALL = edgeId -> true;
+
+        boolean owns(String edgeId);
+    }
+
     /** A dispatcher that tells {@code observer} of every retried push (the metrics). */
     public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
             DeliverySettings settings, DeliveryObserver observer) {
+        this(log, registry, client, edgeToken, settings, observer, Ownership.ALL);
+    }
+
+    /** A dispatcher that pushes only to the edges {@code ownership} gives it. */
+    public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
+            DeliverySettings settings, DeliveryObserver observer, Ownership ownership) {
+        this.ownership = ownership;
         this.observer = observer;
         this.log = log;
         this.registry = registry;
@@ -146,6 +168,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private List<Node> inScope(NewEntry entry) {
+        // with several control planes, an edge that registered through another one a moment ago is waited for too
+        registry.refresh();
         return registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
     }
 
@@ -161,7 +185,7 @@ public final class Dispatcher implements AutoCloseable {
         LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(logged.entry())
                 + " → " + inScope.size() + " edges");
         for (Node node : inScope) {
-            if (fencedAway(node)) {
+            if (fencedAway(node) || !ownership.owns(node.id())) {
                 continue;
             }
             if (!registry.healthy(node)) {
@@ -172,6 +196,47 @@ public final class Dispatcher implements AutoCloseable {
                 behind(logged.sequence(), node.id(), "edge has no admin URL; sent on its heartbeat");
             } else {
                 lane(node.id()).execute(() -> guarded(node.id(), () -> deliver(logged.entry(), node)));
+            }
+        }
+    }
+
+    /**
+     * Entries another control plane accepted (read by the change feed, oldest first): pushed to the edges in their
+     * scope that are this control plane's, as if accepted here. Only deliveries still pending are pushed; the others
+     * were settled already (by a heartbeat's catch-up, fencing) or are the accepting control plane's to retry.
+     */
+    public synchronized void deliverLearned(List<LoggedEntry> learned) {
+        for (LoggedEntry logged : learned) {
+            java.util.Set<String> pending = new java.util.HashSet<>();
+            for (Delivery delivery : log.deliveries(logged.sequence())) {
+                if (delivery.state() == Delivery.State.PENDING) {
+                    pending.add(delivery.node());
+                }
+            }
+            for (Node node : registry.edges()) {
+                if (!pending.contains(node.id()) || !ownership.owns(node.id()) || fencedAway(node)) {
+                    continue;
+                }
+                if (!registry.healthy(node) || node.registration().adminUrl().isEmpty()) {
+                    scheduleRetry(node.id());
+                } else {
+                    lane(node.id()).execute(() -> guarded(node.id(), () -> deliver(logged.entry(), node)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts retry rounds for every edge of this control plane's that has not applied the whole log: after the set
+     * of live control planes changed, the edges a stopped one pushed to are this one's now, and what it had not
+     * pushed yet must not wait for their heartbeats.
+     */
+    public void catchUpOwned() {
+        long last = log.lastSequence();
+        for (Node node : registry.edges()) {
+            if (!node.fenced() && node.appliedSequence() < last && ownership.owns(node.id())
+                    && node.registration().adminUrl().isPresent()) {
+                scheduleRetry(node.id());
             }
         }
     }
@@ -188,7 +253,7 @@ public final class Dispatcher implements AutoCloseable {
     public void recoverAfterRestart() {
         log.markPendingBehind("control plane restarted before the edge acked; retried, and sent on its heartbeat");
         for (Node node : registry.edges()) {
-            if (!node.fenced() && node.appliedSequence() < log.lastSequence()) {
+            if (!node.fenced() && node.appliedSequence() < log.lastSequence() && ownership.owns(node.id())) {
                 scheduleRetry(node.id());
             }
         }
@@ -262,7 +327,8 @@ public final class Dispatcher implements AutoCloseable {
         }
         for (int i = 0; i < RETRY_ROUND; i++) {
             Optional<Node> node = registry.node(nodeId);
-            if (node.isEmpty() || node.get().fenced() || node.get().registration().adminUrl().isEmpty()) {
+            if (node.isEmpty() || node.get().fenced() || node.get().registration().adminUrl().isEmpty()
+                    || !ownership.owns(nodeId)) {
                 retries.remove(nodeId);
                 return;
             }

@@ -56,6 +56,9 @@ public final class InvalidationLog implements AutoCloseable {
     public record Appended(LoggedEntry logged, boolean replayed) {
     }
 
+    /** Longest wait between two looks at an awaited entry's deliveries. */
+    private static final long AWAIT_SLICE_MILLIS = 200;
+
     private final LogStore store;
     private final Clock clock;
     private final LogSettings settings;
@@ -69,6 +72,13 @@ public final class InvalidationLog implements AutoCloseable {
     /** Per node, the entry a live call is delivering right now (a lane sends one at a time); guarded by this. */
     private final Map<String, Long> liveInFlight = new HashMap<>();
     private volatile long lastSequence;
+    /**
+     * Several control planes on one database: the highest sequence this one has learned of (appended here, or read
+     * by {@link #learnNewEntries}), and the entries appended here since that it must not hand out as news; guarded by
+     * this.
+     */
+    private long learnedThrough;
+    private final java.util.Set<Long> appendedHere = new java.util.HashSet<>();
     private boolean closed;
 
     private InvalidationLog(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
@@ -116,6 +126,7 @@ public final class InvalidationLog implements AutoCloseable {
         InvalidationLog log = new InvalidationLog(store, clock, settings, observer);
         store.loadMarks(log.duePerRegions, log.compactedPerRegions);
         log.lastSequence = store.lastSequence();
+        log.learnedThrough = log.lastSequence;
         return log;
     }
 
@@ -144,7 +155,13 @@ public final class InvalidationLog implements AutoCloseable {
             return new Appended(earlier.get(), true);
         }
         Instant now = clock.instant();
-        long sequence = store.append(entry, deliveries, requestedBy, now, key);
+        long sequence;
+        try {
+            sequence = store.append(entry, deliveries, requestedBy, now, key);
+        } catch (LogStore.KeyTaken e) {
+            // a concurrent request with the same key (another control plane's) committed first: answer its entry
+            return new Appended(replay(key.orElseThrow()).orElseThrow(), true);
+        }
         return new Appended(appended(entry, sequence, deliveries, requestedBy, now), false);
     }
 
@@ -186,7 +203,10 @@ public final class InvalidationLog implements AutoCloseable {
 
     private LoggedEntry appended(NewEntry entry, long sequence, Map<String, Delivery.State> deliveries,
             String requestedBy, Instant now) {
-        lastSequence = sequence;
+        lastSequence = Math.max(lastSequence, sequence);
+        if (store.shared()) {
+            appendedHere.add(sequence);
+        }
         // a config entry gates steering like a purge: an edge that missed it runs an older configuration
         if (entry.kind() == Kind.PURGE || entry.kind() == Kind.CONFIG) {
             duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
@@ -195,6 +215,45 @@ public final class InvalidationLog implements AutoCloseable {
                 .map(d -> new Delivery(d.getKey(), d.getValue(), Optional.empty(), Optional.empty())).toList());
         notifyAll();
         return new LoggedEntry(entry.withSequence(sequence), now, requestedBy);
+    }
+
+    /**
+     * Several control planes on one database: reads the entries other control planes appended since the last call
+     * (appends commit in sequence order, each waiting for the counter's row lock, so what is committed is always a
+     * prefix of the sequence and nothing is skipped), raises the marks steering reads ({@link #dueSequence},
+     * {@link #lastSequence}, the compaction marks), wakes {@link #awaitComplete} waiters (another control plane may
+     * have settled what they wait for), and returns the entries appended elsewhere, oldest first, for the
+     * dispatcher to push to the edges this control plane is responsible for.
+     */
+    public synchronized List<LoggedEntry> learnNewEntries() {
+        if (closed) {
+            return List.of();
+        }
+        store.compactedMarks().forEach((regions, through) -> compactedPerRegions.merge(regions, through, Math::max));
+        List<LoggedEntry> learned = new ArrayList<>();
+        while (true) {
+            List<LoggedEntry> page = store.allAfter(learnedThrough, 500);
+            for (LoggedEntry logged : page) {
+                InvalidationEntry e = logged.entry();
+                learnedThrough = e.sequence();
+                lastSequence = Math.max(lastSequence, e.sequence());
+                if (e.kind() == Kind.PURGE || e.kind() == Kind.CONFIG) {
+                    duePerRegions.merge(LogStore.regionsText(e.regions()), e.sequence(), Math::max);
+                }
+                if (!appendedHere.remove(e.sequence())) {
+                    learned.add(logged);
+                }
+            }
+            if (page.size() < 500) {
+                break;
+            }
+        }
+        // entries compacted before they were read here, or appended here and already past: nothing left to learn
+        long counter = store.lastSequence();
+        lastSequence = Math.max(lastSequence, counter);
+        appendedHere.removeIf(sequence -> sequence <= learnedThrough);
+        notifyAll();
+        return learned;
     }
 
     /**
@@ -516,7 +575,8 @@ public final class InvalidationLog implements AutoCloseable {
             if (left <= 0) {
                 break;
             }
-            wait(Math.max(1, left / 1_000_000));
+            // another control plane may record the acks (it is never told to wake this one): look again soon
+            wait(Math.max(1, Math.min(AWAIT_SLICE_MILLIS, left / 1_000_000)));
             status = status(sequence);
         }
         return status;

@@ -82,6 +82,25 @@ final class LogStore {
         });
     }
 
+    /** The compaction marks: per regions text, the highest sequence compaction deleted. */
+    Map<String, Long> compactedMarks() {
+        return store.read(WHAT, db -> {
+            Map<String, Long> out = new java.util.HashMap<>();
+            try (Statement s = db.createStatement();
+                    ResultSet rs = s.executeQuery("SELECT regions, through FROM compacted")) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Whether other control planes append to the same tables (PostgreSQL). */
+    boolean shared() {
+        return store.shared();
+    }
+
     /** Runs {@code read} on a connection of the store (the service tables that share it). */
     <T> T read(Store.Work<T> read) {
         return store.read("service configuration", read);
@@ -115,10 +134,13 @@ final class LogStore {
             for (NewEntry entry : entries) {
                 sequences.add(insert(db, entry, deliveries, requestedBy, now));
             }
-            if (key.isPresent()) {
-                insertKey(db, key.get(), sequences.get(0), entries.get(0).kind(), now);
+            if (key.isPresent() && insertKey(db, key.get(), sequences.get(0), entries.get(0).kind(), now) == 0) {
+                // another request with this key (on this control plane or another one) committed first: this
+                // append rolls back, so the sequences it took are handed out again, and the caller replays
+                throw new KeyTaken();
             }
             alsoWrite.write(db, sequences);
+            store.notifyChanged(db, "log " + sequences.get(sequences.size() - 1));
             return sequences;
         });
     }
@@ -166,9 +188,16 @@ final class LogStore {
         });
     }
 
-    private static void insertKey(Connection db, IdempotencyKey key, long sequence, Kind kind, Instant now)
+    /** An append's Idempotency-Key was stored by another request first; the append was rolled back. */
+    static final class KeyTaken extends RuntimeException {
+        KeyTaken() {
+            super("Idempotency-Key taken by a concurrent request", null, false, false);
+        }
+    }
+
+    private static int insertKey(Connection db, IdempotencyKey key, long sequence, Kind kind, Instant now)
             throws SQLException {
-        Store.update(db, "INSERT INTO idempotency_keys (principal, key, fingerprint, sequence, kind, created_at) "
+        return Store.update(db, "INSERT INTO idempotency_keys (principal, key, fingerprint, sequence, kind, created_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", key.principal(), key.key(), key.fingerprint(),
                 sequence, kindName(kind), now.toEpochMilli());
     }
@@ -195,6 +224,12 @@ final class LogStore {
                 + "ORDER BY sequence LIMIT ?", limit, maxBytes, sequence, "," + region + ",", pushCutoffMillis,
                 limit + 1);
         return new InvalidationLog.Page(slice.entries().stream().map(LoggedEntry::entry).toList(), slice.more());
+    }
+
+    /** Entries after {@code sequence} in every region, oldest first, at most {@code limit} (the change feed). */
+    List<LoggedEntry> allAfter(long sequence, int limit) {
+        return read("SELECT * FROM entries WHERE sequence > ? ORDER BY sequence LIMIT ?", limit, Long.MAX_VALUE,
+                sequence, limit).entries();
     }
 
     List<Delivery> deliveries(long sequence) {

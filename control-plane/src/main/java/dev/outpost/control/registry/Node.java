@@ -43,6 +43,22 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
                 resetDue, resetSequence).resetDoneIfReached();
     }
 
+    /**
+     * This node as known here merged with what the store holds (another control plane's heartbeats, acks, fencing):
+     * the later heartbeat and its statistics, the higher applied sequence, the newer registration; fencing and resets
+     * are the store's, since every control plane writes them there.
+     */
+    Node mergedWith(NodeStore.Stored stored, long due) {
+        boolean theirsLater = stored.lastSeen().isAfter(lastSeen);
+        boolean reregistered = stored.registeredAt().isAfter(registeredAt);
+        long applied = Math.max(appliedSequence, stored.appliedSequence());
+        boolean resetDueNow = stored.resetDue() || stored.fenced();
+        return new Node(reregistered ? stored.registration() : registration,
+                reregistered ? stored.registeredAt() : registeredAt, theirsLater ? stored.lastSeen() : lastSeen,
+                theirsLater ? stored.stats().orElse(stats) : stats, applied, lagging && applied < due,
+                stored.fenced(), resetDueNow, resetDueNow ? resetSequence : 0).resetDoneIfReached();
+    }
+
     Node fellBehind() {
         return lagging ? this : new Node(registration, registeredAt, lastSeen, stats, appliedSequence, true, fenced,
                 resetDue, resetSequence);

@@ -5,11 +5,13 @@ import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.control.StoreSettings;
 import dev.outpost.control.store.Store;
 import java.nio.file.Path;
+import dev.outpost.common.wire.Heartbeat;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Remembers registered nodes and their applied sequence across restarts (table {@code nodes} of the control plane's
@@ -24,8 +26,14 @@ public final class NodeStore implements AutoCloseable {
      * A node as stored: its registration, when it registered, the highest sequence it is known to have applied, and
      * whether it is fenced (a restart must not forget that a fenced edge has to revalidate everything on return).
      */
-    public record Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence, boolean fenced) {
+    public record Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence, boolean fenced,
+            Instant lastSeen, Optional<Heartbeat> stats, boolean resetDue) {
+        public Stored(NodeRegistration registration, Instant registeredAt, long appliedSequence, boolean fenced) {
+            this(registration, registeredAt, appliedSequence, fenced, registeredAt, Optional.empty(), fenced);
+        }
     }
+
+    private static final String COLUMNS = "registration, registered_at, applied, fenced, last_seen, stats, reset_due";
 
     private static final String WHAT = "node store";
     private final Store store;
@@ -51,16 +59,46 @@ public final class NodeStore implements AutoCloseable {
         return new NodeStore(Store.open(settings, dataDir), true);
     }
 
-    public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced) {
-        execute("INSERT INTO nodes (id, registration, registered_at, applied, fenced) VALUES (?, ?, ?, ?, ?) "
-                + "ON CONFLICT(id) DO UPDATE SET registration = excluded.registration, "
-                + "registered_at = excluded.registered_at, applied = excluded.applied, fenced = excluded.fenced",
-                registration.id(), Json.mapper().writeValueAsString(registration), at.toEpochMilli(), applied,
-                fenced ? 1 : 0);
+    /** Whether several control planes share the store: then each heartbeat is written ({@link #heard}). */
+    public boolean shared() {
+        return store.shared();
     }
 
-    public synchronized void fenced(String id, boolean fenced) {
-        execute("UPDATE nodes SET fenced = ? WHERE id = ?", fenced ? 1 : 0, id);
+    public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced,
+            boolean resetDue) {
+        execute("INSERT INTO nodes (id, registration, registered_at, applied, fenced, last_seen, reset_due) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT(id) DO UPDATE SET registration = excluded.registration, "
+                + "registered_at = excluded.registered_at, applied = excluded.applied, fenced = excluded.fenced, "
+                + "last_seen = excluded.last_seen, reset_due = excluded.reset_due",
+                registration.id(), Json.mapper().writeValueAsString(registration), at.toEpochMilli(), applied,
+                fenced ? 1 : 0, at.toEpochMilli(), resetDue ? 1 : 0);
+    }
+
+    /** A fenced node revalidated everything: no longer fenced, nothing left to revalidate. */
+    public synchronized void resetDone(String id) {
+        execute("UPDATE nodes SET fenced = 0, reset_due = 0 WHERE id = ?", id);
+    }
+
+    /**
+     * Fences the node unless it was heard from at or after {@code heardBefore} (by any control plane sharing the
+     * store); returns whether this call fenced it (it was not fenced before).
+     */
+    public synchronized boolean fence(String id, Instant heardBefore) {
+        return execute("UPDATE nodes SET fenced = 1, reset_due = 1 WHERE id = ? AND fenced = 0 AND last_seen < ?", id,
+                heardBefore.toEpochMilli()) > 0;
+    }
+
+    /** A heartbeat arrived (written only when the store is shared, so every control plane sees the node's health). */
+    public synchronized void heard(String id, Instant at, Heartbeat stats, long applied) {
+        execute("UPDATE nodes SET last_seen = " + store.dialect().greatest("last_seen", "?") + ", stats = ?, "
+                + "applied = " + store.dialect().greatest("applied", "?") + " WHERE id = ?", at.toEpochMilli(),
+                Json.mapper().writeValueAsString(stats), applied, id);
+    }
+
+    /** The node as stored, if it is registered (perhaps through another control plane). */
+    public synchronized Optional<Stored> find(String id) {
+        return select(" WHERE id = ?", id).stream().findFirst();
     }
 
     public synchronized void applied(String id, long applied) {
@@ -72,14 +110,25 @@ public final class NodeStore implements AutoCloseable {
     }
 
     public synchronized List<Stored> all() {
+        return select(" ORDER BY id");
+    }
+
+    private List<Stored> select(String where, Object... args) {
         return store.read(WHAT, db -> {
             List<Stored> out = new ArrayList<>();
-            try (Statement s = db.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT registration, registered_at, applied, fenced FROM nodes "
-                            + "ORDER BY id")) {
-                while (rs.next()) {
-                    out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
-                            Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3), rs.getInt(4) != 0));
+            try (PreparedStatement s = db.prepareStatement("SELECT " + COLUMNS + " FROM nodes" + where)) {
+                Store.bind(s, args);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        Instant registeredAt = Instant.ofEpochMilli(rs.getLong(2));
+                        long lastSeen = rs.getLong(5);
+                        String stats = rs.getString(6);
+                        out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
+                                registeredAt, rs.getLong(3), rs.getInt(4) != 0,
+                                lastSeen == 0 ? registeredAt : Instant.ofEpochMilli(lastSeen),
+                                Optional.ofNullable(stats).map(j -> Json.mapper().readValue(j, Heartbeat.class)),
+                                rs.getInt(7) != 0));
+                    }
                 }
             }
             return out;
@@ -93,7 +142,7 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
-    private void execute(String sql, Object... args) {
-        store.update(WHAT, sql, args);
+    private int execute(String sql, Object... args) {
+        return store.update(WHAT, sql, args);
     }
 }

@@ -97,11 +97,39 @@ public final class Registry {
         this.store = store;
         Instant now = clock.instant();
         for (NodeStore.Stored stored : store.all()) {
-            NodeRegistration r = stored.registration();
-            long applied = stored.appliedSequence();
-            nodes.put(r.id(), new Node(r, stored.registeredAt(), now, new Heartbeat(0, 0, 0, applied), applied,
-                    applied < log.dueSequence(r.region()), stored.fenced(), stored.fenced(), 0));
+            nodes.put(stored.registration().id(), fromStore(stored, now));
         }
+    }
+
+    /** A node as stored, counted as heard from {@code heardAt}. */
+    private Node fromStore(NodeStore.Stored stored, Instant heardAt) {
+        NodeRegistration r = stored.registration();
+        long applied = stored.appliedSequence();
+        return new Node(r, stored.registeredAt(), heardAt, stored.stats().orElse(new Heartbeat(0, 0, 0, applied)),
+                applied, applied < log.dueSequence(r.region()), stored.fenced(), stored.resetDue() || stored.fenced(),
+                0);
+    }
+
+    /**
+     * Several control planes on one database (docs/high-availability.md): takes in what the others recorded since
+     * the last call: nodes registered or removed there, heartbeats they received (health, statistics, the
+     * configuration version a node runs), applied sequences, fencing and resets. Run by the change feed on every
+     * notification and poll, so every control plane steers from the same state, at most a poll interval behind.
+     */
+    public void refresh() {
+        if (!store.shared()) {
+            return; // this control plane wrote everything there is
+        }
+        Instant readAt = clock.instant();
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        for (NodeStore.Stored s : store.all()) {
+            String id = s.registration().id();
+            stored.add(id);
+            nodes.merge(id, fromStore(s, s.lastSeen()),
+                    (mine, theirs) -> mine.mergedWith(s, log.dueSequence(mine.region())));
+        }
+        // removed through another control plane (one registered here after the read is kept)
+        nodes.values().removeIf(n -> !stored.contains(n.id()) && n.registeredAt().isBefore(readAt));
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
@@ -130,7 +158,7 @@ public final class Registry {
         boolean fenced = wasFenced && resetDue;
         log.markAppliedUpTo(registration.id(), applied);
         long due = log.dueSequence(registration.region());
-        store.registered(registration, now, applied, fenced);
+        store.registered(registration, now, applied, fenced, resetDue);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
                 applied < due, fenced, resetDue, 0));
         if (resetDue) {
@@ -146,6 +174,10 @@ public final class Registry {
     /** Records a heartbeat and answers with what the node still has to apply; empty for an unknown node. */
     public Optional<HeartbeatReply> heartbeat(String id, Heartbeat heartbeat) {
         Instant now = clock.instant();
+        if (!nodes.containsKey(id) && store.shared()) {
+            // registered through another control plane, not refreshed here yet
+            store.find(id).ifPresent(stored -> nodes.putIfAbsent(id, fromStore(stored, stored.lastSeen())));
+        }
         Node[] before = {null};
         Node node = nodes.computeIfPresent(id, (key, old) -> {
             before[0] = old;
@@ -155,7 +187,10 @@ public final class Registry {
             return Optional.empty();
         }
         record(id, heartbeat.results());
-        if (node.appliedSequence() > before[0].appliedSequence()) {
+        if (store.shared()) {
+            // every control plane steers from the node's health and reads the configuration version it runs
+            store.heard(id, now, heartbeat, node.appliedSequence());
+        } else if (node.appliedSequence() > before[0].appliedSequence()) {
             store.applied(id, node.appliedSequence());
         }
         if (before[0].resetDue() && !node.resetDue()) {
@@ -188,9 +223,7 @@ public final class Registry {
     }
 
     private void finishedReset(Node node, boolean wasFenced) {
-        if (wasFenced) {
-            store.fenced(node.id(), false);
-        }
+        store.resetDone(node.id());
         LOG.log(Level.INFO, () -> node.id() + " revalidated everything (at sequence " + node.appliedSequence()
                 + ")" + (wasFenced ? "; no longer fenced" : ""));
     }
@@ -220,9 +253,16 @@ public final class Registry {
      * the node has now applied everything up to {@code sequence}.
      */
     public void acked(String id, long sequence) {
-        Node node = nodes.computeIfPresent(id, (key, old) -> old.applied(sequence, log.dueSequence(old.region())));
+        Node[] before = {null};
+        Node node = nodes.computeIfPresent(id, (key, old) -> {
+            before[0] = old;
+            return old.applied(sequence, log.dueSequence(old.region()));
+        });
         if (node != null) {
             store.applied(id, node.appliedSequence());
+            if (before[0].resetDue() && !node.resetDue()) {
+                finishedReset(node, before[0].fenced());
+            }
         }
     }
 
@@ -239,16 +279,12 @@ public final class Registry {
         Instant now = clock.instant();
         List<String> fenced = new ArrayList<>();
         for (Node candidate : edges()) {
-            boolean[] fencedNow = {false};
-            nodes.computeIfPresent(candidate.id(), (key, old) -> {
-                if (old.fenced() || !Duration.between(old.lastSeen(), now).minus(grace).isPositive()) {
-                    return old;
-                }
-                fencedNow[0] = true;
-                return old.fence();
-            });
-            if (fencedNow[0]) {
-                store.fenced(candidate.id(), true);
+            if (candidate.fenced() || !Duration.between(candidate.lastSeen(), now).minus(grace).isPositive()) {
+                continue;
+            }
+            // the store decides, so of several control planes one fences it, and none that another heard from
+            if (store.fence(candidate.id(), now.minus(grace))) {
+                nodes.computeIfPresent(candidate.id(), (key, old) -> old.fence());
                 String reason = "edge fenced: not heard from for more than " + grace.toMillis() + " ms; it "
                         + "revalidates everything when it returns";
                 int released = log.markFenced(candidate.id(), reason);

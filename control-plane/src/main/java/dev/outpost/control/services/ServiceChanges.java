@@ -61,6 +61,10 @@ public final class ServiceChanges {
 
     /** Creates or replaces {@code definition} (already valid on its own; its name is the path's). */
     public synchronized Accepted put(DeliveryService definition, Precondition precondition, String by) {
+        return untilNumbered(() -> putOnce(definition, precondition, by));
+    }
+
+    private Accepted putOnce(DeliveryService definition, Precondition precondition, String by) {
         Optional<ServiceStore.Version> current = current(definition.name());
         check(definition.name(), current, precondition, true);
         return write(definition.name(), current, Optional.of(definition), Json.mapper().writeValueAsString(definition),
@@ -69,6 +73,10 @@ public final class ServiceChanges {
 
     /** Deletes the service; 404 when it does not exist. */
     public synchronized Accepted delete(String name, Precondition precondition, String by) {
+        return untilNumbered(() -> deleteOnce(name, precondition, by));
+    }
+
+    private Accepted deleteOnce(String name, Precondition precondition, String by) {
         Optional<ServiceStore.Version> current = current(name);
         if (current.isEmpty()) {
             throw Problem.notFound("no service '" + name + "'");
@@ -82,6 +90,31 @@ public final class ServiceChanges {
      * when given, not required: the target is named exactly.
      */
     public synchronized Accepted rollback(String name, long to, Precondition precondition, String by) {
+        return untilNumbered(() -> rollbackOnce(name, to, precondition, by));
+    }
+
+    /** Tries before a change that keeps losing the race for the next version number is refused (409). */
+    private static final int NUMBERING_TRIES = 5;
+
+    /**
+     * Runs a change until it is numbered: another control plane on the same database may have taken the version
+     * it computed ({@link ServiceStore.VersionTaken}, its append rolled back whole), and then the change is read,
+     * checked (its precondition included) and numbered again against the newer state.
+     */
+    private static Accepted untilNumbered(java.util.function.Supplier<Accepted> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return change.get();
+            } catch (ServiceStore.VersionTaken e) {
+                if (attempt == NUMBERING_TRIES) {
+                    throw new Problem(Problem.Kind.CONFLICT, "concurrent_change", "the configuration changed "
+                            + NUMBERING_TRIES + " times while this change was being made; GET it again and retry");
+                }
+            }
+        }
+    }
+
+    private Accepted rollbackOnce(String name, long to, Precondition precondition, String by) {
         ServiceStore.Version target = store.version(name, to).orElseThrow(() -> Problem.notFound("service '" + name
                 + "' has no version " + to + " (GET /api/v1/services/" + name + "/versions lists them)"));
         if (target.deletes()) {

@@ -5,6 +5,7 @@ import dev.outpost.common.service.DeliveryService;
 import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.registry.Registry;
+import dev.outpost.control.store.Store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -140,12 +141,28 @@ public final class ServiceStore implements Registry.ConfigSource {
     }
 
     /**
+     * The version a change was numbered with was taken by a change committed meanwhile (another control plane on the
+     * same database): its append rolls back whole, and the change is checked and numbered again.
+     */
+    static final class VersionTaken extends RuntimeException {
+        VersionTaken(long version, long newest) {
+            super("configuration version " + version + " was taken (newest is " + newest + ")", null, false, false);
+        }
+    }
+
+    /**
      * The write of {@code change} for {@link InvalidationLog#appendAll}: its row, with the sequences the log just
      * gave its config entry (the first) and its purge entry (the second, when there is one).
      */
     InvalidationLog.AlsoWrite insert(long version, String service, Optional<String> definition, Instant at,
             String by, String summary, Optional<PurgePlan> purge) {
         return (db, sequences) -> {
+            // Checked in the appending transaction, after it took the log's counter (whose row lock orders every
+            // append on this database): a version another control plane wrote meanwhile is visible here
+            long newest = Store.longValue(db, "SELECT coalesce(max(version), 0) FROM service_versions");
+            if (newest != version - 1) {
+                throw new VersionTaken(version, newest);
+            }
             Optional<String> purged = purge.map(p -> Json.mapper().writeValueAsString(new Purged(
                     "p-" + sequences.get(1), sequences.get(1), p.hosts(), p.soft(), p.reasons())));
             try (PreparedStatement s = db.prepareStatement("INSERT INTO service_versions (" + COLUMNS

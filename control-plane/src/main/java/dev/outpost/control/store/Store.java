@@ -62,14 +62,19 @@ public final class Store implements AutoCloseable {
         ADVISORY
     }
 
+    /** The PostgreSQL channel every append notifies inside its transaction ({@link #notifyChanged}). */
+    public static final String CHANGES_CHANNEL = "outpost_changes";
+
     private final HikariDataSource pool;
     private final Dialect dialect;
     private final String name;
+    private final StoreSettings settings;
 
-    private Store(HikariDataSource pool, Dialect dialect, String name) {
+    private Store(HikariDataSource pool, Dialect dialect, String name, StoreSettings settings) {
         this.pool = pool;
         this.dialect = dialect;
         this.name = name;
+        this.settings = settings;
     }
 
     /**
@@ -105,7 +110,7 @@ public final class Store implements AutoCloseable {
         } catch (HikariPool.PoolInitializationException e) {
             throw new IllegalStateException("cannot open the store (" + name + "): " + rootMessage(e), e);
         }
-        Store store = new Store(pool, dialect, name);
+        Store store = new Store(pool, dialect, name, settings);
         try {
             Flyway.configure().dataSource(pool).locations(MIGRATIONS)
                     .javaMigrations(new ImportEarlierSqliteFiles(dataDir)).load().migrate();
@@ -147,6 +152,48 @@ public final class Store implements AutoCloseable {
 
     public Dialect dialect() {
         return dialect;
+    }
+
+    /**
+     * Whether several control planes may share this store (PostgreSQL): then what one process keeps in memory is
+     * refreshed from the database ({@code ChangeFeed}); an SQLite file belongs to one control plane (a file lock).
+     */
+    public boolean shared() {
+        return dialect == Dialect.POSTGRESQL;
+    }
+
+    public StoreSettings settings() {
+        return settings;
+    }
+
+    /**
+     * A connection of its own, outside the pool (PostgreSQL only): the change feed's {@code LISTEN} must stay on one
+     * session, which a pooled connection handed back after each call cannot promise. The caller closes it.
+     */
+    public Connection dedicatedConnection() throws SQLException {
+        if (!shared()) {
+            throw new IllegalStateException("a dedicated connection is only opened to PostgreSQL, not " + name);
+        }
+        java.util.Properties properties = new java.util.Properties();
+        settings.user().ifPresent(user -> properties.setProperty("user", user));
+        settings.passwordFile().ifPresent(file -> properties.setProperty("password", password(Path.of(file))));
+        properties.setProperty("connectTimeout", Long.toString(Math.max(1, settings.connectTimeout().toSeconds())));
+        properties.setProperty("ApplicationName", "outpost change feed");
+        return java.sql.DriverManager.getConnection(settings.url().orElseThrow(), properties);
+    }
+
+    /**
+     * Inside the caller's transaction, tells every control plane listening on {@link #CHANGES_CHANNEL} that
+     * {@code what} changed; PostgreSQL delivers it when (and only if) the transaction commits. Nothing on SQLite
+     * (one control plane, which knows what it wrote).
+     */
+    public void notifyChanged(Connection connection, String what) throws SQLException {
+        if (shared()) {
+            try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                bind(notify, CHANGES_CHANNEL, what);
+                notify.execute();
+            }
+        }
     }
 
     /** {@code sqlite <file>} or {@code postgresql <url>}, for messages. */
