@@ -141,7 +141,7 @@ public final class ControlPlane implements AutoCloseable {
             dispatcher.recoverAfterRestart();
             // closed before the dispatcher: nothing learned is handed to lanes that are shutting down
             instances.ifPresent(i -> parts.add("change feed",
-                    ChangeFeed.start(store, i, log, registry, dispatcher)));
+                    ChangeFeed.start(store, i, registry, dispatcher)));
             parts.add("log maintenance", new Maintenance(log, registry, config.delivery()).start());
             RegionTable regions = config.geoipCsv()
                     .map(csv -> RegionTable.withGeoIp(config.regions(), config.defaultRegion(), Path.of(csv)))

@@ -87,7 +87,7 @@ class SeveralControlPlanesIT {
                     .containsExactlyElementsOf(LongStream.rangeClosed(1, purges).boxed().toList());
             for (long sequence = 1; sequence <= purges; sequence++) {
                 ControlPlaneFixture asked = sequence % 2 == 0 ? a : b;
-                HttpReply status = asked.get("/api/v1/purges/p-" + sequence + "?wait=20s", READER);
+                HttpReply status = asked.get("/api/v1/purges/p-" + sequence + "?wait=15s", READER);
                 assertThat(status.json().get("status").asString()).as(status.body()).isEqualTo("complete");
                 assertThat(status.json().get("edgesApplied").asInt()).isEqualTo(edges.size());
             }
@@ -192,7 +192,7 @@ class SeveralControlPlanesIT {
         try (ControlPlaneFixture first = new ControlPlaneFixture(dataA, sqlite)) {
             assertThat(first.get("/api/v1/nodes", READER).status()).isEqualTo(200);
             String yaml = "listen: 127.0.0.1:0\ndata: " + dataB + "\ntokens: [{name: ops, token: " + OPS
-                    + ", scopes: [read]}]\n" + sqlite;
+                    + ", scopes: [read]}]\n" + dev.outpost.testkit.ThreeRegions.CONTROL_PLANE_YAML + sqlite;
             ControlPlaneConfig second = ConfigFiles.parse("second.yml", yaml.getBytes(StandardCharsets.UTF_8),
                     ControlPlaneConfig.class);
             assertThatThrownBy(() -> ControlPlane.start(second, new ManualClock()))

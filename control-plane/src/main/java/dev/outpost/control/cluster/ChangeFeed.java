@@ -1,8 +1,6 @@
 package dev.outpost.control.cluster;
 
 import dev.outpost.control.invalidation.Dispatcher;
-import dev.outpost.control.invalidation.InvalidationLog;
-import dev.outpost.control.invalidation.LoggedEntry;
 import dev.outpost.control.registry.Registry;
 import dev.outpost.control.store.Store;
 import java.lang.System.Logger;
@@ -11,7 +9,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import org.postgresql.PGConnection;
 
 /**
@@ -31,7 +28,6 @@ public final class ChangeFeed implements AutoCloseable {
 
     private final Store store;
     private final Instances instances;
-    private final InvalidationLog log;
     private final Registry registry;
     private final Dispatcher dispatcher;
     private final Duration poll;
@@ -43,11 +39,10 @@ public final class ChangeFeed implements AutoCloseable {
     private long renewedAtNanos;
     private boolean failing;
 
-    private ChangeFeed(Store store, Instances instances, InvalidationLog log, Registry registry,
+    private ChangeFeed(Store store, Instances instances, Registry registry,
             Dispatcher dispatcher) {
         this.store = store;
         this.instances = instances;
-        this.log = log;
         this.registry = registry;
         this.dispatcher = dispatcher;
         this.poll = store.settings().pollInterval();
@@ -55,9 +50,9 @@ public final class ChangeFeed implements AutoCloseable {
         this.thread = Thread.ofPlatform().daemon().name("control-plane-change-feed").unstarted(this::run);
     }
 
-    public static ChangeFeed start(Store store, Instances instances, InvalidationLog log, Registry registry,
+    public static ChangeFeed start(Store store, Instances instances, Registry registry,
             Dispatcher dispatcher) {
-        ChangeFeed feed = new ChangeFeed(store, instances, log, registry, dispatcher);
+        ChangeFeed feed = new ChangeFeed(store, instances, registry, dispatcher);
         feed.thread.start();
         return feed;
     }
@@ -107,9 +102,8 @@ public final class ChangeFeed implements AutoCloseable {
                         + " (this one " + instances.id() + "); edges reassigned");
             }
         }
-        List<LoggedEntry> learned = log.learnNewEntries();
         registry.refresh();
-        dispatcher.deliverLearned(learned);
+        dispatcher.deliverNew();
         if (ownersChanged || ++wakes % CATCH_UP_EVERY == 0) {
             dispatcher.catchUpOwned();
         }

@@ -72,6 +72,8 @@ public final class Dispatcher implements AutoCloseable {
     private final DeliverySettings settings;
     private final DeliveryObserver observer;
     private final Ownership ownership;
+    /** Several control planes share the log: entries reach the lanes through {@link #deliverNew} only. */
+    private final boolean shared;
     private final ConcurrentMap<String, ExecutorService> lanes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Backoff> retries = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
@@ -121,6 +123,7 @@ public final class Dispatcher implements AutoCloseable {
     public Dispatcher(InvalidationLog log, Registry registry, OkHttpClient client, Optional<String> edgeToken,
             DeliverySettings settings, DeliveryObserver observer, Ownership ownership) {
         this.ownership = ownership;
+        this.shared = ownership != Ownership.ALL;
         this.observer = observer;
         this.log = log;
         this.registry = registry;
@@ -147,7 +150,12 @@ public final class Dispatcher implements AutoCloseable {
         List<Node> inScope = inScope(entry);
         InvalidationLog.Appended appended = log.append(entry, initialDeliveries(inScope), requestedBy, key);
         if (!appended.replayed()) {
-            dispatch(appended.logged(), inScope, requestedBy);
+            accepted(appended.logged(), inScope, requestedBy);
+            if (shared) {
+                deliverNew();
+            } else {
+                dispatch(appended.logged(), inScope);
+            }
         }
         return appended;
     }
@@ -163,7 +171,12 @@ public final class Dispatcher implements AutoCloseable {
         }
         List<Node> inScope = inScope(entries.get(0));
         List<LoggedEntry> logged = log.appendAll(entries, initialDeliveries(inScope), requestedBy, alsoWrite);
-        logged.forEach(e -> dispatch(e, inScope, requestedBy));
+        logged.forEach(e -> accepted(e, inScope, requestedBy));
+        if (shared) {
+            deliverNew();
+        } else {
+            logged.forEach(e -> dispatch(e, inScope));
+        }
         return logged;
     }
 
@@ -181,9 +194,12 @@ public final class Dispatcher implements AutoCloseable {
         return initial;
     }
 
-    private void dispatch(LoggedEntry logged, List<Node> inScope, String requestedBy) {
+    private static void accepted(LoggedEntry logged, List<Node> inScope, String requestedBy) {
         LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(logged.entry())
                 + " → " + inScope.size() + " edges");
+    }
+
+    private void dispatch(LoggedEntry logged, List<Node> inScope) {
         for (Node node : inScope) {
             if (fencedAway(node) || !ownership.owns(node.id())) {
                 continue;
@@ -201,28 +217,21 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Entries another control plane accepted (read by the change feed, oldest first): pushed to the edges in their
-     * scope that are this control plane's, as if accepted here. Only deliveries still pending are pushed; the others
-     * were settled already (by a heartbeat's catch-up, fencing) or are the accepting control plane's to retry.
+     * Several control planes on one database: hands the entries appended since the last call (here or by another
+     * control plane, read by {@link InvalidationLog#learnNewEntries} in sequence order, each once) to the lanes of
+     * this control plane's edges, so a lane receives its edge's entries in sequence order whichever control plane
+     * accepted them. Only deliveries still pending are pushed; the others were settled already (a heartbeat's
+     * catch-up, fencing) or are left to retries. Called after each append here and by the change feed.
      */
-    public synchronized void deliverLearned(List<LoggedEntry> learned) {
-        for (LoggedEntry logged : learned) {
+    public synchronized void deliverNew() {
+        for (LoggedEntry logged : log.learnNewEntries()) {
             java.util.Set<String> pending = new java.util.HashSet<>();
             for (Delivery delivery : log.deliveries(logged.sequence())) {
                 if (delivery.state() == Delivery.State.PENDING) {
                     pending.add(delivery.node());
                 }
             }
-            for (Node node : registry.edges()) {
-                if (!pending.contains(node.id()) || !ownership.owns(node.id()) || fencedAway(node)) {
-                    continue;
-                }
-                if (!registry.healthy(node) || node.registration().adminUrl().isEmpty()) {
-                    scheduleRetry(node.id());
-                } else {
-                    lane(node.id()).execute(() -> guarded(node.id(), () -> deliver(logged.entry(), node)));
-                }
-            }
+            dispatch(logged, registry.edges().stream().filter(node -> pending.contains(node.id())).toList());
         }
     }
 

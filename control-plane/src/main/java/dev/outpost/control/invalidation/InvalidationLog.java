@@ -73,12 +73,10 @@ public final class InvalidationLog implements AutoCloseable {
     private final Map<String, Long> liveInFlight = new HashMap<>();
     private volatile long lastSequence;
     /**
-     * Several control planes on one database: the highest sequence this one has learned of (appended here, or read
-     * by {@link #learnNewEntries}), and the entries appended here since that it must not hand out as news; guarded by
+     * Several control planes on one database: the highest sequence {@link #learnNewEntries} handed out; guarded by
      * this.
      */
     private long learnedThrough;
-    private final java.util.Set<Long> appendedHere = new java.util.HashSet<>();
     private boolean closed;
 
     private InvalidationLog(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
@@ -204,9 +202,6 @@ public final class InvalidationLog implements AutoCloseable {
     private LoggedEntry appended(NewEntry entry, long sequence, Map<String, Delivery.State> deliveries,
             String requestedBy, Instant now) {
         lastSequence = Math.max(lastSequence, sequence);
-        if (store.shared()) {
-            appendedHere.add(sequence);
-        }
         // a config entry gates steering like a purge: an edge that missed it runs an older configuration
         if (entry.kind() == Kind.PURGE || entry.kind() == Kind.CONFIG) {
             duePerRegions.merge(LogStore.regionsText(entry.regions()), sequence, Math::max);
@@ -218,12 +213,12 @@ public final class InvalidationLog implements AutoCloseable {
     }
 
     /**
-     * Several control planes on one database: reads the entries other control planes appended since the last call
-     * (appends commit in sequence order, each waiting for the counter's row lock, so what is committed is always a
-     * prefix of the sequence and nothing is skipped), raises the marks steering reads ({@link #dueSequence},
-     * {@link #lastSequence}, the compaction marks), wakes {@link #awaitComplete} waiters (another control plane may
-     * have settled what they wait for), and returns the entries appended elsewhere, oldest first, for the
-     * dispatcher to push to the edges this control plane is responsible for.
+     * Several control planes on one database: reads the entries appended since the last call, here or by another
+     * control plane (appends commit in sequence order, each waiting for the counter's row lock, so what is
+     * committed is always a prefix of the sequence and nothing is skipped), raises the marks steering reads
+     * ({@link #dueSequence}, {@link #lastSequence}, the compaction marks), wakes {@link #awaitComplete} waiters
+     * (another control plane may have settled what they wait for), and returns those entries, oldest first, each
+     * once: the dispatcher hands them to its lanes in this order, whichever control plane accepted them.
      */
     public synchronized List<LoggedEntry> learnNewEntries() {
         if (closed) {
@@ -240,18 +235,13 @@ public final class InvalidationLog implements AutoCloseable {
                 if (e.kind() == Kind.PURGE || e.kind() == Kind.CONFIG) {
                     duePerRegions.merge(LogStore.regionsText(e.regions()), e.sequence(), Math::max);
                 }
-                if (!appendedHere.remove(e.sequence())) {
-                    learned.add(logged);
-                }
+                learned.add(logged);
             }
             if (page.size() < 500) {
                 break;
             }
         }
-        // entries compacted before they were read here, or appended here and already past: nothing left to learn
-        long counter = store.lastSequence();
-        lastSequence = Math.max(lastSequence, counter);
-        appendedHere.removeIf(sequence -> sequence <= learnedThrough);
+        lastSequence = Math.max(lastSequence, learnedThrough);
         notifyAll();
         return learned;
     }

@@ -49,7 +49,8 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
      * are the store's, since every control plane writes them there.
      */
     Node mergedWith(NodeStore.Stored stored, long due) {
-        boolean theirsLater = stored.lastSeen().isAfter(lastSeen);
+        // every control plane writes the heartbeats it takes to the store: at the same time, the store's is as new
+        boolean theirsLater = !stored.lastSeen().isBefore(lastSeen) && stored.stats().isPresent();
         boolean reregistered = stored.registeredAt().isAfter(registeredAt);
         long applied = Math.max(appliedSequence, stored.appliedSequence());
         boolean resetDueNow = stored.resetDue() || stored.fenced();

@@ -120,7 +120,8 @@ public final class Registry {
         if (!store.shared()) {
             return; // this control plane wrote everything there is
         }
-        Instant readAt = clock.instant();
+        // known here before the read: a node registered here meanwhile is in the store already, or not yet here
+        java.util.Set<String> knownBefore = new java.util.HashSet<>(nodes.keySet());
         java.util.Set<String> stored = new java.util.HashSet<>();
         for (NodeStore.Stored s : store.all()) {
             String id = s.registration().id();
@@ -128,8 +129,9 @@ public final class Registry {
             nodes.merge(id, fromStore(s, s.lastSeen()),
                     (mine, theirs) -> mine.mergedWith(s, log.dueSequence(mine.region())));
         }
-        // removed through another control plane (one registered here after the read is kept)
-        nodes.values().removeIf(n -> !stored.contains(n.id()) && n.registeredAt().isBefore(readAt));
+        // removed through another control plane
+        knownBefore.removeAll(stored);
+        knownBefore.forEach(nodes::remove);
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
