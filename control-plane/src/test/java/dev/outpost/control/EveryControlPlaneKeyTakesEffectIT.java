@@ -176,10 +176,25 @@ class EveryControlPlaneKeyTakesEffectIT {
         String database = values.get("STORE_URL").substring(values.get("STORE_URL").lastIndexOf('/') + 1);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
                 PostgresServer.shared().value("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + database
-                        + "' AND usename = '" + values.get("STORE_USER") + "'"))
-                .as("store.poolSize connections as store.user").isEqualTo("3"));
+                        + "' AND usename = '" + values.get("STORE_USER") + "' AND application_name <> "
+                        + "'outpost change feed'"))
+                .as("store.poolSize connections as store.user (besides the change feed's own)").isEqualTo("3"));
         assertThat(dir.resolve("cp-data").resolve(StoreSettings.DEFAULT_FILE)).as("no sqlite file").doesNotExist();
         assertThat(plane.config().store().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+
+        // store.pollInterval: an entry written behind the control plane's back (no notification) is learned by the
+        // fallback poll; store.instanceLease: an instance silent for 4 s is not live under a 3 s lease
+        PostgresServer.shared().psql("UPDATE sequences SET last = last + 1 WHERE name = 'invalidation_log'; "
+                + "INSERT INTO entries (sequence, kind, urls, prefixes, tags, hosts, all_content, soft, regions, "
+                + "accepted_at, requested_by) SELECT last, 'purge', '[]', '[]', '[]', '[\"www.every-key.test\"]', 0, 0, '', 0, "
+                + "'behind its back' FROM sequences WHERE name = 'invalidation_log'; "
+                + "INSERT INTO instances (id, api_url, started_at, renewed_at) VALUES "
+                + "('silent', 'x', 0, CAST(extract(epoch from clock_timestamp()) * 1000 AS BIGINT) - 4000), "
+                + "('future', 'x', 0, CAST(extract(epoch from clock_timestamp()) * 1000 AS BIGINT) + 600000)", database);
+        await().atMost(Duration.ofSeconds(30)).until(() -> plane.log().lastSequence() == 2
+                && plane.instances().orElseThrow().live().contains("future"));
+        assertThat(plane.instances().orElseThrow().live()).as("store.instanceLease").doesNotContain("silent");
+        assertThat(plane.config().store().pollInterval()).isEqualTo(Duration.ofMillis(300));
 
         Map<String, String> wrong = new LinkedHashMap<>(values);
         wrong.put("API_PORT", Integer.toString(LoopbackPorts.free()));

@@ -204,7 +204,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** Runs SQL in {@code database} with {@code psql}; returns what it printed (unaligned, tuples only). */
-    private String psql(String sql, String database) {
+    public String psql(String sql, String database) {
         try {
             Path out = Files.createTempFile("outpost-psql-", ".txt");
             try {
