@@ -60,9 +60,10 @@ public final class EdgeCommand implements Callable<Integer> {
     @Option(names = "--admin-token", description = "bearer token for the admin API (at least 16 characters)")
     String adminToken;
 
-    @Option(names = "--control-plane", paramLabel = "URL",
-            description = "control-plane API to register and heartbeat with (needs --control-plane-token)")
-    URI controlPlane;
+    @Option(names = "--control-plane", paramLabel = "URL", split = ",",
+            description = "control-plane API to register and heartbeat with (needs --control-plane-token); several, "
+                    + "comma-separated, fail over in order (replaces controlPlane.url/urls of the file)")
+    List<URI> controlPlane;
 
     @Option(names = "--control-plane-token", paramLabel = "TOKEN",
             description = "control-plane token with scope node")
@@ -95,7 +96,8 @@ public final class EdgeCommand implements Callable<Integer> {
                 + dev.outpost.edge.service.ServiceDirectory.describe(node.services().current()) + ") on "
                 + node.baseUri()
                 + node.adminUri().map(u -> ", admin on " + u).orElse("")
-                + edgeConfig.controlPlane().map(l -> ", control plane " + l.url()).orElse(""));
+                + edgeConfig.controlPlane().map(l -> ", control plane " + String.join(", ",
+                        l.urls().stream().map(URI::toString).toList())).orElse(""));
         stopped.await();
         return 0;
     }
@@ -149,12 +151,14 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         if (controlPlane != null || controlPlaneToken != null) {
             Optional<ControlPlaneLinkConfig> link = result.controlPlane();
-            URI url = controlPlane != null ? controlPlane : link.map(ControlPlaneLinkConfig::url)
-                    .orElseThrow(() -> new IllegalArgumentException("--control-plane-token needs --control-plane URL"));
+            List<URI> urls = controlPlane != null
+                    ? dev.outpost.common.controlplane.ControlPlanes.requireDistinct("--control-plane", controlPlane)
+                    : link.map(ControlPlaneLinkConfig::urls).orElseThrow(
+                            () -> new IllegalArgumentException("--control-plane-token needs --control-plane URL"));
             String token = controlPlaneToken != null ? controlPlaneToken : link.map(ControlPlaneLinkConfig::token)
                     .orElseThrow(() -> new IllegalArgumentException("--control-plane needs --control-plane-token"));
-            result = result.withControlPlane(link.map(l -> l.withUrlAndToken(url, token))
-                    .orElseGet(() -> ControlPlaneLinkConfig.of(url, token)));
+            result = result.withControlPlane(link.map(l -> l.withUrlsAndToken(urls, token))
+                    .orElseGet(() -> ControlPlaneLinkConfig.of(urls, token)));
         }
         return result;
     }

@@ -5,6 +5,7 @@ import dev.outpost.origin.OriginConfig;
 import dev.outpost.origin.OriginNode;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,8 +33,10 @@ final class OriginCommand implements Callable<Integer> {
                     + "API is disabled")
     Optional<String> token = Optional.empty();
 
-    @Option(names = "--notify-url", paramLabel = "URL", description = "where asset changes are POSTed")
-    Optional<URI> notifyUrl = Optional.empty();
+    @Option(names = "--notify-url", paramLabel = "URL", split = ",",
+            description = "where asset changes are POSTed; several (comma-separated control planes' origin-events "
+                    + "URLs) fail over in order (replaces notifications.url/urls of the file)")
+    List<URI> notifyUrls = List.of();
 
     @Option(names = "--replica-of", paramLabel = "URL",
             description = "run as a replica of the primary origin at URL (replication.replicaOf): copy its changes, "
@@ -80,8 +83,9 @@ final class OriginCommand implements Callable<Integer> {
         if (apiToken.isPresent()) {
             settings = settings.withApiToken(apiToken.get());
         }
-        if (notifyUrl.isPresent()) {
-            settings = settings.withNotify(settings.notifications().withUrl(notifyUrl.get()));
+        if (!notifyUrls.isEmpty()) {
+            settings = settings.withNotify(settings.notifications().withUrls(
+                    dev.outpost.common.controlplane.ControlPlanes.requireDistinct("--notify-url", notifyUrls)));
         }
         OriginConfig.Replication replication = settings.replication();
         if (name.isPresent()) {

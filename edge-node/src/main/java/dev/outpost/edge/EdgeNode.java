@@ -173,8 +173,9 @@ public final class EdgeNode implements AutoCloseable {
         started.add("origin fetch threads", blocking::shutdownNow);
         try {
             // Joining (when there is no certificate yet) happens before any listener opens.
+            // A join goes to the control planes' API (controlPlane.urls), the first that answers.
             Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
-                    config.controlPlane().map(ControlPlaneLinkConfig::url), clock));
+                    config.controlPlane().map(ControlPlaneLinkConfig::urls).orElse(List.of()), clock));
             certificate.ifPresent(c -> started.add("node certificate", c));
             if (config.tls().flatMap(EdgeTls::controlPlaneUrl).isPresent()) {
                 // The node listener holds registrations to the certificate's node id: a mismatch fails here.
@@ -232,14 +233,14 @@ public final class EdgeNode implements AutoCloseable {
         // Catch-up prefetches come from the control plane, as live ones do.
         ProxyHeaders.Client controlPlane = new ProxyHeaders.Client(linkConfig.url().getHost(),
                 linkConfig.url().getScheme());
-        Optional<URI> nodeUrl = config.tls().flatMap(EdgeTls::controlPlaneUrl);
-        if (nodeUrl.isPresent()) {
+        List<URI> nodeUrls = config.tls().map(EdgeTls::controlPlaneUrls).orElse(List.of());
+        if (!nodeUrls.isEmpty()) {
             NodeCertificate c = certificate.orElseThrow();
             EdgeTls tls = config.tls().get();
-            c.startRenewal(nodeUrl.get(), tls.renewBefore(), tls.renewCheckInterval(), clock);
+            c.startRenewal(nodeUrls, tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
                     entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
-                    store::isEmpty, nodeUrl.get(), Optional.of(c.client()), lease, configuration()));
+                    store::isEmpty, nodeUrls, Optional.of(c.client()), lease, configuration()));
             started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,

@@ -3,6 +3,7 @@ package dev.outpost.origin;
 import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.config.RenamedKeys;
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.origin.content.PathRule;
@@ -301,14 +302,27 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
      * refused by the receiver as invalid (400, 404, 405, 410, 411, 413, 414, 415, 422), goes to the dead-letter file
      * {@code queueDirectory/dead-letters.jsonl} with the reason, which holds up to {@code deadLetterMaxBytes}
      * (default 16 MiB; beyond, it is rotated to {@code dead-letters.jsonl.1}, replacing the older one).
+     *
+     * <p>{@code urls} instead of {@code url} (one of the two) names several control planes' origin-events URLs, all
+     * {@code http} or all {@code https}: a notice goes to the one that took the last, and when that one does not
+     * answer (or answers 5xx, 408, 429, 401, 403) to the next at once; only a round where none took it counts as one
+     * failed try and waits the backoff. Read back, {@code url} is the first of {@code urls}.
      */
     @RenamedKeys({"initialBackoffMillis -> initialBackoff (a duration such as 200ms)",
             "maxBackoffMillis -> maxBackoff (a duration such as 30s)",
             "timeoutMillis -> timeout (a duration such as 5s)"})
     public record Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
             Integer maxPending, Duration timeout, Optional<String> queueDirectory, Integer maxTries,
-            Long deadLetterMaxBytes) {
+            Long deadLetterMaxBytes, List<URI> urls) {
         public static final Notify DISABLED = new Notify(null, null, null, null, null, null, null);
+
+        /** Notices to one URL (or none). */
+        public Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
+                Integer maxPending, Duration timeout, Optional<String> queueDirectory, Integer maxTries,
+                Long deadLetterMaxBytes) {
+            this(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, maxTries,
+                    deadLetterMaxBytes, null);
+        }
 
         /** Notices with the default tries and dead-letter file size. */
         public Notify(Optional<URI> url, Optional<String> token, Duration initialBackoff, Duration maxBackoff,
@@ -320,12 +334,19 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
 
         public Notify {
             queueDirectory = ConfigValues.orEmptyText(queueDirectory);
-            url = ConfigValues.orEmpty(url);
-            url.ifPresent(u -> {
+            String key = url != null && url.isPresent() ? "notifications.url" : "notifications.urls";
+            urls = ControlPlanes.oneOf("notifications.url", ConfigValues.orEmpty(url), "notifications.urls", urls,
+                    false);
+            for (URI u : urls) {
                 if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
-                    throw new IllegalArgumentException("notifications.url must be an absolute http(s) URL, was " + u);
+                    throw new IllegalArgumentException(key + " must be an absolute http(s) URL, was " + u);
                 }
-            });
+                if (!u.getScheme().equals(urls.get(0).getScheme())) {
+                    throw new IllegalArgumentException("notifications.urls must be all http or all https (one "
+                            + "client certificate setting serves them all), was " + urls);
+                }
+            }
+            url = urls.stream().findFirst();
             token = ConfigValues.orEmptyText(token);
             initialBackoff = ConfigValues.positive("notifications.initialBackoff", initialBackoff,
                     Duration.ofMillis(200));
@@ -342,13 +363,13 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
         }
 
         public Notify withTries(int newMaxTries) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory,
-                    newMaxTries, deadLetterMaxBytes);
+            return new Notify(null, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory,
+                    newMaxTries, deadLetterMaxBytes, listed());
         }
 
         public Notify withDeadLetterMaxBytes(long bytes) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, maxTries,
-                    bytes);
+            return new Notify(null, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, maxTries,
+                    bytes, listed());
         }
 
         /** Notices to {@code url}, with default timings. */
@@ -356,29 +377,40 @@ public record OriginConfig(String listen, String data, Optional<String> apiToken
             return DISABLED.withUrl(url);
         }
 
+        /** Notices to several control planes, in this order. */
+        public Notify withUrls(List<URI> newUrls) {
+            return new Notify(null, token, initialBackoff, maxBackoff, maxPending, timeout, queueDirectory, maxTries,
+                    deadLetterMaxBytes, newUrls);
+        }
+
+        /** {@code urls} for a copy: null when none is set, so the copy validates. */
+        private List<URI> listed() {
+            return urls.isEmpty() ? null : urls;
+        }
+
         public Notify withUrl(URI newUrl) {
             return new Notify(Optional.of(newUrl), token, initialBackoff, maxBackoff, maxPending, timeout,
-                    queueDirectory, maxTries, deadLetterMaxBytes);
+                    queueDirectory, maxTries, deadLetterMaxBytes, null);
         }
 
         public Notify withToken(String newToken) {
-            return new Notify(url, Optional.of(newToken), initialBackoff, maxBackoff, maxPending, timeout,
-                    queueDirectory, maxTries, deadLetterMaxBytes);
+            return new Notify(null, Optional.of(newToken), initialBackoff, maxBackoff, maxPending, timeout,
+                    queueDirectory, maxTries, deadLetterMaxBytes, listed());
         }
 
         public Notify withBackoff(Duration newInitial, Duration newMax) {
-            return new Notify(url, token, newInitial, newMax, maxPending, timeout, queueDirectory, maxTries,
-                    deadLetterMaxBytes);
+            return new Notify(null, token, newInitial, newMax, maxPending, timeout, queueDirectory, maxTries,
+                    deadLetterMaxBytes, listed());
         }
 
         public Notify withTimeout(Duration newTimeout) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, newTimeout, queueDirectory,
-                    maxTries, deadLetterMaxBytes);
+            return new Notify(null, token, initialBackoff, maxBackoff, maxPending, newTimeout, queueDirectory,
+                    maxTries, deadLetterMaxBytes, listed());
         }
 
         public Notify withQueueDirectory(String directory) {
-            return new Notify(url, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory),
-                    maxTries, deadLetterMaxBytes);
+            return new Notify(null, token, initialBackoff, maxBackoff, maxPending, timeout, Optional.of(directory),
+                    maxTries, deadLetterMaxBytes, listed());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.outpost.common.tls;
 
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.wire.CertificateReply;
 import dev.outpost.common.wire.JoinRequest;
@@ -35,7 +36,8 @@ import okhttp3.Response;
  * the answer written to {@code tls.dir} (with {@code tls.caSha256} only when the control plane's CA has that
  * fingerprint). Renewal (when the control plane's node listener is configured) asks
  * {@code POST <tls.controlPlaneUrl>/api/v1/certificates/renew} over mutual TLS for the names the certificate already
- * has, swaps the result into the key manager without a restart and writes it to disk.
+ * has, swaps the result into the key manager without a restart and writes it to disk. With several control planes
+ * (a list of URLs), a join or renewal that gets no answer from one goes to the next at once ({@link ControlPlanes}).
  */
 public final class NodeCertificate implements AutoCloseable {
     private static final Logger LOG = System.getLogger(NodeCertificate.class.getName());
@@ -100,6 +102,15 @@ public final class NodeCertificate implements AutoCloseable {
      * @param joinUrl the control plane's API (e.g. the edge's {@code controlPlane.url}), where joins are sent
      */
     public static NodeCertificate open(Settings settings, Optional<URI> joinUrl, Clock clock) {
+        return open(settings, joinUrl.map(List::of).orElse(List.of()), clock);
+    }
+
+    /**
+     * As {@link #open(Settings, Optional, Clock)}, joining through the first of {@code joinUrls} that answers: a
+     * control plane that cannot be reached, or answers 5xx, passes the join to the next; one that refuses the token
+     * (4xx) or fails the CA pin stops it.
+     */
+    public static NodeCertificate open(Settings settings, List<URI> joinUrls, Clock clock) {
         Path dir = settings.dir();
         SecretFiles.ownerOnlyDirectory(dir);
         Optional<TlsIdentity> stored = load(dir, clock.instant());
@@ -107,10 +118,19 @@ public final class NodeCertificate implements AutoCloseable {
             String token = settings.joinToken().orElseThrow(() -> new IllegalStateException("tls.dir " + dir
                     + " holds no valid node certificate (" + KEY_FILE + ", " + CERT_FILE + ", " + CA_FILE
                     + ") and tls.joinToken is not set"));
-            URI url = joinUrl.orElseThrow(() -> new IllegalStateException(
-                    "tls.joinToken needs the control plane's API URL (where joins are sent)"));
-            stored = Optional.of(join(dir, url, token, settings.names(), addresses(settings.addresses()),
-                    settings.caSha256()));
+            if (joinUrls.isEmpty()) {
+                throw new IllegalStateException("tls.joinToken needs the control plane's API URL (where joins are "
+                        + "sent)");
+            }
+            ControlPlanes controlPlanes = new ControlPlanes("join", joinUrls);
+            List<InetAddress> addresses = addresses(settings.addresses());
+            try {
+                stored = Optional.of(controlPlanes.call(url -> join(dir, url, token, settings.names(), addresses,
+                        settings.caSha256())));
+            } catch (IOException e) {
+                throw new IllegalStateException("joining the control plane at " + controlPlanes + " failed: "
+                        + e.getMessage(), e);
+            }
         }
         X509Certificate ca = Pem.certificate(read(dir.resolve(CA_FILE)));
         return new NodeCertificate(dir, new SniKeyManager(stored.get()), ca);
@@ -143,7 +163,7 @@ public final class NodeCertificate implements AutoCloseable {
      * written. Without one, the CA in the answer is trusted on first use (logged as a warning).
      */
     private static TlsIdentity join(Path dir, URI url, String token, List<String> names,
-            List<InetAddress> addresses, Optional<String> caSha256) {
+            List<InetAddress> addresses, Optional<String> caSha256) throws IOException {
         KeyPair keyPair = Keys.ecP256();
         Csr csr = Csr.create(keyPair, names, addresses);
         OkHttpClient plain = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
@@ -169,7 +189,7 @@ public final class NodeCertificate implements AutoCloseable {
             LOG.log(Level.INFO, "joined " + url + " as node '" + Certificates.nodeId(chain.get(0)).orElse("?")
                     + "': node certificate for " + names + " " + addresses + " valid until " + reply.notAfter());
             return identity;
-        } catch (IOException e) {
+        } catch (Refused e) {
             throw new IllegalStateException("joining the control plane at " + url + " failed: " + e.getMessage(), e);
         } finally {
             plain.dispatcher().executorService().shutdown();
@@ -211,6 +231,12 @@ public final class NodeCertificate implements AutoCloseable {
 
     /** Checks every {@code interval} and renews {@code before} expiry through {@code nodeUrl} (mutual TLS). */
     public void startRenewal(URI nodeUrl, Duration before, Duration interval, Clock clock) {
+        startRenewal(List.of(nodeUrl), before, interval, clock);
+    }
+
+    /** As {@link #startRenewal(URI, Duration, Duration, Clock)}, through the first of {@code nodeUrls} that answers. */
+    public void startRenewal(List<URI> nodeUrls, Duration before, Duration interval, Clock clock) {
+        ControlPlanes nodeListeners = new ControlPlanes("certificate renewal", nodeUrls);
         X509Certificate current = keys.node().leaf();
         List<InetAddress> addresses = addresses(Certificates.ipAddresses(current));
         // Never renew earlier than a third of the lifetime before expiry would: a short-lived certificate would
@@ -218,7 +244,7 @@ public final class NodeCertificate implements AutoCloseable {
         Duration lifetime = Duration.between(current.getNotBefore().toInstant(), current.getNotAfter().toInstant());
         Duration margin = before.compareTo(lifetime.dividedBy(3)) > 0 ? lifetime.dividedBy(3) : before;
         CertificateRenewal renewal = new CertificateRenewal(keys, Certificates.dnsNames(current), addresses,
-                csr -> renew(nodeUrl, csr), margin, clock);
+                csr -> renew(nodeListeners, csr), margin, clock);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("node-certificate-renewal").factory());
         executor.scheduleWithFixedDelay(() -> {
@@ -236,24 +262,38 @@ public final class NodeCertificate implements AutoCloseable {
         renewer = Optional.of(executor);
     }
 
-    private List<X509Certificate> renew(URI nodeUrl, Csr csr) {
+    private List<X509Certificate> renew(ControlPlanes nodeListeners, Csr csr) {
         try {
-            CertificateReply reply = post(http, base(nodeUrl) + "/api/v1/certificates/renew",
-                    new JoinRequest(null, csr.pem()));
+            CertificateReply reply = nodeListeners.call(nodeUrl -> post(http, base(nodeUrl)
+                    + "/api/v1/certificates/renew", new JoinRequest(null, csr.pem())));
             return Pem.certificates(reply.certificate());
         } catch (IOException e) {
-            throw new UncheckedIOException("renewal at " + nodeUrl + " failed: " + e.getMessage(), e);
+            throw new UncheckedIOException("renewal at " + nodeListeners + " failed: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * POSTs a join or renewal. No answer, or a 5xx, is an {@link IOException} (another control plane may answer);
+     * any other refusal is {@link Refused}: every control plane would give it.
+     */
     private static CertificateReply post(OkHttpClient client, String url, JoinRequest body) throws IOException {
         Request request = new Request.Builder().url(url).post(RequestBody.create(Json.bytes(body), JSON)).build();
         try (Response response = client.newCall(request).execute()) {
             String text = response.body().string();
-            if (!response.isSuccessful()) {
+            if (response.code() >= 500) {
                 throw new IOException("answered " + response.code() + ": " + text);
             }
+            if (!response.isSuccessful()) {
+                throw new Refused("answered " + response.code() + ": " + text);
+            }
             return Json.mapper().readValue(text, CertificateReply.class);
+        }
+    }
+
+    /** A control plane refused a join or renewal (4xx): the next would too, so it does not fail over. */
+    private static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message);
         }
     }
 

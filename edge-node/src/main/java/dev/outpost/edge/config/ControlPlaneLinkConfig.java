@@ -1,8 +1,10 @@
 package dev.outpost.edge.config;
 
 import dev.outpost.common.config.ConfigValues;
+import dev.outpost.common.controlplane.ControlPlanes;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -10,7 +12,11 @@ import java.util.Optional;
  * token, how often to heartbeat until the control plane names its own interval, how far retries back off while
  * it is down, and the URLs the edge advertises (absent → the edge's own listeners).
  *
- * @param url        control-plane API base URL, {@code http(s)://host:port}
+ * @param url        control-plane API base URL, {@code http(s)://host:port}; read back, the first of {@code urls}
+ * @param urls       several control planes sharing one store, instead of {@code url} (exactly one of the two):
+ *                   the edge keeps to the one that answered until a call to it fails, then tries the next at
+ *                   once; after a full round with none answering it backs off as with one ({@code heartbeat}
+ *                   doubling up to {@code maxBackoff}). Not empty, no URL twice. Read back, every URL in order
  * @param token      bearer token with the {@code node} scope
  * @param heartbeat  heartbeat interval before registration answers with one; also the first retry delay
  * @param maxBackoff longest wait between retries while the control plane is unreachable
@@ -28,7 +34,7 @@ import java.util.Optional;
  *                   serves the services it last ran; absent (default) → no copy: such a restart serves the file's
  *                   {@code services} (or none) until the control plane answers
  */
-public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, Duration maxBackoff,
+public record ControlPlaneLinkConfig(URI url, List<URI> urls, String token, Duration heartbeat, Duration maxBackoff,
         Optional<URI> publicUrl, Optional<URI> adminUrl, Duration lease, LeaseExpiry onLeaseExpiry,
         Optional<String> configCache) {
     /** What an edge does with cached objects while its lease has run out. */
@@ -38,10 +44,10 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
     }
 
     public ControlPlaneLinkConfig {
-        if (url == null) {
-            throw new IllegalArgumentException("controlPlane.url must be set");
-        }
-        httpUrl("controlPlane.url", url);
+        urls = ControlPlanes.oneOf("controlPlane.url", Optional.ofNullable(url), "controlPlane.urls", urls, true);
+        String key = urls.size() == 1 && url != null ? "controlPlane.url" : "controlPlane.urls";
+        urls.forEach(u -> httpUrl(key, u));
+        url = urls.get(0);
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException(
                     "controlPlane.token must be set (a control-plane token with scope node)");
@@ -69,33 +75,38 @@ public record ControlPlaneLinkConfig(URI url, String token, Duration heartbeat, 
     }
 
     public ControlPlaneLinkConfig withConfigCache(String path) {
-        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
+        return new ControlPlaneLinkConfig(null, urls, token, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
                 onLeaseExpiry, Optional.of(path));
     }
 
     /** A link with default timings that advertises the edge's own listeners. */
     public static ControlPlaneLinkConfig of(URI url, String token) {
-        return new ControlPlaneLinkConfig(url, token, null, null, null, null, null, null, null);
+        return new ControlPlaneLinkConfig(url, null, token, null, null, null, null, null, null, null);
     }
 
     public ControlPlaneLinkConfig withTimings(Duration newHeartbeat, Duration newMaxBackoff) {
-        return new ControlPlaneLinkConfig(url, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl, lease,
+        return new ControlPlaneLinkConfig(null, urls, token, newHeartbeat, newMaxBackoff, publicUrl, adminUrl, lease,
                 onLeaseExpiry, configCache);
     }
 
     public ControlPlaneLinkConfig withLease(Duration newLease, LeaseExpiry newOnLeaseExpiry) {
-        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, publicUrl, adminUrl, newLease,
+        return new ControlPlaneLinkConfig(null, urls, token, heartbeat, maxBackoff, publicUrl, adminUrl, newLease,
                 newOnLeaseExpiry, configCache);
     }
 
-    /** The same settings for another control plane URL and token (command-line overrides). */
-    public ControlPlaneLinkConfig withUrlAndToken(URI newUrl, String newToken) {
-        return new ControlPlaneLinkConfig(newUrl, newToken, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
+    /** A link with default timings to several control planes (tried in this order). */
+    public static ControlPlaneLinkConfig of(List<URI> urls, String token) {
+        return new ControlPlaneLinkConfig(null, urls, token, null, null, null, null, null, null, null);
+    }
+
+    /** The same settings for other control plane URLs and token (command-line overrides). */
+    public ControlPlaneLinkConfig withUrlsAndToken(List<URI> newUrls, String newToken) {
+        return new ControlPlaneLinkConfig(null, newUrls, newToken, heartbeat, maxBackoff, publicUrl, adminUrl, lease,
                 onLeaseExpiry, configCache);
     }
 
     public ControlPlaneLinkConfig withAdvertised(Optional<URI> newPublicUrl, Optional<URI> newAdminUrl) {
-        return new ControlPlaneLinkConfig(url, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl, lease,
+        return new ControlPlaneLinkConfig(null, urls, token, heartbeat, maxBackoff, newPublicUrl, newAdminUrl, lease,
                 onLeaseExpiry, configCache);
     }
 

@@ -1,6 +1,7 @@
 package dev.outpost.edge.config;
 
 import dev.outpost.common.config.ConfigValues;
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.tls.NodeCertificate;
 import java.net.URI;
@@ -21,7 +22,12 @@ import java.util.Optional;
  * @param addresses          IP addresses it asks for; default {@code [127.0.0.1]} when no name is given either
  * @param controlPlaneUrl    the control plane's mutual-TLS node listener ({@code https://host:port}); when set,
  *                           registration and heartbeats go there and the admin listener becomes mutual TLS
- *                           accepting only the control plane's certificate
+ *                           accepting only the control plane's certificate; read back, the first of
+ *                           {@code controlPlaneUrls}
+ * @param controlPlaneUrls   several control planes' node listeners, instead of {@code controlPlaneUrl} (one of the
+ *                           two): registration, heartbeats and renewals fail over between them in this order, as
+ *                           {@code controlPlane.urls} does. The list stands on its own (it need not line up with
+ *                           {@code controlPlane.urls}: those serve the join only once this is set)
  * @param renewBefore        renew this long before the node certificate expires; default 10 days (a third of
  *                           the certificate's lifetime when that is shorter)
  * @param renewCheckInterval how often to check; default 1 hour
@@ -29,7 +35,7 @@ import java.util.Optional;
  *                           a join goes ahead only when the control plane's CA has it; absent → trusted on first use
  */
 public record EdgeTls(String dir, Optional<String> listen, Optional<String> joinToken, List<String> names,
-        List<String> addresses, Optional<URI> controlPlaneUrl, Duration renewBefore, Duration renewCheckInterval,
+        List<String> addresses, Optional<URI> controlPlaneUrl, List<URI> controlPlaneUrls, Duration renewBefore, Duration renewCheckInterval,
         Optional<String> caSha256) {
     private static final String DNS_NAME = "(\\*\\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?";
 
@@ -61,12 +67,16 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
                 throw new IllegalArgumentException("tls.addresses: '" + address + "' is not an IP address");
             }
         }
-        controlPlaneUrl = ConfigValues.orEmpty(controlPlaneUrl);
-        controlPlaneUrl.ifPresent(u -> {
+        controlPlaneUrls = ControlPlanes.oneOf("tls.controlPlaneUrl", ConfigValues.orEmpty(controlPlaneUrl),
+                "tls.controlPlaneUrls", controlPlaneUrls, false);
+        String key = controlPlaneUrl != null && controlPlaneUrl.isPresent() ? "tls.controlPlaneUrl"
+                : "tls.controlPlaneUrls";
+        for (URI u : controlPlaneUrls) {
             if (!"https".equals(u.getScheme()) || u.getHost() == null) {
-                throw new IllegalArgumentException("tls.controlPlaneUrl must be an https://host:port URL, was " + u);
+                throw new IllegalArgumentException(key + " must be an https://host:port URL, was " + u);
             }
-        });
+        }
+        controlPlaneUrl = controlPlaneUrls.stream().findFirst();
         renewBefore = ConfigValues.positive("tls.renewBefore", renewBefore, Duration.ofDays(10));
         renewCheckInterval = ConfigValues.positive("tls.renewCheckInterval", renewCheckInterval,
                 Duration.ofHours(1));
@@ -75,33 +85,44 @@ public record EdgeTls(String dir, Optional<String> listen, Optional<String> join
 
     /** TLS state in {@code dir}, no HTTPS listener, no join token, no mutual TLS to the control plane. */
     public static EdgeTls in(String dir) {
-        return new EdgeTls(dir, null, null, null, null, null, null, null, null);
+        return new EdgeTls(dir, null, null, null, null, null, null, null, null, null);
     }
 
     public EdgeTls withListen(String newListen) {
-        return new EdgeTls(dir, Optional.of(newListen), joinToken, names, addresses, controlPlaneUrl, renewBefore,
+        return new EdgeTls(dir, Optional.of(newListen), joinToken, names, addresses, null, listed(), renewBefore,
                 renewCheckInterval, caSha256);
     }
 
     public EdgeTls withJoin(String token, List<String> newNames, List<String> newAddresses) {
-        return new EdgeTls(dir, listen, Optional.of(token), newNames, newAddresses, controlPlaneUrl, renewBefore,
+        return new EdgeTls(dir, listen, Optional.of(token), newNames, newAddresses, null, listed(), renewBefore,
                 renewCheckInterval, caSha256);
     }
 
     public EdgeTls withControlPlaneUrl(URI url) {
-        return new EdgeTls(dir, listen, joinToken, names, addresses, Optional.of(url), renewBefore,
+        return new EdgeTls(dir, listen, joinToken, names, addresses, Optional.of(url), null, renewBefore,
                 renewCheckInterval, caSha256);
     }
 
     public EdgeTls withRenewal(Duration before, Duration checkInterval) {
-        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, before, checkInterval,
+        return new EdgeTls(dir, listen, joinToken, names, addresses, null, listed(), before, checkInterval,
                 caSha256);
     }
 
     /** Joins only a control plane whose CA has this SHA-256 fingerprint. */
     public EdgeTls withCaSha256(String pin) {
-        return new EdgeTls(dir, listen, joinToken, names, addresses, controlPlaneUrl, renewBefore,
+        return new EdgeTls(dir, listen, joinToken, names, addresses, null, listed(), renewBefore,
                 renewCheckInterval, Optional.of(pin));
+    }
+
+    /** Several node listeners, tried in this order. */
+    public EdgeTls withControlPlaneUrls(List<URI> urls) {
+        return new EdgeTls(dir, listen, joinToken, names, addresses, null, urls, renewBefore, renewCheckInterval,
+                caSha256);
+    }
+
+    /** {@code controlPlaneUrls} for a copy: null when none is set (the key absent), so the copy validates. */
+    private List<URI> listed() {
+        return controlPlaneUrls.isEmpty() ? null : controlPlaneUrls;
     }
 
     /** What the node certificate needs: directory, join token, names and addresses, CA pin. */

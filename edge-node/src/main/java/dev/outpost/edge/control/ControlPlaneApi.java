@@ -21,8 +21,16 @@ interface ControlPlaneApi {
         return false;
     }
 
-    /** 404 {@code unknown_node}: the node was removed or the control plane lost its node store. */
-    final class UnknownNode extends IOException {
+    /** The control plane calls go to now, for log lines. */
+    default String inUse() {
+        return "the control plane";
+    }
+
+    /**
+     * 404 {@code unknown_node}: the node was removed or the control plane lost its node store. An answer, not a
+     * failure: every control plane on the shared store would give it, so it does not fail over.
+     */
+    final class UnknownNode extends RuntimeException {
         UnknownNode(String message) {
             super(message);
         }

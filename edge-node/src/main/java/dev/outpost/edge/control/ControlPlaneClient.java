@@ -1,5 +1,6 @@
 package dev.outpost.edge.control;
 
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.Heartbeat;
@@ -17,21 +18,26 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import tools.jackson.core.JacksonException;
 
-/** {@link ControlPlaneApi} over HTTP: {@code POST /api/v1/nodes/register} and {@code /api/v1/nodes/{id}/heartbeat}. */
+/**
+ * {@link ControlPlaneApi} over HTTP: {@code POST /api/v1/nodes/register} and {@code /api/v1/nodes/{id}/heartbeat}, to
+ * the control plane in use and, when it does not answer (or answers 5xx, 408, 429), to the next at once
+ * ({@link ControlPlanes}). Any other refusal is an answer every control plane would give: it goes to the link as it
+ * is, with no switch.
+ */
 final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
 
-    private final String base;
+    private final ControlPlanes controlPlanes;
     private final String authorization;
     private final OkHttpClient http;
     private volatile boolean acceptsTraffic;
 
     ControlPlaneClient(URI url, String token) {
-        this(url, token, Optional.empty());
+        this(new ControlPlanes("control-plane client", java.util.List.of(url)), token, Optional.empty());
     }
 
     /** @param tls for an {@code https://} node listener: trust only our CA, present the node certificate */
-    ControlPlaneClient(URI url, String token, Optional<TlsContexts.Client> tls) {
+    ControlPlaneClient(ControlPlanes controlPlanes, String token, Optional<TlsContexts.Client> tls) {
         OkHttpClient.Builder builder = new OkHttpClient.Builder()
                 .connectTimeout(Duration.ofSeconds(2))
                 .callTimeout(Duration.ofSeconds(10))
@@ -39,8 +45,7 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
                 .retryOnConnectionFailure(false);
         tls.ifPresent(t -> builder.sslSocketFactory(t.context().getSocketFactory(), t.trustManager()));
         this.http = builder.build();
-        String s = url.toString();
-        this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+        this.controlPlanes = controlPlanes;
         this.authorization = "Bearer " + token;
     }
 
@@ -59,7 +64,17 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
         return acceptsTraffic;
     }
 
+    @Override
+    public String inUse() {
+        return controlPlanes.current().toString();
+    }
+
     private <T> T post(String path, Object body, Class<T> answer) throws IOException {
+        return controlPlanes.call(url -> post(url, path, body, answer));
+    }
+
+    private <T> T post(URI url, String path, Object body, Class<T> answer) throws IOException {
+        String base = url.toString().replaceAll("/+$", "");
         Request request = new Request.Builder().url(base + path)
                 .header("Authorization", authorization)
                 .post(RequestBody.create(Json.bytes(body), JSON))
@@ -70,7 +85,12 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
                 throw new UnknownNode(text);
             }
             if (!response.isSuccessful()) {
-                throw new IOException("control plane answered " + response.code() + " to " + path + ": " + text);
+                String why = base + " answered " + response.code() + " to " + path + ": " + text;
+                int code = response.code();
+                if (code >= 500 || code == 408 || code == 429) {
+                    throw new IOException(why); // this one cannot help now: the next may
+                }
+                throw new Refused(why);
             }
             if (answer == HeartbeatReply.class) {
                 acceptsTraffic = "1".equals(response.header(Heartbeat.TRAFFIC_HEADER));
@@ -78,9 +98,16 @@ final class ControlPlaneClient implements ControlPlaneApi, AutoCloseable {
             try {
                 return Json.mapper().readValue(text, answer);
             } catch (JacksonException e) {
-                throw new IOException("control plane answered " + path + " with unreadable JSON: "
+                throw new IOException(base + " answered " + path + " with unreadable JSON: "
                         + e.getOriginalMessage(), e);
             }
+        }
+    }
+
+    /** A 4xx other than {@code unknown_node}: a token or certificate every control plane refuses alike. */
+    static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message);
         }
     }
 

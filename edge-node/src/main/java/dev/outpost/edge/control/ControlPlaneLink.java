@@ -1,5 +1,6 @@
 package dev.outpost.edge.control;
 
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.EntryResult;
@@ -34,7 +35,11 @@ import java.util.function.Supplier;
  * same {@link AppliedSequence} gate as live pushes. While the control plane is unreachable it retries with
  * doubling delays (from {@code heartbeat} up to {@code maxBackoff}); the edge keeps serving meanwhile. A heartbeat
  * answered {@code unknown_node} registers again. A heartbeat whose reply left nothing to apply renews the
- * {@link Lease}; the edge heartbeats at least three times per lease.
+ * {@link Lease}, whichever control plane answered it; the edge heartbeats at least three times per lease.
+ *
+ * <p>With several control planes ({@code controlPlane.urls}), every call goes to the one that answered last and, when
+ * it fails, to the next at once ({@link ControlPlaneClient}); only a round where none answered counts as a failure
+ * here and backs off.
  *
  * <p>No failure stops the link: anything a step throws, {@link Error}s included (an {@code OutOfMemoryError} while
  * a page is parsed or applied), is logged, counted ({@link #stepFailures}) and the step retried with backoff; the
@@ -188,18 +193,19 @@ public final class ControlPlaneLink implements AutoCloseable {
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
             Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, Lease lease,
             Configuration configuration) {
-        return start(identity, config, applied, entries, stats, traffic, cacheEmpty, config.url(), Optional.empty(),
+        return start(identity, config, applied, entries, stats, traffic, cacheEmpty, config.urls(), Optional.empty(),
                 lease, configuration);
     }
 
     /**
-     * A link whose registrations and heartbeats go to {@code nodeUrl}, over mutual TLS with {@code tls} (the
-     * control plane's node listener) when given.
+     * A link whose registrations and heartbeats go to {@code nodeUrls} (failing over in this order), over mutual TLS
+     * with {@code tls} (the control planes' node listeners) when given.
      */
     public static ControlPlaneLink start(Identity identity, ControlPlaneLinkConfig config, AppliedSequence applied,
-            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty, URI nodeUrl,
-            Optional<TlsContexts.Client> tls, Lease lease, Configuration configuration) {
-        ControlPlaneClient client = new ControlPlaneClient(nodeUrl, config.token(), tls);
+            Entries entries, Supplier<Stats> stats, TrafficCounts traffic, BooleanSupplier cacheEmpty,
+            List<URI> nodeUrls, Optional<TlsContexts.Client> tls, Lease lease, Configuration configuration) {
+        ControlPlaneClient client = new ControlPlaneClient(new ControlPlanes("edge " + identity.id(), nodeUrls),
+                config.token(), tls);
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("control-plane-link-" + identity.id()).factory());
         Scheduler scheduler = (step, delay) -> {
@@ -288,7 +294,7 @@ public final class ControlPlaneLink implements AutoCloseable {
             interval = thirdOfLease; // the lease must not run out between two heartbeats
         }
         recovered();
-        LOG.log(Level.INFO, () -> identity.id() + " registered with " + config.url() + " at sequence "
+        LOG.log(Level.INFO, () -> identity.id() + " registered with " + api.inUse() + " at sequence "
                 + reply.appliedSequence() + " (due " + reply.dueSequence() + "), heartbeat every " + interval);
         // Heartbeat at once: the first reply carries whatever this edge still has to apply.
         schedule("heartbeat", this::heartbeat, Duration.ZERO);
@@ -372,8 +378,9 @@ public final class ControlPlaneLink implements AutoCloseable {
             return;
         }
         Duration delay = backoff;
+        lease.expired(lease.now()); // logs the lease's expiry when no request asked since it ran out
         if (!failing) {
-            LOG.log(Level.WARNING, identity.id() + ": " + what + " to " + config.url() + " failed (" + e
+            LOG.log(Level.WARNING, identity.id() + ": " + what + " to " + config.urls() + " failed (" + e
                     + "); serving on and retrying with backoff up to " + config.maxBackoff());
         }
         failing = true;
@@ -384,7 +391,7 @@ public final class ControlPlaneLink implements AutoCloseable {
 
     private void recovered() {
         if (failing) {
-            LOG.log(Level.INFO, identity.id() + ": control plane " + config.url() + " reachable again");
+            LOG.log(Level.INFO, identity.id() + ": control plane " + api.inUse() + " reachable again");
         }
         failing = false;
         backoff = config.heartbeat();

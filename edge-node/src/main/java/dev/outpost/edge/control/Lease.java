@@ -13,14 +13,21 @@ import java.time.Instant;
  * setting, revalidates before serving or says so in {@code Cache-Status}. This is what bounds how long a purge can
  * go unhonoured: an edge either applied it within one lease, or revalidates.
  *
+ * <p>Its expiry and its renewal after one are logged, one line each ({@code lease expired: ...},
+ * {@code lease renewed: ...}), when a request or the control-plane link first sees them.
+ *
  * <p>An edge without a control plane has no lease ({@link #none}): nothing can purge it but its own admin API.
  */
 public final class Lease {
+    private static final System.Logger LOG = System.getLogger(Lease.class.getName());
     private final Clock clock;
     private final long lengthMillis;
     private final LeaseExpiry onExpiry;
     private volatile long renewedAtMillis;
     private volatile boolean renewedSinceStart;
+    /** Its expiry was logged and no renewal since: the next renewal says so. */
+    private final java.util.concurrent.atomic.AtomicBoolean expiryLogged =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private Lease(Clock clock, long lengthMillis, LeaseExpiry onExpiry) {
         this.clock = clock;
@@ -51,6 +58,10 @@ public final class Lease {
         if (at > renewedAtMillis) {
             renewedAtMillis = at;
         }
+        if (!expired(clock.instant()) && expiryLogged.compareAndSet(true, false)) {
+            LOG.log(System.Logger.Level.INFO, "lease renewed: validUntil=" + Instant.ofEpochMilli(renewedAtMillis
+                    + lengthMillis) + " (the control plane answered and everything it held is applied)");
+        }
     }
 
     /**
@@ -64,7 +75,13 @@ public final class Lease {
 
     /** Whether the lease ran out by {@code now}: the control plane may have purged what is stored unseen. */
     public boolean expired(Instant now) {
-        return lengthMillis != Long.MAX_VALUE && now.toEpochMilli() - renewedAtMillis > lengthMillis;
+        boolean expired = lengthMillis != Long.MAX_VALUE && now.toEpochMilli() - renewedAtMillis > lengthMillis;
+        if (expired && !expiryLogged.get() && expiryLogged.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.WARNING, "lease expired: lastRenewed=" + Instant.ofEpochMilli(
+                    renewedAtMillis) + " length=" + length() + " onExpiry=" + (revalidates() ? "revalidate"
+                    : "annotate") + " (no control plane answered and applied for a whole lease)");
+        }
+        return expired;
     }
 
     /** With the lease expired: revalidate before serving (true), or serve and say so (false). */

@@ -66,6 +66,10 @@ class EveryEdgeKeyTakesEffectIT {
         return ConfigTemplates.resource(EveryEdgeKeyTakesEffectIT.class, "/config/every-key-edge.yml", values);
     }
 
+    static String listsYaml(Map<String, String> values) {
+        return ConfigTemplates.resource(EveryEdgeKeyTakesEffectIT.class, "/config/every-key-edge-lists.yml", values);
+    }
+
     @BeforeEach
     void start() throws Exception {
         origin.setDispatcher(new Dispatcher() {
@@ -117,9 +121,23 @@ class EveryEdgeKeyTakesEffectIT {
     @Test
     void theFileSetsEveryKeyOfEveryConfigRecord() throws Exception {
         JsonNode file = Json.yaml().readTree(yaml(values));
-        assertThat(ConfigCoverage.unsetKeys(EdgeConfig.class, file))
+        JsonNode lists = Json.yaml().readTree(listsYaml(values));
+        assertThat(ConfigCoverage.unsetKeys(EdgeConfig.class, List.of(file, lists)))
                 .as("keys of the edge config that every-key-edge.yml does not set (add each, with a check here)")
                 .isEmpty();
+    }
+
+    @Test
+    void theListsNameEveryControlPlaneInOrder() {
+        EdgeConfig lists = ConfigFiles.parse("every-key-edge-lists.yml", listsYaml(values).getBytes(UTF_8),
+                EdgeConfig.class);
+        List<URI> api = List.of(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:2"));
+        assertThat(lists.controlPlane().orElseThrow().urls()).as("controlPlane.urls").isEqualTo(api);
+        assertThat(lists.controlPlane().orElseThrow().url()).as("controlPlane.url reads back the first")
+                .isEqualTo(api.get(0));
+        assertThat(lists.tls().orElseThrow().controlPlaneUrls()).as("tls.controlPlaneUrls")
+                .containsExactly(URI.create("https://127.0.0.1:1"), URI.create("https://127.0.0.1:2"));
+        // the failover itself: ControlPlaneFailoverIT
     }
 
     @Test

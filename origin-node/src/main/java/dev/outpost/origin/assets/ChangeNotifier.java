@@ -1,5 +1,6 @@
 package dev.outpost.origin.assets;
 
+import dev.outpost.common.controlplane.ControlPlanes;
 import dev.outpost.common.json.Json;
 import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.common.wire.ChangeNotice;
@@ -42,7 +43,10 @@ import okhttp3.Response;
  * retried. Tries are counted per notice since the origin started. A newer notice for a path replaces an older one still waiting (the receiver purges the path
  * either way), so the queue holds at most one notice per changed path, plus the one in flight. Beyond
  * {@code maxPending} the oldest waiting one is dropped and logged. Each notice keeps the id the queue gave it,
- * across restarts. {@link #close} cancels the call in flight, waits a bounded time for the thread, and logs what
+ * across restarts. With several receivers ({@code notifications.urls}: several control planes), an attempt goes to
+ * the one that took the last notice and, when it fails (no answer, or an answer that may pass: 5xx, 408, 429, 401,
+ * 403), to the next at once ({@link ControlPlanes}); the attempt fails, and counts as one try, only when none took
+ * it. {@link #close} cancels the call in flight, waits a bounded time for the thread, and logs what
  * was not delivered (it stays on disk for the next start).
  */
 public final class ChangeNotifier implements AutoCloseable {
@@ -84,15 +88,21 @@ public final class ChangeNotifier implements AutoCloseable {
      */
     public static ChangeNotifier start(OriginConfig.Notify notify, Path queueDirectory,
             Optional<TlsContexts.Client> tls) {
-        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, NoticeQueue.open(queueDirectory),
-                duration -> Thread.sleep(duration), RandomGenerator.getDefault(), tls)));
+        return new ChangeNotifier(receivers(notify).map(urls -> new Worker(urls, notify,
+                NoticeQueue.open(queueDirectory), duration -> Thread.sleep(duration), RandomGenerator.getDefault(),
+                tls)));
     }
 
     /** As {@link #start(OriginConfig.Notify, Path)}, with the waits between attempts and their jitter supplied. */
     public static ChangeNotifier start(OriginConfig.Notify notify, Path queueDirectory, Sleeper sleeper,
             RandomGenerator jitter) {
-        return new ChangeNotifier(notify.url().map(url -> new Worker(url, notify, NoticeQueue.open(queueDirectory),
-                sleeper, jitter, Optional.empty())));
+        return new ChangeNotifier(receivers(notify).map(urls -> new Worker(urls, notify,
+                NoticeQueue.open(queueDirectory), sleeper, jitter, Optional.empty())));
+    }
+
+    private static Optional<ControlPlanes> receivers(OriginConfig.Notify notify) {
+        return notify.urls().isEmpty() ? Optional.empty()
+                : Optional.of(new ControlPlanes("origin change notices", notify.urls()));
     }
 
     /**
@@ -171,7 +181,8 @@ public final class ChangeNotifier implements AutoCloseable {
             414, 415, 422);
 
     private static final class Worker {
-        private final URI url;
+        /** The receivers, for log lines. */
+        private final ControlPlanes url;
         private final int maxTries;
         private final DeadLetters deadLetters;
         private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
@@ -195,7 +206,7 @@ public final class ChangeNotifier implements AutoCloseable {
         private volatile boolean closed;
         private volatile Call inFlight;
 
-        Worker(URI url, OriginConfig.Notify notify, NoticeQueue.Opened opened, Sleeper sleeper,
+        Worker(ControlPlanes url, OriginConfig.Notify notify, NoticeQueue.Opened opened, Sleeper sleeper,
                 RandomGenerator jitter, Optional<TlsContexts.Client> tls) {
             this.disk = opened.queue();
             this.queue.addAll(opened.left());
@@ -298,7 +309,7 @@ public final class ChangeNotifier implements AutoCloseable {
                     switch (attempt.kind()) {
                         case DELIVERED -> {
                             if (failures > 0) {
-                                LOG.log(Level.INFO, "change notices reach " + url + " again after " + failures
+                                LOG.log(Level.INFO, "change notices reach " + url.current() + " again after " + failures
                                         + " failed attempts");
                             }
                             failures = 0;
@@ -374,43 +385,55 @@ public final class ChangeNotifier implements AutoCloseable {
             disk.remove(delivered);
         }
 
-        /** POSTs one notice; {@code queued.id()} is the same on every attempt and across restarts. */
+        /**
+         * POSTs one notice to the receiver in use, and to the next ones at once while they fail; {@code queued.id()}
+         * is the same on every attempt, to every receiver, and across restarts.
+         */
         private Attempt deliver(NoticeQueue.Queued queued, int failuresSoFar) {
             ChangeNotice notice = queued.notice();
+            // The first failure of a run is a warning; the retries that follow only at DEBUG, to keep logs readable.
+            Level level = failuresSoFar == 0 ? Level.WARNING : Level.DEBUG;
+            try {
+                return url.call(receiver -> deliverTo(receiver, queued));
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(level, "change notice " + describe(notice) + " not delivered: " + e.getMessage()
+                            + "; retrying with backoff");
+                }
+                return new Attempt(Attempt.Kind.FAILED, e.getMessage());
+            }
+        }
+
+        /** One POST; an answer that another receiver may not give (or none) is an IOException, to fail over. */
+        private Attempt deliverTo(URI receiver, NoticeQueue.Queued queued) throws IOException {
             Request.Builder request = new Request.Builder()
-                    .url(url.toString())
+                    .url(receiver.toString())
                     // the notice's durable id: the same on every attempt and after a restart, so a retry whose
                     // first attempt did arrive is answered with the first purge instead of logging another
                     .header("Idempotency-Key", queued.id())
-                    .post(RequestBody.create(Json.bytes(notice), JSON));
+                    .post(RequestBody.create(Json.bytes(queued.notice()), JSON));
             token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
             Call call = client.newCall(request.build());
             inFlight = call;
             if (closed) {
                 call.cancel();
             }
-            // The first failure of a run is a warning; the retries that follow only at DEBUG, to keep logs readable.
-            Level level = failuresSoFar == 0 ? Level.WARNING : Level.DEBUG;
+            String failed;
             try (Response response = call.execute()) {
                 if (response.isSuccessful()) {
                     return new Attempt(Attempt.Kind.DELIVERED, "");
                 }
-                String reason = "HTTP " + response.code() + " from " + url + answerText(response);
+                String reason = "HTTP " + response.code() + " from " + receiver + answerText(response);
                 if (REFUSED_AS_INVALID.contains(response.code())) {
                     return new Attempt(Attempt.Kind.REFUSED, reason);
                 }
-                LOG.log(level, "change notice " + describe(notice) + " refused: " + reason
-                        + "; retrying with backoff");
-                return new Attempt(Attempt.Kind.FAILED, reason);
+                failed = reason;
             } catch (IOException e) {
-                if (!closed) {
-                    LOG.log(level, "change notice " + describe(notice) + " not delivered to " + url + ": " + e
-                            + "; retrying with backoff");
-                }
-                return new Attempt(Attempt.Kind.FAILED, "not delivered to " + url + ": " + e);
+                failed = "not delivered to " + receiver + ": " + e;
             } finally {
                 inFlight = null;
             }
+            throw new IOException(failed);
         }
 
         void close() {

@@ -10,6 +10,7 @@ import dev.outpost.common.http.ServerLimits;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.common.tls.NodeCertificate;
 import dev.outpost.origin.OriginConfig;
+import dev.outpost.origin.OriginTls;
 import dev.outpost.origin.assets.AssetWriter;
 import dev.outpost.origin.assets.ChangeNotifier;
 import dev.outpost.origin.content.MasterStore;
@@ -33,10 +34,14 @@ public final class OriginHandlers {
         try {
             // Joining (when there is no certificate yet) happens before the listener opens.
             Optional<NodeCertificate> certificate = config.tls().map(tls -> NodeCertificate.open(tls.certificate(),
-                    tls.joinUrl(), clock));
+                    tls.joinUrls(), clock));
             certificate.ifPresent(c -> started.add("node certificate", c));
-            certificate.ifPresent(c -> config.tls().get().controlPlaneUrl().ifPresent(url -> c.startRenewal(url,
-                    config.tls().get().renewBefore(), config.tls().get().renewCheckInterval(), clock)));
+            certificate.ifPresent(c -> {
+                OriginTls tls = config.tls().get();
+                if (!tls.controlPlaneUrls().isEmpty()) {
+                    c.startRenewal(tls.controlPlaneUrls(), tls.renewBefore(), tls.renewCheckInterval(), clock);
+                }
+            });
             ChangeNotifier notifier = started.add(ChangeNotifier.start(config.notifications(),
                     config.noticeQueueDirectory(), certificate.map(NodeCertificate::client)));
             Replication replication = started.add(Replication.start(config, store, notifier, clock));

@@ -22,6 +22,7 @@ import dev.outpost.testkit.LoopbackPorts;
 import dev.outpost.testkit.RawRequests;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -89,7 +90,15 @@ class EveryOriginKeyTakesEffectIT {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("PORT", Integer.toString(LoopbackPorts.free()));
         values.put("DATA", Files.createDirectories(dir.resolve(name + "-data")).toString());
-        values.put("NOTIFY", receiver.url("/events").toString());
+        // The primary names one control plane per key, the replica several (notifications.urls, tls.joinUrls,
+        // tls.controlPlaneUrls: exactly one of each pair); the replica's first receiver is a closed port.
+        boolean lists = !name.equals("primary");
+        values.put("NOTIFY", lists ? "urls: [\"http://127.0.0.1:" + LoopbackPorts.free() + "/events\", \""
+                + receiver.url("/events") + "\"]" : "url: \"" + receiver.url("/events") + "\"");
+        values.put("JOIN", lists ? "joinUrls: [\"http://127.0.0.1:1\", \"http://127.0.0.1:2\"]"
+                : "joinUrl: \"http://127.0.0.1:1\"");
+        values.put("RENEW", lists ? "controlPlaneUrls: [\"https://127.0.0.1:1\", \"https://127.0.0.1:2\"]"
+                : "controlPlaneUrl: \"https://127.0.0.1:1\"");
         values.put("CA_SHA256", provisionCertificate(dir.resolve("ca"), dir.resolve(name + "-tls")));
         values.put("TLS_DIR", dir.resolve(name + "-tls").toString());
         values.put("REPLICATION", replication);
@@ -146,6 +155,10 @@ class EveryOriginKeyTakesEffectIT {
         ((tools.jackson.databind.node.ObjectNode) files).setAll((tools.jackson.databind.node.ObjectNode) primaryFile);
         ((tools.jackson.databind.node.ObjectNode) files.get("replication"))
                 .setAll((tools.jackson.databind.node.ObjectNode) replicaFile.get("replication"));
+        for (String section : List.of("notifications", "tls")) {
+            ((tools.jackson.databind.node.ObjectNode) files.get(section))
+                    .setAll((tools.jackson.databind.node.ObjectNode) replicaFile.get(section));
+        }
         assertThat(ConfigCoverage.unsetKeys(OriginConfig.class, files))
                 .as("keys of the origin config that every-key-origin.yml does not set (add each, with a check here)")
                 .isEmpty();
@@ -169,6 +182,16 @@ class EveryOriginKeyTakesEffectIT {
                 .isDirectory();
         assertThat(primary.replication().sync().orElseThrow().timeoutMillis()).isEqualTo(20_000);
         assertThat(replica.replication().following().orElseThrow().primary()).startsWith(primary.baseUri().toString());
+
+        OriginConfig lists = replica.config();
+        assertThat(lists.notifications().urls()).as("notifications.urls, in order").hasSize(2);
+        assertThat(lists.notifications().url()).as("notifications.url reads back the first")
+                .contains(lists.notifications().urls().get(0));
+        assertThat(lists.tls().orElseThrow().joinUrls()).as("tls.joinUrls")
+                .containsExactly(URI.create("http://127.0.0.1:1"), URI.create("http://127.0.0.1:2"));
+        assertThat(lists.tls().orElseThrow().controlPlaneUrls()).as("tls.controlPlaneUrls")
+                .containsExactly(URI.create("https://127.0.0.1:1"), URI.create("https://127.0.0.1:2"));
+        // the failover itself: ChangeNotifierFailoverIT, NodeCertificateFailoverIT
     }
 
     @Test
