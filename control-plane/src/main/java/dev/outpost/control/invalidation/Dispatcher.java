@@ -260,7 +260,12 @@ public final class Dispatcher implements AutoCloseable {
      * retries every edge that is behind; they also reach their edges through the catch-up once those heartbeat.
      */
     public void recoverAfterRestart() {
-        log.markPendingBehind("control plane restarted before the edge acked; retried, and sent on its heartbeat");
+        if (!shared) {
+            // with several control planes, pending deliveries may be another one's pushes in flight: left alone
+            // (the owner acks them, or its successor retries them once its lease ran out)
+            log.markPendingBehind("control plane restarted before the edge acked; retried, and sent on its "
+                    + "heartbeat");
+        }
         for (Node node : registry.edges()) {
             if (!node.fenced() && node.appliedSequence() < log.lastSequence() && ownership.owns(node.id())) {
                 scheduleRetry(node.id());

@@ -137,6 +137,12 @@ public final class Registry {
     /** Registers (or re-registers) a node; already validated by the API. */
     public RegistrationReply register(NodeRegistration registration) {
         Instant now = clock.instant();
+        if (store.shared()) {
+            // fenced or not is the store's word: the node may have been fenced through another control plane
+            store.find(registration.id()).ifPresent(stored -> nodes.merge(registration.id(),
+                    fromStore(stored, stored.lastSeen()),
+                    (mine, theirs) -> mine.mergedWith(stored, log.dueSequence(mine.region()))));
+        }
         boolean wasFenced = node(registration.id()).map(Node::fenced).orElse(false);
         long applied;
         boolean resetDue;

@@ -43,8 +43,9 @@ class ServiceStoreTest {
             ServiceStore store = ServiceStore.open(log);
             write(log, store, 1, SITE);
 
-            // version 1 again breaks the table's key inside the transaction: its entry must go too
-            assertThatThrownBy(() -> write(log, store, 1, SITE)).isInstanceOf(IllegalStateException.class);
+            // version 1 again is taken (checked inside the transaction, as another control plane's would be): its
+            // entry must go too
+            assertThatThrownBy(() -> write(log, store, 1, SITE)).isInstanceOf(ServiceStore.VersionTaken.class);
             assertThatThrownBy(() -> log.appendAll(List.of(NewEntry.purgeHosts(List.of("x"), false)), Map.of(), "t",
                     (db, sequences) -> {
                         throw new SQLException("disk full");
