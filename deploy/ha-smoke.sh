@@ -69,7 +69,7 @@ run() {  # run NAME ARGS...: the jar in the background, its output in $work/NAME
 
 # --- PostgreSQL ------------------------------------------------------------------------------------------------------
 mkdir -p "$work/pg"
-[ "$(id -u)" = 0 ] && chown postgres:postgres "$work/pg"
+if [ "$(id -u)" = 0 ]; then chmod 711 "$work"; chown postgres:postgres "$work/pg"; fi
 as_postgres "$pgbin/initdb" -D "$work/pg/data" -U outpost --auth=trust --encoding=UTF8 --locale=C --no-sync \
     >"$work/initdb.log" 2>&1 || { cat "$work/initdb.log"; fail "initdb failed"; }
 pg_port=$(free_port)
@@ -106,7 +106,7 @@ EOF
 done
 # the first one creates the schema; the second starts once it is there
 run cp-0 control-plane --config "$work/cp-0.yml"
-for _ in $(seq 240); do curl -fsS -o /dev/null -H "Authorization: Bearer $ops" "${cp_urls[0]}/api/v1/nodes" && break; sleep 0.25; done
+for _ in $(seq 480); do curl -fs -o /dev/null -H "Authorization: Bearer $ops" "${cp_urls[0]}/api/v1/nodes" && break; sleep 0.25; done
 run cp-1 control-plane --config "$work/cp-1.yml"
 mkdir -p "$work/site" && echo "v1" >"$work/site/app.js"
 origin_port=$(free_port)
@@ -131,7 +131,7 @@ steerable_on() {  # the number of edges a control plane lists as healthy and cau
         | grep -o '"healthy":true,"caughtUp":true' | wc -l
 }
 for url in "${cp_urls[@]}"; do
-    for _ in $(seq 240); do [ "$(steerable_on "$url")" -ge 3 ] && break; sleep 0.25; done
+    for _ in $(seq 720); do [ "$(steerable_on "$url")" -ge 3 ] && break; sleep 0.25; done
     [ "$(steerable_on "$url")" -ge 3 ] || fail "the edges did not come up on $url (logs in $work)"
 done
 say "two control planes, three edges up"

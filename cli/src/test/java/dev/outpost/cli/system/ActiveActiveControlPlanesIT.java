@@ -56,7 +56,7 @@ class ActiveActiveControlPlanesIT {
     private static final String NODE = "node-token-0123456789";
     private static final String EDGE_ADMIN = "edge-admin-token-0123456789";
     private static final List<String> EDGES = List.of("eu-1", "eu-2", "eu-3");
-    private static final Duration PATIENCE = Duration.ofSeconds(90);
+    private static final Duration PATIENCE = Duration.ofMinutes(4);
 
     @TempDir
     Path dir;
