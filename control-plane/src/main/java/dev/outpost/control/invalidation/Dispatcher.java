@@ -195,8 +195,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private static void accepted(LoggedEntry logged, List<Node> inScope, String requestedBy) {
-        LOG.log(Level.INFO, () -> logged.id() + " accepted from " + requestedBy + ": " + describe(logged.entry())
-                + " → " + inScope.size() + " edges");
+        LOG.log(Level.INFO, () -> "entry accepted: id=" + logged.id() + " sequence=" + logged.sequence() + " by="
+                + requestedBy + " edges=" + inScope.size() + " scope=\"" + describe(logged.entry()) + "\"");
     }
 
     private void dispatch(LoggedEntry logged, List<Node> inScope) {
@@ -320,8 +320,8 @@ public final class Dispatcher implements AutoCloseable {
         if (!log.markDeadLettered(sequence, node.id(), reason, failure.verdict() == PushFailure.Verdict.INVALID)) {
             return false; // settled meanwhile (applied by a heartbeat, fenced, removed)
         }
-        LOG.log(Level.WARNING, () -> "entry " + sequence + " dead-lettered for " + node.id() + " (" + reason
-                + "); the edge moves on to later entries, an operator retries or discards it");
+        LOG.log(Level.WARNING, () -> "entry dead-lettered: sequence=" + sequence + " edge=" + node.id()
+                + " reason=\"" + reason + "\" (the edge moves on to later entries; an operator retries or discards it)");
         registry.acked(node.id(), sequence);
         return true;
     }

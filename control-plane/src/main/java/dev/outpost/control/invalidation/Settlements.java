@@ -18,6 +18,7 @@ import java.util.function.LongFunction;
  * open until it is fenced), beyond that the oldest is given up untimed.
  */
 final class Settlements {
+    private static final System.Logger LOG = System.getLogger(Settlements.class.getName());
     static final int MAX_OPEN = 10_000;
 
     private record Open(Kind kind, Instant acceptedAt) {
@@ -82,5 +83,9 @@ final class Settlements {
                 .map(last -> Duration.between(entry.acceptedAt(), last))
                 .map(d -> d.isNegative() ? Duration.ZERO : d);
         observer.settled(entry.kind(), status, toLastAck);
+        // One line per entry accepted here, when every edge in its scope settled it (applied, failed or fenced).
+        LOG.log(System.Logger.Level.INFO, () -> "entry settled: id=" + Ids.of(entry.kind(), sequence) + " sequence="
+                + sequence + " status=" + status.name().toLowerCase(java.util.Locale.ROOT) + " edges="
+                + deliveries.size() + toLastAck.map(d -> " elapsed=" + d.toMillis() + "ms").orElse(""));
     }
 }

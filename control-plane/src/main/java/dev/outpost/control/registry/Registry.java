@@ -54,6 +54,11 @@ public final class Registry {
     private final NodeStore store;
     private final ConcurrentMap<String, Node> nodes = new ConcurrentHashMap<>();
     /**
+     * Nodes whose loss of health was logged ({@code node health: ... state=unhealthy}) and not yet their return: health
+     * is computed when asked, so the periodic fencing pass notices the change and the next heartbeat its end.
+     */
+    private final java.util.Set<String> reportedUnhealthy = ConcurrentHashMap.newKeySet();
+    /**
      * The delivery-service configuration as of a log sequence (handed out on registration and with a reset), and
      * the newest configuration version; built from the service tables, so compacting the log never loses it.
      */
@@ -164,6 +169,10 @@ public final class Registry {
             resetDue &= applied < log.lastSequence();
         }
         boolean fenced = wasFenced && resetDue;
+        if (reportedUnhealthy.remove(registration.id())) {
+            LOG.log(Level.INFO, "node health: id=" + registration.id() + " state=" + (fenced ? "fenced" : "healthy")
+                    + " was=" + (wasFenced ? "fenced" : "unhealthy") + " (registered again)");
+        }
         log.markAppliedUpTo(registration.id(), applied);
         long due = log.dueSequence(registration.region());
         store.registered(registration, now, applied, fenced, resetDue);
@@ -193,6 +202,10 @@ public final class Registry {
         });
         if (node == null) {
             return Optional.empty();
+        }
+        if (reportedUnhealthy.remove(id)) {
+            LOG.log(Level.INFO, "node health: id=" + id + " state=healthy was=" + (before[0].fenced() ? "fenced"
+                    : "unhealthy") + " lastSeen=" + before[0].lastSeen());
         }
         record(id, heartbeat.results());
         if (store.shared()) {
@@ -287,6 +300,10 @@ public final class Registry {
         Instant now = clock.instant();
         List<String> fenced = new ArrayList<>();
         for (Node candidate : edges()) {
+            if (!candidate.fenced() && !healthy(candidate) && reportedUnhealthy.add(candidate.id())) {
+                LOG.log(Level.WARNING, "node health: id=" + candidate.id() + " state=unhealthy was=healthy lastSeen="
+                        + candidate.lastSeen() + " timeout=" + settings.timeout() + " (out of steering)");
+            }
             if (candidate.fenced() || !Duration.between(candidate.lastSeen(), now).minus(grace).isPositive()) {
                 continue;
             }
@@ -296,9 +313,10 @@ public final class Registry {
                 String reason = "edge fenced: not heard from for more than " + grace.toMillis() + " ms; it "
                         + "revalidates everything when it returns";
                 int released = log.markFenced(candidate.id(), reason);
-                LOG.log(Level.WARNING, candidate.id() + " not heard from since " + candidate.lastSeen() + ": fenced "
-                        + "(out of steering; " + released + " entries no longer wait for it; it revalidates "
-                        + "everything when it returns)");
+                reportedUnhealthy.add(candidate.id());
+                LOG.log(Level.WARNING, "node health: id=" + candidate.id() + " state=fenced was=unhealthy lastSeen="
+                        + candidate.lastSeen() + " released=" + released + " (out of steering, no longer waited for; "
+                        + "it revalidates everything when it returns)");
                 fenced.add(candidate.id());
             }
         }

@@ -73,7 +73,8 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
         serverTiming = ConfigValues.or(serverTiming, false);
         if (tls.flatMap(EdgeTls::controlPlaneUrl).isPresent() && controlPlane.isEmpty()) {
-            throw new IllegalArgumentException("tls.controlPlaneUrl needs controlPlane (url and node token) too");
+            throw new IllegalArgumentException("tls.controlPlaneUrl (or tls.controlPlaneUrls) needs controlPlane "
+                    + "(url or urls, and a node token) too");
         }
     }
 

@@ -380,7 +380,8 @@ public final class ControlPlaneLink implements AutoCloseable {
         Duration delay = backoff;
         lease.expired(lease.now()); // logs the lease's expiry when no request asked since it ran out
         if (!failing) {
-            LOG.log(Level.WARNING, identity.id() + ": " + what + " to " + config.urls() + " failed (" + e
+            // With several control planes the failure names each one tried in the round.
+            LOG.log(Level.WARNING, identity.id() + ": " + what + " to " + api.inUse() + " failed (" + e
                     + "); serving on and retrying with backoff up to " + config.maxBackoff());
         }
         failing = true;

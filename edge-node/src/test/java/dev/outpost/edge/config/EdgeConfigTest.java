@@ -242,4 +242,37 @@ class EdgeConfigTest {
                 + "admin: {listen: \"127.0.0.1:0\"}\n")).hasMessageContaining("admin.token");
         parse(service + "tls: {dir: /tmp/x, listen: \"127.0.0.1:0\"}\n").requireEverySectionUsed();
     }
+
+    @Test
+    void severalControlPlanesAreAListOfDistinctUrlsInsteadOfUrl() {
+        String service = "services: [{name: a, hosts: [a.test], origins: [\"http://127.0.0.1:8080\"]}]\n";
+        EdgeConfig config = parse(service + """
+                controlPlane: {urls: ["http://cp-1:8000", "http://cp-2:8000"], token: node-token-0123456789}
+                """);
+        assertThat(config.controlPlane().orElseThrow().urls()).extracting(java.net.URI::toString)
+                .containsExactly("http://cp-1:8000", "http://cp-2:8000");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {url: "http://cp-1:8000", urls: ["http://cp-2:8000"], token: node-token-0123456789}
+                """)).hasMessageContaining("set controlPlane.url or controlPlane.urls, not both");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {urls: [], token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.urls must name at least one URL");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {urls: ["http://cp-1:8000", "http://cp-1:8000/"], token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.urls names http://cp-1:8000/ twice");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {urls: ["http://cp-1:8000", "ftp://cp-2"], token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.urls must be an absolute http(s) URL, was ftp://cp-2");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {token: node-token-0123456789}
+                """)).hasMessageContaining("controlPlane.url (or controlPlane.urls) must be set");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {url: "http://cp-1:8000", token: node-token-0123456789}
+                tls: {dir: /tmp/x, controlPlaneUrl: "https://cp-1:8443", controlPlaneUrls: ["https://cp-2:8443"]}
+                """)).hasMessageContaining("set tls.controlPlaneUrl or tls.controlPlaneUrls, not both");
+        assertThatThrownBy(() -> parse(service + """
+                controlPlane: {url: "http://cp-1:8000", token: node-token-0123456789}
+                tls: {dir: /tmp/x, controlPlaneUrls: ["https://cp-1:8443", "http://cp-2:8000"]}
+                """)).hasMessageContaining("tls.controlPlaneUrls must be an https://host:port URL, was http://cp-2:8000");
+    }
 }

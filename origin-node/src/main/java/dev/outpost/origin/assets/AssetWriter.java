@@ -38,6 +38,7 @@ import java.util.OptionalLong;
  * written to disk before the change and sent after it (ChangeNotifier), so no answered change goes unannounced.
  */
 public final class AssetWriter {
+    private static final System.Logger LOG = System.getLogger(AssetWriter.class.getName());
     /** Temp files start with this; being dotfiles, the content port never serves them and listings skip them. */
     public static final String TEMP_PREFIX = ".outpost-upload-";
 
@@ -156,6 +157,9 @@ public final class AssetWriter {
                 } finally {
                     journal.release(recorded);
                 }
+                LOG.log(System.Logger.Level.INFO, () -> "asset " + (existed ? "replaced" : "created") + ": path="
+                        + asset.path() + " bytes=" + attributes.size() + " etag=" + asset.etag() + " change="
+                        + recorded.sequence());
                 return new Written(asset, !existed, recorded.sequence());
             }
         } catch (IOException e) {
@@ -194,6 +198,8 @@ public final class AssetWriter {
                 } finally {
                     journal.release(recorded);
                 }
+                LOG.log(System.Logger.Level.INFO, () -> "asset deleted: path=" + path.urlPath() + " change="
+                        + recorded.sequence());
                 return recorded.sequence();
             } catch (NoSuchFileException e) {
                 throw Problem.notFound("no asset at " + path);
