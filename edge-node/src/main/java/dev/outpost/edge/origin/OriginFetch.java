@@ -39,21 +39,24 @@ public final class OriginFetch {
     private final String edgeId;
     private final Spool spool;
     private final long windowBytes;
+    private final long backgroundFillMaxBytes;
     private final Executor fillers;
 
     /**
      * @param spool       where bodies that are not kept in memory go while clients read them
      * @param windowBytes memory a body may hold ahead of its slowest reader once the spool is full
+     * @param backgroundFillMaxBytes the largest object a fill still fetches for the cache once every client left
      * @param fillers     runs the filler threads (blocking reads: virtual threads)
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
-            long windowBytes, Executor fillers) {
+            long windowBytes, long backgroundFillMaxBytes, Executor fillers) {
         this.client = client;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
         this.spool = spool;
         this.windowBytes = windowBytes;
+        this.backgroundFillMaxBytes = backgroundFillMaxBytes;
         this.fillers = fillers;
     }
 
@@ -207,9 +210,15 @@ public final class OriginFetch {
                 ByteBuffer bytes = ByteBuffer.wrap(chunk, 0, n);
                 integrity.update(bytes);
                 fill.append(bytes);
-                if (!plan.storable() && fill.abandoned()) {
-                    end.complete(new FetchOutcome.Relayed(status, "client-gone", false));
-                    fill.fail(new IOException("every client of this relayed body left"));
+                if (fill.abandoned() && !finishUnread(plan.storable(), fill.kept(), response.contentLength(),
+                        fill.received(), backgroundFillMaxBytes)) {
+                    // A storable body past the object limit: the URL is passed and its old copies go, as when read whole.
+                    boolean tooLarge = plan.storable() && fill.received() > policy.maxObjectBytes();
+                    if (tooLarge && t != null) {
+                        forgetStale(t);
+                    }
+                    end.complete(new FetchOutcome.Relayed(status, tooLarge ? "too-large" : "client-gone", tooLarge));
+                    fill.fail(new IOException("every client of this body left"));
                     return;
                 }
             }
@@ -230,6 +239,18 @@ public final class OriginFetch {
             end.complete(new FetchOutcome.Truncated("interrupted while reading the origin body"));
             fill.fail(e);
         }
+    }
+
+    /**
+     * Whether a fill every client left is read on for the cache (and for requests that join it later): only while
+     * it may still be stored (storable, every byte so far kept in memory) and its object, by its announced length
+     * or else the bytes received so far, is at most {@code backgroundFillMaxBytes} ({@code cache.
+     * backgroundFillMaxBytes}). Otherwise the origin fetch is given up: nobody would get the rest.
+     */
+    static boolean finishUnread(boolean storable, boolean kept, long contentLength, long received,
+            long backgroundFillMaxBytes) {
+        long size = contentLength >= 0 ? contentLength : received;
+        return storable && kept && size <= backgroundFillMaxBytes;
     }
 
     /** What became of a whole, checked body: stored, or relayed only (and why). */
