@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * join. The last byte is held back from readers until the writer declares the body whole and checked
  * ({@link #finish}): a body that turns out short or corrupt is never delivered complete-looking, readers see a
  * failure and abort their response instead. One lock guards the state; file reads happen outside it.
+ *
+ * <p>Window chunks are recycled: a chunk every reader has passed <em>and</em> moved on from (it asked for its next
+ * bytes, so the slice it was handed is written out) goes back to a few spare buffers, so a body of any length
+ * allocates its window once instead of leaving a trail of direct buffers for the garbage collector (a 1 GiB body
+ * would otherwise hold hundreds of MiB of dead direct memory until a GC, and fail once -XX:MaxDirectMemorySize
+ * is reached).
  */
 public final class Fill {
     /** What a reader meets when the body failed; its client response must be aborted. */
@@ -54,6 +61,8 @@ public final class Fill {
     private long received;
     private ByteBuffer exact; // the whole body when its length was announced and it may be kept
     private final List<Chunk> chunks = new ArrayList<>(); // memory bytes [chunks[0].start, ...) otherwise
+    private final ArrayDeque<ByteBuffer> spareChunks = new ArrayDeque<>();
+    private int chunksAllocated;
     private FileChannel file; // body bytes [fileStart, fileEnd)
     private long fileStart = -1;
     private long fileEnd;
@@ -152,9 +161,11 @@ public final class Fill {
         int left = n;
         while (left > 0) {
             Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
-            if (last == null || !last.bytes().hasRemaining()) {
+            // a new chunk also when the last one ends before the body does (kept bytes, then the spool's)
+            if (last == null || !last.bytes().hasRemaining() || last.end() != received) {
+                ByteBuffer spare = spareChunks.poll();
                 try {
-                    last = new Chunk(received, ByteBuffer.allocateDirect(CHUNK_BYTES));
+                    last = new Chunk(received, spare != null ? spare.clear() : newChunkBuffer());
                 } catch (OutOfMemoryError e) {
                     return false;
                 }
@@ -168,6 +179,22 @@ public final class Fill {
             left -= take;
         }
         return true;
+    }
+
+    private ByteBuffer newChunkBuffer() {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
+        chunksAllocated++;
+        return chunk;
+    }
+
+    /** Memory chunks allocated for this body so far (for tests: the window's are reused, not reallocated). */
+    int chunksAllocated() {
+        lock.lock();
+        try {
+            return chunksAllocated;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private boolean spoolFits(int n) throws IOException {
@@ -214,13 +241,24 @@ public final class Fill {
         }
     }
 
-    /** In window mode: forgets the full chunks every reader has passed (no reader joins in window mode). */
+    /**
+     * In window mode: forgets the chunks every reader has passed and moved on from (no reader joins in window
+     * mode), keeping their buffers as spares for the window's next bytes.
+     */
     private void dropBehindReaders() {
-        long keepFrom = slowestReader();
+        long keepFrom = received;
+        for (Reader r : readers) {
+            keepFrom = Math.min(keepFrom, r.released);
+        }
+        long releasedUpTo = keepFrom;
+        Chunk filling = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
         chunks.removeIf(c -> {
-            boolean passed = c.end() <= keepFrom && !c.bytes().hasRemaining();
+            boolean passed = c.end() <= releasedUpTo && c != filling;
             if (passed) {
                 droppedBefore = Math.max(droppedBefore, c.end());
+                if (spareChunks.size() < windowBytes / CHUNK_BYTES + 2) {
+                    spareChunks.push(c.bytes());
+                }
             }
             return passed;
         });
@@ -360,6 +398,8 @@ public final class Fill {
     /** Where one client is in the body. Not thread-safe: one client thread uses it. */
     public final class Reader implements AutoCloseable {
         private long position;
+        /** Bytes before this are written out: the reader asked for more after it was handed them. */
+        private long released;
         private ByteBuffer fromFile;
         private boolean closed;
 
@@ -389,6 +429,7 @@ public final class Fill {
             int fileBytes;
             lock.lock();
             try {
+                released = position; // the slice the last call handed out is done with
                 while (true) {
                     if (state == State.FAILED) {
                         throw new Failed("the origin body broke: " + failure.getMessage(), failure);
