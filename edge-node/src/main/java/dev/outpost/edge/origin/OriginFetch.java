@@ -170,14 +170,23 @@ public final class OriginFetch {
      * fetch for the cache, or null for a relay.
      */
     private FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket) {
-        Fill keeping = planned.storable()
-                ? Fill.keeping(response.contentLength(), policy.maxObjectBytes(), spool, windowBytes) : null;
-        // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live bodies
-        // fill it: this one is relayed instead of failing the request; not stored, and the URL not passed.
-        boolean noMemory = keeping != null && response.contentLength() >= 0 && !keeping.memoryReserved();
-        FetchPlan.Stream plan = noMemory ? new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false)
-                : planned;
-        Fill fill = keeping != null && !noMemory ? keeping : Fill.passing(spool, windowBytes);
+        long length = response.contentLength();
+        Fill keeping = null;
+        if (planned.storable() && (length < 0 || DirectMemory.hasRoomFor(2 * length))) {
+            // room for the chunks and their copy at the end: nothing is allocated before the head goes out
+            keeping = Fill.keeping(length, policy.maxObjectBytes(), spool, windowBytes);
+        } else if (planned.storable()) {
+            // Direct memory is short: the body's buffer is taken now, which makes the JVM collect dead (evicted)
+            // bodies; when live ones fill it, this one is relayed instead of failing the request (not stored, and
+            // the URL not passed), and its head says so.
+            keeping = Fill.keepingAllocated(length, policy.maxObjectBytes(), spool, windowBytes);
+            if (!keeping.memoryReserved()) {
+                keeping = null;
+            }
+        }
+        FetchPlan.Stream plan = planned.storable() && keeping == null
+                ? new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false) : planned;
+        Fill fill = keeping != null ? keeping : Fill.passing(spool, windowBytes);
         Fill.Reader first = fill.reader().orElseThrow(); // before the filler runs: the start is still there
         CompletableFuture<FetchOutcome> end = new CompletableFuture<>();
         fillers.execute(() -> {
@@ -267,8 +276,16 @@ public final class OriginFetch {
             }
             return new FetchOutcome.Relayed(status, tooLarge ? "too-large" : "direct-memory-full", tooLarge);
         }
+        ByteBuffer body;
+        try {
+            body = fill.wholeBody();
+        } catch (OutOfMemoryError e) {
+            // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live
+            // bodies fill it: this one was relayed whole, and is not stored; the URL is not passed.
+            return new FetchOutcome.Relayed(status, "direct-memory-full", false);
+        }
         CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(),
-                fill.wholeBody(), response.requestTime(), response.responseTime(), policy, t.credentials());
+                body, response.requestTime(), response.responseTime(), policy, t.credentials());
         return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
     }
 

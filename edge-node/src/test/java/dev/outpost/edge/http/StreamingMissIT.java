@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import javax.net.SocketFactory;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,12 +193,17 @@ class StreamingMissIT {
 
     @Test
     void aBodyTooLargeToStoreIsSpooledSoTheOriginIsReadWholeWhileTheClientHasReadAlmostNothing() throws Exception {
-        byte[] body = body(4 * 1024 * 1024);
+        // 16 MiB, and a client socket that takes at most 64 KiB: the edge's send buffer (at most 4 MiB) and the
+        // client's cannot hold the body, so when the origin has sent it all, most of it waits in the spool
+        byte[] body = body(16 * 1024 * 1024);
         try (HoldingOrigin origin = HoldingOrigin.immediate(body, "max-age=600");
                 EdgeFixture f = edgeIn(origin, c -> c.withCache(new CacheConfig(8L * 1024 * 1024, 64L * 1024,
                         null, null, null, null, null, null, null,
                         new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null)))) {
-            try (Response slow = f.get("/huge")) {
+            OkHttpClient smallWindow = f.client.newBuilder().socketFactory(new SmallReceiveBuffer()).build();
+            Request request = new Request.Builder().url(f.edge.baseUri() + "/huge").header("Host", EdgeFixture.HOST)
+                    .build();
+            try (Response slow = smallWindow.newCall(request).execute()) {
                 InputStream in = slow.body().byteStream();
                 byte[] first = read(in, 1);
                 // The edge read the origin to its end into the spool; the client has one byte.
@@ -214,6 +222,44 @@ class StreamingMissIT {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> metric(f, "edge_spool_bytes") == 0);
             assertThat(f.edge.store().keys()).isEmpty();
+        }
+    }
+
+    /** Client sockets with a 64 KiB receive buffer (set before connecting, so the kernel does not grow it). */
+    private static final class SmallReceiveBuffer extends SocketFactory {
+        private Socket small() throws IOException {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(64 * 1024);
+            return s;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return small();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket s = small();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress local, int localPort) throws IOException {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            Socket s = small();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) throws IOException {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
         }
     }
 

@@ -208,6 +208,39 @@ class FillTest {
     }
 
     @Test
+    void aBodyAllocatedUpFrontIsReadAndStoredWithoutACopy() throws Exception {
+        byte[] body = bytes(200_000, 9);
+        Fill fill = Fill.keepingAllocated(body.length, 1_000_000, null, 16);
+        assertThat(fill.memoryReserved()).isTrue();
+        Fill.Reader reader = fill.reader().orElseThrow();
+        for (int at = 0; at < body.length; at += 30_000) {
+            fill.append(ByteBuffer.wrap(body, at, Math.min(30_000, body.length - at)));
+        }
+        ByteBuffer whole = fill.wholeBody();
+        fill.finish(Optional.empty());
+        assertThat(drain(reader)).isEqualTo(body);
+        byte[] stored = new byte[whole.remaining()];
+        whole.get(stored);
+        assertThat(stored).isEqualTo(body);
+        assertThat(fill.chunksAllocated()).as("no chunks beside the body's own buffer").isZero();
+    }
+
+    @Test
+    void aBodyKeptInChunksIsCopiedIntoOneBufferOfItsExactSizeForTheStore() throws Exception {
+        byte[] body = bytes(200_000, 3);
+        Fill fill = Fill.keeping(body.length, 1_000_000, null, 16);
+        for (int at = 0; at < body.length; at += 30_000) {
+            fill.append(ByteBuffer.wrap(body, at, Math.min(30_000, body.length - at)));
+        }
+        ByteBuffer whole = fill.wholeBody();
+        assertThat(whole.isDirect()).isTrue();
+        assertThat(whole.capacity()).isEqualTo(body.length);
+        byte[] stored = new byte[whole.remaining()];
+        whole.get(stored);
+        assertThat(stored).isEqualTo(body);
+    }
+
+    @Test
     void moreBytesThanAnnouncedIsAnError() {
         Fill fill = Fill.keeping(3, 100, null, 16);
         assertThatThrownBy(() -> fill.append(ByteBuffer.wrap(bytes(4, 0)))).hasMessageContaining("3 bytes");
