@@ -17,18 +17,24 @@ import java.time.Duration;
  * @param hitForPass           how long a URL that answered uncacheable skips collapsing; default 30 s
  * @param spool                where bodies the store does not keep wait for slow clients ({@link SpoolConfig})
  * @param disk                 the disk tier under the memory store ({@link DiskConfig}); off by default
+ * @param backgroundFillMaxBytes a fill whose every client left goes on for the cache (and the requests that join it)
+ *                             only while its object, by its Content-Length or else the bytes received so far, is at
+ *                             most this size; past it the origin fetch is given up and nothing stored. A fill that
+ *                             can no longer be stored is always given up then. Default: no limit beyond
+ *                             {@code maxObjectBytes} (every storable fill finishes, as ATS's background fill); 0
+ *                             stops a fill when its last client leaves (background refreshes and prefetches too)
  */
 public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
         Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
-        Duration hitForPass, SpoolConfig spool, DiskConfig disk) {
+        Duration hitForPass, SpoolConfig spool, DiskConfig disk, Long backgroundFillMaxBytes) {
     public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null);
 
     public CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
             Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
             Duration hitForPass, SpoolConfig spool) {
         this(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError, staleWhileRevalidate,
-                heuristicFraction, heuristicCap, hitForPass, spool, null);
+                heuristicFraction, heuristicCap, hitForPass, spool, null, null);
     }
 
     public CacheConfig {
@@ -55,6 +61,8 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
         hitForPass = ConfigValues.notNegative("cache.hitForPass", hitForPass, Duration.ofSeconds(30));
         spool = ConfigValues.or(spool, SpoolConfig.DEFAULTS);
         disk = ConfigValues.or(disk, DiskConfig.OFF);
+        backgroundFillMaxBytes = ConfigValues.atLeast("cache.backgroundFillMaxBytes", backgroundFillMaxBytes,
+                Long.MAX_VALUE, 0);
     }
 
     public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
@@ -64,12 +72,18 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
     /** These settings with another store size (and largest stored object). */
     public CacheConfig withSize(long newMaxBytes, long newMaxObjectBytes) {
         return new CacheConfig(newMaxBytes, newMaxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, backgroundFillMaxBytes);
+    }
+
+    /** These settings with another bound on fills nobody reads any more. */
+    public CacheConfig withBackgroundFillMaxBytes(long bytes) {
+        return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, bytes);
     }
 
     /** These settings with another disk tier. */
     public CacheConfig withDisk(DiskConfig newDisk) {
         return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, newDisk);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, newDisk, backgroundFillMaxBytes);
     }
 }

@@ -137,16 +137,25 @@ final class MissFlow {
                 && !(answer instanceof Answer.FromBody)) {
             f.first().close(); // this request does not read the body it fetched
         }
-        carryOut(ex, t, answer);
+        // The leader's (or a lone fetch's) blocking thread is free now: it relays its own body, one hand-off fewer
+        // before the first byte. A follower runs in the leader's completion callback and must not hold it.
+        carryOut(ex, t, answer, role != Answer.Role.FOLLOWER);
     }
 
     private void carryOut(HttpServerExchange ex, OriginFetch.Target t, Answer answer) {
+        carryOut(ex, t, answer, false);
+    }
+
+    /** Hands {@code answer} to the writer; {@code relayHere}: a body is relayed on this (blocking) thread. */
+    private void carryOut(HttpServerExchange ex, OriginFetch.Target t, Answer answer, boolean relayHere) {
         switch (answer) {
             case Answer.FromStore s -> writer.serveStored(ex, s.object(), t.requestHeaders(), s.outcome(), s.status());
             case Answer.FromBody b -> {
                 Optional<Fill.Reader> reader = readerFor(b);
                 if (reader.isEmpty()) { // the body's start is gone (a windowed relay): fetch for this request
                     carryOut(ex, t, new Answer.FetchAlone(false));
+                } else if (relayHere) {
+                    writer.relay(ex, t.requestHeaders(), b, reader.get());
                 } else {
                     blocking.execute(() -> guarded(ex, () -> writer.relay(ex, t.requestHeaders(), b, reader.get())));
                 }

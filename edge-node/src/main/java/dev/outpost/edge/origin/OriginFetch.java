@@ -39,21 +39,24 @@ public final class OriginFetch {
     private final String edgeId;
     private final Spool spool;
     private final long windowBytes;
+    private final long backgroundFillMaxBytes;
     private final Executor fillers;
 
     /**
      * @param spool       where bodies that are not kept in memory go while clients read them
      * @param windowBytes memory a body may hold ahead of its slowest reader once the spool is full
+     * @param backgroundFillMaxBytes the largest object a fill still fetches for the cache once every client left
      * @param fillers     runs the filler threads (blocking reads: virtual threads)
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
-            long windowBytes, Executor fillers) {
+            long windowBytes, long backgroundFillMaxBytes, Executor fillers) {
         this.client = client;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
         this.spool = spool;
         this.windowBytes = windowBytes;
+        this.backgroundFillMaxBytes = backgroundFillMaxBytes;
         this.fillers = fillers;
     }
 
@@ -167,14 +170,23 @@ public final class OriginFetch {
      * fetch for the cache, or null for a relay.
      */
     private FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket) {
-        Fill keeping = planned.storable()
-                ? Fill.keeping(response.contentLength(), policy.maxObjectBytes(), spool, windowBytes) : null;
-        // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live bodies
-        // fill it: this one is relayed instead of failing the request; not stored, and the URL not passed.
-        boolean noMemory = keeping != null && response.contentLength() >= 0 && !keeping.memoryReserved();
-        FetchPlan.Stream plan = noMemory ? new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false)
-                : planned;
-        Fill fill = keeping != null && !noMemory ? keeping : Fill.passing(spool, windowBytes);
+        long length = response.contentLength();
+        Fill keeping = null;
+        if (planned.storable() && (length < 0 || DirectMemory.hasRoomFor(2 * length))) {
+            // room for the chunks and their copy at the end: nothing is allocated before the head goes out
+            keeping = Fill.keeping(length, policy.maxObjectBytes(), spool, windowBytes);
+        } else if (planned.storable()) {
+            // Direct memory is short: the body's buffer is taken now, which makes the JVM collect dead (evicted)
+            // bodies; when live ones fill it, this one is relayed instead of failing the request (not stored, and
+            // the URL not passed), and its head says so.
+            keeping = Fill.keepingAllocated(length, policy.maxObjectBytes(), spool, windowBytes);
+            if (!keeping.memoryReserved()) {
+                keeping = null;
+            }
+        }
+        FetchPlan.Stream plan = planned.storable() && keeping == null
+                ? new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false) : planned;
+        Fill fill = keeping != null ? keeping : Fill.passing(spool, windowBytes);
         Fill.Reader first = fill.reader().orElseThrow(); // before the filler runs: the start is still there
         CompletableFuture<FetchOutcome> end = new CompletableFuture<>();
         fillers.execute(() -> {
@@ -207,9 +219,15 @@ public final class OriginFetch {
                 ByteBuffer bytes = ByteBuffer.wrap(chunk, 0, n);
                 integrity.update(bytes);
                 fill.append(bytes);
-                if (!plan.storable() && fill.abandoned()) {
-                    end.complete(new FetchOutcome.Relayed(status, "client-gone", false));
-                    fill.fail(new IOException("every client of this relayed body left"));
+                if (fill.abandoned() && !finishUnread(plan.storable(), fill.kept(), response.contentLength(),
+                        fill.received(), backgroundFillMaxBytes)) {
+                    // A storable body past the object limit: the URL is passed and its old copies go, as when read whole.
+                    boolean tooLarge = plan.storable() && fill.received() > policy.maxObjectBytes();
+                    if (tooLarge && t != null) {
+                        forgetStale(t);
+                    }
+                    end.complete(new FetchOutcome.Relayed(status, tooLarge ? "too-large" : "client-gone", tooLarge));
+                    fill.fail(new IOException("every client of this body left"));
                     return;
                 }
             }
@@ -232,6 +250,18 @@ public final class OriginFetch {
         }
     }
 
+    /**
+     * Whether a fill every client left is read on for the cache (and for requests that join it later): only while
+     * it may still be stored (storable, every byte so far kept in memory) and its object, by its announced length
+     * or else the bytes received so far, is at most {@code backgroundFillMaxBytes} ({@code cache.
+     * backgroundFillMaxBytes}). Otherwise the origin fetch is given up: nobody would get the rest.
+     */
+    static boolean finishUnread(boolean storable, boolean kept, long contentLength, long received,
+            long backgroundFillMaxBytes) {
+        long size = contentLength >= 0 ? contentLength : received;
+        return storable && kept && size <= backgroundFillMaxBytes;
+    }
+
     /** What became of a whole, checked body: stored, or relayed only (and why). */
     private FetchOutcome endOf(Target t, OriginResponse response, Fill fill, FetchPlan.Stream plan, long ticket) {
         int status = response.status();
@@ -246,8 +276,16 @@ public final class OriginFetch {
             }
             return new FetchOutcome.Relayed(status, tooLarge ? "too-large" : "direct-memory-full", tooLarge);
         }
+        ByteBuffer body;
+        try {
+            body = fill.wholeBody();
+        } catch (OutOfMemoryError e) {
+            // -XX:MaxDirectMemorySize is reached even after the JVM collected dead (evicted) bodies, i.e. live
+            // bodies fill it: this one was relayed whole, and is not stored; the URL is not passed.
+            return new FetchOutcome.Relayed(status, "direct-memory-full", false);
+        }
         CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(),
-                fill.wholeBody(), response.requestTime(), response.responseTime(), policy, t.credentials());
+                body, response.requestTime(), response.responseTime(), policy, t.credentials());
         return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
     }
 

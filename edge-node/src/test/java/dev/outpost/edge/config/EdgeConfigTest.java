@@ -28,6 +28,8 @@ class EdgeConfigTest {
         assertThat(config.services().get(0).cacheSetCookie()).isFalse();
         assertThat(config.cache().maxBytes()).isEqualTo(256L * 1024 * 1024);
         assertThat(config.cache().maxObjectBytes()).isEqualTo(16L * 1024 * 1024);
+        assertThat(config.cache().backgroundFillMaxBytes()).as("every storable fill finishes")
+                .isEqualTo(Long.MAX_VALUE);
         assertThat(config.cache().negativeTtl()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.origin().connect()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.collapsing().maxWaiters()).isEqualTo(1000);
@@ -133,6 +135,12 @@ class EdgeConfigTest {
                 cache: {maxBytez: 5}
                 """)).isInstanceOf(ConfigException.class).hasMessageContaining("maxBytez")
                 .hasMessageContaining("edge.yml");
+    }
+
+    @Test
+    void aNegativeBackgroundFillLimitIsRejectedNamingTheKey() {
+        assertThatThrownBy(() -> CacheConfig.DEFAULTS.withBackgroundFillMaxBytes(-1))
+                .hasMessageContaining("cache.backgroundFillMaxBytes").hasMessageContaining("-1");
     }
 
     @Test

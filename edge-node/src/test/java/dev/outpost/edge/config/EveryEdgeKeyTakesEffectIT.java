@@ -147,6 +147,7 @@ class EveryEdgeKeyTakesEffectIT {
         // the values the client cannot see from outside, on the config the node runs with
         assertThat(edge.config().cache().maxVariantsPerUrl()).isEqualTo(3);
         assertThat(edge.config().cache().negativeTtl()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(edge.config().cache().backgroundFillMaxBytes()).isEqualTo(900);
         assertThat(edge.config().origin().connect()).isEqualTo(Duration.ofMillis(1500));
         assertThat(edge.config().origin().maxRequests()).isEqualTo(40);
         assertThat(edge.config().origin().maxRequestsPerClient()).isEqualTo(20);

@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A raw-socket origin serving one body: it sends the head and the first {@code holdAfter} bytes, then waits until
- * {@link #release} before sending the rest (or, when {@code truncate}, closes the connection instead). Counts
- * requests and answers sent to their end, so a test can tell when the edge has read a body whole.
+ * {@link #release} before sending the rest (or, when {@code truncate}, closes the connection instead); with
+ * {@link #holdingAgainAt} it stops once more, until {@link #releaseAgain}. Counts requests and answers sent to
+ * their end, so a test can tell when the edge has read a body whole.
  */
 final class HoldingOrigin implements AutoCloseable {
     private final ServerSocket socket;
@@ -27,6 +28,9 @@ final class HoldingOrigin implements AutoCloseable {
     private final String cacheControl;
     private final CountDownLatch held = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch heldAgain = new CountDownLatch(1);
+    private final CountDownLatch releaseAgain = new CountDownLatch(1);
+    private volatile int holdAgainAfter = -1;
     final AtomicInteger requests = new AtomicInteger();
     final AtomicInteger answeredWhole = new AtomicInteger();
 
@@ -55,6 +59,15 @@ final class HoldingOrigin implements AutoCloseable {
         return origin;
     }
 
+    /** This origin, stopping a second time after {@code offset} bytes (past the first hold) until released again. */
+    HoldingOrigin holdingAgainAt(int offset) {
+        if (offset <= holdAfter || offset >= body.length) {
+            throw new IllegalArgumentException("the second hold must lie between the first and the end");
+        }
+        holdAgainAfter = offset;
+        return this;
+    }
+
     private void serve(Socket s) {
         try (s) {
             InputStream in = s.getInputStream();
@@ -72,7 +85,15 @@ final class HoldingOrigin implements AutoCloseable {
                     if (truncate) {
                         return;
                     }
-                    out.write(body, holdAfter, body.length - holdAfter);
+                    int from = holdAfter;
+                    if (holdAgainAfter > 0) {
+                        out.write(body, from, holdAgainAfter - from);
+                        out.flush();
+                        heldAgain.countDown();
+                        releaseAgain.await(30, TimeUnit.SECONDS);
+                        from = holdAgainAfter;
+                    }
+                    out.write(body, from, body.length - from);
                     out.flush();
                 }
                 answeredWhole.incrementAndGet();
@@ -105,6 +126,17 @@ final class HoldingOrigin implements AutoCloseable {
         release.countDown();
     }
 
+    /** Waits until the origin sent the bytes up to its second hold. */
+    void awaitHeldAgain() throws InterruptedException {
+        if (!heldAgain.await(10, TimeUnit.SECONDS)) {
+            throw new AssertionError("the origin never reached its second hold");
+        }
+    }
+
+    void releaseAgain() {
+        releaseAgain.countDown();
+    }
+
     URI uri() {
         return URI.create("http://127.0.0.1:" + socket.getLocalPort());
     }
@@ -112,6 +144,7 @@ final class HoldingOrigin implements AutoCloseable {
     @Override
     public void close() throws IOException {
         release.countDown();
+        releaseAgain.countDown();
         socket.close();
     }
 }

@@ -10,6 +10,9 @@ import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.SpoolConfig;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -17,6 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.UnaryOperator;
+import javax.net.SocketFactory;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +118,59 @@ class StreamingMissIT {
     }
 
     @Test
+    void aLeaderThatLeavesMidBodyLeavesItsFollowerTheWholeBodyAndTheCacheTheObject() throws Exception {
+        byte[] body = body(SIZE);
+        try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, false, "max-age=600");
+                EdgeFixture f = edgeIn(origin, UnaryOperator.identity())) {
+            Response leader = f.get("/big");
+            origin.awaitHeld();
+            try (Response follower = f.get("/big")) {
+                assertThat(follower.header("X-Cache")).isEqualTo("COLLAPSED");
+                try (leader) {
+                    read(leader.body().byteStream(), 1024);
+                } // the leader's client goes with most of the body unread
+                origin.release();
+                assertThat(follower.body().bytes()).as("the follower reads on to the end").isEqualTo(body);
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> f.edge.store().lookup(EdgeFixture.key("/big"), Fields.empty()).isPresent());
+            try (Response hit = f.get("/big")) {
+                assertThat(hit.header("X-Cache")).isEqualTo("HIT");
+                assertThat(hit.body().bytes()).isEqualTo(body);
+            }
+            assertThat(origin.requests.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aFillEveryClientLeftIsGivenUpWhenItsObjectIsOverTheBackgroundFillLimitAndNothingIsStored()
+            throws Exception {
+        byte[] body = body(SIZE);
+        try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, false, "max-age=600")
+                .holdingAgainAt(HELD_AFTER + 64 * 1024);
+                EdgeFixture f = edgeIn(origin, c -> c.withCache(c.cache().withBackgroundFillMaxBytes(SIZE - 1)))) {
+            try (Socket leaving = new Socket(InetAddress.getLoopbackAddress(), f.edge.port())) {
+                leaving.getOutputStream().write(("GET /big HTTP/1.1\r\nHost: " + EdgeFixture.HOST + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                read(leaving.getInputStream(), 1024); // the head and the first bytes
+            } // closed with bytes unread: the edge's connection is reset, its next write fails
+            origin.release(); // the next bytes meet a client that is gone: its relay ends and leaves the fill
+            origin.awaitHeldAgain();
+            await("the relay saw its client gone (the request is then counted)").atMost(Duration.ofSeconds(10))
+                    .until(() -> metric(f, "edge_requests_total{cache=\"MISS\"") == 1);
+            origin.releaseAgain(); // nobody reads the fill now, and its object is over the limit
+            await("the origin fetch is given up").atMost(Duration.ofSeconds(10))
+                    .until(() -> metric(f, "edge_origin_open") == 0);
+            assertThat(f.edge.store().lookup(EdgeFixture.key("/big"), Fields.empty())).isEmpty();
+            try (Response again = f.get("/big")) {
+                assertThat(again.header("X-Cache")).as("fetched afresh").isEqualTo("MISS");
+                assertThat(again.body().bytes()).isEqualTo(body);
+            }
+            assertThat(origin.requests.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aBodyCutShortReachesNoClientCompleteAndIsNeverStored() throws Exception {
         byte[] body = body(SIZE);
         try (HoldingOrigin origin = new HoldingOrigin(body, HELD_AFTER, true, "max-age=600");
@@ -134,12 +193,17 @@ class StreamingMissIT {
 
     @Test
     void aBodyTooLargeToStoreIsSpooledSoTheOriginIsReadWholeWhileTheClientHasReadAlmostNothing() throws Exception {
-        byte[] body = body(4 * 1024 * 1024);
+        // 16 MiB, and a client socket that takes at most 64 KiB: the edge's send buffer (at most 4 MiB) and the
+        // client's cannot hold the body, so when the origin has sent it all, most of it waits in the spool
+        byte[] body = body(16 * 1024 * 1024);
         try (HoldingOrigin origin = HoldingOrigin.immediate(body, "max-age=600");
                 EdgeFixture f = edgeIn(origin, c -> c.withCache(new CacheConfig(8L * 1024 * 1024, 64L * 1024,
                         null, null, null, null, null, null, null,
-                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null))))) {
-            try (Response slow = f.get("/huge")) {
+                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null)))) {
+            OkHttpClient smallWindow = f.client.newBuilder().socketFactory(new SmallReceiveBuffer()).build();
+            Request request = new Request.Builder().url(f.edge.baseUri() + "/huge").header("Host", EdgeFixture.HOST)
+                    .build();
+            try (Response slow = smallWindow.newCall(request).execute()) {
                 InputStream in = slow.body().byteStream();
                 byte[] first = read(in, 1);
                 // The edge read the origin to its end into the spool; the client has one byte.
@@ -164,9 +228,47 @@ class StreamingMissIT {
         }
     }
 
+    /** Client sockets with a 64 KiB receive buffer (set before connecting, so the kernel does not grow it). */
+    private static final class SmallReceiveBuffer extends SocketFactory {
+        private Socket small() throws IOException {
+            Socket s = new Socket();
+            s.setReceiveBufferSize(64 * 1024);
+            return s;
+        }
+
+        @Override
+        public Socket createSocket() throws IOException {
+            return small();
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket s = small();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress local, int localPort) throws IOException {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            Socket s = small();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort) throws IOException {
+            throw new UnsupportedOperationException("OkHttp connects unconnected sockets");
+        }
+    }
+
     private static double metric(EdgeFixture f, String name) throws IOException {
         for (String line : f.fetch("/_edge/metrics").body().split("\n")) {
-            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + (name.contains("{") ? "" : "{"))) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

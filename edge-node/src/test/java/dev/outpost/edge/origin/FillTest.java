@@ -165,6 +165,32 @@ class FillTest {
     }
 
     @Test
+    void aBodyOfUnknownLengthGoingFromMemoryToTheSpoolToTheWindowReadsBackWholeAndReusesItsWindowChunks()
+            throws Exception {
+        int memoryLimit = 100_000;
+        Spool spool = new Spool(dir, 200_000);
+        byte[] body = bytes(4_000_000, 7);
+        Fill fill = Fill.keeping(-1, memoryLimit, spool, 150_000);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                for (int at = 0; at < body.length; at += 30_001) { // never lines up with a 64 KiB chunk
+                    fill.append(ByteBuffer.wrap(body, at, Math.min(30_001, body.length - at)));
+                }
+                fill.finish(Optional.empty());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(drain(reader)).isEqualTo(body);
+        writer.get(5, TimeUnit.SECONDS);
+        assertThat(fill.spooled()).isTrue();
+        assertThat(spool.fullCount()).as("the window carried the rest").isPositive();
+        // the kept start (2 chunks), the window (3 chunks) and the chunks a reader still writes out: not 60
+        assertThat(fill.chunksAllocated()).isLessThanOrEqualTo(2 + 150_000 / (64 * 1024) + 1 + 3);
+    }
+
+    @Test
     void aWriterWaitingOnTheWindowGivesUpWhenEveryReaderLeft() throws Exception {
         Fill fill = Fill.passing(new Spool(dir, 0), 100);
         Fill.Reader reader = fill.reader().orElseThrow();
@@ -179,6 +205,39 @@ class FillTest {
         reader.close();
         assertThatThrownBy(() -> writer.get(5, TimeUnit.SECONDS)).hasMessageContaining("every reader");
         assertThat(fill.abandoned()).isTrue();
+    }
+
+    @Test
+    void aBodyAllocatedUpFrontIsReadAndStoredWithoutACopy() throws Exception {
+        byte[] body = bytes(200_000, 9);
+        Fill fill = Fill.keepingAllocated(body.length, 1_000_000, null, 16);
+        assertThat(fill.memoryReserved()).isTrue();
+        Fill.Reader reader = fill.reader().orElseThrow();
+        for (int at = 0; at < body.length; at += 30_000) {
+            fill.append(ByteBuffer.wrap(body, at, Math.min(30_000, body.length - at)));
+        }
+        ByteBuffer whole = fill.wholeBody();
+        fill.finish(Optional.empty());
+        assertThat(drain(reader)).isEqualTo(body);
+        byte[] stored = new byte[whole.remaining()];
+        whole.get(stored);
+        assertThat(stored).isEqualTo(body);
+        assertThat(fill.chunksAllocated()).as("no chunks beside the body's own buffer").isZero();
+    }
+
+    @Test
+    void aBodyKeptInChunksIsCopiedIntoOneBufferOfItsExactSizeForTheStore() throws Exception {
+        byte[] body = bytes(200_000, 3);
+        Fill fill = Fill.keeping(body.length, 1_000_000, null, 16);
+        for (int at = 0; at < body.length; at += 30_000) {
+            fill.append(ByteBuffer.wrap(body, at, Math.min(30_000, body.length - at)));
+        }
+        ByteBuffer whole = fill.wholeBody();
+        assertThat(whole.isDirect()).isTrue();
+        assertThat(whole.capacity()).isEqualTo(body.length);
+        byte[] stored = new byte[whole.remaining()];
+        whole.get(stored);
+        assertThat(stored).isEqualTo(body);
     }
 
     @Test

@@ -1,0 +1,237 @@
+package dev.outpost.bench;
+
+import dev.outpost.common.service.DeliveryService;
+import dev.outpost.edge.EdgeNode;
+import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.EdgeConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Issue 22's miss time to first byte, in one JVM on loopback: a fake origin that sends its head and the first half
+ * of the body at once, then holds the second half for {@code --hold-ms}, so a miss that waited for the whole body
+ * would show the hold in its first byte. For each object size it measures, over {@code --repeats} fresh URLs, the
+ * time from sending the request to the first body byte: straight from the origin, through the edge as the miss's
+ * leader, and as a collapsed follower that asks once the leader has its first byte (the origin still holding the
+ * rest). Sizes up to {@code cache.maxObjectBytes} (16 MiB) are stored as they fill; 64 MiB is over it and relayed
+ * through the spool. Prints a Markdown table of medians and 90th percentiles (ms) and the differences to the
+ * origin's. Run by hand:
+ * {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.MissTtfb [--repeats 30] [--hold-ms 50]}.
+ */
+public final class MissTtfb {
+    private static final String HOST = "miss.bench.test";
+    private static final int[] SIZES = {1024, 100 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
+            64 * 1024 * 1024};
+
+    private MissTtfb() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int repeats = intArg(args, "--repeats", 30);
+        int holdMs = intArg(args, "--hold-ms", 50);
+        try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs);
+                EdgeNode edge = EdgeNode.start(EdgeConfig.of("bench-edge", "127.0.0.1:0",
+                        DeliveryService.of("bench", List.of(HOST), List.of(origin.uri())))
+                        .withCache(CacheConfig.ofSize(1024L * 1024 * 1024, 16L * 1024 * 1024)), Clock.systemUTC())) {
+            int edgePort = edge.port();
+            // warm-up: JIT the whole path on every size
+            for (int i = 0; i < 5; i++) {
+                for (int size : SIZES) {
+                    measure(origin.port(), edgePort, size, "warm-" + i);
+                }
+            }
+            System.out.printf("| size | origin TTFB p50 / p90 | leader miss TTFB p50 / p90 | follower TTFB p50 / p90 "
+                    + "| leader − origin p50 | follower − origin p50 |%n|---|---|---|---|---|---|%n");
+            for (int size : SIZES) {
+                double[] direct = new double[repeats];
+                double[] leader = new double[repeats];
+                double[] follower = new double[repeats];
+                for (int i = 0; i < repeats; i++) {
+                    double[] one = measure(origin.port(), edgePort, size, "r" + i);
+                    direct[i] = one[0];
+                    leader[i] = one[1];
+                    follower[i] = one[2];
+                }
+                System.out.printf(Locale.ROOT, "| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %+.3f | %+.3f |%n",
+                        label(size), pct(direct, 50), pct(direct, 90), pct(leader, 50), pct(leader, 90),
+                        pct(follower, 50), pct(follower, 90), pct(leader, 50) - pct(direct, 50),
+                        pct(follower, 50) - pct(direct, 50));
+            }
+        }
+    }
+
+    /** One object of {@code size}: its TTFB from the origin, then as the edge's leader and follower (ms). */
+    private static double[] measure(int originPort, int edgePort, int size, String tag) throws Exception {
+        String direct = "/d/" + size + "/" + tag;
+        String viaEdge = "/e/" + size + "/" + tag;
+        double originTtfb;
+        try (Client c = Client.ask(originPort, direct)) {
+            originTtfb = c.ttfbMillis;
+            c.drain();
+        }
+        try (Client leader = Client.ask(edgePort, viaEdge);
+                Client follower = Client.ask(edgePort, viaEdge)) { // asked once the leader had its first byte
+            leader.drain();
+            follower.drain();
+            return new double[] {originTtfb, leader.ttfbMillis, follower.ttfbMillis};
+        }
+    }
+
+    /** A raw HTTP/1.1 request; {@code ttfbMillis} from writing it to reading the first body byte. */
+    private static final class Client implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final long length;
+        final double ttfbMillis;
+
+        private Client(Socket socket, InputStream in, long length, double ttfbMillis) {
+            this.socket = socket;
+            this.in = in;
+            this.length = length;
+            this.ttfbMillis = ttfbMillis;
+        }
+
+        static Client ask(int port, String path) throws IOException {
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+            s.setTcpNoDelay(true);
+            byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            InputStream in = s.getInputStream();
+            long start = System.nanoTime();
+            s.getOutputStream().write(request);
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    throw new IOException("no head from " + path);
+                }
+                head.append((char) c);
+            }
+            if (in.read() < 0) {
+                throw new IOException("no body from " + path);
+            }
+            double ttfb = (System.nanoTime() - start) / 1e6;
+            long length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
+                    .map(l -> Long.parseLong(l.substring(15).strip())).findFirst()
+                    .orElseThrow(() -> new IOException("no Content-Length from " + path + ": " + head));
+            return new Client(s, in, length, ttfb);
+        }
+
+        void drain() throws IOException {
+            long left = length - 1;
+            byte[] buffer = new byte[256 * 1024];
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException("body ended " + left + " bytes early");
+                }
+                left -= n;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    /**
+     * Serves {@code /<d|e>/<size>/<tag>}: the head and the first half at once, the second half {@code holdMs}
+     * later.
+     */
+    private static final class HalfHoldingOrigin implements AutoCloseable {
+        private final ServerSocket socket;
+        private final int holdMs;
+        private final byte[] body = new byte[64 * 1024 * 1024];
+
+        HalfHoldingOrigin(int holdMs) throws IOException {
+            this.holdMs = holdMs;
+            Arrays.fill(body, (byte) 'x');
+            socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket s = socket.accept();
+                        Thread.ofVirtual().start(() -> serve(s));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void serve(Socket s) {
+            try (s) {
+                s.setTcpNoDelay(true);
+                InputStream in = s.getInputStream();
+                for (String target; (target = readTarget(in)) != null; ) {
+                    int size = Integer.parseInt(target.split("/")[2]);
+                    OutputStream out = s.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\nCache-Control: max-age=600\r\n"
+                            + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    out.write(body, 0, size / 2);
+                    out.flush();
+                    Thread.sleep(holdMs); // the origin's second half is late: a miss must not wait for it
+                    out.write(body, size / 2, size - size / 2);
+                    out.flush();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client went away
+            }
+        }
+
+        private static String readTarget(InputStream in) throws IOException {
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) {
+                    return null;
+                }
+                head.append((char) c);
+            }
+            return head.toString().split(" ")[1];
+        }
+
+        URI uri() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static double pct(double[] values, int p) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+    }
+
+    private static String label(int size) {
+        return size >= 1024 * 1024 ? size / (1024 * 1024) + " MiB" : size / 1024 + " KiB";
+    }
+
+    private static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.outpost.edge.origin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** When a fill every client left is read on for the cache ({@code cache.backgroundFillMaxBytes}). */
+class BackgroundFillTest {
+    private static final long UNLIMITED = Long.MAX_VALUE;
+
+    @Test
+    void aStorableBodyKeptInMemoryIsFinishedForTheCacheByDefault() {
+        assertThat(OriginFetch.finishUnread(true, true, 10_000_000, 1024, UNLIMITED)).isTrue();
+        assertThat(OriginFetch.finishUnread(true, true, -1, 1024, UNLIMITED)).isTrue();
+    }
+
+    @Test
+    void aBodyThatCanNoLongerBeStoredIsGivenUp() {
+        assertThat(OriginFetch.finishUnread(false, true, 1000, 10, UNLIMITED)).as("not storable").isFalse();
+        assertThat(OriginFetch.finishUnread(true, false, -1, 20_000_000, UNLIMITED)).as("spooled: too large")
+                .isFalse();
+    }
+
+    @Test
+    void theLimitIsTheAnnouncedLengthOrElseTheBytesReceivedSoFar() {
+        assertThat(OriginFetch.finishUnread(true, true, 5000, 10, 4999)).isFalse();
+        assertThat(OriginFetch.finishUnread(true, true, 5000, 10, 5000)).isTrue();
+        assertThat(OriginFetch.finishUnread(true, true, -1, 4000, 5000)).as("unknown length, under so far").isTrue();
+        assertThat(OriginFetch.finishUnread(true, true, -1, 5001, 5000)).isFalse();
+        assertThat(OriginFetch.finishUnread(true, true, 1, 0, 0)).as("0: stop when the last client leaves")
+                .isFalse();
+    }
+}
