@@ -43,7 +43,7 @@ own_address() {
             address=$(ip -4 -o route get "$vip" | awk '{ for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1) }')
             [ -n "$address" ] && { echo "$address"; return; }
         fi
-        tries=$((tries + 1)); [ "$tries" -lt 60 ] || { log "cannot resolve $host to find this task's address"; exit 1; }
+        tries=$((tries + 1)); [ "$tries" -lt 120 ] || { log "cannot resolve $host (no live task yet?) to find this task's address"; exit 1; }
         sleep 1
     done
 }
