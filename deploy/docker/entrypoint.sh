@@ -13,18 +13,23 @@
 #   OUTPOST_LATENCY   "us-eu=40 us-ap=90 eu-ap=120"                   one-way delay in ms per region pair
 #   OUTPOST_LATENCY_MODE  auto (netem if the kernel has it, else the NFQUEUE delayer) | netem | nfqueue | off
 # This container:
-#   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others)
+#   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others). An edge may leave out both: its id
+#   is then <region>-<hostname> (the container's, unique per replica and kept across restarts) and its address the
+#   one it claims in its region's slice of the backbone (claim_region_address), so one service scales with --scale.
 # Wiring and secrets (the compose file has local-only defaults):
 #   OUTPOST_CP_URL, OUTPOST_ORIGIN_URL, OUTPOST_SITE_HOSTS, OUTPOST_API_TOKEN (purge/push/read), OUTPOST_ADMIN_TOKEN,
 #   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES,
 #   OUTPOST_STEERING_TOKEN (scope steering: what steering instances read the control plane's state with),
+#   OUTPOST_DISK_DIR (an edge's disk tier: its own directory <dir>/<id> in it), OUTPOST_DISK_BYTES (its size),
 #   OUTPOST_CDN_NAME (the name DNS steers, default cdn.outpost.test)
 # A client's resolver: OUTPOST_RESOLVER (its region's steering instance; written to /etc/resolv.conf).
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL, only
 #   with OUTPOST_EDGE_SERVICES=file; otherwise an edge has no services of its own and runs the control plane's.
-# The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too) and OUTPOST_REGION_ORIGINS
-#   ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins in place of OUTPOST_ORIGIN_URL.
+# The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too: a steering 302 names it),
+#   OUTPOST_EDGE_HOST_RANGE ("128-255": every address an edge may claim, host numbers in each region's first CIDR,
+#   served as Hosts) and OUTPOST_REGION_ORIGINS ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins
+#   in place of OUTPOST_ORIGIN_URL.
 # Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
@@ -106,6 +111,31 @@ latency_failed() {
     exit 1
 }
 
+# A scaled edge has no fixed address: Docker gives it one from the backbone's dynamic range (10.230.0.K). It claims
+# host number K in its region's slice (the first CIDR of its region, 10.230.2.0/24 for eu) as a second address on
+# the same interface and makes it the source of everything it sends there, so the control plane, the steering
+# table and the other containers' delayers (which match by source CIDR) place it in its region. K is unique on the
+# backbone, so the claimed address is too; fixed nodes keep below .128 of their slice. Sets OUTPOST_ADDR.
+claim_region_address() {
+    local cidr slice dev addr len host route
+    cidr=$(region_cidrs "${OUTPOST_REGION:?}" | cut -d, -f1)
+    [ -n "$cidr" ] || { log "region $OUTPOST_REGION is not in OUTPOST_REGIONS"; return 1; }
+    slice=${cidr%/*}; slice=${slice%.*}                      # 10.230.2
+    read -r dev addr < <(ip -o -4 addr show | awk -v net="${slice%.*}." '{ split($4, a, "/") }
+        index(a[1], net) == 1 { print $2, $4; exit }')
+    [ -n "${addr:-}" ] || { log "no address on the network of $cidr"; return 1; }
+    len=${addr#*/}; addr=${addr%/*}; host=${addr##*.}
+    if [ "${addr%.*}" = "$slice" ]; then OUTPOST_ADDR=$addr; return 0; fi   # a fixed address in the slice already
+    OUTPOST_ADDR=$slice.$host
+    ip addr add "$OUTPOST_ADDR/$len" dev "$dev" 2>/dev/null ||
+        ip -o -4 addr show dev "$dev" | grep -q " $OUTPOST_ADDR/" || { log "cannot add $OUTPOST_ADDR to $dev"; return 1; }
+    route=$(ip -o -4 route show dev "$dev" scope link | awk -v a="$addr" '$0 ~ "src " a { print $1; exit }')
+    [ -n "$route" ] || { log "no link route of $addr on $dev"; return 1; }
+    ip route replace "$route" dev "$dev" proto kernel scope link src "$OUTPOST_ADDR" ||
+        { log "cannot make $OUTPOST_ADDR the source address on $dev"; return 1; }
+    log "claimed $OUTPOST_ADDR in region $OUTPOST_REGION (Docker gave $addr)"
+}
+
 yaml_list() { echo "[$(echo "$1" | sed 's/,/, /g')]"; }
 
 write_origin() {
@@ -151,6 +181,17 @@ admin:
   token: ${OUTPOST_EDGE_TOKEN:?}
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
+EOF
+    # the disk tier: one directory per edge id in the region's volume (replicas share the volume, never a directory)
+    if [ -n "${OUTPOST_DISK_DIR:-}" ]; then
+        mkdir -p "$OUTPOST_DISK_DIR/$OUTPOST_ID"
+        cat >> "$conf_dir/edge.yml" <<EOF
+  disk:
+    dir: $OUTPOST_DISK_DIR/$OUTPOST_ID
+    maxBytes: ${OUTPOST_DISK_BYTES:-268435456}
+EOF
+    fi
+    cat >> "$conf_dir/edge.yml" <<EOF
 controlPlane:
   url: ${OUTPOST_CP_URL:?}
   token: ${OUTPOST_NODE_TOKEN:?}
@@ -181,6 +222,11 @@ import json, os
 hosts = [h.strip() for h in (os.environ.get("OUTPOST_SITE_HOSTS", "www.example.com") + ","
          + os.environ.get("OUTPOST_CDN_NAME", "cdn.outpost.test") + ","
          + os.environ.get("OUTPOST_EDGE_ADDRS", "").replace(" ", ",")).split(",") if h.strip()]
+if os.environ.get("OUTPOST_EDGE_HOST_RANGE"):
+    low, high = (int(n) for n in os.environ["OUTPOST_EDGE_HOST_RANGE"].split("-"))
+    for entry in os.environ.get("OUTPOST_REGIONS", "").split():
+        first = entry.split("=", 1)[1].split(",")[0].split("/")[0].rsplit(".", 1)[0]
+        hosts += ["%s.%d" % (first, n) for n in range(low, high + 1)]
 regions = {}
 for entry in os.environ.get("OUTPOST_REGION_ORIGINS", "").split():
     name, urls = entry.split("=", 1)
@@ -298,6 +344,8 @@ case "$role" in
     origin | edge | control-plane | steering)
         echo "$role" > "$conf_dir/role"
         config=${OUTPOST_CONFIG:-}
+        if [ "$role" = edge ] && [ -z "${OUTPOST_ADDR:-}" ]; then claim_region_address || exit 1; fi
+        if [ "$role" = edge ] && [ -z "${OUTPOST_ID:-}" ]; then OUTPOST_ID=${OUTPOST_REGION:?}-$(hostname); fi
         if [ -z "$config" ]; then
             "write_${role//-/_}"
             config=$conf_dir/$role.yml
