@@ -7,13 +7,18 @@
 # recording the purge's time to its last acknowledgement, the edges' traffic in the control plane's statistics,
 # failover inside a region and to the nearest region, an edge that missed a purge catching up, steering (302 and DNS)
 # still answering while the control plane is stopped, and an entry an edge refuses dead-lettered (the edge moves on;
-# the operator's retry applies it). Prints a summary table and exits non-zero on any
+# the operator's retry applies it), an edge whose process is killed restarted by Docker's restart policy, an edge
+# restarted on its disk tier serving a disk hit but nothing purged while it was stopped, a region scaled up by one
+# edge (registered over mutual TLS with its own join token, steered to, applying a purge) without recreating anything,
+# and a second project's control plane beside this one. Prints a summary table and exits non-zero on any
 # failure. Always tears down what it started (compose down -v); a Docker engine must be running already.
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
 # Settings: OUTPOST_SMOKE_PROJECT (compose project, default outpostsmoke), OUTPOST_SMOKE_KEEP=1 (leave it running),
 # OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT / OUTPOST_PROMETHEUS_PORT (host ports; default: free
-# ones).
+# ones), OUTPOST_NET (backbone prefix, 10.230), OUTPOST_TLS (on), OUTPOST_SMOKE_SECOND_NET / _SECOND_REGION_NET (the
+# second project's prefixes, 10.232 / 10.233). Kills one container's process from the host, so it needs root (as
+# docker usually does).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -31,6 +36,7 @@ free_port() {
 export OUTPOST_API_PORT=${OUTPOST_API_PORT:-$(free_port)} OUTPOST_STEERING_PORT=${OUTPOST_STEERING_PORT:-$(free_port)} \
     OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-$(free_port)} OUTPOST_PROMETHEUS_PORT=${OUTPOST_PROMETHEUS_PORT:-$(free_port)}
 export OUTPOST_API_TOKEN=${OUTPOST_API_TOKEN:-ops-token-change-me}
+tls=${OUTPOST_TLS:-on}   # as docker-compose.yml: mutual TLS between the control plane and the edges
 image=outpost:local
 host=www.example.com
 net=${OUTPOST_NET:-10.230}   # the backbone's prefix, as in docker-compose.yml (deploy/.env)
@@ -391,7 +397,7 @@ check "traffic statistics (last 15 min)" "requests hits ratio: $traffic" [ "$rc"
 
 # --- 5. failover: one eu edge down, then both ----------------------------------------------------------------------
 read -r first_eu _ < <(steer eu "$object")
-other_eu=$(edges eu | grep -vx "$first_eu" | head -1)
+other_eu=$(edges eu | grep -vx "$first_eu" | sed -n 1p)
 docker stop -t 5 "$(edge_container "$first_eu")" >/dev/null
 read -r id waited < <(wait_steer eu "$object" "$other_eu" 30)
 check "eu edge $first_eu stopped -> eu-client to $other_eu" "steered to $id after ${waited} ms" [ "$id" = "$other_eu" ]
@@ -526,7 +532,7 @@ smoke_replication() {
     [[ "$status" == *"eu applied"*", 0 behind"* ]] && caught=1
     check "replication: primary lists the eu replica caught up" "${status:-no answer}" [ "$caught" = 1 ]
     local before after answer eu_id eu_edge
-    eu_id=$(edges eu | head -1); eu_edge=$(edge_addr "$eu_id")
+    eu_id=$(edges eu | sed -n 1p); eu_edge=$(edge_addr "$eu_id")
     before=$(replica_content_gets)
     answer=$(in_client eu curl -sS --max-time 10 -D - -H "Host: $host" "http://$eu_edge:8080$path" 2>/dev/null | tr -d '\r')
     after=$(replica_content_gets)
@@ -540,14 +546,16 @@ smoke_replication() {
 # the primary is stopped, and a us edge is asked for it 8 times: before the circuit breaker (5 failures) each answer waited
 # the origin's connect timeout (2.0-2.3 s measured); once it is open the stale copy must come back at once. Then the
 # primary is started again and a background probe must close the circuit.
-edge_admin_token=${OUTPOST_EDGE_TOKEN:-edge-admin-token-change-me}
-circuit_state() {  # circuit_state EDGE_ADDR -> the primary's circuit on that edge
-    in_client us curl -fsS --max-time 5 -H "Authorization: Bearer $edge_admin_token" "http://$1:9081/_edge/origins" |
-        json "[o['state'] for o in d['origins'] if o['origin'].startswith('http://$origin_addr:')][0]" 2>/dev/null
+# circuit_state EDGE_ADDR -> the primary's circuit on that us edge (the site's first and only origin there), from its
+# public /_edge/metrics: with TLS the admin API (/_edge/origins) answers the control plane's certificate only
+circuit_state() {
+    in_client us curl -fsS --max-time 5 "http://$1:8080/_edge/metrics" 2>/dev/null |
+        awk '/^edge_origin_circuit_state\{/ && /service="site"/ && /origin="1"/ { v = $NF }
+             END { if (v != "") print (v == 0 ? "closed" : v == 1 ? "open" : "half-open") }'
 }
 smoke_stale_with_origin_down() {
     local us_id us_edge page=/index.html times answers i out fast_ok=1 all_stale
-    us_id=$(edges us | head -1); us_edge=$(edge_addr "$us_id")
+    us_id=$(edges us | sed -n 1p); us_edge=$(edge_addr "$us_id")
     in_client us curl -fsS --max-time 10 -o /dev/null -H "Host: $host" "http://$us_edge:8080$page"
     local pid status counts
     pid=$(post purges "{\"urls\":[\"http://$host$page\"],\"soft\":true}" | json "d['id']")
@@ -575,7 +583,7 @@ smoke_stale_with_origin_down() {
     local reported=0
     [[ "$state" =~ ^(open|half-open)$ && "$down" == *"$origin_addr"* ]] && reported=1
     check "origin stopped: circuit open, reported" \
-        "$us_id /_edge/origins: ${state:-?}; outpost status originsDown: ${down:-none}" [ "$reported" = 1 ]
+        "$us_id edge_origin_circuit_state: ${state:-?}; outpost status originsDown: ${down:-none}" [ "$reported" = 1 ]
     local miss t0
     miss=$(in_client us curl -sS --max-time 30 -o /dev/null -w '%{http_code} %{time_total}' -H "Host: $host" \
         "http://$us_edge:8080/never-cached-$RANDOM.html")
@@ -602,13 +610,19 @@ smoke_stale_with_origin_down
 
 # --- 10. dead letter: an edge that refuses an entry does not hold it, or later entries, back ---------------------------
 # A stand-in edge in ap (a few lines of Python in the ap client container, registered with the node token) refuses
-# every entry with 400 bad_purge until told otherwise. Last, because once registered it could be steered to.
+# every entry with 400 bad_purge until told otherwise. Last, because once registered it could be steered to. With TLS
+# (the default) it joins as a real edge does: a join token for its id and address, a CSR made with openssl, its
+# registration over mutual TLS on the control plane's node listener, and its admin listener on HTTPS.
 node_token=${OUTPOST_NODE_TOKEN:-node-token-change-me}
 admin_token=${OUTPOST_ADMIN_TOKEN:-admin-token-change-me}
 refuser=ap-refuser refuser_addr=$net.3.50   # client-ap on the backbone
 docker exec -i "$(container client-ap)" sh -c 'cat > /tmp/refuser.py' <<'PY'
 # the image's python3-minimal has no http.server: HTTP/1.1 by hand, one request per connection
-import json, os, socket
+import json, os, socket, ssl
+tls = None
+if os.path.exists("/tmp/refuser.crt"):
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain("/tmp/refuser.crt", "/tmp/refuser.key")
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("0.0.0.0", 9099))
@@ -616,6 +630,8 @@ server.listen(16)
 while True:
     conn, _ = server.accept()
     try:
+        if tls:
+            conn = tls.wrap_socket(conn, server_side=True)
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = conn.recv(65536)
@@ -644,11 +660,25 @@ while True:
     finally:
         conn.close()
 PY
+refuser_scheme=http register_url=http://$cp_addr:8000/api/v1/nodes/register register_tls=()
+if [ "$tls" = on ]; then
+    refuser_scheme=https register_url=https://$cp_addr:8443/api/v1/nodes/register
+    register_tls=(--cert /tmp/refuser.crt --key /tmp/refuser.key --cacert /tmp/refuser-ca.crt)
+    join_token=$(curl -fsS --max-time 10 -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+        -d "{\"node\":\"$refuser\",\"addresses\":[\"$refuser_addr\"],\"ttl\":\"10m\"}" "$api/join-tokens" | json "d['token']")
+    in_client ap openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/refuser.key \
+        -subj "/CN=$refuser" -addext "subjectAltName=IP:$refuser_addr" -out /tmp/refuser.csr 2>/dev/null
+    in_client ap cat /tmp/refuser.csr |
+        python3 -c 'import json, sys; print(json.dumps({"token": sys.argv[1], "csr": sys.stdin.read()}))' "$join_token" |
+        curl -fsS --max-time 10 -H 'Content-Type: application/json' --data-binary @- "$api/join" |
+        docker exec -i "$(container client-ap)" python3 -c 'import json, sys; d = json.load(sys.stdin)
+open("/tmp/refuser.crt", "w").write(d["certificate"]); open("/tmp/refuser-ca.crt", "w").write(d["ca"])'
+fi
 docker exec -d "$(container client-ap)" python3 /tmp/refuser.py
-for _ in $(seq 20); do in_client ap curl -s -o /dev/null --max-time 1 http://127.0.0.1:9099/ && break; sleep 0.5; done
-registered=$(curl -fsS --max-time 10 -H "Authorization: Bearer $node_token" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$refuser\",\"kind\":\"edge\",\"region\":\"ap\",\"publicUrl\":\"http://$refuser_addr:9098\",\"adminUrl\":\"http://$refuser_addr:9099\",\"appliedSequence\":0,\"cacheEmpty\":true}" \
-    "$api/nodes/register" | json "d['id']")
+for _ in $(seq 20); do in_client ap curl -sk -o /dev/null --max-time 1 "$refuser_scheme://127.0.0.1:9099/" && break; sleep 0.5; done
+registered=$(in_client ap curl -fsS --max-time 10 "${register_tls[@]}" -H "Authorization: Bearer $node_token" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"$refuser\",\"kind\":\"edge\",\"region\":\"ap\",\"publicUrl\":\"http://$refuser_addr:9098\",\"adminUrl\":\"$refuser_scheme://$refuser_addr:9099\",\"appliedSequence\":0,\"cacheEmpty\":true}" \
+    "$register_url" | json "d['id']")
 dead_id=$(post purges "{\"urls\":[\"http://$host/assets/refused.js\"],\"regions\":[\"ap\"]}" | json "d['id']")
 read -r dead_status dead_counts dead_edges dead_seq < <(get "purges/$dead_id?wait=20s" |
     json "' '.join([d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), ','.join(d['deadLetteredEdges']) or '-', str(d['sequence'])])")
@@ -673,7 +703,7 @@ curl -fsS --max-time 10 -X DELETE -H "Authorization: Bearer $admin_token" "$api/
 # `docker kill` cannot show it: Docker counts a kill as a manual stop, which `restart: unless-stopped` honours (it
 # stays down, as after `docker stop`). The container's main process is killed with SIGKILL from the host instead,
 # which is what the kernel's OOM killer or a JVM crash does to it.
-crash_id=$(edges ap | head -1); crash_box=$(edge_container "$crash_id")
+crash_id=$(edges ap | sed -n 1p); crash_box=$(edge_container "$crash_id")
 restarts_before=$(docker inspect -f '{{.RestartCount}}' "$crash_box")
 t0=$(date +%s%N)
 if kill -9 "$(docker inspect -f '{{.State.Pid}}' "$crash_box")"; then
@@ -701,7 +731,7 @@ fi
 # Each edge keeps its disk tier in its region's volume, in a directory named by its id (its container's hostname,
 # which a restart keeps). Two objects are cached on one us edge; it is stopped; one of them is purged; started again,
 # it must serve the other from disk (Cache-Status detail=disk) once caught up, and the purged one as a miss.
-disk_id=$(edges us | tail -1); disk_box=$(edge_container "$disk_id"); disk_addr=$(edge_addr "$disk_id")
+disk_id=$(edges us | sed -n '$p'); disk_box=$(edge_container "$disk_id"); disk_addr=$(edge_addr "$disk_id")
 kept=/assets/logo.svg gone=/robots.txt
 for path in "$kept" "$gone" "$kept" "$gone"; do
     in_client us curl -s -o /dev/null --max-time 10 -H "Host: $host" "http://$disk_addr:8080$path"
@@ -757,12 +787,19 @@ scaled; rc=$?
 check "scale eu to 3: new edge registered" \
     "new container ${new_box:0:12} -> $new_id at $(edge_addr "$new_id" 2>/dev/null); 7 edges ready ($rc); containers recreated or removed: $lost_boxes" \
     [ "$rc" = 0 -a "$(echo "$new_box" | wc -w)" = 1 -a "$lost_boxes" = 0 ]
+# Steering hashes host + path (not the query): find a path it sends to the new edge, then put an object there
+# (uploaded to the primary, waited for on the eu replica, which eu edges fill from).
 scaled_path=""
 for i in $(seq 60); do
-    read -r id location < <(steer eu "$object?scale=$i")
-    [ "$id" = "$new_id" ] && { scaled_path="$object?scale=$i"; break; }
+    read -r id location < <(steer eu "/scale/object-$i.txt")
+    [ "$id" = "$new_id" ] && { scaled_path=/scale/object-$i.txt; break; }
     sleep 0.2
 done
+if [ -n "$scaled_path" ]; then
+    curl -fsS --max-time 10 -X PUT -H "Authorization: Bearer ${OUTPOST_ORIGIN_TOKEN:-origin-token-change-me}" \
+        --data-binary "scaled $new_id" "http://127.0.0.1:$OUTPOST_ORIGIN_PORT/_origin/assets$scaled_path" >/dev/null
+    in_client eu sh -c 'for i in $(seq 300); do curl -fs -o /dev/null --max-time 2 "http://'"$net"'.2.10:8080'"$scaled_path"'" && exit 0; sleep 0.1; done'
+fi
 first=$(fetch eu "$location"); second=$(fetch eu "$location")
 check "scaled edge steered to, miss then hit" "${scaled_path:-no URL} -> ${id:-none}: ${first% *}, then ${second% *}" \
     [ -n "$scaled_path" -a "${first%% *}" = MISS -a "${second%% *}" = HIT ]
@@ -800,7 +837,7 @@ second_nodes=$(curl -fsS --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOK
 first_nodes=$(nodes_json | json "len(d['nodes'])" 2>/dev/null)
 check "second deployment beside this one" \
     "project $second on $second_net.0.0/16, API :$second_api answers ($rc) with ${second_nodes:-?} nodes; $project still ${first_nodes:-?}" \
-    [ "$rc" = 0 -a "${second_nodes:-x}" = 0 -a "${first_nodes:-0}" -ge 10 ]
+    [ "$rc" = 0 -a "${second_nodes:-x}" = 0 -a "${first_nodes:-0}" -ge 7 ]
 second_compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1 && second_up=
 
 timings+=("$(printf '%-22s %4d s' "checks" $(( $(date +%s) - tests_started )))")

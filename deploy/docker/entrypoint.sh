@@ -22,6 +22,11 @@
 #   OUTPOST_STEERING_TOKEN (scope steering: what steering instances read the control plane's state with),
 #   OUTPOST_DISK_DIR (an edge's disk tier: its own directory <dir>/<id> in it), OUTPOST_DISK_BYTES (its size),
 #   OUTPOST_CDN_NAME (the name DNS steers, default cdn.outpost.test)
+# Mutual TLS between the control plane and the edges: OUTPOST_TLS=on (the compose file's default; off: plain HTTP as
+#   before). The control plane then runs its CA and a node listener on 8443 (OUTPOST_CP_NODE_URL for the others,
+#   default https://<host of OUTPOST_CP_URL>:8443), and each edge, at a start without a valid certificate for its
+#   address, makes its own one-time join token (enroll_edge) with the enrollment token in OUTPOST_ENROLL_TOKEN_FILE
+#   (a Docker secret, default /run/secrets/enroll-token), joins, and keeps its key in OUTPOST_TLS_DIR.
 # A client's resolver: OUTPOST_RESOLVER (its region's steering instance; written to /etc/resolv.conf).
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL, only
@@ -198,9 +203,19 @@ controlPlane:
   heartbeat: ${heartbeat}ms
   maxBackoff: 2s
   publicUrl: http://${OUTPOST_ADDR:?}:8080
-  adminUrl: http://${OUTPOST_ADDR:?}:9081
+  adminUrl: $(tls_on && echo https || echo http)://${OUTPOST_ADDR:?}:9081   # TLS: the control plane only
   configCache: /tmp/outpost/services.json
 EOF
+    if tls_on; then
+        enroll_edge || return 1
+        cat >> "$conf_dir/edge.yml" <<EOF
+tls:
+  dir: ${OUTPOST_TLS_DIR:-/var/lib/outpost/edge-tls}
+  addresses: [$OUTPOST_ADDR]
+  controlPlaneUrl: $(cp_node_url)
+EOF
+        [ -z "$join_token" ] || printf '  joinToken: %s\n  caSha256: %s\n' "$join_token" "$ca_sha256" >> "$conf_dir/edge.yml"
+    fi
     # Without OUTPOST_EDGE_SERVICES=file the edge runs the site's service the control plane hands it (the `site`
     # role defines it through the API); with it, its own file's, as before.
     if [ "${OUTPOST_EDGE_SERVICES:-control-plane}" = file ]; then
@@ -211,6 +226,42 @@ services:
     origins: [${OUTPOST_EDGE_ORIGINS:-${OUTPOST_ORIGIN_URL:?}}]
 EOF
     fi
+}
+
+tls_on() { [ "${OUTPOST_TLS:-off}" = on ]; }
+cp_node_url() { local hostport=${OUTPOST_CP_URL#*://}; hostport=${hostport%%/*}; echo "${OUTPOST_CP_NODE_URL:-https://${hostport%:*}:8443}"; }
+enroll_token() {
+    local file=${OUTPOST_ENROLL_TOKEN_FILE:-/run/secrets/enroll-token}
+    [ -r "$file" ] || { log "OUTPOST_TLS=on needs the enrollment token in $file (a Docker secret)"; return 1; }
+    tr -d ' \r\n' < "$file"
+}
+
+# An edge's certificate, without a hand-made token per edge: when OUTPOST_TLS_DIR holds no certificate for this
+# edge's id and address (first start, or a restart that got another address), the edge asks the control plane for a
+# one-time join token for exactly its id and address, valid 10 minutes, with the enrollment token (scope admin, read
+# from a Docker secret file, sent over the backbone), and the edge joins with it at once. Sets join_token and
+# ca_sha256 (empty when the stored certificate is still good).
+enroll_edge() {
+    local dir=${OUTPOST_TLS_DIR:-/var/lib/outpost/edge-tls} token answer tries=0
+    join_token="" ca_sha256=""
+    mkdir -p -m 700 "$dir"
+    if [ -s "$dir/node.crt" ] && openssl x509 -in "$dir/node.crt" -noout -checkend 3600 >/dev/null 2>&1 &&
+        openssl x509 -in "$dir/node.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$OUTPOST_ADDR\b" &&
+        openssl x509 -in "$dir/node.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "outpost:node:$OUTPOST_ID\b"; then
+        log "node certificate in $dir is valid for $OUTPOST_ID at $OUTPOST_ADDR: no join"
+        return 0
+    fi
+    rm -f "$dir/node.key" "$dir/node.crt"
+    token=$(enroll_token) || return 1
+    while :; do
+        answer=$(curl -fsS --max-time 5 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+            -d "{\"node\":\"$OUTPOST_ID\",\"addresses\":[\"$OUTPOST_ADDR\"],\"ttl\":\"10m\"}" \
+            "${OUTPOST_CP_URL:?}/api/v1/join-tokens" 2>&1) && break
+        tries=$((tries + 1)); [ "$tries" -lt 60 ] || { log "no join token from the control plane: $answer"; return 1; }
+        sleep 1
+    done
+    read -r join_token ca_sha256 < <(echo "$answer" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["token"], d["caSha256"])')
+    log "join token made for $OUTPOST_ID at $OUTPOST_ADDR (CA $ca_sha256)"
 }
 
 # The demo site's delivery service, defined through the control plane's API as an operator would: created with
@@ -272,6 +323,21 @@ tokens:
   - name: steering
     token: ${OUTPOST_STEERING_TOKEN:?}
     scopes: [steering]
+EOF
+        if tls_on; then
+            # join tokens for the edges (enroll_edge); origins keep sending change notices on the plain listener
+            cat <<EOF
+  - name: enroll
+    token: $(enroll_token)
+    scopes: [admin]
+tls:
+  nodeListen: 0.0.0.0:8443
+  addresses: [${OUTPOST_ADDR:?}, 127.0.0.1]
+  maxJoinTokenTtl: 1h
+  allowPlainOriginEvents: true
+EOF
+        fi
+        cat <<EOF
 edgeToken: ${OUTPOST_EDGE_TOKEN:?}
 heartbeat:
   interval: ${heartbeat}ms
@@ -328,7 +394,7 @@ redirect_http_port() {
 health() {
     case "$(cat "$conf_dir/role" 2>/dev/null)" in
         origin) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_origin/health ;;
-        edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9081/_edge/health ;;
+        edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_edge/health ;;   # admin: TLS, the control plane's only
         control-plane) curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
             http://127.0.0.1:8000/api/v1/nodes ;;
         steering) local code   # answering steering (302, or 503 no_edge): it has the control plane's state
