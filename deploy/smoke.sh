@@ -7,13 +7,18 @@
 # recording the purge's time to its last acknowledgement, the edges' traffic in the control plane's statistics,
 # failover inside a region and to the nearest region, an edge that missed a purge catching up, steering (302 and DNS)
 # still answering while the control plane is stopped, and an entry an edge refuses dead-lettered (the edge moves on;
-# the operator's retry applies it). Prints a summary table and exits non-zero on any
+# the operator's retry applies it), an edge whose process is killed restarted by Docker's restart policy, an edge
+# restarted on its disk tier serving a disk hit but nothing purged while it was stopped, a region scaled up by one
+# edge (registered over mutual TLS with its own join token, steered to, applying a purge) without recreating anything,
+# and a second project's control plane beside this one. Prints a summary table and exits non-zero on any
 # failure. Always tears down what it started (compose down -v); a Docker engine must be running already.
 #
 # Traffic goes only to the containers and networks it creates and to 127.0.0.1 (the published ports).
 # Settings: OUTPOST_SMOKE_PROJECT (compose project, default outpostsmoke), OUTPOST_SMOKE_KEEP=1 (leave it running),
 # OUTPOST_API_PORT / OUTPOST_STEERING_PORT / OUTPOST_ORIGIN_PORT / OUTPOST_PROMETHEUS_PORT (host ports; default: free
-# ones).
+# ones), OUTPOST_NET (backbone prefix, 10.230), OUTPOST_TLS (on), OUTPOST_SMOKE_SECOND_NET / _SECOND_REGION_NET (the
+# second project's prefixes, 10.232 / 10.233). Kills one container's process from the host, so it needs root (as
+# docker usually does).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -31,13 +36,15 @@ free_port() {
 export OUTPOST_API_PORT=${OUTPOST_API_PORT:-$(free_port)} OUTPOST_STEERING_PORT=${OUTPOST_STEERING_PORT:-$(free_port)} \
     OUTPOST_ORIGIN_PORT=${OUTPOST_ORIGIN_PORT:-$(free_port)} OUTPOST_PROMETHEUS_PORT=${OUTPOST_PROMETHEUS_PORT:-$(free_port)}
 export OUTPOST_API_TOKEN=${OUTPOST_API_TOKEN:-ops-token-change-me}
+tls=${OUTPOST_TLS:-on}   # as docker-compose.yml: mutual TLS between the control plane and the edges
 image=outpost:local
 host=www.example.com
-cp_addr=10.230.1.5       # as in docker-compose.yml
-steering_addr() { case $1 in us) echo 10.230.1.7 ;; eu) echo 10.230.2.7 ;; ap) echo 10.230.3.7 ;; esac; }
+net=${OUTPOST_NET:-10.230}   # the backbone's prefix, as in docker-compose.yml (deploy/.env)
+cp_addr=$net.1.5
+steering_addr() { case $1 in us) echo "$net.1.7" ;; eu) echo "$net.2.7" ;; ap) echo "$net.3.7" ;; esac; }
 cdn_name=cdn.outpost.test
 small=/assets/globe.png  # 12 KiB
-origin_addr=10.230.1.10
+origin_addr=$net.1.10
 regions=(us eu ap)
 api="http://127.0.0.1:$OUTPOST_API_PORT/api/v1"
 started=$(date +%s)
@@ -107,6 +114,7 @@ teardown() {
             [ "$failures" -gt 0 ] && compose logs --no-color --tail=40 > "/tmp/$project-logs.txt" 2>&1 &&
                 say "container logs (last 40 lines each) in /tmp/$project-logs.txt"
             timed "compose down" compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1
+            [ -z "${second_up:-}" ] || second_compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1
         fi
     fi
     summary
@@ -203,12 +211,24 @@ node_field() {  # node_field ID EXPR (over n = that node)
 # resolve REGION -> the first IPv4 address the region's client resolves the CDN name to (its resolver: its region's
 # steering instance)
 resolve() { in_client "$1" getent ahostsv4 "$cdn_name" 2>/dev/null | awk 'NR == 1 { print $1 }'; }
-# edge_of ADDRESS -> the edge id listening there (10.230.2.11 -> eu-1)
-edge_of() { echo "$1" | awk -F. '{ r = ($3 == 1 ? "us" : $3 == 2 ? "eu" : "ap"); print r "-" ($4 - 10) }'; }
-# edge_in_region ADDRESS REGION: ADDRESS is an edge's (.11-.19) on REGION's part of the backbone
+# Edges have no fixed ids or addresses: an edge's id is <region>-<container hostname>, its address the one it claimed
+# in its region's slice of the backbone (.128-.255), both as it registered them with the control plane.
+# edge_of ADDRESS -> the edge id advertising that address (none when no edge does)
+edge_of() {
+    nodes_json | json "([n['id'] for n in d['nodes'] if n['kind'] == 'edge' and n['publicUrl'].startswith('http://$1:')] + ['none'])[0]" 2>/dev/null || echo none
+}
+# edge_addr ID -> the address edge ID advertises
+edge_addr() { node_field "$1" "n['publicUrl'].split('//')[1].split(':')[0]"; }
+# edges [REGION] -> the ids of the registered edges (of REGION), one per line, sorted
+edges() {
+    nodes_json | json "'\\n'.join(sorted(n['id'] for n in d['nodes'] if n['kind'] == 'edge' and n['id'] != 'ap-refuser' and n['region'].startswith('${1:-}')))"
+}
+# edge_container ID -> the container of edge ID (the id ends in its container's hostname, a prefix of its Docker id)
+edge_container() { echo "${1#*-}"; }
+# edge_in_region ADDRESS REGION: ADDRESS is an edge's (.128-.255) on REGION's slice of the backbone
 edge_in_region() {
-    local net; net=$(steering_addr "$2"); net=${net%.*}
-    [ "${1%.*}" = "$net" ] && [ "${1##*.}" -ge 11 ] 2>/dev/null && [ "${1##*.}" -le 19 ]
+    local slice; slice=$(steering_addr "$2"); slice=${slice%.*}
+    [ "${1%.*}" = "$slice" ] && [ "${1##*.}" -ge 128 ] 2>/dev/null && [ "${1##*.}" -le 255 ]
 }
 
 # --- 1. steering to the own region by the region's steering instance, miss then hit --------------------------------
@@ -216,7 +236,7 @@ object=/assets/app.js
 declare -A own_edge
 for region in "${regions[@]}"; do
     # the steering instance has the control plane's state within a poll of the edges turning healthy
-    wait_steer "$region" "$object" "$region-[0-9]+" 30 >/dev/null
+    wait_steer "$region" "$object" "$region-[0-9a-f]+" 30 >/dev/null
     read -r id location < <(steer "$region" "$object")
     own_edge[$region]=$location
     check "steering $region -> own region" "X-Outpost-Steering: ${id:-none} ($location)" [ "${id%%-*}" = "$region" ]
@@ -314,11 +334,12 @@ check "service change applied on all 6 edges" \
     "site version $config_version: $config_status, $config_counts edges, last ack after ${config_millis} ms" \
     [ "$config_status" = complete -a "$config_counts" = 6/6 ]
 config_runs=""
-for addr in 10.230.1.11 10.230.1.12 10.230.2.11 10.230.2.12 10.230.3.11 10.230.3.12; do
+for edge in $(edges); do
+    addr=$(edge_addr "$edge")
     runs=$(in_client us curl -s --max-time 5 "http://$addr:8080/_edge/health" | json "d['configSource'] + ':' + str(d['configVersion'])")
     served=$(in_client us curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Host: config.smoke.test' \
         "http://$addr:8080$object")
-    config_runs+="$(edge_of "$addr")=$runs/$served "
+    config_runs+="$edge=$runs/$served "
 done
 check "every edge runs the new version and serves its host" "$config_runs" \
     [ "$(grep -o "control-plane:$config_version/200" <<<"$config_runs" | wc -l)" = 6 ]
@@ -376,8 +397,8 @@ check "traffic statistics (last 15 min)" "requests hits ratio: $traffic" [ "$rc"
 
 # --- 5. failover: one eu edge down, then both ----------------------------------------------------------------------
 read -r first_eu _ < <(steer eu "$object")
-other_eu=eu-1; [ "$first_eu" = eu-1 ] && other_eu=eu-2
-docker stop -t 5 "$(container "edge-$first_eu")" >/dev/null
+other_eu=$(edges eu | grep -vx "$first_eu" | sed -n 1p)
+docker stop -t 5 "$(edge_container "$first_eu")" >/dev/null
 read -r id waited < <(wait_steer eu "$object" "$other_eu" 30)
 check "eu edge $first_eu stopped -> eu-client to $other_eu" "steered to $id after ${waited} ms" [ "$id" = "$other_eu" ]
 
@@ -386,8 +407,8 @@ check "eu edge $first_eu stopped -> eu-client to $other_eu" "steered to $id afte
 catchup=/docs/guide.html
 read -r _ location < <(steer eu "$catchup")
 fetch eu "$location" >/dev/null; cached=$(fetch eu "$location")
-docker pause "$(container "edge-$other_eu")" >/dev/null
-read -r id waited < <(wait_steer eu "$catchup" 'us-[0-9]+' 30)
+docker pause "$(edge_container "$other_eu")" >/dev/null
+read -r id waited < <(wait_steer eu "$catchup" 'us-[0-9a-f]+' 30)
 check "both eu edges down -> eu-client to us" "steered to $id after ${waited} ms (nearest: us 40 ms, ap 120 ms)" \
     [ "${id%%-*}" = us ]
 
@@ -396,7 +417,7 @@ read -r missed_id missed_status missed_counts _ missed_seq < <(purge_and_wait "h
 check "purge while eu is down is partial" "$missed_id $missed_status $missed_counts edges" \
     [ "$missed_status" = partial -a "$missed_counts" = 4/6 ]
 t0=$(date +%s%N)
-docker unpause "$(container "edge-$other_eu")" >/dev/null
+docker unpause "$(edge_container "$other_eu")" >/dev/null
 caught_up() {
     local deadline=$(( $(date +%s) + 30 ))
     while :; do
@@ -414,7 +435,7 @@ again=$(fetch eu "$location")
 check "$other_eu: object purged while away is a miss" "${again% *}" [ "${again%% *}" = MISS ]
 
 t0=$(date +%s%N)
-docker start "$(container "edge-$first_eu")" >/dev/null
+docker start "$(edge_container "$first_eu")" >/dev/null
 restarted() {
     local deadline=$(( $(date +%s) + 120 ))
     while :; do
@@ -429,7 +450,7 @@ final=$(get "purges/$missed_id" | json "d['status'] + ' ' + '%d/%d' % (d['edgesA
 check "$first_eu restarted: caught up, purge complete" \
     "applied $(node_field "$first_eu" "n['appliedSequence']") >= $missed_seq after $(( ($(date +%s%N) - t0) / 1000000 )) ms; $missed_id now $final" \
     [ "$rc" = 0 -a "${final%% *}" = complete ]
-read -r id _ < <(wait_steer eu "$object" 'eu-[0-9]+' 15)
+read -r id _ < <(wait_steer eu "$object" 'eu-[0-9a-f]+' 15)
 check "eu-client steered to eu again" "X-Outpost-Steering: $id" [ "${id%%-*}" = eu ]
 
 # --- 7. the control plane stopped: every region's steering answers (302 and DNS) from its last state ----------------
@@ -444,9 +465,10 @@ for region in "${regions[@]}"; do
     read -r id location < <(steer "$region" "$object")
     address=$(resolve "$region")
     read -r source age stale error < <(route_state "$region")
+    dns_own=no; edge_in_region "${address:-none}" "$region" && dns_own=yes   # (edge_of asks the stopped control plane)
     check "control plane stopped: $region steers" \
         "302 to ${id:-none}, DNS ${address:-none}, state $source age ${age}s stale=$stale ($error)" \
-        [ "${id%%-*}" = "$region" -a "$(edge_of "${address:-0.0.0.0}" | cut -d- -f1)" = "$region" -a "$source" = replica \
+        [ "${id%%-*}" = "$region" -a "$dns_own" = yes -a "$source" = replica \
             -a "${age:-0}" -ge 2 -a "$error" = error ]
 done
 t0=$(date +%s%N)
@@ -469,11 +491,11 @@ state_confirmed; rc=$?
 check "control plane back: every region's state fresh" "after $(( ($(date +%s%N) - t0) / 1000000 )) ms" [ "$rc" = 0 ]
 
 # --- 8. origin replication (issue 17): an upload to the primary (us) is served by the eu replica --------------------
-# The eu client polls the replica (10.230.2.10) every 20 ms while the host uploads to the primary; the lag is from the
+# The eu client polls the replica ($net.2.10) every 20 ms while the host uploads to the primary; the lag is from the
 # upload's answer to the replica's first 200, both read on this machine's clock. Then an eu edge's miss must be
 # answered from the replica (its content requests grow by one), not from the primary.
 origin_token=${OUTPOST_ORIGIN_TOKEN:-origin-token-change-me}
-replica_addr=10.230.2.10
+replica_addr=$net.2.10
 replica_content_gets() {
     in_client eu curl -fsS --max-time 5 "http://$replica_addr:8080/_origin/metrics" 2>/dev/null |
         awk '/^origin_requests_seconds_count\{/ && /method="GET"/ && /route="content"/ { n += $NF } END { print n + 0 }'
@@ -509,27 +531,31 @@ smoke_replication() {
     local caught=0
     [[ "$status" == *"eu applied"*", 0 behind"* ]] && caught=1
     check "replication: primary lists the eu replica caught up" "${status:-no answer}" [ "$caught" = 1 ]
-    local before after answer eu_edge=10.230.2.11
+    local before after answer eu_id eu_edge
+    eu_id=$(edges eu | sed -n 1p); eu_edge=$(edge_addr "$eu_id")
     before=$(replica_content_gets)
     answer=$(in_client eu curl -sS --max-time 10 -D - -H "Host: $host" "http://$eu_edge:8080$path" 2>/dev/null | tr -d '\r')
     after=$(replica_content_gets)
     check "replication: eu edge fills from the eu replica" \
-        "eu-1 miss of $path: $(echo "$answer" | awk 'tolower($1) == "x-cache:" { print $2 }'), body '$(echo "$answer" | tail -1)', replica content GETs $before -> $after" \
+        "$eu_id miss of $path: $(echo "$answer" | awk 'tolower($1) == "x-cache:" { print $2 }'), body '$(echo "$answer" | tail -1)', replica content GETs $before -> $after" \
         [ "$(echo "$answer" | tail -1)" = "replicated 5" -a "$after" = $(( before + 1 )) ]
 }
 
 # --- 9. origin health (issue 17): a stale answer comes back at once while the origin is stopped ---------------------
 # us edges have only the primary as their origin. /index.html (stale-if-error=86400) is soft-purged on every edge,
-# the primary is stopped, and us-1 is asked for it 8 times: before the circuit breaker (5 failures) each answer waited
+# the primary is stopped, and a us edge is asked for it 8 times: before the circuit breaker (5 failures) each answer waited
 # the origin's connect timeout (2.0-2.3 s measured); once it is open the stale copy must come back at once. Then the
 # primary is started again and a background probe must close the circuit.
-edge_admin_token=${OUTPOST_EDGE_TOKEN:-edge-admin-token-change-me}
-circuit_state() {  # circuit_state EDGE_ADDR -> the primary's circuit on that edge
-    in_client us curl -fsS --max-time 5 -H "Authorization: Bearer $edge_admin_token" "http://$1:9081/_edge/origins" |
-        json "[o['state'] for o in d['origins'] if o['origin'].startswith('http://$origin_addr:')][0]" 2>/dev/null
+# circuit_state EDGE_ADDR -> the primary's circuit on that us edge (the site's first and only origin there), from its
+# public /_edge/metrics: with TLS the admin API (/_edge/origins) answers the control plane's certificate only
+circuit_state() {
+    in_client us curl -fsS --max-time 5 "http://$1:8080/_edge/metrics" 2>/dev/null |
+        awk '/^edge_origin_circuit_state\{/ && /service="site"/ && /origin="1"/ { v = $NF }
+             END { if (v != "") print (v == 0 ? "closed" : v == 1 ? "open" : "half-open") }'
 }
 smoke_stale_with_origin_down() {
-    local us_edge=10.230.1.11 page=/index.html times answers i out fast_ok=1 all_stale
+    local us_id us_edge page=/index.html times answers i out fast_ok=1 all_stale
+    us_id=$(edges us | sed -n 1p); us_edge=$(edge_addr "$us_id")
     in_client us curl -fsS --max-time 10 -o /dev/null -H "Host: $host" "http://$us_edge:8080$page"
     local pid status counts
     pid=$(post purges "{\"urls\":[\"http://$host$page\"],\"soft\":true}" | json "d['id']")
@@ -548,22 +574,22 @@ smoke_stale_with_origin_down() {
         echo "$out" | awk -v n="$i" 'NR == n { exit !($1 == 200 && $2 == "STALE" && $3 < 0.5) }' || fast_ok=0
     done
     all_stale=$(echo "$out" | awk '$1 == 200 && $2 == "STALE"' | wc -l)
-    check "origin stopped: stale answers at once once open" "us-1, 8 GETs: $times s ($all_stale/8 stale 200s)" \
+    check "origin stopped: stale answers at once once open" "$us_id, 8 GETs: $times s ($all_stale/8 stale 200s)" \
         [ "$fast_ok" = 1 -a "$all_stale" = 8 ]
     local state down
     state=$(circuit_state "$us_edge")
     sleep 2   # one heartbeat (1 s) carries the state to the control plane
-    down=$(node_field us-1 "','.join(n.get('originsDown', []))")
+    down=$(node_field "$us_id" "','.join(n.get('originsDown', []))")
     local reported=0
     [[ "$state" =~ ^(open|half-open)$ && "$down" == *"$origin_addr"* ]] && reported=1
     check "origin stopped: circuit open, reported" \
-        "us-1 /_edge/origins: ${state:-?}; outpost status originsDown: ${down:-none}" [ "$reported" = 1 ]
+        "$us_id edge_origin_circuit_state: ${state:-?}; outpost status originsDown: ${down:-none}" [ "$reported" = 1 ]
     local miss t0
     miss=$(in_client us curl -sS --max-time 30 -o /dev/null -w '%{http_code} %{time_total}' -H "Host: $host" \
         "http://$us_edge:8080/never-cached-$RANDOM.html")
     local quick=0
     [ "${miss% *}" = 503 ] && awk -v t="${miss#* }" 'BEGIN { exit !(t < 0.5) }' && quick=1
-    check "origin stopped: a miss fails fast" "us-1 miss: HTTP ${miss% *} after ${miss#* } s" [ "$quick" = 1 ]
+    check "origin stopped: a miss fails fast" "$us_id miss: HTTP ${miss% *} after ${miss#* } s" [ "$quick" = 1 ]
     t0=$(date +%s%N)
     docker start "$(container origin)" >/dev/null
     local deadline=$(( $(date +%s) + 90 ))
@@ -584,13 +610,19 @@ smoke_stale_with_origin_down
 
 # --- 10. dead letter: an edge that refuses an entry does not hold it, or later entries, back ---------------------------
 # A stand-in edge in ap (a few lines of Python in the ap client container, registered with the node token) refuses
-# every entry with 400 bad_purge until told otherwise. Last, because once registered it could be steered to.
+# every entry with 400 bad_purge until told otherwise. Last, because once registered it could be steered to. With TLS
+# (the default) it joins as a real edge does: a join token for its id and address, a CSR made with openssl, its
+# registration over mutual TLS on the control plane's node listener, and its admin listener on HTTPS.
 node_token=${OUTPOST_NODE_TOKEN:-node-token-change-me}
 admin_token=${OUTPOST_ADMIN_TOKEN:-admin-token-change-me}
-refuser=ap-refuser refuser_addr=10.230.3.50   # client-ap on the backbone
+refuser=ap-refuser refuser_addr=$net.3.50   # client-ap on the backbone
 docker exec -i "$(container client-ap)" sh -c 'cat > /tmp/refuser.py' <<'PY'
 # the image's python3-minimal has no http.server: HTTP/1.1 by hand, one request per connection
-import json, os, socket
+import json, os, socket, ssl
+tls = None
+if os.path.exists("/tmp/refuser.crt"):
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain("/tmp/refuser.crt", "/tmp/refuser.key")
 server = socket.socket()
 server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 server.bind(("0.0.0.0", 9099))
@@ -598,6 +630,8 @@ server.listen(16)
 while True:
     conn, _ = server.accept()
     try:
+        if tls:
+            conn = tls.wrap_socket(conn, server_side=True)
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = conn.recv(65536)
@@ -626,11 +660,25 @@ while True:
     finally:
         conn.close()
 PY
+refuser_scheme=http register_url=http://$cp_addr:8000/api/v1/nodes/register register_tls=()
+if [ "$tls" = on ]; then
+    refuser_scheme=https register_url=https://$cp_addr:8443/api/v1/nodes/register
+    register_tls=(--cert /tmp/refuser.crt --key /tmp/refuser.key --cacert /tmp/refuser-ca.crt)
+    join_token=$(curl -fsS --max-time 10 -H "Authorization: Bearer $admin_token" -H 'Content-Type: application/json' \
+        -d "{\"node\":\"$refuser\",\"addresses\":[\"$refuser_addr\"],\"ttl\":\"10m\"}" "$api/join-tokens" | json "d['token']")
+    in_client ap openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /tmp/refuser.key \
+        -subj "/CN=$refuser" -addext "subjectAltName=IP:$refuser_addr" -out /tmp/refuser.csr 2>/dev/null
+    in_client ap cat /tmp/refuser.csr |
+        python3 -c 'import json, sys; print(json.dumps({"token": sys.argv[1], "csr": sys.stdin.read()}))' "$join_token" |
+        curl -fsS --max-time 10 -H 'Content-Type: application/json' --data-binary @- "$api/join" |
+        docker exec -i "$(container client-ap)" python3 -c 'import json, sys; d = json.load(sys.stdin)
+open("/tmp/refuser.crt", "w").write(d["certificate"]); open("/tmp/refuser-ca.crt", "w").write(d["ca"])'
+fi
 docker exec -d "$(container client-ap)" python3 /tmp/refuser.py
-for _ in $(seq 20); do in_client ap curl -s -o /dev/null --max-time 1 http://127.0.0.1:9099/ && break; sleep 0.5; done
-registered=$(curl -fsS --max-time 10 -H "Authorization: Bearer $node_token" -H 'Content-Type: application/json' \
-    -d "{\"id\":\"$refuser\",\"kind\":\"edge\",\"region\":\"ap\",\"publicUrl\":\"http://$refuser_addr:9098\",\"adminUrl\":\"http://$refuser_addr:9099\",\"appliedSequence\":0,\"cacheEmpty\":true}" \
-    "$api/nodes/register" | json "d['id']")
+for _ in $(seq 20); do in_client ap curl -sk -o /dev/null --max-time 1 "$refuser_scheme://127.0.0.1:9099/" && break; sleep 0.5; done
+registered=$(in_client ap curl -fsS --max-time 10 "${register_tls[@]}" -H "Authorization: Bearer $node_token" -H 'Content-Type: application/json' \
+    -d "{\"id\":\"$refuser\",\"kind\":\"edge\",\"region\":\"ap\",\"publicUrl\":\"http://$refuser_addr:9098\",\"adminUrl\":\"$refuser_scheme://$refuser_addr:9099\",\"appliedSequence\":0,\"cacheEmpty\":true}" \
+    "$register_url" | json "d['id']")
 dead_id=$(post purges "{\"urls\":[\"http://$host/assets/refused.js\"],\"regions\":[\"ap\"]}" | json "d['id']")
 read -r dead_status dead_counts dead_edges dead_seq < <(get "purges/$dead_id?wait=20s" |
     json "' '.join([d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), ','.join(d['deadLetteredEdges']) or '-', str(d['sequence'])])")
@@ -650,5 +698,146 @@ check "dead letter retried by the operator" "retry: ${retried:-failed}; $dead_id
     [ "$retried" = applied -a "${dead_final%% *}" = complete ]
 curl -fsS --max-time 10 -X DELETE -H "Authorization: Bearer $admin_token" "$api/nodes/$refuser" >/dev/null ||
     say "could not remove $refuser"
+
+# --- 11. restart policy: an edge whose process dies comes back by itself ----------------------------------------------
+# `docker kill` cannot show it: Docker counts a kill as a manual stop, which `restart: unless-stopped` honours (it
+# stays down, as after `docker stop`). The container's main process is killed with SIGKILL from the host instead,
+# which is what the kernel's OOM killer or a JVM crash does to it.
+crash_id=$(edges ap | sed -n 1p); crash_box=$(edge_container "$crash_id")
+restarts_before=$(docker inspect -f '{{.RestartCount}}' "$crash_box")
+t0=$(date +%s%N)
+if kill -9 "$(docker inspect -f '{{.State.Pid}}' "$crash_box")"; then
+    back_by_itself() {  # Docker restarted it, and it registered again healthy and caught up
+        local deadline=$(( $(date +%s) + 120 ))
+        sleep 4   # past the control plane's heartbeat timeout (3 s): the old process's state is gone
+        while :; do
+            [ "$(docker inspect -f '{{.RestartCount}}' "$crash_box")" -gt "$restarts_before" ] &&
+                [ "$(node_field "$crash_id" "str(n['healthy'] and n['caughtUp'])")" = True ] && return 0
+            [ "$(date +%s)" -lt "$deadline" ] || return 1
+            sleep 1
+        done
+    }
+    back_by_itself; rc=$?
+    crash_addr=$(edge_addr "$crash_id")
+    served=$(in_client ap curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Host: $host" "http://$crash_addr:8080$object")
+    check "killed edge restarted by Docker, serves" \
+        "$crash_id (SIGKILL): restarts $restarts_before -> $(docker inspect -f '{{.RestartCount}}' "$crash_box"), healthy and caught up after $(( ($(date +%s%N) - t0) / 1000000 )) ms, GET $served" \
+        [ "$rc" = 0 -a "$served" = 200 ]
+else
+    record "killed edge restarted by Docker, serves" FAIL "could not SIGKILL $crash_box's process (needs root)"
+fi
+
+# --- 12. disk tier: a restarted edge serves what it kept from disk, but nothing purged while it was stopped ---------
+# Each edge keeps its disk tier in its region's volume, in a directory named by its id (its container's hostname,
+# which a restart keeps). Two objects are cached on one us edge; it is stopped; one of them is purged; started again,
+# it must serve the other from disk (Cache-Status detail=disk) once caught up, and the purged one as a miss.
+disk_id=$(edges us | sed -n '$p'); disk_box=$(edge_container "$disk_id"); disk_addr=$(edge_addr "$disk_id")
+kept=/assets/logo.svg gone=/robots.txt
+for path in "$kept" "$gone" "$kept" "$gone"; do
+    in_client us curl -s -o /dev/null --max-time 10 -H "Host: $host" "http://$disk_addr:8080$path"
+done
+sleep 1   # disk writes happen behind the response
+docker stop -t 10 "$disk_box" >/dev/null
+read -r gone_id gone_status gone_counts _ gone_seq < <(purge_and_wait "http://$host$gone" 2s)
+docker start "$disk_box" >/dev/null
+disk_back() {
+    local deadline=$(( $(date +%s) + 120 ))
+    while :; do
+        [ "$(node_field "$disk_id" "str(n['appliedSequence'] >= $gone_seq and n['caughtUp'] and n['healthy'])")" = True ] &&
+            return 0
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 1
+    done
+}
+disk_back; rc=$?
+sleep 1.5   # one more heartbeat: the edge itself learns it has caught up (docs/caching-tiers.md, "Restart")
+disk_addr=$(edge_addr "$disk_id")
+cache_status() {  # cache_status PATH -> "X-CACHE | CACHE-STATUS" of a GET to the restarted edge
+    in_client us curl -sS --max-time 10 -o /dev/null -D - -H "Host: $host" "http://$disk_addr:8080$1" 2>/dev/null |
+        tr -d '\r' | awk 'tolower($1) == "x-cache:" { c = $2 } tolower($1) == "cache-status:" { $1 = ""; s = $0 }
+                          END { print (c ? c : "-") " |" s }'
+}
+kept_answer=$(cache_status "$kept"); gone_answer=$(cache_status "$gone")
+disk_hit=no; [[ "$rc" = 0 && "$kept_answer" == HIT*detail=disk* ]] && disk_hit=yes
+check "restarted edge: kept object is a disk hit" \
+    "$disk_id caught up to $gone_seq ($rc); $kept: $kept_answer" [ "$disk_hit" = yes ]
+check "restarted edge: purged while stopped is a miss" \
+    "$gone_id ($gone_status $gone_counts while stopped); $gone: $gone_answer" [ "${gone_answer%% *}" = MISS ]
+
+# --- 13. scaling a region: one more eu edge, nothing else recreated -------------------------------------------------
+# `up --scale edge-eu=3 --no-recreate --no-deps edge-eu` starts one container; it claims an address in eu, registers
+# itself, is steered to (some URL's rendezvous hash picks it), caches, and applies a purge with the other edges.
+before_boxes=$(compose ps -q | sort)
+scale_log=$(mktemp)
+timed "scale eu to 3" compose up -d --no-build --no-recreate --no-deps --scale edge-eu=3 edge-eu >"$scale_log" 2>&1 ||
+    tail -5 "$scale_log"
+rm -f "$scale_log"
+after_boxes=$(compose ps -q | sort)
+new_box=$(comm -13 <(echo "$before_boxes") <(echo "$after_boxes"))
+lost_boxes=$(comm -23 <(echo "$before_boxes") <(echo "$after_boxes") | wc -l)
+new_id=eu-${new_box:0:12}
+scaled() {
+    local deadline=$(( $(date +%s) + 120 ))
+    while [ "$(ready_edges)" != 7 ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 1
+    done
+}
+scaled; rc=$?
+check "scale eu to 3: new edge registered" \
+    "new container ${new_box:0:12} -> $new_id at $(edge_addr "$new_id" 2>/dev/null); 7 edges ready ($rc); containers recreated or removed: $lost_boxes" \
+    [ "$rc" = 0 -a "$(echo "$new_box" | wc -w)" = 1 -a "$lost_boxes" = 0 ]
+# Steering hashes host + path (not the query): find a path it sends to the new edge, then put an object there
+# (uploaded to the primary, waited for on the eu replica, which eu edges fill from).
+scaled_path=""
+for i in $(seq 60); do
+    read -r id location < <(steer eu "/scale/object-$i.txt")
+    [ "$id" = "$new_id" ] && { scaled_path=/scale/object-$i.txt; break; }
+    sleep 0.2
+done
+if [ -n "$scaled_path" ]; then
+    curl -fsS --max-time 10 -X PUT -H "Authorization: Bearer ${OUTPOST_ORIGIN_TOKEN:-origin-token-change-me}" \
+        --data-binary "scaled $new_id" "http://127.0.0.1:$OUTPOST_ORIGIN_PORT/_origin/assets$scaled_path" >/dev/null
+    in_client eu sh -c 'for i in $(seq 300); do curl -fs -o /dev/null --max-time 2 "http://'"$net"'.2.10:8080'"$scaled_path"'" && exit 0; sleep 0.1; done'
+fi
+first=$(fetch eu "$location"); second=$(fetch eu "$location")
+check "scaled edge steered to, miss then hit" "${scaled_path:-no URL} -> ${id:-none}: ${first% *}, then ${second% *}" \
+    [ -n "$scaled_path" -a "${first%% *}" = MISS -a "${second%% *}" = HIT ]
+read -r pid status counts millis _ < <(purge_and_wait "http://$host$scaled_path")
+again=$(fetch eu "$location")
+check "scaled edge applies a purge (7/7)" "$pid $status $counts edges; then ${again% *}" \
+    [ "$status" = complete -a "$counts" = 7/7 -a "${again%% *}" = MISS ]
+
+# --- 14. a second deployment beside this one --------------------------------------------------------------------------
+# Another project name, address prefixes and host ports (what deploy/.env makes variables): its control plane comes
+# up on the same Docker engine while this deployment runs, and each answers on its own port with its own state.
+second=${project}2
+second_net=${OUTPOST_SMOKE_SECOND_NET:-10.232}
+second_api=$(free_port)
+second_compose() {
+    OUTPOST_NET=$second_net OUTPOST_REGION_NET=${OUTPOST_SMOKE_SECOND_REGION_NET:-10.233} OUTPOST_API_PORT=$second_api \
+        OUTPOST_STEERING_PORT=$(free_port) OUTPOST_ORIGIN_PORT=$(free_port) OUTPOST_PROMETHEUS_PORT=$(free_port) \
+        "${compose_cmd[@]}" -p "$second" -f deploy/docker-compose.yml "$@"
+}
+second_up=1
+second_log=$(mktemp)
+second_compose up -d --no-build control-plane >"$second_log" 2>&1 || tail -5 "$second_log"
+rm -f "$second_log"
+second_answers() {
+    local deadline=$(( $(date +%s) + 90 ))
+    until curl -fsS -o /dev/null --max-time 3 -H "Authorization: Bearer $OUTPOST_API_TOKEN" \
+        "http://127.0.0.1:$second_api/api/v1/nodes" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 1
+    done
+}
+second_answers; rc=$?
+second_nodes=$(curl -fsS --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" "http://127.0.0.1:$second_api/api/v1/nodes" |
+    json "len(d['nodes'])" 2>/dev/null)
+first_nodes=$(nodes_json | json "len(d['nodes'])" 2>/dev/null)
+check "second deployment beside this one" \
+    "project $second on $second_net.0.0/16, API :$second_api answers ($rc) with ${second_nodes:-?} nodes; $project still ${first_nodes:-?}" \
+    [ "$rc" = 0 -a "${second_nodes:-x}" = 0 -a "${first_nodes:-0}" -ge 7 ]
+second_compose down -v --remove-orphans --timeout 5 >/dev/null 2>&1 && second_up=
 
 timings+=("$(printf '%-22s %4d s' "checks" $(( $(date +%s) - tests_started )))")

@@ -13,18 +13,28 @@
 #   OUTPOST_LATENCY   "us-eu=40 us-ap=90 eu-ap=120"                   one-way delay in ms per region pair
 #   OUTPOST_LATENCY_MODE  auto (netem if the kernel has it, else the NFQUEUE delayer) | netem | nfqueue | off
 # This container:
-#   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others)
+#   OUTPOST_REGION, OUTPOST_ID, OUTPOST_ADDR (the address advertised to others). An edge may leave out both: its id
+#   is then <region>-<hostname> (the container's, unique per replica and kept across restarts) and its address the
+#   one it claims in its region's slice of the backbone (claim_region_address), so one service scales with --scale.
 # Wiring and secrets (the compose file has local-only defaults):
 #   OUTPOST_CP_URL, OUTPOST_ORIGIN_URL, OUTPOST_SITE_HOSTS, OUTPOST_API_TOKEN (purge/push/read), OUTPOST_ADMIN_TOKEN,
 #   OUTPOST_NODE_TOKEN, OUTPOST_EDGE_TOKEN, OUTPOST_ORIGIN_TOKEN, OUTPOST_HEARTBEAT_MILLIS, OUTPOST_CACHE_BYTES,
 #   OUTPOST_STEERING_TOKEN (scope steering: what steering instances read the control plane's state with),
+#   OUTPOST_DISK_DIR (an edge's disk tier: its own directory <dir>/<id> in it), OUTPOST_DISK_BYTES (its size),
 #   OUTPOST_CDN_NAME (the name DNS steers, default cdn.outpost.test)
+# Mutual TLS between the control plane and the edges: OUTPOST_TLS=on (the compose file's default; off: plain HTTP as
+#   before). The control plane then runs its CA and a node listener on 8443 (OUTPOST_CP_NODE_URL for the others,
+#   default https://<host of OUTPOST_CP_URL>:8443), and each edge, at a start without a valid certificate for its
+#   address, makes its own one-time join token (enroll_edge) with the enrollment token in OUTPOST_ENROLL_TOKEN_FILE
+#   (a Docker secret, default /run/secrets/enroll-token), joins, and keeps its key in OUTPOST_TLS_DIR.
 # A client's resolver: OUTPOST_RESOLVER (its region's steering instance; written to /etc/resolv.conf).
 # An origin replica: OUTPOST_REPLICA_OF (the primary's URL; its name in the group is OUTPOST_ID) and OUTPOST_SITE_DIR.
 # An edge's origins, in order: OUTPOST_EDGE_ORIGINS ("http://a:8080, http://b:8080"), else OUTPOST_ORIGIN_URL, only
 #   with OUTPOST_EDGE_SERVICES=file; otherwise an edge has no services of its own and runs the control plane's.
-# The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too) and OUTPOST_REGION_ORIGINS
-#   ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins in place of OUTPOST_ORIGIN_URL.
+# The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too: a steering 302 names it),
+#   OUTPOST_EDGE_HOST_RANGE ("128-255": every address an edge may claim, host numbers in each region's first CIDR,
+#   served as Hosts) and OUTPOST_REGION_ORIGINS ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins
+#   in place of OUTPOST_ORIGIN_URL.
 # Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
@@ -106,6 +116,31 @@ latency_failed() {
     exit 1
 }
 
+# A scaled edge has no fixed address: Docker gives it one from the backbone's dynamic range (10.230.0.K). It claims
+# host number K in its region's slice (the first CIDR of its region, 10.230.2.0/24 for eu) as a second address on
+# the same interface and makes it the source of everything it sends there, so the control plane, the steering
+# table and the other containers' delayers (which match by source CIDR) place it in its region. K is unique on the
+# backbone, so the claimed address is too; fixed nodes keep below .128 of their slice. Sets OUTPOST_ADDR.
+claim_region_address() {
+    local cidr slice dev addr len host route
+    cidr=$(region_cidrs "${OUTPOST_REGION:?}" | cut -d, -f1)
+    [ -n "$cidr" ] || { log "region $OUTPOST_REGION is not in OUTPOST_REGIONS"; return 1; }
+    slice=${cidr%/*}; slice=${slice%.*}                      # 10.230.2
+    read -r dev addr < <(ip -o -4 addr show | awk -v net="${slice%.*}." '{ split($4, a, "/") }
+        index(a[1], net) == 1 { print $2, $4; exit }')
+    [ -n "${addr:-}" ] || { log "no address on the network of $cidr"; return 1; }
+    len=${addr#*/}; addr=${addr%/*}; host=${addr##*.}
+    if [ "${addr%.*}" = "$slice" ]; then OUTPOST_ADDR=$addr; return 0; fi   # a fixed address in the slice already
+    OUTPOST_ADDR=$slice.$host
+    ip addr add "$OUTPOST_ADDR/$len" dev "$dev" 2>/dev/null ||
+        ip -o -4 addr show dev "$dev" | grep -q " $OUTPOST_ADDR/" || { log "cannot add $OUTPOST_ADDR to $dev"; return 1; }
+    route=$(ip -o -4 route show dev "$dev" scope link | awk -v a="$addr" '$0 ~ "src " a { print $1; exit }')
+    [ -n "$route" ] || { log "no link route of $addr on $dev"; return 1; }
+    ip route replace "$route" dev "$dev" proto kernel scope link src "$OUTPOST_ADDR" ||
+        { log "cannot make $OUTPOST_ADDR the source address on $dev"; return 1; }
+    log "claimed $OUTPOST_ADDR in region $OUTPOST_REGION (Docker gave $addr)"
+}
+
 yaml_list() { echo "[$(echo "$1" | sed 's/,/, /g')]"; }
 
 write_origin() {
@@ -151,15 +186,36 @@ admin:
   token: ${OUTPOST_EDGE_TOKEN:?}
 cache:
   maxBytes: ${OUTPOST_CACHE_BYTES:-134217728}
+EOF
+    # the disk tier: one directory per edge id in the region's volume (replicas share the volume, never a directory)
+    if [ -n "${OUTPOST_DISK_DIR:-}" ]; then
+        mkdir -p "$OUTPOST_DISK_DIR/$OUTPOST_ID"
+        cat >> "$conf_dir/edge.yml" <<EOF
+  disk:
+    dir: $OUTPOST_DISK_DIR/$OUTPOST_ID
+    maxBytes: ${OUTPOST_DISK_BYTES:-268435456}
+EOF
+    fi
+    cat >> "$conf_dir/edge.yml" <<EOF
 controlPlane:
   url: ${OUTPOST_CP_URL:?}
   token: ${OUTPOST_NODE_TOKEN:?}
   heartbeat: ${heartbeat}ms
   maxBackoff: 2s
   publicUrl: http://${OUTPOST_ADDR:?}:8080
-  adminUrl: http://${OUTPOST_ADDR:?}:9081
+  adminUrl: $(tls_on && echo https || echo http)://${OUTPOST_ADDR:?}:9081   # TLS: the control plane only
   configCache: /tmp/outpost/services.json
 EOF
+    if tls_on; then
+        enroll_edge || return 1
+        cat >> "$conf_dir/edge.yml" <<EOF
+tls:
+  dir: ${OUTPOST_TLS_DIR:-/var/lib/outpost/edge-tls}
+  addresses: [$OUTPOST_ADDR]
+  controlPlaneUrl: $(cp_node_url)
+EOF
+        [ -z "$join_token" ] || printf '  joinToken: %s\n  caSha256: %s\n' "$join_token" "$ca_sha256" >> "$conf_dir/edge.yml"
+    fi
     # Without OUTPOST_EDGE_SERVICES=file the edge runs the site's service the control plane hands it (the `site`
     # role defines it through the API); with it, its own file's, as before.
     if [ "${OUTPOST_EDGE_SERVICES:-control-plane}" = file ]; then
@@ -172,6 +228,42 @@ EOF
     fi
 }
 
+tls_on() { [ "${OUTPOST_TLS:-off}" = on ]; }
+cp_node_url() { local hostport=${OUTPOST_CP_URL#*://}; hostport=${hostport%%/*}; echo "${OUTPOST_CP_NODE_URL:-https://${hostport%:*}:8443}"; }
+enroll_token() {
+    local file=${OUTPOST_ENROLL_TOKEN_FILE:-/run/secrets/enroll-token}
+    [ -r "$file" ] || { log "OUTPOST_TLS=on needs the enrollment token in $file (a Docker secret)"; return 1; }
+    tr -d ' \r\n' < "$file"
+}
+
+# An edge's certificate, without a hand-made token per edge: when OUTPOST_TLS_DIR holds no certificate for this
+# edge's id and address (first start, or a restart that got another address), the edge asks the control plane for a
+# one-time join token for exactly its id and address, valid 10 minutes, with the enrollment token (scope admin, read
+# from a Docker secret file, sent over the backbone), and the edge joins with it at once. Sets join_token and
+# ca_sha256 (empty when the stored certificate is still good).
+enroll_edge() {
+    local dir=${OUTPOST_TLS_DIR:-/var/lib/outpost/edge-tls} token answer tries=0
+    join_token="" ca_sha256=""
+    mkdir -p -m 700 "$dir"
+    if [ -s "$dir/node.crt" ] && openssl x509 -in "$dir/node.crt" -noout -checkend 3600 >/dev/null 2>&1 &&
+        openssl x509 -in "$dir/node.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:$OUTPOST_ADDR\b" &&
+        openssl x509 -in "$dir/node.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "outpost:node:$OUTPOST_ID\b"; then
+        log "node certificate in $dir is valid for $OUTPOST_ID at $OUTPOST_ADDR: no join"
+        return 0
+    fi
+    rm -f "$dir/node.key" "$dir/node.crt"
+    token=$(enroll_token) || return 1
+    while :; do
+        answer=$(curl -fsS --max-time 5 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+            -d "{\"node\":\"$OUTPOST_ID\",\"addresses\":[\"$OUTPOST_ADDR\"],\"ttl\":\"10m\"}" \
+            "${OUTPOST_CP_URL:?}/api/v1/join-tokens" 2>&1) && break
+        tries=$((tries + 1)); [ "$tries" -lt 60 ] || { log "no join token from the control plane: $answer"; return 1; }
+        sleep 1
+    done
+    read -r join_token ca_sha256 < <(echo "$answer" | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["token"], d["caSha256"])')
+    log "join token made for $OUTPOST_ID at $OUTPOST_ADDR (CA $ca_sha256)"
+}
+
 # The demo site's delivery service, defined through the control plane's API as an operator would: created with
 # If-None-Match: *, or put again with If-Match (nothing is logged when it did not change). Waits for the API.
 define_site() {
@@ -181,6 +273,11 @@ import json, os
 hosts = [h.strip() for h in (os.environ.get("OUTPOST_SITE_HOSTS", "www.example.com") + ","
          + os.environ.get("OUTPOST_CDN_NAME", "cdn.outpost.test") + ","
          + os.environ.get("OUTPOST_EDGE_ADDRS", "").replace(" ", ",")).split(",") if h.strip()]
+if os.environ.get("OUTPOST_EDGE_HOST_RANGE"):
+    low, high = (int(n) for n in os.environ["OUTPOST_EDGE_HOST_RANGE"].split("-"))
+    for entry in os.environ.get("OUTPOST_REGIONS", "").split():
+        first = entry.split("=", 1)[1].split(",")[0].split("/")[0].rsplit(".", 1)[0]
+        hosts += ["%s.%d" % (first, n) for n in range(low, high + 1)]
 regions = {}
 for entry in os.environ.get("OUTPOST_REGION_ORIGINS", "").split():
     name, urls = entry.split("=", 1)
@@ -226,6 +323,21 @@ tokens:
   - name: steering
     token: ${OUTPOST_STEERING_TOKEN:?}
     scopes: [steering]
+EOF
+        if tls_on; then
+            # join tokens for the edges (enroll_edge); origins keep sending change notices on the plain listener
+            cat <<EOF
+  - name: enroll
+    token: $(enroll_token)
+    scopes: [admin]
+tls:
+  nodeListen: 0.0.0.0:8443
+  addresses: [${OUTPOST_ADDR:?}, 127.0.0.1]
+  maxJoinTokenTtl: 1h
+  allowPlainOriginEvents: true
+EOF
+        fi
+        cat <<EOF
 edgeToken: ${OUTPOST_EDGE_TOKEN:?}
 heartbeat:
   interval: ${heartbeat}ms
@@ -282,7 +394,7 @@ redirect_http_port() {
 health() {
     case "$(cat "$conf_dir/role" 2>/dev/null)" in
         origin) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_origin/health ;;
-        edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:9081/_edge/health ;;
+        edge) curl -fsS -o /dev/null --max-time 2 http://127.0.0.1:8080/_edge/health ;;   # admin: TLS, the control plane's only
         control-plane) curl -fsS -o /dev/null --max-time 2 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
             http://127.0.0.1:8000/api/v1/nodes ;;
         steering) local code   # answering steering (302, or 503 no_edge): it has the control plane's state
@@ -298,6 +410,8 @@ case "$role" in
     origin | edge | control-plane | steering)
         echo "$role" > "$conf_dir/role"
         config=${OUTPOST_CONFIG:-}
+        if [ "$role" = edge ] && [ -z "${OUTPOST_ADDR:-}" ]; then claim_region_address || exit 1; fi
+        if [ "$role" = edge ] && [ -z "${OUTPOST_ID:-}" ]; then OUTPOST_ID=${OUTPOST_REGION:?}-$(hostname); fi
         if [ -z "$config" ]; then
             "write_${role//-/_}"
             config=$conf_dir/$role.yml
