@@ -134,7 +134,11 @@ class OriginCommandTest {
     @Test
     void everyKeyOfTheEveryKeyFileReachesTheConfigTheOriginIsStartedWith(@TempDir Path dir) throws Exception {
         Path file = EdgeCommandTest.everyKeyFile(dir, "origin-node", "every-key-origin.yml", Map.of("PORT", "18080",
-                "DATA", dir.resolve("site").toString(), "NOTIFY", "http://127.0.0.1:8000/api/v1/origin-events",
+                "DATA", dir.resolve("site").toString(),
+                "NOTIFY", "urls: [\"http://127.0.0.1:8000/api/v1/origin-events\", "
+                        + "\"http://127.0.0.1:8001/api/v1/origin-events\"]",
+                "JOIN", "joinUrl: \"http://127.0.0.1:8000\"",
+                "RENEW", "controlPlaneUrls: [\"https://127.0.0.1:8443\", \"https://127.0.0.1:8444\"]",
                 "TLS_DIR", dir.resolve("tls").toString(), "CA_SHA256", "ab".repeat(32),
                 "ACCESS_LOG", dir.resolve("origin.log").toString(),
                 "REPLICATION", "replication: {name: p, syncReplicas: 1, syncTimeout: 2s, historyEntries: 500}"));
