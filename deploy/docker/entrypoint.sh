@@ -238,7 +238,7 @@ enroll_token() {
 
 # An edge's certificate, without a hand-made token per edge: when OUTPOST_TLS_DIR holds no certificate for this
 # edge's id and address (first start, or a restart that got another address), the edge asks the control plane for a
-# one-time join token for exactly its id and address, valid 10 minutes, with the enrollment token (scope admin, read
+# one-time join token for exactly its id and address, valid 10 minutes, with the enrollment token (scope enroll, read
 # from a Docker secret file, sent over the backbone), and the edge joins with it at once. Sets join_token and
 # ca_sha256 (empty when the stored certificate is still good).
 enroll_edge() {
@@ -329,7 +329,7 @@ EOF
             cat <<EOF
   - name: enroll
     token: $(enroll_token)
-    scopes: [admin]
+    scopes: [enroll]
 tls:
   nodeListen: 0.0.0.0:8443
   addresses: [${OUTPOST_ADDR:?}, 127.0.0.1]

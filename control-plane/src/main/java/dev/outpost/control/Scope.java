@@ -9,7 +9,9 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * steering state ({@code GET /api/v1/steering/state}): what a steering replica in another region is given, so its
  * token can neither purge nor list purges. {@code config} changes delivery services ({@code PUT}, {@code DELETE} and
  * rollback under {@code /api/v1/services}) and sees their signing secrets; a change that needs a purge purges
- * without {@code purge} scope (the purge is part of the change).
+ * without {@code purge} scope (the purge is part of the change). {@code enroll} makes join tokens for node ids the
+ * control plane does not know yet and nothing else: what a deployment hands to nodes that enrol themselves (scaled
+ * edges), so a node holding it can neither purge nor take over another node's identity.
  */
 public enum Scope {
     @JsonProperty("read") READ,
@@ -19,6 +21,7 @@ public enum Scope {
     @JsonProperty("node") NODE,
     @JsonProperty("steering") STEERING,
     @JsonProperty("config") CONFIG,
+    @JsonProperty("enroll") ENROLL,
     @JsonProperty("admin") ADMIN;
 
     public String wireName() {

@@ -38,6 +38,7 @@ public final class ControlPlaneFixture implements AutoCloseable {
 
     /** May change delivery services (scope config) and read. */
     public static final String CONFIG = "config-token-0123456789";
+    public static final String ENROLL = "enroll-token-0123456789";
 
     public final ManualClock clock;
     private final ControlPlaneConfig config;
@@ -70,12 +71,13 @@ public final class ControlPlaneFixture implements AutoCloseable {
                   - {name: emptier, token: %s, scopes: [read, "purge:all"]}
                   - {name: replicas, token: %s, scopes: [steering]}
                   - {name: configurer, token: %s, scopes: [read, config]}
+                  - {name: enroller, token: %s, scopes: [enroll]}
                 edgeToken: %s
                 heartbeat: {interval: 1s, timeout: 3s}
                 %smaxUrlsPerCall: 5
                 origins: [{id: primary, hosts: [www.example.com, static.example.com]}]
                 delivery: {retryInitial: 1h, retryMax: 1h, fenceAfter: 1h}
-                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, STEERING, CONFIG, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
+                """.formatted(data, OPS, READER, NODE, ADMIN, PURGE_ALL, STEERING, CONFIG, ENROLL, EDGE_SECRET, ThreeRegions.CONTROL_PLANE_YAML);
         // a top-level key of extraYaml replaces the default one-line key of the same name (duplicate keys are refused);
         // tests of retries and fencing set their own delivery (the default here: neither happens within a test)
         java.util.regex.Matcher keys = java.util.regex.Pattern.compile("(?m)^([A-Za-z]+):").matcher(extraYaml);

@@ -2,6 +2,7 @@ package dev.outpost.control.http;
 
 import static dev.outpost.control.Scope.ADMIN;
 import static dev.outpost.control.Scope.CONFIG;
+import static dev.outpost.control.Scope.ENROLL;
 import static dev.outpost.control.Scope.NODE;
 import static dev.outpost.control.Scope.PURGE;
 import static dev.outpost.control.Scope.PUSH;
@@ -78,7 +79,8 @@ final class ApiRoutes {
         this.entries = new EntryEndpoints(config, log, dispatcher);
         this.originEvents = new OriginEventsEndpoint(log, dispatcher, recentWrites);
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
-        this.ca = new CaEndpoints(config, issuer);
+        this.ca = new CaEndpoints(config, issuer, id -> registry.node(id).filter(registry::healthy).isPresent()
+                || config.origins().stream().anyMatch(o -> o.id().equals(id)));
         this.route = new RouteEndpoint(steering, dnsSteering, config.dns().map(d -> d.answers()).orElse(1));
         this.steeringState = steeringState;
         this.registry = registry;
@@ -134,7 +136,7 @@ final class ApiRoutes {
                         rateLimiter.onAccept("send change notices", budget.originEventsPerMinute()), json)
                 .route("PUT", AssetsEndpoint.PREFIX + "/{path...}", assets::put,
                         auth.scope(PUSH), origins.named(), rateLimiter.upFront("push", budget.pushesPerMinute()))
-                .route("POST", "/api/v1/join-tokens", ca::createToken, auth.scope(ADMIN), ca.configured(), json)
+                .route("POST", "/api/v1/join-tokens", ca::createToken, auth.scope(ADMIN, ENROLL), ca.configured(), json)
                 .route("POST", "/api/v1/join", ca::join, ca.configured(), json)
                 .route("POST", "/api/v1/certificates/renew", ca::renew, ca.configured(), ca.clientCertificate(), json)
                 .route("GET", "/api/v1/ca", ca::show, ca.configured())

@@ -80,6 +80,31 @@ class NodeListenerIT {
     }
 
     @Test
+    void anEnrollTokenMakesJoinTokensOnlyForNodeIdsNotInUseAndNothingElse() throws Exception {
+        TlsIdentity node = joined("eu-1", List.of("eu-1.edges.internal"));
+        assertThat(register(Optional.of(node)).status()).isEqualTo(200);
+
+        HttpReply taken = joinToken(ControlPlaneFixture.ENROLL, "eu-1");
+        assertThat(taken.status()).isEqualTo(403);
+        assertThat(taken.error()).isEqualTo("node_in_use");
+        assertThat(joinToken(ControlPlaneFixture.ENROLL, "primary").error()).isEqualTo("node_in_use");
+        assertThat(joinToken(ControlPlaneFixture.ENROLL, "eu-2").status()).isEqualTo(201);
+        assertThat(joinToken(ControlPlaneFixture.ADMIN, "eu-1").status()).isEqualTo(201);
+        // a node silent past heartbeat.timeout (3 s here: an edge restarted with another address) may enrol again
+        cp.clock.advance(Duration.ofSeconds(4));
+        assertThat(joinToken(ControlPlaneFixture.ENROLL, "eu-1").status()).isEqualTo(201);
+
+        assertThat(cp.post("/api/v1/purges", ControlPlaneFixture.ENROLL, "{\"urls\":[\"http://www.example.com/a\"]}")
+                .status()).isEqualTo(403);
+        assertThat(cp.get("/api/v1/nodes", ControlPlaneFixture.ENROLL).status()).isEqualTo(403);
+    }
+
+    private HttpReply joinToken(String bearer, String node) {
+        return cp.post("/api/v1/join-tokens", bearer,
+                "{\"node\":\"" + node + "\",\"names\":[\"" + node + ".edges.internal\"],\"ttl\":\"10m\"}");
+    }
+
+    @Test
     void thePlainApiListenerRefusesNodeTrafficOnceTlsIsOn() {
         HttpReply plain = cp.post("/api/v1/nodes/register", ControlPlaneFixture.NODE, REGISTRATION);
         assertThat(plain.status()).isEqualTo(403);
