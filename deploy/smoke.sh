@@ -799,6 +799,12 @@ if [ -n "$scaled_path" ]; then
     curl -fsS --max-time 10 -X PUT -H "Authorization: Bearer ${OUTPOST_ORIGIN_TOKEN:-origin-token-change-me}" \
         --data-binary "scaled $new_id" "http://127.0.0.1:$OUTPOST_ORIGIN_PORT/_origin/assets$scaled_path" >/dev/null
     in_client eu sh -c 'for i in $(seq 300); do curl -fs -o /dev/null --max-time 2 "http://'"$net"'.2.10:8080'"$scaled_path"'" && exit 0; sleep 0.1; done'
+    # the origin's change notice of the upload purges the path on every edge: wait until that purge is complete, or
+    # it may land between the two fetches below and turn the hit into a second (correct) miss
+    for i in $(seq 120); do
+        get "purges?limit=20" 2>/dev/null | json "any(p['status'] == 'complete' and any(u.endswith('$scaled_path') for u in p['urls']) for p in d['purges'])" 2>/dev/null | grep -q True && break
+        sleep 0.5
+    done
 fi
 first=$(fetch eu "$location"); second=$(fetch eu "$location")
 check "scaled edge steered to, miss then hit" "${scaled_path:-no URL} -> ${id:-none}: ${first% *}, then ${second% *}" \

@@ -218,11 +218,11 @@ for region in "${regions[@]}"; do
     id=$(edge_health "$region" | json "d['id'] + ' ' + d['region']" 2>/dev/null)
     check "edge-$region healthy" "/_edge/health: ${id:-no answer}" [ "${id#* }" = "$region" ]
 done
-# Each region's client routed by /api/v1/route. Until the control planes are active-active (a shared registry), each
-# one steers among the edges that heartbeat to it and falls back to another region for the rest, so what is
-# required is a live edge for every client; OUTPOST_SWARM_STRICT_STEERING=1 requires the client's own region (always
-# so with one control plane left, and from both once they share their registry).
-strict=${OUTPOST_SWARM_STRICT_STEERING:-}
+# Each region's client routed by /api/v1/route. The control planes share their registry (docs/high-availability.md),
+# so each steers every client to its own region's edge: required by default; OUTPOST_SWARM_STRICT_STEERING=0 asks
+# only for a live edge for every client (for a stack whose control planes do not share one store).
+strict=${OUTPOST_SWARM_STRICT_STEERING:-1}
+[ "$strict" = 0 ] && strict=
 routes_ok() {
     local region chosen
     for region in "${regions[@]}"; do
@@ -318,9 +318,8 @@ else
     record "Swarm restarted the control plane" FAIL "not 2 healthy control-plane tasks within 180 s of the kill"
 fi
 purge_everywhere "purge with both control planes back"
-# Each control-plane task asked on its own address. Until they are active-active the new task knows the edges only
-# from the database and counts them unhealthy once their heartbeats (which go to the other task) stay away, so it
-# answers 503 no_edge: one 302 is required, both with OUTPOST_SWARM_STRICT_STEERING=1.
+# Each control-plane task asked on its own address: both answer 302, since heartbeats to either are in the shared
+# store (with OUTPOST_SWARM_STRICT_STEERING=0, one is enough).
 per_task=$(in_probe sh -c 'for ip in $(getent ahostsv4 tasks.control-plane | awk "{ print \$1 }" | sort -u); do
     echo "$ip:$(curl -s -o /dev/null -w "%{http_code}" --max-time 3 -H "Host: '"$host"'" "http://$ip:8001'"$object"'")"; done' |
     tr '\n' ' ')
