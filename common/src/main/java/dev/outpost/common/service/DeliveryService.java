@@ -29,11 +29,22 @@ import java.util.TreeMap;
  * @param regionOrigins  origins for the edges of one region in place of {@code origins}, by region name (e.g. a
  *                       region's own origin replica first, then the primary); a region not named uses
  *                       {@code origins}. Lets one definition serve edges that reach the origin differently by region
+ * @param shieldRegion   the region whose shields (edges registered with role {@code shield}) fetch this service's
+ *                       misses for every other edge; absent → every edge fetches from the origin itself. When no
+ *                       shield of that region is usable, edges fall back to the origin (counted)
  */
 public record DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
         Boolean cacheSetCookie, Optional<SigningConfig> signing, RequestHeaderRules requestHeaders,
         Boolean shareCredentialed,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<URI>> regionOrigins) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, List<URI>> regionOrigins,
+        Optional<String> shieldRegion) {
+    public DeliveryService(String name, List<String> hosts, List<URI> origins, CacheKeyRules cacheKey,
+            Boolean cacheSetCookie, Optional<SigningConfig> signing, RequestHeaderRules requestHeaders,
+            Boolean shareCredentialed, Map<String, List<URI>> regionOrigins) {
+        this(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, shareCredentialed,
+                regionOrigins, Optional.empty());
+    }
+
     public DeliveryService {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("services[].name must not be empty");
@@ -77,6 +88,13 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
         signing = ConfigValues.orEmpty(signing);
         requestHeaders = ConfigValues.or(requestHeaders, RequestHeaderRules.DEFAULTS);
         shareCredentialed = ConfigValues.or(shareCredentialed, false);
+        shieldRegion = ConfigValues.orEmpty(shieldRegion);
+        shieldRegion.ifPresent(region -> {
+            if (!region.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("services[" + name + "].shieldRegion: '" + region
+                        + "' is not a region name (letters, digits, '.', '_' or '-')");
+            }
+        });
     }
 
     private static void checkOrigins(String name, String key, List<URI> origins) {
@@ -106,7 +124,12 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
 
     public DeliveryService withRegionOrigins(Map<String, List<URI>> newRegionOrigins) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders,
-                shareCredentialed, newRegionOrigins);
+                shareCredentialed, newRegionOrigins, shieldRegion);
+    }
+
+    public DeliveryService withShieldRegion(Optional<String> newShieldRegion) {
+        return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders,
+                shareCredentialed, regionOrigins, newShieldRegion);
     }
 
     /** A service with default rules everywhere: no signing, every end-to-end header forwarded. */
@@ -116,27 +139,27 @@ public record DeliveryService(String name, List<String> hosts, List<URI> origins
 
     public DeliveryService withCacheKey(CacheKeyRules newCacheKey) {
         return new DeliveryService(name, hosts, origins, newCacheKey, cacheSetCookie, signing, requestHeaders,
-                shareCredentialed, regionOrigins);
+                shareCredentialed, regionOrigins, shieldRegion);
     }
 
     public DeliveryService withCacheSetCookie(boolean store) {
         return new DeliveryService(name, hosts, origins, cacheKey, store, signing, requestHeaders, shareCredentialed,
-                regionOrigins);
+                regionOrigins, shieldRegion);
     }
 
     public DeliveryService withSigning(SigningConfig newSigning) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, Optional.of(newSigning),
-                requestHeaders, shareCredentialed, regionOrigins);
+                requestHeaders, shareCredentialed, regionOrigins, shieldRegion);
     }
 
     public DeliveryService withRequestHeaders(RequestHeaderRules newRules) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, newRules,
-                shareCredentialed, regionOrigins);
+                shareCredentialed, regionOrigins, shieldRegion);
     }
 
     public DeliveryService withShareCredentialed(boolean share) {
         return new DeliveryService(name, hosts, origins, cacheKey, cacheSetCookie, signing, requestHeaders, share,
-                regionOrigins);
+                regionOrigins, shieldRegion);
     }
 
     /**

@@ -20,9 +20,19 @@ import java.util.List;
  *                    holds and counts every entry up to that sequence as applied
  * @param services    with a reset: the delivery-service configuration as of the reset's sequence, which replaces
  *                    the node's whole configuration (config entries cannot be replayed past the kept log either)
+ * @param shields     the shields an edge may fetch its misses from right now (healthy, registered with role
+ *                    {@code shield}, and caught up on every invalidation the edges were given), in every region;
+ *                    an edge uses those of the region its service names ({@link
+ *                    dev.outpost.common.service.DeliveryService#shieldRegion()}). Empty when there are none
  */
 public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
-        boolean reset, @JsonInclude(JsonInclude.Include.NON_NULL) ServiceSnapshot services) {
+        boolean reset, @JsonInclude(JsonInclude.Include.NON_NULL) ServiceSnapshot services,
+        List<ShieldNode> shields) {
+    public HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
+            boolean reset, ServiceSnapshot services) {
+        this(dueSequence, entries, more, caughtUp, reset, services, List.of());
+    }
+
     public HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp,
             boolean reset) {
         this(dueSequence, entries, more, caughtUp, reset, null);
@@ -30,6 +40,7 @@ public record HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, 
 
     public HeartbeatReply {
         entries = entries == null ? List.of() : List.copyOf(entries);
+        shields = shields == null ? List.of() : List.copyOf(shields);
     }
 
     public HeartbeatReply(long dueSequence, List<InvalidationEntry> entries, boolean more, boolean caughtUp) {

@@ -22,12 +22,20 @@ import java.util.Optional;
  *                        objects meanwhile (the control plane was unreachable): no logged entry needs replaying,
  *                        but what it holds may have been purged meanwhile, so the control plane has it revalidate
  *                        everything (one soft purge) instead of replaying the log
+ * @param role            edges only: {@code edge} (the default when absent) or {@code shield}, an edge the other
+ *                        edges fetch their misses from (the L3 tier, docs/caching-tiers.md); origins send none
  */
 public record NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
-        long appliedSequence, boolean cacheEmpty, boolean startedEmpty) {
+        long appliedSequence, boolean cacheEmpty, boolean startedEmpty, Role role) {
     public NodeRegistration {
         Objects.requireNonNull(kind, "kind");
         adminUrl = adminUrl == null ? Optional.empty() : adminUrl;
+        role = role == null ? Role.EDGE : role;
+    }
+
+    public NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
+            long appliedSequence, boolean cacheEmpty, boolean startedEmpty) {
+        this(id, kind, region, publicUrl, adminUrl, appliedSequence, cacheEmpty, startedEmpty, Role.EDGE);
     }
 
     public NodeRegistration(String id, Kind kind, String region, URI publicUrl, Optional<URI> adminUrl,
@@ -39,5 +47,13 @@ public record NodeRegistration(String id, Kind kind, String region, URI publicUr
     public enum Kind {
         @JsonProperty("edge") EDGE,
         @JsonProperty("origin") ORIGIN
+    }
+
+    /** What an edge is in the tiers, serialized in lower case. */
+    public enum Role {
+        /** Serves clients and fetches misses from a shield (when its service names one) or from the origin. */
+        @JsonProperty("edge") EDGE,
+        /** Also serves other edges' misses, and only it fetches from the origin for services it shields. */
+        @JsonProperty("shield") SHIELD
     }
 }
