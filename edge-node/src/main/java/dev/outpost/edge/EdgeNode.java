@@ -32,6 +32,9 @@ import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
 import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.SliceFetch;
+import dev.outpost.edge.cache.Slices;
+import dev.outpost.edge.config.SliceConfig;
 import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
@@ -147,8 +150,12 @@ public final class EdgeNode implements AutoCloseable {
         });
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+        SliceConfig sliceConfig = config.cache().slices();
+        Slices slices = new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(), sliceConfig.minObjectBytes());
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
-                config.cache().backgroundFillMaxBytes(), blocking);
+                config.cache().backgroundFillMaxBytes(), blocking, slices);
+        SliceFetch sliceFetch = new SliceFetch(fetch, store, policy, config.id(), slices,
+                metrics.sliceCounts().fetches());
         Refresher refresher = new Refresher(collapser, fetch, blocking);
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));
         Pusher pusher = new Pusher(store, policy, clock, host -> routes.find(host).map(Route::keys));
@@ -164,7 +171,8 @@ public final class EdgeNode implements AutoCloseable {
                         client.health().down().size(), routes.current().source().toString(),
                         routes.current().version()),
                 config.cache().maxObjectBytes(), config.limits(), lease,
-                origin.read().plus(origin.total())); // a relay waits for the filler, which the timeouts bound
+                origin.read().plus(origin.total()), // a relay waits for the filler, which the timeouts bound
+                sliceFetch, config.collapsing().maxWait());
 
         Closer started = new Closer("edge " + config.id());
         disk.ifPresent(d -> started.add("disk tier", d)); // closed last: queued writes finish after the listeners

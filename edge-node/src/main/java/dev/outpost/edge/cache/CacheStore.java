@@ -75,6 +75,8 @@ public final class CacheStore {
     private final LongAdder refusedAfterPurge = new LongAdder();
     /** Told the keys of every purge (all keys for a tag purge) as it runs, e.g. to detach fetches in flight. */
     private final List<Consumer<Predicate<String>>> purgeListeners = new CopyOnWriteArrayList<>();
+    /** Whether a slice or a sliced object's head was ever held in memory (URL purges then look for them). */
+    private volatile boolean holdsSlices;
 
     public CacheStore(long maxBytes, int maxVariantsPerUrl) {
         this(maxBytes, maxVariantsPerUrl, DEFAULT_PURGE_MEMORY);
@@ -302,6 +304,9 @@ public final class CacheStore {
     }
 
     private void putInMemory(CachedObject object) {
+        if (!holdsSlices && Slices.belongsTo(object.key(), Slices.objectKeyOf(object.key()))) {
+            holdsSlices = true; // from now on a URL purge also looks for the URL's slices in memory
+        }
         cache.asMap().compute(object.key(), (k, old) -> old == null || !old.vary().equals(object.vary())
                 ? Variants.of(object) : old.with(object, maxVariants));
         for (String tag : object.surrogateKeys()) {
@@ -311,11 +316,34 @@ public final class CacheStore {
 
     /** Removes (hard) or marks stale (soft) every variant of the URL key; returns the variants affected. */
     public int purge(String key, boolean soft) {
-        fencePurge(() -> fence.purgedKeys(key::equals, soft));
-        purging(key::equals);
+        // The URL's sliced form (its head and every slice, of any validator) goes with it: slice fetches in flight
+        // are fenced off like the URL's own, and no slice outlives the purge of its object.
+        Predicate<String> urlOrSlices = k -> k.equals(key) || Slices.belongsTo(k, key);
+        fencePurge(() -> fence.purgedKeys(urlOrSlices, soft));
+        purging(urlOrSlices);
         int inMemory = remove(key, soft);
-        // One object may be in both tiers: the larger count is the number of objects affected.
-        return disk == null ? inMemory : Math.max(inMemory, disk.purge(key, soft));
+        if (holdsSlices) {
+            String head = Slices.headKey(key);
+            for (String k : new ArrayList<>(cache.asMap().keySet())) {
+                if (Slices.belongsTo(k, key)) {
+                    int n = remove(k, soft);
+                    inMemory += k.equals(head) ? n : 0; // one sliced object counts once, by its head
+                }
+            }
+        }
+        // One object may be in both tiers: the larger count is the number of objects affected. The disk tier
+        // scans its index for any URL purge anyway, so its slices cost no extra pass.
+        if (disk == null) {
+            return inMemory;
+        }
+        String head = Slices.headKey(key);
+        int[] slices = {0};
+        int onDisk = disk.purgeIf(k -> {
+            boolean slice = Slices.belongsTo(k, key) && !k.equals(head);
+            slices[0] += slice ? 1 : 0;
+            return slice || k.equals(key) || k.equals(head);
+        }, soft);
+        return Math.max(inMemory, onDisk - slices[0]);
     }
 
     private int remove(String key, boolean soft) {

@@ -23,18 +23,19 @@ import java.time.Duration;
  *                             can no longer be stored is always given up then. Default: no limit beyond
  *                             {@code maxObjectBytes} (every storable fill finishes, as ATS's background fill); 0
  *                             stops a fill when its last client leaves (background refreshes and prefetches too)
+ * @param slices               slice caching of objects too large to store whole ({@link SliceConfig})
  */
 public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
         Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
-        Duration hitForPass, SpoolConfig spool, DiskConfig disk, Long backgroundFillMaxBytes) {
+        Duration hitForPass, SpoolConfig spool, DiskConfig disk, Long backgroundFillMaxBytes, SliceConfig slices) {
     public static final CacheConfig DEFAULTS = new CacheConfig(null, null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null);
 
     public CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariantsPerUrl, Duration negativeTtl,
             Duration staleIfError, Duration staleWhileRevalidate, Double heuristicFraction, Duration heuristicCap,
             Duration hitForPass, SpoolConfig spool) {
         this(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError, staleWhileRevalidate,
-                heuristicFraction, heuristicCap, hitForPass, spool, null, null);
+                heuristicFraction, heuristicCap, hitForPass, spool, null, null, null);
     }
 
     public CacheConfig {
@@ -63,6 +64,7 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
         disk = ConfigValues.or(disk, DiskConfig.OFF);
         backgroundFillMaxBytes = ConfigValues.atLeast("cache.backgroundFillMaxBytes", backgroundFillMaxBytes,
                 Long.MAX_VALUE, 0);
+        slices = ConfigValues.or(slices, SliceConfig.DEFAULTS).within(maxObjectBytes);
     }
 
     public static CacheConfig ofSize(long maxBytes, long maxObjectBytes) {
@@ -72,18 +74,27 @@ public record CacheConfig(Long maxBytes, Long maxObjectBytes, Integer maxVariant
     /** These settings with another store size (and largest stored object). */
     public CacheConfig withSize(long newMaxBytes, long newMaxObjectBytes) {
         return new CacheConfig(newMaxBytes, newMaxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, backgroundFillMaxBytes);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, backgroundFillMaxBytes,
+                slices.forgettingDefaults(maxObjectBytes));
     }
 
     /** These settings with another bound on fills nobody reads any more. */
     public CacheConfig withBackgroundFillMaxBytes(long bytes) {
         return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, bytes);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, bytes, slices);
+    }
+
+    /** These settings with other slice settings. */
+    public CacheConfig withSlices(SliceConfig newSlices) {
+        return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, disk, backgroundFillMaxBytes,
+                newSlices);
     }
 
     /** These settings with another disk tier. */
     public CacheConfig withDisk(DiskConfig newDisk) {
         return new CacheConfig(maxBytes, maxObjectBytes, maxVariantsPerUrl, negativeTtl, staleIfError,
-                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, newDisk, backgroundFillMaxBytes);
+                staleWhileRevalidate, heuristicFraction, heuristicCap, hitForPass, spool, newDisk, backgroundFillMaxBytes,
+                slices);
     }
 }

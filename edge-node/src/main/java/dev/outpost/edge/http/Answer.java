@@ -91,6 +91,7 @@ sealed interface Answer {
                             forwarded(role, t).withFwdStatus(r.status()).withDetail("body-mismatch")));
             case FetchOutcome.Truncated tr -> new Abort();
             case FetchOutcome.Relayed r -> new Abort(); // only ever the end of a filling, never a fetch's answer
+            case FetchOutcome.Sliced sliced -> new FetchAlone(false); // MissFlow serves these from slices first
         };
     }
 

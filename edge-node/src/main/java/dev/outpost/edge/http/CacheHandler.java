@@ -8,6 +8,7 @@ import dev.outpost.edge.cache.Credentials;
 import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.PartialContent;
+import dev.outpost.edge.cache.Slices;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.Refresher;
@@ -36,9 +37,12 @@ public final class CacheHandler implements HttpHandler {
     private final Executor blocking;
     private final Clock clock;
     private final Lease lease;
+    /** Slice caching is on: a memory miss looks for the head of a sliced object. */
+    private final boolean slicing;
 
     CacheHandler(CacheStore store, MissFlow misses, PassThrough pass, Refresher refresher, ResponseWriter writer,
-            Executor blocking, Clock clock, Lease lease) {
+            Executor blocking, Clock clock, Lease lease, boolean slicing) {
+        this.slicing = slicing;
         this.lease = lease;
         this.store = store;
         this.misses = misses;
@@ -77,6 +81,22 @@ public final class CacheHandler implements HttpHandler {
             stored = null; // made for anonymous requests: a request with credentials asks the origin
         }
         Instant now = clock.instant();
+        if (stored == null && slicing && (method.equals("GET") || method.equals("HEAD"))
+                && credentials != Credentials.Use.PRIVATE) {
+            CachedObject head = store.find(Slices.headKey(key), request);
+            if (head == null && !ex.isInIoThread()) { // the disk tier was looked at above: so is its head
+                head = store.findOnDisk(Slices.headKey(key), request);
+            }
+            if (head != null && Credentials.mayAnswer(head, credentials)) {
+                // Freshness is the object's, kept by its head; a head that may not be served as it is (stale,
+                // soft-purged, the lease ran out) is fetched again with slice 0, and slices of its validator stay.
+                boolean fresh = Decisions.decide(method, head, now) == Action.SERVE && !lease.expired(now);
+                misses.startSliced(ex, OriginFetch.Target.forCache(route, key, originTarget(ex, route, path),
+                        request, Requests.client(ex), credentials, Optional.empty()),
+                        fresh ? Optional.of(head) : Optional.empty());
+                return;
+            }
+        }
         Action action = Decisions.decide(method, stored, now);
         if ((action == Action.SERVE || action == Action.SERVE_STALE_AND_REVALIDATE)
                 && !PartialContent.answers(stored, request)) {

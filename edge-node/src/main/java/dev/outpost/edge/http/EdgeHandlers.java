@@ -12,6 +12,7 @@ import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.SliceFetch;
 import dev.outpost.edge.origin.Refresher;
 import dev.outpost.edge.service.ServiceDirectory;
 import dev.outpost.edge.tls.UploadedCertificates;
@@ -35,7 +36,7 @@ public final class EdgeHandlers {
     public record Parts(String edgeId, Clock clock, ServiceDirectory routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
             Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
-            EdgeLimits limits, Lease lease, Duration maxBodyWait) {
+            EdgeLimits limits, Lease lease, Duration maxBodyWait, SliceFetch slices, Duration maxWait) {
     }
 
     /**
@@ -47,10 +48,12 @@ public final class EdgeHandlers {
     public static HttpHandler publicPipeline(Parts p) {
         ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts(),
                 p.maxBodyWait());
-        MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock());
+        SliceFlow slices = new SliceFlow(p.slices(), p.store(), writer, p.clock(), p.limits().maxRangeParts(),
+                p.maxWait(), p.metrics().sliceCounts());
+        MissFlow misses = new MissFlow(p.collapser(), p.fetch(), p.store(), writer, p.blocking(), p.clock(), slices);
         PassThrough pass = new PassThrough(p.client(), p.fetch(), p.store(), writer, p.edgeId(), p.maxObjectBytes());
         HttpHandler cache = new CacheHandler(p.store(), misses, pass, p.refresher(), writer, p.blocking(), p.clock(),
-                p.lease());
+                p.lease(), p.slices().slices().enabled());
         return new OutcomeHandler(p.metrics(),
                 new AllowedMethodsHandler(p.limits().allowedMethods(),
                         new EdgeInfoHandler(p.health(), p.metrics(),

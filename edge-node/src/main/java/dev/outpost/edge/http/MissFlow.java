@@ -35,9 +35,11 @@ final class MissFlow {
     private final ResponseWriter writer;
     private final Executor blocking;
     private final Clock clock;
+    private final SliceFlow slices;
 
     MissFlow(Collapser<FetchOutcome> collapser, OriginFetch fetch, CacheStore store, ResponseWriter writer,
-            Executor blocking, Clock clock) {
+            Executor blocking, Clock clock, SliceFlow slices) {
+        this.slices = slices;
         this.collapser = collapser;
         this.fetch = fetch;
         this.store = store;
@@ -66,6 +68,19 @@ final class MissFlow {
         }
     }
 
+    /**
+     * Serves a sliced object whose head the store holds ({@code head}: while it is fresh; empty: its slice 0 is
+     * fetched again); must be called from within the exchange's handler call.
+     */
+    void startSliced(HttpServerExchange ex, OriginFetch.Target t, Optional<CachedObject> head) {
+        ex.dispatch(blocking, () -> guarded(ex, () -> sliced(ex, t, head)));
+    }
+
+    /** From slices; when the object cannot be sliced after all, fetched whole outside the collapser. */
+    private void sliced(HttpServerExchange ex, OriginFetch.Target t, Optional<CachedObject> head) {
+        slices.serve(ex, t, head, e -> alone(e, t));
+    }
+
     /** Leads the key's fetch: publishes the outcome at the origin's head, ends the flight when the body is in. */
     private void lead(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
         Optional<CachedObject> storedMeanwhile = storedMeanwhile(t);
@@ -76,7 +91,7 @@ final class MissFlow {
         }
         FetchOutcome outcome;
         try {
-            outcome = timedFetch(ex, t);
+            outcome = timedFetch(ex, t, true);
         } catch (RuntimeException | Error e) {
             lead.fail(e);
             throw e;
@@ -129,6 +144,16 @@ final class MissFlow {
 
     /** Decides the answer for this request and carries it out. */
     private void answer(HttpServerExchange ex, OriginFetch.Target t, Answer.Role role, FetchOutcome outcome) {
+        if (outcome instanceof FetchOutcome.Sliced) {
+            // The object is served from slices, fetched (and collapsed) slice by slice. A follower runs in the
+            // leader's completion callback and must not hold it.
+            if (role == Answer.Role.FOLLOWER) {
+                blocking.execute(() -> guarded(ex, () -> sliced(ex, t, Optional.empty())));
+            } else {
+                sliced(ex, t, Optional.empty());
+            }
+            return;
+        }
         Optional<CachedObject> mine = role == Answer.Role.FOLLOWER && outcome instanceof FetchOutcome.Stored
                 ? store.lookup(t.key(), t.requestHeaders()).filter(o -> PartialContent.answers(o, t.requestHeaders()))
                 : Optional.empty();
@@ -193,9 +218,14 @@ final class MissFlow {
     }
 
     private FetchOutcome timedFetch(HttpServerExchange ex, OriginFetch.Target t) {
+        return timedFetch(ex, t, false);
+    }
+
+    /** {@code maySlice}: a client's miss led through the collapser, which may turn out to be sliced. */
+    private FetchOutcome timedFetch(HttpServerExchange ex, OriginFetch.Target t, boolean maySlice) {
         long start = System.nanoTime();
         try {
-            return fetch.fetch(t);
+            return maySlice ? fetch.fetchForMiss(t) : fetch.fetch(t);
         } finally {
             writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
         }

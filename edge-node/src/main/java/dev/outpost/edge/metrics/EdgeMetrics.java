@@ -44,6 +44,12 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
     private final List<io.micrometer.core.instrument.Meter> watched = new java.util.ArrayList<>();
     /** Exponentially weighted moving average of response times, in ms; guarded by {@code this}. */
     private double responseMillis;
+    private final SliceCounts slices = new SliceCounts();
+
+    /** Slice caching's counters, which the slice fetches and flows update. */
+    public SliceCounts sliceCounts() {
+        return slices;
+    }
 
     public EdgeMetrics(CacheStore store, Collapser<?> collapser, OriginSlots slots, Spool spool) {
         this(store, collapser, slots, spool, java.time.Clock.systemUTC());
@@ -74,6 +80,19 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
                 .register(registry);
         FunctionCounter.builder("edge.store.hits", store, CacheStore::hits)
                 .description("lookups answered by the memory tier").register(registry);
+        FunctionCounter.builder("edge.slice.hits", slices, s -> s.hits().sum())
+                .description("slices of sliced objects served from the store").register(registry);
+        FunctionCounter.builder("edge.slice.fetches", slices, s -> s.fetches().sum())
+                .description("slice requests sent upstream").register(registry);
+        FunctionCounter.builder("edge.slice.collapsed", slices, s -> s.collapsed().sum())
+                .description("requests that waited for a slice being fetched instead of fetching it")
+                .register(registry);
+        FunctionCounter.builder("edge.slice.changed", slices, s -> s.changed().sum())
+                .description("sliced objects whose validator changed mid-response (their slices dropped)")
+                .register(registry);
+        FunctionCounter.builder("edge.slice.fallbacks", slices, s -> s.fallbacks().sum())
+                .description("sliced misses served whole instead (upstream ignored Range, no validator)")
+                .register(registry);
         store.disk().ifPresent(disk -> {
             Gauge.builder("edge.disk.bytes", disk, DiskTier::bytes).baseUnit("bytes")
                     .description("bytes of object files held by the disk tier").register(registry);

@@ -81,6 +81,14 @@ public sealed interface FetchOutcome {
     record Rejected(int status, String message) implements FetchOutcome {
     }
 
+    /**
+     * The answer is an object to cache in slices (too large to store whole, or of unknown length, with a
+     * validator): its body was not read, and the miss is carried out slice by slice (docs/caching-tiers.md#slices).
+     * Only {@link OriginFetch#fetchForMiss} comes to this.
+     */
+    record Sliced() implements FetchOutcome {
+    }
+
     /** The origin closed early or sent fewer bytes than it announced; nothing stored. */
     record Truncated(String message) implements FetchOutcome {
     }

@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.BodyIntegrity;
 import dev.outpost.edge.cache.CachePolicy;
+import dev.outpost.edge.cache.Cacheability;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
@@ -10,7 +11,11 @@ import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.PartialContent;
+import dev.outpost.edge.cache.Slices;
 import dev.outpost.edge.cache.Vary;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -32,6 +37,8 @@ public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final int READ_CHUNK = 64 * 1024;
+    /** How long an object whose origin ignored a slice's Range is fetched whole (and streamed through) instead. */
+    static final Duration RANGES_IGNORED_FOR = Duration.ofMinutes(5);
 
     private final OriginClient client;
     private final CacheStore store;
@@ -41,15 +48,21 @@ public final class OriginFetch {
     private final long windowBytes;
     private final long backgroundFillMaxBytes;
     private final Executor fillers;
+    private final Slices slices;
+    /** Object keys whose origin answered a slice request with the whole object: not sliced for a while. */
+    private final Cache<String, Boolean> ignoresRanges = Caffeine.newBuilder()
+            .expireAfterWrite(RANGES_IGNORED_FOR).maximumSize(10_000).build();
 
     /**
      * @param spool       where bodies that are not kept in memory go while clients read them
      * @param windowBytes memory a body may hold ahead of its slowest reader once the spool is full
      * @param backgroundFillMaxBytes the largest object a fill still fetches for the cache once every client left
      * @param fillers     runs the filler threads (blocking reads: virtual threads)
+     * @param slices      when a client's miss is fetched again in slices ({@link #fetchForMiss})
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
-            long windowBytes, long backgroundFillMaxBytes, Executor fillers) {
+            long windowBytes, long backgroundFillMaxBytes, Executor fillers, Slices slices) {
+        this.slices = slices;
         this.client = client;
         this.store = store;
         this.policy = policy;
@@ -92,28 +105,76 @@ public final class OriginFetch {
         }
     }
 
+    /** A fetch for the cache (a refresh, a prefetch, a fallback from slices): the answer is never sliced. */
     public FetchOutcome fetch(Target t) {
+        return fetch(t, false);
+    }
+
+    /**
+     * A client's miss: like {@link #fetch}, but an answer to slice comes back as {@link FetchOutcome.Sliced}, its
+     * body unread, for the caller to serve from slices.
+     */
+    public FetchOutcome fetchForMiss(Target t) {
+        return fetch(t, true);
+    }
+
+    private FetchOutcome fetch(Target t, boolean maySlice) {
         // Taken before the origin is asked: a purge that runs from here on keeps this answer out of the store.
         long ticket = store.fetchTicket();
         Optional<String> range = t.pass() ? Optional.empty()
                 : PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), policy.maxObjectBytes());
-        FetchOutcome outcome = fetch(t, range, ticket);
+        FetchOutcome outcome = fetch(t, range, ticket, maySlice);
         if (range.isPresent() && outcome instanceof FetchOutcome.Stored s
                 && !PartialContent.answers(s.object(), t.requestHeaders())) {
             // The part asked for did not complete what the client wants (the representation changed under an
             // origin that ignores If-Range, or answered another range): ask for the whole.
-            return fetch(t.afresh(), Optional.empty(), ticket);
+            return fetch(t.afresh(), Optional.empty(), ticket, false);
         }
         return outcome;
     }
 
-    private FetchOutcome fetch(Target t, Optional<String> range, long ticket) {
+    /** The object's origin answered a slice's Range with the whole object: fetch it whole for a while. */
+    public void rangesIgnored(String key) {
+        ignoresRanges.put(key, true);
+    }
+
+    /**
+     * Sends a GET for the cache to the upstream the edge fetches {@code t} from; the one place a fetch for the
+     * cache (whole object or slice) picks where it goes.
+     */
+    OriginResponse ask(Target t, Fields headers) throws OriginUnreachable {
+        return client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0],
+                t.client().address()));
+    }
+
+    /** Whether an answer to a client's miss is to be fetched again in slices (its body is then not read). */
+    private boolean toSlice(Target t, Optional<String> range, OriginResponse response) {
+        if (t.pass() || t.alone() || ignoresRanges.getIfPresent(t.key()) != null) {
+            return false;
+        }
+        boolean storable = Cacheability.whyNotStorable("GET", t.credentials(), 200, response.headers(),
+                t.route().cacheSetCookie()).isEmpty();
+        if (range.isEmpty()) {
+            return slices.slices(response.status(), response.headers(), response.contentLength(), storable);
+        }
+        return response.status() == 206 && response.headers().first("content-range")
+                .flatMap(Partial.ContentRange::parse)
+                .filter(r -> slices.slicesPiece(response.headers(), r.total(), storable)).isPresent();
+    }
+
+    private FetchOutcome fetch(Target t, Optional<String> range, long ticket, boolean maySlice) {
         OriginResponse response;
         try {
-            response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), requestHeaders(t, range),
-                    new byte[0], t.client().address()));
+            response = ask(t, requestHeaders(t, range));
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
+        }
+        if (maySlice && toSlice(t, range, response)) {
+            response.close(); // the body is fetched again slice by slice
+            if (t.stale().isPresent()) {
+                store.purge(t.key(), false); // the whole (or partial) copy is replaced by the sliced object
+            }
+            return new FetchOutcome.Sliced();
         }
         FetchPlan plan = FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
                 response.headers(), response.contentLength(), response.framed(), t.credentials(),

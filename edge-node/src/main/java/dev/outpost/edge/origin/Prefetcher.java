@@ -87,6 +87,7 @@ public final class Prefetcher {
                             + ")"));
                 }
                 case FetchOutcome.Filling f -> throw new IllegalStateException("run() waits for the body");
+                case FetchOutcome.Sliced sl -> throw new IllegalStateException("only a client's miss is sliced");
                 case FetchOutcome.OriginFailed f -> failures.add(new Failure(url, "origin answered " + f.status()));
                 case FetchOutcome.Unreachable u -> failures.add(new Failure(url, u.message()));
                 case FetchOutcome.Truncated tr -> failures.add(new Failure(url, tr.message()));
