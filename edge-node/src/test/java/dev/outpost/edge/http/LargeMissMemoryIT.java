@@ -77,7 +77,7 @@ class LargeMissMemoryIT {
 
     private EdgeFixture edgeIn(GeneratingOrigin origin) throws IOException {
         return new EdgeFixture(c -> c.withCache(new CacheConfig(8L * 1024 * 1024, MAX_OBJECT_BYTES, null, null, null,
-                null, null, null, null, new SpoolConfig(spoolDir.toString(), SPOOL_BYTES, null), null, null)),
+                null, null, null, null, new SpoolConfig(spoolDir.toString(), SPOOL_BYTES, null), null, null, null)),
                 List.of(origin.uri()));
     }
 

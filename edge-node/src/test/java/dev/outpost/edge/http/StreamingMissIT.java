@@ -199,7 +199,7 @@ class StreamingMissIT {
         try (HoldingOrigin origin = HoldingOrigin.immediate(body, "max-age=600");
                 EdgeFixture f = edgeIn(origin, c -> c.withCache(new CacheConfig(8L * 1024 * 1024, 64L * 1024,
                         null, null, null, null, null, null, null,
-                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null)))) {
+                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null, null)))) {
             OkHttpClient smallWindow = f.client.newBuilder().socketFactory(new SmallReceiveBuffer()).build();
             Request request = new Request.Builder().url(f.edge.baseUri() + "/huge").header("Host", EdgeFixture.HOST)
                     .build();
