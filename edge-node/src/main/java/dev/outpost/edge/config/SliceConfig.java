@@ -18,8 +18,8 @@ import dev.outpost.common.config.ConfigValues;
  */
 public record SliceConfig(Boolean enabled, Long sizeBytes, Long minObjectBytes) {
     public static final SliceConfig DEFAULTS = new SliceConfig(null, null, null);
-    /** Smaller slices cost more in requests and headers than they save. */
-    static final long MIN_SIZE = 64 * 1024;
+    /** A floor against nonsense: slices this small cost more in requests and headers than they save. */
+    static final long MIN_SIZE = 512;
 
     public SliceConfig {
         enabled = ConfigValues.or(enabled, true);
@@ -38,6 +38,9 @@ public record SliceConfig(Boolean enabled, Long sizeBytes, Long minObjectBytes) 
      */
     SliceConfig within(long maxObjectBytes) {
         long size = sizeBytes != null ? sizeBytes : Math.min(1024 * 1024L, maxObjectBytes);
+        if (size < MIN_SIZE) { // only a default can be: a memory tier whose objects are this small slices nothing
+            return new SliceConfig(false, MIN_SIZE, Math.max(MIN_SIZE, maxObjectBytes));
+        }
         if (size > maxObjectBytes) {
             throw new IllegalArgumentException("cache.slices.sizeBytes (" + size
                     + ") must not exceed cache.maxObjectBytes (" + maxObjectBytes + "): a slice is stored whole");

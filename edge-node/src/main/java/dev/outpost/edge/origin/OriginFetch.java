@@ -37,8 +37,8 @@ public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final int READ_CHUNK = 64 * 1024;
-    /** How long an object whose origin ignored a slice's Range is fetched whole (and streamed through) instead. */
-    static final Duration RANGES_IGNORED_FOR = Duration.ofMinutes(5);
+    /** How long an object that could not be sliced is fetched whole (and streamed through) instead. */
+    static final Duration NOT_SLICED_FOR = Duration.ofMinutes(5);
 
     private final OriginClient client;
     private final CacheStore store;
@@ -49,9 +49,9 @@ public final class OriginFetch {
     private final long backgroundFillMaxBytes;
     private final Executor fillers;
     private final Slices slices;
-    /** Object keys whose origin answered a slice request with the whole object: not sliced for a while. */
-    private final Cache<String, Boolean> ignoresRanges = Caffeine.newBuilder()
-            .expireAfterWrite(RANGES_IGNORED_FOR).maximumSize(10_000).build();
+    /** Object keys that turned out not to be sliceable ({@link #notSliced}): fetched whole for a while. */
+    private final Cache<String, Boolean> notSliced = Caffeine.newBuilder()
+            .expireAfterWrite(NOT_SLICED_FOR).maximumSize(10_000).build();
 
     /**
      * @param spool       where bodies that are not kept in memory go while clients read them
@@ -133,9 +133,12 @@ public final class OriginFetch {
         return outcome;
     }
 
-    /** The object's origin answered a slice's Range with the whole object: fetch it whole for a while. */
-    public void rangesIgnored(String key) {
-        ignoresRanges.put(key, true);
+    /**
+     * The object cannot be sliced (its upstream answered slice 0's Range with the whole object, or slice 0 had no
+     * validator or length, or was not storable): it is fetched whole for a while.
+     */
+    void notSliced(String key) {
+        notSliced.put(key, true);
     }
 
     /**
@@ -149,7 +152,7 @@ public final class OriginFetch {
 
     /** Whether an answer to a client's miss is to be fetched again in slices (its body is then not read). */
     private boolean toSlice(Target t, Optional<String> range, OriginResponse response) {
-        if (t.pass() || t.alone() || ignoresRanges.getIfPresent(t.key()) != null) {
+        if (t.pass() || t.alone() || notSliced.getIfPresent(t.key()) != null) {
             return false;
         }
         boolean storable = Cacheability.whyNotStorable("GET", t.credentials(), 200, response.headers(),

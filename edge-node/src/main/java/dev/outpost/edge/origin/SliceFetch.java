@@ -104,7 +104,11 @@ public final class SliceFetch {
         }
         fetched.increment();
         try (OriginResponse response = fetch.ask(t, headers)) {
-            return answer(t, index, total, validator, response, ticket);
+            Result result = answer(t, index, total, validator, response, ticket);
+            if (result instanceof NotSliced) {
+                fetch.notSliced(t.key()); // a lasting reason: the next misses are served whole straight away
+            }
+            return result;
         } catch (OriginUnreachable e) {
             return new Failed(e.getMessage());
         } catch (IOException e) {

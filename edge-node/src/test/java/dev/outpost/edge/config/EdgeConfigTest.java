@@ -31,6 +31,8 @@ class EdgeConfigTest {
         assertThat(config.cache().backgroundFillMaxBytes()).as("every storable fill finishes")
                 .isEqualTo(Long.MAX_VALUE);
         assertThat(config.cache().negativeTtl()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.cache().slices()).as("1 MiB slices of objects over the 16 MiB object cap")
+                .isEqualTo(new SliceConfig(true, 1024L * 1024, 16L * 1024 * 1024));
         assertThat(config.origin().connect()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.collapsing().maxWaiters()).isEqualTo(1000);
         assertThat(config.admin()).isEmpty();
@@ -135,6 +137,20 @@ class EdgeConfigTest {
                 cache: {maxBytez: 5}
                 """)).isInstanceOf(ConfigException.class).hasMessageContaining("maxBytez")
                 .hasMessageContaining("edge.yml");
+    }
+
+    @Test
+    void sliceDefaultsFollowTheObjectCapAndBadSlicesAreRejectedNamingTheKeys() {
+        assertThat(CacheConfig.ofSize(4096, 2048).slices()).as("a slice always fits the memory tier")
+                .isEqualTo(new SliceConfig(true, 2048L, 2048L));
+        assertThat(CacheConfig.DEFAULTS.withSlices(new SliceConfig(null, 4096L, null)).withSize(1L << 30, 32L << 20)
+                .slices()).as("a resized store keeps the slice size given and its own default threshold")
+                .isEqualTo(new SliceConfig(true, 4096L, 32L << 20));
+        assertThatThrownBy(() -> CacheConfig.ofSize(4096, 2048).withSlices(new SliceConfig(true, 4096L, null)))
+                .hasMessageContaining("cache.slices.sizeBytes").hasMessageContaining("cache.maxObjectBytes");
+        assertThatThrownBy(() -> new SliceConfig(true, 100L, null)).hasMessageContaining("cache.slices.sizeBytes");
+        assertThatThrownBy(() -> new SliceConfig(true, 4096L, 1000L))
+                .hasMessageContaining("cache.slices.minObjectBytes");
     }
 
     @Test

@@ -79,7 +79,7 @@ class EveryEdgeKeyTakesEffectIT {
                 MockResponse.Builder answer = new MockResponse.Builder().code(200).setHeader("Cache-Control",
                         "max-age=600");
                 return switch (path) {
-                    case "/large" -> answer.body("x".repeat(2000)).build();
+                    case "/large" -> answer.setHeader("ETag", "\"large\"").body("x".repeat(2000)).build();
                     case "/medium" -> answer.body("m".repeat(800)).build();
                     default -> answer.body("0123456789".repeat(10)).build();
                 };
@@ -148,6 +148,7 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().cache().maxVariantsPerUrl()).isEqualTo(3);
         assertThat(edge.config().cache().negativeTtl()).isEqualTo(Duration.ofSeconds(7));
         assertThat(edge.config().cache().backgroundFillMaxBytes()).isEqualTo(900);
+        assertThat(edge.config().cache().slices()).isEqualTo(new SliceConfig(false, 512L, 700L));
         assertThat(edge.config().origin().connect()).isEqualTo(Duration.ofMillis(1500));
         assertThat(edge.config().origin().maxRequests()).isEqualTo(40);
         assertThat(edge.config().origin().maxRequestsPerClient()).isEqualTo(20);
@@ -264,7 +265,10 @@ class EveryEdgeKeyTakesEffectIT {
         try (Response second = get(http, edge.baseUri() + "/large", "listed.test")) {
             assertThat(second.header("X-Cache")).as("2000 bytes over cache.maxObjectBytes 1000: never stored")
                     .isNotEqualTo("HIT");
+            assertThat(second.header("Cache-Status")).as("cache.slices.enabled false: not sliced either, though it"
+                    + " is over cache.slices.minObjectBytes 700 with a strong ETag").doesNotContain("detail=slices");
         }
+        assertThat(edge.store().keys()).as("no slice stored").noneMatch(k -> k.contains(" slices"));
         get(http, edge.baseUri() + "/ranged", "listed.test").close();
         Request ranges = new Request.Builder().url(edge.baseUri() + "/ranged").header("Host", "listed.test")
                 .header("Range", "bytes=0-0,2-2,4-4").build();

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.SliceConfig;
 import dev.outpost.edge.config.SpoolConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -199,7 +200,8 @@ class StreamingMissIT {
         try (HoldingOrigin origin = HoldingOrigin.immediate(body, "max-age=600");
                 EdgeFixture f = edgeIn(origin, c -> c.withCache(new CacheConfig(8L * 1024 * 1024, 64L * 1024,
                         null, null, null, null, null, null, null,
-                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null, null)))) {
+                        new SpoolConfig(spoolDir.toString(), 64L * 1024 * 1024, null), null, null,
+                        new SliceConfig(false, null, null))))) { // the spool is what is tested: no slicing
             OkHttpClient smallWindow = f.client.newBuilder().socketFactory(new SmallReceiveBuffer()).build();
             Request request = new Request.Builder().url(f.edge.baseUri() + "/huge").header("Host", EdgeFixture.HOST)
                     .build();
