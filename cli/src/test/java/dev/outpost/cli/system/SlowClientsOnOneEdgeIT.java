@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.config.CacheConfig;
+import dev.outpost.edge.config.SliceConfig;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.edge.config.SpoolConfig;
@@ -153,6 +154,6 @@ class SlowClientsOnOneEdgeIT {
         SpoolConfig spool = new SpoolConfig(dir.resolve("spool-" + id).toString(), null, null);
         return EdgeConfig.of(id, "127.0.0.1:0", service).withRegion("eu")
                 .withCache(new CacheConfig(64L * 1024 * 1024, MAX_OBJECT_BYTES, null, null, null, null, null, null,
-                        null, spool));
+                        null, spool).withSlices(new SliceConfig(false, null, null))); // unstorable: not sliced either
     }
 }

@@ -129,7 +129,10 @@ final class SliceFlow {
             boolean fetched) throws Cut, IOException {
         Fields request = t.requestHeaders();
         long total = SliceFetch.total(head);
-        Outcome outcome = fetched ? Outcome.MISS : Outcome.HIT;
+        SliceCursor cursor = new SliceCursor(t, head, first);
+        // The head goes out before the body's slices are known to be held: a hit when the head was and the first
+        // slice the request needs is, else a miss (the slices missing are fetched as they are reached).
+        Outcome outcome = fetched || !cursor.holds(firstNeeded(request, head, total)) ? Outcome.MISS : Outcome.HIT;
         HeaderMap out = ex.getResponseHeaders();
         Fields headers = head.headers();
         for (int i = 0; i < headers.nameCount(); i++) {
@@ -139,7 +142,7 @@ final class SliceFlow {
             }
         }
         out.put(Headers.AGE, head.ageSeconds(clock.instant()));
-        CacheStatus status = fetched ? CacheStatus.forwarded(CacheStatus.Fwd.MISS).asStored()
+        CacheStatus status = outcome == Outcome.MISS ? CacheStatus.forwarded(CacheStatus.Fwd.MISS).asStored()
                 : CacheStatus.hit().withTtl(Math.floorDiv(head.freshnessLeftNanos(clock.instant()), 1_000_000_000L));
         writer.markWith(out, outcome, status.withDetail("slices").value());
         ResponseWriter.record(ex, outcome);
@@ -185,7 +188,6 @@ final class SliceFlow {
         }
         ex.startBlocking();
         OutputStream client = ex.getOutputStream();
-        SliceCursor cursor = new SliceCursor(t, head, first);
         if (parts.size() > 1) {
             ex.setStatusCode(206);
             String type = headers.first("content-type").orElse("application/octet-stream");
@@ -202,6 +204,15 @@ final class SliceFlow {
             write(client, cursor, parts.get(0));
         }
         client.close();
+    }
+
+    /** The slice holding the first byte the request asks for (its first range's, else the object's first). */
+    private long firstNeeded(Fields request, CachedObject head, long total) {
+        if (request.has("range") && Conditionals.ranges("GET", request, head, total, maxRangeParts)
+                instanceof RangeDecision.Partial p) {
+            return slices.slices().indexOf(p.parts().get(0).first());
+        }
+        return 0;
     }
 
     /** Writes bytes {@code range} of the representation, slice by slice. */
@@ -240,6 +251,17 @@ final class SliceFlow {
             this.total = SliceFetch.total(head);
         }
 
+        /** Whether slice {@code index} can be had without asking upstream. */
+        boolean holds(long index) {
+            return index == 0 && first.isPresent() || held(index).isPresent();
+        }
+
+        private Optional<CachedObject> held(long index) {
+            long expected = slices.slices().last(index, total) - slices.slices().first(index) + 1;
+            return store.lookup(Slices.sliceKey(t.key(), validator, index), t.requestHeaders())
+                    .filter(o -> o.length() == expected);
+        }
+
         ByteBuffer slice(long index) throws Cut {
             if (index == 0 && first.isPresent()) {
                 ByteBuffer b = first.get();
@@ -247,9 +269,8 @@ final class SliceFlow {
                 return b;
             }
             String key = Slices.sliceKey(t.key(), validator, index);
-            Optional<CachedObject> held = store.lookup(key, t.requestHeaders());
-            long expected = slices.slices().last(index, total) - slices.slices().first(index) + 1;
-            if (held.isPresent() && held.get().length() == expected) {
+            Optional<CachedObject> held = held(index);
+            if (held.isPresent()) {
                 counts.hits().increment();
                 return held.get().body();
             }

@@ -94,6 +94,7 @@ class SliceCachingIT {
             try (Response middle = f.get(PATH, "Range", "bytes=" + from + "-" + (from + 999))) {
                 assertThat(middle.code()).isEqualTo(206);
                 assertThat(middle.header("Content-Range")).isEqualTo("bytes " + from + "-" + (from + 999) + "/" + size);
+                assertThat(middle.header("Cache-Status")).contains("fwd=miss");
                 assertBytes(middle.body().bytes(), from, 1);
             }
             long index = from / SLICE;
@@ -211,16 +212,32 @@ class SliceCachingIT {
             // A careless origin changes the bytes but not the ETag: only the purge can make the edge notice.
             origin.etag = "\"v1\"";
             origin.version = 2;
-            try (Response purged = f.client.newCall(new Request.Builder()
-                    .url(f.edge.adminUri().orElseThrow() + "/_edge/purge")
-                    .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
-                    .post(RequestBody.create("{\"urls\":[\"http://" + EdgeFixture.HOST + PATH + "\"]}",
-                            MediaType.get("application/json"))).build()).execute()) {
+            try (Response purged = purge(f, "{\"urls\":[\"http://" + EdgeFixture.HOST + PATH + "\"]}")) {
                 assertThat(purged.code()).isEqualTo(200);
             }
             assertThat(f.edge.store().keys()).as("the head and every slice are gone")
                     .noneMatch(k -> Slices.belongsTo(k, key));
             assertThat(sha(f)).as("nothing held before the purge is served").isEqualTo(RangeOrigin.digest(size, 2));
+        }
+    }
+
+    @Test
+    void aSoftPurgeRefetchesOnlyTheHeadAndKeepsTheSlicesOfAnUnchangedValidator() throws Exception {
+        long size = 40 * MIB;
+        try (RangeOrigin origin = new RangeOrigin(size); EdgeFixture f = edgeIn(origin, 128 * MIB)) {
+            assertThat(sha(f)).isEqualTo(RangeOrigin.digest(size, 1));
+            try (Response purged = purge(f, "{\"urls\":[\"http://" + EdgeFixture.HOST + PATH + "\"],\"soft\":true}")) {
+                assertThat(purged.code()).isEqualTo(200);
+            }
+            int before = origin.requests.size();
+            long from = 30 * MIB + 7;
+            try (Response r = f.get(PATH, "Range", "bytes=" + from + "-" + (from + 99))) {
+                assertThat(r.code()).isEqualTo(206);
+                assertBytes(r.body().bytes(), from, 1);
+            }
+            assertThat(origin.ranges().subList(before, origin.requests.size()))
+                    .as("the head is fetched again (slice 0); slice 30 of the same validator is still held")
+                    .containsExactly("bytes=0-" + (SLICE - 1));
         }
     }
 
@@ -234,6 +251,12 @@ class SliceCachingIT {
             assertThat(f.edge.store().keys()).noneMatch(k -> Slices.belongsTo(k, EdgeFixture.key(PATH)));
             assertThat(f.edge.metrics().sliceCounts().fallbacks().sum()).isEqualTo(1);
         }
+    }
+
+    private static Response purge(EdgeFixture f, String json) throws IOException {
+        return f.client.newCall(new Request.Builder().url(f.edge.adminUri().orElseThrow() + "/_edge/purge")
+                .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
+                .post(RequestBody.create(json, MediaType.get("application/json"))).build()).execute();
     }
 
     private static String sha(EdgeFixture f) throws Exception {
