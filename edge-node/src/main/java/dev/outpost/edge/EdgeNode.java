@@ -33,6 +33,7 @@ import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.SliceFetch;
+import dev.outpost.edge.origin.Slicing;
 import dev.outpost.edge.cache.Slices;
 import dev.outpost.edge.config.SliceConfig;
 import dev.outpost.edge.origin.OriginSlots;
@@ -151,10 +152,11 @@ public final class EdgeNode implements AutoCloseable {
         // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
         ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
         SliceConfig sliceConfig = config.cache().slices();
-        Slices slices = new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(), sliceConfig.minObjectBytes());
+        Slicing slicing = new Slicing(new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(),
+                sliceConfig.minObjectBytes()));
         OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
-                config.cache().backgroundFillMaxBytes(), blocking, slices);
-        SliceFetch sliceFetch = new SliceFetch(fetch, store, policy, config.id(), slices,
+                config.cache().backgroundFillMaxBytes(), blocking, slicing);
+        SliceFetch sliceFetch = new SliceFetch(fetch, store, policy, config.id(), slicing,
                 metrics.sliceCounts().fetches());
         Refresher refresher = new Refresher(collapser, fetch, blocking);
         Purger purger = new Purger(store, host -> routes.find(host).map(Route::keys));

@@ -2,7 +2,6 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.BodyIntegrity;
 import dev.outpost.edge.cache.CachePolicy;
-import dev.outpost.edge.cache.Cacheability;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
 import dev.outpost.edge.cache.CachedObjects;
@@ -11,11 +10,7 @@ import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.PartialContent;
-import dev.outpost.edge.cache.Slices;
 import dev.outpost.edge.cache.Vary;
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import java.time.Duration;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -37,8 +32,6 @@ public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final int READ_CHUNK = 64 * 1024;
-    /** How long an object that could not be sliced is fetched whole (and streamed through) instead. */
-    static final Duration NOT_SLICED_FOR = Duration.ofMinutes(5);
 
     private final OriginClient client;
     private final CacheStore store;
@@ -48,21 +41,18 @@ public final class OriginFetch {
     private final long windowBytes;
     private final long backgroundFillMaxBytes;
     private final Executor fillers;
-    private final Slices slices;
-    /** Object keys that turned out not to be sliceable ({@link #notSliced}): fetched whole for a while. */
-    private final Cache<String, Boolean> notSliced = Caffeine.newBuilder()
-            .expireAfterWrite(NOT_SLICED_FOR).maximumSize(10_000).build();
+    private final Slicing slicing;
 
     /**
      * @param spool       where bodies that are not kept in memory go while clients read them
      * @param windowBytes memory a body may hold ahead of its slowest reader once the spool is full
      * @param backgroundFillMaxBytes the largest object a fill still fetches for the cache once every client left
      * @param fillers     runs the filler threads (blocking reads: virtual threads)
-     * @param slices      when a client's miss is fetched again in slices ({@link #fetchForMiss})
+     * @param slicing     when a client's miss is fetched again in slices ({@link #fetchForMiss})
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
-            long windowBytes, long backgroundFillMaxBytes, Executor fillers, Slices slices) {
-        this.slices = slices;
+            long windowBytes, long backgroundFillMaxBytes, Executor fillers, Slicing slicing) {
+        this.slicing = slicing;
         this.client = client;
         this.store = store;
         this.policy = policy;
@@ -134,35 +124,12 @@ public final class OriginFetch {
     }
 
     /**
-     * The object cannot be sliced (its upstream answered slice 0's Range with the whole object, or slice 0 had no
-     * validator or length, or was not storable): it is fetched whole for a while.
-     */
-    void notSliced(String key) {
-        notSliced.put(key, true);
-    }
-
-    /**
      * Sends a GET for the cache to the upstream the edge fetches {@code t} from; the one place a fetch for the
      * cache (whole object or slice) picks where it goes.
      */
     OriginResponse ask(Target t, Fields headers) throws OriginUnreachable {
         return client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0],
                 t.client().address()));
-    }
-
-    /** Whether an answer to a client's miss is to be fetched again in slices (its body is then not read). */
-    private boolean toSlice(Target t, Optional<String> range, OriginResponse response) {
-        if (t.pass() || t.alone() || notSliced.getIfPresent(t.key()) != null) {
-            return false;
-        }
-        boolean storable = Cacheability.whyNotStorable("GET", t.credentials(), 200, response.headers(),
-                t.route().cacheSetCookie()).isEmpty();
-        if (range.isEmpty()) {
-            return slices.slices(response.status(), response.headers(), response.contentLength(), storable);
-        }
-        return response.status() == 206 && response.headers().first("content-range")
-                .flatMap(Partial.ContentRange::parse)
-                .filter(r -> slices.slicesPiece(response.headers(), r.total(), storable)).isPresent();
     }
 
     private FetchOutcome fetch(Target t, Optional<String> range, long ticket, boolean maySlice) {
@@ -172,7 +139,7 @@ public final class OriginFetch {
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
-        if (maySlice && toSlice(t, range, response)) {
+        if (maySlice && slicing.toSlice(t, range, response)) {
             response.close(); // the body is fetched again slice by slice
             if (t.stale().isPresent()) {
                 store.purge(t.key(), false); // the whole (or partial) copy is replaced by the sliced object

@@ -29,18 +29,20 @@ public final class SliceFetch {
     private final CacheStore store;
     private final CachePolicy policy;
     private final String edgeId;
+    private final Slicing slicing;
     private final Slices slices;
     private final LongAdder fetched;
 
     /** @param fetched counts slice requests sent upstream */
-    public SliceFetch(OriginFetch fetch, CacheStore store, CachePolicy policy, String edgeId, Slices slices,
+    public SliceFetch(OriginFetch fetch, CacheStore store, CachePolicy policy, String edgeId, Slicing slicing,
             LongAdder fetched) {
+        this.slicing = slicing;
+        this.slices = slicing.rules();
         this.fetched = fetched;
         this.fetch = fetch;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
-        this.slices = slices;
     }
 
     /** What a slice fetch came to. */
@@ -106,7 +108,7 @@ public final class SliceFetch {
         try (OriginResponse response = fetch.ask(t, headers)) {
             Result result = answer(t, index, total, validator, response, ticket);
             if (result instanceof NotSliced) {
-                fetch.notSliced(t.key()); // a lasting reason: the next misses are served whole straight away
+                slicing.notSliced(t.key()); // a lasting reason: the next misses are served whole straight away
             }
             return result;
         } catch (OriginUnreachable e) {
