@@ -317,6 +317,8 @@ if __name__ == "__main__":
         parse_wrk(args[0])
     elif cmd == "parse-zipf":
         parse_zipf(args[0])
+    elif cmd == "zipf-sizes":
+        print("\n".join(str(size) for size in zipf_sizes(int(args[0]))))
     elif cmd == "simulate-lru":
         print(json.dumps(simulate_lru(int(args[0]), float(args[1]), int(args[2]), int(args[3]),
                                       int(args[4]) if len(args) > 4 else 0)))
