@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
@@ -98,9 +99,11 @@ public final class HitRatioReplay {
         System.out.println("|---|---|---|---|---|---|---|");
         for (String workload : List.of("1-4 KiB (the bench's)", "uniform " + mean + " B")) {
             int[] s = workload.startsWith("uniform") ? uniform : sizes;
-            for (String policy : List.of("edge memory tier", "Caffeine W-TinyLFU", "LRU", "Belady")) {
+            for (String policy : List.of("edge memory tier", "edge memory tier, W-TinyLFU only", "Caffeine W-TinyLFU",
+                    "LRU", "Belady")) {
                 Replayed cache = switch (policy) {
-                    case "edge memory tier" -> edge(cacheBytes, s);
+                    case "edge memory tier" -> edge(cacheBytes, s, true);
+                    case "edge memory tier, W-TinyLFU only" -> edge(cacheBytes, s, false);
                     case "Caffeine W-TinyLFU" -> caffeine(cacheBytes, s);
                     case "LRU" -> lru(cacheBytes, s);
                     default -> belady(cacheBytes, s, stream);
@@ -126,9 +129,13 @@ public final class HitRatioReplay {
         return "bench/z/outpost/b1/obj-" + (object + 1) + ".bin";
     }
 
-    /** The edge's memory tier as the edge builds it, fed the bench origin's (nginx's) answers. */
-    static Replayed edge(long cacheBytes, int[] sizes) {
-        CacheStore store = new CacheStore(cacheBytes, CacheConfig.DEFAULTS.maxVariantsPerUrl());
+    /**
+     * The edge's memory tier as the edge builds it (or without its size-aware admission), fed the bench origin's
+     * (nginx's) answers.
+     */
+    static Replayed edge(long cacheBytes, int[] sizes, boolean sizeAwareAdmission) {
+        CacheStore store = new CacheStore(cacheBytes, CacheConfig.DEFAULTS.maxVariantsPerUrl(),
+                CacheStore.DEFAULT_PURGE_MEMORY, Optional.empty(), sizeAwareAdmission);
         CachePolicy policy = CachePolicy.from(CacheConfig.DEFAULTS);
         ByteBuffer bytes = ByteBuffer.allocateDirect(1 << 20);
         return new Replayed() {

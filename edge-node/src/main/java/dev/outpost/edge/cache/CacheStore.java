@@ -66,6 +66,13 @@ public final class CacheStore {
     private static final int MAX_PURGE_MARKS = 100_000;
 
     private final Cache<String, Variants> cache;
+    /** Requests per key, for the memory tier's size-aware admission ({@link SizeAwareAdmission}). */
+    private final KeyFrequencies frequencies;
+    private final LongAdder refusedByAdmission = new LongAdder();
+    private final LongAdder evictedForAdmission = new LongAdder();
+    private final boolean sizeAwareAdmission;
+    /** How many of the coldest entries admission chooses its victims from. */
+    private static final int ADMISSION_POOL = 16;
     /** Null without a disk tier (the hit path avoids an Optional per request). */
     private final DiskTier disk;
     private final int maxVariants;
@@ -90,9 +97,20 @@ public final class CacheStore {
 
     /** A store over {@code disk} (which the caller closes), if given. */
     public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk) {
+        this(maxBytes, maxVariantsPerUrl, purgeMemory, disk, true);
+    }
+
+    /**
+     * @param sizeAwareAdmission whether fetched objects pass {@link SizeAwareAdmission} before entering memory
+     *                           (false: Caffeine's W-TinyLFU alone, for the bench's comparison)
+     */
+    public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk,
+            boolean sizeAwareAdmission) {
+        this.sizeAwareAdmission = sizeAwareAdmission;
         this.disk = disk.orElse(null);
         this.maxVariants = maxVariantsPerUrl;
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
+        this.frequencies = KeyFrequencies.forBytes(maxBytes);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Variants v) -> v.weight())
@@ -104,15 +122,21 @@ public final class CacheStore {
 
     /** The stored variant matching the request, from memory or else from disk. */
     public Optional<CachedObject> lookup(String key, Fields requestHeaders) {
-        CachedObject inMemory = find(key, requestHeaders);
+        CachedObject inMemory = inMemory(key, requestHeaders);
         return Optional.ofNullable(inMemory != null ? inMemory : findOnDisk(key, requestHeaders));
     }
 
     /**
      * The memory tier's variant matching the request, without the Optional, for the hit path; {@code null} when
-     * nothing matches ({@link #findOnDisk} is next).
+     * nothing matches ({@link #findOnDisk} is next). Counts the request for the key's frequency: call it once per
+     * client request (the edge's cache handler does), not for the store's own second looks.
      */
     public CachedObject find(String key, Fields requestHeaders) {
+        frequencies.increment(key);
+        return inMemory(key, requestHeaders);
+    }
+
+    private CachedObject inMemory(String key, Fields requestHeaders) {
         Variants variants = cache.getIfPresent(key);
         if (variants == null) {
             return null;
@@ -139,7 +163,8 @@ public final class CacheStore {
             fenceLock.readLock().lock();
             try {
                 CachedObject owned = forMemory(hit.object());
-                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()) {
+                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()
+                        && admits(owned)) {
                     putInMemory(owned);
                 }
             } finally {
@@ -236,7 +261,7 @@ public final class CacheStore {
         try {
             Optional<PurgeFence.Mark> purged = fence.since(ticket, object.key(), object.surrogateKeys());
             if (purged.isEmpty()) {
-                put(object);
+                store(object, true);
                 return Admission.STORED;
             }
             refusedAfterPurge.increment();
@@ -245,7 +270,7 @@ public final class CacheStore {
             }
             // Kept as a stale copy to revalidate, unless a newer answer took its place meanwhile.
             if (find(object.key(), object.variant()) == null) {
-                put(object.markedStale());
+                store(object.markedStale(), true);
             }
             return Admission.STORED_STALE;
         } finally {
@@ -272,10 +297,18 @@ public final class CacheStore {
         return refusedAfterPurge.sum();
     }
 
-    /** Stores in memory and, written behind, on disk. */
+    /** Stores in memory and, written behind, on disk (a push: memory's admission does not apply). */
     public void put(CachedObject object) {
+        store(object, false);
+    }
+
+    /**
+     * Stores on disk and in memory; when {@code admitting}, a URL not yet in memory enters it only if
+     * {@link SizeAwareAdmission} lets it (it still goes to disk, whose own policy decides there).
+     */
+    private void store(CachedObject object, boolean admitting) {
         CachedObject owned = forMemory(object);
-        if (owned != null) {
+        if (owned != null && (!admitting || admits(owned))) {
             putInMemory(owned);
         }
         if (disk != null) {
@@ -299,6 +332,38 @@ public final class CacheStore {
         } finally {
             fenceLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Whether a fetched or promoted object may enter memory: always when its URL is already there (a new variant
+     * or a refresh replaces in place) or when it fits in the free bytes; otherwise when it was asked for more often
+     * than the entries Caffeine would evict first to make room for it, together. Caffeine's W-TinyLFU then still
+     * applies its own admission to what is let in.
+     */
+    private boolean admits(CachedObject object) {
+        if (!sizeAwareAdmission || cache.getIfPresent(object.key()) != null) {
+            return true;
+        }
+        var eviction = cache.policy().eviction().orElseThrow();
+        long weight = object.weight();
+        long free = eviction.getMaximum() - eviction.weightedSize().orElse(0);
+        if (weight <= free) {
+            return true;
+        }
+        int frequency = frequencies.frequency(object.key());
+        List<SizeAwareAdmission.Entry> pool = eviction.coldest(entries -> entries.limit(ADMISSION_POOL)
+                .map(e -> new SizeAwareAdmission.Entry(e.getKey(), frequencies.frequency(e.getKey()), e.weight()))
+                .toList());
+        SizeAwareAdmission.Decision decision = SizeAwareAdmission.decide(frequency, weight, free, pool);
+        for (String victim : decision.victims()) {
+            cache.invalidate(victim);
+            evictedForAdmission.increment();
+        }
+        boolean admitted = decision.admitted();
+        if (!admitted) {
+            refusedByAdmission.increment();
+        }
+        return admitted;
     }
 
     private void putInMemory(CachedObject object) {
@@ -399,7 +464,12 @@ public final class CacheStore {
     }
 
     public long evictions() {
-        return cache.stats().evictionCount();
+        return cache.stats().evictionCount() + evictedForAdmission.sum();
+    }
+
+    /** Fetched or promoted objects kept out of memory by its size-aware admission, since start. */
+    public long refusedByAdmission() {
+        return refusedByAdmission.sum();
     }
 
     /** URL keys indexed under a surrogate key (for tests and the admin API). */
