@@ -21,14 +21,15 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The object store: Caffeine bounded by bytes (W-TinyLFU, a weigher counting body + headers), one entry per URL
- * key holding that URL's Vary variants (capped, oldest dropped), and a surrogate-key → URL keys index that the
- * removal listener keeps consistent with evictions. Listeners run on the writing thread, so when a write returns
+ * The object store: Caffeine bounded by bytes (W-TinyLFU, a weigher counting what an entry holds, and a
+ * {@link MemoryAdmission} in front deciding by frequency per byte), one entry per URL key holding that URL's Vary
+ * variants (capped, oldest dropped), and a surrogate-key → URL keys index that the removal listener keeps
+ * consistent with evictions. Listeners run on the writing thread, so when a write returns
  * the store is already back under its bound.
  *
  * <p>With a {@link DiskTier} below it, every write also goes to disk (written behind, fenced against purges like
  * a fetch), every purge reaches both tiers, and a memory miss looks on disk: a disk hit asked for again is offered
- * back to memory, where W-TinyLFU decides whether it stays.
+ * back to memory, where the admission and W-TinyLFU decide whether it stays.
  */
 public final class CacheStore {
     /** A URL's variants, immutable; a write replaces the whole value. */
@@ -66,13 +67,7 @@ public final class CacheStore {
     private static final int MAX_PURGE_MARKS = 100_000;
 
     private final Cache<String, Variants> cache;
-    /** Requests per key, for the memory tier's size-aware admission ({@link SizeAwareAdmission}). */
-    private final KeyFrequencies frequencies;
-    private final LongAdder refusedByAdmission = new LongAdder();
-    private final LongAdder evictedForAdmission = new LongAdder();
-    private final boolean sizeAwareAdmission;
-    /** How many of the coldest entries admission chooses its victims from. */
-    private static final int ADMISSION_POOL = 16;
+    private final MemoryAdmission admission;
     /** Null without a disk tier (the hit path avoids an Optional per request). */
     private final DiskTier disk;
     private final int maxVariants;
@@ -106,11 +101,9 @@ public final class CacheStore {
      */
     public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk,
             boolean sizeAwareAdmission) {
-        this.sizeAwareAdmission = sizeAwareAdmission;
         this.disk = disk.orElse(null);
         this.maxVariants = maxVariantsPerUrl;
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
-        this.frequencies = KeyFrequencies.forBytes(maxBytes);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((String key, Variants v) -> v.weight())
@@ -118,6 +111,7 @@ public final class CacheStore {
                 .recordStats()
                 .removalListener(this::onRemoval)
                 .build();
+        this.admission = new MemoryAdmission(cache, KeyFrequencies.forBytes(maxBytes), sizeAwareAdmission);
     }
 
     /** The stored variant matching the request, from memory or else from disk. */
@@ -132,7 +126,7 @@ public final class CacheStore {
      * client request (the edge's cache handler does), not for the store's own second looks.
      */
     public CachedObject find(String key, Fields requestHeaders) {
-        frequencies.increment(key);
+        admission.requested(key);
         return inMemory(key, requestHeaders);
     }
 
@@ -334,36 +328,8 @@ public final class CacheStore {
         }
     }
 
-    /**
-     * Whether a fetched or promoted object may enter memory: always when its URL is already there (a new variant
-     * or a refresh replaces in place) or when it fits in the free bytes; otherwise when it was asked for more often
-     * than the entries Caffeine would evict first to make room for it, together. Caffeine's W-TinyLFU then still
-     * applies its own admission to what is let in.
-     */
     private boolean admits(CachedObject object) {
-        if (!sizeAwareAdmission || cache.getIfPresent(object.key()) != null) {
-            return true;
-        }
-        var eviction = cache.policy().eviction().orElseThrow();
-        long weight = object.weight();
-        long free = eviction.getMaximum() - eviction.weightedSize().orElse(0);
-        if (weight <= free) {
-            return true;
-        }
-        int frequency = frequencies.frequency(object.key());
-        List<SizeAwareAdmission.Entry> pool = eviction.coldest(entries -> entries.limit(ADMISSION_POOL)
-                .map(e -> new SizeAwareAdmission.Entry(e.getKey(), frequencies.frequency(e.getKey()), e.weight()))
-                .toList());
-        SizeAwareAdmission.Decision decision = SizeAwareAdmission.decide(frequency, weight, free, pool);
-        for (String victim : decision.victims()) {
-            cache.invalidate(victim);
-            evictedForAdmission.increment();
-        }
-        boolean admitted = decision.admitted();
-        if (!admitted) {
-            refusedByAdmission.increment();
-        }
-        return admitted;
+        return admission.admits(object);
     }
 
     private void putInMemory(CachedObject object) {
@@ -464,12 +430,12 @@ public final class CacheStore {
     }
 
     public long evictions() {
-        return cache.stats().evictionCount() + evictedForAdmission.sum();
+        return cache.stats().evictionCount() + admission.evicted();
     }
 
     /** Fetched or promoted objects kept out of memory by its size-aware admission, since start. */
     public long refusedByAdmission() {
-        return refusedByAdmission.sum();
+        return admission.refused();
     }
 
     /** URL keys indexed under a surrogate key (for tests and the admin API). */

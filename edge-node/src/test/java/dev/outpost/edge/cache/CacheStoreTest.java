@@ -165,7 +165,7 @@ class CacheStoreTest {
 
     private static final String KEY = "http://h/";
 
-    /** A store holding exactly {@code n} objects of {@link #sized} (keys of one length), each asked for {@code asks} times. */
+    /** Exactly {@code n} objects of {@link #sized} (keys of one length), each asked for {@code asks} times. */
     private CacheStore fullOf(int n, int asks) {
         CacheStore store = new CacheStore((long) n * sized(KEY + 0).weight(), 8);
         for (int i = 0; i < n; i++) {
