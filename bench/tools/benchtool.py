@@ -53,7 +53,7 @@ def simulate_lru(objects, s, requests, capacity, overhead=0, seeds=5):
 
     The baseline the Zipf (b) target means ("W-TinyLFU against LRU") when a peer does not hold its bound during a
     run. With `overhead` 0 it charges body bytes only, the most generous accounting for LRU; Outpost's weigher
-    charges each entry's headers, key and 256 B on top (`overhead` ≈ their sum compares like with like)."""
+    charges the heap each entry holds beside its body (`overhead` ≈ that charge compares like with like)."""
     sizes = zipf_sizes(objects)
     cdf, total = [], 0.0
     for k in range(1, objects + 1):
@@ -317,6 +317,8 @@ if __name__ == "__main__":
         parse_wrk(args[0])
     elif cmd == "parse-zipf":
         parse_zipf(args[0])
+    elif cmd == "zipf-sizes":
+        print("\n".join(str(size) for size in zipf_sizes(int(args[0]))))
     elif cmd == "simulate-lru":
         print(json.dumps(simulate_lru(int(args[0]), float(args[1]), int(args[2]), int(args[3]),
                                       int(args[4]) if len(args) > 4 else 0)))

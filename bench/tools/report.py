@@ -246,7 +246,7 @@ def main():
               lru["seeds"], fmt(med(lru["lru"]), 1, 100), fmt(med(lru["lru_objects"])), fmt(med(lru["unbounded"]), 1, 100)))
         held = mem_small.get("outpost", {}).get("objects")
         if held:
-            # Per-entry charge beyond the body, as Outpost's weigher counts it (headers, key, 256 B): the cache is
+            # Per-entry charge beyond the body, as Outpost's weigher counts it (the heap an entry holds): the cache is
             # full at the end of a (b) run, and object sizes are drawn independently of popularity, so the held
             # objects' bodies average the catalogue's.
             overhead = max(0, int(meta["cache_small"] / held - statistics.mean(benchtool.zipf_sizes(meta["objects"]))))

@@ -21,14 +21,15 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The object store: Caffeine bounded by bytes (W-TinyLFU, a weigher counting body + headers), one entry per URL
- * key holding that URL's Vary variants (capped, oldest dropped), and a surrogate-key → URL keys index that the
- * removal listener keeps consistent with evictions. Listeners run on the writing thread, so when a write returns
+ * The object store: Caffeine bounded by bytes (W-TinyLFU, a weigher counting what an entry holds, and a
+ * {@link MemoryAdmission} in front deciding by frequency per byte), one entry per URL key holding that URL's Vary
+ * variants (capped, oldest dropped), and a surrogate-key → URL keys index that the removal listener keeps
+ * consistent with evictions. Listeners run on the writing thread, so when a write returns
  * the store is already back under its bound.
  *
  * <p>With a {@link DiskTier} below it, every write also goes to disk (written behind, fenced against purges like
  * a fetch), every purge reaches both tiers, and a memory miss looks on disk: a disk hit asked for again is offered
- * back to memory, where W-TinyLFU decides whether it stays.
+ * back to memory, where the admission and W-TinyLFU decide whether it stays.
  */
 public final class CacheStore {
     /** A URL's variants, immutable; a write replaces the whole value. */
@@ -66,6 +67,7 @@ public final class CacheStore {
     private static final int MAX_PURGE_MARKS = 100_000;
 
     private final Cache<String, Variants> cache;
+    private final MemoryAdmission admission;
     /** Null without a disk tier (the hit path avoids an Optional per request). */
     private final DiskTier disk;
     private final int maxVariants;
@@ -92,6 +94,15 @@ public final class CacheStore {
 
     /** A store over {@code disk} (which the caller closes), if given. */
     public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk) {
+        this(maxBytes, maxVariantsPerUrl, purgeMemory, disk, true);
+    }
+
+    /**
+     * @param sizeAwareAdmission whether fetched objects pass {@link SizeAwareAdmission} before entering memory
+     *                           (false: Caffeine's W-TinyLFU alone, for the bench's comparison)
+     */
+    public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk,
+            boolean sizeAwareAdmission) {
         this.disk = disk.orElse(null);
         this.maxVariants = maxVariantsPerUrl;
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
@@ -102,19 +113,26 @@ public final class CacheStore {
                 .recordStats()
                 .removalListener(this::onRemoval)
                 .build();
+        this.admission = new MemoryAdmission(cache, KeyFrequencies.forBytes(maxBytes), sizeAwareAdmission);
     }
 
     /** The stored variant matching the request, from memory or else from disk. */
     public Optional<CachedObject> lookup(String key, Fields requestHeaders) {
-        CachedObject inMemory = find(key, requestHeaders);
+        CachedObject inMemory = inMemory(key, requestHeaders);
         return Optional.ofNullable(inMemory != null ? inMemory : findOnDisk(key, requestHeaders));
     }
 
     /**
      * The memory tier's variant matching the request, without the Optional, for the hit path; {@code null} when
-     * nothing matches ({@link #findOnDisk} is next).
+     * nothing matches ({@link #findOnDisk} is next). Counts the request for the key's frequency: call it once per
+     * client request (the edge's cache handler does), not for the store's own second looks.
      */
     public CachedObject find(String key, Fields requestHeaders) {
+        admission.requested(key);
+        return inMemory(key, requestHeaders);
+    }
+
+    private CachedObject inMemory(String key, Fields requestHeaders) {
         Variants variants = cache.getIfPresent(key);
         if (variants == null) {
             return null;
@@ -141,7 +159,8 @@ public final class CacheStore {
             fenceLock.readLock().lock();
             try {
                 CachedObject owned = forMemory(hit.object());
-                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()) {
+                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()
+                        && admits(owned)) {
                     putInMemory(owned);
                 }
             } finally {
@@ -238,7 +257,7 @@ public final class CacheStore {
         try {
             Optional<PurgeFence.Mark> purged = fence.since(ticket, object.key(), object.surrogateKeys());
             if (purged.isEmpty()) {
-                put(object);
+                store(object, true);
                 return Admission.STORED;
             }
             refusedAfterPurge.increment();
@@ -247,7 +266,7 @@ public final class CacheStore {
             }
             // Kept as a stale copy to revalidate, unless a newer answer took its place meanwhile.
             if (find(object.key(), object.variant()) == null) {
-                put(object.markedStale());
+                store(object.markedStale(), true);
             }
             return Admission.STORED_STALE;
         } finally {
@@ -274,10 +293,18 @@ public final class CacheStore {
         return refusedAfterPurge.sum();
     }
 
-    /** Stores in memory and, written behind, on disk. */
+    /** Stores in memory and, written behind, on disk (a push: memory's admission does not apply). */
     public void put(CachedObject object) {
+        store(object, false);
+    }
+
+    /**
+     * Stores on disk and in memory; when {@code admitting}, a URL not yet in memory enters it only if
+     * {@link SizeAwareAdmission} lets it (it still goes to disk, whose own policy decides there).
+     */
+    private void store(CachedObject object, boolean admitting) {
         CachedObject owned = forMemory(object);
-        if (owned != null) {
+        if (owned != null && (!admitting || admits(owned))) {
             putInMemory(owned);
         }
         if (disk != null) {
@@ -301,6 +328,10 @@ public final class CacheStore {
         } finally {
             fenceLock.readLock().unlock();
         }
+    }
+
+    private boolean admits(CachedObject object) {
+        return admission.admits(object);
     }
 
     private void putInMemory(CachedObject object) {
@@ -427,7 +458,12 @@ public final class CacheStore {
     }
 
     public long evictions() {
-        return cache.stats().evictionCount();
+        return cache.stats().evictionCount() + admission.evicted();
+    }
+
+    /** Fetched or promoted objects kept out of memory by its size-aware admission, since start. */
+    public long refusedByAdmission() {
+        return admission.refused();
     }
 
     /** URL keys indexed under a surrogate key (for tests and the admin API). */

@@ -65,10 +65,29 @@ public record CachedObject(String key, String variant, int status, Fields header
         return body.remaining();
     }
 
-    /** Bytes this entry costs in the store: body (or pieces), headers and bookkeeping. */
+    /**
+     * Bytes this entry costs in memory, what the store's bound counts: the body (or pieces), the headers' heap
+     * ({@link Fields#heapBytes}), the key's and variant's text and {@link #ENTRY_BYTES} of objects every entry has.
+     */
     public int weight() {
-        return body.remaining() + (int) partial.held() + headers.byteSize() + key.length() + variant.length() + 256;
+        return body.remaining() + (int) partial.held() + headers.heapBytes() + key.length()
+                + (variant.isEmpty() ? 0 : STRING_BYTES + variant.length()) + ENTRY_BYTES
+                + PIECE_BYTES * partial.pieces().size();
     }
+
+    /**
+     * Heap bytes of the objects every stored entry holds beside its headers and text, on a 64-bit JVM with
+     * compressed pointers: this record (72); the body's direct buffer, its cleaner and deallocator and the read-only
+     * view kept here (200) plus the native allocator's header (16); the receive time and up to two new durations
+     * (72); the key's string object (40); the store's per-URL value and its one-entry map (56); Caffeine's node, its
+     * hash table's node and slot (80). Measured by the bench's {@code EntryCost} against {@link #weight()}: the
+     * weigher must never charge less than an entry holds, or the configured bound is not one.
+     */
+    static final int ENTRY_BYTES = 536;
+    /** A string object with its byte array's header. */
+    private static final int STRING_BYTES = 40;
+    /** A held piece of a partial object: its record and its buffer view. */
+    private static final int PIECE_BYTES = 88;
 
     /** Only some bytes of the representation are held ({@link #partial}). */
     public boolean isPartial() {

@@ -20,24 +20,28 @@ import java.util.function.BiConsumer;
  * An immutable set of HTTP header fields: lower-case names in first-seen order, each with its field lines. The
  * edge's pure code reads requests and responses through this, never through a server's or client's header types.
  *
- * <p>Every request's headers are copied into one, so it is two parallel arrays (names, value lists) searched
- * linearly, not a map: a request with a handful of headers costs a few small objects. Past {@link #INDEXED_FROM}
- * names a hash index is added, so a head stuffed with many distinct names never makes lookups quadratic.
+ * <p>Every request's headers are copied into one, so it is two parallel arrays (names, values) searched
+ * linearly, not a map: a request with a handful of headers costs a few small objects. A name's value is its one
+ * line as a {@code String}, or an immutable list when the name came more than once: no list object per line, which
+ * every stored object would otherwise carry for each of its header lines (24 bytes each, charged by the store's
+ * weigher). Past {@link #INDEXED_FROM} names a hash index is added, so a head stuffed with many distinct names
+ * never makes lookups quadratic.
  */
 public final class Fields {
     /** Above this many distinct names, lookups go through a hash index instead of a scan. */
     static final int INDEXED_FROM = 16;
-    private static final Fields EMPTY = new Fields(new String[0], emptyValues(), 0, null);
+    private static final Fields EMPTY = new Fields(new String[0], new Object[0], 0, null);
     /** Field names as sent ({@code Host}) → lower case, so the hit path does not lower-case them per request. */
     private static final Map<String, String> LOWER_CASE_NAMES = new ConcurrentHashMap<>();
     private static final int MAX_CACHED_NAMES = 1024;
 
     private final String[] names;
-    private final List<String>[] values;
+    /** Per name: its single line (a String) or its lines (an immutable List of String). */
+    private final Object[] values;
     private final int size;
     private final Map<String, Integer> index;
 
-    private Fields(String[] names, List<String>[] values, int size, Map<String, Integer> index) {
+    private Fields(String[] names, Object[] values, int size, Map<String, Integer> index) {
         this.names = names;
         this.values = values;
         this.size = size;
@@ -68,12 +72,12 @@ public final class Fields {
 
     public Optional<String> first(String name) {
         int i = indexOf(lowerCase(name));
-        return i < 0 ? Optional.empty() : Optional.of(values[i].get(0));
+        return i < 0 ? Optional.empty() : Optional.of(lineAt(i, 0));
     }
 
     public List<String> all(String name) {
         int i = indexOf(lowerCase(name));
-        return i < 0 ? List.of() : values[i];
+        return i < 0 ? List.of() : lines(values[i]);
     }
 
     /** All field lines of a field joined as one comma-separated value; empty when absent. */
@@ -104,15 +108,38 @@ public final class Fields {
         return names[checked(i)];
     }
 
+    /** The lines of the {@code i}th name (a list made on the spot for a single line: prefer {@link #lineAt}). */
     public List<String> linesAt(int i) {
-        return values[checked(i)];
+        return lines(values[checked(i)]);
+    }
+
+    /** How many lines the {@code i}th name has; with {@link #lineAt}, reading them without allocating. */
+    public int lineCount(int i) {
+        return values[checked(i)] instanceof List<?> lines ? lines.size() : 1;
+    }
+
+    /** Line {@code j} of the {@code i}th name. */
+    @SuppressWarnings("unchecked")
+    public String lineAt(int i, int j) {
+        Object v = values[checked(i)];
+        if (v instanceof List<?> lines) {
+            return ((List<String>) lines).get(j);
+        }
+        if (j != 0) {
+            throw new IndexOutOfBoundsException(j + " of 1 line");
+        }
+        return (String) v;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> lines(Object value) {
+        return value instanceof List<?> lines ? (List<String>) lines : List.of((String) value);
     }
 
     public void forEach(BiConsumer<String, String> action) {
         for (int i = 0; i < size; i++) {
-            List<String> lines = values[i];
-            for (int j = 0; j < lines.size(); j++) {
-                action.accept(names[i], lines.get(j));
+            for (int j = 0, n = lineCount(i); j < n; j++) {
+                action.accept(names[i], lineAt(i, j));
             }
         }
     }
@@ -137,7 +164,7 @@ public final class Fields {
         Builder b = builder(size);
         for (int i = 0; i < size; i++) {
             if (!drop.contains(names[i])) {
-                b.addAll(names[i], values[i]);
+                b.addAll(names[i], lines(values[i]));
             }
         }
         return b.build();
@@ -148,21 +175,51 @@ public final class Fields {
         Builder b = builder(size + updates.size);
         for (int i = 0; i < size; i++) {
             if (!updates.has(names[i])) {
-                b.addAll(names[i], values[i]);
+                b.addAll(names[i], lines(values[i]));
             }
         }
         for (int i = 0; i < updates.size; i++) {
-            b.addAll(updates.names[i], updates.values[i]);
+            b.addAll(updates.names[i], lines(updates.values[i]));
         }
         return b.build();
     }
+
+    /**
+     * Heap bytes these fields hold, for the store's weigher (64-bit JVM, compressed pointers, as measured by the
+     * bench's {@code EntryCost}): this object and its two arrays, and per line its string (object and byte array,
+     * Latin-1 text). Names count their characters only: the lower-case names come from one shared cache, so their
+     * string objects are not this entry's.
+     */
+    public int heapBytes() {
+        int bytes = FIELDS_BYTES + 2 * (ARRAY_BYTES + 4 * names.length) + (index == null ? 0 : 48 * size);
+        for (int i = 0; i < size; i++) {
+            bytes += names[i].length();
+            int lines = lineCount(i);
+            if (lines > 1) {
+                bytes += LIST_BYTES + 4 * lines;
+            }
+            for (int j = 0; j < lines; j++) {
+                bytes += LINE_BYTES + lineAt(i, j).length();
+            }
+        }
+        return bytes;
+    }
+
+    /** The Fields object: header and four fields. */
+    private static final int FIELDS_BYTES = 32;
+    /** An array's header. */
+    private static final int ARRAY_BYTES = 16;
+    /** An immutable list of several lines: its object and its array's header. */
+    private static final int LIST_BYTES = 32;
+    /** A line's String (24) and its byte array's header (16), plus up to 7 bytes of padding. */
+    private static final int LINE_BYTES = 47;
 
     /** Approximate bytes on the wire ({@code name: value\r\n} per line), for the store's weigher. */
     public int byteSize() {
         int bytes = 0;
         for (int i = 0; i < size; i++) {
-            for (String v : values[i]) {
-                bytes += names[i].length() + v.length() + 4;
+            for (int j = 0, n = lineCount(i); j < n; j++) {
+                bytes += names[i].length() + lineAt(i, j).length() + 4;
             }
         }
         return bytes;
@@ -187,7 +244,7 @@ public final class Fields {
     private Map<String, List<String>> asMap() {
         Map<String, List<String>> map = new LinkedHashMap<>();
         for (int i = 0; i < size; i++) {
-            map.put(names[i], values[i]);
+            map.put(names[i], lines(values[i]));
         }
         return map;
     }
@@ -216,35 +273,33 @@ public final class Fields {
         return i;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<String>[] emptyValues() {
-        return (List<String>[]) new List<?>[0];
-    }
 
     /**
      * Collects fields; not thread-safe, used once: {@link #build} hands its arrays to the {@code Fields} (no copy,
      * as it runs for every request's headers), after which the builder refuses changes. A name's first value is
-     * held as an immutable one-element list; a second one turns it into an {@code ArrayList}, made immutable at
+     * held as the string itself; a second one turns it into an {@code ArrayList}, made immutable at
      * build.
      */
     public static final class Builder {
         private String[] names;
-        private List<String>[] values;
+        /** A String per name with one line, a growing ArrayList once it has more. */
+        private Object[] values;
         private int size;
         private Map<String, Integer> index;
         private boolean built;
 
-        @SuppressWarnings("unchecked")
         private Builder(int capacity) {
             names = new String[capacity];
-            values = (List<String>[]) new List<?>[capacity];
+            values = new Object[capacity];
         }
 
+        @SuppressWarnings("unchecked")
         public Builder add(String name, String value) {
             int i = appendIfAbsent(name, value);
             if (i >= 0) {
-                List<String> lines = values[i];
-                List<String> growing = lines instanceof ArrayList ? lines : new ArrayList<>(lines);
+                Object lines = values[i];
+                List<String> growing = lines instanceof ArrayList<?> list ? (List<String>) list
+                        : new ArrayList<>(Fields.lines(lines));
                 growing.add(value);
                 values[i] = growing;
             }
@@ -260,7 +315,7 @@ public final class Fields {
         public Builder set(String name, String value) {
             int i = appendIfAbsent(name, value);
             if (i >= 0) {
-                values[i] = List.of(value);
+                values[i] = value;
             }
             return this;
         }
@@ -271,7 +326,7 @@ public final class Fields {
             String lower = lowerCase(name);
             int i = find(names, size, index, lower);
             if (i < 0) {
-                append(lower, List.of(value));
+                append(lower, value);
             }
             return i;
         }
@@ -297,20 +352,20 @@ public final class Fields {
                 return EMPTY;
             }
             for (int i = 0; i < size; i++) {
-                if (values[i] instanceof ArrayList) {
-                    values[i] = List.copyOf(values[i]);
+                if (values[i] instanceof ArrayList<?> lines) {
+                    values[i] = List.copyOf(lines);
                 }
             }
             return new Fields(names, values, size, index);
         }
 
-        private void append(String lower, List<String> lines) {
+        private void append(String lower, String line) {
             if (size == names.length) {
                 names = Arrays.copyOf(names, size * 2);
                 values = Arrays.copyOf(values, size * 2);
             }
             names[size] = lower;
-            values[size] = lines;
+            values[size] = line;
             size++;
             if (index != null) {
                 index.put(lower, size - 1);

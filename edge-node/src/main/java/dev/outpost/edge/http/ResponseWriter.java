@@ -85,9 +85,8 @@ final class ResponseWriter {
             String name = stored.nameAt(i);
             if (!CachedObjects.CDN_ONLY.contains(name)) {
                 HttpString wire = headerName(name);
-                List<String> lines = stored.linesAt(i);
-                for (int j = 0; j < lines.size(); j++) {
-                    out.add(wire, lines.get(j));
+                for (int j = 0, lines = stored.lineCount(i); j < lines; j++) {
+                    out.add(wire, stored.lineAt(i, j));
                 }
             }
         }

@@ -76,7 +76,8 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
         Gauge.builder("edge.store.entries", store, CacheStore::entries).description("URLs held by the store")
                 .register(registry);
         FunctionCounter.builder("edge.store.evictions", store, CacheStore::evictions)
-                .description("entries evicted for size (W-TinyLFU turning a newcomer away counts here too)")
+                .description("entries evicted for size (W-TinyLFU turning a newcomer away, and the victims of the "
+                        + "size-aware admission, count here too)")
                 .register(registry);
         FunctionCounter.builder("edge.store.hits", store, CacheStore::hits)
                 .description("lookups answered by the memory tier").register(registry);

@@ -162,4 +162,70 @@ class CacheStoreTest {
         assertThat(store.lookup("svc/a", Fields.of("Accept-Language", "de"))).isEmpty();
         assertThat(store.bytes()).isEqualTo(en.weight());
     }
+
+    private static final String KEY = "http://h/";
+
+    /** Exactly {@code n} objects of {@link #sized} (keys of one length), each asked for {@code asks} times. */
+    private CacheStore fullOf(int n, int asks) {
+        CacheStore store = new CacheStore((long) n * sized(KEY + 0).weight(), 8);
+        for (int i = 0; i < n; i++) {
+            for (int a = 0; a < asks; a++) {
+                store.find(KEY + i, Fields.empty());
+            }
+            store.putFetched(sized(KEY + i), store.fetchTicket());
+        }
+        assertThat(store.entries()).isEqualTo(n);
+        return store;
+    }
+
+    private CachedObject sized(String key) {
+        return object(key, 2_000, "Cache-Control", "max-age=60");
+    }
+
+    @Test
+    void aFullStoreKeepsItsFrequentObjectsAndTurnsAwayAFetchAskedForOnce() {
+        CacheStore store = fullOf(10, 3);
+
+        assertThat(store.find(KEY + "n", Fields.empty())).isNull();
+        store.putFetched(sized(KEY + "n"), store.fetchTicket());
+
+        assertThat(store.find(KEY + "n", Fields.empty())).isNull();
+        assertThat(store.refusedByAdmission()).isEqualTo(1);
+        for (int i = 0; i < 10; i++) {
+            assertThat(store.find(KEY + i, Fields.empty())).as("object %d", i).isNotNull();
+        }
+    }
+
+    @Test
+    void aFetchAskedForMoreOftenThanTheEntryItDisplacesEntersTheFullStore() {
+        CacheStore store = fullOf(10, 3);
+        for (int a = 0; a < 5; a++) {
+            store.find(KEY + "n", Fields.empty());
+        }
+
+        store.putFetched(sized(KEY + "n"), store.fetchTicket());
+
+        assertThat(store.find(KEY + "n", Fields.empty())).isNotNull();
+        assertThat(store.entries()).isEqualTo(10);
+        assertThat(store.evictions()).isEqualTo(1);
+        assertThat(store.bytes()).isLessThanOrEqualTo(10L * sized(KEY + 0).weight());
+    }
+
+    @Test
+    void aPushIsStoredWhateverItsFrequency() {
+        CacheStore store = fullOf(10, 3);
+
+        store.put(sized(KEY + "p"));
+
+        assertThat(store.find(KEY + "p", Fields.empty())).isNotNull();
+        assertThat(store.refusedByAdmission()).isZero();
+    }
+
+    @Test
+    void theWeigherChargesTheBodyTheHeadersHeapTheKeyAndTheEntrysObjects() {
+        CachedObject o = object(KEY + "a", 100, "ETag", "\"abcdef\"");
+
+        assertThat(o.weight()).isEqualTo(100 + o.headers().heapBytes() + (KEY + "a").length()
+                + CachedObject.ENTRY_BYTES);
+    }
 }

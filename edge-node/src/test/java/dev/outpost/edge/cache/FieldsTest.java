@@ -83,4 +83,28 @@ class FieldsTest {
         assertThat(stored.byteSize()).isEqualTo(("etag".length() + 3 + 4) + ("cache-control".length() + 10 + 4)
                 + 2 * ("x-extra".length() + 1 + 4));
     }
+
+    @Test
+    void aNameWithOneLineHoldsItWithoutAListAndRepeatedNamesKeepEveryLine() {
+        Fields f = Fields.of("ETag", "\"x\"", "Via", "1.1 a", "via", "1.1 b");
+
+        assertThat(f.lineCount(0)).isEqualTo(1);
+        assertThat(f.lineAt(0, 0)).isEqualTo("\"x\"");
+        assertThat(f.linesAt(0)).containsExactly("\"x\"");
+        assertThat(f.lineCount(1)).isEqualTo(2);
+        assertThat(f.lineAt(1, 1)).isEqualTo("1.1 b");
+        assertThat(f.all("via")).containsExactly("1.1 a", "1.1 b");
+        assertThatThrownBy(() -> f.lineAt(0, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
+    void heapBytesCountTheObjectItsArraysAndEachLinesString() {
+        Fields one = Fields.of("ETag", "\"x\"");
+        Fields repeated = Fields.of("Via", "a", "Via", "bc");
+
+        // object 32, two arrays of 8 slots 2 * (16 + 32), name chars, per line 47 + value chars
+        assertThat(one.heapBytes()).isEqualTo(32 + 2 * (16 + 32) + 4 + 47 + 3);
+        // a name with several lines adds its list (32 + 4 per line)
+        assertThat(repeated.heapBytes()).isEqualTo(32 + 2 * (16 + 32) + 3 + 32 + 8 + 47 + 1 + 47 + 2);
+    }
 }

@@ -1,0 +1,75 @@
+package dev.outpost.edge.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Carries out {@link SizeAwareAdmission} on the memory tier's Caffeine cache: counts every client request in a
+ * {@link KeyFrequencies} sketch, and before a fetched or promoted object enters a full tier, asks the rule with the
+ * {@value #POOL} entries Caffeine would evict first, then removes the victims it names (so the newcomer finds room
+ * and Caffeine need not evict) or keeps the newcomer out. Design and measurements: docs/caching-tiers.md.
+ */
+final class MemoryAdmission {
+    /** How many of the coldest entries the victims are chosen from. */
+    static final int POOL = 16;
+
+    private final Cache<String, CacheStore.Variants> cache;
+    private final KeyFrequencies frequencies;
+    private final boolean enabled;
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder evicted = new LongAdder();
+
+    /** @param enabled false: everything is admitted (Caffeine's W-TinyLFU alone decides), requests still counted */
+    MemoryAdmission(Cache<String, CacheStore.Variants> cache, KeyFrequencies frequencies, boolean enabled) {
+        this.cache = cache;
+        this.frequencies = frequencies;
+        this.enabled = enabled;
+    }
+
+    /** Counts a client request for {@code key} (hit or miss). Allocation-free: it is on the hit path. */
+    void requested(String key) {
+        frequencies.increment(key);
+    }
+
+    /**
+     * Whether {@code object} may enter memory: always when its URL is already there (a new variant or a refresh
+     * replaces in place) or when it fits in the free bytes; otherwise when it was asked for more often than the
+     * entries that leave to make room for it, together, which are then removed. Caffeine's W-TinyLFU still applies
+     * its own admission to what is let in.
+     */
+    boolean admits(CachedObject object) {
+        if (!enabled || cache.getIfPresent(object.key()) != null) {
+            return true;
+        }
+        var eviction = cache.policy().eviction().orElseThrow();
+        long weight = object.weight();
+        long free = eviction.getMaximum() - eviction.weightedSize().orElse(0);
+        if (weight <= free) {
+            return true;
+        }
+        int frequency = frequencies.frequency(object.key());
+        List<SizeAwareAdmission.Entry> pool = eviction.coldest(entries -> entries.limit(POOL)
+                .map(e -> new SizeAwareAdmission.Entry(e.getKey(), frequencies.frequency(e.getKey()), e.weight()))
+                .toList());
+        SizeAwareAdmission.Decision decision = SizeAwareAdmission.decide(frequency, weight, free, pool);
+        for (String victim : decision.victims()) {
+            cache.invalidate(victim);
+            evicted.increment();
+        }
+        if (!decision.admitted()) {
+            refused.increment();
+        }
+        return decision.admitted();
+    }
+
+    /** Objects kept out of memory since start. */
+    long refused() {
+        return refused.sum();
+    }
+
+    /** Entries removed to make room for admitted objects since start. */
+    long evicted() {
+        return evicted.sum();
+    }
+}
