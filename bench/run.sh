@@ -8,7 +8,7 @@
 # One phase alone, e.g. (every phase and knob: bench/peers.md "Running one phase"):
 #   PHASES=zipfdisk bench/run.sh                                   disk tier vs nginx's own disk cache (issue 15)
 #   PHASES=restart bench/run.sh                                    warm restart of a 1 GiB disk tier (issue 15)
-#   PHASES=hit HIT_SIZES=100k TARGETS="nginx nginx-nopush direct" bench/run.sh   nginx tcp_nopush A/B (issue 22)
+#   PHASES=hit HIT_SIZES=100k TARGETS="nginx nginx-cork direct" bench/run.sh     nginx tcp_nopush A/B (issue 22)
 #
 # Servers (every target) are pinned to core SERVER_CPU, the origin and the load generators to CLIENT_CPU. Targets
 # are measured interleaved (the order rotates every repeat); each cell is checked for real hits (hit header before
@@ -66,11 +66,13 @@ OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-32}
 
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 BASELINE_PORT=18085 BASELINE_ADMIN_PORT=19085 DIRECT_PORT=18086
-OUTPOST_DISK_PORT=18087 OUTPOST_DISK_ADMIN_PORT=19087 NGINX_DISK_PORT=18088 NGINX_NOPUSH_PORT=18089
+OUTPOST_DISK_PORT=18087 OUTPOST_DISK_ADMIN_PORT=19087 NGINX_DISK_PORT=18088 NGINX_CORK_PORT=18089
 OUTPOST_TOKEN=bench-admin-token-0123456789
-# nginx-nopush: nginx with tcp_nopush off (the A/B of issue 22); nginx-disk and outpost-disk: phase zipfdisk.
+# nginx-cork: nginx with tcp_nopush on (TCP_CORK), the A/B of issue 22 against nginx (NGINX_TCP_NOPUSH, off: the
+# A/B's winner, bench/peers.md); nginx-disk and outpost-disk: phase zipfdisk.
+NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-off}
 declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT [baseline]=$BASELINE_PORT
-    [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-nopush]=$NGINX_NOPUSH_PORT)
+    [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-cork]=$NGINX_CORK_PORT)
 declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT [outpost-disk]=$OUTPOST_DISK_ADMIN_PORT)
 # Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
 # counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
@@ -78,9 +80,9 @@ declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_
 HIT_HEADER=X-Cache
 declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$'
     [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$' [outpost-disk]='^(HIT|COLLAPSED)$' [nginx-disk]='^HIT$'
-    [nginx-nopush]='^HIT$')
+    [nginx-cork]='^HIT$')
 declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT'
-    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-nopush]='HIT')
+    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT')
 declare -A PID=() STORAGE=()
 ATS_MIN_STORAGE=$((16 * 1024 * 1024))
 
@@ -183,12 +185,12 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
             -jar "$jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     direct) # not a cache: the static-file rate a cache's hits are checked against (the sanity rows)
-        render "$here/conf/direct-nginx.conf" >"$dir/nginx.conf"
+        TCP_NOPUSH=$NGINX_TCP_NOPUSH render "$here/conf/direct-nginx.conf" >"$dir/nginx.conf"
         taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
-    nginx | nginx-disk | nginx-nopush)
-        local cache_dir=$dir/cache nopush=on
-        [ "$t" = nginx-nopush ] && nopush=off
+    nginx | nginx-disk | nginx-cork)
+        local cache_dir=$dir/cache nopush=$NGINX_TCP_NOPUSH
+        [ "$t" = nginx-cork ] && nopush=on
         if [ "$t" = nginx-disk ]; then
             cache_dir=$ZIPFDISK_DIR/$t
             rm -rf "$cache_dir" && mkdir -p "$cache_dir"
@@ -419,7 +421,7 @@ meta = {
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
   "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS, "alloc_hits": $ALLOC_HITS,
   "phases": "$PHASES", "hit_sizes": "$HIT_SIZES", "zipfdisk_requests": $ZIPFDISK_REQUESTS,
-  "zipfdisk_targets": "$ZIPFDISK_TARGETS", "zipfdisk_dir": "$ZIPFDISK_DIR", "restart_bytes": $RESTART_BYTES,
+  "zipfdisk_targets": "$ZIPFDISK_TARGETS", "zipfdisk_dir": "$ZIPFDISK_DIR", "restart_bytes": $RESTART_BYTES, "nginx_tcp_nopush": "$NGINX_TCP_NOPUSH",
   "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "outpost_direct_headroom_mib": $OUTPOST_DIRECT_HEADROOM_MIB, "outpost_io_threads": "${OUTPOST_IO_THREADS:-default}", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
   "targets": "$TARGETS", "smoke": bool("$SMOKE"),
 }
@@ -438,7 +440,7 @@ if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these
     (cd "$root" && ./mvnw -B -q -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT $BASELINE_PORT $BASELINE_ADMIN_PORT \
-    $DIRECT_PORT $OUTPOST_DISK_PORT $OUTPOST_DISK_ADMIN_PORT $NGINX_DISK_PORT $NGINX_NOPUSH_PORT; do
+    $DIRECT_PORT $OUTPOST_DISK_PORT $OUTPOST_DISK_ADMIN_PORT $NGINX_DISK_PORT $NGINX_CORK_PORT; do
     port_free "$p" || die "port $p is taken"
 done
 

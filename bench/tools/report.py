@@ -16,7 +16,7 @@ import benchtool  # noqa: E402  (the same catalogue and LRU simulation run.sh us
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS", "direct": "direct (no cache)",
-         "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)", "nginx-nopush": "nginx, tcp_nopush off",
+         "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)", "nginx-cork": "nginx, tcp_nopush on",
          "outpost-disk": "Outpost + disk tier", "nginx-disk": "nginx, cache on disk"}
 ZIPFDISK_NAMES = {"outpost": "Outpost, memory 10 % only", "outpost-disk": "Outpost, memory 10 % + disk 100 %",
                   "nginx": "nginx `proxy_cache` on tmpfs", "nginx-disk": "nginx `proxy_cache` on a real disk"}
@@ -193,25 +193,33 @@ def main():
                                             fmt(r, 2), "yes" if r[0] >= 0.8 else "**no**"))
         w("")
 
-    if "nginx-nopush" in targets and "nginx" in targets:
+    if "nginx-cork" in targets and "nginx" in targets:
         w("#### nginx `tcp_nopush` A/B (issue 22)")
         w("")
-        w("The same nginx configuration with `tcp_nopush on` (target nginx) and `off` (target nginx-nopush), "
-          "interleaved in the same run. Paired per repeat, median (min–max); the better one is what nginx's peer "
-          "rows should use (bench/peers.md).")
+        w("The same nginx configuration with `tcp_nopush %s` (target nginx, `NGINX_TCP_NOPUSH`) and `on` (target "
+          "nginx-cork), interleaved in the same run; paired per repeat, median (min–max). *Better*: the one with the "
+          "higher req/s when its CPU per hit is not higher (req/s alone swings with the machine's other load, CPU per "
+          "hit far less); nginx's peer rows use the better one (bench/peers.md)." % meta.get("nginx_tcp_nopush", "off"))
         w("")
-        w("| object | off ÷ on, req/s | p50 ms on / off | CPU ms / 1000 on / off | better |")
+        w("| object | nginx ÷ nginx-cork, req/s | p50 ms nginx / cork | CPU ms / 1000 nginx / cork | better |")
         w("|---|---|---|---|---|")
         for size in ("1k", "100k", "1m"):
-            on, off = pick(workload="hit", size=size, target="nginx"), pick(workload="hit", size=size, target="nginx-nopush")
-            if not on or not off:
+            a_, b_ = pick(workload="hit", size=size, target="nginx"), pick(workload="hit", size=size, target="nginx-cork")
+            if not a_ or not b_:
                 continue
-            r = paired("nginx", "nginx-nopush", workload="hit", size=size)
+            r = paired("nginx-cork", "nginx", workload="hit", size=size)
+            cpu = paired("nginx-cork", "nginx", key="cpu_ms_per_1k", workload="hit", size=size)
+            if r[0] > 1.05 and cpu[0] <= 1.05:
+                better = "nginx (`tcp_nopush %s`)" % meta.get("nginx_tcp_nopush", "off")
+            elif r[0] < 0.95 and cpu[0] >= 0.95:
+                better = "nginx-cork (`tcp_nopush on`)"
+            else:
+                better = "no clear difference"
             w("| %s | %s | %s / %s | %s / %s | %s |" % (
                 {"1k": "1 KiB", "100k": "100 KiB", "1m": "1 MiB"}[size], fmt(r, 2),
-                fmt(med([c["p50_ms"] for c in on]), 2), fmt(med([c["p50_ms"] for c in off]), 2),
-                fmt(med([c.get("cpu_ms_per_1k") for c in on]), 1), fmt(med([c.get("cpu_ms_per_1k") for c in off]), 1),
-                "off" if r[0] > 1.05 else "on" if r[0] < 0.95 else "the same (within 5 %)"))
+                fmt(med([c["p50_ms"] for c in a_]), 2), fmt(med([c["p50_ms"] for c in b_]), 2),
+                fmt(med([c.get("cpu_ms_per_1k") for c in a_]), 1), fmt(med([c.get("cpu_ms_per_1k") for c in b_]), 1),
+                better))
         w("")
 
     # ---------------------------------------------------------------- zipf
