@@ -2,7 +2,7 @@
 # Outpost's edge side by side with nginx, Varnish and Apache Traffic Server as caching reverse proxies in front of
 # one origin, on this machine, in one run (issue 6). Run as root from anywhere:
 #
-#   bench/run.sh            full run (3 repeats, ~12 min): writes bench/RESULTS.md, bench/results/*
+#   bench/run.sh            full run (3 repeats, ~25 min): writes bench/RESULTS.md, bench/results/*
 #   bench/run.sh --smoke    a few seconds per cell, 1 repeat: writes only under $BENCH_RUN_DIR/smoke
 #
 # One phase alone, e.g. (every phase and knob: bench/peers.md "Running one phase"):
