@@ -251,6 +251,7 @@ def main():
     first_answer = first_disk_hit = None
     probes = purged_fetches = purged_old = purged_errors = 0
     probe_ids = (i for i in range(OBJECTS) if i not in purged_set)
+    probe = None
     cycle = 0
 
     def check_purged(i):
@@ -269,12 +270,20 @@ def main():
             raise SystemExit("no disk hit within 300 s of the restart (logs in %s)" % WORK)
         if PROCS["edge"].poll() is not None:
             raise SystemExit("the restarted edge exited (rc %s): %s/edge.log" % (PROCS["edge"].returncode, WORK))
-        i = next(probe_ids)
+        i = probe if probe is not None else next(probe_ids, None)
+        if i is None:
+            raise SystemExit("every object that was not purged was probed and none was a disk hit (logs in %s)" % WORK)
         try:
             status, headers, _ = edge_get(i, timeout=10)
-        except OSError:
+        except ConnectionRefusedError:
+            probe = i  # not listening yet: the same object next time (it was never asked)
             time.sleep(0.005)
-            continue  # not listening yet; the next probe takes the next object (this one was never asked)
+            continue
+        except OSError:
+            probe = None  # asked, but no answer: the next probe takes another object
+            time.sleep(0.005)
+            continue
+        probe = None
         now = time.monotonic()
         probes += 1
         if first_answer is None:
