@@ -2,8 +2,13 @@
 # Outpost's edge side by side with nginx, Varnish and Apache Traffic Server as caching reverse proxies in front of
 # one origin, on this machine, in one run (issue 6). Run as root from anywhere:
 #
-#   bench/run.sh            full run (3 repeats, ~12 min): writes bench/RESULTS.md, bench/results/*
+#   bench/run.sh            full run (3 repeats, ~25 min): writes bench/RESULTS.md, bench/results/*
 #   bench/run.sh --smoke    a few seconds per cell, 1 repeat: writes only under $BENCH_RUN_DIR/smoke
+#
+# One phase alone, e.g. (every phase and knob: bench/peers.md "Running one phase"):
+#   PHASES=zipfdisk bench/run.sh                                   disk tier vs nginx's own disk cache (issue 15)
+#   PHASES=restart bench/run.sh                                    warm restart of a 1 GiB disk tier (issue 15)
+#   PHASES=hit HIT_SIZES=100k TARGETS="nginx nginx-cork direct" bench/run.sh     nginx tcp_nopush A/B (issue 22)
 #
 # Servers (every target) are pinned to core SERVER_CPU, the origin and the load generators to CLIENT_CPU. Targets
 # are measured interleaved (the order rotates every repeat); each cell is checked for real hits (hit header before
@@ -21,20 +26,26 @@ if [ -n "$SMOKE" ]; then
     : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
     : "${ZIPF_WARM:=10000}"
     : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}" "${CPURGE_PURGES:=20}" "${CPURGE_WARMUP:=20}"
-    : "${ALLOC_HITS:=10000}"
+    : "${ALLOC_HITS:=10000}" "${ZIPFDISK_REQUESTS:=10000}" "${RESTART_BYTES:=$((64 * 1024 * 1024))}"
     OUT=$RUN/smoke
 else
     : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=10}" "${ZIPF_REQUESTS:=30000}"
     : "${ZIPF_WARM:=30000}"
     : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}" "${CPURGE_PURGES:=200}" "${CPURGE_WARMUP:=300}"
-    : "${ALLOC_HITS:=100000}"
+    : "${ALLOC_HITS:=100000}" "${ZIPFDISK_REQUESTS:=60000}" "${RESTART_BYTES:=$((1024 * 1024 * 1024))}"
     OUT=$here/results
 fi
 TARGETS=${TARGETS:-"outpost nginx varnish ats direct"}
 # A/B of two Outpost builds in one interleaved run: add the target "baseline" to TARGETS and name its jar here
 # (e.g. a copy of cli/target/outpost.jar built from the commit before the change); "outpost" is the current build.
 OUTPOST_BASELINE_JAR=${OUTPOST_BASELINE_JAR:-}
-PHASES=${PHASES:-"hit zipfa herd purge memory zipfb cpurge alloc"} # a subset, for debugging or re-measuring
+PHASES=${PHASES:-"hit zipfa herd purge memory zipfb zipfdisk cpurge alloc restart"} # a subset, to re-measure
+HIT_SIZES=${HIT_SIZES:-"1k 100k 1m"} # the hit phase's object sizes (a subset: HIT_SIZES=100k)
+# Phase zipfdisk (issue 15): Outpost with a memory tier of 10 % of the catalogue, alone (outpost) and with a disk
+# tier holding all of it (outpost-disk), against nginx's proxy_cache holding all of it on tmpfs (nginx) and on a
+# real disk (nginx-disk). Disk directories go under ZIPFDISK_DIR (not tmpfs: /var/tmp is the root file system here).
+ZIPFDISK_TARGETS=${ZIPFDISK_TARGETS:-"outpost outpost-disk nginx nginx-disk"}
+ZIPFDISK_DIR=${ZIPFDISK_DIR:-/var/tmp/outpost-bench-disk}
 CPURGE_HEARTBEAT_MS=5000 # the control plane's default: the six-edge purge is measured on the live push
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
@@ -55,17 +66,23 @@ OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-32}
 
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 BASELINE_PORT=18085 BASELINE_ADMIN_PORT=19085 DIRECT_PORT=18086
+OUTPOST_DISK_PORT=18087 OUTPOST_DISK_ADMIN_PORT=19087 NGINX_DISK_PORT=18088 NGINX_CORK_PORT=18089
 OUTPOST_TOKEN=bench-admin-token-0123456789
+# nginx-cork: nginx with tcp_nopush on (TCP_CORK), the A/B of issue 22 against nginx (NGINX_TCP_NOPUSH, off: the
+# A/B's winner, bench/peers.md); nginx-disk and outpost-disk: phase zipfdisk.
+NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-off}
 declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT [baseline]=$BASELINE_PORT
-    [direct]=$DIRECT_PORT)
-declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT)
+    [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-cork]=$NGINX_CORK_PORT)
+declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT [outpost-disk]=$OUTPOST_DISK_ADMIN_PORT)
 # Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
 # counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
 # read-while-writer readers do.
 HIT_HEADER=X-Cache
 declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$'
-    [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$')
-declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT')
+    [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$' [outpost-disk]='^(HIT|COLLAPSED)$' [nginx-disk]='^HIT$'
+    [nginx-cork]='^HIT$')
+declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT'
+    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT')
 declare -A PID=() STORAGE=()
 ATS_MIN_STORAGE=$((16 * 1024 * 1024))
 
@@ -125,7 +142,7 @@ render() { # render TEMPLATE > file: @VAR@ → value of $VAR
     local text
     text=$(<"$1")
     for v in RUN ORIGIN_PORT OUTPOST_PORT OUTPOST_ADMIN_PORT NGINX_PORT VARNISH_PORT ATS_PORT DIRECT_PORT CACHE_BYTES \
-        ATS_RAM; do
+        ATS_RAM TDIR CACHE_DIR LISTEN_PORT TCP_NOPUSH DISK_YAML; do
         text=${text//@$v@/${!v:-}}
     done
     printf '%s\n' "$text"
@@ -146,13 +163,19 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     rm -rf "$dir"
     mkdir -p "$dir/tmp" "$dir/cache"
     case $t in
-    outpost | baseline)
+    outpost | baseline | outpost-disk)
         local jar=${OUTPOST_JAR:-$root/cli/target/outpost.jar} # OUTPOST_JAR: a copy, so a rebuild mid-run changes nothing
         if [ "$t" = baseline ]; then
             [ -f "$OUTPOST_BASELINE_JAR" ] || die "target baseline needs OUTPOST_BASELINE_JAR (a built outpost.jar)"
             jar=$OUTPOST_BASELINE_JAR
         fi
-        OUTPOST_PORT=${PORT[$t]} OUTPOST_ADMIN_PORT=${ADMIN_PORT[$t]} render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
+        local disk_yaml=
+        if [ "$t" = outpost-disk ]; then # memory tier CACHE_BYTES, disk tier DISK_BYTES on a real disk
+            rm -rf "$ZIPFDISK_DIR/$t" && mkdir -p "$ZIPFDISK_DIR/$t"
+            disk_yaml=$(printf '  disk:\n    dir: %s\n    maxBytes: %s' "$ZIPFDISK_DIR/$t" "$DISK_BYTES")
+        fi
+        OUTPOST_PORT=${PORT[$t]} OUTPOST_ADMIN_PORT=${ADMIN_PORT[$t]} DISK_YAML=$disk_yaml \
+            render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
         # limits.ioThreads defaults to the cores the JVM may use (1 here); OUTPOST_IO_THREADS overrides it (A/B).
         [ -z "${OUTPOST_IO_THREADS:-}" ] || printf 'limits:\n  ioThreads: %s\n' "$OUTPOST_IO_THREADS" >>"$dir/edge.yml"
         # Stored bodies are direct buffers: room for the whole cache plus headroom.
@@ -162,11 +185,19 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
             -jar "$jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     direct) # not a cache: the static-file rate a cache's hits are checked against (the sanity rows)
-        render "$here/conf/direct-nginx.conf" >"$dir/nginx.conf"
+        TCP_NOPUSH=$NGINX_TCP_NOPUSH render "$here/conf/direct-nginx.conf" >"$dir/nginx.conf"
         taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
-    nginx)
-        render "${NGINX_CONF:-$here/conf/nginx.conf}" >"$dir/nginx.conf" # NGINX_CONF: another config (A/B)
+    nginx | nginx-disk | nginx-cork)
+        local cache_dir=$dir/cache nopush=$NGINX_TCP_NOPUSH
+        [ "$t" = nginx-cork ] && nopush=on
+        if [ "$t" = nginx-disk ]; then
+            cache_dir=$ZIPFDISK_DIR/$t
+            rm -rf "$cache_dir" && mkdir -p "$cache_dir"
+        fi
+        # NGINX_CONF: another config (A/B)
+        TDIR=$dir CACHE_DIR=$cache_dir LISTEN_PORT=${PORT[$t]} TCP_NOPUSH=$nopush \
+            render "${NGINX_CONF:-$here/conf/nginx.conf}" >"$dir/nginx.conf"
         taskset -c "$SERVER_CPU" nginx -c "$dir/nginx.conf" -g 'daemon off;' >"$dir/stdout.log" 2>"$dir/stderr.log" &
         ;;
     varnish)
@@ -278,19 +309,36 @@ zipf_warm() { # zipf_warm TARGET z|zns: ZIPF_WARM Zipf GETs below a prefix of th
     log "zipf warm-up $1 ($2): $(grep '^ZIPF ' "$raw" | cut -c6-)"
 }
 
-zipf_cell() { # zipf_cell TARGET CASE REP: ZIPF_REQUESTS Zipf GETs from a cold cache; CASE a (cache holds all), b (10 %)
-    local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt"
+zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQUESTS) Zipf GETs from a cold cache;
+    # CASE a (cache holds all), b (10 %), disk (phase zipfdisk)
+    local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt" count=${4:-$ZIPF_REQUESTS}
+    local extra=${5:-}
     local cpu0 cpu1
     cpu0=$(cpu_now "$t")
-    zipf_run "$t" "$prefix" "$ZIPF_REQUESTS" "$raw"
+    zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
     local data fetches
     data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")" $((cpu1 - cpu0)))
     fetches=$(origin_count "$prefix")
-    emit "{\"workload\":\"zipf\",\"case\":\"$case\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":$fetches,\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}}" "$data"
+    emit "{\"workload\":\"zipf\",\"case\":\"$case\",\"target\":\"$t\",\"rep\":$rep,\"origin_fetches\":$fetches,\"cache_bytes\":$CACHE_BYTES,\"storage_bytes\":${STORAGE[$t]}$extra}" "$data"
     log "zipf $case $t #$rep: fetches=$fetches $data"
     python3 -c 'import json,sys; z=json.loads(sys.argv[1]); sys.exit(0 if z["hits"] > 0 else 1)' "$data" ||
         die "$t served no hits in the Zipf run (hit header $HIT_HEADER in ${HIT_VALUES[$t]})"
+}
+
+disk_state() { # disk_state TARGET: ,"key":value pairs on what a zipfdisk target holds at the end of its cell
+    local t=$1
+    case $t in
+    outpost | outpost-disk) curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/metrics" | python3 -c '
+import re, sys
+m = dict(re.findall(r"^(edge_(?:disk_hits_total|disk_entries|disk_bytes|disk_rejections_total|store_entries)) (\S+)$",
+                    sys.stdin.read(), re.M))
+print("".join(",\"%s\":%d" % (k, float(v)) for k, v in sorted(m.items())))' || true ;;
+    nginx | nginx-disk)
+        local d=$RUN/$t/cache
+        [ "$t" = nginx-disk ] && d=$ZIPFDISK_DIR/$t
+        printf ',"cache_files":%s,"cache_kib":%s' "$(find "$d" -type f | wc -l)" "$(du -sk "$d" | cut -f1)" ;;
+    esac
 }
 
 herd_cell() { # herd_cell TARGET REP: HERD_CLIENTS concurrent GETs of one cold URL; the origin answers after 1 s
@@ -372,7 +420,8 @@ meta = {
   "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
   "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS, "alloc_hits": $ALLOC_HITS,
-  "phases": "$PHASES",
+  "phases": "$PHASES", "hit_sizes": "$HIT_SIZES", "zipfdisk_requests": $ZIPFDISK_REQUESTS,
+  "zipfdisk_targets": "$ZIPFDISK_TARGETS", "zipfdisk_dir": "$ZIPFDISK_DIR", "restart_bytes": $RESTART_BYTES, "nginx_tcp_nopush": "$NGINX_TCP_NOPUSH",
   "outpost_java_opts": "$OUTPOST_JAVA_OPTS", "outpost_direct_headroom_mib": $OUTPOST_DIRECT_HEADROOM_MIB, "outpost_io_threads": "${OUTPOST_IO_THREADS:-default}", "server_cpu": $SERVER_CPU, "client_cpu": $CLIENT_CPU,
   "targets": "$TARGETS", "smoke": bool("$SMOKE"),
 }
@@ -391,7 +440,7 @@ if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these
     (cd "$root" && ./mvnw -B -q -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT $BASELINE_PORT $BASELINE_ADMIN_PORT \
-    $DIRECT_PORT; do
+    $DIRECT_PORT $OUTPOST_DISK_PORT $OUTPOST_DISK_ADMIN_PORT $NGINX_DISK_PORT $NGINX_CORK_PORT; do
     port_free "$p" || die "port $p is taken"
 done
 
@@ -407,18 +456,19 @@ start_origin
 log "origin up; catalogue $CATALOGUE bytes; caches: big $CACHE_BIG, small (10%) $CACHE_SMALL"
 
 # Phase A: every target up at once with the big cache; hit path, Zipf (a), herd, purge, memory after a fill.
-for t in $TARGETS; do start_target "$t" "$CACHE_BIG"; done
+want() { [[ " $PHASES " == *" $1 "* ]]; }
+phase_a() { want hit || want zipfa || want herd || want purge || want memory; }
+phase_a && for t in $TARGETS; do start_target "$t" "$CACHE_BIG"; done
 CACHE_BYTES=$CACHE_BIG
-log "phase A: warm-up (${FIRST_WARM_SECONDS}s per target and size, not recorded)"
-for t in $TARGETS; do
-    for size in 1k 100k 1m; do
+phase_a && log "phase A: warm-up (${FIRST_WARM_SECONDS}s per target and size, not recorded)"
+phase_a && for t in $TARGETS; do
+    for size in $HIT_SIZES; do
         curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/$size.bin"
         wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/$size.bin" /dev/null
     done
 done
-want() { [[ " $PHASES " == *" $1 "* ]]; }
 want hit && for rep in $(seq "$REPEATS"); do
-    for size in 1k 100k 1m; do
+    for size in $HIT_SIZES; do
         for t in $(rotated "$rep"); do hit_cell "$t" "$size" "$rep"; done
     done
 done
@@ -453,6 +503,48 @@ want zipfb && for rep in $(seq "$REPEATS"); do
         stop_pid "$t"
     done
 done
+
+# Phase zipfdisk (issue 15): the same Zipf law and seed as (b), ZIPFDISK_REQUESTS from a cold cache, a fresh
+# instance per target and repeat, warmed like (b). Outpost's memory tier is 10 % of the catalogue (as in (b)), its
+# disk tier (outpost-disk) the catalogue plus 512 B a file (head and metadata, ~400 B here: DiskTierBench). nginx
+# gets a max_size that holds the whole catalogue by its own count, which charges whole file-system blocks (a 1-4 KiB
+# object is a 4 or 8 KiB file): 16 KiB an object, so it never evicts. Its memory is the page cache, unbounded.
+DISK_BYTES=$((CATALOGUE + OBJECTS * 512))
+NGINX_DISK_MAX=$((OBJECTS * 16 * 1024))
+want zipfdisk && for rep in $(seq "$REPEATS"); do
+    zt=($ZIPFDISK_TARGETS)
+    for ((i = 0; i < ${#zt[@]}; i++)); do
+        t=${zt[$(((i + rep) % ${#zt[@]}))]}
+        case $t in nginx | nginx-disk) CACHE_BYTES=$NGINX_DISK_MAX ;; *) CACHE_BYTES=$CACHE_SMALL ;; esac
+        start_target "$t" "$CACHE_BYTES"
+        curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
+        wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
+        case $t in
+        outpost | outpost-disk) # the warm-up must reach the paths the cell runs (store, disk writes and reads):
+            # cacheable objects on a prefix of their own, twice each at least, then everything purged, so the
+            # cell still starts from empty tiers with a compiled JIT. nginx needs no JIT: the (b) no-store warm-up.
+            zipf_warm "$t" z
+            curl -fsS -o /dev/null --max-time 60 -X POST -H "Authorization: Bearer $OUTPOST_TOKEN" \
+                -H 'Content-Type: application/json' --data '{"all":true}' \
+                "http://127.0.0.1:${ADMIN_PORT[$t]}/_edge/purge" || die "$t: purging the warm-up failed"
+            held=$(disk_state "$t")
+            emit "{\"workload\":\"zipfdisk-warm\",\"target\":\"$t\",\"rep\":$rep}" "{${held#,}}"
+            log "zipfdisk $t: warm-up purged, now holding ${held#,}"
+            ;;
+        *) zipf_warm "$t" zns ;;
+        esac
+        disk=0
+        [ "$t" = outpost-disk ] && disk=$DISK_BYTES
+        # the cell's own state at its end (disk writes are behind the responses: a moment for the writer)
+        zipf_cell "$t" disk "$rep" "$ZIPFDISK_REQUESTS" ",\"disk_bytes\":$disk"
+        sleep 1
+        state=$(disk_state "$t")
+        emit "{\"workload\":\"zipfdisk-state\",\"target\":\"$t\",\"rep\":$rep}" "{${state#,}}"
+        log "zipfdisk $t #$rep held: ${state#,}"
+        stop_pid "$t"
+    done
+done
+rm -rf "$ZIPFDISK_DIR"
 stop_pid origin
 
 # The control plane's purge (Outpost only; its own processes, nothing else running on the server core by now).
@@ -460,6 +552,15 @@ stop_pid origin
 want cpurge && for rep in $(seq "$REPEATS"); do cpurge_cell "$rep"; done
 # Allocations per hit (deterministic: one repeat is enough, the others confirm it).
 want alloc && for rep in $(seq "$REPEATS"); do alloc_cell "$rep"; done
+# Warm restart of an edge with RESTART_BYTES on its disk tier, with a control plane (issue 15): bench/restart.sh,
+# its own processes (a control plane, an edge, an origin) and directories; one cell per repeat.
+want restart && for rep in $(seq "$REPEATS"); do
+    data=$(OUTPOST_JAR=${OUTPOST_JAR:-$root/cli/target/outpost.jar} RESTART_BYTES=$RESTART_BYTES SERVER_CPU=$SERVER_CPU \
+        CLIENT_CPU=$CLIENT_CPU timeout 900 "$here/restart.sh" 2>"$RUN/restart-$rep.log" | tail -1) ||
+        die "bench/restart.sh failed: $(tail -5 "$RUN/restart-$rep.log")"
+    emit "{\"workload\":\"restart\",\"target\":\"outpost\",\"rep\":$rep}" "$data"
+    log "warm restart #$rep: $data"
+done
 
 elapsed=$(($(date +%s) - started))
 log "measured in ${elapsed}s; writing the report"

@@ -252,6 +252,8 @@ def parse_zipf(path):
     z = json.loads(m.group(1))
     z["hit_ratio"] = z["hits"] / z["responses"] if z["responses"] else 0.0
     z["rps"] = z["responses"] / z["seconds"] if z["seconds"] > 0 else 0.0
+    steady = z["responses"] - z.get("steady_from", 0)
+    z["steady_hit_ratio"] = z["steady_hits"] / steady if "steady_hits" in z and steady > 0 else None
     print(json.dumps(z))
 
 

@@ -16,7 +16,10 @@ import benchtool  # noqa: E402  (the same catalogue and LRU simulation run.sh us
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS", "direct": "direct (no cache)",
-         "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)"}
+         "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)", "nginx-cork": "nginx, tcp_nopush on",
+         "outpost-disk": "Outpost + disk tier", "nginx-disk": "nginx, cache on disk"}
+ZIPFDISK_NAMES = {"outpost": "Outpost, memory 10 % only", "outpost-disk": "Outpost, memory 10 % + disk 100 %",
+                  "nginx": "nginx `proxy_cache` on tmpfs", "nginx-disk": "nginx `proxy_cache` on a real disk"}
 MIB = 1024 * 1024
 
 
@@ -71,7 +74,7 @@ def main():
 
     L = []
     w = L.append
-    full_phases = "hit zipfa herd purge memory zipfb cpurge alloc"
+    full_phases = "hit zipfa herd purge memory zipfb zipfdisk cpurge alloc restart"
     rerun = meta.get("phases", full_phases) != full_phases or meta["targets"] != "outpost nginx varnish ats"
     status = "SMOKE RUN (a few seconds per cell, 1 repeat): numbers are not results" if smoke else (
         "PARTIAL: the run was interrupted; only the cells below were measured" if elapsed is None else
@@ -190,6 +193,35 @@ def main():
                                             fmt(r, 2), "yes" if r[0] >= 0.8 else "**no**"))
         w("")
 
+    if "nginx-cork" in targets and "nginx" in targets:
+        w("#### nginx `tcp_nopush` A/B (issue 22)")
+        w("")
+        w("The same nginx configuration with `tcp_nopush %s` (target nginx, `NGINX_TCP_NOPUSH`) and `on` (target "
+          "nginx-cork), interleaved in the same run; paired per repeat, median (min–max). *Better*: the one with the "
+          "higher req/s when its CPU per hit is not higher (req/s alone swings with the machine's other load, CPU per "
+          "hit far less); nginx's peer rows use the better one (bench/peers.md)." % meta.get("nginx_tcp_nopush", "off"))
+        w("")
+        w("| object | nginx ÷ nginx-cork, req/s | p50 ms nginx / cork | CPU ms / 1000 nginx / cork | better |")
+        w("|---|---|---|---|---|")
+        for size in ("1k", "100k", "1m"):
+            a_, b_ = pick(workload="hit", size=size, target="nginx"), pick(workload="hit", size=size, target="nginx-cork")
+            if not a_ or not b_:
+                continue
+            r = paired("nginx-cork", "nginx", workload="hit", size=size)
+            cpu = paired("nginx-cork", "nginx", key="cpu_ms_per_1k", workload="hit", size=size)
+            if r[0] > 1.05 and cpu[0] <= 1.05:
+                better = "nginx (`tcp_nopush %s`)" % meta.get("nginx_tcp_nopush", "off")
+            elif r[0] < 0.95 and cpu[0] >= 0.95:
+                better = "nginx-cork (`tcp_nopush on`)"
+            else:
+                better = "no clear difference"
+            w("| %s | %s | %s / %s | %s / %s | %s |" % (
+                {"1k": "1 KiB", "100k": "100 KiB", "1m": "1 MiB"}[size], fmt(r, 2),
+                fmt(med([c["p50_ms"] for c in a_]), 2), fmt(med([c["p50_ms"] for c in b_]), 2),
+                fmt(med([c.get("cpu_ms_per_1k") for c in a_]), 1), fmt(med([c.get("cpu_ms_per_1k") for c in b_]), 1),
+                better))
+        w("")
+
     # ---------------------------------------------------------------- zipf
     w("### 2. Zipf, from a cold cache")
     w("")
@@ -255,6 +287,52 @@ def main():
             w("Charged as Outpost's weigher charges (%d B per entry beyond the body, from the %d objects Outpost held "
               "at the end of its last (b) run): %s %% holding %s objects." % (
                   overhead, held, fmt(med(lru_charged["lru"]), 1, 100), fmt(med(lru_charged["lru_objects"]))))
+        w("")
+
+    # ---------------------------------------------------------------- zipf with a disk tier
+    zd = pick(workload="zipf", case="disk")
+    zd_hr, zd_rps = {}, {}
+    if zd:
+        w("### 2b. Disk tier: Zipf with memory 10 % + disk 100 % of the catalogue, against nginx's own disk cache "
+          "(issue 15)")
+        w("")
+        w("The Zipf law, seed and catalogue of (b), %d requests per cell from a cold cache, a fresh instance per "
+          "target and repeat. Outpost is warmed on %d cacheable Zipf requests of a prefix of its own, then purged "
+          "entirely (so its JIT has compiled the store and disk paths and both tiers start empty); nginx on the "
+          "(b) phase's no-store warm-up. Outpost's memory tier is %.2f MiB (10 %%), its disk tier %.1f MiB "
+          "(the catalogue plus 512 B a file for its head and metadata) under `%s` (a real disk); nginx's `max_size` "
+          "holds the whole catalogue by its own count (whole file-system blocks), on tmpfs and on a real disk, with "
+          "the page cache as its memory. *Steady hit ratio*: over the second half of the requests. *÷ nginx "
+          "(paired)*: req/s over nginx-on-tmpfs's in the same repeat." % (
+              meta.get("zipfdisk_requests", 0), meta["zipf_warm"], meta["cache_small"] / MIB,
+              (meta["catalogue_bytes"] + meta["objects"] * 512) / MIB, meta.get("zipfdisk_dir", "?")))
+        w("")
+        w("| target | steady hit ratio | hit ratio | origin offload | req/s | ÷ nginx (paired) | CPU ms / 1000 | held at the end |")
+        w("|---|---|---|---|---|---|---|---|")
+        for t in ("outpost", "outpost-disk", "nginx", "nginx-disk"):
+            cs = [c for c in zd if c["target"] == t]
+            if not cs:
+                continue
+            shr = med([c.get("steady_hit_ratio") for c in cs])
+            zd_hr[t], zd_rps[t] = shr[0], med([c["rps"] for c in cs])[0]
+            held = []
+            for st in pick(workload="zipfdisk-state", target=t):
+                if "edge_disk_entries" in st:
+                    # disk hits of the cell: the counter less what the warm-up (purged before the cell) left on it
+                    warm = [x for x in pick(workload="zipfdisk-warm", target=t) if x["rep"] == st["rep"]]
+                    held.append("%d in memory, %d on disk (%.1f MiB), %d disk hits" % (
+                        st.get("edge_store_entries", 0), st["edge_disk_entries"], st["edge_disk_bytes"] / MIB,
+                        st.get("edge_disk_hits_total", 0) - (warm[0].get("edge_disk_hits_total", 0) if warm else 0)))
+                elif "edge_store_entries" in st:
+                    held.append("%d in memory" % st["edge_store_entries"])
+                elif "cache_files" in st:
+                    held.append("%d files, %.1f MiB" % (st["cache_files"], st["cache_kib"] / 1024))
+            w("| %s | %s %% | %s %% | %s %% | %s | %s | %s | %s |" % (
+                ZIPFDISK_NAMES[t], fmt(shr, 1, 100), fmt(med([c["hit_ratio"] for c in cs]), 1, 100),
+                fmt(med([1 - c["origin_fetches"] / c["responses"] for c in cs]), 1, 100), fmt(med([c["rps"] for c in cs])),
+                fmt(paired("nginx", t, workload="zipf", case="disk"), 2),
+                fmt(med([c.get("cpu_ms_per_1k") for c in cs]), 1), "; ".join(held[:1]) + (
+                    " (last repeat: %s)" % held[-1] if len(held) > 1 else "")))
         w("")
 
     # ---------------------------------------------------------------- herd
@@ -348,8 +426,30 @@ def main():
         w("| **beyond Undertow's own** | | **%.0f** |" % (med(al_edge)[0] - med(al_floor)[0]))
         w("")
 
+    # ---------------------------------------------------------------- warm restart
+    rs = pick(workload="restart")
+    if rs:
+        w("### 7. Warm restart of a disk tier, with a control plane (`bench/restart.sh`, issue 15)")
+        w("")
+        w("An edge (memory tier 64 MiB) fills its disk tier on a real disk with %d objects of %d KiB; it is killed "
+          "with SIGKILL; %d of them are purged through the control plane while it is down (and the origin's copies "
+          "change); it is started again on the same directory. *First disk hit*: from the start of the process to "
+          "the first answer `Cache-Status: …; hit; …; detail=disk` for an object nobody asked for since (each probe "
+          "another one; a restored object is revalidated until the edge has caught up with the control plane). "
+          "Every purged object is asked for between probes and once more after: its old body must never come back."
+          % (rs[0]["objects"], rs[0]["object_bytes"] // 1024, rs[0]["purged"]))
+        w("")
+        w("| repeat | on disk | start → first answer | start → first disk hit | probes | restored | purged objects fetched | old body served |")
+        w("|---|---|---|---|---|---|---|---|")
+        for c in rs:
+            w("| %d | %d files, %.2f GiB | %d ms | %d ms | %d | %d | %d | %d |" % (
+                c["rep"], c["disk_entries"], c["disk_bytes"] / 1024 ** 3, c["start_to_first_answer_ms"],
+                c["start_to_first_disk_hit_ms"], c["probes"], c["restored_entries"], c["purged_fetches"],
+                c["purged_served_old"]))
+        w("")
+
     # ---------------------------------------------------------------- targets
-    w("## Targets (issue 6)")
+    w("## Targets (issues 6, 15, 22)")
     w("")
 
     def verdict(ok):
@@ -411,6 +511,20 @@ def main():
     else:
         rows.append(("… and the whole request: nothing beyond bare Undertow's (stricter, section 6)",
                      "not measured in this run (phase `alloc`)", "open"))
+    if "outpost" in zd_hr and "outpost-disk" in zd_hr:
+        d = (zd_hr["outpost-disk"] - zd_hr["outpost"]) * 100
+        rows.append(("Disk tier (issue 15): steady hit ratio ≥ memory-only + 10 points", "%+.1f points (%.1f %% vs %.1f %%)"
+                     % (d, zd_hr["outpost-disk"] * 100, zd_hr["outpost"] * 100), verdict(d >= 10)))
+    if "outpost-disk" in zd_rps and "nginx" in zd_rps:
+        r = paired("nginx", "outpost-disk", workload="zipf", case="disk")[0]
+        rows.append(("Disk tier (issue 15): req/s ≥ 0.8 × nginx `proxy_cache` on tmpfs", "%.2f × (paired; %.0f vs %.0f "
+                     "req/s)" % (r, zd_rps["outpost-disk"], zd_rps["nginx"]), verdict(r >= 0.8)))
+    if rs:
+        old = sum(c["purged_served_old"] for c in rs)
+        rows.append(("Warm restart (issue 15): zero purged objects served", "%d old bodies in %d fetches of purged "
+                     "objects; first disk hit %s ms after start" % (old, sum(c["purged_fetches"] for c in rs),
+                                                                  fmt(med([c["start_to_first_disk_hit_ms"] for c in rs]))),
+                     verdict(old == 0)))
     w("| target | measured | |")
     w("|---|---|---|")
     for r in rows:
@@ -453,6 +567,21 @@ def main():
                 and L[i + 3].startswith("|---") and not L[i + 4].startswith("|"):
             i += 4
             continue
+        kept.append(L[i])
+        i += 1
+    L[:] = kept
+    # Likewise a results section (### ...) whose tables have no rows, e.g. the hit path in PHASES=zipfdisk.
+    targets_at = next((k for k, l in enumerate(L) if l.startswith("## Targets")), len(L))
+    kept, i = [], 0
+    while i < len(L):
+        if L[i].startswith("### ") and i < targets_at:
+            j = i + 1
+            while j < len(L) and not L[j].startswith("### ") and not L[j].startswith("## "):
+                j += 1
+            seps = [k for k in range(i + 1, j) if L[k].startswith("|---")]
+            if seps and not any(k + 1 < j and L[k + 1].startswith("|") for k in seps):
+                i = j
+                continue
         kept.append(L[i])
         i += 1
     L[:] = kept
