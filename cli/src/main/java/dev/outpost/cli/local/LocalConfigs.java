@@ -170,7 +170,7 @@ final class LocalConfigs {
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
         EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null, List.of(),
-                null, null, null, Optional.of(link), null, null, null, null)
+                null, null, null, Optional.of(link), null, null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
         if (diskDir.isPresent()) {

@@ -34,6 +34,7 @@ public final class OriginFetch {
     private static final int READ_CHUNK = 64 * 1024;
 
     private final OriginClient client;
+    private final Upstream upstream;
     private final CacheStore store;
     private final CachePolicy policy;
     private final String edgeId;
@@ -50,7 +51,15 @@ public final class OriginFetch {
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
             long windowBytes, long backgroundFillMaxBytes, Executor fillers) {
+        this(client, Upstream.originOnly(client), store, policy, edgeId, spool, windowBytes, backgroundFillMaxBytes,
+                fillers);
+    }
+
+    /** @param upstream where fetches for the cache go: a shield or the origin ({@link Upstream}) */
+    public OriginFetch(OriginClient client, Upstream upstream, CacheStore store, CachePolicy policy, String edgeId,
+            Spool spool, long windowBytes, long backgroundFillMaxBytes, Executor fillers) {
         this.client = client;
+        this.upstream = upstream;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
@@ -110,7 +119,8 @@ public final class OriginFetch {
     private FetchOutcome fetch(Target t, Optional<String> range, long ticket) {
         OriginResponse response;
         try {
-            response = client.send(t.route().origins(), new OriginRequest("GET", t.target(), requestHeaders(t, range),
+            // The one place the upstream is chosen: a shield of the service's shield region, or the origin.
+            response = upstream.send(t, new OriginRequest("GET", t.target(), requestHeaders(t, range),
                     new byte[0], t.client().address()));
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
