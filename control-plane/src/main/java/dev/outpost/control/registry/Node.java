@@ -27,6 +27,11 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
         return registration.kind() == NodeRegistration.Kind.EDGE;
     }
 
+    /** An edge registered with role {@code shield}: the tier other edges fetch from and purges reach first. */
+    public boolean isShield() {
+        return isEdge() && registration.role() == NodeRegistration.Role.SHIELD;
+    }
+
     Node applied(long sequence, long due) {
         long applied = Math.max(sequence, appliedSequence);
         return new Node(registration, registeredAt, lastSeen, stats, applied, lagging && applied < due, fenced,

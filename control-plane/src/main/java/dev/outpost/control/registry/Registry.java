@@ -7,6 +7,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.ServiceSnapshot;
+import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.control.invalidation.ConfigResults;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -219,22 +220,34 @@ public final class Registry {
         }
         log.markAppliedUpTo(id, node.appliedSequence());
         long due = log.dueSequence(node.region());
+        List<ShieldNode> shields = shields();
         if (!node.isEdge()) {
-            return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due));
+            return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due, false, null,
+                    shields));
         }
         if (node.resetDue() || log.behindKeptLog(node.region(), node.appliedSequence())) {
             long target = log.lastSequence();
             if (target > node.appliedSequence()) {
                 nodes.computeIfPresent(id, (key, old) -> old.resetAt(target));
                 return Optional.of(new HeartbeatReply(due, List.of(reset(target)), false, false, true,
-                        config.snapshotAt(target).orElse(null)));
+                        config.snapshotAt(target).orElse(null), shields));
             }
             Node done = nodes.computeIfPresent(id, (key, old) -> old.resetDone());
             finishedReset(done, node.fenced());
             node = done;
         }
         InvalidationLog.Page page = log.page(node.appliedSequence(), node.region(), CATCH_UP_PAGE);
-        return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node)));
+        return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node), false, null,
+                shields));
+    }
+
+    /**
+     * The shields edges may fetch their misses from right now, every region's, ordered by id: edges registered with
+     * role {@code shield} that are healthy (heartbeating within {@code heartbeat.timeout}) and not fenced.
+     */
+    public List<ShieldNode> shields() {
+        return edges().stream().filter(n -> n.isShield() && healthy(n) && !n.fenced())
+                .map(n -> new ShieldNode(n.id(), n.region(), n.registration().publicUrl())).toList();
     }
 
     /** The one entry a reset hands over: revalidate everything held, and count everything up to now as applied. */
@@ -370,7 +383,9 @@ public final class Registry {
 
     private NodeStatus status(Node node, long newestConfig) {
         NodeRegistration r = node.registration();
-        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
+        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT),
+                node.isEdge() ? Optional.of(r.role().name().toLowerCase(Locale.ROOT)) : Optional.empty(), r.region(),
+                r.publicUrl(),
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
                 log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
