@@ -37,6 +37,7 @@ public final class NodeStore implements AutoCloseable {
             + "role";
 
     private static final String WHAT = "node store";
+    private static final String RELEASED = "released_to_edges";
     private final Store store;
     private final boolean ownsStore;
 
@@ -100,6 +101,31 @@ public final class NodeStore implements AutoCloseable {
     /** The node as stored, if it is registered (perhaps through another control plane). */
     public synchronized Optional<Stored> find(String id) {
         return select(" WHERE id = ?", id).stream().findFirst();
+    }
+
+    /** The shields as stored (perhaps registered, heard from or acked through another control plane). */
+    public synchronized List<Stored> shields() {
+        return select(" WHERE role = 'shield' ORDER BY id");
+    }
+
+    /** The highest sequence handed to edges that are not shields (0 before the first shield registered). */
+    public synchronized long releasedToEdges() {
+        return store.read(WHAT, db -> Store.lastInSequence(db, RELEASED));
+    }
+
+    /**
+     * Raises the mark of what edges were handed to {@code sequence} (never lowers it), durably: a mark lost in a
+     * power cut would let a shield that missed a purge be named to edges again. Tells the other control planes, so
+     * they release what they hold back for their edges at once.
+     */
+    public synchronized void releasedToEdges(long sequence) {
+        store.transaction(WHAT, Store.Durability.DURABLE, db -> {
+            if (Store.update(db, "UPDATE sequences SET last = ? WHERE name = ? AND last < ?", sequence, RELEASED,
+                    sequence) > 0) {
+                store.notifyChanged(db, "released " + sequence);
+            }
+            return null;
+        });
     }
 
     public synchronized void applied(String id, long applied) {
