@@ -184,11 +184,11 @@ public final class LocalCdn implements AutoCloseable {
             origins.add(originUriByRegion.get(region.name()));
             regionOrigins.put(region.name(), origins);
         }
-        DeliveryService site = SiteService.definition(configs.servedHosts(), origin.baseUri(), regionOrigins);
+        DeliveryService siteService = SiteService.definition(configs.servedHosts(), origin.baseUri(), regionOrigins);
         if (shield == Shield.IN_ORIGIN_REGION) {
-            site = site.withShieldRegion(Optional.of(originRegion));
+            siteService = siteService.withShieldRegion(Optional.of(originRegion));
         }
-        SiteService.define(http, planeUri, OPS_TOKEN, site);
+        SiteService.define(http, planeUri, OPS_TOKEN, siteService);
 
         started.add("edges", timed("edges", this::closeEdges));
         if (shield == Shield.IN_ORIGIN_REGION) {
