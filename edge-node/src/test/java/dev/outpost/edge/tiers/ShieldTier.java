@@ -59,8 +59,13 @@ final class ShieldTier implements AutoCloseable {
 
     /** Starts an edge of {@code region} linked to the fake control plane, and waits until it knows the shields. */
     ShieldTier edge(String id, String region) {
-        EdgeNode edge = EdgeNode.start(EdgeConfig.of(id, "127.0.0.1:0", service()).withRegion(region)
-                .withControlPlane(controlPlane.link()));
+        return edge(id, region, java.util.function.UnaryOperator.identity());
+    }
+
+    /** The same, with {@code adjust} applied to its config. */
+    ShieldTier edge(String id, String region, java.util.function.UnaryOperator<EdgeConfig> adjust) {
+        EdgeNode edge = EdgeNode.start(adjust.apply(EdgeConfig.of(id, "127.0.0.1:0", service()).withRegion(region)
+                .withControlPlane(controlPlane.link())));
         edges.put(id, edge);
         Instant deadline = Instant.now().plusSeconds(20);
         while (!edge.shields().known().equals(named)) {

@@ -166,6 +166,35 @@ class ShieldTierIT {
     }
 
     @Test
+    void aShieldThatDoesNotAnswerInTimeIsPassedOverForTheOriginAndCountedAsATimeout() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        try (ShieldTier tier = new ShieldTier();
+                mockwebserver3.MockWebServer silent = new mockwebserver3.MockWebServer()) {
+            silent.setDispatcher(new mockwebserver3.Dispatcher() {
+                @Override
+                public mockwebserver3.MockResponse dispatch(mockwebserver3.RecordedRequest request)
+                        throws InterruptedException {
+                    never.await(); // holds the head until the test ends: the edge's read timeout fires first
+                    return new mockwebserver3.MockResponse.Builder().code(200).body("too late").build();
+                }
+            });
+            silent.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
+            tier.name(new ShieldNode("us-shield-silent", "us", URI.create("http://127.0.0.1:" + silent.getPort())));
+            tier.edge("eu-1", "eu", c -> c.withOrigin(new dev.outpost.edge.config.OriginTimeouts(null,
+                    java.time.Duration.ofMillis(300), null, null, null, null, null)));
+            EdgeNode eu = tier.edge("eu-1");
+            ShieldTier.Reply reply = tier.get(eu, "/slow-shield.css");
+            assertThat(reply.code()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("body of /slow-shield.css");
+            assertThat(tier.origin.fetches("/slow-shield.css")).isEqualTo(1);
+            assertThat(ShieldTier.fallbacks(eu, Upstream.TIMEOUT)).isEqualTo(1);
+            never.countDown(); // before the silent server closes: its dispatcher thread ends
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
     void aRequestThatComesBackToANodeItPassedIsAnswered508() throws Exception {
         try (ShieldTier tier = new ShieldTier().shield("us-shield-1")) {
             ShieldTier.Reply reply = tier.get(tier.shields.get("us-shield-1"), "/loop.css",
