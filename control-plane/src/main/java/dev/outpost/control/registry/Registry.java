@@ -108,8 +108,8 @@ public final class Registry {
         Instant now = clock.instant();
         this.gate = new ShieldGate(store, clock, settings, log::lastSequence);
         List<NodeStore.Stored> known = store.all();
-        if (known.stream().noneMatch(n -> n.registration().role() == NodeRegistration.Role.SHIELD)) {
-            gate.follow(log.lastSequence()); // nothing was ever held back: the stored mark may be behind the log
+        if (known.stream().anyMatch(n -> n.registration().role() == NodeRegistration.Role.SHIELD)) {
+            gate.expectShields(); // else nothing was held back: the stored mark may be behind the log
         }
         for (NodeStore.Stored stored : known) {
             nodes.put(stored.registration().id(), fromStore(stored, now));
@@ -336,6 +336,29 @@ public final class Registry {
     /** Shields that hold the edges back now (the metrics). */
     public int shieldsHoldingBack() {
         return gate.holdingBack();
+    }
+
+    /**
+     * Entries this control plane handed the edges although no shield had applied them, because shields were
+     * registered but none counted (all silent, fenced or behind): the tier's guarantee was waived for them.
+     */
+    public long releasedWithoutShields() {
+        return gate.releasedUnshielded();
+    }
+
+    /**
+     * A shield's state for the metrics: {@code usable} (named to edges), {@code catching_up} (heard from, but behind
+     * what the edges were handed, or revalidating everything), {@code unhealthy} (silent past the timeout),
+     * {@code fenced}.
+     */
+    public String shieldState(Node shield) {
+        if (shield.fenced()) {
+            return "fenced";
+        }
+        if (!healthy(shield)) {
+            return "unhealthy";
+        }
+        return gate.usable().stream().anyMatch(s -> s.id().equals(shield.id())) ? "usable" : "catching_up";
     }
 
     /** The one entry a reset hands over: revalidate everything held, and count everything up to now as applied. */

@@ -41,8 +41,12 @@ final class ShieldGate {
     private final HeartbeatSettings settings;
     private final LongSupplier lastSequence;
     private volatile long released;
+    /** The last computation found no shield registered (or none is stored, before the first). */
+    private volatile boolean noShields = true;
     private volatile List<ShieldNode> usable = List.of();
     private volatile int holdingBack;
+    /** Entries the mark rose past while shields were registered but none held the edges back (all down). */
+    private final java.util.concurrent.atomic.AtomicLong releasedUnshielded = new java.util.concurrent.atomic.AtomicLong();
     /** The mark as this gate last read or wrote it in the store. */
     private long stored;
 
@@ -55,9 +59,12 @@ final class ShieldGate {
         this.released = stored;
     }
 
-    /** The highest sequence edges that are not shields may be handed; steering holds them to it too. */
+    /**
+     * The highest sequence edges that are not shields may be handed; steering holds them to it too. With no shield
+     * registered, the whole log as it grows (nothing waits, and an append needs no computation to reach the edges).
+     */
     long released() {
-        return released;
+        return noShields ? Math.max(released, lastSequence.getAsLong()) : released;
     }
 
     List<ShieldNode> usable() {
@@ -68,12 +75,16 @@ final class ShieldGate {
         return holdingBack;
     }
 
+    long releasedUnshielded() {
+        return releasedUnshielded.get();
+    }
+
     /**
      * Computes the mark from the shields as {@code shields} reads them (from the store, when it is shared: read
      * after the stored mark, so they are at least as new as what raised it) and stores it when it rose.
      */
     synchronized State recompute(Supplier<List<Node>> shields) {
-        long before = released;
+        long before = released(); // with no shield so far: what edges could be handed, the whole log
         long mark = before;
         boolean persist = store.shared();
         if (persist) {
@@ -81,12 +92,16 @@ final class ShieldGate {
             mark = Math.max(mark, stored);
         }
         List<Node> all = shields.get();
+        noShields = all.isEmpty();
         persist |= !all.isEmpty();
         long last = lastSequence.getAsLong();
         long floor = mark;
         List<Node> holding = all.stream().filter(s -> holdsBack(s, floor)).toList();
         long next = holding.isEmpty() ? last : holding.stream().mapToLong(Node::appliedSequence).min().orElse(last);
         long newMark = Math.max(mark, next);
+        if (holding.isEmpty() && !all.isEmpty() && newMark > mark) {
+            releasedUnshielded.addAndGet(newMark - mark);
+        }
         if (persist && newMark > stored) {
             // before anything past the old mark reaches an edge: the store's mark is what other instances and a
             // restart trust (with no shield on one control plane it is only kept in memory, following the log)
@@ -102,9 +117,9 @@ final class ShieldGate {
         return new State(newMark, usable, holding.size(), newMark > before && heldBefore);
     }
 
-    /** With no shield registered (at start-up), the edges may be handed the whole log as it grows. */
-    synchronized void follow(long lastSequence) {
-        released = Math.max(released, lastSequence);
+    /** Shields are stored: until the first computation, the stored mark holds (not the log's end). */
+    synchronized void expectShields() {
+        noShields = false;
     }
 
     /**

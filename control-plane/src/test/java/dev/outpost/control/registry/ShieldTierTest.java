@@ -8,11 +8,13 @@ import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
+import dev.outpost.control.invalidation.NewEntry;
 import dev.outpost.control.store.StoreEngine;
 import dev.outpost.testkit.ManualClock;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,6 +89,65 @@ class ShieldTierTest {
         HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
 
         assertThat(reply.shields()).isEmpty();
+    }
+
+    private long purge(String region) {
+        long sequence = log.append(NewEntry.purgeUrls(List.of("http://a.example/x")).inRegions(List.of(region)),
+                List.of(), "ops").sequence();
+        registry.checkShields();
+        return sequence;
+    }
+
+    private HeartbeatReply beat(Registry in, String id, long applied) {
+        return in.heartbeat(id, new Heartbeat(0, 0, 0, applied)).orElseThrow();
+    }
+
+    @Test
+    void anEdgeIsHandedAndHeldToOnlyWhatEveryShieldApplied() {
+        registry.register(shield("us-shield", "us"));
+        registry.register(edge("eu-1", "eu"));
+        long first = purge("eu");
+        long second = purge("eu");
+
+        HeartbeatReply edgeBeat = beat(registry, "eu-1", 0);
+        assertThat(edgeBeat.entries()).isEmpty();
+        assertThat(edgeBeat.dueSequence()).isZero();
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+        // the shield gets every region's entries; it applies the first only
+        assertThat(beat(registry, "us-shield", 0).entries()).extracting(e -> e.sequence())
+                .containsExactly(first, second);
+        beat(registry, "us-shield", first);
+
+        edgeBeat = beat(registry, "eu-1", 0);
+        assertThat(edgeBeat.entries()).extracting(e -> e.sequence()).containsExactly(first);
+        assertThat(edgeBeat.more()).as("the rest is held back, not a further page").isFalse();
+        assertThat(edgeBeat.dueSequence()).isEqualTo(first);
+    }
+
+    @Test
+    void anEdgeRegisteringWithAnEmptyCacheStandsAtWhatTheShieldsAppliedNotAtTheLogsEnd() {
+        registry.register(shield("us-shield", "us"));
+        purge("eu");
+
+        assertThat(registry.register(edge("eu-1", "eu")).appliedSequence()).isZero();
+    }
+
+    @Test
+    void aShieldTheEdgesOvertookWhileItWasSilentIsNotNamedAgainUntilCaughtUpEvenAfterARestart() {
+        registry.register(shield("us-shield", "us"));
+        registry.register(edge("eu-1", "eu"));
+        clock.advance(Duration.ofSeconds(5)); // past heartbeat.timeout and one interval
+        beat(registry, "eu-1", 0);
+        long purged = purge("eu");
+        assertThat(beat(registry, "eu-1", 0).entries()).as("not held for a silent shield").hasSize(1);
+
+        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
+        HeartbeatReply back = beat(restarted, "us-shield", 0);
+        assertThat(back.shields()).as("behind what the edges were handed").isEmpty();
+        assertThat(beat(restarted, "eu-1", purged).shields()).isEmpty();
+
+        beat(restarted, "us-shield", purged);
+        assertThat(beat(restarted, "eu-1", purged).shields()).extracting(ShieldNode::id).containsExactly("us-shield");
     }
 
     @Test
