@@ -3,7 +3,8 @@
 # jar, the base image when it cannot be pulled, the Outpost image), brings the three regions up, and checks from
 # each region's client container what a CDN is for: steering by its region's steering instance to the own region's
 # edge (302 and DNS), miss then hit, far regions served fast by their edge, a client's first request through steering
-# against a direct origin fetch, a purge and a push confirmed on all six edges, Prometheus scraping every node and
+# against a direct origin fetch, a purge and a push confirmed on all six edges and the shield, a cold object from all
+# three regions at once costing one origin fetch through the shield (Cache-Status chain), Prometheus scraping every node and
 # recording the purge's time to its last acknowledgement, the edges' traffic in the control plane's statistics,
 # failover inside a region and to the nearest region, an edge that missed a purge catching up, steering (302 and DNS)
 # still answering while the control plane is stopped, and an entry an edge refuses dead-lettered (the edge moves on;
@@ -153,18 +154,20 @@ fi
 rm -f "$up_log"
 
 nodes_json() { curl -fsS --max-time 5 -H "Authorization: Bearer $OUTPOST_API_TOKEN" "$api/nodes"; }
-ready_edges() {  # edges healthy and caught up, per the control plane
+# The deployment's edge nodes: two per region and the shield (shield-us, role shield) the others fetch through.
+edge_nodes=7
+ready_edges() {  # edges and shields healthy and caught up, per the control plane
     nodes_json 2>/dev/null | json "sum(1 for n in d['nodes'] if n['kind'] == 'edge' and n['healthy'] and n['caughtUp'])" 2>/dev/null || echo 0
 }
 wait_ready() {
     local deadline=$(( $(date +%s) + 240 ))
-    while [ "$(ready_edges)" != 6 ]; do
+    while [ "$(ready_edges)" != "$edge_nodes" ]; do
         [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep 2
     done
 }
-timed "healthy (6 edges)" wait_ready || { compose ps; fatal "all nodes up" "not all 6 edges healthy and caught up within 240 s"; }
-record "all nodes up" ok "6 edges registered, healthy and caught up; origin and control plane healthy"
+timed "healthy (6 edges, 1 shield)" wait_ready || { compose ps; fatal "all nodes up" "not all 6 edges and the shield healthy and caught up within 240 s"; }
+record "all nodes up" ok "6 edges and the shield registered, healthy and caught up; origin and control plane healthy"
 tests_started=$(date +%s)
 
 # --- helpers run inside the client containers ---------------------------------------------------------------------
@@ -219,10 +222,17 @@ edge_of() {
 }
 # edge_addr ID -> the address edge ID advertises
 edge_addr() { node_field "$1" "n['publicUrl'].split('//')[1].split(':')[0]"; }
-# edges [REGION] -> the ids of the registered edges (of REGION), one per line, sorted
+# edges [REGION] -> the ids of the registered edges (of REGION), one per line, sorted; shields are not among them
 edges() {
-    nodes_json | json "'\\n'.join(sorted(n['id'] for n in d['nodes'] if n['kind'] == 'edge' and n['id'] != 'ap-refuser' and n['region'].startswith('${1:-}')))"
+    nodes_json | json "'\\n'.join(sorted(n['id'] for n in d['nodes'] if n['kind'] == 'edge' and n.get('role', 'edge') == 'edge' and n['id'] != 'ap-refuser' and n['region'].startswith('${1:-}')))"
 }
+# shields -> the ids of the registered shields
+shields() {
+    nodes_json | json "'\\n'.join(sorted(n['id'] for n in d['nodes'] if n.get('role') == 'shield'))"
+}
+# A request that already passed through an Outpost node is never sent to a shield: checks of an edge's own origin
+# path (its replica, its circuit breaker) send this, so the edge asks its origins itself (docs/caching-tiers.md).
+direct=(-H "Via: 1.1 smoke-direct (Outpost)")
 # edge_container ID -> the container of edge ID (the id ends in its container's hostname, a prefix of its Docker id)
 edge_container() { echo "${1#*-}"; }
 # edge_in_region ADDRESS REGION: ADDRESS is an edge's (.128-.255) on REGION's slice of the backbone
@@ -236,7 +246,7 @@ object=/assets/app.js
 declare -A own_edge
 for region in "${regions[@]}"; do
     # the steering instance has the control plane's state within a poll of the edges turning healthy
-    wait_steer "$region" "$object" "$region-[0-9a-f]+" 30 >/dev/null
+    wait_steer "$region" "$object" "$region-(shield-)?[0-9a-f]+" 30 >/dev/null   # the shield serves clients too
     read -r id location < <(steer "$region" "$object")
     own_edge[$region]=$location
     check "steering $region -> own region" "X-Outpost-Steering: ${id:-none} ($location)" [ "${id%%-*}" = "$region" ]
@@ -314,8 +324,8 @@ purge_and_wait() {  # purge_and_wait URL -> prints "ID STATUS APPLIED/TOTAL MILL
     get "purges/$id?wait=${2:-20s}" | json "' '.join(str(x) for x in [d['id'], d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), d.get('timeToLastAckMillis'), d['sequence']])"
 }
 read -r pid status counts millis _ < <(purge_and_wait "http://$host$object")
-check "purge complete on all 6 edges" "$pid $status $counts edges, last ack after ${millis} ms" \
-    [ "$status" = complete -a "$counts" = 6/6 ]
+check "purge complete on all 6 edges and the shield" "$pid $status $counts edges, last ack after ${millis} ms" \
+    [ "$status" = complete -a "$counts" = "$edge_nodes/$edge_nodes" ]
 after=$(fetch eu "${own_edge[eu]}")
 check "purged object is a miss again (eu)" "${after% *}" [ "${after%% *}" = MISS ]
 
@@ -330,9 +340,9 @@ config_version=$(curl -fsS --max-time 10 -X PUT -H "Authorization: Bearer $OUTPO
     json "d['version']") || config_version=none
 read -r config_status config_counts config_millis < <(get "services/site/versions/$config_version?wait=20s" |
     json "' '.join(str(x) for x in [d['progress']['status'], '%d/%d' % (d['progress']['edgesApplied'], d['progress']['edgesTotal']), d['progress'].get('timeToLastAckMillis')])")
-check "service change applied on all 6 edges" \
+check "service change applied on all 6 edges and the shield" \
     "site version $config_version: $config_status, $config_counts edges, last ack after ${config_millis} ms" \
-    [ "$config_status" = complete -a "$config_counts" = 6/6 ]
+    [ "$config_status" = complete -a "$config_counts" = "$edge_nodes/$edge_nodes" ]
 config_runs=""
 for edge in $(edges); do
     addr=$(edge_addr "$edge")
@@ -359,8 +369,8 @@ wait_promql() {  # wait_promql QUERY AWK_PROGRAM SECONDS: until awk -F= over the
         sleep 1
     done
 }
-up=$(wait_promql 'up' '$2 != "1" { bad = 1 } END { exit bad || NR != 12 }' 60); rc=$?
-check "prometheus: all 12 nodes up" "up: ${up:-no answer from Prometheus}" [ "$rc" = 0 ]
+up=$(wait_promql 'up' '$2 != "1" { bad = 1 } END { exit bad || NR != 13 }' 60); rc=$?
+check "prometheus: all 13 nodes up" "up: ${up:-no answer from Prometheus}" [ "$rc" = 0 ]
 acks=$(wait_promql 'sum(controlplane_entry_ack_seconds_count{kind="purge"})' 'END { exit !(NR == 1 && $2 >= 1) }' 30)
 rc=$?
 p99=$(promql 'histogram_quantile(0.99, sum by (le) (controlplane_entry_ack_seconds_bucket{kind="purge"}))' 2>/dev/null |
@@ -374,13 +384,39 @@ pushed=/assets/app.css
 push_id=$(post pushes "{\"urls\":[\"http://$host$pushed\"]}" | json "d['id']")
 read -r push_status push_counts push_millis < <(get "pushes/$push_id?wait=30s" |
     json "' '.join(str(x) for x in [d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), d.get('timeToLastAckMillis')])")
-check "push complete on all 6 edges" "$push_id $push_status $push_counts edges, last ack after ${push_millis} ms" \
-    [ "$push_status" = complete -a "$push_counts" = 6/6 ]
+check "push complete on all 6 edges and the shield" "$push_id $push_status $push_counts edges, last ack after ${push_millis} ms" \
+    [ "$push_status" = complete -a "$push_counts" = "$edge_nodes/$edge_nodes" ]
 for region in "${regions[@]}"; do
     read -r id location < <(steer "$region" "$pushed")
     first=$(fetch "$region" "$location")
     check "pushed object: 1st request hits ($region)" "${first% *} via ${id:-none}" [ "${first%% *}" = HIT ]
 done
+
+# --- 4a. the shield tier: a cold object from all three regions at once costs the origin one fetch -----------------
+# An edge of each region asks for the same object nobody holds yet (a query no one used), all at the same moment;
+# they fetch it through shield-us, whose collapsing makes it one request to the origin (and none to the eu replica).
+# The origin's access log (its stdout) counts the requests; Cache-Status shows the shield's entry before the edge's.
+cold=/index.html?shield-smoke=$(date +%s%N)
+declare -A cold_status
+cold_out=$(mktemp -d)
+for region in "${regions[@]}"; do
+    cold_addr=$(edge_addr "$(edges "$region" | sed -n 1p)")
+    in_client "$region" curl -sS --max-time 20 -o /dev/null -D - -H "Host: $host" "http://$cold_addr:8080$cold" \
+        2>/dev/null | tr -d '\r' | awk 'tolower($1) == "cache-status:" { sub(/^[^:]*: */, ""); print }' \
+        >"$cold_out/$region" &
+done
+wait
+for region in "${regions[@]}"; do cold_status[$region]=$(cat "$cold_out/$region"); done
+rm -rf "$cold_out"
+sleep 1   # the origin writes its access-log line as each answer ends
+cold_fetches=$(for box in origin origin-eu; do docker logs "$(container "$box")" 2>/dev/null; done |
+    grep -F "\"target\":\"$cold\"" | wc -l)
+check "shield: cold object from us, eu, ap at once -> 1 origin fetch" "origin + eu replica requests for $cold: $cold_fetches" \
+    [ "$cold_fetches" = 1 ]
+chained=1
+for region in "${regions[@]}"; do [[ "${cold_status[$region]}" == "Outpost-shield; "*", Outpost; "* ]] || chained=0; done
+check "shield: Cache-Status names the shield, then the edge" "us: ${cold_status[us]} | eu: ${cold_status[eu]} | ap: ${cold_status[ap]}" \
+    [ "$chained" = 1 ]
 
 # --- 4b. traffic statistics: the edges' requests reach the control plane with their heartbeats --------------------
 traffic_seen() {  # waits until the last 15 minutes show requests and hits; prints "REQUESTS HITS RATIO"
@@ -408,14 +444,14 @@ catchup=/docs/guide.html
 read -r _ location < <(steer eu "$catchup")
 fetch eu "$location" >/dev/null; cached=$(fetch eu "$location")
 docker pause "$(edge_container "$other_eu")" >/dev/null
-read -r id waited < <(wait_steer eu "$catchup" 'us-[0-9a-f]+' 30)
+read -r id waited < <(wait_steer eu "$catchup" 'us-(shield-)?[0-9a-f]+' 30)
 check "both eu edges down -> eu-client to us" "steered to $id after ${waited} ms (nearest: us 40 ms, ap 120 ms)" \
     [ "${id%%-*}" = us ]
 
 # --- 6. an edge that missed purges catches up ----------------------------------------------------------------------
 read -r missed_id missed_status missed_counts _ missed_seq < <(purge_and_wait "http://$host$catchup" 2s)
 check "purge while eu is down is partial" "$missed_id $missed_status $missed_counts edges" \
-    [ "$missed_status" = partial -a "$missed_counts" = 4/6 ]
+    [ "$missed_status" = partial -a "$missed_counts" = "$((edge_nodes - 2))/$edge_nodes" ]
 t0=$(date +%s%N)
 docker unpause "$(edge_container "$other_eu")" >/dev/null
 caught_up() {
@@ -534,7 +570,7 @@ smoke_replication() {
     local before after answer eu_id eu_edge
     eu_id=$(edges eu | sed -n 1p); eu_edge=$(edge_addr "$eu_id")
     before=$(replica_content_gets)
-    answer=$(in_client eu curl -sS --max-time 10 -D - -H "Host: $host" "http://$eu_edge:8080$path" 2>/dev/null | tr -d '\r')
+    answer=$(in_client eu curl -sS --max-time 10 -D - -H "Host: $host" "${direct[@]}" "http://$eu_edge:8080$path" 2>/dev/null | tr -d '\r')
     after=$(replica_content_gets)
     check "replication: eu edge fills from the eu replica" \
         "$eu_id miss of $path: $(echo "$answer" | awk 'tolower($1) == "x-cache:" { print $2 }'), body '$(echo "$answer" | tail -1)', replica content GETs $before -> $after" \
@@ -556,7 +592,7 @@ circuit_state() {
 smoke_stale_with_origin_down() {
     local us_id us_edge page=/index.html times answers i out fast_ok=1 all_stale
     us_id=$(edges us | sed -n 1p); us_edge=$(edge_addr "$us_id")
-    in_client us curl -fsS --max-time 10 -o /dev/null -H "Host: $host" "http://$us_edge:8080$page"
+    in_client us curl -fsS --max-time 10 -o /dev/null -H "Host: $host" "${direct[@]}" "http://$us_edge:8080$page"
     local pid status counts
     pid=$(post purges "{\"urls\":[\"http://$host$page\"],\"soft\":true}" | json "d['id']")
     read -r status counts < <(get "purges/$pid?wait=20s" |
@@ -564,7 +600,7 @@ smoke_stale_with_origin_down() {
     check "soft purge of $page before stopping the origin" "$pid $status $counts edges" [ "$status" = complete ]
     docker stop -t 5 "$(container origin)" >/dev/null
     out=$(in_client us sh -c 'for i in 1 2 3 4 5 6 7 8; do
-            curl -sS --max-time 30 -o /dev/null -D - -w "time %{time_total}\n" -H "Host: '"$host"'" "http://'"$us_edge"':8080'"$page"'" |
+            curl -sS --max-time 30 -o /dev/null -D - -w "time %{time_total}\n" -H "Host: '"$host"'" -H "Via: 1.1 smoke-direct (Outpost)" "http://'"$us_edge"':8080'"$page"'" |
             tr -d "\r" | awk '"'"'$1 == "HTTP/1.1" { s = $2 } tolower($1) == "x-cache:" { c = $2 } $1 == "time" { print s, c, $2 }'"'"'
         done')
     times=$(echo "$out" | awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $3 }')
@@ -586,7 +622,7 @@ smoke_stale_with_origin_down() {
         "$us_id edge_origin_circuit_state: ${state:-?}; outpost status originsDown: ${down:-none}" [ "$reported" = 1 ]
     local miss t0
     miss=$(in_client us curl -sS --max-time 30 -o /dev/null -w '%{http_code} %{time_total}' -H "Host: $host" \
-        "http://$us_edge:8080/never-cached-$RANDOM.html")
+        "${direct[@]}" "http://$us_edge:8080/never-cached-$RANDOM.html")
     local quick=0
     [ "${miss% *}" = 503 ] && awk -v t="${miss#* }" 'BEGIN { exit !(t < 0.5) }' && quick=1
     check "origin stopped: a miss fails fast" "$us_id miss: HTTP ${miss% *} after ${miss#* } s" [ "$quick" = 1 ]
@@ -684,13 +720,13 @@ read -r dead_status dead_counts dead_edges dead_seq < <(get "purges/$dead_id?wai
     json "' '.join([d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), ','.join(d['deadLetteredEdges']) or '-', str(d['sequence'])])")
 check "dead letter: refused purge names the edge" \
     "${registered:-not registered}; $dead_id $dead_status, $dead_counts edges applied, dead-lettered on $dead_edges" \
-    [ "$dead_status" = failed -a "$dead_counts" = 2/3 -a "$dead_edges" = "$refuser" ]
+    [ "$dead_status" = failed -a "$dead_counts" = 3/4 -a "$dead_edges" = "$refuser" ]   # ap's 2 + the shield + it
 reason=$(get "dead-letters?node=$refuser" | json "[l['reason'] + ' (tries %d)' % l['tries'] for l in d['deadLetters'] if l['sequence'] == $dead_seq][0]")
 check "dead letter listed with the edge's reason" "${reason:-none}" grep -q "bad_purge" <<<"$reason"
 in_client ap touch /tmp/refuser-takes
 read -r later_id later_status later_counts _ < <(purge_and_wait "http://$host/assets/later.js")
 check "refusing edge moved on: next purge complete" "$later_id $later_status $later_counts edges" \
-    [ "$later_status" = complete -a "$later_counts" = 7/7 ]
+    [ "$later_status" = complete -a "$later_counts" = "$((edge_nodes + 1))/$((edge_nodes + 1))" ]
 retried=$(curl -fsS --max-time 20 -X POST -H "Authorization: Bearer $OUTPOST_API_TOKEN" \
     "$api/dead-letters/$dead_seq/$refuser/retry" | json "d['state']")
 dead_final=$(get "purges/$dead_id" | json "d['status'] + ' ' + '%d/%d' % (d['edgesApplied'], d['edgesTotal'])")
@@ -778,14 +814,14 @@ lost_boxes=$(comm -23 <(echo "$before_boxes") <(echo "$after_boxes") | wc -l)
 new_id=eu-${new_box:0:12}
 scaled() {
     local deadline=$(( $(date +%s) + 120 ))
-    while [ "$(ready_edges)" != 7 ]; do
+    while [ "$(ready_edges)" != "$((edge_nodes + 1))" ]; do
         [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep 1
     done
 }
 scaled; rc=$?
 check "scale eu to 3: new edge registered" \
-    "new container ${new_box:0:12} -> $new_id at $(edge_addr "$new_id" 2>/dev/null); 7 edges ready ($rc); containers recreated or removed: $lost_boxes" \
+    "new container ${new_box:0:12} -> $new_id at $(edge_addr "$new_id" 2>/dev/null); $((edge_nodes + 1)) edges ready ($rc); containers recreated or removed: $lost_boxes" \
     [ "$rc" = 0 -a "$(echo "$new_box" | wc -w)" = 1 -a "$lost_boxes" = 0 ]
 # Steering hashes host + path (not the query): find a path it sends to the new edge, then put an object there
 # (uploaded to the primary, waited for on the eu replica, which eu edges fill from).

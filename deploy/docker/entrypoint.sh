@@ -33,8 +33,9 @@
 #   with OUTPOST_EDGE_SERVICES=file; otherwise an edge has no services of its own and runs the control plane's.
 # The `site` role: OUTPOST_EDGE_ADDRS (every edge's address, served as a Host too: a steering 302 names it),
 #   OUTPOST_EDGE_HOST_RANGE ("128-255": every address an edge may claim, host numbers in each region's first CIDR,
-#   served as Hosts) and OUTPOST_REGION_ORIGINS ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins
-#   in place of OUTPOST_ORIGIN_URL.
+#   served as Hosts), OUTPOST_REGION_ORIGINS ("eu=http://a:8080,http://b:8080 ap=..."): a region's own origins
+#   in place of OUTPOST_ORIGIN_URL, and OUTPOST_SHIELD_REGION (the site's shieldRegion; empty: no shield tier).
+# A shield (the tier the other edges fetch their misses from): an edge with OUTPOST_ROLE=shield (default edge).
 # Prometheus: OUTPOST_PROMETHEUS_DATA (default /var/lib/outpost/prometheus), OUTPOST_PROMETHEUS_RETENTION (7d).
 set -euo pipefail
 role=${1:-help}
@@ -180,6 +181,7 @@ write_edge() {
     cat > "$conf_dir/edge.yml" <<EOF
 id: ${OUTPOST_ID:?}
 region: ${OUTPOST_REGION:?}
+role: ${OUTPOST_ROLE:-edge}
 listen: 0.0.0.0:8080
 admin:
   listen: 0.0.0.0:9081
@@ -282,8 +284,11 @@ regions = {}
 for entry in os.environ.get("OUTPOST_REGION_ORIGINS", "").split():
     name, urls = entry.split("=", 1)
     regions[name] = [u.strip() for u in urls.split(",") if u.strip()]
-print(json.dumps({"name": "site", "hosts": list(dict.fromkeys(hosts)),
-                  "origins": [os.environ["OUTPOST_ORIGIN_URL"]], "regionOrigins": regions}))
+site = {"name": "site", "hosts": list(dict.fromkeys(hosts)),
+        "origins": [os.environ["OUTPOST_ORIGIN_URL"]], "regionOrigins": regions}
+if os.environ.get("OUTPOST_SHIELD_REGION"):
+    site["shieldRegion"] = os.environ["OUTPOST_SHIELD_REGION"]   # the shield tier: edges fetch through its shields
+print(json.dumps(site))
 ')
     while :; do
         code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -H "Authorization: Bearer ${OUTPOST_API_TOKEN:?}" \
@@ -411,7 +416,9 @@ case "$role" in
         echo "$role" > "$conf_dir/role"
         config=${OUTPOST_CONFIG:-}
         if [ "$role" = edge ] && [ -z "${OUTPOST_ADDR:-}" ]; then claim_region_address || exit 1; fi
-        if [ "$role" = edge ] && [ -z "${OUTPOST_ID:-}" ]; then OUTPOST_ID=${OUTPOST_REGION:?}-$(hostname); fi
+        if [ "$role" = edge ] && [ -z "${OUTPOST_ID:-}" ]; then   # us-3f2a9c1b7d4e, a shield us-shield-3f2a9c1b7d4e
+            OUTPOST_ID=${OUTPOST_REGION:?}-$([ "${OUTPOST_ROLE:-edge}" = shield ] && echo shield-)$(hostname)
+        fi
         if [ -z "$config" ]; then
             "write_${role//-/_}"
             config=$conf_dir/$role.yml

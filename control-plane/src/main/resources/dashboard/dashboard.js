@@ -226,12 +226,23 @@
       });
       return el("article", { class: "entry", "data-entry": entry.id, "data-status": entry.status },
         el("h3", {}, `${entry.id} ${entry.kind} · `, el("span", { class: "status-" + entry.status }, entry.status),
-          ` · ${entry.edgesApplied}/${entry.edgesTotal} edges${lastAck}`),
+          ` · ${entry.edgesApplied}/${entry.edgesTotal} edges${tierLine(entry)}${lastAck}`),
         el("p", { class: "what" }, `${entry.soft ? "soft " : ""}${targets(entry)} · accepted ${time(entry.acceptedAt)}`
           + ` by ${entry.requestedBy}` + (entry.regions.length ? " · regions " + entry.regions.join(", ") : "")),
         el("ol", { class: "bars", "aria-label": "acknowledgements of " + entry.id }, ...bars));
     });
     $("entries").replaceChildren(...(articles.length ? articles : [el("p", {}, "No purge or push yet.")]));
+  }
+
+  /** With shields in scope: their progress and the other edges', and the tier the entry waits on. */
+  function tierLine(entry) {
+    const tiers = entry.tiers;
+    if (!tiers || tiers.shield.nodes === 0) {
+      return "";
+    }
+    const waiting = entry.waitingOn ? " · waiting on " + (entry.waitingOn === "shield" ? "shields" : "edges") : "";
+    return ` (shields ${tiers.shield.applied}/${tiers.shield.nodes}, then edges ${tiers.edge.applied}/${tiers.edge.nodes})`
+      + waiting;
   }
 
   function renderDeadLetters(entries) {

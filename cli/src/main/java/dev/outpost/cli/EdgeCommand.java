@@ -13,6 +13,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import dev.outpost.common.wire.NodeRegistration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -33,6 +34,10 @@ public final class EdgeCommand implements Callable<Integer> {
 
     @Option(names = "--region", description = "region this edge serves")
     String region;
+
+    @Option(names = "--role", paramLabel = "ROLE",
+            description = "edge (default) or shield: the edge other edges fetch their misses from (docs/caching-tiers.md)")
+    String role;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "public listener (default 127.0.0.1:8081)")
     String listen;
@@ -116,7 +121,7 @@ public final class EdgeCommand implements Callable<Integer> {
             List<DeliveryService> services = List.of(DeliveryService.of("default", hosts, origins));
             result = file.map(f -> f.withServices(services))
                     .orElseGet(() -> new EdgeConfig(null, null, null, null, services, null, null, null, null, null,
-                            null, null, null));
+                            null, null, null, null));
         } else if (hosts != null && !hosts.isEmpty()) {
             throw new IllegalArgumentException("--host needs --origin URL (the service's origins)");
         } else {
@@ -128,6 +133,13 @@ public final class EdgeCommand implements Callable<Integer> {
         }
         if (region != null) {
             result = result.withRegion(region);
+        }
+        if (role != null) {
+            result = result.withRole(switch (role) {
+                case "edge" -> NodeRegistration.Role.EDGE;
+                case "shield" -> NodeRegistration.Role.SHIELD;
+                default -> throw new IllegalArgumentException("--role must be edge or shield, was '" + role + "'");
+            });
         }
         if (listen != null) {
             result = result.withListen(listen);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.edge.config.EdgeConfig;
 import dev.outpost.testkit.ConfigTemplates;
 import java.io.IOException;
@@ -44,6 +45,16 @@ class EdgeCommandTest {
         assertThat(on.cache().disk().directory()).contains(dir);
         assertThat(on.cache().disk().maxBytes()).isEqualTo(5_000_000);
         assertThat(on.cache().disk().maxObjectBytes()).isLessThanOrEqualTo(5_000_000);
+    }
+
+    @Test
+    void roleFlagMakesAShieldAndRefusesAnythingElse() {
+        EdgeConfig plain = parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test");
+        assertThat(plain.shield()).as("an edge by default").isFalse();
+        EdgeConfig shield = parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test", "--role", "shield");
+        assertThat(shield.role()).isEqualTo(NodeRegistration.Role.SHIELD);
+        assertThatThrownBy(() -> parse("--origin", "http://127.0.0.1:8080", "--host", "assets.test",
+                "--role", "origin")).hasMessageContaining("--role must be edge or shield, was 'origin'");
     }
 
     @Test

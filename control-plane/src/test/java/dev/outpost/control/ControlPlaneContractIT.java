@@ -140,7 +140,8 @@ class ControlPlaneContractIT {
         check("HEAD", "/api/v1/metrics", cp.call(new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")
                 .head(), null, new OkHttpClient()));
 
-        // a node joins, registers and heartbeats over mutual TLS, renews its certificate
+        // a node joins, registers (as a shield: heartbeat replies name it, entries show their tiers) and heartbeats
+        // over mutual TLS, renews its certificate
         HttpReply token = cp.post("/api/v1/join-tokens", ADMIN, sent("POST", "/api/v1/join-tokens",
                 Json.mapper().writeValueAsString(Map.of("node", "eu-1", "names", List.of("eu-1.edges.internal"),
                         "addresses", List.of("127.0.0.1"), "ttl", "1h"))));
@@ -155,7 +156,8 @@ class ControlPlaneContractIT {
         check("POST", "/api/v1/nodes/register", nodeCall(node, "/api/v1/nodes/register",
                 sent("POST", "/api/v1/nodes/register", """
                         {"id":"eu-1","kind":"edge","region":"eu","publicUrl":"http://127.0.2.1:8080",
-                         "adminUrl":"http://127.0.0.1:%d","appliedSequence":0,"cacheEmpty":true}"""
+                         "adminUrl":"http://127.0.0.1:%d","appliedSequence":0,"cacheEmpty":true,
+                         "role":"shield"}"""
                         .formatted(edgeAdmin.getPort()))));
         check("POST", "/api/v1/nodes/{id}/heartbeat", nodeCall(node, "/api/v1/nodes/eu-1/heartbeat",
                 sent("POST", "/api/v1/nodes/{id}/heartbeat",

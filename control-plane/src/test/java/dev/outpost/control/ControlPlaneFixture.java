@@ -106,6 +106,14 @@ public final class ControlPlaneFixture implements AutoCloseable {
         return edge;
     }
 
+    /** Starts a fake edge with role shield and registers it through the API (with an empty cache). */
+    public FakeEdge shield(String id, String region) throws IOException {
+        FakeEdge shield = new FakeEdge(id, region, dev.outpost.common.wire.NodeRegistration.Role.SHIELD);
+        edges.add(shield);
+        register(shield);
+        return shield;
+    }
+
     public void register(FakeEdge edge) {
         HttpReply reply = post("/api/v1/nodes/register", NODE, new String(Json.bytes(edge.registration()), UTF_8));
         if (reply.status() != 200) {

@@ -213,6 +213,37 @@ class ControlPlaneMetricsIT {
     }
 
     @Test
+    void theShieldTierShowsEntriesHeldBackUsableShieldsAndEntriesReleasedWithoutThem() throws Exception {
+        cp = new ControlPlaneFixture(data); // heartbeat: interval 1s, timeout 3s
+        FakeEdge shield = cp.shield("us-shield", "us");
+        FakeEdge edge = cp.edge("eu-1", "eu");
+        shield.hold();
+        cp.post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/a.css\"]}");
+        await().atMost(10, SECONDS).until(() -> shield.receivedSequences().contains(1L));
+        Scrape held = scrape();
+        assertThat(held.value("controlplane_shield_held_entries")).isEqualTo(1);
+        assertThat(held.value("controlplane_shields_holding_back")).isEqualTo(1);
+        assertThat(held.value("controlplane_shields", "region", "us", "state", "usable")).isEqualTo(1);
+        assertThat(held.value("controlplane_shields", "region", "us", "state", "unhealthy")).isZero();
+
+        shield.resume();
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().contains(1L));
+        assertThat(scrape().value("controlplane_shield_held_entries")).isZero();
+
+        // the shield falls silent: the next purge goes to the edge without it, and that is counted
+        cp.clock.advance(Duration.ofSeconds(5));
+        cp.heartbeat(edge);
+        cp.post("/api/v1/purges", OPS, "{\"urls\":[\"http://www.example.com/b.css\"]}");
+        await().atMost(10, SECONDS).until(() -> edge.receivedSequences().contains(2L));
+        Scrape silent = scrape();
+        assertThat(silent.value("controlplane_shield_released_unshielded_total")).isEqualTo(1);
+        assertThat(silent.value("controlplane_shields", "region", "us", "state", "unhealthy")).isEqualTo(1);
+        assertThat(silent.value("controlplane_shields", "region", "us", "state", "usable")).isZero();
+        assertThat(silent.value("controlplane_shields_holding_back")).isZero();
+        assertThat(silent.value("controlplane_shield_held_entries")).isZero();
+    }
+
+    @Test
     void aScraperAskingForOpenMetricsGetsIt() throws Exception {
         cp = new ControlPlaneFixture(data);
         HttpReply reply = HttpReply.call(http, new Request.Builder().url(cp.plane().apiUri() + "/api/v1/metrics")

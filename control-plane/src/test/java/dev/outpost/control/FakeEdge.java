@@ -47,9 +47,21 @@ public final class FakeEdge implements AutoCloseable {
     /** The newest configuration version it applied (0: none). */
     private final AtomicLong configVersion = new AtomicLong();
 
+    /** Its role in the tiers (a shield is pushed every entry first). */
+    private final NodeRegistration.Role role;
+    /** Closed: answers at once; open: each admin call waits until {@link #resume()} (a slow shield). */
+    private volatile java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(0);
+    /** Where it writes "id received N" and "id answered N", shared by several fakes to see their order. */
+    private volatile List<String> journal = new CopyOnWriteArrayList<>();
+
     public FakeEdge(String id, String region) throws IOException {
+        this(id, region, NodeRegistration.Role.EDGE);
+    }
+
+    public FakeEdge(String id, String region, NodeRegistration.Role role) throws IOException {
         this.id = id;
         this.region = region;
+        this.role = role;
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
@@ -77,6 +89,13 @@ public final class FakeEdge implements AutoCloseable {
                 } else {
                     received.add(entry);
                 }
+                journal.add(id + " received " + sequence);
+                try {
+                    held.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return new MockResponse.Builder().code(503).build();
+                }
                 if (special.isPresent()) {
                     return new MockResponse.Builder().code(special.get().code()).body(special.get().body()).build();
                 }
@@ -84,6 +103,7 @@ public final class FakeEdge implements AutoCloseable {
                 if (code / 100 == 2 && header != null) {
                     applied.accumulateAndGet(entry.sequence(), Math::max);
                 }
+                journal.add(id + " answered " + code + " to " + sequence);
                 if (entry.kind() == InvalidationEntry.Kind.CONFIG) {
                     long version = entry.config().version();
                     String reason = refusals.get(version);
@@ -117,7 +137,22 @@ public final class FakeEdge implements AutoCloseable {
     public NodeRegistration registration() {
         return new NodeRegistration(id, NodeRegistration.Kind.EDGE, region,
                 URI.create("http://127.0.0." + (10 + Math.abs(id.hashCode() % 200)) + ":8080"),
-                Optional.of(adminUrl()), 0, true);
+                Optional.of(adminUrl()), 0, true, false, role);
+    }
+
+    /** From now on, every admin call it gets waits (unanswered) until {@link #resume()}. */
+    public void hold() {
+        held = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** Answers the calls that wait, and the next ones at once. */
+    public void resume() {
+        held.countDown();
+    }
+
+    /** Writes what it receives and answers to {@code shared} (several fakes, one order). */
+    public void journalTo(List<String> shared) {
+        journal = shared;
     }
 
     private record Answer(int code, String body) {
@@ -202,6 +237,7 @@ public final class FakeEdge implements AutoCloseable {
 
     @Override
     public void close() {
+        resume();
         server.close();
     }
 }

@@ -24,6 +24,10 @@ import dev.outpost.edge.config.OriginTimeouts;
 import dev.outpost.edge.config.SpoolConfig;
 import dev.outpost.edge.control.AppliedSequence;
 import dev.outpost.edge.control.ControlPlaneLink;
+import dev.outpost.edge.origin.Shields;
+import dev.outpost.edge.origin.Upstream;
+import dev.outpost.common.wire.ShieldNode;
+import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.control.Invalidations;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.http.EdgeHandlers;
@@ -77,12 +81,15 @@ public final class EdgeNode implements AutoCloseable {
     private final Closer started;
     private final OriginHealth originHealth;
     private final ServiceDirectory services;
+    /** The shields the control plane names in every heartbeat reply; fetches go through them ({@link Upstream}). */
+    private final Shields shields;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
             List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started,
-            OriginHealth originHealth, ServiceDirectory services) {
+            OriginHealth originHealth, ServiceDirectory services, Shields shields) {
+        this.shields = shields;
         this.originHealth = originHealth;
         this.services = services;
         this.config = config;
@@ -154,8 +161,10 @@ public final class EdgeNode implements AutoCloseable {
         SliceConfig sliceConfig = config.cache().slices();
         Slicing slicing = new Slicing(new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(),
                 sliceConfig.minObjectBytes()));
-        OriginFetch fetch = new OriginFetch(client, store, policy, config.id(), spool, spoolConfig.windowBytes(),
-                config.cache().backgroundFillMaxBytes(), blocking, slicing);
+        Shields shields = new Shields(config.id());
+        Upstream upstream = new Upstream(client, shields, config.shield(), metrics);
+        OriginFetch fetch = new OriginFetch(client, upstream, store, policy, config.id(), spool,
+                spoolConfig.windowBytes(), config.cache().backgroundFillMaxBytes(), blocking, slicing);
         SliceFetch sliceFetch = new SliceFetch(fetch, store, policy, config.id(), slicing,
                 metrics.sliceCounts().fetches());
         Refresher refresher = new Refresher(collapser, fetch, blocking);
@@ -174,7 +183,8 @@ public final class EdgeNode implements AutoCloseable {
                         routes.current().version()),
                 config.cache().maxObjectBytes(), config.limits(), lease,
                 origin.read().plus(origin.total()), // a relay waits for the filler, which the timeouts bound
-                sliceFetch, config.collapsing().maxWait());
+                sliceFetch, config.collapsing().maxWait(),
+                config.shield() ? CacheStatus.SHIELD_NAME : CacheStatus.NAME);
 
         Closer started = new Closer("edge " + config.id());
         disk.ifPresent(d -> started.add("disk tier", d)); // closed last: queued writes finish after the listeners
@@ -228,7 +238,7 @@ public final class EdgeNode implements AutoCloseable {
             admin.ifPresent(a -> listeners.add(a.address()));
             routes.listeningOn(new ServiceDirectory.OwnAddresses(listeners));
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
-                    adminEndpoints, certificate, applied, clock, started, client.health(), routes);
+                    adminEndpoints, certificate, applied, clock, started, client.health(), routes, shields);
             config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
@@ -239,7 +249,7 @@ public final class EdgeNode implements AutoCloseable {
     /** Starts the control-plane link, advertising the configured URLs or else the listeners' own. */
     private void connect(ControlPlaneLinkConfig linkConfig, Lease lease, Invalidations invalidations) {
         ControlPlaneLink.Identity identity = new ControlPlaneLink.Identity(config.id(), config.region(),
-                linkConfig.publicUrl().orElse(baseUri()), linkConfig.adminUrl().or(this::adminUri));
+                linkConfig.publicUrl().orElse(baseUri()), linkConfig.adminUrl().or(this::adminUri), config.role());
         // Catch-up prefetches come from the control plane, as live ones do.
         ProxyHeaders.Client controlPlane = new ProxyHeaders.Client(linkConfig.url().getHost(),
                 linkConfig.url().getScheme());
@@ -271,6 +281,11 @@ public final class EdgeNode implements AutoCloseable {
             @Override
             public Optional<Long> version() {
                 return Optional.of(services.current().version());
+            }
+
+            @Override
+            public void shields(List<ShieldNode> named) {
+                shields.replace(named);
             }
         };
     }
@@ -361,6 +376,11 @@ public final class EdgeNode implements AutoCloseable {
     }
 
     /** The control-plane link, when one is configured. */
+    /** The shields this edge fetches its misses through, as the control plane last named them. */
+    public Shields shields() {
+        return shields;
+    }
+
     public Optional<ControlPlaneLink> controlPlaneLink() {
         return link;
     }

@@ -6,6 +6,7 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.ServiceSnapshot;
+import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -33,6 +34,7 @@ public final class FakeControlPlane implements AutoCloseable {
     private final List<Heartbeat> heartbeats = new CopyOnWriteArrayList<>();
     private final List<NodeRegistration> registrations = new CopyOnWriteArrayList<>();
     private volatile boolean up = true;
+    private volatile List<ShieldNode> shields = List.of();
 
     public FakeControlPlane() throws IOException {
         server.setDispatcher(new Dispatcher() {
@@ -51,7 +53,8 @@ public final class FakeControlPlane implements AutoCloseable {
                 if (path.endsWith("/heartbeat")) {
                     heartbeats.add(Json.mapper().readValue(body, Heartbeat.class));
                     HeartbeatReply reply = replies.poll();
-                    return json(reply != null ? reply : new HeartbeatReply(0, List.of(), false, true));
+                    return json(reply != null ? reply
+                            : new HeartbeatReply(0, List.of(), false, true, false, null, shields));
                 }
                 return new MockResponse.Builder().code(404).body("{\"error\":\"not_found\"}").build();
             }
@@ -76,6 +79,11 @@ public final class FakeControlPlane implements AutoCloseable {
     /** What registration hands over from now on (absent: no configuration from the control plane). */
     public void registrationSnapshot(ServiceSnapshot snapshot) {
         registrationSnapshot = snapshot;
+    }
+
+    /** The shields every heartbeat reply names from now on (unless a queued reply says otherwise). */
+    public void shields(List<ShieldNode> named) {
+        shields = List.copyOf(named);
     }
 
     /** The next heartbeat's answer. */

@@ -23,6 +23,11 @@ final class LocalBanner {
 
     static String render(Topology topology, List<NodeState> nodes, URI originInternal, String workDir,
             String siteSource) {
+        return render(topology, LocalCdn.Shield.OFF, nodes, originInternal, workDir, siteSource);
+    }
+
+    static String render(Topology topology, LocalCdn.Shield shield, List<NodeState> nodes, URI originInternal,
+            String workDir, String siteSource) {
         StringBuilder out = new StringBuilder();
         String plane = "http://" + topology.controlPlane();
         String origin = "http://" + topology.origin().listen();
@@ -47,6 +52,13 @@ final class LocalBanner {
             out.append(String.format(row, "origin-" + replica.region(), replica.region(), replica.url(),
                     "replica, copies the origin over the " + replica.region() + "-" + topology.origin().region()
                             + " link; " + replica.region() + " edges fetch from it first"));
+        }
+        if (shield == LocalCdn.Shield.IN_ORIGIN_REGION) {
+            EdgeSpec spec = topology.shield();
+            String health = nodes.stream().filter(n -> n.id().equals(spec.id())).findFirst()
+                    .map(n -> n.healthy() ? "healthy" : "unhealthy").orElse("not registered");
+            out.append(String.format(row, spec.id(), spec.region(), spec.url(), health + "; shield: the other "
+                    + "edges fetch their misses from it (Cache-Status names it Outpost-shield)"));
         }
         for (EdgeSpec edge : topology.edges()) {
             String health = nodes.stream().filter(n -> n.id().equals(edge.id())).findFirst()

@@ -3,6 +3,8 @@ package dev.outpost.cli.local;
 import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.json.Json;
+import dev.outpost.common.service.DeliveryService;
+import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.lifecycle.Closer;
 import dev.outpost.control.ControlPlane;
 import dev.outpost.control.replica.SteeringReplica;
@@ -65,7 +67,16 @@ public final class LocalCdn implements AutoCloseable {
     /** How long start waits for each replica's first copy of the primary (the demo site copies in a second). */
     static final Duration REPLICA_PATIENCE = Duration.ofSeconds(30);
 
+    /** Whether the CDN runs a shield tier: one shield in the origin's region, named by the site's service. */
+    public enum Shield {
+        /** A shield ({@link Topology#shield()}) the other edges fetch their misses from: the default. */
+        IN_ORIGIN_REGION,
+        /** Every edge fetches its misses from the origin itself ({@code outpost local --no-shield}). */
+        OFF
+    }
+
     private final Topology topology;
+    private final Shield shield;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5)).build();
     private final Map<String, EdgeNode> edges = new LinkedHashMap<>();
     private final Map<String, OriginNode> replicas = new LinkedHashMap<>();
@@ -79,9 +90,10 @@ public final class LocalCdn implements AutoCloseable {
 
     private final LocalConfigs configs;
 
-    private LocalCdn(Topology topology) {
+    private LocalCdn(Topology topology, Shield shield) {
         this.topology = topology;
-        this.configs = new LocalConfigs(topology);
+        this.shield = shield;
+        this.configs = new LocalConfigs(topology, shield);
     }
 
     /**
@@ -89,8 +101,13 @@ public final class LocalCdn implements AutoCloseable {
      * site's source folder ({@link SampleSite}).
      */
     public static LocalCdn start(Topology topology, Path workDir, Optional<Path> site) {
-        checkAddressesFree(topology);
-        LocalCdn cdn = new LocalCdn(topology);
+        return start(topology, workDir, site, Shield.OFF);
+    }
+
+    /** Starts everything, with or without the shield tier. */
+    public static LocalCdn start(Topology topology, Path workDir, Optional<Path> site, Shield shield) {
+        checkAddressesFree(topology, shield);
+        LocalCdn cdn = new LocalCdn(topology, shield);
         try {
             cdn.startAll(workDir, site);
         } catch (RuntimeException e) {
@@ -167,10 +184,18 @@ public final class LocalCdn implements AutoCloseable {
             origins.add(originUriByRegion.get(region.name()));
             regionOrigins.put(region.name(), origins);
         }
-        SiteService.define(http, planeUri, OPS_TOKEN, SiteService.definition(configs.servedHosts(),
-                origin.baseUri(), regionOrigins));
+        DeliveryService siteService = SiteService.definition(configs.servedHosts(), origin.baseUri(), regionOrigins);
+        if (shield == Shield.IN_ORIGIN_REGION) {
+            siteService = siteService.withShieldRegion(Optional.of(originRegion));
+        }
+        SiteService.define(http, planeUri, OPS_TOKEN, siteService);
 
         started.add("edges", timed("edges", this::closeEdges));
+        if (shield == Shield.IN_ORIGIN_REGION) {
+            // Started first: the edges learn it from their first heartbeat replies.
+            EdgeSpec spec = topology.shield();
+            edges.put(spec.id(), EdgeNode.start(configs.edge(spec, planeUri).withRole(NodeRegistration.Role.SHIELD)));
+        }
         for (EdgeSpec spec : topology.edges()) {
             EdgeNode edge = EdgeNode.start(configs.edge(spec, planeUri));
             edges.put(spec.id(), edge);
@@ -211,7 +236,16 @@ public final class LocalCdn implements AutoCloseable {
      * node, before half the CDN runs.
      */
     static void checkAddressesFree(Topology topology) {
+        checkAddressesFree(topology, Shield.OFF);
+    }
+
+    static void checkAddressesFree(Topology topology, Shield shield) {
         Map<String, String> listeners = new LinkedHashMap<>();
+        if (shield == Shield.IN_ORIGIN_REGION) {
+            EdgeSpec spec = topology.shield();
+            listeners.put(spec.host() + ":" + spec.port(), "shield " + spec.id());
+            listeners.put(spec.host() + ":" + spec.adminPort(), "shield " + spec.id() + " admin");
+        }
         listeners.put(topology.controlPlane(), "control plane");
         listeners.put(topology.origin().listen(), "origin");
         for (Topology.Replica replica : topology.origin().replicas()) {
@@ -287,6 +321,15 @@ public final class LocalCdn implements AutoCloseable {
                     notReady.remove(node.id());
                 }
             }
+            if (notReady.isEmpty() && shield == Shield.IN_ORIGIN_REGION) {
+                // The tier is in place once every edge has the shield from a heartbeat reply.
+                String shieldId = topology.shield().id();
+                edges.forEach((id, edge) -> {
+                    if (!id.equals(shieldId) && edge.shields().known().isEmpty()) {
+                        notReady.add(id + " (knows no shield yet)");
+                    }
+                });
+            }
             if (notReady.isEmpty()) {
                 awaitSteeringCurrent(Duration.between(Instant.now(), deadline));
                 return nodes;
@@ -342,6 +385,11 @@ public final class LocalCdn implements AutoCloseable {
 
     public Map<String, EdgeNode> edges() {
         return Map.copyOf(edges);
+    }
+
+    /** Whether this CDN runs the shield tier. */
+    public Shield shield() {
+        return shield;
     }
 
     /** Where the origin's files came from. */

@@ -27,7 +27,8 @@ import sun.misc.SignalHandler;
  */
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run the whole CDN on loopback in one process: control plane + steering, origin (demo site), "
-                + "two edges in each of us, eu, ap, with simulated WAN delays between regions. Ctrl-C stops it.")
+                + "two edges in each of us, eu, ap, and a shield in the origin's region (--no-shield: none), with "
+                + "simulated WAN delays between regions. Ctrl-C stops it.")
 public final class LocalCommand implements Callable<Integer> {
     static final Duration READY_PATIENCE = Duration.ofSeconds(30);
     /** Longer than any part's own bounded stop (LocalCdn#close), shorter than a user's or a test's patience. */
@@ -48,6 +49,11 @@ public final class LocalCommand implements Callable<Integer> {
                     + "repository, else the copy inside the jar")
     Optional<Path> site = Optional.empty();
 
+    @Option(names = "--no-shield",
+            description = "run without the shield tier: every edge fetches its misses from the origin itself "
+                    + "(default: a shield in the origin's region, which the other edges fetch through)")
+    boolean noShield;
+
     @Spec
     CommandSpec spec;
 
@@ -64,7 +70,8 @@ public final class LocalCommand implements Callable<Integer> {
                 : Files.createTempDirectory("outpost-local-");
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (LocalCdn cdn = LocalCdn.start(topology, work, site)) {
+        try (LocalCdn cdn = LocalCdn.start(topology, work, site,
+                noShield ? LocalCdn.Shield.OFF : LocalCdn.Shield.IN_ORIGIN_REGION)) {
             List<LocalCdn.NodeState> nodes;
             try {
                 nodes = cdn.awaitEdgesReady(READY_PATIENCE);
@@ -72,7 +79,7 @@ public final class LocalCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("outpost local: " + notReady.getMessage());
                 return 1;
             }
-            out.print(LocalBanner.render(topology, nodes, cdn.originInternalUri(),
+            out.print(LocalBanner.render(topology, cdn.shield(), nodes, cdn.originInternalUri(),
                     work + (dataDir.isPresent() ? " (kept)" : " (deleted on exit)"), cdn.siteSource()));
             out.print(LocalBanner.accessLogs(cdn.logDir(), cdn.accessLogs()));
             out.flush();

@@ -31,6 +31,7 @@ import java.util.Optional;
  */
 final class LocalConfigs {
     private final Topology topology;
+    private final LocalCdn.Shield shield;
     /** Each node's access-log file, by node name, in start order. */
     private final Map<String, Path> accessLogs = new LinkedHashMap<>();
     private Path logDir = Path.of("logs");
@@ -39,7 +40,13 @@ final class LocalConfigs {
     static final long EDGE_DISK_BYTES = 256L * 1024 * 1024;
 
     LocalConfigs(Topology topology) {
+        this(topology, LocalCdn.Shield.OFF);
+    }
+
+    /** {@code shield}: whether the shield runs too (its address is then one of the site's hosts). */
+    LocalConfigs(Topology topology, LocalCdn.Shield shield) {
         this.topology = topology;
+        this.shield = shield;
     }
 
     /** Where the nodes' access logs go: one file per node, so six edges are never interleaved. */
@@ -104,6 +111,9 @@ final class LocalConfigs {
     /** Every host name a client may use: each edge's address (what steering redirects to), and the loopback names. */
     List<String> servedHosts() {
         List<String> hosts = new ArrayList<>(topology.edges().stream().map(EdgeSpec::host).toList());
+        if (shield == LocalCdn.Shield.IN_ORIGIN_REGION) {
+            hosts.add(topology.shield().host());
+        }
         hosts.add(topology.controlPlaneAddress().host());
         hosts.add("localhost");
         hosts.add(topology.dns().name());
@@ -170,7 +180,7 @@ final class LocalConfigs {
                 .withTimings(LocalCdn.HEARTBEAT, Duration.ofSeconds(5))
                 .withAdvertised(Optional.of(URI.create(spec.url())), Optional.of(admin));
         EdgeConfig edge = new EdgeConfig(spec.id(), spec.region(), spec.host() + ":" + spec.port(), null, List.of(),
-                null, null, null, Optional.of(link), null, null, null, null)
+                null, null, null, Optional.of(link), null, null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
         if (diskDir.isPresent()) {

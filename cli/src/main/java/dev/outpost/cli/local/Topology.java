@@ -260,6 +260,27 @@ public record Topology(String controlPlane, Origin origin, Integer edgePort, Int
         return all;
     }
 
+    /**
+     * The shield {@code outpost local} runs unless told not to: {@code <origin region>-shield-1} on address .200 of
+     * the origin region's client network, on the edge ports.
+     */
+    public EdgeSpec shield() {
+        Region home = regions.stream().filter(r -> r.name().equals(origin.region())).findFirst().orElseThrow();
+        if (home.network().size() <= SHIELD_HOST + 1) {
+            throw new IllegalArgumentException("regions[" + home.name() + "].clients: " + home.network() + " has no "
+                    + "address ." + SHIELD_HOST + " for the shield; give a larger network or run with --no-shield");
+        }
+        String host = home.network().host(SHIELD_HOST);
+        if (home.edges().contains(host)) {
+            throw new IllegalArgumentException("regions[" + home.name() + "].edges: " + host + " is the shield's "
+                    + "address; give the edge another one or run with --no-shield");
+        }
+        return new EdgeSpec(home.name() + "-shield-1", home.name(), host, edgePort, edgeAdminPort);
+    }
+
+    /** The host number of the shield in the origin region's network ({@code 127.0.1.200}). */
+    static final int SHIELD_HOST = 200;
+
     /** The one-way delay between two regions; zero within one. */
     public Duration delay(String from, String to) {
         if (from.equals(to)) {

@@ -76,7 +76,9 @@ final class ApiRoutes {
         this.rateLimiter = rateLimiter;
         this.failedAuth = failedAuth;
         this.origins = new Origins(config.origins());
-        this.entries = new EntryEndpoints(config, log, dispatcher);
+        java.util.function.Predicate<String> shield = id -> registry.node(id)
+                .map(dev.outpost.control.registry.Node::isShield).orElse(false);
+        this.entries = new EntryEndpoints(config, log, dispatcher, shield);
         this.originEvents = new OriginEventsEndpoint(log, dispatcher, recentWrites);
         this.assets = new AssetsEndpoint(originWriter, recentWrites, dispatcher);
         this.ca = new CaEndpoints(config, issuer, id -> registry.node(id).filter(registry::healthy).isPresent()
@@ -85,7 +87,7 @@ final class ApiRoutes {
         this.steeringState = steeringState;
         this.registry = registry;
         this.deadLetters = new DeadLetterEndpoints(log, dispatcher, registry, services.store());
-        this.services = new ServiceEndpoints(services, log);
+        this.services = new ServiceEndpoints(services, log, shield);
         this.traffic = traffic;
         this.stats = new StatsEndpoint(traffic, clock);
         this.metrics = metrics;

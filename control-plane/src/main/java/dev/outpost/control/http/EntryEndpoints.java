@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,7 +38,11 @@ final class EntryEndpoints {
     private final InvalidationLog log;
     private final Dispatcher dispatcher;
 
-    EntryEndpoints(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher) {
+    /** Whether a node (by id) is a shield: its deliveries count in the shield tier of an entry's progress. */
+    private final Predicate<String> shield;
+
+    EntryEndpoints(ControlPlaneConfig config, InvalidationLog log, Dispatcher dispatcher, Predicate<String> shield) {
+        this.shield = shield;
         this.requests = new EntryRequests(config.regionNames(), config.maxUrlsPerCall(),
                 config.log().maxEntryBytes());
         this.log = log;
@@ -141,7 +146,7 @@ final class EntryEndpoints {
         long bytes = 0;
         boolean more = listing.more();
         for (LoggedEntry e : listing.entries()) {
-            Views.Entry view = Views.Entry.of(e, log.deliveries(e.sequence()));
+            Views.Entry view = Views.Entry.of(e, log.deliveries(e.sequence()), shield);
             long size = Json.bytes(view).length;
             if (!entries.isEmpty() && bytes + size > log.settings().maxListingBytes()) {
                 more = true;
@@ -169,7 +174,7 @@ final class EntryEndpoints {
         if (wait.isPresent()) {
             log.awaitComplete(logged.sequence(), wait.get());
         }
-        HttpJson.send(exchange, 200, Views.Entry.of(logged, log.deliveries(logged.sequence())));
+        HttpJson.send(exchange, 200, Views.Entry.of(logged, log.deliveries(logged.sequence()), shield));
     }
 
     static Duration parseWait(String value) {

@@ -80,6 +80,10 @@ final class NodeEndpoints {
         }
         checkHttpUrl("publicUrl", r.publicUrl());
         r.adminUrl().ifPresent(u -> checkHttpUrl("adminUrl", u));
+        if (r.kind() == NodeRegistration.Kind.ORIGIN && r.role() == NodeRegistration.Role.SHIELD) {
+            throw ApiException.badRequest("bad_node", "role: only an edge can be a shield; origin '" + r.id()
+                    + "' registered with role shield");
+        }
         if (r.appliedSequence() < 0) {
             throw ApiException.badRequest("bad_node", "appliedSequence must be >= 0, was " + r.appliedSequence());
         }

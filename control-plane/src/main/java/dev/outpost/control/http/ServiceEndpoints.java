@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import java.util.function.Predicate;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -31,7 +32,10 @@ final class ServiceEndpoints {
     private final ServiceStore store;
     private final InvalidationLog log;
 
-    ServiceEndpoints(ServiceChanges changes, InvalidationLog log) {
+    private final Predicate<String> shield;
+
+    ServiceEndpoints(ServiceChanges changes, InvalidationLog log, Predicate<String> shield) {
+        this.shield = shield;
         this.changes = changes;
         this.store = changes.store();
         this.log = log;
@@ -122,7 +126,7 @@ final class ServiceEndpoints {
 
     private Optional<Views.Entry> entry(long sequence) {
         Optional<LoggedEntry> logged = log.entry(sequence);
-        return logged.map(e -> Views.Entry.of(e, log.deliveries(sequence)));
+        return logged.map(e -> Views.Entry.of(e, log.deliveries(sequence), shield));
     }
 
     private static void answer(HttpServerExchange exchange, ServiceChanges.Accepted accepted) {

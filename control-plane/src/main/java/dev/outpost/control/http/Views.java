@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /** The JSON answers of the API, as records; docs/api.md shows each one. */
 final class Views {
@@ -36,14 +37,16 @@ final class Views {
      * scope that were fenced (unreachable past the grace period), which the status no longer waits for; {@code
      * failedEdges}: edges where a push stored not every URL (or expired before they got it); {@code
      * deadLetteredEdges}: edges that refused the entry or could not apply it, and moved on without it (open dead
-     * letters, see {@code /api/v1/dead-letters}).
+     * letters, see {@code /api/v1/dead-letters}). {@code tiers}: the same progress per tier (docs/caching-tiers.md),
+     * {@code waitingOn} the tier it waits on ({@code shield} first: the other edges get it only once every shield
+     * applied it; absent once nothing is pending or behind).
      */
     record Entry(String id, long sequence, String kind, String status, Instant acceptedAt, String requestedBy,
             List<String> urls, List<String> prefixes, List<String> tags, List<String> hosts, boolean all,
             boolean soft, List<String> regions, int edgesApplied, int edgesTotal, Optional<Long> timeToLastAckMillis,
             List<String> fencedEdges, List<String> failedEdges, List<String> deadLetteredEdges,
-            List<EdgeState> edges) {
-        static Entry of(LoggedEntry logged, List<Delivery> deliveries) {
+            List<EdgeState> edges, Tiers tiers, Optional<String> waitingOn) {
+        static Entry of(LoggedEntry logged, List<Delivery> deliveries, Predicate<String> shield) {
             InvalidationEntry e = logged.entry();
             Optional<Long> lastAck = deliveries.stream().flatMap(d -> d.appliedAt().stream())
                     .max(Instant::compareTo)
@@ -55,11 +58,36 @@ final class Views {
                     lastAck, named(deliveries, Delivery.State.FENCED), deliveries.stream().filter(d -> d.state()
                             == Delivery.State.FAILED || d.state() == Delivery.State.EXPIRED).map(Delivery::node)
                             .toList(), named(deliveries, Delivery.State.DEAD_LETTERED),
-                    deliveries.stream().map(EdgeState::of).toList());
+                    deliveries.stream().map(EdgeState::of).toList(), Tiers.of(deliveries, shield),
+                    waitingOn(deliveries, shield));
+        }
+
+        private static Optional<String> waitingOn(List<Delivery> deliveries, Predicate<String> shield) {
+            List<Delivery> open = deliveries.stream().filter(d -> d.state() == Delivery.State.PENDING
+                    || d.state() == Delivery.State.BEHIND).toList();
+            if (open.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(open.stream().anyMatch(d -> shield.test(d.node())) ? "shield" : "edge");
         }
 
         private static List<String> named(List<Delivery> deliveries, Delivery.State state) {
             return deliveries.stream().filter(d -> d.state() == state).map(Delivery::node).toList();
+        }
+    }
+
+    /** An entry's progress per tier: nodes in scope of each and how many applied it. */
+    record Tiers(Tier shield, Tier edge) {
+        static Tiers of(List<Delivery> deliveries, Predicate<String> shield) {
+            return new Tiers(Tier.of(deliveries.stream().filter(d -> shield.test(d.node())).toList()),
+                    Tier.of(deliveries.stream().filter(d -> !shield.test(d.node())).toList()));
+        }
+    }
+
+    record Tier(int nodes, int applied) {
+        static Tier of(List<Delivery> deliveries) {
+            return new Tier(deliveries.size(),
+                    (int) deliveries.stream().filter(d -> d.state() == Delivery.State.APPLIED).count());
         }
     }
 

@@ -130,6 +130,7 @@ public final class Dispatcher implements AutoCloseable {
         this.client = client;
         this.edgeToken = edgeToken;
         this.settings = settings;
+        registry.onReleased(this::release);
     }
 
     /** Logs the entry and starts pushing it; see {@link #submit(NewEntry, String, Optional)}. */
@@ -151,6 +152,7 @@ public final class Dispatcher implements AutoCloseable {
         InvalidationLog.Appended appended = log.append(entry, initialDeliveries(inScope), requestedBy, key);
         if (!appended.replayed()) {
             accepted(appended.logged(), inScope, requestedBy);
+            registry.checkShields(); // with no shield holding the edges back, it goes to every edge at once
             if (shared) {
                 deliverNew();
             } else {
@@ -172,6 +174,7 @@ public final class Dispatcher implements AutoCloseable {
         List<Node> inScope = inScope(entries.get(0));
         List<LoggedEntry> logged = log.appendAll(entries, initialDeliveries(inScope), requestedBy, alsoWrite);
         logged.forEach(e -> accepted(e, inScope, requestedBy));
+        registry.checkShields();
         if (shared) {
             deliverNew();
         } else {
@@ -183,7 +186,8 @@ public final class Dispatcher implements AutoCloseable {
     private List<Node> inScope(NewEntry entry) {
         // with several control planes, an edge that registered through another one a moment ago is waited for too
         registry.refresh();
-        return registry.edges().stream().filter(n -> entry.covers(n.region())).toList();
+        // a shield holds objects for the edges of every region: every entry reaches it
+        return registry.edges().stream().filter(n -> n.isShield() || entry.covers(n.region())).toList();
     }
 
     private Map<String, Delivery.State> initialDeliveries(List<Node> inScope) {
@@ -224,7 +228,11 @@ public final class Dispatcher implements AutoCloseable {
      * catch-up, fencing) or are left to retries. Called after each append here and by the change feed.
      */
     public synchronized void deliverNew() {
-        for (LoggedEntry logged : log.learnNewEntries()) {
+        List<LoggedEntry> learned = log.learnNewEntries();
+        if (!learned.isEmpty()) {
+            registry.checkShields(); // raises the stored mark first when no shield holds the edges back
+        }
+        for (LoggedEntry logged : learned) {
             java.util.Set<String> pending = new java.util.HashSet<>();
             for (Delivery delivery : log.deliveries(logged.sequence())) {
                 if (delivery.state() == Delivery.State.PENDING) {
@@ -243,7 +251,8 @@ public final class Dispatcher implements AutoCloseable {
     public void catchUpOwned() {
         long last = log.lastSequence();
         for (Node node : registry.edges()) {
-            if (!node.fenced() && node.appliedSequence() < last && ownership.owns(node.id())
+            if (!node.fenced() && node.appliedSequence() < Math.min(last, registry.handOutLimit(node))
+                    && ownership.owns(node.id())
                     && node.registration().adminUrl().isPresent()) {
                 scheduleRetry(node.id());
             }
@@ -283,7 +292,10 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Node current = registry.node(node.id()).orElse(node);
-        List<InvalidationEntry> next = log.entriesAfter(current.appliedSequence(), current.region(), 1);
+        if (entry.sequence() > registry.handOutLimit(current)) {
+            return; // held back until every shield applied it (still pending): release() pushes it then
+        }
+        List<InvalidationEntry> next = log.entriesAfter(current.appliedSequence(), current.logRegion(), 1);
         if (next.isEmpty() || next.get(0).sequence() > entry.sequence()) {
             return; // already applied through the heartbeat catch-up (or a retry)
         }
@@ -346,8 +358,10 @@ public final class Dispatcher implements AutoCloseable {
                 retries.remove(nodeId);
                 return;
             }
-            List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(), node.get().region(), 1);
+            List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(),
+                    registry.handOutLimit(node.get()), node.get().logRegion(), 1);
             if (next.isEmpty()) {
+                // done, or the rest is held back for the shields: release() takes it up when they applied it
                 retries.remove(nodeId);
                 return;
             }
@@ -364,6 +378,54 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         scheduleRetry(nodeId);
+    }
+
+    /**
+     * The shields applied more (or stopped counting): every edge of this control plane's gets what was held back for
+     * it, in order, on its lane; an unhealthy one through its retry rounds (and its heartbeat catch-up).
+     */
+    void release() {
+        if (closed) {
+            return;
+        }
+        for (Node node : registry.edges()) {
+            if (node.isShield() || node.fenced() || !ownership.owns(node.id())
+                    || node.registration().adminUrl().isEmpty()
+                    || node.appliedSequence() >= registry.handOutLimit(node)) {
+                continue;
+            }
+            if (registry.healthy(node)) {
+                try {
+                    lane(node.id()).execute(() -> guarded(node.id(), () -> pushReleased(node.id())));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    return; // closing
+                }
+            } else {
+                scheduleRetry(node.id());
+            }
+        }
+    }
+
+    /** Pushes an edge what was released to it, oldest first, until it has all of it or a push fails (retried). */
+    private void pushReleased(String nodeId) {
+        for (int i = 0; i < RETRY_ROUND && !closed; i++) {
+            Optional<Node> node = registry.node(nodeId);
+            if (node.isEmpty() || node.get().fenced()) {
+                return;
+            }
+            List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(),
+                    registry.handOutLimit(node.get()), node.get().logRegion(), 1);
+            if (next.isEmpty()) {
+                return;
+            }
+            Optional<PushFailure> failure = push(next.get(0), node.get());
+            if (failure.isPresent()) {
+                failed(next.get(0).sequence(), node.get(), failure.get());
+                scheduleRetry(nodeId);
+                return;
+            }
+        }
+        scheduleRetry(nodeId); // more than a round's worth: the retry rounds go on at once
     }
 
     /**

@@ -56,6 +56,13 @@ public final class InvalidationLog implements AutoCloseable {
     public record Appended(LoggedEntry logged, boolean replayed) {
     }
 
+    /**
+     * The region argument of {@link #entriesAfter}, {@link #page}, {@link #dueSequence} and {@link #behindKeptLog}
+     * that stands for every region: a shield's, since it holds objects for the edges of every region, so every
+     * entry reaches it whatever regions it names (docs/caching-tiers.md). No region name holds a '*'.
+     */
+    public static final String EVERY_REGION = "*";
+
     /** Longest wait between two looks at an awaited entry's deliveries. */
     private static final long AWAIT_SLICE_MILLIS = 200;
 
@@ -297,12 +304,22 @@ public final class InvalidationLog implements AutoCloseable {
      * past their expiry (never replayed).
      */
     public synchronized List<InvalidationEntry> entriesAfter(long sequence, String region, int limit) {
-        return store.entriesAfter(sequence, region, pushCutoff(), limit, Long.MAX_VALUE).entries();
+        return entriesAfter(sequence, Long.MAX_VALUE, region, limit);
+    }
+
+    /** Like {@link #entriesAfter(long, String, int)}, only entries up to {@code through} (held back past it). */
+    public synchronized List<InvalidationEntry> entriesAfter(long sequence, long through, String region, int limit) {
+        return store.entriesAfter(sequence, through, region, pushCutoff(), limit, Long.MAX_VALUE).entries();
     }
 
     /** A catch-up page: like {@link #entriesAfter}, also cut at {@code log.catchUpPageBytes} (one entry at least). */
     public synchronized Page page(long sequence, String region, int maxEntries) {
-        return store.entriesAfter(sequence, region, pushCutoff(), maxEntries, settings.catchUpPageBytes());
+        return page(sequence, Long.MAX_VALUE, region, maxEntries);
+    }
+
+    /** A catch-up page of the entries up to {@code through} only (the shield tier holds back the later ones). */
+    public synchronized Page page(long sequence, long through, String region, int maxEntries) {
+        return store.entriesAfter(sequence, through, region, pushCutoff(), maxEntries, settings.catchUpPageBytes());
     }
 
     private long pushCutoff() {
@@ -327,9 +344,10 @@ public final class InvalidationLog implements AutoCloseable {
 
     private static long highest(Map<String, Long> perRegions, String region) {
         long highest = 0;
+        boolean every = EVERY_REGION.equals(region);
         String needle = "," + region + ",";
         for (Map.Entry<String, Long> e : perRegions.entrySet()) {
-            if (e.getKey().isEmpty() || e.getKey().contains(needle)) {
+            if (every || e.getKey().isEmpty() || e.getKey().contains(needle)) {
                 highest = Math.max(highest, e.getValue());
             }
         }

@@ -217,11 +217,17 @@ final class LogStore {
                 maxBytes, kindName(kind), before, limit + 1);
     }
 
-    /** Oldest first after {@code sequence}, in {@code region}, no push accepted before {@code pushCutoffMillis}. */
-    InvalidationLog.Page entriesAfter(long sequence, String region, long pushCutoffMillis, int limit, long maxBytes) {
-        Slice slice = read("SELECT * FROM entries WHERE sequence > ? AND (regions = '' OR "
+    /**
+     * Oldest first after {@code sequence} and at most {@code through}, in {@code region} ({@link
+     * InvalidationLog#EVERY_REGION}: in any), no push accepted before {@code pushCutoffMillis}.
+     */
+    InvalidationLog.Page entriesAfter(long sequence, long through, String region, long pushCutoffMillis, int limit,
+            long maxBytes) {
+        // every stored regions text but "" holds a comma: the needle "," matches them all
+        String needle = InvalidationLog.EVERY_REGION.equals(region) ? "," : "," + region + ",";
+        Slice slice = read("SELECT * FROM entries WHERE sequence > ? AND sequence <= ? AND (regions = '' OR "
                 + store.dialect().position("?", "regions") + " > 0) AND NOT (kind = 'push' AND accepted_at < ?) "
-                + "ORDER BY sequence LIMIT ?", limit, maxBytes, sequence, "," + region + ",", pushCutoffMillis,
+                + "ORDER BY sequence LIMIT ?", limit, maxBytes, sequence, through, needle, pushCutoffMillis,
                 limit + 1);
         return new InvalidationLog.Page(slice.entries().stream().map(LoggedEntry::entry).toList(), slice.more());
     }

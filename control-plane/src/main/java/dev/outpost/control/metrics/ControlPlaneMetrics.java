@@ -46,12 +46,21 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
     private static final List<Delivery.State> UNAPPLIED = List.of(Delivery.State.PENDING, Delivery.State.BEHIND,
             Delivery.State.FAILED, Delivery.State.EXPIRED, Delivery.State.DEAD_LETTERED);
     private static final List<String> HEALTH_STATES = List.of("healthy", "catching_up", "unhealthy", "fenced");
+    private static final List<String> SHIELD_STATES = List.of("usable", "catching_up", "unhealthy", "fenced");
 
     private final NodeMeters meters = new NodeMeters();
     private final PrometheusMeterRegistry registry = meters.registry();
     private final MultiGauge deliveries;
     private final MultiGauge deadLetters;
     private final MultiGauge nodes;
+    private final MultiGauge shields;
+    /** Entries logged that edges other than shields may not be handed yet (as of the last scrape). */
+    private final java.util.concurrent.atomic.AtomicLong heldForShields = new java.util.concurrent.atomic.AtomicLong();
+    /** Shields holding the edges back (as of the last scrape). */
+    private final java.util.concurrent.atomic.AtomicLong holdingBack = new java.util.concurrent.atomic.AtomicLong();
+    /** The registry's count of entries released with no shield counting, read at each scrape. */
+    private final java.util.concurrent.atomic.AtomicLong releasedWithoutShields =
+            new java.util.concurrent.atomic.AtomicLong();
 
     public ControlPlaneMetrics() {
         for (Kind kind : Kind.values()) {
@@ -71,6 +80,21 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
                 .description("registered nodes by kind, region and state (healthy and caught up; catching up; "
                         + "unhealthy: no heartbeat within the timeout; fenced: unreachable past the grace period)")
                 .register(registry);
+        shields = MultiGauge.builder("controlplane.shields")
+                .description("registered shields by region and state (usable: named to edges; catching_up: heard "
+                        + "from but behind what the edges were handed; unhealthy; fenced)")
+                .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("controlplane.shield.held.entries", heldForShields,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("entries logged that the edges other than shields are not handed yet: waiting for every "
+                        + "shield that counts to apply them").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("controlplane.shields.holding.back", holdingBack,
+                java.util.concurrent.atomic.AtomicLong::get)
+                .description("shields every entry waits for before the other edges get it").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("controlplane.shield.released.unshielded",
+                releasedWithoutShields, java.util.concurrent.atomic.AtomicLong::get)
+                .description("entries handed to the edges although no shield had applied them, because shields "
+                        + "were registered but none counted (silent, fenced or behind)").register(registry);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -178,6 +202,20 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
         byGroup.forEach((group, counts) -> HEALTH_STATES.forEach(state -> nodeRows.add(MultiGauge.Row.of(
                 Tags.of("kind", group.get(0), "region", group.get(1), "state", state), counts.getOrDefault(state, 0)))));
         nodes.register(nodeRows, true);
+        Map<String, Map<String, Integer>> shieldsByRegion = new TreeMap<>();
+        for (Node node : registry.edges()) {
+            if (node.isShield()) {
+                shieldsByRegion.computeIfAbsent(node.region(), r -> new TreeMap<>())
+                        .merge(registry.shieldState(node), 1, Integer::sum);
+            }
+        }
+        List<MultiGauge.Row<?>> shieldRows = new ArrayList<>();
+        shieldsByRegion.forEach((region, counts) -> SHIELD_STATES.forEach(state -> shieldRows.add(MultiGauge.Row.of(
+                Tags.of("region", region, "state", state), counts.getOrDefault(state, 0)))));
+        shields.register(shieldRows, true);
+        heldForShields.set(Math.max(0, log.lastSequence() - registry.releasedToEdges()));
+        holdingBack.set(registry.shieldsHoldingBack());
+        releasedWithoutShields.set(registry.releasedWithoutShields());
     }
 
     private static String state(NodeStatus node) {

@@ -2,6 +2,7 @@ package dev.outpost.control.registry;
 
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.NodeRegistration;
+import dev.outpost.control.invalidation.InvalidationLog;
 import java.time.Instant;
 
 /**
@@ -25,6 +26,24 @@ public record Node(NodeRegistration registration, Instant registeredAt, Instant 
 
     public boolean isEdge() {
         return registration.kind() == NodeRegistration.Kind.EDGE;
+    }
+
+    /**
+     * The region the node's entries are read for: a shield's is every region ({@link
+     * InvalidationLog#EVERY_REGION}), since it holds objects for the edges of every region.
+     */
+    public String logRegion() {
+        return logRegion(registration);
+    }
+
+    static String logRegion(NodeRegistration r) {
+        return r.kind() == NodeRegistration.Kind.EDGE && r.role() == NodeRegistration.Role.SHIELD
+                ? InvalidationLog.EVERY_REGION : r.region();
+    }
+
+    /** An edge registered with role {@code shield}: the tier other edges fetch from and purges reach first. */
+    public boolean isShield() {
+        return isEdge() && registration.role() == NodeRegistration.Role.SHIELD;
     }
 
     Node applied(long sequence, long due) {

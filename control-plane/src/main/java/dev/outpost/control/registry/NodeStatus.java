@@ -7,6 +7,8 @@ import java.util.Optional;
 /**
  * One row of {@code GET /api/v1/nodes}: identity, health, catch-up state and the stats of the last heartbeat.
  *
+ * @param role      an edge's role in the tiers, {@code edge} or {@code shield} (docs/caching-tiers.md); empty for
+ *                  origins
  * @param healthy   heard from within the heartbeat timeout
  * @param caughtUp  missed no entry, or has since applied every purge due in its region; edges are steered traffic
  *                  only when healthy and caught up
@@ -22,17 +24,17 @@ import java.util.Optional;
  * @param configCurrent it runs the newest configuration version (false while a change is on its way to it, or
  *                  when it refused one)
  */
-public record NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
+public record NodeStatus(String id, String kind, Optional<String> role, String region, URI publicUrl, Optional<URI> adminUrl,
         boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence, Instant registeredAt,
         Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
         long activeRequests, double responseMillis, java.util.List<String> originsDown, Optional<Long> configVersion,
         boolean configCurrent) {
-    public NodeStatus(String id, String kind, String region, URI publicUrl, Optional<URI> adminUrl,
+    public NodeStatus(String id, String kind, Optional<String> role, String region, URI publicUrl, Optional<URI> adminUrl,
             boolean healthy, boolean caughtUp, boolean fenced, long appliedSequence, long dueSequence,
             Instant registeredAt, Instant lastHeartbeat, long requests, double hitRatio, long bytesCached,
             long activeRequests, double responseMillis, java.util.List<String> originsDown,
             Optional<Long> configVersion, long newestConfigVersion) {
-        this(id, kind, region, publicUrl, adminUrl, healthy, caughtUp, fenced, appliedSequence, dueSequence,
+        this(id, kind, role, region, publicUrl, adminUrl, healthy, caughtUp, fenced, appliedSequence, dueSequence,
                 registeredAt, lastHeartbeat, requests, hitRatio, bytesCached, activeRequests, responseMillis,
                 originsDown, configVersion, configVersion.map(v -> v >= newestConfigVersion).orElse(false));
     }

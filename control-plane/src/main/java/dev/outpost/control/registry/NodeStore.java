@@ -33,9 +33,11 @@ public final class NodeStore implements AutoCloseable {
         }
     }
 
-    private static final String COLUMNS = "registration, registered_at, applied, fenced, last_seen, stats, reset_due";
+    private static final String COLUMNS = "registration, registered_at, applied, fenced, last_seen, stats, reset_due, "
+            + "role";
 
     private static final String WHAT = "node store";
+    private static final String RELEASED = "released_to_edges";
     private final Store store;
     private final boolean ownsStore;
 
@@ -66,13 +68,13 @@ public final class NodeStore implements AutoCloseable {
 
     public synchronized void registered(NodeRegistration registration, Instant at, long applied, boolean fenced,
             boolean resetDue) {
-        execute("INSERT INTO nodes (id, registration, registered_at, applied, fenced, last_seen, reset_due) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        execute("INSERT INTO nodes (id, registration, registered_at, applied, fenced, last_seen, reset_due, role) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT(id) DO UPDATE SET registration = excluded.registration, "
                 + "registered_at = excluded.registered_at, applied = excluded.applied, fenced = excluded.fenced, "
-                + "last_seen = excluded.last_seen, reset_due = excluded.reset_due",
+                + "last_seen = excluded.last_seen, reset_due = excluded.reset_due, role = excluded.role",
                 registration.id(), Json.mapper().writeValueAsString(registration), at.toEpochMilli(), applied,
-                fenced ? 1 : 0, at.toEpochMilli(), resetDue ? 1 : 0);
+                fenced ? 1 : 0, at.toEpochMilli(), resetDue ? 1 : 0, roleName(registration.role()));
     }
 
     /** A fenced node revalidated everything: no longer fenced, nothing left to revalidate. */
@@ -101,6 +103,31 @@ public final class NodeStore implements AutoCloseable {
         return select(" WHERE id = ?", id).stream().findFirst();
     }
 
+    /** The shields as stored (perhaps registered, heard from or acked through another control plane). */
+    public synchronized List<Stored> shields() {
+        return select(" WHERE role = 'shield' ORDER BY id");
+    }
+
+    /** The highest sequence handed to edges that are not shields (0 before the first shield registered). */
+    public synchronized long releasedToEdges() {
+        return store.read(WHAT, db -> Store.lastInSequence(db, RELEASED));
+    }
+
+    /**
+     * Raises the mark of what edges were handed to {@code sequence} (never lowers it), durably: a mark lost in a
+     * power cut would let a shield that missed a purge be named to edges again. Tells the other control planes, so
+     * they release what they hold back for their edges at once.
+     */
+    public synchronized void releasedToEdges(long sequence) {
+        store.transaction(WHAT, Store.Durability.DURABLE, db -> {
+            if (Store.update(db, "UPDATE sequences SET last = ? WHERE name = ? AND last < ?", sequence, RELEASED,
+                    sequence) > 0) {
+                store.notifyChanged(db, "released " + sequence);
+            }
+            return null;
+        });
+    }
+
     public synchronized void applied(String id, long applied) {
         execute("UPDATE nodes SET applied = ? WHERE id = ? AND applied < ?", applied, id, applied);
     }
@@ -123,7 +150,11 @@ public final class NodeStore implements AutoCloseable {
                         Instant registeredAt = Instant.ofEpochMilli(rs.getLong(2));
                         long lastSeen = rs.getLong(5);
                         String stats = rs.getString(6);
-                        out.add(new Stored(Json.mapper().readValue(rs.getString(1), NodeRegistration.class),
+                        NodeRegistration registration = Json.mapper().readValue(rs.getString(1),
+                                NodeRegistration.class);
+                        // the column is the role's home (the registration JSON of a node stored before V5 has none)
+                        registration = withRole(registration, rs.getString(8));
+                        out.add(new Stored(registration,
                                 registeredAt, rs.getLong(3), rs.getInt(4) != 0,
                                 lastSeen == 0 ? registeredAt : Instant.ofEpochMilli(lastSeen),
                                 Optional.ofNullable(stats).map(j -> Json.mapper().readValue(j, Heartbeat.class)),
@@ -133,6 +164,16 @@ public final class NodeStore implements AutoCloseable {
             }
             return out;
         });
+    }
+
+    private static String roleName(NodeRegistration.Role role) {
+        return role == NodeRegistration.Role.SHIELD ? "shield" : "edge";
+    }
+
+    private static NodeRegistration withRole(NodeRegistration r, String role) {
+        NodeRegistration.Role stored = "shield".equals(role) ? NodeRegistration.Role.SHIELD : NodeRegistration.Role.EDGE;
+        return stored == r.role() ? r : new NodeRegistration(r.id(), r.kind(), r.region(), r.publicUrl(), r.adminUrl(),
+                r.appliedSequence(), r.cacheEmpty(), r.startedEmpty(), stored);
     }
 
     @Override

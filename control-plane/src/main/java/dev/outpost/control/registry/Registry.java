@@ -7,6 +7,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.ServiceSnapshot;
+import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.control.invalidation.ConfigResults;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
@@ -63,6 +64,10 @@ public final class Registry {
      * the newest configuration version; built from the service tables, so compacting the log never loses it.
      */
     private final ConfigSource config;
+    /** How far edges that are not shields are handed the log, and which shields they may fetch from. */
+    private final ShieldGate gate;
+    /** Runs when the gate's mark rose: the dispatcher pushes what it held back for the edges. */
+    private volatile Runnable onReleased = () -> { };
 
     /** Where the registry reads the configuration it hands to nodes ({@code ServiceStore}). */
     public interface ConfigSource {
@@ -101,9 +106,80 @@ public final class Registry {
         this.log = log;
         this.store = store;
         Instant now = clock.instant();
-        for (NodeStore.Stored stored : store.all()) {
+        this.gate = new ShieldGate(store, clock, settings, log::lastSequence);
+        List<NodeStore.Stored> known = store.all();
+        if (known.stream().anyMatch(n -> n.registration().role() == NodeRegistration.Role.SHIELD)) {
+            gate.expectShields(); // else nothing was held back: the stored mark may be behind the log
+        }
+        for (NodeStore.Stored stored : known) {
             nodes.put(stored.registration().id(), fromStore(stored, now));
         }
+        gate.recompute(this::shieldsNow);
+    }
+
+    /** Runs {@code release} each time the shields acknowledged more (or stopped counting): edges get what was held. */
+    public void onReleased(Runnable release) {
+        this.onReleased = release;
+    }
+
+    /**
+     * Recomputes the shield tier's gate from the shields' latest acks and health (read from the store when it is
+     * shared), and releases what it held back when its mark rose. Called on every change that can move it: an
+     * entry appended or learned, a shield's ack or heartbeat, a registration, fencing, removal, the periodic pass.
+     */
+    public ShieldGate.State checkShields() {
+        ShieldGate.State state = gate.recompute(this::shieldsNow);
+        if (state.rose()) {
+            onReleased.run();
+        }
+        return state;
+    }
+
+    /** The shields as known now: with a shared store, as it holds them (another instance may have heard them). */
+    private List<Node> shieldsNow() {
+        if (store.shared()) {
+            for (NodeStore.Stored s : store.shields()) {
+                nodes.merge(s.registration().id(), fromStore(s, s.lastSeen()),
+                        (mine, theirs) -> mine.mergedWith(s, due(mine.registration())));
+            }
+        }
+        return nodes.values().stream().filter(Node::isShield).toList();
+    }
+
+    /**
+     * The highest sequence {@code node} may be handed now: everything for a shield (and an origin), the gate's mark
+     * for any other edge, so it gets an entry only once every shield that counts applied it.
+     */
+    public long handOutLimit(Node node) {
+        return handOutLimit(node.registration());
+    }
+
+    private long handOutLimit(NodeRegistration r) {
+        boolean gated = r.kind() == NodeRegistration.Kind.EDGE && r.role() != NodeRegistration.Role.SHIELD;
+        return gated ? gate.released() : Long.MAX_VALUE;
+    }
+
+    /** The gate's mark: the highest sequence edges that are not shields were handed (the metrics and entry views). */
+    public long releasedToEdges() {
+        return gate.released();
+    }
+
+    /**
+     * What a node must have applied to be caught up: the highest purge or config entry of its region (of every
+     * region for a shield), and for an edge no further than what it may be handed yet.
+     */
+    long due(NodeRegistration r) {
+        return Math.min(log.dueSequence(Node.logRegion(r)), handOutLimit(r));
+    }
+
+    /** {@link #due(NodeRegistration)} of a registered node. */
+    public long due(Node node) {
+        return due(node.registration());
+    }
+
+    /** Where an edge registering with an empty cache (or done with a reset) stands: all it may be handed yet. */
+    private long lastFor(NodeRegistration r) {
+        return Math.min(log.lastSequence(), handOutLimit(r));
     }
 
     /** A node as stored, counted as heard from {@code heardAt}. */
@@ -111,7 +187,7 @@ public final class Registry {
         NodeRegistration r = stored.registration();
         long applied = stored.appliedSequence();
         return new Node(r, stored.registeredAt(), heardAt, stored.stats().orElse(new Heartbeat(0, 0, 0, applied)),
-                applied, applied < log.dueSequence(r.region()), stored.fenced(), stored.resetDue() || stored.fenced(),
+                applied, applied < due(r), stored.fenced(), stored.resetDue() || stored.fenced(),
                 0);
     }
 
@@ -132,11 +208,12 @@ public final class Registry {
             String id = s.registration().id();
             stored.add(id);
             nodes.merge(id, fromStore(s, s.lastSeen()),
-                    (mine, theirs) -> mine.mergedWith(s, log.dueSequence(mine.region())));
+                    (mine, theirs) -> mine.mergedWith(s, due(mine.registration())));
         }
         // removed through another control plane
         knownBefore.removeAll(stored);
         knownBefore.forEach(nodes::remove);
+        checkShields();
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
@@ -146,14 +223,16 @@ public final class Registry {
             // fenced or not is the store's word: the node may have been fenced through another control plane
             store.find(registration.id()).ifPresent(stored -> nodes.merge(registration.id(),
                     fromStore(stored, stored.lastSeen()),
-                    (mine, theirs) -> mine.mergedWith(stored, log.dueSequence(mine.region()))));
+                    (mine, theirs) -> mine.mergedWith(stored, due(mine.registration()))));
         }
         boolean wasFenced = node(registration.id()).map(Node::fenced).orElse(false);
         long applied;
         boolean resetDue;
+        String logRegion = Node.logRegion(registration);
         if (registration.cacheEmpty()) {
-            // A node starting with an empty cache holds nothing any earlier entry could concern.
-            applied = log.lastSequence();
+            // A node starting with an empty cache holds nothing any earlier entry could concern. An edge behind
+            // shields still fetches from them: it stands at what shields applied, and gets the rest after them.
+            applied = lastFor(registration);
             resetDue = false;
         } else {
             // Entries dead-lettered for it right after its mark were passed over (it moved on without them): it
@@ -161,12 +240,12 @@ public final class Registry {
             // A mark past this log's end was made against another log (the control plane's data was replaced, an
             // edge kept its disk): it is clamped, so the node learns its mark is not this log's and revalidates.
             long claimed = Math.min(registration.appliedSequence(), log.lastSequence());
-            applied = log.pastDeadLetters(registration.id(), registration.region(), claimed);
+            applied = log.pastDeadLetters(registration.id(), logRegion, claimed);
             // Started empty but cached while it could not register: nothing to replay, but what it holds may
             // have been purged meanwhile. Fenced, or behind the kept log: it cannot catch up entry by entry.
             resetDue = registration.startedEmpty() || wasFenced
-                    || log.behindKeptLog(registration.region(), applied);
-            resetDue &= applied < log.lastSequence();
+                    || log.behindKeptLog(logRegion, applied);
+            resetDue &= applied < lastFor(registration);
         }
         boolean fenced = wasFenced && resetDue;
         if (reportedUnhealthy.remove(registration.id())) {
@@ -174,10 +253,13 @@ public final class Registry {
                     + " was=" + (wasFenced ? "fenced" : "unhealthy") + " (registered again)");
         }
         log.markAppliedUpTo(registration.id(), applied);
-        long due = log.dueSequence(registration.region());
+        long due = due(registration);
         store.registered(registration, now, applied, fenced, resetDue);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
                 applied < due, fenced, resetDue, 0));
+        if (registration.role() == NodeRegistration.Role.SHIELD) {
+            checkShields(); // one behind the mark waits until caught up; one caught up now holds the edges back
+        }
         if (resetDue) {
             LOG.log(Level.INFO, () -> registration.id() + " registered at sequence " + applied + (wasFenced
                     ? " after being fenced" : registration.startedEmpty() ? " having cached while unregistered"
@@ -198,7 +280,7 @@ public final class Registry {
         Node[] before = {null};
         Node node = nodes.computeIfPresent(id, (key, old) -> {
             before[0] = old;
-            return old.heard(now, heartbeat, log.dueSequence(old.region()));
+            return old.heard(now, heartbeat, due(old));
         });
         if (node == null) {
             return Optional.empty();
@@ -218,23 +300,65 @@ public final class Registry {
             finishedReset(node, before[0].fenced());
         }
         log.markAppliedUpTo(id, node.appliedSequence());
-        long due = log.dueSequence(node.region());
+        // a shield's ack may release the edges; any heartbeat's reply names the shields usable right now
+        List<ShieldNode> shields = checkShields().usable();
+        long due = due(node);
         if (!node.isEdge()) {
-            return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due));
+            return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due, false, null,
+                    shields));
         }
-        if (node.resetDue() || log.behindKeptLog(node.region(), node.appliedSequence())) {
-            long target = log.lastSequence();
+        if (node.resetDue() || log.behindKeptLog(node.logRegion(), node.appliedSequence())) {
+            long target = lastFor(node.registration());
             if (target > node.appliedSequence()) {
                 nodes.computeIfPresent(id, (key, old) -> old.resetAt(target));
                 return Optional.of(new HeartbeatReply(due, List.of(reset(target)), false, false, true,
-                        config.snapshotAt(target).orElse(null)));
+                        config.snapshotAt(target).orElse(null), shields));
             }
             Node done = nodes.computeIfPresent(id, (key, old) -> old.resetDone());
             finishedReset(done, node.fenced());
             node = done;
         }
-        InvalidationLog.Page page = log.page(node.appliedSequence(), node.region(), CATCH_UP_PAGE);
-        return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node)));
+        InvalidationLog.Page page = log.page(node.appliedSequence(), handOutLimit(node), node.logRegion(),
+                CATCH_UP_PAGE);
+        return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node), false, null,
+                shields));
+    }
+
+    /**
+     * The shields edges may fetch their misses from, every region's, ordered by id, as of the last {@link
+     * #checkShields}: registered with role {@code shield}, healthy (heartbeating within {@code heartbeat.timeout}),
+     * not fenced nor revalidating, and caught up on everything the edges were handed.
+     */
+    public List<ShieldNode> shields() {
+        return gate.usable().stream().sorted(Comparator.comparing(ShieldNode::id)).toList();
+    }
+
+    /** Shields that hold the edges back now (the metrics). */
+    public int shieldsHoldingBack() {
+        return gate.holdingBack();
+    }
+
+    /**
+     * Entries this control plane handed the edges although no shield had applied them, because shields were
+     * registered but none counted (all silent, fenced or behind): the tier's guarantee was waived for them.
+     */
+    public long releasedWithoutShields() {
+        return gate.releasedUnshielded();
+    }
+
+    /**
+     * A shield's state for the metrics: {@code usable} (named to edges), {@code catching_up} (heard from, but behind
+     * what the edges were handed, or revalidating everything), {@code unhealthy} (silent past the timeout),
+     * {@code fenced}.
+     */
+    public String shieldState(Node shield) {
+        if (shield.fenced()) {
+            return "fenced";
+        }
+        if (!healthy(shield)) {
+            return "unhealthy";
+        }
+        return gate.usable().stream().anyMatch(s -> s.id().equals(shield.id())) ? "usable" : "catching_up";
     }
 
     /** The one entry a reset hands over: revalidate everything held, and count everything up to now as applied. */
@@ -277,12 +401,15 @@ public final class Registry {
         Node[] before = {null};
         Node node = nodes.computeIfPresent(id, (key, old) -> {
             before[0] = old;
-            return old.applied(sequence, log.dueSequence(old.region()));
+            return old.applied(sequence, due(old));
         });
         if (node != null) {
             store.applied(id, node.appliedSequence());
             if (before[0].resetDue() && !node.resetDue()) {
                 finishedReset(node, before[0].fenced());
+            }
+            if (node.isShield()) {
+                checkShields();
             }
         }
     }
@@ -320,6 +447,8 @@ public final class Registry {
                 fenced.add(candidate.id());
             }
         }
+        // a shield silent past the timeout and an interval stops holding the edges back
+        checkShields();
         return fenced;
     }
 
@@ -331,6 +460,9 @@ public final class Registry {
         Node removed = nodes.remove(id);
         store.removed(id);
         log.markRemoved(id);
+        if (removed != null && removed.isShield()) {
+            checkShields();
+        }
         return removed != null;
     }
 
@@ -354,7 +486,7 @@ public final class Registry {
      */
     public boolean caughtUp(Node node) {
         return !node.fenced() && !node.resetDue()
-                && (!node.lagging() || node.appliedSequence() >= log.dueSequence(node.region()));
+                && (!node.lagging() || node.appliedSequence() >= due(node));
     }
 
     /** Healthy and caught up: the only edges steering may choose. */
@@ -370,9 +502,11 @@ public final class Registry {
 
     private NodeStatus status(Node node, long newestConfig) {
         NodeRegistration r = node.registration();
-        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT), r.region(), r.publicUrl(),
+        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT),
+                node.isEdge() ? Optional.of(r.role().name().toLowerCase(Locale.ROOT)) : Optional.empty(), r.region(),
+                r.publicUrl(),
                 r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
-                log.dueSequence(node.region()), node.registeredAt(), node.lastSeen(), node.stats().requests(),
+                due(node), node.registeredAt(), node.lastSeen(), node.stats().requests(),
                 node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
                 node.stats().responseMillis(), node.stats().originsDown(),
                 Optional.ofNullable(node.stats().configVersion()), newestConfig);

@@ -96,6 +96,7 @@ public final class ChangeRules {
         addIfChanged(fields, "hosts", a.hosts(), b.hosts());
         addIfChanged(fields, "origins", a.origins(), b.origins());
         addIfChanged(fields, "regionOrigins", a.regionOrigins(), b.regionOrigins());
+        addIfChanged(fields, "shieldRegion", a.shieldRegion(), b.shieldRegion());
         addIfChanged(fields, "cacheKey", a.cacheKey(), b.cacheKey());
         addIfChanged(fields, "cacheSetCookie", a.cacheSetCookie(), b.cacheSetCookie());
         addIfChanged(fields, "signing", a.signing(), b.signing());

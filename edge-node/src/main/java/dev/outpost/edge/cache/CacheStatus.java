@@ -9,12 +9,16 @@ import java.util.OptionalLong;
  * {@code Outpost; fwd=miss; fwd-status=200; stored}, {@code Outpost; fwd=miss; fwd-status=200; stored; collapsed},
  * {@code Outpost; fwd=stale; fwd-status=503}, {@code Outpost; fwd=bypass; fwd-status=200; detail=private}.
  * Immutable: start from {@link #hit()} or {@link #forwarded}, add parameters with the {@code with}/flag methods;
- * {@link #value()} writes them in the RFC's order.
+ * {@link #value()} writes them in the RFC's order. A shield names its entries {@link #SHIELD_NAME}; an answer
+ * forwarded from upstream keeps the upstream's entries before this one ({@link #withUpstream}), nearest the origin
+ * first, as RFC 9211 §2 orders the list.
  */
 public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalInt fwdStatus, OptionalLong ttl,
-        boolean stored, boolean collapsed, Optional<String> detail) {
-    /** The cache name every entry starts with. */
+        boolean stored, boolean collapsed, Optional<String> detail, Optional<String> upstream) {
+    /** The cache name of an edge's entries. */
     public static final String NAME = "Outpost";
+    /** The cache name of a shield's entries (role shield), so a chain shows which tier said what. */
+    public static final String SHIELD_NAME = "Outpost-shield";
 
     /** Why the request went forward (RFC 9211 §2.2). */
     public enum Fwd {
@@ -49,33 +53,35 @@ public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalIn
     /** Answered from the store without asking the origin. */
     public static CacheStatus hit() {
         return new CacheStatus(true, Optional.empty(), OptionalInt.empty(), OptionalLong.empty(), false, false,
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /** Went forward to the origin, for {@code why}. */
     public static CacheStatus forwarded(Fwd why) {
         return new CacheStatus(false, Optional.of(why), OptionalInt.empty(), OptionalLong.empty(), false, false,
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /** The status the origin answered. */
     public CacheStatus withFwdStatus(int status) {
-        return new CacheStatus(servedFromStore, fwd, OptionalInt.of(status), ttl, stored, collapsed, detail);
+        return new CacheStatus(servedFromStore, fwd, OptionalInt.of(status), ttl, stored, collapsed, detail,
+                upstream);
     }
 
     /** The remaining freshness lifetime, in seconds (negative once stale). */
     public CacheStatus withTtl(long seconds) {
-        return new CacheStatus(servedFromStore, fwd, fwdStatus, OptionalLong.of(seconds), stored, collapsed, detail);
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, OptionalLong.of(seconds), stored, collapsed, detail,
+                upstream);
     }
 
     /** The answer was stored. */
     public CacheStatus asStored() {
-        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, true, collapsed, detail);
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, true, collapsed, detail, upstream);
     }
 
     /** The request was collapsed with another one's origin request, whose answer it got. */
     public CacheStatus asCollapsed() {
-        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, true, detail);
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, true, detail, upstream);
     }
 
     /** Implementation detail: why it was not stored, which error, ... ({@code a-z 0-9 - _ .} only). */
@@ -83,12 +89,33 @@ public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalIn
         if (!why.matches("[a-z0-9._-]+")) {
             throw new IllegalArgumentException("a Cache-Status detail must be a token, was '" + why + "'");
         }
-        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, collapsed, Optional.of(why));
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, collapsed, Optional.of(why),
+                upstream);
+    }
+
+    /**
+     * The {@code Cache-Status} value of the response this entry was forwarded with (RFC 9211: the entries of the
+     * caches nearer the origin, a shield's), to keep before this cache's own entry; only for the answer that
+     * fetch made, never for later hits. A blank value is none.
+     */
+    public CacheStatus withUpstream(Optional<String> upstreamValue) {
+        Optional<String> kept = upstreamValue.map(String::strip).filter(v -> !v.isEmpty());
+        return new CacheStatus(servedFromStore, fwd, fwdStatus, ttl, stored, collapsed, detail, kept);
     }
 
     /** The field value of this entry: {@code Outpost; fwd=miss; fwd-status=200; stored}. */
     public String value() {
-        StringBuilder sb = new StringBuilder(64).append(NAME);
+        return value(NAME);
+    }
+
+    /**
+     * The field value with this entry named {@code name}, after the upstream entries when there are:
+     * {@code Outpost-shield; hit; ttl=60, Outpost; fwd=miss; fwd-status=200; stored}.
+     */
+    public String value(String name) {
+        StringBuilder sb = new StringBuilder(64);
+        upstream.ifPresent(u -> sb.append(u).append(", "));
+        sb.append(name);
         if (servedFromStore) {
             sb.append("; hit");
         }

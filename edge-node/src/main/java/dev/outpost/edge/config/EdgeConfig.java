@@ -5,6 +5,7 @@ import dev.outpost.common.auth.FailedAuthLimits;
 import dev.outpost.common.config.ConfigValues;
 import dev.outpost.common.http.ListenAddress;
 import dev.outpost.common.http.accesslog.AccessLogSettings;
+import dev.outpost.common.wire.NodeRegistration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -31,11 +32,14 @@ import java.util.Set;
  *                     lines on stdout
  * @param serverTiming send {@code Server-Timing} (cache outcome, origin and total time) on every answer; default
  *                     false, since it tells any client how long the edge and its origin took
+ * @param role         {@code edge} (default) or {@code shield}: a shield is the L3 tier other edges fetch their
+ *                     misses from for services naming its region in {@code shieldRegion}; it always fetches from
+ *                     the origin itself (docs/caching-tiers.md, "Shield tier"). Sent in the registration
  */
 public record EdgeConfig(String id, String region, String listen, Optional<AdminConfig> admin,
         List<DeliveryService> services, CacheConfig cache, OriginTimeouts origin, CollapsingConfig collapsing,
         Optional<ControlPlaneLinkConfig> controlPlane, EdgeLimits limits, Optional<EdgeTls> tls,
-        AccessLogSettings accessLog, Boolean serverTiming) {
+        AccessLogSettings accessLog, Boolean serverTiming, NodeRegistration.Role role) {
 
     public EdgeConfig {
         id = ConfigValues.or(id, "edge-1");
@@ -72,6 +76,7 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
         tls = ConfigValues.orEmpty(tls);
         accessLog = ConfigValues.or(accessLog, AccessLogSettings.DEFAULTS);
         serverTiming = ConfigValues.or(serverTiming, false);
+        role = ConfigValues.or(role, NodeRegistration.Role.EDGE);
         if (tls.flatMap(EdgeTls::controlPlaneUrl).isPresent() && controlPlane.isEmpty()) {
             throw new IllegalArgumentException("tls.controlPlaneUrl (or tls.controlPlaneUrls) needs controlPlane "
                     + "(url or urls, and a node token) too");
@@ -80,13 +85,13 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withLimits(EdgeLimits newLimits) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane,
-                newLimits, tls, accessLog, serverTiming);
+                newLimits, tls, accessLog, serverTiming, role);
     }
 
     /** A config with one delivery service and defaults everywhere else. */
     public static EdgeConfig of(String id, String listen, DeliveryService service) {
         return new EdgeConfig(id, null, listen, null, List.of(service), null, null, null, null, null, null, null,
-                null);
+                null, null);
     }
 
     /**
@@ -128,61 +133,71 @@ public record EdgeConfig(String id, String region, String listen, Optional<Admin
 
     public EdgeConfig withCache(CacheConfig newCache) {
         return new EdgeConfig(id, region, listen, admin, services, newCache, origin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withAdmin(AdminConfig newAdmin) {
         return new EdgeConfig(id, region, listen, Optional.of(newAdmin), services, cache, origin, collapsing,
-                controlPlane, limits, tls, accessLog, serverTiming);
+                controlPlane, limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withOrigin(OriginTimeouts newOrigin) {
         return new EdgeConfig(id, region, listen, admin, services, cache, newOrigin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withControlPlane(ControlPlaneLinkConfig link) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, Optional.of(link),
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withTls(EdgeTls newTls) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
-                Optional.of(newTls), accessLog, serverTiming);
+                Optional.of(newTls), accessLog, serverTiming, role);
     }
 
     public EdgeConfig withId(String newId) {
         return new EdgeConfig(newId, region, listen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withRegion(String newRegion) {
         return new EdgeConfig(id, newRegion, listen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withListen(String newListen) {
         return new EdgeConfig(id, region, newListen, admin, services, cache, origin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withServices(List<DeliveryService> newServices) {
         return new EdgeConfig(id, region, listen, admin, newServices, cache, origin, collapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withCollapsing(CollapsingConfig newCollapsing) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, newCollapsing, controlPlane,
-                limits, tls, accessLog, serverTiming);
+                limits, tls, accessLog, serverTiming, role);
     }
 
     public EdgeConfig withAccessLog(AccessLogSettings newAccessLog) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
-                tls, newAccessLog, serverTiming);
+                tls, newAccessLog, serverTiming, role);
+    }
+
+    public EdgeConfig withRole(NodeRegistration.Role newRole) {
+        return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
+                tls, accessLog, serverTiming, newRole);
+    }
+
+    /** Whether other edges fetch their misses from this one (it then fetches from the origin itself). */
+    public boolean shield() {
+        return role == NodeRegistration.Role.SHIELD;
     }
 
     public EdgeConfig withServerTiming(boolean on) {
         return new EdgeConfig(id, region, listen, admin, services, cache, origin, collapsing, controlPlane, limits,
-                tls, accessLog, on);
+                tls, accessLog, on, role);
     }
 }

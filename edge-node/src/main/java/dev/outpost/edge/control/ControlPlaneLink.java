@@ -10,6 +10,7 @@ import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.ServiceSnapshot;
+import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.common.wire.TrafficBatch;
 import dev.outpost.edge.config.ControlPlaneLinkConfig;
 import dev.outpost.edge.metrics.TrafficCounts;
@@ -91,10 +92,21 @@ public final class ControlPlaneLink implements AutoCloseable {
 
         /** The configuration version the node runs, for {@code Heartbeat.configVersion}. */
         Optional<Long> version();
+
+        /**
+         * The shields every heartbeat reply names (empty when there are none): the edge fetches its misses from
+         * them for services naming their region. Replaced whole by each reply.
+         */
+        default void shields(List<ShieldNode> shields) {
+        }
     }
 
-    /** Who the edge is, as registered. */
-    public record Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl) {
+    /** Who the edge is, as registered; {@code role}: a plain edge or a shield (the L3 tier). */
+    public record Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl,
+            NodeRegistration.Role role) {
+        public Identity(String id, String region, URI publicUrl, Optional<URI> adminUrl) {
+            this(id, region, publicUrl, adminUrl, NodeRegistration.Role.EDGE);
+        }
     }
 
     /**
@@ -271,7 +283,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         boolean cachedSinceStart = !everRegistered && startedEmpty && !empty;
         NodeRegistration registration = new NodeRegistration(identity.id(), NodeRegistration.Kind.EDGE,
                 identity.region(), identity.publicUrl(), identity.adminUrl(), applied.highest(), empty,
-                cachedSinceStart);
+                cachedSinceStart, identity.role());
         RegistrationReply reply;
         try {
             reply = api.register(registration);
@@ -328,6 +340,7 @@ public final class ControlPlaneLink implements AutoCloseable {
         reported.forEach(r -> results.remove(r));
         batch.ifPresent(b -> traffic.acknowledged(b.batch()));
         recovered();
+        configuration.shields(reply.shields());
         if (reply.reset()) {
             LOG.log(Level.WARNING, identity.id() + ": the control plane cannot hand over what this edge missed entry "
                     + "by entry (it was fenced, is behind the kept log, or cached before it could register): "

@@ -77,11 +77,12 @@ sealed interface Answer {
             case FetchOutcome.Filling f -> filling(role, t, f);
             case FetchOutcome.Uncacheable u -> role == Role.FOLLOWER ? new FetchAlone(true)
                     : new Buffered(u.status(), u.headers(), u.body(), role == Role.ALONE ? Outcome.BYPASS : Outcome.MISS,
-                            forwarded(role, t).withFwdStatus(u.status()).withDetail(u.reason()));
+                            forwarded(role, t).withFwdStatus(u.status()).withDetail(u.reason())
+                                    .withUpstream(upstream(u.headers())));
             case FetchOutcome.OriginFailed f -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
                             .withFwdStatus(f.status()),
                     new Buffered(f.status(), f.headers(), f.body(), Outcome.ERROR,
-                            forwarded(role, t).withFwdStatus(f.status())));
+                            forwarded(role, t).withFwdStatus(f.status()).withUpstream(upstream(f.headers()))));
             case FetchOutcome.Unreachable u -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
                     .withDetail(u.busy() ? "origin-busy" : u.down() ? "origin-down" : "origin-unreachable"),
                     unreachable(role, t, u));
@@ -99,13 +100,16 @@ sealed interface Answer {
         if (role == Role.FOLLOWER) {
             // The leader stored its own variant; ours may differ (Vary).
             return mine.<Answer>map(o -> new FromStore(o, Outcome.COLLAPSED,
-                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withFwdStatus(o.status()).asStored().asCollapsed()))
+                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withFwdStatus(o.status()).asStored().asCollapsed()
+                            .withUpstream(upstream(o.headers()))))
                     .orElse(new FetchAlone(false));
         }
         CacheStatus status = s.revalidated()
                 ? CacheStatus.forwarded(CacheStatus.Fwd.STALE).withFwdStatus(304)
                 : CacheStatus.forwarded(CacheStatus.Fwd.MISS).withFwdStatus(s.object().status());
         status = s.kept() ? status.asStored() : status.withDetail("purged-while-fetching");
+        // The entries of the upstream answer this fetch got (a shield's): on this answer only, never on later hits.
+        status = status.withUpstream(upstream(s.object().headers()));
         return new FromStore(s.object(), s.revalidated() ? Outcome.REVALIDATED : Outcome.MISS, status);
     }
 
@@ -117,20 +121,26 @@ sealed interface Answer {
             if (!storable || !sameVariant(f, t.requestHeaders())) {
                 return new FetchAlone(!storable);
             }
-            CacheStatus status = CacheStatus.forwarded(CacheStatus.Fwd.MISS).withFwdStatus(f.status()).asCollapsed();
+            CacheStatus status = CacheStatus.forwarded(CacheStatus.Fwd.MISS).withFwdStatus(f.status()).asCollapsed()
+                    .withUpstream(upstream(f.originHeaders()));
             return new FromBody(f, Outcome.COLLAPSED, storedForSure ? status.asStored() : status, true);
         }
         if (!storable && !t.pass() && t.requestHeaders().has("range")) {
             // Not stored: let the origin answer the range itself rather than relaying the whole body.
             return new FetchAlone(true);
         }
-        CacheStatus status = forwarded(role, t).withFwdStatus(f.status());
+        CacheStatus status = forwarded(role, t).withFwdStatus(f.status()).withUpstream(upstream(f.originHeaders()));
         if (storedForSure) {
             status = status.asStored();
         } else if (!storable) {
             status = status.withDetail(f.plan().notStoredBecause().orElse("not-stored"));
         }
         return new FromBody(f, role == Role.ALONE ? Outcome.BYPASS : Outcome.MISS, status, false);
+    }
+
+    /** The {@code Cache-Status} entries an upstream answer carried (a shield's, or a cache at the origin's). */
+    private static Optional<String> upstream(Fields headers) {
+        return headers.joined("cache-status");
     }
 
     /** Whether the follower's request selects the same variant of the answer as the leader's did. */

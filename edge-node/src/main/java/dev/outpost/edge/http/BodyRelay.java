@@ -57,7 +57,7 @@ final class BodyRelay {
             long age = CachedObjects.initialAgeSeconds(f.originHeaders(), f.requestTime(), f.responseTime())
                     + Math.max(0, Duration.between(f.responseTime(), clock.instant()).toSeconds());
             out.put(Headers.AGE, age);
-            writer.markWith(out, answer.outcome(), answer.status().value());
+            writer.markWith(out, answer.outcome(), answer.status().value(writer.cacheName()));
             if (Conditionals.notModified(request, f.status(), f.originHeaders(), f.responseTime())) {
                 ex.setStatusCode(304);
                 out.remove(Headers.CONTENT_TYPE);

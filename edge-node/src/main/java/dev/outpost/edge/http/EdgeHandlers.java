@@ -36,17 +36,18 @@ public final class EdgeHandlers {
     public record Parts(String edgeId, Clock clock, ServiceDirectory routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
             Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
-            EdgeLimits limits, Lease lease, Duration maxBodyWait, SliceFetch slices, Duration maxWait) {
+            EdgeLimits limits, Lease lease, Duration maxBodyWait, SliceFetch slices, Duration maxWait,
+            String cacheName) {
     }
 
     /**
-     * Outcome (metrics) → allowed methods → health/metrics → Route (Host → delivery service) → signed-URL check →
-     * Cache, behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: access log and
+     * Outcome (metrics) → allowed methods → health/metrics → loop check (508 when {@code Via} names this node) →
+     * Route (Host → delivery service) → signed-URL check → Cache, behind the guards every listener applies ({@link dev.outpost.common.http.NodeServer}: access log and
      * trace context, request fields, slow readers cut off, framing, error mapping). Hits never leave the IO thread; misses dispatch inside the cache
      * handler.
      */
     public static HttpHandler publicPipeline(Parts p) {
-        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.clock(), p.limits().maxRangeParts(),
+        ResponseWriter writer = new ResponseWriter(p.edgeId(), p.cacheName(), p.clock(), p.limits().maxRangeParts(),
                 p.maxBodyWait());
         SliceFlow slices = new SliceFlow(p.slices(), p.store(), writer, p.clock(), p.limits().maxRangeParts(),
                 p.maxWait(), p.metrics().sliceCounts());
@@ -57,8 +58,9 @@ public final class EdgeHandlers {
         return new OutcomeHandler(p.metrics(),
                 new AllowedMethodsHandler(p.limits().allowedMethods(),
                         new EdgeInfoHandler(p.health(), p.metrics(),
-                                new RouteHandler(p.routes(),
-                                        new SignedUrlHandler(p.clock(), cache)))));
+                                new LoopHandler(p.edgeId(),
+                                        new RouteHandler(p.routes(),
+                                                new SignedUrlHandler(p.clock(), cache))))));
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.outpost.edge.cache.Conditionals;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.origin.Fill;
+import dev.outpost.edge.origin.OutpostVia;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -41,12 +42,14 @@ final class ResponseWriter {
     private static final HttpString X_CACHE = new HttpString("X-Cache");
     private static final HttpString X_SERVED_BY = new HttpString("X-Served-By");
     private static final HttpString VIA = new HttpString("Via");
-    private static final String CACHE_STATUS_PREFIX = CacheStatus.NAME + "; ";
 
     /** Header names as written: canonical case, made once per name (origins are configured, so names are few). */
     private static final Map<String, HttpString> NAMES = new ConcurrentHashMap<>();
 
     private final String edgeId;
+    /** This node's name in {@code Cache-Status} ({@link CacheStatus#NAME}, a shield's {@link CacheStatus#SHIELD_NAME}). */
+    private final String cacheName;
+    private final String cacheStatusPrefix;
     /** {@code Via} value, made once: every answer carries it. */
     private final String via;
     private final Clock clock;
@@ -55,8 +58,14 @@ final class ResponseWriter {
 
     /** @param maxBodyWait longest a relay waits for the origin's next bytes (the origin's read timeout and more) */
     ResponseWriter(String edgeId, Clock clock, int maxRangeParts, Duration maxBodyWait) {
+        this(edgeId, CacheStatus.NAME, clock, maxRangeParts, maxBodyWait);
+    }
+
+    ResponseWriter(String edgeId, String cacheName, Clock clock, int maxRangeParts, Duration maxBodyWait) {
         this.edgeId = edgeId;
-        this.via = "1.1 " + edgeId;
+        this.cacheName = cacheName;
+        this.cacheStatusPrefix = cacheName + "; ";
+        this.via = OutpostVia.entry(edgeId);
         this.clock = clock;
         this.maxRangeParts = maxRangeParts;
         this.relay = new BodyRelay(this, clock, maxBodyWait);
@@ -64,7 +73,7 @@ final class ResponseWriter {
 
     /** Serves a stored object; runs on any thread, never blocks. */
     void serveStored(HttpServerExchange ex, CachedObject o, Fields request, Outcome status, CacheStatus cacheStatus) {
-        serve(ex, o, request, status, cacheStatus.value());
+        serve(ex, o, request, status, cacheStatus.value(cacheName));
     }
 
     /**
@@ -73,7 +82,7 @@ final class ResponseWriter {
      */
     void serveFresh(HttpServerExchange ex, CachedObject o, Fields request, Outcome status, long ttlSeconds,
             String suffix) {
-        serve(ex, o, request, status, CACHE_STATUS_PREFIX + "hit; ttl=" + ttlSeconds + suffix);
+        serve(ex, o, request, status, cacheStatusPrefix + "hit; ttl=" + ttlSeconds + suffix);
     }
 
     private void serve(HttpServerExchange ex, CachedObject o, Fields request, Outcome status,
@@ -205,7 +214,7 @@ final class ResponseWriter {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
         headers.forEach((name, value) -> out.add(headerName(name), value));
-        markWith(out, status, cacheStatus.value());
+        markWith(out, status, cacheStatus.value(cacheName));
         ex.setStatusCode(statusCode);
         ex.setResponseContentLength(body.remaining());
         if (ex.getRequestMethod().equalToString("HEAD")) {
@@ -231,7 +240,7 @@ final class ResponseWriter {
             return;
         }
         ex.getResponseHeaders().clear();
-        markWith(ex.getResponseHeaders(), Outcome.MISS, cacheStatus.value());
+        markWith(ex.getResponseHeaders(), Outcome.MISS, cacheStatus.value(cacheName));
         if (statusCode == 503) {
             // The edge's own 503s (origin requests at their cap) pass within moments: say so (RFC 9110 §10.2.3).
             ex.getResponseHeaders().put(io.undertow.util.Headers.RETRY_AFTER, RETRY_BUSY_AFTER_SECONDS);
@@ -251,6 +260,11 @@ final class ResponseWriter {
         if (r != null) {
             r.addOriginNanos(spent.toNanos());
         }
+    }
+
+    /** This node's entries' name in {@code Cache-Status}. */
+    String cacheName() {
+        return cacheName;
     }
 
     /** Cache-Status, X-Cache, X-Served-By and Via: on every answer. */

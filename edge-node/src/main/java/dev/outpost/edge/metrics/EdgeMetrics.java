@@ -29,7 +29,8 @@ import java.util.Map;
  * store bytes/entries/evictions, collapsed waiters and stale answers, next to the JVM and process meters of
  * {@link NodeMeters}. Request outcomes are recorded once, from the same value the access log writes.
  */
-public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
+public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edge.origin.Upstream.Listener,
+        AutoCloseable {
     private final NodeMeters meters = new NodeMeters();
     private final PrometheusMeterRegistry registry = meters.registry();
     private final Map<Outcome, Counter> requests = new EnumMap<>(Outcome.class);
@@ -221,6 +222,14 @@ public final class EdgeMetrics implements OriginClient.Listener, AutoCloseable {
     public void originFailed(Duration latency) {
         originFailures.increment();
         originLatency.record(latency);
+    }
+
+    /** A fetch that should have gone through a shield went to the next shield or the origin, for {@code reason}. */
+    @Override
+    public void shieldFallback(String reason) {
+        Counter.builder("edge.shield.fallbacks").tag("reason", reason)
+                .description("fetches that passed over a shield (to the next one or the origin), by reason")
+                .register(registry).increment();
     }
 
     @Override

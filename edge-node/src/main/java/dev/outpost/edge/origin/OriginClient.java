@@ -159,6 +159,43 @@ public final class OriginClient implements AutoCloseable {
         throw new OriginUnreachable("no origin answered: " + last, timeout, last);
     }
 
+    /**
+     * Sends one request to one upstream that is not one of the service's origins (a shield's public URL): one
+     * attempt under the same timeouts, caps and head checks, but outside the origins' circuit breakers and origin
+     * metrics (the caller, {@link Upstream}, counts and fails over). A 5xx is returned as it is.
+     */
+    OriginResponse sendTo(URI upstream, OriginRequest request) throws OriginUnreachable {
+        OriginSlots.Slot slot;
+        try {
+            slot = slots.acquire(upstream, request.client());
+        } catch (OriginSlots.Busy busy) {
+            throw OriginUnreachable.busy(busy.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OriginUnreachable("interrupted while waiting for a request slot", false, e);
+        }
+        Instant sent = clock.instant();
+        boolean handedOver = false;
+        try {
+            Response response = http.newCall(build(upstream, request)).execute();
+            String bad = badHead(response.headers(), maxHeaderBytes);
+            if (bad != null) {
+                response.close();
+                throw new OriginUnreachable(upstream + " sent a bad response head: " + bad, false, null);
+            }
+            handedOver = true;
+            return new OriginResponse(response, sent, clock.instant(), slot);
+        } catch (OriginUnreachable e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OriginUnreachable(upstream + " did not answer: " + e, e instanceof InterruptedIOException, e);
+        } finally {
+            if (!handedOver) {
+                slot.close();
+            }
+        }
+    }
+
     /** Reports a body refused by the fetch that read it (OriginFetch), to the same listener as every attempt. */
     public void bodyRejected(String kind) {
         listener.bodyRejected(kind);

@@ -34,6 +34,7 @@ public final class OriginFetch {
     private static final int READ_CHUNK = 64 * 1024;
 
     private final OriginClient client;
+    private final Upstream upstream;
     private final CacheStore store;
     private final CachePolicy policy;
     private final String edgeId;
@@ -52,8 +53,16 @@ public final class OriginFetch {
      */
     public OriginFetch(OriginClient client, CacheStore store, CachePolicy policy, String edgeId, Spool spool,
             long windowBytes, long backgroundFillMaxBytes, Executor fillers, Slicing slicing) {
+        this(client, Upstream.originOnly(client), store, policy, edgeId, spool, windowBytes, backgroundFillMaxBytes,
+                fillers, slicing);
+    }
+
+    /** @param upstream where fetches for the cache go: a shield or the origin ({@link Upstream}) */
+    public OriginFetch(OriginClient client, Upstream upstream, CacheStore store, CachePolicy policy, String edgeId,
+            Spool spool, long windowBytes, long backgroundFillMaxBytes, Executor fillers, Slicing slicing) {
         this.slicing = slicing;
         this.client = client;
+        this.upstream = upstream;
         this.store = store;
         this.policy = policy;
         this.edgeId = edgeId;
@@ -128,8 +137,8 @@ public final class OriginFetch {
      * cache (whole object or slice) picks where it goes.
      */
     OriginResponse ask(Target t, Fields headers) throws OriginUnreachable {
-        return client.send(t.route().origins(), new OriginRequest("GET", t.target(), headers, new byte[0],
-                t.client().address()));
+        // The one place the upstream is chosen: a shield of the service's shield region, or the origin.
+        return upstream.send(t, new OriginRequest("GET", t.target(), headers, new byte[0], t.client().address()));
     }
 
     private FetchOutcome fetch(Target t, Optional<String> range, long ticket, boolean maySlice) {

@@ -21,11 +21,12 @@ import java.util.Set;
  * client's own {@code Via}/{@code X-Forwarded-*} (the edge writes its own); names with {@code _}; and what the
  * service's {@code requestHeaders.drop} lists. On a fetch for the cache it also withholds the client's validators
  * and {@code Range} (the edge sends its own validators and fetches whole objects), sends the normalised
- * {@code Accept-Encoding} the variant is keyed by, and names only this edge and its client in {@code Via} and
- * {@code X-Forwarded-For}. With {@code requestHeaders.forward: listed} a fetch for the cache sends only
- * {@code Accept}, {@code Accept-Language}, {@code Authorization}, the stored response's Vary headers and the listed
- * ones. A pass-through request (never stored) extends the client's {@code Via}/{@code X-Forwarded-For} chains.
- * Host is always the origin's (OkHttp sets it from the URL). Every request upstream carries the edge's
+ * {@code Accept-Encoding} the variant is keyed by, and names only this edge and its client in {@code Via} (after the
+ * Outpost nodes the request already passed, {@link OutpostVia}) and {@code X-Forwarded-For}. With
+ * {@code requestHeaders.forward: listed} a fetch for the cache sends only {@code Accept}, {@code Accept-Language},
+ * {@code Authorization}, the stored response's Vary headers and the listed ones. A pass-through request (never
+ * stored) extends the client's {@code Via}/{@code X-Forwarded-For} chains. Host is the origin's (OkHttp sets it
+ * from the URL), except on a fetch through a shield, which gets the client's ({@link Upstream}). Every request upstream carries the edge's
  * {@code traceparent} (its span of the client's request as the parent, or a new trace for its own requests) and the
  * client's {@code tracestate} when it was valid, never the client's fields as sent.
  */
@@ -75,6 +76,8 @@ public final class ProxyHeaders {
         // key is scheme-less), so the scheme the origin is told is the key's, never the client's: otherwise an answer
         // made for one scheme (a redirect to https, absolute links) would be served to the other.
         addForwarding(b, Fields.empty(), new Client(client.address(), "http", client.trace()), edgeId);
+        // Only the Outpost entries of the client's Via go on (OutpostVia): what loop protection needs, no more.
+        b.set("via", OutpostVia.chained(request, edgeId));
         return b.build();
     }
 
@@ -130,7 +133,7 @@ public final class ProxyHeaders {
     }
 
     private static void addForwarding(Fields.Builder b, Fields request, Client client, String edgeId) {
-        String via = "1.1 " + edgeId;
+        String via = OutpostVia.entry(edgeId);
         b.set("via", request.joined("via").map(v -> v + ", " + via).orElse(via));
         b.set("x-forwarded-for", request.joined("x-forwarded-for").map(v -> v + ", " + client.address())
                 .orElse(client.address()));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.common.config.ConfigException;
 import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.wire.NodeRegistration;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -128,6 +129,20 @@ class EdgeConfigTest {
                 services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
                 limits: {ioThreads: 5000}
                 """)).hasMessageContaining("limits.ioThreads");
+    }
+
+    @Test
+    void roleIsAnEdgeByDefaultAShieldWhenSaidAndNothingElse() {
+        assertThat(parse("services: [{name: a, hosts: [a], origins: [\"http://127.0.0.1:1\"]}]").role())
+                .isEqualTo(NodeRegistration.Role.EDGE);
+        assertThat(parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                role: shield
+                """).shield()).isTrue();
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                role: origin
+                """)).isInstanceOf(ConfigException.class).hasMessageContaining("role").hasMessageContaining("origin");
     }
 
     @Test

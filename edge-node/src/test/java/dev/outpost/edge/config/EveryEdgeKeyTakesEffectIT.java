@@ -166,6 +166,16 @@ class EveryEdgeKeyTakesEffectIT {
     }
 
     @Test
+    void roleShieldNamesTheNodesCacheStatusEntriesAndItAsksTheOriginItself() throws Exception {
+        try (Response answer = get(http, edge.baseUri() + "/shielded", "listed.test")) {
+            assertThat(answer.code()).as("shieldRegion: a shield fetches from the origin").isEqualTo(200);
+            assertThat(answer.header("Cache-Status")).as("role: shield").startsWith("Outpost-shield; fwd=miss");
+        }
+        assertThat(edge.config().services().get(1).shieldRegion()).as("services[].shieldRegion (what edges do with "
+                + "it: tiers.ShieldTierIT; the role in the registration: ShieldTierIT too)").contains("us");
+    }
+
+    @Test
     void theControlPlanesKeptConfigurationServesUntilItAnswers() throws Exception {
         try (Response cached = get(http, edge.baseUri() + "/a", "cached.test")) {
             assertThat(cached.code()).as("controlPlane.configCache: its services route").isEqualTo(200);

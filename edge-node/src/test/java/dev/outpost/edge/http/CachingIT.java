@@ -291,7 +291,7 @@ class CachingIT {
                 "X-Unkeyed", "poison");
         RecordedRequest r = f.takeOriginRequest();
         assertThat(r.getHeaders().get("Host")).isEqualTo("127.0.0.1:" + f.origin.getPort());
-        assertThat(r.getHeaders().get("Via")).isEqualTo("1.1 edge-test");
+        assertThat(r.getHeaders().get("Via")).isEqualTo("1.1 edge-test (Outpost)");
         // A cache fetch names only its direct client: the client's own chain is an unkeyed input.
         assertThat(r.getHeaders().get("X-Forwarded-For")).isEqualTo("127.0.0.1");
         assertThat(r.getHeaders().get("X-Forwarded-Proto")).isEqualTo("http");

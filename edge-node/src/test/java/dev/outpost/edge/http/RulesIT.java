@@ -109,7 +109,7 @@ class RulesIT {
     void responsesCarryViaWithTheEdgeId() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
             f.enqueue(f.ok("v", "max-age=60"));
-            assertThat(f.fetch("/via").headers().values("Via")).contains("1.1 edge-test");
+            assertThat(f.fetch("/via").headers().values("Via")).contains("1.1 edge-test (Outpost)");
         }
     }
 
@@ -127,13 +127,13 @@ class RulesIT {
         try (EdgeFixture f = new EdgeFixture()) {
             f.enqueue(f.ok("first", "private").setHeader("Set-Cookie", "s=1"));
             f.fetch("/me", "Via", "1.1 upstream");
-            assertThat(f.takeOriginRequest().getHeaders().get("Via")).isEqualTo("1.1 edge-test"); // the edge's own
+            assertThat(f.takeOriginRequest().getHeaders().get("Via")).isEqualTo("1.1 edge-test (Outpost)"); // the edge's own
             f.enqueue(f.ok("second", "max-age=60"));
             Answer pass = f.fetch("/me", "Via", "1.1 upstream");
             assertThat(pass.xCache()).isEqualTo("BYPASS");
             assertThat(pass.header("Cache-Status")).contains("fwd=bypass").contains("detail=hit-for-pass");
             // a plain proxy request: the client's chain is extended
-            assertThat(f.takeOriginRequest().getHeaders().get("Via")).isEqualTo("1.1 upstream, 1.1 edge-test");
+            assertThat(f.takeOriginRequest().getHeaders().get("Via")).isEqualTo("1.1 upstream, 1.1 edge-test (Outpost)");
             f.enqueue(f.ok("third", "max-age=60"));
             assertThat(f.fetch("/me").body()).isEqualTo("third"); // nothing was stored
         }

@@ -108,7 +108,7 @@ class ProxyHeadersTest {
                 "X-Forwarded-For", "10.9.9.9", "X-Forwarded-Proto", "https");
         Fields sent = ProxyHeaders.forCacheFetch(request, Optional.empty(), client, "e1", ALL);
         assertThat(sent.all("accept-encoding")).containsExactly("br");
-        assertThat(sent.all("via")).containsExactly("1.1 e1");
+        assertThat(sent.all("via")).containsExactly("1.1 e1 (Outpost)");
         assertThat(sent.all("x-forwarded-for")).containsExactly("192.0.2.7");
         assertThat(sent.all("x-forwarded-proto")).containsExactly("http"); // the key's scheme, never the client's
         assertThat(sent.all("user-agent")).containsExactly("Outpost-Edge (e1)"); // the client sent none
@@ -122,7 +122,7 @@ class ProxyHeadersTest {
         assertThat(sent.first("cookie")).contains("s=1");
         assertThat(sent.first("if-match")).contains("\"m\"");
         assertThat(sent.first("range")).contains("bytes=0-1");
-        assertThat(sent.first("via")).contains("1.1 up, 1.1 e1");
+        assertThat(sent.first("via")).contains("1.1 up, 1.1 e1 (Outpost)");
         assertThat(sent.first("x-forwarded-for")).contains("10.9.9.9, 192.0.2.7");
         assertThat(sent.first("x-forwarded-proto")).contains("https");
         assertThat(sent.first("accept-encoding")).contains("identity");

@@ -1,0 +1,74 @@
+package dev.outpost.edge.tiers;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * A fake origin on loopback that counts the requests for each path and answers every one with a cacheable 200
+ * naming the path; requests for paths under {@code /held/} wait until {@link #release} (so concurrent misses
+ * overlap for sure).
+ */
+final class CountingOrigin implements AutoCloseable {
+    private final MockWebServer server = new MockWebServer();
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final CountDownLatch held = new CountDownLatch(1);
+    private final LinkedBlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+
+    CountingOrigin() throws IOException {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+                String path = request.getUrl().encodedPath();
+                counts.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+                requests.add(request);
+                if (path.startsWith("/held/") && !held.await(30, TimeUnit.SECONDS)) {
+                    return new MockResponse.Builder().code(500).body("never released").build();
+                }
+                return new MockResponse.Builder().code(200).body("body of " + path)
+                        .setHeader("Cache-Control", "max-age=600").setHeader("Content-Type", "text/plain").build();
+            }
+        });
+        server.start(InetAddress.getByName("127.0.0.1"), 0);
+    }
+
+    URI url() {
+        return URI.create("http://127.0.0.1:" + server.getPort());
+    }
+
+    /** How many requests for {@code path} reached the origin. */
+    int fetches(String path) {
+        AtomicInteger n = counts.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Lets every request for {@code /held/...} (waiting or to come) be answered. */
+    void release() {
+        held.countDown();
+    }
+
+    /** The next request the origin got, in arrival order. */
+    RecordedRequest take() throws InterruptedException {
+        RecordedRequest r = requests.poll(10, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the origin got no request");
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        release();
+        server.close();
+    }
+}
