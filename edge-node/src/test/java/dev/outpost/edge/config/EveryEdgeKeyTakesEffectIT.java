@@ -149,7 +149,6 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().cache().negativeTtl()).isEqualTo(Duration.ofSeconds(7));
         assertThat(edge.config().cache().backgroundFillMaxBytes()).isEqualTo(900);
         assertThat(edge.config().cache().slices()).isEqualTo(new SliceConfig(false, 512L, 700L));
-        assertThat(edge.config().services().get(1).shieldRegion()).contains("us");
         assertThat(edge.config().origin().connect()).isEqualTo(Duration.ofMillis(1500));
         assertThat(edge.config().origin().maxRequests()).isEqualTo(40);
         assertThat(edge.config().origin().maxRequestsPerClient()).isEqualTo(20);
