@@ -14,6 +14,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -135,6 +137,12 @@ public final class RawHttp2 implements AutoCloseable {
                 frame(DATA, END_STREAM, stream, body);
             }
             out.flush();
+        } catch (SocketException | SSLException e) {
+            // The server refused the request from its header block and closed the connection before the rest
+            // (the body) was written: how soon that happens is a matter of scheduling, so it is the same refusal
+            // as a GOAWAY read after the body, not an error of the exchange.
+            closedByServer = true;
+            return new Reply(Optional.empty(), Map.of(), "", Optional.empty(), true);
         } catch (Http2Exception e) {
             throw new IOException("HPACK encoding failed", e);
         } finally {
@@ -172,14 +180,16 @@ public final class RawHttp2 implements AutoCloseable {
             switch (type) {
                 case SETTINGS -> {
                     if ((flags & ACK) == 0) {
-                        frame(SETTINGS, ACK, 0, new byte[0]);
-                        out.flush();
+                        if (!answer(SETTINGS, ACK, 0, new byte[0])) {
+                            return closed(status, headers, body);
+                        }
                     }
                 }
                 case PING -> {
                     if ((flags & ACK) == 0) {
-                        frame(PING, ACK, 0, payload);
-                        out.flush();
+                        if (!answer(PING, ACK, 0, payload)) {
+                            return closed(status, headers, body);
+                        }
                     }
                 }
                 case GOAWAY -> {
@@ -216,9 +226,10 @@ public final class RawHttp2 implements AutoCloseable {
                         body.write(data);
                     }
                     if (length > 0) { // give the flow-control credit back at once, for the connection and stream
-                        frame(0x8, 0, 0, windowIncrement(length));
-                        frame(0x8, 0, id, windowIncrement(length));
-                        out.flush();
+                        if (!answer(0x8, 0, 0, windowIncrement(length)) || !answer(0x8, 0, id,
+                                windowIncrement(length))) {
+                            return closed(status, headers, body);
+                        }
                     }
                     if (id == stream && (flags & END_STREAM) != 0) {
                         return new Reply(status, headers, body.toString(StandardCharsets.ISO_8859_1),
@@ -230,6 +241,25 @@ public final class RawHttp2 implements AutoCloseable {
                 }
             }
         }
+        return new Reply(status, headers, body.toString(StandardCharsets.ISO_8859_1), Optional.empty(), true);
+    }
+
+    /**
+     * Writes a frame the protocol requires in answer to the server's (an ACK, flow-control credit); false when the
+     * server has already closed the connection, which ends the exchange like a GOAWAY.
+     */
+    private boolean answer(int type, int flags, int stream, byte[] payload) {
+        try {
+            frame(type, flags, stream, payload);
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            closedByServer = true;
+            return false;
+        }
+    }
+
+    private static Reply closed(Optional<Integer> status, Map<String, String> headers, ByteArrayOutputStream body) {
         return new Reply(status, headers, body.toString(StandardCharsets.ISO_8859_1), Optional.empty(), true);
     }
 

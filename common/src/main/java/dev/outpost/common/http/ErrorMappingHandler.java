@@ -8,6 +8,7 @@ import io.undertow.util.HttpString;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Turns exceptions from {@code next} into status codes with a JSON body, in exactly one place: a {@link Problem}
@@ -53,6 +54,13 @@ public final class ErrorMappingHandler implements HttpHandler {
             answer(exchange, e.status(), e.code(), e.getMessage(), e.headers());
         } catch (Problem e) {
             answer(exchange, ErrorStatuses.status(e.kind()), e.code(), e.getMessage(), ErrorStatuses.headers(e));
+        } catch (RejectedExecutionException e) {
+            // The node is stopping: its worker pool takes no more tasks. Not a fault of the request or the code;
+            // a client (an edge's heartbeat, say) should simply ask again, here or at the next control plane.
+            LOG.log(Level.DEBUG, () -> "request " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
+                    + " refused: the server is stopping");
+            answer(exchange, 503, "shutting_down", "the server is stopping; try again (or another instance)",
+                    Map.of("Retry-After", "1"));
         } catch (Exception | LinkageError | AssertionError e) {
             LOG.log(Level.ERROR, "request " + exchange.getRequestMethod() + " " + exchange.getRequestURI()
                     + " failed", e);
