@@ -115,13 +115,13 @@ public final class NodeStore implements AutoCloseable {
 
     /**
      * Raises the mark of what edges were handed to {@code sequence} (never lowers it), durably: a mark lost in a
-     * power cut would let a shield that missed a purge be named to edges again. Tells the other control planes, so
-     * they release what they hold back for their edges at once.
+     * power cut would let a shield that missed a purge be named to edges again. {@code tell}: tells the other
+     * control planes, so they release what they hold back for their edges at once (nothing is held without shields).
      */
-    public synchronized void releasedToEdges(long sequence) {
+    public synchronized void releasedToEdges(long sequence, boolean tell) {
         store.transaction(WHAT, Store.Durability.DURABLE, db -> {
             if (Store.update(db, "UPDATE sequences SET last = ? WHERE name = ? AND last < ?", sequence, RELEASED,
-                    sequence) > 0) {
+                    sequence) > 0 && tell) {
                 store.notifyChanged(db, "released " + sequence);
             }
             return null;

@@ -105,7 +105,7 @@ final class ShieldGate {
         if (persist && newMark > stored) {
             // before anything past the old mark reaches an edge: the store's mark is what other instances and a
             // restart trust (with no shield on one control plane it is only kept in memory, following the log)
-            store.releasedToEdges(newMark);
+            store.releasedToEdges(newMark, !all.isEmpty());
             stored = newMark;
         }
         released = newMark;

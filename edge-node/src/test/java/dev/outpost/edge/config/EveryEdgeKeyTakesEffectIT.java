@@ -242,6 +242,7 @@ class EveryEdgeKeyTakesEffectIT {
             assertThat(answer.code()).isEqualTo(200);
         }
         RecordedRequest fetched = origin.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(fetched).as("shieldRegion us, with no shield known: the edge asks the origin itself").isNotNull();
         assertThat(fetched.getTarget()).as("cacheKey.dropParams track_*").isEqualTo("/a?b=2");
         assertThat(fetched.getHeaders().get("X-Tenant")).as("requestHeaders.allow").isEqualTo("t1");
         assertThat(fetched.getHeaders().get("X-Other")).as("requestHeaders.forward: listed").isNull();
