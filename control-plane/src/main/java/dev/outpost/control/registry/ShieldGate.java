@@ -85,27 +85,36 @@ final class ShieldGate {
      */
     synchronized State recompute(Supplier<List<Node>> shields) {
         long before = released(); // with no shield so far: what edges could be handed, the whole log
+        List<Node> all = shields.get();
+        long last = lastSequence.getAsLong();
+        if (all.isEmpty()) {
+            // Nothing is held: the edges follow the log, and the mark is neither read nor written (a durable write
+            // per entry and a read per heartbeat slowed every heartbeat of a busy shared store for nothing). The
+            // first shield to register raises the stored mark to the log's end as its control plane knows it (the
+            // branch below, with "before" at the log's end), so it is not named before it has what edges got.
+            noShields = true;
+            released = Math.max(before, last);
+            usable = List.of();
+            holdingBack = 0;
+            return new State(released, usable, 0, false);
+        }
+        noShields = false;
         long mark = before;
-        boolean persist = store.shared();
-        if (persist) {
+        if (store.shared()) {
             stored = store.releasedToEdges();
             mark = Math.max(mark, stored);
         }
-        List<Node> all = shields.get();
-        noShields = all.isEmpty();
-        persist |= !all.isEmpty();
-        long last = lastSequence.getAsLong();
         long floor = mark;
         List<Node> holding = all.stream().filter(s -> holdsBack(s, floor)).toList();
         long next = holding.isEmpty() ? last : holding.stream().mapToLong(Node::appliedSequence).min().orElse(last);
         long newMark = Math.max(mark, next);
-        if (holding.isEmpty() && !all.isEmpty() && newMark > mark) {
+        if (holding.isEmpty() && newMark > mark) {
             releasedUnshielded.addAndGet(newMark - mark);
         }
-        if (persist && newMark > stored) {
+        if (newMark > stored) {
             // before anything past the old mark reaches an edge: the store's mark is what other instances and a
-            // restart trust (with no shield on one control plane it is only kept in memory, following the log)
-            store.releasedToEdges(newMark, !all.isEmpty());
+            // restart trust (with no shield it is not kept at all: the edges follow the log)
+            store.releasedToEdges(newMark, true);
             stored = newMark;
         }
         released = newMark;
