@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.config.ConfigFiles;
+import dev.outpost.common.json.Json;
 import dev.outpost.testkit.AccessLogLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,11 +16,15 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code outpost local} with and without its shield (docs/caching-tiers.md, "Shield tier"): the same cold object
@@ -40,6 +45,7 @@ class LocalShieldIT {
             dns: {listen: 127.0.0.1:26053}
             """;
     private static final String COLD = "/assets/app.js";
+    private static final String RACED = "/raced.txt";
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
 
     private static LocalCdn startReady(Path dir, LocalCdn.Shield shield) throws InterruptedException {
@@ -68,6 +74,79 @@ class LocalShieldIT {
             assertThat(replies).allSatisfy(r -> assertThat(r.cacheStatus()).as(r.servedBy())
                     .startsWith("Outpost; fwd=miss"));
             assertThat(originFetches(cdn)).isEqualTo(3);
+        }
+    }
+
+    /**
+     * The shield tier's purge guarantee end to end: an edge must never refill a purged object from a shield that
+     * still holds it. Each round replaces the object at the origin and purges it while clients keep asking two
+     * edges of other regions for it (so refills through the shield race the purge); once the purge is complete in
+     * both tiers, both edges serve the new version. Were edges given the purge before the shield applied it, an
+     * edge could refill the old version from the shield and keep it for its whole max-age. In one process the
+     * shield applies a purge within milliseconds of the edges, so this test rarely catches a missing gate by
+     * itself (it passed with the gate removed): the ordering is proven deterministically by the control plane's
+     * ShieldTierIT; this one shows the whole path (origin, shield, edges, purge fences) under racing refills.
+     */
+    @Test
+    void aPurgeRacingRefillsThroughTheShieldNeverLeavesOldContentAtAnEdge(@TempDir Path dir) throws Exception {
+        try (LocalCdn cdn = startReady(dir, LocalCdn.Shield.IN_ORIGIN_REGION)) {
+            List<String> edges = List.of(cdn.edges().get("eu-1").baseUri() + RACED,
+                    cdn.edges().get("ap-1").baseUri() + RACED);
+            upload(cdn, "v0");
+            edges.forEach(url -> assertThat(get(url).body()).isEqualTo("v0"));
+            AtomicBoolean racing = new AtomicBoolean(true);
+            try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (String url : edges) {
+                    clients.submit(() -> {
+                        while (racing.get()) {
+                            get(url);
+                        }
+                        return null;
+                    });
+                }
+                for (int round = 1; round <= 5; round++) {
+                    String version = "v" + round;
+                    upload(cdn, version);
+                    String id = purge(cdn, edges.getFirst());
+                    JsonNode status = api(cdn, "GET", "/api/v1/purges/" + id + "?wait=15s");
+                    assertThat(status.get("status").asString()).as(status.toString()).isEqualTo("complete");
+                    for (String url : edges) {
+                        assertThat(get(url).body()).as("round %d at %s", round, url).isEqualTo(version);
+                    }
+                }
+                racing.set(false);
+            }
+        }
+    }
+
+    private void upload(LocalCdn cdn, String body) throws IOException {
+        Request put = new Request.Builder().url(cdn.originInternalUri() + "/_origin/assets" + RACED)
+                .header("Authorization", "Bearer " + LocalCdn.ORIGIN_TOKEN)
+                .put(RequestBody.create(body.getBytes(UTF_8), MediaType.get("text/plain"))).build();
+        try (Response response = http.newCall(put).execute()) {
+            assertThat(response.code()).isBetween(200, 204);
+        }
+    }
+
+    private String purge(LocalCdn cdn, String url) throws IOException {
+        Request post = new Request.Builder().url(cdn.apiUri() + "/api/v1/purges")
+                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN)
+                .post(RequestBody.create(("{\"urls\":[\"" + url + "\"]}").getBytes(UTF_8),
+                        MediaType.get("application/json"))).build();
+        try (Response response = http.newCall(post).execute()) {
+            String body = response.body().string();
+            assertThat(response.code()).as(body).isEqualTo(202);
+            return Json.mapper().readTree(body).get("id").asString();
+        }
+    }
+
+    private JsonNode api(LocalCdn cdn, String method, String path) throws IOException {
+        Request request = new Request.Builder().url(cdn.apiUri() + path)
+                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN).method(method, null).build();
+        try (Response response = http.newCall(request).execute()) {
+            String body = response.body().string();
+            assertThat(response.code()).as(body).isEqualTo(200);
+            return Json.mapper().readTree(body);
         }
     }
 
@@ -101,12 +180,13 @@ class LocalShieldIT {
 
     private Reply get(String url) {
         try (Response r = http.newCall(new Request.Builder().url(url).build()).execute()) {
-            return new Reply(r.code(), r.header("X-Served-By", ""), String.join(", ", r.headers("Cache-Status")));
+            return new Reply(r.code(), r.header("X-Served-By", ""), String.join(", ", r.headers("Cache-Status")),
+                    r.body().string());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private record Reply(int code, String servedBy, String cacheStatus) {
+    private record Reply(int code, String servedBy, String cacheStatus, String body) {
     }
 }
