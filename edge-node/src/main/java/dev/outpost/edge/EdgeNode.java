@@ -162,7 +162,8 @@ public final class EdgeNode implements AutoCloseable {
         Slicing slicing = new Slicing(new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(),
                 sliceConfig.minObjectBytes()));
         Shields shields = new Shields(config.id());
-        Upstream upstream = new Upstream(client, shields, config.shield(), metrics);
+        Upstream upstream = new Upstream(client, shields, config.shield(), config.origin().shieldFallback(),
+                metrics);
         OriginFetch fetch = new OriginFetch(client, upstream, store, policy, config.id(), spool,
                 spoolConfig.windowBytes(), config.cache().backgroundFillMaxBytes(), blocking, slicing);
         SliceFetch sliceFetch = new SliceFetch(fetch, store, policy, config.id(), slicing,

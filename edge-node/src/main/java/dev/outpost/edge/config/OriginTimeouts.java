@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * Requests to origins (the {@code origin} section): timeouts, each origin attempt getting its own, the caps on
- * requests open at once ({@code OriginSlots}), and the circuit breaker per origin ({@code OriginHealth}).
+ * requests open at once ({@code OriginSlots}), the circuit breaker per origin ({@code OriginHealth}), and when a
+ * fetch through a shield may go to the origin instead ({@code Upstream}).
  *
  * @param connect              time to open a connection; default 2 s
  * @param read                 longest silence while reading a response; default 10 s
@@ -14,15 +15,23 @@ import java.time.Duration;
  * @param maxRequestsPerClient of those, requests one client address may cause at once; default 64
  * @param queueWait            longest a request waits for a place under those caps (then 503); default 5 s
  * @param breaker              the circuit breaker per origin ({@link OriginBreaker}); default on
+ * @param shieldFallback       when a fetch through a shield passes it over ({@link ShieldFallback}); default
+ *                             {@code shield-failure}: only when the shield itself failed; no effect on a shield
  */
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
-        Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker) {
-    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null);
+        Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback) {
+    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null);
 
     /** Timeouts and caps with the default breaker. */
     public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
             Integer maxRequestsPerClient, Duration queueWait) {
-        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, null);
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, null, null);
+    }
+
+    /** Timeouts, caps and breaker with the default shield fallback. */
+    public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
+            Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker) {
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker, null);
     }
 
     public OriginTimeouts {
@@ -41,9 +50,16 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total, In
         }
         queueWait = ConfigValues.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
         breaker = ConfigValues.or(breaker, OriginBreaker.DEFAULTS);
+        shieldFallback = ConfigValues.or(shieldFallback, ShieldFallback.SHIELD_FAILURE);
     }
 
     public OriginTimeouts withBreaker(OriginBreaker newBreaker) {
-        return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, newBreaker);
+        return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, newBreaker,
+                shieldFallback);
+    }
+
+    public OriginTimeouts withShieldFallback(ShieldFallback newShieldFallback) {
+        return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker,
+                newShieldFallback);
     }
 }

@@ -232,6 +232,15 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
                 .register(registry).increment();
     }
 
+    /** A shield's 5xx kept as the answer (not passed over: the origin's own, or the origin unreachable). */
+    @Override
+    public void shieldErrorKept(String cause) {
+        Counter.builder("edge.shield.errors.kept").tag("cause", cause)
+                .description("5xx answers of a shield kept as the answer instead of falling back: the origin's "
+                        + "own, relayed, or the shield's for an origin it could not reach").register(registry)
+                .increment();
+    }
+
     @Override
     public void bodyRejected(String kind) {
         Counter.builder("edge.origin.bodies.rejected").tag("reason", kind)

@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.config.ShieldFallback;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -15,45 +16,67 @@ import java.util.concurrent.ConcurrentHashMap;
  * node ({@link OutpostVia}) go to the origin at once. The shield gets the request on its public URL with the
  * client's Host and the headers the service forwards (the cache fetch's own, with this edge's {@code Via} entry).
  *
- * <p>A shield that refuses the connection, times out or answers 5xx is passed over for the next one, and after the
- * last, the origin; with no usable shield of the region the origin is asked directly. Each of those is counted
- * ({@link Listener#shieldFallback}, by reason) and logged when a shield's (or a region's) state changes, never per
- * request.
+ * <p>A shield that refuses the connection, times out or answers a 5xx of its own (stopping, internal error,
+ * overloaded: {@link ShieldAnswer}) is passed over for the next one, and after the last, the origin; with no usable
+ * shield of the region the origin is asked directly. Each of those is counted ({@link Listener#shieldFallback}, by
+ * reason) and logged when a shield's (or a region's) state changes, never per request. A 5xx that is the origin's
+ * answer, relayed by the shield, is the answer: asking the origin again (through the next shield or directly)
+ * would double the load on a failing origin and bypass the shield's collapsing, so it goes back to the fetch as an
+ * origin's 5xx would (stale-if-error, else relayed). A shield that could not reach the origin is believed too,
+ * unless {@code origin.shieldFallback} says this edge tries its own path ({@link ShieldFallback}). Both kept errors
+ * are counted ({@link Listener#shieldErrorKept}).
  */
 public final class Upstream {
     private static final Logger LOG = System.getLogger(Upstream.class.getName());
 
-    /** Fallback reasons, the metric's {@code reason} label. */
+    /** Fallback reasons, the fallback metric's {@code reason} label: the shield refused or reset the connection, */
     public static final String CONNECT = "connect";
+    /** ... it did not answer in time, */
     public static final String TIMEOUT = "timeout";
-    public static final String SERVER_ERROR = "server-error";
+    /** ... it answered a 5xx of its own ({@link ShieldAnswer#SHIELD_ERROR}), */
+    public static final String SHIELD_ERROR = "shield-error";
+    /** ... it could not reach the origin and {@link ShieldFallback#SHIELD_OR_ORIGIN_UNREACHABLE} is set, */
+    public static final String ORIGIN_UNREACHABLE = "origin-unreachable";
+    /** ... or the region has no usable shield. */
     public static final String NO_SHIELD = "no-shield";
 
-    /** Told about every fallback, for metrics. */
+    /** Kept shield errors, the kept-error metric's {@code cause} label: the origin's 5xx, relayed by the shield, */
+    public static final String ORIGIN_ERROR = "origin-error";
+    // ... or the shield's 502/504/503 for an origin it could not reach: ORIGIN_UNREACHABLE.
+
+    /** Told about every fallback and every kept shield error, for metrics. */
     public interface Listener {
         void shieldFallback(String reason);
+
+        /** A shield's 5xx that this fetch kept as its answer instead of falling back, for {@code cause}. */
+        default void shieldErrorKept(String cause) {
+        }
     }
 
     private final OriginClient client;
     private final Shields shields;
     private final boolean isShield;
+    private final ShieldFallback fallback;
     private final Listener listener;
     /** Shields (by id) and regions (by "region:" + name) that failed last time, with why: for state-change logs. */
     private final ConcurrentHashMap<String, String> failing = new ConcurrentHashMap<>();
 
     /**
      * @param isShield this node is a shield: it fetches from the origin itself
+     * @param fallback when a shield is passed over for the next one and the origin
      */
-    public Upstream(OriginClient client, Shields shields, boolean isShield, Listener listener) {
+    public Upstream(OriginClient client, Shields shields, boolean isShield, ShieldFallback fallback,
+            Listener listener) {
         this.client = client;
         this.shields = shields;
         this.isShield = isShield;
+        this.fallback = fallback;
         this.listener = listener;
     }
 
     /** Every fetch goes to the origin (a node without shields). */
     public static Upstream originOnly(OriginClient client) {
-        return new Upstream(client, new Shields(""), true, reason -> { });
+        return new Upstream(client, new Shields(""), true, ShieldFallback.SHIELD_FAILURE, reason -> { });
     }
 
     /** Sends a fetch for the cache of {@code t}: through a shield when the service has one, else to the origin. */
@@ -70,13 +93,15 @@ public final class Upstream {
             for (ShieldNode shield : order) {
                 try {
                     OriginResponse response = client.sendTo(shield.publicUrl(), toShield(t, request));
-                    if (response.status() < 500) {
+                    Optional<String> passOver = passOver(response);
+                    if (passOver.isEmpty()) {
                         recovered(shield);
                         return response;
                     }
                     response.close();
-                    fellBack(shield.id(), SERVER_ERROR, "shield " + shield.id() + " answered "
-                            + response.status() + "; trying the next shield, then the origin");
+                    fellBack(shield.id(), passOver.get(), "shield " + shield.id() + " answered "
+                            + response.status() + " (" + passOver.get() + "); trying the next shield, then the"
+                            + " origin");
                 } catch (OriginUnreachable e) {
                     if (e.busy()) {
                         throw e; // this edge's own cap: the origin would be refused the same way
@@ -88,6 +113,28 @@ public final class Upstream {
             }
         }
         return client.send(t.route().origins(), request);
+    }
+
+    /**
+     * The fallback reason when this shield's answer is not to be kept, empty when it is the answer (counting the
+     * kept 5xx answers).
+     */
+    private Optional<String> passOver(OriginResponse response) {
+        return switch (ShieldAnswer.of(response.status(), response.headers())) {
+            case ANSWERED -> Optional.empty();
+            case ORIGIN_ERROR -> {
+                listener.shieldErrorKept(ORIGIN_ERROR);
+                yield Optional.empty();
+            }
+            case ORIGIN_UNREACHABLE -> {
+                if (fallback == ShieldFallback.SHIELD_OR_ORIGIN_UNREACHABLE) {
+                    yield Optional.of(ORIGIN_UNREACHABLE);
+                }
+                listener.shieldErrorKept(ORIGIN_UNREACHABLE);
+                yield Optional.empty();
+            }
+            case SHIELD_ERROR -> Optional.of(SHIELD_ERROR);
+        };
     }
 
     /** The region whose shields this fetch goes through, if any. */

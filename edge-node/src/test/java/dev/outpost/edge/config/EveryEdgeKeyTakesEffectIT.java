@@ -155,6 +155,9 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().origin().queueWait()).isEqualTo(Duration.ofSeconds(2));
         assertThat(edge.config().origin().breaker()).isEqualTo(new OriginBreaker(true, 7, Duration.ofSeconds(3),
                 Duration.ofSeconds(45), "/healthz"));
+        assertThat(edge.config().origin().shieldFallback()).as("origin.shieldFallback (its effect on an edge "
+                + "that fetches through shields: tiers.ShieldFallbackIT)")
+                .isEqualTo(ShieldFallback.SHIELD_OR_ORIGIN_UNREACHABLE);
         assertThat(edge.config().cache().spool().maxBytes()).isEqualTo(5_000_000);
         assertThat(edge.config().cache().spool().windowBytes()).isEqualTo(65_536);
         assertThat(dir.resolve("spool")).as("cache.spool.dir is made at start").isDirectory();

@@ -152,7 +152,7 @@ class ShieldTierIT {
                 ShieldTier.Reply reply = tier.get(eu, "/after-5xx.css");
                 assertThat(reply.code()).isEqualTo(200);
                 assertThat(reply.body()).isEqualTo("body of /after-5xx.css");
-                assertThat(ShieldTier.fallbacks(eu, Upstream.SERVER_ERROR)).isEqualTo(1);
+                assertThat(ShieldTier.fallbacks(eu, Upstream.SHIELD_ERROR)).isEqualTo(1);
                 assertThat(tier.origin.fetches("/after-5xx.css")).isEqualTo(1);
             }
         }
