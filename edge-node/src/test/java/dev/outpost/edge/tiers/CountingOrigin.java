@@ -16,14 +16,16 @@ import mockwebserver3.RecordedRequest;
 
 /**
  * A fake origin on loopback that counts the requests for each path and answers every one with a cacheable 200
- * naming the path; requests for paths under {@code /held/} wait until {@link #release} (so concurrent misses
- * overlap for sure).
+ * naming the path (or, during an {@link #outage}, with that 5xx); requests for paths under {@code /held/} wait until
+ * {@link #release} (so concurrent misses overlap for sure).
  */
 final class CountingOrigin implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final CountDownLatch held = new CountDownLatch(1);
     private final LinkedBlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
+    private volatile int outageStatus;
+    private volatile String cacheControl = "max-age=600";
 
     CountingOrigin() throws IOException {
         server.setDispatcher(new Dispatcher() {
@@ -35,8 +37,12 @@ final class CountingOrigin implements AutoCloseable {
                 if (path.startsWith("/held/") && !held.await(30, TimeUnit.SECONDS)) {
                     return new MockResponse.Builder().code(500).body("never released").build();
                 }
+                if (outageStatus != 0) {
+                    return new MockResponse.Builder().code(outageStatus).body("origin down")
+                            .setHeader("Content-Type", "text/plain").build();
+                }
                 return new MockResponse.Builder().code(200).body("body of " + path)
-                        .setHeader("Cache-Control", "max-age=600").setHeader("Content-Type", "text/plain").build();
+                        .setHeader("Cache-Control", cacheControl).setHeader("Content-Type", "text/plain").build();
             }
         });
         server.start(InetAddress.getByName("127.0.0.1"), 0);
@@ -50,6 +56,16 @@ final class CountingOrigin implements AutoCloseable {
     int fetches(String path) {
         AtomicInteger n = counts.get(path);
         return n == null ? 0 : n.get();
+    }
+
+    /** From now on every request is answered {@code status} (a 5xx), body {@code origin down}, no caching headers. */
+    void outage(int status) {
+        outageStatus = status;
+    }
+
+    /** The Cache-Control of the 200 answers from now on (default {@code max-age=600}). */
+    void cacheControl(String value) {
+        cacheControl = value;
     }
 
     /** Lets every request for {@code /held/...} (waiting or to come) be answered. */

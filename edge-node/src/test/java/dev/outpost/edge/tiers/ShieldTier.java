@@ -44,8 +44,13 @@ final class ShieldTier implements AutoCloseable {
 
     /** Starts a shield of region us and names it in every heartbeat reply. */
     ShieldTier shield(String id) {
-        EdgeNode shield = EdgeNode.start(EdgeConfig.of(id, "127.0.0.1:0", service()).withRegion("us")
-                .withRole(NodeRegistration.Role.SHIELD));
+        return shield(id, java.util.function.UnaryOperator.identity());
+    }
+
+    /** The same, with {@code adjust} applied to its config. */
+    ShieldTier shield(String id, java.util.function.UnaryOperator<EdgeConfig> adjust) {
+        EdgeNode shield = EdgeNode.start(adjust.apply(EdgeConfig.of(id, "127.0.0.1:0", service()).withRegion("us")
+                .withRole(NodeRegistration.Role.SHIELD)));
         shields.put(id, shield);
         return name(new ShieldNode(id, "us", shield.baseUri()));
     }
@@ -106,6 +111,24 @@ final class ShieldTier implements AutoCloseable {
     static double fallbacks(EdgeNode edge, String reason) {
         var counter = edge.metrics().registry().find("edge.shield.fallbacks").tag("reason", reason).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /** The edge's count of fetches that passed over a shield, whatever the reason. */
+    static double fallbacks(EdgeNode edge) {
+        return edge.metrics().registry().find("edge.shield.fallbacks").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    /** The edge's count of a shield's 5xx answers it kept (no fallback) for {@code cause}. */
+    static double keptErrors(EdgeNode edge, String cause) {
+        var counter = edge.metrics().registry().find("edge.shield.errors.kept").tag("cause", cause).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** The requests the edge sent to the service's origins itself (answered or not), not through a shield. */
+    static double ownOriginRequests(EdgeNode edge) {
+        return edge.metrics().registry().find("edge.origin.requests").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     record Reply(int code, String body, okhttp3.Headers headers) {
