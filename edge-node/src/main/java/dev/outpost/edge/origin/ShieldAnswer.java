@@ -26,9 +26,10 @@ import org.greenbytes.http.sfv.TokenItem;
  *       {@code collapse-timeout} (504, the fetch it waited for never came back), each the shield's JSON error of
  *       the same name with {@code _};</li>
  *   <li>{@link #SHIELD_ERROR}: anything else, the shield's own refusal: no shield entry at all (503
- *       {@code shutting_down} and 500 {@code internal_error} come from the error-mapping handler, which writes
- *       none; a 5xx of a proxy in front of the shield has none either), or another detail ({@code
- *       collapse-overflow}: too many requests already wait there for the URL; {@code leader-failed}).</li>
+ *       {@code shutting_down}, 500 {@code internal_error} and 508 {@code loop_detected} come from the
+ *       error-mapping handler, which writes none; a 5xx of a proxy in front of the shield has none either), or
+ *       another detail ({@code collapse-overflow}: too many requests already wait there for the URL;
+ *       {@code leader-failed}).</li>
  * </ul>
  * Below 500 it is {@link #ANSWERED} whatever the entry says. An entry that does not parse as a Structured Field
  * item names no shield.
