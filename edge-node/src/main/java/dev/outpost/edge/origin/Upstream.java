@@ -29,20 +29,21 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Upstream {
     private static final Logger LOG = System.getLogger(Upstream.class.getName());
 
-    /** Fallback reasons, the fallback metric's {@code reason} label: the shield refused or reset the connection, */
+    /** Fallback reason (the fallback metric's {@code reason} label): the shield refused or reset the connection. */
     public static final String CONNECT = "connect";
-    /** ... it did not answer in time, */
+    /** Fallback reason: the shield did not answer in time. */
     public static final String TIMEOUT = "timeout";
-    /** ... it answered a 5xx of its own ({@link ShieldAnswer#SHIELD_ERROR}), */
+    /** Fallback reason: the shield answered a 5xx of its own ({@link ShieldAnswer#SHIELD_ERROR}). */
     public static final String SHIELD_ERROR = "shield-error";
-    /** ... it could not reach the origin and {@link ShieldFallback#SHIELD_OR_ORIGIN_UNREACHABLE} is set, */
+    /**
+     * The shield could not reach the origin: a fallback reason under
+     * {@link ShieldFallback#SHIELD_OR_ORIGIN_UNREACHABLE}, else a kept error's cause (that metric's {@code cause}).
+     */
     public static final String ORIGIN_UNREACHABLE = "origin-unreachable";
-    /** ... or the region has no usable shield. */
+    /** Fallback reason: the region has no usable shield. */
     public static final String NO_SHIELD = "no-shield";
-
-    /** Kept shield errors, the kept-error metric's {@code cause} label: the origin's 5xx, relayed by the shield, */
+    /** Kept error cause: the origin's own 5xx, relayed by the shield. */
     public static final String ORIGIN_ERROR = "origin-error";
-    // ... or the shield's 502/504/503 for an origin it could not reach: ORIGIN_UNREACHABLE.
 
     /** Told about every fallback and every kept shield error, for metrics. */
     public interface Listener {
