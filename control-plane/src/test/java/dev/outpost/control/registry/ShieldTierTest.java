@@ -88,7 +88,7 @@ class ShieldTierTest {
     private long purge(String region) {
         long sequence = log.append(NewEntry.purgeUrls(List.of("http://a.example/x")).inRegions(List.of(region)),
                 List.of(), "ops").sequence();
-        registry.checkShields();
+        registry.shieldTier().check();
         return sequence;
     }
 
