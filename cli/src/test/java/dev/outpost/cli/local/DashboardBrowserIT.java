@@ -1,9 +1,7 @@
 package dev.outpost.cli.local;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.testkit.HttpReply;
 import dev.outpost.testkit.LoopbackPorts;
 import java.io.File;
@@ -71,19 +69,8 @@ class DashboardBrowserIT {
         }
         List<Integer> port = List.copyOf(ports);
         edgePort = port.get(2);
-        Topology topology = ConfigFiles.parse("dashboard-topology.yml", """
-                controlPlane: 127.0.0.1:%d
-                origin: {listen: 127.0.0.1:%d, region: us}
-                edgePort: %d
-                edgeAdminPort: %d
-                regions:
-                  - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
-                  - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
-                  - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
-                delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
-                dns: {listen: 127.0.0.1:%d}
-                """.formatted(port.get(0), port.get(1), edgePort, port.get(3), port.get(4)).getBytes(UTF_8),
-                Topology.class);
+        Topology topology = TestTopology.parse(TestTopology.onPorts(port.get(0), port.get(1), edgePort, port.get(3),
+                port.get(4)));
         cdn = LocalCdn.start(topology, work, Optional.empty());
         cdn.awaitEdgesReady(PATIENCE);
 

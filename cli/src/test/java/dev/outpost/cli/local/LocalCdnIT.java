@@ -4,9 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.NodeServer;
-import dev.outpost.common.json.Json;
 import dev.outpost.testkit.AccessLogLines;
 import dev.outpost.testkit.BoundClients;
 import java.io.IOException;
@@ -20,10 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,39 +37,16 @@ import tools.jackson.databind.JsonNode;
  * {@code outpost local} on 8000/8080 does not collide): six edges in three regions behind real WAN relays.
  */
 class LocalCdnIT {
-    /**
-     * The default topology (same addresses, same delays), on ports nobody else uses by default, and below Linux's
-     * ephemeral range (32768 and up): an outgoing connection of another test could otherwise hold one as its local
-     * port and make the bind fail (seen with 38080).
-     */
-    static final String TEST_TOPOLOGY = """
-            controlPlane: 127.0.0.1:24000
-            origin: {listen: 127.0.0.1:24080, region: us}
-            edgePort: 24080
-            edgeAdminPort: 25080
-            regions:
-              - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
-              - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
-              - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
-            delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
-            dns: {listen: 127.0.0.1:24053}
-            """;
+    static final String TEST_TOPOLOGY = TestTopology.onPorts(24000);
     private static final Duration US_EU = Duration.ofMillis(40);
     private static final Duration US_AP = Duration.ofMillis(90);
 
     private static Topology topology() {
-        return ConfigFiles.parse("test-topology.yml", TEST_TOPOLOGY.getBytes(UTF_8), Topology.class);
+        return TestTopology.parse(TEST_TOPOLOGY);
     }
 
     private static LocalCdn startReady(Path dir) throws InterruptedException {
-        LocalCdn cdn = LocalCdn.start(topology(), dir, Optional.empty());
-        try {
-            cdn.awaitEdgesReady(Duration.ofSeconds(30));
-        } catch (RuntimeException | InterruptedException e) {
-            cdn.close();
-            throw e;
-        }
-        return cdn;
+        return TestTopology.startReady(topology(), dir, LocalCdn.Shield.OFF);
     }
 
     @Test
@@ -228,12 +201,7 @@ class LocalCdnIT {
     @Test
     void theOriginServesACopySoUploadsLeaveTheBundledSiteAlone(@TempDir Path dir) throws Exception {
         try (LocalCdn cdn = startReady(dir)) {
-            Request put = new Request.Builder().url(cdn.originInternalUri() + "/_origin/assets/index.html")
-                    .header("Authorization", "Bearer " + LocalCdn.ORIGIN_TOKEN)
-                    .put(RequestBody.create("changed".getBytes(UTF_8), MediaType.get("text/html"))).build();
-            try (Response response = new OkHttpClient().newCall(put).execute()) {
-                assertThat(response.code()).isBetween(200, 201);
-            }
+            assertThat(OperatorCalls.upload(cdn, "/index.html", "changed", "text/html")).isBetween(200, 201);
             assertThat(Files.readString(dir.resolve("origin-site/index.html"))).isEqualTo("changed");
             assertThat(Files.readString(Path.of("..", "deploy", "sample-site", "index.html")))
                     .contains("Served by Outpost");
@@ -338,7 +306,6 @@ class LocalCdnIT {
         return org.assertj.core.groups.Tuple.tuple(id, true);
     }
 
-    /** One answer as a client saw it, with the wall time of the whole exchange (redirects included). */
     /** Which origin logged a request whose parent is {@code span}, waiting for the line to be written. */
     private static String awaitOriginLineWithParent(LocalCdn cdn, String span) throws InterruptedException {
         for (int attempt = 0; attempt < 500; attempt++) { // lines are written as exchanges complete: up to 10 s
@@ -353,6 +320,7 @@ class LocalCdnIT {
         throw new AssertionError("no origin logged a request with parent span " + span);
     }
 
+    /** One answer as a client saw it, with the wall time of the whole exchange (redirects included). */
     record Fetch(String url, int code, String xCache, String servedBy, String body, Duration took,
             String headers) {
     }
@@ -377,15 +345,6 @@ class LocalCdnIT {
     }
 
     private static JsonNode api(LocalCdn cdn, String method, String path, String json) throws IOException {
-        Request request = new Request.Builder().url(cdn.apiUri() + path)
-                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN)
-                .method(method, json == null ? null : RequestBody.create(json.getBytes(UTF_8),
-                        MediaType.get("application/json"))).build();
-        try (Response response = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(30)).build()
-                .newCall(request).execute()) {
-            String body = response.body().string();
-            assertThat(response.code()).as(body).isBetween(200, 202);
-            return Json.mapper().readTree(body);
-        }
+        return OperatorCalls.api(cdn, method, path, json, 200, 202);
     }
 }

@@ -1,10 +1,7 @@
 package dev.outpost.cli.local;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.config.ConfigFiles;
-import dev.outpost.common.json.Json;
 import dev.outpost.testkit.AccessLogLines;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,15 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,32 +26,13 @@ import tools.jackson.databind.JsonNode;
  * without. Its own ports, so it never shares a listener with {@link LocalCdnIT}.
  */
 class LocalShieldIT {
-    static final String TOPOLOGY = """
-            controlPlane: 127.0.0.1:26000
-            origin: {listen: 127.0.0.1:26080, region: us}
-            edgePort: 26080
-            edgeAdminPort: 27080
-            regions:
-              - {name: us, clients: 127.0.1.0/24, edges: [127.0.1.1, 127.0.1.2]}
-              - {name: eu, clients: 127.0.2.0/24, edges: [127.0.2.1, 127.0.2.2]}
-              - {name: ap, clients: 127.0.3.0/24, edges: [127.0.3.1, 127.0.3.2]}
-            delays: {us-eu: 40ms, us-ap: 90ms, eu-ap: 120ms}
-            dns: {listen: 127.0.0.1:26053}
-            """;
+    private static final Topology TOPOLOGY = TestTopology.parse(TestTopology.onPorts(26000));
     private static final String COLD = "/assets/app.js";
     private static final String RACED = "/raced.txt";
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(20)).build();
 
     private static LocalCdn startReady(Path dir, LocalCdn.Shield shield) throws InterruptedException {
-        Topology topology = ConfigFiles.parse("shield-topology.yml", TOPOLOGY.getBytes(UTF_8), Topology.class);
-        LocalCdn cdn = LocalCdn.start(topology, dir, Optional.empty(), shield);
-        try {
-            cdn.awaitEdgesReady(Duration.ofSeconds(30));
-        } catch (RuntimeException | InterruptedException e) {
-            cdn.close();
-            throw e;
-        }
-        return cdn;
+        return TestTopology.startReady(TOPOLOGY, dir, shield);
     }
 
     @Test
@@ -120,34 +95,16 @@ class LocalShieldIT {
     }
 
     private void upload(LocalCdn cdn, String body) throws IOException {
-        Request put = new Request.Builder().url(cdn.originInternalUri() + "/_origin/assets" + RACED)
-                .header("Authorization", "Bearer " + LocalCdn.ORIGIN_TOKEN)
-                .put(RequestBody.create(body.getBytes(UTF_8), MediaType.get("text/plain"))).build();
-        try (Response response = http.newCall(put).execute()) {
-            assertThat(response.code()).isBetween(200, 204);
-        }
+        assertThat(OperatorCalls.upload(cdn, RACED, body, "text/plain")).isBetween(200, 204);
     }
 
     private String purge(LocalCdn cdn, String url) throws IOException {
-        Request post = new Request.Builder().url(cdn.apiUri() + "/api/v1/purges")
-                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN)
-                .post(RequestBody.create(("{\"urls\":[\"" + url + "\"]}").getBytes(UTF_8),
-                        MediaType.get("application/json"))).build();
-        try (Response response = http.newCall(post).execute()) {
-            String body = response.body().string();
-            assertThat(response.code()).as(body).isEqualTo(202);
-            return Json.mapper().readTree(body).get("id").asString();
-        }
+        return OperatorCalls.api(cdn, "POST", "/api/v1/purges", "{\"urls\":[\"" + url + "\"]}", 202, 202)
+                .get("id").asString();
     }
 
     private JsonNode api(LocalCdn cdn, String method, String path) throws IOException {
-        Request request = new Request.Builder().url(cdn.apiUri() + path)
-                .header("Authorization", "Bearer " + LocalCdn.OPS_TOKEN).method(method, null).build();
-        try (Response response = http.newCall(request).execute()) {
-            String body = response.body().string();
-            assertThat(response.code()).as(body).isEqualTo(200);
-            return Json.mapper().readTree(body);
-        }
+        return OperatorCalls.api(cdn, method, path, null, 200, 200);
     }
 
     /** GETs the cold object from us-1, eu-1 and ap-1 at the same time. */

@@ -130,7 +130,7 @@ public final class Dispatcher implements AutoCloseable {
         this.client = client;
         this.edgeToken = edgeToken;
         this.settings = settings;
-        registry.onReleased(this::release);
+        registry.shieldTier().onReleased(this::release);
     }
 
     /** Logs the entry and starts pushing it; see {@link #submit(NewEntry, String, Optional)}. */
@@ -152,7 +152,7 @@ public final class Dispatcher implements AutoCloseable {
         InvalidationLog.Appended appended = log.append(entry, initialDeliveries(inScope), requestedBy, key);
         if (!appended.replayed()) {
             accepted(appended.logged(), inScope, requestedBy);
-            registry.checkShields(); // with no shield holding the edges back, it goes to every edge at once
+            registry.shieldTier().check(); // with no shield holding the edges back, it goes to every edge at once
             if (shared) {
                 deliverNew();
             } else {
@@ -174,7 +174,7 @@ public final class Dispatcher implements AutoCloseable {
         List<Node> inScope = inScope(entries.get(0));
         List<LoggedEntry> logged = log.appendAll(entries, initialDeliveries(inScope), requestedBy, alsoWrite);
         logged.forEach(e -> accepted(e, inScope, requestedBy));
-        registry.checkShields();
+        registry.shieldTier().check();
         if (shared) {
             deliverNew();
         } else {
@@ -230,7 +230,7 @@ public final class Dispatcher implements AutoCloseable {
     public synchronized void deliverNew() {
         List<LoggedEntry> learned = log.learnNewEntries();
         if (!learned.isEmpty()) {
-            registry.checkShields(); // raises the stored mark first when no shield holds the edges back
+            registry.shieldTier().check(); // raises the stored mark first when no shield holds the edges back
         }
         for (LoggedEntry logged : learned) {
             java.util.Set<String> pending = new java.util.HashSet<>();
@@ -251,7 +251,7 @@ public final class Dispatcher implements AutoCloseable {
     public void catchUpOwned() {
         long last = log.lastSequence();
         for (Node node : registry.edges()) {
-            if (!node.fenced() && node.appliedSequence() < Math.min(last, registry.handOutLimit(node))
+            if (!node.fenced() && node.appliedSequence() < Math.min(last, registry.shieldTier().handOutLimit(node))
                     && ownership.owns(node.id())
                     && node.registration().adminUrl().isPresent()) {
                 scheduleRetry(node.id());
@@ -292,7 +292,7 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Node current = registry.node(node.id()).orElse(node);
-        if (entry.sequence() > registry.handOutLimit(current)) {
+        if (entry.sequence() > registry.shieldTier().handOutLimit(current)) {
             return; // held back until every shield applied it (still pending): release() pushes it then
         }
         List<InvalidationEntry> next = log.entriesAfter(current.appliedSequence(), current.logRegion(), 1);
@@ -359,7 +359,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(),
-                    registry.handOutLimit(node.get()), node.get().logRegion(), 1);
+                    registry.shieldTier().handOutLimit(node.get()), node.get().logRegion(), 1);
             if (next.isEmpty()) {
                 // done, or the rest is held back for the shields: release() takes it up when they applied it
                 retries.remove(nodeId);
@@ -391,7 +391,7 @@ public final class Dispatcher implements AutoCloseable {
         for (Node node : registry.edges()) {
             if (node.isShield() || node.fenced() || !ownership.owns(node.id())
                     || node.registration().adminUrl().isEmpty()
-                    || node.appliedSequence() >= registry.handOutLimit(node)) {
+                    || node.appliedSequence() >= registry.shieldTier().handOutLimit(node)) {
                 continue;
             }
             if (registry.healthy(node)) {
@@ -414,7 +414,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             List<InvalidationEntry> next = log.entriesAfter(node.get().appliedSequence(),
-                    registry.handOutLimit(node.get()), node.get().logRegion(), 1);
+                    registry.shieldTier().handOutLimit(node.get()), node.get().logRegion(), 1);
             if (next.isEmpty()) {
                 return;
             }

@@ -206,16 +206,16 @@ public final class ControlPlaneMetrics implements DeliveryObserver, AutoCloseabl
         for (Node node : registry.edges()) {
             if (node.isShield()) {
                 shieldsByRegion.computeIfAbsent(node.region(), r -> new TreeMap<>())
-                        .merge(registry.shieldState(node), 1, Integer::sum);
+                        .merge(registry.shieldTier().state(node), 1, Integer::sum);
             }
         }
         List<MultiGauge.Row<?>> shieldRows = new ArrayList<>();
         shieldsByRegion.forEach((region, counts) -> SHIELD_STATES.forEach(state -> shieldRows.add(MultiGauge.Row.of(
                 Tags.of("region", region, "state", state), counts.getOrDefault(state, 0)))));
         shields.register(shieldRows, true);
-        heldForShields.set(Math.max(0, log.lastSequence() - registry.releasedToEdges()));
-        holdingBack.set(registry.shieldsHoldingBack());
-        releasedWithoutShields.set(registry.releasedWithoutShields());
+        heldForShields.set(Math.max(0, log.lastSequence() - registry.shieldTier().releasedToEdges()));
+        holdingBack.set(registry.shieldTier().holdingBack());
+        releasedWithoutShields.set(registry.shieldTier().releasedWithoutShields());
     }
 
     private static String state(NodeStatus node) {

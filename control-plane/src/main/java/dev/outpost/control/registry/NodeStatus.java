@@ -1,7 +1,9 @@
 package dev.outpost.control.registry;
 
+import dev.outpost.common.wire.NodeRegistration;
 import java.net.URI;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -37,5 +39,16 @@ public record NodeStatus(String id, String kind, Optional<String> role, String r
         this(id, kind, role, region, publicUrl, adminUrl, healthy, caughtUp, fenced, appliedSequence, dueSequence,
                 registeredAt, lastHeartbeat, requests, hitRatio, bytesCached, activeRequests, responseMillis,
                 originsDown, configVersion, configVersion.map(v -> v >= newestConfigVersion).orElse(false));
+    }
+
+    /** The row of a registered node, with what the registry computes of it now. */
+    static NodeStatus of(Node node, boolean healthy, boolean caughtUp, long due, long newestConfig) {
+        NodeRegistration r = node.registration();
+        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT),
+                node.isEdge() ? Optional.of(r.role().name().toLowerCase(Locale.ROOT)) : Optional.empty(), r.region(),
+                r.publicUrl(), r.adminUrl(), healthy, caughtUp, node.fenced(), node.appliedSequence(), due,
+                node.registeredAt(), node.lastSeen(), node.stats().requests(), node.stats().hitRatio(),
+                node.stats().bytesCached(), node.stats().activeRequests(), node.stats().responseMillis(),
+                node.stats().originsDown(), Optional.ofNullable(node.stats().configVersion()), newestConfig);
     }
 }

@@ -1,6 +1,5 @@
 package dev.outpost.control.registry;
 
-import dev.outpost.common.wire.EntryResult;
 import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.InvalidationEntry;
@@ -8,10 +7,8 @@ import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.ServiceSnapshot;
 import dev.outpost.common.wire.ShieldNode;
-import dev.outpost.control.invalidation.ConfigResults;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
-import dev.outpost.control.invalidation.PushResults;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -20,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -43,6 +39,9 @@ import java.util.concurrent.ConcurrentMap;
  * <p>Fencing: {@link #fenceUnreachable} (run periodically by the control plane) fences every edge not heard from
  * for the grace period; purges stop waiting for it (its deliveries turn {@code fenced}), and when it returns it
  * gets the reset before it is steered again.
+ *
+ * <p>Beside it: {@link ShieldTier} (how far each node may be handed the log, which shields edges may fetch from),
+ * {@link CatchUpResults} (results reported for catch-up entries) and {@link NodeHealthLines} (the health log lines).
  */
 public final class Registry {
     /** Entries per heartbeat reply; a node further behind is told {@code more} and heartbeats again at once. */
@@ -54,20 +53,14 @@ public final class Registry {
     private final InvalidationLog log;
     private final NodeStore store;
     private final ConcurrentMap<String, Node> nodes = new ConcurrentHashMap<>();
-    /**
-     * Nodes whose loss of health was logged ({@code node health: ... state=unhealthy}) and not yet their return: health
-     * is computed when asked, so the periodic fencing pass notices the change and the next heartbeat its end.
-     */
-    private final java.util.Set<String> reportedUnhealthy = ConcurrentHashMap.newKeySet();
+    private final NodeHealthLines healthLines = new NodeHealthLines();
     /**
      * The delivery-service configuration as of a log sequence (handed out on registration and with a reset), and
      * the newest configuration version; built from the service tables, so compacting the log never loses it.
      */
     private final ConfigSource config;
     /** How far edges that are not shields are handed the log, and which shields they may fetch from. */
-    private final ShieldGate gate;
-    /** Runs when the gate's mark rose: the dispatcher pushes what it held back for the edges. */
-    private volatile Runnable onReleased = () -> { };
+    private final ShieldTier shieldTier;
 
     /** Where the registry reads the configuration it hands to nodes ({@code ServiceStore}). */
     public interface ConfigSource {
@@ -106,7 +99,8 @@ public final class Registry {
         this.log = log;
         this.store = store;
         Instant now = clock.instant();
-        this.gate = new ShieldGate(store, clock, settings, log::lastSequence);
+        ShieldGate gate = new ShieldGate(store, clock, settings, log::lastSequence);
+        this.shieldTier = new ShieldTier(gate, this::shieldsNow, this::healthy);
         List<NodeStore.Stored> known = store.all();
         if (known.stream().anyMatch(n -> n.registration().role() == NodeRegistration.Role.SHIELD)) {
             gate.expectShields(); // else nothing was held back: the stored mark may be behind the log
@@ -114,25 +108,12 @@ public final class Registry {
         for (NodeStore.Stored stored : known) {
             nodes.put(stored.registration().id(), fromStore(stored, now));
         }
-        gate.recompute(this::shieldsNow);
+        shieldTier.check();
     }
 
-    /** Runs {@code release} each time the shields acknowledged more (or stopped counting): edges get what was held. */
-    public void onReleased(Runnable release) {
-        this.onReleased = release;
-    }
-
-    /**
-     * Recomputes the shield tier's gate from the shields' latest acks and health (read from the store when it is
-     * shared), and releases what it held back when its mark rose. Called on every change that can move it: an
-     * entry appended or learned, a shield's ack or heartbeat, a registration, fencing, removal, the periodic pass.
-     */
-    public ShieldGate.State checkShields() {
-        ShieldGate.State state = gate.recompute(this::shieldsNow);
-        if (state.rose()) {
-            onReleased.run();
-        }
-        return state;
+    /** The shield tier: how far each node may be handed the log, and which shields edges may fetch from. */
+    public ShieldTier shieldTier() {
+        return shieldTier;
     }
 
     /** The shields as known now: with a shared store, as it holds them (another instance may have heard them). */
@@ -147,29 +128,11 @@ public final class Registry {
     }
 
     /**
-     * The highest sequence {@code node} may be handed now: everything for a shield (and an origin), the gate's mark
-     * for any other edge, so it gets an entry only once every shield that counts applied it.
-     */
-    public long handOutLimit(Node node) {
-        return handOutLimit(node.registration());
-    }
-
-    private long handOutLimit(NodeRegistration r) {
-        boolean gated = r.kind() == NodeRegistration.Kind.EDGE && r.role() != NodeRegistration.Role.SHIELD;
-        return gated ? gate.released() : Long.MAX_VALUE;
-    }
-
-    /** The gate's mark: the highest sequence edges that are not shields were handed (the metrics and entry views). */
-    public long releasedToEdges() {
-        return gate.released();
-    }
-
-    /**
      * What a node must have applied to be caught up: the highest purge or config entry of its region (of every
      * region for a shield), and for an edge no further than what it may be handed yet.
      */
     long due(NodeRegistration r) {
-        return Math.min(log.dueSequence(Node.logRegion(r)), handOutLimit(r));
+        return Math.min(log.dueSequence(Node.logRegion(r)), shieldTier.handOutLimit(r));
     }
 
     /** {@link #due(NodeRegistration)} of a registered node. */
@@ -179,7 +142,7 @@ public final class Registry {
 
     /** Where an edge registering with an empty cache (or done with a reset) stands: all it may be handed yet. */
     private long lastFor(NodeRegistration r) {
-        return Math.min(log.lastSequence(), handOutLimit(r));
+        return Math.min(log.lastSequence(), shieldTier.handOutLimit(r));
     }
 
     /** A node as stored, counted as heard from {@code heardAt}. */
@@ -213,7 +176,7 @@ public final class Registry {
         // removed through another control plane
         knownBefore.removeAll(stored);
         knownBefore.forEach(nodes::remove);
-        checkShields();
+        shieldTier.check();
     }
 
     /** Registers (or re-registers) a node; already validated by the API. */
@@ -248,17 +211,14 @@ public final class Registry {
             resetDue &= applied < lastFor(registration);
         }
         boolean fenced = wasFenced && resetDue;
-        if (reportedUnhealthy.remove(registration.id())) {
-            LOG.log(Level.INFO, "node health: id=" + registration.id() + " state=" + (fenced ? "fenced" : "healthy")
-                    + " was=" + (wasFenced ? "fenced" : "unhealthy") + " (registered again)");
-        }
+        healthLines.registeredAgain(registration.id(), fenced, wasFenced);
         log.markAppliedUpTo(registration.id(), applied);
         long due = due(registration);
         store.registered(registration, now, applied, fenced, resetDue);
         nodes.put(registration.id(), new Node(registration, now, now, new Heartbeat(0, 0, 0, applied), applied,
                 applied < due, fenced, resetDue, 0));
         if (registration.role() == NodeRegistration.Role.SHIELD) {
-            checkShields(); // one behind the mark waits until caught up; one caught up now holds the edges back
+            shieldTier.check(); // one behind the mark waits until caught up; one caught up now holds the edges back
         }
         if (resetDue) {
             LOG.log(Level.INFO, () -> registration.id() + " registered at sequence " + applied + (wasFenced
@@ -285,11 +245,8 @@ public final class Registry {
         if (node == null) {
             return Optional.empty();
         }
-        if (reportedUnhealthy.remove(id)) {
-            LOG.log(Level.INFO, "node health: id=" + id + " state=healthy was=" + (before[0].fenced() ? "fenced"
-                    : "unhealthy") + " lastSeen=" + before[0].lastSeen());
-        }
-        record(id, heartbeat.results());
+        healthLines.heardAgain(id, before[0]);
+        CatchUpResults.record(log, id, heartbeat.results());
         if (store.shared()) {
             // every control plane steers from the node's health and reads the configuration version it runs
             store.heard(id, now, heartbeat, node.appliedSequence());
@@ -301,7 +258,7 @@ public final class Registry {
         }
         log.markAppliedUpTo(id, node.appliedSequence());
         // a shield's ack may release the edges; any heartbeat's reply names the shields usable right now
-        List<ShieldNode> shields = checkShields().usable();
+        List<ShieldNode> shields = shieldTier.check().usable();
         long due = due(node);
         if (!node.isEdge()) {
             return Optional.of(new HeartbeatReply(due, List.of(), false, node.appliedSequence() >= due, false, null,
@@ -318,47 +275,10 @@ public final class Registry {
             finishedReset(done, node.fenced());
             node = done;
         }
-        InvalidationLog.Page page = log.page(node.appliedSequence(), handOutLimit(node), node.logRegion(),
-                CATCH_UP_PAGE);
+        InvalidationLog.Page page = log.page(node.appliedSequence(), shieldTier.handOutLimit(node),
+                node.logRegion(), CATCH_UP_PAGE);
         return Optional.of(new HeartbeatReply(due, page.entries(), page.more(), caughtUp(node), false, null,
                 shields));
-    }
-
-    /**
-     * The shields edges may fetch their misses from, every region's, ordered by id, as of the last {@link
-     * #checkShields}: registered with role {@code shield}, healthy (heartbeating within {@code heartbeat.timeout}),
-     * not fenced nor revalidating, and caught up on everything the edges were handed.
-     */
-    public List<ShieldNode> shields() {
-        return gate.usable().stream().sorted(Comparator.comparing(ShieldNode::id)).toList();
-    }
-
-    /** Shields that hold the edges back now (the metrics). */
-    public int shieldsHoldingBack() {
-        return gate.holdingBack();
-    }
-
-    /**
-     * Entries this control plane handed the edges although no shield had applied them, because shields were
-     * registered but none counted (all silent, fenced or behind): the tier's guarantee was waived for them.
-     */
-    public long releasedWithoutShields() {
-        return gate.releasedUnshielded();
-    }
-
-    /**
-     * A shield's state for the metrics: {@code usable} (named to edges), {@code catching_up} (heard from, but behind
-     * what the edges were handed, or revalidating everything), {@code unhealthy} (silent past the timeout),
-     * {@code fenced}.
-     */
-    public String shieldState(Node shield) {
-        if (shield.fenced()) {
-            return "fenced";
-        }
-        if (!healthy(shield)) {
-            return "unhealthy";
-        }
-        return gate.usable().stream().anyMatch(s -> s.id().equals(shield.id())) ? "usable" : "catching_up";
     }
 
     /** The one entry a reset hands over: revalidate everything held, and count everything up to now as applied. */
@@ -371,26 +291,6 @@ public final class Registry {
         store.resetDone(node.id());
         LOG.log(Level.INFO, () -> node.id() + " revalidated everything (at sequence " + node.appliedSequence()
                 + ")" + (wasFenced ? "; no longer fenced" : ""));
-    }
-
-    /**
-     * Results the node reports for entries it applied from catch-up pages: a push's, or a configuration change's
-     * (a refusal is dead-lettered for it with its reason, as when answered live).
-     */
-    private void record(String id, List<EntryResult> results) {
-        for (EntryResult result : results) {
-            Optional<String> refusal = ConfigResults.refusal(result.result());
-            if (refusal.isPresent()) {
-                log.markDeadLettered(result.sequence(), id, refusal.get(), true);
-                continue;
-            }
-            Optional<String> failure = PushResults.failure(result.result());
-            if (failure.isPresent()) {
-                log.markFailed(result.sequence(), id, failure.get());
-            } else {
-                log.markApplied(result.sequence(), id, Optional.of(result.result()));
-            }
-        }
     }
 
     /**
@@ -409,7 +309,7 @@ public final class Registry {
                 finishedReset(node, before[0].fenced());
             }
             if (node.isShield()) {
-                checkShields();
+                shieldTier.check();
             }
         }
     }
@@ -427,9 +327,8 @@ public final class Registry {
         Instant now = clock.instant();
         List<String> fenced = new ArrayList<>();
         for (Node candidate : edges()) {
-            if (!candidate.fenced() && !healthy(candidate) && reportedUnhealthy.add(candidate.id())) {
-                LOG.log(Level.WARNING, "node health: id=" + candidate.id() + " state=unhealthy was=healthy lastSeen="
-                        + candidate.lastSeen() + " timeout=" + settings.timeout() + " (out of steering)");
+            if (!candidate.fenced() && !healthy(candidate)) {
+                healthLines.unhealthy(candidate, settings.timeout());
             }
             if (candidate.fenced() || !Duration.between(candidate.lastSeen(), now).minus(grace).isPositive()) {
                 continue;
@@ -440,15 +339,12 @@ public final class Registry {
                 String reason = "edge fenced: not heard from for more than " + grace.toMillis() + " ms; it "
                         + "revalidates everything when it returns";
                 int released = log.markFenced(candidate.id(), reason);
-                reportedUnhealthy.add(candidate.id());
-                LOG.log(Level.WARNING, "node health: id=" + candidate.id() + " state=fenced was=unhealthy lastSeen="
-                        + candidate.lastSeen() + " released=" + released + " (out of steering, no longer waited for; "
-                        + "it revalidates everything when it returns)");
+                healthLines.fenced(candidate, released);
                 fenced.add(candidate.id());
             }
         }
         // a shield silent past the timeout and an interval stops holding the edges back
-        checkShields();
+        shieldTier.check();
         return fenced;
     }
 
@@ -461,7 +357,7 @@ public final class Registry {
         store.removed(id);
         log.markRemoved(id);
         if (removed != null && removed.isShield()) {
-            checkShields();
+            shieldTier.check();
         }
         return removed != null;
     }
@@ -496,19 +392,7 @@ public final class Registry {
 
     public List<NodeStatus> statuses() {
         long newestConfig = config.version(); // one read for all rows
-        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(n -> status(n, newestConfig))
+        return nodes.values().stream().sorted(Comparator.comparing(Node::id)).map(n -> NodeStatus.of(n, healthy(n), caughtUp(n), due(n), newestConfig))
                 .toList();
-    }
-
-    private NodeStatus status(Node node, long newestConfig) {
-        NodeRegistration r = node.registration();
-        return new NodeStatus(r.id(), r.kind().name().toLowerCase(Locale.ROOT),
-                node.isEdge() ? Optional.of(r.role().name().toLowerCase(Locale.ROOT)) : Optional.empty(), r.region(),
-                r.publicUrl(),
-                r.adminUrl(), healthy(node), caughtUp(node), node.fenced(), node.appliedSequence(),
-                due(node), node.registeredAt(), node.lastSeen(), node.stats().requests(),
-                node.stats().hitRatio(), node.stats().bytesCached(), node.stats().activeRequests(),
-                node.stats().responseMillis(), node.stats().originsDown(),
-                Optional.ofNullable(node.stats().configVersion()), newestConfig);
     }
 }

@@ -7,7 +7,6 @@ import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.RegistrationReply;
 import dev.outpost.common.wire.InvalidationEntry;
 import dev.outpost.common.wire.NodeRegistration;
-import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.Delivery;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.NewEntry;
@@ -32,26 +31,21 @@ class RegistryTest {
     @Parameter
     StoreEngine engine;
 
-    private static final HeartbeatSettings HEARTBEAT = new HeartbeatSettings(Duration.ofSeconds(1),
-            Duration.ofSeconds(3));
     private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
-    private Path dir;
+    private RegistryStores stores;
     private InvalidationLog log;
-    private NodeStore store;
     private Registry registry;
 
     @BeforeEach
     void open(@TempDir Path dir) {
-        this.dir = dir;
-        log = InvalidationLog.open(engine.settings(dir), dir, clock);
-        store = NodeStore.open(engine.settings(dir), dir);
-        registry = new Registry(clock, HEARTBEAT, log, store);
+        stores = new RegistryStores(engine, dir, clock);
+        log = stores.log();
+        registry = stores.registry();
     }
 
     @AfterEach
     void close() {
-        store.close();
-        log.close();
+        stores.close();
     }
 
     static NodeRegistration edge(String id, String region, long applied, boolean cacheEmpty) {
@@ -174,11 +168,8 @@ class RegistryTest {
         registry.register(edge("eu-2", "eu", 0, true));
         long seq = purge("eu");
         registry.acked("eu-1", seq);
-        store.close();
-
         clock.advance(Duration.ofMinutes(5));
-        store = NodeStore.open(engine.settings(dir), dir);
-        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
+        Registry restarted = stores.restartedFromDisk();
         Node known = restarted.node("eu-1").orElseThrow();
         assertThat(known.appliedSequence()).isEqualTo(seq);
         assertThat(restarted.healthy(known)).as("given a heartbeat timeout to come back").isTrue();
@@ -240,10 +231,11 @@ class RegistryTest {
         registry.register(edge("eu-1", "eu", 0, true));
         long first = purge("eu");
         registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, first));
-        try (InvalidationLog small = InvalidationLog.open(engine.settings(dir.resolve("small")), dir.resolve("small"), clock,
+        Path smallDir = stores.dir().resolve("small");
+        try (InvalidationLog small = InvalidationLog.open(engine.settings(smallDir), smallDir, clock,
                 new dev.outpost.control.LogSettings(null, null, null, null, 2L, null))) {
-            NodeStore smallStore = NodeStore.open(engine.settings(dir.resolve("small")), dir.resolve("small"));
-            Registry compacting = new Registry(clock, HEARTBEAT, small, smallStore);
+            NodeStore smallStore = NodeStore.open(engine.settings(smallDir), smallDir);
+            Registry compacting = new Registry(clock, RegistryStores.HEARTBEAT, small, smallStore);
             compacting.register(edge("eu-1", "eu", 0, true));
             for (int i = 0; i < 5; i++) {
                 small.append(NewEntry.purgeUrls(List.of("http://a.example/" + i)), List.of("eu-1"), "ops");
@@ -303,9 +295,7 @@ class RegistryTest {
         purge("eu");
         clock.advance(Duration.ofMinutes(10));
         registry.fenceUnreachable(Duration.ofMinutes(5));
-        store.close();
-        store = NodeStore.open(engine.settings(dir), dir);
-        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
+        Registry restarted = stores.restartedFromDisk();
         assertThat(restarted.node("eu-1").orElseThrow().fenced()).isTrue();
         assertReset(restarted.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow());
     }

@@ -6,7 +6,6 @@ import dev.outpost.common.wire.Heartbeat;
 import dev.outpost.common.wire.HeartbeatReply;
 import dev.outpost.common.wire.NodeRegistration;
 import dev.outpost.common.wire.ShieldNode;
-import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
 import dev.outpost.control.invalidation.InvalidationLog;
 import dev.outpost.control.invalidation.NewEntry;
 import dev.outpost.control.store.StoreEngine;
@@ -31,26 +30,21 @@ class ShieldTierTest {
     @Parameter
     StoreEngine engine;
 
-    private static final HeartbeatSettings HEARTBEAT = new HeartbeatSettings(Duration.ofSeconds(1),
-            Duration.ofSeconds(3));
     private final ManualClock clock = ManualClock.startingAt("2026-01-01T00:00:00Z");
-    private Path dir;
+    private RegistryStores stores;
     private InvalidationLog log;
-    private NodeStore store;
     private Registry registry;
 
     @BeforeEach
     void open(@TempDir Path dir) {
-        this.dir = dir;
-        log = InvalidationLog.open(engine.settings(dir), dir, clock);
-        store = NodeStore.open(engine.settings(dir), dir);
-        registry = new Registry(clock, HEARTBEAT, log, store);
+        stores = new RegistryStores(engine, dir, clock);
+        log = stores.log();
+        registry = stores.registry();
     }
 
     @AfterEach
     void close() {
-        store.close();
-        log.close();
+        stores.close();
     }
 
     static NodeRegistration node(String id, String region, NodeRegistration.Role role, long applied,
@@ -94,7 +88,7 @@ class ShieldTierTest {
     private long purge(String region) {
         long sequence = log.append(NewEntry.purgeUrls(List.of("http://a.example/x")).inRegions(List.of(region)),
                 List.of(), "ops").sequence();
-        registry.checkShields();
+        registry.shieldTier().check();
         return sequence;
     }
 
@@ -141,7 +135,7 @@ class ShieldTierTest {
         long purged = purge("eu");
         assertThat(beat(registry, "eu-1", 0).entries()).as("not held for a silent shield").hasSize(1);
 
-        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
+        Registry restarted = stores.anotherOverTheSameStores();
         HeartbeatReply back = beat(restarted, "us-shield", 0);
         assertThat(back.shields()).as("behind what the edges were handed").isEmpty();
         assertThat(beat(restarted, "eu-1", purged).shields()).isEmpty();
@@ -155,7 +149,7 @@ class ShieldTierTest {
         registry.register(shield("us-shield", "us"));
         registry.register(edge("eu-1", "eu"));
 
-        Registry restarted = new Registry(clock, HEARTBEAT, log, store);
+        Registry restarted = stores.anotherOverTheSameStores();
 
         assertThat(restarted.node("us-shield").orElseThrow().isShield()).isTrue();
         assertThat(restarted.node("eu-1").orElseThrow().isShield()).isFalse();

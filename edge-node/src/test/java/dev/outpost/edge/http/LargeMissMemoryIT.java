@@ -5,20 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.SpoolConfig;
+import dev.outpost.testkit.FakeOrigin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,27 +50,27 @@ class LargeMissMemoryIT {
 
     @Test
     void aMissWithAnnouncedLengthFarOverTheObjectLimitStreamsThroughInBoundedMemory() throws Exception {
-        try (GeneratingOrigin origin = new GeneratingOrigin(SIZE, false);
+        try (FakeOrigin origin = generatingOrigin(false);
                 EdgeFixture f = edgeIn(origin)) {
             long peak = streamAndMeasure(f, "/huge");
             assertThat(peak).as("direct memory growth while " + SIZE + " bytes streamed").isLessThan(MEMORY_BOUND);
             assertThat(f.edge.store().keys()).isEmpty();
-            assertThat(origin.requests.get()).isEqualTo(1);
+            assertThat(origin.requests()).isEqualTo(1);
         }
     }
 
     @Test
     void aChunkedMissThatOutgrowsTheObjectLimitStreamsThroughInBoundedMemory() throws Exception {
-        try (GeneratingOrigin origin = new GeneratingOrigin(SIZE, true);
+        try (FakeOrigin origin = generatingOrigin(true);
                 EdgeFixture f = edgeIn(origin)) {
             long peak = streamAndMeasure(f, "/huge-chunked");
             assertThat(peak).as("direct memory growth while " + SIZE + " bytes streamed").isLessThan(MEMORY_BOUND);
             assertThat(f.edge.store().keys()).isEmpty();
-            assertThat(origin.requests.get()).isEqualTo(1);
+            assertThat(origin.requests()).isEqualTo(1);
         }
     }
 
-    private EdgeFixture edgeIn(GeneratingOrigin origin) throws IOException {
+    private EdgeFixture edgeIn(FakeOrigin origin) throws IOException {
         return new EdgeFixture(c -> c.withCache(new CacheConfig(8L * 1024 * 1024, MAX_OBJECT_BYTES, null, null, null,
                 null, null, null, null, new SpoolConfig(spoolDir.toString(), SPOOL_BYTES, null), null, null, null)),
                 List.of(origin.uri()));
@@ -110,81 +105,29 @@ class LargeMissMemoryIT {
     }
 
     /**
-     * A raw-socket origin that generates its body (never holding it): {@code size} bytes of the pattern, with a
-     * Content-Length, or chunked. Counts requests.
+     * An origin that generates its body (never holding it): {@link #SIZE} bytes of the pattern, with a
+     * Content-Length, or chunked (a chunk per period).
      */
-    private static final class GeneratingOrigin implements AutoCloseable {
-        private final ServerSocket socket;
-        private final long size;
-        private final boolean chunked;
-        final AtomicInteger requests = new AtomicInteger();
-
-        GeneratingOrigin(long size, boolean chunked) throws IOException {
-            this.size = size;
-            this.chunked = chunked;
-            socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            Thread.ofVirtual().start(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket s = socket.accept();
-                        Thread.ofVirtual().start(() -> serve(s));
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-        }
-
-        private void serve(Socket s) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                while (readHead(in)) {
-                    requests.incrementAndGet();
-                    OutputStream out = s.getOutputStream();
-                    String framing = chunked ? "Transfer-Encoding: chunked" : "Content-Length: " + size;
-                    out.write(("HTTP/1.1 200 OK\r\n" + framing + "\r\nCache-Control: max-age=600\r\n"
-                            + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                    for (long sent = 0; sent < size; ) {
-                        int n = (int) Math.min(PERIOD, size - sent);
-                        int offset = (int) (sent % PERIOD);
-                        if (chunked) {
-                            out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                        }
-                        out.write(PATTERN, offset, n);
-                        if (chunked) {
-                            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-                        }
-                        sent += n;
-                    }
-                    if (chunked) {
-                        out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    }
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // closed by the edge or the test
+    private static FakeOrigin generatingOrigin(boolean chunked) throws IOException {
+        FakeOrigin.Body body = new FakeOrigin.Body() {
+            @Override
+            public long length() {
+                return SIZE;
             }
-        }
 
-        private static boolean readHead(InputStream in) throws IOException {
-            int state = 0;
-            while (state < 4) {
-                int c = in.read();
-                if (c < 0) {
-                    return false;
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                for (long sent = 0; sent < SIZE; ) {
+                    int n = (int) Math.min(PERIOD, SIZE - sent);
+                    out.write(PATTERN, (int) (sent % PERIOD), n);
+                    sent += n;
                 }
-                state = (c == '\r' && state % 2 == 0) || (c == '\n' && state % 2 == 1) ? state + 1 : 0;
             }
-            return true;
-        }
-
-        URI uri() {
-            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+        };
+        return FakeOrigin.start(request -> {
+            FakeOrigin.Answer answer = FakeOrigin.Answer.ok(body).header("Cache-Control", "max-age=600")
+                    .header("Content-Type", "application/octet-stream");
+            return chunked ? answer.chunked() : answer;
+        });
     }
 }

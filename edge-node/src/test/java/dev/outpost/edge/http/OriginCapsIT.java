@@ -38,7 +38,7 @@ class OriginCapsIT {
             try {
                 holders.add(missFrom("127.0.0.1", f, "/a"));
                 holders.add(missFrom("127.0.0.1", f, "/b"));
-                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests.get() == 2);
+                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests() == 2);
 
                 try (Response busy = f.get("/c")) {
                     assertThat(busy.code()).isEqualTo(503);
@@ -46,7 +46,7 @@ class OriginCapsIT {
                     JsonNode error = Json.mapper().readTree(busy.body().string());
                     assertThat(error.get("error").asString()).isEqualTo("origin_busy");
                 }
-                assertThat(origin.requests.get()).as("the refused miss never reached the origin").isEqualTo(2);
+                assertThat(origin.requests()).as("the refused miss never reached the origin").isEqualTo(2);
 
                 origin.release(); // both held answers complete: their places are free again
                 try (Response served = f.get("/c")) {
@@ -68,13 +68,13 @@ class OriginCapsIT {
             List<Socket> holders = new ArrayList<>();
             try {
                 holders.add(missFrom("127.0.0.1", f, "/a"));
-                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests.get() == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests() == 1);
 
                 assertThat(statusFrom("127.0.0.1", f, "/b")).as("the same client again: over its cap of 1")
                         .isEqualTo(503);
                 holders.add(missFrom("127.0.0.2", f, "/c"));
-                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests.get() == 2);
-                assertThat(origin.requests.get()).as("another client's miss went to the origin").isEqualTo(2);
+                await().atMost(Duration.ofSeconds(10)).until(() -> origin.requests() == 2);
+                assertThat(origin.requests()).as("another client's miss went to the origin").isEqualTo(2);
                 origin.release(); // the held answers end before the edge stops
             } finally {
                 for (Socket socket : holders) {

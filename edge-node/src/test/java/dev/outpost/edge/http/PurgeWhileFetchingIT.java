@@ -7,21 +7,14 @@ import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.common.wire.EdgePurge;
+import dev.outpost.testkit.FakeOrigin;
+import dev.outpost.testkit.FakeOrigin.Hold;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -32,14 +25,16 @@ import org.junit.jupiter.api.Test;
  */
 class PurgeWhileFetchingIT {
     private static final String PATH = "/app.js";
+    private static final int BODY_BYTES = 64 * 1024;
 
     @Test
     void aPurgeWhileTheAnswerIsStillArrivingKeepsItOutOfTheStore() throws Exception {
-        try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
+        Hold halfSent = new Hold();
+        try (FakeOrigin origin = versionedOrigin(halfSent); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
-            origin.awaitHalfSent();
+            halfSent.awaitReached();
             purge(f, new EdgePurge(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, null));
-            origin.release();
+            halfSent.release();
             Answer during = first.get(10, TimeUnit.SECONDS);
             assertThat(version(during)).isEqualTo("v1");
             // Its head went out before the purge ran (the body is relayed as it arrives), so it cannot say so.
@@ -52,22 +47,23 @@ class PurgeWhileFetchingIT {
             assertThat(after.xCache()).isEqualTo("MISS");
             assertThat(version(after)).isEqualTo("v2");
             assertThat(fetch(f, PATH).xCache()).isEqualTo("HIT");
-            assertThat(origin.requests.get()).isEqualTo(2);
+            assertThat(origin.requests()).isEqualTo(2);
         }
     }
 
     @Test
     void aRequestArrivingAfterThePurgeDoesNotWaitForTheFetchThatBeganBeforeIt() throws Exception {
-        try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
+        Hold halfSent = new Hold();
+        try (FakeOrigin origin = versionedOrigin(halfSent); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
-            origin.awaitHalfSent();
+            halfSent.awaitReached();
             purge(f, new EdgePurge(null, List.of("http://" + EdgeFixture.HOST + "/"), null, null, null, null));
             // The first answer is still held by the origin: this one must fetch for itself and get the new version.
             Answer second = fetch(f, PATH);
             assertThat(version(second)).isEqualTo("v2");
             assertThat(second.xCache()).isEqualTo("MISS");
             assertThat(first).isNotDone();
-            origin.release();
+            halfSent.release();
             assertThat(version(first.get(10, TimeUnit.SECONDS))).isEqualTo("v1");
             assertThat(version(fetch(f, PATH))).as("the old answer never replaced the new one").isEqualTo("v2");
         }
@@ -75,11 +71,12 @@ class PurgeWhileFetchingIT {
 
     @Test
     void aTagPurgeDuringTheFetchKeepsOutTheAnswerCarryingTheTag() throws Exception {
-        try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
+        Hold halfSent = new Hold();
+        try (FakeOrigin origin = versionedOrigin(halfSent); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
-            origin.awaitHalfSent();
+            halfSent.awaitReached();
             purge(f, new EdgePurge(null, null, List.of("scripts"), null, null, null));
-            origin.release();
+            halfSent.release();
             first.get(10, TimeUnit.SECONDS);
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).isEmpty();
             assertThat(version(fetch(f, PATH))).isEqualTo("v2");
@@ -88,19 +85,20 @@ class PurgeWhileFetchingIT {
 
     @Test
     void aSoftPurgeDuringTheFetchStoresTheAnswerStaleSoTheNextRequestRevalidates() throws Exception {
-        try (HeldOrigin origin = new HeldOrigin(); EdgeFixture f = edgeIn(origin)) {
+        Hold halfSent = new Hold();
+        try (FakeOrigin origin = versionedOrigin(halfSent); EdgeFixture f = edgeIn(origin)) {
             CompletableFuture<Answer> first = CompletableFuture.supplyAsync(() -> fetch(f, PATH));
-            origin.awaitHalfSent();
+            halfSent.awaitReached();
             purge(f, new EdgePurge(List.of("http://" + EdgeFixture.HOST + PATH), null, null, null, null, true));
-            origin.release();
+            halfSent.release();
             first.get(10, TimeUnit.SECONDS);
             assertThat(f.edge.store().lookup(EdgeFixture.key(PATH), Fields.empty())).get()
                     .satisfies(o -> assertThat(o.invalidated()).isTrue());
             Answer next = fetch(f, PATH);
             assertThat(version(next)).isEqualTo("v2");
-            assertThat(origin.requests.get()).isEqualTo(2);
-            assertThat(origin.conditional.peek()).as("the stale copy was revalidated with its validator")
-                    .isEqualTo("\"v1\"");
+            assertThat(origin.requests()).isEqualTo(2);
+            assertThat(origin.received().stream().flatMap(r -> r.header("If-None-Match").stream()).findFirst())
+                    .as("the stale copy was revalidated with its validator").hasValue("\"v1\"");
         }
     }
 
@@ -108,12 +106,12 @@ class PurgeWhileFetchingIT {
     private static String version(Answer answer) {
         String body = answer.body();
         String version = body.substring(0, Math.max(0, body.indexOf('-')));
-        assertThat(body.equals(HeldOrigin.body(version))).as("a whole body of %s (%d bytes)", version, body.length())
+        assertThat(body.equals(body(version))).as("a whole body of %s (%d bytes)", version, body.length())
                 .isTrue();
         return version;
     }
 
-    private static EdgeFixture edgeIn(HeldOrigin origin) throws IOException {
+    private static EdgeFixture edgeIn(FakeOrigin origin) throws IOException {
         return new EdgeFixture(UnaryOperator.identity(), List.of(origin.uri()));
     }
 
@@ -130,99 +128,22 @@ class PurgeWhileFetchingIT {
     }
 
     /**
-     * A raw-socket origin: answer n carries version v{n}, {@code Surrogate-Key: scripts}, an ETag and a long max-age;
-     * the first answer stops after half its body until {@link #release}. A conditional request naming the current
-     * ETag gets 304... except that each request moves to the next version, so a revalidation gets the new one.
+     * The origin: answer n carries version v{n}, {@code Surrogate-Key: scripts}, an ETag and a long max-age; the
+     * first answer stops after half its body at {@code firstAnswerHalfSent}. Each request moves to the next version,
+     * so a revalidation (conditional on the old ETag) gets the new one whole.
      */
-    static final class HeldOrigin implements AutoCloseable {
-        private static final int BODY_BYTES = 64 * 1024;
-        private final ServerSocket socket;
-        private final CountDownLatch halfSent = new CountDownLatch(1);
-        private final CountDownLatch release = new CountDownLatch(1);
-        final AtomicInteger requests = new AtomicInteger();
-        final ConcurrentLinkedQueue<String> conditional = new ConcurrentLinkedQueue<>();
+    private static FakeOrigin versionedOrigin(Hold firstAnswerHalfSent) throws IOException {
+        return FakeOrigin.start(request -> {
+            int n = request.number();
+            FakeOrigin.Answer answer = FakeOrigin.Answer.ok(body("v" + n).getBytes(StandardCharsets.US_ASCII))
+                    .header("Cache-Control", "public, max-age=3600").header("ETag", "\"v" + n + "\"")
+                    .header("Surrogate-Key", "scripts").header("Date", HttpDates.format(Instant.now()));
+            return n == 1 ? answer.holdAt(BODY_BYTES / 2, firstAnswerHalfSent) : answer;
+        });
+    }
 
-        HeldOrigin() throws IOException {
-            socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-            Thread.ofVirtual().start(() -> {
-                while (!socket.isClosed()) {
-                    try {
-                        Socket s = socket.accept();
-                        Thread.ofVirtual().start(() -> serve(s));
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            });
-        }
-
-        static String body(String version) {
-            return (version + "-").repeat(BODY_BYTES / (version.length() + 1) + 1).substring(0, BODY_BYTES);
-        }
-
-        private void serve(Socket s) {
-            try (s) {
-                InputStream in = s.getInputStream();
-                while (true) {
-                    String head = readHead(in);
-                    if (head == null) {
-                        return;
-                    }
-                    int n = requests.incrementAndGet();
-                    head.lines().filter(l -> l.toLowerCase().startsWith("if-none-match:"))
-                            .forEach(l -> conditional.add(l.substring(l.indexOf(':') + 1).trim()));
-                    byte[] body = body("v" + n).getBytes(StandardCharsets.US_ASCII);
-                    OutputStream out = s.getOutputStream();
-                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n"
-                            + "Cache-Control: public, max-age=3600\r\nETag: \"v" + n + "\"\r\n"
-                            + "Surrogate-Key: scripts\r\nDate: " + HttpDates.format(Instant.now()) + "\r\n\r\n")
-                            .getBytes(StandardCharsets.US_ASCII));
-                    if (n == 1) {
-                        out.write(body, 0, body.length / 2);
-                        out.flush();
-                        halfSent.countDown();
-                        release.await(20, TimeUnit.SECONDS);
-                        out.write(body, body.length / 2, body.length - body.length / 2);
-                    } else {
-                        out.write(body);
-                    }
-                    out.flush();
-                }
-            } catch (IOException | InterruptedException e) {
-                // connection closed by the edge or the test
-            }
-        }
-
-        private static String readHead(InputStream in) throws IOException {
-            StringBuilder head = new StringBuilder();
-            int state = 0;
-            while (state < 4) {
-                int c = in.read();
-                if (c < 0) {
-                    return null;
-                }
-                head.append((char) c);
-                state = (c == '\r' && state % 2 == 0) || (c == '\n' && state % 2 == 1) ? state + 1 : 0;
-            }
-            return head.toString();
-        }
-
-        void awaitHalfSent() throws InterruptedException {
-            assertThat(halfSent.await(10, TimeUnit.SECONDS)).as("the origin began its first answer").isTrue();
-        }
-
-        void release() {
-            release.countDown();
-        }
-
-        URI uri() {
-            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
-        }
-
-        @Override
-        public void close() throws IOException {
-            release.countDown();
-            socket.close();
-        }
+    /** The body of a version: "v1-v1-v1-..." for 64 KiB. */
+    private static String body(String version) {
+        return (version + "-").repeat(BODY_BYTES / (version.length() + 1) + 1).substring(0, BODY_BYTES);
     }
 }

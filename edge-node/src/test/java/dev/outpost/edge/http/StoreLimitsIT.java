@@ -11,6 +11,7 @@ import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.config.EdgeConfig;
+import dev.outpost.testkit.FakeOrigin;
 import dev.outpost.testkit.ManualClock;
 import java.io.IOException;
 import java.util.List;
@@ -92,7 +93,7 @@ class StoreLimitsIT {
     @Test
     void aCloseDelimitedResponseIsStreamedThroughNotStored() throws Exception {
         // Its end is only the connection's: a cut-short body would look complete, so it is never stored.
-        try (TruncatingOrigin origin = new TruncatingOrigin(TruncatingOrigin.CLOSE_DELIMITED, 12)) {
+        try (FakeOrigin origin = FakeOrigin.start(request -> zeros(12).closeDelimited())) {
             DeliveryService service = DeliveryService.of("t", List.of("t.test"), List.of(origin.uri()));
             try (EdgeNode edge = EdgeNode.start(EdgeConfig.of("edge-t", "127.0.0.1:0", service), new ManualClock())) {
                 OkHttpClient client = new OkHttpClient();
@@ -109,21 +110,27 @@ class StoreLimitsIT {
 
     @Test
     void aChunkedBodyCutBeforeItsLastChunkIsNeverStoredAndTheClientSeesTheAbort() throws Exception {
-        assertTruncationAborts(TruncatingOrigin.CHUNKED, 50);
+        assertTruncationAborts(request -> zeros(51).chunked().cutAt(50)); // one chunk of 50, then no last chunk
     }
 
     @Test
     void truncatedOriginBodyIsNeverStoredAndTheClientSeesTheAbort() throws Exception {
-        assertTruncationAborts(100, 50);
+        assertTruncationAborts(request -> zeros(100).cutAt(50));
     }
 
     @Test
     void truncatedStreamedBodyAbortsTheClientMidway() throws Exception {
-        assertTruncationAborts(50_000, 20_000);
+        assertTruncationAborts(request -> zeros(50_000).cutAt(20_000));
     }
 
-    private static void assertTruncationAborts(int announced, int sent) throws Exception {
-        try (TruncatingOrigin origin = new TruncatingOrigin(announced, sent)) {
+    /** An origin answer of {@code length} zero bytes, fresh for a minute. */
+    private static FakeOrigin.Answer zeros(int length) {
+        return FakeOrigin.Answer.ok(new byte[length]).header("Cache-Control", "max-age=60");
+    }
+
+    /** The origin answers as {@code cutShort} says (a body cut before its end): the client sees the abort. */
+    private static void assertTruncationAborts(FakeOrigin.Responder cutShort) throws Exception {
+        try (FakeOrigin origin = FakeOrigin.start(cutShort)) {
             DeliveryService service = DeliveryService.of("t", List.of("t.test"), List.of(origin.uri()));
             EdgeConfig config = EdgeConfig.of("edge-t", "127.0.0.1:0", service)
                     .withCache(CacheConfig.ofSize(MAX_BYTES, MAX_OBJECT));

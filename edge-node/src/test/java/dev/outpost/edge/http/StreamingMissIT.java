@@ -76,7 +76,7 @@ class StreamingMissIT {
                 for (Response r : clients) {
                     assertThat(read(r.body().byteStream(), 64 * 1024)).isEqualTo(Arrays.copyOf(body, 64 * 1024));
                 }
-                assertThat(origin.answeredWhole.get()).as("the origin still holds the rest").isZero();
+                assertThat(origin.answeredWhole()).as("the origin still holds the rest").isZero();
                 assertThat(clients.get(0).header("X-Cache")).isEqualTo("MISS");
                 assertThat(clients.get(0).header("Cache-Status")).isEqualTo("Outpost; fwd=miss; fwd-status=200; stored");
                 assertThat(clients.subList(1, 5)).allSatisfy(r -> {
@@ -91,7 +91,7 @@ class StreamingMissIT {
             } finally {
                 clients.forEach(Response::close);
             }
-            assertThat(origin.requests.get()).as("one origin fetch for five clients").isEqualTo(1);
+            assertThat(origin.requests()).as("one origin fetch for five clients").isEqualTo(1);
             try (Response hit = f.get("/big")) {
                 assertThat(hit.header("X-Cache")).isEqualTo("HIT");
                 assertThat(hit.body().bytes()).isEqualTo(body);
@@ -114,7 +114,7 @@ class StreamingMissIT {
                 assertThat(hit.header("X-Cache")).isEqualTo("HIT");
                 assertThat(hit.body().bytes()).isEqualTo(body);
             }
-            assertThat(origin.requests.get()).isEqualTo(1);
+            assertThat(origin.requests()).isEqualTo(1);
         }
     }
 
@@ -139,7 +139,7 @@ class StreamingMissIT {
                 assertThat(hit.header("X-Cache")).isEqualTo("HIT");
                 assertThat(hit.body().bytes()).isEqualTo(body);
             }
-            assertThat(origin.requests.get()).isEqualTo(1);
+            assertThat(origin.requests()).isEqualTo(1);
         }
     }
 
@@ -167,7 +167,7 @@ class StreamingMissIT {
                 assertThat(again.header("X-Cache")).as("fetched afresh").isEqualTo("MISS");
                 assertThat(again.body().bytes()).isEqualTo(body);
             }
-            assertThat(origin.requests.get()).isEqualTo(2);
+            assertThat(origin.requests()).isEqualTo(2);
         }
     }
 
@@ -209,7 +209,7 @@ class StreamingMissIT {
                 InputStream in = slow.body().byteStream();
                 byte[] first = read(in, 1);
                 // The edge read the origin to its end into the spool; the client has one byte.
-                await().atMost(Duration.ofSeconds(10)).until(() -> origin.answeredWhole.get() == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> origin.answeredWhole() == 1);
                 // the origin's last write can land in loopback socket buffers before the edge has read it into the
                 // spool: awaited (the client holds its one byte, so the spool keeps what it took), not asserted at once
                 await("the spool holds the body").atMost(Duration.ofSeconds(10))
