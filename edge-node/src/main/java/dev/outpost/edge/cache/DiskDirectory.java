@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -62,10 +63,20 @@ final class DiskDirectory implements AutoCloseable {
         this.lockFile = lockFile;
     }
 
-    /** Creates what is missing and takes the lock; fails when another edge holds it. */
+    /**
+     * Creates what is missing (the 256 shard directories too, once: creating them per write would cost a failed
+     * mkdir and a thrown and caught exception each time) and takes the lock; fails when another edge holds it.
+     */
     static DiskDirectory open(Path root, boolean fsync) throws IOException {
-        Files.createDirectories(root.resolve("objects"));
+        Path objects = root.resolve("objects");
+        Files.createDirectories(objects);
         Files.createDirectories(root.resolve("tmp"));
+        for (int shard = 0; shard < 256; shard++) {
+            Path dir = objects.resolve(HexFormat.of().toHexDigits((byte) shard));
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+            }
+        }
         FileChannel lockFile = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock held;
@@ -133,8 +144,7 @@ final class DiskDirectory implements AutoCloseable {
         Path staged = tmp.resolve(stamp + ".tmp");
         try {
             long bytes = DiskFile.write(staged, object, stamp, fsync);
-            Path shard = objects.resolve(HexFormat.of().formatHex(sha256(object.key()), 0, 1));
-            Files.createDirectories(shard);
+            Path shard = objects.resolve(HexFormat.of().formatHex(sha256(object.key()), 0, 1)); // made at open
             String name = HexFormat.of().formatHex(sha256(object.key() + '\u0000' + object.variant()), 0, 12);
             return new Staged(staged, shard.resolve(name + "-" + stamp + ".obj"), bytes);
         } catch (IOException | RuntimeException e) {
@@ -149,7 +159,13 @@ final class DiskDirectory implements AutoCloseable {
             if (markInvalidated) {
                 DiskFile.markInvalidated(staged.file(), fsync);
             }
-            Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException shardGone) {
+                // Its shard directory was removed under us (made at open, not per write): made again, tried once more.
+                Files.createDirectories(staged.target().getParent());
+                Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            }
             if (fsync) {
                 syncDirectory(staged.target().getParent());
             }

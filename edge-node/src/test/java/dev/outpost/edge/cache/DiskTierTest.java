@@ -262,6 +262,25 @@ class DiskTierTest {
     }
 
     @Test
+    void aShardDirectoryRemovedUnderTheTierIsMadeAgainOnTheNextWrite() throws IOException {
+        open(1_000_000, new AtomicBoolean(true));
+        try (Stream<Path> shards = Files.list(dir.resolve("objects"))) {
+            assertThat(shards.filter(Files::isDirectory).count()).isEqualTo(256); // made once, at open
+        }
+        try (Stream<Path> shards = Files.list(dir.resolve("objects"))) {
+            for (Path shard : shards.toList()) {
+                Files.delete(shard);
+            }
+        }
+
+        write(object("/a", 10));
+
+        assertThat(find("/a").length()).isEqualTo(10);
+        assertThat(disk.writeFailures()).isZero();
+        assertThat(files("objects")).hasSize(1);
+    }
+
+    @Test
     void aWriteTheGuardRefusesIsNeverPublished() {
         open(1_000_000, new AtomicBoolean(true));
         disk.offer(object("/a", 10), 0, (object, ticket, publish) -> false);
