@@ -43,7 +43,7 @@ class DiskTierTest {
         if (disk != null) {
             disk.close();
         }
-        disk = DiskTier.open(dir, maxBytes, maxBytes, 8, true, caughtUp::get);
+        disk = DiskTier.open(dir, maxBytes, maxBytes, 8, true, DiskTier.DEFAULT_MAX_QUEUED_BYTES, caughtUp::get);
         return disk;
     }
 
@@ -248,7 +248,8 @@ class DiskTierTest {
     @Test
     void aDirectoryInUseByAnotherEdgeIsRefusedNamingIt() {
         open(1_000_000, new AtomicBoolean(true));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, () -> true))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, 1_000,
+                () -> true))
                 .hasMessageContaining(dir.toString()).hasMessageContaining("another edge uses it");
     }
 
@@ -294,7 +295,7 @@ class DiskTierTest {
 
     @Test
     void objectsOverMaxObjectBytesAreDeclined() {
-        disk = DiskTier.open(dir, 1_000_000, 100, 8, false, () -> true);
+        disk = DiskTier.open(dir, 1_000_000, 100, 8, false, 1_000_000, () -> true);
         write(object("/big", 101));
 
         assertThat(find("/big")).isNull();
