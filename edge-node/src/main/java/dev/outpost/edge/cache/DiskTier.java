@@ -337,7 +337,7 @@ public final class DiskTier implements AutoCloseable {
         }
         CachedObject o;
         try {
-            o = files.read(slot.file(), key, slot.variant(), !slot.verified().get());
+            o = files.read(slot.file(), slot.bytes(), key, slot.variant(), !slot.verified().get());
             slot.verified().set(true);
         } catch (NoSuchFileException e) {
             return null; // purged or evicted between the index lookup and the open

@@ -214,6 +214,39 @@ class DiskTierTest {
     }
 
     @Test
+    void aFileGrownWhileIndexedIsDroppedNotServed() throws IOException {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/a", 5_000));
+        Path file = files("objects").get(0);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.APPEND)) {
+            out.write(ByteBuffer.wrap(new byte[] {'x'}));
+        }
+
+        assertThat(find("/a")).isNull();
+        assertThat(disk.entries()).isZero();
+        assertThat(disk.discarded()).isEqualTo(1);
+    }
+
+    @Test
+    void aSmallObjectIsReadAsAViewOfItsWholeFileAndCopiedOnlyWhenPromotedToMemory() {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/a", 3_000));
+
+        CachedObject read = find("/a");
+        assertThat(read.mapped()).as("its body is a slice of the buffer the whole file was read into").isTrue();
+        assertThat(read.body()).isEqualTo(object("/a", 3_000).body());
+
+        // Promoted to memory, it holds a copy of its body only, not the file's head and metadata around it.
+        CacheStore store = new CacheStore(1_000_000, 8, Duration.ofMinutes(2), Optional.of(disk));
+        store.findOnDisk("http://h/a", Fields.empty());
+        store.findOnDisk("http://h/a", Fields.empty());
+        CachedObject promoted = store.find("http://h/a", Fields.empty());
+        assertThat(promoted.mapped()).isFalse();
+        assertThat(promoted.body().isDirect()).isTrue();
+        assertThat(promoted.body()).isEqualTo(read.body());
+    }
+
+    @Test
     void restoredObjectsMustBeRevalidatedAndNeverServedStaleUntilTheEdgeCaughtUp() {
         AtomicBoolean caughtUp = new AtomicBoolean(false);
         open(1_000_000, caughtUp);
