@@ -39,6 +39,11 @@ public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean
         maxQueuedBytes = ConfigValues.atLeast("cache.disk.maxQueuedBytes", maxQueuedBytes, 64L * 1024 * 1024, 1);
     }
 
+    /** Without {@code maxQueuedBytes} (its default), as callers written before it was a setting build it. */
+    public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
+        this(dir, maxBytes, maxObjectBytes, fsync, null);
+    }
+
     /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */
     public DiskConfig at(Path newDir, long newMaxBytes) {
         return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync,
