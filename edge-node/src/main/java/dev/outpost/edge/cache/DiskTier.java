@@ -407,21 +407,13 @@ public final class DiskTier implements AutoCloseable {
     private int purgeWhere(BiPredicate<String, Slots> matches, BiPredicate<String, CachedObject> queuedMatches,
             boolean soft) {
         int count = 0;
-        for (Map.Entry<String, QueuedVariants> e : new ArrayList<>(queued.entrySet())) {
-            for (Queued q : e.getValue().byVariant().values()) {
-                if (queuedMatches.test(e.getKey(), q.object())) {
-                    count += index.getIfPresent(e.getKey()) == null ? 1 : 0; // a file of it is counted below
-                    if (!soft) {
-                        unqueue(q);
-                    }
-                }
-            }
-        }
         Set<Path> directories = new LinkedHashSet<>();
+        Set<String> matchedOnDisk = new java.util.HashSet<>();
         for (Map.Entry<String, Slots> e : new ArrayList<>(index.asMap().entrySet())) {
             if (!matches.test(e.getKey(), e.getValue())) {
                 continue;
             }
+            matchedOnDisk.add(e.getKey());
             if (soft) {
                 count += softPurge(e.getKey());
             } else {
@@ -429,6 +421,19 @@ public final class DiskTier implements AutoCloseable {
                 if (removed != null) {
                     count += removed.byVariant().size();
                     removed.byVariant().values().forEach(s -> directories.add(s.file().getParent()));
+                }
+            }
+        }
+        // Queued writes: a URL purged on disk loses its queued variants too (hard); one not on disk yet is asked
+        // (once per variant, as a file would be) and counted.
+        for (Map.Entry<String, QueuedVariants> e : new ArrayList<>(queued.entrySet())) {
+            boolean onDisk = matchedOnDisk.contains(e.getKey());
+            for (Queued q : e.getValue().byVariant().values()) {
+                if (onDisk || queuedMatches.test(e.getKey(), q.object())) {
+                    count += onDisk ? 0 : 1;
+                    if (!soft) {
+                        unqueue(q);
+                    }
                 }
             }
         }

@@ -31,10 +31,12 @@ class DiskQueueTest {
     private DiskTier disk;
     private CacheStore store;
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch secondRelease = new CountDownLatch(1);
 
     @AfterEach
     void close() {
         release.countDown();
+        secondRelease.countDown();
         if (disk != null) {
             disk.close();
         }
@@ -48,6 +50,17 @@ class DiskQueueTest {
         disk.offer(object("/hold", "v0", 1), 0, (object, ticket, publish) -> {
             held.countDown();
             await(release);
+            return false;
+        });
+        await(held);
+    }
+
+    /** Holds the (already opened) tier's writer again, until {@link #secondRelease} opens (closed after each test). */
+    private void openWithWriterHeldAgain() {
+        CountDownLatch held = new CountDownLatch(1);
+        disk.offer(object("/hold", "v0", 1), 0, (object, ticket, publish) -> {
+            held.countDown();
+            await(secondRelease);
             return false;
         });
         await(held);
@@ -153,6 +166,21 @@ class DiskQueueTest {
         release.countDown();
         disk.drain();
         assertThat(store.findOnDisk("http://h/a", Fields.empty()).invalidated()).isTrue();
+    }
+
+    @Test
+    void aHardPurgeOfAUrlOnDiskAlsoDropsItsNewerQueuedCopyAndCountsTheObjectOnce() {
+        openWithWriterHeld(1_000_000);
+        release.countDown();
+        fetched(object("/a", "v1", 1_000));
+        disk.drain();
+        openWithWriterHeldAgain();
+        fetched(object("/a", "v2", 1_000));
+
+        assertThat(store.purge("http://h/a", false)).isEqualTo(1);
+
+        assertThat(store.findOnDisk("http://h/a", Fields.empty())).isNull();
+        assertThat(published()).isEmpty();
     }
 
     @Test
