@@ -131,7 +131,8 @@ public final class EdgeNode implements AutoCloseable {
         // Objects kept from an earlier run are trusted only once this run caught up on what it missed meanwhile.
         Optional<DiskTier> disk = diskConfig.directory().map(dir -> DiskTier.open(dir, diskConfig.maxBytes(),
                 Math.min(diskConfig.maxObjectBytes(), config.cache().maxObjectBytes()),
-                config.cache().maxVariantsPerUrl(), diskConfig.fsync(), lease::renewedSinceStart));
+                config.cache().maxVariantsPerUrl(), diskConfig.fsync(), diskConfig.maxQueuedBytes(),
+                lease::renewedSinceStart));
         CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
                 purgeMemory, disk);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),

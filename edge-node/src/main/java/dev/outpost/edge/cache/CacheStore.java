@@ -171,8 +171,9 @@ public final class CacheStore {
     }
 
     /**
-     * The object as the memory tier may hold it: as it is, or, when its body maps a disk file, with the body copied
-     * to direct memory like a fill's (the memory tier's bound counts memory it owns, and a mapping would keep a
+     * The object as the memory tier may hold it: as it is, or, when its body is a view of a disk read (a mapped
+     * file, or a slice of the buffer a small file was read into whole, metadata included), with the body copied to
+     * direct memory like a fill's (the memory tier's bound counts body bytes it owns, and a mapping would keep a
      * replaced file's blocks alive); {@code null} when direct memory is full.
      */
     private static CachedObject forMemory(CachedObject o) {

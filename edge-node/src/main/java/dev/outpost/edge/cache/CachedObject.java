@@ -32,8 +32,9 @@ import java.util.Set;
  *                        stored for a request with credentials: it may answer requests with credentials
  * @param partial         the pieces held of a representation received in parts (status 206, empty body);
  *                        {@link Partial#NONE} for a whole object
- * @param mapped          the body is a read-only mapping of a disk-tier file ({@link DiskTier}): served as it is,
- *                        but copied before the memory tier holds it (which counts only memory it owns)
+ * @param mapped          the body is a view of a disk-tier read ({@link DiskTier}): a read-only mapping of its
+ *                        file, or a slice of the buffer a small file was read into whole; served as it is, but
+ *                        copied before the memory tier holds it (which counts only body memory it owns)
  */
 public record CachedObject(String key, String variant, int status, Fields headers, ByteBuffer body,
         Instant responseTime, Duration initialAge, Duration lifetime, Duration staleWhileRevalidate,

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -34,6 +35,8 @@ final class DiskDirectory implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DiskDirectory.class.getName());
     /** Bodies up to this are copied to the heap on a read; larger ones are mapped. */
     static final int HEAP_READ_BYTES = 64 * 1024;
+    /** Files up to this (the common small CDN object) are read whole, with one positional read, into one buffer. */
+    static final int WHOLE_READ_BYTES = 64 * 1024;
 
     /** An object file found at start, with what its head says. */
     record Found(Path file, DiskFile.Head head) {
@@ -62,10 +65,20 @@ final class DiskDirectory implements AutoCloseable {
         this.lockFile = lockFile;
     }
 
-    /** Creates what is missing and takes the lock; fails when another edge holds it. */
+    /**
+     * Creates what is missing (the 256 shard directories too, once: creating them per write would cost a failed
+     * mkdir and a thrown and caught exception each time) and takes the lock; fails when another edge holds it.
+     */
     static DiskDirectory open(Path root, boolean fsync) throws IOException {
-        Files.createDirectories(root.resolve("objects"));
+        Path objects = root.resolve("objects");
+        Files.createDirectories(objects);
         Files.createDirectories(root.resolve("tmp"));
+        for (int shard = 0; shard < 256; shard++) {
+            Path dir = objects.resolve(HexFormat.of().toHexDigits((byte) shard));
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+            }
+        }
         FileChannel lockFile = FileChannel.open(root.resolve("lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock held;
@@ -133,8 +146,7 @@ final class DiskDirectory implements AutoCloseable {
         Path staged = tmp.resolve(stamp + ".tmp");
         try {
             long bytes = DiskFile.write(staged, object, stamp, fsync);
-            Path shard = objects.resolve(HexFormat.of().formatHex(sha256(object.key()), 0, 1));
-            Files.createDirectories(shard);
+            Path shard = objects.resolve(HexFormat.of().formatHex(sha256(object.key()), 0, 1)); // made at open
             String name = HexFormat.of().formatHex(sha256(object.key() + '\u0000' + object.variant()), 0, 12);
             return new Staged(staged, shard.resolve(name + "-" + stamp + ".obj"), bytes);
         } catch (IOException | RuntimeException e) {
@@ -149,7 +161,13 @@ final class DiskDirectory implements AutoCloseable {
             if (markInvalidated) {
                 DiskFile.markInvalidated(staged.file(), fsync);
             }
-            Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException shardGone) {
+                // Its shard directory was removed under us (made at open, not per write): made again, tried once more.
+                Files.createDirectories(staged.target().getParent());
+                Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
+            }
             if (fsync) {
                 syncDirectory(staged.target().getParent());
             }
@@ -178,11 +196,17 @@ final class DiskDirectory implements AutoCloseable {
     }
 
     /**
-     * The object in {@code file}, checked to be whole and to be {@code key}'s {@code variant} (and, when asked, its
-     * body against its checksum): a small body read into the heap, a larger one mapped ({@link CachedObject#mapped}).
-     * Its soft-purge flag is the file's.
+     * The object in {@code file}, checked to be whole, {@code fileBytes} long (as indexed) and {@code key}'s
+     * {@code variant} (and, when asked, its body against its checksum). A file up to {@link #WHOLE_READ_BYTES} is
+     * read with one positional read into one heap buffer and its body is a slice of it (open, pread, close: no
+     * fstat, no separate head read, no second copy; {@link CachedObject#mapped}, as it is a view of a disk read);
+     * a larger one's body is read into the heap or, past {@link #HEAP_READ_BYTES}, mapped. Its soft-purge flag is
+     * the file's.
      */
-    CachedObject read(Path file, String key, String variant, boolean verify) throws IOException {
+    CachedObject read(Path file, long fileBytes, String key, String variant, boolean verify) throws IOException {
+        if (fileBytes <= WHOLE_READ_BYTES) {
+            return readWhole(file, (int) fileBytes, key, variant, verify);
+        }
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             Optional<DiskFile.Head> head = DiskFile.read(in);
             if (head.isEmpty() || !head.get().object().key().equals(key)
@@ -203,12 +227,49 @@ final class DiskDirectory implements AutoCloseable {
             if (verify && DiskFile.crc(body) != h.bodyCrc()) {
                 throw new IOException("body checksum mismatch (its blocks never reached the device?)");
             }
-            CachedObject meta = h.object();
-            return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
-                    meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
-                    meta.staleIfError(), meta.alwaysRevalidate(), meta.noStale(), meta.invalidated(), meta.vary(),
-                    meta.surrogateKeys(), meta.shared(), Partial.NONE, mapped);
+            return withBody(h, body, mapped);
         }
+    }
+
+    private static CachedObject readWhole(Path file, int fileBytes, String key, String variant, boolean verify)
+            throws IOException {
+        // One byte more than indexed: a file longer than the one indexed is not it.
+        ByteBuffer whole = ByteBuffer.allocate(fileBytes + 1);
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            long at = 0;
+            while (whole.hasRemaining()) {
+                int n = in.read(whole, at);
+                if (n < 0) {
+                    break;
+                }
+                at += n;
+                if (at == fileBytes) {
+                    // This read asked for more and stopped here: a regular file's read is short only at its end,
+                    // so the file is exactly as long as indexed (one pread, no fstat, no extra read to see EOF).
+                    break;
+                }
+            }
+        }
+        whole.flip();
+        Optional<DiskFile.Head> head = DiskFile.read(whole);
+        if (whole.remaining() != fileBytes || head.isEmpty() || !head.get().object().key().equals(key)
+                || !head.get().object().variant().equals(variant)) {
+            throw new IOException("not a whole object file of " + key);
+        }
+        DiskFile.Head h = head.get();
+        ByteBuffer body = whole.slice((int) h.bodyOffset(), (int) h.bodyLength());
+        if (verify && DiskFile.crc(body) != h.bodyCrc()) {
+            throw new IOException("body checksum mismatch (its blocks never reached the device?)");
+        }
+        return withBody(h, body, true); // a view of the file's buffer: copied before the memory tier holds it
+    }
+
+    private static CachedObject withBody(DiskFile.Head h, ByteBuffer body, boolean mapped) {
+        CachedObject meta = h.object();
+        return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
+                meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
+                meta.staleIfError(), meta.alwaysRevalidate(), meta.noStale(), meta.invalidated(), meta.vary(),
+                meta.surrogateKeys(), meta.shared(), Partial.NONE, mapped);
     }
 
     static void delete(Path file) {

@@ -76,15 +76,15 @@ final class DiskFile {
         }
     }
 
-    /** The head of a whole file of ours; empty for anything else (wrong magic, torn, unreadable metadata). */
-    static Optional<Head> read(FileChannel in) throws IOException {
-        long size = in.size();
+    /** What the fixed head says, once checked against the file's size. */
+    private record Lengths(boolean invalidated, int metaLength, long bodyLength) {
+    }
+
+    /** The fixed head at {@code head}'s position, if it is ours and accounts for exactly {@code size} bytes. */
+    private static Optional<Lengths> lengths(ByteBuffer head, long size) {
         if (size < HEAD_BYTES) {
             return Optional.empty();
         }
-        ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES);
-        readFully(in, head, 0);
-        head.flip();
         byte[] magic = new byte[MAGIC.length];
         head.get(magic);
         boolean invalidated = head.get() == 1;
@@ -94,10 +94,42 @@ final class DiskFile {
                 || bodyLength < 0 || size != HEAD_BYTES + (long) metaLength + bodyLength) {
             return Optional.empty();
         }
-        ByteBuffer meta = ByteBuffer.allocate(metaLength);
+        return Optional.of(new Lengths(invalidated, metaLength, bodyLength));
+    }
+
+    /** The head of a whole file of ours; empty for anything else (wrong magic, torn, unreadable metadata). */
+    static Optional<Head> read(FileChannel in) throws IOException {
+        long size = in.size();
+        if (size < HEAD_BYTES) {
+            return Optional.empty();
+        }
+        ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES);
+        readFully(in, head, 0);
+        head.flip();
+        Optional<Lengths> lengths = lengths(head, size);
+        if (lengths.isEmpty()) {
+            return Optional.empty();
+        }
+        Lengths l = lengths.get();
+        ByteBuffer meta = ByteBuffer.allocate(l.metaLength());
         readFully(in, meta, HEAD_BYTES);
+        return parsed(meta.array(), 0, l);
+    }
+
+    /**
+     * The head of a whole file of ours held entirely in {@code file} (array-backed, from position 0; its size is
+     * {@code file.remaining()}): the same checks as {@link #read(FileChannel)}, without copying the metadata.
+     */
+    static Optional<Head> read(ByteBuffer file) {
+        Optional<Lengths> lengths = lengths(file.duplicate(), file.remaining());
+        return lengths.isEmpty() ? Optional.empty() : parsed(file.array(), file.arrayOffset() + HEAD_BYTES,
+                lengths.get());
+    }
+
+    private static Optional<Head> parsed(byte[] bytes, int metaAt, Lengths l) {
         try {
-            return Optional.of(parse(meta.array(), invalidated, HEAD_BYTES + (long) metaLength, bodyLength));
+            return Optional.of(parse(bytes, metaAt, l.metaLength(), l.invalidated(), HEAD_BYTES + (long) l.metaLength(),
+                    l.bodyLength()));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -167,9 +199,9 @@ final class DiskFile {
         return bytes.toByteArray();
     }
 
-    private static Head parse(byte[] meta, boolean invalidated, long bodyOffset, long bodyLength)
-            throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(meta));
+    private static Head parse(byte[] bytes, int metaAt, int metaLength, boolean invalidated, long bodyOffset,
+            long bodyLength) throws IOException {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, metaAt, metaLength));
         long stamp = in.readLong();
         int bodyCrc = in.readInt();
         String key = text(in);

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,7 +38,11 @@ import java.util.function.Predicate;
  * skewed (Zipf) working set on disk where LRU lets one scan of cold objects flush it. Its removal listener deletes
  * the file.</li>
  * <li><b>Visibility.</b> An object is staged in {@code tmp/}, flushed, then renamed into {@code objects/}; the index
- * learns of it only after the rename.</li>
+ * learns of it only after the rename. Until then the object is <i>queued</i>: lookups find it in the memory the
+ * queue already holds (bounded by {@code maxQueuedBytes}), so an object the memory tier turned away is not fetched
+ * again while its write waits. A queued object is answered only after the same {@link Guard} check its publishing
+ * will pass (a hard purge since its ticket: not answered, and dropped from the queue; a soft one: answered stale),
+ * and its entry leaves the queue only after the index holds the published file, so lookups never fall in a gap.</li>
  * <li><b>Purges.</b> The store above hands each write the purge-fence ticket it took; just before publishing, the
  * writer asks the store's {@link Guard} (under the fence's lock) whether a purge ran since, so a queued write
  * never resurrects what a purge removed. Hard purges unlink files (and flush the directories) before they return,
@@ -49,8 +54,8 @@ import java.util.function.Predicate;
  */
 public final class DiskTier implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DiskTier.class.getName());
-    /** Bytes of bodies waiting for the writer; past it new writes are declined (counted as rejections). */
-    static final long MAX_PENDING_BYTES = 64L * 1024 * 1024;
+    /** Bytes of bodies waiting for the writer, when not configured; past it new writes are declined (rejections). */
+    public static final long DEFAULT_MAX_QUEUED_BYTES = 64L * 1024 * 1024;
 
     /** Decides, just before a written object becomes visible, whether a purge since {@code ticket} forbids it. */
     public interface Guard {
@@ -110,15 +115,46 @@ public final class DiskTier implements AutoCloseable {
     public record Hit(CachedObject object, boolean promote) {
     }
 
+    /** A write waiting for the writer, with what its publishing (and any lookup meanwhile) is checked against. */
+    private record Queued(CachedObject object, long ticket, Guard guard) {
+    }
+
+    /** A URL's queued variants, immutable (a changed Vary list drops the variants queued under the old one). */
+    private record QueuedVariants(List<String> vary, Map<String, Queued> byVariant) {
+        static QueuedVariants add(QueuedVariants old, Queued q) {
+            CachedObject o = q.object();
+            if (old == null || !old.vary().equals(o.vary())) {
+                return new QueuedVariants(o.vary(), Map.of(o.variant(), q));
+            }
+            LinkedHashMap<String, Queued> copy = new LinkedHashMap<>(old.byVariant());
+            copy.put(o.variant(), q);
+            return new QueuedVariants(old.vary(), Collections.unmodifiableMap(copy));
+        }
+
+        /** Without {@code q} (when it is still the one queued for its variant); {@code null} when nothing is left. */
+        QueuedVariants without(Queued q) {
+            if (byVariant.get(q.object().variant()) != q) {
+                return this;
+            }
+            LinkedHashMap<String, Queued> copy = new LinkedHashMap<>(byVariant);
+            copy.remove(q.object().variant());
+            return copy.isEmpty() ? null : new QueuedVariants(vary, Collections.unmodifiableMap(copy));
+        }
+    }
+
     private final DiskDirectory files;
     private final long maxObjectBytes;
     private final int maxVariants;
     private final BooleanSupplier caughtUp;
     private final Cache<String, Slots> index;
     private final ExecutorService writer;
+    private final long maxQueuedBytes;
+    /** Writes not published yet, by URL key: what lookups find until the index holds the file. */
+    private final Map<String, QueuedVariants> queued = new ConcurrentHashMap<>();
     private final AtomicLong pendingBytes = new AtomicLong();
     private final AtomicLong stamps = new AtomicLong();
     private final LongAdder hits = new LongAdder();
+    private final LongAdder queuedHits = new LongAdder();
     private final LongAdder rejections = new LongAdder();
     private final LongAdder writes = new LongAdder();
     private final LongAdder writeFailures = new LongAdder();
@@ -126,9 +162,13 @@ public final class DiskTier implements AutoCloseable {
     private final int restoredAtStart;
     private volatile boolean trusted;
 
-    private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants,
+    private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants, long maxQueuedBytes,
             BooleanSupplier caughtUp) throws IOException {
+        if (maxQueuedBytes < 1) {
+            throw new IllegalArgumentException("maxQueuedBytes must be >= 1, was " + maxQueuedBytes);
+        }
         this.files = files;
+        this.maxQueuedBytes = maxQueuedBytes;
         this.maxObjectBytes = maxObjectBytes;
         this.maxVariants = maxVariants;
         this.caughtUp = caughtUp;
@@ -151,15 +191,17 @@ public final class DiskTier implements AutoCloseable {
     /**
      * Opens (or creates) the tier in {@code dir}, rebuilding the index from the files there.
      *
-     * @param caughtUp whether every invalidation issued while the edge was down has been applied since it started:
-     *                 until then restored objects are handed out as must-revalidate
+     * @param maxQueuedBytes bytes of bodies the writer may have waiting (held in memory, and findable, meanwhile);
+     *                       past it new writes are declined
+     * @param caughtUp       whether every invalidation issued while the edge was down has been applied since it
+     *                       started: until then restored objects are handed out as must-revalidate
      */
     public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
-            BooleanSupplier caughtUp) {
+            long maxQueuedBytes, BooleanSupplier caughtUp) {
         DiskDirectory files = null;
         try {
             files = DiskDirectory.open(dir, fsync);
-            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, caughtUp);
+            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, maxQueuedBytes, caughtUp);
         } catch (IOException | RuntimeException e) {
             if (files != null) {
                 files.close();
@@ -204,22 +246,40 @@ public final class DiskTier implements AutoCloseable {
             rejections.increment();
             return;
         }
-        if (pendingBytes.addAndGet(length) > MAX_PENDING_BYTES) {
+        if (pendingBytes.addAndGet(length) > maxQueuedBytes) {
             pendingBytes.addAndGet(-length);
             rejections.increment();
             return;
         }
+        Queued q = new Queued(object, ticket, guard);
+        queued.compute(object.key(), (k, old) -> QueuedVariants.add(old, q));
         try {
             writer.execute(() -> {
                 try {
-                    write(object, ticket, guard);
+                    Queued now = queuedFor(object);
+                    if (now == q) {
+                        write(object, ticket, guard);
+                    } else if (now == null) {
+                        rejections.increment(); // purged while it waited
+                    } // else a newer copy of the variant was queued behind it: that one is written
                 } finally {
+                    unqueue(q); // after the index holds the published file: lookups find one or the other
                     pendingBytes.addAndGet(-length);
                 }
             });
         } catch (RejectedExecutionException closed) {
+            unqueue(q);
             pendingBytes.addAndGet(-length);
         }
+    }
+
+    private Queued queuedFor(CachedObject object) {
+        QueuedVariants now = queued.get(object.key());
+        return now == null ? null : now.byVariant().get(object.variant());
+    }
+
+    private void unqueue(Queued q) {
+        queued.computeIfPresent(q.object().key(), (k, v) -> v.without(q));
     }
 
     private void write(CachedObject object, long ticket, Guard guard) {
@@ -252,8 +312,21 @@ public final class DiskTier implements AutoCloseable {
         LOG.log(Level.WARNING, "disk tier: could not write " + object.key() + ": " + e);
     }
 
-    /** The variant of {@code key} matching the request, read from its file; {@code null} when none is held. */
+    /**
+     * The variant of {@code key} matching the request: a queued write's (newer than any file), else read from its
+     * file; {@code null} when none is held.
+     */
     public Hit find(String key, Fields requestHeaders) {
+        if (!queued.isEmpty()) {
+            QueuedVariants waiting = queued.get(key);
+            Queued q = waiting == null ? null : waiting.byVariant().get(Vary.variant(waiting.vary(), requestHeaders));
+            if (q != null) {
+                Hit hit = fromQueue(q);
+                if (hit != null) {
+                    return hit;
+                }
+            }
+        }
         Slots slots = index.getIfPresent(key);
         if (slots == null) {
             return null;
@@ -264,7 +337,7 @@ public final class DiskTier implements AutoCloseable {
         }
         CachedObject o;
         try {
-            o = files.read(slot.file(), key, slot.variant(), !slot.verified().get());
+            o = files.read(slot.file(), slot.bytes(), key, slot.variant(), !slot.verified().get());
             slot.verified().set(true);
         } catch (NoSuchFileException e) {
             return null; // purged or evicted between the index lookup and the open
@@ -285,6 +358,23 @@ public final class DiskTier implements AutoCloseable {
         return new Hit(served, !untrusted && slot.hits().incrementAndGet() >= 2);
     }
 
+    /**
+     * A queued object as its publishing would leave it: checked against the purges since its ticket by its guard
+     * (a hard one: not answered and dropped from the queue, so it is never written; a soft one: answered stale).
+     */
+    private Hit fromQueue(Queued q) {
+        CachedObject[] answer = {null};
+        boolean allowed = q.guard().admit(q.object(), q.ticket(),
+                invalidated -> answer[0] = invalidated ? q.object().markedStale() : q.object());
+        if (!allowed) {
+            unqueue(q);
+            return null;
+        }
+        hits.increment();
+        queuedHits.increment();
+        return new Hit(answer[0], false); // in memory already; promoted, if asked for, once it is a file
+    }
+
     /** Whether restored objects may be served as they are: none were restored, or the edge has caught up. */
     public boolean trusted() {
         if (!trusted && caughtUp.getAsBoolean()) {
@@ -295,26 +385,35 @@ public final class DiskTier implements AutoCloseable {
 
     /** Removes (hard) or marks stale (soft) the variants of {@code key}; returns how many. */
     public int purge(String key, boolean soft) {
-        return purgeWhere((k, slots) -> k.equals(key), soft);
+        return purgeWhere((k, slots) -> k.equals(key), (k, o) -> k.equals(key), soft);
     }
 
     /** Purges every URL key the predicate accepts; returns the variants affected. */
     public int purgeIf(Predicate<String> keyMatches, boolean soft) {
-        return purgeWhere((key, slots) -> keyMatches.test(key), soft);
+        return purgeWhere((key, slots) -> keyMatches.test(key), (key, o) -> keyMatches.test(key), soft);
     }
 
     /** Purges every URL whose variants carry {@code tag}; returns the variants affected. */
     public int purgeTag(String tag, boolean soft) {
-        return purgeWhere((key, slots) -> slots.hasTag(tag), soft);
+        return purgeWhere((key, slots) -> slots.hasTag(tag), (key, o) -> o.surrogateKeys().contains(tag), soft);
     }
 
-    private int purgeWhere(BiPredicate<String, Slots> matches, boolean soft) {
+    /**
+     * Purges the files, and counts the queued writes of URLs not on disk yet. A lookup of a queued write checks the
+     * store's purge fence itself (so it is never answered fresh after a purge that ran since it was queued, and never
+     * published fresh); a hard purge also drops it from the queue here, so its memory is released and it is not
+     * written.
+     */
+    private int purgeWhere(BiPredicate<String, Slots> matches, BiPredicate<String, CachedObject> queuedMatches,
+            boolean soft) {
         int count = 0;
         Set<Path> directories = new LinkedHashSet<>();
+        Set<String> matchedOnDisk = new java.util.HashSet<>();
         for (Map.Entry<String, Slots> e : new ArrayList<>(index.asMap().entrySet())) {
             if (!matches.test(e.getKey(), e.getValue())) {
                 continue;
             }
+            matchedOnDisk.add(e.getKey());
             if (soft) {
                 count += softPurge(e.getKey());
             } else {
@@ -322,6 +421,19 @@ public final class DiskTier implements AutoCloseable {
                 if (removed != null) {
                     count += removed.byVariant().size();
                     removed.byVariant().values().forEach(s -> directories.add(s.file().getParent()));
+                }
+            }
+        }
+        // Queued writes: a URL purged on disk loses its queued variants too (hard); one not on disk yet is asked
+        // (once per variant, as a file would be) and counted.
+        for (Map.Entry<String, QueuedVariants> e : new ArrayList<>(queued.entrySet())) {
+            boolean onDisk = matchedOnDisk.contains(e.getKey());
+            for (Queued q : e.getValue().byVariant().values()) {
+                if (onDisk || queuedMatches.test(e.getKey(), q.object())) {
+                    count += onDisk ? 0 : 1;
+                    if (!soft) {
+                        unqueue(q);
+                    }
                 }
             }
         }
@@ -366,7 +478,7 @@ public final class DiskTier implements AutoCloseable {
     /** Waits until every write queued so far is done (for tests and benchmarks). */
     public void drain() {
         try {
-            writer.submit(() -> { }).get(5, TimeUnit.MINUTES); // at most 64 MiB queued
+            writer.submit(() -> { }).get(5, TimeUnit.MINUTES); // at most maxQueuedBytes queued
         } catch (Exception e) {
             throw new IllegalStateException("disk writer did not drain: " + e, e);
         }
@@ -387,8 +499,24 @@ public final class DiskTier implements AutoCloseable {
         return index.estimatedSize();
     }
 
+    /** Disk hits, those answered from the queue included. */
     public long hits() {
         return hits.sum();
+    }
+
+    /** Hits answered from a queued write (not yet published as a file). */
+    public long queuedHits() {
+        return queuedHits.sum();
+    }
+
+    /** Bytes of bodies queued for the writer now. */
+    public long queuedBytes() {
+        return pendingBytes.get();
+    }
+
+    /** The bound on {@link #queuedBytes}. */
+    public long maxQueuedBytes() {
+        return maxQueuedBytes;
     }
 
     public long evictions() {

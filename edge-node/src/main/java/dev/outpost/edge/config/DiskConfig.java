@@ -18,9 +18,11 @@ import java.util.Optional;
  *                       its size or body-checksum check and is dropped. True costs one device flush per object
  *                       written, which a busy edge's writer may not keep up with. Purges and the applied sequence
  *                       are always flushed
+ * @param maxQueuedBytes bytes of bodies waiting for the disk writer (held in memory, and answered from there, until
+ *                       written); past it new writes are declined and counted as rejections. Default 64 MiB
  */
-public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
-    public static final DiskConfig OFF = new DiskConfig(null, null, null, null);
+public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes) {
+    public static final DiskConfig OFF = new DiskConfig(null, null, null, null, null);
 
     public DiskConfig {
         if (dir != null && dir.isBlank()) {
@@ -34,11 +36,18 @@ public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean
                     + ") must not exceed cache.disk.maxBytes (" + maxBytes + ")");
         }
         fsync = ConfigValues.or(fsync, false);
+        maxQueuedBytes = ConfigValues.atLeast("cache.disk.maxQueuedBytes", maxQueuedBytes, 64L * 1024 * 1024, 1);
+    }
+
+    /** Without {@code maxQueuedBytes} (its default), as callers written before it was a setting build it. */
+    public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
+        this(dir, maxBytes, maxObjectBytes, fsync, null);
     }
 
     /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */
     public DiskConfig at(Path newDir, long newMaxBytes) {
-        return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync);
+        return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync,
+                maxQueuedBytes);
     }
 
     /** The directory, when the tier is on. */

@@ -43,7 +43,7 @@ class DiskTierTest {
         if (disk != null) {
             disk.close();
         }
-        disk = DiskTier.open(dir, maxBytes, maxBytes, 8, true, caughtUp::get);
+        disk = DiskTier.open(dir, maxBytes, maxBytes, 8, true, DiskTier.DEFAULT_MAX_QUEUED_BYTES, caughtUp::get);
         return disk;
     }
 
@@ -214,6 +214,39 @@ class DiskTierTest {
     }
 
     @Test
+    void aFileGrownWhileIndexedIsDroppedNotServed() throws IOException {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/a", 5_000));
+        Path file = files("objects").get(0);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.APPEND)) {
+            out.write(ByteBuffer.wrap(new byte[] {'x'}));
+        }
+
+        assertThat(find("/a")).isNull();
+        assertThat(disk.entries()).isZero();
+        assertThat(disk.discarded()).isEqualTo(1);
+    }
+
+    @Test
+    void aSmallObjectIsReadAsAViewOfItsWholeFileAndCopiedOnlyWhenPromotedToMemory() {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/a", 3_000));
+
+        CachedObject read = find("/a");
+        assertThat(read.mapped()).as("its body is a slice of the buffer the whole file was read into").isTrue();
+        assertThat(read.body()).isEqualTo(object("/a", 3_000).body());
+
+        // Promoted to memory, it holds a copy of its body only, not the file's head and metadata around it.
+        CacheStore store = new CacheStore(1_000_000, 8, Duration.ofMinutes(2), Optional.of(disk));
+        store.findOnDisk("http://h/a", Fields.empty());
+        store.findOnDisk("http://h/a", Fields.empty());
+        CachedObject promoted = store.find("http://h/a", Fields.empty());
+        assertThat(promoted.mapped()).isFalse();
+        assertThat(promoted.body().isDirect()).isTrue();
+        assertThat(promoted.body()).isEqualTo(read.body());
+    }
+
+    @Test
     void restoredObjectsMustBeRevalidatedAndNeverServedStaleUntilTheEdgeCaughtUp() {
         AtomicBoolean caughtUp = new AtomicBoolean(false);
         open(1_000_000, caughtUp);
@@ -248,7 +281,8 @@ class DiskTierTest {
     @Test
     void aDirectoryInUseByAnotherEdgeIsRefusedNamingIt() {
         open(1_000_000, new AtomicBoolean(true));
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, () -> true))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, 1_000,
+                () -> true))
                 .hasMessageContaining(dir.toString()).hasMessageContaining("another edge uses it");
     }
 
@@ -258,6 +292,25 @@ class DiskTierTest {
         write(object("/a", 10), object("/a", 20));
 
         assertThat(find("/a").length()).isEqualTo(20);
+        assertThat(files("objects")).hasSize(1);
+    }
+
+    @Test
+    void aShardDirectoryRemovedUnderTheTierIsMadeAgainOnTheNextWrite() throws IOException {
+        open(1_000_000, new AtomicBoolean(true));
+        try (Stream<Path> shards = Files.list(dir.resolve("objects"))) {
+            assertThat(shards.filter(Files::isDirectory).count()).isEqualTo(256); // made once, at open
+        }
+        try (Stream<Path> shards = Files.list(dir.resolve("objects"))) {
+            for (Path shard : shards.toList()) {
+                Files.delete(shard);
+            }
+        }
+
+        write(object("/a", 10));
+
+        assertThat(find("/a").length()).isEqualTo(10);
+        assertThat(disk.writeFailures()).isZero();
         assertThat(files("objects")).hasSize(1);
     }
 
@@ -275,7 +328,7 @@ class DiskTierTest {
 
     @Test
     void objectsOverMaxObjectBytesAreDeclined() {
-        disk = DiskTier.open(dir, 1_000_000, 100, 8, false, () -> true);
+        disk = DiskTier.open(dir, 1_000_000, 100, 8, false, 1_000_000, () -> true);
         write(object("/big", 101));
 
         assertThat(find("/big")).isNull();

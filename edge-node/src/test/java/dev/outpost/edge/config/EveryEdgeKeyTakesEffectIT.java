@@ -263,6 +263,7 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(disk.rejections()).isEqualTo(1);
         assertThat(disk.maxBytes()).as("cache.disk.maxBytes bounds the tier").isEqualTo(40_000_000);
         assertThat(edge.config().cache().disk().fsync()).isTrue();
+        assertThat(disk.maxQueuedBytes()).as("cache.disk.maxQueuedBytes bounds the writer's queue").isEqualTo(300);
     }
 
     @Test

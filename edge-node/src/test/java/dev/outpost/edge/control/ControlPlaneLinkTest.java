@@ -369,6 +369,30 @@ class ControlPlaneLinkTest {
     }
 
     @Test
+    void aRestartedEdgeTrustsItsDiskOnceTheHeartbeatSentAtOnceAfterRegistrationIsApplied() {
+        // What a restarted edge's disk tier waits for (Lease.renewedSinceStart): not a heartbeat interval, but the
+        // one round trip that hands over what it missed; the registration reply alone never counts (it cannot say
+        // whether a reset is due).
+        ManualClock clock = new ManualClock();
+        Lease lease = Lease.of(clock, Duration.ofSeconds(30),
+                dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);
+        cacheEmpty = false;
+        ControlPlaneLink leased = new ControlPlaneLink(EU_1, CONFIG, controlPlane, applied, applier,
+                () -> new ControlPlaneLink.Stats(0, 0, 0), () -> cacheEmpty, (step, delay) ->
+                        schedule.add(new Step(step, delay)), () -> { }, lease);
+        controlPlane.answers.add(new RegistrationReply("eu-1", 0, 1, 5_000));
+        controlPlane.answers.add(reply(false, purge(1, "http://a.test/purged-while-down")));
+        leased.begin();
+
+        assertThat(runNext()).as("registration").isZero();
+        assertThat(lease.renewedSinceStart()).as("registered, nothing applied yet").isFalse();
+        assertThat(schedule.peek().delay()).as("the catch-up heartbeat leaves at once").isZero();
+        runNext();
+        assertThat(appliedEntries).containsExactly("1 PURGE [http://a.test/purged-while-down]");
+        assertThat(lease.renewedSinceStart()).as("trusted once the missed purge is applied").isTrue();
+    }
+
+    @Test
     void theHeartbeatIntervalIsAtMostAThirdOfTheLease() {
         Lease lease = Lease.of(java.time.Clock.systemUTC(), Duration.ofMillis(300),
                 dev.outpost.edge.config.ControlPlaneLinkConfig.LeaseExpiry.REVALIDATE);

@@ -14,6 +14,9 @@ import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.DiskConfig;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -198,6 +201,100 @@ class DiskTierIT {
                 }
                 assertThat(f.origin.getRequestCount()).isEqualTo(1);
             }
+        }
+    }
+
+    /** Serves {@code /cold} as version 1, 2, ... (one per origin request), any other path as {@link #serveBodies}. */
+    private static AtomicInteger serveVersionedCold(EdgeFixture f) {
+        AtomicInteger coldFetches = new AtomicInteger();
+        f.origin.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String path = request.getUrl().encodedPath();
+                String body = path.equals("/cold") ? bodyOf("/cold v" + coldFetches.incrementAndGet(), 4_000)
+                        : bodyOf(path, 4_000);
+                return new MockResponse.Builder().body(body).setHeader("Cache-Control", "max-age=600")
+                        .setHeader("Date", HttpDates.format(f.clock.instant())).build();
+            }
+        });
+        return coldFetches;
+    }
+
+    /** Fills the 40 kB memory tier with objects asked for three times each, so a new one is turned away. */
+    private static void fillMemoryWithHotObjects(EdgeFixture f) throws IOException {
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 12; i++) {
+                assertThat(f.fetch("/hot" + i).code()).isEqualTo(200);
+            }
+        }
+        disk(f);
+    }
+
+    /** Keeps the edge's disk writer busy (on a write whose guard waits) until the returned latch opens. */
+    private static CountDownLatch holdDiskWriter(EdgeFixture f) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        CachedObject any = f.edge.store().objects().get(0);
+        f.edge.store().disk().orElseThrow().offer(any, f.edge.store().fetchTicket(), (object, ticket, publish) -> {
+            held.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        });
+        assertThat(held.await(30, TimeUnit.SECONDS)).isTrue();
+        return release;
+    }
+
+    @Test
+    void anObjectTheMemoryTierTurnedAwayIsAHitWhileItsDiskWriteIsQueued() throws Exception {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+            AtomicInteger coldFetches = serveVersionedCold(f);
+            fillMemoryWithHotObjects(f);
+            CacheStore store = f.edge.store();
+            CountDownLatch release = holdDiskWriter(f);
+            try {
+                long refusedBefore = store.refusedByAdmission();
+                assertThat(f.fetch("/cold").header("Cache-Status")).contains("fwd=miss");
+                assertThat(store.refusedByAdmission()).as("memory turned it away").isGreaterThan(refusedBefore);
+                assertThat(store.find(EdgeFixture.key("/cold"), Fields.empty())).isNull();
+
+                Answer second = f.fetch("/cold");
+                assertThat(second.header("Cache-Status")).startsWith("Outpost; hit").contains("detail=disk");
+                assertThat(second.body()).isEqualTo(bodyOf("/cold v1", 4_000));
+                assertThat(coldFetches).as("one origin fetch").hasValue(1);
+                assertThat(store.disk().orElseThrow().queuedHits()).isEqualTo(1);
+            } finally {
+                release.countDown();
+            }
+        }
+    }
+
+    @Test
+    void aPurgeWhileTheDiskWriteIsQueuedMakesTheNextRequestAMissAndTheOldBodyIsNeverServed() throws Exception {
+        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+            AtomicInteger coldFetches = serveVersionedCold(f);
+            fillMemoryWithHotObjects(f);
+            CountDownLatch release = holdDiskWriter(f);
+            try {
+                assertThat(f.fetch("/cold").body()).isEqualTo(bodyOf("/cold v1", 4_000));
+                assertThat(purge(f, "{\"urls\":[\"http://" + EdgeFixture.HOST + "/cold\"]}").code()).isEqualTo(200);
+
+                Answer afterPurge = f.fetch("/cold");
+                assertThat(afterPurge.header("Cache-Status")).contains("fwd=miss");
+                assertThat(afterPurge.body()).isEqualTo(bodyOf("/cold v2", 4_000));
+            } finally {
+                release.countDown();
+            }
+            disk(f);
+            for (int i = 0; i < 3; i++) {
+                assertThat(f.fetch("/cold").body()).as("v1 was never published").isEqualTo(bodyOf("/cold v2", 4_000));
+            }
+            assertThat(coldFetches).hasValue(2);
         }
     }
 }
