@@ -16,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -115,46 +114,16 @@ public final class DiskTier implements AutoCloseable {
     public record Hit(CachedObject object, boolean promote) {
     }
 
-    /** A write waiting for the writer, with what its publishing (and any lookup meanwhile) is checked against. */
-    private record Queued(CachedObject object, long ticket, Guard guard) {
-    }
-
-    /** A URL's queued variants, immutable (a changed Vary list drops the variants queued under the old one). */
-    private record QueuedVariants(List<String> vary, Map<String, Queued> byVariant) {
-        static QueuedVariants add(QueuedVariants old, Queued q) {
-            CachedObject o = q.object();
-            if (old == null || !old.vary().equals(o.vary())) {
-                return new QueuedVariants(o.vary(), Map.of(o.variant(), q));
-            }
-            LinkedHashMap<String, Queued> copy = new LinkedHashMap<>(old.byVariant());
-            copy.put(o.variant(), q);
-            return new QueuedVariants(old.vary(), Collections.unmodifiableMap(copy));
-        }
-
-        /** Without {@code q} (when it is still the one queued for its variant); {@code null} when nothing is left. */
-        QueuedVariants without(Queued q) {
-            if (byVariant.get(q.object().variant()) != q) {
-                return this;
-            }
-            LinkedHashMap<String, Queued> copy = new LinkedHashMap<>(byVariant);
-            copy.remove(q.object().variant());
-            return copy.isEmpty() ? null : new QueuedVariants(vary, Collections.unmodifiableMap(copy));
-        }
-    }
-
     private final DiskDirectory files;
     private final long maxObjectBytes;
     private final int maxVariants;
     private final BooleanSupplier caughtUp;
     private final Cache<String, Slots> index;
     private final ExecutorService writer;
-    private final long maxQueuedBytes;
-    /** Writes not published yet, by URL key: what lookups find until the index holds the file. */
-    private final Map<String, QueuedVariants> queued = new ConcurrentHashMap<>();
-    private final AtomicLong pendingBytes = new AtomicLong();
+    /** Writes not published yet: what lookups find until the index holds the file. */
+    private final DiskQueue queued;
     private final AtomicLong stamps = new AtomicLong();
     private final LongAdder hits = new LongAdder();
-    private final LongAdder queuedHits = new LongAdder();
     private final LongAdder rejections = new LongAdder();
     private final LongAdder writes = new LongAdder();
     private final LongAdder writeFailures = new LongAdder();
@@ -164,11 +133,8 @@ public final class DiskTier implements AutoCloseable {
 
     private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants, long maxQueuedBytes,
             BooleanSupplier caughtUp) throws IOException {
-        if (maxQueuedBytes < 1) {
-            throw new IllegalArgumentException("maxQueuedBytes must be >= 1, was " + maxQueuedBytes);
-        }
         this.files = files;
-        this.maxQueuedBytes = maxQueuedBytes;
+        this.queued = new DiskQueue(maxQueuedBytes);
         this.maxObjectBytes = maxObjectBytes;
         this.maxVariants = maxVariants;
         this.caughtUp = caughtUp;
@@ -246,40 +212,27 @@ public final class DiskTier implements AutoCloseable {
             rejections.increment();
             return;
         }
-        if (pendingBytes.addAndGet(length) > maxQueuedBytes) {
-            pendingBytes.addAndGet(-length);
-            rejections.increment();
+        DiskQueue.Queued q = queued.add(object, ticket, guard);
+        if (q == null) {
+            rejections.increment(); // the writer is too far behind
             return;
         }
-        Queued q = new Queued(object, ticket, guard);
-        queued.compute(object.key(), (k, old) -> QueuedVariants.add(old, q));
         try {
             writer.execute(() -> {
                 try {
-                    Queued now = queuedFor(object);
+                    DiskQueue.Queued now = queued.current(object);
                     if (now == q) {
                         write(object, ticket, guard);
                     } else if (now == null) {
                         rejections.increment(); // purged while it waited
                     } // else a newer copy of the variant was queued behind it: that one is written
                 } finally {
-                    unqueue(q); // after the index holds the published file: lookups find one or the other
-                    pendingBytes.addAndGet(-length);
+                    queued.finished(q); // after the index holds the published file: lookups find one or the other
                 }
             });
         } catch (RejectedExecutionException closed) {
-            unqueue(q);
-            pendingBytes.addAndGet(-length);
+            queued.finished(q);
         }
-    }
-
-    private Queued queuedFor(CachedObject object) {
-        QueuedVariants now = queued.get(object.key());
-        return now == null ? null : now.byVariant().get(object.variant());
-    }
-
-    private void unqueue(Queued q) {
-        queued.computeIfPresent(q.object().key(), (k, v) -> v.without(q));
     }
 
     private void write(CachedObject object, long ticket, Guard guard) {
@@ -317,14 +270,11 @@ public final class DiskTier implements AutoCloseable {
      * file; {@code null} when none is held.
      */
     public Hit find(String key, Fields requestHeaders) {
-        if (!queued.isEmpty()) {
-            QueuedVariants waiting = queued.get(key);
-            Queued q = waiting == null ? null : waiting.byVariant().get(Vary.variant(waiting.vary(), requestHeaders));
-            if (q != null) {
-                Hit hit = fromQueue(q);
-                if (hit != null) {
-                    return hit;
-                }
+        DiskQueue.Queued q = queued.find(key, requestHeaders);
+        if (q != null) {
+            Hit hit = fromQueue(q);
+            if (hit != null) {
+                return hit;
             }
         }
         Slots slots = index.getIfPresent(key);
@@ -362,16 +312,16 @@ public final class DiskTier implements AutoCloseable {
      * A queued object as its publishing would leave it: checked against the purges since its ticket by its guard
      * (a hard one: not answered and dropped from the queue, so it is never written; a soft one: answered stale).
      */
-    private Hit fromQueue(Queued q) {
+    private Hit fromQueue(DiskQueue.Queued q) {
         CachedObject[] answer = {null};
         boolean allowed = q.guard().admit(q.object(), q.ticket(),
                 invalidated -> answer[0] = invalidated ? q.object().markedStale() : q.object());
         if (!allowed) {
-            unqueue(q);
+            queued.remove(q);
             return null;
         }
         hits.increment();
-        queuedHits.increment();
+        queued.counted();
         return new Hit(answer[0], false); // in memory already; promoted, if asked for, once it is a file
     }
 
@@ -426,14 +376,13 @@ public final class DiskTier implements AutoCloseable {
         }
         // Queued writes: a URL purged on disk loses its queued variants too (hard); one not on disk yet is asked
         // (once per variant, as a file would be) and counted.
-        for (Map.Entry<String, QueuedVariants> e : new ArrayList<>(queued.entrySet())) {
-            boolean onDisk = matchedOnDisk.contains(e.getKey());
-            for (Queued q : e.getValue().byVariant().values()) {
-                if (onDisk || queuedMatches.test(e.getKey(), q.object())) {
-                    count += onDisk ? 0 : 1;
-                    if (!soft) {
-                        unqueue(q);
-                    }
+        for (DiskQueue.Queued q : queued.all()) {
+            String key = q.object().key();
+            boolean onDisk = matchedOnDisk.contains(key);
+            if (onDisk || queuedMatches.test(key, q.object())) {
+                count += onDisk ? 0 : 1;
+                if (!soft) {
+                    queued.remove(q);
                 }
             }
         }
@@ -506,17 +455,17 @@ public final class DiskTier implements AutoCloseable {
 
     /** Hits answered from a queued write (not yet published as a file). */
     public long queuedHits() {
-        return queuedHits.sum();
+        return queued.hits();
     }
 
     /** Bytes of bodies queued for the writer now. */
     public long queuedBytes() {
-        return pendingBytes.get();
+        return queued.bytes();
     }
 
     /** The bound on {@link #queuedBytes}. */
     public long maxQueuedBytes() {
-        return maxQueuedBytes;
+        return queued.maxBytes();
     }
 
     public long evictions() {
