@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -67,49 +66,6 @@ public final class DiskTier implements AutoCloseable {
         void run(boolean invalidated);
     }
 
-    /** One stored variant: its file and what purges and lookups must know without opening it. */
-    record Slot(String variant, Path file, long bytes, Set<String> tags, boolean invalidated, boolean restored,
-            AtomicInteger hits, AtomicBoolean verified) {
-        Slot invalidatedCopy() {
-            return new Slot(variant, file, bytes, tags, true, restored, hits, verified);
-        }
-    }
-
-    /** A URL's variants on disk, immutable. */
-    record Slots(List<String> vary, Map<String, Slot> byVariant) {
-        long bytes() {
-            long b = 0;
-            for (Slot s : byVariant.values()) {
-                b += s.bytes();
-            }
-            return b;
-        }
-
-        Slots with(List<String> newVary, Slot slot, int maxVariants) {
-            if (!vary.equals(newVary)) {
-                return new Slots(newVary, Map.of(slot.variant(), slot));
-            }
-            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>(byVariant);
-            copy.remove(slot.variant());
-            copy.put(slot.variant(), slot);
-            while (copy.size() > maxVariants) {
-                copy.remove(copy.keySet().iterator().next());
-            }
-            return new Slots(vary, Collections.unmodifiableMap(copy));
-        }
-
-        /** Without {@code variant}; {@code null} when nothing is left. */
-        Slots without(String variant) {
-            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>(byVariant);
-            copy.remove(variant);
-            return copy.isEmpty() ? null : new Slots(vary, Collections.unmodifiableMap(copy));
-        }
-
-        boolean hasTag(String tag) {
-            return byVariant.values().stream().anyMatch(s -> s.tags().contains(tag));
-        }
-    }
-
     /** A disk hit: the object, and whether it is asked for often enough to be offered to the memory tier. */
     public record Hit(CachedObject object, boolean promote) {
     }
@@ -118,7 +74,7 @@ public final class DiskTier implements AutoCloseable {
     private final long maxObjectBytes;
     private final int maxVariants;
     private final BooleanSupplier caughtUp;
-    private final Cache<String, Slots> index;
+    private final Cache<String, DiskSlots> index;
     private final ExecutorService writer;
     /** Writes not published yet: what lookups find until the index holds the file. */
     private final DiskQueue queued;
@@ -140,7 +96,7 @@ public final class DiskTier implements AutoCloseable {
         this.caughtUp = caughtUp;
         this.index = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String key, Slots s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
+                .weigher((String key, DiskSlots s) -> (int) Math.min(Integer.MAX_VALUE, s.bytes()))
                 .executor(Runnable::run)
                 .recordStats()
                 .removalListener(this::onRemoval)
@@ -196,9 +152,9 @@ public final class DiskTier implements AutoCloseable {
     private void index(CachedObject o, Path file, long bytes, boolean restored) {
         // A file written by this run is in the page cache as written; one found at start is checked once against its
         // body checksum, on its first read (a machine crash may have left a name over blocks never written).
-        Slot slot = new Slot(o.variant(), file, bytes, Set.copyOf(o.surrogateKeys()), o.invalidated(), restored,
+        DiskSlot slot = new DiskSlot(o.variant(), file, bytes, Set.copyOf(o.surrogateKeys()), o.invalidated(), restored,
                 new AtomicInteger(), new AtomicBoolean(!restored));
-        index.asMap().compute(o.key(), (k, old) -> old == null ? new Slots(o.vary(), Map.of(o.variant(), slot))
+        index.asMap().compute(o.key(), (k, old) -> old == null ? new DiskSlots(o.vary(), Map.of(o.variant(), slot))
                 : old.with(o.vary(), slot, maxVariants));
     }
 
@@ -277,11 +233,11 @@ public final class DiskTier implements AutoCloseable {
                 return hit;
             }
         }
-        Slots slots = index.getIfPresent(key);
+        DiskSlots slots = index.getIfPresent(key);
         if (slots == null) {
             return null;
         }
-        Slot slot = slots.byVariant().get(Vary.variant(slots.vary(), requestHeaders));
+        DiskSlot slot = slots.byVariant().get(Vary.variant(slots.vary(), requestHeaders));
         if (slot == null) {
             return null;
         }
@@ -354,12 +310,12 @@ public final class DiskTier implements AutoCloseable {
      * published fresh); a hard purge also drops it from the queue here, so its memory is released and it is not
      * written.
      */
-    private int purgeWhere(BiPredicate<String, Slots> matches, BiPredicate<String, CachedObject> queuedMatches,
+    private int purgeWhere(BiPredicate<String, DiskSlots> matches, BiPredicate<String, CachedObject> queuedMatches,
             boolean soft) {
         int count = 0;
         Set<Path> directories = new LinkedHashSet<>();
         Set<String> matchedOnDisk = new java.util.HashSet<>();
-        for (Map.Entry<String, Slots> e : new ArrayList<>(index.asMap().entrySet())) {
+        for (Map.Entry<String, DiskSlots> e : new ArrayList<>(index.asMap().entrySet())) {
             if (!matches.test(e.getKey(), e.getValue())) {
                 continue;
             }
@@ -367,7 +323,7 @@ public final class DiskTier implements AutoCloseable {
             if (soft) {
                 count += softPurge(e.getKey());
             } else {
-                Slots removed = index.asMap().remove(e.getKey()); // the removal listener deletes the files
+                DiskSlots removed = index.asMap().remove(e.getKey()); // the removal listener deletes the files
                 if (removed != null) {
                     count += removed.byVariant().size();
                     removed.byVariant().values().forEach(s -> directories.add(s.file().getParent()));
@@ -393,8 +349,8 @@ public final class DiskTier implements AutoCloseable {
     private int softPurge(String key) {
         int[] count = {0};
         index.asMap().computeIfPresent(key, (k, slots) -> {
-            LinkedHashMap<String, Slot> copy = new LinkedHashMap<>();
-            for (Slot s : slots.byVariant().values()) {
+            LinkedHashMap<String, DiskSlot> copy = new LinkedHashMap<>();
+            for (DiskSlot s : slots.byVariant().values()) {
                 count[0]++;
                 if (!s.invalidated()) {
                     try {
@@ -405,19 +361,19 @@ public final class DiskTier implements AutoCloseable {
                 }
                 copy.put(s.variant(), s.invalidated() ? s : s.invalidatedCopy());
             }
-            return copy.isEmpty() ? null : new Slots(slots.vary(), Collections.unmodifiableMap(copy));
+            return copy.isEmpty() ? null : new DiskSlots(slots.vary(), Collections.unmodifiableMap(copy));
         });
         return count[0];
     }
 
     /** Deletes the files of removed variants that the current value (after a replacement) does not hold. */
-    private void onRemoval(String key, Slots removed, RemovalCause cause) {
+    private void onRemoval(String key, DiskSlots removed, RemovalCause cause) {
         if (key == null || removed == null) {
             return;
         }
-        Slots current = index.asMap().get(key);
-        for (Slot s : removed.byVariant().values()) {
-            Slot now = current == null ? null : current.byVariant().get(s.variant());
+        DiskSlots current = index.asMap().get(key);
+        for (DiskSlot s : removed.byVariant().values()) {
+            DiskSlot now = current == null ? null : current.byVariant().get(s.variant());
             if (now == null || !now.file().equals(s.file())) {
                 DiskDirectory.delete(s.file());
             }
