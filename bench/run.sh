@@ -24,13 +24,13 @@ SMOKE=
 
 if [ -n "$SMOKE" ]; then
     : "${REPEATS:=1}" "${HIT_SECONDS:=2}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=1}" "${ZIPF_REQUESTS:=5000}"
-    : "${ZIPF_WARM:=10000}"
+    : "${ZIPF_WARM:=10000}" "${JIT_ROUNDS:=2}" "${JIT_ROUND_REQUESTS:=5000}"
     : "${ZIPF_CAP:=20}" "${PURGE_ROUNDS:=5}" "${FILL_OBJECTS:=40}" "${CPURGE_PURGES:=20}" "${CPURGE_WARMUP:=20}"
     : "${ALLOC_HITS:=10000}" "${ZIPFDISK_REQUESTS:=10000}" "${RESTART_BYTES:=$((64 * 1024 * 1024))}"
     OUT=$RUN/smoke
 else
     : "${REPEATS:=3}" "${HIT_SECONDS:=5}" "${WARM_SECONDS:=1}" "${FIRST_WARM_SECONDS:=10}" "${ZIPF_REQUESTS:=30000}"
-    : "${ZIPF_WARM:=30000}"
+    : "${ZIPF_WARM:=30000}" "${JIT_ROUNDS:=12}" "${JIT_ROUND_REQUESTS:=10000}"
     : "${ZIPF_CAP:=60}" "${PURGE_ROUNDS:=20}" "${FILL_OBJECTS:=320}" "${CPURGE_PURGES:=200}" "${CPURGE_WARMUP:=300}"
     : "${ALLOC_HITS:=100000}" "${ZIPFDISK_REQUESTS:=60000}" "${RESTART_BYTES:=$((1024 * 1024 * 1024))}"
     OUT=$here/results
@@ -44,8 +44,11 @@ HIT_SIZES=${HIT_SIZES:-"1k 100k 1m"} # the hit phase's object sizes (a subset: H
 # Phase zipfdisk (issue 15): Outpost with a memory tier of 10 % of the catalogue, alone (outpost) and with a disk
 # tier holding all of it (outpost-disk), against nginx's proxy_cache holding all of it on tmpfs (nginx) and on a
 # real disk (nginx-disk). Disk directories go under ZIPFDISK_DIR (not tmpfs: /var/tmp is the root file system here).
-ZIPFDISK_TARGETS=${ZIPFDISK_TARGETS:-"outpost outpost-disk nginx nginx-disk"}
+# outpost-shm: Outpost's disk tier on tmpfs (under BENCH_RUN_DIR, /dev/shm by default), the same medium as the
+# nginx target's proxy_cache: the like-for-like row for issue 15's "0.8x nginx on tmpfs".
+ZIPFDISK_TARGETS=${ZIPFDISK_TARGETS:-"outpost outpost-disk outpost-shm nginx nginx-disk"}
 ZIPFDISK_DIR=${ZIPFDISK_DIR:-/var/tmp/outpost-bench-disk}
+JIT_QUIET_MS=${JIT_QUIET_MS:-150} # jit_settle: a round that compiled for less ends the warm-up
 CPURGE_HEARTBEAT_MS=5000 # the control plane's default: the six-edge purge is measured on the live push
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
@@ -67,22 +70,25 @@ OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-32}
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 BASELINE_PORT=18085 BASELINE_ADMIN_PORT=19085 DIRECT_PORT=18086
 OUTPOST_DISK_PORT=18087 OUTPOST_DISK_ADMIN_PORT=19087 NGINX_DISK_PORT=18088 NGINX_CORK_PORT=18089
+OUTPOST_SHM_PORT=18090 OUTPOST_SHM_ADMIN_PORT=19090
 OUTPOST_TOKEN=bench-admin-token-0123456789
 # nginx-cork: nginx with tcp_nopush on (TCP_CORK), the A/B of issue 22 against nginx (NGINX_TCP_NOPUSH, off: the
 # A/B's winner, bench/peers.md); nginx-disk and outpost-disk: phase zipfdisk.
 NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-off}
 declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT [baseline]=$BASELINE_PORT
-    [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-cork]=$NGINX_CORK_PORT)
-declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT [outpost-disk]=$OUTPOST_DISK_ADMIN_PORT)
+    [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-cork]=$NGINX_CORK_PORT
+    [outpost-shm]=$OUTPOST_SHM_PORT)
+declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT [outpost-disk]=$OUTPOST_DISK_ADMIN_PORT
+    [outpost-shm]=$OUTPOST_SHM_ADMIN_PORT)
 # Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
 # counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
 # read-while-writer readers do.
 HIT_HEADER=X-Cache
 declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$'
     [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$' [outpost-disk]='^(HIT|COLLAPSED)$' [nginx-disk]='^HIT$'
-    [nginx-cork]='^HIT$')
+    [nginx-cork]='^HIT$' [outpost-shm]='^(HIT|COLLAPSED)$')
 declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT'
-    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT')
+    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT' [outpost-shm]='HIT,COLLAPSED')
 declare -A PID=() STORAGE=()
 ATS_MIN_STORAGE=$((16 * 1024 * 1024))
 
@@ -163,7 +169,7 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     rm -rf "$dir"
     mkdir -p "$dir/tmp" "$dir/cache"
     case $t in
-    outpost | baseline | outpost-disk)
+    outpost | baseline | outpost-disk | outpost-shm)
         local jar=${OUTPOST_JAR:-$root/cli/target/outpost.jar} # OUTPOST_JAR: a copy, so a rebuild mid-run changes nothing
         if [ "$t" = baseline ]; then
             [ -f "$OUTPOST_BASELINE_JAR" ] || die "target baseline needs OUTPOST_BASELINE_JAR (a built outpost.jar)"
@@ -173,6 +179,9 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
         if [ "$t" = outpost-disk ]; then # memory tier CACHE_BYTES, disk tier DISK_BYTES on a real disk
             rm -rf "$ZIPFDISK_DIR/$t" && mkdir -p "$ZIPFDISK_DIR/$t"
             disk_yaml=$(printf '  disk:\n    dir: %s\n    maxBytes: %s' "$ZIPFDISK_DIR/$t" "$DISK_BYTES")
+        elif [ "$t" = outpost-shm ]; then # the same, the disk tier on tmpfs like the nginx target's cache
+            mkdir -p "$dir/disk"
+            disk_yaml=$(printf '  disk:\n    dir: %s\n    maxBytes: %s' "$dir/disk" "$DISK_BYTES")
         fi
         OUTPOST_PORT=${PORT[$t]} OUTPOST_ADMIN_PORT=${ADMIN_PORT[$t]} DISK_YAML=$disk_yaml \
             render "$here/conf/outpost-edge.yml" >"$dir/edge.yml"
@@ -309,14 +318,48 @@ zipf_warm() { # zipf_warm TARGET z|zns: ZIPF_WARM Zipf GETs below a prefix of th
     log "zipf warm-up $1 ($2): $(grep '^ZIPF ' "$raw" | cut -c6-)"
 }
 
+purge_all() { # purge_all TARGET: an Outpost edge's whole cache purged through its admin API (after a warm-up)
+    curl -fsS -o /dev/null --max-time 60 -X POST -H "Authorization: Bearer $OUTPOST_TOKEN" \
+        -H 'Content-Type: application/json' --data '{"all":true}' \
+        "http://127.0.0.1:${ADMIN_PORT[$1]}/_edge/purge" || die "$1: purging the warm-up failed"
+}
+is_jvm() { case $1 in outpost | baseline | outpost-disk | outpost-shm) return 0 ;; esac; return 1; }
+jit_ms() { # jit_ms TARGET: the JVM's compile time so far in ms (jstat's hsperf counter; empty when unreadable)
+    "$JAVA_HOME/bin/jstat" -compiler "${PID[$1]}" 2>/dev/null | awk 'NR == 2 {printf "%d", $4 * 1000}'
+}
+jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up rounds until the JIT is quiet
+    # ZIPF_WARM requests were not enough on one core: a quiet-machine profile (perf, 2026-12-06) had the C2
+    # compiler thread at ~27 % of the server core for the whole 60,000-request zipfdisk cell after a 30,000-request
+    # warm-up (1,300 C2 compilations, a deep handler chain compiled and recompiled as profiles settled). A cell
+    # measures the edge that runs for days, so rounds of JIT_ROUND_REQUESTS go on until one compiles for less than
+    # JIT_QUIET_MS (elapsed compile time, jstat) or JIT_ROUNDS ran; the cell then records what it still compiled.
+    is_jvm "$1" || return 0
+    local before after=0 i raw="$RUN/wrk-zipf-settle-$1.txt"
+    for ((i = 1; i <= JIT_ROUNDS; i++)); do
+        before=$(jit_ms "$1")
+        zipf_run "$1" "/$2/$1/settle$RANDOM/" "$JIT_ROUND_REQUESTS" "$raw"
+        after=$(jit_ms "$1")
+        if [ -z "$before" ] || [ -z "$after" ]; then
+            log "$1: jstat cannot read the JIT's compile time: no settling rounds"
+            return 0
+        fi
+        ((after - before < JIT_QUIET_MS)) && break
+    done
+    log "$1: JIT settled after $((i > JIT_ROUNDS ? JIT_ROUNDS : i)) round(s), the last compiling for $((after - before)) ms"
+}
+
 zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQUESTS) Zipf GETs from a cold cache;
     # CASE a (cache holds all), b (10 %), disk (phase zipfdisk)
     local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt" count=${4:-$ZIPF_REQUESTS}
     local extra=${5:-}
-    local cpu0 cpu1
+    local cpu0 cpu1 jit0=
+    is_jvm "$t" && jit0=$(jit_ms "$t")
     cpu0=$(cpu_now "$t")
     zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
+    local jit1=
+    [ -n "$jit0" ] && jit1=$(jit_ms "$t")
+    [ -n "$jit1" ] && extra="$extra,\"jit_ms\":$((jit1 - jit0))"
     local data fetches
     data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")" $((cpu1 - cpu0)))
     fetches=$(origin_count "$prefix")
@@ -329,7 +372,7 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
 disk_state() { # disk_state TARGET: ,"key":value pairs on what a zipfdisk target holds at the end of its cell
     local t=$1
     case $t in
-    outpost | outpost-disk) curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/metrics" | python3 -c '
+    outpost | outpost-disk | outpost-shm) curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/metrics" | python3 -c '
 import re, sys
 m = dict(re.findall(r"^(edge_(?:disk_hits_total|disk_entries|disk_bytes|disk_rejections_total|store_entries)) (\S+)$",
                     sys.stdin.read(), re.M))
@@ -416,7 +459,7 @@ meta = {
   "nginx": sh("nginx -v 2>&1"), "varnish": sh("varnishd -V 2>&1 | head -1"),
   "ats": sh("traffic_server -V 2>&1 | head -1"), "wrk": sh("wrk -v 2>&1 | head -1"),
   "repeats": $REPEATS, "hit_seconds": $HIT_SECONDS, "warm_seconds": $WARM_SECONDS, "zipf_requests": $ZIPF_REQUESTS,
-  "zipf_cap": $ZIPF_CAP, "zipf_warm": $ZIPF_WARM, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
+  "zipf_cap": $ZIPF_CAP, "zipf_warm": $ZIPF_WARM, "jit_rounds": $JIT_ROUNDS, "jit_round_requests": $JIT_ROUND_REQUESTS, "jit_quiet_ms": $JIT_QUIET_MS, "first_warm_seconds": $FIRST_WARM_SECONDS, "connections": $CONNECTIONS, "objects": $OBJECTS, "zipf_s": $ZIPF_S,
   "cache_big": $CACHE_BIG, "cache_small": $CACHE_SMALL, "catalogue_bytes": $CATALOGUE,
   "herd_clients": $HERD_CLIENTS, "purge_rounds": $PURGE_ROUNDS, "fill_objects": $FILL_OBJECTS,
   "cpurge_purges": $CPURGE_PURGES, "cpurge_warmup": $CPURGE_WARMUP, "cpurge_heartbeat_ms": $CPURGE_HEARTBEAT_MS, "alloc_hits": $ALLOC_HITS,
@@ -472,7 +515,7 @@ want hit && for rep in $(seq "$REPEATS"); do
         for t in $(rotated "$rep"); do hit_cell "$t" "$size" "$rep"; done
     done
 done
-want zipfa && for t in $(caches); do zipf_warm "$t" z; done
+want zipfa && for t in $(caches); do zipf_warm "$t" z; jit_settle "$t" z; done
 want zipfa && for rep in $(seq "$REPEATS"); do
     for t in $(rotated "$rep" caches); do zipf_cell "$t" a "$rep"; done
 done
@@ -498,6 +541,9 @@ want zipfb && for rep in $(seq "$REPEATS"); do
         curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
         wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
         zipf_warm "$t" zns
+        # JVM targets: settling rounds on cacheable objects (the cell stores, so its store path must be compiled
+        # too), then everything purged, so the 10 % cache still starts empty.
+        if is_jvm "$t"; then jit_settle "$t" z && purge_all "$t"; fi
         zipf_cell "$t" b "$rep"
         memory_cell "$t" small
         stop_pid "$t"
@@ -520,13 +566,12 @@ want zipfdisk && for rep in $(seq "$REPEATS"); do
         curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
         wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
         case $t in
-        outpost | outpost-disk) # the warm-up must reach the paths the cell runs (store, disk writes and reads):
+        outpost | outpost-disk | outpost-shm) # the warm-up must reach the paths the cell runs (store, disk writes and reads):
             # cacheable objects on a prefix of their own, twice each at least, then everything purged, so the
             # cell still starts from empty tiers with a compiled JIT. nginx needs no JIT: the (b) no-store warm-up.
             zipf_warm "$t" z
-            curl -fsS -o /dev/null --max-time 60 -X POST -H "Authorization: Bearer $OUTPOST_TOKEN" \
-                -H 'Content-Type: application/json' --data '{"all":true}' \
-                "http://127.0.0.1:${ADMIN_PORT[$t]}/_edge/purge" || die "$t: purging the warm-up failed"
+            jit_settle "$t" z
+            purge_all "$t"
             held=$(disk_state "$t")
             emit "{\"workload\":\"zipfdisk-warm\",\"target\":\"$t\",\"rep\":$rep}" "{${held#,}}"
             log "zipfdisk $t: warm-up purged, now holding ${held#,}"
@@ -534,7 +579,7 @@ want zipfdisk && for rep in $(seq "$REPEATS"); do
         *) zipf_warm "$t" zns ;;
         esac
         disk=0
-        [ "$t" = outpost-disk ] && disk=$DISK_BYTES
+        case $t in outpost-disk | outpost-shm) disk=$DISK_BYTES ;; esac
         # the cell's own state at its end (disk writes are behind the responses: a moment for the writer)
         zipf_cell "$t" disk "$rep" "$ZIPFDISK_REQUESTS" ",\"disk_bytes\":$disk"
         sleep 1
