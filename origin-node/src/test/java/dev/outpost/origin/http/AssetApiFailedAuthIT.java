@@ -45,7 +45,10 @@ class AssetApiFailedAuthIT {
         }
         Answer throttled = origin.get("");
         assertThat(throttled.code()).as("the right token, once the budget is spent").isEqualTo(429);
-        assertThat(throttled.header("Retry-After")).isEqualTo("6");
+        // The wait counts down from the last failure on the wall clock (one refill, 6 s, rounded up): on a loaded
+        // machine a second can pass before this request. FailedAuthLimiterTest pins the exact values on a
+        // manual clock.
+        assertThat(Integer.parseInt(throttled.header("Retry-After"))).isBetween(1, 6);
         assertThat(throttled.json(ErrorBody.class).error()).isEqualTo("too_many_failed_auth");
         Answer content = origin.call(new Request.Builder().url(origin.node.baseUri() + "/a.txt").build());
         assertThat(content.code()).as("content is never throttled").isEqualTo(200);
