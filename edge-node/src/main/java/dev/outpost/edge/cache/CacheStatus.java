@@ -20,6 +20,29 @@ public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalIn
     /** The cache name of a shield's entries (role shield), so a chain shows which tier said what. */
     public static final String SHIELD_NAME = "Outpost-shield";
 
+    /**
+     * {@code detail} values an edge writes when it answers without the origin's answer, or refuses the origin's:
+     * one place, because a shield's are read back by the edges below it ({@code origin/ShieldAnswer} decides from
+     * them whether a shield's 5xx is the origin's failure or the shield's own).
+     */
+    public static final class Detail {
+        /** 502: no connection to the origin, or it broke off. */
+        public static final String ORIGIN_UNREACHABLE = "origin-unreachable";
+        /** 504: the origin did not answer in time. */
+        public static final String ORIGIN_TIMEOUT = "origin-timeout";
+        /** 503: the origin's circuit breaker is open. */
+        public static final String ORIGIN_DOWN = "origin-down";
+        /** 503: the edge's requests to the origin are at their cap. */
+        public static final String ORIGIN_BUSY = "origin-busy";
+        /** 504: the fetch a collapsed request waited for never came back. */
+        public static final String COLLAPSE_TIMEOUT = "collapse-timeout";
+        /** The origin answered with a body that disagrees with its own headers. */
+        public static final String BODY_MISMATCH = "body-mismatch";
+
+        private Detail() {
+        }
+    }
+
     /** Why the request went forward (RFC 9211 §2.2). */
     public enum Fwd {
         /** The cache was configured not to handle it (hit-for-pass, a request with credentials). */

@@ -84,12 +84,13 @@ sealed interface Answer {
                     new Buffered(f.status(), f.headers(), f.body(), Outcome.ERROR,
                             forwarded(role, t).withFwdStatus(f.status()).withUpstream(upstream(f.headers()))));
             case FetchOutcome.Unreachable u -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
-                    .withDetail(u.busy() ? "origin-busy" : u.down() ? "origin-down" : "origin-unreachable"),
+                    .withDetail(u.busy() ? CacheStatus.Detail.ORIGIN_BUSY : u.down() ? CacheStatus.Detail.ORIGIN_DOWN
+                            : CacheStatus.Detail.ORIGIN_UNREACHABLE),
                     unreachable(role, t, u));
             case FetchOutcome.Rejected r -> staleOr(stale, CacheStatus.forwarded(CacheStatus.Fwd.STALE)
-                            .withDetail("body-mismatch"),
+                            .withDetail(CacheStatus.Detail.BODY_MISMATCH),
                     new Error(502, "origin_body_mismatch", r.message(),
-                            forwarded(role, t).withFwdStatus(r.status()).withDetail("body-mismatch")));
+                            forwarded(role, t).withFwdStatus(r.status()).withDetail(CacheStatus.Detail.BODY_MISMATCH)));
             case FetchOutcome.Truncated tr -> new Abort();
             case FetchOutcome.Relayed r -> new Abort(); // only ever the end of a filling, never a fetch's answer
             case FetchOutcome.Sliced sliced -> new FetchAlone(false); // MissFlow serves these from slices first
@@ -160,19 +161,19 @@ sealed interface Answer {
     static Error unreachable(FetchOutcome.Unreachable u, CacheStatus status) {
         if (u.busy()) {
             return new Error(503, "origin_busy", "the edge has as many origin requests open as it allows: "
-                    + u.message() + "; try again", status.withDetail("origin-busy"));
+                    + u.message() + "; try again", status.withDetail(CacheStatus.Detail.ORIGIN_BUSY));
         }
         if (u.down()) {
             return new Error(503, "origin_down", "the origin is down (its circuit breaker is open after repeated "
                     + "failures; the edge probes it in the background); try again later",
-                    status.withDetail("origin-down"));
+                    status.withDetail(CacheStatus.Detail.ORIGIN_DOWN));
         }
         if (u.timeout()) {
             return new Error(504, "origin_timeout", "the origin did not answer in time",
-                    status.withDetail("origin-timeout"));
+                    status.withDetail(CacheStatus.Detail.ORIGIN_TIMEOUT));
         }
         return new Error(502, "origin_unreachable", "the origin refused or reset the connection",
-                status.withDetail("origin-unreachable"));
+                status.withDetail(CacheStatus.Detail.ORIGIN_UNREACHABLE));
     }
 
     /** The stale copy when it may answer errors, else the fallback. */

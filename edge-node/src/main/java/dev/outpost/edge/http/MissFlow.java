@@ -132,9 +132,9 @@ final class MissFlow {
         }
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof TimeoutException) {
-            answerStaleOr(ex, t, "collapse-timeout", new Answer.Error(504, "collapse_timeout",
+            answerStaleOr(ex, t, CacheStatus.Detail.COLLAPSE_TIMEOUT, new Answer.Error(504, "collapse_timeout",
                     "the origin fetch this request waited for took too long",
-                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withDetail("collapse-timeout")));
+                    CacheStatus.forwarded(CacheStatus.Fwd.MISS).withDetail(CacheStatus.Detail.COLLAPSE_TIMEOUT)));
         } else {
             answerStaleOr(ex, t, "leader-failed", new Answer.Error(502, "origin_error",
                     "the origin fetch failed: " + cause.getMessage(),

@@ -45,10 +45,11 @@ enum ShieldAnswer {
     SHIELD_ERROR;
 
     /** The shield's details (Answer's) that say it got no answer from the origin. */
-    private static final Set<String> NO_ORIGIN_ANSWER = Set.of("origin-unreachable", "origin-timeout",
-            "origin-down", "origin-busy", "collapse-timeout");
+    private static final Set<String> NO_ORIGIN_ANSWER = Set.of(CacheStatus.Detail.ORIGIN_UNREACHABLE,
+            CacheStatus.Detail.ORIGIN_TIMEOUT, CacheStatus.Detail.ORIGIN_DOWN, CacheStatus.Detail.ORIGIN_BUSY,
+            CacheStatus.Detail.COLLAPSE_TIMEOUT);
     /** The shield's details that say the origin answered, with something the shield refused to pass on. */
-    private static final Set<String> ORIGIN_ANSWERED = Set.of("body-mismatch");
+    private static final Set<String> ORIGIN_ANSWERED = Set.of(CacheStatus.Detail.BODY_MISMATCH);
 
     /** What a shield's response with {@code status} and {@code headers} is. */
     static ShieldAnswer of(int status, Fields headers) {
