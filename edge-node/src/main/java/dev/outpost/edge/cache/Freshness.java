@@ -15,8 +15,10 @@ import java.util.Set;
  * Cache-Control and Expires entirely, RFC 9213), then Surrogate-Control (replaces Cache-Control), then
  * Cache-Control s-maxage, max-age, then Expires, then the heuristic (a fraction of the Last-Modified age, capped)
  * for heuristically cacheable statuses and responses marked {@code public} (RFC 9111 §4.2.2); 404/410 without
- * explicit freshness use the negative TTL instead of the heuristic. An {@code Age} that is not one non-negative
- * integer (two values, a list, a word, a sign) makes the response stale: its age cannot be trusted.
+ * explicit freshness use the negative TTL instead of the heuristic. {@code Age} is read as RFC 9111 §5.1 says: of
+ * a list (one line {@code 7200, 0} or several lines) only the first member counts, and a first member that is not a
+ * non-negative integer ({@code -1}, {@code 1.5}, a word) is ignored like an absent field, so Date alone dates the
+ * response.
  */
 final class Freshness {
     /** RFC 9110 §15.1 statuses cacheable by default (206 is stored as a partial object, never whole). */
@@ -95,34 +97,35 @@ final class Freshness {
         return HEURISTIC_STATUSES.contains(status) || directives(headers).isPublic();
     }
 
-    /** corrected_initial_age, RFC 9111 §4.2.3; the largest age there is when Age is unusable (stale at once). */
+    /** corrected_initial_age, RFC 9111 §4.2.3. */
     static Duration initialAge(Fields headers, Instant requestTime, Instant responseTime) {
         Duration apparent = headers.first("date").flatMap(HttpDates::parse)
                 .map(date -> Duration.between(date, responseTime))
                 .filter(d -> !d.isNegative())
                 .orElse(Duration.ZERO);
-        OptionalLong ageValue = ageValue(headers.all("age"));
-        if (ageValue.isEmpty()) {
-            return Duration.ofSeconds(CacheControl.MAX_DELTA_SECONDS);
-        }
         Duration delay = Duration.between(requestTime, responseTime);
-        Duration corrected = Duration.ofSeconds(ageValue.getAsLong()).plus(delay.isNegative() ? Duration.ZERO : delay);
+        Duration corrected = Duration.ofSeconds(ageValue(headers.all("age")))
+                .plus(delay.isNegative() ? Duration.ZERO : delay);
         return apparent.compareTo(corrected) > 0 ? apparent : corrected;
     }
 
     /**
-     * The Age in seconds: 0 when absent, capped at 2^31 (RFC 9111 §1.2.2); empty when it is not one field line
-     * holding one non-negative integer ({@code Age: 7200, 0}, two Age lines, {@code -1}, {@code 1.5}, {@code old}).
+     * The Age in seconds, RFC 9111 §5.1: the first member of the first field line ({@code Age: 7200, 0} is 7200;
+     * lines {@code 0} and {@code 7200} are 0), capped at 2^31 (RFC 9111 §1.2.2); 0 when absent or when that member
+     * is not a non-negative integer ({@code -1}, {@code 1.5}, {@code abc}, {@code 7200;x=1}): an invalid Age is
+     * ignored, not trusted either way.
      */
-    static OptionalLong ageValue(List<String> lines) {
+    static long ageValue(List<String> lines) {
         if (lines.isEmpty()) {
-            return OptionalLong.of(0);
+            return 0;
         }
-        String value = lines.size() == 1 ? lines.get(0).trim() : "";
-        if (value.isEmpty() || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return OptionalLong.empty();
+        String line = lines.get(0);
+        int comma = line.indexOf(',');
+        String first = (comma < 0 ? line : line.substring(0, comma)).trim();
+        if (first.isEmpty() || !first.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return 0;
         }
-        return OptionalLong.of(value.length() > 10 ? CacheControl.MAX_DELTA_SECONDS
-                : Math.min(Long.parseLong(value), CacheControl.MAX_DELTA_SECONDS));
+        return first.length() > 10 ? CacheControl.MAX_DELTA_SECONDS
+                : Math.min(Long.parseLong(first), CacheControl.MAX_DELTA_SECONDS);
     }
 }

@@ -104,21 +104,38 @@ class FreshnessTest {
     }
 
     @Test
-    void anAgeThatIsNotOneNonNegativeIntegerMakesTheResponseStale() {
-        for (List<String> age : List.of(List.of("7200, 0"), List.of("0,7200"), List.of("7200", "0"),
-                List.of("0", "0"), List.of("-7200"), List.of("7200.0"), List.of("abc"), List.of(""))) {
-            assertThat(Freshness.ageValue(age)).as(age.toString()).isEmpty();
-            Fields headers = Fields.builder().add("Cache-Control", "max-age=3600").build();
-            Fields.Builder b = Fields.builder();
-            headers.forEach(b::add);
-            age.forEach(v -> b.add("Age", v));
-            CachedObject o = CachedObjects.create("k/a", Fields.empty(), 200, b.build(),
-                    java.nio.ByteBuffer.allocate(1), now, now, policy);
-            assertThat(o.isFresh(now)).as(age.toString()).isFalse();
+    void onlyTheFirstMemberOfAnAgeListCounts() {
+        assertThat(Freshness.ageValue(List.of("7200, 0"))).isEqualTo(7200);
+        assertThat(Freshness.ageValue(List.of("0,7200"))).isZero();
+        assertThat(Freshness.ageValue(List.of("7200", "0"))).isEqualTo(7200);
+        assertThat(Freshness.ageValue(List.of("0", "7200"))).isZero();
+        assertThat(Freshness.ageValue(List.of("3600", "3600"))).isEqualTo(3600);
+        assertThat(Freshness.ageValue(List.of(" 30 "))).isEqualTo(30);
+        assertThat(Freshness.ageValue(List.of())).isZero();
+        assertThat(Freshness.ageValue(List.of("99999999999"))).isEqualTo(2_147_483_648L);
+        assertThat(storedWithAge("7200, 0").isFresh(now)).isFalse();
+        assertThat(storedWithAge("0", "7200").isFresh(now)).isTrue();
+    }
+
+    @Test
+    void anAgeWhoseFirstMemberIsNotANonNegativeIntegerIsIgnoredLikeAnAbsentOne() {
+        for (String age : List.of("-7200", "7200.0", "abc", "", "7200;foo=bar")) {
+            assertThat(Freshness.ageValue(List.of(age))).as(age).isZero();
+            assertThat(storedWithAge(age).isFresh(now)).as(age).isTrue();
         }
-        assertThat(Freshness.ageValue(List.of(" 30 "))).hasValue(30);
-        assertThat(Freshness.ageValue(List.of())).hasValue(0);
-        assertThat(Freshness.ageValue(List.of("99999999999"))).hasValue(2_147_483_648L);
+        // ignored, not trusted: Date still dates the response
+        Fields datedAnHourAgo = Fields.of("Cache-Control", "max-age=600", "Age", "abc",
+                "Date", HttpDates.format(now.minusSeconds(3600)));
+        assertThat(Freshness.initialAge(datedAnHourAgo, now, now)).isEqualTo(Duration.ofHours(1));
+    }
+
+    private CachedObject storedWithAge(String... ageLines) {
+        Fields.Builder b = Fields.builder().add("Cache-Control", "max-age=3600");
+        for (String line : ageLines) {
+            b.add("Age", line);
+        }
+        return CachedObjects.create("k/a", Fields.empty(), 200, b.build(), java.nio.ByteBuffer.allocate(1), now, now,
+                policy);
     }
 
     @Test

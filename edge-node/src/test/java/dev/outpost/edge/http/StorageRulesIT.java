@@ -75,7 +75,7 @@ class StorageRulesIT {
     }
 
     @Test
-    void anAgeThatIsNotOneNonNegativeIntegerMakesTheResponseStale() throws Exception {
+    void theFirstMemberOfAnAgeListDatesTheResponse() throws Exception {
         f.enqueue(response(200, "old").setHeader("Cache-Control", "max-age=3600").setHeader("Age", "7200, 0"));
         f.fetch("/age");
         f.enqueue(response(200, "new").setHeader("Cache-Control", "max-age=3600").setHeader("Age", "10"));
@@ -83,6 +83,24 @@ class StorageRulesIT {
         assertThat(next.xCache()).isEqualTo("MISS");
         assertThat(next.body()).isEqualTo("new");
         assertThat(f.fetch("/age").header("Age")).isEqualTo("10");
+
+        f.enqueue(response(200, "young").setHeader("Cache-Control", "max-age=3600").addHeader("Age", "0")
+                .addHeader("Age", "7200"));
+        f.fetch("/age-lines");
+        Answer hit = f.fetch("/age-lines");
+        assertThat(hit.xCache()).isEqualTo("HIT");
+        assertThat(hit.header("Age")).isEqualTo("0");
+    }
+
+    @Test
+    void anInvalidAgeIsIgnoredSoTheResponseIsReusedWhileFresh() throws Exception {
+        f.enqueue(response(200, "word").setHeader("Cache-Control", "max-age=3600").setHeader("Age", "abc"));
+        f.fetch("/age-word");
+        f.clock.advance(Duration.ofSeconds(5));
+        Answer hit = f.fetch("/age-word");
+        assertThat(hit.xCache()).isEqualTo("HIT");
+        assertThat(hit.body()).isEqualTo("word");
+        assertThat(hit.header("Age")).isEqualTo("5");
     }
 
     @Test
