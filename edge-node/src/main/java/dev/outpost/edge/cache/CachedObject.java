@@ -24,7 +24,7 @@ import java.util.Set;
  * @param staleWhileRevalidate window after expiry in which stale is served while one refresh runs
  * @param staleIfError    window after expiry in which stale is served when the origin fails
  * @param alwaysRevalidate no-cache: every use needs a successful revalidation
- * @param noStale         must-revalidate / proxy-revalidate: never served stale
+ * @param noStale         no-cache / must-revalidate / proxy-revalidate (or s-maxage alone): never served stale
  * @param invalidated     soft-purged: treated as stale whatever its age
  * @param vary            request header names (lower case) the response varies on
  * @param surrogateKeys   tags from Surrogate-Key, for purge by tag

@@ -171,9 +171,12 @@ public final class CachedObjects {
         Duration sie = seconds(cc.staleIfError(), policy.staleIfError());
         // s-maxage implies proxy-revalidate (RFC 9111 §5.2.2.10) unless the origin grants stale use explicitly.
         boolean explicitStale = cc.staleIfError().isPresent() || cc.staleWhileRevalidate().isPresent();
-        boolean noStale = cc.mustRevalidate() || cc.proxyRevalidate() || cc.sMaxAge().isPresent() && !explicitStale;
         // A qualified no-cache="field" is treated like plain no-cache: revalidate every use (conservative).
         boolean alwaysRevalidate = cc.has("no-cache");
+        // no-cache allows no use without a successful validation, so not on an origin error either (RFC 9111
+        // §4.2.4, §5.2.2.4): like must-revalidate, and whatever stale-if-error says.
+        boolean noStale = alwaysRevalidate || cc.mustRevalidate() || cc.proxyRevalidate()
+                || cc.sMaxAge().isPresent() && !explicitStale;
         return new CachedObject(key, variant, status, served, body, responseTime, initialAge, lifetime, swr, sie,
                 alwaysRevalidate, noStale, false, vary, surrogateKeys(originHeaders), shared, partial);
     }

@@ -61,6 +61,17 @@ class DecisionsTest {
     }
 
     @Test
+    void noCacheIsNeverServedStaleNotEvenWhenTheOriginFails() {
+        for (String cc : new String[] {"max-age=2, no-cache", "no-cache=\"A\", max-age=2",
+                "max-age=2, no-cache, stale-if-error=600"}) {
+            CachedObject o = TestObjects.stored(t0, "Cache-Control", cc, "ETag", "\"a\"");
+            assertThat(o.usableOnError(t0.plusSeconds(3))).as(cc).isFalse();
+        }
+        CachedObject plain = TestObjects.stored(t0, "Cache-Control", "max-age=2", "ETag", "\"a\"");
+        assertThat(plain.usableOnError(t0.plusSeconds(3))).isTrue(); // the default stale-if-error window
+    }
+
+    @Test
     void sMaxAgeImpliesProxyRevalidateUnlessStaleUseIsGrantedExplicitly() {
         CachedObject strict = TestObjects.stored(t0, "Cache-Control", "s-maxage=60");
         assertThat(strict.usableOnError(t0.plusSeconds(61))).isFalse();

@@ -80,6 +80,21 @@ class StaleIT {
     }
 
     @Test
+    void aNoCacheResponseIsNeverServedWithoutValidationNotEvenWhenTheOriginFails() throws Exception {
+        try (EdgeFixture f = new EdgeFixture()) {
+            f.enqueue(f.ok("validate me", "max-age=10, no-cache").setHeader("ETag", "\"v1\""));
+            f.fetch("/no-cache");
+            f.clock.advance(Duration.ofSeconds(20)); // well within the default stale-if-error window
+            f.enqueue(new MockResponse.Builder().code(503).body("down"));
+            Answer error = f.fetch("/no-cache");
+            assertThat(error.code()).isEqualTo(503);
+            assertThat(error.body()).isEqualTo("down");
+            assertThat(error.xCache()).isNotEqualTo("STALE");
+            assertThat(storedBody(f, "/no-cache")).isEqualTo("validate me"); // kept for the next validation
+        }
+    }
+
+    @Test
     void originStoppedCachedUrlsAreServedStaleAndUncachedUrlsFailFastWithJson() throws Exception {
         try (EdgeFixture f = new EdgeFixture()) {
             f.enqueue(f.ok("cached", "max-age=10"));
