@@ -3,12 +3,21 @@ package dev.outpost.edge.cache;
 import dev.outpost.common.http.CacheControl;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Whether a response may be stored (RFC 9111 §3 for a shared cache). Returns the reason it may not, so the
  * answer can be logged and put in Cache-Status.
  */
 public final class Cacheability {
+    /**
+     * The final status codes RFC 9110 §15 defines, whose caching rules the edge follows: what {@code must-understand}
+     * asks a cache to understand. An unknown code ({@code 599}) is not among them.
+     */
+    static final Set<Integer> UNDERSTOOD_STATUSES = Set.of(200, 201, 202, 203, 204, 205, 300, 301, 302, 303, 304,
+            305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417,
+            421, 422, 426, 500, 501, 502, 503, 504, 505);
+
     private Cacheability() {
     }
 
@@ -30,7 +39,13 @@ public final class Cacheability {
             return Optional.of("status");
         }
         CacheControl cc = Freshness.directives(headers);
-        if (cc.noStore()) {
+        if (cc.has("must-understand")) {
+            // RFC 9111 §5.2.2.3: only a cache that implements the status code's caching rules may store it, and
+            // such a cache ignores the no-store sent along for caches that do not.
+            if (!UNDERSTOOD_STATUSES.contains(status)) {
+                return Optional.of("must-understand");
+            }
+        } else if (cc.noStore()) {
             return Optional.of("no-store");
         }
         if (cc.isPrivate()) {

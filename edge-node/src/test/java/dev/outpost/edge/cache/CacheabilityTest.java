@@ -21,6 +21,27 @@ class CacheabilityTest {
     }
 
     @Test
+    void mustUnderstandLiftsNoStoreForAStatusWhoseCachingRulesTheEdgeFollows() {
+        for (int status : new int[] {200, 301, 404, 410}) {
+            assertThat(verdict(status, "Cache-Control", "max-age=3600, no-store, must-understand")).as("%d", status)
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void mustUnderstandKeepsAnUnknownStatusOutOfTheStoreWithOrWithoutNoStore() {
+        assertThat(verdict(599, "Cache-Control", "max-age=3600, no-store, must-understand"))
+                .contains("must-understand");
+        assertThat(verdict(599, "Cache-Control", "max-age=3600, must-understand")).contains("must-understand");
+        assertThat(verdict(599, "Cache-Control", "max-age=3600")).isEmpty(); // explicit freshness, no demand
+    }
+
+    @Test
+    void mustUnderstandDoesNotLiftPrivate() {
+        assertThat(verdict(200, "Cache-Control", "max-age=3600, private, must-understand")).contains("private");
+    }
+
+    @Test
     void privateIsNotStored() {
         assertThat(verdict(200, "Cache-Control", "private, max-age=60")).contains("private");
     }
