@@ -126,8 +126,10 @@ sealed interface Answer {
                     .withUpstream(upstream(f.originHeaders()));
             return new FromBody(f, Outcome.COLLAPSED, storedForSure ? status.asStored() : status, true);
         }
-        if (!storable && !t.pass() && t.requestHeaders().has("range")) {
-            // Not stored: let the origin answer the range itself rather than relaying the whole body.
+        if (!storable && !t.pass() && t.requestHeaders().has("range") && f.status() != 206) {
+            // Not stored: let the origin answer the range itself rather than relaying the whole body. A 206 is
+            // already the origin's answer to the client's own range (the only one a fetch asks for a request
+            // with Range): relayed, never asked a second time.
             return new FetchAlone(true);
         }
         CacheStatus status = forwarded(role, t).withFwdStatus(f.status()).withUpstream(upstream(f.originHeaders()));

@@ -24,6 +24,8 @@ class PartialContentIT {
     private static final class RangeOrigin extends Dispatcher {
         volatile String body = "0123456789";
         volatile String etag = "\"v1\"";
+        volatile String cacheControl = "max-age=3600";
+        volatile boolean chunked;
         final List<String> ranges = new CopyOnWriteArrayList<>();
 
         @Override
@@ -31,7 +33,7 @@ class PartialContentIT {
             String range = request.getHeaders().get("Range");
             String ifRange = request.getHeaders().get("If-Range");
             ranges.add(range == null ? "whole" : range + (ifRange == null ? "" : " if " + ifRange));
-            MockResponse.Builder b = new MockResponse.Builder().setHeader("Cache-Control", "max-age=3600");
+            MockResponse.Builder b = new MockResponse.Builder().setHeader("Cache-Control", cacheControl);
             if (etag != null) {
                 b.setHeader("ETag", etag);
             }
@@ -50,8 +52,9 @@ class PartialContentIT {
                 first = Integer.parseInt(ends[0]);
                 last = ends[1].isEmpty() ? total - 1 : Math.min(total - 1, Integer.parseInt(ends[1]));
             }
-            return b.code(206).setHeader("Content-Range", "bytes " + first + "-" + last + "/" + total)
-                    .body(body.substring(first, last + 1)).build();
+            b.code(206).setHeader("Content-Range", "bytes " + first + "-" + last + "/" + total);
+            return (chunked ? b.chunkedBody(body.substring(first, last + 1), 2) : b.body(body.substring(first,
+                    last + 1))).build();
         }
     }
 
@@ -91,6 +94,18 @@ class PartialContentIT {
         }
         assertThat(f.fetch("/v.mp4", "Range", "bytes=20-30").code()).isEqualTo(416);
         assertThat(origin.ranges).hasSize(1);
+    }
+
+    @Test
+    void aRangeWhosePartialAnswerCannotBeStoredIsAskedOfTheOriginOnce() throws Exception {
+        origin.etag = null; // no strong validator: nothing to slice or to join pieces under
+        origin.chunked = true; // a piece of unknown length is relayed, never stored
+        Answer first = f.fetch("/live.ts", "Range", "bytes=2-4");
+        assertThat(first.code()).isEqualTo(206);
+        assertThat(first.body()).isEqualTo("234");
+        assertThat(first.header("Content-Range")).isEqualTo("bytes 2-4/10");
+        assertThat(origin.ranges).containsExactly("bytes=2-4"); // relayed as the origin sent it, not asked again
+        assertThat(f.edge.store().lookup(EdgeFixture.key("/live.ts"), Fields.empty())).isEmpty();
     }
 
     @Test
