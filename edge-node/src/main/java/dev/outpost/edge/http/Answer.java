@@ -114,6 +114,15 @@ sealed interface Answer {
         return new FromStore(s.object(), s.revalidated() ? Outcome.REVALIDATED : Outcome.MISS, status);
     }
 
+    /**
+     * The fetch sent the client's own Range (one range, no whole stored copy to revalidate): what the origin
+     * answered, a 206 or a 200 that ignores the range, is its answer to this very request, so it is relayed, never
+     * asked for a second time.
+     */
+    private static boolean askedTheClientsRange(OriginFetch.Target t) {
+        return PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), Long.MAX_VALUE).isPresent();
+    }
+
     private static Answer filling(Role role, OriginFetch.Target t, FetchOutcome.Filling f) {
         boolean storable = f.plan().storable();
         // "stored" is said when it is known before the body: a body of unknown length may still prove too large.
@@ -126,10 +135,8 @@ sealed interface Answer {
                     .withUpstream(upstream(f.originHeaders()));
             return new FromBody(f, Outcome.COLLAPSED, storedForSure ? status.asStored() : status, true);
         }
-        if (!storable && !t.pass() && t.requestHeaders().has("range") && f.status() != 206) {
-            // Not stored: let the origin answer the range itself rather than relaying the whole body. A 206 is
-            // already the origin's answer to the client's own range (the only one a fetch asks for a request
-            // with Range): relayed, never asked a second time.
+        if (!storable && !t.pass() && t.requestHeaders().has("range") && !askedTheClientsRange(t)) {
+            // Not stored: let the origin answer the range itself rather than relaying the whole body.
             return new FetchAlone(true);
         }
         CacheStatus status = forwarded(role, t).withFwdStatus(f.status()).withUpstream(upstream(f.originHeaders()));

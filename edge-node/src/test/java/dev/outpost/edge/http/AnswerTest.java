@@ -142,9 +142,20 @@ class AnswerTest {
     }
 
     @Test
-    void aRangeRequestForAnAnswerThatIsNotStoredGoesToTheOriginAsItIs() {
+    void aRangeTheFetchDidNotAskForGoesToTheOriginAsItIsWhenTheWholeAnswerIsNotStored() {
+        OriginFetch.Target twoRanges = OriginFetch.Target.forCache(ROUTE, "svc/a", "/a",
+                Fields.of("Range", "bytes=0-9, 20-29"), MISS.client(), Credentials.Use.NONE, Optional.empty());
+        assertThat(to(Answer.Role.LEADER, twoRanges, filling(false, ""))).isEqualTo(new Answer.FetchAlone(true));
+        OriginFetch.Target revalidatingWhole = OriginFetch.Target.forCache(ROUTE, "svc/a", "/a",
+                Fields.of("Range", "bytes=0-9"), MISS.client(), Credentials.Use.NONE, Optional.of(OBJECT));
+        assertThat(to(Answer.Role.LEADER, revalidatingWhole, filling(false, "")))
+                .isEqualTo(new Answer.FetchAlone(true));
+    }
+
+    @Test
+    void theOriginsAnswerToTheClientsOwnRangeIsRelayedEvenWhenItIsNotStored() {
         OriginFetch.Target range = OriginFetch.Target.forCache(ROUTE, "svc/a", "/a", Fields.of("Range", "bytes=0-9"),
                 MISS.client(), Credentials.Use.NONE, Optional.empty());
-        assertThat(to(Answer.Role.LEADER, range, filling(false, ""))).isEqualTo(new Answer.FetchAlone(true));
+        assertThat(to(Answer.Role.LEADER, range, filling(false, ""))).isInstanceOf(Answer.FromBody.class);
     }
 }

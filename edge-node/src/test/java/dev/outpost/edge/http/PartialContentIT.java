@@ -26,6 +26,7 @@ class PartialContentIT {
         volatile String etag = "\"v1\"";
         volatile String cacheControl = "max-age=3600";
         volatile boolean chunked;
+        volatile boolean ignoresRange;
         final List<String> ranges = new CopyOnWriteArrayList<>();
 
         @Override
@@ -37,7 +38,7 @@ class PartialContentIT {
             if (etag != null) {
                 b.setHeader("ETag", etag);
             }
-            if (range == null || ifRange != null && !ifRange.equals(etag)) {
+            if (range == null || ignoresRange || ifRange != null && !ifRange.equals(etag)) {
                 return b.code(200).body(body).build();
             }
             String spec = range.substring("bytes=".length());
@@ -106,6 +107,16 @@ class PartialContentIT {
         assertThat(first.header("Content-Range")).isEqualTo("bytes 2-4/10");
         assertThat(origin.ranges).containsExactly("bytes=2-4"); // relayed as the origin sent it, not asked again
         assertThat(f.edge.store().lookup(EdgeFixture.key("/live.ts"), Fields.empty())).isEmpty();
+    }
+
+    @Test
+    void aWholeAnswerToAnAskedRangeThatCannotBeStoredIsRelayedNotAskedAgain() throws Exception {
+        origin.ignoresRange = true; // a server may answer any Range with the whole representation
+        origin.cacheControl = "no-store";
+        Answer first = f.fetch("/dynamic", "Range", "bytes=2-4");
+        assertThat(first.code()).isEqualTo(200);
+        assertThat(first.body()).isEqualTo("0123456789");
+        assertThat(origin.ranges).containsExactly("bytes=2-4");
     }
 
     @Test
