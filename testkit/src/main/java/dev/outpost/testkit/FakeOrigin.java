@@ -144,6 +144,7 @@ public final class FakeOrigin implements AutoCloseable {
         private Framing framing = Framing.CONTENT_LENGTH;
         /** Where to stop sending, in body order: after that many body bytes. */
         private final List<Stop> stops = new ArrayList<>();
+        private byte[] excess = new byte[0];
 
         private enum Framing { CONTENT_LENGTH, CHUNKED, CLOSE_DELIMITED }
 
@@ -180,6 +181,16 @@ public final class FakeOrigin implements AutoCloseable {
         }
 
         /** Sends the body chunked instead of with a {@code Content-Length}. */
+        /**
+         * Sends {@code bytes} after the body, beyond its framing, on a connection kept alive: what a broken origin
+         * does when its body outgrows its {@code Content-Length}. The next answer on that connection starts after
+         * them, so a client that reuses the connection reads them where a status line should be.
+         */
+        public Answer excessAfterBody(String bytes) {
+            excess = bytes.getBytes(StandardCharsets.ISO_8859_1);
+            return this;
+        }
+
         public Answer chunked() {
             framing = Framing.CHUNKED;
             return this;
@@ -339,6 +350,7 @@ public final class FakeOrigin implements AutoCloseable {
         if (out instanceof Chunks) {
             socketOut.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         }
+        socketOut.write(answer.excess);
         socketOut.flush();
         return true;
     }

@@ -6,6 +6,7 @@ import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -123,7 +124,7 @@ public final class OriginClient implements AutoCloseable {
             long start = System.nanoTime();
             boolean handedOver = false;
             try {
-                Response response = http.newCall(build(origins.get(i), request)).execute();
+                Response response = execute(origins.get(i), request);
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 listener.originResponded(response.code(), latency);
                 health.responded(origins.get(i), response.code());
@@ -177,7 +178,7 @@ public final class OriginClient implements AutoCloseable {
         Instant sent = clock.instant();
         boolean handedOver = false;
         try {
-            Response response = http.newCall(build(upstream, request)).execute();
+            Response response = execute(upstream, request);
             String bad = badHead(response.headers(), maxHeaderBytes);
             if (bad != null) {
                 response.close();
@@ -193,6 +194,24 @@ public final class OriginClient implements AutoCloseable {
             if (!handedOver) {
                 slot.close();
             }
+        }
+    }
+
+    /**
+     * One exchange with {@code origin}. An idempotent request whose answer could not be read as HTTP
+     * ({@code Unexpected status line}) is sent once more: the usual cause is not this request but a broken earlier
+     * answer on the same pooled connection whose body outgrew its {@code Content-Length}, leaving bytes where the
+     * next status line should be. OkHttp retries a dead pooled connection itself but not this; it drops the
+     * connection, so the second try goes out on a clean one. A second malformed answer is the origin's own.
+     */
+    private Response execute(URI origin, OriginRequest request) throws IOException {
+        try {
+            return http.newCall(build(origin, request)).execute();
+        } catch (ProtocolException unreadable) {
+            if (!request.idempotent()) {
+                throw unreadable; // it may have been acted on: never sent twice
+            }
+            return http.newCall(build(origin, request)).execute();
         }
     }
 
