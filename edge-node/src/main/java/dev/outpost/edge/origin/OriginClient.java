@@ -198,20 +198,23 @@ public final class OriginClient implements AutoCloseable {
     }
 
     /**
-     * One exchange with {@code origin}. An idempotent request whose answer could not be read as HTTP
-     * ({@code Unexpected status line}) is sent once more: the usual cause is not this request but a broken earlier
-     * answer on the same pooled connection whose body outgrew its {@code Content-Length}, leaving bytes where the
-     * next status line should be. OkHttp retries a dead pooled connection itself but not this; it drops the
-     * connection, so the second try goes out on a clean one. A second malformed answer is the origin's own.
+     * One exchange with {@code origin}. A GET or HEAD whose answer could not be read as HTTP ({@code Unexpected
+     * status line}) is sent again, at most twice: the usual cause is not this request but a broken earlier answer on
+     * the same pooled connection whose body outgrew its {@code Content-Length}, leaving bytes where the next status
+     * line should be (nginx: "upstream sent more data than specified"). OkHttp retries a dead pooled connection
+     * itself but not this; it drops the connection, so the next try goes out on another one. Other methods are
+     * never sent again: the origin may have acted on them already. A third malformed answer is the origin's own.
      */
     private Response execute(URI origin, OriginRequest request) throws IOException {
-        try {
-            return http.newCall(build(origin, request)).execute();
-        } catch (ProtocolException unreadable) {
-            if (!request.idempotent()) {
-                throw unreadable; // it may have been acted on: never sent twice
+        boolean safe = request.method().equals("GET") || request.method().equals("HEAD");
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return http.newCall(build(origin, request)).execute();
+            } catch (ProtocolException unreadable) {
+                if (!safe || attempt == 3) {
+                    throw unreadable;
+                }
             }
-            return http.newCall(build(origin, request)).execute();
         }
     }
 

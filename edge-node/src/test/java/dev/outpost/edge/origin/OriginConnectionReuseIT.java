@@ -41,12 +41,11 @@ class OriginConnectionReuseIT {
     }
 
     private static OriginRequest request(String method, String path) {
-        return new OriginRequest(method, path, Fields.empty(), method.equals("PUT") ? new byte[] {'x'} : new byte[0],
-                "127.0.0.1");
+        return new OriginRequest(method, path, Fields.empty(), new byte[0], "127.0.0.1");
     }
 
     @Test
-    void anIdempotentRequestAfterAnAnswerThatLeftExcessBytesOnTheConnectionIsAnsweredFromACleanOne()
+    void aGetAfterAnAnswerThatLeftExcessBytesOnTheConnectionIsAnsweredFromACleanOne()
             throws Exception {
         try (FakeOrigin origin = FakeOrigin.start(r -> r.path().equals("/broken")
                 ? FakeOrigin.Answer.ok("ok").excessAfterBody("-and-26-more-bytes-nobody-announced")
@@ -64,7 +63,7 @@ class OriginConnectionReuseIT {
     }
 
     @Test
-    void aNonIdempotentRequestIsNeverSentTwiceEvenThen() throws Exception {
+    void anUnsafeRequestIsNeverSentTwiceEvenThen() throws Exception {
         try (FakeOrigin origin = FakeOrigin.start(r -> r.path().equals("/broken")
                 ? FakeOrigin.Answer.ok("ok").excessAfterBody("garbage")
                 : FakeOrigin.Answer.ok("fine"));
@@ -72,10 +71,10 @@ class OriginConnectionReuseIT {
             List<java.net.URI> origins = List.of(origin.uri());
             assertThat(body(client.send(origins, request("GET", "/broken")))).isEqualTo("ok");
 
-            assertThatThrownBy(() -> client.send(origins, new OriginRequest("POST", "/form", Fields.empty(),
-                    new byte[] {'a'}, "127.0.0.1"))).isInstanceOf(OriginUnreachable.class)
+            assertThatThrownBy(() -> client.send(origins, new OriginRequest("PUT", "/form", Fields.empty(),
+                    new byte[0], "127.0.0.1"))).isInstanceOf(OriginUnreachable.class)
                     .hasMessageContaining("Unexpected status line");
-            assertThat(origin.requests("/form")).isEqualTo(1);
+            assertThat(origin.requests("/form")).isEqualTo(1); // idempotent, but it may have been acted on
         }
     }
 }
