@@ -34,9 +34,14 @@ node=${NODE:-node}
 work=$(mktemp -d "${TMPDIR:-/tmp}/outpost-cache-tests.XXXXXX")
 server_pid=
 edge_pid=
-cleanup() {
-    [ -n "$edge_pid" ] && kill "$edge_pid" 2>/dev/null && wait "$edge_pid" 2>/dev/null
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+cleanup() { # never stops half-way (errexit): a killed process's wait status is not a failure here
+    local pid
+    for pid in "$edge_pid" "$server_pid"; do
+        if [ -n "$pid" ]; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     if [ "${KEEP:-}" = 1 ]; then echo "cache-tests: work folder kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
