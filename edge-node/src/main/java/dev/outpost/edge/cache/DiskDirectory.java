@@ -22,8 +22,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The files of one {@link DiskTier}: {@code objects/<2 hex>/<name>-<stamp>.obj} (whole object files only),
@@ -56,6 +59,16 @@ final class DiskDirectory implements AutoCloseable {
     /** Flush object writes; purges (unlinks, soft-purge flags) are flushed whatever it says. */
     private final boolean fsync;
     private final FileChannel lockFile;
+    /**
+     * The flushes the purges of a batch ({@link #flushingOnce}) owe, on the thread running it: each directory and
+     * soft-purged file is flushed once, when the batch ends, instead of once per purge.
+     */
+    private final ThreadLocal<Owed> owed = new ThreadLocal<>();
+    private final LongAdder directoryFlushes = new LongAdder();
+
+    /** Directories and files written by a batch's purges and not flushed yet. */
+    private record Owed(Set<Path> directories, Set<Path> files) {
+    }
 
     private DiskDirectory(Path root, boolean fsync, FileChannel lockFile) {
         this.root = root;
@@ -192,7 +205,51 @@ final class DiskDirectory implements AutoCloseable {
      * ahead of it, or a power loss could bring the object back fresh.
      */
     void markInvalidated(Path file) throws IOException {
-        DiskFile.markInvalidated(file, true);
+        Owed batch = owed.get();
+        DiskFile.markInvalidated(file, batch == null);
+        if (batch != null) {
+            batch.files().add(file);
+        }
+    }
+
+    /**
+     * Runs {@code purges} (on this thread) so that each directory their unlinks touched and each file they marked
+     * soft-purged is flushed once, after the last of them, instead of once per purge: a catch-up page of hundreds of
+     * purges costs one flush per shard directory. Whatever {@code purges} did is flushed before this returns or
+     * throws, so a caller that records an applied sequence after it never runs ahead of the disk. A batch inside a
+     * batch is flushed by the outer one.
+     */
+    void flushingOnce(Runnable purges) {
+        if (owed.get() != null) {
+            purges.run();
+            return;
+        }
+        Owed batch = new Owed(new LinkedHashSet<>(), new LinkedHashSet<>());
+        owed.set(batch);
+        try {
+            purges.run();
+        } finally {
+            owed.remove();
+            for (Path file : batch.files()) {
+                flushFile(file);
+            }
+            flushDirectories(batch.directories());
+        }
+    }
+
+    private static void flushFile(Path file) {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            out.force(false);
+        } catch (NoSuchFileException gone) {
+            // hard-purged or evicted later in the batch: its directory's flush covers the unlink
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "disk tier: could not flush " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Directories flushed for purges since open (each batch flushes a directory once). */
+    long directoryFlushes() {
+        return directoryFlushes.sum();
     }
 
     /**
@@ -285,7 +342,17 @@ final class DiskDirectory implements AutoCloseable {
      * applied sequence recorded after the purge must not run ahead of them.
      */
     void sync(Collection<Path> directories) {
+        Owed batch = owed.get();
+        if (batch != null) {
+            batch.directories().addAll(directories); // flushed once, when the batch ends
+            return;
+        }
+        flushDirectories(directories);
+    }
+
+    private void flushDirectories(Collection<Path> directories) {
         for (Path directory : directories) {
+            directoryFlushes.increment();
             try {
                 syncDirectory(directory);
             } catch (IOException e) {
