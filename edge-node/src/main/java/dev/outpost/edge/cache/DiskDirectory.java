@@ -26,6 +26,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -40,6 +44,8 @@ final class DiskDirectory implements AutoCloseable {
     static final int HEAP_READ_BYTES = 64 * 1024;
     /** Files up to this (the common small CDN object) are read whole, with one positional read, into one buffer. */
     static final int WHOLE_READ_BYTES = 64 * 1024;
+    /** Flushes a batch issues at once (see {@link #flushTogether}). */
+    private static final int FLUSH_THREADS = 16;
 
     /** An object file found at start, with what its head says. */
     record Found(Path file, DiskFile.Head head) {
@@ -230,10 +236,55 @@ final class DiskDirectory implements AutoCloseable {
             purges.run();
         } finally {
             owed.remove();
-            for (Path file : batch.files()) {
-                flushFile(file);
+            flushTogether(batch);
+        }
+    }
+
+    /**
+     * Flushes a batch's files and directories on several threads at once, and returns when every flush is done: a
+     * journaling file system (ext4, XFS) commits the unlinks of every directory in one journal transaction, so
+     * flushes issued together wait for one commit (and one device cache flush) where one after another each paid
+     * its own round trip to the device (measured: 221 directory flushes one by one took 1.3 s of a restart's
+     * catch-up on the build machine's disk).
+     */
+    private void flushTogether(Owed batch) {
+        List<Runnable> flushes = new ArrayList<>();
+        batch.files().forEach(file -> flushes.add(() -> flushFile(file)));
+        batch.directories().forEach(directory -> flushes.add(() -> flushDirectories(List.of(directory))));
+        if (flushes.size() <= 1) {
+            flushes.forEach(Runnable::run);
+            return;
+        }
+        int threads = Math.min(FLUSH_THREADS, flushes.size());
+        ExecutorService pool = Executors.newFixedThreadPool(threads,
+                Thread.ofPlatform().daemon().name("disk-flush-", 0).factory());
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            flushes.forEach(f -> done.add(pool.submit(f)));
+            for (Future<?> f : done) {
+                awaitUninterruptibly(f);
             }
-            flushDirectories(batch.directories());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Waits for a flush even when interrupted (the caller records a sequence after it), then re-asserts it. */
+    private static void awaitUninterruptibly(Future<?> flush) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                flush.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                LOG.log(Level.WARNING, "disk tier: a flush failed: " + e.getCause());
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
