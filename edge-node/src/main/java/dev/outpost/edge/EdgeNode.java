@@ -261,12 +261,12 @@ public final class EdgeNode implements AutoCloseable {
             EdgeTls tls = config.tls().get();
             c.startRenewal(nodeUrls, tls.renewBefore(), tls.renewCheckInterval(), clock);
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
+                    invalidations.entries(controlPlane), this::stats, metrics.traffic(),
                     store::isEmpty, nodeUrls, Optional.of(c.client()), lease, configuration()));
             started.add("control-plane link", link.get());
         } else {
             link = Optional.of(ControlPlaneLink.start(identity, linkConfig, applied,
-                    entry -> invalidations.apply(entry, controlPlane), this::stats, metrics.traffic(),
+                    invalidations.entries(controlPlane), this::stats, metrics.traffic(),
                     store::isEmpty, lease, configuration()));
             started.add("control-plane link", link.get());
         }

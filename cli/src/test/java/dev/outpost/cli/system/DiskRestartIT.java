@@ -85,6 +85,44 @@ class DiskRestartIT {
     }
 
     @Test
+    void aPurgeAndAPushOfOneUrlMissedWhileDownEndWithThePushedObject() throws Exception {
+        cdn.warm("/app.js");
+        cdn.warm("/doc.html");
+        flushDisk(cdn.edge("eu-2"));
+        cdn.stopEdge("eu-2");
+
+        // Both come in one catch-up page, applied as one batch: the push must land after the purge, not before it.
+        cdn.changeAtOrigin("/app.js", "content of /app.js, version 2");
+        String purge = cdn.purge("{\"urls\":[\"" + APP + "\"]}");
+        String push = cdn.submit("/api/v1/pushes", "{\"urls\":[\"" + APP + "\"]}");
+        cdn.awaitSettled(purge);
+        JsonNode pushed = cdn.status(push);
+
+        cdn.startEdge("eu-2");
+        EdgeNode restarted = cdn.edge("eu-2");
+        DiskTier disk = restarted.store().disk().orElseThrow();
+        await().atMost(Cdn.PATIENCE).pollInterval(Duration.ofMillis(20)).until(disk::trusted);
+        assertThat(restarted.appliedSequence()).isGreaterThanOrEqualTo(pushed.get("sequence").asLong());
+        cdn.changeAtOrigin("/app.js", "content of /app.js, version 3"); // a fetch from now on would show it
+        Seen app = get(restarted, "/app.js");
+        assertThat(app.body()).as("the pushed copy, not the purged one nor a later fetch")
+                .isEqualTo("content of /app.js, version 2");
+        assertThat(app.cacheStatus()).startsWith("Outpost; hit");
+        assertThat(get(restarted, "/doc.html").cacheStatus()).startsWith("Outpost; hit").contains("detail=disk");
+
+        // Stopped and started again while cut off: the pushed copy is what the disk keeps, and it is revalidated
+        // (not served as it is) until the edge caught up again.
+        disk.drain();
+        cdn.stopEdge("eu-2");
+        cdn.cut("eu-2");
+        cdn.startEdge("eu-2");
+        http.connectionPool().evictAll(); // the kept connections went to the stopped edge
+        DiskTier reopened = cdn.edge("eu-2").store().disk().orElseThrow();
+        assertThat(reopened.restored()).as("doc.html and the pushed app.js").isEqualTo(2);
+        assertThat(get(cdn.edge("eu-2"), "/app.js").body()).isEqualTo("content of /app.js, version 3");
+    }
+
+    @Test
     void anEdgeRestartedWhileCutOffRevalidatesEverythingItKeptUntilItCaughtUp() throws Exception {
         cdn.warm("/app.js");
         cdn.warm("/doc.html");

@@ -346,6 +346,18 @@ public final class CacheStore {
         }
     }
 
+    /**
+     * Runs {@code purges} as one batch: the disk tier flushes each directory and file they changed once, after the
+     * last of them, instead of once per purge; all of it durable before this returns or throws.
+     */
+    public void flushingOnce(Runnable purges) {
+        if (disk == null) {
+            purges.run();
+        } else {
+            disk.flushingOnce(purges);
+        }
+    }
+
     /** Removes (hard) or marks stale (soft) every variant of the URL key; returns the variants affected. */
     public int purge(String key, boolean soft) {
         // The URL's sliced form (its head and every slice, of any validator) goes with it: slice fetches in flight
@@ -363,19 +375,8 @@ public final class CacheStore {
                 }
             }
         }
-        // One object may be in both tiers: the larger count is the number of objects affected. The disk tier
-        // scans its index for any URL purge anyway, so its slices cost no extra pass.
-        if (disk == null) {
-            return inMemory;
-        }
-        String head = Slices.headKey(key);
-        int[] slices = {0};
-        int onDisk = disk.purgeIf(k -> {
-            boolean slice = Slices.belongsTo(k, key) && !k.equals(head);
-            slices[0] += slice ? 1 : 0;
-            return slice || k.equals(key) || k.equals(head);
-        }, soft);
-        return Math.max(inMemory, onDisk - slices[0]);
+        // One object may be in both tiers: the larger count is the number of objects affected (slices not counted).
+        return disk == null ? inMemory : Math.max(inMemory, disk.purgeObject(key, soft));
     }
 
     private int remove(String key, boolean soft) {

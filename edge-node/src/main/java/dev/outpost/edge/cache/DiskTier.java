@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -86,6 +87,8 @@ public final class DiskTier implements AutoCloseable {
     private final LongAdder discarded = new LongAdder();
     private final int restoredAtStart;
     private volatile boolean trusted;
+    /** Whether a slice or a sliced object's head was ever indexed (a URL purge then walks the index for them). */
+    private volatile boolean holdsSlices;
 
     private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants, long maxQueuedBytes,
             BooleanSupplier caughtUp) throws IOException {
@@ -150,6 +153,9 @@ public final class DiskTier implements AutoCloseable {
     }
 
     private void index(CachedObject o, Path file, long bytes, boolean restored) {
+        if (!holdsSlices && !Slices.objectKeyOf(o.key()).equals(o.key())) {
+            holdsSlices = true; // set before the index holds it: a purge that can find the slice also walks for it
+        }
         // A file written by this run is in the page cache as written; one found at start is checked once against its
         // body checksum, on its first read (a machine crash may have left a name over blocks never written).
         DiskSlot slot = new DiskSlot(o.variant(), file, bytes, Set.copyOf(o.surrogateKeys()), o.invalidated(), restored,
@@ -291,44 +297,79 @@ public final class DiskTier implements AutoCloseable {
 
     /** Removes (hard) or marks stale (soft) the variants of {@code key}; returns how many. */
     public int purge(String key, boolean soft) {
-        return purgeWhere((k, slots) -> k.equals(key), (k, o) -> k.equals(key), soft);
+        return purgeWhere(List.of(key), (k, slots) -> k.equals(key), (k, o) -> k.equals(key), soft, k -> true);
+    }
+
+    /**
+     * Purges the object keyed {@code key} in every form it may take on disk: its variants, and, sliced, its head
+     * and every slice of any validator; returns the variants of the object and of its head (slices are not
+     * objects). Looked up by key: the whole index is walked only once the tier has held a slice, for the slices.
+     */
+    public int purgeObject(String key, boolean soft) {
+        String head = Slices.headKey(key);
+        List<String> keys = new ArrayList<>(List.of(key, head));
+        if (holdsSlices) {
+            for (String k : index.asMap().keySet()) {
+                if (Slices.belongsTo(k, key) && !k.equals(head)) {
+                    keys.add(k);
+                }
+            }
+        }
+        Predicate<String> ofObject = k -> k.equals(key) || Slices.belongsTo(k, key);
+        return purgeWhere(keys, (k, slots) -> ofObject.test(k), (k, o) -> ofObject.test(k), soft,
+                k -> k.equals(key) || k.equals(head));
     }
 
     /** Purges every URL key the predicate accepts; returns the variants affected. */
     public int purgeIf(Predicate<String> keyMatches, boolean soft) {
-        return purgeWhere((key, slots) -> keyMatches.test(key), (key, o) -> keyMatches.test(key), soft);
+        return purgeWhere(index.asMap().keySet(), (key, slots) -> keyMatches.test(key),
+                (key, o) -> keyMatches.test(key), soft, k -> true);
     }
 
     /** Purges every URL whose variants carry {@code tag}; returns the variants affected. */
     public int purgeTag(String tag, boolean soft) {
-        return purgeWhere((key, slots) -> slots.hasTag(tag), (key, o) -> o.surrogateKeys().contains(tag), soft);
+        return purgeWhere(index.asMap().keySet(), (key, slots) -> slots.hasTag(tag),
+                (key, o) -> o.surrogateKeys().contains(tag), soft, k -> true);
     }
 
     /**
-     * Purges the files, and counts the queued writes of URLs not on disk yet. A lookup of a queued write checks the
-     * store's purge fence itself (so it is never answered fresh after a purge that ran since it was queued, and never
-     * published fresh); a hard purge also drops it from the queue here, so its memory is released and it is not
-     * written.
+     * Runs {@code purges} so that the directories and files they change are flushed once each, after the last of
+     * them, instead of once per purge (a catch-up page applied as one batch); flushed before this returns or throws.
      */
-    private int purgeWhere(BiPredicate<String, DiskSlots> matches, BiPredicate<String, CachedObject> queuedMatches,
-            boolean soft) {
+    public void flushingOnce(Runnable purges) {
+        files.flushingOnce(purges);
+    }
+
+    /**
+     * Purges the files of the {@code candidates} that match, and counts the queued writes of URLs not on disk yet. A
+     * lookup of a queued write checks the store's purge fence itself (so it is never answered fresh after a purge that
+     * ran since it was queued, and never published fresh); a hard purge also drops it from the queue here, so its
+     * memory is released and it is not written. Only the variants of keys {@code counted} accepts are counted.
+     */
+    private int purgeWhere(Iterable<String> candidates, BiPredicate<String, DiskSlots> matches,
+            BiPredicate<String, CachedObject> queuedMatches, boolean soft, Predicate<String> counted) {
         int count = 0;
         Set<Path> directories = new LinkedHashSet<>();
         Set<String> matchedOnDisk = new java.util.HashSet<>();
-        for (Map.Entry<String, DiskSlots> e : new ArrayList<>(index.asMap().entrySet())) {
-            if (!matches.test(e.getKey(), e.getValue())) {
+        List<String> keys = new ArrayList<>();
+        candidates.forEach(keys::add); // a copy: the loop below removes from the index it may come from
+        for (String key : keys) {
+            DiskSlots slots = index.policy().getIfPresentQuietly(key); // a purge is no use of the object
+            if (slots == null || !matches.test(key, slots)) {
                 continue;
             }
-            matchedOnDisk.add(e.getKey());
+            matchedOnDisk.add(key);
+            int affected;
             if (soft) {
-                count += softPurge(e.getKey());
+                affected = softPurge(key);
             } else {
-                DiskSlots removed = index.asMap().remove(e.getKey()); // the removal listener deletes the files
+                DiskSlots removed = index.asMap().remove(key); // the removal listener deletes the files
+                affected = removed == null ? 0 : removed.byVariant().size();
                 if (removed != null) {
-                    count += removed.byVariant().size();
                     removed.byVariant().values().forEach(s -> directories.add(s.file().getParent()));
                 }
             }
+            count += counted.test(key) ? affected : 0;
         }
         // Queued writes: a URL purged on disk loses its queued variants too (hard); one not on disk yet is asked
         // (once per variant, as a file would be) and counted.
@@ -336,7 +377,7 @@ public final class DiskTier implements AutoCloseable {
             String key = q.object().key();
             boolean onDisk = matchedOnDisk.contains(key);
             if (onDisk || queuedMatches.test(key, q.object())) {
-                count += onDisk ? 0 : 1;
+                count += onDisk || !counted.test(key) ? 0 : 1;
                 if (!soft) {
                     queued.remove(q);
                 }
@@ -387,6 +428,11 @@ public final class DiskTier implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("disk writer did not drain: " + e, e);
         }
+    }
+
+    /** Directories flushed for purges since open (a batch flushes each of its directories once). */
+    long directoryFlushes() {
+        return files.directoryFlushes();
     }
 
     /** Bytes of the object files held. */

@@ -74,6 +74,14 @@ public final class Purger {
         return soft ? new EdgePurgeResult(unknownHosts, 0, count) : new EdgePurgeResult(unknownHosts, count, 0);
     }
 
+    /**
+     * Runs {@code purges} (calls of {@link #purge}) as one batch whose disk changes are flushed once per directory,
+     * after the last of them, and are durable when this returns or throws (see {@link CacheStore#flushingOnce}).
+     */
+    public void flushingOnce(Runnable purges) {
+        store.flushingOnce(purges);
+    }
+
     private static URI parse(String url) {
         try {
             URI uri = URI.create(url);

@@ -10,9 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The highest invalidation sequence this edge applied, and the one gate every sequenced entry passes, whether it
@@ -104,6 +108,22 @@ public final class AppliedSequence {
     }
 
     /**
+     * What became of a page of entries applied as one batch ({@link #applyAll}): each entry's outcome, in order, up
+     * to the first that failed, and that failure (nothing after it was applied).
+     */
+    public record Batch(List<Outcome<?>> outcomes, Optional<RuntimeException> failure) {
+        public Batch {
+            outcomes = List.copyOf(outcomes);
+        }
+    }
+
+    /** Runs a batch's work so that what it did is durable once it returns or throws (e.g. one flush per directory). */
+    @FunctionalInterface
+    public interface Durably {
+        void run(Runnable work);
+    }
+
+    /**
      * Adopts the mark the control plane answered at registration. One lower than the mark kept on disk means the
      * control plane does not know that mark (its log was replaced): {@code onRewound} runs first, so what the disk
      * holds is revalidated instead of trusted.
@@ -162,6 +182,54 @@ public final class AppliedSequence {
     /** Whether a mark was adopted (the edge registered at least once). */
     public boolean known() {
         return known;
+    }
+
+    /**
+     * Applies a page of entries in order, as one batch under the gate: each entry not applied yet is carried out by
+     * {@code apply}, all of them inside {@code durably} (which makes their effects durable together, e.g. one flush
+     * per directory instead of one per purge), and only then is the mark recorded, once, at the last entry applied.
+     * So the mark never runs ahead of the disk, and no live entry is acknowledged as applied while the batch's
+     * effects are not durable yet (the gate is held throughout). The first entry that throws stops the batch: the
+     * entries before it are applied and recorded, it and the later ones are not.
+     */
+    public <E> Batch applyAll(List<E> entries, ToLongFunction<E> sequenceOf, Function<E, ?> apply,
+            Durably durably) {
+        lock.lock();
+        try {
+            List<Outcome<?>> outcomes = new ArrayList<>();
+            if (!known) {
+                entries.forEach(e -> outcomes.add(new NotRegistered<>()));
+                return new Batch(outcomes, Optional.empty());
+            }
+            long[] reached = {highest};
+            RuntimeException[] failure = {null};
+            durably.run(() -> {
+                for (E entry : entries) {
+                    long sequence = sequenceOf.applyAsLong(entry);
+                    try {
+                        if (sequence <= 0) {
+                            throw new IllegalArgumentException("sequence must be > 0, was " + sequence);
+                        }
+                        if (sequence <= reached[0]) {
+                            outcomes.add(new AlreadyApplied<>(reached[0]));
+                            continue;
+                        }
+                        outcomes.add(new Applied<>(apply.apply(entry)));
+                        reached[0] = sequence;
+                    } catch (RuntimeException e) {
+                        failure[0] = e;
+                        return;
+                    }
+                }
+            });
+            if (reached[0] > highest) {
+                persist(reached[0]);
+                highest = reached[0];
+            }
+            return new Batch(outcomes, Optional.ofNullable(failure[0]));
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

@@ -116,6 +116,23 @@ public final class ControlPlaneLink implements AutoCloseable {
     @FunctionalInterface
     public interface Entries {
         AppliedSequence.Outcome<?> apply(InvalidationEntry entry);
+
+        /**
+         * Applies a catch-up page in order, stopping at the first entry that fails; the node's
+         * ({@link Invalidations#entries}) applies it as one batch, its disk changes flushed once per directory.
+         * This default applies the entries one by one.
+         */
+        default AppliedSequence.Batch applyAll(List<InvalidationEntry> page) {
+            List<AppliedSequence.Outcome<?>> outcomes = new java.util.ArrayList<>();
+            for (InvalidationEntry entry : page) {
+                try {
+                    outcomes.add(apply(entry));
+                } catch (RuntimeException e) {
+                    return new AppliedSequence.Batch(outcomes, Optional.of(e));
+                }
+            }
+            return new AppliedSequence.Batch(outcomes, Optional.empty());
+        }
     }
 
     private final Identity identity;
@@ -363,25 +380,33 @@ public final class ControlPlaneLink implements AutoCloseable {
         schedule("heartbeat", this::heartbeat, again ? Duration.ZERO : interval);
     }
 
-    /** Applies catch-up entries in the order given; stops at the first failure so no gap is reported applied. */
+    /**
+     * Applies catch-up entries in the order given, as one batch; stops at the first failure so no gap is reported
+     * applied.
+     */
     private boolean applyInOrder(List<InvalidationEntry> page) {
-        for (InvalidationEntry entry : page) {
-            try {
-                AppliedSequence.Outcome<?> outcome = entries.apply(entry);
-                LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
-                // What a catch-up entry did goes back with the next heartbeat, as a live call's answer would: a
-                // push's per-URL results, a purge's hosts no service here serves.
-                if (outcome instanceof AppliedSequence.Applied<?> a) {
-                    if (results.size() >= Heartbeat.MAX_RESULTS) {
-                        results.poll();
-                    }
-                    results.add(new EntryResult(entry.sequence(), Json.mapper().writeValueAsString(a.result())));
+        if (page.isEmpty()) {
+            return true;
+        }
+        AppliedSequence.Batch batch = entries.applyAll(page);
+        for (int i = 0; i < batch.outcomes().size(); i++) {
+            InvalidationEntry entry = page.get(i);
+            AppliedSequence.Outcome<?> outcome = batch.outcomes().get(i);
+            LOG.log(Level.DEBUG, () -> identity.id() + " catch-up " + entry.sequence() + ": " + outcome);
+            // What a catch-up entry did goes back with the next heartbeat, as a live call's answer would: a
+            // push's per-URL results, a purge's hosts no service here serves.
+            if (outcome instanceof AppliedSequence.Applied<?> a) {
+                if (results.size() >= Heartbeat.MAX_RESULTS) {
+                    results.poll();
                 }
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, identity.id() + " could not apply entry " + entry.sequence()
-                        + "; it and later entries are retried on the next heartbeat", e);
-                return false;
+                results.add(new EntryResult(entry.sequence(), Json.mapper().writeValueAsString(a.result())));
             }
+        }
+        if (batch.failure().isPresent()) {
+            long failed = page.get(batch.outcomes().size()).sequence();
+            LOG.log(Level.WARNING, identity.id() + " could not apply entry " + failed
+                    + "; it and later entries are retried on the next heartbeat", batch.failure().get());
+            return false;
         }
         return true;
     }

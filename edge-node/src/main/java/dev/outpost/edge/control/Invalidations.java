@@ -10,6 +10,7 @@ import dev.outpost.edge.cache.Purger;
 import dev.outpost.edge.origin.Prefetcher;
 import dev.outpost.edge.origin.ProxyHeaders;
 import dev.outpost.edge.service.ServiceDirectory;
+import java.util.List;
 
 /**
  * The one way this edge carries out the control plane's invalidation entries, whichever way they arrive: a live push
@@ -39,11 +40,35 @@ public final class Invalidations {
      * plane), named to the origin when a push fetches.
      */
     public AppliedSequence.Outcome<Object> apply(InvalidationEntry entry, ProxyHeaders.Client from) {
-        return applied.apply(entry.sequence(), () -> switch (entry.kind()) {
+        return applied.apply(entry.sequence(), () -> carryOut(entry, from));
+    }
+
+    /**
+     * The catch-up's way in: one entry as {@link #apply} does, and a whole page as one batch, in order, whose purges'
+     * disk changes are flushed once per directory after the page's last entry (not once per purge) and before the
+     * page's mark is recorded ({@link AppliedSequence#applyAll}).
+     */
+    public ControlPlaneLink.Entries entries(ProxyHeaders.Client from) {
+        return new ControlPlaneLink.Entries() {
+            @Override
+            public AppliedSequence.Outcome<?> apply(InvalidationEntry entry) {
+                return Invalidations.this.apply(entry, from);
+            }
+
+            @Override
+            public AppliedSequence.Batch applyAll(List<InvalidationEntry> page) {
+                return applied.applyAll(page, InvalidationEntry::sequence, entry -> carryOut(entry, from),
+                        purger::flushingOnce);
+            }
+        };
+    }
+
+    private Object carryOut(InvalidationEntry entry, ProxyHeaders.Client from) {
+        return switch (entry.kind()) {
             case PURGE -> purge(EdgePurge.of(entry));
             case PUSH -> prefetch(EdgePrefetch.of(entry), from);
             case CONFIG -> services.apply(entry.config());
-        });
+        };
     }
 
     /** A purge, at once. */

@@ -102,6 +102,10 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
                     .register(registry);
             FunctionCounter.builder("edge.disk.hits", disk, DiskTier::hits)
                     .description("lookups answered by the disk tier (memory missed)").register(registry);
+            // Apart, because a queued hit costs no file read: a high share means the writer is behind its traffic.
+            FunctionCounter.builder("edge.disk.queued.hits", disk, DiskTier::queuedHits)
+                    .description("of the disk hits, those answered from a write still queued (no file read yet)")
+                    .register(registry);
             FunctionCounter.builder("edge.disk.evictions", disk, DiskTier::evictions)
                     .description("disk objects evicted for size").register(registry);
             FunctionCounter.builder("edge.disk.rejections", disk, DiskTier::rejections)

@@ -279,6 +279,63 @@ class DiskTierTest {
     }
 
     @Test
+    void purgesInOneBatchFlushEachDirectoryOnceAfterTheLastAndStayPurgedAfterReopen() {
+        open(1_000_000, new AtomicBoolean(true));
+        List<String> paths = java.util.stream.IntStream.range(0, 40).mapToObj(i -> "/o" + i).toList();
+        write(paths.stream().map(p -> object(p, 10)).toArray(CachedObject[]::new));
+        List<String> purged = paths.subList(0, 30);
+        long directories = files("objects").stream().filter(f -> purged.stream()
+                .anyMatch(p -> f.getFileName().toString().startsWith(name(p)))).map(Path::getParent).distinct()
+                .count();
+        long flushedBefore = disk.directoryFlushes();
+
+        disk.flushingOnce(() -> {
+            purged.forEach(p -> assertThat(disk.purgeObject("http://h" + p, false)).isEqualTo(1));
+            assertThat(disk.directoryFlushes()).as("deferred to the batch's end").isEqualTo(flushedBefore);
+        });
+
+        assertThat(disk.directoryFlushes() - flushedBefore).isEqualTo(directories).isLessThan(purged.size());
+        assertThat(files("objects")).hasSize(10);
+        open(1_000_000, new AtomicBoolean(true)); // what a restart finds
+        purged.forEach(p -> assertThat(find(p)).as(p).isNull());
+        paths.subList(30, 40).forEach(p -> assertThat(find(p)).as(p).isNotNull());
+    }
+
+    @Test
+    void aSoftPurgeInABatchIsFlushedAndKeptAfterReopen() {
+        open(1_000_000, new AtomicBoolean(true));
+        write(object("/a", 10), object("/b", 10));
+        disk.flushingOnce(() -> assertThat(disk.purgeObject("http://h/a", true)).isEqualTo(1));
+        open(1_000_000, new AtomicBoolean(true));
+        assertThat(find("/a").invalidated()).isTrue();
+        assertThat(find("/b").invalidated()).isFalse();
+    }
+
+    @Test
+    void aUrlPurgeReachesTheObjectsSlicesAndHeadButNotAnotherUrlsThatItPrefixes() {
+        open(1_000_000, new AtomicBoolean(true));
+        CachedObject head = object("/big slices", 10);
+        CachedObject slice = object("/big slices 0 \"v1\"", 10);
+        write(object("/big", 10), head, slice, object("/bigger", 10));
+        assertThat(disk.purgeObject("http://h/big", false)).as("the object and its head, not its slices").isEqualTo(2);
+        assertThat(find("/big")).isNull();
+        assertThat(find("/big slices")).isNull();
+        assertThat(find("/big slices 0 \"v1\"")).isNull();
+        assertThat(find("/bigger")).isNotNull();
+    }
+
+    /** The start of an object file's name: the digest of its key and (empty) variant. */
+    private static String name(String path) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("http://h" + path + '\u0000').getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void aDirectoryInUseByAnotherEdgeIsRefusedNamingIt() {
         open(1_000_000, new AtomicBoolean(true));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> DiskTier.open(dir, 1_000, 1_000, 8, true, 1_000,

@@ -105,4 +105,53 @@ class AppliedSequenceTest {
         assertThat(kept.highest()).isEqualTo(3);
         assertThat(Files.readString(file).strip()).isEqualTo("3");
     }
+
+    @Test
+    void aBatchRecordsItsMarkOnlyAfterWhatItDidIsDurableAndStopsAtTheFirstFailure(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("applied-sequence");
+        AppliedSequence kept = new AppliedSequence(file, () -> { });
+        kept.adopt(5);
+        List<String> markWhenFlushed = new ArrayList<>();
+        AppliedSequence.Batch batch = kept.applyAll(List.of(4L, 6L, 7L, 8L, 9L), s -> s, s -> {
+            if (s == 8L) {
+                throw new IllegalStateException("disk full");
+            }
+            ran.add(s);
+            return "did " + s;
+        }, work -> {
+            work.run();
+            // the flush at the batch's end: the mark must not be recorded yet, in the file nor for live entries
+            markWhenFlushed.add(read(file) + " / " + kept.highest());
+        });
+
+        assertThat(markWhenFlushed).containsExactly("5 / 5");
+        assertThat(ran).containsExactly(6L, 7L);
+        assertThat(batch.outcomes()).containsExactly(new AppliedSequence.AlreadyApplied<>(5),
+                new AppliedSequence.Applied<>("did 6"), new AppliedSequence.Applied<>("did 7"));
+        assertThat(batch.failure()).get().extracting(Throwable::getMessage).isEqualTo("disk full");
+        assertThat(read(file)).as("recorded at the last entry applied, never past the failed one").isEqualTo("7");
+        assertThat(kept.highest()).isEqualTo(7);
+    }
+
+    @Test
+    void aBatchThatCouldNotBeMadeDurableRecordsNothing(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("applied-sequence");
+        AppliedSequence kept = new AppliedSequence(file, () -> { });
+        kept.adopt(5);
+        assertThatThrownBy(() -> kept.applyAll(List.of(6L, 7L), s -> s, s -> "did " + s, work -> {
+            work.run();
+            throw new java.io.UncheckedIOException(new java.io.IOException("flush failed"));
+        })).hasMessageContaining("flush failed");
+        assertThat(read(file)).isEqualTo("5");
+        assertThat(kept.highest()).isEqualTo(5);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

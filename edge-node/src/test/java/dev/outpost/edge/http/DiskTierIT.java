@@ -267,6 +267,10 @@ class DiskTierIT {
                 assertThat(second.body()).isEqualTo(bodyOf("/cold v1", 4_000));
                 assertThat(coldFetches).as("one origin fetch").hasValue(1);
                 assertThat(store.disk().orElseThrow().queuedHits()).isEqualTo(1);
+                String metrics = f.fetch("/_edge/metrics").body();
+                assertThat(metrics).as("told apart from file reads, and still counted as disk hits")
+                        .containsPattern("(?m)^edge_disk_queued_hits_total 1\\.0$")
+                        .contains("edge_disk_hits_total " + (double) store.disk().orElseThrow().hits());
             } finally {
                 release.countDown();
             }
