@@ -35,6 +35,7 @@ import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginHealth;
+import dev.outpost.edge.origin.FetchThreads;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.SliceFetch;
 import dev.outpost.edge.origin.Slicing;
@@ -56,8 +57,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * One running edge node: builds its object graph by hand from an {@link EdgeConfig}, starts the public listener
@@ -157,8 +156,9 @@ public final class EdgeNode implements AutoCloseable {
             metrics.watch(client.health(), next);
             configCache.ifPresent(c -> c.keep(next));
         });
-        // Origin I/O blocks; virtual threads keep thousands of slow misses (and the bodies they fill) cheap.
-        ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+        // Origin I/O blocks: on platform threads up to origin.fetchThreads (fewer context switches per miss), then
+        // on virtual threads, which keep thousands of slow misses (and the bodies they fill) cheap.
+        FetchThreads blocking = new FetchThreads(origin.fetchThreads());
         SliceConfig sliceConfig = config.cache().slices();
         Slicing slicing = new Slicing(new Slices(sliceConfig.enabled(), sliceConfig.sizeBytes(),
                 sliceConfig.minObjectBytes()));
@@ -192,7 +192,7 @@ public final class EdgeNode implements AutoCloseable {
         disk.ifPresent(d -> started.add("disk tier", d)); // closed last: queued writes finish after the listeners
         started.add("metrics", metrics);
         started.add("origin client", client);
-        started.add("origin fetch threads", blocking::shutdownNow);
+        started.add("origin fetch threads", blocking);
         try {
             // Joining (when there is no certificate yet) happens before any listener opens.
             // A join goes to the control planes' API (controlPlane.urls), the first that answers.

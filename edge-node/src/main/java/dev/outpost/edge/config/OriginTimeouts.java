@@ -17,21 +17,27 @@ import java.time.Duration;
  * @param breaker              the circuit breaker per origin ({@link OriginBreaker}); default on
  * @param shieldFallback       when a fetch through a shield passes it over ({@link ShieldFallback}); default
  *                             {@code shield-failure}: only when the shield itself failed; no effect on a shield
+ * @param fetchThreads         platform threads kept for origin fetches (a blocking read on one is woken by the
+ *                             kernel directly: about half the context switches of a virtual thread's, which parks
+ *                             on the JDK's poller); fetches beyond them run on virtual threads, so a slow origin
+ *                             never queues misses; 0: virtual threads only; default 64
  */
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
-        Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback) {
-    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null);
+        Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback,
+        Integer fetchThreads) {
+    public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null,
+            null);
 
     /** Timeouts and caps with the default breaker. */
     public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
             Integer maxRequestsPerClient, Duration queueWait) {
-        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, null, null);
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, null, null, null);
     }
 
     /** Timeouts, caps and breaker with the default shield fallback. */
     public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
             Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker) {
-        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker, null);
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker, null, null);
     }
 
     public OriginTimeouts {
@@ -51,15 +57,16 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total, In
         queueWait = ConfigValues.notNegative("origin.queueWait", queueWait, Duration.ofSeconds(5));
         breaker = ConfigValues.or(breaker, OriginBreaker.DEFAULTS);
         shieldFallback = ConfigValues.or(shieldFallback, ShieldFallback.SHIELD_FAILURE);
+        fetchThreads = ConfigValues.atLeast("origin.fetchThreads", fetchThreads, 64, 0);
     }
 
     public OriginTimeouts withBreaker(OriginBreaker newBreaker) {
         return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, newBreaker,
-                shieldFallback);
+                shieldFallback, fetchThreads);
     }
 
     public OriginTimeouts withShieldFallback(ShieldFallback newShieldFallback) {
         return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker,
-                newShieldFallback);
+                newShieldFallback, fetchThreads);
     }
 }

@@ -10,6 +10,7 @@ import dev.outpost.edge.control.Invalidations;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.FetchThreads;
 import dev.outpost.edge.origin.OriginClient;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.SliceFetch;
@@ -21,7 +22,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /** The edge's two Undertow pipelines, each assembled in one method, in request order. */
@@ -35,7 +35,7 @@ public final class EdgeHandlers {
      */
     public record Parts(String edgeId, Clock clock, ServiceDirectory routes, CacheStore store,
             Collapser<FetchOutcome> collapser, OriginClient client, OriginFetch fetch, Refresher refresher,
-            Executor blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
+            FetchThreads blocking, EdgeMetrics metrics, Supplier<Object> health, long maxObjectBytes,
             EdgeLimits limits, Lease lease, Duration maxBodyWait, SliceFetch slices, Duration maxWait,
             String cacheName) {
     }

@@ -10,6 +10,7 @@ import dev.outpost.edge.cache.Decisions;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.PartialContent;
 import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.FetchThreads;
 import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.OriginFetch;
 import io.undertow.server.HttpServerExchange;
@@ -18,8 +19,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Carries out a miss or a revalidation, top-down: {@link #start} picks the request's role (leads the fetch for
@@ -33,12 +34,12 @@ final class MissFlow {
     private final OriginFetch fetch;
     private final CacheStore store;
     private final ResponseWriter writer;
-    private final Executor blocking;
+    private final FetchThreads blocking;
     private final Clock clock;
     private final SliceFlow slices;
 
     MissFlow(Collapser<FetchOutcome> collapser, OriginFetch fetch, CacheStore store, ResponseWriter writer,
-            Executor blocking, Clock clock, SliceFlow slices) {
+            FetchThreads blocking, Clock clock, SliceFlow slices) {
         this.slices = slices;
         this.collapser = collapser;
         this.fetch = fetch;
@@ -161,6 +162,7 @@ final class MissFlow {
         if (role != Answer.Role.FOLLOWER && outcome instanceof FetchOutcome.Filling f
                 && !(answer instanceof Answer.FromBody)) {
             f.first().close(); // this request does not read the body it fetched
+            f.filler().startElsewhere(); // followers and the cache still get it
         }
         // The leader's (or a lone fetch's) blocking thread is free now: it relays its own body, one hand-off fewer
         // before the first byte. A follower runs in the leader's completion callback and must not hold it.
@@ -179,6 +181,8 @@ final class MissFlow {
                 Optional<Fill.Reader> reader = readerFor(b);
                 if (reader.isEmpty()) { // the body's start is gone (a windowed relay): fetch for this request
                     carryOut(ex, t, new Answer.FetchAlone(false));
+                } else if (relayHere && b.filling().filler().pending()) {
+                    readThenRelay(ex, t, b, reader.get());
                 } else if (relayHere) {
                     writer.relay(ex, t.requestHeaders(), b, reader.get());
                 } else {
@@ -191,6 +195,28 @@ final class MissFlow {
             case Answer.Abort a -> writer.abort(ex);
             case Answer.FetchAlone a -> blocking.execute(() -> guarded(ex, () -> alone(ex,
                     a.asPass() ? t.asPass() : t)));
+        }
+    }
+
+    /**
+     * The leader of a small body reads it on this thread (followers read it as it comes, from the {@code Fill}),
+     * then relays it here: head and body in one write. When the first bytes are not the whole body, or a read
+     * would wait for the origin, the relay moves to a thread of its own before this thread waits, so the head goes
+     * out as soon as the origin's came and the rest as it arrives, while this thread reads on.
+     */
+    private void readThenRelay(HttpServerExchange ex, OriginFetch.Target t, Answer.FromBody b, Fill.Reader reader) {
+        AtomicBoolean relayTaken = new AtomicBoolean();
+        Runnable relayElsewhere = () -> {
+            if (relayTaken.compareAndSet(false, true)) {
+                blocking.execute(() -> guarded(ex, () -> writer.relay(ex, t.requestHeaders(), b, reader)));
+            }
+        };
+        try {
+            b.filling().filler().runHere(relayElsewhere);
+        } finally {
+            if (relayTaken.compareAndSet(false, true)) { // the body is in (or broke): answered from here
+                writer.relay(ex, t.requestHeaders(), b, reader);
+            }
         }
     }
 

@@ -42,10 +42,12 @@ public sealed interface FetchOutcome {
      * @param headers       what clients get: the origin's headers without hop-by-hop, framing and CDN-only fields
      * @param originHeaders the origin's headers as they came
      * @param variant       the variant the answer is for (the fetching request's values of the headers it varies on)
+     * @param filler        the body's filler, when the fetch left it to the request that made it (a small body of a
+     *                      client's miss, {@link PendingFiller}); else {@link PendingFiller#STARTED}
      */
     record Filling(int status, Fields headers, Fields originHeaders, String variant, Fill fill, Fill.Reader first,
-            FetchPlan.Stream plan, Instant requestTime, Instant responseTime, CompletableFuture<FetchOutcome> end)
-            implements FetchOutcome {
+            FetchPlan.Stream plan, Instant requestTime, Instant responseTime, CompletableFuture<FetchOutcome> end,
+            PendingFiller filler) implements FetchOutcome {
         /** The variant of the request that made the fetch. */
         public String leaderVariant() {
             return variant;

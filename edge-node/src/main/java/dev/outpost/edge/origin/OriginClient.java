@@ -95,6 +95,7 @@ public final class OriginClient implements AutoCloseable {
                 .followRedirects(false)
                 .followSslRedirects(false)
                 .connectionPool(housekeeping.pool(64, Duration.ofMinutes(1)))
+                .socketFactory(BlockingReadHook.sockets()) // a leader reading its body tells before it waits
                 .build();
     }
 

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 /**
  * One fetch for the cache, as the collapser's leader (or a background refresh, or a prefetch) runs it: ask the
@@ -32,6 +33,11 @@ public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
     private static final int READ_CHUNK = 64 * 1024;
+    /**
+     * A client's miss whose announced body is at most this long is read by its leader's own thread
+     * ({@link PendingFiller}): one read chunk, so the first read takes a body that came with its head whole.
+     */
+    static final long LEADER_READS_MAX_BYTES = READ_CHUNK;
 
     private final OriginClient client;
     private final Upstream upstream;
@@ -111,23 +117,26 @@ public final class OriginFetch {
 
     /**
      * A client's miss: like {@link #fetch}, but an answer to slice comes back as {@link FetchOutcome.Sliced}, its
-     * body unread, for the caller to serve from slices.
+     * body unread, for the caller to serve from slices; and a small body to store comes back with its filler not
+     * started ({@link FetchOutcome.Filling#filler}): the caller, which relays it, runs it or starts it.
      */
     public FetchOutcome fetchForMiss(Target t) {
         return fetch(t, true);
     }
 
-    private FetchOutcome fetch(Target t, boolean maySlice) {
+    /** {@code forMiss}: a client's miss (see {@link #fetchForMiss}). */
+    private FetchOutcome fetch(Target t, boolean forMiss) {
+        boolean maySlice = forMiss;
         // Taken before the origin is asked: a purge that runs from here on keeps this answer out of the store.
         long ticket = store.fetchTicket();
         Optional<String> range = t.pass() ? Optional.empty()
                 : PartialContent.rangeToAsk(t.stale(), t.requestHeaders(), policy.maxObjectBytes());
-        FetchOutcome outcome = fetch(t, range, ticket, maySlice);
+        FetchOutcome outcome = fetch(t, range, ticket, maySlice, forMiss);
         if (range.isPresent() && outcome instanceof FetchOutcome.Stored s
                 && !PartialContent.answers(s.object(), t.requestHeaders())) {
             // The part asked for did not complete what the client wants (the representation changed under an
             // origin that ignores If-Range, or answered another range): ask for the whole.
-            return fetch(t.afresh(), Optional.empty(), ticket, false);
+            return fetch(t.afresh(), Optional.empty(), ticket, false, false);
         }
         return outcome;
     }
@@ -141,7 +150,8 @@ public final class OriginFetch {
         return upstream.send(t, new OriginRequest("GET", t.target(), headers, new byte[0], t.client().address()));
     }
 
-    private FetchOutcome fetch(Target t, Optional<String> range, long ticket, boolean maySlice) {
+    private FetchOutcome fetch(Target t, Optional<String> range, long ticket, boolean maySlice,
+            boolean leaderReads) {
         OriginResponse response;
         try {
             response = ask(t, requestHeaders(t, range));
@@ -172,7 +182,7 @@ public final class OriginFetch {
                 }
                 case FetchPlan.ServerError e -> serverError(response);
                 case FetchPlan.Buffer b -> buffered(t, response, ticket);
-                case FetchPlan.Stream s -> stream(t, response, s, ticket);
+                case FetchPlan.Stream s -> stream(t, response, s, ticket, leaderReads);
             };
             return outcome;
         } catch (IOException e) {
@@ -202,14 +212,16 @@ public final class OriginFetch {
      * its own speed, the client reads at its own, and nothing is stored.
      */
     public FetchOutcome.Filling relay(OriginResponse response, String reason) {
-        return stream(null, response, new FetchPlan.Stream(false, Optional.of(reason), false), 0);
+        return stream(null, response, new FetchPlan.Stream(false, Optional.of(reason), false), 0, false);
     }
 
     /**
      * Starts the filler and returns at once with the head: clients read the body as it arrives. {@code t} is the
-     * fetch for the cache, or null for a relay.
+     * fetch for the cache, or null for a relay. {@code leaderReads}: a body to keep of at most
+     * {@link #LEADER_READS_MAX_BYTES} is left to the caller's thread ({@link PendingFiller}).
      */
-    private FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket) {
+    private FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket,
+            boolean leaderReads) {
         long length = response.contentLength();
         Fill keeping = null;
         if (planned.storable() && (length < 0 || DirectMemory.hasRoomFor(2 * length))) {
@@ -229,18 +241,26 @@ public final class OriginFetch {
         Fill fill = keeping != null ? keeping : Fill.passing(spool, windowBytes);
         Fill.Reader first = fill.reader().orElseThrow(); // before the filler runs: the start is still there
         CompletableFuture<FetchOutcome> end = new CompletableFuture<>();
-        fillers.execute(() -> {
+        Consumer<Runnable> filler = bodyStillComing -> {
             try {
-                fill(t, response, fill, plan, ticket, end);
+                fill(t, response, fill, plan, ticket, end, bodyStillComing);
             } catch (RuntimeException | Error e) {
                 fill.fail(e);
                 end.completeExceptionally(e);
                 throw e;
             }
-        });
+        };
+        PendingFiller pending = PendingFiller.STARTED;
+        if (leaderReads && keeping != null && length >= 0 && length <= LEADER_READS_MAX_BYTES
+                && response.readFromSocket()) {
+            pending = new PendingFiller(filler, fillers);
+        } else {
+            fillers.execute(() -> filler.accept(() -> { }));
+        }
         String variant = t == null ? "" : Vary.variant(Vary.names(response.headers()), t.requestHeaders());
         return new FetchOutcome.Filling(response.status(), CachedObjects.clientHeaders(response.headers()),
-                response.headers(), variant, fill, first, plan, response.requestTime(), response.responseTime(), end);
+                response.headers(), variant, fill, first, plan, response.requestTime(), response.responseTime(), end,
+                pending);
     }
 
     /**
@@ -248,17 +268,25 @@ public final class OriginFetch {
      * when the plan says so and it is whole in memory. A body nobody keeps is given up once every client left.
      * The fetch's {@code end} (which also ends its flight in the collapser) completes before readers see the last
      * byte or the failure: a client that got its answer and asks again never joins this finished fetch.
+     * {@code bodyStillComing} runs once, after the first bytes, when they are not the whole body.
      */
     private void fill(Target t, OriginResponse response, Fill fill, FetchPlan.Stream plan, long ticket,
-            CompletableFuture<FetchOutcome> end) {
+            CompletableFuture<FetchOutcome> end, Runnable bodyStillComing) {
         int status = response.status();
         BodyIntegrity integrity = BodyIntegrity.of(status, response.headers());
         try (response; InputStream in = response.body()) {
             byte[] chunk = new byte[readChunkBytes(response.contentLength())];
+            boolean first = true;
             for (int n; (n = in.read(chunk)) >= 0; ) {
                 ByteBuffer bytes = ByteBuffer.wrap(chunk, 0, n);
                 integrity.update(bytes);
                 fill.append(bytes);
+                if (first) {
+                    first = false;
+                    if (response.contentLength() < 0 || fill.received() < response.contentLength()) {
+                        bodyStillComing.run();
+                    }
+                }
                 if (fill.abandoned() && !finishUnread(plan.storable(), fill.kept(), response.contentLength(),
                         fill.received(), backgroundFillMaxBytes)) {
                     // A storable body past the object limit: the URL is passed and its old copies go, as when read whole.
@@ -360,7 +388,7 @@ public final class OriginFetch {
             body = read(response, ByteBuffer.allocateDirect((int) response.contentLength()));
         } catch (OutOfMemoryError e) {
             return stream(t, response, new FetchPlan.Stream(false, Optional.of("direct-memory-full"), false),
-                    ticket);
+                    ticket, false);
         }
         Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(status, response.headers(), body);
         if (broken.isPresent()) { // never stored, never relayed
@@ -384,7 +412,7 @@ public final class OriginFetch {
         Optional<String> why = range.isEmpty() ? Optional.of("partial") : plan.notStoredBecause();
         if (len < 0 || len > policy.maxObjectBytes() || range.isPresent() && range.get().length() != len) {
             return stream(t, response, new FetchPlan.Stream(false, Optional.of(why.orElse("partial-too-large")),
-                    false), ticket);
+                    false), ticket, false);
         }
         ByteBuffer piece = read(response, ByteBuffer.allocateDirect((int) len));
         Optional<BodyIntegrity.Mismatch> broken = BodyIntegrity.check(206, response.headers(), piece);

@@ -42,6 +42,15 @@ public final class OriginResponse implements Closeable {
         return false;
     }
 
+    /**
+     * Whether the body is read from the connection's socket by the reading thread itself (HTTP/1.x), not handed
+     * over by a connection reader thread (HTTP/2): only then does a read about to wait show at the socket
+     * ({@link BlockingReadHook}).
+     */
+    boolean readFromSocket() {
+        return response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
+    }
+
     public int status() {
         return response.code();
     }

@@ -185,6 +185,9 @@ class EdgeConfigTest {
         assertThatThrownBy(() -> CacheConfig.ofSize(0, 0)).hasMessageContaining("cache.maxBytes must be >= 1, was 0");
         assertThatThrownBy(() -> new OriginTimeouts(Duration.ZERO, null, null, null, null, null))
                 .hasMessageContaining("origin.connect");
+        assertThatThrownBy(() -> new OriginTimeouts(null, null, null, null, null, null, null, null, -1))
+                .hasMessageContaining("origin.fetchThreads");
+        assertThat(OriginTimeouts.DEFAULTS.fetchThreads()).isEqualTo(64);
         assertThatThrownBy(() -> new CollapsingConfig(0, null)).hasMessageContaining("collapsing.maxWaiters");
     }
 

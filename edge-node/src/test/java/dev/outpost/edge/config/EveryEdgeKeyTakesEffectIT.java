@@ -158,6 +158,8 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(edge.config().origin().shieldFallback()).as("origin.shieldFallback (its effect on an edge "
                 + "that fetches through shields: tiers.ShieldFallbackIT)")
                 .isEqualTo(ShieldFallback.SHIELD_OR_ORIGIN_UNREACHABLE);
+        assertThat(edge.config().origin().fetchThreads()).as("origin.fetchThreads (the threads it makes: "
+                + "origin.FetchThreadsTest)").isEqualTo(3);
         assertThat(edge.config().cache().spool().maxBytes()).isEqualTo(5_000_000);
         assertThat(edge.config().cache().spool().windowBytes()).isEqualTo(65_536);
         assertThat(dir.resolve("spool")).as("cache.spool.dir is made at start").isDirectory();

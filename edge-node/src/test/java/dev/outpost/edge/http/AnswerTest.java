@@ -13,6 +13,7 @@ import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.common.service.DeliveryService;
 import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.PendingFiller;
 import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.ProxyHeaders;
@@ -41,7 +42,7 @@ class AnswerTest {
         Fill fill = Fill.keeping(3, 10, null, 10);
         return new FetchOutcome.Filling(200, origin, origin, variant, fill, fill.reader().orElseThrow(),
                 new FetchPlan.Stream(storable, storable ? Optional.empty() : Optional.of("private"), !storable), NOW,
-                NOW, new CompletableFuture<>());
+                NOW, new CompletableFuture<>(), PendingFiller.STARTED);
     }
 
     private static Answer to(Answer.Role role, OriginFetch.Target t, FetchOutcome outcome) {
