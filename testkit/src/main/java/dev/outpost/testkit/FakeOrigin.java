@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +53,7 @@ public final class FakeOrigin implements AutoCloseable {
     private final Map<String, AtomicInteger> requestsPerPath = new ConcurrentHashMap<>();
     private final List<Request> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger answeredWhole = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
     /** Every hold of an answer sent: released on close, so no connection thread outlives the test. */
     private final Set<Hold> holds = ConcurrentHashMap.newKeySet();
 
@@ -145,6 +147,7 @@ public final class FakeOrigin implements AutoCloseable {
         /** Where to stop sending, in body order: after that many body bytes. */
         private final List<Stop> stops = new ArrayList<>();
         private byte[] excess = new byte[0];
+        private Duration excessDelay = Duration.ZERO;
 
         private enum Framing { CONTENT_LENGTH, CHUNKED, CLOSE_DELIMITED }
 
@@ -189,6 +192,12 @@ public final class FakeOrigin implements AutoCloseable {
         public Answer excessAfterBody(String bytes) {
             excess = bytes.getBytes(StandardCharsets.ISO_8859_1);
             return this;
+        }
+
+        /** As {@link #excessAfterBody(String)}, sent {@code delay} after the body (on an idle connection by then). */
+        public Answer excessAfterBody(String bytes, Duration delay) {
+            excessDelay = delay;
+            return excessAfterBody(bytes);
         }
 
         public Answer chunked() {
@@ -261,6 +270,7 @@ public final class FakeOrigin implements AutoCloseable {
             while (!socket.isClosed()) {
                 try {
                     Socket s = socket.accept();
+                    connections.incrementAndGet();
                     Thread.ofVirtual().start(() -> serve(s));
                 } catch (IOException closed) {
                     return;
@@ -279,6 +289,11 @@ public final class FakeOrigin implements AutoCloseable {
     }
 
     /** Requests read so far, all paths. */
+    /** Connections accepted so far. */
+    public int connections() {
+        return connections.get();
+    }
+
     public int requests() {
         return requests.get();
     }
@@ -349,6 +364,10 @@ public final class FakeOrigin implements AutoCloseable {
         }
         if (out instanceof Chunks) {
             socketOut.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        if (!answer.excessDelay.isZero()) {
+            socketOut.flush();
+            Thread.sleep(answer.excessDelay);
         }
         socketOut.write(answer.excess);
         socketOut.flush();

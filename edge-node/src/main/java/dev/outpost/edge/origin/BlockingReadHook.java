@@ -1,6 +1,5 @@
 package dev.outpost.edge.origin;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -30,12 +29,12 @@ final class BlockingReadHook {
         }
     }
 
-    /** The socket factory for the origin client: plain sockets whose input calls the hook. */
+    /** The socket factory for the origin client: plain sockets whose input calls the hook ({@link OriginSocket}). */
     static SocketFactory sockets() {
         return new SocketFactory() {
             @Override
             public Socket createSocket() {
-                return new HookedSocket();
+                return new OriginSocket();
             }
 
             @Override
@@ -66,36 +65,12 @@ final class BlockingReadHook {
         return new IOException("origin sockets are created unconnected");
     }
 
-    private static final class HookedSocket extends Socket {
-        private InputStream input;
-
-        @Override
-        public synchronized InputStream getInputStream() throws IOException {
-            if (input == null) {
-                InputStream raw = super.getInputStream();
-                input = new FilterInputStream(raw) {
-                    @Override
-                    public int read() throws IOException {
-                        beforeRead(raw);
-                        return super.read();
-                    }
-
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        beforeRead(raw);
-                        return super.read(b, off, len);
-                    }
-                };
-            }
-            return input;
-        }
-
-        private static void beforeRead(InputStream raw) throws IOException {
-            Runnable hook = BEFORE_BLOCKING.get();
-            if (hook != null && raw.available() == 0) {
-                BEFORE_BLOCKING.remove();
-                hook.run();
-            }
+    /** The hook of this thread, if it set one and it has not run: runs it when {@code raw} has nothing to read. */
+    static void beforeRead(InputStream raw) throws IOException {
+        Runnable hook = BEFORE_BLOCKING.get();
+        if (hook != null && raw.available() == 0) {
+            BEFORE_BLOCKING.remove();
+            hook.run();
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import okhttp3.EventListener;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -50,7 +51,10 @@ public final class OriginClient implements AutoCloseable {
 
         void originFailed(Duration latency);
 
-        /** A body was refused because it disagrees with its headers ({@code kind}: length or digest). */
+        /**
+         * A body was refused because it disagrees with its headers, or not stored because the origin sent more
+         * than its framing announced ({@code kind}: length, digest or origin-overran).
+         */
         default void bodyRejected(String kind) {
         }
     }
@@ -96,6 +100,11 @@ public final class OriginClient implements AutoCloseable {
                 .followSslRedirects(false)
                 .connectionPool(housekeeping.pool(64, Duration.ofMinutes(1)))
                 .socketFactory(BlockingReadHook.sockets()) // a leader reading its body tells before it waits
+                // each request's FramingCheck: an answer that outgrew its framing closes its connection
+                .eventListenerFactory(call -> {
+                    FramingCheck check = call.request().tag(FramingCheck.class);
+                    return check != null ? check : EventListener.NONE;
+                })
                 .build();
     }
 
@@ -282,7 +291,8 @@ public final class OriginClient implements AutoCloseable {
             MediaType type = request.headers().first("content-type").map(MediaType::parse).orElse(null);
             body = RequestBody.create(request.body(), type);
         }
-        return new Request.Builder().url(url).headers(headers.build()).method(request.method(), body).build();
+        return new Request.Builder().url(url).headers(headers.build()).method(request.method(), body)
+                .tag(FramingCheck.class, new FramingCheck()).build();
     }
 
     /**

@@ -32,6 +32,8 @@ import java.util.function.Consumer;
 public final class OriginFetch {
     /** Error bodies from the origin are relayed only up to this size. */
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    /** Why an answer followed by bytes beyond its framing is not stored (metrics, Cache-Status detail). */
+    static final String OVERRAN = "origin-overran";
     private static final int READ_CHUNK = 64 * 1024;
     /**
      * A client's miss whose announced body is at most this long is read by its leader's own thread
@@ -306,7 +308,8 @@ public final class OriginFetch {
                 fill.finish(Optional.of(broken.get().message()));
                 return;
             }
-            end.complete(endOf(t, response, fill, plan, ticket));
+            end.complete(overran(response) ? new FetchOutcome.Relayed(status, OVERRAN, false)
+                    : endOf(t, response, fill, plan, ticket));
             fill.finish(Optional.empty());
         } catch (IOException e) {
             end.complete(new FetchOutcome.Truncated("origin body incomplete: " + e.getMessage()));
@@ -336,6 +339,17 @@ public final class OriginFetch {
             long backgroundFillMaxBytes) {
         long size = contentLength >= 0 ? contentLength : received;
         return storable && kept && size <= backgroundFillMaxBytes;
+    }
+
+    /**
+     * Whether the origin sent more than this answer's framing announced ({@link FramingCheck}: its connection is
+     * closed already): the body it announced is delivered, but not stored, since which bytes the origin meant is
+     * not known (a Content-Length counted in characters, not bytes, is the usual cause).
+     */
+    private boolean overran(OriginResponse response) {
+        Optional<String> why = response.overran();
+        why.ifPresent(w -> client.bodyRejected(OVERRAN));
+        return why.isPresent();
     }
 
     /** What became of a whole, checked body: stored, or relayed only (and why). */
@@ -395,6 +409,10 @@ public final class OriginFetch {
             client.bodyRejected(broken.get().kind());
             return new FetchOutcome.Rejected(status, broken.get().message());
         }
+        if (overran(response)) {
+            return new FetchOutcome.Uncacheable(status, CachedObjects.clientHeaders(response.headers()), body,
+                    OVERRAN);
+        }
         CachedObject object = CachedObjects.create(t.key(), t.requestHeaders(), status, response.headers(), body,
                 response.requestTime(), response.responseTime(), policy, t.credentials());
         return new FetchOutcome.Stored(object, false, store.putFetched(object, ticket));
@@ -419,6 +437,9 @@ public final class OriginFetch {
         if (broken.isPresent()) { // never stored, never relayed
             client.bodyRejected(broken.get().kind());
             return new FetchOutcome.Rejected(206, broken.get().message());
+        }
+        if (why.isEmpty() && overran(response)) {
+            why = Optional.of(OVERRAN);
         }
         if (why.isPresent()) {
             return new FetchOutcome.Uncacheable(206, CachedObjects.clientHeaders(response.headers()), piece,

@@ -4,6 +4,7 @@ import dev.outpost.edge.cache.Fields;
 import java.io.Closeable;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.Optional;
 import okhttp3.Response;
 
 /** An origin's response with its body still to be read; close it when done. */
@@ -49,6 +50,15 @@ public final class OriginResponse implements Closeable {
      */
     boolean readFromSocket() {
         return response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
+    }
+
+    /**
+     * When the origin sent bytes beyond this answer's framing, what it sent ({@link FramingCheck}): known once the
+     * body was read to its end; the connection is closed already, and such an answer is not stored.
+     */
+    public Optional<String> overran() {
+        FramingCheck check = response.request().tag(FramingCheck.class);
+        return check == null ? Optional.empty() : check.overran();
     }
 
     public int status() {
