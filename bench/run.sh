@@ -352,14 +352,15 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
     # CASE a (cache holds all), b (10 %), disk (phase zipfdisk)
     local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt" count=${4:-$ZIPF_REQUESTS}
     local extra=${5:-}
-    local cpu0 cpu1 jit0=
-    is_jvm "$t" && jit0=$(jit_ms "$t")
+    local cpu0 cpu1 jit0= jitcpu0=
+    is_jvm "$t" && jit0=$(jit_ms "$t") && jitcpu0=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}")
     cpu0=$(cpu_now "$t")
     zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
     local jit1=
     [ -n "$jit0" ] && jit1=$(jit_ms "$t")
     [ -n "$jit1" ] && extra="$extra,\"jit_ms\":$((jit1 - jit0))"
+    [ -n "$jitcpu0" ] && extra="$extra,\"jit_cpu_ms\":$(($(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}") - jitcpu0))"
     local data fetches
     data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")" $((cpu1 - cpu0)))
     fetches=$(origin_count "$prefix")

@@ -46,6 +46,9 @@ def cpu_cell(cs):
     """CPU ms per 1000 answers, and the JVM's compile time during the cells where it was recorded."""
     cpu = fmt(med([c.get("cpu_ms_per_1k") for c in cs]), 1)
     jit = [c["jit_ms"] for c in cs if "jit_ms" in c]
+    jit_cpu = [c["jit_cpu_ms"] for c in cs if "jit_cpu_ms" in c]
+    if jit_cpu:  # the compiler threads' own CPU; the elapsed compile time beside it includes waiting for the core
+        return cpu + " (JIT CPU %s ms, elapsed %s ms)" % (fmt(med(jit_cpu)), fmt(med(jit)))
     return cpu + (" (JIT %s ms)" % fmt(med(jit)) if jit else "")
 
 
