@@ -226,6 +226,24 @@ class FillTest {
     }
 
     @Test
+    void aSmallBodyIsKeptInABufferOfItsOwnSizeTakenAtItsFirstByteAndStoredWithoutACopy() throws Exception {
+        byte[] body = bytes(2_048, 5);
+        Fill fill = Fill.keeping(body.length, 1_000_000, null, 16);
+        assertThat(fill.memoryReserved()).as("nothing before the first byte").isFalse();
+        Fill.Reader reader = fill.reader().orElseThrow();
+        fill.append(ByteBuffer.wrap(body, 0, 1_000));
+        fill.append(ByteBuffer.wrap(body, 1_000, body.length - 1_000));
+        ByteBuffer whole = fill.wholeBody();
+        fill.finish(Optional.empty());
+        assertThat(drain(reader)).isEqualTo(body);
+        assertThat(whole.capacity()).as("the body's own buffer, no 64 KiB chunk").isEqualTo(body.length);
+        byte[] stored = new byte[whole.remaining()];
+        whole.get(stored);
+        assertThat(stored).isEqualTo(body);
+        assertThat(fill.chunksAllocated()).isZero();
+    }
+
+    @Test
     void aBodyKeptInChunksIsCopiedIntoOneBufferOfItsExactSizeForTheStore() throws Exception {
         byte[] body = bytes(200_000, 3);
         Fill fill = Fill.keeping(body.length, 1_000_000, null, 16);
