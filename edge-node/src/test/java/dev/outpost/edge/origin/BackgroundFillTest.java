@@ -10,24 +10,24 @@ class BackgroundFillTest {
 
     @Test
     void aStorableBodyKeptInMemoryIsFinishedForTheCacheByDefault() {
-        assertThat(OriginFetch.finishUnread(true, true, 10_000_000, 1024, UNLIMITED)).isTrue();
-        assertThat(OriginFetch.finishUnread(true, true, -1, 1024, UNLIMITED)).isTrue();
+        assertThat(StreamedFetch.finishUnread(true, true, 10_000_000, 1024, UNLIMITED)).isTrue();
+        assertThat(StreamedFetch.finishUnread(true, true, -1, 1024, UNLIMITED)).isTrue();
     }
 
     @Test
     void aBodyThatCanNoLongerBeStoredIsGivenUp() {
-        assertThat(OriginFetch.finishUnread(false, true, 1000, 10, UNLIMITED)).as("not storable").isFalse();
-        assertThat(OriginFetch.finishUnread(true, false, -1, 20_000_000, UNLIMITED)).as("spooled: too large")
+        assertThat(StreamedFetch.finishUnread(false, true, 1000, 10, UNLIMITED)).as("not storable").isFalse();
+        assertThat(StreamedFetch.finishUnread(true, false, -1, 20_000_000, UNLIMITED)).as("spooled: too large")
                 .isFalse();
     }
 
     @Test
     void theLimitIsTheAnnouncedLengthOrElseTheBytesReceivedSoFar() {
-        assertThat(OriginFetch.finishUnread(true, true, 5000, 10, 4999)).isFalse();
-        assertThat(OriginFetch.finishUnread(true, true, 5000, 10, 5000)).isTrue();
-        assertThat(OriginFetch.finishUnread(true, true, -1, 4000, 5000)).as("unknown length, under so far").isTrue();
-        assertThat(OriginFetch.finishUnread(true, true, -1, 5001, 5000)).isFalse();
-        assertThat(OriginFetch.finishUnread(true, true, 1, 0, 0)).as("0: stop when the last client leaves")
+        assertThat(StreamedFetch.finishUnread(true, true, 5000, 10, 4999)).isFalse();
+        assertThat(StreamedFetch.finishUnread(true, true, 5000, 10, 5000)).isTrue();
+        assertThat(StreamedFetch.finishUnread(true, true, -1, 4000, 5000)).as("unknown length, under so far").isTrue();
+        assertThat(StreamedFetch.finishUnread(true, true, -1, 5001, 5000)).isFalse();
+        assertThat(StreamedFetch.finishUnread(true, true, 1, 0, 0)).as("0: stop when the last client leaves")
                 .isFalse();
     }
 }

@@ -7,16 +7,16 @@ import org.junit.jupiter.api.Test;
 class FillerReadBufferTest {
     @Test
     void aSmallAnnouncedBodyIsReadIntoABufferOfItsOwnLength() {
-        assertThat(OriginFetch.readChunkBytes(2048)).isEqualTo(2048);
-        assertThat(OriginFetch.readChunkBytes(1)).isEqualTo(1);
+        assertThat(StreamedFetch.readChunkBytes(2048)).isEqualTo(2048);
+        assertThat(StreamedFetch.readChunkBytes(1)).isEqualTo(1);
     }
 
     @Test
     void largeEmptyOrUnannouncedBodiesAreReadInWholeChunks() {
-        assertThat(OriginFetch.readChunkBytes(64 * 1024)).isEqualTo(64 * 1024);
-        assertThat(OriginFetch.readChunkBytes(16L * 1024 * 1024 * 1024)).isEqualTo(64 * 1024);
-        assertThat(OriginFetch.readChunkBytes(-1)).as("no Content-Length").isEqualTo(64 * 1024);
-        assertThat(OriginFetch.readChunkBytes(0)).as("never a zero-length buffer, whose read returns 0 forever")
+        assertThat(StreamedFetch.readChunkBytes(64 * 1024)).isEqualTo(64 * 1024);
+        assertThat(StreamedFetch.readChunkBytes(16L * 1024 * 1024 * 1024)).isEqualTo(64 * 1024);
+        assertThat(StreamedFetch.readChunkBytes(-1)).as("no Content-Length").isEqualTo(64 * 1024);
+        assertThat(StreamedFetch.readChunkBytes(0)).as("never a zero-length buffer, whose read returns 0 forever")
                 .isEqualTo(64 * 1024);
     }
 }
