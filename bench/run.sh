@@ -327,6 +327,10 @@ is_jvm() { case $1 in outpost | baseline | outpost-disk | outpost-shm) return 0 
 jit_ms() { # jit_ms TARGET: the JVM's compile time so far in ms (jstat's hsperf counter; empty when unreadable)
     "$JAVA_HOME/bin/jstat" -compiler "${PID[$1]}" 2>/dev/null | awk 'NR == 2 {printf "%d", $4 * 1000}'
 }
+full_gcs() { # full_gcs TARGET: the JVM's full collections so far (jstat's FGC; empty when unreadable)
+    "$JAVA_HOME/bin/jstat" -gc "${PID[$1]}" 2>/dev/null |
+        awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "FGC") c = i} NR == 2 && c {print $c}'
+}
 jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up rounds until the JIT is quiet
     # ZIPF_WARM requests were not enough on one core: a quiet-machine profile (perf, 2026-12-06) had the C2
     # compiler thread at ~27 % of the server core for the whole 60,000-request zipfdisk cell after a 30,000-request
@@ -352,8 +356,9 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
     # CASE a (cache holds all), b (10 %), disk (phase zipfdisk)
     local t=$1 case=$2 rep=$3 prefix="/z/$1/$2$3/" raw="$RUN/wrk-zipf-$1-$2-$3.txt" count=${4:-$ZIPF_REQUESTS}
     local extra=${5:-}
-    local cpu0 cpu1 jit0= jitcpu0=
-    is_jvm "$t" && jit0=$(jit_ms "$t") && jitcpu0=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}")
+    local cpu0 cpu1 jit0= jitcpu0= fgc0=
+    is_jvm "$t" && jit0=$(jit_ms "$t") && jitcpu0=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}") &&
+        fgc0=$(full_gcs "$t")
     cpu0=$(cpu_now "$t")
     zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
@@ -361,6 +366,9 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
     [ -n "$jit0" ] && jit1=$(jit_ms "$t")
     [ -n "$jit1" ] && extra="$extra,\"jit_ms\":$((jit1 - jit0))"
     [ -n "$jitcpu0" ] && extra="$extra,\"jit_cpu_ms\":$(($(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}") - jitcpu0))"
+    # full collections in the cell: with the bodies in direct memory, each one the JVM ran to free dead bodies
+    # (java.nio.Bits.reserveMemory calls System.gc() when MaxDirectMemorySize is reached) stops the edge for 40-80 ms
+    [ -n "$fgc0" ] && extra="$extra,\"full_gcs\":$(($(full_gcs "$t") - fgc0))"
     local data fetches
     data=$(with_cpu "$(python3 "$here/tools/benchtool.py" parse-zipf "$raw")" $((cpu1 - cpu0)))
     fetches=$(origin_count "$prefix")

@@ -47,8 +47,10 @@ def cpu_cell(cs):
     cpu = fmt(med([c.get("cpu_ms_per_1k") for c in cs]), 1)
     jit = [c["jit_ms"] for c in cs if "jit_ms" in c]
     jit_cpu = [c["jit_cpu_ms"] for c in cs if "jit_cpu_ms" in c]
+    gcs = [c["full_gcs"] for c in cs if "full_gcs" in c]
+    gc = ", full GCs %s" % fmt(med(gcs)) if gcs else ""
     if jit_cpu:  # the compiler threads' own CPU; the elapsed compile time beside it includes waiting for the core
-        return cpu + " (JIT CPU %s ms, elapsed %s ms)" % (fmt(med(jit_cpu)), fmt(med(jit)))
+        return cpu + " (JIT CPU %s ms, elapsed %s ms%s)" % (fmt(med(jit_cpu)), fmt(med(jit)), gc)
     return cpu + (" (JIT %s ms)" % fmt(med(jit)) if jit else "")
 
 
