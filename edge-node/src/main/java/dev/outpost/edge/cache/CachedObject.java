@@ -71,11 +71,12 @@ public record CachedObject(String key, String variant, int status, Fields header
     }
 
     /**
-     * The body buffer itself (position 0, limit its capacity, never moved), for a copy of this object made in this
-     * package: passing it on instead of a {@link #body()} view keeps the copy from holding a view of its own.
+     * The body buffer itself, for a copy of this object made in this package: passing it on instead of a
+     * {@link #body()} view keeps the copy from holding a view of its own. Reset to span the whole body first, in
+     * case the caller that handed it over moved it since (nothing here reads its position or limit).
      */
     ByteBuffer heldBody() {
-        return body;
+        return body.clear();
     }
 
     public int length() {
@@ -204,7 +205,7 @@ public record CachedObject(String key, String variant, int status, Fields header
 
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
-        return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
+        return new CachedObject(key, variant, status, headers, heldBody(), responseTime, initialAge, lifetime,
                 staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial,
                 mapped);
     }
