@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,28 +33,60 @@ import java.util.function.Predicate;
  * back to memory, where the admission and W-TinyLFU decide whether it stays.
  */
 public final class CacheStore {
-    /** A URL's variants, immutable; a write replaces the whole value. */
-    record Variants(List<String> vary, Map<String, CachedObject> byVariant, int weight) {
+    /**
+     * A URL's variants, immutable; a write replaces the whole value. {@code held} is the one variant itself (the
+     * common case: no map object per entry) or, with several, an unmodifiable map of them by variant, oldest first.
+     */
+    record Variants(List<String> vary, Object held, int weight) {
         static Variants of(CachedObject object) {
-            return new Variants(object.vary(), Map.of(object.variant(), object), object.weight());
+            return new Variants(object.vary(), object, object.weight());
+        }
+
+        /** The variant stored for {@code variant}, or {@code null}. */
+        CachedObject get(String variant) {
+            if (held instanceof CachedObject one) {
+                return one.variant().equals(variant) ? one : null;
+            }
+            return byVariant().get(variant);
+        }
+
+        /** The stored variants, oldest first. */
+        Collection<CachedObject> objects() {
+            return held instanceof CachedObject one ? List.of(one) : byVariant().values();
+        }
+
+        int size() {
+            return held instanceof CachedObject ? 1 : byVariant().size();
+        }
+
+        @SuppressWarnings("unchecked")
+        private Map<String, CachedObject> byVariant() {
+            return (Map<String, CachedObject>) held;
         }
 
         Variants with(CachedObject object, int maxVariants) {
-            LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>(byVariant);
+            LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
+            objects().forEach(o -> copy.put(o.variant(), o));
             copy.remove(object.variant());
             copy.put(object.variant(), object);
             while (copy.size() > maxVariants) {
                 copy.remove(copy.keySet().iterator().next());
             }
+            return of(vary, copy);
+        }
+
+        /** Variants of {@code objects} (by variant, oldest first), held as one when there is one. */
+        static Variants of(List<String> vary, Map<String, CachedObject> objects) {
             int w = 0;
-            for (CachedObject o : copy.values()) {
+            for (CachedObject o : objects.values()) {
                 w += o.weight();
             }
-            return new Variants(vary, Collections.unmodifiableMap(copy), w);
+            return new Variants(vary, objects.size() == 1 ? objects.values().iterator().next()
+                    : Collections.unmodifiableMap(objects), w);
         }
 
         boolean hasTag(String tag) {
-            for (CachedObject o : byVariant.values()) {
+            for (CachedObject o : objects()) {
                 if (o.surrogateKeys().contains(tag)) {
                     return true;
                 }
@@ -137,7 +170,7 @@ public final class CacheStore {
         if (variants == null) {
             return null;
         }
-        CachedObject exact = variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
+        CachedObject exact = variants.get(Vary.variant(variants.vary(), requestHeaders));
         return exact != null || !variants.vary().contains("accept-language") ? exact
                 : byLanguage(variants, requestHeaders);
     }
@@ -211,7 +244,7 @@ public final class CacheStore {
         List<String> others = new ArrayList<>(variants.vary());
         others.remove("accept-language");
         String rest = Vary.variant(others, requestHeaders);
-        for (CachedObject o : variants.byVariant().values()) {
+        for (CachedObject o : variants.objects()) {
             Optional<String> language = o.headers().joined("content-language");
             if (language.isPresent() && Vary.without(o.variant(), "accept-language").equals(rest)
                     && Vary.prefersLanguage(requestHeaders, language.get())) {
@@ -277,7 +310,7 @@ public final class CacheStore {
 
     private CachedObject find(String key, String variant) {
         Variants variants = cache.getIfPresent(key);
-        return variants == null ? null : variants.byVariant().get(variant);
+        return variants == null ? null : variants.get(variant);
     }
 
     private void fencePurge(Runnable record) {
@@ -382,7 +415,7 @@ public final class CacheStore {
     private int remove(String key, boolean soft) {
         int[] count = {0};
         cache.asMap().computeIfPresent(key, (k, v) -> {
-            count[0] = v.byVariant().size();
+            count[0] = v.size();
             return soft ? markedStale(v) : null;
         });
         return count[0];
@@ -418,8 +451,8 @@ public final class CacheStore {
 
     private static Variants markedStale(Variants v) {
         LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
-        v.byVariant().forEach((k, o) -> copy.put(k, o.markedStale()));
-        return new Variants(v.vary(), Collections.unmodifiableMap(copy), v.weight());
+        v.objects().forEach(o -> copy.put(o.variant(), o.markedStale()));
+        return Variants.of(v.vary(), copy);
     }
 
     private void onRemoval(String key, Variants removed, RemovalCause cause) {
@@ -427,7 +460,7 @@ public final class CacheStore {
             return;
         }
         Variants current = cache.asMap().get(key);
-        for (CachedObject o : removed.byVariant().values()) {
+        for (CachedObject o : removed.objects()) {
             for (String tag : o.surrogateKeys()) {
                 if (current == null || !current.hasTag(tag)) {
                     keysByTag.computeIfPresent(tag, (t, keys) -> {
@@ -476,7 +509,7 @@ public final class CacheStore {
     /** Every stored variant of every URL, for audits and the attack tests. */
     public List<CachedObject> objects() {
         List<CachedObject> all = new ArrayList<>();
-        cache.asMap().values().forEach(v -> all.addAll(v.byVariant().values()));
+        cache.asMap().values().forEach(v -> all.addAll(v.objects()));
         return all;
     }
 

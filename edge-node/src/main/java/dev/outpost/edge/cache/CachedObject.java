@@ -102,12 +102,13 @@ public record CachedObject(String key, String variant, int status, Fields header
     /**
      * Heap bytes of the objects every stored entry holds beside its headers and text, on a 64-bit JVM with
      * compressed pointers: this record (72); the body's direct buffer, its cleaner and deallocator (136) plus the
-     * native allocator's header (16); the receive time (24); the key's string object (40); the store's per-URL value
-     * and its one-entry map (56); Caffeine's node, its hash table's node and slot (80). Durations are charged apart,
-     * each unless shared ({@link SharedValues}). Measured by the bench's {@code EntryCost} against {@link #weight()}: the
-     * weigher must never charge less than an entry holds, or the configured bound is not one.
+     * native allocator's header (16); the receive time (24); the key's string object (40); the store's per-URL
+     * value (24; the variant itself when it is the URL's only one, else a map); Caffeine's node, its hash table's
+     * node and slot (80). Durations are charged apart, each unless shared ({@link SharedValues}). Measured by the
+     * bench's {@code EntryCost} against {@link #weight()}: the weigher must never charge less than an entry holds,
+     * or the configured bound is not one.
      */
-    static final int ENTRY_BYTES = 424;
+    static final int ENTRY_BYTES = 392;
     /** A {@link Duration} object. */
     private static final int DURATION_BYTES = 24;
     /** A string object with its byte array's header. */
