@@ -6,8 +6,6 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,73 +31,11 @@ import java.util.function.Predicate;
  * back to memory, where the admission and W-TinyLFU decide whether it stays.
  */
 public final class CacheStore {
-    /**
-     * A URL's variants, immutable; a write replaces the whole value. {@code held} is the one variant itself (the
-     * common case: no map object per entry) or, with several, an unmodifiable map of them by variant, oldest first.
-     */
-    record Variants(List<String> vary, Object held, int weight) {
-        static Variants of(CachedObject object) {
-            return new Variants(object.vary(), object, object.weight());
-        }
-
-        /** The variant stored for {@code variant}, or {@code null}. */
-        CachedObject get(String variant) {
-            if (held instanceof CachedObject one) {
-                return one.variant().equals(variant) ? one : null;
-            }
-            return byVariant().get(variant);
-        }
-
-        /** The stored variants, oldest first. */
-        Collection<CachedObject> objects() {
-            return held instanceof CachedObject one ? List.of(one) : byVariant().values();
-        }
-
-        int size() {
-            return held instanceof CachedObject ? 1 : byVariant().size();
-        }
-
-        @SuppressWarnings("unchecked")
-        private Map<String, CachedObject> byVariant() {
-            return (Map<String, CachedObject>) held;
-        }
-
-        Variants with(CachedObject object, int maxVariants) {
-            LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
-            objects().forEach(o -> copy.put(o.variant(), o));
-            copy.remove(object.variant());
-            copy.put(object.variant(), object);
-            while (copy.size() > maxVariants) {
-                copy.remove(copy.keySet().iterator().next());
-            }
-            return of(vary, copy);
-        }
-
-        /** Variants of {@code objects} (by variant, oldest first), held as one when there is one. */
-        static Variants of(List<String> vary, Map<String, CachedObject> objects) {
-            int w = 0;
-            for (CachedObject o : objects.values()) {
-                w += o.weight();
-            }
-            return new Variants(vary, objects.size() == 1 ? objects.values().iterator().next()
-                    : Collections.unmodifiableMap(objects), w);
-        }
-
-        boolean hasTag(String tag) {
-            for (CachedObject o : objects()) {
-                if (o.surrogateKeys().contains(tag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     /** How long purges are remembered for fetches in flight, when the caller does not say (see {@link PurgeFence}). */
     public static final Duration DEFAULT_PURGE_MEMORY = Duration.ofMinutes(2);
     private static final int MAX_PURGE_MARKS = 100_000;
 
-    private final Cache<String, Variants> cache;
+    private final Cache<String, UrlVariants> cache;
     private final MemoryAdmission admission;
     /** Null without a disk tier (the hit path avoids an Optional per request). */
     private final DiskTier disk;
@@ -141,7 +77,7 @@ public final class CacheStore {
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String key, Variants v) -> v.weight())
+                .weigher((String key, UrlVariants v) -> v.weight())
                 .executor(Runnable::run)
                 .recordStats()
                 .removalListener(this::onRemoval)
@@ -166,7 +102,7 @@ public final class CacheStore {
     }
 
     private CachedObject inMemory(String key, Fields requestHeaders) {
-        Variants variants = cache.getIfPresent(key);
+        UrlVariants variants = cache.getIfPresent(key);
         if (variants == null) {
             return null;
         }
@@ -240,7 +176,7 @@ public final class CacheStore {
      * A variant that differs only in Accept-Language, in the language the request ranks first: made for another
      * spelling of the same preference ({@code de-DE,de;q=0.9} and {@code de}), it is what the origin would send.
      */
-    private static CachedObject byLanguage(Variants variants, Fields requestHeaders) {
+    private static CachedObject byLanguage(UrlVariants variants, Fields requestHeaders) {
         List<String> others = new ArrayList<>(variants.vary());
         others.remove("accept-language");
         String rest = Vary.variant(others, requestHeaders);
@@ -309,7 +245,7 @@ public final class CacheStore {
     }
 
     private CachedObject find(String key, String variant) {
-        Variants variants = cache.getIfPresent(key);
+        UrlVariants variants = cache.getIfPresent(key);
         return variants == null ? null : variants.get(variant);
     }
 
@@ -373,7 +309,7 @@ public final class CacheStore {
             holdsSlices = true; // from now on a URL purge also looks for the URL's slices in memory
         }
         cache.asMap().compute(object.key(), (k, old) -> old == null || !old.vary().equals(object.vary())
-                ? Variants.of(object) : old.with(object, maxVariants));
+                ? UrlVariants.of(object) : old.with(object, maxVariants));
         for (String tag : object.surrogateKeys()) {
             keysByTag.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(object.key());
         }
@@ -441,7 +377,7 @@ public final class CacheStore {
         Set<String> keys = keysByTag.getOrDefault(tag, Set.of());
         int count = 0;
         for (String key : new ArrayList<>(keys)) {
-            Variants v = cache.getIfPresent(key);
+            UrlVariants v = cache.getIfPresent(key);
             if (v != null && v.hasTag(tag)) {
                 count += remove(key, soft);
             }
@@ -449,17 +385,17 @@ public final class CacheStore {
         return disk == null ? count : Math.max(count, disk.purgeTag(tag, soft));
     }
 
-    private static Variants markedStale(Variants v) {
+    private static UrlVariants markedStale(UrlVariants v) {
         LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
         v.objects().forEach(o -> copy.put(o.variant(), o.markedStale()));
-        return Variants.of(v.vary(), copy);
+        return UrlVariants.of(v.vary(), copy);
     }
 
-    private void onRemoval(String key, Variants removed, RemovalCause cause) {
+    private void onRemoval(String key, UrlVariants removed, RemovalCause cause) {
         if (key == null || removed == null) {
             return;
         }
-        Variants current = cache.asMap().get(key);
+        UrlVariants current = cache.asMap().get(key);
         for (CachedObject o : removed.objects()) {
             for (String tag : o.surrogateKeys()) {
                 if (current == null || !current.hasTag(tag)) {
