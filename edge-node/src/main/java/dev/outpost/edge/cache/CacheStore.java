@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,41 +31,11 @@ import java.util.function.Predicate;
  * back to memory, where the admission and W-TinyLFU decide whether it stays.
  */
 public final class CacheStore {
-    /** A URL's variants, immutable; a write replaces the whole value. */
-    record Variants(List<String> vary, Map<String, CachedObject> byVariant, int weight) {
-        static Variants of(CachedObject object) {
-            return new Variants(object.vary(), Map.of(object.variant(), object), object.weight());
-        }
-
-        Variants with(CachedObject object, int maxVariants) {
-            LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>(byVariant);
-            copy.remove(object.variant());
-            copy.put(object.variant(), object);
-            while (copy.size() > maxVariants) {
-                copy.remove(copy.keySet().iterator().next());
-            }
-            int w = 0;
-            for (CachedObject o : copy.values()) {
-                w += o.weight();
-            }
-            return new Variants(vary, Collections.unmodifiableMap(copy), w);
-        }
-
-        boolean hasTag(String tag) {
-            for (CachedObject o : byVariant.values()) {
-                if (o.surrogateKeys().contains(tag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     /** How long purges are remembered for fetches in flight, when the caller does not say (see {@link PurgeFence}). */
     public static final Duration DEFAULT_PURGE_MEMORY = Duration.ofMinutes(2);
     private static final int MAX_PURGE_MARKS = 100_000;
 
-    private final Cache<String, Variants> cache;
+    private final Cache<String, UrlVariants> cache;
     private final MemoryAdmission admission;
     /** Null without a disk tier (the hit path avoids an Optional per request). */
     private final DiskTier disk;
@@ -108,7 +77,7 @@ public final class CacheStore {
         this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
-                .weigher((String key, Variants v) -> v.weight())
+                .weigher((String key, UrlVariants v) -> v.weight())
                 .executor(Runnable::run)
                 .recordStats()
                 .removalListener(this::onRemoval)
@@ -133,11 +102,11 @@ public final class CacheStore {
     }
 
     private CachedObject inMemory(String key, Fields requestHeaders) {
-        Variants variants = cache.getIfPresent(key);
+        UrlVariants variants = cache.getIfPresent(key);
         if (variants == null) {
             return null;
         }
-        CachedObject exact = variants.byVariant().get(Vary.variant(variants.vary(), requestHeaders));
+        CachedObject exact = variants.get(Vary.variant(variants.vary(), requestHeaders));
         return exact != null || !variants.vary().contains("accept-language") ? exact
                 : byLanguage(variants, requestHeaders);
     }
@@ -207,11 +176,11 @@ public final class CacheStore {
      * A variant that differs only in Accept-Language, in the language the request ranks first: made for another
      * spelling of the same preference ({@code de-DE,de;q=0.9} and {@code de}), it is what the origin would send.
      */
-    private static CachedObject byLanguage(Variants variants, Fields requestHeaders) {
+    private static CachedObject byLanguage(UrlVariants variants, Fields requestHeaders) {
         List<String> others = new ArrayList<>(variants.vary());
         others.remove("accept-language");
         String rest = Vary.variant(others, requestHeaders);
-        for (CachedObject o : variants.byVariant().values()) {
+        for (CachedObject o : variants.objects()) {
             Optional<String> language = o.headers().joined("content-language");
             if (language.isPresent() && Vary.without(o.variant(), "accept-language").equals(rest)
                     && Vary.prefersLanguage(requestHeaders, language.get())) {
@@ -276,8 +245,8 @@ public final class CacheStore {
     }
 
     private CachedObject find(String key, String variant) {
-        Variants variants = cache.getIfPresent(key);
-        return variants == null ? null : variants.byVariant().get(variant);
+        UrlVariants variants = cache.getIfPresent(key);
+        return variants == null ? null : variants.get(variant);
     }
 
     private void fencePurge(Runnable record) {
@@ -340,7 +309,7 @@ public final class CacheStore {
             holdsSlices = true; // from now on a URL purge also looks for the URL's slices in memory
         }
         cache.asMap().compute(object.key(), (k, old) -> old == null || !old.vary().equals(object.vary())
-                ? Variants.of(object) : old.with(object, maxVariants));
+                ? UrlVariants.of(object) : old.with(object, maxVariants));
         for (String tag : object.surrogateKeys()) {
             keysByTag.computeIfAbsent(tag, t -> ConcurrentHashMap.newKeySet()).add(object.key());
         }
@@ -382,7 +351,7 @@ public final class CacheStore {
     private int remove(String key, boolean soft) {
         int[] count = {0};
         cache.asMap().computeIfPresent(key, (k, v) -> {
-            count[0] = v.byVariant().size();
+            count[0] = v.size();
             return soft ? markedStale(v) : null;
         });
         return count[0];
@@ -408,7 +377,7 @@ public final class CacheStore {
         Set<String> keys = keysByTag.getOrDefault(tag, Set.of());
         int count = 0;
         for (String key : new ArrayList<>(keys)) {
-            Variants v = cache.getIfPresent(key);
+            UrlVariants v = cache.getIfPresent(key);
             if (v != null && v.hasTag(tag)) {
                 count += remove(key, soft);
             }
@@ -416,18 +385,18 @@ public final class CacheStore {
         return disk == null ? count : Math.max(count, disk.purgeTag(tag, soft));
     }
 
-    private static Variants markedStale(Variants v) {
+    private static UrlVariants markedStale(UrlVariants v) {
         LinkedHashMap<String, CachedObject> copy = new LinkedHashMap<>();
-        v.byVariant().forEach((k, o) -> copy.put(k, o.markedStale()));
-        return new Variants(v.vary(), Collections.unmodifiableMap(copy), v.weight());
+        v.objects().forEach(o -> copy.put(o.variant(), o.markedStale()));
+        return UrlVariants.of(v.vary(), copy);
     }
 
-    private void onRemoval(String key, Variants removed, RemovalCause cause) {
+    private void onRemoval(String key, UrlVariants removed, RemovalCause cause) {
         if (key == null || removed == null) {
             return;
         }
-        Variants current = cache.asMap().get(key);
-        for (CachedObject o : removed.byVariant().values()) {
+        UrlVariants current = cache.asMap().get(key);
+        for (CachedObject o : removed.objects()) {
             for (String tag : o.surrogateKeys()) {
                 if (current == null || !current.hasTag(tag)) {
                     keysByTag.computeIfPresent(tag, (t, keys) -> {
@@ -476,7 +445,7 @@ public final class CacheStore {
     /** Every stored variant of every URL, for audits and the attack tests. */
     public List<CachedObject> objects() {
         List<CachedObject> all = new ArrayList<>();
-        cache.asMap().values().forEach(v -> all.addAll(v.byVariant().values()));
+        cache.asMap().values().forEach(v -> all.addAll(v.objects()));
         return all;
     }
 

@@ -51,19 +51,36 @@ public record CachedObject(String key, String variant, int status, Fields header
     }
 
     public CachedObject {
-        body = body.asReadOnlyBuffer();
+        // The body is held as the buffer spanning exactly its bytes (the caller's, when it does; else a slice of
+        // it): no read-only view is kept per entry (64 B), every reader gets its own from body(). The caller hands
+        // the buffer over: it neither writes it nor moves its position or limit afterwards.
+        body = body.position() == 0 && body.limit() == body.capacity() ? body : body.slice();
+        headers = headers.forStorage();
+        initialAge = SharedValues.duration(initialAge);
+        lifetime = SharedValues.duration(lifetime);
+        staleWhileRevalidate = SharedValues.duration(staleWhileRevalidate);
+        staleIfError = SharedValues.duration(staleIfError);
         vary = List.copyOf(vary);
         surrogateKeys = Set.copyOf(surrogateKeys);
     }
 
-    /** A view of the body sharing its bytes: no copy, and the stored position is never moved. */
+    /** A read-only view of the body sharing its bytes: no copy, one view per call, as the hit path needs one. */
     @Override
     public ByteBuffer body() {
-        return body.duplicate();
+        return body.asReadOnlyBuffer().clear();
+    }
+
+    /**
+     * The body buffer itself, for a copy of this object made in this package: passing it on instead of a
+     * {@link #body()} view keeps the copy from holding a view of its own. Reset to span the whole body first, in
+     * case the caller that handed it over moved it since (nothing here reads its position or limit).
+     */
+    ByteBuffer heldBody() {
+        return body.clear();
     }
 
     public int length() {
-        return body.remaining();
+        return body.capacity();
     }
 
     /**
@@ -71,20 +88,29 @@ public record CachedObject(String key, String variant, int status, Fields header
      * ({@link Fields#heapBytes}), the key's and variant's text and {@link #ENTRY_BYTES} of objects every entry has.
      */
     public int weight() {
-        return body.remaining() + (int) partial.held() + headers.heapBytes() + key.length()
+        return body.capacity() + (int) partial.held() + headers.heapBytes() + key.length()
                 + (variant.isEmpty() ? 0 : STRING_BYTES + variant.length()) + ENTRY_BYTES
-                + PIECE_BYTES * partial.pieces().size();
+                + PIECE_BYTES * partial.pieces().size() + ownBytes(initialAge) + ownBytes(lifetime)
+                + ownBytes(staleWhileRevalidate) + ownBytes(staleIfError);
+    }
+
+    /** A duration's object, unless it is shared with other entries ({@link SharedValues#duration}). */
+    private static int ownBytes(Duration d) {
+        return SharedValues.isShared(d) ? 0 : DURATION_BYTES;
     }
 
     /**
      * Heap bytes of the objects every stored entry holds beside its headers and text, on a 64-bit JVM with
-     * compressed pointers: this record (72); the body's direct buffer, its cleaner and deallocator and the read-only
-     * view kept here (200) plus the native allocator's header (16); the receive time and up to two new durations
-     * (72); the key's string object (40); the store's per-URL value and its one-entry map (56); Caffeine's node, its
-     * hash table's node and slot (80). Measured by the bench's {@code EntryCost} against {@link #weight()}: the
-     * weigher must never charge less than an entry holds, or the configured bound is not one.
+     * compressed pointers: this record (72); the body's direct buffer, its cleaner and deallocator (136) plus the
+     * native allocator's header (16); the receive time (24); the key's string object (40); the store's per-URL
+     * value (24; the variant itself when it is the URL's only one, else a map); Caffeine's node, its hash table's
+     * node and slot (80). Durations are charged apart, each unless shared ({@link SharedValues}). Measured by the
+     * bench's {@code EntryCost} against {@link #weight()}: the weigher must never charge less than an entry holds,
+     * or the configured bound is not one.
      */
-    static final int ENTRY_BYTES = 536;
+    static final int ENTRY_BYTES = 392;
+    /** A {@link Duration} object. */
+    private static final int DURATION_BYTES = 24;
     /** A string object with its byte array's header. */
     private static final int STRING_BYTES = 40;
     /** A held piece of a partial object: its record and its buffer view. */
@@ -180,7 +206,7 @@ public record CachedObject(String key, String variant, int status, Fields header
 
     /** A soft-purged copy: stays servable on error, revalidated on next use. */
     public CachedObject markedStale() {
-        return new CachedObject(key, variant, status, headers, body, responseTime, initialAge, lifetime,
+        return new CachedObject(key, variant, status, headers, heldBody(), responseTime, initialAge, lifetime,
                 staleWhileRevalidate, staleIfError, alwaysRevalidate, noStale, true, vary, surrogateKeys, shared, partial,
                 mapped);
     }

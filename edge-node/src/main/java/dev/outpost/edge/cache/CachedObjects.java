@@ -115,7 +115,7 @@ public final class CachedObjects {
     }
 
     private static CachedObject withPartial(CachedObject o, Partial partial) {
-        return new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.body(), o.responseTime(),
+        return new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.heldBody(), o.responseTime(),
                 o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(), o.alwaysRevalidate(),
                 o.noStale(), o.invalidated(), o.vary(), o.surrogateKeys(), o.shared(), partial);
     }
@@ -151,11 +151,11 @@ public final class CachedObjects {
         merged.without(List.of("age", "date")).forEach(timing::add);
         notModifiedHeaders.first("age").ifPresent(v -> timing.add("age", v));
         notModifiedHeaders.first("date").ifPresent(v -> timing.add("date", v));
-        CachedObject r = build(old.key(), old.variant(), old.status(), timing.build(), merged, old.body(),
+        CachedObject r = build(old.key(), old.variant(), old.status(), timing.build(), merged, old.heldBody(),
                 requestTime, responseTime, old.vary(), policy, old.shared() || Credentials.shareable(merged),
                 old.partial());
         // The body is the old one's: still a disk-tier mapping if it was one.
-        return !old.mapped() ? r : new CachedObject(r.key(), r.variant(), r.status(), r.headers(), r.body(),
+        return !old.mapped() ? r : new CachedObject(r.key(), r.variant(), r.status(), r.headers(), r.heldBody(),
                 r.responseTime(), r.initialAge(), r.lifetime(), r.staleWhileRevalidate(), r.staleIfError(),
                 r.alwaysRevalidate(), r.noStale(), r.invalidated(), r.vary(), r.surrogateKeys(), r.shared(),
                 r.partial(), true);

@@ -263,7 +263,7 @@ public final class DiskTier implements AutoCloseable {
         hits.increment();
         // Restored, and the invalidations missed while down not all applied yet: revalidate, never serve stale.
         boolean untrusted = slot.restored() && !trusted();
-        CachedObject served = new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.body(),
+        CachedObject served = new CachedObject(o.key(), o.variant(), o.status(), o.headers(), o.heldBody(),
                 o.responseTime(), o.initialAge(), o.lifetime(), o.staleWhileRevalidate(), o.staleIfError(),
                 o.alwaysRevalidate(), o.noStale() || untrusted, o.invalidated() || slot.invalidated() || untrusted,
                 o.vary(), o.surrogateKeys(), o.shared(), o.partial(), o.mapped());

@@ -40,12 +40,19 @@ public final class Fields {
     private final Object[] values;
     private final int size;
     private final Map<String, Integer> index;
+    /** {@link #names} is a process-wide shared array ({@link SharedValues#names}), not this object's own. */
+    private final boolean sharedNames;
 
     private Fields(String[] names, Object[] values, int size, Map<String, Integer> index) {
+        this(names, values, size, index, false);
+    }
+
+    private Fields(String[] names, Object[] values, int size, Map<String, Integer> index, boolean sharedNames) {
         this.names = names;
         this.values = values;
         this.size = size;
         this.index = index;
+        this.sharedNames = sharedNames;
     }
 
     public static Fields empty() {
@@ -185,24 +192,50 @@ public final class Fields {
     }
 
     /**
+     * These fields as a stored object keeps them, for as long as it lives: arrays of exactly their size, the names
+     * array and the values that repeat across objects shared with every other stored object
+     * ({@link SharedValues}), so an entry holds only its own values.
+     */
+    Fields forStorage() {
+        if (size == 0 || sharedNames) {
+            return this;
+        }
+        String[] shared = index == null ? SharedValues.names(names, size) : null;
+        Object[] kept = new Object[size];
+        for (int i = 0; i < size; i++) {
+            kept[i] = values[i] instanceof String line ? SharedValues.value(names[i], line) : values[i];
+        }
+        return shared != null ? new Fields(shared, kept, size, null, true)
+                : new Fields(Arrays.copyOf(names, size), kept, size, index, false);
+    }
+
+    /**
      * Heap bytes these fields hold, for the store's weigher (64-bit JVM, compressed pointers, as measured by the
-     * bench's {@code EntryCost}): this object and its two arrays, and per line its string (object and byte array,
-     * Latin-1 text). Names count their characters only: the lower-case names come from one shared cache, so their
+     * bench's {@code EntryCost}): this object and its arrays (not a shared names array), and per line its string
+     * (object and byte array, Latin-1 text) unless it is a shared copy ({@link SharedValues}). Names count their
+     * characters only (none with a shared names array): the lower-case names come from one shared cache, so their
      * string objects are not this entry's.
      */
     public int heapBytes() {
-        int bytes = FIELDS_BYTES + 2 * (ARRAY_BYTES + 4 * names.length) + (index == null ? 0 : 48 * size);
+        int bytes = FIELDS_BYTES + arrayBytes(values.length) + (sharedNames ? 0 : arrayBytes(names.length))
+                + (index == null ? 0 : 48 * size);
         for (int i = 0; i < size; i++) {
-            bytes += names[i].length();
+            bytes += sharedNames ? 0 : names[i].length();
             int lines = lineCount(i);
             if (lines > 1) {
                 bytes += LIST_BYTES + 4 * lines;
             }
             for (int j = 0; j < lines; j++) {
-                bytes += LINE_BYTES + lineAt(i, j).length();
+                String line = lineAt(i, j);
+                bytes += lines == 1 && SharedValues.isShared(line) ? 0 : LINE_BYTES + line.length();
             }
         }
         return bytes;
+    }
+
+    /** An array of {@code length} references: its header and slots, padded to 8 bytes. */
+    private static int arrayBytes(int length) {
+        return (ARRAY_BYTES + 4 * length + 7) & ~7;
     }
 
     /** The Fields object: header and four fields. */

@@ -14,14 +14,14 @@ final class MemoryAdmission {
     /** How many of the coldest entries the victims are chosen from. */
     static final int POOL = 16;
 
-    private final Cache<String, CacheStore.Variants> cache;
+    private final Cache<String, UrlVariants> cache;
     private final KeyFrequencies frequencies;
     private final boolean enabled;
     private final LongAdder refused = new LongAdder();
     private final LongAdder evicted = new LongAdder();
 
     /** @param enabled false: everything is admitted (Caffeine's W-TinyLFU alone decides), requests still counted */
-    MemoryAdmission(Cache<String, CacheStore.Variants> cache, KeyFrequencies frequencies, boolean enabled) {
+    MemoryAdmission(Cache<String, UrlVariants> cache, KeyFrequencies frequencies, boolean enabled) {
         this.cache = cache;
         this.frequencies = frequencies;
         this.enabled = enabled;

@@ -41,6 +41,33 @@ class CacheStoreTest {
     }
 
     @Test
+    void anEntryHoldsTheBodyItWasHandedAndEveryReaderGetsItsOwnReadOnlyView() {
+        ByteBuffer handed = ByteBuffer.allocateDirect(10);
+        for (int i = 0; i < 10; i++) {
+            handed.put(i, (byte) i);
+        }
+        CachedObject o = CachedObjects.create(KEY + "b", Fields.empty(), 200, Fields.of("Cache-Control",
+                "max-age=60"), handed, t0, t0, TestObjects.POLICY);
+        handed.position(7); // a caller moving its buffer afterwards does not move the stored body's bounds
+
+        assertThat(o.heldBody()).isSameAs(handed); // no view of its own per entry
+        assertThat(o.length()).isEqualTo(10);
+        ByteBuffer view = o.body();
+        assertThat(view.isReadOnly()).isTrue();
+        assertThat(view.position()).isZero();
+        assertThat(view.remaining()).isEqualTo(10);
+        assertThat(o.body()).isNotSameAs(view);
+        assertThat(o.markedStale().heldBody()).isSameAs(handed);
+        assertThat(o.markedStale().body().get(9)).isEqualTo((byte) 9);
+
+        ByteBuffer part = ByteBuffer.allocateDirect(10).position(2).limit(8);
+        CachedObject sliced = CachedObjects.create(KEY + "c", Fields.empty(), 200, Fields.empty(), part, t0, t0,
+                TestObjects.POLICY);
+        assertThat(sliced.length()).isEqualTo(6);
+        assertThat(sliced.body().remaining()).isEqualTo(6);
+    }
+
+    @Test
     void variantsAreSelectedByVaryAndCappedPerUrl() {
         CacheStore store = new CacheStore(1_000_000, 2);
         for (String lang : new String[] {"de", "fr", "it"}) {

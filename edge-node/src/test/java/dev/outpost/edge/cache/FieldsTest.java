@@ -98,6 +98,25 @@ class FieldsTest {
     }
 
     @Test
+    void storedFieldsShareRepeatingValuesAndTheirNamesAndAreChargedOnlyForTheirOwnValues() {
+        String date = "Sat, 05 Dec 2026 00:00:01 GMT";
+        Fields a = Fields.of("Server", "fields-test/1", "Date", date, "ETag", "\"a\"").forStorage();
+        Fields b = Fields.of("Server", new String("fields-test/1".toCharArray()), "Date",
+                new String(date.toCharArray()), "ETag", "\"b\"").forStorage();
+
+        assertThat(b.lineAt(0, 0)).isSameAs(a.lineAt(0, 0)); // Server repeats across an origin's objects: shared
+        assertThat(b.lineAt(1, 0)).isNotSameAs(a.lineAt(1, 0)).isEqualTo(date); // Date differs per object: own
+        assertThat(b).isEqualTo(Fields.of("server", "fields-test/1", "date", date, "etag", "\"b\""));
+        assertThat(b.forStorage()).isSameAs(b);
+        // object 32, its values array of exactly 3 slots (16 + 12, padded to 32), no names array (shared) and no
+        // name characters, Server's shared line nothing, Date's and ETag's strings 47 + chars each
+        assertThat(b.heapBytes()).isEqualTo(32 + 32 + 47 + date.length() + 47 + 3);
+        assertThat(Fields.of("Server", new String("fields-test/1".toCharArray()), "Date", date, "ETag", "\"b\"")
+                .heapBytes())
+                .isGreaterThan(b.heapBytes() + 47 + 13 + 48);
+    }
+
+    @Test
     void heapBytesCountTheObjectItsArraysAndEachLinesString() {
         Fields one = Fields.of("ETag", "\"x\"");
         Fields repeated = Fields.of("Via", "a", "Via", "bc");
