@@ -28,7 +28,7 @@ final class KeyFrequencies {
         int rounded = Math.max(64, Integer.highestOneBit(width - 1) << 1);
         this.widthBits = Integer.numberOfTrailingZeros(rounded);
         this.counters = new AtomicLongArray(ROWS * rounded / 8);
-        this.sampleSize = Long.getLong("xage", 10L) * rounded;
+        this.sampleSize = 10L * rounded;
     }
 
     /** Sized for a store of {@code maxBytes}: a counter per KiB, between 1 Ki and 4 Mi per row. */

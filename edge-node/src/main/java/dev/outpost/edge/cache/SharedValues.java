@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * bound does not count, like the frequency sketch); anything later is stored as a copy per entry, charged to it.
  * Because a shared copy is never dropped, the bytes an entry is charged for (it is charged nothing for a shared
  * copy) stay what it holds for as long as it lives. Values that differ per object (Date, ETag, Last-Modified,
- * Content-Length, ...) are never shared: they would only fill the table.
+ * Content-Length, Expires, a Content-Security-Policy with a per-response nonce, ...) are never shared: they would
+ * only fill the table, and sharing stops for good once it is full.
  */
 final class SharedValues {
     static final int MAX_VALUES = 1024;
@@ -31,7 +32,7 @@ final class SharedValues {
             "cdn-cache-control", "surrogate-control", "content-encoding", "content-language", "vary",
             "x-content-type-options", "x-frame-options", "referrer-policy", "strict-transport-security",
             "access-control-allow-origin", "timing-allow-origin", "cross-origin-resource-policy", "x-xss-protection",
-            "content-security-policy", "pragma", "expires", "x-powered-by", "via");
+            "pragma", "x-powered-by", "via");
 
     private static final ConcurrentHashMap<String, String> VALUES = new ConcurrentHashMap<>();
     private static final ConcurrentHashMap<List<String>, String[]> SHAPES = new ConcurrentHashMap<>();
