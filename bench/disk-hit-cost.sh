@@ -206,8 +206,9 @@ YML
     kill "$edge"; wait "$edge" 2>/dev/null || true
     if [ -n "${PROFILE:-}" ]; then
         local out=${PROFILE_OUT:-/tmp/disk-hit-profile-$(basename "$1" .jar)-$2.txt}
-        perf report -i "$RUN/perf.data" --no-children --sort symbol --stdio 2>/dev/null | head -150 >"$out"
-        perf report -i "$RUN/perf.data" --children --sort symbol --stdio -g none 2>/dev/null | head -200 >"${out%.txt}-children.txt"
+        # The whole reports (head would end perf report early, and pipefail this script with it).
+        perf report -i "$RUN/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null >"$out" || true
+        perf report -i "$RUN/perf.data" --children --sort symbol --stdio -g none 2>/dev/null >"${out%.txt}-children.txt" || true
         rm -f "$RUN/perf.data" "/tmp/perf-$edge.map"
         echo "    profile: $out, ${out%.txt}-children.txt"
     fi
