@@ -167,6 +167,14 @@ public final class CacheStore {
         return disk != null;
     }
 
+    /**
+     * Whether a memory miss may look in the disk tier on the IO thread (its reads never wait for a device:
+     * {@link DiskTier#readsOnIoThread}); false without a disk tier.
+     */
+    public boolean diskReadsOnIoThread() {
+        return disk != null && disk.readsOnIoThread();
+    }
+
     /** The disk tier, if there is one. */
     public Optional<DiskTier> disk() {
         return Optional.ofNullable(disk);

@@ -89,10 +89,13 @@ public final class DiskTier implements AutoCloseable {
     private volatile boolean trusted;
     /** Whether a slice or a sliced object's head was ever indexed (a URL purge then walks the index for them). */
     private volatile boolean holdsSlices;
+    /** Whether a hit may read its file on an IO thread (cache.disk.readOnIoThread, decided at open). */
+    private final boolean readsOnIoThread;
 
     private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants, long maxQueuedBytes,
-            BooleanSupplier caughtUp) throws IOException {
+            BooleanSupplier caughtUp, boolean readsOnIoThread) throws IOException {
         this.files = files;
+        this.readsOnIoThread = readsOnIoThread;
         this.queued = new DiskQueue(maxQueuedBytes);
         this.maxObjectBytes = maxObjectBytes;
         this.maxVariants = maxVariants;
@@ -123,10 +126,28 @@ public final class DiskTier implements AutoCloseable {
      */
     public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
             long maxQueuedBytes, BooleanSupplier caughtUp) {
+        return open(dir, maxBytes, maxObjectBytes, maxVariantsPerUrl, fsync, maxQueuedBytes, caughtUp, "auto");
+    }
+
+    /**
+     * As {@link #open(Path, long, long, int, boolean, long, BooleanSupplier)}, with where hits read their files:
+     * {@code readOnIoThread} is {@code auto} (on the IO thread when {@code dir} is on a file system held in memory,
+     * {@link #inMemoryFileSystem}), {@code always} or {@code never}.
+     */
+    public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
+            long maxQueuedBytes, BooleanSupplier caughtUp, String readOnIoThread) {
         DiskDirectory files = null;
         try {
             files = DiskDirectory.open(dir, fsync);
-            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, maxQueuedBytes, caughtUp);
+            boolean onIoThread = switch (readOnIoThread) {
+                case "always" -> true;
+                case "never" -> false;
+                case "auto" -> inMemoryFileSystem(dir);
+                default -> throw new IllegalArgumentException("readOnIoThread: auto, always or never, not "
+                        + readOnIoThread);
+            };
+            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, maxQueuedBytes, caughtUp,
+                    onIoThread);
         } catch (IOException | RuntimeException e) {
             if (files != null) {
                 files.close();
@@ -134,6 +155,24 @@ public final class DiskTier implements AutoCloseable {
             throw new UncheckedIOException("cannot open the disk tier in " + dir + ": " + e.getMessage(),
                     e instanceof IOException io ? io : new IOException(e));
         }
+    }
+
+    /**
+     * Whether {@code dir} is on tmpfs or ramfs: its files are pages of memory, so a read is a copy that never waits
+     * for a device (unless the machine swaps), as cheap as a memory-tier hit's copy to the socket.
+     */
+    static boolean inMemoryFileSystem(Path dir) {
+        try {
+            String type = java.nio.file.Files.getFileStore(dir).type();
+            return type.equals("tmpfs") || type.equals("ramfs");
+        } catch (IOException e) {
+            return false; // unknown: read on a worker thread, the safe side
+        }
+    }
+
+    /** Whether a hit may read its file on an IO thread, without a hand-off to a worker (cache.disk.readOnIoThread). */
+    public boolean readsOnIoThread() {
+        return readsOnIoThread;
     }
 
     /** Indexes the whole files found, oldest write first (a newer copy of a variant replaces an older one). */

@@ -2,6 +2,7 @@ package dev.outpost.edge.config;
 
 import dev.outpost.common.config.ConfigValues;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,9 +21,16 @@ import java.util.Optional;
  *                       are always flushed
  * @param maxQueuedBytes bytes of bodies waiting for the disk writer (held in memory, and answered from there, until
  *                       written); past it new writes are declined and counted as rejections. Default 64 MiB
+ * @param readOnIoThread where a disk hit reads its file: {@code auto} (default) on the IO thread when {@code dir} is
+ *                       on tmpfs or ramfs, where a read is a copy from memory that never waits for a device, else on
+ *                       a worker thread; {@code always} on the IO thread (a read that waits for the device stalls
+ *                       every connection of that IO thread meanwhile); {@code never} always on a worker thread
  */
-public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes) {
-    public static final DiskConfig OFF = new DiskConfig(null, null, null, null, null);
+public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes,
+        String readOnIoThread) {
+    /** The values of {@code cache.disk.readOnIoThread} (before {@link #OFF}, which the constructor checks with it). */
+    public static final List<String> READ_ON_IO_THREAD = List.of("auto", "always", "never");
+    public static final DiskConfig OFF = new DiskConfig(null, null, null, null, null, null);
 
     public DiskConfig {
         if (dir != null && dir.isBlank()) {
@@ -37,17 +45,27 @@ public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean
         }
         fsync = ConfigValues.or(fsync, false);
         maxQueuedBytes = ConfigValues.atLeast("cache.disk.maxQueuedBytes", maxQueuedBytes, 64L * 1024 * 1024, 1);
+        readOnIoThread = ConfigValues.or(readOnIoThread, "auto");
+        if (!READ_ON_IO_THREAD.contains(readOnIoThread)) {
+            throw new IllegalArgumentException("cache.disk.readOnIoThread must be one of " + READ_ON_IO_THREAD
+                    + ", not '" + readOnIoThread + "'");
+        }
     }
 
-    /** Without {@code maxQueuedBytes} (its default), as callers written before it was a setting build it. */
+    /** Without {@code maxQueuedBytes} and {@code readOnIoThread} (their defaults), as older callers build it. */
     public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
-        this(dir, maxBytes, maxObjectBytes, fsync, null);
+        this(dir, maxBytes, maxObjectBytes, fsync, null, null);
+    }
+
+    /** Without {@code readOnIoThread} (its default). */
+    public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes) {
+        this(dir, maxBytes, maxObjectBytes, fsync, maxQueuedBytes, null);
     }
 
     /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */
     public DiskConfig at(Path newDir, long newMaxBytes) {
         return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync,
-                maxQueuedBytes);
+                maxQueuedBytes, readOnIoThread);
     }
 
     /** The directory, when the tier is on. */

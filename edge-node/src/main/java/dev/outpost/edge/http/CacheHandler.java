@@ -68,14 +68,17 @@ public final class CacheHandler implements HttpHandler {
         // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).
         CachedObject stored = store.find(key, request);
         boolean fromDisk = false;
+        boolean diskLooked = false;
         if (stored == null && store.hasDisk() && (method.equals("GET") || method.equals("HEAD"))) {
-            if (ex.isInIoThread()) {
-                // Disk reads block: never on an IO thread, where they would stall every other connection on it.
+            if (ex.isInIoThread() && !store.diskReadsOnIoThread()) {
+                // Disk reads may wait for the device: not on an IO thread, where they would stall every other
+                // connection on it. A tier on tmpfs (cache.disk.readOnIoThread) is read here, without the hand-off.
                 ex.dispatch(blocking, this);
                 return;
             }
             stored = store.findOnDisk(key, request);
             fromDisk = stored != null;
+            diskLooked = true;
         }
         if (stored != null && !Credentials.mayAnswer(stored, credentials)) {
             stored = null; // made for anonymous requests: a request with credentials asks the origin
@@ -84,7 +87,7 @@ public final class CacheHandler implements HttpHandler {
         if (stored == null && slicing && (method.equals("GET") || method.equals("HEAD"))
                 && credentials != Credentials.Use.PRIVATE) {
             CachedObject head = store.find(Slices.headKey(key), request);
-            if (head == null && !ex.isInIoThread()) { // the disk tier was looked at above: so is its head
+            if (head == null && diskLooked) { // the disk tier was looked at above: so is its head
                 head = store.findOnDisk(Slices.headKey(key), request);
             }
             if (head != null && Credentials.mayAnswer(head, credentials)) {

@@ -113,6 +113,23 @@ class EdgeConfigTest {
     }
 
     @Test
+    void whereDiskHitsReadIsAutoByDefaultAndAnUnknownValueFailsNamingTheKey() {
+        EdgeConfig config = parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost}}
+                """);
+        assertThat(config.cache().disk().readOnIoThread()).isEqualTo("auto");
+        assertThat(parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost, readOnIoThread: never}}
+                """).cache().disk().readOnIoThread()).isEqualTo("never");
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost, readOnIoThread: sometimes}}
+                """)).hasMessageContaining("cache.disk.readOnIoThread");
+    }
+
+    @Test
     void ioThreadsDefaultToTheCoresTheJvmMayUseAndAreBounded() {
         assertThat(EdgeLimits.DEFAULTS.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(EdgeLimits.DEFAULTS.serverLimits().ioThreads()).isEqualTo(EdgeLimits.DEFAULTS.ioThreads());

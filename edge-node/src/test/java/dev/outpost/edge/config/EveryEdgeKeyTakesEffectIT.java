@@ -266,6 +266,8 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(disk.maxBytes()).as("cache.disk.maxBytes bounds the tier").isEqualTo(40_000_000);
         assertThat(edge.config().cache().disk().fsync()).isTrue();
         assertThat(disk.maxQueuedBytes()).as("cache.disk.maxQueuedBytes bounds the writer's queue").isEqualTo(300);
+        assertThat(disk.readsOnIoThread()).as("cache.disk.readOnIoThread: always, whatever the file system")
+                .isTrue();
     }
 
     @Test

@@ -106,6 +106,67 @@ class DiskTierIT {
     }
 
     @Test
+    void readOnTheIoThreadADiskHitIsTheSameAnswerAndAPurgeStillReachesIt() throws Exception {
+        DiskConfig onIoThread = new DiskConfig(dir.resolve("disk").toString(), 50_000_000L, null, false, null,
+                "always");
+        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                .withDisk(onIoThread)))) {
+            assertThat(f.edge.store().diskReadsOnIoThread()).isTrue();
+            serveBodies(f, 4_000);
+            for (int i = 0; i < 40; i++) {
+                assertThat(f.fetch("/o" + i).code()).isEqualTo(200);
+            }
+            disk(f);
+            String evicted = evictedFromMemory(f, 40);
+            int originRequests = f.origin.getRequestCount();
+
+            Answer whole = f.fetch(evicted);
+            assertThat(whole.body()).isEqualTo(bodyOf(evicted, 4_000));
+            assertThat(whole.header("Cache-Status")).startsWith("Outpost; hit").contains("detail=disk");
+            Answer range = f.fetch(evicted, "Range", "bytes=10-19");
+            assertThat(range.code()).isEqualTo(206);
+            assertThat(range.body()).isEqualTo(bodyOf(evicted, 4_000).substring(10, 20));
+            assertThat(f.origin.getRequestCount()).as("both answered by the disk tier").isEqualTo(originRequests);
+
+            assertThat(purge(f, "{\"urls\":[\"http://" + EdgeFixture.HOST + evicted + "\"]}").code())
+                    .isEqualTo(200);
+            Answer afterPurge = f.fetch(evicted);
+            assertThat(afterPurge.header("Cache-Status")).doesNotContain("hit");
+            assertThat(f.origin.getRequestCount()).as("the purge reached the disk tier").isEqualTo(originRequests + 1);
+        }
+    }
+
+    @Test
+    void aTierOnTmpfsIsReadOnTheIoThreadByDefaultAndOneOnAnotherFileSystemIsNot() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(shm)
+                && java.nio.file.Files.getFileStore(shm).type().equals("tmpfs"), "no tmpfs at /dev/shm");
+        Path onTmpfs = java.nio.file.Files.createTempDirectory(shm, "outpost-disktier-it");
+        try {
+            try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                    .withDisk(DiskConfig.OFF.at(onTmpfs.resolve("disk"), 10_000_000))))) {
+                assertThat(f.edge.store().diskReadsOnIoThread()).as("auto, on tmpfs").isTrue();
+            }
+            String type = java.nio.file.Files.getFileStore(dir).type();
+            try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                    .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+                assertThat(f.edge.store().diskReadsOnIoThread()).as("auto, on " + type)
+                        .isEqualTo(type.equals("tmpfs") || type.equals("ramfs"));
+            }
+            DiskConfig never = new DiskConfig(onTmpfs.resolve("never").toString(), 10_000_000L, null, false, null,
+                    "never");
+            try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                    .withDisk(never)))) {
+                assertThat(f.edge.store().diskReadsOnIoThread()).as("never, even on tmpfs").isFalse();
+            }
+        } finally {
+            try (var files = java.nio.file.Files.walk(onTmpfs)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
     void aMemoryHitSaysNothingAboutDisk() throws Exception {
         try (EdgeFixture f = edgeWithDisk()) {
             serveBodies(f, 100);
