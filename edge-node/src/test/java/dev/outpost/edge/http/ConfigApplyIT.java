@@ -32,6 +32,7 @@ import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -209,8 +210,9 @@ class ConfigApplyIT {
     }
 
     @Test
-    void theRegistrationSnapshotReplacesTheFilesServicesAndIsKeptForARestart() throws Exception {
-        java.nio.file.Path cache = java.nio.file.Files.createTempDirectory("config-cache").resolve("services.json");
+    void theRegistrationSnapshotReplacesTheFilesServicesAndIsKeptForARestart(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path cache = dir.resolve("services.json");
         controlPlane.registrationSnapshot(new ServiceSnapshot(7, List.of(DeliveryService.of("cp",
                 List.of("cp.test"), List.of(URI.create("http://127.0.0.1:9"))))));
         registeredEdge(c -> c.withControlPlane(controlPlane.link().withConfigCache(cache.toString())));
