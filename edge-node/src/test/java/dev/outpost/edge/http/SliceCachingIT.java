@@ -46,8 +46,7 @@ class SliceCachingIT {
         try (RangeOrigin origin = new RangeOrigin(size); EdgeFixture f = edgeIn(origin, store)) {
             BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                     .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
-            System.gc();
-            long baseline = direct.getMemoryUsed();
+            long baseline = liveDirect(direct);
             long peak = 0;
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long read = 0;
@@ -64,8 +63,7 @@ class SliceCachingIT {
                     if (read >= nextSample) {
                         // Live direct memory (dead, evicted slices are the GC's, reclaimed when direct memory runs
                         // short): the store's bound and the slice being written, whatever the object's size.
-                        System.gc();
-                        peak = Math.max(peak, direct.getMemoryUsed() - baseline);
+                        peak = Math.max(peak, liveDirect(direct) - baseline);
                         nextSample += 16 * MIB;
                     }
                 }
@@ -79,6 +77,25 @@ class SliceCachingIT {
             assertThat(asked.subList(1, asked.size())).as("then one Range per slice, each once")
                     .hasSize(200).doesNotHaveDuplicates().allMatch(a -> a.startsWith("bytes="));
         }
+    }
+
+    /**
+     * Direct memory still in use after a collection. The buffers a collection finds dead are freed afterwards, by
+     * the reference handler thread: read at once, under load, the figure still held some of them (a CI run read 49
+     * KB over the bound). So the figure is read again, at most 50 times 10 ms apart, until it stops falling.
+     */
+    private static long liveDirect(BufferPoolMXBean direct) throws InterruptedException {
+        System.gc();
+        long used = direct.getMemoryUsed();
+        for (int i = 0; i < 50; i++) {
+            Thread.sleep(10);
+            long now = direct.getMemoryUsed();
+            if (now >= used) {
+                return now;
+            }
+            used = now;
+        }
+        return used;
     }
 
     @Test
