@@ -33,7 +33,7 @@ public final class Collapser<T> {
     private final Map<String, Flight<T>> flights = new ConcurrentHashMap<>();
     /** Bounded so a flood of unique uncacheable URLs cannot grow it without limit. */
     private final Map<String, Instant> passUntil = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-            .maximumSize(100_000).<String, Instant>build().asMap();
+            .maximumSize(100_000).executor(Runnable::run).<String, Instant>build().asMap();
     private final int maxWaiters;
     private final Duration maxWait;
     private final Duration hitForPass;

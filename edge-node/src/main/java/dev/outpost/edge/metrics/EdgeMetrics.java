@@ -38,6 +38,8 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
     private final Counter staleServed;
     private final Timer originLatency;
     private final Counter originFailures;
+    /** edge.origin.requests by status class (index 1-5), registered on first use; a benign race re-registers. */
+    private final Counter[] originRequestsByClass = new Counter[6];
     private final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
     /** The same outcomes per minute, service and status class, for the control plane's statistics. */
     private final TrafficCounts traffic;
@@ -218,7 +220,18 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
 
     @Override
     public void originResponded(int status, Duration latency) {
-        Counter.builder("edge.origin.requests").tag("result", (status / 100) + "xx").register(registry).increment();
+        int statusClass = status / 100;
+        Counter requests = statusClass >= 0 && statusClass < originRequestsByClass.length
+                ? originRequestsByClass[statusClass] : null;
+        if (requests == null) {
+            // registered on first use (a class an origin never answered with stays out of the scrape), then kept:
+            // the builder's lookup cost a map search and a tag list per miss
+            requests = Counter.builder("edge.origin.requests").tag("result", statusClass + "xx").register(registry);
+            if (statusClass >= 0 && statusClass < originRequestsByClass.length) {
+                originRequestsByClass[statusClass] = requests;
+            }
+        }
+        requests.increment();
         originLatency.record(latency);
     }
 

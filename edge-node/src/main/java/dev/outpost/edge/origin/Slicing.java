@@ -20,7 +20,7 @@ public final class Slicing {
 
     private final Slices rules;
     private final Cache<String, Boolean> notSliced = Caffeine.newBuilder()
-            .expireAfterWrite(NOT_SLICED_FOR).maximumSize(10_000).build();
+            .expireAfterWrite(NOT_SLICED_FOR).maximumSize(10_000).executor(Runnable::run).build();
 
     public Slicing(Slices rules) {
         this.rules = rules;
