@@ -2,9 +2,7 @@ package dev.outpost.edge.origin;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,14 +15,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * as Varnish and ATS stream a miss): the first byte reaches the leader and every collapsed follower as soon as the
  * origin sends it, and the origin is read at its own speed whatever the clients do.
  *
- * <p>Design note. One writer (the fetch's filler thread) appends; readers never move backwards. Bytes live in
- * memory while the body may be stored (chunks up to {@code memoryLimit}, copied into one buffer for the store
- * when the body is in; or, when direct memory is short, one buffer of the announced length taken before the first
- * byte), then in a {@link Spool} file, and when the spool is full in a window of memory chunks that
- * are dropped once every reader passed them: then the writer waits for the slowest reader, and no new reader may
- * join. The last byte is held back from readers until the writer declares the body whole and checked
- * ({@link #finish}): a body that turns out short or corrupt is never delivered complete-looking, readers see a
- * failure and abort their response instead. One lock guards the state; file reads happen outside it.
+ * <p>Design note. One writer (the fetch's filler thread) appends; readers ({@link FillReader}) never move backwards.
+ * Bytes live ({@link FillBytes}) in memory while the body may be stored (chunks up to {@code memoryLimit}, copied
+ * into one buffer for the store when the body is in; or, when direct memory is short, one buffer of the announced
+ * length taken before the first byte), then in a {@link Spool} file, and when the spool is full in a window of
+ * memory chunks that are dropped once every reader passed them: then the writer waits for the slowest reader, and
+ * no new reader may join. The last byte is held back from readers until the writer declares the
+ * body whole and checked ({@link #finish}): a body that turns out short or corrupt is never delivered
+ * complete-looking, readers see a failure and abort their response instead. One lock guards the state, the bytes'
+ * bookkeeping and the readers' positions; file reads happen outside it.
  *
  * <p>Window chunks are recycled: a chunk every reader has passed <em>and</em> moved on from (it asked for its next
  * bytes, so the slice it was handed is written out) goes back to a few spare buffers, so a body of any length
@@ -40,53 +39,42 @@ public final class Fill {
         }
     }
 
-    private static final int CHUNK_BYTES = 64 * 1024;
+    /** Where one client is in the body ({@link FillReader}). Not thread-safe: one client thread uses it. */
+    public sealed interface Reader extends AutoCloseable permits FillReader {
+        /**
+         * Whether {@link #next} would answer at once (bytes to read, the end, or a failure): a relay flushes what it
+         * wrote to its client before it waits, so a trickling origin's bytes are not held in the client's buffer.
+         */
+        boolean ready();
+
+        /**
+         * The next bytes at this reader's position, waiting up to {@code maxWait} for them; {@code null} at the end
+         * of a complete body. The buffer is valid until the next call. Throws {@link Failed} when the body broke.
+         */
+        ByteBuffer next(Duration maxWait) throws IOException, InterruptedException;
+
+        long position();
+
+        @Override
+        void close();
+    }
 
     private enum State { FILLING, DONE, FAILED }
 
-    private record Chunk(long start, ByteBuffer bytes) {
-        long end() {
-            return start + bytes.position();
-        }
-    }
-
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final long memoryLimit;
-    private final Spool spool;
-    private final long windowBytes;
+    /** Shared with the readers: they wait on {@link #changed} and move their positions under it. */
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition changed = lock.newCondition();
 
     // guarded by lock
+    private final FillBytes bytes;
     private State state = State.FILLING;
     private Throwable failure;
-    private long received;
-    private final long announced; // the Content-Length of a body that may be kept, or -1
-    private ByteBuffer exact; // the whole body, when it was allocated up front
-    private final List<Chunk> chunks = new ArrayList<>(); // memory bytes [chunks[0].start, ...) otherwise
-    private final ArrayDeque<ByteBuffer> spareChunks = new ArrayDeque<>();
-    private int chunksAllocated;
-    private FileChannel file; // body bytes [fileStart, fileEnd)
-    private long fileStart = -1;
-    private long fileEnd;
-    private long reserved;
-    private long windowStart = -1; // from here on, memory chunks dropped behind the slowest reader
-    private long droppedBefore;
-    private final List<Reader> readers = new ArrayList<>();
+    private final List<FillReader> readers = new ArrayList<>();
     private boolean everRead;
     private boolean writerDone;
 
     private Fill(long length, long memoryLimit, Spool spool, long windowBytes, boolean allocateUpFront) {
-        this.memoryLimit = memoryLimit;
-        this.spool = spool;
-        this.windowBytes = windowBytes;
-        this.announced = length;
-        if (allocateUpFront && length >= 0 && length <= memoryLimit) {
-            try {
-                exact = ByteBuffer.allocateDirect((int) length);
-            } catch (OutOfMemoryError e) {
-                exact = null; // direct memory is full of live bodies: this one goes to the spool instead
-            }
-        }
+        this.bytes = new FillBytes(length, memoryLimit, spool, windowBytes, allocateUpFront);
     }
 
     /**
@@ -123,19 +111,7 @@ public final class Fill {
                 if (state != State.FILLING) {
                     throw new IOException("the body is already " + state.name().toLowerCase());
                 }
-                if (exact == null && received == 0 && chunks.isEmpty() && announced > 0
-                        && announced <= Math.min(CHUNK_BYTES, memoryLimit)) {
-                    exact = smallBodyBuffer();
-                }
-                if (exact != null) {
-                    if (src.remaining() > exact.remaining()) {
-                        throw new IOException("more body than the " + exact.capacity() + " bytes announced");
-                    }
-                    exact.put(src);
-                    received = exact.position();
-                } else if (announced >= 0 && received + src.remaining() > announced) {
-                    throw new IOException("more body than the " + announced + " bytes announced");
-                } else if (!inMemoryWhileItFits(src) && !toSpool(src)) {
+                if (!bytes.take(src)) {
                     toWindow(src);
                 }
                 changed.signalAll();
@@ -145,123 +121,39 @@ public final class Fill {
         }
     }
 
-    /** Keeps {@code src} in memory when the body is still kept and fits; false when it must go elsewhere. */
-    private boolean inMemoryWhileItFits(ByteBuffer src) {
-        return windowStart < 0 && fileStart < 0 && received + src.remaining() <= memoryLimit
-                && appendToChunks(src, src.remaining());
-    }
-
-    /** Writes {@code src} to the spool file when the spool has room; false when it has none. */
-    private boolean toSpool(ByteBuffer src) throws IOException {
-        if (windowStart >= 0 || !spoolFits(src.remaining())) {
-            return false;
-        }
-        int n = src.remaining();
-        writeToFile(src);
-        received += n;
-        fileEnd = received;
-        return true;
-    }
-
     /** Adds some of {@code src} to the memory window once the slowest reader left room in it. */
     private void toWindow(ByteBuffer src) throws IOException, InterruptedException {
-        if (windowStart < 0) {
-            windowStart = received;
-        }
+        bytes.startWindow();
         awaitWindowRoom();
-        int n = (int) Math.min(src.remaining(), windowBytes - unreadWindow());
-        if (!appendToChunks(src, n)) {
-            throw new IOException("no direct memory left for the body's window");
-        }
-        dropBehindReaders();
-    }
-
-    /** Copies {@code n} bytes of {@code src} into memory chunks; false when no direct memory is left. */
-    private boolean appendToChunks(ByteBuffer src, int n) {
-        int left = n;
-        while (left > 0) {
-            Chunk last = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
-            // a new chunk also when the last one ends before the body does (kept bytes, then the spool's)
-            if (last == null || !last.bytes().hasRemaining() || last.end() != received) {
-                ByteBuffer spare = spareChunks.poll();
-                try {
-                    last = new Chunk(received, spare != null ? spare.clear() : newChunkBuffer());
-                } catch (OutOfMemoryError e) {
-                    return false;
-                }
-                chunks.add(last);
-            }
-            int take = Math.min(left, last.bytes().remaining());
-            ByteBuffer part = src.slice(src.position(), take);
-            last.bytes().put(part);
-            src.position(src.position() + take);
-            received += take;
-            left -= take;
-        }
-        return true;
-    }
-
-    /**
-     * A kept body announced at no more than one chunk gets a buffer of its exact size at its first byte, which is
-     * then the stored body as it is (no copy at the end). A 64 KiB chunk per 2 KiB miss, dead once copied, filled
-     * the direct-memory headroom every ~500 misses, and each time the JVM ran a full collection to free it
-     * (java.nio.Bits.reserveMemory calls System.gc()): 193 full GCs of 40-80 ms in one Zipf run at a 10 % cache.
-     * Null when direct memory is short (the body goes to chunks, then the spool, as before).
-     */
-    private ByteBuffer smallBodyBuffer() {
-        try {
-            return ByteBuffer.allocateDirect((int) announced);
-        } catch (OutOfMemoryError e) {
-            return null;
-        }
-    }
-
-    private ByteBuffer newChunkBuffer() {
-        ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK_BYTES);
-        chunksAllocated++;
-        return chunk;
+        bytes.toWindow(src, (int) Math.min(src.remaining(), bytes.windowRoom(slowestReader())));
+        bytes.dropBefore(releasedByEveryReader());
     }
 
     /** Memory chunks allocated for this body so far (for tests: the window's are reused, not reallocated). */
     int chunksAllocated() {
         lock.lock();
         try {
-            return chunksAllocated;
+            return bytes.chunksAllocated();
         } finally {
             lock.unlock();
         }
     }
 
-    private boolean spoolFits(int n) throws IOException {
-        if (spool == null || !spool.reserve(n)) {
-            return false;
-        }
-        reserved += n;
-        if (file == null) {
-            file = spool.newFile();
-            fileStart = received;
-            fileEnd = received;
-        }
-        return true;
-    }
-
-    private void writeToFile(ByteBuffer src) throws IOException {
-        long at = received - fileStart;
-        while (src.hasRemaining()) {
-            at += file.write(src, at);
-        }
-    }
-
-    private long unreadWindow() {
-        return received - Math.max(windowStart, slowestReader());
-    }
-
     private long slowestReader() {
-        long min = received;
-        for (Reader r : readers) {
-            min = Math.min(min, r.position);
+        long min = bytes.received();
+        for (FillReader r : readers) {
+            min = Math.min(min, r.position());
         }
         return min;
+    }
+
+    /** Where the bytes every reader has passed and moved on from end (no reader joins in window mode). */
+    private long releasedByEveryReader() {
+        long keepFrom = bytes.received();
+        for (FillReader r : readers) {
+            keepFrom = Math.min(keepFrom, r.released());
+        }
+        return keepFrom;
     }
 
     private void awaitWindowRoom() throws InterruptedException, IOException {
@@ -269,34 +161,11 @@ public final class Fill {
             if (readers.isEmpty() && everRead) {
                 throw new IOException("every reader of the body left");
             }
-            if (unreadWindow() < windowBytes) {
+            if (bytes.windowRoom(slowestReader()) > 0) {
                 return;
             }
             changed.await(1, TimeUnit.SECONDS);
         }
-    }
-
-    /**
-     * In window mode: forgets the chunks every reader has passed and moved on from (no reader joins in window
-     * mode), keeping their buffers as spares for the window's next bytes.
-     */
-    private void dropBehindReaders() {
-        long keepFrom = received;
-        for (Reader r : readers) {
-            keepFrom = Math.min(keepFrom, r.released);
-        }
-        long releasedUpTo = keepFrom;
-        Chunk filling = chunks.isEmpty() ? null : chunks.get(chunks.size() - 1);
-        chunks.removeIf(c -> {
-            boolean passed = c.end() <= releasedUpTo && c != filling;
-            if (passed) {
-                droppedBefore = Math.max(droppedBefore, c.end());
-                if (spareChunks.size() < windowBytes / CHUNK_BYTES + 2) {
-                    spareChunks.push(c.bytes());
-                }
-            }
-            return passed;
-        });
     }
 
     /**
@@ -311,8 +180,8 @@ public final class Fill {
                     fail(new IOException(problem.get()));
                     return;
                 }
-                if (announced >= 0 && received != announced) {
-                    fail(new IOException("expected " + announced + " bytes, got " + received));
+                if (bytes.announced() >= 0 && bytes.received() != bytes.announced()) {
+                    fail(new IOException("expected " + bytes.announced() + " bytes, got " + bytes.received()));
                     return;
                 }
                 state = State.DONE;
@@ -357,7 +226,7 @@ public final class Fill {
     public long received() {
         lock.lock();
         try {
-            return received;
+            return bytes.received();
         } finally {
             lock.unlock();
         }
@@ -367,7 +236,7 @@ public final class Fill {
     public boolean kept() {
         lock.lock();
         try {
-            return fileStart < 0 && windowStart < 0 && droppedBefore == 0;
+            return bytes.allInMemory();
         } finally {
             lock.unlock();
         }
@@ -378,14 +247,14 @@ public final class Fill {
      * the body cannot be kept).
      */
     public boolean memoryReserved() {
-        return exact != null;
+        return bytes.hasExact();
     }
 
     /** Whether the body spilled to the spool file (for tests and metrics). */
     public boolean spooled() {
         lock.lock();
         try {
-            return fileStart >= 0;
+            return bytes.spooled();
         } finally {
             lock.unlock();
         }
@@ -398,26 +267,24 @@ public final class Fill {
      * chunks). Throws {@link OutOfMemoryError} when no direct memory is left for the copy.
      */
     public ByteBuffer wholeBody() {
-        List<Chunk> kept;
+        List<FillBytes.Chunk> kept;
         long length;
         lock.lock();
         try {
-            if (state == State.FAILED || !kept() || announced >= 0 && received != announced) {
+            if (state == State.FAILED || !bytes.allInMemory()
+                    || bytes.announced() >= 0 && bytes.received() != bytes.announced()) {
                 throw new IllegalStateException("the body is not complete in memory");
             }
+            ByteBuffer exact = bytes.exactBody();
             if (exact != null) {
-                return exact.duplicate().position(0).limit((int) received).slice();
+                return exact;
             }
-            kept = List.copyOf(chunks);
-            length = received;
+            kept = bytes.keptChunks();
+            length = bytes.received();
         } finally {
             lock.unlock();
         }
-        ByteBuffer whole = ByteBuffer.allocateDirect((int) length);
-        for (Chunk c : kept) {
-            whole.put(c.bytes().duplicate().flip());
-        }
-        return whole.flip();
+        return FillBytes.joined(kept, length);
     }
 
     // ------------------------------------------------------------------ reader side
@@ -426,10 +293,10 @@ public final class Fill {
     public Optional<Reader> reader() {
         lock.lock();
         try {
-            if (windowStart >= 0 || droppedBefore > 0 || (writerDone && file == null && fileStart >= 0)) {
+            if (bytes.startGone(writerDone)) {
                 return Optional.empty();
             }
-            Reader r = new Reader();
+            FillReader r = new FillReader(this, bytes);
             readers.add(r);
             everRead = true;
             return Optional.of(r);
@@ -438,138 +305,41 @@ public final class Fill {
         }
     }
 
-    /** Where one client is in the body. Not thread-safe: one client thread uses it. */
-    public final class Reader implements AutoCloseable {
-        private long position;
-        /** Bytes before this are written out: the reader asked for more after it was handed them. */
-        private long released;
-        private ByteBuffer fromFile;
-        private boolean closed;
+    // The readers' view of the state; call with the lock held.
 
-        private Reader() {
-        }
+    /** Whether a reader at {@code position} would be answered at once: bytes to read, the end, or a failure. */
+    boolean answersAt(long position) {
+        return state != State.FILLING || position < Math.max(0, bytes.received() - 1);
+    }
 
-        /**
-         * Whether {@link #next} would answer at once (bytes to read, the end, or a failure): a relay flushes what it
-         * wrote to its client before it waits, so a trickling origin's bytes are not held in the client's buffer.
-         */
-        public boolean ready() {
-            lock.lock();
-            try {
-                return state != State.FILLING || position < Math.max(0, received - 1);
-            } finally {
-                lock.unlock();
-            }
+    /** Throws {@link Failed} when the body broke. */
+    void throwIfFailed() throws Failed {
+        if (state == State.FAILED) {
+            throw new Failed("the origin body broke: " + failure.getMessage(), failure);
         }
+    }
 
-        /**
-         * The next bytes at this reader's position, waiting up to {@code maxWait} for them; {@code null} at the end
-         * of a complete body. The buffer is valid until the next call. Throws {@link Failed} when the body broke.
-         */
-        public ByteBuffer next(Duration maxWait) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + maxWait.toNanos();
-            long fileAt;
-            int fileBytes;
-            lock.lock();
-            try {
-                released = position; // the slice the last call handed out is done with
-                while (true) {
-                    if (state == State.FAILED) {
-                        throw new Failed("the origin body broke: " + failure.getMessage(), failure);
-                    }
-                    long visible = state == State.DONE ? received : Math.max(0, received - 1);
-                    if (position < visible) {
-                        ByteBuffer memory = memoryAt(position, visible);
-                        if (memory != null) {
-                            position += memory.remaining();
-                            changed.signalAll();
-                            return memory;
-                        }
-                        fileAt = position - fileStart;
-                        fileBytes = (int) Math.min(CHUNK_BYTES, Math.min(visible, fileEnd) - position);
-                        break;
-                    }
-                    if (state == State.DONE) {
-                        return null;
-                    }
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        throw new IOException("no body bytes from the origin for " + maxWait.toMillis() + " ms");
-                    }
-                    changed.awaitNanos(left);
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (fromFile == null) {
-                fromFile = ByteBuffer.allocateDirect(CHUNK_BYTES);
-            }
-            fromFile.clear().limit(fileBytes);
-            while (fromFile.hasRemaining()) {
-                if (file.read(fromFile, fileAt + fromFile.position()) < 0) {
-                    throw new IOException("the spool file ended early");
-                }
-            }
-            fromFile.flip();
-            lock.lock();
-            try {
-                position += fileBytes;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-            return fromFile;
-        }
+    /** Bytes a reader may have: all once the body is whole and checked, else all but the last. */
+    long visible() {
+        return state == State.DONE ? bytes.received() : Math.max(0, bytes.received() - 1);
+    }
 
-        /** Memory bytes at {@code at} up to {@code visible}, or null when they are in the file. */
-        private ByteBuffer memoryAt(long at, long visible) {
-            if (exact != null) {
-                return exact.duplicate().position((int) at).limit((int) visible).slice().asReadOnlyBuffer();
-            }
-            if (fileStart >= 0 && at >= fileStart && (windowStart < 0 || at < windowStart)) {
-                return null;
-            }
-            for (Chunk c : chunks) {
-                if (at >= c.start() && at < c.end()) {
-                    long to = Math.min(c.end(), visible);
-                    return c.bytes().duplicate().position((int) (at - c.start())).limit((int) (to - c.start()))
-                            .slice().asReadOnlyBuffer();
-                }
-            }
-            throw new IllegalStateException("body bytes at " + at + " are gone");
-        }
+    /** Whether the body is whole and checked. */
+    boolean done() {
+        return state == State.DONE;
+    }
 
-        public long position() {
-            return position;
-        }
-
-        @Override
-        public void close() {
-            lock.lock();
-            try {
-                if (!closed) {
-                    closed = true;
-                    readers.remove(this);
-                    changed.signalAll();
-                    releaseFileIfUnused();
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
+    /** {@code reader} left (closed once). */
+    void left(FillReader reader) {
+        readers.remove(reader);
+        changed.signalAll();
+        releaseFileIfUnused();
     }
 
     /** Deletes the spool file once the writer is done and no reader needs it; call with the lock held. */
     private void releaseFileIfUnused() {
-        if (writerDone && readers.isEmpty() && file != null) {
-            try {
-                file.close();
-            } catch (IOException e) {
-                // DELETE_ON_CLOSE: the file goes either way
-            }
-            file = null;
-            spool.release(reserved);
-            reserved = 0;
+        if (writerDone && readers.isEmpty()) {
+            bytes.releaseFile();
         }
     }
 }
