@@ -51,6 +51,9 @@ start_origin d
 
 round() { # round PREFIX STEP TOTAL: prints "answers non200 seconds"
     # wrk's thread stops after TOTAL answers but the process runs to its -d cap: ended once the line is out.
+    # Emptied here, not by the background job's redirect: that may run late on a loaded machine, and the wait below
+    # then found the previous round's line and reported it (a fill round of "0 writes of 20000").
+    : >"$RUN/wrk.txt"
     taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d100s -s "$here/lua/disk.lua" \
         "http://127.0.0.1:$EDGE_PORT" "$1" "$OBJECTS" "$2" "$3" >"$RUN/wrk.txt" 2>&1 &
     local w=$!
