@@ -29,6 +29,7 @@ ORIGIN_PORT=${ORIGIN_PORT:-18580}
 EDGE_PORT=${EDGE_PORT:-18581}
 EXTRA_YAML=${EXTRA_YAML:-} # more cache.disk keys (indented four spaces), e.g. for an A/B of a setting
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/origin.sh"
 java=$(ls -d /usr/lib/jvm/temurin-25-jdk-amd64/bin/java 2>/dev/null || command -v java)
 pids=()
 cleanup() {
@@ -46,33 +47,13 @@ for i in range(1, int(sys.argv[2]) + 1):
     with open(os.path.join(sys.argv[1], "obj-%d.bin" % i), "wb") as f:
         f.write(os.urandom(random.randint(1024, 4096)))
 PY
-cat >"$RUN/origin.conf" <<CONF
-worker_processes 1;
-pid $RUN/origin.pid;
-error_log $RUN/origin-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $RUN/tmp;
-    proxy_temp_path $RUN/tmp;
-    fastcgi_temp_path $RUN/tmp;
-    uwsgi_temp_path $RUN/tmp;
-    scgi_temp_path $RUN/tmp;
-    server {
-        listen 127.0.0.1:$ORIGIN_PORT;
-        add_header Cache-Control "public, max-age=86400" always;
-        location ~ ^/d/[^/]+/(?<f>[^/]+)$ { alias $RUN/data/\$f; }
-    }
-}
-CONF
-taskset -c "$CLIENT_CPU" nginx -c "$RUN/origin.conf" -g 'daemon off;' &
-pids+=($!)
+start_origin d
 
 round() { # round PREFIX STEP TOTAL: prints "answers non200 seconds"
     # wrk's thread stops after TOTAL answers but the process runs to its -d cap: ended once the line is out.
+    # Emptied here, not by the background job's redirect: that may run late on a loaded machine, and the wait below
+    # then found the previous round's line and reported it (a fill round of "0 writes of 20000").
+    : >"$RUN/wrk.txt"
     taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d100s -s "$here/lua/disk.lua" \
         "http://127.0.0.1:$EDGE_PORT" "$1" "$OBJECTS" "$2" "$3" >"$RUN/wrk.txt" 2>&1 &
     local w=$!

@@ -23,6 +23,7 @@ FETCH_THREADS=${FETCH_THREADS:-}
 ORIGIN_PORT=${ORIGIN_PORT:-18480}
 EDGE_PORT=${EDGE_PORT:-18481}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/origin.sh"
 java=$(ls -d /usr/lib/jvm/temurin-25-jdk-amd64/bin/java 2>/dev/null || command -v java)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -32,30 +33,7 @@ mkdir -p "$RUN/data" "$RUN/tmp"
 if [ ! -f "$RUN/data/obj-5000.bin" ]; then
     for i in $(seq 5000); do head -c 2048 /dev/urandom >"$RUN/data/obj-$i.bin"; done
 fi
-cat >"$RUN/origin.conf" <<CONF
-worker_processes 1;
-pid $RUN/origin.pid;
-error_log $RUN/origin-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_requests 1000000;
-    client_body_temp_path $RUN/tmp;
-    proxy_temp_path $RUN/tmp;
-    fastcgi_temp_path $RUN/tmp;
-    uwsgi_temp_path $RUN/tmp;
-    scgi_temp_path $RUN/tmp;
-    server {
-        listen 127.0.0.1:$ORIGIN_PORT;
-        add_header Cache-Control "public, max-age=86400" always;
-        location ~ ^/m/[^/]+/(?<f>[^/]+)$ { alias $RUN/data/\$f; }
-    }
-}
-CONF
-taskset -c "$CLIENT_CPU" nginx -c "$RUN/origin.conf" -g 'daemon off;' &
-pids+=($!)
+start_origin m
 cat >"$RUN/edge.yml" <<YML
 id: miss-cost
 listen: 127.0.0.1:$EDGE_PORT

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -22,30 +21,18 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The files of one {@link DiskTier}: {@code objects/<2 hex>/<name>-<stamp>.obj} (whole object files only),
  * {@code tmp/} (writes not yet published) and a {@code lock} held while open, so two edges never share it. Writes
  * are staged in {@code tmp/}, flushed, then renamed into {@code objects/} (atomic), so a name there always holds a
- * whole file; see {@link DiskFile} for what "whole" is checked against.
+ * whole file; see {@link DiskFile} for what "whole" is checked against. Hits read the files with {@link DiskReads};
+ * what makes purges durable (flushes, batched) is {@link DiskFlushes}.
  */
 final class DiskDirectory implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DiskDirectory.class.getName());
-    /** Bodies up to this are copied to the heap on a read; larger ones are mapped. */
-    static final int HEAP_READ_BYTES = 64 * 1024;
-    /** Files up to this (the common small CDN object) are read whole, with one positional read, into one buffer. */
-    static final int WHOLE_READ_BYTES = 64 * 1024;
-    /** Flushes a batch issues at once (see {@link #flushTogether}). */
-    private static final int FLUSH_THREADS = 16;
 
     /** An object file found at start, with what its head says. */
     record Found(Path file, DiskFile.Head head) {
@@ -65,16 +52,7 @@ final class DiskDirectory implements AutoCloseable {
     /** Flush object writes; purges (unlinks, soft-purge flags) are flushed whatever it says. */
     private final boolean fsync;
     private final FileChannel lockFile;
-    /**
-     * The flushes the purges of a batch ({@link #flushingOnce}) owe, on the thread running it: each directory and
-     * soft-purged file is flushed once, when the batch ends, instead of once per purge.
-     */
-    private final ThreadLocal<Owed> owed = new ThreadLocal<>();
-    private final LongAdder directoryFlushes = new LongAdder();
-
-    /** Directories and files written by a batch's purges and not flushed yet. */
-    private record Owed(Set<Path> directories, Set<Path> files) {
-    }
+    private final DiskFlushes flushes = new DiskFlushes();
 
     private DiskDirectory(Path root, boolean fsync, FileChannel lockFile) {
         this.root = root;
@@ -188,7 +166,7 @@ final class DiskDirectory implements AutoCloseable {
                 Files.move(staged.file(), staged.target(), StandardCopyOption.ATOMIC_MOVE);
             }
             if (fsync) {
-                syncDirectory(staged.target().getParent());
+                DiskFlushes.syncDirectory(staged.target().getParent());
             }
         } catch (AtomicMoveNotSupportedException e) {
             throw new UncheckedIOException("the disk tier needs tmp/ and objects/ on one file system", e);
@@ -211,173 +189,20 @@ final class DiskDirectory implements AutoCloseable {
      * ahead of it, or a power loss could bring the object back fresh.
      */
     void markInvalidated(Path file) throws IOException {
-        Owed batch = owed.get();
-        DiskFile.markInvalidated(file, batch == null);
-        if (batch != null) {
-            batch.files().add(file);
-        }
+        flushes.markInvalidated(file);
     }
 
     /**
      * Runs {@code purges} (on this thread) so that each directory their unlinks touched and each file they marked
-     * soft-purged is flushed once, after the last of them, instead of once per purge: a catch-up page of hundreds of
-     * purges costs one flush per shard directory. Whatever {@code purges} did is flushed before this returns or
-     * throws, so a caller that records an applied sequence after it never runs ahead of the disk. A batch inside a
-     * batch is flushed by the outer one.
+     * soft-purged is flushed once, after the last of them, instead of once per purge ({@link DiskFlushes}).
      */
     void flushingOnce(Runnable purges) {
-        if (owed.get() != null) {
-            purges.run();
-            return;
-        }
-        Owed batch = new Owed(new LinkedHashSet<>(), new LinkedHashSet<>());
-        owed.set(batch);
-        try {
-            purges.run();
-        } finally {
-            owed.remove();
-            flushTogether(batch);
-        }
-    }
-
-    /**
-     * Flushes a batch's files and directories on several threads at once, and returns when every flush is done: a
-     * journaling file system (ext4, XFS) commits the unlinks of every directory in one journal transaction, so
-     * flushes issued together wait for one commit (and one device cache flush) where one after another each paid
-     * its own round trip to the device (measured: 221 directory flushes one by one took 1.3 s of a restart's
-     * catch-up on the build machine's disk).
-     */
-    private void flushTogether(Owed batch) {
-        List<Runnable> flushes = new ArrayList<>();
-        batch.files().forEach(file -> flushes.add(() -> flushFile(file)));
-        batch.directories().forEach(directory -> flushes.add(() -> flushDirectories(List.of(directory))));
-        if (flushes.size() <= 1) {
-            flushes.forEach(Runnable::run);
-            return;
-        }
-        int threads = Math.min(FLUSH_THREADS, flushes.size());
-        ExecutorService pool = Executors.newFixedThreadPool(threads,
-                Thread.ofPlatform().daemon().name("disk-flush-", 0).factory());
-        try {
-            List<Future<?>> done = new ArrayList<>();
-            flushes.forEach(f -> done.add(pool.submit(f)));
-            for (Future<?> f : done) {
-                awaitUninterruptibly(f);
-            }
-        } finally {
-            pool.shutdown();
-        }
-    }
-
-    /** Waits for a flush even when interrupted (the caller records a sequence after it), then re-asserts it. */
-    private static void awaitUninterruptibly(Future<?> flush) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                flush.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                LOG.log(Level.WARNING, "disk tier: a flush failed: " + e.getCause());
-                break;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void flushFile(Path file) {
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            out.force(false);
-        } catch (NoSuchFileException gone) {
-            // hard-purged or evicted later in the batch: its directory's flush covers the unlink
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "disk tier: could not flush " + file + ": " + e.getMessage());
-        }
+        flushes.flushingOnce(purges);
     }
 
     /** Directories flushed for purges since open (each batch flushes a directory once). */
     long directoryFlushes() {
-        return directoryFlushes.sum();
-    }
-
-    /**
-     * The object in {@code file}, checked to be whole, {@code fileBytes} long (as indexed) and {@code key}'s
-     * {@code variant} (and, when asked, its body against its checksum). A file up to {@link #WHOLE_READ_BYTES} is
-     * read with one positional read into one heap buffer and its body is a slice of it (open, pread, close: no
-     * fstat, no separate head read, no second copy; {@link CachedObject#mapped}, as it is a view of a disk read);
-     * a larger one's body is read into the heap or, past {@link #HEAP_READ_BYTES}, mapped. Its soft-purge flag is
-     * the file's.
-     */
-    CachedObject read(Path file, long fileBytes, String key, String variant, boolean verify) throws IOException {
-        if (fileBytes <= WHOLE_READ_BYTES) {
-            return readWhole(file, (int) fileBytes, key, variant, verify);
-        }
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            Optional<DiskFile.Head> head = DiskFile.read(in);
-            if (head.isEmpty() || !head.get().object().key().equals(key)
-                    || !head.get().object().variant().equals(variant)) {
-                throw new IOException("not a whole object file of " + key);
-            }
-            DiskFile.Head h = head.get();
-            ByteBuffer body;
-            boolean mapped = h.bodyLength() > HEAP_READ_BYTES;
-            if (!mapped) {
-                body = ByteBuffer.allocate((int) h.bodyLength());
-                DiskFile.readFully(in, body, h.bodyOffset());
-                body.flip();
-            } else {
-                // Mapped, not copied: the page cache holds it; the mapping outlives the file if a purge unlinks it.
-                body = in.map(FileChannel.MapMode.READ_ONLY, h.bodyOffset(), h.bodyLength());
-            }
-            if (verify && DiskFile.crc(body) != h.bodyCrc()) {
-                throw new IOException("body checksum mismatch (its blocks never reached the device?)");
-            }
-            return withBody(h, body, mapped);
-        }
-    }
-
-    private static CachedObject readWhole(Path file, int fileBytes, String key, String variant, boolean verify)
-            throws IOException {
-        // One byte more than indexed: a file longer than the one indexed is not it.
-        ByteBuffer whole = ByteBuffer.allocate(fileBytes + 1);
-        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            long at = 0;
-            while (whole.hasRemaining()) {
-                int n = in.read(whole, at);
-                if (n < 0) {
-                    break;
-                }
-                at += n;
-                if (at == fileBytes) {
-                    // This read asked for more and stopped here: a regular file's read is short only at its end,
-                    // so the file is exactly as long as indexed (one pread, no fstat, no extra read to see EOF).
-                    break;
-                }
-            }
-        }
-        whole.flip();
-        Optional<DiskFile.Head> head = DiskFile.read(whole);
-        if (whole.remaining() != fileBytes || head.isEmpty() || !head.get().object().key().equals(key)
-                || !head.get().object().variant().equals(variant)) {
-            throw new IOException("not a whole object file of " + key);
-        }
-        DiskFile.Head h = head.get();
-        ByteBuffer body = whole.slice((int) h.bodyOffset(), (int) h.bodyLength());
-        if (verify && DiskFile.crc(body) != h.bodyCrc()) {
-            throw new IOException("body checksum mismatch (its blocks never reached the device?)");
-        }
-        return withBody(h, body, true); // a view of the file's buffer: copied before the memory tier holds it
-    }
-
-    private static CachedObject withBody(DiskFile.Head h, ByteBuffer body, boolean mapped) {
-        CachedObject meta = h.object();
-        return new CachedObject(meta.key(), meta.variant(), meta.status(), meta.headers(), body,
-                meta.responseTime(), meta.initialAge(), meta.lifetime(), meta.staleWhileRevalidate(),
-                meta.staleIfError(), meta.alwaysRevalidate(), meta.noStale(), meta.invalidated(), meta.vary(),
-                meta.surrogateKeys(), meta.shared(), Partial.NONE, mapped);
+        return flushes.directoryFlushes();
     }
 
     static void delete(Path file) {
@@ -393,29 +218,7 @@ final class DiskDirectory implements AutoCloseable {
      * applied sequence recorded after the purge must not run ahead of them.
      */
     void sync(Collection<Path> directories) {
-        Owed batch = owed.get();
-        if (batch != null) {
-            batch.directories().addAll(directories); // flushed once, when the batch ends
-            return;
-        }
-        flushDirectories(directories);
-    }
-
-    private void flushDirectories(Collection<Path> directories) {
-        for (Path directory : directories) {
-            directoryFlushes.increment();
-            try {
-                syncDirectory(directory);
-            } catch (IOException e) {
-                LOG.log(Level.WARNING, "disk tier: could not flush " + directory + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        flushes.sync(directories);
     }
 
     private static byte[] sha256(String s) {

@@ -65,21 +65,31 @@ public final class CacheHandler implements HttpHandler {
         String key = route.keys().key(path, ex.getQueryString());
         Fields request = Requests.fields(ex);
         Credentials.Use credentials = route.credentials(request);
-        // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations).
+        // Nullable rather than Optional on the hit path: one allocation less per hit (bench HitAllocations). This
+        // lookup counts the request for the memory tier's admission: once per request, so never done again below.
         CachedObject stored = store.find(key, request);
-        boolean fromDisk = false;
-        boolean diskLooked = false;
         if (stored == null && store.hasDisk() && (method.equals("GET") || method.equals("HEAD"))) {
             if (ex.isInIoThread() && !store.diskReadsOnIoThread()) {
                 // Disk reads may wait for the device: not on an IO thread, where they would stall every other
                 // connection on it. A tier on tmpfs (cache.disk.readOnIoThread) is read here, without the hand-off.
-                ex.dispatch(blocking, this);
+                // The worker goes on from the disk lookup: the request is not routed, keyed or counted again.
+                ex.dispatch(blocking, worker -> answer(worker, route, method, path, key, request, credentials,
+                        store.findOnDisk(key, request), true));
                 return;
             }
-            stored = store.findOnDisk(key, request);
-            fromDisk = stored != null;
-            diskLooked = true;
+            answer(ex, route, method, path, key, request, credentials, store.findOnDisk(key, request), true);
+            return;
         }
+        answer(ex, route, method, path, key, request, credentials, stored, false);
+    }
+
+    /**
+     * Answers from {@code stored} (the memory tier's variant, or, when {@code diskLooked}, the disk tier's: the
+     * memory tier had none), or goes to the origin.
+     */
+    private void answer(HttpServerExchange ex, Route route, String method, String path, String key, Fields request,
+            Credentials.Use credentials, CachedObject stored, boolean diskLooked) {
+        boolean fromDisk = diskLooked && stored != null;
         if (stored != null && !Credentials.mayAnswer(stored, credentials)) {
             stored = null; // made for anonymous requests: a request with credentials asks the origin
         }

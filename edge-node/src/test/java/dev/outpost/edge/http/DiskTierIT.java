@@ -41,6 +41,12 @@ class DiskTierIT {
                 .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 50_000_000))));
     }
 
+    /** A 40 kB memory tier over a 10 MB disk tier. */
+    private EdgeFixture smallMemoryEdge() throws IOException {
+        return new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
+                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))));
+    }
+
     /** Answers every path with its own body of {@code bytes} bytes, cacheable for 10 minutes, tagged "all". */
     private static void serveBodies(EdgeFixture f, int bytes) {
         f.origin.setDispatcher(new Dispatcher() {
@@ -75,6 +81,19 @@ class DiskTierIT {
                 .orElseThrow(() -> new AssertionError("memory evicted nothing"));
     }
 
+    /**
+     * Serves bodies of {@code bytes}, fetches {@code /o0} to {@code /o<count-1>} (each a 200), waits for their disk
+     * writes and returns one that memory no longer holds.
+     */
+    private static String fillThenEvict(EdgeFixture f, int count, int bytes) throws IOException {
+        serveBodies(f, bytes);
+        for (int i = 0; i < count; i++) {
+            assertThat(f.fetch("/o" + i).code()).isEqualTo(200);
+        }
+        disk(f);
+        return evictedFromMemory(f, count);
+    }
+
     private static Answer purge(EdgeFixture f, String json) throws IOException {
         Request request = new Request.Builder().url(f.admin() + "/_edge/purge")
                 .header("Authorization", "Bearer " + EdgeFixture.ADMIN_TOKEN)
@@ -86,14 +105,8 @@ class DiskTierIT {
 
     @Test
     void anObjectEvictedFromMemoryIsAnsweredFromDiskWithoutAskingTheOrigin() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
-                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
-            serveBodies(f, 4_000);
-            for (int i = 0; i < 40; i++) {
-                assertThat(f.fetch("/o" + i).code()).isEqualTo(200);
-            }
-            disk(f);
-            String evicted = evictedFromMemory(f, 40);
+        try (EdgeFixture f = smallMemoryEdge()) {
+            String evicted = fillThenEvict(f, 40, 4_000);
             int originRequests = f.origin.getRequestCount();
 
             Answer again = f.fetch(evicted);
@@ -112,12 +125,7 @@ class DiskTierIT {
         try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
                 .withDisk(onIoThread)))) {
             assertThat(f.edge.store().diskReadsOnIoThread()).isTrue();
-            serveBodies(f, 4_000);
-            for (int i = 0; i < 40; i++) {
-                assertThat(f.fetch("/o" + i).code()).isEqualTo(200);
-            }
-            disk(f);
-            String evicted = evictedFromMemory(f, 40);
+            String evicted = fillThenEvict(f, 40, 4_000);
             int originRequests = f.origin.getRequestCount();
 
             Answer whole = f.fetch(evicted);
@@ -179,12 +187,8 @@ class DiskTierIT {
     @Test
     void aLargeDiskHitIsStreamedByteForByte() throws Exception {
         try (EdgeFixture f = edgeWithDisk()) {
-            serveBodies(f, 1_500_000);
-            f.fetch("/o0");
-            f.fetch("/o1");
-            f.fetch("/o2"); // three 1.5 MB objects in a 4 MB memory tier: one of them is only on disk now
-            disk(f);
-            String evicted = evictedFromMemory(f, 3);
+            // three 1.5 MB objects in a 4 MB memory tier: one of them is only on disk now
+            String evicted = fillThenEvict(f, 3, 1_500_000);
             Answer fromDisk = f.fetch(evicted);
             assertThat(fromDisk.header("Cache-Status")).contains("detail=disk");
             assertThat(fromDisk.body()).isEqualTo(bodyOf(evicted, 1_500_000));
@@ -311,8 +315,7 @@ class DiskTierIT {
 
     @Test
     void anObjectTheMemoryTierTurnedAwayIsAHitWhileItsDiskWriteIsQueued() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
-                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+        try (EdgeFixture f = smallMemoryEdge()) {
             AtomicInteger coldFetches = serveVersionedCold(f);
             fillMemoryWithHotObjects(f);
             CacheStore store = f.edge.store();
@@ -340,8 +343,7 @@ class DiskTierIT {
 
     @Test
     void aPurgeWhileTheDiskWriteIsQueuedMakesTheNextRequestAMissAndTheOldBodyIsNeverServed() throws Exception {
-        try (EdgeFixture f = new EdgeFixture(c -> c.withCache(CacheConfig.ofSize(MEMORY_BYTES, 10_000)
-                .withDisk(DiskConfig.OFF.at(dir.resolve("disk"), 10_000_000))))) {
+        try (EdgeFixture f = smallMemoryEdge()) {
             AtomicInteger coldFetches = serveVersionedCold(f);
             fillMemoryWithHotObjects(f);
             CountDownLatch release = holdDiskWriter(f);
