@@ -31,6 +31,7 @@ import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.control.Invalidations;
 import dev.outpost.edge.control.Lease;
 import dev.outpost.edge.http.EdgeHandlers;
+import dev.outpost.edge.http.EdgeInfoHandler;
 import dev.outpost.edge.metrics.EdgeMetrics;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.OriginClient;
@@ -57,6 +58,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One running edge node: builds its object graph by hand from an {@link EdgeConfig}, starts the public listener
@@ -82,12 +84,15 @@ public final class EdgeNode implements AutoCloseable {
     private final ServiceDirectory services;
     /** The shields the control plane names in every heartbeat reply; fetches go through them ({@link Upstream}). */
     private final Shields shields;
+    /** Set when {@link #close} begins: health answers 503 {@code draining} while requests in progress finish. */
+    private final AtomicBoolean stopping;
     private volatile Optional<ControlPlaneLink> link = Optional.empty();
 
     private EdgeNode(EdgeConfig config, CacheStore store, Purger purger, Prefetcher prefetcher, Pusher pusher,
             EdgeMetrics metrics, NodeServer server, Optional<NodeServer> httpsServer, Optional<NodeServer> adminServer,
             List<RouteTable.Endpoint> adminEndpoints, Optional<NodeCertificate> certificate, AppliedSequence applied, Clock clock, Closer started,
-            OriginHealth originHealth, ServiceDirectory services, Shields shields) {
+            OriginHealth originHealth, ServiceDirectory services, Shields shields, AtomicBoolean stopping) {
+        this.stopping = stopping;
         this.shields = shields;
         this.originHealth = originHealth;
         this.services = services;
@@ -115,8 +120,16 @@ public final class EdgeNode implements AutoCloseable {
      * control plane's configuration version it runs (0 with the file's).
      */
     public record Health(String status, String id, String region, long storeBytes, long storeEntries,
-            int inFlight, long appliedSequence, int originsDown, String configSource, long configVersion) {
+            int inFlight, long appliedSequence, int originsDown, String configSource, long configVersion)
+            implements EdgeInfoHandler.Draining {
+        @Override
+        public boolean draining() {
+            return status.equals(DRAINING);
+        }
     }
+
+    /** {@link Health#status} from the moment the edge is told to stop. */
+    public static final String DRAINING = "draining";
 
     public static EdgeNode start(EdgeConfig config, Clock clock) {
         config.requireEverySectionUsed();
@@ -178,8 +191,10 @@ public final class EdgeNode implements AutoCloseable {
                 "applied-sequence"), () -> store.purgeIf(key -> true, true))).orElseGet(AppliedSequence::new);
         // Live pushes (admin calls) and the heartbeat catch-up carry out entries the same way, through one gate.
         Invalidations invalidations = new Invalidations(applied, purger, prefetcher, routes);
+        AtomicBoolean stopping = new AtomicBoolean();
         EdgeHandlers.Parts parts = new EdgeHandlers.Parts(config.id(), clock, routes, store, collapser, client,
-                fetch, refresher, blocking, metrics, () -> new Health("ok", config.id(), config.region(),
+                fetch, refresher, blocking, metrics, () -> new Health(stopping.get() ? DRAINING : "ok", config.id(),
+                        config.region(),
                         store.bytes(), store.entries(), collapser.inFlight(), applied.highest(),
                         client.health().down().size(), routes.current().source().toString(),
                         routes.current().version()),
@@ -240,7 +255,7 @@ public final class EdgeNode implements AutoCloseable {
             admin.ifPresent(a -> listeners.add(a.address()));
             routes.listeningOn(new ServiceDirectory.OwnAddresses(listeners));
             EdgeNode node = new EdgeNode(config, store, purger, prefetcher, pusher, metrics, server, https, admin,
-                    adminEndpoints, certificate, applied, clock, started, client.health(), routes, shields);
+                    adminEndpoints, certificate, applied, clock, started, client.health(), routes, shields, stopping);
             config.controlPlane().ifPresent(link -> node.connect(link, lease, invalidations));
             return node;
         } catch (RuntimeException e) {
@@ -387,8 +402,18 @@ public final class EdgeNode implements AutoCloseable {
         return link;
     }
 
+    /**
+     * Stops the edge: every listener starts draining at once (health answers 503 {@code draining}, no new
+     * connection is accepted, answers close their connections), then the parts close in the reverse of their start,
+     * each listener after its requests in progress finished or {@code limits.listener.drainTimeout} passed.
+     */
     @Override
     public void close() {
+        if (stopping.compareAndSet(false, true)) {
+            server.startDraining();
+            httpsServer.ifPresent(NodeServer::startDraining);
+            adminServer.ifPresent(NodeServer::startDraining);
+        }
         started.close();
     }
 }

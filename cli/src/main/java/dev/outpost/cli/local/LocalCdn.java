@@ -58,6 +58,11 @@ public final class LocalCdn implements AutoCloseable {
     /** How long a steering instance's long poll of the control plane's state waits: a health change arrives at once. */
     static final Duration STEERING_POLL = Duration.ofSeconds(1);
     public static final Duration HEARTBEAT = Duration.ofSeconds(1);
+    /**
+     * How long each node lets its requests in progress finish when the CDN stops: short, since a local CDN is stopped
+     * by its own user (Ctrl-C), who waits for the prompt; deployed nodes take the default (limits.drainTimeout).
+     */
+    static final Duration DRAIN = Duration.ofSeconds(1);
     /** TTL of the DNS answers: a few heartbeat timeouts, so a stopped edge leaves the answers within seconds. */
     static final Duration DNS_TTL = Duration.ofSeconds(10);
     /** How long one part of {@link #close()} may take before it is reported as slow. */
@@ -399,9 +404,9 @@ public final class LocalCdn implements AutoCloseable {
 
     /**
      * Stops edges, origin replicas, the WAN relays, the control plane, then the origin (the reverse of their start);
-     * safe to call twice. Bounded: the edges stop side by side (each listener waits up to
-     * {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for its running handlers, so one after another six
-     * edges could take a minute), every part is stopped even when an earlier one failed, and a part that takes longer
+     * safe to call twice. Bounded: the edges stop side by side (each listener lets its requests in progress finish
+     * for up to {@link #DRAIN}, then waits up to {@link dev.outpost.common.http.NodeServer#SHUTDOWN_TIMEOUT} for
+     * handlers still running, so one after another six edges could take half a minute), every part is stopped even when an earlier one failed, and a part that takes longer
      * than {@link #SLOW_STEP} is reported on stderr by name, so a slow shutdown says where it spent its time.
      */
     @Override

@@ -3,6 +3,7 @@ package dev.outpost.cli.local;
 import dev.outpost.cli.local.Topology.EdgeSpec;
 import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ListenAddress;
+import dev.outpost.common.http.ListenerLimits;
 import dev.outpost.common.http.accesslog.AccessLogSettings;
 import dev.outpost.common.json.Durations;
 import dev.outpost.common.json.Json;
@@ -84,6 +85,7 @@ final class LocalConfigs {
         config.put("pollInterval", Durations.format(LocalCdn.STEERING_POLL));
         config.put("tokens", List.of(Map.of("name", "ops", "token", LocalCdn.OPS_TOKEN, "scopes", List.of("read"))));
         config.put("trustedProxies", List.of("127.0.0.1/32"));
+        config.put("limits", Map.of("drainTimeout", Durations.format(LocalCdn.DRAIN)));
         config.put("dns", dnsSettings(region.steeringAddress() + ":" + ListenAddress.parse(topology.dns().listen())
                 .port()));
         String node = "steering-" + region.name();
@@ -134,6 +136,7 @@ final class LocalConfigs {
                         "public, max-age=60, stale-while-revalidate=30, stale-if-error=86400", "tags", List.of("html")),
                 Map.of("match", "/data/**", "cacheControl", "public, max-age=10", "tags", List.of("data"))));
         config.put("defaults", Map.of("cacheControl", "public, max-age=300"));
+        config.put("limits", Map.of("drainTimeout", Durations.format(LocalCdn.DRAIN)));
         config.put("notifications", Map.of("url", planeUri + "/api/v1/origin-events?origin=primary",
                 "token", LocalCdn.NODE_TOKEN));
         return parse("local origin.json", config, OriginConfig.class);
@@ -162,6 +165,7 @@ final class LocalConfigs {
         }
         config.put("latency", latency);
         config.put("trustedProxies", List.of("127.0.0.1/32"));
+        config.put("limits", Map.of("drainTimeout", Durations.format(LocalCdn.DRAIN)));
         // DNS steering: the CDN name answered with the nearest healthy edge of the asking client's network; a
         // short TTL so a stopped edge leaves the answers within seconds
         config.put("dns", dnsSettings(topology.dns().listen()));
@@ -183,6 +187,8 @@ final class LocalConfigs {
                 null, null, null, Optional.of(link), null, null, null, null, null)
                 .withAdmin(new AdminConfig(spec.host() + ":" + spec.adminPort(), LocalCdn.EDGE_ADMIN_TOKEN))
                 .withAccessLog(AccessLogSettings.DEFAULTS.withDestination(accessLog(spec.id()).toString()));
+        edge = edge.withLimits(edge.limits().withListener(new ListenerLimits(null, null, null, null, null, null,
+                LocalCdn.DRAIN)));
         if (diskDir.isPresent()) {
             edge = edge.withCache(edge.cache().withDisk(DiskConfig.OFF.at(diskDir.get().resolve(spec.id()),
                     EDGE_DISK_BYTES)));

@@ -230,9 +230,10 @@ class LocalCdnIT {
             cdn.close();
             Duration took = Duration.ofNanos(System.nanoTime() - started);
 
-            // Each listener with a handler blocked on a stalled client sits out its shutdown timeout (5 s): seven such
-            // listeners one after another took over 30 s; the edges stop side by side, so edges + control plane ~10 s.
-            assertThat(took).isLessThan(NodeServer.SHUTDOWN_TIMEOUT.multipliedBy(3));
+            // Each listener with a request held by a stalled client sits out its drain (LocalCdn.DRAIN, 1 s) and a
+            // handler blocked on it its shutdown timeout (2 s): seven such listeners one after another took over 30 s
+            // (when the shutdown timeout was 5 s); the edges stop side by side, so edges + control plane + origin ~9 s.
+            assertThat(took).isLessThan(LocalCdn.DRAIN.plus(NodeServer.SHUTDOWN_TIMEOUT).multipliedBy(5));
             for (String address : List.of("127.0.0.1:24000", "127.0.0.1:24080", "127.0.3.1:24080",
                     "127.0.3.1:25080", "127.0.2.254:24080")) {
                 assertFree(address);

@@ -1,7 +1,6 @@
 package dev.outpost.common.http;
 
 import io.undertow.Undertow;
-import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -25,7 +24,8 @@ import org.xnio.channels.AcceptingChannel;
  *
  * <p>Undertow 2.4 offers no hook between accept and its open listener, so {@link #install} swaps the listener's
  * accept listener after start, wrapping Undertow's own open listener; it reads the two fields it needs from
- * {@link Undertow.ListenerInfo} and fails start-up naming them if an Undertow upgrade renamed them.
+ * {@link Undertow.ListenerInfo} ({@link UndertowListeners}), which fails start-up naming them if an Undertow upgrade
+ * renamed them.
  */
 final class ConnectionsPerClient implements ChannelListener<StreamConnection> {
     private final int max;
@@ -44,9 +44,9 @@ final class ConnectionsPerClient implements ChannelListener<StreamConnection> {
     @SuppressWarnings("unchecked")
     static void install(Undertow undertow, int maxPerClient, int maxConnections) {
         for (Undertow.ListenerInfo listener : undertow.getListenerInfo()) {
-            ChannelListener<StreamConnection> open = (ChannelListener<StreamConnection>) field(listener, "openListener");
-            AcceptingChannel<StreamConnection> channel = (AcceptingChannel<StreamConnection>) field(listener,
-                    "channel");
+            ChannelListener<StreamConnection> open = (ChannelListener<StreamConnection>) UndertowListeners.field(
+                    listener, "openListener");
+            AcceptingChannel<StreamConnection> channel = UndertowListeners.accepting(listener);
             channel.getAcceptSetter().set(ChannelListeners.openListenerAdapter(
                     new ConnectionsPerClient(maxPerClient, open, maxConnections)));
         }
@@ -87,17 +87,6 @@ final class ConnectionsPerClient implements ChannelListener<StreamConnection> {
                 list.removeIf(c -> !c.isOpen());
                 return list.isEmpty() ? null : list;
             });
-        }
-    }
-
-    private static Object field(Undertow.ListenerInfo listener, String name) {
-        try {
-            Field f = Undertow.ListenerInfo.class.getDeclaredField(name);
-            f.setAccessible(true);
-            return f.get(listener);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot install the per-client connection cap: Undertow's ListenerInfo."
-                    + name + " is not there (" + e + "); was Undertow upgraded?", e);
         }
     }
 }

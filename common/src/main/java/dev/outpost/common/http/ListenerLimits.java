@@ -19,10 +19,12 @@ import java.time.Duration;
  *                            once); default 256
  * @param failedAuth          failed-authentication budget per client address of the authenticated APIs;
  *                            default 10 failures, refilled over 1 minute, 65536 addresses remembered
+ * @param drainTimeout        how long a node that is told to stop (SIGTERM) lets the requests in progress finish once
+ *                            it stopped accepting connections; default 5 s, 0: cut them at once
  */
 public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-        Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth) {
-    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null, null, null);
+        Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth, Duration drainTimeout) {
+    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null, null, null, null);
 
     public ListenerLimits {
         ServerLimits d = ServerLimits.DEFAULTS;
@@ -34,12 +36,13 @@ public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeou
         maxConnectionsPerClient = ConfigValues.atLeast("maxConnectionsPerClient", maxConnectionsPerClient,
                 ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1);
         failedAuth = ConfigValues.or(failedAuth, FailedAuthLimits.DEFAULTS);
+        drainTimeout = ConfigValues.notNegative("drainTimeout", drainTimeout, ServerLimits.DEFAULT_DRAIN_TIMEOUT);
     }
 
     /** The options {@link NodeServer} applies, with {@code ioThreads} (0: one per core). */
     public ServerLimits serverLimits(int ioThreads) {
         return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
-                maxConnectionsPerClient);
+                maxConnectionsPerClient, drainTimeout);
     }
 
     /** The options {@link NodeServer} and {@link HttpsServer} apply, with one IO thread per core. */

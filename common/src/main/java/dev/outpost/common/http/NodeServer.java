@@ -32,17 +32,26 @@ import org.xnio.SslClientAuthMode;
  * <pre>NodeServer.on(address, limits).tls(contexts).maxRequestBodyBytes(n).accessLog(log).start(handler)</pre>
  */
 public final class NodeServer implements AutoCloseable {
-    /** How long closing waits for running handlers before interrupting them. */
-    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * How long stopping waits for running handlers before interrupting them. Short, because it comes after the drain
+     * ({@link ServerLimits#drainTimeout}) gave the requests in progress their time: a handler still running then is
+     * stuck (a client that stopped sending its body), not finishing.
+     */
+    public static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
     private final Undertow undertow;
     private final InetSocketAddress address;
     private final String scheme;
+    private final Drain drain;
+    private final Duration drainTimeout;
 
-    private NodeServer(Undertow undertow, InetSocketAddress address, String scheme) {
+    private NodeServer(Undertow undertow, InetSocketAddress address, String scheme, Drain drain,
+            Duration drainTimeout) {
         this.undertow = undertow;
         this.address = address;
         this.scheme = scheme;
+        this.drain = drain;
+        this.drainTimeout = drainTimeout;
     }
 
     /** A listener on {@code listen} with {@code limits}; plain HTTP unless {@link Builder#tls} is given. */
@@ -107,7 +116,9 @@ public final class NodeServer implements AutoCloseable {
             }
             maxRequestBodyBytes.ifPresent(max -> builder.setServerOption(UndertowOptions.MAX_ENTITY_SIZE, max));
             HttpHandler guarded = guarded(handler, limits);
-            withLimits(builder, limits).setHandler(accessLog.map(log -> log.wrap(guarded)).orElse(guarded));
+            Drain drain = new Drain(); // outermost: a request counts from its first handler to its completion
+            withLimits(builder, limits).setHandler(drain.wrap(accessLog.map(log -> log.wrap(guarded))
+                    .orElse(guarded)));
             Undertow undertow = builder.build();
             undertow.start();
             try {
@@ -117,7 +128,8 @@ public final class NodeServer implements AutoCloseable {
                 throw e;
             }
             InetSocketAddress bound = (InetSocketAddress) undertow.getListenerInfo().get(0).getAddress();
-            return new NodeServer(undertow, bound, tls.isPresent() ? "https" : "http");
+            return new NodeServer(undertow, bound, tls.isPresent() ? "https" : "http", drain,
+                    limits.drainTimeout());
         }
     }
 
@@ -173,8 +185,43 @@ public final class NodeServer implements AutoCloseable {
         return URI.create(scheme + "://" + host + ":" + address.getPort());
     }
 
+    /**
+     * Starts draining, and returns at once: the listener accepts no new connection (a client connecting now is
+     * refused and tries another node), and every HTTP/1.x answer from now on closes its connection. Requests in
+     * progress go on. For a node with several listeners, so that they drain side by side; {@link #close} waits.
+     */
+    public void startDraining() {
+        if (drain.draining()) {
+            return;
+        }
+        drain.start();
+        UndertowListeners.closeAccepting(undertow);
+    }
+
+    /** Whether {@link #startDraining} (or {@link #close}) was called: a node's health answers 503 from then on. */
+    public boolean draining() {
+        return drain.draining();
+    }
+
+    /** Requests this listener started and has not completed. */
+    public int requestsInProgress() {
+        return drain.inProgress();
+    }
+
+    /**
+     * Drains ({@link #startDraining}), waits up to {@code drainTimeout} for the requests in progress to complete,
+     * then stops the listener: open connections are closed and handlers still running after
+     * {@link #SHUTDOWN_TIMEOUT} are interrupted.
+     */
     @Override
     public void close() {
-        undertow.stop();
+        startDraining();
+        try {
+            drain.awaitIdle(drainTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop now: whoever interrupted wants it over
+        } finally {
+            undertow.stop();
+        }
     }
 }

@@ -14,9 +14,11 @@ import java.time.Duration;
  * @param maxConnections      open connections the listener accepts at once; further ones wait in the backlog
  * @param maxConnectionsPerClient open connections one client address may hold on the listener; more are closed at
  *                            once (see {@link ConnectionsPerClient})
+ * @param drainTimeout        how long closing the listener waits for the requests in progress to finish, after it
+ *                            stopped accepting connections ({@link Drain}); 0: not at all
  */
 public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
-        int workerThreads, int maxConnections, int maxConnectionsPerClient) {
+        int workerThreads, int maxConnections, int maxConnectionsPerClient, Duration drainTimeout) {
     /** Open connections per listener unless configured otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /**
@@ -24,6 +26,12 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
      * HTTP/1.1, 1 on HTTP/2) or a busy NAT needs, far below the listener's {@link #DEFAULT_MAX_CONNECTIONS}.
      */
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 256;
+    /**
+     * How long closing waits for requests in progress unless configured otherwise: long enough for any answer from
+     * memory or a miss of a healthy origin, short enough to end well within a container runtime's stop grace
+     * period (Docker's default is 10 s before SIGKILL).
+     */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     public static final ServerLimits DEFAULTS =
             new ServerLimits(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 0, 0);
 
@@ -37,6 +45,13 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
             int workerThreads, int maxConnections) {
         this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, maxConnections,
                 DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+    }
+
+    /** The limits with the default drain timeout. */
+    public ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
+            int workerThreads, int maxConnections, int maxConnectionsPerClient) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, maxConnections,
+                maxConnectionsPerClient, DEFAULT_DRAIN_TIMEOUT);
     }
 
     public ServerLimits {
@@ -58,6 +73,9 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
         }
         if (maxConnectionsPerClient < 1) {
             throw new IllegalArgumentException("maxConnectionsPerClient must be >= 1, was " + maxConnectionsPerClient);
+        }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("drainTimeout must be >= 0, was " + drainTimeout);
         }
     }
 }

@@ -12,6 +12,11 @@ import java.util.function.Supplier;
  * the Host; everything else goes on. The admin listener routes the same two answers from its table.
  */
 public final class EdgeInfoHandler implements HttpHandler {
+    /** A health answer that may say the node is stopping: it is then sent as 503, so balancers look elsewhere. */
+    public interface Draining {
+        boolean draining();
+    }
+
     private final Supplier<Object> health;
     private final EdgeMetrics metrics;
     private final HttpHandler next;
@@ -31,9 +36,10 @@ public final class EdgeInfoHandler implements HttpHandler {
         }
     }
 
-    /** {@code /_edge/health}: the node's health as JSON. */
+    /** {@code /_edge/health}: the node's health as JSON; 503 once it is stopping (draining). */
     static void health(Supplier<Object> health, HttpServerExchange exchange) {
-        HttpJson.send(exchange, 200, health.get());
+        Object answer = health.get();
+        HttpJson.send(exchange, answer instanceof Draining d && d.draining() ? 503 : 200, answer);
     }
 
     /** {@code /_edge/metrics}: the Prometheus exposition, in the format the scraper accepts. */

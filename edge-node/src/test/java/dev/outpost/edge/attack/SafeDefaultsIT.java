@@ -28,6 +28,7 @@ class SafeDefaultsIT {
         assertThat(d.listener().idleTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(d.listener().maxConnections()).isEqualTo(10_000);
         assertThat(d.listener().maxConnectionsPerClient()).isEqualTo(256);
+        assertThat(d.listener().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(d.maxApiBodyBytes()).isEqualTo(1024 * 1024);
         assertThat(d.maxRangeParts()).isEqualTo(16);
         assertThat(d.allowedMethods()).isEmpty(); // no allowlist: every method but TRACE and CONNECT goes on
@@ -161,6 +162,8 @@ class SafeDefaultsIT {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new EdgeLimits(null, null, null,
                 List.of("GET", "HEAD", "TRACE"), null, null)).hasMessageContaining("limits.allowedMethods");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> EdgeLimits.of(new ListenerLimits(100, null, null,
-                null, null, null))).hasMessageContaining("maxHeaderBytes must be >= 1024");
+                null, null, null, null))).hasMessageContaining("maxHeaderBytes must be >= 1024");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EdgeLimits.of(new ListenerLimits(null, null, null,
+                null, null, null, Duration.ofSeconds(-1)))).hasMessageContaining("drainTimeout");
     }
 }

@@ -47,7 +47,7 @@ class SlowClientIT {
     private static final Duration NEVER = Duration.ofSeconds(30);
 
     private static UnaryOperator<EdgeConfig> limits(int maxConnections, Duration parse) {
-        return c -> c.withLimits(EdgeLimits.of(new ListenerLimits(null, parse, IDLE, maxConnections, null, null)))
+        return c -> c.withLimits(EdgeLimits.of(new ListenerLimits(null, parse, IDLE, maxConnections, null, null, null)))
                 .withCache(CacheConfig.ofSize(256L * 1024 * 1024, 64L * 1024 * 1024));
     }
 
