@@ -128,6 +128,9 @@ public final class EdgeNode implements AutoCloseable {
         }
     }
 
+    /** How long stopping waits for the control plane to take the edge's goodbye ({@link ControlPlaneLink#leave}). */
+    private static final Duration LEAVE_WAIT = Duration.ofSeconds(2);
+
     /** {@link Health#status} from the moment the edge is told to stop. */
     public static final String DRAINING = "draining";
 
@@ -410,6 +413,9 @@ public final class EdgeNode implements AutoCloseable {
     @Override
     public void close() {
         if (stopping.compareAndSet(false, true)) {
+            // First the goodbye, while the listeners still take connections: steering sends clients elsewhere now,
+            // not after the heartbeat timeout (bounded: an unreachable control plane does not hold the shutdown).
+            link.ifPresent(l -> l.leave(LEAVE_WAIT));
             server.startDraining();
             httpsServer.ifPresent(NodeServer::startDraining);
             adminServer.ifPresent(NodeServer::startDraining);

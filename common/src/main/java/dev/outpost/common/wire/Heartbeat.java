@@ -21,6 +21,8 @@ package dev.outpost.common.wire;
  *                        to a control plane that answered a heartbeat with {@value #TRAFFIC_HEADER}
  * @param configVersion   the delivery-service configuration version the node runs (absent: a node that takes no
  *                        configuration from the control plane, or predates it)
+ * @param leaving         the node is stopping (its last heartbeat, sent as it starts draining): it is unhealthy from
+ *                        now on, so steering sends no client to it, until it registers again (absent = false)
  */
 public record Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
         java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
@@ -28,7 +30,9 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
         TrafficBatch traffic,
         @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-        Long configVersion) {
+        Long configVersion,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        Boolean leaving) {
     /**
      * The response header of a heartbeat answer by a control plane that takes {@code traffic} batches (value
      * {@code 1}, the batch format's version); edges send none to one that does not say so.
@@ -38,6 +42,24 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
     public static final int MAX_RESULTS = 100;
     /** At most this many origins are reported down in one heartbeat. */
     public static final int MAX_ORIGINS_DOWN = 100;
+
+    public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
+            java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
+            java.util.List<String> originsDown, TrafficBatch traffic, Long configVersion) {
+        this(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests, responseMillis, originsDown,
+                traffic, configVersion, null);
+    }
+
+    /** The node's last heartbeat: the same report, saying it is stopping. */
+    public Heartbeat asLeaving() {
+        return new Heartbeat(requests, hitRatio, bytesCached, appliedSequence, results, activeRequests,
+                responseMillis, originsDown, traffic, configVersion, true);
+    }
+
+    /** Whether the node said it is stopping. */
+    public boolean saysLeaving() {
+        return Boolean.TRUE.equals(leaving);
+    }
 
     public Heartbeat(long requests, double hitRatio, long bytesCached, long appliedSequence,
             java.util.List<EntryResult> results, Long activeRequests, Double responseMillis,
@@ -80,6 +102,7 @@ public record Heartbeat(long requests, double hitRatio, long bytesCached, long a
             throw new IllegalArgumentException("activeRequests must be >= 0 and responseMillis within 0..1e9, were "
                     + activeRequests + " and " + responseMillis);
         }
+        leaving = Boolean.TRUE.equals(leaving) ? Boolean.TRUE : null; // false is written as absent
         if (!(hitRatio >= 0 && hitRatio <= 1)) {
             throw new IllegalArgumentException("hitRatio must be within 0..1, was " + hitRatio);
         }

@@ -18,6 +18,18 @@ class TrafficBatchTest {
     }
 
     @Test
+    void aHeartbeatSaysLeavingOnlyWhenItIsAndAnOlderControlPlaneStillReadsEveryOther() throws Exception {
+        Heartbeat beat = new Heartbeat(1, 0.5, 10, 3);
+        assertThat(Json.mapper().writeValueAsString(beat)).doesNotContain("leaving");
+        assertThat(beat.saysLeaving()).isFalse();
+        String leaving = Json.mapper().writeValueAsString(beat.asLeaving());
+        assertThat(leaving).contains("\"leaving\":true");
+        Heartbeat read = Json.mapper().readValue(leaving, Heartbeat.class);
+        assertThat(read.saysLeaving()).isTrue();
+        assertThat(read.appliedSequence()).isEqualTo(3);
+    }
+
+    @Test
     void aHeartbeatWithTrafficReadsBackTheSameBatch() {
         TrafficBatch batch = new TrafficBatch("e-1", 4, List.of(new TrafficCount(60_000, "www", "2xx", 3, 2, 30)));
         Heartbeat beat = new Heartbeat(1, 0.5, 10, 3, List.of(), 0L, 0.0, List.of(), batch);

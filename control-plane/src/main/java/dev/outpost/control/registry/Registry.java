@@ -246,6 +246,9 @@ public final class Registry {
             return Optional.empty();
         }
         healthLines.heardAgain(id, before[0]);
+        if (heartbeat.saysLeaving()) {
+            LOG.log(Level.INFO, () -> id + " is leaving (stopping): no longer steered to, until it registers again");
+        }
         CatchUpResults.record(log, id, heartbeat.results());
         if (store.shared()) {
             // every control plane steers from the node's health and reads the configuration version it runs
@@ -371,8 +374,13 @@ public final class Registry {
         return nodes.values().stream().filter(Node::isEdge).sorted(Comparator.comparing(Node::id)).toList();
     }
 
+    /**
+     * Heard from within the heartbeat timeout, and its last heartbeat did not say it is leaving (a node that is
+     * stopping says so as it starts draining: steering must not wait for its timeout to send clients elsewhere).
+     */
     public boolean healthy(Node node) {
-        return Duration.between(node.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
+        return !node.stats().saysLeaving()
+                && Duration.between(node.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
     }
 
     /**

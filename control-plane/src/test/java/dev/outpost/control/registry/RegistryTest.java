@@ -76,6 +76,23 @@ class RegistryTest {
     }
 
     @Test
+    void anEdgeThatSaysItIsLeavingIsUnhealthyAtOnceUntilItRegistersAgain() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        Heartbeat beat = new Heartbeat(10, 0.5, 100, 0);
+        registry.heartbeat("eu-1", beat);
+        assertThat(registry.steerable(registry.node("eu-1").orElseThrow())).isTrue();
+
+        registry.heartbeat("eu-1", beat.asLeaving()); // stopping: its last heartbeat
+        Node leaving = registry.node("eu-1").orElseThrow();
+        assertThat(registry.healthy(leaving)).as("no waiting for the heartbeat timeout").isFalse();
+        assertThat(registry.steerable(leaving)).isFalse();
+        assertThat(registry.statuses().get(0).healthy()).isFalse();
+
+        registry.register(edge("eu-1", "eu", 0, true)); // started again
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).isTrue();
+    }
+
+    @Test
     void edgeStartingWithAnEmptyCacheCountsAsCaughtUpWithEverythingLoggedBefore() {
         purge("eu");
         purge("eu");

@@ -22,10 +22,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -333,14 +336,10 @@ public final class ControlPlaneLink implements AutoCloseable {
         if (closed) {
             return;
         }
-        Stats now = stats.get();
         List<EntryResult> reported = List.copyOf(results);
         // A batch is sealed only for a control plane that takes them; sent again unchanged until a reply comes.
         Optional<TrafficBatch> batch = api.acceptsTraffic() ? traffic.next() : Optional.empty();
-        Heartbeat beat = new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
-                applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()),
-                now.originsDown().subList(0, Math.min(now.originsDown().size(), Heartbeat.MAX_ORIGINS_DOWN)),
-                batch.orElse(null), configuration.version().orElse(null));
+        Heartbeat beat = report(reported, batch);
         Instant sentAt = lease.now();
         HeartbeatReply reply;
         try {
@@ -434,6 +433,55 @@ public final class ControlPlaneLink implements AutoCloseable {
         }
         failing = false;
         backoff = config.heartbeat();
+    }
+
+    /** What a heartbeat says now: stats, applied sequence, {@code reported} results and the traffic batch. */
+    private Heartbeat report(List<EntryResult> reported, Optional<TrafficBatch> batch) {
+        Stats now = stats.get();
+        return new Heartbeat(now.requests(), Math.clamp(now.hitRatio(), 0.0, 1.0), now.bytesCached(),
+                applied.highest(), reported, Math.max(0, now.activeRequests()), Math.max(0, now.responseMillis()),
+                now.originsDown().subList(0, Math.min(now.originsDown().size(), Heartbeat.MAX_ORIGINS_DOWN)),
+                batch.orElse(null), configuration.version().orElse(null));
+    }
+
+    /**
+     * Says goodbye as the edge starts draining: one last heartbeat that says it is leaving, so the control plane
+     * steers no client to it from now on (instead of after its heartbeat timeout), and no heartbeat after it.
+     * Runs on the link's own thread, after any heartbeat in progress, so none can follow it and make the edge
+     * healthy again; waits at most {@code within} (an unreachable control plane must not hold the shutdown), and a
+     * failure only means the control plane learns it from the missed heartbeats, as before.
+     *
+     * @return whether a control plane took the goodbye
+     */
+    public boolean leave(Duration within) {
+        CompletableFuture<Boolean> said = new CompletableFuture<>();
+        try {
+            scheduler.schedule(() -> {
+                if (closed || !registered) {
+                    closed = true;
+                    said.complete(false);
+                    return;
+                }
+                closed = true; // no heartbeat, registration or retry runs after this one
+                try {
+                    api.heartbeat(identity.id(), report(List.copyOf(results), Optional.empty()).asLeaving());
+                    LOG.log(Level.INFO, identity.id() + " told control plane " + api.inUse() + " it is leaving");
+                    said.complete(true);
+                } catch (IOException | RuntimeException e) {
+                    LOG.log(Level.WARNING, identity.id() + " could not tell the control plane it is leaving (" + e
+                            + "); it finds out from the missed heartbeats");
+                    said.complete(false);
+                }
+            }, Duration.ZERO);
+            return said.get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | RuntimeException e) {
+            closed = true;
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+            return false;
+        }
     }
 
     @Override

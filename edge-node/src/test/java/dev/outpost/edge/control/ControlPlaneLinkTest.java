@@ -134,6 +134,38 @@ class ControlPlaneLinkTest {
     }
 
     @Test
+    void leavingSendsOneLastHeartbeatThatSaysSoAfterTheOneInProgressAndNoneAfterIt() throws Exception {
+        controlPlane.answers.add(registered(41));
+        controlPlane.answers.add(reply(false));
+        link.begin();
+        runNext();
+        runNext(); // first heartbeat; the next one is scheduled
+        java.util.concurrent.CompletableFuture<Boolean> left = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> link.leave(Duration.ofSeconds(10)), task -> Thread.ofPlatform().start(task));
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (schedule.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5); // leave() queues its step on the link's own (here: the test's) scheduler
+        }
+        assertThat(schedule).hasSize(2);
+        controlPlane.answers.add(reply(false));
+        controlPlane.answers.add(reply(false));
+        runNext(); // the heartbeat that was due runs first, as on the link's single thread
+        runNext(); // then the goodbye
+        assertThat(left.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("the control plane took it").isTrue();
+        assertThat(controlPlane.heartbeats).hasSize(3);
+        assertThat(controlPlane.heartbeats.get(1).saysLeaving()).isFalse();
+        Heartbeat last = controlPlane.heartbeats.get(2);
+        assertThat(last.saysLeaving()).isTrue();
+        assertThat(last.appliedSequence()).as("a full report otherwise").isEqualTo(41);
+        while (!schedule.isEmpty()) {
+            runNext();
+        }
+        assertThat(controlPlane.heartbeats).as("nothing after the goodbye could make the edge healthy again")
+                .hasSize(3);
+        assertThat(link.leave(Duration.ofMillis(50))).as("once only").isFalse();
+    }
+
+    @Test
     void catchUpEntriesAreAppliedInOrderAndReportedInTheNextHeartbeat() {
         controlPlane.answers.add(registered(3));
         controlPlane.answers.add(reply(false, push(4, "http://a.test/x"), purge(5, "http://a.test/x"),
