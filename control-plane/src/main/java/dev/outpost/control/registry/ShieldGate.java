@@ -141,7 +141,12 @@ final class ShieldGate {
                 && silent.compareTo(settings.timeout().plus(settings.interval())) <= 0;
     }
 
+    /**
+     * Heard from within the timeout and not leaving: a shield that said it is stopping is not handed to edges any
+     * more (it still holds entries back, as a silent one does, until its timeout).
+     */
     private boolean healthy(Node shield) {
-        return Duration.between(shield.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
+        return !shield.stats().saysLeaving()
+                && Duration.between(shield.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
     }
 }

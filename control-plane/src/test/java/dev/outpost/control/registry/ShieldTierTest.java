@@ -85,6 +85,18 @@ class ShieldTierTest {
         assertThat(reply.shields()).isEmpty();
     }
 
+    @Test
+    void aShieldThatSaidItIsLeavingIsNoLongerNamedAtOnce() {
+        registry.register(shield("us-shield", "us"));
+        registry.register(edge("eu-1", "eu"));
+        assertThat(registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow().shields()).hasSize(1);
+
+        registry.heartbeat("us-shield", new Heartbeat(0, 0, 0, 0).asLeaving()); // stopping
+        HeartbeatReply reply = registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0)).orElseThrow();
+
+        assertThat(reply.shields()).as("no edge is sent to a shield that is stopping").isEmpty();
+    }
+
     private long purge(String region) {
         long sequence = log.append(NewEntry.purgeUrls(List.of("http://a.example/x")).inRegions(List.of(region)),
                 List.of(), "ops").sequence();
