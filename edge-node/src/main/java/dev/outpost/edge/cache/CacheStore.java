@@ -94,10 +94,14 @@ public final class CacheStore {
         if (hit.promote()) {
             fenceLock.readLock().lock();
             try {
-                CachedObject owned = MemoryTier.owned(hit.object());
-                if (owned != null && fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()
-                        && memory.admits(owned)) {
-                    memory.put(owned);
+                // Admission first, on the disk read's view (charged the same as its copy): a promotion the memory
+                // tier refuses costs no copy into direct memory, which only a GC would give back.
+                if (fence.since(ticket, key, hit.object().surrogateKeys()).isEmpty()
+                        && memory.admits(hit.object())) {
+                    CachedObject owned = MemoryTier.owned(hit.object());
+                    if (owned != null) {
+                        memory.put(owned);
+                    }
                 }
             } finally {
                 fenceLock.readLock().unlock();

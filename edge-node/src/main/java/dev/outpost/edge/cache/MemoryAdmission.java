@@ -39,7 +39,8 @@ final class MemoryAdmission {
      * its own admission to what is let in.
      */
     boolean admits(CachedObject object) {
-        if (!enabled || cache.getIfPresent(object.key()) != null) {
+        // Quietly: asking is not a request, so it must not count as one in Caffeine's own sketch and recency.
+        if (!enabled || cache.policy().getIfPresentQuietly(object.key()) != null) {
             return true;
         }
         var eviction = cache.policy().eviction().orElseThrow();
