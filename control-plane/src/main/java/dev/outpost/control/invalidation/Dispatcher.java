@@ -19,8 +19,9 @@ import okhttp3.OkHttpClient;
 /**
  * Accepts purges, pushes and configuration changes: logs each durably, then pushes it to every edge in scope at
  * once, in parallel, through the edge's own admin API (the contract of {@link EdgeAdmin}, carried out by
- * {@link EdgeCalls}), and records each 2xx as the edge's ack. One lane (a single virtual thread) per edge keeps that
- * edge's entries in sequence order; lanes of different edges run side by side ({@link DeliveryLanes}).
+ * {@link EdgeCalls}), and records each 2xx as the edge's ack. One lane per edge (a virtual thread while it has work)
+ * keeps that edge's entries in sequence order; lanes of different edges run side by side, and an edge that left keeps
+ * none ({@link DeliveryLanes}).
  *
  * <p>This class decides which edges an entry is for and hands it to them; {@link OrderedDelivery} decides what
  * reaches each edge and when: the ordering rule (only an edge's very next entry is pushed live, anything else is
@@ -244,6 +245,11 @@ public final class Dispatcher implements AutoCloseable {
      */
     public RetryOutcome retryDeadLetter(InvalidationEntry entry, Node node) {
         return calls.operatorRetry(entry, node);
+    }
+
+    /** How many edges have a delivery lane now: those with work queued or running, whether registered or not. */
+    int openLanes() {
+        return lanes.lanes();
     }
 
     private static String describe(InvalidationEntry e) {

@@ -191,6 +191,30 @@ class DispatcherIT {
         assertThat(log.deliveries(seq).get(0).detail()).hasValueSatisfying(d -> assertThat(d).contains("push failed"));
     }
 
+    @Test
+    void edgesThatLeftKeepNoLaneAndOneBackUnderItsIdGetsItsEntriesInOrder() throws Exception {
+        // edges come and go (a restarted container registers under a new id): each had a lane while it got entries
+        FakeEdge staying = edge("eu-0", "eu");
+        for (int i = 1; i <= 20; i++) {
+            edge("eu-" + i, "eu");
+            long seq = dispatcher.submit(purge("/" + i), "ops").sequence();
+            assertThat(log.awaitComplete(seq, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+            assertThat(registry.remove("eu-" + i)).isTrue();
+        }
+        await().atMost(10, SECONDS).untilAsserted(() -> assertThat(dispatcher.openLanes())
+                .as("no lane is left of the edges that went, nor of an idle one").isZero());
+
+        FakeEdge back = edge("eu-7", "eu"); // the same id again, a new process
+        List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sequences.add(dispatcher.submit(purge("/again-" + i), "ops").sequence());
+        }
+        assertThat(log.awaitComplete(sequences.get(9), Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(back.receivedSequences()).as("a new lane, in sequence order").containsExactlyElementsOf(sequences);
+        assertThat(staying.receivedSequences()).hasSize(30).isSorted();
+        await().atMost(10, SECONDS).untilAsserted(() -> assertThat(dispatcher.openLanes()).isZero());
+    }
+
     /** A dispatcher that retries quickly, replacing the one of {@link #start}. */
     private Dispatcher retrying() {
         dispatcher.close();
