@@ -215,6 +215,30 @@ class DispatcherIT {
         await().atMost(10, SECONDS).untilAsserted(() -> assertThat(dispatcher.openLanes()).isZero());
     }
 
+    @Test
+    void anEntryAnotherControlPlaneSetAsideIsPushedByTheEdgesOwnerWhenItLearnsIt() throws Exception {
+        // several control planes on one log: this one owns eu-1 (and has no retry within the test)
+        dispatcher.close();
+        dispatcher = new Dispatcher(log, registry, new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+                .build(), Optional.of("edge-secret-0123456"), new DeliverySettings(Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofHours(1)), DeliveryObserver.NONE, edgeId -> true);
+        FakeEdge edge = edge("eu-1", "eu");
+        // another control plane appended it and, counting eu-1 its own for a moment with a stale view of its mark,
+        // set it aside instead of pushing it
+        LoggedEntry logged = log.append(purge("/set-aside"), List.of("eu-1"), "ops");
+        log.markBehind(logged.sequence(), "eu-1", "earlier entries not yet applied; retried in order, and sent on "
+                + "its heartbeat");
+
+        dispatcher.deliverNew(); // what this one's change feed does when it learns the entry
+        assertThat(log.awaitComplete(logged.sequence(), Duration.ofSeconds(10))).as("pushed by the owner, no heartbeat")
+                .isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(logged.sequence());
+        long next = dispatcher.submit(purge("/next"), "ops").sequence();
+        assertThat(log.awaitComplete(next, Duration.ofSeconds(10))).as("and the later ones follow it")
+                .isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(logged.sequence(), next);
+    }
+
     /** A dispatcher that retries quickly, replacing the one of {@link #start}. */
     private Dispatcher retrying() {
         dispatcher.close();
