@@ -88,12 +88,17 @@ final class DeliveryLanes implements AutoCloseable {
         private synchronized Runnable next() {
             Runnable task = closed ? null : work.poll();
             if (task == null) {
-                work.clear();
-                runner = null;
-                gone = true;
-                lanes.remove(nodeId, this);
+                retire();
             }
             return task;
+        }
+
+        /** Out of the map, no thread: work handed over from now on makes a new lane. */
+        private void retire() {
+            work.clear();
+            runner = null;
+            gone = true;
+            lanes.remove(nodeId, this);
         }
 
         @Override
@@ -119,7 +124,11 @@ final class DeliveryLanes implements AutoCloseable {
 
         /** An Error ended the lane's thread mid-work: the work queued behind it gets a thread of its own. */
         private synchronized void restartAfterError() {
-            runner = work.isEmpty() || closed ? null : Thread.ofVirtual().name("dispatch-" + nodeId).start(this);
+            if (work.isEmpty() || closed) {
+                retire();
+            } else {
+                runner = Thread.ofVirtual().name("dispatch-" + nodeId).start(this);
+            }
         }
 
         /** Closing: drops the queued work and interrupts what runs (a call to the edge in flight). */
