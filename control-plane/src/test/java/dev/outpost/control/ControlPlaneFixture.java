@@ -43,8 +43,10 @@ public final class ControlPlaneFixture implements AutoCloseable {
     public final ManualClock clock;
     private final ControlPlaneConfig config;
     private final List<FakeEdge> edges = new ArrayList<>();
+    // the read timeout as long as the call's: OkHttp's default 10 s cut a ?wait=15s short, so a purge the test gave
+    // 15 s to complete failed after 10 (SeveralControlPlanesIT)
     private final OkHttpClient http = new OkHttpClient.Builder().followRedirects(false)
-            .callTimeout(Duration.ofSeconds(20)).build();
+            .callTimeout(Duration.ofSeconds(20)).readTimeout(Duration.ofSeconds(20)).build();
     private ControlPlane plane;
 
     public ControlPlaneFixture(Path data) {

@@ -78,7 +78,7 @@ final class DeadLetterEndpoints {
             afterSequence = Long.parseLong(m.group(1));
             afterNode = m.group(2);
         }
-        List<DeadLetter> page = log.deadLetters(node, openOnly, afterSequence, afterNode, limit + 1);
+        List<DeadLetter> page = log.deadLetters().list(node, openOnly, afterSequence, afterNode, limit + 1);
         boolean more = page.size() > limit;
         List<Views.DeadLetter> shown = page.stream().limit(limit).map(Views.DeadLetter::of).toList();
         Optional<String> next = Optional.empty();
@@ -128,7 +128,7 @@ final class DeadLetterEndpoints {
                     + letter.node() + " was applied on a retry; there is nothing to discard");
         }
         if (letter.state() == Delivery.State.DEAD_LETTERED) {
-            log.markDiscarded(letter.sequence(), letter.node(), Auth.principal(exchange).name());
+            log.deadLetters().markDiscarded(letter.sequence(), letter.node(), Auth.principal(exchange).name());
         }
         HttpJson.send(exchange, 200, Views.DeadLetter.of(current(letter)));
     }
@@ -139,13 +139,13 @@ final class DeadLetterEndpoints {
         if (!SEQUENCE.matcher(sequence).matches()) {
             throw ApiException.notFound("no dead letter for entry '" + sequence + "' (a sequence number)");
         }
-        return log.deadLetter(Long.parseLong(sequence), node).orElseThrow(() -> ApiException.notFound(
+        return log.deadLetters().find(Long.parseLong(sequence), node).orElseThrow(() -> ApiException.notFound(
                 "no dead letter for entry " + sequence + " on edge '" + node + "' (never dead-lettered, or its "
                         + "entry is past the log's retention)"));
     }
 
     private DeadLetter current(DeadLetter letter) {
-        return log.deadLetter(letter.sequence(), letter.node()).orElseThrow(() -> gone(letter));
+        return log.deadLetters().find(letter.sequence(), letter.node()).orElseThrow(() -> gone(letter));
     }
 
     private static ApiException gone(DeadLetter letter) {

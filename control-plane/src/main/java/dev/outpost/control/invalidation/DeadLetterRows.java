@@ -3,13 +3,11 @@ package dev.outpost.control.invalidation;
 import dev.outpost.control.store.Store;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The SQL of dead letters in the control plane's {@link Store}: they are rows of {@code deliveries} whose {@code
@@ -48,20 +46,6 @@ final class DeadLetterRows {
                                 Delivery.State.of(rs.getString(4)), Optional.ofNullable(rs.getString(5)).orElse(""),
                                 rs.getInt(6), Instant.ofEpochMilli(rs.getLong(7)), appliedAt));
                     }
-                }
-            }
-            return out;
-        });
-    }
-
-    /** How many dead letters are open (neither retried nor discarded), per edge. */
-    Map<String, Long> openPerNode() {
-        return store.read(WHAT, db -> {
-            Map<String, Long> out = new TreeMap<>();
-            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT node, count(*) FROM "
-                    + "deliveries WHERE dead_lettered_at IS NOT NULL AND state = 'dead_lettered' GROUP BY node")) {
-                while (rs.next()) {
-                    out.put(rs.getString(1), rs.getLong(2));
                 }
             }
             return out;

@@ -19,8 +19,9 @@ import okhttp3.OkHttpClient;
 /**
  * Accepts purges, pushes and configuration changes: logs each durably, then pushes it to every edge in scope at
  * once, in parallel, through the edge's own admin API (the contract of {@link EdgeAdmin}, carried out by
- * {@link EdgeCalls}), and records each 2xx as the edge's ack. One lane (a single virtual thread) per edge keeps that
- * edge's entries in sequence order; lanes of different edges run side by side ({@link DeliveryLanes}).
+ * {@link EdgeCalls}), and records each 2xx as the edge's ack. One lane per edge (a virtual thread while it has work)
+ * keeps that edge's entries in sequence order; lanes of different edges run side by side, and an edge that left keeps
+ * none ({@link DeliveryLanes}).
  *
  * <p>This class decides which edges an entry is for and hands it to them; {@link OrderedDelivery} decides what
  * reaches each edge and when: the ordering rule (only an edge's very next entry is pushed live, anything else is
@@ -173,8 +174,13 @@ public final class Dispatcher implements AutoCloseable {
      * Several control planes on one database: hands the entries appended since the last call (here or by another
      * control plane, read by {@link InvalidationLog#learnNewEntries} in sequence order, each once) to the lanes of
      * this control plane's edges, so a lane receives its edge's entries in sequence order whichever control plane
-     * accepted them. Only deliveries still pending are pushed; the others were settled already (a heartbeat's
-     * catch-up, fencing) or are left to retries. Called after each append here and by the change feed.
+     * accepted them. Deliveries still pending are handed over, and so are those behind: no lane here saw the entry
+     * yet, so another control plane set it aside, one that counted the edge its own for a moment (its view of the
+     * live control planes was a lease behind) and whose view of the edge's applied mark was a poll behind. Left
+     * alone, such an entry waited for a retry round or the edge's heartbeat, and every later entry with it (the
+     * lane pushes an edge's next entry only); handed over, the lane pushes it if it is the edge's next one. The
+     * others were settled already (acked, a heartbeat's catch-up, fencing). Called after each append here and by
+     * the change feed.
      */
     public synchronized void deliverNew() {
         List<LoggedEntry> learned = log.learnNewEntries();
@@ -182,13 +188,13 @@ public final class Dispatcher implements AutoCloseable {
             registry.shieldTier().check(); // raises the stored mark first when no shield holds the edges back
         }
         for (LoggedEntry logged : learned) {
-            Set<String> pending = new HashSet<>();
+            Set<String> unsettled = new HashSet<>();
             for (Delivery d : log.deliveries(logged.sequence())) {
-                if (d.state() == Delivery.State.PENDING) {
-                    pending.add(d.node());
+                if (d.state() == Delivery.State.PENDING || d.state() == Delivery.State.BEHIND) {
+                    unsettled.add(d.node());
                 }
             }
-            dispatch(logged, registry.edges().stream().filter(node -> pending.contains(node.id())).toList());
+            dispatch(logged, registry.edges().stream().filter(node -> unsettled.contains(node.id())).toList());
         }
     }
 
@@ -244,6 +250,11 @@ public final class Dispatcher implements AutoCloseable {
      */
     public RetryOutcome retryDeadLetter(InvalidationEntry entry, Node node) {
         return calls.operatorRetry(entry, node);
+    }
+
+    /** How many edges have a delivery lane now: those with work queued or running, whether registered or not. */
+    int openLanes() {
+        return lanes.lanes();
     }
 
     private static String describe(InvalidationEntry e) {

@@ -102,7 +102,7 @@ final class EdgeCalls {
 
     /** The edge answered a config entry with a refusal: dead-lettered for it with the edge's reason. */
     private void refused(long sequence, String nodeId, String reason) {
-        if (log.markDeadLettered(sequence, nodeId, reason, true)) {
+        if (log.deadLetters().markDeadLettered(sequence, nodeId, reason, true)) {
             LOG.log(Level.WARNING, () -> "configuration entry " + sequence + " " + reason + " (" + nodeId
                     + "); it keeps its previous configuration");
         }
@@ -126,7 +126,7 @@ final class EdgeCalls {
                     Optional<String> pushFailure = entry.kind() == Kind.PUSH ? PushResults.failure(answer)
                             : entry.kind() == Kind.CONFIG ? ConfigResults.refusal(answer) : Optional.empty();
                     if (pushFailure.isEmpty()) {
-                        log.markRetried(entry.sequence(), node.id(), "applied on an operator's retry: " + answer);
+                        log.deadLetters().markRetried(entry.sequence(), node.id(), "applied on an operator's retry: " + answer);
                         return new Dispatcher.RetryOutcome(true, answer);
                     }
                     failure = pushFailure.get();
@@ -137,7 +137,7 @@ final class EdgeCalls {
                 failure = "push failed: " + e.getMessage();
             }
         }
-        log.markRetryFailed(entry.sequence(), node.id(), "operator's retry failed: " + failure);
+        log.deadLetters().markRetryFailed(entry.sequence(), node.id(), "operator's retry failed: " + failure);
         return new Dispatcher.RetryOutcome(false, failure);
     }
 

@@ -23,8 +23,9 @@ import java.util.OptionalLong;
  * {@link LogStore} and {@link DeadLetterRows}). This class is the log's one entrance and its one lock; behind it,
  * {@link Appends} (durable appends, gap-free sequences, Idempotency-Key replays), {@link DeliveryStates} (every
  * change to a delivery, and why those commit without an fsync of their own), {@link SequenceMarks} (the marks
- * steering reads on every request), {@link Retention} (compaction, push expiry) and {@link Settlements} (how long
- * each entry accepted here took to settle, for the metrics).
+ * steering reads on every request), {@link Retention} (compaction, push expiry), {@link Settlements} (how long
+ * each entry accepted here took to settle, for the metrics) and {@link DeadLetters} (reached through
+ * {@link #deadLetters()}, under the same lock).
  *
  * <p>Every method that touches the store is synchronized on the log (each statement borrows a pooled connection):
  * the database serializes appends anyway, and purges are rare next to requests. {@link #dueSequence},
@@ -72,6 +73,7 @@ public final class InvalidationLog implements AutoCloseable {
     private final Appends appends;
     private final DeliveryStates deliveryStates;
     private final Retention retention;
+    private final DeadLetters deadLetters;
     private boolean closed;
 
     private InvalidationLog(LogStore store, Clock clock, LogSettings settings, DeliveryObserver observer) {
@@ -83,20 +85,12 @@ public final class InvalidationLog implements AutoCloseable {
         this.appends = new Appends(store, clock, marks, settlements, this);
         this.deliveryStates = new DeliveryStates(store, clock, settlements, observer, this);
         this.retention = new Retention(store, clock, settings, marks, settlements, this, () -> closed);
+        this.deadLetters = new DeadLetters(this, store, deliveryStates);
     }
 
-    /** Opens (creating if needed) the log in {@code dataDir}, with the default bounds. */
+    /** Opens (creating if needed) the log in {@code dataDir}, with the default store and bounds. */
     public static InvalidationLog open(Path dataDir, Clock clock) {
-        return open(dataDir, clock, LogSettings.DEFAULTS);
-    }
-
-    public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings) {
-        return open(dataDir, clock, settings, DeliveryObserver.NONE);
-    }
-
-    /** Opens the log; {@code observer} hears of entries accepted and settled (the metrics). */
-    public static InvalidationLog open(Path dataDir, Clock clock, LogSettings settings, DeliveryObserver observer) {
-        return open(StoreSettings.DEFAULTS, dataDir, clock, settings, observer);
+        return open(StoreSettings.DEFAULTS, dataDir, clock, LogSettings.DEFAULTS, DeliveryObserver.NONE);
     }
 
     /** Opens the log with a store of its own (closed with the log), as {@code store} says (tests and tools). */
@@ -339,66 +333,9 @@ public final class InvalidationLog implements AutoCloseable {
         return deliveryStates.expirePushes(retention.pushCutoff());
     }
 
-    // Dead letters
-
-    /** Counts a push of {@code sequence} that {@code node} answered with an error; returns how many it answered so. */
-    public synchronized int countTry(long sequence, String node, String reason) {
-        return deliveryStates.countTry(sequence, node, reason);
-    }
-
-    /**
-     * Dead-letters entry {@code sequence} for {@code node} with the edge's {@code reason}: {@code refused} as
-     * invalid, else not applied within {@code delivery.maxTries}. Returns whether it was pending or behind till now.
-     */
-    public synchronized boolean markDeadLettered(long sequence, String node, String reason, boolean refused) {
-        return deliveryStates.deadLettered(sequence, node, reason, refused);
-    }
-
-    /** An operator's retry of an open dead letter reached the edge: applied, with what it answered. */
-    public synchronized boolean markRetried(long sequence, String node, String answer) {
-        return deliveryStates.retried(sequence, node, answer);
-    }
-
-    /** An operator's retry of an open dead letter failed: it stays open, with the new reason. */
-    public synchronized void markRetryFailed(long sequence, String node, String reason) {
-        deliveryStates.retryFailed(sequence, node, reason);
-    }
-
-    /** An operator gave up on an open dead letter; returns whether it was open. */
-    public synchronized boolean markDiscarded(long sequence, String node, String by) {
-        return deliveryStates.discarded(sequence, node, by);
-    }
-
-    /**
-     * The mark an edge that applied up to {@code applied} stands at once the entries right after it that were
-     * dead-lettered for it (and since retried or discarded) are counted as passed: where its catch-up resumes.
-     */
-    public synchronized long pastDeadLetters(String node, String region, long applied) {
-        long mark = applied;
-        while (true) {
-            List<InvalidationEntry> next = entriesAfter(mark, region, 1);
-            if (next.isEmpty() || !store.deadLetters.wasDeadLettered(next.get(0).sequence(), node)) {
-                return mark;
-            }
-            mark = next.get(0).sequence();
-        }
-    }
-
-    /** Dead letters after the cursor ({@code afterSequence}, {@code afterNode}), in (sequence, node) order. */
-    public synchronized List<DeadLetter> deadLetters(Optional<String> node, boolean openOnly, long afterSequence,
-            String afterNode, int limit) {
-        return store.deadLetters.list(node, openOnly, afterSequence, afterNode, limit);
-    }
-
-    public synchronized Optional<DeadLetter> deadLetter(long sequence, String node) {
-        // the cursor just before (sequence, any node): no node id sorts after U+FFFF
-        return store.deadLetters.list(Optional.of(node), false, sequence - 1, "\uffff", 1).stream()
-                .filter(d -> d.sequence() == sequence).findFirst();
-    }
-
-    /** Open dead letters per edge (the metrics and the status). */
-    public synchronized Map<String, Long> openDeadLetters() {
-        return store.deadLetters.openPerNode();
+    /** The dead letters: deliveries an edge refused or could not apply, and what operators do with them. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
     }
 
     // Retention

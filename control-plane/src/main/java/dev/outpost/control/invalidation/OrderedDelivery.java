@@ -98,7 +98,7 @@ final class OrderedDelivery {
     private boolean failed(long sequence, Node node, PushFailure failure) {
         boolean deadLetter = switch (failure.verdict()) {
             case INVALID -> true;
-            case NOT_APPLIED -> log.countTry(sequence, node.id(), failure.reason()) >= settings.maxTries();
+            case NOT_APPLIED -> log.deadLetters().countTry(sequence, node.id(), failure.reason()) >= settings.maxTries();
             case NOT_NOW -> false;
         };
         if (!deadLetter) {
@@ -107,7 +107,7 @@ final class OrderedDelivery {
         }
         String reason = failure.verdict() == PushFailure.Verdict.INVALID ? "refused as invalid: " + failure.reason()
                 : "not applied after " + settings.maxTries() + " tries: " + failure.reason();
-        if (!log.markDeadLettered(sequence, node.id(), reason, failure.verdict() == PushFailure.Verdict.INVALID)) {
+        if (!log.deadLetters().markDeadLettered(sequence, node.id(), reason, failure.verdict() == PushFailure.Verdict.INVALID)) {
             return false; // settled meanwhile (applied by a heartbeat, fenced, removed)
         }
         LOG.log(Level.WARNING, () -> "entry dead-lettered: sequence=" + sequence + " edge=" + node.id()

@@ -20,7 +20,7 @@ final class CatchUpResults {
         for (EntryResult result : results) {
             Optional<String> refusal = ConfigResults.refusal(result.result());
             if (refusal.isPresent()) {
-                log.markDeadLettered(result.sequence(), id, refusal.get(), true);
+                log.deadLetters().markDeadLettered(result.sequence(), id, refusal.get(), true);
                 continue;
             }
             Optional<String> failure = PushResults.failure(result.result());

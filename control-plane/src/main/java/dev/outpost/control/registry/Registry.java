@@ -203,7 +203,7 @@ public final class Registry {
             // A mark past this log's end was made against another log (the control plane's data was replaced, an
             // edge kept its disk): it is clamped, so the node learns its mark is not this log's and revalidates.
             long claimed = Math.min(registration.appliedSequence(), log.lastSequence());
-            applied = log.pastDeadLetters(registration.id(), logRegion, claimed);
+            applied = log.deadLetters().pastDeadLetters(registration.id(), logRegion, claimed);
             // Started empty but cached while it could not register: nothing to replay, but what it holds may
             // have been purged meanwhile. Fenced, or behind the kept log: it cannot catch up entry by entry.
             resetDue = registration.startedEmpty() || wasFenced

@@ -110,7 +110,7 @@ class DeadLettersIT {
         assertThat(log.awaitComplete(bad, Duration.ofSeconds(10))).isEqualTo(EntryStatus.FAILED);
         assertThat(delivery(bad, "eu-1").state()).isEqualTo(Delivery.State.DEAD_LETTERED);
         assertThat(delivery(bad, "eu-2").state()).isEqualTo(Delivery.State.APPLIED);
-        DeadLetter letter = log.deadLetter(bad, "eu-1").orElseThrow();
+        DeadLetter letter = log.deadLetters().find(bad, "eu-1").orElseThrow();
         assertThat(letter.reason()).contains("refused as invalid").contains("edge answered 400 bad_purge")
                 .contains("not a URL this edge can purge");
         assertThat(letter.tries()).isEqualTo(1);
@@ -133,7 +133,7 @@ class DeadLettersIT {
 
         await().atMost(10, SECONDS).until(() -> delivery(bad, "eu-1").state() == Delivery.State.DEAD_LETTERED);
         assertThat(edge.receivedSequences()).containsExactly(bad, bad, bad);
-        DeadLetter letter = log.deadLetter(bad, "eu-1").orElseThrow();
+        DeadLetter letter = log.deadLetters().find(bad, "eu-1").orElseThrow();
         assertThat(letter.tries()).isEqualTo(3);
         assertThat(letter.reason()).contains("not applied after 3 tries").contains("edge answered 500 internal")
                 .contains("disk full");
@@ -154,7 +154,7 @@ class DeadLettersIT {
 
         await().atMost(10, SECONDS).until(() -> edge.receivedSequences().size() >= 6);
         assertThat(delivery(seq, "eu-1").state()).isEqualTo(Delivery.State.BEHIND);
-        assertThat(log.deadLetters(Optional.empty(), false, 0, "", 10)).isEmpty();
+        assertThat(log.deadLetters().list(Optional.empty(), false, 0, "", 10)).isEmpty();
         assertThat(steerable("eu-1")).isFalse();
 
         edge.answer(200);
@@ -172,7 +172,7 @@ class DeadLettersIT {
                 registry.node("eu-1").orElseThrow());
         assertThat(failed.applied()).isFalse();
         assertThat(failed.detail()).contains("edge answered 422");
-        assertThat(log.deadLetter(bad, "eu-1").orElseThrow()).satisfies(d -> {
+        assertThat(log.deadLetters().find(bad, "eu-1").orElseThrow()).satisfies(d -> {
             assertThat(d.open()).isTrue();
             assertThat(d.tries()).isEqualTo(2);
             assertThat(d.reason()).startsWith("operator's retry failed");
@@ -184,10 +184,10 @@ class DeadLettersIT {
         assertThat(applied.applied()).isTrue();
         assertThat(edge.unsequencedCalls()).containsExactly(List.of(BAD), List.of(BAD));
         assertThat(log.status(bad)).isEqualTo(EntryStatus.COMPLETE);
-        DeadLetter letter = log.deadLetter(bad, "eu-1").orElseThrow();
+        DeadLetter letter = log.deadLetters().find(bad, "eu-1").orElseThrow();
         assertThat(letter.state()).isEqualTo(Delivery.State.APPLIED);
         assertThat(letter.appliedAt()).isPresent();
-        assertThat(log.deadLetters(Optional.empty(), true, 0, "", 10)).as("no longer open").isEmpty();
+        assertThat(log.deadLetters().list(Optional.empty(), true, 0, "", 10)).as("no longer open").isEmpty();
     }
 
     @Test
@@ -197,11 +197,11 @@ class DeadLettersIT {
         long bad = purge(BAD);
         assertThat(log.awaitComplete(bad, Duration.ofSeconds(10))).isEqualTo(EntryStatus.FAILED);
 
-        assertThat(log.markDiscarded(bad, "eu-1", "ops")).isTrue();
-        assertThat(log.markDiscarded(bad, "eu-1", "ops")).as("once").isFalse();
+        assertThat(log.deadLetters().markDiscarded(bad, "eu-1", "ops")).isTrue();
+        assertThat(log.deadLetters().markDiscarded(bad, "eu-1", "ops")).as("once").isFalse();
         assertThat(log.status(bad)).isEqualTo(EntryStatus.COMPLETE);
-        assertThat(log.deadLetter(bad, "eu-1").orElseThrow().state()).isEqualTo(Delivery.State.DISCARDED);
-        assertThat(log.deadLetter(bad, "eu-1").orElseThrow().reason()).startsWith("discarded by ops: refused");
+        assertThat(log.deadLetters().find(bad, "eu-1").orElseThrow().state()).isEqualTo(Delivery.State.DISCARDED);
+        assertThat(log.deadLetters().find(bad, "eu-1").orElseThrow().reason()).startsWith("discarded by ops: refused");
     }
 
     @Test
@@ -219,7 +219,7 @@ class DeadLettersIT {
 
         open();
         dispatcher = new Dispatcher(log, registry, new OkHttpClient(), Optional.empty());
-        assertThat(log.deadLetters(Optional.of("eu-1"), true, 0, "", 10)).extracting(DeadLetter::sequence)
+        assertThat(log.deadLetters().list(Optional.of("eu-1"), true, 0, "", 10)).extracting(DeadLetter::sequence)
                 .containsExactly(bad);
         // the edge lost its mark and registers with the one before the dead letter: it resumes after it
         long resumed = registry.register(new NodeRegistration("eu-1", NodeRegistration.Kind.EDGE, "eu",

@@ -191,6 +191,54 @@ class DispatcherIT {
         assertThat(log.deliveries(seq).get(0).detail()).hasValueSatisfying(d -> assertThat(d).contains("push failed"));
     }
 
+    @Test
+    void edgesThatLeftKeepNoLaneAndOneBackUnderItsIdGetsItsEntriesInOrder() throws Exception {
+        // edges come and go (a restarted container registers under a new id): each had a lane while it got entries
+        FakeEdge staying = edge("eu-0", "eu");
+        for (int i = 1; i <= 20; i++) {
+            edge("eu-" + i, "eu");
+            long seq = dispatcher.submit(purge("/" + i), "ops").sequence();
+            assertThat(log.awaitComplete(seq, Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+            assertThat(registry.remove("eu-" + i)).isTrue();
+        }
+        await().atMost(10, SECONDS).untilAsserted(() -> assertThat(dispatcher.openLanes())
+                .as("no lane is left of the edges that went, nor of an idle one").isZero());
+
+        FakeEdge back = edge("eu-7", "eu"); // the same id again, a new process
+        List<Long> sequences = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sequences.add(dispatcher.submit(purge("/again-" + i), "ops").sequence());
+        }
+        assertThat(log.awaitComplete(sequences.get(9), Duration.ofSeconds(10))).isEqualTo(EntryStatus.COMPLETE);
+        assertThat(back.receivedSequences()).as("a new lane, in sequence order").containsExactlyElementsOf(sequences);
+        assertThat(staying.receivedSequences()).hasSize(30).isSorted();
+        await().atMost(10, SECONDS).untilAsserted(() -> assertThat(dispatcher.openLanes()).isZero());
+    }
+
+    @Test
+    void anEntryAnotherControlPlaneSetAsideIsPushedByTheEdgesOwnerWhenItLearnsIt() throws Exception {
+        // several control planes on one log: this one owns eu-1 (and has no retry within the test)
+        dispatcher.close();
+        dispatcher = new Dispatcher(log, registry, new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(2))
+                .build(), Optional.of("edge-secret-0123456"), new DeliverySettings(Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofHours(1)), DeliveryObserver.NONE, edgeId -> true);
+        FakeEdge edge = edge("eu-1", "eu");
+        // another control plane appended it and, counting eu-1 its own for a moment with a stale view of its mark,
+        // set it aside instead of pushing it
+        LoggedEntry logged = log.append(purge("/set-aside"), List.of("eu-1"), "ops");
+        log.markBehind(logged.sequence(), "eu-1", "earlier entries not yet applied; retried in order, and sent on "
+                + "its heartbeat");
+
+        dispatcher.deliverNew(); // what this one's change feed does when it learns the entry
+        assertThat(log.awaitComplete(logged.sequence(), Duration.ofSeconds(10))).as("pushed by the owner, no heartbeat")
+                .isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(logged.sequence());
+        long next = dispatcher.submit(purge("/next"), "ops").sequence();
+        assertThat(log.awaitComplete(next, Duration.ofSeconds(10))).as("and the later ones follow it")
+                .isEqualTo(EntryStatus.COMPLETE);
+        assertThat(edge.receivedSequences()).containsExactly(logged.sequence(), next);
+    }
+
     /** A dispatcher that retries quickly, replacing the one of {@link #start}. */
     private Dispatcher retrying() {
         dispatcher.close();
