@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
+import okhttp3.internal.http2.ConnectionShutdownException;
 
 /**
  * The origin client's sockets: every read first calls this thread's {@link BlockingReadHook} when it would wait,
@@ -46,7 +47,11 @@ final class OriginSocket extends Socket {
         long unasked = framing.unanswered() + waiting();
         if (unasked > 0) {
             close();
-            throw new SocketException("the origin sent " + unasked + " bytes nobody asked for: connection closed");
+            // OkHttp reads an answer after a failed write (a server may answer early), and bytes in its buffer
+            // would be that answer; this exception it takes for "nothing was sent": no read, the request is retried.
+            IOException nothingSent = new ConnectionShutdownException();
+            nothingSent.initCause(new SocketException("the origin sent " + unasked + " bytes nobody asked for"));
+            throw nothingSent;
         }
     }
 

@@ -187,7 +187,8 @@ final class RawFraming {
 
     /**
      * Bytes read from the socket that no answer accounts for, when the edge is about to write its next request:
-     * those read after the last answer's end, or every byte of an answer that was never found whole. 0 on a
+     * those read after the last answer's end (into the client's buffer: OkHttp's health check of a connection
+     * idle for 10 s reads from it), or every byte of an answer that was never found whole. 0 on a
      * connection that has read nothing yet.
      */
     long unanswered() {

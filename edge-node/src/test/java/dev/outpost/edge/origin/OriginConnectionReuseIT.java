@@ -124,6 +124,29 @@ class OriginConnectionReuseIT {
     }
 
     @Test
+    void bytesTheClientReadAheadOnAnIdleConnectionAreNeverTakenForTheNextAnswer() throws Exception {
+        try (FakeOrigin origin = FakeOrigin.start(r -> r.path().equals("/first")
+                ? FakeOrigin.Answer.ok("ok").excessAfterBody(SMUGGLED, Duration.ofMillis(100))
+                : FakeOrigin.Answer.ok("fine"));
+                OriginClient client = client()) {
+            List<java.net.URI> origins = List.of(origin.uri());
+            assertThat(body(client.send(origins, request("GET", "/first")))).isEqualTo("ok");
+            await().atMost(Duration.ofSeconds(10)).until(() -> origin.answeredWhole() == 1);
+            // OkHttp checks a connection idle for 10 s or more before a request other than a GET by reading from
+            // it: the smuggled bytes then wait in the client's buffer, where OkHttp would read them as the answer
+            // once the request's write failed (it reads an answer after a failed write).
+            Thread.sleep(10_500);
+
+            OriginResponse put = client.send(origins, new OriginRequest("PUT", "/form", Fields.empty(),
+                    new byte[0], "127.0.0.1"));
+
+            assertThat(body(put)).isEqualTo("fine");
+            assertThat(origin.requests("/form")).isEqualTo(1);
+            assertThat(origin.connections()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void wellFramedAnswersKeepTheirConnection() throws Exception {
         try (FakeOrigin origin = FakeOrigin.start(r -> switch (r.path()) {
             case "/chunked" -> FakeOrigin.Answer.ok("chunked body").chunked().header("X-A", "1");
