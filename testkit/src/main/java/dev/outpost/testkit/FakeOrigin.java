@@ -1,5 +1,6 @@
 package dev.outpost.testkit;
 
+import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,6 +47,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FakeOrigin implements AutoCloseable {
     /** How long a held answer waits for its release before it goes on anyway, so no test hangs for ever. */
     private static final long RELEASE_WAIT_SECONDS = 30;
+
+    /** The buffer that sends an answer followed by excess in one write (test answers are smaller). */
+    private static final int WHOLE_ANSWER = 1 << 20;
 
     private final ServerSocket socket;
     private final Responder responder;
@@ -194,7 +198,11 @@ public final class FakeOrigin implements AutoCloseable {
             return this;
         }
 
-        /** As {@link #excessAfterBody(String)}, sent {@code delay} after the body (on an idle connection by then). */
+        /**
+         * As {@link #excessAfterBody(String)}, sent {@code delay} after the body (on an idle connection by then;
+         * {@link #answeredWhole()} counts the answer once they were written). Without a delay, the head, the body
+         * and the excess go out in one write.
+         */
         public Answer excessAfterBody(String bytes, Duration delay) {
             excessDelay = delay;
             return excessAfterBody(bytes);
@@ -324,10 +332,15 @@ public final class FakeOrigin implements AutoCloseable {
                 requestsPerPath.computeIfAbsent(request.path(), p -> new AtomicInteger()).incrementAndGet();
                 Answer answer = responder.answer(request);
                 answer.stops.stream().map(Stop::hold).filter(h -> h != null).forEach(holds::add);
-                out.write(answer.head());
+                // Excess sent with the body leaves in one write with the whole answer, as from a server that
+                // miscounted its Content-Length: whoever reads the body's end has the excess too, however late the
+                // threads here run (separate writes would let a client read the end of the body before the excess).
+                OutputStream answerOut = answer.excess.length > 0 && answer.excessDelay.isZero()
+                        ? new BufferedOutputStream(out, WHOLE_ANSWER) : out;
+                answerOut.write(answer.head());
                 if (request.method().equals("HEAD")) {
-                    out.flush(); // the head alone, as for a GET
-                } else if (!sendBody(answer, out)) {
+                    answerOut.flush(); // the head alone, as for a GET
+                } else if (!sendBody(answer, answerOut)) {
                     return; // cut: the connection closes mid-body
                 }
                 answeredWhole.incrementAndGet();

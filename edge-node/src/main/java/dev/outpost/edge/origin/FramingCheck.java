@@ -14,8 +14,14 @@ import okhttp3.Response;
  * One origin request's check that its answer ended where its framing says (see {@link RawFraming}): when the
  * origin sent bytes beyond the body, the connection is closed before it goes back to the pool, so those bytes can
  * never be read as the answer to a later request, and the answer itself is reported (delivered, not stored). Bytes that
- * arrive on an idle pooled connection are caught when the next request starts: that connection is closed, and the
- * client sends the request again on another one (nothing of it reached the origin).
+ * arrive later, while the connection is idle in the pool, are caught when the next request's first byte is about
+ * to be written ({@link OriginSocket}): that connection is closed, and the client sends the request again on another
+ * one (nothing of it reached the origin).
+ *
+ * <p>What this cannot catch: bytes the origin sends only after that first byte left. HTTP/1.1 answers carry no
+ * request id, so they are indistinguishable from the answer to that request (every HTTP/1.1 client and proxy shares
+ * this). An origin that writes its excess right after its body is caught unless it stalls between the two writes
+ * for as long as the edge takes to reuse the connection; one that means to send a wrong answer can do so anyway.
  *
  * <p>Exact for plain-HTTP answers: Content-Length, chunked, or no body (HEAD, 1xx, 204, 304); a close-delimited
  * answer ends its connection anyway. An answer over TLS with HTTP/1.1 is checked for bytes already waiting in the
@@ -35,8 +41,8 @@ final class FramingCheck extends EventListener {
     @Override
     public void requestHeadersStart(Call call) {
         OriginSocket socket = plainSocket();
-        if (socket != null && socket.waiting() > 0) { // an idle connection's origin spoke unasked
-            closeQuietly(socket); // the request's write fails on it; the client retries on another connection
+        if (socket != null) { // its first write checks that the origin spoke nothing unasked since its last answer
+            socket.requestStarting();
         }
     }
 
@@ -69,6 +75,8 @@ final class FramingCheck extends EventListener {
         }
         if (excess > 0 || !known) { // bytes that would be read as the next answer, or a framing not followed
             closeQuietly(socket);
+        } else if (socket instanceof OriginSocket plain && c.handshake() == null) {
+            plain.framing().answerEnded(); // whatever comes from here on was not asked for
         }
     }
 
@@ -99,7 +107,8 @@ final class FramingCheck extends EventListener {
 
     private OriginSocket plainSocket() {
         Connection c = connection;
-        return c != null && c.handshake() == null && c.socket() instanceof OriginSocket h ? h : null;
+        return c != null && c.handshake() == null && c.protocol() != Protocol.H2_PRIOR_KNOWLEDGE
+                && c.socket() instanceof OriginSocket h ? h : null;
     }
 
     private static int available(Socket socket) {

@@ -29,6 +29,8 @@ final class RawFraming {
     private long chunkLeft;
     private boolean chunkSizeSeen;
     private volatile long chunkedEnd = -1;
+    /** Raw bytes up to the end of the answer {@link FramingCheck} found whole and alone; -1 while none was. */
+    private volatile long answerEnd = -1;
 
     private enum Chunks { SIZE, EXTENSION, DATA, DATA_END, TRAILER_LINE_START, TRAILER_LINE, DONE, NOT_CHUNKED }
 
@@ -45,6 +47,7 @@ final class RawFraming {
             chunkLeft = 0;
             chunkSizeSeen = false;
             chunkedEnd = -1;
+            answerEnd = -1;
         }
     }
 
@@ -175,6 +178,25 @@ final class RawFraming {
     /** Bytes received beyond the head and {@code bodyBytes} of body (only when {@link #headSeen}). */
     long beyond(long bodyBytes) {
         return received - headEnd - bodyBytes;
+    }
+
+    /** The current answer ended with the last byte received so far: nothing came beyond its framing. */
+    void answerEnded() {
+        answerEnd = received;
+    }
+
+    /**
+     * Bytes read from the socket that no answer accounts for, when the edge is about to write its next request:
+     * those read after the last answer's end (into the client's buffer: OkHttp's health check of a connection
+     * idle for 10 s reads from it), or every byte of an answer that was never found whole. 0 on a
+     * connection that has read nothing yet.
+     */
+    long unanswered() {
+        if (!reading) {
+            return 0;
+        }
+        long end = answerEnd;
+        return end < 0 ? received : received - end;
     }
 
     /** Bytes received beyond the end of a chunked body, or -1 when that end was not seen. */
