@@ -39,7 +39,13 @@ public final class EdgeInfoHandler implements HttpHandler {
     /** {@code /_edge/health}: the node's health as JSON; 503 once it is stopping (draining). */
     static void health(Supplier<Object> health, HttpServerExchange exchange) {
         Object answer = health.get();
-        HttpJson.send(exchange, answer instanceof Draining d && d.draining() ? 503 : 200, answer);
+        boolean draining = answer instanceof Draining d && d.draining();
+        if (draining) {
+            // Health flips to draining a moment before the listener's own drain marks answers Connection: close;
+            // a 503 draining answer closes its connection itself, so no client is told to leave and kept alive.
+            exchange.setPersistent(false);
+        }
+        HttpJson.send(exchange, draining ? 503 : 200, answer);
     }
 
     /** {@code /_edge/metrics}: the Prometheus exposition, in the format the scraper accepts. */
