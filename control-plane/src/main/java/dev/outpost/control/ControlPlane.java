@@ -40,6 +40,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
@@ -62,6 +63,7 @@ public final class ControlPlane implements AutoCloseable {
     private final ControlPlaneConfig config;
     private final List<RouteTable.Endpoint> apiEndpoints;
     private final Optional<Instances> instances;
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
     private ControlPlane(Closer parts, NodeServer api, Optional<NodeServer> steeringServer,
             Optional<NodeServer> nodeServer, Optional<DnsServer> dnsServer, Registry registry, InvalidationLog log,
@@ -209,6 +211,11 @@ public final class ControlPlane implements AutoCloseable {
         return dnsServer.map(DnsServer::address);
     }
 
+    /** Requests the API listener is serving now (for tests of stopping). */
+    int apiRequestsInProgress() {
+        return api.requestsInProgress();
+    }
+
     Registry registry() {
         return registry;
     }
@@ -222,8 +229,19 @@ public final class ControlPlane implements AutoCloseable {
         return instances;
     }
 
+    /**
+     * Stops: first stops judging silence ({@link Registry#stopHearing}: from here on heartbeats cannot reach it,
+     * since its listeners refuse new connections), then drains every listener side by side (each waits up to
+     * {@code limits.drainTimeout} for its requests in progress), then closes the rest in reverse order.
+     */
     @Override
     public void close() {
+        if (stopping.compareAndSet(false, true)) {
+            registry.stopHearing();
+            api.startDraining();
+            nodeServer.ifPresent(NodeServer::startDraining);
+            steeringServer.ifPresent(NodeServer::startDraining);
+        }
         parts.close();
     }
 }

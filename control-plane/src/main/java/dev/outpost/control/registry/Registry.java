@@ -49,6 +49,8 @@ public final class Registry {
     private static final Logger LOG = System.getLogger(Registry.class.getName());
 
     private final Clock clock;
+    /** What silence is measured to: stops when the control plane stops taking connections. */
+    private final Hearing hearing;
     private final HeartbeatSettings settings;
     private final InvalidationLog log;
     private final NodeStore store;
@@ -95,11 +97,12 @@ public final class Registry {
             ConfigSource config) {
         this.config = config;
         this.clock = clock;
+        this.hearing = new Hearing(clock);
         this.settings = settings;
         this.log = log;
         this.store = store;
         Instant now = clock.instant();
-        ShieldGate gate = new ShieldGate(store, clock, settings, log::lastSequence);
+        ShieldGate gate = new ShieldGate(store, hearing::now, settings, log::lastSequence);
         this.shieldTier = new ShieldTier(gate, this::shieldsNow, this::healthy);
         List<NodeStore.Stored> known = store.all();
         if (known.stream().anyMatch(n -> n.registration().role() == NodeRegistration.Role.SHIELD)) {
@@ -327,6 +330,9 @@ public final class Registry {
      * purges, and handed a reset (revalidate everything) when it returns. Returns the ids fenced now.
      */
     public List<String> fenceUnreachable(Duration grace) {
+        if (hearing.stopped()) {
+            return List.of(); // stopping: the silence since says nothing about the edges
+        }
         Instant now = clock.instant();
         List<String> fenced = new ArrayList<>();
         for (Node candidate : edges()) {
@@ -380,7 +386,15 @@ public final class Registry {
      */
     public boolean healthy(Node node) {
         return !node.stats().saysLeaving()
-                && Duration.between(node.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
+                && Duration.between(node.lastSeen(), hearing.now()).compareTo(settings.timeout()) <= 0;
+    }
+
+    /**
+     * The control plane stops taking connections (it is stopping): from now on no node's silence counts, so the
+     * health it answers with in its last seconds (to steering, replicas and the shield tier) is the health it heard.
+     */
+    public void stopHearing() {
+        hearing.stop();
     }
 
     /**

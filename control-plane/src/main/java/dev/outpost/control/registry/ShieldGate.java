@@ -2,8 +2,8 @@ package dev.outpost.control.registry;
 
 import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.control.ControlPlaneConfig.HeartbeatSettings;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -37,7 +37,8 @@ final class ShieldGate {
     }
 
     private final NodeStore store;
-    private final Clock clock;
+    /** Now, as far as silence counts ({@link Hearing}). */
+    private final Supplier<Instant> now;
     private final HeartbeatSettings settings;
     private final LongSupplier lastSequence;
     private volatile long released;
@@ -50,9 +51,9 @@ final class ShieldGate {
     /** The mark as this gate last read or wrote it in the store. */
     private long stored;
 
-    ShieldGate(NodeStore store, Clock clock, HeartbeatSettings settings, LongSupplier lastSequence) {
+    ShieldGate(NodeStore store, Supplier<Instant> now, HeartbeatSettings settings, LongSupplier lastSequence) {
         this.store = store;
-        this.clock = clock;
+        this.now = now;
         this.settings = settings;
         this.lastSequence = lastSequence;
         this.stored = store.releasedToEdges();
@@ -136,7 +137,7 @@ final class ShieldGate {
      * (see the design note), not fenced nor revalidating everything, and not behind the mark.
      */
     private boolean holdsBack(Node shield, long mark) {
-        Duration silent = Duration.between(shield.lastSeen(), clock.instant());
+        Duration silent = Duration.between(shield.lastSeen(), now.get());
         return !shield.fenced() && !shield.resetDue() && shield.appliedSequence() >= mark
                 && silent.compareTo(settings.timeout().plus(settings.interval())) <= 0;
     }
@@ -147,6 +148,6 @@ final class ShieldGate {
      */
     private boolean healthy(Node shield) {
         return !shield.stats().saysLeaving()
-                && Duration.between(shield.lastSeen(), clock.instant()).compareTo(settings.timeout()) <= 0;
+                && Duration.between(shield.lastSeen(), now.get()).compareTo(settings.timeout()) <= 0;
     }
 }

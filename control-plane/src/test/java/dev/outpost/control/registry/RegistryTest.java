@@ -76,6 +76,22 @@ class RegistryTest {
     }
 
     @Test
+    void silenceAfterTheControlPlaneStoppedHearingCountsNeitherForHealthNorForFencing() {
+        registry.register(edge("eu-1", "eu", 0, true));
+        clock.advance(Duration.ofMillis(2_000));
+        registry.stopHearing(); // the control plane is stopping: its listeners refuse connections from here on
+
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).as("heard 2 s before it stopped hearing")
+                .isTrue();
+        assertThat(registry.fenceUnreachable(Duration.ofSeconds(30))).isEmpty();
+        assertThat(registry.statuses().get(0).fenced()).isFalse();
+
+        registry.heartbeat("eu-1", new Heartbeat(0, 0, 0, 0).asLeaving()); // what is still heard counts
+        assertThat(registry.healthy(registry.node("eu-1").orElseThrow())).isFalse();
+    }
+
+    @Test
     void anEdgeThatSaysItIsLeavingIsUnhealthyAtOnceUntilItRegistersAgain() {
         registry.register(edge("eu-1", "eu", 0, true));
         Heartbeat beat = new Heartbeat(10, 0.5, 100, 0);
