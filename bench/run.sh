@@ -331,6 +331,9 @@ settle_through_purge() { # settle_through_purge TARGET: JIT settled, whole cache
     # runs for days has served purges, so the purge is part of the warm-up: settle, purge, settle again, purge.
     jit_settle "$1" z && purge_all "$1" && jit_settle "$1" z && purge_all "$1"
 }
+cache_kib() { # KiB under a cache directory that the cache's own manager may be deleting from meanwhile
+    { du -sk "$1" 2>/dev/null || true; } | cut -f1
+}
 is_jvm() { case $1 in outpost | baseline | outpost-disk | outpost-shm) return 0 ;; esac; return 1; }
 jit_ms() { # jit_ms TARGET: the JVM's compile time so far in ms (jstat's hsperf counter; empty when unreadable)
     "$JAVA_HOME/bin/jstat" -compiler "${PID[$1]}" 2>/dev/null | awk 'NR == 2 {printf "%d", $4 * 1000}'
@@ -397,7 +400,7 @@ print("".join(",\"%s\":%d" % (k, float(v)) for k, v in sorted(m.items())))' || t
     nginx | nginx-disk)
         local d=$RUN/$t/cache
         [ "$t" = nginx-disk ] && d=$ZIPFDISK_DIR/$t
-        printf ',"cache_files":%s,"cache_kib":%s' "$(find "$d" -type f | wc -l)" "$(du -sk "$d" | cut -f1)" ;;
+        printf ',"cache_files":%s,"cache_kib":%s' "$({ find "$d" -type f 2>/dev/null || true; } | wc -l)" "$(cache_kib "$d")" ;;
     esac
 }
 
@@ -445,7 +448,7 @@ alloc_cell() { # alloc_cell REP: bytes allocated per 1 KiB hit on the server's t
 memory_cell() { # memory_cell TARGET PHASE: peak RSS (VmHWM, with children) and cache bytes held on tmpfs
     local t=$1 phase=$2 hwm tmpfs=0 objects=null
     hwm=$(python3 "$here/tools/benchtool.py" hwm "${PID[$t]}")
-    case $t in nginx | ats) tmpfs=$(du -sk "$RUN/$t/cache" | cut -f1) ;; esac
+    case $t in nginx | ats) tmpfs=$(cache_kib "$RUN/$t/cache") ;; esac
     # Objects held now, where the target tells (Outpost's health, nginx's cache files, Varnish's counter).
     case $t in
     outpost | baseline) objects=$(curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/health" |
