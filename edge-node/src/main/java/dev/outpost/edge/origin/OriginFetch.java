@@ -145,6 +145,32 @@ public final class OriginFetch {
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
+        return outcomeOf(t, range, response, ticket, maySlice, leaderReads);
+    }
+
+    /**
+     * Prototype (outpost.prototype.ioMiss): what a client's miss with no stored copy and no range sends its
+     * origin, for a client that is not this class's (the IO thread's, {@link IoOrigin}); the purge ticket is taken
+     * here, before the origin is asked, as {@link #fetch} does.
+     */
+    public record IoAsk(Fields headers, long ticket) { }
+
+    /** Prototype: see {@link IoAsk}. */
+    public IoAsk ioAsk(Target t) {
+        long ticket = store.fetchTicket();
+        return new IoAsk(requestHeaders(t, Optional.empty()), ticket);
+    }
+
+    /**
+     * Prototype: the outcome of a client's miss whose answer {@code response} came from a client that is not this
+     * class's; as {@link #fetchForMiss}, but the answer is given.
+     */
+    public FetchOutcome ioOutcome(Target t, OriginResponse response, long ticket) {
+        return outcomeOf(t, Optional.empty(), response, ticket, true, true);
+    }
+
+    private FetchOutcome outcomeOf(Target t, Optional<String> range, OriginResponse response, long ticket,
+            boolean maySlice, boolean leaderReads) {
         if (maySlice && slicing.toSlice(t, range, response)) {
             response.close(); // the body is fetched again slice by slice
             if (t.stale().isPresent()) {

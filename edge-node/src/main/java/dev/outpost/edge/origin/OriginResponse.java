@@ -7,9 +7,16 @@ import java.time.Instant;
 import java.util.Optional;
 import okhttp3.Response;
 
-/** An origin's response with its body still to be read; close it when done. */
+/**
+ * An origin's response with its body still to be read; close it when done. Either OkHttp's (the blocking client),
+ * or a head and a whole body already read into memory (the prototype of a miss fetched on the IO thread,
+ * {@link IoOrigin}): then {@code response} is null.
+ */
 public final class OriginResponse implements Closeable {
     private final Response response;
+    /** The status and body of a response read whole into memory (when {@code response} is null). */
+    private final int bufferedStatus;
+    private final byte[] bufferedBody;
     private final Fields headers;
     private final Instant requestTime;
     private final Instant responseTime;
@@ -19,6 +26,8 @@ public final class OriginResponse implements Closeable {
     OriginResponse(Response response, Instant requestTime, Instant responseTime, OriginSlots.Slot slot) {
         this.response = response;
         this.slot = slot;
+        this.bufferedStatus = 0;
+        this.bufferedBody = null;
         Fields.Builder b = Fields.builder();
         response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
         this.headers = b.build();
@@ -26,12 +35,28 @@ public final class OriginResponse implements Closeable {
         this.responseTime = responseTime;
     }
 
+    private OriginResponse(int status, Fields headers, byte[] body, Instant requestTime, Instant responseTime) {
+        this.response = null;
+        this.slot = null; // the prototype takes no slot
+        this.bufferedStatus = status;
+        this.bufferedBody = body;
+        this.headers = headers;
+        this.requestTime = requestTime;
+        this.responseTime = responseTime;
+    }
+
+    /** An HTTP/1.1 answer whose whole body (as its framing delimited it) was read already. */
+    public static OriginResponse buffered(int status, Fields headers, byte[] body, Instant requestTime,
+            Instant responseTime) {
+        return new OriginResponse(status, headers, body, requestTime, responseTime);
+    }
+
     /**
      * Whether the body's end is marked by its framing (Content-Length, chunked, or an HTTP/2 stream end), so a body
      * cut short is an error rather than a complete-looking shorter one. Close-delimited bodies are not.
      */
     public boolean framed() {
-        if (contentLength() >= 0 || response.protocol() != okhttp3.Protocol.HTTP_1_1
+        if (contentLength() >= 0 || response != null && response.protocol() != okhttp3.Protocol.HTTP_1_1
                 && response.protocol() != okhttp3.Protocol.HTTP_1_0) {
             return true;
         }
@@ -49,7 +74,8 @@ public final class OriginResponse implements Closeable {
      * ({@link BlockingReadHook}).
      */
     boolean readFromSocket() {
-        return response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
+        // a buffered body is read without waiting: its leader's thread reads it as it would a socket's
+        return response == null || response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
     }
 
     /**
@@ -57,12 +83,15 @@ public final class OriginResponse implements Closeable {
      * body was read to its end; the connection is closed already, and such an answer is not stored.
      */
     public Optional<String> overran() {
+        if (response == null) {
+            return Optional.empty(); // the prototype's client read exactly the framing's bytes
+        }
         FramingCheck check = response.request().tag(FramingCheck.class);
         return check == null ? Optional.empty() : check.overran();
     }
 
     public int status() {
-        return response.code();
+        return response == null ? bufferedStatus : response.code();
     }
 
     public Fields headers() {
@@ -71,11 +100,15 @@ public final class OriginResponse implements Closeable {
 
     /** Declared body length, -1 when unknown (chunked or close-delimited). */
     public long contentLength() {
+        if (response == null) {
+            return headers.first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
+                    .map(Long::parseLong).orElse(-1L);
+        }
         return response.body().contentLength();
     }
 
     public InputStream body() {
-        return response.body().byteStream();
+        return response == null ? new java.io.ByteArrayInputStream(bufferedBody) : response.body().byteStream();
     }
 
     public Instant requestTime() {
@@ -89,9 +122,13 @@ public final class OriginResponse implements Closeable {
     @Override
     public void close() {
         try {
-            response.close();
+            if (response != null) {
+                response.close();
+            }
         } finally {
-            slot.close();
+            if (slot != null) {
+                slot.close();
+            }
         }
     }
 }

@@ -1,0 +1,115 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Outcome;
+import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.Fill;
+import dev.outpost.edge.origin.IoOrigin;
+import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.OriginResponse;
+import dev.outpost.edge.origin.PendingFiller;
+import io.undertow.server.HttpServerExchange;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a leader's miss with no stored copy and no range,
+ * for a service fetching from a plain-HTTP origin without shields, fetched and answered on the client connection's
+ * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
+ * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
+ * whole in memory is written from here ({@link BodyRelay#relayComplete}). Whatever the IO thread cannot do goes
+ * the blocking way before anything was answered, and is counted.
+ */
+final class IoMissFlow {
+    private final MissFlow flow;
+    private final OriginFetch fetch;
+    private final ResponseWriter writer;
+    private final Clock clock;
+
+    IoMissFlow(MissFlow flow, OriginFetch fetch, ResponseWriter writer, Clock clock) {
+        this.flow = flow;
+        this.fetch = fetch;
+        this.writer = writer;
+        this.clock = clock;
+    }
+
+    /** Whether this lead is fetched on the IO thread; must be called from within the exchange's handler call. */
+    static boolean eligible(HttpServerExchange ex, OriginFetch.Target t) {
+        if (!IoOrigin.ENABLED) {
+            return false;
+        }
+        List<URI> origins = t.route().origins();
+        boolean eligible = ex.isInIoThread() && !t.pass() && t.stale().isEmpty() && !t.requestHeaders().has("range")
+                && t.route().service().shieldRegion().isEmpty() && !origins.isEmpty()
+                && "http".equalsIgnoreCase(origins.get(0).getScheme());
+        if (!eligible) {
+            IoOrigin.count(IoOrigin.Count.NOT_ELIGIBLE);
+        }
+        return eligible;
+    }
+
+    /** Leads the key's fetch from the IO thread (dispatched to the same thread: the exchange stays open). */
+    void lead(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
+        Optional<CachedObject> storedMeanwhile = flow.storedMeanwhile(t);
+        if (storedMeanwhile.isPresent()) {
+            lead.complete(new FetchOutcome.Stored(storedMeanwhile.get(), false, CacheStore.Admission.STORED));
+            writer.serveStored(ex, storedMeanwhile.get(), t.requestHeaders(), Outcome.HIT, CacheStatus.hit());
+            return;
+        }
+        OriginFetch.IoAsk ask;
+        try {
+            ask = fetch.ioAsk(t);
+        } catch (RuntimeException | Error e) {
+            lead.fail(e);
+            throw e;
+        }
+        long start = System.nanoTime();
+        IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
+                t.target(), ask.headers(), clock, new IoOrigin.Answered() {
+                    @Override
+                    public void answered(OriginResponse response) {
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        MissFlow.guarded(ex, () -> {
+                            FetchOutcome outcome;
+                            try {
+                                outcome = fetch.ioOutcome(t, response, ask.ticket());
+                            } catch (RuntimeException | Error e) {
+                                lead.fail(e);
+                                throw e;
+                            }
+                            flow.led(ex, t, lead, outcome); // answers through relay() below when it can
+                        });
+                    }
+
+                    @Override
+                    public void failed(IoOrigin.Count why, Exception cause) {
+                        flow.leadElsewhere(ex, t, lead); // nothing was answered: the blocking way, from the start
+                    }
+                });
+    }
+
+    /**
+     * The leader's own body, on the IO thread: a small body left to its leader is read here from memory (never
+     * waits), and once whole goes out in one non-blocking send; any other goes through {@code elsewhere}.
+     */
+    void relay(HttpServerExchange ex, OriginFetch.Target t, Answer.FromBody b, Fill.Reader reader,
+            Runnable elsewhere) {
+        PendingFiller filler = b.filling().filler();
+        if (filler.pending()) {
+            filler.runHere(() -> { }); // the body is in memory: the filler reads it whole without waiting
+        }
+        if (b.filling().end().isDone()) {
+            IoOrigin.count(IoOrigin.Count.ANSWERED_FROM_IO_THREAD);
+            writer.relayComplete(ex, t.requestHeaders(), b, reader);
+        } else {
+            IoOrigin.count(IoOrigin.Count.ANSWER_ELSEWHERE);
+            elsewhere.run();
+        }
+    }
+}

@@ -1,0 +1,310 @@
+package dev.outpost.edge.origin;
+
+import dev.outpost.edge.cache.Fields;
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.ClientExchange;
+import io.undertow.client.ClientRequest;
+import io.undertow.client.ClientResponse;
+import io.undertow.client.UndertowClient;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.Methods;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
+import org.xnio.channels.StreamSourceChannel;
+
+/**
+ * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a GET to a plain-HTTP origin sent and read
+ * without blocking, on the calling XNIO IO thread (the client connection's own), with Undertow's client over
+ * keep-alive connections pooled per IO thread and origin, so a small miss never leaves that thread. Only a
+ * Content-Length body of at most {@link #MAX_BODY} bytes is taken; anything else is given back to the caller before
+ * anything was answered ({@link Answered#failed}), which then fetches the blocking way. Every path is counted
+ * ({@link #counts}) and the counts are printed at exit, so a measurement shows how many misses took this one.
+ *
+ * <p>Not production: no timeouts beyond one overall deadline, no origin slots, circuits, failover, head checks
+ * ({@code OriginClient.badHead}), overrun detection ({@link FramingCheck}), TLS, or metrics.
+ */
+public final class IoOrigin {
+    public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
+    /** The largest body read here: what a leader reads on its own thread on the blocking path too. */
+    static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
+    private static final long DEADLINE_MS = 10_000;
+    private static final int MAX_IDLE_PER_ORIGIN = 64;
+
+    /** What happened to one miss (or one connection) on this path. */
+    public enum Count {
+        /** an origin answer read whole here */
+        ORIGIN_ANSWERED,
+        /** a miss whose answer (head and whole body) went out from the IO thread */
+        ANSWERED_FROM_IO_THREAD,
+        NEW_CONNECTION, REUSED_CONNECTION,
+        /** the body was not whole with the head: read on when the channel said so */
+        BODY_NEEDED_MORE_READS,
+        /** a pooled connection failed before an answer: sent again on a new one */
+        RETRIED_ON_NEW_CONNECTION,
+        FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_NO_CONTENT_LENGTH, FALLBACK_BODY_TOO_LARGE,
+        FALLBACK_BODY_BROKEN, FALLBACK_DEADLINE,
+        /** the answer could not be written from the IO thread (not a small kept body): relayed the blocking way */
+        ANSWER_ELSEWHERE,
+        /** the miss did not qualify (stale copy, range, https, shield, not on the IO thread) */
+        NOT_ELIGIBLE
+    }
+
+    private static final Map<Count, LongAdder> COUNTS = new EnumMap<>(Count.class);
+    /** Idle keep-alive connections of this IO thread, by origin; touched only by their IO thread. */
+    private static final ThreadLocal<Map<URI, ArrayDeque<ClientConnection>>> IDLE =
+            ThreadLocal.withInitial(HashMap::new);
+
+    static {
+        for (Count c : Count.values()) {
+            COUNTS.put(c, new LongAdder());
+        }
+        if (ENABLED) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("ioMiss counts: " + counts()),
+                    "outpost-iomiss-counts"));
+        }
+    }
+
+    private IoOrigin() {
+    }
+
+    public static void count(Count c) {
+        COUNTS.get(c).increment();
+    }
+
+    /** Every count, in declaration order. */
+    public static String counts() {
+        StringBuilder s = new StringBuilder();
+        COUNTS.forEach((c, n) -> s.append(c.name().toLowerCase(java.util.Locale.ROOT)).append('=').append(n.sum())
+                .append(' '));
+        return s.toString().strip();
+    }
+
+    /** Told once: the answer, or why there is none (nothing was answered to anyone yet). */
+    public interface Answered {
+        void answered(OriginResponse response);
+
+        void failed(Count why, Exception cause);
+    }
+
+    /**
+     * Sends {@code GET target} to {@code origin} (plain {@code http}) on {@code io}, which must be the calling
+     * thread; {@code done} is called on it.
+     */
+    public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, String target, Fields headers,
+            Clock clock, Answered done) {
+        Exchange x = new Exchange(io, buffers, origin, target, headers, clock, done);
+        x.deadline = io.executeAfter(() -> x.fail(Count.FALLBACK_DEADLINE,
+                new IOException("no answer in " + DEADLINE_MS + " ms")), DEADLINE_MS, TimeUnit.MILLISECONDS);
+        ArrayDeque<ClientConnection> idle = IDLE.get().get(origin);
+        ClientConnection pooled = null;
+        while (idle != null && (pooled = idle.pollLast()) != null && !pooled.isOpen()) {
+            pooled = null;
+        }
+        if (pooled != null) {
+            count(Count.REUSED_CONNECTION);
+            x.send(pooled, true);
+        } else {
+            x.connect();
+        }
+    }
+
+    /** One GET, from connection to whole body. Every method runs on its IO thread. */
+    private static final class Exchange {
+        private final XnioIoThread io;
+        private final ByteBufferPool buffers;
+        private final URI origin;
+        private final String target;
+        private final Fields headers;
+        private final Clock clock;
+        private final Answered done;
+        private ClientConnection connection;
+        private boolean settled;
+        private Instant sent;
+        private XnioExecutor.Key deadline;
+
+        Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, String target, Fields headers, Clock clock,
+                Answered done) {
+            this.io = io;
+            this.buffers = buffers;
+            this.origin = origin;
+            this.target = target;
+            this.headers = headers;
+            this.clock = clock;
+            this.done = done;
+        }
+
+        void connect() {
+            count(Count.NEW_CONNECTION);
+            UndertowClient.getInstance().connect(new ClientCallback<>() {
+                @Override
+                public void completed(ClientConnection c) {
+                    if (settled) {
+                        IoUtils.safeClose(c);
+                        return;
+                    }
+                    send(c, false);
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    fail(Count.FALLBACK_CONNECT_FAILED, e);
+                }
+            }, origin, io, buffers, OptionMap.EMPTY);
+        }
+
+        void send(ClientConnection c, boolean pooled) {
+            connection = c;
+            ClientRequest request = new ClientRequest().setMethod(Methods.GET).setPath(basePath() + target);
+            headers.forEach((name, value) -> request.getRequestHeaders().add(HttpString.tryFromString(name), value));
+            request.getRequestHeaders().put(Headers.HOST, origin.getRawAuthority());
+            sent = clock.instant();
+            ClientCallback<ClientExchange> onResponse = new ClientCallback<>() {
+                @Override
+                public void completed(ClientExchange exchange) {
+                    head(exchange);
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    sendFailed(c, pooled, e);
+                }
+            };
+            c.sendRequest(request, new ClientCallback<>() {
+                @Override
+                public void completed(ClientExchange exchange) {
+                    exchange.setResponseListener(onResponse);
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    sendFailed(c, pooled, e);
+                }
+            });
+        }
+
+        private String basePath() {
+            String path = origin.getRawPath() == null ? "" : origin.getRawPath();
+            return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        }
+
+        /** A pooled connection the origin closed meanwhile is the usual cause: once more on a new one. */
+        private void sendFailed(ClientConnection c, boolean pooled, IOException e) {
+            IoUtils.safeClose(c);
+            if (pooled && !settled) {
+                count(Count.RETRIED_ON_NEW_CONNECTION);
+                connect();
+            } else {
+                fail(Count.FALLBACK_SEND_FAILED, e);
+            }
+        }
+
+        private void head(ClientExchange exchange) {
+            if (settled) {
+                return;
+            }
+            ClientResponse response = exchange.getResponse();
+            Instant received = clock.instant();
+            String length = response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH);
+            if (length == null || !length.strip().matches("\\d{1,18}")) {
+                fail(Count.FALLBACK_NO_CONTENT_LENGTH, null);
+                return;
+            }
+            long announced = Long.parseLong(length.strip());
+            if (announced > MAX_BODY) {
+                fail(Count.FALLBACK_BODY_TOO_LARGE, null);
+                return;
+            }
+            Fields.Builder fields = Fields.builder();
+            for (HeaderValues values : response.getResponseHeaders()) {
+                String name = values.getHeaderName().toString();
+                for (String value : values) {
+                    fields.add(name, value);
+                }
+            }
+            // one byte more than announced: the channel ends at the framing's end, so a read returns -1 there
+            ByteBuffer body = ByteBuffer.allocate((int) announced + 1);
+            read(exchange.getResponseChannel(), body, response.getResponseCode(), fields.build(), received, false);
+        }
+
+        private void read(StreamSourceChannel channel, ByteBuffer body, int status, Fields head, Instant received,
+                boolean waited) {
+            while (!settled) {
+                int n;
+                try {
+                    n = channel.read(body);
+                } catch (IOException e) {
+                    fail(Count.FALLBACK_BODY_BROKEN, e);
+                    return;
+                }
+                if (n < 0) {
+                    channel.getReadSetter().set(null);
+                    channel.suspendReads();
+                    int length = body.capacity() - 1;
+                    if (body.position() != length) {
+                        fail(Count.FALLBACK_BODY_BROKEN, new IOException("expected " + length + " bytes, got "
+                                + body.position()));
+                        return;
+                    }
+                    settled = true;
+                    deadline.remove();
+                    release(connection);
+                    count(Count.ORIGIN_ANSWERED);
+                    done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), sent,
+                            received));
+                    return;
+                }
+                if (n == 0) {
+                    if (!waited) {
+                        count(Count.BODY_NEEDED_MORE_READS);
+                    }
+                    channel.getReadSetter().set(ch -> read(channel, body, status, head, received, true));
+                    channel.resumeReads();
+                    return;
+                }
+            }
+        }
+
+        void fail(Count why, Exception cause) {
+            if (settled) {
+                return;
+            }
+            settled = true;
+            deadline.remove();
+            if (connection != null) {
+                IoUtils.safeClose(connection); // whatever is left of its answer is unread
+            }
+            count(why);
+            done.failed(why, cause);
+        }
+
+        private void release(ClientConnection c) {
+            if (!c.isOpen()) {
+                return;
+            }
+            ArrayDeque<ClientConnection> idle = IDLE.get().computeIfAbsent(origin, o -> new ArrayDeque<>());
+            if (idle.size() >= MAX_IDLE_PER_ORIGIN) {
+                IoUtils.safeClose(c);
+            } else {
+                idle.addLast(c);
+            }
+        }
+    }
+}
