@@ -23,8 +23,10 @@ import java.util.Optional;
  * for a service fetching from a plain-HTTP origin without shields, fetched and answered on the client connection's
  * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
  * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
- * whole in memory is written from here ({@link BodyRelay#relayComplete}). Whatever the IO thread cannot do goes
- * the blocking way before anything was answered, and is counted.
+ * whole in memory is written from here ({@link BodyRelay#relayComplete}). An answer whose body is not whole with
+ * its head (chunked, large, or slow) goes on from its open response on a fetch thread, as the blocking path's
+ * would; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
+ * before anything was answered. Every path is counted.
  */
 final class IoMissFlow {
     private final MissFlow flow;
@@ -75,16 +77,25 @@ final class IoMissFlow {
                     @Override
                     public void answered(OriginResponse response) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
-                        MissFlow.guarded(ex, () -> {
+                        Runnable led = () -> {
                             FetchOutcome outcome;
                             try {
                                 outcome = fetch.ioOutcome(t, response, ask.ticket());
                             } catch (RuntimeException | Error e) {
+                                response.close();
                                 lead.fail(e);
                                 throw e;
                             }
                             flow.led(ex, t, lead, outcome); // answers through relay() below when it can
-                        });
+                        };
+                        if (response.bodyInMemory()) {
+                            MissFlow.guarded(ex, led);
+                        } else {
+                            // The body is still on its connection: from the head on, this answer is the blocking
+                            // path's (head relayed at once, the body read by a filler as it comes), on a fetch
+                            // thread, and no second request is sent.
+                            flow.onFetchThread(ex, led);
+                        }
                     }
 
                     @Override

@@ -56,6 +56,11 @@ final class MissFlow {
         blocking.execute(() -> guarded(ex, () -> lead(ex, t, lead)));
     }
 
+    /** PROTOTYPE: the rest of a lead the IO thread began (an answer whose body is still arriving), on a fetch thread. */
+    void onFetchThread(HttpServerExchange ex, Runnable work) {
+        blocking.execute(() -> guarded(ex, work));
+    }
+
     /** Starts the miss; must be called from within the exchange's handler call. */
     void start(HttpServerExchange ex, OriginFetch.Target t) {
         if (t.alone() || collapser.isPass(t.key())) {

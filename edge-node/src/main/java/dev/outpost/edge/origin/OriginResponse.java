@@ -1,7 +1,9 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.Fields;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Optional;
@@ -9,14 +11,17 @@ import okhttp3.Response;
 
 /**
  * An origin's response with its body still to be read; close it when done. Either OkHttp's (the blocking client),
- * or a head and a whole body already read into memory (the prototype of a miss fetched on the IO thread,
- * {@link IoOrigin}): then {@code response} is null.
+ * or one the IO thread's client ({@link IoOrigin}) received: a head with its whole body already read into memory,
+ * or a head whose body is still on its connection, read through a blocking stream over the channel. For those
+ * {@code response} is null.
  */
 public final class OriginResponse implements Closeable {
     private final Response response;
-    /** The status and body of a response read whole into memory (when {@code response} is null). */
-    private final int bufferedStatus;
-    private final byte[] bufferedBody;
+    /** The status and body of a response the IO thread's client received (when {@code response} is null). */
+    private final int ioStatus;
+    private final InputStream ioBody;
+    /** Whether {@code ioBody} is whole in memory (read without ever waiting). */
+    private final boolean ioBodyInMemory;
     private final Fields headers;
     private final Instant requestTime;
     private final Instant responseTime;
@@ -26,8 +31,9 @@ public final class OriginResponse implements Closeable {
     OriginResponse(Response response, Instant requestTime, Instant responseTime, OriginSlots.Slot slot) {
         this.response = response;
         this.slot = slot;
-        this.bufferedStatus = 0;
-        this.bufferedBody = null;
+        this.ioStatus = 0;
+        this.ioBody = null;
+        this.ioBodyInMemory = false;
         Fields.Builder b = Fields.builder();
         response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
         this.headers = b.build();
@@ -35,20 +41,36 @@ public final class OriginResponse implements Closeable {
         this.responseTime = responseTime;
     }
 
-    private OriginResponse(int status, Fields headers, byte[] body, Instant requestTime, Instant responseTime) {
+    private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory, Instant requestTime,
+            Instant responseTime) {
         this.response = null;
-        this.slot = null; // the prototype takes no slot
-        this.bufferedStatus = status;
-        this.bufferedBody = body;
+        this.slot = null; // the IO thread's client takes no slot (yet)
+        this.ioStatus = status;
+        this.ioBody = body;
+        this.ioBodyInMemory = inMemory;
         this.headers = headers;
         this.requestTime = requestTime;
         this.responseTime = responseTime;
     }
 
-    /** An HTTP/1.1 answer whose whole body (as its framing delimited it) was read already. */
+    /** An HTTP/1.x answer whose whole body (as its framing delimited it) was read already. */
     public static OriginResponse buffered(int status, Fields headers, byte[] body, Instant requestTime,
             Instant responseTime) {
-        return new OriginResponse(status, headers, body, requestTime, responseTime);
+        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, requestTime, responseTime);
+    }
+
+    /**
+     * An HTTP/1.x answer whose body is still arriving: {@code body} reads it (blocking, with the origin's
+     * timeouts) and, closed, gives its connection back or closes it. Read it on a thread that may block.
+     */
+    static OriginResponse streaming(int status, Fields headers, InputStream body, Instant requestTime,
+            Instant responseTime) {
+        return new OriginResponse(status, headers, body, false, requestTime, responseTime);
+    }
+
+    /** Whether the body is whole in memory already: reading it never waits, on any thread. */
+    public boolean bodyInMemory() {
+        return response == null && ioBodyInMemory;
     }
 
     /**
@@ -74,8 +96,12 @@ public final class OriginResponse implements Closeable {
      * ({@link BlockingReadHook}).
      */
     boolean readFromSocket() {
-        // a buffered body is read without waiting: its leader's thread reads it as it would a socket's
-        return response == null || response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
+        if (response == null) {
+            // a body in memory is read without waiting, by its leader's thread; one still on the IO thread's
+            // connection is read by a filler thread, so the head goes out at once (no hook tells before it waits)
+            return ioBodyInMemory;
+        }
+        return response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
     }
 
     /**
@@ -84,14 +110,14 @@ public final class OriginResponse implements Closeable {
      */
     public Optional<String> overran() {
         if (response == null) {
-            return Optional.empty(); // the prototype's client read exactly the framing's bytes
+            return Optional.empty(); // not checked yet for the IO thread's client (PROTOTYPE.md, item 3)
         }
         FramingCheck check = response.request().tag(FramingCheck.class);
         return check == null ? Optional.empty() : check.overran();
     }
 
     public int status() {
-        return response == null ? bufferedStatus : response.code();
+        return response == null ? ioStatus : response.code();
     }
 
     public Fields headers() {
@@ -108,7 +134,7 @@ public final class OriginResponse implements Closeable {
     }
 
     public InputStream body() {
-        return response == null ? new java.io.ByteArrayInputStream(bufferedBody) : response.body().byteStream();
+        return response == null ? ioBody : response.body().byteStream();
     }
 
     public Instant requestTime() {
@@ -122,13 +148,23 @@ public final class OriginResponse implements Closeable {
     @Override
     public void close() {
         try {
-            if (response != null) {
-                response.close();
-            }
+            closeBody();
         } finally {
             if (slot != null) {
                 slot.close();
             }
+        }
+    }
+
+    private void closeBody() {
+        try {
+            if (response != null) {
+                response.close();
+            } else {
+                ioBody.close(); // a body still on its connection: the connection is given back or closed
+            }
+        } catch (IOException closing) {
+            // nothing is left to do with this answer; its connection is closed
         }
     }
 }
