@@ -20,7 +20,8 @@ import java.util.Optional;
 
 /**
  * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a leader's miss with no stored copy and no range,
- * for a service fetching from a plain-HTTP origin without shields, fetched and answered on the client connection's
+ * for a service whose first origin is plain HTTP, without shields (when it fails, the next origins are asked the
+ * blocking way), fetched and answered on the client connection's
  * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
  * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
  * whole in memory is written from here ({@link BodyRelay#relayComplete}). An answer whose body is not whole with
@@ -73,7 +74,8 @@ final class IoMissFlow {
         }
         long start = System.nanoTime();
         IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
-                t.target(), ask.headers(), clock, new IoOrigin.Answered() {
+                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), clock,
+                new IoOrigin.Answered() {
                     @Override
                     public void answered(OriginResponse response) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
@@ -99,10 +101,39 @@ final class IoMissFlow {
                     }
 
                     @Override
+                    public void timedOut(String message) {
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        unanswered(ex, t, lead, true, message);
+                    }
+
+                    @Override
                     public void failed(IoOrigin.Count why, Exception cause) {
-                        flow.leadElsewhere(ex, t, lead); // nothing was answered: the blocking way, from the start
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        if (why == IoOrigin.Count.FALLBACK_CLOSE_DELIMITED
+                                || why == IoOrigin.Count.FALLBACK_BAD_CONTENT_LENGTH) {
+                            // an answer this client cannot read: the blocking way, which asks the origin again
+                            flow.leadElsewhere(ex, t, lead);
+                        } else {
+                            unanswered(ex, t, lead, false, String.valueOf(cause));
+                        }
                     }
                 });
+    }
+
+    /**
+     * The first origin gave no usable answer (no connection, no head in time, a server error when another origin
+     * is listed): as the blocking client, the next origins are asked (the blocking way, the first one not again),
+     * and with none left the miss is unreachable: 504 for a timeout, else 502 (no stale copy takes this path).
+     */
+    private void unanswered(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead,
+            boolean timeout, String message) {
+        if (t.route().origins().size() > 1) {
+            IoOrigin.count(IoOrigin.Count.FAILED_OVER);
+            flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead);
+        } else {
+            MissFlow.guarded(ex, () -> flow.led(ex, t, lead,
+                    new FetchOutcome.Unreachable(timeout, false, "no origin answered: " + message)));
+        }
     }
 
     /**

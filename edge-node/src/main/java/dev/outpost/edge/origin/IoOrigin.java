@@ -1,6 +1,7 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.config.OriginTimeouts;
 import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
 import io.undertow.client.ClientExchange;
@@ -39,16 +40,13 @@ import org.xnio.channels.StreamSourceChannel;
  * anything was answered ({@link Answered#failed}), which then fetches the blocking way. Every path is counted
  * ({@link #counts}) and the counts are printed at exit, so a measurement shows how many misses took this one.
  *
- * <p>Not production: no timeouts beyond one overall deadline, no origin slots, circuits, failover, head checks
+ * <p>Not production: no origin slots, circuits, failover, head checks
  * ({@code OriginClient.badHead}), overrun detection ({@link FramingCheck}), TLS, or metrics.
  */
 public final class IoOrigin {
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
     /** The largest body read here: what a leader reads on its own thread on the blocking path too. */
     static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
-    private static final long DEADLINE_MS = 10_000;
-    /** The longest wait for the next byte of a body read through {@link IoChannelBody}. */
-    private static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofSeconds(10);
     private static final int MAX_IDLE_PER_ORIGIN = 64;
 
     /** What happened to one miss (or one connection) on this path. */
@@ -68,9 +66,17 @@ public final class IoOrigin {
         CONTINUED_SLOW_BODY,
         /** ... a small body whose read failed (its reader reports it, as the blocking client's does) */
         CONTINUED_BODY_BROKEN,
-        /** nothing was answered yet: the blocking path asks the origin (again, once it sent a head) */
+        /**
+         * no connection, a failed send (the next origin is asked, or the miss is unreachable); an answer this
+         * client cannot read (close-delimited on HTTP/1.1, a bad Content-Length: the blocking path asks again)
+         */
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
-        FALLBACK_DEADLINE,
+        /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
+        TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
+        /** a 5xx from an origin that is not the service's last: the next ones are asked, the blocking way */
+        SERVER_ERROR_MORE_ORIGINS,
+        /** the first origin gave no usable answer: the others asked the blocking way (not the first again) */
+        FAILED_OVER,
         /** the answer could not be written from the IO thread (not a small kept body): relayed the blocking way */
         ANSWER_ELSEWHERE,
         /** the miss did not qualify (stale copy, range, https, shield, not on the IO thread) */
@@ -112,22 +118,28 @@ public final class IoOrigin {
         return s.toString().strip();
     }
 
-    /** Told once: the answer, or why there is none (nothing was answered to anyone yet). */
+    /** Told once: the answer, that the origin took too long, or why there is none (nothing was answered yet). */
     public interface Answered {
         void answered(OriginResponse response);
+
+        /** The origin timed out before its head came (origin.timeouts): as the blocking client's timeout. */
+        void timedOut(String message);
 
         void failed(Count why, Exception cause);
     }
 
     /**
      * Sends {@code GET target} to {@code origin} (plain {@code http}) on {@code io}, which must be the calling
-     * thread; {@code done} is called on it.
+     * thread; {@code done} is called on it. The origin's {@code timeouts} hold as on the blocking client: connect,
+     * read (for the head once the request went out, then between body bytes) and total (from here to the body's
+     * end), on this IO thread's timer.
      */
-    public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, String target, Fields headers,
-            Clock clock, Answered done) {
-        Exchange x = new Exchange(io, buffers, origin, target, headers, clock, done);
-        x.deadline = io.executeAfter(() -> x.fail(Count.FALLBACK_DEADLINE,
-                new IOException("no answer in " + DEADLINE_MS + " ms")), DEADLINE_MS, TimeUnit.MILLISECONDS);
+    public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
+            Fields headers, OriginTimeouts timeouts, Clock clock, Answered done) {
+        Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, clock, done);
+        x.deadline = io.executeAfter(() -> x.timedOut(Count.TIMEOUT_TOTAL, "timeout: no answer from " + origin
+                + " within origin.total (" + timeouts.total() + ")"), timeouts.total().toNanos(),
+                TimeUnit.NANOSECONDS);
         ArrayDeque<ClientConnection> idle = IDLE.get().get(origin);
         ClientConnection pooled = null;
         while (idle != null && (pooled = idle.pollLast()) != null && !pooled.isOpen()) {
@@ -146,28 +158,48 @@ public final class IoOrigin {
         private final XnioIoThread io;
         private final ByteBufferPool buffers;
         private final URI origin;
+        /** Whether the service lists origins after this one: a server error then moves on, as the blocking way. */
+        private final boolean moreOrigins;
         private final String target;
         private final Fields headers;
+        private final OriginTimeouts timeouts;
         private final Clock clock;
         private final Answered done;
+        /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
+        private final long deadlineNanos;
         private ClientConnection connection;
         private boolean settled;
         private Instant sent;
+        /** origin.total, until the answer is handed over. */
         private XnioExecutor.Key deadline;
+        /** The step in progress: connect (origin.connect), or waiting for the head (origin.read). */
+        private XnioExecutor.Key step = XnioExecutor.Key.IMMEDIATE;
 
-        Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, String target, Fields headers, Clock clock,
-                Answered done) {
+        Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
+                Fields headers, OriginTimeouts timeouts, Clock clock, Answered done) {
             this.io = io;
             this.buffers = buffers;
             this.origin = origin;
+            this.moreOrigins = moreOrigins;
             this.target = target;
             this.headers = headers;
+            this.timeouts = timeouts;
             this.clock = clock;
             this.done = done;
+            this.deadlineNanos = System.nanoTime() + timeouts.total().toNanos();
+        }
+
+        /** Times the step that starts now: {@code limit}, then {@code why}. */
+        private void timeStep(java.time.Duration limit, Count why, String message) {
+            step.remove();
+            step = io.executeAfter(() -> timedOut(why, message + " (" + limit + ")"), limit.toNanos(),
+                    TimeUnit.NANOSECONDS);
         }
 
         void connect() {
             count(Count.NEW_CONNECTION);
+            timeStep(timeouts.connect(), Count.TIMEOUT_CONNECT, "timeout: no connection to " + origin
+                    + " within origin.connect");
             UndertowClient.getInstance().connect(new ClientCallback<>() {
                 @Override
                 public void completed(ClientConnection c) {
@@ -191,6 +223,8 @@ public final class IoOrigin {
             headers.forEach((name, value) -> request.getRequestHeaders().add(HttpString.tryFromString(name), value));
             request.getRequestHeaders().put(Headers.HOST, origin.getRawAuthority());
             sent = clock.instant();
+            timeStep(timeouts.read(), Count.TIMEOUT_HEAD, "timeout: no answer head from " + origin
+                    + " within origin.read");
             ClientCallback<ClientExchange> onResponse = new ClientCallback<>() {
                 @Override
                 public void completed(ClientExchange exchange) {
@@ -235,6 +269,7 @@ public final class IoOrigin {
             if (settled) {
                 return;
             }
+            step.remove();
             ClientResponse response = exchange.getResponse();
             Instant received = clock.instant();
             Fields.Builder fields = Fields.builder();
@@ -246,6 +281,10 @@ public final class IoOrigin {
             }
             Fields head = fields.build();
             int status = response.getResponseCode();
+            if (status >= 500 && moreOrigins) {
+                fail(Count.SERVER_ERROR_MORE_ORIGINS, new IOException("origin " + origin + " answered " + status));
+                return;
+            }
             StreamSourceChannel channel = exchange.getResponseChannel();
             String length = response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH);
             String coding = response.getResponseHeaders().getLast(Headers.TRANSFER_ENCODING);
@@ -298,6 +337,7 @@ public final class IoOrigin {
                 if (n < 0 && body.position() == length) {
                     settled = true;
                     deadline.remove();
+                    step.remove();
                     release(connection);
                     count(Count.ORIGIN_ANSWERED);
                     done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), sent,
@@ -321,14 +361,29 @@ public final class IoOrigin {
                 ByteBuffer already, long contentLength, IOException broken) {
             settled = true;
             deadline.remove();
+            step.remove();
             channel.getReadSetter().set(null);
             channel.suspendReads(); // from now on its reader waits for it, not this thread's selector
             ClientConnection c = connection;
-            IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, READ_TIMEOUT,
-                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DEADLINE_MS), () -> io.execute(() -> release(c)),
-                    () -> IoUtils.safeClose(c));
+            IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, timeouts.read(),
+                    deadlineNanos, () -> io.execute(() -> release(c)), () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
             done.answered(OriginResponse.streaming(status, head, body, sent, received));
+        }
+
+        /** The origin took too long before its head: answered as the blocking client's timeout is. */
+        void timedOut(Count why, String message) {
+            if (settled) {
+                return;
+            }
+            settled = true;
+            deadline.remove();
+            step.remove();
+            if (connection != null) {
+                IoUtils.safeClose(connection); // an answer that comes now is not read
+            }
+            count(why);
+            done.timedOut(message);
         }
 
         void fail(Count why, Exception cause) {
@@ -337,6 +392,7 @@ public final class IoOrigin {
             }
             settled = true;
             deadline.remove();
+            step.remove();
             if (connection != null) {
                 IoUtils.safeClose(connection); // whatever is left of its answer is unread
             }

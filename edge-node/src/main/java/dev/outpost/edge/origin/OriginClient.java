@@ -67,6 +67,7 @@ public final class OriginClient implements AutoCloseable {
     private final OriginHealth health;
     private final ScheduledExecutorService probes;
     private final PoolHousekeeping housekeeping;
+    private final OriginTimeouts timeouts;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
         this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)), List.of());
@@ -78,6 +79,7 @@ public final class OriginClient implements AutoCloseable {
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes,
             OriginSlots slots, Collection<URI> origins) {
         this.clock = clock;
+        this.timeouts = timeouts;
         this.listener = listener;
         this.maxHeaderBytes = maxHeaderBytes;
         this.slots = slots;
@@ -106,6 +108,11 @@ public final class OriginClient implements AutoCloseable {
                     return check != null ? check : EventListener.NONE;
                 })
                 .build();
+    }
+
+    /** The connect, read and total timeouts every origin request is held to (the IO thread's client's too). */
+    OriginTimeouts timeouts() {
+        return timeouts;
     }
 
     public OriginResponse send(List<URI> listed, OriginRequest request) throws OriginUnreachable {

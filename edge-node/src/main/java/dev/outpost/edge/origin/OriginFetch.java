@@ -10,6 +10,7 @@ import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.PartialContent;
+import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -91,6 +92,12 @@ public final class OriginFetch {
             return new Target(route, key, target, requestHeaders, client, credentials, Optional.empty(), pass);
         }
 
+        /** The same fetch from the service's origins after its first (which failed it already). */
+        public Target withoutFirstOrigin() {
+            Route rest = new Route(route.service(), route.keys(), route.origins().subList(1, route.origins().size()));
+            return new Target(rest, key, target, requestHeaders, client, credentials, stale, pass);
+        }
+
         /** Its answer may depend on the client's credentials: it neither leads nor follows other requests. */
         public boolean alone() {
             return credentials == Credentials.Use.PRIVATE;
@@ -153,12 +160,12 @@ public final class OriginFetch {
      * origin, for a client that is not this class's (the IO thread's, {@link IoOrigin}); the purge ticket is taken
      * here, before the origin is asked, as {@link #fetch} does.
      */
-    public record IoAsk(Fields headers, long ticket) { }
+    public record IoAsk(Fields headers, long ticket, OriginTimeouts timeouts) { }
 
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
-        return new IoAsk(requestHeaders(t, Optional.empty()), ticket);
+        return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts());
     }
 
     /**
