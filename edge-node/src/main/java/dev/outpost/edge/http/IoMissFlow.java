@@ -74,7 +74,7 @@ final class IoMissFlow {
         }
         long start = System.nanoTime();
         IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
-                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), clock,
+                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), ask.maxHeaderBytes(), clock,
                 new IoOrigin.Answered() {
                     @Override
                     public void answered(OriginResponse response) {

@@ -40,8 +40,7 @@ import org.xnio.channels.StreamSourceChannel;
  * anything was answered ({@link Answered#failed}), which then fetches the blocking way. Every path is counted
  * ({@link #counts}) and the counts are printed at exit, so a measurement shows how many misses took this one.
  *
- * <p>Not production: no origin slots, circuits, failover, head checks
- * ({@code OriginClient.badHead}), overrun detection ({@link FramingCheck}), TLS, or metrics.
+ * <p>Not production: no origin slots, circuits, overrun detection ({@link FramingCheck}), TLS, or metrics.
  */
 public final class IoOrigin {
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
@@ -73,6 +72,8 @@ public final class IoOrigin {
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
+        /** a head the blocking client refuses too (OriginClient.badHead): the next origin, or 502 */
+        BAD_HEAD,
         /** a 5xx from an origin that is not the service's last: the next ones are asked, the blocking way */
         SERVER_ERROR_MORE_ORIGINS,
         /** the first origin gave no usable answer: the others asked the blocking way (not the first again) */
@@ -135,8 +136,9 @@ public final class IoOrigin {
      * end), on this IO thread's timer.
      */
     public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-            Fields headers, OriginTimeouts timeouts, Clock clock, Answered done) {
-        Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, clock, done);
+            Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, Clock clock, Answered done) {
+        Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, maxHeaderBytes, clock,
+                done);
         x.deadline = io.executeAfter(() -> x.timedOut(Count.TIMEOUT_TOTAL, "timeout: no answer from " + origin
                 + " within origin.total (" + timeouts.total() + ")"), timeouts.total().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -163,6 +165,8 @@ public final class IoOrigin {
         private final String target;
         private final Fields headers;
         private final OriginTimeouts timeouts;
+        /** limits.maxOriginHeaderBytes, as the blocking client checks it ({@link OriginClient#badHead}). */
+        private final int maxHeaderBytes;
         private final Clock clock;
         private final Answered done;
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
@@ -176,7 +180,8 @@ public final class IoOrigin {
         private XnioExecutor.Key step = XnioExecutor.Key.IMMEDIATE;
 
         Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-                Fields headers, OriginTimeouts timeouts, Clock clock, Answered done) {
+                Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, Clock clock, Answered done) {
+            this.maxHeaderBytes = maxHeaderBytes;
             this.io = io;
             this.buffers = buffers;
             this.origin = origin;
@@ -281,6 +286,11 @@ public final class IoOrigin {
             }
             Fields head = fields.build();
             int status = response.getResponseCode();
+            String bad = OriginClient.badHead(head, maxHeaderBytes);
+            if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
+                fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + bad));
+                return;
+            }
             if (status >= 500 && moreOrigins) {
                 fail(Count.SERVER_ERROR_MORE_ORIGINS, new IOException("origin " + origin + " answered " + status));
                 return;

@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.common.http.FieldSyntax;
 import dev.outpost.edge.config.OriginBreaker;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -268,10 +269,31 @@ public final class OriginClient implements AutoCloseable {
 
     /** Why a response head must not be used, or null when it is fine. */
     static String badHead(Headers headers, int maxBytes) {
-        long size = 0;
+        List<String> names = new ArrayList<>();
+        List<String> values = new ArrayList<>();
         for (int i = 0; i < headers.size(); i++) {
-            String name = headers.name(i);
-            String value = headers.value(i);
+            names.add(headers.name(i));
+            values.add(headers.value(i));
+        }
+        return badHead(names, values, maxBytes);
+    }
+
+    /** As {@link #badHead(Headers, int)}, for a head another client parsed (the IO thread's, {@link IoOrigin}). */
+    static String badHead(Fields headers, int maxBytes) {
+        List<String> names = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            names.add(name);
+            values.add(value);
+        });
+        return badHead(names, values, maxBytes);
+    }
+
+    private static String badHead(List<String> names, List<String> values, int maxBytes) {
+        long size = 0;
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            String value = values.get(i);
             size += name.length() + value.length() + 4;
             if (name.isEmpty() || !name.chars().allMatch(OriginClient::isTokenChar)) {
                 return "malformed header name '" + name.replaceAll("[^\\x21-\\x7e]", "?") + "'";
@@ -281,6 +303,11 @@ public final class OriginClient implements AutoCloseable {
             }
         }
         return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
+    }
+
+    /** limits.maxOriginHeaderBytes: the largest origin head relayed or stored. */
+    int maxHeaderBytes() {
+        return maxHeaderBytes;
     }
 
     private static boolean isTokenChar(int c) {
