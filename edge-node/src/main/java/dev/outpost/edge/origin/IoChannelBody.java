@@ -6,7 +6,9 @@ import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.xnio.channels.StreamSourceChannel;
 
 /**
@@ -25,11 +27,13 @@ final class IoChannelBody extends InputStream {
     private final long contentLength;
     private final long readTimeoutNanos;
     private final long deadlineNanos;
+    private final Function<Long, Optional<String>> beyondBody;
     private final Runnable ended;
     private final Runnable abandoned;
     private long received;
     private boolean atEnd;
     private boolean closed;
+    private Optional<String> overran = Optional.empty();
 
     /**
      * @param already         body bytes the IO thread read before it handed the answer over
@@ -37,11 +41,14 @@ final class IoChannelBody extends InputStream {
      *                        null
      * @param contentLength   the announced length, -1 when the framing is chunked or the connection's close
      * @param deadlineNanos   the {@link System#nanoTime} by which the whole answer must be in
+     * @param beyondBody      what the origin sent beyond the body, asked once its end was read ({@link IoFraming})
      * @param ended           gives the connection back, from any thread (the body was read to its end)
      * @param abandoned       closes the connection, from any thread
      */
     IoChannelBody(ByteBuffer already, IOException brokenAfterThem, StreamSourceChannel channel, long contentLength,
-            Duration read, long deadlineNanos, Runnable ended, Runnable abandoned) {
+            Duration read, long deadlineNanos, Function<Long, Optional<String>> beyondBody, Runnable ended,
+            Runnable abandoned) {
+        this.beyondBody = beyondBody;
         this.already = already;
         this.brokenAfterThem = brokenAfterThem;
         this.channel = channel;
@@ -93,6 +100,7 @@ final class IoChannelBody extends InputStream {
                             + contentLength + " body bytes");
                 }
                 atEnd = true;
+                overran = beyondBody.apply(received);
                 return -1;
             }
             long now = System.nanoTime();
@@ -108,13 +116,22 @@ final class IoChannelBody extends InputStream {
         }
     }
 
+    /**
+     * What the origin sent beyond the body, once it was read to its end. Best effort on this thread: when the IO
+     * thread's selector lets Undertow's client read the excess first, that client closes the connection (nothing is
+     * ever read as the next answer) but this answer is not marked.
+     */
+    Optional<String> overran() {
+        return overran;
+    }
+
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (atEnd) {
+        if (atEnd && overran.isEmpty()) {
             ended.run();
         } else {
             abandoned.run();

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.xnio.IoUtils;
@@ -40,12 +41,14 @@ import org.xnio.channels.StreamSourceChannel;
  * anything was answered ({@link Answered#failed}), which then fetches the blocking way. Every path is counted
  * ({@link #counts}) and the counts are printed at exit, so a measurement shows how many misses took this one.
  *
- * <p>Not production: no origin slots, circuits, overrun detection ({@link FramingCheck}), TLS, or metrics.
+ * <p>Not production: no origin slots, circuits, TLS, or metrics.
  */
 public final class IoOrigin {
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
     /** The largest body read here: what a leader reads on its own thread on the blocking path too. */
     static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
+    /** The first buffer for a body of unknown length (chunked) read here; doubled as it fills. */
+    private static final int FIRST_UNKNOWN_BYTES = 8 * 1024;
     private static final int MAX_IDLE_PER_ORIGIN = 64;
 
     /** What happened to one miss (or one connection) on this path. */
@@ -57,6 +60,8 @@ public final class IoOrigin {
         NEW_CONNECTION, REUSED_CONNECTION,
         /** a pooled connection failed before an answer: sent again on a new one */
         RETRIED_ON_NEW_CONNECTION,
+        /** bytes beyond an answer's framing were there at its body's end: not stored, connection closed */
+        OVERRAN,
         /** the answer went on from its open response on a thread that may block: chunked or close-delimited */
         CONTINUED_UNKNOWN_LENGTH,
         /** ... a Content-Length body over {@link #MAX_BODY} */
@@ -313,14 +318,15 @@ public final class IoOrigin {
             if (status == 204 || status == 304) {
                 announced = 0;
             }
-            if (announced < 0 || announced > MAX_BODY) {
-                count(announced < 0 ? Count.CONTINUED_UNKNOWN_LENGTH : Count.CONTINUED_LARGE_BODY);
+            if (announced > MAX_BODY) {
+                count(Count.CONTINUED_LARGE_BODY);
                 continueElsewhere(channel, status, head, received, ByteBuffer.allocate(0), announced, null);
                 return;
             }
-            // one byte more than announced: the channel ends at the framing's end, so a read returns -1 there
-            ByteBuffer body = ByteBuffer.allocate((int) announced + 1);
-            read(channel, body, status, head, received);
+            // Known length: one byte more than announced, as the channel ends at the framing's end (a read returns
+            // -1 there). Unknown (chunked, or HTTP/1.0 to the close): grown up to one byte over MAX_BODY.
+            ByteBuffer body = ByteBuffer.allocate(announced >= 0 ? (int) announced + 1 : FIRST_UNKNOWN_BYTES);
+            read(channel, body, announced, status, head, received);
         }
 
         private static long parseLength(String value) {
@@ -333,30 +339,46 @@ public final class IoOrigin {
          * (or fails) the answer goes on from here on a thread that may block, as the blocking path hands its relay
          * over before it waits, so the head reaches the client at once.
          */
-        private void read(StreamSourceChannel channel, ByteBuffer body, int status, Fields head, Instant received) {
-            int length = body.capacity() - 1;
+        private void read(StreamSourceChannel channel, ByteBuffer body, long announced, int status, Fields head,
+                Instant received) {
             while (true) {
+                if (announced < 0 && !body.hasRemaining()) {
+                    if (body.capacity() > MAX_BODY) {
+                        count(Count.CONTINUED_LARGE_BODY);
+                        continueElsewhere(channel, status, head, received, body.flip(), announced, null);
+                        return;
+                    }
+                    body = ByteBuffer.allocate(Math.min(body.capacity() * 2, MAX_BODY + 1)).put(body.flip());
+                }
                 int n;
                 try {
                     n = channel.read(body);
                 } catch (IOException e) {
                     count(Count.CONTINUED_BODY_BROKEN);
-                    continueElsewhere(channel, status, head, received, body.flip(), length, e);
+                    continueElsewhere(channel, status, head, received, body.flip(), announced, e);
                     return;
                 }
-                if (n < 0 && body.position() == length) {
+                if (n < 0 && (announced < 0 || body.position() == announced)) {
                     settled = true;
                     deadline.remove();
                     step.remove();
-                    release(connection);
+                    int length = body.position();
+                    // on this IO thread, before its selector could let Undertow's client read any excess itself
+                    Optional<String> overran = IoFraming.beyondBody(connection, length);
+                    if (overran.isPresent()) {
+                        count(Count.OVERRAN);
+                        IoUtils.safeClose(connection);
+                    } else {
+                        release(connection);
+                    }
                     count(Count.ORIGIN_ANSWERED);
-                    done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), sent,
-                            received));
+                    done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), overran,
+                            sent, received));
                     return;
                 }
                 if (n <= 0) { // a read would wait, or the body ended short (its reader reports it)
-                    count(Count.CONTINUED_SLOW_BODY);
-                    continueElsewhere(channel, status, head, received, body.flip(), length, null);
+                    count(announced < 0 ? Count.CONTINUED_UNKNOWN_LENGTH : Count.CONTINUED_SLOW_BODY);
+                    continueElsewhere(channel, status, head, received, body.flip(), announced, null);
                     return;
                 }
             }
@@ -376,7 +398,8 @@ public final class IoOrigin {
             channel.suspendReads(); // from now on its reader waits for it, not this thread's selector
             ClientConnection c = connection;
             IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, timeouts.read(),
-                    deadlineNanos, () -> io.execute(() -> release(c)), () -> IoUtils.safeClose(c));
+                    deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
+                    () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
             done.answered(OriginResponse.streaming(status, head, body, sent, received));
         }

@@ -22,6 +22,8 @@ public final class OriginResponse implements Closeable {
     private final InputStream ioBody;
     /** Whether {@code ioBody} is whole in memory (read without ever waiting). */
     private final boolean ioBodyInMemory;
+    /** For a body whole in memory: what the origin sent beyond it ({@link IoFraming}). */
+    private final Optional<String> ioOverran;
     private final Fields headers;
     private final Instant requestTime;
     private final Instant responseTime;
@@ -34,6 +36,7 @@ public final class OriginResponse implements Closeable {
         this.ioStatus = 0;
         this.ioBody = null;
         this.ioBodyInMemory = false;
+        this.ioOverran = Optional.empty();
         Fields.Builder b = Fields.builder();
         response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
         this.headers = b.build();
@@ -41,8 +44,9 @@ public final class OriginResponse implements Closeable {
         this.responseTime = responseTime;
     }
 
-    private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory, Instant requestTime,
-            Instant responseTime) {
+    private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory,
+            Optional<String> overran, Instant requestTime, Instant responseTime) {
+        this.ioOverran = overran;
         this.response = null;
         this.slot = null; // the IO thread's client takes no slot (yet)
         this.ioStatus = status;
@@ -54,18 +58,19 @@ public final class OriginResponse implements Closeable {
     }
 
     /** An HTTP/1.x answer whose whole body (as its framing delimited it) was read already. */
-    public static OriginResponse buffered(int status, Fields headers, byte[] body, Instant requestTime,
-            Instant responseTime) {
-        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, requestTime, responseTime);
+    static OriginResponse buffered(int status, Fields headers, byte[] body, Optional<String> overran,
+            Instant requestTime, Instant responseTime) {
+        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, overran, requestTime,
+                responseTime);
     }
 
     /**
      * An HTTP/1.x answer whose body is still arriving: {@code body} reads it (blocking, with the origin's
      * timeouts) and, closed, gives its connection back or closes it. Read it on a thread that may block.
      */
-    static OriginResponse streaming(int status, Fields headers, InputStream body, Instant requestTime,
+    static OriginResponse streaming(int status, Fields headers, IoChannelBody body, Instant requestTime,
             Instant responseTime) {
-        return new OriginResponse(status, headers, body, false, requestTime, responseTime);
+        return new OriginResponse(status, headers, body, false, Optional.empty(), requestTime, responseTime);
     }
 
     /** Whether the body is whole in memory already: reading it never waits, on any thread. */
@@ -110,7 +115,7 @@ public final class OriginResponse implements Closeable {
      */
     public Optional<String> overran() {
         if (response == null) {
-            return Optional.empty(); // not checked yet for the IO thread's client (PROTOTYPE.md, item 3)
+            return ioBody instanceof IoChannelBody streamed ? streamed.overran() : ioOverran;
         }
         FramingCheck check = response.request().tag(FramingCheck.class);
         return check == null ? Optional.empty() : check.overran();

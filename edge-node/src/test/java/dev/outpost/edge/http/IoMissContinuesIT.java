@@ -65,9 +65,17 @@ class IoMissContinuesIT {
 
     @Test
     void aChunkedBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
-        byte[] body = body(20_000);
+        byte[] body = body(200_000); // more than the IO thread reads into memory itself (64 KiB)
         try (FakeOrigin origin = origin(body, FakeOrigin.Answer::chunked)) {
-            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.CONTINUED_UNKNOWN_LENGTH);
+            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.CONTINUED_LARGE_BODY);
+        }
+    }
+
+    @Test
+    void aSmallChunkedBodyWholeWithItsHeadIsReadOnTheIoThread() throws Exception {
+        byte[] body = body(20_000); // one chunk, sent with the head
+        try (FakeOrigin origin = origin(body, FakeOrigin.Answer::chunked)) {
+            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.ORIGIN_ANSWERED);
         }
     }
 
