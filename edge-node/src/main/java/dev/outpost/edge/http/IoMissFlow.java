@@ -10,6 +10,7 @@ import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.IoOrigin;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.OriginResponse;
+import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.PendingFiller;
 import io.undertow.server.HttpServerExchange;
 import java.net.URI;
@@ -72,9 +73,16 @@ final class IoMissFlow {
             lead.fail(e);
             throw e;
         }
+        Optional<OriginSlots.Slot> slot = ask.slots().tryAcquire(t.route().origins().get(0), t.client().address());
+        if (slot.isEmpty()) { // a cap is full: the blocking way waits for a place (origin.queueWait), or says busy
+            IoOrigin.count(IoOrigin.Count.NO_SLOT_AT_ONCE);
+            flow.leadElsewhere(ex, t, lead);
+            return;
+        }
         long start = System.nanoTime();
         IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
-                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), ask.maxHeaderBytes(), clock,
+                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), ask.maxHeaderBytes(),
+                slot.get(), clock,
                 new IoOrigin.Answered() {
                     @Override
                     public void answered(OriginResponse response) {

@@ -77,6 +77,8 @@ public final class IoOrigin {
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
+        /** no origin slot free at once (origin.maxRequests, maxRequestsPerClient): left to the blocking path */
+        NO_SLOT_AT_ONCE,
         /** a head the blocking client refuses too (OriginClient.badHead): the next origin, or 502 */
         BAD_HEAD,
         /** a 5xx from an origin that is not the service's last: the next ones are asked, the blocking way */
@@ -141,9 +143,10 @@ public final class IoOrigin {
      * end), on this IO thread's timer.
      */
     public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-            Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, Clock clock, Answered done) {
-        Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, maxHeaderBytes, clock,
-                done);
+            Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot, Clock clock,
+            Answered done) {
+        Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, maxHeaderBytes, slot,
+                clock, done);
         x.deadline = io.executeAfter(() -> x.timedOut(Count.TIMEOUT_TOTAL, "timeout: no answer from " + origin
                 + " within origin.total (" + timeouts.total() + ")"), timeouts.total().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -172,6 +175,8 @@ public final class IoOrigin {
         private final OriginTimeouts timeouts;
         /** limits.maxOriginHeaderBytes, as the blocking client checks it ({@link OriginClient#badHead}). */
         private final int maxHeaderBytes;
+        /** This request's place under the origin caps: handed over with the answer, else given back here. */
+        private final OriginSlots.Slot slot;
         private final Clock clock;
         private final Answered done;
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
@@ -185,8 +190,10 @@ public final class IoOrigin {
         private XnioExecutor.Key step = XnioExecutor.Key.IMMEDIATE;
 
         Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-                Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, Clock clock, Answered done) {
+                Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot, Clock clock,
+                Answered done) {
             this.maxHeaderBytes = maxHeaderBytes;
+            this.slot = slot;
             this.io = io;
             this.buffers = buffers;
             this.origin = origin;
@@ -373,7 +380,7 @@ public final class IoOrigin {
                     }
                     count(Count.ORIGIN_ANSWERED);
                     done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), overran,
-                            sent, received));
+                            slot, sent, received));
                     return;
                 }
                 if (n <= 0) { // a read would wait, or the body ended short (its reader reports it)
@@ -401,7 +408,7 @@ public final class IoOrigin {
                     deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
                     () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
-            done.answered(OriginResponse.streaming(status, head, body, sent, received));
+            done.answered(OriginResponse.streaming(status, head, body, slot, sent, received));
         }
 
         /** The origin took too long before its head: answered as the blocking client's timeout is. */
@@ -415,6 +422,7 @@ public final class IoOrigin {
             if (connection != null) {
                 IoUtils.safeClose(connection); // an answer that comes now is not read
             }
+            slot.close();
             count(why);
             done.timedOut(message);
         }
@@ -429,6 +437,7 @@ public final class IoOrigin {
             if (connection != null) {
                 IoUtils.safeClose(connection); // whatever is left of its answer is unread
             }
+            slot.close();
             count(why);
             done.failed(why, cause);
         }

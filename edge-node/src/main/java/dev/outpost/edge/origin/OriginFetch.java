@@ -160,12 +160,14 @@ public final class OriginFetch {
      * origin, for a client that is not this class's (the IO thread's, {@link IoOrigin}); the purge ticket is taken
      * here, before the origin is asked, as {@link #fetch} does.
      */
-    public record IoAsk(Fields headers, long ticket, OriginTimeouts timeouts, int maxHeaderBytes) { }
+    public record IoAsk(Fields headers, long ticket, OriginTimeouts timeouts, int maxHeaderBytes,
+            OriginSlots slots) { }
 
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
-        return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts(), client.maxHeaderBytes());
+        return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts(), client.maxHeaderBytes(),
+                client.slots());
     }
 
     /**

@@ -45,10 +45,10 @@ public final class OriginResponse implements Closeable {
     }
 
     private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory,
-            Optional<String> overran, Instant requestTime, Instant responseTime) {
+            Optional<String> overran, OriginSlots.Slot slot, Instant requestTime, Instant responseTime) {
         this.ioOverran = overran;
         this.response = null;
-        this.slot = null; // the IO thread's client takes no slot (yet)
+        this.slot = slot;
         this.ioStatus = status;
         this.ioBody = body;
         this.ioBodyInMemory = inMemory;
@@ -59,8 +59,8 @@ public final class OriginResponse implements Closeable {
 
     /** An HTTP/1.x answer whose whole body (as its framing delimited it) was read already. */
     static OriginResponse buffered(int status, Fields headers, byte[] body, Optional<String> overran,
-            Instant requestTime, Instant responseTime) {
-        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, overran, requestTime,
+            OriginSlots.Slot slot, Instant requestTime, Instant responseTime) {
+        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, overran, slot, requestTime,
                 responseTime);
     }
 
@@ -68,9 +68,9 @@ public final class OriginResponse implements Closeable {
      * An HTTP/1.x answer whose body is still arriving: {@code body} reads it (blocking, with the origin's
      * timeouts) and, closed, gives its connection back or closes it. Read it on a thread that may block.
      */
-    static OriginResponse streaming(int status, Fields headers, IoChannelBody body, Instant requestTime,
-            Instant responseTime) {
-        return new OriginResponse(status, headers, body, false, Optional.empty(), requestTime, responseTime);
+    static OriginResponse streaming(int status, Fields headers, IoChannelBody body, OriginSlots.Slot slot,
+            Instant requestTime, Instant responseTime) {
+        return new OriginResponse(status, headers, body, false, Optional.empty(), slot, requestTime, responseTime);
     }
 
     /** Whether the body is whole in memory already: reading it never waits, on any thread. */
