@@ -73,6 +73,16 @@ final class IoMissFlow {
             lead.fail(e);
             throw e;
         }
+        if (!ask.allows(t.route().origins().get(0))) { // an open circuit (counted short-circuited once, here)
+            IoOrigin.count(IoOrigin.Count.CIRCUIT_OPEN);
+            if (t.route().origins().size() > 1) {
+                flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead); // the next origins, the blocking way
+            } else {
+                MissFlow.guarded(ex, () -> flow.led(ex, t, lead, new FetchOutcome.Unreachable(false, false, true,
+                        "every origin of this service is down (circuit open): " + t.route().origins())));
+            }
+            return;
+        }
         Optional<OriginSlots.Slot> slot = ask.slots().tryAcquire(t.route().origins().get(0), t.client().address());
         if (slot.isEmpty()) { // a cap is full: the blocking way waits for a place (origin.queueWait), or says busy
             IoOrigin.count(IoOrigin.Count.NO_SLOT_AT_ONCE);
@@ -82,7 +92,7 @@ final class IoMissFlow {
         long start = System.nanoTime();
         IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
                 t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), ask.maxHeaderBytes(),
-                slot.get(), clock,
+                slot.get(), ask.client(), clock,
                 new IoOrigin.Answered() {
                     @Override
                     public void answered(OriginResponse response) {

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -77,6 +78,8 @@ public final class IoOrigin {
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
+        /** the first origin's circuit is open: the next origins asked the blocking way, or the miss fails fast */
+        CIRCUIT_OPEN,
         /** no origin slot free at once (origin.maxRequests, maxRequestsPerClient): left to the blocking path */
         NO_SLOT_AT_ONCE,
         /** a head the blocking client refuses too (OriginClient.badHead): the next origin, or 502 */
@@ -143,10 +146,10 @@ public final class IoOrigin {
      * end), on this IO thread's timer.
      */
     public static void get(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-            Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot, Clock clock,
-            Answered done) {
+            Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot, OriginClient reports,
+            Clock clock, Answered done) {
         Exchange x = new Exchange(io, buffers, origin, moreOrigins, target, headers, timeouts, maxHeaderBytes, slot,
-                clock, done);
+                reports, clock, done);
         x.deadline = io.executeAfter(() -> x.timedOut(Count.TIMEOUT_TOTAL, "timeout: no answer from " + origin
                 + " within origin.total (" + timeouts.total() + ")"), timeouts.total().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -177,6 +180,10 @@ public final class IoOrigin {
         private final int maxHeaderBytes;
         /** This request's place under the origin caps: handed over with the answer, else given back here. */
         private final OriginSlots.Slot slot;
+        /** Where attempts are told, for the origin's metrics and circuit (as the blocking client tells them). */
+        private final OriginClient reports;
+        /** When this attempt started ({@link System#nanoTime}), for its latency. */
+        private final long startNanos = System.nanoTime();
         private final Clock clock;
         private final Answered done;
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
@@ -190,10 +197,11 @@ public final class IoOrigin {
         private XnioExecutor.Key step = XnioExecutor.Key.IMMEDIATE;
 
         Exchange(XnioIoThread io, ByteBufferPool buffers, URI origin, boolean moreOrigins, String target,
-                Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot, Clock clock,
-                Answered done) {
+                Fields headers, OriginTimeouts timeouts, int maxHeaderBytes, OriginSlots.Slot slot,
+                OriginClient reports, Clock clock, Answered done) {
             this.maxHeaderBytes = maxHeaderBytes;
             this.slot = slot;
+            this.reports = reports;
             this.io = io;
             this.buffers = buffers;
             this.origin = origin;
@@ -206,8 +214,12 @@ public final class IoOrigin {
             this.deadlineNanos = System.nanoTime() + timeouts.total().toNanos();
         }
 
+        private Duration latency() {
+            return Duration.ofNanos(System.nanoTime() - startNanos);
+        }
+
         /** Times the step that starts now: {@code limit}, then {@code why}. */
-        private void timeStep(java.time.Duration limit, Count why, String message) {
+        private void timeStep(Duration limit, Count why, String message) {
             step.remove();
             step = io.executeAfter(() -> timedOut(why, message + " (" + limit + ")"), limit.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -298,6 +310,7 @@ public final class IoOrigin {
             }
             Fields head = fields.build();
             int status = response.getResponseCode();
+            reports.ioResponded(origin, status, latency());
             String bad = OriginClient.badHead(head, maxHeaderBytes);
             if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
                 fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + bad));
@@ -423,6 +436,7 @@ public final class IoOrigin {
                 IoUtils.safeClose(connection); // an answer that comes now is not read
             }
             slot.close();
+            reports.ioFailed(origin, latency(), message);
             count(why);
             done.timedOut(message);
         }
@@ -438,6 +452,9 @@ public final class IoOrigin {
                 IoUtils.safeClose(connection); // whatever is left of its answer is unread
             }
             slot.close();
+            if (why == Count.FALLBACK_CONNECT_FAILED || why == Count.FALLBACK_SEND_FAILED) { // as an IOException there
+                reports.ioFailed(origin, latency(), String.valueOf(cause));
+            }
             count(why);
             done.failed(why, cause);
         }

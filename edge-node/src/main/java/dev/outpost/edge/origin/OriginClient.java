@@ -305,6 +305,23 @@ public final class OriginClient implements AutoCloseable {
         return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
     }
 
+    /** Whether {@code origin}'s circuit lets a request through ({@link OriginHealth}); for the IO thread's client. */
+    boolean allows(URI origin) {
+        return health.allows(origin);
+    }
+
+    /** An origin answered the IO thread's client ({@link IoOrigin}): metrics and circuit, as for this client's. */
+    void ioResponded(URI origin, int status, Duration latency) {
+        listener.originResponded(status, latency);
+        health.responded(origin, status);
+    }
+
+    /** An origin failed the IO thread's client (no connection, no head in time): metrics and circuit. */
+    void ioFailed(URI origin, Duration latency, String why) {
+        listener.originFailed(latency);
+        health.failed(origin, why);
+    }
+
     /** limits.maxOriginHeaderBytes: the largest origin head relayed or stored. */
     int maxHeaderBytes() {
         return maxHeaderBytes;

@@ -161,13 +161,18 @@ public final class OriginFetch {
      * here, before the origin is asked, as {@link #fetch} does.
      */
     public record IoAsk(Fields headers, long ticket, OriginTimeouts timeouts, int maxHeaderBytes,
-            OriginSlots slots) { }
+            OriginSlots slots, OriginClient client) {
+        /** Whether the origin's circuit lets a request through (else the blocking path skips it). */
+        public boolean allows(java.net.URI origin) {
+            return client.allows(origin);
+        }
+    }
 
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
         return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts(), client.maxHeaderBytes(),
-                client.slots());
+                client.slots(), client);
     }
 
     /**
