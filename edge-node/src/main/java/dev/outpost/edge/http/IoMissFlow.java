@@ -108,9 +108,10 @@ final class IoMissFlow {
                             }
                             flow.led(ex, t, lead, outcome); // answers through relay() below when it can
                         };
-                        if (response.bodyInMemory()) {
+                        if (response.bodyInMemory() && OriginFetch.fillsWithoutWaiting(response)) {
                             MissFlow.guarded(ex, led);
                         } else {
+                            // (or direct memory is short: taking the body's buffer may wait for a collection)
                             // The body is still on its connection: from the head on, this answer is the blocking
                             // path's (head relayed at once, the body read by a filler as it comes), on a fetch
                             // thread, and no second request is sent.
@@ -128,7 +129,8 @@ final class IoMissFlow {
                     public void failed(IoOrigin.Count why, Exception cause) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
                         if (why == IoOrigin.Count.FALLBACK_CLOSE_DELIMITED
-                                || why == IoOrigin.Count.FALLBACK_BAD_CONTENT_LENGTH) {
+                                || why == IoOrigin.Count.FALLBACK_BAD_CONTENT_LENGTH
+                                || why == IoOrigin.Count.FALLBACK_INTERIM) {
                             // an answer this client cannot read: the blocking way, which asks the origin again
                             flow.leadElsewhere(ex, t, lead);
                         } else {

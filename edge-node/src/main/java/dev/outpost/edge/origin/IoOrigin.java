@@ -61,6 +61,8 @@ public final class IoOrigin {
         NEW_CONNECTION, REUSED_CONNECTION,
         /** a pooled connection failed before an answer: sent again on a new one */
         RETRIED_ON_NEW_CONNECTION,
+        /** an interim answer (1xx but 101) read past: the final one follows on the same exchange */
+        INTERIM_SKIPPED,
         /** bytes beyond an answer's framing were there at its body's end: not stored, connection closed */
         OVERRAN,
         /** the answer went on from its open response on a thread that may block: chunked or close-delimited */
@@ -76,6 +78,7 @@ public final class IoOrigin {
          * client cannot read (close-delimited on HTTP/1.1, a bad Content-Length: the blocking path asks again)
          */
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
+        FALLBACK_INTERIM,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
         /** the first origin's circuit is open: the next origins asked the blocking way, or the miss fails fast */
@@ -300,6 +303,16 @@ public final class IoOrigin {
             }
             step.remove();
             ClientResponse response = exchange.getResponse();
+            int status = response.getResponseCode();
+            if (status >= 100 && status < 200 && status != 101) {
+                // An interim answer (103 Early Hints, a stray 100): skipped, as OkHttp skips it; Undertow's client
+                // is made to parse the next head for this same request, and this method runs again with it.
+                count(Count.INTERIM_SKIPPED);
+                timeStep(timeouts.read(), Count.TIMEOUT_HEAD, "timeout: no final answer head from " + origin
+                        + " within origin.read");
+                IoFraming.readNextHead(connection);
+                return;
+            }
             Instant received = clock.instant();
             Fields.Builder fields = Fields.builder();
             for (HeaderValues values : response.getResponseHeaders()) {
@@ -309,7 +322,6 @@ public final class IoOrigin {
                 }
             }
             Fields head = fields.build();
-            int status = response.getResponseCode();
             reports.ioResponded(origin, status, latency());
             String bad = OriginClient.badHead(head, maxHeaderBytes);
             if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
@@ -324,6 +336,10 @@ public final class IoOrigin {
             String length = response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH);
             String coding = response.getResponseHeaders().getLast(Headers.TRANSFER_ENCODING);
             boolean chunked = coding != null && Headers.CHUNKED.equals(new HttpString(coding.strip()));
+            if (status == 101) { // switching protocols, unasked: the blocking path asks again
+                fail(Count.FALLBACK_INTERIM, null);
+                return;
+            }
             if (!chunked && length == null && response.getProtocol().equals(Protocols.HTTP_1_1)
                     && status != 204 && status != 304) {
                 // Close-delimited on HTTP/1.1: Undertow's client takes such a body as empty. Not readable here yet.

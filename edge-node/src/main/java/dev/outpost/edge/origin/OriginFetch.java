@@ -168,6 +168,16 @@ public final class OriginFetch {
         }
     }
 
+    /**
+     * Prototype: whether the fill for {@code response} gets its memory without waiting: the IO thread must not
+     * take a body's buffer when direct memory is short ({@code Fill.keepingAllocated} may make the JVM collect and
+     * sleep), as {@link StreamedFetch#stream} would then.
+     */
+    public static boolean fillsWithoutWaiting(OriginResponse response) {
+        long length = response.contentLength();
+        return length < 0 || DirectMemory.hasRoomFor(2 * length);
+    }
+
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
