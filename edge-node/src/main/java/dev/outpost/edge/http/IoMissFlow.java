@@ -7,6 +7,7 @@ import dev.outpost.edge.cache.Collapser;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.Fill;
+import dev.outpost.edge.origin.IoCounts;
 import dev.outpost.edge.origin.IoOrigin;
 import dev.outpost.edge.origin.OriginFetch;
 import dev.outpost.edge.origin.OriginResponse;
@@ -53,7 +54,7 @@ final class IoMissFlow {
                 && t.route().service().shieldRegion().isEmpty() && !origins.isEmpty()
                 && "http".equalsIgnoreCase(origins.get(0).getScheme());
         if (!eligible) {
-            IoOrigin.count(IoOrigin.Count.NOT_ELIGIBLE);
+            IoCounts.count(IoCounts.Count.NOT_ELIGIBLE);
         }
         return eligible;
     }
@@ -74,7 +75,7 @@ final class IoMissFlow {
             throw e;
         }
         if (!ask.allows(t.route().origins().get(0))) { // an open circuit (counted short-circuited once, here)
-            IoOrigin.count(IoOrigin.Count.CIRCUIT_OPEN);
+            IoCounts.count(IoCounts.Count.CIRCUIT_OPEN);
             if (t.route().origins().size() > 1) {
                 flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead); // the next origins, the blocking way
             } else {
@@ -85,7 +86,7 @@ final class IoMissFlow {
         }
         Optional<OriginSlots.Slot> slot = ask.slots().tryAcquire(t.route().origins().get(0), t.client().address());
         if (slot.isEmpty()) { // a cap is full: the blocking way waits for a place (origin.queueWait), or says busy
-            IoOrigin.count(IoOrigin.Count.NO_SLOT_AT_ONCE);
+            IoCounts.count(IoCounts.Count.NO_SLOT_AT_ONCE);
             flow.leadElsewhere(ex, t, lead);
             return;
         }
@@ -126,11 +127,11 @@ final class IoMissFlow {
                     }
 
                     @Override
-                    public void failed(IoOrigin.Count why, Exception cause) {
+                    public void failed(IoCounts.Count why, Exception cause) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
-                        if (why == IoOrigin.Count.FALLBACK_CLOSE_DELIMITED
-                                || why == IoOrigin.Count.FALLBACK_BAD_CONTENT_LENGTH
-                                || why == IoOrigin.Count.FALLBACK_INTERIM) {
+                        if (why == IoCounts.Count.FALLBACK_CLOSE_DELIMITED
+                                || why == IoCounts.Count.FALLBACK_BAD_CONTENT_LENGTH
+                                || why == IoCounts.Count.FALLBACK_INTERIM) {
                             // an answer this client cannot read: the blocking way, which asks the origin again
                             flow.leadElsewhere(ex, t, lead);
                         } else {
@@ -148,7 +149,7 @@ final class IoMissFlow {
     private void unanswered(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead,
             boolean timeout, String message) {
         if (t.route().origins().size() > 1) {
-            IoOrigin.count(IoOrigin.Count.FAILED_OVER);
+            IoCounts.count(IoCounts.Count.FAILED_OVER);
             flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead);
         } else {
             MissFlow.guarded(ex, () -> flow.led(ex, t, lead,
@@ -167,10 +168,10 @@ final class IoMissFlow {
             filler.runHere(() -> { }); // the body is in memory: the filler reads it whole without waiting
         }
         if (b.filling().end().isDone()) {
-            IoOrigin.count(IoOrigin.Count.ANSWERED_FROM_IO_THREAD);
+            IoCounts.count(IoCounts.Count.ANSWERED_FROM_IO_THREAD);
             writer.relayComplete(ex, t.requestHeaders(), b, reader);
         } else {
-            IoOrigin.count(IoOrigin.Count.ANSWER_ELSEWHERE);
+            IoCounts.count(IoCounts.Count.ANSWER_ELSEWHERE);
             elsewhere.run();
         }
     }

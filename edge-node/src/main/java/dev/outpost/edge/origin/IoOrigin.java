@@ -1,7 +1,10 @@
 package dev.outpost.edge.origin;
 
+import static dev.outpost.edge.origin.IoCounts.count;
+
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.OriginTimeouts;
+import dev.outpost.edge.origin.IoCounts.Count;
 import io.undertow.client.ClientCallback;
 import io.undertow.client.ClientConnection;
 import io.undertow.client.ClientExchange;
@@ -22,12 +25,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.XnioExecutor;
@@ -37,12 +38,16 @@ import org.xnio.channels.StreamSourceChannel;
 /**
  * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a GET to a plain-HTTP origin sent and read
  * without blocking, on the calling XNIO IO thread (the client connection's own), with Undertow's client over
- * keep-alive connections pooled per IO thread and origin, so a small miss never leaves that thread. Only a
- * Content-Length body of at most {@link #MAX_BODY} bytes is taken; anything else is given back to the caller before
- * anything was answered ({@link Answered#failed}), which then fetches the blocking way. Every path is counted
- * ({@link #counts}) and the counts are printed at exit, so a measurement shows how many misses took this one.
+ * keep-alive connections pooled per IO thread and origin, so a small miss never leaves that thread. A body that
+ * comes whole with its head (at most {@link #MAX_BODY} bytes) is read into memory here; any other answer is handed
+ * over open, its body read by a thread that may block ({@link IoChannelBody}): the origin is never asked twice for
+ * it. Held to the blocking client's rules: origin.timeouts on this thread's timer, the origin slots (taken by the
+ * caller), head checks ({@link OriginClient#badHead}), the origins' circuits and metrics, overrun detection
+ * ({@link IoFraming}), interim answers skipped. Before a head, what cannot be done here is given back to the caller
+ * ({@link Answered#failed}, {@link Answered#timedOut}), which asks the next origin or answers the failure. Every path
+ * is counted ({@link IoCounts}).
  *
- * <p>Not production: no origin slots, circuits, TLS, or metrics.
+ * <p>Not production: no TLS, no pool housekeeping (PROTOTYPE.md lists what is left).
  */
 public final class IoOrigin {
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
@@ -52,84 +57,11 @@ public final class IoOrigin {
     private static final int FIRST_UNKNOWN_BYTES = 8 * 1024;
     private static final int MAX_IDLE_PER_ORIGIN = 64;
 
-    /** What happened to one miss (or one connection) on this path. */
-    public enum Count {
-        /** an origin answer handed to the caller (its body whole in memory, or continued elsewhere) */
-        ORIGIN_ANSWERED,
-        /** a miss whose answer (head and whole body) went out from the IO thread */
-        ANSWERED_FROM_IO_THREAD,
-        NEW_CONNECTION, REUSED_CONNECTION,
-        /** a pooled connection failed before an answer: sent again on a new one */
-        RETRIED_ON_NEW_CONNECTION,
-        /** an interim answer (1xx but 101) read past: the final one follows on the same exchange */
-        INTERIM_SKIPPED,
-        /** bytes beyond an answer's framing were there at its body's end: not stored, connection closed */
-        OVERRAN,
-        /** the answer went on from its open response on a thread that may block: chunked or close-delimited */
-        CONTINUED_UNKNOWN_LENGTH,
-        /** ... a Content-Length body over {@link #MAX_BODY} */
-        CONTINUED_LARGE_BODY,
-        /** ... a small body not whole when a read would have waited for it */
-        CONTINUED_SLOW_BODY,
-        /** ... a small body whose read failed (its reader reports it, as the blocking client's does) */
-        CONTINUED_BODY_BROKEN,
-        /**
-         * no connection, a failed send (the next origin is asked, or the miss is unreachable); an answer this
-         * client cannot read (close-delimited on HTTP/1.1, a bad Content-Length: the blocking path asks again)
-         */
-        FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
-        FALLBACK_INTERIM,
-        /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
-        TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
-        /** the first origin's circuit is open: the next origins asked the blocking way, or the miss fails fast */
-        CIRCUIT_OPEN,
-        /** no origin slot free at once (origin.maxRequests, maxRequestsPerClient): left to the blocking path */
-        NO_SLOT_AT_ONCE,
-        /** a head the blocking client refuses too (OriginClient.badHead): the next origin, or 502 */
-        BAD_HEAD,
-        /** a 5xx from an origin that is not the service's last: the next ones are asked, the blocking way */
-        SERVER_ERROR_MORE_ORIGINS,
-        /** the first origin gave no usable answer: the others asked the blocking way (not the first again) */
-        FAILED_OVER,
-        /** the answer could not be written from the IO thread (not a small kept body): relayed the blocking way */
-        ANSWER_ELSEWHERE,
-        /** the miss did not qualify (stale copy, range, https, shield, not on the IO thread) */
-        NOT_ELIGIBLE
-    }
-
-    private static final Map<Count, LongAdder> COUNTS = new EnumMap<>(Count.class);
     /** Idle keep-alive connections of this IO thread, by origin; touched only by their IO thread. */
     private static final ThreadLocal<Map<URI, ArrayDeque<ClientConnection>>> IDLE =
             ThreadLocal.withInitial(HashMap::new);
 
-    static {
-        for (Count c : Count.values()) {
-            COUNTS.put(c, new LongAdder());
-        }
-        if (ENABLED) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("ioMiss counts: " + counts()),
-                    "outpost-iomiss-counts"));
-        }
-    }
-
     private IoOrigin() {
-    }
-
-    public static void count(Count c) {
-        COUNTS.get(c).increment();
-    }
-
-    /** How many times {@code c} happened so far (in this JVM). */
-    public static long counted(Count c) {
-        return COUNTS.get(c).sum();
-    }
-
-    /** Every count, in declaration order. */
-    public static String counts() {
-        StringBuilder s = new StringBuilder();
-        COUNTS.forEach((c, n) -> s.append(c.name().toLowerCase(java.util.Locale.ROOT)).append('=').append(n.sum())
-                .append(' '));
-        return s.toString().strip();
     }
 
     /** Told once: the answer, that the origin took too long, or why there is none (nothing was answered yet). */

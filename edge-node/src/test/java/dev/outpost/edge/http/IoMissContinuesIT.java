@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.edge.EdgeFixture;
+import dev.outpost.edge.origin.IoCounts;
 import dev.outpost.edge.origin.IoOrigin;
 import dev.outpost.testkit.FakeOrigin;
 import java.io.IOException;
@@ -45,7 +46,7 @@ class IoMissContinuesIT {
      * A miss answered whole from one origin request, then a hit; with the fast path on, counted as one of
      * {@code ways} (which one may depend on how fast the bytes come).
      */
-    private static void answeredWholeFromOneRequest(FakeOrigin origin, byte[] body, IoOrigin.Count... ways)
+    private static void answeredWholeFromOneRequest(FakeOrigin origin, byte[] body, IoCounts.Count... ways)
             throws Exception {
         long before = counted(ways);
         try (EdgeFixture f = edgeIn(origin)) {
@@ -71,8 +72,8 @@ class IoMissContinuesIT {
         byte[] body = body(200_000); // more than the IO thread reads into memory itself (64 KiB)
         try (FakeOrigin origin = origin(body, FakeOrigin.Answer::chunked)) {
             // beyond 64 KiB read on the IO thread, or as soon as a read there would wait
-            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.CONTINUED_LARGE_BODY,
-                    IoOrigin.Count.CONTINUED_UNKNOWN_LENGTH);
+            answeredWholeFromOneRequest(origin, body, IoCounts.Count.CONTINUED_LARGE_BODY,
+                    IoCounts.Count.CONTINUED_UNKNOWN_LENGTH);
         }
     }
 
@@ -80,7 +81,7 @@ class IoMissContinuesIT {
     void aSmallChunkedBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
         byte[] body = body(20_000); // one chunk, sent with the head: usually read whole on the IO thread
         try (FakeOrigin origin = origin(body, FakeOrigin.Answer::chunked)) {
-            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.ORIGIN_ANSWERED);
+            answeredWholeFromOneRequest(origin, body, IoCounts.Count.ORIGIN_ANSWERED);
         }
     }
 
@@ -88,7 +89,7 @@ class IoMissContinuesIT {
     void aOneMebibyteBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
         byte[] body = body(1024 * 1024);
         try (FakeOrigin origin = origin(body, UnaryOperator.identity())) {
-            answeredWholeFromOneRequest(origin, body, IoOrigin.Count.CONTINUED_LARGE_BODY);
+            answeredWholeFromOneRequest(origin, body, IoCounts.Count.CONTINUED_LARGE_BODY);
         }
     }
 
@@ -97,7 +98,7 @@ class IoMissContinuesIT {
         int size = 2048;
         byte[] body = body(size);
         FakeOrigin.Hold half = new FakeOrigin.Hold();
-        long before = IoOrigin.counted(IoOrigin.Count.CONTINUED_SLOW_BODY);
+        long before = IoCounts.counted(IoCounts.Count.CONTINUED_SLOW_BODY);
         try (FakeOrigin origin = origin(body, a -> a.holdAt(size / 2, half)); EdgeFixture f = edgeIn(origin)) {
             // the head and the first half come while the origin holds the second: nothing waits for the release
             Response r = CompletableFuture.supplyAsync(() -> get(f, "/held")).get(20, TimeUnit.SECONDS);
@@ -119,7 +120,7 @@ class IoMissContinuesIT {
             half.release();
         }
         if (IoOrigin.ENABLED) {
-            assertThat(IoOrigin.counted(IoOrigin.Count.CONTINUED_SLOW_BODY)).isGreaterThan(before);
+            assertThat(IoCounts.counted(IoCounts.Count.CONTINUED_SLOW_BODY)).isGreaterThan(before);
         }
     }
 
@@ -146,10 +147,10 @@ class IoMissContinuesIT {
         }
     }
 
-    private static long counted(IoOrigin.Count... ways) {
+    private static long counted(IoCounts.Count... ways) {
         long sum = 0;
-        for (IoOrigin.Count c : ways) {
-            sum += IoOrigin.counted(c);
+        for (IoCounts.Count c : ways) {
+            sum += IoCounts.counted(c);
         }
         return sum;
     }

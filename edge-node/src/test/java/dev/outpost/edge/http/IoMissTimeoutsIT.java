@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.config.OriginTimeouts;
+import dev.outpost.edge.origin.IoCounts;
 import dev.outpost.edge.origin.IoOrigin;
 import dev.outpost.testkit.FakeOrigin;
 import java.io.IOException;
@@ -34,7 +35,7 @@ class IoMissTimeoutsIT {
 
     @Test
     void anOriginThatSendsNoHeadWithinTheReadTimeoutGetsTheMissA504AndIsAskedOnce() throws Exception {
-        long before = IoOrigin.counted(IoOrigin.Count.TIMEOUT_HEAD);
+        long before = IoCounts.counted(IoCounts.Count.TIMEOUT_HEAD);
         try (EdgeFixture f = new EdgeFixture(c -> c.withOrigin(SHORT))) { // the service's one origin
             f.enqueue(f.ok("late", "max-age=60").headersDelay(3, TimeUnit.SECONDS));
             EdgeFixture.Answer miss = f.fetch("/silent");
@@ -43,14 +44,14 @@ class IoMissTimeoutsIT {
             assertThat(f.origin.getRequestCount()).as("asked once, not again after the timeout").isEqualTo(1);
         }
         if (IoOrigin.ENABLED) {
-            assertThat(IoOrigin.counted(IoOrigin.Count.TIMEOUT_HEAD)).isGreaterThan(before);
+            assertThat(IoCounts.counted(IoCounts.Count.TIMEOUT_HEAD)).isGreaterThan(before);
         }
     }
 
     @Test
     void aPrimaryThatNeverAnswersIsAskedOnceAndTheBackupAnswers() throws Exception {
         CountDownLatch never = new CountDownLatch(1);
-        long before = IoOrigin.counted(IoOrigin.Count.FAILED_OVER);
+        long before = IoCounts.counted(IoCounts.Count.FAILED_OVER);
         try (FakeOrigin primary = FakeOrigin.start(request -> {
             try {
                 never.await(30, TimeUnit.SECONDS); // no head, until the test ends
@@ -69,7 +70,7 @@ class IoMissTimeoutsIT {
             never.countDown();
         }
         if (IoOrigin.ENABLED) {
-            assertThat(IoOrigin.counted(IoOrigin.Count.FAILED_OVER)).isGreaterThan(before);
+            assertThat(IoCounts.counted(IoCounts.Count.FAILED_OVER)).isGreaterThan(before);
         }
     }
 
