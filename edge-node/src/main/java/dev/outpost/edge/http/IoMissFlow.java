@@ -112,8 +112,8 @@ final class IoMissFlow {
                         if (response.bodyInMemory() && OriginFetch.fillsWithoutWaiting(response)) {
                             MissFlow.guarded(ex, led);
                         } else {
-                            // (or direct memory is short: taking the body's buffer may wait for a collection)
-                            // The body is still on its connection: from the head on, this answer is the blocking
+                            // The body is still on its connection (or direct memory is short, and taking the body's
+                            // buffer may wait for a collection): from the head on, this answer is the blocking
                             // path's (head relayed at once, the body read by a filler as it comes), on a fetch
                             // thread, and no second request is sent.
                             flow.onFetchThread(ex, led);
