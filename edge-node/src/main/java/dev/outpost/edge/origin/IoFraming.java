@@ -12,7 +12,6 @@ import java.util.Optional;
 import org.xnio.ChannelListener;
 import org.xnio.StreamConnection;
 import org.xnio.conduits.ConduitStreamSourceChannel;
-import org.xnio.channels.StreamSourceChannel;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
@@ -76,22 +75,6 @@ final class IoFraming {
             source.wakeupReads(); // the next head may be in the push-back buffer already: no socket event would come
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Undertow's client cannot be made to read past an interim answer", e);
-        }
-    }
-
-    /**
-     * The body of a close-delimited answer whose head Undertow's client just gave: on HTTP/1.1 it put a length-0
-     * conduit over the connection for it (it takes such a body as empty), which is taken off again, so the body is
-     * read from the connection (its push-back buffer, then the socket) to the origin's close. Undertow's exchange
-     * never ends: the caller closes the connection after the body.
-     */
-    static StreamSourceChannel bodyToTheClose(ClientConnection c) {
-        try {
-            ConduitStreamSourceChannel source = stream(c).getSourceChannel();
-            source.setConduit((StreamSourceConduit) PUSH_BACK.get(c));
-            return source;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Undertow's client cannot give a close-delimited body", e);
         }
     }
 

@@ -16,6 +16,7 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
+import io.undertow.util.Protocols;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -124,8 +125,6 @@ public final class IoOrigin {
         private final long deadlineNanos;
         private ClientConnection connection;
         private boolean settled;
-        /** A body that ends with its connection (close-delimited): never pooled. */
-        private boolean closeAtEnd;
         private Instant sent;
         /** origin.total, until the answer is handed over. */
         private XnioExecutor.Key deadline;
@@ -273,12 +272,11 @@ public final class IoOrigin {
                 fail(Count.FALLBACK_INTERIM, null);
                 return;
             }
-            if (!chunked && length == null && status != 204 && status != 304) {
-                // Close-delimited: the body ends when the origin closes. Undertow's client takes such a body as
-                // empty on HTTP/1.1, so it is read from the connection itself, and the connection closed after it.
-                count(Count.CLOSE_DELIMITED);
-                closeAtEnd = true;
-                channel = IoFraming.bodyToTheClose(connection);
+            if (!chunked && length == null && response.getProtocol().equals(Protocols.HTTP_1_1)
+                    && status != 204 && status != 304) {
+                // Close-delimited on HTTP/1.1: Undertow's client takes such a body as empty. Not readable here yet.
+                fail(Count.FALLBACK_CLOSE_DELIMITED, null);
+                return;
             }
             long announced = chunked || length == null ? -1 : parseLength(length);
             if (!chunked && length != null && announced < 0) {
@@ -338,8 +336,6 @@ public final class IoOrigin {
                     if (overran.isPresent()) {
                         count(Count.OVERRAN);
                         IoUtils.safeClose(connection);
-                    } else if (closeAtEnd) {
-                        IoUtils.safeClose(connection);
                     } else {
                         release(connection);
                     }
@@ -370,8 +366,7 @@ public final class IoOrigin {
             channel.suspendReads(); // from now on its reader waits for it, not this thread's selector
             ClientConnection c = connection;
             IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, timeouts.read(),
-                    deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes),
-                    closeAtEnd ? () -> IoUtils.safeClose(c) : () -> io.execute(() -> release(c)),
+                    deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
                     () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
             done.answered(OriginResponse.streaming(status, head, body, slot, sent, received));
