@@ -18,6 +18,8 @@ public final class IoCounts {
         /** a miss whose answer (head and whole body) went out from the IO thread */
         ANSWERED_FROM_IO_THREAD,
         NEW_CONNECTION, REUSED_CONNECTION,
+        /** a pooled connection held bytes nobody asked for, or had ended, when taken: closed, another one used */
+        UNASKED_BYTES_AT_REUSE,
         /** a pooled connection failed before an answer: sent again on a new one */
         RETRIED_ON_NEW_CONNECTION,
         /** an interim answer (1xx but 101) read past: the final one follows on the same exchange */

@@ -19,8 +19,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * (Content-Length, last chunk), whatever the connection holds already beyond it (in the client's push-back
  * buffer, or in the kernel) was sent unasked; Undertow's client would take it for the next answer. Read here,
  * right after the body's end, it marks the answer as overran (delivered, not stored), and the caller closes the
- * connection. Bytes that come while the connection idles in the pool are Undertow's client's to see: with no
- * request pending it closes a connection that sends anything.
+ * connection. Bytes that come while the connection idles in the pool are found when it is taken again, before
+ * anything is sent on it ({@link #cameUnasked}); an idle connection is not watched meanwhile ({@link #unwatched}).
  *
  * <p>Also what the IO thread needs of Undertow's client that it keeps to its own package: its connection's stream
  * ({@code HttpClientConnection.getConnection()}), and reading past an interim answer ({@link #readNextHead}).
@@ -83,6 +83,24 @@ final class IoFraming {
             return (StreamConnection) STREAM.invoke(c);
         } catch (Throwable e) {
             throw new IllegalStateException("Undertow's client connection has no stream to check", e);
+        }
+    }
+
+    /** Stops reading an idle connection as its bytes come (Undertow's client resumes that when an answer ends). */
+    static void unwatched(ClientConnection c) {
+        stream(c).getSourceChannel().suspendReads();
+    }
+
+    /**
+     * Whether an idle connection holds anything nobody asked for (in the client's push-back buffer or the kernel),
+     * or was ended by the origin; read without waiting (what it reads is lost: the caller closes it then). Call it
+     * on the connection's IO thread, with no request pending on it.
+     */
+    static boolean cameUnasked(ClientConnection c) {
+        try {
+            return stream(c).getSourceChannel().read(ByteBuffer.allocate(1)) != 0;
+        } catch (IOException | IllegalStateException broken) {
+            return true;
         }
     }
 

@@ -90,7 +90,7 @@ public final class IoOrigin {
                 TimeUnit.NANOSECONDS);
         ArrayDeque<ClientConnection> idle = IDLE.get().get(origin);
         ClientConnection pooled = null;
-        while (idle != null && (pooled = idle.pollLast()) != null && !pooled.isOpen()) {
+        while (idle != null && (pooled = idle.pollLast()) != null && !usable(pooled)) {
             pooled = null;
         }
         if (pooled != null) {
@@ -99,6 +99,24 @@ public final class IoOrigin {
         } else {
             x.connect();
         }
+    }
+
+    /**
+     * Whether a pooled connection may carry the next request: open, and nothing came on it while it sat idle.
+     * Bytes an origin sent unasked (a second answer after one that ended, as a desync would) would otherwise be
+     * taken for the next answer: an idle connection is not watched ({@link IoFraming#unwatched}). Checked here without waiting, as the blocking client's {@code OriginSocket} checks
+     * before it writes; such a connection (or one the origin ended) is closed.
+     */
+    private static boolean usable(ClientConnection c) {
+        if (!c.isOpen()) {
+            return false;
+        }
+        if (IoFraming.cameUnasked(c)) {
+            count(Count.UNASKED_BYTES_AT_REUSE);
+            IoUtils.safeClose(c);
+            return false;
+        }
+        return true;
     }
 
     /** One GET, from connection to whole body. Every method runs on its IO thread. */
@@ -415,6 +433,9 @@ public final class IoOrigin {
             if (idle.size() >= MAX_IDLE_PER_ORIGIN) {
                 IoUtils.safeClose(c);
             } else {
+                // Not watched while idle (as OkHttp's pool): whatever comes meanwhile is found when it is taken
+                // again (usable), the one check that holds however the selector's rounds fall.
+                IoFraming.unwatched(c);
                 idle.addLast(c);
             }
         }
