@@ -23,10 +23,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
@@ -47,7 +44,8 @@ import org.xnio.channels.StreamSourceChannel;
  * ({@link Answered#failed}, {@link Answered#timedOut}), which asks the next origin or answers the failure. Every path
  * is counted ({@link IoCounts}).
  *
- * <p>Not production: no TLS, no pool housekeeping (PROTOTYPE.md lists what is left).
+ * <p>Its connections idle in {@link IoPool}s, one per IO thread. Not production yet: no TLS (PROTOTYPE.md lists
+ * what is left).
  */
 public final class IoOrigin {
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
@@ -55,13 +53,16 @@ public final class IoOrigin {
     static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
     /** The first buffer for a body of unknown length (chunked) read here; doubled as it fills. */
     private static final int FIRST_UNKNOWN_BYTES = 8 * 1024;
-    private static final int MAX_IDLE_PER_ORIGIN = 64;
 
-    /** Idle keep-alive connections of this IO thread, by origin; touched only by their IO thread. */
-    private static final ThreadLocal<Map<URI, ArrayDeque<ClientConnection>>> IDLE =
-            ThreadLocal.withInitial(HashMap::new);
+    /** The only method this client sends: a miss's fetch. */
+    static final HttpString METHOD = Methods.GET;
 
     private IoOrigin() {
+    }
+
+    /** Whether a request may go out again after a failure that may have come after it was delivered. */
+    static boolean repeatable(HttpString method) {
+        return Methods.GET.equals(method) || Methods.HEAD.equals(method);
     }
 
     /** Told once: the answer, that the origin took too long, or why there is none (nothing was answered yet). */
@@ -88,11 +89,7 @@ public final class IoOrigin {
         x.deadline = io.executeAfter(() -> x.timedOut(Count.TIMEOUT_TOTAL, "timeout: no answer from " + origin
                 + " within origin.total (" + timeouts.total() + ")"), timeouts.total().toNanos(),
                 TimeUnit.NANOSECONDS);
-        ArrayDeque<ClientConnection> idle = IDLE.get().get(origin);
-        ClientConnection pooled = null;
-        while (idle != null && (pooled = idle.pollLast()) != null && !usable(pooled)) {
-            pooled = null;
-        }
+        ClientConnection pooled = IoPool.of(io).take(origin, IoOrigin::usable);
         if (pooled != null) {
             count(Count.REUSED_CONNECTION);
             x.send(pooled, true);
@@ -201,7 +198,7 @@ public final class IoOrigin {
 
         void send(ClientConnection c, boolean pooled) {
             connection = c;
-            ClientRequest request = new ClientRequest().setMethod(Methods.GET).setPath(basePath() + target);
+            ClientRequest request = new ClientRequest().setMethod(METHOD).setPath(basePath() + target);
             headers.forEach((name, value) -> request.getRequestHeaders().add(HttpString.tryFromString(name), value));
             request.getRequestHeaders().put(Headers.HOST, origin.getRawAuthority());
             sent = clock.instant();
@@ -236,10 +233,14 @@ public final class IoOrigin {
             return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         }
 
-        /** A pooled connection the origin closed meanwhile is the usual cause: once more on a new one. */
+        /**
+         * A pooled connection the origin closed meanwhile is the usual cause: once more on a new one. Only because
+         * this client sends nothing but GET ({@link #METHOD}): a request that may have been delivered is sent again
+         * only when it is safe to repeat, as on the blocking client.
+         */
         private void sendFailed(ClientConnection c, boolean pooled, IOException e) {
             IoUtils.safeClose(c);
-            if (pooled && !settled) {
+            if (pooled && !settled && repeatable(METHOD)) {
                 count(Count.RETRIED_ON_NEW_CONNECTION);
                 connect();
             } else {
@@ -429,15 +430,10 @@ public final class IoOrigin {
             if (!c.isOpen()) {
                 return;
             }
-            ArrayDeque<ClientConnection> idle = IDLE.get().computeIfAbsent(origin, o -> new ArrayDeque<>());
-            if (idle.size() >= MAX_IDLE_PER_ORIGIN) {
-                IoUtils.safeClose(c);
-            } else {
-                // Not watched while idle (as OkHttp's pool): whatever comes meanwhile is found when it is taken
-                // again (usable), the one check that holds however the selector's rounds fall.
-                IoFraming.unwatched(c);
-                idle.addLast(c);
-            }
+            // Not watched while idle (as OkHttp's pool): whatever comes meanwhile is found when it is taken
+            // again (usable), the one check that holds however the selector's rounds fall.
+            IoFraming.unwatched(c);
+            IoPool.of(io).give(origin, c, System.nanoTime());
         }
     }
 }

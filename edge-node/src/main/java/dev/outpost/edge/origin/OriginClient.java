@@ -60,6 +60,9 @@ public final class OriginClient implements AutoCloseable {
         }
     }
 
+    /** How long an idle origin connection is kept (the IO thread's pools keep theirs as long: IoPool). */
+    static final Duration POOL_KEEP_ALIVE = Duration.ofMinutes(1);
+
     private final OkHttpClient http;
     private final Clock clock;
     private final Listener listener;
@@ -101,7 +104,7 @@ public final class OriginClient implements AutoCloseable {
                 .callTimeout(timeouts.total())
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .connectionPool(housekeeping.pool(64, Duration.ofMinutes(1)))
+                .connectionPool(housekeeping.pool(64, POOL_KEEP_ALIVE))
                 .socketFactory(BlockingReadHook.sockets()) // a leader reading its body tells before it waits
                 // each request's FramingCheck: an answer that outgrew its framing closes its connection
                 .eventListenerFactory(call -> {

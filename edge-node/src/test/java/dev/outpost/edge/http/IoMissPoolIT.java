@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The origin connections the IO thread's client keeps (on with {@code origin.fetchOnIoThread}) are held to the
  * blocking client's pool rules: bytes an origin sent on a connection while it sat idle are never taken for the next
- * answer (the connection is closed, the miss goes out on another one). With the path off the same promises hold
+ * answer (the connection is closed, the miss goes out on another one), and none is left open once the edge
+ * closed. With the path off the same promises hold
  * for the blocking client (OriginSocket).
  */
 class IoMissPoolIT {
@@ -44,6 +45,22 @@ class IoMissPoolIT {
         }
         if (IoOrigin.ENABLED) {
             assertThat(IoCounts.counted(IoCounts.Count.UNASKED_BYTES_AT_REUSE)).isGreaterThan(before);
+        }
+    }
+
+    @Test
+    void noOriginConnectionIsLeftOpenWhenTheEdgeCloses() throws Exception {
+        try (FakeOrigin origin = FakeOrigin.start(r -> FakeOrigin.Answer.ok("fine " + r.path())
+                .header("Cache-Control", "max-age=600"))) {
+            EdgeFixture f = new EdgeFixture(UnaryOperator.identity(), List.of(origin.uri()));
+            try (f) {
+                for (int i = 0; i < 3; i++) {
+                    assertThat(f.fetch("/" + i).body()).isEqualTo("fine /" + i);
+                }
+                assertThat(origin.openConnections()).as("kept alive while the edge runs").isGreaterThan(0);
+            }
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(origin.openConnections())
+                    .as("origin connections left open after EdgeNode.close").isZero());
         }
     }
 }
