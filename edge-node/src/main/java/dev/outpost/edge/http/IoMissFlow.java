@@ -109,15 +109,18 @@ final class IoMissFlow {
                             }
                             flow.led(ex, t, lead, outcome); // answers through relay() below when it can
                         };
-                        if (response.bodyInMemory() && OriginFetch.fillsWithoutWaiting(response)) {
-                            MissFlow.guarded(ex, led);
-                        } else {
-                            // The body is still on its connection (or direct memory is short, and taking the body's
-                            // buffer may wait for a collection): from the head on, this answer is the blocking
-                            // path's (head relayed at once, the body read by a filler as it comes), on a fetch
-                            // thread, and no second request is sent.
-                            flow.onFetchThread(ex, led);
+                        if (response.bodyInMemory() && OriginFetch.fillsWithoutWaiting(response)
+                                && fetch.tryFillWithoutWaiting(() -> MissFlow.guarded(ex, led))) {
+                            return; // answered here
                         }
+                        if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
+                            IoCounts.count(IoCounts.Count.FILL_ON_FETCH_THREAD);
+                        }
+                        // The body is still on its connection (or storing it could wait: direct memory short, a
+                        // purge holding the store's fence): from the head on, this answer is the blocking path's
+                        // (head relayed at once, the body read by a filler as it comes), on a fetch thread, and no
+                        // second request is sent.
+                        flow.onFetchThread(ex, led);
                     }
 
                     @Override

@@ -52,6 +52,11 @@ public final class IoCounts {
         SERVER_ERROR_MORE_ORIGINS,
         /** the first origin gave no usable answer: the others asked the blocking way (not the first again) */
         FAILED_OVER,
+        /**
+         * a body whole in memory filled on a fetch thread: storing it could have waited (a purge held the store's
+         * fence, or direct memory was short)
+         */
+        FILL_ON_FETCH_THREAD,
         /** the answer could not be written from the IO thread (not a small kept body): relayed the blocking way */
         ANSWER_ELSEWHERE,
         /** the miss did not qualify (stale copy, range, https, shield, not on the IO thread) */

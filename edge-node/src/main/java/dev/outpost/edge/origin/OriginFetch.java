@@ -178,6 +178,14 @@ public final class OriginFetch {
         return length < 0 || DirectMemory.hasRoomFor(2 * length);
     }
 
+    /**
+     * Runs an IO thread's fill (it stores the answer) if storing cannot wait for the store's purge fence; false,
+     * without running it, when it could ({@link CacheStore#tryFillWithoutWaiting}).
+     */
+    public boolean tryFillWithoutWaiting(Runnable fill) {
+        return store.tryFillWithoutWaiting(fill);
+    }
+
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
