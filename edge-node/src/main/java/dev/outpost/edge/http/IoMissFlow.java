@@ -45,8 +45,8 @@ final class IoMissFlow {
     }
 
     /** Whether this lead is fetched on the IO thread; must be called from within the exchange's handler call. */
-    static boolean eligible(HttpServerExchange ex, OriginFetch.Target t) {
-        if (!IoOrigin.ENABLED) {
+    boolean eligible(HttpServerExchange ex, OriginFetch.Target t) {
+        if (!fetch.fetchesOnIoThread()) { // origin.fetchOnIoThread
             return false;
         }
         List<URI> origins = t.route().origins();

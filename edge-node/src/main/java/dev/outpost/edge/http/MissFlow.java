@@ -70,7 +70,7 @@ final class MissFlow {
         }
         switch (collapser.enter(t.key())) {
             case Collapser.Lead<FetchOutcome> lead -> {
-                if (IoMissFlow.eligible(ex, t)) { // PROTOTYPE (outpost.prototype.ioMiss): stays on the IO thread
+                if (ioMiss.eligible(ex, t)) { // origin.fetchOnIoThread: stays on the IO thread
                     ex.dispatch(SameThreadExecutor.INSTANCE, () -> guarded(ex, () -> ioMiss.lead(ex, t, lead)));
                 } else {
                     ex.dispatch(blocking, () -> guarded(ex, () -> lead(ex, t, lead)));

@@ -359,6 +359,7 @@ public final class IoOrigin {
                         release(connection);
                     }
                     count(Count.ORIGIN_ANSWERED);
+                    reports.ioAnswered();
                     done.answered(OriginResponse.buffered(status, head, Arrays.copyOf(body.array(), length), overran,
                             slot, sent, received));
                     return;
@@ -388,6 +389,7 @@ public final class IoOrigin {
                     deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
                     () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
+            reports.ioAnswered();
             done.answered(OriginResponse.streaming(status, head, body, slot, sent, received));
         }
 

@@ -58,6 +58,10 @@ public final class OriginClient implements AutoCloseable {
          */
         default void bodyRejected(String kind) {
         }
+
+        /** A miss's origin answer came through the IO thread's client (origin.fetchOnIoThread). */
+        default void originAnsweredOnIoThread() {
+        }
     }
 
     /** How long an idle origin connection is kept (the IO thread's pools keep theirs as long: IoPool). */
@@ -317,6 +321,11 @@ public final class OriginClient implements AutoCloseable {
     void ioResponded(URI origin, int status, Duration latency) {
         listener.originResponded(status, latency);
         health.responded(origin, status);
+    }
+
+    /** The IO thread's client handed an origin answer over (its body whole, or still on the connection). */
+    void ioAnswered() {
+        listener.originAnsweredOnIoThread();
     }
 
     /** An origin failed the IO thread's client (no connection, no head in time): metrics and circuit. */

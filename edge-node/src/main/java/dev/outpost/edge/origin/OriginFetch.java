@@ -186,6 +186,11 @@ public final class OriginFetch {
         return store.tryFillWithoutWaiting(fill);
     }
 
+    /** origin.fetchOnIoThread: whether a small miss may be fetched on its IO thread ({@link IoOrigin}). */
+    public boolean fetchesOnIoThread() {
+        return client.timeouts().fetchOnIoThread();
+    }
+
     /** Prototype: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
