@@ -29,10 +29,13 @@ import java.time.Duration;
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
         Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback,
         Integer fetchThreads, Boolean fetchOnIoThread) {
+    /**
+     * The default of {@code origin.fetchOnIoThread} in this JVM: false, unless the suite runs with it on. Before
+     * {@link #DEFAULTS}, which takes it.
+     */
+    public static final boolean FETCH_ON_IO_THREAD_DEFAULT = Boolean.getBoolean("outpost.prototype.ioMiss");
     public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null,
             null, null);
-    /** The default of {@code origin.fetchOnIoThread} in this JVM: false, unless the suite runs with it on. */
-    public static final boolean FETCH_ON_IO_THREAD_DEFAULT = Boolean.getBoolean("outpost.prototype.ioMiss");
 
     /** Everything but fetchOnIoThread (its default). */
     public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,

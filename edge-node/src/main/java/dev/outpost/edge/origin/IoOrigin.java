@@ -33,7 +33,8 @@ import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSourceChannel;
 
 /**
- * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a GET to a plain-HTTP origin sent and read
+ * With {@code origin.fetchOnIoThread} (off by default; on by default in a JVM run with
+ * {@code -Doutpost.prototype.ioMiss=true}, which also prints the counts at exit): a GET to a plain-HTTP origin sent and read
  * without blocking, on the calling XNIO IO thread (the client connection's own), with Undertow's client over
  * keep-alive connections pooled per IO thread and origin, so a small miss never leaves that thread. A body that
  * comes whole with its head (at most {@link #MAX_BODY} bytes) is read into memory here; any other answer is handed
@@ -48,6 +49,7 @@ import org.xnio.channels.StreamSourceChannel;
  * what is left).
  */
 public final class IoOrigin {
+    /** Whether origin.fetchOnIoThread is on by default in this JVM (tests check the path's counts then). */
     public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
     /** The largest body read here: what a leader reads on its own thread on the blocking path too. */
     static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
