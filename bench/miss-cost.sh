@@ -3,6 +3,8 @@
 # 2 KiB bodies from an nginx origin on tmpfs), after the JIT has settled. Run as root, by hand, on a quiet machine:
 #
 #   bench/miss-cost.sh JAR [JAR ...]         e.g. a build before and after a change to the miss path
+#   bench/miss-cost.sh "JAR -Dsome.property=x" JAR   a jar argument may carry JVM options after a space (an A/B of
+#                                            one jar with and without a system property)
 #   FETCH_THREADS=0 bench/miss-cost.sh JAR   the edge with origin.fetchThreads: 0 (virtual threads only); unset, the
 #                                            key is left out (builds from before it existed refuse it)
 #   PROFILE=DIR AP_LOADER=JAR bench/miss-cost.sh JAR   also an async-profiler CPU profile of each measured round
@@ -58,9 +60,12 @@ round() { # round SECONDS: prints the number of answers
     awk '/requests in/ {print $1}' "$RUN/wrk.txt"
 }
 
-measure() { # measure JAR: one edge, warmed, then one measured round
+measure() { # measure "JAR [JVM options]": one edge, warmed, then one measured round
+    local jar opts
+    read -r jar opts <<<"$1"
+    # shellcheck disable=SC2086 # the options are words
     taskset -c "$SERVER_CPU" "$java" -Xms128m -Xmx128m -XX:+UseSerialGC -XX:MaxTenuringThreshold=2 \
-        -XX:MaxDirectMemorySize=512m -jar "$1" edge --config "$RUN/edge.yml" >"$RUN/edge.log" 2>&1 &
+        -XX:MaxDirectMemorySize=512m $opts -jar "$jar" edge --config "$RUN/edge.yml" >"$RUN/edge.log" 2>&1 &
     local edge=$!
     pids+=("$edge")
     for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$EDGE_PORT/_edge/health" && break; sleep 0.2; done
@@ -75,7 +80,7 @@ measure() { # measure JAR: one edge, warmed, then one measured round
     if [ -n "${PROFILE:-}" ]; then
         mkdir -p "$PROFILE"
         "$java" -jar "$AP_LOADER" profiler -d "$SECONDS_PER_ROUND" -e cpu -i 200us -t -o collapsed \
-            -f "$PROFILE/$(basename "$1" .jar)-$rep.collapsed" "$edge" >/dev/null 2>&1 &
+            -f "$PROFILE/$(basename "$jar" .jar)${opts:+-opts}-$rep.collapsed" "$edge" >/dev/null 2>&1 &
     fi
     n=$(round "$SECONDS_PER_ROUND")
     wait "$perf" || true
@@ -83,6 +88,7 @@ measure() { # measure JAR: one edge, warmed, then one measured round
     jit1=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "$edge")
     switches=$(awk '/context-switches/ {gsub(",", "", $1); print $1}' "$RUN/perf.txt")
     kill "$edge"; wait "$edge" 2>/dev/null || true
+    grep -h 'ioMiss counts' "$RUN/edge.log" || true # the outpost.prototype.ioMiss prototype's paths, whole run
     python3 -c 'import sys
 n, cpu, tck, sw, secs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 jit = int(sys.argv[7]) if sys.argv[7] else None
@@ -90,7 +96,7 @@ print("%-40s misses/s %7.0f   CPU ms per 1000 misses %6.1f (JIT %s)   context sw
       % (sys.argv[6], n / secs, (cpu * 1000 / tck) * 1000 / n,
          "%.1f" % (jit * 1000 / n) if jit is not None else "?", sw / n))' \
         "$n" "$((cpu1 - cpu0))" "$tck" "$switches" "$SECONDS_PER_ROUND" \
-        "$(basename "$1")${FETCH_THREADS:+ fetchThreads=$FETCH_THREADS}" \
+        "$(basename "$jar")${opts:+ $opts}${FETCH_THREADS:+ fetchThreads=$FETCH_THREADS}" \
         "$([ -n "$jit0" ] && [ -n "$jit1" ] && echo $((jit1 - jit0)))"
 }
 

@@ -58,6 +58,7 @@ public final class FakeOrigin implements AutoCloseable {
     private final List<Request> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger answeredWhole = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
     /** Every hold of an answer sent: released on close, so no connection thread outlives the test. */
     private final Set<Hold> holds = ConcurrentHashMap.newKeySet();
 
@@ -279,7 +280,14 @@ public final class FakeOrigin implements AutoCloseable {
                 try {
                     Socket s = socket.accept();
                     connections.incrementAndGet();
-                    Thread.ofVirtual().start(() -> serve(s));
+                    openConnections.incrementAndGet();
+                    Thread.ofVirtual().start(() -> {
+                        try {
+                            serve(s);
+                        } finally {
+                            openConnections.decrementAndGet();
+                        }
+                    });
                 } catch (IOException closed) {
                     return;
                 }
@@ -300,6 +308,11 @@ public final class FakeOrigin implements AutoCloseable {
     /** Connections accepted so far. */
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now: accepted and not yet ended by either side. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     public int requests() {

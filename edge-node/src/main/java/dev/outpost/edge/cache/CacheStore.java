@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.LongSupplier;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -57,8 +58,14 @@ public final class CacheStore {
      */
     public CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk,
             boolean sizeAwareAdmission) {
+        this(maxBytes, maxVariantsPerUrl, purgeMemory, disk, sizeAwareAdmission, System::nanoTime);
+    }
+
+    /** @param fenceClock the purge fence's clock (a test's may hold a purge while it records itself) */
+    CacheStore(long maxBytes, int maxVariantsPerUrl, Duration purgeMemory, Optional<DiskTier> disk,
+            boolean sizeAwareAdmission, LongSupplier fenceClock) {
         this.disk = disk.orElse(null);
-        this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, System::nanoTime);
+        this.fence = new PurgeFence(purgeMemory, MAX_PURGE_MARKS, fenceClock);
         this.memory = new MemoryTier(maxBytes, maxVariantsPerUrl, sizeAwareAdmission);
     }
 
@@ -180,6 +187,26 @@ public final class CacheStore {
         } finally {
             fenceLock.readLock().unlock();
         }
+    }
+
+    /**
+     * Runs {@code fill} (which may {@link #putFetched}) only if that cannot wait for the purge fence: its read lock
+     * is taken at once or not at all. False, without running it, while a purge records itself (the write lock is
+     * held): a caller that must never wait (an IO thread) runs the fill elsewhere then. A purge that waits for the
+     * write lock behind a reader (the disk writer publishes under the read lock, and a publish may wait for the
+     * device) does not hold this up: {@code tryLock} takes a free read lock whoever waits, and {@link #putFetched}
+     * within re-enters it without queueing behind that purge, as a plain {@code lock} would.
+     */
+    public boolean tryFillWithoutWaiting(Runnable fill) {
+        if (!fenceLock.readLock().tryLock()) {
+            return false;
+        }
+        try {
+            fill.run();
+        } finally {
+            fenceLock.readLock().unlock();
+        }
+        return true;
     }
 
     private void fencePurge(Runnable record) {

@@ -21,12 +21,29 @@ import java.time.Duration;
  *                             kernel directly: about half the context switches of a virtual thread's, which parks
  *                             on the JDK's poller); fetches beyond them run on virtual threads, so a slow origin
  *                             never queues misses; 0: virtual threads only; default 64
+ * @param fetchOnIoThread      whether a small miss on a plain-HTTP origin is fetched on the client connection's own
+ *                             IO thread, without blocking ({@code IoOrigin}), instead of on a fetch thread; default
+ *                             false (true in a JVM run with {@code -Doutpost.prototype.ioMiss=true}: how the test
+ *                             suite runs with it on)
  */
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
         Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback,
-        Integer fetchThreads) {
+        Integer fetchThreads, Boolean fetchOnIoThread) {
+    /**
+     * The default of {@code origin.fetchOnIoThread} in this JVM: false, unless the suite runs with it on. Before
+     * {@link #DEFAULTS}, which takes it.
+     */
+    public static final boolean FETCH_ON_IO_THREAD_DEFAULT = Boolean.getBoolean("outpost.prototype.ioMiss");
     public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null,
-            null);
+            null, null);
+
+    /** Everything but fetchOnIoThread (its default). */
+    public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
+            Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback,
+            Integer fetchThreads) {
+        this(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker, shieldFallback,
+                fetchThreads, null);
+    }
 
     /** Timeouts and caps with the default breaker. */
     public OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
@@ -58,15 +75,21 @@ public record OriginTimeouts(Duration connect, Duration read, Duration total, In
         breaker = ConfigValues.or(breaker, OriginBreaker.DEFAULTS);
         shieldFallback = ConfigValues.or(shieldFallback, ShieldFallback.SHIELD_FAILURE);
         fetchThreads = ConfigValues.atLeast("origin.fetchThreads", fetchThreads, 64, 0);
+        fetchOnIoThread = ConfigValues.or(fetchOnIoThread, FETCH_ON_IO_THREAD_DEFAULT);
     }
 
     public OriginTimeouts withBreaker(OriginBreaker newBreaker) {
         return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, newBreaker,
-                shieldFallback, fetchThreads);
+                shieldFallback, fetchThreads, fetchOnIoThread);
     }
 
     public OriginTimeouts withShieldFallback(ShieldFallback newShieldFallback) {
         return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker,
-                newShieldFallback, fetchThreads);
+                newShieldFallback, fetchThreads, fetchOnIoThread);
+    }
+
+    public OriginTimeouts withFetchOnIoThread(boolean on) {
+        return new OriginTimeouts(connect, read, total, maxRequests, maxRequestsPerClient, queueWait, breaker,
+                shieldFallback, fetchThreads, on);
     }
 }

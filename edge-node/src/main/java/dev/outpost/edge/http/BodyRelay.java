@@ -6,6 +6,8 @@ import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.Fill;
 import io.undertow.io.BufferWritableOutputStream;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
@@ -14,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -50,27 +53,7 @@ final class BodyRelay {
                     return;
                 } // else the whole body goes out as a 200 (a server may ignore Range, RFC 9110 §14.2)
             }
-            ResponseWriter.record(ex, answer.outcome());
-            HeaderMap out = ex.getResponseHeaders();
-            Fields headers = answer.withoutSetCookie() ? f.headers().without(List.of("set-cookie")) : f.headers();
-            headers.forEach((name, value) -> out.add(ResponseWriter.headerName(name), value));
-            long age = CachedObjects.initialAgeSeconds(f.originHeaders(), f.requestTime(), f.responseTime())
-                    + Math.max(0, Duration.between(f.responseTime(), clock.instant()).toSeconds());
-            out.put(Headers.AGE, age);
-            writer.markWith(out, answer.outcome(), answer.status().value(writer.cacheName()));
-            if (Conditionals.notModified(request, f.status(), f.originHeaders(), f.responseTime())) {
-                ex.setStatusCode(304);
-                out.remove(Headers.CONTENT_TYPE);
-                out.remove(Headers.CONTENT_ENCODING);
-                out.remove(Headers.CONTENT_RANGE); // a 206 the client's validator matched: no part is sent
-                ex.endExchange();
-                return;
-            }
-            ex.setStatusCode(f.status());
-            f.originHeaders().first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
-                    .ifPresent(length -> ex.setResponseContentLength(Long.parseLong(length)));
-            if (head || f.status() == 204 || f.status() == 304) {
-                ex.endExchange();
+            if (!startAnswer(ex, request, answer, head)) {
                 return;
             }
             ex.startBlocking();
@@ -91,6 +74,80 @@ final class BodyRelay {
             Thread.currentThread().interrupt();
             writer.abort(ex);
         }
+    }
+
+    /**
+     * Writes the answer's status and headers; false when that was the whole answer (a 304, HEAD, 204), ended
+     * already.
+     */
+    private boolean startAnswer(HttpServerExchange ex, Fields request, Answer.FromBody answer, boolean head) {
+        FetchOutcome.Filling f = answer.filling();
+        ResponseWriter.record(ex, answer.outcome());
+        HeaderMap out = ex.getResponseHeaders();
+        Fields headers = answer.withoutSetCookie() ? f.headers().without(List.of("set-cookie")) : f.headers();
+        headers.forEach((name, value) -> out.add(ResponseWriter.headerName(name), value));
+        long age = CachedObjects.initialAgeSeconds(f.originHeaders(), f.requestTime(), f.responseTime())
+                + Math.max(0, Duration.between(f.responseTime(), clock.instant()).toSeconds());
+        out.put(Headers.AGE, age);
+        writer.markWith(out, answer.outcome(), answer.status().value(writer.cacheName()));
+        if (Conditionals.notModified(request, f.status(), f.originHeaders(), f.responseTime())) {
+            ex.setStatusCode(304);
+            out.remove(Headers.CONTENT_TYPE);
+            out.remove(Headers.CONTENT_ENCODING);
+            out.remove(Headers.CONTENT_RANGE); // a 206 the client's validator matched: no part is sent
+            ex.endExchange();
+            return false;
+        }
+        ex.setStatusCode(f.status());
+        f.originHeaders().first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
+                .ifPresent(length -> ex.setResponseContentLength(Long.parseLong(length)));
+        if (head || f.status() == 204 || f.status() == 304) {
+            ex.endExchange();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * PROTOTYPE (outpost.prototype.ioMiss): the answer's body is whole in its fill already, so head and body go
+     * out without blocking, from the IO thread, in one send. Takes over {@code reader} and closes it.
+     */
+    void relayComplete(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
+        FetchOutcome.Filling f = answer.filling();
+        boolean head = ex.getRequestMethod().equalToString("HEAD");
+        List<ByteBuffer> body = new ArrayList<>();
+        try {
+            for (ByteBuffer bytes; (bytes = reader.next(Duration.ZERO)) != null; ) {
+                body.add(bytes);
+            }
+        } catch (IOException | InterruptedException brokenOrNotWhole) {
+            reader.close();
+            writer.abort(ex);
+            return;
+        }
+        if (!head && request.has("range") && f.plan().storable()
+                && f.end().getNow(null) instanceof FetchOutcome.Stored s && s.kept()) {
+            reader.close();
+            writer.serveStored(ex, s.object(), request, answer.outcome(), answer.status());
+            return;
+        }
+        if (!startAnswer(ex, request, answer, head)) {
+            reader.close();
+            return;
+        }
+        ex.getResponseSender().send(body.toArray(ByteBuffer[]::new), new IoCallback() {
+            @Override
+            public void onComplete(HttpServerExchange exchange, Sender sender) {
+                reader.close();
+                IoCallback.END_EXCHANGE.onComplete(exchange, sender);
+            }
+
+            @Override
+            public void onException(HttpServerExchange exchange, Sender sender, IOException exception) {
+                reader.close();
+                IoCallback.END_EXCHANGE.onException(exchange, sender, exception);
+            }
+        });
     }
 
     /** The stored object, once the body is in and was stored; empty when it was not. */

@@ -37,6 +37,7 @@ final class MissFlow {
     private final FetchThreads blocking;
     private final Clock clock;
     private final SliceFlow slices;
+    private final IoMissFlow ioMiss;
 
     MissFlow(Collapser<FetchOutcome> collapser, OriginFetch fetch, CacheStore store, ResponseWriter writer,
             FetchThreads blocking, Clock clock, SliceFlow slices) {
@@ -47,6 +48,17 @@ final class MissFlow {
         this.writer = writer;
         this.blocking = blocking;
         this.clock = clock;
+        this.ioMiss = new IoMissFlow(this, fetch, writer, clock);
+    }
+
+    /** PROTOTYPE: a lead the IO thread could not fetch (nothing answered yet) goes the blocking way. */
+    void leadElsewhere(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
+        blocking.execute(() -> guarded(ex, () -> lead(ex, t, lead)));
+    }
+
+    /** PROTOTYPE: the rest of a lead the IO thread began (an answer whose body is still arriving), on a fetch thread. */
+    void onFetchThread(HttpServerExchange ex, Runnable work) {
+        blocking.execute(() -> guarded(ex, work));
     }
 
     /** Starts the miss; must be called from within the exchange's handler call. */
@@ -57,8 +69,13 @@ final class MissFlow {
             return;
         }
         switch (collapser.enter(t.key())) {
-            case Collapser.Lead<FetchOutcome> lead ->
+            case Collapser.Lead<FetchOutcome> lead -> {
+                if (ioMiss.eligible(ex, t)) { // origin.fetchOnIoThread: stays on the IO thread
+                    ex.dispatch(SameThreadExecutor.INSTANCE, () -> guarded(ex, () -> ioMiss.lead(ex, t, lead)));
+                } else {
                     ex.dispatch(blocking, () -> guarded(ex, () -> lead(ex, t, lead)));
+                }
+            }
             case Collapser.Follow<FetchOutcome> follow -> ex.dispatch(SameThreadExecutor.INSTANCE,
                     () -> follow.result().whenComplete((outcome, error) -> guarded(ex,
                             () -> followed(ex, t, outcome, error))));
@@ -97,6 +114,11 @@ final class MissFlow {
             lead.fail(e);
             throw e;
         }
+        led(ex, t, lead, outcome);
+    }
+
+    /** The leader's fetch came back with {@code outcome}: published to followers, then answered. */
+    void led(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead, FetchOutcome outcome) {
         if (outcome instanceof FetchOutcome.Filling filling) {
             notePass(t.key(), filling);
             lead.publish(filling);
@@ -148,7 +170,7 @@ final class MissFlow {
         if (outcome instanceof FetchOutcome.Sliced) {
             // The object is served from slices, fetched (and collapsed) slice by slice. A follower runs in the
             // leader's completion callback and must not hold it.
-            if (role == Answer.Role.FOLLOWER) {
+            if (role == Answer.Role.FOLLOWER || ex.isInIoThread()) {
                 blocking.execute(() -> guarded(ex, () -> sliced(ex, t, Optional.empty())));
             } else {
                 sliced(ex, t, Optional.empty());
@@ -181,6 +203,10 @@ final class MissFlow {
                 Optional<Fill.Reader> reader = readerFor(b);
                 if (reader.isEmpty()) { // the body's start is gone (a windowed relay): fetch for this request
                     carryOut(ex, t, new Answer.FetchAlone(false));
+                } else if (relayHere && ex.isInIoThread()) { // PROTOTYPE: a lead fetched on the IO thread
+                    ioMiss.relay(ex, t, b, reader.get(),
+                            () -> blocking.execute(() -> guarded(ex, () -> writer.relay(ex, t.requestHeaders(), b,
+                                    reader.get()))));
                 } else if (relayHere && b.filling().filler().pending()) {
                     readThenRelay(ex, t, b, reader.get());
                 } else if (relayHere) {
@@ -236,7 +262,7 @@ final class MissFlow {
      * A fresh copy someone stored between this request's lookup and its winning the flight; the very object it
      * chose to revalidate does not count (the edge's lease ran out: fresh or not, it is asked about).
      */
-    private Optional<CachedObject> storedMeanwhile(OriginFetch.Target t) {
+    Optional<CachedObject> storedMeanwhile(OriginFetch.Target t) {
         return store.lookup(t.key(), t.requestHeaders())
                 .filter(o -> o != t.stale().orElse(null))
                 .filter(o -> Decisions.decide("GET", Optional.of(o), clock.instant()) == Action.SERVE)
@@ -277,7 +303,7 @@ final class MissFlow {
     }
 
     /** Exceptions off the handler call stack go through the same error mapping as everything else. */
-    private static void guarded(HttpServerExchange ex, Runnable work) {
+    static void guarded(HttpServerExchange ex, Runnable work) {
         try {
             new ErrorMappingHandler(e -> work.run()).handleRequest(ex);
         } catch (Exception e) {

@@ -232,6 +232,11 @@ final class ResponseWriter {
         relay.relay(ex, request, answer, reader);
     }
 
+    /** PROTOTYPE (outpost.prototype.ioMiss): a body whole in its fill, written without blocking ({@link BodyRelay}). */
+    void relayComplete(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
+        relay.relayComplete(ex, request, answer, reader);
+    }
+
     /** The edge's own error, as JSON. */
     void error(HttpServerExchange ex, int statusCode, String code, String message, CacheStatus cacheStatus) {
         record(ex, Outcome.ERROR);

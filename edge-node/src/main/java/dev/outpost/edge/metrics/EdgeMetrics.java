@@ -38,6 +38,7 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
     private final Counter staleServed;
     private final Timer originLatency;
     private final Counter originFailures;
+    private final Counter originIoThreadMisses;
     /** edge.origin.requests by status class (index 1-5), registered on first use; a benign race re-registers. */
     private final Counter[] originRequestsByClass = new Counter[6];
     private final java.util.concurrent.atomic.AtomicLong active = new java.util.concurrent.atomic.AtomicLong();
@@ -74,6 +75,9 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
                 .publishPercentileHistogram().register(registry);
         originFailures = Counter.builder("edge.origin.requests").tag("result", "unreachable")
                 .description("origin requests, by result").register(registry);
+        originIoThreadMisses = Counter.builder("edge.origin.io.thread.misses")
+                .description("misses whose origin answer the IO thread's client fetched (origin.fetchOnIoThread)")
+                .register(registry);
         Gauge.builder("edge.store.bytes", store, CacheStore::bytes).baseUnit("bytes")
                 .description("bytes held by the store").register(registry);
         Gauge.builder("edge.store.entries", store, CacheStore::entries).description("URLs held by the store")
@@ -256,6 +260,11 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
                 .description("5xx answers of a shield kept as the answer instead of falling back: the origin's "
                         + "own, relayed, or the shield's for an origin it could not reach").register(registry)
                 .increment();
+    }
+
+    @Override
+    public void originAnsweredOnIoThread() {
+        originIoThreadMisses.increment();
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.outpost.edge.origin;
 
 import dev.outpost.common.http.FieldSyntax;
 import dev.outpost.edge.config.OriginBreaker;
+import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -57,7 +58,14 @@ public final class OriginClient implements AutoCloseable {
          */
         default void bodyRejected(String kind) {
         }
+
+        /** A miss's origin answer came through the IO thread's client (origin.fetchOnIoThread). */
+        default void originAnsweredOnIoThread() {
+        }
     }
+
+    /** How long an idle origin connection is kept (the IO thread's pools keep theirs as long: IoPool). */
+    static final Duration POOL_KEEP_ALIVE = Duration.ofMinutes(1);
 
     private final OkHttpClient http;
     private final Clock clock;
@@ -67,6 +75,7 @@ public final class OriginClient implements AutoCloseable {
     private final OriginHealth health;
     private final ScheduledExecutorService probes;
     private final PoolHousekeeping housekeeping;
+    private final OriginTimeouts timeouts;
 
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener) {
         this(timeouts, clock, listener, 64 * 1024, new OriginSlots(1024, 1024, Duration.ofSeconds(5)), List.of());
@@ -78,6 +87,7 @@ public final class OriginClient implements AutoCloseable {
     public OriginClient(OriginTimeouts timeouts, Clock clock, Listener listener, int maxHeaderBytes,
             OriginSlots slots, Collection<URI> origins) {
         this.clock = clock;
+        this.timeouts = timeouts;
         this.listener = listener;
         this.maxHeaderBytes = maxHeaderBytes;
         this.slots = slots;
@@ -98,7 +108,7 @@ public final class OriginClient implements AutoCloseable {
                 .callTimeout(timeouts.total())
                 .followRedirects(false)
                 .followSslRedirects(false)
-                .connectionPool(housekeeping.pool(64, Duration.ofMinutes(1)))
+                .connectionPool(housekeeping.pool(64, POOL_KEEP_ALIVE))
                 .socketFactory(BlockingReadHook.sockets()) // a leader reading its body tells before it waits
                 // each request's FramingCheck: an answer that outgrew its framing closes its connection
                 .eventListenerFactory(call -> {
@@ -106,6 +116,11 @@ public final class OriginClient implements AutoCloseable {
                     return check != null ? check : EventListener.NONE;
                 })
                 .build();
+    }
+
+    /** The connect, read and total timeouts every origin request is held to (the IO thread's client's too). */
+    OriginTimeouts timeouts() {
+        return timeouts;
     }
 
     public OriginResponse send(List<URI> listed, OriginRequest request) throws OriginUnreachable {
@@ -261,10 +276,31 @@ public final class OriginClient implements AutoCloseable {
 
     /** Why a response head must not be used, or null when it is fine. */
     static String badHead(Headers headers, int maxBytes) {
-        long size = 0;
+        List<String> names = new ArrayList<>();
+        List<String> values = new ArrayList<>();
         for (int i = 0; i < headers.size(); i++) {
-            String name = headers.name(i);
-            String value = headers.value(i);
+            names.add(headers.name(i));
+            values.add(headers.value(i));
+        }
+        return badHead(names, values, maxBytes);
+    }
+
+    /** As {@link #badHead(Headers, int)}, for a head another client parsed (the IO thread's, {@link IoOrigin}). */
+    static String badHead(Fields headers, int maxBytes) {
+        List<String> names = new ArrayList<>();
+        List<String> values = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            names.add(name);
+            values.add(value);
+        });
+        return badHead(names, values, maxBytes);
+    }
+
+    private static String badHead(List<String> names, List<String> values, int maxBytes) {
+        long size = 0;
+        for (int i = 0; i < names.size(); i++) {
+            String name = names.get(i);
+            String value = values.get(i);
             size += name.length() + value.length() + 4;
             if (name.isEmpty() || !name.chars().allMatch(OriginClient::isTokenChar)) {
                 return "malformed header name '" + name.replaceAll("[^\\x21-\\x7e]", "?") + "'";
@@ -274,6 +310,33 @@ public final class OriginClient implements AutoCloseable {
             }
         }
         return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
+    }
+
+    /** Whether {@code origin}'s circuit lets a request through ({@link OriginHealth}); for the IO thread's client. */
+    boolean allows(URI origin) {
+        return health.allows(origin);
+    }
+
+    /** An origin answered the IO thread's client ({@link IoOrigin}): metrics and circuit, as for this client's. */
+    void ioResponded(URI origin, int status, Duration latency) {
+        listener.originResponded(status, latency);
+        health.responded(origin, status);
+    }
+
+    /** The IO thread's client handed an origin answer over (its body whole, or still on the connection). */
+    void ioAnswered() {
+        listener.originAnsweredOnIoThread();
+    }
+
+    /** An origin failed the IO thread's client (no connection, no head in time): metrics and circuit. */
+    void ioFailed(URI origin, Duration latency, String why) {
+        listener.originFailed(latency);
+        health.failed(origin, why);
+    }
+
+    /** limits.maxOriginHeaderBytes: the largest origin head relayed or stored. */
+    int maxHeaderBytes() {
+        return maxHeaderBytes;
     }
 
     private static boolean isTokenChar(int c) {

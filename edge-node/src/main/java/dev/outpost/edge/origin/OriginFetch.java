@@ -10,6 +10,7 @@ import dev.outpost.edge.cache.FetchPlan;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.cache.Partial;
 import dev.outpost.edge.cache.PartialContent;
+import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -91,6 +92,12 @@ public final class OriginFetch {
             return new Target(route, key, target, requestHeaders, client, credentials, Optional.empty(), pass);
         }
 
+        /** The same fetch from the service's origins after its first (which failed it already). */
+        public Target withoutFirstOrigin() {
+            Route rest = new Route(route.service(), route.keys(), route.origins().subList(1, route.origins().size()));
+            return new Target(rest, key, target, requestHeaders, client, credentials, stale, pass);
+        }
+
         /** Its answer may depend on the client's credentials: it neither leads nor follows other requests. */
         public boolean alone() {
             return credentials == Credentials.Use.PRIVATE;
@@ -145,6 +152,62 @@ public final class OriginFetch {
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
+        return outcomeOf(t, range, response, ticket, maySlice, leaderReads);
+    }
+
+    /**
+     * Prototype (outpost.prototype.ioMiss): what a client's miss with no stored copy and no range sends its
+     * origin, for a client that is not this class's (the IO thread's, {@link IoOrigin}); the purge ticket is taken
+     * here, before the origin is asked, as {@link #fetch} does.
+     */
+    public record IoAsk(Fields headers, long ticket, OriginTimeouts timeouts, int maxHeaderBytes,
+            OriginSlots slots, OriginClient client) {
+        /** Whether the origin's circuit lets a request through (else the blocking path skips it). */
+        public boolean allows(java.net.URI origin) {
+            return client.allows(origin);
+        }
+    }
+
+    /**
+     * Prototype: whether the fill for {@code response} gets its memory without waiting: the IO thread must not
+     * take a body's buffer when direct memory is short ({@code Fill.keepingAllocated} may make the JVM collect and
+     * sleep), as {@link StreamedFetch#stream} would then.
+     */
+    public static boolean fillsWithoutWaiting(OriginResponse response) {
+        long length = response.contentLength();
+        return length < 0 || DirectMemory.hasRoomFor(2 * length);
+    }
+
+    /**
+     * Runs an IO thread's fill (it stores the answer) if storing cannot wait for the store's purge fence; false,
+     * without running it, when it could ({@link CacheStore#tryFillWithoutWaiting}).
+     */
+    public boolean tryFillWithoutWaiting(Runnable fill) {
+        return store.tryFillWithoutWaiting(fill);
+    }
+
+    /** origin.fetchOnIoThread: whether a small miss may be fetched on its IO thread ({@link IoOrigin}). */
+    public boolean fetchesOnIoThread() {
+        return client.timeouts().fetchOnIoThread();
+    }
+
+    /** Prototype: see {@link IoAsk}. */
+    public IoAsk ioAsk(Target t) {
+        long ticket = store.fetchTicket();
+        return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts(), client.maxHeaderBytes(),
+                client.slots(), client);
+    }
+
+    /**
+     * Prototype: the outcome of a client's miss whose answer {@code response} came from a client that is not this
+     * class's; as {@link #fetchForMiss}, but the answer is given.
+     */
+    public FetchOutcome ioOutcome(Target t, OriginResponse response, long ticket) {
+        return outcomeOf(t, Optional.empty(), response, ticket, true, true);
+    }
+
+    private FetchOutcome outcomeOf(Target t, Optional<String> range, OriginResponse response, long ticket,
+            boolean maySlice, boolean leaderReads) {
         if (maySlice && slicing.toSlice(t, range, response)) {
             response.close(); // the body is fetched again slice by slice
             if (t.stale().isPresent()) {

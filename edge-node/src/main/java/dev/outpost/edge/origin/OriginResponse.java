@@ -1,15 +1,29 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.edge.cache.Fields;
+import java.io.ByteArrayInputStream;
 import java.io.Closeable;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Optional;
 import okhttp3.Response;
 
-/** An origin's response with its body still to be read; close it when done. */
+/**
+ * An origin's response with its body still to be read; close it when done. Either OkHttp's (the blocking client),
+ * or one the IO thread's client ({@link IoOrigin}) received: a head with its whole body already read into memory,
+ * or a head whose body is still on its connection, read through a blocking stream over the channel. For those
+ * {@code response} is null.
+ */
 public final class OriginResponse implements Closeable {
     private final Response response;
+    /** The status and body of a response the IO thread's client received (when {@code response} is null). */
+    private final int ioStatus;
+    private final InputStream ioBody;
+    /** Whether {@code ioBody} is whole in memory (read without ever waiting). */
+    private final boolean ioBodyInMemory;
+    /** For a body whole in memory: what the origin sent beyond it ({@link IoFraming}). */
+    private final Optional<String> ioOverran;
     private final Fields headers;
     private final Instant requestTime;
     private final Instant responseTime;
@@ -19,6 +33,10 @@ public final class OriginResponse implements Closeable {
     OriginResponse(Response response, Instant requestTime, Instant responseTime, OriginSlots.Slot slot) {
         this.response = response;
         this.slot = slot;
+        this.ioStatus = 0;
+        this.ioBody = null;
+        this.ioBodyInMemory = false;
+        this.ioOverran = Optional.empty();
         Fields.Builder b = Fields.builder();
         response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
         this.headers = b.build();
@@ -26,12 +44,46 @@ public final class OriginResponse implements Closeable {
         this.responseTime = responseTime;
     }
 
+    private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory,
+            Optional<String> overran, OriginSlots.Slot slot, Instant requestTime, Instant responseTime) {
+        this.ioOverran = overran;
+        this.response = null;
+        this.slot = slot;
+        this.ioStatus = status;
+        this.ioBody = body;
+        this.ioBodyInMemory = inMemory;
+        this.headers = headers;
+        this.requestTime = requestTime;
+        this.responseTime = responseTime;
+    }
+
+    /** An HTTP/1.x answer whose whole body (as its framing delimited it) was read already. */
+    static OriginResponse buffered(int status, Fields headers, byte[] body, Optional<String> overran,
+            OriginSlots.Slot slot, Instant requestTime, Instant responseTime) {
+        return new OriginResponse(status, headers, new ByteArrayInputStream(body), true, overran, slot, requestTime,
+                responseTime);
+    }
+
+    /**
+     * An HTTP/1.x answer whose body is still arriving: {@code body} reads it (blocking, with the origin's
+     * timeouts) and, closed, gives its connection back or closes it. Read it on a thread that may block.
+     */
+    static OriginResponse streaming(int status, Fields headers, IoChannelBody body, OriginSlots.Slot slot,
+            Instant requestTime, Instant responseTime) {
+        return new OriginResponse(status, headers, body, false, Optional.empty(), slot, requestTime, responseTime);
+    }
+
+    /** Whether the body is whole in memory already: reading it never waits, on any thread. */
+    public boolean bodyInMemory() {
+        return response == null && ioBodyInMemory;
+    }
+
     /**
      * Whether the body's end is marked by its framing (Content-Length, chunked, or an HTTP/2 stream end), so a body
      * cut short is an error rather than a complete-looking shorter one. Close-delimited bodies are not.
      */
     public boolean framed() {
-        if (contentLength() >= 0 || response.protocol() != okhttp3.Protocol.HTTP_1_1
+        if (contentLength() >= 0 || response != null && response.protocol() != okhttp3.Protocol.HTTP_1_1
                 && response.protocol() != okhttp3.Protocol.HTTP_1_0) {
             return true;
         }
@@ -49,6 +101,11 @@ public final class OriginResponse implements Closeable {
      * ({@link BlockingReadHook}).
      */
     boolean readFromSocket() {
+        if (response == null) {
+            // a body in memory is read without waiting, by its leader's thread; one still on the IO thread's
+            // connection is read by a filler thread, so the head goes out at once (no hook tells before it waits)
+            return ioBodyInMemory;
+        }
         return response.protocol() == okhttp3.Protocol.HTTP_1_1 || response.protocol() == okhttp3.Protocol.HTTP_1_0;
     }
 
@@ -57,12 +114,15 @@ public final class OriginResponse implements Closeable {
      * body was read to its end; the connection is closed already, and such an answer is not stored.
      */
     public Optional<String> overran() {
+        if (response == null) {
+            return ioBody instanceof IoChannelBody streamed ? streamed.overran() : ioOverran;
+        }
         FramingCheck check = response.request().tag(FramingCheck.class);
         return check == null ? Optional.empty() : check.overran();
     }
 
     public int status() {
-        return response.code();
+        return response == null ? ioStatus : response.code();
     }
 
     public Fields headers() {
@@ -71,11 +131,15 @@ public final class OriginResponse implements Closeable {
 
     /** Declared body length, -1 when unknown (chunked or close-delimited). */
     public long contentLength() {
+        if (response == null) {
+            return headers.first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
+                    .map(Long::parseLong).orElse(-1L);
+        }
         return response.body().contentLength();
     }
 
     public InputStream body() {
-        return response.body().byteStream();
+        return response == null ? ioBody : response.body().byteStream();
     }
 
     public Instant requestTime() {
@@ -89,9 +153,23 @@ public final class OriginResponse implements Closeable {
     @Override
     public void close() {
         try {
-            response.close();
+            closeBody();
         } finally {
-            slot.close();
+            if (slot != null) {
+                slot.close();
+            }
+        }
+    }
+
+    private void closeBody() {
+        try {
+            if (response != null) {
+                response.close();
+            } else {
+                ioBody.close(); // a body still on its connection: the connection is given back or closed
+            }
+        } catch (IOException closing) {
+            // nothing is left to do with this answer; its connection is closed
         }
     }
 }

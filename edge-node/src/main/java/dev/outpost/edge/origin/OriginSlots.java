@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -87,6 +88,29 @@ public final class OriginSlots {
             throw new Busy("origin " + origin + " already has " + perOrigin + " requests open from this edge");
         }
         return new Slot(byOrigin, byClient);
+    }
+
+    /**
+     * A slot at once, or none: when a cap is full, or others already wait for a place (the semaphores are fair,
+     * and a zero wait honours that). Never waits: for the IO thread, which then leaves the request to a thread that
+     * may wait ({@link #acquire}).
+     */
+    public Optional<Slot> tryAcquire(URI origin, String client) {
+        Semaphore byClient = clients.get(client, c -> new Semaphore(perClient, true));
+        try {
+            if (!byClient.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                return Optional.empty();
+            }
+            Semaphore byOrigin = origins.computeIfAbsent(origin, o -> new Semaphore(perOrigin, true));
+            if (!byOrigin.tryAcquire(0, TimeUnit.NANOSECONDS)) {
+                byClient.release();
+                return Optional.empty();
+            }
+            return Optional.of(new Slot(byOrigin, byClient));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
     }
 
     /** Requests refused for want of a slot, since start. */

@@ -16,6 +16,22 @@ class EdgeConfigTest {
     }
 
     @Test
+    void fetchOnIoThreadIsABooleanOffByDefault() {
+        String service = """
+                services:
+                  - name: assets
+                    hosts: [assets.example.com]
+                    origins: [http://127.0.0.1:8080]
+                """;
+        assertThatThrownBy(() -> parse(service + "origin:\n  fetchOnIoThread: sometimes\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("origin.fetchOnIoThread");
+        assertThat(parse(service + "origin:\n  fetchOnIoThread: true\n").origin().fetchOnIoThread()).isTrue();
+        assertThat(parse(service + "origin:\n  fetchOnIoThread: false\n").origin().fetchOnIoThread()).isFalse();
+        assertThat(parse(service).origin().fetchOnIoThread()).as("off unless the JVM runs the suite with it on")
+                .isEqualTo(Boolean.getBoolean("outpost.prototype.ioMiss"));
+    }
+
+    @Test
     void minimalConfigGetsSafeDefaults() {
         EdgeConfig config = parse("""
                 services:

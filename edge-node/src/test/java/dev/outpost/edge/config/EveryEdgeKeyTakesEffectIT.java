@@ -160,6 +160,8 @@ class EveryEdgeKeyTakesEffectIT {
                 .isEqualTo(ShieldFallback.SHIELD_OR_ORIGIN_UNREACHABLE);
         assertThat(edge.config().origin().fetchThreads()).as("origin.fetchThreads (the threads it makes: "
                 + "origin.FetchThreadsTest)").isEqualTo(3);
+        assertThat(edge.config().origin().fetchOnIoThread()).as("origin.fetchOnIoThread (its effect: "
+                + "aSmallMissIsFetchedOnItsIoThread)").isTrue();
         assertThat(edge.config().cache().spool().maxBytes()).isEqualTo(5_000_000);
         assertThat(edge.config().cache().spool().windowBytes()).isEqualTo(65_536);
         assertThat(dir.resolve("spool")).as("cache.spool.dir is made at start").isDirectory();
@@ -190,6 +192,17 @@ class EveryEdgeKeyTakesEffectIT {
             JsonNode body = Json.mapper().readTree(health.body().string());
             assertThat(body.get("configSource").asText()).isEqualTo("control-plane");
             assertThat(body.get("configVersion").asLong()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aSmallMissIsFetchedOnItsIoThread() throws Exception {
+        try (Response miss = get(http, edge.baseUri() + "/io-thread", "cached.test")) {
+            assertThat(miss.code()).isEqualTo(200);
+        }
+        try (Response metrics = get(http, edge.baseUri() + "/_edge/metrics", "cached.test")) {
+            assertThat(metrics.body().string()).as("origin.fetchOnIoThread: the IO thread's client fetched the miss")
+                    .containsPattern("(?m)^edge_origin_io_thread_misses_total 1(\\.0)?$");
         }
     }
 

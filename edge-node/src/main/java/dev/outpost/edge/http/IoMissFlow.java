@@ -1,0 +1,181 @@
+package dev.outpost.edge.http;
+
+import dev.outpost.edge.cache.CacheStatus;
+import dev.outpost.edge.cache.CacheStore;
+import dev.outpost.edge.cache.CachedObject;
+import dev.outpost.edge.cache.Collapser;
+import dev.outpost.edge.cache.Outcome;
+import dev.outpost.edge.origin.FetchOutcome;
+import dev.outpost.edge.origin.Fill;
+import dev.outpost.edge.origin.IoCounts;
+import dev.outpost.edge.origin.IoOrigin;
+import dev.outpost.edge.origin.OriginFetch;
+import dev.outpost.edge.origin.OriginResponse;
+import dev.outpost.edge.origin.OriginSlots;
+import dev.outpost.edge.origin.PendingFiller;
+import io.undertow.server.HttpServerExchange;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a leader's miss with no stored copy and no range,
+ * for a service whose first origin is plain HTTP, without shields (when it fails, the next origins are asked the
+ * blocking way), fetched and answered on the client connection's
+ * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
+ * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
+ * whole in memory is written from here ({@link BodyRelay#relayComplete}). An answer whose body is not whole with
+ * its head (chunked, large, or slow) goes on from its open response on a fetch thread, as the blocking path's
+ * would; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
+ * before anything was answered. Every path is counted.
+ */
+final class IoMissFlow {
+    private final MissFlow flow;
+    private final OriginFetch fetch;
+    private final ResponseWriter writer;
+    private final Clock clock;
+
+    IoMissFlow(MissFlow flow, OriginFetch fetch, ResponseWriter writer, Clock clock) {
+        this.flow = flow;
+        this.fetch = fetch;
+        this.writer = writer;
+        this.clock = clock;
+    }
+
+    /** Whether this lead is fetched on the IO thread; must be called from within the exchange's handler call. */
+    boolean eligible(HttpServerExchange ex, OriginFetch.Target t) {
+        if (!fetch.fetchesOnIoThread()) { // origin.fetchOnIoThread
+            return false;
+        }
+        List<URI> origins = t.route().origins();
+        boolean eligible = ex.isInIoThread() && !t.pass() && t.stale().isEmpty() && !t.requestHeaders().has("range")
+                && t.route().service().shieldRegion().isEmpty() && !origins.isEmpty()
+                && "http".equalsIgnoreCase(origins.get(0).getScheme());
+        if (!eligible) {
+            IoCounts.count(IoCounts.Count.NOT_ELIGIBLE);
+        }
+        return eligible;
+    }
+
+    /** Leads the key's fetch from the IO thread (dispatched to the same thread: the exchange stays open). */
+    void lead(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
+        Optional<CachedObject> storedMeanwhile = flow.storedMeanwhile(t);
+        if (storedMeanwhile.isPresent()) {
+            lead.complete(new FetchOutcome.Stored(storedMeanwhile.get(), false, CacheStore.Admission.STORED));
+            writer.serveStored(ex, storedMeanwhile.get(), t.requestHeaders(), Outcome.HIT, CacheStatus.hit());
+            return;
+        }
+        OriginFetch.IoAsk ask;
+        try {
+            ask = fetch.ioAsk(t);
+        } catch (RuntimeException | Error e) {
+            lead.fail(e);
+            throw e;
+        }
+        if (!ask.allows(t.route().origins().get(0))) { // an open circuit (counted short-circuited once, here)
+            IoCounts.count(IoCounts.Count.CIRCUIT_OPEN);
+            if (t.route().origins().size() > 1) {
+                flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead); // the next origins, the blocking way
+            } else {
+                MissFlow.guarded(ex, () -> flow.led(ex, t, lead, new FetchOutcome.Unreachable(false, false, true,
+                        "every origin of this service is down (circuit open): " + t.route().origins())));
+            }
+            return;
+        }
+        Optional<OriginSlots.Slot> slot = ask.slots().tryAcquire(t.route().origins().get(0), t.client().address());
+        if (slot.isEmpty()) { // a cap is full: the blocking way waits for a place (origin.queueWait), or says busy
+            IoCounts.count(IoCounts.Count.NO_SLOT_AT_ONCE);
+            flow.leadElsewhere(ex, t, lead);
+            return;
+        }
+        long start = System.nanoTime();
+        IoOrigin.get(ex.getIoThread(), ex.getConnection().getByteBufferPool(), t.route().origins().get(0),
+                t.route().origins().size() > 1, t.target(), ask.headers(), ask.timeouts(), ask.maxHeaderBytes(),
+                slot.get(), ask.client(), clock,
+                new IoOrigin.Answered() {
+                    @Override
+                    public void answered(OriginResponse response) {
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        Runnable led = () -> {
+                            FetchOutcome outcome;
+                            try {
+                                outcome = fetch.ioOutcome(t, response, ask.ticket());
+                            } catch (RuntimeException | Error e) {
+                                response.close();
+                                lead.fail(e);
+                                throw e;
+                            }
+                            flow.led(ex, t, lead, outcome); // answers through relay() below when it can
+                        };
+                        if (response.bodyInMemory() && OriginFetch.fillsWithoutWaiting(response)
+                                && fetch.tryFillWithoutWaiting(() -> MissFlow.guarded(ex, led))) {
+                            return; // answered here
+                        }
+                        if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
+                            IoCounts.count(IoCounts.Count.FILL_ON_FETCH_THREAD);
+                        }
+                        // The body is still on its connection (or storing it could wait: direct memory short, a
+                        // purge holding the store's fence): from the head on, this answer is the blocking path's
+                        // (head relayed at once, the body read by a filler as it comes), on a fetch thread, and no
+                        // second request is sent.
+                        flow.onFetchThread(ex, led);
+                    }
+
+                    @Override
+                    public void timedOut(String message) {
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        unanswered(ex, t, lead, true, message);
+                    }
+
+                    @Override
+                    public void failed(IoCounts.Count why, Exception cause) {
+                        writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
+                        if (why == IoCounts.Count.FALLBACK_CLOSE_DELIMITED
+                                || why == IoCounts.Count.FALLBACK_BAD_CONTENT_LENGTH
+                                || why == IoCounts.Count.FALLBACK_INTERIM) {
+                            // an answer this client cannot read: the blocking way, which asks the origin again
+                            flow.leadElsewhere(ex, t, lead);
+                        } else {
+                            unanswered(ex, t, lead, false, String.valueOf(cause));
+                        }
+                    }
+                });
+    }
+
+    /**
+     * The first origin gave no usable answer (no connection, no head in time, a server error when another origin
+     * is listed): as the blocking client, the next origins are asked (the blocking way, the first one not again),
+     * and with none left the miss is unreachable: 504 for a timeout, else 502 (no stale copy takes this path).
+     */
+    private void unanswered(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead,
+            boolean timeout, String message) {
+        if (t.route().origins().size() > 1) {
+            IoCounts.count(IoCounts.Count.FAILED_OVER);
+            flow.leadElsewhere(ex, t.withoutFirstOrigin(), lead);
+        } else {
+            MissFlow.guarded(ex, () -> flow.led(ex, t, lead,
+                    new FetchOutcome.Unreachable(timeout, false, "no origin answered: " + message)));
+        }
+    }
+
+    /**
+     * The leader's own body, on the IO thread: a small body left to its leader is read here from memory (never
+     * waits), and once whole goes out in one non-blocking send; any other goes through {@code elsewhere}.
+     */
+    void relay(HttpServerExchange ex, OriginFetch.Target t, Answer.FromBody b, Fill.Reader reader,
+            Runnable elsewhere) {
+        PendingFiller filler = b.filling().filler();
+        if (filler.pending()) {
+            filler.runHere(() -> { }); // the body is in memory: the filler reads it whole without waiting
+        }
+        if (b.filling().end().isDone()) {
+            IoCounts.count(IoCounts.Count.ANSWERED_FROM_IO_THREAD);
+            writer.relayComplete(ex, t.requestHeaders(), b, reader);
+        } else {
+            IoCounts.count(IoCounts.Count.ANSWER_ELSEWHERE);
+            elsewhere.run();
+        }
+    }
+}
