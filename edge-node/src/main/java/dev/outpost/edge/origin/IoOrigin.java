@@ -45,7 +45,7 @@ import org.xnio.channels.StreamSourceChannel;
  * ({@link Answered#failed}, {@link Answered#timedOut}), which asks the next origin or answers the failure. Every path
  * is counted ({@link IoCounts}).
  *
- * <p>Its connections idle in {@link IoPool}s, one per IO thread. Not production yet: no TLS (PROTOTYPE.md lists
+ * <p>Its connections idle in {@link IoPool}s, one per IO thread. Not production yet: no TLS (bench/io-thread-miss.md lists
  * what is left).
  */
 public final class IoOrigin {
