@@ -109,7 +109,7 @@ final class BodyRelay {
     }
 
     /**
-     * PROTOTYPE (outpost.prototype.ioMiss): the answer's body is whole in its fill already, so head and body go
+     * origin.fetchOnIoThread: the answer's body is whole in its fill already, so head and body go
      * out without blocking, from the IO thread, in one send. Takes over {@code reader} and closes it.
      */
     void relayComplete(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * PROTOTYPE, off unless {@code -Doutpost.prototype.ioMiss=true}: a leader's miss with no stored copy and no range,
+ * {@code origin.fetchOnIoThread} (off by default): a leader's miss with no stored copy and no range,
  * for a service whose first origin is plain HTTP, without shields (when it fails, the next origins are asked the
  * blocking way), fetched and answered on the client connection's
  * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest

@@ -51,12 +51,12 @@ final class MissFlow {
         this.ioMiss = new IoMissFlow(this, fetch, writer, clock);
     }
 
-    /** PROTOTYPE: a lead the IO thread could not fetch (nothing answered yet) goes the blocking way. */
+    /** origin.fetchOnIoThread: a lead the IO thread could not fetch (nothing answered yet) goes the blocking way. */
     void leadElsewhere(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead) {
         blocking.execute(() -> guarded(ex, () -> lead(ex, t, lead)));
     }
 
-    /** PROTOTYPE: the rest of a lead the IO thread began (an answer whose body is still arriving), on a fetch thread. */
+    /** origin.fetchOnIoThread: the rest of a lead the IO thread began (an answer whose body is still arriving), on a fetch thread. */
     void onFetchThread(HttpServerExchange ex, Runnable work) {
         blocking.execute(() -> guarded(ex, work));
     }
@@ -203,7 +203,7 @@ final class MissFlow {
                 Optional<Fill.Reader> reader = readerFor(b);
                 if (reader.isEmpty()) { // the body's start is gone (a windowed relay): fetch for this request
                     carryOut(ex, t, new Answer.FetchAlone(false));
-                } else if (relayHere && ex.isInIoThread()) { // PROTOTYPE: a lead fetched on the IO thread
+                } else if (relayHere && ex.isInIoThread()) { // a lead fetched on the IO thread (origin.fetchOnIoThread)
                     ioMiss.relay(ex, t, b, reader.get(),
                             () -> blocking.execute(() -> guarded(ex, () -> writer.relay(ex, t.requestHeaders(), b,
                                     reader.get()))));

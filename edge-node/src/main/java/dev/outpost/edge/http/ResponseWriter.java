@@ -232,7 +232,7 @@ final class ResponseWriter {
         relay.relay(ex, request, answer, reader);
     }
 
-    /** PROTOTYPE (outpost.prototype.ioMiss): a body whole in its fill, written without blocking ({@link BodyRelay}). */
+    /** origin.fetchOnIoThread: a body whole in its fill, written without blocking ({@link BodyRelay}). */
     void relayComplete(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
         relay.relayComplete(ex, request, answer, reader);
     }

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * PROTOTYPE: what happened to each miss the IO thread's client ({@link IoOrigin}) took, counted over the JVM's
+ * What happened to each miss the IO thread's client ({@link IoOrigin}) took, counted over the JVM's
  * life and printed at exit when the prototype is on ({@code ioMiss counts: ...}), so a measurement shows which
  * path its misses took; tests read them ({@link #counted}) to check a scenario took the path they test.
  */

@@ -156,7 +156,7 @@ public final class OriginFetch {
     }
 
     /**
-     * Prototype (outpost.prototype.ioMiss): what a client's miss with no stored copy and no range sends its
+     * origin.fetchOnIoThread: what a client's miss with no stored copy and no range sends its
      * origin, for a client that is not this class's (the IO thread's, {@link IoOrigin}); the purge ticket is taken
      * here, before the origin is asked, as {@link #fetch} does.
      */
@@ -169,7 +169,7 @@ public final class OriginFetch {
     }
 
     /**
-     * Prototype: whether the fill for {@code response} gets its memory without waiting: the IO thread must not
+     * origin.fetchOnIoThread: whether the fill for {@code response} gets its memory without waiting: the IO thread must not
      * take a body's buffer when direct memory is short ({@code Fill.keepingAllocated} may make the JVM collect and
      * sleep), as {@link StreamedFetch#stream} would then.
      */
@@ -191,7 +191,7 @@ public final class OriginFetch {
         return client.timeouts().fetchOnIoThread();
     }
 
-    /** Prototype: see {@link IoAsk}. */
+    /** origin.fetchOnIoThread: see {@link IoAsk}. */
     public IoAsk ioAsk(Target t) {
         long ticket = store.fetchTicket();
         return new IoAsk(requestHeaders(t, Optional.empty()), ticket, client.timeouts(), client.maxHeaderBytes(),
@@ -199,7 +199,7 @@ public final class OriginFetch {
     }
 
     /**
-     * Prototype: the outcome of a client's miss whose answer {@code response} came from a client that is not this
+     * origin.fetchOnIoThread: the outcome of a client's miss whose answer {@code response} came from a client that is not this
      * class's; as {@link #fetchForMiss}, but the answer is given.
      */
     public FetchOutcome ioOutcome(Target t, OriginResponse response, long ticket) {

@@ -69,6 +69,9 @@ class ChangeNotifierIT {
         notifier = ChangeNotifier.start(notify(10, 80, 100), queue, d -> { }, topOfRange());
 
         notifier.announce(ChangeNotice.changed("/a.css", "\"1\""));
+        // Once the first is in flight (its first attempt arrived): a notice still waiting would be replaced by the
+        // newer one for its path, and only one would be delivered (this test failed so when the worker was slow).
+        assertThat(receiver.arrived.await(10, TimeUnit.SECONDS)).isTrue();
         notifier.announce(ChangeNotice.changed("/a.css", "\"1\"")); // an equal notice is still another notice
         receiver.nextDelivered();
         receiver.nextDelivered();
