@@ -395,34 +395,38 @@ public final class IoOrigin {
             done.answered(OriginResponse.streaming(status, head, body, slot, sent, received));
         }
 
-        /** The origin took too long before its head: answered as the blocking client's timeout is. */
-        void timedOut(Count why, String message) {
+        /**
+         * Ends this exchange without an answer, once (false when it was settled already): its timers stop, its
+         * connection is closed (whatever comes on it now is not read) and its slot is given back.
+         */
+        private boolean settleUnanswered() {
             if (settled) {
-                return;
+                return false;
             }
             settled = true;
             deadline.remove();
             step.remove();
             if (connection != null) {
-                IoUtils.safeClose(connection); // an answer that comes now is not read
+                IoUtils.safeClose(connection);
             }
             slot.close();
+            return true;
+        }
+
+        /** The origin took too long before its head: answered as the blocking client's timeout is. */
+        void timedOut(Count why, String message) {
+            if (!settleUnanswered()) {
+                return;
+            }
             reports.ioFailed(origin, latency(), message);
             count(why);
             done.timedOut(message);
         }
 
         void fail(Count why, Exception cause) {
-            if (settled) {
+            if (!settleUnanswered()) {
                 return;
             }
-            settled = true;
-            deadline.remove();
-            step.remove();
-            if (connection != null) {
-                IoUtils.safeClose(connection); // whatever is left of its answer is unread
-            }
-            slot.close();
             if (why == Count.FALLBACK_CONNECT_FAILED || why == Count.FALLBACK_SEND_FAILED) { // as an IOException there
                 reports.ioFailed(origin, latency(), String.valueOf(cause));
             }

@@ -1,8 +1,8 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.common.http.FieldSyntax;
-import dev.outpost.edge.config.OriginBreaker;
 import dev.outpost.edge.cache.Fields;
+import dev.outpost.edge.config.OriginBreaker;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
