@@ -5,6 +5,7 @@ import dev.outpost.edge.cache.Conditionals;
 import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.origin.FetchOutcome;
 import dev.outpost.edge.origin.Fill;
+import dev.outpost.edge.origin.OriginResponse;
 import io.undertow.io.BufferWritableOutputStream;
 import io.undertow.io.IoCallback;
 import io.undertow.io.Sender;
@@ -99,8 +100,8 @@ final class BodyRelay {
             return false;
         }
         ex.setStatusCode(f.status());
-        f.originHeaders().first("content-length").map(String::strip).filter(v -> v.matches("\\d{1,18}"))
-                .ifPresent(length -> ex.setResponseContentLength(Long.parseLong(length)));
+        f.originHeaders().first("content-length").map(OriginResponse::parseContentLength).filter(n -> n >= 0)
+                .ifPresent(ex::setResponseContentLength);
         if (head || f.status() == 204 || f.status() == 304) {
             ex.endExchange();
             return false;
