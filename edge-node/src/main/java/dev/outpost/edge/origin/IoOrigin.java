@@ -141,6 +141,8 @@ public final class IoOrigin {
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
         private final long deadlineNanos;
         private ClientConnection connection;
+        /** The raw lines of this answer's head, for what Undertow's parser hides (obs-fold). */
+        private IoHeadLines headLines;
         private boolean settled;
         private Instant sent;
         /** origin.total, until the answer is handed over. */
@@ -203,6 +205,7 @@ public final class IoOrigin {
             ClientRequest request = new ClientRequest().setMethod(METHOD).setPath(basePath() + target);
             headers.forEach((name, value) -> request.getRequestHeaders().add(HttpString.tryFromString(name), value));
             request.getRequestHeaders().put(Headers.HOST, origin.getRawAuthority());
+            headLines = IoHeadLines.watch(c);
             sent = clock.instant();
             timeStep(timeouts.read(), Count.TIMEOUT_HEAD, "timeout: no answer head from " + origin
                     + " within origin.read");
@@ -276,7 +279,10 @@ public final class IoOrigin {
             }
             Fields head = fields.build();
             reports.ioResponded(origin, status, latency());
-            String bad = OriginClient.badHead(head, maxHeaderBytes);
+            String bad = headLines.refused(); // what the parser hid (obs-fold), before what it shows
+            if (bad == null) {
+                bad = OriginClient.badHead(head, maxHeaderBytes);
+            }
             if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
                 fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + bad));
                 return;
