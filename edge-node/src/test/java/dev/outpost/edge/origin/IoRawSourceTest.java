@@ -19,12 +19,12 @@ import org.xnio.conduits.StreamSourceConduit;
  * lone CR; the scan follows the stream byte by byte, however the reads cut it, and stops at the final head's end.
  * (The whole path, from a real origin: SafeDefaultsIT run with origin.fetchOnIoThread on.)
  */
-class IoHeadLinesTest {
+class IoRawSourceTest {
     private static final String FOLD = "obs-fold: a header line continued on the next (RFC 9112 §5.2)";
 
     /** The check's verdict on {@code stream}, read through it in reads of at most {@code readSize} bytes. */
     private static String refused(String stream, int readSize) throws IOException {
-        IoHeadLines lines = new IoHeadLines(new Socket(stream.getBytes(StandardCharsets.ISO_8859_1), readSize));
+        IoRawSource lines = new IoRawSource(new Socket(stream.getBytes(StandardCharsets.ISO_8859_1), readSize));
         lines.expectHead();
         ByteBuffer read = ByteBuffer.allocateDirect(readSize + 3);
         do {
@@ -89,7 +89,7 @@ class IoHeadLinesTest {
     void eachAnswerIsLookedAtAfresh() throws IOException {
         byte[] two = "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\nHTTP/1.1 200 OK\r\nX: a\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        IoHeadLines lines = new IoHeadLines(new Socket(two, 29)); // a read per head
+        IoRawSource lines = new IoRawSource(new Socket(two, 29)); // a read per head
         lines.expectHead();
         lines.read(ByteBuffer.allocate(29));
         assertThat(lines.refused()).isEqualTo(FOLD);

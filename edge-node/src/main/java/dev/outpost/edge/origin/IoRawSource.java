@@ -14,20 +14,30 @@ import org.xnio.conduits.PushBackStreamSourceConduit;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
- * The IO thread's client's look at the raw lines of an answer's head, for what Undertow's client parser hides once
- * it has parsed them: a header line continued on the next (obs-fold: a line that starts with SP or HTAB, RFC 9112
- * §5.2), which that parser joins to the line before with a space, and a CR not followed by LF, which it takes for
- * a line's end. The blocking client (OkHttp) reads lines to their LF and refuses both
- * ({@link OriginClient#badHead}: a line with no name, a CR in a value), so the IO thread's must refuse them too.
+ * An origin connection's bytes as the socket gives them, below Undertow's client's push-back buffer, for two things
+ * that client hides or races:
  *
- * <p>It sits below the client's push-back buffer, directly over the socket, so it sees every byte the origin sends
- * exactly once and in order; {@link #watch} points it at the head of the answer to the request about to be sent
- * (the connection holds nothing before it: {@link IoOrigin} checks a pooled one is clean), and it scans that head,
- * and the final head after interim (1xx) ones, then lets the body's bytes pass unlooked at. One per connection,
- * made with it; a few fields of state, nothing allocated per answer. Reached by reflection into XNIO's push-back
- * conduit, looked up once.
+ * <ul>
+ *   <li><b>The raw lines of an answer's head</b>: a header line continued on the next (obs-fold: a line that starts
+ *       with SP or HTAB, RFC 9112 §5.2), which Undertow's parser joins to the line before with a space, and a CR not
+ *       followed by LF, which it takes for a line's end. The blocking client (OkHttp) reads lines to their LF and
+ *       refuses both ({@link OriginClient#badHead}: a line with no name, a CR in a value), so {@link IoOrigin}
+ *       refuses them too ({@link #refused}).
+ *   <li><b>The selector kept off the connection while a filler thread reads a body</b> ({@link #holdSelectorOff}):
+ *       at the body's end Undertow's client resumes reading the connection on its IO thread (to see the origin
+ *       close it); its read listener would read the bytes the origin sent beyond the body, and close the connection,
+ *       before the filler's check ({@link IoFraming#beyondBody}) could see them, and the answer would be stored.
+ *       Held off, that resumption is not carried out: the check sees whatever came by the body's end.
+ * </ul>
+ *
+ * <p>Below the push-back buffer, directly over the socket, it sees every byte the origin sends exactly once and in
+ * order; {@link #watch} points it at the head of the answer to the request about to be sent (the connection holds
+ * nothing before it: {@link IoOrigin} checks a pooled one is clean), and it scans that head, and the final head
+ * after interim (1xx) ones, then lets the body's bytes pass unlooked at. One per connection, made with it; a few
+ * fields of state, nothing allocated per answer. Reached by reflection into XNIO's push-back conduit, looked up
+ * once.
  */
-final class IoHeadLines extends AbstractStreamSourceConduit<StreamSourceConduit> {
+final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private static final VarHandle PUSH_BACK;
     private static final VarHandle CURRENT;
 
@@ -60,33 +70,40 @@ final class IoHeadLines extends AbstractStreamSourceConduit<StreamSourceConduit>
     private int status;
     /** Why the final head must not be used, or null. */
     private String refused;
+    /**
+     * Whether resuming reads (the IO thread's selector watching the connection) is not carried out: set on the IO
+     * thread before a filler thread takes the body, read by that thread (Undertow's client resumes reads inside the
+     * filler's read of the body's end).
+     */
+    private volatile boolean selectorHeldOff;
 
     /** Over {@code socket}'s bytes; looks at nothing until {@link #expectHead}. */
-    IoHeadLines(StreamSourceConduit socket) {
+    IoRawSource(StreamSourceConduit socket) {
         super(socket);
     }
 
     /**
-     * The check of {@code c}, made and put below its push-back buffer the first time, pointed at the head of the
+     * The raw source of {@code c}, made and put below its push-back buffer the first time, pointed at the head of the
      * answer to the request about to be sent on it. Call it on the connection's IO thread, with nothing unread on
      * it (a new connection, or a pooled one found clean).
      */
-    static IoHeadLines watch(ClientConnection c) {
+    static IoRawSource watch(ClientConnection c) {
         PushBackStreamSourceConduit pushBack = (PushBackStreamSourceConduit) PUSH_BACK.get(c);
         StreamSourceConduit below = (StreamSourceConduit) CURRENT.get(pushBack);
-        IoHeadLines lines;
-        if (below instanceof IoHeadLines mine) {
-            lines = mine;
+        IoRawSource raw;
+        if (below instanceof IoRawSource mine) {
+            raw = mine;
         } else {
-            lines = new IoHeadLines(below);
-            CURRENT.set(pushBack, lines);
+            raw = new IoRawSource(below);
+            CURRENT.set(pushBack, raw);
         }
-        lines.expectHead();
-        return lines;
+        raw.expectHead();
+        return raw;
     }
 
-    /** The next byte read starts an answer's head. */
+    /** The next byte read starts an answer's head; the selector may watch the connection again. */
     void expectHead() {
+        selectorHeldOff = false;
         state = STATUS_LINE;
         afterVersion = false;
         statusDigits = 0;
@@ -100,6 +117,30 @@ final class IoHeadLines extends AbstractStreamSourceConduit<StreamSourceConduit>
      */
     String refused() {
         return refused;
+    }
+
+    /**
+     * From now until the next request on this connection, the IO thread's selector does not watch it: a filler
+     * thread reads the body, and checks what follows it, alone. The connection is then closed, or given back to
+     * its pool, which does not watch idle connections either ({@link IoFraming#unwatched}).
+     */
+    void holdSelectorOff() {
+        selectorHeldOff = true;
+    }
+
+    @Override
+    public void resumeReads() {
+        if (!selectorHeldOff) {
+            next.resumeReads();
+        }
+    }
+
+    /** Also how the push-back buffer resumes reads while it holds bytes (they are readable at once). */
+    @Override
+    public void wakeupReads() {
+        if (!selectorHeldOff) {
+            next.wakeupReads();
+        }
     }
 
     @Override
