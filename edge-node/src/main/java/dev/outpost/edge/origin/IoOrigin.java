@@ -141,7 +141,7 @@ public final class IoOrigin {
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
         private final long deadlineNanos;
         private ClientConnection connection;
-        /** The raw lines of this answer's head, for what Undertow's parser hides (obs-fold). */
+        /** The connection's bytes below Undertow's client: its head's raw lines (obs-fold), the selector held off. */
         private IoRawSource rawSource;
         /** The origin said it closes the connection after this answer: closed here after the overrun check. */
         private boolean originCloses;

@@ -83,9 +83,9 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
     }
 
     /**
-     * The raw source of {@code c}, made and put below its push-back buffer the first time, pointed at the head of the
-     * answer to the request about to be sent on it. Call it on the connection's IO thread, with nothing unread on
-     * it (a new connection, or a pooled one found clean).
+     * The raw source of {@code c}, made and put below its push-back buffer the first time, pointed at the head of
+     * the answer to the request about to be sent on it. Call it on the connection's IO thread, with nothing unread
+     * on it (a new connection, or a pooled one found clean).
      */
     static IoRawSource watch(ClientConnection c) {
         PushBackStreamSourceConduit pushBack = (PushBackStreamSourceConduit) PUSH_BACK.get(c);
