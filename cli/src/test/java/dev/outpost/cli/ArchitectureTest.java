@@ -58,7 +58,7 @@ class ArchitectureTest {
                 .and().resideOutsideOfPackage("dev.outpost.bench..")
                 // the IO thread's origin client (origin.fetchOnIoThread) is Undertow's HTTP client itself, as
                 // OkHttp is the blocking origin client beside it: an adapter, no decision of its own
-                .and().haveNameNotMatching("dev\\.outpost\\.edge\\.origin\\.Io(Origin|Pool|Framing|ChannelBody)(\\$.*)?")
+                .and().haveNameNotMatching("dev\\.outpost\\.edge\\.origin\\.Io(Origin|Pool|Framing|ChannelBody|RawSource)(\\$.*)?")
                 .should().dependOnClassesThat().resideInAnyPackage("io.undertow..", "org.xnio..")
                 .because("Undertow is the HTTP adapter: decisions stay testable without a server")
                 .check(classes);

@@ -117,9 +117,8 @@ final class IoChannelBody extends InputStream {
     }
 
     /**
-     * What the origin sent beyond the body, once it was read to its end. Best effort on this thread: when the IO
-     * thread's selector lets Undertow's client read the excess first, that client closes the connection (nothing is
-     * ever read as the next answer) but this answer is not marked.
+     * What the origin sent beyond the body, once it was read to its end: whatever had reached the edge by then
+     * (the IO thread's selector is kept off the connection meanwhile, {@link IoRawSource#holdSelectorOff}).
      */
     Optional<String> overran() {
         return overran;

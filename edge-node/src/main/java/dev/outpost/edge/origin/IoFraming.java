@@ -23,7 +23,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * anything is sent on it ({@link #cameUnasked}); an idle connection is not watched meanwhile ({@link #unwatched}).
  *
  * <p>Also what the IO thread needs of Undertow's client that it keeps to its own package: its connection's stream
- * ({@code HttpClientConnection.getConnection()}), and reading past an interim answer ({@link #readNextHead}).
+ * ({@code HttpClientConnection.getConnection()}), reading past an interim answer ({@link #readNextHead}), and
+ * the close it does at the end of a {@code Connection: close} answer ({@link #takeOverClose}).
  * Reached by reflection, looked up once: an Undertow that changed them fails the class's first use loudly.
  */
 final class IoFraming {
@@ -32,6 +33,9 @@ final class IoFraming {
     private static final Field PUSH_BACK;
     private static final Field READ_LISTENER;
     private static final Constructor<?> NEW_RESPONSE;
+    private static final Field STATE;
+    /** The bit of {@code HttpClientConnection.state} that makes it close the connection at the answer's end. */
+    private static final int CLOSE_REQUESTED;
     /** At most this much excess is read to count it; the connection is closed either way. */
     private static final int MAX_COUNTED = 64 * 1024;
 
@@ -46,6 +50,8 @@ final class IoFraming {
             READ_LISTENER = accessible(connection.getDeclaredField("clientReadListener"));
             NEW_RESPONSE = Class.forName("io.undertow.client.http.HttpResponseBuilder").getDeclaredConstructor();
             NEW_RESPONSE.setAccessible(true);
+            STATE = accessible(connection.getDeclaredField("state"));
+            CLOSE_REQUESTED = accessible(connection.getDeclaredField("CLOSE_REQ")).getInt(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,6 +81,26 @@ final class IoFraming {
             source.wakeupReads(); // the next head may be in the push-back buffer already: no socket event would come
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Undertow's client cannot be made to read past an interim answer", e);
+        }
+    }
+
+    /**
+     * Whether Undertow's client was to close {@code c} once the answer whose head it just parsed ends (the origin
+     * said {@code Connection: close}); if so, it no longer will: its close at the body's end would throw away what
+     * the origin sent beyond the body before {@link #beyondBody} could see it. The caller closes the connection
+     * itself after that check. Call it from the response listener, for an answer with framing (Content-Length or
+     * chunked), on the connection's IO thread.
+     */
+    static boolean takeOverClose(ClientConnection c) {
+        try {
+            int state = STATE.getInt(c);
+            if ((state & CLOSE_REQUESTED) == 0) {
+                return false;
+            }
+            STATE.setInt(c, state & ~CLOSE_REQUESTED);
+            return true;
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("Undertow's client connection's state cannot be read", e);
         }
     }
 

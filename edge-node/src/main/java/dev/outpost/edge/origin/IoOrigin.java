@@ -141,6 +141,10 @@ public final class IoOrigin {
         /** When the answer must be whole ({@link System#nanoTime}): origin.total from the start. */
         private final long deadlineNanos;
         private ClientConnection connection;
+        /** The connection's bytes below Undertow's client: its head's raw lines (obs-fold), the selector held off. */
+        private IoRawSource rawSource;
+        /** The origin said it closes the connection after this answer: closed here after the overrun check. */
+        private boolean originCloses;
         private boolean settled;
         private Instant sent;
         /** origin.total, until the answer is handed over. */
@@ -203,6 +207,7 @@ public final class IoOrigin {
             ClientRequest request = new ClientRequest().setMethod(METHOD).setPath(basePath() + target);
             headers.forEach((name, value) -> request.getRequestHeaders().add(HttpString.tryFromString(name), value));
             request.getRequestHeaders().put(Headers.HOST, origin.getRawAuthority());
+            rawSource = IoRawSource.watch(c);
             sent = clock.instant();
             timeStep(timeouts.read(), Count.TIMEOUT_HEAD, "timeout: no answer head from " + origin
                     + " within origin.read");
@@ -276,7 +281,10 @@ public final class IoOrigin {
             }
             Fields head = fields.build();
             reports.ioResponded(origin, status, latency());
-            String bad = OriginClient.badHead(head, maxHeaderBytes);
+            String bad = rawSource.refused(); // what the parser hid (obs-fold), before what it shows
+            if (bad == null) {
+                bad = OriginClient.badHead(head, maxHeaderBytes);
+            }
             if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
                 fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + bad));
                 return;
@@ -307,6 +315,8 @@ public final class IoOrigin {
             if (status == 204 || status == 304) {
                 announced = 0;
             }
+            // Connection: close on a framed answer: closed here, once what follows the body was looked at
+            originCloses = (chunked || length != null) && IoFraming.takeOverClose(connection);
             if (announced > MAX_BODY) {
                 count(Count.CONTINUED_LARGE_BODY);
                 continueElsewhere(channel, status, head, received, ByteBuffer.allocate(0), announced, null);
@@ -386,6 +396,9 @@ public final class IoOrigin {
             step.remove();
             channel.getReadSetter().set(null);
             channel.suspendReads(); // from now on its reader waits for it, not this thread's selector
+            // ... also at the body's end, where Undertow's client would resume reads: what follows the body is for
+            // the filler's check to see (IoFraming.beyondBody), not for this thread's read listener to take first
+            rawSource.holdSelectorOff();
             ClientConnection c = connection;
             IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, timeouts.read(),
                     deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
@@ -435,6 +448,10 @@ public final class IoOrigin {
         }
 
         private void release(ClientConnection c) {
+            if (originCloses) {
+                IoUtils.safeClose(c);
+                return;
+            }
             if (!c.isOpen()) {
                 return;
             }
