@@ -132,8 +132,7 @@ final class IoMissFlow {
                     @Override
                     public void failed(IoCounts.Count why, Exception cause) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
-                        if (why == IoCounts.Count.FALLBACK_CLOSE_DELIMITED
-                                || why == IoCounts.Count.FALLBACK_BAD_CONTENT_LENGTH
+                        if (why == IoCounts.Count.FALLBACK_BAD_CONTENT_LENGTH
                                 || why == IoCounts.Count.FALLBACK_INTERIM) {
                             // an answer this client cannot read: the blocking way, which asks the origin again
                             flow.leadElsewhere(ex, t, lead);
