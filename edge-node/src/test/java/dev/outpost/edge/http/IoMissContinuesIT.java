@@ -69,7 +69,7 @@ class IoMissContinuesIT {
 
     /**
      * As {@link #answeredWholeFromOneRequest}, for an answer the edge does not store: a close-delimited body, whose
-     * end cannot be told from a cut (the URL is then passed: the next request is not a hit).
+     * end cannot be told from a cut ({@link IoMissCloseDelimitedIT} checks what the requests after it get).
      */
     private static void answeredWholeFromOneRequestUnstored(FakeOrigin origin, byte[] body, IoCounts.Count way)
             throws Exception {
