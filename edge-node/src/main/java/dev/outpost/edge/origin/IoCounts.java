@@ -24,6 +24,11 @@ public final class IoCounts {
         RETRIED_ON_NEW_CONNECTION,
         /** an interim answer (1xx but 101) read past: the final one follows on the same exchange */
         INTERIM_SKIPPED,
+        /**
+         * a close-delimited answer (no Content-Length, not chunked; HTTP/1.1 or 1.0): its body read from the same
+         * connection to the origin's close, and the connection closed after it
+         */
+        CLOSE_DELIMITED,
         /** bytes beyond an answer's framing were there at its body's end: not stored, connection closed */
         OVERRAN,
         /** the answer went on from its open response on a thread that may block: chunked or close-delimited */
@@ -36,9 +41,9 @@ public final class IoCounts {
         CONTINUED_BODY_BROKEN,
         /**
          * no connection, a failed send (the next origin is asked, or the miss is unreachable); an answer this
-         * client cannot read (close-delimited on HTTP/1.1, a bad Content-Length: the blocking path asks again)
+         * client cannot read (a bad Content-Length, a 101: the blocking path asks again)
          */
-        FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_CLOSE_DELIMITED, FALLBACK_BAD_CONTENT_LENGTH,
+        FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_BAD_CONTENT_LENGTH,
         FALLBACK_INTERIM,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,

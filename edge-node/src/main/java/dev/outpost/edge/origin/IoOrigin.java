@@ -16,7 +16,6 @@ import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
-import io.undertow.util.Protocols;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -26,6 +25,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.XnioExecutor;
@@ -146,6 +146,8 @@ public final class IoOrigin {
         /** The origin said it closes the connection after this answer: closed here after the overrun check. */
         private boolean originCloses;
         private boolean settled;
+        /** A close-delimited body: nothing can follow it, and its connection ends with it (never pooled). */
+        private boolean toTheClose;
         private Instant sent;
         /** origin.total, until the answer is handed over. */
         private XnioExecutor.Key deadline;
@@ -301,11 +303,12 @@ public final class IoOrigin {
                 fail(Count.FALLBACK_INTERIM, null);
                 return;
             }
-            if (!chunked && length == null && response.getProtocol().equals(Protocols.HTTP_1_1)
-                    && status != 204 && status != 304) {
-                // Close-delimited on HTTP/1.1: Undertow's client takes such a body as empty. Not readable here yet.
-                fail(Count.FALLBACK_CLOSE_DELIMITED, null);
-                return;
+            if (!chunked && length == null && status != 204 && status != 304) {
+                // Close-delimited (HTTP/1.1 or 1.0): the body ends when the origin closes. Undertow's client reads
+                // it to the close through its own conduit (FinishableStreamSourceConduit), whose end finishes the
+                // exchange and closes the connection (it marked it close-requested): read like a chunked body.
+                count(Count.CLOSE_DELIMITED);
+                toTheClose = true;
             }
             long announced = chunked || length == null ? -1 : parseLength(length);
             if (!chunked && length != null && announced < 0) {
@@ -323,7 +326,7 @@ public final class IoOrigin {
                 return;
             }
             // Known length: one byte more than announced, as the channel ends at the framing's end (a read returns
-            // -1 there). Unknown (chunked, or HTTP/1.0 to the close): grown up to one byte over MAX_BODY.
+            // -1 there). Unknown (chunked, or to the close): grown up to one byte over MAX_BODY.
             ByteBuffer body = ByteBuffer.allocate(announced >= 0 ? (int) announced + 1 : FIRST_UNKNOWN_BYTES);
             read(channel, body, announced, status, head, received);
         }
@@ -363,10 +366,13 @@ public final class IoOrigin {
                     step.remove();
                     int length = body.position();
                     // on this IO thread, before its selector could let Undertow's client read any excess itself
-                    Optional<String> overran = IoFraming.beyondBody(connection, length);
+                    Optional<String> overran = toTheClose ? Optional.empty() // nothing follows a close
+                            : IoFraming.beyondBody(connection, length);
                     if (overran.isPresent()) {
                         count(Count.OVERRAN);
                         IoUtils.safeClose(connection);
+                    } else if (toTheClose) {
+                        IoUtils.safeClose(connection); // (Undertow's client closes it at the body's end too)
                     } else {
                         release(connection);
                     }
@@ -400,9 +406,12 @@ public final class IoOrigin {
             // the filler's check to see (IoFraming.beyondBody), not for this thread's read listener to take first
             rawSource.holdSelectorOff();
             ClientConnection c = connection;
+            // a close-delimited body: nothing follows it, and its connection is closed (not pooled) at its end
+            Function<Long, Optional<String>> beyondBody = toTheClose ? bodyBytes -> Optional.empty()
+                    : bodyBytes -> IoFraming.beyondBody(c, bodyBytes);
+            Runnable ended = toTheClose ? () -> IoUtils.safeClose(c) : () -> io.execute(() -> release(c));
             IoChannelBody body = new IoChannelBody(already, broken, channel, contentLength, timeouts.read(),
-                    deadlineNanos, bodyBytes -> IoFraming.beyondBody(c, bodyBytes), () -> io.execute(() -> release(c)),
-                    () -> IoUtils.safeClose(c));
+                    deadlineNanos, beyondBody, ended, () -> IoUtils.safeClose(c));
             count(Count.ORIGIN_ANSWERED);
             reports.ioAnswered();
             done.answered(OriginResponse.streaming(status, head, body, slot, sent, received));

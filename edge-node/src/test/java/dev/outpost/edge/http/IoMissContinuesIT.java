@@ -17,8 +17,8 @@ import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 
 /**
- * A miss whose origin answer is not a small body whole with its head (chunked, over 64 KiB, or slow to arrive)
- * is answered whole and correct from that one origin answer: the IO thread's client (on with
+ * A miss whose origin answer is not a small body whole with its head (chunked, close-delimited, over 64 KiB,
+ * or slow to arrive) is answered whole and correct from that one origin answer: the IO thread's client (on with
  * {@code -Doutpost.prototype.ioMiss=true}) hands the open response over instead of asking the origin again, and the
  * head reaches the client while the origin still holds the body. The same holds on the blocking path (the
  * property off); with it on, the test also checks the answer went on from the IO thread's response. Structural,
@@ -67,6 +67,26 @@ class IoMissContinuesIT {
         }
     }
 
+    /**
+     * As {@link #answeredWholeFromOneRequest}, for an answer the edge does not store: a close-delimited body, whose
+     * end cannot be told from a cut ({@link IoMissCloseDelimitedIT} checks what the requests after it get).
+     */
+    private static void answeredWholeFromOneRequestUnstored(FakeOrigin origin, byte[] body, IoCounts.Count way)
+            throws Exception {
+        long before = counted(way);
+        try (EdgeFixture f = edgeIn(origin)) {
+            try (Response miss = f.get("/object")) {
+                assertThat(miss.code()).isEqualTo(200);
+                assertThat(miss.header("X-Cache")).isEqualTo("MISS");
+                assertThat(miss.body().bytes()).isEqualTo(body);
+            }
+            assertThat(origin.requests()).as("one origin request").isEqualTo(1);
+        }
+        if (IoOrigin.ENABLED) {
+            assertThat(counted(way)).as("read by the IO thread's client").isGreaterThan(before);
+        }
+    }
+
     @Test
     void aChunkedBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
         byte[] body = body(200_000); // more than the IO thread reads into memory itself (64 KiB)
@@ -82,6 +102,22 @@ class IoMissContinuesIT {
         byte[] body = body(20_000); // one chunk, sent with the head: usually read whole on the IO thread
         try (FakeOrigin origin = origin(body, FakeOrigin.Answer::chunked)) {
             answeredWholeFromOneRequest(origin, body, IoCounts.Count.ORIGIN_ANSWERED);
+        }
+    }
+
+    @Test
+    void aCloseDelimitedBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
+        byte[] body = body(200_000); // no Content-Length, not chunked: it ends when the origin closes
+        try (FakeOrigin origin = origin(body, FakeOrigin.Answer::closeDelimited)) {
+            answeredWholeFromOneRequestUnstored(origin, body, IoCounts.Count.CLOSE_DELIMITED);
+        }
+    }
+
+    @Test
+    void aSmallCloseDelimitedBodyIsAnsweredWholeFromOneOriginRequest() throws Exception {
+        byte[] body = body(2048);
+        try (FakeOrigin origin = origin(body, FakeOrigin.Answer::closeDelimited)) {
+            answeredWholeFromOneRequestUnstored(origin, body, IoCounts.Count.CLOSE_DELIMITED);
         }
     }
 
