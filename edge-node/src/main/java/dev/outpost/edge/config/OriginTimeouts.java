@@ -23,17 +23,19 @@ import java.time.Duration;
  *                             never queues misses; 0: virtual threads only; default 64
  * @param fetchOnIoThread      whether a small miss on a plain-HTTP origin is fetched on the client connection's own
  *                             IO thread, without blocking ({@code IoOrigin}), instead of on a fetch thread; default
- *                             false (true in a JVM run with {@code -Doutpost.prototype.ioMiss=true}: how the test
- *                             suite runs with it on)
+ *                             true (false in a JVM run with {@code -Doutpost.fetchOnIoThread=false}: how CI runs
+ *                             the edge's integration tests a second time on the blocking path)
  */
 public record OriginTimeouts(Duration connect, Duration read, Duration total, Integer maxRequests,
         Integer maxRequestsPerClient, Duration queueWait, OriginBreaker breaker, ShieldFallback shieldFallback,
         Integer fetchThreads, Boolean fetchOnIoThread) {
     /**
-     * The default of {@code origin.fetchOnIoThread} in this JVM: false, unless the suite runs with it on. Before
+     * The default of {@code origin.fetchOnIoThread} in this JVM: true, unless the JVM property
+     * {@code outpost.fetchOnIoThread} says {@code false} (the blocking path's test run, an A/B benchmark). Before
      * {@link #DEFAULTS}, which takes it.
      */
-    public static final boolean FETCH_ON_IO_THREAD_DEFAULT = Boolean.getBoolean("outpost.prototype.ioMiss");
+    public static final boolean FETCH_ON_IO_THREAD_DEFAULT =
+            Boolean.parseBoolean(System.getProperty("outpost.fetchOnIoThread", "true"));
     public static final OriginTimeouts DEFAULTS = new OriginTimeouts(null, null, null, null, null, null, null, null,
             null, null);
 

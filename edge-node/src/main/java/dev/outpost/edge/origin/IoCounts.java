@@ -75,7 +75,7 @@ public final class IoCounts {
         for (Count c : Count.values()) {
             COUNTS.put(c, new LongAdder());
         }
-        if (IoOrigin.ENABLED) {
+        if (Boolean.getBoolean("outpost.ioMissCounts")) { // benchmarks: which paths a run's misses took
             Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("ioMiss counts: " + counts()),
                     "outpost-iomiss-counts"));
         }

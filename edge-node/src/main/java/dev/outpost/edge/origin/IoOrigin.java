@@ -33,8 +33,8 @@ import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSourceChannel;
 
 /**
- * With {@code origin.fetchOnIoThread} (off by default; on by default in a JVM run with
- * {@code -Doutpost.prototype.ioMiss=true}, which also prints the counts at exit): a GET to a plain-HTTP origin sent and read
+ * With {@code origin.fetchOnIoThread} (on by default; off by default in a JVM run with
+ * {@code -Doutpost.fetchOnIoThread=false}; {@code -Doutpost.ioMissCounts=true} prints the counts at exit): a GET to a plain-HTTP origin sent and read
  * without blocking, on the calling XNIO IO thread (the client connection's own), with Undertow's client over
  * keep-alive connections pooled per IO thread and origin, so a small miss never leaves that thread. A body that
  * comes whole with its head (at most {@link #MAX_BODY} bytes) is read into memory here; any other answer is handed
@@ -45,12 +45,12 @@ import org.xnio.channels.StreamSourceChannel;
  * ({@link Answered#failed}, {@link Answered#timedOut}), which asks the next origin or answers the failure. Every path
  * is counted ({@link IoCounts}).
  *
- * <p>Its connections idle in {@link IoPool}s, one per IO thread. Not production yet: no TLS (bench/io-thread-miss.md lists
- * what is left).
+ * <p>Its connections idle in {@link IoPool}s, one per IO thread. No TLS: misses of {@code https} origins take the
+ * blocking path (docs/edge.md, "Misses on the IO thread", lists what else does).
  */
 public final class IoOrigin {
     /** Whether origin.fetchOnIoThread is on by default in this JVM (tests check the path's counts then). */
-    public static final boolean ENABLED = Boolean.getBoolean("outpost.prototype.ioMiss");
+    public static final boolean ENABLED = OriginTimeouts.FETCH_ON_IO_THREAD_DEFAULT;
     /** The largest body read here: what a leader reads on its own thread on the blocking path too. */
     static final int MAX_BODY = (int) StreamedFetch.LEADER_READS_MAX_BYTES;
     /** The first buffer for a body of unknown length (chunked) read here; doubled as it fills. */
@@ -310,7 +310,7 @@ public final class IoOrigin {
                 count(Count.CLOSE_DELIMITED);
                 toTheClose = true;
             }
-            long announced = chunked || length == null ? -1 : parseLength(length);
+            long announced = chunked || length == null ? -1 : OriginResponse.parseContentLength(length);
             if (!chunked && length != null && announced < 0) {
                 fail(Count.FALLBACK_BAD_CONTENT_LENGTH, null);
                 return;
@@ -329,11 +329,6 @@ public final class IoOrigin {
             // -1 there). Unknown (chunked, or to the close): grown up to one byte over MAX_BODY.
             ByteBuffer body = ByteBuffer.allocate(announced >= 0 ? (int) announced + 1 : FIRST_UNKNOWN_BYTES);
             read(channel, body, announced, status, head, received);
-        }
-
-        private static long parseLength(String value) {
-            String v = value.strip();
-            return v.matches("\\d{1,18}") ? Long.parseLong(v) : -1;
         }
 
         /**

@@ -16,7 +16,7 @@ class EdgeConfigTest {
     }
 
     @Test
-    void fetchOnIoThreadIsABooleanOffByDefault() {
+    void fetchOnIoThreadIsABooleanOnByDefault() {
         String service = """
                 services:
                   - name: assets
@@ -27,8 +27,8 @@ class EdgeConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("origin.fetchOnIoThread");
         assertThat(parse(service + "origin:\n  fetchOnIoThread: true\n").origin().fetchOnIoThread()).isTrue();
         assertThat(parse(service + "origin:\n  fetchOnIoThread: false\n").origin().fetchOnIoThread()).isFalse();
-        assertThat(parse(service).origin().fetchOnIoThread()).as("off unless the JVM runs the suite with it on")
-                .isEqualTo(Boolean.getBoolean("outpost.prototype.ioMiss"));
+        assertThat(parse(service).origin().fetchOnIoThread()).as("on unless the JVM runs the suite with it off")
+                .isEqualTo(!"false".equals(System.getProperty("outpost.fetchOnIoThread")));
     }
 
     @Test

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A miss whose origin answer has neither Content-Length nor chunked framing (its body ends when the origin closes
  * the connection: HTTP/1.1 or HTTP/1.0) is answered with the exact bytes from that one origin request, and not
- * stored ({@code detail=unknown-length}: a close cannot be told from a cut). The same on both paths: with
- * {@code -Doutpost.prototype.ioMiss=true} the IO thread's client reads the body from the connection the head came
- * on (counted {@code close_delimited}), never asking the origin a second time; with it off, the blocking client.
+ * stored ({@code detail=unknown-length}: a close cannot be told from a cut). The same on both paths: by default
+ * (the IO thread path on) the IO thread's client reads the body from the connection the head came
+ * on (counted {@code close_delimited}), never asking the origin a second time; with {@code -Doutpost.fetchOnIoThread=false}, the blocking client.
  */
 class IoMissCloseDelimitedIT {
     private static byte[] body(int size) {

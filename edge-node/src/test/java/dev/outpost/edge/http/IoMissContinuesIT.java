@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A miss whose origin answer is not a small body whole with its head (chunked, close-delimited, over 64 KiB,
- * or slow to arrive) is answered whole and correct from that one origin answer: the IO thread's client (on with
- * {@code -Doutpost.prototype.ioMiss=true}) hands the open response over instead of asking the origin again, and the
+ * or slow to arrive) is answered whole and correct from that one origin answer: the IO thread's client (on by default;
+ * off with {@code -Doutpost.fetchOnIoThread=false}) hands the open response over instead of asking the origin again, and the
  * head reaches the client while the origin still holds the body. The same holds on the blocking path (the
  * property off); with it on, the test also checks the answer went on from the IO thread's response. Structural,
  * no timings: the origin holds its body until the client saw what must come first.

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The origin's timeouts ({@code origin.connect}, {@code origin.read}, {@code origin.total}) hold for a miss the IO
- * thread's client fetches (on with {@code -Doutpost.prototype.ioMiss=true}) as for the blocking client: an origin
+ * thread's client fetches (on by default, off with {@code -Doutpost.fetchOnIoThread=false}) as for the blocking client: an origin
  * that sends no head within {@code origin.read} gets the miss a 504 {@code origin_timeout} (or, with a backup
  * origin listed, the backup's answer), and one that stops mid-body cuts the client's answer off; none is asked a
  * second time, nor stored. The same holds with the
