@@ -4,9 +4,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -44,11 +51,29 @@ public final class Spool {
         }
     }
 
-    /** A new, empty spool file, deleted on close. */
+    /**
+     * A new, empty spool file, deleted on close. Created and opened in one step: another spool on the same directory
+     * (the same edge id on one host, as test JVMs running side by side) removes the names it finds when it starts,
+     * and a name made first and opened after could be removed in between (the body then broke after its head).
+     */
     FileChannel newFile() throws IOException {
-        Path file = Files.createTempFile(dir, PREFIX, ".body");
-        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.DELETE_ON_CLOSE);
+        while (true) {
+            Path file = dir.resolve(PREFIX + Long.toUnsignedString(ThreadLocalRandom.current().nextLong()) + ".body");
+            try {
+                return FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE), ownerOnly(dir));
+            } catch (FileAlreadyExistsException taken) {
+                // another body's name: draw again
+            }
+        }
+    }
+
+    /** Owner-only, as {@link Files#createTempFile} makes them, where the file system has POSIX permissions. */
+    private static FileAttribute<?>[] ownerOnly(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE))}
+                : new FileAttribute<?>[0];
     }
 
     /** Takes {@code bytes} of the budget, or nothing when they do not fit. */
