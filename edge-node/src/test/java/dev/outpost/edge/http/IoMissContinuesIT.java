@@ -48,23 +48,7 @@ class IoMissContinuesIT {
      */
     private static void answeredWholeFromOneRequest(FakeOrigin origin, byte[] body, IoCounts.Count... ways)
             throws Exception {
-        long before = counted(ways);
-        try (EdgeFixture f = edgeIn(origin)) {
-            try (Response miss = f.get("/object")) {
-                assertThat(miss.code()).isEqualTo(200);
-                assertThat(miss.header("X-Cache")).isEqualTo("MISS");
-                assertThat(miss.body().bytes()).isEqualTo(body);
-            }
-            assertThat(origin.requests()).as("one origin request").isEqualTo(1);
-            try (Response hit = f.get("/object")) {
-                assertThat(hit.header("X-Cache")).isEqualTo("HIT");
-                assertThat(hit.body().bytes()).isEqualTo(body);
-            }
-            assertThat(origin.requests()).isEqualTo(1);
-        }
-        if (IoOrigin.ENABLED) {
-            assertThat(counted(ways)).as("went on from the IO thread's response").isGreaterThan(before);
-        }
+        answeredWholeFromOneRequest(origin, body, true, ways);
     }
 
     /**
@@ -73,7 +57,12 @@ class IoMissContinuesIT {
      */
     private static void answeredWholeFromOneRequestUnstored(FakeOrigin origin, byte[] body, IoCounts.Count way)
             throws Exception {
-        long before = counted(way);
+        answeredWholeFromOneRequest(origin, body, false, way);
+    }
+
+    private static void answeredWholeFromOneRequest(FakeOrigin origin, byte[] body, boolean stored,
+            IoCounts.Count... ways) throws Exception {
+        long before = counted(ways);
         try (EdgeFixture f = edgeIn(origin)) {
             try (Response miss = f.get("/object")) {
                 assertThat(miss.code()).isEqualTo(200);
@@ -81,9 +70,16 @@ class IoMissContinuesIT {
                 assertThat(miss.body().bytes()).isEqualTo(body);
             }
             assertThat(origin.requests()).as("one origin request").isEqualTo(1);
+            if (stored) {
+                try (Response hit = f.get("/object")) {
+                    assertThat(hit.header("X-Cache")).isEqualTo("HIT");
+                    assertThat(hit.body().bytes()).isEqualTo(body);
+                }
+                assertThat(origin.requests()).isEqualTo(1);
+            }
         }
         if (IoOrigin.ENABLED) {
-            assertThat(counted(way)).as("read by the IO thread's client").isGreaterThan(before);
+            assertThat(counted(ways)).as("went on from, or was read by, the IO thread's client").isGreaterThan(before);
         }
     }
 
