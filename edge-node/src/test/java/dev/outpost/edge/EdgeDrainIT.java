@@ -25,6 +25,15 @@ class EdgeDrainIT {
     private final OkHttpClient health = new OkHttpClient.Builder().retryOnConnectionFailure(false)
             .callTimeout(Duration.ofSeconds(10)).build();
 
+    private static boolean connects(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            return true;
+        } catch (java.io.IOException refused) {
+            return false;
+        }
+    }
+
     @Test
     void aMissInProgressIsAnsweredWhileTheEdgeDrains() throws Exception {
         EdgeFixture fx = new EdgeFixture();
@@ -62,6 +71,13 @@ class EdgeDrainIT {
             }
             assertThat(draining).as("health answered 503 while the edge drained").isNotNull();
             assertThat(draining.get("status").asString()).isEqualTo("draining");
+            // The listening socket is closed by then, but NIO lets it go only once every IO thread's selector has
+            // deregistered it, moments later (until then the kernel may still complete a handshake): refused within
+            // a second, and from then on.
+            long refusedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (System.nanoTime() < refusedBy && connects(fx.edge.port())) {
+                Thread.sleep(10);
+            }
             assertThatThrownBy(() -> {
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress("127.0.0.1", fx.edge.port()), 2000);

@@ -194,8 +194,11 @@ public final class NodeServer implements AutoCloseable {
         if (drain.draining()) {
             return;
         }
-        drain.start();
+        // The accepting socket first, then the flag health reports: a balancer told "draining" finds the port
+        // closing already. (NIO closes a socket registered with selectors only once each IO thread's selector
+        // has let go of it, moments later: until then the kernel may still complete a connection.)
         UndertowListeners.closeAccepting(undertow);
+        drain.start();
     }
 
     /** Whether {@link #startDraining} (or {@link #close}) was called: a node's health answers 503 from then on. */
