@@ -18,9 +18,10 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS", "direct": "direct (no cache)",
          "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)", "nginx-cork": "nginx, tcp_nopush on",
          "outpost-disk": "Outpost + disk tier", "nginx-disk": "nginx, cache on disk",
-         "outpost-shm": "Outpost + disk tier on tmpfs"}
+         "outpost-shm": "Outpost + disk tier on tmpfs", "baseline-shm": "Outpost baseline + disk tier on tmpfs"}
 ZIPFDISK_NAMES = {"outpost": "Outpost, memory 10 % only", "outpost-disk": "Outpost, memory 10 % + disk 100 %",
                   "outpost-shm": "Outpost, memory 10 % + disk 100 % on tmpfs",
+                  "baseline-shm": "Outpost baseline (OUTPOST_BASELINE_JAR), the same on tmpfs",
                   "nginx": "nginx `proxy_cache` on tmpfs", "nginx-disk": "nginx `proxy_cache` on a real disk"}
 MIB = 1024 * 1024
 
@@ -327,7 +328,7 @@ def main():
         w("")
         w("| target | steady hit ratio | hit ratio | origin offload | req/s | ÷ nginx (paired) | CPU ms / 1000 | held at the end |")
         w("|---|---|---|---|---|---|---|---|")
-        for t in ("outpost", "outpost-disk", "outpost-shm", "nginx", "nginx-disk"):
+        for t in ("outpost", "outpost-disk", "outpost-shm", "baseline-shm", "nginx", "nginx-disk"):
             cs = [c for c in zd if c["target"] == t]
             if not cs:
                 continue
