@@ -15,6 +15,7 @@ import java.util.Optional;
 public final class AccessRecord {
     static final AttachmentKey<AccessRecord> KEY = AttachmentKey.create(AccessRecord.class);
 
+    /** When it arrived, as the log's clock reads; {@link Instant#EPOCH} when no line is written (never shown). */
     final Instant received;
     final long startNanos;
     private final TraceContext trace;
