@@ -51,7 +51,12 @@ def cpu_cell(cs):
     gcs = [c["full_gcs"] for c in cs if "full_gcs" in c]
     gc = ", full GCs %s" % fmt(med(gcs)) if gcs else ""
     if jit_cpu:  # the compiler threads' own CPU; the elapsed compile time beside it includes waiting for the core
-        return cpu + " (JIT CPU %s ms, elapsed %s ms%s)" % (fmt(med(jit_cpu)), fmt(med(jit)), gc)
+        # CPU per 1000 answers without the compiler's: the steadier figure for an A/B of two builds, since how much
+        # a JVM still compiles inside a 5 s cell varies from one process to the next (bench/analysis.md)
+        rest = [c["cpu_ms_per_1k"] - c["jit_cpu_ms"] * 1000.0 / c["responses"] for c in cs
+                if "jit_cpu_ms" in c and c.get("cpu_ms_per_1k") is not None and c.get("responses")]
+        return cpu + " (JIT CPU %s ms, elapsed %s ms%s; without the JIT's CPU %s)" % (
+            fmt(med(jit_cpu)), fmt(med(jit)), gc, fmt(med(rest), 1))
     return cpu + (" (JIT %s ms)" % fmt(med(jit)) if jit else "")
 
 
