@@ -330,8 +330,16 @@ settle_through_purge() { # settle_through_purge TARGET: JIT settled, whole cache
     # (invalidating inlining that assumed none existed) and request parsing takes branches a GET never took (a
     # POST with a body). A cell that started right after that first purge recompiled for ~1 s of its ~3 s
     # (PrintCompilation: ~60 hot methods "made not entrant" at the purge, recompiled in the cell). A CDN edge that
-    # runs for days has served purges, so the purge is part of the warm-up: settle, purge, settle again, purge.
-    jit_settle "$1" z && purge_all "$1" && jit_settle "$1" z && purge_all "$1"
+    # runs for days has served purges, so the purge is part of the warm-up (settle, purge, settle again, purge, until
+    # 2026-12-07).
+    # Purging between settles was not enough either (-Xlog:deoptimization, perf, 2026-12-07): the cell's own
+    # start still deoptimized code the settling rounds had compiled. The rounds ran on a full cache, the cell starts
+    # on an empty one (Caffeine's climber and write buffer take branches a full cache never takes), and the first
+    # read of /_edge/metrics before the cell (disk_state) took a branch of the inlined EdgeInfoHandler that the
+    # request path's compiled code had pruned: the whole chain's code made not entrant, and the C2 thread took 28 %
+    # of the server core in the cell. So each settling round now does what the cell does (purge, metrics read,
+    # Zipf from empty) until one compiles for less than JIT_QUIET_MS: the cell measures a JIT that has seen it.
+    jit_settle "$1" z purge && purge_all "$1"
 }
 cache_kib() { # KiB under a cache directory that the cache's own manager may be deleting from meanwhile
     { du -sk "$1" 2>/dev/null || true; } | cut -f1
@@ -344,7 +352,8 @@ full_gcs() { # full_gcs TARGET: the JVM's full collections so far (jstat's FGC; 
     "$JAVA_HOME/bin/jstat" -gc "${PID[$1]}" 2>/dev/null |
         awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "FGC") c = i} NR == 2 && c {print $c}'
 }
-jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up rounds until the JIT is quiet
+jit_settle() { # jit_settle TARGET z|zns [purge]: JVM targets only: more Zipf warm-up rounds until the JIT is quiet;
+    # with purge, each round starts as a cell does: the whole cache purged, the metrics read
     # ZIPF_WARM requests were not enough on one core: a quiet-machine profile (perf, 2026-12-06) had the C2
     # compiler thread at ~27 % of the server core for the whole 60,000-request zipfdisk cell after a 30,000-request
     # warm-up (1,300 C2 compilations, a deep handler chain compiled and recompiled as profiles settled). A cell
@@ -354,6 +363,7 @@ jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up ro
     local before after=0 i raw="$RUN/wrk-zipf-settle-$1.txt"
     for ((i = 1; i <= JIT_ROUNDS; i++)); do
         before=$(jit_ms "$1")
+        if [ "${3:-}" = purge ]; then purge_all "$1" && disk_state "$1" >/dev/null; fi
         zipf_run "$1" "/$2/$1/settle$RANDOM/" "$JIT_ROUND_REQUESTS" "$raw"
         after=$(jit_ms "$1")
         if [ -z "$before" ] || [ -z "$after" ]; then
