@@ -95,7 +95,10 @@ def main():
     L = []
     w = L.append
     full_phases = "hit zipfa herd purge memory zipfb zipfdisk cpurge alloc restart"
-    rerun = meta.get("phases", full_phases) != full_phases or meta["targets"] != "outpost nginx varnish ats"
+    # run.sh's default targets (the peers and the direct-from-origin sanity row) make a full run, with or without
+    # the sanity row
+    rerun = meta.get("phases", full_phases) != full_phases or \
+        set(meta["targets"].split()) - {"direct"} != {"outpost", "nginx", "varnish", "ats"}
     status = "SMOKE RUN (a few seconds per cell, 1 repeat): numbers are not results" if smoke else (
         "PARTIAL: the run was interrupted; only the cells below were measured" if elapsed is None else
         ("re-measured phases `%s` for targets `%s` only (the last full run is kept below as previous)" % (
