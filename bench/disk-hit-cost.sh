@@ -4,7 +4,8 @@
 #
 #   bench/disk-hit-cost.sh JAR [JAR ...]     e.g. a build before and after a change to the disk tier, interleaved
 #   STRACE=1 bench/disk-hit-cost.sh JAR      also a hit round under strace -f -c: system calls per request
-#   PROFILE=1 bench/disk-hit-cost.sh JAR     also a hit round under perf record -g (frame pointers, perf map)
+#   PROFILE=1 bench/disk-hit-cost.sh JAR     also a hit round and a fill round under perf record -g (frame pointers,
+#                                            perf map; the fill round's report by thread)
 #
 # Per jar and repeat, on a fresh edge: a warm-up (a fill pass and WARM hit rounds over other URLs, for the JIT),
 # then one measured fill round (5000 distinct URLs: misses, each written to disk) and one measured hit round
@@ -183,6 +184,13 @@ YML
         local pr=$!
         round "m$2" "$STEP" "$HITS" >/dev/null
         kill -INT "$pr"; wait "$pr" || true
+        # And a fill round over URLs of its own: the misses and the writer thread's disk writes.
+        w0=$(metric edge_disk_writes_total)
+        perf record -F 2000 -g -p "$edge" -o "$RUN/perf-fill.data" 2>/dev/null &
+        pr=$!
+        round "f$2" 1 "$OBJECTS" >/dev/null
+        drained $((w0 + OBJECTS))
+        kill -INT "$pr"; wait "$pr" || true
     fi
     kill "$edge"; wait "$edge" 2>/dev/null || true
     if [ -n "${PROFILE:-}" ]; then
@@ -190,8 +198,13 @@ YML
         # The whole reports (head would end perf report early, and pipefail this script with it).
         perf report -i "$RUN/perf.data" --no-children --sort symbol --stdio -g none 2>/dev/null >"$out" || true
         perf report -i "$RUN/perf.data" --children --sort symbol --stdio -g none 2>/dev/null >"${out%.txt}-children.txt" || true
-        rm -f "$RUN/perf.data" "/tmp/perf-$edge.map"
-        echo "    profile: $out, ${out%.txt}-children.txt"
+        # The fill round by thread (comm) and symbol: the IO thread's misses, the disk writer's writes.
+        perf report -i "$RUN/perf-fill.data" --no-children --sort comm,symbol --stdio -g none 2>/dev/null \
+            >"${out%.txt}-fill.txt" || true
+        perf report -i "$RUN/perf-fill.data" --children --sort comm,symbol --stdio -g none 2>/dev/null \
+            >"${out%.txt}-fill-children.txt" || true
+        rm -f "$RUN/perf.data" "$RUN/perf-fill.data" "/tmp/perf-$edge.map"
+        echo "    profile: $out, ${out%.txt}-children.txt; fill round: ${out%.txt}-fill.txt, ${out%.txt}-fill-children.txt"
     fi
 }
 

@@ -382,9 +382,16 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
     local cpu0 cpu1 jit0= jitcpu0= fgc0=
     is_jvm "$t" && jit0=$(jit_ms "$t") && jitcpu0=$(python3 "$here/tools/benchtool.py" jit-cpu-ms "${PID[$t]}") &&
         fgc0=$(full_gcs "$t")
+    local perf_pid=
+    if [ -n "${CELL_PERF:-}" ] && is_jvm "$t"; then # a profile of the cell (diagnosis only: perf costs CPU too)
+        perf record -F 1999 -g -p "${PID[$t]}" -o "$CELL_PERF/perf-$t-$case-$rep.data" >/dev/null 2>&1 &
+        perf_pid=$!
+        sleep 0.5 # perf attached before the first request
+    fi
     cpu0=$(cpu_now "$t")
     zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
+    [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
     local jit1=
     [ -n "$jit0" ] && jit1=$(jit_ms "$t")
     [ -n "$jit1" ] && extra="$extra,\"jit_ms\":$((jit1 - jit0))"
