@@ -14,7 +14,9 @@ import dev.outpost.edge.origin.OriginResponse;
 import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.PendingFiller;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +34,12 @@ import java.util.Optional;
  * before anything was answered. Every path is counted.
  */
 final class IoMissFlow {
+    /**
+     * The body bytes that came with the head of an answer whose body is still arriving, set while its outcome is
+     * decided on the IO thread: the leader's relay sends them with the head from there ({@link #relay}).
+     */
+    private static final AttachmentKey<ByteBuffer> RECEIVED_WITH_HEAD = AttachmentKey.create(ByteBuffer.class);
+
     private final MissFlow flow;
     private final OriginFetch fetch;
     private final ResponseWriter writer;
@@ -113,6 +121,13 @@ final class IoMissFlow {
                                 && fetch.tryFillWithoutWaiting(() -> MissFlow.guarded(ex, led))) {
                             return; // answered here
                         }
+                        if (!response.bodyInMemory() && fetch.streamsWithoutWaiting(t, response)) {
+                            // The body is still arriving: the outcome is decided here, and the head goes out from
+                            // here with the bytes that came with it (relay below); then a filler thread reads on.
+                            ex.putAttachment(RECEIVED_WITH_HEAD, response.receivedWithHead());
+                            MissFlow.guarded(ex, () -> ledStartingTheFiller(ex, t, lead, response, ask.ticket()));
+                            return;
+                        }
                         if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
                             IoCounts.count(IoCounts.Count.FILL_ON_FETCH_THREAD);
                         }
@@ -144,6 +159,29 @@ final class IoMissFlow {
     }
 
     /**
+     * An answer whose body is still arriving, on the IO thread: its filler is started (on a thread of its own) only
+     * once the leader's head went out, or whatever became of the answer.
+     */
+    private void ledStartingTheFiller(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead,
+            OriginResponse response, long ticket) {
+        FetchOutcome outcome;
+        try {
+            outcome = fetch.ioOutcomeLeaderStarts(t, response, ticket);
+        } catch (RuntimeException | Error e) {
+            response.close();
+            lead.fail(e);
+            throw e;
+        }
+        try {
+            flow.led(ex, t, lead, outcome); // the head from here (relay below)
+        } finally {
+            if (outcome instanceof FetchOutcome.Filling f) {
+                f.filler().startElsewhere(); // followers and the cache get the body whatever this request did
+            }
+        }
+    }
+
+    /**
      * The first origin gave no usable answer (no connection, no head in time, a server error when another origin
      * is listed): as the blocking client, the next origins are asked (the blocking way, the first one not again),
      * and with none left the miss is unreachable: 504 for a timeout, else 502 (no stale copy takes this path).
@@ -171,6 +209,12 @@ final class IoMissFlow {
      */
     void relay(HttpServerExchange ex, OriginFetch.Target t, Answer.FromBody b, Fill.Reader reader,
             Runnable elsewhere) {
+        ByteBuffer withHead = ex.removeAttachment(RECEIVED_WITH_HEAD);
+        if (withHead != null) { // a body still arriving, its filler started on a thread of its own
+            IoCounts.count(IoCounts.Count.HEAD_FROM_IO_THREAD);
+            writer.relayFromHead(ex, t.requestHeaders(), b, reader, withHead, rest -> flow.onFetchThread(ex, rest));
+            return;
+        }
         PendingFiller filler = b.filling().filler();
         // the body is in memory: a filler run here reads it whole without waiting
         boolean filledHere = filler.runHere(() -> { });

@@ -152,7 +152,7 @@ public final class OriginFetch {
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
-        return outcomeOf(t, range, response, ticket, maySlice, leaderReads);
+        return outcomeOf(t, range, response, ticket, maySlice, leaderReads, false);
     }
 
     /**
@@ -203,11 +203,35 @@ public final class OriginFetch {
      * class's; as {@link #fetchForMiss}, but the answer is given.
      */
     public FetchOutcome ioOutcome(Target t, OriginResponse response, long ticket) {
-        return outcomeOf(t, Optional.empty(), response, ticket, true, true);
+        return outcomeOf(t, Optional.empty(), response, ticket, true, true, false);
+    }
+
+    /**
+     * origin.fetchOnIoThread: as {@link #ioOutcome}, on the IO thread, for an answer whose body is still arriving
+     * and {@link #streamsWithoutWaiting}: its filler is left to the leader ({@link PendingFiller}), which starts it
+     * on a thread of its own once its head went out (no thread is woken before the client's first byte).
+     */
+    public FetchOutcome ioOutcomeLeaderStarts(Target t, OriginResponse response, long ticket) {
+        return outcomeOf(t, Optional.empty(), response, ticket, true, true, true);
+    }
+
+    /**
+     * origin.fetchOnIoThread: whether {@link #ioOutcome} for an answer whose body is still arriving returns without
+     * reading it nor waiting, so the IO thread that read its head may take it: the body is streamed (not read whole
+     * first, as a server error's is) into a fill that gets its memory at once ({@link #fillsWithoutWaiting}).
+     */
+    public boolean streamsWithoutWaiting(Target t, OriginResponse response) {
+        return fillsWithoutWaiting(response) && planOf(t, Optional.empty(), response) instanceof FetchPlan.Stream;
+    }
+
+    private FetchPlan planOf(Target t, Optional<String> range, OriginResponse response) {
+        return FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
+                response.headers(), response.contentLength(), response.framed(), t.credentials(),
+                t.route().cacheSetCookie(), response.responseTime(), policy.maxObjectBytes()));
     }
 
     private FetchOutcome outcomeOf(Target t, Optional<String> range, OriginResponse response, long ticket,
-            boolean maySlice, boolean leaderReads) {
+            boolean maySlice, boolean leaderReads, boolean leaderStarts) {
         if (maySlice && slicing.toSlice(t, range, response)) {
             response.close(); // the body is fetched again slice by slice
             if (t.stale().isPresent()) {
@@ -215,9 +239,7 @@ public final class OriginFetch {
             }
             return new FetchOutcome.Sliced();
         }
-        FetchPlan plan = FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
-                response.headers(), response.contentLength(), response.framed(), t.credentials(),
-                t.route().cacheSetCookie(), response.responseTime(), policy.maxObjectBytes()));
+        FetchPlan plan = planOf(t, range, response);
         if (plan instanceof FetchPlan.Stream s && !s.storable() && s.lasting()) {
             forgetStale(store, t); // the stored copies no longer describe what the origin serves
         }
@@ -232,7 +254,7 @@ public final class OriginFetch {
                 }
                 case FetchPlan.ServerError e -> serverError(response);
                 case FetchPlan.Buffer b -> buffered(t, response, ticket);
-                case FetchPlan.Stream s -> streamed.stream(t, response, s, ticket, leaderReads);
+                case FetchPlan.Stream s -> streamed.stream(t, response, s, ticket, leaderReads, leaderStarts);
             };
             return outcome;
         } catch (IOException e) {
