@@ -23,14 +23,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code origin.fetchOnIoThread} (off by default): a leader's miss with no stored copy and no range,
+ * {@code origin.fetchOnIoThread} (on by default): a leader's miss with no stored copy and no range,
  * for a service whose first origin is plain HTTP, without shields (when it fails, the next origins are asked the
  * blocking way), fetched and answered on the client connection's
  * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
- * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
+ * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); a small body kept
  * whole in memory is written from here ({@link BodyRelay#relayComplete}). An answer whose body is not whole with
- * its head (chunked, large, or slow) goes on from its open response on a fetch thread, as the blocking path's
- * would; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
+ * its head (chunked, large, or slow) goes on from its open response: its head and the bytes that came with it are
+ * written from here, the rest is read by a filler thread and relayed by a fetch thread, as the blocking path's
+ * would be; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
  * before anything was answered. Every path is counted.
  */
 final class IoMissFlow {
@@ -122,10 +123,10 @@ final class IoMissFlow {
                             return; // answered here
                         }
                         if (!response.bodyInMemory() && fetch.streamsWithoutWaiting(t, response)) {
-                            // The body is still arriving: the outcome is decided here, and the head goes out from
-                            // here with the bytes that came with it (relay below); then a filler thread reads on.
+                            // The body is still arriving, read by a filler thread it starts: the outcome is decided
+                            // here, and the head goes out from here with the bytes that came with it (relay below).
                             ex.putAttachment(RECEIVED_WITH_HEAD, response.receivedWithHead());
-                            MissFlow.guarded(ex, () -> ledStartingTheFiller(ex, t, lead, response, ask.ticket()));
+                            MissFlow.guarded(ex, led);
                             return;
                         }
                         if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
@@ -159,29 +160,6 @@ final class IoMissFlow {
     }
 
     /**
-     * An answer whose body is still arriving, on the IO thread: its filler is started (on a thread of its own) only
-     * once the leader's head went out, or whatever became of the answer.
-     */
-    private void ledStartingTheFiller(HttpServerExchange ex, OriginFetch.Target t, Collapser.Lead<FetchOutcome> lead,
-            OriginResponse response, long ticket) {
-        FetchOutcome outcome;
-        try {
-            outcome = fetch.ioOutcomeLeaderStarts(t, response, ticket);
-        } catch (RuntimeException | Error e) {
-            response.close();
-            lead.fail(e);
-            throw e;
-        }
-        try {
-            flow.led(ex, t, lead, outcome); // the head from here (relay below)
-        } finally {
-            if (outcome instanceof FetchOutcome.Filling f) {
-                f.filler().startElsewhere(); // followers and the cache get the body whatever this request did
-            }
-        }
-    }
-
-    /**
      * The first origin gave no usable answer (no connection, no head in time, a server error when another origin
      * is listed): as the blocking client, the next origins are asked (the blocking way, the first one not again),
      * and with none left the miss is unreachable: 504 for a timeout, else 502 (no stale copy takes this path).
@@ -199,7 +177,10 @@ final class IoMissFlow {
 
     /**
      * The leader's own body, on the IO thread: a small body left to its leader is read here from memory (never
-     * waits), and once whole goes out in one non-blocking send; any other goes through {@code elsewhere}.
+     * waits), and once whole goes out in one non-blocking send; a body still arriving whose outcome was decided
+     * here (its filler started at once, so followers find its first bytes in the fill) has its head and first
+     * bytes sent from here and the rest relayed on a fetch thread ({@link BodyRelay#relayFromHead}); any other goes
+     * through {@code elsewhere}.
      *
      * <p>Only a filler run here, to its end, makes the fetch's end mean the body is whole in the fill. One started
      * at once on a fetch thread (a body not left to its leader: not kept, like a close-delimited or no-store one,

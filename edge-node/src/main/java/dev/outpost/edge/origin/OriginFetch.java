@@ -152,7 +152,7 @@ public final class OriginFetch {
         } catch (OriginUnreachable e) {
             return new FetchOutcome.Unreachable(e.timeout(), e.busy(), e.down(), e.getMessage());
         }
-        return outcomeOf(t, range, response, ticket, maySlice, leaderReads, false);
+        return outcomeOf(t, range, response, ticket, maySlice, leaderReads);
     }
 
     /**
@@ -203,17 +203,9 @@ public final class OriginFetch {
      * class's; as {@link #fetchForMiss}, but the answer is given.
      */
     public FetchOutcome ioOutcome(Target t, OriginResponse response, long ticket) {
-        return outcomeOf(t, Optional.empty(), response, ticket, true, true, false);
+        return outcomeOf(t, Optional.empty(), response, ticket, true, true);
     }
 
-    /**
-     * origin.fetchOnIoThread: as {@link #ioOutcome}, on the IO thread, for an answer whose body is still arriving
-     * and {@link #streamsWithoutWaiting}: its filler is left to the leader ({@link PendingFiller}), which starts it
-     * on a thread of its own once its head went out (no thread is woken before the client's first byte).
-     */
-    public FetchOutcome ioOutcomeLeaderStarts(Target t, OriginResponse response, long ticket) {
-        return outcomeOf(t, Optional.empty(), response, ticket, true, true, true);
-    }
 
     /**
      * origin.fetchOnIoThread: whether {@link #ioOutcome} for an answer whose body is still arriving returns without
@@ -231,7 +223,7 @@ public final class OriginFetch {
     }
 
     private FetchOutcome outcomeOf(Target t, Optional<String> range, OriginResponse response, long ticket,
-            boolean maySlice, boolean leaderReads, boolean leaderStarts) {
+            boolean maySlice, boolean leaderReads) {
         if (maySlice && slicing.toSlice(t, range, response)) {
             response.close(); // the body is fetched again slice by slice
             if (t.stale().isPresent()) {
@@ -254,7 +246,7 @@ public final class OriginFetch {
                 }
                 case FetchPlan.ServerError e -> serverError(response);
                 case FetchPlan.Buffer b -> buffered(t, response, ticket);
-                case FetchPlan.Stream s -> streamed.stream(t, response, s, ticket, leaderReads, leaderStarts);
+                case FetchPlan.Stream s -> streamed.stream(t, response, s, ticket, leaderReads);
             };
             return outcome;
         } catch (IOException e) {

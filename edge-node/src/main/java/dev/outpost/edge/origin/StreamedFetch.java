@@ -55,12 +55,6 @@ final class StreamedFetch {
      */
     FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket,
             boolean leaderReads) {
-        return stream(t, response, planned, ticket, leaderReads, false);
-    }
-
-    /** As {@link #stream}; {@code leaderStarts}: whatever the body, its filler is left to the caller to start. */
-    FetchOutcome.Filling stream(Target t, OriginResponse response, FetchPlan.Stream planned, long ticket,
-            boolean leaderReads, boolean leaderStarts) {
         long length = response.contentLength();
         Fill keeping = null;
         if (planned.storable() && (length < 0 || DirectMemory.hasRoomFor(2 * length))) {
@@ -90,7 +84,7 @@ final class StreamedFetch {
             }
         };
         PendingFiller pending = PendingFiller.STARTED;
-        if (leaderStarts || leaderReads && keeping != null && length >= 0 && length <= LEADER_READS_MAX_BYTES
+        if (leaderReads && keeping != null && length >= 0 && length <= LEADER_READS_MAX_BYTES
                 && response.readFromSocket()) {
             pending = new PendingFiller(filler, fillers);
         } else {
