@@ -45,7 +45,8 @@ HIT_SIZES=${HIT_SIZES:-"1k 100k 1m"} # the hit phase's object sizes (a subset: H
 # tier holding all of it (outpost-disk), against nginx's proxy_cache holding all of it on tmpfs (nginx) and on a
 # real disk (nginx-disk). Disk directories go under ZIPFDISK_DIR (not tmpfs: /var/tmp is the root file system here).
 # outpost-shm: Outpost's disk tier on tmpfs (under BENCH_RUN_DIR, /dev/shm by default), the same medium as the
-# nginx target's proxy_cache: the like-for-like row for issue 15's "0.8x nginx on tmpfs".
+# nginx target's proxy_cache: the like-for-like row for issue 15's "0.8x nginx on tmpfs". baseline-shm: the same
+# with OUTPOST_BASELINE_JAR, for an interleaved A/B of two builds in this cell.
 ZIPFDISK_TARGETS=${ZIPFDISK_TARGETS:-"outpost outpost-disk outpost-shm nginx nginx-disk"}
 ZIPFDISK_DIR=${ZIPFDISK_DIR:-/var/tmp/outpost-bench-disk}
 JIT_QUIET_MS=${JIT_QUIET_MS:-150} # jit_settle: a round that compiled for less ends the warm-up
@@ -70,25 +71,26 @@ OUTPOST_DIRECT_HEADROOM_MIB=${OUTPOST_DIRECT_HEADROOM_MIB:-32}
 ORIGIN_PORT=18080 OUTPOST_PORT=18081 OUTPOST_ADMIN_PORT=19081 NGINX_PORT=18082 VARNISH_PORT=18083 ATS_PORT=18084
 BASELINE_PORT=18085 BASELINE_ADMIN_PORT=19085 DIRECT_PORT=18086
 OUTPOST_DISK_PORT=18087 OUTPOST_DISK_ADMIN_PORT=19087 NGINX_DISK_PORT=18088 NGINX_CORK_PORT=18089
-OUTPOST_SHM_PORT=18093 OUTPOST_SHM_ADMIN_PORT=19093
+OUTPOST_SHM_PORT=18093 OUTPOST_SHM_ADMIN_PORT=19093 BASELINE_SHM_PORT=18094 BASELINE_SHM_ADMIN_PORT=19094
 OUTPOST_TOKEN=bench-admin-token-0123456789
 # nginx-cork: nginx with tcp_nopush on (TCP_CORK), the A/B of issue 22 against nginx (NGINX_TCP_NOPUSH, off: the
 # A/B's winner, bench/peers.md); nginx-disk and outpost-disk: phase zipfdisk.
 NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-off}
 declare -A PORT=([outpost]=$OUTPOST_PORT [nginx]=$NGINX_PORT [varnish]=$VARNISH_PORT [ats]=$ATS_PORT [baseline]=$BASELINE_PORT
     [direct]=$DIRECT_PORT [outpost-disk]=$OUTPOST_DISK_PORT [nginx-disk]=$NGINX_DISK_PORT [nginx-cork]=$NGINX_CORK_PORT
-    [outpost-shm]=$OUTPOST_SHM_PORT)
+    [outpost-shm]=$OUTPOST_SHM_PORT [baseline-shm]=$BASELINE_SHM_PORT)
 declare -A ADMIN_PORT=([outpost]=$OUTPOST_ADMIN_PORT [baseline]=$BASELINE_ADMIN_PORT [outpost-disk]=$OUTPOST_DISK_ADMIN_PORT
-    [outpost-shm]=$OUTPOST_SHM_ADMIN_PORT)
+    [outpost-shm]=$OUTPOST_SHM_ADMIN_PORT [baseline-shm]=$BASELINE_SHM_ADMIN_PORT)
 # Hit header and the pattern of its value on a hit. Outpost's COLLAPSED (answered from another request's fetch)
 # counts as a hit, as nginx's cache-lock waiters (HIT), Varnish's waiting list (obj.hits > 0) and ATS's
 # read-while-writer readers do.
 HIT_HEADER=X-Cache
 declare -A HIT_PATTERN=([outpost]='^(HIT|COLLAPSED)$' [nginx]='^HIT$' [varnish]='^HIT$' [ats]='^HIT$'
     [baseline]='^(HIT|COLLAPSED)$' [direct]='^HIT$' [outpost-disk]='^(HIT|COLLAPSED)$' [nginx-disk]='^HIT$'
-    [nginx-cork]='^HIT$' [outpost-shm]='^(HIT|COLLAPSED)$')
+    [nginx-cork]='^HIT$' [outpost-shm]='^(HIT|COLLAPSED)$' [baseline-shm]='^(HIT|COLLAPSED)$')
 declare -A HIT_VALUES=([outpost]='HIT,COLLAPSED' [nginx]='HIT' [varnish]='HIT' [ats]='HIT' [baseline]='HIT,COLLAPSED' [direct]='HIT'
-    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT' [outpost-shm]='HIT,COLLAPSED')
+    [outpost-disk]='HIT,COLLAPSED' [nginx-disk]='HIT' [nginx-cork]='HIT' [outpost-shm]='HIT,COLLAPSED'
+    [baseline-shm]='HIT,COLLAPSED')
 declare -A PID=() STORAGE=()
 ATS_MIN_STORAGE=$((16 * 1024 * 1024))
 
@@ -169,9 +171,9 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
     rm -rf "$dir"
     mkdir -p "$dir/tmp" "$dir/cache"
     case $t in
-    outpost | baseline | outpost-disk | outpost-shm)
+    outpost | baseline | outpost-disk | outpost-shm | baseline-shm)
         local jar=${OUTPOST_JAR:-$root/cli/target/outpost.jar} # OUTPOST_JAR: a copy, so a rebuild mid-run changes nothing
-        if [ "$t" = baseline ]; then
+        if [ "$t" = baseline ] || [ "$t" = baseline-shm ]; then
             [ -f "$OUTPOST_BASELINE_JAR" ] || die "target baseline needs OUTPOST_BASELINE_JAR (a built outpost.jar)"
             jar=$OUTPOST_BASELINE_JAR
         fi
@@ -179,7 +181,7 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
         if [ "$t" = outpost-disk ]; then # memory tier CACHE_BYTES, disk tier DISK_BYTES on a real disk
             rm -rf "$ZIPFDISK_DIR/$t" && mkdir -p "$ZIPFDISK_DIR/$t"
             disk_yaml=$(printf '  disk:\n    dir: %s\n    maxBytes: %s' "$ZIPFDISK_DIR/$t" "$DISK_BYTES")
-        elif [ "$t" = outpost-shm ]; then # the same, the disk tier on tmpfs like the nginx target's cache
+        elif [ "$t" = outpost-shm ] || [ "$t" = baseline-shm ]; then # the same, the disk tier on tmpfs like the nginx target's cache
             mkdir -p "$dir/disk"
             disk_yaml=$(printf '  disk:\n    dir: %s\n    maxBytes: %s' "$dir/disk" "$DISK_BYTES")
         fi
@@ -328,13 +330,21 @@ settle_through_purge() { # settle_through_purge TARGET: JIT settled, whole cache
     # (invalidating inlining that assumed none existed) and request parsing takes branches a GET never took (a
     # POST with a body). A cell that started right after that first purge recompiled for ~1 s of its ~3 s
     # (PrintCompilation: ~60 hot methods "made not entrant" at the purge, recompiled in the cell). A CDN edge that
-    # runs for days has served purges, so the purge is part of the warm-up: settle, purge, settle again, purge.
-    jit_settle "$1" z && purge_all "$1" && jit_settle "$1" z && purge_all "$1"
+    # runs for days has served purges, so the purge is part of the warm-up (settle, purge, settle again, purge, until
+    # 2026-12-07).
+    # Purging between settles was not enough either (-Xlog:deoptimization, perf, 2026-12-07): the cell's own
+    # start still deoptimized code the settling rounds had compiled. The rounds ran on a full cache, the cell starts
+    # on an empty one (Caffeine's climber and write buffer take branches a full cache never takes), and the first
+    # read of /_edge/metrics before the cell (disk_state) took a branch of the inlined EdgeInfoHandler that the
+    # request path's compiled code had pruned: the whole chain's code made not entrant, and the C2 thread took 28 %
+    # of the server core in the cell. So each settling round now does what the cell does (purge, metrics read,
+    # Zipf from empty) until one compiles for less than JIT_QUIET_MS: the cell measures a JIT that has seen it.
+    jit_settle "$1" z purge && purge_all "$1"
 }
 cache_kib() { # KiB under a cache directory that the cache's own manager may be deleting from meanwhile
     { du -sk "$1" 2>/dev/null || true; } | cut -f1
 }
-is_jvm() { case $1 in outpost | baseline | outpost-disk | outpost-shm) return 0 ;; esac; return 1; }
+is_jvm() { case $1 in outpost | baseline | outpost-disk | outpost-shm | baseline-shm) return 0 ;; esac; return 1; }
 jit_ms() { # jit_ms TARGET: the JVM's compile time so far in ms (jstat's hsperf counter; empty when unreadable)
     "$JAVA_HOME/bin/jstat" -compiler "${PID[$1]}" 2>/dev/null | awk 'NR == 2 {printf "%d", $4 * 1000}'
 }
@@ -342,7 +352,8 @@ full_gcs() { # full_gcs TARGET: the JVM's full collections so far (jstat's FGC; 
     "$JAVA_HOME/bin/jstat" -gc "${PID[$1]}" 2>/dev/null |
         awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "FGC") c = i} NR == 2 && c {print $c}'
 }
-jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up rounds until the JIT is quiet
+jit_settle() { # jit_settle TARGET z|zns [purge]: JVM targets only: more Zipf warm-up rounds until the JIT is quiet;
+    # with purge, each round starts as a cell does: the whole cache purged, the metrics read
     # ZIPF_WARM requests were not enough on one core: a quiet-machine profile (perf, 2026-12-06) had the C2
     # compiler thread at ~27 % of the server core for the whole 60,000-request zipfdisk cell after a 30,000-request
     # warm-up (1,300 C2 compilations, a deep handler chain compiled and recompiled as profiles settled). A cell
@@ -352,6 +363,7 @@ jit_settle() { # jit_settle TARGET z|zns: JVM targets only: more Zipf warm-up ro
     local before after=0 i raw="$RUN/wrk-zipf-settle-$1.txt"
     for ((i = 1; i <= JIT_ROUNDS; i++)); do
         before=$(jit_ms "$1")
+        if [ "${3:-}" = purge ]; then purge_all "$1" && disk_state "$1" >/dev/null; fi
         zipf_run "$1" "/$2/$1/settle$RANDOM/" "$JIT_ROUND_REQUESTS" "$raw"
         after=$(jit_ms "$1")
         if [ -z "$before" ] || [ -z "$after" ]; then
@@ -392,7 +404,7 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
 disk_state() { # disk_state TARGET: ,"key":value pairs on what a zipfdisk target holds at the end of its cell
     local t=$1
     case $t in
-    outpost | outpost-disk | outpost-shm) curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/metrics" | python3 -c '
+    outpost | outpost-disk | outpost-shm | baseline-shm) curl -s --max-time 5 "http://127.0.0.1:${PORT[$t]}/_edge/metrics" | python3 -c '
 import re, sys
 m = dict(re.findall(r"^(edge_(?:disk_hits_total|disk_entries|disk_bytes|disk_rejections_total|store_entries)) (\S+)$",
                     sys.stdin.read(), re.M))
@@ -503,7 +515,8 @@ if [[ " $PHASES " == *" cpurge "* || " $PHASES " == *" alloc "* ]]; then # these
     (cd "$root" && ./mvnw -B -q -pl bench -am package -DskipTests) || die "building bench/target/benchmarks.jar failed"
 fi
 for p in $ORIGIN_PORT $OUTPOST_PORT $OUTPOST_ADMIN_PORT $NGINX_PORT $VARNISH_PORT $ATS_PORT $BASELINE_PORT $BASELINE_ADMIN_PORT \
-    $DIRECT_PORT $OUTPOST_DISK_PORT $OUTPOST_DISK_ADMIN_PORT $NGINX_DISK_PORT $NGINX_CORK_PORT; do
+    $DIRECT_PORT $OUTPOST_DISK_PORT $OUTPOST_DISK_ADMIN_PORT $NGINX_DISK_PORT $NGINX_CORK_PORT $OUTPOST_SHM_PORT \
+    $OUTPOST_SHM_ADMIN_PORT $BASELINE_SHM_PORT $BASELINE_SHM_ADMIN_PORT; do
     port_free "$p" || die "port $p is taken"
 done
 
@@ -586,7 +599,7 @@ want zipfdisk && for rep in $(seq "$REPEATS"); do
         curl -s -o /dev/null "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin"
         wrk_run "$FIRST_WARM_SECONDS" "http://127.0.0.1:${PORT[$t]}/hit/$t/r/1k.bin" /dev/null
         case $t in
-        outpost | outpost-disk | outpost-shm) # the warm-up must reach the paths the cell runs (store, disk writes and reads):
+        outpost | outpost-disk | outpost-shm | baseline-shm) # the warm-up must reach the paths the cell runs (store, disk writes and reads):
             # cacheable objects on a prefix of their own, twice each at least, then everything purged, so the
             # cell still starts from empty tiers with a compiled JIT. nginx needs no JIT: the (b) no-store warm-up.
             zipf_warm "$t" z
@@ -598,7 +611,7 @@ want zipfdisk && for rep in $(seq "$REPEATS"); do
         *) zipf_warm "$t" zns ;;
         esac
         disk=0
-        case $t in outpost-disk | outpost-shm) disk=$DISK_BYTES ;; esac
+        case $t in outpost-disk | outpost-shm | baseline-shm) disk=$DISK_BYTES ;; esac
         # the cell's own state at its end (disk writes are behind the responses: a moment for the writer)
         zipf_cell "$t" disk "$rep" "$ZIPFDISK_REQUESTS" ",\"disk_bytes\":$disk"
         sleep 1

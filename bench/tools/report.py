@@ -18,9 +18,10 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMES = {"outpost": "Outpost", "nginx": "nginx", "varnish": "Varnish", "ats": "ATS", "direct": "direct (no cache)",
          "baseline": "Outpost baseline (OUTPOST_BASELINE_JAR)", "nginx-cork": "nginx, tcp_nopush on",
          "outpost-disk": "Outpost + disk tier", "nginx-disk": "nginx, cache on disk",
-         "outpost-shm": "Outpost + disk tier on tmpfs"}
+         "outpost-shm": "Outpost + disk tier on tmpfs", "baseline-shm": "Outpost baseline + disk tier on tmpfs"}
 ZIPFDISK_NAMES = {"outpost": "Outpost, memory 10 % only", "outpost-disk": "Outpost, memory 10 % + disk 100 %",
                   "outpost-shm": "Outpost, memory 10 % + disk 100 % on tmpfs",
+                  "baseline-shm": "Outpost baseline (OUTPOST_BASELINE_JAR), the same on tmpfs",
                   "nginx": "nginx `proxy_cache` on tmpfs", "nginx-disk": "nginx `proxy_cache` on a real disk"}
 MIB = 1024 * 1024
 
@@ -50,7 +51,12 @@ def cpu_cell(cs):
     gcs = [c["full_gcs"] for c in cs if "full_gcs" in c]
     gc = ", full GCs %s" % fmt(med(gcs)) if gcs else ""
     if jit_cpu:  # the compiler threads' own CPU; the elapsed compile time beside it includes waiting for the core
-        return cpu + " (JIT CPU %s ms, elapsed %s ms%s)" % (fmt(med(jit_cpu)), fmt(med(jit)), gc)
+        # CPU per 1000 answers without the compiler's: the steadier figure for an A/B of two builds, since how much
+        # a JVM still compiles inside a 5 s cell varies from one process to the next (bench/analysis.md)
+        rest = [c["cpu_ms_per_1k"] - c["jit_cpu_ms"] * 1000.0 / c["responses"] for c in cs
+                if "jit_cpu_ms" in c and c.get("cpu_ms_per_1k") is not None and c.get("responses")]
+        return cpu + " (JIT CPU %s ms, elapsed %s ms%s; without the JIT's CPU %s)" % (
+            fmt(med(jit_cpu)), fmt(med(jit)), gc, fmt(med(rest), 1))
     return cpu + (" (JIT %s ms)" % fmt(med(jit)) if jit else "")
 
 
@@ -89,7 +95,10 @@ def main():
     L = []
     w = L.append
     full_phases = "hit zipfa herd purge memory zipfb zipfdisk cpurge alloc restart"
-    rerun = meta.get("phases", full_phases) != full_phases or meta["targets"] != "outpost nginx varnish ats"
+    # run.sh's default targets (the peers and the direct-from-origin sanity row) make a full run, with or without
+    # the sanity row
+    rerun = meta.get("phases", full_phases) != full_phases or \
+        set(meta["targets"].split()) - {"direct"} != {"outpost", "nginx", "varnish", "ats"}
     status = "SMOKE RUN (a few seconds per cell, 1 repeat): numbers are not results" if smoke else (
         "PARTIAL: the run was interrupted; only the cells below were measured" if elapsed is None else
         ("re-measured phases `%s` for targets `%s` only (the last full run is kept below as previous)" % (
@@ -327,7 +336,7 @@ def main():
         w("")
         w("| target | steady hit ratio | hit ratio | origin offload | req/s | ÷ nginx (paired) | CPU ms / 1000 | held at the end |")
         w("|---|---|---|---|---|---|---|---|")
-        for t in ("outpost", "outpost-disk", "outpost-shm", "nginx", "nginx-disk"):
+        for t in ("outpost", "outpost-disk", "outpost-shm", "baseline-shm", "nginx", "nginx-disk"):
             cs = [c for c in zd if c["target"] == t]
             if not cs:
                 continue

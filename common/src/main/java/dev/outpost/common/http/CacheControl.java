@@ -23,6 +23,15 @@ public final class CacheControl {
     public static final long MAX_DELTA_SECONDS = 2_147_483_648L;
 
     private static final CacheControl EMPTY = new CacheControl(Map.of(), Set.of());
+    /** RFC 9110 tchar, indexed by char ({@link #isTokenChar}). */
+    private static final boolean[] TCHAR = new boolean[128];
+
+    static {
+        for (char c = 0; c < TCHAR.length; c++) {
+            TCHAR[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
+    }
 
     /** Directive name (lower case) → value; the value is empty for a directive given without one. */
     private final Map<String, Optional<String>> directives;
@@ -123,12 +132,9 @@ public final class CacheControl {
         return c == ' ' || c == '\t';
     }
 
-    /** RFC 9110 tchar. */
+    /** RFC 9110 tchar, by table: directive names are full of '-', which a search of the symbols cost per char. */
     private static boolean isTokenChar(char c) {
-        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-            return true;
-        }
-        return "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return c < TCHAR.length && TCHAR[c];
     }
 
     public boolean isEmpty() {

@@ -38,11 +38,9 @@ public record TraceContext(String traceId, String spanId, Optional<String> paren
     public record Parent(String traceId, String parentId, String flags) {
     }
 
-    public TraceContext {
-        if (!isHex(traceId, 32) || !isHex(spanId, 16) || !isHex(flags, 2)) {
-            throw new IllegalArgumentException("not a trace context: " + traceId + "/" + spanId + "/" + flags);
-        }
-    }
+    // No check in the constructor: a context is made only by receive() and start() below, from ids parsed strictly
+    // or drawn and hex-formatted here, so they are valid by construction; the check cost 2.6 % of an edge's CPU in a
+    // profile (it ran on every request, hits included).
 
     /**
      * This node's context for a request that carried these {@code traceparent} and {@code tracestate} field lines:

@@ -4,7 +4,7 @@ import dev.outpost.common.http.CacheControl;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,31 +26,45 @@ public final class CachedObjects {
      */
     public static final List<String> CDN_ONLY = List.of("surrogate-control", "surrogate-key");
 
+    /** What {@link #clientHeaders} and {@link #storedHeaders} drop beside the fields Connection names. */
+    private static final Set<String> CLIENT_DROPPED = framing(CDN_ONLY);
+    private static final Set<String> STORED_DROPPED = framing(List.of("set-cookie"));
+
     private CachedObjects() {
     }
 
     /** Origin response headers as a client may see them: no hop-by-hop, no CDN-only fields, no framing. */
     public static Fields clientHeaders(Fields origin) {
-        return withoutFraming(origin, CDN_ONLY);
+        return withoutFraming(origin, CLIENT_DROPPED);
     }
 
     /** Headers kept with a stored object: the origin's, minus framing, Age and Set-Cookie (CDN-only kept). */
     static Fields storedHeaders(Fields origin) {
-        return withoutFraming(origin, List.of("set-cookie"));
+        return withoutFraming(origin, STORED_DROPPED);
     }
 
-    /** Without hop-by-hop fields (also those the Connection field names), Content-Length, Age and {@code more}. */
-    private static Fields withoutFraming(Fields origin, List<String> more) {
-        List<String> drop = new ArrayList<>(HOP_BY_HOP);
+    /** Hop-by-hop fields, Content-Length, Age and {@code more}, lower case. */
+    private static Set<String> framing(List<String> more) {
+        Set<String> drop = new HashSet<>(HOP_BY_HOP);
         drop.addAll(more);
         drop.add("content-length");
         drop.add("age");
-        for (String line : origin.all("connection")) {
-            for (String name : line.split(",")) {
-                drop.add(name.trim().toLowerCase(Locale.ROOT));
+        return Set.copyOf(drop);
+    }
+
+    /** Without {@code drop} and the fields the Connection field names (sets made once: it runs on every miss). */
+    private static Fields withoutFraming(Fields origin, Set<String> drop) {
+        List<String> connection = origin.all("connection");
+        if (!connection.isEmpty()) {
+            Set<String> named = new HashSet<>(drop);
+            for (String line : connection) {
+                for (String name : line.split(",")) {
+                    named.add(name.trim().toLowerCase(Locale.ROOT));
+                }
             }
+            drop = named;
         }
-        return origin.without(drop);
+        return origin.withoutLowerCase(drop);
     }
 
     /** corrected_initial_age (RFC 9111 §4.2.3) of a response received between the two instants, in seconds. */

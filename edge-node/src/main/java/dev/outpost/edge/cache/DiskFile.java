@@ -1,7 +1,6 @@
 package dev.outpost.edge.cache;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -197,36 +196,38 @@ final class DiskFile {
 
     private static Head parse(byte[] bytes, int metaAt, int metaLength, boolean invalidated, long bodyOffset,
             long bodyLength) throws IOException {
-        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, metaAt, metaLength));
-        long stamp = in.readLong();
-        int bodyCrc = in.readInt();
+        // A buffer over the array, not a DataInputStream: its ByteArrayInputStream locks on every read, and every
+        // disk hit parses a head. Big-endian, as DataOutputStream wrote it; a short read throws BufferUnderflow.
+        ByteBuffer in = ByteBuffer.wrap(bytes, metaAt, metaLength);
+        long stamp = in.getLong();
+        int bodyCrc = in.getInt();
         String key = text(in);
         String variant = text(in);
-        int status = in.readInt();
-        int lineCount = in.readInt();
+        int status = in.getInt();
+        int lineCount = in.getInt();
         Fields.Builder headers = Fields.builder();
         for (int i = 0; i < lineCount; i++) {
             headers.add(text(in), text(in));
         }
-        Instant responseTime = Instant.ofEpochSecond(in.readLong(), in.readInt());
+        Instant responseTime = Instant.ofEpochSecond(in.getLong(), in.getInt());
         Duration initialAge = duration(in);
         Duration lifetime = duration(in);
         Duration swr = duration(in);
         Duration sie = duration(in);
-        boolean alwaysRevalidate = in.readBoolean();
-        boolean noStale = in.readBoolean();
-        boolean shared = in.readBoolean();
+        boolean alwaysRevalidate = in.get() != 0;
+        boolean noStale = in.get() != 0;
+        boolean shared = in.get() != 0;
         List<String> vary = new ArrayList<>();
-        int varyCount = in.readInt();
+        int varyCount = in.getInt();
         for (int i = 0; i < varyCount; i++) {
             vary.add(text(in));
         }
         Set<String> tags = new LinkedHashSet<>();
-        int tagCount = in.readInt();
+        int tagCount = in.getInt();
         for (int i = 0; i < tagCount; i++) {
             tags.add(text(in));
         }
-        if (in.available() != 0) {
+        if (in.hasRemaining()) {
             throw new IOException("trailing metadata");
         }
         CachedObject object = new CachedObject(key, variant, status, headers.build(), ByteBuffer.allocate(0),
@@ -241,12 +242,14 @@ final class DiskFile {
         out.write(b);
     }
 
-    private static String text(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > in.available()) {
+    private static String text(ByteBuffer in) throws IOException {
+        int length = in.getInt();
+        if (length < 0 || length > in.remaining()) {
             throw new IOException("bad string length " + length);
         }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        String text = new String(in.array(), in.arrayOffset() + in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        return text;
     }
 
     private static void duration(DataOutputStream out, Duration d) throws IOException {
@@ -254,7 +257,7 @@ final class DiskFile {
         out.writeInt(d.getNano());
     }
 
-    private static Duration duration(DataInputStream in) throws IOException {
-        return Duration.ofSeconds(in.readLong(), in.readInt());
+    private static Duration duration(ByteBuffer in) {
+        return Duration.ofSeconds(in.getLong(), in.getInt());
     }
 }

@@ -1,6 +1,7 @@
 package dev.outpost.edge.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -9,16 +10,31 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link KeyFrequencies} sketch, and before a fetched or promoted object enters a full tier, asks the rule with the
  * {@value #POOL} entries Caffeine would evict first, then removes the victims it names (so the newcomer finds room
  * and Caffeine need not evict) or keeps the newcomer out. Design and measurements: docs/caching-tiers.md.
+ *
+ * <p>The pool is read from Caffeine once per {@value #POOL_USES} decisions, or sooner when its victims used most of
+ * it up: {@code coldest()} takes the eviction lock and runs the cache's maintenance on each call, which cost 3.5 % of a
+ * disk-tier edge's CPU when every admission asked for it. Between reads the pool's keys and weights may be slightly
+ * stale (an entry gone or replaced meanwhile); the frequencies are the sketch's of now. A stale victim only frees
+ * less than counted, and Caffeine's own bound then evicts the rest on the newcomer's write: the bound holds.
  */
 final class MemoryAdmission {
     /** How many of the coldest entries the victims are chosen from. */
     static final int POOL = 16;
+    /** Decisions taken on one read of the pool before it is read again. */
+    static final int POOL_USES = 8;
+
+    /** A pool entry as read: its key and the bytes it was charged. */
+    private record Candidate(String key, long weight) {
+    }
 
     private final Cache<String, UrlVariants> cache;
     private final KeyFrequencies frequencies;
     private final boolean enabled;
     private final LongAdder refused = new LongAdder();
     private final LongAdder evicted = new LongAdder();
+    /** The pool as last read (victims taken out), guarded by {@code this}; empty: read it again. */
+    private List<Candidate> pool = new ArrayList<>();
+    private int poolUses;
 
     /** @param enabled false: everything is admitted (Caffeine's W-TinyLFU alone decides), requests still counted */
     MemoryAdmission(Cache<String, UrlVariants> cache, KeyFrequencies frequencies, boolean enabled) {
@@ -50,10 +66,24 @@ final class MemoryAdmission {
             return true;
         }
         int frequency = frequencies.frequency(object.key());
-        List<SizeAwareAdmission.Entry> pool = eviction.coldest(entries -> entries.limit(POOL)
-                .map(e -> new SizeAwareAdmission.Entry(e.getKey(), frequencies.frequency(e.getKey()), e.weight()))
-                .toList());
-        SizeAwareAdmission.Decision decision = SizeAwareAdmission.decide(frequency, weight, free, pool);
+        SizeAwareAdmission.Decision decision;
+        synchronized (this) {
+            if (poolUses >= POOL_USES || pool.size() <= POOL / 2) {
+                pool = eviction.coldest(entries -> entries.limit(POOL)
+                        .map(e -> new Candidate(e.getKey(), e.weight()))
+                        .collect(ArrayList::new, ArrayList::add, ArrayList::addAll));
+                poolUses = 0;
+            }
+            poolUses++;
+            List<SizeAwareAdmission.Entry> entries = new ArrayList<>(pool.size());
+            for (Candidate c : pool) {
+                entries.add(new SizeAwareAdmission.Entry(c.key(), frequencies.frequency(c.key()), c.weight()));
+            }
+            decision = SizeAwareAdmission.decide(frequency, weight, free, entries);
+            if (!decision.victims().isEmpty()) {
+                pool.removeIf(c -> decision.victims().contains(c.key()));
+            }
+        }
         for (String victim : decision.victims()) {
             cache.invalidate(victim);
             evicted.increment();

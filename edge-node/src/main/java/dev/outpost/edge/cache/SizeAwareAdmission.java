@@ -39,6 +39,18 @@ final class SizeAwareAdmission {
         if (needed <= 0) {
             return Decision.ADMIT;
         }
+        // Most newcomers (promotions asked for again and again from disk) lose to the first victim alone: found by
+        // one scan, that refusal needs no sort. The first victim is the earliest entry of least frequency per byte,
+        // as the stable sort below would put first.
+        Entry first = null;
+        for (Entry e : coldest) {
+            if (first == null || e.frequency() * first.weight() < first.frequency() * e.weight()) {
+                first = e;
+            }
+        }
+        if (first == null || first.frequency() >= frequency) {
+            return Decision.REFUSE;
+        }
         List<Entry> byValue = new ArrayList<>(coldest);
         // least frequency per byte first: f1/w1 < f2/w2  <=>  f1*w2 < f2*w1
         byValue.sort(Comparator.comparing(e -> e, (a, b) -> Long.compare(a.frequency() * b.weight(),

@@ -26,6 +26,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * sealing takes the lock exclusively for the moment it swaps the counters.
  */
 public final class TrafficCounts {
+    /** "1xx" to "5xx", made once: a class string per request was a string concatenation on every hit. */
+    private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
     private record Key(long minute, String service, String statusClass) {
     }
 
@@ -56,7 +59,7 @@ public final class TrafficCounts {
         if (status < 100 || status > 599 || service.isEmpty() || service.length() > 128) {
             return;
         }
-        Key key = new Key(Math.floorDiv(clock.millis(), 60_000L) * 60_000L, service, status / 100 + "xx");
+        Key key = new Key(Math.floorDiv(clock.millis(), 60_000L) * 60_000L, service, STATUS_CLASSES[status / 100 - 1]);
         swap.readLock().lock();
         try {
             Map<Key, Row> counters = open;

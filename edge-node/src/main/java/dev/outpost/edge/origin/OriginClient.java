@@ -276,39 +276,58 @@ public final class OriginClient implements AutoCloseable {
 
     /** Why a response head must not be used, or null when it is fine. */
     static String badHead(Headers headers, int maxBytes) {
-        List<String> names = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        for (int i = 0; i < headers.size(); i++) {
-            names.add(headers.name(i));
-            values.add(headers.value(i));
-        }
-        return badHead(names, values, maxBytes);
-    }
-
-    /** As {@link #badHead(Headers, int)}, for a head another client parsed (the IO thread's, {@link IoOrigin}). */
-    static String badHead(Fields headers, int maxBytes) {
-        List<String> names = new ArrayList<>();
-        List<String> values = new ArrayList<>();
-        headers.forEach((name, value) -> {
-            names.add(name);
-            values.add(value);
-        });
-        return badHead(names, values, maxBytes);
-    }
-
-    private static String badHead(List<String> names, List<String> values, int maxBytes) {
         long size = 0;
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
-            String value = values.get(i);
-            size += name.length() + value.length() + 4;
-            if (name.isEmpty() || !name.chars().allMatch(OriginClient::isTokenChar)) {
+        for (int i = 0; i < headers.size(); i++) {
+            String bad = badLine(headers.name(i), headers.value(i));
+            if (bad != null) {
+                return bad;
+            }
+            size += headers.name(i).length() + headers.value(i).length() + 4;
+        }
+        return tooLarge(size, maxBytes);
+    }
+
+    /**
+     * As {@link #badHead(Headers, int)}, for a head another client parsed (the IO thread's, {@link IoOrigin}). Plain
+     * loops over the head's lines, no lists or streams: it runs on every origin answer (1.6 % of a disk-tier edge's
+     * CPU as streams).
+     */
+    static String badHead(Fields headers, int maxBytes) {
+        long size = 0;
+        for (int i = 0, names = headers.nameCount(); i < names; i++) {
+            String name = headers.nameAt(i);
+            for (int j = 0, lines = headers.lineCount(i); j < lines; j++) {
+                String value = headers.lineAt(i, j);
+                String bad = badLine(name, value);
+                if (bad != null) {
+                    return bad;
+                }
+                size += name.length() + value.length() + 4;
+            }
+        }
+        return tooLarge(size, maxBytes);
+    }
+
+    /** What is wrong with one header line, or null. */
+    private static String badLine(String name, String value) {
+        if (name.isEmpty()) {
+            return "malformed header name ''";
+        }
+        for (int k = 0; k < name.length(); k++) {
+            if (!isTokenChar(name.charAt(k))) {
                 return "malformed header name '" + name.replaceAll("[^\\x21-\\x7e]", "?") + "'";
             }
-            if (value.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)) {
+        }
+        for (int k = 0; k < value.length(); k++) {
+            char c = value.charAt(k);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 return "control character in header " + name;
             }
         }
+        return null;
+    }
+
+    private static String tooLarge(long size, int maxBytes) {
         return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
     }
 

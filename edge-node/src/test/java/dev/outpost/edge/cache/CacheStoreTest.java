@@ -239,6 +239,32 @@ class CacheStoreTest {
     }
 
     @Test
+    void aRunOfAdmissionsOnOneReadOfTheColdestEntriesKeepsTheBoundAndTakesEachVictimOnce() {
+        CacheStore store = fullOf(10, 1);
+        long bound = 10L * sized(KEY + 0).weight();
+
+        // 20 newcomers (keys as long as the first entries': the same weight) asked for 5 times each, one after
+        // another: the first 10 displace the 10 entries asked for once, one victim each (though the pool is read
+        // from Caffeine only every few decisions); the other 10 would displace newcomers as frequent as themselves,
+        // so they are kept out.
+        for (int i = 0; i < 20; i++) {
+            String key = KEY + (char) ('a' + i);
+            for (int a = 0; a < 5; a++) {
+                store.find(key, Fields.empty());
+            }
+            store.putFetched(sized(key), store.fetchTicket());
+            assertThat(store.bytes()).as("after newcomer %d", i).isLessThanOrEqualTo(bound);
+        }
+
+        for (int i = 0; i < 10; i++) {
+            assertThat(store.find(KEY + (char) ('a' + i), Fields.empty())).as("newcomer %d", i).isNotNull();
+            assertThat(store.find(KEY + i, Fields.empty())).as("first entry %d", i).isNull();
+        }
+        assertThat(store.evictions()).isEqualTo(10);
+        assertThat(store.refusedByAdmission()).isEqualTo(10);
+    }
+
+    @Test
     void aPushIsStoredWhateverItsFrequency() {
         CacheStore store = fullOf(10, 3);
 

@@ -126,4 +126,20 @@ class FieldsTest {
         // a name with several lines adds its list (32 + 4 per line)
         assertThat(repeated.heapBytes()).isEqualTo(32 + 2 * (16 + 32) + 3 + 32 + 8 + 47 + 1 + 47 + 2);
     }
+
+    /** Lookups take any case: lower-case names skip the name cache, others go through it, both find the field. */
+    @Test
+    void lookupsFindAFieldWhateverTheCaseOfTheNameAsked() {
+        Fields f = Fields.of("Content-Type", "text/plain", "x-lower", "1");
+
+        for (String name : new String[] {"content-type", "Content-Type", "CONTENT-TYPE", "cOnTeNt-TyPe"}) {
+            assertThat(f.first(name)).as(name).contains("text/plain");
+        }
+        assertThat(f.has("X-LOWER")).isTrue();
+        assertThat(f.has("x-lower")).isTrue();
+        assertThat(f.has("content-typ")).isFalse();
+        String lower = "x-already-lower-1";
+        assertThat(Fields.lowerCase(lower)).isSameAs(lower);
+        assertThat(Fields.lowerCase("X-Mixed")).isEqualTo("x-mixed");
+    }
 }

@@ -140,7 +140,7 @@ public final class AccessLog implements HandlerWrapper, AutoCloseable {
                 ex.getResponseHeaders().getFirst("Cache-Status"), upstream > 0 ? millis(upstream) : null,
                 trace.traceId(), trace.spanId(), trace.parentSpanId().orElse(null),
                 cut(ex.getRequestHeaders().getFirst(Headers.USER_AGENT), MAX_FIELD_CHARS),
-                cut(ex.getRequestHeaders().getFirst(Headers.HOST), MAX_FIELD_CHARS), r.requestId);
+                cut(ex.getRequestHeaders().getFirst(Headers.HOST), MAX_FIELD_CHARS), r.requestId());
         return Json.mapper().writeValueAsString(line) + "\n";
     }
 

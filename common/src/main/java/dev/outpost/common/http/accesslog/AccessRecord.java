@@ -5,6 +5,8 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.AttachmentKey;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What one request's access-log line is made of beyond the exchange itself: when it arrived, its trace context at
@@ -15,18 +17,27 @@ import java.util.Optional;
 public final class AccessRecord {
     static final AttachmentKey<AccessRecord> KEY = AttachmentKey.create(AccessRecord.class);
 
+    /** When it arrived, as the log's clock reads; {@link Instant#EPOCH} when no line is written (never shown). */
     final Instant received;
     final long startNanos;
-    private final TraceContext trace;
-    final String requestId;
+    private final Supplier<TraceContext> traceSource;
+    private final Function<TraceContext, String> requestIdOf;
+    /** Made on first use: most requests (hits not logged) never need it, and drawing its ids costs. */
+    private volatile TraceContext trace;
+    private volatile String requestId;
     private volatile String outcome;
     private volatile long upstreamNanos;
 
-    AccessRecord(Instant received, long startNanos, TraceContext trace, String requestId) {
+    /**
+     * @param traceSource  makes this node's trace context for the request (called at most once)
+     * @param requestIdOf  the request id given that context (the client's X-Request-Id, or the span id)
+     */
+    AccessRecord(Instant received, long startNanos, Supplier<TraceContext> traceSource,
+            Function<TraceContext, String> requestIdOf) {
         this.received = received;
         this.startNanos = startNanos;
-        this.trace = trace;
-        this.requestId = requestId;
+        this.traceSource = traceSource;
+        this.requestIdOf = requestIdOf;
     }
 
     /** The exchange's record; empty on a listener started without an access log (some tests). */
@@ -34,9 +45,27 @@ public final class AccessRecord {
         return Optional.ofNullable(exchange.getAttachment(KEY));
     }
 
-    /** This node's trace context for the request: what it sends upstream. */
+    /**
+     * This node's trace context for the request: what it sends upstream and logs. Made on the first call; the
+     * request's threads take turns (one at a time), so it is made once.
+     */
     public TraceContext trace() {
-        return trace;
+        TraceContext t = trace;
+        if (t == null) {
+            t = traceSource.get();
+            trace = t;
+        }
+        return t;
+    }
+
+    /** The request id the line shows: the client's {@code X-Request-Id} when a plain token, else the span id. */
+    String requestId() {
+        String id = requestId;
+        if (id == null) {
+            id = requestIdOf.apply(trace());
+            requestId = id;
+        }
+        return id;
     }
 
     /** The request's outcome in the node's words (the edge: HIT, MISS, ...); the last one set is logged. */
