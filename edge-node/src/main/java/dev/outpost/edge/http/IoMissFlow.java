@@ -124,9 +124,14 @@ final class IoMissFlow {
                         }
                         if (!response.bodyInMemory() && fetch.streamsWithoutWaiting(t, response)) {
                             // The body is still arriving, read by a filler thread it starts: the outcome is decided
-                            // here, and the head goes out from here with the bytes that came with it (relay below).
+                            // on this IO thread, and the head goes out from it with the bytes that came with it
+                            // (relay below). Not from inside this callback: it runs in Undertow's client read
+                            // listener, which still sets the connection's buffer state after it returns, and a
+                            // filler started before that could read the body's end (and what came after it) while
+                            // it did: 5 of 500 IoMissOverrunIT runs under load stored an answer the origin overran.
+                            // Queued on the same thread, it starts once the listener returned (0 of 1,000).
                             ex.putAttachment(RECEIVED_WITH_HEAD, response.receivedWithHead());
-                            MissFlow.guarded(ex, led);
+                            ex.getIoThread().execute(() -> MissFlow.guarded(ex, led));
                             return;
                         }
                         if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
