@@ -28,13 +28,18 @@ import java.util.Locale;
  * through the spool. Prints a Markdown table of medians and 90th percentiles (ms) and the differences to the
  * origin's. Run by hand:
  * {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.MissTtfb [--repeats 30] [--hold-ms 50]
- * [--warm-misses 3000]}: the warm-up's small misses (sent whole, not held) get the JIT to compile the miss path
- * before anything is timed.
+ * [--warm-misses 3000] [--warm-held 3000]}: the warm-up's small misses (sent whole, not held) and misses held
+ * briefly (1 ms, of 1 KiB to 1 MiB) get the JIT to compile both miss paths before anything is timed, as an edge
+ * that has run for a while has them.
  */
 public final class MissTtfb {
     private static final String HOST = "miss.bench.test";
     /** Tag of the warm-up's objects, which the origin sends whole at once. */
     private static final String WARM_UNHELD = "jit-";
+    /** Tag of the warm-up's held objects, whose second half the origin holds for 1 ms only. */
+    private static final String WARM_BRIEFLY_HELD = "jitheld-";
+    /** The sizes the held warm-up cycles through: a small body and two over the 64 KiB read on the IO thread. */
+    private static final int[] WARM_HELD_SIZES = {1024, 100 * 1024, 1024 * 1024};
     private static final int[] SIZES = {1024, 100 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
             64 * 1024 * 1024};
 
@@ -45,6 +50,7 @@ public final class MissTtfb {
         int repeats = intArg(args, "--repeats", 30);
         int holdMs = intArg(args, "--hold-ms", 50);
         int warmMisses = intArg(args, "--warm-misses", 3000);
+        int warmHeld = intArg(args, "--warm-held", 3000);
         try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs);
                 EdgeNode edge = EdgeNode.start(EdgeConfig.of("bench-edge", "127.0.0.1:0",
                         DeliveryService.of("bench", List.of(HOST), List.of(origin.uri())))
@@ -55,6 +61,13 @@ public final class MissTtfb {
             // These misses are not held by the origin, so thousands take seconds.
             for (int i = 0; i < warmMisses; i++) {
                 measure(origin.port(), edgePort, 1024, WARM_UNHELD + i);
+            }
+            // ... and the path of a body still arriving, which those never take (the head and first bytes sent
+            // before the rest came, a filler thread reading it): without this, the leaders timed below ran it
+            // interpreted, ~0.8 ms of their first byte at every size (timed step by step on 2026-12-07: ~70-140
+            // µs each for the outcome, the publication to followers, the answer's decision and the first write).
+            for (int i = 0; i < warmHeld; i++) {
+                measure(origin.port(), edgePort, WARM_HELD_SIZES[i % WARM_HELD_SIZES.length], WARM_BRIEFLY_HELD + i);
             }
             for (int i = 0; i < 5; i++) {
                 for (int size : SIZES) {
@@ -195,7 +208,9 @@ public final class MissTtfb {
                             + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                     out.write(body, 0, size / 2);
                     out.flush();
-                    if (!target.contains("/" + WARM_UNHELD)) {
+                    if (target.contains("/" + WARM_BRIEFLY_HELD)) {
+                        Thread.sleep(1);
+                    } else if (!target.contains("/" + WARM_UNHELD)) {
                         Thread.sleep(holdMs); // the origin's second half is late: a miss must not wait for it
                     }
                     out.write(body, size / 2, size - size / 2);

@@ -12,6 +12,8 @@ import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
+import org.xnio.channels.Channels;
+import org.xnio.channels.StreamSinkChannel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -149,6 +152,58 @@ final class BodyRelay {
                 IoCallback.END_EXCHANGE.onException(exchange, sender, exception);
             }
         });
+    }
+
+    /**
+     * origin.fetchOnIoThread, an answer whose body is still arriving (its filler reads it on a thread of its own):
+     * from the IO thread that read the origin's head, the head and {@code withHead} (the body bytes that came with
+     * it, the first the fill gets) go out at once, as far as the client's socket takes them without waiting; the
+     * rest is relayed on {@code rest} from the fill, past those bytes, as {@link #relay} would. No hand-off before
+     * the client's first byte. Takes over {@code reader} and closes it. Not for a request with a Range.
+     */
+    void relayFromHead(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader,
+            ByteBuffer withHead, Executor rest) {
+        if (!startAnswer(ex, request, answer, ex.getRequestMethod().equalToString("HEAD"))) {
+            reader.close();
+            return;
+        }
+        long sentWithHead = withHead.remaining();
+        StreamSinkChannel client = ex.getResponseChannel();
+        try {
+            client.write(withHead);
+            client.flush();
+        } catch (IOException gone) {
+            reader.close();
+            writer.abort(ex);
+            return;
+        }
+        // this thread no longer touches the channel: the executor's hand-off orders its writes before the rest
+        rest.execute(() -> relayRest(ex, client, reader, withHead, sentWithHead));
+    }
+
+    /** The rest of {@link #relayFromHead}: blocking, as {@link #relay}'s body (and its end, as its stream's close). */
+    private void relayRest(HttpServerExchange ex, StreamSinkChannel client, Fill.Reader reader, ByteBuffer withHead,
+            long sentWithHead) {
+        try (reader) {
+            Channels.writeBlocking(client, withHead); // what the client's socket did not take at once
+            long skip = sentWithHead; // the fill's first bytes are those: sent already
+            for (ByteBuffer bytes; (bytes = reader.next(maxBodyWait)) != null; ) {
+                int skipped = (int) Math.min(skip, bytes.remaining());
+                bytes.position(bytes.position() + skipped);
+                skip -= skipped;
+                Channels.writeBlocking(client, bytes);
+                if (!reader.ready()) {
+                    Channels.flushBlocking(client); // what arrived so far reaches the client now
+                }
+            }
+            client.shutdownWrites();
+            Channels.flushBlocking(client);
+        } catch (IOException brokenOrGone) { // the body broke (Fill.Failed), or the client went away
+            writer.abort(ex);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            writer.abort(ex);
+        }
     }
 
     /** The stored object, once the body is in and was stored; empty when it was not. */

@@ -14,24 +14,33 @@ import dev.outpost.edge.origin.OriginResponse;
 import dev.outpost.edge.origin.OriginSlots;
 import dev.outpost.edge.origin.PendingFiller;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code origin.fetchOnIoThread} (off by default): a leader's miss with no stored copy and no range,
+ * {@code origin.fetchOnIoThread} (on by default): a leader's miss with no stored copy and no range,
  * for a service whose first origin is plain HTTP, without shields (when it fails, the next origins are asked the
  * blocking way), fetched and answered on the client connection's
  * own IO thread ({@link IoOrigin}), as an event-loop proxy does: no hand-off to a fetch thread and back. The rest
- * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); only a small body kept
+ * of the pipeline is the normal one ({@link OriginFetch#ioOutcome}, {@link MissFlow#led}); a small body kept
  * whole in memory is written from here ({@link BodyRelay#relayComplete}). An answer whose body is not whole with
- * its head (chunked, large, or slow) goes on from its open response on a fetch thread, as the blocking path's
- * would; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
+ * its head (chunked, large, or slow) goes on from its open response: its head and the bytes that came with it are
+ * written from here, the rest is read by a filler thread and relayed by a fetch thread, as the blocking path's
+ * would be; what the IO thread cannot do before a head came (no connection, a failed send) goes the blocking way
  * before anything was answered. Every path is counted.
  */
 final class IoMissFlow {
+    /**
+     * The body bytes that came with the head of an answer whose body is still arriving, set while its outcome is
+     * decided on the IO thread: the leader's relay sends them with the head from there ({@link #relay}).
+     */
+    private static final AttachmentKey<ByteBuffer> RECEIVED_WITH_HEAD = AttachmentKey.create(ByteBuffer.class);
+
     private final MissFlow flow;
     private final OriginFetch fetch;
     private final ResponseWriter writer;
@@ -113,6 +122,18 @@ final class IoMissFlow {
                                 && fetch.tryFillWithoutWaiting(() -> MissFlow.guarded(ex, led))) {
                             return; // answered here
                         }
+                        if (!response.bodyInMemory() && fetch.streamsWithoutWaiting(t, response)) {
+                            // The body is still arriving, read by a filler thread it starts: the outcome is decided
+                            // on this IO thread, and the head goes out from it with the bytes that came with it
+                            // (relay below). Not from inside this callback: it runs in Undertow's client read
+                            // listener, which still sets the connection's buffer state after it returns, and a
+                            // filler started before that could read the body's end (and what came after it) while
+                            // it did: 5 of 500 IoMissOverrunIT runs under load stored an answer the origin overran.
+                            // Queued on the same thread, it starts once the listener returned (0 of 1,000).
+                            ex.putAttachment(RECEIVED_WITH_HEAD, response.receivedWithHead());
+                            ex.getIoThread().execute(() -> MissFlow.guarded(ex, led));
+                            return;
+                        }
                         if (response.bodyInMemory()) { // a purge holds the store's fence, or memory is short
                             IoCounts.count(IoCounts.Count.FILL_ON_FETCH_THREAD);
                         }
@@ -161,7 +182,10 @@ final class IoMissFlow {
 
     /**
      * The leader's own body, on the IO thread: a small body left to its leader is read here from memory (never
-     * waits), and once whole goes out in one non-blocking send; any other goes through {@code elsewhere}.
+     * waits), and once whole goes out in one non-blocking send; a body still arriving whose outcome was decided
+     * here (its filler started at once, so followers find its first bytes in the fill) has its head and first
+     * bytes sent from here and the rest relayed on a fetch thread ({@link BodyRelay#relayFromHead}); any other goes
+     * through {@code elsewhere}.
      *
      * <p>Only a filler run here, to its end, makes the fetch's end mean the body is whole in the fill. One started
      * at once on a fetch thread (a body not left to its leader: not kept, like a close-delimited or no-store one,
@@ -171,6 +195,12 @@ final class IoMissFlow {
      */
     void relay(HttpServerExchange ex, OriginFetch.Target t, Answer.FromBody b, Fill.Reader reader,
             Runnable elsewhere) {
+        ByteBuffer withHead = ex.removeAttachment(RECEIVED_WITH_HEAD);
+        if (withHead != null) { // a body still arriving, its filler started on a thread of its own
+            IoCounts.count(IoCounts.Count.HEAD_FROM_IO_THREAD);
+            writer.relayFromHead(ex, t.requestHeaders(), b, reader, withHead, rest -> flow.onFetchThread(ex, rest));
+            return;
+        }
         PendingFiller filler = b.filling().filler();
         // the body is in memory: a filler run here reads it whole without waiting
         boolean filledHere = filler.runHere(() -> { });

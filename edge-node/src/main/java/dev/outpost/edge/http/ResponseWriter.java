@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.xnio.IoUtils;
 
 /**
@@ -235,6 +236,12 @@ final class ResponseWriter {
     /** origin.fetchOnIoThread: a body whole in its fill, written without blocking ({@link BodyRelay}). */
     void relayComplete(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader) {
         relay.relayComplete(ex, request, answer, reader);
+    }
+
+    /** origin.fetchOnIoThread: see {@link BodyRelay#relayFromHead}. */
+    void relayFromHead(HttpServerExchange ex, Fields request, Answer.FromBody answer, Fill.Reader reader,
+            ByteBuffer withHead, Executor rest) {
+        relay.relayFromHead(ex, request, answer, reader, withHead, rest);
     }
 
     /** The edge's own error, as JSON. */

@@ -22,6 +22,7 @@ import org.xnio.channels.StreamSourceChannel;
  */
 final class IoChannelBody extends InputStream {
     private final ByteBuffer already;
+    private final ByteBuffer receivedWithHead;
     private final IOException brokenAfterThem;
     private final StreamSourceChannel channel;
     private final long contentLength;
@@ -50,6 +51,7 @@ final class IoChannelBody extends InputStream {
             Runnable abandoned) {
         this.beyondBody = beyondBody;
         this.already = already;
+        this.receivedWithHead = already.asReadOnlyBuffer(); // before this stream reads any of them
         this.brokenAfterThem = brokenAfterThem;
         this.channel = channel;
         this.contentLength = contentLength;
@@ -114,6 +116,14 @@ final class IoChannelBody extends InputStream {
             channel.awaitReadable(Math.min(readTimeoutNanos - (now - lastByte), deadlineNanos - now),
                     TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * The body bytes the IO thread read before it handed the answer over, the first this stream gives (a view of
+     * its own, whatever this stream read of them).
+     */
+    ByteBuffer receivedWithHead() {
+        return receivedWithHead.duplicate();
     }
 
     /**

@@ -17,6 +17,11 @@ public final class IoCounts {
         ORIGIN_ANSWERED,
         /** a miss whose answer (head and whole body) went out from the IO thread */
         ANSWERED_FROM_IO_THREAD,
+        /**
+         * a miss whose body was still arriving: its head and the body bytes that came with it went out from the IO
+         * thread, the rest from a fetch thread as a filler read it
+         */
+        HEAD_FROM_IO_THREAD,
         NEW_CONNECTION, REUSED_CONNECTION,
         /** a pooled connection held bytes nobody asked for, or had ended, when taken: closed, another one used */
         UNASKED_BYTES_AT_REUSE,

@@ -322,13 +322,32 @@ public final class IoOrigin {
             originCloses = (chunked || length != null) && IoFraming.takeOverClose(connection);
             if (announced > MAX_BODY) {
                 count(Count.CONTINUED_LARGE_BODY);
-                continueElsewhere(channel, status, head, received, ByteBuffer.allocate(0), announced, null);
+                readWhatCame(channel, status, head, received, announced);
                 return;
             }
             // Known length: one byte more than announced, as the channel ends at the framing's end (a read returns
             // -1 there). Unknown (chunked, or to the close): grown up to one byte over MAX_BODY.
             ByteBuffer body = ByteBuffer.allocate(announced >= 0 ? (int) announced + 1 : FIRST_UNKNOWN_BYTES);
             read(channel, body, announced, status, head, received);
+        }
+
+        /**
+         * A large body: what of it came with the head (up to one buffer of {@link #MAX_BODY}) is read without
+         * waiting, so that it reaches the client with its head ({@code IoMissFlow}); the rest is read elsewhere.
+         */
+        private void readWhatCame(StreamSourceChannel channel, int status, Fields head, Instant received,
+                long announced) {
+            ByteBuffer first = ByteBuffer.allocate(MAX_BODY);
+            try {
+                while (first.hasRemaining() && channel.read(first) > 0) {
+                    // Undertow's push-back buffer first (what came with the head), then the kernel's
+                }
+            } catch (IOException e) {
+                count(Count.CONTINUED_BODY_BROKEN);
+                continueElsewhere(channel, status, head, received, first.flip(), announced, e);
+                return;
+            }
+            continueElsewhere(channel, status, head, received, first.flip(), announced, null);
         }
 
         /**

@@ -206,6 +206,22 @@ public final class OriginFetch {
         return outcomeOf(t, Optional.empty(), response, ticket, true, true);
     }
 
+
+    /**
+     * origin.fetchOnIoThread: whether {@link #ioOutcome} for an answer whose body is still arriving returns without
+     * reading it nor waiting, so the IO thread that read its head may take it: the body is streamed (not read whole
+     * first, as a server error's is) into a fill that gets its memory at once ({@link #fillsWithoutWaiting}).
+     */
+    public boolean streamsWithoutWaiting(Target t, OriginResponse response) {
+        return fillsWithoutWaiting(response) && planOf(t, Optional.empty(), response) instanceof FetchPlan.Stream;
+    }
+
+    private FetchPlan planOf(Target t, Optional<String> range, OriginResponse response) {
+        return FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
+                response.headers(), response.contentLength(), response.framed(), t.credentials(),
+                t.route().cacheSetCookie(), response.responseTime(), policy.maxObjectBytes()));
+    }
+
     private FetchOutcome outcomeOf(Target t, Optional<String> range, OriginResponse response, long ticket,
             boolean maySlice, boolean leaderReads) {
         if (maySlice && slicing.toSlice(t, range, response)) {
@@ -215,9 +231,7 @@ public final class OriginFetch {
             }
             return new FetchOutcome.Sliced();
         }
-        FetchPlan plan = FetchPlan.of(new FetchPlan.Facts(t.pass(), range.isPresent(), t.stale(), response.status(),
-                response.headers(), response.contentLength(), response.framed(), t.credentials(),
-                t.route().cacheSetCookie(), response.responseTime(), policy.maxObjectBytes()));
+        FetchPlan plan = planOf(t, range, response);
         if (plan instanceof FetchPlan.Stream s && !s.storable() && s.lasting()) {
             forgetStale(store, t); // the stored copies no longer describe what the origin serves
         }

@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Optional;
 import okhttp3.Response;
@@ -76,6 +77,15 @@ public final class OriginResponse implements Closeable {
     /** Whether the body is whole in memory already: reading it never waits, on any thread. */
     public boolean bodyInMemory() {
         return response == null && ioBodyInMemory;
+    }
+
+    /**
+     * origin.fetchOnIoThread, a body still arriving: the bytes of it the IO thread read with the head, which its
+     * {@link #body} gives first (a read-only view of its own); empty for any other answer.
+     */
+    public ByteBuffer receivedWithHead() {
+        return response == null && ioBody instanceof IoChannelBody streamed ? streamed.receivedWithHead()
+                : ByteBuffer.allocate(0);
     }
 
     /**

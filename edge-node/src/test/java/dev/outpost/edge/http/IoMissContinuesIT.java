@@ -131,28 +131,38 @@ class IoMissContinuesIT {
         byte[] body = body(size);
         FakeOrigin.Hold half = new FakeOrigin.Hold();
         long before = IoCounts.counted(IoCounts.Count.CONTINUED_SLOW_BODY);
+        long headsBefore = IoCounts.counted(IoCounts.Count.HEAD_FROM_IO_THREAD);
         try (FakeOrigin origin = origin(body, a -> a.holdAt(size / 2, half)); EdgeFixture f = edgeIn(origin)) {
             // the head and the first half come while the origin holds the second: nothing waits for the release
-            Response r = CompletableFuture.supplyAsync(() -> get(f, "/held")).get(20, TimeUnit.SECONDS);
-            try (r) {
-                assertThat(r.header("X-Cache")).isEqualTo("MISS");
-                byte[] first = CompletableFuture.supplyAsync(() -> readN(r, size / 4)).get(20, TimeUnit.SECONDS);
-                assertThat(first).isEqualTo(Arrays.copyOf(body, size / 4));
-                half.awaitReached(); // (counted just after the first half was flushed)
-                assertThat(origin.answeredWhole()).as("the origin still holds the second half").isZero();
-                half.release();
-                assertThat(r.body().byteStream().readAllBytes()).isEqualTo(Arrays.copyOfRange(body, size / 4, size));
-            }
-            assertThat(origin.requests()).as("one origin request").isEqualTo(1);
-            try (Response hit = f.get("/held")) {
-                assertThat(hit.header("X-Cache")).isEqualTo("HIT");
-                assertThat(hit.body().bytes()).isEqualTo(body);
-            }
+            firstBytesWhileHeldThenWholeFromOneRequest(origin, f, "/held", body, size / 4, half);
         } finally {
             half.release();
         }
         if (IoOrigin.ENABLED) {
             assertThat(IoCounts.counted(IoCounts.Count.CONTINUED_SLOW_BODY)).isGreaterThan(before);
+            assertThat(IoCounts.counted(IoCounts.Count.HEAD_FROM_IO_THREAD)).isGreaterThan(headsBefore);
+        }
+    }
+
+    /**
+     * With the path on, the head and what came of the body with it go out from the IO thread, and the rest from
+     * the fill past those bytes: whatever their split, the client gets each byte once, in order.
+     */
+    @Test
+    void theBytesThatCameWithTheHeadOfALargeBodyReachTheClientWhileTheRestIsHeldAndTheBodyIsWhole()
+            throws Exception {
+        int size = 300_000; // over the 64 KiB the IO thread reads into memory itself
+        byte[] body = body(size);
+        FakeOrigin.Hold held = new FakeOrigin.Hold();
+        long before = IoCounts.counted(IoCounts.Count.HEAD_FROM_IO_THREAD);
+        try (FakeOrigin origin = origin(body, a -> a.holdAt(100_000, held)); EdgeFixture f = edgeIn(origin)) {
+            firstBytesWhileHeldThenWholeFromOneRequest(origin, f, "/large-held", body, 90_000, held);
+        } finally {
+            held.release();
+        }
+        if (IoOrigin.ENABLED) {
+            assertThat(IoCounts.counted(IoCounts.Count.HEAD_FROM_IO_THREAD)).as("head sent from the IO thread")
+                    .isGreaterThan(before);
         }
     }
 
@@ -176,6 +186,30 @@ class IoMissContinuesIT {
                 assertThat(again.body().bytes()).isEqualTo(body);
             }
             assertThat(origin.requests()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A miss of {@code body}, whose origin holds the rest at {@code hold}: its first {@code firstBytes} reach the
+     * client while the origin holds, then the rest, exactly; one origin request, then a hit.
+     */
+    private static void firstBytesWhileHeldThenWholeFromOneRequest(FakeOrigin origin, EdgeFixture f, String path,
+            byte[] body, int firstBytes, FakeOrigin.Hold hold) throws Exception {
+        Response r = CompletableFuture.supplyAsync(() -> get(f, path)).get(20, TimeUnit.SECONDS);
+        try (r) {
+            assertThat(r.header("X-Cache")).isEqualTo("MISS");
+            byte[] first = CompletableFuture.supplyAsync(() -> readN(r, firstBytes)).get(20, TimeUnit.SECONDS);
+            assertThat(first).isEqualTo(Arrays.copyOf(body, firstBytes));
+            hold.awaitReached(); // (counted just after what comes before the hold was flushed)
+            assertThat(origin.answeredWhole()).as("the origin still holds the rest").isZero();
+            hold.release();
+            assertThat(r.body().byteStream().readAllBytes())
+                    .isEqualTo(Arrays.copyOfRange(body, firstBytes, body.length));
+        }
+        assertThat(origin.requests()).as("one origin request").isEqualTo(1);
+        try (Response hit = f.get(path)) {
+            assertThat(hit.header("X-Cache")).isEqualTo("HIT");
+            assertThat(hit.body().bytes()).isEqualTo(body);
         }
     }
 
