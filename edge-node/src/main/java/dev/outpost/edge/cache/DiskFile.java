@@ -51,23 +51,27 @@ final class DiskFile {
     private DiskFile() {
     }
 
-    /** Writes {@code object} to a new file at {@code path}; flushed to the device before returning when asked. */
+    /**
+     * Writes {@code object} to a new file at {@code path}; flushed to the device before returning when asked.
+     * Returns the file's length: the bytes written, as the file is new (no {@code fstat} to ask it).
+     */
     static long write(Path path, CachedObject object, long stamp, boolean fsync) throws IOException {
         ByteBuffer body = object.body();
         byte[] meta = meta(object, stamp, crc(body));
         ByteBuffer head = ByteBuffer.allocate(HEAD_BYTES);
         head.put(MAGIC).put((byte) (object.invalidated() ? 1 : 0)).putInt(meta.length).putLong(body.remaining());
         head.flip();
+        long written = 0;
         try (FileChannel out = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             // One gathering write (writev) for head, metadata and body: one system call per object, not three.
             ByteBuffer[] parts = {head, ByteBuffer.wrap(meta), body.duplicate()};
             while (parts[2].hasRemaining() || parts[1].hasRemaining() || parts[0].hasRemaining()) {
-                out.write(parts);
+                written += out.write(parts);
             }
             if (fsync) {
                 out.force(true);
             }
-            return out.size();
+            return written;
         }
     }
 
