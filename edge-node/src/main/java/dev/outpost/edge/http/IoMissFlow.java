@@ -140,8 +140,10 @@ final class IoMissFlow {
                         // The body is still on its connection (or storing it could wait: direct memory short, a
                         // purge holding the store's fence): from the head on, this answer is the blocking path's
                         // (head relayed at once, the body read by a filler as it comes), on a fetch thread, and no
-                        // second request is sent.
-                        flow.onFetchThread(ex, led);
+                        // second request is sent. Handed over from a task queued on this IO thread, not from inside
+                        // this callback, for the reason above: Undertow's client listener must have returned before
+                        // another thread reads the connection.
+                        ex.getIoThread().execute(() -> flow.onFetchThread(ex, led));
                     }
 
                     @Override
