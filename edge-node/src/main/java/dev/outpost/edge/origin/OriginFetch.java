@@ -206,7 +206,6 @@ public final class OriginFetch {
         return outcomeOf(t, Optional.empty(), response, ticket, true, true);
     }
 
-
     /**
      * origin.fetchOnIoThread: whether {@link #ioOutcome} for an answer whose body is still arriving returns without
      * reading it nor waiting, so the IO thread that read its head may take it: the body is streamed (not read whole
