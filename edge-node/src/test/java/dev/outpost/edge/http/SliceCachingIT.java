@@ -47,7 +47,8 @@ class SliceCachingIT {
             BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                     .filter(p -> p.getName().equals("direct")).findFirst().orElseThrow();
             long baseline = liveDirect(direct);
-            long peak = 0;
+            long peakOutsideStore = 0;
+            long peakLive = 0;
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long read = 0;
             try (Response r = f.get(PATH)) {
@@ -62,15 +63,22 @@ class SliceCachingIT {
                     read += n;
                     if (read >= nextSample) {
                         // Live direct memory (dead, evicted slices are the GC's, reclaimed when direct memory runs
-                        // short): the store's bound and the slice being written, whatever the object's size.
-                        peak = Math.max(peak, liveDirect(direct) - baseline);
+                        // short): what the store holds, and beside it the slices being fetched and written,
+                        // whatever the object's size. Apart: the store may run over its bound for a moment while
+                        // Caffeine's eviction is pending (its maintenance runs asynchronously), and that overshoot
+                        // is not memory growing with the object (a clean-clone CI under load measured 49.0 MiB
+                        // against a joint bound of 48).
+                        long live = liveDirect(direct) - baseline;
+                        peakLive = Math.max(peakLive, live);
+                        peakOutsideStore = Math.max(peakOutsideStore, live - f.edge.store().bytes());
                         nextSample += 16 * MIB;
                     }
                 }
             }
             assertThat(read).isEqualTo(size);
             assertThat(HexFormat.of().formatHex(sha.digest())).isEqualTo(RangeOrigin.digest(size, 1));
-            assertThat(peak).as("direct memory growth while 200 MiB were served").isLessThan(store + 16 * MIB);
+            assertThat(peakOutsideStore).as("direct memory beside the store's while 200 MiB were served (all live: "
+                    + peakLive + " B)").isLessThan(16 * MIB);
             assertThat(f.edge.store().bytes()).isLessThanOrEqualTo(store);
             List<String> asked = origin.ranges();
             assertThat(asked.get(0)).as("the first answer showed the size; its body was not read").isEqualTo("whole");
