@@ -13,10 +13,15 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Issue 22's miss time to first byte, in one JVM on loopback: a fake origin that sends its head and the first half
@@ -28,9 +33,11 @@ import java.util.Locale;
  * through the spool. Prints a Markdown table of medians and 90th percentiles (ms) and the differences to the
  * origin's. Run by hand:
  * {@code java -cp bench/target/benchmarks.jar dev.outpost.bench.MissTtfb [--repeats 30] [--hold-ms 50]
- * [--warm-misses 3000] [--warm-held 3000]}: the warm-up's small misses (sent whole, not held) and misses held
- * briefly (1 ms, of 1 KiB to 1 MiB) get the JIT to compile both miss paths before anything is timed, as an edge
- * that has run for a while has them.
+ * [--warm-misses 3000] [--warm-held 3000] [--wire]}: the warm-up's small misses (sent whole, not held) and misses
+ * held briefly (1 ms, of 1 KiB to 1 MiB) get the JIT to compile both miss paths before anything is timed, as an edge
+ * that has run for a while has them. With {@code --wire} (root, {@code tcpdump}) the timed requests are also
+ * captured on {@code lo} and a second table gives their first byte as sent ({@link WireCapture}): client, edge and
+ * origin share this JVM and two cores, so from 4 MiB on the client's own wait for a core shows in the first table.
  */
 public final class MissTtfb {
     private static final String HOST = "miss.bench.test";
@@ -43,6 +50,9 @@ public final class MissTtfb {
     private static final int[] SIZES = {1024, 100 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
             64 * 1024 * 1024};
 
+    /** When above 0, every request goes on a connection opened that long before (as a keep-alive client's). */
+    private static int preconnectMs;
+
     private MissTtfb() {
     }
 
@@ -51,6 +61,8 @@ public final class MissTtfb {
         int holdMs = intArg(args, "--hold-ms", 50);
         int warmMisses = intArg(args, "--warm-misses", 3000);
         int warmHeld = intArg(args, "--warm-held", 3000);
+        boolean wire = Arrays.asList(args).contains("--wire");
+        preconnectMs = intArg(args, "--preconnect-ms", 0);
         try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs);
                 EdgeNode edge = EdgeNode.start(EdgeConfig.of("bench-edge", "127.0.0.1:0",
                         DeliveryService.of("bench", List.of(HOST), List.of(origin.uri())))
@@ -74,60 +86,126 @@ public final class MissTtfb {
                     measure(origin.port(), edgePort, size, "warm-" + i);
                 }
             }
-            System.out.printf("| size | origin TTFB p50 / p90 | leader miss TTFB p50 / p90 | follower TTFB p50 / p90 "
-                    + "| leader − origin p50 | follower − origin p50 |%n|---|---|---|---|---|---|%n");
+            Path pcap = Files.createTempFile("miss-ttfb", ".pcap");
+            WireCapture capture = wire ? WireCapture.start(pcap, origin.port(), edgePort) : null;
+            List<List<Client[]>> probes = new ArrayList<>();
+            System.out.printf("Seen by the client (request written → first body byte read), ms:%n%n");
+            System.out.printf(TABLE_HEAD);
             for (int size : SIZES) {
                 double[] direct = new double[repeats];
                 double[] leader = new double[repeats];
                 double[] follower = new double[repeats];
+                List<Client[]> ofSize = new ArrayList<>();
                 for (int i = 0; i < repeats; i++) {
-                    double[] one = measure(origin.port(), edgePort, size, "r" + i);
-                    direct[i] = one[0];
-                    leader[i] = one[1];
-                    follower[i] = one[2];
+                    Client[] one = measure(origin.port(), edgePort, size, "r" + i);
+                    direct[i] = one[0].ttfbMillis;
+                    leader[i] = one[1].ttfbMillis;
+                    follower[i] = one[2].ttfbMillis;
+                    ofSize.add(one);
                 }
-                System.out.printf(Locale.ROOT, "| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %+.3f | %+.3f |%n",
-                        label(size), pct(direct, 50), pct(direct, 90), pct(leader, 50), pct(leader, 90),
-                        pct(follower, 50), pct(follower, 90), pct(leader, 50) - pct(direct, 50),
-                        pct(follower, 50) - pct(direct, 50));
+                probes.add(ofSize);
+                printRow(size, direct, leader, follower);
+            }
+            try {
+                if (capture != null) {
+                    printWire(capture, probes, repeats);
+                }
+            } finally {
+                Files.deleteIfExists(pcap);
             }
         }
     }
 
-    /** One object of {@code size}: its TTFB from the origin, then as the edge's leader and follower (ms). */
-    private static double[] measure(int originPort, int edgePort, int size, String tag) throws Exception {
+    private static final String TABLE_HEAD = "| size | origin TTFB p50 / p90 | leader miss TTFB p50 / p90 "
+            + "| follower TTFB p50 / p90 | leader − origin p50 | follower − origin p50 |%n|---|---|---|---|---|---|%n";
+
+    private static void printRow(int size, double[] direct, double[] leader, double[] follower) {
+        System.out.printf(Locale.ROOT, "| %s | %.3f / %.3f | %.3f / %.3f | %.3f / %.3f | %+.3f | %+.3f |%n",
+                label(size), pct(direct, 50), pct(direct, 90), pct(leader, 50), pct(leader, 90),
+                pct(follower, 50), pct(follower, 90), pct(leader, 50) - pct(direct, 50),
+                pct(follower, 50) - pct(direct, 50));
+    }
+
+    /** The same requests' first byte as the loopback device saw it ({@link WireCapture}). */
+    private static void printWire(WireCapture capture, List<List<Client[]>> probes, int repeats) throws Exception {
+        Map<WireCapture.PortPair, ArrayDeque<WireCapture.Connection>> connections = capture.stopAndRead();
+        System.out.printf("%nOn the wire (tcpdump on lo: the request's first segment → the first segment holding a "
+                + "body byte, as sent), ms:%n%n");
+        System.out.printf(TABLE_HEAD);
+        for (int s = 0; s < SIZES.length; s++) {
+            double[][] wire = new double[3][repeats];
+            for (int i = 0; i < repeats; i++) {
+                Client[] one = probes.get(s).get(i);
+                for (int k = 0; k < 3; k++) {
+                    Client c = one[k];
+                    ArrayDeque<WireCapture.Connection> seen = connections.get(
+                            new WireCapture.PortPair(c.localPort, c.serverPort));
+                    WireCapture.Connection conn = seen == null ? null : seen.pollFirst();
+                    if (conn == null) {
+                        throw new IllegalStateException("the capture lacks the connection from port " + c.localPort);
+                    }
+                    wire[k][i] = conn.firstByteAfter(c.headBytes).orElseThrow(() -> new IllegalStateException(
+                            "the capture lacks the first body byte of port " + c.localPort)) / 1e6;
+                }
+            }
+            printRow(SIZES[s], wire[0], wire[1], wire[2]);
+        }
+    }
+
+    /** One object of {@code size}: asked from the origin, then from the edge as leader and follower (drained). */
+    private static Client[] measure(int originPort, int edgePort, int size, String tag) throws Exception {
         String direct = "/d/" + size + "/" + tag;
         String viaEdge = "/e/" + size + "/" + tag;
-        double originTtfb;
+        Client origin;
         try (Client c = Client.ask(originPort, direct)) {
-            originTtfb = c.ttfbMillis;
+            origin = c;
             c.drain();
         }
         try (Client leader = Client.ask(edgePort, viaEdge);
                 Client follower = Client.ask(edgePort, viaEdge)) { // asked once the leader had its first byte
             leader.drain();
             follower.drain();
-            return new double[] {originTtfb, leader.ttfbMillis, follower.ttfbMillis};
+            return new Client[] {origin, leader, follower};
         }
     }
 
-    /** A raw HTTP/1.1 request; {@code ttfbMillis} from writing it to reading the first body byte. */
+    /**
+     * A raw HTTP/1.1 request; {@code ttfbMillis} from writing it to reading the first body byte; its ports and the
+     * head's length find it in a {@link WireCapture}.
+     */
     private static final class Client implements AutoCloseable {
         private final Socket socket;
         private final InputStream in;
         private final long length;
         final double ttfbMillis;
+        final int localPort;
+        final int serverPort;
+        final int headBytes;
 
-        private Client(Socket socket, InputStream in, long length, double ttfbMillis) {
+        private Client(Socket socket, InputStream in, long length, double ttfbMillis, int headBytes) {
             this.socket = socket;
             this.in = in;
             this.length = length;
             this.ttfbMillis = ttfbMillis;
+            this.localPort = socket.getLocalPort();
+            this.serverPort = socket.getPort();
+            this.headBytes = headBytes;
         }
 
         static Client ask(int port, String path) throws IOException {
             Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
             s.setTcpNoDelay(true);
+            if (preconnectMs > 0) {
+                // The server has accepted the connection and waits for its request, as for a client that kept
+                // one open: the accept (Undertow's accept thread handing the connection to an IO thread, the
+                // origin's virtual threads) is then not in the first byte.
+                try {
+                    Thread.sleep(preconnectMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+            }
             byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + HOST + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
             // Buffered: a read(2) per byte of the edge's longer head would be timed as the edge's first byte.
@@ -149,7 +227,7 @@ public final class MissTtfb {
             long length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
                     .map(l -> Long.parseLong(l.substring(15).strip())).findFirst()
                     .orElseThrow(() -> new IOException("no Content-Length from " + path + ": " + head));
-            return new Client(s, in, length, ttfb);
+            return new Client(s, in, length, ttfb, head.length());
         }
 
         void drain() throws IOException {
