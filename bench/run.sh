@@ -393,9 +393,15 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
         perf_pid=$!
         sleep 0.5 # perf attached before the first request
     fi
+    local steal0 steal0c
+    steal0=$(python3 "$here/tools/benchtool.py" steal-ms "$SERVER_CPU")
+    steal0c=$(python3 "$here/tools/benchtool.py" steal-ms "$CLIENT_CPU")
     cpu0=$(cpu_now "$t")
     zipf_run "$t" "$prefix" "$count" "$raw"
     cpu1=$(cpu_now "$t") # a few idle 0.1 s polls at most after the last answer: no CPU
+    # what the hypervisor took from each core meanwhile (steal): a cell that lost more measured a slower machine
+    extra="$extra,\"steal_ms_server\":$(($(python3 "$here/tools/benchtool.py" steal-ms "$SERVER_CPU") - steal0))"
+    extra="$extra,\"steal_ms_client\":$(($(python3 "$here/tools/benchtool.py" steal-ms "$CLIENT_CPU") - steal0c))"
     [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
     local jit1=
     [ -n "$jit0" ] && jit1=$(jit_ms "$t")

@@ -281,6 +281,19 @@ def hwm(pids):
     print(total)
 
 
+def steal_ms(cpu):
+    """Time the hypervisor ran something else while core CPU wanted to run (steal, /proc/stat), in ms so far. A cell
+    whose server core lost time this way measured a slower machine than its neighbours did: the ratios of one run
+    are paired, but a JVM target (threads waking each other) and a single-threaded event loop need not lose alike."""
+    hz = os.sysconf("SC_CLK_TCK")
+    for line in open("/proc/stat"):
+        fields = line.split()
+        if fields and fields[0] == "cpu%s" % cpu:
+            print(int(fields[8]) * 1000 // hz)  # user nice system idle iowait irq softirq steal
+            return
+    sys.exit("no cpu%s in /proc/stat" % cpu)
+
+
 def cpu_ms(pids):
     """CPU time (user + system) used so far by the given PIDs and their children, in ms. On a machine shared with
     other work, a target's req/s falls with the CPU it is given, while the CPU it spends per request does not:
@@ -345,6 +358,8 @@ if __name__ == "__main__":
         hwm(args)
     elif cmd == "cpu-ms":
         cpu_ms(args)
+    elif cmd == "steal-ms":
+        steal_ms(args[0])
     elif cmd == "jit-cpu-ms":
         jit_cpu_ms(args[0])
     else:
