@@ -13,8 +13,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -86,32 +84,34 @@ public final class MissTtfb {
                     measure(origin.port(), edgePort, size, "warm-" + i);
                 }
             }
-            Path pcap = Files.createTempFile("miss-ttfb", ".pcap");
-            WireCapture capture = wire ? WireCapture.start(pcap, origin.port(), edgePort) : null;
-            List<List<Client[]>> probes = new ArrayList<>();
-            System.out.printf("Seen by the client (request written → first body byte read), ms:%n%n");
-            System.out.printf(TABLE_HEAD);
-            for (int size : SIZES) {
-                double[] direct = new double[repeats];
-                double[] leader = new double[repeats];
-                double[] follower = new double[repeats];
-                List<Client[]> ofSize = new ArrayList<>();
-                for (int i = 0; i < repeats; i++) {
-                    Client[] one = measure(origin.port(), edgePort, size, "r" + i);
-                    direct[i] = one[0].ttfbMillis;
-                    leader[i] = one[1].ttfbMillis;
-                    follower[i] = one[2].ttfbMillis;
-                    ofSize.add(one);
-                }
-                probes.add(ofSize);
-                printRow(size, direct, leader, follower);
-            }
+            // Stopped (and its file deleted) however the timed part ends: a tcpdump left running outlives this JVM.
+            WireCapture capture = wire ? WireCapture.start(origin.port(), edgePort) : null;
             try {
+                List<List<Client[]>> probes = new ArrayList<>();
+                System.out.printf("Seen by the client (request written → first body byte read), ms:%n%n");
+                System.out.printf(TABLE_HEAD);
+                for (int size : SIZES) {
+                    double[] direct = new double[repeats];
+                    double[] leader = new double[repeats];
+                    double[] follower = new double[repeats];
+                    List<Client[]> ofSize = new ArrayList<>();
+                    for (int i = 0; i < repeats; i++) {
+                        Client[] one = measure(origin.port(), edgePort, size, "r" + i);
+                        direct[i] = one[0].ttfbMillis;
+                        leader[i] = one[1].ttfbMillis;
+                        follower[i] = one[2].ttfbMillis;
+                        ofSize.add(one);
+                    }
+                    probes.add(ofSize);
+                    printRow(size, direct, leader, follower);
+                }
                 if (capture != null) {
                     printWire(capture, probes, repeats);
                 }
             } finally {
-                Files.deleteIfExists(pcap);
+                if (capture != null) {
+                    capture.close();
+                }
             }
         }
     }

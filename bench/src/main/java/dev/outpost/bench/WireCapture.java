@@ -41,8 +41,12 @@ final class WireCapture implements AutoCloseable {
         this.file = file;
     }
 
-    /** Starts capturing TCP to and from {@code ports} on {@code lo}; returns once tcpdump is listening. */
-    static WireCapture start(Path file, int... ports) throws IOException {
+    /**
+     * Starts capturing TCP to and from {@code ports} on {@code lo} into a temporary file of its own (deleted by
+     * {@link #close}); returns once tcpdump is listening.
+     */
+    static WireCapture start(int... ports) throws IOException, InterruptedException {
+        Path file = Files.createTempFile("wire-capture", ".pcap");
         StringBuilder filter = new StringBuilder();
         for (int port : ports) {
             filter.append(filter.isEmpty() ? "" : " or ").append("tcp port ").append(port);
@@ -60,6 +64,7 @@ final class WireCapture implements AutoCloseable {
                 return capture;
             }
         }
+        capture.close();
         throw new IOException("tcpdump did not start: " + capture.stderr);
     }
 
@@ -77,7 +82,7 @@ final class WireCapture implements AutoCloseable {
 
     /** Stops the capture and reads it; fails when tcpdump says the kernel dropped packets. */
     Map<PortPair, ArrayDeque<Connection>> stopAndRead() throws IOException, InterruptedException {
-        close();
+        stop();
         String said;
         synchronized (stderr) {
             said = stderr.toString();
@@ -89,8 +94,14 @@ final class WireCapture implements AutoCloseable {
         return read(Files.readAllBytes(file));
     }
 
+    /** Stops tcpdump (if it still runs) and deletes the capture. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws IOException, InterruptedException {
+        stop();
+        Files.deleteIfExists(file);
+    }
+
+    private void stop() throws InterruptedException {
         if (tcpdump.isAlive()) {
             tcpdump.destroy(); // SIGTERM: tcpdump finishes the file and prints its counts
             if (!tcpdump.waitFor(10, TimeUnit.SECONDS)) {
