@@ -43,8 +43,6 @@ public final class MissTtfb {
     private static final String WARM_UNHELD = "jit-";
     /** Tag of the warm-up's held objects, whose second half the origin holds for 1 ms only. */
     private static final String WARM_BRIEFLY_HELD = "jitheld-";
-    /** Misses of the warm-up between two rounds of every size. */
-    private static final int WARM_ROUND_EVERY = 500;
     /** The sizes the held warm-up cycles through: a small body and two over the 64 KiB read on the IO thread. */
     private static final int[] WARM_HELD_SIZES = {1024, 100 * 1024, 1024 * 1024};
     private static final int[] SIZES = {1024, 100 * 1024, 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024,
@@ -61,6 +59,7 @@ public final class MissTtfb {
         int holdMs = intArg(args, "--hold-ms", 50);
         int warmMisses = intArg(args, "--warm-misses", 3000);
         int warmHeld = intArg(args, "--warm-held", 3000);
+        int warmRounds = intArg(args, "--warm-rounds", 12);
         boolean wire = Arrays.asList(args).contains("--wire");
         preconnectMs = intArg(args, "--preconnect-ms", 0);
         try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs);
@@ -71,27 +70,30 @@ public final class MissTtfb {
             // Warm-up: JIT the per-request path first. Five rounds per size (what this did before) ran the miss
             // path 30 times, mostly interpreted: it put a cold JIT's ~3-7 ms into every leader's first byte.
             // These misses are not held by the origin, so thousands take seconds.
-            // A round of every size goes between them every WARM_ROUND_EVERY misses, not only at the end: rounds
-            // run only at the end were the first large bodies the compiled code saw, and their uncommon traps
+            // Rounds of every size (--warm-rounds) go evenly between these misses, none at the end: rounds run
+            // only at the end were the first large bodies the compiled code saw, and their uncommon traps
             // deoptimized Undertow's root handler (into which C2 had inlined the edge's handler chain) just before
             // the timed part, which then ran it interpreted (-XX:+PrintCompilation, 2026-12-07): too few requests
             // to compile it again. With the rounds spread, the profile has every size's path when C2 compiles.
+            int warmAll = warmMisses + warmHeld;
+            int roundEvery = Math.max(1, warmAll / Math.max(1, warmRounds));
             int round = 0;
-            for (int i = 0; i < warmMisses; i++) {
-                if (i % WARM_ROUND_EVERY == 0) {
+            for (int i = 0; i < warmAll; i++) {
+                if (i % roundEvery == 0 && round < warmRounds) {
                     everySize(origin.port(), edgePort, "warm-" + round++);
                 }
-                measure(origin.port(), edgePort, 1024, WARM_UNHELD + i);
-            }
-            // ... and the path of a body still arriving, which those never take (the head and first bytes sent
-            // before the rest came, a filler thread reading it): without this, the leaders timed below ran it
-            // interpreted, ~0.8 ms of their first byte at every size (timed step by step on 2026-12-07: ~70-140
-            // µs each for the outcome, the publication to followers, the answer's decision and the first write).
-            for (int i = 0; i < warmHeld; i++) {
-                if (i % WARM_ROUND_EVERY == 0) {
-                    everySize(origin.port(), edgePort, "warm-" + round++);
+                if (i < warmMisses) {
+                    measure(origin.port(), edgePort, 1024, WARM_UNHELD + i);
+                } else {
+                    // ... and the path of a body still arriving, which those never take (the head and first bytes
+                    // sent before the rest came, a filler thread reading it): without this, the leaders timed below
+                    // ran it interpreted, ~0.8 ms of their first byte at every size (timed step by step on
+                    // 2026-12-07: ~70-140 µs each for the outcome, the publication to followers, the answer's
+                    // decision and the first write).
+                    int j = i - warmMisses;
+                    measure(origin.port(), edgePort, WARM_HELD_SIZES[j % WARM_HELD_SIZES.length],
+                            WARM_BRIEFLY_HELD + j);
                 }
-                measure(origin.port(), edgePort, WARM_HELD_SIZES[i % WARM_HELD_SIZES.length], WARM_BRIEFLY_HELD + i);
             }
             // Stopped (and its file deleted) however the timed part ends: a tcpdump left running outlives this JVM.
             WireCapture capture = wire ? WireCapture.start(origin.port(), edgePort) : null;
