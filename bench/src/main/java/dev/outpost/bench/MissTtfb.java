@@ -62,7 +62,12 @@ public final class MissTtfb {
         int warmRounds = intArg(args, "--warm-rounds", 12);
         boolean wire = Arrays.asList(args).contains("--wire");
         preconnectMs = intArg(args, "--preconnect-ms", 0);
-        try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs);
+        // A peer cache (e.g. nginx, bench/miss-ttfb-peer.sh) in front of this run's origin, which then listens on
+        // --origin-port so the peer's configuration can name it: its leaders and followers are timed beside the
+        // edge's, on their own URLs (/p/...), moments after the edge's of the same size.
+        int peerPort = intArg(args, "--peer-port", 0);
+        int originPort = intArg(args, "--origin-port", 0);
+        try (HalfHoldingOrigin origin = new HalfHoldingOrigin(holdMs, originPort);
                 EdgeNode edge = EdgeNode.start(EdgeConfig.of("bench-edge", "127.0.0.1:0",
                         DeliveryService.of("bench", List.of(HOST), List.of(origin.uri())))
                         .withCache(CacheConfig.ofSize(1024L * 1024 * 1024, 16L * 1024 * 1024)), Clock.systemUTC())) {
@@ -108,6 +113,16 @@ public final class MissTtfb {
                     List<Client[]> ofSize = new ArrayList<>();
                     for (int i = 0; i < repeats; i++) {
                         Client[] one = measure(origin.port(), edgePort, size, "r" + i);
+                        if (peerPort > 0) {
+                            one = Arrays.copyOf(one, 5);
+                            try (Client peerLeader = Client.ask(peerPort, "/p/" + size + "/r" + i);
+                                    Client peerFollower = Client.ask(peerPort, "/p/" + size + "/r" + i)) {
+                                peerLeader.drain();
+                                peerFollower.drain();
+                                one[3] = peerLeader;
+                                one[4] = peerFollower;
+                            }
+                        }
                         direct[i] = one[0].ttfbMillis;
                         leader[i] = one[1].ttfbMillis;
                         follower[i] = one[2].ttfbMillis;
@@ -118,6 +133,9 @@ public final class MissTtfb {
                 }
                 if (capture != null) {
                     printWire(capture, probes, repeats);
+                }
+                if (peerPort > 0) {
+                    printPeer(probes, repeats);
                 }
             } finally {
                 if (capture != null) {
@@ -135,6 +153,22 @@ public final class MissTtfb {
                 label(size), pct(direct, 50), pct(direct, 90), pct(leader, 50), pct(leader, 90),
                 pct(follower, 50), pct(follower, 90), pct(leader, 50) - pct(direct, 50),
                 pct(follower, 50) - pct(direct, 50));
+    }
+
+    /** The peer's leaders and followers, against the same origin TTFBs as the edge's. */
+    private static void printPeer(List<List<Client[]>> probes, int repeats) {
+        System.out.printf("%nThrough the peer (--peer-port; its own URLs, asked just after the edge's), ms:%n%n");
+        System.out.printf(TABLE_HEAD);
+        for (int s = 0; s < SIZES.length; s++) {
+            double[][] t = new double[3][repeats];
+            for (int i = 0; i < repeats; i++) {
+                Client[] one = probes.get(s).get(i);
+                t[0][i] = one[0].ttfbMillis;
+                t[1][i] = one[3].ttfbMillis;
+                t[2][i] = one[4].ttfbMillis;
+            }
+            printRow(SIZES[s], t[0], t[1], t[2]);
+        }
     }
 
     /** The same requests' first byte as the loopback device saw it ({@link WireCapture}). */
@@ -242,6 +276,10 @@ public final class MissTtfb {
                 throw new IOException("no body from " + path);
             }
             double ttfb = (System.nanoTime() - start) / 1e6;
+            if (!head.toString().startsWith("HTTP/1.1 200 ")) { // a quick error page is not a first byte
+                throw new IOException(path + " on port " + port + " answered " + head.toString().lines().findFirst()
+                        .orElse(""));
+            }
             long length = head.toString().lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-length:"))
                     .map(l -> Long.parseLong(l.substring(15).strip())).findFirst()
                     .orElseThrow(() -> new IOException("no Content-Length from " + path + ": " + head));
@@ -267,7 +305,7 @@ public final class MissTtfb {
     }
 
     /**
-     * Serves {@code /<d|e>/<size>/<tag>}: the head and the first half at once, the second half {@code holdMs}
+     * Serves {@code /<d|e|p>/<size>/<tag>}: the head and the first half at once, the second half {@code holdMs}
      * later.
      */
     private static final class HalfHoldingOrigin implements AutoCloseable {
@@ -275,10 +313,10 @@ public final class MissTtfb {
         private final int holdMs;
         private final byte[] body = new byte[64 * 1024 * 1024];
 
-        HalfHoldingOrigin(int holdMs) throws IOException {
+        HalfHoldingOrigin(int holdMs, int port) throws IOException {
             this.holdMs = holdMs;
             Arrays.fill(body, (byte) 'x');
-            socket = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+            socket = new ServerSocket(port, 200, InetAddress.getLoopbackAddress());
             Thread.ofVirtual().start(() -> {
                 while (!socket.isClosed()) {
                     try {
