@@ -191,7 +191,9 @@ start_target() { # start_target TARGET CACHE_BYTES: a fresh instance with an emp
         # limits.ioThreads defaults to the cores the JVM may use (1 here); OUTPOST_IO_THREADS overrides it (A/B).
         [ -z "${OUTPOST_IO_THREADS:-}" ] || printf 'limits:\n  ioThreads: %s\n' "$OUTPOST_IO_THREADS" >>"$dir/edge.yml"
         # Stored bodies are direct buffers: room for the whole cache plus headroom.
-        taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $OUTPOST_JAVA_OPTS \
+        local java_opts=$OUTPOST_JAVA_OPTS # OUTPOST_BASELINE_JAVA_OPTS: the baseline targets' own (an A/B of options)
+        if [ "$t" = baseline ] || [ "$t" = baseline-shm ]; then java_opts=${OUTPOST_BASELINE_JAVA_OPTS:-$OUTPOST_JAVA_OPTS}; fi
+        taskset -c "$SERVER_CPU" "$JAVA_HOME/bin/java" $java_opts \
             -XX:MaxDirectMemorySize=$((CACHE_BYTES + OUTPOST_DIRECT_HEADROOM_MIB * 1024 * 1024)) \
             -Djava.util.logging.config.file="$here/conf/outpost-logging.properties" \
             -jar "$jar" edge --config "$dir/edge.yml" >"$dir/stdout.log" 2>"$dir/stderr.log" &
