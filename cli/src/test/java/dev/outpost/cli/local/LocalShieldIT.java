@@ -43,6 +43,16 @@ class LocalShieldIT {
             assertThat(replies).allSatisfy(r -> assertThat(r.cacheStatus()).as(r.servedBy())
                     .startsWith("Outpost-shield; ").contains(", Outpost; fwd=miss"));
             assertThat(originFetches(cdn)).isEqualTo(1);
+            // Each edge's copy came through the shield with the origin's Surrogate-Key (static): a tag purge,
+            // complete in both tiers, leaves no edge serving it as a hit.
+            String id = OperatorCalls.api(cdn, "POST", "/api/v1/purges", "{\"tags\":[\"static\"]}", 202, 202)
+                    .get("id").asString();
+            JsonNode status = api(cdn, "GET", "/api/v1/purges/" + id + "?wait=15s");
+            assertThat(status.get("status").asString()).as(status.toString()).isEqualTo("complete");
+            for (String edge : List.of("us-1", "eu-1", "ap-1")) {
+                assertThat(get(cdn.edges().get(edge).baseUri() + COLD).cacheStatus())
+                        .as("%s after the tag purge", edge).contains("Outpost; fwd=miss");
+            }
         }
         try (LocalCdn cdn = startReady(dir.resolve("without"), LocalCdn.Shield.OFF)) {
             List<Reply> replies = coldFromEveryRegion(cdn);

@@ -19,21 +19,26 @@ public final class CachedObjects {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
 
     /**
-     * Fields meant for this cache only, consumed here and never passed on to clients. CDN-Cache-Control is not one
-     * of them: it targets every CDN on the path (RFC 9213), so a CDN or shield in front of this edge needs it too,
-     * and browsers ignore it; Surrogate-Control and Surrogate-Key are for the first surrogate only, as Fastly and
-     * Akamai treat them.
+     * Fields meant for Outpost's caches only, never passed on to clients. CDN-Cache-Control is not one of them: it
+     * targets every CDN on the path (RFC 9213), so a CDN or shield in front of this edge needs it too, and browsers
+     * ignore it; Surrogate-Control and Surrogate-Key are for the surrogate only, as Fastly and Akamai treat them.
+     * The surrogate is the whole tier of Outpost nodes: a shield passes them on to the edges that fetch from it
+     * (their request's {@code Via} names an Outpost node), which store the tags and the CDN's lifetime as it did;
+     * the response writers drop them for everyone else.
      */
     public static final List<String> CDN_ONLY = List.of("surrogate-control", "surrogate-key");
 
     /** What {@link #clientHeaders} and {@link #storedHeaders} drop beside the fields Connection names. */
-    private static final Set<String> CLIENT_DROPPED = framing(CDN_ONLY);
+    private static final Set<String> CLIENT_DROPPED = framing(List.of());
     private static final Set<String> STORED_DROPPED = framing(List.of("set-cookie"));
 
     private CachedObjects() {
     }
 
-    /** Origin response headers as a client may see them: no hop-by-hop, no CDN-only fields, no framing. */
+    /**
+     * Origin response headers for an answer: no hop-by-hop, no framing. The {@link #CDN_ONLY} fields stay: the
+     * writer drops them unless the answer goes to another Outpost node.
+     */
     public static Fields clientHeaders(Fields origin) {
         return withoutFraming(origin, CLIENT_DROPPED);
     }

@@ -89,7 +89,7 @@ final class BodyRelay {
         ResponseWriter.record(ex, answer.outcome());
         HeaderMap out = ex.getResponseHeaders();
         Fields headers = answer.withoutSetCookie() ? f.headers().without(List.of("set-cookie")) : f.headers();
-        headers.forEach((name, value) -> out.add(ResponseWriter.headerName(name), value));
+        ResponseWriter.addOriginFields(ex, out, headers);
         long age = CachedObjects.initialAgeSeconds(f.originHeaders(), f.requestTime(), f.responseTime())
                 + Math.max(0, Duration.between(f.responseTime(), clock.instant()).toSeconds());
         out.put(Headers.AGE, age);

@@ -16,6 +16,7 @@ import dev.outpost.edge.origin.Fill;
 import dev.outpost.edge.origin.OutpostVia;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import java.io.IOException;
@@ -91,9 +92,10 @@ final class ResponseWriter {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
         Fields stored = o.headers();
+        boolean toOutpost = toOutpostNode(ex);
         for (int i = 0; i < stored.nameCount(); i++) { // indexed, not forEach: no capturing lambda per hit
             String name = stored.nameAt(i);
-            if (!CachedObjects.CDN_ONLY.contains(name)) {
+            if (toOutpost || !CachedObjects.CDN_ONLY.contains(name)) {
                 HttpString wire = headerName(name);
                 for (int j = 0, lines = stored.lineCount(i); j < lines; j++) {
                     out.add(wire, stored.lineAt(i, j));
@@ -214,7 +216,7 @@ final class ResponseWriter {
             CacheStatus cacheStatus) {
         record(ex, status);
         HeaderMap out = ex.getResponseHeaders();
-        headers.forEach((name, value) -> out.add(headerName(name), value));
+        addOriginFields(ex, out, headers);
         markWith(out, status, cacheStatus.value(cacheName));
         ex.setStatusCode(statusCode);
         ex.setResponseContentLength(body.remaining());
@@ -277,6 +279,27 @@ final class ResponseWriter {
     /** This node's entries' name in {@code Cache-Status}. */
     String cacheName() {
         return cacheName;
+    }
+
+    /**
+     * Whether the answer may carry the {@link CachedObjects#CDN_ONLY} fields: only to another Outpost node (the
+     * request's {@code Via} names one), e.g. an edge fetching its miss from this shield, which stores the tags and
+     * the CDN's lifetime as this node did. A client can forge such a {@code Via} entry and would then see them:
+     * what Fastly's {@code Fastly-FF} allows too; they are caching metadata, not credentials.
+     */
+    static boolean toOutpostNode(HttpServerExchange ex) {
+        HeaderValues via = ex.getRequestHeaders().get(Headers.VIA);
+        return via != null && !OutpostVia.hops(via).isEmpty();
+    }
+
+    /** An origin's (or a stored answer's) fields, as {@link #toOutpostNode} allows for this exchange. */
+    static void addOriginFields(HttpServerExchange ex, HeaderMap out, Fields headers) {
+        boolean toOutpost = toOutpostNode(ex);
+        headers.forEach((name, value) -> {
+            if (toOutpost || !CachedObjects.CDN_ONLY.contains(name)) {
+                out.add(headerName(name), value);
+            }
+        });
     }
 
     /** Cache-Status, X-Cache, X-Served-By and Via: on every answer. */

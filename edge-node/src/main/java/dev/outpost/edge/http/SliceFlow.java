@@ -135,9 +135,10 @@ final class SliceFlow {
         Outcome outcome = fetched || !cursor.holds(firstNeeded(request, head, total)) ? Outcome.MISS : Outcome.HIT;
         HeaderMap out = ex.getResponseHeaders();
         Fields headers = head.headers();
+        boolean toOutpost = ResponseWriter.toOutpostNode(ex);
         for (int i = 0; i < headers.nameCount(); i++) {
             String name = headers.nameAt(i);
-            if (!CachedObjects.CDN_ONLY.contains(name) && !name.equals("content-range")) {
+            if ((toOutpost || !CachedObjects.CDN_ONLY.contains(name)) && !name.equals("content-range")) {
                 headers.linesAt(i).forEach(v -> out.add(ResponseWriter.headerName(name), v));
             }
         }

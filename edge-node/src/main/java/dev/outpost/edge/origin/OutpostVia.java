@@ -38,8 +38,13 @@ public final class OutpostVia {
 
     /** The ids of the Outpost nodes a request's {@code Via} names, nearest the client first. */
     public static List<String> hops(Fields request) {
+        return hops(request.all("via"));
+    }
+
+    /** The ids of the Outpost nodes named by {@code viaLines} (a request's {@code Via} field lines). */
+    public static List<String> hops(Iterable<String> viaLines) {
         List<String> ids = new ArrayList<>();
-        for (String line : request.all("via")) {
+        for (String line : viaLines) {
             for (String element : line.split(",")) {
                 Matcher m = ENTRY.matcher(element);
                 if (m.matches()) {

@@ -26,6 +26,7 @@ final class CountingOrigin implements AutoCloseable {
     private final LinkedBlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private volatile int outageStatus;
     private volatile String cacheControl = "max-age=600";
+    private final Map<String, String> extraHeaders = new ConcurrentHashMap<>();
 
     CountingOrigin() throws IOException {
         server.setDispatcher(new Dispatcher() {
@@ -41,8 +42,10 @@ final class CountingOrigin implements AutoCloseable {
                     return new MockResponse.Builder().code(outageStatus).body("origin down")
                             .setHeader("Content-Type", "text/plain").build();
                 }
-                return new MockResponse.Builder().code(200).body("body of " + path)
-                        .setHeader("Cache-Control", cacheControl).setHeader("Content-Type", "text/plain").build();
+                MockResponse.Builder ok = new MockResponse.Builder().code(200).body("body of " + path)
+                        .setHeader("Cache-Control", cacheControl).setHeader("Content-Type", "text/plain");
+                extraHeaders.forEach(ok::setHeader);
+                return ok.build();
             }
         });
         server.start(InetAddress.getByName("127.0.0.1"), 0);
@@ -66,6 +69,11 @@ final class CountingOrigin implements AutoCloseable {
     /** The Cache-Control of the 200 answers from now on (default {@code max-age=600}). */
     void cacheControl(String value) {
         cacheControl = value;
+    }
+
+    /** A field every 200 answer carries from now on (e.g. {@code Surrogate-Key}). */
+    void header(String name, String value) {
+        extraHeaders.put(name, value);
     }
 
     /** Lets every request for {@code /held/...} (waiting or to come) be answered. */

@@ -91,6 +91,44 @@ class ShieldTierIT {
     }
 
     @Test
+    void anEdgeBehindAShieldStoresTheOriginsSurrogateKeysAndSurrogateControlSoTagPurgesReachItsCopy()
+            throws Exception {
+        try (ShieldTier tier = new ShieldTier().shield("us-shield-1")) {
+            tier.origin.header("Surrogate-Key", "css site");
+            tier.origin.header("Surrogate-Control", "max-age=60"); // the CDN's lifetime; Cache-Control says 600
+            tier.edge("eu-1", "eu");
+            EdgeNode edge = tier.edge("eu-1");
+            ShieldTier.Reply miss = tier.get(edge, "/tagged.css");
+            assertThat(miss.cacheStatus()).startsWith("Outpost-shield; fwd=miss").contains(", Outpost; fwd=miss");
+            assertThat(miss.headers().get("Surrogate-Key")).as("never to a client").isNull();
+            assertThat(miss.headers().get("Surrogate-Control")).isNull();
+
+            ShieldTier.Reply hit = tier.get(edge, "/tagged.css");
+            assertThat(hit.cacheStatus()).matches("Outpost; hit; ttl=\\d+");
+            assertThat(Long.parseLong(hit.cacheStatus().replaceAll("\\D", ""))).as("the CDN's lifetime, from the "
+                    + "origin's Surrogate-Control the shield passed on").isLessThanOrEqualTo(60);
+            assertThat(hit.headers().get("Surrogate-Key")).isNull();
+
+            // The edge's copy carries the origin's tags: a tag purge, as the control plane delivers it, takes it.
+            assertThat(edge.store().purgeTag("css", false)).isEqualTo(1);
+            assertThat(tier.get(edge, "/tagged.css").cacheStatus()).as("fetched again, from the shield's copy")
+                    .startsWith("Outpost-shield; hit");
+            assertThat(edge.store().purgeTag("site", false)).as("the shield's stored copy passed its tags on too")
+                    .isEqualTo(1);
+
+            // The shield passes the CDN-only fields to an Outpost node only, never to a client.
+            EdgeNode shield = tier.shields.get("us-shield-1");
+            ShieldTier.Reply toNode = tier.get(shield, "/tagged.css", "Via", "1.1 ap-9 (Outpost)");
+            assertThat(toNode.headers().get("Surrogate-Key")).isEqualTo("css site");
+            assertThat(toNode.headers().get("Surrogate-Control")).isEqualTo("max-age=60");
+            ShieldTier.Reply toClient = tier.get(shield, "/tagged.css", "Via", "1.1 some-proxy");
+            assertThat(toClient.headers().get("Surrogate-Key")).isNull();
+            assertThat(toClient.headers().get("Surrogate-Control")).isNull();
+            assertThat(tier.origin.fetches("/tagged.css")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void rendezvousHashingPutsEachKeyOnOneShieldAndSpreadsKeysOverShields() throws Exception {
         try (ShieldTier tier = new ShieldTier().shield("us-shield-1").shield("us-shield-2")) {
             tier.edge("eu-1", "eu").edge("ap-1", "ap");
