@@ -42,8 +42,14 @@ final class CountingOrigin implements AutoCloseable {
                     return new MockResponse.Builder().code(outageStatus).body("origin down")
                             .setHeader("Content-Type", "text/plain").build();
                 }
-                MockResponse.Builder ok = new MockResponse.Builder().code(200).body("body of " + path)
+                String language = request.getHeaders().get("Accept-Language");
+                boolean varies = path.startsWith("/vary/"); // a representation per Accept-Language
+                MockResponse.Builder ok = new MockResponse.Builder().code(200)
+                        .body("body of " + path + (varies ? " in " + language : ""))
                         .setHeader("Cache-Control", cacheControl).setHeader("Content-Type", "text/plain");
+                if (varies) {
+                    ok.setHeader("Vary", "Accept-Language");
+                }
                 extraHeaders.forEach(ok::setHeader);
                 return ok.build();
             }

@@ -129,6 +129,28 @@ class ShieldTierIT {
     }
 
     @Test
+    void eachEdgeGetsTheVariantItsClientAskedForThroughTheShieldsVariants() throws Exception {
+        try (ShieldTier tier = new ShieldTier().shield("us-shield-1")) {
+            tier.edge("eu-1", "eu").edge("ap-1", "ap");
+            EdgeNode eu = tier.edge("eu-1");
+            EdgeNode ap = tier.edge("ap-1");
+            assertThat(tier.get(eu, "/vary/page", "Accept-Language", "de").body())
+                    .isEqualTo("body of /vary/page in de");
+            ShieldTier.Reply fr = tier.get(ap, "/vary/page", "Accept-Language", "fr");
+            assertThat(fr.body()).as("the shield holds de; fr is another variant")
+                    .isEqualTo("body of /vary/page in fr");
+            assertThat(fr.cacheStatus()).startsWith("Outpost-shield; fwd=miss");
+            ShieldTier.Reply de = tier.get(ap, "/vary/page", "Accept-Language", "de");
+            assertThat(de.body()).isEqualTo("body of /vary/page in de");
+            assertThat(de.cacheStatus()).startsWith("Outpost-shield; hit");
+            assertThat(tier.get(eu, "/vary/page", "Accept-Language", "fr").body())
+                    .isEqualTo("body of /vary/page in fr");
+            assertThat(tier.get(eu, "/vary/page", "Accept-Language", "de").cacheStatus()).startsWith("Outpost; hit");
+            assertThat(tier.origin.fetches("/vary/page")).isEqualTo(2);
+        }
+    }
+
+    @Test
     void rendezvousHashingPutsEachKeyOnOneShieldAndSpreadsKeysOverShields() throws Exception {
         try (ShieldTier tier = new ShieldTier().shield("us-shield-1").shield("us-shield-2")) {
             tier.edge("eu-1", "eu").edge("ap-1", "ap");
