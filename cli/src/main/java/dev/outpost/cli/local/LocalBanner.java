@@ -51,7 +51,8 @@ final class LocalBanner {
         for (Topology.Replica replica : topology.origin().replicas()) {
             out.append(String.format(row, "origin-" + replica.region(), replica.region(), replica.url(),
                     "replica, copies the origin over the " + replica.region() + "-" + topology.origin().region()
-                            + " link; " + replica.region() + " edges fetch from it first"));
+                            + " link; " + replica.region() + " edges fetch from it first"
+                            + (shield == LocalCdn.Shield.IN_ORIGIN_REGION ? " when the shield does not answer" : "")));
         }
         if (shield == LocalCdn.Shield.IN_ORIGIN_REGION) {
             EdgeSpec spec = topology.shield();

@@ -43,6 +43,9 @@ class LocalReplicaIT {
             assertThat(LocalBanner.render(topology, cdn.nodes(), cdn.originInternalUri(), "work", "site"))
                     .containsPattern("origin-eu +eu +http://127\\.0\\.2\\.253:21080 +replica, copies the origin "
                             + "over the eu-us link; eu edges fetch from it first");
+            assertThat(LocalBanner.render(topology, LocalCdn.Shield.IN_ORIGIN_REGION, cdn.nodes(),
+                    cdn.originInternalUri(), "work", "site")).as("with a shield, eu edges miss to it instead")
+                    .contains("eu edges fetch from it first when the shield does not answer");
             OriginNode replica = cdn.replicas().get("eu");
             assertThat(get(null, replica.baseUri() + "/index.html").code()).as("copied the demo site")
                     .isEqualTo(200);
