@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -37,9 +38,17 @@ final class ShieldTier implements AutoCloseable {
     ShieldTier() throws IOException {
     }
 
+    private UnaryOperator<DeliveryService> serviceAdjust = UnaryOperator.identity();
+
     DeliveryService service() {
-        return DeliveryService.of("assets", List.of(HOST), List.of(origin.url()))
-                .withShieldRegion(java.util.Optional.of("us"));
+        return serviceAdjust.apply(DeliveryService.of("assets", List.of(HOST), List.of(origin.url()))
+                .withShieldRegion(java.util.Optional.of("us")));
+    }
+
+    /** Every node started from now on serves the service as {@code adjust} makes it. */
+    ShieldTier service(UnaryOperator<DeliveryService> adjust) {
+        serviceAdjust = adjust;
+        return this;
     }
 
     /** Starts a shield of region us and names it in every heartbeat reply. */

@@ -2,15 +2,19 @@ package dev.outpost.edge.tiers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.common.service.SigningConfig;
+import dev.outpost.common.service.SigningKey;
 import dev.outpost.common.wire.ShieldNode;
 import dev.outpost.edge.EdgeNode;
 import dev.outpost.edge.origin.Upstream;
+import dev.outpost.edge.signing.UrlSignatures;
 import dev.outpost.testkit.LoopbackPorts;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -147,6 +151,30 @@ class ShieldTierIT {
                     .isEqualTo("body of /vary/page in fr");
             assertThat(tier.get(eu, "/vary/page", "Accept-Language", "de").cacheStatus()).startsWith("Outpost; hit");
             assertThat(tier.origin.fetches("/vary/page")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSignedUrlServiceFetchesItsMissesFromTheOriginNotTheShield() throws Exception {
+        // The edge checks the token and strips it before going upstream, so the shield (the same service, signing
+        // required) would refuse the request: such services never go through a shield (docs/caching-tiers.md).
+        String secret = "tier-secret-tier-secret-tier-0001";
+        UrlSignatures signer = new UrlSignatures(List.of(SigningKey.of(secret)), UrlSignatures.DEFAULT_MAX_LIFETIME);
+        try (ShieldTier tier = new ShieldTier()
+                .service(s -> s.withSigning(new SigningConfig(true, List.of(SigningKey.of(secret)), null)))) {
+            tier.shield("us-shield-1").edge("eu-1", "eu");
+            Instant now = Instant.now();
+            String token = signer.sign(ShieldTier.HOST, "/signed.mp4", now.plusSeconds(300), Optional.empty(),
+                    Optional.of("127.0.0.1"), now);
+            ShieldTier.Reply reply = tier.get(tier.edge("eu-1"), "/signed.mp4?" + token);
+            assertThat(reply.code()).as(reply.body()).isEqualTo(200);
+            assertThat(reply.body()).isEqualTo("body of /signed.mp4");
+            assertThat(reply.cacheStatus()).isEqualTo("Outpost; fwd=miss; fwd-status=200; stored");
+            assertThat(ShieldTier.fallbacks(tier.edge("eu-1"))).as("by design, not a shield's failure").isZero();
+            assertThat(tier.origin.take().getTarget()).as("the token never goes upstream").isEqualTo("/signed.mp4");
+            assertThat(tier.get(tier.edge("eu-1"), "/signed.mp4").code()).as("unsigned").isEqualTo(403);
+            assertThat(tier.get(tier.shields.get("us-shield-1"), "/signed.mp4").code())
+                    .as("unsigned, straight to the shield").isEqualTo(403);
         }
     }
 
