@@ -3,7 +3,8 @@
 # jar, the base image when it cannot be pulled, the Outpost image), brings the three regions up, and checks from
 # each region's client container what a CDN is for: steering by its region's steering instance to the own region's
 # edge (302 and DNS), miss then hit, far regions served fast by their edge, a client's first request through steering
-# against a direct origin fetch, a purge and a push confirmed on all six edges and the shield, a cold object from all
+# against a direct origin fetch, a purge and a push confirmed on all six edges and the shield, a tag purge reaching an
+# edge's copy fetched through the shield, a cold object from all
 # three regions at once costing one origin fetch through the shield (Cache-Status chain), Prometheus scraping every node and
 # recording the purge's time to its last acknowledgement, the edges' traffic in the control plane's statistics,
 # failover inside a region and to the nearest region, an edge that missed a purge catching up, steering (302 and DNS)
@@ -323,9 +324,12 @@ for region in "${regions[@]}"; do
 done
 
 # --- 3. purge confirmed on all six edges -------------------------------------------------------------------------
-purge_and_wait() {  # purge_and_wait URL -> prints "ID STATUS APPLIED/TOTAL MILLIS SEQUENCE"
+purge_and_wait() {  # purge_and_wait URL [WAIT] -> prints "ID STATUS APPLIED/TOTAL MILLIS SEQUENCE"
+    purge_body_and_wait "{\"urls\":[\"$1\"]}" "${2:-20s}"
+}
+purge_body_and_wait() {  # purge_body_and_wait JSON [WAIT] -> the same, for any purge request body
     local id
-    id=$(post purges "{\"urls\":[\"$1\"]}" | json "d['id']") || { echo "- rejected 0/0 - -"; return; }
+    id=$(post purges "$1" | json "d['id']") || { echo "- rejected 0/0 - -"; return; }
     get "purges/$id?wait=${2:-20s}" | json "' '.join(str(x) for x in [d['id'], d['status'], '%d/%d' % (d['edgesApplied'], d['edgesTotal']), d.get('timeToLastAckMillis'), d['sequence']])"
 }
 read -r pid status counts millis _ < <(purge_and_wait "http://$host$object")
@@ -333,6 +337,13 @@ check "purge complete on all 6 edges and the shield" "$pid $status $counts edges
     [ "$status" = complete -a "$counts" = "$edge_nodes/$edge_nodes" ]
 after=$(fetch eu "${own_edge[eu]}")
 check "purged object is a miss again (eu)" "${after% *}" [ "${after%% *}" = MISS ]
+# The eu edge's new copy came through the shield, with the origin's Surrogate-Key (static): a tag purge finds it there
+# too (a shield that dropped the tags left every edge's copy a hit after a complete tag purge).
+fetch eu "${own_edge[eu]}" >/dev/null
+read -r tid tstatus tcounts _ _ < <(purge_body_and_wait '{"tags":["static"]}')
+after_tag=$(fetch eu "${own_edge[eu]}")
+check "tag purge reaches the eu edge's copy fetched through the shield" \
+    "$tid $tstatus $tcounts edges; then ${after_tag% *}" [ "$tstatus" = complete -a "${after_tag%% *}" = MISS ]
 
 # --- 3a. a delivery-service change reaches every edge (issue 16) ----------------------------------------------------
 # The `site` container defined the site through the API at start-up; here one more host is added with If-Match, and
