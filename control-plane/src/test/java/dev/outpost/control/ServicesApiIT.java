@@ -129,7 +129,12 @@ class ServicesApiIT {
         HttpReply unknownField = cp.put("/api/v1/services/blog", CONFIG,
                 "{\"hosts\":[\"blog.example.com\"],\"origins\":[\"http://o.example.net\"],\"cacheKeys\":{}}");
         assertThat(unknownField.status()).isEqualTo(422);
-        assertThat(unknownField.json().get("message").asString()).contains("cacheKeys");
+        assertThat(unknownField.json().get("message").asString()).startsWith("unknown key 'cacheKeys'")
+                .contains("cacheKey").doesNotContain("dev.outpost");
+        HttpReply nestedUnknown = cp.put("/api/v1/services/blog", CONFIG, "{\"hosts\":[\"blog.example.com\"],"
+                + "\"origins\":[\"http://o.example.net\"],\"cacheKey\":{\"dropParam\":[\"utm_*\"]}}");
+        assertThat(nestedUnknown.status()).isEqualTo(422);
+        assertThat(nestedUnknown.json().get("message").asString()).startsWith("unknown key 'dropParam' in 'cacheKey'");
 
         HttpReply otherName = cp.put("/api/v1/services/blog", CONFIG,
                 "{\"name\":\"news\",\"hosts\":[\"blog.example.com\"],\"origins\":[\"http://o.example.net\"]}");

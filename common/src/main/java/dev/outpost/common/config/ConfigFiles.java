@@ -33,6 +33,15 @@ public final class ConfigFiles {
     }
 
     /** Parses config content; {@code source} names where it came from in error messages and picks the format. */
+    /**
+     * The first key of {@code tree} that no component of {@code type} (a config record, walked through its nested
+     * records, lists and maps) takes, as a sentence naming its path and the keys known there; empty when all are
+     * known. For definitions that arrive as JSON through an API rather than as a file.
+     */
+    public static java.util.Optional<String> unknownKey(tools.jackson.databind.JsonNode tree, Class<?> type) {
+        return ConfigKeys.checkKnown(tree, type, "");
+    }
+
     public static <T> T parse(String source, byte[] content, Class<T> type) {
         String lower = source.toLowerCase(Locale.ROOT);
         ObjectMapper mapper = lower.endsWith(".json") ? Json.mapper() : Json.yaml();

@@ -1,5 +1,6 @@
 package dev.outpost.control.http;
 
+import dev.outpost.common.config.ConfigFiles;
 import dev.outpost.common.http.ApiException;
 import dev.outpost.common.http.HttpJson;
 import dev.outpost.common.http.RouteTable;
@@ -162,6 +163,10 @@ final class ServiceEndpoints {
                     + "service '" + name + "' of the path");
         }
         object.put("name", name);
+        // A misspelt key named as such, with the keys known there (Jackson's own message names Java classes).
+        ConfigFiles.unknownKey(object, DeliveryService.class).ifPresent(problem -> {
+            throw new ApiException(422, "invalid_service", problem);
+        });
         try {
             return Json.mapper().treeToValue(object, DeliveryService.class);
         } catch (JacksonException e) {
