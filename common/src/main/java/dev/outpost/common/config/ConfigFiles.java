@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -32,16 +33,16 @@ public final class ConfigFiles {
         return parse(file.toString(), content, type);
     }
 
-    /** Parses config content; {@code source} names where it came from in error messages and picks the format. */
     /**
      * The first key of {@code tree} that no component of {@code type} (a config record, walked through its nested
      * records, lists and maps) takes, as a sentence naming its path and the keys known there; empty when all are
      * known. For definitions that arrive as JSON through an API rather than as a file.
      */
-    public static java.util.Optional<String> unknownKey(tools.jackson.databind.JsonNode tree, Class<?> type) {
+    public static Optional<String> unknownKey(JsonNode tree, Class<?> type) {
         return ConfigKeys.checkKnown(tree, type, "");
     }
 
+    /** Parses config content; {@code source} names where it came from in error messages and picks the format. */
     public static <T> T parse(String source, byte[] content, Class<T> type) {
         String lower = source.toLowerCase(Locale.ROOT);
         ObjectMapper mapper = lower.endsWith(".json") ? Json.mapper() : Json.yaml();
