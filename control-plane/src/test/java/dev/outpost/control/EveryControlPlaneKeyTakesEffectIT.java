@@ -238,6 +238,8 @@ class EveryControlPlaneKeyTakesEffectIT {
         assertThat(config.stats().flushEvery()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.stats().retention()).isEqualTo(Duration.ofDays(2));
         assertThat(config.limits().requestParseTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(config.limits().maxConcurrentStreams()).as("limits.maxConcurrentStreams (its effect: Http2FloodIT)")
+                .isEqualTo(64);
         assertThat(config.limits().drainTimeout()).as("limits.drainTimeout (its effect: NodeServerDrainIT)")
                 .isEqualTo(Duration.ofSeconds(3));
     }

@@ -263,6 +263,79 @@ public final class RawHttp2 implements AutoCloseable {
         return new Reply(status, headers, body.toString(StandardCharsets.ISO_8859_1), Optional.empty(), true);
     }
 
+    /** One frame as read off the wire, for tests that drive the protocol themselves. */
+    public record Frame(int type, int flags, int stream, byte[] payload) {
+    }
+
+    /**
+     * Writes one frame exactly as given (no checks: floods, resets and half-sent header blocks are what the tests
+     * using it send) and flushes it; false when the server has closed the connection.
+     */
+    public boolean sendFrame(int type, int flags, int stream, byte[] payload) {
+        try {
+            frame(type, flags, stream, payload);
+            out.flush();
+            return true;
+        } catch (IOException e) {
+            closedByServer = true;
+            return false;
+        }
+    }
+
+    /** The HPACK block of these name/value pairs (pseudo-fields included) for a new stream, and its id. */
+    public Map.Entry<Integer, byte[]> headerBlock(String... namesAndValues) throws IOException {
+        int stream = nextStream;
+        nextStream += 2;
+        Http2Headers headers = new DefaultHttp2Headers(false, false, 16);
+        for (int i = 0; i + 1 < namesAndValues.length; i += 2) {
+            headers.add(bytes(namesAndValues[i]), bytes(namesAndValues[i + 1]));
+        }
+        ByteBuf block = Unpooled.buffer();
+        try {
+            encoder.encodeHeaders(stream, headers, block);
+            byte[] encoded = new byte[block.readableBytes()];
+            block.readBytes(encoded);
+            return Map.entry(stream, encoded);
+        } catch (Http2Exception e) {
+            throw new IOException("HPACK encoding failed", e);
+        } finally {
+            block.release();
+        }
+    }
+
+    /**
+     * The fields of a HEADERS frame read with {@link #readFrame} (a block in one frame, as small answers are): every
+     * such frame must go through here, in order, to keep the HPACK decoder's table in step with the server's.
+     */
+    public Map<String, String> fieldsOf(Frame headers) throws IOException {
+        Map<String, String> fields = new LinkedHashMap<>();
+        decode(headers.stream(), fragment(headers.type(), headers.flags(), headers.payload()))
+                .forEach(e -> fields.put(e.getKey().toString(), e.getValue().toString()));
+        return fields;
+    }
+
+    /** The next frame the server sends within {@code wait}; empty on a timeout, the end or a reset of the connection. */
+    public Optional<Frame> readFrame(Duration wait) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
+        try {
+            int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int id = in.readInt() & 0x7fffffff;
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            if (type == GOAWAY) {
+                closedByServer = true;
+            }
+            return Optional.of(new Frame(type, flags, id, payload));
+        } catch (SocketTimeoutException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            closedByServer = true;
+            return Optional.empty();
+        }
+    }
+
     /** Whether the server has closed the connection (GOAWAY, EOF or reset). */
     public boolean closedByServer() {
         return closedByServer;

@@ -21,10 +21,14 @@ import java.time.Duration;
  *                            default 10 failures, refilled over 1 minute, 65536 addresses remembered
  * @param drainTimeout        how long a node that is told to stop (SIGTERM) lets the requests in progress finish once
  *                            it stopped accepting connections; default 5 s, 0: cut them at once
+ * @param maxConcurrentStreams requests one HTTP/2 connection may have in progress at once (its client's resets do
+ *                            not end the node's work on them, so they count until it is done); more are refused
+ *                            with REFUSED_STREAM, and a connection refused that many times gets a GOAWAY; default 128
  */
 public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
-        Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth, Duration drainTimeout) {
-    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null, null, null, null);
+        Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth, Duration drainTimeout,
+        Integer maxConcurrentStreams) {
+    public static final ListenerLimits DEFAULTS = new ListenerLimits(null, null, null, null, null, null, null, null);
 
     public ListenerLimits {
         ServerLimits d = ServerLimits.DEFAULTS;
@@ -37,12 +41,22 @@ public record ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeou
                 ServerLimits.DEFAULT_MAX_CONNECTIONS_PER_CLIENT, 1);
         failedAuth = ConfigValues.or(failedAuth, FailedAuthLimits.DEFAULTS);
         drainTimeout = ConfigValues.notNegative("drainTimeout", drainTimeout, ServerLimits.DEFAULT_DRAIN_TIMEOUT);
+        maxConcurrentStreams = ConfigValues.atLeast("maxConcurrentStreams", maxConcurrentStreams,
+                ServerLimits.DEFAULT_MAX_CONCURRENT_STREAMS, 1);
+    }
+
+    /** The limits with the default HTTP/2 stream limit. */
+    public ListenerLimits(Integer maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout,
+            Integer maxConnections, Integer maxConnectionsPerClient, FailedAuthLimits failedAuth,
+            Duration drainTimeout) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, maxConnections, maxConnectionsPerClient, failedAuth,
+                drainTimeout, null);
     }
 
     /** The options {@link NodeServer} applies, with {@code ioThreads} (0: one per core). */
     public ServerLimits serverLimits(int ioThreads) {
         return new ServerLimits(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, 0, maxConnections,
-                maxConnectionsPerClient, drainTimeout);
+                maxConnectionsPerClient, drainTimeout, maxConcurrentStreams);
     }
 
     /** The options {@link NodeServer} and {@link HttpsServer} apply, with one IO thread per core. */

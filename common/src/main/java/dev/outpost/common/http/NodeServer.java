@@ -18,7 +18,8 @@ import org.xnio.SslClientAuthMode;
  * A started Undertow listener, plain or TLS, the one way every Outpost node opens a port. Whatever the node's own
  * pipeline, the listener puts the same guards in front of it, in this order:
  * <pre>
- * [{@link AccessLog}: trace context, access-log line, Server-Timing] → Date header → {@link RequestFieldsHandler}
+ * [{@link AccessLog}: trace context, access-log line, Server-Timing] → {@link Http2StreamLimit} (requests in
+ * progress per HTTP/2 connection; rapid reset) → Date header → {@link RequestFieldsHandler}
  * (malformed fields, every protocol) → {@link SlowReaderHandler} (a client that stops reading its answer is cut
  * off) → {@link FramingHandler} (no request read after a chunked body) → {@link ErrorMappingHandler} (exceptions
  * become JSON errors) → the node's handler
@@ -107,6 +108,8 @@ public final class NodeServer implements AutoCloseable {
             if (tls.isPresent()) {
                 builder.addHttpsListener(listen.port(), listen.host(), tls.get().context())
                         .setServerOption(UndertowOptions.ENABLE_HTTP2, true)
+                        .setServerOption(UndertowOptions.HTTP2_SETTINGS_MAX_CONCURRENT_STREAMS,
+                                limits.maxConcurrentStreams()) // advertised only: Http2StreamLimit enforces it
                         .setSocketOption(Options.SSL_ENABLED_CIPHER_SUITES,
                                 Sequence.of(TlsContexts.aeadCipherSuites(tls.get().context())))
                         .setSocketOption(Options.SSL_CLIENT_AUTH_MODE, tls.get().clientCertificateRequired()
@@ -135,8 +138,8 @@ public final class NodeServer implements AutoCloseable {
 
     /** The guards every listener puts before the node's own handler, whatever the protocol; see the class doc. */
     static HttpHandler guarded(HttpHandler handler, ServerLimits limits) {
-        return new DateHeaderHandler(new RequestFieldsHandler(new SlowReaderHandler(limits.idleTimeout(),
-                new FramingHandler(new ErrorMappingHandler(handler)))));
+        return new Http2StreamLimit(limits.maxConcurrentStreams(), new DateHeaderHandler(new RequestFieldsHandler(
+                new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(new ErrorMappingHandler(handler))))));
     }
 
     /** The options every Outpost listener shares, plain or TLS. */

@@ -16,9 +16,13 @@ import java.time.Duration;
  *                            once (see {@link ConnectionsPerClient})
  * @param drainTimeout        how long closing the listener waits for the requests in progress to finish, after it
  *                            stopped accepting connections ({@link Drain}); 0: not at all
+ * @param maxConcurrentStreams requests one HTTP/2 connection may have in progress at once, those its client reset
+ *                            but the node still works on included; advertised in SETTINGS and enforced by
+ *                            {@link Http2StreamLimit}
  */
 public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
-        int workerThreads, int maxConnections, int maxConnectionsPerClient, Duration drainTimeout) {
+        int workerThreads, int maxConnections, int maxConnectionsPerClient, Duration drainTimeout,
+        int maxConcurrentStreams) {
     /** Open connections per listener unless configured otherwise. */
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /**
@@ -32,6 +36,11 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
      * period (Docker's default is 10 s before SIGKILL).
      */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Requests in progress per HTTP/2 connection unless configured otherwise: nginx's
+     * {@code http2_max_concurrent_streams}, above the 100 that RFC 9113 §6.5.2 asks not to go below.
+     */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
     public static final ServerLimits DEFAULTS =
             new ServerLimits(16 * 1024, Duration.ofSeconds(10), Duration.ofSeconds(60), 0, 0);
 
@@ -45,6 +54,13 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
             int workerThreads, int maxConnections) {
         this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, maxConnections,
                 DEFAULT_MAX_CONNECTIONS_PER_CLIENT);
+    }
+
+    /** The limits with the default HTTP/2 stream limit. */
+    public ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Duration idleTimeout, int ioThreads,
+            int workerThreads, int maxConnections, int maxConnectionsPerClient, Duration drainTimeout) {
+        this(maxHeaderBytes, requestParseTimeout, idleTimeout, ioThreads, workerThreads, maxConnections,
+                maxConnectionsPerClient, drainTimeout, DEFAULT_MAX_CONCURRENT_STREAMS);
     }
 
     /** The limits with the default drain timeout. */
@@ -76,6 +92,9 @@ public record ServerLimits(int maxHeaderBytes, Duration requestParseTimeout, Dur
         }
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0, was " + drainTimeout);
+        }
+        if (maxConcurrentStreams < 1) {
+            throw new IllegalArgumentException("maxConcurrentStreams must be >= 1, was " + maxConcurrentStreams);
         }
     }
 }

@@ -114,6 +114,8 @@ class EverySteeringKeyTakesEffectIT {
     void theInstanceRunsWithTheWholeFile() {
         assertThat(replica.config()).isEqualTo(parse(yaml));
         assertThat(replica.config().pollInterval()).as("pollInterval").isEqualTo(Duration.ofMillis(300));
+        assertThat(replica.config().limits().maxConcurrentStreams()).as("limits.maxConcurrentStreams (its effect: Http2FloodIT)")
+                .isEqualTo(64);
         assertThat(replica.config().limits().drainTimeout()).as("limits.drainTimeout (its effect: NodeServerDrainIT)")
                 .isEqualTo(Duration.ofSeconds(3));
     }

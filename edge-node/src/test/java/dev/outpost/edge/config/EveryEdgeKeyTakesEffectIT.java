@@ -167,6 +167,8 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(dir.resolve("spool")).as("cache.spool.dir is made at start").isDirectory();
         assertThat(edge.config().collapsing().maxWaiters()).isEqualTo(12);
         assertThat(edge.config().limits().listener().failedAuth().window()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(edge.config().limits().listener().maxConcurrentStreams()).as("limits.listener.maxConcurrentStreams"
+                + " (its effect: Http2FloodIT)").isEqualTo(64);
         assertThat(edge.config().limits().listener().drainTimeout()).as("limits.listener.drainTimeout (its effect:"
                 + " EdgeDrainIT, NodeServerDrainIT)").isEqualTo(Duration.ofSeconds(3));
         assertThat(edge.config().tls().orElseThrow().renewCheckInterval()).isEqualTo(Duration.ofMinutes(30));

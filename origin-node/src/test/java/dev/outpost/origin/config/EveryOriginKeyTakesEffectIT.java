@@ -175,6 +175,8 @@ class EveryOriginKeyTakesEffectIT {
         assertThat(config.notifications().maxTries()).isEqualTo(4);
         assertThat(config.notifications().deadLetterMaxBytes()).isEqualTo(65_536);
         assertThat(config.limits().requestParseTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(config.limits().maxConcurrentStreams()).as("limits.maxConcurrentStreams (its effect: Http2FloodIT)")
+                .isEqualTo(64);
         assertThat(config.limits().drainTimeout()).as("limits.drainTimeout (its effect: NodeServerDrainIT)")
                 .isEqualTo(Duration.ofSeconds(3));
         assertThat(config.tls().orElseThrow().renewBefore()).isEqualTo(Duration.ofDays(5));
