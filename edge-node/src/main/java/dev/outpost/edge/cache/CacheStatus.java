@@ -36,6 +36,8 @@ public record CacheStatus(boolean servedFromStore, Optional<Fwd> fwd, OptionalIn
         public static final String ORIGIN_BUSY = "origin-busy";
         /** 504: the fetch a collapsed request waited for never came back. */
         public static final String COLLAPSE_TIMEOUT = "collapse-timeout";
+        /** 504: the request asked for a stored answer only (only-if-cached), and none may answer it. */
+        public static final String ONLY_IF_CACHED = "only-if-cached";
         /** The origin answered with a body that disagrees with its own headers. */
         public static final String BODY_MISMATCH = "body-mismatch";
 

@@ -1,6 +1,8 @@
 package dev.outpost.edge.http;
 
+import dev.outpost.common.http.CacheControl;
 import dev.outpost.edge.cache.Action;
+import dev.outpost.edge.cache.CacheStatus;
 import dev.outpost.edge.cache.Outcome;
 import dev.outpost.edge.cache.CacheStore;
 import dev.outpost.edge.cache.CachedObject;
@@ -104,6 +106,10 @@ public final class CacheHandler implements HttpHandler {
                 // Freshness is the object's, kept by its head; a head that may not be served as it is (stale,
                 // soft-purged, the lease ran out) is fetched again with slice 0, and slices of its validator stay.
                 boolean fresh = Decisions.decide(method, head, now) == Action.SERVE && !lease.expired(now);
+                if (!fresh && onlyIfCached(request)) {
+                    refuseOnlyIfCached(ex, CacheStatus.Fwd.STALE);
+                    return;
+                }
                 misses.startSliced(ex, OriginFetch.Target.forCache(route, key, originTarget(ex, route, path),
                         request, Requests.client(ex), credentials, Optional.empty()),
                         fresh ? Optional.of(head) : Optional.empty());
@@ -125,6 +131,11 @@ public final class CacheHandler implements HttpHandler {
                 detail = "; detail=lease-expired";
             }
         }
+        if ((action == Action.REVALIDATE || action == Action.FETCH) && onlyIfCached(request)) {
+            refuseOnlyIfCached(ex, stored == null ? CacheStatus.Fwd.MISS
+                    : stored.isPartial() ? CacheStatus.Fwd.PARTIAL : CacheStatus.Fwd.STALE);
+            return;
+        }
         switch (action) {
             case SERVE -> writer.serveFresh(ex, stored, request, Outcome.HIT, ttlSeconds(stored, now), detail);
             case SERVE_STALE_AND_REVALIDATE -> {
@@ -140,6 +151,21 @@ public final class CacheHandler implements HttpHandler {
                     Optional.ofNullable(stored)));
             case BYPASS -> ex.dispatch(blocking, () -> pass.forward(ex, route, key, request));
         }
+    }
+
+    /**
+     * RFC 9111 §5.2.1.7: a client that wants a stored answer only (an offline reader, a prefetcher checking what is
+     * cached) gets one or a 504, never a trip to the origin. Looked at only when the origin would be asked.
+     */
+    private static boolean onlyIfCached(Fields request) {
+        return request.joined("cache-control").map(v -> CacheControl.parse(v).onlyIfCached()).orElse(false);
+    }
+
+    /** The 504 of {@link #onlyIfCached}; {@code why} is why the request would have gone forward. */
+    private void refuseOnlyIfCached(HttpServerExchange ex, CacheStatus.Fwd why) {
+        writer.error(ex, 504, "only_if_cached", "the request asks for a stored answer only (Cache-Control: "
+                + "only-if-cached) and none may answer it", CacheStatus.forwarded(why)
+                .withDetail(CacheStatus.Detail.ONLY_IF_CACHED));
     }
 
     /** The origin's request target: built only when the origin is asked (never on a hit). */

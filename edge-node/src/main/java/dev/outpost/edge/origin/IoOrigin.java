@@ -274,14 +274,7 @@ public final class IoOrigin {
                 return;
             }
             Instant received = clock.instant();
-            Fields.Builder fields = Fields.builder();
-            for (HeaderValues values : response.getResponseHeaders()) {
-                String name = values.getHeaderName().toString();
-                for (String value : values) {
-                    fields.add(name, value);
-                }
-            }
-            Fields head = fields.build();
+            Fields head = rawSource.exactFields().orElseGet(() -> parsed(response));
             reports.ioResponded(origin, status, latency());
             String bad = rawSource.refused(); // what the parser hid (obs-fold), before what it shows
             if (bad == null) {
@@ -329,6 +322,18 @@ public final class IoOrigin {
             // -1 there). Unknown (chunked, or to the close): grown up to one byte over MAX_BODY.
             ByteBuffer body = ByteBuffer.allocate(announced >= 0 ? (int) announced + 1 : FIRST_UNKNOWN_BYTES);
             read(channel, body, announced, status, head, received);
+        }
+
+        /** The head's fields as Undertow's parser read them. */
+        private static Fields parsed(ClientResponse response) {
+            Fields.Builder fields = Fields.builder();
+            for (HeaderValues values : response.getResponseHeaders()) {
+                String name = values.getHeaderName().toString();
+                for (String value : values) {
+                    fields.add(name, value);
+                }
+            }
+            return fields.build();
         }
 
         /**

@@ -1,11 +1,14 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.edge.cache.Fields;
 import io.undertow.client.ClientConnection;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.ConduitReadableByteChannel;
@@ -61,7 +64,16 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
     /** A CR was read: the next byte must be LF. */
     private static final int CR = 4;
 
+    /** The most of a head kept for {@link #exactFields}: a larger one is refused by its size anyway. */
+    private static final int MAX_KEPT = 64 * 1024;
+
     private int state = BODY;
+    /** The current head's bytes after its status line, kept for {@link #exactFields}; grown once, reused. */
+    private byte[] kept = new byte[512];
+    private int keptLength;
+    /** Whether a header line held a tab or two spaces in a row, which Undertow's parser turns into one space. */
+    private boolean spaced;
+    private byte previous;
     /** Whether the CR just read began a line: its LF then ends the head, else the line. */
     private boolean crAtLineStart;
     /** The status line's code, as its first three digits after the first space. */
@@ -109,6 +121,46 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
         statusDigits = 0;
         status = 0;
         refused = null;
+        keptLength = 0;
+        spaced = false;
+        previous = 0;
+    }
+
+    /**
+     * The final head's fields exactly as the origin sent them, when Undertow's parser changed some: it turns every
+     * run of spaces and tabs inside a value into one space ({@code Expires: Thu Aug  8 02:01:18 2050} is a valid
+     * asctime date, one space less is not), and a proxy forwards a field value as it came (RFC 9110 §5.5: only the
+     * whitespace around it goes). Empty when no line held such a run, or the head was too large to keep.
+     */
+    Optional<Fields> exactFields() {
+        if (!spaced || keptLength >= MAX_KEPT) {
+            return Optional.empty();
+        }
+        Fields.Builder fields = Fields.builder();
+        int line = 0;
+        for (int i = 0; i < keptLength; i++) {
+            if (kept[i] == '\n') {
+                int end = i > line && kept[i - 1] == '\r' ? i - 1 : i;
+                int colon = line;
+                while (colon < end && kept[colon] != ':') {
+                    colon++;
+                }
+                if (colon > line && colon < end) {
+                    int from = colon + 1;
+                    int to = end;
+                    while (from < to && (kept[from] == ' ' || kept[from] == '\t')) {
+                        from++;
+                    }
+                    while (to > from && (kept[to - 1] == ' ' || kept[to - 1] == '\t')) {
+                        to--;
+                    }
+                    fields.add(new String(kept, line, colon - line, StandardCharsets.ISO_8859_1),
+                            new String(kept, from, to - from, StandardCharsets.ISO_8859_1));
+                }
+                line = i + 1;
+            }
+        }
+        return Optional.of(fields.build());
     }
 
     /**
@@ -182,12 +234,30 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
     private void scan(ByteBuffer bytes, int from, int to) {
         for (int i = from; i < to && state != BODY; i++) {
             byte b = bytes.get(i);
+            if (state != STATUS_LINE) {
+                keep(b);
+            }
             switch (state) {
                 case STATUS_LINE -> statusLine(b);
                 case LINE_START -> lineStart(b);
                 case IN_LINE -> inLine(b);
                 default -> afterCr(b);
             }
+        }
+    }
+
+    private void keep(byte b) {
+        if (state == IN_LINE && (b == '\t' || b == ' ' && previous == ' ')) {
+            spaced = true;
+        }
+        previous = b;
+        if (keptLength == kept.length && kept.length < MAX_KEPT) {
+            kept = java.util.Arrays.copyOf(kept, Math.min(MAX_KEPT, kept.length * 2));
+        }
+        if (keptLength < kept.length) {
+            kept[keptLength++] = b;
+        } else {
+            keptLength = MAX_KEPT; // too large to keep: Undertow's fields stand
         }
     }
 

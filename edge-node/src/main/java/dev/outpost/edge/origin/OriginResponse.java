@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Optional;
@@ -39,10 +40,25 @@ public final class OriginResponse implements Closeable {
         this.ioBodyInMemory = false;
         this.ioOverran = Optional.empty();
         Fields.Builder b = Fields.builder();
-        response.headers().forEach(pair -> b.add(pair.getFirst(), pair.getSecond()));
+        response.headers().forEach(pair -> b.add(pair.getFirst(), asReceivedBytes(pair.getSecond())));
         this.headers = b.build();
         this.requestTime = requestTime;
         this.responseTime = responseTime;
+    }
+
+    /**
+     * A value as one char per byte the origin sent, as Undertow reads and writes fields (ISO-8859-1): OkHttp decodes
+     * a head as UTF-8, so a value with obs-text (RFC 9110 §5.5: {@code filename="café.pdf"} in UTF-8) would reach
+     * the client as other bytes, and an ETag would never match the client's {@code If-None-Match}. Encoding it back
+     * gives the bytes exactly when they were UTF-8; bytes that were not (OkHttp made them U+FFFD) are lost already.
+     */
+    static String asReceivedBytes(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) >= 0x80) {
+                return new String(value.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            }
+        }
+        return value;
     }
 
     private OriginResponse(int status, Fields headers, InputStream body, boolean inMemory,
@@ -142,6 +158,9 @@ public final class OriginResponse implements Closeable {
     /** Declared body length, -1 when unknown (chunked or close-delimited). */
     public long contentLength() {
         if (response == null) {
+            if (ioStatus == 204 || ioStatus == 304) {
+                return 0; // no body whatever the head says (RFC 9112 §6.3), as OkHttp reads them
+            }
             return headers.first("content-length").map(OriginResponse::parseContentLength).orElse(-1L);
         }
         return response.body().contentLength();
