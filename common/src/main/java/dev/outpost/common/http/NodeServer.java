@@ -139,12 +139,15 @@ public final class NodeServer implements AutoCloseable {
     /** The guards every listener puts before the node's own handler, whatever the protocol; see the class doc. */
     static HttpHandler guarded(HttpHandler handler, ServerLimits limits) {
         return new Http2StreamLimit(limits.maxConcurrentStreams(), new DateHeaderHandler(new RequestFieldsHandler(
-                new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(new ErrorMappingHandler(handler))))));
+                limits.maxHeaderBytes(), new SlowReaderHandler(limits.idleTimeout(), new FramingHandler(new ErrorMappingHandler(handler))))));
     }
 
     /** The options every Outpost listener shares, plain or TLS. */
     private static Undertow.Builder withLimits(Undertow.Builder builder, ServerLimits limits) {
-        builder.setServerOption(UndertowOptions.MAX_HEADER_SIZE, limits.maxHeaderBytes())
+        // Twice the limit for the parser: RequestFieldsHandler answers a head over the limit with a 431 and a JSON
+        // body naming it; only a head past twice the limit meets the parser's own bare 400 (and is not read further).
+        builder.setServerOption(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE,
+                        2L * limits.maxHeaderBytes()))
                 .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
                         (int) limits.requestParseTimeout().toMillis())
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())

@@ -17,14 +17,23 @@ import java.util.Optional;
  * included) and any non-upper-case byte in a name: an edge relaying those to an HTTP/1.1 origin would let a client
  * write its own header lines and requests there (poisoning, desync). One check for every protocol and listener:
  * every Outpost listener puts it first (see {@link NodeServer}). An HTTP/1.1 connection is closed after the answer;
- * an HTTP/2 stream ends with it (RFC 9113 §8.2.1 asks for 400), the connection goes on.
+ * an HTTP/2 stream ends with it (RFC 9113 §8.2.1 asks for 400), the connection goes on. A head larger than the
+ * listener's {@code maxHeaderBytes} is refused here too, {@code 431 header_too_large} (RFC 6585 §5), so that the
+ * client learns which limit it met instead of getting Undertow's bare {@code 400}.
  */
 public final class RequestFieldsHandler implements HttpHandler {
     private static final Logger LOG = System.getLogger(RequestFieldsHandler.class.getName());
 
+    private final int maxHeadBytes;
     private final HttpHandler next;
 
-    public RequestFieldsHandler(HttpHandler next) {
+    /**
+     * @param maxHeadBytes the listener's {@code maxHeaderBytes}: a larger head gets {@code 431} with a JSON body.
+     *                     Undertow's own parser is given twice as much ({@link NodeServer}): beyond that it stops
+     *                     reading and answers a bare {@code 400} itself.
+     */
+    public RequestFieldsHandler(int maxHeadBytes, HttpHandler next) {
+        this.maxHeadBytes = maxHeadBytes;
         this.next = next;
     }
 
@@ -39,7 +48,34 @@ public final class RequestFieldsHandler implements HttpHandler {
             HttpJson.sendError(exchange, 400, "bad_header", problem.get());
             return;
         }
+        long headBytes = headBytes(exchange);
+        if (headBytes > maxHeadBytes) {
+            exchange.setPersistent(false);
+            HttpJson.sendError(exchange, 431, "header_too_large", "the request head is " + headBytes
+                    + " bytes, over this listener's limit of " + maxHeadBytes + " (maxHeaderBytes)");
+            return;
+        }
         next.handleRequest(exchange);
+    }
+
+    /**
+     * The request line and field lines as HTTP/1.1 writes them ({@code name: value} and CRLF each), whatever the
+     * protocol: the size {@code maxHeaderBytes} bounds.
+     */
+    static long headBytes(HttpServerExchange exchange) {
+        String query = exchange.getQueryString();
+        long bytes = exchange.getRequestMethod().length() + exchange.getRequestURI().length()
+                + (query.isEmpty() ? 0 : 1 + query.length()) + exchange.getProtocol().length() + 4;
+        HeaderMap headers = exchange.getRequestHeaders();
+        for (long cookie = headers.fastIterateNonEmpty(); cookie != -1L; cookie = headers.fiNextNonEmpty(cookie)) {
+            HeaderValues values = headers.fiCurrent(cookie);
+            int name = values.getHeaderName().length();
+            for (int i = 0; i < values.size(); i++) {
+                String value = values.get(i);
+                bytes += name + (value == null ? 0 : value.length()) + 4;
+            }
+        }
+        return bytes + 2;
     }
 
     /** The first field line that breaks the syntax, described; checked without allocating when all are fine. */

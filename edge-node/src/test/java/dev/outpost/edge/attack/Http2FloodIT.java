@@ -141,7 +141,11 @@ class Http2FloodIT {
                 }
             }
             Seen seen = read(client, 0, Duration.ofSeconds(5));
-            assertThat(seen.goAway).as("after %d request + reset pairs", sent).contains(ENHANCE_YOUR_CALM);
+            // The edge sends GOAWAY and closes; frames of the flood it never read make its kernel reset the
+            // connection, which can discard the GOAWAY before this client reads it: either shows the end.
+            assertThat(seen.goAway.isPresent() || client.closedByServer())
+                    .as("the connection ended, after %d request + reset pairs", sent).isTrue();
+            seen.goAway.ifPresent(code -> assertThat(code).isEqualTo(ENHANCE_YOUR_CALM));
         }
         assertThat(originRequests.get()).as("origin requests started by %d request + reset pairs", sent)
                 .isLessThanOrEqualTo(MAX_STREAMS);
@@ -176,6 +180,21 @@ class Http2FloodIT {
         }
         assertThat(originFieldNames).doesNotContain("x-flood", "x-bomb");
         assertThat(h2Get("/after-bombs")).contains(200);
+    }
+
+    @Test
+    void aHeadOverMaxHeaderBytesGets431OnItsStreamAndTheConnectionGoesOn() throws IOException {
+        try (RawHttp2 client = connect()) {
+            Map.Entry<Integer, byte[]> block = client.headerBlock(":method", "GET", ":scheme", "https",
+                    ":authority", EdgeFixture.HOST, ":path", "/big-head", "x-pad", "a".repeat(18_000));
+            // over the 16 KiB default, under Undertow's own HTTP/2 cap (20,000 bytes: io.undertow.http2-max-header-size)
+            sendInPieces(client, block);
+            Seen seen = read(client, 1, Duration.ofSeconds(5));
+            assertThat(seen.statuses).containsEntry(block.getKey(), 431);
+            assertThat(seen.goAway).isEmpty();
+            assertThat(client.get(EdgeFixture.HOST, "/after-big-head").status()).contains(200);
+        }
+        assertThat(originFieldNames).doesNotContain("x-pad");
     }
 
     private RawHttp2 connect() throws IOException {
