@@ -249,14 +249,7 @@ public final class RawHttp2 implements AutoCloseable {
      * server has already closed the connection, which ends the exchange like a GOAWAY.
      */
     private boolean answer(int type, int flags, int stream, byte[] payload) {
-        try {
-            frame(type, flags, stream, payload);
-            out.flush();
-            return true;
-        } catch (IOException e) {
-            closedByServer = true;
-            return false;
-        }
+        return sendFrame(type, flags, stream, payload);
     }
 
     private static Reply closed(Optional<Integer> status, Map<String, String> headers, ByteArrayOutputStream body) {
