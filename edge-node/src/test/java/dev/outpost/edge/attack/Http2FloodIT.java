@@ -3,11 +3,8 @@ package dev.outpost.edge.attack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.common.http.ListenerLimits;
-import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.EdgeFixture;
 import dev.outpost.edge.config.EdgeLimits;
-import dev.outpost.edge.config.EdgeTls;
-import dev.outpost.edge.tls.TestPki;
 import dev.outpost.testkit.RawHttp2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,7 +19,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -60,16 +56,13 @@ class Http2FloodIT {
     private final AtomicInteger originRequests = new AtomicInteger();
     private final List<String> originFieldNames = new CopyOnWriteArrayList<>();
     private EdgeFixture f;
-    private SSLSocketFactory tls;
+    private TlsEdge edge;
 
     @BeforeEach
     void start() throws IOException {
-        TestPki pki = new TestPki(dir.resolve("ca"), "Outpost CA");
-        Path tlsDir = pki.provision(dir.resolve("edge-tls"), pki.identity(List.of(EdgeFixture.HOST),
-                List.of(TestPki.loopback())));
-        f = new EdgeFixture(c -> c.withTls(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0"))
-                .withLimits(EdgeLimits.of(new ListenerLimits(null, null, null, null, null, null, null,
-                        MAX_STREAMS))));
+        edge = TlsEdge.start(dir, c -> c.withLimits(EdgeLimits.of(new ListenerLimits(null, null, null, null, null,
+                null, null, MAX_STREAMS))));
+        f = edge.fixture();
         f.origin.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
@@ -83,7 +76,6 @@ class Http2FloodIT {
                 return answer.build();
             }
         });
-        tls = TlsContexts.client(pki.ca.certificate(), Optional.empty()).context().getSocketFactory();
     }
 
     @AfterEach
@@ -198,7 +190,7 @@ class Http2FloodIT {
     }
 
     private RawHttp2 connect() throws IOException {
-        return RawHttp2.connect(tls, EdgeFixture.HOST, f.edge.httpsUri().orElseThrow().getPort());
+        return edge.connect();
     }
 
     /** Opens a stream with a GET of {@code path}; its id, or -1 when the server has closed the connection. */

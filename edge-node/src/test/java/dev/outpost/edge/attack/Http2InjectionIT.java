@@ -2,10 +2,7 @@ package dev.outpost.edge.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.outpost.common.tls.TlsContexts;
 import dev.outpost.edge.EdgeFixture;
-import dev.outpost.edge.config.EdgeTls;
-import dev.outpost.edge.tls.TestPki;
 import dev.outpost.testkit.MalformedFields;
 import dev.outpost.testkit.RawHttp2;
 import java.io.IOException;
@@ -13,9 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.SSLSocketFactory;
+import java.util.function.UnaryOperator;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
@@ -38,14 +34,12 @@ class Http2InjectionIT {
 
     private final List<String> originSaw = new CopyOnWriteArrayList<>();
     private EdgeFixture f;
-    private SSLSocketFactory tls;
+    private TlsEdge edge;
 
     @BeforeEach
     void start() throws IOException {
-        TestPki pki = new TestPki(dir.resolve("ca"), "Outpost CA");
-        Path tlsDir = pki.provision(dir.resolve("edge-tls"), pki.identity(List.of(EdgeFixture.HOST),
-                List.of(TestPki.loopback())));
-        f = new EdgeFixture(c -> c.withTls(EdgeTls.in(tlsDir.toString()).withListen("127.0.0.1:0")));
+        edge = TlsEdge.start(dir, UnaryOperator.identity());
+        f = edge.fixture();
         ReflectingOrigin reflecting = ReflectingOrigin.cacheable();
         f.origin.setDispatcher(new Dispatcher() {
             @Override
@@ -57,7 +51,6 @@ class Http2InjectionIT {
                 return reflecting.dispatch(request);
             }
         });
-        tls = TlsContexts.client(pki.ca.certificate(), Optional.empty()).context().getSocketFactory();
     }
 
     @AfterEach
@@ -135,6 +128,6 @@ class Http2InjectionIT {
     }
 
     private RawHttp2 connect() throws IOException {
-        return RawHttp2.connect(tls, EdgeFixture.HOST, f.edge.httpsUri().orElseThrow().getPort());
+        return edge.connect();
     }
 }
