@@ -147,7 +147,7 @@ public final class EdgeNode implements AutoCloseable {
         Optional<DiskTier> disk = diskConfig.directory().map(dir -> DiskTier.open(dir, diskConfig.maxBytes(),
                 Math.min(diskConfig.maxObjectBytes(), config.cache().maxObjectBytes()),
                 config.cache().maxVariantsPerUrl(), diskConfig.fsync(), diskConfig.maxQueuedBytes(),
-                lease::renewedSinceStart, diskConfig.readOnIoThread()));
+                lease::renewedSinceStart, diskConfig.readOnIoThread(), diskConfig.minFreeBytes()));
         CacheStore store = new CacheStore(config.cache().maxBytes(), config.cache().maxVariantsPerUrl(),
                 purgeMemory, disk);
         Collapser<FetchOutcome> collapser = new Collapser<>(config.collapsing().maxWaiters(),

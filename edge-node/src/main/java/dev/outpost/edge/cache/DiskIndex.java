@@ -121,6 +121,18 @@ final class DiskIndex {
         return cache.policy().eviction().orElseThrow().getMaximum();
     }
 
+    /**
+     * Sets the bound on {@link #bytes} ({@link DiskSpace}: less than {@code cache.disk.maxBytes} while the file
+     * system is short of space); lowering it evicts at once, in W-TinyLFU's order, and the removal listener deletes
+     * the files.
+     */
+    void bound(long maxBytes) {
+        var eviction = cache.policy().eviction().orElseThrow();
+        if (eviction.getMaximum() != maxBytes) {
+            eviction.setMaximum(maxBytes);
+        }
+    }
+
     /** URL keys held. */
     long entries() {
         return cache.estimatedSize();

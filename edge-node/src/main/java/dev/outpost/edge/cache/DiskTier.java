@@ -63,6 +63,7 @@ public final class DiskTier implements AutoCloseable {
     /** Writes not published yet: what lookups find until the index holds the file. */
     private final DiskQueue queued;
     private final DiskWriter writer;
+    private final DiskSpace space;
     private final DiskPurges purges;
     private final LongAdder hits = new LongAdder();
     private final LongAdder discarded = new LongAdder();
@@ -71,8 +72,8 @@ public final class DiskTier implements AutoCloseable {
     /** Whether a hit may read its file on an IO thread (cache.disk.readOnIoThread, decided at open). */
     private final boolean readsOnIoThread;
 
-    private DiskTier(DiskDirectory files, long maxBytes, long maxObjectBytes, int maxVariants, long maxQueuedBytes,
-            BooleanSupplier caughtUp, boolean readsOnIoThread) throws IOException {
+    private DiskTier(DiskDirectory files, DiskSpace space, long maxBytes, long maxObjectBytes, int maxVariants,
+            long maxQueuedBytes, BooleanSupplier caughtUp, boolean readsOnIoThread) throws IOException {
         this.files = files;
         this.readsOnIoThread = readsOnIoThread;
         this.queued = new DiskQueue(maxQueuedBytes);
@@ -82,7 +83,9 @@ public final class DiskTier implements AutoCloseable {
         long lastStamp = restore(scan);
         this.restoredAtStart = scan.found().size();
         this.trusted = restoredAtStart == 0;
-        this.writer = new DiskWriter(files, index, queued, maxObjectBytes, lastStamp);
+        this.space = space;
+        this.writer = new DiskWriter(files, index, space, queued, maxObjectBytes, lastStamp);
+        writer.fitToSpace(); // a disk that filled up while the edge was down: the tier gives back its share now
         this.purges = new DiskPurges(files, index, queued);
     }
 
@@ -106,6 +109,34 @@ public final class DiskTier implements AutoCloseable {
      */
     public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
             long maxQueuedBytes, BooleanSupplier caughtUp, String readOnIoThread) {
+        return open(dir, maxBytes, maxObjectBytes, maxVariantsPerUrl, fsync, maxQueuedBytes, caughtUp, readOnIoThread,
+                (Long) null);
+    }
+
+    /**
+     * As {@link #open(Path, long, long, int, boolean, long, BooleanSupplier, String)}, keeping at least
+     * {@code minFreeBytes} free on the file system holding {@code dir} ({@link DiskSpace}; {@code null}: 5 % of its
+     * size, at most 1 GiB).
+     */
+    public static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
+            long maxQueuedBytes, BooleanSupplier caughtUp, String readOnIoThread, Long minFreeBytes) {
+        return open(dir, maxBytes, maxObjectBytes, maxVariantsPerUrl, fsync, maxQueuedBytes, caughtUp, readOnIoThread,
+                d -> DiskSpace.of(d, maxBytes, minFreeBytes));
+    }
+
+    /** A tier whose file system says it has {@code usableBytes} free (tests of a device filling up). */
+    static DiskTier open(Path dir, long maxBytes, long minFreeBytes, java.util.function.LongSupplier usableBytes) {
+        return open(dir, maxBytes, maxBytes, 8, false, DEFAULT_MAX_QUEUED_BYTES, () -> true, "never",
+                d -> new DiskSpace(d.toString(), maxBytes, minFreeBytes, usableBytes));
+    }
+
+    /** Where a tier learns how much space its file system has. */
+    private interface SpaceOf {
+        DiskSpace of(Path dir) throws IOException;
+    }
+
+    private static DiskTier open(Path dir, long maxBytes, long maxObjectBytes, int maxVariantsPerUrl, boolean fsync,
+            long maxQueuedBytes, BooleanSupplier caughtUp, String readOnIoThread, SpaceOf spaceOf) {
         DiskDirectory files = null;
         try {
             files = DiskDirectory.open(dir, fsync);
@@ -116,8 +147,8 @@ public final class DiskTier implements AutoCloseable {
                 default -> throw new IllegalArgumentException("readOnIoThread: auto, always or never, not "
                         + readOnIoThread);
             };
-            return new DiskTier(files, maxBytes, maxObjectBytes, maxVariantsPerUrl, maxQueuedBytes, caughtUp,
-                    onIoThread);
+            return new DiskTier(files, spaceOf.of(dir), maxBytes, maxObjectBytes, maxVariantsPerUrl, maxQueuedBytes,
+                    caughtUp, onIoThread);
         } catch (IOException | RuntimeException e) {
             if (files != null) {
                 files.close();
@@ -275,9 +306,14 @@ public final class DiskTier implements AutoCloseable {
         return index.bytes();
     }
 
-    /** The bound on {@link #bytes}. */
+    /** The bound on {@link #bytes}: {@code cache.disk.maxBytes}, or less while the file system is short of space. */
     public long maxBytes() {
         return index.maxBytes();
+    }
+
+    /** The bytes the tier leaves free on its file system ({@code cache.disk.minFreeBytes}, or its default). */
+    public long minFreeBytes() {
+        return space.minFreeBytes();
     }
 
     /** URL keys held. */

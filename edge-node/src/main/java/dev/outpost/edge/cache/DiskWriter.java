@@ -19,8 +19,17 @@ import java.util.concurrent.atomic.LongAdder;
 final class DiskWriter implements AutoCloseable {
     private static final Logger LOG = System.getLogger(DiskTier.class.getName());
 
+    /**
+     * Room a write asks for beyond its body: its head and metadata (a few hundred bytes for most objects; response
+     * heads are bounded by the listener's header limits).
+     */
+    private static final long HEAD_ALLOWANCE = 64 * 1024;
+    /** At most one warning per this many nanoseconds about failed writes (a full device fails every write). */
+    private static final long WARNING_INTERVAL_NANOS = 60_000_000_000L;
+
     private final DiskDirectory files;
     private final DiskIndex index;
+    private final DiskSpace space;
     private final DiskQueue queued;
     private final long maxObjectBytes;
     private final ExecutorService writer;
@@ -29,10 +38,17 @@ final class DiskWriter implements AutoCloseable {
     private final LongAdder writes = new LongAdder();
     private final LongAdder writeFailures = new LongAdder();
 
+    /** Failures since the last warning, and when it was written (writer thread only). */
+    private long unreportedFailures;
+    private long lastWarningNanos;
+    private boolean warned;
+
     /** @param lastStamp the stamp the first write comes after (every file found at start has a lower one) */
-    DiskWriter(DiskDirectory files, DiskIndex index, DiskQueue queued, long maxObjectBytes, long lastStamp) {
+    DiskWriter(DiskDirectory files, DiskIndex index, DiskSpace space, DiskQueue queued, long maxObjectBytes,
+            long lastStamp) {
         this.files = files;
         this.index = index;
+        this.space = space;
         this.queued = queued;
         this.maxObjectBytes = maxObjectBytes;
         this.stamps = new AtomicLong(lastStamp);
@@ -77,9 +93,11 @@ final class DiskWriter implements AutoCloseable {
     }
 
     private void write(CachedObject object, long ticket, DiskTier.Guard guard) {
+        long needed = object.length() + HEAD_ALLOWANCE;
+        fitToSpace();
         DiskDirectory.Staged staged;
         try {
-            staged = files.stage(object, stamps.incrementAndGet());
+            staged = stage(object, needed);
         } catch (IOException | RuntimeException e) {
             writeFailed(object, e);
             return;
@@ -101,9 +119,38 @@ final class DiskWriter implements AutoCloseable {
         }
     }
 
+    /** Bounds the index by what the file system can hold now ({@link DiskSpace}); evicts when that shrank. */
+    void fitToSpace() {
+        index.bound(space.bound(index.bytes()));
+    }
+
+    /** Stages {@code object}; a device found full makes room by evicting what the write needs, then tries once more. */
+    private DiskDirectory.Staged stage(CachedObject object, long needed) throws IOException {
+        try {
+            return files.stage(object, stamps.incrementAndGet());
+        } catch (IOException e) {
+            if (!space.isFull(e, needed)) {
+                throw e;
+            }
+            index.bound(space.afterFull(index.bytes(), needed));
+            return files.stage(object, stamps.incrementAndGet());
+        }
+    }
+
+    /** Counts a failed write; warns at most once a minute (a failing device fails every write), with the count. */
     private void writeFailed(CachedObject object, Exception e) {
         writeFailures.increment();
-        LOG.log(Level.WARNING, "disk tier: could not write " + object.key() + ": " + e);
+        unreportedFailures++;
+        long now = System.nanoTime();
+        if (warned && now - lastWarningNanos < WARNING_INTERVAL_NANOS) {
+            return;
+        }
+        LOG.log(Level.WARNING, "disk tier: could not write " + object.key() + ": " + e
+                + (unreportedFailures > 1 ? " (" + unreportedFailures + " writes failed since the last warning;"
+                        + " their objects stay in memory only)" : " (it stays in memory only)"));
+        warned = true;
+        lastWarningNanos = now;
+        unreportedFailures = 0;
     }
 
     /** Waits until every write queued so far is done. */

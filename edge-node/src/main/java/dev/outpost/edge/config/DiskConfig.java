@@ -25,12 +25,16 @@ import java.util.Optional;
  *                       on tmpfs or ramfs, where a read is a copy from memory that never waits for a device, else on
  *                       a worker thread; {@code always} on the IO thread (a read that waits for the device stalls
  *                       every connection of that IO thread meanwhile); {@code never} always on a worker thread
+ * @param minFreeBytes   bytes the tier leaves free on its file system, which it shares with logs, the spool and the
+ *                       applied sequence: while less is free the tier holds less than {@code maxBytes} (evicting
+ *                       by its usual order) and grows back as space is freed. Absent: 5 % of the file system's
+ *                       size, at most 1 GiB; {@code 0}: only what a full device forces
  */
 public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes,
-        String readOnIoThread) {
+        String readOnIoThread, Long minFreeBytes) {
     /** The values of {@code cache.disk.readOnIoThread} (before {@link #OFF}, which the constructor checks with it). */
     public static final List<String> READ_ON_IO_THREAD = List.of("auto", "always", "never");
-    public static final DiskConfig OFF = new DiskConfig(null, null, null, null, null, null);
+    public static final DiskConfig OFF = new DiskConfig(null, null, null, null, null, null, null);
 
     public DiskConfig {
         if (dir != null && dir.isBlank()) {
@@ -50,22 +54,31 @@ public record DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean
             throw new IllegalArgumentException("cache.disk.readOnIoThread must be one of " + READ_ON_IO_THREAD
                     + ", not '" + readOnIoThread + "'");
         }
+        if (minFreeBytes != null && minFreeBytes < 0) {
+            throw new IllegalArgumentException("cache.disk.minFreeBytes must be >= 0, was " + minFreeBytes);
+        }
+    }
+
+    /** Without {@code minFreeBytes} (its default, from the file system's size). */
+    public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes,
+            String readOnIoThread) {
+        this(dir, maxBytes, maxObjectBytes, fsync, maxQueuedBytes, readOnIoThread, null);
     }
 
     /** Without {@code maxQueuedBytes} and {@code readOnIoThread} (their defaults), as older callers build it. */
     public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync) {
-        this(dir, maxBytes, maxObjectBytes, fsync, null, null);
+        this(dir, maxBytes, maxObjectBytes, fsync, null, null, null);
     }
 
     /** Without {@code readOnIoThread} (its default). */
     public DiskConfig(String dir, Long maxBytes, Long maxObjectBytes, Boolean fsync, Long maxQueuedBytes) {
-        this(dir, maxBytes, maxObjectBytes, fsync, maxQueuedBytes, null);
+        this(dir, maxBytes, maxObjectBytes, fsync, maxQueuedBytes, null, null);
     }
 
     /** A disk tier in {@code dir} of {@code maxBytes}, other settings as they were. */
     public DiskConfig at(Path newDir, long newMaxBytes) {
         return new DiskConfig(newDir.toString(), newMaxBytes, Math.min(maxObjectBytes, newMaxBytes), fsync,
-                maxQueuedBytes, readOnIoThread);
+                maxQueuedBytes, readOnIoThread, minFreeBytes);
     }
 
     /** The directory, when the tier is on. */

@@ -104,6 +104,10 @@ public final class EdgeMetrics implements OriginClient.Listener, dev.outpost.edg
         store.disk().ifPresent(disk -> {
             Gauge.builder("edge.disk.bytes", disk, DiskTier::bytes).baseUnit("bytes")
                     .description("bytes of object files held by the disk tier").register(registry);
+            // Below cache.disk.maxBytes while the file system is short of space (cache.disk.minFreeBytes).
+            Gauge.builder("edge.disk.max.bytes", disk, DiskTier::maxBytes).baseUnit("bytes")
+                    .description("the bound on the disk tier's bytes now: cache.disk.maxBytes, or less while its file"
+                            + " system keeps cache.disk.minFreeBytes free").register(registry);
             Gauge.builder("edge.disk.entries", disk, DiskTier::entries).description("URLs held by the disk tier")
                     .register(registry);
             FunctionCounter.builder("edge.disk.hits", disk, DiskTier::hits)

@@ -23,10 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DiskTierTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
-    private static final DiskTier.Guard ADMIT_ALL = (object, ticket, publish) -> {
-        publish.run(false);
-        return true;
-    };
 
     @TempDir
     Path dir;
@@ -61,7 +57,7 @@ class DiskTierTest {
 
     private void write(CachedObject... objects) {
         for (CachedObject o : objects) {
-            disk.offer(o, 0, ADMIT_ALL);
+            disk.offer(o, 0, TestObjects.ADMIT_ALL);
         }
         disk.drain();
     }
@@ -130,18 +126,19 @@ class DiskTierTest {
     void frequentlyReadObjectsSurviveAScanOfObjectsReadOnce() {
         open(30_000, new AtomicBoolean(true)); // room for about 20 objects
         for (int i = 0; i < 15; i++) {
-            disk.offer(object("/filler" + i, 1_000), 0, ADMIT_ALL); // Caffeine counts frequencies once half full
+            // Caffeine counts frequencies once half full
+            disk.offer(object("/filler" + i, 1_000), 0, TestObjects.ADMIT_ALL);
         }
         List<String> hot = List.of("/hot1", "/hot2", "/hot3", "/hot4", "/hot5");
         for (String p : hot) {
-            disk.offer(object(p, 1_000), 0, ADMIT_ALL);
+            disk.offer(object(p, 1_000), 0, TestObjects.ADMIT_ALL);
         }
         disk.drain();
         for (int round = 0; round < 10; round++) {
             hot.forEach(this::find);
         }
         for (int i = 0; i < 300; i++) {
-            disk.offer(object("/scan" + i, 1_000), 0, ADMIT_ALL); // LRU would flush the hot set here
+            disk.offer(object("/scan" + i, 1_000), 0, TestObjects.ADMIT_ALL); // LRU would flush the hot set here
         }
         disk.drain();
 

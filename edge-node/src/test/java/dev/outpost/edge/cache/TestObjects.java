@@ -8,6 +8,11 @@ import java.time.Instant;
 /** Builds stored objects for unit tests. */
 final class TestObjects {
     static final CachePolicy POLICY = CachePolicy.from(CacheConfig.DEFAULTS);
+    /** A disk-tier guard with no purge to report: every write is published as it is. */
+    static final DiskTier.Guard ADMIT_ALL = (object, ticket, publish) -> {
+        publish.run(false);
+        return true;
+    };
 
     private TestObjects() {
     }

@@ -146,6 +146,22 @@ class EdgeConfigTest {
     }
 
     @Test
+    void minFreeBytesIsLeftToTheFileSystemsSizeByDefaultAndANegativeValueFailsNamingTheKey() {
+        assertThat(parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost}}
+                """).cache().disk().minFreeBytes()).as("absent: from the file system's size, at open").isNull();
+        assertThat(parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost, minFreeBytes: 0}}
+                """).cache().disk().minFreeBytes()).isZero();
+        assertThatThrownBy(() -> parse("""
+                services: [{name: a, hosts: [a], origins: ["http://127.0.0.1:1"]}]
+                cache: {disk: {dir: /var/cache/outpost, minFreeBytes: -1}}
+                """)).hasMessageContaining("cache.disk.minFreeBytes");
+    }
+
+    @Test
     void ioThreadsDefaultToTheCoresTheJvmMayUseAndAreBounded() {
         assertThat(EdgeLimits.DEFAULTS.ioThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(EdgeLimits.DEFAULTS.serverLimits().ioThreads()).isEqualTo(EdgeLimits.DEFAULTS.ioThreads());

@@ -285,6 +285,8 @@ class EveryEdgeKeyTakesEffectIT {
         assertThat(disk.maxQueuedBytes()).as("cache.disk.maxQueuedBytes bounds the writer's queue").isEqualTo(300);
         assertThat(disk.readsOnIoThread()).as("cache.disk.readOnIoThread: always, whatever the file system")
                 .isTrue();
+        // What the margin does to the bound on a file system short of space: DiskSpaceTest, DiskFullIT.
+        assertThat(disk.minFreeBytes()).as("cache.disk.minFreeBytes").isEqualTo(1_048_576);
     }
 
     @Test
