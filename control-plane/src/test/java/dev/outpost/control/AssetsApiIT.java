@@ -147,6 +147,13 @@ class AssetsApiIT {
         assertThat(refused.error()).isEqualTo("hidden_path");
         assertThat(refused.message()).startsWith("origin: ");
 
+        origin.enqueue(new MockResponse.Builder().code(507).body("{\"error\":\"insufficient_storage\","
+                + "\"message\":\"the origin's data directory has no room for /a.css: 10 bytes are free\"}").build());
+        HttpReply full = upload("/a.css", "x");
+        assertThat(full.status()).as("the origin's full disk is relayed, not a 502").isEqualTo(507);
+        assertThat(full.error()).isEqualTo("insufficient_storage");
+        assertThat(full.message()).startsWith("origin: ").contains("10 bytes are free");
+
         origin.enqueue(new MockResponse.Builder().code(503).body("{}").build());
         HttpReply failed = upload("/a.css", "x");
         assertThat(failed.status()).isEqualTo(502);

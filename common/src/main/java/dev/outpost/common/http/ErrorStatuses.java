@@ -25,7 +25,8 @@ public final class ErrorStatuses {
             Map.entry(Problem.Kind.UNPROCESSABLE, 422),
             Map.entry(Problem.Kind.TOO_MANY_REQUESTS, 429),
             Map.entry(Problem.Kind.UPSTREAM_FAILED, 502),
-            Map.entry(Problem.Kind.UNAVAILABLE, 503)));
+            Map.entry(Problem.Kind.UNAVAILABLE, 503),
+            Map.entry(Problem.Kind.INSUFFICIENT_STORAGE, 507)));
 
     private ErrorStatuses() {
     }

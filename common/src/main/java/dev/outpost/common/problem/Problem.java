@@ -39,7 +39,9 @@ public class Problem extends RuntimeException {
         /** A node this one depends on failed (502). */
         UPSTREAM_FAILED,
         /** Not possible right now; may work when asked again (503). */
-        UNAVAILABLE
+        UNAVAILABLE,
+        /** The node has no room to store what it was sent (507, RFC 4918 §11.5); may work once space is freed. */
+        INSUFFICIENT_STORAGE
     }
 
     private final Kind kind;

@@ -86,7 +86,9 @@ public final class OriginWriter {
                 return new Written(response.code(), path, etag);
             }
             Optional<Problem.Kind> refusal = ErrorStatuses.kindOf(response.code())
-                    .filter(kind -> response.code() >= 400 && response.code() < 500)
+                    // The origin's full disk (507) is relayed as such: the client's retry depends on space freed there.
+                    .filter(kind -> (response.code() >= 400 && response.code() < 500)
+                            || kind == Problem.Kind.INSUFFICIENT_STORAGE)
                     .filter(kind -> kind != Problem.Kind.UNAUTHENTICATED && kind != Problem.Kind.FORBIDDEN);
             if (refusal.isPresent()) {
                 throw new Problem(refusal.get(), text(json, "error").orElse("origin_refused"),

@@ -3,6 +3,7 @@ package dev.outpost.control.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import dev.outpost.common.problem.DeviceFull;
 import dev.outpost.common.problem.Problem;
 import dev.outpost.control.StoreSettings;
 import java.io.IOException;
@@ -35,6 +36,8 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class Store implements AutoCloseable {
     private static final String ALIVE_BYPASS_WINDOW = "com.zaxxer.hikari.aliveBypassWindowMs";
+    /** SQLite's result code for a database that cannot grow (disk full). */
+    private static final int SQLITE_FULL = 13;
     static {
         // HikariCP hands out a connection used in the last 500 ms without checking it. After a database restart
         // such a connection is dead, and the first purge would fail with 503 although the database is back:
@@ -298,12 +301,31 @@ public final class Store implements AutoCloseable {
      * timed out, the connection broke, the server is shutting down), otherwise an internal error naming the caller.
      */
     public RuntimeException failed(String what, SQLException e) {
+        if (full(e)) {
+            return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "store_full", "the control plane's database ("
+                    + name + ") has no room left on its disk (" + what + "): " + rootMessage(e)
+                    + "; nothing was recorded, ask again once space is freed there");
+        }
         if (unreachable(e)) {
             return new Problem(Problem.Kind.UNAVAILABLE, "store_unavailable", "the control plane's database ("
                     + name + ") cannot be reached (" + what + "): " + rootMessage(e) + "; nothing was recorded, "
                     + "ask again once it is back", Optional.of(Duration.ofSeconds(5)));
         }
         return new IllegalStateException(what + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * Whether the database's disk is full: SQLite's {@code SQLITE_FULL} (13; also its answer when the file system
+     * refuses to grow the file), PostgreSQL's {@code disk_full} (53100), or the device's own error underneath.
+     */
+    static boolean full(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && ("53100".equals(sql.getSQLState())
+                    || sql.getErrorCode() == SQLITE_FULL && String.valueOf(sql.getMessage()).contains("SQLITE_FULL"))) {
+                return true;
+            }
+        }
+        return DeviceFull.is(e);
     }
 
     private static boolean unreachable(SQLException e) {

@@ -1,5 +1,6 @@
 package dev.outpost.origin.assets;
 
+import dev.outpost.common.problem.DeviceFull;
 import dev.outpost.common.problem.Problem;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.origin.content.AssetPath;
@@ -129,6 +130,9 @@ public final class AssetWriter {
         if (declaredLength.isPresent() && declaredLength.getAsLong() > maxBytes) {
             throw tooLarge("Content-Length " + declaredLength.getAsLong());
         }
+        if (declaredLength.isPresent() && declaredLength.getAsLong() > usableBytes()) {
+            throw noRoom(path, declaredLength); // refused before a byte is written, as a body over the limit is
+        }
         Path directory = createParents(path, target.getParent());
         Path temp = directory.resolve(TEMP_PREFIX + HexFormat.of().formatHex(nextBytes()));
         try {
@@ -163,10 +167,40 @@ public final class AssetWriter {
                 return new Written(asset, !existed, recorded.sequence());
             }
         } catch (IOException e) {
+            if (DeviceFull.is(e)) {
+                throw noRoom(path, declaredLength);
+            }
             throw new UncheckedIOException("writing " + path + " failed: " + e.getMessage(), e);
+        } catch (UncheckedIOException e) { // from the journal: its entry found no room either
+            if (DeviceFull.is(e)) {
+                throw noRoom(path, declaredLength);
+            }
+            throw e;
         } finally {
             deleteQuietly(temp);
         }
+    }
+
+    /** Free bytes on the data directory's file system (unknown: as good as unlimited; the write then tells). */
+    private long usableBytes() {
+        try {
+            return Files.getFileStore(store.root()).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
+     * The refusal of a write the data directory has no room for (507): the old copy, if any, is unchanged. A
+     * replacement needs room for the new copy while the old one is still there (it is renamed over it only once
+     * complete).
+     */
+    private Problem noRoom(AssetPath path, OptionalLong declaredLength) {
+        String message = "the origin's data directory has no room for " + path + (declaredLength.isPresent()
+                ? " (" + declaredLength.getAsLong() + " bytes)" : "") + ": " + usableBytes()
+                + " bytes are free; nothing was written";
+        LOG.log(System.Logger.Level.WARNING, "upload refused (507): " + message); // the operator's to act on
+        return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "insufficient_storage", message);
     }
 
     /**
