@@ -1,5 +1,6 @@
 package dev.outpost.edge.cache;
 
+import dev.outpost.common.problem.DeviceFull;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
@@ -102,9 +103,7 @@ final class DiskSpace {
 
     /** Whether {@code e}, from a write that needed {@code neededBytes}, says the device is full. */
     boolean isFull(IOException e, long neededBytes) {
-        String message = e.getMessage();
-        return (message != null && message.contains("No space left on device"))
-                || usableBytes.getAsLong() < neededBytes;
+        return DeviceFull.is(e) || usableBytes.getAsLong() < neededBytes;
     }
 
     long minFreeBytes() {

@@ -1,5 +1,6 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.problem.DeviceFull;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -85,14 +86,28 @@ final class FillBytes {
                 && appendToChunks(src, src.remaining());
     }
 
-    /** Writes {@code src} to the spool file when the spool has room; false when it has none. */
+    /**
+     * Writes {@code src} to the spool file when the spool has room; false when it has none. A device found full (the
+     * spool's budget is its own, the file system's space is shared) counts as no room: what was written stays, the
+     * rest of {@code src} and of the body go through the window, as when the budget is spent.
+     */
     private boolean toSpool(ByteBuffer src) throws IOException {
         if (windowStart >= 0 || !spoolFits(src.remaining())) {
             return false;
         }
-        int n = src.remaining();
-        writeToFile(src);
-        received += n;
+        int start = src.position();
+        try {
+            writeToFile(src);
+        } catch (IOException e) {
+            if (!DeviceFull.is(e)) {
+                throw e;
+            }
+            spool.deviceFull(e);
+            received += src.position() - start;
+            fileEnd = received;
+            return false;
+        }
+        received += src.position() - start;
         fileEnd = received;
         return true;
     }

@@ -2,6 +2,8 @@ package dev.outpost.edge.origin;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,11 +29,14 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Spool {
     private static final String PREFIX = "fill-";
+    private static final Logger LOG = System.getLogger(Spool.class.getName());
+    private static final long WARNING_INTERVAL_NANOS = 60_000_000_000L;
 
     private final Path dir;
     private final long maxBytes;
     private final AtomicLong used = new AtomicLong();
     private final LongAdder full = new LongAdder();
+    private final AtomicLong lastDeviceFullWarning = new AtomicLong();
 
     public Spool(Path dir, long maxBytes) {
         if (maxBytes < 0) {
@@ -92,6 +97,21 @@ public final class Spool {
 
     void release(long bytes) {
         used.addAndGet(-bytes);
+    }
+
+    /**
+     * A write found the spool's file system full before its budget was spent (other files took the space): that
+     * body goes on through its window, counted as a full spool; warned at most once a minute.
+     */
+    void deviceFull(IOException e) {
+        full.increment();
+        long now = System.nanoTime();
+        long last = lastDeviceFullWarning.get();
+        if ((last == 0 || now - last >= WARNING_INTERVAL_NANOS) && lastDeviceFullWarning.compareAndSet(last, now)) {
+            LOG.log(Level.WARNING, "spool.dir " + dir + ": its file system is full (" + e.getMessage() + ") with "
+                    + used.get() + " of spool.maxBytes (" + maxBytes + ") in use; bodies go through their memory"
+                    + " window at their slowest reader's pace until space is freed");
+        }
     }
 
     /** Bytes spooled now, over all bodies. */

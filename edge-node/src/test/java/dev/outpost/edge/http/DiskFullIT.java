@@ -8,15 +8,13 @@ import dev.outpost.edge.EdgeFixture.Answer;
 import dev.outpost.edge.cache.DiskTier;
 import dev.outpost.edge.config.CacheConfig;
 import dev.outpost.edge.config.DiskConfig;
+import dev.outpost.testkit.SmallTmpfs;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,24 +31,20 @@ class DiskFullIT {
 
     @TempDir
     Path dir;
+    private SmallTmpfs small;
     private Path mount;
 
     @BeforeEach
-    void mountSmallTmpfs() throws Exception {
-        mount = Files.createDirectories(dir.resolve("small"));
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()) == 0,
-                "cannot mount a tmpfs here (not root?)");
+    void mountSmallTmpfs() {
+        small = SmallTmpfs.mount(dir.resolve("small"), 1_048_576);
+        mount = small.path();
     }
 
     @AfterEach
-    void unmount() throws Exception {
-        run("umount", mount.toString());
-    }
-
-    private static int run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
+    void unmount() {
+        if (small != null) {
+            small.close();
+        }
     }
 
     private EdgeFixture edge(long minFreeBytes) throws IOException {
@@ -94,8 +88,7 @@ class DiskFullIT {
             assertThat(disk.writeFailures()).isZero();
             assertThat(disk.writes()).as("1.6 MB written through a 1 MiB file system (and misses of the second round"
                     + " written again)").isGreaterThanOrEqualTo(OBJECTS);
-            long free = Files.getFileStore(mount).getUsableSpace();
-            assertThat(free).as("free after the last write: the margin, less block rounding")
+            assertThat(small.freeBytes()).as("free after the last write: the margin, less block rounding")
                     .isGreaterThan(262_144 - 2 * BODY);
             assertThat(disk.maxBytes()).as("edge_disk_max_bytes, cut short by the file system")
                     .isLessThan(1_048_576).isGreaterThanOrEqualTo(disk.bytes());

@@ -3,6 +3,7 @@ package dev.outpost.edge.origin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.testkit.SmallTmpfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,6 +39,20 @@ class FillTest {
             out.write(chunk);
         }
         return out.toByteArray();
+    }
+
+    /** Appends {@code body} on another thread in pieces that never line up with a 64 KiB chunk, then finishes. */
+    private static CompletableFuture<Void> appendInPieces(Fill fill, byte[] body) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                for (int at = 0; at < body.length; at += 30_001) {
+                    fill.append(ByteBuffer.wrap(body, at, Math.min(30_001, body.length - at)));
+                }
+                fill.finish(Optional.empty());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private long spoolFiles() throws IOException {
@@ -172,22 +187,29 @@ class FillTest {
         byte[] body = bytes(4_000_000, 7);
         Fill fill = Fill.keeping(-1, memoryLimit, spool, 150_000);
         Fill.Reader reader = fill.reader().orElseThrow();
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            try {
-                for (int at = 0; at < body.length; at += 30_001) { // never lines up with a 64 KiB chunk
-                    fill.append(ByteBuffer.wrap(body, at, Math.min(30_001, body.length - at)));
-                }
-                fill.finish(Optional.empty());
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> writer = appendInPieces(fill, body);
         assertThat(drain(reader)).isEqualTo(body);
         writer.get(5, TimeUnit.SECONDS);
         assertThat(fill.spooled()).isTrue();
         assertThat(spool.fullCount()).as("the window carried the rest").isPositive();
         // the kept start (2 chunks), the window (3 chunks) and the chunks a reader still writes out: not 60
         assertThat(fill.chunksAllocated()).isLessThanOrEqualTo(2 + 150_000 / (64 * 1024) + 1 + 3);
+    }
+
+    @Test
+    void aSpoolWhoseFileSystemFillsUpBeforeItsBudgetIsSpentCarriesTheRestThroughTheWindow() throws Exception {
+        try (SmallTmpfs small = SmallTmpfs.mount(dir.resolve("small"), 1_048_576)) {
+            Spool spool = new Spool(small.path().resolve("spool"), 100_000_000); // a budget the device cannot hold
+            byte[] body = bytes(4_000_000, 9);
+            Fill fill = Fill.passing(spool, 150_000);
+            Fill.Reader reader = fill.reader().orElseThrow();
+            CompletableFuture<Void> writer = appendInPieces(fill, body);
+            assertThat(drain(reader)).as("every byte, in order: the spool's, then the window's").isEqualTo(body);
+            writer.get(5, TimeUnit.SECONDS);
+            assertThat(spool.fullCount()).as("counted as a full spool").isPositive();
+            reader.close();
+            assertThat(spool.usedBytes()).isZero();
+        }
     }
 
     @Test
