@@ -123,6 +123,7 @@ public final class NodeServer implements AutoCloseable {
             withLimits(builder, limits).setHandler(drain.wrap(accessLog.map(log -> log.wrap(guarded))
                     .orElse(guarded)));
             Undertow undertow = builder.build();
+            OpenFileLimit.check(listen.host() + ":" + listen.port(), limits.maxConnections());
             undertow.start();
             try {
                 ConnectionsPerClient.install(undertow, limits.maxConnectionsPerClient(), limits.maxConnections());
