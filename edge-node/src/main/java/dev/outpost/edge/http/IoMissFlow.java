@@ -156,7 +156,8 @@ final class IoMissFlow {
                     public void failed(IoCounts.Count why, Exception cause) {
                         writer.originTime(ex, Duration.ofNanos(System.nanoTime() - start));
                         if (why == IoCounts.Count.FALLBACK_BAD_CONTENT_LENGTH
-                                || why == IoCounts.Count.FALLBACK_INTERIM) {
+                                || why == IoCounts.Count.FALLBACK_INTERIM
+                                || why == IoCounts.Count.FALLBACK_UNREADABLE_ANSWER) {
                             // an answer this client cannot read: the blocking way, which asks the origin again
                             flow.leadElsewhere(ex, t, lead);
                         } else {

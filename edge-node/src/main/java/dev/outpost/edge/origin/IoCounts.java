@@ -50,13 +50,19 @@ public final class IoCounts {
          */
         FALLBACK_CONNECT_FAILED, FALLBACK_SEND_FAILED, FALLBACK_BAD_CONTENT_LENGTH,
         FALLBACK_INTERIM,
+        /**
+         * the origin's answer started and this client failed to parse a head of more than a few KiB within
+         * maxOriginHeaderBytes: not held against the origin's circuit; the blocking path asks again and judges it
+         * (smaller or larger unparsable heads are a {@link #BAD_HEAD})
+         */
+        FALLBACK_UNREADABLE_ANSWER,
         /** no head in time: as the blocking client's timeout (the next origin, or 504), not asked again */
         TIMEOUT_CONNECT, TIMEOUT_HEAD, TIMEOUT_TOTAL,
         /** the first origin's circuit is open: the next origins asked the blocking way, or the miss fails fast */
         CIRCUIT_OPEN,
         /** no origin slot free at once (origin.maxRequests, maxRequestsPerClient): left to the blocking path */
         NO_SLOT_AT_ONCE,
-        /** a head the blocking client refuses too (OriginClient.badHead): the next origin, or 502 */
+        /** a head the blocking client refuses too (BadAnswers.badHead): the next origin, or 502 */
         BAD_HEAD,
         /** a 5xx from an origin that is not the service's last: the next ones are asked, the blocking way */
         SERVER_ERROR_MORE_ORIGINS,

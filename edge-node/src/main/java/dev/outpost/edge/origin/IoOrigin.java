@@ -40,7 +40,7 @@ import org.xnio.channels.StreamSourceChannel;
  * comes whole with its head (at most {@link #MAX_BODY} bytes) is read into memory here; any other answer is handed
  * over open, its body read by a thread that may block ({@link IoChannelBody}): the origin is never asked twice for
  * it. Held to the blocking client's rules: origin.timeouts on this thread's timer, the origin slots (taken by the
- * caller), head checks ({@link OriginClient#badHead}), the origins' circuits and metrics, overrun detection
+ * caller), head checks ({@link BadAnswers#badHead}), the origins' circuits and metrics, overrun detection
  * ({@link IoFraming}), interim answers skipped. Before a head, what cannot be done here is given back to the caller
  * ({@link Answered#failed}, {@link Answered#timedOut}), which asks the next origin or answers the failure. Every path
  * is counted ({@link IoCounts}).
@@ -58,6 +58,11 @@ public final class IoOrigin {
 
     /** The only method this client sends: a miss's fetch. */
     static final HttpString METHOD = Methods.GET;
+    /**
+     * An unparsable head up to this size is malformed, not too large for this client (Undertow's client parses heads
+     * of tens of KiB): answered as a bad head instead of being asked for again the blocking way.
+     */
+    private static final int SMALL_HEAD = 8 * 1024;
 
     private IoOrigin() {
     }
@@ -128,7 +133,7 @@ public final class IoOrigin {
         private final String target;
         private final Fields headers;
         private final OriginTimeouts timeouts;
-        /** limits.maxOriginHeaderBytes, as the blocking client checks it ({@link OriginClient#badHead}). */
+        /** limits.maxOriginHeaderBytes, as the blocking client checks it ({@link BadAnswers#badHead}). */
         private final int maxHeaderBytes;
         /** This request's place under the origin caps: handed over with the answer, else given back here. */
         private final OriginSlots.Slot slot;
@@ -249,11 +254,32 @@ public final class IoOrigin {
          */
         private void sendFailed(ClientConnection c, boolean pooled, IOException e) {
             IoUtils.safeClose(c);
+            if (rawSource != null && rawSource.answerStarted()) {
+                unreadable(e, rawSource.answerBytes());
+                return;
+            }
             if (pooled && !settled && repeatable(METHOD)) {
                 count(Count.RETRIED_ON_NEW_CONNECTION);
                 connect();
             } else {
                 fail(Count.FALLBACK_SEND_FAILED, e);
+            }
+        }
+
+        /**
+         * The origin answered, and Undertow's client could not parse the answer: not an origin that is down, so
+         * nothing against its circuit. A head already over maxOriginHeaderBytes, or a small one (malformed), is a
+         * bad head as the blocking client would find it: 502, asked once. A large one within the limit may be one
+         * this client cannot hold that the blocking client reads (up to 256 KiB): the blocking path asks again.
+         */
+        private void unreadable(IOException e, long headBytes) {
+            if (headBytes > maxHeaderBytes || headBytes <= SMALL_HEAD) {
+                String why = headBytes > maxHeaderBytes ? "a response head over limits.maxOriginHeaderBytes ("
+                        + maxHeaderBytes + ")" : "a response head this edge cannot parse (" + e + ")";
+                reports.ioBadAnswer(origin, why);
+                fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + why, e));
+            } else {
+                fail(Count.FALLBACK_UNREADABLE_ANSWER, e);
             }
         }
 
@@ -278,9 +304,10 @@ public final class IoOrigin {
             reports.ioResponded(origin, status, latency());
             String bad = rawSource.refused(); // what the parser hid (obs-fold), before what it shows
             if (bad == null) {
-                bad = OriginClient.badHead(head, maxHeaderBytes);
+                bad = BadAnswers.badHead(head, maxHeaderBytes);
             }
             if (bad != null) { // never relayed nor stored: a failed attempt, as on the blocking client
+                reports.ioBadAnswer(origin, "a bad response head: " + bad);
                 fail(Count.BAD_HEAD, new IOException("origin " + origin + " sent a bad response head: " + bad));
                 return;
             }

@@ -24,7 +24,7 @@ import org.xnio.conduits.StreamSourceConduit;
  *   <li><b>The raw lines of an answer's head</b>: a header line continued on the next (obs-fold: a line that starts
  *       with SP or HTAB, RFC 9112 §5.2), which Undertow's parser joins to the line before with a space, and a CR not
  *       followed by LF, which it takes for a line's end. The blocking client (OkHttp) reads lines to their LF and
- *       refuses both ({@link OriginClient#badHead}: a line with no name, a CR in a value), so {@link IoOrigin}
+ *       refuses both ({@link BadAnswers#badHead}: a line with no name, a CR in a value), so {@link IoOrigin}
  *       refuses them too ({@link #refused}).
  *   <li><b>The selector kept off the connection while a filler thread reads a body</b> ({@link #holdSelectorOff}):
  *       at the body's end Undertow's client resumes reading the connection on its IO thread (to see the origin
@@ -82,6 +82,8 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
     private int status;
     /** Why the final head must not be used, or null. */
     private String refused;
+    /** Bytes of the answer read since {@link #expectHead}: the origin did answer once there is one. */
+    private long answerBytes;
     /**
      * Whether resuming reads (the IO thread's selector watching the connection) is not carried out: set on the IO
      * thread before a filler thread takes the body, read by that thread (Undertow's client resumes reads inside the
@@ -121,6 +123,7 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
         statusDigits = 0;
         status = 0;
         refused = null;
+        answerBytes = 0;
         keptLength = 0;
         spaced = false;
         previous = 0;
@@ -164,7 +167,20 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
     }
 
     /**
-     * Why the final head read since {@link #expectHead} must not be used (as {@link OriginClient#badHead} says
+     * Whether the origin sent any of its answer since the request went out: a failure after that is an answer the
+     * client could not read (a head larger than its buffer, say), not an origin that is down.
+     */
+    boolean answerStarted() {
+        return answerBytes > 0;
+    }
+
+    /** Bytes of the answer read since {@link #expectHead} while in a head (the head's size, when it is over). */
+    long answerBytes() {
+        return answerBytes;
+    }
+
+    /**
+     * Why the final head read since {@link #expectHead} must not be used (as {@link BadAnswers#badHead} says
      * it), or null. A fold in an interim head does not count: those heads are skipped, as OkHttp skips them.
      */
     String refused() {
@@ -232,6 +248,9 @@ final class IoRawSource extends AbstractStreamSourceConduit<StreamSourceConduit>
 
     /** Looks at {@code bytes[from, to)}, the next bytes of the stream (absolute indexes: its position moves not). */
     private void scan(ByteBuffer bytes, int from, int to) {
+        if (state != BODY) {
+            answerBytes += to - from;
+        }
         for (int i = from; i < to && state != BODY; i++) {
             byte b = bytes.get(i);
             if (state != STATUS_LINE) {

@@ -1,7 +1,6 @@
 package dev.outpost.edge.origin;
 
 import dev.outpost.common.http.FieldSyntax;
-import dev.outpost.edge.cache.Fields;
 import dev.outpost.edge.config.OriginBreaker;
 import dev.outpost.edge.config.OriginTimeouts;
 import java.io.IOException;
@@ -73,6 +72,7 @@ public final class OriginClient implements AutoCloseable {
     private final int maxHeaderBytes;
     private final OriginSlots slots;
     private final OriginHealth health;
+    private final BadAnswers badAnswers = new BadAnswers();
     private final ScheduledExecutorService probes;
     private final PoolHousekeeping housekeeping;
     private final OriginTimeouts timeouts;
@@ -153,10 +153,11 @@ public final class OriginClient implements AutoCloseable {
                 Duration latency = Duration.ofNanos(System.nanoTime() - start);
                 listener.originResponded(response.code(), latency);
                 health.responded(origins.get(i), response.code());
-                String bad = badHead(response.headers(), maxHeaderBytes);
+                String bad = BadAnswers.badHead(response.headers(), maxHeaderBytes);
                 if (bad != null) {
                     response.close();
                     last = new IOException("origin " + origins.get(i) + " sent a bad response head: " + bad);
+                    badAnswers.report(origins.get(i), "a bad response head: " + bad);
                     if (!request.idempotent()) {
                         break; // it was delivered: never send a POST twice
                     }
@@ -170,6 +171,16 @@ public final class OriginClient implements AutoCloseable {
                 return new OriginResponse(response, sent, clock.instant(), slot);
             } catch (IOException e) {
                 listener.originFailed(Duration.ofNanos(System.nanoTime() - start));
+                if (BadAnswers.unreadableHead(e)) { // it answered, in a head too large to read: not a dead origin
+                    health.succeeded(origins.get(i));
+                    last = new IOException("origin " + origins.get(i) + " sent a bad response head: " + e, e);
+                    badAnswers.report(origins.get(i), "a response head this client cannot read (over 256 KiB, or"
+                            + " cut off): " + e.getCause());
+                    if (!request.idempotent()) {
+                        break;
+                    }
+                    continue;
+                }
                 health.failed(origins.get(i), e.toString());
                 last = e;
                 if (!request.idempotent() && !(e instanceof ConnectException)) {
@@ -204,7 +215,7 @@ public final class OriginClient implements AutoCloseable {
         boolean handedOver = false;
         try {
             Response response = execute(upstream, request);
-            String bad = badHead(response.headers(), maxHeaderBytes);
+            String bad = BadAnswers.badHead(response.headers(), maxHeaderBytes);
             if (bad != null) {
                 response.close();
                 throw new OriginUnreachable(upstream + " sent a bad response head: " + bad, false, null);
@@ -274,63 +285,6 @@ public final class OriginClient implements AutoCloseable {
         return slots;
     }
 
-    /** Why a response head must not be used, or null when it is fine. */
-    static String badHead(Headers headers, int maxBytes) {
-        long size = 0;
-        for (int i = 0; i < headers.size(); i++) {
-            String bad = badLine(headers.name(i), headers.value(i));
-            if (bad != null) {
-                return bad;
-            }
-            size += headers.name(i).length() + headers.value(i).length() + 4;
-        }
-        return tooLarge(size, maxBytes);
-    }
-
-    /**
-     * As {@link #badHead(Headers, int)}, for a head another client parsed (the IO thread's, {@link IoOrigin}). Plain
-     * loops over the head's lines, no lists or streams: it runs on every origin answer (1.6 % of a disk-tier edge's
-     * CPU as streams).
-     */
-    static String badHead(Fields headers, int maxBytes) {
-        long size = 0;
-        for (int i = 0, names = headers.nameCount(); i < names; i++) {
-            String name = headers.nameAt(i);
-            for (int j = 0, lines = headers.lineCount(i); j < lines; j++) {
-                String value = headers.lineAt(i, j);
-                String bad = badLine(name, value);
-                if (bad != null) {
-                    return bad;
-                }
-                size += name.length() + value.length() + 4;
-            }
-        }
-        return tooLarge(size, maxBytes);
-    }
-
-    /** What is wrong with one header line, or null. */
-    private static String badLine(String name, String value) {
-        if (name.isEmpty()) {
-            return "malformed header name ''";
-        }
-        for (int k = 0; k < name.length(); k++) {
-            if (!isTokenChar(name.charAt(k))) {
-                return "malformed header name '" + name.replaceAll("[^\\x21-\\x7e]", "?") + "'";
-            }
-        }
-        for (int k = 0; k < value.length(); k++) {
-            char c = value.charAt(k);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return "control character in header " + name;
-            }
-        }
-        return null;
-    }
-
-    private static String tooLarge(long size, int maxBytes) {
-        return size > maxBytes ? "header section of " + size + " bytes exceeds " + maxBytes : null;
-    }
-
     /** Whether {@code origin}'s circuit lets a request through ({@link OriginHealth}); for the IO thread's client. */
     boolean allows(URI origin) {
         return health.allows(origin);
@@ -347,6 +301,11 @@ public final class OriginClient implements AutoCloseable {
         listener.originAnsweredOnIoThread();
     }
 
+    /** The IO thread's client refused an origin's answer head (malformed, too large): warned, as on this client. */
+    void ioBadAnswer(URI origin, String why) {
+        badAnswers.report(origin, why);
+    }
+
     /** An origin failed the IO thread's client (no connection, no head in time): metrics and circuit. */
     void ioFailed(URI origin, Duration latency, String why) {
         listener.originFailed(latency);
@@ -356,10 +315,6 @@ public final class OriginClient implements AutoCloseable {
     /** limits.maxOriginHeaderBytes: the largest origin head relayed or stored. */
     int maxHeaderBytes() {
         return maxHeaderBytes;
-    }
-
-    private static boolean isTokenChar(int c) {
-        return c > 0x20 && c < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(c) < 0;
     }
 
     private static Request build(URI origin, OriginRequest request) {
