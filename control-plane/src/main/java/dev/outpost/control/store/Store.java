@@ -36,8 +36,6 @@ import org.sqlite.SQLiteDataSource;
  */
 public final class Store implements AutoCloseable {
     private static final String ALIVE_BYPASS_WINDOW = "com.zaxxer.hikari.aliveBypassWindowMs";
-    /** SQLite's result code for a database that cannot grow (disk full). */
-    private static final int SQLITE_FULL = 13;
     static {
         // HikariCP hands out a connection used in the last 500 ms without checking it. After a database restart
         // such a connection is dead, and the first purge would fail with 503 although the database is back:
@@ -314,17 +312,8 @@ public final class Store implements AutoCloseable {
         return new IllegalStateException(what + ": " + e.getMessage(), e);
     }
 
-    /**
-     * Whether the database's disk is full: SQLite's {@code SQLITE_FULL} (13; also its answer when the file system
-     * refuses to grow the file), PostgreSQL's {@code disk_full} (53100), or the device's own error underneath.
-     */
+    /** Whether the database's disk is full ({@link DeviceFull}: SQLITE_FULL, disk_full, or the device's error). */
     static boolean full(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException sql && ("53100".equals(sql.getSQLState())
-                    || sql.getErrorCode() == SQLITE_FULL && String.valueOf(sql.getMessage()).contains("SQLITE_FULL"))) {
-                return true;
-            }
-        }
         return DeviceFull.is(e);
     }
 

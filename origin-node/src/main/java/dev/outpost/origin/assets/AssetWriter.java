@@ -181,6 +181,17 @@ public final class AssetWriter {
         }
     }
 
+    /**
+     * The refusal of a delete whose change cannot be recorded (507): the replication log and the change notice are
+     * written before the file goes, so replicas and edges never miss it; with the device full, nothing is deleted.
+     */
+    private Problem noRoomToRecord(AssetPath path) {
+        String message = "the origin's data directory has no room to record the deletion of " + path + " ("
+                + usableBytes() + " bytes are free); nothing was deleted: free space there by other means first";
+        LOG.log(System.Logger.Level.WARNING, "delete refused (507): " + message);
+        return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "insufficient_storage", message);
+    }
+
     /** Free bytes on the data directory's file system (unknown: as good as unlimited; the write then tells). */
     private long usableBytes() {
         try {
@@ -238,6 +249,9 @@ public final class AssetWriter {
             } catch (NoSuchFileException e) {
                 throw Problem.notFound("no asset at " + path);
             } catch (IOException e) {
+                if (DeviceFull.is(e)) { // the change cannot be recorded first, so the file stays
+                    throw noRoomToRecord(path);
+                }
                 throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
             }
         }

@@ -104,4 +104,31 @@ class DataDirectoryFullIT {
         assertThat(onDisk("v.bin")).isEqualTo(before);
         assertThat(origin.tempFiles()).isEmpty();
     }
+
+    @Test
+    void aDeleteWhoseChangeCannotBeRecordedIs507AndTheFileStays() throws IOException {
+        GeneratedBody kept = new GeneratedBody(300_000, 7);
+        assertThat(origin.call(origin.request("/kept.bin").put(kept.sized()).build()).code()).isEqualTo(201);
+        Path filler = origin.data.resolve(".filler"); // another process filled the device meanwhile
+        try (var out = Files.newOutputStream(filler)) {
+            byte[] block = new byte[4096];
+            while (true) {
+                out.write(block);
+                out.flush();
+            }
+        } catch (IOException full) {
+            assertThat(small.freeBytes()).isZero();
+        }
+
+        Answer refused = origin.delete("/kept.bin");
+
+        assertThat(refused.code()).as(refused.text()).isEqualTo(507);
+        assertThat(refused.json(ErrorBody.class).error()).isEqualTo("insufficient_storage");
+        assertThat(refused.json(ErrorBody.class).message()).contains("nothing was deleted");
+        assertThat(GeneratedBody.sha256(Files.newInputStream(origin.data.resolve("kept.bin"))))
+                .isEqualTo(kept.sha256());
+
+        Files.delete(filler);
+        assertThat(origin.delete("/kept.bin").code()).as("once space is freed").isEqualTo(200);
+    }
 }
