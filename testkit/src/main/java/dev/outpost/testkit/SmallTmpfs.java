@@ -1,11 +1,9 @@
 package dev.outpost.testkit;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -27,7 +25,8 @@ public final class SmallTmpfs implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Assumptions.assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs", dir.toString()) == 0,
+        Assumptions.assumeTrue(RootCommands.run("mount", "-t", "tmpfs", "-o", "size=" + bytes, "tmpfs",
+                dir.toString()) == 0,
                 "cannot mount a tmpfs at " + dir + " (not root?)");
         return new SmallTmpfs(dir);
     }
@@ -47,21 +46,9 @@ public final class SmallTmpfs implements AutoCloseable {
 
     @Override
     public void close() {
-        if (run("umount", mountPoint.toString()) != 0) {
-            run("umount", "-l", mountPoint.toString()); // something still holds a file open: detach it
-        }
-    }
-
-    private static int run(String... command) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            p.getInputStream().transferTo(OutputStream.nullOutputStream());
-            return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
+        if (RootCommands.run("umount", mountPoint.toString()) != 0) {
+            // Something still holds a file open: detach it.
+            RootCommands.run("umount", "-l", mountPoint.toString());
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.outpost.origin.assets;
 
-import dev.outpost.common.problem.DeviceFull;
 import dev.outpost.common.problem.Problem;
 import dev.outpost.common.wire.ChangeNotice;
 import dev.outpost.origin.content.AssetPath;
@@ -50,6 +49,7 @@ public final class AssetWriter {
     private final long maxBytes;
     private final ChangeNotifier notifier;
     private final ChangeJournal journal;
+    private final StorageRefusals refusals;
     private final SecureRandom random = new SecureRandom();
     private final Object[] stripes = new Object[STRIPES];
 
@@ -66,6 +66,7 @@ public final class AssetWriter {
         this.maxBytes = maxBytes;
         this.notifier = notifier;
         this.journal = journal;
+        this.refusals = new StorageRefusals(store.root());
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
@@ -130,10 +131,11 @@ public final class AssetWriter {
         if (declaredLength.isPresent() && declaredLength.getAsLong() > maxBytes) {
             throw tooLarge("Content-Length " + declaredLength.getAsLong());
         }
-        if (declaredLength.isPresent() && declaredLength.getAsLong() > usableBytes()) {
-            throw noRoom(path, declaredLength); // refused before a byte is written, as a body over the limit is
+        if (declaredLength.isPresent() && declaredLength.getAsLong() > refusals.usableBytes()) {
+            // Refused before a byte is written, as a body over the limit is.
+            throw refusals.noRoom(path, declaredLength);
         }
-        Path directory = createParents(path, target.getParent());
+        Path directory = createParents(path, declaredLength, target.getParent());
         Path temp = directory.resolve(TEMP_PREFIX + HexFormat.of().formatHex(nextBytes()));
         try {
             Map<DigestCheck.Algorithm, byte[]> digests = receive(body, declaredLength, temp, check);
@@ -167,51 +169,13 @@ public final class AssetWriter {
                 return new Written(asset, !existed, recorded.sequence());
             }
         } catch (IOException e) {
-            if (DeviceFull.is(e)) {
-                throw noRoom(path, declaredLength);
-            }
-            throw new UncheckedIOException("writing " + path + " failed: " + e.getMessage(), e);
-        } catch (UncheckedIOException e) { // from the journal: its entry found no room either
-            if (DeviceFull.is(e)) {
-                throw noRoom(path, declaredLength);
-            }
-            throw e;
+            throw refusals.ofUpload(e, path, declaredLength).<RuntimeException>map(refusal -> refusal)
+                    .orElseGet(() -> new UncheckedIOException("writing " + path + " failed: " + e.getMessage(), e));
+        } catch (UncheckedIOException e) { // from the journal: it could not record the change either
+            throw refusals.ofUpload(e, path, declaredLength).<RuntimeException>map(refusal -> refusal).orElse(e);
         } finally {
             deleteQuietly(temp);
         }
-    }
-
-    /**
-     * The refusal of a delete whose change cannot be recorded (507): the replication log and the change notice are
-     * written before the file goes, so replicas and edges never miss it; with the device full, nothing is deleted.
-     */
-    private Problem noRoomToRecord(AssetPath path) {
-        String message = "the origin's data directory has no room to record the deletion of " + path + " ("
-                + usableBytes() + " bytes are free); nothing was deleted: free space there by other means first";
-        LOG.log(System.Logger.Level.WARNING, "delete refused (507): " + message);
-        return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "insufficient_storage", message);
-    }
-
-    /** Free bytes on the data directory's file system (unknown: as good as unlimited; the write then tells). */
-    private long usableBytes() {
-        try {
-            return Files.getFileStore(store.root()).getUsableSpace();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
-        }
-    }
-
-    /**
-     * The refusal of a write the data directory has no room for (507): the old copy, if any, is unchanged. A
-     * replacement needs room for the new copy while the old one is still there (it is renamed over it only once
-     * complete).
-     */
-    private Problem noRoom(AssetPath path, OptionalLong declaredLength) {
-        String message = "the origin's data directory has no room for " + path + (declaredLength.isPresent()
-                ? " (" + declaredLength.getAsLong() + " bytes)" : "") + ": " + usableBytes()
-                + " bytes are free; nothing was written";
-        LOG.log(System.Logger.Level.WARNING, "upload refused (507): " + message); // the operator's to act on
-        return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "insufficient_storage", message);
     }
 
     /**
@@ -249,10 +213,11 @@ public final class AssetWriter {
             } catch (NoSuchFileException e) {
                 throw Problem.notFound("no asset at " + path);
             } catch (IOException e) {
-                if (DeviceFull.is(e)) { // the change cannot be recorded first, so the file stays
-                    throw noRoomToRecord(path);
-                }
-                throw new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(), e);
+                throw refusals.ofDelete(e, path).<RuntimeException>map(refusal -> refusal)
+                        .orElseGet(() -> new UncheckedIOException("deleting " + path + " failed: " + e.getMessage(),
+                                e));
+            } catch (UncheckedIOException e) { // from the journal
+                throw refusals.ofDelete(e, path).<RuntimeException>map(refusal -> refusal).orElse(e);
             }
         }
     }
@@ -275,7 +240,7 @@ public final class AssetWriter {
         }
     }
 
-    private Path createParents(AssetPath path, Path directory) {
+    private Path createParents(AssetPath path, OptionalLong declaredLength, Path directory) {
         try {
             Files.createDirectories(directory);
             // writableLocation checked the parents that existed; check again now that all of them do.
@@ -286,7 +251,9 @@ public final class AssetWriter {
         } catch (FileAlreadyExistsException e) {
             throw conflict("a parent of " + path + " is a file, not a directory");
         } catch (IOException e) {
-            throw new UncheckedIOException("creating the directories of " + path + " failed: " + e.getMessage(), e);
+            throw refusals.ofUpload(e, path, declaredLength).<RuntimeException>map(refusal -> refusal)
+                    .orElseGet(() -> new UncheckedIOException(
+                    "creating the directories of " + path + " failed: " + e.getMessage(), e));
         }
     }
 
