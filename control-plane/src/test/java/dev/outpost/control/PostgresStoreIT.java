@@ -100,4 +100,39 @@ class PostgresStoreIT {
             assertThat(eu.receivedSequences()).containsExactly(1L, 2L);
         }
     }
+
+    @Test
+    void withTheDatabaseReadOnlyAPurgeIsRefusedWith503StoreReadOnlyAndNothingIsRecorded() throws Exception {
+        try (PostgresServer server = PostgresServer.start();
+                ControlPlaneFixture cp = new ControlPlaneFixture(data, store(server, "readonly"))) {
+            assertThat(cp.post("/api/v1/purges", OPS, purge("/before.js")).status()).isEqualTo(202);
+
+            // What a failover onto a standby, or a DBA's maintenance switch, looks like to the control plane: the
+            // server answers, and refuses every write with SQLState 25006. Applied to open sessions on reload.
+            server.psql("ALTER SYSTEM SET default_transaction_read_only = on");
+            server.psql("SELECT pg_reload_conf()");
+            HttpReply[] refused = {null};
+            int[] acceptedBeforeTheReload = {0}; // the reload reaches each session a moment later
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                refused[0] = cp.post("/api/v1/purges", OPS, purge("/during.js"));
+                assertThat(refused[0].status()).as(refused[0].body()).isIn(202, 503);
+                acceptedBeforeTheReload[0] += refused[0].status() == 202 ? 1 : 0;
+                return refused[0].status() == 503;
+            });
+            assertThat(refused[0].json().get("error").asString()).isEqualTo("store_read_only");
+            assertThat(refused[0].json().get("message").asString()).contains("postgresql", "nothing was recorded",
+                    "read-only");
+            assertThat(refused[0].header("Retry-After")).isNotNull();
+
+            server.psql("ALTER SYSTEM RESET default_transaction_read_only");
+            server.psql("SELECT pg_reload_conf()");
+            HttpReply[] accepted = {null};
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                accepted[0] = cp.post("/api/v1/purges", OPS, purge("/after.js"));
+                return accepted[0].status() == 202;
+            });
+            assertThat(accepted[0].json().get("sequence").asLong()).as("the refused purges took no number")
+                    .isEqualTo(2 + acceptedBeforeTheReload[0]);
+        }
+    }
 }

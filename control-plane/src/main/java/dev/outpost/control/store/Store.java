@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.outpost.common.problem.DeviceFull;
+import dev.outpost.common.problem.ReadOnlyStorage;
 import dev.outpost.common.problem.Problem;
 import dev.outpost.control.StoreSettings;
 import java.io.IOException;
@@ -295,14 +296,22 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * What a failed statement becomes: 503 {@code store_unavailable} when the database cannot be reached (the pool
-     * timed out, the connection broke, the server is shutting down), otherwise an internal error naming the caller.
+     * What a failed statement becomes: 507 {@code store_full} when its disk is full, 503 {@code store_read_only} when
+     * it takes no writes ({@link ReadOnlyStorage}), 503 {@code store_unavailable} when the database cannot be reached
+     * (the pool timed out, the connection broke, the server is shutting down), otherwise an internal error naming
+     * the caller.
      */
     public RuntimeException failed(String what, SQLException e) {
         if (full(e)) {
             return new Problem(Problem.Kind.INSUFFICIENT_STORAGE, "store_full", "the control plane's database ("
                     + name + ") has no room left on its disk (" + what + "): " + rootMessage(e)
                     + "; nothing was recorded, ask again once space is freed there");
+        }
+        if (ReadOnlyStorage.is(e)) {
+            return new Problem(Problem.Kind.UNAVAILABLE, "store_read_only", "the control plane's database (" + name
+                    + ") takes no writes (" + what + "): " + rootMessage(e) + "; nothing was recorded: it runs "
+                    + "read-only (a standby server, default_transaction_read_only, or a read-only file system); ask "
+                    + "again once it takes writes", Optional.of(Duration.ofSeconds(5)));
         }
         if (unreachable(e)) {
             return new Problem(Problem.Kind.UNAVAILABLE, "store_unavailable", "the control plane's database ("
@@ -326,9 +335,16 @@ public final class Store implements AutoCloseable {
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true; // connection exception; admin shutdown / crash shutdown / cannot connect now
             }
+            if (t instanceof SQLException sql && (sql.getErrorCode() & 0xff) == SQLITE_CANTOPEN
+                    && sql.getMessage() != null && sql.getMessage().contains("SQLITE_CANTOPEN")) {
+                return true; // SQLite's file (or its WAL beside it) cannot be opened: gone, or its disk read-only
+            }
         }
         return false;
     }
+
+    /** SQLite's result code for a database file it cannot open. */
+    private static final int SQLITE_CANTOPEN = 14;
 
     private static String rootMessage(Throwable e) {
         Throwable root = e;
