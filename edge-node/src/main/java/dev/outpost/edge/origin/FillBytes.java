@@ -1,6 +1,5 @@
 package dev.outpost.edge.origin;
 
-import dev.outpost.common.problem.DeviceFull;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -87,11 +86,12 @@ final class FillBytes {
     }
 
     /**
-     * Writes {@code src} to the spool file when the spool has room; false when it has none. A device found full (the
-     * spool's budget is its own, the file system's space is shared) counts as no room: what was written stays, the
-     * rest of {@code src} and of the body go through the window, as when the budget is spent.
+     * Writes {@code src} to the spool file when the spool has room; false when it has none. A file system that
+     * refuses the file or a write (found full: the spool's budget is its own, the file system's space is shared;
+     * remounted read-only; an I/O error; no file descriptor left) counts as no room: what was written stays, the rest
+     * of {@code src} and of the body go through the window, as when the budget is spent.
      */
-    private boolean toSpool(ByteBuffer src) throws IOException {
+    private boolean toSpool(ByteBuffer src) {
         if (windowStart >= 0 || !spoolFits(src.remaining())) {
             return false;
         }
@@ -99,10 +99,7 @@ final class FillBytes {
         try {
             writeToFile(src);
         } catch (IOException e) {
-            if (!DeviceFull.is(e)) {
-                throw e;
-            }
-            spool.deviceFull(e);
+            spool.writeFailed(e);
             received += src.position() - start;
             fileEnd = received;
             return false;
@@ -177,13 +174,20 @@ final class FillBytes {
         return chunk;
     }
 
-    private boolean spoolFits(int n) throws IOException {
+    private boolean spoolFits(int n) {
         if (spool == null || !spool.reserve(n)) {
             return false;
         }
         reserved += n;
         if (file == null) {
-            file = spool.newFile();
+            try {
+                file = spool.newFile();
+            } catch (IOException e) {
+                spool.release(n);
+                reserved -= n;
+                spool.writeFailed(e);
+                return false;
+            }
             fileStart = received;
             fileEnd = received;
         }

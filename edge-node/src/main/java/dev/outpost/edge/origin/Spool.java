@@ -1,5 +1,6 @@
 package dev.outpost.edge.origin;
 
+import dev.outpost.common.problem.DeviceFull;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
@@ -36,7 +37,7 @@ public final class Spool {
     private final long maxBytes;
     private final AtomicLong used = new AtomicLong();
     private final LongAdder full = new LongAdder();
-    private final AtomicLong lastDeviceFullWarning = new AtomicLong();
+    private final AtomicLong lastFailureWarning = new AtomicLong();
 
     public Spool(Path dir, long maxBytes) {
         if (maxBytes < 0) {
@@ -100,17 +101,20 @@ public final class Spool {
     }
 
     /**
-     * A write found the spool's file system full before its budget was spent (other files took the space): that
-     * body goes on through its window, counted as a full spool; warned at most once a minute.
+     * The spool's file system refused a body's file or a write to it before the spool's budget was spent: full (other
+     * files took the space), read-only (remounted so after disk errors), an I/O error, or no file descriptor left.
+     * That body goes on through its window, counted as finding the spool full; warned at most once a minute, with
+     * the system's own words, so the operator sees why.
      */
-    void deviceFull(IOException e) {
+    void writeFailed(IOException e) {
         full.increment();
         long now = System.nanoTime();
-        long last = lastDeviceFullWarning.get();
-        if ((last == 0 || now - last >= WARNING_INTERVAL_NANOS) && lastDeviceFullWarning.compareAndSet(last, now)) {
-            LOG.log(Level.WARNING, "spool.dir " + dir + ": its file system is full (" + e.getMessage() + ") with "
+        long last = lastFailureWarning.get();
+        if ((last == 0 || now - last >= WARNING_INTERVAL_NANOS) && lastFailureWarning.compareAndSet(last, now)) {
+            String why = DeviceFull.is(e) ? "its file system is full" : "its file system refused a write";
+            LOG.log(Level.WARNING, "spool.dir " + dir + ": " + why + " (" + e.getMessage() + ") with "
                     + used.get() + " of spool.maxBytes (" + maxBytes + ") in use; bodies go through their memory"
-                    + " window at their slowest reader's pace until space is freed");
+                    + " window at their slowest reader's pace until it takes writes again");
         }
     }
 

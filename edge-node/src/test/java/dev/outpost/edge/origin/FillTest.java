@@ -3,6 +3,7 @@ package dev.outpost.edge.origin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.testkit.ReadOnlyMount;
 import dev.outpost.testkit.SmallTmpfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -199,17 +200,33 @@ class FillTest {
     @Test
     void aSpoolWhoseFileSystemFillsUpBeforeItsBudgetIsSpentCarriesTheRestThroughTheWindow() throws Exception {
         try (SmallTmpfs small = SmallTmpfs.mount(dir.resolve("small"), 1_048_576)) {
-            Spool spool = new Spool(small.path().resolve("spool"), 100_000_000); // a budget the device cannot hold
-            byte[] body = bytes(4_000_000, 9);
-            Fill fill = Fill.passing(spool, 150_000);
-            Fill.Reader reader = fill.reader().orElseThrow();
-            CompletableFuture<Void> writer = appendInPieces(fill, body);
-            assertThat(drain(reader)).as("every byte, in order: the spool's, then the window's").isEqualTo(body);
-            writer.get(5, TimeUnit.SECONDS);
-            assertThat(spool.fullCount()).as("counted as a full spool").isPositive();
-            reader.close();
-            assertThat(spool.usedBytes()).isZero();
+            // A budget the device cannot hold.
+            assertEveryByteGoesThrough(new Spool(small.path().resolve("spool"), 100_000_000), 9);
         }
+    }
+
+    @Test
+    void aSpoolWhoseFileSystemTurnedReadOnlyCarriesTheBodyThroughTheWindow() throws Exception {
+        Spool spool = new Spool(Files.createDirectories(dir.resolve("spool")), 100_000_000);
+        try (ReadOnlyMount readOnly = ReadOnlyMount.over(dir.resolve("spool"))) { // as after disk errors
+            assertEveryByteGoesThrough(spool, 10);
+        }
+    }
+
+    /**
+     * A 4 MB body passed with a 150 KB window through {@code spool}, whose file system gives way: every byte
+     * arrives in order (what was spooled, then the window's), the spool counts it full and gives its room back.
+     */
+    private static void assertEveryByteGoesThrough(Spool spool, int seed) throws Exception {
+        byte[] body = bytes(4_000_000, seed);
+        Fill fill = Fill.passing(spool, 150_000);
+        Fill.Reader reader = fill.reader().orElseThrow();
+        CompletableFuture<Void> writer = appendInPieces(fill, body);
+        assertThat(drain(reader)).as("every byte, in order: the spool's, then the window's").isEqualTo(body);
+        writer.get(5, TimeUnit.SECONDS);
+        assertThat(spool.fullCount()).as("counted as a full spool").isPositive();
+        reader.close();
+        assertThat(spool.usedBytes()).as("its room given back").isZero();
     }
 
     @Test
