@@ -32,12 +32,17 @@ import java.util.function.ToLongFunction;
  * once it knows where the edge stands.
  */
 public final class AppliedSequence {
+    private static final System.Logger LOG = System.getLogger(AppliedSequence.class.getName());
+    private static final long WARNING_INTERVAL_NANOS = 60_000_000_000L;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile long highest;
     private volatile boolean known;
     /** Where the mark is kept across restarts (next to a disk tier), if anywhere. */
     private final Optional<Path> file;
     private final Runnable onRewound;
+    // Guarded by lock, as persist is.
+    private long unrecorded;
+    private long lastWarning;
 
     /** A mark kept in memory only: an edge with nothing on disk starts over. */
     public AppliedSequence() {
@@ -71,23 +76,40 @@ public final class AppliedSequence {
         }
     }
 
-    private void persist(long sequence) {
+    /**
+     * Records {@code sequence} in the file. A file system that refuses it (full, read-only, failing) does not stop
+     * the entry being acknowledged: the entry was applied, and a mark on disk that stays behind is the safe side, as
+     * after a crash (a restart reports it, and the control plane hands over again what came after, which is applied
+     * again harmlessly). Only a mark ahead of what was applied would be wrong: lowering the mark must not fail
+     * silently ({@link #adopt}). Warned at most once a minute, with what was missed.
+     *
+     * @return whether the file now holds {@code sequence} (true when there is no file)
+     */
+    private boolean persist(long sequence) {
         if (file.isEmpty()) {
-            return;
+            return true;
         }
         Path target = file.get();
         Path staged = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel out = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            out.write(ByteBuffer.wrap((sequence + "\n").getBytes(StandardCharsets.US_ASCII)));
-            out.force(true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot record applied sequence in " + staged, e);
-        }
         try {
+            try (FileChannel out = FileChannel.open(staged, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                out.write(ByteBuffer.wrap((sequence + "\n").getBytes(StandardCharsets.US_ASCII)));
+                out.force(true);
+            }
             Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record applied sequence in " + target, e);
+            unrecorded++;
+            long now = System.nanoTime();
+            if (lastWarning == 0 || now - lastWarning >= WARNING_INTERVAL_NANOS) {
+                lastWarning = now;
+                LOG.log(System.Logger.Level.WARNING, "cannot record applied sequence " + sequence + " in " + target
+                        + " (" + e.getMessage() + "; " + unrecorded + " marks not recorded so far): the entries are "
+                        + "applied and acknowledged; after a restart the control plane hands over again what came "
+                        + "after the mark the file holds");
+            }
+            return false;
         }
     }
 
@@ -136,8 +158,14 @@ public final class AppliedSequence {
         try {
             if (sequence < highest) {
                 onRewound.run();
+                // A file left above the new mark would vouch, after a restart, for entries this edge never saw.
+                if (!persist(sequence)) {
+                    throw new UncheckedIOException(new IOException("cannot lower the applied sequence kept in "
+                            + file.orElseThrow() + " to " + sequence + "; the edge must not report " + highest));
+                }
+            } else {
+                persist(sequence);
             }
-            persist(sequence);
             highest = sequence;
             known = true;
         } finally {

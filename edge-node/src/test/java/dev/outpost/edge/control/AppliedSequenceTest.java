@@ -3,10 +3,13 @@ package dev.outpost.edge.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.testkit.LogRecords;
+import dev.outpost.testkit.ReadOnlyMount;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +93,29 @@ class AppliedSequenceTest {
             throw new IllegalStateException("disk full");
         })).isInstanceOf(IllegalStateException.class);
         assertThat(Files.readString(file).strip()).isEqualTo("5");
+    }
+
+    @Test
+    void anEntryIsAcknowledgedWhenItsMarkCannotBeRecordedAndTheFileStaysBehind(@TempDir Path dir) throws Exception {
+        Path kept = Files.createDirectories(dir.resolve("disk"));
+        Path file = kept.resolve("applied-sequence");
+        AppliedSequence mark = new AppliedSequence(file, () -> { });
+        mark.adopt(5);
+        try (LogRecords warnings = LogRecords.of(AppliedSequence.class);
+                ReadOnlyMount readOnly = ReadOnlyMount.over(kept)) { // the disk tier's file system after errors
+            assertThat(mark.apply(6, () -> "did 6")).isEqualTo(new AppliedSequence.Applied<>("did 6"));
+            assertThat(mark.apply(7, () -> "did 7")).isEqualTo(new AppliedSequence.Applied<>("did 7"));
+            assertThat(mark.highest()).isEqualTo(7);
+            assertThat(Files.readString(file).strip()).as("behind: a restart has 6 and 7 handed over again")
+                    .isEqualTo("5");
+            assertThat(warnings.messages(Level.WARNING)).as("once a minute at most").hasSize(1).first()
+                    .asString().contains("cannot record applied sequence 6");
+
+            assertThatThrownBy(() -> mark.adopt(3)).as("a lower mark the file cannot take is refused")
+                    .hasMessageContaining("cannot lower the applied sequence");
+        }
+        mark.apply(8, () -> "did 8");
+        assertThat(Files.readString(file).strip()).as("recorded again once it can be").isEqualTo("8");
     }
 
     @Test
