@@ -79,8 +79,8 @@ final class StorageRefusals {
         if (ReadOnlyStorage.is(failure)) {
             code = "storage_read_only";
             message = "the origin's storage for " + path + " is read-only (" + reason(failure) + "): " + outcome
-                    + "; the data directory (" + root + ") or replication.directory was mounted read-only, or "
-                    + "remounted so after disk errors";
+                    + "; the data directory (" + root + "), replication.directory or notifications.queueDirectory "
+                    + "was mounted read-only, or remounted so after disk errors";
         } else if (notPermitted(failure)) {
             code = "storage_not_permitted";
             message = "the origin may not change " + path + " (" + reason(failure) + "): " + outcome
