@@ -154,6 +154,13 @@ class AssetsApiIT {
         assertThat(full.error()).isEqualTo("insufficient_storage");
         assertThat(full.message()).startsWith("origin: ").contains("10 bytes are free");
 
+        origin.enqueue(new MockResponse.Builder().code(503).body("{\"error\":\"storage_read_only\","
+                + "\"message\":\"the origin's storage for /a.css is read-only (Read-only file system)\"}").build());
+        HttpReply readOnly = upload("/a.css", "x");
+        assertThat(readOnly.status()).as("the origin's read-only disk is relayed, not a 502").isEqualTo(503);
+        assertThat(readOnly.error()).isEqualTo("storage_read_only");
+        assertThat(readOnly.message()).startsWith("origin: ").contains("Read-only file system");
+
         origin.enqueue(new MockResponse.Builder().code(503).body("{}").build());
         HttpReply failed = upload("/a.css", "x");
         assertThat(failed.status()).isEqualTo(502);

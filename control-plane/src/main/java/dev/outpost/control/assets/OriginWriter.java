@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -27,6 +28,9 @@ import tools.jackson.databind.JsonNode;
  * {@code origin:}; an unreachable or failing origin is 502 {@code origin_failed}.
  */
 public final class OriginWriter {
+    /** The origin's 503s that are its storage's state (origin/assets/StorageRefusals), relayed with their code. */
+    private static final Set<String> ORIGIN_STORAGE_REFUSALS = Set.of("storage_read_only",
+            "storage_not_permitted");
     /** No answer within this long after the last byte moved is a failed write. */
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     private static final int BUFFER_BYTES = 64 * 1024;
@@ -85,13 +89,16 @@ public final class OriginWriter {
                         .orElseThrow(() -> failed("answer without 'etag'"));
                 return new Written(response.code(), path, etag);
             }
+            String error = text(json, "error").orElse("");
             Optional<Problem.Kind> refusal = ErrorStatuses.kindOf(response.code())
-                    // The origin's full disk (507) is relayed as such: the client's retry depends on space freed there.
+                    // The origin's full (507) or read-only (503) disk is relayed as such: the client's retry depends
+                    // on the operator freeing space or remounting there, not on another origin request.
                     .filter(kind -> (response.code() >= 400 && response.code() < 500)
-                            || kind == Problem.Kind.INSUFFICIENT_STORAGE)
+                            || kind == Problem.Kind.INSUFFICIENT_STORAGE
+                            || kind == Problem.Kind.UNAVAILABLE && ORIGIN_STORAGE_REFUSALS.contains(error))
                     .filter(kind -> kind != Problem.Kind.UNAUTHENTICATED && kind != Problem.Kind.FORBIDDEN);
             if (refusal.isPresent()) {
-                throw new Problem(refusal.get(), text(json, "error").orElse("origin_refused"),
+                throw new Problem(refusal.get(), error.isEmpty() ? "origin_refused" : error,
                         "origin: " + text(json, "message").orElse("HTTP " + response.code()));
             }
             throw failed("answered " + response.code() + " " + text(json, "error").orElse(""));
