@@ -181,8 +181,9 @@ sealed interface Answer {
             return new Error(504, "origin_timeout", "the origin did not answer in time",
                     status.withDetail(CacheStatus.Detail.ORIGIN_TIMEOUT));
         }
-        return new Error(502, "origin_unreachable", "no usable answer from the origin: it refused or reset the"
-                + " connection, or sent an answer this edge does not accept (a malformed or oversized head)",
+        return new Error(502, "origin_unreachable", "no usable answer from the origin: its name did not resolve,"
+                + " it refused or reset the connection, or it sent an answer this edge does not accept (a malformed"
+                + " or oversized head)",
                 status.withDetail(CacheStatus.Detail.ORIGIN_UNREACHABLE));
     }
 
